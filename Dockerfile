@@ -1,0 +1,34 @@
+# One image for both roles: `boomerang serve` (default) and `boomerang worker`.
+
+# --- frontend: the embedded admin UI, built into static files -----------------------------
+FROM node:20-bookworm-slim AS frontend
+WORKDIR /src/frontend
+COPY frontend/ ./
+RUN if [ -f package.json ]; then npm ci && npm run build; else mkdir -p dist; fi
+
+# --- python: the app and its dependencies in a venv ----------------------------------------
+FROM python:3.11-slim-bookworm AS build
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /src
+RUN python -m venv /opt/venv
+COPY pyproject.toml README.md alembic.ini ./
+COPY app/ app/
+COPY webhooks/ webhooks/
+COPY jobs/ jobs/
+COPY migrations/ migrations/
+COPY devstore/ devstore/
+RUN /opt/venv/bin/pip install .
+
+# --- runtime: non-root, no build tools ------------------------------------------------------
+FROM python:3.11-slim-bookworm AS runtime
+RUN useradd --create-home --uid 10001 boomerang
+COPY --from=build /opt/venv /opt/venv
+COPY --from=build /src /app
+COPY --from=frontend /src/frontend/dist /app/frontend/dist
+WORKDIR /app
+ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 BOOMERANG_FRONTEND_DIR=/app/frontend/dist
+USER boomerang
+EXPOSE 8000
+HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
+  CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status != 200)"
+CMD ["boomerang", "serve", "--host", "0.0.0.0", "--port", "8000", "--workers", "2"]

@@ -1,0 +1,1 @@
+"""Boomerang: retention automation for Shopify merchants."""

@@ -1,0 +1,185 @@
+"""The `boomerang` command: serve, worker, migrate, demo, simulator."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+
+import structlog
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+from sqlalchemy import make_url, text
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from app.logs import configure_logging
+from app.platform.embedded import EmbeddedServiceError, ensure_services
+from app.settings import Settings, SettingsError, load_settings
+
+log = structlog.get_logger(__name__)
+
+
+class StartupError(Exception):
+    """Something the service needs is missing or unreachable; the message says what."""
+
+
+async def _check_database(url: str) -> None:
+    from app.db.engine import create_engine
+
+    try:
+        make_url(url)
+    except ArgumentError as exc:
+        raise StartupError(f"DATABASE_URL is malformed: {exc}") from None
+    engine = create_engine(url, pool_size=1)
+    try:
+        async with asyncio.timeout(10), engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+    except (SQLAlchemyError, OSError, TimeoutError, ValueError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0] or type(exc).__name__
+        raise StartupError(
+            f"PostgreSQL at {make_url(url).render_as_string(hide_password=True)} "
+            f"cannot be reached: {reason}"
+        ) from None
+    finally:
+        await engine.dispose()
+
+
+async def _check_redis(url: str) -> None:
+    client = Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3)
+    try:
+        await client.ping()
+    except (RedisError, OSError, ValueError) as exc:
+        raise StartupError(f"Redis at {url} cannot be reached: {exc}") from None
+    finally:
+        await client.aclose()
+
+
+def prepare(settings: Settings) -> Settings:
+    """Start embedded services where no URL is set, check both answer, export the URLs so
+    child processes (uvicorn workers) see the same servers."""
+    try:
+        urls = ensure_services(settings.data_dir, settings.database_url, settings.redis_url)
+    except EmbeddedServiceError as exc:
+        raise StartupError(str(exc)) from None
+    resolved = settings.model_copy(
+        update={"database_url": urls.database_url, "redis_url": urls.redis_url}
+    )
+    asyncio.run(_check_database(resolved.database))
+    asyncio.run(_check_redis(resolved.redis))
+    os.environ["DATABASE_URL"] = resolved.database
+    os.environ["REDIS_URL"] = resolved.redis
+    return resolved
+
+
+def _migrate(settings: Settings) -> None:
+    from app.db.migrate import upgrade
+
+    upgrade(settings.database)
+    log.info("database migrated to the latest revision")
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
+    import uvicorn
+
+    settings = prepare(settings)
+    if args.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="boomerang-metrics-")
+    uvicorn.run(
+        "app.main:create_app_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="warning",
+        access_log=False,
+        proxy_headers=True,
+    )
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
+    from jobs.worker import DatabaseNotMigrated, run_worker
+
+    settings = prepare(settings)
+    try:
+        run_worker(settings, burst=args.burst)
+    except DatabaseNotMigrated as exc:
+        raise StartupError(str(exc)) from None
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> None:
+    _migrate(prepare(settings))
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> None:
+    from app.demo import run_demo
+
+    settings = prepare(settings)
+    _migrate(settings)
+    run_demo(settings, once=args.once, port=args.port)
+
+
+def cmd_simulator(settings: Settings | None, args: argparse.Namespace) -> None:
+    from devstore.server import run
+
+    run(host=args.host, port=args.port)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="boomerang", description="Retention automation for Shopify merchants."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the web app (webhooks, OAuth, admin API)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    worker = sub.add_parser("worker", help="run the background worker")
+    worker.add_argument("--burst", action="store_true", help="exit once the queue is empty")
+    sub.add_parser("migrate", help="upgrade the database to the latest migration")
+    demo = sub.add_parser("demo", help="run the whole product against the Shopify simulator")
+    demo.add_argument("--once", action="store_true", help="exit after printing the report")
+    demo.add_argument("--port", type=int, default=8000)
+    sim = sub.add_parser("simulator", help="run the Shopify simulator alone")
+    sim.add_argument("--host", default="127.0.0.1")
+    sim.add_argument("--port", type=int, default=8900)
+    return parser
+
+
+COMMANDS = {
+    "serve": cmd_serve,
+    "worker": cmd_worker,
+    "migrate": cmd_migrate,
+    "demo": cmd_demo,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    if args.command == "simulator":
+        configure_logging("INFO")
+        cmd_simulator(None, args)
+        return
+    try:
+        overrides = _demo_defaults() if args.command == "demo" else {}
+        settings = load_settings(**overrides)
+        configure_logging(settings.log_level)
+        COMMANDS[args.command](settings, args)
+    except (SettingsError, StartupError) as exc:
+        print(f"boomerang: {exc}", file=sys.stderr)  # noqa: T201
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+def _demo_defaults() -> dict[str, object]:
+    """The demo plays its own app against the simulator: secrets it can make up itself."""
+    from app.demo import demo_settings_overrides
+
+    return demo_settings_overrides()
+
+
+if __name__ == "__main__":
+    main()

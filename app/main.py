@@ -1,0 +1,48 @@
+"""The FastAPI application: built by create_app, resources opened in its lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from app.errors import BoomerangError
+from app.logs import configure_logging
+from app.platform.resources import build_resources
+from app.settings import Settings, load_settings
+from app.web import health
+
+
+def create_app(
+    settings: Settings, *, http_transport: httpx.AsyncBaseTransport | None = None
+) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        resources = await build_resources(settings, http_transport=http_transport)
+        app.state.resources = resources
+        try:
+            yield
+        finally:
+            await resources.close()
+
+    app = FastAPI(title="Boomerang", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.settings = settings
+
+    @app.exception_handler(BoomerangError)
+    async def render_error(request: Request, exc: BoomerangError) -> JSONResponse:
+        return JSONResponse(
+            {"error": type(exc).__name__, "detail": exc.detail}, status_code=exc.status_code
+        )
+
+    app.include_router(health.router)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """uvicorn's factory: the CLI has already resolved embedded services into the environment."""
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)

@@ -1,0 +1,48 @@
+"""The webhook inbox: every verified delivery, stored raw before we answer 200."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, func, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db.base import Base
+
+
+class WebhookEventStatus(enum.StrEnum):
+    RECEIVED = "received"
+    PROCESSED = "processed"
+    FAILED = "failed"
+
+
+class WebhookEvent(Base):
+    __tablename__ = "webhook_events"
+    __table_args__ = (
+        # X-Shopify-Webhook-Id is the same on every retry of one delivery: the dedup key.
+        UniqueConstraint("shop_id", "webhook_id"),
+        # The sweeper looks only at what is still waiting.
+        Index(
+            "ix_webhook_events_pending",
+            "received_at",
+            postgresql_where=text("status = 'received'"),
+        ),
+        Index("ix_webhook_events_shop_id_status", "shop_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    topic: Mapped[str] = mapped_column(String(100))
+    webhook_id: Mapped[str] = mapped_column(String(100))
+    # Shared by the deliveries of one merchant action: correlation only.
+    event_id: Mapped[str | None] = mapped_column(String(100))
+    triggered_at: Mapped[datetime | None]
+    api_version: Mapped[str | None] = mapped_column(String(20))
+    # The raw body as received; parsed by the worker, not on the request path.
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default=WebhookEventStatus.RECEIVED)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    processed_at: Mapped[datetime | None]

@@ -1,0 +1,1 @@
+"""Process-level plumbing: embedded services, the composition root's resources."""

@@ -1,0 +1,61 @@
+"""What the rest of Boomerang knows of a job queue: enqueue by name with a deterministic id,
+defer, and ask for a retry. Nothing here imports arq."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class JobContext:
+    """Handed to every job: which job this is, which try, and the process's resources."""
+
+    job_id: str
+    attempt: int
+    resources: Any = field(repr=False)
+
+
+JobFunction = Callable[..., Awaitable[Any]]
+
+
+class RetryJob(Exception):
+    """Raised by a job to be run again after `defer` seconds (the queue counts the tries)."""
+
+    def __init__(self, defer: float) -> None:
+        super().__init__(f"retry in {defer:.1f}s")
+        self.defer = defer
+
+
+@dataclass(frozen=True)
+class CronJob:
+    """A job the worker runs on its own every `every_seconds` (at whole-second marks)."""
+
+    name: str
+    function: JobFunction
+    every_seconds: int
+    run_at_startup: bool = False
+
+
+class JobQueue(Protocol):
+    async def enqueue(
+        self,
+        name: str,
+        *args: Any,
+        job_id: str,
+        defer_by: timedelta | None = None,
+        defer_until: datetime | None = None,
+    ) -> bool:
+        """Queue `name(*args)`. False when a job with this id is already queued or running
+        (so a replay enqueues nothing). Raises QueueUnavailable when the broker is down."""
+        ...
+
+    async def ping(self) -> bool: ...
+
+    async def close(self) -> None: ...
+
+
+class QueueUnavailable(Exception):
+    """The broker could not be reached; the caller keeps its durable record and moves on."""

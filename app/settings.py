@@ -1,0 +1,134 @@
+"""The service's settings, read once from the environment and passed in."""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import make_url
+from sqlalchemy.exc import ArgumentError
+
+_DATABASE_SCHEME = "postgresql+asyncpg://"
+_API_VERSION = re.compile(r"^\d{4}-(01|04|07|10)$|^unstable$")
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names it and says what to do."""
+
+
+class Settings(BaseSettings):
+    """Every knob of the service. Secrets are SecretStr so they never print."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
+
+    shopify_api_key: Annotated[str, Field(min_length=1)]
+    shopify_api_secret: SecretStr
+    # Accepted for webhook and session-token verification during a secret rotation.
+    shopify_api_secret_previous: SecretStr | None = None
+    shopify_scopes: str = (
+        "read_customers,write_customers,read_orders,write_discounts,read_discounts"
+    )
+    shopify_api_version: str = "2026-10"
+    app_url: str = "http://127.0.0.1:8000"
+    # Unset means: start an embedded PostgreSQL / Redis under data_dir.
+    database_url: str | None = None
+    redis_url: str | None = None
+    shopify_admin_url_template: str = "https://{shop}"
+    # Comma-separated Fernet keys, newest first (MultiFernet encrypts with the first).
+    token_encryption_keys: SecretStr
+    # Unset means: write .eml files under data_dir/outbox.
+    smtp_url: SecretStr | None = None
+    email_from: str = "Boomerang <no-reply@boomerang.invalid>"
+    data_dir: Path = Path(".boomerang")
+    log_level: str = "INFO"
+    db_pool_size: int = 10
+
+    @field_validator("shopify_api_secret", "token_encryption_keys")
+    @classmethod
+    def _not_blank(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().strip():
+            raise ValueError("must not be empty")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _asyncpg_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(_DATABASE_SCHEME):
+            raise ValueError(
+                f"must start with {_DATABASE_SCHEME} (PostgreSQL through asyncpg), "
+                f"e.g. {_DATABASE_SCHEME}user@127.0.0.1:5432/boomerang"
+            )
+        try:
+            _ = make_url(value).port
+        except (ArgumentError, ValueError) as exc:
+            raise ValueError(f"is malformed ({exc})") from None
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+    @field_validator("shopify_api_version")
+    @classmethod
+    def _api_version(cls, value: str) -> str:
+        if not _API_VERSION.match(value):
+            raise ValueError("must be a quarterly version such as 2026-10")
+        return value
+
+    @field_validator("shopify_admin_url_template")
+    @classmethod
+    def _template(cls, value: str) -> str:
+        if "{shop}" not in value:
+            raise ValueError("must contain {shop}, e.g. https://{shop}")
+        return value.rstrip("/")
+
+    @cached_property
+    def scopes(self) -> frozenset[str]:
+        return frozenset(s.strip() for s in self.shopify_scopes.split(",") if s.strip())
+
+    @property
+    def database(self) -> str:
+        """The database URL once resolved (the CLI starts an embedded server when unset)."""
+        if not self.database_url:
+            raise SettingsError("DATABASE_URL is not set and no embedded PostgreSQL was started")
+        return self.database_url
+
+    @property
+    def redis(self) -> str:
+        if not self.redis_url:
+            raise SettingsError("REDIS_URL is not set and no embedded Redis was started")
+        return self.redis_url
+
+    def admin_url(self, shop: str) -> str:
+        """Base URL of one shop's admin endpoints (Shopify, or the simulator in tests)."""
+        return self.shopify_admin_url_template.format(shop=shop)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment; raise SettingsError with one readable line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise SettingsError(describe_validation_error(exc)) from None
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    problems = []
+    for err in exc.errors():
+        name = "_".join(str(p) for p in err["loc"]).upper() or "settings"
+        if err["type"] == "missing":
+            problems.append(f"{name} is required but not set")
+        else:
+            problems.append(f"{name} {err['msg'].removeprefix('Value error, ')}")
+    return "configuration error: " + "; ".join(problems)

@@ -1,0 +1,1 @@
+"""HTTP edges: the FastAPI application, its dependencies and shared routes."""

@@ -1,0 +1,52 @@
+"""The worker process: refuses to start on an out-of-date database, then runs the registry."""
+
+from __future__ import annotations
+
+import structlog
+
+from app.db.migrate import current_revision, head_revision
+from app.platform.resources import Resources, build_resources
+from app.queue.arq_backend import build_worker
+from app.settings import Settings
+from jobs.registry import CRON_JOBS, JOBS
+
+log = structlog.get_logger(__name__)
+
+
+class DatabaseNotMigrated(Exception):
+    """The schema is behind the code: run `boomerang migrate` first."""
+
+
+async def check_schema(resources: Resources) -> None:
+    current, head = await current_revision(resources.engine), head_revision()
+    if current != head:
+        raise DatabaseNotMigrated(
+            f"database is at migration {current or 'none'} but the code needs {head}: "
+            "run `boomerang migrate` first"
+        )
+
+
+def run_worker(settings: Settings, *, burst: bool = False) -> None:
+    async def startup() -> Resources:
+        resources = await build_resources(settings)
+        try:
+            await check_schema(resources)
+        except BaseException:
+            await resources.close()
+            raise
+        log.info("worker started", jobs=len(JOBS), cron_jobs=len(CRON_JOBS))
+        return resources
+
+    async def shutdown(resources: Resources) -> None:
+        await resources.close()
+
+    worker = build_worker(
+        redis_url=settings.redis,
+        functions=JOBS,
+        cron_jobs=CRON_JOBS,
+        on_startup=startup,
+        on_shutdown=shutdown,
+    )
+    if burst:
+        worker.burst = True
+    worker.run()

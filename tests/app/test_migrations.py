@@ -1,0 +1,51 @@
+"""Migrations apply on an empty database and come all the way back down."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from app.db.migrate import current_revision, downgrade, head_revision, upgrade
+from tests.support.services import unique_name, with_database
+
+
+async def test_upgrade_then_downgrade_base_on_an_empty_database(postgres_server: str) -> None:
+    name = unique_name("boomerang_migrations")
+    admin = await asyncpg.connect(
+        with_database(postgres_server, "postgres").replace("+asyncpg", "")
+    )
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    url = with_database(postgres_server, name)
+    engine = create_async_engine(url)
+    try:
+        await asyncio.to_thread(upgrade, url)
+        assert await current_revision(engine) == head_revision()
+        conn = await asyncpg.connect(url.replace("+asyncpg", ""))
+        tables = {
+            r["tablename"]
+            for r in await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname='public'")
+        }
+        assert {
+            "shops",
+            "webhook_events",
+            "customers",
+            "checkouts",
+            "orders",
+            "refunds",
+            "fulfillments",
+        } <= tables
+
+        await asyncio.to_thread(downgrade, url, "base")
+        left = {
+            r["tablename"]
+            for r in await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname='public'")
+        }
+        assert left == {"alembic_version"}
+        assert await current_revision(engine) is None
+        await conn.close()
+    finally:
+        await engine.dispose()
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()

@@ -1,0 +1,133 @@
+"""Shared fixtures: a real database and Redis per test run, settings, the app under test."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import random
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from fastapi import FastAPI
+from redis.asyncio import Redis
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from app.db.engine import create_engine, create_sessionmaker
+from app.db.migrate import upgrade
+from app.main import create_app
+from app.settings import Settings
+from tests.support.services import (
+    postgres_server_url,
+    redis_server_url,
+    unique_name,
+    with_database,
+)
+
+# ≥ 32 bytes: PyJWT warns (and warnings are errors here) on shorter HMAC keys.
+TEST_API_KEY = "test-client-id-0123456789abcdef"
+TEST_API_SECRET = "test-client-secret-0123456789abcdef-0123456789"
+TEST_FERNET_KEY = base64.urlsafe_b64encode(b"k" * 32).decode()
+
+
+def _asyncpg_dsn(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://")
+
+
+@pytest.fixture(scope="session")
+def services_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("services")
+
+
+@pytest.fixture(scope="session")
+def postgres_server(services_root: Path) -> str:
+    return postgres_server_url(services_root)
+
+
+@pytest.fixture(scope="session")
+async def database_url(postgres_server: str) -> AsyncIterator[str]:
+    """A fresh database for this test run, migrated to head, dropped at the end."""
+    name = unique_name("boomerang_test")
+    admin = await asyncpg.connect(_asyncpg_dsn(with_database(postgres_server, "postgres")))
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    url = with_database(postgres_server, name)
+    try:
+        await asyncio.to_thread(upgrade, url)
+        yield url
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+@pytest.fixture(scope="session")
+async def redis_url(services_root: Path) -> AsyncIterator[str]:
+    """A Redis db of this run's own (1–15), flushed before and after."""
+    server = redis_server_url(services_root)
+    url = f"{server}/{random.randint(1, 15)}"
+    client = Redis.from_url(url)
+    await client.flushdb()
+    try:
+        yield url
+    finally:
+        await client.flushdb()
+        await client.aclose()
+
+
+@pytest.fixture
+def settings(clean_database: str, redis_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        shopify_api_key=TEST_API_KEY,
+        shopify_api_secret=TEST_API_SECRET,  # type: ignore[arg-type]
+        token_encryption_keys=TEST_FERNET_KEY,  # type: ignore[arg-type]
+        database_url=clean_database,
+        redis_url=redis_url,
+        app_url="http://testserver",
+        data_dir=tmp_path / "data",
+    )
+
+
+@pytest.fixture(scope="session")
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url, pool_size=5)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: AsyncEngine, clean_database: str) -> async_sessionmaker[AsyncSession]:
+    return create_sessionmaker(engine)
+
+
+@pytest.fixture
+async def clean_database(engine: AsyncEngine) -> AsyncIterator[str]:
+    """The test run's database, emptied after the test (every table but alembic_version)."""
+    yield str(engine.url.render_as_string(hide_password=False))
+    async with engine.begin() as conn:
+        tables = (
+            await conn.execute(
+                text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                    "AND tablename <> 'alembic_version'"
+                )
+            )
+        ).scalars()
+        names = ", ".join(f'"{t}"' for t in tables)
+        if names:
+            await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client

@@ -1,0 +1,56 @@
+"""Real PostgreSQL and Redis for the tests: the machine's own when they answer on loopback,
+embedded ones otherwise. Each test run gets its own database and Redis db, dropped after."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from pathlib import Path
+
+from app.platform.embedded import start_embedded_postgres, start_embedded_redis
+
+
+def _answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def postgres_server_url(tmp_root: Path) -> str:
+    """A URL to a PostgreSQL server (database part left for the caller)."""
+    if url := os.environ.get("TEST_POSTGRES_URL"):
+        return url.rstrip("/")
+    if _answers("127.0.0.1", 5432):
+        return "postgresql+asyncpg://postgres@127.0.0.1:5432"
+    embedded = start_embedded_postgres(tmp_root)
+    # postgresql+asyncpg://postgres@/boomerang?host=...: keep the query, drop the name.
+    base, query = embedded.split("?", 1)
+    return base.rsplit("/", 1)[0] + "/?" + query
+
+
+def with_database(server_url: str, database: str) -> str:
+    if "?" in server_url:
+        base, query = server_url.split("?", 1)
+        return f"{base.rstrip('/')}/{database}?{query}"
+    return f"{server_url}/{database}"
+
+
+def redis_server_url(tmp_root: Path) -> str:
+    if url := os.environ.get("TEST_REDIS_URL"):
+        return url.rstrip("/")
+    if _answers("127.0.0.1", 6379):
+        return "redis://127.0.0.1:6379"
+    return start_embedded_redis(tmp_root).rsplit("/", 1)[0]
+
+
+def unique_name(prefix: str) -> str:
+    return f"{prefix}_{secrets.token_hex(4)}"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -1,0 +1,1 @@
+"""Webhook ingestion: receiver (HMAC, dedup, inbox, enqueue) and one handler per topic."""
