@@ -1,0 +1,1 @@
+"""One module per topic family; importing this package registers their handlers."""
