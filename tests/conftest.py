@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import os
 import random
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -66,7 +67,9 @@ async def database_url(postgres_server: str) -> AsyncIterator[str]:
 async def redis_url(services_root: Path) -> AsyncIterator[str]:
     """A Redis db of this run's own (1–15), flushed before and after."""
     server = redis_server_url(services_root)
-    url = f"{server}/{random.randint(1, 15)}"
+    # TEST_REDIS_DB pins the db, so parallel runs on one machine keep out of each other's way.
+    db = int(os.environ.get("TEST_REDIS_DB") or random.randint(1, 15))
+    url = f"{server}/{db}"
     client = Redis.from_url(url)
     await client.flushdb()
     try:
