@@ -9,6 +9,7 @@ from app.models.commerce import (
     OrderLineItem,
     Refund,
 )
+from app.models.scenarios import ScenarioConversion, ScenarioRun, ScenarioSetting, TimelineEntry
 from app.models.shops import Shop
 from app.models.webhook_events import WebhookEvent, WebhookEventStatus
 
@@ -20,7 +21,11 @@ __all__ = [
     "OrderDiscountCode",
     "OrderLineItem",
     "Refund",
+    "ScenarioConversion",
+    "ScenarioRun",
+    "ScenarioSetting",
     "Shop",
+    "TimelineEntry",
     "WebhookEvent",
     "WebhookEventStatus",
 ]

@@ -1,0 +1,1 @@
+"""Scenarios: the engine every automation shares, and one module per business rule."""

@@ -1,0 +1,130 @@
+"""Scenario runs: starting, stopping, advancing, and finding the steps that are due."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import ScenarioRun
+
+ACTIVE = "active"
+COMPLETED = "completed"
+STOPPED = "stopped"
+
+
+@dataclass(frozen=True)
+class DueStep:
+    """A step to run at `due_at`; the job id makes every (run, step, due time) unique, so the
+    deferred job and the cron scan that finds the same step enqueue one job between them."""
+
+    run_id: int
+    step_index: int
+    due_at: datetime
+
+    @property
+    def job_id(self) -> str:
+        return f"scenario-step:{self.run_id}:{self.step_index}:{int(self.due_at.timestamp())}"
+
+
+async def start_or_get(
+    session: AsyncSession,
+    *,
+    shop_id: int,
+    scenario: str,
+    subject_key: str,
+    customer_id: int | None,
+    email: str | None,
+    anchor_at: datetime,
+    first_step_at: datetime,
+) -> tuple[ScenarioRun, bool]:
+    """The run for (shop, scenario, subject), created if absent; True when this call made it."""
+    created_id = await session.scalar(
+        insert(ScenarioRun)
+        .values(
+            shop_id=shop_id,
+            scenario=scenario,
+            subject_key=subject_key,
+            customer_id=customer_id,
+            email=email,
+            status=ACTIVE,
+            step_index=0,
+            anchor_at=anchor_at,
+            next_step_at=first_step_at,
+            issued_codes=[],
+        )
+        .on_conflict_do_nothing(index_elements=["shop_id", "scenario", "subject_key"])
+        .returning(ScenarioRun.id)
+    )
+    run = await locked(session, shop_id=shop_id, scenario=scenario, subject_key=subject_key)
+    return run, created_id is not None
+
+
+async def locked(
+    session: AsyncSession, *, shop_id: int, scenario: str, subject_key: str
+) -> ScenarioRun:
+    run = await session.scalar(
+        select(ScenarioRun)
+        .where(
+            ScenarioRun.shop_id == shop_id,
+            ScenarioRun.scenario == scenario,
+            ScenarioRun.subject_key == subject_key,
+        )
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if run is None:
+        raise LookupError(f"no {scenario} run for {subject_key}")
+    return run
+
+
+async def lock_by_id(session: AsyncSession, run_id: int) -> ScenarioRun | None:
+    result: ScenarioRun | None = await session.scalar(
+        select(ScenarioRun)
+        .where(ScenarioRun.id == run_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return result
+
+
+def stop(run: ScenarioRun, reason: str, now: datetime) -> None:
+    run.status = STOPPED
+    run.stop_reason = reason
+    run.finished_at = now
+    run.next_step_at = None
+
+
+def complete(run: ScenarioRun, now: datetime) -> None:
+    run.status = COMPLETED
+    run.finished_at = now
+    run.next_step_at = None
+
+
+async def due_steps(session: AsyncSession, now: datetime, limit: int = 1000) -> list[DueStep]:
+    """Active runs whose next step is due, oldest first (served by ix_scenario_runs_due)."""
+    rows = await session.execute(
+        select(ScenarioRun.id, ScenarioRun.step_index, ScenarioRun.next_step_at)
+        .where(ScenarioRun.status == ACTIVE, ScenarioRun.next_step_at <= now)
+        .order_by(ScenarioRun.next_step_at)
+        .limit(limit)
+    )
+    return [DueStep(run_id, step, due) for run_id, step, due in rows if due is not None]
+
+
+async def stop_active_for_shop(
+    session: AsyncSession, shop_id: int, reason: str, now: datetime, scenario: str | None = None
+) -> list[int]:
+    """Stop every active run of a shop (uninstall, pause) at once; returns the run ids."""
+    statement = (
+        update(ScenarioRun)
+        .where(ScenarioRun.shop_id == shop_id, ScenarioRun.status == ACTIVE)
+        .values(status=STOPPED, stop_reason=reason, finished_at=now, next_step_at=None)
+        .returning(ScenarioRun.id)
+    )
+    if scenario is not None:
+        statement = statement.where(ScenarioRun.scenario == scenario)
+    return list((await session.scalars(statement)).all())

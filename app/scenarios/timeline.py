@@ -1,0 +1,60 @@
+"""The customer timeline: every automated decision with the reason it was taken."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import TimelineEntry
+
+
+async def record(
+    session: AsyncSession,
+    *,
+    shop_id: int,
+    scenario: str,
+    kind: str,
+    reason: str,
+    customer_id: int | None = None,
+    run_id: int | None = None,
+    step: int | None = None,
+    at: datetime | None = None,
+    **detail: Any,
+) -> None:
+    values: dict[str, Any] = {
+        "shop_id": shop_id,
+        "customer_id": customer_id,
+        "run_id": run_id,
+        "scenario": scenario,
+        "kind": kind,
+        "step": step,
+        "reason": reason,
+        "detail": detail,
+    }
+    if at is not None:
+        values["at"] = at
+    await session.execute(insert(TimelineEntry).values(**values))
+
+
+async def for_customer(
+    session: AsyncSession, shop_id: int, customer_id: int, limit: int = 200
+) -> list[TimelineEntry]:
+    rows = await session.scalars(
+        select(TimelineEntry)
+        .where(TimelineEntry.shop_id == shop_id, TimelineEntry.customer_id == customer_id)
+        .order_by(TimelineEntry.at.desc(), TimelineEntry.id.desc())
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def for_run(session: AsyncSession, shop_id: int, run_id: int) -> list[TimelineEntry]:
+    rows = await session.scalars(
+        select(TimelineEntry)
+        .where(TimelineEntry.shop_id == shop_id, TimelineEntry.run_id == run_id)
+        .order_by(TimelineEntry.id)
+    )
+    return list(rows)
