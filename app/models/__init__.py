@@ -9,17 +9,31 @@ from app.models.commerce import (
     OrderLineItem,
     Refund,
 )
+from app.models.messaging import (
+    EmailSuppression,
+    Message,
+    MessageEvent,
+    MessageTemplate,
+    MessagingSettings,
+    ScenarioSetting,
+)
 from app.models.shops import Shop
 from app.models.webhook_events import WebhookEvent, WebhookEventStatus
 
 __all__ = [
     "Checkout",
     "Customer",
+    "EmailSuppression",
     "Fulfillment",
+    "Message",
+    "MessageEvent",
+    "MessageTemplate",
+    "MessagingSettings",
     "Order",
     "OrderDiscountCode",
     "OrderLineItem",
     "Refund",
+    "ScenarioSetting",
     "Shop",
     "WebhookEvent",
     "WebhookEventStatus",
