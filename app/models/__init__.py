@@ -9,14 +9,27 @@ from app.models.commerce import (
     OrderLineItem,
     Refund,
 )
-from app.models.scenarios import ScenarioConversion, ScenarioRun, ScenarioSetting, TimelineEntry
+from app.models.messaging import (
+    EmailSuppression,
+    Message,
+    MessageEvent,
+    MessageTemplate,
+    MessagingSettings,
+    ScenarioSetting,
+)
+from app.models.scenarios import ScenarioConversion, ScenarioRun, TimelineEntry
 from app.models.shops import Shop
 from app.models.webhook_events import WebhookEvent, WebhookEventStatus
 
 __all__ = [
     "Checkout",
     "Customer",
+    "EmailSuppression",
     "Fulfillment",
+    "Message",
+    "MessageEvent",
+    "MessageTemplate",
+    "MessagingSettings",
     "Order",
     "OrderDiscountCode",
     "OrderLineItem",

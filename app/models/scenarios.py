@@ -1,4 +1,4 @@
-"""Scenario runs (one per shop, scenario and subject), their per-shop settings, the customer
+"""Scenario runs (one per shop, scenario and subject), the customer
 timeline that says why every automated action happened, and recovered-order attribution."""
 
 from __future__ import annotations
@@ -12,18 +12,6 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base, Timestamps
-
-
-class ScenarioSetting(Timestamps, Base):
-    """A shop's choices for one scenario; absent keys fall back to the scenario's defaults."""
-
-    __tablename__ = "scenario_settings"
-    __table_args__ = (UniqueConstraint("shop_id", "scenario"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
-    scenario: Mapped[str] = mapped_column(String(64))
-    settings: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
 
 
 class ScenarioRun(Timestamps, Base):
