@@ -37,8 +37,8 @@ WEBHOOK_RETRY_DELAYS: tuple[float, ...] = (10.0, 30.0, 60.0, 300.0, 900.0, 1800.
 class SimulatorConfig:
     """Everything the simulator needs to know about the one app it serves."""
 
-    api_key: str = "devstore-client-id"
-    api_secret: str = "devstore-client-secret"
+    api_key: str = "0d3v5t0r3c113n71d000000000000000"
+    api_secret: str = "shpss_0d3v5t0r3c113n75ecr3700000000"
     app_id: int = 7654321
     app_url: str = "http://127.0.0.1:8000"
     webhook_path: str = "/webhooks"

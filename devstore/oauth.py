@@ -13,7 +13,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import jwt
 from starlette.requests import Request
@@ -320,9 +320,10 @@ async def read_params(request: Request) -> dict[str, str]:
             raise OAuthError("invalid_request", "The request body is not valid JSON") from None
         if isinstance(payload, dict):
             params.update({str(key): str(value) for key, value in payload.items()})
-    elif content_type:
-        form = await request.form()
-        params.update({key: value for key, value in form.items() if isinstance(value, str)})
+    else:
+        # application/x-www-form-urlencoded, parsed here to avoid needing python-multipart
+        body = (await request.body()).decode("utf-8", errors="replace")
+        params.update(dict(parse_qsl(body, keep_blank_values=True)))
     return params
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -93,9 +94,13 @@ def consent_block(customer: Customer, shop_time: str | None) -> dict[str, Any]:
 class Payloads:
     """Builds one shop's webhook bodies in exactly the fixtures' shape."""
 
-    def __init__(self, shop: Shop, ids: IdSequence) -> None:
+    def __init__(
+        self, shop: Shop, ids: IdSequence, token_hex: Callable[[int], str] = secrets.token_hex
+    ) -> None:
         self.shop = shop
         self.ids = ids
+        # Seeded traffic passes its own source so the same seed gives the same bodies.
+        self.token_hex = token_hex
 
     def time(self, moment: datetime) -> str:
         """A timestamp as Shopify writes it in REST payloads: the shop's zone, explicit offset."""
@@ -168,7 +173,7 @@ class Payloads:
             line = copy.deepcopy(template)
             line.update(
                 {
-                    "key": secrets.token_hex(16),
+                    "key": self.token_hex(16),
                     "title": item.title,
                     "presentment_title": item.title,
                     "variant_title": item.variant_title,
@@ -203,7 +208,7 @@ class Payloads:
                 "name": f"#{number}",
                 "abandoned_checkout_url": (
                     f"https://{self.shop.domain}/{self.shop.id}/checkouts/{token}/recover"
-                    f"?key={secrets.token_hex(16)}"
+                    f"?key={self.token_hex(16)}"
                 ),
                 "total_line_items_price": cents(subtotal),
                 "subtotal_price": cents(subtotal),
@@ -299,7 +304,7 @@ class Payloads:
         shipping_paid = shipping - shipping_discount
         total = subtotal + shipping_paid
         total_discounts = order_discount + shipping_discount
-        token = secrets.token_hex(16)
+        token = self.token_hex(16)
         body.update(
             {
                 "id": order_id,
@@ -311,7 +316,7 @@ class Payloads:
                 "cart_token": cart_token,
                 "checkout_token": checkout_token,
                 "checkout_id": None,
-                "confirmation_number": secrets.token_hex(5).upper()[:9],
+                "confirmation_number": self.token_hex(5).upper()[:9],
                 "confirmed": True,
                 "contact_email": email,
                 "email": email,
@@ -328,7 +333,7 @@ class Payloads:
                 "order_number": number,
                 "order_status_url": (
                     f"https://{self.shop.domain}/{self.shop.id}/orders/{token}/authenticate"
-                    f"?key={secrets.token_hex(16)}"
+                    f"?key={self.token_hex(16)}"
                 ),
                 "tags": "",
                 "test": False,
