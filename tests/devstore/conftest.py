@@ -23,7 +23,7 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 def config() -> SimulatorConfig:
-    return SimulatorConfig(app_url="https://app.example.com", webhook_time_compression=10_000.0)
+    return SimulatorConfig(app_url="https://app.example.com", webhook_time_compression=100_000.0)
 
 
 @pytest.fixture
