@@ -9,6 +9,7 @@ from app.models.commerce import (
     OrderLineItem,
     Refund,
 )
+from app.models.compliance import CustomerDataRequest
 from app.models.messaging import (
     EmailSuppression,
     Message,
@@ -24,6 +25,7 @@ from app.models.webhook_events import WebhookEvent, WebhookEventStatus
 __all__ = [
     "Checkout",
     "Customer",
+    "CustomerDataRequest",
     "EmailSuppression",
     "Fulfillment",
     "Message",
