@@ -1,4 +1,4 @@
-"""The simulator as one ASGI app plus a Python handle (`Simulator`) for tests, demo and benchmarks."""
+"""The simulator as one ASGI app plus `Simulator`, its Python handle for tests, demo, benchmarks."""
 
 from __future__ import annotations
 
@@ -190,7 +190,8 @@ class Simulator:
         return list(self.shop(shop).customers[customer_id].tags)
 
     def graphql_url(self, base_url: str, shop: str) -> str:
-        return f"{base_url.rstrip('/')}/{shop_domain(shop)}/admin/api/{self.config.api_version}/graphql.json"
+        version = self.config.api_version
+        return f"{base_url.rstrip('/')}/{shop_domain(shop)}/admin/api/{version}/graphql.json"
 
     # -- webhooks and checkout --------------------------------------------------------------
 
@@ -209,9 +210,9 @@ class Simulator:
         urls = [self.config.webhook_url]
         api_topic = topic.upper().replace("/", "_")
         for subscription in self.shop(domain).subscriptions.values():
-            if subscription.topic == api_topic and subscription.uri not in urls:
-                if subscription.uri.startswith("http"):
-                    urls.append(subscription.uri)
+            wanted = subscription.topic == api_topic and subscription.uri.startswith("http")
+            if wanted and subscription.uri not in urls:
+                urls.append(subscription.uri)
         deliveries: list[Delivery] = []
         for url in urls:
             deliveries.extend(
@@ -286,9 +287,7 @@ class Simulator:
             Route("/_sim/deliveries", control.deliveries, methods=["GET"]),
             Route("/{shop}/admin/oauth/authorize", oauth.authorize, methods=["GET"]),
             Route("/{shop}/admin/oauth/access_token", oauth.access_token, methods=["POST"]),
-            Route(
-                "/{shop}/admin/api/{version}/graphql.json", self.graphql.route, methods=["POST"]
-            ),
+            Route("/{shop}/admin/api/{version}/graphql.json", self.graphql.route, methods=["POST"]),
             Route("/{shop}/_storefront/checkout", control.storefront_checkout, methods=["POST"]),
             Route("/{shop}/discount/{code}", control.discount_link, methods=["GET"]),
         ]
@@ -403,8 +402,13 @@ class ControlAPI:
 
     async def list_metafields(self, request: Request) -> Response:
         items = [
-            {"owner": m.owner_id, "namespace": m.namespace, "key": m.key, "type": m.type,
-             "value": m.value}
+            {
+                "owner": m.owner_id,
+                "namespace": m.namespace,
+                "key": m.key,
+                "type": m.type,
+                "value": m.value,
+            }
             for m in self.sim.metafields(request.path_params["shop"])
         ]
         return JSONResponse({"metafields": items})
@@ -483,7 +487,9 @@ class ControlAPI:
         )
 
     async def deliveries(self, _request: Request) -> Response:
-        return JSONResponse({"deliveries": [_delivery_view(d) for d in self.sim.webhooks.deliveries]})
+        return JSONResponse(
+            {"deliveries": [_delivery_view(d) for d in self.sim.webhooks.deliveries]}
+        )
 
     async def discount_link(self, request: Request) -> Response:
         """`/discount/{CODE}?redirect=/path`: the storefront sets the code and redirects."""

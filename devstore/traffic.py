@@ -23,11 +23,50 @@ if TYPE_CHECKING:
     from devstore.server import Simulator
     from devstore.webhooks import Delivery
 
-FIRST_NAMES = ("Ana", "Bruno", "Chloé", "Dev", "Elif", "Farid", "Gaëlle", "Hugo", "Inès", "Jonas",
-               "Kenji", "Léa", "Marta", "Noah", "Océane", "Priya", "Quentin", "Rosa", "Sami",
-               "Théo", "Uma", "Victor", "Wen", "Yasmine", "Zoé")
-LAST_NAMES = ("Martin", "Bernard", "Dubois", "Nguyen", "Smith", "Garcia", "Rossi", "Müller",
-              "Okafor", "Tanaka", "Lefebvre", "Moreau", "Kowalski", "Silva", "Cohen")
+FIRST_NAMES = (
+    "Ana",
+    "Bruno",
+    "Chloé",
+    "Dev",
+    "Elif",
+    "Farid",
+    "Gaëlle",
+    "Hugo",
+    "Inès",
+    "Jonas",
+    "Kenji",
+    "Léa",
+    "Marta",
+    "Noah",
+    "Océane",
+    "Priya",
+    "Quentin",
+    "Rosa",
+    "Sami",
+    "Théo",
+    "Uma",
+    "Victor",
+    "Wen",
+    "Yasmine",
+    "Zoé",
+)
+LAST_NAMES = (
+    "Martin",
+    "Bernard",
+    "Dubois",
+    "Nguyen",
+    "Smith",
+    "Garcia",
+    "Rossi",
+    "Müller",
+    "Okafor",
+    "Tanaka",
+    "Lefebvre",
+    "Moreau",
+    "Kowalski",
+    "Silva",
+    "Cohen",
+)
 
 # Asked when an abandoned checkout is recovered: the code the app sent this customer, if any.
 CodeChooser = Callable[[Customer, dict[str, Any]], str | None]
@@ -148,8 +187,15 @@ class TrafficGenerator:
         picks = self.rng.sample(CATALOG, k=self.rng.choice((1, 1, 2, 2, 3)))
         return [
             LineItem(
-                p.title, p.price, p.product_id, p.variant_id, self.rng.choice((1, 1, 1, 2)),
-                p.variant_title, p.sku, p.vendor, p.grams,
+                p.title,
+                p.price,
+                p.product_id,
+                p.variant_id,
+                self.rng.choice((1, 1, 1, 2)),
+                p.variant_title,
+                p.sku,
+                p.vendor,
+                p.grams,
             )
             for p in picks
         ]
@@ -230,9 +276,14 @@ class TrafficGenerator:
     ) -> Callable[[datetime], list[TrafficEvent]]:
         def complete(at: datetime) -> list[TrafficEvent]:
             code = None
-            if recovered and checkout.customer and self.code_for is not None:
-                if self.rng.random() < self.settings.recover_with_code_rate:
-                    code = self.code_for(checkout.customer, checkout.payload)
+            chooser = self.code_for
+            if (
+                recovered
+                and checkout.customer is not None
+                and chooser is not None
+                and self.rng.random() < self.settings.recover_with_code_rate
+            ):
+                code = chooser(checkout.customer, checkout.payload)
             note = "recovered checkout" if recovered else "checkout completed"
             try:
                 placed = self._place(checkout, at, code)
@@ -323,8 +374,11 @@ class TrafficGenerator:
             customer.marketing_state = "UNSUBSCRIBED"
             customer.consent_updated_at = at
             customer.updated_at = at
-            return [TrafficEvent(at, "customers/update", self.payloads.customer(customer),
-                                 "unsubscribed")]
+            return [
+                TrafficEvent(
+                    at, "customers/update", self.payloads.customer(customer), "unsubscribed"
+                )
+            ]
 
         return unsubscribe
 

@@ -225,7 +225,11 @@ class WebhookSender:
         """Deliver several webhooks; optionally shuffled (`reorder`) and partly duplicated."""
         deliveries = [
             self.build(
-                item.shop, item.topic, item.payload, url=url, event_id=item.event_id,
+                item.shop,
+                item.topic,
+                item.payload,
+                url=url,
+                event_id=item.event_id,
                 at=item.triggered_at,
             )
             for item in items

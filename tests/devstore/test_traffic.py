@@ -48,8 +48,14 @@ def test_events_are_in_time_order_and_cover_the_topics() -> None:
     times = [e.at for e in events]
     assert times == sorted(times)
     topics = Counter(e.topic for e in events)
-    for topic in ("customers/create", "checkouts/create", "checkouts/update", "orders/create",
-                  "orders/paid", "orders/fulfilled"):
+    for topic in (
+        "customers/create",
+        "checkouts/create",
+        "checkouts/update",
+        "orders/create",
+        "orders/paid",
+        "orders/fulfilled",
+    ):
         assert topics[topic] > 0, topic
     locales = {e.payload["customer_locale"] for e in events if e.topic == "checkouts/create"}
     assert locales == {"en", "fr"}
@@ -76,9 +82,14 @@ def test_recovered_checkout_redeems_the_code_the_app_sent() -> None:
 
         code = f"BACK-{customer.id}-{len(handed_out)}"
         discount = CodeDiscount(
-            id=sim.store.ids.next(), kind="basic", title="Come back", percentage=0.1,
-            starts_at=sim.clock.now() - timedelta(days=30), ends_at=None,
-            created_at=sim.clock.now(), customer_ids=frozenset({customer.id}),
+            id=sim.store.ids.next(),
+            kind="basic",
+            title="Come back",
+            percentage=0.1,
+            starts_at=sim.clock.now() - timedelta(days=30),
+            ends_at=None,
+            created_at=sim.clock.now(),
+            customer_ids=frozenset({customer.id}),
         )
         shop.discounts[discount.id] = discount
         shop.add_code(discount, code, sim.store.ids)
@@ -108,8 +119,9 @@ async def test_replay_delivers_with_simulated_timestamps() -> None:
         received.append(request)
         return httpx.Response(200)
 
-    sim = Simulator(SimulatorConfig(), clock=ManualClock(),
-                    webhook_transport=httpx.MockTransport(receiver))
+    sim = Simulator(
+        SimulatorConfig(), clock=ManualClock(), webhook_transport=httpx.MockTransport(receiver)
+    )
     sim.add_shop(SHOP)
     generator = TrafficGenerator(sim.storefront, sim.shop(SHOP), TrafficSettings(seed=5, days=1))
     events = list(generator.events())[:20]
