@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -207,20 +208,46 @@ class Simulator:
     ) -> list[Delivery]:
         """Deliver `topic` to the app's toml-declared URL and to API subscriptions for it."""
         domain = shop_domain(shop)
-        urls = [self.config.webhook_url]
+        found = self.shop(domain)
         api_topic = topic.upper().replace("/", "_")
-        for subscription in self.shop(domain).subscriptions.values():
+        targets: dict[str, int | None] = {self.config.webhook_url: None}
+        for subscription in found.subscriptions.values():
             wanted = subscription.topic == api_topic and subscription.uri.startswith("http")
-            if wanted and subscription.uri not in urls:
-                urls.append(subscription.uri)
+            if wanted and subscription.uri not in targets:
+                targets[subscription.uri] = subscription.id
+        shared_event = event_id or str(uuid.uuid4())
         deliveries: list[Delivery] = []
-        for url in urls:
-            deliveries.extend(
-                await self.webhooks.send(
-                    domain, topic, payload, url=url, duplicate=duplicate, event_id=event_id, at=at
-                )
+        for url, subscription_id in targets.items():
+            sent = await self.webhooks.send(
+                domain, topic, payload, url=url, duplicate=duplicate, event_id=shared_event, at=at
             )
+            deliveries.extend(sent)
+            # Shopify deletes a subscription made through the Admin API after its deliveries
+            # failed every retry; toml-declared subscriptions (subscription_id None) stay.
+            if subscription_id is not None and not any(d.delivered for d in sent):
+                found.subscriptions.pop(subscription_id, None)
         return deliveries
+
+    async def request_customer_data(self, shop: str, customer_id: int) -> list[Delivery]:
+        """The compliance webhook customers/data_request for one customer."""
+        found = self.shop(shop)
+        customer = found.customers[customer_id]
+        orders = [o["id"] for o in found.orders.values() if o.get("email") == customer.email]
+        body = self.payloads(shop).customers_data_request(customer, orders, self.store.ids.next())
+        return await self.emit(shop, "customers/data_request", body)
+
+    async def redact_customer(self, shop: str, customer_id: int) -> list[Delivery]:
+        """The compliance webhook customers/redact for one customer."""
+        found = self.shop(shop)
+        customer = found.customers[customer_id]
+        orders = [o["id"] for o in found.orders.values() if o.get("email") == customer.email]
+        return await self.emit(
+            shop, "customers/redact", self.payloads(shop).customers_redact(customer, orders)
+        )
+
+    async def redact_shop(self, shop: str) -> list[Delivery]:
+        """The compliance webhook shop/redact (Shopify sends it 48 hours after uninstall)."""
+        return await self.emit(shop, "shop/redact", self.payloads(shop).shop_redact())
 
     def place_order(
         self,
@@ -261,8 +288,7 @@ class Simulator:
             discount_code=discount_code,
             checkout_token=checkout_token,
         )
-        event = None
-        await self.emit(shop, "orders/create", placed.order, event_id=event)
+        await self.emit(shop, "orders/create", placed.order)
         await self.emit(shop, "orders/paid", placed.order)
         return placed
 

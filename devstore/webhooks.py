@@ -141,7 +141,9 @@ class WebhookSender:
         if self._client is None:
             self._client = httpx.AsyncClient(
                 transport=self.transport,
-                timeout=httpx.Timeout(self.config.webhook_total_timeout, connect=1.0),
+                timeout=httpx.Timeout(
+                    self.config.webhook_total_timeout, connect=self.config.webhook_connect_timeout
+                ),
                 follow_redirects=False,
             )
         return self._client
