@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -293,6 +296,27 @@ class Simulator:
         return placed
 
     # -- ASGI -------------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def serve(self, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
+        """Serve on a real socket inside the running loop; yields the base URL (port 0: any)."""
+        import uvicorn
+
+        server = uvicorn.Server(
+            uvicorn.Config(self.app(), host=host, port=port, log_level="warning", lifespan="off")
+        )
+        task = asyncio.get_running_loop().create_task(server.serve())
+        while not server.started:
+            if task.done():
+                task.result()  # re-raise why it could not start
+                raise RuntimeError("simulator server stopped before starting")
+            await asyncio.sleep(0.01)
+        bound = server.servers[0].sockets[0].getsockname()[1]
+        try:
+            yield f"http://{host}:{bound}"
+        finally:
+            server.should_exit = True
+            await task
 
     def app(self) -> Starlette:
         oauth = OAuthRoutes(self.oauth)

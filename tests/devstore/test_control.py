@@ -51,3 +51,19 @@ async def test_control_lists_codes_created_through_graphql(
     ]
     listed = await client.get(f"/_sim/shops/{SHOP}/codes")
     assert listed.json()["discounts"][0]["usage_count"] == 1
+
+
+async def test_serves_on_a_real_socket() -> None:
+    from devstore import SimulatorConfig
+    from devstore.server import Simulator
+
+    sim = Simulator(SimulatorConfig())
+    sim.add_shop("sock")
+    token = sim.install("sock").access_token
+    async with sim.serve() as base_url, httpx.AsyncClient() as http:
+        response = await http.post(
+            sim.graphql_url(base_url, "sock"),
+            json={"query": "{ shop { myshopifyDomain } }"},
+            headers={"X-Shopify-Access-Token": token},
+        )
+    assert response.json()["data"]["shop"]["myshopifyDomain"] == "sock.myshopify.com"
