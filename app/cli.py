@@ -121,10 +121,16 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> None:
     run_demo(settings, once=args.once, port=args.port)
 
 
-def cmd_simulator(settings: Settings | None, args: argparse.Namespace) -> None:
+def cmd_simulator(args: argparse.Namespace) -> None:
+    from devstore.config import SimulatorConfig
     from devstore.server import run
 
-    run(host=args.host, port=args.port)
+    config = SimulatorConfig(
+        api_key=os.environ.get("SHOPIFY_API_KEY", SimulatorConfig.api_key),
+        api_secret=os.environ.get("SHOPIFY_API_SECRET", SimulatorConfig.api_secret),
+        app_url=os.environ.get("APP_URL", SimulatorConfig.app_url),
+    )
+    run(host=args.host, port=args.port, config=config, shops=args.shop)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -145,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim = sub.add_parser("simulator", help="run the Shopify simulator alone")
     sim.add_argument("--host", default="127.0.0.1")
     sim.add_argument("--port", type=int, default=8900)
+    sim.add_argument("--shop", action="append", help="a shop to create at start (repeatable)")
     return parser
 
 
@@ -160,7 +167,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     if args.command == "simulator":
         configure_logging("INFO")
-        cmd_simulator(None, args)
+        cmd_simulator(args)
         return
     try:
         overrides = _demo_defaults() if args.command == "demo" else {}
