@@ -1,0 +1,152 @@
+"""Admin API for scenarios: read and change settings, see runs, reports and the timeline."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Body
+from sqlalchemy import select
+
+from app.errors import InvalidRequest, NotFound
+from app.models import Customer, ScenarioRun
+from app.scenarios import timeline
+from app.scenarios.config import SETTINGS_MODELS, InvalidSettings, UnknownScenario
+from app.scenarios.modes import Mode
+from app.scenarios.reports import scenario_report
+from app.scenarios.runs import stop_active_for_shop
+from app.scenarios.settings_store import effective_settings, update_settings
+from app.web.auth import CurrentShop
+from app.web.deps import ResourcesDep
+
+router = APIRouter(prefix="/api", tags=["scenarios"])
+
+
+def _known(key: str) -> str:
+    if key not in SETTINGS_MODELS:
+        raise NotFound(
+            f"There is no scenario {key!r}; known: {', '.join(sorted(SETTINGS_MODELS))}."
+        )
+    return key
+
+
+@router.get("/scenarios")
+async def list_scenarios(shop: CurrentShop, resources: ResourcesDep) -> list[dict[str, Any]]:
+    async with resources.sessions.begin() as session:
+        return [
+            {
+                "key": key,
+                "settings": await effective_settings(session, shop.id, key),
+                "report": _report_json(await scenario_report(session, shop.id, key)),
+            }
+            for key in sorted(SETTINGS_MODELS)
+        ]
+
+
+@router.get("/scenarios/{key}")
+async def get_scenario(key: str, shop: CurrentShop, resources: ResourcesDep) -> dict[str, Any]:
+    async with resources.sessions.begin() as session:
+        return await effective_settings(session, shop.id, _known(key))
+
+
+@router.put("/scenarios/{key}")
+async def put_scenario(
+    key: str,
+    shop: CurrentShop,
+    resources: ResourcesDep,
+    patch: dict[str, Any] = Body(...),  # noqa: B008  (FastAPI's way to take a free-form body)
+) -> dict[str, Any]:
+    """Partial update: only the keys sent change. Pausing stops running sequences at once."""
+    now = datetime.now(UTC)
+    try:
+        async with resources.sessions.begin() as session:
+            merged = await update_settings(session, shop.id, _known(key), patch)
+            if merged["mode"] == Mode.PAUSED:
+                for run_id in await stop_active_for_shop(
+                    session, shop.id, "scenario_paused", now, scenario=key
+                ):
+                    await timeline.record(
+                        session,
+                        shop_id=shop.id,
+                        run_id=run_id,
+                        scenario=key,
+                        kind="stopped",
+                        reason="scenario_paused",
+                        at=now,
+                    )
+    except UnknownScenario as exc:
+        raise NotFound(str(exc)) from None
+    except InvalidSettings as exc:
+        raise InvalidRequest(f"These settings are not valid: {exc}") from None
+    return merged
+
+
+@router.get("/scenarios/{key}/report")
+async def get_report(key: str, shop: CurrentShop, resources: ResourcesDep) -> dict[str, Any]:
+    async with resources.sessions.begin() as session:
+        return _report_json(await scenario_report(session, shop.id, _known(key)))
+
+
+@router.get("/scenarios/{key}/runs")
+async def list_runs(
+    key: str, shop: CurrentShop, resources: ResourcesDep, status: str | None = None
+) -> list[dict[str, Any]]:
+    statement = (
+        select(ScenarioRun)
+        .where(ScenarioRun.shop_id == shop.id, ScenarioRun.scenario == _known(key))
+        .order_by(ScenarioRun.id.desc())
+        .limit(100)
+    )
+    if status:
+        statement = statement.where(ScenarioRun.status == status)
+    async with resources.sessions.begin() as session:
+        rows = list(await session.scalars(statement))
+    return [
+        {
+            "id": r.id,
+            "subject": r.subject_key,
+            "customer_id": r.customer_id,
+            "status": r.status,
+            "next_step": r.step_index + 1,
+            "next_step_at": r.next_step_at.isoformat() if r.next_step_at else None,
+            "stop_reason": r.stop_reason,
+            "started_at": r.started_at.isoformat(),
+        }
+        for r in rows
+    ]
+
+
+@router.get("/customers/{customer_id}/timeline")
+async def customer_timeline(
+    customer_id: int, shop: CurrentShop, resources: ResourcesDep
+) -> dict[str, Any]:
+    async with resources.sessions.begin() as session:
+        customer = await session.scalar(
+            select(Customer).where(Customer.shop_id == shop.id, Customer.id == customer_id)
+        )
+        if customer is None:
+            raise NotFound(f"Customer {customer_id} is not a customer of {shop.domain}.")
+        entries = await timeline.for_customer(session, shop.id, customer_id)
+    return {
+        "customer": {"id": customer.id, "first_name": customer.first_name},
+        "entries": [
+            {
+                "at": e.at.isoformat(),
+                "scenario": e.scenario,
+                "kind": e.kind,
+                "step": e.step,
+                "reason": e.reason,
+                "detail": e.detail,
+                "run_id": e.run_id,
+            }
+            for e in entries
+        ],
+    }
+
+
+def _report_json(report: Any) -> dict[str, Any]:
+    data = asdict(report)
+    data["revenue"] = str(report.revenue)
+    data["discount_cost"] = str(report.discount_cost)
+    return data
