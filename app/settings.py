@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".boomerang")
     log_level: str = "INFO"
     db_pool_size: int = 10
+    # Stored webhook events still waiting this long are enqueued again by the sweeper.
+    webhook_sweep_after_seconds: float = 30.0
 
     @field_validator("shopify_api_secret", "token_encryption_keys")
     @classmethod

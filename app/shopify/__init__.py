@@ -1,0 +1,1 @@
+"""The one place that speaks Shopify: verification, GraphQL client, documents."""
