@@ -34,7 +34,7 @@ async def run_worker_burst(settings: Settings) -> None:
         # Not worker.close(): it calls redis' deprecated close(), and warnings are errors here.
         if worker.on_shutdown is not None:
             await worker.on_shutdown(worker.ctx)
-        await worker.pool.aclose()
+        await worker.pool.aclose(close_connection_pool=True)
 
 
 def job_context(resources: Resources, job_id: str = "test-job") -> JobContext:
