@@ -13,6 +13,7 @@ import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
+from pydantic import SecretStr
 from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -134,3 +135,19 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client
+
+
+@pytest.fixture
+async def app_with_previous_secret(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """The app during a secret rotation: the previous secret still verifies."""
+    rotated = settings.model_copy(
+        update={"shopify_api_secret_previous": SecretStr(PREVIOUS_TEST_API_SECRET)}
+    )
+    application = create_app(rotated)
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            yield c
+
+
+PREVIOUS_TEST_API_SECRET = "previous-client-secret-0123456789abcdef-012345"
