@@ -70,3 +70,11 @@ class ShopifyGraphQLError(BoomerangError):
 
 class ShopifyTokenInvalid(ShopifyAuthError):
     """The shop's token was refused (401) and refreshing did not help: reinstall needed."""
+
+
+class ShopifyTokenRejected(ShopifyAuthError):
+    """The Admin API answered 401 to this access token (expired, revoked or uninstalled)."""
+
+
+class ShopifyThrottled(ServiceUnavailable):
+    """The Admin API's cost bucket is empty (THROTTLED or 429); retry after a pause."""

@@ -13,7 +13,9 @@ from app.errors import BoomerangError
 from app.logs import configure_logging
 from app.platform.resources import build_resources
 from app.settings import Settings, load_settings
-from app.web import auth, health, scenarios
+from app.shopify.webhook_verification import WebhookVerifier
+from app.web import auth, embedded, health, install, scenarios
+from webhooks import receiver
 
 
 def create_app(
@@ -30,6 +32,9 @@ def create_app(
 
     app = FastAPI(title="Boomerang", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
+    app.state.webhook_verifier = WebhookVerifier(
+        settings.shopify_api_secret, settings.shopify_api_secret_previous
+    )
 
     @app.exception_handler(BoomerangError)
     async def render_error(request: Request, exc: BoomerangError) -> JSONResponse:
@@ -41,6 +46,9 @@ def create_app(
 
     app.include_router(health.router)
     app.include_router(auth.router)
+    app.include_router(install.router)
+    app.include_router(embedded.router)
+    app.include_router(receiver.router)
     app.include_router(scenarios.router)
     return app
 

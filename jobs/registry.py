@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from app.queue import CronJob, JobFunction
 from jobs.heartbeat import worker_heartbeat
+from jobs.webhook_events import process_webhook_event, sweep_webhook_events
+from webhooks.inbox import PROCESS_JOB
 
-JOBS: dict[str, JobFunction] = {}
+JOBS: dict[str, JobFunction] = {
+    PROCESS_JOB: process_webhook_event,
+}
 
 CRON_JOBS: list[CronJob] = [
     CronJob(
         name="worker_heartbeat", function=worker_heartbeat, every_seconds=10, run_at_startup=True
+    ),
+    CronJob(
+        name="sweep_webhook_events",
+        function=sweep_webhook_events,
+        every_seconds=5,
+        run_at_startup=True,
     ),
 ]

@@ -102,6 +102,7 @@ def build_worker(
     max_jobs: int = 20,
     max_tries: int = 8,
     job_timeout: int = 300,
+    handle_signals: bool = True,
 ) -> Worker:
     """An arq Worker whose jobs receive our JobContext; `on_startup` returns the resources."""
 
@@ -134,5 +135,5 @@ def build_worker(
         max_tries=max_tries,
         job_timeout=job_timeout,
         keep_result=60,
-        handle_signals=True,
+        handle_signals=handle_signals,
     )
