@@ -25,8 +25,13 @@ async def test_order_carries_the_code_and_its_amount(
     client: httpx.AsyncClient, token: str, sim: Simulator
 ) -> None:
     await create_code(client, token, "SAVE10")
-    placed = sim.place_order(SHOP, email="fay@example.com", line_items=[CATALOG[0], CATALOG[1]],
-                             discount_code="save10", checkout_token="chk-1")
+    placed = sim.place_order(
+        SHOP,
+        email="fay@example.com",
+        line_items=[CATALOG[0], CATALOG[1]],
+        discount_code="save10",
+        checkout_token="chk-1",
+    )
     order = placed.order
     assert order["discount_codes"] == [{"code": "SAVE10", "amount": "9.00", "type": "percentage"}]
     assert order["subtotal_price"] == "81.00"
@@ -85,13 +90,17 @@ async def test_expired_and_deactivated_codes(
 
 async def test_minimum_subtotal(client: httpx.AsyncClient, token: str, sim: Simulator) -> None:
     await create_code(
-        client, token, "BIG", minimumRequirement={"subtotal": {"greaterThanOrEqualToSubtotal": "100"}}
+        client,
+        token,
+        "BIG",
+        minimumRequirement={"subtotal": {"greaterThanOrEqualToSubtotal": "100"}},
     )
     with pytest.raises(CheckoutError) as refused:
         sim.place_order(SHOP, email="kim@example.com", line_items=[CATALOG[2]], discount_code="BIG")
     assert refused.value.reason == "minimum_not_met"
-    placed = sim.place_order(SHOP, email="kim@example.com", line_items=[CATALOG[3]],
-                             discount_code="BIG")
+    placed = sim.place_order(
+        SHOP, email="kim@example.com", line_items=[CATALOG[3]], discount_code="BIG"
+    )
     assert Decimal(placed.order["total_discounts"]) == Decimal("12.90")
 
 

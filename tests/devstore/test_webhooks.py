@@ -88,8 +88,9 @@ async def test_gives_up_after_eight_retries(config: SimulatorConfig) -> None:
 async def test_duplicates_and_reordering_on_request(config: SimulatorConfig) -> None:
     receiver = Receiver()
     webhooks = sender(receiver, config)
-    (delivery,) = await webhooks.send(SHOP, "checkouts/update", fixture("checkouts_update"),
-                                      duplicate=True)
+    (delivery,) = await webhooks.send(
+        SHOP, "checkouts/update", fixture("checkouts_update"), duplicate=True
+    )
     ids = [r.headers["X-Shopify-Webhook-Id"] for r in receiver.requests]
     assert ids == [delivery.webhook_id, delivery.webhook_id]
     receiver.requests.clear()
@@ -127,6 +128,4 @@ async def test_simulator_delivers_into_an_asgi_app(config: SimulatorConfig) -> N
     assert [s["path"] for s in seen] == ["/webhooks"] * 3
     assert seen[0]["body"]["id"] == placed.order["id"]
     assert seen[2]["body"]["myshopify_domain"] == SHOP
-    assert sim.store.access_tokens == {} or all(
-        t.revoked for t in sim.store.access_tokens.values()
-    )
+    assert sim.store.access_tokens == {} or all(t.revoked for t in sim.store.access_tokens.values())
