@@ -13,7 +13,7 @@ from app.errors import BoomerangError
 from app.logs import configure_logging
 from app.platform.resources import build_resources
 from app.settings import Settings, load_settings
-from app.web import auth, embedded, health, install
+from app.web import auth, compliance, embedded, health, install
 
 
 def create_app(
@@ -42,6 +42,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(auth.router)
     app.include_router(install.router)
+    app.include_router(compliance.router)
     app.include_router(embedded.router)
     return app
 
