@@ -9,12 +9,14 @@ from app.models.commerce import (
     OrderLineItem,
     Refund,
 )
+from app.models.compliance import CustomerDataRequest
 from app.models.shops import Shop
 from app.models.webhook_events import WebhookEvent, WebhookEventStatus
 
 __all__ = [
     "Checkout",
     "Customer",
+    "CustomerDataRequest",
     "Fulfillment",
     "Order",
     "OrderDiscountCode",
