@@ -13,7 +13,7 @@ from app.errors import BoomerangError
 from app.logs import configure_logging
 from app.platform.resources import build_resources
 from app.settings import Settings, load_settings
-from app.web import health
+from app.web import auth, compliance, embedded, health, install
 
 
 def create_app(
@@ -34,10 +34,16 @@ def create_app(
     @app.exception_handler(BoomerangError)
     async def render_error(request: Request, exc: BoomerangError) -> JSONResponse:
         return JSONResponse(
-            {"error": type(exc).__name__, "detail": exc.detail}, status_code=exc.status_code
+            {"error": type(exc).__name__, "detail": exc.detail},
+            status_code=exc.status_code,
+            headers=exc.headers,
         )
 
     app.include_router(health.router)
+    app.include_router(auth.router)
+    app.include_router(install.router)
+    app.include_router(compliance.router)
+    app.include_router(embedded.router)
     return app
 
 

@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".boomerang")
     log_level: str = "INFO"
     db_pool_size: int = 10
+    # Refresh an expiring offline token this long before it expires (Shopify: "a few minutes").
+    shopify_token_refresh_ahead_seconds: Annotated[int, Field(ge=0)] = 300
+    # How old an OAuth callback's timestamp may be before it is refused as a replay.
+    oauth_callback_max_age_seconds: Annotated[int, Field(gt=0)] = 600
 
     @field_validator("shopify_api_secret", "token_encryption_keys")
     @classmethod

@@ -9,6 +9,7 @@ from app.models.commerce import (
     OrderLineItem,
     Refund,
 )
+from app.models.compliance import CustomerDataRequest
 from app.models.messaging import (
     EmailSuppression,
     Message,
@@ -23,6 +24,7 @@ from app.models.webhook_events import WebhookEvent, WebhookEventStatus
 __all__ = [
     "Checkout",
     "Customer",
+    "CustomerDataRequest",
     "EmailSuppression",
     "Fulfillment",
     "Message",

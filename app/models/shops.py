@@ -29,3 +29,8 @@ class Shop(Timestamps, Base):
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     locale: Mapped[str] = mapped_column(String(16), default="en")
     plan_name: Mapped[str | None] = mapped_column(String(64))
+    primary_domain_url: Mapped[str | None] = mapped_column(Text)
+    # Shopify refused the token and a refresh could not fix it: the merchant must reopen the app.
+    token_invalid_at: Mapped[datetime | None]
+    # shop/redact ran: every row of the shop is gone but this tombstone (domain only).
+    redacted_at: Mapped[datetime | None]

@@ -1,0 +1,45 @@
+"""Merchant-facing strings in English and French, picked by `locale` or Accept-Language."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Locale = Literal["en", "fr"]
+DEFAULT_LOCALE: Locale = "en"
+
+CATALOG: dict[str, dict[Locale, str]] = {
+    "app.title": {"en": "Boomerang", "fr": "Boomerang"},
+    "app.loading": {"en": "Loading Boomerang…", "fr": "Chargement de Boomerang…"},
+    "install.invalid_shop": {
+        "en": "The shop parameter must be a shop domain such as your-store.myshopify.com.",
+        "fr": "Le paramètre shop doit être un domaine de boutique comme "
+        "votre-boutique.myshopify.com.",
+    },
+    "install.failed": {
+        "en": "The installation could not be completed: open Boomerang again from your "
+        "Shopify admin.",
+        "fr": "L'installation n'a pas pu aboutir : ouvrez de nouveau Boomerang depuis "
+        "l'administration Shopify.",
+    },
+    "install.error_title": {"en": "Installation problem", "fr": "Problème d'installation"},
+}
+
+
+def pick_locale(query_locale: str | None, accept_language: str | None) -> Locale:
+    """The `locale` query parameter first (Shopify adds it to embedded URLs), then the first
+    supported language of Accept-Language, then English."""
+    candidates = [query_locale or ""]
+    for part in (accept_language or "").split(","):
+        candidates.append(part.split(";")[0])
+    for candidate in candidates:
+        language = candidate.strip().lower()[:2]
+        if language == "fr":
+            return "fr"
+        if language == "en":
+            return "en"
+    return DEFAULT_LOCALE
+
+
+def t(message_id: str, locale: Locale) -> str:
+    entry = CATALOG[message_id]
+    return entry.get(locale, entry[DEFAULT_LOCALE])

@@ -1,0 +1,1 @@
+"""A shop's install: OAuth and token exchange outcomes, shop facts, uninstall, compliance."""

@@ -1,0 +1,93 @@
+"""Recording an install (code grant or token exchange), then learning the shop's facts and
+making sure its webhook subscriptions exist."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import structlog
+from sqlalchemy import select
+
+from app.errors import BoomerangError
+from app.installs.webhook_subscriptions import ensure_webhook_subscriptions
+from app.models import Shop
+from app.platform.resources import Resources
+from app.settings import Settings
+from app.shopify.graphql import admin_query
+from app.shopify.oauth import IssuedToken, parse_scopes
+from app.shopify.token_cipher import TokenCipher
+from app.shopify.tokens import store_issued_token
+
+log = structlog.get_logger(__name__)
+
+SHOP_FACTS = """
+query BoomerangShopFacts {
+  shop { name email currencyCode ianaTimezone primaryDomain { url } plan { displayName } }
+}
+"""
+
+
+def missing_scopes(settings: Settings, shop: Shop) -> frozenset[str]:
+    """Configured scopes the shop has not granted (a write scope implies its read scope)."""
+    granted = set(parse_scopes(shop.scopes))
+    granted |= {"read_" + s.removeprefix("write_") for s in granted if s.startswith("write_")}
+    return frozenset(settings.scopes - granted)
+
+
+def needs_authorization(settings: Settings, shop: Shop | None) -> bool:
+    return (
+        shop is None
+        or shop.uninstalled_at is not None
+        or shop.redacted_at is not None
+        or shop.access_token_encrypted is None
+        or bool(missing_scopes(settings, shop))
+    )
+
+
+async def record_install(resources: Resources, domain: str, issued: IssuedToken) -> int:
+    """Store the new token pair on the shop's row (created on first install); a reinstall
+    clears uninstalled_at. Returns the shop id."""
+    cipher = TokenCipher.from_settings(resources.settings)
+    now = datetime.now(UTC)
+    async with resources.sessions.begin() as session:
+        shop = await session.scalar(select(Shop).where(Shop.domain == domain).with_for_update())
+        if shop is None:
+            shop = Shop(domain=domain)
+            session.add(shop)
+        if shop.installed_at is None or shop.uninstalled_at is not None:
+            shop.installed_at = now
+        shop.uninstalled_at = None
+        shop.redacted_at = None
+        store_issued_token(shop, issued, cipher)
+        await session.flush()
+        shop_id = shop.id
+    log.info("shop installed", shop=domain, scopes=",".join(sorted(issued.scopes)))
+    return shop_id
+
+
+async def refresh_shop_facts(resources: Resources, shop_id: int, domain: str) -> None:
+    data = await admin_query(resources, shop_id, domain, SHOP_FACTS)
+    facts = data["shop"]
+    async with resources.sessions.begin() as session:
+        shop = await session.get(Shop, shop_id)
+        if shop is None:
+            return
+        shop.name = facts.get("name")
+        shop.email = facts.get("email")
+        shop.currency = facts.get("currencyCode") or shop.currency
+        shop.timezone = facts.get("ianaTimezone") or shop.timezone
+        shop.primary_domain_url = (facts.get("primaryDomain") or {}).get("url")
+        shop.plan_name = (facts.get("plan") or {}).get("displayName")
+
+
+async def complete_install(resources: Resources, shop_id: int, domain: str) -> None:
+    """Shop facts and webhook subscriptions after the token is stored. A failure here does not
+    undo the install: it is logged and the next install or shop/update fills the gap."""
+    try:
+        await refresh_shop_facts(resources, shop_id, domain)
+        created = await ensure_webhook_subscriptions(resources, shop_id, domain)
+    except BoomerangError as exc:
+        log.warning("install follow-up failed", shop=domain, error=type(exc).__name__)
+        return
+    if created:
+        log.info("webhook subscriptions created", shop=domain, topics=",".join(created))

@@ -1,0 +1,131 @@
+"""The one way the app gets a usable Admin API token for a shop.
+
+Expiring offline tokens are refreshed a few minutes before they expire and after a 401.
+Shopify rotates the refresh token on every use, so one refresh per shop runs at a time: the
+refresher holds the shop row (`SELECT … FOR UPDATE`); the others wait on the lock, then find
+the new token and reuse it. The new pair is committed at once with the row. If the refresh
+answer is lost, nothing is written and the stored refresh token stays valid until its
+replacement is used (changelog 2026-08), so the next call simply retries it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import ShopifyAuthError, ShopifyTokenInvalid, ShopNotInstalled
+from app.installs.status import is_active
+from app.models import Shop
+from app.platform.resources import Resources
+from app.shopify.oauth import IssuedToken, refresh_offline_token
+from app.shopify.token_cipher import TokenCipher
+
+
+def store_issued_token(shop: Shop, issued: IssuedToken, cipher: TokenCipher) -> None:
+    """Write a freshly issued pair (both tokens encrypted) onto the shop row."""
+    shop.access_token_encrypted = cipher.encrypt(issued.access_token)
+    shop.access_token_expires_at = issued.expires_at
+    shop.refresh_token_encrypted = (
+        cipher.encrypt(issued.refresh_token) if issued.refresh_token else None
+    )
+    shop.refresh_token_expires_at = issued.refresh_token_expires_at
+    shop.scopes = ",".join(sorted(issued.scopes))
+    shop.token_invalid_at = None
+
+
+def _usable(shop: Shop | None, shop_id: int) -> Shop:
+    if shop is None or not is_active(shop):
+        raise ShopNotInstalled(f"Shop {shop_id} has not installed Boomerang (or uninstalled it).")
+    if shop.access_token_encrypted is None:
+        raise ShopifyTokenInvalid(
+            f"{shop.domain} has no usable token: the merchant must open Boomerang in the "
+            "Shopify admin to authorize it again."
+        )
+    return shop
+
+
+def _due(shop: Shop, resources: Resources) -> bool:
+    if shop.access_token_expires_at is None:
+        return False
+    ahead = timedelta(seconds=resources.settings.shopify_token_refresh_ahead_seconds)
+    return shop.access_token_expires_at - ahead <= datetime.now(UTC)
+
+
+async def access_token_for(resources: Resources, shop_id: int) -> str:
+    """A token the Admin API will accept for this shop, refreshed first when close to expiry."""
+    cipher = TokenCipher.from_settings(resources.settings)
+    async with resources.sessions.begin() as session:
+        shop = _usable(await session.get(Shop, shop_id), shop_id)
+        if not _due(shop, resources):
+            return cipher.decrypt(shop.access_token_encrypted or "")
+    return await _refresh(resources, shop_id, rejected=None)
+
+
+async def access_token_after_rejection(resources: Resources, shop_id: int, rejected: str) -> str:
+    """Shopify answered 401 to `rejected`: a token that works now (another worker's refresh,
+    or a refresh of our own), or ShopifyTokenInvalid when no refresh can fix it."""
+    return await _refresh(resources, shop_id, rejected=rejected)
+
+
+async def _refresh(resources: Resources, shop_id: int, *, rejected: str | None) -> str:
+    settings = resources.settings
+    cipher = TokenCipher.from_settings(settings)
+    refused: ShopifyAuthError | None = None
+    async with resources.sessions.begin() as session:
+        found = await session.scalar(select(Shop).where(Shop.id == shop_id).with_for_update())
+        shop = _usable(found, shop_id)
+        current = cipher.decrypt(shop.access_token_encrypted or "")
+        # Someone else refreshed while we waited on the lock: reuse their token.
+        if rejected is None and not _due(shop, resources):
+            return current
+        if rejected is not None and current != rejected:
+            return current
+        if shop.refresh_token_encrypted is None:
+            refused = ShopifyTokenInvalid(
+                f"Shopify rejected the token of {shop.domain} and it cannot be refreshed: "
+                "the merchant must open Boomerang in the Shopify admin again."
+            )
+            _invalidate(shop)
+        else:
+            refresh_token = cipher.decrypt(shop.refresh_token_encrypted)
+            try:
+                issued = await refresh_offline_token(
+                    resources.http, settings, shop.domain, refresh_token
+                )
+            except ShopifyAuthError as exc:
+                refused = ShopifyTokenInvalid(exc.detail)
+                _invalidate(shop)
+            else:
+                store_issued_token(shop, issued, cipher)
+                return issued.access_token
+    raise refused
+
+
+def _invalidate(shop: Shop) -> None:
+    shop.access_token_encrypted = None
+    shop.access_token_expires_at = None
+    shop.refresh_token_encrypted = None
+    shop.refresh_token_expires_at = None
+    shop.token_invalid_at = datetime.now(UTC)
+
+
+async def mark_token_invalid(resources: Resources, shop_id: int) -> None:
+    """Forget a token Shopify refuses for good; the next embedded visit re-authorizes."""
+    async with resources.sessions.begin() as session:
+        await invalidate_token(session, shop_id)
+
+
+async def invalidate_token(session: AsyncSession, shop_id: int) -> None:
+    await session.execute(
+        update(Shop)
+        .where(Shop.id == shop_id)
+        .values(
+            access_token_encrypted=None,
+            access_token_expires_at=None,
+            refresh_token_encrypted=None,
+            refresh_token_expires_at=None,
+            token_invalid_at=datetime.now(UTC),
+        )
+    )

@@ -1,0 +1,123 @@
+"""Adapter over Shopify's `shopify_app` verifiers: requests in, Boomerang types out.
+
+The library names shops by handle (`acme`); Boomerang names them by `acme.myshopify.com`.
+What the library does not offer (OAuth callback query HMAC, shop-domain validation) is here too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from shopify_app import ShopifyApp
+
+from app.errors import InvalidOAuthCallback, InvalidSessionToken, InvalidShopDomain
+from app.settings import Settings
+
+_SHOP_DOMAIN = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9\-]*\.myshopify\.com")
+_MYSHOPIFY = ".myshopify.com"
+# Only matters for document requests without a token, which Boomerang does not send here.
+_PATCH_ID_TOKEN_PATH = "/auth/patch-id-token"  # noqa: S105  (a path, not a secret)
+
+
+def shopify_app(settings: Settings) -> ShopifyApp:
+    previous = settings.shopify_api_secret_previous
+    return ShopifyApp(
+        client_id=settings.shopify_api_key,
+        client_secret=settings.shopify_api_secret.get_secret_value(),
+        old_client_secret=previous.get_secret_value() if previous else None,
+    )
+
+
+def is_shop_domain(value: str) -> bool:
+    return _SHOP_DOMAIN.fullmatch(value) is not None
+
+
+def shop_domain(value: str | None) -> str:
+    """`value` as a lower-case `*.myshopify.com` domain, or InvalidShopDomain."""
+    if not value or not is_shop_domain(value.strip()):
+        raise InvalidShopDomain(
+            "The shop parameter must be a shop domain such as your-store.myshopify.com."
+        )
+    return value.strip().lower()
+
+
+def domain_from_handle(handle: str) -> str:
+    return shop_domain(handle if handle.endswith(_MYSHOPIFY) else handle + _MYSHOPIFY)
+
+
+def _shop_of_url(url: object) -> str | None:
+    if not isinstance(url, str):
+        return None
+    host = url.removeprefix("https://").split("/", 1)[0]
+    return host.lower() if is_shop_domain(host) else None
+
+
+@dataclass(frozen=True)
+class SessionToken:
+    """A verified App Bridge session token: which shop and user it speaks for."""
+
+    shop: str
+    user_id: str | None
+    token: str
+    claims: Mapping[str, Any]
+
+
+def verify_session_token(settings: Settings, authorization: str | None, url: str) -> SessionToken:
+    """Verify `Authorization: Bearer <session token>` (HS256 with the current or previous
+    secret, aud = our client id, exp/nbf with a few seconds of leeway, iss and dest naming the
+    same shop). Raise InvalidSessionToken otherwise."""
+    if not authorization or not authorization.startswith("Bearer ") or not authorization[7:]:
+        raise InvalidSessionToken(
+            "Send the App Bridge session token as `Authorization: Bearer <token>`."
+        )
+    result = shopify_app(settings).verify_app_home_req(
+        {"method": "GET", "headers": {"Authorization": authorization}, "url": url, "body": ""},
+        app_home_patch_id_token_path=_PATCH_ID_TOKEN_PATH,
+    )
+    if not result.ok or result.id_token is None:
+        raise InvalidSessionToken(
+            f"The session token was refused ({result.log.code}); get a new one from App Bridge."
+        )
+    claims = result.id_token.claims
+    missing = [name for name in ("exp", "nbf", "iss", "dest") if name not in claims]
+    if missing:
+        raise InvalidSessionToken(f"The session token lacks {', '.join(missing)}.")
+    dest = _shop_of_url(claims.get("dest"))
+    issuer = claims.get("iss")
+    if dest is None or not isinstance(issuer, str) or _shop_of_url(issuer) != dest:
+        raise InvalidSessionToken("The session token's iss and dest do not name the same shop.")
+    return SessionToken(
+        shop=dest, user_id=result.user_id, token=result.id_token.token, claims=claims
+    )
+
+
+def oauth_query_hmac(params: Mapping[str, str], secret: str) -> str:
+    """Hex HMAC-SHA256 of the sorted `key=value` pairs joined by `&`, hmac/signature left out
+    (docs: apps/build/authentication-authorization, "Verify a request")."""
+    message = "&".join(
+        f"{key}={value}"
+        for key, value in sorted(params.items())
+        if key not in {"hmac", "signature"}
+    )
+    return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
+
+
+def verify_oauth_query(settings: Settings, params: Mapping[str, str]) -> None:
+    """Check the `hmac` of an OAuth callback query in constant time, against the current
+    and the previous secret."""
+    given = params.get("hmac", "")
+    secrets = [settings.shopify_api_secret]
+    if settings.shopify_api_secret_previous is not None:
+        secrets.append(settings.shopify_api_secret_previous)
+    for secret in secrets:
+        expected = oauth_query_hmac(params, secret.get_secret_value())
+        if hmac.compare_digest(expected.encode(), given.encode()):
+            return
+    raise InvalidOAuthCallback(
+        "The callback's hmac does not match: start the install again from the Shopify admin."
+    )

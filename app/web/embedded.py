@@ -1,0 +1,109 @@
+"""The embedded app's document: the frontend shell inside the Shopify admin's iframe.
+
+A shop that is not installed (or lacks a configured scope) is installed by token exchange when
+the admin sent an `id_token`, and sent through `/auth` otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+
+from app.errors import InvalidSessionToken
+from app.i18n import Locale, pick_locale, t
+from app.installs.service import complete_install, needs_authorization, record_install
+from app.models import Shop
+from app.platform.resources import Resources
+from app.shopify.oauth import exchange_session_token
+from app.shopify.verification import verify_session_token
+from app.web.deps import ResourcesDep
+from app.web.install import localized_shop_domain
+
+router = APIRouter(tags=["embedded"])
+
+APP_BRIDGE = "https://cdn.shopify.com/shopifycloud/app-bridge.js"
+
+
+def shell(api_key: str, locale: Locale) -> str:
+    return f"""<!doctype html>
+<html lang="{locale}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="shopify-api-key" content="{escape(api_key)}">
+<script src="{APP_BRIDGE}"></script>
+<title>{escape(t("app.title", locale))}</title>
+</head>
+<body>
+<main id="app">{escape(t("app.loading", locale))}</main>
+</body>
+</html>
+"""
+
+
+def exit_iframe(api_key: str, url: str, locale: Locale) -> str:
+    """Shopify's grant screen refuses to be framed: App Bridge opens it in the top window."""
+    target = json.dumps(url).replace("</", "<\\/")
+    return f"""<!doctype html>
+<html lang="{locale}">
+<head>
+<meta charset="utf-8">
+<meta name="shopify-api-key" content="{escape(api_key)}">
+<script src="{APP_BRIDGE}"></script>
+</head>
+<body><script>window.open({target}, "_top");</script></body>
+</html>
+"""
+
+
+async def _load_shop(resources: Resources, domain: str) -> Shop | None:
+    async with resources.sessions.begin() as session:
+        return await session.scalar(select(Shop).where(Shop.domain == domain))
+
+
+async def _install_by_token_exchange(
+    request: Request, resources: Resources, domain: str, id_token: str
+) -> bool:
+    try:
+        token = verify_session_token(resources.settings, f"Bearer {id_token}", str(request.url))
+    except InvalidSessionToken:
+        return False
+    if token.shop != domain:
+        return False
+    issued = await exchange_session_token(resources.http, resources.settings, token)
+    shop_id = await record_install(resources, domain, issued)
+    await complete_install(resources, shop_id, domain)
+    return True
+
+
+@router.get("/")
+async def embedded_home(
+    request: Request,
+    resources: ResourcesDep,
+    shop: str | None = None,
+    id_token: str | None = None,
+    embedded: str | None = None,
+    locale: str | None = None,
+) -> Response:
+    domain = localized_shop_domain(request, shop)
+    settings = resources.settings
+    chosen = pick_locale(locale, request.headers.get("accept-language"))
+    if needs_authorization(settings, await _load_shop(resources, domain)):
+        if id_token:
+            await _install_by_token_exchange(request, resources, domain, id_token)
+        if needs_authorization(settings, await _load_shop(resources, domain)):
+            install = f"{settings.app_url.rstrip('/')}/auth?{urlencode({'shop': domain})}"
+            if embedded == "1":
+                return HTMLResponse(exit_iframe(settings.shopify_api_key, install, chosen))
+            return RedirectResponse(install, status_code=302)
+    return HTMLResponse(
+        shell(settings.shopify_api_key, chosen),
+        headers={
+            "Content-Security-Policy": f"frame-ancestors https://{domain} https://admin.shopify.com;"
+        },
+    )
