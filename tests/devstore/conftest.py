@@ -1,4 +1,4 @@
-"""Fixtures for the simulator's own tests: a simulator on a manual clock and an HTTP client into it."""
+"""Fixtures for the simulator's tests: a simulator on a manual clock and an HTTP client into it."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The GraphQL Admin API: authentication, discounts, metafields, tags, errors, cost and throttling."""
+"""GraphQL Admin API: authentication, discounts, metafields, tags, errors, cost, throttling."""
 
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -129,3 +130,46 @@ async def test_simulator_delivers_into_an_asgi_app(config: SimulatorConfig) -> N
     assert seen[0]["body"]["id"] == placed.order["id"]
     assert seen[2]["body"]["myshopify_domain"] == SHOP
     assert sim.store.access_tokens == {} or all(t.revoked for t in sim.store.access_tokens.values())
+
+
+async def test_slow_receiver_times_out_and_is_retried() -> None:
+    calls: list[float] = []
+
+    async def slow_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        calls.append(0)
+        if len(calls) == 1:
+            await asyncio.sleep(0.5)
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    config = SimulatorConfig(
+        app_url="https://app.example.com",
+        webhook_total_timeout=0.05,
+        webhook_time_compression=100_000.0,
+    )
+    webhooks = WebhookSender(config, ManualClock(), transport=httpx.ASGITransport(app=slow_app))
+    (delivery,) = await webhooks.send(SHOP, "orders/paid", fixture("orders_paid"))
+    await webhooks.aclose()
+    assert [a.error for a in delivery.attempts] == ["timeout", None]
+    assert delivery.attempts[1].status == 200
+
+
+async def test_api_subscription_is_deleted_after_its_deliveries_fail(
+    config: SimulatorConfig,
+) -> None:
+    def receiver(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200 if request.url.path == "/webhooks" else 503)
+
+    sim = Simulator(config, clock=ManualClock(), webhook_transport=httpx.MockTransport(receiver))
+    shop = sim.add_shop(SHOP)
+    from devstore.state import WebhookSubscription
+
+    shop.subscriptions[1] = WebhookSubscription(
+        1, "ORDERS_PAID", "https://other.example.com/hooks", "JSON", sim.clock.now()
+    )
+    deliveries = await sim.emit(SHOP, "orders/paid", fixture("orders_paid"))
+    await sim.webhooks.aclose()
+    assert [d.delivered for d in deliveries] == [True, False]
+    assert len(deliveries[1].attempts) == 9
+    assert deliveries[0].event_id == deliveries[1].event_id
+    assert shop.subscriptions == {}
