@@ -54,6 +54,8 @@ class DeliveryResult:
     reason: str | None = None
     # Set when the job should run again this much later.
     retry_in: float | None = None
+    # Set when the message stays queued for a later time (deferred, or retried after a 4xx).
+    next_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -251,7 +253,11 @@ def _suppress(message: Message, reason: str) -> DeliveryResult:
 def _defer(message: Message, until: datetime, reason: str, now: datetime) -> DeliveryResult:
     message.scheduled_at, message.status_reason = until, reason
     return DeliveryResult(
-        message.id, Status.QUEUED, reason, retry_in=max((until - now).total_seconds(), 0.0)
+        message.id,
+        Status.QUEUED,
+        reason,
+        retry_in=max((until - now).total_seconds(), 0.0),
+        next_at=until,
     )
 
 
@@ -269,7 +275,11 @@ async def _record_transient(
     message.status_reason = f"smtp_transient: {error}"[:1000]
     message.scheduled_at = now + backoff
     return DeliveryResult(
-        message_id, Status.QUEUED, message.status_reason, retry_in=backoff.total_seconds()
+        message_id,
+        Status.QUEUED,
+        message.status_reason,
+        retry_in=backoff.total_seconds(),
+        next_at=message.scheduled_at,
     )
 
 

@@ -207,7 +207,7 @@ def _markup(body: str) -> Markup:
     return Markup(body)  # noqa: S704
 
 
-def validate(source: TemplateSource, locale: Locale) -> Rendered:
+def validate(source: TemplateSource, locale: Locale, *, ui_locale: Locale = "en") -> Rendered:
     """Compile and render against sample data, strictly; raise TemplateInvalid with the part
     and line. Returns the sample rendering, which the editor can show."""
     ctx = {**sample_context(locale), "locale": locale}
@@ -216,7 +216,7 @@ def validate(source: TemplateSource, locale: Locale) -> Rendered:
         ("html", source.html, True),
         ("text", source.text, False),
     ):
-        _render_part(text, ctx, html=html, strict=True, part=part, locale=locale)
+        _render_part(text, ctx, html=html, strict=True, part=part, locale=ui_locale)
     return render(source, ctx, locale)
 
 
@@ -252,6 +252,8 @@ async def save_override(
     step: int,
     locale: Locale,
     source: TemplateSource,
+    *,
+    ui_locale: Locale = "en",
 ) -> Rendered:
     """Validate, then upsert the merchant's override. Invalid templates are never stored."""
     if not known_template(scenario, step):
@@ -259,7 +261,7 @@ async def save_override(
             f"there is no template for scenario {scenario!r} step {step}: "
             "check the scenario name and step number"
         )
-    sample = validate(source, locale)
+    sample = validate(source, locale, ui_locale=ui_locale)
     statement = insert(MessageTemplate).values(
         shop_id=shop_id,
         scenario=scenario,
