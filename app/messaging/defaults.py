@@ -41,7 +41,7 @@ _CART_ITEMS_TEXT = """{% for item in items %}- {{ item.title }}{% if item.varian
 ({{ item.variant_title }}){% endif %} × {{ item.quantity }}: {{ item.price | money }}
 {% endfor %}{TOTAL}: {{ cart_total | money }}"""
 
-_BUTTON = '<p><a class="button" href="{{ URL }}">LABEL</a></p>'
+_BUTTON = '<p><a class="button" href="URL">LABEL</a></p>'
 
 
 def _button(url: str, label: str) -> str:
