@@ -13,7 +13,19 @@ from app.errors import BoomerangError
 from app.logs import configure_logging
 from app.platform.resources import build_resources
 from app.settings import Settings, load_settings
-from app.web import auth, compliance, embedded, health, install
+from app.web import (
+    approvals,
+    auth,
+    compliance,
+    email_events,
+    embedded,
+    health,
+    install,
+    message_templates,
+    messaging_settings,
+    tracking,
+    unsubscribe,
+)
 
 
 def create_app(
@@ -44,6 +56,12 @@ def create_app(
     app.include_router(install.router)
     app.include_router(compliance.router)
     app.include_router(embedded.router)
+    app.include_router(message_templates.router)
+    app.include_router(approvals.router)
+    app.include_router(messaging_settings.router)
+    app.include_router(tracking.router)
+    app.include_router(unsubscribe.router)
+    app.include_router(email_events.router)
     return app
 
 

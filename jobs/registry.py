@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from app.queue import CronJob, JobFunction
 from jobs.heartbeat import worker_heartbeat
+from jobs.messages import (
+    WRITE_BACK_JOB,
+    enqueue_due_messages,
+    send_message,
+    write_back_email_consent,
+)
 
-JOBS: dict[str, JobFunction] = {}
+JOBS: dict[str, JobFunction] = {
+    "send_message": send_message,
+    WRITE_BACK_JOB: write_back_email_consent,
+}
 
 CRON_JOBS: list[CronJob] = [
     CronJob(
         name="worker_heartbeat", function=worker_heartbeat, every_seconds=10, run_at_startup=True
     ),
+    CronJob(name="enqueue_due_messages", function=enqueue_due_messages, every_seconds=30),
 ]

@@ -10,6 +10,14 @@ from app.models.commerce import (
     Refund,
 )
 from app.models.compliance import CustomerDataRequest
+from app.models.messaging import (
+    EmailSuppression,
+    Message,
+    MessageEvent,
+    MessageTemplate,
+    MessagingSettings,
+    ScenarioSetting,
+)
 from app.models.shops import Shop
 from app.models.webhook_events import WebhookEvent, WebhookEventStatus
 
@@ -17,11 +25,17 @@ __all__ = [
     "Checkout",
     "Customer",
     "CustomerDataRequest",
+    "EmailSuppression",
     "Fulfillment",
+    "Message",
+    "MessageEvent",
+    "MessageTemplate",
+    "MessagingSettings",
     "Order",
     "OrderDiscountCode",
     "OrderLineItem",
     "Refund",
+    "ScenarioSetting",
     "Shop",
     "WebhookEvent",
     "WebhookEventStatus",
