@@ -14,7 +14,20 @@ from app.logs import configure_logging
 from app.platform.resources import build_resources
 from app.settings import Settings, load_settings
 from app.shopify.webhook_verification import WebhookVerifier
-from app.web import auth, embedded, health, install, scenarios
+from app.web import (
+    approvals,
+    auth,
+    compliance,
+    email_events,
+    embedded,
+    health,
+    install,
+    message_templates,
+    messaging_settings,
+    scenarios,
+    tracking,
+    unsubscribe,
+)
 from webhooks import receiver
 
 
@@ -47,9 +60,16 @@ def create_app(
     app.include_router(health.router)
     app.include_router(auth.router)
     app.include_router(install.router)
+    app.include_router(compliance.router)
     app.include_router(embedded.router)
     app.include_router(receiver.router)
     app.include_router(scenarios.router)
+    app.include_router(message_templates.router)
+    app.include_router(approvals.router)
+    app.include_router(messaging_settings.router)
+    app.include_router(tracking.router)
+    app.include_router(unsubscribe.router)
+    app.include_router(email_events.router)
     return app
 
 

@@ -9,6 +9,16 @@ from webhooks.inbox import PROCESS_JOB
 
 JOBS: dict[str, JobFunction] = {
     PROCESS_JOB: process_webhook_event,
+from jobs.messages import (
+    WRITE_BACK_JOB,
+    enqueue_due_messages,
+    send_message,
+    write_back_email_consent,
+)
+
+JOBS: dict[str, JobFunction] = {
+    "send_message": send_message,
+    WRITE_BACK_JOB: write_back_email_consent,
 }
 
 CRON_JOBS: list[CronJob] = [
@@ -21,4 +31,5 @@ CRON_JOBS: list[CronJob] = [
         every_seconds=5,
         run_at_startup=True,
     ),
+    CronJob(name="enqueue_due_messages", function=enqueue_due_messages, every_seconds=30),
 ]

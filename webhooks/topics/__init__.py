@@ -3,3 +3,6 @@
 from webhooks.topics import checkouts, customers, orders, refunds
 
 __all__ = ["checkouts", "customers", "orders", "refunds"]
+import app.compliance  # noqa: F401  (registers the built-in export/erase sections)
+from webhooks.topics import app_lifecycle as app_lifecycle
+from webhooks.topics import compliance as compliance

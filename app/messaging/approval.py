@@ -1,0 +1,114 @@
+"""Human control over what goes out: messages of scenarios in approval mode wait in
+`pending_approval` until the merchant approves (→ queued, still subject to consent and
+pacing at send time), edits, or rejects them (→ suppressed, reason rejected_by_merchant)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import InvalidRequest
+from app.messaging.config import MessagingConfig
+from app.messaging.errors import MessageNotFound, MessageNotPending
+from app.messaging.outbox import Status
+from app.models import Message
+
+
+async def pending(
+    session: AsyncSession, shop_id: int, *, scenario: str | None = None, limit: int = 200
+) -> Sequence[Message]:
+    query = select(Message).where(
+        Message.shop_id == shop_id, Message.status == Status.PENDING_APPROVAL
+    )
+    if scenario is not None:
+        query = query.where(Message.scenario == scenario)
+    return (await session.scalars(query.order_by(Message.scheduled_at).limit(limit))).all()
+
+
+async def _pending_one(session: AsyncSession, shop_id: int, message_id: int) -> Message:
+    message = await session.scalar(
+        select(Message)
+        .where(Message.shop_id == shop_id, Message.id == message_id)
+        .with_for_update()
+    )
+    if message is None:
+        raise MessageNotFound(f"message {message_id} does not exist in this shop")
+    if message.status != Status.PENDING_APPROVAL:
+        raise MessageNotPending(
+            f"message {message_id} is {message.status}, not waiting for approval: "
+            "reload the approvals list"
+        )
+    return message
+
+
+def _approve(message: Message, now: datetime) -> None:
+    message.status, message.status_reason, message.approved_at = Status.QUEUED, None, now
+    # Approving late sends now (pacing still applies), not at the long-gone planned time.
+    message.scheduled_at = max(message.scheduled_at, now)
+
+
+async def approve(session: AsyncSession, shop_id: int, message_id: int, now: datetime) -> Message:
+    message = await _pending_one(session, shop_id, message_id)
+    _approve(message, now)
+    return message
+
+
+async def reject(session: AsyncSession, shop_id: int, message_id: int) -> Message:
+    message = await _pending_one(session, shop_id, message_id)
+    message.status, message.status_reason = Status.SUPPRESSED, "rejected_by_merchant"
+    return message
+
+
+async def approve_all(
+    session: AsyncSession, shop_id: int, now: datetime, *, scenario: str | None = None
+) -> list[Message]:
+    query = (
+        select(Message)
+        .where(Message.shop_id == shop_id, Message.status == Status.PENDING_APPROVAL)
+        .with_for_update(skip_locked=True)
+    )
+    if scenario is not None:
+        query = query.where(Message.scenario == scenario)
+    messages = list((await session.scalars(query)).all())
+    for message in messages:
+        _approve(message, now)
+    return messages
+
+
+async def edit(
+    session: AsyncSession,
+    shop_id: int,
+    message_id: int,
+    now: datetime,
+    *,
+    subject: str | None,
+    html: str | None,
+    text: str | None,
+    config: MessagingConfig,
+) -> Message:
+    """The merchant rewrites this one message. The unsubscribe link must stay in both parts."""
+    message = await _pending_one(session, shop_id, message_id)
+    link = (
+        config.unsubscribe_url(message.shop_id, message.customer_id)
+        if message.customer_id is not None
+        else None
+    )
+    for part, value in (("html", html), ("text", text)):
+        if value is not None and link and link not in value:
+            raise InvalidRequest(
+                f"the {part} body must keep the unsubscribe link ({link}) / "
+                f"le corps {part} doit conserver le lien de désabonnement"
+            )
+    if subject is not None:
+        if not subject.strip():
+            raise InvalidRequest("the subject cannot be empty / l'objet ne peut pas être vide")
+        message.subject = " ".join(subject.split())
+    if html is not None:
+        message.html = html
+    if text is not None:
+        message.text_body = text
+    message.edited_at = now
+    return message

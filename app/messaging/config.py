@@ -1,0 +1,48 @@
+"""What messaging needs from the settings: public URLs, the sender, and per-purpose keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from email.utils import parseaddr
+from urllib.parse import quote, urlsplit
+
+from app.messaging import signing
+from app.settings import Settings
+
+
+@dataclass(frozen=True)
+class MessagingConfig:
+    app_url: str
+    email_from: str
+    tracking_key: bytes
+    unsubscribe_key: bytes
+    events_key: bytes
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> MessagingConfig:
+        secret = settings.shopify_api_secret.get_secret_value()
+        return cls(
+            app_url=settings.app_url.rstrip("/"),
+            email_from=settings.email_from,
+            tracking_key=signing.derive_key(secret, "tracking"),
+            unsubscribe_key=signing.derive_key(secret, "unsubscribe"),
+            events_key=signing.derive_key(secret, "email-events"),
+        )
+
+    @property
+    def sender_address(self) -> str:
+        return parseaddr(self.email_from)[1]
+
+    @property
+    def message_id_domain(self) -> str:
+        return urlsplit(self.app_url).hostname or "boomerang.invalid"
+
+    def unsubscribe_token(self, shop_id: int, customer_id: int) -> str:
+        return signing.sign({"s": shop_id, "c": customer_id}, self.unsubscribe_key)
+
+    def unsubscribe_url(self, shop_id: int, customer_id: int) -> str:
+        return f"{self.app_url}/u/{self.unsubscribe_token(shop_id, customer_id)}"
+
+    def unsubscribe_mailto(self, shop_id: int, customer_id: int) -> str:
+        token = self.unsubscribe_token(shop_id, customer_id)
+        return f"mailto:{self.sender_address}?subject={quote('unsubscribe ' + token)}"

@@ -1,0 +1,287 @@
+"""Sending one outbox message, exactly once, past every guard rail.
+
+Three short transactions around the SMTP hand-off:
+1. claim: lock the row, re-check controls, consent, quiet hours, priority and the frequency
+   cap (under a lock on the customer row, so two sends to one shopper cannot both pass the
+   cap); then generate the Message-ID and commit status `sending`.
+2. hand the email to the transport (no transaction open).
+3. record the answer: `sent`, back to `queued` with backoff (4xx), or `failed` (5xx).
+
+A crash between 2 and 3 leaves `sending` with a Message-ID: the email may or may not have
+been accepted, and nothing we own can tell. We never send it again (a duplicate reminder is
+worse for the shopper than a lost one): once the row has been `sending` for longer than any
+hand-off can take, it is marked `failed` with reason `delivery_unconfirmed` and the
+Message-ID, which the relay's logs can be searched for. It still counts towards the cap."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.messaging.config import MessagingConfig
+from app.messaging.consent import consent_block_reason, suppress_address, suppression_for
+from app.messaging.controls import DeliveryMode, scenario_delivery, sending_policy
+from app.messaging.mime import build_email, new_message_id
+from app.messaging.outbox import Status
+from app.messaging.pacing import (
+    WEEK,
+    frequency_cap_frees_at,
+    outranked_by,
+    quiet_hours_end,
+    shop_zone,
+)
+from app.messaging.transport import PermanentSendError, TransientSendError, Transport
+from app.models import Customer, Message, Shop
+
+# Longer than the SMTP timeout: a `sending` row younger than this may still be in flight.
+IN_FLIGHT_GRACE = timedelta(minutes=5)
+MAX_ATTEMPTS = 5
+# A marketing message pushed back by the cap beyond this long after it was due is dropped:
+# a cart reminder three days late does more harm than good.
+MAX_CAP_DEFERRAL = timedelta(hours=72)
+SHOP_PAUSED_RECHECK = timedelta(minutes=15)
+OUTRANKED_DEFERRAL = timedelta(minutes=5)
+UNCONFIRMED = "delivery_unconfirmed"
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    message_id: int
+    status: str
+    reason: str | None = None
+    # Set when the job should run again this much later.
+    retry_in: float | None = None
+    # Set when the message stays queued for a later time (deferred, or retried after a 4xx).
+    next_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class _Claim:
+    message: Message
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+async def deliver_message(
+    sessions: async_sessionmaker[AsyncSession],
+    transport: Transport,
+    config: MessagingConfig,
+    message_id: int,
+    *,
+    now: datetime | None = None,
+) -> DeliveryResult:
+    now = now or utcnow()
+    async with sessions.begin() as session:
+        claimed = await _claim(session, config, message_id, now)
+        if isinstance(claimed, DeliveryResult):
+            return claimed
+        email = build_email(claimed.message, config, now=now)
+        shop_id, address = claimed.message.shop_id, claimed.message.to_address
+        customer_id = claimed.message.customer_id
+
+    try:
+        answer = await transport.send(email)
+    except TransientSendError as exc:
+        async with sessions.begin() as session:
+            return await _record_transient(session, message_id, str(exc), utcnow())
+    except PermanentSendError as exc:
+        async with sessions.begin() as session:
+            if exc.recipient_rejected and address:
+                await suppress_address(
+                    session,
+                    shop_id,
+                    address,
+                    reason="bounced",
+                    now=utcnow(),
+                    customer_id=customer_id,
+                    detail=str(exc)[:500],
+                )
+            await _set(session, message_id, status=Status.FAILED, status_reason=f"smtp: {exc}")
+        return DeliveryResult(message_id, Status.FAILED, f"smtp: {exc}")
+
+    async with sessions.begin() as session:
+        await session.execute(
+            update(Message)
+            .where(
+                Message.id == message_id,
+                or_(
+                    Message.status == Status.SENDING,
+                    # A slow hand-off that a recovering job already gave up on did succeed.
+                    Message.status_reason == UNCONFIRMED,
+                ),
+            )
+            .values(
+                status=Status.SENT,
+                status_reason=None,
+                sent_at=utcnow(),
+                provider_response=answer[:1000],
+            )
+        )
+    return DeliveryResult(message_id, Status.SENT)
+
+
+async def _claim(
+    session: AsyncSession, config: MessagingConfig, message_id: int, now: datetime
+) -> _Claim | DeliveryResult:
+    message = await session.scalar(
+        select(Message)
+        .where(Message.id == message_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if message is None:
+        return DeliveryResult(message_id, "missing")
+    if message.status == Status.SENDING:
+        return _recover_in_flight(message, now)
+    if message.status != Status.QUEUED:
+        return DeliveryResult(message_id, message.status, message.status_reason)
+    if message.scheduled_at > now:
+        return DeliveryResult(message_id, Status.QUEUED, "not_due")
+
+    shop = await session.get(Shop, message.shop_id)
+    if shop is None or shop.uninstalled_at is not None:
+        return _suppress(message, "shop_uninstalled")
+    policy = await sending_policy(session, shop.id)
+    if policy.paused:
+        # Held, not dropped: checked again until the merchant lifts the pause.
+        return _defer(message, now + SHOP_PAUSED_RECHECK, "shop_paused", now)
+    delivery = await scenario_delivery(session, shop.id, message.scenario)
+    if delivery.mode is DeliveryMode.PAUSED:
+        return _suppress(message, "scenario_paused")
+    if delivery.mode is DeliveryMode.DRY_RUN:
+        message.status, message.status_reason = Status.DRAFT, "dry_run"
+        return DeliveryResult(message.id, Status.DRAFT, "dry_run")
+    if delivery.mode is DeliveryMode.APPROVAL and message.approved_at is None:
+        message.status, message.status_reason = Status.PENDING_APPROVAL, None
+        return DeliveryResult(message.id, Status.PENDING_APPROVAL)
+
+    # Locks the shopper: concurrent sends to one customer take turns through the cap.
+    customer = (
+        await session.scalar(
+            select(Customer).where(Customer.id == message.customer_id).with_for_update()
+        )
+        if message.customer_id is not None
+        else None
+    )
+    suppression = await suppression_for(session, shop.id, message.to_address)
+    blocked = consent_block_reason(customer, suppression, transactional=message.transactional)
+    if blocked is not None:
+        return _suppress(message, blocked)
+
+    resume = quiet_hours_end(now, shop_zone(shop.timezone), policy.quiet_start, policy.quiet_end)
+    if resume is not None:
+        return _defer(message, resume, "quiet_hours", now)
+
+    if not message.transactional:
+        competing = await session.execute(
+            select(Message.id, Message.priority).where(
+                Message.shop_id == shop.id,
+                Message.customer_id == message.customer_id,
+                Message.status == Status.QUEUED,
+                Message.transactional.is_(False),
+                Message.scheduled_at <= now,
+                Message.id != message.id,
+            )
+        )
+        winner = outranked_by(message.priority, [(r[0], r[1]) for r in competing])
+        if winner is not None:
+            return _defer(message, now + OUTRANKED_DEFERRAL, f"outranked_by_message:{winner}", now)
+
+        recent = await _recent_marketing_sends(session, shop.id, message.customer_id, now)
+        frees = frequency_cap_frees_at(
+            recent, now, max_per_day=policy.max_per_day, max_per_week=policy.max_per_week
+        )
+        if frees is not None:
+            if frees - message.requested_at > MAX_CAP_DEFERRAL:
+                return _suppress(message, "frequency_cap")
+            return _defer(message, frees, "frequency_cap", now)
+
+    message.message_id_header = message.message_id_header or new_message_id(config)
+    message.status = Status.SENDING
+    message.status_reason = None
+    message.sending_started_at = now
+    message.attempts += 1
+    return _Claim(message)
+
+
+async def _recent_marketing_sends(
+    session: AsyncSession, shop_id: int, customer_id: int | None, now: datetime
+) -> list[datetime]:
+    if customer_id is None:
+        return []
+    when = func.coalesce(Message.sent_at, Message.sending_started_at)
+    rows = await session.scalars(
+        select(when).where(
+            Message.shop_id == shop_id,
+            Message.customer_id == customer_id,
+            Message.transactional.is_(False),
+            or_(
+                Message.status.in_((Status.SENT, Status.SENDING)),
+                Message.status_reason == UNCONFIRMED,
+            ),
+            when > now - WEEK,
+        )
+    )
+    return [r for r in rows if r is not None]
+
+
+def _recover_in_flight(message: Message, now: datetime) -> DeliveryResult:
+    started = message.sending_started_at or now
+    if now - started < IN_FLIGHT_GRACE:
+        # Maybe another worker is still talking to the relay: look again later.
+        wait = (started + IN_FLIGHT_GRACE - now).total_seconds()
+        return DeliveryResult(message.id, Status.SENDING, "in_flight", retry_in=max(wait, 1.0))
+    message.status = Status.FAILED
+    message.status_reason = UNCONFIRMED
+    message.provider_response = (
+        f"worker stopped after the hand-off began; not re-sent. Message-ID "
+        f"{message.message_id_header}"
+    )
+    return DeliveryResult(message.id, Status.FAILED, UNCONFIRMED)
+
+
+def _suppress(message: Message, reason: str) -> DeliveryResult:
+    message.status, message.status_reason = Status.SUPPRESSED, reason
+    return DeliveryResult(message.id, Status.SUPPRESSED, reason)
+
+
+def _defer(message: Message, until: datetime, reason: str, now: datetime) -> DeliveryResult:
+    message.scheduled_at, message.status_reason = until, reason
+    return DeliveryResult(
+        message.id,
+        Status.QUEUED,
+        reason,
+        retry_in=max((until - now).total_seconds(), 0.0),
+        next_at=until,
+    )
+
+
+async def _record_transient(
+    session: AsyncSession, message_id: int, error: str, now: datetime
+) -> DeliveryResult:
+    message = await session.get(Message, message_id, with_for_update=True)
+    if message is None:
+        return DeliveryResult(message_id, "missing")
+    if message.attempts >= MAX_ATTEMPTS:
+        message.status, message.status_reason = Status.FAILED, f"smtp_retries_exhausted: {error}"
+        return DeliveryResult(message_id, Status.FAILED, message.status_reason)
+    backoff = timedelta(seconds=min(60 * 2 ** (message.attempts - 1), 3600))
+    message.status = Status.QUEUED
+    message.status_reason = f"smtp_transient: {error}"[:1000]
+    message.scheduled_at = now + backoff
+    return DeliveryResult(
+        message_id,
+        Status.QUEUED,
+        message.status_reason,
+        retry_in=backoff.total_seconds(),
+        next_at=message.scheduled_at,
+    )
+
+
+async def _set(session: AsyncSession, message_id: int, **values: object) -> None:
+    await session.execute(update(Message).where(Message.id == message_id).values(**values))

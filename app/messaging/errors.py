@@ -1,0 +1,40 @@
+"""Typed messaging errors, each with a message that tells the merchant what to do."""
+
+from __future__ import annotations
+
+from app.errors import BoomerangError, InvalidRequest, NotFound
+
+
+class UnknownTemplate(NotFound):
+    """No template exists for this scenario and step."""
+
+
+class UnsupportedLocale(InvalidRequest):
+    pass
+
+
+class TemplateInvalid(InvalidRequest):
+    """A merchant's template does not compile or render; shown at save time with the line."""
+
+    def __init__(self, detail: str, *, part: str, line: int | None) -> None:
+        super().__init__(detail)
+        self.part = part
+        self.line = line
+
+
+class MessageNotFound(NotFound):
+    pass
+
+
+class MessageNotPending(BoomerangError):
+    """Approve, reject or edit asked for a message that no longer waits for approval."""
+
+    status_code = 409
+
+
+class CustomerHasNoEmail(InvalidRequest):
+    pass
+
+
+class ShopHasNoEmail(InvalidRequest):
+    pass

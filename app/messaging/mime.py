@@ -1,0 +1,38 @@
+"""Turning an outbox row into the email that leaves: headers (Message-ID, RFC 8058 one-click
+List-Unsubscribe), the plain-text and HTML parts, and tracking links in the HTML."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+
+from app.messaging.config import MessagingConfig
+from app.messaging.tracking import instrument_html
+from app.models import Message
+
+
+def new_message_id(config: MessagingConfig) -> str:
+    return make_msgid(idstring="boomerang", domain=config.message_id_domain)
+
+
+def build_email(message: Message, config: MessagingConfig, *, now: datetime) -> EmailMessage:
+    if not message.to_address or not message.message_id_header:
+        raise ValueError(f"message {message.id} has no address or Message-ID yet")
+    email = EmailMessage()
+    email["Subject"] = message.subject
+    email["From"] = config.email_from
+    email["To"] = message.to_address
+    email["Date"] = format_datetime(now)
+    email["Message-ID"] = message.message_id_header
+    if message.customer_id is not None:
+        # RFC 8058: an HTTPS URI that unsubscribes on a POST with
+        # "List-Unsubscribe=One-Click", plus a mailto for clients that only do mail.
+        https = config.unsubscribe_url(message.shop_id, message.customer_id)
+        mailto = config.unsubscribe_mailto(message.shop_id, message.customer_id)
+        email["List-Unsubscribe"] = f"<{https}>, <{mailto}>"
+        email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    email["X-Boomerang-Scenario"] = f"{message.scenario}/{message.step}"
+    email.set_content(message.text_body)
+    email.add_alternative(instrument_html(message, config), subtype="html")
+    return email

@@ -1,0 +1,204 @@
+"""The outbox: the one API scenarios call to speak to a shopper. A message is rendered and
+stored once per natural key (shop, scenario, subject, step); a replay gets the same row back.
+Whether it is sent, held for approval, kept as a draft or suppressed is decided here and
+again at send time (consent or controls may change in between)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.messaging import templates
+from app.messaging.config import MessagingConfig
+from app.messaging.consent import consent_block_reason, suppression_for
+from app.messaging.controls import DeliveryMode, scenario_delivery, strictest
+from app.messaging.i18n import resolve_locale
+from app.models import Customer, Message, Shop
+from app.queue.interface import JobQueue, QueueUnavailable
+
+
+class Status:
+    DRAFT = "draft"
+    PENDING_APPROVAL = "pending_approval"
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    SUPPRESSED = "suppressed"
+
+
+# Priorities scenarios pass: when two are due for one shopper, the higher one goes first.
+PRIORITY = {
+    "abandoned_cart": 100,
+    "review_request": 60,
+    "referral_reward": 50,
+    "loyalty_points": 40,
+    "welcome": 30,
+    "win_back": 10,
+}
+
+
+def _base_context(shop: Shop, customer: Customer) -> dict[str, Any]:
+    return {
+        "first_name": customer.first_name or "",
+        "last_name": customer.last_name or "",
+        "shop_name": shop.name or shop.domain,
+        "shop_url": f"https://{shop.domain}",
+        "currency": shop.currency,
+    }
+
+
+async def enqueue_message(
+    session: AsyncSession,
+    config: MessagingConfig,
+    *,
+    shop: Shop,
+    customer: Customer,
+    scenario: str,
+    step: int,
+    subject_key: str,
+    context: dict[str, Any],
+    scheduled_at: datetime,
+    priority: int | None = None,
+    transactional: bool = False,
+    mode: DeliveryMode | None = None,
+    template: str | None = None,
+) -> Message:
+    """Store the message for (shop, scenario, subject_key, step) unless it exists; return it.
+
+    `context` must be JSON-serialisable (money as strings). `template` names the template's
+    scenario when it differs from `scenario`. `mode` lets the scenario ask for something
+    stricter than the merchant's setting; the stricter one wins. `transactional` is ORed with
+    the merchant's per-scenario choice. Does not commit; dispatch the send job after commit
+    with `dispatch_send` (the sweeper picks it up anyway)."""
+    existing = await _by_natural_key(session, shop.id, scenario, subject_key, step)
+    if existing is not None:
+        return existing
+
+    delivery = await scenario_delivery(session, shop.id, scenario)
+    effective_mode = strictest(mode, delivery.mode)
+    is_transactional = transactional or delivery.transactional
+    locale = resolve_locale(context.get("locale") or customer.locale, shop.locale)
+    full_context = {
+        **_base_context(shop, customer),
+        **context,
+        "unsubscribe_url": config.unsubscribe_url(shop.id, customer.id),
+    }
+    source = await templates.load_source(session, shop.id, template or scenario, step, locale)
+    rendered = templates.render(source, full_context, locale)
+
+    suppression = await suppression_for(session, shop.id, customer.email)
+    blocked = consent_block_reason(customer, suppression, transactional=is_transactional)
+    status, reason = _initial_status(effective_mode, blocked)
+
+    statement = (
+        insert(Message)
+        .values(
+            shop_id=shop.id,
+            customer_id=customer.id,
+            scenario=scenario,
+            step=step,
+            subject_key=subject_key,
+            template=template or scenario,
+            context=context,
+            status=status,
+            status_reason=reason,
+            mode=effective_mode.value,
+            transactional=is_transactional,
+            priority=PRIORITY.get(scenario, 0) if priority is None else priority,
+            to_address=customer.email,
+            locale=locale,
+            subject=rendered.subject,
+            html=rendered.html,
+            text_body=rendered.text,
+            scheduled_at=scheduled_at,
+            requested_at=scheduled_at,
+            attempts=0,
+        )
+        .on_conflict_do_nothing(constraint="uq_messages_shop_id_scenario_subject_key_step")
+    )
+    await session.execute(statement)
+    # Whether we inserted or lost a race to a concurrent replay, the row now exists.
+    message = await _by_natural_key(session, shop.id, scenario, subject_key, step)
+    if message is None:  # pragma: no cover - the unique key guarantees it
+        raise RuntimeError("message vanished right after its insert")
+    return message
+
+
+def _initial_status(mode: DeliveryMode, blocked: str | None) -> tuple[str, str | None]:
+    if mode is DeliveryMode.PAUSED:
+        return Status.SUPPRESSED, "scenario_paused"
+    if blocked is not None:
+        return Status.SUPPRESSED, blocked
+    if mode is DeliveryMode.DRY_RUN:
+        return Status.DRAFT, "dry_run"
+    if mode is DeliveryMode.APPROVAL:
+        return Status.PENDING_APPROVAL, None
+    return Status.QUEUED, None
+
+
+async def _by_natural_key(
+    session: AsyncSession, shop_id: int, scenario: str, subject_key: str, step: int
+) -> Message | None:
+    return await session.scalar(
+        select(Message)
+        .where(
+            Message.shop_id == shop_id,
+            Message.scenario == scenario,
+            Message.subject_key == subject_key,
+            Message.step == step,
+        )
+        .execution_options(populate_existing=True)
+    )
+
+
+SEND_JOB = "send_message"
+
+
+def send_job_id(message_id: int, scheduled_at: datetime) -> str:
+    # The schedule is part of the id so a deferred message can be queued again later.
+    return f"{SEND_JOB}:{message_id}:{int(scheduled_at.timestamp())}"
+
+
+async def dispatch_send(queue: JobQueue, message: Message) -> None:
+    """Queue the send job for a queued message (after the commit). Redis being down loses
+    nothing: the message is in the outbox and the sweeper queues it."""
+    if message.status != Status.QUEUED:
+        return
+    try:
+        await queue.enqueue(
+            SEND_JOB,
+            message.id,
+            job_id=send_job_id(message.id, message.scheduled_at),
+            defer_until=message.scheduled_at,
+        )
+    except QueueUnavailable:
+        return
+
+
+async def due_messages(
+    session: AsyncSession, now: datetime, *, limit: int = 500
+) -> list[tuple[int, datetime]]:
+    """Queued messages whose time has come, oldest first, plus any stuck in `sending` for
+    long enough that their worker must have died (the send job decides what to do)."""
+    rows = await session.execute(
+        select(Message.id, Message.scheduled_at)
+        .where(Message.status == Status.QUEUED, Message.scheduled_at <= now)
+        .order_by(Message.scheduled_at)
+        .limit(limit)
+    )
+    stuck = await session.execute(
+        select(Message.id, Message.sending_started_at)
+        .where(
+            Message.status == Status.SENDING,
+            Message.sending_started_at < now - timedelta(minutes=10),
+        )
+        .limit(limit)
+    )
+    result = [(r[0], r[1]) for r in rows]
+    result += [(r[0], r[1]) for r in stuck if r[1] is not None]
+    return result

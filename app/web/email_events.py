@@ -1,0 +1,82 @@
+"""Bounces and complaints reported to us: JSON events from a relay or ESP, or a raw DSN
+(RFC 3464), each signed with a key derived from the app secret
+(`X-Boomerang-Signature: hex HMAC-SHA256 of the body`)."""
+
+from __future__ import annotations
+
+import hmac
+from datetime import UTC, datetime
+from typing import Literal
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from app.errors import InvalidRequest, Unauthorized
+from app.messaging import signing
+from app.messaging.bounces import EmailEvent, apply_email_event, parse_dsn
+from app.web.deps import ResourcesDep
+from app.web.messaging_deps import MessagingConfigDep
+
+router = APIRouter(prefix="/hooks", tags=["email-events"])
+
+
+class EmailEventIn(BaseModel):
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+    type: Literal["bounce", "complaint"]
+    message_id: str
+    email: str | None = None
+    bounce_type: Literal["hard", "soft"] = "hard"
+    detail: str | None = None
+
+
+class EmailEventsIn(BaseModel):
+    model_config = ConfigDict(strict=True)
+
+    events: list[EmailEventIn]
+
+
+async def _verified_body(request: Request, key: bytes) -> bytes:
+    body = await request.body()
+    given = request.headers.get("x-boomerang-signature", "")
+    if not hmac.compare_digest(given, signing.body_signature(body, key)):
+        raise Unauthorized("bad or missing X-Boomerang-Signature: sign the raw body")
+    return body
+
+
+async def _apply(resources: ResourcesDep, events: list[EmailEvent]) -> dict[str, int]:
+    matched = 0
+    async with resources.sessions.begin() as session:
+        for event in events:
+            matched += await apply_email_event(session, event, datetime.now(UTC))
+    return {"received": len(events), "matched": matched}
+
+
+@router.post("/email-events")
+async def email_events(
+    request: Request, resources: ResourcesDep, config: MessagingConfigDep
+) -> dict[str, int]:
+    body = await _verified_body(request, config.events_key)
+    try:
+        parsed = EmailEventsIn.model_validate_json(body)
+    except ValidationError as exc:
+        raise InvalidRequest(f"expected {{'events': [...]}}: {exc.errors()[0]['msg']}") from None
+    events = [
+        EmailEvent(
+            kind=e.type,
+            message_id_header=e.message_id,
+            address=e.email,
+            hard=e.bounce_type == "hard",
+            detail=e.detail,
+        )
+        for e in parsed.events
+    ]
+    return await _apply(resources, events)
+
+
+@router.post("/email-events/dsn")
+async def delivery_status_notification(
+    request: Request, resources: ResourcesDep, config: MessagingConfigDep
+) -> dict[str, int]:
+    body = await _verified_body(request, config.events_key)
+    return await _apply(resources, parse_dsn(body))

@@ -1,0 +1,17 @@
+"""Dependencies shared by the messaging routes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from app.messaging.config import MessagingConfig
+from app.web.deps import ResourcesDep
+
+
+def messaging_config(resources: ResourcesDep) -> MessagingConfig:
+    return MessagingConfig.from_settings(resources.settings)
+
+
+MessagingConfigDep = Annotated[MessagingConfig, Depends(messaging_config)]

@@ -1,0 +1,107 @@
+"""The unsubscribe page (GET, en/fr) and RFC 8058 one-click unsubscribe (POST)."""
+
+from __future__ import annotations
+
+import contextlib
+import html
+from datetime import UTC, datetime
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse
+from sqlalchemy import select
+
+from app.messaging import signing
+from app.messaging.config import MessagingConfig
+from app.messaging.consent import unsubscribe_customer
+from app.messaging.i18n import Locale, resolve_locale, t
+from app.models import Customer, Shop
+from app.queue.interface import QueueUnavailable
+from app.web.deps import ResourcesDep
+from app.web.messaging_deps import MessagingConfigDep
+from jobs.messages import WRITE_BACK_JOB
+
+router = APIRouter(tags=["unsubscribe"])
+
+
+def _page(locale: Locale, title: str, body: str, status: int = 200) -> HTMLResponse:
+    return HTMLResponse(
+        f"""<!DOCTYPE html><html lang="{locale}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex"><title>{html.escape(title)}</title>
+<style>body{{font-family:-apple-system,Segoe UI,Roboto,Arial,sans-serif;max-width:480px;
+margin:48px auto;padding:0 16px;color:#1f2937}}button{{background:#111827;color:#fff;
+border:0;border-radius:6px;padding:12px 20px;font-size:16px}}</style></head>
+<body><h1>{html.escape(title)}</h1>{body}</body></html>""",
+        status_code=status,
+    )
+
+
+def _not_found() -> HTMLResponse:
+    body = "".join(
+        f'<p lang="{loc}">{html.escape(t("unsubscribe.not_found", loc))}</p>'
+        for loc in ("en", "fr")
+    )
+    return _page("en", "Unsubscribe / Désabonnement", body, status=404)
+
+
+async def _target(
+    resources: ResourcesDep, config: MessagingConfig, token: str
+) -> tuple[Shop, Customer] | None:
+    payload = signing.verify(token, config.unsubscribe_key)
+    if payload is None:
+        return None
+    shop_id, customer_id = payload.get("s"), payload.get("c")
+    if not isinstance(shop_id, int) or not isinstance(customer_id, int):
+        return None
+    async with resources.sessions.begin() as session:
+        shop = await session.get(Shop, shop_id)
+        customer = await session.scalar(
+            select(Customer).where(Customer.shop_id == shop_id, Customer.id == customer_id)
+        )
+    if shop is None or customer is None:
+        return None
+    return shop, customer
+
+
+@router.get("/u/{token}", include_in_schema=False)
+async def unsubscribe_page(
+    token: str, resources: ResourcesDep, config: MessagingConfigDep
+) -> HTMLResponse:
+    # GET never unsubscribes: mail clients and scanners prefetch links (RFC 8058 §1).
+    target = await _target(resources, config, token)
+    if target is None:
+        return _not_found()
+    shop, customer = target
+    locale = resolve_locale(customer.locale, shop.locale)
+    name = shop.name or shop.domain
+    form = (
+        f"<p>{html.escape(t('unsubscribe.question', locale, shop=name))}</p>"
+        f'<form method="post" action="/u/{html.escape(token)}">'
+        '<input type="hidden" name="List-Unsubscribe" value="One-Click">'
+        f'<button type="submit">{html.escape(t("unsubscribe.button", locale))}</button></form>'
+    )
+    return _page(locale, t("unsubscribe.title", locale), form)
+
+
+@router.post("/u/{token}", include_in_schema=False)
+async def unsubscribe_now(
+    token: str, resources: ResourcesDep, config: MessagingConfigDep
+) -> HTMLResponse:
+    """One click, no confirmation, no cookie: what RFC 8058 asks of the List-Unsubscribe URI."""
+    target = await _target(resources, config, token)
+    if target is None:
+        return _not_found()
+    shop, customer = target
+    async with resources.sessions.begin() as session:
+        await unsubscribe_customer(session, shop.id, customer.id, now=datetime.now(UTC))
+    # The local unsubscribe stands on its own; the write-back to Shopify is best effort.
+    with contextlib.suppress(QueueUnavailable):
+        await resources.queue.enqueue(
+            WRITE_BACK_JOB,
+            shop.id,
+            customer.id,
+            job_id=f"{WRITE_BACK_JOB}:{shop.id}:{customer.id}",
+        )
+    locale = resolve_locale(customer.locale, shop.locale)
+    done = t("unsubscribe.done", locale, shop=shop.name or shop.domain)
+    return _page(locale, t("unsubscribe.title", locale), f"<p>{html.escape(done)}</p>")

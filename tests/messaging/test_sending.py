@@ -1,0 +1,188 @@
+"""The outbox sends each message once, in English or French, with safe HTML and the
+headers mail providers expect; a crash after the SMTP hand-off never leads to a re-send."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.messaging.config import MessagingConfig
+from app.messaging.delivery import deliver_message
+from app.messaging.transport import transport_from_settings
+from app.platform.resources import Resources
+from app.queue import RetryJob
+from app.settings import Settings
+from tests.messaging.conftest import (
+    Inbox,
+    enqueue,
+    make_customer,
+    make_shop,
+    reload,
+    run_send_job,
+)
+
+
+def _parts(email: EmailMessage) -> tuple[str, str]:
+    text = email.get_body(("plain",))
+    html = email.get_body(("html",))
+    assert text is not None
+    assert html is not None
+    return text.get_content(), html.get_content()
+
+
+async def test_abandoned_cart_is_sent_once_even_when_the_job_runs_twice(
+    sessions: async_sessionmaker[AsyncSession],
+    resources: Resources,
+    config: MessagingConfig,
+    inbox: Inbox,
+) -> None:
+    shop = await make_shop(sessions)
+    customer = await make_customer(sessions, shop)
+    message = await enqueue(sessions, config, shop, customer)
+    again = await enqueue(sessions, config, shop, customer)
+    assert again.id == message.id
+
+    assert await run_send_job(resources, message.id) == "sent"
+    assert await run_send_job(resources, message.id) == "sent"
+
+    assert len(inbox.messages) == 1
+    email = inbox.messages[0]
+    row = await reload(sessions, message.id)
+    assert row.status == "sent"
+    assert email["Message-ID"] == row.message_id_header
+    assert email["To"] == customer.email
+    assert email["Subject"] == "Camille, you left something in your cart"
+    unsubscribe = config.unsubscribe_url(shop.id, customer.id)
+    # The header is folded on the wire; unfolded it reads as RFC 8058 asks.
+    list_unsubscribe = " ".join(str(email["List-Unsubscribe"]).split())
+    assert list_unsubscribe.startswith(f"<{unsubscribe}>, <mailto:shop@acme.test?")
+    assert email["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    text, html = _parts(email)
+    assert "Linen shirt (M / Blue) × 2: €1,234.50" in text
+    assert "€2,469.00" in text
+    assert unsubscribe in text
+    assert unsubscribe in html  # the footer link is not wrapped for tracking
+    assert "/t/o/" in html
+    assert "/t/c/" in html
+    assert "checkouts/abc/recover" not in html  # every other link goes through tracking
+
+
+async def test_french_customer_gets_french_words_and_money(
+    sessions: async_sessionmaker[AsyncSession],
+    resources: Resources,
+    config: MessagingConfig,
+    inbox: Inbox,
+) -> None:
+    shop = await make_shop(sessions, locale="en")
+    customer = await make_customer(sessions, shop, locale="fr-FR")
+    message = await enqueue(sessions, config, shop, customer)
+    await run_send_job(resources, message.id)
+    email = inbox.messages[0]
+    assert email["Subject"] == "Camille, vous avez oublié quelque chose dans votre panier"
+    text, _ = _parts(email)
+    assert "1\u202f234,50\u00a0€" in text
+    assert "Retrouver mon panier" in text
+    assert "Se désabonner de ces e-mails" in text
+
+
+async def test_shop_locale_is_the_fallback_then_english(
+    sessions: async_sessionmaker[AsyncSession], config: MessagingConfig
+) -> None:
+    shop = await make_shop(sessions, locale="fr")
+    french = await enqueue(sessions, config, shop, await make_customer(sessions, shop))
+    assert french.locale == "fr"
+    other = await make_shop(sessions, locale="de", domain="other.myshopify.com")
+    german = await enqueue(sessions, config, other, await make_customer(sessions, other))
+    assert german.locale == "en"
+
+
+async def test_script_in_a_first_name_is_inert_in_the_html_part(
+    sessions: async_sessionmaker[AsyncSession],
+    resources: Resources,
+    config: MessagingConfig,
+    inbox: Inbox,
+) -> None:
+    shop = await make_shop(sessions)
+    customer = await make_customer(sessions, shop, first_name="<script>alert(1)</script>")
+    message = await enqueue(sessions, config, shop, customer)
+    await run_send_job(resources, message.id)
+    _, html = _parts(inbox.messages[0])
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+class CrashAfterHandoff:
+    """Hands the email to the real SMTP server, then dies before the outcome is recorded."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.inner = transport_from_settings(settings)
+
+    async def send(self, email: EmailMessage) -> str:
+        await self.inner.send(email)
+        raise KeyboardInterrupt  # stands in for a killed worker
+
+
+async def test_crash_after_smtp_accept_is_detected_and_never_resent(
+    sessions: async_sessionmaker[AsyncSession],
+    resources: Resources,
+    config: MessagingConfig,
+    settings: Settings,
+    inbox: Inbox,
+) -> None:
+    shop = await make_shop(sessions)
+    customer = await make_customer(sessions, shop)
+    message = await enqueue(sessions, config, shop, customer)
+    with pytest.raises(KeyboardInterrupt):
+        await deliver_message(sessions, CrashAfterHandoff(settings), config, message.id)
+    crashed = await reload(sessions, message.id)
+    assert crashed.status == "sending"
+    assert crashed.message_id_header == inbox.messages[0]["Message-ID"]
+
+    # The retry right away: maybe still in flight, so it waits and sends nothing.
+    with pytest.raises(RetryJob):
+        await run_send_job(resources, message.id)
+    # Much later: recorded as unconfirmed, never handed over a second time.
+    later = datetime.now(UTC) + timedelta(minutes=10)
+    transport = transport_from_settings(settings)
+    result = await deliver_message(sessions, transport, config, message.id, now=later)
+    assert result.status == "failed"
+    assert result.reason == "delivery_unconfirmed"
+    assert len(inbox.messages) == 1
+    assert await run_send_job(resources, message.id) == "failed"
+    assert len(inbox.messages) == 1
+
+
+async def test_temporary_smtp_refusal_is_retried_later(
+    sessions: async_sessionmaker[AsyncSession],
+    resources: Resources,
+    config: MessagingConfig,
+    inbox: Inbox,
+) -> None:
+    shop = await make_shop(sessions)
+    customer = await make_customer(sessions, shop, email="later@example.test")
+    message = await enqueue(sessions, config, shop, customer)
+    assert await run_send_job(resources, message.id) == "queued"
+    row = await reload(sessions, message.id)
+    assert row.status_reason is not None
+    assert row.status_reason.startswith("smtp_transient: 451")
+    assert row.scheduled_at > datetime.now(UTC)
+    assert row.attempts == 1
+    assert inbox.messages == []
+
+
+async def test_permanent_smtp_refusal_fails_and_suppresses_the_address(
+    sessions: async_sessionmaker[AsyncSession],
+    resources: Resources,
+    config: MessagingConfig,
+    inbox: Inbox,
+) -> None:
+    shop = await make_shop(sessions)
+    customer = await make_customer(sessions, shop, email="bounce@example.test")
+    first = await enqueue(sessions, config, shop, customer)
+    assert await run_send_job(resources, first.id) == "failed"
+    second = await enqueue(sessions, config, shop, customer, subject_key="checkout-2")
+    assert second.status == "suppressed"
+    assert second.status_reason == "bounced"
