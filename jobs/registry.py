@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 from app.queue import CronJob, JobFunction
+from app.scenarios.scheduling import STEP_JOB
 from jobs.heartbeat import worker_heartbeat
-from jobs.webhook_events import process_webhook_event, sweep_webhook_events
-from webhooks.inbox import PROCESS_JOB
-
-JOBS: dict[str, JobFunction] = {
-    PROCESS_JOB: process_webhook_event,
 from jobs.messages import (
     WRITE_BACK_JOB,
     enqueue_due_messages,
     send_message,
     write_back_email_consent,
 )
+from jobs.scenarios import scan_due_steps, scenario_step
+from jobs.webhook_events import process_webhook_event, sweep_webhook_events
+from webhooks.inbox import PROCESS_JOB
 
 JOBS: dict[str, JobFunction] = {
+    PROCESS_JOB: process_webhook_event,
     "send_message": send_message,
     WRITE_BACK_JOB: write_back_email_consent,
+    STEP_JOB: scenario_step,
 }
 
 CRON_JOBS: list[CronJob] = [
@@ -32,4 +33,5 @@ CRON_JOBS: list[CronJob] = [
         run_at_startup=True,
     ),
     CronJob(name="enqueue_due_messages", function=enqueue_due_messages, every_seconds=30),
+    CronJob(name="scan_due_steps", function=scan_due_steps, every_seconds=5, run_at_startup=True),
 ]

@@ -1,8 +1,8 @@
-"""One module per topic family; importing this package registers their handlers."""
+"""One module per topic family; importing this package registers their handlers (and the
+scenario listeners those handlers' facts reach)."""
 
-from webhooks.topics import checkouts, customers, orders, refunds
-
-__all__ = ["checkouts", "customers", "orders", "refunds"]
 import app.compliance  # noqa: F401  (registers the built-in export/erase sections)
-from webhooks.topics import app_lifecycle as app_lifecycle
-from webhooks.topics import compliance as compliance
+import app.scenarios.listeners  # noqa: F401  (subscribes the scenarios to commerce facts)
+from webhooks.topics import app_lifecycle, checkouts, compliance, customers, orders, refunds
+
+__all__ = ["app_lifecycle", "checkouts", "compliance", "customers", "orders", "refunds"]
