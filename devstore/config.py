@@ -1,0 +1,78 @@
+"""Settings of the simulator: app credentials, token lifetimes, plan rate limits, webhook pacing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+DEFAULT_API_VERSION = "2026-10"
+
+
+@dataclass(frozen=True)
+class PlanLimits:
+    """A plan's GraphQL Admin API leaky bucket (per app and store)."""
+
+    display_name: str
+    maximum_available: float
+    restore_rate: float
+    shopify_plus: bool = False
+
+
+# Restore rates are the documented ones (shopify.dev/docs/apps/build/apis/graphql-admin/rate-limits:
+# Standard 100 points/s, Advanced 200, Plus 1000, Enterprise 2000). The page no longer prints the
+# bucket size; real answers report maximumAvailable at twenty seconds of restore (2000.0 beside a
+# restoreRate of 100.0 on a standard store), so the buckets keep that ratio.
+PLANS: dict[str, PlanLimits] = {
+    "standard": PlanLimits("Basic", 2000.0, 100.0),
+    "advanced": PlanLimits("Advanced", 4000.0, 200.0),
+    "plus": PlanLimits("Shopify Plus", 20000.0, 1000.0, shopify_plus=True),
+    "enterprise": PlanLimits("Shopify Plus", 40000.0, 2000.0, shopify_plus=True),
+}
+
+# Shopify's retry schedule after a failed delivery: 8 retries over about 4 hours, backing off
+# exponentially (changelog: updates-to-webhook-retry-mechanism). Seconds after the previous try.
+WEBHOOK_RETRY_DELAYS: tuple[float, ...] = (10.0, 30.0, 60.0, 300.0, 900.0, 1800.0, 3600.0, 7200.0)
+
+
+@dataclass
+class SimulatorConfig:
+    """Everything the simulator needs to know about the one app it serves."""
+
+    api_key: str = "0d3v5t0r3c113n71d000000000000000"
+    api_secret: str = "shpss_0d3v5t0r3c113n75ecr3700000000"
+    app_id: int = 7654321
+    app_url: str = "http://127.0.0.1:8000"
+    webhook_path: str = "/webhooks"
+    scopes: frozenset[str] = frozenset(
+        {
+            "read_customers",
+            "write_customers",
+            "read_orders",
+            "read_checkouts",
+            "read_discounts",
+            "write_discounts",
+            "read_products",
+        }
+    )
+    api_version: str = DEFAULT_API_VERSION
+    access_token_lifetime: float = 3600.0
+    refresh_token_lifetime: float = 90 * 24 * 3600.0
+    # Recovery window for a refresh token already used once (changelog 2026-08: 30 days).
+    refresh_token_grace: float = 30 * 24 * 3600.0
+    authorization_code_lifetime: float = 600.0
+    session_token_leeway: float = 5.0
+    plans: dict[str, PlanLimits] = field(default_factory=lambda: dict(PLANS))
+    single_query_max_cost: int = 1000
+    input_array_max: int = 250
+    bulk_code_creation_delay: float = 0.05
+    # Divides Shopify's webhook retry delays: 1.0 is real time, 1e6 makes them microseconds.
+    webhook_time_compression: float = 1.0
+    webhook_connect_timeout: float = 1.0
+    webhook_total_timeout: float = 5.0
+    webhook_max_retries: int = 8
+
+    @property
+    def webhook_url(self) -> str:
+        return self.app_url.rstrip("/") + self.webhook_path
+
+    def plan(self, name: str) -> PlanLimits:
+        return self.plans[name]

@@ -1,0 +1,1 @@
+"""The GraphQL Admin API subset: schema, resolvers, query cost and the leaky-bucket throttle."""

@@ -1,0 +1,384 @@
+"""The SDL of the Admin API subset, with Shopify's own type, field and enum names."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from graphql import GraphQLSchema, build_schema
+
+WEBHOOK_TOPICS = (
+    "APP_UNINSTALLED",
+    "CHECKOUTS_CREATE",
+    "CHECKOUTS_UPDATE",
+    "CUSTOMERS_CREATE",
+    "CUSTOMERS_UPDATE",
+    "CUSTOMERS_DELETE",
+    "CUSTOMERS_EMAIL_MARKETING_CONSENT_UPDATE",
+    "ORDERS_CREATE",
+    "ORDERS_PAID",
+    "ORDERS_UPDATED",
+    "ORDERS_FULFILLED",
+    "ORDERS_CANCELLED",
+    "REFUNDS_CREATE",
+    "SHOP_UPDATE",
+)
+
+SDL = (
+    """
+scalar DateTime
+scalar Decimal
+scalar URL
+scalar UnsignedInt64
+
+interface Node {
+  id: ID!
+}
+
+enum CurrencyCode { USD EUR GBP CAD AUD NZD JPY CHF SEK DKK NOK }
+enum DiscountStatus { ACTIVE EXPIRED SCHEDULED }
+enum DiscountBuyerSelection { ALL }
+enum WebhookSubscriptionFormat { JSON XML }
+enum WebhookSubscriptionTopic { """
+    + " ".join(WEBHOOK_TOPICS)
+    + """ }
+enum CustomerEmailMarketingState { NOT_SUBSCRIBED PENDING SUBSCRIBED UNSUBSCRIBED REDACTED INVALID }
+enum CustomerMarketingOptInLevel { SINGLE_OPT_IN CONFIRMED_OPT_IN UNKNOWN }
+enum CountPrecision { EXACT AT_LEAST }
+enum DiscountErrorCode {
+  BLANK INVALID TAKEN TOO_LONG TOO_SHORT PRESENT EQUAL_TO GREATER_THAN GREATER_THAN_OR_EQUAL_TO
+  LESS_THAN LESS_THAN_OR_EQUAL_TO INCLUSION EXCEEDED_MAX CONFLICT DUPLICATE IMPLICIT_DUPLICATE
+  INTERNAL_ERROR MISSING_ARGUMENT TOO_MANY_ARGUMENTS VALUE_OUTSIDE_RANGE END_DATE_BEFORE_START_DATE
+  MINIMUM_SUBTOTAL_AND_QUANTITY_RANGE_BOTH_PRESENT
+}
+enum MetafieldsSetUserErrorCode {
+  APP_NOT_AUTHORIZED BLANK CAPABILITY_VIOLATION INCLUSION INTERNAL_ERROR INVALID
+  INVALID_COMPARE_DIGEST INVALID_TYPE INVALID_VALUE LESS_THAN_OR_EQUAL_TO PRESENT STALE_OBJECT
+  TAKEN TOO_LONG TOO_SHORT
+}
+enum CustomerEmailMarketingConsentUpdateUserErrorCode { INVALID INCLUSION INTERNAL_ERROR MISSING_ARGUMENT }
+
+type PageInfo {
+  hasNextPage: Boolean!
+  hasPreviousPage: Boolean!
+  startCursor: String
+  endCursor: String
+}
+
+type Count { count: Int! precision: CountPrecision! }
+type MoneyV2 { amount: Decimal! currencyCode: CurrencyCode! }
+
+type Domain implements Node { id: ID! host: String! url: URL! sslEnabled: Boolean! }
+type ShopPlan { displayName: String! partnerDevelopment: Boolean! shopifyPlus: Boolean! }
+type Shop implements Node {
+  id: ID!
+  name: String!
+  email: String!
+  contactEmail: String!
+  myshopifyDomain: String!
+  currencyCode: CurrencyCode!
+  ianaTimezone: String!
+  primaryDomain: Domain!
+  plan: ShopPlan!
+  url: URL!
+  metafield(namespace: String, key: String!): Metafield
+}
+
+type Metafield implements Node {
+  id: ID!
+  namespace: String!
+  key: String!
+  type: String!
+  value: String!
+  ownerType: String!
+  createdAt: DateTime!
+  updatedAt: DateTime!
+}
+type MetafieldEdge { cursor: String! node: Metafield! }
+type MetafieldConnection { edges: [MetafieldEdge!]! nodes: [Metafield!]! pageInfo: PageInfo! }
+
+type CustomerEmailMarketingConsentState {
+  marketingState: CustomerEmailMarketingState!
+  marketingOptInLevel: CustomerMarketingOptInLevel
+  consentUpdatedAt: DateTime
+}
+type Customer implements Node {
+  id: ID!
+  email: String
+  firstName: String
+  lastName: String
+  displayName: String!
+  locale: String!
+  tags: [String!]!
+  numberOfOrders: UnsignedInt64!
+  amountSpent: MoneyV2!
+  createdAt: DateTime!
+  updatedAt: DateTime!
+  emailMarketingConsent: CustomerEmailMarketingConsentState
+  metafield(namespace: String, key: String!): Metafield
+  metafields(first: Int, last: Int, after: String, namespace: String): MetafieldConnection!
+}
+type CustomerEdge { cursor: String! node: Customer! }
+type CustomerConnection { edges: [CustomerEdge!]! nodes: [Customer!]! pageInfo: PageInfo! }
+
+type DiscountRedeemCode { id: ID! code: String! asyncUsageCount: Int! }
+type DiscountRedeemCodeEdge { cursor: String! node: DiscountRedeemCode! }
+type DiscountRedeemCodeConnection {
+  edges: [DiscountRedeemCodeEdge!]!
+  nodes: [DiscountRedeemCode!]!
+  pageInfo: PageInfo!
+}
+
+type DiscountPercentage { percentage: Float! }
+type DiscountAmount { amount: MoneyV2! appliesOnEachItem: Boolean! }
+union DiscountCustomerGetsValue = DiscountPercentage | DiscountAmount
+type AllDiscountItems { allItems: Boolean! }
+union DiscountItems = AllDiscountItems
+type DiscountCustomerGets { value: DiscountCustomerGetsValue! items: DiscountItems! }
+type DiscountMinimumSubtotal { greaterThanOrEqualToSubtotal: MoneyV2! }
+type DiscountMinimumQuantity { greaterThanOrEqualToQuantity: UnsignedInt64! }
+union DiscountMinimumRequirement = DiscountMinimumSubtotal | DiscountMinimumQuantity
+type DiscountCombinesWith { orderDiscounts: Boolean! productDiscounts: Boolean! shippingDiscounts: Boolean! }
+type DiscountBuyerSelectionAll { all: DiscountBuyerSelection! }
+type DiscountCustomers { customers: [Customer!]! }
+union DiscountContext = DiscountBuyerSelectionAll | DiscountCustomers
+type DiscountCustomerAll { allCustomers: Boolean! }
+union DiscountCustomerSelection = DiscountCustomerAll | DiscountCustomers
+
+type DiscountCodeBasic {
+  title: String!
+  summary: String!
+  status: DiscountStatus!
+  startsAt: DateTime!
+  endsAt: DateTime
+  createdAt: DateTime!
+  usageLimit: Int
+  appliesOncePerCustomer: Boolean!
+  asyncUsageCount: Int!
+  codesCount: Count
+  codes(first: Int, last: Int, after: String): DiscountRedeemCodeConnection!
+  customerGets: DiscountCustomerGets!
+  minimumRequirement: DiscountMinimumRequirement
+  combinesWith: DiscountCombinesWith!
+  context: DiscountContext!
+  customerSelection: DiscountCustomerSelection!
+}
+type DiscountCodeFreeShipping {
+  title: String!
+  summary: String!
+  status: DiscountStatus!
+  startsAt: DateTime!
+  endsAt: DateTime
+  createdAt: DateTime!
+  usageLimit: Int
+  appliesOncePerCustomer: Boolean!
+  asyncUsageCount: Int!
+  codesCount: Count
+  codes(first: Int, last: Int, after: String): DiscountRedeemCodeConnection!
+  minimumRequirement: DiscountMinimumRequirement
+  combinesWith: DiscountCombinesWith!
+  context: DiscountContext!
+  customerSelection: DiscountCustomerSelection!
+  maximumShippingPrice: MoneyV2
+}
+union DiscountCode = DiscountCodeBasic | DiscountCodeFreeShipping
+type DiscountCodeNode implements Node { id: ID! codeDiscount: DiscountCode! }
+
+type DiscountUserError { field: [String!] code: DiscountErrorCode message: String! extraInfo: String }
+type UserError { field: [String!] message: String! }
+type MetafieldsSetUserError {
+  field: [String!]
+  code: MetafieldsSetUserErrorCode
+  message: String!
+  elementIndex: Int
+}
+type CustomerEmailMarketingConsentUpdateUserError {
+  field: [String!]
+  code: CustomerEmailMarketingConsentUpdateUserErrorCode
+  message: String!
+}
+
+type DiscountRedeemCodeBulkCreationCode {
+  code: String!
+  discountRedeemCode: DiscountRedeemCode
+  errors: [DiscountUserError!]!
+}
+type DiscountRedeemCodeBulkCreationCodeEdge { cursor: String! node: DiscountRedeemCodeBulkCreationCode! }
+type DiscountRedeemCodeBulkCreationCodeConnection {
+  edges: [DiscountRedeemCodeBulkCreationCodeEdge!]!
+  nodes: [DiscountRedeemCodeBulkCreationCode!]!
+  pageInfo: PageInfo!
+}
+type DiscountRedeemCodeBulkCreation implements Node {
+  id: ID!
+  done: Boolean!
+  codesCount: Int!
+  importedCount: Int!
+  failedCount: Int!
+  createdAt: DateTime!
+  discountCode: DiscountCodeNode
+  codes(first: Int, last: Int, after: String): DiscountRedeemCodeBulkCreationCodeConnection!
+}
+
+type WebhookSubscription implements Node {
+  id: ID!
+  topic: WebhookSubscriptionTopic!
+  uri: String!
+  format: WebhookSubscriptionFormat!
+  includeFields: [String!]!
+  filter: String
+  createdAt: DateTime!
+  updatedAt: DateTime!
+}
+type WebhookSubscriptionEdge { cursor: String! node: WebhookSubscription! }
+type WebhookSubscriptionConnection {
+  edges: [WebhookSubscriptionEdge!]!
+  nodes: [WebhookSubscription!]!
+  pageInfo: PageInfo!
+}
+
+type Query {
+  shop: Shop!
+  customer(id: ID!): Customer
+  customers(first: Int, last: Int, after: String, query: String): CustomerConnection!
+  codeDiscountNode(id: ID!): DiscountCodeNode
+  codeDiscountNodeByCode(code: String!): DiscountCodeNode
+  discountRedeemCodeBulkCreation(id: ID!): DiscountRedeemCodeBulkCreation
+  webhookSubscriptions(
+    first: Int
+    last: Int
+    after: String
+    topics: [WebhookSubscriptionTopic!]
+  ): WebhookSubscriptionConnection!
+  node(id: ID!): Node
+}
+
+input DiscountCustomersInput { add: [ID!] remove: [ID!] }
+input DiscountContextInput { all: DiscountBuyerSelection customers: DiscountCustomersInput }
+input DiscountCustomerSelectionInput { all: Boolean customers: DiscountCustomersInput }
+input DiscountAmountInput { amount: Decimal appliesOnEachItem: Boolean }
+input DiscountCustomerGetsValueInput { percentage: Float discountAmount: DiscountAmountInput }
+input DiscountItemsInput { all: Boolean }
+input DiscountCustomerGetsInput {
+  value: DiscountCustomerGetsValueInput
+  items: DiscountItemsInput
+  appliesOnOneTimePurchase: Boolean
+  appliesOnSubscription: Boolean
+}
+input DiscountMinimumSubtotalInput { greaterThanOrEqualToSubtotal: Decimal }
+input DiscountMinimumQuantityInput { greaterThanOrEqualToQuantity: UnsignedInt64 }
+input DiscountMinimumRequirementInput {
+  subtotal: DiscountMinimumSubtotalInput
+  quantity: DiscountMinimumQuantityInput
+}
+input DiscountCombinesWithInput {
+  orderDiscounts: Boolean
+  productDiscounts: Boolean
+  shippingDiscounts: Boolean
+}
+input DiscountCodeBasicInput {
+  title: String
+  code: String
+  startsAt: DateTime
+  endsAt: DateTime
+  usageLimit: Int
+  appliesOncePerCustomer: Boolean
+  context: DiscountContextInput
+  customerSelection: DiscountCustomerSelectionInput
+  customerGets: DiscountCustomerGetsInput
+  minimumRequirement: DiscountMinimumRequirementInput
+  combinesWith: DiscountCombinesWithInput
+  recurringCycleLimit: Int
+}
+input DiscountShippingDestinationSelectionInput { all: Boolean }
+input DiscountCodeFreeShippingInput {
+  title: String
+  code: String
+  startsAt: DateTime
+  endsAt: DateTime
+  usageLimit: Int
+  appliesOncePerCustomer: Boolean
+  context: DiscountContextInput
+  customerSelection: DiscountCustomerSelectionInput
+  minimumRequirement: DiscountMinimumRequirementInput
+  combinesWith: DiscountCombinesWithInput
+  maximumShippingPrice: Decimal
+  destination: DiscountShippingDestinationSelectionInput
+  appliesOnOneTimePurchase: Boolean
+  appliesOnSubscription: Boolean
+}
+input DiscountRedeemCodeInput { code: String! }
+input MetafieldsSetInput {
+  ownerId: ID!
+  namespace: String
+  key: String!
+  value: String!
+  type: String
+  compareDigest: String
+}
+input WebhookSubscriptionInput {
+  uri: String
+  callbackUrl: URL
+  format: WebhookSubscriptionFormat
+  includeFields: [String!]
+  filter: String
+}
+input CustomerEmailMarketingConsentInput {
+  marketingState: CustomerEmailMarketingState!
+  marketingOptInLevel: CustomerMarketingOptInLevel
+  consentUpdatedAt: DateTime
+}
+input CustomerEmailMarketingConsentUpdateInput {
+  customerId: ID!
+  emailMarketingConsent: CustomerEmailMarketingConsentInput!
+}
+
+type DiscountCodeBasicCreatePayload { codeDiscountNode: DiscountCodeNode userErrors: [DiscountUserError!]! }
+type DiscountCodeFreeShippingCreatePayload {
+  codeDiscountNode: DiscountCodeNode
+  userErrors: [DiscountUserError!]!
+}
+type DiscountRedeemCodeBulkAddPayload {
+  bulkCreation: DiscountRedeemCodeBulkCreation
+  userErrors: [DiscountUserError!]!
+}
+type DiscountCodeDeactivatePayload { codeDiscountNode: DiscountCodeNode userErrors: [DiscountUserError!]! }
+type DiscountCodeActivatePayload { codeDiscountNode: DiscountCodeNode userErrors: [DiscountUserError!]! }
+type DiscountCodeDeletePayload { deletedCodeDiscountId: ID userErrors: [DiscountUserError!]! }
+type MetafieldsSetPayload { metafields: [Metafield!] userErrors: [MetafieldsSetUserError!]! }
+type TagsAddPayload { node: Node userErrors: [UserError!]! }
+type TagsRemovePayload { node: Node userErrors: [UserError!]! }
+type WebhookSubscriptionCreatePayload { webhookSubscription: WebhookSubscription userErrors: [UserError!]! }
+type WebhookSubscriptionDeletePayload { deletedWebhookSubscriptionId: ID userErrors: [UserError!]! }
+type CustomerEmailMarketingConsentUpdatePayload {
+  customer: Customer
+  userErrors: [CustomerEmailMarketingConsentUpdateUserError!]!
+}
+
+type Mutation {
+  discountCodeBasicCreate(basicCodeDiscount: DiscountCodeBasicInput!): DiscountCodeBasicCreatePayload
+  discountCodeFreeShippingCreate(
+    freeShippingCodeDiscount: DiscountCodeFreeShippingInput!
+  ): DiscountCodeFreeShippingCreatePayload
+  discountRedeemCodeBulkAdd(discountId: ID!, codes: [DiscountRedeemCodeInput!]!): DiscountRedeemCodeBulkAddPayload
+  discountCodeDeactivate(id: ID!): DiscountCodeDeactivatePayload
+  discountCodeActivate(id: ID!): DiscountCodeActivatePayload
+  discountCodeDelete(id: ID!): DiscountCodeDeletePayload
+  metafieldsSet(metafields: [MetafieldsSetInput!]!): MetafieldsSetPayload
+  tagsAdd(id: ID!, tags: [String!]!): TagsAddPayload
+  tagsRemove(id: ID!, tags: [String!]!): TagsRemovePayload
+  webhookSubscriptionCreate(
+    topic: WebhookSubscriptionTopic!
+    webhookSubscription: WebhookSubscriptionInput!
+  ): WebhookSubscriptionCreatePayload
+  webhookSubscriptionDelete(id: ID!): WebhookSubscriptionDeletePayload
+  customerEmailMarketingConsentUpdate(
+    input: CustomerEmailMarketingConsentUpdateInput!
+  ): CustomerEmailMarketingConsentUpdatePayload
+}
+"""
+)
+
+
+@cache
+def admin_schema() -> GraphQLSchema:
+    return build_schema(SDL)

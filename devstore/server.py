@@ -1,0 +1,524 @@
+"""The simulator as one ASGI app plus a Python handle (`Simulator`) for tests, demo and benchmarks."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from devstore.clock import Clock, SystemClock
+from devstore.config import SimulatorConfig
+from devstore.graphql.endpoint import AdminGraphQL
+from devstore.oauth import OAuthRoutes, OAuthService, mint_session_token
+from devstore.payloads import CATALOG, LineItem, Payloads
+from devstore.runtime import Runtime
+from devstore.state import SHOP_DOMAIN, CodeDiscount, Customer, Metafield, Shop, Store
+from devstore.storefront import CheckoutError, PlacedOrder, Storefront
+from devstore.webhooks import Delivery, WebhookSender
+
+
+def shop_domain(name: str) -> str:
+    """`demo` or `demo.myshopify.com` -> `demo.myshopify.com` (validated)."""
+    domain = name.lower() if name.endswith(".myshopify.com") else f"{name.lower()}.myshopify.com"
+    if not SHOP_DOMAIN.match(domain):
+        raise ValueError(f"not a valid shop domain: {name!r}")
+    return domain
+
+
+@dataclass
+class InstalledTokens:
+    access_token: str
+    refresh_token: str | None
+    scope: str
+
+
+class Simulator:
+    """Python handle on the simulated Shopify: shops, tokens, codes, webhooks, checkout."""
+
+    def __init__(
+        self,
+        config: SimulatorConfig | None = None,
+        *,
+        clock: Clock | None = None,
+        webhook_transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.config = config or SimulatorConfig()
+        self.clock: Clock = clock or SystemClock()
+        self.store = Store()
+        self.runtime = Runtime(self.config, self.store, self.clock)
+        self.oauth = OAuthService(self.runtime)
+        self.graphql = AdminGraphQL(self.runtime)
+        self.storefront = Storefront(self.runtime)
+        self.webhooks = WebhookSender(self.config, self.clock, transport=webhook_transport)
+
+    # -- shops and customers ----------------------------------------------------------------
+
+    def add_shop(
+        self,
+        name: str,
+        *,
+        plan: str = "standard",
+        email: str | None = None,
+        currency: str = "USD",
+        iana_timezone: str = "America/New_York",
+        shop_name: str | None = None,
+    ) -> Shop:
+        domain = shop_domain(name)
+        if domain in self.store.shops:
+            raise ValueError(f"shop {domain} already exists")
+        self.config.plan(plan)  # unknown plans fail here, not on the first API call
+        handle = domain.removesuffix(".myshopify.com")
+        shop = Shop(
+            domain=domain,
+            id=self.store.ids.next(),
+            name=shop_name or handle.replace("-", " ").title(),
+            email=email or f"owner@{handle}.example",
+            currency=currency,
+            iana_timezone=iana_timezone,
+            plan=plan,
+            primary_domain_host=f"{handle}.example",
+            created_at=self.clock.now(),
+        )
+        self.store.shops[domain] = shop
+        return shop
+
+    def shop(self, name: str) -> Shop:
+        found = self.store.shop(shop_domain(name))
+        if found is None:
+            raise KeyError(f"no shop {name!r}")
+        return found
+
+    def set_plan(self, name: str, plan: str) -> None:
+        self.config.plan(plan)
+        self.shop(name).plan = plan
+
+    def add_customer(
+        self,
+        shop: str,
+        email: str,
+        *,
+        first_name: str | None = None,
+        last_name: str | None = None,
+        locale: str = "en",
+        accepts_marketing: bool = False,
+        tags: list[str] | None = None,
+    ) -> Customer:
+        customer, _ = self.storefront.ensure_customer(
+            self.shop(shop),
+            email,
+            first_name=first_name,
+            last_name=last_name,
+            locale=locale,
+            accepts_marketing=accepts_marketing,
+        )
+        if tags:
+            customer.tags.extend(t for t in tags if t not in customer.tags)
+        return customer
+
+    def payloads(self, shop: str) -> Payloads:
+        return Payloads(self.shop(shop), self.store.ids)
+
+    # -- auth -------------------------------------------------------------------------------
+
+    def mint_session_token(
+        self,
+        shop: str,
+        *,
+        user_id: int = 1,
+        lifetime: float = 60.0,
+        secret: str | None = None,
+        audience: str | None = None,
+    ) -> str:
+        return mint_session_token(
+            self.runtime,
+            shop_domain(shop),
+            user_id=user_id,
+            lifetime=lifetime,
+            secret=secret,
+            audience=audience,
+        )
+
+    def install(self, shop: str, *, expiring: bool = True) -> InstalledTokens:
+        """Issue tokens directly, as if the app had completed OAuth (tests that skip the dance)."""
+        body = self.oauth.token(
+            shop_domain(shop),
+            {
+                "client_id": self.config.api_key,
+                "client_secret": self.config.api_secret,
+                "grant_type": "urn:ietf:params:oauth:grant-type:token-exchange",
+                "subject_token": self.mint_session_token(shop),
+                "subject_token_type": "urn:ietf:params:oauth:token-type:id_token",
+                "requested_token_type": "urn:shopify:params:oauth:token-type:offline-access-token",
+                "expiring": "1" if expiring else "0",
+            },
+        )
+        return InstalledTokens(body["access_token"], body.get("refresh_token"), body["scope"])
+
+    async def uninstall(self, shop: str) -> list[Delivery]:
+        """The merchant removes the app: tokens die, app/uninstalled is delivered."""
+        found = self.shop(shop)
+        self.oauth.revoke_shop(found.domain)
+        found.installed = False
+        body = self.payloads(shop).shop_body(self.clock.now())
+        return await self.emit(found.domain, "app/uninstalled", body)
+
+    # -- inspection -------------------------------------------------------------------------
+
+    def discounts(self, shop: str) -> list[CodeDiscount]:
+        found = self.shop(shop)
+        found.settle(self.clock.monotonic(), self.store.ids)
+        return list(found.discounts.values())
+
+    def codes(self, shop: str) -> list[str]:
+        return [code.code for discount in self.discounts(shop) for code in discount.codes]
+
+    def metafields(self, shop: str, owner: str | None = None) -> list[Metafield]:
+        return [
+            m for m in self.shop(shop).metafields.values() if owner is None or m.owner_id == owner
+        ]
+
+    def tags(self, shop: str, customer_id: int) -> list[str]:
+        return list(self.shop(shop).customers[customer_id].tags)
+
+    def graphql_url(self, base_url: str, shop: str) -> str:
+        return f"{base_url.rstrip('/')}/{shop_domain(shop)}/admin/api/{self.config.api_version}/graphql.json"
+
+    # -- webhooks and checkout --------------------------------------------------------------
+
+    async def emit(
+        self,
+        shop: str,
+        topic: str,
+        payload: dict[str, Any],
+        *,
+        duplicate: bool = False,
+        event_id: str | None = None,
+        at: datetime | None = None,
+    ) -> list[Delivery]:
+        """Deliver `topic` to the app's toml-declared URL and to API subscriptions for it."""
+        domain = shop_domain(shop)
+        urls = [self.config.webhook_url]
+        api_topic = topic.upper().replace("/", "_")
+        for subscription in self.shop(domain).subscriptions.values():
+            if subscription.topic == api_topic and subscription.uri not in urls:
+                if subscription.uri.startswith("http"):
+                    urls.append(subscription.uri)
+        deliveries: list[Delivery] = []
+        for url in urls:
+            deliveries.extend(
+                await self.webhooks.send(
+                    domain, topic, payload, url=url, duplicate=duplicate, event_id=event_id, at=at
+                )
+            )
+        return deliveries
+
+    def place_order(
+        self,
+        shop: str,
+        *,
+        email: str | None,
+        line_items: list[LineItem] | None = None,
+        discount_code: str | None = None,
+        checkout_token: str | None = None,
+        customer: Customer | None = None,
+        at: datetime | None = None,
+    ) -> PlacedOrder:
+        """Check out (raises CheckoutError like the storefront refuses a code); no webhook sent."""
+        return self.storefront.place_order(
+            self.shop(shop),
+            email=email,
+            line_items=line_items or [CATALOG[0]],
+            customer=customer,
+            discount_code=discount_code,
+            checkout_token=checkout_token,
+            at=at,
+        )
+
+    async def checkout(
+        self,
+        shop: str,
+        *,
+        email: str | None,
+        line_items: list[LineItem] | None = None,
+        discount_code: str | None = None,
+        checkout_token: str | None = None,
+    ) -> PlacedOrder:
+        """Place an order and deliver orders/create and orders/paid for it, as Shopify would."""
+        placed = self.place_order(
+            shop,
+            email=email,
+            line_items=line_items,
+            discount_code=discount_code,
+            checkout_token=checkout_token,
+        )
+        event = None
+        await self.emit(shop, "orders/create", placed.order, event_id=event)
+        await self.emit(shop, "orders/paid", placed.order)
+        return placed
+
+    # -- ASGI -------------------------------------------------------------------------------
+
+    def app(self) -> Starlette:
+        oauth = OAuthRoutes(self.oauth)
+        control = ControlAPI(self)
+        routes = [
+            Route("/_sim/health", control.health, methods=["GET"]),
+            Route("/_sim/shops", control.add_shop, methods=["POST"]),
+            Route("/_sim/shops", control.list_shops, methods=["GET"]),
+            Route("/_sim/shops/{shop}/codes", control.list_codes, methods=["GET"]),
+            Route("/_sim/shops/{shop}/customers", control.add_customer, methods=["POST"]),
+            Route("/_sim/shops/{shop}/metafields", control.list_metafields, methods=["GET"]),
+            Route("/_sim/shops/{shop}/session-token", control.session_token, methods=["POST"]),
+            Route("/_sim/shops/{shop}/install", control.install, methods=["POST"]),
+            Route("/_sim/shops/{shop}/orders", control.place_order, methods=["POST"]),
+            Route("/_sim/shops/{shop}/webhooks", control.send_webhook, methods=["POST"]),
+            Route("/_sim/shops/{shop}/uninstall", control.uninstall, methods=["POST"]),
+            Route("/_sim/requests", control.requests, methods=["GET"]),
+            Route("/_sim/deliveries", control.deliveries, methods=["GET"]),
+            Route("/{shop}/admin/oauth/authorize", oauth.authorize, methods=["GET"]),
+            Route("/{shop}/admin/oauth/access_token", oauth.access_token, methods=["POST"]),
+            Route(
+                "/{shop}/admin/api/{version}/graphql.json", self.graphql.route, methods=["POST"]
+            ),
+            Route("/{shop}/_storefront/checkout", control.storefront_checkout, methods=["POST"]),
+            Route("/{shop}/discount/{code}", control.discount_link, methods=["GET"]),
+        ]
+        return Starlette(routes=routes)
+
+
+def _line_items(raw: Any) -> list[LineItem]:
+    if not raw:
+        return [CATALOG[0]]
+    items = []
+    for entry in raw:
+        base = CATALOG[int(entry.get("catalog_index", 0)) % len(CATALOG)]
+        items.append(
+            LineItem(
+                title=str(entry.get("title", base.title)),
+                price=Decimal(str(entry.get("price", base.price))),
+                product_id=int(entry.get("product_id", base.product_id)),
+                variant_id=int(entry.get("variant_id", base.variant_id)),
+                quantity=int(entry.get("quantity", 1)),
+                variant_title=entry.get("variant_title", base.variant_title),
+                sku=str(entry.get("sku", base.sku)),
+            )
+        )
+    return items
+
+
+async def _json(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    if not raw:
+        return {}
+    loaded = json.loads(raw)
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def _delivery_view(delivery: Delivery) -> dict[str, Any]:
+    return {
+        "webhook_id": delivery.webhook_id,
+        "event_id": delivery.event_id,
+        "shop": delivery.shop,
+        "topic": delivery.topic,
+        "url": delivery.url,
+        "delivered": delivery.delivered,
+        "attempts": [
+            {"number": a.number, "status": a.status, "latency": a.latency, "error": a.error}
+            for a in delivery.attempts
+        ],
+    }
+
+
+class ControlAPI:
+    """`/_sim/...`: JSON control of the simulator for the demo and benchmarks in other processes."""
+
+    def __init__(self, simulator: Simulator) -> None:
+        self.sim = simulator
+
+    async def health(self, _request: Request) -> Response:
+        return JSONResponse({"ok": True, "shops": sorted(self.sim.store.shops)})
+
+    async def add_shop(self, request: Request) -> Response:
+        body = await _json(request)
+        try:
+            shop = self.sim.add_shop(
+                str(body["name"]),
+                plan=str(body.get("plan", "standard")),
+                email=body.get("email"),
+                currency=str(body.get("currency", "USD")),
+                iana_timezone=str(body.get("iana_timezone", "America/New_York")),
+            )
+        except (KeyError, ValueError) as error:
+            return JSONResponse({"error": str(error)}, status_code=400)
+        return JSONResponse({"shop": shop.domain, "id": shop.id, "plan": shop.plan}, 201)
+
+    async def list_shops(self, _request: Request) -> Response:
+        shops = [
+            {"shop": s.domain, "id": s.id, "plan": s.plan, "installed": s.installed}
+            for s in self.sim.store.shops.values()
+        ]
+        return JSONResponse({"shops": shops})
+
+    async def list_codes(self, request: Request) -> Response:
+        shop = request.path_params["shop"]
+        discounts = self.sim.discounts(shop)
+        now = self.sim.clock.now()
+        return JSONResponse(
+            {
+                "discounts": [
+                    {
+                        "id": d.gid,
+                        "title": d.title,
+                        "status": d.status(now),
+                        "usage_limit": d.usage_limit,
+                        "usage_count": d.usage_count,
+                        "customer_ids": None if d.customer_ids is None else sorted(d.customer_ids),
+                        "codes": [c.code for c in d.codes],
+                    }
+                    for d in discounts
+                ]
+            }
+        )
+
+    async def add_customer(self, request: Request) -> Response:
+        body = await _json(request)
+        customer = self.sim.add_customer(
+            request.path_params["shop"],
+            str(body["email"]),
+            first_name=body.get("first_name"),
+            last_name=body.get("last_name"),
+            locale=str(body.get("locale", "en")),
+            accepts_marketing=bool(body.get("accepts_marketing", False)),
+        )
+        return JSONResponse({"id": customer.id, "gid": customer.gid}, status_code=201)
+
+    async def list_metafields(self, request: Request) -> Response:
+        items = [
+            {"owner": m.owner_id, "namespace": m.namespace, "key": m.key, "type": m.type,
+             "value": m.value}
+            for m in self.sim.metafields(request.path_params["shop"])
+        ]
+        return JSONResponse({"metafields": items})
+
+    async def session_token(self, request: Request) -> Response:
+        body = await _json(request)
+        token = self.sim.mint_session_token(
+            request.path_params["shop"],
+            user_id=int(body.get("user_id", 1)),
+            lifetime=float(body.get("lifetime", 60)),
+        )
+        return JSONResponse({"session_token": token})
+
+    async def install(self, request: Request) -> Response:
+        body = await _json(request)
+        tokens = self.sim.install(
+            request.path_params["shop"], expiring=bool(body.get("expiring", True))
+        )
+        return JSONResponse(
+            {
+                "access_token": tokens.access_token,
+                "refresh_token": tokens.refresh_token,
+                "scope": tokens.scope,
+            }
+        )
+
+    async def place_order(self, request: Request) -> Response:
+        body = await _json(request)
+        shop = request.path_params["shop"]
+        try:
+            placed = self.sim.place_order(
+                shop,
+                email=body.get("email"),
+                line_items=_line_items(body.get("line_items")),
+                discount_code=body.get("discount_code"),
+                checkout_token=body.get("checkout_token"),
+            )
+        except CheckoutError as error:
+            return JSONResponse({"error": error.reason, "message": error.message}, 422)
+        if body.get("send_webhooks", True):
+            await self.sim.emit(shop, "orders/create", placed.order)
+            await self.sim.emit(shop, "orders/paid", placed.order)
+        return JSONResponse({"order": placed.order}, status_code=201)
+
+    async def storefront_checkout(self, request: Request) -> Response:
+        return await self.place_order(request)
+
+    async def send_webhook(self, request: Request) -> Response:
+        body = await _json(request)
+        deliveries = await self.sim.emit(
+            request.path_params["shop"],
+            str(body["topic"]),
+            dict(body["payload"]),
+            duplicate=bool(body.get("duplicate", False)),
+        )
+        return JSONResponse({"deliveries": [_delivery_view(d) for d in deliveries]})
+
+    async def uninstall(self, request: Request) -> Response:
+        deliveries = await self.sim.uninstall(request.path_params["shop"])
+        return JSONResponse({"deliveries": [_delivery_view(d) for d in deliveries]})
+
+    async def requests(self, _request: Request) -> Response:
+        return JSONResponse(
+            {
+                "requests": [
+                    {
+                        "shop": r.shop,
+                        "status": r.status,
+                        "requested_cost": r.requested_cost,
+                        "actual_cost": r.actual_cost,
+                        "throttled": r.throttled,
+                    }
+                    for r in self.sim.store.requests
+                ]
+            }
+        )
+
+    async def deliveries(self, _request: Request) -> Response:
+        return JSONResponse({"deliveries": [_delivery_view(d) for d in self.sim.webhooks.deliveries]})
+
+    async def discount_link(self, request: Request) -> Response:
+        """`/discount/{CODE}?redirect=/path`: the storefront sets the code and redirects."""
+        shop = request.path_params["shop"]
+        code = request.path_params["code"]
+        target = request.query_params.get("redirect", "/")
+        if not target.startswith("/") or target.startswith("//"):
+            target = "/"
+        response = RedirectResponse(f"/{shop}{target}", status_code=302)
+        response.set_cookie("discount_code", quote(code), path="/")
+        return response
+
+
+def create_simulator(
+    config: SimulatorConfig | None = None,
+    *,
+    clock: Clock | None = None,
+    webhook_transport: httpx.AsyncBaseTransport | None = None,
+) -> tuple[Starlette, Simulator]:
+    """The ASGI app and its Python handle."""
+    simulator = Simulator(config, clock=clock, webhook_transport=webhook_transport)
+    return simulator.app(), simulator
+
+
+def run(
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    *,
+    config: SimulatorConfig | None = None,
+    shops: list[str] | None = None,
+) -> None:
+    """Serve the simulator with uvicorn until interrupted."""
+    import uvicorn
+
+    app, simulator = create_simulator(config)
+    for name in shops or []:
+        simulator.add_shop(name)
+    uvicorn.run(app, host=host, port=port, log_level="info")

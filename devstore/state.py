@@ -1,0 +1,319 @@
+"""In-memory state of every simulated shop: facts, customers, discounts, metafields, tokens, orders.
+
+Everything runs on one event loop, so plain dicts suffice; no method awaits while it mutates.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+SHOP_DOMAIN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9\-]*\.myshopify\.com$")
+
+DiscountKind = Literal["basic", "free_shipping"]
+
+
+def gid(kind: str, number: int) -> str:
+    return f"gid://shopify/{kind}/{number}"
+
+
+def parse_gid(value: str, kind: str) -> int | None:
+    """The numeric id of `gid://shopify/{kind}/{n}`, or None when it is not one."""
+    prefix = f"gid://shopify/{kind}/"
+    if not value.startswith(prefix):
+        return None
+    tail = value[len(prefix) :].split("?", 1)[0]
+    return int(tail) if tail.isdigit() else None
+
+
+class IdSequence:
+    """Shopify-looking numeric ids, unique across the whole simulator."""
+
+    def __init__(self, start: int = 7_100_000_000_000) -> None:
+        self._counter = itertools.count(start)
+
+    def next(self) -> int:
+        return next(self._counter)
+
+
+@dataclass
+class Customer:
+    id: int
+    email: str | None
+    first_name: str | None
+    last_name: str | None
+    created_at: datetime
+    updated_at: datetime
+    locale: str = "en"
+    tags: list[str] = field(default_factory=list)
+    marketing_state: str = "NOT_SUBSCRIBED"
+    marketing_opt_in_level: str | None = None
+    consent_updated_at: datetime | None = None
+    orders_count: int = 0
+    total_spent: Decimal = Decimal("0.00")
+
+    @property
+    def gid(self) -> str:
+        return gid("Customer", self.id)
+
+
+@dataclass
+class RedeemCode:
+    id: int
+    code: str
+    usage_count: int = 0
+
+
+@dataclass
+class CodeDiscount:
+    """A code discount (DiscountCodeNode) with all its redeem codes."""
+
+    id: int
+    kind: DiscountKind
+    title: str
+    starts_at: datetime
+    ends_at: datetime | None
+    created_at: datetime
+    codes: list[RedeemCode] = field(default_factory=list)
+    usage_limit: int | None = None
+    applies_once_per_customer: bool = False
+    # None means every buyer; otherwise the ids of the customers allowed to use it.
+    customer_ids: frozenset[int] | None = None
+    percentage: float | None = None
+    amount: Decimal | None = None
+    applies_on_each_item: bool = False
+    minimum_subtotal: Decimal | None = None
+    minimum_quantity: int | None = None
+    maximum_shipping_price: Decimal | None = None
+    combines_with: dict[str, bool] = field(
+        default_factory=lambda: {
+            "orderDiscounts": False,
+            "productDiscounts": False,
+            "shippingDiscounts": False,
+        }
+    )
+    deactivated_at: datetime | None = None
+    # Customer ids (or lower-cased emails of guests) that redeemed it, once per order.
+    redeemed_by: list[int | str] = field(default_factory=list)
+
+    @property
+    def gid(self) -> str:
+        return gid("DiscountCodeNode", self.id)
+
+    @property
+    def usage_count(self) -> int:
+        return sum(code.usage_count for code in self.codes)
+
+    def status(self, now: datetime) -> str:
+        if self.deactivated_at is not None and self.deactivated_at <= now:
+            return "EXPIRED"
+        if self.ends_at is not None and self.ends_at <= now:
+            return "EXPIRED"
+        if self.starts_at > now:
+            return "SCHEDULED"
+        return "ACTIVE"
+
+
+@dataclass
+class BulkCreation:
+    """One discountRedeemCodeBulkAdd job: it completes once `due` (monotonic) has passed."""
+
+    id: int
+    discount_id: int
+    requested: list[str]
+    created_at: datetime
+    due: float
+    done: bool = False
+    # (code, redeem code id or None, [(error code, message)])
+    results: list[tuple[str, int | None, list[tuple[str, str]]]] = field(default_factory=list)
+
+    @property
+    def gid(self) -> str:
+        return gid("DiscountRedeemCodeBulkCreation", self.id)
+
+
+@dataclass
+class Metafield:
+    id: int
+    owner_id: str
+    namespace: str
+    key: str
+    type: str
+    value: str
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def gid(self) -> str:
+        return gid("Metafield", self.id)
+
+
+@dataclass
+class WebhookSubscription:
+    id: int
+    topic: str
+    uri: str
+    format: str
+    created_at: datetime
+    include_fields: list[str] = field(default_factory=list)
+    filter: str | None = None
+
+    @property
+    def gid(self) -> str:
+        return gid("WebhookSubscription", self.id)
+
+
+@dataclass
+class AccessToken:
+    token: str
+    shop: str
+    scope: str
+    expires_at: float | None  # monotonic; None for a non-expiring token
+    online: bool = False
+    user_id: int | None = None
+    revoked: bool = False
+
+    def valid(self, now: float) -> bool:
+        return not self.revoked and (self.expires_at is None or now < self.expires_at)
+
+
+@dataclass
+class RefreshToken:
+    token: str
+    shop: str
+    scope: str
+    expires_at: float
+    online: bool = False
+    first_used_at: float | None = None
+    # The refresh token issued when this one was used; once that one is used, this one retires.
+    replaced_by: str | None = None
+    retired: bool = False
+
+
+@dataclass
+class AuthorizationCode:
+    code: str
+    shop: str
+    scope: str
+    expires_at: float
+    used: bool = False
+    online: bool = False
+
+
+@dataclass
+class Shop:
+    """One dev store and everything in it."""
+
+    domain: str
+    id: int
+    name: str
+    email: str
+    currency: str
+    iana_timezone: str
+    plan: str
+    primary_domain_host: str
+    created_at: datetime
+    customers: dict[int, Customer] = field(default_factory=dict)
+    discounts: dict[int, CodeDiscount] = field(default_factory=dict)
+    # Upper-cased code -> discount id: codes are unique per shop, case-insensitively.
+    code_index: dict[str, int] = field(default_factory=dict)
+    bulk_creations: dict[int, BulkCreation] = field(default_factory=dict)
+    metafields: dict[tuple[str, str, str], Metafield] = field(default_factory=dict)
+    subscriptions: dict[int, WebhookSubscription] = field(default_factory=dict)
+    orders: dict[int, dict[str, Any]] = field(default_factory=dict)
+    installed: bool = False
+
+    @property
+    def handle(self) -> str:
+        return self.domain.removesuffix(".myshopify.com")
+
+    @property
+    def gid(self) -> str:
+        return gid("Shop", self.id)
+
+    def find_code(self, code: str) -> tuple[CodeDiscount, RedeemCode] | None:
+        discount_id = self.code_index.get(code.upper())
+        if discount_id is None:
+            return None
+        discount = self.discounts[discount_id]
+        for redeem in discount.codes:
+            if redeem.code.upper() == code.upper():
+                return discount, redeem
+        return None
+
+    def customer_by_email(self, email: str) -> Customer | None:
+        wanted = email.lower()
+        for customer in self.customers.values():
+            if customer.email is not None and customer.email.lower() == wanted:
+                return customer
+        return None
+
+    def add_code(self, discount: CodeDiscount, code: str, ids: IdSequence) -> RedeemCode:
+        redeem = RedeemCode(id=ids.next(), code=code)
+        discount.codes.append(redeem)
+        self.code_index[code.upper()] = discount.id
+        return redeem
+
+    def delete_discount(self, discount_id: int) -> None:
+        discount = self.discounts.pop(discount_id)
+        for redeem in discount.codes:
+            self.code_index.pop(redeem.code.upper(), None)
+
+    def settle(self, now: float, ids: IdSequence) -> None:
+        """Finish bulk code creations whose time has come (Shopify runs them as background jobs)."""
+        for job in self.bulk_creations.values():
+            if job.done or job.due > now:
+                continue
+            discount = self.discounts.get(job.discount_id)
+            seen: set[str] = set()
+            for code in job.requested:
+                errors: list[tuple[str, str]] = []
+                if not code.strip():
+                    errors.append(("BLANK", "Code can't be blank"))
+                elif len(code) > 255:
+                    errors.append(("TOO_LONG", "Code is too long (maximum is 255 characters)"))
+                elif code.upper() in self.code_index or code.upper() in seen:
+                    errors.append(("TAKEN", "Code must be unique. Please try a different code."))
+                elif discount is None:
+                    errors.append(("INVALID", "Discount does not exist"))
+                if errors or discount is None:
+                    job.results.append((code, None, errors))
+                    continue
+                seen.add(code.upper())
+                redeem = self.add_code(discount, code, ids)
+                job.results.append((code, redeem.id, []))
+            job.done = True
+
+
+@dataclass
+class RequestRecord:
+    """One GraphQL call as the simulator saw it, for assertions and benchmarks."""
+
+    shop: str
+    at: float
+    query: str
+    variables: dict[str, Any]
+    status: int
+    requested_cost: int | None = None
+    actual_cost: int | None = None
+    throttled: bool = False
+    errors: list[Any] = field(default_factory=list)
+
+
+@dataclass
+class Store:
+    """All shops plus the app's credentials issued by the simulated Shopify."""
+
+    ids: IdSequence = field(default_factory=IdSequence)
+    shops: dict[str, Shop] = field(default_factory=dict)
+    access_tokens: dict[str, AccessToken] = field(default_factory=dict)
+    refresh_tokens: dict[str, RefreshToken] = field(default_factory=dict)
+    authorization_codes: dict[str, AuthorizationCode] = field(default_factory=dict)
+    requests: list[RequestRecord] = field(default_factory=list)
+
+    def shop(self, domain: str) -> Shop | None:
+        return self.shops.get(domain.lower())
