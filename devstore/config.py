@@ -38,7 +38,8 @@ class SimulatorConfig:
     """Everything the simulator needs to know about the one app it serves."""
 
     api_key: str = "0d3v5t0r3c113n71d000000000000000"
-    api_secret: str = "shpss_0d3v5t0r3c113n75ecr3700000000"
+    # A well-known development secret; real deployments pass their own.
+    api_secret: str = "shpss_0d3v5t0r3c113n75ecr3700000000"  # noqa: S105
     app_id: int = 7654321
     app_url: str = "http://127.0.0.1:8000"
     webhook_path: str = "/webhooks"

@@ -1,4 +1,4 @@
-"""Webhook payload builders: Shopify's sample bodies (fixtures/) with the varying fields filled in."""
+"""Webhook payload builders: Shopify's sample bodies (fixtures/) with varying fields filled in."""
 
 from __future__ import annotations
 
@@ -140,9 +140,7 @@ class Payloads:
             address["customer_id"] = customer.id
             address["first_name"] = customer.first_name
             address["last_name"] = customer.last_name
-            address["name"] = " ".join(
-                p for p in (customer.first_name, customer.last_name) if p
-            )
+            address["name"] = " ".join(p for p in (customer.first_name, customer.last_name) if p)
 
     def _embedded_customer(self, customer: Customer) -> dict[str, Any]:
         body = fixture("orders_create")["customer"]

@@ -1,8 +1,12 @@
-"""The simulator as one ASGI app plus a Python handle (`Simulator`) for tests, demo and benchmarks."""
+"""The simulator as one ASGI app plus `Simulator`, its Python handle for tests, demo, benchmarks."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -190,7 +194,8 @@ class Simulator:
         return list(self.shop(shop).customers[customer_id].tags)
 
     def graphql_url(self, base_url: str, shop: str) -> str:
-        return f"{base_url.rstrip('/')}/{shop_domain(shop)}/admin/api/{self.config.api_version}/graphql.json"
+        version = self.config.api_version
+        return f"{base_url.rstrip('/')}/{shop_domain(shop)}/admin/api/{version}/graphql.json"
 
     # -- webhooks and checkout --------------------------------------------------------------
 
@@ -206,20 +211,46 @@ class Simulator:
     ) -> list[Delivery]:
         """Deliver `topic` to the app's toml-declared URL and to API subscriptions for it."""
         domain = shop_domain(shop)
-        urls = [self.config.webhook_url]
+        found = self.shop(domain)
         api_topic = topic.upper().replace("/", "_")
-        for subscription in self.shop(domain).subscriptions.values():
-            if subscription.topic == api_topic and subscription.uri not in urls:
-                if subscription.uri.startswith("http"):
-                    urls.append(subscription.uri)
+        targets: dict[str, int | None] = {self.config.webhook_url: None}
+        for subscription in found.subscriptions.values():
+            wanted = subscription.topic == api_topic and subscription.uri.startswith("http")
+            if wanted and subscription.uri not in targets:
+                targets[subscription.uri] = subscription.id
+        shared_event = event_id or str(uuid.uuid4())
         deliveries: list[Delivery] = []
-        for url in urls:
-            deliveries.extend(
-                await self.webhooks.send(
-                    domain, topic, payload, url=url, duplicate=duplicate, event_id=event_id, at=at
-                )
+        for url, subscription_id in targets.items():
+            sent = await self.webhooks.send(
+                domain, topic, payload, url=url, duplicate=duplicate, event_id=shared_event, at=at
             )
+            deliveries.extend(sent)
+            # Shopify deletes a subscription made through the Admin API after its deliveries
+            # failed every retry; toml-declared subscriptions (subscription_id None) stay.
+            if subscription_id is not None and not any(d.delivered for d in sent):
+                found.subscriptions.pop(subscription_id, None)
         return deliveries
+
+    async def request_customer_data(self, shop: str, customer_id: int) -> list[Delivery]:
+        """The compliance webhook customers/data_request for one customer."""
+        found = self.shop(shop)
+        customer = found.customers[customer_id]
+        orders = [o["id"] for o in found.orders.values() if o.get("email") == customer.email]
+        body = self.payloads(shop).customers_data_request(customer, orders, self.store.ids.next())
+        return await self.emit(shop, "customers/data_request", body)
+
+    async def redact_customer(self, shop: str, customer_id: int) -> list[Delivery]:
+        """The compliance webhook customers/redact for one customer."""
+        found = self.shop(shop)
+        customer = found.customers[customer_id]
+        orders = [o["id"] for o in found.orders.values() if o.get("email") == customer.email]
+        return await self.emit(
+            shop, "customers/redact", self.payloads(shop).customers_redact(customer, orders)
+        )
+
+    async def redact_shop(self, shop: str) -> list[Delivery]:
+        """The compliance webhook shop/redact (Shopify sends it 48 hours after uninstall)."""
+        return await self.emit(shop, "shop/redact", self.payloads(shop).shop_redact())
 
     def place_order(
         self,
@@ -260,12 +291,32 @@ class Simulator:
             discount_code=discount_code,
             checkout_token=checkout_token,
         )
-        event = None
-        await self.emit(shop, "orders/create", placed.order, event_id=event)
+        await self.emit(shop, "orders/create", placed.order)
         await self.emit(shop, "orders/paid", placed.order)
         return placed
 
     # -- ASGI -------------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def serve(self, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
+        """Serve on a real socket inside the running loop; yields the base URL (port 0: any)."""
+        import uvicorn
+
+        server = uvicorn.Server(
+            uvicorn.Config(self.app(), host=host, port=port, log_level="warning", lifespan="off")
+        )
+        task = asyncio.get_running_loop().create_task(server.serve())
+        while not server.started:
+            if task.done():
+                task.result()  # re-raise why it could not start
+                raise RuntimeError("simulator server stopped before starting")
+            await asyncio.sleep(0.01)
+        bound = server.servers[0].sockets[0].getsockname()[1]
+        try:
+            yield f"http://{host}:{bound}"
+        finally:
+            server.should_exit = True
+            await task
 
     def app(self) -> Starlette:
         oauth = OAuthRoutes(self.oauth)
@@ -286,9 +337,7 @@ class Simulator:
             Route("/_sim/deliveries", control.deliveries, methods=["GET"]),
             Route("/{shop}/admin/oauth/authorize", oauth.authorize, methods=["GET"]),
             Route("/{shop}/admin/oauth/access_token", oauth.access_token, methods=["POST"]),
-            Route(
-                "/{shop}/admin/api/{version}/graphql.json", self.graphql.route, methods=["POST"]
-            ),
+            Route("/{shop}/admin/api/{version}/graphql.json", self.graphql.route, methods=["POST"]),
             Route("/{shop}/_storefront/checkout", control.storefront_checkout, methods=["POST"]),
             Route("/{shop}/discount/{code}", control.discount_link, methods=["GET"]),
         ]
@@ -403,8 +452,13 @@ class ControlAPI:
 
     async def list_metafields(self, request: Request) -> Response:
         items = [
-            {"owner": m.owner_id, "namespace": m.namespace, "key": m.key, "type": m.type,
-             "value": m.value}
+            {
+                "owner": m.owner_id,
+                "namespace": m.namespace,
+                "key": m.key,
+                "type": m.type,
+                "value": m.value,
+            }
             for m in self.sim.metafields(request.path_params["shop"])
         ]
         return JSONResponse({"metafields": items})
@@ -483,7 +537,9 @@ class ControlAPI:
         )
 
     async def deliveries(self, _request: Request) -> Response:
-        return JSONResponse({"deliveries": [_delivery_view(d) for d in self.sim.webhooks.deliveries]})
+        return JSONResponse(
+            {"deliveries": [_delivery_view(d) for d in self.sim.webhooks.deliveries]}
+        )
 
     async def discount_link(self, request: Request) -> Response:
         """`/discount/{CODE}?redirect=/path`: the storefront sets the code and redirects."""

@@ -38,9 +38,7 @@ class Storefront:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
 
-    def payloads(
-        self, shop: Shop, token_hex: Callable[[int], str] = secrets.token_hex
-    ) -> Payloads:
+    def payloads(self, shop: Shop, token_hex: Callable[[int], str] = secrets.token_hex) -> Payloads:
         return Payloads(shop, self.runtime.store.ids, token_hex)
 
     def ensure_customer(
@@ -103,14 +101,14 @@ class Storefront:
             customer is None or customer.id not in discount.customer_ids
         ):
             raise CheckoutError(
-                "customer_not_eligible", f"{redeem.code} discount code isn't valid for this customer"
+                "customer_not_eligible",
+                f"{redeem.code} discount code isn't valid for this customer",
             )
         buyer_key = _buyer_key(customer, email)
-        if discount.applies_once_per_customer and buyer_key is not None:
-            if buyer_key in discount.redeemed_by:
-                raise CheckoutError(
-                    "once_per_customer", f"{redeem.code} discount code has already been used"
-                )
+        if discount.applies_once_per_customer and buyer_key in discount.redeemed_by:
+            raise CheckoutError(
+                "once_per_customer", f"{redeem.code} discount code has already been used"
+            )
         subtotal = sum((item.total for item in line_items), Decimal(0))
         if discount.minimum_subtotal is not None and subtotal < discount.minimum_subtotal:
             raise CheckoutError(
@@ -197,7 +195,7 @@ def _applied(
 ) -> AppliedDiscount:
     if discount.kind == "free_shipping":
         cap = discount.maximum_shipping_price
-        amount = SHIPPING_PRICE if cap is None or SHIPPING_PRICE <= cap else Decimal(0)
+        amount = SHIPPING_PRICE if cap is None or cap >= SHIPPING_PRICE else Decimal(0)
         return AppliedDiscount(code, amount, "shipping", Decimal(100))
     if discount.percentage is not None:
         percent = Decimal(str(discount.percentage)) * 100

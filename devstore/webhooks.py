@@ -141,7 +141,9 @@ class WebhookSender:
         if self._client is None:
             self._client = httpx.AsyncClient(
                 transport=self.transport,
-                timeout=httpx.Timeout(self.config.webhook_total_timeout, connect=1.0),
+                timeout=httpx.Timeout(
+                    self.config.webhook_total_timeout, connect=self.config.webhook_connect_timeout
+                ),
                 follow_redirects=False,
             )
         return self._client
@@ -225,7 +227,11 @@ class WebhookSender:
         """Deliver several webhooks; optionally shuffled (`reorder`) and partly duplicated."""
         deliveries = [
             self.build(
-                item.shop, item.topic, item.payload, url=url, event_id=item.event_id,
+                item.shop,
+                item.topic,
+                item.payload,
+                url=url,
+                event_id=item.event_id,
                 at=item.triggered_at,
             )
             for item in items

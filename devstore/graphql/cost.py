@@ -79,7 +79,8 @@ class QueryCost:
 
     def _field_def(self, parent: GraphQLNamedType, node: FieldNode) -> GraphQLField | None:
         if isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
-            return parent.fields.get(node.name.value)
+            found: GraphQLField | None = parent.fields.get(node.name.value)
+            return found
         return None
 
     def _argument(self, node: FieldNode, name: str) -> Any:
@@ -137,7 +138,9 @@ class QueryCost:
                 common += self._requested_field(parent, selection, size)
                 continue
             if isinstance(selection, InlineFragmentNode):
-                condition = selection.type_condition.name.value if selection.type_condition else None
+                condition = (
+                    selection.type_condition.name.value if selection.type_condition else None
+                )
                 inner = selection.selection_set
             elif isinstance(selection, FragmentSpreadNode):
                 fragment = self.fragments.get(selection.name.value)
@@ -201,7 +204,9 @@ class QueryCost:
                 charged.add(key)
                 total += self._actual_field(parent, selection, value[key])
             elif isinstance(selection, InlineFragmentNode):
-                condition = selection.type_condition.name.value if selection.type_condition else None
+                condition = (
+                    selection.type_condition.name.value if selection.type_condition else None
+                )
                 target = self._fragment_type(parent, condition)
                 total += self._actual_selection(target, selection.selection_set, value, charged)
             elif isinstance(selection, FragmentSpreadNode):

@@ -27,7 +27,7 @@ from devstore.graphql.throttle import LeakyBucket
 from devstore.runtime import Runtime
 from devstore.state import RequestRecord, Shop
 
-INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"
+UNRECOGNIZED_LOGIN = "[API] Invalid API key or access token (unrecognized login or wrong password)"
 RATE_LIMIT_DOCS = "https://shopify.dev/api/usage/rate-limits"
 
 
@@ -68,7 +68,7 @@ class AdminGraphQL:
         token = store.access_tokens.get(token_value or "")
         now = self.runtime.clock.monotonic()
         if token is None or token.shop != shop.domain or not token.valid(now):
-            return self._record(shop, "", {}, GraphQLAnswer(401, {"errors": INVALID_TOKEN}))
+            return self._record(shop, "", {}, GraphQLAnswer(401, {"errors": UNRECOGNIZED_LOGIN}))
         query = raw_query
         variables: dict[str, Any] = {}
         operation_name: str | None = None
@@ -125,8 +125,10 @@ class AdminGraphQL:
             return GraphQLAnswer(200, {"errors": [_formatted(p) for p in problems]})
         operation = get_operation_ast(document, operation_name)
         if operation is None:
-            message = "An operation name is required" if operation_name is None else (
-                f"No operation named \"{operation_name}\""
+            message = (
+                "An operation name is required"
+                if operation_name is None
+                else (f'No operation named "{operation_name}"')
             )
             return GraphQLAnswer(200, {"errors": [{"message": message}]})
         calculator = QueryCost(self.schema, operation, _fragments(document), variables)
@@ -141,20 +143,20 @@ class AdminGraphQL:
                 "bulk operations should be used instead.\nSee "
                 "https://shopify.dev/api/usage/bulk-operations/queries for usage details.\n"
             )
-            error = {
+            too_costly = {
                 "message": message,
                 "extensions": {"code": "MAX_COST_EXCEEDED", "cost": requested, "maxCost": maximum},
             }
             return GraphQLAnswer(
-                200, {"errors": [error], "extensions": self._cost(requested, None, bucket)}
+                200, {"errors": [too_costly], "extensions": self._cost(requested, None, bucket)}
             )
         if not bucket.try_take(requested):
-            error = {
+            throttled = {
                 "message": "Throttled",
                 "extensions": {"code": "THROTTLED", "documentation": RATE_LIMIT_DOCS},
             }
             return GraphQLAnswer(
-                200, {"errors": [error], "extensions": self._cost(requested, None, bucket)}
+                200, {"errors": [throttled], "extensions": self._cost(requested, None, bucket)}
             )
         shop.settle(self.runtime.clock.monotonic(), self.runtime.store.ids)
         result = self._execute(shop, token, document, operation, variables, operation_name)

@@ -10,9 +10,9 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from graphql import GraphQLError, GraphQLResolveInfo
+from graphql import GraphQLError
 
-from devstore.graphql.views import Views, connection, metafield_view, resolve_namespace
+from devstore.graphql.views import Info, Views, connection, metafield_view, resolve_namespace
 from devstore.runtime import Runtime
 from devstore.state import (
     AccessToken,
@@ -71,14 +71,14 @@ class RequestContext:
     token: AccessToken
 
 
-def _context(info: GraphQLResolveInfo) -> RequestContext:
+def _context(info: Info) -> RequestContext:
     context = info.context
     if not isinstance(context, RequestContext):
         raise TypeError("resolver called without a RequestContext")
     return context
 
 
-def _require_scope(info: GraphQLResolveInfo) -> None:
+def _require_scope(info: Info) -> None:
     needed = REQUIRED_SCOPES.get(info.field_name)
     if needed is None:
         return
@@ -96,7 +96,7 @@ def _require_scope(info: GraphQLResolveInfo) -> None:
     )
 
 
-def _limit_input(info: GraphQLResolveInfo, values: list[Any] | None) -> None:
+def _limit_input(info: Info, values: list[Any] | None) -> None:
     """Shopify rejects any input array over 250 items before running anything."""
     limit = _context(info).runtime.config.input_array_max
     if values is not None and len(values) > limit:
@@ -139,7 +139,7 @@ class Resolvers:
     """Everything under Query and Mutation; each method is one root field."""
 
     def root(self) -> dict[str, Callable[..., Any]]:
-        fields = {
+        fields: dict[str, Callable[..., Any]] = {
             "shop": self.shop,
             "customer": self.customer,
             "customers": self.customers,
@@ -165,23 +165,23 @@ class Resolvers:
 
     @staticmethod
     def _guarded(resolver: Callable[..., Any]) -> Callable[..., Any]:
-        def guarded(info: GraphQLResolveInfo, **args: Any) -> Any:
+        def guarded(info: Info, **args: Any) -> Any:
             _require_scope(info)
             return resolver(info, **args)
 
         return guarded
 
     @staticmethod
-    def _views(info: GraphQLResolveInfo) -> Views:
+    def _views(info: Info) -> Views:
         context = _context(info)
         return Views(context.shop, context.runtime.config, context.runtime.clock.now())
 
     # -- queries ----------------------------------------------------------------------------
 
-    def shop(self, info: GraphQLResolveInfo) -> dict[str, Any]:
+    def shop(self, info: Info) -> dict[str, Any]:
         return self._views(info).shop_view()
 
-    def customer(self, info: GraphQLResolveInfo, id: str) -> dict[str, Any] | None:  # noqa: A002
+    def customer(self, info: Info, id: str) -> dict[str, Any] | None:
         shop = _context(info).shop
         number = parse_gid(id, "Customer")
         found = shop.customers.get(number) if number is not None else None
@@ -189,7 +189,7 @@ class Resolvers:
 
     def customers(
         self,
-        info: GraphQLResolveInfo,
+        info: Info,
         first: int | None = None,
         last: int | None = None,
         after: str | None = None,
@@ -209,23 +209,21 @@ class Resolvers:
 
     def code_discount_node(
         self,
-        info: GraphQLResolveInfo,
-        id: str,  # noqa: A002
+        info: Info,
+        id: str,
     ) -> dict[str, Any] | None:
         number = parse_gid(id, "DiscountCodeNode")
         found = _context(info).shop.discounts.get(number) if number is not None else None
         return None if found is None else self._views(info).discount_node(found)
 
-    def code_discount_node_by_code(
-        self, info: GraphQLResolveInfo, code: str
-    ) -> dict[str, Any] | None:
+    def code_discount_node_by_code(self, info: Info, code: str) -> dict[str, Any] | None:
         found = _context(info).shop.find_code(code)
         return None if found is None else self._views(info).discount_node(found[0])
 
     def bulk_creation(
         self,
-        info: GraphQLResolveInfo,
-        id: str,  # noqa: A002
+        info: Info,
+        id: str,
     ) -> dict[str, Any] | None:
         number = parse_gid(id, "DiscountRedeemCodeBulkCreation")
         job = _context(info).shop.bulk_creations.get(number) if number is not None else None
@@ -233,7 +231,7 @@ class Resolvers:
 
     def webhook_subscriptions(
         self,
-        info: GraphQLResolveInfo,
+        info: Info,
         first: int | None = None,
         last: int | None = None,
         after: str | None = None,
@@ -250,7 +248,7 @@ class Resolvers:
             subscriptions, views.subscription, lambda s: s.id, first=first, last=last, after=after
         )
 
-    def node(self, info: GraphQLResolveInfo, id: str) -> dict[str, Any] | None:  # noqa: A002
+    def node(self, info: Info, id: str) -> dict[str, Any] | None:
         shop = _context(info).shop
         views = self._views(info)
         if (number := parse_gid(id, "Customer")) is not None and number in shop.customers:
@@ -264,19 +262,19 @@ class Resolvers:
     # -- discounts --------------------------------------------------------------------------
 
     def discount_code_basic_create(
-        self, info: GraphQLResolveInfo, basicCodeDiscount: dict[str, Any]
+        self, info: Info, basicCodeDiscount: dict[str, Any]
     ) -> dict[str, Any]:
         return self._create_discount(info, "basic", "basicCodeDiscount", basicCodeDiscount)
 
     def discount_code_free_shipping_create(
-        self, info: GraphQLResolveInfo, freeShippingCodeDiscount: dict[str, Any]
+        self, info: Info, freeShippingCodeDiscount: dict[str, Any]
     ) -> dict[str, Any]:
         return self._create_discount(
             info, "free_shipping", "freeShippingCodeDiscount", freeShippingCodeDiscount
         )
 
     def _create_discount(
-        self, info: GraphQLResolveInfo, kind: DiscountKind, root: str, data: dict[str, Any]
+        self, info: Info, kind: DiscountKind, root: str, data: dict[str, Any]
     ) -> dict[str, Any]:
         context = _context(info)
         shop, runtime = context.shop, context.runtime
@@ -328,7 +326,8 @@ class Resolvers:
         maximum_shipping = _parse_decimal(data.get("maximumShippingPrice"))
         if errors:
             return {"codeDiscountNode": None, "userErrors": errors}
-        assert starts_at is not None and code is not None  # noqa: S101 - validated above
+        if starts_at is None or code is None:  # pragma: no cover - reported as errors above
+            raise GraphQLError("internal error: validated input missing")
         combines = data.get("combinesWith") or {}
         discount = CodeDiscount(
             id=runtime.store.ids.next(),
@@ -356,7 +355,7 @@ class Resolvers:
         return {"codeDiscountNode": self._views(info).discount_node(discount), "userErrors": []}
 
     def _buyers(
-        self, info: GraphQLResolveInfo, root: str, data: dict[str, Any], errors: list[UserError]
+        self, info: Info, root: str, data: dict[str, Any], errors: list[UserError]
     ) -> frozenset[int] | None:
         context_input = data.get("context")
         selection_input = data.get("customerSelection")
@@ -471,7 +470,7 @@ class Resolvers:
         return None, None, False
 
     def discount_redeem_code_bulk_add(
-        self, info: GraphQLResolveInfo, discountId: str, codes: list[dict[str, Any]]
+        self, info: Info, discountId: str, codes: list[dict[str, Any]]
     ) -> dict[str, Any]:
         _limit_input(info, codes)
         context = _context(info)
@@ -494,7 +493,7 @@ class Resolvers:
         return {"bulkCreation": self._views(info).bulk_creation(job), "userErrors": []}
 
     def _discount_or_error(
-        self, info: GraphQLResolveInfo, id_value: str
+        self, info: Info, id_value: str
     ) -> tuple[CodeDiscount | None, list[UserError]]:
         number = parse_gid(id_value, "DiscountCodeNode")
         found = _context(info).shop.discounts.get(number) if number is not None else None
@@ -504,8 +503,8 @@ class Resolvers:
 
     def discount_code_deactivate(
         self,
-        info: GraphQLResolveInfo,
-        id: str,  # noqa: A002
+        info: Info,
+        id: str,
     ) -> dict[str, Any]:
         discount, errors = self._discount_or_error(info, id)
         if discount is None:
@@ -516,8 +515,8 @@ class Resolvers:
 
     def discount_code_activate(
         self,
-        info: GraphQLResolveInfo,
-        id: str,  # noqa: A002
+        info: Info,
+        id: str,
     ) -> dict[str, Any]:
         discount, errors = self._discount_or_error(info, id)
         if discount is None:
@@ -527,8 +526,8 @@ class Resolvers:
 
     def discount_code_delete(
         self,
-        info: GraphQLResolveInfo,
-        id: str,  # noqa: A002
+        info: Info,
+        id: str,
     ) -> dict[str, Any]:
         discount, errors = self._discount_or_error(info, id)
         if discount is None:
@@ -538,9 +537,7 @@ class Resolvers:
 
     # -- metafields and tags ----------------------------------------------------------------
 
-    def metafields_set(
-        self, info: GraphQLResolveInfo, metafields: list[dict[str, Any]]
-    ) -> dict[str, Any]:
+    def metafields_set(self, info: Info, metafields: list[dict[str, Any]]) -> dict[str, Any]:
         _limit_input(info, metafields)
         context = _context(info)
         shop, runtime = context.shop, context.runtime
@@ -559,7 +556,9 @@ class Resolvers:
         for index, item in enumerate(metafields):
             path = ["metafields", str(index)]
 
-            def fail(field: str, code: str, message: str, index: int = index) -> None:
+            def fail(
+                field: str, code: str, message: str, index: int = index, path: list[str] = path
+            ) -> None:
                 errors.append(
                     {
                         "field": [*path, field],
@@ -627,22 +626,22 @@ class Resolvers:
 
     def tags_add(
         self,
-        info: GraphQLResolveInfo,
-        id: str,  # noqa: A002
+        info: Info,
+        id: str,
         tags: list[str],
     ) -> dict[str, Any]:
         return self._change_tags(info, id, tags, add=True)
 
     def tags_remove(
         self,
-        info: GraphQLResolveInfo,
-        id: str,  # noqa: A002
+        info: Info,
+        id: str,
         tags: list[str],
     ) -> dict[str, Any]:
         return self._change_tags(info, id, tags, add=False)
 
     def _change_tags(
-        self, info: GraphQLResolveInfo, id_value: str, tags: list[str], *, add: bool
+        self, info: Info, id_value: str, tags: list[str], *, add: bool
     ) -> dict[str, Any]:
         _limit_input(info, tags)
         shop = _context(info).shop
@@ -673,7 +672,7 @@ class Resolvers:
     # -- webhooks and consent ---------------------------------------------------------------
 
     def webhook_subscription_create(
-        self, info: GraphQLResolveInfo, topic: str, webhookSubscription: dict[str, Any]
+        self, info: Info, topic: str, webhookSubscription: dict[str, Any]
     ) -> dict[str, Any]:
         context = _context(info)
         uri = webhookSubscription.get("uri") or webhookSubscription.get("callbackUrl")
@@ -707,8 +706,8 @@ class Resolvers:
 
     def webhook_subscription_delete(
         self,
-        info: GraphQLResolveInfo,
-        id: str,  # noqa: A002
+        info: Info,
+        id: str,
     ) -> dict[str, Any]:
         shop = _context(info).shop
         number = parse_gid(id, "WebhookSubscription")
@@ -718,7 +717,7 @@ class Resolvers:
         del shop.subscriptions[number]
         return {"deletedWebhookSubscriptionId": id, "userErrors": []}
 
-    def consent_update(self, info: GraphQLResolveInfo, input: dict[str, Any]) -> dict[str, Any]:  # noqa: A002
+    def consent_update(self, info: Info, input: dict[str, Any]) -> dict[str, Any]:
         context = _context(info)
         number = parse_gid(str(input["customerId"]), "Customer")
         customer = context.shop.customers.get(number) if number is not None else None

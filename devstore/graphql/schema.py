@@ -55,7 +55,12 @@ enum MetafieldsSetUserErrorCode {
   INVALID_COMPARE_DIGEST INVALID_TYPE INVALID_VALUE LESS_THAN_OR_EQUAL_TO PRESENT STALE_OBJECT
   TAKEN TOO_LONG TOO_SHORT
 }
-enum CustomerEmailMarketingConsentUpdateUserErrorCode { INVALID INCLUSION INTERNAL_ERROR MISSING_ARGUMENT }
+enum CustomerEmailMarketingConsentUpdateUserErrorCode {
+  INVALID
+  INCLUSION
+  INTERNAL_ERROR
+  MISSING_ARGUMENT
+}
 
 type PageInfo {
   hasNextPage: Boolean!
@@ -137,7 +142,11 @@ type DiscountCustomerGets { value: DiscountCustomerGetsValue! items: DiscountIte
 type DiscountMinimumSubtotal { greaterThanOrEqualToSubtotal: MoneyV2! }
 type DiscountMinimumQuantity { greaterThanOrEqualToQuantity: UnsignedInt64! }
 union DiscountMinimumRequirement = DiscountMinimumSubtotal | DiscountMinimumQuantity
-type DiscountCombinesWith { orderDiscounts: Boolean! productDiscounts: Boolean! shippingDiscounts: Boolean! }
+type DiscountCombinesWith {
+  orderDiscounts: Boolean!
+  productDiscounts: Boolean!
+  shippingDiscounts: Boolean!
+}
 type DiscountBuyerSelectionAll { all: DiscountBuyerSelection! }
 type DiscountCustomers { customers: [Customer!]! }
 union DiscountContext = DiscountBuyerSelectionAll | DiscountCustomers
@@ -183,7 +192,12 @@ type DiscountCodeFreeShipping {
 union DiscountCode = DiscountCodeBasic | DiscountCodeFreeShipping
 type DiscountCodeNode implements Node { id: ID! codeDiscount: DiscountCode! }
 
-type DiscountUserError { field: [String!] code: DiscountErrorCode message: String! extraInfo: String }
+type DiscountUserError {
+  field: [String!]
+  code: DiscountErrorCode
+  message: String!
+  extraInfo: String
+}
 type UserError { field: [String!] message: String! }
 type MetafieldsSetUserError {
   field: [String!]
@@ -202,7 +216,10 @@ type DiscountRedeemCodeBulkCreationCode {
   discountRedeemCode: DiscountRedeemCode
   errors: [DiscountUserError!]!
 }
-type DiscountRedeemCodeBulkCreationCodeEdge { cursor: String! node: DiscountRedeemCodeBulkCreationCode! }
+type DiscountRedeemCodeBulkCreationCodeEdge {
+  cursor: String!
+  node: DiscountRedeemCodeBulkCreationCode!
+}
 type DiscountRedeemCodeBulkCreationCodeConnection {
   edges: [DiscountRedeemCodeBulkCreationCodeEdge!]!
   nodes: [DiscountRedeemCodeBulkCreationCode!]!
@@ -332,7 +349,10 @@ input CustomerEmailMarketingConsentUpdateInput {
   emailMarketingConsent: CustomerEmailMarketingConsentInput!
 }
 
-type DiscountCodeBasicCreatePayload { codeDiscountNode: DiscountCodeNode userErrors: [DiscountUserError!]! }
+type DiscountCodeBasicCreatePayload {
+  codeDiscountNode: DiscountCodeNode
+  userErrors: [DiscountUserError!]!
+}
 type DiscountCodeFreeShippingCreatePayload {
   codeDiscountNode: DiscountCodeNode
   userErrors: [DiscountUserError!]!
@@ -341,13 +361,22 @@ type DiscountRedeemCodeBulkAddPayload {
   bulkCreation: DiscountRedeemCodeBulkCreation
   userErrors: [DiscountUserError!]!
 }
-type DiscountCodeDeactivatePayload { codeDiscountNode: DiscountCodeNode userErrors: [DiscountUserError!]! }
-type DiscountCodeActivatePayload { codeDiscountNode: DiscountCodeNode userErrors: [DiscountUserError!]! }
+type DiscountCodeDeactivatePayload {
+  codeDiscountNode: DiscountCodeNode
+  userErrors: [DiscountUserError!]!
+}
+type DiscountCodeActivatePayload {
+  codeDiscountNode: DiscountCodeNode
+  userErrors: [DiscountUserError!]!
+}
 type DiscountCodeDeletePayload { deletedCodeDiscountId: ID userErrors: [DiscountUserError!]! }
 type MetafieldsSetPayload { metafields: [Metafield!] userErrors: [MetafieldsSetUserError!]! }
 type TagsAddPayload { node: Node userErrors: [UserError!]! }
 type TagsRemovePayload { node: Node userErrors: [UserError!]! }
-type WebhookSubscriptionCreatePayload { webhookSubscription: WebhookSubscription userErrors: [UserError!]! }
+type WebhookSubscriptionCreatePayload {
+  webhookSubscription: WebhookSubscription
+  userErrors: [UserError!]!
+}
 type WebhookSubscriptionDeletePayload { deletedWebhookSubscriptionId: ID userErrors: [UserError!]! }
 type CustomerEmailMarketingConsentUpdatePayload {
   customer: Customer
@@ -355,11 +384,16 @@ type CustomerEmailMarketingConsentUpdatePayload {
 }
 
 type Mutation {
-  discountCodeBasicCreate(basicCodeDiscount: DiscountCodeBasicInput!): DiscountCodeBasicCreatePayload
+  discountCodeBasicCreate(
+    basicCodeDiscount: DiscountCodeBasicInput!
+  ): DiscountCodeBasicCreatePayload
   discountCodeFreeShippingCreate(
     freeShippingCodeDiscount: DiscountCodeFreeShippingInput!
   ): DiscountCodeFreeShippingCreatePayload
-  discountRedeemCodeBulkAdd(discountId: ID!, codes: [DiscountRedeemCodeInput!]!): DiscountRedeemCodeBulkAddPayload
+  discountRedeemCodeBulkAdd(
+    discountId: ID!
+    codes: [DiscountRedeemCodeInput!]!
+  ): DiscountRedeemCodeBulkAddPayload
   discountCodeDeactivate(id: ID!): DiscountCodeDeactivatePayload
   discountCodeActivate(id: ID!): DiscountCodeActivatePayload
   discountCodeDelete(id: ID!): DiscountCodeDeletePayload

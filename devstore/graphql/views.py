@@ -1,4 +1,4 @@
-"""Render simulator state as GraphQL result objects (dicts, with callables for fields taking args)."""
+"""Simulator state rendered as GraphQL results: dicts, with callables for fields taking args."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import base64
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from graphql import GraphQLError, GraphQLResolveInfo
 
@@ -20,6 +20,11 @@ from devstore.state import (
     Shop,
     WebhookSubscription,
 )
+
+if TYPE_CHECKING:
+    Info = GraphQLResolveInfo[Any]
+else:  # not subscriptable at runtime on every Python graphql-core supports
+    Info = GraphQLResolveInfo
 
 Item = TypeVar("Item")
 MAX_PAGE_SIZE = 250
@@ -71,7 +76,7 @@ def money(amount: Decimal, currency: str) -> dict[str, Any]:
 
 
 def resolve_namespace(namespace: str | None, config: SimulatorConfig) -> str:
-    """Shopify's reserved app namespace: `$app` and `$app:x` become `app--{id}` and `app--{id}--x`."""
+    """Shopify's app-reserved namespace: `$app[:x]` becomes `app--{id}[--x]`."""
     if namespace is None or namespace == "$app":
         return f"app--{config.app_id}"
     if namespace.startswith("$app:"):
@@ -131,9 +136,7 @@ class Views:
         }
 
     def _metafield_resolver(self, owner: str) -> Callable[..., dict[str, Any] | None]:
-        def resolve(
-            _info: GraphQLResolveInfo, key: str, namespace: str | None = None
-        ) -> dict[str, Any] | None:
+        def resolve(_info: Info, key: str, namespace: str | None = None) -> dict[str, Any] | None:
             found = self.shop.metafields.get(
                 (owner, resolve_namespace(namespace, self.config), key)
             )
@@ -143,7 +146,7 @@ class Views:
 
     def customer_view(self, customer: Customer) -> dict[str, Any]:
         def metafields(
-            _info: GraphQLResolveInfo,
+            _info: Info,
             first: int | None = None,
             last: int | None = None,
             after: str | None = None,
@@ -196,7 +199,7 @@ class Views:
         currency = self.shop.currency
 
         def codes(
-            _info: GraphQLResolveInfo,
+            _info: Info,
             first: int | None = None,
             last: int | None = None,
             after: str | None = None,
@@ -292,7 +295,7 @@ class Views:
 
     def bulk_creation(self, job: BulkCreation) -> dict[str, Any]:
         def codes(
-            _info: GraphQLResolveInfo,
+            _info: Info,
             first: int | None = None,
             last: int | None = None,
             after: str | None = None,

@@ -1,4 +1,4 @@
-"""Fixtures for the simulator's own tests: a simulator on a manual clock and an HTTP client into it."""
+"""Fixtures for the simulator's tests: a simulator on a manual clock and an HTTP client into it."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 def config() -> SimulatorConfig:
-    return SimulatorConfig(app_url="https://app.example.com", webhook_time_compression=10_000.0)
+    return SimulatorConfig(app_url="https://app.example.com", webhook_time_compression=100_000.0)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The GraphQL Admin API: authentication, discounts, metafields, tags, errors, cost and throttling."""
+"""GraphQL Admin API: authentication, discounts, metafields, tags, errors, cost, throttling."""
 
 from __future__ import annotations
 
@@ -281,9 +281,7 @@ async def test_tags_add_and_remove(client: httpx.AsyncClient, token: str, sim: S
     assert sim.tags(SHOP, customer.id) == ["vip", "loyal"]
 
 
-async def test_webhook_subscription_create_and_list(
-    client: httpx.AsyncClient, token: str
-) -> None:
+async def test_webhook_subscription_create_and_list(client: httpx.AsyncClient, token: str) -> None:
     create = """mutation { webhookSubscriptionCreate(topic: ORDERS_CREATE,
       webhookSubscription: {uri: "https://app.example.com/webhooks", format: JSON}) {
       webhookSubscription { id topic uri } userErrors { field message } } }"""

@@ -111,13 +111,17 @@ def exchange_form(config: SimulatorConfig, subject: str) -> dict[str, str]:
 async def test_token_exchange_with_a_session_token(
     client: httpx.AsyncClient, sim: Simulator, config: SimulatorConfig
 ) -> None:
-    response = await client.post(TOKEN_URL, data=exchange_form(config, sim.mint_session_token(SHOP)))
+    response = await client.post(
+        TOKEN_URL, data=exchange_form(config, sim.mint_session_token(SHOP))
+    )
     assert response.status_code == 200
     body = response.json()
     assert body["expires_in"] == 3600
     assert body["refresh_token"].startswith("shprt_")
     shop = await client.post(
-        API, json={"query": "{ shop { name } }"}, headers={"X-Shopify-Access-Token": body["access_token"]}
+        API,
+        json={"query": "{ shop { name } }"},
+        headers={"X-Shopify-Access-Token": body["access_token"]},
     )
     assert shop.json()["data"]["shop"]["name"] == "Demo"
 
