@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from app.codes.pools import REFILL_JOB
 from app.queue import CronJob, JobFunction
+from app.shopify.customer_sync import FLUSH_JOB
+from jobs import codes
 from jobs.heartbeat import worker_heartbeat
 
-JOBS: dict[str, JobFunction] = {}
+JOBS: dict[str, JobFunction] = {
+    REFILL_JOB: codes.refill_discount_pool,
+    codes.RESUME_JOB: codes.resume_stranded_codes,
+    FLUSH_JOB: codes.flush_customer_sync,
+}
 
 CRON_JOBS: list[CronJob] = [
     CronJob(
         name="worker_heartbeat", function=worker_heartbeat, every_seconds=10, run_at_startup=True
     ),
+    CronJob(name="sweep_stranded_codes", function=codes.sweep_stranded_codes, every_seconds=60),
 ]

@@ -139,7 +139,7 @@ async def ensure_pool(
     return PoolRef(pool.id, shop.id, scenario, discount_id)
 
 
-def _live_pool(shop_id: int, scenario: str) -> Select[tuple[DiscountPool]]:
+def _live_pool(shop_id: int, scenario: str) -> Select[DiscountPool]:
     return select(DiscountPool).where(
         DiscountPool.shop_id == shop_id,
         DiscountPool.scenario == scenario,

@@ -22,3 +22,11 @@ UnauthorizedHandler = Callable[[ShopRef], Awaitable[None]]
 
 def customer_gid(shopify_customer_id: int) -> str:
     return f"gid://shopify/Customer/{shopify_customer_id}"
+
+
+@dataclass(frozen=True)
+class ShopTokens:
+    """How jobs get a shop's token: plugged in at start-up (the auth branch's provider)."""
+
+    provider: TokenProvider
+    on_unauthorized: UnauthorizedHandler | None = None
