@@ -300,7 +300,7 @@ async def _refill_locked(
         )
         if pool is None or pool.shopify_discount_id is None:
             raise LookupError(f"pool {pool_id} of shop {shop.id} is not active")
-        counts = dict(
+        counts: dict[str, int] = dict(
             (
                 await session.execute(
                     select(PoolCode.status, func.count())
@@ -311,9 +311,7 @@ async def _refill_locked(
                     )
                     .group_by(PoolCode.status)
                 )
-            )
-            .tuples()
-            .all()
+            ).all()
         )
         # Pending codes with no bulk creation id: the bulk add's answer was lost.
         unsent = list(
