@@ -33,6 +33,7 @@ from app.shopify.admin.types import ShopRef
 log = structlog.get_logger(__name__)
 
 BULK_BATCH = 250  # discountRedeemCodeBulkAdd's maximum per call
+LEVEL_CHECK_EVERY = 8
 REFILL_JOB = "refill_discount_pool"
 _LOCK_NAMESPACE = 0x0B00_0000_0000  # advisory lock keys for pool refills: namespace + pool id
 
@@ -174,31 +175,40 @@ async def claim_code(
 ) -> Claim | None:
     """Hand one available code of the pool to `recipient_key`, inside the caller's transaction.
     The same key always gets the same code. None when the pool is empty (request a refill)."""
-    existing = await _claimed_by(session, shop_id, pool_id, recipient_key)
-    if existing is not None:
-        return Claim(existing, needs_refill=False, claimed_now=False)
     try:
         async with session.begin_nested():
-            code = await session.scalar(
-                text(
-                    "UPDATE pool_codes SET status = 'claimed', claimed_by = :key, "
-                    "claimed_at = now() WHERE id = ("
-                    " SELECT id FROM pool_codes WHERE shop_id = :shop AND pool_id = :pool"
-                    " AND status = 'available' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED"
-                    ") RETURNING code"
-                ),
-                {"key": recipient_key, "shop": shop_id, "pool": pool_id},
-            )
+            # One round trip: this key's earlier code, or else the next available one.
+            row = (
+                await session.execute(
+                    text(
+                        "WITH existing AS (SELECT code FROM pool_codes WHERE shop_id = :shop"
+                        " AND pool_id = :pool AND claimed_by = :key),"
+                        " claimed AS (UPDATE pool_codes SET status = 'claimed', claimed_by = :key,"
+                        " claimed_at = now() WHERE id = ("
+                        " SELECT id FROM pool_codes WHERE shop_id = :shop AND pool_id = :pool"
+                        " AND status = 'available' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)"
+                        " AND NOT EXISTS (SELECT 1 FROM existing) RETURNING code, id)"
+                        " SELECT code, id, true AS fresh FROM claimed"
+                        " UNION ALL SELECT code, 0, false FROM existing"
+                    ),
+                    {"key": recipient_key, "shop": shop_id, "pool": pool_id},
+                )
+            ).first()
     except IntegrityError:
         # The same key claimed concurrently by another worker: theirs is the code.
         existing = await _claimed_by(session, shop_id, pool_id, recipient_key)
         if existing is None:  # pragma: no cover - the conflicting claim is committed
             raise
         return Claim(existing, needs_refill=False, claimed_now=False)
-    low = await _is_low(session, shop_id, pool_id)
-    if code is None:
+    if row is None:
         return None
-    return Claim(str(code), needs_refill=low, claimed_now=True)
+    code, code_id, fresh = str(row[0]), int(row[1]), bool(row[2])
+    if not fresh:
+        return Claim(code, needs_refill=False, claimed_now=False)
+    # Checking the level costs a bounded scan: do it on one claim in LEVEL_CHECK_EVERY
+    # (ids are sequential), so a refill is requested within a few claims of the watermark.
+    low = code_id % LEVEL_CHECK_EVERY == 0 and await _is_low(session, shop_id, pool_id)
+    return Claim(code, needs_refill=low, claimed_now=True)
 
 
 async def _claimed_by(

@@ -3,8 +3,9 @@
 Each call reserves its requested cost before it is sent; when the mirrored bucket cannot
 cover it, the caller is told how long to wait for the restore rate to refill it. Reservations
 queue (available may go negative), so concurrent callers are spaced at the restore rate
-instead of retrying in a herd. Every answer's `extensions.cost.throttleStatus` corrects the
-mirror (never upwards past what Shopify reported) and teaches us the shop's plan limits.
+instead of retrying in a herd. Every answer's `extensions.cost.throttleStatus` resets the
+mirror to what Shopify reported less the calls still in flight, and teaches us the shop's plan
+limits (Standard and Plus differ; nothing is hard-coded beyond a cautious first guess).
 """
 
 from __future__ import annotations
@@ -21,55 +22,53 @@ DEFAULT_MAXIMUM = 1000.0
 DEFAULT_RESTORE_RATE = 50.0
 STATE_TTL_SECONDS = 3600
 
+# State per shop: available (may go negative: queued reservations), maximum, rate, at, and
+# inflight (points reserved by calls not yet answered).
 # KEYS[1] bucket; ARGV cost, default maximum, default rate, ttl. Returns the wait in seconds.
 _RESERVE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local cost = tonumber(ARGV[1])
-local s = redis.call('HMGET', KEYS[1], 'available', 'maximum', 'rate', 'at')
-local available, maximum, rate
+local s = redis.call('HMGET', KEYS[1], 'available', 'maximum', 'rate', 'at', 'inflight')
+local available, maximum, rate, inflight
 if s[1] then
-  maximum = tonumber(s[2]); rate = tonumber(s[3])
+  maximum = tonumber(s[2]); rate = tonumber(s[3]); inflight = tonumber(s[5] or '0')
   available = math.min(maximum, tonumber(s[1]) + math.max(0, now - tonumber(s[4])) * rate)
 else
-  maximum = tonumber(ARGV[2]); rate = tonumber(ARGV[3]); available = maximum
+  maximum = tonumber(ARGV[2]); rate = tonumber(ARGV[3]); available = maximum; inflight = 0
 end
 available = available - cost
 redis.call('HSET', KEYS[1], 'available', tostring(available), 'maximum', tostring(maximum),
-  'rate', tostring(rate), 'at', tostring(now))
+  'rate', tostring(rate), 'at', tostring(now), 'inflight', tostring(inflight + cost))
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[4]))
 if available >= 0 then return '0' end
 return tostring(-available / rate)
 """
 
-# KEYS[1] bucket; ARGV reported available, maximum, rate, refund, ttl.
+# KEYS[1] bucket; ARGV reported available, maximum, rate, reserved cost of this call, ttl.
+# Shopify's figure is the truth at answer time, less what other calls have reserved and not
+# yet been answered for (counted as unspent by Shopify: a safe, self-correcting bias).
 _OBSERVE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local reported = tonumber(ARGV[1])
 local maximum = tonumber(ARGV[2])
-local rate = tonumber(ARGV[3])
-local refund = tonumber(ARGV[4])
-local s = redis.call('HMGET', KEYS[1], 'available', 'maximum', 'rate', 'at')
-local available = reported
-if s[1] then
-  local mirrored = math.min(tonumber(s[2]),
-    tonumber(s[1]) + math.max(0, now - tonumber(s[4])) * tonumber(s[3]))
-  -- Shopify has not yet seen calls still in flight: keep our lower figure, which counts them.
-  available = math.min(math.min(maximum, mirrored + refund), reported)
-end
+local inflight = tonumber(redis.call('HGET', KEYS[1], 'inflight') or '0')
+inflight = math.max(0, inflight - tonumber(ARGV[4]))
+local available = math.min(maximum, tonumber(ARGV[1]) - inflight)
 redis.call('HSET', KEYS[1], 'available', tostring(available), 'maximum', tostring(maximum),
-  'rate', tostring(rate), 'at', tostring(now))
+  'rate', ARGV[3], 'at', tostring(now), 'inflight', tostring(inflight))
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[5]))
 return tostring(available)
 """
 
-# KEYS[1] bucket; ARGV points to give back (a reservation that was never sent).
+# KEYS[1] bucket; ARGV reserved cost, 1 to give the points back (the call was never charged).
 _RELEASE = """
-local s = redis.call('HMGET', KEYS[1], 'available', 'maximum')
+local s = redis.call('HMGET', KEYS[1], 'available', 'maximum', 'inflight')
 if not s[1] then return '0' end
-local available = math.min(tonumber(s[2]), tonumber(s[1]) + tonumber(ARGV[1]))
-redis.call('HSET', KEYS[1], 'available', tostring(available))
+local available = tonumber(s[1])
+if ARGV[2] == '1' then available = math.min(tonumber(s[2]), available + tonumber(ARGV[1])) end
+local inflight = math.max(0, tonumber(s[3] or '0') - tonumber(ARGV[1]))
+redis.call('HSET', KEYS[1], 'available', tostring(available), 'inflight', tostring(inflight))
 return tostring(available)
 """
 
@@ -122,20 +121,20 @@ class ShopThrottle:
         )
         return float(cast(bytes, wait))
 
-    async def release(self, shop: str, cost: float) -> None:
-        """Give back a reservation whose call was never sent."""
-        await self._release(keys=[self.key(shop)], args=[cost])
+    async def release(self, shop: str, cost: float, *, charged: bool = False) -> None:
+        """End a reservation that got no cost report: given back unless Shopify may have
+        charged it (a lost answer)."""
+        await self._release(keys=[self.key(shop)], args=[cost, "0" if charged else "1"])
 
-    async def observe(self, shop: str, status: ThrottleStatus, *, refund: float = 0.0) -> None:
-        """Correct the mirror from an answer; `refund` is what we reserved but Shopify did not
-        charge (requested − actual, or all of it when the call was throttled)."""
+    async def observe(self, shop: str, status: ThrottleStatus, *, reserved: float) -> None:
+        """Correct the mirror from an answer to a call that had reserved `reserved` points."""
         await self._observe(
             keys=[self.key(shop)],
             args=[
                 status.currently_available,
                 status.maximum_available,
                 status.restore_rate,
-                refund,
+                reserved,
                 STATE_TTL_SECONDS,
             ],
         )

@@ -143,6 +143,8 @@ class AdminClient:
             try:
                 response = await self._post(shop, operation, variables or {})
             except httpx.TransportError as exc:
+                # Shopify may or may not have run (and charged) it.
+                await self._throttle.release(shop.domain, estimate, charged=True)
                 transient += 1
                 if transient >= policy.attempts:
                     raise ShopifyUnavailable(
@@ -164,8 +166,9 @@ class AdminClient:
                 )
             if response.status_code in RETRYABLE_STATUS:
                 transient += 1
-                if response.status_code == 429:
-                    await self._throttle.release(shop.domain, estimate)
+                await self._throttle.release(
+                    shop.domain, estimate, charged=response.status_code != 429
+                )
                 if transient >= policy.attempts:
                     raise ShopifyUnavailable(
                         f"Shopify answered {response.status_code} for {shop.domain} "
@@ -196,7 +199,7 @@ class AdminClient:
                 self.stats.throttled += 1
                 need = float(requested) if isinstance(requested, int) else float(estimate)
                 if status is not None:
-                    await self._throttle.observe(shop.domain, status, refund=estimate)
+                    await self._throttle.observe(shop.domain, status, reserved=estimate)
                     pause = status.wait_for(need)
                 else:
                     await self._throttle.release(shop.domain, estimate)
@@ -211,9 +214,9 @@ class AdminClient:
                 await self._sleep(pause)
                 continue
             if status is not None:
-                actual = cost_info.get("actualQueryCost")
-                charged = float(actual) if isinstance(actual, int | float) else float(estimate)
-                await self._throttle.observe(shop.domain, status, refund=estimate - charged)
+                await self._throttle.observe(shop.domain, status, reserved=estimate)
+            else:
+                await self._throttle.release(shop.domain, estimate, charged=True)
             if errors:
                 messages = "; ".join(
                     str(e.get("message")) if isinstance(e, dict) else str(e) for e in errors
