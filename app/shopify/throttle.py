@@ -21,6 +21,8 @@ KEY_PREFIX = "boomerang:shopify:bucket:"
 DEFAULT_MAXIMUM = 1000.0
 DEFAULT_RESTORE_RATE = 50.0
 STATE_TTL_SECONDS = 3600
+# Fraction of the bucket kept in hand (2000-point bucket: 40 points, 0.4 s of restore).
+SAFETY_MARGIN = 0.02
 
 # State per shop: available (may go negative: queued reservations), maximum, rate, at, and
 # inflight (points reserved by calls not yet answered).
@@ -41,8 +43,11 @@ available = available - cost
 redis.call('HSET', KEYS[1], 'available', tostring(available), 'maximum', tostring(maximum),
   'rate', tostring(rate), 'at', tostring(now), 'inflight', tostring(inflight + cost))
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[4]))
-if available >= 0 then return '0' end
-return tostring(-available / rate)
+-- Keep a small margin in hand: calls then arrive a little after the bucket holds their cost,
+-- which absorbs timing jitter between our clock and Shopify's.
+local short = tonumber(ARGV[5]) * maximum - available
+if short <= 0 then return '0' end
+return tostring(short / rate)
 """
 
 # KEYS[1] bucket; ARGV reported available, maximum, rate, reserved cost of this call, ttl.
@@ -117,7 +122,7 @@ class ShopThrottle:
         """Take `cost` points; return how many seconds to wait before sending the call."""
         wait = await self._reserve(
             keys=[self.key(shop)],
-            args=[cost, DEFAULT_MAXIMUM, DEFAULT_RESTORE_RATE, STATE_TTL_SECONDS],
+            args=[cost, DEFAULT_MAXIMUM, DEFAULT_RESTORE_RATE, STATE_TTL_SECONDS, SAFETY_MARGIN],
         )
         return float(cast(bytes, wait))
 

@@ -56,6 +56,7 @@ def sim_config() -> SimulatorConfig:
     # the throttle; the benchmark runs the real Standard bucket.
     config = SimulatorConfig()
     config.plans["tight"] = PlanLimits("Basic", 200.0, 1000.0)
+    config.plans["slow"] = PlanLimits("Basic", 100.0, 25.0)
     config.bulk_code_creation_delay = 0.02
     return config
 
