@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from app.codes.pools import REFILL_JOB
 from app.queue import CronJob, JobFunction
+from app.shopify.customer_sync import FLUSH_JOB
+from jobs import codes
 from jobs.heartbeat import worker_heartbeat
 from jobs.messages import (
     WRITE_BACK_JOB,
@@ -14,6 +17,9 @@ from jobs.messages import (
 JOBS: dict[str, JobFunction] = {
     "send_message": send_message,
     WRITE_BACK_JOB: write_back_email_consent,
+    REFILL_JOB: codes.refill_discount_pool,
+    codes.RESUME_JOB: codes.resume_stranded_codes,
+    FLUSH_JOB: codes.flush_customer_sync,
 }
 
 CRON_JOBS: list[CronJob] = [
@@ -21,4 +27,5 @@ CRON_JOBS: list[CronJob] = [
         name="worker_heartbeat", function=worker_heartbeat, every_seconds=10, run_at_startup=True
     ),
     CronJob(name="enqueue_due_messages", function=enqueue_due_messages, every_seconds=30),
+    CronJob(name="sweep_stranded_codes", function=codes.sweep_stranded_codes, every_seconds=60),
 ]

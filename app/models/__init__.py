@@ -10,6 +10,14 @@ from app.models.commerce import (
     Refund,
 )
 from app.models.compliance import CustomerDataRequest
+from app.models.discount_codes import (
+    DiscountCode,
+    DiscountCodeStatus,
+    DiscountPool,
+    DiscountPoolStatus,
+    PoolCode,
+    PoolCodeStatus,
+)
 from app.models.messaging import (
     EmailSuppression,
     Message,
@@ -25,6 +33,10 @@ __all__ = [
     "Checkout",
     "Customer",
     "CustomerDataRequest",
+    "DiscountCode",
+    "DiscountCodeStatus",
+    "DiscountPool",
+    "DiscountPoolStatus",
     "EmailSuppression",
     "Fulfillment",
     "Message",
@@ -34,6 +46,8 @@ __all__ = [
     "Order",
     "OrderDiscountCode",
     "OrderLineItem",
+    "PoolCode",
+    "PoolCodeStatus",
     "Refund",
     "ScenarioSetting",
     "Shop",
