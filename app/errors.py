@@ -59,11 +59,28 @@ class ShopifyAuthError(BoomerangError):
 
 
 class ShopifyUnavailable(ServiceUnavailable):
-    """Shopify could not be reached or answered 5xx; the caller may retry later."""
+    """Shopify could not be reached or kept answering 5xx/429 after our retries: run the job
+    again later."""
 
 
 class ShopifyGraphQLError(BoomerangError):
     """The Admin GraphQL API answered with top-level errors."""
+
+
+class ShopTokenInvalid(BoomerangError):
+    """Shopify answered 401: the shop's token is revoked or expired. Final for jobs: the shop's
+    work stops until it reinstalls or its token is refreshed; retrying cannot help."""
+
+    status_code = 401
+
+
+class ThrottledByShopify(ServiceUnavailable):
+    """The shop's rate limit stayed exhausted for longer than we wait inline: retry later."""
+
+
+class ShopifyQueryError(BoomerangError):
+    """Shopify refused the GraphQL document itself (syntax, schema, scope): a bug or a missing
+    scope on our side; fix the query or ask the merchant to approve the scope."""
 
     status_code = 502
 
@@ -82,3 +99,19 @@ class ShopifyThrottled(ServiceUnavailable):
 
 class UnknownShop(NotFound):
     """A delivery names a shop Boomerang has no row for (or another shop's id)."""
+
+
+class ShopifyUserErrors(BoomerangError):
+    """A mutation answered userErrors: Shopify refused the input; `errors` says why."""
+
+    status_code = 422
+
+    def __init__(self, detail: str, errors: list[tuple[str, str | None, str]]) -> None:
+        super().__init__(detail)
+        # (field path, code, message)
+        self.errors = errors
+
+
+class PoolEmpty(ServiceUnavailable):
+    """No code is available in the scenario's pool right now; a refill has been requested,
+    so try again in a few seconds (or fall back to a one-off code)."""

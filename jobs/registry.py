@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from app.codes.pools import REFILL_JOB
 from app.queue import CronJob, JobFunction
 from app.scenarios.scheduling import STEP_JOB
+from app.shopify.customer_sync import FLUSH_JOB
+from jobs import codes
 from jobs.heartbeat import worker_heartbeat
 from jobs.messages import (
     WRITE_BACK_JOB,
@@ -19,6 +22,9 @@ JOBS: dict[str, JobFunction] = {
     PROCESS_JOB: process_webhook_event,
     "send_message": send_message,
     WRITE_BACK_JOB: write_back_email_consent,
+    REFILL_JOB: codes.refill_discount_pool,
+    codes.RESUME_JOB: codes.resume_stranded_codes,
+    FLUSH_JOB: codes.flush_customer_sync,
     STEP_JOB: scenario_step,
 }
 
@@ -33,5 +39,6 @@ CRON_JOBS: list[CronJob] = [
         run_at_startup=True,
     ),
     CronJob(name="enqueue_due_messages", function=enqueue_due_messages, every_seconds=30),
+    CronJob(name="sweep_stranded_codes", function=codes.sweep_stranded_codes, every_seconds=60),
     CronJob(name="scan_due_steps", function=scan_due_steps, every_seconds=5, run_at_startup=True),
 ]

@@ -10,6 +10,14 @@ from app.models.commerce import (
     Refund,
 )
 from app.models.compliance import CustomerDataRequest
+from app.models.discount_codes import (
+    DiscountCode,
+    DiscountCodeStatus,
+    DiscountPool,
+    DiscountPoolStatus,
+    PoolCode,
+    PoolCodeStatus,
+)
 from app.models.messaging import (
     EmailSuppression,
     Message,
@@ -26,6 +34,10 @@ __all__ = [
     "Checkout",
     "Customer",
     "CustomerDataRequest",
+    "DiscountCode",
+    "DiscountCodeStatus",
+    "DiscountPool",
+    "DiscountPoolStatus",
     "EmailSuppression",
     "Fulfillment",
     "Message",
@@ -35,6 +47,8 @@ __all__ = [
     "Order",
     "OrderDiscountCode",
     "OrderLineItem",
+    "PoolCode",
+    "PoolCodeStatus",
     "Refund",
     "ScenarioConversion",
     "ScenarioRun",

@@ -12,6 +12,7 @@ from app.db.engine import create_engine, create_sessionmaker
 from app.queue.arq_backend import ArqQueue
 from app.queue.interface import JobQueue
 from app.settings import Settings
+from app.shopify.admin.types import ShopTokens
 
 
 @dataclass
@@ -22,6 +23,8 @@ class Resources:
     queue: JobQueue
     redis: Redis
     http: httpx.AsyncClient
+    # The Admin API's token source; the integrator plugs in the auth branch's provider.
+    shopify_tokens: ShopTokens | None = None
 
     async def close(self) -> None:
         await self.http.aclose()

@@ -1,1 +1,1 @@
-"""The one place that speaks Shopify: verification, OAuth, tokens and the Admin GraphQL client."""
+"""The one place that speaks Shopify: verification, OAuth, tokens, the Admin GraphQL client."""

@@ -1,7 +1,7 @@
 """scenarios
 
 Revision ID: 0006_scenarios
-Revises: 0004_messaging
+Revises: 0005_discount_codes
 Create Date: 2026-11-23 05:11:18.181427
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0006_scenarios"
-down_revision: str | None = "0004_messaging"
+down_revision: str | None = "0005_discount_codes"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,459 @@
+"""Pools of pre-created single-use codes: one shared Shopify discount per shop and scenario,
+refilled in the background with discountRedeemCodeBulkAdd, so handing a code to a message
+never waits on Shopify.
+
+A pool code counts as available only once its bulk creation reports it imported. A claim takes
+one available code with `FOR UPDATE SKIP LOCKED` (concurrent claimers never block on or share a
+row) and is idempotent per recipient key. Codes on a shared discount cannot each be restricted
+to one customer: a pool code works for whoever holds it (usage limit 1 per code, once per
+customer). Scenarios that need a customer-bound code use app/codes/service.py instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import structlog
+from sqlalchemy import Select, func, select, text, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.codes.gateway import CreatedDiscount, DiscountGateway
+from app.codes.generator import clean_prefix, generate_code
+from app.codes.offers import CombinesWith, DiscountSpec, Offer, ValueType
+from app.errors import ShopifyUserErrors
+from app.models.discount_codes import DiscountPool, DiscountPoolStatus, PoolCode, PoolCodeStatus
+from app.queue import JobQueue
+from app.shopify.admin.types import ShopRef
+
+log = structlog.get_logger(__name__)
+
+BULK_BATCH = 250  # discountRedeemCodeBulkAdd's maximum per call
+LEVEL_CHECK_EVERY = 8
+REFILL_JOB = "refill_discount_pool"
+_LOCK_NAMESPACE = 0x0B00_0000_0000  # advisory lock keys for pool refills: namespace + pool id
+
+
+@dataclass(frozen=True)
+class PoolRef:
+    id: int
+    shop_id: int
+    scenario: str
+    discount_id: str
+
+
+@dataclass(frozen=True)
+class Claim:
+    code: str
+    # True when the pool fell below its low watermark: request_refill after commit.
+    needs_refill: bool
+    # False when this recipient key had already been given this code.
+    claimed_now: bool
+
+
+@dataclass(frozen=True)
+class RefillReport:
+    submitted: int
+    imported: int
+    failed: int
+    skipped: bool = False  # another worker is refilling this pool
+
+
+async def ensure_pool(
+    sessions: async_sessionmaker[AsyncSession],
+    gateway: DiscountGateway,
+    shop: ShopRef,
+    *,
+    scenario: str,
+    offer: Offer,
+    prefix: str,
+    target_size: int = 500,
+    low_watermark: int = 100,
+    now: datetime | None = None,
+) -> PoolRef:
+    """The scenario's live pool, its discount created at Shopify first if need be
+    (reserve-then-create, like single codes: the seed code is the idempotency handle)."""
+    moment = now or datetime.now(UTC)
+    async with sessions() as session, session.begin():
+        await session.execute(
+            insert(DiscountPool)
+            .values(
+                shop_id=shop.id,
+                scenario=scenario,
+                status=DiscountPoolStatus.CREATING.value,
+                seed_code=generate_code(prefix),
+                title=offer.title,
+                prefix=clean_prefix(prefix),
+                value_type=offer.value_type.value,
+                value=offer.value,
+                minimum_subtotal=offer.minimum_subtotal,
+                combines_with=offer.combines_with.as_dict(),
+                starts_at=moment - timedelta(minutes=1),
+                ends_at=offer.ends_at(moment),
+                target_size=target_size,
+                low_watermark=low_watermark,
+            )
+            .on_conflict_do_nothing(
+                index_elements=["shop_id", "scenario"],
+                index_where=text("status <> 'retired'"),
+            )
+        )
+        pool = await session.scalar(_live_pool(shop.id, scenario))
+    if pool is None:  # pragma: no cover - inserted or found above
+        raise RuntimeError("pool vanished")
+    if pool.status == DiscountPoolStatus.ACTIVE and pool.shopify_discount_id:
+        return PoolRef(pool.id, pool.shop_id, pool.scenario, pool.shopify_discount_id)
+    discount_id = await gateway.find_discount_by_code(shop, pool.seed_code)
+    if discount_id is None:
+        outcome = await gateway.create_discount(shop, _pool_spec(pool))
+        if isinstance(outcome, CreatedDiscount):
+            discount_id = outcome.discount_id
+        elif outcome.code_taken:
+            discount_id = await gateway.find_discount_by_code(shop, pool.seed_code)
+        if discount_id is None:
+            reason = "" if isinstance(outcome, CreatedDiscount) else "; ".join(outcome.messages)
+            raise ShopifyUserErrors(
+                f"Shopify refused the {scenario} pool discount: {reason}; check the offer",
+                [("", None, reason)],
+            )
+    async with sessions() as session, session.begin():
+        await session.execute(
+            update(DiscountPool)
+            .where(DiscountPool.shop_id == shop.id, DiscountPool.id == pool.id)
+            .values(status=DiscountPoolStatus.ACTIVE, shopify_discount_id=discount_id)
+        )
+        # The seed code is a real redeem code of the discount: the pool's first.
+        await session.execute(
+            insert(PoolCode)
+            .values(
+                shop_id=shop.id,
+                pool_id=pool.id,
+                code=pool.seed_code,
+                status=PoolCodeStatus.AVAILABLE.value,
+            )
+            .on_conflict_do_nothing(index_elements=["shop_id", "code"])
+        )
+    return PoolRef(pool.id, shop.id, scenario, discount_id)
+
+
+def _live_pool(shop_id: int, scenario: str) -> Select[DiscountPool]:
+    return select(DiscountPool).where(
+        DiscountPool.shop_id == shop_id,
+        DiscountPool.scenario == scenario,
+        DiscountPool.status != DiscountPoolStatus.RETIRED,
+    )
+
+
+def _pool_spec(pool: DiscountPool) -> DiscountSpec:
+    return DiscountSpec(
+        code=pool.seed_code,
+        title=pool.title,
+        value_type=ValueType(pool.value_type),
+        value=pool.value,
+        minimum_subtotal=pool.minimum_subtotal,
+        starts_at=pool.starts_at,
+        ends_at=pool.ends_at,
+        combines_with=CombinesWith.from_dict(pool.combines_with),
+        # Shared discount: codes cannot be bound to one customer each.
+        customer_gids=None,
+        usage_limit=1,  # per redeem code on Shopify
+        once_per_customer=True,
+    )
+
+
+async def find_pool(session: AsyncSession, shop_id: int, scenario: str) -> DiscountPool | None:
+    pool: DiscountPool | None = await session.scalar(_live_pool(shop_id, scenario))
+    return pool
+
+
+async def claim_code(
+    session: AsyncSession, shop_id: int, pool_id: int, recipient_key: str
+) -> Claim | None:
+    """Hand one available code of the pool to `recipient_key`, inside the caller's transaction.
+    The same key always gets the same code. None when the pool is empty (request a refill)."""
+    try:
+        async with session.begin_nested():
+            # One round trip: this key's earlier code, or else the next available one.
+            row = (
+                await session.execute(
+                    text(
+                        "WITH existing AS (SELECT code FROM pool_codes WHERE shop_id = :shop"
+                        " AND pool_id = :pool AND claimed_by = :key),"
+                        " claimed AS (UPDATE pool_codes SET status = 'claimed', claimed_by = :key,"
+                        " claimed_at = now() WHERE id = ("
+                        " SELECT id FROM pool_codes WHERE shop_id = :shop AND pool_id = :pool"
+                        " AND status = 'available' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)"
+                        " AND NOT EXISTS (SELECT 1 FROM existing) RETURNING code, id)"
+                        " SELECT code, id, true AS fresh FROM claimed"
+                        " UNION ALL SELECT code, 0, false FROM existing"
+                    ),
+                    {"key": recipient_key, "shop": shop_id, "pool": pool_id},
+                )
+            ).first()
+    except IntegrityError:
+        # The same key claimed concurrently by another worker: theirs is the code.
+        existing = await _claimed_by(session, shop_id, pool_id, recipient_key)
+        if existing is None:  # pragma: no cover - the conflicting claim is committed
+            raise
+        return Claim(existing, needs_refill=False, claimed_now=False)
+    if row is None:
+        return None
+    code, code_id, fresh = str(row[0]), int(row[1]), bool(row[2])
+    if not fresh:
+        return Claim(code, needs_refill=False, claimed_now=False)
+    # Checking the level costs a bounded scan: do it on one claim in LEVEL_CHECK_EVERY
+    # (ids are sequential), so a refill is requested within a few claims of the watermark.
+    low = code_id % LEVEL_CHECK_EVERY == 0 and await _is_low(session, shop_id, pool_id)
+    return Claim(code, needs_refill=low, claimed_now=True)
+
+
+async def _claimed_by(
+    session: AsyncSession, shop_id: int, pool_id: int, recipient_key: str
+) -> str | None:
+    code: str | None = await session.scalar(
+        select(PoolCode.code).where(
+            PoolCode.shop_id == shop_id,
+            PoolCode.pool_id == pool_id,
+            PoolCode.claimed_by == recipient_key,
+        )
+    )
+    return code
+
+
+async def _is_low(session: AsyncSession, shop_id: int, pool_id: int) -> bool:
+    watermark = await session.scalar(
+        select(DiscountPool.low_watermark).where(
+            DiscountPool.shop_id == shop_id, DiscountPool.id == pool_id
+        )
+    )
+    # Count no further than the watermark: cheap however large the pool.
+    bounded = (
+        select(PoolCode.id)
+        .where(
+            PoolCode.shop_id == shop_id,
+            PoolCode.pool_id == pool_id,
+            PoolCode.status == PoolCodeStatus.AVAILABLE,
+        )
+        .limit(watermark or 0)
+        .subquery()
+    )
+    available = await session.scalar(select(func.count()).select_from(bounded))
+    return (available or 0) < (watermark or 0)
+
+
+async def available_count(session: AsyncSession, shop_id: int, pool_id: int) -> int:
+    count = await session.scalar(
+        select(func.count()).where(
+            PoolCode.shop_id == shop_id,
+            PoolCode.pool_id == pool_id,
+            PoolCode.status == PoolCodeStatus.AVAILABLE,
+        )
+    )
+    return int(count or 0)
+
+
+def refill_job_id(shop_id: int, pool_id: int, *, now: float | None = None) -> str:
+    # One refill per pool per 10 s window: the queue keeps finished job ids for a while,
+    # so a fixed id would swallow the next request.
+    window = int((now if now is not None else datetime.now(UTC).timestamp()) // 10)
+    return f"{REFILL_JOB}:{shop_id}:{pool_id}:{window}"
+
+
+async def request_refill(queue: JobQueue, shop_id: int, pool_id: int) -> bool:
+    """Enqueue a refill of the pool (call after the claim's transaction committed)."""
+    return await queue.enqueue(REFILL_JOB, shop_id, pool_id, job_id=refill_job_id(shop_id, pool_id))
+
+
+async def refill_pool(
+    sessions: async_sessionmaker[AsyncSession],
+    gateway: DiscountGateway,
+    shop: ShopRef,
+    pool_id: int,
+    *,
+    poll_interval: float = 0.2,
+    poll_timeout: float = 120.0,
+) -> RefillReport:
+    """Top the pool up to its target: reserve codes (`pending`, committed), bulk-add them in
+    batches of 250, wait for Shopify to import them, then make them available. Pending codes
+    of an earlier interrupted refill are resumed first. One refill per pool at a time."""
+    async with sessions() as lock_session:
+        # A session-level advisory lock on its own connection, held across the transactions.
+        locked = await lock_session.scalar(
+            select(func.pg_try_advisory_lock(_LOCK_NAMESPACE + pool_id))
+        )
+        if not locked:
+            return RefillReport(0, 0, 0, skipped=True)
+        try:
+            return await _refill_locked(
+                sessions, gateway, shop, pool_id, poll_interval, poll_timeout
+            )
+        finally:
+            await lock_session.scalar(select(func.pg_advisory_unlock(_LOCK_NAMESPACE + pool_id)))
+            await lock_session.commit()
+
+
+async def _refill_locked(
+    sessions: async_sessionmaker[AsyncSession],
+    gateway: DiscountGateway,
+    shop: ShopRef,
+    pool_id: int,
+    poll_interval: float,
+    poll_timeout: float,
+) -> RefillReport:
+    async with sessions() as session:
+        pool = await session.scalar(
+            select(DiscountPool).where(DiscountPool.shop_id == shop.id, DiscountPool.id == pool_id)
+        )
+        if pool is None or pool.shopify_discount_id is None:
+            raise LookupError(f"pool {pool_id} of shop {shop.id} is not active")
+        counts: dict[str, int] = dict(
+            (
+                await session.execute(
+                    select(PoolCode.status, func.count())
+                    .where(
+                        PoolCode.shop_id == shop.id,
+                        PoolCode.pool_id == pool_id,
+                        PoolCode.status.in_([PoolCodeStatus.AVAILABLE, PoolCodeStatus.PENDING]),
+                    )
+                    .group_by(PoolCode.status)
+                )
+            ).all()
+        )
+        # Pending codes with no bulk creation id: the bulk add's answer was lost.
+        unsent = list(
+            await session.scalars(
+                select(PoolCode.code).where(
+                    PoolCode.shop_id == shop.id,
+                    PoolCode.pool_id == pool_id,
+                    PoolCode.status == PoolCodeStatus.PENDING,
+                    PoolCode.bulk_creation_id.is_(None),
+                )
+            )
+        )
+        in_flight = list(
+            await session.scalars(
+                select(PoolCode.bulk_creation_id)
+                .where(
+                    PoolCode.shop_id == shop.id,
+                    PoolCode.pool_id == pool_id,
+                    PoolCode.status == PoolCodeStatus.PENDING,
+                    PoolCode.bulk_creation_id.is_not(None),
+                )
+                .distinct()
+            )
+        )
+    discount_id = pool.shopify_discount_id
+    have = sum(int(n) for n in counts.values())
+    deficit = max(0, pool.target_size - have)
+    batches = [unsent[i : i + BULK_BATCH] for i in range(0, len(unsent), BULK_BATCH)]
+    while deficit > 0:
+        size = min(BULK_BATCH, deficit)
+        batches.append(await _reserve_codes(sessions, shop.id, pool_id, pool.prefix, size))
+        deficit -= size
+    bulk_ids: dict[str, list[str]] = {bulk_id: [] for bulk_id in in_flight if bulk_id}
+    submitted = 0
+    for batch in batches:
+        bulk_id = await gateway.add_codes(shop, discount_id, batch)
+        submitted += len(batch)
+        async with sessions() as session, session.begin():
+            await session.execute(
+                update(PoolCode)
+                .where(
+                    PoolCode.shop_id == shop.id,
+                    PoolCode.pool_id == pool_id,
+                    PoolCode.code.in_(batch),
+                )
+                .values(bulk_creation_id=bulk_id)
+            )
+        bulk_ids[bulk_id] = batch
+    imported = failed = 0
+    for bulk_id in bulk_ids:
+        ok, bad = await _settle_bulk(
+            sessions, gateway, shop, pool_id, bulk_id, poll_interval, poll_timeout
+        )
+        imported += ok
+        failed += bad
+    log.info("pool refilled", shop=shop.domain, pool_id=pool_id, imported=imported, failed=failed)
+    return RefillReport(submitted=submitted, imported=imported, failed=failed)
+
+
+async def _reserve_codes(
+    sessions: async_sessionmaker[AsyncSession],
+    shop_id: int,
+    pool_id: int,
+    prefix: str,
+    size: int,
+) -> list[str]:
+    codes = [generate_code(prefix) for _ in range(size)]
+    async with sessions() as session, session.begin():
+        result = await session.scalars(
+            insert(PoolCode)
+            .values(
+                [
+                    {
+                        "shop_id": shop_id,
+                        "pool_id": pool_id,
+                        "code": code,
+                        "status": PoolCodeStatus.PENDING.value,
+                    }
+                    for code in codes
+                ]
+            )
+            .on_conflict_do_nothing(index_elements=["shop_id", "code"])
+            .returning(PoolCode.code)
+        )
+        return list(result)
+
+
+async def _settle_bulk(
+    sessions: async_sessionmaker[AsyncSession],
+    gateway: DiscountGateway,
+    shop: ShopRef,
+    pool_id: int,
+    bulk_id: str,
+    poll_interval: float,
+    poll_timeout: float,
+) -> tuple[int, int]:
+    """Wait for one bulk creation, then mark its codes available (or failed)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + poll_timeout
+    status = await gateway.bulk_creation(shop, bulk_id, with_failures=False)
+    while not status.done:
+        if loop.time() > deadline:
+            # Left pending: the next refill resumes polling it.
+            return 0, 0
+        await asyncio.sleep(poll_interval)
+        status = await gateway.bulk_creation(shop, bulk_id, with_failures=False)
+    failed_codes: Sequence[str] = ()
+    if status.failed:
+        status = await gateway.bulk_creation(shop, bulk_id, with_failures=True)
+        # TAKEN for a code we generated means an earlier attempt of ours already added it.
+        failed_codes = [code for code, reason in status.failures if reason != "TAKEN"]
+    async with sessions() as session, session.begin():
+        if failed_codes:
+            await session.execute(
+                update(PoolCode)
+                .where(
+                    PoolCode.shop_id == shop.id,
+                    PoolCode.pool_id == pool_id,
+                    PoolCode.bulk_creation_id == bulk_id,
+                    PoolCode.code.in_(list(failed_codes)),
+                )
+                .values(status=PoolCodeStatus.FAILED)
+            )
+        result = await session.execute(
+            update(PoolCode)
+            .where(
+                PoolCode.shop_id == shop.id,
+                PoolCode.pool_id == pool_id,
+                PoolCode.bulk_creation_id == bulk_id,
+                PoolCode.status == PoolCodeStatus.PENDING,
+            )
+            .values(status=PoolCodeStatus.AVAILABLE)
+            .returning(PoolCode.id)
+        )
+        return len(result.all()), len(failed_codes)

@@ -1,0 +1,29 @@
+"""Builds the Admin API client from the process's resources (composition, no I/O)."""
+
+from __future__ import annotations
+
+from app.errors import ServiceUnavailable
+from app.platform.resources import Resources
+from app.shopify.admin.client import AdminClient
+from app.shopify.admin.discounts import ShopifyDiscounts
+from app.shopify.throttle import ShopThrottle
+
+
+def admin_client(resources: Resources) -> AdminClient:
+    tokens = resources.shopify_tokens
+    if tokens is None:
+        raise ServiceUnavailable(
+            "no Shopify token provider configured: set Resources.shopify_tokens at start-up"
+        )
+    return AdminClient(
+        resources.http,
+        admin_url=resources.settings.admin_url,
+        api_version=resources.settings.shopify_api_version,
+        tokens=tokens.provider,
+        on_unauthorized=tokens.on_unauthorized,
+        throttle=ShopThrottle(resources.redis),
+    )
+
+
+def discount_gateway(resources: Resources) -> ShopifyDiscounts:
+    return ShopifyDiscounts(admin_client(resources))

@@ -1,0 +1,32 @@
+"""Plain types the Admin API client and its callers share (no HTTP here)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ShopRef:
+    """Which shop a call is for: our row id and its *.myshopify.com domain."""
+
+    id: int
+    domain: str
+
+
+# The auth branch's `access_token_for` fits here: a usable (refreshed) offline token.
+TokenProvider = Callable[[ShopRef], Awaitable[str]]
+# Called once when Shopify answers 401, to mark the shop's token invalid.
+UnauthorizedHandler = Callable[[ShopRef], Awaitable[None]]
+
+
+def customer_gid(shopify_customer_id: int) -> str:
+    return f"gid://shopify/Customer/{shopify_customer_id}"
+
+
+@dataclass(frozen=True)
+class ShopTokens:
+    """How jobs get a shop's token: plugged in at start-up (the auth branch's provider)."""
+
+    provider: TokenProvider
+    on_unauthorized: UnauthorizedHandler | None = None

@@ -1,0 +1,111 @@
+"""Jobs of the codes layer: refill a pool, resume codes stranded in `creating`, flush the
+coalesced customer metafields and tags. Each unpacks ids and calls one service."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import structlog
+from sqlalchemy import distinct, select
+
+from app.codes import pools, service
+from app.errors import ShopifyUnavailable, ShopTokenInvalid
+from app.models.discount_codes import DiscountCode, DiscountCodeStatus
+from app.models.shops import Shop
+from app.platform.resources import Resources
+from app.queue import JobContext, RetryJob
+from app.shopify import customer_sync
+from app.shopify.admin.factory import admin_client, discount_gateway
+from app.shopify.admin.types import ShopRef
+
+log = structlog.get_logger(__name__)
+
+RESUME_JOB = "resume_stranded_codes"
+STRANDED_AFTER = timedelta(minutes=2)
+
+
+async def _shop(resources: Resources, shop_id: int) -> ShopRef | None:
+    async with resources.sessions() as session:
+        shop = await session.get(Shop, shop_id)
+    if shop is None or shop.uninstalled_at is not None:
+        return None
+    return ShopRef(shop.id, shop.domain)
+
+
+def _retry_later(ctx: JobContext) -> RetryJob:
+    return RetryJob(defer=min(300.0, 5.0 * 2 ** min(ctx.attempt, 6)))
+
+
+async def refill_discount_pool(ctx: JobContext, shop_id: int, pool_id: int) -> int:
+    resources: Resources = ctx.resources
+    shop = await _shop(resources, shop_id)
+    if shop is None:
+        return 0
+    try:
+        report = await pools.refill_pool(
+            resources.sessions, discount_gateway(resources), shop, pool_id
+        )
+    except ShopTokenInvalid:
+        log.warning("pool refill stopped: shop token invalid", shop_id=shop_id)
+        return 0
+    except ShopifyUnavailable as exc:
+        raise _retry_later(ctx) from exc
+    return report.imported
+
+
+async def resume_stranded_codes(ctx: JobContext, shop_id: int) -> int:
+    resources: Resources = ctx.resources
+    shop = await _shop(resources, shop_id)
+    if shop is None:
+        return 0
+    async with resources.sessions() as session:
+        ids = await service.stranded_codes(session, shop_id, older_than=STRANDED_AFTER)
+    gateway = discount_gateway(resources)
+    done = 0
+    for code_id in ids:
+        try:
+            await service.resume_code(resources.sessions, gateway, shop, code_id)
+            done += 1
+        except ShopTokenInvalid:
+            log.warning("code recovery stopped: shop token invalid", shop_id=shop_id)
+            return done
+        except ShopifyUnavailable as exc:
+            raise _retry_later(ctx) from exc
+        except Exception:
+            log.exception("stranded code could not be resumed", shop_id=shop_id, code_id=code_id)
+    return done
+
+
+async def sweep_stranded_codes(ctx: JobContext) -> int:
+    """Cron: enqueue a resume for every shop with codes stuck in `creating`."""
+    resources: Resources = ctx.resources
+    async with resources.sessions() as session:
+        shop_ids = list(
+            await session.scalars(
+                select(distinct(DiscountCode.shop_id)).where(
+                    DiscountCode.status == DiscountCodeStatus.CREATING
+                )
+            )
+        )
+    for shop_id in shop_ids:
+        await resources.queue.enqueue(
+            RESUME_JOB, shop_id, job_id=f"{RESUME_JOB}:{shop_id}:{ctx.job_id}"
+        )
+    return len(shop_ids)
+
+
+async def flush_customer_sync(ctx: JobContext, shop_id: int) -> int:
+    resources: Resources = ctx.resources
+    shop = await _shop(resources, shop_id)
+    if shop is None:
+        return 0
+    try:
+        report = await customer_sync.flush_customer_sync(
+            resources.redis, admin_client(resources), shop
+        )
+    except ShopTokenInvalid:
+        log.warning("customer sync stopped: shop token invalid", shop_id=shop_id)
+        return 0
+    except ShopifyUnavailable as exc:
+        raise _retry_later(ctx) from exc
+    return report.metafields_written

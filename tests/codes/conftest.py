@@ -1,0 +1,114 @@
+"""The codes layer against the Shopify simulator in-process (ASGI transport), with the real
+Postgres and Redis of the test run."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.codes.offers import CombinesWith, Offer, ValueType
+from app.models.shops import Shop
+from app.shopify.admin.client import AdminClient
+from app.shopify.admin.discounts import ShopifyDiscounts
+from app.shopify.admin.types import ShopRef
+from app.shopify.throttle import ShopThrottle
+from devstore import PlanLimits, SimulatorConfig, create_simulator
+from devstore.server import Simulator
+
+
+@dataclass
+class Harness:
+    sim: Simulator
+    shop: ShopRef
+    token: str
+    client: AdminClient
+    gateway: ShopifyDiscounts
+    sessions: async_sessionmaker[AsyncSession]
+    redis: Redis
+    unauthorized: list[ShopRef] = field(default_factory=list)
+
+    def shopify_codes(self) -> list[str]:
+        return self.sim.codes(self.shop.domain)
+
+
+def offer(**overrides: object) -> Offer:
+    base: dict[str, object] = {
+        "title": "Come back: 10% off",
+        "value_type": ValueType.PERCENTAGE,
+        "value": Decimal("0.10"),
+        "minimum_subtotal": Decimal("20"),
+        "combines_with": CombinesWith(shipping_discounts=True),
+    }
+    base.update(overrides)
+    return Offer(**base)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def sim_config() -> SimulatorConfig:
+    # A bucket that restores fast keeps the suite quick while every call still goes through
+    # the throttle; the benchmark runs the real Standard bucket.
+    config = SimulatorConfig()
+    config.plans["tight"] = PlanLimits("Basic", 200.0, 1000.0)
+    config.plans["slow"] = PlanLimits("Basic", 100.0, 25.0)
+    config.bulk_code_creation_delay = 0.02
+    return config
+
+
+@pytest.fixture
+async def redis(redis_url: str) -> AsyncIterator[Redis]:
+    client = Redis.from_url(redis_url)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+async def harness(
+    sim_config: SimulatorConfig,
+    sessions: async_sessionmaker[AsyncSession],
+    redis: Redis,
+) -> AsyncIterator[Harness]:
+    app, sim = create_simulator(sim_config)
+    name = f"codes-{secrets.token_hex(4)}"
+    domain = sim.add_shop(name, plan="standard").domain
+    token = sim.install(domain).access_token
+    async with sessions() as session, session.begin():
+        row = Shop(domain=domain, scopes="write_discounts,write_customers")
+        session.add(row)
+        await session.flush()
+        shop = ShopRef(row.id, domain)
+    unauthorized: list[ShopRef] = []
+
+    async def tokens(_shop: ShopRef) -> str:
+        return token
+
+    async def on_unauthorized(ref: ShopRef) -> None:
+        unauthorized.append(ref)
+
+    http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), timeout=10)
+    client = AdminClient(
+        http,
+        admin_url=lambda shop_domain: f"http://sim/{shop_domain}",
+        api_version="2026-10",
+        tokens=tokens,
+        throttle=ShopThrottle(redis),
+        on_unauthorized=on_unauthorized,
+    )
+    yield Harness(
+        sim=sim,
+        shop=shop,
+        token=token,
+        client=client,
+        gateway=ShopifyDiscounts(client),
+        sessions=sessions,
+        redis=redis,
+        unauthorized=unauthorized,
+    )
+    await http.aclose()
+    await sim.webhooks.aclose()

@@ -1,0 +1,165 @@
+"""One code per idempotency key, created once at Shopify, whatever crashes or races."""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from app.codes.gateway import CreatedDiscount, DiscountRejected
+from app.codes.offers import CodePurpose, DiscountSpec, Recipient, ValueType
+from app.codes.service import issue_code, record_redemptions, resume_code
+from app.errors import ShopifyUserErrors, ShopTokenInvalid
+from app.models.commerce import Order
+from app.models.discount_codes import DiscountCode, DiscountCodeStatus
+from app.shopify.admin.types import ShopRef
+from tests.codes.conftest import Harness, offer
+
+
+async def _issue(h: Harness, key: str, **kwargs: object) -> str:
+    issued = await issue_code(
+        h.sessions,
+        h.gateway,
+        h.shop,
+        purpose=CodePurpose.CART_RECOVERY,
+        idempotency_key=key,
+        offer=kwargs.pop("offer", offer()),  # type: ignore[arg-type]
+        recipient=kwargs.pop("recipient", Recipient(email="a@example.com")),  # type: ignore[arg-type]
+        prefix="BACK",
+    )
+    return issued.code
+
+
+async def test_code_is_created_with_the_offer_and_restricted_to_the_customer(
+    harness: Harness,
+) -> None:
+    customer = harness.sim.add_customer(harness.shop.domain, "shopper@example.com")
+    code = await _issue(
+        harness, "cart:1", recipient=Recipient(customer_gid=customer.gid, email=None)
+    )
+    assert code.startswith("BACK-")
+    assert len(code) == 15
+    assert not set(code[5:]) & set("0O1IL")
+    [discount] = harness.sim.discounts(harness.shop.domain)
+    assert [c.code for c in discount.codes] == [code]
+    assert discount.customer_ids == frozenset({customer.id})
+    assert discount.usage_limit == 1
+    assert discount.applies_once_per_customer
+    assert discount.percentage == pytest.approx(0.1)
+    assert discount.minimum_subtotal == Decimal("20")
+    assert discount.combines_with["shippingDiscounts"] is True
+    assert discount.ends_at is not None
+
+
+async def test_same_key_gives_the_same_code_without_a_second_discount(harness: Harness) -> None:
+    first = await _issue(harness, "loyalty:42")
+    again = await _issue(harness, "loyalty:42")
+    assert first == again
+    assert harness.shopify_codes() == [first]
+
+
+async def test_racing_workers_on_one_key_yield_one_code(harness: Harness) -> None:
+    codes = await asyncio.gather(*(_issue(harness, "race:7") for _ in range(4)))
+    assert len(set(codes)) == 1
+    assert harness.shopify_codes() == [codes[0]]
+    async with harness.sessions() as session:
+        rows = await session.scalar(select(func.count()).select_from(DiscountCode))
+    assert rows == 1
+
+
+class CrashAfterCreate:
+    """Shopify creates the discount, then the worker dies before recording it."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner = inner
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+    async def create_discount(
+        self, shop: ShopRef, spec: DiscountSpec
+    ) -> CreatedDiscount | DiscountRejected:
+        await self.inner.create_discount(shop, spec)  # type: ignore[attr-defined]
+        raise ConnectionResetError("worker killed after Shopify answered")
+
+
+async def test_crash_after_shopify_created_recovers_the_same_code(harness: Harness) -> None:
+    with pytest.raises(ConnectionResetError):
+        await issue_code(
+            harness.sessions,
+            CrashAfterCreate(harness.gateway),  # type: ignore[arg-type]
+            harness.shop,
+            purpose=CodePurpose.REFERRAL_REWARD,
+            idempotency_key="referral:9",
+            offer=offer(),
+            recipient=Recipient(email="friend@example.com"),
+            prefix="FRIEND",
+        )
+    async with harness.sessions() as session:
+        row = await session.scalar(select(DiscountCode))
+    assert row is not None
+    assert row.status == DiscountCodeStatus.CREATING
+    [created] = harness.shopify_codes()
+    assert created == row.code
+
+    recovered = await resume_code(harness.sessions, harness.gateway, harness.shop, row.id)
+    assert recovered.code == row.code
+    assert harness.shopify_codes() == [row.code]
+    assert await _issue(harness, "referral:9") == row.code
+    async with harness.sessions() as session:
+        row = await session.scalar(select(DiscountCode))
+    assert row is not None
+    assert row.status == DiscountCodeStatus.ACTIVE
+    assert row.shopify_id
+
+
+async def test_refused_offer_is_a_typed_final_error(harness: Harness) -> None:
+    bad = offer(value_type=ValueType.FIXED_AMOUNT, value=Decimal("5"))
+    object.__setattr__(bad, "value", Decimal("-5"))
+    with pytest.raises(ShopifyUserErrors, match="refused"):
+        await _issue(harness, "winback:1", offer=bad)
+    async with harness.sessions() as session:
+        row = await session.scalar(select(DiscountCode))
+    assert row is not None
+    assert row.status == DiscountCodeStatus.FAILED
+    with pytest.raises(ShopifyUserErrors):
+        await _issue(harness, "winback:1")
+    assert harness.shopify_codes() == []
+
+
+async def test_free_shipping_code(harness: Harness) -> None:
+    code = await _issue(
+        harness, "loyalty:ship", offer=offer(value_type=ValueType.FREE_SHIPPING, value=None)
+    )
+    [discount] = harness.sim.discounts(harness.shop.domain)
+    assert discount.kind == "free_shipping"
+    assert [c.code for c in discount.codes] == [code]
+
+
+async def test_invalid_token_stops_with_shop_token_invalid(harness: Harness) -> None:
+    harness.sim.oauth.revoke_shop(harness.shop.domain)
+    before = len(harness.sim.store.requests)
+    with pytest.raises(ShopTokenInvalid, match="token"):
+        await _issue(harness, "cart:401")
+    assert len(harness.sim.store.requests) - before == 1
+    assert harness.unauthorized == [harness.shop]
+
+
+async def test_redemptions_are_recorded_once(harness: Harness) -> None:
+    code = await _issue(harness, "cart:redeem")
+    async with harness.sessions() as session, session.begin():
+        order = Order(shop_id=harness.shop.id, shopify_id=5551)
+        session.add(order)
+        await session.flush()
+        codes = [(code.lower(), Decimal("4.50")), ("SOMEONE-ELSES", Decimal(1))]
+        ours = await record_redemptions(session, harness.shop.id, order.id, codes)
+        again = await record_redemptions(session, harness.shop.id, order.id, codes)
+    assert (ours, again) == (1, 0)
+    async with harness.sessions() as session:
+        row = await session.scalar(select(DiscountCode))
+    assert row is not None
+    assert row.redeemed_amount == Decimal("4.50")
+    assert row.redeemed_order_id == order.id
+    assert row.redeemed_at is not None

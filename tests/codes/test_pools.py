@@ -1,0 +1,113 @@
+"""Pools: refilled through bulk add, claimed concurrently without ever sharing a code."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import func, select
+
+from app.codes import pools
+from app.codes.offers import Offer
+from app.models.discount_codes import PoolCode, PoolCodeStatus
+from app.queue.memory import MemoryQueue
+from tests.codes.conftest import Harness, offer
+
+
+async def _pool(h: Harness, *, target: int, low: int, the_offer: Offer | None = None) -> int:
+    ref = await pools.ensure_pool(
+        h.sessions,
+        h.gateway,
+        h.shop,
+        scenario="win_back",
+        offer=the_offer or offer(),
+        prefix="WB",
+        target_size=target,
+        low_watermark=low,
+    )
+    return ref.id
+
+
+async def _claim(h: Harness, pool_id: int, key: str) -> pools.Claim | None:
+    async with h.sessions() as session, session.begin():
+        return await pools.claim_code(session, h.shop.id, pool_id, key)
+
+
+async def test_refill_tops_up_in_bulk_and_codes_exist_at_shopify(harness: Harness) -> None:
+    pool_id = await _pool(harness, target=600, low=200)
+    report = await pools.refill_pool(
+        harness.sessions, harness.gateway, harness.shop, pool_id, poll_interval=0.01
+    )
+    assert report.submitted == 599  # the seed code is the first
+    assert report.imported == 599
+    async with harness.sessions() as session:
+        assert await pools.available_count(session, harness.shop.id, pool_id) == 600
+        codes = set(await session.scalars(select(PoolCode.code)))
+    [discount] = harness.sim.discounts(harness.shop.domain)
+    assert {c.code for c in discount.codes} == codes
+    assert discount.customer_ids is None
+    bulk_calls = [r for r in harness.sim.store.requests if "discountRedeemCodeBulkAdd" in r.query]
+    assert [len(r.variables["codes"]) for r in bulk_calls] == [250, 250, 99]
+    # Ensuring again reuses the pool and its discount.
+    assert await _pool(harness, target=600, low=200) == pool_id
+    assert len(harness.sim.discounts(harness.shop.domain)) == 1
+
+
+async def test_concurrent_claims_never_share_a_code_and_low_pool_asks_for_refill(
+    harness: Harness,
+) -> None:
+    pool_id = await _pool(harness, target=300, low=100)
+    await pools.refill_pool(
+        harness.sessions, harness.gateway, harness.shop, pool_id, poll_interval=0.01
+    )
+    claims = await asyncio.gather(*(_claim(harness, pool_id, f"cart:{i}") for i in range(250)))
+    codes = [c.code for c in claims if c is not None]
+    assert len(codes) == 250
+    assert len(set(codes)) == 250
+    assert any(c.needs_refill for c in claims if c is not None)
+    queue = MemoryQueue()
+    assert await pools.request_refill(queue, harness.shop.id, pool_id)
+    [job] = queue.jobs.values()
+    assert (job.name, job.args) == ("refill_discount_pool", (harness.shop.id, pool_id))
+    report = await pools.refill_pool(
+        harness.sessions, harness.gateway, harness.shop, pool_id, poll_interval=0.01
+    )
+    assert report.imported == 250
+    async with harness.sessions() as session:
+        assert await pools.available_count(session, harness.shop.id, pool_id) == 300
+        claimed = await session.scalar(
+            select(func.count()).where(PoolCode.status == PoolCodeStatus.CLAIMED)
+        )
+    assert claimed == 250
+
+
+async def test_claim_is_idempotent_per_recipient_even_when_racing(harness: Harness) -> None:
+    pool_id = await _pool(harness, target=50, low=10)
+    await pools.refill_pool(
+        harness.sessions, harness.gateway, harness.shop, pool_id, poll_interval=0.01
+    )
+    claims = await asyncio.gather(*(_claim(harness, pool_id, "winback:cust-1") for _ in range(5)))
+    assert len({c.code for c in claims if c is not None}) == 1
+    assert sum(1 for c in claims if c is not None and c.claimed_now) == 1
+    async with harness.sessions() as session:
+        assert await pools.available_count(session, harness.shop.id, pool_id) == 49
+
+
+async def test_empty_pool_claims_nothing(harness: Harness) -> None:
+    pool_id = await _pool(harness, target=1, low=1)
+    assert (await _claim(harness, pool_id, "a")) is not None
+    assert await _claim(harness, pool_id, "b") is None
+
+
+async def test_second_concurrent_refill_steps_aside(harness: Harness) -> None:
+    pool_id = await _pool(harness, target=400, low=100)
+    first, second = await asyncio.gather(
+        pools.refill_pool(
+            harness.sessions, harness.gateway, harness.shop, pool_id, poll_interval=0.01
+        ),
+        pools.refill_pool(
+            harness.sessions, harness.gateway, harness.shop, pool_id, poll_interval=0.01
+        ),
+    )
+    assert sorted([first.imported, second.imported]) == [0, 399]
+    async with harness.sessions() as session:
+        assert await pools.available_count(session, harness.shop.id, pool_id) == 400
