@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import structlog
-from app.scenarios.live_actions import LiveStepActions
 
+from app.db.after_commit import take_after_commit
 from app.platform.resources import Resources
 from app.queue import JobContext
 from app.scenarios import abandoned_cart
+from app.scenarios.live_actions import LiveStepActions
 from app.scenarios.runs import due_steps
 from app.scenarios.scheduling import schedule
+from app.scenarios.settings_store import abandoned_cart_settings_for_run
 
 log = structlog.get_logger(__name__)
 
@@ -22,14 +24,18 @@ async def scenario_step(ctx: JobContext, run_id: int, step_index: int) -> None:
     resources: Resources = ctx.resources
     now = datetime.now(UTC)
     async with resources.sessions.begin() as session:
+        settings = await abandoned_cart_settings_for_run(session, run_id)
         following = await abandoned_cart.run_step(
             session,
             run_id=run_id,
             step_index=step_index,
             now=now,
-            actions=LiveStepActions(resources),
+            actions=LiveStepActions(resources, code_prefix=settings.code_prefix),
         )
+        pending = take_after_commit(session)
     await schedule(resources.queue, following)
+    for action in pending:
+        await action(resources)
 
 
 async def scan_due_steps(ctx: JobContext) -> int:

@@ -12,7 +12,7 @@ from app.db.engine import create_engine, create_sessionmaker
 from app.queue.arq_backend import ArqQueue
 from app.queue.interface import JobQueue
 from app.settings import Settings
-from app.shopify.admin.types import ShopTokens
+from app.shopify.admin.types import ShopRef, ShopTokens
 
 
 @dataclass
@@ -44,7 +44,7 @@ async def build_resources(
         timeout=httpx.Timeout(10.0, connect=2.0),
         limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
     )
-    return Resources(
+    resources = Resources(
         settings=settings,
         engine=engine,
         sessions=create_sessionmaker(engine),
@@ -52,3 +52,19 @@ async def build_resources(
         redis=redis,
         http=http,
     )
+    resources.shopify_tokens = _stored_tokens(resources)
+    return resources
+
+
+def _stored_tokens(resources: Resources) -> ShopTokens:
+    """The Admin API client's tokens: the shop's stored offline token (refreshed ahead of its
+    expiry); a 401 marks it invalid so the shop's work stops until it is re-authorized."""
+    from app.shopify.tokens import access_token_for, mark_token_invalid
+
+    async def provider(shop: ShopRef) -> str:
+        return await access_token_for(resources, shop.id)
+
+    async def on_unauthorized(shop: ShopRef) -> None:
+        await mark_token_invalid(resources, shop.id)
+
+    return ShopTokens(provider=provider, on_unauthorized=on_unauthorized)

@@ -27,7 +27,6 @@ from app.scenarios.modes import Mode
 from app.scenarios.settings_store import abandoned_cart_settings
 
 SCENARIO = "abandoned_cart"
-PRIORITY = 10  # the most valuable message: beats every other scenario's on the same day
 
 # Stop reasons, as they appear on the timeline.
 CHECKOUT_COMPLETED = "checkout_completed"
@@ -386,12 +385,11 @@ def _cart_context(shop: Shop, checkout: Checkout, customer: Customer | None) -> 
         for item in checkout.line_items
     ]
     return {
-        "first_name": customer.first_name if customer else None,
-        "shop_name": shop.name or shop.domain,
         "items": items,
-        "cart_value": str(checkout.total_price) if checkout.total_price is not None else None,
+        "cart_total": str(checkout.total_price) if checkout.total_price is not None else None,
         "currency": checkout.presentment_currency or checkout.currency or shop.currency,
-        "recovery_url": checkout.abandoned_checkout_url,
+        "checkout_url": checkout.abandoned_checkout_url,
+        "checkout_token": checkout.token,
     }
 
 
@@ -481,12 +479,10 @@ async def run_step(
                 step=step_index + 1,
                 subject_key=run.subject_key,
                 customer_id=run.customer_id,
-                to_address=checkout.email or (customer.email if customer else "") or "",
                 locale=checkout.locale or (customer.locale if customer else None) or shop.locale,
                 context=context,
                 mode=settings.mode,
                 transactional=settings.transactional,
-                priority=PRIORITY,
                 scheduled_at=now,
             ),
         )

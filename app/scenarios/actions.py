@@ -29,13 +29,10 @@ class EmailRequest:
     # The natural key of the message with scenario and step: never sent twice.
     subject_key: str
     customer_id: int | None
-    to_address: str
     locale: str
     context: dict[str, Any]
     mode: Mode
     transactional: bool
-    # Lower sends first when several are due for one customer (cart reminders beat win-back).
-    priority: int
     scheduled_at: datetime
 
 

@@ -43,6 +43,10 @@ class StepSettings(_Strict):
 
 class AbandonedCartSettings(_Strict):
     mode: Mode = Mode.LIVE
+    # Codes read PREFIX-XXXXXXXXXX; the merchant picks the prefix.
+    code_prefix: str = Field(
+        default="COMEBACK", min_length=1, max_length=12, pattern=r"^[A-Z0-9]+$"
+    )
     # The merchant's legal choice: cart reminders may count as transactional (sent without
     # marketing consent). Off by default.
     transactional: bool = False
