@@ -62,5 +62,7 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         if row_id is not None:
             await state["redis"].lpush("floor:queue", row_id)
         status = 200
-    await send({"type": "http.response.start", "status": status, "headers": []})
+    await send(
+        {"type": "http.response.start", "status": status, "headers": [(b"content-length", b"0")]}
+    )
     await send({"type": "http.response.body", "body": b""})
