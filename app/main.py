@@ -27,6 +27,7 @@ from app.web import (
     scenarios,
     tracking,
     unsubscribe,
+    webhook_events,
 )
 from webhooks import receiver
 
@@ -70,6 +71,7 @@ def create_app(
     app.include_router(tracking.router)
     app.include_router(unsubscribe.router)
     app.include_router(email_events.router)
+    app.include_router(webhook_events.router)
     return app
 
 

@@ -18,6 +18,8 @@ async def process_webhook_event(ctx: JobContext, event_row_id: int) -> str:
         job_id=ctx.job_id, attempt=ctx.attempt, event_row_id=event_row_id
     ):
         result = await process_event(resources.sessions, event_row_id)
+        for action in result.after_commit:
+            await action(resources)
     if result.outcome is Outcome.RETRY and result.retry_in is not None:
         raise RetryJob(defer=result.retry_in)
     return result.outcome.value

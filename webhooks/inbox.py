@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import structlog
-from sqlalchemy import Table, literal, select
+from sqlalchemy import String, Table, Text, bindparam, literal, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.dml import ReturningInsert
 
 from app.models import Shop, WebhookEvent, WebhookEventStatus
 from app.queue import JobQueue
@@ -88,50 +89,60 @@ def decode_body(body: bytes) -> str:
     return text.replace("\x00", "\ufffd") if "\x00" in text else text
 
 
+def _build_insert() -> ReturningInsert[int]:
+    """INSERT … SELECT shops.id … WHERE domain = :domain ON CONFLICT DO NOTHING RETURNING id,
+    built once: per request only the parameters change (building it per request was 8 % of
+    the route)."""
+    event = WebhookEvent.__table__
+    assert isinstance(event, Table)  # noqa: S101  (a mapped class's table, for mypy)
+    source = select(
+        Shop.id,
+        bindparam("topic", type_=String),
+        bindparam("webhook_id", type_=String),
+        bindparam("event_id", type_=String),
+        bindparam("triggered_at", type_=WebhookEvent.triggered_at.type),
+        bindparam("api_version", type_=String),
+        bindparam("body", type_=Text),
+        literal(WebhookEventStatus.RECEIVED.value),
+        literal(0),
+    ).where(Shop.domain == bindparam("domain", type_=String))
+    columns = ["shop_id", "topic", "webhook_id", "event_id", "triggered_at", "api_version"]
+    return (
+        insert(event)
+        .from_select([*columns, "body", "status", "attempts"], source)
+        .on_conflict_do_nothing(index_elements=["shop_id", "webhook_id"])
+        .returning(event.c.id)
+    )
+
+
+_INSERT_EVENT = _build_insert()
+_SHOP_ID = select(Shop.id).where(Shop.domain == bindparam("domain", type_=String))
+
+
 async def store_delivery(
     conn: AsyncConnection, delivery: DeliveryHeaders, body: bytes
 ) -> StoreResult:
     """Insert the raw event for the shop named by the delivery: one statement that both
     resolves the shop and says whether this webhook id is new. Uninstalled shops keep their
     row, so their app/uninstalled and redact deliveries are stored like any other."""
-    event = WebhookEvent.__table__
-    assert isinstance(event, Table)  # noqa: S101  (a mapped class's table, for mypy)
-    source = select(
-        Shop.id,
-        literal(delivery.topic),
-        literal(delivery.webhook_id),
-        literal(delivery.event_id),
-        literal(delivery.triggered_at, WebhookEvent.triggered_at.type),
-        literal(delivery.api_version),
-        literal(decode_body(body)),
-        literal(WebhookEventStatus.RECEIVED.value),
-        literal(0),
-    ).where(Shop.domain == delivery.shop_domain)
-    statement = (
-        insert(event)
-        .from_select(
-            [
-                "shop_id",
-                "topic",
-                "webhook_id",
-                "event_id",
-                "triggered_at",
-                "api_version",
-                "body",
-                "status",
-                "attempts",
-            ],
-            source,
+    row_id = (
+        await conn.execute(
+            _INSERT_EVENT,
+            {
+                "domain": delivery.shop_domain,
+                "topic": delivery.topic,
+                "webhook_id": delivery.webhook_id,
+                "event_id": delivery.event_id,
+                "triggered_at": delivery.triggered_at,
+                "api_version": delivery.api_version,
+                "body": decode_body(body),
+            },
         )
-        .on_conflict_do_nothing(index_elements=["shop_id", "webhook_id"])
-        .returning(event.c.id)
-    )
-    row_id = (await conn.execute(statement)).scalar_one_or_none()
+    ).scalar_one_or_none()
     if row_id is not None:
         return StoreResult(Stored.NEW, row_id)
-    shop_id = (
-        await conn.execute(select(Shop.id).where(Shop.domain == delivery.shop_domain))
-    ).scalar_one_or_none()
+    # Only on no row: a second query tells a duplicate from a shop we do not know.
+    shop_id = (await conn.execute(_SHOP_ID, {"domain": delivery.shop_domain})).scalar_one_or_none()
     return StoreResult(Stored.DUPLICATE if shop_id is not None else Stored.UNKNOWN_SHOP)
 
 

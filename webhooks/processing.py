@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import structlog
@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import metrics
+from app.db.after_commit import AfterCommit, take_after_commit
 from app.models import Shop, WebhookEvent, WebhookEventStatus
 from webhooks.payloads import MalformedPayload, parse_body
 from webhooks.registry import WebhookDelivery, handler_for
@@ -45,6 +46,8 @@ class Outcome(enum.Enum):
 class Result:
     outcome: Outcome
     retry_in: float | None = None
+    # What the handlers asked to run once their writes are committed (enqueue follow-ups).
+    after_commit: tuple[AfterCommit, ...] = ()
 
 
 def describe_error(exc: BaseException) -> str:
@@ -67,6 +70,7 @@ async def process_event(sessions: async_sessionmaker[AsyncSession], event_row_id
     try:
         async with sessions.begin() as session:
             result = await _process_locked(session, event_row_id)
+            result = replace(result, after_commit=tuple(take_after_commit(session)))
     except Exception as exc:  # any handler failure is recorded, then retried
         return await _record_failure(sessions, event_row_id, exc)
     log.info(

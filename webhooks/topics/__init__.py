@@ -1,7 +1,7 @@
 """One module per topic family; importing this package registers their handlers (and the
 scenario listeners those handlers' facts reach)."""
 
-import app.compliance  # noqa: F401  (registers the built-in export/erase sections)
+import app.compliance
 import app.scenarios.listeners  # noqa: F401  (subscribes the scenarios to commerce facts)
 from webhooks.topics import app_lifecycle, checkouts, compliance, customers, orders, refunds
 
