@@ -63,9 +63,13 @@ class Customer:
 
 @dataclass
 class RedeemCode:
+    """One code of a discount. Shopify tracks the discount's usage limit and its
+    once-per-customer rule per redeem code, not across the discount's codes."""
+
     id: int
     code: str
     usage_count: int = 0
+    redeemed_by: list[int | str] = field(default_factory=list)
 
 
 @dataclass

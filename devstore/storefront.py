@@ -93,7 +93,8 @@ class Storefront:
             raise CheckoutError("not_active", f"{redeem.code} discount code isn't active yet")
         if status == "EXPIRED":
             raise CheckoutError("expired", f"{redeem.code} discount code has expired")
-        if discount.usage_limit is not None and discount.usage_count >= discount.usage_limit:
+        # Per redeem code, as Shopify counts them (a pool discount's 500 codes each get the limit).
+        if discount.usage_limit is not None and redeem.usage_count >= discount.usage_limit:
             raise CheckoutError(
                 "usage_limit_reached", f"{redeem.code} discount code has reached its usage limit"
             )
@@ -105,7 +106,7 @@ class Storefront:
                 f"{redeem.code} discount code isn't valid for this customer",
             )
         buyer_key = _buyer_key(customer, email)
-        if discount.applies_once_per_customer and buyer_key in discount.redeemed_by:
+        if discount.applies_once_per_customer and buyer_key in redeem.redeemed_by:
             raise CheckoutError(
                 "once_per_customer", f"{redeem.code} discount code has already been used"
             )
@@ -171,9 +172,11 @@ class Storefront:
         )
         if discount is not None and applied is not None:
             found = shop.find_code(applied.code)
+            key = _buyer_key(buyer, email)
             if found is not None:
                 found[1].usage_count += 1
-            key = _buyer_key(buyer, email)
+                if key is not None:
+                    found[1].redeemed_by.append(key)
             if key is not None:
                 discount.redeemed_by.append(key)
         if buyer is not None:

@@ -13,7 +13,7 @@ from devstore.payloads import CATALOG
 from devstore.server import Simulator
 from devstore.storefront import CheckoutError
 from tests.devstore.conftest import SHOP, gql
-from tests.devstore.test_graphql import CREATE, discount_input
+from tests.devstore.test_graphql import BULK_ADD, CREATE, discount_input
 
 
 async def create_code(client: httpx.AsyncClient, token: str, code: str, **extra: object) -> None:
@@ -50,6 +50,30 @@ async def test_usage_limit_is_enforced(
     with pytest.raises(CheckoutError) as refused:
         sim.place_order(SHOP, email="b@example.com", discount_code="ONCE")
     assert refused.value.reason == "usage_limit_reached"
+
+
+async def test_usage_limit_and_once_per_customer_count_per_redeem_code(
+    client: httpx.AsyncClient, token: str, sim: Simulator, clock: ManualClock
+) -> None:
+    """Shopify applies a discount's usage limit and once-per-customer rule to each of its
+    redeem codes, so a pool discount with limit 1 serves each of its codes once."""
+    created = await gql(
+        client,
+        token,
+        CREATE,
+        {"input": discount_input("POOL-SEED", usageLimit=1, appliesOncePerCustomer=True)},
+    )
+    discount_id = created["data"]["discountCodeBasicCreate"]["codeDiscountNode"]["id"]
+    codes = [{"code": "POOL-A"}, {"code": "POOL-B"}]
+    await gql(client, token, BULK_ADD, {"id": discount_id, "codes": codes})
+    clock.advance(1)
+    sim.place_order(SHOP, email="a@example.com", discount_code="POOL-A")
+    sim.place_order(SHOP, email="a@example.com", discount_code="POOL-B")
+    sim.place_order(SHOP, email="b@example.com", discount_code="POOL-SEED")
+    with pytest.raises(CheckoutError) as refused:
+        sim.place_order(SHOP, email="c@example.com", discount_code="POOL-A")
+    assert refused.value.reason == "usage_limit_reached"
+    assert sim.discounts(SHOP)[0].usage_count == 3
 
 
 async def test_code_restricted_to_a_customer(
