@@ -84,13 +84,23 @@ async def redis_url(services_root: Path) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-def settings(clean_database: str, redis_url: str, tmp_path: Path) -> Settings:
+async def clean_redis(redis_url: str) -> AsyncIterator[str]:
+    """The run's Redis db, emptied after the test: row ids restart with each test's truncate,
+    so job ids (and arq's kept results) of one test must not meet the next's."""
+    yield redis_url
+    client = Redis.from_url(redis_url)
+    await client.flushdb()
+    await client.aclose()
+
+
+@pytest.fixture
+def settings(clean_database: str, clean_redis: str, tmp_path: Path) -> Settings:
     return Settings(
         shopify_api_key=TEST_API_KEY,
         shopify_api_secret=TEST_API_SECRET,  # type: ignore[arg-type]
         token_encryption_keys=TEST_FERNET_KEY,  # type: ignore[arg-type]
         database_url=clean_database,
-        redis_url=redis_url,
+        redis_url=clean_redis,
         app_url="http://testserver",
         data_dir=tmp_path / "data",
     )

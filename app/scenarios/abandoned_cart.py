@@ -92,11 +92,22 @@ async def _stop(
     )
 
 
+async def _serialize_customer(session: AsyncSession, shop_id: int, email: str | None) -> None:
+    """One decision at a time per customer: a checkout and an order (or two checkouts) of the
+    same shopper processed at once would each miss the other's uncommitted row. Held until
+    the transaction ends."""
+    if email:
+        key = f"{SCENARIO}:{shop_id}:{email.strip().lower()}"
+        await session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
+
+
 async def checkout_changed(
     session: AsyncSession, *, shop: Shop, checkout: Checkout, now: datetime
 ) -> list[runs.DueStep]:
     """A checkout was created or updated (the stored row is already the newest version).
     Start, re-time or stop its run; returns the steps to schedule after commit."""
+    await _serialize_customer(session, shop.id, checkout.email)
+    await session.refresh(checkout)
     settings = await abandoned_cart_settings(session, shop.id)
     existing = await session.scalar(
         select(ScenarioRun)
@@ -222,6 +233,7 @@ async def _supersede_older_runs(session: AsyncSession, run: ScenarioRun, now: da
 async def order_placed(session: AsyncSession, *, shop: Shop, order: Order, now: datetime) -> None:
     """An order stops its checkout's run and the customer's other runs, and is attributed to
     the scenario when a reminder brought it back."""
+    await _serialize_customer(session, shop.id, order.email)
     settings = await abandoned_cart_settings(session, shop.id)
     placed = order.placed_at or now
     if order.checkout_token:
@@ -455,20 +467,12 @@ async def run_step(
                 now=now,
             )
             run.issued_codes = [*run.issued_codes, code.code]
-            context["discount"] = {
-                "code": code.code,
-                "expires_at": code.expires_at.isoformat(),
-                "kind": step.discount.kind,
-                "value": str(step.discount.value),
-            }
-        elif step.discount is not None:
-            context["discount"] = {
-                "code": None,
-                "dry_run": True,
-                "kind": step.discount.kind,
-                "value": str(step.discount.value),
-            }
-        context["recovery_url"] = recovery_link(
+            context["discount_code"] = code.code
+            context["discount_expires_at"] = code.expires_at.isoformat()
+        if step.discount is not None:
+            context["discount_kind"] = step.discount.kind
+            context["discount_value"] = str(step.discount.value)
+        context["checkout_url"] = recovery_link(
             checkout.abandoned_checkout_url, code.code if code else None
         )
         status = await actions.queue_email(

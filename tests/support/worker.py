@@ -3,6 +3,8 @@ test Redis, with resources built like the worker builds them."""
 
 from __future__ import annotations
 
+import httpx
+
 from app.platform.resources import Resources, build_resources
 from app.queue import JobContext
 from app.queue.arq_backend import build_worker
@@ -10,11 +12,14 @@ from app.settings import Settings
 from jobs.registry import JOBS
 
 
-async def run_worker_burst(settings: Settings) -> None:
-    """Process every job queued now (and their immediate follow-ups), then return."""
+async def run_worker_burst(
+    settings: Settings, *, http_transport: httpx.AsyncBaseTransport | None = None
+) -> None:
+    """Process every job queued now, deferred ones included (and their follow-ups), then
+    return. `http_transport` reaches Shopify (the simulator in-process)."""
 
     async def startup() -> Resources:
-        return await build_resources(settings)
+        return await build_resources(settings, http_transport=http_transport)
 
     async def shutdown(resources: Resources) -> None:
         await resources.close()

@@ -1,0 +1,348 @@
+"""The abandoned-cart sequence, end to end through webhooks, the worker, the simulator and SMTP."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from app.models import Message, ScenarioConversion, ScenarioRun, TimelineEntry
+from tests.messaging.conftest import Inbox
+from tests.scenarios.conftest import SHOP, Store
+
+
+async def _run(store: Store, token: str) -> ScenarioRun | None:
+    async with store.sessions.begin() as session:
+        result: ScenarioRun | None = await session.scalar(
+            select(ScenarioRun).where(ScenarioRun.subject_key == token)
+        )
+        return result
+
+
+async def _timeline(store: Store) -> list[tuple[str, int | None, str]]:
+    async with store.sessions.begin() as session:
+        rows = await session.scalars(select(TimelineEntry).order_by(TimelineEntry.id))
+        return [(e.kind, e.step, e.reason) for e in rows]
+
+
+async def _messages(store: Store) -> list[Message]:
+    async with store.sessions.begin() as session:
+        return list(await session.scalars(select(Message).order_by(Message.step)))
+
+
+def _text(message: object) -> str:
+    from email.message import EmailMessage
+
+    assert isinstance(message, EmailMessage)
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None
+    return str(part.get_content())
+
+
+async def test_full_three_step_sequence(store: Store, inbox: Inbox) -> None:
+    customer = store.customer_payload(email="camille@example.test")
+    await store.deliver("customers/create", customer)
+    checkout = store.checkout_payload(customer)
+    await store.deliver("checkouts/create", checkout)
+    await store.work()
+
+    assert [m["To"] for m in inbox.messages] == ["camille@example.test"] * 3
+    bodies = [_text(m) for m in inbox.messages]
+    assert "IPod Nano - 8GB" in bodies[0]
+    assert "Camille" in bodies[0]
+    messages = await _messages(store)
+    assert [(m.step, m.status) for m in messages] == [(1, "sent"), (2, "sent"), (3, "sent")]
+    code_2 = messages[1].context["discount_code"]
+    code_3 = messages[2].context["discount_code"]
+    assert code_2
+    assert code_3
+    assert code_2 != code_3
+    assert code_2.startswith("COMEBACK-")
+    assert "discount_code" not in messages[0].context
+    # The codes exist at Shopify, and the recovery link applies them.
+    assert {code_2, code_3} <= set(store.sim.codes(SHOP))
+    assert messages[1].context["checkout_url"].endswith(f"&discount={code_2}")
+    assert code_2 in bodies[1]
+
+    run = await _run(store, checkout["token"])
+    assert run is not None
+    assert run.status == "completed"
+    assert [kind for kind, _, _ in await _timeline(store)] == [
+        "started",
+        "step_sent",
+        "step_sent",
+        "step_sent",
+    ]
+
+
+async def test_completed_checkout_stops_the_sequence(store: Store, inbox: Inbox) -> None:
+    customer = store.customer_payload(email="dana@example.test")
+    await store.deliver("customers/create", customer)
+    await store.configure(steps=[{"delay_seconds": 2}, {"delay_seconds": 3}, {"delay_seconds": 4}])
+    checkout = store.checkout_payload(customer)
+    await store.deliver("checkouts/create", checkout)
+    worker = asyncio.create_task(store.work())
+    await _until_run(store, checkout["token"])
+    later = store.checkout_payload(
+        customer,
+        token=checkout["token"],
+        updated_at=datetime.now(UTC) + timedelta(milliseconds=10),
+        completed=True,
+    )
+    await store.deliver("checkouts/update", later)
+    await worker
+    assert inbox.messages == []
+    run = await _run(store, checkout["token"])
+    assert run is not None
+    assert (run.status, run.stop_reason) == ("stopped", "checkout_completed")
+
+
+async def test_order_for_the_checkout_stops_it_before_the_next_step(
+    store: Store, inbox: Inbox
+) -> None:
+    customer = store.customer_payload(email="eli@example.test")
+    await store.deliver("customers/create", customer)
+    await store.configure(steps=[{"delay_seconds": 1}, {"delay_seconds": 5}, {"delay_seconds": 6}])
+    checkout = store.checkout_payload(customer)
+    await store.deliver("checkouts/create", checkout)
+    worker = asyncio.create_task(store.work())
+    # Step 1 goes out; then the order arrives, before step 2 is due.
+    await _until(lambda: len(inbox.messages) >= 1)
+    await store.deliver(
+        "orders/create", store.order_payload(customer, checkout_token=checkout["token"])
+    )
+    await worker
+    run = await _run(store, checkout["token"])
+    assert run is not None
+    assert (run.status, run.stop_reason) == ("stopped", "order_placed_for_checkout")
+    assert len(inbox.messages) == 1
+    async with store.sessions.begin() as session:
+        conversions = list(await session.scalars(select(ScenarioConversion)))
+    assert [(c.attributed_via, str(c.revenue)) for c in conversions] == [
+        ("checkout_token", "199.0000")
+    ]
+
+
+async def test_order_arriving_before_the_checkout_event_means_no_reminder(
+    store: Store, inbox: Inbox
+) -> None:
+    customer = store.customer_payload(email="fin@example.test")
+    await store.deliver("customers/create", customer)
+    checkout = store.checkout_payload(customer)
+    await store.deliver(
+        "orders/create", store.order_payload(customer, checkout_token=checkout["token"])
+    )
+    await store.work()
+    await store.deliver("checkouts/create", checkout)
+    await store.work()
+    assert inbox.messages == []
+    assert await _run(store, checkout["token"]) is None
+    assert ("not_started", None, "order_placed_for_checkout") in await _timeline(store)
+
+
+async def test_order_and_checkout_processed_at_once_send_nothing(
+    store: Store, inbox: Inbox
+) -> None:
+    """Delivered together, the two events are processed concurrently; whichever commits
+    first, no reminder leaves for a checkout that became an order."""
+    customer = store.customer_payload(email="fay@example.test")
+    await store.deliver("customers/create", customer)
+    await store.work()
+    checkout = store.checkout_payload(customer)
+    await store.deliver(
+        "orders/create", store.order_payload(customer, checkout_token=checkout["token"])
+    )
+    await store.deliver("checkouts/create", checkout)
+    await store.work()
+    assert inbox.messages == []
+    run = await _run(store, checkout["token"])
+    assert run is None or run.stop_reason == "order_placed_for_checkout"
+
+
+async def test_another_order_by_the_customer_stops_the_sequence(store: Store, inbox: Inbox) -> None:
+    customer = store.customer_payload(email="gil@example.test")
+    await store.deliver("customers/create", customer)
+    await store.configure(steps=[{"delay_seconds": 2}, {"delay_seconds": 3}, {"delay_seconds": 4}])
+    checkout = store.checkout_payload(customer)
+    await store.deliver("checkouts/create", checkout)
+    worker = asyncio.create_task(store.work())
+    await _until_run(store, checkout["token"])
+    await store.deliver("orders/create", store.order_payload(customer, checkout_token=None))
+    await worker
+    assert inbox.messages == []
+    run = await _run(store, checkout["token"])
+    assert run is not None
+    assert run.stop_reason == "customer_placed_another_order"
+
+
+async def test_unsubscribed_customer_gets_nothing_more(store: Store, inbox: Inbox) -> None:
+    customer = store.customer_payload(email="hana@example.test")
+    await store.deliver("customers/create", customer)
+    await store.configure(steps=[{"delay_seconds": 2}, {"delay_seconds": 3}, {"delay_seconds": 4}])
+    checkout = store.checkout_payload(customer)
+    await store.deliver("checkouts/create", checkout)
+    worker = asyncio.create_task(store.work())
+    await _until_run(store, checkout["token"])
+    unsubscribed = {
+        **customer,
+        "updated_at": (datetime.now(UTC) + timedelta(seconds=1)).isoformat(),
+        "email_marketing_consent": {
+            **customer["email_marketing_consent"],
+            "state": "unsubscribed",
+        },
+    }
+    await store.deliver("customers/update", unsubscribed)
+    await worker
+    assert inbox.messages == []
+    run = await _run(store, checkout["token"])
+    assert run is not None
+    assert run.stop_reason == "customer_unsubscribed"
+
+
+async def test_emptied_checkout_stops_the_sequence(store: Store, inbox: Inbox) -> None:
+    customer = store.customer_payload(email="ivo@example.test")
+    await store.deliver("customers/create", customer)
+    await store.configure(steps=[{"delay_seconds": 2}, {"delay_seconds": 3}, {"delay_seconds": 4}])
+    checkout = store.checkout_payload(customer)
+    await store.deliver("checkouts/create", checkout)
+    worker = asyncio.create_task(store.work())
+    await _until_run(store, checkout["token"])
+    emptied = store.checkout_payload(
+        customer,
+        token=checkout["token"],
+        updated_at=datetime.now(UTC) + timedelta(seconds=1),
+        items=0,
+    )
+    await store.deliver("checkouts/update", emptied)
+    await worker
+    assert inbox.messages == []
+    run = await _run(store, checkout["token"])
+    assert run is not None
+    assert run.stop_reason == "checkout_emptied"
+
+
+async def test_pausing_the_scenario_stops_running_sequences(store: Store, inbox: Inbox) -> None:
+    customer = store.customer_payload(email="jo@example.test")
+    await store.deliver("customers/create", customer)
+    await store.configure(steps=[{"delay_seconds": 2}, {"delay_seconds": 3}, {"delay_seconds": 4}])
+    checkout = store.checkout_payload(customer)
+    await store.deliver("checkouts/create", checkout)
+    worker = asyncio.create_task(store.work())
+    await _until_run(store, checkout["token"])
+    await store.configure(mode="paused")
+    await worker
+    assert inbox.messages == []
+    run = await _run(store, checkout["token"])
+    assert run is not None
+    assert run.stop_reason == "scenario_paused"
+
+
+async def test_uninstall_stops_every_sequence(store: Store, inbox: Inbox) -> None:
+    customer = store.customer_payload(email="kim@example.test")
+    await store.deliver("customers/create", customer)
+    await store.configure(steps=[{"delay_seconds": 2}, {"delay_seconds": 3}, {"delay_seconds": 4}])
+    checkout = store.checkout_payload(customer)
+    await store.deliver("checkouts/create", checkout)
+    worker = asyncio.create_task(store.work())
+    await _until_run(store, checkout["token"])
+    await store.deliver("app/uninstalled", {"id": 1, "domain": SHOP, "myshopify_domain": SHOP})
+    await worker
+    assert inbox.messages == []
+    run = await _run(store, checkout["token"])
+    assert run is not None
+    assert run.stop_reason == "shop_uninstalled"
+
+
+async def test_duplicate_and_reordered_checkout_webhooks_make_one_sequence(
+    store: Store, inbox: Inbox
+) -> None:
+    customer = store.customer_payload(email="lou@example.test")
+    await store.deliver("customers/create", customer)
+    first = store.checkout_payload(customer, updated_at=datetime.now(UTC) - timedelta(seconds=5))
+    newer = store.checkout_payload(customer, token=first["token"], items=1)
+    # Newest first, then the older event twice (a retry with the same webhook id, and a
+    # second delivery of it).
+    await store.deliver("checkouts/update", newer)
+    await store.deliver("checkouts/create", first, webhook_id="dup-1")
+    await store.deliver("checkouts/create", first, webhook_id="dup-1")
+    await store.deliver("checkouts/create", first)
+    await store.work()
+    async with store.sessions.begin() as session:
+        runs = list(await session.scalars(select(ScenarioRun)))
+    assert len(runs) == 1
+    assert [m["To"] for m in inbox.messages] == ["lou@example.test"] * 3
+    assert [m.step for m in await _messages(store)] == [1, 2, 3]
+
+
+async def test_newer_checkout_supersedes_the_older_one(store: Store, inbox: Inbox) -> None:
+    customer = store.customer_payload(email="max@example.test")
+    await store.deliver("customers/create", customer)
+    await store.configure(steps=[{"delay_seconds": 1}, {"enabled": False}, {"enabled": False}])
+    old = store.checkout_payload(customer)
+    await store.deliver("checkouts/create", old)
+    new = store.checkout_payload(customer)
+    await store.deliver("checkouts/create", new)
+    await store.work()
+    old_run, new_run = await _run(store, old["token"]), await _run(store, new["token"])
+    assert old_run is not None
+    assert new_run is not None
+    assert old_run.stop_reason == "superseded_by_newer_checkout"
+    assert new_run.status == "completed"
+    assert len(inbox.messages) == 1
+
+
+async def test_dry_run_sends_nothing_and_creates_no_code(store: Store, inbox: Inbox) -> None:
+    await store.configure(mode="dry_run")
+    customer = store.customer_payload(email="nia@example.test")
+    await store.deliver("customers/create", customer)
+    await store.deliver("checkouts/create", store.checkout_payload(customer))
+    await store.work()
+    assert inbox.messages == []
+    assert store.sim.codes(SHOP) == []
+    messages = await _messages(store)
+    assert [(m.step, m.status) for m in messages] == [(1, "draft"), (2, "draft"), (3, "draft")]
+    assert "step_drafted" in [kind for kind, _, _ in await _timeline(store)]
+
+
+async def test_approval_mode_holds_each_message_until_approved(store: Store, inbox: Inbox) -> None:
+    await store.configure(mode="approval", steps=[{}, {"enabled": False}, {"enabled": False}])
+    customer = store.customer_payload(email="oli@example.test")
+    await store.deliver("customers/create", customer)
+    await store.deliver("checkouts/create", store.checkout_payload(customer))
+    await store.work()
+    assert inbox.messages == []
+    (held,) = await _messages(store)
+    assert held.status == "pending_approval"
+    approved = await store.client.post(f"/api/approvals/{held.id}/approve", headers=store.headers)
+    assert approved.status_code == 200, approved.text
+    await store.work()
+    assert [m["To"] for m in inbox.messages] == ["oli@example.test"]
+
+
+async def test_customer_without_marketing_consent_gets_nothing_by_default(
+    store: Store, inbox: Inbox
+) -> None:
+    customer = store.customer_payload(email="pat@example.test", consent="not_subscribed")
+    await store.deliver("customers/create", customer)
+    checkout = store.checkout_payload(customer)
+    await store.deliver("checkouts/create", checkout)
+    await store.work()
+    assert inbox.messages == []
+    run = await _run(store, checkout["token"])
+    assert run is not None
+    assert run.stop_reason == "no_marketing_consent"
+
+
+async def _until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
+    """Poll: the condition is another process's doing (the worker task's SMTP deliveries)."""
+    async with asyncio.timeout(seconds):
+        while not condition():  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+
+
+async def _until_run(store: Store, token: str, seconds: float = 10.0) -> None:
+    async with asyncio.timeout(seconds):
+        while await _run(store, token) is None:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
