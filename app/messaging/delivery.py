@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.messaging.config import MessagingConfig
 from app.messaging.consent import consent_block_reason, suppress_address, suppression_for
 from app.messaging.controls import DeliveryMode, scenario_delivery, sending_policy
+from app.messaging.guards import scenario_block_reason
 from app.messaging.mime import build_email, new_message_id
 from app.messaging.outbox import Status
 from app.messaging.pacing import (
@@ -172,6 +173,9 @@ async def _claim(
     blocked = consent_block_reason(customer, suppression, transactional=message.transactional)
     if blocked is not None:
         return _suppress(message, blocked)
+    stale = await scenario_block_reason(session, message)
+    if stale is not None:
+        return _suppress(message, stale)
 
     resume = quiet_hours_end(now, shop_zone(shop.timezone), policy.quiet_start, policy.quiet_end)
     if resume is not None:

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.messaging import signing
 from app.messaging.config import MessagingConfig
+from app.messaging.guards import notify_engagement
 from app.models import Message, MessageEvent
 
 _HREF = re.compile(r'href="(https?://[^"]+)"', re.IGNORECASE)
@@ -143,6 +144,8 @@ async def record_open(session: AsyncSession, config: MessagingConfig, token: str
         return False
     reason = classify_open(hit, message.sent_at)
     session.add(_event(message, "open", hit, reason, url=None))
+    if reason is None:
+        await notify_engagement(session, message, hit.at)
     return True
 
 
@@ -171,6 +174,8 @@ async def record_click(
     )
     reason = classify_click(hit, message.sent_at, previous)
     session.add(_event(message, "click", hit, reason, url=url))
+    if reason is None:
+        await notify_engagement(session, message, hit.at)
     return url
 
 

@@ -4,7 +4,7 @@ superseded or the customer may no longer be written to."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.models import (
     Checkout,
     Customer,
+    Message,
     Order,
     OrderDiscountCode,
     ScenarioConversion,
@@ -272,7 +273,9 @@ async def order_placed(session: AsyncSession, *, shop: Shop, order: Order, now: 
     for run in others:
         if run.status == runs.ACTIVE and run.started_at <= placed:
             await _stop(session, run, CUSTOMER_ORDERED, now, order=order.name)
-        if run.engaged_at is not None and run.engaged_at <= placed <= run.engaged_at + window:
+        # Shopify's timestamps have whole seconds: an order in the second of the click counts.
+        engaged = run.engaged_at.replace(microsecond=0) if run.engaged_at else None
+        if engaged is not None and engaged <= placed <= engaged + window:
             await _attribute(session, run, order, "engaged_customer", now)
 
 
@@ -533,3 +536,35 @@ def _advance(
     run.step_index = nxt
     run.next_step_at = max(_step_due(settings, run.anchor_at, nxt), now)
     return [runs.DueStep(run.id, nxt, run.next_step_at)]
+
+
+async def message_still_wanted(session: AsyncSession, message: Message) -> str | None:
+    """The outbox's last check before a reminder leaves: the run must still be active and
+    the live state (order, completed checkout, consent, mode) must still call for it."""
+    run = await session.scalar(
+        select(ScenarioRun)
+        .where(
+            ScenarioRun.shop_id == message.shop_id,
+            ScenarioRun.scenario == SCENARIO,
+            ScenarioRun.subject_key == message.subject_key,
+        )
+        .with_for_update()
+    )
+    if run is None:
+        return None
+    if run.status == runs.STOPPED:
+        return run.stop_reason or "sequence_stopped"
+    shop = await session.get(Shop, run.shop_id)
+    if shop is None:
+        return SHOP_UNINSTALLED
+    checkout = await session.scalar(
+        select(Checkout).where(Checkout.shop_id == shop.id, Checkout.token == run.subject_key)
+    )
+    customer = await session.get(Customer, message.customer_id) if message.customer_id else None
+    settings = await abandoned_cart_settings(session, shop.id)
+    reason = await why_not_send(
+        session, shop=shop, run=run, checkout=checkout, customer=customer, settings=settings
+    )
+    if reason is not None and run.status == runs.ACTIVE:
+        await _stop(session, run, reason, datetime.now(UTC), at_send=True)
+    return reason

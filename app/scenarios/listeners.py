@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.after_commit import after_commit
 from app.facts import CheckoutChanged, CustomerChanged, OrderPlaced, subscribe
-from app.models import Checkout, Order, Shop
+from app.messaging.guards import guards, on_engagement
+from app.models import Checkout, Message, Order, Shop
 from app.scenarios import abandoned_cart
 from app.scenarios.runs import DueStep
 from app.scenarios.scheduling import schedule
@@ -23,6 +24,16 @@ def _schedule_after_commit(session: AsyncSession, steps: list[DueStep]) -> None:
             await schedule(resources.queue, steps)
 
         after_commit(session, enqueue)
+
+
+guards(abandoned_cart.SCENARIO)(abandoned_cart.message_still_wanted)
+
+
+@on_engagement(abandoned_cart.SCENARIO)
+async def on_reminder_engaged(session: AsyncSession, message: Message, at: datetime) -> None:
+    await abandoned_cart.engaged(
+        session, shop_id=message.shop_id, subject_key=message.subject_key, at=at
+    )
 
 
 @subscribe(CheckoutChanged)

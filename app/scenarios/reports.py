@@ -26,14 +26,14 @@ class ScenarioReport:
 
 
 async def scenario_report(session: AsyncSession, shop_id: int, scenario: str) -> ScenarioReport:
-    by_status = dict(
+    by_status: dict[str, int] = dict(
         (
             await session.execute(
                 select(ScenarioRun.status, func.count())
                 .where(ScenarioRun.shop_id == shop_id, ScenarioRun.scenario == scenario)
                 .group_by(ScenarioRun.status)
             )
-        ).tuples()
+        ).all()
     )
     stopped = dict(
         (
@@ -46,7 +46,7 @@ async def scenario_report(session: AsyncSession, shop_id: int, scenario: str) ->
                 )
                 .group_by(ScenarioRun.stop_reason)
             )
-        ).tuples()
+        ).all()
     )
     steps = dict(
         (
@@ -55,7 +55,7 @@ async def scenario_report(session: AsyncSession, shop_id: int, scenario: str) ->
                 .where(TimelineEntry.shop_id == shop_id, TimelineEntry.scenario == scenario)
                 .group_by(TimelineEntry.kind)
             )
-        ).tuples()
+        ).all()
     )
     orders, revenue, cost = (
         await session.execute(
