@@ -1,22 +1,30 @@
-"""Run the worker's jobs for real in the test process: an arq worker in burst mode over the
-test Redis, with resources built like the worker builds them."""
+"""Run the worker's jobs for real in the test process: an arq worker over the test Redis, with
+resources built like the worker builds them, until no job is due within a horizon."""
 
 from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
 
 import httpx
 
 from app.platform.resources import Resources, build_resources
 from app.queue import JobContext
-from app.queue.arq_backend import build_worker
+from app.queue.arq_backend import QUEUE_NAME, build_worker
 from app.settings import Settings
 from jobs.registry import JOBS
 
 
 async def run_worker_burst(
-    settings: Settings, *, http_transport: httpx.AsyncBaseTransport | None = None
+    settings: Settings,
+    *,
+    http_transport: httpx.AsyncBaseTransport | None = None,
+    horizon: float = 20.0,
 ) -> None:
-    """Process every job queued now, deferred ones included (and their follow-ups), then
-    return. `http_transport` reaches Shopify (the simulator in-process)."""
+    """Process every job due now or within `horizon` seconds (and their follow-ups), then
+    return; jobs deferred further (a default one-hour reminder) stay queued. arq's own burst
+    mode would wait for those. `http_transport` reaches Shopify (the simulator in-process)."""
 
     async def startup() -> Resources:
         return await build_resources(settings, http_transport=http_transport)
@@ -32,10 +40,23 @@ async def run_worker_burst(
         on_shutdown=shutdown,
         handle_signals=False,
     )
-    worker.burst = True
+    running = asyncio.create_task(worker.main())
     try:
-        await worker.main()
+        quiet_polls = 0
+        while quiet_polls < 3:
+            await asyncio.sleep(0.05)
+            if running.done():
+                running.result()
+                return
+            if worker.pool is None or worker.ctx.get("resources") is None:
+                continue
+            due = await worker.pool.zcount(QUEUE_NAME, "-inf", (time.time() + horizon) * 1000)
+            # Jobs stay in the queue while they run, so nothing due also means nothing running.
+            quiet_polls = quiet_polls + 1 if due == 0 and not worker.tasks else 0
     finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
         # Not worker.close(): it calls redis' deprecated close(), and warnings are errors here.
         if worker.on_shutdown is not None:
             await worker.on_shutdown(worker.ctx)
