@@ -44,11 +44,12 @@ def create_app(
             headers=exc.headers,
         )
 
+    # POST /webhooks, the hot path, answered ahead of the router (see webhooks/receiver.py).
+    app.add_middleware(receiver.WebhookReceiver)
     app.include_router(health.router)
     app.include_router(auth.router)
     app.include_router(install.router)
     app.include_router(embedded.router)
-    app.include_router(receiver.router)
     app.include_router(webhook_events.router)
     return app
 
