@@ -223,3 +223,29 @@ async def test_redis_down_still_stores_and_answers_then_the_sweeper_enqueues_it(
 
     [event] = await events(sessions)
     assert event.status == "processed"
+
+
+def metric(text: str, line_start: str) -> float:
+    for line in text.splitlines():
+        if line.startswith(line_start):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+async def test_metrics_count_received_duplicate_and_rejected_deliveries(
+    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await install_shop(sessions)
+    received = 'boomerang_webhooks_received_total{topic="orders/paid"}'
+    duplicate = 'boomerang_webhooks_duplicate_total{topic="orders/paid"}'
+    rejected = 'boomerang_webhooks_rejected_total{reason="bad_hmac"}'
+    before = (await client.get("/metrics")).text
+    body = fixture_bytes("orders/paid")
+
+    await deliver(client, "orders/paid", body, webhook_id="m-1")
+    await deliver(client, "orders/paid", body, webhook_id="m-1")
+    await deliver(client, "orders/paid", body, secret="wrong" * 8)
+
+    after = (await client.get("/metrics")).text
+    for name in (received, duplicate, rejected):
+        assert metric(after, name) == metric(before, name) + 1, name
