@@ -113,6 +113,25 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> None:
     _migrate(prepare(settings))
 
 
+def cmd_rotate_keys(settings: Settings, args: argparse.Namespace) -> None:
+    from app.db.engine import create_engine, create_sessionmaker
+    from app.installs.key_rotation import rotate_token_keys
+    from app.shopify.token_cipher import TokenCipher
+
+    settings = prepare(settings)
+
+    async def run() -> int:
+        engine = create_engine(settings.database, pool_size=1)
+        try:
+            return await rotate_token_keys(
+                create_sessionmaker(engine), TokenCipher.from_settings(settings)
+            )
+        finally:
+            await engine.dispose()
+
+    log.info("shopify tokens re-encrypted with the newest key", shops=asyncio.run(run()))
+
+
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> None:
     from app.demo import run_demo
 
@@ -139,6 +158,10 @@ def build_parser() -> argparse.ArgumentParser:
     worker = sub.add_parser("worker", help="run the background worker")
     worker.add_argument("--burst", action="store_true", help="exit once the queue is empty")
     sub.add_parser("migrate", help="upgrade the database to the latest migration")
+    sub.add_parser(
+        "rotate-keys",
+        help="re-encrypt stored Shopify tokens with the first TOKEN_ENCRYPTION_KEYS key",
+    )
     demo = sub.add_parser("demo", help="run the whole product against the Shopify simulator")
     demo.add_argument("--once", action="store_true", help="exit after printing the report")
     demo.add_argument("--port", type=int, default=8000)
@@ -152,6 +175,7 @@ COMMANDS = {
     "serve": cmd_serve,
     "worker": cmd_worker,
     "migrate": cmd_migrate,
+    "rotate-keys": cmd_rotate_keys,
     "demo": cmd_demo,
 }
 

@@ -78,3 +78,7 @@ class ShopifyTokenRejected(ShopifyAuthError):
 
 class ShopifyThrottled(ServiceUnavailable):
     """The Admin API's cost bucket is empty (THROTTLED or 429); retry after a pause."""
+
+
+class UnknownShop(NotFound):
+    """A delivery names a shop Boomerang has no row for (or another shop's id)."""

@@ -14,7 +14,7 @@ from app.logs import configure_logging
 from app.platform.resources import build_resources
 from app.settings import Settings, load_settings
 from app.shopify.webhook_verification import WebhookVerifier
-from app.web import auth, embedded, health, install, webhook_events
+from app.web import auth, compliance, embedded, health, install, webhook_events
 from webhooks import receiver
 
 
@@ -49,6 +49,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(auth.router)
     app.include_router(install.router)
+    app.include_router(compliance.router)
     app.include_router(embedded.router)
     app.include_router(webhook_events.router)
     return app

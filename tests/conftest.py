@@ -21,7 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from app.db.engine import create_engine, create_sessionmaker
 from app.db.migrate import upgrade
 from app.main import create_app
+from app.platform.resources import Resources
 from app.settings import Settings
+from devstore.config import SimulatorConfig
+from devstore.server import Simulator
 from tests.support.services import (
     postgres_server_url,
     redis_server_url,
@@ -151,3 +154,46 @@ async def app_with_previous_secret(settings: Settings) -> AsyncIterator[httpx.As
 
 
 PREVIOUS_TEST_API_SECRET = "previous-client-secret-0123456789abcdef-012345"
+
+
+# -- the Shopify simulator, in process: the app reaches it through its shared httpx client ------
+
+SIM_ADMIN_URL_TEMPLATE = "http://sim/{shop}"
+
+
+@pytest.fixture
+async def sim(redis_url: str) -> AsyncIterator[Simulator]:
+    config = SimulatorConfig(
+        api_key=TEST_API_KEY,
+        api_secret=TEST_API_SECRET,
+        app_url="http://testserver",
+        webhook_time_compression=1_000_000.0,
+    )
+    simulator = Simulator(config)
+    yield simulator
+    await simulator.webhooks.aclose()
+
+
+@pytest.fixture
+def sim_settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"shopify_admin_url_template": SIM_ADMIN_URL_TEMPLATE})
+
+
+@pytest.fixture
+async def sim_app(sim_settings: Settings, sim: Simulator) -> AsyncIterator[FastAPI]:
+    application = create_app(sim_settings, http_transport=httpx.ASGITransport(app=sim.app()))
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def sim_client(sim_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=sim_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
+
+
+@pytest.fixture
+def resources(sim_app: FastAPI) -> Resources:
+    found: Resources = sim_app.state.resources
+    return found

@@ -1,0 +1,129 @@
+"""Customers, checkouts and orders: what they hold on a customer, and how it is erased
+(names, emails, addresses, IPs, checkout links; amounts and line items stay for the merchant)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, delete, false, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.compliance.registry import DataSubject, erases, exports, json_safe
+from app.db.base import Base
+from app.models import Checkout, Customer, CustomerDataRequest, Order
+
+
+def _row(row: Base) -> dict[str, Any]:
+    return {c.key: json_safe(getattr(row, c.key)) for c in row.__table__.columns}
+
+
+def _customer_ids(subject: DataSubject) -> Any:
+    match: list[ColumnElement[bool]] = []
+    if subject.customer_shopify_id is not None:
+        match.append(Customer.shopify_id == subject.customer_shopify_id)
+    if subject.email:
+        match.append(func.lower(Customer.email) == subject.email.lower())
+    return (
+        select(Customer.id)
+        .where(Customer.shop_id == subject.shop_id, or_(false(), *match))
+        .scalar_subquery()
+    )
+
+
+def _customers(subject: DataSubject) -> ColumnElement[bool]:
+    return Customer.id.in_(_customer_ids(subject))
+
+
+def _checkouts(subject: DataSubject) -> ColumnElement[bool]:
+    match: list[ColumnElement[bool]] = [Checkout.customer_id.in_(_customer_ids(subject))]
+    if subject.email:
+        match.append(func.lower(Checkout.email) == subject.email.lower())
+    return (Checkout.shop_id == subject.shop_id) & or_(*match)
+
+
+def _orders(subject: DataSubject) -> ColumnElement[bool]:
+    match: list[ColumnElement[bool]] = [Order.customer_id.in_(_customer_ids(subject))]
+    if subject.order_shopify_ids:
+        match.append(Order.shopify_id.in_(subject.order_shopify_ids))
+    if subject.email:
+        match.append(func.lower(Order.email) == subject.email.lower())
+    return (Order.shop_id == subject.shop_id) & or_(*match)
+
+
+@exports("orders")
+async def export_orders(session: AsyncSession, subject: DataSubject) -> list[dict[str, Any]]:
+    rows = await session.scalars(select(Order).where(_orders(subject)).order_by(Order.id))
+    return [_row(r) for r in rows]
+
+
+@exports("checkouts")
+async def export_checkouts(session: AsyncSession, subject: DataSubject) -> list[dict[str, Any]]:
+    rows = await session.scalars(select(Checkout).where(_checkouts(subject)).order_by(Checkout.id))
+    return [_row(r) for r in rows]
+
+
+@exports("customers")
+async def export_customers(session: AsyncSession, subject: DataSubject) -> list[dict[str, Any]]:
+    rows = await session.scalars(
+        select(Customer)
+        .where(Customer.shop_id == subject.shop_id, _customers(subject))
+        .order_by(Customer.id)
+    )
+    return [_row(r) for r in rows]
+
+
+# Erasers run orders and checkouts first: they find rows through the customer's email.
+@erases("orders")
+async def erase_orders(session: AsyncSession, subject: DataSubject) -> int:
+    result = await session.execute(
+        update(Order)
+        .where(_orders(subject))
+        .values(email=None, shipping_address=None, browser_ip=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+@erases("checkouts")
+async def erase_checkouts(session: AsyncSession, subject: DataSubject) -> int:
+    result = await session.execute(
+        update(Checkout)
+        .where(_checkouts(subject))
+        .values(email=None, abandoned_checkout_url=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+@erases("customers")
+async def erase_customers(session: AsyncSession, subject: DataSubject) -> int:
+    result = await session.execute(
+        update(Customer)
+        .where(Customer.shop_id == subject.shop_id, _customers(subject))
+        .values(
+            email=None,
+            first_name=None,
+            last_name=None,
+            tags=[],
+            redacted_at=func.coalesce(Customer.redacted_at, datetime.now(UTC)),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+@erases("customer_data_requests")
+async def erase_data_requests(session: AsyncSession, subject: DataSubject) -> int:
+    """An export is a copy of the customer's data: it goes with the rest."""
+    match: list[ColumnElement[bool]] = []
+    if subject.customer_shopify_id is not None:
+        match.append(CustomerDataRequest.customer_shopify_id == subject.customer_shopify_id)
+    if subject.email:
+        match.append(func.lower(CustomerDataRequest.customer_email) == subject.email.lower())
+    result = await session.execute(
+        delete(CustomerDataRequest).where(
+            CustomerDataRequest.shop_id == subject.shop_id, or_(false(), *match)
+        )
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

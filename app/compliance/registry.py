@@ -1,0 +1,72 @@
+"""Per-table exporters and erasers of one customer's personal data. Each feature that stores
+customer data registers both, so data requests and redactions cover it."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+@dataclass(frozen=True)
+class DataSubject:
+    """Whose data: one customer of one shop, known by id, email and orders."""
+
+    shop_id: int
+    customer_shopify_id: int | None
+    email: str | None
+    order_shopify_ids: tuple[int, ...] = ()
+
+
+Exporter = Callable[[AsyncSession, DataSubject], Awaitable[list[dict[str, Any]]]]
+Eraser = Callable[[AsyncSession, DataSubject], Awaitable[int]]
+
+_EXPORTERS: dict[str, Exporter] = {}
+_ERASERS: dict[str, Eraser] = {}
+
+
+def exports(section: str) -> Callable[[Exporter], Exporter]:
+    def register(exporter: Exporter) -> Exporter:
+        if section in _EXPORTERS:
+            raise RuntimeError(f"{section} already has an exporter")
+        _EXPORTERS[section] = exporter
+        return exporter
+
+    return register
+
+
+def erases(section: str) -> Callable[[Eraser], Eraser]:
+    def register(eraser: Eraser) -> Eraser:
+        if section in _ERASERS:
+            raise RuntimeError(f"{section} already has an eraser")
+        _ERASERS[section] = eraser
+        return eraser
+
+    return register
+
+
+async def export_customer_data(
+    session: AsyncSession, subject: DataSubject
+) -> dict[str, list[dict[str, Any]]]:
+    return {section: await exporter(session, subject) for section, exporter in _EXPORTERS.items()}
+
+
+async def erase_customer_data(session: AsyncSession, subject: DataSubject) -> dict[str, int]:
+    """Rows touched per section. Idempotent: erasing twice leaves the same rows."""
+    return {section: await eraser(session, subject) for section, eraser in _ERASERS.items()}
+
+
+def json_safe(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    return value

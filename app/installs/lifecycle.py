@@ -1,0 +1,53 @@
+"""Uninstall and shop redaction: what happens to a shop's row and data when it leaves."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db.base import Base
+from app.errors import UnknownShop
+from app.models import Shop, WebhookEvent
+
+
+async def locked_shop(session: AsyncSession, shop_id: int, domain: str) -> Shop:
+    """The shop row a delivery is for, locked; UnknownShop when id and domain disagree."""
+    shop = await session.scalar(select(Shop).where(Shop.id == shop_id).with_for_update())
+    if shop is None or shop.domain != domain:
+        raise UnknownShop(f"No installed shop {domain} (id {shop_id}); the delivery is ignored.")
+    return shop
+
+
+def mark_uninstalled(shop: Shop, at: datetime | None = None) -> None:
+    """The token dies at once; data stays until shop/redact; every job sees `is_active` False."""
+    if shop.uninstalled_at is None:
+        shop.uninstalled_at = at or datetime.now(UTC)
+    shop.access_token_encrypted = None
+    shop.access_token_expires_at = None
+    shop.refresh_token_encrypted = None
+    shop.refresh_token_expires_at = None
+
+
+def _shop_tables() -> list[Any]:
+    """Every table with a shop_id, children first (so foreign keys never block a delete)."""
+    return [t for t in reversed(Base.metadata.sorted_tables) if "shop_id" in t.c]
+
+
+async def redact_shop(session: AsyncSession, shop: Shop, *, keep_event_row_id: int | None) -> None:
+    """Delete everything held for the shop; keep a tombstone row (domain only) and the
+    delivery being processed, so the inbox can still mark it done."""
+    for table in _shop_tables():
+        statement = delete(table).where(table.c.shop_id == shop.id)
+        if table.name == WebhookEvent.__tablename__ and keep_event_row_id is not None:
+            statement = statement.where(table.c.id != keep_event_row_id)
+        await session.execute(statement)
+    mark_uninstalled(shop)
+    shop.name = None
+    shop.email = None
+    shop.primary_domain_url = None
+    shop.plan_name = None
+    if shop.redacted_at is None:
+        shop.redacted_at = datetime.now(UTC)

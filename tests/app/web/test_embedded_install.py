@@ -1,0 +1,74 @@
+"""Managed installation: the embedded page and the admin API install a shop by token exchange;
+the embedded page frames only inside its shop's admin."""
+
+from __future__ import annotations
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.models import Shop
+from devstore.server import Simulator
+from tests.conftest import TEST_API_KEY
+from tests.support.session_tokens import bearer
+
+SHOP = "acme.myshopify.com"
+
+
+async def stored(sessions: async_sessionmaker[AsyncSession]) -> Shop | None:
+    async with sessions.begin() as session:
+        return await session.scalar(select(Shop).where(Shop.domain == SHOP))
+
+
+async def test_first_api_call_exchanges_the_session_token_for_an_offline_token(
+    sim_client: httpx.AsyncClient, sim: Simulator, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    sim.add_shop(SHOP, shop_name="Acme Toys")
+    response = await sim_client.get("/api/session", headers=bearer(sim.mint_session_token(SHOP)))
+    assert response.status_code == 200, response.text
+    assert response.json()["shop"] == SHOP
+    shop = await stored(sessions)
+    assert shop is not None
+    assert shop.name == "Acme Toys"
+    assert shop.refresh_token_encrypted is not None
+
+
+async def test_embedded_page_with_id_token_installs_and_serves_the_shell(
+    sim_client: httpx.AsyncClient, sim: Simulator, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    sim.add_shop(SHOP)
+    response = await sim_client.get(
+        "/",
+        params={"shop": SHOP, "host": "YWRtaW4uc2hvcGlmeS5jb20vc3RvcmUvYWNtZQ", "locale": "fr"},
+    )
+    assert response.status_code == 302  # no id_token: through install
+    assert response.headers["location"].startswith("http://testserver/auth?shop=")
+    response = await sim_client.get(
+        "/", params={"shop": SHOP, "id_token": sim.mint_session_token(SHOP), "locale": "fr"}
+    )
+    assert response.status_code == 200
+    assert response.headers["content-security-policy"] == (
+        f"frame-ancestors https://{SHOP} https://admin.shopify.com;"
+    )
+    assert f'<meta name="shopify-api-key" content="{TEST_API_KEY}">' in response.text
+    assert "https://cdn.shopify.com/shopifycloud/app-bridge.js" in response.text
+    assert "Chargement" in response.text
+    assert await stored(sessions) is not None
+
+
+async def test_embedded_page_refuses_a_bad_shop(sim_client: httpx.AsyncClient) -> None:
+    response = await sim_client.get("/", params={"shop": "evil.example.com"})
+    assert response.status_code == 400
+    assert "location" not in response.headers
+
+
+async def test_id_token_for_another_shop_does_not_install_this_one(
+    sim_client: httpx.AsyncClient, sim: Simulator, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    sim.add_shop(SHOP)
+    sim.add_shop("other.myshopify.com")
+    response = await sim_client.get(
+        "/", params={"shop": SHOP, "id_token": sim.mint_session_token("other.myshopify.com")}
+    )
+    assert response.status_code == 302
+    assert await stored(sessions) is None

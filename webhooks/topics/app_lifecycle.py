@@ -1,0 +1,32 @@
+"""app/uninstalled and shop/update: the shop's install state and facts."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.installs.lifecycle import locked_shop, mark_uninstalled
+from webhooks.registry import WebhookDelivery, handles
+
+
+@handles("app/uninstalled")
+async def app_uninstalled(session: AsyncSession, delivery: WebhookDelivery) -> None:
+    shop = await locked_shop(session, delivery.shop_id, delivery.shop_domain)
+    mark_uninstalled(shop, at=delivery.triggered_at)
+
+
+@handles("shop/update")
+async def shop_update(session: AsyncSession, delivery: WebhookDelivery) -> None:
+    shop = await locked_shop(session, delivery.shop_id, delivery.shop_domain)
+    payload = delivery.payload
+    if payload.get("name"):
+        shop.name = str(payload["name"])
+    if payload.get("email"):
+        shop.email = str(payload["email"])
+    if payload.get("currency"):
+        shop.currency = str(payload["currency"])
+    if payload.get("iana_timezone"):
+        shop.timezone = str(payload["iana_timezone"])
+    if payload.get("primary_locale"):
+        shop.locale = str(payload["primary_locale"])
+    if payload.get("plan_display_name"):
+        shop.plan_name = str(payload["plan_display_name"])
