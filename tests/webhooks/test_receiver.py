@@ -254,3 +254,43 @@ async def test_metrics_count_received_duplicate_and_rejected_deliveries(
     after = (await client.get("/metrics")).text
     for name in (received, duplicate, rejected):
         assert metric(after, name) == metric(before, name) + 1, name
+
+
+async def test_sweeper_is_not_fooled_by_a_kept_job_result(
+    client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+) -> None:
+    """The first job ran while another transaction held the row (a worker about to die), so
+    it did nothing, yet arq keeps its result under `webhook:{id}`: enqueueing that id again
+    would be refused. The sweeper's fresh id gets the event processed."""
+    from app.platform.resources import build_resources
+    from jobs.webhook_events import sweep_webhook_events
+    from tests.support.worker import job_context
+
+    await install_shop(sessions)
+    await deliver(client, "orders/create", fixture_bytes("orders/create"))
+    [event] = await events(sessions)
+
+    async with sessions.begin() as holder:
+        await holder.execute(
+            select(WebhookEvent).where(WebhookEvent.id == event.id).with_for_update()
+        )
+        await run_worker_burst(settings)  # the job finds the row locked and leaves it
+    [event] = await events(sessions)
+    assert event.status == "received"
+    resources = await build_resources(
+        settings.model_copy(update={"webhook_sweep_after_seconds": 0})
+    )
+    try:
+        assert not await resources.queue.enqueue(
+            "process_webhook_event", event.id, job_id=f"webhook:{event.id}"
+        )
+        report = await sweep_webhook_events(job_context(resources))
+    finally:
+        await resources.close()
+    await run_worker_burst(settings)
+
+    assert report.enqueued == 1
+    [event] = await events(sessions)
+    assert event.status == "processed"
