@@ -25,7 +25,10 @@ from app.web import (
     messaging_settings,
     tracking,
     unsubscribe,
+    webhook_events,
 )
+from app.shopify.webhook_verification import WebhookVerifier
+from webhooks import receiver
 
 
 def create_app(
@@ -42,6 +45,9 @@ def create_app(
 
     app = FastAPI(title="Boomerang", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
+    app.state.webhook_verifier = WebhookVerifier(
+        settings.shopify_api_secret, settings.shopify_api_secret_previous
+    )
 
     @app.exception_handler(BoomerangError)
     async def render_error(request: Request, exc: BoomerangError) -> JSONResponse:
@@ -51,6 +57,8 @@ def create_app(
             headers=exc.headers,
         )
 
+    # POST /webhooks, the hot path, answered ahead of the router (see webhooks/receiver.py).
+    app.add_middleware(receiver.WebhookReceiver)
     app.include_router(health.router)
     app.include_router(auth.router)
     app.include_router(install.router)
@@ -62,6 +70,7 @@ def create_app(
     app.include_router(tracking.router)
     app.include_router(unsubscribe.router)
     app.include_router(email_events.router)
+    app.include_router(webhook_events.router)
     return app
 
 

@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     shopify_token_refresh_ahead_seconds: Annotated[int, Field(ge=0)] = 300
     # How old an OAuth callback's timestamp may be before it is refused as a replay.
     oauth_callback_max_age_seconds: Annotated[int, Field(gt=0)] = 600
+    # Stored webhook events still waiting this long are enqueued again by the sweeper.
+    webhook_sweep_after_seconds: float = 30.0
 
     @field_validator("shopify_api_secret", "token_encryption_keys")
     @classmethod

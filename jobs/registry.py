@@ -13,8 +13,11 @@ from jobs.messages import (
     send_message,
     write_back_email_consent,
 )
+from jobs.webhook_events import process_webhook_event, sweep_webhook_events
+from webhooks.inbox import PROCESS_JOB
 
 JOBS: dict[str, JobFunction] = {
+    PROCESS_JOB: process_webhook_event,
     "send_message": send_message,
     WRITE_BACK_JOB: write_back_email_consent,
     REFILL_JOB: codes.refill_discount_pool,
@@ -25,6 +28,12 @@ JOBS: dict[str, JobFunction] = {
 CRON_JOBS: list[CronJob] = [
     CronJob(
         name="worker_heartbeat", function=worker_heartbeat, every_seconds=10, run_at_startup=True
+    ),
+    CronJob(
+        name="sweep_webhook_events",
+        function=sweep_webhook_events,
+        every_seconds=5,
+        run_at_startup=True,
     ),
     CronJob(name="enqueue_due_messages", function=enqueue_due_messages, every_seconds=30),
     CronJob(name="sweep_stranded_codes", function=codes.sweep_stranded_codes, every_seconds=60),

@@ -1,0 +1,77 @@
+"""Deliver webhooks like Shopify does: signed raw body, Shopify's headers, a webhook id."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.models import Shop
+from app.shopify.webhook_verification import sign
+from tests.conftest import TEST_API_SECRET
+
+SHOP = "boomerang-test.myshopify.com"
+
+
+def shopify_headers(
+    topic: str,
+    body: bytes,
+    *,
+    shop: str = SHOP,
+    webhook_id: str | None = None,
+    secret: str = TEST_API_SECRET,
+    event_id: str | None = None,
+) -> dict[str, str]:
+    return {
+        "Content-Type": "application/json",
+        "X-Shopify-Topic": topic,
+        "X-Shopify-Hmac-Sha256": sign(body, secret),
+        "X-Shopify-Shop-Domain": shop,
+        "X-Shopify-API-Version": "2026-10",
+        "X-Shopify-Webhook-Id": webhook_id or str(uuid.uuid4()),
+        "X-Shopify-Event-Id": event_id or str(uuid.uuid4()),
+        "X-Shopify-Triggered-At": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+    }
+
+
+async def deliver(
+    client: httpx.AsyncClient,
+    topic: str,
+    body: bytes | dict[str, Any],
+    **options: Any,
+) -> httpx.Response:
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return await client.post(
+        "/webhooks", content=raw, headers=shopify_headers(topic, raw, **options)
+    )
+
+
+async def install_shop(
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    domain: str = SHOP,
+    uninstalled: bool = False,
+) -> int:
+    now = datetime.now(UTC)
+    async with sessions.begin() as session:
+        shop_id: int = (
+            await session.execute(
+                insert(Shop)
+                .values(
+                    domain=domain,
+                    scopes="read_orders",
+                    installed_at=now,
+                    uninstalled_at=now if uninstalled else None,
+                    timezone="UTC",
+                    currency="USD",
+                    locale="en",
+                )
+                .returning(Shop.id)
+            )
+        ).scalar_one()
+    return shop_id

@@ -1,0 +1,101 @@
+"""What the merchant's admin can do with the inbox: list events by status and replay a failed
+one. Every query is scoped to the shop of the verified session."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import BoomerangError, NotFound
+from app.models import WebhookEvent, WebhookEventStatus
+
+LIST_LIMIT_MAX = 200
+
+
+class EventNotFailed(BoomerangError):
+    status_code = 409
+
+
+@dataclass(frozen=True)
+class EventSummary:
+    id: int
+    topic: str
+    webhook_id: str
+    status: str
+    attempts: int
+    last_error: str | None
+    received_at: datetime
+    processed_at: datetime | None
+
+
+async def list_events(
+    session: AsyncSession,
+    shop_id: int,
+    *,
+    status: WebhookEventStatus,
+    limit: int = 50,
+    before_id: int | None = None,
+) -> list[EventSummary]:
+    """Newest first; page with `before_id` (the smallest id of the previous page)."""
+    query = (
+        select(WebhookEvent)
+        .where(WebhookEvent.shop_id == shop_id, WebhookEvent.status == status.value)
+        .order_by(WebhookEvent.id.desc())
+        .limit(max(1, min(limit, LIST_LIMIT_MAX)))
+    )
+    if before_id is not None:
+        query = query.where(WebhookEvent.id < before_id)
+    return [
+        EventSummary(
+            id=e.id,
+            topic=e.topic,
+            webhook_id=e.webhook_id,
+            status=e.status,
+            attempts=e.attempts,
+            last_error=e.last_error,
+            received_at=e.received_at,
+            processed_at=e.processed_at,
+        )
+        for e in (await session.execute(query)).scalars()
+    ]
+
+
+def replay_job_id(event_row_id: int) -> str:
+    # A fresh id: arq refuses an id whose earlier (failed) result it still keeps.
+    return f"webhook:{event_row_id}:replay:{time.time_ns()}"
+
+
+async def reopen_failed_event(session: AsyncSession, shop_id: int, event_row_id: int) -> int:
+    """Put a failed event back to `received` with a fresh attempt budget; the caller commits,
+    then enqueues `replay_job_id(id)`. Raises NotFound (not this shop's, or no such event) or
+    EventNotFailed."""
+    reopened = (
+        await session.execute(
+            update(WebhookEvent)
+            .where(
+                WebhookEvent.id == event_row_id,
+                WebhookEvent.shop_id == shop_id,
+                WebhookEvent.status == WebhookEventStatus.FAILED.value,
+            )
+            .values(status=WebhookEventStatus.RECEIVED.value, attempts=0)
+            .returning(WebhookEvent.id)
+        )
+    ).scalar_one_or_none()
+    if reopened is not None:
+        return reopened
+    status = (
+        await session.execute(
+            select(WebhookEvent.status).where(
+                WebhookEvent.id == event_row_id, WebhookEvent.shop_id == shop_id
+            )
+        )
+    ).scalar_one_or_none()
+    if status is None:
+        raise NotFound(f"webhook event {event_row_id} does not exist for this shop")
+    raise EventNotFailed(
+        f"webhook event {event_row_id} is {status}, not failed: only failed events are replayed"
+    )

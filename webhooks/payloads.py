@@ -1,0 +1,113 @@
+"""Reading Shopify's JSON: the body parsed with every number as Decimal (money never touches a
+float), and typed accessors that tolerate the nulls and strings Shopify sends."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+
+class MalformedPayload(ValueError):
+    """The body is not the JSON object Shopify sends; retrying will not change that."""
+
+
+def parse_body(body: str) -> dict[str, Any]:
+    try:
+        data = json.loads(body, parse_float=Decimal)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise MalformedPayload(f"body is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise MalformedPayload(f"body is JSON but not an object ({type(data).__name__})")
+    return data
+
+
+def money(value: Any) -> Decimal | None:
+    """ "199.00", 199.0 (parsed as Decimal) or 199 → Decimal; None or "" → None."""
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int | str):
+        try:
+            return Decimal(value)
+        except InvalidOperation:
+            raise MalformedPayload(f"{value!r} is not an amount") from None
+    raise MalformedPayload(f"{value!r} is not an amount")
+
+
+def integer(value: Any) -> int | None:
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str | Decimal):
+        try:
+            return int(value)
+        except (ValueError, InvalidOperation):
+            raise MalformedPayload(f"{value!r} is not an integer") from None
+    raise MalformedPayload(f"{value!r} is not an integer")
+
+
+def required_integer(data: dict[str, Any], key: str) -> int:
+    value = integer(data.get(key))
+    if value is None:
+        raise MalformedPayload(f"{key} is missing")
+    return value
+
+
+def timestamp(value: Any) -> datetime | None:
+    """Shopify's ISO 8601 with offset ("2021-12-31T19:00:00-05:00"), "Z" or up to nanoseconds."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise MalformedPayload(f"{value!r} is not a timestamp")
+    text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
+    if "." in text:
+        # Python 3.11 reads at most 6 fraction digits; Shopify's headers may carry 9.
+        head, _, rest = text.partition(".")
+        digits = len(rest) - len(rest.lstrip("0123456789"))
+        text = f"{head}.{rest[: min(digits, 6)]}{rest[digits:]}"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise MalformedPayload(f"{value!r} is not a timestamp") from None
+    if parsed.tzinfo is None:
+        raise MalformedPayload(f"{value!r} has no time zone")
+    return parsed
+
+
+def text(value: Any, limit: int | None = None) -> str | None:
+    if value is None:
+        return None
+    result = str(value)
+    return result[:limit] if limit is not None else result
+
+
+def obj(value: Any) -> dict[str, Any] | None:
+    return value if isinstance(value, dict) else None
+
+
+def items(value: Any) -> list[dict[str, Any]]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def tags(value: Any) -> list[str]:
+    """Shopify sends tags as one comma-separated string ("tag1, tag2")."""
+    if isinstance(value, list):
+        return [str(t).strip() for t in value if str(t).strip()]
+    if isinstance(value, str):
+        return [t.strip() for t in value.split(",") if t.strip()]
+    return []
+
+
+def jsonable(value: Any) -> Any:
+    """Decimals back to strings, for JSONB columns (amounts keep their exact digits)."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [jsonable(v) for v in value]
+    return value

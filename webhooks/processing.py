@@ -1,0 +1,190 @@
+"""Processing one stored event, exactly once in effect: lock the row, skip it when done, parse,
+run the topic's handler and mark it processed in ONE transaction. A failure is recorded in a
+separate transaction and the caller retries with backoff; after MAX_ATTEMPTS the event is
+`failed` until a merchant replays it. A worker killed mid-way commits nothing, so the event
+stays `received` and comes back (sweeper or the queue's own retry)."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import structlog
+from sqlalchemy import case, select, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app import metrics
+from app.models import Shop, WebhookEvent, WebhookEventStatus
+from webhooks.payloads import MalformedPayload, parse_body
+from webhooks.registry import WebhookDelivery, handler_for
+
+log = structlog.get_logger(__name__)
+
+MAX_ATTEMPTS = 5
+BACKOFF_BASE_SECONDS = 2.0
+BACKOFF_CAP_SECONDS = 600.0
+_ERROR_LIMIT = 2000
+
+
+class Outcome(enum.Enum):
+    PROCESSED = "processed"
+    NO_HANDLER = "no_handler"
+    ALREADY_DONE = "already_done"
+    # Another job holds the row (or it does not exist): nothing to do here.
+    BUSY = "busy"
+    MALFORMED = "malformed"
+    RETRY = "retry"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Result:
+    outcome: Outcome
+    retry_in: float | None = None
+
+
+def describe_error(exc: BaseException) -> str:
+    """One line naming the failure. SQLAlchemy's own message carries the statement's
+    parameters (customer emails among them), so only the driver's first line is kept."""
+    cause: BaseException = exc.orig if isinstance(exc, DBAPIError) and exc.orig else exc
+    first_line = (str(cause).splitlines() or [""])[0]
+    return f"{type(cause).__name__}: {first_line}"[:_ERROR_LIMIT]
+
+
+def backoff_seconds(attempts: int) -> float:
+    """Exponential (2, 4, 8 … s, capped) with up to 50 % jitter, so a burst of failures
+    does not come back as a burst."""
+    base = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2.0 ** max(0, attempts - 1))
+    return float(base + base * secrets.randbelow(500) / 1000)
+
+
+async def process_event(sessions: async_sessionmaker[AsyncSession], event_row_id: int) -> Result:
+    started = time.monotonic()
+    try:
+        async with sessions.begin() as session:
+            result = await _process_locked(session, event_row_id)
+    except Exception as exc:  # any handler failure is recorded, then retried
+        return await _record_failure(sessions, event_row_id, exc)
+    log.info(
+        "webhook event handled",
+        event_row_id=event_row_id,
+        outcome=result.outcome.value,
+        ms=round((time.monotonic() - started) * 1000, 1),
+    )
+    return result
+
+
+async def _process_locked(session: AsyncSession, event_row_id: int) -> Result:
+    row = (
+        await session.execute(
+            select(WebhookEvent, Shop.domain)
+            .join(Shop, Shop.id == WebhookEvent.shop_id)
+            .where(WebhookEvent.id == event_row_id)
+            .with_for_update(of=WebhookEvent, skip_locked=True)
+        )
+    ).one_or_none()
+    if row is None:
+        return Result(Outcome.BUSY)
+    event, shop_domain = row
+    if event.status != WebhookEventStatus.RECEIVED:
+        return Result(Outcome.ALREADY_DONE)
+    structlog.contextvars.bind_contextvars(
+        shop=shop_domain, topic=event.topic, webhook_id=event.webhook_id
+    )
+    try:
+        payload = parse_body(event.body)
+    except MalformedPayload as exc:
+        # A valid signature over a body we cannot read: retrying will not change it.
+        _mark(event, WebhookEventStatus.FAILED, f"malformed payload: {exc}")
+        event.attempts += 1
+        _count(event, "malformed")
+        return Result(Outcome.MALFORMED)
+    handler = handler_for(event.topic)
+    if handler is None:
+        _mark(event, WebhookEventStatus.PROCESSED, f"note: no handler for topic {event.topic}")
+        _count(event, "no_handler")
+        return Result(Outcome.NO_HANDLER)
+    delivery = WebhookDelivery(
+        event_row_id=event.id,
+        shop_id=event.shop_id,
+        shop_domain=shop_domain,
+        topic=event.topic,
+        webhook_id=event.webhook_id,
+        event_id=event.event_id,
+        triggered_at=event.triggered_at,
+        api_version=event.api_version,
+        payload=payload,
+    )
+    await handler(session, delivery)
+    _mark(event, WebhookEventStatus.PROCESSED, None)
+    _count(event, "processed")
+    return Result(Outcome.PROCESSED)
+
+
+def _mark(event: WebhookEvent, status: WebhookEventStatus, note: str | None) -> None:
+    event.status = status
+    event.last_error = note
+    event.processed_at = datetime.now(UTC) if status == WebhookEventStatus.PROCESSED else None
+
+
+def _count(event: WebhookEvent, outcome: str) -> None:
+    metrics.WEBHOOKS_PROCESSED.labels(event.topic, outcome).inc()
+    if outcome in ("processed", "no_handler"):
+        elapsed = (datetime.now(UTC) - event.received_at).total_seconds()
+        metrics.WEBHOOK_PROCESSING_SECONDS.labels(event.topic).observe(max(0.0, elapsed))
+
+
+async def _record_failure(
+    sessions: async_sessionmaker[AsyncSession], event_row_id: int, exc: Exception
+) -> Result:
+    """Count the failed attempt; the last allowed one marks the event `failed`."""
+    error = describe_error(exc)
+    async with sessions.begin() as session:
+        row = (
+            await session.execute(
+                update(WebhookEvent)
+                .where(
+                    WebhookEvent.id == event_row_id,
+                    WebhookEvent.status == WebhookEventStatus.RECEIVED.value,
+                )
+                .values(
+                    attempts=WebhookEvent.attempts + 1,
+                    last_error=error,
+                    status=case(
+                        (
+                            WebhookEvent.attempts + 1 >= MAX_ATTEMPTS,
+                            WebhookEventStatus.FAILED.value,
+                        ),
+                        else_=WebhookEventStatus.RECEIVED.value,
+                    ),
+                )
+                .returning(WebhookEvent.attempts, WebhookEvent.topic, WebhookEvent.status)
+            )
+        ).one_or_none()
+    if row is None:
+        # Processed or failed meanwhile by another job: nothing left to retry.
+        return Result(Outcome.ALREADY_DONE)
+    attempts, topic, status = row
+    if status == WebhookEventStatus.FAILED:
+        metrics.WEBHOOKS_PROCESSED.labels(topic, "failed").inc()
+        log.error(
+            "webhook event failed for good; replay it from the admin once the cause is fixed",
+            event_row_id=event_row_id,
+            attempts=attempts,
+            error=error,
+        )
+        return Result(Outcome.FAILED)
+    metrics.WEBHOOKS_PROCESSED.labels(topic, "retry").inc()
+    retry_in = backoff_seconds(attempts)
+    log.warning(
+        "webhook event failed; will retry",
+        event_row_id=event_row_id,
+        attempts=attempts,
+        retry_in=round(retry_in, 1),
+        error=error,
+    )
+    return Result(Outcome.RETRY, retry_in)
