@@ -13,6 +13,7 @@ from app.errors import BoomerangError
 from app.logs import configure_logging
 from app.platform.resources import build_resources
 from app.settings import Settings, load_settings
+from app.shopify.webhook_verification import WebhookVerifier
 from app.web import (
     approvals,
     auth,
@@ -27,7 +28,6 @@ from app.web import (
     unsubscribe,
     webhook_events,
 )
-from app.shopify.webhook_verification import WebhookVerifier
 from webhooks import receiver
 
 
