@@ -58,12 +58,13 @@ def create_app(
             headers=exc.headers,
         )
 
+    # POST /webhooks, the hot path, answered ahead of the router (see webhooks/receiver.py).
+    app.add_middleware(receiver.WebhookReceiver)
     app.include_router(health.router)
     app.include_router(auth.router)
     app.include_router(install.router)
     app.include_router(compliance.router)
     app.include_router(embedded.router)
-    app.include_router(receiver.router)
     app.include_router(scenarios.router)
     app.include_router(message_templates.router)
     app.include_router(approvals.router)

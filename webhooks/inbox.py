@@ -9,12 +9,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+import asyncpg
 import structlog
-from sqlalchemy import String, Table, Text, bindparam, literal, select
+from sqlalchemy import String, Table, Text, bindparam, literal_column, select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import ReturningInsert
 
+from app.db.driver import compile_for_driver
 from app.models import Shop, WebhookEvent, WebhookEventStatus
 from app.queue import JobQueue
 from app.queue.interface import QueueUnavailable
@@ -103,8 +104,8 @@ def _build_insert() -> ReturningInsert[int]:
         bindparam("triggered_at", type_=WebhookEvent.triggered_at.type),
         bindparam("api_version", type_=String),
         bindparam("body", type_=Text),
-        literal(WebhookEventStatus.RECEIVED.value),
-        literal(0),
+        literal_column(f"'{WebhookEventStatus.RECEIVED.value}'"),
+        literal_column("0"),
     ).where(Shop.domain == bindparam("domain", type_=String))
     columns = ["shop_id", "topic", "webhook_id", "event_id", "triggered_at", "api_version"]
     return (
@@ -115,34 +116,35 @@ def _build_insert() -> ReturningInsert[int]:
     )
 
 
-_INSERT_EVENT = _build_insert()
-_SHOP_ID = select(Shop.id).where(Shop.domain == bindparam("domain", type_=String))
+_INSERT_EVENT_SQL, _INSERT_EVENT_ORDER = compile_for_driver(_build_insert())
+_SHOP_ID_SQL, _ = compile_for_driver(
+    select(Shop.id).where(Shop.domain == bindparam("domain", type_=String))
+)
 
 
 async def store_delivery(
-    conn: AsyncConnection, delivery: DeliveryHeaders, body: bytes
+    driver: asyncpg.Connection, delivery: DeliveryHeaders, body: bytes
 ) -> StoreResult:
-    """Insert the raw event for the shop named by the delivery: one statement that both
-    resolves the shop and says whether this webhook id is new. Uninstalled shops keep their
-    row, so their app/uninstalled and redact deliveries are stored like any other."""
-    row_id = (
-        await conn.execute(
-            _INSERT_EVENT,
-            {
-                "domain": delivery.shop_domain,
-                "topic": delivery.topic,
-                "webhook_id": delivery.webhook_id,
-                "event_id": delivery.event_id,
-                "triggered_at": delivery.triggered_at,
-                "api_version": delivery.api_version,
-                "body": decode_body(body),
-            },
-        )
-    ).scalar_one_or_none()
+    """Insert the raw event for the shop named by the delivery: one statement (its own
+    transaction, committed when it returns) that both resolves the shop and says whether this
+    webhook id is new. Uninstalled shops keep their row, so their app/uninstalled and redact
+    deliveries are stored like any other."""
+    params = {
+        "domain": delivery.shop_domain,
+        "topic": delivery.topic,
+        "webhook_id": delivery.webhook_id,
+        "event_id": delivery.event_id,
+        "triggered_at": delivery.triggered_at,
+        "api_version": delivery.api_version,
+        "body": decode_body(body),
+    }
+    row_id: int | None = await driver.fetchval(
+        _INSERT_EVENT_SQL, *(params[name] for name in _INSERT_EVENT_ORDER)
+    )
     if row_id is not None:
         return StoreResult(Stored.NEW, row_id)
     # Only on no row: a second query tells a duplicate from a shop we do not know.
-    shop_id = (await conn.execute(_SHOP_ID, {"domain": delivery.shop_domain})).scalar_one_or_none()
+    shop_id = await driver.fetchval(_SHOP_ID_SQL, delivery.shop_domain)
     return StoreResult(Stored.DUPLICATE if shop_id is not None else Stored.UNKNOWN_SHOP)
 
 
