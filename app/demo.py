@@ -143,7 +143,7 @@ def _start_processes(
         DATABASE_URL=settings.database,
         REDIS_URL=settings.redis,
         SHOPIFY_ADMIN_URL_TEMPLATE=f"{sim_url}/{{shop}}",
-        LOG_LEVEL="WARNING",
+        LOG_LEVEL=os.environ.get("BOOMERANG_DEMO_LOG_LEVEL", "WARNING"),
     )
     port = str(urlsplit(app_url).port)
     cli = [sys.executable, "-m", "app.cli"]

@@ -13,7 +13,6 @@ from app.scenarios import abandoned_cart
 from app.scenarios.live_actions import LiveStepActions
 from app.scenarios.runs import due_steps
 from app.scenarios.scheduling import schedule
-from app.scenarios.settings_store import abandoned_cart_settings_for_run
 
 log = structlog.get_logger(__name__)
 
@@ -21,16 +20,21 @@ SCAN_BATCH = 1000
 
 
 async def scenario_step(ctx: JobContext, run_id: int, step_index: int) -> None:
+    """Three short phases, so no lock is held while Shopify is called: read what code the
+    step needs; issue it (its own commits); then lock, re-check and queue the message."""
     resources: Resources = ctx.resources
-    now = datetime.now(UTC)
+    actions = LiveStepActions(resources)
     async with resources.sessions.begin() as session:
-        settings = await abandoned_cart_settings_for_run(session, run_id)
+        request = await abandoned_cart.code_request(session, run_id=run_id, step_index=step_index)
+    code = await actions.issue_code(request, datetime.now(UTC)) if request else None
+    async with resources.sessions.begin() as session:
         following = await abandoned_cart.run_step(
             session,
             run_id=run_id,
             step_index=step_index,
-            now=now,
-            actions=LiveStepActions(resources, code_prefix=settings.code_prefix),
+            now=datetime.now(UTC),
+            actions=actions,
+            code=code,
         )
         pending = take_after_commit(session)
     await schedule(resources.queue, following)

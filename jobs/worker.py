@@ -26,7 +26,23 @@ async def check_schema(resources: Resources) -> None:
         )
 
 
+# Jobs one worker process runs at once: a 2-core machine gains nothing from more, since the
+# work is mostly waiting on PostgreSQL, Redis and Shopify.
+MAX_JOBS = 10
+# A job can hold up to three connections at a time: its own transaction, a code reservation
+# committed on its own (app/codes), and the token lookup behind a Shopify call.
+CONNECTIONS_PER_JOB = 3
+
+
+def worker_settings(settings: Settings) -> Settings:
+    """The pool sized so MAX_JOBS jobs never wait on each other's connections."""
+    pool = max(settings.db_pool_size, MAX_JOBS * CONNECTIONS_PER_JOB)
+    return settings.model_copy(update={"db_pool_size": pool})
+
+
 def run_worker(settings: Settings, *, burst: bool = False) -> None:
+    settings = worker_settings(settings)
+
     async def startup() -> Resources:
         resources = await build_resources(settings)
         try:
@@ -41,6 +57,7 @@ def run_worker(settings: Settings, *, burst: bool = False) -> None:
         await resources.close()
 
     worker = build_worker(
+        max_jobs=MAX_JOBS,
         redis_url=settings.redis,
         functions=JOBS,
         cron_jobs=CRON_JOBS,

@@ -165,5 +165,8 @@ def build_worker(
         max_tries=max_tries,
         job_timeout=job_timeout,
         keep_result=60,
+        # arq starts at most max_jobs per poll; its default 0.5 s poll caps a worker at
+        # 2 x max_jobs jobs a second however short they are.
+        poll_delay=0.05,
         handle_signals=handle_signals,
     )

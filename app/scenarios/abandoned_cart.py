@@ -22,7 +22,7 @@ from app.models import (
     Shop,
 )
 from app.scenarios import runs, timeline
-from app.scenarios.actions import EmailRequest, StepActions
+from app.scenarios.actions import CodeRequest, EmailRequest, IssuedCode, StepActions
 from app.scenarios.config import AbandonedCartSettings
 from app.scenarios.modes import Mode
 from app.scenarios.settings_store import abandoned_cart_settings
@@ -180,8 +180,9 @@ async def checkout_changed(
         cart_value=str(checkout.total_price),
         currency=checkout.currency,
     )
-    await _supersede_older_runs(session, run, now)
-    assert run.next_step_at is not None  # noqa: S101  (just started)
+    await _supersede(session, run, now)
+    if run.status != runs.ACTIVE or run.next_step_at is None:
+        return []  # a newer checkout of this customer already runs
     return [runs.DueStep(run.id, 0, run.next_step_at)]
 
 
@@ -209,26 +210,31 @@ async def _update_active_run(
     return []
 
 
-async def _supersede_older_runs(session: AsyncSession, run: ScenarioRun, now: datetime) -> None:
-    """One reminder sequence per customer at a time: the newest checkout wins."""
+async def _supersede(session: AsyncSession, run: ScenarioRun, now: datetime) -> None:
+    """One reminder sequence per customer at a time: the newest checkout (by Shopify's
+    updated_at, not by which delivery we processed first) wins, the others stop."""
     who = []
     if run.customer_id is not None:
         who.append(ScenarioRun.customer_id == run.customer_id)
     if run.email:
         who.append(func.lower(ScenarioRun.email) == run.email.lower())
-    older = await session.scalars(
-        select(ScenarioRun)
-        .where(
-            ScenarioRun.shop_id == run.shop_id,
-            ScenarioRun.scenario == SCENARIO,
-            ScenarioRun.status == runs.ACTIVE,
-            ScenarioRun.id != run.id,
-            or_(*who),
+    others = list(
+        await session.scalars(
+            select(ScenarioRun)
+            .where(
+                ScenarioRun.shop_id == run.shop_id,
+                ScenarioRun.scenario == SCENARIO,
+                ScenarioRun.status == runs.ACTIVE,
+                ScenarioRun.id != run.id,
+                or_(*who),
+            )
+            .with_for_update()
         )
-        .with_for_update()
     )
-    for other in older:
-        await _stop(session, other, SUPERSEDED, now, by_checkout=run.subject_key)
+    newest = max([run, *others], key=lambda r: (r.anchor_at, r.id))
+    for other in [run, *others]:
+        if other is not newest:
+            await _stop(session, other, SUPERSEDED, now, by_checkout=newest.subject_key)
 
 
 async def order_placed(session: AsyncSession, *, shop: Shop, order: Order, now: datetime) -> None:
@@ -416,6 +422,32 @@ def recovery_link(url: str | None, code: str | None) -> str | None:
     return f"{url}{separator}discount={code}"
 
 
+async def code_request(
+    session: AsyncSession, *, run_id: int, step_index: int
+) -> CodeRequest | None:
+    """What code the step will hand out, if any, read without locks. The step's code is
+    issued between two transactions, never while a lock is held: creating it calls Shopify
+    (and other connections), and a job waiting on those with a run locked can stall workers
+    whose webhook transactions wait on that run."""
+    run = await session.get(ScenarioRun, run_id)
+    if run is None or run.status != runs.ACTIVE or run.step_index != step_index:
+        return None
+    settings = await abandoned_cart_settings(session, run.shop_id)
+    step = settings.steps[step_index] if step_index < len(settings.steps) else None
+    if step is None or not step.enabled or step.discount is None:
+        return None
+    if settings.mode in (Mode.DRY_RUN, Mode.PAUSED):
+        return None
+    return CodeRequest(
+        shop_id=run.shop_id,
+        scenario=SCENARIO,
+        idempotency_key=f"{SCENARIO}:{run.subject_key}:{step_index}",
+        customer_id=run.customer_id,
+        discount=step.discount,
+        prefix=settings.code_prefix,
+    )
+
+
 async def run_step(
     session: AsyncSession,
     *,
@@ -423,9 +455,11 @@ async def run_step(
     step_index: int,
     now: datetime,
     actions: StepActions,
+    code: IssuedCode | None = None,
 ) -> list[runs.DueStep]:
     """Run one due step, exactly once: the run row is locked, the live state re-checked, the
-    message queued (and a code handed out) and the run advanced in the caller's transaction."""
+    message queued with the code issued beforehand (see code_request) and the run advanced,
+    all in the caller's transaction."""
     run = await runs.lock_by_id(session, run_id)
     if run is None or run.status != runs.ACTIVE or run.step_index != step_index:
         return []  # already run, stopped, or a stale job
@@ -458,17 +492,12 @@ async def run_step(
     step = settings.steps[step_index] if step_index < len(settings.steps) else None
     if step is not None and step.enabled:
         context = _cart_context(shop, checkout, customer)
-        code = None
-        if step.discount is not None and settings.mode != Mode.DRY_RUN:
-            code = await actions.issue_code(
-                session,
-                shop=shop,
-                scenario=SCENARIO,
-                idempotency_key=f"{SCENARIO}:{run.subject_key}:{step_index}",
-                customer_id=run.customer_id,
-                discount=step.discount,
-                now=now,
-            )
+        if step.discount is not None and settings.mode != Mode.DRY_RUN and code is None:
+            # The settings changed since the code was asked for: ask again, shortly.
+            return [runs.DueStep(run.id, step_index, now + timedelta(seconds=1))]
+        if step.discount is None or settings.mode == Mode.DRY_RUN:
+            code = None
+        if code is not None:
             run.issued_codes = [*run.issued_codes, code.code]
             context["discount_code"] = code.code
             context["discount_expires_at"] = code.expires_at.isoformat()

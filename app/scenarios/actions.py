@@ -1,6 +1,6 @@
 """What a scenario step may do to the world, as an interface the engine calls: hand out a
-discount code, queue an email. The edges implement it (code pools and the GraphQL client,
-the outbox); tests and dry runs see the same calls."""
+discount code (outside any transaction), queue an email (inside the step's). The edges
+implement it: code pools and the GraphQL client, the outbox."""
 
 from __future__ import annotations
 
@@ -22,6 +22,19 @@ class IssuedCode:
 
 
 @dataclass(frozen=True)
+class CodeRequest:
+    """A step's code, to be issued outside any transaction (it may call Shopify)."""
+
+    shop_id: int
+    scenario: str
+    # The same key always yields the same code, so a retried step hands out the same one.
+    idempotency_key: str
+    customer_id: int | None
+    discount: DiscountSettings
+    prefix: str
+
+
+@dataclass(frozen=True)
 class EmailRequest:
     shop: Shop
     scenario: str
@@ -37,17 +50,9 @@ class EmailRequest:
 
 
 class StepActions(Protocol):
-    async def issue_code(
-        self,
-        session: AsyncSession,
-        *,
-        shop: Shop,
-        scenario: str,
-        idempotency_key: str,
-        customer_id: int | None,
-        discount: DiscountSettings,
-        now: datetime,
-    ) -> IssuedCode: ...
+    async def issue_code(self, request: CodeRequest, now: datetime) -> IssuedCode:
+        """Called with no transaction open: it may commit on its own and call Shopify."""
+        ...
 
     async def queue_email(self, session: AsyncSession, request: EmailRequest) -> str:
         """Queue the message; returns its status (queued, pending_approval, draft, suppressed)."""

@@ -19,7 +19,7 @@ from app.messaging.outbox import Status, dispatch_send, enqueue_message
 from app.models import Customer, DiscountPool, Message, Shop
 from app.models.discount_codes import DiscountPoolStatus
 from app.platform.resources import Resources
-from app.scenarios.actions import EmailRequest, IssuedCode
+from app.scenarios.actions import CodeRequest, EmailRequest, IssuedCode
 from app.scenarios.config import DiscountSettings
 from app.shopify.admin.factory import discount_gateway
 from app.shopify.admin.types import ShopRef, customer_gid
@@ -50,104 +50,82 @@ def pool_key(scenario: str, discount: DiscountSettings) -> str:
 
 
 class LiveStepActions:
-    def __init__(self, resources: Resources, *, code_prefix: str = "COMEBACK") -> None:
+    def __init__(self, resources: Resources) -> None:
         self._resources = resources
-        self._prefix = code_prefix
 
-    async def issue_code(
-        self,
-        session: AsyncSession,
-        *,
-        shop: Shop,
-        scenario: str,
-        idempotency_key: str,
-        customer_id: int | None,
-        discount: DiscountSettings,
-        now: datetime,
-    ) -> IssuedCode:
-        title = f"Boomerang {scenario.replace('_', ' ')}"
-        offer = offer_for(discount, title)
-        if discount.use_pool:
-            pooled = await self._from_pool(
-                session, shop, scenario, discount, offer, idempotency_key, now
+    async def issue_code(self, request: CodeRequest, now: datetime) -> IssuedCode:
+        """Runs with no transaction of the caller's open: every read and write here commits on
+        its own, and Shopify is called with no lock held."""
+        async with self._resources.sessions.begin() as session:
+            shop = await session.get(Shop, request.shop_id)
+            customer = (
+                await session.get(Customer, request.customer_id) if request.customer_id else None
             )
+        if shop is None:
+            raise LookupError(f"shop {request.shop_id} vanished while issuing a code")
+        title = f"Boomerang {request.scenario.replace('_', ' ')}"
+        offer = offer_for(request.discount, title)
+        if request.discount.use_pool:
+            pooled = await self._from_pool(shop, request, offer, now)
             if pooled is not None:
                 return pooled
-        customer = await session.get(Customer, customer_id) if customer_id else None
         issued = await issue_code(
             self._resources.sessions,
             discount_gateway(self._resources),
             ShopRef(shop.id, shop.domain),
-            purpose=_PURPOSES.get(scenario, CodePurpose.CART_RECOVERY),
-            idempotency_key=idempotency_key,
+            purpose=_PURPOSES.get(request.scenario, CodePurpose.CART_RECOVERY),
+            idempotency_key=request.idempotency_key,
             offer=offer,
             recipient=Recipient(
                 customer_id=customer.id if customer else None,
                 customer_gid=customer_gid(customer.shopify_id) if customer else None,
                 email=customer.email if customer else None,
             ),
-            prefix=self._prefix,
+            prefix=request.prefix,
             now=now,
         )
-        return IssuedCode(issued.code, issued.ends_at or now + offer_validity(discount))
+        return IssuedCode(issued.code, issued.ends_at or now + offer_validity(request.discount))
 
     async def _from_pool(
-        self,
-        session: AsyncSession,
-        shop: Shop,
-        scenario: str,
-        discount: DiscountSettings,
-        offer: Offer,
-        recipient_key: str,
-        now: datetime,
+        self, shop: Shop, request: CodeRequest, offer: Offer, now: datetime
     ) -> IssuedCode | None:
         """A pre-created code of the offer's pool, or None (pool dry: a refill is requested).
         A pool whose discount ends sooner than half the promised validity is retired first, so
         every code handed out keeps at least half of it (the email shows the real end)."""
-        key = pool_key(scenario, discount)
-        shop_ref = ShopRef(shop.id, shop.domain)
-        pool = await session.scalar(
-            select(DiscountPool).where(
-                DiscountPool.shop_id == shop.id,
-                DiscountPool.scenario == key,
-                DiscountPool.status != DiscountPoolStatus.RETIRED,
-            )
-        )
-        if (
-            pool is not None
-            and pool.ends_at is not None
-            and pool.ends_at - now < offer_validity(discount) / 2
-        ):
-            async with self._resources.sessions.begin() as retiring:
-                await retiring.execute(
-                    update(DiscountPool)
-                    .where(DiscountPool.shop_id == shop.id, DiscountPool.id == pool.id)
-                    .values(status=DiscountPoolStatus.RETIRED)
+        key = pool_key(request.scenario, request.discount)
+        sessions = self._resources.sessions
+        async with sessions.begin() as session:
+            await session.execute(
+                update(DiscountPool)
+                .where(
+                    DiscountPool.shop_id == shop.id,
+                    DiscountPool.scenario == key,
+                    DiscountPool.status != DiscountPoolStatus.RETIRED,
+                    DiscountPool.ends_at < now + offer_validity(request.discount) / 2,
                 )
+                .values(status=DiscountPoolStatus.RETIRED)
+            )
         ref = await ensure_pool(
-            self._resources.sessions,
+            sessions,
             discount_gateway(self._resources),
-            shop_ref,
+            ShopRef(shop.id, shop.domain),
             scenario=key,
             offer=offer,
-            prefix=self._prefix,
+            prefix=request.prefix,
             now=now,
         )
-        claim = await claim_code(session, shop.id, ref.id, recipient_key)
+        async with sessions.begin() as session:
+            claim = await claim_code(session, shop.id, ref.id, request.idempotency_key)
+            ends_at = await session.scalar(
+                select(DiscountPool.ends_at).where(
+                    DiscountPool.shop_id == shop.id, DiscountPool.id == ref.id
+                )
+            )
         if claim is None or claim.needs_refill:
-
-            async def refill(resources: Resources) -> None:
-                await request_refill(resources.queue, shop.id, ref.id)
-
-            after_commit(session, refill)
+            await request_refill(self._resources.queue, shop.id, ref.id)
         if claim is None:
             return None
-        ends_at = await session.scalar(
-            select(DiscountPool.ends_at).where(
-                DiscountPool.shop_id == shop.id, DiscountPool.id == ref.id
-            )
-        )
-        return IssuedCode(claim.code, ends_at or now + offer_validity(discount))
+        return IssuedCode(claim.code, ends_at or now + offer_validity(request.discount))
 
     async def queue_email(self, session: AsyncSession, request: EmailRequest) -> str:
         customer = await session.get(Customer, request.customer_id) if request.customer_id else None

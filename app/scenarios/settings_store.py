@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import ScenarioRun, ScenarioSetting
+from app.models import ScenarioSetting
 from app.scenarios.config import AbandonedCartSettings, apply_patch, resolve, settings_model
 
 _COLUMNS = ("mode", "transactional")
@@ -67,9 +67,3 @@ async def update_settings(
     row.options = {k: v for k, v in merged.items() if k not in _COLUMNS}
     return merged
 
-
-async def abandoned_cart_settings_for_run(
-    session: AsyncSession, run_id: int
-) -> AbandonedCartSettings:
-    shop_id = await session.scalar(select(ScenarioRun.shop_id).where(ScenarioRun.id == run_id))
-    return await abandoned_cart_settings(session, shop_id or 0)

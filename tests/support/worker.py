@@ -14,6 +14,7 @@ from app.queue import JobContext
 from app.queue.arq_backend import QUEUE_NAME, build_worker
 from app.settings import Settings
 from jobs.registry import JOBS
+from jobs.worker import MAX_JOBS, worker_settings
 
 
 async def run_worker_burst(
@@ -26,6 +27,8 @@ async def run_worker_burst(
     return; jobs deferred further (a default one-hour reminder) stay queued. arq's own burst
     mode would wait for those. `http_transport` reaches Shopify (the simulator in-process)."""
 
+    settings = worker_settings(settings)
+
     async def startup() -> Resources:
         return await build_resources(settings, http_transport=http_transport)
 
@@ -33,6 +36,7 @@ async def run_worker_burst(
         await resources.close()
 
     worker = build_worker(
+        max_jobs=MAX_JOBS,
         redis_url=settings.redis,
         functions=JOBS,
         cron_jobs=[],
