@@ -66,4 +66,3 @@ async def update_settings(
     row.transactional = merged["transactional"]
     row.options = {k: v for k, v in merged.items() if k not in _COLUMNS}
     return merged
-
