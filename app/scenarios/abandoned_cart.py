@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import (
@@ -48,6 +48,19 @@ def _step_due(settings: AbandonedCartSettings, anchor: datetime, index: int) -> 
     return anchor + timedelta(seconds=settings.steps[index].delay_seconds)
 
 
+def _same_shopper(
+    model: type[Order] | type[ScenarioRun], customer_id: int | None, email: str | None
+) -> ColumnElement[bool] | None:
+    """Rows of the same shopper: by customer id or by email (guests, and customers known
+    under one email before Shopify linked them). None when there is nothing to match on."""
+    who: list[ColumnElement[bool]] = []
+    if customer_id is not None:
+        who.append(model.customer_id == customer_id)
+    if email:
+        who.append(func.lower(model.email) == email.lower())
+    return or_(*who) if who else None
+
+
 async def _order_for_checkout(session: AsyncSession, shop_id: int, token: str) -> Order | None:
     result: Order | None = await session.scalar(
         select(Order).where(Order.shop_id == shop_id, Order.checkout_token == token).limit(1)
@@ -59,16 +72,12 @@ async def _customer_order_since(
     session: AsyncSession, run: ScenarioRun, since: datetime
 ) -> Order | None:
     """Any order of the run's customer (by id or email) placed after `since`."""
-    who = []
-    if run.customer_id is not None:
-        who.append(Order.customer_id == run.customer_id)
-    if run.email:
-        who.append(func.lower(Order.email) == run.email.lower())
-    if not who:
+    who = _same_shopper(Order, run.customer_id, run.email)
+    if who is None:
         return None
     result: Order | None = await session.scalar(
         select(Order)
-        .where(Order.shop_id == run.shop_id, or_(*who), Order.placed_at >= since)
+        .where(Order.shop_id == run.shop_id, who, Order.placed_at >= since)
         .order_by(Order.placed_at)
         .limit(1)
     )
@@ -213,11 +222,9 @@ async def _update_active_run(
 async def _supersede(session: AsyncSession, run: ScenarioRun, now: datetime) -> None:
     """One reminder sequence per customer at a time: the newest checkout (by Shopify's
     updated_at, not by which delivery we processed first) wins, the others stop."""
-    who = []
-    if run.customer_id is not None:
-        who.append(ScenarioRun.customer_id == run.customer_id)
-    if run.email:
-        who.append(func.lower(ScenarioRun.email) == run.email.lower())
+    who = _same_shopper(ScenarioRun, run.customer_id, run.email)
+    if who is None:
+        return
     others = list(
         await session.scalars(
             select(ScenarioRun)
@@ -226,7 +233,7 @@ async def _supersede(session: AsyncSession, run: ScenarioRun, now: datetime) -> 
                 ScenarioRun.scenario == SCENARIO,
                 ScenarioRun.status == runs.ACTIVE,
                 ScenarioRun.id != run.id,
-                or_(*who),
+                who,
             )
             .with_for_update()
         )
@@ -258,19 +265,15 @@ async def order_placed(session: AsyncSession, *, shop: Shop, order: Order, now: 
                 await _stop(session, run, ORDER_PLACED, now, order=order.name)
             if run.last_step_sent_at is not None:
                 await _attribute(session, run, order, "checkout_token", now)
-    who = []
-    if order.customer_id is not None:
-        who.append(ScenarioRun.customer_id == order.customer_id)
-    if order.email:
-        who.append(func.lower(ScenarioRun.email) == order.email.lower())
-    if not who:
+    who = _same_shopper(ScenarioRun, order.customer_id, order.email)
+    if who is None:
         return
     others = await session.scalars(
         select(ScenarioRun)
         .where(
             ScenarioRun.shop_id == shop.id,
             ScenarioRun.scenario == SCENARIO,
-            or_(*who),
+            who,
             ScenarioRun.subject_key != (order.checkout_token or ""),
         )
         .with_for_update()

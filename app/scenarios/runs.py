@@ -117,14 +117,14 @@ async def due_steps(session: AsyncSession, now: datetime, limit: int = 1000) -> 
 
 async def stop_active_for_shop(
     session: AsyncSession, shop_id: int, reason: str, now: datetime, scenario: str | None = None
-) -> list[int]:
-    """Stop every active run of a shop (uninstall, pause) at once; returns the run ids."""
+) -> list[tuple[int, str]]:
+    """Stop every active run of a shop (uninstall, pause) at once; returns (run id, scenario)."""
     statement = (
         update(ScenarioRun)
         .where(ScenarioRun.shop_id == shop_id, ScenarioRun.status == ACTIVE)
         .values(status=STOPPED, stop_reason=reason, finished_at=now, next_step_at=None)
-        .returning(ScenarioRun.id)
+        .returning(ScenarioRun.id, ScenarioRun.scenario)
     )
     if scenario is not None:
         statement = statement.where(ScenarioRun.scenario == scenario)
-    return list((await session.scalars(statement)).all())
+    return [(run_id, key) for run_id, key in (await session.execute(statement)).all()]

@@ -63,7 +63,7 @@ async def put_scenario(
         async with resources.sessions.begin() as session:
             merged = await update_settings(session, shop.id, _known(key), patch)
             if merged["mode"] == Mode.PAUSED:
-                for run_id in await stop_active_for_shop(
+                for run_id, _ in await stop_active_for_shop(
                     session, shop.id, "scenario_paused", now, scenario=key
                 ):
                     await timeline.record(

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -83,13 +84,7 @@ async def test_full_three_step_sequence(store: Store, inbox: Inbox) -> None:
 
 
 async def test_completed_checkout_stops_the_sequence(store: Store, inbox: Inbox) -> None:
-    customer = store.customer_payload(email="dana@example.test")
-    await store.deliver("customers/create", customer)
-    await store.configure(steps=[{"delay_seconds": 2}, {"delay_seconds": 3}, {"delay_seconds": 4}])
-    checkout = store.checkout_payload(customer)
-    await store.deliver("checkouts/create", checkout)
-    worker = asyncio.create_task(store.work())
-    await _until_run(store, checkout["token"])
+    customer, checkout, worker = await _running_sequence(store, "dana@example.test", (2, 3, 4))
     later = store.checkout_payload(
         customer,
         token=checkout["token"],
@@ -107,12 +102,7 @@ async def test_completed_checkout_stops_the_sequence(store: Store, inbox: Inbox)
 async def test_order_for_the_checkout_stops_it_before_the_next_step(
     store: Store, inbox: Inbox
 ) -> None:
-    customer = store.customer_payload(email="eli@example.test")
-    await store.deliver("customers/create", customer)
-    await store.configure(steps=[{"delay_seconds": 1}, {"delay_seconds": 5}, {"delay_seconds": 6}])
-    checkout = store.checkout_payload(customer)
-    await store.deliver("checkouts/create", checkout)
-    worker = asyncio.create_task(store.work())
+    customer, checkout, worker = await _running_sequence(store, "eli@example.test", (1, 5, 6))
     # Step 1 goes out; then the order arrives, before step 2 is due.
     await _until(lambda: len(inbox.messages) >= 1)
     await store.deliver(
@@ -167,13 +157,7 @@ async def test_order_and_checkout_processed_at_once_send_nothing(
 
 
 async def test_another_order_by_the_customer_stops_the_sequence(store: Store, inbox: Inbox) -> None:
-    customer = store.customer_payload(email="gil@example.test")
-    await store.deliver("customers/create", customer)
-    await store.configure(steps=[{"delay_seconds": 2}, {"delay_seconds": 3}, {"delay_seconds": 4}])
-    checkout = store.checkout_payload(customer)
-    await store.deliver("checkouts/create", checkout)
-    worker = asyncio.create_task(store.work())
-    await _until_run(store, checkout["token"])
+    customer, checkout, worker = await _running_sequence(store, "gil@example.test", (2, 3, 4))
     await store.deliver("orders/create", store.order_payload(customer, checkout_token=None))
     await worker
     assert inbox.messages == []
@@ -183,13 +167,7 @@ async def test_another_order_by_the_customer_stops_the_sequence(store: Store, in
 
 
 async def test_unsubscribed_customer_gets_nothing_more(store: Store, inbox: Inbox) -> None:
-    customer = store.customer_payload(email="hana@example.test")
-    await store.deliver("customers/create", customer)
-    await store.configure(steps=[{"delay_seconds": 2}, {"delay_seconds": 3}, {"delay_seconds": 4}])
-    checkout = store.checkout_payload(customer)
-    await store.deliver("checkouts/create", checkout)
-    worker = asyncio.create_task(store.work())
-    await _until_run(store, checkout["token"])
+    customer, checkout, worker = await _running_sequence(store, "hana@example.test", (2, 3, 4))
     unsubscribed = {
         **customer,
         "updated_at": (datetime.now(UTC) + timedelta(seconds=1)).isoformat(),
@@ -207,13 +185,7 @@ async def test_unsubscribed_customer_gets_nothing_more(store: Store, inbox: Inbo
 
 
 async def test_emptied_checkout_stops_the_sequence(store: Store, inbox: Inbox) -> None:
-    customer = store.customer_payload(email="ivo@example.test")
-    await store.deliver("customers/create", customer)
-    await store.configure(steps=[{"delay_seconds": 2}, {"delay_seconds": 3}, {"delay_seconds": 4}])
-    checkout = store.checkout_payload(customer)
-    await store.deliver("checkouts/create", checkout)
-    worker = asyncio.create_task(store.work())
-    await _until_run(store, checkout["token"])
+    customer, checkout, worker = await _running_sequence(store, "ivo@example.test", (2, 3, 4))
     emptied = store.checkout_payload(
         customer,
         token=checkout["token"],
@@ -229,13 +201,7 @@ async def test_emptied_checkout_stops_the_sequence(store: Store, inbox: Inbox) -
 
 
 async def test_pausing_the_scenario_stops_running_sequences(store: Store, inbox: Inbox) -> None:
-    customer = store.customer_payload(email="jo@example.test")
-    await store.deliver("customers/create", customer)
-    await store.configure(steps=[{"delay_seconds": 2}, {"delay_seconds": 3}, {"delay_seconds": 4}])
-    checkout = store.checkout_payload(customer)
-    await store.deliver("checkouts/create", checkout)
-    worker = asyncio.create_task(store.work())
-    await _until_run(store, checkout["token"])
+    _customer, checkout, worker = await _running_sequence(store, "jo@example.test", (2, 3, 4))
     await store.configure(mode="paused")
     await worker
     assert inbox.messages == []
@@ -244,15 +210,18 @@ async def test_pausing_the_scenario_stops_running_sequences(store: Store, inbox:
     assert run.stop_reason == "scenario_paused"
 
 
-async def test_uninstall_stops_every_sequence(store: Store, inbox: Inbox) -> None:
-    customer = store.customer_payload(email="kim@example.test")
-    await store.deliver("customers/create", customer)
-    await store.configure(steps=[{"delay_seconds": 2}, {"delay_seconds": 3}, {"delay_seconds": 4}])
-    checkout = store.checkout_payload(customer)
-    await store.deliver("checkouts/create", checkout)
-    worker = asyncio.create_task(store.work())
-    await _until_run(store, checkout["token"])
+async def test_uninstall_stops_every_sequence_at_once(store: Store, inbox: Inbox) -> None:
+    _customer, checkout, worker = await _running_sequence(store, "kim@example.test", (8, 9, 10))
     await store.deliver("app/uninstalled", {"id": 1, "domain": SHOP, "myshopify_domain": SHOP})
+
+    async def stopped() -> bool:
+        run = await _run(store, checkout["token"])
+        return run is not None and run.status == "stopped"
+
+    # Stopped as soon as the uninstall is processed, long before the first step (8 s) is due.
+    async with asyncio.timeout(4):
+        while not await stopped():  # noqa: ASYNC110  (the worker task's doing)
+            await asyncio.sleep(0.05)
     await worker
     assert inbox.messages == []
     run = await _run(store, checkout["token"])
@@ -338,6 +307,21 @@ async def test_customer_without_marketing_consent_gets_nothing_by_default(
     run = await _run(store, checkout["token"])
     assert run is not None
     assert run.stop_reason == "no_marketing_consent"
+
+
+async def _running_sequence(
+    store: Store, email: str, delays: tuple[int, int, int]
+) -> tuple[dict[str, Any], dict[str, Any], asyncio.Task[None]]:
+    """A subscribed customer with an abandoned checkout whose run has started, the worker
+    running in the background (await the task to let the rest of the sequence play)."""
+    customer = store.customer_payload(email=email)
+    await store.deliver("customers/create", customer)
+    await store.configure(steps=[{"delay_seconds": delay} for delay in delays])
+    checkout = store.checkout_payload(customer)
+    await store.deliver("checkouts/create", checkout)
+    worker = asyncio.create_task(store.work())
+    await _until_run(store, checkout["token"])
+    return customer, checkout, worker
 
 
 async def _until(condition: Callable[[], bool], seconds: float = 10.0) -> None:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.installs.lifecycle import locked_shop, mark_uninstalled
+from app.scenarios import timeline
+from app.scenarios.runs import stop_active_for_shop
 from webhooks.registry import WebhookDelivery, handles
 
 
@@ -12,6 +16,19 @@ from webhooks.registry import WebhookDelivery, handles
 async def app_uninstalled(session: AsyncSession, delivery: WebhookDelivery) -> None:
     shop = await locked_shop(session, delivery.shop_id, delivery.shop_domain)
     mark_uninstalled(shop, at=delivery.triggered_at)
+    # Every running sequence stops now, not when its next step comes due; queued emails are
+    # suppressed by the outbox, which checks the install before each send.
+    now = datetime.now(UTC)
+    for run_id, scenario in await stop_active_for_shop(session, shop.id, "shop_uninstalled", now):
+        await timeline.record(
+            session,
+            shop_id=shop.id,
+            run_id=run_id,
+            scenario=scenario,
+            kind="stopped",
+            reason="shop_uninstalled",
+            at=now,
+        )
 
 
 @handles("shop/update")
