@@ -14,11 +14,11 @@ from app.db.base import Base
 from app.models import Checkout, Customer, CustomerDataRequest, Order
 
 
-def _row(row: Base) -> dict[str, Any]:
+def row_as_dict(row: Base) -> dict[str, Any]:
     return {c.key: json_safe(getattr(row, c.key)) for c in row.__table__.columns}
 
 
-def _customer_ids(subject: DataSubject) -> Any:
+def customer_ids_of(subject: DataSubject) -> Any:
     match: list[ColumnElement[bool]] = []
     if subject.customer_shopify_id is not None:
         match.append(Customer.shopify_id == subject.customer_shopify_id)
@@ -32,18 +32,18 @@ def _customer_ids(subject: DataSubject) -> Any:
 
 
 def _customers(subject: DataSubject) -> ColumnElement[bool]:
-    return Customer.id.in_(_customer_ids(subject))
+    return Customer.id.in_(customer_ids_of(subject))
 
 
 def _checkouts(subject: DataSubject) -> ColumnElement[bool]:
-    match: list[ColumnElement[bool]] = [Checkout.customer_id.in_(_customer_ids(subject))]
+    match: list[ColumnElement[bool]] = [Checkout.customer_id.in_(customer_ids_of(subject))]
     if subject.email:
         match.append(func.lower(Checkout.email) == subject.email.lower())
     return (Checkout.shop_id == subject.shop_id) & or_(*match)
 
 
 def _orders(subject: DataSubject) -> ColumnElement[bool]:
-    match: list[ColumnElement[bool]] = [Order.customer_id.in_(_customer_ids(subject))]
+    match: list[ColumnElement[bool]] = [Order.customer_id.in_(customer_ids_of(subject))]
     if subject.order_shopify_ids:
         match.append(Order.shopify_id.in_(subject.order_shopify_ids))
     if subject.email:
@@ -54,13 +54,13 @@ def _orders(subject: DataSubject) -> ColumnElement[bool]:
 @exports("orders")
 async def export_orders(session: AsyncSession, subject: DataSubject) -> list[dict[str, Any]]:
     rows = await session.scalars(select(Order).where(_orders(subject)).order_by(Order.id))
-    return [_row(r) for r in rows]
+    return [row_as_dict(r) for r in rows]
 
 
 @exports("checkouts")
 async def export_checkouts(session: AsyncSession, subject: DataSubject) -> list[dict[str, Any]]:
     rows = await session.scalars(select(Checkout).where(_checkouts(subject)).order_by(Checkout.id))
-    return [_row(r) for r in rows]
+    return [row_as_dict(r) for r in rows]
 
 
 @exports("customers")
@@ -70,7 +70,7 @@ async def export_customers(session: AsyncSession, subject: DataSubject) -> list[
         .where(Customer.shop_id == subject.shop_id, _customers(subject))
         .order_by(Customer.id)
     )
-    return [_row(r) for r in rows]
+    return [row_as_dict(r) for r in rows]
 
 
 # Erasers run orders and checkouts first: they find rows through the customer's email.

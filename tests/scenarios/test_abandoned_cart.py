@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from app.messaging.controls import DEFAULT_POLICY, set_sending_policy
-from app.models import Message, ScenarioConversion, ScenarioRun, TimelineEntry
+from app.models import Message, ScenarioConversion, ScenarioRun, TimelineEntry, WebhookEvent
 from tests.messaging.conftest import Inbox
 from tests.scenarios.conftest import SHOP, Store
 
@@ -422,3 +422,50 @@ async def test_clicked_reminder_then_order_with_its_code_counts_as_recovered(
     report = await store.client.get("/api/scenarios/abandoned_cart/report", headers=store.headers)
     assert report.json()["orders_recovered"] == 1
     assert report.json()["revenue"] == str(conversion.revenue)
+
+
+async def test_customer_redaction_reaches_the_automations_data(store: Store, inbox: Inbox) -> None:
+    """customers/data_request exports the reminders and the sequence; customers/redact then
+    erases the address, the rendered emails and the raw webhook bodies that named them."""
+    await store.configure(steps=[{}, {"enabled": False}, {"enabled": False}])
+    customer = store.customer_payload(email="ulla@example.test")
+    await store.deliver("customers/create", customer)
+    await store.deliver("checkouts/create", store.checkout_payload(customer))
+    await store.work()
+    assert len(inbox.messages) == 1
+    subject = {"id": customer["id"], "email": customer["email"], "phone": None}
+    shop = {"shop_id": 1, "shop_domain": SHOP}
+    await store.deliver(
+        "customers/data_request",
+        {**shop, "customer": subject, "orders_requested": [], "data_request": {"id": 77}},
+    )
+    await store.work()
+    exported = await store.client.get("/api/compliance/data-requests", headers=store.headers)
+    assert exported.status_code == 200, exported.text
+    body = exported.text
+    assert "ulla@example.test" in body
+    assert '"messages"' in body
+    assert '"cart_sequences"' in body
+
+    await store.deliver("customers/redact", {**shop, "customer": subject, "orders_to_redact": []})
+    await store.work()
+    async with store.sessions.begin() as session:
+        (message,) = await _messages_in(session)
+        runs = list(await session.scalars(select(ScenarioRun)))
+        bodies = list(
+            await session.scalars(
+                # The compliance deliveries themselves stay, as the record of the request.
+                select(WebhookEvent.body).where(
+                    WebhookEvent.topic.not_in(("customers/data_request", "customers/redact"))
+                )
+            )
+        )
+    assert message.to_address is None
+    assert message.html == ""
+    assert [r.email for r in runs] == [None]
+    assert len(bodies) == 2  # customers/create and checkouts/create, both redacted
+    assert all("ulla@example.test" not in b for b in bodies), bodies
+
+
+async def _messages_in(session: Any) -> list[Message]:
+    return list(await session.scalars(select(Message)))

@@ -1,0 +1,171 @@
+"""What the automations hold on a customer: their emails, suppressions, cart sequences and
+timeline, the codes made for them, and the raw webhook bodies that named them. Exported on a
+data request; erased on redaction (amounts, codes and decisions stay for the merchant's
+reports, without who they were about)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.compliance.commerce import customer_ids_of, row_as_dict
+from app.compliance.registry import DataSubject, erases, exports
+from app.models import (
+    DiscountCode,
+    EmailSuppression,
+    Message,
+    ScenarioRun,
+    TimelineEntry,
+    WebhookEvent,
+    WebhookEventStatus,
+)
+
+_REDACTED_BODY = '{"redacted": true}'
+
+
+def _by_customer_or_email(
+    customer_id: Any, email_column: Any, subject: DataSubject
+) -> ColumnElement[bool]:
+    match: list[ColumnElement[bool]] = [customer_id.in_(customer_ids_of(subject))]
+    if subject.email:
+        match.append(func.lower(email_column) == subject.email.lower())
+    return or_(*match)
+
+
+def _messages(subject: DataSubject) -> ColumnElement[bool]:
+    return (Message.shop_id == subject.shop_id) & _by_customer_or_email(
+        Message.customer_id, Message.to_address, subject
+    )
+
+
+def _runs(subject: DataSubject) -> ColumnElement[bool]:
+    return (ScenarioRun.shop_id == subject.shop_id) & _by_customer_or_email(
+        ScenarioRun.customer_id, ScenarioRun.email, subject
+    )
+
+
+def _codes(subject: DataSubject) -> ColumnElement[bool]:
+    return (DiscountCode.shop_id == subject.shop_id) & _by_customer_or_email(
+        DiscountCode.customer_id, DiscountCode.email, subject
+    )
+
+
+def _suppressions(subject: DataSubject) -> ColumnElement[bool]:
+    return (EmailSuppression.shop_id == subject.shop_id) & _by_customer_or_email(
+        EmailSuppression.customer_id, EmailSuppression.address, subject
+    )
+
+
+def _webhook_bodies(subject: DataSubject) -> ColumnElement[bool] | None:
+    """Handled deliveries whose raw body names the customer (by Shopify id or email). Events
+    still waiting to be processed keep their body: the redaction is itself a later delivery."""
+    needles: list[ColumnElement[bool]] = []
+    if subject.customer_shopify_id is not None:
+        needles.append(WebhookEvent.body.regexp_match(rf"\m{subject.customer_shopify_id}\M"))
+    if subject.email:
+        needles.append(WebhookEvent.body.icontains(subject.email, autoescape=True))
+    if not needles:
+        return None
+    return (
+        (WebhookEvent.shop_id == subject.shop_id)
+        & WebhookEvent.status.in_((WebhookEventStatus.PROCESSED, WebhookEventStatus.FAILED))
+        & or_(*needles)
+    )
+
+
+@exports("messages")
+async def export_messages(session: AsyncSession, subject: DataSubject) -> list[dict[str, Any]]:
+    rows = await session.scalars(select(Message).where(_messages(subject)).order_by(Message.id))
+    return [row_as_dict(r) for r in rows]
+
+
+@exports("cart_sequences")
+async def export_runs(session: AsyncSession, subject: DataSubject) -> list[dict[str, Any]]:
+    rows = await session.scalars(select(ScenarioRun).where(_runs(subject)).order_by(ScenarioRun.id))
+    return [row_as_dict(r) for r in rows]
+
+
+@exports("timeline")
+async def export_timeline(session: AsyncSession, subject: DataSubject) -> list[dict[str, Any]]:
+    rows = await session.scalars(
+        select(TimelineEntry)
+        .where(
+            TimelineEntry.shop_id == subject.shop_id,
+            TimelineEntry.customer_id.in_(customer_ids_of(subject)),
+        )
+        .order_by(TimelineEntry.id)
+    )
+    return [row_as_dict(r) for r in rows]
+
+
+@exports("discount_codes")
+async def export_codes(session: AsyncSession, subject: DataSubject) -> list[dict[str, Any]]:
+    rows = await session.scalars(
+        select(DiscountCode).where(_codes(subject)).order_by(DiscountCode.id)
+    )
+    return [row_as_dict(r) for r in rows]
+
+
+@exports("email_suppressions")
+async def export_suppressions(session: AsyncSession, subject: DataSubject) -> list[dict[str, Any]]:
+    rows = await session.scalars(select(EmailSuppression).where(_suppressions(subject)))
+    return [row_as_dict(r) for r in rows]
+
+
+@erases("messages")
+async def erase_messages(session: AsyncSession, subject: DataSubject) -> int:
+    result = await session.execute(
+        update(Message)
+        .where(_messages(subject))
+        .values(to_address=None, subject="", html="", text_body="", context={})
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+@erases("cart_sequences")
+async def erase_runs(session: AsyncSession, subject: DataSubject) -> int:
+    result = await session.execute(
+        update(ScenarioRun)
+        .where(_runs(subject))
+        .values(email=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+@erases("discount_codes")
+async def erase_codes(session: AsyncSession, subject: DataSubject) -> int:
+    result = await session.execute(
+        update(DiscountCode)
+        .where(_codes(subject))
+        .values(email=None, customer_gid=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+@erases("email_suppressions")
+async def erase_suppressions(session: AsyncSession, subject: DataSubject) -> int:
+    result = await session.execute(
+        delete(EmailSuppression)
+        .where(_suppressions(subject))
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+@erases("webhook_bodies")
+async def erase_webhook_bodies(session: AsyncSession, subject: DataSubject) -> int:
+    where = _webhook_bodies(subject)
+    if where is None:
+        return 0
+    result = await session.execute(
+        update(WebhookEvent)
+        .where(where)
+        .values(body=_REDACTED_BODY)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
