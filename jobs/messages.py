@@ -10,7 +10,7 @@ import structlog
 from sqlalchemy import select
 
 from app.messaging.config import MessagingConfig
-from app.messaging.consent import ConsentWriteBack, ConsentWriteBackNotConnected
+from app.messaging.consent import ConsentWriteBack
 from app.messaging.delivery import deliver_message
 from app.messaging.outbox import SEND_JOB, Status, due_messages, send_job_id
 from app.messaging.transport import transport_from_settings
@@ -18,6 +18,9 @@ from app.models import Customer, Shop
 from app.platform.resources import Resources
 from app.queue import JobContext, RetryJob
 from app.queue.interface import QueueUnavailable
+from app.shopify.admin.consent import ShopifyConsentWriteBack
+from app.shopify.admin.factory import admin_client
+from app.shopify.admin.types import ShopRef
 
 log = structlog.get_logger(__name__)
 
@@ -61,10 +64,9 @@ async def enqueue_due_messages(ctx: JobContext) -> int:
     return queued
 
 
-def consent_writer(resources: Resources) -> ConsentWriteBack:
-    """The Shopify consent write-back. Not connected yet: the GraphQL Admin client is built on
-    another branch; wire its customerEmailMarketingConsentUpdate here when it lands."""
-    return ConsentWriteBackNotConnected()
+def consent_writer(resources: Resources, shop: ShopRef) -> ConsentWriteBack:
+    """The Shopify consent write-back, through the throttle-aware Admin API client."""
+    return ShopifyConsentWriteBack(admin_client(resources), shop)
 
 
 async def write_back_email_consent(ctx: JobContext, shop_id: int, customer_id: int) -> bool:
@@ -78,5 +80,7 @@ async def write_back_email_consent(ctx: JobContext, shop_id: int, customer_id: i
             return False
         domain, shopify_id = shop.domain, customer.shopify_id
         at = customer.email_consent_updated_at
-    await consent_writer(resources).mark_unsubscribed(domain, shopify_id, at)
+    await consent_writer(resources, ShopRef(shop_id, domain)).mark_unsubscribed(
+        domain, shopify_id, at
+    )
     return True

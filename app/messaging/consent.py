@@ -124,21 +124,9 @@ async def unsubscribe_customer(
 
 
 class ConsentWriteBack(Protocol):
-    """Tells Shopify a customer unsubscribed (customerEmailMarketingConsentUpdate). The real
-    implementation lives with the GraphQL Admin client on another branch and is injected."""
+    """Tells Shopify a customer unsubscribed (customerEmailMarketingConsentUpdate); the
+    implementation is app.shopify.admin.consent, injected by the job."""
 
     async def mark_unsubscribed(
         self, shop_domain: str, customer_shopify_id: int, at: datetime
     ) -> None: ...
-
-
-class ConsentWriteBackNotConnected:
-    """The stand-in until the GraphQL client is wired in: it does nothing and says so, so the
-    job succeeds and the local unsubscribe (which is what stops our emails) stands."""
-
-    connected = False
-
-    async def mark_unsubscribed(
-        self, shop_domain: str, customer_shopify_id: int, at: datetime
-    ) -> None:
-        return None

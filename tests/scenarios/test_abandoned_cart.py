@@ -469,3 +469,20 @@ async def test_customer_redaction_reaches_the_automations_data(store: Store, inb
 
 async def _messages_in(session: Any) -> list[Message]:
     return list(await session.scalars(select(Message)))
+
+
+async def test_one_click_unsubscribe_is_written_back_to_shopify(store: Store, inbox: Inbox) -> None:
+    await store.configure(steps=[{}, {"enabled": False}, {"enabled": False}])
+    customer = store.customer_payload(email="vera@example.test")
+    await store.deliver("customers/create", customer)
+    await store.deliver("checkouts/create", store.checkout_payload(customer))
+    await store.work()
+    (sent,) = inbox.messages
+    link = re.search(r"<(http://testserver(/u/[^>]+))>", str(sent["List-Unsubscribe"]))
+    assert link is not None
+    answered = await store.client.post(link.group(2), data={"List-Unsubscribe": "One-Click"})
+    assert answered.status_code == 200
+    await store.work()
+    simulated = store.sim.shop(SHOP).customers[customer["id"]]
+    assert simulated.marketing_state == "UNSUBSCRIBED"
+    assert simulated.consent_updated_at is not None
