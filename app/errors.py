@@ -63,10 +63,6 @@ class ShopifyUnavailable(ServiceUnavailable):
     again later."""
 
 
-class ShopifyGraphQLError(BoomerangError):
-    """The Admin GraphQL API answered with top-level errors."""
-
-
 class ShopTokenInvalid(BoomerangError):
     """Shopify answered 401: the shop's token is revoked or expired. Final for jobs: the shop's
     work stops until it reinstalls or its token is refreshed; retrying cannot help."""
@@ -83,18 +79,6 @@ class ShopifyQueryError(BoomerangError):
     scope on our side; fix the query or ask the merchant to approve the scope."""
 
     status_code = 502
-
-
-class ShopifyTokenInvalid(ShopifyAuthError):
-    """The shop's token was refused (401) and refreshing did not help: reinstall needed."""
-
-
-class ShopifyTokenRejected(ShopifyAuthError):
-    """The Admin API answered 401 to this access token (expired, revoked or uninstalled)."""
-
-
-class ShopifyThrottled(ServiceUnavailable):
-    """The Admin API's cost bucket is empty (THROTTLED or 429); retry after a pause."""
 
 
 class UnknownShop(NotFound):

@@ -58,13 +58,19 @@ async def build_resources(
 
 def _stored_tokens(resources: Resources) -> ShopTokens:
     """The Admin API client's tokens: the shop's stored offline token (refreshed ahead of its
-    expiry); a 401 marks it invalid so the shop's work stops until it is re-authorized."""
-    from app.shopify.tokens import access_token_for, mark_token_invalid
+    expiry). A 401 gets one refresh and one retry; when no refresh helps, the token is marked
+    invalid so the shop's work stops until it is re-authorized."""
+    from app.errors import ShopTokenInvalid
+    from app.shopify.tokens import access_token_after_rejection, access_token_for
 
     async def provider(shop: ShopRef) -> str:
         return await access_token_for(resources, shop.id)
 
-    async def on_unauthorized(shop: ShopRef) -> None:
-        await mark_token_invalid(resources, shop.id)
+    async def on_unauthorized(shop: ShopRef, rejected: str) -> bool:
+        try:
+            await access_token_after_rejection(resources, shop.id, rejected)
+        except ShopTokenInvalid:
+            return False  # access_token_after_rejection marked it invalid
+        return True
 
     return ShopTokens(provider=provider, on_unauthorized=on_unauthorized)

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import ShopifyAuthError, ShopifyTokenInvalid, ShopNotInstalled
+from app.errors import ShopifyAuthError, ShopNotInstalled, ShopTokenInvalid
 from app.installs.status import is_active
 from app.models import Shop
 from app.platform.resources import Resources
@@ -39,7 +39,7 @@ def _usable(shop: Shop | None, shop_id: int) -> Shop:
     if shop is None or not is_active(shop):
         raise ShopNotInstalled(f"Shop {shop_id} has not installed Boomerang (or uninstalled it).")
     if shop.access_token_encrypted is None:
-        raise ShopifyTokenInvalid(
+        raise ShopTokenInvalid(
             f"{shop.domain} has no usable token: the merchant must open Boomerang in the "
             "Shopify admin to authorize it again."
         )
@@ -65,14 +65,14 @@ async def access_token_for(resources: Resources, shop_id: int) -> str:
 
 async def access_token_after_rejection(resources: Resources, shop_id: int, rejected: str) -> str:
     """Shopify answered 401 to `rejected`: a token that works now (another worker's refresh,
-    or a refresh of our own), or ShopifyTokenInvalid when no refresh can fix it."""
+    or a refresh of our own), or ShopTokenInvalid when no refresh can fix it."""
     return await _refresh(resources, shop_id, rejected=rejected)
 
 
 async def _refresh(resources: Resources, shop_id: int, *, rejected: str | None) -> str:
     settings = resources.settings
     cipher = TokenCipher.from_settings(settings)
-    refused: ShopifyAuthError | None = None
+    refused: ShopTokenInvalid | None = None
     async with resources.sessions.begin() as session:
         found = await session.scalar(select(Shop).where(Shop.id == shop_id).with_for_update())
         shop = _usable(found, shop_id)
@@ -83,7 +83,7 @@ async def _refresh(resources: Resources, shop_id: int, *, rejected: str | None) 
         if rejected is not None and current != rejected:
             return current
         if shop.refresh_token_encrypted is None:
-            refused = ShopifyTokenInvalid(
+            refused = ShopTokenInvalid(
                 f"Shopify rejected the token of {shop.domain} and it cannot be refreshed: "
                 "the merchant must open Boomerang in the Shopify admin again."
             )
@@ -95,7 +95,7 @@ async def _refresh(resources: Resources, shop_id: int, *, rejected: str | None) 
                     resources.http, settings, shop.domain, refresh_token
                 )
             except ShopifyAuthError as exc:
-                refused = ShopifyTokenInvalid(exc.detail)
+                refused = ShopTokenInvalid(exc.detail)
                 _invalidate(shop)
             else:
                 store_issued_token(shop, issued, cipher)

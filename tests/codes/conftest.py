@@ -88,8 +88,9 @@ async def harness(
     async def tokens(_shop: ShopRef) -> str:
         return token
 
-    async def on_unauthorized(ref: ShopRef) -> None:
+    async def on_unauthorized(ref: ShopRef, rejected: str) -> bool:
         unauthorized.append(ref)
+        return False  # no refresh helps: the client must stop
 
     http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), timeout=10)
     client = AdminClient(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +40,18 @@ class Operation:
     name: str
     document: str
     cost: int
+
+    @property
+    def declares_name(self) -> bool:
+        return (
+            re.search(rf"\b(query|mutation)\s+{re.escape(self.name)}\b", self.document) is not None
+        )
+
+    @classmethod
+    def ad_hoc(cls, document: str, cost: int = 10) -> Operation:
+        """A document written at the call site; named after its declared operation, if any."""
+        found = re.search(r"\b(?:query|mutation)\s+(\w+)", document)
+        return cls(found.group(1) if found else "anonymous", document, cost)
 
 
 @dataclass(frozen=True)
@@ -128,6 +141,7 @@ class AdminClient:
         policy = self._policy
         transient = 0
         throttled = 0
+        refreshed = False
         bound = log.bind(shop=shop.domain, operation=operation.name)
         while True:
             wait = await self._throttle.reserve(shop.domain, estimate)
@@ -140,8 +154,9 @@ class AdminClient:
             if wait > 0:
                 self.stats.waited_seconds += wait
                 await self._sleep(wait)
+            token = await self._tokens(shop)
             try:
-                response = await self._post(shop, operation, variables or {})
+                response = await self._post(shop, operation, variables or {}, token)
             except httpx.TransportError as exc:
                 # Shopify may or may not have run (and charged) it.
                 await self._throttle.release(shop.domain, estimate, charged=True)
@@ -157,9 +172,14 @@ class AdminClient:
                 continue
             if response.status_code == 401:
                 await self._throttle.release(shop.domain, estimate)
-                if self._on_unauthorized is not None:
-                    await self._on_unauthorized(shop)
-                bound.warning("shopify rejected the access token")
+                bound.warning("shopify rejected the access token", refreshed=refreshed)
+                if (
+                    not refreshed
+                    and self._on_unauthorized is not None
+                    and await self._on_unauthorized(shop, token)
+                ):
+                    refreshed = True
+                    continue
                 raise ShopTokenInvalid(
                     f"Shopify rejected the access token of {shop.domain}: its work stops until "
                     "the token is refreshed or the app reinstalled"
@@ -230,9 +250,8 @@ class AdminClient:
             return data
 
     async def _post(
-        self, shop: ShopRef, operation: Operation, variables: dict[str, Any]
+        self, shop: ShopRef, operation: Operation, variables: dict[str, Any], token: str
     ) -> httpx.Response:
-        token = await self._tokens(shop)
         self.stats.calls += 1
         self.stats.per_operation[operation.name] = (
             self.stats.per_operation.get(operation.name, 0) + 1
@@ -242,7 +261,8 @@ class AdminClient:
             json={
                 "query": operation.document,
                 "variables": variables,
-                "operationName": operation.name,
+                # Only a name the document declares: an anonymous document has none.
+                "operationName": operation.name if operation.declares_name else None,
             },
             headers={"X-Shopify-Access-Token": token},
         )

@@ -16,8 +16,10 @@ class ShopRef:
 
 # The auth branch's `access_token_for` fits here: a usable (refreshed) offline token.
 TokenProvider = Callable[[ShopRef], Awaitable[str]]
-# Called once when Shopify answers 401, to mark the shop's token invalid.
-UnauthorizedHandler = Callable[[ShopRef], Awaitable[None]]
+# Called when Shopify answers 401 to `rejected`: True when a fresh token is now available
+# (another worker's refresh, or one of its own) and the call may be retried once; otherwise
+# it marks the shop's token invalid and answers False.
+UnauthorizedHandler = Callable[[ShopRef, str], Awaitable[bool]]
 
 
 def customer_gid(shopify_customer_id: int) -> str:
