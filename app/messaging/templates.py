@@ -5,6 +5,7 @@ validated when the merchant saves them, so a broken one never reaches send time.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -12,6 +13,7 @@ from typing import Any
 
 from jinja2 import (
     StrictUndefined,
+    Template,
     TemplateError,
     TemplateSyntaxError,
     Undefined,
@@ -140,12 +142,19 @@ def sample_context(locale: Locale) -> dict[str, Any]:
     }
 
 
+@functools.lru_cache(maxsize=1024)
+def _compiled(source: str, *, html: bool, strict: bool) -> Template:
+    """Compiling is most of a render's cost and a template's source rarely changes: keep the
+    compiled form of the latest sources (a merchant's edit is a new source, a new entry)."""
+    env = (_HTML_STRICT if strict else _HTML) if html else (_PLAIN_STRICT if strict else _PLAIN)
+    return env.from_string(source)
+
+
 def _render_part(
     source: str, context: dict[str, Any], *, html: bool, strict: bool, part: str, locale: Locale
 ) -> str:
-    env = (_HTML_STRICT if strict else _HTML) if html else (_PLAIN_STRICT if strict else _PLAIN)
     try:
-        return env.from_string(source).render(context)
+        return _compiled(source, html=html, strict=strict).render(context)
     except TemplateSyntaxError as exc:
         raise _invalid(part, exc.lineno, exc.message or str(exc), locale) from None
     except TemplateError as exc:
