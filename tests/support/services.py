@@ -19,11 +19,16 @@ def _answers(host: str, port: int) -> bool:
         return False
 
 
+def _force_embedded() -> bool:
+    """BOOMERANG_TEST_EMBEDDED=1 runs the suite as on a machine without PostgreSQL and Redis."""
+    return os.environ.get("BOOMERANG_TEST_EMBEDDED") == "1"
+
+
 def postgres_server_url(tmp_root: Path) -> str:
     """A URL to a PostgreSQL server (database part left for the caller)."""
     if url := os.environ.get("TEST_POSTGRES_URL"):
         return url.rstrip("/")
-    if _answers("127.0.0.1", 5432):
+    if not _force_embedded() and _answers("127.0.0.1", 5432):
         return "postgresql+asyncpg://postgres@127.0.0.1:5432"
     embedded = start_embedded_postgres(tmp_root)
     # postgresql+asyncpg://postgres@/boomerang?host=...: keep the query, drop the name.
@@ -41,7 +46,7 @@ def with_database(server_url: str, database: str) -> str:
 def redis_server_url(tmp_root: Path) -> str:
     if url := os.environ.get("TEST_REDIS_URL"):
         return url.rstrip("/")
-    if _answers("127.0.0.1", 6379):
+    if not _force_embedded() and _answers("127.0.0.1", 6379):
         return "redis://127.0.0.1:6379"
     return start_embedded_redis(tmp_root).rsplit("/", 1)[0]
 
