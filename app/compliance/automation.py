@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.compliance.commerce import customer_ids_of, row_as_dict
-from app.compliance.registry import DataSubject, erases, exports
+from app.compliance.registry import DataSubject, erases, exports, rows_changed
 from app.models import (
     DiscountCode,
     EmailSuppression,
@@ -116,45 +116,36 @@ async def export_suppressions(session: AsyncSession, subject: DataSubject) -> li
 
 @erases("messages")
 async def erase_messages(session: AsyncSession, subject: DataSubject) -> int:
-    result = await session.execute(
+    return await rows_changed(
+        session,
         update(Message)
         .where(_messages(subject))
-        .values(to_address=None, subject="", html="", text_body="", context={})
-        .execution_options(synchronize_session=False)
+        .values(to_address=None, subject="", html="", text_body="", context={}),
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 @erases("cart_sequences")
 async def erase_runs(session: AsyncSession, subject: DataSubject) -> int:
-    result = await session.execute(
-        update(ScenarioRun)
-        .where(_runs(subject))
-        .values(email=None)
-        .execution_options(synchronize_session=False)
+    return await rows_changed(
+        session,
+        update(ScenarioRun).where(_runs(subject)).values(email=None),
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 @erases("discount_codes")
 async def erase_codes(session: AsyncSession, subject: DataSubject) -> int:
-    result = await session.execute(
-        update(DiscountCode)
-        .where(_codes(subject))
-        .values(email=None, customer_gid=None)
-        .execution_options(synchronize_session=False)
+    return await rows_changed(
+        session,
+        update(DiscountCode).where(_codes(subject)).values(email=None, customer_gid=None),
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 @erases("email_suppressions")
 async def erase_suppressions(session: AsyncSession, subject: DataSubject) -> int:
-    result = await session.execute(
-        delete(EmailSuppression)
-        .where(_suppressions(subject))
-        .execution_options(synchronize_session=False)
+    return await rows_changed(
+        session,
+        delete(EmailSuppression).where(_suppressions(subject)),
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 @erases("webhook_bodies")
@@ -162,10 +153,7 @@ async def erase_webhook_bodies(session: AsyncSession, subject: DataSubject) -> i
     where = _webhook_bodies(subject)
     if where is None:
         return 0
-    result = await session.execute(
-        update(WebhookEvent)
-        .where(where)
-        .values(body=_REDACTED_BODY)
-        .execution_options(synchronize_session=False)
+    return await rows_changed(
+        session,
+        update(WebhookEvent).where(where).values(body=_REDACTED_BODY),
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, false, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.compliance.registry import DataSubject, erases, exports, json_safe
+from app.compliance.registry import DataSubject, erases, exports, json_safe, rows_changed
 from app.db.base import Base
 from app.models import Checkout, Customer, CustomerDataRequest, Order
 
@@ -76,29 +76,26 @@ async def export_customers(session: AsyncSession, subject: DataSubject) -> list[
 # Erasers run orders and checkouts first: they find rows through the customer's email.
 @erases("orders")
 async def erase_orders(session: AsyncSession, subject: DataSubject) -> int:
-    result = await session.execute(
+    return await rows_changed(
+        session,
         update(Order)
         .where(_orders(subject))
-        .values(email=None, shipping_address=None, browser_ip=None)
-        .execution_options(synchronize_session=False)
+        .values(email=None, shipping_address=None, browser_ip=None),
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 @erases("checkouts")
 async def erase_checkouts(session: AsyncSession, subject: DataSubject) -> int:
-    result = await session.execute(
-        update(Checkout)
-        .where(_checkouts(subject))
-        .values(email=None, abandoned_checkout_url=None)
-        .execution_options(synchronize_session=False)
+    return await rows_changed(
+        session,
+        update(Checkout).where(_checkouts(subject)).values(email=None, abandoned_checkout_url=None),
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 @erases("customers")
 async def erase_customers(session: AsyncSession, subject: DataSubject) -> int:
-    result = await session.execute(
+    return await rows_changed(
+        session,
         update(Customer)
         .where(Customer.shop_id == subject.shop_id, _customers(subject))
         .values(
@@ -107,10 +104,8 @@ async def erase_customers(session: AsyncSession, subject: DataSubject) -> int:
             last_name=None,
             tags=[],
             redacted_at=func.coalesce(Customer.redacted_at, datetime.now(UTC)),
-        )
-        .execution_options(synchronize_session=False)
+        ),
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 @erases("customer_data_requests")
@@ -121,9 +116,9 @@ async def erase_data_requests(session: AsyncSession, subject: DataSubject) -> in
         match.append(CustomerDataRequest.customer_shopify_id == subject.customer_shopify_id)
     if subject.email:
         match.append(func.lower(CustomerDataRequest.customer_email) == subject.email.lower())
-    result = await session.execute(
+    return await rows_changed(
+        session,
         delete(CustomerDataRequest).where(
             CustomerDataRequest.shop_id == subject.shop_id, or_(false(), *match)
-        )
+        ),
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]

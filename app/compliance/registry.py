@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Executable
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,15 @@ async def export_customer_data(
 async def erase_customer_data(session: AsyncSession, subject: DataSubject) -> dict[str, int]:
     """Rows touched per section. Idempotent: erasing twice leaves the same rows."""
     return {section: await eraser(session, subject) for section, eraser in _ERASERS.items()}
+
+
+async def rows_changed(session: AsyncSession, statement: Executable) -> int:
+    """Run an UPDATE or DELETE (no ORM session sync: erasers touch rows not loaded) and count
+    the rows it touched."""
+    result = await session.execute(
+        statement.execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def json_safe(value: Any) -> Any:
