@@ -64,9 +64,7 @@ async def erase_customer_data(session: AsyncSession, subject: DataSubject) -> di
 async def rows_changed(session: AsyncSession, statement: Executable) -> int:
     """Run an UPDATE or DELETE (no ORM session sync: erasers touch rows not loaded) and count
     the rows it touched."""
-    result = await session.execute(
-        statement.execution_options(synchronize_session=False)
-    )
+    result = await session.execute(statement.execution_options(synchronize_session=False))
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 

@@ -50,3 +50,8 @@ async def notify_engagement(session: AsyncSession, message: Message, at: datetim
     listener = _ENGAGED.get(message.scenario)
     if listener is not None:
         await listener(session, message, at)
+
+
+def hooked_scenarios() -> frozenset[str]:
+    """Scenarios with a guard or an engagement listener registered in this process."""
+    return frozenset(_GUARDS) | frozenset(_ENGAGED)
