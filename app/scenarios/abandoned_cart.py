@@ -441,8 +441,12 @@ async def code_request(
         return None
     if settings.mode in (Mode.DRY_RUN, Mode.PAUSED):
         return None
+    shop = await session.get(Shop, run.shop_id)
+    if shop is None or shop.uninstalled_at is not None:
+        return None
     return CodeRequest(
         shop_id=run.shop_id,
+        shop_domain=shop.domain,
         scenario=SCENARIO,
         idempotency_key=f"{SCENARIO}:{run.subject_key}:{step_index}",
         customer_id=run.customer_id,

@@ -26,6 +26,7 @@ class CodeRequest:
     """A step's code, to be issued outside any transaction (it may call Shopify)."""
 
     shop_id: int
+    shop_domain: str
     scenario: str
     # The same key always yields the same code, so a retried step hands out the same one.
     idempotency_key: str

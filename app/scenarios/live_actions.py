@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.codes.offers import CodePurpose, Offer, Recipient, ValueType
@@ -16,7 +16,7 @@ from app.db.after_commit import after_commit
 from app.messaging.config import MessagingConfig
 from app.messaging.controls import DeliveryMode
 from app.messaging.outbox import Status, dispatch_send, enqueue_message
-from app.models import Customer, DiscountPool, Message, Shop
+from app.models import Customer, DiscountPool, Message
 from app.models.discount_codes import DiscountPoolStatus
 from app.platform.resources import Resources
 from app.scenarios.actions import CodeRequest, EmailRequest, IssuedCode
@@ -56,23 +56,20 @@ class LiveStepActions:
     async def issue_code(self, request: CodeRequest, now: datetime) -> IssuedCode:
         """Runs with no transaction of the caller's open: every read and write here commits on
         its own, and Shopify is called with no lock held."""
-        async with self._resources.sessions.begin() as session:
-            shop = await session.get(Shop, request.shop_id)
-            customer = (
-                await session.get(Customer, request.customer_id) if request.customer_id else None
-            )
-        if shop is None:
-            raise LookupError(f"shop {request.shop_id} vanished while issuing a code")
-        title = f"Boomerang {request.scenario.replace('_', ' ')}"
-        offer = offer_for(request.discount, title)
+        shop = ShopRef(request.shop_id, request.shop_domain)
+        offer = offer_for(request.discount, f"Boomerang {request.scenario.replace('_', ' ')}")
         if request.discount.use_pool:
             pooled = await self._from_pool(shop, request, offer, now)
             if pooled is not None:
                 return pooled
+        async with self._resources.sessions.begin() as session:
+            customer = (
+                await session.get(Customer, request.customer_id) if request.customer_id else None
+            )
         issued = await issue_code(
             self._resources.sessions,
             discount_gateway(self._resources),
-            ShopRef(shop.id, shop.domain),
+            shop,
             purpose=_PURPOSES.get(request.scenario, CodePurpose.CART_RECOVERY),
             idempotency_key=request.idempotency_key,
             offer=offer,
@@ -87,42 +84,59 @@ class LiveStepActions:
         return IssuedCode(issued.code, issued.ends_at or now + offer_validity(request.discount))
 
     async def _from_pool(
-        self, shop: Shop, request: CodeRequest, offer: Offer, now: datetime
+        self, shop: ShopRef, request: CodeRequest, offer: Offer, now: datetime
     ) -> IssuedCode | None:
         """A pre-created code of the offer's pool, or None (pool dry: a refill is requested).
-        A pool whose discount ends sooner than half the promised validity is retired first, so
-        every code handed out keeps at least half of it (the email shows the real end)."""
+        The usual case is one transaction: find the live pool, claim. A pool whose discount ends
+        sooner than half the promised validity is retired and replaced first, so every code
+        handed out keeps at least half of it (the email shows the real end)."""
         key = pool_key(request.scenario, request.discount)
+        fresh_until = now + offer_validity(request.discount) / 2
         sessions = self._resources.sessions
         async with sessions.begin() as session:
-            await session.execute(
-                update(DiscountPool)
-                .where(
+            pool = await session.scalar(
+                select(DiscountPool).where(
                     DiscountPool.shop_id == shop.id,
                     DiscountPool.scenario == key,
-                    DiscountPool.status != DiscountPoolStatus.RETIRED,
-                    DiscountPool.ends_at < now + offer_validity(request.discount) / 2,
-                )
-                .values(status=DiscountPoolStatus.RETIRED)
-            )
-        ref = await ensure_pool(
-            sessions,
-            discount_gateway(self._resources),
-            ShopRef(shop.id, shop.domain),
-            scenario=key,
-            offer=offer,
-            prefix=request.prefix,
-            now=now,
-        )
-        async with sessions.begin() as session:
-            claim = await claim_code(session, shop.id, ref.id, request.idempotency_key)
-            ends_at = await session.scalar(
-                select(DiscountPool.ends_at).where(
-                    DiscountPool.shop_id == shop.id, DiscountPool.id == ref.id
+                    DiscountPool.status == DiscountPoolStatus.ACTIVE,
+                    DiscountPool.shopify_discount_id.is_not(None),
+                    or_(DiscountPool.ends_at.is_(None), DiscountPool.ends_at >= fresh_until),
                 )
             )
+            if pool is not None:
+                pool_id, ends_at = pool.id, pool.ends_at
+                claim = await claim_code(session, shop.id, pool_id, request.idempotency_key)
+        if pool is None:
+            async with sessions.begin() as session:
+                await session.execute(
+                    update(DiscountPool)
+                    .where(
+                        DiscountPool.shop_id == shop.id,
+                        DiscountPool.scenario == key,
+                        DiscountPool.status != DiscountPoolStatus.RETIRED,
+                        DiscountPool.ends_at < fresh_until,
+                    )
+                    .values(status=DiscountPoolStatus.RETIRED)
+                )
+            ref = await ensure_pool(
+                sessions,
+                discount_gateway(self._resources),
+                shop,
+                scenario=key,
+                offer=offer,
+                prefix=request.prefix,
+                now=now,
+            )
+            async with sessions.begin() as session:
+                pool_id = ref.id
+                claim = await claim_code(session, shop.id, pool_id, request.idempotency_key)
+                ends_at = await session.scalar(
+                    select(DiscountPool.ends_at).where(
+                        DiscountPool.shop_id == shop.id, DiscountPool.id == pool_id
+                    )
+                )
         if claim is None or claim.needs_refill:
-            await request_refill(self._resources.queue, shop.id, ref.id)
+            await request_refill(self._resources.queue, shop.id, pool_id)
         if claim is None:
             return None
         return IssuedCode(claim.code, ends_at or now + offer_validity(request.discount))
