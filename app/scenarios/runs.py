@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import ScenarioRun
+from app.scenarios import timeline
 
 ACTIVE = "active"
 COMPLETED = "completed"
@@ -128,3 +129,22 @@ async def stop_active_for_shop(
     if scenario is not None:
         statement = statement.where(ScenarioRun.scenario == scenario)
     return [(run_id, key) for run_id, key in (await session.execute(statement)).all()]
+
+
+async def stop_running_sequences(
+    session: AsyncSession, shop_id: int, reason: str, now: datetime, scenario: str | None = None
+) -> int:
+    """Stop a shop's running sequences at once (uninstall; pausing a scenario), each with a
+    timeline entry saying why. Returns how many stopped."""
+    stopped = await stop_active_for_shop(session, shop_id, reason, now, scenario)
+    for run_id, key in stopped:
+        await timeline.record(
+            session,
+            shop_id=shop_id,
+            run_id=run_id,
+            scenario=key,
+            kind="stopped",
+            reason=reason,
+            at=now,
+        )
+    return len(stopped)

@@ -3,13 +3,14 @@ shop's global pause, frequency cap and quiet hours."""
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import UTC, datetime, time
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.messaging import controls
 from app.messaging.controls import DeliveryMode, SendingPolicy
+from app.scenarios.runs import stop_running_sequences
 from app.web.auth import CurrentShop
 from app.web.deps import ResourcesDep
 
@@ -41,6 +42,10 @@ async def set_scenario(
         await controls.set_scenario_delivery(
             session, shop.id, scenario, mode=body.mode, transactional=body.transactional
         )
+        if body.mode is DeliveryMode.PAUSED:
+            await stop_running_sequences(
+                session, shop.id, "scenario_paused", datetime.now(UTC), scenario
+            )
     return {"scenario": scenario, "mode": body.mode.value, "transactional": body.transactional}
 
 

@@ -15,7 +15,7 @@ from app.scenarios import timeline
 from app.scenarios.config import SETTINGS_MODELS, InvalidSettings, UnknownScenario
 from app.scenarios.modes import Mode
 from app.scenarios.reports import scenario_report
-from app.scenarios.runs import stop_active_for_shop
+from app.scenarios.runs import stop_running_sequences
 from app.scenarios.settings_store import effective_settings, update_settings
 from app.web.auth import CurrentShop
 from app.web.deps import ResourcesDep
@@ -63,18 +63,7 @@ async def put_scenario(
         async with resources.sessions.begin() as session:
             merged = await update_settings(session, shop.id, _known(key), patch)
             if merged["mode"] == Mode.PAUSED:
-                for run_id, _ in await stop_active_for_shop(
-                    session, shop.id, "scenario_paused", now, scenario=key
-                ):
-                    await timeline.record(
-                        session,
-                        shop_id=shop.id,
-                        run_id=run_id,
-                        scenario=key,
-                        kind="stopped",
-                        reason="scenario_paused",
-                        at=now,
-                    )
+                await stop_running_sequences(session, shop.id, "scenario_paused", now, key)
     except UnknownScenario as exc:
         raise NotFound(str(exc)) from None
     except InvalidSettings as exc:

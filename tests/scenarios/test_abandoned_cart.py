@@ -486,3 +486,20 @@ async def test_one_click_unsubscribe_is_written_back_to_shopify(store: Store, in
     simulated = store.sim.shop(SHOP).customers[customer["id"]]
     assert simulated.marketing_state == "UNSUBSCRIBED"
     assert simulated.consent_updated_at is not None
+
+
+async def test_pausing_through_the_delivery_controls_also_stops_sequences(
+    store: Store, inbox: Inbox
+) -> None:
+    _customer, checkout, worker = await _running_sequence(store, "wes@example.test", (2, 3, 4))
+    paused = await store.client.put(
+        "/api/messaging/scenarios/abandoned_cart",
+        headers=store.headers,
+        json={"mode": "paused", "transactional": False},
+    )
+    assert paused.status_code == 200, paused.text
+    run = await _run(store, checkout["token"])
+    assert run is not None
+    assert (run.status, run.stop_reason) == ("stopped", "scenario_paused")
+    await worker
+    assert inbox.messages == []

@@ -7,8 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.installs.lifecycle import locked_shop, mark_uninstalled
-from app.scenarios import timeline
-from app.scenarios.runs import stop_active_for_shop
+from app.scenarios.runs import stop_running_sequences
 from webhooks.registry import WebhookDelivery, handles
 
 
@@ -18,17 +17,7 @@ async def app_uninstalled(session: AsyncSession, delivery: WebhookDelivery) -> N
     mark_uninstalled(shop, at=delivery.triggered_at)
     # Every running sequence stops now, not when its next step comes due; queued emails are
     # suppressed by the outbox, which checks the install before each send.
-    now = datetime.now(UTC)
-    for run_id, scenario in await stop_active_for_shop(session, shop.id, "shop_uninstalled", now):
-        await timeline.record(
-            session,
-            shop_id=shop.id,
-            run_id=run_id,
-            scenario=scenario,
-            kind="stopped",
-            reason="shop_uninstalled",
-            at=now,
-        )
+    await stop_running_sequences(session, shop.id, "shop_uninstalled", datetime.now(UTC))
 
 
 @handles("shop/update")
