@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import (
@@ -291,8 +292,6 @@ async def order_placed(session: AsyncSession, *, shop: Shop, order: Order, now: 
 async def _attribute(
     session: AsyncSession, run: ScenarioRun, order: Order, via: str, now: datetime
 ) -> None:
-    from sqlalchemy.dialects.postgresql import insert
-
     discount_cost = Decimal(0)
     if run.issued_codes:
         discount_cost = await session.scalar(
@@ -491,10 +490,9 @@ async def run_step(
     reason = await why_not_send(
         session, shop=shop, run=run, checkout=checkout, customer=customer, settings=settings
     )
-    if reason is not None:
-        await _stop(session, run, reason, now)
+    if reason is not None or checkout is None:  # no checkout: why_not_send gave a reason
+        await _stop(session, run, reason or CHECKOUT_COMPLETED, now)
         return []
-    assert checkout is not None  # noqa: S101  (why_not_send returns a reason otherwise)
 
     step = settings.steps[step_index] if step_index < len(settings.steps) else None
     if step is not None and step.enabled:
