@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.messaging.guards import notify_unsubscribe
 from app.models import Customer, EmailSuppression
 
 MARKETING_OK_STATES = frozenset({"subscribed"})
@@ -120,6 +121,7 @@ async def unsubscribe_customer(
             customer_id=customer.id,
             detail="one-click unsubscribe link",
         )
+    await notify_unsubscribe(session, shop_id, customer.id, now)
     return customer
 
 

@@ -3,7 +3,8 @@
 Guards: the scenario's own live re-check, run by the send job inside the transaction that
 claims the message, so a reminder never leaves after the purchase (even when quiet hours or the
 frequency cap held it for hours). Engagement listeners: told when a person (not a scanner)
-opened or clicked one of the scenario's messages, which starts its attribution window."""
+opened or clicked one of the scenario's messages, which starts its attribution window.
+Unsubscribe listeners: told when a shopper unsubscribes through our link."""
 
 from __future__ import annotations
 
@@ -55,3 +56,21 @@ async def notify_engagement(session: AsyncSession, message: Message, at: datetim
 def hooked_scenarios() -> frozenset[str]:
     """Scenarios with a guard or an engagement listener registered in this process."""
     return frozenset(_GUARDS) | frozenset(_ENGAGED)
+
+
+# Told when a shopper unsubscribes through our link, so running sequences stop at once.
+Unsubscribed = Callable[[AsyncSession, int, int, datetime], Awaitable[None]]
+
+_UNSUBSCRIBED: list[Unsubscribed] = []
+
+
+def on_unsubscribe(listener: Unsubscribed) -> Unsubscribed:
+    _UNSUBSCRIBED.append(listener)
+    return listener
+
+
+async def notify_unsubscribe(
+    session: AsyncSession, shop_id: int, customer_id: int, at: datetime
+) -> None:
+    for listener in _UNSUBSCRIBED:
+        await listener(session, shop_id, customer_id, at)

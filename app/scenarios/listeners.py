@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.after_commit import after_commit
 from app.facts import CheckoutChanged, CustomerChanged, OrderPlaced, subscribe
-from app.messaging.guards import guards, on_engagement
+from app.messaging.guards import guards, on_engagement, on_unsubscribe
 from app.models import Checkout, Message, Order, Shop
 from app.scenarios import abandoned_cart
 from app.scenarios.runs import DueStep
@@ -33,6 +33,15 @@ guards(abandoned_cart.SCENARIO)(abandoned_cart.message_still_wanted)
 async def on_reminder_engaged(session: AsyncSession, message: Message, at: datetime) -> None:
     await abandoned_cart.engaged(
         session, shop_id=message.shop_id, subject_key=message.subject_key, at=at
+    )
+
+
+@on_unsubscribe
+async def on_unsubscribed_by_link(
+    session: AsyncSession, shop_id: int, customer_id: int, at: datetime
+) -> None:
+    await abandoned_cart.customer_unsubscribed(
+        session, shop_id=shop_id, customer_id=customer_id, now=at
     )
 
 

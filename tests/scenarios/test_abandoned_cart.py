@@ -503,3 +503,20 @@ async def test_pausing_through_the_delivery_controls_also_stops_sequences(
     assert (run.status, run.stop_reason) == ("stopped", "scenario_paused")
     await worker
     assert inbox.messages == []
+
+
+async def test_unsubscribing_through_the_link_stops_the_sequence_at_once(
+    store: Store, inbox: Inbox
+) -> None:
+    _customer, checkout, worker = await _running_sequence(store, "xia@example.test", (1, 9, 10))
+    await _until(lambda: len(inbox.messages) >= 1)
+    link = re.search(r"<(http://testserver(/u/[^>]+))>", str(inbox.messages[0]["List-Unsubscribe"]))
+    assert link is not None
+    answered = await store.client.post(link.group(2), data={"List-Unsubscribe": "One-Click"})
+    assert answered.status_code == 200
+    # Stopped by the click itself, well before step 2 is due (9 s).
+    run = await _run(store, checkout["token"])
+    assert run is not None
+    assert (run.status, run.stop_reason) == ("stopped", "customer_unsubscribed")
+    await worker
+    assert len(inbox.messages) == 1
