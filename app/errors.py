@@ -94,8 +94,3 @@ class ShopifyUserErrors(BoomerangError):
         super().__init__(detail)
         # (field path, code, message)
         self.errors = errors
-
-
-class PoolEmpty(ServiceUnavailable):
-    """No code is available in the scenario's pool right now; a refill has been requested,
-    so try again in a few seconds (or fall back to a one-off code)."""

@@ -118,16 +118,9 @@ async def checkout_changed(
     """A checkout was created or updated (the stored row is already the newest version).
     Start, re-time or stop its run; returns the steps to schedule after commit."""
     await _serialize_customer(session, shop.id, checkout.email)
-    await session.refresh(checkout)
     settings = await abandoned_cart_settings(session, shop.id)
-    existing = await session.scalar(
-        select(ScenarioRun)
-        .where(
-            ScenarioRun.shop_id == shop.id,
-            ScenarioRun.scenario == SCENARIO,
-            ScenarioRun.subject_key == checkout.token,
-        )
-        .with_for_update()
+    existing = await runs.lock_by_subject(
+        session, shop_id=shop.id, scenario=SCENARIO, subject_key=checkout.token
     )
     if existing is not None and existing.status != runs.ACTIVE:
         return []
@@ -252,14 +245,8 @@ async def order_placed(session: AsyncSession, *, shop: Shop, order: Order, now: 
     settings = await abandoned_cart_settings(session, shop.id)
     placed = order.placed_at or now
     if order.checkout_token:
-        run = await session.scalar(
-            select(ScenarioRun)
-            .where(
-                ScenarioRun.shop_id == shop.id,
-                ScenarioRun.scenario == SCENARIO,
-                ScenarioRun.subject_key == order.checkout_token,
-            )
-            .with_for_update()
+        run = await runs.lock_by_subject(
+            session, shop_id=shop.id, scenario=SCENARIO, subject_key=order.checkout_token
         )
         if run is not None:
             if run.status == runs.ACTIVE:
@@ -269,6 +256,9 @@ async def order_placed(session: AsyncSession, *, shop: Shop, order: Order, now: 
     who = _same_shopper(ScenarioRun, order.customer_id, order.email)
     if who is None:
         return
+    window = timedelta(days=settings.attribution_window_days)
+    # Only the runs this order can concern: still running, or engaged within the window (a
+    # repeat customer's finished history stays unlocked).
     others = await session.scalars(
         select(ScenarioRun)
         .where(
@@ -276,10 +266,13 @@ async def order_placed(session: AsyncSession, *, shop: Shop, order: Order, now: 
             ScenarioRun.scenario == SCENARIO,
             who,
             ScenarioRun.subject_key != (order.checkout_token or ""),
+            or_(
+                ScenarioRun.status == runs.ACTIVE,
+                ScenarioRun.engaged_at >= placed - window - timedelta(seconds=1),
+            ),
         )
         .with_for_update()
     )
-    window = timedelta(days=settings.attribution_window_days)
     for run in others:
         if run.status == runs.ACTIVE and run.started_at <= placed:
             await _stop(session, run, CUSTOMER_ORDERED, now, order=order.name)
@@ -351,14 +344,8 @@ async def customer_unsubscribed(
 
 async def engaged(session: AsyncSession, *, shop_id: int, subject_key: str, at: datetime) -> None:
     """A reminder was opened or clicked by a person: the attribution window starts."""
-    run = await session.scalar(
-        select(ScenarioRun)
-        .where(
-            ScenarioRun.shop_id == shop_id,
-            ScenarioRun.scenario == SCENARIO,
-            ScenarioRun.subject_key == subject_key,
-        )
-        .with_for_update()
+    run = await runs.lock_by_subject(
+        session, shop_id=shop_id, scenario=SCENARIO, subject_key=subject_key
     )
     if run is not None and (run.engaged_at is None or at > run.engaged_at):
         run.engaged_at = at
@@ -575,14 +562,8 @@ def _advance(
 async def message_still_wanted(session: AsyncSession, message: Message) -> str | None:
     """The outbox's last check before a reminder leaves: the run must still be active and
     the live state (order, completed checkout, consent, mode) must still call for it."""
-    run = await session.scalar(
-        select(ScenarioRun)
-        .where(
-            ScenarioRun.shop_id == message.shop_id,
-            ScenarioRun.scenario == SCENARIO,
-            ScenarioRun.subject_key == message.subject_key,
-        )
-        .with_for_update()
+    run = await runs.lock_by_subject(
+        session, shop_id=message.shop_id, scenario=SCENARIO, subject_key=message.subject_key
     )
     if run is None:
         return None

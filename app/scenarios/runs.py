@@ -64,10 +64,11 @@ async def start_or_get(
     return run, created_id is not None
 
 
-async def locked(
+async def lock_by_subject(
     session: AsyncSession, *, shop_id: int, scenario: str, subject_key: str
-) -> ScenarioRun:
-    run = await session.scalar(
+) -> ScenarioRun | None:
+    """The run for (shop, scenario, subject), row-locked until the transaction ends."""
+    run: ScenarioRun | None = await session.scalar(
         select(ScenarioRun)
         .where(
             ScenarioRun.shop_id == shop_id,
@@ -76,6 +77,15 @@ async def locked(
         )
         .with_for_update()
         .execution_options(populate_existing=True)
+    )
+    return run
+
+
+async def locked(
+    session: AsyncSession, *, shop_id: int, scenario: str, subject_key: str
+) -> ScenarioRun:
+    run = await lock_by_subject(
+        session, shop_id=shop_id, scenario=scenario, subject_key=subject_key
     )
     if run is None:
         raise LookupError(f"no {scenario} run for {subject_key}")

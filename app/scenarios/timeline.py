@@ -49,12 +49,3 @@ async def for_customer(
         .limit(limit)
     )
     return list(rows)
-
-
-async def for_run(session: AsyncSession, shop_id: int, run_id: int) -> list[TimelineEntry]:
-    rows = await session.scalars(
-        select(TimelineEntry)
-        .where(TimelineEntry.shop_id == shop_id, TimelineEntry.run_id == run_id)
-        .order_by(TimelineEntry.id)
-    )
-    return list(rows)
