@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import os
-import random
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -26,6 +24,7 @@ from app.settings import Settings
 from devstore.config import SimulatorConfig
 from devstore.server import Simulator
 from tests.support.services import (
+    claim_redis_db,
     postgres_server_url,
     redis_server_url,
     unique_name,
@@ -71,9 +70,8 @@ async def database_url(postgres_server: str) -> AsyncIterator[str]:
 async def redis_url(services_root: Path) -> AsyncIterator[str]:
     """A Redis db of this run's own (1–15), flushed before and after."""
     server = redis_server_url(services_root)
-    # TEST_REDIS_DB pins the db, so parallel runs on one machine keep out of each other's way.
-    db = int(os.environ.get("TEST_REDIS_DB") or random.randint(1, 15))
-    url = f"{server}/{db}"
+    lease = await claim_redis_db(server)
+    url = f"{server}/{lease.db}"
     client = Redis.from_url(url)
     await client.flushdb()
     try:
@@ -81,6 +79,7 @@ async def redis_url(services_root: Path) -> AsyncIterator[str]:
     finally:
         await client.flushdb()
         await client.aclose()
+        await lease.release()
 
 
 @pytest.fixture

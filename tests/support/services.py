@@ -6,7 +6,10 @@ from __future__ import annotations
 import os
 import secrets
 import socket
+from dataclasses import dataclass
 from pathlib import Path
+
+from redis.asyncio import Redis
 
 from app.platform.embedded import start_embedded_postgres, start_embedded_redis
 
@@ -59,3 +62,43 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+# Test runs on one machine share its Redis: each claims a db (1–15) with a lease in db 0, so
+# concurrent runs never flush each other's keys. A crashed run's lease expires on its own.
+_LEASE_KEY = "boomerang:test-run-db:{db}"
+_LEASE_SECONDS = 3 * 3600
+
+
+@dataclass
+class RedisDbLease:
+    server: str
+    db: int
+    holder: str
+
+    async def release(self) -> None:
+        client = Redis.from_url(f"{self.server}/0")
+        try:
+            key = _LEASE_KEY.format(db=self.db)
+            if (await client.get(key)) == self.holder.encode():
+                await client.delete(key)
+        finally:
+            await client.aclose()
+
+
+async def claim_redis_db(server: str) -> RedisDbLease:
+    """TEST_REDIS_DB pins the db; otherwise the first of 1–15 no other live run holds."""
+    holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+    if pinned := os.environ.get("TEST_REDIS_DB"):
+        return RedisDbLease(server, int(pinned), holder)
+    client = Redis.from_url(f"{server}/0")
+    try:
+        for db in range(1, 16):
+            if await client.set(_LEASE_KEY.format(db=db), holder, nx=True, ex=_LEASE_SECONDS):
+                return RedisDbLease(server, db, holder)
+    finally:
+        await client.aclose()
+    raise RuntimeError(
+        "All 15 test Redis dbs are held by other test runs; wait for one to end, or set "
+        "TEST_REDIS_DB, or delete the boomerang:test-run-db:* keys in db 0."
+    )
