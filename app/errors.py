@@ -4,17 +4,29 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from app.i18n import Locale, Text
+
 
 class BoomerangError(Exception):
-    """Base of every expected failure; rendered as {"error": ClassName, "detail": message}."""
+    """Base of every expected failure; rendered as {"error": ClassName, "detail": message}, the
+    message in the requester's language (`locale` query parameter, then Accept-Language)."""
 
     status_code = 500
     # Extra response headers a client relies on (e.g. App Bridge's retry signal).
     headers: ClassVar[dict[str, str]] = {}
 
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
+    def __init__(self, text: Text | str) -> None:
+        # str is accepted until every raise site says its message in both languages.
+        self.text = text if isinstance(text, Text) else Text(en=text, fr=text)
+        super().__init__(self.text.en)
+
+    @property
+    def detail(self) -> str:
+        """The English message: for logs and stored errors."""
+        return self.text.en
+
+    def detail_in(self, locale: Locale) -> str:
+        return self.text.in_locale(locale)
 
 
 class NotFound(BoomerangError):

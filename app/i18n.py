@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal, Protocol
 
 Locale = Literal["en", "fr"]
 DEFAULT_LOCALE: Locale = "en"
@@ -25,6 +27,21 @@ CATALOG: dict[str, dict[Locale, str]] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class Text:
+    """One user-facing sentence in every language Boomerang speaks, written side by side where
+    it is raised or shown, so a string cannot ship in English alone (mypy sees a missing `fr`)."""
+
+    en: str
+    fr: str
+
+    def in_locale(self, locale: Locale) -> str:
+        return self.fr if locale == "fr" else self.en
+
+    def __str__(self) -> str:
+        return self.en
+
+
 def pick_locale(query_locale: str | None, accept_language: str | None) -> Locale:
     """The `locale` query parameter first (Shopify adds it to embedded URLs), then the first
     supported language of Accept-Language, then English."""
@@ -43,3 +60,17 @@ def pick_locale(query_locale: str | None, accept_language: str | None) -> Locale
 def t(message_id: str, locale: Locale) -> str:
     entry = CATALOG[message_id]
     return entry.get(locale, entry[DEFAULT_LOCALE])
+
+
+class _HasQueryAndHeaders(Protocol):
+    @property
+    def query_params(self) -> Mapping[str, str]: ...
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+
+def request_locale(request: _HasQueryAndHeaders) -> Locale:
+    """The language to answer a request in: Shopify's `locale` parameter (the embedded admin
+    adds it), then Accept-Language (the admin UI sends the merchant's), then English."""
+    return pick_locale(request.query_params.get("locale"), request.headers.get("accept-language"))

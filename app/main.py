@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 # outbox's pre-send re-check): registered in every process that serves them.
 import app.scenarios.listeners  # noqa: F401
 from app.errors import BoomerangError
+from app.i18n import request_locale
 from app.logs import configure_logging
 from app.platform.resources import build_resources
 from app.settings import Settings, load_settings
@@ -56,7 +57,7 @@ def create_app(
     @app.exception_handler(BoomerangError)
     async def render_error(request: Request, exc: BoomerangError) -> JSONResponse:
         return JSONResponse(
-            {"error": type(exc).__name__, "detail": exc.detail},
+            {"error": type(exc).__name__, "detail": exc.detail_in(request_locale(request))},
             status_code=exc.status_code,
             headers=exc.headers,
         )
