@@ -280,8 +280,14 @@ async def test_failing_handler_retries_with_backoff_then_fails_then_is_replayed(
     event = await latest_event(sessions)
     assert event.status == "processed"
     assert len(await all_rows(sessions, Order)) == 1
-    again = await client.post(f"/api/webhook-events/{event.id}/replay", headers=token)
+    again = await client.post(
+        f"/api/webhook-events/{event.id}/replay", headers={**token, "Accept-Language": "fr-FR"}
+    )
     assert again.status_code == 409
+    assert again.json() == {
+        "error": "EventNotFailed",
+        "detail": f"L'événement webhook {event.id} a déjà été traité : il n'y a rien à rejouer.",
+    }
 
 
 async def test_another_shop_can_neither_list_nor_replay_events(
@@ -301,6 +307,7 @@ async def test_another_shop_can_neither_list_nor_replay_events(
 
     assert listed.json() == {"events": []}
     assert replay.status_code == 404
+    assert replay.json()["detail"].startswith(f"Webhook event {event.id} does not exist")
     assert (await latest_event(sessions)).status == "failed"
 
 
