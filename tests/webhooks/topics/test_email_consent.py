@@ -86,7 +86,9 @@ async def test_customers_update_carrying_an_older_consent_does_not_resubscribe(
     await install_shop(sessions)
     await deliver_and_process(client, settings, TOPIC, consent("unsubscribed", datetime.now(UTC)))
 
-    await deliver_and_process(client, settings, "customers/update", fixture_json("customers/update"))
+    await deliver_and_process(
+        client, settings, "customers/update", fixture_json("customers/update")
+    )
 
     customer = await the_customer(sessions)
     assert customer.tags == ["vip"]
