@@ -151,10 +151,74 @@ async def test_fulfillment_cancellation_and_refund_follow_the_order(
     assert (fulfillment.shopify_id, fulfillment.tracking_company) == (123456, "UPS")
     [refund] = await all_rows(sessions, Refund)
     assert (refund.amount, refund.currency) == (Decimal("199.00"), "USD")
-    assert refund.line_items[0]["subtotal"] == "199.0"
+    assert refund.line_items[0]["subtotal"] == "199.00"  # subtotal_set.shop_money
     assert [type(f) for f in facts] == [OrderPlaced, OrderFulfilled, OrderCancelled, RefundCreated]
     assert isinstance(facts[-1], RefundCreated)
     assert facts[-1].order_id == order.id
+
+
+def paid_in_euros(refund: dict[str, Any], euros: str) -> dict[str, Any]:
+    """The refunds/create fixture for a USD shop's order the customer paid in EUR: the
+    transaction and every presentment_money in EUR, shop_money left in USD."""
+    line = refund["refund_line_items"][0]
+    line["subtotal_set"]["presentment_money"] = {"amount": euros, "currency_code": "EUR"}
+    line["total_tax_set"]["presentment_money"]["currency_code"] = "EUR"
+    transaction = refund["transactions"][0]
+    transaction.update(amount=euros, currency="EUR")
+    transaction["total_unsettled_set"]["presentment_money"]["currency_code"] = "EUR"
+    return refund
+
+
+async def test_refund_of_a_multi_currency_order_is_recorded_in_shop_money(
+    client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    shop: int,
+    facts: list[Any],
+) -> None:
+    refund = paid_in_euros(fixture_json("refunds/create"), "180.00")
+
+    await deliver_and_process(client, settings, "refunds/create", refund)
+
+    [stored] = await all_rows(sessions, Refund)
+    assert (stored.amount, stored.currency) == (Decimal("199.00"), "USD")
+    [fact] = [f for f in facts if isinstance(f, RefundCreated)]
+    assert (fact.amount, fact.currency) == (Decimal("199.00"), "USD")
+
+
+async def test_goodwill_refund_of_a_multi_currency_order_counts_its_adjustment(
+    client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    shop: int,
+) -> None:
+    """Money back with no line item: Shopify books it as a negative refund_discrepancy."""
+    refund = paid_in_euros(fixture_json("refunds/create"), "9.05")
+    refund["refund_line_items"] = []
+    refund["order_adjustments"] = [
+        {
+            "id": 1,
+            "order_id": refund["order_id"],
+            "refund_id": refund["id"],
+            "amount": "-9.05",
+            "tax_amount": "0.00",
+            "kind": "refund_discrepancy",
+            "reason": "Refund discrepancy",
+            "amount_set": {
+                "shop_money": {"amount": "-10.00", "currency_code": "USD"},
+                "presentment_money": {"amount": "-9.05", "currency_code": "EUR"},
+            },
+            "tax_amount_set": {
+                "shop_money": {"amount": "0.00", "currency_code": "USD"},
+                "presentment_money": {"amount": "0.00", "currency_code": "EUR"},
+            },
+        }
+    ]
+
+    await deliver_and_process(client, settings, "refunds/create", refund)
+
+    [stored] = await all_rows(sessions, Refund)
+    assert (stored.amount, stored.currency) == (Decimal("10.00"), "USD")
 
 
 async def test_stale_checkout_update_arriving_last_loses(
