@@ -26,9 +26,11 @@ COPY --from=build /opt/venv /opt/venv
 COPY --from=build /src /app
 COPY --from=frontend /src/frontend/dist /app/frontend/dist
 WORKDIR /app
-ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 BOOMERANG_FRONTEND_DIR=/app/frontend/dist
+ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 BOOMERANG_FRONTEND_DIR=/app/frontend/dist \
+    WORKER_METRICS_HOST=0.0.0.0
 USER boomerang
-EXPOSE 8000
+# 8000: the web app (its /metrics included); 8001: the worker's metrics (`boomerang worker`).
+EXPOSE 8000 8001
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status != 200)"
 CMD ["boomerang", "serve", "--host", "0.0.0.0", "--port", "8000", "--workers", "2"]
