@@ -73,10 +73,12 @@ def replay_job_id(event_row_id: int) -> str:
     return f"webhook:{event_row_id}:replay:{time.time_ns()}"
 
 
-async def reopen_failed_event(session: AsyncSession, shop_id: int, event_row_id: int) -> int:
-    """Put a failed event back to `received` with a fresh attempt budget; the caller commits,
-    then enqueues `replay_job_id(id)`. Raises NotFound (not this shop's, or no such event) or
-    EventNotFailed."""
+async def reopen_failed_event(
+    session: AsyncSession, shop_id: int, event_row_id: int, *, job_id: str
+) -> int:
+    """Put a failed event back to `received` with a fresh attempt budget, `job_id` (from
+    replay_job_id) as the job that will process it; the caller commits, then enqueues that
+    job. Raises NotFound (not this shop's, or no such event) or EventNotFailed."""
     reopened = (
         await session.execute(
             update(WebhookEvent)
@@ -85,7 +87,12 @@ async def reopen_failed_event(session: AsyncSession, shop_id: int, event_row_id:
                 WebhookEvent.shop_id == shop_id,
                 WebhookEvent.status == WebhookEventStatus.FAILED.value,
             )
-            .values(status=WebhookEventStatus.RECEIVED.value, attempts=0)
+            .values(
+                status=WebhookEventStatus.RECEIVED.value,
+                attempts=0,
+                job_id=job_id,
+                next_attempt_at=None,
+            )
             .returning(WebhookEvent.id)
         )
     ).scalar_one_or_none()
