@@ -43,7 +43,7 @@ async def test_control_lists_codes_created_through_graphql(
 ) -> None:
     mutation = """mutation { discountCodeFreeShippingCreate(freeShippingCodeDiscount: {
       title: "Free shipping", code: "SHIPFREE", startsAt: "2026-01-01T00:00:00Z",
-      usageLimit: 3 }) { codeDiscountNode { id } userErrors { code } } }"""
+      usageLimit: 3, context: {all: ALL} }) { codeDiscountNode { id } userErrors { code } } }"""
     body = await gql(client, token, mutation)
     assert body["data"]["discountCodeFreeShippingCreate"]["userErrors"] == []
     listed = await client.get(f"/_sim/shops/{SHOP}/codes")
