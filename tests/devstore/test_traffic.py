@@ -70,6 +70,26 @@ def test_events_are_in_time_order_and_cover_the_topics() -> None:
     assert abandoned > topics["checkouts/create"] // 3
 
 
+def test_consent_is_written_as_shopify_writes_it() -> None:
+    _, events = week(12)
+    consents = {
+        e.payload["email_marketing_consent"]["state"]: e.payload["email_marketing_consent"]
+        for e in events
+        if e.topic == "customers/create"
+    }
+    # A customer who never subscribed gave no opt-in level and no consent date.
+    assert consents["not_subscribed"]["opt_in_level"] is None
+    assert consents["not_subscribed"]["consent_updated_at"] is None
+    assert consents["subscribed"]["opt_in_level"] == "single_opt_in"
+    assert consents["subscribed"]["consent_updated_at"]
+    checkout_customers = [
+        e.payload["customer"]["email_marketing_consent"]
+        for e in events
+        if e.topic == "checkouts/create" and e.payload["customer"]
+    ]
+    assert {c["opt_in_level"] for c in checkout_customers} == {None, "single_opt_in"}
+
+
 def test_recovered_checkout_redeems_the_code_the_app_sent() -> None:
     sim = Simulator(SimulatorConfig(), clock=ManualClock())
     shop = sim.add_shop(SHOP)
