@@ -166,7 +166,9 @@ class Simulator:
         )
 
     def install(self, shop: str, *, expiring: bool = True) -> InstalledTokens:
-        """Issue tokens directly, as if the app had completed OAuth (tests that skip the dance)."""
+        """The merchant installs the app (again) and it exchanges a session token for its
+        tokens, as with managed installation (tests that skip the OAuth dance)."""
+        self.oauth.mark_installed(shop_domain(shop))
         body = self.oauth.token(
             shop_domain(shop),
             {
@@ -187,6 +189,7 @@ class Simulator:
         found = self.shop(shop)
         self.oauth.revoke_shop(found.domain)
         found.installed = False
+        found.uninstalled = True
         found.subscriptions.clear()
         body = self.payloads(shop).shop_body(self.clock.now())
         deliveries = await self.emit(found.domain, "app/uninstalled", body)

@@ -77,6 +77,22 @@ class Receiver:
         return [r.headers["X-Shopify-Topic"] for r in self.requests]
 
 
+@pytest.fixture
+async def wired(
+    clock: ManualClock,
+) -> AsyncIterator[tuple[Simulator, httpx.AsyncClient, Receiver]]:
+    """An installed shop whose webhooks land in a Receiver; the control API over ASGI."""
+    receiver = Receiver()
+    config = SimulatorConfig(app_url="https://app.example.com", webhook_time_compression=1e6)
+    app, sim = create_simulator(config, clock=clock, webhook_transport=receiver.transport())
+    sim.add_shop(SHOP)
+    sim.install(SHOP)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://devstore") as client:
+        yield sim, client, receiver
+    await sim.webhooks.aclose()
+
+
 async def gql(
     client: httpx.AsyncClient, token: str, query: str, variables: dict[str, Any] | None = None
 ) -> dict[str, Any]:

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
-from devstore import SimulatorConfig, create_simulator
-from devstore.clock import ManualClock
+from devstore import SimulatorConfig
 from devstore.payloads import fixture
 from devstore.server import Simulator
 from tests.devstore.conftest import SHOP, Receiver, gql
@@ -72,20 +70,6 @@ async def test_serves_on_a_real_socket() -> None:
             headers={"X-Shopify-Access-Token": token},
         )
     assert response.json()["data"]["shop"]["myshopifyDomain"] == "sock.myshopify.com"
-
-
-@pytest.fixture
-async def wired() -> AsyncIterator[tuple[Simulator, httpx.AsyncClient, Receiver]]:
-    """An installed shop whose webhooks land in a Receiver; the control API over ASGI."""
-    receiver = Receiver()
-    config = SimulatorConfig(app_url="https://app.example.com", webhook_time_compression=1e6)
-    app, sim = create_simulator(config, clock=ManualClock(), webhook_transport=receiver.transport())
-    sim.add_shop(SHOP)
-    sim.install(SHOP)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://devstore") as client:
-        yield sim, client, receiver
-    await sim.webhooks.aclose()
 
 
 def batch(count: int) -> list[dict[str, object]]:
