@@ -165,6 +165,14 @@ def _positive(text: str) -> float:
     return value
 
 
+def cmd_healthcheck(args: argparse.Namespace) -> None:
+    from app.healthcheck import Role, healthy
+
+    ok, why = healthy(Role(args.role), port=args.port, redis_url=os.environ.get("REDIS_URL"))
+    print(f"boomerang healthcheck: {'healthy' if ok else 'unhealthy'}: {why}")  # noqa: T201
+    sys.exit(0 if ok else 1)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="boomerang", description="Retention automation for Shopify merchants."
@@ -204,6 +212,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=3600.0,
         help="seconds an expiring access token lives (3600, as at Shopify)",
     )
+    health = sub.add_parser(
+        "healthcheck", help="exit 0 when this container's web server or worker is alive"
+    )
+    health.add_argument("--role", choices=["auto", "web", "worker"], default="auto")
+    health.add_argument("--port", type=int, default=8000, help="the web server's port")
     return parser
 
 
@@ -221,6 +234,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.command == "simulator":
         configure_logging("INFO")
         cmd_simulator(args)
+        return
+    if args.command == "healthcheck":
+        cmd_healthcheck(args)
         return
     try:
         overrides = _demo_defaults() if args.command == "demo" else {}
