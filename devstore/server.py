@@ -411,10 +411,6 @@ async def _json(request: Request) -> dict[str, Any]:
     return loaded if isinstance(loaded, dict) else {}
 
 
-def _delivery_view(delivery: Delivery) -> dict[str, Any]:
-    return delivery_view(delivery)
-
-
 class ControlAPI:
     """`/_sim/...`: JSON control of the simulator for the demo and benchmarks in other processes."""
 
@@ -543,11 +539,11 @@ class ControlAPI:
             duplicate=bool(body.get("duplicate", False)),
             delay=float(body.get("delay", 0.0)),
         )
-        return JSONResponse({"deliveries": [_delivery_view(d) for d in deliveries]})
+        return JSONResponse({"deliveries": [delivery_view(d) for d in deliveries]})
 
     async def uninstall(self, request: Request) -> Response:
         deliveries = await self.sim.uninstall(request.path_params["shop"])
-        return JSONResponse({"deliveries": [_delivery_view(d) for d in deliveries]})
+        return JSONResponse({"deliveries": [delivery_view(d) for d in deliveries]})
 
     async def requests(self, _request: Request) -> Response:
         return JSONResponse(
@@ -567,7 +563,7 @@ class ControlAPI:
 
     async def deliveries(self, _request: Request) -> Response:
         return JSONResponse(
-            {"deliveries": [_delivery_view(d) for d in self.sim.webhooks.deliveries]}
+            {"deliveries": [delivery_view(d) for d in self.sim.webhooks.deliveries]}
         )
 
     async def discount_link(self, request: Request) -> Response:
