@@ -46,8 +46,8 @@ class Disorder:
             return cls()
         if not isinstance(raw, Mapping):
             raise ValueError("disorder must be an object")
-        known = {field.name: field.type for field in fields(cls)}
-        unknown = sorted(set(raw) - set(known))
+        known = {field.name for field in fields(cls)}
+        unknown = sorted(set(raw) - known)
         if unknown:
             raise ValueError(f"unknown disorder settings: {', '.join(unknown)}")
         values: dict[str, Any] = {}
