@@ -23,16 +23,21 @@ def test_every_default_template_validates() -> None:
 async def test_template_error_is_shown_at_save_time_with_its_line(
     sessions: async_sessionmaker[AsyncSession], client: httpx.AsyncClient
 ) -> None:
-    shop = await make_shop(sessions, locale="fr")
+    shop = await make_shop(sessions)
     auth = bearer(mint_session_token(shop.domain))
     broken = {"subject": "Hi", "html": "<p>ok</p>\n<p>{% if first_name %}</p>", "text": "t"}
-    response = await client.put(URL, json=broken, headers=auth)
+    # The merchant's admin speaks French: the error comes back in French.
+    response = await client.put(URL, json=broken, headers={**auth, "Accept-Language": "fr-FR"})
     assert response.status_code == 400
     body = response.json()
     assert body["error"] == "TemplateInvalid"
     assert body["part"] == "html"
     assert body["line"] == 2
-    assert "ligne 2" in body["detail"]  # the merchant's shop speaks French
+    assert body["detail"].startswith("Le champ corps HTML de ce modèle contient une erreur à la ")
+    assert "ligne 2" in body["detail"]
+    english = await client.put(f"{URL}?locale=en", json=broken, headers=auth)
+    assert english.json()["detail"].startswith("The HTML body of this template has an error on ")
+    assert ".. " not in english.json()["detail"]
     typo = {"subject": "Hi {{ frist_name }}", "html": "<p>x</p>", "text": "t"}
     response = await client.put(URL, json=typo, headers=auth)
     assert response.status_code == 400
