@@ -217,10 +217,11 @@ async def make_shop(
     locale: str = "en",
     domain: str = "acme.myshopify.com",
     quiet_hours: bool = False,
+    access_token: str = "shpat_test_token",
 ) -> Shop:
     """An installed shop. Quiet hours are off unless asked for, so tests do not depend on the
     hour they run at."""
-    shop = await create_shop(sessions, domain=domain)
+    shop = await create_shop(sessions, domain=domain, access_token=access_token)
     async with sessions.begin() as session:
         if not quiet_hours:
             await set_sending_policy(
@@ -256,11 +257,12 @@ async def make_customer(
     first_name: str | None = "Camille",
     state: str | None = "subscribed",
     locale: str | None = None,
+    shopify_id: int | None = None,
 ) -> Customer:
     number = next(_customer_seq)
     customer = Customer(
         shop_id=shop.id,
-        shopify_id=number,
+        shopify_id=shopify_id or number,
         email=email or f"shopper{number}@example.test",
         first_name=first_name,
         last_name="Martin",

@@ -17,6 +17,7 @@ from app.platform.resources import Resources
 from app.queue import RetryJob
 from app.settings import Settings
 from tests.messaging.conftest import (
+    CART_CONTEXT,
     Inbox,
     enqueue,
     make_customer,
@@ -192,3 +193,55 @@ async def test_permanent_smtp_refusal_fails_and_suppresses_the_address(
     second = await enqueue(sessions, config, shop, customer, subject_key="checkout-2")
     assert second.status == "suppressed"
     assert second.status_reason == "bounced"
+
+
+@pytest.mark.parametrize(
+    ("locale", "code_line", "expiry"),
+    [
+        ("en", "Use code BACK-10-XYZ at checkout.", "It is valid until January 1, 2027."),
+        (
+            "fr",
+            "Utilisez le code BACK-10-XYZ lors du paiement.",
+            "valable jusqu'au 1er janvier 2027.",
+        ),
+    ],
+)
+async def test_the_second_cart_reminder_shows_its_code_and_expiry_on_the_shops_calendar(
+    sessions: async_sessionmaker[AsyncSession],
+    resources: Resources,
+    config: MessagingConfig,
+    inbox: Inbox,
+    locale: str,
+    code_line: str,
+    expiry: str,
+) -> None:
+    shop = await make_shop(sessions, timezone="Europe/Paris")
+    customer = await make_customer(sessions, shop, locale=locale)
+    # 23:30 UTC on 31 December is already New Year's Day in Paris.
+    context = {
+        **CART_CONTEXT,
+        "discount_code": "BACK-10-XYZ",
+        "discount_expires_at": "2026-12-31T23:30:00+00:00",
+    }
+    message = await enqueue(sessions, config, shop, customer, step=2, context=context)
+    assert await run_send_job(resources, message.id) == "sent"
+    text, html = _parts(inbox.messages[0])
+    assert code_line in text
+    assert expiry in text
+    assert "<strong>BACK-10-XYZ</strong>" in html
+    assert expiry in html
+
+
+async def test_the_second_cart_reminder_without_a_code_says_nothing_about_one(
+    sessions: async_sessionmaker[AsyncSession],
+    resources: Resources,
+    config: MessagingConfig,
+    inbox: Inbox,
+) -> None:
+    shop = await make_shop(sessions)
+    message = await enqueue(sessions, config, shop, await make_customer(sessions, shop), step=2)
+    assert await run_send_job(resources, message.id) == "sent"
+    text, html = _parts(inbox.messages[0])
+    assert "The items in your cart are still available" in text
+    assert "code" not in text.lower()
+    assert "Use code" not in html
