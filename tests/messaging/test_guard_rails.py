@@ -174,6 +174,11 @@ async def test_approval_mode_holds_until_the_merchant_approves_or_rejects(
         f"/api/approvals/{held.id}", json={"subject": "A note from Acme"}, headers=auth
     )
     assert edited.json()["subject"] == "A note from Acme"
+    unlinked = await client.put(f"/api/approvals/{held.id}", json={"text": "Hi"}, headers=auth)
+    assert unlinked.status_code == 400
+    assert unlinked.json()["detail"].startswith(
+        "The plain-text body must keep the unsubscribe link (http://testserver/u/"
+    )
     approved = await client.post(f"/api/approvals/{held.id}/approve", headers=auth)
     assert approved.json()["status"] == "queued"
     rejected = await client.post(f"/api/approvals/{refused.id}/reject", headers=auth)
@@ -182,8 +187,14 @@ async def test_approval_mode_holds_until_the_merchant_approves_or_rejects(
     assert await run_send_job(resources, held.id) == "sent"
     assert await run_send_job(resources, refused.id) == "suppressed"
     assert [m["Subject"] for m in inbox.messages] == ["A note from Acme"]
-    again = await client.post(f"/api/approvals/{held.id}/approve", headers=auth)
+    again = await client.post(
+        f"/api/approvals/{held.id}/approve", headers={**auth, "Accept-Language": "fr"}
+    )
     assert again.status_code == 409
+    assert again.json()["detail"] == (
+        f"Le message {held.id} est au statut sent et n'attend plus de validation : "
+        "rechargez la liste des validations."
+    )
 
 
 async def test_approve_all_and_another_shops_token_sees_nothing(

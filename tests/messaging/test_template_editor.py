@@ -227,3 +227,25 @@ async def test_a_template_that_fails_on_real_data_falls_back_to_the_default_and_
     after = (await client.get(URL, headers=auth)).json()["send_error"]["detail"]
     assert after.startswith("The plain-text body of this template has an error")
     assert "ZeroDivisionError" in after
+
+
+async def test_editor_errors_answer_in_the_merchants_language(
+    sessions: async_sessionmaker[AsyncSession], client: httpx.AsyncClient
+) -> None:
+    shop = await make_shop(sessions)
+    auth = bearer(mint_session_token(shop.domain))
+    french = {**auth, "Accept-Language": "fr-CA,fr;q=0.9"}
+    unknown = await client.get("/api/templates/abandoned_cart/9/en", headers=french)
+    assert unknown.status_code == 404
+    assert unknown.json() == {
+        "error": "UnknownTemplate",
+        "detail": "Il n'existe pas de modèle pour le scénario 'abandoned_cart' à l'étape 9 : "
+        "vérifiez le nom du scénario et le numéro de l'étape.",
+    }
+    english = await client.get("/api/templates/abandoned_cart/9/en", headers=auth)
+    assert english.json()["detail"].startswith("There is no template for scenario")
+    locale = await client.get("/api/templates/abandoned_cart/1/de", headers=french)
+    assert locale.status_code == 400
+    assert locale.json()["detail"] == (
+        "La langue du modèle doit être l'une de en, fr : utilisez-en une dans l'URL."
+    )
