@@ -152,6 +152,14 @@ def cmd_simulator(args: argparse.Namespace) -> None:
     run(host=args.host, port=args.port, config=config, shops=args.shop)
 
 
+def cmd_healthcheck(args: argparse.Namespace) -> None:
+    from app.healthcheck import Role, healthy
+
+    ok, why = healthy(Role(args.role), port=args.port, redis_url=os.environ.get("REDIS_URL"))
+    print(f"boomerang healthcheck: {'healthy' if ok else 'unhealthy'}: {why}")  # noqa: T201
+    sys.exit(0 if ok else 1)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="boomerang", description="Retention automation for Shopify merchants."
@@ -175,6 +183,11 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--host", default="127.0.0.1")
     sim.add_argument("--port", type=int, default=8900)
     sim.add_argument("--shop", action="append", help="a shop to create at start (repeatable)")
+    health = sub.add_parser(
+        "healthcheck", help="exit 0 when this container's web server or worker is alive"
+    )
+    health.add_argument("--role", choices=["auto", "web", "worker"], default="auto")
+    health.add_argument("--port", type=int, default=8000, help="the web server's port")
     return parser
 
 
@@ -192,6 +205,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.command == "simulator":
         configure_logging("INFO")
         cmd_simulator(args)
+        return
+    if args.command == "healthcheck":
+        cmd_healthcheck(args)
         return
     try:
         overrides = _demo_defaults() if args.command == "demo" else {}
