@@ -35,6 +35,9 @@ class Status:
     SUPPRESSED = "suppressed"
 
 
+# The kind of the message event that records a merchant template replaced by the default.
+TEMPLATE_FALLBACK_EVENT = "template_error"
+
 # Priorities scenarios pass: when two are due for one shopper, the higher one goes first.
 PRIORITY = {
     "abandoned_cart": 100,
@@ -163,10 +166,6 @@ def _record_template_fallback(
             occurred_at=datetime.now(UTC),
         )
     )
-
-
-# The kind of the message event that records a template replaced by the default wording.
-TEMPLATE_FALLBACK_EVENT = "template_error"
 
 
 def _initial_status(mode: DeliveryMode, blocked: str | None) -> tuple[str, str | None]:
