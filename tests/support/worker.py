@@ -15,6 +15,7 @@ from app.queue.arq_backend import QUEUE_NAME, build_worker
 from app.settings import Settings
 from jobs.registry import JOBS
 from jobs.worker import MAX_JOBS, worker_settings
+from tests.support.network import NoNetwork
 
 
 async def run_worker_burst(
@@ -25,12 +26,13 @@ async def run_worker_burst(
 ) -> None:
     """Process every job due now or within `horizon` seconds (and their follow-ups), then
     return; jobs deferred further (a default one-hour reminder) stay queued. arq's own burst
-    mode would wait for those. `http_transport` reaches Shopify (the simulator in-process)."""
+    mode would wait for those. `http_transport` reaches Shopify (the simulator in-process);
+    without one every outgoing request is refused, never sent to the real network."""
 
     settings = worker_settings(settings)
 
     async def startup() -> Resources:
-        return await build_resources(settings, http_transport=http_transport)
+        return await build_resources(settings, http_transport=http_transport or NoNetwork())
 
     async def shutdown(resources: Resources) -> None:
         await resources.close()
