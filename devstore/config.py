@@ -52,6 +52,7 @@ class SimulatorConfig:
             "read_discounts",
             "write_discounts",
             "read_products",
+            "read_locales",
         }
     )
     api_version: str = DEFAULT_API_VERSION

@@ -50,7 +50,13 @@ async def shop_count(sessions: async_sessionmaker[AsyncSession]) -> int:
 async def test_install_stores_an_encrypted_expiring_token_and_opens_the_embedded_app(
     sim_client: httpx.AsyncClient, sim: Simulator, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    sim.add_shop(SHOP, shop_name="Acme Toys", currency="EUR", iana_timezone="Europe/Paris")
+    sim.add_shop(
+        SHOP,
+        shop_name="Acme Toys",
+        currency="EUR",
+        iana_timezone="Europe/Paris",
+        primary_locale="fr",
+    )
     query = await start_install(sim_client, sim)
     done = await sim_client.get("/auth/callback?" + urlencode(query))
     assert done.status_code == 302, done.text
@@ -62,6 +68,7 @@ async def test_install_stores_an_encrypted_expiring_token_and_opens_the_embedded
     assert shop.name == "Acme Toys"
     assert shop.currency == "EUR"
     assert shop.timezone == "Europe/Paris"
+    assert shop.locale == "fr"
     assert shop.primary_domain_url
     assert shop.access_token_encrypted is not None
     assert "shpat_" not in shop.access_token_encrypted
