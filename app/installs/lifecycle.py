@@ -27,6 +27,7 @@ def mark_uninstalled(shop: Shop, at: datetime | None = None) -> None:
         shop.uninstalled_at = at or datetime.now(UTC)
     shop.access_token_encrypted = None
     shop.access_token_expires_at = None
+    shop.access_token_lifetime_seconds = None
     shop.refresh_token_encrypted = None
     shop.refresh_token_expires_at = None
 

@@ -26,9 +26,7 @@ async def test_shop_locales_name_the_primary_locale(
     ]
 
 
-async def test_shop_locales_need_read_locales(
-    client: httpx.AsyncClient, sim: Simulator
-) -> None:
+async def test_shop_locales_need_read_locales(client: httpx.AsyncClient, sim: Simulator) -> None:
     sim.config.scopes = frozenset({"read_customers"})
     limited = sim.install(SHOP).access_token
     body = await gql(client, limited, LOCALES)

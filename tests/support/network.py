@@ -29,13 +29,17 @@ class LosesAnswers(httpx.AsyncBaseTransport):
         self, inner: httpx.AsyncBaseTransport, lose: Callable[[httpx.Request, bytes], bool]
     ) -> None:
         self._inner = inner
-        self._lose = lose
+        self._lose: Callable[[httpx.Request, bytes], bool] | None = lose
         self.lost = 0
+
+    def lose_nothing(self) -> None:
+        """From now on every answer arrives."""
+        self._lose = None
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         body = await request.aread()
         response = await self._inner.handle_async_request(request)
-        if self._lose(request, body):
+        if self._lose is not None and self._lose(request, body):
             await response.aread()
             self.lost += 1
             raise httpx.ReadError("connection dropped before the answer arrived", request=request)
