@@ -140,7 +140,23 @@ async def test_token_exchange_refuses_bad_and_expired_session_tokens(
     clock.advance(120)
     response = await client.post(TOKEN_URL, data=exchange_form(config, stale))
     assert response.status_code == 400
-    assert "expired" in response.json()["error_description"]
+    # Shopify says no more than this, whatever was wrong with the token.
+    assert response.json() == {
+        "error": "invalid_subject_token",
+        "error_description": "Token exchange cannot be performed due to an invalid subject token.",
+    }
+
+
+async def test_token_exchange_without_a_subject_token_is_missing_subject_token(
+    client: httpx.AsyncClient, config: SimulatorConfig
+) -> None:
+    form = exchange_form(config, "")
+    response = await client.post(TOKEN_URL, data=form)
+    assert response.status_code == 400
+    assert response.json()["error"] == "missing_subject_token"
+    del form["subject_token"]
+    response = await client.post(TOKEN_URL, data=form)
+    assert response.json()["error"] == "missing_subject_token"
 
 
 async def test_expiring_access_token_expires(
