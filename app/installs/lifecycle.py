@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.base import Base
 from app.errors import UnknownShop
+from app.i18n import Text
 from app.models import Shop, WebhookEvent
 
 
@@ -17,8 +18,25 @@ async def locked_shop(session: AsyncSession, shop_id: int, domain: str) -> Shop:
     """The shop row a delivery is for, locked; UnknownShop when id and domain disagree."""
     shop = await session.scalar(select(Shop).where(Shop.id == shop_id).with_for_update())
     if shop is None or shop.domain != domain:
-        raise UnknownShop(f"No installed shop {domain} (id {shop_id}); the delivery is ignored.")
+        raise UnknownShop(
+            Text(
+                en=f"No installed shop {domain} (id {shop_id}); the delivery is ignored.",
+                fr=f"Aucune boutique installée {domain} (id {shop_id}) ; la notification est "
+                "ignorée.",
+            )
+        )
     return shop
+
+
+def uninstall_predates_install(shop: Shop, triggered_at: datetime | None) -> bool:
+    """An app/uninstalled triggered before the shop's latest install: a late or retried
+    delivery from before a reinstall (Shopify retries for hours), which must not wipe the new
+    token. Without X-Shopify-Triggered-At there is nothing to judge by: it applies."""
+    return (
+        triggered_at is not None
+        and shop.installed_at is not None
+        and triggered_at < shop.installed_at
+    )
 
 
 def mark_uninstalled(shop: Shop, at: datetime | None = None) -> None:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import time
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -14,32 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.models import Shop
 from devstore.server import Simulator
-from tests.conftest import TEST_API_KEY, TEST_API_SECRET
+from tests.conftest import TEST_API_KEY
+from tests.support import oauth
+from tests.support.oauth import signed
 
 SHOP = "acme.myshopify.com"
 
 
 async def start_install(client: httpx.AsyncClient, sim: Simulator) -> dict[str, str]:
-    """GET /auth, then let the simulated Shopify grant it: the callback's query."""
-    begin = await client.get("/auth", params={"shop": SHOP})
-    assert begin.status_code == 302
-    authorize = begin.headers["location"]
-    assert authorize.startswith(f"http://sim/{SHOP}/admin/oauth/authorize?")
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=sim.app()), base_url="http://sim"
-    ) as shopify:
-        granted = await shopify.get(authorize)
-    assert granted.status_code == 302, granted.text
-    callback = granted.headers["location"]
-    assert callback.startswith("http://testserver/auth/callback?")
-    return dict(parse_qsl(urlsplit(callback).query))
-
-
-def signed(query: dict[str, str], secret: str = TEST_API_SECRET) -> dict[str, str]:
-    rest = {k: v for k, v in query.items() if k != "hmac"}
-    message = "&".join(f"{k}={rest[k]}" for k in sorted(rest))
-    rest["hmac"] = hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
-    return rest
+    return await oauth.start_install(client, sim, SHOP)
 
 
 async def shop_count(sessions: async_sessionmaker[AsyncSession]) -> int:
