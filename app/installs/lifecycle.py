@@ -15,8 +15,21 @@ from app.models import Shop, WebhookEvent
 
 
 async def locked_shop(session: AsyncSession, shop_id: int, domain: str) -> Shop:
-    """The shop row a delivery is for, locked; UnknownShop when id and domain disagree."""
+    """The shop row a delivery is for, locked (the delivery changes it); UnknownShop when id
+    and domain disagree."""
     shop = await session.scalar(select(Shop).where(Shop.id == shop_id).with_for_update())
+    return _delivered_to(shop, shop_id, domain)
+
+
+async def delivery_shop(session: AsyncSession, shop_id: int, domain: str) -> Shop:
+    """The shop row a delivery is for, not locked: a delivery that only reads it must not
+    hold it, since every insert of the shop's rows checks it (a customers/redact holding it
+    while it waits for the customer's row deadlocks with an order naming that customer)."""
+    shop = await session.scalar(select(Shop).where(Shop.id == shop_id))
+    return _delivered_to(shop, shop_id, domain)
+
+
+def _delivered_to(shop: Shop | None, shop_id: int, domain: str) -> Shop:
     if shop is None or shop.domain != domain:
         raise UnknownShop(
             Text(

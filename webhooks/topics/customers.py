@@ -1,15 +1,21 @@
 """customers/create and customers/update: newest updated_at wins. Also the customer embedded
 in checkouts and orders, which only ever creates a missing row (embedded copies can be partial
-and must not overwrite what customers/* told us)."""
+and must not overwrite what customers/* told us).
+
+A customer erased by customers/redact stays erased: a later or still-queued delivery naming
+them writes nothing personal back (their row is never updated again, and the checkout or order
+that names them is stored without email, address or IP), and its raw body is forgotten."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.compliance.automation import forget_late_delivery_body
 from app.facts import CustomerChanged, publish
 from app.models import Customer
 from webhooks.payloads import money, obj, required_integer, tags, text, timestamp
@@ -46,12 +52,18 @@ async def customer_changed(session: AsyncSession, delivery: WebhookDelivery) -> 
     statement = base.on_conflict_do_update(
         index_elements=["shop_id", "shopify_id"],
         set_=update_columns,
-        # A stale update (older updated_at) arriving late changes nothing.
-        where=(Customer.shopify_updated_at.is_(None))
-        | (Customer.shopify_updated_at < base.excluded.shopify_updated_at),
+        # A stale update (older updated_at) arriving late changes nothing; nor does any update
+        # of a redacted customer.
+        where=Customer.redacted_at.is_(None)
+        & (
+            (Customer.shopify_updated_at.is_(None))
+            | (Customer.shopify_updated_at < base.excluded.shopify_updated_at)
+        ),
     ).returning(Customer.id)
     customer_id = (await session.execute(statement)).scalar_one_or_none()
     if customer_id is None:
+        if await _redacted(session, delivery.shop_id, values["shopify_id"]):
+            await forget_late_delivery_body(session, delivery.event_row_id)
         return
     await publish(
         session,
@@ -66,8 +78,19 @@ async def customer_changed(session: AsyncSession, delivery: WebhookDelivery) -> 
     )
 
 
-async def ensure_customer(session: AsyncSession, shop_id: int, embedded: Any) -> int | None:
-    """Our id for the customer embedded in a checkout or order, creating the row if new."""
+@dataclass(frozen=True)
+class EmbeddedCustomer:
+    """Our row for the customer a checkout or order names."""
+
+    id: int
+    # customers/redact erased them: nothing personal about them may be stored again.
+    redacted: bool
+
+
+async def embedded_customer(
+    session: AsyncSession, shop_id: int, embedded: Any
+) -> EmbeddedCustomer | None:
+    """Our row for the customer embedded in a checkout or order, created if new."""
     data = obj(embedded)
     if not data or data.get("id") is None:
         return None
@@ -81,10 +104,23 @@ async def ensure_customer(session: AsyncSession, shop_id: int, embedded: Any) ->
         )
     ).scalar_one_or_none()
     if inserted is not None:
-        return int(inserted)
-    existing = await session.execute(
-        select(Customer.id).where(
-            Customer.shop_id == shop_id, Customer.shopify_id == values["shopify_id"]
+        return EmbeddedCustomer(int(inserted), redacted=False)
+    # FOR SHARE: a redaction of this customer holds the row until it commits; waiting for it
+    # means seeing its redacted_at rather than writing their email back just after.
+    existing = (
+        await session.execute(
+            select(Customer.id, Customer.redacted_at)
+            .where(Customer.shop_id == shop_id, Customer.shopify_id == values["shopify_id"])
+            .with_for_update(read=True)
+        )
+    ).one()
+    return EmbeddedCustomer(int(existing.id), redacted=existing.redacted_at is not None)
+
+
+async def _redacted(session: AsyncSession, shop_id: int, shopify_id: int) -> bool:
+    redacted_at = await session.scalar(
+        select(Customer.redacted_at).where(
+            Customer.shop_id == shop_id, Customer.shopify_id == shopify_id
         )
     )
-    return int(existing.scalar_one())
+    return redacted_at is not None
