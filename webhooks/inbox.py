@@ -152,6 +152,12 @@ def first_job_id(event_row_id: int) -> str:
     return f"webhook:{event_row_id}"
 
 
+def retry_job_id(event_row_id: int, attempts: int) -> str:
+    """The job that makes the attempt after `attempts` failures: one id per attempt, so the
+    retry a job schedules and the one the sweeper would revive are the same job."""
+    return f"webhook:{event_row_id}:retry:{attempts}"
+
+
 async def enqueue_processing(queue: JobQueue, event_row_id: int, *, job_id: str) -> bool:
     """Queue the processing of a stored event. False when the queue is down or slow: the
     event is durable and the sweeper will enqueue it later."""

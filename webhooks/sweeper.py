@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.models import WebhookEvent, WebhookEventStatus
 from app.queue import JobQueue
-from webhooks.inbox import enqueue_processing
+from webhooks.inbox import enqueue_processing, retry_job_id
 from webhooks.processing import BACKOFF_CAP_SECONDS, MAX_ATTEMPTS
 
 log = structlog.get_logger(__name__)
@@ -40,12 +40,13 @@ def sweep_job_id(event_row_id: int, after: timedelta) -> str:
     return f"webhook:{event_row_id}:sweep:{window}"
 
 
-async def stranded_event_ids(
+async def stranded_events(
     session: AsyncSession, *, after: timedelta, limit: int = SWEEP_BATCH
-) -> list[int]:
+) -> list[tuple[int, int]]:
+    """(id, failed attempts) of the events to enqueue again."""
     now = func.now()
     query = (
-        select(WebhookEvent.id)
+        select(WebhookEvent.id, WebhookEvent.attempts)
         .where(
             WebhookEvent.status == WebhookEventStatus.RECEIVED.value,
             WebhookEvent.received_at < now - after,
@@ -54,18 +55,25 @@ async def stranded_event_ids(
         .order_by(WebhookEvent.received_at)
         .limit(limit)
     )
-    return list((await session.execute(query)).scalars())
+    return [(int(row[0]), int(row[1])) for row in (await session.execute(query)).all()]
+
+
+def _job_id(event_row_id: int, attempts: int, after: timedelta) -> str:
+    # An event that has failed before gets the job id of its next attempt: when that job is
+    # still scheduled (a compliance event backing off), the enqueue is a no-op instead of an
+    # extra attempt every sweep window.
+    return retry_job_id(event_row_id, attempts) if attempts else sweep_job_id(event_row_id, after)
 
 
 async def sweep(
     sessions: async_sessionmaker[AsyncSession], queue: JobQueue, *, after: timedelta
 ) -> SweepReport:
     async with sessions.begin() as session:
-        ids = await stranded_event_ids(session, after=after)
+        ids = await stranded_events(session, after=after)
     enqueued = 0
-    for event_row_id in ids:
+    for event_row_id, attempts in ids:
         if not await enqueue_processing(
-            queue, event_row_id, job_id=sweep_job_id(event_row_id, after)
+            queue, event_row_id, job_id=_job_id(event_row_id, attempts, after)
         ):
             break  # the queue is down: the next sweep tries again
         enqueued += 1
