@@ -71,6 +71,9 @@ class SimulatorConfig:
     webhook_connect_timeout: float = 1.0
     webhook_total_timeout: float = 5.0
     webhook_max_retries: int = 8
+    # Whether the app has Shopify's approval for protected customer data; without it
+    # webhookSubscriptionCreate refuses the topics that carry customer data.
+    protected_customer_data_approved: bool = True
 
     @property
     def webhook_url(self) -> str:

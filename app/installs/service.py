@@ -9,7 +9,10 @@ import structlog
 from sqlalchemy import select
 
 from app.errors import BoomerangError, ShopifyQueryError
-from app.installs.webhook_subscriptions import ensure_webhook_subscriptions
+from app.installs.webhook_subscriptions import (
+    WebhookSubscriptionsRefused,
+    ensure_webhook_subscriptions,
+)
 from app.models import Shop
 from app.platform.resources import Resources
 from app.settings import Settings
@@ -113,6 +116,14 @@ async def complete_install(resources: Resources, shop_id: int, domain: str) -> N
     try:
         await refresh_shop_facts(resources, shop_id, domain)
         created = await ensure_webhook_subscriptions(resources, shop_id, domain)
+    except WebhookSubscriptionsRefused as exc:
+        log.warning(
+            "webhook subscriptions refused by Shopify",
+            shop=domain,
+            refused=",".join(topic for topic, _, _ in exc.errors),
+            created=",".join(exc.created),
+        )
+        return
     except BoomerangError as exc:
         log.warning("install follow-up failed", shop=domain, error=type(exc).__name__)
         return

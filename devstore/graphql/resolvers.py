@@ -67,6 +67,9 @@ UserError = dict[str, Any]
 
 LOCALE_NAMES = {"en": "English", "fr": "French", "de": "German", "es": "Spanish"}
 
+# Topics whose payloads carry protected customer data: subscribing needs Shopify's approval.
+PROTECTED_TOPIC_PREFIXES = ("CHECKOUTS_", "ORDERS_", "CUSTOMERS_", "REFUNDS_")
+
 
 @dataclass
 class RequestContext:
@@ -698,6 +701,17 @@ class Resolvers:
             return {"webhookSubscription": None, "userErrors": [error]}
         if not re.match(r"^(https?://|pubsub://|arn:aws:events:)", str(uri)):
             error = {"field": ["webhookSubscription", "uri"], "message": "Address is invalid"}
+            return {"webhookSubscription": None, "userErrors": [error]}
+        config = context.runtime.config
+        if not config.protected_customer_data_approved and topic.startswith(
+            PROTECTED_TOPIC_PREFIXES
+        ):
+            error = {
+                "field": ["webhookSubscription"],
+                "message": "This app is not approved to subscribe to webhook topics containing "
+                f"protected customer data. See https://partners.shopify.com/{config.app_id}/apps/"
+                f"{config.app_id}/customer_data for more details.",
+            }
             return {"webhookSubscription": None, "userErrors": [error]}
         for existing in context.shop.subscriptions.values():
             if existing.topic == topic and existing.uri == uri:

@@ -32,3 +32,29 @@ async def test_shop_locales_need_read_locales(client: httpx.AsyncClient, sim: Si
     body = await gql(client, limited, LOCALES)
     assert body["errors"][0]["extensions"]["code"] == "ACCESS_DENIED"
     assert "read_locales" in body["errors"][0]["message"]
+
+
+SUBSCRIBE = """
+mutation Subscribe($topic: WebhookSubscriptionTopic!) {
+  webhookSubscriptionCreate(
+    topic: $topic, webhookSubscription: {uri: "https://app.example.com/webhooks"}
+  ) {
+    webhookSubscription { id topic }
+    userErrors { field message }
+  }
+}
+"""
+
+
+async def test_topics_with_customer_data_need_protected_data_approval(
+    client: httpx.AsyncClient, sim: Simulator, token: str
+) -> None:
+    sim.config.protected_customer_data_approved = False
+    refused = await gql(client, token, SUBSCRIBE, {"topic": "ORDERS_CREATE"})
+    answer = refused["data"]["webhookSubscriptionCreate"]
+    assert answer["webhookSubscription"] is None
+    assert answer["userErrors"][0]["field"] == ["webhookSubscription"]
+    assert "protected customer data" in answer["userErrors"][0]["message"]
+    allowed = await gql(client, token, SUBSCRIBE, {"topic": "APP_UNINSTALLED"})
+    assert allowed["data"]["webhookSubscriptionCreate"]["userErrors"] == []
+    assert [s.topic for s in sim.shop(SHOP).subscriptions.values()] == ["APP_UNINSTALLED"]

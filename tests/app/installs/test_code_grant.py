@@ -9,7 +9,9 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from structlog.testing import capture_logs
 
+from app.installs.webhook_subscriptions import APP_WEBHOOK_TOPICS
 from app.models import Shop
 from devstore.server import Simulator
 from tests.conftest import TEST_API_KEY
@@ -72,6 +74,38 @@ async def test_webhook_registration_is_idempotent_across_reinstalls(
     topics = [s.topic for s in sim.shop(SHOP).subscriptions.values()]
     assert len(topics) == len(set(topics)) == 12
     assert await shop_count(sessions) == 1
+
+
+async def test_topics_shopify_refuses_are_logged_and_the_install_still_completes(
+    sim_client: httpx.AsyncClient, sim: Simulator, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    sim.add_shop(SHOP)
+    sim.config.protected_customer_data_approved = False  # no protected-data approval yet
+    query = await start_install(sim_client, sim)
+    with capture_logs() as logs:
+        done = await sim_client.get("/auth/callback?" + urlencode(query))
+    assert done.status_code == 302
+    topics = {s.topic for s in sim.shop(SHOP).subscriptions.values()}
+    assert topics == {"APP_UNINSTALLED", "SHOP_UPDATE"}
+    refusals = [e for e in logs if e["event"] == "webhook subscription refused"]
+    assert {e["topic"] for e in refusals} == set(APP_WEBHOOK_TOPICS) - {
+        "app/uninstalled",
+        "shop/update",
+    }
+    assert all("protected customer data" in e["error"] for e in refusals)
+    [summary] = [e for e in logs if e["event"] == "webhook subscriptions refused by Shopify"]
+    assert summary["created"] == "app/uninstalled,shop/update"
+    async with sessions.begin() as session:
+        shop = await session.scalar(select(Shop).where(Shop.domain == SHOP))
+    assert shop is not None
+    assert shop.access_token_encrypted is not None
+
+    # Once approved, the next install subscribes what is missing, and only that.
+    sim.config.protected_customer_data_approved = True
+    query = await start_install(sim_client, sim)
+    assert (await sim_client.get("/auth/callback?" + urlencode(query))).status_code == 302
+    topics_now = [s.topic for s in sim.shop(SHOP).subscriptions.values()]
+    assert len(topics_now) == len(set(topics_now)) == len(APP_WEBHOOK_TOPICS)
 
 
 @pytest.mark.parametrize(
