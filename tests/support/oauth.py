@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import html
+import re
+from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
@@ -47,3 +50,31 @@ def signed(query: dict[str, str], secret: str = TEST_API_SECRET) -> dict[str, st
     message = "&".join(f"{k}={rest[k]}" for k in sorted(rest))
     rest["hmac"] = hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
     return rest
+
+
+@dataclass(frozen=True)
+class InstallFailure:
+    """What the install's error page says: the error's class, its language, the page title
+    and the specific reason."""
+
+    error: str
+    lang: str
+    title: str
+    reason: str
+
+
+def install_failure(response: httpx.Response) -> InstallFailure:
+    assert response.headers["content-type"].startswith("text/html")
+    page = response.text
+
+    def find(pattern: str) -> str:
+        found = re.search(pattern, page, re.DOTALL)
+        assert found is not None, f"{pattern!r} not in the error page"
+        return html.unescape(found.group(1))
+
+    return InstallFailure(
+        error=find(r'<meta name="boomerang-error" content="([^"]+)">'),
+        lang=find(r'<html lang="([^"]+)">'),
+        title=find(r"<h1>(.*?)</h1>"),
+        reason=find(r'<p id="reason">(.*?)</p>'),
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
@@ -11,12 +11,16 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from structlog.testing import capture_logs
 
+from app.installs.oauth_state import COOKIE_NAME, STATE_LIFETIME_SECONDS, new_state
 from app.installs.webhook_subscriptions import APP_WEBHOOK_TOPICS
 from app.models import Shop
+from app.settings import Settings
+from app.web.install import authorize_url
 from devstore.server import Simulator
 from tests.conftest import TEST_API_KEY
 from tests.support import oauth
-from tests.support.oauth import signed
+from tests.support.oauth import install_failure, signed
+from tests.support.shops import DEFAULT_SCOPES, create_shop
 
 SHOP = "acme.myshopify.com"
 
@@ -117,8 +121,10 @@ async def test_invalid_shop_is_refused_without_a_redirect(
 ) -> None:
     response = await sim_client.get("/auth", params={"shop": shop})
     assert response.status_code == 400
-    assert response.json()["error"] == "InvalidShopDomain"
-    assert "myshopify.com" in response.json()["detail"]
+    failure = install_failure(response)
+    assert failure.error == "InvalidShopDomain"
+    assert failure.title == "Installation problem"
+    assert "myshopify.com" in failure.reason
     assert "location" not in response.headers
 
 
@@ -127,7 +133,9 @@ async def test_invalid_shop_message_speaks_french(sim_client: httpx.AsyncClient)
         "/auth", params={"shop": "evil.com"}, headers={"Accept-Language": "fr-FR,fr;q=0.9"}
     )
     assert response.status_code == 400
-    assert "boutique" in response.json()["detail"]
+    failure = install_failure(response)
+    assert (failure.lang, failure.title) == ("fr", "Problème d'installation")
+    assert "votre-boutique.myshopify.com" in failure.reason
 
 
 async def test_forged_hmac_is_refused_and_nothing_is_written(
@@ -138,7 +146,7 @@ async def test_forged_hmac_is_refused_and_nothing_is_written(
     forged = signed(query, secret="z" * 48)
     response = await sim_client.get("/auth/callback?" + urlencode(forged))
     assert response.status_code == 400
-    assert response.json()["error"] == "InvalidOAuthCallback"
+    assert install_failure(response).error == "InvalidOAuthCallback"
     tampered = dict(query, code=query["code"] + "0")
     assert (await sim_client.get("/auth/callback?" + urlencode(tampered))).status_code == 400
     assert await shop_count(sessions) == 0
@@ -185,7 +193,7 @@ async def test_stale_timestamp_is_refused(
     stale = signed(dict(query, timestamp=str(int(time.time()) - 3600)))
     response = await sim_client.get("/auth/callback?" + urlencode(stale))
     assert response.status_code == 400
-    assert "timestamp" in response.json()["detail"]
+    assert "timestamp" in install_failure(response).reason
     assert await shop_count(sessions) == 0
 
 
@@ -199,3 +207,88 @@ async def test_callback_for_another_shop_than_the_state_is_refused(
     response = await sim_client.get("/auth/callback?" + urlencode(moved))
     assert response.status_code == 400
     assert await shop_count(sessions) == 0
+
+
+async def test_an_expired_state_is_refused_even_with_a_genuine_grant(
+    sim_client: httpx.AsyncClient,
+    sim: Simulator,
+    sim_settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    sim.add_shop(SHOP)
+    # The merchant started the install longer ago than the state lives, then approved it.
+    started = time.time() - STATE_LIFETIME_SECONDS - 5
+    state = new_state(sim_settings, SHOP, now=started)
+    sim_client.cookies.set(COOKIE_NAME, state.cookie, domain="testserver.local", path="/auth")
+    query = await oauth.grant(sim, authorize_url(sim_settings, SHOP, state.nonce))
+    response = await sim_client.get("/auth/callback?" + urlencode(query))
+    assert response.status_code == 400
+    failure = install_failure(response)
+    assert failure.error == "InvalidOAuthCallback"
+    assert "expired" in failure.reason
+    assert await shop_count(sessions) == 0
+
+
+async def test_a_replay_with_the_state_cookie_is_refused_by_the_one_use_guard(
+    sim_client: httpx.AsyncClient, sim: Simulator, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    sim.add_shop(SHOP)
+    query = await start_install(sim_client, sim)
+    cookie = sim_client.cookies.get(COOKIE_NAME, path="/auth")
+    assert cookie is not None
+    assert (await sim_client.get("/auth/callback?" + urlencode(query))).status_code == 302
+    async with sessions.begin() as session:
+        installed = await session.scalar(select(Shop.access_token_encrypted))
+    issued = len(sim.store.access_tokens)
+
+    # The same signed callback and a valid state cookie again (a second tab, a stolen link):
+    # hmac, timestamp and state all check out; only the one-use guard refuses it.
+    sim_client.cookies.set(COOKIE_NAME, cookie, domain="testserver.local", path="/auth")
+    replay = await sim_client.get("/auth/callback?" + urlencode(query))
+    assert replay.status_code == 400
+    assert "already used" in install_failure(replay).reason
+    assert len(sim.store.access_tokens) == issued  # Shopify was not asked again
+    async with sessions.begin() as session:
+        assert await session.scalar(select(Shop.access_token_encrypted)) == installed
+
+
+async def test_a_shop_missing_a_configured_scope_is_sent_through_the_grant_again(
+    sim_client: httpx.AsyncClient, sim: Simulator, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    sim.add_shop(SHOP)
+    # Installed before read_locales was added to the app's scopes.
+    await create_shop(sessions, domain=SHOP, scopes=DEFAULT_SCOPES.replace(",read_locales", ""))
+    page = await sim_client.get("/", params={"shop": SHOP, "embedded": "1"})
+    assert page.status_code == 200
+    # Shopify's grant screen cannot be framed: App Bridge opens /auth in the top window.
+    assert f'window.open("http://testserver/auth?shop={SHOP}", "_top")' in page.text
+    begin = await sim_client.get("/auth", params={"shop": SHOP})
+    requested = parse_qs(urlsplit(begin.headers["location"]).query)["scope"][0].split(",")
+    assert "read_locales" in requested
+    query = await oauth.grant(sim, begin.headers["location"])
+    assert (await sim_client.get("/auth/callback?" + urlencode(query))).status_code == 302
+    async with sessions.begin() as session:
+        shop = await session.scalar(select(Shop).where(Shop.domain == SHOP))
+    assert shop is not None
+    assert "read_locales" in shop.scopes.split(",")
+    shell = await sim_client.get("/", params={"shop": SHOP, "embedded": "1"})
+    assert 'name="shopify-api-key"' in shell.text
+
+
+async def test_a_refused_callback_answers_in_the_merchants_language(
+    sim_client: httpx.AsyncClient, sim: Simulator
+) -> None:
+    sim.add_shop(SHOP)
+    query = await start_install(sim_client, sim)
+    stale = signed(dict(query, timestamp=str(int(time.time()) - 3600)))
+    response = await sim_client.get(
+        "/auth/callback?" + urlencode(stale), headers={"Accept-Language": "fr-CA,fr;q=0.9"}
+    )
+    assert response.status_code == 400
+    failure = install_failure(response)
+    assert (failure.lang, failure.title) == ("fr", "Problème d'installation")
+    assert failure.reason == (
+        "L'horodatage du retour de Shopify est trop ancien : relancez l'installation depuis "
+        "l'administration Shopify."
+    )
+    assert "ouvrez de nouveau Boomerang" in response.text

@@ -14,6 +14,7 @@ from devstore.clock import ManualClock
 from devstore.server import Simulator
 from tests.conftest import TEST_API_KEY
 from tests.support.session_tokens import bearer
+from tests.support.shops import DEFAULT_SCOPES, create_shop
 
 SHOP = "acme.myshopify.com"
 RETRY_HEADER = "X-Shopify-Retry-Invalid-Session-Request"
@@ -124,3 +125,35 @@ async def test_exchange_for_a_shop_shopify_does_not_know_is_refused(
     assert "ghost.myshopify.com" in response.json()["detail"]
     assert RETRY_HEADER not in response.headers
     assert await shop_count(sessions) == 0
+
+
+async def test_api_call_for_a_shop_missing_a_scope_picks_up_the_new_grant(
+    sim_client: httpx.AsyncClient, sim: Simulator, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """Managed installation: Shopify updates the scopes itself; token exchange carries them."""
+    sim.add_shop(SHOP)
+    await create_shop(sessions, domain=SHOP, scopes=DEFAULT_SCOPES.replace(",read_locales", ""))
+    response = await sim_client.get("/api/session", headers=bearer(sim.mint_session_token(SHOP)))
+    assert response.status_code == 200, response.text
+    shop = await stored(sessions)
+    assert shop is not None
+    assert "read_locales" in shop.scopes.split(",")
+    assert len(sim.store.access_tokens) == 1
+
+
+async def test_api_call_before_the_merchant_approves_a_scope_is_served_and_asks_rarely(
+    sim_client: httpx.AsyncClient, sim: Simulator, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    sim.add_shop(SHOP)
+    # Shopify does not grant read_locales yet (the merchant has not approved the update).
+    sim.config.scopes = sim.config.scopes - {"read_locales"}
+    await create_shop(sessions, domain=SHOP, scopes=DEFAULT_SCOPES.replace(",read_locales", ""))
+    for _ in range(3):
+        response = await sim_client.get(
+            "/api/session", headers=bearer(sim.mint_session_token(SHOP))
+        )
+        assert response.status_code == 200, response.text
+    assert len(sim.store.access_tokens) == 1  # one exchange, not one per call
+    shop = await stored(sessions)
+    assert shop is not None
+    assert "read_locales" not in shop.scopes.split(",")

@@ -117,3 +117,14 @@ async def test_uninstalled_shop_is_not_served_when_shopify_cannot_be_reached(
     assert no_network.attempts[0].url.host == "gone.myshopify.com"
     assert response.status_code == 503
     assert response.json()["error"] == "ShopifyUnavailable"
+
+
+async def test_a_refused_session_token_is_explained_in_french(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/session", headers={"Accept-Language": "fr"})
+    assert response.status_code == 401
+    assert response.json() == {
+        "error": "InvalidSessionToken",
+        "detail": "Envoyez le jeton de session App Bridge sous la forme "
+        "`Authorization: Bearer <jeton>`.",
+    }
+    assert response.headers[RETRY_HEADER] == "1"
