@@ -232,6 +232,9 @@ class Shop:
     installed: bool = False
     # The shop's enabled locales (shopLocales), the primary one first.
     locales: list[str] = field(default_factory=lambda: ["en"])
+    # Set when the merchant removes the app, cleared when they install it again: until then
+    # Shopify refuses to exchange the app's session tokens.
+    uninstalled: bool = False
 
     @property
     def handle(self) -> str:

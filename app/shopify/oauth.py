@@ -130,15 +130,19 @@ async def exchange_code(
 
 
 def _credentials_refused(shop: str) -> ShopifyAuthError:
+    # Shopify answers invalid_client both for credentials that are not the app's and for a
+    # shop that has uninstalled the app (shopifyapp's reading of the error).
     return ShopifyAuthError(
         Text(
-            en=f"Shopify refused Boomerang's app credentials for {shop}: the client id or "
-            "secret configured (SHOPIFY_API_KEY, SHOPIFY_API_SECRET) is not this app's. "
-            "The app's operator must fix them; retrying will not help.",
+            en=f"Shopify refused Boomerang's app credentials for {shop}: either the app is no "
+            "longer installed on this shop (install it again from the Shopify admin), or the "
+            "configured SHOPIFY_API_KEY / SHOPIFY_API_SECRET are not this app's (the app's "
+            "operator must fix them). Retrying will not help.",
             fr=f"Shopify a refusé les identifiants de l'application Boomerang pour {shop} : "
-            "l'identifiant client ou le secret configuré (SHOPIFY_API_KEY, "
-            "SHOPIFY_API_SECRET) n'est pas celui de l'application. L'exploitant de "
-            "l'application doit les corriger ; réessayer n'y changera rien.",
+            "soit l'application n'est plus installée sur cette boutique (réinstallez-la depuis "
+            "l'administration Shopify), soit les SHOPIFY_API_KEY / SHOPIFY_API_SECRET "
+            "configurés ne sont pas ceux de l'application (l'exploitant doit les corriger). "
+            "Réessayer n'y changera rien.",
         )
     )
 
