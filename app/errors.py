@@ -102,7 +102,7 @@ class ShopifyUserErrors(BoomerangError):
 
     status_code = 422
 
-    def __init__(self, detail: str, errors: list[tuple[str, str | None, str]]) -> None:
+    def __init__(self, detail: Text | str, errors: list[tuple[str, str | None, str]]) -> None:
         super().__init__(detail)
         # (field path, code, message)
         self.errors = errors

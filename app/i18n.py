@@ -12,11 +12,6 @@ DEFAULT_LOCALE: Locale = "en"
 CATALOG: dict[str, dict[Locale, str]] = {
     "app.title": {"en": "Boomerang", "fr": "Boomerang"},
     "app.loading": {"en": "Loading Boomerang…", "fr": "Chargement de Boomerang…"},
-    "install.invalid_shop": {
-        "en": "The shop parameter must be a shop domain such as your-store.myshopify.com.",
-        "fr": "Le paramètre shop doit être un domaine de boutique comme "
-        "votre-boutique.myshopify.com.",
-    },
     "install.failed": {
         "en": "The installation could not be completed: open Boomerang again from your "
         "Shopify admin.",

@@ -29,8 +29,11 @@ class Settings(BaseSettings):
     shopify_api_secret: SecretStr
     # Accepted for webhook and session-token verification during a secret rotation.
     shopify_api_secret_previous: SecretStr | None = None
+    # Kept equal to [access_scopes] in shopify.app.toml (a test ties them): read_checkouts for
+    # abandoned carts, read_locales for the shop's primary locale (shopLocales).
     shopify_scopes: str = (
-        "read_customers,write_customers,read_orders,write_discounts,read_discounts"
+        "read_customers,write_customers,read_orders,read_checkouts,read_discounts,"
+        "write_discounts,read_locales"
     )
     shopify_api_version: str = "2026-10"
     app_url: str = "http://127.0.0.1:8000"

@@ -67,6 +67,7 @@ class SimulatorConfig:
             "read_discounts",
             "write_discounts",
             "read_products",
+            "read_locales",
         }
     )
     api_version: str = DEFAULT_API_VERSION
@@ -87,6 +88,9 @@ class SimulatorConfig:
     webhook_total_timeout: float = 5.0
     webhook_max_retries: int = WEBHOOK_RETRIES
     shop_redact_after: float = SHOP_REDACT_AFTER
+    # Whether the app has Shopify's approval for protected customer data; without it
+    # webhookSubscriptionCreate refuses the topics that carry customer data.
+    protected_customer_data_approved: bool = True
 
     @property
     def webhook_url(self) -> str:

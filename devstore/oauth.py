@@ -27,6 +27,8 @@ TOKEN_EXCHANGE_GRANT = "urn:ietf:params:oauth:grant-type:token-exchange"  # noqa
 ID_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:id_token"  # noqa: S105
 OFFLINE_TOKEN_TYPE = "urn:shopify:params:oauth:token-type:offline-access-token"  # noqa: S105
 ONLINE_TOKEN_TYPE = "urn:shopify:params:oauth:token-type:online-access-token"  # noqa: S105
+# Shopify's own wording for every refused session token.
+INVALID_SUBJECT_TOKEN = "Token exchange cannot be performed due to an invalid subject token."  # noqa: S105
 
 
 class OAuthError(Exception):
@@ -193,7 +195,9 @@ class OAuthService:
         return self._issue(shop, scope, online=online, expiring=expiring, user_id=user_id)
 
     def verify_session_token(self, token: str, shop: str) -> dict[str, Any]:
-        """Check an App Bridge session token the way Shopify's token endpoint does."""
+        """Check an App Bridge session token the way Shopify's token endpoint does. Shopify
+        answers every refusal alike (400 `invalid_subject_token`, one generic description),
+        whether the token is forged, expired, early or for another shop."""
         config = self.runtime.config
         try:
             claims: dict[str, Any] = jwt.decode(
@@ -204,18 +208,17 @@ class OAuthService:
                 # Expiry is judged against the simulator's clock below, not the host's.
                 options={"verify_exp": False, "verify_nbf": False, "verify_iat": False},
             )
-        except jwt.InvalidTokenError as error:
-            raise OAuthError(
-                "invalid_subject_token", f"Session token is invalid: {error}"
-            ) from None
+        except jwt.InvalidTokenError:
+            raise OAuthError("invalid_subject_token", INVALID_SUBJECT_TOKEN) from None
         now = self.runtime.clock.now().timestamp()
         leeway = config.session_token_leeway
-        if float(claims.get("exp", 0)) + leeway < now:
-            raise OAuthError("invalid_subject_token", "Session token has expired")
-        if float(claims.get("nbf", 0)) - leeway > now:
-            raise OAuthError("invalid_subject_token", "Session token is not yet valid")
-        if claims.get("dest") != f"https://{shop}" or claims.get("iss") != f"https://{shop}/admin":
-            raise OAuthError("invalid_subject_token", "Session token was issued for another shop")
+        expired = float(claims.get("exp", 0)) + leeway < now
+        early = float(claims.get("nbf", 0)) - leeway > now
+        elsewhere = (
+            claims.get("dest") != f"https://{shop}" or claims.get("iss") != f"https://{shop}/admin"
+        )
+        if expired or early or elsewhere:
+            raise OAuthError("invalid_subject_token", INVALID_SUBJECT_TOKEN)
         return claims
 
     def _refresh(self, shop: str, token: str) -> IssuedTokens:

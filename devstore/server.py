@@ -89,6 +89,7 @@ class Simulator:
         currency: str = "USD",
         iana_timezone: str = "America/New_York",
         shop_name: str | None = None,
+        primary_locale: str = "en",
     ) -> Shop:
         domain = shop_domain(name)
         if domain in self.store.shops:
@@ -105,6 +106,7 @@ class Simulator:
             plan=plan,
             primary_domain_host=f"{handle}.example",
             created_at=self.clock.now(),
+            locales=[primary_locale],
         )
         self.store.shops[domain] = shop
         return shop
@@ -429,6 +431,7 @@ class ControlAPI:
                 email=body.get("email"),
                 currency=str(body.get("currency", "USD")),
                 iana_timezone=str(body.get("iana_timezone", "America/New_York")),
+                primary_locale=str(body.get("primary_locale", "en")),
             )
         except (KeyError, ValueError) as error:
             return JSONResponse({"error": str(error)}, status_code=400)

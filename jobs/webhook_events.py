@@ -8,8 +8,10 @@ import structlog
 
 from app.platform.resources import Resources
 from app.queue import JobContext, RetryJob
-from webhooks.processing import Outcome, process_event
-from webhooks.sweeper import SweepCursor, SweepReport, sweep
+from app.queue.interface import QueueUnavailable
+from webhooks.inbox import PROCESS_JOB, retry_job_id
+from webhooks.processing import Outcome, Result, process_event
+from webhooks.sweeper import SweepCursor, SweepReport, record_job, sweep
 
 # The sweeper's place in a backlog larger than one batch, kept between this process's sweeps.
 _SWEEP_CURSOR = SweepCursor()
@@ -24,8 +26,29 @@ async def process_webhook_event(ctx: JobContext, event_row_id: int) -> str:
         for action in result.after_commit:
             await action(resources)
     if result.outcome is Outcome.RETRY and result.retry_in is not None:
+        if result.keep_retrying and await _schedule_next_attempt(resources, event_row_id, result):
+            return str(result.outcome.value)
         raise RetryJob(defer=result.retry_in)
     return result.outcome.value
+
+
+async def _schedule_next_attempt(resources: Resources, event_row_id: int, result: Result) -> bool:
+    """A fresh job for the next attempt, so the queue's cap on one job's tries never ends the
+    retries of an event that must not give up. False when the queue cannot take it (the
+    queue's own retry of this job is the fallback)."""
+    job_id = retry_job_id(event_row_id, result.attempts)
+    try:
+        await resources.queue.enqueue(
+            PROCESS_JOB,
+            event_row_id,
+            job_id=job_id,
+            defer_by=timedelta(seconds=result.retry_in or 0.0),
+        )
+    except QueueUnavailable:
+        return False
+    # The sweeper judges an event by the job recorded on it: now this one.
+    await record_job(resources.sessions, event_row_id, job_id)
+    return True
 
 
 async def sweep_webhook_events(ctx: JobContext) -> SweepReport:

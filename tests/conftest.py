@@ -23,6 +23,7 @@ from app.platform.resources import Resources
 from app.settings import Settings
 from devstore.config import SimulatorConfig
 from devstore.server import Simulator
+from tests.support.network import NoNetwork
 from tests.support.services import (
     claim_redis_db,
     postgres_server_url,
@@ -136,8 +137,16 @@ async def clean_database(engine: AsyncEngine) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-async def app(settings: Settings) -> AsyncIterator[FastAPI]:
-    application = create_app(settings)
+def no_network() -> NoNetwork:
+    """The outgoing transport of the `app` fixture: refuses every request, and keeps them."""
+    return NoNetwork()
+
+
+@pytest.fixture
+async def app(settings: Settings, no_network: NoNetwork) -> AsyncIterator[FastAPI]:
+    """The app with no Shopify at all: every outgoing request is refused, so a test that
+    reaches for Shopify sees it unreachable and never touches the real network."""
+    application = create_app(settings, http_transport=no_network)
     async with application.router.lifespan_context(application):
         yield application
 
@@ -155,7 +164,7 @@ async def app_with_previous_secret(settings: Settings) -> AsyncIterator[httpx.As
     rotated = settings.model_copy(
         update={"shopify_api_secret_previous": SecretStr(PREVIOUS_TEST_API_SECRET)}
     )
-    application = create_app(rotated)
+    application = create_app(rotated, http_transport=NoNetwork())
     async with application.router.lifespan_context(application):
         transport = httpx.ASGITransport(app=application)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:

@@ -152,6 +152,12 @@ def first_job_id(event_row_id: int) -> str:
     return f"webhook:{event_row_id}"
 
 
+def retry_job_id(event_row_id: int, attempts: int) -> str:
+    """The job that makes the attempt after `attempts` failures (an event that must keep
+    retrying past the queue's own cap gets one job per attempt)."""
+    return f"webhook:{event_row_id}:retry:{attempts}"
+
+
 async def enqueue_processing(
     queue: JobQueue, event_row_id: int, *, job_id: str, defer_until: datetime | None = None
 ) -> bool:

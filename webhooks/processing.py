@@ -2,7 +2,11 @@
 run the topic's handler and mark it processed in ONE transaction. A failure is recorded in a
 separate transaction and the caller retries with backoff; after MAX_ATTEMPTS the event is
 `failed` until a merchant replays it. A worker killed mid-way commits nothing, so the event
-stays `received` and comes back (sweeper or the queue's own retry)."""
+stays `received` and comes back (sweeper or the queue's own retry).
+
+The compliance topics never give up: Shopify's deadlines (30 days for a data request, erasure
+after a redaction request) do not wait for a merchant to notice a failed event. They keep
+retrying, the delay capped, and every failure past MAX_ATTEMPTS is logged as an error."""
 
 from __future__ import annotations
 
@@ -29,6 +33,8 @@ MAX_ATTEMPTS = 5
 BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_CAP_SECONDS = 600.0
 _ERROR_LIMIT = 2000
+# Retried until they succeed (see the module's docstring).
+COMPLIANCE_TOPICS = frozenset({"customers/data_request", "customers/redact", "shop/redact"})
 
 
 class Outcome(enum.Enum):
@@ -46,6 +52,9 @@ class Outcome(enum.Enum):
 class Result:
     outcome: Outcome
     retry_in: float | None = None
+    # Failed attempts so far, and whether to keep retrying beyond the queue's own limit.
+    attempts: int = 0
+    keep_retrying: bool = False
     # What the handlers asked to run once their writes are committed (enqueue follow-ups).
     after_commit: tuple[AfterCommit, ...] = ()
 
@@ -161,7 +170,8 @@ async def _record_failure(
                     last_error=error,
                     status=case(
                         (
-                            WebhookEvent.attempts + 1 >= MAX_ATTEMPTS,
+                            (WebhookEvent.attempts + 1 >= MAX_ATTEMPTS)
+                            & WebhookEvent.topic.not_in(COMPLIANCE_TOPICS),
                             WebhookEventStatus.FAILED.value,
                         ),
                         else_=WebhookEventStatus.RECEIVED.value,
@@ -189,14 +199,26 @@ async def _record_failure(
         )
         return Result(Outcome.FAILED)
     metrics.WEBHOOKS_PROCESSED.labels(topic, "retry").inc()
-    log.warning(
-        "webhook event failed; will retry",
-        event_row_id=event_row_id,
-        attempts=attempts,
-        retry_in=round(retry_in, 1),
-        error=error,
-    )
-    return Result(Outcome.RETRY, retry_in)
+    compliance = topic in COMPLIANCE_TOPICS
+    if compliance and attempts >= MAX_ATTEMPTS:
+        log.error(
+            "compliance webhook still failing; it is retried until it succeeds, but Shopify's "
+            "deadline runs: fix the cause now",
+            event_row_id=event_row_id,
+            topic=topic,
+            attempts=attempts,
+            retry_in=round(retry_in, 1),
+            error=error,
+        )
+    else:
+        log.warning(
+            "webhook event failed; will retry",
+            event_row_id=event_row_id,
+            attempts=attempts,
+            retry_in=round(retry_in, 1),
+            error=error,
+        )
+    return Result(Outcome.RETRY, retry_in, attempts=attempts, keep_retrying=compliance)
 
 
 async def _schedule_retry(session: AsyncSession, event_row_id: int, attempts: int) -> float:

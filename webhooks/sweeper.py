@@ -151,6 +151,21 @@ async def _claim(
     return claimed
 
 
+async def record_job(
+    sessions: async_sessionmaker[AsyncSession], event_row_id: int, job_id: str
+) -> None:
+    """The job now responsible for a waiting event (a compliance event's next attempt)."""
+    async with sessions.begin() as session:
+        await session.execute(
+            update(WebhookEvent)
+            .where(
+                WebhookEvent.id == event_row_id,
+                WebhookEvent.status == WebhookEventStatus.RECEIVED.value,
+            )
+            .values(job_id=job_id)
+        )
+
+
 async def sweep(
     sessions: async_sessionmaker[AsyncSession],
     queue: JobQueue,

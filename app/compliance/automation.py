@@ -1,7 +1,8 @@
-"""What the automations hold on a customer: their emails, suppressions, cart sequences and
-timeline, the codes made for them, and the raw webhook bodies that named them. Exported on a
-data request; erased on redaction (amounts, codes and decisions stay for the merchant's
-reports, without who they were about)."""
+"""What the automations hold on a customer: their emails and what happened to them (opens,
+clicks, bounces, the mail server's answers), suppressions, cart sequences and timeline, the
+codes made for them, and the raw webhook bodies that named them. Exported on a data request;
+erased on redaction (amounts, codes and decisions stay for the merchant's reports, without who
+they were about)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from app.models import (
     DiscountCode,
     EmailSuppression,
     Message,
+    MessageEvent,
     ScenarioRun,
     TimelineEntry,
     WebhookEvent,
@@ -37,6 +39,12 @@ def _by_customer_or_email(
 def _messages(subject: DataSubject) -> ColumnElement[bool]:
     return (Message.shop_id == subject.shop_id) & _by_customer_or_email(
         Message.customer_id, Message.to_address, subject
+    )
+
+
+def _message_events(subject: DataSubject) -> ColumnElement[bool]:
+    return (MessageEvent.shop_id == subject.shop_id) & MessageEvent.message_id.in_(
+        select(Message.id).where(_messages(subject)).scalar_subquery()
     )
 
 
@@ -81,6 +89,16 @@ async def export_messages(session: AsyncSession, subject: DataSubject) -> list[d
     return [row_as_dict(r) for r in rows]
 
 
+@exports("message_events")
+async def export_message_events(
+    session: AsyncSession, subject: DataSubject
+) -> list[dict[str, Any]]:
+    rows = await session.scalars(
+        select(MessageEvent).where(_message_events(subject)).order_by(MessageEvent.id)
+    )
+    return [row_as_dict(r) for r in rows]
+
+
 @exports("cart_sequences")
 async def export_runs(session: AsyncSession, subject: DataSubject) -> list[dict[str, Any]]:
     rows = await session.scalars(select(ScenarioRun).where(_runs(subject)).order_by(ScenarioRun.id))
@@ -114,13 +132,37 @@ async def export_suppressions(session: AsyncSession, subject: DataSubject) -> li
     return [row_as_dict(r) for r in rows]
 
 
+# Before the messages: their events are found through the messages' addresses.
+@erases("message_events")
+async def erase_message_events(session: AsyncSession, subject: DataSubject) -> int:
+    """What the shopper's mail client or a bounce told us: the browser, the link followed, the
+    server's words. Kind and time stay (open and click rates)."""
+    return await rows_changed(
+        session,
+        update(MessageEvent)
+        .where(_message_events(subject))
+        .values(user_agent=None, url=None, detail=None),
+    )
+
+
 @erases("messages")
 async def erase_messages(session: AsyncSession, subject: DataSubject) -> int:
+    """The address, the rendered email and the mail server's answer go; a status reason keeps
+    its code (`smtp: 550 <john@…> unknown` becomes `smtp`) so the merchant's reports still say
+    why a message stopped."""
     return await rows_changed(
         session,
         update(Message)
         .where(_messages(subject))
-        .values(to_address=None, subject="", html="", text_body="", context={}),
+        .values(
+            to_address=None,
+            subject="",
+            html="",
+            text_body="",
+            context={},
+            provider_response=None,
+            status_reason=func.nullif(func.split_part(Message.status_reason, ":", 1), ""),
+        ),
     )
 
 
@@ -157,3 +199,19 @@ async def erase_webhook_bodies(session: AsyncSession, subject: DataSubject) -> i
         session,
         update(WebhookEvent).where(where).values(body=_REDACTED_BODY),
     )
+
+
+async def forget_delivery_body(session: AsyncSession, event_row_id: int, body: str) -> None:
+    """Replace the stored body of the delivery being processed: one that named a customer
+    already redacted (it arrived or was processed after the redaction), or the redaction
+    request itself, which carries the email and phone it asks us to forget."""
+    await session.execute(
+        update(WebhookEvent)
+        .where(WebhookEvent.id == event_row_id)
+        .values(body=body)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def forget_late_delivery_body(session: AsyncSession, event_row_id: int) -> None:
+    await forget_delivery_body(session, event_row_id, _REDACTED_BODY)

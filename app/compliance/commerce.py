@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, false, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.compliance.registry import DataSubject, erases, exports, json_safe, rows_changed
@@ -33,6 +34,29 @@ def customer_ids_of(subject: DataSubject) -> Any:
 
 def _customers(subject: DataSubject) -> ColumnElement[bool]:
     return Customer.id.in_(customer_ids_of(subject))
+
+
+async def hold_customer(session: AsyncSession, subject: DataSubject) -> None:
+    """Before a redaction erases anything: the customer has a row (a tombstone, redacted and
+    empty, if we never stored them) and every row naming them is locked. An order, checkout or
+    customer update processed meanwhile either committed first (and is erased with the rest)
+    or waits on the lock and then finds the customer redacted, so it writes nothing personal
+    (webhooks/topics/customers.py)."""
+    if subject.customer_shopify_id is not None:
+        await session.execute(
+            insert(Customer)
+            .values(
+                shop_id=subject.shop_id,
+                shopify_id=subject.customer_shopify_id,
+                redacted_at=datetime.now(UTC),
+            )
+            .on_conflict_do_nothing(index_elements=["shop_id", "shopify_id"])
+        )
+    await session.execute(
+        select(Customer.id)
+        .where(Customer.shop_id == subject.shop_id, _customers(subject))
+        .with_for_update()
+    )
 
 
 def _checkouts(subject: DataSubject) -> ColumnElement[bool]:

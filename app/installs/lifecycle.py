@@ -10,15 +10,46 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.base import Base
 from app.errors import UnknownShop
+from app.i18n import Text
 from app.models import Shop, WebhookEvent
 
 
 async def locked_shop(session: AsyncSession, shop_id: int, domain: str) -> Shop:
-    """The shop row a delivery is for, locked; UnknownShop when id and domain disagree."""
+    """The shop row a delivery is for, locked (the delivery changes it); UnknownShop when id
+    and domain disagree."""
     shop = await session.scalar(select(Shop).where(Shop.id == shop_id).with_for_update())
+    return _delivered_to(shop, shop_id, domain)
+
+
+async def delivery_shop(session: AsyncSession, shop_id: int, domain: str) -> Shop:
+    """The shop row a delivery is for, not locked: a delivery that only reads it must not
+    hold it, since every insert of the shop's rows checks it (a customers/redact holding it
+    while it waits for the customer's row deadlocks with an order naming that customer)."""
+    shop = await session.scalar(select(Shop).where(Shop.id == shop_id))
+    return _delivered_to(shop, shop_id, domain)
+
+
+def _delivered_to(shop: Shop | None, shop_id: int, domain: str) -> Shop:
     if shop is None or shop.domain != domain:
-        raise UnknownShop(f"No installed shop {domain} (id {shop_id}); the delivery is ignored.")
+        raise UnknownShop(
+            Text(
+                en=f"No installed shop {domain} (id {shop_id}); the delivery is ignored.",
+                fr=f"Aucune boutique installée {domain} (id {shop_id}) ; la notification est "
+                "ignorée.",
+            )
+        )
     return shop
+
+
+def uninstall_predates_install(shop: Shop, triggered_at: datetime | None) -> bool:
+    """An app/uninstalled triggered before the shop's latest install: a late or retried
+    delivery from before a reinstall (Shopify retries for hours), which must not wipe the new
+    token. Without X-Shopify-Triggered-At there is nothing to judge by: it applies."""
+    return (
+        triggered_at is not None
+        and shop.installed_at is not None
+        and triggered_at < shop.installed_at
+    )
 
 
 def mark_uninstalled(shop: Shop, at: datetime | None = None) -> None:
@@ -27,6 +58,7 @@ def mark_uninstalled(shop: Shop, at: datetime | None = None) -> None:
         shop.uninstalled_at = at or datetime.now(UTC)
     shop.access_token_encrypted = None
     shop.access_token_expires_at = None
+    shop.access_token_lifetime_seconds = None
     shop.refresh_token_encrypted = None
     shop.refresh_token_expires_at = None
 

@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 
 from app.errors import InvalidOAuthCallback
+from app.i18n import Text
 from app.settings import Settings
 
 COOKIE_NAME = "boomerang_oauth_state"
@@ -39,8 +40,13 @@ def new_state(settings: Settings, shop: str, *, now: float | None = None) -> OAu
 def check_state(settings: Settings, cookie: str | None, state: str, shop: str) -> str:
     """The nonce when the cookie is ours, unexpired, for this shop and equal to `state`."""
     refused = InvalidOAuthCallback(
-        "The install's state does not match (expired, replayed or from another browser): "
-        "start the install again from the Shopify admin."
+        Text(
+            en="The install's state does not match (replayed, or started in another browser): "
+            "start the install again from the Shopify admin.",
+            fr="L'état de l'installation ne correspond pas (lien rejoué, ou installation "
+            "commencée dans un autre navigateur) : relancez l'installation depuis "
+            "l'administration Shopify.",
+        )
     )
     if not cookie or cookie.count("|") != 3:
         raise refused
@@ -49,7 +55,15 @@ def check_state(settings: Settings, cookie: str | None, state: str, shop: str) -
     if not hmac.compare_digest(_signature(settings, payload), signature):
         raise refused
     if not expires.isdigit() or int(expires) < time.time():
-        raise refused
+        minutes = STATE_LIFETIME_SECONDS // 60
+        raise InvalidOAuthCallback(
+            Text(
+                en=f"The install took more than {minutes} minutes and its link has expired: "
+                "start the install again from the Shopify admin.",
+                fr=f"L'installation a duré plus de {minutes} minutes et son lien a expiré : "
+                "relancez l'installation depuis l'administration Shopify.",
+            )
+        )
     if cookie_shop != shop or not hmac.compare_digest(nonce.encode(), state.encode()):
         raise refused
     return nonce

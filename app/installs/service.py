@@ -8,8 +8,11 @@ from datetime import UTC, datetime
 import structlog
 from sqlalchemy import select
 
-from app.errors import BoomerangError
-from app.installs.webhook_subscriptions import ensure_webhook_subscriptions
+from app.errors import BoomerangError, ShopifyQueryError
+from app.installs.webhook_subscriptions import (
+    WebhookSubscriptionsRefused,
+    ensure_webhook_subscriptions,
+)
 from app.models import Shop
 from app.platform.resources import Resources
 from app.settings import Settings
@@ -23,6 +26,15 @@ log = structlog.get_logger(__name__)
 SHOP_FACTS = """
 query BoomerangShopFacts {
   shop { name email currencyCode ianaTimezone primaryDomain { url } plan { displayName } }
+}
+"""
+
+# The shop's primary locale is not a Shop field: shopLocales lists the enabled locales and
+# marks the primary one (needs read_locales). Asked apart from the facts above, so a shop that
+# has not granted read_locales yet still gets its name, currency and time zone.
+SHOP_LOCALES = """
+query BoomerangShopLocales {
+  shopLocales { locale primary }
 }
 """
 
@@ -54,8 +66,9 @@ async def record_install(resources: Resources, domain: str, issued: IssuedToken)
         if shop is None:
             shop = Shop(domain=domain)
             session.add(shop)
-        if shop.installed_at is None or shop.uninstalled_at is not None:
-            shop.installed_at = now
+        # The last moment Shopify granted us a token: an app/uninstalled triggered before it
+        # is stale (a late or retried delivery from before this reinstall) and is ignored.
+        shop.installed_at = now
         shop.uninstalled_at = None
         shop.redacted_at = None
         store_issued_token(shop, issued, cipher)
@@ -65,9 +78,24 @@ async def record_install(resources: Resources, domain: str, issued: IssuedToken)
     return shop_id
 
 
+async def primary_locale(resources: Resources, shop_id: int, domain: str) -> str | None:
+    """The shop's primary locale (e.g. `fr`, `pt-BR`), or None when Shopify will not say
+    (read_locales not granted yet: the shop keeps the locale it has)."""
+    try:
+        data = await admin_query(resources, shop_id, domain, SHOP_LOCALES)
+    except ShopifyQueryError as exc:
+        log.warning("shop locale unavailable", shop=domain, error=exc.detail)
+        return None
+    for entry in data.get("shopLocales") or []:
+        if entry.get("primary") and entry.get("locale"):
+            return str(entry["locale"])[:16]
+    return None
+
+
 async def refresh_shop_facts(resources: Resources, shop_id: int, domain: str) -> None:
     data = await admin_query(resources, shop_id, domain, SHOP_FACTS)
     facts = data["shop"]
+    locale = await primary_locale(resources, shop_id, domain)
     async with resources.sessions.begin() as session:
         shop = await session.get(Shop, shop_id)
         if shop is None:
@@ -78,6 +106,8 @@ async def refresh_shop_facts(resources: Resources, shop_id: int, domain: str) ->
         shop.timezone = facts.get("ianaTimezone") or shop.timezone
         shop.primary_domain_url = (facts.get("primaryDomain") or {}).get("url")
         shop.plan_name = (facts.get("plan") or {}).get("displayName")
+        if locale is not None:
+            shop.locale = locale
 
 
 async def complete_install(resources: Resources, shop_id: int, domain: str) -> None:
@@ -86,6 +116,14 @@ async def complete_install(resources: Resources, shop_id: int, domain: str) -> N
     try:
         await refresh_shop_facts(resources, shop_id, domain)
         created = await ensure_webhook_subscriptions(resources, shop_id, domain)
+    except WebhookSubscriptionsRefused as exc:
+        log.warning(
+            "webhook subscriptions refused by Shopify",
+            shop=domain,
+            refused=",".join(topic for topic, _, _ in exc.errors),
+            created=",".join(exc.created),
+        )
+        return
     except BoomerangError as exc:
         log.warning("install follow-up failed", shop=domain, error=type(exc).__name__)
         return

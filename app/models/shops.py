@@ -18,6 +18,9 @@ class Shop(Timestamps, Base):
     # Fernet ciphertexts (MultiFernet with TOKEN_ENCRYPTION_KEYS); never the plain token.
     access_token_encrypted: Mapped[str | None] = mapped_column(Text)
     access_token_expires_at: Mapped[datetime | None]
+    # What Shopify issued the current access token for (expires_in): the refresh-ahead window
+    # is at most half of it, so short-lived tokens are not refreshed on every call.
+    access_token_lifetime_seconds: Mapped[int | None]
     refresh_token_encrypted: Mapped[str | None] = mapped_column(Text)
     refresh_token_expires_at: Mapped[datetime | None]
     scopes: Mapped[str] = mapped_column(Text, default="")

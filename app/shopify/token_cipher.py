@@ -6,6 +6,7 @@ from __future__ import annotations
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from app.errors import BoomerangError
+from app.i18n import Text
 from app.settings import Settings
 
 
@@ -14,8 +15,14 @@ class TokenDecryptionFailed(BoomerangError):
 
     def __init__(self) -> None:
         super().__init__(
-            "A stored Shopify token cannot be decrypted: keep the key it was written with in "
-            "TOKEN_ENCRYPTION_KEYS (newest first) until `boomerang rotate-keys` has run."
+            Text(
+                en="A stored Shopify token cannot be decrypted: keep the key it was written "
+                "with in TOKEN_ENCRYPTION_KEYS (newest first) until `boomerang rotate-keys` has "
+                "run.",
+                fr="Un jeton Shopify enregistré ne peut pas être déchiffré : gardez la clé avec "
+                "laquelle il a été chiffré dans TOKEN_ENCRYPTION_KEYS (la plus récente en "
+                "premier) jusqu'à ce que `boomerang rotate-keys` ait tourné.",
+            )
         )
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from shopify_app import ShopifyApp
 
 from app.errors import InvalidOAuthCallback, InvalidSessionToken, InvalidShopDomain
+from app.i18n import Text
 from app.settings import Settings
 
 _SHOP_DOMAIN = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9\-]*\.myshopify\.com")
@@ -41,7 +42,11 @@ def shop_domain(value: str | None) -> str:
     """`value` as a lower-case `*.myshopify.com` domain, or InvalidShopDomain."""
     if not value or not is_shop_domain(value.strip()):
         raise InvalidShopDomain(
-            "The shop parameter must be a shop domain such as your-store.myshopify.com."
+            Text(
+                en="The shop parameter must be a shop domain such as your-store.myshopify.com.",
+                fr="Le paramètre shop doit être un domaine de boutique comme "
+                "votre-boutique.myshopify.com.",
+            )
         )
     return value.strip().lower()
 
@@ -73,7 +78,11 @@ def verify_session_token(settings: Settings, authorization: str | None, url: str
     same shop). Raise InvalidSessionToken otherwise."""
     if not authorization or not authorization.startswith("Bearer ") or not authorization[7:]:
         raise InvalidSessionToken(
-            "Send the App Bridge session token as `Authorization: Bearer <token>`."
+            Text(
+                en="Send the App Bridge session token as `Authorization: Bearer <token>`.",
+                fr="Envoyez le jeton de session App Bridge sous la forme "
+                "`Authorization: Bearer <jeton>`.",
+            )
         )
     result = shopify_app(settings).verify_app_home_req(
         {"method": "GET", "headers": {"Authorization": authorization}, "url": url, "body": ""},
@@ -81,16 +90,33 @@ def verify_session_token(settings: Settings, authorization: str | None, url: str
     )
     if not result.ok or result.id_token is None:
         raise InvalidSessionToken(
-            f"The session token was refused ({result.log.code}); get a new one from App Bridge."
+            Text(
+                en=f"The session token was refused ({result.log.code}); get a new one from "
+                "App Bridge.",
+                fr=f"Le jeton de session a été refusé ({result.log.code}) ; obtenez-en un "
+                "nouveau auprès d'App Bridge.",
+            )
         )
     claims = result.id_token.claims
     missing = [name for name in ("exp", "nbf", "iss", "dest") if name not in claims]
     if missing:
-        raise InvalidSessionToken(f"The session token lacks {', '.join(missing)}.")
+        names = ", ".join(missing)
+        raise InvalidSessionToken(
+            Text(
+                en=f"The session token lacks {names}: get a new one from App Bridge.",
+                fr=f"Il manque {names} au jeton de session : obtenez-en un nouveau auprès "
+                "d'App Bridge.",
+            )
+        )
     dest = _shop_of_url(claims.get("dest"))
     issuer = claims.get("iss")
     if dest is None or not isinstance(issuer, str) or _shop_of_url(issuer) != dest:
-        raise InvalidSessionToken("The session token's iss and dest do not name the same shop.")
+        raise InvalidSessionToken(
+            Text(
+                en="The session token's iss and dest do not name the same shop.",
+                fr="Les champs iss et dest du jeton de session ne désignent pas la même boutique.",
+            )
+        )
     return SessionToken(
         shop=dest, user_id=result.user_id, token=result.id_token.token, claims=claims
     )
@@ -119,5 +145,10 @@ def verify_oauth_query(settings: Settings, params: Mapping[str, str]) -> None:
         if hmac.compare_digest(expected.encode(), given.encode()):
             return
     raise InvalidOAuthCallback(
-        "The callback's hmac does not match: start the install again from the Shopify admin."
+        Text(
+            en="The callback's hmac does not match: start the install again from the Shopify "
+            "admin.",
+            fr="Le hmac du retour de Shopify ne correspond pas : relancez l'installation depuis "
+            "l'administration Shopify.",
+        )
     )

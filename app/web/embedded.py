@@ -1,7 +1,9 @@
 """The embedded app's document: the frontend shell inside the Shopify admin's iframe.
 
 A shop that is not installed (or lacks a configured scope) is installed by token exchange when
-the admin sent an `id_token`, and sent through `/auth` otherwise.
+the admin sent an `id_token` (which also picks up scopes the merchant approved since), and sent
+through `/auth` otherwise, or when the exchanged token still lacks a scope: the code grant asks
+the merchant for it. A failure is the install's error page, in the merchant's language.
 """
 
 from __future__ import annotations
@@ -14,15 +16,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from app.errors import InvalidSessionToken
+from app.errors import BoomerangError, InvalidSessionToken
 from app.i18n import Locale, pick_locale, t
 from app.installs.service import complete_install, needs_authorization, record_install
 from app.models import Shop
 from app.platform.resources import Resources
 from app.shopify.oauth import exchange_session_token
-from app.shopify.verification import verify_session_token
+from app.shopify.verification import shop_domain, verify_session_token
 from app.web.deps import ResourcesDep
-from app.web.install import localized_shop_domain
+from app.web.install import install_failure
 
 router = APIRouter(tags=["embedded"])
 
@@ -75,13 +77,16 @@ async def _install_by_token_exchange(
         return False
     if token.shop != domain:
         return False
-    issued = await exchange_session_token(resources.http, resources.settings, token)
+    try:
+        issued = await exchange_session_token(resources.http, resources.settings, token)
+    except InvalidSessionToken:
+        return False  # expired on its way to Shopify: the code grant needs none
     shop_id = await record_install(resources, domain, issued)
     await complete_install(resources, shop_id, domain)
     return True
 
 
-@router.get("/")
+@router.get("/", response_model=None)
 async def embedded_home(
     request: Request,
     resources: ResourcesDep,
@@ -90,7 +95,21 @@ async def embedded_home(
     embedded: str | None = None,
     locale: str | None = None,
 ) -> Response:
-    domain = localized_shop_domain(request, shop)
+    try:
+        return await _embedded_home(request, resources, shop, id_token, embedded, locale)
+    except BoomerangError as error:
+        return install_failure(request, error)
+
+
+async def _embedded_home(
+    request: Request,
+    resources: Resources,
+    shop: str | None,
+    id_token: str | None,
+    embedded: str | None,
+    locale: str | None,
+) -> Response:
+    domain = shop_domain(shop)
     settings = resources.settings
     chosen = pick_locale(locale, request.headers.get("accept-language"))
     if needs_authorization(settings, await _load_shop(resources, domain)):

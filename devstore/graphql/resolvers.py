@@ -59,9 +59,16 @@ REQUIRED_SCOPES: dict[str, str] = {
     "codeDiscountNode": "read_discounts",
     "codeDiscountNodeByCode": "read_discounts",
     "discountRedeemCodeBulkCreation": "read_discounts",
+    # Shopify also accepts read_markets_home for shopLocales.
+    "shopLocales": "read_locales",
 }
 
 UserError = dict[str, Any]
+
+LOCALE_NAMES = {"en": "English", "fr": "French", "de": "German", "es": "Spanish"}
+
+# Topics whose payloads carry protected customer data: subscribing needs Shopify's approval.
+PROTECTED_TOPIC_PREFIXES = ("CHECKOUTS_", "ORDERS_", "CUSTOMERS_", "REFUNDS_")
 
 
 @dataclass
@@ -147,6 +154,7 @@ class Resolvers:
             "codeDiscountNodeByCode": self.code_discount_node_by_code,
             "discountRedeemCodeBulkCreation": self.bulk_creation,
             "webhookSubscriptions": self.webhook_subscriptions,
+            "shopLocales": self.shop_locales,
             "node": self.node,
             "discountCodeBasicCreate": self.discount_code_basic_create,
             "discountCodeFreeShippingCreate": self.discount_code_free_shipping_create,
@@ -247,6 +255,18 @@ class Resolvers:
         return connection(
             subscriptions, views.subscription, lambda s: s.id, first=first, last=last, after=after
         )
+
+    def shop_locales(self, info: Info, published: bool | None = False) -> list[dict[str, Any]]:
+        """Every enabled locale is published here; the first is the shop's primary locale."""
+        return [
+            {
+                "locale": code,
+                "name": LOCALE_NAMES.get(code, code),
+                "primary": i == 0,
+                "published": True,
+            }
+            for i, code in enumerate(_context(info).shop.locales)
+        ]
 
     def node(self, info: Info, id: str) -> dict[str, Any] | None:
         shop = _context(info).shop
@@ -688,6 +708,17 @@ class Resolvers:
             return {"webhookSubscription": None, "userErrors": [error]}
         if not re.match(r"^(https?://|pubsub://|arn:aws:events:)", str(uri)):
             error = {"field": ["webhookSubscription", "uri"], "message": "Address is invalid"}
+            return {"webhookSubscription": None, "userErrors": [error]}
+        config = context.runtime.config
+        if not config.protected_customer_data_approved and topic.startswith(
+            PROTECTED_TOPIC_PREFIXES
+        ):
+            error = {
+                "field": ["webhookSubscription"],
+                "message": "This app is not approved to subscribe to webhook topics containing "
+                f"protected customer data. See https://partners.shopify.com/{config.app_id}/apps/"
+                f"{config.app_id}/customer_data for more details.",
+            }
             return {"webhookSubscription": None, "userErrors": [error]}
         for existing in context.shop.subscriptions.values():
             if existing.topic == topic and existing.uri == uri:

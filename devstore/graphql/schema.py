@@ -88,6 +88,8 @@ type Shop implements Node {
   metafield(namespace: String, key: String!): Metafield
 }
 
+type ShopLocale { locale: String! name: String! primary: Boolean! published: Boolean! }
+
 type Metafield implements Node {
   id: ID!
   namespace: String!
@@ -260,6 +262,7 @@ type Query {
   codeDiscountNode(id: ID!): DiscountCodeNode
   codeDiscountNodeByCode(code: String!): DiscountCodeNode
   discountRedeemCodeBulkCreation(id: ID!): DiscountRedeemCodeBulkCreation
+  shopLocales(published: Boolean): [ShopLocale!]!
   webhookSubscriptions(
     first: Int
     last: Int

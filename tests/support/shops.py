@@ -7,8 +7,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.models import Shop
+from app.settings import Settings
 from app.shopify.token_cipher import TokenCipher
 from tests.conftest import TEST_FERNET_KEY
+
+# What a shop installed with the default configuration has granted.
+DEFAULT_SCOPES: str = Settings.model_fields["shopify_scopes"].default
 
 
 async def create_shop(
@@ -16,7 +20,7 @@ async def create_shop(
     *,
     domain: str = "acme.myshopify.com",
     access_token: str | None = "shpat_test_token",
-    scopes: str = "read_customers,write_customers,read_orders,write_discounts,read_discounts",
+    scopes: str = DEFAULT_SCOPES,
     uninstalled: bool = False,
 ) -> Shop:
     cipher = TokenCipher([TEST_FERNET_KEY])

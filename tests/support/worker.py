@@ -21,6 +21,7 @@ from app.settings import Settings
 from jobs.registry import JOBS
 from jobs.worker import MAX_JOBS, worker_settings
 from tests.conftest import TEST_API_KEY, TEST_API_SECRET, TEST_FERNET_KEY
+from tests.support.network import NoNetwork
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,12 +34,13 @@ async def run_worker_burst(
 ) -> None:
     """Process every job due now or within `horizon` seconds (and their follow-ups), then
     return; jobs deferred further (a default one-hour reminder) stay queued. arq's own burst
-    mode would wait for those. `http_transport` reaches Shopify (the simulator in-process)."""
+    mode would wait for those. `http_transport` reaches Shopify (the simulator in-process);
+    without one every outgoing request is refused, never sent to the real network."""
 
     settings = worker_settings(settings)
 
     async def startup() -> Resources:
-        return await build_resources(settings, http_transport=http_transport)
+        return await build_resources(settings, http_transport=http_transport or NoNetwork())
 
     async def shutdown(resources: Resources) -> None:
         await resources.close()

@@ -4,16 +4,26 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.installs.lifecycle import locked_shop, mark_uninstalled
+from app.installs.lifecycle import locked_shop, mark_uninstalled, uninstall_predates_install
 from app.scenarios.runs import stop_running_sequences
 from webhooks.registry import WebhookDelivery, handles
+
+log = structlog.get_logger(__name__)
 
 
 @handles("app/uninstalled")
 async def app_uninstalled(session: AsyncSession, delivery: WebhookDelivery) -> None:
     shop = await locked_shop(session, delivery.shop_id, delivery.shop_domain)
+    if uninstall_predates_install(shop, delivery.triggered_at):
+        log.info(
+            "app/uninstalled from before the latest install ignored",
+            triggered_at=str(delivery.triggered_at),
+            installed_at=str(shop.installed_at),
+        )
+        return
     mark_uninstalled(shop, at=delivery.triggered_at)
     # Every running sequence stops now, not when its next step comes due; queued emails are
     # suppressed by the outbox, which checks the install before each send.

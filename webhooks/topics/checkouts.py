@@ -10,12 +10,13 @@ from typing import Any
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.compliance.automation import forget_late_delivery_body
 from app.facts import CheckoutChanged, publish
 from app.models import Checkout
 from webhooks.freshness import newer_sql
 from webhooks.payloads import MalformedPayload, integer, items, jsonable, money, text, timestamp
 from webhooks.registry import WebhookDelivery, handles
-from webhooks.topics.customers import ensure_customer
+from webhooks.topics.customers import embedded_customer
 
 
 def _line_item(item: dict[str, Any]) -> dict[str, Any]:
@@ -38,7 +39,8 @@ async def checkout_changed(session: AsyncSession, delivery: WebhookDelivery) -> 
     token = text(data.get("token"), 255)
     if not token:
         raise MalformedPayload("checkout without a token")
-    customer_id = await ensure_customer(session, delivery.shop_id, data.get("customer"))
+    customer = await embedded_customer(session, delivery.shop_id, data.get("customer"))
+    customer_id = customer.id if customer else None
     values: dict[str, Any] = {
         "shop_id": delivery.shop_id,
         "token": token,
@@ -58,6 +60,10 @@ async def checkout_changed(session: AsyncSession, delivery: WebhookDelivery) -> 
         "shopify_updated_at": timestamp(data.get("updated_at")),
         "triggered_at": delivery.triggered_at,
     }
+    if customer is not None and customer.redacted:
+        # Redacted: the cart is kept for the merchant's figures, but no way to reach them.
+        values.update(email=None, abandoned_checkout_url=None)
+        await forget_late_delivery_body(session, delivery.event_row_id)
     base = insert(Checkout).values(**values)
     statement = base.on_conflict_do_update(
         index_elements=["shop_id", "token"],

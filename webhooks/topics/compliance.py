@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.compliance.automation import forget_delivery_body
+from app.compliance.commerce import hold_customer
 from app.compliance.registry import (
     DataSubject,
     erase_customer_data,
     export_customer_data,
 )
-from app.installs.lifecycle import locked_shop, redact_shop
+from app.installs.lifecycle import delivery_shop, locked_shop, redact_shop
 from app.models import CustomerDataRequest
 from webhooks.registry import WebhookDelivery, handles
 
@@ -34,7 +37,7 @@ def _subject(delivery: WebhookDelivery, orders_key: str) -> DataSubject:
 
 @handles("customers/data_request")
 async def customers_data_request(session: AsyncSession, delivery: WebhookDelivery) -> None:
-    await locked_shop(session, delivery.shop_id, delivery.shop_domain)
+    await delivery_shop(session, delivery.shop_id, delivery.shop_domain)
     subject = _subject(delivery, "orders_requested")
     request_id = _int((delivery.payload.get("data_request") or {}).get("id"))
     export = await export_customer_data(session, subject)
@@ -55,8 +58,28 @@ async def customers_data_request(session: AsyncSession, delivery: WebhookDeliver
 
 @handles("customers/redact")
 async def customers_redact(session: AsyncSession, delivery: WebhookDelivery) -> None:
-    await locked_shop(session, delivery.shop_id, delivery.shop_domain)
-    await erase_customer_data(session, _subject(delivery, "orders_to_redact"))
+    await delivery_shop(session, delivery.shop_id, delivery.shop_domain)
+    subject = _subject(delivery, "orders_to_redact")
+    await hold_customer(session, subject)
+    await erase_customer_data(session, subject)
+    # The request's own body names the customer by email and phone: keep only which customer
+    # and orders were redacted.
+    await forget_delivery_body(session, delivery.event_row_id, _redaction_record(delivery))
+
+
+def _redaction_record(delivery: WebhookDelivery) -> str:
+    payload = delivery.payload
+    customer = payload.get("customer") or {}
+    return json.dumps(
+        {
+            "shop_id": payload.get("shop_id"),
+            "shop_domain": payload.get("shop_domain"),
+            "customer": {"id": customer.get("id")},
+            "orders_to_redact": payload.get("orders_to_redact") or [],
+            "redacted": True,
+        },
+        default=str,
+    )
 
 
 @handles("shop/redact")

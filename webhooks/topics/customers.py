@@ -6,10 +6,15 @@ can be partial and must not overwrite what customers/* told us).
 Email consent has its own clock (consent_updated_at) and its own topic
 (webhooks/topics/email_consent.py): customers/* changes it only when it carries a newer one,
 and fields a payload leaves out are left as they are (Shopify's 2025-01 changelog moves consent
-and tags out of the customer webhooks, into their own topics)."""
+and tags out of the customer webhooks, into their own topics).
+
+A customer erased by customers/redact stays erased: a later or still-queued delivery naming
+them writes nothing personal back (their row is never updated again, and the checkout or order
+that names them is stored without email, address or IP), and its raw body is forgotten."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +22,7 @@ from sqlalchemy import case, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.compliance.automation import forget_late_delivery_body
 from app.facts import CustomerChanged, publish
 from app.models import Customer
 from webhooks.freshness import newer_sql
@@ -90,8 +96,9 @@ async def customer_changed(session: AsyncSession, delivery: WebhookDelivery) -> 
         index_elements=list(_KEY),
         set_=update_columns,
         # A stale update (older updated_at, or the same second triggered earlier) changes
-        # nothing.
-        where=newer_sql(
+        # nothing; nor does any update of a redacted customer.
+        where=table.redacted_at.is_(None)
+        & newer_sql(
             table.shopify_updated_at,
             table.triggered_at,
             excluded.shopify_updated_at,
@@ -100,6 +107,8 @@ async def customer_changed(session: AsyncSession, delivery: WebhookDelivery) -> 
     ).returning(Customer.id, Customer.email, Customer.email_marketing_state, Customer.tags)
     row = (await session.execute(statement)).one_or_none()
     if row is None:
+        if await _redacted(session, delivery.shop_id, values["shopify_id"]):
+            await forget_late_delivery_body(session, delivery.event_row_id)
         return
     customer_id, email, state, stored_tags = row
     await publish(
@@ -115,10 +124,21 @@ async def customer_changed(session: AsyncSession, delivery: WebhookDelivery) -> 
     )
 
 
-async def ensure_customer(session: AsyncSession, shop_id: int, embedded: Any) -> int | None:
-    """Our id for the customer embedded in a checkout or order, creating the row if new.
-    The copy is stored without a version (shopify_updated_at NULL), so the customers/*
-    delivery for the same customer always applies, even one stamped with the same second."""
+@dataclass(frozen=True)
+class EmbeddedCustomer:
+    """Our row for the customer a checkout or order names."""
+
+    id: int
+    # customers/redact erased them: nothing personal about them may be stored again.
+    redacted: bool
+
+
+async def embedded_customer(
+    session: AsyncSession, shop_id: int, embedded: Any
+) -> EmbeddedCustomer | None:
+    """Our row for the customer embedded in a checkout or order, created if new. The copy is
+    stored without a version (shopify_updated_at NULL), so the customers/* delivery for the
+    same customer always applies, even one stamped with the same second."""
     data = obj(embedded)
     if not data or data.get("id") is None:
         return None
@@ -132,10 +152,23 @@ async def ensure_customer(session: AsyncSession, shop_id: int, embedded: Any) ->
         )
     ).scalar_one_or_none()
     if inserted is not None:
-        return int(inserted)
-    existing = await session.execute(
-        select(Customer.id).where(
-            Customer.shop_id == shop_id, Customer.shopify_id == values["shopify_id"]
+        return EmbeddedCustomer(int(inserted), redacted=False)
+    # FOR SHARE: a redaction of this customer holds the row until it commits; waiting for it
+    # means seeing its redacted_at rather than writing their email back just after.
+    existing = (
+        await session.execute(
+            select(Customer.id, Customer.redacted_at)
+            .where(Customer.shop_id == shop_id, Customer.shopify_id == values["shopify_id"])
+            .with_for_update(read=True)
+        )
+    ).one()
+    return EmbeddedCustomer(int(existing.id), redacted=existing.redacted_at is not None)
+
+
+async def _redacted(session: AsyncSession, shop_id: int, shopify_id: int) -> bool:
+    redacted_at = await session.scalar(
+        select(Customer.redacted_at).where(
+            Customer.shop_id == shop_id, Customer.shopify_id == shopify_id
         )
     )
-    return int(existing.scalar_one())
+    return redacted_at is not None

@@ -10,6 +10,7 @@ from sqlalchemy import Boolean, literal_column
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.compliance.automation import forget_late_delivery_body
 from app.facts import OrderCancelled, OrderFulfilled, OrderPlaced, publish
 from app.models import Fulfillment, Order, OrderDiscountCode, OrderLineItem
 from webhooks.payloads import (
@@ -23,14 +24,15 @@ from webhooks.payloads import (
     timestamp,
 )
 from webhooks.registry import WebhookDelivery, handles
-from webhooks.topics.customers import ensure_customer
+from webhooks.topics.customers import embedded_customer
 
 
 @handles("orders/create", "orders/paid", "orders/updated", "orders/fulfilled", "orders/cancelled")
 async def order_changed(session: AsyncSession, delivery: WebhookDelivery) -> None:
     data = delivery.payload
     shop_id = delivery.shop_id
-    customer_id = await ensure_customer(session, shop_id, data.get("customer"))
+    customer = await embedded_customer(session, shop_id, data.get("customer"))
+    customer_id = customer.id if customer else None
     values: dict[str, Any] = {
         "shop_id": shop_id,
         "shopify_id": required_integer(data, "id"),
@@ -51,6 +53,10 @@ async def order_changed(session: AsyncSession, delivery: WebhookDelivery) -> Non
         "placed_at": timestamp(data.get("processed_at") or data.get("created_at")),
         "shopify_updated_at": timestamp(data.get("updated_at")),
     }
+    if customer is not None and customer.redacted:
+        # Redacted: amounts and line items stay for the merchant, the person does not.
+        values.update(email=None, shipping_address=None, browser_ip=None)
+        await forget_late_delivery_body(session, delivery.event_row_id)
     base = insert(Order).values(**values)
     statement = base.on_conflict_do_update(
         index_elements=["shop_id", "shopify_id"],

@@ -8,6 +8,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.conftest import PREVIOUS_TEST_API_SECRET
+from tests.support.network import NoNetwork
 from tests.support.session_tokens import bearer, mint_session_token
 from tests.support.shops import create_shop
 
@@ -104,13 +105,26 @@ async def test_previous_secret_is_accepted_during_rotation(
     assert response.status_code == 200
 
 
-async def test_uninstalled_shop_is_not_served_when_shopify_will_not_exchange_its_token(
-    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+async def test_uninstalled_shop_is_not_served_when_shopify_cannot_be_reached(
+    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession], no_network: NoNetwork
 ) -> None:
     await create_shop(sessions, domain="gone.myshopify.com", uninstalled=True, access_token=None)
     response = await client.get(
         "/api/session", headers=bearer(mint_session_token("gone.myshopify.com"))
     )
-    # Token exchange is attempted (managed install) and fails: Shopify is unreachable here.
+    # Token exchange is attempted (managed install) and fails: this app reaches no Shopify.
+    assert [r.url.path for r in no_network.attempts] == ["/admin/oauth/access_token"]
+    assert no_network.attempts[0].url.host == "gone.myshopify.com"
     assert response.status_code == 503
     assert response.json()["error"] == "ShopifyUnavailable"
+
+
+async def test_a_refused_session_token_is_explained_in_french(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/session", headers={"Accept-Language": "fr"})
+    assert response.status_code == 401
+    assert response.json() == {
+        "error": "InvalidSessionToken",
+        "detail": "Envoyez le jeton de session App Bridge sous la forme "
+        "`Authorization: Bearer <jeton>`.",
+    }
+    assert response.headers[RETRY_HEADER] == "1"

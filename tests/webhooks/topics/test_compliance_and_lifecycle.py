@@ -12,15 +12,29 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.db.base import Base
 from app.errors import UnknownShop
 from app.installs.status import is_active
-from app.models import Checkout, Customer, CustomerDataRequest, Order, Shop
+from app.models import (
+    Checkout,
+    Customer,
+    CustomerDataRequest,
+    EmailSuppression,
+    Message,
+    MessageEvent,
+    Order,
+    ScenarioRun,
+    Shop,
+    TimelineEntry,
+    WebhookEvent,
+)
 from tests.support.fixtures import fixture_json
 from tests.support.session_tokens import bearer, mint_session_token
 from tests.support.shops import create_shop
 from webhooks.registry import WebhookDelivery, handler_for
 
 EMAIL = "john@example.com"
+USER_AGENT = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)"
 CUSTOMER_ID = 191167
 ORDER_IDS = (299938, 280263, 220458)
 
@@ -76,6 +90,79 @@ async def seed_customer_data(sessions: async_sessionmaker[AsyncSession], shop: S
             )
         )
         session.add(Customer(shop_id=shop.id, shopify_id=1, email="other@example.com"))
+        now = datetime.now(UTC)
+        message = Message(
+            shop_id=shop.id,
+            customer_id=customer.id,
+            scenario="abandoned_cart",
+            step=0,
+            subject_key="chk-1",
+            template="abandoned_cart_1",
+            context={"first_name": "John"},
+            status="failed",
+            status_reason=f"smtp: 550 5.1.1 <{EMAIL}>: Recipient address rejected",
+            mode="live",
+            to_address=EMAIL,
+            locale="en",
+            subject="John, your cart is waiting",
+            html="<p>Hi John</p>",
+            text_body="Hi John",
+            scheduled_at=now,
+            requested_at=now,
+            provider_response=f"250 2.0.0 Ok: queued for <{EMAIL}>",
+        )
+        session.add(message)
+        await session.flush()
+        session.add(
+            MessageEvent(
+                shop_id=shop.id,
+                message_id=message.id,
+                kind="click",
+                human=True,
+                url=f"https://x.example/recover?email={EMAIL}",
+                user_agent=USER_AGENT,
+                detail="clicked from 10.0.0.1",
+                occurred_at=now,
+            )
+        )
+        run = ScenarioRun(
+            shop_id=shop.id,
+            scenario="abandoned_cart",
+            subject_key="chk-1",
+            customer_id=customer.id,
+            email=EMAIL,
+            anchor_at=now,
+        )
+        session.add(run)
+        await session.flush()
+        session.add(
+            TimelineEntry(
+                shop_id=shop.id,
+                customer_id=customer.id,
+                run_id=run.id,
+                scenario="abandoned_cart",
+                kind="started",
+                reason="cart abandoned",
+            )
+        )
+        session.add(
+            EmailSuppression(
+                shop_id=shop.id,
+                address=EMAIL,
+                customer_id=customer.id,
+                reason="unsubscribed",
+                created_at=now,
+            )
+        )
+        session.add(
+            WebhookEvent(
+                shop_id=shop.id,
+                topic="customers/update",
+                webhook_id=f"wh-seed-{shop.id}",
+                body=json.dumps({"id": CUSTOMER_ID, "email": EMAIL}),
+                status="processed",
+            )
+        )
 
 
 async def test_data_request_exports_everything_once_and_the_merchant_sees_it(
@@ -96,6 +183,12 @@ async def test_data_request_exports_everything_once_and_the_merchant_sees_it(
     assert [c["email"] for c in export["customers"]] == [EMAIL]
     assert [c["token"] for c in export["checkouts"]] == ["chk-1"]
     assert [o["shopify_id"] for o in export["orders"]] == [ORDER_IDS[0]]
+    assert [m["provider_response"] for m in export["messages"]] == [
+        f"250 2.0.0 Ok: queued for <{EMAIL}>"
+    ]
+    assert [(e["kind"], e["user_agent"]) for e in export["message_events"]] == [
+        ("click", USER_AGENT)
+    ]
 
 
 async def test_data_requests_of_shop_a_are_not_visible_to_shop_b(
@@ -127,6 +220,8 @@ async def test_customer_redaction_erases_personal_data_everywhere_idempotently(
         checkout = await session.scalar(select(Checkout))
         order = await session.scalar(select(Order))
         exports = await session.scalar(select(func.count()).select_from(CustomerDataRequest))
+        message = await session.scalar(select(Message))
+        event = await session.scalar(select(MessageEvent))
     assert customer is not None
     assert customer.email is None
     assert customer.first_name is None
@@ -143,6 +238,29 @@ async def test_customer_redaction_erases_personal_data_everywhere_idempotently(
     assert order.shipping_address is None
     assert order.total_price == Decimal("10.00")
     assert exports == 0
+    assert message is not None
+    assert (message.to_address, message.provider_response, message.context) == (None, None, {})
+    assert message.status_reason == "smtp"  # why it stopped, without whom it was for
+    assert event is not None
+    assert (event.url, event.user_agent, event.detail) == (None, None, None)
+    assert (event.kind, event.human) == ("click", True)
+
+
+async def rows_per_shop_table(
+    sessions: async_sessionmaker[AsyncSession], shop_id: int
+) -> dict[str, int]:
+    """Rows of `shop_id` in every table that has a shop_id column, by table name."""
+    async with sessions.begin() as session:
+        return {
+            table.name: int(
+                await session.scalar(
+                    select(func.count()).select_from(table).where(table.c.shop_id == shop_id)
+                )
+                or 0
+            )
+            for table in Base.metadata.sorted_tables
+            if "shop_id" in table.c
+        }
 
 
 async def test_shop_redaction_deletes_everything_of_that_shop_only(
@@ -150,26 +268,23 @@ async def test_shop_redaction_deletes_everything_of_that_shop_only(
 ) -> None:
     shop = await create_shop(sessions, domain="acme.myshopify.com")
     other = await create_shop(sessions, domain="other.myshopify.com")
-    await seed_customer_data(sessions, shop)
-    await seed_customer_data(sessions, other)
+    for seeded in (shop, other):
+        await seed_customer_data(sessions, seeded)
+        await handle(sessions, delivery("customers/data_request", seeded))
+    before = await rows_per_shop_table(sessions, shop.id)
+    assert sum(1 for n in before.values() if n) >= 10  # the test seeds most of the schema
     for _ in range(2):
         await handle(sessions, delivery("shop/redact", shop))
+
+    after = await rows_per_shop_table(sessions, shop.id)
+    assert after == dict.fromkeys(after, 0)
+    assert await rows_per_shop_table(sessions, other.id) == before
     async with sessions.begin() as session:
-        counts = {
-            model.__name__: await session.scalar(
-                select(func.count()).select_from(model).where(model.shop_id == shop.id)
-            )
-            for model in (Customer, Checkout, Order)
-        }
-        left = await session.scalar(
-            select(func.count()).select_from(Customer).where(Customer.shop_id == other.id)
-        )
         tombstone = await session.get(Shop, shop.id)
-    assert counts == {"Customer": 0, "Checkout": 0, "Order": 0}
-    assert left == 2
     assert tombstone is not None
     assert tombstone.redacted_at is not None
     assert tombstone.access_token_encrypted is None
+    assert tombstone.email is None
     assert not is_active(tombstone)
 
 
