@@ -188,8 +188,9 @@ class Simulator:
         delay: float = 0.0,
     ) -> None:
         """The shop's next `count` Admin API calls fail at the edge: "429" (with Retry-After,
-        2 s unless given), "502"/"503"/"504", "drop" (the connection is lost mid-answer), or
-        "stall" (answered normally after `delay` seconds)."""
+        2 s unless given), "502"/"503"/"504", "garbled" (a 200 whose body is not JSON), "drop"
+        (the connection is lost mid-answer), or "stall" (answered normally after `delay`
+        seconds)."""
         domain = self.shop(shop).domain
         self.graphql.faults.add(domain, Fault(kind, retry_after, delay), count)
 
@@ -553,8 +554,8 @@ class ControlAPI:
         return JSONResponse({"deliveries": [_delivery_view(d) for d in deliveries]})
 
     async def add_faults(self, request: Request) -> Response:
-        """{"kind": "429"|"502"|"503"|"504"|"drop"|"stall", "count": N, "retry_after": s,
-        "delay": s}: the shop's next N Admin API calls fail so."""
+        """{"kind": "429"|"502"|"503"|"504"|"garbled"|"drop"|"stall", "count": N,
+        "retry_after": s, "delay": s}: the shop's next N Admin API calls fail so."""
         body = await _json(request)
         shop = request.path_params["shop"]
         try:

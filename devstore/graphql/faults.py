@@ -1,5 +1,6 @@
 """Failures of Shopify's edge, injected on purpose: the next N Admin API calls of a shop answer
-429 with Retry-After, or 502/503/504, or lose their connection half way, or stall first.
+429 with Retry-After, or 502/503/504, or a 200 that is not JSON (a proxy's page), or lose their
+connection half way, or stall first.
 
 They happen before authentication and cost nothing from the bucket, as at Shopify's edge. In a
 real server (uvicorn) a dropped connection is closed mid-answer; in process, SimulatorTransport
@@ -14,10 +15,10 @@ from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
 import httpx
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.types import Receive, Scope, Send
 
-FaultKind = Literal["429", "502", "503", "504", "drop", "stall"]
+FaultKind = Literal["429", "502", "503", "504", "garbled", "drop", "stall"]
 FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
 
 # Shopify's answer when an app exceeds a request-rate limit (shopify.dev/docs/api/usage/limits).
@@ -30,6 +31,9 @@ _GATEWAY_PAGES = {
     503: "503 Service Unavailable",
     504: "504 Gateway Timeout",
 }
+
+
+_PROXY_PAGE = "<html><body><h1>Please wait</h1>Your request is being processed.</body></html>"
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,8 @@ def fault_response(fault: Fault) -> Response | None:
         status = int(fault.kind)
         headers = {"Retry-After": f"{fault.retry_after}"} if fault.retry_after is not None else {}
         return PlainTextResponse(_GATEWAY_PAGES[status], status_code=status, headers=headers)
+    if fault.kind == "garbled":
+        return HTMLResponse(_PROXY_PAGE, status_code=200)
     if fault.kind == "drop":
         return _DroppedAnswer()
     return None

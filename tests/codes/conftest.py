@@ -3,8 +3,9 @@ Postgres and Redis of the test run."""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -15,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.codes.offers import CombinesWith, Offer, ValueType
 from app.models.shops import Shop
-from app.shopify.admin.client import AdminClient
+from app.shopify.admin.client import AdminClient, RetryPolicy
 from app.shopify.admin.discounts import ShopifyDiscounts
-from app.shopify.admin.types import ShopRef
+from app.shopify.admin.types import ShopRef, TokenProvider, UnauthorizedHandler
 from app.shopify.throttle import ShopThrottle
 from devstore import PlanLimits, SimulatorConfig, create_simulator
 from devstore.server import Simulator
@@ -32,6 +33,8 @@ class Harness:
     gateway: ShopifyDiscounts
     sessions: async_sessionmaker[AsyncSession]
     redis: Redis
+    # The in-process connection to the simulator, for more clients of one process.
+    http: httpx.AsyncClient
     unauthorized: list[ShopRef] = field(default_factory=list)
 
     def shopify_codes(self) -> list[str]:
@@ -62,10 +65,33 @@ def sim_config() -> SimulatorConfig:
 
 
 @pytest.fixture
-async def redis(redis_url: str) -> AsyncIterator[Redis]:
-    client = Redis.from_url(redis_url)
+async def redis(clean_redis: str) -> AsyncIterator[Redis]:
+    # Emptied after each test: sync keys are per shop id, and ids restart with each truncate.
+    client = Redis.from_url(clean_redis)
     yield client
     await client.aclose()
+
+
+def admin_client(
+    http: httpx.AsyncClient,
+    redis: Redis,
+    tokens: TokenProvider,
+    *,
+    on_unauthorized: UnauthorizedHandler | None = None,
+    policy: RetryPolicy | None = None,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> AdminClient:
+    """An Admin API client to the in-process simulator, on the test run's Redis throttle."""
+    return AdminClient(
+        http,
+        admin_url=lambda shop_domain: f"http://sim/{shop_domain}",
+        api_version="2026-10",
+        tokens=tokens,
+        throttle=ShopThrottle(redis),
+        on_unauthorized=on_unauthorized,
+        policy=policy,
+        sleep=sleep,
+    )
 
 
 @pytest.fixture
@@ -92,15 +118,8 @@ async def harness(
         unauthorized.append(ref)
         return False  # no refresh helps: the client must stop
 
-    http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), timeout=10)
-    client = AdminClient(
-        http,
-        admin_url=lambda shop_domain: f"http://sim/{shop_domain}",
-        api_version="2026-10",
-        tokens=tokens,
-        throttle=ShopThrottle(redis),
-        on_unauthorized=on_unauthorized,
-    )
+    http = httpx.AsyncClient(transport=sim.transport(), timeout=10)
+    client = admin_client(http, redis, tokens, on_unauthorized=on_unauthorized)
     yield Harness(
         sim=sim,
         shop=shop,
@@ -109,6 +128,7 @@ async def harness(
         gateway=ShopifyDiscounts(client),
         sessions=sessions,
         redis=redis,
+        http=http,
         unauthorized=unauthorized,
     )
     await http.aclose()
