@@ -20,7 +20,7 @@ from app.shopify.admin.client import AdminClient, RetryPolicy
 from app.shopify.admin.discounts import ShopifyDiscounts
 from app.shopify.admin.types import ShopRef, TokenProvider, UnauthorizedHandler
 from app.shopify.throttle import ShopThrottle
-from devstore import PlanLimits, SimulatorConfig, create_simulator
+from devstore import PlanLimits, SimulatorConfig
 from devstore.server import Simulator
 
 
@@ -100,7 +100,7 @@ async def harness(
     sessions: async_sessionmaker[AsyncSession],
     redis: Redis,
 ) -> AsyncIterator[Harness]:
-    app, sim = create_simulator(sim_config)
+    sim = Simulator(sim_config)
     name = f"codes-{secrets.token_hex(4)}"
     domain = sim.add_shop(name, plan="standard").domain
     token = sim.install(domain).access_token

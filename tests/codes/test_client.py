@@ -144,7 +144,9 @@ async def test_a_call_cancelled_or_timed_out_mid_request_gives_its_points_back(
 
     harness.sim.inject_faults(harness.shop.domain, "stall", delay=5.0)
     task = asyncio.create_task(client.execute(harness.shop, FIND_BY_CODE, LOOKUP))
-    while harness.sim.pending_faults(harness.shop.domain):
+    for _ in range(500):  # until the request reached the simulator
+        if not harness.sim.pending_faults(harness.shop.domain):
+            break
         await asyncio.sleep(0.01)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
