@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import structlog
-from sqlalchemy import select, update
+from sqlalchemy import literal, select, text, union_all, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -28,7 +28,7 @@ from app.codes.gateway import CreatedDiscount, DiscountGateway
 from app.codes.generator import generate_code
 from app.codes.offers import CodePurpose, CombinesWith, DiscountSpec, Offer, Recipient, ValueType
 from app.errors import ShopifyUserErrors
-from app.models.discount_codes import DiscountCode, DiscountCodeStatus, PoolCode
+from app.models.discount_codes import DiscountCode, DiscountCodeStatus, DiscountPool, PoolCode
 from app.shopify.admin.types import ShopRef
 
 log = structlog.get_logger(__name__)
@@ -216,6 +216,39 @@ async def _mark_failed(
             )
             .values(status=DiscountCodeStatus.FAILED, last_error=reason[:2000])
         )
+
+
+@dataclass(frozen=True)
+class PriorCode:
+    """What an earlier attempt with an idempotency key handed out."""
+
+    code: str
+    ends_at: datetime | None
+    # True: a pool code claimed for the key; False: a one-off code (resume it with issue_code).
+    pooled: bool
+
+
+async def issued_for_key(session: AsyncSession, shop_id: int, key: str) -> PriorCode | None:
+    """The code an earlier attempt with `key` got, whichever path it took: a pool code claimed
+    for it (in any of the shop's pools, retired ones included) or a one-off code. A step that
+    crashed after getting its code and retries must hand out that code, not another."""
+    pooled = (
+        select(PoolCode.code, DiscountPool.ends_at, literal(True).label("pooled"))
+        .join(
+            PoolCode,
+            (PoolCode.shop_id == DiscountPool.shop_id) & (PoolCode.pool_id == DiscountPool.id),
+        )
+        .where(DiscountPool.shop_id == shop_id, PoolCode.claimed_by == key)
+    )
+    one_off = select(DiscountCode.code, DiscountCode.ends_at, literal(False)).where(
+        DiscountCode.shop_id == shop_id, DiscountCode.idempotency_key == key
+    )
+    found = (
+        await session.execute(union_all(pooled, one_off).order_by(text("pooled DESC")).limit(1))
+    ).first()
+    if found is None:
+        return None
+    return PriorCode(code=str(found[0]), ends_at=found[1], pooled=bool(found[2]))
 
 
 async def stranded_codes(
