@@ -10,9 +10,8 @@ from sqlalchemy import func, select
 
 from app.codes.gateway import CreatedDiscount, DiscountRejected
 from app.codes.offers import CodePurpose, DiscountSpec, Recipient, ValueType
-from app.codes.service import issue_code, record_redemptions, resume_code
+from app.codes.service import issue_code, resume_code
 from app.errors import ShopifyUserErrors, ShopTokenInvalid
-from app.models.commerce import Order
 from app.models.discount_codes import DiscountCode, DiscountCodeStatus
 from app.shopify.admin.types import ShopRef
 from tests.codes.conftest import Harness, offer
@@ -145,21 +144,3 @@ async def test_invalid_token_stops_with_shop_token_invalid(harness: Harness) -> 
         await _issue(harness, "cart:401")
     assert len(harness.sim.store.requests) - before == 1
     assert harness.unauthorized == [harness.shop]
-
-
-async def test_redemptions_are_recorded_once(harness: Harness) -> None:
-    code = await _issue(harness, "cart:redeem")
-    async with harness.sessions() as session, session.begin():
-        order = Order(shop_id=harness.shop.id, shopify_id=5551)
-        session.add(order)
-        await session.flush()
-        codes = [(code.lower(), Decimal("4.50")), ("SOMEONE-ELSES", Decimal(1))]
-        ours = await record_redemptions(session, harness.shop.id, order.id, codes)
-        again = await record_redemptions(session, harness.shop.id, order.id, codes)
-    assert (ours, again) == (1, 0)
-    async with harness.sessions() as session:
-        row = await session.scalar(select(DiscountCode))
-    assert row is not None
-    assert row.redeemed_amount == Decimal("4.50")
-    assert row.redeemed_order_id == order.id
-    assert row.redeemed_at is not None
