@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 import httpx
@@ -35,7 +35,6 @@ class Harness:
     redis: Redis
     # The in-process connection to the simulator, for more clients of one process.
     http: httpx.AsyncClient
-    unauthorized: list[ShopRef] = field(default_factory=list)
 
     def shopify_codes(self) -> list[str]:
         return self.sim.codes(self.shop.domain)
@@ -109,17 +108,12 @@ async def harness(
         session.add(row)
         await session.flush()
         shop = ShopRef(row.id, domain)
-    unauthorized: list[ShopRef] = []
 
     async def tokens(_shop: ShopRef) -> str:
         return token
 
-    async def on_unauthorized(ref: ShopRef, rejected: str) -> bool:
-        unauthorized.append(ref)
-        return False  # no refresh helps: the client must stop
-
     http = httpx.AsyncClient(transport=sim.transport(), timeout=10)
-    client = admin_client(http, redis, tokens, on_unauthorized=on_unauthorized)
+    client = admin_client(http, redis, tokens)
     yield Harness(
         sim=sim,
         shop=shop,
@@ -129,7 +123,6 @@ async def harness(
         sessions=sessions,
         redis=redis,
         http=http,
-        unauthorized=unauthorized,
     )
     await http.aclose()
     await sim.webhooks.aclose()
