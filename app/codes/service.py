@@ -26,12 +26,18 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.codes.gateway import CreatedDiscount, DiscountGateway
 from app.codes.generator import generate_code
+from app.codes.lookup import find_soon
 from app.codes.offers import CodePurpose, CombinesWith, DiscountSpec, Offer, Recipient, ValueType
-from app.errors import ShopifyUserErrors
+from app.errors import ShopifyUnavailable, ShopifyUserErrors
+from app.i18n import Text
 from app.models.discount_codes import DiscountCode, DiscountCodeStatus, DiscountPool, PoolCode
 from app.shopify.admin.types import ShopRef
 
 log = structlog.get_logger(__name__)
+
+# A create answered TAKEN for our own code and the lookup found nothing: leave the row
+# `creating` for a later attempt until this many attempts found nothing.
+TAKEN_UNFOUND_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -117,7 +123,7 @@ async def issue_code(
 ) -> IssuedCode:
     """The code for `idempotency_key`, created at Shopify if it is not yet. Raises
     ShopifyUserErrors when Shopify refuses the offer (final), ShopTokenInvalid (final),
-    ShopifyUnavailable / ThrottledByShopify (retry later: the reserved row is kept)."""
+    ShopifyUnavailable (ThrottledByShopify among them: retry later, the reserved row kept)."""
     row, fresh = await _reserve(
         sessions,
         shop,
@@ -159,7 +165,12 @@ async def _complete(
         return IssuedCode(row.code, row.shopify_id, row.ends_at, created_now=False)
     if row.status == DiscountCodeStatus.FAILED:
         raise ShopifyUserErrors(
-            f"Shopify refused discount code for key {row.idempotency_key}: {row.last_error}",
+            Text(
+                en=f"Shopify refused the discount code for {row.idempotency_key}: "
+                f"{row.last_error}. Check the offer's settings (value, minimum, dates).",
+                fr=f"Shopify a refusé le code de réduction pour {row.idempotency_key} : "
+                f"{row.last_error}. Vérifiez les réglages de l'offre (valeur, minimum, dates).",
+            ),
             [("", None, row.last_error or "")],
         )
     await _count_attempt(sessions, row)
@@ -170,14 +181,29 @@ async def _complete(
         if isinstance(outcome, CreatedDiscount):
             discount_id = outcome.discount_id
         elif outcome.code_taken:
-            # Our own earlier attempt (or a racing worker) created it.
-            discount_id = await gateway.find_discount_by_code(shop, row.code)
+            # Our own earlier attempt (or a racing worker) created it, perhaps a moment ago:
+            # the lookup may not see it yet.
+            discount_id = await find_soon(gateway, shop, row.code)
+            if discount_id is None and row.attempts + 1 < TAKEN_UNFOUND_ATTEMPTS:
+                # Kept `creating`: the next attempt (a retry, the stranded-code sweep) finds it.
+                raise ShopifyUnavailable(
+                    Text(
+                        en=f"Shopify says discount code {row.code} exists but cannot find it "
+                        "yet; the job will run again later.",
+                        fr=f"Shopify indique que le code de réduction {row.code} existe mais ne "
+                        "le trouve pas encore ; la tâche sera relancée plus tard.",
+                    )
+                )
         if discount_id is None:
             reason = "; ".join(outcome.messages) if not isinstance(outcome, CreatedDiscount) else ""
             await _mark_failed(sessions, row, reason or "code taken but not found")
             raise ShopifyUserErrors(
-                f"Shopify refused the {row.purpose} discount: {reason}; check the offer's "
-                "settings (value, minimum, dates)",
+                Text(
+                    en=f"Shopify refused the {row.purpose} discount: {reason}. Check the offer's "
+                    "settings (value, minimum, dates).",
+                    fr=f"Shopify a refusé la réduction {row.purpose} : {reason}. Vérifiez les "
+                    "réglages de l'offre (valeur, minimum, dates).",
+                ),
                 [("", None, reason)],
             )
     async with sessions() as session, session.begin():

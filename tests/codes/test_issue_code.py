@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from app.codes.gateway import CreatedDiscount, DiscountRejected
 from app.codes.offers import CodePurpose, DiscountSpec, Recipient, ValueType
 from app.codes.service import issue_code, resume_code
-from app.errors import ShopifyUserErrors, ShopTokenInvalid
+from app.errors import ShopifyUnavailable, ShopifyUserErrors, ShopTokenInvalid
 from app.models import Shop
 from app.models.discount_codes import DiscountCode, DiscountCodeStatus
 from app.platform.resources import Resources
@@ -180,3 +180,34 @@ async def test_expired_token_is_marked_invalid_and_stops_the_shops_work(
     assert await codes_jobs.resume_stranded_codes(context, shop.id) == 0
     assert await codes_jobs.flush_customer_sync(context, shop.id) == 0
     assert [r.status for r in sim.store.requests] == [401]  # not one call more
+
+
+async def test_a_code_taken_by_a_racing_worker_is_found_even_when_the_lookup_lags(
+    harness: Harness,
+) -> None:
+    # The racing worker's discount exists, but codeDiscountNodeByCode sees it 0.6 s late.
+    harness.sim.config.code_lookup_lag = 0.6
+    codes = await asyncio.gather(_issue(harness, "race:lag"), _issue(harness, "race:lag"))
+    assert codes[0] == codes[1]
+    assert harness.shopify_codes() == [codes[0]]
+    async with harness.sessions() as session:
+        row = await session.scalar(select(DiscountCode))
+    assert row is not None
+    assert row.status == DiscountCodeStatus.ACTIVE
+
+
+async def test_a_taken_code_not_found_yet_is_left_for_a_later_attempt(harness: Harness) -> None:
+    harness.sim.config.code_lookup_lag = 2.2  # longer than the lookups' brief retries
+    outcomes = await asyncio.gather(
+        _issue(harness, "race:slow"), _issue(harness, "race:slow"), return_exceptions=True
+    )
+    [code] = [o for o in outcomes if isinstance(o, str)]
+    [later] = [o for o in outcomes if isinstance(o, BaseException)]
+    assert isinstance(later, ShopifyUnavailable)
+    assert "relancée plus tard" in later.text.fr
+    async with harness.sessions() as session:
+        row = await session.scalar(select(DiscountCode))
+    assert row is not None
+    assert row.status == DiscountCodeStatus.ACTIVE  # the winner recorded it; never FAILED
+    assert await _issue(harness, "race:slow") == code
+    assert harness.shopify_codes() == [code]
