@@ -298,19 +298,21 @@ async def refill_pool(
     batches of 250, wait for Shopify to import them, then make them available. Pending codes
     of an earlier interrupted refill are resumed first. One refill per pool at a time."""
     async with sessions() as lock_session:
-        # A session-level advisory lock on its own connection, held across the transactions.
-        locked = await lock_session.scalar(
-            select(func.pg_try_advisory_lock(_LOCK_NAMESPACE + pool_id))
+        # A session-level advisory lock, held across the refill's own short transactions on a
+        # connection of its own in autocommit: nothing sits idle in a transaction (holding a
+        # snapshot, blocking vacuum) while Shopify imports the codes.
+        connection = await lock_session.connection(
+            execution_options={"isolation_level": "AUTOCOMMIT"}
         )
-        if not locked:
+        key = _LOCK_NAMESPACE + pool_id
+        if not await connection.scalar(select(func.pg_try_advisory_lock(key))):
             return RefillReport(0, 0, 0, skipped=True)
         try:
             return await _refill_locked(
                 sessions, gateway, shop, pool_id, poll_interval, poll_timeout
             )
         finally:
-            await lock_session.scalar(select(func.pg_advisory_unlock(_LOCK_NAMESPACE + pool_id)))
-            await lock_session.commit()
+            await connection.scalar(select(func.pg_advisory_unlock(key)))
 
 
 async def _refill_locked(
