@@ -153,6 +153,10 @@ class AdminClient:
         self._learned_cost: dict[str, int] = {}
         self.stats = ClientStats()
 
+    def learned_cost(self, operation_name: str) -> int | None:
+        """The requestedQueryCost Shopify last reported for this operation, if any."""
+        return self._learned_cost.get(operation_name)
+
     def endpoint(self, shop: ShopRef) -> str:
         base = self._admin_url(shop.domain)
         return f"{base}/admin/api/{self._api_version}/graphql.json"
