@@ -1,8 +1,8 @@
 """messaging controls: the shop's choice to write unsubscribes back to Shopify, and the
 send-time failure of a merchant template kept on it for the editor
 
-Revision ID: 0007_messaging_controls
-Revises: 0006_scenarios
+Revision ID: 0008_messaging_controls
+Revises: 0007_webhook_pipeline
 Create Date: 2026-12-01 14:00:00
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007_messaging_controls"
-down_revision: str | None = "0006_scenarios"
+revision: str = "0008_messaging_controls"
+down_revision: str | None = "0007_webhook_pipeline"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
