@@ -82,8 +82,9 @@ class ShopTokenInvalid(BoomerangError):
     status_code = 401
 
 
-class ThrottledByShopify(ServiceUnavailable):
-    """The shop's rate limit stayed exhausted for longer than we wait inline: retry later."""
+class ThrottledByShopify(ShopifyUnavailable):
+    """The shop's rate limit stayed exhausted for longer than we wait inline: retry later (a
+    ShopifyUnavailable, so every job that retries an unreachable Shopify retries this too)."""
 
 
 class ShopifyQueryError(BoomerangError):
@@ -102,7 +103,7 @@ class ShopifyUserErrors(BoomerangError):
 
     status_code = 422
 
-    def __init__(self, detail: Text | str, errors: list[tuple[str, str | None, str]]) -> None:
-        super().__init__(detail)
+    def __init__(self, text: Text | str, errors: list[tuple[str, str | None, str]]) -> None:
+        super().__init__(text)
         # (field path, code, message)
         self.errors = errors

@@ -81,6 +81,10 @@ class SimulatorConfig:
     single_query_max_cost: int = 1000
     input_array_max: int = 250
     bulk_code_creation_delay: float = 0.05
+    # codeDiscountNodeByCode finds a code discount only this long after its creation: a read
+    # that trails the write, so clients can be tested against the moment a code is already
+    # taken but not yet found. 0 (the default) is read-your-writes.
+    code_lookup_lag: float = 0.0
     # Divides Shopify's webhook timings (retry waits, requested delays, shop/redact's 48 hours):
     # 1.0 is real time, 3600 makes an hour a second.
     webhook_time_compression: float = 1.0

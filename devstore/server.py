@@ -23,6 +23,7 @@ from devstore.clock import Clock, SystemClock
 from devstore.config import SimulatorConfig
 from devstore.delivery_control import DeliveryControl, delivery_view
 from devstore.graphql.endpoint import AdminGraphQL
+from devstore.graphql.faults import Fault, FaultKind, SimulatorTransport, parse_fault
 from devstore.oauth import OAuthRoutes, OAuthService, mint_session_token
 from devstore.payloads import CATALOG, LineItem, Payloads
 from devstore.runtime import Runtime
@@ -205,6 +206,35 @@ class Simulator:
         delivery = self.webhooks.build(domain, "shop/redact", body, at=at)
         self.webhooks.send_later(delivery, later)
 
+    # -- edge failures ----------------------------------------------------------------------
+
+    def inject_faults(
+        self,
+        shop: str,
+        kind: FaultKind,
+        *,
+        count: int = 1,
+        retry_after: float | None = None,
+        delay: float = 0.0,
+    ) -> None:
+        """The shop's next `count` Admin API calls fail at the edge: "429" (with Retry-After,
+        2 s unless given), "502"/"503"/"504", "garbled" (a 200 whose body is not JSON), "drop"
+        (the connection is lost mid-answer), or "stall" (answered normally after `delay`
+        seconds)."""
+        domain = self.shop(shop).domain
+        self.graphql.faults.add(domain, Fault(kind, retry_after, delay), count)
+
+    def pending_faults(self, shop: str) -> int:
+        return self.graphql.faults.pending(shop_domain(shop))
+
+    def clear_faults(self, shop: str) -> None:
+        self.graphql.faults.clear(shop_domain(shop))
+
+    def transport(self) -> httpx.AsyncBaseTransport:
+        """An httpx transport to this simulator in process; a dropped connection raises the
+        transport error a socket would."""
+        return SimulatorTransport(app=self.app())
+
     # -- inspection -------------------------------------------------------------------------
 
     def discounts(self, shop: str) -> list[CodeDiscount]:
@@ -374,6 +404,9 @@ class Simulator:
             Route("/_sim/shops/{shop}/webhooks/batch", disorderly.send_batch, methods=["POST"]),
             Route("/_sim/shops/{shop}/traffic", disorderly.replay_traffic, methods=["POST"]),
             Route("/_sim/shops/{shop}/uninstall", control.uninstall, methods=["POST"]),
+            Route("/_sim/shops/{shop}/faults", control.add_faults, methods=["POST"]),
+            Route("/_sim/shops/{shop}/faults", control.list_faults, methods=["GET"]),
+            Route("/_sim/shops/{shop}/faults", control.clear_faults, methods=["DELETE"]),
             Route("/_sim/requests", control.requests, methods=["GET"]),
             Route("/_sim/deliveries", control.deliveries, methods=["GET"]),
             Route("/{shop}/admin/oauth/authorize", oauth.authorize, methods=["GET"]),
@@ -548,6 +581,26 @@ class ControlAPI:
         deliveries = await self.sim.uninstall(request.path_params["shop"])
         return JSONResponse({"deliveries": [delivery_view(d) for d in deliveries]})
 
+    async def add_faults(self, request: Request) -> Response:
+        """{"kind": "429"|"502"|"503"|"504"|"garbled"|"drop"|"stall", "count": N,
+        "retry_after": s, "delay": s}: the shop's next N Admin API calls fail so."""
+        body = await _json(request)
+        shop = request.path_params["shop"]
+        try:
+            fault = parse_fault(body.get("kind"), body.get("retry_after"), body.get("delay"))
+            count = int(body.get("count", 1))
+            self.sim.graphql.faults.add(self.sim.shop(shop).domain, fault, count)
+        except (KeyError, TypeError, ValueError) as error:
+            return JSONResponse({"error": str(error)}, status_code=400)
+        return JSONResponse({"pending": self.sim.pending_faults(shop)}, status_code=201)
+
+    async def list_faults(self, request: Request) -> Response:
+        return JSONResponse({"pending": self.sim.pending_faults(request.path_params["shop"])})
+
+    async def clear_faults(self, request: Request) -> Response:
+        self.sim.clear_faults(request.path_params["shop"])
+        return JSONResponse({"pending": 0})
+
     async def requests(self, _request: Request) -> Response:
         return JSONResponse(
             {
@@ -558,6 +611,7 @@ class ControlAPI:
                         "requested_cost": r.requested_cost,
                         "actual_cost": r.actual_cost,
                         "throttled": r.throttled,
+                        "fault": r.fault,
                     }
                     for r in self.sim.store.requests
                 ]

@@ -311,6 +311,8 @@ class RequestRecord:
     actual_cost: int | None = None
     throttled: bool = False
     errors: list[Any] = field(default_factory=list)
+    # The injected edge failure that answered instead of the API (devstore/graphql/faults.py).
+    fault: str | None = None
 
 
 @dataclass

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import structlog
-from sqlalchemy import distinct, select
+from sqlalchemy import select
 
 from app.codes import pools, service
 from app.errors import ShopifyUnavailable, ShopTokenInvalid
@@ -22,12 +22,25 @@ log = structlog.get_logger(__name__)
 
 RESUME_JOB = "resume_stranded_codes"
 STRANDED_AFTER = timedelta(minutes=2)
+# A customer-sync flush that failed (Shopify unreachable, throttled) runs again this much later.
+FLUSH_RETRY_AFTER = 30.0
 
 
-async def _shop(resources: Resources, shop_id: int) -> ShopRef | None:
+async def _shop(resources: Resources, shop_id: int, job: str) -> ShopRef | None:
+    """The shop to work for, or None (logged with why) when its work is stopped: uninstalled,
+    or its token refused by Shopify until the merchant opens Boomerang again."""
     async with resources.sessions() as session:
         shop = await session.get(Shop, shop_id)
     if shop is None or shop.uninstalled_at is not None:
+        log.info("shop work skipped: not installed", job=job, shop_id=shop_id)
+        return None
+    if shop.token_invalid_at is not None:
+        log.warning(
+            "shop work skipped: Shopify refused its token",
+            job=job,
+            shop_id=shop_id,
+            token_invalid_at=shop.token_invalid_at.isoformat(),
+        )
         return None
     return ShopRef(shop.id, shop.domain)
 
@@ -38,7 +51,7 @@ def _retry_later(ctx: JobContext) -> RetryJob:
 
 async def refill_discount_pool(ctx: JobContext, shop_id: int, pool_id: int) -> int:
     resources: Resources = ctx.resources
-    shop = await _shop(resources, shop_id)
+    shop = await _shop(resources, shop_id, pools.REFILL_JOB)
     if shop is None:
         return 0
     try:
@@ -55,7 +68,7 @@ async def refill_discount_pool(ctx: JobContext, shop_id: int, pool_id: int) -> i
 
 async def resume_stranded_codes(ctx: JobContext, shop_id: int) -> int:
     resources: Resources = ctx.resources
-    shop = await _shop(resources, shop_id)
+    shop = await _shop(resources, shop_id, RESUME_JOB)
     if shop is None:
         return 0
     async with resources.sessions() as session:
@@ -77,14 +90,20 @@ async def resume_stranded_codes(ctx: JobContext, shop_id: int) -> int:
 
 
 async def sweep_stranded_codes(ctx: JobContext) -> int:
-    """Cron: enqueue a resume for every shop with codes stuck in `creating`."""
+    """Cron: enqueue a resume for every working shop with codes stuck in `creating`."""
     resources: Resources = ctx.resources
     async with resources.sessions() as session:
         shop_ids = list(
             await session.scalars(
-                select(distinct(DiscountCode.shop_id)).where(
-                    DiscountCode.status == DiscountCodeStatus.CREATING
+                select(DiscountCode.shop_id)
+                .join(Shop, Shop.id == DiscountCode.shop_id)
+                .where(
+                    DiscountCode.status == DiscountCodeStatus.CREATING,
+                    # A shop whose work is stopped would only skip the resume.
+                    Shop.uninstalled_at.is_(None),
+                    Shop.token_invalid_at.is_(None),
                 )
+                .distinct()
             )
         )
     for shop_id in shop_ids:
@@ -95,8 +114,11 @@ async def sweep_stranded_codes(ctx: JobContext) -> int:
 
 
 async def flush_customer_sync(ctx: JobContext, shop_id: int) -> int:
+    """Write the shop's pending metafields and tags. Whatever a failed flush could not write
+    stays in Redis: a later flush is scheduled for it here (a queue retry would give up after
+    its last try and leave the values waiting for the next request)."""
     resources: Resources = ctx.resources
-    shop = await _shop(resources, shop_id)
+    shop = await _shop(resources, shop_id, customer_sync.FLUSH_JOB)
     if shop is None:
         return 0
     try:
@@ -106,6 +128,11 @@ async def flush_customer_sync(ctx: JobContext, shop_id: int) -> int:
     except ShopTokenInvalid:
         log.warning("customer sync stopped: shop token invalid", shop_id=shop_id)
         return 0
-    except ShopifyUnavailable as exc:
-        raise _retry_later(ctx) from exc
+    except ShopifyUnavailable:
+        log.warning("customer sync failed; flushing again later", shop_id=shop_id, exc_info=True)
+        await customer_sync.schedule_flush(resources.queue, shop_id, after=FLUSH_RETRY_AFTER)
+        return 0
+    if report.skipped:
+        # Another flush of the shop is running: this one's values are for the next.
+        await customer_sync.schedule_flush(resources.queue, shop_id, after=FLUSH_RETRY_AFTER)
     return report.metafields_written

@@ -24,8 +24,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.codes.gateway import CreatedDiscount, DiscountGateway
 from app.codes.generator import clean_prefix, generate_code
+from app.codes.lookup import find_soon
 from app.codes.offers import CombinesWith, DiscountSpec, Offer, ValueType
-from app.errors import ShopifyUserErrors
+from app.errors import ShopifyUnavailable, ShopifyUserErrors
+from app.i18n import Text
 from app.models.discount_codes import DiscountPool, DiscountPoolStatus, PoolCode, PoolCodeStatus
 from app.queue import JobQueue
 from app.shopify.admin.types import ShopRef
@@ -113,11 +115,26 @@ async def ensure_pool(
         if isinstance(outcome, CreatedDiscount):
             discount_id = outcome.discount_id
         elif outcome.code_taken:
-            discount_id = await gateway.find_discount_by_code(shop, pool.seed_code)
+            # Created by a racing worker or an earlier attempt; the lookup may trail it.
+            discount_id = await find_soon(gateway, shop, pool.seed_code)
+            if discount_id is None:
+                raise ShopifyUnavailable(
+                    Text(
+                        en=f"Shopify says the {scenario} pool's discount exists but cannot "
+                        "find it yet; the job will run again later.",
+                        fr=f"Shopify indique que la réduction de la réserve {scenario} existe "
+                        "mais ne la trouve pas encore ; la tâche sera relancée plus tard.",
+                    )
+                )
         if discount_id is None:
             reason = "" if isinstance(outcome, CreatedDiscount) else "; ".join(outcome.messages)
             raise ShopifyUserErrors(
-                f"Shopify refused the {scenario} pool discount: {reason}; check the offer",
+                Text(
+                    en=f"Shopify refused the {scenario} pool discount: {reason}. Check the "
+                    "offer's settings (value, minimum, dates).",
+                    fr=f"Shopify a refusé la réduction de la réserve {scenario} : {reason}. "
+                    "Vérifiez les réglages de l'offre (valeur, minimum, dates).",
+                ),
                 [("", None, reason)],
             )
     async with sessions() as session, session.begin():
@@ -281,19 +298,21 @@ async def refill_pool(
     batches of 250, wait for Shopify to import them, then make them available. Pending codes
     of an earlier interrupted refill are resumed first. One refill per pool at a time."""
     async with sessions() as lock_session:
-        # A session-level advisory lock on its own connection, held across the transactions.
-        locked = await lock_session.scalar(
-            select(func.pg_try_advisory_lock(_LOCK_NAMESPACE + pool_id))
+        # A session-level advisory lock, held across the refill's own short transactions on a
+        # connection of its own in autocommit: nothing sits idle in a transaction (holding a
+        # snapshot, blocking vacuum) while Shopify imports the codes.
+        connection = await lock_session.connection(
+            execution_options={"isolation_level": "AUTOCOMMIT"}
         )
-        if not locked:
+        key = _LOCK_NAMESPACE + pool_id
+        if not await connection.scalar(select(func.pg_try_advisory_lock(key))):
             return RefillReport(0, 0, 0, skipped=True)
         try:
             return await _refill_locked(
                 sessions, gateway, shop, pool_id, poll_interval, poll_timeout
             )
         finally:
-            await lock_session.scalar(select(func.pg_advisory_unlock(_LOCK_NAMESPACE + pool_id)))
-            await lock_session.commit()
+            await connection.scalar(select(func.pg_advisory_unlock(key)))
 
 
 async def _refill_locked(

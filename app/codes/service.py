@@ -20,18 +20,24 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import structlog
-from sqlalchemy import select, update
+from sqlalchemy import literal, select, text, union_all, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.codes.gateway import CreatedDiscount, DiscountGateway
 from app.codes.generator import generate_code
+from app.codes.lookup import find_soon
 from app.codes.offers import CodePurpose, CombinesWith, DiscountSpec, Offer, Recipient, ValueType
-from app.errors import ShopifyUserErrors
-from app.models.discount_codes import DiscountCode, DiscountCodeStatus, PoolCode
+from app.errors import ShopifyUnavailable, ShopifyUserErrors
+from app.i18n import Text
+from app.models.discount_codes import DiscountCode, DiscountCodeStatus, DiscountPool, PoolCode
 from app.shopify.admin.types import ShopRef
 
 log = structlog.get_logger(__name__)
+
+# A create answered TAKEN for our own code and the lookup found nothing: leave the row
+# `creating` for a later attempt until this many attempts found nothing.
+TAKEN_UNFOUND_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -117,7 +123,7 @@ async def issue_code(
 ) -> IssuedCode:
     """The code for `idempotency_key`, created at Shopify if it is not yet. Raises
     ShopifyUserErrors when Shopify refuses the offer (final), ShopTokenInvalid (final),
-    ShopifyUnavailable / ThrottledByShopify (retry later: the reserved row is kept)."""
+    ShopifyUnavailable (ThrottledByShopify among them: retry later, the reserved row kept)."""
     row, fresh = await _reserve(
         sessions,
         shop,
@@ -159,7 +165,12 @@ async def _complete(
         return IssuedCode(row.code, row.shopify_id, row.ends_at, created_now=False)
     if row.status == DiscountCodeStatus.FAILED:
         raise ShopifyUserErrors(
-            f"Shopify refused discount code for key {row.idempotency_key}: {row.last_error}",
+            Text(
+                en=f"Shopify refused the discount code for {row.idempotency_key}: "
+                f"{row.last_error}. Check the offer's settings (value, minimum, dates).",
+                fr=f"Shopify a refusé le code de réduction pour {row.idempotency_key} : "
+                f"{row.last_error}. Vérifiez les réglages de l'offre (valeur, minimum, dates).",
+            ),
             [("", None, row.last_error or "")],
         )
     await _count_attempt(sessions, row)
@@ -170,14 +181,29 @@ async def _complete(
         if isinstance(outcome, CreatedDiscount):
             discount_id = outcome.discount_id
         elif outcome.code_taken:
-            # Our own earlier attempt (or a racing worker) created it.
-            discount_id = await gateway.find_discount_by_code(shop, row.code)
+            # Our own earlier attempt (or a racing worker) created it, perhaps a moment ago:
+            # the lookup may not see it yet.
+            discount_id = await find_soon(gateway, shop, row.code)
+            if discount_id is None and row.attempts + 1 < TAKEN_UNFOUND_ATTEMPTS:
+                # Kept `creating`: the next attempt (a retry, the stranded-code sweep) finds it.
+                raise ShopifyUnavailable(
+                    Text(
+                        en=f"Shopify says discount code {row.code} exists but cannot find it "
+                        "yet; the job will run again later.",
+                        fr=f"Shopify indique que le code de réduction {row.code} existe mais ne "
+                        "le trouve pas encore ; la tâche sera relancée plus tard.",
+                    )
+                )
         if discount_id is None:
             reason = "; ".join(outcome.messages) if not isinstance(outcome, CreatedDiscount) else ""
             await _mark_failed(sessions, row, reason or "code taken but not found")
             raise ShopifyUserErrors(
-                f"Shopify refused the {row.purpose} discount: {reason}; check the offer's "
-                "settings (value, minimum, dates)",
+                Text(
+                    en=f"Shopify refused the {row.purpose} discount: {reason}. Check the offer's "
+                    "settings (value, minimum, dates).",
+                    fr=f"Shopify a refusé la réduction {row.purpose} : {reason}. Vérifiez les "
+                    "réglages de l'offre (valeur, minimum, dates).",
+                ),
                 [("", None, reason)],
             )
     async with sessions() as session, session.begin():
@@ -216,6 +242,39 @@ async def _mark_failed(
             )
             .values(status=DiscountCodeStatus.FAILED, last_error=reason[:2000])
         )
+
+
+@dataclass(frozen=True)
+class PriorCode:
+    """What an earlier attempt with an idempotency key handed out."""
+
+    code: str
+    ends_at: datetime | None
+    # True: a pool code claimed for the key; False: a one-off code (resume it with issue_code).
+    pooled: bool
+
+
+async def issued_for_key(session: AsyncSession, shop_id: int, key: str) -> PriorCode | None:
+    """The code an earlier attempt with `key` got, whichever path it took: a pool code claimed
+    for it (in any of the shop's pools, retired ones included) or a one-off code. A step that
+    crashed after getting its code and retries must hand out that code, not another."""
+    pooled = (
+        select(PoolCode.code, DiscountPool.ends_at, literal(True).label("pooled"))
+        .join(
+            PoolCode,
+            (PoolCode.shop_id == DiscountPool.shop_id) & (PoolCode.pool_id == DiscountPool.id),
+        )
+        .where(DiscountPool.shop_id == shop_id, PoolCode.claimed_by == key)
+    )
+    one_off = select(DiscountCode.code, DiscountCode.ends_at, literal(False)).where(
+        DiscountCode.shop_id == shop_id, DiscountCode.idempotency_key == key
+    )
+    found = (
+        await session.execute(union_all(pooled, one_off).order_by(text("pooled DESC")).limit(1))
+    ).first()
+    if found is None:
+        return None
+    return PriorCode(code=str(found[0]), ends_at=found[1], pooled=bool(found[2]))
 
 
 async def stranded_codes(

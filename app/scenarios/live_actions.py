@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.codes.offers import CodePurpose, Offer, Recipient, ValueType
 from app.codes.pools import claim_code, ensure_pool, request_refill
-from app.codes.service import issue_code
+from app.codes.service import issue_code, issued_for_key
 from app.db.after_commit import after_commit
 from app.messaging.config import MessagingConfig
 from app.messaging.controls import DeliveryMode
@@ -58,7 +58,13 @@ class LiveStepActions:
         its own, and Shopify is called with no lock held."""
         shop = ShopRef(request.shop_id, request.shop_domain)
         offer = offer_for(request.discount, f"Boomerang {request.scenario.replace('_', ' ')}")
-        if request.discount.use_pool:
+        # A retry (the step crashed after getting its code): the same code, whichever path
+        # gave it; a one-off code is resumed below by its key, never swapped for a pool code.
+        async with self._resources.sessions.begin() as session:
+            prior = await issued_for_key(session, shop.id, request.idempotency_key)
+        if prior is not None and prior.pooled:
+            return IssuedCode(prior.code, prior.ends_at or now + offer_validity(request.discount))
+        if request.discount.use_pool and prior is None:
             pooled = await self._from_pool(shop, request, offer, now)
             if pooled is not None:
                 return pooled

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -158,3 +159,28 @@ async def stop_running_sequences(
             at=now,
         )
     return len(stopped)
+
+
+async def stop_step(
+    session: AsyncSession, run_id: int, step_index: int, reason: str, now: datetime, **detail: Any
+) -> bool:
+    """Stop a run at the step it was about to take, for a failure no retry can fix (the shop's
+    token refused, the discount refused), with a timeline entry saying why. False when the
+    run has moved on meanwhile."""
+    run = await lock_by_id(session, run_id)
+    if run is None or run.status != ACTIVE or run.step_index != step_index:
+        return False
+    stop(run, reason, now)
+    await timeline.record(
+        session,
+        shop_id=run.shop_id,
+        customer_id=run.customer_id,
+        run_id=run.id,
+        scenario=run.scenario,
+        kind="stopped",
+        step=step_index,
+        reason=reason,
+        at=now,
+        **detail,
+    )
+    return True

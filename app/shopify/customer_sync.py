@@ -3,13 +3,15 @@
 Writes are requested into per-shop Redis hashes (latest value wins: a customer's points
 changing 1,000 times in a minute leaves one pending value) and flushed by a job at most every
 `flush_every` seconds: metafieldsSet in batches of 25 (Shopify's maximum per call), tagsAdd /
-tagsRemove once per customer and direction.
+tagsRemove once per customer and direction. A flush that fails or dies loses nothing: its
+values stay in Redis for the next flush.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import secrets
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -58,14 +60,26 @@ TAGS_REMOVE = Operation(
     cost=10,
 )
 
-# Take everything pending for a shop in one atomic step: requests arriving during the flush
-# land in fresh hashes and wait for the next one.
+# Take everything pending for a shop in one atomic step: the pending hashes are renamed into
+# this flush's own keys (KEYS[3], KEYS[4]) and the flush is listed in KEYS[5] (a sorted set by
+# flush number, ARGV[1]). Requests arriving during the flush land in fresh pending hashes.
+# Returns every listed flush number, oldest first: those other than ours are flushes that died
+# before finishing (a killed worker), whose values are written now.
 _TAKE = """
-local m = redis.call('HGETALL', KEYS[1])
-local t = redis.call('HGETALL', KEYS[2])
-redis.call('DEL', KEYS[1], KEYS[2])
-return {m, t}
+local took = 0
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('RENAME', KEYS[1], KEYS[3]); took = 1 end
+if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('RENAME', KEYS[2], KEYS[4]); took = 1 end
+if took == 1 then redis.call('ZADD', KEYS[5], tonumber(ARGV[1]), ARGV[1]) end
+return redis.call('ZRANGE', KEYS[5], 0, -1)
 """
+# KEYS[1] lock; ARGV[1] owner token.
+_UNLOCK = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+# How long a flush may hold the shop's flush lock: past it (the worker died), the next flush
+# takes over and writes what the dead one left.
+DEFAULT_LOCK_SECONDS = 600.0
 
 
 class _UserError(BaseModel):
@@ -73,6 +87,8 @@ class _UserError(BaseModel):
     field: list[str] | None = None
     code: str | None = None
     message: str
+    # metafieldsSet: which input of the call was refused.
+    element_index: int | None = None
 
 
 class _Payload(BaseModel):
@@ -86,6 +102,8 @@ class SyncReport:
     metafield_calls: int
     tag_calls: int
     rejected: int
+    # Another flush of the shop holds the lock: nothing was done (schedule one for later).
+    skipped: bool = False
 
 
 def _metafields_key(shop_id: int) -> str:
@@ -96,15 +114,38 @@ def _tags_key(shop_id: int) -> str:
     return f"boomerang:sync:{shop_id}:tags"
 
 
+def _flush_keys(shop_id: int, number: str) -> tuple[str, str]:
+    return (
+        f"boomerang:sync:{shop_id}:flush:{number}:metafields",
+        f"boomerang:sync:{shop_id}:flush:{number}:tags",
+    )
+
+
+def _flushes_key(shop_id: int) -> str:
+    return f"boomerang:sync:{shop_id}:flushes"
+
+
+def _sequence_key(shop_id: int) -> str:
+    return f"boomerang:sync:{shop_id}:flush-seq"
+
+
+def _lock_key(shop_id: int) -> str:
+    return f"boomerang:sync:{shop_id}:flush-lock"
+
+
 def flush_job_id(shop_id: int, now: float, every: float) -> tuple[str, datetime]:
     """One flush per shop per window of `every` seconds, run at the window's end."""
     window = math.floor(now / every)
     return f"{FLUSH_JOB}:{shop_id}:{window}", datetime.fromtimestamp((window + 1) * every, UTC)
 
 
-async def _schedule(queue: JobQueue, shop_id: int, every: float) -> None:
-    job_id, run_at = flush_job_id(shop_id, time.time(), every)
-    await queue.enqueue(FLUSH_JOB, shop_id, job_id=job_id, defer_until=run_at)
+async def schedule_flush(
+    queue: JobQueue, shop_id: int, *, after: float = 0.0, flush_every: float = DEFAULT_FLUSH_EVERY
+) -> bool:
+    """Queue the shop's flush for the end of the window `after` seconds from now (a flush
+    that failed asks for the next one so). False when that window's flush is already queued."""
+    job_id, run_at = flush_job_id(shop_id, time.time() + after, flush_every)
+    return await queue.enqueue(FLUSH_JOB, shop_id, job_id=job_id, defer_until=run_at)
 
 
 async def request_metafield(
@@ -123,7 +164,7 @@ async def request_metafield(
     await redis.hset(  # type: ignore[misc]
         _metafields_key(shop_id), field, json.dumps({"type": type, "value": value})
     )
-    await _schedule(queue, shop_id, flush_every)
+    await schedule_flush(queue, shop_id, flush_every=flush_every)
 
 
 async def request_loyalty(
@@ -178,80 +219,168 @@ async def request_tags(
     changes.update({_SEP.join((customer_gid, tag)): "remove" for tag in remove})
     if changes:
         await redis.hset(_tags_key(shop_id), mapping=changes)  # type: ignore[misc]
-        await _schedule(queue, shop_id, flush_every)
+        await schedule_flush(queue, shop_id, flush_every=flush_every)
 
 
-async def flush_customer_sync(redis: Redis, client: AdminClient, shop: ShopRef) -> SyncReport:
-    """Write everything pending for the shop. Whatever is not written when a call fails goes
-    back into the hashes (without overwriting newer requests) before the error propagates."""
-    take = redis.register_script(_TAKE)
-    raw = cast(list[list[bytes]], await take(keys=[_metafields_key(shop.id), _tags_key(shop.id)]))
-    metafields = _pairs(raw[0])
-    tags = _pairs(raw[1])
-    pending_metafields = dict(metafields)
-    pending_tags = dict(tags)
-    written = calls = tag_calls = rejected = 0
+async def flush_customer_sync(
+    redis: Redis,
+    client: AdminClient,
+    shop: ShopRef,
+    *,
+    lock_seconds: float = DEFAULT_LOCK_SECONDS,
+) -> SyncReport:
+    """Write everything pending for the shop, and whatever a flush that died left behind.
+
+    One flush per shop at a time (a lock with an expiry). The pending values are renamed into
+    this flush's keys, so a flush killed half way loses nothing: its keys stay listed, and the
+    next flush writes them (older values first, newer requests winning). Written values are
+    removed from the keys as each call succeeds; when a call fails, what is left stays for the
+    next flush and the error propagates (the job schedules that flush)."""
+    owner = secrets.token_hex(8)
+    lock = _lock_key(shop.id)
+    if not await redis.set(lock, owner, nx=True, px=int(lock_seconds * 1000)):
+        return SyncReport(0, 0, 0, 0, skipped=True)
     try:
-        items = list(metafields.items())
-        for start in range(0, len(items), METAFIELDS_PER_CALL):
-            batch = items[start : start + METAFIELDS_PER_CALL]
-            inputs: list[dict[str, Any]] = []
-            for field, encoded in batch:
-                owner, namespace, key = field.split(_SEP)
-                body = json.loads(encoded)
-                inputs.append(
-                    {
-                        "ownerId": owner,
-                        "namespace": namespace,
-                        "key": key,
-                        "type": body["type"],
-                        "value": body["value"],
-                    }
-                )
-            data = await client.execute(shop, METAFIELDS_SET, {"metafields": inputs})
-            calls += 1
-            payload = _Payload.model_validate(data["metafieldsSet"])
-            if payload.user_errors:
-                # Invalid input never becomes valid by retrying: log it and move on.
-                rejected += len(payload.user_errors)
-                log.warning(
-                    "metafieldsSet refused values",
-                    shop=shop.domain,
-                    errors=[e.message for e in payload.user_errors][:5],
-                )
-            else:
-                written += len(batch)
-            for field, _ in batch:
-                pending_metafields.pop(field, None)
-        by_customer: dict[tuple[str, str], list[str]] = {}
-        for field, action in tags.items():
-            owner, tag = field.split(_SEP)
-            by_customer.setdefault((owner, action), []).append(tag)
-        for (owner, action), names in by_customer.items():
-            operation = TAGS_ADD if action == "add" else TAGS_REMOVE
-            data = await client.execute(shop, operation, {"id": owner, "tags": sorted(names)})
-            tag_calls += 1
-            payload = _Payload.model_validate(data["tagsAdd" if action == "add" else "tagsRemove"])
-            if payload.user_errors:
-                rejected += len(payload.user_errors)
-            for tag in names:
-                pending_tags.pop(_SEP.join((owner, tag)), None)
-    except BaseException:
-        await _put_back(redis, shop.id, pending_metafields, pending_tags)
-        raise
-    return SyncReport(written, calls, tag_calls, rejected)
+        return await _flush_locked(redis, client, shop)
+    finally:
+        await redis.eval(_UNLOCK, 1, lock, owner)  # type: ignore[misc]
 
 
-async def _put_back(
-    redis: Redis, shop_id: int, metafields: dict[str, str], tags: dict[str, str]
-) -> None:
+async def _flush_locked(redis: Redis, client: AdminClient, shop: ShopRef) -> SyncReport:
+    number = str(await redis.incr(_sequence_key(shop.id)))
+    metafields_key, tags_key = _flush_keys(shop.id, number)
+    take = redis.register_script(_TAKE)
+    listed = cast(
+        list[bytes],
+        await take(
+            keys=[
+                _metafields_key(shop.id),
+                _tags_key(shop.id),
+                metafields_key,
+                tags_key,
+                _flushes_key(shop.id),
+            ],
+            args=[number],
+        ),
+    )
+    numbers = sorted((n.decode() for n in listed), key=int)
+    if not numbers:
+        return SyncReport(0, 0, 0, 0)
+    flush_keys = [_flush_keys(shop.id, n) for n in numbers]
+    async with redis.pipeline(transaction=False) as pipe:
+        for m_key, t_key in flush_keys:
+            pipe.hgetall(m_key)
+            pipe.hgetall(t_key)
+        contents = await pipe.execute()
+    # Oldest first, so a newer request for the same field wins.
+    metafields: dict[str, str] = {}
+    tags: dict[str, str] = {}
+    for index in range(len(flush_keys)):
+        metafields.update(_decoded(contents[2 * index]))
+        tags.update(_decoded(contents[2 * index + 1]))
+    if len(numbers) > 1 or numbers[0] != number:
+        log.info("customer sync resumes values of an unfinished flush", shop=shop.domain)
+    m_keys = [m for m, _ in flush_keys]
+    t_keys = [t for _, t in flush_keys]
+    written, calls, rejected = await _write_metafields(redis, client, shop, metafields, m_keys)
+    tag_calls, tags_rejected = await _write_tags(redis, client, shop, tags, t_keys)
     async with redis.pipeline(transaction=True) as pipe:
-        for field, value in metafields.items():
-            pipe.hsetnx(_metafields_key(shop_id), field, value)
-        for field, value in tags.items():
-            pipe.hsetnx(_tags_key(shop_id), field, value)
+        pipe.delete(*m_keys, *t_keys)
+        pipe.zrem(_flushes_key(shop.id), *numbers)
+        await pipe.execute()
+    return SyncReport(written, calls, tag_calls, rejected + tags_rejected)
+
+
+async def _write_metafields(
+    redis: Redis,
+    client: AdminClient,
+    shop: ShopRef,
+    metafields: dict[str, str],
+    flush_keys: list[str],
+) -> tuple[int, int, int]:
+    """metafieldsSet in batches of 25. The mutation is atomic (one bad input and nothing of
+    the call is written) and names each bad input's `elementIndex`: those are dropped (retrying
+    cannot make them valid) and the rest sent again."""
+    written = calls = rejected = 0
+    items = list(metafields.items())
+    for start in range(0, len(items), METAFIELDS_PER_CALL):
+        batch = items[start : start + METAFIELDS_PER_CALL]
+        while batch:
+            data = await client.execute(
+                shop, METAFIELDS_SET, {"metafields": [_metafield_input(f, v) for f, v in batch]}
+            )
+            calls += 1
+            errors = _Payload.model_validate(data["metafieldsSet"]).user_errors
+            if not errors:
+                written += len(batch)
+                break
+            bad = {e.element_index for e in errors}
+            if None in bad or not bad <= set(range(len(batch))):
+                # An error of the whole call: no input to single out, nothing to resend.
+                refused, batch = batch, []
+            else:
+                refused = [item for i, item in enumerate(batch) if i in bad]
+                batch = [item for i, item in enumerate(batch) if i not in bad]
+            rejected += len(refused)
+            log.warning(
+                "metafieldsSet refused values",
+                shop=shop.domain,
+                refused=len(refused),
+                errors=[e.message for e in errors][:5],
+            )
+        await _forget(
+            redis, flush_keys, [field for field, _ in items[start : start + METAFIELDS_PER_CALL]]
+        )
+    return written, calls, rejected
+
+
+async def _write_tags(
+    redis: Redis, client: AdminClient, shop: ShopRef, tags: dict[str, str], flush_keys: list[str]
+) -> tuple[int, int]:
+    """tagsAdd / tagsRemove once per customer and direction."""
+    calls = rejected = 0
+    by_customer: dict[tuple[str, str], list[str]] = {}
+    for field, action in tags.items():
+        owner, tag = field.split(_SEP)
+        by_customer.setdefault((owner, action), []).append(tag)
+    for (owner, action), names in by_customer.items():
+        operation = TAGS_ADD if action == "add" else TAGS_REMOVE
+        data = await client.execute(shop, operation, {"id": owner, "tags": sorted(names)})
+        calls += 1
+        payload = _Payload.model_validate(data["tagsAdd" if action == "add" else "tagsRemove"])
+        if payload.user_errors:
+            rejected += len(payload.user_errors)
+            log.warning(
+                "tags refused",
+                shop=shop.domain,
+                errors=[e.message for e in payload.user_errors][:5],
+            )
+        await _forget(redis, flush_keys, [_SEP.join((owner, tag)) for tag in names])
+    return calls, rejected
+
+
+def _metafield_input(field: str, encoded: str) -> dict[str, Any]:
+    owner, namespace, key = field.split(_SEP)
+    body = json.loads(encoded)
+    return {
+        "ownerId": owner,
+        "namespace": namespace,
+        "key": key,
+        "type": body["type"],
+        "value": body["value"],
+    }
+
+
+async def _forget(redis: Redis, flush_keys: list[str], fields: list[str]) -> None:
+    """Drop written (or refused) fields from the flush keys: a flush killed later does not
+    leave them to be written again."""
+    if not fields:
+        return
+    async with redis.pipeline(transaction=False) as pipe:
+        for key in flush_keys:
+            pipe.hdel(key, *fields)
         await pipe.execute()
 
 
-def _pairs(flat: list[bytes]) -> dict[str, str]:
-    return {flat[i].decode(): flat[i + 1].decode() for i in range(0, len(flat), 2)}
+def _decoded(raw: dict[bytes, bytes]) -> dict[str, str]:
+    return {k.decode(): v.decode() for k, v in raw.items()}

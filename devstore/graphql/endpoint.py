@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from devstore.graphql.cost import QueryCost
+from devstore.graphql.faults import FaultPlan, fault_response, stall
 from devstore.graphql.resolvers import RequestContext, Resolvers
 from devstore.graphql.schema import admin_schema
 from devstore.graphql.throttle import LeakyBucket
@@ -50,6 +51,8 @@ class AdminGraphQL:
         self.schema = admin_schema()
         self.root = Resolvers().root()
         self._buckets: dict[str, tuple[str, LeakyBucket]] = {}
+        # Edge failures queued per shop domain (Simulator.inject_faults, /_sim/.../faults).
+        self.faults = FaultPlan()
 
     def bucket(self, shop: Shop) -> LeakyBucket:
         held = self._buckets.get(shop.domain)
@@ -194,6 +197,23 @@ class AdminGraphQL:
             raise TypeError("unexpected asynchronous execution result")
         return outcome
 
+    def _record_fault(
+        self, shop: str, payload: Any, raw_query: str | None, status: int, kind: str
+    ) -> None:
+        query = payload.get("query") if isinstance(payload, dict) else raw_query
+        variables = payload.get("variables") if isinstance(payload, dict) else None
+        self.runtime.store.requests.append(
+            RequestRecord(
+                shop=shop.lower(),
+                at=self.runtime.clock.monotonic(),
+                query=query if isinstance(query, str) else "",
+                variables=variables if isinstance(variables, dict) else {},
+                # A dropped connection answers nothing; 200 is what it had started to send.
+                status=status,
+                fault=kind,
+            )
+        )
+
     @staticmethod
     def _cost(requested: int, actual: int | None, bucket: LeakyBucket) -> dict[str, Any]:
         return {
@@ -217,6 +237,13 @@ class AdminGraphQL:
                 payload = json.loads(raw or b"null")
             except ValueError:
                 return JSONResponse({"errors": "Invalid JSON in request body"}, status_code=400)
+        fault = self.faults.take(shop.lower())
+        if fault is not None:
+            failed = fault_response(fault)
+            if failed is not None:
+                self._record_fault(shop, payload, raw_query, failed.status_code, fault.kind)
+                return failed
+            await stall(fault)
         answer = self.handle(
             shop, request.headers.get("x-shopify-access-token"), payload, raw_query
         )

@@ -225,7 +225,12 @@ class Resolvers:
         return None if found is None else self._views(info).discount_node(found)
 
     def code_discount_node_by_code(self, info: Info, code: str) -> dict[str, Any] | None:
-        found = _context(info).shop.find_code(code)
+        context = _context(info)
+        found = context.shop.find_code(code)
+        lag = context.runtime.config.code_lookup_lag
+        if found is not None and lag > 0:
+            age = (context.runtime.clock.now() - found[0].created_at).total_seconds()
+            found = None if age < lag else found
         return None if found is None else self._views(info).discount_node(found[0])
 
     def bulk_creation(

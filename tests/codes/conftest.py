@@ -3,9 +3,10 @@ Postgres and Redis of the test run."""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from decimal import Decimal
 
 import httpx
@@ -15,11 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.codes.offers import CombinesWith, Offer, ValueType
 from app.models.shops import Shop
-from app.shopify.admin.client import AdminClient
+from app.shopify.admin.client import AdminClient, RetryPolicy
 from app.shopify.admin.discounts import ShopifyDiscounts
-from app.shopify.admin.types import ShopRef
+from app.shopify.admin.types import ShopRef, TokenProvider, UnauthorizedHandler
 from app.shopify.throttle import ShopThrottle
-from devstore import PlanLimits, SimulatorConfig, create_simulator
+from devstore import PlanLimits, SimulatorConfig
 from devstore.server import Simulator
 
 
@@ -32,7 +33,8 @@ class Harness:
     gateway: ShopifyDiscounts
     sessions: async_sessionmaker[AsyncSession]
     redis: Redis
-    unauthorized: list[ShopRef] = field(default_factory=list)
+    # The in-process connection to the simulator, for more clients of one process.
+    http: httpx.AsyncClient
 
     def shopify_codes(self) -> list[str]:
         return self.sim.codes(self.shop.domain)
@@ -62,10 +64,33 @@ def sim_config() -> SimulatorConfig:
 
 
 @pytest.fixture
-async def redis(redis_url: str) -> AsyncIterator[Redis]:
-    client = Redis.from_url(redis_url)
+async def redis(clean_redis: str) -> AsyncIterator[Redis]:
+    # Emptied after each test: sync keys are per shop id, and ids restart with each truncate.
+    client = Redis.from_url(clean_redis)
     yield client
     await client.aclose()
+
+
+def admin_client(
+    http: httpx.AsyncClient,
+    redis: Redis,
+    tokens: TokenProvider,
+    *,
+    on_unauthorized: UnauthorizedHandler | None = None,
+    policy: RetryPolicy | None = None,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> AdminClient:
+    """An Admin API client to the in-process simulator, on the test run's Redis throttle."""
+    return AdminClient(
+        http,
+        admin_url=lambda shop_domain: f"http://sim/{shop_domain}",
+        api_version="2026-10",
+        tokens=tokens,
+        throttle=ShopThrottle(redis),
+        on_unauthorized=on_unauthorized,
+        policy=policy,
+        sleep=sleep,
+    )
 
 
 @pytest.fixture
@@ -74,7 +99,7 @@ async def harness(
     sessions: async_sessionmaker[AsyncSession],
     redis: Redis,
 ) -> AsyncIterator[Harness]:
-    app, sim = create_simulator(sim_config)
+    sim = Simulator(sim_config)
     name = f"codes-{secrets.token_hex(4)}"
     domain = sim.add_shop(name, plan="standard").domain
     token = sim.install(domain).access_token
@@ -83,24 +108,12 @@ async def harness(
         session.add(row)
         await session.flush()
         shop = ShopRef(row.id, domain)
-    unauthorized: list[ShopRef] = []
 
     async def tokens(_shop: ShopRef) -> str:
         return token
 
-    async def on_unauthorized(ref: ShopRef, rejected: str) -> bool:
-        unauthorized.append(ref)
-        return False  # no refresh helps: the client must stop
-
-    http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), timeout=10)
-    client = AdminClient(
-        http,
-        admin_url=lambda shop_domain: f"http://sim/{shop_domain}",
-        api_version="2026-10",
-        tokens=tokens,
-        throttle=ShopThrottle(redis),
-        on_unauthorized=on_unauthorized,
-    )
+    http = httpx.AsyncClient(transport=sim.transport(), timeout=10)
+    client = admin_client(http, redis, tokens)
     yield Harness(
         sim=sim,
         shop=shop,
@@ -109,7 +122,7 @@ async def harness(
         gateway=ShopifyDiscounts(client),
         sessions=sessions,
         redis=redis,
-        unauthorized=unauthorized,
+        http=http,
     )
     await http.aclose()
     await sim.webhooks.aclose()

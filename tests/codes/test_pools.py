@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from app.codes import pools
 from app.codes.offers import Offer
@@ -111,3 +111,43 @@ async def test_second_concurrent_refill_steps_aside(harness: Harness) -> None:
     assert sorted([first.imported, second.imported]) == [0, 399]
     async with harness.sessions() as session:
         assert await pools.available_count(session, harness.shop.id, pool_id) == 400
+
+
+async def test_refill_holds_its_lock_without_a_transaction_idling_on_shopify(
+    harness: Harness,
+) -> None:
+    pool_id = await _pool(harness, target=300, low=50)
+    harness.sim.config.bulk_code_creation_delay = 0.6  # Shopify takes its time to import
+    refill = asyncio.create_task(
+        pools.refill_pool(
+            harness.sessions, harness.gateway, harness.shop, pool_id, poll_interval=0.05
+        )
+    )
+    locked_seen = False
+    idle: list[int] = []
+    async with harness.sessions() as watcher:
+        # Autocommit reads: the watcher itself never idles in a transaction.
+        connection = await watcher.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        while not refill.done():
+            locked_seen |= bool(
+                await connection.scalar(
+                    text(
+                        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                        " AND database = (SELECT oid FROM pg_database"
+                        " WHERE datname = current_database())"
+                    )
+                )
+            )
+            idle += list(
+                await connection.scalars(
+                    text(
+                        "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                        " AND state = 'idle in transaction'"
+                        " AND now() - state_change > interval '200 milliseconds'"
+                    )
+                )
+            )
+            await asyncio.sleep(0.05)
+    assert (await refill).imported == 299
+    assert locked_seen
+    assert idle == []

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import asyncio
 
+import httpx
+
 from app.codes.offers import CodePurpose, Recipient
 from app.codes.service import issue_code
+from app.shopify.admin.client import AdminClient
 from app.shopify.admin.discounts import FIND_BY_CODE
-from tests.codes.conftest import Harness, offer
+from app.shopify.admin.types import ShopRef
+from app.shopify.customer_sync import TAGS_ADD
+from app.shopify.throttle import ShopThrottle
+from tests.codes.conftest import Harness, admin_client, offer
 
 
 async def test_burst_of_300_codes_completes_without_errors(harness: Harness) -> None:
@@ -59,3 +65,70 @@ async def test_throttled_answer_waits_the_computed_time_and_retries(harness: Har
     # (requested 1 − available ~0) / 25 per second
     assert 0 < slept[0] <= 0.04
     assert [r.throttled for r in harness.sim.store.requests] == [True, False]
+
+
+async def test_two_clients_share_one_bucket_mirror(harness: Harness) -> None:
+    """Two processes' clients (each its own instance and connections) spend one shop's bucket
+    together: what one learned and reserved, the other waits for."""
+    harness.sim.set_plan(harness.shop.domain, "tight")  # 200 points, 1000 points/s
+    customer = harness.sim.add_customer(harness.shop.domain, "pat@example.com")
+
+    async def tokens(_shop: ShopRef) -> str:
+        return harness.token
+
+    other_http = httpx.AsyncClient(transport=harness.sim.transport(), timeout=10)
+    first, second = harness.client, admin_client(other_http, harness.redis, tokens)
+    try:
+        # The first client learns the shop's limits; the second has never had an answer.
+        await first.execute(harness.shop, TAGS_ADD, {"id": customer.gid, "tags": ["warm-up"]})
+
+        async def burst(client: AdminClient, name: str) -> None:
+            for i in range(30):
+                await client.execute(
+                    harness.shop, TAGS_ADD, {"id": customer.gid, "tags": [f"{name}-{i}"]}
+                )
+
+        await asyncio.gather(
+            *(burst(c, f"{n}{i}") for i, c in enumerate((first, second)) for n in ("a", "b"))
+        )
+    finally:
+        await other_http.aclose()
+    # 120 mutations (1,200 points) through a 200-point bucket: spaced by the shared mirror,
+    # not by Shopify's THROTTLED answers.
+    assert len(harness.sim.tags(harness.shop.domain, customer.id)) == 121
+    assert second.stats.throttled + first.stats.throttled <= 3
+    assert second.stats.waited_seconds > 0
+    snapshot = await ShopThrottle(harness.redis).snapshot(harness.shop.domain)
+    assert (snapshot["maximum"], snapshot["rate"]) == (200.0, 1000.0)
+    assert snapshot["inflight"] == 0
+
+
+async def test_limits_are_learned_from_the_answers_for_each_plan(harness: Harness) -> None:
+    plus = harness.sim.add_shop(f"plus-{harness.shop.id}", plan="plus")
+    plus_token = harness.sim.install(plus.domain).access_token
+    plus_ref = ShopRef(harness.shop.id + 1000, plus.domain)
+
+    async def tokens(shop: ShopRef) -> str:
+        return plus_token if shop == plus_ref else harness.token
+
+    client = admin_client(harness.http, harness.redis, tokens)
+    for shop in (harness.shop, plus_ref):
+        await client.execute(shop, FIND_BY_CODE, {"code": "NOPE"})
+    throttle = ShopThrottle(harness.redis)
+    for shop, plan in ((harness.shop, "standard"), (plus_ref, "plus")):
+        limits = harness.sim.config.plan(plan)
+        snapshot = await throttle.snapshot(shop.domain)
+        assert (snapshot["maximum"], snapshot["rate"]) == (
+            limits.maximum_available,
+            limits.restore_rate,
+        )
+    # A Plus bucket takes 150 mutations at once; a Standard one would make the 150th wait.
+    customer = harness.sim.add_customer(plus.domain, "vip@example.com")
+    await asyncio.gather(
+        *(
+            client.execute(plus_ref, TAGS_ADD, {"id": customer.gid, "tags": [f"t{i}"]})
+            for i in range(150)
+        )
+    )
+    assert client.stats.waited_seconds == 0
+    assert client.stats.throttled == 0

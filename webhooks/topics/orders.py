@@ -4,12 +4,14 @@ codes it used and its fulfillments. Whichever orders/* delivery arrives first cr
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Boolean, literal_column
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.codes.service import record_redemptions
 from app.compliance.automation import forget_late_delivery_body
 from app.facts import OrderCancelled, OrderFulfilled, OrderPlaced, publish
 from app.models import Fulfillment, Order, OrderDiscountCode, OrderLineItem
@@ -71,6 +73,10 @@ async def order_changed(session: AsyncSession, delivery: WebhookDelivery) -> Non
         return  # stale: we already hold a newer version of this order
     order_id, inserted = int(row[0]), bool(row[1])
     codes = await _store_children(session, shop_id, order_id, data)
+    # Our codes (single or pool) this order used, marked once (a replay changes nothing).
+    await record_redemptions(
+        session, shop_id, order_id, _redemptions(data), redeemed_at=values["placed_at"]
+    )
     new_fulfillments = await _store_fulfillments(session, shop_id, values["shopify_id"], data)
 
     if inserted:
@@ -163,6 +169,16 @@ async def _store_children(
             .on_conflict_do_nothing(index_elements=["shop_id", "order_id", "code"])
         )
     return tuple(codes)
+
+
+def _redemptions(data: dict[str, Any]) -> list[tuple[str, Decimal]]:
+    """(code, amount) of the order's discount_codes."""
+    found: list[tuple[str, Decimal]] = []
+    for discount in items(data.get("discount_codes")):
+        code = text(discount.get("code"), 255)
+        if code:
+            found.append((code, money(discount.get("amount")) or Decimal(0)))
+    return found
 
 
 async def _store_fulfillments(

@@ -2,7 +2,10 @@
 injected provider, the shared per-shop throttle, and retries that know which failures pass.
 
 - THROTTLED answers wait (requested − available) / restoreRate and go again;
-- network errors, 5xx and 429 (honouring Retry-After) back off with full jitter;
+- network errors, 5xx, a 200 that is not JSON, and 429 back off with full jitter, or for the
+  time Retry-After says when the answer carries one;
+- every reservation of the shared throttle is settled however the call ends (answer, error,
+  cancellation), and expires on its own if the process dies first;
 - 401 marks the shop's token invalid once and raises ShopTokenInvalid (final: no retry loop);
 - other top-level `errors` raise ShopifyQueryError; `userErrors` are the operations' business.
 """
@@ -25,8 +28,9 @@ from app.errors import (
     ShopTokenInvalid,
     ThrottledByShopify,
 )
+from app.i18n import Text
 from app.shopify.admin.types import ShopRef, TokenProvider, UnauthorizedHandler
-from app.shopify.throttle import ShopThrottle, ThrottleStatus
+from app.shopify.throttle import Reservation, ShopThrottle, ThrottleStatus
 
 log = structlog.get_logger(__name__)
 
@@ -90,6 +94,33 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None
 
 
+def _json_body(response: httpx.Response) -> dict[str, Any] | None:
+    """The answer's JSON object, or None when it is not one (a proxy's page, a cut body)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+async def _release_quietly(
+    throttle: ShopThrottle, reservation: Reservation, *, charged: bool
+) -> None:
+    # Shielded: a second cancellation must not stop the release half way. A failure here
+    # (Redis gone) is not worth hiding the original error for: the reservation expires.
+    try:
+        await asyncio.shield(throttle.release(reservation, charged=charged))
+    except Exception:
+        log.warning("throttle reservation not released; it expires on its own", exc_info=True)
+
+
+@dataclass(frozen=True)
+class _Answer:
+    response: httpx.Response
+    # The JSON object of a 200 answer; None for other statuses or a body that is not JSON.
+    body: dict[str, Any] | None
+
+
 def _is_throttled(errors: Any) -> bool:
     return isinstance(errors, list) and any(
         isinstance(e, dict) and (e.get("extensions") or {}).get("code") == "THROTTLED"
@@ -122,6 +153,10 @@ class AdminClient:
         self._learned_cost: dict[str, int] = {}
         self.stats = ClientStats()
 
+    def learned_cost(self, operation_name: str) -> int | None:
+        """The requestedQueryCost Shopify last reported for this operation, if any."""
+        return self._learned_cost.get(operation_name)
+
     def endpoint(self, shop: ShopRef) -> str:
         base = self._admin_url(shop.domain)
         return f"{base}/admin/api/{self._api_version}/graphql.json"
@@ -144,34 +179,31 @@ class AdminClient:
         refreshed = False
         bound = log.bind(shop=shop.domain, operation=operation.name)
         while True:
-            wait = await self._throttle.reserve(shop.domain, estimate)
-            if wait > policy.max_inline_wait:
-                await self._throttle.release(shop.domain, estimate)
-                raise ThrottledByShopify(
-                    f"{shop.domain}'s API rate limit is booked for {wait:.0f}s ahead; "
-                    "run the job again later"
-                )
-            if wait > 0:
-                self.stats.waited_seconds += wait
-                await self._sleep(wait)
+            # The token first: a provider that fails (invalid token, lost refresh) must not
+            # leave points reserved.
             token = await self._tokens(shop)
             try:
-                response = await self._post(shop, operation, variables or {}, token)
+                answer = await self._call(shop, operation, variables or {}, token, estimate)
             except httpx.TransportError as exc:
                 # Shopify may or may not have run (and charged) it.
-                await self._throttle.release(shop.domain, estimate, charged=True)
                 transient += 1
                 if transient >= policy.attempts:
                     raise ShopifyUnavailable(
-                        f"Shopify unreachable for {shop.domain} after {transient} tries "
-                        f"({type(exc).__name__}); the job will run again later"
+                        Text(
+                            en=f"Shopify could not be reached for {shop.domain} after "
+                            f"{transient} tries ({type(exc).__name__}); the job will run again "
+                            "later.",
+                            fr=f"Shopify est resté injoignable pour {shop.domain} après "
+                            f"{transient} essais ({type(exc).__name__}) ; la tâche sera "
+                            "relancée plus tard.",
+                        )
                     ) from exc
                 self.stats.transient_retries += 1
                 bound.warning("shopify transport error, retrying", error=type(exc).__name__)
                 await self._sleep(_jittered(transient, policy))
                 continue
+            response, body = answer.response, answer.body
             if response.status_code == 401:
-                await self._throttle.release(shop.domain, estimate)
                 bound.warning("shopify rejected the access token", refreshed=refreshed)
                 if (
                     not refreshed
@@ -181,35 +213,50 @@ class AdminClient:
                     refreshed = True
                     continue
                 raise ShopTokenInvalid(
-                    f"Shopify rejected the access token of {shop.domain}: its work stops until "
-                    "the token is refreshed or the app reinstalled"
+                    Text(
+                        en=f"Shopify rejected the access token of {shop.domain}: its work stops "
+                        "until the merchant opens Boomerang in the Shopify admin again.",
+                        fr=f"Shopify a refusé le jeton d'accès de {shop.domain} : ses tâches "
+                        "sont suspendues jusqu'à ce que le marchand rouvre Boomerang depuis "
+                        "l'administration Shopify.",
+                    )
                 )
-            if response.status_code in RETRYABLE_STATUS:
+            retryable = response.status_code in RETRYABLE_STATUS
+            if retryable or (response.status_code == 200 and body is None):
                 transient += 1
-                await self._throttle.release(
-                    shop.domain, estimate, charged=response.status_code != 429
-                )
                 if transient >= policy.attempts:
+                    what = str(response.status_code) if retryable else "200 without JSON"
                     raise ShopifyUnavailable(
-                        f"Shopify answered {response.status_code} for {shop.domain} "
-                        f"{transient} times; the job will run again later"
+                        Text(
+                            en=f"Shopify answered {what} for {shop.domain} {transient} times; "
+                            "the job will run again later.",
+                            fr=f"Shopify a répondu {what} pour {shop.domain} {transient} fois ; "
+                            "la tâche sera relancée plus tard.",
+                        )
                     )
                 self.stats.transient_retries += 1
                 delay = _retry_after(response)
+                bound.warning(
+                    "shopify answered a transient failure, retrying",
+                    status=response.status_code,
+                    retry_after=delay,
+                )
                 await self._sleep(
                     delay + random.uniform(0, 0.25)  # noqa: S311
                     if delay is not None
                     else _jittered(transient, policy)
                 )
                 continue
-            if response.status_code != 200:
+            if response.status_code != 200 or body is None:
                 raise ShopifyQueryError(
-                    f"Shopify answered HTTP {response.status_code} to {operation.name} "
-                    f"for {shop.domain}: {response.text[:200]}"
+                    Text(
+                        en=f"Shopify answered HTTP {response.status_code} to {operation.name} "
+                        f"for {shop.domain}: {response.text[:200]}",
+                        fr=f"Shopify a répondu HTTP {response.status_code} à {operation.name} "
+                        f"pour {shop.domain} : {response.text[:200]}",
+                    )
                 )
-            body = response.json()
             cost_info = (body.get("extensions") or {}).get("cost") or {}
-            status = ThrottleStatus.from_cost(cost_info)
             requested = cost_info.get("requestedQueryCost")
             if isinstance(requested, int) and cost is None:
                 self._learned_cost[operation.name] = requested
@@ -218,36 +265,89 @@ class AdminClient:
                 throttled += 1
                 self.stats.throttled += 1
                 need = float(requested) if isinstance(requested, int) else float(estimate)
-                if status is not None:
-                    await self._throttle.observe(shop.domain, status, reserved=estimate)
-                    pause = status.wait_for(need)
-                else:
-                    await self._throttle.release(shop.domain, estimate)
-                    pause = _jittered(throttled, policy)
+                status = ThrottleStatus.from_cost(cost_info)
+                pause = status.wait_for(need) if status else _jittered(throttled, policy)
                 if throttled >= policy.throttled_attempts:
                     raise ThrottledByShopify(
-                        f"{shop.domain} stayed throttled through {throttled} tries; "
-                        "run the job again later"
+                        Text(
+                            en=f"{shop.domain} stayed throttled by Shopify through {throttled} "
+                            "tries; the job will run again later.",
+                            fr=f"Shopify a limité les appels de {shop.domain} pendant "
+                            f"{throttled} essais ; la tâche sera relancée plus tard.",
+                        )
                     )
                 bound.info("throttled by shopify", wait=round(pause, 2))
                 # The reservation made on the next turn waits for the bucket as well.
                 await self._sleep(pause)
                 continue
-            if status is not None:
-                await self._throttle.observe(shop.domain, status, reserved=estimate)
-            else:
-                await self._throttle.release(shop.domain, estimate, charged=True)
             if errors:
                 messages = "; ".join(
                     str(e.get("message")) if isinstance(e, dict) else str(e) for e in errors
                 )
                 raise ShopifyQueryError(
-                    f"Shopify refused {operation.name} for {shop.domain}: {messages[:500]}"
+                    Text(
+                        en=f"Shopify refused {operation.name} for {shop.domain}: {messages[:500]}",
+                        fr=f"Shopify a refusé {operation.name} pour {shop.domain} : "
+                        f"{messages[:500]}",
+                    )
                 )
             data = body.get("data")
             if not isinstance(data, dict):
-                raise ShopifyQueryError(f"Shopify returned no data for {operation.name}")
+                raise ShopifyQueryError(
+                    Text(
+                        en=f"Shopify returned no data for {operation.name} ({shop.domain}).",
+                        fr=f"Shopify n'a renvoyé aucune donnée pour {operation.name} "
+                        f"({shop.domain}).",
+                    )
+                )
             return data
+
+    async def _call(
+        self,
+        shop: ShopRef,
+        operation: Operation,
+        variables: dict[str, Any],
+        token: str,
+        estimate: int,
+    ) -> _Answer:
+        """One reservation, one request: the reservation is settled on every way out, an
+        answer's cost report correcting the mirror, anything else (an error, a cancellation,
+        a timeout) releasing it, charged when the request may have reached Shopify."""
+        reservation = await self._throttle.reserve(shop.domain, estimate)
+        sent = settled = False
+        try:
+            if reservation.wait > self._policy.max_inline_wait:
+                raise ThrottledByShopify(
+                    Text(
+                        en=f"{shop.domain}'s Shopify rate limit is booked for "
+                        f"{reservation.wait:.0f}s ahead; the job will run again later.",
+                        fr=f"La limite d'appels Shopify de {shop.domain} est réservée pour les "
+                        f"{reservation.wait:.0f} prochaines secondes ; la tâche sera relancée "
+                        "plus tard.",
+                    )
+                )
+            if reservation.wait > 0:
+                self.stats.waited_seconds += reservation.wait
+                await self._sleep(reservation.wait)
+            sent = True
+            response = await self._post(shop, operation, variables, token)
+            body = _json_body(response) if response.status_code == 200 else None
+            status = ThrottleStatus.from_cost(
+                ((body or {}).get("extensions") or {}).get("cost") or {}
+            )
+            if status is not None:
+                await self._throttle.observe(reservation, status)
+            else:
+                # 401 and 429 are refused before the query runs; 5xx and the rest may have run.
+                uncharged = response.status_code in (401, 429) or (
+                    body is not None and _is_throttled(body.get("errors"))
+                )
+                await self._throttle.release(reservation, charged=not uncharged)
+            settled = True
+            return _Answer(response, body)
+        finally:
+            if not settled:
+                await _release_quietly(self._throttle, reservation, charged=sent)
 
     async def _post(
         self, shop: ShopRef, operation: Operation, variables: dict[str, Any], token: str

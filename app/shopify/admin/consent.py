@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from app.errors import ShopifyUserErrors
+from app.i18n import Text
 from app.shopify.admin.client import AdminClient, Operation
 from app.shopify.admin.types import ShopRef, customer_gid
 
@@ -52,9 +53,14 @@ class ShopifyConsentWriteBack:
         )
         errors = data["customerEmailMarketingConsentUpdate"]["userErrors"]
         if errors:
+            messages = "; ".join(str(e["message"]) for e in errors)
             raise ShopifyUserErrors(
-                "Shopify refused the unsubscribe write-back: "
-                + "; ".join(str(e["message"]) for e in errors),
+                Text(
+                    en=f"Shopify refused to record the unsubscribe in the customer's email "
+                    f"consent: {messages}",
+                    fr=f"Shopify a refusé d'enregistrer la désinscription dans le consentement "
+                    f"e-mail du client : {messages}",
+                ),
                 [
                     (".".join(e.get("field") or []), e.get("code"), str(e["message"]))
                     for e in errors

@@ -22,6 +22,7 @@ from app.codes.gateway import (
 )
 from app.codes.offers import DiscountSpec, ValueType
 from app.errors import ShopifyQueryError, ShopifyUserErrors
+from app.i18n import Text
 from app.shopify.admin.client import AdminClient, Operation
 from app.shopify.admin.types import ShopRef
 
@@ -213,9 +214,13 @@ class ShopifyDiscounts:
         )
         payload = BulkAddPayload.model_validate(data["discountRedeemCodeBulkAdd"])
         if payload.user_errors or payload.bulk_creation is None:
+            messages = "; ".join(e.message for e in payload.user_errors)
             raise ShopifyUserErrors(
-                f"Shopify refused to add codes to {discount_id}: "
-                + "; ".join(e.message for e in payload.user_errors),
+                Text(
+                    en=f"Shopify refused to add codes to the discount {discount_id}: {messages}",
+                    fr=f"Shopify a refusé d'ajouter des codes à la réduction {discount_id} : "
+                    f"{messages}",
+                ),
                 [(".".join(e.field or []), e.code, e.message) for e in payload.user_errors],
             )
         return payload.bulk_creation.id
@@ -227,7 +232,13 @@ class ShopifyDiscounts:
         data = await self._client.execute(shop, operation, {"id": bulk_id})
         raw = data.get("discountRedeemCodeBulkCreation")
         if raw is None:
-            raise ShopifyQueryError(f"bulk creation {bulk_id} not found at Shopify")
+            raise ShopifyQueryError(
+                Text(
+                    en=f"Shopify has no bulk code creation {bulk_id} for {shop.domain}.",
+                    fr=f"Shopify n'a pas de création de codes en masse {bulk_id} pour "
+                    f"{shop.domain}.",
+                )
+            )
         job = BulkCreation.model_validate(raw)
         failures: list[tuple[str, str]] = []
         if job.codes is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.errors import ServiceUnavailable
+from app.i18n import Text
 from app.platform.resources import Resources
 from app.shopify.admin.client import AdminClient
 from app.shopify.admin.discounts import ShopifyDiscounts
@@ -13,7 +14,12 @@ def admin_client(resources: Resources) -> AdminClient:
     tokens = resources.shopify_tokens
     if tokens is None:
         raise ServiceUnavailable(
-            "no Shopify token provider configured: set Resources.shopify_tokens at start-up"
+            Text(
+                en="Boomerang cannot call Shopify: no token provider is configured (set "
+                "Resources.shopify_tokens at start-up).",
+                fr="Boomerang ne peut pas appeler Shopify : aucun fournisseur de jetons n'est "
+                "configuré (renseignez Resources.shopify_tokens au démarrage).",
+            )
         )
     return AdminClient(
         resources.http,

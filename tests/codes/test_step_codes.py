@@ -1,0 +1,97 @@
+"""A scenario step's code, through the worker's real actions (pool first, one-off when the pool
+is dry): a step retried after a crash hands out the code it got before, whichever path gave it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from app.codes import pools
+from app.models.discount_codes import DiscountCode, PoolCode
+from app.platform.resources import Resources
+from app.scenarios.actions import CodeRequest
+from app.scenarios.config import DiscountSettings
+from app.scenarios.live_actions import LiveStepActions, pool_key
+from app.shopify.admin.factory import discount_gateway
+from app.shopify.admin.types import ShopRef
+from devstore.server import Simulator
+from tests.app.shopify.test_tokens import SHOP, installed
+
+
+def _request(shop_id: int, key: str, discount: DiscountSettings) -> CodeRequest:
+    return CodeRequest(
+        shop_id=shop_id,
+        shop_domain=SHOP,
+        scenario="abandoned_cart",
+        idempotency_key=key,
+        customer_id=None,
+        discount=discount,
+        prefix="COMEBACK",
+    )
+
+
+async def test_a_retried_step_keeps_its_one_off_code_when_the_pool_was_refilled_meanwhile(
+    resources: Resources, sim: Simulator
+) -> None:
+    shop_id = await installed(resources, sim)
+    actions = LiveStepActions(resources)
+    discount = DiscountSettings(value=Decimal(10))
+    now = datetime.now(UTC)
+    # Another checkout takes the new pool's only code (its seed): the pool is dry.
+    taken = await actions.issue_code(_request(shop_id, "abandoned_cart:other:1", discount), now)
+    request = _request(shop_id, "abandoned_cart:tok-1:1", discount)
+
+    first = await actions.issue_code(request, now)  # pool dry: a one-off code at Shopify
+    # The worker dies before the step commits; meanwhile the pool is refilled.
+    async with resources.sessions() as session:
+        pool = await pools.find_pool(session, shop_id, pool_key("abandoned_cart", discount))
+    assert pool is not None
+    refill = await pools.refill_pool(
+        resources.sessions,
+        discount_gateway(resources),
+        ShopRef(shop_id, SHOP),
+        pool.id,
+        poll_interval=0.01,
+    )
+    assert refill.imported > 0
+
+    again = await actions.issue_code(request, now)  # the retried step
+
+    assert again == first
+    assert first.code != taken.code
+    async with resources.sessions() as session:
+        claimed = await session.scalar(
+            select(func.count()).where(PoolCode.claimed_by == request.idempotency_key)
+        )
+        one_off = await session.scalar(
+            select(DiscountCode.code).where(DiscountCode.idempotency_key == request.idempotency_key)
+        )
+    assert claimed == 0
+    assert one_off == first.code
+    assert sim.codes(SHOP).count(first.code) == 1
+
+
+async def test_a_retried_step_keeps_its_pool_code_after_the_offer_changed(
+    resources: Resources, sim: Simulator
+) -> None:
+    shop_id = await installed(resources, sim)
+    actions = LiveStepActions(resources)
+    now = datetime.now(UTC)
+    request = _request(shop_id, "abandoned_cart:tok-2:1", DiscountSettings(value=Decimal(10)))
+
+    first = await actions.issue_code(request, now)
+    # Before the retry, the merchant changes the step's offer: a new pool, new codes.
+    changed = replace(request, discount=DiscountSettings(value=Decimal(15)))
+    again = await actions.issue_code(changed, now)
+
+    assert again == first
+    async with resources.sessions() as session:
+        holders = list(
+            await session.scalars(
+                select(PoolCode.code).where(PoolCode.claimed_by == request.idempotency_key)
+            )
+        )
+    assert holders == [first.code]
