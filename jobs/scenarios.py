@@ -10,7 +10,7 @@ from app.db.after_commit import take_after_commit
 from app.platform.resources import Resources
 from app.queue import JobContext
 from app.scenarios import abandoned_cart
-from app.scenarios.live_actions import LiveStepActions
+from jobs.live_actions import LiveStepActions
 from app.scenarios.runs import due_steps
 from app.scenarios.scheduling import schedule
 

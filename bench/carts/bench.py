@@ -33,7 +33,7 @@ from app.db.engine import create_engine, create_sessionmaker
 from app.db.migrate import upgrade
 from app.platform.resources import build_resources
 from app.scenarios.config import DiscountSettings
-from app.scenarios.live_actions import offer_for, pool_key
+from jobs.live_actions import offer_for, pool_key
 from app.scenarios.runs import due_steps
 from app.scenarios.scheduling import schedule
 from app.settings import Settings
