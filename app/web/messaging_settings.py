@@ -1,27 +1,20 @@
-"""Admin API for delivery controls: per-scenario mode and transactional choice, and the
-shop's global pause, frequency cap and quiet hours."""
+"""Admin API for the shop's delivery guard rails: the global pause, frequency cap and quiet
+hours. A scenario's mode and transactional choice change through PUT /api/scenarios/{key}
+(app/web/scenarios.py), the one way to change a scenario."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import time
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.messaging import controls
-from app.messaging.controls import DeliveryMode, SendingPolicy
-from app.scenarios.runs import stop_running_sequences
+from app.messaging.controls import SendingPolicy
 from app.web.auth import CurrentShop
 from app.web.deps import ResourcesDep
 
 router = APIRouter(prefix="/api/messaging", tags=["messaging"])
-
-
-class ScenarioDeliveryIn(BaseModel):
-    model_config = ConfigDict(strict=True)
-
-    mode: DeliveryMode = Field(strict=False)
-    transactional: bool = False
 
 
 class PolicyBody(BaseModel):
@@ -32,21 +25,6 @@ class PolicyBody(BaseModel):
     max_per_week: int = Field(ge=0, le=200)
     quiet_start: time = Field(strict=False)
     quiet_end: time = Field(strict=False)
-
-
-@router.put("/scenarios/{scenario}")
-async def set_scenario(
-    scenario: str, body: ScenarioDeliveryIn, shop: CurrentShop, resources: ResourcesDep
-) -> dict[str, object]:
-    async with resources.sessions.begin() as session:
-        await controls.set_scenario_delivery(
-            session, shop.id, scenario, mode=body.mode, transactional=body.transactional
-        )
-        if body.mode is DeliveryMode.PAUSED:
-            await stop_running_sequences(
-                session, shop.id, "scenario_paused", datetime.now(UTC), scenario
-            )
-    return {"scenario": scenario, "mode": body.mode.value, "transactional": body.transactional}
 
 
 @router.get("/settings")
