@@ -29,8 +29,9 @@ class Settings(BaseSettings):
     shopify_api_secret: SecretStr
     # Accepted for webhook and session-token verification during a secret rotation.
     shopify_api_secret_previous: SecretStr | None = None
+    # read_products: the cart email shows each item's image, which checkout webhooks lack.
     shopify_scopes: str = (
-        "read_customers,write_customers,read_orders,write_discounts,read_discounts"
+        "read_customers,write_customers,read_orders,write_discounts,read_discounts,read_products"
     )
     shopify_api_version: str = "2026-10"
     app_url: str = "http://127.0.0.1:8000"

@@ -16,7 +16,9 @@ async def create_shop(
     *,
     domain: str = "acme.myshopify.com",
     access_token: str | None = "shpat_test_token",
-    scopes: str = "read_customers,write_customers,read_orders,write_discounts,read_discounts",
+    scopes: str = (
+        "read_customers,write_customers,read_orders,write_discounts,read_discounts,read_products"
+    ),
     uninstalled: bool = False,
 ) -> Shop:
     cipher = TokenCipher([TEST_FERNET_KEY])
