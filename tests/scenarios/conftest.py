@@ -132,9 +132,10 @@ class Store:
         response = await deliver(self.client, topic, payload, shop=SHOP, **options)
         assert response.status_code == 200, response.text
 
-    async def work(self) -> None:
-        """Run every queued job, deferred ones included, until the queue is empty."""
-        await run_worker_burst(self.settings, http_transport=self.shopify)
+    async def work(self, horizon: float = 20.0) -> None:
+        """Run every queued job due within `horizon` seconds (deferred ones included) and
+        their follow-ups, until none is left."""
+        await run_worker_burst(self.settings, http_transport=self.shopify, horizon=horizon)
 
     def customer_payload(
         self, *, email: str, first_name: str = "Camille", consent: str = "subscribed"
@@ -187,9 +188,10 @@ class Store:
         *,
         checkout_token: str | None,
         codes: list[str] | None = None,
+        placed_at: datetime | None = None,
     ) -> dict[str, Any]:
         payload = copy.deepcopy(fixture_json("orders/create"))
-        now = _iso(datetime.now(UTC))
+        now = _iso(placed_at or datetime.now(UTC))
         payload.update(
             id=int(uuid.uuid4().int % 10**12),
             checkout_token=checkout_token,

@@ -320,6 +320,12 @@ async def test_reminder_held_by_quiet_hours_is_dropped_when_the_customer_buys(
     assert inbox.messages == []
     (message,) = await store.messages()
     assert (message.status, message.status_reason) == ("suppressed", "order_placed_for_checkout")
+    # The timeline tells the hold and the drop, each with its reason.
+    outcomes = [(k, r) for k, _, r in await store.timeline() if k.startswith("message_")]
+    assert outcomes == [
+        ("message_deferred", "quiet_hours"),
+        ("message_suppressed", "order_placed_for_checkout"),
+    ]
 
 
 async def test_clicked_reminder_then_order_with_its_code_counts_as_recovered(
@@ -445,3 +451,80 @@ async def test_unsubscribing_through_the_link_stops_the_sequence_at_once(
     assert (run.status, run.stop_reason) == ("stopped", "customer_unsubscribed")
     await worker
     assert len(inbox.messages) == 1
+
+
+async def test_an_order_placed_before_a_late_checkout_webhook_means_no_reminder(
+    store: Store, inbox: Inbox
+) -> None:
+    """The checkout was abandoned at 10:00, the customer ordered something else at 10:20, and
+    the checkout's webhook reaches us only afterwards: measured from the checkout's own time,
+    the order came after it, so no reminder starts."""
+    customer = store.customer_payload(email="ora@example.test")
+    await store.deliver("customers/create", customer)
+    now = datetime.now(UTC)
+    checkout = store.checkout_payload(customer, updated_at=now - timedelta(minutes=30))
+    order = store.order_payload(
+        customer, checkout_token=None, placed_at=now - timedelta(minutes=10)
+    )
+    await store.deliver("orders/create", order)
+    await store.work()
+    await store.deliver("checkouts/create", checkout)
+    await store.work()
+    assert inbox.messages == []
+    assert await store.run(checkout["token"]) is None
+    assert ("not_started", None, "customer_placed_another_order") in await store.timeline()
+
+
+async def test_an_order_older_than_our_processing_still_stops_the_run(
+    store: Store, inbox: Inbox
+) -> None:
+    """The run starts; then an order arrives that was placed after the checkout was last
+    changed but before we processed the checkout (a delayed orders/create): it stops the run."""
+    await store.configure(
+        steps=[{"delay_seconds": 36}, {"delay_seconds": 37}, {"delay_seconds": 38}]
+    )
+    customer = store.customer_payload(email="pia@example.test")
+    await store.deliver("customers/create", customer)
+    now = datetime.now(UTC)
+    checkout = store.checkout_payload(customer, updated_at=now - timedelta(seconds=30))
+    await store.deliver("checkouts/create", checkout)
+    await store.work(horizon=0.5)
+    run = await store.run(checkout["token"])
+    assert run is not None
+    assert run.status == "active"
+    order = store.order_payload(customer, checkout_token=None, placed_at=now - timedelta(seconds=5))
+    await store.deliver("orders/create", order)
+    await store.work(horizon=0.5)
+    run = await store.run(checkout["token"])
+    assert run is not None
+    assert (run.status, run.stop_reason) == ("stopped", "customer_placed_another_order")
+    assert inbox.messages == []
+
+
+async def test_a_checkout_without_email_reaches_its_known_customer(
+    store: Store, inbox: Inbox
+) -> None:
+    """A logged-in shopper's checkout may carry no email of its own: the customer's is used."""
+    await store.configure(steps={"2": {"enabled": False}, "3": {"enabled": False}})
+    customer = store.customer_payload(email="quin@example.test")
+    await store.deliver("customers/create", customer)
+    checkout = store.checkout_payload(customer)
+    checkout["email"] = None
+    checkout["contact_email"] = None
+    await store.deliver("checkouts/create", checkout)
+    await store.work()
+    assert [m["To"] for m in inbox.messages] == ["quin@example.test"]
+    run = await store.run(checkout["token"])
+    assert run is not None
+    assert run.email == "quin@example.test"
+
+
+async def test_a_guest_checkout_without_email_is_not_started(store: Store, inbox: Inbox) -> None:
+    customer = store.customer_payload(email="rex@example.test")
+    checkout = store.checkout_payload(customer)
+    checkout["email"] = None
+    checkout["customer"] = None
+    await store.deliver("checkouts/create", checkout)
+    await store.work()
+    assert inbox.messages == []
+    assert await store.run(checkout["token"]) is None
