@@ -169,7 +169,7 @@ async def measure_scan(url: str, batches: int) -> tuple[str, list[float]]:
                 text(
                     "EXPLAIN (ANALYZE, BUFFERS) SELECT id, step_index, next_step_at "
                     "FROM scenario_runs WHERE status = 'active' AND next_step_at <= now() "
-                    "ORDER BY next_step_at LIMIT 1000"
+                    "ORDER BY next_step_at, id LIMIT 1000"
                 )
             )
         )

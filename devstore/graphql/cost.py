@@ -2,8 +2,9 @@
 
 Requested cost is computed from the document before execution: scalars and enums 0, objects 1,
 an abstract type the most expensive of its possible selections, a connection 2 plus `first`/`last`
-times the cost of one item, a list taking `ids` (`nodes`) one item per id, a mutation field 10. Actual cost is computed from what came back:
-connections are charged for the items they returned, null objects for nothing.
+times the cost of one item, a list taking `ids` (`nodes`) one item per id, a mutation field 10.
+Actual cost is computed from what came back: connections are charged for the items they
+returned, null objects for nothing.
 """
 
 from __future__ import annotations
