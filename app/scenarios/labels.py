@@ -16,7 +16,7 @@ KINDS: dict[str, Text] = {
         en="Reminder waiting for your approval", fr="Relance en attente de votre validation"
     ),
     "step_suppressed": Text(en="Reminder not sent", fr="Relance non envoyée"),
-    "step_skipped": Text(en="Step skipped", fr="Étape passée"),
+    "step_skipped": Text(en="Step skipped", fr="Étape ignorée"),
     "stopped": Text(en="Reminder sequence stopped", fr="Séquence de relance arrêtée"),
     "recovered": Text(en="Order recovered", fr="Commande récupérée"),
     "message_sent": Text(en="Email sent", fr="E-mail envoyé"),
@@ -91,7 +91,7 @@ REASONS: dict[str, Text] = {
         en="All sending is paused for the shop", fr="Tous les envois de la boutique sont en pause"
     ),
     "quiet_hours": Text(
-        en="Quiet hours: sent when they end", fr="Heures calmes : envoyé à leur fin"
+        en="Quiet hours: sent when they end", fr="Plage de silence : envoyé à sa fin"
     ),
     "outranked_by_message": Text(
         en="A more important email to this customer goes first",
