@@ -16,7 +16,7 @@ from app.codes.offers import CodePurpose, CombinesWith, Offer, Recipient, ValueT
 from app.codes.pools import claim_code, ensure_pool, request_refill
 from app.codes.service import issue_code
 from app.db.after_commit import after_commit
-from app.errors import BoomerangError
+from app.errors import BoomerangError, ShopifyQueryError
 from app.messaging.config import MessagingConfig
 from app.messaging.controls import DeliveryMode
 from app.messaging.i18n import resolve_locale
@@ -204,6 +204,11 @@ class LiveStepActions:
             fetched = await ShopifyProducts(admin_client(self._resources)).variant_images(
                 ShopRef(shop_id, shop_domain), missing
             )
+        except ShopifyQueryError:
+            # Refused, not failed: typically a shop installed before Boomerang asked for
+            # read_products. Asked again when the no-image entries expire, not every step.
+            log.warning("variant images refused", shop=shop_domain)
+            fetched = dict.fromkeys(missing)
         except BoomerangError as exc:
             log.warning("variant images unavailable", shop=shop_domain, error=type(exc).__name__)
             return images

@@ -10,7 +10,9 @@ from decimal import Decimal
 from sqlalchemy import update
 
 from app.models import Shop
+from app.shopify.token_cipher import TokenCipher
 from devstore.products import VariantSpec
+from tests.conftest import TEST_FERNET_KEY
 from tests.messaging.conftest import Inbox
 from tests.scenarios.conftest import SHOP, Store, html_part, text_part
 
@@ -112,3 +114,31 @@ async def test_an_english_shop_gets_an_english_discount_title(store: Store, inbo
     assert discount.title == "Boomerang: abandoned cart"
     # Nothing stacks unless the merchant says so.
     assert set(discount.combines_with.values()) == {False}
+
+
+async def test_a_shop_without_read_products_still_gets_its_reminders(
+    store: Store, inbox: Inbox
+) -> None:
+    """Installed before Boomerang asked for read_products: Shopify refuses the image lookup;
+    the reminders go out without images, and the refusal is not asked again at every step."""
+    for access in store.sim.store.access_tokens.values():
+        access.revoked = True
+    store.sim.config.scopes = store.sim.config.scopes - {"read_products"}
+    tokens = store.sim.install("acme")
+    async with store.sessions.begin() as session:
+        await session.execute(
+            update(Shop)
+            .where(Shop.id == store.shop.id)
+            .values(
+                access_token_encrypted=TokenCipher([TEST_FERNET_KEY]).encrypt(tokens.access_token)
+            )
+        )
+    customer = store.customer_payload(email="lia@example.test")
+    await store.deliver("customers/create", customer)
+    await store.deliver("checkouts/create", store.checkout_payload(customer))
+    await store.work()
+    assert len(inbox.messages) == 3
+    assert all('<img src="https://cdn.shopify.com' not in html_part(m) for m in inbox.messages)
+    lookups = [r for r in store.sim.store.requests if "VariantImages" in r.query]
+    assert len(lookups) == 1
+    assert lookups[0].errors[0]["extensions"]["code"] == "ACCESS_DENIED"
