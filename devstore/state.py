@@ -261,6 +261,9 @@ class Shop:
     orders: dict[int, dict[str, Any]] = field(default_factory=dict)
     products: dict[int, Product] = field(default_factory=dict)
     installed: bool = False
+    # Set when the merchant removes the app, cleared when they install it again: until then
+    # Shopify refuses to exchange the app's session tokens.
+    uninstalled: bool = False
 
     @property
     def handle(self) -> str:

@@ -110,6 +110,10 @@ REASONS: dict[str, Text] = {
         en="The mail server asked to try again later",
         fr="Le serveur de messagerie a demandé de réessayer plus tard",
     ),
+    "smtp_relay_unavailable": Text(
+        en="The mail server could not be reached: sending resumes shortly",
+        fr="Le serveur de messagerie est injoignable : les envois reprennent sous peu",
+    ),
     "smtp_retries_exhausted": Text(
         en="The mail server kept refusing it",
         fr="Le serveur de messagerie l'a refusé à chaque essai",

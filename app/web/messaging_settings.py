@@ -1,9 +1,11 @@
-"""Admin API for the shop's delivery guard rails: the global pause, frequency cap and quiet
-hours. A scenario's mode and transactional choice change through PUT /api/scenarios/{key}
-(app/web/scenarios.py), the one way to change a scenario."""
+"""Admin API for the shop's delivery guard rails: the global pause, frequency cap, quiet hours
+and whether unsubscribes are written back to Shopify. A scenario's mode and transactional
+choice change through PUT /api/scenarios/{key} (app/web/scenarios.py), the one way to change a
+scenario."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import time
 
 from fastapi import APIRouter
@@ -17,7 +19,7 @@ from app.web.deps import ResourcesDep
 router = APIRouter(prefix="/api/messaging", tags=["messaging"])
 
 
-class PolicyBody(BaseModel):
+class _PolicyFields(BaseModel):
     model_config = ConfigDict(strict=True)
 
     paused: bool
@@ -27,15 +29,30 @@ class PolicyBody(BaseModel):
     quiet_end: time = Field(strict=False)
 
 
+class PolicyOut(_PolicyFields):
+    consent_write_back: bool
+
+
+class PolicyIn(_PolicyFields):
+    # Left out: keep the shop's current choice (a client that predates the setting must not
+    # turn it back on by saving the rest).
+    consent_write_back: bool | None = None
+
+
 @router.get("/settings")
-async def get_policy(shop: CurrentShop, resources: ResourcesDep) -> PolicyBody:
+async def get_policy(shop: CurrentShop, resources: ResourcesDep) -> PolicyOut:
     async with resources.sessions.begin() as session:
         policy = await controls.sending_policy(session, shop.id)
-    return PolicyBody(**policy.__dict__)
+    return PolicyOut(**asdict(policy))
 
 
 @router.put("/settings")
-async def set_policy(body: PolicyBody, shop: CurrentShop, resources: ResourcesDep) -> PolicyBody:
+async def set_policy(body: PolicyIn, shop: CurrentShop, resources: ResourcesDep) -> PolicyOut:
     async with resources.sessions.begin() as session:
-        await controls.set_sending_policy(session, shop.id, SendingPolicy(**body.model_dump()))
-    return body
+        values = body.model_dump()
+        if body.consent_write_back is None:
+            current = await controls.sending_policy(session, shop.id)
+            values["consent_write_back"] = current.consent_write_back
+        policy = SendingPolicy(**values)
+        await controls.set_sending_policy(session, shop.id, policy)
+    return PolicyOut(**asdict(policy))

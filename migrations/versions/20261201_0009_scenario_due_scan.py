@@ -3,8 +3,8 @@
 The cron scan reads due steps in keyset pages ordered by (next_step_at, id): the partial
 index on active runs gains the id so each page is an index range scan.
 
-Revision ID: 0007_scenario_due_scan
-Revises: 0006_scenarios
+Revision ID: 0009_scenario_due_scan
+Revises: 0008_messaging_controls
 Create Date: 2026-12-01 12:00:00
 """
 
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007_scenario_due_scan"
-down_revision: str | None = "0006_scenarios"
+revision: str = "0009_scenario_due_scan"
+down_revision: str | None = "0008_messaging_controls"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
