@@ -30,10 +30,11 @@ class Settings(BaseSettings):
     # Accepted for webhook and session-token verification during a secret rotation.
     shopify_api_secret_previous: SecretStr | None = None
     # Kept equal to [access_scopes] in shopify.app.toml (a test ties them): read_checkouts for
-    # abandoned carts, read_locales for the shop's primary locale (shopLocales).
+    # abandoned carts, read_locales for the shop's primary locale (shopLocales), read_products
+    # for the cart email's item images (checkout webhooks carry none).
     shopify_scopes: str = (
         "read_customers,write_customers,read_orders,read_checkouts,read_discounts,"
-        "write_discounts,read_locales"
+        "write_discounts,read_locales,read_products"
     )
     shopify_api_version: str = "2026-10"
     app_url: str = "http://127.0.0.1:8000"

@@ -26,8 +26,17 @@ from devstore.graphql.endpoint import AdminGraphQL
 from devstore.graphql.faults import Fault, FaultKind, SimulatorTransport, parse_fault
 from devstore.oauth import OAuthRoutes, OAuthService, mint_session_token
 from devstore.payloads import CATALOG, LineItem, Payloads
+from devstore.products import VariantSpec, add_product, stock_catalog
 from devstore.runtime import Runtime
-from devstore.state import SHOP_DOMAIN, CodeDiscount, Customer, Metafield, Shop, Store
+from devstore.state import (
+    SHOP_DOMAIN,
+    CodeDiscount,
+    Customer,
+    Metafield,
+    Product,
+    Shop,
+    Store,
+)
 from devstore.storefront import CheckoutError, PlacedOrder, Storefront
 from devstore.webhooks import Delivery, WebhookSender
 
@@ -110,6 +119,8 @@ class Simulator:
             locales=[primary_locale],
         )
         self.store.shops[domain] = shop
+        # The products the traffic generator sells, with their images.
+        stock_catalog(shop, self.clock.now())
         return shop
 
     def shop(self, name: str) -> Shop:
@@ -144,6 +155,31 @@ class Simulator:
         if tags:
             customer.tags.extend(t for t in tags if t not in customer.tags)
         return customer
+
+    def add_product(
+        self,
+        shop: str,
+        title: str,
+        *,
+        variants: list[VariantSpec] | None = None,
+        price: Decimal = Decimal("10.00"),
+        image_url: str | None = None,
+        product_id: int | None = None,
+    ) -> Product:
+        """A product with its variants (one "Default Title" variant when none are given) and
+        its featured image; a variant's own image goes in its VariantSpec."""
+        return add_product(
+            self.shop(shop),
+            product_id=product_id if product_id is not None else self.store.ids.next(),
+            title=title,
+            variants=variants or [VariantSpec("Default Title", price)],
+            next_id=self.store.ids.next(),
+            created_at=self.clock.now(),
+            featured_image_url=image_url,
+        )
+
+    def products(self, shop: str) -> list[Product]:
+        return list(self.shop(shop).products.values())
 
     def payloads(self, shop: str) -> Payloads:
         return Payloads(self.shop(shop), self.store.ids)
@@ -397,6 +433,8 @@ class Simulator:
             Route("/_sim/shops/{shop}/codes", control.list_codes, methods=["GET"]),
             Route("/_sim/shops/{shop}/customers", control.add_customer, methods=["POST"]),
             Route("/_sim/shops/{shop}/metafields", control.list_metafields, methods=["GET"]),
+            Route("/_sim/shops/{shop}/products", control.list_products, methods=["GET"]),
+            Route("/_sim/shops/{shop}/products", control.add_product, methods=["POST"]),
             Route("/_sim/shops/{shop}/session-token", control.session_token, methods=["POST"]),
             Route("/_sim/shops/{shop}/install", control.install, methods=["POST"]),
             Route("/_sim/shops/{shop}/orders", control.place_order, methods=["POST"]),
@@ -416,6 +454,26 @@ class Simulator:
             Route("/{shop}/discount/{code}", control.discount_link, methods=["GET"]),
         ]
         return Starlette(routes=routes)
+
+
+def _product_view(product: Product) -> dict[str, Any]:
+    return {
+        "id": product.id,
+        "gid": product.gid,
+        "title": product.title,
+        "image_url": product.featured_image_url,
+        "variants": [
+            {
+                "id": v.id,
+                "gid": v.gid,
+                "title": v.title,
+                "price": str(v.price),
+                "sku": v.sku,
+                "image_url": v.image_url,
+            }
+            for v in product.variants.values()
+        ],
+    }
 
 
 def _line_items(raw: Any) -> list[LineItem]:
@@ -509,6 +567,36 @@ class ControlAPI:
             accepts_marketing=bool(body.get("accepts_marketing", False)),
         )
         return JSONResponse({"id": customer.id, "gid": customer.gid}, status_code=201)
+
+    async def list_products(self, request: Request) -> Response:
+        return JSONResponse(
+            {"products": [_product_view(p) for p in self.sim.products(request.path_params["shop"])]}
+        )
+
+    async def add_product(self, request: Request) -> Response:
+        """Body: {"title", "image_url"?, "variants"?: [{"title", "price", "sku"?, "id"?,
+        "image_url"?}]}."""
+        body = await _json(request)
+        try:
+            variants = [
+                VariantSpec(
+                    title=str(v["title"]),
+                    price=Decimal(str(v["price"])),
+                    sku=str(v.get("sku", "")),
+                    id=int(v["id"]) if v.get("id") is not None else None,
+                    image_url=v.get("image_url"),
+                )
+                for v in body.get("variants") or []
+            ]
+            product = self.sim.add_product(
+                request.path_params["shop"],
+                str(body["title"]),
+                variants=variants or None,
+                image_url=body.get("image_url"),
+            )
+        except (KeyError, ValueError, ArithmeticError) as error:
+            return JSONResponse({"error": str(error)}, status_code=400)
+        return JSONResponse(_product_view(product), status_code=201)
 
     async def list_metafields(self, request: Request) -> Response:
         items = [

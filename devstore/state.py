@@ -157,6 +157,36 @@ class Metafield:
 
 
 @dataclass
+class ProductVariant:
+    id: int
+    product_id: int
+    title: str
+    price: Decimal
+    sku: str = ""
+    # The variant's own image; None falls back to the product's featured image (as Shopify
+    # shows it), which the app must ask for itself.
+    image_url: str | None = None
+
+    @property
+    def gid(self) -> str:
+        return gid("ProductVariant", self.id)
+
+
+@dataclass
+class Product:
+    id: int
+    title: str
+    handle: str
+    featured_image_url: str | None
+    created_at: datetime
+    variants: dict[int, ProductVariant] = field(default_factory=dict)
+
+    @property
+    def gid(self) -> str:
+        return gid("Product", self.id)
+
+
+@dataclass
 class WebhookSubscription:
     id: int
     topic: str
@@ -229,6 +259,7 @@ class Shop:
     metafields: dict[tuple[str, str, str], Metafield] = field(default_factory=dict)
     subscriptions: dict[int, WebhookSubscription] = field(default_factory=dict)
     orders: dict[int, dict[str, Any]] = field(default_factory=dict)
+    products: dict[int, Product] = field(default_factory=dict)
     installed: bool = False
     # The shop's enabled locales (shopLocales), the primary one first.
     locales: list[str] = field(default_factory=lambda: ["en"])
@@ -252,6 +283,13 @@ class Shop:
         for redeem in discount.codes:
             if redeem.code.upper() == code.upper():
                 return discount, redeem
+        return None
+
+    def variant(self, variant_id: int) -> ProductVariant | None:
+        for product in self.products.values():
+            found = product.variants.get(variant_id)
+            if found is not None:
+                return found
         return None
 
     def customer_by_email(self, email: str) -> Customer | None:

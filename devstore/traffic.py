@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from devstore.disorder import Disorder, Disorderer
 from devstore.payloads import CATALOG, LineItem, Payloads
+from devstore.products import stock_catalog
 from devstore.state import Customer, Shop
 from devstore.storefront import CheckoutError, Storefront
 
@@ -139,6 +140,8 @@ class TrafficGenerator:
         self.code_for = code_for
         self.rng = random.Random(self.settings.seed)
         self.payloads = Payloads(shop, storefront.runtime.store.ids, self._hex)
+        # What the carts hold exists as products (with images) in the shop's Admin API.
+        stock_catalog(shop, self.settings.start)
         self.known: list[Customer] = []
         self._queue: list[_Scheduled] = []
         self._seq = 0

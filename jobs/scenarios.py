@@ -1,4 +1,5 @@
-"""Scenario jobs: run one due step; scan for due steps a lost job or a Redis flush left."""
+"""Scenario jobs: run one due step of any scenario (the engine dispatches on the run's
+scenario); scan for due steps a lost job or a Redis flush left."""
 
 from __future__ import annotations
 
@@ -13,10 +14,10 @@ from app.errors import ShopifyUnavailable, ShopifyUserErrors, ShopTokenInvalid
 from app.models import ScenarioRun, Shop
 from app.platform.resources import Resources
 from app.queue import JobContext, RetryJob
-from app.scenarios import abandoned_cart
-from app.scenarios.live_actions import LiveStepActions
-from app.scenarios.runs import due_steps, stop_step
+from app.scenarios import engine
+from app.scenarios.runs import ScanPosition, due_steps, stop_step
 from app.scenarios.scheduling import schedule
+from jobs.live_actions import LiveStepActions
 
 log = structlog.get_logger(__name__)
 
@@ -27,8 +28,9 @@ DISCOUNT_REFUSED = "discount_refused_by_shopify"
 
 
 async def scenario_step(ctx: JobContext, run_id: int, step_index: int) -> None:
-    """Three short phases, so no lock is held while Shopify is called: read what code the
-    step needs; issue it (its own commits); then lock, re-check and queue the message.
+    """Three short phases, so no lock is held while Shopify is called: read what the step
+    needs; fetch it (its code, its product images: their own commits and calls); then lock,
+    re-check and act.
 
     A shop whose token Shopify refused does no work: its step stops the run (timeline: why)
     instead of coming back with every due-step scan; so does a discount Shopify refuses. An
@@ -39,35 +41,47 @@ async def scenario_step(ctx: JobContext, run_id: int, step_index: int) -> None:
         if await _shop_token_refused(session, run_id):
             await stop_step(session, run_id, step_index, SHOP_TOKEN_INVALID, datetime.now(UTC))
             return
-        request = await abandoned_cart.code_request(session, run_id=run_id, step_index=step_index)
-    try:
-        code = await actions.issue_code(request, datetime.now(UTC)) if request else None
-    except ShopTokenInvalid:
-        async with resources.sessions.begin() as session:
-            await stop_step(session, run_id, step_index, SHOP_TOKEN_INVALID, datetime.now(UTC))
+        prepared = await engine.prepare_step(session, run_id, step_index)
+    if prepared is None:
         return
-    except ShopifyUnavailable as exc:
-        log.warning("step's code not issued: Shopify unavailable; retrying", run=run_id)
-        raise RetryJob(defer=min(300.0, 5.0 * 2 ** min(ctx.attempt, 6))) from exc
-    except ShopifyUserErrors as exc:
-        async with resources.sessions.begin() as session:
-            await stop_step(
-                session,
-                run_id,
-                step_index,
-                DISCOUNT_REFUSED,
-                datetime.now(UTC),
-                error=exc.detail[:500],
-            )
-        return
+    inputs = engine.StepInputs()
+    needs = prepared.needs
+    if needs is not None:
+        now = datetime.now(UTC)
+        try:
+            code = await actions.issue_code(needs.code, now) if needs.code else None
+        except ShopTokenInvalid:
+            async with resources.sessions.begin() as session:
+                await stop_step(session, run_id, step_index, SHOP_TOKEN_INVALID, datetime.now(UTC))
+            return
+        except ShopifyUnavailable as exc:
+            log.warning("step's code not issued: Shopify unavailable; retrying", run=run_id)
+            raise RetryJob(defer=min(300.0, 5.0 * 2 ** min(ctx.attempt, 6))) from exc
+        except ShopifyUserErrors as exc:
+            async with resources.sessions.begin() as session:
+                await stop_step(
+                    session,
+                    run_id,
+                    step_index,
+                    DISCOUNT_REFUSED,
+                    datetime.now(UTC),
+                    error=exc.detail[:500],
+                )
+            return
+        images = (
+            await actions.variant_images(needs.shop_id, needs.shop_domain, needs.variant_ids)
+            if needs.variant_ids
+            else {}
+        )
+        inputs = engine.StepInputs(code=code, images=images)
     async with resources.sessions.begin() as session:
-        following = await abandoned_cart.run_step(
+        following = await engine.run_step(
             session,
             run_id=run_id,
             step_index=step_index,
             now=datetime.now(UTC),
             actions=actions,
-            code=code,
+            inputs=inputs,
         )
         pending = take_after_commit(session)
     await schedule(resources.queue, following)
@@ -84,14 +98,27 @@ async def _shop_token_refused(session: AsyncSession, run_id: int) -> bool:
     return refused_at is not None
 
 
-async def scan_due_steps(ctx: JobContext) -> int:
-    """Enqueue every step that is due (batches of SCAN_BATCH, oldest first). The job ids match
-    the deferred jobs', so a step already queued is not queued twice."""
-    resources: Resources = ctx.resources
+async def enqueue_due_steps(resources: Resources, now: datetime, *, batch: int = SCAN_BATCH) -> int:
+    """Enqueue every step due at `now`, a page of `batch` at a time (keyset on due time and
+    run id), so a backlog cannot hide the steps behind its first page. Job ids match the
+    deferred jobs', so a step already queued is not queued twice. Returns how many were
+    newly enqueued."""
     total = 0
-    async with resources.sessions.begin() as session:
-        steps = await due_steps(session, datetime.now(UTC), limit=SCAN_BATCH)
-    total += await schedule(resources.queue, steps)
+    after: ScanPosition | None = None
+    while True:
+        async with resources.sessions.begin() as session:
+            page = await due_steps(session, now, limit=batch, after=after)
+        total += await schedule(resources.queue, page)
+        if len(page) < batch:
+            return total
+        last = page[-1]
+        after = ScanPosition(last.due_at, last.run_id)
+
+
+async def scan_due_steps(ctx: JobContext) -> int:
+    """The cron scan (every 5 s): what a lost job or a Redis flush left is found here."""
+    resources: Resources = ctx.resources
+    total = await enqueue_due_steps(resources, datetime.now(UTC))
     if total:
         log.info("due steps enqueued by scan", count=total)
     return total

@@ -16,8 +16,12 @@ from app.models import Shop, WebhookEvent
 
 async def locked_shop(session: AsyncSession, shop_id: int, domain: str) -> Shop:
     """The shop row a delivery is for, locked (the delivery changes it); UnknownShop when id
-    and domain disagree."""
-    shop = await session.scalar(select(Shop).where(Shop.id == shop_id).with_for_update())
+    and domain disagree. FOR NO KEY UPDATE: rows that merely reference the shop (a step's
+    message, holding its run lock) check it with a key-share lock, which must not wait on an
+    uninstall that waits on that run to stop it."""
+    shop = await session.scalar(
+        select(Shop).where(Shop.id == shop_id).with_for_update(key_share=True)
+    )
     return _delivered_to(shop, shop_id, domain)
 
 

@@ -5,7 +5,7 @@ pacing at send time), edits, or rejects them (→ suppressed, reason rejected_by
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +14,7 @@ from app.errors import InvalidRequest
 from app.i18n import Text
 from app.messaging.config import MessagingConfig
 from app.messaging.errors import MessageNotFound, MessageNotPending
+from app.messaging.guards import Outcome, notify_send_outcome, outcome_of
 from app.messaging.outbox import Status
 from app.models import Message
 
@@ -83,8 +84,17 @@ async def approve(session: AsyncSession, shop_id: int, message_id: int, now: dat
 
 async def reject(session: AsyncSession, shop_id: int, message_id: int) -> Message:
     message = await _pending_one(session, shop_id, message_id)
-    message.status, message.status_reason = Status.SUPPRESSED, "rejected_by_merchant"
+    await _reject(session, message)
     return message
+
+
+async def _reject(session: AsyncSession, message: Message) -> None:
+    message.status, message.status_reason = Status.SUPPRESSED, "rejected_by_merchant"
+    # The scenario writes it on the customer's timeline.
+    await notify_send_outcome(
+        session,
+        outcome_of(message, Outcome.REJECTED, datetime.now(UTC), reason="rejected_by_merchant"),
+    )
 
 
 async def approve_all(

@@ -102,10 +102,13 @@ async def unsubscribe_customer(
 ) -> Customer | None:
     """Stop marketing email to this customer now: local state and a suppression row (which
     survives a stale customers/update webhook that still says subscribed)."""
+    # FOR NO KEY UPDATE, like every customer lock: a step holding the customer's run and
+    # inserting its message (a key-share check on this row) must not wait on us while the
+    # unsubscribe listeners below wait on that run.
     customer = await session.scalar(
         select(Customer)
         .where(Customer.shop_id == shop_id, Customer.id == customer_id)
-        .with_for_update()
+        .with_for_update(key_share=True)
     )
     if customer is None:
         return None

@@ -10,6 +10,11 @@ Three short transactions around the SMTP hand-off:
    no message is at fault: this one and every other due message are held, queued, for a
    while, with the relay's reason, and the attempt does not count against the message.
 
+Every transaction that changes a message takes its row locks in one order: the customer, then
+what the message is about (the scenario's run, through its subject lock), then the message,
+each FOR NO KEY UPDATE so foreign-key checks (FOR KEY SHARE) never wait on them. The scenario
+is told each outcome (sent, suppressed, deferred, failed) in the transaction recording it.
+
 A crash between 2 and 3 leaves `sending` with a Message-ID: the email may or may not have
 been accepted, and nothing we own can tell. We never send it again (a duplicate reminder is
 worse for the shopper than a lost one): once the row has been `sending` for longer than any
@@ -28,7 +33,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.messaging.config import MessagingConfig
 from app.messaging.consent import consent_block_reason, suppress_address, suppression_for
 from app.messaging.controls import DeliveryMode, scenario_delivery, sending_policy
-from app.messaging.guards import scenario_block_reason
+from app.messaging.guards import (
+    Outcome,
+    SendOutcome,
+    lock_subject,
+    notify_send_outcome,
+    outcome_of,
+    scenario_block_reason,
+)
 from app.messaging.mime import build_email, new_message_id
 from app.messaging.outbox import Status
 from app.messaging.pacing import (
@@ -72,6 +84,8 @@ class DeliveryResult:
     retry_in: float | None = None
     # Set when the message stays queued for a later time (deferred, or retried after a 4xx).
     next_at: datetime | None = None
+    # Set when this attempt changed what becomes of the message (the scenario is told).
+    outcome: str | None = None
 
 
 @dataclass(frozen=True)
@@ -95,10 +109,12 @@ async def deliver_message(
     async with sessions.begin() as session:
         claimed = await _claim(session, config, message_id, now)
         if isinstance(claimed, DeliveryResult):
+            await _tell_scenario(session, claimed, now)
             return claimed
         email = build_email(claimed.message, config, now=now)
         shop_id, address = claimed.message.shop_id, claimed.message.to_address
         customer_id = claimed.message.customer_id
+        scenario, subject_key = claimed.message.scenario, claimed.message.subject_key
 
     try:
         answer = await transport.send(email)
@@ -109,12 +125,19 @@ async def deliver_message(
             hold_seconds=RELAY_HOLD.total_seconds(),
         )
         async with sessions.begin() as session:
-            return await _hold_for_relay(session, message_id, str(exc), utcnow())
+            await lock_subject(session, scenario, shop_id, subject_key)
+            held = await _hold_for_relay(session, message_id, str(exc), utcnow())
+            await _tell_scenario(session, held, utcnow())
+            return held
     except TransientSendError as exc:
         async with sessions.begin() as session:
-            return await _record_transient(session, message_id, str(exc), utcnow())
+            await lock_subject(session, scenario, shop_id, subject_key)
+            result = await _record_transient(session, message_id, str(exc), utcnow())
+            await _tell_scenario(session, result, utcnow())
+            return result
     except PermanentSendError as exc:
         async with sessions.begin() as session:
+            await lock_subject(session, scenario, shop_id, subject_key)
             if exc.recipient_rejected and address:
                 await suppress_address(
                     session,
@@ -126,10 +149,16 @@ async def deliver_message(
                     detail=str(exc)[:500],
                 )
             await _set(session, message_id, status=Status.FAILED, status_reason=f"smtp: {exc}")
-        return DeliveryResult(message_id, Status.FAILED, f"smtp: {exc}")
+            failed = DeliveryResult(
+                message_id, Status.FAILED, f"smtp: {exc}", outcome=Outcome.FAILED
+            )
+            await _tell_scenario(session, failed, utcnow())
+        return failed
 
     async with sessions.begin() as session:
-        await session.execute(
+        await lock_subject(session, scenario, shop_id, subject_key)
+        sent_at = utcnow()
+        recorded = await session.execute(
             update(Message)
             .where(
                 Message.id == message_id,
@@ -142,20 +171,63 @@ async def deliver_message(
             .values(
                 status=Status.SENT,
                 status_reason=None,
-                sent_at=utcnow(),
+                sent_at=sent_at,
                 provider_response=answer[:1000],
             )
+            .returning(Message.id)
         )
+        if recorded.first() is not None:
+            await _tell_scenario(
+                session, DeliveryResult(message_id, Status.SENT, outcome=Outcome.SENT), sent_at
+            )
     return DeliveryResult(message_id, Status.SENT)
+
+
+async def _tell_scenario(session: AsyncSession, result: DeliveryResult, at: datetime) -> None:
+    """The message's scenario hears what this attempt decided (a timeline entry, a run's
+    last send), in the transaction that records it."""
+    if result.outcome is None:
+        return
+    message = await session.get(Message, result.message_id)
+    if message is None:
+        return
+    outcome: SendOutcome = outcome_of(
+        message, result.outcome, at, reason=result.reason, until=result.next_at
+    )
+    await notify_send_outcome(session, outcome)
 
 
 async def _claim(
     session: AsyncSession, config: MessagingConfig, message_id: int, now: datetime
 ) -> _Claim | DeliveryResult:
+    # Lock order: customer, then the scenario's subject (its run), then the message. The
+    # message is read once unlocked to know which customer and subject those are.
+    about = (
+        await session.execute(
+            select(
+                Message.shop_id, Message.customer_id, Message.scenario, Message.subject_key
+            ).where(Message.id == message_id)
+        )
+    ).first()
+    if about is None:
+        return DeliveryResult(message_id, "missing")
+    shop_id, customer_id, scenario, subject_key = about
+    # Locks the shopper: concurrent sends to one customer take turns through the cap.
+    customer = (
+        await session.scalar(
+            select(Customer)
+            .where(Customer.shop_id == shop_id, Customer.id == customer_id)
+            .with_for_update(key_share=True)
+            .execution_options(populate_existing=True)
+        )
+        if customer_id is not None
+        else None
+    )
+    await lock_subject(session, scenario, shop_id, subject_key)
     message = await session.scalar(
         select(Message)
         .where(Message.id == message_id)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
     if message is None:
@@ -179,19 +251,11 @@ async def _claim(
         return _suppress(message, "scenario_paused")
     if delivery.mode is DeliveryMode.DRY_RUN:
         message.status, message.status_reason = Status.DRAFT, "dry_run"
-        return DeliveryResult(message.id, Status.DRAFT, "dry_run")
+        return DeliveryResult(message.id, Status.DRAFT, "dry_run", outcome=Outcome.DRAFTED)
     if delivery.mode is DeliveryMode.APPROVAL and message.approved_at is None:
         message.status, message.status_reason = Status.PENDING_APPROVAL, None
-        return DeliveryResult(message.id, Status.PENDING_APPROVAL)
+        return DeliveryResult(message.id, Status.PENDING_APPROVAL, outcome=Outcome.HELD)
 
-    # Locks the shopper: concurrent sends to one customer take turns through the cap.
-    customer = (
-        await session.scalar(
-            select(Customer).where(Customer.id == message.customer_id).with_for_update()
-        )
-        if message.customer_id is not None
-        else None
-    )
     suppression = await suppression_for(session, shop.id, message.to_address)
     blocked = consent_block_reason(customer, suppression, transactional=message.transactional)
     if blocked is not None:
@@ -269,15 +333,17 @@ def _recover_in_flight(message: Message, now: datetime) -> DeliveryResult:
         f"worker stopped after the hand-off began; not re-sent. Message-ID "
         f"{message.message_id_header}"
     )
-    return DeliveryResult(message.id, Status.FAILED, UNCONFIRMED)
+    return DeliveryResult(message.id, Status.FAILED, UNCONFIRMED, outcome=Outcome.FAILED)
 
 
 def _suppress(message: Message, reason: str) -> DeliveryResult:
     message.status, message.status_reason = Status.SUPPRESSED, reason
-    return DeliveryResult(message.id, Status.SUPPRESSED, reason)
+    return DeliveryResult(message.id, Status.SUPPRESSED, reason, outcome=Outcome.SUPPRESSED)
 
 
 def _defer(message: Message, until: datetime, reason: str, now: datetime) -> DeliveryResult:
+    # A hold re-checked for the same reason (a shop pause, every 15 minutes) is told once.
+    repeated = message.status_reason == reason
     message.scheduled_at, message.status_reason = until, reason
     return DeliveryResult(
         message.id,
@@ -285,18 +351,21 @@ def _defer(message: Message, until: datetime, reason: str, now: datetime) -> Del
         reason,
         retry_in=max((until - now).total_seconds(), 0.0),
         next_at=until,
+        outcome=None if repeated else Outcome.DEFERRED,
     )
 
 
 async def _record_transient(
     session: AsyncSession, message_id: int, error: str, now: datetime
 ) -> DeliveryResult:
-    message = await session.get(Message, message_id, with_for_update=True)
+    message = await session.get(Message, message_id, with_for_update={"key_share": True})
     if message is None:
         return DeliveryResult(message_id, "missing")
     if message.attempts >= MAX_ATTEMPTS:
         message.status, message.status_reason = Status.FAILED, f"smtp_retries_exhausted: {error}"
-        return DeliveryResult(message_id, Status.FAILED, message.status_reason)
+        return DeliveryResult(
+            message_id, Status.FAILED, message.status_reason, outcome=Outcome.FAILED
+        )
     backoff = timedelta(seconds=min(60 * 2 ** (message.attempts - 1), 3600))
     message.status = Status.QUEUED
     message.status_reason = f"smtp_transient: {error}"[:1000]
@@ -307,6 +376,7 @@ async def _record_transient(
         message.status_reason,
         retry_in=backoff.total_seconds(),
         next_at=message.scheduled_at,
+        outcome=Outcome.DEFERRED,
     )
 
 
@@ -315,14 +385,14 @@ async def _hold_for_relay(
 ) -> DeliveryResult:
     """Back to `queued` until the hold ends, this message and every other one due before
     then: the next try is one message, not a burst that fails the same way."""
-    message = await session.get(Message, message_id, with_for_update=True)
+    message = await session.get(Message, message_id, with_for_update={"key_share": True})
     if message is None:
         return DeliveryResult(message_id, "missing")
     reason = f"{RELAY_UNAVAILABLE}: {error}"[:1000]
     if now - message.requested_at > MAX_CAP_DEFERRAL:
         # Held for days: a late reminder does more harm than none.
         message.status, message.status_reason = Status.FAILED, reason
-        return DeliveryResult(message_id, Status.FAILED, reason)
+        return DeliveryResult(message_id, Status.FAILED, reason, outcome=Outcome.FAILED)
     until = now + RELAY_HOLD
     # Not a try of this message: the relay never looked at it.
     message.attempts = max(message.attempts - 1, 0)
@@ -349,6 +419,7 @@ async def _hold_for_relay(
         reason,
         retry_in=RELAY_HOLD.total_seconds(),
         next_at=until,
+        outcome=Outcome.DEFERRED,
     )
 
 

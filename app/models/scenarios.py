@@ -18,10 +18,12 @@ class ScenarioRun(Timestamps, Base):
     __tablename__ = "scenario_runs"
     __table_args__ = (
         UniqueConstraint("shop_id", "scenario", "subject_key"),
-        # The due-step scan: only active runs, oldest due first, across every shop.
+        # The due-step scan: only active runs, oldest due first, across every shop, in keyset
+        # pages on (next_step_at, id).
         Index(
             "ix_scenario_runs_due",
             "next_step_at",
+            "id",
             postgresql_where=text("status = 'active'"),
         ),
         Index("ix_scenario_runs_shop_id_customer_id", "shop_id", "customer_id"),
@@ -45,6 +47,7 @@ class ScenarioRun(Timestamps, Base):
     stop_reason: Mapped[str | None] = mapped_column(String(64))
     # Last reminder opened/clicked: starts the attribution window for customer orders.
     engaged_at: Mapped[datetime | None]
+    # When the relay last accepted one of the run's messages (not when one was queued).
     last_step_sent_at: Mapped[datetime | None]
     # Discount codes handed out by this run's steps (to price recovered orders' discounts).
     issued_codes: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
@@ -64,8 +67,9 @@ class TimelineEntry(Base):
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
     run_id: Mapped[int | None] = mapped_column(ForeignKey("scenario_runs.id", ondelete="CASCADE"))
     scenario: Mapped[str] = mapped_column(String(64))
-    # started / step_sent / step_drafted / step_awaiting_approval / step_skipped / stopped /
-    # completed / recovered
+    # started / not_started / step_queued / step_drafted / step_awaiting_approval /
+    # step_suppressed / step_skipped / stopped / recovered / message_sent / message_suppressed /
+    # message_deferred / message_failed / message_rejected … (labels: app/scenarios/labels.py)
     kind: Mapped[str] = mapped_column(String(32))
     step: Mapped[int | None]
     reason: Mapped[str] = mapped_column(Text)

@@ -1,17 +1,21 @@
 """Abandoned cart: a checkout with a contact and items, not completed after the first delay,
 gets up to three reminders (the later ones with a unique code) until it is bought, emptied,
-superseded or the customer may no longer be written to."""
+superseded or the customer may no longer be written to. Declared to the engine at the bottom."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, exists, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.facts import CheckoutChanged, CustomerChanged, OrderPlaced
+from app.messaging.guards import Outcome, SendOutcome
 from app.models import (
     Checkout,
     Customer,
@@ -22,15 +26,17 @@ from app.models import (
     ScenarioRun,
     Shop,
 )
-from app.scenarios import runs, timeline
-from app.scenarios.actions import CodeRequest, EmailRequest, IssuedCode, StepActions
+from app.scenarios import engine, runs, timeline
+from app.scenarios.actions import CodeRequest, EmailRequest
 from app.scenarios.config import AbandonedCartSettings
+from app.scenarios.engine import StepContext, StepNeeds, StepPlan
+from app.scenarios.labels import reason_code
 from app.scenarios.modes import Mode
-from app.scenarios.settings_store import abandoned_cart_settings
+from app.scenarios.settings_store import load_settings
 
 SCENARIO = "abandoned_cart"
 
-# Stop reasons, as they appear on the timeline.
+# Stop reasons, as they appear on the timeline (labels: app/scenarios/labels.py).
 CHECKOUT_COMPLETED = "checkout_completed"
 ORDER_PLACED = "order_placed_for_checkout"
 CUSTOMER_ORDERED = "customer_placed_another_order"
@@ -41,12 +47,25 @@ NO_CONSENT = "no_marketing_consent"
 SHOP_UNINSTALLED = "shop_uninstalled"
 SCENARIO_PAUSED = "scenario_paused"
 NO_CONTACT = "no_contact_email"
+# Why a run starts, and why a step goes.
+ABANDONED = "checkout_abandoned"
+NOT_COMPLETED = "checkout_not_completed"
 
 MARKETING_OK = frozenset({"subscribed"})
 
 
-def _step_due(settings: AbandonedCartSettings, anchor: datetime, index: int) -> datetime:
-    return anchor + timedelta(seconds=settings.steps[index].delay_seconds)
+async def _settings(session: AsyncSession, shop_id: int) -> AbandonedCartSettings:
+    settings = await load_settings(session, shop_id, SCENARIO)
+    if not isinstance(settings, AbandonedCartSettings):
+        raise TypeError("abandoned_cart settings model is mis-registered")
+    return settings
+
+
+def steps(settings: AbandonedCartSettings) -> list[StepPlan]:
+    return [
+        StepPlan(step.key, timedelta(seconds=step.delay_seconds), step.enabled)
+        for step in settings.steps
+    ]
 
 
 def _same_shopper(
@@ -70,37 +89,21 @@ async def _order_for_checkout(session: AsyncSession, shop_id: int, token: str) -
 
 
 async def _customer_order_since(
-    session: AsyncSession, run: ScenarioRun, since: datetime
+    session: AsyncSession, shop_id: int, customer_id: int | None, email: str | None, since: datetime
 ) -> Order | None:
-    """Any order of the run's customer (by id or email) placed after `since`."""
-    who = _same_shopper(Order, run.customer_id, run.email)
+    """Any order of the shopper (by id or email) placed at or after `since`: the checkout's own
+    time, not when we happened to process it, so a late checkout webhook still sees an
+    earlier order."""
+    who = _same_shopper(Order, customer_id, email)
     if who is None:
         return None
     result: Order | None = await session.scalar(
         select(Order)
-        .where(Order.shop_id == run.shop_id, who, Order.placed_at >= since)
+        .where(Order.shop_id == shop_id, who, Order.placed_at >= since)
         .order_by(Order.placed_at)
         .limit(1)
     )
     return result
-
-
-async def _stop(
-    session: AsyncSession, run: ScenarioRun, reason: str, now: datetime, **detail: Any
-) -> None:
-    runs.stop(run, reason, now)
-    await timeline.record(
-        session,
-        shop_id=run.shop_id,
-        customer_id=run.customer_id,
-        run_id=run.id,
-        scenario=SCENARIO,
-        kind="stopped",
-        step=run.step_index,
-        reason=reason,
-        at=now,
-        **detail,
-    )
 
 
 async def _serialize_customer(session: AsyncSession, shop_id: int, email: str | None) -> None:
@@ -112,21 +115,42 @@ async def _serialize_customer(session: AsyncSession, shop_id: int, email: str | 
         await session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
 
 
+async def _contact_email(session: AsyncSession, checkout: Checkout) -> str | None:
+    """The checkout's email, else its customer's: a logged-in shopper's checkout may carry no
+    email of its own."""
+    if checkout.email:
+        return checkout.email
+    if checkout.customer_id is None:
+        return None
+    customer = await session.get(Customer, checkout.customer_id)
+    return customer.email if customer is not None and customer.email else None
+
+
+# -- facts ----------------------------------------------------------------------------------
+
+
 async def checkout_changed(
-    session: AsyncSession, *, shop: Shop, checkout: Checkout, now: datetime
+    session: AsyncSession, fact: CheckoutChanged, now: datetime
 ) -> list[runs.DueStep]:
     """A checkout was created or updated (the stored row is already the newest version).
     Start, re-time or stop its run; returns the steps to schedule after commit."""
-    await _serialize_customer(session, shop.id, checkout.email)
-    settings = await abandoned_cart_settings(session, shop.id)
+    shop = await session.get(Shop, fact.shop_id)
+    checkout = await session.get(Checkout, fact.checkout_id)
+    if shop is None or checkout is None:
+        return []
+    email = await _contact_email(session, checkout)
+    await _serialize_customer(session, shop.id, email)
+    settings = await _settings(session, shop.id)
+    plan = steps(settings)
     existing = await runs.lock_by_subject(
         session, shop_id=shop.id, scenario=SCENARIO, subject_key=checkout.token
     )
     if existing is not None and existing.status != runs.ACTIVE:
         return []
     if existing is not None:
-        return await _update_active_run(session, existing, checkout, settings, now)
+        return await _update_active_run(session, existing, checkout, email, plan, now)
 
+    anchor = checkout.shopify_updated_at or now
     # Don't start what cannot or must not run: each reason is on the timeline.
     reason = None
     if shop.uninstalled_at is not None:
@@ -137,11 +161,16 @@ async def checkout_changed(
         reason = CHECKOUT_COMPLETED
     elif not checkout.line_items:
         reason = CHECKOUT_EMPTIED
-    elif not checkout.email:
+    elif not email:
         reason = NO_CONTACT
     elif await _order_for_checkout(session, shop.id, checkout.token) is not None:
         # The order arrived before this checkout event: never remind.
         reason = ORDER_PLACED
+    elif (
+        await _customer_order_since(session, shop.id, checkout.customer_id, email, anchor)
+        is not None
+    ):
+        reason = CUSTOMER_ORDERED
     if reason is not None:
         if reason not in (NO_CONTACT, CHECKOUT_EMPTIED) and checkout.customer_id is not None:
             await timeline.record(
@@ -156,16 +185,15 @@ async def checkout_changed(
             )
         return []
 
-    anchor = checkout.shopify_updated_at or now
     run, created = await runs.start_or_get(
         session,
         shop_id=shop.id,
         scenario=SCENARIO,
         subject_key=checkout.token,
         customer_id=checkout.customer_id,
-        email=checkout.email,
+        email=email,
         anchor_at=anchor,
-        first_step_at=_step_due(settings, anchor, 0),
+        first_step_at=engine.due_at(anchor, plan, 0),
     )
     if not created:  # a concurrent delivery started it first
         return []
@@ -176,7 +204,7 @@ async def checkout_changed(
         run_id=run.id,
         scenario=SCENARIO,
         kind="started",
-        reason="checkout has a contact and items and is not completed",
+        reason=ABANDONED,
         at=now,
         checkout=checkout.token,
         first_step_at=run.next_step_at.isoformat() if run.next_step_at else None,
@@ -193,22 +221,23 @@ async def _update_active_run(
     session: AsyncSession,
     run: ScenarioRun,
     checkout: Checkout,
-    settings: AbandonedCartSettings,
+    email: str | None,
+    plan: list[StepPlan],
     now: datetime,
 ) -> list[runs.DueStep]:
     if checkout.completed_at is not None:
-        await _stop(session, run, CHECKOUT_COMPLETED, now, checkout=checkout.token)
+        await engine.stop(session, run, CHECKOUT_COMPLETED, now, checkout=checkout.token)
         return []
     if not checkout.line_items:
-        await _stop(session, run, CHECKOUT_EMPTIED, now, checkout=checkout.token)
+        await engine.stop(session, run, CHECKOUT_EMPTIED, now, checkout=checkout.token)
         return []
     run.customer_id = run.customer_id or checkout.customer_id
-    run.email = checkout.email or run.email
+    run.email = email or run.email
     # Before the first reminder, a change to the checkout restarts the abandonment clock.
     anchor = checkout.shopify_updated_at
     if run.step_index == 0 and anchor is not None and anchor > run.anchor_at:
         run.anchor_at = anchor
-        run.next_step_at = _step_due(settings, anchor, 0)
+        run.next_step_at = engine.due_at(anchor, plan, 0)
         return [runs.DueStep(run.id, 0, run.next_step_at)]
     return []
 
@@ -229,20 +258,26 @@ async def _supersede(session: AsyncSession, run: ScenarioRun, now: datetime) -> 
                 ScenarioRun.id != run.id,
                 who,
             )
-            .with_for_update()
+            .with_for_update(key_share=True)
         )
     )
     newest = max([run, *others], key=lambda r: (r.anchor_at, r.id))
     for other in [run, *others]:
         if other is not newest:
-            await _stop(session, other, SUPERSEDED, now, by_checkout=newest.subject_key)
+            await engine.stop(session, other, SUPERSEDED, now, by_checkout=newest.subject_key)
 
 
-async def order_placed(session: AsyncSession, *, shop: Shop, order: Order, now: datetime) -> None:
+async def order_placed(
+    session: AsyncSession, fact: OrderPlaced, now: datetime
+) -> list[runs.DueStep]:
     """An order stops its checkout's run and the customer's other runs, and is attributed to
-    the scenario when a reminder brought it back."""
+    the scenario when a reminder that was actually sent brought it back."""
+    shop = await session.get(Shop, fact.shop_id)
+    order = await session.get(Order, fact.order_id)
+    if shop is None or order is None:
+        return []
     await _serialize_customer(session, shop.id, order.email)
-    settings = await abandoned_cart_settings(session, shop.id)
+    settings = await _settings(session, shop.id)
     placed = order.placed_at or now
     if order.checkout_token:
         run = await runs.lock_by_subject(
@@ -250,12 +285,12 @@ async def order_placed(session: AsyncSession, *, shop: Shop, order: Order, now: 
         )
         if run is not None:
             if run.status == runs.ACTIVE:
-                await _stop(session, run, ORDER_PLACED, now, order=order.name)
-            if run.last_step_sent_at is not None:
+                await engine.stop(session, run, ORDER_PLACED, now, order=order.name)
+            if await _reminder_sent(session, run):
                 await _attribute(session, run, order, "checkout_token", now)
     who = _same_shopper(ScenarioRun, order.customer_id, order.email)
     if who is None:
-        return
+        return []
     window = timedelta(days=settings.attribution_window_days)
     # Only the runs this order can concern: still running, or engaged within the window (a
     # repeat customer's finished history stays unlocked).
@@ -271,15 +306,33 @@ async def order_placed(session: AsyncSession, *, shop: Shop, order: Order, now: 
                 ScenarioRun.engaged_at >= placed - window - timedelta(seconds=1),
             ),
         )
-        .with_for_update()
+        .with_for_update(key_share=True)
     )
     for run in others:
-        if run.status == runs.ACTIVE and run.started_at <= placed:
-            await _stop(session, run, CUSTOMER_ORDERED, now, order=order.name)
+        # An order placed since the checkout was last changed (its own time, not ours).
+        if run.status == runs.ACTIVE and run.anchor_at <= placed:
+            await engine.stop(session, run, CUSTOMER_ORDERED, now, order=order.name)
         # Shopify's timestamps have whole seconds: an order in the second of the click counts.
         engaged = run.engaged_at.replace(microsecond=0) if run.engaged_at else None
         if engaged is not None and engaged <= placed <= engaged + window:
             await _attribute(session, run, order, "engaged_customer", now)
+    return []
+
+
+async def _reminder_sent(session: AsyncSession, run: ScenarioRun) -> bool:
+    """Whether one of the run's reminders actually left (status sent): drafts, messages held
+    for approval, suppressed or failed ones bring nothing back."""
+    sent = await session.scalar(
+        select(
+            exists().where(
+                Message.shop_id == run.shop_id,
+                Message.scenario == SCENARIO,
+                Message.subject_key == run.subject_key,
+                Message.status == "sent",
+            )
+        )
+    )
+    return bool(sent)
 
 
 async def _attribute(
@@ -317,16 +370,25 @@ async def _attribute(
             run_id=run.id,
             scenario=SCENARIO,
             kind="recovered",
-            reason=f"order {order.name} attributed via {via}",
+            reason=f"attributed_via_{via}",
             at=now,
+            order=order.name,
             revenue=str(order.total_price),
             discount_cost=str(discount_cost),
             currency=order.currency,
         )
 
 
+async def customer_changed(
+    session: AsyncSession, fact: CustomerChanged, now: datetime
+) -> list[runs.DueStep]:
+    if fact.email_marketing_state == "unsubscribed":
+        await customer_unsubscribed(session, fact.shop_id, fact.customer_id, now)
+    return []
+
+
 async def customer_unsubscribed(
-    session: AsyncSession, *, shop_id: int, customer_id: int, now: datetime
+    session: AsyncSession, shop_id: int, customer_id: int, now: datetime
 ) -> None:
     active = await session.scalars(
         select(ScenarioRun)
@@ -336,19 +398,50 @@ async def customer_unsubscribed(
             ScenarioRun.customer_id == customer_id,
             ScenarioRun.status == runs.ACTIVE,
         )
-        .with_for_update()
+        .with_for_update(key_share=True)
     )
     for run in active:
-        await _stop(session, run, UNSUBSCRIBED, now)
+        await engine.stop(session, run, UNSUBSCRIBED, now)
 
 
-async def engaged(session: AsyncSession, *, shop_id: int, subject_key: str, at: datetime) -> None:
+async def engaged(session: AsyncSession, message: Message, at: datetime) -> None:
     """A reminder was opened or clicked by a person: the attribution window starts."""
     run = await runs.lock_by_subject(
-        session, shop_id=shop_id, scenario=SCENARIO, subject_key=subject_key
+        session, shop_id=message.shop_id, scenario=SCENARIO, subject_key=message.subject_key
     )
     if run is not None and (run.engaged_at is None or at > run.engaged_at):
         run.engaged_at = at
+
+
+# -- steps ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cart:
+    """What a step reads about its run: the checkout and the customer."""
+
+    checkout: Checkout | None
+    customer: Customer | None
+
+
+async def _checkout(session: AsyncSession, shop_id: int, token: str) -> Checkout | None:
+    result: Checkout | None = await session.scalar(
+        select(Checkout).where(Checkout.shop_id == shop_id, Checkout.token == token)
+    )
+    return result
+
+
+async def load_cart(session: AsyncSession, run: ScenarioRun, shop: Shop) -> Cart:
+    customer = await session.get(Customer, run.customer_id) if run.customer_id else None
+    if customer is None and run.email:
+        customer = await session.scalar(
+            select(Customer)
+            .where(Customer.shop_id == shop.id, func.lower(Customer.email) == run.email.lower())
+            .limit(1)
+        )
+        if customer is not None:
+            run.customer_id = customer.id
+    return Cart(await _checkout(session, shop.id, run.subject_key), customer)
 
 
 async def why_not_send(
@@ -356,12 +449,12 @@ async def why_not_send(
     *,
     shop: Shop,
     run: ScenarioRun,
-    checkout: Checkout | None,
-    customer: Customer | None,
+    cart: Cart,
     settings: AbandonedCartSettings,
 ) -> str | None:
     """The live re-check made immediately before a reminder is sent: a reason to stop, or None.
     Also called by the outbox inside the transaction that claims the message."""
+    checkout, customer = cart.checkout, cart.customer
     if shop.uninstalled_at is not None:
         return SHOP_UNINSTALLED
     if settings.mode == Mode.PAUSED:
@@ -372,7 +465,10 @@ async def why_not_send(
         return CHECKOUT_EMPTIED
     if await _order_for_checkout(session, shop.id, checkout.token) is not None:
         return ORDER_PLACED
-    if await _customer_order_since(session, run, run.started_at) is not None:
+    if (
+        await _customer_order_since(session, shop.id, run.customer_id, run.email, run.anchor_at)
+        is not None
+    ):
         return CUSTOMER_ORDERED
     if customer is not None and customer.email_marketing_state == "unsubscribed":
         return UNSUBSCRIBED
@@ -383,14 +479,63 @@ async def why_not_send(
     return None
 
 
-def _cart_context(shop: Shop, checkout: Checkout, customer: Customer | None) -> dict[str, Any]:
+async def condition(context: StepContext[AbandonedCartSettings, Cart]) -> str | None:
+    return await why_not_send(
+        context.session,
+        shop=context.shop,
+        run=context.run,
+        cart=context.subject,
+        settings=context.settings,
+    )
+
+
+def _variant_ids(checkout: Checkout | None) -> tuple[int, ...]:
+    if checkout is None:
+        return ()
+    found = [item.get("variant_id") for item in checkout.line_items]
+    return tuple(dict.fromkeys(v for v in found if isinstance(v, int)))
+
+
+async def prepare(
+    session: AsyncSession,
+    run: ScenarioRun,
+    shop: Shop,
+    settings: AbandonedCartSettings,
+    step_index: int,
+) -> StepNeeds | None:
+    """What the step will need, read without locks: the code it hands out, if any, and the
+    cart's variant images. Fetched between two transactions, never while a lock is held."""
+    if settings.mode == Mode.PAUSED or step_index >= len(settings.steps):
+        return None
+    step = settings.steps[step_index]
+    if not step.enabled:
+        return None
+    code = None
+    if step.discount is not None and settings.mode != Mode.DRY_RUN:
+        code = CodeRequest(
+            shop_id=shop.id,
+            shop_domain=shop.domain,
+            shop_locale=shop.locale,
+            scenario=SCENARIO,
+            idempotency_key=f"{SCENARIO}:{run.subject_key}:{step_index}",
+            customer_id=run.customer_id,
+            discount=step.discount,
+            prefix=settings.code_prefix,
+        )
+    checkout = await _checkout(session, shop.id, run.subject_key)
+    return StepNeeds(
+        shop_id=shop.id, shop_domain=shop.domain, code=code, variant_ids=_variant_ids(checkout)
+    )
+
+
+def _cart_context(shop: Shop, checkout: Checkout, images: Mapping[int, str]) -> dict[str, Any]:
     items = [
         {
             "title": item.get("presentment_title") or item.get("title"),
             "variant_title": item.get("presentment_variant_title") or item.get("variant_title"),
             "quantity": item.get("quantity"),
             "price": item.get("price"),
-            "image_url": item.get("image_url"),
+            "image_url": item.get("image_url") or images.get(item.get("variant_id") or 0),
         }
         for item in checkout.line_items
     ]
@@ -411,152 +556,75 @@ def recovery_link(url: str | None, code: str | None) -> str | None:
     return f"{url}{separator}discount={code}"
 
 
-async def code_request(
-    session: AsyncSession, *, run_id: int, step_index: int
-) -> CodeRequest | None:
-    """What code the step will hand out, if any, read without locks. The step's code is
-    issued between two transactions, never while a lock is held: creating it calls Shopify
-    (and other connections), and a job waiting on those with a run locked can stall workers
-    whose webhook transactions wait on that run."""
-    run = await session.get(ScenarioRun, run_id)
-    if run is None or run.status != runs.ACTIVE or run.step_index != step_index:
-        return None
-    settings = await abandoned_cart_settings(session, run.shop_id)
-    step = settings.steps[step_index] if step_index < len(settings.steps) else None
-    if step is None or not step.enabled or step.discount is None:
-        return None
-    if settings.mode in (Mode.DRY_RUN, Mode.PAUSED):
-        return None
-    shop = await session.get(Shop, run.shop_id)
-    if shop is None or shop.uninstalled_at is not None:
-        return None
-    return CodeRequest(
-        shop_id=run.shop_id,
-        shop_domain=shop.domain,
-        scenario=SCENARIO,
-        idempotency_key=f"{SCENARIO}:{run.subject_key}:{step_index}",
+_STEP_KINDS = {
+    "queued": "step_queued",
+    "draft": "step_drafted",
+    "pending_approval": "step_awaiting_approval",
+}
+
+
+async def send_reminder(
+    context: StepContext[AbandonedCartSettings, Cart],
+) -> list[runs.DueStep] | None:
+    """The step's action: the reminder into the outbox, with the code issued beforehand."""
+    run, shop, settings, now = context.run, context.shop, context.settings, context.now
+    checkout, customer = context.subject.checkout, context.subject.customer
+    step = settings.steps[context.step_index]
+    if checkout is None:  # pragma: no cover - the condition stops such a run
+        return []
+    code = context.inputs.code
+    if step.discount is not None and settings.mode != Mode.DRY_RUN and code is None:
+        # The settings changed since the code was asked for: ask again, shortly.
+        return engine.retry_step(run, now, timedelta(seconds=1))
+    if step.discount is None or settings.mode == Mode.DRY_RUN:
+        code = None
+    message_context = _cart_context(shop, checkout, context.inputs.images)
+    if code is not None:
+        run.issued_codes = [*run.issued_codes, code.code]
+        message_context["discount_code"] = code.code
+        message_context["discount_expires_at"] = code.expires_at.isoformat()
+    if step.discount is not None:
+        message_context["discount_kind"] = step.discount.kind
+        message_context["discount_value"] = str(step.discount.value)
+    message_context["checkout_url"] = recovery_link(
+        checkout.abandoned_checkout_url, code.code if code else None
+    )
+    queued = await context.actions.queue_email(
+        context.session,
+        EmailRequest(
+            shop=shop,
+            scenario=SCENARIO,
+            step=context.step_index + 1,
+            subject_key=run.subject_key,
+            customer_id=run.customer_id,
+            locale=checkout.locale or (customer.locale if customer else None) or shop.locale,
+            context=message_context,
+            mode=settings.mode,
+            transactional=settings.transactional,
+            scheduled_at=now,
+        ),
+    )
+    await timeline.record(
+        context.session,
+        shop_id=shop.id,
         customer_id=run.customer_id,
-        discount=step.discount,
-        prefix=settings.code_prefix,
+        run_id=run.id,
+        scenario=SCENARIO,
+        kind=_STEP_KINDS.get(queued.status, "step_suppressed"),
+        step=context.step_index + 1,
+        reason=NOT_COMPLETED if queued.reason is None else reason_code(queued.reason),
+        at=now,
+        delay_seconds=step.delay_seconds,
+        message_id=queued.message_id,
+        message_status=queued.status,
+        status_reason=queued.reason,
+        mode=str(settings.mode),
+        code=code.code if code else None,
     )
+    return None
 
 
-async def run_step(
-    session: AsyncSession,
-    *,
-    run_id: int,
-    step_index: int,
-    now: datetime,
-    actions: StepActions,
-    code: IssuedCode | None = None,
-) -> list[runs.DueStep]:
-    """Run one due step, exactly once: the run row is locked, the live state re-checked, the
-    message queued with the code issued beforehand (see code_request) and the run advanced,
-    all in the caller's transaction."""
-    run = await runs.lock_by_id(session, run_id)
-    if run is None or run.status != runs.ACTIVE or run.step_index != step_index:
-        return []  # already run, stopped, or a stale job
-    if run.next_step_at is not None and run.next_step_at > now:
-        return [runs.DueStep(run.id, run.step_index, run.next_step_at)]  # re-timed since
-    shop = await session.get(Shop, run.shop_id)
-    if shop is None:
-        return []
-    settings = await abandoned_cart_settings(session, shop.id)
-    checkout = await session.scalar(
-        select(Checkout).where(Checkout.shop_id == shop.id, Checkout.token == run.subject_key)
-    )
-    customer = await session.get(Customer, run.customer_id) if run.customer_id else None
-    if customer is None and run.email:
-        customer = await session.scalar(
-            select(Customer)
-            .where(Customer.shop_id == shop.id, func.lower(Customer.email) == run.email.lower())
-            .limit(1)
-        )
-        if customer is not None:
-            run.customer_id = customer.id
-    reason = await why_not_send(
-        session, shop=shop, run=run, checkout=checkout, customer=customer, settings=settings
-    )
-    if reason is not None or checkout is None:  # no checkout: why_not_send gave a reason
-        await _stop(session, run, reason or CHECKOUT_COMPLETED, now)
-        return []
-
-    step = settings.steps[step_index] if step_index < len(settings.steps) else None
-    if step is not None and step.enabled:
-        context = _cart_context(shop, checkout, customer)
-        if step.discount is not None and settings.mode != Mode.DRY_RUN and code is None:
-            # The settings changed since the code was asked for: ask again, shortly.
-            return [runs.DueStep(run.id, step_index, now + timedelta(seconds=1))]
-        if step.discount is None or settings.mode == Mode.DRY_RUN:
-            code = None
-        if code is not None:
-            run.issued_codes = [*run.issued_codes, code.code]
-            context["discount_code"] = code.code
-            context["discount_expires_at"] = code.expires_at.isoformat()
-        if step.discount is not None:
-            context["discount_kind"] = step.discount.kind
-            context["discount_value"] = str(step.discount.value)
-        context["checkout_url"] = recovery_link(
-            checkout.abandoned_checkout_url, code.code if code else None
-        )
-        status = await actions.queue_email(
-            session,
-            EmailRequest(
-                shop=shop,
-                scenario=SCENARIO,
-                step=step_index + 1,
-                subject_key=run.subject_key,
-                customer_id=run.customer_id,
-                locale=checkout.locale or (customer.locale if customer else None) or shop.locale,
-                context=context,
-                mode=settings.mode,
-                transactional=settings.transactional,
-                scheduled_at=now,
-            ),
-        )
-        run.last_step_sent_at = now
-        await timeline.record(
-            session,
-            shop_id=shop.id,
-            customer_id=run.customer_id,
-            run_id=run.id,
-            scenario=SCENARIO,
-            kind={"draft": "step_drafted", "pending_approval": "step_awaiting_approval"}.get(
-                status, "step_sent" if status in ("queued", "sent") else "step_suppressed"
-            ),
-            step=step_index + 1,
-            reason=f"checkout not completed {step.delay_seconds}s after it was last changed",
-            at=now,
-            message_status=status,
-            mode=str(settings.mode),
-            code=code.code if code else None,
-        )
-    else:
-        await timeline.record(
-            session,
-            shop_id=shop.id,
-            customer_id=run.customer_id,
-            run_id=run.id,
-            scenario=SCENARIO,
-            kind="step_skipped",
-            step=step_index + 1,
-            reason="step turned off by the merchant",
-            at=now,
-        )
-    return _advance(run, settings, now)
-
-
-def _advance(
-    run: ScenarioRun, settings: AbandonedCartSettings, now: datetime
-) -> list[runs.DueStep]:
-    nxt = run.step_index + 1
-    if nxt >= len(settings.steps):
-        run.step_index = nxt
-        runs.complete(run, now)
-        return []
-    run.step_index = nxt
-    run.next_step_at = max(_step_due(settings, run.anchor_at, nxt), now)
-    return [runs.DueStep(run.id, nxt, run.next_step_at)]
+# -- the outbox's hooks ---------------------------------------------------------------------
 
 
 async def message_still_wanted(session: AsyncSession, message: Message) -> str | None:
@@ -572,14 +640,80 @@ async def message_still_wanted(session: AsyncSession, message: Message) -> str |
     shop = await session.get(Shop, run.shop_id)
     if shop is None:
         return SHOP_UNINSTALLED
-    checkout = await session.scalar(
-        select(Checkout).where(Checkout.shop_id == shop.id, Checkout.token == run.subject_key)
-    )
+    checkout = await _checkout(session, shop.id, run.subject_key)
     customer = await session.get(Customer, message.customer_id) if message.customer_id else None
-    settings = await abandoned_cart_settings(session, shop.id)
+    settings = await _settings(session, shop.id)
     reason = await why_not_send(
-        session, shop=shop, run=run, checkout=checkout, customer=customer, settings=settings
+        session, shop=shop, run=run, cart=Cart(checkout, customer), settings=settings
     )
     if reason is not None and run.status == runs.ACTIVE:
-        await _stop(session, run, reason, datetime.now(UTC), at_send=True)
+        await engine.stop(session, run, reason, datetime.now(UTC), at_send=True)
     return reason
+
+
+async def lock_run(session: AsyncSession, shop_id: int, subject_key: str) -> None:
+    await runs.lock_by_subject(session, shop_id=shop_id, scenario=SCENARIO, subject_key=subject_key)
+
+
+_OUTCOME_REASONS = {
+    Outcome.SENT: "smtp_accepted",
+    Outcome.REJECTED: "rejected_by_merchant",
+    Outcome.DRAFTED: "dry_run",
+    Outcome.HELD: "approval_mode",
+}
+
+
+async def message_outcome(session: AsyncSession, outcome: SendOutcome) -> None:
+    """Each reminder's fate on the customer's timeline; a sent one marks its run."""
+    run: ScenarioRun | None = await session.scalar(
+        select(ScenarioRun).where(
+            ScenarioRun.shop_id == outcome.shop_id,
+            ScenarioRun.scenario == SCENARIO,
+            ScenarioRun.subject_key == outcome.subject_key,
+        )
+    )
+    if outcome.kind == Outcome.SENT and run is not None:
+        # The outbox holds this run's lock already (its subject lock, taken first).
+        run = await runs.lock_by_subject(
+            session, shop_id=outcome.shop_id, scenario=SCENARIO, subject_key=outcome.subject_key
+        )
+        if run is not None:
+            run.last_step_sent_at = outcome.at
+    reason = outcome.reason or _OUTCOME_REASONS.get(outcome.kind, outcome.kind)
+    await timeline.record(
+        session,
+        shop_id=outcome.shop_id,
+        customer_id=outcome.customer_id or (run.customer_id if run else None),
+        run_id=run.id if run else None,
+        scenario=SCENARIO,
+        kind=f"message_{outcome.kind}",
+        step=outcome.step,
+        reason=reason_code(reason),
+        at=outcome.at,
+        message_id=outcome.message_id,
+        status_reason=outcome.reason,
+        until=outcome.until.isoformat() if outcome.until else None,
+    )
+
+
+DECLARATION = engine.register(
+    engine.Scenario(
+        key=SCENARIO,
+        settings_model=AbandonedCartSettings,
+        load_settings=_settings,
+        starts_on={CheckoutChanged: checkout_changed},
+        stops_on={OrderPlaced: order_placed, CustomerChanged: customer_changed},
+        steps=steps,
+        load_subject=load_cart,
+        condition=condition,
+        prepare=prepare,
+        action=send_reminder,
+        hooks=engine.Hooks(
+            guard=message_still_wanted,
+            lock_subject=lock_run,
+            on_engaged=engaged,
+            on_unsubscribed=customer_unsubscribed,
+            on_send_outcome=message_outcome,
+        ),
+    )
+)

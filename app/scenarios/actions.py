@@ -1,6 +1,7 @@
 """What a scenario step may do to the world, as an interface the engine calls: hand out a
-discount code (outside any transaction), queue an email (inside the step's). The edges
-implement it: code pools and the GraphQL client, the outbox."""
+discount code and look up product images (outside any transaction), queue an email (inside the
+step's). The edges implement it (jobs/live_actions.py): code pools and the GraphQL client, the
+outbox."""
 
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ class CodeRequest:
 
     shop_id: int
     shop_domain: str
+    # The discount's title in Shopify's admin is written in the shop's language.
+    shop_locale: str | None
     scenario: str
     # The same key always yields the same code, so a retried step hands out the same one.
     idempotency_key: str
@@ -50,11 +53,28 @@ class EmailRequest:
     scheduled_at: datetime
 
 
+@dataclass(frozen=True)
+class QueuedEmail:
+    """The message a step put in the outbox, as it stands: queued, pending_approval, draft
+    or suppressed (with the reason)."""
+
+    status: str
+    reason: str | None = None
+    message_id: int | None = None
+
+
 class StepActions(Protocol):
     async def issue_code(self, request: CodeRequest, now: datetime) -> IssuedCode:
         """Called with no transaction open: it may commit on its own and call Shopify."""
         ...
 
-    async def queue_email(self, session: AsyncSession, request: EmailRequest) -> str:
-        """Queue the message; returns its status (queued, pending_approval, draft, suppressed)."""
+    async def queue_email(self, session: AsyncSession, request: EmailRequest) -> QueuedEmail:
+        """Put the message in the outbox (its send job dispatched after commit)."""
+        ...
+
+    async def variant_images(
+        self, shop_id: int, shop_domain: str, variant_ids: tuple[int, ...]
+    ) -> dict[int, str]:
+        """Image URLs by variant id (the variant's own image, else its product's), for those
+        that have one. Called with no transaction open; a failure yields no images."""
         ...

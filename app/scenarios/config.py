@@ -1,5 +1,6 @@
 """Scenario settings: typed, validated models with defaults, and the partial-update merge the
-admin API uses (PUT with only the keys that change)."""
+admin API uses (PUT with only the keys that change). Every problem is said in English and
+French: the field, what is wrong, and what to send instead."""
 
 from __future__ import annotations
 
@@ -8,12 +9,30 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import ErrorDetails
 
+from app.i18n import Text
 from app.scenarios.modes import Mode
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+class SettingsProblem(ValueError):
+    """A rule of ours broken (raised in a validator), said in both languages."""
+
+    def __init__(self, text: Text) -> None:
+        super().__init__(text.en)
+        self.text = text
+
+
+class CombinesWith(_Strict):
+    """Which other discounts an order may stack with the code (Shopify's combinesWith)."""
+
+    order_discounts: bool = False
+    product_discounts: bool = False
+    shipping_discounts: bool = False
 
 
 class DiscountSettings(_Strict):
@@ -24,21 +43,40 @@ class DiscountSettings(_Strict):
     minimum_subtotal: Decimal | None = Field(default=None, ge=0)
     # Codes come from a pre-created pool so a send never waits on Shopify.
     use_pool: bool = True
+    combines_with: CombinesWith = CombinesWith()
 
     @model_validator(mode="after")
     def _value_fits_kind(self) -> DiscountSettings:
         if self.kind == "percentage" and not (Decimal(1) <= self.value <= Decimal(100)):
-            raise ValueError("a percentage discount is between 1 and 100")
+            raise SettingsProblem(
+                Text(
+                    en='a percentage discount is between 1 and 100: send e.g. "value": "10"',
+                    fr="une remise en pourcentage est comprise entre 1 et 100 : envoyez par "
+                    'exemple "value": "10"',
+                )
+            )
         if self.kind == "fixed_amount" and self.value <= 0:
-            raise ValueError("a fixed-amount discount must be more than 0")
+            raise SettingsProblem(
+                Text(
+                    en='a fixed-amount discount must be more than 0: send e.g. "value": "5.00"',
+                    fr="une remise d'un montant fixe doit être supérieure à 0 : envoyez par "
+                    'exemple "value": "5.00"',
+                )
+            )
         return self
 
 
 class StepSettings(_Strict):
+    # The step's name in patches and on the timeline; fixed by the scenario.
+    key: str
     enabled: bool = True
     # Counted from the moment the checkout was last changed (the abandonment clock).
     delay_seconds: int = Field(ge=1, le=60 * 24 * 3600)
     discount: DiscountSettings | None = None
+
+
+# The abandoned-cart sequence: its steps, in order (the key names each in patches).
+CART_STEP_KEYS = ("first_reminder", "second_reminder", "last_reminder")
 
 
 class AbandonedCartSettings(_Strict):
@@ -52,9 +90,14 @@ class AbandonedCartSettings(_Strict):
     transactional: bool = False
     attribution_window_days: int = Field(default=7, ge=1, le=90)
     steps: tuple[StepSettings, ...] = (
-        StepSettings(delay_seconds=3600),
-        StepSettings(delay_seconds=24 * 3600, discount=DiscountSettings(value=Decimal(10))),
+        StepSettings(key="first_reminder", delay_seconds=3600),
         StepSettings(
+            key="second_reminder",
+            delay_seconds=24 * 3600,
+            discount=DiscountSettings(value=Decimal(10)),
+        ),
+        StepSettings(
+            key="last_reminder",
             delay_seconds=72 * 3600,
             enabled=False,
             discount=DiscountSettings(value=Decimal(15)),
@@ -63,63 +106,173 @@ class AbandonedCartSettings(_Strict):
 
     @model_validator(mode="after")
     def _steps_in_order(self) -> AbandonedCartSettings:
-        if not self.steps:
-            raise ValueError("steps: at least one step is needed")
+        if tuple(step.key for step in self.steps) != CART_STEP_KEYS:
+            keys = ", ".join(CART_STEP_KEYS)
+            raise SettingsProblem(
+                Text(
+                    en=f"steps: the sequence's steps are {keys}, in that order; a step's key "
+                    "cannot be changed",
+                    fr=f"steps : les étapes de la séquence sont {keys}, dans cet ordre ; la clé "
+                    "d'une étape ne peut pas être modifiée",
+                )
+            )
         delays = [step.delay_seconds for step in self.steps]
         if delays != sorted(delays) or len(set(delays)) != len(delays):
-            raise ValueError("steps: each step's delay_seconds must be later than the one before")
+            raise SettingsProblem(
+                Text(
+                    en="steps: each step's delay_seconds must be later than the one before "
+                    f"(now {', '.join(map(str, delays))})",
+                    fr="steps : le delay_seconds de chaque étape doit être plus grand que celui "
+                    f"de l'étape précédente (actuellement {', '.join(map(str, delays))})",
+                )
+            )
         return self
 
 
-SETTINGS_MODELS: dict[str, type[_Strict]] = {"abandoned_cart": AbandonedCartSettings}
-
-
-class UnknownScenario(LookupError):
-    pass
-
-
 class InvalidSettings(ValueError):
-    """The merged settings do not validate; `problems` says where and why."""
+    """The merged settings do not validate; `problems` says where and why, in both languages."""
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
+    def __init__(self, problems: list[Text]) -> None:
+        super().__init__("; ".join(p.en for p in problems))
         self.problems = problems
 
-
-def settings_model(scenario: str) -> type[_Strict]:
-    try:
-        return SETTINGS_MODELS[scenario]
-    except KeyError:
-        known = ", ".join(sorted(SETTINGS_MODELS))
-        raise UnknownScenario(f"unknown scenario {scenario!r}; known: {known}") from None
+    @property
+    def text(self) -> Text:
+        return Text(
+            en="These settings are not valid: " + "; ".join(p.en for p in self.problems),
+            fr="Ces réglages ne sont pas valides : " + "; ".join(p.fr for p in self.problems),
+        )
 
 
 def _merge(base: Any, patch: Any) -> Any:
-    """Deep merge for objects. A list in the patch sets the list's length and each element
-    merges into the one at its place (so `{"steps": [{}, {"delay_seconds": 7200}]}` changes
-    step 2's delay and keeps two steps)."""
+    """Deep merge for objects; anything else in the patch replaces what was there."""
     if isinstance(base, dict) and isinstance(patch, dict):
         merged = dict(base)
         for key, value in patch.items():
-            merged[key] = _merge(base.get(key), value) if key in base else value
+            if key == "steps" and isinstance(base.get("steps"), list):
+                merged[key] = _merge_steps(base["steps"], value)
+            else:
+                merged[key] = _merge(base.get(key), value) if key in base else value
         return merged
-    if isinstance(base, list) and isinstance(patch, list):
-        return [_merge(base[i], item) if i < len(base) else item for i, item in enumerate(patch)]
     return patch
 
 
-def resolve(scenario: str, stored: dict[str, Any]) -> _Strict:
+def _step_names(steps: list[Any]) -> str:
+    keys = [str(s.get("key")) for s in steps if isinstance(s, dict)]
+    return ", ".join(f"{n} ({k})" for n, k in enumerate(keys, start=1))
+
+
+def _merge_steps(base: list[Any], patch: Any) -> list[Any]:
+    """A partial change to some steps, leaving the others as they are. Two forms:
+    - a list: element i changes step i+1 (`[{}, {"delay_seconds": 7200}]` changes step 2);
+      steps past the list's end stay as they are;
+    - an object keyed by step number (1-based, as on the timeline) or step key:
+      `{"2": {"enabled": false}}` or `{"last_reminder": {"enabled": true}}`."""
+    names = _step_names(base)
+    if isinstance(patch, list):
+        if len(patch) > len(base):
+            raise InvalidSettings(
+                [
+                    Text(
+                        en=f"steps: the sequence has {len(base)} steps ({names}), not "
+                        f"{len(patch)}; change one with an object such as "
+                        '{"steps": {"2": {"enabled": false}}}',
+                        fr=f"steps : la séquence compte {len(base)} étapes ({names}), et non "
+                        f"{len(patch)} ; modifiez-en une avec un objet comme "
+                        '{"steps": {"2": {"enabled": false}}}',
+                    )
+                ]
+            )
+        changes = dict(enumerate(patch))
+    elif isinstance(patch, dict):
+        changes = {}
+        for name, change in patch.items():
+            index = _step_index(base, str(name))
+            if index is None:
+                raise InvalidSettings(
+                    [
+                        Text(
+                            en=f"steps.{name}: there is no such step; name a step by its "
+                            f"number or key: {names}",
+                            fr=f"steps.{name} : cette étape n'existe pas ; désignez une étape "
+                            f"par son numéro ou sa clé : {names}",
+                        )
+                    ]
+                )
+            changes[index] = change
+    else:
+        raise InvalidSettings(
+            [
+                Text(
+                    en="steps: send a list of step changes or an object keyed by step number "
+                    'or key, e.g. {"steps": {"2": {"delay_seconds": 7200}}}',
+                    fr="steps : envoyez une liste de modifications d'étapes ou un objet indexé "
+                    "par numéro ou clé d'étape, par exemple "
+                    '{"steps": {"2": {"delay_seconds": 7200}}}',
+                )
+            ]
+        )
+    merged = list(base)
+    for index, change in changes.items():
+        if not isinstance(change, dict):
+            raise InvalidSettings(
+                [
+                    Text(
+                        en=f"steps.{index + 1}: a step's change is an object such as "
+                        '{"delay_seconds": 7200, "enabled": true}',
+                        fr=f"steps.{index + 1} : la modification d'une étape est un objet comme "
+                        '{"delay_seconds": 7200, "enabled": true}',
+                    )
+                ]
+            )
+        merged[index] = _merge(base[index], change)
+    return merged
+
+
+def _step_index(steps: list[Any], name: str) -> int | None:
+    if name.isdigit() and 1 <= int(name) <= len(steps):
+        return int(name) - 1
+    for index, step in enumerate(steps):
+        if isinstance(step, dict) and step.get("key") == name:
+            return index
+    return None
+
+
+def _defaults(model: type[_Strict]) -> dict[str, Any]:
+    data: dict[str, Any] = model().model_dump(mode="json")
+    return data
+
+
+def _with_stored(model: type[_Strict], stored: dict[str, Any]) -> dict[str, Any]:
+    """Defaults overlaid with what the shop stored. A stored steps list merges by position
+    and keeps the scenario's own steps (older rows may hold another count)."""
+    base = _defaults(model)
+    merged = dict(base)
+    for key, value in stored.items():
+        if key == "steps" and isinstance(value, list) and isinstance(base.get("steps"), list):
+            steps = base["steps"]
+            merged["steps"] = [
+                _merge(step, {**value[i], "key": step["key"]})
+                if i < len(value) and isinstance(value[i], dict)
+                else step
+                for i, step in enumerate(steps)
+            ]
+        else:
+            merged[key] = _merge(base.get(key), value) if key in base else value
+    return merged
+
+
+def resolve(model: type[_Strict], stored: dict[str, Any]) -> _Strict:
     """The effective settings: defaults overlaid with what the shop stored."""
-    model = settings_model(scenario)
-    return validate(model, _merge(model().model_dump(mode="json"), stored))
+    return validate(model, _with_stored(model, stored))
 
 
-def apply_patch(scenario: str, stored: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+def apply_patch(
+    model: type[_Strict], stored: dict[str, Any], patch: dict[str, Any]
+) -> dict[str, Any]:
     """Merge a partial update into the stored settings; raise InvalidSettings if the result
     is not valid. Returns the full effective settings as JSON, ready to store."""
-    model = settings_model(scenario)
-    current = _merge(model().model_dump(mode="json"), stored)
-    merged = _merge(current, patch)
+    merged = _merge(_with_stored(model, stored), patch)
     result: dict[str, Any] = validate(model, merged).model_dump(mode="json")
     return result
 
@@ -129,14 +282,113 @@ def validate(model: type[_Strict], data: dict[str, Any]) -> _Strict:
         # JSON mode: strings for Decimal and enums are the JSON way; bool stays bool.
         return model.model_validate_json(_to_json(data))
     except ValidationError as exc:
+        steps = data.get("steps")
         raise InvalidSettings(
-            [
-                f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: "
-                f"{err['msg'].removeprefix('Value error, ')}"
-                for err in exc.errors()
-            ]
+            [_describe(err, steps if isinstance(steps, list) else []) for err in exc.errors()]
         ) from None
 
 
 def _to_json(data: dict[str, Any]) -> str:
     return json.dumps(data, default=str)
+
+
+def _path(loc: tuple[int | str, ...], steps: list[Any]) -> str:
+    """`steps.1.delay_seconds` → `steps.second_reminder.delay_seconds`: the key a patch uses."""
+    parts: list[str] = []
+    for i, part in enumerate(loc):
+        if i > 0 and loc[i - 1] == "steps" and isinstance(part, int):
+            step = steps[part] if part < len(steps) else None
+            parts.append(str(step.get("key")) if isinstance(step, dict) else str(part + 1))
+        else:
+            parts.append(str(part))
+    return ".".join(parts) or "settings"
+
+
+def _describe(err: ErrorDetails, steps: list[Any]) -> Text:
+    path = _path(tuple(err["loc"]), steps)
+    what = _what(err)
+    return Text(en=f"{path}: {what.en}", fr=f"{path} : {what.fr}")
+
+
+def _what(err: ErrorDetails) -> Text:
+    """What is wrong and what to send, for the pydantic error types our models can raise."""
+    kind = err["type"]
+    ctx: dict[str, Any] = dict(err.get("ctx") or {})
+    if kind == "value_error" and isinstance(ctx.get("error"), SettingsProblem):
+        problem: SettingsProblem = ctx["error"]
+        return problem.text
+    if kind == "missing":
+        return Text(en="is required: send it", fr="est obligatoire : envoyez-le")
+    if kind == "extra_forbidden":
+        return Text(
+            en="is not a setting of this scenario: remove it (GET the scenario to see its "
+            "settings)",
+            fr="n'est pas un réglage de ce scénario : retirez-le (un GET du scénario liste ses "
+            "réglages)",
+        )
+    if kind in ("bool_type", "bool_parsing"):
+        return Text(en="must be true or false", fr="doit valoir true ou false")
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return Text(
+            en="must be a whole number, e.g. 3600",
+            fr="doit être un nombre entier, par exemple 3600",
+        )
+    if kind.startswith("decimal_") or kind in ("float_type", "float_parsing"):
+        return Text(
+            en='must be a number, sent as a string such as "10" or "12.50"',
+            fr='doit être un nombre, envoyé sous forme de chaîne comme "10" ou "12.50"',
+        )
+    if kind == "string_type":
+        return Text(
+            en='must be a string, e.g. "COMEBACK"',
+            fr='doit être une chaîne, par exemple "COMEBACK"',
+        )
+    if kind == "greater_than_equal":
+        return Text(
+            en=f"must be at least {ctx.get('ge')}: send {ctx.get('ge')} or more",
+            fr=f"doit valoir au moins {ctx.get('ge')} : envoyez {ctx.get('ge')} ou plus",
+        )
+    if kind == "less_than_equal":
+        return Text(
+            en=f"must be at most {ctx.get('le')}: send {ctx.get('le')} or less",
+            fr=f"doit valoir au plus {ctx.get('le')} : envoyez {ctx.get('le')} ou moins",
+        )
+    if kind == "greater_than":
+        return Text(
+            en=f"must be more than {ctx.get('gt')}", fr=f"doit être supérieur à {ctx.get('gt')}"
+        )
+    if kind == "less_than":
+        return Text(
+            en=f"must be less than {ctx.get('lt')}", fr=f"doit être inférieur à {ctx.get('lt')}"
+        )
+    if kind == "string_too_short":
+        return Text(
+            en=f"is too short: send at least {ctx.get('min_length')} characters",
+            fr=f"est trop court : envoyez au moins {ctx.get('min_length')} caractères",
+        )
+    if kind == "string_too_long":
+        return Text(
+            en=f"is too long: send at most {ctx.get('max_length')} characters",
+            fr=f"est trop long : envoyez au plus {ctx.get('max_length')} caractères",
+        )
+    if kind == "string_pattern_mismatch":
+        return Text(
+            en='may hold only capital letters A–Z and digits 0–9, e.g. "COMEBACK"',
+            fr="ne peut contenir que des lettres majuscules A–Z et des chiffres 0–9, par "
+            'exemple "COMEBACK"',
+        )
+    if kind in ("enum", "literal_error"):
+        expected = str(ctx.get("expected", ""))
+        return Text(
+            en=f"must be one of {expected}",
+            fr=f"doit être l'une de ces valeurs : {expected.replace(' or ', ' ou ')}",
+        )
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return Text(
+            en="must be an object { … } (or null where the setting may be off)",
+            fr="doit être un objet { … } (ou null là où le réglage peut être désactivé)",
+        )
+    if kind in ("tuple_type", "list_type"):
+        return Text(en="must be a list [ … ]", fr="doit être une liste [ … ]")
+    message = err["msg"].removeprefix("Value error, ")
+    return Text(en=message, fr=f"valeur refusée ({message})")

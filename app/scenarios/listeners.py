@@ -1,5 +1,8 @@
-"""The scenarios' subscriptions to commerce facts: the webhook handlers publish, the rules
-here decide, and the steps to schedule are enqueued once the transaction has committed."""
+"""The scenarios' subscriptions, wired from their declarations: each fact a scenario starts or
+stops on goes to its handler inside the webhook job's transaction, and the steps to schedule
+are enqueued once that transaction has committed; each scenario's outbox hooks (pre-send
+guard, subject lock, engagement, unsubscribe, send outcome) are registered with messaging.
+Imported by every process that serves them (app.main, jobs.registry)."""
 
 from __future__ import annotations
 
@@ -9,10 +12,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.after_commit import after_commit
-from app.facts import CheckoutChanged, CustomerChanged, OrderPlaced, subscribe
-from app.messaging.guards import guards, on_engagement, on_unsubscribe
-from app.models import Checkout, Message, Order, Shop
-from app.scenarios import abandoned_cart
+from app.facts import subscribe
+from app.messaging import guards
+from app.scenarios import engine
 from app.scenarios.runs import DueStep
 from app.scenarios.scheduling import schedule
 
@@ -26,49 +28,31 @@ def _schedule_after_commit(session: AsyncSession, steps: list[DueStep]) -> None:
         after_commit(session, enqueue)
 
 
-guards(abandoned_cart.SCENARIO)(abandoned_cart.message_still_wanted)
+def _subscribe(fact_type: type[Any], handler: engine.FactHandler) -> None:
+    @subscribe(fact_type)
+    async def on_fact(session: AsyncSession, fact: Any) -> None:
+        _schedule_after_commit(session, await handler(session, fact, datetime.now(UTC)))
 
 
-@on_engagement(abandoned_cart.SCENARIO)
-async def on_reminder_engaged(session: AsyncSession, message: Message, at: datetime) -> None:
-    await abandoned_cart.engaged(
-        session, shop_id=message.shop_id, subject_key=message.subject_key, at=at
-    )
+def _register_hooks(scenario: engine.Scenario[Any, Any]) -> None:
+    hooks = scenario.hooks
+    if hooks.guard is not None:
+        guards.guards(scenario.key)(hooks.guard)
+    if hooks.lock_subject is not None:
+        guards.locks_subject(scenario.key)(hooks.lock_subject)
+    if hooks.on_engaged is not None:
+        guards.on_engagement(scenario.key)(hooks.on_engaged)
+    if hooks.on_unsubscribed is not None:
+        guards.on_unsubscribe(hooks.on_unsubscribed)
+    if hooks.on_send_outcome is not None:
+        guards.on_send_outcome(scenario.key)(hooks.on_send_outcome)
 
 
-@on_unsubscribe
-async def on_unsubscribed_by_link(
-    session: AsyncSession, shop_id: int, customer_id: int, at: datetime
-) -> None:
-    await abandoned_cart.customer_unsubscribed(
-        session, shop_id=shop_id, customer_id=customer_id, now=at
-    )
+def _install() -> None:
+    for scenario in engine.scenarios().values():
+        for fact_type, handler in {**scenario.starts_on, **scenario.stops_on}.items():
+            _subscribe(fact_type, handler)
+        _register_hooks(scenario)
 
 
-@subscribe(CheckoutChanged)
-async def on_checkout_changed(session: AsyncSession, fact: CheckoutChanged) -> None:
-    shop = await session.get(Shop, fact.shop_id)
-    checkout = await session.get(Checkout, fact.checkout_id)
-    if shop is None or checkout is None:
-        return
-    steps = await abandoned_cart.checkout_changed(
-        session, shop=shop, checkout=checkout, now=datetime.now(UTC)
-    )
-    _schedule_after_commit(session, steps)
-
-
-@subscribe(OrderPlaced)
-async def on_order_placed(session: AsyncSession, fact: OrderPlaced) -> None:
-    shop = await session.get(Shop, fact.shop_id)
-    order = await session.get(Order, fact.order_id)
-    if shop is None or order is None:
-        return
-    await abandoned_cart.order_placed(session, shop=shop, order=order, now=datetime.now(UTC))
-
-
-@subscribe(CustomerChanged)
-async def on_customer_changed(session: AsyncSession, fact: CustomerChanged) -> None:
-    if fact.email_marketing_state == "unsubscribed":
-        await abandoned_cart.customer_unsubscribed(
-            session, shop_id=fact.shop_id, customer_id=fact.customer_id, now=datetime.now(UTC)
-        )
+_install()

@@ -1,4 +1,9 @@
-"""Scenario runs: starting, stopping, advancing, and finding the steps that are due."""
+"""Scenario runs: starting, stopping, advancing, and finding the steps that are due.
+
+Runs are row-locked FOR NO KEY UPDATE: it keeps two decisions about one run apart but lets
+rows that merely reference the run (timeline entries, conversions: their foreign-key check
+takes FOR KEY SHARE) be written meanwhile. Every transaction locks the customer first (if at
+all), then runs, then messages (app/messaging/delivery.py follows the same order)."""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -76,7 +81,7 @@ async def lock_by_subject(
             ScenarioRun.scenario == scenario,
             ScenarioRun.subject_key == subject_key,
         )
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
     return run
@@ -97,7 +102,7 @@ async def lock_by_id(session: AsyncSession, run_id: int) -> ScenarioRun | None:
     result: ScenarioRun | None = await session.scalar(
         select(ScenarioRun)
         .where(ScenarioRun.id == run_id)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
     return result
@@ -116,30 +121,56 @@ def complete(run: ScenarioRun, now: datetime) -> None:
     run.next_step_at = None
 
 
-async def due_steps(session: AsyncSession, now: datetime, limit: int = 1000) -> list[DueStep]:
-    """Active runs whose next step is due, oldest first (served by ix_scenario_runs_due)."""
-    rows = await session.execute(
+@dataclass(frozen=True)
+class ScanPosition:
+    """Where a page of the due-step scan ended: the next page starts after it."""
+
+    due_at: datetime
+    run_id: int
+
+
+async def due_steps(
+    session: AsyncSession, now: datetime, limit: int = 1000, after: ScanPosition | None = None
+) -> list[DueStep]:
+    """One page of active runs whose next step is due, oldest first, after `after` (keyset
+    pagination on (next_step_at, id), served by ix_scenario_runs_due)."""
+    statement = (
         select(ScenarioRun.id, ScenarioRun.step_index, ScenarioRun.next_step_at)
         .where(ScenarioRun.status == ACTIVE, ScenarioRun.next_step_at <= now)
-        .order_by(ScenarioRun.next_step_at)
+        .order_by(ScenarioRun.next_step_at, ScenarioRun.id)
         .limit(limit)
     )
+    if after is not None:
+        statement = statement.where(
+            tuple_(ScenarioRun.next_step_at, ScenarioRun.id) > tuple_(after.due_at, after.run_id)
+        )
+    rows = await session.execute(statement)
     return [DueStep(run_id, step, due) for run_id, step, due in rows if due is not None]
+
+
+@dataclass(frozen=True)
+class StoppedRun:
+    run_id: int
+    scenario: str
+    customer_id: int | None
+    step_index: int
 
 
 async def stop_active_for_shop(
     session: AsyncSession, shop_id: int, reason: str, now: datetime, scenario: str | None = None
-) -> list[tuple[int, str]]:
-    """Stop every active run of a shop (uninstall, pause) at once; returns (run id, scenario)."""
+) -> list[StoppedRun]:
+    """Stop every active run of a shop (uninstall, pause) at once."""
     statement = (
         update(ScenarioRun)
         .where(ScenarioRun.shop_id == shop_id, ScenarioRun.status == ACTIVE)
         .values(status=STOPPED, stop_reason=reason, finished_at=now, next_step_at=None)
-        .returning(ScenarioRun.id, ScenarioRun.scenario)
+        .returning(
+            ScenarioRun.id, ScenarioRun.scenario, ScenarioRun.customer_id, ScenarioRun.step_index
+        )
     )
     if scenario is not None:
         statement = statement.where(ScenarioRun.scenario == scenario)
-    return [(run_id, key) for run_id, key in (await session.execute(statement)).all()]
+    return [StoppedRun(*row) for row in (await session.execute(statement)).all()]
 
 
 async def stop_running_sequences(
@@ -148,13 +179,15 @@ async def stop_running_sequences(
     """Stop a shop's running sequences at once (uninstall; pausing a scenario), each with a
     timeline entry saying why. Returns how many stopped."""
     stopped = await stop_active_for_shop(session, shop_id, reason, now, scenario)
-    for run_id, key in stopped:
+    for run in stopped:
         await timeline.record(
             session,
             shop_id=shop_id,
-            run_id=run_id,
-            scenario=key,
+            customer_id=run.customer_id,
+            run_id=run.run_id,
+            scenario=run.scenario,
             kind="stopped",
+            step=run.step_index + 1,
             reason=reason,
             at=now,
         )

@@ -1,16 +1,23 @@
 """Reading and changing a shop's scenario settings. They live in `scenario_settings` (shared
-with the messaging layer): `mode` and `transactional` as columns, the rest in `options`."""
+with the messaging layer): `mode` and `transactional` as columns, the rest in `options`.
+This is the one way a scenario's settings change (the admin API's PUT /api/scenarios/{key});
+pausing stops the scenario's running sequences in the same transaction."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import ScenarioSetting
-from app.scenarios.config import AbandonedCartSettings, apply_patch, resolve, settings_model
+from app.scenarios import engine
+from app.scenarios.config import apply_patch, resolve
+from app.scenarios.modes import Mode
+from app.scenarios.runs import stop_running_sequences
 
 _COLUMNS = ("mode", "transactional")
 
@@ -33,26 +40,29 @@ async def _row(
     return result
 
 
+def settings_model(scenario: str) -> type[Any]:
+    """The scenario's settings model; engine.UnknownScenario for a key no scenario has."""
+    return engine.get(scenario).settings_model
+
+
+async def load_settings(session: AsyncSession, shop_id: int, scenario: str) -> BaseModel:
+    return resolve(settings_model(scenario), _stored(await _row(session, shop_id, scenario)))
+
+
 async def effective_settings(session: AsyncSession, shop_id: int, scenario: str) -> dict[str, Any]:
-    settings_model(scenario)  # unknown scenario → UnknownScenario
-    stored = _stored(await _row(session, shop_id, scenario))
-    result: dict[str, Any] = resolve(scenario, stored).model_dump(mode="json")
+    result: dict[str, Any] = (await load_settings(session, shop_id, scenario)).model_dump(
+        mode="json"
+    )
     return result
 
 
-async def abandoned_cart_settings(session: AsyncSession, shop_id: int) -> AbandonedCartSettings:
-    resolved = resolve("abandoned_cart", _stored(await _row(session, shop_id, "abandoned_cart")))
-    if not isinstance(resolved, AbandonedCartSettings):
-        raise TypeError("abandoned_cart settings model is mis-registered")
-    return resolved
-
-
 async def update_settings(
-    session: AsyncSession, shop_id: int, scenario: str, patch: dict[str, Any]
+    session: AsyncSession, shop_id: int, scenario: str, patch: dict[str, Any], now: datetime
 ) -> dict[str, Any]:
     """Merge `patch` into the shop's settings (row-locked, so two saves can't lose each
-    other's keys) and return the effective settings. Raises InvalidSettings."""
-    settings_model(scenario)
+    other's keys) and return the effective settings; pausing stops the running sequences at
+    once. Raises InvalidSettings, or engine.UnknownScenario."""
+    model = settings_model(scenario)
     await session.execute(
         insert(ScenarioSetting)
         .values(shop_id=shop_id, scenario=scenario, mode="live", transactional=False, options={})
@@ -61,8 +71,10 @@ async def update_settings(
     row = await _row(session, shop_id, scenario, lock=True)
     if row is None:
         raise LookupError("scenario settings row vanished under its lock")
-    merged = apply_patch(scenario, _stored(row), patch)
+    merged = apply_patch(model, _stored(row), patch)
     row.mode = merged["mode"]
     row.transactional = merged["transactional"]
     row.options = {k: v for k, v in merged.items() if k not in _COLUMNS}
+    if merged["mode"] == Mode.PAUSED:
+        await stop_running_sequences(session, shop_id, "scenario_paused", now, scenario)
     return merged

@@ -1,29 +1,22 @@
-"""Admin API for delivery controls: per-scenario mode and transactional choice, and the
-shop's global pause, frequency cap, quiet hours and whether unsubscribes are written back
-to Shopify."""
+"""Admin API for the shop's delivery guard rails: the global pause, frequency cap, quiet hours
+and whether unsubscribes are written back to Shopify. A scenario's mode and transactional
+choice change through PUT /api/scenarios/{key} (app/web/scenarios.py), the one way to change a
+scenario."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import UTC, datetime, time
+from datetime import time
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.messaging import controls
-from app.messaging.controls import DeliveryMode, SendingPolicy
-from app.scenarios.runs import stop_running_sequences
+from app.messaging.controls import SendingPolicy
 from app.web.auth import CurrentShop
 from app.web.deps import ResourcesDep
 
 router = APIRouter(prefix="/api/messaging", tags=["messaging"])
-
-
-class ScenarioDeliveryIn(BaseModel):
-    model_config = ConfigDict(strict=True)
-
-    mode: DeliveryMode = Field(strict=False)
-    transactional: bool = False
 
 
 class _PolicyFields(BaseModel):
@@ -44,21 +37,6 @@ class PolicyIn(_PolicyFields):
     # Left out: keep the shop's current choice (a client that predates the setting must not
     # turn it back on by saving the rest).
     consent_write_back: bool | None = None
-
-
-@router.put("/scenarios/{scenario}")
-async def set_scenario(
-    scenario: str, body: ScenarioDeliveryIn, shop: CurrentShop, resources: ResourcesDep
-) -> dict[str, object]:
-    async with resources.sessions.begin() as session:
-        await controls.set_scenario_delivery(
-            session, shop.id, scenario, mode=body.mode, transactional=body.transactional
-        )
-        if body.mode is DeliveryMode.PAUSED:
-            await stop_running_sequences(
-                session, shop.id, "scenario_paused", datetime.now(UTC), scenario
-            )
-    return {"scenario": scenario, "mode": body.mode.value, "transactional": body.transactional}
 
 
 @router.get("/settings")

@@ -1,4 +1,6 @@
-"""Admin API for scenarios: read and change settings, see runs, reports and the timeline."""
+"""Admin API for scenarios: read and change settings (the one way to change a scenario: mode,
+transactional choice, steps…), see runs, reports and the timeline, and the labels of the
+codes the timeline stores."""
 
 from __future__ import annotations
 
@@ -6,16 +8,15 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Request
 from sqlalchemy import select
 
 from app.errors import InvalidRequest, NotFound
+from app.i18n import Text, request_locale
 from app.models import Customer, ScenarioRun
-from app.scenarios import timeline
-from app.scenarios.config import SETTINGS_MODELS, InvalidSettings, UnknownScenario
-from app.scenarios.modes import Mode
-from app.scenarios.reports import scenario_report
-from app.scenarios.runs import stop_running_sequences
+from app.scenarios import engine, labels, timeline
+from app.scenarios.config import InvalidSettings
+from app.scenarios.reports import ScenarioReport, scenario_report
 from app.scenarios.settings_store import effective_settings, update_settings
 from app.web.auth import CurrentShop
 from app.web.deps import ResourcesDep
@@ -24,9 +25,14 @@ router = APIRouter(prefix="/api", tags=["scenarios"])
 
 
 def _known(key: str) -> str:
-    if key not in SETTINGS_MODELS:
+    known = sorted(engine.scenarios())
+    if key not in known:
+        names = ", ".join(known)
         raise NotFound(
-            f"There is no scenario {key!r}; known: {', '.join(sorted(SETTINGS_MODELS))}."
+            Text(
+                en=f"There is no scenario {key!r}; known: {names}.",
+                fr=f"Il n'existe pas de scénario {key!r} ; scénarios connus : {names}.",
+            )
         )
     return key
 
@@ -40,8 +46,16 @@ async def list_scenarios(shop: CurrentShop, resources: ResourcesDep) -> list[dic
                 "settings": await effective_settings(session, shop.id, key),
                 "report": _report_json(await scenario_report(session, shop.id, key)),
             }
-            for key in sorted(SETTINGS_MODELS)
+            for key in sorted(engine.scenarios())
         ]
+
+
+@router.get("/scenarios/labels")
+async def timeline_labels(request: Request, shop: CurrentShop) -> dict[str, Any]:
+    """What each stored timeline kind and reason code means, in the requester's language
+    (`locale` query parameter, then Accept-Language)."""
+    locale = request_locale(request)
+    return {"locale": locale, **labels.catalog(locale)}
 
 
 @router.get("/scenarios/{key}")
@@ -55,20 +69,23 @@ async def put_scenario(
     key: str,
     shop: CurrentShop,
     resources: ResourcesDep,
-    patch: dict[str, Any] = Body(...),  # noqa: B008  (FastAPI's way to take a free-form body)
+    patch: Any = Body(...),  # noqa: B008  (FastAPI's way to take a free-form body)
 ) -> dict[str, Any]:
-    """Partial update: only the keys sent change. Pausing stops running sequences at once."""
-    now = datetime.now(UTC)
+    """Partial update: only the keys sent change (steps by number or key, see
+    app/scenarios/config.py). Pausing stops running sequences at once."""
+    if not isinstance(patch, dict):
+        raise InvalidRequest(
+            Text(
+                en='Send a JSON object with the settings to change, e.g. {"mode": "approval"}.',
+                fr="Envoyez un objet JSON avec les réglages à modifier, par exemple "
+                '{"mode": "approval"}.',
+            )
+        )
     try:
         async with resources.sessions.begin() as session:
-            merged = await update_settings(session, shop.id, _known(key), patch)
-            if merged["mode"] == Mode.PAUSED:
-                await stop_running_sequences(session, shop.id, "scenario_paused", now, key)
-    except UnknownScenario as exc:
-        raise NotFound(str(exc)) from None
+            return await update_settings(session, shop.id, _known(key), patch, datetime.now(UTC))
     except InvalidSettings as exc:
-        raise InvalidRequest(f"These settings are not valid: {exc}") from None
-    return merged
+        raise InvalidRequest(exc.text) from None
 
 
 @router.get("/scenarios/{key}/report")
@@ -108,14 +125,20 @@ async def list_runs(
 
 @router.get("/customers/{customer_id}/timeline")
 async def customer_timeline(
-    customer_id: int, shop: CurrentShop, resources: ResourcesDep
+    customer_id: int, request: Request, shop: CurrentShop, resources: ResourcesDep
 ) -> dict[str, Any]:
+    locale = request_locale(request)
     async with resources.sessions.begin() as session:
         customer = await session.scalar(
             select(Customer).where(Customer.shop_id == shop.id, Customer.id == customer_id)
         )
         if customer is None:
-            raise NotFound(f"Customer {customer_id} is not a customer of {shop.domain}.")
+            raise NotFound(
+                Text(
+                    en=f"Customer {customer_id} is not a customer of {shop.domain}.",
+                    fr=f"Le client {customer_id} n'est pas un client de {shop.domain}.",
+                )
+            )
         entries = await timeline.for_customer(session, shop.id, customer_id)
     return {
         "customer": {"id": customer.id, "first_name": customer.first_name},
@@ -124,8 +147,10 @@ async def customer_timeline(
                 "at": e.at.isoformat(),
                 "scenario": e.scenario,
                 "kind": e.kind,
+                "kind_label": labels.kind_label(e.kind, locale),
                 "step": e.step,
                 "reason": e.reason,
+                "reason_label": labels.reason_label(e.reason, locale),
                 "detail": e.detail,
                 "run_id": e.run_id,
             }
@@ -134,7 +159,7 @@ async def customer_timeline(
     }
 
 
-def _report_json(report: Any) -> dict[str, Any]:
+def _report_json(report: ScenarioReport) -> dict[str, Any]:
     data = asdict(report)
     data["revenue"] = str(report.revenue)
     data["discount_cost"] = str(report.discount_cost)

@@ -33,7 +33,6 @@ from app.db.engine import create_engine, create_sessionmaker
 from app.db.migrate import upgrade
 from app.platform.resources import build_resources
 from app.scenarios.config import DiscountSettings
-from app.scenarios.live_actions import offer_for, pool_key
 from app.scenarios.runs import due_steps
 from app.scenarios.scheduling import schedule
 from app.settings import Settings
@@ -41,6 +40,7 @@ from app.shopify.admin.factory import discount_gateway
 from app.shopify.admin.types import ShopRef
 from app.shopify.token_cipher import TokenCipher
 from devstore import SimulatorConfig, create_simulator
+from jobs.live_actions import offer_for, pool_key
 
 SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
@@ -169,7 +169,7 @@ async def measure_scan(url: str, batches: int) -> tuple[str, list[float]]:
                 text(
                     "EXPLAIN (ANALYZE, BUFFERS) SELECT id, step_index, next_step_at "
                     "FROM scenario_runs WHERE status = 'active' AND next_step_at <= now() "
-                    "ORDER BY next_step_at LIMIT 1000"
+                    "ORDER BY next_step_at, id LIMIT 1000"
                 )
             )
         )

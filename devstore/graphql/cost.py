@@ -2,8 +2,9 @@
 
 Requested cost is computed from the document before execution: scalars and enums 0, objects 1,
 an abstract type the most expensive of its possible selections, a connection 2 plus `first`/`last`
-times the cost of one item, a mutation field 10. Actual cost is computed from what came back:
-connections are charged for the items they returned, null objects for nothing.
+times the cost of one item, a list taking `ids` (`nodes`) one item per id, a mutation field 10.
+Actual cost is computed from what came back: connections are charged for the items they
+returned, null objects for nothing.
 """
 
 from __future__ import annotations
@@ -221,7 +222,11 @@ class QueryCost:
                 named, node.selection_set, self._page_size(node)
             )
         per_item = _own_cost(named) + self._requested_selection(named, node.selection_set, 1)
-        return per_item * size if _is_list(field.type) else per_item
+        if not _is_list(field.type):
+            return per_item
+        # `nodes(ids:)` is charged for every id asked for.
+        ids = self._argument(node, "ids")
+        return per_item * (len(ids) if isinstance(ids, list) else size)
 
     # -- actual -------------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from graphql import GraphQLError
 
+from devstore.graphql import products
 from devstore.graphql.views import Info, Views, connection, metafield_view, resolve_namespace
 from devstore.runtime import Runtime
 from devstore.state import (
@@ -156,6 +157,9 @@ class Resolvers:
             "webhookSubscriptions": self.webhook_subscriptions,
             "shopLocales": self.shop_locales,
             "node": self.node,
+            "nodes": self.nodes,
+            "product": products.product,
+            "productVariant": products.product_variant,
             "discountCodeBasicCreate": self.discount_code_basic_create,
             "discountCodeFreeShippingCreate": self.discount_code_free_shipping_create,
             "discountRedeemCodeBulkAdd": self.discount_redeem_code_bulk_add,
@@ -274,6 +278,8 @@ class Resolvers:
         ]
 
     def node(self, info: Info, id: str) -> dict[str, Any] | None:
+        if (found := products.product_node(info, id)) is not None:
+            return found
         shop = _context(info).shop
         views = self._views(info)
         if (number := parse_gid(id, "Customer")) is not None and number in shop.customers:
@@ -283,6 +289,10 @@ class Resolvers:
         if id == shop.gid:
             return views.shop_view()
         return None
+
+    def nodes(self, info: Info, ids: list[str]) -> list[dict[str, Any] | None]:
+        _limit_input(info, ids)
+        return [self.node(info, node_id) for node_id in ids]
 
     # -- discounts --------------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ SDL = (
     """
 scalar DateTime
 scalar Decimal
+scalar Money
 scalar URL
 scalar UnsignedInt64
 
@@ -238,6 +239,37 @@ type DiscountRedeemCodeBulkCreation implements Node {
   codes(first: Int, last: Int, after: String): DiscountRedeemCodeBulkCreationCodeConnection!
 }
 
+type Image {
+  id: ID
+  url: URL!
+  altText: String
+  width: Int
+  height: Int
+}
+type Product implements Node {
+  id: ID!
+  title: String!
+  handle: String!
+  featuredImage: Image
+  createdAt: DateTime!
+  variants(first: Int, last: Int, after: String): ProductVariantConnection!
+}
+type ProductVariant implements Node {
+  id: ID!
+  title: String!
+  displayName: String!
+  price: Money!
+  sku: String
+  image: Image
+  product: Product!
+}
+type ProductVariantEdge { cursor: String! node: ProductVariant! }
+type ProductVariantConnection {
+  edges: [ProductVariantEdge!]!
+  nodes: [ProductVariant!]!
+  pageInfo: PageInfo!
+}
+
 type WebhookSubscription implements Node {
   id: ID!
   topic: WebhookSubscriptionTopic!
@@ -270,6 +302,9 @@ type Query {
     topics: [WebhookSubscriptionTopic!]
   ): WebhookSubscriptionConnection!
   node(id: ID!): Node
+  nodes(ids: [ID!]!): [Node]!
+  product(id: ID!): Product
+  productVariant(id: ID!): ProductVariant
 }
 
 input DiscountCustomersInput { add: [ID!] remove: [ID!] }

@@ -23,11 +23,12 @@ def _fresh(code: str) -> str:
 
 def test_the_web_app_registers_the_scenario_hooks_it_serves() -> None:
     # The click and open routes live in the web process: its clicks must reach the scenarios.
+    # A merchant's rejection in the approval queue is told to the scenario there too.
     out = _fresh(
-        "import app.main; from app.messaging.guards import hooked_scenarios; "
-        "print(sorted(hooked_scenarios()))"
+        "import app.main; from app.messaging.guards import hooked_scenarios, outcome_listeners; "
+        "print(sorted(hooked_scenarios()), sorted(outcome_listeners()))"
     )
-    assert out == "['abandoned_cart']"
+    assert out == "['abandoned_cart'] ['abandoned_cart']"
 
 
 def test_the_worker_registers_handlers_listeners_and_guards() -> None:

@@ -14,10 +14,10 @@ from app.models.discount_codes import DiscountCode, PoolCode
 from app.platform.resources import Resources
 from app.scenarios.actions import CodeRequest
 from app.scenarios.config import DiscountSettings
-from app.scenarios.live_actions import LiveStepActions, pool_key
 from app.shopify.admin.factory import discount_gateway
 from app.shopify.admin.types import ShopRef
 from devstore.server import Simulator
+from jobs.live_actions import LiveStepActions, pool_key
 from tests.app.shopify.test_tokens import SHOP, installed
 
 
@@ -25,6 +25,7 @@ def _request(shop_id: int, key: str, discount: DiscountSettings) -> CodeRequest:
     return CodeRequest(
         shop_id=shop_id,
         shop_domain=SHOP,
+        shop_locale="en",
         scenario="abandoned_cart",
         idempotency_key=key,
         customer_id=None,

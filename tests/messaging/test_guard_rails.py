@@ -156,7 +156,7 @@ async def test_approval_mode_holds_until_the_merchant_approves_or_rejects(
     shop = await make_shop(sessions)
     auth = bearer(mint_session_token(shop.domain))
     response = await client.put(
-        "/api/messaging/scenarios/abandoned_cart", json={"mode": "approval"}, headers=auth
+        "/api/scenarios/abandoned_cart", json={"mode": "approval"}, headers=auth
     )
     assert response.status_code == 200, response.text
     held = await enqueue(sessions, config, shop, await make_customer(sessions, shop))
@@ -250,9 +250,7 @@ async def test_paused_scenario_suppresses_and_global_pause_holds(
     shop = await make_shop(sessions)
     auth = bearer(mint_session_token(shop.domain))
     queued = await enqueue(sessions, config, shop, await make_customer(sessions, shop))
-    await client.put(
-        "/api/messaging/scenarios/abandoned_cart", json={"mode": "paused"}, headers=auth
-    )
+    await client.put("/api/scenarios/abandoned_cart", json={"mode": "paused"}, headers=auth)
     assert await run_send_job(resources, queued.id) == "suppressed"
     assert (await reload(sessions, queued.id)).status_reason == "scenario_paused"
     fresh = await enqueue(
@@ -260,7 +258,7 @@ async def test_paused_scenario_suppresses_and_global_pause_holds(
     )
     assert fresh.status_reason == "scenario_paused"
 
-    await client.put("/api/messaging/scenarios/abandoned_cart", json={"mode": "live"}, headers=auth)
+    await client.put("/api/scenarios/abandoned_cart", json={"mode": "live"}, headers=auth)
     policy = {
         "paused": True,
         "max_per_day": DEFAULT_POLICY.max_per_day,

@@ -4,24 +4,27 @@ Redis, and emails arrive at a real SMTP server on loopback."""
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time
 from decimal import Decimal
+from email.message import EmailMessage
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.main import create_app
 from app.messaging.controls import DEFAULT_POLICY, set_sending_policy
-from app.models import Shop
+from app.models import Message, ScenarioRun, Shop, TimelineEntry
 from app.settings import Settings
 from devstore import SimulatorConfig, create_simulator
 from devstore.server import Simulator
@@ -91,13 +94,48 @@ class Store:
         body: dict[str, Any] = response.json()
         return body
 
+    async def run(self, token: str) -> ScenarioRun | None:
+        """The run of the checkout `token`, as stored now."""
+        async with self.sessions.begin() as session:
+            result: ScenarioRun | None = await session.scalar(
+                select(ScenarioRun).where(ScenarioRun.subject_key == token)
+            )
+            return result
+
+    async def timeline(self) -> list[tuple[str, int | None, str]]:
+        """Every timeline entry as (kind, step, reason), oldest first."""
+        async with self.sessions.begin() as session:
+            rows = await session.scalars(select(TimelineEntry).order_by(TimelineEntry.id))
+            return [(e.kind, e.step, e.reason) for e in rows]
+
+    async def messages(self) -> list[Message]:
+        async with self.sessions.begin() as session:
+            return list(await session.scalars(select(Message).order_by(Message.step)))
+
+    async def running_sequence(
+        self, email: str, delays: tuple[int, int, int]
+    ) -> tuple[dict[str, Any], dict[str, Any], asyncio.Task[None]]:
+        """A subscribed customer with an abandoned checkout whose run has started, the worker
+        running in the background (await the task to let the rest of the sequence play)."""
+        customer = self.customer_payload(email=email)
+        await self.deliver("customers/create", customer)
+        await self.configure(steps=[{"delay_seconds": delay} for delay in delays])
+        checkout = self.checkout_payload(customer)
+        await self.deliver("checkouts/create", checkout)
+        worker = asyncio.create_task(self.work())
+        async with asyncio.timeout(10):
+            while await self.run(checkout["token"]) is None:  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+        return customer, checkout, worker
+
     async def deliver(self, topic: str, payload: dict[str, Any], **options: Any) -> None:
         response = await deliver(self.client, topic, payload, shop=SHOP, **options)
         assert response.status_code == 200, response.text
 
-    async def work(self) -> None:
-        """Run every queued job, deferred ones included, until the queue is empty."""
-        await run_worker_burst(self.settings, http_transport=self.shopify)
+    async def work(self, horizon: float = 20.0) -> None:
+        """Run every queued job due within `horizon` seconds (deferred ones included) and
+        their follow-ups, until none is left."""
+        await run_worker_burst(self.settings, http_transport=self.shopify, horizon=horizon)
 
     def customer_payload(
         self, *, email: str, first_name: str = "Camille", consent: str = "subscribed"
@@ -150,9 +188,10 @@ class Store:
         *,
         checkout_token: str | None,
         codes: list[str] | None = None,
+        placed_at: datetime | None = None,
     ) -> dict[str, Any]:
         payload = copy.deepcopy(fixture_json("orders/create"))
-        now = _iso(datetime.now(UTC))
+        now = _iso(placed_at or datetime.now(UTC))
         payload.update(
             id=int(uuid.uuid4().int % 10**12),
             checkout_token=checkout_token,
@@ -167,6 +206,27 @@ class Store:
         )
         payload["customer"] = {**payload["customer"], **customer}
         return payload
+
+
+async def until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
+    """Poll: the condition is another task's doing (the worker's SMTP deliveries)."""
+    async with asyncio.timeout(seconds):
+        while not condition():  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+
+
+def text_part(message: object) -> str:
+    assert isinstance(message, EmailMessage)
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None
+    return str(part.get_content())
+
+
+def html_part(message: object) -> str:
+    assert isinstance(message, EmailMessage)
+    part = message.get_body(preferencelist=("html",))
+    assert part is not None
+    return str(part.get_content())
 
 
 def _iso(moment: datetime) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -14,37 +13,9 @@ import pytest
 from sqlalchemy import select
 
 from app.messaging.controls import DEFAULT_POLICY, set_sending_policy
-from app.models import Message, ScenarioConversion, ScenarioRun, TimelineEntry, WebhookEvent
+from app.models import Message, ScenarioConversion, ScenarioRun, WebhookEvent
 from tests.messaging.conftest import Inbox
-from tests.scenarios.conftest import SHOP, Store
-
-
-async def _run(store: Store, token: str) -> ScenarioRun | None:
-    async with store.sessions.begin() as session:
-        result: ScenarioRun | None = await session.scalar(
-            select(ScenarioRun).where(ScenarioRun.subject_key == token)
-        )
-        return result
-
-
-async def _timeline(store: Store) -> list[tuple[str, int | None, str]]:
-    async with store.sessions.begin() as session:
-        rows = await session.scalars(select(TimelineEntry).order_by(TimelineEntry.id))
-        return [(e.kind, e.step, e.reason) for e in rows]
-
-
-async def _messages(store: Store) -> list[Message]:
-    async with store.sessions.begin() as session:
-        return list(await session.scalars(select(Message).order_by(Message.step)))
-
-
-def _text(message: object) -> str:
-    from email.message import EmailMessage
-
-    assert isinstance(message, EmailMessage)
-    part = message.get_body(preferencelist=("plain",))
-    assert part is not None
-    return str(part.get_content())
+from tests.scenarios.conftest import SHOP, Store, text_part, until
 
 
 async def test_full_three_step_sequence(store: Store, inbox: Inbox) -> None:
@@ -55,10 +26,10 @@ async def test_full_three_step_sequence(store: Store, inbox: Inbox) -> None:
     await store.work()
 
     assert [m["To"] for m in inbox.messages] == ["camille@example.test"] * 3
-    bodies = [_text(m) for m in inbox.messages]
+    bodies = [text_part(m) for m in inbox.messages]
     assert "IPod Nano - 8GB" in bodies[0]
     assert "Camille" in bodies[0]
-    messages = await _messages(store)
+    messages = await store.messages()
     assert [(m.step, m.status) for m in messages] == [(1, "sent"), (2, "sent"), (3, "sent")]
     code_2 = messages[1].context["discount_code"]
     code_3 = messages[2].context["discount_code"]
@@ -72,19 +43,18 @@ async def test_full_three_step_sequence(store: Store, inbox: Inbox) -> None:
     assert messages[1].context["checkout_url"].endswith(f"&discount={code_2}")
     assert code_2 in bodies[1]
 
-    run = await _run(store, checkout["token"])
+    run = await store.run(checkout["token"])
     assert run is not None
     assert run.status == "completed"
-    assert [kind for kind, _, _ in await _timeline(store)] == [
-        "started",
-        "step_sent",
-        "step_sent",
-        "step_sent",
-    ]
+    entries = await store.timeline()
+    assert entries[0][0] == "started"
+    # Each step: queued by the scenario, then sent once the relay accepted it.
+    for step in (1, 2, 3):
+        assert [kind for kind, at, _ in entries if at == step] == ["step_queued", "message_sent"]
 
 
 async def test_completed_checkout_stops_the_sequence(store: Store, inbox: Inbox) -> None:
-    customer, checkout, worker = await _running_sequence(store, "dana@example.test", (2, 3, 4))
+    customer, checkout, worker = await store.running_sequence("dana@example.test", (2, 3, 4))
     later = store.checkout_payload(
         customer,
         token=checkout["token"],
@@ -94,7 +64,7 @@ async def test_completed_checkout_stops_the_sequence(store: Store, inbox: Inbox)
     await store.deliver("checkouts/update", later)
     await worker
     assert inbox.messages == []
-    run = await _run(store, checkout["token"])
+    run = await store.run(checkout["token"])
     assert run is not None
     assert (run.status, run.stop_reason) == ("stopped", "checkout_completed")
 
@@ -102,14 +72,14 @@ async def test_completed_checkout_stops_the_sequence(store: Store, inbox: Inbox)
 async def test_order_for_the_checkout_stops_it_before_the_next_step(
     store: Store, inbox: Inbox
 ) -> None:
-    customer, checkout, worker = await _running_sequence(store, "eli@example.test", (1, 5, 6))
+    customer, checkout, worker = await store.running_sequence("eli@example.test", (1, 5, 6))
     # Step 1 goes out; then the order arrives, before step 2 is due.
-    await _until(lambda: len(inbox.messages) >= 1)
+    await until(lambda: len(inbox.messages) >= 1)
     await store.deliver(
         "orders/create", store.order_payload(customer, checkout_token=checkout["token"])
     )
     await worker
-    run = await _run(store, checkout["token"])
+    run = await store.run(checkout["token"])
     assert run is not None
     assert (run.status, run.stop_reason) == ("stopped", "order_placed_for_checkout")
     assert len(inbox.messages) == 1
@@ -133,8 +103,8 @@ async def test_order_arriving_before_the_checkout_event_means_no_reminder(
     await store.deliver("checkouts/create", checkout)
     await store.work()
     assert inbox.messages == []
-    assert await _run(store, checkout["token"]) is None
-    assert ("not_started", None, "order_placed_for_checkout") in await _timeline(store)
+    assert await store.run(checkout["token"]) is None
+    assert ("not_started", None, "order_placed_for_checkout") in await store.timeline()
 
 
 async def test_order_and_checkout_processed_at_once_send_nothing(
@@ -152,22 +122,22 @@ async def test_order_and_checkout_processed_at_once_send_nothing(
     await store.deliver("checkouts/create", checkout)
     await store.work()
     assert inbox.messages == []
-    run = await _run(store, checkout["token"])
+    run = await store.run(checkout["token"])
     assert run is None or run.stop_reason == "order_placed_for_checkout"
 
 
 async def test_another_order_by_the_customer_stops_the_sequence(store: Store, inbox: Inbox) -> None:
-    customer, checkout, worker = await _running_sequence(store, "gil@example.test", (2, 3, 4))
+    customer, checkout, worker = await store.running_sequence("gil@example.test", (2, 3, 4))
     await store.deliver("orders/create", store.order_payload(customer, checkout_token=None))
     await worker
     assert inbox.messages == []
-    run = await _run(store, checkout["token"])
+    run = await store.run(checkout["token"])
     assert run is not None
     assert run.stop_reason == "customer_placed_another_order"
 
 
 async def test_unsubscribed_customer_gets_nothing_more(store: Store, inbox: Inbox) -> None:
-    customer, checkout, worker = await _running_sequence(store, "hana@example.test", (2, 3, 4))
+    customer, checkout, worker = await store.running_sequence("hana@example.test", (2, 3, 4))
     unsubscribed = {
         **customer,
         "updated_at": (datetime.now(UTC) + timedelta(seconds=1)).isoformat(),
@@ -179,13 +149,13 @@ async def test_unsubscribed_customer_gets_nothing_more(store: Store, inbox: Inbo
     await store.deliver("customers/update", unsubscribed)
     await worker
     assert inbox.messages == []
-    run = await _run(store, checkout["token"])
+    run = await store.run(checkout["token"])
     assert run is not None
     assert run.stop_reason == "customer_unsubscribed"
 
 
 async def test_emptied_checkout_stops_the_sequence(store: Store, inbox: Inbox) -> None:
-    customer, checkout, worker = await _running_sequence(store, "ivo@example.test", (2, 3, 4))
+    customer, checkout, worker = await store.running_sequence("ivo@example.test", (2, 3, 4))
     emptied = store.checkout_payload(
         customer,
         token=checkout["token"],
@@ -195,27 +165,27 @@ async def test_emptied_checkout_stops_the_sequence(store: Store, inbox: Inbox) -
     await store.deliver("checkouts/update", emptied)
     await worker
     assert inbox.messages == []
-    run = await _run(store, checkout["token"])
+    run = await store.run(checkout["token"])
     assert run is not None
     assert run.stop_reason == "checkout_emptied"
 
 
 async def test_pausing_the_scenario_stops_running_sequences(store: Store, inbox: Inbox) -> None:
-    _customer, checkout, worker = await _running_sequence(store, "jo@example.test", (2, 3, 4))
+    _customer, checkout, worker = await store.running_sequence("jo@example.test", (2, 3, 4))
     await store.configure(mode="paused")
     await worker
     assert inbox.messages == []
-    run = await _run(store, checkout["token"])
+    run = await store.run(checkout["token"])
     assert run is not None
     assert run.stop_reason == "scenario_paused"
 
 
 async def test_uninstall_stops_every_sequence_at_once(store: Store, inbox: Inbox) -> None:
-    _customer, checkout, worker = await _running_sequence(store, "kim@example.test", (8, 9, 10))
+    _customer, checkout, worker = await store.running_sequence("kim@example.test", (8, 9, 10))
     await store.deliver("app/uninstalled", {"id": 1, "domain": SHOP, "myshopify_domain": SHOP})
 
     async def stopped() -> bool:
-        run = await _run(store, checkout["token"])
+        run = await store.run(checkout["token"])
         return run is not None and run.status == "stopped"
 
     # Stopped as soon as the uninstall is processed, long before the first step (8 s) is due.
@@ -224,7 +194,7 @@ async def test_uninstall_stops_every_sequence_at_once(store: Store, inbox: Inbox
             await asyncio.sleep(0.05)
     await worker
     assert inbox.messages == []
-    run = await _run(store, checkout["token"])
+    run = await store.run(checkout["token"])
     assert run is not None
     assert run.stop_reason == "shop_uninstalled"
 
@@ -247,7 +217,7 @@ async def test_duplicate_and_reordered_checkout_webhooks_make_one_sequence(
         runs = list(await session.scalars(select(ScenarioRun)))
     assert len(runs) == 1
     assert [m["To"] for m in inbox.messages] == ["lou@example.test"] * 3
-    assert [m.step for m in await _messages(store)] == [1, 2, 3]
+    assert [m.step for m in await store.messages()] == [1, 2, 3]
 
 
 async def test_newer_checkout_supersedes_the_older_one(store: Store, inbox: Inbox) -> None:
@@ -259,7 +229,7 @@ async def test_newer_checkout_supersedes_the_older_one(store: Store, inbox: Inbo
     new = store.checkout_payload(customer)
     await store.deliver("checkouts/create", new)
     await store.work()
-    old_run, new_run = await _run(store, old["token"]), await _run(store, new["token"])
+    old_run, new_run = await store.run(old["token"]), await store.run(new["token"])
     assert old_run is not None
     assert new_run is not None
     assert old_run.stop_reason == "superseded_by_newer_checkout"
@@ -275,9 +245,9 @@ async def test_dry_run_sends_nothing_and_creates_no_code(store: Store, inbox: In
     await store.work()
     assert inbox.messages == []
     assert store.sim.codes(SHOP) == []
-    messages = await _messages(store)
+    messages = await store.messages()
     assert [(m.step, m.status) for m in messages] == [(1, "draft"), (2, "draft"), (3, "draft")]
-    assert "step_drafted" in [kind for kind, _, _ in await _timeline(store)]
+    assert "step_drafted" in [kind for kind, _, _ in await store.timeline()]
 
 
 async def test_approval_mode_holds_each_message_until_approved(store: Store, inbox: Inbox) -> None:
@@ -287,7 +257,7 @@ async def test_approval_mode_holds_each_message_until_approved(store: Store, inb
     await store.deliver("checkouts/create", store.checkout_payload(customer))
     await store.work()
     assert inbox.messages == []
-    (held,) = await _messages(store)
+    (held,) = await store.messages()
     assert held.status == "pending_approval"
     approved = await store.client.post(f"/api/approvals/{held.id}/approve", headers=store.headers)
     assert approved.status_code == 200, approved.text
@@ -304,37 +274,9 @@ async def test_customer_without_marketing_consent_gets_nothing_by_default(
     await store.deliver("checkouts/create", checkout)
     await store.work()
     assert inbox.messages == []
-    run = await _run(store, checkout["token"])
+    run = await store.run(checkout["token"])
     assert run is not None
     assert run.stop_reason == "no_marketing_consent"
-
-
-async def _running_sequence(
-    store: Store, email: str, delays: tuple[int, int, int]
-) -> tuple[dict[str, Any], dict[str, Any], asyncio.Task[None]]:
-    """A subscribed customer with an abandoned checkout whose run has started, the worker
-    running in the background (await the task to let the rest of the sequence play)."""
-    customer = store.customer_payload(email=email)
-    await store.deliver("customers/create", customer)
-    await store.configure(steps=[{"delay_seconds": delay} for delay in delays])
-    checkout = store.checkout_payload(customer)
-    await store.deliver("checkouts/create", checkout)
-    worker = asyncio.create_task(store.work())
-    await _until_run(store, checkout["token"])
-    return customer, checkout, worker
-
-
-async def _until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
-    """Poll: the condition is another process's doing (the worker task's SMTP deliveries)."""
-    async with asyncio.timeout(seconds):
-        while not condition():  # noqa: ASYNC110
-            await asyncio.sleep(0.05)
-
-
-async def _until_run(store: Store, token: str, seconds: float = 10.0) -> None:
-    async with asyncio.timeout(seconds):
-        while await _run(store, token) is None:  # noqa: ASYNC110
-            await asyncio.sleep(0.05)
 
 
 async def test_reminder_held_by_quiet_hours_is_dropped_when_the_customer_buys(
@@ -365,7 +307,7 @@ async def test_reminder_held_by_quiet_hours_is_dropped_when_the_customer_buys(
     worker = asyncio.create_task(store.work())
 
     async def held() -> bool:
-        messages = await _messages(store)
+        messages = await store.messages()
         return bool(messages) and messages[0].status_reason == "quiet_hours"
 
     async with asyncio.timeout(10):
@@ -376,8 +318,14 @@ async def test_reminder_held_by_quiet_hours_is_dropped_when_the_customer_buys(
     )
     await worker
     assert inbox.messages == []
-    (message,) = await _messages(store)
+    (message,) = await store.messages()
     assert (message.status, message.status_reason) == ("suppressed", "order_placed_for_checkout")
+    # The timeline tells the hold and the drop, each with its reason.
+    outcomes = [(k, r) for k, _, r in await store.timeline() if k.startswith("message_")]
+    assert outcomes == [
+        ("message_deferred", "quiet_hours"),
+        ("message_suppressed", "order_placed_for_checkout"),
+    ]
 
 
 async def test_clicked_reminder_then_order_with_its_code_counts_as_recovered(
@@ -396,7 +344,7 @@ async def test_clicked_reminder_then_order_with_its_code_counts_as_recovered(
     assert html is not None
     link = re.search(r'href="http://testserver(/t/c/[^"]+)"', str(html.get_content()))
     assert link is not None
-    (message,) = await _messages(store)
+    (message,) = await store.messages()
     code = message.context["discount_code"]
 
     # A person clicks a while after delivery (a scanner's instant click would not count).
@@ -488,35 +436,95 @@ async def test_one_click_unsubscribe_is_written_back_to_shopify(store: Store, in
     assert simulated.consent_updated_at is not None
 
 
-async def test_pausing_through_the_delivery_controls_also_stops_sequences(
-    store: Store, inbox: Inbox
-) -> None:
-    _customer, checkout, worker = await _running_sequence(store, "wes@example.test", (2, 3, 4))
-    paused = await store.client.put(
-        "/api/messaging/scenarios/abandoned_cart",
-        headers=store.headers,
-        json={"mode": "paused", "transactional": False},
-    )
-    assert paused.status_code == 200, paused.text
-    run = await _run(store, checkout["token"])
-    assert run is not None
-    assert (run.status, run.stop_reason) == ("stopped", "scenario_paused")
-    await worker
-    assert inbox.messages == []
-
-
 async def test_unsubscribing_through_the_link_stops_the_sequence_at_once(
     store: Store, inbox: Inbox
 ) -> None:
-    _customer, checkout, worker = await _running_sequence(store, "xia@example.test", (1, 9, 10))
-    await _until(lambda: len(inbox.messages) >= 1)
+    _customer, checkout, worker = await store.running_sequence("xia@example.test", (1, 9, 10))
+    await until(lambda: len(inbox.messages) >= 1)
     link = re.search(r"<(http://testserver(/u/[^>]+))>", str(inbox.messages[0]["List-Unsubscribe"]))
     assert link is not None
     answered = await store.client.post(link.group(2), data={"List-Unsubscribe": "One-Click"})
     assert answered.status_code == 200
     # Stopped by the click itself, well before step 2 is due (9 s).
-    run = await _run(store, checkout["token"])
+    run = await store.run(checkout["token"])
     assert run is not None
     assert (run.status, run.stop_reason) == ("stopped", "customer_unsubscribed")
     await worker
     assert len(inbox.messages) == 1
+
+
+async def test_an_order_placed_before_a_late_checkout_webhook_means_no_reminder(
+    store: Store, inbox: Inbox
+) -> None:
+    """The checkout was abandoned at 10:00, the customer ordered something else at 10:20, and
+    the checkout's webhook reaches us only afterwards: measured from the checkout's own time,
+    the order came after it, so no reminder starts."""
+    customer = store.customer_payload(email="ora@example.test")
+    await store.deliver("customers/create", customer)
+    now = datetime.now(UTC)
+    checkout = store.checkout_payload(customer, updated_at=now - timedelta(minutes=30))
+    order = store.order_payload(
+        customer, checkout_token=None, placed_at=now - timedelta(minutes=10)
+    )
+    await store.deliver("orders/create", order)
+    await store.work()
+    await store.deliver("checkouts/create", checkout)
+    await store.work()
+    assert inbox.messages == []
+    assert await store.run(checkout["token"]) is None
+    assert ("not_started", None, "customer_placed_another_order") in await store.timeline()
+
+
+async def test_an_order_older_than_our_processing_still_stops_the_run(
+    store: Store, inbox: Inbox
+) -> None:
+    """The run starts; then an order arrives that was placed after the checkout was last
+    changed but before we processed the checkout (a delayed orders/create): it stops the run."""
+    await store.configure(
+        steps=[{"delay_seconds": 36}, {"delay_seconds": 37}, {"delay_seconds": 38}]
+    )
+    customer = store.customer_payload(email="pia@example.test")
+    await store.deliver("customers/create", customer)
+    now = datetime.now(UTC)
+    checkout = store.checkout_payload(customer, updated_at=now - timedelta(seconds=30))
+    await store.deliver("checkouts/create", checkout)
+    await store.work(horizon=0.5)
+    run = await store.run(checkout["token"])
+    assert run is not None
+    assert run.status == "active"
+    order = store.order_payload(customer, checkout_token=None, placed_at=now - timedelta(seconds=5))
+    await store.deliver("orders/create", order)
+    await store.work(horizon=0.5)
+    run = await store.run(checkout["token"])
+    assert run is not None
+    assert (run.status, run.stop_reason) == ("stopped", "customer_placed_another_order")
+    assert inbox.messages == []
+
+
+async def test_a_checkout_without_email_reaches_its_known_customer(
+    store: Store, inbox: Inbox
+) -> None:
+    """A logged-in shopper's checkout may carry no email of its own: the customer's is used."""
+    await store.configure(steps={"2": {"enabled": False}, "3": {"enabled": False}})
+    customer = store.customer_payload(email="quin@example.test")
+    await store.deliver("customers/create", customer)
+    checkout = store.checkout_payload(customer)
+    checkout["email"] = None
+    checkout["contact_email"] = None
+    await store.deliver("checkouts/create", checkout)
+    await store.work()
+    assert [m["To"] for m in inbox.messages] == ["quin@example.test"]
+    run = await store.run(checkout["token"])
+    assert run is not None
+    assert run.email == "quin@example.test"
+
+
+async def test_a_guest_checkout_without_email_is_not_started(store: Store, inbox: Inbox) -> None:
+    customer = store.customer_payload(email="rex@example.test")
+    checkout = store.checkout_payload(customer)
+    checkout["email"] = None
+    checkout["customer"] = None
+    await store.deliver("checkouts/create", checkout)
+    await store.work()
+    assert inbox.messages == []
+    assert await store.run(checkout["token"]) is None

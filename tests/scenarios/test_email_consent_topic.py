@@ -10,13 +10,12 @@ from sqlalchemy import select
 from app.models import Customer
 from tests.messaging.conftest import Inbox
 from tests.scenarios.conftest import Store
-from tests.scenarios.test_abandoned_cart import _run, _running_sequence
 
 
 async def test_unsubscribe_on_the_consent_topic_stops_the_sequence(
     store: Store, inbox: Inbox
 ) -> None:
-    customer, checkout, worker = await _running_sequence(store, "jade@example.test", (2, 3, 4))
+    customer, checkout, worker = await store.running_sequence("jade@example.test", (2, 3, 4))
     # Shopify's payload for this topic: the customer's id and address, and the new consent.
     await store.deliver(
         "customers_email_marketing_consent/update",
@@ -33,7 +32,7 @@ async def test_unsubscribe_on_the_consent_topic_stops_the_sequence(
     await worker
 
     assert inbox.messages == []
-    run = await _run(store, checkout["token"])
+    run = await store.run(checkout["token"])
     assert run is not None
     assert (run.status, run.stop_reason) == ("stopped", "customer_unsubscribed")
     async with store.sessions.begin() as session:

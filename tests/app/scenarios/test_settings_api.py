@@ -36,7 +36,7 @@ async def test_partial_update_changes_only_what_is_sent(
     response = await client.put(
         "/api/scenarios/abandoned_cart",
         headers=headers,
-        json={"mode": "approval", "steps": [{"delay_seconds": 5}, {"delay_seconds": 10}, {}]},
+        json={"mode": "approval", "steps": [{"delay_seconds": 5}, {"delay_seconds": 10}]},
     )
     assert response.status_code == 200, response.text
     again = (await client.get("/api/scenarios/abandoned_cart", headers=headers)).json()
@@ -56,12 +56,16 @@ async def test_invalid_settings_are_refused_with_the_reason(
     await create_shop(sessions, domain=SHOP)
     headers = bearer(mint_session_token(SHOP))
     for patch, expected in [
-        ({"mode": "sometimes"}, "mode: Input should be 'live', 'approval', 'dry_run' or 'paused'"),
-        ({"transactional": 0}, "transactional: Input should be a valid boolean"),
-        ({"steps": [{"delay_seconds": 0}]}, "steps.0.delay_seconds"),
+        ({"mode": "sometimes"}, "mode: must be one of 'live', 'approval', 'dry_run' or 'paused'"),
+        ({"transactional": 0}, "transactional: must be true or false"),
+        (
+            {"steps": [{"delay_seconds": 0}]},
+            "steps.first_reminder.delay_seconds: must be at least 1: send 1 or more",
+        ),
         ({"steps": [{"delay_seconds": 50}, {"delay_seconds": 10}]}, "later than the one before"),
         ({"steps": [{}, {"discount": {"value": "250"}}]}, "between 1 and 100"),
-        ({"colour": "blue"}, "colour: Extra inputs are not permitted"),
+        ({"code_prefix": "back-10"}, "code_prefix: may hold only capital letters"),
+        ({"colour": "blue"}, "colour: is not a setting of this scenario: remove it"),
     ]:
         response = await client.put("/api/scenarios/abandoned_cart", headers=headers, json=patch)
         assert response.status_code == 400, patch
@@ -71,6 +75,112 @@ async def test_invalid_settings_are_refused_with_the_reason(
     assert unchanged["mode"] == "live"
 
 
+async def test_validation_errors_answer_in_french_when_asked(
+    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await create_shop(sessions, domain=SHOP)
+    headers = {**bearer(mint_session_token(SHOP)), "Accept-Language": "fr-FR,fr;q=0.9"}
+    for patch, expected in [
+        ({"mode": "sometimes"}, "mode : doit être l'une de ces valeurs : 'live', 'approval', "),
+        ({"transactional": 0}, "transactional : doit valoir true ou false"),
+        (
+            {"steps": {"2": {"delay_seconds": 0}}},
+            "steps.second_reminder.delay_seconds : doit valoir au moins 1 : envoyez 1 ou plus",
+        ),
+        ({"steps": [{}, {"discount": {"value": "250"}}]}, "comprise entre 1 et 100"),
+        ({"colour": "blue"}, "colour : n'est pas un réglage de ce scénario"),
+        ({"steps": {"9": {}}}, "steps.9 : cette étape n'existe pas"),
+    ]:
+        response = await client.put("/api/scenarios/abandoned_cart", headers=headers, json=patch)
+        assert response.status_code == 400, patch
+        detail = response.json()["detail"]
+        assert detail.startswith("Ces réglages ne sont pas valides : "), detail
+        assert expected in detail, detail
+
+
+async def test_one_step_changes_by_number_or_key_and_the_others_stay(
+    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await create_shop(sessions, domain=SHOP)
+    headers = bearer(mint_session_token(SHOP))
+    by_number = await client.put(
+        "/api/scenarios/abandoned_cart",
+        headers=headers,
+        json={"steps": {"2": {"delay_seconds": 7200}}},
+    )
+    assert by_number.status_code == 200, by_number.text
+    by_key = await client.put(
+        "/api/scenarios/abandoned_cart",
+        headers=headers,
+        json={"steps": {"last_reminder": {"enabled": True, "discount": {"value": "20"}}}},
+    )
+    assert by_key.status_code == 200, by_key.text
+    # A list shorter than the sequence changes its first steps only.
+    short_list = await client.put(
+        "/api/scenarios/abandoned_cart", headers=headers, json={"steps": [{"delay_seconds": 60}]}
+    )
+    assert short_list.status_code == 200, short_list.text
+    steps = (await client.get("/api/scenarios/abandoned_cart", headers=headers)).json()["steps"]
+    assert [s["key"] for s in steps] == ["first_reminder", "second_reminder", "last_reminder"]
+    assert [s["delay_seconds"] for s in steps] == [60, 7200, 259200]
+    assert [s["enabled"] for s in steps] == [True, True, True]
+    assert steps[1]["discount"]["value"] == "10"
+    assert steps[2]["discount"]["value"] == "20"
+    assert steps[2]["discount"]["valid_hours"] == 72  # kept from the default
+
+
+async def test_step_patches_that_cannot_apply_say_what_to_send(
+    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await create_shop(sessions, domain=SHOP)
+    headers = bearer(mint_session_token(SHOP))
+    for patch, expected in [
+        ({"steps": [{}, {}, {}, {"delay_seconds": 9}]}, "the sequence has 3 steps"),
+        ({"steps": {"fourth": {}}}, "steps.fourth: there is no such step"),
+        ({"steps": {"1": 5}}, "steps.1: a step's change is an object"),
+        ({"steps": "all"}, "steps: send a list of step changes or an object"),
+        ({"steps": {"1": {"key": "renamed"}}}, "a step's key cannot be changed"),
+    ]:
+        response = await client.put("/api/scenarios/abandoned_cart", headers=headers, json=patch)
+        assert response.status_code == 400, patch
+        assert expected in response.json()["detail"], response.json()["detail"]
+
+
+async def test_an_omitted_setting_keeps_its_value(
+    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """Changing the mode alone keeps the merchant's transactional choice (the old delivery
+    route reset it when omitted)."""
+    await create_shop(sessions, domain=SHOP)
+    headers = bearer(mint_session_token(SHOP))
+    await client.put("/api/scenarios/abandoned_cart", headers=headers, json={"transactional": True})
+    await client.put("/api/scenarios/abandoned_cart", headers=headers, json={"mode": "approval"})
+    final = (await client.get("/api/scenarios/abandoned_cart", headers=headers)).json()
+    assert (final["mode"], final["transactional"]) == ("approval", True)
+    gone = await client.put(
+        "/api/messaging/scenarios/abandoned_cart", headers=headers, json={"mode": "live"}
+    )
+    assert gone.status_code in (404, 405)
+
+
+async def test_the_timeline_labels_come_in_both_languages(
+    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await create_shop(sessions, domain=SHOP)
+    headers = bearer(mint_session_token(SHOP))
+    english = (await client.get("/api/scenarios/labels", headers=headers)).json()
+    french = (await client.get("/api/scenarios/labels?locale=fr", headers=headers)).json()
+    assert english["reasons"]["customer_placed_another_order"] == (
+        "The customer placed another order meanwhile"
+    )
+    assert french["reasons"]["customer_placed_another_order"] == (
+        "Le client a passé une autre commande entre-temps"
+    )
+    assert french["kinds"]["message_deferred"] == "E-mail reporté"
+    assert set(english["reasons"]) == set(french["reasons"])
+    assert set(english["kinds"]) == set(french["kinds"])
+
+
 async def test_unknown_scenario_is_404(
     client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -78,6 +188,10 @@ async def test_unknown_scenario_is_404(
     response = await client.get("/api/scenarios/teleport", headers=bearer(mint_session_token(SHOP)))
     assert response.status_code == 404
     assert "known: abandoned_cart" in response.json()["detail"]
+    french = await client.get(
+        "/api/scenarios/teleport?locale=fr", headers=bearer(mint_session_token(SHOP))
+    )
+    assert "scénarios connus : abandoned_cart" in french.json()["detail"]
 
 
 async def test_settings_are_per_shop(
