@@ -16,6 +16,8 @@ from app.messaging.errors import MessageNotFound, MessageNotPending
 from app.messaging.outbox import Status
 from app.models import Message
 
+REJECTED = "rejected_by_merchant"
+
 
 async def pending(
     session: AsyncSession, shop_id: int, *, scenario: str | None = None, limit: int = 200
@@ -56,15 +58,20 @@ async def approve(session: AsyncSession, shop_id: int, message_id: int, now: dat
     return message
 
 
+def _reject(message: Message) -> None:
+    message.status, message.status_reason = Status.SUPPRESSED, REJECTED
+
+
 async def reject(session: AsyncSession, shop_id: int, message_id: int) -> Message:
     message = await _pending_one(session, shop_id, message_id)
-    message.status, message.status_reason = Status.SUPPRESSED, "rejected_by_merchant"
+    _reject(message)
     return message
 
 
-async def approve_all(
-    session: AsyncSession, shop_id: int, now: datetime, *, scenario: str | None = None
+async def _all_pending_locked(
+    session: AsyncSession, shop_id: int, scenario: str | None
 ) -> list[Message]:
+    # skip_locked: a message a concurrent approve/reject/edit holds is that click's to decide.
     query = (
         select(Message)
         .where(Message.shop_id == shop_id, Message.status == Status.PENDING_APPROVAL)
@@ -72,9 +79,26 @@ async def approve_all(
     )
     if scenario is not None:
         query = query.where(Message.scenario == scenario)
-    messages = list((await session.scalars(query)).all())
+    return list((await session.scalars(query)).all())
+
+
+async def approve_all(
+    session: AsyncSession, shop_id: int, now: datetime, *, scenario: str | None = None
+) -> list[Message]:
+    messages = await _all_pending_locked(session, shop_id, scenario)
     for message in messages:
         _approve(message, now)
+    return messages
+
+
+async def reject_all(
+    session: AsyncSession, shop_id: int, *, scenario: str | None = None
+) -> list[Message]:
+    """Every message still waiting (of one scenario, or all) is suppressed, kept with the
+    reason rejected_by_merchant; none of them can be sent afterwards."""
+    messages = await _all_pending_locked(session, shop_id, scenario)
+    for message in messages:
+        _reject(message)
     return messages
 
 

@@ -4,10 +4,12 @@ admin API uses (PUT with only the keys that change)."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 from app.scenarios.modes import Mode
 
@@ -28,9 +30,13 @@ class DiscountSettings(_Strict):
     @model_validator(mode="after")
     def _value_fits_kind(self) -> DiscountSettings:
         if self.kind == "percentage" and not (Decimal(1) <= self.value <= Decimal(100)):
-            raise ValueError("a percentage discount is between 1 and 100")
+            raise PydanticCustomError(
+                "percentage_out_of_range", "a percentage discount is between 1 and 100"
+            )
         if self.kind == "fixed_amount" and self.value <= 0:
-            raise ValueError("a fixed-amount discount must be more than 0")
+            raise PydanticCustomError(
+                "amount_not_positive", "a fixed-amount discount must be more than 0"
+            )
         return self
 
 
@@ -64,10 +70,13 @@ class AbandonedCartSettings(_Strict):
     @model_validator(mode="after")
     def _steps_in_order(self) -> AbandonedCartSettings:
         if not self.steps:
-            raise ValueError("steps: at least one step is needed")
+            raise PydanticCustomError("no_steps", "steps: at least one step is needed")
         delays = [step.delay_seconds for step in self.steps]
         if delays != sorted(delays) or len(set(delays)) != len(delays):
-            raise ValueError("steps: each step's delay_seconds must be later than the one before")
+            raise PydanticCustomError(
+                "steps_out_of_order",
+                "steps: each step's delay_seconds must be later than the one before",
+            )
         return self
 
 
@@ -78,11 +87,31 @@ class UnknownScenario(LookupError):
     pass
 
 
+@dataclass(frozen=True)
+class SettingsProblem:
+    """One reason the settings do not validate: where (`steps.1.delay_seconds`), pydantic's
+    error type and context (for a translation), and its English message."""
+
+    field: str
+    kind: str
+    context: dict[str, Any]
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field or 'settings'}: {self.message}"
+
+
+# Model-level checks that concern one field: shown next to that field.
+_FIELD_OF_KIND = {"no_steps": "steps", "steps_out_of_order": "steps"}
+# A discount's checks that are about its value.
+_VALUE_KINDS = frozenset({"percentage_out_of_range", "amount_not_positive"})
+
+
 class InvalidSettings(ValueError):
     """The merged settings do not validate; `problems` says where and why."""
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
+    def __init__(self, problems: list[SettingsProblem]) -> None:
+        super().__init__("; ".join(str(p) for p in problems))
         self.problems = problems
 
 
@@ -129,13 +158,15 @@ def validate(model: type[_Strict], data: dict[str, Any]) -> _Strict:
         # JSON mode: strings for Decimal and enums are the JSON way; bool stays bool.
         return model.model_validate_json(_to_json(data))
     except ValidationError as exc:
-        raise InvalidSettings(
-            [
-                f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: "
-                f"{err['msg'].removeprefix('Value error, ')}"
-                for err in exc.errors()
-            ]
-        ) from None
+        raise InvalidSettings([_problem(err) for err in exc.errors()]) from None
+
+
+def _problem(err: ErrorDetails) -> SettingsProblem:
+    field = ".".join(str(p) for p in err["loc"]) or _FIELD_OF_KIND.get(err["type"], "")
+    if err["type"] in _VALUE_KINDS:
+        field = f"{field}.value"
+    message = err["msg"].removeprefix("Value error, ").removeprefix("steps: ")
+    return SettingsProblem(field, err["type"], dict(err.get("ctx") or {}), message)
 
 
 def _to_json(data: dict[str, Any]) -> str:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from app.errors import ServiceUnavailable
+from app.i18n import request_locale
 from app.messaging import templates
 from app.messaging.defaults import TemplateSource, default_source
 from app.messaging.errors import TemplateInvalid, UnsupportedLocale
@@ -62,7 +63,11 @@ def _locale(value: str) -> Locale:
     return locale
 
 
-def _ui_locale(shop_locale: str | None) -> Locale:
+def _ui_locale(request: Request, shop_locale: str | None) -> Locale:
+    """The merchant's language for errors: what the request asks for (the admin UI sends
+    Accept-Language), else the shop's."""
+    if request.query_params.get("locale") or request.headers.get("accept-language"):
+        return request_locale(request)
     return normalize_locale(shop_locale) or "en"
 
 
@@ -108,6 +113,7 @@ async def save_template(
     step: int,
     locale: str,
     body: TemplateIn,
+    request: Request,
     shop: CurrentShop,
     resources: ResourcesDep,
 ) -> RenderedOut | JSONResponse:
@@ -121,7 +127,7 @@ async def save_template(
                 step,
                 loc,
                 TemplateSource(body.subject, body.html, body.text),
-                ui_locale=_ui_locale(shop.locale),
+                ui_locale=_ui_locale(request, shop.locale),
             )
     except TemplateInvalid as exc:
         return _invalid(exc)
@@ -133,6 +139,7 @@ async def _render_preview(
     step: int,
     loc: Locale,
     body: PreviewIn,
+    ui_locale: Locale,
     shop: CurrentShop,
     resources: ResourcesDep,
 ) -> templates.Rendered:
@@ -149,7 +156,7 @@ async def _render_preview(
             source,
             loc,
             customer_id=body.customer_id,
-            ui_locale=_ui_locale(shop.locale),
+            ui_locale=ui_locale,
         )
 
 
@@ -159,11 +166,15 @@ async def preview_template(
     step: int,
     locale: str,
     body: PreviewIn,
+    request: Request,
     shop: CurrentShop,
     resources: ResourcesDep,
 ) -> RenderedOut | JSONResponse:
+    ui_locale = _ui_locale(request, shop.locale)
     try:
-        rendered = await _render_preview(scenario, step, _locale(locale), body, shop, resources)
+        rendered = await _render_preview(
+            scenario, step, _locale(locale), body, ui_locale, shop, resources
+        )
     except TemplateInvalid as exc:
         return _invalid(exc)
     return RenderedOut(subject=rendered.subject, html=rendered.html, text=rendered.text)
@@ -175,12 +186,16 @@ async def test_send_template(
     step: int,
     locale: str,
     body: PreviewIn,
+    request: Request,
     shop: CurrentShop,
     resources: ResourcesDep,
     config: MessagingConfigDep,
 ) -> dict[str, str] | JSONResponse:
+    ui_locale = _ui_locale(request, shop.locale)
     try:
-        rendered = await _render_preview(scenario, step, _locale(locale), body, shop, resources)
+        rendered = await _render_preview(
+            scenario, step, _locale(locale), body, ui_locale, shop, resources
+        )
     except TemplateInvalid as exc:
         return _invalid(exc)
     email = test_email(shop, rendered, config)

@@ -6,16 +6,19 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Request
+from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
-from app.errors import InvalidRequest, NotFound
+from app.errors import NotFound
+from app.i18n import Locale, request_locale
 from app.models import Customer, ScenarioRun
 from app.scenarios import timeline
 from app.scenarios.config import SETTINGS_MODELS, InvalidSettings, UnknownScenario
 from app.scenarios.modes import Mode
 from app.scenarios.reports import scenario_report
 from app.scenarios.runs import stop_running_sequences
+from app.scenarios.settings_errors import explain, summary
 from app.scenarios.settings_store import effective_settings, update_settings
 from app.web.auth import CurrentShop
 from app.web.deps import ResourcesDep
@@ -50,14 +53,16 @@ async def get_scenario(key: str, shop: CurrentShop, resources: ResourcesDep) -> 
         return await effective_settings(session, shop.id, _known(key))
 
 
-@router.put("/scenarios/{key}")
+@router.put("/scenarios/{key}", response_model=None)
 async def put_scenario(
     key: str,
+    request: Request,
     shop: CurrentShop,
     resources: ResourcesDep,
     patch: dict[str, Any] = Body(...),  # noqa: B008  (FastAPI's way to take a free-form body)
-) -> dict[str, Any]:
-    """Partial update: only the keys sent change. Pausing stops running sequences at once."""
+) -> dict[str, Any] | JSONResponse:
+    """Partial update: only the keys sent change. Pausing stops running sequences at once.
+    Refused settings answer 400 with `problems`: each field and why, for the form."""
     now = datetime.now(UTC)
     try:
         async with resources.sessions.begin() as session:
@@ -67,8 +72,21 @@ async def put_scenario(
     except UnknownScenario as exc:
         raise NotFound(str(exc)) from None
     except InvalidSettings as exc:
-        raise InvalidRequest(f"These settings are not valid: {exc}") from None
+        return _invalid_settings(exc, request_locale(request))
     return merged
+
+
+def _invalid_settings(exc: InvalidSettings, locale: Locale) -> JSONResponse:
+    return JSONResponse(
+        {
+            "error": "InvalidRequest",
+            "detail": summary(exc).in_locale(locale),
+            "problems": [
+                {"field": p.field, "message": explain(p).in_locale(locale)} for p in exc.problems
+            ],
+        },
+        status_code=400,
+    )
 
 
 @router.get("/scenarios/{key}/report")
@@ -96,6 +114,7 @@ async def list_runs(
             "id": r.id,
             "subject": r.subject_key,
             "customer_id": r.customer_id,
+            "email": r.email,
             "status": r.status,
             "next_step": r.step_index + 1,
             "next_step_at": r.next_step_at.isoformat() if r.next_step_at else None,
