@@ -18,7 +18,7 @@
     ".page > header h1 { font-size: 20px; margin: 0; flex: 1; }",
     ".page .body { display: flex; gap: 16px; } .page .main { flex: 1; min-width: 0; }",
     ".page .main { display: flex; flex-direction: column; gap: 16px; }",
-    "section { background: #fff; border-radius: 12px; padding: 16px;",
+    ".section { background: #fff; border-radius: 12px; padding: 16px;",
     "  box-shadow: 0 1px 2px rgba(0,0,0,.15); display: flex; flex-direction: column; gap: 12px; }",
     "h2 { font-size: 16px; margin: 0; } h3 { font-size: 14px; margin: 0; }",
     "p { margin: 0; }",
@@ -152,15 +152,21 @@
     static props = { heading: "string", padding: "string", accessibilityLabel: "string" };
     build(root) {
       this._h = el("h2");
-      this._s = el("section", {}, [this._h, el("slot")]);
+      this._s = el("div", { class: "section" }, [this._h, el("slot")]);
       root.append(this._s);
     }
     update() {
       this._h.textContent = text(this.heading);
       this._h.hidden = !this.heading;
+      // The landmark is the element itself, so what it holds (slotted) is inside it.
       var label = this.accessibilityLabel || this.heading;
-      if (label) this._s.setAttribute("aria-label", label);
-      else this._s.removeAttribute("aria-label");
+      if (label) {
+        this.setAttribute("role", "region");
+        this.setAttribute("aria-label", label);
+      } else {
+        this.removeAttribute("role");
+        this.removeAttribute("aria-label");
+      }
     }
   }
   define("s-section", Section);
