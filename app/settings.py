@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     # Where the embedded page loads App Bridge and Polaris web components from; tests and the
     # demo point it at the simulator's stand-ins (offline).
     shopify_cdn_url: str = "https://cdn.shopify.com"
+    # Origins besides the shop and admin.shopify.com allowed to frame the embedded app
+    # (comma-separated): the simulator's admin in development and tests.
+    extra_frame_ancestors: str = ""
     # The built admin UI (Vite's dist: hashed assets and .vite/manifest.json).
     frontend_dir: Path = _PROJECT_ROOT / "frontend" / "dist"
     # Comma-separated Fernet keys, newest first (MultiFernet encrypts with the first).

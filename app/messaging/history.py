@@ -52,4 +52,4 @@ async def list_messages(
     if before_id is not None:
         query = query.where(Message.id < before_id)
     rows = await session.execute(query)
-    return [ListedMessage(m, first, last) for m, first, last in rows.tuples()]
+    return [ListedMessage(m, first, last) for m, first, last in rows.all()]

@@ -81,6 +81,12 @@ def exit_iframe(api_key: str, url: str, locale: Locale, cdn_url: str) -> str:
 """
 
 
+def _frame_ancestors(domain: str, extra: str) -> str:
+    origins = [f"https://{domain}", "https://admin.shopify.com"]
+    origins += [o.strip() for o in extra.split(",") if o.strip()]
+    return f"frame-ancestors {' '.join(origins)};"
+
+
 async def _load_shop(resources: Resources, domain: str) -> Shop | None:
     async with resources.sessions.begin() as session:
         return await session.scalar(select(Shop).where(Shop.domain == domain))
@@ -131,6 +137,6 @@ async def embedded_home(
     return HTMLResponse(
         shell(settings.shopify_api_key, chosen, settings.shopify_cdn_url, assets),
         headers={
-            "Content-Security-Policy": f"frame-ancestors https://{domain} https://admin.shopify.com;"
+            "Content-Security-Policy": _frame_ancestors(domain, settings.extra_frame_ancestors)
         },
     )

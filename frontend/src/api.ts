@@ -45,9 +45,16 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
-  const parsed: unknown = text ? JSON.parse(text) : null;
+  let parsed: unknown = null;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    // Not JSON (a proxy's or server's plain error page): keep its status.
+    if (response.ok) throw new ApiError(response.status, { detail: `HTTP ${response.status}` });
+  }
   if (!response.ok) {
-    throw new ApiError(response.status, (parsed ?? {}) as ApiErrorBody);
+    const body = parsed && typeof parsed === "object" ? (parsed as ApiErrorBody) : {};
+    throw new ApiError(response.status, body);
   }
   return parsed as T;
 }

@@ -160,6 +160,9 @@ export const en = {
   "kind.stopped": "Sequence stopped",
   "kind.recovered": "Cart recovered",
   "delivery.heading": "Delivery settings",
+  "delivery.section.pause": "Global pause",
+  "delivery.section.frequency": "Frequency cap",
+  "delivery.section.quiet": "Quiet hours",
   "delivery.paused": "Pause every email",
   "delivery.paused.details":
     "Global pause: nothing is sent while it is on; messages wait and go out when you lift it.",
@@ -359,6 +362,9 @@ export const fr: Messages = {
   "kind.stopped": "Séquence arrêtée",
   "kind.recovered": "Panier récupéré",
   "delivery.heading": "Réglages d'envoi",
+  "delivery.section.pause": "Pause générale",
+  "delivery.section.frequency": "Plafond d'envois",
+  "delivery.section.quiet": "Heures calmes",
   "delivery.paused": "Suspendre tous les e-mails",
   "delivery.paused.details":
     "Pause générale : rien ne part tant qu'elle est active ; les messages attendent et partent quand vous la levez.",

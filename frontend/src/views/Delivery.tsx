@@ -101,7 +101,7 @@ function Form({ saved }: { saved: DeliveryPolicy }) {
   return (
     <>
       {failure && <ErrorBanner error={failure} />}
-      <s-section heading={t("delivery.paused")}>
+      <s-section heading={t("delivery.section.pause")}>
         <s-switch
           label={t("delivery.paused")}
           details={t("delivery.paused.details")}
@@ -109,11 +109,11 @@ function Form({ saved }: { saved: DeliveryPolicy }) {
           onChange={(e) => setDraft({ ...draft, paused: fieldChecked(e) })}
         />
       </s-section>
-      <s-section heading={t("delivery.maxPerDay")}>
+      <s-section heading={t("delivery.section.frequency")}>
         {text("max_per_day", t("delivery.maxPerDay"))}
         {text("max_per_week", t("delivery.maxPerWeek"))}
       </s-section>
-      <s-section heading={t("delivery.quietStart")}>
+      <s-section heading={t("delivery.section.quiet")}>
         {text("quiet_start", t("delivery.quietStart"), t("delivery.quiet.details"))}
         {text("quiet_end", t("delivery.quietEnd"))}
       </s-section>
