@@ -17,7 +17,15 @@ function Row({ message }: { message: OutboxMessage }) {
     <>
       <s-table-row>
         <s-table-cell>{when(message.sent_at ?? message.scheduled_at)}</s-table-cell>
-        <s-table-cell>{message.customer_name ?? message.to ?? t("message.unknownCustomer")}</s-table-cell>
+        <s-table-cell>
+          {message.customer_name ?? t("message.unknownCustomer")}
+          {message.to && (
+            <>
+              <br />
+              <s-text color="subdued">{message.to}</s-text>
+            </>
+          )}
+        </s-table-cell>
         <s-table-cell>
           {message.subject}
           <br />
