@@ -100,3 +100,43 @@ async def test_settings_are_per_shop(
 async def test_settings_need_a_session_token(client: httpx.AsyncClient) -> None:
     response = await client.get("/api/scenarios/abandoned_cart")
     assert response.status_code == 401
+
+
+async def test_each_refused_field_is_named_with_its_reason_in_the_requesters_language(
+    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await create_shop(sessions, domain=SHOP)
+    headers = bearer(mint_session_token(SHOP))
+    patch = {
+        "code_prefix": "bad prefix",
+        "steps": [{"delay_seconds": 0}, {"discount": {"value": "250"}}, {}],
+    }
+    english = await client.put("/api/scenarios/abandoned_cart", headers=headers, json=patch)
+    assert english.status_code == 400
+    problems = {p["field"]: p["message"] for p in english.json()["problems"]}
+    assert problems == {
+        "code_prefix": "String should match pattern '^[A-Z0-9]+$'",
+        "steps.0.delay_seconds": "Input should be greater than or equal to 1",
+        "steps.1.discount.value": "a percentage discount is between 1 and 100",
+    }
+    french = await client.put(
+        "/api/scenarios/abandoned_cart", headers={**headers, "Accept-Language": "fr"}, json=patch
+    )
+    body = french.json()
+    assert body["detail"].startswith("Ces réglages ne sont pas valides : ")
+    assert {p["field"]: p["message"] for p in body["problems"]} == {
+        "code_prefix": "ne respecte pas le format attendu (^[A-Z0-9]+$)",
+        "steps.0.delay_seconds": "doit être supérieur ou égal à 1",
+        "steps.1.discount.value": "une remise en pourcentage est comprise entre 1 et 100",
+    }
+    order = await client.put(
+        "/api/scenarios/abandoned_cart?locale=fr",
+        headers=headers,
+        json={"steps": [{"delay_seconds": 50}, {"delay_seconds": 10}]},
+    )
+    assert order.json()["problems"] == [
+        {
+            "field": "steps",
+            "message": "le délai de chaque étape doit être plus long que celui de la précédente",
+        }
+    ]
