@@ -23,14 +23,20 @@ RUN /opt/venv/bin/pip install .
 
 # --- runtime: non-root, no build tools ------------------------------------------------------
 FROM python:3.11-slim-bookworm AS runtime
-RUN useradd --create-home --uid 10001 boomerang
+RUN useradd --create-home --uid 10001 boomerang \
+ && install -d -o boomerang -g boomerang /var/lib/boomerang
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /src /app
 COPY --from=frontend /src/frontend/dist /app/frontend/dist
 WORKDIR /app
-ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 FRONTEND_DIR=/app/frontend/dist
+# DATA_DIR: the file outbox (no SMTP_URL) and embedded services (no DATABASE_URL/REDIS_URL),
+# written by the non-root user; mount a volume there to keep them.
+ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 FRONTEND_DIR=/app/frontend/dist \
+    DATA_DIR=/var/lib/boomerang
+VOLUME /var/lib/boomerang
 USER boomerang
 EXPOSE 8000
-HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
-  CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status != 200)"
+# Either role: the web server's /healthz, or the worker's heartbeat (see app/healthcheck.py).
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["boomerang", "healthcheck"]
 CMD ["boomerang", "serve", "--host", "0.0.0.0", "--port", "8000", "--workers", "2"]

@@ -133,11 +133,11 @@ def cmd_rotate_keys(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> None:
-    from app.demo import run_demo
+    from app.demo import DemoOptions, run_demo
 
     settings = prepare(settings)
     _migrate(settings)
-    run_demo(settings, once=args.once, port=args.port)
+    run_demo(settings, DemoOptions(port=args.port, once=args.once, seed=args.seed, days=args.days))
 
 
 def cmd_simulator(args: argparse.Namespace) -> None:
@@ -148,8 +148,29 @@ def cmd_simulator(args: argparse.Namespace) -> None:
         api_key=os.environ.get("SHOPIFY_API_KEY", SimulatorConfig.api_key),
         api_secret=os.environ.get("SHOPIFY_API_SECRET", SimulatorConfig.api_secret),
         app_url=os.environ.get("APP_URL", SimulatorConfig.app_url),
+        webhook_time_compression=args.webhook_compression,
+        access_token_lifetime=args.token_lifetime,
     )
     run(host=args.host, port=args.port, config=config, shops=args.shop)
+
+
+def _positive(text: str) -> float:
+    """An argparse type: a number above zero."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be above zero, not {text}")
+    return value
+
+
+def cmd_healthcheck(args: argparse.Namespace) -> None:
+    from app.healthcheck import Role, healthy
+
+    ok, why = healthy(Role(args.role), port=args.port, redis_url=os.environ.get("REDIS_URL"))
+    print(f"boomerang healthcheck: {'healthy' if ok else 'unhealthy'}: {why}")  # noqa: T201
+    sys.exit(0 if ok else 1)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -171,10 +192,31 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="run the whole product against the Shopify simulator")
     demo.add_argument("--once", action="store_true", help="exit after printing the report")
     demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument(
+        "--days", type=_positive, default=7.0, help="simulated days of store traffic (7)"
+    )
+    demo.add_argument("--seed", type=int, default=7, help="seed of the store traffic (7)")
     sim = sub.add_parser("simulator", help="run the Shopify simulator alone")
     sim.add_argument("--host", default="127.0.0.1")
     sim.add_argument("--port", type=int, default=8900)
     sim.add_argument("--shop", action="append", help="a shop to create at start (repeatable)")
+    sim.add_argument(
+        "--webhook-compression",
+        type=_positive,
+        default=1.0,
+        help="divide Shopify's webhook timings (retries, delays, shop/redact) by this (1)",
+    )
+    sim.add_argument(
+        "--token-lifetime",
+        type=_positive,
+        default=3600.0,
+        help="seconds an expiring access token lives (3600, as at Shopify)",
+    )
+    health = sub.add_parser(
+        "healthcheck", help="exit 0 when this container's web server or worker is alive"
+    )
+    health.add_argument("--role", choices=["auto", "web", "worker"], default="auto")
+    health.add_argument("--port", type=int, default=8000, help="the web server's port")
     return parser
 
 
@@ -192,6 +234,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.command == "simulator":
         configure_logging("INFO")
         cmd_simulator(args)
+        return
+    if args.command == "healthcheck":
+        cmd_healthcheck(args)
         return
     try:
         overrides = _demo_defaults() if args.command == "demo" else {}

@@ -17,12 +17,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--api-secret", default=SimulatorConfig.api_secret)
     parser.add_argument("--app-url", default=SimulatorConfig.app_url)
     parser.add_argument("--token-lifetime", type=float, default=3600.0)
+    parser.add_argument("--webhook-compression", type=float, default=1.0)
     args = parser.parse_args(argv)
     config = SimulatorConfig(
         api_key=args.api_key,
         api_secret=args.api_secret,
         app_url=args.app_url,
         access_token_lifetime=args.token_lifetime,
+        webhook_time_compression=args.webhook_compression,
     )
     run(args.host, args.port, config=config, shops=args.shop or ["demo"])
 

@@ -28,9 +28,24 @@ PLANS: dict[str, PlanLimits] = {
     "enterprise": PlanLimits("Shopify Plus", 40000.0, 2000.0, shopify_plus=True),
 }
 
-# Shopify's retry schedule after a failed delivery: 8 retries over about 4 hours, backing off
-# exponentially (changelog: updates-to-webhook-retry-mechanism). Seconds after the previous try.
-WEBHOOK_RETRY_DELAYS: tuple[float, ...] = (10.0, 30.0, 60.0, 300.0, 900.0, 1800.0, 3600.0, 7200.0)
+# Shopify retries a failed delivery 8 times over 4 hours with exponential backoff, keeping the
+# original payload (changelog: updates-to-webhook-retry-mechanism, 2024-09-10). The page gives no
+# exact intervals, so each wait doubles the one before and the eight add up to the four hours.
+WEBHOOK_RETRIES = 8
+WEBHOOK_RETRY_WINDOW = 4 * 3600.0
+# Shopify sends shop/redact 48 hours after the app is uninstalled (privacy-law compliance page).
+SHOP_REDACT_AFTER = 48 * 3600.0
+
+
+def retry_delays(
+    retries: int = WEBHOOK_RETRIES, window: float = WEBHOOK_RETRY_WINDOW
+) -> tuple[float, ...]:
+    """Seconds waited before each retry: each twice the one before, together `window`."""
+    unit = window / (2**retries - 1)
+    return tuple(unit * 2**number for number in range(retries))
+
+
+WEBHOOK_RETRY_DELAYS: tuple[float, ...] = retry_delays()
 
 
 @dataclass
@@ -65,11 +80,13 @@ class SimulatorConfig:
     single_query_max_cost: int = 1000
     input_array_max: int = 250
     bulk_code_creation_delay: float = 0.05
-    # Divides Shopify's webhook retry delays: 1.0 is real time, 1e6 makes them microseconds.
+    # Divides Shopify's webhook timings (retry waits, requested delays, shop/redact's 48 hours):
+    # 1.0 is real time, 3600 makes an hour a second.
     webhook_time_compression: float = 1.0
     webhook_connect_timeout: float = 1.0
     webhook_total_timeout: float = 5.0
-    webhook_max_retries: int = 8
+    webhook_max_retries: int = WEBHOOK_RETRIES
+    shop_redact_after: float = SHOP_REDACT_AFTER
 
     @property
     def webhook_url(self) -> str:

@@ -117,6 +117,7 @@ class OAuthService:
         if not state:
             raise OAuthError("invalid_request", "The state parameter is missing")
         clock = self.runtime.clock
+        self.mark_installed(shop)  # the merchant approved the install on this page
         code = secrets.token_hex(16)
         self.runtime.store.authorization_codes[code] = AuthorizationCode(
             code=code,
@@ -173,7 +174,13 @@ class OAuthService:
     def _token_exchange(self, shop: str, params: dict[str, str], expiring: bool) -> IssuedTokens:
         subject = params.get("subject_token", "")
         if not subject:
-            raise OAuthError("invalid_request", "Missing required parameter: subject_token")
+            # The error Shopify's token endpoint answers without a subject token.
+            raise OAuthError("missing_subject_token", "Missing required parameter: subject_token")
+        found = self.runtime.store.shop(shop)
+        if found is not None and found.uninstalled:
+            # Shopify's own library reads invalid_client as "client credentials are invalid
+            # or the app has been uninstalled" (shopifyapp, token exchange errors).
+            raise OAuthError("invalid_client", "Client credentials are invalid")
         if params.get("subject_token_type") != ID_TOKEN_TYPE:
             raise OAuthError("invalid_request", "Unsupported subject_token_type")
         requested = params.get("requested_token_type", OFFLINE_TOKEN_TYPE)
@@ -270,9 +277,7 @@ class OAuthService:
                 expires_at=now + config.refresh_token_lifetime,
             )
             store.refresh_tokens[refresh.token] = refresh
-        found = store.shop(shop)
-        if found is not None:
-            found.installed = True
+        self.mark_installed(shop)
         return IssuedTokens(access=access, refresh=refresh, lifetime=lifetime)
 
     def _answer(self, issued: IssuedTokens) -> dict[str, Any]:
@@ -295,6 +300,12 @@ class OAuthService:
                 "collaborator": False,
             }
         return body
+
+    def mark_installed(self, shop: str) -> None:
+        found = self.runtime.store.shop(shop)
+        if found is not None:
+            found.installed = True
+            found.uninstalled = False
 
     def revoke_shop(self, shop: str) -> None:
         """Uninstall: every token of the shop stops working."""

@@ -84,9 +84,13 @@ def _money_set(amount: Decimal | str, currency: str) -> dict[str, Any]:
 
 
 def consent_block(customer: Customer, shop_time: str | None) -> dict[str, Any]:
+    """`email_marketing_consent`: `opt_in_level` is the level the customer gave when consenting
+    (CustomerEmailMarketingConsentState.marketingOptInLevel), so one who never subscribed has
+    none (null), not the fixtures' `single_opt_in`."""
+    level = customer.marketing_opt_in_level
     return {
         "state": customer.marketing_state.lower(),
-        "opt_in_level": (customer.marketing_opt_in_level or "single_opt_in").lower(),
+        "opt_in_level": level.lower() if level else None,
         "consent_updated_at": shop_time,
     }
 

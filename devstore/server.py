@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
@@ -22,6 +22,7 @@ from starlette.routing import Route
 from devstore.admin import AdminRoutes
 from devstore.clock import Clock, SystemClock
 from devstore.config import SimulatorConfig
+from devstore.delivery_control import DeliveryControl, delivery_view
 from devstore.graphql.endpoint import AdminGraphQL
 from devstore.oauth import OAuthRoutes, OAuthService, mint_session_token
 from devstore.payloads import CATALOG, LineItem, Payloads
@@ -29,6 +30,19 @@ from devstore.runtime import Runtime
 from devstore.state import SHOP_DOMAIN, CodeDiscount, Customer, Metafield, Shop, Store
 from devstore.storefront import CheckoutError, PlacedOrder, Storefront
 from devstore.webhooks import Delivery, WebhookSender
+
+# What an uninstalled app still receives (shop/redact comes 48 hours after the uninstall).
+DELIVERED_AFTER_UNINSTALL = frozenset({"app/uninstalled", "shop/redact"})
+
+
+def _unsubscriber(shop: Shop, subscription_id: int) -> Callable[[Delivery], None]:
+    """Shopify deletes a subscription made through the Admin API once a delivery to it has
+    failed every retry; toml-declared subscriptions stay."""
+
+    def unsubscribe(_delivery: Delivery) -> None:
+        shop.subscriptions.pop(subscription_id, None)
+
+    return unsubscribe
 
 
 def shop_domain(name: str) -> str:
@@ -153,7 +167,9 @@ class Simulator:
         )
 
     def install(self, shop: str, *, expiring: bool = True) -> InstalledTokens:
-        """Issue tokens directly, as if the app had completed OAuth (tests that skip the dance)."""
+        """The merchant installs the app (again) and it exchanges a session token for its
+        tokens, as with managed installation (tests that skip the OAuth dance)."""
+        self.oauth.mark_installed(shop_domain(shop))
         body = self.oauth.token(
             shop_domain(shop),
             {
@@ -169,12 +185,24 @@ class Simulator:
         return InstalledTokens(body["access_token"], body.get("refresh_token"), body["scope"])
 
     async def uninstall(self, shop: str) -> list[Delivery]:
-        """The merchant removes the app: tokens die, app/uninstalled is delivered."""
+        """The merchant removes the app: tokens die, the app's API subscriptions go, and
+        app/uninstalled is delivered; shop/redact follows 48 hours later (compressed)."""
         found = self.shop(shop)
         self.oauth.revoke_shop(found.domain)
         found.installed = False
+        found.uninstalled = True
+        found.subscriptions.clear()
         body = self.payloads(shop).shop_body(self.clock.now())
-        return await self.emit(found.domain, "app/uninstalled", body)
+        deliveries = await self.emit(found.domain, "app/uninstalled", body)
+        self._redact_shop_later(found.domain)
+        return deliveries
+
+    def _redact_shop_later(self, domain: str) -> None:
+        later = self.config.shop_redact_after
+        body = self.payloads(domain).shop_redact()
+        at = self.clock.now() + timedelta(seconds=later)
+        delivery = self.webhooks.build(domain, "shop/redact", body, at=at)
+        self.webhooks.send_later(delivery, later)
 
     # -- inspection -------------------------------------------------------------------------
 
@@ -207,12 +235,19 @@ class Simulator:
         payload: dict[str, Any],
         *,
         duplicate: bool = False,
+        delay: float = 0.0,
         event_id: str | None = None,
         at: datetime | None = None,
     ) -> list[Delivery]:
-        """Deliver `topic` to the app's toml-declared URL and to API subscriptions for it."""
+        """Deliver `topic` to the app's toml-declared URL and to API subscriptions for it.
+
+        Only an installed app hears from the shop; once uninstalled it gets app/uninstalled
+        and, later, shop/redact, nothing else. `duplicate` posts each delivery twice; `delay`
+        holds them back (seconds of Shopify time, in the background)."""
         domain = shop_domain(shop)
         found = self.shop(domain)
+        if not found.installed and topic not in DELIVERED_AFTER_UNINSTALL:
+            return []
         api_topic = topic.upper().replace("/", "_")
         targets: dict[str, int | None] = {self.config.webhook_url: None}
         for subscription in found.subscriptions.values():
@@ -222,14 +257,15 @@ class Simulator:
         shared_event = event_id or str(uuid.uuid4())
         deliveries: list[Delivery] = []
         for url, subscription_id in targets.items():
-            sent = await self.webhooks.send(
-                domain, topic, payload, url=url, duplicate=duplicate, event_id=shared_event, at=at
+            delivery = self.webhooks.build(
+                domain, topic, payload, url=url, event_id=shared_event, at=at
             )
-            deliveries.extend(sent)
-            # Shopify deletes a subscription made through the Admin API after its deliveries
-            # failed every retry; toml-declared subscriptions (subscription_id None) stay.
-            if subscription_id is not None and not any(d.delivered for d in sent):
-                found.subscriptions.pop(subscription_id, None)
+            give_up = None if subscription_id is None else _unsubscriber(found, subscription_id)
+            if delay > 0:
+                self.webhooks.send_later(delivery, delay, duplicate=duplicate, on_give_up=give_up)
+            else:
+                await self.webhooks.deliver(delivery, duplicate=duplicate, on_give_up=give_up)
+            deliveries.append(delivery)
         return deliveries
 
     async def request_customer_data(self, shop: str, customer_id: int) -> list[Delivery]:
@@ -322,6 +358,7 @@ class Simulator:
     def app(self) -> Starlette:
         oauth = OAuthRoutes(self.oauth)
         control = ControlAPI(self)
+        disorderly = DeliveryControl(self)
         routes = [
             *AdminRoutes(self.runtime).routes(),
             Route("/_sim/health", control.health, methods=["GET"]),
@@ -334,6 +371,8 @@ class Simulator:
             Route("/_sim/shops/{shop}/install", control.install, methods=["POST"]),
             Route("/_sim/shops/{shop}/orders", control.place_order, methods=["POST"]),
             Route("/_sim/shops/{shop}/webhooks", control.send_webhook, methods=["POST"]),
+            Route("/_sim/shops/{shop}/webhooks/batch", disorderly.send_batch, methods=["POST"]),
+            Route("/_sim/shops/{shop}/traffic", disorderly.replay_traffic, methods=["POST"]),
             Route("/_sim/shops/{shop}/uninstall", control.uninstall, methods=["POST"]),
             Route("/_sim/requests", control.requests, methods=["GET"]),
             Route("/_sim/deliveries", control.deliveries, methods=["GET"]),
@@ -372,21 +411,6 @@ async def _json(request: Request) -> dict[str, Any]:
         return {}
     loaded = json.loads(raw)
     return loaded if isinstance(loaded, dict) else {}
-
-
-def _delivery_view(delivery: Delivery) -> dict[str, Any]:
-    return {
-        "webhook_id": delivery.webhook_id,
-        "event_id": delivery.event_id,
-        "shop": delivery.shop,
-        "topic": delivery.topic,
-        "url": delivery.url,
-        "delivered": delivery.delivered,
-        "attempts": [
-            {"number": a.number, "status": a.status, "latency": a.latency, "error": a.error}
-            for a in delivery.attempts
-        ],
-    }
 
 
 class ControlAPI:
@@ -515,12 +539,13 @@ class ControlAPI:
             str(body["topic"]),
             dict(body["payload"]),
             duplicate=bool(body.get("duplicate", False)),
+            delay=float(body.get("delay", 0.0)),
         )
-        return JSONResponse({"deliveries": [_delivery_view(d) for d in deliveries]})
+        return JSONResponse({"deliveries": [delivery_view(d) for d in deliveries]})
 
     async def uninstall(self, request: Request) -> Response:
         deliveries = await self.sim.uninstall(request.path_params["shop"])
-        return JSONResponse({"deliveries": [_delivery_view(d) for d in deliveries]})
+        return JSONResponse({"deliveries": [delivery_view(d) for d in deliveries]})
 
     async def requests(self, _request: Request) -> Response:
         return JSONResponse(
@@ -540,7 +565,7 @@ class ControlAPI:
 
     async def deliveries(self, _request: Request) -> Response:
         return JSONResponse(
-            {"deliveries": [_delivery_view(d) for d in self.sim.webhooks.deliveries]}
+            {"deliveries": [delivery_view(d) for d in self.sim.webhooks.deliveries]}
         )
 
     async def discount_link(self, request: Request) -> Response:

@@ -230,6 +230,9 @@ class Shop:
     subscriptions: dict[int, WebhookSubscription] = field(default_factory=dict)
     orders: dict[int, dict[str, Any]] = field(default_factory=dict)
     installed: bool = False
+    # Set when the merchant removes the app, cleared when they install it again: until then
+    # Shopify refuses to exchange the app's session tokens.
+    uninstalled: bool = False
 
     @property
     def handle(self) -> str:

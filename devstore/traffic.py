@@ -2,7 +2,7 @@
 
 `TrafficGenerator.events()` yields `(simulated time, topic, payload)` in time order for a span of
 simulated days; the same seed gives the same sequence. `replay` delivers them as webhooks, as fast
-as possible or paced against the wall clock.
+as possible or paced against the wall clock, tidily or disordered (devstore.disorder).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from devstore.disorder import Disorder, Disorderer
 from devstore.payloads import CATALOG, LineItem, Payloads
 from devstore.state import Customer, Shop
 from devstore.storefront import CheckoutError, Storefront
@@ -404,9 +405,39 @@ async def replay(
     shop: str,
     *,
     speed: float | None = None,
+    disorder: Disorder | None = None,
 ) -> list[Delivery]:
-    """Deliver the events as webhooks from `shop`, with their simulated times as triggered-at."""
+    """Deliver the events as webhooks from `shop`, with their simulated times as triggered-at.
+
+    `disorder` makes the delivery misbehave as Shopify's may, reproducibly for its seed: some
+    posted twice, each window of `reorder_window` events shuffled, some held back. Returns the
+    deliveries in the order they were sent (delayed ones when they were scheduled)."""
+    mixer = Disorderer(disorder)
     deliveries: list[Delivery] = []
+    window: list[TrafficEvent] = []
     async for event in paced(events, speed=speed):
-        deliveries.extend(await simulator.emit(shop, event.topic, event.payload, at=event.at))
+        window.append(event)
+        if len(window) >= mixer.window:
+            deliveries.extend(await _deliver_window(window, mixer, simulator, shop))
+            window = []
+    deliveries.extend(await _deliver_window(window, mixer, simulator, shop))
     return deliveries
+
+
+async def _deliver_window(
+    window: list[TrafficEvent], mixer: Disorderer, simulator: Simulator, shop: str
+) -> list[Delivery]:
+    sent: list[Delivery] = []
+    for event in mixer.shuffle(window):
+        mishap = mixer.mishap()
+        sent.extend(
+            await simulator.emit(
+                shop,
+                event.topic,
+                event.payload,
+                at=event.at,
+                duplicate=mishap.duplicate,
+                delay=mishap.delay,
+            )
+        )
+    return sent

@@ -1,6 +1,9 @@
 """The webhook sender: signs bodies, posts them to the app, retries on Shopify's schedule.
 
-It can also misbehave on purpose, as Shopify may: deliver twice, out of order, or late.
+A failed first try does not hold up the deliveries after it: its retries run in the background,
+as Shopify keeps delivering other webhooks while one is being retried (which is also how
+deliveries come to arrive out of order). It can misbehave on purpose too: deliver twice, out of
+order, or late (see devstore.disorder).
 """
 
 from __future__ import annotations
@@ -10,10 +13,9 @@ import base64
 import hashlib
 import hmac
 import json
-import random
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -22,6 +24,10 @@ import httpx
 
 from devstore.clock import Clock
 from devstore.config import WEBHOOK_RETRY_DELAYS, SimulatorConfig
+from devstore.disorder import Disorder, Disorderer
+
+# Called once a delivery has failed its first try and every retry.
+GiveUp = Callable[["Delivery"], None]
 
 
 def sign(body: bytes, secret: str) -> str:
@@ -40,10 +46,14 @@ class Attempt:
     webhook_id: str
     topic: str
     url: str
-    number: int  # 1 for the first try, 2 for the first retry, ...
+    number: int  # 1 for the first try, 2 for the next POST of the same delivery, ...
     status: int | None
     latency: float
     error: str | None = None
+    # Seconds of Shopify time waited since the previous try (0 for a first try or a duplicate).
+    after: float = 0.0
+    duplicate: bool = False  # a deliberate second POST of a delivery that had succeeded
+    started: float = 0.0  # time.monotonic() when the POST began (real time)
 
     @property
     def ok(self) -> bool:
@@ -154,8 +164,11 @@ class WebhookSender:
             await self._client.aclose()
             self._client = None
 
-    async def attempt(self, delivery: Delivery) -> Attempt:
+    async def attempt(
+        self, delivery: Delivery, *, after: float = 0.0, duplicate: bool = False
+    ) -> Attempt:
         """POST the delivery once (1 s to connect, 5 s in all), recording the outcome."""
+        started_at = time.monotonic()
         started = time.perf_counter()
         status: int | None = None
         error: str | None = None
@@ -177,22 +190,61 @@ class WebhookSender:
             status=status,
             latency=time.perf_counter() - started,
             error=error,
+            after=after,
+            duplicate=duplicate,
+            started=started_at,
         )
         delivery.attempts.append(record)
         return record
 
-    async def deliver(self, delivery: Delivery) -> Delivery:
-        """Try, then retry on Shopify's schedule (compressed by the config) until a 2xx."""
+    def compressed(self, seconds: float) -> float:
+        """Real seconds for `seconds` of Shopify time."""
+        return seconds / self.config.webhook_time_compression
+
+    @property
+    def retry_delays(self) -> tuple[float, ...]:
+        return WEBHOOK_RETRY_DELAYS[: self.config.webhook_max_retries]
+
+    async def deliver(
+        self, delivery: Delivery, *, duplicate: bool = False, on_give_up: GiveUp | None = None
+    ) -> Delivery:
+        """Try once now; after a failure the retries go on in the background on Shopify's
+        schedule (compressed by the config), so the caller's next delivery is not held up.
+        `duplicate` posts the delivery a second time once it has succeeded; `on_give_up` runs
+        when the last retry has failed. `drain()` waits for every retry."""
+        self._register(delivery)
+        if (await self.attempt(delivery)).ok:
+            if duplicate:
+                await self.attempt(delivery, duplicate=True)
+            return delivery
+        if self.retry_delays:
+            self._spawn(self._retry(delivery, duplicate=duplicate, on_give_up=on_give_up))
+        elif on_give_up is not None:
+            on_give_up(delivery)
+        return delivery
+
+    async def _retry(
+        self, delivery: Delivery, *, duplicate: bool, on_give_up: GiveUp | None
+    ) -> Delivery:
+        for delay in self.retry_delays:
+            await asyncio.sleep(self.compressed(delay))
+            if (await self.attempt(delivery, after=delay)).ok:
+                if duplicate:
+                    await self.attempt(delivery, duplicate=True)
+                return delivery
+        if on_give_up is not None:
+            on_give_up(delivery)
+        return delivery
+
+    def _register(self, delivery: Delivery) -> None:
         if delivery not in self.deliveries:
             self.deliveries.append(delivery)
-        delays = WEBHOOK_RETRY_DELAYS[: self.config.webhook_max_retries]
-        if (await self.attempt(delivery)).ok:
-            return delivery
-        for delay in delays:
-            await asyncio.sleep(delay / self.config.webhook_time_compression)
-            if (await self.attempt(delivery)).ok:
-                break
-        return delivery
+
+    def _spawn(self, work: Coroutine[Any, Any, Delivery]) -> asyncio.Task[Delivery]:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
 
     async def send(
         self,
@@ -206,25 +258,24 @@ class WebhookSender:
         event_id: str | None = None,
         at: datetime | None = None,
     ) -> list[Delivery]:
-        """Deliver one webhook; `duplicate` sends the same delivery (same webhook id) twice."""
+        """Deliver one webhook; `duplicate` posts the same delivery (same webhook id) twice;
+        `delay` holds it back that many seconds of Shopify time, in the background."""
         delivery = self.build(shop, topic, payload, url=url, event_id=event_id, at=at)
         if delay > 0:
-            await asyncio.sleep(delay)
-        await self.deliver(delivery)
-        if duplicate:
-            await self.attempt(delivery)
+            self.send_later(delivery, delay, duplicate=duplicate)
+        else:
+            await self.deliver(delivery, duplicate=duplicate)
         return [delivery]
 
     async def send_batch(
         self,
         items: Sequence[Outgoing],
         *,
-        reorder: random.Random | None = None,
-        duplicate_rate: float = 0.0,
-        rng: random.Random | None = None,
+        disorder: Disorder | None = None,
         url: str | None = None,
     ) -> list[Delivery]:
-        """Deliver several webhooks; optionally shuffled (`reorder`) and partly duplicated."""
+        """Deliver several webhooks, as disordered as asked (duplicates, shuffles, delays).
+        Returns them in the order given, whatever order they went out in."""
         deliveries = [
             self.build(
                 item.shop,
@@ -236,32 +287,53 @@ class WebhookSender:
             )
             for item in items
         ]
-        order = list(deliveries)
-        if reorder is not None:
-            reorder.shuffle(order)
-        chooser = rng or random.Random(0)  # noqa: S311 - test traffic, not security
-        for delivery in order:
-            await self.deliver(delivery)
-            if duplicate_rate > 0 and chooser.random() < duplicate_rate:
-                await self.attempt(delivery)
+        mixer = Disorderer(disorder)
+        for start in range(0, len(deliveries), mixer.window):
+            for delivery in mixer.shuffle(deliveries[start : start + mixer.window]):
+                mishap = mixer.mishap()
+                if mishap.delay > 0:
+                    self.send_later(delivery, mishap.delay, duplicate=mishap.duplicate)
+                else:
+                    await self.deliver(delivery, duplicate=mishap.duplicate)
         return deliveries
 
-    def send_later(self, delivery: Delivery, delay: float = 0.0) -> asyncio.Task[Delivery]:
-        """Deliver in the background (after `delay` seconds); `drain()` waits for all of them."""
+    def send_later(
+        self,
+        delivery: Delivery,
+        delay: float = 0.0,
+        *,
+        duplicate: bool = False,
+        on_give_up: GiveUp | None = None,
+    ) -> asyncio.Task[Delivery]:
+        """Deliver in the background after `delay` seconds of Shopify time (compressed by the
+        config); `drain()` waits for it."""
+        self._register(delivery)
 
         async def run() -> Delivery:
             if delay > 0:
-                await asyncio.sleep(delay)
-            return await self.deliver(delivery)
+                await asyncio.sleep(self.compressed(delay))
+            return await self.deliver(delivery, duplicate=duplicate, on_give_up=on_give_up)
 
-        task = asyncio.get_running_loop().create_task(run())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
+        return self._spawn(run())
+
+    @property
+    def pending(self) -> int:
+        """Deliveries still waiting for a retry or a requested delay."""
+        return len(self._tasks)
 
     async def drain(self) -> None:
+        """Wait until every retry and delayed delivery is done."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def cancel_pending(self) -> None:
+        """Drop every retry and delayed delivery not yet made (a simulator shutting down does
+        not wait out Shopify's four hours)."""
+        while self._tasks:
+            tasks = list(self._tasks)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     @property
     def attempts(self) -> list[Attempt]:

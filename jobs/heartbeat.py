@@ -1,15 +1,14 @@
-"""The worker says it is alive, so readiness checks and the demo can tell."""
+"""The worker says it is alive, per host, so the container healthcheck can tell."""
 
 from __future__ import annotations
 
 import time
 
+from app.healthcheck import WORKER_HEARTBEAT_TTL, worker_heartbeat_key
 from app.platform.resources import Resources
 from app.queue import JobContext
-
-HEARTBEAT_KEY = "boomerang:worker:heartbeat"
 
 
 async def worker_heartbeat(ctx: JobContext) -> None:
     resources: Resources = ctx.resources
-    await resources.redis.set(HEARTBEAT_KEY, str(time.time()), ex=60)
+    await resources.redis.set(worker_heartbeat_key(), str(time.time()), ex=WORKER_HEARTBEAT_TTL)

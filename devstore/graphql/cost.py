@@ -14,6 +14,7 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLError,
     GraphQLField,
     GraphQLList,
     GraphQLNamedType,
@@ -34,6 +35,8 @@ from graphql.type.definition import GraphQLInterfaceType
 
 MUTATION_COST = 10
 CONNECTION_BASE_COST = 2
+# Shopify refuses a connection asked for without a page size, with this message.
+MISSING_PAGE_SIZE = "you must provide one of first or last"
 
 
 def _own_cost(named: GraphQLNamedType) -> int:
@@ -95,6 +98,54 @@ class QueryCost:
             if isinstance(value, int) and value > 0:
                 return value
         return 1
+
+    # -- page sizes ---------------------------------------------------------------------------
+
+    def unpaginated(self) -> list[GraphQLError]:
+        """One error per connection field asked for without `first` or `last`, located and
+        with its response path, as Shopify answers them."""
+        found: list[GraphQLError] = []
+        self._find_unpaginated(self._root(), self.operation.selection_set, [], found)
+        return found
+
+    def _find_unpaginated(
+        self,
+        parent: GraphQLNamedType,
+        selection_set: SelectionSetNode | None,
+        path: list[str | int],
+        found: list[GraphQLError],
+    ) -> None:
+        if selection_set is None:
+            return
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                field = self._field_def(parent, selection)
+                if field is None:
+                    continue
+                key = selection.alias.value if selection.alias else selection.name.value
+                named = get_named_type(field.type)
+                here = [*path, key]
+                if _is_connection(named) and self._page_size_given(selection) is None:
+                    found.append(GraphQLError(MISSING_PAGE_SIZE, nodes=[selection], path=here))
+                self._find_unpaginated(named, selection.selection_set, here, found)
+            elif isinstance(selection, InlineFragmentNode):
+                condition = (
+                    selection.type_condition.name.value if selection.type_condition else None
+                )
+                target = self._fragment_type(parent, condition)
+                self._find_unpaginated(target, selection.selection_set, path, found)
+            elif isinstance(selection, FragmentSpreadNode):
+                fragment = self.fragments.get(selection.name.value)
+                if fragment is not None:
+                    target = self._fragment_type(parent, fragment.type_condition.name.value)
+                    self._find_unpaginated(target, fragment.selection_set, path, found)
+
+    def _page_size_given(self, node: FieldNode) -> int | None:
+        for name in ("first", "last"):
+            value = self._argument(node, name)
+            if isinstance(value, int):
+                return value
+        return None
 
     # -- requested ----------------------------------------------------------------------------
 

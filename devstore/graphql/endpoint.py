@@ -132,6 +132,9 @@ class AdminGraphQL:
             )
             return GraphQLAnswer(200, {"errors": [{"message": message}]})
         calculator = QueryCost(self.schema, operation, _fragments(document), variables)
+        unpaginated = calculator.unpaginated()
+        if unpaginated:
+            return GraphQLAnswer(200, {"errors": [_formatted(e) for e in unpaginated]})
         requested = calculator.requested()
         bucket = self.bucket(shop)
         maximum = self.runtime.config.single_query_max_cost

@@ -369,10 +369,17 @@ class Resolvers:
             )
             return None
         chosen = context_input if context_input is not None else selection_input
-        field = "context" if context_input is not None else "customerSelection"
-        if not chosen:
+        legacy = context_input is None and selection_input is not None
+        field = "customerSelection" if legacy else "context"
+        # Who may use the code is required on create since `context` replaced
+        # `customerSelection` (DiscountCodeBasicInput / DiscountCodeFreeShippingInput, 2026-10:
+        # "When creating, required fields are: code, context (or deprecated
+        # customerSelection), ..."); nothing chosen is no longer "everyone".
+        customers_input = (chosen or {}).get("customers")
+        if not chosen or (not chosen.get("all") and customers_input is None):
+            what = "Customer selection" if legacy else "Context"
+            errors.append(_user_error([root, field], "BLANK", f"{what} can't be blank"))
             return None
-        customers_input = chosen.get("customers")
         if customers_input is None:
             return None
         added = customers_input.get("add") or []

@@ -32,6 +32,7 @@ def discount_input(code: str, **extra: Any) -> dict[str, Any]:
         "startsAt": "2026-11-01T00:00:00Z",
         "customerGets": {"value": {"percentage": 0.1}, "items": {"all": True}},
         "combinesWith": {"orderDiscounts": False, "productDiscounts": True},
+        "context": {"all": "ALL"},
     }
     base.update(extra)
     return base
@@ -126,6 +127,43 @@ async def test_discount_validation_errors(client: httpx.AsyncClient, token: str)
     codes = {(tuple(e["field"]), e["code"]) for e in errors}
     assert (("basicCodeDiscount", "code"), "BLANK") in codes
     assert (("basicCodeDiscount", "endsAt"), "END_DATE_BEFORE_START_DATE") in codes
+
+
+async def test_who_may_use_the_code_is_required_on_create(
+    client: httpx.AsyncClient, token: str, sim: Simulator
+) -> None:
+    """2026-10: `context` (or the deprecated `customerSelection`) is a required field on
+    create; leaving it out is a userError, not a discount for everyone."""
+    without = discount_input("NO-CONTEXT")
+    del without["context"]
+    for given, field, message in (
+        (without, "context", "Context can't be blank"),
+        (dict(without, context={}), "context", "Context can't be blank"),
+        (
+            dict(without, customerSelection={}),
+            "customerSelection",
+            "Customer selection can't be blank",
+        ),
+    ):
+        body = await gql(client, token, CREATE, {"input": given})
+        payload = body["data"]["discountCodeBasicCreate"]
+        assert payload["codeDiscountNode"] is None
+        assert payload["userErrors"] == [
+            {"field": ["basicCodeDiscount", field], "code": "BLANK", "message": message}
+        ]
+    free_shipping = """mutation { discountCodeFreeShippingCreate(freeShippingCodeDiscount: {
+      title: "Free shipping", code: "SHIP-NO-CONTEXT", startsAt: "2026-01-01T00:00:00Z" }) {
+      codeDiscountNode { id } userErrors { field code } } }"""
+    body = await gql(client, token, free_shipping)
+    assert body["data"]["discountCodeFreeShippingCreate"]["userErrors"] == [
+        {"field": ["freeShippingCodeDiscount", "context"], "code": "BLANK"}
+    ]
+    assert sim.codes(SHOP) == []
+    legacy = await gql(
+        client, token, CREATE, {"input": dict(without, customerSelection={"all": True})}
+    )
+    assert legacy["data"]["discountCodeBasicCreate"]["userErrors"] == []
+    assert sim.codes(SHOP) == ["NO-CONTEXT"]
 
 
 async def test_code_restricted_to_a_customer_and_found_by_code(
@@ -296,6 +334,44 @@ async def test_webhook_subscription_create_and_list(client: httpx.AsyncClient, t
     # connection: 2 + 10 nodes x 1
     assert listed["extensions"]["cost"]["requestedQueryCost"] == 12
     assert listed["extensions"]["cost"]["actualQueryCost"] == 3
+
+
+async def test_a_connection_without_first_or_last_is_refused(
+    client: httpx.AsyncClient, token: str, sim: Simulator
+) -> None:
+    sim.add_customer(SHOP, "fi@example.com")
+    body = await gql(
+        client,
+        token,
+        """query($n: Int) {
+  shop { name }
+  buyers: customers { nodes { id } }
+  webhookSubscriptions(first: $n) { nodes { id } }
+}""",
+    )
+    assert body == {
+        "errors": [
+            {
+                "message": "you must provide one of first or last",
+                "locations": [{"line": 3, "column": 3}],
+                "path": ["buyers"],
+            },
+            {
+                "message": "you must provide one of first or last",
+                "locations": [{"line": 4, "column": 3}],
+                "path": ["webhookSubscriptions"],
+            },
+        ]
+    }
+    nested = await gql(
+        client, token, "{ customers(first: 1) { nodes { metafields { nodes { id } } } } }"
+    )
+    assert nested["errors"][0]["path"] == ["customers", "nodes", "metafields"]
+    paged = await gql(
+        client, token, "query($n: Int) { customers(first: $n) { nodes { id } } }", {"n": 5}
+    )
+    assert "errors" not in paged
+    assert len(paged["data"]["customers"]["nodes"]) == 1
 
 
 async def test_query_over_the_single_query_max_cost_is_rejected(

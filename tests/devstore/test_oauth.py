@@ -10,8 +10,9 @@ import httpx
 
 from devstore.clock import ManualClock
 from devstore.config import SimulatorConfig
+from devstore.oauth import shopify_hmac
 from devstore.server import Simulator
-from tests.devstore.conftest import API, SHOP
+from tests.devstore.conftest import API, SHOP, Receiver
 
 TOKEN_URL = f"/{SHOP}/admin/oauth/access_token"
 
@@ -25,16 +26,38 @@ def verify_callback(query: dict[str, str], secret: str) -> bool:
     return hmac.compare_digest(expected, received)
 
 
-async def authorize(client: httpx.AsyncClient, config: SimulatorConfig) -> dict[str, str]:
-    response = await client.get(
-        f"/{SHOP}/admin/oauth/authorize",
-        params={
-            "client_id": config.api_key,
-            "scope": "write_discounts,read_customers",
-            "redirect_uri": "https://app.example.com/auth/callback",
-            "state": "nonce-123",
-        },
-    )
+# Shopify's documented example of the callback check (authorization code grant, "verify the
+# installation request"): this query, signed with the secret "hush", carries this hmac.
+DOCUMENTED_QUERY = (
+    "code=0907a61c0c8d55e99db179b68161bc00"
+    "&hmac=700e2dadb827fcc8609e9d5ce208b2e9cdaab9df07390d2cbca10d7c328fc4bf"
+    "&shop=some-shop.myshopify.com&state=0.6784241404160823&timestamp=1337178173"
+)
+
+
+def test_the_documented_hmac_example_verifies() -> None:
+    query = dict(parse_qsl(DOCUMENTED_QUERY))
+    assert verify_callback(query, "hush")
+    assert not verify_callback(query, "hush!")
+    assert not verify_callback(dict(query, state="0.6784241404160824"), "hush")
+    # The simulator signs its redirects the same way.
+    unsigned = {k: v for k, v in query.items() if k != "hmac"}
+    assert shopify_hmac(unsigned, "hush") == query["hmac"]
+    assert shopify_hmac(query, "hush") == query["hmac"]  # hmac itself left out
+
+
+async def authorize(
+    client: httpx.AsyncClient, config: SimulatorConfig, *, per_user: bool = False
+) -> dict[str, str]:
+    params = {
+        "client_id": config.api_key,
+        "scope": "write_discounts,read_customers",
+        "redirect_uri": "https://app.example.com/auth/callback",
+        "state": "nonce-123",
+    }
+    if per_user:
+        params["grant_options[]"] = "per-user"
+    response = await client.get(f"/{SHOP}/admin/oauth/authorize", params=params)
     assert response.status_code == 302
     location = response.headers["location"]
     assert location.startswith("https://app.example.com/auth/callback?")
@@ -191,3 +214,108 @@ async def test_refresh_rotates_and_keeps_the_previous_token_until_the_new_one_is
     gone = await refresh(client, config, first)
     assert gone.status_code == 400
     assert gone.json()["error"] == "invalid_grant"
+
+
+OFFLINE = {"access_token", "scope"}
+EXPIRING = OFFLINE | {"expires_in", "refresh_token", "refresh_token_expires_in"}
+ONLINE = OFFLINE | {"expires_in", "associated_user_scope", "associated_user"}
+ASSOCIATED_USER = {
+    "id",
+    "first_name",
+    "last_name",
+    "email",
+    "email_verified",
+    "account_owner",
+    "locale",
+    "collaborator",
+}
+
+
+async def test_code_grant_answers_carry_exactly_the_documented_keys(
+    client: httpx.AsyncClient, config: SimulatorConfig
+) -> None:
+    credentials = {"client_id": config.api_key, "client_secret": config.api_secret}
+    plain = await client.post(
+        TOKEN_URL, data={**credentials, "code": (await authorize(client, config))["code"]}
+    )
+    assert set(plain.json()) == OFFLINE
+    expiring = await client.post(
+        TOKEN_URL,
+        data={**credentials, "code": (await authorize(client, config))["code"], "expiring": "1"},
+    )
+    body = expiring.json()
+    assert set(body) == EXPIRING
+    assert body["expires_in"] == 3600
+    assert body["refresh_token_expires_in"] == 90 * 24 * 3600
+    online = await client.post(
+        TOKEN_URL,
+        data={**credentials, "code": (await authorize(client, config, per_user=True))["code"]},
+    )
+    body = online.json()
+    assert set(body) == ONLINE
+    assert body["access_token"].startswith("shpua_")
+    assert set(body["associated_user"]) == ASSOCIATED_USER
+
+
+async def test_token_exchange_and_refresh_answers_carry_exactly_the_documented_keys(
+    client: httpx.AsyncClient, sim: Simulator, config: SimulatorConfig
+) -> None:
+    offline = await client.post(TOKEN_URL, data=exchange_form(config, sim.mint_session_token(SHOP)))
+    assert set(offline.json()) == EXPIRING
+    non_expiring = dict(exchange_form(config, sim.mint_session_token(SHOP)), expiring="0")
+    assert set((await client.post(TOKEN_URL, data=non_expiring)).json()) == OFFLINE
+    online_form = dict(
+        exchange_form(config, sim.mint_session_token(SHOP, user_id=42)),
+        requested_token_type="urn:shopify:params:oauth:token-type:online-access-token",
+    )
+    online = (await client.post(TOKEN_URL, data=online_form)).json()
+    assert set(online) == ONLINE
+    assert set(online["associated_user"]) == ASSOCIATED_USER
+    assert online["associated_user"]["id"] == 42
+    refreshed = await refresh(client, config, offline.json()["refresh_token"])
+    assert refreshed.status_code == 200
+    assert set(refreshed.json()) == EXPIRING
+
+
+async def test_token_endpoint_errors_are_shopifys(
+    client: httpx.AsyncClient, sim: Simulator, config: SimulatorConfig
+) -> None:
+    missing = dict(exchange_form(config, ""), subject_token="")
+    answer = await client.post(TOKEN_URL, data=missing)
+    assert answer.status_code == 400
+    assert set(answer.json()) == {"error", "error_description"}
+    assert answer.json()["error"] == "missing_subject_token"
+    unknown = await refresh(client, config, "shprt_never_issued")
+    assert unknown.status_code == 400
+    assert unknown.json() == {
+        "error": "invalid_grant",
+        "error_description": "Token has been expired or revoked.",
+    }
+    wrong_secret = dict(exchange_form(config, sim.mint_session_token(SHOP)), client_secret="nope")
+    answer = await client.post(TOKEN_URL, data=wrong_secret)
+    assert (answer.status_code, answer.json()["error"]) == (400, "invalid_client")
+
+
+async def test_an_uninstalled_app_cannot_exchange_or_refresh_until_reinstalled(
+    wired: tuple[Simulator, httpx.AsyncClient, Receiver],
+) -> None:
+    sim, client, _ = wired
+    config = sim.config
+    tokens = sim.install(SHOP)
+    stale_session = sim.mint_session_token(SHOP)
+    await sim.uninstall(SHOP)
+    exchanged = await client.post(TOKEN_URL, data=exchange_form(config, stale_session))
+    assert (exchanged.status_code, exchanged.json()["error"]) == (400, "invalid_client")
+    assert tokens.refresh_token is not None
+    refreshed = await refresh(client, config, tokens.refresh_token)
+    assert refreshed.json()["error"] == "invalid_grant"
+    old = await client.post(
+        API,
+        json={"query": "{ shop { name } }"},
+        headers={"X-Shopify-Access-Token": tokens.access_token},
+    )
+    assert old.status_code == 401
+    # Installing again through the authorize page makes the exchange work again.
+    await authorize(client, config)
+    again = await client.post(TOKEN_URL, data=exchange_form(config, sim.mint_session_token(SHOP)))
+    assert again.status_code == 200

@@ -10,9 +10,12 @@ import httpx
 
 from devstore.clock import ManualClock
 from devstore.config import SimulatorConfig
+from devstore.disorder import Disorder
 from devstore.server import Simulator
 from devstore.state import Customer
 from devstore.traffic import TrafficEvent, TrafficGenerator, TrafficSettings, replay
+from devstore.webhooks import Delivery
+from tests.devstore.conftest import Receiver
 
 SHOP = "demo.myshopify.com"
 
@@ -67,6 +70,26 @@ def test_events_are_in_time_order_and_cover_the_topics() -> None:
     assert abandoned > topics["checkouts/create"] // 3
 
 
+def test_consent_is_written_as_shopify_writes_it() -> None:
+    _, events = week(12)
+    consents = {
+        e.payload["email_marketing_consent"]["state"]: e.payload["email_marketing_consent"]
+        for e in events
+        if e.topic == "customers/create"
+    }
+    # A customer who never subscribed gave no opt-in level and no consent date.
+    assert consents["not_subscribed"]["opt_in_level"] is None
+    assert consents["not_subscribed"]["consent_updated_at"] is None
+    assert consents["subscribed"]["opt_in_level"] == "single_opt_in"
+    assert consents["subscribed"]["consent_updated_at"]
+    checkout_customers = [
+        e.payload["customer"]["email_marketing_consent"]
+        for e in events
+        if e.topic == "checkouts/create" and e.payload["customer"]
+    ]
+    assert {c["opt_in_level"] for c in checkout_customers} == {None, "single_opt_in"}
+
+
 def test_recovered_checkout_redeems_the_code_the_app_sent() -> None:
     sim = Simulator(SimulatorConfig(), clock=ManualClock())
     shop = sim.add_shop(SHOP)
@@ -113,20 +136,75 @@ def test_recovered_checkout_redeems_the_code_the_app_sent() -> None:
 
 
 async def test_replay_delivers_with_simulated_timestamps() -> None:
-    received: list[httpx.Request] = []
-
-    def receiver(request: httpx.Request) -> httpx.Response:
-        received.append(request)
-        return httpx.Response(200)
-
-    sim = Simulator(
-        SimulatorConfig(), clock=ManualClock(), webhook_transport=httpx.MockTransport(receiver)
-    )
+    receiver = Receiver()
+    sim = Simulator(SimulatorConfig(), clock=ManualClock(), webhook_transport=receiver.transport())
     sim.add_shop(SHOP)
+    sim.install(SHOP)
     generator = TrafficGenerator(sim.storefront, sim.shop(SHOP), TrafficSettings(seed=5, days=1))
     events = list(generator.events())[:20]
     deliveries = await replay(events, sim, SHOP)
     await sim.webhooks.aclose()
-    assert len(deliveries) == len(events) == len(received)
-    assert [r.headers["X-Shopify-Topic"] for r in received] == [e.topic for e in events]
-    assert received[0].headers["X-Shopify-Triggered-At"].startswith("2026-11-02T")
+    assert len(deliveries) == len(events) == len(receiver.requests)
+    assert receiver.topics() == [e.topic for e in events]
+    assert receiver.requests[0].headers["X-Shopify-Triggered-At"].startswith("2026-11-02T")
+
+
+def flaky_orders_paid(request: httpx.Request) -> bool:
+    """Refuses every orders/paid of an order whose id is even: the same ones on every run."""
+    if request.headers["X-Shopify-Topic"] != "orders/paid":
+        return False
+    return int(json.loads(request.content)["id"]) % 2 == 0
+
+
+DISORDER = Disorder(seed=4, duplicate_rate=0.2, reorder_window=4, delay_rate=0.1, max_delay=600)
+
+
+async def disordered_run(
+    seed: int, disorder: Disorder
+) -> tuple[list[TrafficEvent], list[Delivery], Receiver]:
+    """A seeded day of traffic replayed, disordered, into an app that refuses some deliveries."""
+    receiver = Receiver(refuse=flaky_orders_paid)
+    config = SimulatorConfig(webhook_time_compression=1e6, webhook_max_retries=3)
+    sim = Simulator(config, clock=ManualClock(), webhook_transport=receiver.transport())
+    sim.add_shop(SHOP)
+    sim.install(SHOP)
+    generator = TrafficGenerator(sim.storefront, sim.shop(SHOP), TrafficSettings(seed=seed, days=1))
+    events = list(generator.events())
+    deliveries = await replay(events, sim, SHOP, disorder=disorder)
+    await sim.webhooks.aclose()
+    return events, deliveries, receiver
+
+
+def outcome(deliveries: list[Delivery]) -> list[tuple[str, bytes, list[tuple[Any, ...]]]]:
+    """What each delivery was and what happened to it, webhook ids aside (those are unique)."""
+    return [
+        (d.topic, d.body, [(a.status, a.after, a.duplicate) for a in d.attempts])
+        for d in deliveries
+    ]
+
+
+async def test_same_seed_gives_the_same_deliveries_retries_and_disorder() -> None:
+    events, first, _ = await disordered_run(6, DISORDER)
+    _, again, _ = await disordered_run(6, DISORDER)
+    assert outcome(first) == outcome(again)
+    # The run was not trivially tidy: duplicates, retries, give-ups and a changed order.
+    attempts = [a for d in first for a in d.attempts]
+    assert any(a.duplicate for a in attempts)
+    assert any(a.after > 0 for a in attempts)
+    assert any(not d.delivered for d in first)
+    assert [d.topic for d in first] != [e.topic for e in events]
+    assert sorted(d.body for d in first) == sorted(
+        json.dumps(e.payload, separators=(",", ":")).encode() for e in events
+    )
+    _, other, _ = await disordered_run(6, Disorder(seed=5, duplicate_rate=0.2, reorder_window=4))
+    assert outcome(other) != outcome(first)
+
+
+async def test_delayed_deliveries_reach_the_app_after_later_ones() -> None:
+    disorder = Disorder(seed=2, delay_rate=0.3, max_delay=3600)
+    _, deliveries, receiver = await disordered_run(9, disorder)
+    sent = [d.webhook_id for d in deliveries]
+    arrived = [r.headers["X-Shopify-Webhook-Id"] for r in receiver.requests]
+    first_arrivals = list(dict.fromkeys(arrived))
+    assert sorted(first_arrivals) == sorted(sent)
+    assert first_arrivals != sent

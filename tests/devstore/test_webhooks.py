@@ -1,4 +1,5 @@
-"""The webhook sender: signature, headers, retries with one webhook id, duplicates, reordering."""
+"""The webhook sender: signature, headers, retries in the background on Shopify's schedule,
+duplicates, reordering, delays; what an uninstalled app still receives."""
 
 from __future__ import annotations
 
@@ -7,36 +8,33 @@ import base64
 import hashlib
 import hmac
 import json
-import random
+import time
+from datetime import datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 import httpx
+import pytest
 
 from devstore.clock import ManualClock
 from devstore.config import SimulatorConfig
+from devstore.disorder import Disorder
 from devstore.payloads import fixture
 from devstore.server import Simulator
+from devstore.state import WebhookSubscription
 from devstore.webhooks import Outgoing, WebhookSender
+from tests.devstore.conftest import Receiver
 
 SHOP = "demo.myshopify.com"
-
-
-class Receiver:
-    """A stand-in app: records requests, fails the first `failures` of them."""
-
-    def __init__(self, failures: int = 0) -> None:
-        self.failures = failures
-        self.requests: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        if len(self.requests) <= self.failures:
-            return httpx.Response(500)
-        return httpx.Response(200)
+FOUR_HOURS = 4 * 3600.0
+# Shopify's four hours of retries in one real second.
+ONE_SECOND_WINDOW = SimulatorConfig(
+    app_url="https://app.example.com", webhook_time_compression=FOUR_HOURS
+)
 
 
 def sender(receiver: Receiver, config: SimulatorConfig) -> WebhookSender:
-    return WebhookSender(config, ManualClock(), transport=httpx.MockTransport(receiver))
+    return WebhookSender(config, ManualClock(), transport=receiver.transport())
 
 
 def valid_signature(request: httpx.Request, secret: str) -> bool:
@@ -86,6 +84,50 @@ async def test_gives_up_after_eight_retries(config: SimulatorConfig) -> None:
     assert not delivery.delivered
 
 
+async def test_retry_waits_double_and_add_up_to_four_hours() -> None:
+    webhooks = sender(Receiver(failures=100), ONE_SECOND_WINDOW)
+    started = time.monotonic()
+    (delivery,) = await webhooks.send(SHOP, "orders/paid", fixture("orders_paid"))
+    await webhooks.aclose()
+    first, *retries = delivery.attempts
+    waits = [attempt.after for attempt in retries]
+    assert len(waits) == 8
+    assert all(later == pytest.approx(2 * earlier) for earlier, later in pairwise(waits))
+    assert sum(waits) == pytest.approx(FOUR_HOURS)
+    assert 50 < waits[0] < 60  # the first retry about a minute after the failure
+    # The waits really happen, compressed: each gap at least its share of the one second.
+    gaps = [b.started - a.started for a, b in pairwise(delivery.attempts)]
+    for gap, wait in zip(gaps, waits, strict=True):
+        assert gap >= wait / FOUR_HOURS - 0.002
+    assert delivery.attempts[-1].started - first.started >= 0.99
+    assert time.monotonic() - started < 5
+
+
+async def test_a_failing_endpoint_does_not_hold_up_the_deliveries_after_it() -> None:
+    receiver = Receiver(refuse=lambda request: request.url.path == "/broken")
+    webhooks = sender(receiver, ONE_SECOND_WINDOW)
+    (failing,) = await webhooks.send(
+        SHOP, "orders/paid", fixture("orders_paid"), url="https://app.example.com/broken"
+    )
+    others = []
+    for number in range(10):
+        payload = fixture("checkouts_update")
+        payload["token"] = f"tok-{number}"
+        others.extend(await webhooks.send(SHOP, "checkouts/update", payload))
+    # Every later delivery is through while the failing one still waits for its retries.
+    assert all(delivery.delivered for delivery in others)
+    assert len(failing.attempts) < 9
+    assert webhooks.pending == 1
+    await webhooks.aclose()
+    assert len(failing.attempts) == 9
+    last_retry = failing.attempts[-1].started
+    assert all(d.attempts[0].started < last_retry for d in others)
+    # So the app saw the failing delivery's last try after the ones sent behind it.
+    topics = [r.headers["X-Shopify-Topic"] for r in receiver.requests]
+    assert topics[-1] == "orders/paid"
+    assert topics.index("checkouts/update") < len(topics) - 1
+
+
 async def test_duplicates_and_reordering_on_request(config: SimulatorConfig) -> None:
     receiver = Receiver()
     webhooks = sender(receiver, config)
@@ -94,20 +136,43 @@ async def test_duplicates_and_reordering_on_request(config: SimulatorConfig) -> 
     )
     ids = [r.headers["X-Shopify-Webhook-Id"] for r in receiver.requests]
     assert ids == [delivery.webhook_id, delivery.webhook_id]
+    assert [a.duplicate for a in delivery.attempts] == [False, True]
     receiver.requests.clear()
     items = []
     for number in range(6):
         payload = fixture("checkouts_update")
         payload["token"] = f"tok-{number}"
         items.append(Outgoing(SHOP, "checkouts/update", payload))
-    await webhooks.send_batch(items, reorder=random.Random(3))
+    sent = await webhooks.send_batch(items, disorder=Disorder(seed=3, reorder_window=6))
     await webhooks.aclose()
     received = [json.loads(r.content)["token"] for r in receiver.requests]
     assert sorted(received) == [f"tok-{n}" for n in range(6)]
     assert received != [f"tok-{n}" for n in range(6)]
+    assert [d.payload["token"] for d in sent] == [f"tok-{n}" for n in range(6)]
 
 
-async def test_simulator_delivers_into_an_asgi_app(config: SimulatorConfig) -> None:
+async def test_a_delayed_delivery_arrives_after_the_ones_sent_behind_it() -> None:
+    receiver = Receiver()
+    webhooks = sender(receiver, ONE_SECOND_WINDOW)
+    asked = time.monotonic()
+    (late,) = await webhooks.send(SHOP, "orders/paid", fixture("orders_paid"), delay=3600)
+    (prompt,) = await webhooks.send(SHOP, "orders/create", fixture("orders_create"))
+    assert prompt.delivered
+    assert not late.attempts
+    await webhooks.aclose()
+    assert late.delivered
+    assert receiver.topics() == ["orders/create", "orders/paid"]
+    assert late.attempts[0].started - asked >= 0.25 - 0.002  # an hour of Shopify time
+
+
+def installed_simulator(receiver: Receiver, config: SimulatorConfig) -> Simulator:
+    sim = Simulator(config, clock=ManualClock(), webhook_transport=receiver.transport())
+    sim.add_shop(SHOP)
+    sim.install(SHOP)
+    return sim
+
+
+async def test_simulator_delivers_into_an_asgi_app() -> None:
     seen: list[dict[str, Any]] = []
 
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -121,15 +186,52 @@ async def test_simulator_delivers_into_an_asgi_app(config: SimulatorConfig) -> N
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b"ok"})
 
+    config = SimulatorConfig(app_url="https://app.example.com", webhook_time_compression=1e6)
     sim = Simulator(config, clock=ManualClock(), webhook_transport=httpx.ASGITransport(app=app))
     sim.add_shop(SHOP)
+    tokens = sim.install(SHOP)
     placed = await sim.checkout(SHOP, email="ned@example.com")
     await sim.uninstall(SHOP)
     await sim.webhooks.aclose()
-    assert [s["path"] for s in seen] == ["/webhooks"] * 3
+    assert [s["path"] for s in seen] == ["/webhooks"] * 4
     assert seen[0]["body"]["id"] == placed.order["id"]
     assert seen[2]["body"]["myshopify_domain"] == SHOP
-    assert sim.store.access_tokens == {} or all(t.revoked for t in sim.store.access_tokens.values())
+    assert seen[3]["body"]["shop_domain"] == SHOP
+    issued = sim.store.access_tokens[tokens.access_token]
+    assert issued.revoked
+
+
+async def test_an_app_that_never_installed_hears_nothing(config: SimulatorConfig) -> None:
+    receiver = Receiver()
+    sim = Simulator(config, clock=ManualClock(), webhook_transport=receiver.transport())
+    sim.add_shop(SHOP)
+    assert await sim.checkout(SHOP, email="ned@example.com")
+    assert await sim.emit(SHOP, "customers/create", fixture("customers_create")) == []
+    await sim.webhooks.aclose()
+    assert receiver.requests == []
+
+
+async def test_after_uninstall_only_app_uninstalled_then_shop_redact_48_hours_later() -> None:
+    receiver = Receiver()
+    config = SimulatorConfig(app_url="https://app.example.com", webhook_time_compression=1e6)
+    sim = installed_simulator(receiver, config)
+    shop = sim.shop(SHOP)
+    shop.subscriptions[1] = WebhookSubscription(
+        1, "ORDERS_PAID", "https://other.example.com/hooks", "JSON", sim.clock.now()
+    )
+    uninstalled_at = sim.clock.now()
+    await sim.uninstall(SHOP)
+    assert shop.subscriptions == {}  # API subscriptions go with the installation
+    assert await sim.emit(SHOP, "orders/paid", fixture("orders_paid")) == []
+    assert await sim.emit(SHOP, "customers/update", fixture("customers_update")) == []
+    placed = await sim.checkout(SHOP, email="late@example.com")  # the shop itself goes on
+    assert placed.order["id"]
+    await sim.webhooks.aclose()
+    assert receiver.topics() == ["app/uninstalled", "shop/redact"]
+    redact = receiver.requests[1]
+    triggered = datetime.fromisoformat(redact.headers["X-Shopify-Triggered-At"])
+    assert triggered - uninstalled_at == timedelta(hours=48)
+    assert json.loads(redact.content)["shop_domain"] == SHOP
 
 
 async def test_slow_receiver_times_out_and_is_retried() -> None:
@@ -157,19 +259,27 @@ async def test_slow_receiver_times_out_and_is_retried() -> None:
 async def test_api_subscription_is_deleted_after_its_deliveries_fail(
     config: SimulatorConfig,
 ) -> None:
-    def receiver(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200 if request.url.path == "/webhooks" else 503)
-
-    sim = Simulator(config, clock=ManualClock(), webhook_transport=httpx.MockTransport(receiver))
-    shop = sim.add_shop(SHOP)
-    from devstore.state import WebhookSubscription
-
+    receiver = Receiver(refuse=lambda request: request.url.path != "/webhooks")
+    sim = installed_simulator(receiver, config)
+    shop = sim.shop(SHOP)
     shop.subscriptions[1] = WebhookSubscription(
         1, "ORDERS_PAID", "https://other.example.com/hooks", "JSON", sim.clock.now()
     )
     deliveries = await sim.emit(SHOP, "orders/paid", fixture("orders_paid"))
+    assert 1 in shop.subscriptions  # still retrying
     await sim.webhooks.aclose()
     assert [d.delivered for d in deliveries] == [True, False]
     assert len(deliveries[1].attempts) == 9
     assert deliveries[0].event_id == deliveries[1].event_id
     assert shop.subscriptions == {}
+
+
+async def test_pending_retries_can_be_dropped_at_shutdown() -> None:
+    slow = SimulatorConfig(app_url="https://app.example.com", webhook_time_compression=1.0)
+    webhooks = sender(Receiver(failures=100), slow)
+    (delivery,) = await webhooks.send(SHOP, "orders/paid", fixture("orders_paid"))
+    assert webhooks.pending == 1
+    await webhooks.cancel_pending()
+    await webhooks.aclose()
+    assert webhooks.pending == 0
+    assert len(delivery.attempts) == 1
