@@ -39,6 +39,7 @@ async def test_approval_mode_holds_the_reminder_until_the_merchant_approves_it(
 
     customer = admin.store.customer_payload(email="camille@example.test", first_name="Camille")
     await admin.store.deliver("customers/create", customer)
+    await admin.work()  # the customer (and their consent) is known before the checkout
     await admin.store.deliver("checkouts/create", admin.store.checkout_payload(customer))
     await admin.work()
     assert admin.inbox.messages == []  # held for approval
@@ -148,6 +149,7 @@ async def test_dry_run_drafts_are_visible_with_their_reason_and_nothing_is_sent(
     await admin.store.configure(mode="dry_run", steps=[{"delay_seconds": 1}, {}, {}])
     customer = admin.store.customer_payload(email="noor@example.test", first_name="Noor")
     await admin.store.deliver("customers/create", customer)
+    await admin.work()  # the customer (and their consent) is known before the checkout
     await admin.store.deliver("checkouts/create", admin.store.checkout_payload(customer))
     await admin.work()
     assert admin.inbox.messages == []
@@ -171,6 +173,7 @@ async def test_failed_webhooks_replay_and_data_request_exports_are_shown(
     shop = await admin.shop()
     customer = admin.store.customer_payload(email="lea@example.test", first_name="Léa")
     await admin.store.deliver("customers/create", customer)
+    await admin.work()  # the customer is stored before the request names them
     await admin.sim.request_customer_data(SHOP, customer["id"])
     await admin.work()
     async with admin.sessions.begin() as session:
