@@ -32,10 +32,11 @@ WORKDIR /app
 # DATA_DIR: the file outbox (no SMTP_URL) and embedded services (no DATABASE_URL/REDIS_URL),
 # written by the non-root user; mount a volume there to keep them.
 ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 FRONTEND_DIR=/app/frontend/dist \
-    DATA_DIR=/var/lib/boomerang
+    DATA_DIR=/var/lib/boomerang WORKER_METRICS_HOST=0.0.0.0
 VOLUME /var/lib/boomerang
 USER boomerang
-EXPOSE 8000
+# 8000: the web app (its /metrics included); 8001: the worker's metrics (`boomerang worker`).
+EXPOSE 8000 8001
 # Either role: the web server's /healthz, or the worker's heartbeat (see app/healthcheck.py).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["boomerang", "healthcheck"]

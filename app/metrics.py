@@ -1,16 +1,22 @@
-"""Prometheus metrics of the service; multi-process aware under `serve --workers N`."""
+"""Prometheus metrics of the service; multi-process aware under `serve --workers N`. The web
+app serves them at GET /metrics; the worker, which counts the processing (latency, outcomes per
+topic), serves its own on WORKER_METRICS_PORT."""
 
 from __future__ import annotations
 
 import os
+from threading import Thread
+from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
+    REGISTRY,
     CollectorRegistry,
     Counter,
     Histogram,
     generate_latest,
     multiprocess,
+    start_http_server,
 )
 
 WEBHOOKS_RECEIVED = Counter(
@@ -37,9 +43,22 @@ WEBHOOK_PROCESSING_SECONDS = Histogram(
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 
-def render() -> bytes:
+def registry() -> CollectorRegistry:
+    """This process's metrics, or, when processes share PROMETHEUS_MULTIPROC_DIR (uvicorn's
+    workers under `serve --workers N`), all of theirs summed."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-        return generate_latest(registry)
-    return generate_latest()
+        shared = CollectorRegistry()
+        multiprocess.MultiProcessCollector(shared)  # type: ignore[no-untyped-call]
+        return shared
+    return REGISTRY
+
+
+def render() -> bytes:
+    return generate_latest(registry())
+
+
+def serve(host: str, port: int) -> tuple[WSGIServer, Thread]:
+    """Prometheus text on http://host:port/ (any path, /metrics included) from a daemon
+    thread, for a process with no web app of its own: the worker. Raises OSError when the
+    port cannot be bound."""
+    return start_http_server(port, addr=host, registry=registry())

@@ -59,8 +59,12 @@ class Settings(BaseSettings):
     shopify_token_refresh_ahead_seconds: Annotated[int, Field(ge=0)] = 300
     # How old an OAuth callback's timestamp may be before it is refused as a replay.
     oauth_callback_max_age_seconds: Annotated[int, Field(gt=0)] = 600
-    # Stored webhook events still waiting this long are enqueued again by the sweeper.
+    # Grace before the sweeper re-enqueues a stored webhook event that has no live job.
     webhook_sweep_after_seconds: float = 30.0
+    # Where the worker serves its Prometheus metrics (the web app serves its own at /metrics
+    # on its port); port 0 turns the worker's off.
+    worker_metrics_host: str = "127.0.0.1"
+    worker_metrics_port: Annotated[int, Field(ge=0, le=65535)] = 8001
 
     @field_validator("shopify_api_secret", "token_encryption_keys")
     @classmethod

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.messaging.config import MessagingConfig
 from app.messaging.consent import ConsentWriteBack
+from app.messaging.controls import sending_policy
 from app.messaging.delivery import deliver_message
 from app.messaging.outbox import SEND_JOB, Status, due_messages, send_job_id
 from app.messaging.transport import transport_from_settings
@@ -77,6 +78,9 @@ async def write_back_email_consent(ctx: JobContext, shop_id: int, customer_id: i
             select(Customer).where(Customer.shop_id == shop_id, Customer.id == customer_id)
         )
         if shop is None or customer is None or customer.email_consent_updated_at is None:
+            return False
+        if not (await sending_policy(session, shop_id)).consent_write_back:
+            # Turned off between the click and this job: the merchant's latest word wins.
             return False
         domain, shopify_id = shop.domain, customer.shopify_id
         at = customer.email_consent_updated_at

@@ -9,7 +9,10 @@ import structlog
 from app.platform.resources import Resources
 from app.queue import JobContext, RetryJob
 from webhooks.processing import Outcome, process_event
-from webhooks.sweeper import SweepReport, sweep
+from webhooks.sweeper import SweepCursor, SweepReport, sweep
+
+# The sweeper's place in a backlog larger than one batch, kept between this process's sweeps.
+_SWEEP_CURSOR = SweepCursor()
 
 
 async def process_webhook_event(ctx: JobContext, event_row_id: int) -> str:
@@ -28,4 +31,4 @@ async def process_webhook_event(ctx: JobContext, event_row_id: int) -> str:
 async def sweep_webhook_events(ctx: JobContext) -> SweepReport:
     resources: Resources = ctx.resources
     after = timedelta(seconds=resources.settings.webhook_sweep_after_seconds)
-    return await sweep(resources.sessions, resources.queue, after=after)
+    return await sweep(resources.sessions, resources.queue, after=after, cursor=_SWEEP_CURSOR)

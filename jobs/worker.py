@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import structlog
 
+from app import metrics
 from app.db.migrate import current_revision, head_revision
 from app.platform.resources import Resources, build_resources
 from app.queue.arq_backend import build_worker
@@ -40,6 +41,27 @@ def worker_settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"db_pool_size": pool})
 
 
+def serve_metrics(settings: Settings) -> None:
+    """The worker's Prometheus endpoint: processing latency and outcomes are counted here,
+    not in the web app. A port already taken costs the metrics, never the processing."""
+    if settings.worker_metrics_port == 0:
+        return
+    try:
+        metrics.serve(settings.worker_metrics_host, settings.worker_metrics_port)
+    except OSError as exc:
+        log.error(
+            "worker metrics not served: set WORKER_METRICS_PORT to a free port",
+            host=settings.worker_metrics_host,
+            port=settings.worker_metrics_port,
+            reason=str(exc),
+        )
+        return
+    log.info(
+        "worker metrics served",
+        url=f"http://{settings.worker_metrics_host}:{settings.worker_metrics_port}/metrics",
+    )
+
+
 def run_worker(settings: Settings, *, burst: bool = False) -> None:
     settings = worker_settings(settings)
 
@@ -50,6 +72,7 @@ def run_worker(settings: Settings, *, burst: bool = False) -> None:
         except BaseException:
             await resources.close()
             raise
+        serve_metrics(settings)
         log.info("worker started", jobs=len(JOBS), cron_jobs=len(CRON_JOBS))
         return resources
 

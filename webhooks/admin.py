@@ -11,12 +11,16 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import BoomerangError, NotFound
+from app.i18n import Text
 from app.models import WebhookEvent, WebhookEventStatus
 
 LIST_LIMIT_MAX = 200
 
 
 class EventNotFailed(BoomerangError):
+    """Only a failed event can be replayed: a received one is still on its way, a processed one
+    is done."""
+
     status_code = 409
 
 
@@ -69,10 +73,12 @@ def replay_job_id(event_row_id: int) -> str:
     return f"webhook:{event_row_id}:replay:{time.time_ns()}"
 
 
-async def reopen_failed_event(session: AsyncSession, shop_id: int, event_row_id: int) -> int:
-    """Put a failed event back to `received` with a fresh attempt budget; the caller commits,
-    then enqueues `replay_job_id(id)`. Raises NotFound (not this shop's, or no such event) or
-    EventNotFailed."""
+async def reopen_failed_event(
+    session: AsyncSession, shop_id: int, event_row_id: int, *, job_id: str
+) -> int:
+    """Put a failed event back to `received` with a fresh attempt budget, `job_id` (from
+    replay_job_id) as the job that will process it; the caller commits, then enqueues that
+    job. Raises NotFound (not this shop's, or no such event) or EventNotFailed."""
     reopened = (
         await session.execute(
             update(WebhookEvent)
@@ -81,7 +87,12 @@ async def reopen_failed_event(session: AsyncSession, shop_id: int, event_row_id:
                 WebhookEvent.shop_id == shop_id,
                 WebhookEvent.status == WebhookEventStatus.FAILED.value,
             )
-            .values(status=WebhookEventStatus.RECEIVED.value, attempts=0)
+            .values(
+                status=WebhookEventStatus.RECEIVED.value,
+                attempts=0,
+                job_id=job_id,
+                next_attempt_at=None,
+            )
             .returning(WebhookEvent.id)
         )
     ).scalar_one_or_none()
@@ -95,7 +106,26 @@ async def reopen_failed_event(session: AsyncSession, shop_id: int, event_row_id:
         )
     ).scalar_one_or_none()
     if status is None:
-        raise NotFound(f"webhook event {event_row_id} does not exist for this shop")
-    raise EventNotFailed(
-        f"webhook event {event_row_id} is {status}, not failed: only failed events are replayed"
+        raise NotFound(
+            Text(
+                en=f"Webhook event {event_row_id} does not exist for this shop: "
+                "list the failed events to find the one to replay.",
+                fr=f"L'événement webhook {event_row_id} n'existe pas pour cette boutique : "
+                "affichez les événements en échec pour trouver celui à rejouer.",
+            )
+        )
+    raise EventNotFailed(_not_failed(event_row_id, WebhookEventStatus(status)))
+
+
+def _not_failed(event_row_id: int, status: WebhookEventStatus) -> Text:
+    if status is WebhookEventStatus.PROCESSED:
+        return Text(
+            en=f"Webhook event {event_row_id} was already processed: there is nothing to replay.",
+            fr=f"L'événement webhook {event_row_id} a déjà été traité : il n'y a rien à rejouer.",
+        )
+    return Text(
+        en=f"Webhook event {event_row_id} is still waiting to be processed: only failed events "
+        "can be replayed; wait for it to be processed or to fail.",
+        fr=f"L'événement webhook {event_row_id} attend encore d'être traité : seuls les "
+        "événements en échec peuvent être rejoués ; attendez qu'il soit traité ou qu'il échoue.",
     )

@@ -152,12 +152,14 @@ def first_job_id(event_row_id: int) -> str:
     return f"webhook:{event_row_id}"
 
 
-async def enqueue_processing(queue: JobQueue, event_row_id: int, *, job_id: str) -> bool:
-    """Queue the processing of a stored event. False when the queue is down or slow: the
-    event is durable and the sweeper will enqueue it later."""
+async def enqueue_processing(
+    queue: JobQueue, event_row_id: int, *, job_id: str, defer_until: datetime | None = None
+) -> bool:
+    """Queue the processing of a stored event (for `defer_until`, if given). False when the
+    queue is down or slow: the event is durable and the sweeper will enqueue it later."""
     try:
         async with asyncio.timeout(ENQUEUE_TIMEOUT_SECONDS):
-            await queue.enqueue(PROCESS_JOB, event_row_id, job_id=job_id)
+            await queue.enqueue(PROCESS_JOB, event_row_id, job_id=job_id, defer_until=defer_until)
     except (QueueUnavailable, TimeoutError) as exc:
         log.warning(
             "webhook event stored but not enqueued; the sweeper will pick it up",

@@ -10,7 +10,7 @@ import enum
 import secrets
 import time
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import structlog
 from sqlalchemy import case, select, update
@@ -145,7 +145,8 @@ def _count(event: WebhookEvent, outcome: str) -> None:
 async def _record_failure(
     sessions: async_sessionmaker[AsyncSession], event_row_id: int, exc: Exception
 ) -> Result:
-    """Count the failed attempt; the last allowed one marks the event `failed`."""
+    """Count the failed attempt; the last allowed one marks the event `failed`. A retry's due
+    time is recorded, so the sweeper can re-enqueue it for then if the queue loses it."""
     error = describe_error(exc)
     async with sessions.begin() as session:
         row = (
@@ -169,11 +170,16 @@ async def _record_failure(
                 .returning(WebhookEvent.attempts, WebhookEvent.topic, WebhookEvent.status)
             )
         ).one_or_none()
+        retry_in = (
+            await _schedule_retry(session, event_row_id, row.attempts)
+            if row is not None and row.status == WebhookEventStatus.RECEIVED
+            else None
+        )
     if row is None:
         # Processed or failed meanwhile by another job: nothing left to retry.
         return Result(Outcome.ALREADY_DONE)
-    attempts, topic, status = row
-    if status == WebhookEventStatus.FAILED:
+    attempts, topic, _ = row
+    if retry_in is None:  # that was the last allowed attempt
         metrics.WEBHOOKS_PROCESSED.labels(topic, "failed").inc()
         log.error(
             "webhook event failed for good; replay it from the admin once the cause is fixed",
@@ -183,7 +189,6 @@ async def _record_failure(
         )
         return Result(Outcome.FAILED)
     metrics.WEBHOOKS_PROCESSED.labels(topic, "retry").inc()
-    retry_in = backoff_seconds(attempts)
     log.warning(
         "webhook event failed; will retry",
         event_row_id=event_row_id,
@@ -192,3 +197,14 @@ async def _record_failure(
         error=error,
     )
     return Result(Outcome.RETRY, retry_in)
+
+
+async def _schedule_retry(session: AsyncSession, event_row_id: int, attempts: int) -> float:
+    """The backoff before the next attempt, recorded as the event's next_attempt_at."""
+    retry_in = backoff_seconds(attempts)
+    await session.execute(
+        update(WebhookEvent)
+        .where(WebhookEvent.id == event_row_id)
+        .values(next_attempt_at=datetime.now(UTC) + timedelta(seconds=retry_in))
+    )
+    return retry_in

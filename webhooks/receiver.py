@@ -4,7 +4,8 @@
 This is the hot path Shopify times at 5 s, so it is served by a small ASGI middleware ahead of
 FastAPI's router: no parameters to validate, no dependencies to solve, no exception and exit
 stacks (in bench/ingest that machinery cost more than the HMAC, the insert and the enqueue).
-FastAPI's outer layers (server errors, telemetry, body size limit) still wrap it."""
+The body is read into memory to be signed, so it is capped (MAX_BODY_BYTES): a larger one is
+answered 413 before it is read to the end, and nothing is stored."""
 
 from __future__ import annotations
 
@@ -30,6 +31,10 @@ from webhooks.inbox import (
 log = structlog.get_logger(__name__)
 
 PATH = "/webhooks"
+# Shopify documents no cap for HTTPS deliveries; its staff speak of bodies "upwards of a
+# megabyte", and its largest documented channel limit is Pub/Sub's 10 MB message. 10 MiB
+# keeps that headroom while no request can make a web process hold more than this.
+MAX_BODY_BYTES = 10 * 1024 * 1024
 
 
 async def receive_webhook(
@@ -88,31 +93,61 @@ class WebhookReceiver:
         if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
-        body = await _read_body(receive)
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        body = await _read_body(receive, _declared_length(headers))
+        if body is None:
+            metrics.WEBHOOKS_REJECTED.labels("too_large").inc()
+            log.warning(
+                "webhook refused: body larger than the cap, not stored",
+                limit_bytes=MAX_BODY_BYTES,
+                shop=headers.get("x-shopify-shop-domain"),
+                topic=headers.get("x-shopify-topic"),
+            )
+            await _answer(send, 413, f"body larger than {MAX_BODY_BYTES} bytes")
+            return
         state: Any = scope["app"].state
         status, text = await receive_webhook(state.resources, state.webhook_verifier, headers, body)
-        content = text.encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [
-                    (b"content-type", b"text/plain; charset=utf-8"),
-                    (b"content-length", str(len(content)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": content})
+        await _answer(send, status, text)
 
 
-async def _read_body(receive: Receive) -> bytes:
+async def _answer(send: Send, status: int, text: str) -> None:
+    content = text.encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(content)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": content})
+
+
+def _declared_length(headers: Mapping[str, str]) -> int | None:
+    try:
+        return int(headers["content-length"])
+    except (KeyError, ValueError):
+        return None
+
+
+async def _read_body(receive: Receive, declared: int | None) -> bytes | None:
+    """The whole body, or None as soon as it is known to exceed MAX_BODY_BYTES (by its
+    Content-Length, or while reading a chunked one): the rest is never buffered."""
+    if declared is not None and declared > MAX_BODY_BYTES:
+        return None
     chunks = []
+    size = 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
             break
-        chunks.append(message.get("body", b""))
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return None
+        chunks.append(chunk)
         if not message.get("more_body", False):
             break
     return b"".join(chunks)

@@ -21,6 +21,7 @@ APP_WEBHOOK_TOPICS: tuple[str, ...] = (
     "refunds/create",
     "customers/create",
     "customers/update",
+    "customers_email_marketing_consent/update",
     "app/uninstalled",
     "shop/update",
 )

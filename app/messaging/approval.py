@@ -11,12 +11,27 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import InvalidRequest
+from app.i18n import Text
 from app.messaging.config import MessagingConfig
 from app.messaging.errors import MessageNotFound, MessageNotPending
 from app.messaging.outbox import Status
 from app.models import Message
 
 REJECTED = "rejected_by_merchant"
+
+
+def _must_keep_link(part: str, link: str) -> Text:
+    if part == "html":
+        return Text(
+            en=f"The HTML body must keep the unsubscribe link ({link}): put it back, then save.",
+            fr=f"Le corps HTML doit conserver le lien de désabonnement ({link}) : remettez-le, "
+            "puis enregistrez.",
+        )
+    return Text(
+        en=f"The plain-text body must keep the unsubscribe link ({link}): put it back, then save.",
+        fr=f"Le corps texte doit conserver le lien de désabonnement ({link}) : remettez-le, "
+        "puis enregistrez.",
+    )
 
 
 async def pending(
@@ -37,11 +52,21 @@ async def _pending_one(session: AsyncSession, shop_id: int, message_id: int) -> 
         .with_for_update()
     )
     if message is None:
-        raise MessageNotFound(f"message {message_id} does not exist in this shop")
+        raise MessageNotFound(
+            Text(
+                en=f"Message {message_id} does not exist in this shop: reload the approvals list.",
+                fr=f"Le message {message_id} n'existe pas dans cette boutique : rechargez la "
+                "liste des validations.",
+            )
+        )
     if message.status != Status.PENDING_APPROVAL:
         raise MessageNotPending(
-            f"message {message_id} is {message.status}, not waiting for approval: "
-            "reload the approvals list"
+            Text(
+                en=f"Message {message_id} is {message.status}, no longer waiting for approval: "
+                "reload the approvals list.",
+                fr=f"Le message {message_id} est au statut {message.status} et n'attend plus "
+                "de validation : rechargez la liste des validations.",
+            )
         )
     return message
 
@@ -122,13 +147,15 @@ async def edit(
     )
     for part, value in (("html", html), ("text", text)):
         if value is not None and link and link not in value:
-            raise InvalidRequest(
-                f"the {part} body must keep the unsubscribe link ({link}) / "
-                f"le corps {part} doit conserver le lien de désabonnement"
-            )
+            raise InvalidRequest(_must_keep_link(part, link))
     if subject is not None:
         if not subject.strip():
-            raise InvalidRequest("the subject cannot be empty / l'objet ne peut pas être vide")
+            raise InvalidRequest(
+                Text(
+                    en="The subject cannot be empty: write one before saving.",
+                    fr="L'objet ne peut pas être vide : saisissez-en un avant d'enregistrer.",
+                )
+            )
         message.subject = " ".join(subject.split())
     if html is not None:
         message.html = html

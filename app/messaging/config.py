@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from email.utils import parseaddr
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from app.messaging import signing
 from app.settings import Settings
@@ -30,10 +29,6 @@ class MessagingConfig:
         )
 
     @property
-    def sender_address(self) -> str:
-        return parseaddr(self.email_from)[1]
-
-    @property
     def message_id_domain(self) -> str:
         return urlsplit(self.app_url).hostname or "boomerang.invalid"
 
@@ -42,7 +37,3 @@ class MessagingConfig:
 
     def unsubscribe_url(self, shop_id: int, customer_id: int) -> str:
         return f"{self.app_url}/u/{self.unsubscribe_token(shop_id, customer_id)}"
-
-    def unsubscribe_mailto(self, shop_id: int, customer_id: int) -> str:
-        token = self.unsubscribe_token(shop_id, customer_id)
-        return f"mailto:{self.sender_address}?subject={quote('unsubscribe ' + token)}"

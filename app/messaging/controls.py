@@ -1,6 +1,7 @@
 """The merchant's delivery controls: each scenario's mode (live, approval, dry_run, paused)
-and transactional choice, and the shop's guard rails (global pause, frequency cap, quiet
-hours). Read through these functions so the scenario engine can extend the stored options."""
+and transactional choice, the shop's guard rails (global pause, frequency cap, quiet hours)
+and its consent write-back choice. Read through these functions so the scenario engine can
+extend the stored options."""
 
 from __future__ import annotations
 
@@ -51,10 +52,18 @@ class SendingPolicy:
     max_per_week: int
     quiet_start: time
     quiet_end: time
+    # Unsubscribes through our link are also written to the shopper's consent in Shopify
+    # (customerEmailMarketingConsentUpdate), so the merchant's other tools stop too.
+    consent_write_back: bool = True
 
 
 DEFAULT_POLICY = SendingPolicy(
-    paused=False, max_per_day=1, max_per_week=3, quiet_start=time(21, 0), quiet_end=time(8, 0)
+    paused=False,
+    max_per_day=1,
+    max_per_week=3,
+    quiet_start=time(21, 0),
+    quiet_end=time(8, 0),
+    consent_write_back=True,
 )
 
 
@@ -102,6 +111,7 @@ async def sending_policy(session: AsyncSession, shop_id: int) -> SendingPolicy:
         max_per_week=row.max_per_week,
         quiet_start=row.quiet_start,
         quiet_end=row.quiet_end,
+        consent_write_back=row.consent_write_back,
     )
 
 
@@ -112,6 +122,7 @@ async def set_sending_policy(session: AsyncSession, shop_id: int, policy: Sendin
         "max_per_week": policy.max_per_week,
         "quiet_start": policy.quiet_start,
         "quiet_end": policy.quiet_end,
+        "consent_write_back": policy.consent_write_back,
     }
     statement = insert(MessagingSettings).values(shop_id=shop_id, **values)
     await session.execute(

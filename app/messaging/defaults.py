@@ -1,11 +1,12 @@
 """Boomerang's own wording for each scenario step, in English and French. The merchant can
 override any of them per locale (message_templates); these are what a new shop sends.
 
-Variables every template gets: first_name, shop_name, shop_url, locale, currency. Scenario
-context adds: items (title, variant_title, quantity, price, image_url), cart_total,
-checkout_url, discount_code, discount_expires_at, points_balance, points_earned, tier,
-referral_url, reward, review_url. Filters: `money` (amount in the message's currency and
-locale) and `date` (an ISO date in the locale's words)."""
+Variables every template gets: first_name, shop_name, shop_url, locale, currency and
+timezone (the shop's, for dates). Scenario context adds: items (title, variant_title,
+quantity, price, image_url), cart_total, checkout_url, discount_code, discount_expires_at,
+points_balance, points_earned, tier, referral_url, reward, review_url. Filters: `money`
+(amount in the message's currency and locale) and `date` (an ISO date or date-time in the
+locale's words, on the shop's calendar)."""
 
 from __future__ import annotations
 
@@ -56,25 +57,27 @@ def _cart(locale: Locale) -> tuple[str, str]:
 _EN_CART_HTML, _EN_CART_TEXT = _cart("en")
 _FR_CART_HTML, _FR_CART_TEXT = _cart("fr")
 
+# Shown whenever the step carries a code: the code itself (not only inside the link, which
+# some clients rewrite or strip) and the day it stops working, in the shop's time zone.
 _DISCOUNT_EN = (
-    "{% if discount_code %}<p>Use code <strong>{{ discount_code }}</strong> at checkout"
-    "{% if discount_expires_at %} before {{ discount_expires_at | date }}{% endif %}.</p>"
-    "{% endif %}"
+    "{% if discount_code %}<p>Use code <strong>{{ discount_code }}</strong> at checkout."
+    "{% if discount_expires_at %} It is valid until {{ discount_expires_at | date }}."
+    "{% endif %}</p>{% endif %}"
 )
 _DISCOUNT_EN_TEXT = (
-    "{% if discount_code %}Use code {{ discount_code }} at checkout"
-    "{% if discount_expires_at %} before {{ discount_expires_at | date }}{% endif %}.\n"
-    "{% endif %}"
+    "{% if discount_code %}\nUse code {{ discount_code }} at checkout."
+    "{% if discount_expires_at %} It is valid until {{ discount_expires_at | date }}."
+    "{% endif %}\n{% endif %}"
 )
 _DISCOUNT_FR = (
     "{% if discount_code %}<p>Utilisez le code <strong>{{ discount_code }}</strong> "
-    "lors du paiement{% if discount_expires_at %} avant le {{ discount_expires_at | date }}"
-    "{% endif %}.</p>{% endif %}"
+    "lors du paiement.{% if discount_expires_at %} Il est valable jusqu'au "
+    "{{ discount_expires_at | date }}.{% endif %}</p>{% endif %}"
 )
 _DISCOUNT_FR_TEXT = (
-    "{% if discount_code %}Utilisez le code {{ discount_code }} lors du paiement"
-    "{% if discount_expires_at %} avant le {{ discount_expires_at | date }}{% endif %}.\n"
-    "{% endif %}"
+    "{% if discount_code %}\nUtilisez le code {{ discount_code }} lors du paiement."
+    "{% if discount_expires_at %} Il est valable jusqu'au {{ discount_expires_at | date }}."
+    "{% endif %}\n{% endif %}"
 )
 
 _HELLO_EN = "Hi{% if first_name %} {{ first_name }}{% endif %},"
@@ -105,10 +108,13 @@ DEFAULTS: dict[tuple[str, int, Locale], TemplateSource] = {
         subject="Still thinking it over?",
         html=f"<p>{_HELLO_EN}</p><p>The items in your cart are still available, "
         "but we cannot hold them forever.</p>"
+        + _DISCOUNT_EN
         + _EN_CART_HTML
         + _button("{{ checkout_url }}", "Complete your order"),
         text=f"{_HELLO_EN}\n\nThe items in your cart are still available, "
-        "but we cannot hold them forever.\n\n"
+        "but we cannot hold them forever.\n"
+        + _DISCOUNT_EN_TEXT
+        + "\n"
         + _EN_CART_TEXT
         + "\n\nComplete your order: {{ checkout_url }}\n",
     ),
@@ -116,10 +122,13 @@ DEFAULTS: dict[tuple[str, int, Locale], TemplateSource] = {
         subject="Vous hésitez encore ?",
         html=f"<p>{_HELLO_FR}</p><p>Les articles de votre panier sont encore disponibles, "
         "mais nous ne pouvons pas les garder indéfiniment.</p>"
+        + _DISCOUNT_FR
         + _FR_CART_HTML
         + _button("{{ checkout_url }}", "Finaliser ma commande"),
         text=f"{_HELLO_FR}\n\nLes articles de votre panier sont encore disponibles, "
-        "mais nous ne pouvons pas les garder indéfiniment.\n\n"
+        "mais nous ne pouvons pas les garder indéfiniment.\n"
+        + _DISCOUNT_FR_TEXT
+        + "\n"
         + _FR_CART_TEXT
         + "\n\nFinaliser ma commande : {{ checkout_url }}\n",
     ),

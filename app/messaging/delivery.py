@@ -5,7 +5,10 @@ Three short transactions around the SMTP hand-off:
    cap (under a lock on the customer row, so two sends to one shopper cannot both pass the
    cap); then generate the Message-ID and commit status `sending`.
 2. hand the email to the transport (no transaction open).
-3. record the answer: `sent`, back to `queued` with backoff (4xx), or `failed` (5xx).
+3. record the answer: `sent`, back to `queued` with backoff (4xx), or `failed` (5xx). When
+   the relay itself is unusable (credentials refused, STARTTLS missing, refused connection),
+   no message is at fault: this one and every other due message are held, queued, for a
+   while, with the relay's reason, and the attempt does not count against the message.
 
 A crash between 2 and 3 leaves `sending` with a Message-ID: the email may or may not have
 been accepted, and nothing we own can tell. We never send it again (a duplicate reminder is
@@ -18,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import structlog
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -34,8 +38,15 @@ from app.messaging.pacing import (
     quiet_hours_end,
     shop_zone,
 )
-from app.messaging.transport import PermanentSendError, TransientSendError, Transport
+from app.messaging.transport import (
+    PermanentSendError,
+    RelayUnavailable,
+    TransientSendError,
+    Transport,
+)
 from app.models import Customer, Message, Shop
+
+log = structlog.get_logger(__name__)
 
 # Longer than the SMTP timeout: a `sending` row younger than this may still be in flight.
 IN_FLIGHT_GRACE = timedelta(minutes=5)
@@ -46,6 +57,10 @@ MAX_CAP_DEFERRAL = timedelta(hours=72)
 SHOP_PAUSED_RECHECK = timedelta(minutes=15)
 OUTRANKED_DEFERRAL = timedelta(minutes=5)
 UNCONFIRMED = "delivery_unconfirmed"
+# How long messages wait when the relay itself refuses us; one try per hold, not one per
+# message, so a wrong password does not hammer the relay (and get the account locked).
+RELAY_HOLD = timedelta(minutes=5)
+RELAY_UNAVAILABLE = "smtp_relay_unavailable"
 
 
 @dataclass(frozen=True)
@@ -87,6 +102,14 @@ async def deliver_message(
 
     try:
         answer = await transport.send(email)
+    except RelayUnavailable as exc:
+        log.warning(
+            "smtp relay unavailable: messages stay queued",
+            reason=str(exc),
+            hold_seconds=RELAY_HOLD.total_seconds(),
+        )
+        async with sessions.begin() as session:
+            return await _hold_for_relay(session, message_id, str(exc), utcnow())
     except TransientSendError as exc:
         async with sessions.begin() as session:
             return await _record_transient(session, message_id, str(exc), utcnow())
@@ -284,6 +307,48 @@ async def _record_transient(
         message.status_reason,
         retry_in=backoff.total_seconds(),
         next_at=message.scheduled_at,
+    )
+
+
+async def _hold_for_relay(
+    session: AsyncSession, message_id: int, error: str, now: datetime
+) -> DeliveryResult:
+    """Back to `queued` until the hold ends, this message and every other one due before
+    then: the next try is one message, not a burst that fails the same way."""
+    message = await session.get(Message, message_id, with_for_update=True)
+    if message is None:
+        return DeliveryResult(message_id, "missing")
+    reason = f"{RELAY_UNAVAILABLE}: {error}"[:1000]
+    if now - message.requested_at > MAX_CAP_DEFERRAL:
+        # Held for days: a late reminder does more harm than none.
+        message.status, message.status_reason = Status.FAILED, reason
+        return DeliveryResult(message_id, Status.FAILED, reason)
+    until = now + RELAY_HOLD
+    # Not a try of this message: the relay never looked at it.
+    message.attempts = max(message.attempts - 1, 0)
+    message.status, message.status_reason, message.scheduled_at = Status.QUEUED, reason, until
+    waiting = (
+        select(Message.id)
+        .where(
+            Message.status == Status.QUEUED,
+            Message.scheduled_at < until,
+            Message.id != message_id,
+        )
+        # A message being claimed right now finds out for itself.
+        .with_for_update(skip_locked=True)
+    )
+    await session.execute(
+        update(Message)
+        .where(Message.id.in_(waiting.scalar_subquery()))
+        .values(scheduled_at=until, status_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    return DeliveryResult(
+        message_id,
+        Status.QUEUED,
+        reason,
+        retry_in=RELAY_HOLD.total_seconds(),
+        next_at=until,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.errors import BoomerangError, InvalidRequest, NotFound
+from app.i18n import Text
 
 
 class UnknownTemplate(NotFound):
@@ -16,8 +17,8 @@ class UnsupportedLocale(InvalidRequest):
 class TemplateInvalid(InvalidRequest):
     """A merchant's template does not compile or render; shown at save time with the line."""
 
-    def __init__(self, detail: str, *, part: str, line: int | None) -> None:
-        super().__init__(detail)
+    def __init__(self, text: Text, *, part: str, line: int | None) -> None:
+        super().__init__(text)
         self.part = part
         self.line = line
 
@@ -32,9 +33,9 @@ class MessageNotPending(BoomerangError):
     status_code = 409
 
 
-class CustomerHasNoEmail(InvalidRequest):
+class ShopHasNoEmail(InvalidRequest):
     pass
 
 
-class ShopHasNoEmail(InvalidRequest):
+class CustomerNotFound(NotFound):
     pass

@@ -1,5 +1,5 @@
 """Turning an outbox row into the email that leaves: headers (Message-ID, RFC 8058 one-click
-List-Unsubscribe), the plain-text and HTML parts, and tracking links in the HTML."""
+List-Unsubscribe), the plain-text and HTML parts, and tracking links in both."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from app.messaging.config import MessagingConfig
-from app.messaging.tracking import instrument_html
+from app.messaging.tracking import instrument_html, instrument_text
 from app.models import Message
 
 
@@ -26,13 +26,13 @@ def build_email(message: Message, config: MessagingConfig, *, now: datetime) -> 
     email["Date"] = format_datetime(now)
     email["Message-ID"] = message.message_id_header
     if message.customer_id is not None:
-        # RFC 8058: an HTTPS URI that unsubscribes on a POST with
-        # "List-Unsubscribe=One-Click", plus a mailto for clients that only do mail.
+        # RFC 8058: an HTTPS URI that unsubscribes on a POST with "List-Unsubscribe=One-Click".
+        # No mailto: nothing reads replies to the sender, and an address that silently
+        # ignores unsubscribe requests is worse than none.
         https = config.unsubscribe_url(message.shop_id, message.customer_id)
-        mailto = config.unsubscribe_mailto(message.shop_id, message.customer_id)
-        email["List-Unsubscribe"] = f"<{https}>, <{mailto}>"
+        email["List-Unsubscribe"] = f"<{https}>"
         email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     email["X-Boomerang-Scenario"] = f"{message.scenario}/{message.step}"
-    email.set_content(message.text_body)
+    email.set_content(instrument_text(message, config))
     email.add_alternative(instrument_html(message, config), subtype="html")
     return email

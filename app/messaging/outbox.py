@@ -5,9 +5,10 @@ again at send time (consent or controls may change in between)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import structlog
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,9 +17,12 @@ from app.messaging import templates
 from app.messaging.config import MessagingConfig
 from app.messaging.consent import consent_block_reason, suppression_for
 from app.messaging.controls import DeliveryMode, scenario_delivery, strictest
+from app.messaging.errors import TemplateInvalid
 from app.messaging.i18n import resolve_locale
-from app.models import Customer, Message, Shop
+from app.models import Customer, Message, MessageEvent, Shop
 from app.queue.interface import JobQueue, QueueUnavailable
+
+log = structlog.get_logger(__name__)
 
 
 class Status:
@@ -30,6 +34,9 @@ class Status:
     FAILED = "failed"
     SUPPRESSED = "suppressed"
 
+
+# The kind of the message event that records a merchant template replaced by the default.
+TEMPLATE_FALLBACK_EVENT = "template_error"
 
 # Priorities scenarios pass: when two are due for one shopper, the higher one goes first.
 PRIORITY = {
@@ -49,6 +56,7 @@ def _base_context(shop: Shop, customer: Customer) -> dict[str, Any]:
         "shop_name": shop.name or shop.domain,
         "shop_url": f"https://{shop.domain}",
         "currency": shop.currency,
+        "timezone": shop.timezone,
     }
 
 
@@ -88,8 +96,10 @@ async def enqueue_message(
         **context,
         "unsubscribe_url": config.unsubscribe_url(shop.id, customer.id),
     }
-    source = await templates.load_source(session, shop.id, template or scenario, step, locale)
-    rendered = templates.render(source, full_context, locale)
+    rendering = await templates.render_for_send(
+        session, shop.id, template or scenario, step, locale, full_context
+    )
+    rendered = rendering.rendered
 
     suppression = await suppression_for(session, shop.id, customer.email)
     blocked = consent_block_reason(customer, suppression, transactional=is_transactional)
@@ -120,13 +130,42 @@ async def enqueue_message(
             attempts=0,
         )
         .on_conflict_do_nothing(constraint="uq_messages_shop_id_scenario_subject_key_step")
+        .returning(Message.id)
     )
-    await session.execute(statement)
+    inserted = await session.scalar(statement)
+    if inserted is not None and rendering.fallback is not None:
+        _record_template_fallback(session, shop.id, inserted, rendering.fallback)
     # Whether we inserted or lost a race to a concurrent replay, the row now exists.
     message = await _by_natural_key(session, shop.id, scenario, subject_key, step)
     if message is None:  # pragma: no cover - the unique key guarantees it
         raise RuntimeError("message vanished right after its insert")
     return message
+
+
+def _record_template_fallback(
+    session: AsyncSession, shop_id: int, message_id: int, error: TemplateInvalid
+) -> None:
+    """The message went out in the default wording: say so on the message, for the record."""
+    log.warning(
+        "merchant template failed at send time; default wording used",
+        shop_id=shop_id,
+        message_id=message_id,
+        part=error.part,
+        line=error.line,
+    )
+    session.add(
+        MessageEvent(
+            shop_id=shop_id,
+            message_id=message_id,
+            kind=TEMPLATE_FALLBACK_EVENT,
+            human=False,
+            machine_reason=None,
+            url=None,
+            user_agent=None,
+            detail=error.detail[:2000],
+            occurred_at=datetime.now(UTC),
+        )
+    )
 
 
 def _initial_status(mode: DeliveryMode, blocked: str | None) -> tuple[str, str | None]:

@@ -1,46 +1,127 @@
 """Previews and test sends for the template editor: a template rendered against one real
-customer's data (their name, locale and latest cart), or against sample data."""
+customer's data (their name, latest cart, active discount code), or against sample data.
+Whatever the customer does not have yet is filled with a sample value, and the preview says
+which values are samples, so the merchant knows what is real."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.i18n import Text
 from app.messaging.config import MessagingConfig
 from app.messaging.defaults import TemplateSource
-from app.messaging.errors import MessageNotFound, ShopHasNoEmail
+from app.messaging.errors import CustomerNotFound, ShopHasNoEmail
 from app.messaging.i18n import Locale
-from app.messaging.templates import Rendered, render, sample_context, validate
-from app.models import Checkout, Customer, Shop
+from app.messaging.templates import Rendered, render, sample_context, validate, variables_used
+from app.models import Checkout, Customer, DiscountCode, Shop
+from app.models.discount_codes import DiscountCodeStatus
+
+# Why a value is a sample, by the group of variables it belongs to.
+_NO_CUSTOMER = Text(
+    en="Sample value: choose a customer to preview with their own data.",
+    fr="Valeur d'exemple : choisissez un client pour prévisualiser avec ses propres données.",
+)
+_NOTES: dict[str, Text] = {
+    "cart": Text(
+        en="Sample value: this customer has no cart yet.",
+        fr="Valeur d'exemple : ce client n'a pas encore de panier.",
+    ),
+    "code": Text(
+        en="Sample value: this customer has no active discount code yet.",
+        fr="Valeur d'exemple : ce client n'a pas encore de code de réduction actif.",
+    ),
+    "loyalty": Text(
+        en="Sample value: this customer has no loyalty points or tier yet.",
+        fr="Valeur d'exemple : ce client n'a pas encore de points de fidélité ni de statut.",
+    ),
+    "referral": Text(
+        en="Sample value: this customer has no referral link or reward yet.",
+        fr="Valeur d'exemple : ce client n'a pas encore de lien de parrainage ni de récompense.",
+    ),
+    "review": Text(
+        en="Sample value: the review link is made for each order when the email is sent.",
+        fr="Valeur d'exemple : le lien d'avis est créé pour chaque commande à l'envoi de l'e-mail.",
+    ),
+    "unsubscribe": Text(
+        en="Sample link: each shopper's email carries their own unsubscribe link.",
+        fr="Lien d'exemple : chaque e-mail contient le lien de désabonnement propre au client.",
+    ),
+}
+_GROUPS: dict[str, tuple[str, ...]] = {
+    "cart": ("items", "cart_total", "checkout_url"),
+    "code": ("discount_code", "discount_expires_at"),
+    "loyalty": ("points_balance", "points_earned", "tier"),
+    "referral": ("referral_url", "reward"),
+    "review": ("review_url",),
+    "unsubscribe": ("unsubscribe_url",),
+}
+# Known for any preview: the shop's own facts.
+_SHOP_VARIABLES = frozenset({"shop_name", "shop_url", "currency", "timezone", "locale"})
+
+_TEST_PREFIX: dict[Locale, str] = {"en": "[Test]", "fr": "[Essai]"}
+
+
+@dataclass(frozen=True)
+class SampleValue:
+    variable: str
+    note: Text
+
+
+@dataclass(frozen=True)
+class Preview:
+    rendered: Rendered
+    # The variables the template uses that show a sample value, with why.
+    samples: list[SampleValue]
+
+
+def _shop_context(shop: Shop, locale: Locale) -> dict[str, Any]:
+    return {
+        **sample_context(locale),
+        "shop_name": shop.name or shop.domain,
+        "shop_url": f"https://{shop.domain}",
+        "currency": shop.currency,
+        "timezone": shop.timezone,
+    }
 
 
 async def customer_context(
-    session: AsyncSession, shop: Shop, customer_id: int, locale: Locale
-) -> dict[str, Any]:
+    session: AsyncSession, shop: Shop, customer_id: int, locale: Locale, now: datetime
+) -> tuple[dict[str, Any], dict[str, Text]]:
+    """This customer's values, and the variables left at a sample value with why."""
     customer = await session.scalar(
         select(Customer).where(Customer.shop_id == shop.id, Customer.id == customer_id)
     )
     if customer is None:
-        raise MessageNotFound(f"customer {customer_id} does not exist in this shop")
+        raise CustomerNotFound(
+            Text(
+                en=f"Customer {customer_id} does not exist in this shop: "
+                "pick a customer from the list.",
+                fr=f"Le client {customer_id} n'existe pas dans cette boutique : "
+                "choisissez un client dans la liste.",
+            )
+        )
     context = {
-        **sample_context(locale),
+        **_shop_context(shop, locale),
         "first_name": customer.first_name or "",
         "last_name": customer.last_name or "",
-        "shop_name": shop.name or shop.domain,
-        "shop_url": f"https://{shop.domain}",
-        "currency": shop.currency,
     }
+    sampled = {"loyalty", "referral", "review", "unsubscribe"}
     checkout = await session.scalar(
         select(Checkout)
         .where(Checkout.shop_id == shop.id, Checkout.customer_id == customer.id)
         .order_by(Checkout.id.desc())
         .limit(1)
     )
-    if checkout is not None:
+    if checkout is None:
+        sampled.add("cart")
+    else:
         context.update(
             items=[
                 {
@@ -56,7 +137,27 @@ async def customer_context(
             currency=checkout.presentment_currency or checkout.currency or shop.currency,
             checkout_url=checkout.abandoned_checkout_url or context["checkout_url"],
         )
-    return context
+    code = await session.scalar(
+        select(DiscountCode)
+        .where(
+            DiscountCode.shop_id == shop.id,
+            DiscountCode.customer_id == customer.id,
+            DiscountCode.status == DiscountCodeStatus.ACTIVE,
+            DiscountCode.redeemed_at.is_(None),
+            or_(DiscountCode.ends_at.is_(None), DiscountCode.ends_at > now),
+        )
+        .order_by(DiscountCode.id.desc())
+        .limit(1)
+    )
+    if code is None:
+        sampled.add("code")
+    else:
+        context.update(
+            discount_code=code.code,
+            discount_expires_at=code.ends_at.isoformat() if code.ends_at else None,
+        )
+    notes = {variable: _NOTES[group] for group in sampled for variable in _GROUPS[group]}
+    return context, notes
 
 
 async def preview(
@@ -66,24 +167,36 @@ async def preview(
     locale: Locale,
     *,
     customer_id: int | None,
-    ui_locale: Locale,
-) -> Rendered:
-    validate(source, locale, ui_locale=ui_locale)
+) -> Preview:
+    validate(source, locale)
     if customer_id is None:
-        return render(
-            source, {**sample_context(locale), "shop_name": shop.name or shop.domain}, locale
+        context = _shop_context(shop, locale)
+        notes = {name: _NO_CUSTOMER for name in context if name not in _SHOP_VARIABLES}
+    else:
+        context, notes = await customer_context(
+            session, shop, customer_id, locale, datetime.now(UTC)
         )
-    return render(source, await customer_context(session, shop, customer_id, locale), locale)
+    used = variables_used(source)
+    samples = [SampleValue(name, notes[name]) for name in sorted(used) if name in notes]
+    return Preview(render(source, context, locale), samples)
 
 
-def test_email(shop: Shop, rendered: Rendered, config: MessagingConfig) -> EmailMessage:
-    """The preview as an email to the merchant's own address, marked as a test."""
+def test_email(
+    shop: Shop, rendered: Rendered, config: MessagingConfig, locale: Locale
+) -> EmailMessage:
+    """The preview as an email to the merchant's own address, marked as a test in the
+    template's language."""
     if not shop.email:
         raise ShopHasNoEmail(
-            "the shop has no email address to send the test to: set it in Shopify's settings"
+            Text(
+                en="The shop has no email address to send the test to: "
+                "set one in Shopify's store settings, then try again.",
+                fr="La boutique n'a pas d'adresse e-mail à laquelle envoyer le test : "
+                "renseignez-en une dans les paramètres de la boutique Shopify, puis réessayez.",
+            )
         )
     email = EmailMessage()
-    email["Subject"] = f"[Test] {rendered.subject}"
+    email["Subject"] = f"{_TEST_PREFIX[locale]} {rendered.subject}"
     email["From"] = config.email_from
     email["To"] = shop.email
     email["Message-ID"] = make_msgid(idstring="boomerang-test", domain=config.message_id_domain)

@@ -1,13 +1,15 @@
 """Rendering a scenario step into subject, HTML and plain text: Boomerang's default wording or
 the merchant's override, always in a Jinja2 SandboxedEnvironment (merchant templates are
 untrusted code), HTML autoescaped so a shopper's name can never inject markup. Templates are
-validated when the merchant saves them, so a broken one never reaches send time."""
+validated when the merchant saves them against sample data; one that still fails on a real
+shopper's data (a value the sample had and this shopper lacks) is replaced, for that message,
+by Boomerang's default wording, and the failure is kept on the template for the editor."""
 
 from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -17,19 +19,22 @@ from jinja2 import (
     TemplateError,
     TemplateSyntaxError,
     Undefined,
+    meta,
     pass_context,
 )
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.i18n import Text
 from app.messaging.defaults import TemplateSource, default_source, known_template
 from app.messaging.errors import TemplateInvalid, UnknownTemplate
-from app.messaging.i18n import Locale, format_date, t
+from app.messaging.i18n import SUPPORTED, Locale, format_date, t
 from app.messaging.money import format_money
+from app.messaging.pacing import shop_zone
 from app.models import MessageTemplate
 
 
@@ -54,11 +59,27 @@ def _money(context: Context, amount: Any) -> str:
 def _date(context: Context, value: Any) -> str:
     if not value or isinstance(value, Undefined):
         return ""
-    try:
-        day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-    except ValueError:
+    day = _calendar_day(value, context.get("timezone"))
+    if day is None:
         return str(value)
     return format_date(day, _loc(context))
+
+
+def _calendar_day(value: object, zone_name: object) -> date | None:
+    """The day `value` falls on in the shop's time zone: a code ending at 23:30 UTC ends on
+    the next day in Paris. A bare date, or a date-time without offset, is taken as is."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        return value
+    else:
+        try:
+            moment = datetime.fromisoformat(str(value))
+        except ValueError:
+            return None
+    if moment.tzinfo is None:
+        return moment.date()
+    return moment.astimezone(shop_zone(zone_name if isinstance(zone_name, str) else None)).date()
 
 
 def _loc(context: Context) -> Locale:
@@ -119,6 +140,7 @@ def sample_context(locale: Locale) -> dict[str, Any]:
         "shop_url": "https://example.myshopify.com",
         "locale": locale,
         "currency": "EUR",
+        "timezone": "UTC",
         "items": [
             {
                 "title": "Linen shirt",
@@ -151,15 +173,19 @@ def _compiled(source: str, *, html: bool, strict: bool) -> Template:
 
 
 def _render_part(
-    source: str, context: dict[str, Any], *, html: bool, strict: bool, part: str, locale: Locale
+    source: str, context: dict[str, Any], *, html: bool, strict: bool, part: str
 ) -> str:
     try:
         return _compiled(source, html=html, strict=strict).render(context)
     except TemplateSyntaxError as exc:
-        raise _invalid(part, exc.lineno, exc.message or str(exc), locale) from None
+        raise _invalid(part, exc.lineno, exc.message or str(exc)) from None
     except TemplateError as exc:
         # Undefined variables, sandbox violations: the line is not always known.
-        raise _invalid(part, _line_of(exc), exc.message or str(exc), locale) from None
+        raise _invalid(part, _line_of(exc), exc.message or str(exc)) from None
+    except Exception as exc:
+        # The template's own arithmetic or calls on this data (a division by a zero balance,
+        # a method of a missing value): the merchant's error, not ours.
+        raise _invalid(part, _line_of(exc), f"{type(exc).__name__}: {exc}") from None
 
 
 def _line_of(exc: BaseException) -> int | None:
@@ -172,27 +198,28 @@ def _line_of(exc: BaseException) -> int | None:
     return line
 
 
-def _invalid(part: str, line: int | None, error: str, locale: Locale) -> TemplateInvalid:
-    detail = t(
-        "template.invalid",
-        locale,
-        part=t(f"template.part.{part}", locale),
-        line=line if line is not None else "?",
-        error=error,
-    )
-    return TemplateInvalid(detail, part=part, line=line)
+def _invalid(part: str, line: int | None, error: str) -> TemplateInvalid:
+    detail = {
+        locale: t(
+            "template.invalid",
+            locale,
+            part=t(f"template.part.{part}", locale),
+            line=line if line is not None else "?",
+            error=error.rstrip(". "),
+        )
+        for locale in SUPPORTED
+    }
+    return TemplateInvalid(Text(en=detail["en"], fr=detail["fr"]), part=part, line=line)
 
 
 def render(source: TemplateSource, context: dict[str, Any], locale: Locale) -> Rendered:
     """Render for sending or preview; the HTML body is wrapped in Boomerang's layout, whose
     footer (with the unsubscribe link) the merchant cannot remove."""
     ctx = {**context, "locale": locale}
-    subject = _render_part(
-        source.subject, ctx, html=False, strict=False, part="subject", locale=locale
-    )
+    subject = _render_part(source.subject, ctx, html=False, strict=False, part="subject")
     subject = " ".join(subject.split())
-    body = _render_part(source.html, ctx, html=True, strict=False, part="html", locale=locale)
-    text = _render_part(source.text, ctx, html=False, strict=False, part="text", locale=locale)
+    body = _render_part(source.html, ctx, html=True, strict=False, part="html")
+    text = _render_part(source.text, ctx, html=False, strict=False, part="text")
     shop = ctx.get("shop_name") or ""
     html = _LAYOUT.render(
         {
@@ -216,29 +243,54 @@ def _markup(body: str) -> Markup:
     return Markup(body)  # noqa: S704
 
 
-def validate(source: TemplateSource, locale: Locale, *, ui_locale: Locale = "en") -> Rendered:
+def validate(source: TemplateSource, locale: Locale) -> Rendered:
     """Compile and render against sample data, strictly; raise TemplateInvalid with the part
-    and line. Returns the sample rendering, which the editor can show."""
+    and line (its message in English and French). Returns the sample rendering, which the
+    editor can show."""
     ctx = {**sample_context(locale), "locale": locale}
     for part, text, html in (
         ("subject", source.subject, False),
         ("html", source.html, True),
         ("text", source.text, False),
     ):
-        _render_part(text, ctx, html=html, strict=True, part=part, locale=ui_locale)
+        _render_part(text, ctx, html=html, strict=True, part=part)
     return render(source, ctx, locale)
 
 
-async def load_source(
-    session: AsyncSession, shop_id: int, scenario: str, step: int, locale: Locale
-) -> TemplateSource:
-    """The merchant's override for this locale if any, else Boomerang's default."""
-    if not known_template(scenario, step):
-        raise UnknownTemplate(
-            f"there is no template for scenario {scenario!r} step {step}: "
-            "check the scenario name and step number"
+def variables_used(source: TemplateSource) -> frozenset[str]:
+    """The context variables a template reads (for labelling sample values in a preview)."""
+    found: set[str] = set()
+    for text, html in ((source.subject, False), (source.html, True), (source.text, False)):
+        env = _HTML if html else _PLAIN
+        try:
+            found |= meta.find_undeclared_variables(env.parse(text))
+        except TemplateSyntaxError:
+            continue  # validate() reports it
+    return frozenset(found)
+
+
+def _unknown_template(scenario: str, step: int) -> UnknownTemplate:
+    return UnknownTemplate(
+        Text(
+            en=f"There is no template for scenario {scenario!r} step {step}: "
+            "check the scenario name and step number.",
+            fr=f"Il n'existe pas de modèle pour le scénario {scenario!r} à l'étape {step} : "
+            "vérifiez le nom du scénario et le numéro de l'étape.",
         )
-    override = await session.scalar(
+    )
+
+
+def _default(scenario: str, step: int, locale: Locale) -> TemplateSource:
+    source = default_source(scenario, step, locale)
+    if source is None:
+        raise _unknown_template(scenario, step)
+    return source
+
+
+async def _override(
+    session: AsyncSession, shop_id: int, scenario: str, step: int, locale: Locale
+) -> MessageTemplate | None:
+    return await session.scalar(
         select(MessageTemplate).where(
             MessageTemplate.shop_id == shop_id,
             MessageTemplate.scenario == scenario,
@@ -246,12 +298,70 @@ async def load_source(
             MessageTemplate.locale == locale,
         )
     )
+
+
+async def load_source(
+    session: AsyncSession, shop_id: int, scenario: str, step: int, locale: Locale
+) -> TemplateSource:
+    """The merchant's override for this locale if any, else Boomerang's default."""
+    if not known_template(scenario, step):
+        raise _unknown_template(scenario, step)
+    override = await _override(session, shop_id, scenario, step, locale)
     if override is not None:
         return TemplateSource(override.subject, override.html, override.text_body)
-    source = default_source(scenario, step, locale)
-    if source is None:  # pragma: no cover - known_template checked it
-        raise UnknownTemplate(f"there is no template for scenario {scenario!r} step {step}")
-    return source
+    return _default(scenario, step, locale)
+
+
+@dataclass(frozen=True)
+class SendRendering:
+    rendered: Rendered
+    # Why the merchant's template was not used for this message (the default was), or None.
+    fallback: TemplateInvalid | None = None
+
+
+async def render_for_send(
+    session: AsyncSession,
+    shop_id: int,
+    scenario: str,
+    step: int,
+    locale: Locale,
+    context: dict[str, Any],
+) -> SendRendering:
+    """Render the message a shopper will get. A merchant template that fails on this
+    shopper's data gives way to the default wording for the step and locale (a message
+    retried forever helps no one) and the failure is recorded on the template, where the
+    editor shows it until the merchant saves a new version."""
+    if not known_template(scenario, step):
+        raise _unknown_template(scenario, step)
+    override = await _override(session, shop_id, scenario, step, locale)
+    if override is None:
+        return SendRendering(render(_default(scenario, step, locale), context, locale))
+    source = TemplateSource(override.subject, override.html, override.text_body)
+    try:
+        return SendRendering(render(source, context, locale))
+    except TemplateInvalid as exc:
+        await _record_send_error(session, override.id, exc)
+        return SendRendering(render(_default(scenario, step, locale), context, locale), exc)
+
+
+async def _record_send_error(session: AsyncSession, template_id: int, exc: TemplateInvalid) -> None:
+    # Many messages may fail on one template at once: whoever holds the row is recording
+    # the same kind of failure, so the others skip it rather than queue behind the lock.
+    target = (
+        select(MessageTemplate.id)
+        .where(MessageTemplate.id == template_id)
+        .with_for_update(skip_locked=True)
+    )
+    await session.execute(
+        update(MessageTemplate)
+        .where(MessageTemplate.id.in_(target.scalar_subquery()))
+        .values(
+            send_error_en=exc.text.en[:2000],
+            send_error_fr=exc.text.fr[:2000],
+            send_error_at=func.now(),
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def save_override(
@@ -261,16 +371,12 @@ async def save_override(
     step: int,
     locale: Locale,
     source: TemplateSource,
-    *,
-    ui_locale: Locale = "en",
 ) -> Rendered:
-    """Validate, then upsert the merchant's override. Invalid templates are never stored."""
+    """Validate, then upsert the merchant's override. Invalid templates are never stored; a
+    new version clears the send-time failure recorded on the previous one."""
     if not known_template(scenario, step):
-        raise UnknownTemplate(
-            f"there is no template for scenario {scenario!r} step {step}: "
-            "check the scenario name and step number"
-        )
-    sample = validate(source, locale, ui_locale=ui_locale)
+        raise _unknown_template(scenario, step)
+    sample = validate(source, locale)
     statement = insert(MessageTemplate).values(
         shop_id=shop_id,
         scenario=scenario,
@@ -288,6 +394,9 @@ async def save_override(
                 "html": statement.excluded.html,
                 "text_body": statement.excluded.text_body,
                 "updated_at": statement.excluded.updated_at,
+                "send_error_en": None,
+                "send_error_fr": None,
+                "send_error_at": None,
             },
         )
     )

@@ -21,6 +21,10 @@ from app.messaging.guards import notify_engagement
 from app.models import Message, MessageEvent
 
 _HREF = re.compile(r'href="(https?://[^"]+)"', re.IGNORECASE)
+# A URL in running text ends at whitespace; sentence punctuation right after it is not part
+# of it ("… your cart: https://…/recover." keeps its full stop outside the link).
+_TEXT_URL = re.compile(r"https?://[^\s<>\"']+")
+_TRAILING = ".,;:!?)]}»"
 
 # Too soon after delivery for a person to have opened the email and clicked.
 DELIVERY_GRACE = timedelta(seconds=2)
@@ -82,6 +86,23 @@ def instrument_html(message: Message, config: MessagingConfig) -> str:
     if "</body>" in body:
         return body.replace("</body>", pixel + "</body>", 1)
     return body + pixel
+
+
+def instrument_text(message: Message, config: MessagingConfig) -> str:
+    """The plain-text part with the same tracked links as the HTML (same URL, same token):
+    a shopper whose client shows text is counted like any other. The unsubscribe link
+    stays as it is."""
+    unsubscribe_prefix = f"{config.app_url}/u/"
+
+    def wrap(match: re.Match[str]) -> str:
+        found = match.group(0)
+        url = found.rstrip(_TRAILING)
+        tail = found[len(url) :]
+        if not url or url.startswith(unsubscribe_prefix):
+            return found
+        return f"{config.app_url}/t/c/{click_token(config, message.id, url)}{tail}"
+
+    return _TEXT_URL.sub(wrap, message.text_body)
 
 
 @dataclass(frozen=True)

@@ -32,11 +32,17 @@ class Customer(Timestamps, Base):
     email_marketing_state: Mapped[str | None] = mapped_column(String(32))
     email_marketing_opt_in_level: Mapped[str | None] = mapped_column(String(32))
     email_consent_updated_at: Mapped[datetime | None]
+    # X-Shopify-Triggered-At of the delivery our consent came from: breaks ties between two
+    # consent changes stamped with the same second.
+    email_consent_triggered_at: Mapped[datetime | None]
     tags: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
     orders_count: Mapped[int] = mapped_column(default=0)
     total_spent: Mapped[Decimal] = mapped_column(default=Decimal(0))
-    # Newest updated_at wins: a stale customers/update never overwrites a newer one.
+    # Newest updated_at wins: a stale customers/update never overwrites a newer one. NULL while
+    # we only hold the copy embedded in a checkout or order (it never blocks a customers/*).
     shopify_updated_at: Mapped[datetime | None]
+    # X-Shopify-Triggered-At of the customers/* delivery we hold: breaks updated_at ties.
+    triggered_at: Mapped[datetime | None]
     redacted_at: Mapped[datetime | None]
 
 
@@ -65,6 +71,9 @@ class Checkout(Timestamps, Base):
     completed_at: Mapped[datetime | None]
     shopify_created_at: Mapped[datetime | None]
     shopify_updated_at: Mapped[datetime | None]
+    # X-Shopify-Triggered-At of the delivery we hold: two updates in one second (a cart change,
+    # then its completion) share updated_at, and the later-triggered one wins.
+    triggered_at: Mapped[datetime | None]
 
 
 class Order(Timestamps, Base):
@@ -129,12 +138,16 @@ class OrderDiscountCode(Base):
 
 class Refund(Base):
     __tablename__ = "refunds"
-    __table_args__ = (UniqueConstraint("shop_id", "shopify_id"),)
+    __table_args__ = (
+        UniqueConstraint("shop_id", "shopify_id"),
+        Index("ix_refunds_shop_id_order_shopify_id", "shop_id", "order_shopify_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
     shopify_id: Mapped[int]
-    order_shopify_id: Mapped[int] = mapped_column(index=True)
+    order_shopify_id: Mapped[int]
+    # In the shop's currency (Shopify's shop_money), whatever the customer paid in.
     amount: Mapped[Decimal]
     currency: Mapped[str | None] = mapped_column(String(3))
     line_items: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
@@ -144,12 +157,15 @@ class Refund(Base):
 
 class Fulfillment(Base):
     __tablename__ = "fulfillments"
-    __table_args__ = (UniqueConstraint("shop_id", "shopify_id"),)
+    __table_args__ = (
+        UniqueConstraint("shop_id", "shopify_id"),
+        Index("ix_fulfillments_shop_id_order_shopify_id", "shop_id", "order_shopify_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
     shopify_id: Mapped[int]
-    order_shopify_id: Mapped[int] = mapped_column(index=True)
+    order_shopify_id: Mapped[int]
     status: Mapped[str | None] = mapped_column(String(32))
     tracking_company: Mapped[str | None] = mapped_column(String(255))
     fulfilled_at: Mapped[datetime | None]

@@ -103,6 +103,11 @@ class MessageTemplate(Timestamps, Base):
     subject: Mapped[str] = mapped_column(Text)
     html: Mapped[str] = mapped_column(Text)
     text_body: Mapped[str] = mapped_column(Text)
+    # The latest failure of this version on a real shopper's data (the default wording went
+    # instead), in both languages for the editor; cleared when the merchant saves again.
+    send_error_en: Mapped[str | None] = mapped_column(Text)
+    send_error_fr: Mapped[str | None] = mapped_column(Text)
+    send_error_at: Mapped[datetime | None]
 
 
 class ScenarioSetting(Timestamps, Base):
@@ -133,6 +138,10 @@ class MessagingSettings(Timestamps, Base):
     max_per_week: Mapped[int] = mapped_column(default=3)
     quiet_start: Mapped[time] = mapped_column(default=time(21, 0))
     quiet_end: Mapped[time] = mapped_column(default=time(8, 0))
+    # Write a shopper's unsubscribe back to their email consent in Shopify.
+    consent_write_back: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=text("true")
+    )
 
 
 class EmailSuppression(Base):

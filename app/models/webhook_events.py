@@ -44,5 +44,11 @@ class WebhookEvent(Base):
     status: Mapped[str] = mapped_column(String(16), default=WebhookEventStatus.RECEIVED)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # The queue job expected to process the event; NULL means the receiver's first one
+    # (`webhook:{id}`), so the request path writes nothing extra. The sweeper asks the queue
+    # whether this job still lives.
+    job_id: Mapped[str | None] = mapped_column(String(200))
+    # When the retry after a failed attempt is due: a lost retry is re-enqueued for then.
+    next_attempt_at: Mapped[datetime | None]
     received_at: Mapped[datetime] = mapped_column(server_default=func.now())
     processed_at: Mapped[datetime | None]

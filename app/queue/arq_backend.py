@@ -10,16 +10,28 @@ from typing import Any, cast
 
 from arq import Retry, create_pool, cron
 from arq.connections import ArqRedis, RedisSettings
-from arq.constants import job_key_prefix, result_key_prefix
+from arq.constants import in_progress_key_prefix, job_key_prefix, result_key_prefix
 from arq.jobs import serialize_job
 from arq.typing import WorkerCoroutine
 from arq.utils import timestamp_ms, to_unix_ms
 from arq.worker import Worker, func
 from redis.exceptions import RedisError
 
-from app.queue.interface import CronJob, JobContext, JobFunction, QueueUnavailable, RetryJob
+from app.queue.interface import (
+    CronJob,
+    JobContext,
+    JobFunction,
+    JobState,
+    JobStatus,
+    QueueUnavailable,
+    RetryJob,
+)
 
 QUEUE_NAME = "boomerang:queue"
+JOB_TIMEOUT_SECONDS = 300
+# arq marks a job taken with a key that lives the longest job timeout plus 10 s
+# (Worker.in_progress_timeout_s); what is left of it says how long the job has run.
+_IN_PROGRESS_SECONDS = JOB_TIMEOUT_SECONDS + 10
 
 # arq's enqueue_job in ONE round trip. arq itself WATCHes the job key, checks it and the
 # result key, then MULTI/EXEC: three round trips, 16 % of the webhook route under load. This
@@ -95,6 +107,34 @@ class ArqQueue:
             raise QueueUnavailable(str(exc)) from exc
         return bool(created)
 
+    async def job_states(self, job_ids: Sequence[str]) -> dict[str, JobState]:
+        """One round trip for all: the in-progress key's remaining life, the job key, and
+        the job's place in the queue (arq keeps a job there while it runs and while its
+        retry is deferred)."""
+        pool = await self._connected()
+        try:
+            async with pool.pipeline(transaction=False) as pipe:
+                for job_id in job_ids:
+                    pipe.pttl(in_progress_key_prefix + job_id)
+                    pipe.exists(job_key_prefix + job_id)
+                    pipe.zscore(QUEUE_NAME, job_id)
+                replies = await pipe.execute()
+        except (TimeoutError, RedisError, OSError) as exc:
+            raise QueueUnavailable(str(exc)) from exc
+        states = {}
+        for n, job_id in enumerate(job_ids):
+            in_progress_ms, job_exists, score = replies[3 * n : 3 * n + 3]
+            if in_progress_ms != -2:  # -2: no such key; -1: a key without expiry
+                running_for = (
+                    _IN_PROGRESS_SECONDS - in_progress_ms / 1000 if in_progress_ms >= 0 else None
+                )
+                states[job_id] = JobState(JobStatus.RUNNING, running_for)
+            elif job_exists and score is not None:
+                states[job_id] = JobState(JobStatus.QUEUED)
+            else:
+                states[job_id] = JobState(JobStatus.MISSING)
+        return states
+
     async def ping(self) -> bool:
         try:
             pool = await self._connected()
@@ -131,7 +171,7 @@ def build_worker(
     on_shutdown: Callable[[Any], Awaitable[None]],
     max_jobs: int = 20,
     max_tries: int = 8,
-    job_timeout: int = 300,
+    job_timeout: int = JOB_TIMEOUT_SECONDS,
     handle_signals: bool = True,
 ) -> Worker:
     """An arq Worker whose jobs receive our JobContext; `on_startup` returns the resources."""

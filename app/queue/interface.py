@@ -3,7 +3,8 @@ defer, and ask for a retry. Nothing here imports arq."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import enum
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -39,6 +40,22 @@ class CronJob:
     run_at_startup: bool = False
 
 
+class JobStatus(enum.Enum):
+    # Waiting in the queue, due now or deferred (a scheduled retry).
+    QUEUED = "queued"
+    # Taken by a worker; `running_for` says since when (a worker killed mid-job leaves its
+    # job looking like this until the queue gives up on it).
+    RUNNING = "running"
+    # Neither: never enqueued, finished, or lost (Redis flushed or restarted empty).
+    MISSING = "missing"
+
+
+@dataclass(frozen=True)
+class JobState:
+    status: JobStatus
+    running_for: float | None = None
+
+
 class JobQueue(Protocol):
     async def enqueue(
         self,
@@ -50,6 +67,11 @@ class JobQueue(Protocol):
     ) -> bool:
         """Queue `name(*args)`. False when a job with this id is already queued or running
         (so a replay enqueues nothing). Raises QueueUnavailable when the broker is down."""
+        ...
+
+    async def job_states(self, job_ids: Sequence[str]) -> dict[str, JobState]:
+        """Whether each job still lives: queued (deferred included), running, or missing.
+        Raises QueueUnavailable when the broker is down."""
         ...
 
     async def ping(self) -> bool: ...

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from app.queue.interface import QueueUnavailable
+from app.queue.interface import JobState, JobStatus, QueueUnavailable
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,14 @@ class MemoryQueue:
             return False
         self.jobs[job_id] = QueuedJob(name, args, job_id, defer_by, defer_until)
         return True
+
+    async def job_states(self, job_ids: Sequence[str]) -> dict[str, JobState]:
+        if not self.available:
+            raise QueueUnavailable("memory queue switched off")
+        return {
+            job_id: JobState(JobStatus.QUEUED if job_id in self.jobs else JobStatus.MISSING)
+            for job_id in job_ids
+        }
 
     async def ping(self) -> bool:
         return self.available

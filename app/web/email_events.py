@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from app.errors import InvalidRequest, Unauthorized
+from app.i18n import Text
 from app.messaging import signing
 from app.messaging.bounces import EmailEvent, apply_email_event, parse_dsn
 from app.web.deps import ResourcesDep
@@ -40,7 +41,14 @@ async def _verified_body(request: Request, key: bytes) -> bytes:
     body = await request.body()
     given = request.headers.get("x-boomerang-signature", "")
     if not hmac.compare_digest(given, signing.body_signature(body, key)):
-        raise Unauthorized("bad or missing X-Boomerang-Signature: sign the raw body")
+        raise Unauthorized(
+            Text(
+                en="Bad or missing X-Boomerang-Signature: send the hex HMAC-SHA256 of the raw "
+                "body.",
+                fr="X-Boomerang-Signature absente ou invalide : envoyez le HMAC-SHA256 "
+                "hexadécimal du corps brut.",
+            )
+        )
     return body
 
 
@@ -60,7 +68,13 @@ async def email_events(
     try:
         parsed = EmailEventsIn.model_validate_json(body)
     except ValidationError as exc:
-        raise InvalidRequest(f"expected {{'events': [...]}}: {exc.errors()[0]['msg']}") from None
+        problem = exc.errors()[0]["msg"]
+        raise InvalidRequest(
+            Text(
+                en=f"Expected a JSON body {{'events': [...]}}: {problem}.",
+                fr=f"Corps JSON attendu de la forme {{'events': [...]}} : {problem}.",
+            )
+        ) from None
     events = [
         EmailEvent(
             kind=e.type,

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from app.errors import ServiceUnavailable
-from app.i18n import request_locale
+from app.i18n import Locale as UiLocale
+from app.i18n import Text, request_locale
 from app.messaging import templates
 from app.messaging.defaults import TemplateSource, default_source
 from app.messaging.errors import TemplateInvalid, UnsupportedLocale
 from app.messaging.i18n import SUPPORTED, Locale, normalize_locale
-from app.messaging.preview import preview, test_email
-from app.messaging.transport import PermanentSendError, TransientSendError, transport_from_settings
+from app.messaging.preview import Preview, preview, test_email
+from app.messaging.transport import (
+    PermanentSendError,
+    RelayUnavailable,
+    TransientSendError,
+    transport_from_settings,
+)
 from app.models import MessageTemplate
 from app.web.auth import CurrentShop
 from app.web.deps import ResourcesDep
@@ -46,6 +54,23 @@ class RenderedOut(BaseModel):
     text: str
 
 
+class SampleOut(BaseModel):
+    variable: str
+    note: str
+
+
+class PreviewOut(RenderedOut):
+    # Variables shown with a sample value rather than the customer's own: label them.
+    samples: list[SampleOut]
+
+
+class SendErrorOut(BaseModel):
+    """This version failed on a real shopper's data; the default wording went instead."""
+
+    detail: str
+    at: datetime
+
+
 class TemplateOut(BaseModel):
     scenario: str
     step: int
@@ -54,48 +79,76 @@ class TemplateOut(BaseModel):
     html: str
     text: str
     customized: bool
+    send_error: SendErrorOut | None = None
+
+
+class TestSentOut(BaseModel):
+    status: str
+    to: str
+    detail: str
 
 
 def _locale(value: str) -> Locale:
     locale = normalize_locale(value)
     if locale is None or locale != value:
-        raise UnsupportedLocale(f"locale must be one of {', '.join(SUPPORTED)}")
+        choices = ", ".join(SUPPORTED)
+        raise UnsupportedLocale(
+            Text(
+                en=f"The template locale must be one of {choices}: use one of them in the URL.",
+                fr=f"La langue du modèle doit être l'une de {choices} : "
+                "utilisez-en une dans l'URL.",
+            )
+        )
     return locale
 
 
-def _ui_locale(request: Request, shop_locale: str | None) -> Locale:
-    """The merchant's language for errors: what the request asks for (the admin UI sends
-    Accept-Language), else the shop's."""
-    if request.query_params.get("locale") or request.headers.get("accept-language"):
-        return request_locale(request)
-    return normalize_locale(shop_locale) or "en"
-
-
-def _invalid(exc: TemplateInvalid) -> JSONResponse:
+def _invalid(exc: TemplateInvalid, ui: UiLocale) -> JSONResponse:
     return JSONResponse(
-        {"error": "TemplateInvalid", "detail": exc.detail, "part": exc.part, "line": exc.line},
-        status_code=400,
+        {
+            "error": "TemplateInvalid",
+            "detail": exc.detail_in(ui),
+            "part": exc.part,
+            "line": exc.line,
+        },
+        status_code=exc.status_code,
+    )
+
+
+def _preview_out(result: Preview, ui: UiLocale) -> PreviewOut:
+    rendered = result.rendered
+    return PreviewOut(
+        subject=rendered.subject,
+        html=rendered.html,
+        text=rendered.text,
+        samples=[SampleOut(variable=s.variable, note=s.note.in_locale(ui)) for s in result.samples],
     )
 
 
 @router.get("/{scenario}/{step}/{locale}")
 async def get_template(
-    scenario: str, step: int, locale: str, shop: CurrentShop, resources: ResourcesDep
+    scenario: str,
+    step: int,
+    locale: str,
+    request: Request,
+    shop: CurrentShop,
+    resources: ResourcesDep,
 ) -> TemplateOut:
     loc = _locale(locale)
     async with resources.sessions.begin() as session:
         source = await templates.load_source(session, shop.id, scenario, step, loc)
-        customized = (
-            await session.scalar(
-                select(MessageTemplate.id).where(
-                    MessageTemplate.shop_id == shop.id,
-                    MessageTemplate.scenario == scenario,
-                    MessageTemplate.step == step,
-                    MessageTemplate.locale == loc,
-                )
+        override = await session.scalar(
+            select(MessageTemplate).where(
+                MessageTemplate.shop_id == shop.id,
+                MessageTemplate.scenario == scenario,
+                MessageTemplate.step == step,
+                MessageTemplate.locale == loc,
             )
-            is not None
         )
+    send_error = None
+    if override is not None and override.send_error_at is not None:
+        ui = request_locale(request)
+        detail = override.send_error_fr if ui == "fr" else override.send_error_en
+        send_error = SendErrorOut(detail=detail or "", at=override.send_error_at)
     return TemplateOut(
         scenario=scenario,
         step=step,
@@ -103,7 +156,8 @@ async def get_template(
         subject=source.subject,
         html=source.html,
         text=source.text,
-        customized=customized,
+        customized=override is not None,
+        send_error=send_error,
     )
 
 
@@ -127,10 +181,9 @@ async def save_template(
                 step,
                 loc,
                 TemplateSource(body.subject, body.html, body.text),
-                ui_locale=_ui_locale(request, shop.locale),
             )
     except TemplateInvalid as exc:
-        return _invalid(exc)
+        return _invalid(exc, request_locale(request))
     return RenderedOut(subject=sample.subject, html=sample.html, text=sample.text)
 
 
@@ -139,10 +192,9 @@ async def _render_preview(
     step: int,
     loc: Locale,
     body: PreviewIn,
-    ui_locale: Locale,
     shop: CurrentShop,
     resources: ResourcesDep,
-) -> templates.Rendered:
+) -> Preview:
     async with resources.sessions.begin() as session:
         stored = await templates.load_source(session, shop.id, scenario, step, loc)
         source = TemplateSource(
@@ -150,14 +202,7 @@ async def _render_preview(
             body.html if body.html is not None else stored.html,
             body.text if body.text is not None else stored.text,
         )
-        return await preview(
-            session,
-            shop,
-            source,
-            loc,
-            customer_id=body.customer_id,
-            ui_locale=ui_locale,
-        )
+        return await preview(session, shop, source, loc, customer_id=body.customer_id)
 
 
 @router.post("/{scenario}/{step}/{locale}/preview", response_model=None)
@@ -169,15 +214,13 @@ async def preview_template(
     request: Request,
     shop: CurrentShop,
     resources: ResourcesDep,
-) -> RenderedOut | JSONResponse:
-    ui_locale = _ui_locale(request, shop.locale)
+) -> PreviewOut | JSONResponse:
+    ui = request_locale(request)
     try:
-        rendered = await _render_preview(
-            scenario, step, _locale(locale), body, ui_locale, shop, resources
-        )
+        result = await _render_preview(scenario, step, _locale(locale), body, shop, resources)
     except TemplateInvalid as exc:
-        return _invalid(exc)
-    return RenderedOut(subject=rendered.subject, html=rendered.html, text=rendered.text)
+        return _invalid(exc, ui)
+    return _preview_out(result, ui)
 
 
 @router.post("/{scenario}/{step}/{locale}/test-send", response_model=None)
@@ -190,22 +233,30 @@ async def test_send_template(
     shop: CurrentShop,
     resources: ResourcesDep,
     config: MessagingConfigDep,
-) -> dict[str, str] | JSONResponse:
-    ui_locale = _ui_locale(request, shop.locale)
+) -> TestSentOut | JSONResponse:
+    ui = request_locale(request)
+    loc = _locale(locale)
     try:
-        rendered = await _render_preview(
-            scenario, step, _locale(locale), body, ui_locale, shop, resources
-        )
+        result = await _render_preview(scenario, step, loc, body, shop, resources)
     except TemplateInvalid as exc:
-        return _invalid(exc)
-    email = test_email(shop, rendered, config)
+        return _invalid(exc, ui)
+    email = test_email(shop, result.rendered, config, loc)
     try:
         await transport_from_settings(resources.settings).send(email)
-    except (TransientSendError, PermanentSendError) as exc:
+    except (TransientSendError, PermanentSendError, RelayUnavailable) as exc:
         raise ServiceUnavailable(
-            f"the mail server did not accept the test email ({exc}); check SMTP_URL and retry"
+            Text(
+                en=f"The mail server did not accept the test email ({exc}): send the test "
+                "again in a few minutes; if it keeps failing, the SMTP_URL setting needs "
+                "checking.",
+                fr=f"Le serveur de messagerie a refusé l'e-mail de test ({exc}) : renvoyez le "
+                "test dans quelques minutes ; si l'échec se répète, le réglage SMTP_URL est "
+                "à vérifier.",
+            )
         ) from None
-    return {"status": "sent", "to": "shop email"}
+    to = email["To"]
+    sent = Text(en=f"Test email sent to {to}.", fr=f"E-mail de test envoyé à {to}.")
+    return TestSentOut(status="sent", to=to, detail=sent.in_locale(ui))
 
 
 __all__ = ["default_source", "router"]

@@ -1,8 +1,10 @@
 """Admin API for delivery controls: per-scenario mode and transactional choice, and the
-shop's global pause, frequency cap and quiet hours."""
+shop's global pause, frequency cap, quiet hours and whether unsubscribes are written back
+to Shopify."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, datetime, time
 
 from fastapi import APIRouter
@@ -24,7 +26,7 @@ class ScenarioDeliveryIn(BaseModel):
     transactional: bool = False
 
 
-class PolicyBody(BaseModel):
+class _PolicyFields(BaseModel):
     model_config = ConfigDict(strict=True)
 
     paused: bool
@@ -32,6 +34,16 @@ class PolicyBody(BaseModel):
     max_per_week: int = Field(ge=0, le=200)
     quiet_start: time = Field(strict=False)
     quiet_end: time = Field(strict=False)
+
+
+class PolicyOut(_PolicyFields):
+    consent_write_back: bool
+
+
+class PolicyIn(_PolicyFields):
+    # Left out: keep the shop's current choice (a client that predates the setting must not
+    # turn it back on by saving the rest).
+    consent_write_back: bool | None = None
 
 
 @router.put("/scenarios/{scenario}")
@@ -50,14 +62,19 @@ async def set_scenario(
 
 
 @router.get("/settings")
-async def get_policy(shop: CurrentShop, resources: ResourcesDep) -> PolicyBody:
+async def get_policy(shop: CurrentShop, resources: ResourcesDep) -> PolicyOut:
     async with resources.sessions.begin() as session:
         policy = await controls.sending_policy(session, shop.id)
-    return PolicyBody(**policy.__dict__)
+    return PolicyOut(**asdict(policy))
 
 
 @router.put("/settings")
-async def set_policy(body: PolicyBody, shop: CurrentShop, resources: ResourcesDep) -> PolicyBody:
+async def set_policy(body: PolicyIn, shop: CurrentShop, resources: ResourcesDep) -> PolicyOut:
     async with resources.sessions.begin() as session:
-        await controls.set_sending_policy(session, shop.id, SendingPolicy(**body.model_dump()))
-    return body
+        values = body.model_dump()
+        if body.consent_write_back is None:
+            current = await controls.sending_policy(session, shop.id)
+            values["consent_write_back"] = current.consent_write_back
+        policy = SendingPolicy(**values)
+        await controls.set_sending_policy(session, shop.id, policy)
+    return PolicyOut(**asdict(policy))

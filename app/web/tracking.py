@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
 from app.errors import NotFound
+from app.i18n import Text
 from app.messaging.tracking import Hit, record_click, record_open
 from app.web.deps import ResourcesDep
 from app.web.messaging_deps import MessagingConfigDep
@@ -34,7 +35,7 @@ async def open_pixel(
     async with resources.sessions.begin() as session:
         found = await record_open(session, config, token, _hit(request))
     if not found:
-        raise NotFound("unknown tracking link")
+        raise NotFound(Text(en="Unknown tracking link.", fr="Lien de suivi inconnu."))
     return Response(_PIXEL, media_type="image/gif", headers=_NO_STORE)
 
 
@@ -45,6 +46,13 @@ async def click(
     async with resources.sessions.begin() as session:
         url = await record_click(session, config, token, _hit(request))
     if url is None:
-        raise NotFound("unknown link: it may have been copied incompletely")
+        raise NotFound(
+            Text(
+                en="Unknown link: it may have been copied incompletely. Open it again from "
+                "the email.",
+                fr="Lien inconnu : il a peut-être été copié en partie seulement. Ouvrez-le de "
+                "nouveau depuis l'e-mail.",
+            )
+        )
     # Only ever the URL signed into the token: never an open redirect.
     return RedirectResponse(url, status_code=302, headers=_NO_STORE)

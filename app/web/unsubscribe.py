@@ -13,6 +13,7 @@ from sqlalchemy import select
 from app.messaging import signing
 from app.messaging.config import MessagingConfig
 from app.messaging.consent import unsubscribe_customer
+from app.messaging.controls import sending_policy
 from app.messaging.i18n import Locale, resolve_locale, t
 from app.models import Customer, Shop
 from app.queue.interface import QueueUnavailable
@@ -94,14 +95,17 @@ async def unsubscribe_now(
     shop, customer = target
     async with resources.sessions.begin() as session:
         await unsubscribe_customer(session, shop.id, customer.id, now=datetime.now(UTC))
-    # The local unsubscribe stands on its own; the write-back to Shopify is best effort.
-    with contextlib.suppress(QueueUnavailable):
-        await resources.queue.enqueue(
-            WRITE_BACK_JOB,
-            shop.id,
-            customer.id,
-            job_id=f"{WRITE_BACK_JOB}:{shop.id}:{customer.id}",
-        )
+        write_back = (await sending_policy(session, shop.id)).consent_write_back
+    # The local unsubscribe stands on its own; the write-back to Shopify, when the merchant
+    # wants it, is best effort.
+    if write_back:
+        with contextlib.suppress(QueueUnavailable):
+            await resources.queue.enqueue(
+                WRITE_BACK_JOB,
+                shop.id,
+                customer.id,
+                job_id=f"{WRITE_BACK_JOB}:{shop.id}:{customer.id}",
+            )
     locale = resolve_locale(customer.locale, shop.locale)
     done = t("unsubscribe.done", locale, shop=shop.name or shop.domain)
     return _page(locale, t("unsubscribe.title", locale), f"<p>{html.escape(done)}</p>")

@@ -58,8 +58,9 @@ async def get_webhook_events(
 async def replay_webhook_event(
     event_id: int, shop: CurrentShop, resources: ResourcesDep
 ) -> ReplayOut:
+    job_id = replay_job_id(event_id)
     async with resources.sessions.begin() as session:
-        await reopen_failed_event(session, shop.id, event_id)
+        await reopen_failed_event(session, shop.id, event_id, job_id=job_id)
     # After the commit: if the queue is down the sweeper enqueues the reopened event.
-    enqueued = await enqueue_processing(resources.queue, event_id, job_id=replay_job_id(event_id))
+    enqueued = await enqueue_processing(resources.queue, event_id, job_id=job_id)
     return ReplayOut(id=event_id, status=WebhookEventStatus.RECEIVED.value, enqueued=enqueued)

@@ -160,12 +160,19 @@ export interface Template {
   html: string;
   text: string;
   customized: boolean;
+  // This version failed on a real shopper's data; the default wording went instead.
+  send_error?: { detail: string; at: string } | null;
 }
 
 export interface Rendered {
   subject: string;
   html: string;
   text: string;
+}
+
+export interface Preview extends Rendered {
+  // Variables shown with a sample value rather than the customer's own, with a note why.
+  samples: { variable: string; note: string }[];
 }
 
 export interface Customer {

@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
 from pathlib import Path
 
 import asyncpg
+import pytest
 from redis.asyncio import Redis
 
 from app.platform.embedded import ensure_services
 
 
-async def test_embedded_postgres_and_redis_start_and_round_trip(tmp_path: Path) -> None:
-    urls = ensure_services(tmp_path / "data", None, None)
+@pytest.fixture
+def data_dir() -> Path:
+    """Under the system temp dir, not pytest's: every pytest run starting on the machine makes
+    /tmp/pytest-of-<user> private again (0700), which cuts off the dedicated user embedded
+    PostgreSQL runs as under root, mid-initdb, when several runs share one machine."""
+    root = Path(tempfile.mkdtemp(prefix="boomerang-embedded-test-"))
+    # Registered before the servers start, so it runs after their own stop at exit.
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    return root / "data"
+
+
+async def test_embedded_postgres_and_redis_start_and_round_trip(data_dir: Path) -> None:
+    urls = ensure_services(data_dir, None, None)
     assert urls.database_url is not None
     assert urls.database_url.startswith("postgresql+asyncpg://")
     assert urls.redis_url is not None
@@ -27,7 +42,7 @@ async def test_embedded_postgres_and_redis_start_and_round_trip(tmp_path: Path) 
     assert await redis.get("round-trip") == b"boomerang"
     await redis.aclose()
 
-    assert (tmp_path / "data" / "postgres" / "PG_VERSION").exists()
-    assert (tmp_path / "data" / "redis" / "appendonly.aof").exists() or any(
-        (tmp_path / "data" / "redis").glob("appendonly*")
+    assert (data_dir / "postgres" / "PG_VERSION").exists()
+    assert (data_dir / "redis" / "appendonly.aof").exists() or any(
+        (data_dir / "redis").glob("appendonly*")
     )

@@ -1,17 +1,27 @@
-"""Messaging fixtures: a real SMTP server (aiosmtpd) on loopback, an installed shop with
-customers, and a way to run the send job as the worker does."""
+"""Messaging fixtures: a real SMTP server (aiosmtpd) on loopback, plain or with TLS
+(STARTTLS or implicit) and AUTH, an installed shop with customers, and a way to run the send
+job as the worker does."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import ipaddress
+import ssl
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from fastapi import FastAPI
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -30,10 +40,13 @@ from tests.support.shops import create_shop
 
 @dataclass
 class Inbox:
-    """What the SMTP server accepted. RCPT to bounce-* gets 550, to later-* gets 451."""
+    """What the SMTP server accepted. RCPT to bounce-* gets 550, to later-* gets 451.
+    For each accepted message, whether it came over TLS and who had logged in."""
 
     port: int
     messages: list[EmailMessage] = field(default_factory=list)
+    over_tls: list[bool] = field(default_factory=list)
+    logins: list[str | None] = field(default_factory=list)
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
@@ -49,6 +62,10 @@ class Inbox:
         parsed = message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(parsed, EmailMessage)
         self.messages.append(parsed)
+        # Set for STARTTLS and implicit TLS alike (aiosmtpd's session.ssl is STARTTLS only).
+        self.over_tls.append(server.transport.get_extra_info("ssl_object") is not None)
+        login = session.auth_data.login.decode() if session.authenticated else None
+        self.logins.append(login)
         return "250 2.0.0 Ok: queued as TEST"
 
 
@@ -61,6 +78,115 @@ def inbox() -> Iterator[Inbox]:
         yield handler
     finally:
         controller.stop()
+
+
+RELAY_USER = "relay-user"
+RELAY_PASSWORD = "s3cret/pa:ss"  # needs percent-encoding in a URL
+
+
+@dataclass
+class Authenticator:
+    """Accepts RELAY_USER with RELAY_PASSWORD; remembers every login it was offered."""
+
+    attempts: list[str] = field(default_factory=list)
+
+    def __call__(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
+    ) -> AuthResult:
+        assert isinstance(auth_data, LoginPassword)
+        self.attempts.append(auth_data.login.decode())
+        ok = auth_data.login == RELAY_USER.encode() and auth_data.password == (
+            RELAY_PASSWORD.encode()
+        )
+        return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
+
+
+@pytest.fixture(scope="session")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and its key, made once per run."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    directory = tmp_path_factory.mktemp("tls")
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+def server_tls_context(tls_files: tuple[Path, Path]) -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*tls_files)
+    return context
+
+
+@dataclass
+class Relay:
+    """A started SMTP server with AUTH: where it listens, what it accepted, who tried."""
+
+    inbox: Inbox
+    authenticator: Authenticator
+
+    def url(self, scheme: str = "smtp", *, password: str = RELAY_PASSWORD) -> str:
+        return f"{scheme}://{RELAY_USER}:{quote(password, safe='')}@127.0.0.1:{self.inbox.port}"
+
+
+StartRelay = Callable[..., Relay]
+
+
+@pytest.fixture
+def start_relay(tls_files: tuple[Path, Path]) -> Iterator[StartRelay]:
+    """Start an SMTP relay with AUTH on loopback: `tls="starttls"` (offered and required
+    before anything else), `tls="implicit"` (TLS from the first byte) or `tls=None` (none,
+    and AUTH offered in clear: what a relay looks like once STARTTLS is stripped)."""
+    controllers: list[Controller] = []
+
+    def start(*, tls: str | None) -> Relay:
+        inbox = Inbox(port=free_port())
+        authenticator = Authenticator()
+        options: dict[str, Any] = {"authenticator": authenticator}
+        if tls == "starttls":
+            options.update(
+                tls_context=server_tls_context(tls_files),
+                require_starttls=True,
+                auth_required=True,
+            )
+        elif tls == "implicit":
+            # aiosmtpd 1.4 counts only STARTTLS as TLS for AUTH: the whole session is
+            # encrypted here, so AUTH needs no further TLS.
+            options.update(ssl_context=server_tls_context(tls_files), auth_require_tls=False)
+        else:
+            options.update(auth_require_tls=False)
+        controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port, **options)
+        controller.start()
+        controllers.append(controller)
+        return Relay(inbox, authenticator)
+
+    try:
+        yield start
+    finally:
+        for controller in controllers:
+            controller.stop()
 
 
 @pytest.fixture
@@ -91,10 +217,11 @@ async def make_shop(
     locale: str = "en",
     domain: str = "acme.myshopify.com",
     quiet_hours: bool = False,
+    access_token: str = "shpat_test_token",
 ) -> Shop:
     """An installed shop. Quiet hours are off unless asked for, so tests do not depend on the
     hour they run at."""
-    shop = await create_shop(sessions, domain=domain)
+    shop = await create_shop(sessions, domain=domain, access_token=access_token)
     async with sessions.begin() as session:
         if not quiet_hours:
             await set_sending_policy(
@@ -130,11 +257,12 @@ async def make_customer(
     first_name: str | None = "Camille",
     state: str | None = "subscribed",
     locale: str | None = None,
+    shopify_id: int | None = None,
 ) -> Customer:
     number = next(_customer_seq)
     customer = Customer(
         shop_id=shop.id,
-        shopify_id=number,
+        shopify_id=shopify_id or number,
         email=email or f"shopper{number}@example.test",
         first_name=first_name,
         last_name="Martin",

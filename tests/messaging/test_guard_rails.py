@@ -6,13 +6,17 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 
 import httpx
+import pytest
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.messaging import signing
 from app.messaging.config import MessagingConfig
 from app.messaging.controls import DEFAULT_POLICY, DeliveryMode, set_scenario_delivery
+from app.messaging.defaults import DEFAULTS
 from app.messaging.delivery import deliver_message
 from app.messaging.transport import transport_from_settings
+from app.models import Customer, Message, Shop
 from app.platform.resources import Resources
 from app.settings import Settings
 from tests.messaging.conftest import (
@@ -170,6 +174,11 @@ async def test_approval_mode_holds_until_the_merchant_approves_or_rejects(
         f"/api/approvals/{held.id}", json={"subject": "A note from Acme"}, headers=auth
     )
     assert edited.json()["subject"] == "A note from Acme"
+    unlinked = await client.put(f"/api/approvals/{held.id}", json={"text": "Hi"}, headers=auth)
+    assert unlinked.status_code == 400
+    assert unlinked.json()["detail"].startswith(
+        "The plain-text body must keep the unsubscribe link (http://testserver/u/"
+    )
     approved = await client.post(f"/api/approvals/{held.id}/approve", headers=auth)
     assert approved.json()["status"] == "queued"
     rejected = await client.post(f"/api/approvals/{refused.id}/reject", headers=auth)
@@ -178,8 +187,14 @@ async def test_approval_mode_holds_until_the_merchant_approves_or_rejects(
     assert await run_send_job(resources, held.id) == "sent"
     assert await run_send_job(resources, refused.id) == "suppressed"
     assert [m["Subject"] for m in inbox.messages] == ["A note from Acme"]
-    again = await client.post(f"/api/approvals/{held.id}/approve", headers=auth)
+    again = await client.post(
+        f"/api/approvals/{held.id}/approve", headers={**auth, "Accept-Language": "fr"}
+    )
     assert again.status_code == 409
+    assert again.json()["detail"] == (
+        f"Le message {held.id} est au statut sent et n'attend plus de validation : "
+        "rechargez la liste des validations."
+    )
 
 
 async def test_approve_all_and_another_shops_token_sees_nothing(
@@ -329,3 +344,94 @@ async def test_dsn_report_marks_the_address_bounced(
     assert response.json() == {"received": 1, "matched": 1}
     later = await enqueue(sessions, config, shop, customer, scenario="win_back", context={})
     assert later.status_reason == "bounced"
+
+
+SCENARIOS = sorted({scenario for scenario, _, _ in DEFAULTS})
+
+
+async def _sent_at(
+    sessions: async_sessionmaker[AsyncSession], message_id: int, when: datetime
+) -> None:
+    """Move a real send back in time: the cap reads what was sent, and when."""
+    async with sessions.begin() as session:
+        await session.execute(update(Message).where(Message.id == message_id).values(sent_at=when))
+
+
+async def _three_sends_this_week(
+    sessions: async_sessionmaker[AsyncSession],
+    resources: Resources,
+    config: MessagingConfig,
+    shop: Shop,
+    customer: Customer,
+    ages: tuple[timedelta, timedelta, timedelta],
+) -> list[datetime]:
+    """Three marketing emails from three scenarios, sent for real, then dated `ages` ago."""
+    now = datetime.now(UTC)
+    sent: list[datetime] = []
+    for scenario, age in zip(
+        ("abandoned_cart", "review_request", "loyalty_points"), ages, strict=True
+    ):
+        message = await enqueue(sessions, config, shop, customer, scenario=scenario, context={})
+        assert await run_send_job(resources, message.id) == "sent"
+        await _sent_at(sessions, message.id, now - age)
+        sent.append(now - age)
+    return sent
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+async def test_a_fourth_marketing_email_in_seven_days_waits_for_the_oldest_to_age_out(
+    sessions: async_sessionmaker[AsyncSession],
+    resources: Resources,
+    config: MessagingConfig,
+    inbox: Inbox,
+    scenario: str,
+) -> None:
+    shop = await make_shop(sessions)
+    customer = await make_customer(sessions, shop)
+    days = timedelta(days=1)
+    oldest, _, latest = await _three_sends_this_week(
+        sessions, resources, config, shop, customer, (6 * days, 4 * days, 2 * days)
+    )
+    # Two days since the last one: the daily cap would let it go, the weekly one does not.
+    fourth = await enqueue(
+        sessions, config, shop, customer, scenario=scenario, subject_key="fourth", context={}
+    )
+    assert await run_send_job(resources, fourth.id) == "queued"
+    row = await reload(sessions, fourth.id)
+    assert row.status_reason == "frequency_cap"
+    assert row.scheduled_at == oldest + 7 * days
+    assert latest + days < datetime.now(UTC)
+    assert len(inbox.messages) == 3
+
+    # Once the oldest send is a week old, it goes.
+    later = oldest + 7 * days + timedelta(seconds=1)
+    transport = transport_from_settings(resources.settings)
+    result = await deliver_message(sessions, transport, config, fourth.id, now=later)
+    assert result.status == "sent"
+    assert len(inbox.messages) == 4
+
+
+async def test_a_fourth_email_that_would_wait_more_than_three_days_is_dropped(
+    sessions: async_sessionmaker[AsyncSession],
+    resources: Resources,
+    config: MessagingConfig,
+    inbox: Inbox,
+) -> None:
+    shop = await make_shop(sessions)
+    customer = await make_customer(sessions, shop)
+    hours = timedelta(hours=1)
+    await _three_sends_this_week(
+        sessions, resources, config, shop, customer, (72 * hours, 48 * hours, 25 * hours)
+    )
+    win_back = await enqueue(sessions, config, shop, customer, scenario="win_back", context={})
+    # Four days until a slot frees: a late offer does more harm than none.
+    assert await run_send_job(resources, win_back.id) == "suppressed"
+    assert (await reload(sessions, win_back.id)).status_reason == "frequency_cap"
+    # A message the merchant made transactional is not marketing: the cap does not apply.
+    async with sessions.begin() as session:
+        await set_scenario_delivery(
+            session, shop.id, "welcome", mode=DeliveryMode.LIVE, transactional=True
+        )
+    welcome = await enqueue(sessions, config, shop, customer, scenario="welcome", context={})
+    assert await run_send_job(resources, welcome.id) == "sent"
+    assert len(inbox.messages) == 4

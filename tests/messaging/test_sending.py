@@ -3,6 +3,7 @@ headers mail providers expect; a crash after the SMTP hand-off never leads to a 
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
@@ -16,6 +17,7 @@ from app.platform.resources import Resources
 from app.queue import RetryJob
 from app.settings import Settings
 from tests.messaging.conftest import (
+    CART_CONTEXT,
     Inbox,
     enqueue,
     make_customer,
@@ -56,9 +58,9 @@ async def test_abandoned_cart_is_sent_once_even_when_the_job_runs_twice(
     assert email["To"] == customer.email
     assert email["Subject"] == "Camille, you left something in your cart"
     unsubscribe = config.unsubscribe_url(shop.id, customer.id)
-    # The header is folded on the wire; unfolded it reads as RFC 8058 asks.
-    list_unsubscribe = " ".join(str(email["List-Unsubscribe"]).split())
-    assert list_unsubscribe.startswith(f"<{unsubscribe}>, <mailto:shop@acme.test?")
+    # The header is folded on the wire; unfolded it is the one-click HTTPS URI alone (RFC
+    # 8058): no mailto that nothing would read.
+    assert " ".join(str(email["List-Unsubscribe"]).split()) == f"<{unsubscribe}>"
     assert email["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     text, html = _parts(email)
     assert "Linen shirt (M / Blue) × 2: €1,234.50" in text
@@ -67,7 +69,12 @@ async def test_abandoned_cart_is_sent_once_even_when_the_job_runs_twice(
     assert unsubscribe in html  # the footer link is not wrapped for tracking
     assert "/t/o/" in html
     assert "/t/c/" in html
-    assert "checkouts/abc/recover" not in html  # every other link goes through tracking
+    # Every other link goes through tracking, in both parts, with the same token.
+    assert "checkouts/abc/recover" not in html
+    assert "checkouts/abc/recover" not in text
+    (text_click,) = re.findall(r"Return to your cart: (\S+)", text)
+    assert text_click.startswith("http://testserver/t/c/")
+    assert f'href="{text_click}"' in html
 
 
 async def test_french_customer_gets_french_words_and_money(
@@ -186,3 +193,55 @@ async def test_permanent_smtp_refusal_fails_and_suppresses_the_address(
     second = await enqueue(sessions, config, shop, customer, subject_key="checkout-2")
     assert second.status == "suppressed"
     assert second.status_reason == "bounced"
+
+
+@pytest.mark.parametrize(
+    ("locale", "code_line", "expiry"),
+    [
+        ("en", "Use code BACK-10-XYZ at checkout.", "It is valid until January 1, 2027."),
+        (
+            "fr",
+            "Utilisez le code BACK-10-XYZ lors du paiement.",
+            "valable jusqu'au 1er janvier 2027.",
+        ),
+    ],
+)
+async def test_the_second_cart_reminder_shows_its_code_and_expiry_on_the_shops_calendar(
+    sessions: async_sessionmaker[AsyncSession],
+    resources: Resources,
+    config: MessagingConfig,
+    inbox: Inbox,
+    locale: str,
+    code_line: str,
+    expiry: str,
+) -> None:
+    shop = await make_shop(sessions, timezone="Europe/Paris")
+    customer = await make_customer(sessions, shop, locale=locale)
+    # 23:30 UTC on 31 December is already New Year's Day in Paris.
+    context = {
+        **CART_CONTEXT,
+        "discount_code": "BACK-10-XYZ",
+        "discount_expires_at": "2026-12-31T23:30:00+00:00",
+    }
+    message = await enqueue(sessions, config, shop, customer, step=2, context=context)
+    assert await run_send_job(resources, message.id) == "sent"
+    text, html = _parts(inbox.messages[0])
+    assert code_line in text
+    assert expiry in text
+    assert "<strong>BACK-10-XYZ</strong>" in html
+    assert expiry in html
+
+
+async def test_the_second_cart_reminder_without_a_code_says_nothing_about_one(
+    sessions: async_sessionmaker[AsyncSession],
+    resources: Resources,
+    config: MessagingConfig,
+    inbox: Inbox,
+) -> None:
+    shop = await make_shop(sessions)
+    message = await enqueue(sessions, config, shop, await make_customer(sessions, shop), step=2)
+    assert await run_send_job(resources, message.id) == "sent"
+    text, html = _parts(inbox.messages[0])
+    assert "The items in your cart are still available" in text
+    assert "code" not in text.lower()
+    assert "Use code" not in html

@@ -26,7 +26,11 @@ def shopify_headers(
     webhook_id: str | None = None,
     secret: str = TEST_API_SECRET,
     event_id: str | None = None,
+    triggered_at: datetime | None = None,
 ) -> dict[str, str]:
+    """`triggered_at` is when Shopify's event happened (X-Shopify-Triggered-At): now unless a
+    test replays an earlier event late."""
+    triggered = triggered_at or datetime.now(UTC)
     return {
         "Content-Type": "application/json",
         "X-Shopify-Topic": topic,
@@ -35,7 +39,7 @@ def shopify_headers(
         "X-Shopify-API-Version": "2026-10",
         "X-Shopify-Webhook-Id": webhook_id or str(uuid.uuid4()),
         "X-Shopify-Event-Id": event_id or str(uuid.uuid4()),
-        "X-Shopify-Triggered-At": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+        "X-Shopify-Triggered-At": triggered.astimezone(UTC).isoformat().replace("+00:00", "Z"),
     }
 
 

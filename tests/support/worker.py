@@ -1,11 +1,16 @@
-"""Run the worker's jobs for real in the test process: an arq worker over the test Redis, with
-resources built like the worker builds them, until no job is due within a horizon."""
+"""Run the worker's jobs for real: in the test process (an arq worker over the test Redis, with
+resources built like the worker builds them, until no job is due within a horizon), or as a
+process of its own, started the way an operator starts it."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import httpx
 
@@ -15,6 +20,9 @@ from app.queue.arq_backend import QUEUE_NAME, build_worker
 from app.settings import Settings
 from jobs.registry import JOBS
 from jobs.worker import MAX_JOBS, worker_settings
+from tests.conftest import TEST_API_KEY, TEST_API_SECRET, TEST_FERNET_KEY
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 async def run_worker_burst(
@@ -69,3 +77,47 @@ async def run_worker_burst(
 
 def job_context(resources: Resources, job_id: str = "test-job") -> JobContext:
     return JobContext(job_id=job_id, attempt=1, resources=resources)
+
+
+def start_worker_process(
+    settings: Settings,
+    log: Path,
+    *,
+    module: tuple[str, ...] = ("app.cli", "worker"),
+    env: dict[str, str] | None = None,
+) -> subprocess.Popen[bytes]:
+    """`python -m app.cli worker` (or another module) against the test's database and Redis,
+    its output appended to `log`. The worker's metrics endpoint is off unless `env` sets
+    WORKER_METRICS_PORT, so concurrent test runs never compete for its port."""
+    environment = {
+        **os.environ,
+        "SHOPIFY_API_KEY": TEST_API_KEY,
+        "SHOPIFY_API_SECRET": TEST_API_SECRET,
+        "TOKEN_ENCRYPTION_KEYS": TEST_FERNET_KEY,
+        "DATABASE_URL": settings.database,
+        "REDIS_URL": settings.redis,
+        "DATA_DIR": str(settings.data_dir),
+        "WORKER_METRICS_PORT": "0",
+        **(env or {}),
+    }
+    with log.open("ab") as out:
+        return subprocess.Popen(  # noqa: S603  (our own interpreter and module)
+            [sys.executable, "-m", *module],
+            cwd=ROOT,
+            env=environment,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def stop_worker_process(process: subprocess.Popen[bytes], sig: int) -> None:
+    process.send_signal(sig)
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def log_tail(log: Path) -> str:
+    return log.read_text()[-3000:] if log.exists() else "(no log)"

@@ -4,6 +4,7 @@ scenario engine, malformed bodies, retries with backoff, failed events replayed 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -90,9 +91,13 @@ async def latest_event(sessions: async_sessionmaker[AsyncSession]) -> WebhookEve
 
 
 async def deliver_and_process(
-    client: httpx.AsyncClient, settings: Settings, topic: str, body: bytes | dict[str, Any]
+    client: httpx.AsyncClient,
+    settings: Settings,
+    topic: str,
+    body: bytes | dict[str, Any],
+    **options: Any,
 ) -> None:
-    response = await deliver(client, topic, body)
+    response = await deliver(client, topic, body, **options)
     assert response.status_code == 200
     await run_worker_burst(settings)
 
@@ -146,10 +151,74 @@ async def test_fulfillment_cancellation_and_refund_follow_the_order(
     assert (fulfillment.shopify_id, fulfillment.tracking_company) == (123456, "UPS")
     [refund] = await all_rows(sessions, Refund)
     assert (refund.amount, refund.currency) == (Decimal("199.00"), "USD")
-    assert refund.line_items[0]["subtotal"] == "199.0"
+    assert refund.line_items[0]["subtotal"] == "199.00"  # subtotal_set.shop_money
     assert [type(f) for f in facts] == [OrderPlaced, OrderFulfilled, OrderCancelled, RefundCreated]
     assert isinstance(facts[-1], RefundCreated)
     assert facts[-1].order_id == order.id
+
+
+def paid_in_euros(refund: dict[str, Any], euros: str) -> dict[str, Any]:
+    """The refunds/create fixture for a USD shop's order the customer paid in EUR: the
+    transaction and every presentment_money in EUR, shop_money left in USD."""
+    line = refund["refund_line_items"][0]
+    line["subtotal_set"]["presentment_money"] = {"amount": euros, "currency_code": "EUR"}
+    line["total_tax_set"]["presentment_money"]["currency_code"] = "EUR"
+    transaction = refund["transactions"][0]
+    transaction.update(amount=euros, currency="EUR")
+    transaction["total_unsettled_set"]["presentment_money"]["currency_code"] = "EUR"
+    return refund
+
+
+async def test_refund_of_a_multi_currency_order_is_recorded_in_shop_money(
+    client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    shop: int,
+    facts: list[Any],
+) -> None:
+    refund = paid_in_euros(fixture_json("refunds/create"), "180.00")
+
+    await deliver_and_process(client, settings, "refunds/create", refund)
+
+    [stored] = await all_rows(sessions, Refund)
+    assert (stored.amount, stored.currency) == (Decimal("199.00"), "USD")
+    [fact] = [f for f in facts if isinstance(f, RefundCreated)]
+    assert (fact.amount, fact.currency) == (Decimal("199.00"), "USD")
+
+
+async def test_goodwill_refund_of_a_multi_currency_order_counts_its_adjustment(
+    client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    shop: int,
+) -> None:
+    """Money back with no line item: Shopify books it as a negative refund_discrepancy."""
+    refund = paid_in_euros(fixture_json("refunds/create"), "9.05")
+    refund["refund_line_items"] = []
+    refund["order_adjustments"] = [
+        {
+            "id": 1,
+            "order_id": refund["order_id"],
+            "refund_id": refund["id"],
+            "amount": "-9.05",
+            "tax_amount": "0.00",
+            "kind": "refund_discrepancy",
+            "reason": "Refund discrepancy",
+            "amount_set": {
+                "shop_money": {"amount": "-10.00", "currency_code": "USD"},
+                "presentment_money": {"amount": "-9.05", "currency_code": "EUR"},
+            },
+            "tax_amount_set": {
+                "shop_money": {"amount": "0.00", "currency_code": "USD"},
+                "presentment_money": {"amount": "0.00", "currency_code": "EUR"},
+            },
+        }
+    ]
+
+    await deliver_and_process(client, settings, "refunds/create", refund)
+
+    [stored] = await all_rows(sessions, Refund)
+    assert (stored.amount, stored.currency) == (Decimal("10.00"), "USD")
 
 
 async def test_stale_checkout_update_arriving_last_loses(
@@ -190,6 +259,109 @@ async def test_stale_customer_update_arriving_last_loses(
     [customer] = await all_rows(sessions, Customer)
     assert customer.tags == ["vip"]
     assert customer.email_marketing_state == "subscribed"
+
+
+async def test_customer_create_after_its_copy_embedded_in_an_order_still_applies(
+    client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    shop: int,
+    facts: list[Any],
+) -> None:
+    """The fixtures as Shopify sends them: the order's embedded customer and customers/create
+    carry the same updated_at (2021-12-31T19:00:00-05:00). The embedded copy must not make
+    the full payload look stale."""
+    await deliver_and_process(client, settings, "orders/create", fixture_bytes("orders/create"))
+    [embedded] = await all_rows(sessions, Customer)
+    assert embedded.shopify_updated_at is None
+
+    await deliver_and_process(
+        client, settings, "customers/create", fixture_bytes("customers/create")
+    )
+
+    [customer] = await all_rows(sessions, Customer)
+    assert customer.id == embedded.id
+    assert customer.shopify_updated_at == datetime.fromisoformat("2021-12-31T19:00:00-05:00")
+    changed = [f for f in facts if isinstance(f, CustomerChanged)]
+    assert [(f.customer_id, f.email_marketing_state) for f in changed] == [
+        (customer.id, "subscribed")
+    ]
+
+
+async def test_customer_updates_in_the_same_second_follow_their_trigger_order(
+    client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    shop: int,
+) -> None:
+    """Two customers/update stamped with the same second, delivered in reverse: the one
+    Shopify triggered later wins, whichever arrives last."""
+    first, second = fixture_json("customers/update"), fixture_json("customers/update")
+    first["tags"], second["tags"] = "first", "second"
+    at = datetime.now(UTC)
+
+    await deliver_and_process(
+        client, settings, "customers/update", second, triggered_at=at + timedelta(seconds=1)
+    )
+    await deliver_and_process(client, settings, "customers/update", first, triggered_at=at)
+
+    [customer] = await all_rows(sessions, Customer)
+    assert customer.tags == ["second"]
+
+
+def completed(checkout: dict[str, Any]) -> dict[str, Any]:
+    """The checkouts/update that completes the cart, stamped with the same second."""
+    return {**checkout, "completed_at": checkout["updated_at"]}
+
+
+async def test_checkout_completion_in_the_same_second_as_the_last_update_applies(
+    client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    shop: int,
+    facts: list[Any],
+) -> None:
+    update = fixture_json("checkouts/update")
+    at = datetime.now(UTC)
+
+    await deliver_and_process(client, settings, "checkouts/update", update, triggered_at=at)
+    await deliver_and_process(
+        client,
+        settings,
+        "checkouts/update",
+        completed(update),
+        triggered_at=at + timedelta(milliseconds=300),
+    )
+
+    [checkout] = await all_rows(sessions, Checkout)
+    assert checkout.completed_at == datetime.fromisoformat(update["updated_at"])
+    changes = [f.completed_at for f in facts if isinstance(f, CheckoutChanged)]
+    assert changes == [None, checkout.completed_at]
+
+
+async def test_earlier_update_of_the_same_second_arriving_after_the_completion_loses(
+    client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    shop: int,
+    facts: list[Any],
+) -> None:
+    update = fixture_json("checkouts/update")
+    at = datetime.now(UTC)
+
+    await deliver_and_process(
+        client,
+        settings,
+        "checkouts/update",
+        completed(update),
+        triggered_at=at + timedelta(milliseconds=300),
+    )
+    await deliver_and_process(client, settings, "checkouts/update", update, triggered_at=at)
+
+    [checkout] = await all_rows(sessions, Checkout)
+    assert checkout.completed_at is not None
+    assert len([f for f in facts if isinstance(f, CheckoutChanged)]) == 1
+    assert {e.status for e in await all_rows(sessions, WebhookEvent)} == {"processed"}
 
 
 async def test_malformed_json_with_a_valid_signature_is_stored_as_failed(
@@ -280,8 +452,14 @@ async def test_failing_handler_retries_with_backoff_then_fails_then_is_replayed(
     event = await latest_event(sessions)
     assert event.status == "processed"
     assert len(await all_rows(sessions, Order)) == 1
-    again = await client.post(f"/api/webhook-events/{event.id}/replay", headers=token)
+    again = await client.post(
+        f"/api/webhook-events/{event.id}/replay", headers={**token, "Accept-Language": "fr-FR"}
+    )
     assert again.status_code == 409
+    assert again.json() == {
+        "error": "EventNotFailed",
+        "detail": f"L'événement webhook {event.id} a déjà été traité : il n'y a rien à rejouer.",
+    }
 
 
 async def test_another_shop_can_neither_list_nor_replay_events(
@@ -301,6 +479,7 @@ async def test_another_shop_can_neither_list_nor_replay_events(
 
     assert listed.json() == {"events": []}
     assert replay.status_code == 404
+    assert replay.json()["detail"].startswith(f"Webhook event {event.id} does not exist")
     assert (await latest_event(sessions)).status == "failed"
 
 

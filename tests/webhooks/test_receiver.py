@@ -21,6 +21,7 @@ from tests.support.fixtures import fixture_bytes
 from tests.support.services import free_port
 from tests.support.webhooks import SHOP, deliver, install_shop, shopify_headers
 from tests.support.worker import run_worker_burst
+from webhooks.receiver import MAX_BODY_BYTES
 
 QUEUE = "boomerang:queue"
 
@@ -294,3 +295,52 @@ async def test_sweeper_is_not_fooled_by_a_kept_job_result(
     assert report.enqueued == 1
     [event] = await events(sessions)
     assert event.status == "processed"
+
+
+def oversized_order(size: int = MAX_BODY_BYTES + 1) -> bytes:
+    """A signed orders/create past the cap: the fixture padded with spaces (still valid JSON),
+    as an order with thousands of line items would be."""
+    body = fixture_bytes("orders/create")
+    return body + b" " * (size - len(body))
+
+
+async def test_body_over_the_cap_is_refused_with_413_and_not_stored(
+    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession], redis_url: str
+) -> None:
+    await install_shop(sessions)
+    body = oversized_order()
+    rejected = 'boomerang_webhooks_rejected_total{reason="too_large"}'
+    before = metric((await client.get("/metrics")).text, rejected)
+
+    response = await client.post(
+        "/webhooks", content=body, headers=shopify_headers("orders/create", body)
+    )
+
+    assert response.status_code == 413
+    assert await events(sessions) == []
+    assert await queued_jobs(redis_url) == 0
+    assert metric((await client.get("/metrics")).text, rejected) == before + 1
+
+
+async def test_chunked_body_over_the_cap_is_refused_before_it_is_all_read(
+    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """No Content-Length to go by: the bytes read so far decide, and reading stops there."""
+    await install_shop(sessions)
+    chunk = 1024 * 1024
+    body = oversized_order(2 * MAX_BODY_BYTES)
+    headers = shopify_headers("orders/create", body)
+    read = 0
+
+    async def chunks() -> AsyncIterator[bytes]:
+        nonlocal read
+        for start in range(0, len(body), chunk):
+            read += 1
+            yield body[start : start + chunk]
+
+    response = await client.post("/webhooks", content=chunks(), headers=headers)
+
+    assert response.status_code == 413
+    assert "content-length" not in response.request.headers
+    assert read == MAX_BODY_BYTES // chunk + 1  # of 20 chunks: stopped just past the cap
+    assert await events(sessions) == []

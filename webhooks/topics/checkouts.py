@@ -1,5 +1,7 @@
-"""checkouts/create and checkouts/update: one row per checkout token, newest updated_at wins,
-so a stale update arriving last cannot revive an older cart."""
+"""checkouts/create and checkouts/update: one row per checkout token, newest wins (updated_at,
+then the delivery's X-Shopify-Triggered-At within the same second), so a stale update arriving
+last cannot revive an older cart, and a completion stamped with the same second as the update
+before it is not dropped."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.facts import CheckoutChanged, publish
 from app.models import Checkout
+from webhooks.freshness import newer_sql
 from webhooks.payloads import MalformedPayload, integer, items, jsonable, money, text, timestamp
 from webhooks.registry import WebhookDelivery, handles
 from webhooks.topics.customers import ensure_customer
@@ -53,13 +56,18 @@ async def checkout_changed(session: AsyncSession, delivery: WebhookDelivery) -> 
         "completed_at": timestamp(data.get("completed_at")),
         "shopify_created_at": timestamp(data.get("created_at")),
         "shopify_updated_at": timestamp(data.get("updated_at")),
+        "triggered_at": delivery.triggered_at,
     }
     base = insert(Checkout).values(**values)
     statement = base.on_conflict_do_update(
         index_elements=["shop_id", "token"],
         set_={k: base.excluded[k] for k in values if k not in ("shop_id", "token")},
-        where=(Checkout.shopify_updated_at.is_(None))
-        | (Checkout.shopify_updated_at < base.excluded.shopify_updated_at),
+        where=newer_sql(
+            Checkout.shopify_updated_at,
+            Checkout.triggered_at,
+            base.excluded.shopify_updated_at,
+            base.excluded.triggered_at,
+        ),
     ).returning(Checkout.id)
     checkout_id = (await session.execute(statement)).scalar_one_or_none()
     if checkout_id is None:

@@ -126,6 +126,7 @@ export const en = {
   "templates.searchCustomer.details": "Name or email; the preview uses their name and latest cart.",
   "templates.testSend": "Send a test to me",
   "templates.testSent": "Test email sent to the shop's address",
+  "templates.sendError": "This version failed on a shopper's data on {at}; the default wording was sent instead",
   "templates.errorAt": "Line {line}: {detail}",
   "templates.variables":
     "Variables: first_name, shop_name, items, cart_total | money, checkout_url, discount_code, discount_expires_at | date, unsubscribe_url.",
@@ -328,6 +329,8 @@ export const fr: Messages = {
     "Nom ou e-mail ; l'aperçu utilise son prénom et son dernier panier.",
   "templates.testSend": "M'envoyer un test",
   "templates.testSent": "E-mail de test envoyé à l'adresse de la boutique",
+  "templates.sendError":
+    "Cette version a échoué sur les données d'un client le {at} ; la formulation par défaut est partie à la place",
   "templates.errorAt": "Ligne {line} : {detail}",
   "templates.variables":
     "Variables : first_name, shop_name, items, cart_total | money, checkout_url, discount_code, discount_expires_at | date, unsubscribe_url.",

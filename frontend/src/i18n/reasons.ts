@@ -82,6 +82,10 @@ const CODES: Record<string, Label> = {
     en: "the mail server kept refusing; gave up",
     fr: "le serveur d'e-mail a refusé à chaque essai ; abandon",
   },
+  smtp_relay_unavailable: {
+    en: "the mail server could not be reached; trying again shortly",
+    fr: "le serveur d'e-mail est injoignable ; nouvel essai sous peu",
+  },
   smtp: { en: "the mail server refused the email", fr: "le serveur d'e-mail a refusé l'e-mail" },
   not_due: { en: "not due yet", fr: "pas encore à l'heure" },
   step_turned_off: { en: "you turned this step off", fr: "vous avez désactivé cette étape" },

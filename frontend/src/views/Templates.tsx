@@ -11,6 +11,7 @@ import {
   put,
   query,
   type Customer,
+  type Preview,
   type Rendered,
   type ScenarioSettings,
   type Template,
@@ -64,12 +65,12 @@ function Editor({ scenario, step, locale, template }: {
   locale: string;
   template: Template;
 }) {
-  const { t } = useI18n();
+  const { t, when } = useI18n();
   const [draft, setDraft] = useState({ subject: template.subject, html: template.html, text: template.text });
   const [customized, setCustomized] = useState(template.customized);
   const [errors, setErrors] = useState<Partial<Record<Part, string>>>({});
   const [failure, setFailure] = useState<Error>();
-  const [preview, setPreview] = useState<Rendered>();
+  const [preview, setPreview] = useState<Rendered & Partial<Pick<Preview, "samples">>>();
   const [customerId, setCustomerId] = useState<number | null>(null);
   const [busy, setBusy] = useState<"save" | "preview" | "test">();
   const url = `/api/templates/${scenario}/${step}/${locale}`;
@@ -104,17 +105,25 @@ function Editor({ scenario, step, locale, template }: {
     });
   const showPreview = () =>
     run("preview", async () => {
-      setPreview(await post<Rendered>(`${url}/preview`, { ...draft, customer_id: customerId }));
+      setPreview(await post<Preview>(`${url}/preview`, { ...draft, customer_id: customerId }));
     });
   const testSend = () =>
     run("test", async () => {
-      await post(`${url}/test-send`, { ...draft, customer_id: customerId });
-      toast(t("templates.testSent"));
+      const sent = await post<{ detail?: string }>(`${url}/test-send`, {
+        ...draft,
+        customer_id: customerId,
+      });
+      toast(sent.detail ?? t("templates.testSent"));
     });
 
   return (
     <>
       {failure && <ErrorBanner error={failure} />}
+      {template.send_error && (
+        <s-banner tone="warning" heading={t("templates.sendError", { at: when(template.send_error.at) })}>
+          <s-paragraph>{template.send_error.detail}</s-paragraph>
+        </s-banner>
+      )}
       <s-section heading={customized ? t("templates.customized") : t("templates.default")}>
         <s-text-field
           label={t("message.subject")}
@@ -158,6 +167,15 @@ function Editor({ scenario, step, locale, template }: {
             <pre className="body-text" aria-label={t("message.text")}>
               {preview.text}
             </pre>
+            {preview.samples && preview.samples.length > 0 && (
+              <s-unordered-list>
+                {preview.samples.map((sample) => (
+                  <s-list-item key={sample.variable}>
+                    {sample.variable}: {sample.note}
+                  </s-list-item>
+                ))}
+              </s-unordered-list>
+            )}
           </>
         )}
       </s-section>

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.installs.webhook_subscriptions import APP_WEBHOOK_TOPICS
 from app.models import Shop
 from devstore.server import Simulator
 from tests.conftest import TEST_API_KEY, TEST_API_SECRET
@@ -82,7 +83,7 @@ async def test_webhook_registration_is_idempotent_across_reinstalls(
         query = await start_install(sim_client, sim)
         assert (await sim_client.get("/auth/callback?" + urlencode(query))).status_code == 302
     topics = [s.topic for s in sim.shop(SHOP).subscriptions.values()]
-    assert len(topics) == len(set(topics)) == 12
+    assert len(topics) == len(set(topics)) == len(APP_WEBHOOK_TOPICS)
     assert await shop_count(sessions) == 1
 
 
