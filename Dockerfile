@@ -1,10 +1,12 @@
 # One image for both roles: `boomerang serve` (default) and `boomerang worker`.
 
-# --- frontend: the embedded admin UI, built into static files -----------------------------
+# --- frontend: the embedded admin UI, built by Vite into hashed files + .vite/manifest.json -
 FROM node:20-bookworm-slim AS frontend
 WORKDIR /src/frontend
+COPY frontend/package.json frontend/package-lock.json ./
+RUN npm ci --no-audit --no-fund
 COPY frontend/ ./
-RUN if [ -f package.json ]; then npm ci && npm run build; else mkdir -p dist; fi
+RUN npm run build
 
 # --- python: the app and its dependencies in a venv ----------------------------------------
 FROM python:3.11-slim-bookworm AS build
@@ -29,7 +31,7 @@ COPY --from=frontend /src/frontend/dist /app/frontend/dist
 WORKDIR /app
 # DATA_DIR: the file outbox (no SMTP_URL) and embedded services (no DATABASE_URL/REDIS_URL),
 # written by the non-root user; mount a volume there to keep them.
-ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 BOOMERANG_FRONTEND_DIR=/app/frontend/dist \
+ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 FRONTEND_DIR=/app/frontend/dist \
     DATA_DIR=/var/lib/boomerang WORKER_METRICS_HOST=0.0.0.0
 VOLUME /var/lib/boomerang
 USER boomerang

@@ -128,6 +128,8 @@ async def _demo(settings: Settings, options: DemoOptions) -> None:
                 await _play(settings, options, sim, app_url, sessions)
             finally:
                 await engine.dispose()
+            admin_page = f"{sim_url}/store/{DEMO_SHOP}/apps/boomerang"
+            _say(f"Admin UI: {admin_page} (the simulated Shopify admin)")
             if not options.once:
                 _say("Running. Ctrl-C stops it.")
                 while all(p.poll() is None for p in processes):  # noqa: ASYNC110  (child processes)
@@ -153,6 +155,9 @@ def _start_processes(
         DATABASE_URL=settings.database,
         REDIS_URL=settings.redis,
         SHOPIFY_ADMIN_URL_TEMPLATE=f"{sim_url}/{{shop}}",
+        # The admin UI runs in the simulator's admin, on its App Bridge and Polaris stand-ins.
+        SHOPIFY_CDN_URL=f"{sim_url}/cdn",
+        EXTRA_FRAME_ANCESTORS=sim_url,
         LOG_LEVEL=os.environ.get("BOOMERANG_DEMO_LOG_LEVEL", "WARNING"),
     )
     port = str(urlsplit(app_url).port)
@@ -380,8 +385,6 @@ async def _report(sessions: async_sessionmaker[AsyncSession], sim: Any, app_url:
     _say(
         f"  revenue attributed:    {Decimal(revenue):.2f} EUR (discounts cost {Decimal(cost):.2f})"
     )
-    host = base64.urlsafe_b64encode(f"admin.shopify.com/store/{DEMO_SHOP}".encode()).decode()
-    _say(f"Admin UI: {app_url}/?shop={DEMO_DOMAIN}&host={host.rstrip('=')}")
 
 
 def _span(days: float) -> str:

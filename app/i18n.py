@@ -12,6 +12,12 @@ DEFAULT_LOCALE: Locale = "en"
 CATALOG: dict[str, dict[Locale, str]] = {
     "app.title": {"en": "Boomerang", "fr": "Boomerang"},
     "app.loading": {"en": "Loading Boomerang…", "fr": "Chargement de Boomerang…"},
+    "app.not_built": {
+        "en": "Boomerang's admin interface is not built on this server: run "
+        "./scripts/build-frontend, then reload this page.",
+        "fr": "L'interface d'administration de Boomerang n'est pas construite sur ce serveur : "
+        "lancez ./scripts/build-frontend, puis rechargez la page.",
+    },
     "install.failed": {
         "en": "The installation could not be completed: open Boomerang again from your "
         "Shopify admin.",

@@ -22,17 +22,20 @@ from app.web import (
     approvals,
     auth,
     compliance,
+    customers,
     email_events,
     embedded,
     health,
     install,
     message_templates,
+    messages,
     messaging_settings,
     scenarios,
     tracking,
     unsubscribe,
     webhook_events,
 )
+from app.web.frontend_assets import ASSETS_PATH, ImmutableAssets
 from webhooks import receiver
 
 
@@ -77,6 +80,9 @@ def create_app(
     app.include_router(unsubscribe.router)
     app.include_router(email_events.router)
     app.include_router(webhook_events.router)
+    app.include_router(messages.router)
+    app.include_router(customers.router)
+    app.mount(ASSETS_PATH, ImmutableAssets(settings.frontend_dir), name="assets")
     return app
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.exc import ArgumentError
 
 _DATABASE_SCHEME = "postgresql+asyncpg://"
 _API_VERSION = re.compile(r"^\d{4}-(01|04|07|10)$|^unstable$")
+_PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
 class SettingsError(Exception):
@@ -42,6 +43,14 @@ class Settings(BaseSettings):
     database_url: str | None = None
     redis_url: str | None = None
     shopify_admin_url_template: str = "https://{shop}"
+    # Where the embedded page loads App Bridge and Polaris web components from; tests and the
+    # demo point it at the simulator's stand-ins (offline).
+    shopify_cdn_url: str = "https://cdn.shopify.com"
+    # Origins besides the shop and admin.shopify.com allowed to frame the embedded app
+    # (comma-separated): the simulator's admin in development and tests.
+    extra_frame_ancestors: str = ""
+    # The built admin UI (Vite's dist: hashed assets and .vite/manifest.json).
+    frontend_dir: Path = _PROJECT_ROOT / "frontend" / "dist"
     # Comma-separated Fernet keys, newest first (MultiFernet encrypts with the first).
     token_encryption_keys: SecretStr
     # Unset means: write .eml files under data_dir/outbox.
@@ -105,6 +114,13 @@ class Settings(BaseSettings):
     def _template(cls, value: str) -> str:
         if "{shop}" not in value:
             raise ValueError("must contain {shop}, e.g. https://{shop}")
+        return value.rstrip("/")
+
+    @field_validator("shopify_cdn_url")
+    @classmethod
+    def _cdn_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s) URL such as https://cdn.shopify.com")
         return value.rstrip("/")
 
     @cached_property

@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from devstore.admin import AdminRoutes
 from devstore.clock import Clock, SystemClock
 from devstore.config import SimulatorConfig
 from devstore.delivery_control import DeliveryControl, delivery_view
@@ -427,6 +428,7 @@ class Simulator:
         control = ControlAPI(self)
         disorderly = DeliveryControl(self)
         routes = [
+            *AdminRoutes(self.runtime).routes(),
             Route("/_sim/health", control.health, methods=["GET"]),
             Route("/_sim/shops", control.add_shop, methods=["POST"]),
             Route("/_sim/shops", control.list_shops, methods=["GET"]),

@@ -18,6 +18,8 @@ from app.messaging.guards import Outcome, notify_send_outcome, outcome_of
 from app.messaging.outbox import Status
 from app.models import Message
 
+REJECTED = "rejected_by_merchant"
+
 
 def _must_keep_link(part: str, link: str) -> Text:
     if part == "html":
@@ -89,17 +91,17 @@ async def reject(session: AsyncSession, shop_id: int, message_id: int) -> Messag
 
 
 async def _reject(session: AsyncSession, message: Message) -> None:
-    message.status, message.status_reason = Status.SUPPRESSED, "rejected_by_merchant"
+    message.status, message.status_reason = Status.SUPPRESSED, REJECTED
     # The scenario writes it on the customer's timeline.
     await notify_send_outcome(
-        session,
-        outcome_of(message, Outcome.REJECTED, datetime.now(UTC), reason="rejected_by_merchant"),
+        session, outcome_of(message, Outcome.REJECTED, datetime.now(UTC), reason=REJECTED)
     )
 
 
-async def approve_all(
-    session: AsyncSession, shop_id: int, now: datetime, *, scenario: str | None = None
+async def _all_pending_locked(
+    session: AsyncSession, shop_id: int, scenario: str | None
 ) -> list[Message]:
+    # skip_locked: a message a concurrent approve/reject/edit holds is that click's to decide.
     query = (
         select(Message)
         .where(Message.shop_id == shop_id, Message.status == Status.PENDING_APPROVAL)
@@ -107,9 +109,26 @@ async def approve_all(
     )
     if scenario is not None:
         query = query.where(Message.scenario == scenario)
-    messages = list((await session.scalars(query)).all())
+    return list((await session.scalars(query)).all())
+
+
+async def approve_all(
+    session: AsyncSession, shop_id: int, now: datetime, *, scenario: str | None = None
+) -> list[Message]:
+    messages = await _all_pending_locked(session, shop_id, scenario)
     for message in messages:
         _approve(message, now)
+    return messages
+
+
+async def reject_all(
+    session: AsyncSession, shop_id: int, *, scenario: str | None = None
+) -> list[Message]:
+    """Every message still waiting (of one scenario, or all) is suppressed, kept with the
+    reason rejected_by_merchant; none of them can be sent afterwards."""
+    messages = await _all_pending_locked(session, shop_id, scenario)
+    for message in messages:
+        await _reject(session, message)
     return messages
 
 

@@ -5,6 +5,7 @@ French: the field, what is wrong, and what to send instead."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -20,11 +21,28 @@ class _Strict(BaseModel):
 
 
 class SettingsProblem(ValueError):
-    """A rule of ours broken (raised in a validator), said in both languages."""
+    """A rule of ours broken (raised in a validator), said in both languages. `field` names
+    the field it concerns, relative to the model that raised it ("value", "steps")."""
 
-    def __init__(self, text: Text) -> None:
+    def __init__(self, text: Text, *, field: str = "") -> None:
         super().__init__(text.en)
         self.text = text
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason settings are refused. `field` is where the admin form shows it
+    (`steps.1.delay_seconds`, by position; "" for the whole); `what` says what is wrong and
+    what to send; `text` is the same, prefixed with the path a patch would use."""
+
+    field: str
+    what: Text
+    text: Text
+
+
+def _steps_problem(text: Text) -> Problem:
+    return Problem(field="steps", what=text, text=text)
 
 
 class CombinesWith(_Strict):
@@ -53,7 +71,8 @@ class DiscountSettings(_Strict):
                     en='a percentage discount is between 1 and 100: send e.g. "value": "10"',
                     fr="une remise en pourcentage est comprise entre 1 et 100 : envoyez par "
                     'exemple "value": "10"',
-                )
+                ),
+                field="value",
             )
         if self.kind == "fixed_amount" and self.value <= 0:
             raise SettingsProblem(
@@ -61,7 +80,8 @@ class DiscountSettings(_Strict):
                     en='a fixed-amount discount must be more than 0: send e.g. "value": "5.00"',
                     fr="une remise d'un montant fixe doit être supérieure à 0 : envoyez par "
                     'exemple "value": "5.00"',
-                )
+                ),
+                field="value",
             )
         return self
 
@@ -110,21 +130,23 @@ class AbandonedCartSettings(_Strict):
             keys = ", ".join(CART_STEP_KEYS)
             raise SettingsProblem(
                 Text(
-                    en=f"steps: the sequence's steps are {keys}, in that order; a step's key "
+                    en=f"the sequence's steps are {keys}, in that order; a step's key "
                     "cannot be changed",
-                    fr=f"steps : les étapes de la séquence sont {keys}, dans cet ordre ; la clé "
+                    fr=f"les étapes de la séquence sont {keys}, dans cet ordre ; la clé "
                     "d'une étape ne peut pas être modifiée",
-                )
+                ),
+                field="steps",
             )
         delays = [step.delay_seconds for step in self.steps]
         if delays != sorted(delays) or len(set(delays)) != len(delays):
             raise SettingsProblem(
                 Text(
-                    en="steps: each step's delay_seconds must be later than the one before "
+                    en="each step's delay_seconds must be later than the one before "
                     f"(now {', '.join(map(str, delays))})",
-                    fr="steps : le delay_seconds de chaque étape doit être plus grand que celui "
+                    fr="le delay_seconds de chaque étape doit être plus grand que celui "
                     f"de l'étape précédente (actuellement {', '.join(map(str, delays))})",
-                )
+                ),
+                field="steps",
             )
         return self
 
@@ -132,15 +154,15 @@ class AbandonedCartSettings(_Strict):
 class InvalidSettings(ValueError):
     """The merged settings do not validate; `problems` says where and why, in both languages."""
 
-    def __init__(self, problems: list[Text]) -> None:
-        super().__init__("; ".join(p.en for p in problems))
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(p.text.en for p in problems))
         self.problems = problems
 
     @property
     def text(self) -> Text:
         return Text(
-            en="These settings are not valid: " + "; ".join(p.en for p in self.problems),
-            fr="Ces réglages ne sont pas valides : " + "; ".join(p.fr for p in self.problems),
+            en="These settings are not valid: " + "; ".join(p.text.en for p in self.problems),
+            fr="Ces réglages ne sont pas valides : " + "; ".join(p.text.fr for p in self.problems),
         )
 
 
@@ -173,13 +195,15 @@ def _merge_steps(base: list[Any], patch: Any) -> list[Any]:
         if len(patch) > len(base):
             raise InvalidSettings(
                 [
-                    Text(
-                        en=f"steps: the sequence has {len(base)} steps ({names}), not "
-                        f"{len(patch)}; change one with an object such as "
-                        '{"steps": {"2": {"enabled": false}}}',
-                        fr=f"steps : la séquence compte {len(base)} étapes ({names}), et non "
-                        f"{len(patch)} ; modifiez-en une avec un objet comme "
-                        '{"steps": {"2": {"enabled": false}}}',
+                    _steps_problem(
+                        Text(
+                            en=f"steps: the sequence has {len(base)} steps ({names}), not "
+                            f"{len(patch)}; change one with an object such as "
+                            '{"steps": {"2": {"enabled": false}}}',
+                            fr=f"steps : la séquence compte {len(base)} étapes ({names}), et non "
+                            f"{len(patch)} ; modifiez-en une avec un objet comme "
+                            '{"steps": {"2": {"enabled": false}}}',
+                        )
                     )
                 ]
             )
@@ -191,11 +215,13 @@ def _merge_steps(base: list[Any], patch: Any) -> list[Any]:
             if index is None:
                 raise InvalidSettings(
                     [
-                        Text(
-                            en=f"steps.{name}: there is no such step; name a step by its "
-                            f"number or key: {names}",
-                            fr=f"steps.{name} : cette étape n'existe pas ; désignez une étape "
-                            f"par son numéro ou sa clé : {names}",
+                        _steps_problem(
+                            Text(
+                                en=f"steps.{name}: there is no such step; name a step by its "
+                                f"number or key: {names}",
+                                fr=f"steps.{name} : cette étape n'existe pas ; désignez une étape "
+                                f"par son numéro ou sa clé : {names}",
+                            )
                         )
                     ]
                 )
@@ -203,12 +229,14 @@ def _merge_steps(base: list[Any], patch: Any) -> list[Any]:
     else:
         raise InvalidSettings(
             [
-                Text(
-                    en="steps: send a list of step changes or an object keyed by step number "
-                    'or key, e.g. {"steps": {"2": {"delay_seconds": 7200}}}',
-                    fr="steps : envoyez une liste de modifications d'étapes ou un objet indexé "
-                    "par numéro ou clé d'étape, par exemple "
-                    '{"steps": {"2": {"delay_seconds": 7200}}}',
+                _steps_problem(
+                    Text(
+                        en="steps: send a list of step changes or an object keyed by step number "
+                        'or key, e.g. {"steps": {"2": {"delay_seconds": 7200}}}',
+                        fr="steps : envoyez une liste de modifications d'étapes ou un objet indexé "
+                        "par numéro ou clé d'étape, par exemple "
+                        '{"steps": {"2": {"delay_seconds": 7200}}}',
+                    )
                 )
             ]
         )
@@ -217,11 +245,14 @@ def _merge_steps(base: list[Any], patch: Any) -> list[Any]:
         if not isinstance(change, dict):
             raise InvalidSettings(
                 [
-                    Text(
-                        en=f"steps.{index + 1}: a step's change is an object such as "
-                        '{"delay_seconds": 7200, "enabled": true}',
-                        fr=f"steps.{index + 1} : la modification d'une étape est un objet comme "
-                        '{"delay_seconds": 7200, "enabled": true}',
+                    _steps_problem(
+                        Text(
+                            en=f"steps.{index + 1}: a step's change is an object such as "
+                            '{"delay_seconds": 7200, "enabled": true}',
+                            fr=f"steps.{index + 1} : la modification d'une étape est un "
+                            "objet comme "
+                            '{"delay_seconds": 7200, "enabled": true}',
+                        )
                     )
                 ]
             )
@@ -304,10 +335,19 @@ def _path(loc: tuple[int | str, ...], steps: list[Any]) -> str:
     return ".".join(parts) or "settings"
 
 
-def _describe(err: ErrorDetails, steps: list[Any]) -> Text:
-    path = _path(tuple(err["loc"]), steps)
+def _describe(err: ErrorDetails, steps: list[Any]) -> Problem:
+    loc: tuple[int | str, ...] = tuple(err["loc"])
+    ctx: dict[str, Any] = dict(err.get("ctx") or {})
+    ours = ctx.get("error") if err["type"] == "value_error" else None
+    if isinstance(ours, SettingsProblem) and ours.field:
+        loc = (*loc, *ours.field.split("."))
+    path = _path(loc, steps)
     what = _what(err)
-    return Text(en=f"{path}: {what.en}", fr=f"{path} : {what.fr}")
+    return Problem(
+        field=".".join(str(part) for part in loc),
+        what=what,
+        text=Text(en=f"{path}: {what.en}", fr=f"{path} : {what.fr}"),
+    )
 
 
 def _what(err: ErrorDetails) -> Text:

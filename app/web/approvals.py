@@ -61,6 +61,12 @@ class ApproveAllIn(BaseModel):
     scenario: str | None = None
 
 
+class RejectAllIn(BaseModel):
+    model_config = ConfigDict(strict=True)
+
+    scenario: str | None = None
+
+
 @router.get("")
 async def list_pending(
     shop: CurrentShop, resources: ResourcesDep, scenario: str | None = None
@@ -81,6 +87,15 @@ async def approve_all(
     for message in messages:
         await dispatch_send(resources.queue, message)
     return {"approved": len(messages)}
+
+
+@router.post("/reject-all")
+async def reject_all(
+    body: RejectAllIn, shop: CurrentShop, resources: ResourcesDep
+) -> dict[str, int]:
+    async with resources.sessions.begin() as session:
+        messages = await approval.reject_all(session, shop.id, scenario=body.scenario)
+    return {"rejected": len(messages)}
 
 
 @router.post("/{message_id}/approve")

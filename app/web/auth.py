@@ -115,4 +115,10 @@ CurrentShop = Annotated[Shop, Depends(current_shop)]
 @router.get("/session")
 async def whoami(shop: CurrentShop) -> dict[str, str | None]:
     """Which shop the session token speaks for (the frontend's first call)."""
-    return {"shop": shop.domain, "name": shop.name, "locale": shop.locale}
+    return {
+        "shop": shop.domain,
+        "name": shop.name,
+        "locale": shop.locale,
+        "currency": shop.currency,
+        "timezone": shop.timezone,
+    }

@@ -12,6 +12,7 @@ import json
 from html import escape
 from urllib.parse import urlencode
 
+import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
@@ -24,31 +25,50 @@ from app.platform.resources import Resources
 from app.shopify.oauth import exchange_session_token
 from app.shopify.verification import shop_domain, verify_session_token
 from app.web.deps import ResourcesDep
+from app.web.frontend_assets import EntryAssets, FrontendNotBuilt, entry_assets
 from app.web.install import install_failure
 
 router = APIRouter(tags=["embedded"])
+log = structlog.get_logger(__name__)
 
-APP_BRIDGE = "https://cdn.shopify.com/shopifycloud/app-bridge.js"
+
+def app_bridge_url(cdn_url: str) -> str:
+    return f"{cdn_url}/shopifycloud/app-bridge.js"
 
 
-def shell(api_key: str, locale: Locale) -> str:
+def polaris_url(cdn_url: str) -> str:
+    # The stable channel of Polaris web components 1.x (shopify.dev app-home web components).
+    return f"{cdn_url}/shopifycloud/polaris-1.js"
+
+
+def shell(api_key: str, locale: Locale, cdn_url: str, assets: EntryAssets | None) -> str:
+    """The document the admin UI mounts in. App Bridge comes first and synchronously, as
+    Shopify requires; the built entry follows as a module. Without a build it says so."""
+    styles = (
+        "".join(f'<link rel="stylesheet" href="{escape(href)}">\n' for href in assets.styles)
+        if assets
+        else ""
+    )
+    entry = f'<script type="module" src="{escape(assets.script)}"></script>\n' if assets else ""
+    body = t("app.loading", locale) if assets else t("app.not_built", locale)
     return f"""<!doctype html>
 <html lang="{locale}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="shopify-api-key" content="{escape(api_key)}">
-<script src="{APP_BRIDGE}"></script>
+<script src="{escape(app_bridge_url(cdn_url))}"></script>
+<script src="{escape(polaris_url(cdn_url))}"></script>
 <title>{escape(t("app.title", locale))}</title>
-</head>
+{styles}{entry}</head>
 <body>
-<main id="app">{escape(t("app.loading", locale))}</main>
+<main id="app">{escape(body)}</main>
 </body>
 </html>
 """
 
 
-def exit_iframe(api_key: str, url: str, locale: Locale) -> str:
+def exit_iframe(api_key: str, url: str, locale: Locale, cdn_url: str) -> str:
     """Shopify's grant screen refuses to be framed: App Bridge opens it in the top window."""
     target = json.dumps(url).replace("</", "<\\/")
     return f"""<!doctype html>
@@ -56,11 +76,17 @@ def exit_iframe(api_key: str, url: str, locale: Locale) -> str:
 <head>
 <meta charset="utf-8">
 <meta name="shopify-api-key" content="{escape(api_key)}">
-<script src="{APP_BRIDGE}"></script>
+<script src="{escape(app_bridge_url(cdn_url))}"></script>
 </head>
 <body><script>window.open({target}, "_top");</script></body>
 </html>
 """
+
+
+def _frame_ancestors(domain: str, extra: str) -> str:
+    origins = [f"https://{domain}", "https://admin.shopify.com"]
+    origins += [o.strip() for o in extra.split(",") if o.strip()]
+    return f"frame-ancestors {' '.join(origins)};"
 
 
 async def _load_shop(resources: Resources, domain: str) -> Shop | None:
@@ -118,11 +144,18 @@ async def _embedded_home(
         if needs_authorization(settings, await _load_shop(resources, domain)):
             install = f"{settings.app_url.rstrip('/')}/auth?{urlencode({'shop': domain})}"
             if embedded == "1":
-                return HTMLResponse(exit_iframe(settings.shopify_api_key, install, chosen))
+                return HTMLResponse(
+                    exit_iframe(settings.shopify_api_key, install, chosen, settings.shopify_cdn_url)
+                )
             return RedirectResponse(install, status_code=302)
+    try:
+        assets: EntryAssets | None = entry_assets(settings.frontend_dir)
+    except FrontendNotBuilt as exc:
+        log.warning("admin UI not built", problem=str(exc))
+        assets = None
     return HTMLResponse(
-        shell(settings.shopify_api_key, chosen),
+        shell(settings.shopify_api_key, chosen, settings.shopify_cdn_url, assets),
         headers={
-            "Content-Security-Policy": f"frame-ancestors https://{domain} https://admin.shopify.com;"
+            "Content-Security-Policy": _frame_ancestors(domain, settings.extra_frame_ancestors)
         },
     )

@@ -9,10 +9,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Body, Request
+from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from app.errors import InvalidRequest, NotFound
-from app.i18n import Text, request_locale
+from app.i18n import Locale, Text, request_locale
 from app.models import Customer, ScenarioRun
 from app.scenarios import engine, labels, timeline
 from app.scenarios.config import InvalidSettings
@@ -64,15 +65,17 @@ async def get_scenario(key: str, shop: CurrentShop, resources: ResourcesDep) -> 
         return await effective_settings(session, shop.id, _known(key))
 
 
-@router.put("/scenarios/{key}")
+@router.put("/scenarios/{key}", response_model=None)
 async def put_scenario(
     key: str,
+    request: Request,
     shop: CurrentShop,
     resources: ResourcesDep,
     patch: Any = Body(...),  # noqa: B008  (FastAPI's way to take a free-form body)
-) -> dict[str, Any]:
+) -> dict[str, Any] | JSONResponse:
     """Partial update: only the keys sent change (steps by number or key, see
-    app/scenarios/config.py). Pausing stops running sequences at once."""
+    app/scenarios/config.py). Pausing stops running sequences at once. Refused settings
+    answer 400 with `problems`: each field and why, for the form."""
     if not isinstance(patch, dict):
         raise InvalidRequest(
             Text(
@@ -85,7 +88,22 @@ async def put_scenario(
         async with resources.sessions.begin() as session:
             return await update_settings(session, shop.id, _known(key), patch, datetime.now(UTC))
     except InvalidSettings as exc:
-        raise InvalidRequest(exc.text) from None
+        return _invalid_settings(exc, request_locale(request))
+
+
+def _invalid_settings(exc: InvalidSettings, locale: Locale) -> JSONResponse:
+    """400 with `problems`: each field (by position, as the admin form names it) and what is
+    wrong with it, in the requester's language."""
+    return JSONResponse(
+        {
+            "error": "InvalidRequest",
+            "detail": exc.text.in_locale(locale),
+            "problems": [
+                {"field": p.field, "message": p.what.in_locale(locale)} for p in exc.problems
+            ],
+        },
+        status_code=400,
+    )
 
 
 @router.get("/scenarios/{key}/report")
@@ -113,6 +131,7 @@ async def list_runs(
             "id": r.id,
             "subject": r.subject_key,
             "customer_id": r.customer_id,
+            "email": r.email,
             "status": r.status,
             "next_step": r.step_index + 1,
             "next_step_at": r.next_step_at.isoformat() if r.next_step_at else None,

@@ -121,3 +121,15 @@ def test_unreachable_redis_exits_with_one_line(tmp_path: Path, database_url: str
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith(f"boomerang: Redis at redis://127.0.0.1:{port}/0 cannot be reached")
+
+
+def test_cdn_url_defaults_to_shopify_and_must_be_http(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SHOPIFY_API_KEY", TEST_API_KEY)
+    monkeypatch.setenv("SHOPIFY_API_SECRET", TEST_API_SECRET)
+    monkeypatch.setenv("TOKEN_ENCRYPTION_KEYS", TEST_FERNET_KEY)
+    assert load_settings().shopify_cdn_url == "https://cdn.shopify.com"
+    monkeypatch.setenv("SHOPIFY_CDN_URL", "http://127.0.0.1:8765/cdn/")
+    assert load_settings().shopify_cdn_url == "http://127.0.0.1:8765/cdn"
+    monkeypatch.setenv("SHOPIFY_CDN_URL", "cdn.shopify.com")
+    with pytest.raises(SettingsError, match="SHOPIFY_CDN_URL must be an http"):
+        load_settings()

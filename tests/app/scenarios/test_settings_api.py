@@ -214,3 +214,47 @@ async def test_settings_are_per_shop(
 async def test_settings_need_a_session_token(client: httpx.AsyncClient) -> None:
     response = await client.get("/api/scenarios/abandoned_cart")
     assert response.status_code == 401
+
+
+async def test_each_refused_field_is_named_with_its_reason_in_the_requesters_language(
+    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await create_shop(sessions, domain=SHOP)
+    headers = bearer(mint_session_token(SHOP))
+    patch = {
+        "code_prefix": "bad prefix",
+        "steps": [{"delay_seconds": 0}, {"discount": {"value": "250"}}, {}],
+    }
+    english = await client.put("/api/scenarios/abandoned_cart", headers=headers, json=patch)
+    assert english.status_code == 400
+    problems = {p["field"]: p["message"] for p in english.json()["problems"]}
+    assert problems == {
+        "code_prefix": 'may hold only capital letters A–Z and digits 0–9, e.g. "COMEBACK"',
+        "steps.0.delay_seconds": "must be at least 1: send 1 or more",
+        "steps.1.discount.value": 'a percentage discount is between 1 and 100: send e.g. "value": '
+        '"10"',
+    }
+    french = await client.put(
+        "/api/scenarios/abandoned_cart", headers={**headers, "Accept-Language": "fr"}, json=patch
+    )
+    body = french.json()
+    assert body["detail"].startswith("Ces réglages ne sont pas valides : ")
+    assert {p["field"]: p["message"] for p in body["problems"]} == {
+        "code_prefix": "ne peut contenir que des lettres majuscules A–Z et des chiffres 0–9, par "
+        'exemple "COMEBACK"',
+        "steps.0.delay_seconds": "doit valoir au moins 1 : envoyez 1 ou plus",
+        "steps.1.discount.value": "une remise en pourcentage est comprise entre 1 et 100 : envoyez "
+        'par exemple "value": "10"',
+    }
+    order = await client.put(
+        "/api/scenarios/abandoned_cart?locale=fr",
+        headers=headers,
+        json={"steps": [{"delay_seconds": 50}, {"delay_seconds": 10}]},
+    )
+    assert order.json()["problems"] == [
+        {
+            "field": "steps",
+            "message": "le delay_seconds de chaque étape doit être plus grand que celui de l'étape "
+            "précédente (actuellement 50, 10, 259200)",
+        }
+    ]

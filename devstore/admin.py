@@ -1,0 +1,136 @@
+"""A simulated Shopify admin for developing and testing the embedded app offline.
+
+`/store/{name}/apps/{handle}[/path]` is the admin page that frames the app, as
+admin.shopify.com/store/{name}/apps/{handle} does: the iframe opens the app's URL with `shop`,
+`host` (base64 of admin.shopify.com/store/{name}), `embedded=1`, `id_token` (a session token
+minted for that shop), `locale`, `timestamp` and `hmac`. The page answers the app's App Bridge
+(fresh session tokens, toasts) over postMessage. `/cdn/shopifycloud/…` serves stand-ins of the
+CDN scripts the app loads (App Bridge and Polaris web components), so an app whose
+SHOPIFY_CDN_URL is `{simulator}/cdn` runs without the internet.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from html import escape
+from importlib import resources
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from devstore.oauth import mint_session_token
+from devstore.runtime import Runtime
+from devstore.state import SHOP_DOMAIN, Shop
+
+# The admin's own origin, as Shopify's `host` parameter encodes it.
+ADMIN_HOST = "admin.shopify.com"
+# Stand-ins served under /cdn/shopifycloud/ (what the app asks of https://cdn.shopify.com).
+CDN_SCRIPTS = {
+    "app-bridge.js": "app-bridge.js",
+    "polaris-1.js": "polaris.js",
+    "polaris.js": "polaris.js",
+}
+_SCRIPT_CACHE = "no-cache"
+
+
+def host_param(store: str) -> str:
+    """Shopify's `host`: base64 (no padding) of admin.shopify.com/store/{name}."""
+    raw = f"{ADMIN_HOST}/store/{store}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def signed_query(params: dict[str, str], secret: str) -> str:
+    """The query Shopify's admin appends to an app URL, with its `hmac` (hex HMAC-SHA256 of
+    the sorted `key=value` pairs joined with `&`, as OAuth callbacks are signed)."""
+    message = "&".join(f"{k}={v}" for k, v in sorted(params.items()))
+    digest = hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
+    return urlencode({**params, "hmac": digest})
+
+
+def _asset(name: str) -> str:
+    return resources.files("devstore").joinpath("admin_assets", name).read_text("utf-8")
+
+
+class AdminRoutes:
+    """The admin page, its token endpoint and the CDN stand-ins."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/store/{store}/apps/{handle}", self.app_page, methods=["GET"]),
+            Route("/store/{store}/apps/{handle}/{rest:path}", self.app_page, methods=["GET"]),
+            Route("/store/{store}/session-token", self.session_token, methods=["POST"]),
+            Route("/cdn/shopifycloud/{script}", self.cdn_script, methods=["GET"]),
+        ]
+
+    def _shop(self, store: str) -> Shop | None:
+        domain = f"{store.lower()}.myshopify.com"
+        if not SHOP_DOMAIN.match(domain):
+            return None
+        return self.runtime.store.shop(domain)
+
+    async def app_page(self, request: Request) -> Response:
+        store = request.path_params["store"]
+        shop = self._shop(store)
+        if shop is None:
+            return HTMLResponse(f"<h1>No store named {escape(store)}</h1>", status_code=404)
+        domain = shop.domain
+        locale = request.query_params.get("locale", "en")
+        rest = request.path_params.get("rest", "")
+        config = self.runtime.config
+        query = signed_query(
+            {
+                "embedded": "1",
+                "host": host_param(store),
+                "id_token": mint_session_token(self.runtime, domain),
+                "locale": locale,
+                "shop": domain,
+                "timestamp": str(int(self.runtime.clock.now().timestamp())),
+            },
+            config.api_secret,
+        )
+        app_url = f"{config.app_url.rstrip('/')}/{rest}?{query}"
+        page = _asset("admin.html")
+        settings = json.dumps(
+            {
+                "appOrigin": _origin(config.app_url),
+                "tokenUrl": f"/store/{store}/session-token",
+            }
+        ).replace("</", "<\\/")
+        values = {
+            "{{locale}}": escape(locale[:2]),
+            "{{shop_name}}": escape(shop.name),
+            "{{app_url}}": escape(app_url),
+            "{{settings}}": settings,
+        }
+        for placeholder, value in values.items():
+            page = page.replace(placeholder, value)
+        return HTMLResponse(page)
+
+    async def session_token(self, request: Request) -> Response:
+        shop = self._shop(request.path_params["store"])
+        if shop is None:
+            return JSONResponse({"error": "no such store"}, status_code=404)
+        return JSONResponse({"session_token": mint_session_token(self.runtime, shop.domain)})
+
+    async def cdn_script(self, request: Request) -> Response:
+        name = CDN_SCRIPTS.get(request.path_params["script"])
+        if name is None:
+            return Response("not found", status_code=404, media_type="text/plain")
+        return Response(
+            _asset(name),
+            media_type="text/javascript",
+            headers={"Cache-Control": _SCRIPT_CACHE, "Access-Control-Allow-Origin": "*"},
+        )
+
+
+def _origin(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}"

@@ -1,0 +1,240 @@
+// The admin API, called with App Bridge's global fetch (which adds the session token) and
+// the merchant's language, so API errors come back in it.
+
+import { currentLocale } from "./i18n/locale";
+
+export interface ApiErrorBody {
+  error?: string;
+  detail?: unknown;
+  part?: string;
+  line?: number | null;
+  problems?: { field: string; message: string }[];
+}
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly body: ApiErrorBody;
+
+  constructor(status: number, body: ApiErrorBody) {
+    super(describe(body, status));
+    this.status = status;
+    this.body = body;
+  }
+}
+
+function describe(body: ApiErrorBody, status: number): string {
+  if (typeof body.detail === "string") return body.detail;
+  // FastAPI's own 422: a list of {loc, msg}.
+  if (Array.isArray(body.detail)) {
+    return body.detail
+      .map((d: { loc?: unknown[]; msg?: string }) => `${(d.loc ?? []).slice(1).join(".")}: ${d.msg ?? ""}`)
+      .join("; ");
+  }
+  return `HTTP ${status}`;
+}
+
+export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = {
+    Accept: "application/json",
+    "Accept-Language": currentLocale,
+  };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const response = await fetch(path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let parsed: unknown = null;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    // Not JSON (a proxy's or server's plain error page): keep its status.
+    if (response.ok) throw new ApiError(response.status, { detail: `HTTP ${response.status}` });
+  }
+  if (!response.ok) {
+    const body = parsed && typeof parsed === "object" ? (parsed as ApiErrorBody) : {};
+    throw new ApiError(response.status, body);
+  }
+  return parsed as T;
+}
+
+export const get = <T,>(path: string) => api<T>("GET", path);
+export const put = <T,>(path: string, body: unknown) => api<T>("PUT", path, body);
+export const post = <T,>(path: string, body?: unknown) => api<T>("POST", path, body ?? {});
+
+export function query(params: Record<string, string | number | null | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== null && value !== undefined && value !== "") search.set(key, String(value));
+  }
+  const text = search.toString();
+  return text ? `?${text}` : "";
+}
+
+// -- the API's shapes ----------------------------------------------------------------------
+
+export type Mode = "live" | "approval" | "dry_run" | "paused";
+
+export interface Session {
+  shop: string;
+  name: string | null;
+  locale: string | null;
+  currency: string | null;
+  timezone: string | null;
+}
+
+export interface Discount {
+  kind: "percentage" | "fixed_amount" | "free_shipping";
+  value: string;
+  valid_hours: number;
+  minimum_subtotal: string | null;
+  use_pool: boolean;
+}
+
+export interface Step {
+  enabled: boolean;
+  delay_seconds: number;
+  discount: Discount | null;
+}
+
+export interface ScenarioSettings {
+  mode: Mode;
+  transactional: boolean;
+  code_prefix: string;
+  attribution_window_days: number;
+  steps: Step[];
+}
+
+export interface Report {
+  scenario: string;
+  runs_started: number;
+  runs_active: number;
+  runs_stopped: Record<string, number>;
+  messages_sent: number;
+  messages_awaiting_approval: number;
+  messages_drafted: number;
+  orders_recovered: number;
+  revenue: string;
+  discount_cost: string;
+}
+
+export interface ScenarioSummary {
+  key: string;
+  settings: ScenarioSettings;
+  report: Report;
+}
+
+export interface OutboxMessage {
+  id: number;
+  scenario: string;
+  step: number;
+  customer_id: number | null;
+  customer_name: string | null;
+  to: string | null;
+  locale: string;
+  status: string;
+  status_reason: string | null;
+  mode: string;
+  transactional: boolean;
+  subject: string;
+  html: string;
+  text: string;
+  requested_at: string;
+  scheduled_at: string;
+  sent_at: string | null;
+  approved_at: string | null;
+  edited_at: string | null;
+}
+
+export interface OutboxPage {
+  messages: OutboxMessage[];
+  next_before_id: number | null;
+}
+
+export interface Template {
+  scenario: string;
+  step: number;
+  locale: string;
+  subject: string;
+  html: string;
+  text: string;
+  customized: boolean;
+  // This version failed on a real shopper's data; the default wording went instead.
+  send_error?: { detail: string; at: string } | null;
+}
+
+export interface Rendered {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+export interface Preview extends Rendered {
+  // Variables shown with a sample value rather than the customer's own, with a note why.
+  samples: { variable: string; note: string }[];
+}
+
+export interface Customer {
+  id: number;
+  first_name: string | null;
+  last_name: string | null;
+  email: string | null;
+  locale: string | null;
+}
+
+export interface Run {
+  id: number;
+  subject: string;
+  customer_id: number | null;
+  email: string | null;
+  status: string;
+  next_step: number;
+  next_step_at: string | null;
+  stop_reason: string | null;
+  started_at: string;
+}
+
+export interface TimelineEntry {
+  at: string;
+  scenario: string;
+  kind: string;
+  step: number | null;
+  reason: string;
+  detail: Record<string, unknown>;
+  run_id: number | null;
+}
+
+export interface Timeline {
+  customer: { id: number; first_name: string | null };
+  entries: TimelineEntry[];
+}
+
+export interface DeliveryPolicy {
+  paused: boolean;
+  max_per_day: number;
+  max_per_week: number;
+  quiet_start: string;
+  quiet_end: string;
+}
+
+export interface WebhookEvent {
+  id: number;
+  topic: string;
+  webhook_id: string;
+  status: string;
+  attempts: number;
+  last_error: string | null;
+  received_at: string;
+  processed_at: string | null;
+}
+
+export interface DataRequest {
+  id: number;
+  data_request_id: number;
+  customer_shopify_id: number | null;
+  customer_email: string | null;
+  orders_requested: number[];
+  requested_at: string;
+  export: Record<string, unknown>;
+}

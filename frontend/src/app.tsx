@@ -1,0 +1,95 @@
+// The admin UI: the shop's session first (who we are, its currency), then the section the
+// hash names.
+
+import { get, type Session } from "./api";
+import { ErrorBanner, Loading, useLoad } from "./components/common";
+import { useI18n } from "./i18n";
+import type { MessageKey } from "./i18n/messages";
+import { href, useRoute, type Route } from "./route";
+import { SessionContext } from "./session";
+import { Approvals } from "./views/Approvals";
+import { DataRequests } from "./views/DataRequests";
+import { Delivery } from "./views/Delivery";
+import { Messages } from "./views/Messages";
+import { Overview } from "./views/Overview";
+import { Runs } from "./views/Runs";
+import { ScenarioSettingsView } from "./views/ScenarioSettings";
+import { Templates } from "./views/Templates";
+import { TimelineView } from "./views/Timeline";
+import { WebhookEvents } from "./views/WebhookEvents";
+
+const SECTIONS: { key: MessageKey; href: string; views: Route["view"][] }[] = [
+  { key: "nav.overview", href: href.overview(), views: ["overview", "settings", "runs", "templates", "timeline"] },
+  { key: "nav.approvals", href: href.approvals(), views: ["approvals"] },
+  { key: "nav.messages", href: href.messages(), views: ["messages"] },
+  { key: "nav.delivery", href: href.delivery(), views: ["delivery"] },
+  { key: "nav.webhooks", href: href.webhooks(), views: ["webhooks"] },
+  { key: "nav.dataRequests", href: href.dataRequests(), views: ["dataRequests"] },
+];
+
+function Nav({ route }: { route: Route }) {
+  const { t } = useI18n();
+  return (
+    <nav className="nav" aria-label={t("nav.label")}>
+      {SECTIONS.map((section) => (
+        <s-link
+          key={section.key}
+          href={section.href}
+          aria-current={section.views.includes(route.view) ? "page" : undefined}
+        >
+          {t(section.key)}
+        </s-link>
+      ))}
+    </nav>
+  );
+}
+
+function View({ route }: { route: Route }) {
+  switch (route.view) {
+    case "overview":
+      return <Overview />;
+    case "settings":
+      return <ScenarioSettingsView scenario={route.scenario} />;
+    case "runs":
+      return <Runs scenario={route.scenario} />;
+    case "templates":
+      return <Templates scenario={route.scenario} step={route.step} locale={route.locale} />;
+    case "timeline":
+      return <TimelineView customerId={route.customerId} />;
+    case "approvals":
+      return <Approvals />;
+    case "messages":
+      return <Messages />;
+    case "delivery":
+      return <Delivery />;
+    case "webhooks":
+      return <WebhookEvents />;
+    case "dataRequests":
+      return <DataRequests />;
+  }
+}
+
+export function App() {
+  const route = useRoute();
+  const session = useLoad(() => get<Session>("/api/session"), []);
+  if (session.error) {
+    return (
+      <s-page heading="Boomerang">
+        <ErrorBanner error={session.error} onRetry={session.reload} />
+      </s-page>
+    );
+  }
+  if (!session.data) {
+    return (
+      <s-page heading="Boomerang">
+        <Loading />
+      </s-page>
+    );
+  }
+  return (
+    <SessionContext.Provider value={session.data}>
+      <Nav route={route} />
+      <View route={route} />
+    </SessionContext.Provider>
+  );
+}

@@ -1,0 +1,77 @@
+// Hash routes (#/approvals, #/scenarios/abandoned_cart/settings, …): the embedded app keeps
+// Shopify's query string (shop, host, locale) untouched while the merchant moves around.
+
+import { useEffect, useState } from "react";
+
+export type Route =
+  | { view: "overview" }
+  | { view: "settings"; scenario: string }
+  | { view: "runs"; scenario: string }
+  | { view: "templates"; scenario: string; step: number; locale: string }
+  | { view: "timeline"; customerId: number }
+  | { view: "approvals" }
+  | { view: "messages" }
+  | { view: "delivery" }
+  | { view: "webhooks" }
+  | { view: "dataRequests" };
+
+export function parseRoute(hash: string): Route {
+  const parts = hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
+  const [first, second, third, fourth, fifth] = parts;
+  switch (first) {
+    case "scenarios":
+      if (second && third === "settings") return { view: "settings", scenario: second };
+      if (second && third === "runs") return { view: "runs", scenario: second };
+      if (second && third === "templates") {
+        return {
+          view: "templates",
+          scenario: second,
+          step: Number(fourth) || 1,
+          locale: fifth === "fr" ? "fr" : "en",
+        };
+      }
+      return { view: "overview" };
+    case "customers":
+      return Number(second) ? { view: "timeline", customerId: Number(second) } : { view: "overview" };
+    case "approvals":
+      return { view: "approvals" };
+    case "messages":
+      return { view: "messages" };
+    case "delivery":
+      return { view: "delivery" };
+    case "webhooks":
+      return { view: "webhooks" };
+    case "data-requests":
+      return { view: "dataRequests" };
+    default:
+      return { view: "overview" };
+  }
+}
+
+export const href = {
+  overview: () => "#/",
+  settings: (scenario: string) => `#/scenarios/${scenario}/settings`,
+  runs: (scenario: string) => `#/scenarios/${scenario}/runs`,
+  templates: (scenario: string, step = 1, locale = "en") =>
+    `#/scenarios/${scenario}/templates/${step}/${locale}`,
+  timeline: (customerId: number) => `#/customers/${customerId}`,
+  approvals: () => "#/approvals",
+  messages: () => "#/messages",
+  delivery: () => "#/delivery",
+  webhooks: () => "#/webhooks",
+  dataRequests: () => "#/data-requests",
+};
+
+export function go(to: string): void {
+  window.location.hash = to;
+}
+
+export function useRoute(): Route {
+  const [route, setRoute] = useState(() => parseRoute(window.location.hash));
+  useEffect(() => {
+    const onChange = () => setRoute(parseRoute(window.location.hash));
+    window.addEventListener("hashchange", onChange);
+    return () => window.removeEventListener("hashchange", onChange);
+  }, []);
+  return route;
+}

@@ -1,0 +1,82 @@
+// Overview: per scenario, its mode and what it did and earned.
+
+import { get, type ScenarioSummary } from "../api";
+import { ErrorBanner, Loading, useLoad } from "../components/common";
+import { useI18n } from "../i18n";
+import type { MessageKey } from "../i18n/messages";
+import { href } from "../route";
+import { useSession } from "../session";
+import { ModeBadge, scenarioName } from "./labels";
+
+function Kpi({ label, value }: { label: string; value: string | number }) {
+  return (
+    <div className="kpi">
+      <s-text color="subdued">{label}</s-text>
+      <strong>{value}</strong>
+    </div>
+  );
+}
+
+function ScenarioCard({ summary }: { summary: ScenarioSummary }) {
+  const i18n = useI18n();
+  const { t, money, reason } = i18n;
+  const { currency } = useSession();
+  const r = summary.report;
+  const name = scenarioName(summary.key, i18n);
+  const counts: [MessageKey, number][] = [
+    ["overview.runs", r.runs_started],
+    ["overview.active", r.runs_active],
+    ["overview.sent", r.messages_sent],
+    ["overview.awaiting", r.messages_awaiting_approval],
+    ["overview.drafted", r.messages_drafted],
+    ["overview.recovered", r.orders_recovered],
+  ];
+  const stopped = Object.entries(r.runs_stopped).sort((a, b) => b[1] - a[1]);
+  return (
+    <s-section heading={name}>
+      <s-stack direction="inline" gap="base">
+        <s-text>{t("settings.mode")}</s-text>
+        <ModeBadge mode={summary.settings.mode} />
+      </s-stack>
+      <div className="kpis">
+        {counts.map(([key, value]) => (
+          <Kpi key={key} label={t(key)} value={value} />
+        ))}
+        <Kpi label={t("overview.revenue")} value={money(r.revenue, currency)} />
+        <Kpi label={t("overview.discountCost")} value={money(r.discount_cost, currency)} />
+      </div>
+      <s-heading>{t("overview.stopped")}</s-heading>
+      {stopped.length === 0 ? (
+        <s-text color="subdued">{t("overview.stoppedNone")}</s-text>
+      ) : (
+        <s-unordered-list>
+          {stopped.map(([code, count]) => (
+            <s-list-item key={code}>
+              {reason(code)}: {count}
+            </s-list-item>
+          ))}
+        </s-unordered-list>
+      )}
+      <s-stack direction="inline" gap="base">
+        <s-link href={href.settings(summary.key)}>{t("overview.settings")}</s-link>
+        <s-link href={href.runs(summary.key)}>{t("overview.runsLink")}</s-link>
+        <s-link href={href.templates(summary.key, 1, i18n.locale)}>{t("overview.templates")}</s-link>
+      </s-stack>
+    </s-section>
+  );
+}
+
+export function Overview() {
+  const { t } = useI18n();
+  const scenarios = useLoad(() => get<ScenarioSummary[]>("/api/scenarios"), []);
+  return (
+    <s-page heading={t("overview.heading")}>
+      {scenarios.error && <ErrorBanner error={scenarios.error} onRetry={scenarios.reload} />}
+      {!scenarios.data && !scenarios.error && <Loading />}
+      {scenarios.data?.length === 0 && <s-paragraph>{t("overview.empty")}</s-paragraph>}
+      {scenarios.data?.map((summary) => (
+        <ScenarioCard key={summary.key} summary={summary} />
+      ))}
+    </s-page>
+  );
+}

@@ -1,0 +1,76 @@
+// A scenario's sequences (runs): who, when, where it stands or why it stopped, and a way to
+// each customer's journey.
+
+import { useState } from "react";
+
+import { get, query, type Run } from "../api";
+import { ErrorBanner, Loading, fieldValue, useLoad } from "../components/common";
+import { useI18n } from "../i18n";
+import { href } from "../route";
+import { scenarioName } from "./labels";
+
+const RUN_STATUSES = ["active", "completed", "stopped"] as const;
+
+export function Runs({ scenario }: { scenario: string }) {
+  const i18n = useI18n();
+  const { t, when, reason } = i18n;
+  const [status, setStatus] = useState("");
+  const runs = useLoad(
+    () => get<Run[]>(`/api/scenarios/${scenario}/runs${query({ status })}`),
+    [scenario, status],
+  );
+  const statusName = (s: string) =>
+    (RUN_STATUSES as readonly string[]).includes(s) ? t(`runs.status.${s as (typeof RUN_STATUSES)[number]}`) : s;
+  return (
+    <s-page heading={t("runs.heading", { scenario: scenarioName(scenario, i18n) })}>
+      <s-section>
+        <s-select label={t("runs.status")} value={status} onChange={(e) => setStatus(fieldValue(e))}>
+          <s-option value="">{t("runs.allStatuses")}</s-option>
+          {RUN_STATUSES.map((s) => (
+            <s-option key={s} value={s}>
+              {statusName(s)}
+            </s-option>
+          ))}
+        </s-select>
+        {runs.error && <ErrorBanner error={runs.error} onRetry={runs.reload} />}
+        {runs.loading && !runs.data && <Loading />}
+        {runs.data?.length === 0 && <s-paragraph>{t("runs.empty")}</s-paragraph>}
+        {runs.data && runs.data.length > 0 && (
+          <s-table>
+            <s-table-header-row>
+              <s-table-header>{t("runs.started")}</s-table-header>
+              <s-table-header>{t("runs.who")}</s-table-header>
+              <s-table-header>{t("runs.status")}</s-table-header>
+              <s-table-header>{t("runs.next")}</s-table-header>
+              <s-table-header>{t("runs.stopReason")}</s-table-header>
+              <s-table-header />
+            </s-table-header-row>
+            <s-table-body>
+              {runs.data.map((run) => (
+                <s-table-row key={run.id}>
+                  <s-table-cell>{when(run.started_at)}</s-table-cell>
+                  <s-table-cell>{run.email ?? "—"}</s-table-cell>
+                  <s-table-cell>{statusName(run.status)}</s-table-cell>
+                  <s-table-cell>
+                    {run.next_step_at ? t("runs.nextAt", { step: run.next_step, at: when(run.next_step_at) }) : "—"}
+                  </s-table-cell>
+                  <s-table-cell>{reason(run.stop_reason) || "—"}</s-table-cell>
+                  <s-table-cell>
+                    {run.customer_id !== null && (
+                      <s-link
+                        href={href.timeline(run.customer_id)}
+                        accessibilityLabel={`${t("runs.timeline")}: ${run.email ?? run.customer_id}`}
+                      >
+                        {t("runs.timeline")}
+                      </s-link>
+                    )}
+                  </s-table-cell>
+                </s-table-row>
+              ))}
+            </s-table-body>
+          </s-table>
+        )}
+      </s-section>
+    </s-page>
+  );
+}

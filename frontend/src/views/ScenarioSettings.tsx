@@ -1,0 +1,286 @@
+// A scenario's settings: its mode (each explained), transactional choice, code prefix,
+// attribution window and steps. Saving sends only what changed (the API merges a partial
+// PUT); refused values come back per field and are shown next to it.
+
+import { useEffect, useState } from "react";
+
+import { ApiError, get, put, type Discount, type Mode, type ScenarioSettings, type Step } from "../api";
+import { ErrorBanner, Loading, fieldChecked, fieldValue, toast, useLoad } from "../components/common";
+import { useI18n } from "../i18n";
+import type { MessageKey } from "../i18n/messages";
+import { MODES, scenarioName } from "./labels";
+
+type Unit = "seconds" | "minutes" | "hours" | "days";
+const UNIT_SECONDS: Record<Unit, number> = { seconds: 1, minutes: 60, hours: 3600, days: 86400 };
+const UNITS: Unit[] = ["seconds", "minutes", "hours", "days"];
+
+function bestUnit(seconds: number): Unit {
+  for (const unit of ["days", "hours", "minutes"] as const) {
+    if (seconds % UNIT_SECONDS[unit] === 0) return unit;
+  }
+  return "seconds";
+}
+
+const DEFAULT_DISCOUNT: Discount = {
+  kind: "percentage",
+  value: "10",
+  valid_hours: 72,
+  minimum_subtotal: null,
+  use_pool: true,
+};
+
+type Patch = Record<string, unknown>;
+
+function diff(before: Record<string, unknown>, after: Record<string, unknown>): Patch {
+  const patch: Patch = {};
+  for (const key of Object.keys(after)) {
+    if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) patch[key] = after[key];
+  }
+  return patch;
+}
+
+/** What the API needs to turn `saved` into `edited`: top-level keys that changed, and for
+ * steps the list with each step's changed keys (an unchanged step is `{}`). */
+export function settingsPatch(saved: ScenarioSettings, edited: ScenarioSettings): Patch {
+  const { steps: savedSteps, ...savedTop } = saved;
+  const { steps: editedSteps, ...editedTop } = edited;
+  const patch = diff(savedTop, editedTop);
+  if (JSON.stringify(savedSteps) !== JSON.stringify(editedSteps)) {
+    patch.steps = editedSteps.map((step, index) => {
+      const before = savedSteps[index];
+      if (!before) return step;
+      const { discount, ...rest } = step;
+      const { discount: beforeDiscount, ...beforeRest } = before;
+      const stepPatch = diff(beforeRest, rest);
+      if (JSON.stringify(discount) !== JSON.stringify(beforeDiscount)) {
+        stepPatch.discount =
+          discount && beforeDiscount ? diff({ ...beforeDiscount }, { ...discount }) : discount;
+      }
+      return stepPatch;
+    });
+  }
+  return patch;
+}
+
+function StepEditor({
+  index,
+  step,
+  errors,
+  onChange,
+}: {
+  index: number;
+  step: Step;
+  errors: Record<string, string>;
+  onChange: (step: Step) => void;
+}) {
+  const { t } = useI18n();
+  const [unit, setUnit] = useState<Unit>(() => bestUnit(step.delay_seconds));
+  const base = `steps.${index}`;
+  const amount = step.delay_seconds / UNIT_SECONDS[unit];
+  const discount = step.discount;
+  const setDiscount = (change: Partial<Discount>) =>
+    onChange({ ...step, discount: { ...(discount ?? DEFAULT_DISCOUNT), ...change } });
+  return (
+    <s-section heading={t("settings.step", { number: index + 1 })}>
+      <s-checkbox
+        label={t("settings.step.enabled")}
+        checked={step.enabled}
+        error={errors[`${base}.enabled`]}
+        onChange={(e) => onChange({ ...step, enabled: fieldChecked(e) })}
+      />
+      <s-stack direction="inline" gap="base" alignItems="start">
+        <s-number-field
+          label={t("settings.step.delay")}
+          details={t("settings.step.delay.details")}
+          value={String(amount)}
+          min={1}
+          error={errors[`${base}.delay_seconds`] ?? (index === 0 ? errors.steps : undefined)}
+          onInput={(e) => {
+            const value = Number(fieldValue(e));
+            if (Number.isFinite(value)) {
+              onChange({ ...step, delay_seconds: Math.round(value * UNIT_SECONDS[unit]) });
+            }
+          }}
+        />
+        <s-select
+          label={t("settings.step.unit")}
+          value={unit}
+          onChange={(e) => {
+            const next = fieldValue(e) as Unit;
+            setUnit(next);
+            onChange({ ...step, delay_seconds: Math.round(amount * UNIT_SECONDS[next]) });
+          }}
+        >
+          {UNITS.map((u) => (
+            <s-option key={u} value={u}>
+              {t(`unit.${u}`)}
+            </s-option>
+          ))}
+        </s-select>
+      </s-stack>
+      <s-checkbox
+        label={t("settings.step.discount")}
+        checked={discount !== null}
+        onChange={(e) => onChange({ ...step, discount: fieldChecked(e) ? (discount ?? DEFAULT_DISCOUNT) : null })}
+      />
+      {discount && (
+        <s-stack direction="inline" gap="base" alignItems="start">
+          <s-select
+            label={t("settings.discount.kind")}
+            value={discount.kind}
+            error={errors[`${base}.discount.kind`]}
+            onChange={(e) => setDiscount({ kind: fieldValue(e) as Discount["kind"] })}
+          >
+            {(["percentage", "fixed_amount", "free_shipping"] as const).map((kind) => (
+              <s-option key={kind} value={kind}>
+                {t(`discount.${kind}`)}
+              </s-option>
+            ))}
+          </s-select>
+          {discount.kind !== "free_shipping" && (
+            <s-text-field
+              label={t("settings.discount.value")}
+              value={discount.value}
+              suffix={discount.kind === "percentage" ? "%" : undefined}
+              error={errors[`${base}.discount.value`] ?? errors[`${base}.discount`]}
+              onInput={(e) => setDiscount({ value: fieldValue(e) })}
+            />
+          )}
+          <s-number-field
+            label={t("settings.discount.validHours")}
+            value={String(discount.valid_hours)}
+            min={1}
+            error={errors[`${base}.discount.valid_hours`]}
+            onInput={(e) => setDiscount({ valid_hours: Number(fieldValue(e)) })}
+          />
+        </s-stack>
+      )}
+    </s-section>
+  );
+}
+
+function SettingsForm({ scenario, saved, onSaved }: {
+  scenario: string;
+  saved: ScenarioSettings;
+  onSaved: (settings: ScenarioSettings) => void;
+}) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const [edited, setEdited] = useState(saved);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [problem, setProblem] = useState<string>();
+  const [saving, setSaving] = useState(false);
+  useEffect(() => setEdited(saved), [saved]);
+
+  async function save() {
+    const patch = settingsPatch(saved, edited);
+    setErrors({});
+    setProblem(undefined);
+    if (Object.keys(patch).length === 0) {
+      toast(t("settings.nothingChanged"));
+      return;
+    }
+    setSaving(true);
+    try {
+      const result = await put<ScenarioSettings>(`/api/scenarios/${scenario}`, patch);
+      toast(t("settings.saved"));
+      onSaved(result);
+    } catch (error) {
+      if (error instanceof ApiError && error.body.problems) {
+        const byField: Record<string, string> = {};
+        for (const p of error.body.problems) byField[p.field] = p.message;
+        setErrors(byField);
+        setProblem(t("settings.invalid"));
+      } else {
+        setProblem(error instanceof Error ? error.message : String(error));
+      }
+    } finally {
+      setSaving(false);
+    }
+  }
+
+  return (
+    <>
+      {problem && (
+        <s-banner tone="critical" heading={problem}>
+          {errors.settings && <s-paragraph>{errors.settings}</s-paragraph>}
+        </s-banner>
+      )}
+      <s-section heading={t("settings.mode")}>
+        <s-choice-list
+          label={t("settings.mode")}
+          labelAccessibilityVisibility="exclusive"
+          name="mode"
+          values={[edited.mode]}
+          error={errors.mode}
+          onChange={(e) => {
+            const values = (e.currentTarget as unknown as { values: string[] }).values;
+            if (values[0]) setEdited({ ...edited, mode: values[0] as Mode });
+          }}
+        >
+          {MODES.map((mode) => (
+            <s-choice key={mode} value={mode}>
+              {t(`mode.${mode}`)}
+              <s-text slot="details">{t(`mode.${mode}.details` as MessageKey)}</s-text>
+            </s-choice>
+          ))}
+        </s-choice-list>
+        <s-checkbox
+          label={t("settings.transactional")}
+          details={t("settings.transactional.details")}
+          checked={edited.transactional}
+          error={errors.transactional}
+          onChange={(e) => setEdited({ ...edited, transactional: fieldChecked(e) })}
+        />
+      </s-section>
+      <s-section heading={scenarioName(scenario, i18n)}>
+        <s-text-field
+          label={t("settings.codePrefix")}
+          details={t("settings.codePrefix.details")}
+          value={edited.code_prefix}
+          error={errors.code_prefix}
+          onInput={(e) => setEdited({ ...edited, code_prefix: fieldValue(e) })}
+        />
+        <s-number-field
+          label={t("settings.attribution")}
+          details={t("settings.attribution.details")}
+          value={String(edited.attribution_window_days)}
+          min={1}
+          max={90}
+          error={errors.attribution_window_days}
+          onInput={(e) => setEdited({ ...edited, attribution_window_days: Number(fieldValue(e)) })}
+        />
+      </s-section>
+      {edited.steps.map((step, index) => (
+        <StepEditor
+          key={index}
+          index={index}
+          step={step}
+          errors={errors}
+          onChange={(next) =>
+            setEdited({ ...edited, steps: edited.steps.map((s, i) => (i === index ? next : s)) })
+          }
+        />
+      ))}
+      <s-stack direction="inline" gap="base">
+        <s-button variant="primary" loading={saving} onClick={() => void save()}>
+          {t("settings.save")}
+        </s-button>
+      </s-stack>
+    </>
+  );
+}
+
+export function ScenarioSettingsView({ scenario }: { scenario: string }) {
+  const i18n = useI18n();
+  const loaded = useLoad(() => get<ScenarioSettings>(`/api/scenarios/${scenario}`), [scenario]);
+  const [saved, setSaved] = useState<ScenarioSettings>();
+  const current = saved ?? loaded.data;
+  return (
+    <s-page heading={i18n.t("settings.heading", { scenario: scenarioName(scenario, i18n) })}>
+      {loaded.error && <ErrorBanner error={loaded.error} onRetry={loaded.reload} />}
+      {!current && !loaded.error && <Loading />}
+      {current && <SettingsForm scenario={scenario} saved={current} onSaved={setSaved} />}
+    </s-page>
+  );
+}

@@ -1,0 +1,97 @@
+// One customer's journey: every automated decision, newest first, with its reason.
+
+import { get, type Timeline, type TimelineEntry } from "../api";
+import { ErrorBanner, Loading, useLoad } from "../components/common";
+import { useI18n, type I18n } from "../i18n";
+import type { MessageKey } from "../i18n/messages";
+import { ModeBadge, StatusBadge, scenarioName } from "./labels";
+
+const KINDS = [
+  "started",
+  "not_started",
+  "step_sent",
+  "step_awaiting_approval",
+  "step_drafted",
+  "step_suppressed",
+  "step_skipped",
+  "stopped",
+  "recovered",
+] as const;
+
+function kindLabel(kind: string, { t }: I18n): string {
+  return (KINDS as readonly string[]).includes(kind) ? t(`kind.${kind}` as MessageKey) : kind;
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === "string" && value ? value : undefined;
+}
+
+function Entry({ entry }: { entry: TimelineEntry }) {
+  const i18n = useI18n();
+  const { t, when, reason, money } = i18n;
+  const d = entry.detail;
+  const mode = str(d.mode);
+  const status = str(d.message_status);
+  const code = str(d.code);
+  const currency = str(d.currency);
+  return (
+    <li>
+      <s-stack direction="block" gap="none">
+        <s-text type="strong">
+          {kindLabel(entry.kind, i18n)}
+          {entry.step !== null && entry.kind !== "started" ? ` (${t("timeline.step", { step: entry.step })})` : ""}
+        </s-text>
+        <s-text>{reason(entry.reason)}</s-text>
+        <s-stack direction="inline" gap="base">
+          <s-text color="subdued">
+            {when(entry.at)} · {scenarioName(entry.scenario, i18n)}
+          </s-text>
+          {mode && ["live", "approval", "dry_run", "paused"].includes(mode) && (
+            <ModeBadge mode={mode as "live" | "approval" | "dry_run" | "paused"} />
+          )}
+          {status && <StatusBadge status={status} />}
+          {code && <s-text>{t("timeline.code", { code })}</s-text>}
+          {str(d.cart_value) && (
+            <s-text>{t("timeline.cart", { amount: money(str(d.cart_value) ?? "0", currency) })}</s-text>
+          )}
+          {str(d.revenue) && (
+            <s-text>
+              {t("timeline.revenue", {
+                amount: money(str(d.revenue) ?? "0", currency),
+                cost: money(str(d.discount_cost) ?? "0", currency),
+              })}
+            </s-text>
+          )}
+        </s-stack>
+      </s-stack>
+    </li>
+  );
+}
+
+export function TimelineView({ customerId }: { customerId: number }) {
+  const { t } = useI18n();
+  const timeline = useLoad(() => get<Timeline>(`/api/customers/${customerId}/timeline`), [customerId]);
+  const name = timeline.data?.customer.first_name || t("timeline.customer", { id: customerId });
+  return (
+    <s-page heading={t("timeline.heading", { name })}>
+      <s-link slot="breadcrumb-actions" onClick={() => window.history.back()}>
+        {t("timeline.back")}
+      </s-link>
+      {timeline.error && <ErrorBanner error={timeline.error} onRetry={timeline.reload} />}
+      {!timeline.data && !timeline.error && <Loading />}
+      {timeline.data && (
+        <s-section>
+          {timeline.data.entries.length === 0 ? (
+            <s-paragraph>{t("timeline.empty")}</s-paragraph>
+          ) : (
+            <ol className="timeline">
+              {timeline.data.entries.map((entry, i) => (
+                <Entry key={`${entry.at}-${i}`} entry={entry} />
+              ))}
+            </ol>
+          )}
+        </s-section>
+      )}
+    </s-page>
+  );
+}

@@ -1,0 +1,62 @@
+// Labels shared by the views: scenario names, modes, message statuses.
+
+import type { Mode } from "../api";
+import type { I18n } from "../i18n";
+import { useI18n } from "../i18n";
+import type { MessageKey } from "../i18n/messages";
+
+export const MODES: Mode[] = ["live", "approval", "dry_run", "paused"];
+
+const SCENARIO_KEYS: Record<string, MessageKey> = {
+  abandoned_cart: "scenario.abandoned_cart",
+};
+
+export function scenarioName(key: string, { t }: I18n): string {
+  const label = SCENARIO_KEYS[key];
+  return label ? t(label) : key;
+}
+
+const MODE_TONES: Record<Mode, "success" | "info" | "warning" | "critical"> = {
+  live: "success",
+  approval: "info",
+  dry_run: "warning",
+  paused: "critical",
+};
+
+export function ModeBadge({ mode }: { mode: Mode }) {
+  const { t } = useI18n();
+  return <s-badge tone={MODE_TONES[mode]}>{t(`mode.${mode}`)}</s-badge>;
+}
+
+export const STATUSES = [
+  "draft",
+  "pending_approval",
+  "queued",
+  "sending",
+  "sent",
+  "failed",
+  "suppressed",
+] as const;
+
+export type MessageStatus = (typeof STATUSES)[number];
+
+export function statusLabel(status: string, { t }: I18n): string {
+  return (STATUSES as readonly string[]).includes(status)
+    ? t(`status.${status as MessageStatus}`)
+    : status;
+}
+
+const STATUS_TONES: Record<string, "success" | "info" | "warning" | "critical" | "neutral"> = {
+  draft: "warning",
+  pending_approval: "info",
+  queued: "neutral",
+  sending: "neutral",
+  sent: "success",
+  failed: "critical",
+  suppressed: "critical",
+};
+
+export function StatusBadge({ status }: { status: string }) {
+  const i18n = useI18n();
+  return <s-badge tone={STATUS_TONES[status] ?? "neutral"}>{statusLabel(status, i18n)}</s-badge>;
+}

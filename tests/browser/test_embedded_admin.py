@@ -1,0 +1,206 @@
+"""The merchant inside the (simulated) Shopify admin: the embedded UI end to end, from the
+browser through the app and its API to the database, the worker and the SMTP server."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.async_api import expect
+from sqlalchemy import select
+
+from app.models import Message, WebhookEvent, WebhookEventStatus
+from tests.browser.conftest import SHOP, EmbeddedAdmin
+
+
+async def test_approval_mode_holds_the_reminder_until_the_merchant_approves_it(
+    admin: EmbeddedAdmin,
+) -> None:
+    await admin.open()
+    app = admin.app
+    await expect(app.get_by_role("heading", name="Overview")).to_be_visible()
+    await admin.shop()  # the admin's first visit installed the shop (token exchange)
+
+    # Delivery rules that let a reminder leave at any hour of the test run.
+    await app.get_by_role("link", name="Delivery settings").click()
+    await app.get_by_role("textbox", name="Quiet hours start").fill("00:00")
+    await app.get_by_role("textbox", name="Quiet hours end").fill("00:00")
+    await app.get_by_role("button", name="Save delivery settings").click()
+    await expect(admin.page.locator("#toasts")).to_contain_text("Delivery settings saved")
+
+    # Approval mode, first reminder after one second.
+    await app.get_by_role("link", name="Overview").click()
+    await app.get_by_role("link", name="Settings", exact=True).click()
+    await app.get_by_role("radio", name="Approval").check()
+    step1 = app.get_by_role("region", name="Step 1")
+    await step1.get_by_role("combobox", name="Unit").select_option("seconds")
+    await step1.get_by_role("spinbutton", name="Delay").fill("1")
+    await app.get_by_role("button", name="Save settings").click()
+    await expect(admin.page.locator("#toasts")).to_contain_text("Settings saved")
+
+    customer = admin.store.customer_payload(email="camille@example.test", first_name="Camille")
+    await admin.store.deliver("customers/create", customer)
+    await admin.work()  # the customer (and their consent) is known before the checkout
+    await admin.store.deliver("checkouts/create", admin.store.checkout_payload(customer))
+    await admin.work()
+    assert admin.inbox.messages == []  # held for approval
+    await app.get_by_role("link", name="Approvals").click()
+    card = app.get_by_role("region").filter(has_text="camille@example.test")
+    await expect(card).to_be_visible()
+    preview = card.locator("iframe")
+    await expect(preview).to_have_attribute("sandbox", "")
+    await expect(card.get_by_label("Plain-text body")).to_contain_text("Camille")
+    await card.get_by_role("button", name="Approve").click()
+    await expect(admin.page.locator("#toasts")).to_contain_text("Message approved")
+    await expect(app.get_by_text("No message is waiting for your approval.")).to_be_visible()
+
+    await admin.work()
+    assert [m["To"] for m in admin.inbox.messages] == ["camille@example.test"]
+    async with admin.sessions.begin() as session:
+        sent = (await session.scalars(select(Message))).one()
+    assert sent.status == "sent"
+    assert sent.approved_at is not None
+    assert admin.inbox.messages[0]["Subject"] == sent.subject
+
+    # The journey says why each thing happened.
+    await app.get_by_role("link", name="Overview").click()
+    await app.get_by_role("link", name="Sequences", exact=True).click()
+    await app.get_by_role("link", name="Timeline: camille@example.test").click()
+    await expect(app.get_by_text("Reminder waiting for your approval")).to_be_visible()
+    await expect(
+        app.get_by_text("the checkout has a contact and items and is not completed")
+    ).to_be_visible()
+
+
+async def test_a_template_error_is_shown_with_its_line_and_a_fixed_one_is_tested(
+    admin: EmbeddedAdmin,
+) -> None:
+    await admin.open(path="/")
+    app = admin.app
+    await app.get_by_role("link", name="Email templates").click()
+    html = app.get_by_role("textbox", name="HTML body")
+    await expect(html).to_have_value(re.compile(r"\{\{ shop_name \}\}"))  # the default, loaded
+    await html.fill("<p>Hello</p>\n<p>{% if first_name %}</p>")
+    await app.get_by_role("button", name="Save template").click()
+    await expect(app.get_by_text("Line 2:")).to_be_visible()
+    await expect(html).to_have_attribute("aria-invalid", "true")
+
+    await html.fill("<p>Hello {{ first_name }}, your cart awaits</p>")
+    await app.get_by_role("button", name="Save template").click()
+    await expect(admin.page.locator("#toasts")).to_contain_text("Template saved")
+    await expect(app.get_by_role("heading", name="Your version")).to_be_visible()
+
+    # Preview against a real customer, then a test to the shop's own address.
+    customer = admin.store.customer_payload(email="ines@example.test", first_name="Inès")
+    await admin.store.deliver("customers/create", customer)
+    await admin.work()
+    await app.get_by_role("textbox", name="Find a customer").fill("ines")
+    picker = app.get_by_role("combobox", name="Preview with customer")
+    option = picker.locator("option", has_text="ines@example.test")
+    await expect(option).to_be_attached()
+    await picker.select_option(value=await option.get_attribute("value"))
+    await app.get_by_role("button", name="Preview", exact=True).click()
+    preview = app.frame_locator("iframe[title^='Email preview']")
+    await expect(preview.get_by_text("Hello Inès, your cart awaits")).to_be_visible()
+    await app.get_by_role("button", name="Send a test to me").click()
+    await expect(admin.page.locator("#toasts")).to_contain_text("Test email sent")
+    assert len(admin.inbox.messages) == 1
+    test_email = admin.inbox.messages[0]
+    assert test_email["To"] == admin.sim.shop("acme").email
+    assert test_email["Subject"].startswith("[Test]")
+    html_part = test_email.get_body(("html",))
+    assert html_part is not None
+    assert "Hello Inès, your cart awaits" in html_part.get_content()
+
+
+async def test_the_admin_speaks_french_and_so_do_the_api_errors(admin: EmbeddedAdmin) -> None:
+    await admin.open(locale="fr")
+    app = admin.app
+    await expect(app.get_by_role("heading", name="Vue d'ensemble")).to_be_visible()
+    await expect(app.get_by_role("region", name="Panier abandonné")).to_be_visible()
+    await expect(app.get_by_text("Chiffre d'affaires récupéré")).to_be_visible()
+    await expect(app.get_by_text("0,00 €").first).to_be_visible()
+
+    # The browser checks what it can in French…
+    await app.get_by_role("link", name="Réglages d'envoi").click()
+    per_day = app.get_by_role("textbox", name="E-mails marketing par client sur 24 heures")
+    await per_day.fill("99")
+    await app.get_by_role("button", name="Enregistrer les réglages d'envoi").click()
+    await expect(app.get_by_text("Saisissez un nombre entier entre 0 et 50.")).to_be_visible()
+
+    # …and the API answers in French what only it can check, next to the field.
+    await app.get_by_role("link", name="Vue d'ensemble").click()
+    await app.get_by_role("link", name="Réglages", exact=True).click()
+    await expect(app.get_by_role("radio", name="Simulation")).to_be_visible()
+    await expect(
+        app.get_by_text("rien n'est envoyé et aucun code promo n'est créé")
+    ).to_be_visible()
+    await app.get_by_role("textbox", name="Préfixe des codes promo").fill("bad prefix")
+    await app.get_by_role("button", name="Enregistrer les réglages").click()
+    await expect(app.get_by_text("Certains réglages demandent votre attention.")).to_be_visible()
+    await expect(app.get_by_text("ne peut contenir que des lettres majuscules")).to_be_visible()
+
+
+async def test_dry_run_drafts_are_visible_with_their_reason_and_nothing_is_sent(
+    admin: EmbeddedAdmin,
+) -> None:
+    await admin.open()
+    app = admin.app
+    await expect(app.get_by_role("heading", name="Overview")).to_be_visible()
+    await admin.store.configure(mode="dry_run", steps=[{"delay_seconds": 1}, {}, {}])
+    customer = admin.store.customer_payload(email="noor@example.test", first_name="Noor")
+    await admin.store.deliver("customers/create", customer)
+    await admin.work()  # the customer (and their consent) is known before the checkout
+    await admin.store.deliver("checkouts/create", admin.store.checkout_payload(customer))
+    await admin.work()
+    assert admin.inbox.messages == []
+
+    await app.get_by_role("link", name="Messages", exact=True).click()
+    await app.get_by_role("combobox", name="Status").select_option(label="Draft (dry run)")
+    row = app.get_by_role("row").filter(has_text="noor@example.test")
+    await expect(row).to_contain_text("dry run: kept as a draft, never sent")
+    await row.get_by_role("button", name="Show").click()
+    await expect(app.get_by_label("Plain-text body")).to_contain_text("Noor")
+    await app.get_by_role("link", name="Overview").click()
+    await expect(app.get_by_role("region", name="Abandoned cart")).to_contain_text("Dry run")
+
+
+async def test_failed_webhooks_replay_and_data_request_exports_are_shown(
+    admin: EmbeddedAdmin,
+) -> None:
+    await admin.open()
+    app = admin.app
+    await expect(app.get_by_role("heading", name="Overview")).to_be_visible()
+    shop = await admin.shop()
+    customer = admin.store.customer_payload(email="lea@example.test", first_name="Léa")
+    await admin.store.deliver("customers/create", customer)
+    await admin.work()  # the customer is stored before the request names them
+    await admin.sim.request_customer_data(SHOP, customer["id"])
+    await admin.work()
+    async with admin.sessions.begin() as session:
+        failed = WebhookEvent(
+            shop_id=shop.id,
+            topic="orders/create",
+            webhook_id="failed-delivery-1",
+            status=WebhookEventStatus.FAILED,
+            attempts=5,
+            last_error="ValueError: no line items",
+            body="{}",
+        )
+        session.add(failed)
+    await app.get_by_role("link", name="Failed webhooks").click()
+    await expect(app.get_by_text("ValueError: no line items")).to_be_visible()
+    await app.get_by_role("button", name="Replay: orders/create failed-delivery-1").click()
+    await expect(admin.page.locator("#toasts")).to_contain_text("Webhook queued")
+    async with admin.sessions.begin() as session:
+        replayed = await session.get(WebhookEvent, failed.id)
+        assert replayed is not None
+        assert replayed.status != WebhookEventStatus.FAILED
+
+    await app.get_by_role("link", name="Data requests").click()
+    request = app.get_by_role("region", name="Customer lea@example.test")
+    await request.get_by_role("button", name="View export").click()
+    await expect(request.get_by_label("View export")).to_contain_text("lea@example.test")
+    async with admin.page.expect_download() as download:
+        await request.get_by_role("button", name="Download JSON").click()
+    saved = await (await download.value).path()
+    assert "lea@example.test" in saved.read_text()
