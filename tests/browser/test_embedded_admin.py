@@ -124,7 +124,9 @@ async def test_a_template_error_is_shown_with_its_line_and_a_fixed_one_is_tested
     await expect(app.get_by_text("Line 2:")).to_be_visible()
     await expect(html).to_have_attribute("aria-invalid", "true")
 
-    await html.fill("<p>Hello {{ first_name }}, your cart awaits</p>")
+    await html.fill(
+        '<p>Hello {{ first_name }}, <a href="{{ checkout_url }}">your cart</a> awaits</p>'
+    )
     await app.get_by_role("button", name="Save template").click()
     await expect(admin.page.locator("#toasts")).to_contain_text("Template saved")
     await expect(app.get_by_role("heading", name="Your version")).to_be_visible()
@@ -141,6 +143,10 @@ async def test_a_template_error_is_shown_with_its_line_and_a_fixed_one_is_tested
     await app.get_by_role("button", name="Preview", exact=True).click()
     preview = app.frame_locator("iframe[title^='Email preview']")
     await expect(preview.get_by_text("Hello Inès, your cart awaits")).to_be_visible()
+    # Inès has no cart yet: the preview says which value is a sample, and why.
+    await expect(
+        app.get_by_text("checkout_url: Sample value: this customer has no cart yet.")
+    ).to_be_visible()
     await app.get_by_role("button", name="Send a test to me").click()
     await expect(admin.page.locator("#toasts")).to_contain_text("Test email sent")
     assert len(admin.inbox.messages) == 1
@@ -149,7 +155,44 @@ async def test_a_template_error_is_shown_with_its_line_and_a_fixed_one_is_tested
     assert test_email["Subject"].startswith("[Test]")
     html_part = test_email.get_body(("html",))
     assert html_part is not None
-    assert "Hello Inès, your cart awaits" in html_part.get_content()
+    assert "Hello Inès, <a" in html_part.get_content()
+
+
+async def test_a_version_that_failed_on_a_shoppers_data_says_so_until_a_new_one_is_saved(
+    admin: EmbeddedAdmin,
+) -> None:
+    await admin.open()
+    app = admin.app
+    await expect(app.get_by_role("heading", name="Overview")).to_be_visible()
+    await admin.store.configure(steps=[{"delay_seconds": 1}, {}, {}])
+    await app.get_by_role("link", name="Email templates").click()
+    html = app.get_by_role("textbox", name="HTML body")
+    await expect(html).to_have_value(re.compile(r"\{\{ shop_name \}\}"))
+    # Fine on the sample data, which has a code; the first reminder has none.
+    await html.fill("<p>Hello</p>\n<p>Code: {{ discount_code.upper() }}</p>")
+    await app.get_by_role("button", name="Save template").click()
+    await expect(admin.page.locator("#toasts")).to_contain_text("Template saved")
+
+    customer = admin.store.customer_payload(email="sam@example.test", first_name="Sam")
+    await admin.store.deliver("customers/create", customer)
+    await admin.work()
+    await admin.store.deliver("checkouts/create", admin.store.checkout_payload(customer))
+    await admin.work()
+
+    await app.get_by_role("link", name="Overview").click()
+    await app.get_by_role("link", name="Email templates").click()
+    heading = app.get_by_text(
+        re.compile(r"^This version failed on a shopper's data on .+; the default")
+    )
+    failure = app.locator("s-banner").filter(has_text="'discount_code' is undefined")
+    await expect(heading).to_be_visible()
+    await expect(failure).to_contain_text("HTML body")
+
+    await html.fill("<p>Hello {{ first_name }}</p>")
+    await app.get_by_role("button", name="Save template").click()
+    await expect(admin.page.locator("#toasts")).to_contain_text("Template saved")
+    await expect(failure).to_have_count(0)
+    await expect(heading).to_have_count(0)
 
 
 async def test_the_admin_speaks_french_and_so_do_the_api_errors(admin: EmbeddedAdmin) -> None:
@@ -175,9 +218,18 @@ async def test_the_admin_speaks_french_and_so_do_the_api_errors(admin: EmbeddedA
         app.get_by_text("rien n'est envoyé et aucun code promo n'est créé")
     ).to_be_visible()
     await app.get_by_role("textbox", name="Préfixe des codes promo").fill("bad prefix")
+    step2 = app.get_by_role("region", name="Étape 2")
+    await step2.get_by_role("textbox", name="Valeur").fill("150")
     await app.get_by_role("button", name="Enregistrer les réglages").click()
     await expect(app.get_by_text("Certains réglages demandent votre attention.")).to_be_visible()
     await expect(app.get_by_text("ne peut contenir que des lettres majuscules")).to_be_visible()
+    # The API names the step by position (steps.1.discount.value): shown in step 2's field.
+    await expect(step2.get_by_role("textbox", name="Valeur")).to_have_attribute(
+        "aria-invalid", "true"
+    )
+    await expect(
+        step2.get_by_text("une remise en pourcentage est comprise entre 1 et 100")
+    ).to_be_visible()
 
     # Why a sequence stopped, in the backend's French labels: the overview and the
     # sequences list (from the label catalog), the journey (from each entry's labels).
