@@ -15,10 +15,9 @@ class BoomerangError(Exception):
     # Extra response headers a client relies on (e.g. App Bridge's retry signal).
     headers: ClassVar[dict[str, str]] = {}
 
-    def __init__(self, text: Text | str) -> None:
-        # str is accepted until every raise site says its message in both languages.
-        self.text = text if isinstance(text, Text) else Text(en=text, fr=text)
-        super().__init__(self.text.en)
+    def __init__(self, text: Text) -> None:
+        self.text = text
+        super().__init__(text.en)
 
     @property
     def detail(self) -> str:
@@ -103,7 +102,7 @@ class ShopifyUserErrors(BoomerangError):
 
     status_code = 422
 
-    def __init__(self, text: Text | str, errors: list[tuple[str, str | None, str]]) -> None:
+    def __init__(self, text: Text, errors: list[tuple[str, str | None, str]]) -> None:
         super().__init__(text)
         # (field path, code, message)
         self.errors = errors
