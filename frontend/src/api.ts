@@ -84,15 +84,25 @@ export interface Session {
   timezone: string | null;
 }
 
+export interface CombinesWith {
+  order_discounts: boolean;
+  product_discounts: boolean;
+  shipping_discounts: boolean;
+}
+
 export interface Discount {
   kind: "percentage" | "fixed_amount" | "free_shipping";
   value: string;
   valid_hours: number;
   minimum_subtotal: string | null;
   use_pool: boolean;
+  // Which other discounts an order may stack with the code (Shopify's combinesWith).
+  combines_with: CombinesWith;
 }
 
 export interface Step {
+  // The step's name in patches and on the timeline; fixed by the scenario.
+  key: string;
   enabled: boolean;
   delay_seconds: number;
   discount: Discount | null;
@@ -106,14 +116,28 @@ export interface ScenarioSettings {
   steps: Step[];
 }
 
+/** Opens or clicks of a scenario's messages: people's apart from machines' (Apple's privacy
+ * proxy, link scanners). */
+export interface Engagement {
+  human: number;
+  machine: number;
+  // Distinct messages with at least one human event.
+  messages: number;
+}
+
 export interface Report {
   scenario: string;
   runs_started: number;
   runs_active: number;
   runs_stopped: Record<string, number>;
+  // Accepted by the mail server.
   messages_sent: number;
   messages_awaiting_approval: number;
   messages_drafted: number;
+  messages_suppressed: number;
+  messages_failed: number;
+  opens: Engagement;
+  clicks: Engagement;
   orders_recovered: number;
   revenue: string;
   discount_cost: string;
@@ -199,8 +223,10 @@ export interface TimelineEntry {
   at: string;
   scenario: string;
   kind: string;
+  kind_label: string;
   step: number | null;
   reason: string;
+  reason_label: string;
   detail: Record<string, unknown>;
   run_id: number | null;
 }
@@ -216,6 +242,8 @@ export interface DeliveryPolicy {
   max_per_week: number;
   quiet_start: string;
   quiet_end: string;
+  // Unsubscribes through Boomerang's link also set the customer's consent in Shopify.
+  consent_write_back: boolean;
 }
 
 export interface WebhookEvent {

@@ -1,9 +1,9 @@
-// The admin UI: the shop's session first (who we are, its currency), then the section the
-// hash names.
+// The admin UI: the shop's session first (who we are, its currency), then the backend's
+// labels for its codes and the section the hash names.
 
 import { get, type Session } from "./api";
 import { ErrorBanner, Loading, useLoad } from "./components/common";
-import { useI18n } from "./i18n";
+import { ServerLabels, useI18n } from "./i18n";
 import type { MessageKey } from "./i18n/messages";
 import { href, useRoute, type Route } from "./route";
 import { SessionContext } from "./session";
@@ -88,8 +88,10 @@ export function App() {
   }
   return (
     <SessionContext.Provider value={session.data}>
-      <Nav route={route} />
-      <View route={route} />
+      <ServerLabels>
+        <Nav route={route} />
+        <View route={route} />
+      </ServerLabels>
     </SessionContext.Provider>
   );
 }

@@ -26,7 +26,6 @@ from tests.messaging.conftest import Inbox, inbox  # noqa: F401  (fixture)
 from tests.scenarios.conftest import Store
 from tests.support.servers import serve
 from tests.support.services import free_port
-from tests.support.worker import run_worker_burst
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Flags that keep Chromium quiet and working on these machines (closed network, root).
@@ -94,7 +93,8 @@ class EmbeddedAdmin:
         await self.page.goto(f"{self.sim_url}/store/acme/apps/boomerang{path}?locale={locale}")
 
     async def work(self) -> None:
-        await run_worker_burst(self.settings)
+        """The worker's jobs, reaching the simulator over its socket (item images, codes)."""
+        await self.store.work()
 
     async def shop(self) -> Shop:
         async with self.sessions.begin() as session:

@@ -3,7 +3,9 @@ browser through the app and its API to the database, the worker and the SMTP ser
 
 from __future__ import annotations
 
+import asyncio
 import re
+from datetime import UTC, datetime
 
 from playwright.async_api import expect
 from sqlalchemy import select
@@ -20,12 +22,19 @@ async def test_approval_mode_holds_the_reminder_until_the_merchant_approves_it(
     await expect(app.get_by_role("heading", name="Overview")).to_be_visible()
     await admin.shop()  # the admin's first visit installed the shop (token exchange)
 
-    # Delivery rules that let a reminder leave at any hour of the test run.
+    # Delivery rules that let a reminder leave at any hour of the test run, and unsubscribes
+    # kept to Boomerang (not written back to Shopify).
     await app.get_by_role("link", name="Delivery settings").click()
     await app.get_by_role("textbox", name="Quiet hours start").fill("00:00")
     await app.get_by_role("textbox", name="Quiet hours end").fill("00:00")
+    write_back = app.get_by_role("switch", name="Also unsubscribe them in Shopify")
+    await expect(write_back).to_be_checked()  # Boomerang's default
+    await write_back.uncheck()
     await app.get_by_role("button", name="Save delivery settings").click()
     await expect(admin.page.locator("#toasts")).to_contain_text("Delivery settings saved")
+    policy = await admin.store.client.get("/api/messaging/settings", headers=admin.store.headers)
+    assert policy.json()["consent_write_back"] is False
+    assert policy.json()["quiet_start"] == policy.json()["quiet_end"] == "00:00:00"
 
     # Approval mode, first reminder after one second.
     await app.get_by_role("link", name="Overview").click()
@@ -61,14 +70,45 @@ async def test_approval_mode_holds_the_reminder_until_the_merchant_approves_it(
     assert sent.approved_at is not None
     assert admin.inbox.messages[0]["Subject"] == sent.subject
 
-    # The journey says why each thing happened.
+    # Camille opens it a while after delivery; Apple's privacy proxy fetched it first.
+    html = admin.inbox.messages[0].get_body(("html",))
+    assert html is not None
+    pixel = re.search(r'src="[^"]*(/t/o/[^"]+)"', html.get_content())
+    assert pixel is not None
+    proxy = await admin.store.client.get(pixel.group(1), headers={"User-Agent": "Mozilla/5.0"})
+    assert proxy.status_code == 200
+    assert sent.sent_at is not None
+    await asyncio.sleep(max(0.0, 2.1 - (datetime.now(UTC) - sent.sent_at).total_seconds()))
+    person = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Firefox/140.0"}
+    assert (await admin.store.client.get(pixel.group(1), headers=person)).status_code == 200
+
+    # The overview counts the person's open, the machine's apart.
     await app.get_by_role("link", name="Overview").click()
+    cart = app.get_by_role("region", name="Abandoned cart")
+    await expect(cart.get_by_role("group", name="Messages sent").locator("strong")).to_have_text(
+        "1"
+    )
+    opens = cart.get_by_role("group", name="Opens by people")
+    await expect(opens.locator("strong")).to_have_text("1")
+    await expect(opens).to_contain_text("1 more by machines")
+    clicks = cart.get_by_role("group", name="Clicks by people")
+    await expect(clicks.locator("strong")).to_have_text("0")
+    await expect(clicks).to_contain_text("0 more by machines")
+
+    # The journey says why each thing happened, in the backend's words.
     await app.get_by_role("link", name="Sequences", exact=True).click()
     await app.get_by_role("link", name="Timeline: camille@example.test").click()
-    await expect(app.get_by_text("Reminder waiting for your approval")).to_be_visible()
+    journey = app.get_by_role("list")
+    await expect(journey.get_by_text("Reminder sequence started")).to_be_visible()
     await expect(
-        app.get_by_text("the checkout has a contact and items and is not completed")
+        journey.get_by_text("The checkout has a contact and items and was not completed")
     ).to_be_visible()
+    await expect(journey.get_by_text("Reminder waiting for your approval (step 1)")).to_be_visible()
+    await expect(
+        journey.get_by_text("The checkout was still not completed after the step's delay")
+    ).to_be_visible()
+    await expect(journey.get_by_text("Email sent (step 1)")).to_be_visible()
+    await expect(journey.get_by_text("Accepted by the mail server")).to_be_visible()
 
 
 async def test_a_template_error_is_shown_with_its_line_and_a_fixed_one_is_tested(
@@ -84,7 +124,9 @@ async def test_a_template_error_is_shown_with_its_line_and_a_fixed_one_is_tested
     await expect(app.get_by_text("Line 2:")).to_be_visible()
     await expect(html).to_have_attribute("aria-invalid", "true")
 
-    await html.fill("<p>Hello {{ first_name }}, your cart awaits</p>")
+    await html.fill(
+        '<p>Hello {{ first_name }}, <a href="{{ checkout_url }}">your cart</a> awaits</p>'
+    )
     await app.get_by_role("button", name="Save template").click()
     await expect(admin.page.locator("#toasts")).to_contain_text("Template saved")
     await expect(app.get_by_role("heading", name="Your version")).to_be_visible()
@@ -101,6 +143,10 @@ async def test_a_template_error_is_shown_with_its_line_and_a_fixed_one_is_tested
     await app.get_by_role("button", name="Preview", exact=True).click()
     preview = app.frame_locator("iframe[title^='Email preview']")
     await expect(preview.get_by_text("Hello Inès, your cart awaits")).to_be_visible()
+    # Inès has no cart yet: the preview says which value is a sample, and why.
+    await expect(
+        app.get_by_text("checkout_url: Sample value: this customer has no cart yet.")
+    ).to_be_visible()
     await app.get_by_role("button", name="Send a test to me").click()
     await expect(admin.page.locator("#toasts")).to_contain_text("Test email sent")
     assert len(admin.inbox.messages) == 1
@@ -109,7 +155,44 @@ async def test_a_template_error_is_shown_with_its_line_and_a_fixed_one_is_tested
     assert test_email["Subject"].startswith("[Test]")
     html_part = test_email.get_body(("html",))
     assert html_part is not None
-    assert "Hello Inès, your cart awaits" in html_part.get_content()
+    assert "Hello Inès, <a" in html_part.get_content()
+
+
+async def test_a_version_that_failed_on_a_shoppers_data_says_so_until_a_new_one_is_saved(
+    admin: EmbeddedAdmin,
+) -> None:
+    await admin.open()
+    app = admin.app
+    await expect(app.get_by_role("heading", name="Overview")).to_be_visible()
+    await admin.store.configure(steps=[{"delay_seconds": 1}, {}, {}])
+    await app.get_by_role("link", name="Email templates").click()
+    html = app.get_by_role("textbox", name="HTML body")
+    await expect(html).to_have_value(re.compile(r"\{\{ shop_name \}\}"))
+    # Fine on the sample data, which has a code; the first reminder has none.
+    await html.fill("<p>Hello</p>\n<p>Code: {{ discount_code.upper() }}</p>")
+    await app.get_by_role("button", name="Save template").click()
+    await expect(admin.page.locator("#toasts")).to_contain_text("Template saved")
+
+    customer = admin.store.customer_payload(email="sam@example.test", first_name="Sam")
+    await admin.store.deliver("customers/create", customer)
+    await admin.work()
+    await admin.store.deliver("checkouts/create", admin.store.checkout_payload(customer))
+    await admin.work()
+
+    await app.get_by_role("link", name="Overview").click()
+    await app.get_by_role("link", name="Email templates").click()
+    heading = app.get_by_text(
+        re.compile(r"^This version failed on a shopper's data on .+; the default")
+    )
+    failure = app.locator("s-banner").filter(has_text="'discount_code' is undefined")
+    await expect(heading).to_be_visible()
+    await expect(failure).to_contain_text("HTML body")
+
+    await html.fill("<p>Hello {{ first_name }}</p>")
+    await app.get_by_role("button", name="Save template").click()
+    await expect(admin.page.locator("#toasts")).to_contain_text("Template saved")
+    await expect(failure).to_have_count(0)
+    await expect(heading).to_have_count(0)
 
 
 async def test_the_admin_speaks_french_and_so_do_the_api_errors(admin: EmbeddedAdmin) -> None:
@@ -135,9 +218,46 @@ async def test_the_admin_speaks_french_and_so_do_the_api_errors(admin: EmbeddedA
         app.get_by_text("rien n'est envoyé et aucun code promo n'est créé")
     ).to_be_visible()
     await app.get_by_role("textbox", name="Préfixe des codes promo").fill("bad prefix")
+    step2 = app.get_by_role("region", name="Étape 2")
+    await step2.get_by_role("textbox", name="Valeur").fill("150")
     await app.get_by_role("button", name="Enregistrer les réglages").click()
     await expect(app.get_by_text("Certains réglages demandent votre attention.")).to_be_visible()
     await expect(app.get_by_text("ne peut contenir que des lettres majuscules")).to_be_visible()
+    # The API names the step by position (steps.1.discount.value): shown in step 2's field.
+    await expect(step2.get_by_role("textbox", name="Valeur")).to_have_attribute(
+        "aria-invalid", "true"
+    )
+    await expect(
+        step2.get_by_text("une remise en pourcentage est comprise entre 1 et 100")
+    ).to_be_visible()
+
+    # Why a sequence stopped, in the backend's French labels: the overview and the
+    # sequences list (from the label catalog), the journey (from each entry's labels).
+    customer = admin.store.customer_payload(email="jules@example.test", first_name="Jules")
+    await admin.store.deliver("customers/create", customer)
+    await admin.work()
+    checkout = admin.store.checkout_payload(customer)
+    await admin.store.deliver("checkouts/create", checkout)
+    await admin.work()  # started; its first reminder is an hour away
+    order = admin.store.order_payload(customer, checkout_token=checkout["token"])
+    await admin.store.deliver("orders/create", order)
+    await admin.work()
+    await app.get_by_role("link", name="Vue d'ensemble").click()
+    await expect(app.get_by_role("region", name="Panier abandonné")).to_contain_text(
+        "Une commande a été passée pour ce paiement : 1"
+    )
+    await app.get_by_role("link", name="Séquences", exact=True).click()
+    row = app.get_by_role("row").filter(has_text="jules@example.test")
+    await expect(row).to_contain_text("Arrêtée")
+    await expect(row).to_contain_text("Une commande a été passée pour ce paiement")
+    await row.get_by_role("link", name="Parcours : jules@example.test").click()
+    journey = app.get_by_role("list")
+    await expect(journey.get_by_text("Séquence de relance démarrée")).to_be_visible()
+    await expect(
+        journey.get_by_text("Le paiement a un contact et des articles et n'a pas été finalisé")
+    ).to_be_visible()
+    await expect(journey.get_by_text("Séquence de relance arrêtée (étape 1)")).to_be_visible()
+    await expect(journey.get_by_text("Une commande a été passée pour ce paiement")).to_be_visible()
 
 
 async def test_dry_run_drafts_are_visible_with_their_reason_and_nothing_is_sent(
@@ -157,7 +277,7 @@ async def test_dry_run_drafts_are_visible_with_their_reason_and_nothing_is_sent(
     await app.get_by_role("link", name="Messages", exact=True).click()
     await app.get_by_role("combobox", name="Status").select_option(label="Draft (dry run)")
     row = app.get_by_role("row").filter(has_text="noor@example.test")
-    await expect(row).to_contain_text("dry run: kept as a draft, never sent")
+    await expect(row).to_contain_text("Dry run: computed and shown, never sent")
     await row.get_by_role("button", name="Show").click()
     await expect(app.get_by_label("Plain-text body")).to_contain_text("Noor")
     await app.get_by_role("link", name="Overview").click()

@@ -9,6 +9,7 @@ import asyncio
 import pytest
 
 from app.errors import ShopifyUnavailable, ShopTokenInvalid
+from app.i18n import Text
 from app.shopify.admin.client import AdminClient, RetryPolicy
 from app.shopify.admin.discounts import FIND_BY_CODE
 from app.shopify.admin.types import ShopRef
@@ -119,7 +120,7 @@ async def test_dropped_connections_exhausted_raise_shopify_unavailable(harness: 
 
 async def test_a_failing_token_provider_reserves_nothing(harness: Harness) -> None:
     async def no_token(_shop: ShopRef) -> str:
-        raise ShopTokenInvalid("no usable token")
+        raise ShopTokenInvalid(Text(en="no usable token", fr="aucun jeton utilisable"))
 
     client = admin_client(harness.http, harness.redis, no_token)
     for _ in range(5):

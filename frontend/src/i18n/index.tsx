@@ -1,10 +1,12 @@
-// The UI's strings and formats in the merchant's language, through a React context.
+// The UI's strings and formats in the merchant's language, through a React context; the
+// labels of the backend's reason and timeline-kind codes come from the backend itself.
 
-import { createContext, useContext, useMemo, type ReactNode } from "react";
+import { createContext, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
 
+import { get } from "../api";
 import { intlTag, type Locale } from "./locale";
 import { en, fr, type MessageKey } from "./messages";
-import { reasonLabel } from "./reasons";
+import { kindLabel, reasonLabel, type LabelCatalog } from "./reasons";
 
 export type Params = Record<string, string | number>;
 
@@ -13,10 +15,13 @@ export interface I18n {
   t: (key: MessageKey, params?: Params) => string;
   money: (amount: string | number, currency: string | null | undefined) => string;
   when: (iso: string | null | undefined) => string;
+  /** A recorded reason (`code` or `code:detail`) as the merchant reads it. */
   reason: (code: string | null | undefined) => string;
+  /** A timeline kind as the merchant reads it. */
+  kind: (code: string) => string;
 }
 
-export function makeI18n(locale: Locale): I18n {
+export function makeI18n(locale: Locale, labels?: LabelCatalog): I18n {
   const catalog = locale === "fr" ? fr : en;
   const tag = intlTag(locale);
   const dates = new Intl.DateTimeFormat(tag, { dateStyle: "medium", timeStyle: "short" });
@@ -32,14 +37,49 @@ export function makeI18n(locale: Locale): I18n {
       return new Intl.NumberFormat(tag, { style: "currency", currency }).format(value);
     },
     when: (iso) => (iso ? dates.format(new Date(iso)) : ""),
-    reason: (code) => reasonLabel(code, locale),
+    reason: (code) => reasonLabel(code, labels),
+    kind: (code) => kindLabel(code, labels),
   };
 }
 
 const Context = createContext<I18n>(makeI18n("en"));
 
+/** Strings and formats; reasons show as recorded until a ServerLabels below loads theirs. */
 export function I18nProvider({ locale, children }: { locale: Locale; children: ReactNode }) {
   const value = useMemo(() => makeI18n(locale), [locale]);
+  return <Context.Provider value={value}>{children}</Context.Provider>;
+}
+
+// One request per page load and language; a failed one is asked again at the next mount.
+const catalogs = new Map<Locale, Promise<LabelCatalog>>();
+
+function loadCatalog(locale: Locale): Promise<LabelCatalog> {
+  let pending = catalogs.get(locale);
+  if (!pending) {
+    pending = get<LabelCatalog>(`/api/scenarios/labels?locale=${locale}`);
+    pending.catch(() => catalogs.delete(locale));
+    catalogs.set(locale, pending);
+  }
+  return pending;
+}
+
+/** The backend's labels for its codes, in the merchant's language. Mounted once the shop's
+ * session is known (the first API call installs the shop; this one must not race it). Until
+ * the catalog arrives, or if it cannot, codes show as recorded. */
+export function ServerLabels({ children }: { children: ReactNode }) {
+  const { locale } = useContext(Context);
+  const [labels, setLabels] = useState<LabelCatalog>();
+  useEffect(() => {
+    let current = true;
+    loadCatalog(locale).then(
+      (catalog) => current && setLabels(catalog),
+      (error: unknown) => console.warn("reason labels unavailable", error),
+    );
+    return () => {
+      current = false;
+    };
+  }, [locale]);
+  const value = useMemo(() => makeI18n(locale, labels), [locale, labels]);
   return <Context.Provider value={value}>{children}</Context.Provider>;
 }
 

@@ -1,4 +1,5 @@
-// The shop's delivery rules: a global pause, the frequency cap and quiet hours. Checked here
+// The shop's delivery rules: a global pause, the frequency cap, quiet hours and whether
+// unsubscribes are written back to Shopify. Checked here
 // with the API's bounds so each mistake shows next to its field in the merchant's language.
 
 import { useEffect, useState } from "react";
@@ -20,6 +21,7 @@ interface Draft {
   max_per_week: string;
   quiet_start: string;
   quiet_end: string;
+  consent_write_back: boolean;
 }
 
 function toDraft(p: DeliveryPolicy): Draft {
@@ -29,6 +31,7 @@ function toDraft(p: DeliveryPolicy): Draft {
     max_per_week: String(p.max_per_week),
     quiet_start: p.quiet_start.slice(0, 5),
     quiet_end: p.quiet_end.slice(0, 5),
+    consent_write_back: p.consent_write_back,
   };
 }
 
@@ -69,6 +72,7 @@ function Form({ saved }: { saved: DeliveryPolicy }) {
         max_per_week: Number(draft.max_per_week),
         quiet_start: draft.quiet_start.trim(),
         quiet_end: draft.quiet_end.trim(),
+        consent_write_back: draft.consent_write_back,
       });
       setDraft(toDraft(result));
       toast(t("delivery.saved"));
@@ -116,6 +120,14 @@ function Form({ saved }: { saved: DeliveryPolicy }) {
       <s-section heading={t("delivery.section.quiet")}>
         {text("quiet_start", t("delivery.quietStart"), t("delivery.quiet.details"))}
         {text("quiet_end", t("delivery.quietEnd"))}
+      </s-section>
+      <s-section heading={t("delivery.section.consent")}>
+        <s-switch
+          label={t("delivery.consentWriteBack")}
+          details={t("delivery.consentWriteBack.details")}
+          checked={draft.consent_write_back}
+          onChange={(e) => setDraft({ ...draft, consent_write_back: fieldChecked(e) })}
+        />
       </s-section>
       <s-button variant="primary" loading={saving} onClick={() => void save()}>
         {t("delivery.save")}

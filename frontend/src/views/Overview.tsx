@@ -8,11 +8,12 @@ import { href } from "../route";
 import { useSession } from "../session";
 import { ModeBadge, scenarioName } from "./labels";
 
-function Kpi({ label, value }: { label: string; value: string | number }) {
+function Kpi({ label, value, note }: { label: string; value: string | number; note?: string }) {
   return (
-    <div className="kpi">
+    <div className="kpi" role="group" aria-label={label}>
       <s-text color="subdued">{label}</s-text>
       <strong>{value}</strong>
+      {note && <s-text color="subdued">{note}</s-text>}
     </div>
   );
 }
@@ -29,6 +30,8 @@ function ScenarioCard({ summary }: { summary: ScenarioSummary }) {
     ["overview.sent", r.messages_sent],
     ["overview.awaiting", r.messages_awaiting_approval],
     ["overview.drafted", r.messages_drafted],
+    ["overview.notSent", r.messages_suppressed],
+    ["overview.failed", r.messages_failed],
     ["overview.recovered", r.orders_recovered],
   ];
   const stopped = Object.entries(r.runs_stopped).sort((a, b) => b[1] - a[1]);
@@ -42,6 +45,17 @@ function ScenarioCard({ summary }: { summary: ScenarioSummary }) {
         {counts.map(([key, value]) => (
           <Kpi key={key} label={t(key)} value={value} />
         ))}
+        {/* People's opens and clicks; machines' (privacy proxies, link scanners) apart. */}
+        <Kpi
+          label={t("overview.opens")}
+          value={r.opens.human}
+          note={t("overview.machines", { count: r.opens.machine })}
+        />
+        <Kpi
+          label={t("overview.clicks")}
+          value={r.clicks.human}
+          note={t("overview.machines", { count: r.clicks.machine })}
+        />
         <Kpi label={t("overview.revenue")} value={money(r.revenue, currency)} />
         <Kpi label={t("overview.discountCost")} value={money(r.discount_cost, currency)} />
       </div>
@@ -52,7 +66,7 @@ function ScenarioCard({ summary }: { summary: ScenarioSummary }) {
         <s-unordered-list>
           {stopped.map(([code, count]) => (
             <s-list-item key={code}>
-              {reason(code)}: {count}
+              {t("overview.stoppedCount", { reason: reason(code), count })}
             </s-list-item>
           ))}
         </s-unordered-list>

@@ -59,7 +59,7 @@ export function Runs({ scenario }: { scenario: string }) {
                     {run.customer_id !== null && (
                       <s-link
                         href={href.timeline(run.customer_id)}
-                        accessibilityLabel={`${t("runs.timeline")}: ${run.email ?? run.customer_id}`}
+                        accessibilityLabel={t("runs.timelineFor", { who: run.email ?? run.customer_id })}
                       >
                         {t("runs.timeline")}
                       </s-link>

@@ -4,7 +4,16 @@
 
 import { useEffect, useState } from "react";
 
-import { ApiError, get, put, type Discount, type Mode, type ScenarioSettings, type Step } from "../api";
+import {
+  ApiError,
+  get,
+  put,
+  type CombinesWith,
+  type Discount,
+  type Mode,
+  type ScenarioSettings,
+  type Step,
+} from "../api";
 import { ErrorBanner, Loading, fieldChecked, fieldValue, toast, useLoad } from "../components/common";
 import { useI18n } from "../i18n";
 import type { MessageKey } from "../i18n/messages";
@@ -27,7 +36,27 @@ const DEFAULT_DISCOUNT: Discount = {
   valid_hours: 72,
   minimum_subtotal: null,
   use_pool: true,
+  combines_with: { order_discounts: false, product_discounts: false, shipping_discounts: false },
 };
+
+const COMBINES: [keyof CombinesWith, MessageKey][] = [
+  ["order_discounts", "settings.discount.combinesWith.order"],
+  ["product_discounts", "settings.discount.combinesWith.product"],
+  ["shipping_discounts", "settings.discount.combinesWith.shipping"],
+];
+
+/** The fields the form shows a refusal next to (the API names steps by position, from 0:
+ * `steps.1.delay_seconds`); a refusal of any other field goes in the banner. */
+function shownFields(steps: number): Set<string> {
+  const fields = ["mode", "transactional", "code_prefix", "attribution_window_days", "steps"];
+  for (let i = 0; i < steps; i++) {
+    const base = `steps.${i}`;
+    fields.push(`${base}.enabled`, `${base}.delay_seconds`, `${base}.discount`);
+    for (const key of ["kind", "value", "valid_hours"]) fields.push(`${base}.discount.${key}`);
+    for (const [key] of COMBINES) fields.push(`${base}.discount.combines_with.${key}`);
+  }
+  return new Set(fields);
+}
 
 type Patch = Record<string, unknown>;
 
@@ -155,6 +184,22 @@ function StepEditor({
           />
         </s-stack>
       )}
+      {discount && (
+        <s-stack direction="block" gap="small-200">
+          <s-text>{t("settings.discount.combinesWith")}</s-text>
+          {COMBINES.map(([key, label]) => (
+            <s-checkbox
+              key={key}
+              label={t(label)}
+              checked={discount.combines_with[key]}
+              error={errors[`${base}.discount.combines_with.${key}`]}
+              onChange={(e) =>
+                setDiscount({ combines_with: { ...discount.combines_with, [key]: fieldChecked(e) } })
+              }
+            />
+          ))}
+        </s-stack>
+      )}
     </s-section>
   );
 }
@@ -169,6 +214,8 @@ function SettingsForm({ scenario, saved, onSaved }: {
   const [edited, setEdited] = useState(saved);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [problem, setProblem] = useState<string>();
+  const shown = shownFields(edited.steps.length);
+  const elsewhere = Object.entries(errors).filter(([field]) => !shown.has(field));
   const [saving, setSaving] = useState(false);
   useEffect(() => setEdited(saved), [saved]);
 
@@ -203,7 +250,9 @@ function SettingsForm({ scenario, saved, onSaved }: {
     <>
       {problem && (
         <s-banner tone="critical" heading={problem}>
-          {errors.settings && <s-paragraph>{errors.settings}</s-paragraph>}
+          {elsewhere.map(([field, message]) => (
+            <s-paragraph key={field}>{field ? `${field}: ${message}` : message}</s-paragraph>
+          ))}
         </s-banner>
       )}
       <s-section heading={t("settings.mode")}>

@@ -68,6 +68,8 @@ function Editor({ scenario, step, locale, template }: {
   const { t, when } = useI18n();
   const [draft, setDraft] = useState({ subject: template.subject, html: template.html, text: template.text });
   const [customized, setCustomized] = useState(template.customized);
+  // A saved version has not failed on anyone yet: the loaded one's send-time failure goes.
+  const [sendError, setSendError] = useState(template.send_error ?? null);
   const [errors, setErrors] = useState<Partial<Record<Part, string>>>({});
   const [failure, setFailure] = useState<Error>();
   const [preview, setPreview] = useState<Rendered & Partial<Pick<Preview, "samples">>>();
@@ -100,6 +102,7 @@ function Editor({ scenario, step, locale, template }: {
     run("save", async () => {
       const rendered = await put<Rendered>(url, draft);
       setCustomized(true);
+      setSendError(null);
       setPreview(rendered);
       toast(t("templates.saved"));
     });
@@ -119,9 +122,9 @@ function Editor({ scenario, step, locale, template }: {
   return (
     <>
       {failure && <ErrorBanner error={failure} />}
-      {template.send_error && (
-        <s-banner tone="warning" heading={t("templates.sendError", { at: when(template.send_error.at) })}>
-          <s-paragraph>{template.send_error.detail}</s-paragraph>
+      {sendError && (
+        <s-banner tone="warning" heading={t("templates.sendError", { at: when(sendError.at) })}>
+          <s-paragraph>{sendError.detail}</s-paragraph>
         </s-banner>
       )}
       <s-section heading={customized ? t("templates.customized") : t("templates.default")}>

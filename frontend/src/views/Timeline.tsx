@@ -2,33 +2,25 @@
 
 import { get, type Timeline, type TimelineEntry } from "../api";
 import { ErrorBanner, Loading, useLoad } from "../components/common";
-import { useI18n, type I18n } from "../i18n";
-import type { MessageKey } from "../i18n/messages";
+import { useI18n } from "../i18n";
+import { splitReason, withDetail } from "../i18n/reasons";
 import { ModeBadge, StatusBadge, scenarioName } from "./labels";
-
-const KINDS = [
-  "started",
-  "not_started",
-  "step_sent",
-  "step_awaiting_approval",
-  "step_drafted",
-  "step_suppressed",
-  "step_skipped",
-  "stopped",
-  "recovered",
-] as const;
-
-function kindLabel(kind: string, { t }: I18n): string {
-  return (KINDS as readonly string[]).includes(kind) ? t(`kind.${kind}` as MessageKey) : kind;
-}
 
 function str(value: unknown): string | undefined {
   return typeof value === "string" && value ? value : undefined;
 }
 
+/** The entry's reason is a code, labelled by the API; the message's own reason may add a
+ * detail after a colon (the mail server's answer, the consent state). */
+function reasonText(entry: TimelineEntry): string {
+  const recorded = str(entry.detail.status_reason);
+  const sameCode = recorded !== undefined && splitReason(recorded).code === entry.reason;
+  return withDetail(entry.reason_label, sameCode ? recorded : undefined);
+}
+
 function Entry({ entry }: { entry: TimelineEntry }) {
   const i18n = useI18n();
-  const { t, when, reason, money } = i18n;
+  const { t, when, money } = i18n;
   const d = entry.detail;
   const mode = str(d.mode);
   const status = str(d.message_status);
@@ -38,10 +30,10 @@ function Entry({ entry }: { entry: TimelineEntry }) {
     <li>
       <s-stack direction="block" gap="none">
         <s-text type="strong">
-          {kindLabel(entry.kind, i18n)}
+          {entry.kind_label}
           {entry.step !== null && entry.kind !== "started" ? ` (${t("timeline.step", { step: entry.step })})` : ""}
         </s-text>
-        <s-text>{reason(entry.reason)}</s-text>
+        <s-text>{reasonText(entry)}</s-text>
         <s-stack direction="inline" gap="base">
           <s-text color="subdued">
             {when(entry.at)} · {scenarioName(entry.scenario, i18n)}
@@ -51,6 +43,7 @@ function Entry({ entry }: { entry: TimelineEntry }) {
           )}
           {status && <StatusBadge status={status} />}
           {code && <s-text>{t("timeline.code", { code })}</s-text>}
+          {str(d.until) && <s-text>{t("timeline.until", { at: when(str(d.until)) })}</s-text>}
           {str(d.cart_value) && (
             <s-text>{t("timeline.cart", { amount: money(str(d.cart_value) ?? "0", currency) })}</s-text>
           )}

@@ -2,8 +2,55 @@
 
 from __future__ import annotations
 
+from fnmatch import fnmatchcase
+
+from app.i18n import Text
 from app.messaging.guards import Outcome
 from app.scenarios import abandoned_cart, labels
+from tests.support.recorded_codes import recorded_codes
+
+
+def _unlabelled(codes: set[str], catalog: dict[str, Text]) -> list[str]:
+    """Codes with no label; a code read with an unknown part (`message_*`) needs one label
+    it can be."""
+    return sorted(
+        code
+        for code in codes
+        if not (code in catalog or ("*" in code and any(fnmatchcase(k, code) for k in catalog)))
+    )
+
+
+def test_every_code_the_code_base_records_has_a_label_in_both_languages() -> None:
+    """Read from the source: each reason recorded on the timeline, as a run's stop reason or
+    as a message's status reason (scenarios, messaging, jobs, webhooks), and each timeline
+    kind. The admin shows these labels; a code without one would show raw."""
+    found = recorded_codes()
+    # Codes from every place that records them, so a reading that finds nothing fails.
+    assert {
+        "checkout_abandoned",  # a run starts (abandoned_cart)
+        "step_turned_off",  # a step is skipped (engine)
+        "sequence_stopped",  # the outbox's guard (abandoned_cart)
+        "shop_token_invalid",  # a step's job (jobs/scenarios)
+        "shop_uninstalled",  # app/uninstalled (webhooks)
+        "attributed_via_engaged_customer",  # an f-string over its function's arguments
+        "no_marketing_consent",  # consent (messaging)
+        "quiet_hours",  # delivery's deferrals
+        "smtp_transient",  # the relay's answers
+        "smtp_relay_unavailable",
+        "complained",  # suppressions that become a message's reason
+    } <= found.reasons
+    assert {"started", "step_skipped", "step_awaiting_approval", "recovered"} <= found.kinds
+    assert _unlabelled(found.reasons, labels.REASONS) == []
+    assert _unlabelled(found.kinds, labels.KINDS) == []
+    said_once = [
+        code
+        for code, text in [
+            *((c, labels.REASONS[c]) for c in found.reasons if c in labels.REASONS),
+            *((c, labels.KINDS[c]) for c in found.kinds if c in labels.KINDS),
+        ]
+        if not text.en or not text.fr or text.fr == text.en
+    ]
+    assert said_once == []  # each label is said in English and in French
 
 
 def test_every_abandoned_cart_reason_has_a_label_in_both_languages() -> None:
