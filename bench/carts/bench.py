@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import gc
 import os
 import platform
 import statistics
@@ -33,7 +34,7 @@ from app.db.engine import create_engine, create_sessionmaker
 from app.db.migrate import upgrade
 from app.platform.resources import build_resources
 from app.scenarios.config import DiscountSettings
-from app.scenarios.runs import due_steps
+from app.scenarios.runs import ScanPosition, due_steps
 from app.scenarios.scheduling import schedule
 from app.settings import Settings
 from app.shopify.admin.factory import discount_gateway
@@ -159,7 +160,7 @@ async def seed(url: str, checkouts: int, reminders: int, access_token: str) -> f
     return time.perf_counter() - started
 
 
-async def measure_scan(url: str, batches: int) -> tuple[str, list[float]]:
+async def measure_scan(url: str, batches: int) -> tuple[str, float, list[float]]:
     engine = create_engine(url, pool_size=2)
     sessions = create_sessionmaker(engine)
     async with engine.connect() as conn:
@@ -173,15 +174,36 @@ async def measure_scan(url: str, batches: int) -> tuple[str, list[float]]:
                 )
             )
         )
+    # A fresh process's first use of each of the scan's two statements (the first page, and
+    # the pages after a position) also compiles it and prepares it on its connection:
+    # reported apart; the cron scan runs in a long-lived worker.
+    t0 = time.perf_counter()
+    async with sessions.begin() as session:
+        warm = await due_steps(session, datetime.now(UTC), limit=1000)
+        await due_steps(
+            session, datetime.now(UTC), limit=1000, after=ScanPosition(warm[0].due_at, 0)
+        )
+    first = (time.perf_counter() - t0) * 1000
+    # Then what the cron scan does: walk every due page (keyset on due time and id), `batches`
+    # times over. This process's own heap (the simulator, the seed) is frozen first: a full
+    # collection of it landing inside one page cost ~75 ms here and measured the bench, not
+    # the query.
+    gc.collect()
+    gc.freeze()
     timings = []
     for _ in range(batches):
-        t0 = time.perf_counter()
-        async with sessions.begin() as session:
-            found = await due_steps(session, datetime.now(UTC), limit=1000)
-        timings.append((time.perf_counter() - t0) * 1000)
-        assert found, "no due step found"
+        after: ScanPosition | None = None
+        while True:
+            t0 = time.perf_counter()
+            async with sessions.begin() as session:
+                page = await due_steps(session, datetime.now(UTC), limit=1000, after=after)
+            timings.append((time.perf_counter() - t0) * 1000)
+            if len(page) < 1000:
+                break
+            after = ScanPosition(page[-1].due_at, page[-1].run_id)
+        assert timings, "no due step found"
     await engine.dispose()
-    return plan, timings
+    return plan, first, timings
 
 
 async def wait_messages(url: str, target: int, limit: float) -> tuple[float, int, int]:
@@ -224,11 +246,12 @@ async def main(checkouts: int, reminders: int, batches: int) -> None:
             f"seeded 100 shops, {checkouts:,} checkouts for one shop (+99,000 elsewhere) "
             f"with their runs in {seconds:.0f} s"
         )
-        plan, timings = await measure_scan(url, batches)
+        plan, first, timings = await measure_scan(url, batches)
         print("due-step scan plan:\n" + "\n".join("  " + line for line in plan.splitlines()))
         print(
-            f"scan, batch of 1,000: median {statistics.median(timings):.1f} ms, "
-            f"max {max(timings):.1f} ms over {batches} batches"
+            f"scan, page of 1,000: median {statistics.median(timings):.1f} ms, "
+            f"p95 {_p95(timings):.1f} ms, max {max(timings):.1f} ms over {len(timings)} pages "
+            f"({batches} full walks); the process's first calls {first:.1f} ms"
         )
 
         settings = Settings(
@@ -311,7 +334,7 @@ async def main(checkouts: int, reminders: int, batches: int) -> None:
     )
     codes = await _distinct_codes(url)
     print(f"codes handed out: {codes[0]:,}, distinct: {codes[1]:,}")
-    _record(checkouts, reminders, plan, timings, in_outbox, queued_after, sent, total, codes)
+    _record(checkouts, reminders, plan, first, timings, in_outbox, queued_after, sent, total, codes)
 
 
 async def _distinct_codes(url: str) -> tuple[int, int]:
@@ -329,6 +352,7 @@ def _record(
     checkouts: int,
     reminders: int,
     plan: str,
+    first: float,
     timings: list[float],
     in_outbox: int,
     queued_after: float,
@@ -343,9 +367,11 @@ def _record(
 `./bench/carts/run --checkouts {checkouts} --reminders {reminders}`. Machine: {machine()}.
 100 shops; {checkouts:,} checkouts and runs for one shop, 1,000 for each of the 99 others.
 
-Due-step scan (`app/scenarios/runs.py: due_steps`, batch of 1,000): median
-{statistics.median(timings):.1f} ms, max {max(timings):.1f} ms over {len(timings)} batches
-(goal ≤ 50 ms). Plan:
+Due-step scan (`app/scenarios/runs.py: due_steps`, the cron scan's keyset walk over every due
+page of 1,000): median {statistics.median(timings):.1f} ms, p95 {_p95(timings):.1f} ms, max
+{max(timings):.1f} ms over {len(timings)} pages (goal ≤ 50 ms). The process's first use of the
+scan's two statements (first page; pages after a position), which also compiles and prepares
+them: {first:.1f} ms for both. Plan of the first page:
 
 ```
 {plan}
@@ -359,6 +385,11 @@ distinct {codes[1]:,}.
 """
     with results.open("a") as out:
         out.write(text_block)
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
 def _free_port() -> int:
