@@ -133,9 +133,9 @@ def cmd_rotate_keys(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> None:
-    from app.demo import DemoOptions, run_demo
+    from app.demo import DemoOptions, fresh_demo_services, run_demo
 
-    settings = prepare(settings)
+    settings = asyncio.run(fresh_demo_services(prepare(settings)))
     _migrate(settings)
     run_demo(settings, DemoOptions(port=args.port, once=args.once, seed=args.seed, days=args.days))
 

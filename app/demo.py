@@ -23,9 +23,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import asyncpg
 import httpx
 import structlog
-from sqlalchemy import func, select
+from redis.asyncio import Redis
+from sqlalchemy import func, make_url, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db.engine import create_engine, create_sessionmaker
@@ -83,6 +85,34 @@ class DemoOptions:
 
 def run_demo(settings: Settings, options: DemoOptions) -> None:
     asyncio.run(_demo(settings, options))
+
+
+def demo_database_url(database_url: str) -> str:
+    """The demo's own database, beside the configured one: `{name}_demo`."""
+    url = make_url(database_url)
+    return url.set(database=f"{url.database}_demo").render_as_string(hide_password=False)
+
+
+async def fresh_demo_services(settings: Settings) -> Settings:
+    """Every demo plays a store the simulator makes anew, so it starts from nothing: what an
+    earlier run left (its shop's token, pools of codes only that run's simulator knew, queued
+    jobs for rows that no longer exist) would break this one. The demo therefore works in a
+    database of its own, `{name}_demo`, dropped and created again, and empties its Redis db
+    (the embedded one by default; a REDIS_URL given to the demo must be a db of its own)."""
+    demo_url = demo_database_url(settings.database)
+    name = make_url(demo_url).database
+    admin = await asyncpg.connect(settings.database.replace("+asyncpg", "", 1))
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    redis = Redis.from_url(settings.redis)
+    try:
+        await redis.flushdb()
+    finally:
+        await redis.aclose()
+    return settings.model_copy(update={"database_url": demo_url})
 
 
 def _free_port() -> int:

@@ -11,9 +11,12 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import func, select
+import asyncpg
+from sqlalchemy import func, make_url, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.db.engine import create_engine, create_sessionmaker
+from app.demo import demo_database_url
 from app.models import Message, ScenarioConversion, ScenarioRun, WebhookEvent
 from app.settings import Settings
 from tests.support.services import free_port
@@ -51,13 +54,38 @@ def figure(report: str, label: str, pattern: str = r"(\d+)") -> str:
 
 
 async def test_demo_once_reports_what_the_database_holds(
-    settings: Settings, sessions: async_sessionmaker[AsyncSession], tmp_path: Path
+    settings: Settings, tmp_path: Path
 ) -> None:
+    demo_url = demo_database_url(settings.database)
+    try:
+        await _demo_reports_its_database(settings, tmp_path, demo_url)
+    finally:
+        admin = await asyncpg.connect(settings.database.replace("+asyncpg", "", 1))
+        name = make_url(demo_url).database
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+async def _demo_reports_its_database(settings: Settings, tmp_path: Path, demo_url: str) -> None:
+    # A first run leaves its data behind (a store the next run's simulator does not know):
+    # the second must start from nothing and report only its own.
+    first = await asyncio.to_thread(run_demo, settings, tmp_path, "--days", "0.25", "--seed", "5")
+    assert first.returncode == 0, first.stdout + first.stderr
     result = await asyncio.to_thread(run_demo, settings, tmp_path, "--days", "0.5", "--seed", "3")
     assert result.returncode == 0, result.stdout + result.stderr
     report = result.stdout
     assert "Replaying 0.5 days of seeded traffic" in report
     assert "points" not in report  # the loyalty scenario does not exist yet
+    engine = create_engine(demo_url, pool_size=1)
+    try:
+        await _check_report(report, create_sessionmaker(engine), tmp_path)
+    finally:
+        await engine.dispose()
+
+
+async def _check_report(
+    report: str, sessions: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
     async with sessions.begin() as session:
         events = await session.scalar(select(func.count()).select_from(WebhookEvent))
         runs = await session.scalar(select(func.count()).select_from(ScenarioRun))
