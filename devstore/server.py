@@ -37,6 +37,7 @@ from devstore.state import (
     Product,
     Shop,
     Store,
+    parse_gid,
 )
 from devstore.storefront import CheckoutError, PlacedOrder, Storefront
 from devstore.webhooks import Delivery, WebhookSender
@@ -271,6 +272,27 @@ class Simulator:
         """An httpx transport to this simulator in process; a dropped connection raises the
         transport error a socket would."""
         return SimulatorTransport(app=self.app())
+
+    # -- the merchant in Shopify's admin ------------------------------------------------------
+
+    def merchant_deletes_discount(self, shop: str, discount_gid: str) -> None:
+        """The merchant deletes a code discount in Shopify's admin (as discountCodeDelete):
+        its codes stop working at checkout and it is gone from the Admin API."""
+        number = parse_gid(discount_gid, "DiscountCodeNode")
+        found = self.shop(shop)
+        if number is None or number not in found.discounts:
+            raise KeyError(f"{shop} has no code discount {discount_gid}")
+        found.delete_discount(number)
+
+    def merchant_deactivates_discount(self, shop: str, discount_gid: str) -> None:
+        """The merchant deactivates a code discount in Shopify's admin (as
+        discountCodeDeactivate): its status becomes EXPIRED and its codes stop working."""
+        number = parse_gid(discount_gid, "DiscountCodeNode")
+        discount = self.shop(shop).discounts.get(number) if number is not None else None
+        if discount is None:
+            raise KeyError(f"{shop} has no code discount {discount_gid}")
+        if discount.deactivated_at is None:
+            discount.deactivated_at = self.clock.now()
 
     # -- inspection -------------------------------------------------------------------------
 

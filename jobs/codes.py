@@ -1,5 +1,6 @@
-"""Jobs of the codes layer: refill a pool, resume codes stranded in `creating`, flush the
-coalesced customer metafields and tags. Each unpacks ids and calls one service."""
+"""Jobs of the codes layer: refill a pool, confirm live pools' discounts still stand at
+Shopify, resume codes stranded in `creating`, flush the coalesced customer metafields and
+tags. Each unpacks ids and calls one service."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from app.shopify.admin.types import ShopRef
 log = structlog.get_logger(__name__)
 
 RESUME_JOB = "resume_stranded_codes"
+VERIFY_JOB = "verify_discount_pools"
 STRANDED_AFTER = timedelta(minutes=2)
 # A customer-sync flush that failed (Shopify unreachable, throttled) runs again this much later.
 FLUSH_RETRY_AFTER = 30.0
@@ -64,6 +66,51 @@ async def refill_discount_pool(ctx: JobContext, shop_id: int, pool_id: int) -> i
     except ShopifyUnavailable as exc:
         raise _retry_later(ctx) from exc
     return report.imported
+
+
+async def verify_discount_pools(ctx: JobContext, shop_id: int) -> int:
+    """Confirm the shop's live pools whose check is due; returns how many were retired."""
+    resources: Resources = ctx.resources
+    shop = await _shop(resources, shop_id, VERIFY_JOB)
+    if shop is None:
+        return 0
+    async with resources.sessions() as session:
+        due = [pool for _, pool in await pools.stale_pools(session, shop_id=shop_id)]
+    gateway = discount_gateway(resources)
+    retired = 0
+    for pool_id in due:
+        try:
+            if not await pools.verify_pool(resources.sessions, gateway, shop, pool_id):
+                retired += 1
+        except ShopTokenInvalid:
+            log.warning("pool check stopped: shop token invalid", shop_id=shop_id)
+            return retired
+        except ShopifyUnavailable:
+            # Checked again at the next sweep: the pool keeps serving meanwhile.
+            log.warning("pool check failed; trying at the next sweep", shop_id=shop_id)
+            return retired
+    return retired
+
+
+async def sweep_stale_pools(ctx: JobContext) -> int:
+    """Cron: enqueue a pool check for every working shop with a live pool due one."""
+    resources: Resources = ctx.resources
+    async with resources.sessions() as session:
+        due = await pools.stale_pools(session)
+        working = set(
+            await session.scalars(
+                select(Shop.id).where(
+                    Shop.id.in_({shop_id for shop_id, _ in due}),
+                    Shop.uninstalled_at.is_(None),
+                    Shop.token_invalid_at.is_(None),
+                )
+            )
+        )
+    for shop_id in sorted(working):
+        await resources.queue.enqueue(
+            VERIFY_JOB, shop_id, job_id=f"{VERIFY_JOB}:{shop_id}:{ctx.job_id}"
+        )
+    return len(working)
 
 
 async def resume_stranded_codes(ctx: JobContext, shop_id: int) -> int:

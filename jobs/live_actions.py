@@ -22,7 +22,7 @@ from app.messaging.controls import DeliveryMode
 from app.messaging.i18n import resolve_locale
 from app.messaging.outbox import Status, dispatch_send, enqueue_message
 from app.models import Customer, DiscountPool, Message
-from app.models.discount_codes import DiscountPoolStatus
+from app.models.discount_codes import DiscountPoolStatus, PoolRetiredReason
 from app.platform.resources import Resources
 from app.scenarios.actions import CodeRequest, EmailRequest, IssuedCode, QueuedEmail
 from app.scenarios.config import DiscountSettings
@@ -161,7 +161,10 @@ class LiveStepActions:
                         DiscountPool.status != DiscountPoolStatus.RETIRED,
                         DiscountPool.ends_at < fresh_until,
                     )
-                    .values(status=DiscountPoolStatus.RETIRED)
+                    .values(
+                        status=DiscountPoolStatus.RETIRED,
+                        retired_reason=PoolRetiredReason.ENDING.value,
+                    )
                 )
             ref = await ensure_pool(
                 sessions,

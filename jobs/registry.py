@@ -25,6 +25,7 @@ JOBS: dict[str, JobFunction] = {
     WRITE_BACK_JOB: write_back_email_consent,
     REFILL_JOB: codes.refill_discount_pool,
     codes.RESUME_JOB: codes.resume_stranded_codes,
+    codes.VERIFY_JOB: codes.verify_discount_pools,
     FLUSH_JOB: codes.flush_customer_sync,
     STEP_JOB: scenario_step,
 }
@@ -41,5 +42,6 @@ CRON_JOBS: list[CronJob] = [
     ),
     CronJob(name="enqueue_due_messages", function=enqueue_due_messages, every_seconds=30),
     CronJob(name="sweep_stranded_codes", function=codes.sweep_stranded_codes, every_seconds=60),
+    CronJob(name="sweep_stale_pools", function=codes.sweep_stale_pools, every_seconds=60),
     CronJob(name="scan_due_steps", function=scan_due_steps, every_seconds=5, run_at_startup=True),
 ]

@@ -42,6 +42,11 @@ class DiscountGateway(Protocol):
         """The id of the code discount holding `code`, or None."""
         ...
 
+    async def discount_status(self, shop: ShopRef, discount_id: str) -> str | None:
+        """Shopify's DiscountStatus of the code discount (ACTIVE, EXPIRED: ended or
+        deactivated, SCHEDULED), or None when it is gone (the merchant deleted it)."""
+        ...
+
     async def add_codes(self, shop: ShopRef, discount_id: str, codes: Sequence[str]) -> str:
         """Queue codes onto a discount (at most 250); return the bulk creation's id."""
         ...

@@ -28,7 +28,13 @@ from app.codes.lookup import find_soon
 from app.codes.offers import CombinesWith, DiscountSpec, Offer, ValueType
 from app.errors import ShopifyUnavailable, ShopifyUserErrors
 from app.i18n import Text
-from app.models.discount_codes import DiscountPool, DiscountPoolStatus, PoolCode, PoolCodeStatus
+from app.models.discount_codes import (
+    DiscountPool,
+    DiscountPoolStatus,
+    PoolCode,
+    PoolCodeStatus,
+    PoolRetiredReason,
+)
 from app.queue import JobQueue
 from app.shopify.admin.types import ShopRef
 
@@ -37,6 +43,9 @@ log = structlog.get_logger(__name__)
 BULK_BATCH = 250  # discountRedeemCodeBulkAdd's maximum per call
 LEVEL_CHECK_EVERY = 8
 REFILL_JOB = "refill_discount_pool"
+# How often a live pool's discount is confirmed at Shopify (a merchant may delete or
+# deactivate it in their admin; its codes would then fail at checkout).
+VERIFY_EVERY = timedelta(minutes=10)
 _LOCK_NAMESPACE = 0x0B00_0000_0000  # advisory lock keys for pool refills: namespace + pool id
 
 
@@ -63,6 +72,8 @@ class RefillReport:
     imported: int
     failed: int
     skipped: bool = False  # another worker is refilling this pool
+    # The pool's discount is gone or deactivated at Shopify: the pool was retired instead.
+    retired: bool = False
 
 
 async def ensure_pool(
@@ -262,6 +273,104 @@ async def _is_low(session: AsyncSession, shop_id: int, pool_id: int) -> bool:
     return (available or 0) < (watermark or 0)
 
 
+async def verify_pool(
+    sessions: async_sessionmaker[AsyncSession],
+    gateway: DiscountGateway,
+    shop: ShopRef,
+    pool_id: int,
+    *,
+    now: datetime | None = None,
+) -> bool:
+    """Ask Shopify whether the pool's discount still stands. A merchant who deleted it, or
+    deactivated it before its end, in Shopify's admin retires the pool: its codes left are
+    never handed out, and the next code comes from a fresh pool. True while the pool is live."""
+    moment = now or datetime.now(UTC)
+    async with sessions() as session:
+        pool = await session.scalar(
+            select(DiscountPool).where(DiscountPool.shop_id == shop.id, DiscountPool.id == pool_id)
+        )
+    if pool is None or pool.status != DiscountPoolStatus.ACTIVE or not pool.shopify_discount_id:
+        return False
+    status = await gateway.discount_status(shop, pool.shopify_discount_id)
+    reason: PoolRetiredReason | None = None
+    if status is None:
+        reason = PoolRetiredReason.DELETED_AT_SHOPIFY
+    elif status == "EXPIRED" and (pool.ends_at is None or pool.ends_at > moment):
+        reason = PoolRetiredReason.DEACTIVATED_AT_SHOPIFY
+    async with sessions() as session, session.begin():
+        if reason is None:
+            await session.execute(
+                update(DiscountPool)
+                .where(DiscountPool.shop_id == shop.id, DiscountPool.id == pool_id)
+                .values(verified_at=moment)
+            )
+            return True
+        withdrawn = await retire_pool(session, shop.id, pool_id, reason)
+    log.warning(
+        "pool retired: its discount is no longer usable at Shopify",
+        shop=shop.domain,
+        pool_id=pool_id,
+        discount_id=pool.shopify_discount_id,
+        reason=reason.value,
+        codes_withdrawn=withdrawn,
+    )
+    return False
+
+
+async def retire_pool(
+    session: AsyncSession, shop_id: int, pool_id: int, reason: PoolRetiredReason
+) -> int:
+    """Retire the pool inside the caller's transaction. When its discount is dead at Shopify,
+    the codes not yet handed out are withdrawn (failed); returns how many."""
+    await session.execute(
+        update(DiscountPool)
+        .where(
+            DiscountPool.shop_id == shop_id,
+            DiscountPool.id == pool_id,
+            DiscountPool.status != DiscountPoolStatus.RETIRED,
+        )
+        .values(status=DiscountPoolStatus.RETIRED, retired_reason=reason.value)
+    )
+    if reason == PoolRetiredReason.ENDING:
+        return 0  # its codes still work until the discount ends
+    # A claim racing this waits on the row it locked and keeps it (claimed, not available).
+    result = await session.execute(
+        update(PoolCode)
+        .where(
+            PoolCode.shop_id == shop_id,
+            PoolCode.pool_id == pool_id,
+            PoolCode.status.in_([PoolCodeStatus.AVAILABLE, PoolCodeStatus.PENDING]),
+        )
+        .values(status=PoolCodeStatus.FAILED)
+        .returning(PoolCode.id)
+    )
+    return len(result.all())
+
+
+async def stale_pools(
+    session: AsyncSession,
+    *,
+    shop_id: int | None = None,
+    now: datetime | None = None,
+    limit: int = 200,
+) -> list[tuple[int, int]]:
+    """(shop id, pool id) of live pools Shopify has not confirmed for VERIFY_EVERY."""
+    cutoff = (now or datetime.now(UTC)) - VERIFY_EVERY
+    query = select(DiscountPool.shop_id, DiscountPool.id)
+    if shop_id is not None:
+        query = query.where(DiscountPool.shop_id == shop_id)
+    rows = await session.execute(
+        query.where(
+            DiscountPool.status == DiscountPoolStatus.ACTIVE,
+            DiscountPool.shopify_discount_id.is_not(None),
+            (DiscountPool.verified_at.is_(None)) | (DiscountPool.verified_at < cutoff),
+        )
+        .order_by(DiscountPool.verified_at.asc().nulls_first(), DiscountPool.id)
+        .limit(limit)
+    )
+    return [(int(shop_id), int(pool_id)) for shop_id, pool_id in rows.all()]
+
+
 async def available_count(session: AsyncSession, shop_id: int, pool_id: int) -> int:
     count = await session.scalar(
         select(func.count()).where(
@@ -308,9 +417,19 @@ async def refill_pool(
         if not await connection.scalar(select(func.pg_try_advisory_lock(key))):
             return RefillReport(0, 0, 0, skipped=True)
         try:
-            return await _refill_locked(
-                sessions, gateway, shop, pool_id, poll_interval, poll_timeout
-            )
+            # A refill is the moment the pool is trusted with hundreds more codes: confirm
+            # its discount first (one cheap query per refill).
+            if not await verify_pool(sessions, gateway, shop, pool_id):
+                return RefillReport(0, 0, 0, retired=True)
+            try:
+                return await _refill_locked(
+                    sessions, gateway, shop, pool_id, poll_interval, poll_timeout
+                )
+            except ShopifyUserErrors:
+                # Deleted between the check and the bulk add: retire rather than fail forever.
+                if not await verify_pool(sessions, gateway, shop, pool_id):
+                    return RefillReport(0, 0, 0, retired=True)
+                raise
         finally:
             await connection.scalar(select(func.pg_advisory_unlock(key)))
 

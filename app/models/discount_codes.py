@@ -75,6 +75,15 @@ class DiscountPoolStatus(enum.StrEnum):
     RETIRED = "retired"
 
 
+class PoolRetiredReason(enum.StrEnum):
+    # Its discount ends too soon to promise the offer's validity: a fresh pool replaces it.
+    ENDING = "ending"
+    # The merchant deleted the discount in Shopify's admin: every code on it is dead.
+    DELETED_AT_SHOPIFY = "deleted_at_shopify"
+    # The merchant deactivated the discount in Shopify's admin before its end.
+    DEACTIVATED_AT_SHOPIFY = "deactivated_at_shopify"
+
+
 class DiscountPool(Timestamps, Base):
     """One shared Shopify discount whose many single-use codes are handed out one by one.
     Codes on it cannot be restricted to one customer each: pools serve scenarios where
@@ -110,6 +119,10 @@ class DiscountPool(Timestamps, Base):
     ends_at: Mapped[datetime | None]
     target_size: Mapped[int]
     low_watermark: Mapped[int]
+    # When Shopify last confirmed the discount is there and active (a merchant can delete or
+    # deactivate it in their admin; nothing tells us but asking).
+    verified_at: Mapped[datetime | None]
+    retired_reason: Mapped[str | None] = mapped_column(String(32))
 
 
 class PoolCodeStatus(enum.StrEnum):

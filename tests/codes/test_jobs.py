@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select, update
@@ -14,17 +15,27 @@ from sqlalchemy import select, update
 from app.codes import pools
 from app.codes.offers import CodePurpose, Recipient
 from app.codes.service import issue_code
-from app.models.discount_codes import DiscountCode, DiscountCodeStatus
+from app.models.discount_codes import (
+    DiscountCode,
+    DiscountCodeStatus,
+    DiscountPool,
+    DiscountPoolStatus,
+    PoolRetiredReason,
+)
 from app.platform.resources import Resources
 from app.queue import RetryJob
 from app.queue.arq_backend import QUEUE_NAME
+from app.scenarios.actions import CodeRequest
+from app.scenarios.config import DiscountSettings
 from app.settings import Settings
 from app.shopify.admin.factory import discount_gateway
 from app.shopify.admin.types import ShopRef
 from app.shopify.customer_sync import FLUSH_JOB, request_loyalty
 from app.shopify.throttle import Reservation, ShopThrottle
 from devstore.server import Simulator
+from devstore.storefront import CheckoutError
 from jobs import codes as codes_jobs
+from jobs.live_actions import LiveStepActions, pool_key
 from tests.app.shopify.test_tokens import SHOP, installed
 from tests.codes.conftest import offer
 from tests.codes.test_issue_code import CrashAfterCreate
@@ -123,3 +134,58 @@ async def test_a_failed_flush_schedules_the_next_and_keeps_the_values(
     await ShopThrottle(resources.redis).release(booked)  # Shopify answers again
     assert await codes_jobs.flush_customer_sync(job_context(resources), shop.id) == 1
     assert [(m.key, m.value) for m in sim.metafields(SHOP, customer.gid)] == [("points", "40")]
+
+
+async def test_a_pool_deleted_in_shopifys_admin_is_found_by_the_sweep_and_replaced(
+    resources: Resources, sim: Simulator, shop: ShopRef, sim_settings: Settings
+) -> None:
+    actions = LiveStepActions(resources)
+    discount = DiscountSettings(value=Decimal(10))
+    now = datetime.now(UTC)
+    first = await actions.issue_code(_cart_code(shop.id, "abandoned_cart:tok-a:2", discount), now)
+    assert first is not None
+    await run_worker_burst(sim_settings, http_transport=sim.transport())  # the pool's refill
+    async with resources.sessions() as session:
+        pool = await pools.find_pool(session, shop.id, pool_key("abandoned_cart", discount))
+    assert pool is not None
+    assert pool.shopify_discount_id is not None
+    sim.merchant_deletes_discount(SHOP, pool.shopify_discount_id)
+    with pytest.raises(CheckoutError):
+        sim.place_order(SHOP, email="a@example.com", discount_code=first.code)
+
+    # Ten minutes on, the sweep finds the pool due a check; the check finds it gone.
+    async with resources.sessions.begin() as session:
+        await session.execute(
+            update(DiscountPool).values(verified_at=now - pools.VERIFY_EVERY - timedelta(seconds=1))
+        )
+    assert await codes_jobs.sweep_stale_pools(job_context(resources, "cron:pools:1")) == 1
+    await run_worker_burst(sim_settings, http_transport=sim.transport())
+    async with resources.sessions() as session:
+        retired = await session.get(DiscountPool, pool.id)
+    assert retired is not None
+    assert retired.status == DiscountPoolStatus.RETIRED
+    assert retired.retired_reason == PoolRetiredReason.DELETED_AT_SHOPIFY
+
+    # The next reminder's code comes from a fresh pool, and works at checkout.
+    second = await actions.issue_code(_cart_code(shop.id, "abandoned_cart:tok-b:2", discount), now)
+    assert second is not None
+    assert second.code != first.code
+    placed = sim.place_order(SHOP, email="b@example.com", discount_code=second.code)
+    assert [d["code"] for d in placed.order["discount_codes"]] == [second.code]
+    # The fresh pool is checked once; confirmed, it is not checked again before its time.
+    assert await codes_jobs.sweep_stale_pools(job_context(resources, "cron:pools:2")) == 1
+    await run_worker_burst(sim_settings, http_transport=sim.transport())
+    assert await codes_jobs.sweep_stale_pools(job_context(resources, "cron:pools:3")) == 0
+
+
+def _cart_code(shop_id: int, key: str, discount: DiscountSettings) -> CodeRequest:
+    return CodeRequest(
+        shop_id=shop_id,
+        shop_domain=SHOP,
+        shop_locale="en",
+        scenario="abandoned_cart",
+        idempotency_key=key,
+        customer_id=None,
+        discount=discount,
+        prefix="COMEBACK",
+    )

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, text
 
 from app.codes import pools
 from app.codes.offers import Offer
-from app.models.discount_codes import PoolCode, PoolCodeStatus
+from app.models.discount_codes import (
+    DiscountPool,
+    DiscountPoolStatus,
+    PoolCode,
+    PoolCodeStatus,
+    PoolRetiredReason,
+)
 from app.queue.memory import MemoryQueue
 from tests.codes.conftest import Harness, offer
 
@@ -151,3 +158,91 @@ async def test_refill_holds_its_lock_without_a_transaction_idling_on_shopify(
     assert (await refill).imported == 299
     assert locked_seen
     assert idle == []
+
+
+async def _pool_row(h: Harness, pool_id: int) -> DiscountPool:
+    async with h.sessions() as session:
+        row = await session.get(DiscountPool, pool_id)
+    assert row is not None
+    return row
+
+
+async def test_a_pool_whose_discount_the_merchant_deleted_retires_and_withdraws_its_codes(
+    harness: Harness,
+) -> None:
+    pool_id = await _pool(harness, target=40, low=10)
+    await pools.refill_pool(
+        harness.sessions, harness.gateway, harness.shop, pool_id, poll_interval=0.01
+    )
+    handed_out = await _claim(harness, pool_id, "winback:1")
+    assert handed_out is not None
+    discount_id = (await _pool_row(harness, pool_id)).shopify_discount_id
+    assert discount_id is not None
+
+    harness.sim.merchant_deletes_discount(harness.shop.domain, discount_id)
+    # The pool runs low and asks for a refill: Shopify would refuse the bulk add, so the refill
+    # finds the discount gone and retires the pool instead of failing again and again.
+    report = await pools.refill_pool(
+        harness.sessions, harness.gateway, harness.shop, pool_id, poll_interval=0.01
+    )
+
+    assert report.retired
+    assert report.submitted == 0
+    pool = await _pool_row(harness, pool_id)
+    assert (pool.status, pool.retired_reason) == (
+        DiscountPoolStatus.RETIRED,
+        PoolRetiredReason.DELETED_AT_SHOPIFY,
+    )
+    async with harness.sessions() as session:
+        statuses = dict(
+            (
+                await session.execute(
+                    select(PoolCode.status, func.count())
+                    .where(PoolCode.pool_id == pool_id)
+                    .group_by(PoolCode.status)
+                )
+            ).all()
+        )
+    # The code already handed out stays on record; the 39 never handed out are withdrawn.
+    assert statuses == {PoolCodeStatus.CLAIMED: 1, PoolCodeStatus.FAILED: 39}
+    assert await _claim(harness, pool_id, "winback:2") is None
+    bulk_calls = [r for r in harness.sim.store.requests if "discountRedeemCodeBulkAdd" in r.query]
+    assert len(bulk_calls) == 1  # the first refill only: nothing was sent to a dead discount
+    # A fresh pool takes over with a discount of its own at Shopify.
+    fresh = await _pool(harness, target=40, low=10)
+    assert fresh != pool_id
+    fresh_discount = (await _pool_row(harness, fresh)).shopify_discount_id
+    assert fresh_discount is not None
+    assert fresh_discount != discount_id
+    assert [d.id for d in harness.sim.discounts(harness.shop.domain)] == [
+        int(fresh_discount.rsplit("/", 1)[1])
+    ]
+
+
+async def test_a_deactivated_discount_retires_its_pool_and_a_live_one_is_confirmed(
+    harness: Harness,
+) -> None:
+    pool_id = await _pool(harness, target=5, low=1)
+    before = datetime.now(UTC)
+    async with harness.sessions() as session:
+        assert (harness.shop.id, pool_id) in await pools.stale_pools(session)
+
+    assert await pools.verify_pool(harness.sessions, harness.gateway, harness.shop, pool_id)
+    confirmed = await _pool_row(harness, pool_id)
+    assert confirmed.verified_at is not None
+    assert confirmed.verified_at >= before
+    async with harness.sessions() as session:
+        # Confirmed: not due again until VERIFY_EVERY has passed.
+        assert await pools.stale_pools(session) == []
+        later = datetime.now(UTC) + pools.VERIFY_EVERY + timedelta(seconds=1)
+        assert await pools.stale_pools(session, now=later) == [(harness.shop.id, pool_id)]
+
+    assert confirmed.shopify_discount_id is not None
+    harness.sim.merchant_deactivates_discount(harness.shop.domain, confirmed.shopify_discount_id)
+    assert not await pools.verify_pool(harness.sessions, harness.gateway, harness.shop, pool_id)
+    pool = await _pool_row(harness, pool_id)
+    assert (pool.status, pool.retired_reason) == (
+        DiscountPoolStatus.RETIRED,
+        PoolRetiredReason.DEACTIVATED_AT_SHOPIFY,
+    )
+    assert await _claim(harness, pool_id, "winback:3") is None

@@ -43,6 +43,16 @@ class NodeRef(_Model):
     id: str
 
 
+class DiscountStatusFields(_Model):
+    # Absent for the code discount types Boomerang does not create (Bxgy, app discounts).
+    status: str | None = None
+
+
+class StatusNode(_Model):
+    id: str
+    code_discount: DiscountStatusFields
+
+
 class DiscountCreatePayload(_Model):
     code_discount_node: NodeRef | None = None
     user_errors: list[UserError]
@@ -98,6 +108,16 @@ FIND_BY_CODE = Operation(
     document=(
         "query CodeDiscountNodeByCode($code: String!) {"
         " codeDiscountNodeByCode(code: $code) { id } }"
+    ),
+    cost=1,
+)
+DISCOUNT_STATUS = Operation(
+    name="CodeDiscountStatus",
+    document=(
+        "query CodeDiscountStatus($id: ID!) {"
+        " codeDiscountNode(id: $id) { id codeDiscount {"
+        " ... on DiscountCodeBasic { status }"
+        " ... on DiscountCodeFreeShipping { status } } } }"
     ),
     cost=1,
 )
@@ -203,6 +223,13 @@ class ShopifyDiscounts:
         data = await self._client.execute(shop, FIND_BY_CODE, {"code": code})
         node = data.get("codeDiscountNodeByCode")
         return None if node is None else NodeRef.model_validate(node).id
+
+    async def discount_status(self, shop: ShopRef, discount_id: str) -> str | None:
+        data = await self._client.execute(shop, DISCOUNT_STATUS, {"id": discount_id})
+        raw = data.get("codeDiscountNode")
+        if raw is None:
+            return None
+        return StatusNode.model_validate(raw).code_discount.status or "ACTIVE"
 
     async def add_codes(self, shop: ShopRef, discount_id: str, codes: Sequence[str]) -> str:
         if not 0 < len(codes) <= MAX_BULK_CODES:
