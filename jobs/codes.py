@@ -96,16 +96,7 @@ async def sweep_stale_pools(ctx: JobContext) -> int:
     """Cron: enqueue a pool check for every working shop with a live pool due one."""
     resources: Resources = ctx.resources
     async with resources.sessions() as session:
-        due = await pools.stale_pools(session)
-        working = set(
-            await session.scalars(
-                select(Shop.id).where(
-                    Shop.id.in_({shop_id for shop_id, _ in due}),
-                    Shop.uninstalled_at.is_(None),
-                    Shop.token_invalid_at.is_(None),
-                )
-            )
-        )
+        working = {shop_id for shop_id, _ in await pools.stale_pools(session)}
     for shop_id in sorted(working):
         await resources.queue.enqueue(
             VERIFY_JOB, shop_id, job_id=f"{VERIFY_JOB}:{shop_id}:{ctx.job_id}"

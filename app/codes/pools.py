@@ -35,6 +35,7 @@ from app.models.discount_codes import (
     PoolCodeStatus,
     PoolRetiredReason,
 )
+from app.models.shops import Shop
 from app.queue import JobQueue
 from app.shopify.admin.types import ShopRef
 
@@ -354,9 +355,14 @@ async def stale_pools(
     now: datetime | None = None,
     limit: int = 200,
 ) -> list[tuple[int, int]]:
-    """(shop id, pool id) of live pools Shopify has not confirmed for VERIFY_EVERY."""
+    """(shop id, pool id) of live pools Shopify has not confirmed for VERIFY_EVERY, of shops
+    whose work runs (a shop uninstalled or with a refused token is not asked, nor waited on)."""
     cutoff = (now or datetime.now(UTC)) - VERIFY_EVERY
-    query = select(DiscountPool.shop_id, DiscountPool.id)
+    query = (
+        select(DiscountPool.shop_id, DiscountPool.id)
+        .join(Shop, Shop.id == DiscountPool.shop_id)
+        .where(Shop.uninstalled_at.is_(None), Shop.token_invalid_at.is_(None))
+    )
     if shop_id is not None:
         query = query.where(DiscountPool.shop_id == shop_id)
     rows = await session.execute(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 
 from app.codes import pools
 from app.codes.offers import Offer
@@ -16,6 +16,7 @@ from app.models.discount_codes import (
     PoolCodeStatus,
     PoolRetiredReason,
 )
+from app.models.shops import Shop
 from app.queue.memory import MemoryQueue
 from tests.codes.conftest import Harness, offer
 
@@ -236,6 +237,14 @@ async def test_a_deactivated_discount_retires_its_pool_and_a_live_one_is_confirm
         assert await pools.stale_pools(session) == []
         later = datetime.now(UTC) + pools.VERIFY_EVERY + timedelta(seconds=1)
         assert await pools.stale_pools(session, now=later) == [(harness.shop.id, pool_id)]
+    async with harness.sessions.begin() as session:  # uninstalled: its pools are not asked
+        await session.execute(
+            update(Shop).where(Shop.id == harness.shop.id).values(uninstalled_at=later)
+        )
+        assert await pools.stale_pools(session, now=later) == []
+        await session.execute(
+            update(Shop).where(Shop.id == harness.shop.id).values(uninstalled_at=None)
+        )
 
     assert confirmed.shopify_discount_id is not None
     harness.sim.merchant_deactivates_discount(harness.shop.domain, confirmed.shopify_discount_id)
