@@ -377,6 +377,25 @@ async def stale_pools(
     return [(int(shop_id), int(pool_id)) for shop_id, pool_id in rows.all()]
 
 
+_DEAD_REASONS = (PoolRetiredReason.DELETED_AT_SHOPIFY, PoolRetiredReason.DEACTIVATED_AT_SHOPIFY)
+
+
+async def code_withdrawn(session: AsyncSession, shop_id: int, code: str) -> bool:
+    """True when `code` came from a pool whose discount the merchant deleted or deactivated
+    in Shopify's admin: it would fail at checkout. One lookup by the (shop, code) key."""
+    reason = await session.scalar(
+        select(DiscountPool.retired_reason)
+        .join(PoolCode, PoolCode.pool_id == DiscountPool.id)
+        .where(
+            PoolCode.shop_id == shop_id,
+            PoolCode.code == code,
+            DiscountPool.shop_id == shop_id,
+            DiscountPool.status == DiscountPoolStatus.RETIRED,
+        )
+    )
+    return reason in _DEAD_REASONS
+
+
 async def available_count(session: AsyncSession, shop_id: int, pool_id: int) -> int:
     count = await session.scalar(
         select(func.count()).where(

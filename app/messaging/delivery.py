@@ -30,6 +30,7 @@ import structlog
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.codes.pools import code_withdrawn
 from app.messaging.config import MessagingConfig
 from app.messaging.consent import consent_block_reason, suppress_address, suppression_for
 from app.messaging.controls import DeliveryMode, scenario_delivery, sending_policy
@@ -263,6 +264,11 @@ async def _claim(
     stale = await scenario_block_reason(session, message)
     if stale is not None:
         return _suppress(message, stale)
+    code = message.context.get("discount_code")
+    if isinstance(code, str) and await code_withdrawn(session, shop.id, code):
+        # Rendered before the merchant deleted or deactivated the discount in Shopify's admin:
+        # a code that fails at checkout is worse than no email; the next step gets a new one.
+        return _suppress(message, "discount_withdrawn_at_shopify")
 
     resume = quiet_hours_end(now, shop_zone(shop.timezone), policy.quiet_start, policy.quiet_end)
     if resume is not None:

@@ -67,6 +67,13 @@ REASONS: dict[str, Text] = {
         fr="Shopify a refusé de créer le code de réduction de l'étape : vérifiez les réglages "
         "de la réduction",
     ),
+    "discount_withdrawn_at_shopify": Text(
+        en="Its discount code was deleted or deactivated in your Shopify admin, so the email "
+        "was not sent; a later reminder with a code gets a new one",
+        fr="Son code de réduction a été supprimé ou désactivé dans votre administration "
+        "Shopify, l'e-mail n'a donc pas été envoyé ; une relance suivante avec code en aura "
+        "un nouveau",
+    ),
     "no_marketing_consent": Text(
         en="The customer has not agreed to marketing emails",
         fr="Le client n'a pas accepté les e-mails marketing",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from email.message import EmailMessage
 
 import pytest
@@ -13,6 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.messaging.config import MessagingConfig
 from app.messaging.delivery import deliver_message
 from app.messaging.transport import transport_from_settings
+from app.models import Shop
+from app.models.discount_codes import (
+    DiscountPool,
+    DiscountPoolStatus,
+    PoolCode,
+    PoolCodeStatus,
+    PoolRetiredReason,
+)
 from app.platform.resources import Resources
 from app.queue import RetryJob
 from app.settings import Settings
@@ -245,3 +254,74 @@ async def test_the_second_cart_reminder_without_a_code_says_nothing_about_one(
     assert "The items in your cart are still available" in text
     assert "code" not in text.lower()
     assert "Use code" not in html
+
+
+async def _pool_code(
+    sessions: async_sessionmaker[AsyncSession], shop: Shop, code: str, *, reason: str | None
+) -> None:
+    """A pool code handed out to a reminder; the pool retired for `reason`, or live (None)."""
+    now = datetime.now(UTC)
+    async with sessions.begin() as session:
+        pool = DiscountPool(
+            shop_id=shop.id,
+            scenario=f"abandoned_cart:{code}",
+            status=DiscountPoolStatus.ACTIVE if reason is None else DiscountPoolStatus.RETIRED,
+            retired_reason=reason,
+            seed_code=f"SEED-{code}",
+            shopify_discount_id="gid://shopify/DiscountCodeNode/1",
+            title="10% off",
+            prefix="BACK",
+            value_type="percentage",
+            value=Decimal("0.10"),
+            starts_at=now - timedelta(days=1),
+            ends_at=now + timedelta(days=3),
+            target_size=10,
+            low_watermark=2,
+        )
+        session.add(pool)
+        await session.flush()
+        session.add(
+            PoolCode(
+                shop_id=shop.id,
+                pool_id=pool.id,
+                code=code,
+                status=PoolCodeStatus.CLAIMED,
+                claimed_by=f"abandoned_cart:{code}:2",
+            )
+        )
+
+
+async def test_a_reminder_whose_code_the_merchant_withdrew_at_shopify_is_not_sent(
+    sessions: async_sessionmaker[AsyncSession],
+    resources: Resources,
+    config: MessagingConfig,
+    inbox: Inbox,
+) -> None:
+    shop = await make_shop(sessions)
+    await _pool_code(sessions, shop, "BACK-DEAD", reason=PoolRetiredReason.DELETED_AT_SHOPIFY)
+    await _pool_code(sessions, shop, "BACK-OFF", reason=PoolRetiredReason.DEACTIVATED_AT_SHOPIFY)
+    # A pool retired only because it ends soon: its codes still work.
+    await _pool_code(sessions, shop, "BACK-ENDING", reason=PoolRetiredReason.ENDING)
+    await _pool_code(sessions, shop, "BACK-LIVE", reason=None)
+    expiry = (datetime.now(UTC) + timedelta(days=3)).isoformat()
+    outcomes: dict[str, tuple[str, int]] = {}
+    for code in ("BACK-DEAD", "BACK-OFF", "BACK-ENDING", "BACK-LIVE"):
+        context = {**CART_CONTEXT, "discount_code": code, "discount_expires_at": expiry}
+        other = await make_customer(sessions, shop, email=f"{code.lower()}@example.com")
+        message = await enqueue(
+            sessions, config, shop, other, step=2, subject_key=f"checkout-{code}", context=context
+        )
+        outcomes[code] = (await run_send_job(resources, message.id), message.id)
+
+    assert {code: result for code, (result, _) in outcomes.items()} == {
+        "BACK-DEAD": "suppressed",
+        "BACK-OFF": "suppressed",
+        "BACK-ENDING": "sent",
+        "BACK-LIVE": "sent",
+    }
+    dead = await reload(sessions, outcomes["BACK-DEAD"][1])
+    assert dead.status_reason == "discount_withdrawn_at_shopify"
+    assert sorted(str(m["To"]) for m in inbox.messages) == [
+        "back-ending@example.com",
+        "back-live@example.com",
+    ]
