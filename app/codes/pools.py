@@ -374,7 +374,7 @@ async def stale_pools(
         .order_by(DiscountPool.verified_at.asc().nulls_first(), DiscountPool.id)
         .limit(limit)
     )
-    return [(int(shop_id), int(pool_id)) for shop_id, pool_id in rows.all()]
+    return [(int(owner), int(pool)) for owner, pool in rows.all()]
 
 
 _DEAD_REASONS = (PoolRetiredReason.DELETED_AT_SHOPIFY, PoolRetiredReason.DEACTIVATED_AT_SHOPIFY)
