@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.compliance.automation import forget_late_delivery_body
 from app.facts import CustomerChanged, publish
 from app.models import Customer
 from webhooks.freshness import is_newer
@@ -30,6 +31,11 @@ async def email_marketing_consent_updated(session: AsyncSession, delivery: Webho
     new = consent_columns(consent, delivery.triggered_at)
     email = text(data.get("email_address"), 320) or None
     customer = await _locked_customer(session, delivery.shop_id, shopify_id, email)
+    if customer.redacted_at is not None:
+        # Erased on the shop's request: a consent delivered since writes nothing back, not
+        # even the address it carries, and its stored body is forgotten like the others'.
+        await forget_late_delivery_body(session, delivery.event_row_id)
+        return
     if not is_newer(
         customer.email_consent_updated_at,
         customer.email_consent_triggered_at,

@@ -120,3 +120,30 @@ async def test_a_redaction_holds_for_a_customer_we_had_not_stored_yet(
     [order] = await rows(sessions, Order)
     assert (order.email, order.browser_ip, order.shipping_address) == (None, None, None)
     assert not any(mentions_the_customer(e.body) for e in await rows(sessions, WebhookEvent))
+
+
+async def test_a_consent_delivered_after_the_redaction_writes_nothing_back(
+    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    await create_shop(sessions, domain=SHOP)
+    await process(client, settings, "customers/update", "customers/redact")
+    consent = {
+        "customer_id": CUSTOMER_ID,
+        "email_address": EMAIL,
+        "email_marketing_consent": {
+            "state": "subscribed",
+            "opt_in_level": "single_opt_in",
+            "consent_updated_at": "2030-01-01T00:00:00+00:00",
+        },
+    }
+    await process(client, settings, ("customers_email_marketing_consent/update", consent))
+
+    [customer] = await rows(sessions, Customer)
+    assert customer.redacted_at is not None
+    assert customer.email is None
+    assert (
+        customer.email_consent_updated_at is None or customer.email_consent_updated_at.year < 2030
+    )
+    events = await rows(sessions, WebhookEvent)
+    assert [e.status for e in events] == ["processed"] * 3
+    assert not any(mentions_the_customer(e.body) for e in events)
