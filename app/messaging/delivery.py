@@ -23,7 +23,7 @@ Message-ID, which the relay's logs can be searched for. It still counts towards 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import structlog
@@ -116,6 +116,8 @@ async def deliver_message(
         shop_id, address = claimed.message.shop_id, claimed.message.to_address
         customer_id = claimed.message.customer_id
         scenario, subject_key = claimed.message.scenario, claimed.message.subject_key
+        # Who the outcome is about, read now: telling the scenario later needs no reload.
+        about = outcome_of(claimed.message, Outcome.SENT, now)
 
     try:
         answer = await transport.send(email)
@@ -128,13 +130,13 @@ async def deliver_message(
         async with sessions.begin() as session:
             await lock_subject(session, scenario, shop_id, subject_key)
             held = await _hold_for_relay(session, message_id, str(exc), utcnow())
-            await _tell_scenario(session, held, utcnow())
+            await _tell(session, about, held, utcnow())
             return held
     except TransientSendError as exc:
         async with sessions.begin() as session:
             await lock_subject(session, scenario, shop_id, subject_key)
             result = await _record_transient(session, message_id, str(exc), utcnow())
-            await _tell_scenario(session, result, utcnow())
+            await _tell(session, about, result, utcnow())
             return result
     except PermanentSendError as exc:
         async with sessions.begin() as session:
@@ -153,7 +155,7 @@ async def deliver_message(
             failed = DeliveryResult(
                 message_id, Status.FAILED, f"smtp: {exc}", outcome=Outcome.FAILED
             )
-            await _tell_scenario(session, failed, utcnow())
+            await _tell(session, about, failed, utcnow())
         return failed
 
     async with sessions.begin() as session:
@@ -178,24 +180,33 @@ async def deliver_message(
             .returning(Message.id)
         )
         if recorded.first() is not None:
-            await _tell_scenario(
-                session, DeliveryResult(message_id, Status.SENT, outcome=Outcome.SENT), sent_at
+            await _tell(
+                session,
+                about,
+                DeliveryResult(message_id, Status.SENT, outcome=Outcome.SENT),
+                sent_at,
             )
     return DeliveryResult(message_id, Status.SENT)
 
 
 async def _tell_scenario(session: AsyncSession, result: DeliveryResult, at: datetime) -> None:
     """The message's scenario hears what this attempt decided (a timeline entry, a run's
-    last send), in the transaction that records it."""
+    last send), in the transaction that records it. The claim loaded the message already."""
     if result.outcome is None:
         return
     message = await session.get(Message, result.message_id)
-    if message is None:
-        return
-    outcome: SendOutcome = outcome_of(
-        message, result.outcome, at, reason=result.reason, until=result.next_at
-    )
-    await notify_send_outcome(session, outcome)
+    if message is not None:
+        await _tell(session, outcome_of(message, result.outcome, at), result, at)
+
+
+async def _tell(
+    session: AsyncSession, about: SendOutcome, result: DeliveryResult, at: datetime
+) -> None:
+    if result.outcome is not None:
+        await notify_send_outcome(
+            session,
+            replace(about, kind=result.outcome, at=at, reason=result.reason, until=result.next_at),
+        )
 
 
 async def _claim(
@@ -206,13 +217,25 @@ async def _claim(
     about = (
         await session.execute(
             select(
-                Message.shop_id, Message.customer_id, Message.scenario, Message.subject_key
+                Message.shop_id,
+                Message.customer_id,
+                Message.scenario,
+                Message.subject_key,
+                Message.status,
+                Message.status_reason,
+                Message.scheduled_at,
             ).where(Message.id == message_id)
         )
     ).first()
     if about is None:
         return DeliveryResult(message_id, "missing")
-    shop_id, customer_id, scenario, subject_key = about
+    shop_id, customer_id, scenario, subject_key, status, status_reason, scheduled_at = about
+    # Settled, or not due yet (a duplicate job, a deferral's earlier job): answered as the
+    # locked read below would, without queueing on the shopper's and the run's locks.
+    if status not in (Status.QUEUED, Status.SENDING):
+        return DeliveryResult(message_id, status, status_reason)
+    if status == Status.QUEUED and scheduled_at > now:
+        return DeliveryResult(message_id, Status.QUEUED, "not_due")
     # Locks the shopper: concurrent sends to one customer take turns through the cap.
     customer = (
         await session.scalar(

@@ -49,14 +49,21 @@ PRIORITY = {
 }
 
 
-def _base_context(shop: Shop, customer: Customer) -> dict[str, Any]:
+def shop_context(shop: Shop) -> dict[str, Any]:
+    """The shop's own template variables, as every email (and every preview) gets them."""
     return {
-        "first_name": customer.first_name or "",
-        "last_name": customer.last_name or "",
         "shop_name": shop.name or shop.domain,
         "shop_url": f"https://{shop.domain}",
         "currency": shop.currency,
         "timezone": shop.timezone,
+    }
+
+
+def base_context(shop: Shop, customer: Customer) -> dict[str, Any]:
+    return {
+        "first_name": customer.first_name or "",
+        "last_name": customer.last_name or "",
+        **shop_context(shop),
     }
 
 
@@ -92,7 +99,7 @@ async def enqueue_message(
     is_transactional = transactional or delivery.transactional
     locale = resolve_locale(context.get("locale") or customer.locale, shop.locale)
     full_context = {
-        **_base_context(shop, customer),
+        **base_context(shop, customer),
         **context,
         "unsubscribe_url": config.unsubscribe_url(shop.id, customer.id),
     }

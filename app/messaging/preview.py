@@ -19,6 +19,7 @@ from app.messaging.config import MessagingConfig
 from app.messaging.defaults import TemplateSource
 from app.messaging.errors import CustomerNotFound, ShopHasNoEmail
 from app.messaging.i18n import Locale
+from app.messaging.outbox import base_context, shop_context
 from app.messaging.templates import Rendered, render, sample_context, validate, variables_used
 from app.models import Checkout, Customer, DiscountCode, Shop
 from app.models.discount_codes import DiscountCodeStatus
@@ -82,13 +83,7 @@ class Preview:
 
 
 def _shop_context(shop: Shop, locale: Locale) -> dict[str, Any]:
-    return {
-        **sample_context(locale),
-        "shop_name": shop.name or shop.domain,
-        "shop_url": f"https://{shop.domain}",
-        "currency": shop.currency,
-        "timezone": shop.timezone,
-    }
+    return {**sample_context(locale), **shop_context(shop)}
 
 
 async def customer_context(
@@ -107,11 +102,7 @@ async def customer_context(
                 "choisissez un client dans la liste.",
             )
         )
-    context = {
-        **_shop_context(shop, locale),
-        "first_name": customer.first_name or "",
-        "last_name": customer.last_name or "",
-    }
+    context = {**sample_context(locale), **base_context(shop, customer)}
     sampled = {"loyalty", "referral", "review", "unsubscribe"}
     checkout = await session.scalar(
         select(Checkout)
