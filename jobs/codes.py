@@ -47,10 +47,6 @@ async def _shop(resources: Resources, shop_id: int, job: str) -> ShopRef | None:
     return ShopRef(shop.id, shop.domain)
 
 
-def _retry_later(ctx: JobContext) -> RetryJob:
-    return RetryJob(defer=min(300.0, 5.0 * 2 ** min(ctx.attempt, 6)))
-
-
 async def refill_discount_pool(ctx: JobContext, shop_id: int, pool_id: int) -> int:
     resources: Resources = ctx.resources
     shop = await _shop(resources, shop_id, pools.REFILL_JOB)
@@ -64,7 +60,7 @@ async def refill_discount_pool(ctx: JobContext, shop_id: int, pool_id: int) -> i
         log.warning("pool refill stopped: shop token invalid", shop_id=shop_id)
         return 0
     except ShopifyUnavailable as exc:
-        raise _retry_later(ctx) from exc
+        raise RetryJob.backoff(ctx.attempt) from exc
     return report.imported
 
 
@@ -121,7 +117,7 @@ async def resume_stranded_codes(ctx: JobContext, shop_id: int) -> int:
             log.warning("code recovery stopped: shop token invalid", shop_id=shop_id)
             return done
         except ShopifyUnavailable as exc:
-            raise _retry_later(ctx) from exc
+            raise RetryJob.backoff(ctx.attempt) from exc
         except Exception:
             log.exception("stranded code could not be resumed", shop_id=shop_id, code_id=code_id)
     return done

@@ -9,11 +9,10 @@ from decimal import Decimal
 
 import structlog
 from redis.exceptions import RedisError
-from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.codes.offers import CodePurpose, CombinesWith, Offer, Recipient, ValueType
-from app.codes.pools import claim_code, ensure_pool, request_refill
+from app.codes.pools import Claim, claim_code, ensure_pool, find_pool, request_refill, retire_pool
 from app.codes.service import issue_code, issued_for_key
 from app.db.after_commit import after_commit
 from app.errors import BoomerangError, ShopifyQueryError
@@ -21,7 +20,7 @@ from app.messaging.config import MessagingConfig
 from app.messaging.controls import DeliveryMode
 from app.messaging.i18n import resolve_locale
 from app.messaging.outbox import Status, dispatch_send, enqueue_message
-from app.models import Customer, DiscountPool, Message
+from app.models import Customer, Message
 from app.models.discount_codes import DiscountPoolStatus, PoolRetiredReason
 from app.platform.resources import Resources
 from app.scenarios.actions import CodeRequest, EmailRequest, IssuedCode, QueuedEmail
@@ -138,34 +137,22 @@ class LiveStepActions:
         )
         fresh_until = now + offer_validity(request.discount) / 2
         sessions = self._resources.sessions
+        claim: Claim | None = None
         async with sessions.begin() as session:
-            pool = await session.scalar(
-                select(DiscountPool).where(
-                    DiscountPool.shop_id == shop.id,
-                    DiscountPool.scenario == key,
-                    DiscountPool.status == DiscountPoolStatus.ACTIVE,
-                    DiscountPool.shopify_discount_id.is_not(None),
-                    or_(DiscountPool.ends_at.is_(None), DiscountPool.ends_at >= fresh_until),
-                )
+            # At most one pool of the key is not retired (a partial unique index).
+            pool = await find_pool(session, shop.id, key)
+            if pool is not None and pool.ends_at is not None and pool.ends_at < fresh_until:
+                await retire_pool(session, shop.id, pool.id, PoolRetiredReason.ENDING)
+                pool = None
+            ready = (
+                pool is not None
+                and pool.status == DiscountPoolStatus.ACTIVE
+                and pool.shopify_discount_id is not None
             )
-            if pool is not None:
+            if pool is not None and ready:
                 pool_id, ends_at = pool.id, pool.ends_at
                 claim = await claim_code(session, shop.id, pool_id, request.idempotency_key)
-        if pool is None:
-            async with sessions.begin() as session:
-                await session.execute(
-                    update(DiscountPool)
-                    .where(
-                        DiscountPool.shop_id == shop.id,
-                        DiscountPool.scenario == key,
-                        DiscountPool.status != DiscountPoolStatus.RETIRED,
-                        DiscountPool.ends_at < fresh_until,
-                    )
-                    .values(
-                        status=DiscountPoolStatus.RETIRED,
-                        retired_reason=PoolRetiredReason.ENDING.value,
-                    )
-                )
+        if not ready:
             ref = await ensure_pool(
                 sessions,
                 discount_gateway(self._resources),
@@ -175,14 +162,9 @@ class LiveStepActions:
                 prefix=request.prefix,
                 now=now,
             )
+            pool_id, ends_at = ref.id, ref.ends_at
             async with sessions.begin() as session:
-                pool_id = ref.id
                 claim = await claim_code(session, shop.id, pool_id, request.idempotency_key)
-                ends_at = await session.scalar(
-                    select(DiscountPool.ends_at).where(
-                        DiscountPool.shop_id == shop.id, DiscountPool.id == pool_id
-                    )
-                )
         if claim is None or claim.needs_refill:
             await request_refill(self._resources.queue, shop.id, pool_id)
         if claim is None:

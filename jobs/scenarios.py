@@ -56,7 +56,7 @@ async def scenario_step(ctx: JobContext, run_id: int, step_index: int) -> None:
             return
         except ShopifyUnavailable as exc:
             log.warning("step's code not issued: Shopify unavailable; retrying", run=run_id)
-            raise RetryJob(defer=min(300.0, 5.0 * 2 ** min(ctx.attempt, 6))) from exc
+            raise RetryJob.backoff(ctx.attempt) from exc
         except ShopifyUserErrors as exc:
             async with resources.sessions.begin() as session:
                 await stop_step(

@@ -56,6 +56,7 @@ class PoolRef:
     shop_id: int
     scenario: str
     discount_id: str
+    ends_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,7 @@ async def ensure_pool(
     if pool is None:  # pragma: no cover - inserted or found above
         raise RuntimeError("pool vanished")
     if pool.status == DiscountPoolStatus.ACTIVE and pool.shopify_discount_id:
-        return PoolRef(pool.id, pool.shop_id, pool.scenario, pool.shopify_discount_id)
+        return PoolRef(pool.id, pool.shop_id, pool.scenario, pool.shopify_discount_id, pool.ends_at)
     discount_id = await gateway.find_discount_by_code(shop, pool.seed_code)
     if discount_id is None:
         outcome = await gateway.create_discount(shop, _pool_spec(pool))
@@ -166,7 +167,7 @@ async def ensure_pool(
             )
             .on_conflict_do_nothing(index_elements=["shop_id", "code"])
         )
-    return PoolRef(pool.id, shop.id, scenario, discount_id)
+    return PoolRef(pool.id, shop.id, scenario, discount_id, pool.ends_at)
 
 
 def _live_pool(shop_id: int, scenario: str) -> Select[DiscountPool]:

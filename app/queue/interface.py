@@ -29,6 +29,11 @@ class RetryJob(Exception):
         super().__init__(f"retry in {defer:.1f}s")
         self.defer = defer
 
+    @classmethod
+    def backoff(cls, attempt: int) -> RetryJob:
+        """Run again later, the wait doubling with each try: 10 s, 20 s, … up to 5 minutes."""
+        return cls(defer=min(300.0, 5.0 * 2 ** min(attempt, 6)))
+
 
 @dataclass(frozen=True)
 class CronJob:

@@ -665,20 +665,12 @@ _OUTCOME_REASONS = {
 
 async def message_outcome(session: AsyncSession, outcome: SendOutcome) -> None:
     """Each reminder's fate on the customer's timeline; a sent one marks its run."""
-    run: ScenarioRun | None = await session.scalar(
-        select(ScenarioRun).where(
-            ScenarioRun.shop_id == outcome.shop_id,
-            ScenarioRun.scenario == SCENARIO,
-            ScenarioRun.subject_key == outcome.subject_key,
-        )
+    # The outbox took this run's lock (its subject lock) before any outcome: this reads it.
+    run = await runs.lock_by_subject(
+        session, shop_id=outcome.shop_id, scenario=SCENARIO, subject_key=outcome.subject_key
     )
     if outcome.kind == Outcome.SENT and run is not None:
-        # The outbox holds this run's lock already (its subject lock, taken first).
-        run = await runs.lock_by_subject(
-            session, shop_id=outcome.shop_id, scenario=SCENARIO, subject_key=outcome.subject_key
-        )
-        if run is not None:
-            run.last_step_sent_at = outcome.at
+        run.last_step_sent_at = outcome.at
     reason = outcome.reason or _OUTCOME_REASONS.get(outcome.kind, outcome.kind)
     await timeline.record(
         session,

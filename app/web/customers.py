@@ -24,11 +24,6 @@ class CustomerOut(BaseModel):
     locale: str | None
 
 
-def _like(term: str) -> str:
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped.lower()}%"
-
-
 @router.get("")
 async def search_customers(
     shop: CurrentShop,
@@ -43,13 +38,11 @@ async def search_customers(
         .limit(limit)
     )
     if term := search.strip():
-        pattern = _like(term)
+        full_name = func.concat_ws(" ", Customer.first_name, Customer.last_name)
         query = query.where(
             or_(
-                func.lower(Customer.email).like(pattern),
-                func.lower(func.concat_ws(" ", Customer.first_name, Customer.last_name)).like(
-                    pattern
-                ),
+                Customer.email.icontains(term, autoescape=True),
+                full_name.icontains(term, autoescape=True),
             )
         )
     async with resources.sessions.begin() as session:

@@ -4,13 +4,13 @@ is dry): a step retried after a crash hands out the code it got before, whicheve
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
 
 from app.codes import pools
-from app.models.discount_codes import DiscountCode, PoolCode
+from app.models.discount_codes import DiscountCode, DiscountPool, PoolCode
 from app.platform.resources import Resources
 from app.scenarios.actions import CodeRequest
 from app.scenarios.config import DiscountSettings
@@ -96,3 +96,30 @@ async def test_a_retried_step_keeps_its_pool_code_after_the_offer_changed(
             )
         )
     assert holders == [first.code]
+
+
+async def test_a_pool_ending_sooner_than_half_the_offer_is_replaced_and_its_codes_kept(
+    resources: Resources, sim: Simulator
+) -> None:
+    shop_id = await installed(resources, sim)
+    actions = LiveStepActions(resources)
+    discount = DiscountSettings(value=Decimal(10))  # valid 72 h
+    now = datetime.now(UTC)
+    first = await actions.issue_code(_request(shop_id, "abandoned_cart:tok-3:2", discount), now)
+    async with resources.sessions.begin() as session:
+        old = await pools.find_pool(session, shop_id, pool_key("abandoned_cart", discount))
+        assert old is not None
+        old.ends_at = now + timedelta(hours=30)  # less than 36 h left
+
+    second = await actions.issue_code(_request(shop_id, "abandoned_cart:tok-4:2", discount), now)
+
+    assert second.code != first.code
+    assert second.expires_at >= now + timedelta(hours=71)
+    async with resources.sessions() as session:
+        retired = await session.get(DiscountPool, old.id)
+        fresh = await pools.find_pool(session, shop_id, pool_key("abandoned_cart", discount))
+    assert retired is not None
+    assert (retired.status, retired.retired_reason) == ("retired", "ending")
+    assert fresh is not None
+    assert fresh.id != old.id
+    assert len(sim.discounts(SHOP)) == 2  # the old discount stays: its codes still work
