@@ -46,7 +46,7 @@ def session_token(request: Request, resources: ResourcesDep) -> SessionToken:
 SessionTokenDep = Annotated[SessionToken, Depends(session_token)]
 
 
-async def _load(resources: Resources, domain: str) -> Shop | None:
+async def load_shop(resources: Resources, domain: str) -> Shop | None:
     async with resources.sessions.begin() as session:
         return await session.scalar(select(Shop).where(Shop.domain == domain))
 
@@ -75,7 +75,7 @@ async def _regrant(resources: Resources, token: SessionToken, shop: Shop) -> Sho
     except BoomerangError as exc:
         log.warning("scope re-grant failed", shop=shop.domain, error=type(exc).__name__)
         return shop
-    refreshed = await _load(resources, token.shop)
+    refreshed = await load_shop(resources, token.shop)
     if refreshed is None:  # pragma: no cover - the row was just written
         return shop
     still = missing_scopes(resources.settings, refreshed)
@@ -89,10 +89,10 @@ async def current_shop(token: SessionTokenDep, resources: ResourcesDep) -> Shop:
     A shop without a usable token (managed installation, or a token Shopify revoked) is
     installed first by exchanging the session token for an offline token; one lacking a
     configured scope is exchanged again (see the module's docstring)."""
-    shop = await _load(resources, token.shop)
+    shop = await load_shop(resources, token.shop)
     if shop is None or not has_usable_token(shop):
         await install_by_token_exchange(resources, token)
-        shop = await _load(resources, token.shop)
+        shop = await load_shop(resources, token.shop)
     elif missing_scopes(resources.settings, shop) and await _scopes_due_for_recheck(
         resources, shop.domain
     ):

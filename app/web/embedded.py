@@ -15,15 +15,13 @@ from urllib.parse import urlencode
 import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 
 from app.errors import BoomerangError, InvalidSessionToken
 from app.i18n import Locale, pick_locale, t
-from app.installs.service import complete_install, needs_authorization, record_install
-from app.models import Shop
+from app.installs.service import needs_authorization
 from app.platform.resources import Resources
-from app.shopify.oauth import exchange_session_token
 from app.shopify.verification import shop_domain, verify_session_token
+from app.web.auth import install_by_token_exchange, load_shop
 from app.web.deps import ResourcesDep
 from app.web.frontend_assets import EntryAssets, FrontendNotBuilt, entry_assets
 from app.web.install import install_failure
@@ -89,27 +87,17 @@ def _frame_ancestors(domain: str, extra: str) -> str:
     return f"frame-ancestors {' '.join(origins)};"
 
 
-async def _load_shop(resources: Resources, domain: str) -> Shop | None:
-    async with resources.sessions.begin() as session:
-        return await session.scalar(select(Shop).where(Shop.domain == domain))
-
-
 async def _install_by_token_exchange(
     request: Request, resources: Resources, domain: str, id_token: str
-) -> bool:
+) -> None:
+    """Install with the id_token Shopify put in the URL, when it is valid and for this shop;
+    otherwise the code grant follows."""
     try:
         token = verify_session_token(resources.settings, f"Bearer {id_token}", str(request.url))
+        if token.shop == domain:
+            await install_by_token_exchange(resources, token)
     except InvalidSessionToken:
-        return False
-    if token.shop != domain:
-        return False
-    try:
-        issued = await exchange_session_token(resources.http, resources.settings, token)
-    except InvalidSessionToken:
-        return False  # expired on its way to Shopify: the code grant needs none
-    shop_id = await record_install(resources, domain, issued)
-    await complete_install(resources, shop_id, domain)
-    return True
+        return  # also when it expired on its way to Shopify: the code grant needs none
 
 
 @router.get("/", response_model=None)
@@ -138,10 +126,10 @@ async def _embedded_home(
     domain = shop_domain(shop)
     settings = resources.settings
     chosen = pick_locale(locale, request.headers.get("accept-language"))
-    if needs_authorization(settings, await _load_shop(resources, domain)):
+    if needs_authorization(settings, await load_shop(resources, domain)):
         if id_token:
             await _install_by_token_exchange(request, resources, domain, id_token)
-        if needs_authorization(settings, await _load_shop(resources, domain)):
+        if needs_authorization(settings, await load_shop(resources, domain)):
             install = f"{settings.app_url.rstrip('/')}/auth?{urlencode({'shop': domain})}"
             if embedded == "1":
                 return HTMLResponse(
