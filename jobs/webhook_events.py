@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import structlog
 
 from app.platform.resources import Resources
 from app.queue import JobContext, RetryJob
-from app.queue.interface import QueueUnavailable
-from webhooks.inbox import PROCESS_JOB, retry_job_id
+from webhooks.inbox import enqueue_processing, retry_job_id
 from webhooks.processing import Outcome, Result, process_event
 from webhooks.sweeper import SweepCursor, SweepReport, record_job, sweep
 
@@ -37,14 +36,8 @@ async def _schedule_next_attempt(resources: Resources, event_row_id: int, result
     retries of an event that must not give up. False when the queue cannot take it (the
     queue's own retry of this job is the fallback)."""
     job_id = retry_job_id(event_row_id, result.attempts)
-    try:
-        await resources.queue.enqueue(
-            PROCESS_JOB,
-            event_row_id,
-            job_id=job_id,
-            defer_by=timedelta(seconds=result.retry_in or 0.0),
-        )
-    except QueueUnavailable:
+    due = datetime.now(UTC) + timedelta(seconds=result.retry_in or 0.0)
+    if not await enqueue_processing(resources.queue, event_row_id, job_id=job_id, defer_until=due):
         return False
     # The sweeper judges an event by the job recorded on it: now this one.
     await record_job(resources.sessions, event_row_id, job_id)
