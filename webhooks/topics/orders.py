@@ -72,11 +72,10 @@ async def order_changed(session: AsyncSession, delivery: WebhookDelivery) -> Non
     if row is None:
         return  # stale: we already hold a newer version of this order
     order_id, inserted = int(row[0]), bool(row[1])
-    codes = await _store_children(session, shop_id, order_id, data)
+    used = await _store_children(session, shop_id, order_id, data)
+    codes = tuple(code for code, _ in used)
     # Our codes (single or pool) this order used, marked once (a replay changes nothing).
-    await record_redemptions(
-        session, shop_id, order_id, _redemptions(data), redeemed_at=values["placed_at"]
-    )
+    await record_redemptions(session, shop_id, order_id, used, redeemed_at=values["placed_at"])
     new_fulfillments = await _store_fulfillments(session, shop_id, values["shopify_id"], data)
 
     if inserted:
@@ -131,7 +130,8 @@ async def order_changed(session: AsyncSession, delivery: WebhookDelivery) -> Non
 
 async def _store_children(
     session: AsyncSession, shop_id: int, order_id: int, data: dict[str, Any]
-) -> tuple[str, ...]:
+) -> list[tuple[str, Decimal]]:
+    """Upsert the line items and the discount codes used; returns (code, amount) of those."""
     for item in items(data.get("line_items")):
         line = {
             "shop_id": shop_id,
@@ -151,34 +151,25 @@ async def _store_children(
                 set_={k: base.excluded[k] for k in ("quantity", "price", "title")},
             )
         )
-    codes: list[str] = []
+    used: list[tuple[str, Decimal]] = []
     for discount in items(data.get("discount_codes")):
         code = text(discount.get("code"), 255)
         if not code:
             continue
-        codes.append(code)
+        amount = money(discount.get("amount")) or Decimal(0)
+        used.append((code, amount))
         await session.execute(
             insert(OrderDiscountCode)
             .values(
                 shop_id=shop_id,
                 order_id=order_id,
                 code=code,
-                amount=money(discount.get("amount")) or 0,
+                amount=amount,
                 type=text(discount.get("type"), 32),
             )
             .on_conflict_do_nothing(index_elements=["shop_id", "order_id", "code"])
         )
-    return tuple(codes)
-
-
-def _redemptions(data: dict[str, Any]) -> list[tuple[str, Decimal]]:
-    """(code, amount) of the order's discount_codes."""
-    found: list[tuple[str, Decimal]] = []
-    for discount in items(data.get("discount_codes")):
-        code = text(discount.get("code"), 255)
-        if code:
-            found.append((code, money(discount.get("amount")) or Decimal(0)))
-    return found
+    return used
 
 
 async def _store_fulfillments(
