@@ -11,9 +11,6 @@ SHOPIFY_CDN_URL is `{simulator}/cdn` runs without the internet.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 from html import escape
 from importlib import resources
@@ -23,12 +20,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from devstore.oauth import mint_session_token
+from devstore.oauth import admin_host, mint_session_token, shopify_hmac
 from devstore.runtime import Runtime
 from devstore.state import SHOP_DOMAIN, Shop
 
-# The admin's own origin, as Shopify's `host` parameter encodes it.
-ADMIN_HOST = "admin.shopify.com"
 # Stand-ins served under /cdn/shopifycloud/ (what the app asks of https://cdn.shopify.com).
 CDN_SCRIPTS = {
     "app-bridge.js": "app-bridge.js",
@@ -36,20 +31,6 @@ CDN_SCRIPTS = {
     "polaris.js": "polaris.js",
 }
 _SCRIPT_CACHE = "no-cache"
-
-
-def host_param(store: str) -> str:
-    """Shopify's `host`: base64 (no padding) of admin.shopify.com/store/{name}."""
-    raw = f"{ADMIN_HOST}/store/{store}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def signed_query(params: dict[str, str], secret: str) -> str:
-    """The query Shopify's admin appends to an app URL, with its `hmac` (hex HMAC-SHA256 of
-    the sorted `key=value` pairs joined with `&`, as OAuth callbacks are signed)."""
-    message = "&".join(f"{k}={v}" for k, v in sorted(params.items()))
-    digest = hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
-    return urlencode({**params, "hmac": digest})
 
 
 def _asset(name: str) -> str:
@@ -85,17 +66,16 @@ class AdminRoutes:
         locale = request.query_params.get("locale", "en")
         rest = request.path_params.get("rest", "")
         config = self.runtime.config
-        query = signed_query(
-            {
-                "embedded": "1",
-                "host": host_param(store),
-                "id_token": mint_session_token(self.runtime, domain),
-                "locale": locale,
-                "shop": domain,
-                "timestamp": str(int(self.runtime.clock.now().timestamp())),
-            },
-            config.api_secret,
-        )
+        # The query Shopify's admin appends to an app URL, signed as OAuth callbacks are.
+        params = {
+            "embedded": "1",
+            "host": admin_host(domain),
+            "id_token": mint_session_token(self.runtime, domain),
+            "locale": locale,
+            "shop": domain,
+            "timestamp": str(int(self.runtime.clock.now().timestamp())),
+        }
+        query = urlencode({**params, "hmac": shopify_hmac(params, config.api_secret)})
         app_url = f"{config.app_url.rstrip('/')}/{rest}?{query}"
         page = _asset("admin.html")
         settings = json.dumps(

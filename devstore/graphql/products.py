@@ -6,10 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphql import GraphQLError
-
 from devstore.clock import iso
-from devstore.graphql.views import Info, connection
+from devstore.graphql.views import Info, connection, require_scope
 from devstore.state import Product, ProductVariant, Shop, parse_gid
 
 SCOPE = "read_products"
@@ -18,19 +16,8 @@ IMAGE_SIZE = 1024
 
 
 def _shop_and_scope(info: Info) -> Shop:
-    context = info.context
-    shop: Shop = context.shop
-    granted = set(context.token.scope.split(","))
-    if SCOPE not in granted and SCOPE.replace("read_", "write_") not in granted:
-        requirement = f"`{SCOPE}` access scope."
-        raise GraphQLError(
-            f"Access denied for {info.field_name} field. Required access: {requirement}",
-            extensions={
-                "code": "ACCESS_DENIED",
-                "documentation": "https://shopify.dev/api/usage/access-scopes",
-                "requiredAccess": requirement,
-            },
-        )
+    require_scope(info, SCOPE)
+    shop: Shop = info.context.shop
     return shop
 
 

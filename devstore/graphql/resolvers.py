@@ -13,7 +13,14 @@ from typing import Any
 from graphql import GraphQLError
 
 from devstore.graphql import products
-from devstore.graphql.views import Info, Views, connection, metafield_view, resolve_namespace
+from devstore.graphql.views import (
+    Info,
+    Views,
+    connection,
+    metafield_view,
+    require_scope,
+    resolve_namespace,
+)
 from devstore.runtime import Runtime
 from devstore.state import (
     AccessToken,
@@ -88,20 +95,8 @@ def _context(info: Info) -> RequestContext:
 
 def _require_scope(info: Info) -> None:
     needed = REQUIRED_SCOPES.get(info.field_name)
-    if needed is None:
-        return
-    granted = set(_context(info).token.scope.split(","))
-    if needed in granted or needed.replace("read_", "write_") in granted:
-        return
-    requirement = f"`{needed}` access scope."
-    raise GraphQLError(
-        f"Access denied for {info.field_name} field. Required access: {requirement}",
-        extensions={
-            "code": "ACCESS_DENIED",
-            "documentation": "https://shopify.dev/api/usage/access-scopes",
-            "requiredAccess": requirement,
-        },
-    )
+    if needed is not None:
+        require_scope(info, needed)
 
 
 def _limit_input(info: Info, values: list[Any] | None) -> None:

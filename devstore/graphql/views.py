@@ -30,6 +30,23 @@ Item = TypeVar("Item")
 MAX_PAGE_SIZE = 250
 
 
+def require_scope(info: Info, needed: str) -> None:
+    """Shopify's ACCESS_DENIED unless the token was granted `needed` (a write_ scope grants its
+    read_ scope too)."""
+    granted = set(info.context.token.scope.split(","))
+    if needed in granted or needed.replace("read_", "write_") in granted:
+        return
+    requirement = f"`{needed}` access scope."
+    raise GraphQLError(
+        f"Access denied for {info.field_name} field. Required access: {requirement}",
+        extensions={
+            "code": "ACCESS_DENIED",
+            "documentation": "https://shopify.dev/api/usage/access-scopes",
+            "requiredAccess": requirement,
+        },
+    )
+
+
 def cursor_for(number: int) -> str:
     return base64.b64encode(f"cursor:{number}".encode()).decode()
 
