@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from app.i18n import Locale, Text
 
@@ -26,6 +26,10 @@ class BoomerangError(Exception):
 
     def detail_in(self, locale: Locale) -> str:
         return self.text.in_locale(locale)
+
+    def body_fields(self, locale: Locale) -> dict[str, Any]:
+        """More fields for the error's JSON body (where in a template, which field…)."""
+        return {}
 
 
 class NotFound(BoomerangError):

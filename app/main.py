@@ -59,8 +59,13 @@ def create_app(
 
     @app.exception_handler(BoomerangError)
     async def render_error(request: Request, exc: BoomerangError) -> JSONResponse:
+        locale = request_locale(request)
         return JSONResponse(
-            {"error": type(exc).__name__, "detail": exc.detail_in(request_locale(request))},
+            {
+                "error": type(exc).__name__,
+                "detail": exc.detail_in(locale),
+                **exc.body_fields(locale),
+            },
             status_code=exc.status_code,
             headers=exc.headers,
         )

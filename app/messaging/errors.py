@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from app.errors import BoomerangError, InvalidRequest, NotFound
-from app.i18n import Text
+from app.i18n import Locale, Text
 
 
 class UnknownTemplate(NotFound):
@@ -21,6 +23,9 @@ class TemplateInvalid(InvalidRequest):
         super().__init__(text)
         self.part = part
         self.line = line
+
+    def body_fields(self, locale: Locale) -> dict[str, Any]:
+        return {"part": self.part, "line": self.line}
 
 
 class MessageNotFound(NotFound):

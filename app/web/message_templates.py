@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
@@ -14,7 +13,7 @@ from app.i18n import Locale as UiLocale
 from app.i18n import Text, request_locale
 from app.messaging import templates
 from app.messaging.defaults import TemplateSource, default_source
-from app.messaging.errors import TemplateInvalid, UnsupportedLocale
+from app.messaging.errors import UnsupportedLocale
 from app.messaging.i18n import SUPPORTED, Locale, normalize_locale
 from app.messaging.preview import Preview, preview, test_email
 from app.messaging.transport import (
@@ -102,18 +101,6 @@ def _locale(value: str) -> Locale:
     return locale
 
 
-def _invalid(exc: TemplateInvalid, ui: UiLocale) -> JSONResponse:
-    return JSONResponse(
-        {
-            "error": "TemplateInvalid",
-            "detail": exc.detail_in(ui),
-            "part": exc.part,
-            "line": exc.line,
-        },
-        status_code=exc.status_code,
-    )
-
-
 def _preview_out(result: Preview, ui: UiLocale) -> PreviewOut:
     rendered = result.rendered
     return PreviewOut(
@@ -161,29 +148,25 @@ async def get_template(
     )
 
 
-@router.put("/{scenario}/{step}/{locale}", response_model=None)
+@router.put("/{scenario}/{step}/{locale}")
 async def save_template(
     scenario: str,
     step: int,
     locale: str,
     body: TemplateIn,
-    request: Request,
     shop: CurrentShop,
     resources: ResourcesDep,
-) -> RenderedOut | JSONResponse:
+) -> RenderedOut:
     loc = _locale(locale)
-    try:
-        async with resources.sessions.begin() as session:
-            sample = await templates.save_override(
-                session,
-                shop.id,
-                scenario,
-                step,
-                loc,
-                TemplateSource(body.subject, body.html, body.text),
-            )
-    except TemplateInvalid as exc:
-        return _invalid(exc, request_locale(request))
+    async with resources.sessions.begin() as session:
+        sample = await templates.save_override(
+            session,
+            shop.id,
+            scenario,
+            step,
+            loc,
+            TemplateSource(body.subject, body.html, body.text),
+        )
     return RenderedOut(subject=sample.subject, html=sample.html, text=sample.text)
 
 
@@ -205,7 +188,7 @@ async def _render_preview(
         return await preview(session, shop, source, loc, customer_id=body.customer_id)
 
 
-@router.post("/{scenario}/{step}/{locale}/preview", response_model=None)
+@router.post("/{scenario}/{step}/{locale}/preview")
 async def preview_template(
     scenario: str,
     step: int,
@@ -214,16 +197,13 @@ async def preview_template(
     request: Request,
     shop: CurrentShop,
     resources: ResourcesDep,
-) -> PreviewOut | JSONResponse:
+) -> PreviewOut:
     ui = request_locale(request)
-    try:
-        result = await _render_preview(scenario, step, _locale(locale), body, shop, resources)
-    except TemplateInvalid as exc:
-        return _invalid(exc, ui)
+    result = await _render_preview(scenario, step, _locale(locale), body, shop, resources)
     return _preview_out(result, ui)
 
 
-@router.post("/{scenario}/{step}/{locale}/test-send", response_model=None)
+@router.post("/{scenario}/{step}/{locale}/test-send")
 async def test_send_template(
     scenario: str,
     step: int,
@@ -233,13 +213,10 @@ async def test_send_template(
     shop: CurrentShop,
     resources: ResourcesDep,
     config: MessagingConfigDep,
-) -> TestSentOut | JSONResponse:
+) -> TestSentOut:
     ui = request_locale(request)
     loc = _locale(locale)
-    try:
-        result = await _render_preview(scenario, step, loc, body, shop, resources)
-    except TemplateInvalid as exc:
-        return _invalid(exc, ui)
+    result = await _render_preview(scenario, step, loc, body, shop, resources)
     email = test_email(shop, result.rendered, config, loc)
     try:
         await transport_from_settings(resources.settings).send(email)
