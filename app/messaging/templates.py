@@ -304,12 +304,20 @@ async def load_source(
     session: AsyncSession, shop_id: int, scenario: str, step: int, locale: Locale
 ) -> TemplateSource:
     """The merchant's override for this locale if any, else Boomerang's default."""
+    source, _ = await load_source_and_override(session, shop_id, scenario, step, locale)
+    return source
+
+
+async def load_source_and_override(
+    session: AsyncSession, shop_id: int, scenario: str, step: int, locale: Locale
+) -> tuple[TemplateSource, MessageTemplate | None]:
+    """The template's source, and the merchant's override row it came from (None: default)."""
     if not known_template(scenario, step):
         raise _unknown_template(scenario, step)
     override = await _override(session, shop_id, scenario, step, locale)
     if override is not None:
-        return TemplateSource(override.subject, override.html, override.text_body)
-    return _default(scenario, step, locale)
+        return TemplateSource(override.subject, override.html, override.text_body), override
+    return _default(scenario, step, locale), None
 
 
 @dataclass(frozen=True)

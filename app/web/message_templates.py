@@ -6,7 +6,6 @@ from datetime import datetime
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
 from app.errors import ServiceUnavailable
 from app.i18n import Locale as UiLocale
@@ -22,7 +21,6 @@ from app.messaging.transport import (
     TransientSendError,
     transport_from_settings,
 )
-from app.models import MessageTemplate
 from app.web.auth import CurrentShop
 from app.web.deps import ResourcesDep
 from app.web.messaging_deps import MessagingConfigDep
@@ -122,20 +120,14 @@ async def get_template(
 ) -> TemplateOut:
     loc = _locale(locale)
     async with resources.sessions.begin() as session:
-        source = await templates.load_source(session, shop.id, scenario, step, loc)
-        override = await session.scalar(
-            select(MessageTemplate).where(
-                MessageTemplate.shop_id == shop.id,
-                MessageTemplate.scenario == scenario,
-                MessageTemplate.step == step,
-                MessageTemplate.locale == loc,
-            )
+        source, override = await templates.load_source_and_override(
+            session, shop.id, scenario, step, loc
         )
     send_error = None
     if override is not None and override.send_error_at is not None:
         ui = request_locale(request)
-        detail = override.send_error_fr if ui == "fr" else override.send_error_en
-        send_error = SendErrorOut(detail=detail or "", at=override.send_error_at)
+        detail = Text(en=override.send_error_en or "", fr=override.send_error_fr or "")
+        send_error = SendErrorOut(detail=detail.in_locale(ui), at=override.send_error_at)
     return TemplateOut(
         scenario=scenario,
         step=step,
