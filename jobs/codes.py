@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.codes import pools, service
 from app.errors import ShopifyUnavailable, ShopTokenInvalid
+from app.installs.status import shop_work_runs
 from app.models.discount_codes import DiscountCode, DiscountCodeStatus
 from app.models.shops import Shop
 from app.platform.resources import Resources
@@ -133,9 +134,7 @@ async def sweep_stranded_codes(ctx: JobContext) -> int:
                 .join(Shop, Shop.id == DiscountCode.shop_id)
                 .where(
                     DiscountCode.status == DiscountCodeStatus.CREATING,
-                    # A shop whose work is stopped would only skip the resume.
-                    Shop.uninstalled_at.is_(None),
-                    Shop.token_invalid_at.is_(None),
+                    shop_work_runs(),
                 )
                 .distinct()
             )

@@ -28,6 +28,7 @@ from app.codes.lookup import find_soon
 from app.codes.offers import CombinesWith, DiscountSpec, Offer, ValueType
 from app.errors import ShopifyUnavailable, ShopifyUserErrors
 from app.i18n import Text
+from app.installs.status import shop_work_runs
 from app.models.discount_codes import (
     DiscountPool,
     DiscountPoolStatus,
@@ -362,7 +363,7 @@ async def stale_pools(
     query = (
         select(DiscountPool.shop_id, DiscountPool.id)
         .join(Shop, Shop.id == DiscountPool.shop_id)
-        .where(Shop.uninstalled_at.is_(None), Shop.token_invalid_at.is_(None))
+        .where(shop_work_runs())
     )
     if shop_id is not None:
         query = query.where(DiscountPool.shop_id == shop_id)
