@@ -18,7 +18,7 @@ from app.codes.offers import CombinesWith, Offer, ValueType
 from app.models.shops import Shop
 from app.shopify.admin.client import AdminClient, RetryPolicy
 from app.shopify.admin.discounts import ShopifyDiscounts
-from app.shopify.admin.types import ShopRef, TokenProvider, UnauthorizedHandler
+from app.shopify.admin.types import ShopRef, TokenProvider
 from app.shopify.throttle import ShopThrottle
 from devstore import PlanLimits, SimulatorConfig
 from devstore.server import Simulator
@@ -38,6 +38,10 @@ class Harness:
 
     def shopify_codes(self) -> list[str]:
         return self.sim.codes(self.shop.domain)
+
+    async def tokens(self, _shop: ShopRef) -> str:
+        """The shop's access token, as the app's token provider hands it out."""
+        return self.token
 
 
 def offer(**overrides: object) -> Offer:
@@ -76,7 +80,6 @@ def admin_client(
     redis: Redis,
     tokens: TokenProvider,
     *,
-    on_unauthorized: UnauthorizedHandler | None = None,
     policy: RetryPolicy | None = None,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> AdminClient:
@@ -87,7 +90,6 @@ def admin_client(
         api_version="2026-10",
         tokens=tokens,
         throttle=ShopThrottle(redis),
-        on_unauthorized=on_unauthorized,
         policy=policy,
         sleep=sleep,
     )
@@ -110,7 +112,7 @@ async def harness(
         shop = ShopRef(row.id, domain)
 
     async def tokens(_shop: ShopRef) -> str:
-        return token
+        return token  # the Harness' own, before it exists
 
     http = httpx.AsyncClient(transport=sim.transport(), timeout=10)
     client = admin_client(http, redis, tokens)

@@ -31,10 +31,7 @@ class Sleeps:
 
 
 def _client(h: Harness, sleeps: Sleeps, policy: RetryPolicy | None = None) -> AdminClient:
-    async def tokens(_shop: ShopRef) -> str:
-        return h.token
-
-    return admin_client(h.http, h.redis, tokens, policy=policy, sleep=sleeps)
+    return admin_client(h.http, h.redis, h.tokens, policy=policy, sleep=sleeps)
 
 
 async def _nothing_reserved(h: Harness) -> None:

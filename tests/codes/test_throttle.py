@@ -73,11 +73,8 @@ async def test_two_clients_share_one_bucket_mirror(harness: Harness) -> None:
     harness.sim.set_plan(harness.shop.domain, "tight")  # 200 points, 1000 points/s
     customer = harness.sim.add_customer(harness.shop.domain, "pat@example.com")
 
-    async def tokens(_shop: ShopRef) -> str:
-        return harness.token
-
     other_http = httpx.AsyncClient(transport=harness.sim.transport(), timeout=10)
-    first, second = harness.client, admin_client(other_http, harness.redis, tokens)
+    first, second = harness.client, admin_client(other_http, harness.redis, harness.tokens)
     try:
         # The first client learns the shop's limits; the second has never had an answer.
         await first.execute(harness.shop, TAGS_ADD, {"id": customer.gid, "tags": ["warm-up"]})
