@@ -8,12 +8,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.models import Shop
+from app.settings import Settings
 from app.shopify.webhook_verification import sign
 from tests.conftest import TEST_API_SECRET
+from tests.support.worker import run_worker_burst
 
 SHOP = "boomerang-test.myshopify.com"
 
@@ -53,6 +55,24 @@ async def deliver(
     return await client.post(
         "/webhooks", content=raw, headers=shopify_headers(topic, raw, **options)
     )
+
+
+async def deliver_and_process(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    topic: str,
+    body: bytes | dict[str, Any],
+    **options: Any,
+) -> None:
+    """Deliver one webhook (answered 200), then let a worker process everything queued."""
+    response = await deliver(client, topic, body, **options)
+    assert response.status_code == 200
+    await run_worker_burst(settings)
+
+
+async def all_rows(sessions: async_sessionmaker[AsyncSession], model: Any) -> list[Any]:
+    async with sessions.begin() as session:
+        return list((await session.execute(select(model).order_by(model.id))).scalars())
 
 
 async def install_shop(

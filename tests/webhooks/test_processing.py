@@ -10,7 +10,6 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.facts import (
@@ -30,7 +29,7 @@ from jobs.webhook_events import process_webhook_event
 from tests.support.fixtures import fixture_bytes, fixture_json
 from tests.support.session_tokens import bearer, mint_session_token
 from tests.support.shops import create_shop
-from tests.support.webhooks import SHOP, deliver
+from tests.support.webhooks import SHOP, all_rows, deliver, deliver_and_process
 from tests.support.worker import job_context, run_worker_burst
 from webhooks.processing import MAX_ATTEMPTS
 
@@ -81,25 +80,8 @@ async def shop(sessions: async_sessionmaker[AsyncSession]) -> int:
     return (await create_shop(sessions, domain=SHOP)).id
 
 
-async def all_rows(sessions: async_sessionmaker[AsyncSession], model: Any) -> list[Any]:
-    async with sessions.begin() as session:
-        return list((await session.execute(select(model).order_by(model.id))).scalars())
-
-
 async def latest_event(sessions: async_sessionmaker[AsyncSession]) -> WebhookEvent:
     return (await all_rows(sessions, WebhookEvent))[-1]
-
-
-async def deliver_and_process(
-    client: httpx.AsyncClient,
-    settings: Settings,
-    topic: str,
-    body: bytes | dict[str, Any],
-    **options: Any,
-) -> None:
-    response = await deliver(client, topic, body, **options)
-    assert response.status_code == 200
-    await run_worker_burst(settings)
 
 
 async def test_order_is_normalized_with_money_as_decimal(

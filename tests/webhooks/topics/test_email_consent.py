@@ -13,8 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.models import Customer
 from app.settings import Settings
 from tests.support.fixtures import fixture_json
-from tests.support.webhooks import deliver, install_shop
-from tests.support.worker import run_worker_burst
+from tests.support.webhooks import deliver_and_process, install_shop
 
 TOPIC = "customers_email_marketing_consent/update"
 CUSTOMER = fixture_json("customers/create")
@@ -31,13 +30,6 @@ def consent(state: str, at: datetime) -> dict[str, Any]:
             "consent_updated_at": at.isoformat(),
         },
     }
-
-
-async def deliver_and_process(
-    client: httpx.AsyncClient, settings: Settings, topic: str, body: dict[str, Any]
-) -> None:
-    assert (await deliver(client, topic, body)).status_code == 200
-    await run_worker_burst(settings)
 
 
 async def the_customer(sessions: async_sessionmaker[AsyncSession]) -> Customer:

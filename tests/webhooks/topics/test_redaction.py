@@ -9,14 +9,13 @@ import json
 from typing import Any
 
 import httpx
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.models import Checkout, Customer, Order, ScenarioRun, WebhookEvent
 from app.settings import Settings
 from tests.support.fixtures import fixture_json
 from tests.support.shops import create_shop
-from tests.support.webhooks import SHOP, deliver
+from tests.support.webhooks import SHOP, all_rows, deliver
 from tests.support.worker import run_worker_burst
 
 # The customer Shopify's order, checkout and customer samples are about.
@@ -54,11 +53,6 @@ async def process(
     await run_worker_burst(settings)
 
 
-async def rows(sessions: async_sessionmaker[AsyncSession], model: Any) -> list[Any]:
-    async with sessions.begin() as session:
-        return list(await session.scalars(select(model).order_by(model.id)))
-
-
 def mentions_the_customer(body: str) -> bool:
     lowered = body.lower()
     return EMAIL in lowered or PHONE in lowered or "jon@example.com" in lowered
@@ -70,7 +64,7 @@ async def test_the_redaction_request_forgets_the_email_and_phone_it_carried(
     await create_shop(sessions, domain=SHOP)
     await process(client, settings, "customers/update", "customers/redact")
 
-    events = await rows(sessions, WebhookEvent)
+    events = await all_rows(sessions, WebhookEvent)
     assert [e.status for e in events] == ["processed", "processed"]
     assert not any(mentions_the_customer(e.body) for e in events)
     record = json.loads(events[1].body)
@@ -89,19 +83,19 @@ async def test_deliveries_processed_after_the_redaction_write_nothing_personal_b
         client, settings, ("customers/update", later_update()), "checkouts/create", "orders/paid"
     )
 
-    [customer] = await rows(sessions, Customer)
+    [customer] = await all_rows(sessions, Customer)
     assert customer.shopify_id == CUSTOMER_ID
     assert customer.redacted_at is not None
     assert (customer.email, customer.first_name, customer.last_name) == (None, None, None)
-    [order] = await rows(sessions, Order)
+    [order] = await all_rows(sessions, Order)
     assert (order.email, order.browser_ip, order.shipping_address) == (None, None, None)
     assert order.total_price is not None  # the merchant's figures stay
-    [checkout] = await rows(sessions, Checkout)
+    [checkout] = await all_rows(sessions, Checkout)
     assert checkout.customer_id == customer.id
     assert (checkout.email, checkout.abandoned_checkout_url) == (None, None)
     # Nobody will be reminded of a cart they cannot be reached about.
-    assert [r.email for r in await rows(sessions, ScenarioRun)] in ([], [None])
-    events = await rows(sessions, WebhookEvent)
+    assert [r.email for r in await all_rows(sessions, ScenarioRun)] in ([], [None])
+    events = await all_rows(sessions, WebhookEvent)
     assert [e.status for e in events] == ["processed"] * 6
     assert not any(mentions_the_customer(e.body) for e in events)
 
@@ -113,13 +107,13 @@ async def test_a_redaction_holds_for_a_customer_we_had_not_stored_yet(
     await process(client, settings, "customers/redact")
     await process(client, settings, "orders/create", "customers/create")
 
-    [customer] = await rows(sessions, Customer)
+    [customer] = await all_rows(sessions, Customer)
     assert customer.shopify_id == CUSTOMER_ID
     assert customer.redacted_at is not None
     assert customer.email is None
-    [order] = await rows(sessions, Order)
+    [order] = await all_rows(sessions, Order)
     assert (order.email, order.browser_ip, order.shipping_address) == (None, None, None)
-    assert not any(mentions_the_customer(e.body) for e in await rows(sessions, WebhookEvent))
+    assert not any(mentions_the_customer(e.body) for e in await all_rows(sessions, WebhookEvent))
 
 
 async def test_a_consent_delivered_after_the_redaction_writes_nothing_back(
@@ -138,12 +132,12 @@ async def test_a_consent_delivered_after_the_redaction_writes_nothing_back(
     }
     await process(client, settings, ("customers_email_marketing_consent/update", consent))
 
-    [customer] = await rows(sessions, Customer)
+    [customer] = await all_rows(sessions, Customer)
     assert customer.redacted_at is not None
     assert customer.email is None
     assert (
         customer.email_consent_updated_at is None or customer.email_consent_updated_at.year < 2030
     )
-    events = await rows(sessions, WebhookEvent)
+    events = await all_rows(sessions, WebhookEvent)
     assert [e.status for e in events] == ["processed"] * 3
     assert not any(mentions_the_customer(e.body) for e in events)
