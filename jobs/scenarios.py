@@ -6,12 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import structlog
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.after_commit import take_after_commit
 from app.errors import ShopifyUnavailable, ShopifyUserErrors, ShopTokenInvalid
-from app.models import ScenarioRun, Shop
 from app.platform.resources import Resources
 from app.queue import JobContext, RetryJob
 from app.scenarios import engine
@@ -38,10 +35,10 @@ async def scenario_step(ctx: JobContext, run_id: int, step_index: int) -> None:
     resources: Resources = ctx.resources
     actions = LiveStepActions(resources)
     async with resources.sessions.begin() as session:
-        if await _shop_token_refused(session, run_id):
+        prepared = await engine.prepare_step(session, run_id, step_index)
+        if prepared is not None and prepared.token_refused:
             await stop_step(session, run_id, step_index, SHOP_TOKEN_INVALID, datetime.now(UTC))
             return
-        prepared = await engine.prepare_step(session, run_id, step_index)
     if prepared is None:
         return
     inputs = engine.StepInputs()
@@ -87,15 +84,6 @@ async def scenario_step(ctx: JobContext, run_id: int, step_index: int) -> None:
     await schedule(resources.queue, following)
     for action in pending:
         await action(resources)
-
-
-async def _shop_token_refused(session: AsyncSession, run_id: int) -> bool:
-    refused_at = await session.scalar(
-        select(Shop.token_invalid_at)
-        .join(ScenarioRun, ScenarioRun.shop_id == Shop.id)
-        .where(ScenarioRun.id == run_id)
-    )
-    return refused_at is not None
 
 
 async def enqueue_due_steps(resources: Resources, now: datetime, *, batch: int = SCAN_BATCH) -> int:

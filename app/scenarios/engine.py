@@ -178,8 +178,9 @@ async def stop(
 
 @dataclass(frozen=True)
 class Prepared:
-    scenario: str
     needs: StepNeeds | None
+    # Shopify refused the shop's token: the step does no work (the job stops the run, saying so).
+    token_refused: bool = False
 
 
 async def prepare_step(session: AsyncSession, run_id: int, step_index: int) -> Prepared | None:
@@ -190,10 +191,12 @@ async def prepare_step(session: AsyncSession, run_id: int, step_index: int) -> P
         return None
     scenario = get(run.scenario)
     shop = await session.get(Shop, run.shop_id)
+    if shop is not None and shop.token_invalid_at is not None:
+        return Prepared(None, token_refused=True)
     if shop is None or shop.uninstalled_at is not None:
-        return Prepared(scenario.key, None)
+        return Prepared(None)
     settings = await scenario.load_settings(session, shop.id)
-    return Prepared(scenario.key, await scenario.prepare(session, run, shop, settings, step_index))
+    return Prepared(await scenario.prepare(session, run, shop, settings, step_index))
 
 
 async def run_step(
