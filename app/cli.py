@@ -47,19 +47,27 @@ async def _check_database(url: str) -> None:
         await engine.dispose()
 
 
+class RedisUnreachable(StartupError):
+    """The Redis URL is well formed, but nothing answers there (yet)."""
+
+
 async def _check_redis(url: str) -> None:
-    client = Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3)
+    try:
+        client = Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3)
+    except ValueError as exc:
+        raise StartupError(f"REDIS_URL is malformed: {exc}") from None
     try:
         await client.ping()
-    except (RedisError, OSError, ValueError) as exc:
-        raise StartupError(f"Redis at {url} cannot be reached: {exc}") from None
+    except (RedisError, OSError) as exc:
+        raise RedisUnreachable(f"Redis at {url} cannot be reached: {exc}") from None
     finally:
         await client.aclose()
 
 
-def prepare(settings: Settings) -> Settings:
+def prepare(settings: Settings, *, wait_for_redis: bool = False) -> Settings:
     """Start embedded services where no URL is set, check both answer, export the URLs so
-    child processes (uvicorn workers) see the same servers."""
+    child processes (uvicorn workers) see the same servers. `wait_for_redis`: a Redis that
+    does not answer yet (restarting, loading its data) is no error; the caller waits for it."""
     try:
         urls = ensure_services(settings.data_dir, settings.database_url, settings.redis_url)
     except EmbeddedServiceError as exc:
@@ -68,7 +76,11 @@ def prepare(settings: Settings) -> Settings:
         update={"database_url": urls.database_url, "redis_url": urls.redis_url}
     )
     asyncio.run(_check_database(resolved.database))
-    asyncio.run(_check_redis(resolved.redis))
+    try:
+        asyncio.run(_check_redis(resolved.redis))
+    except RedisUnreachable:
+        if not wait_for_redis:
+            raise
     os.environ["DATABASE_URL"] = resolved.database
     os.environ["REDIS_URL"] = resolved.redis
     return resolved
@@ -102,7 +114,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
     from jobs.worker import DatabaseNotMigrated, run_worker
 
-    settings = prepare(settings)
+    # Redis restarting or loading its data is no reason not to start: the worker waits.
+    settings = prepare(settings, wait_for_redis=True)
     try:
         run_worker(settings, burst=args.burst)
     except DatabaseNotMigrated as exc:

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
+import structlog
 from arq import Retry, create_pool, cron
 from arq.connections import ArqRedis, RedisSettings
 from arq.constants import in_progress_key_prefix, job_key_prefix, result_key_prefix
@@ -15,7 +16,9 @@ from arq.jobs import serialize_job
 from arq.typing import WorkerCoroutine
 from arq.utils import timestamp_ms, to_unix_ms
 from arq.worker import Worker, func
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from app.queue.interface import (
     CronJob,
@@ -26,6 +29,8 @@ from app.queue.interface import (
     QueueUnavailable,
     RetryJob,
 )
+
+log = structlog.get_logger(__name__)
 
 QUEUE_NAME = "boomerang:queue"
 JOB_TIMEOUT_SECONDS = 300
@@ -162,6 +167,78 @@ def _wrap(function: JobFunction) -> WorkerCoroutine:
     return cast(WorkerCoroutine, run)
 
 
+# Redis is down, restarting, or still loading its data (BusyLoadingError is a
+# ConnectionError): the worker waits for it rather than exit.
+_REDIS_LOST = (RedisConnectionError, RedisTimeoutError, OSError, TimeoutError)
+# Waits between attempts while Redis is away: doubling, capped so a Redis that is back is
+# noticed within a few seconds.
+_RECONNECT_FIRST_WAIT = 0.2
+_RECONNECT_MAX_WAIT = 3.0
+
+
+class _PatientWorker(Worker):
+    """arq's Worker, which ends its process on the first Redis error (at start, while
+    polling, recording a job's result), made to wait for Redis and carry on. Logs one line
+    when Redis is lost and one when it is back."""
+
+    async def main(self) -> None:
+        if self._pool is None:
+            self._pool = await self._connect_when_redis_answers()
+        await super().main()
+
+    async def _poll_iteration(self) -> None:
+        try:
+            await super()._poll_iteration()
+        except _REDIS_LOST as exc:
+            # Also a job's own bookkeeping (arq records results in Redis) failing, surfaced
+            # here by arq: whichever it was, the worker goes on once Redis answers.
+            await self._wait_for_redis(exc)
+
+    async def _connect_when_redis_answers(self) -> ArqRedis:
+        wait = _RECONNECT_FIRST_WAIT
+        lost = False
+        while True:
+            try:
+                pool = await create_pool(
+                    self.redis_settings,
+                    job_deserializer=self.job_deserializer,
+                    job_serializer=self.job_serializer,
+                    default_queue_name=self.queue_name,
+                    expires_extra_ms=self.expires_extra_ms,
+                )
+                await pool.ping()
+            except (*_REDIS_LOST, RedisError) as exc:
+                if not lost:
+                    log.warning("Redis cannot be reached; the worker waits for it", reason=str(exc))
+                    lost = True
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, _RECONNECT_MAX_WAIT)
+                continue
+            if lost:
+                log.warning("Redis is back; the worker starts")
+            return pool
+
+    async def _wait_for_redis(self, error: BaseException) -> None:
+        if await self._redis_answers():
+            # A command failed but Redis answers: no outage to report.
+            log.warning(
+                "a Redis command failed, Redis answers; the worker goes on", reason=str(error)
+            )
+            return
+        log.warning("Redis lost; the worker waits for it and reconnects", reason=str(error))
+        wait = _RECONNECT_FIRST_WAIT
+        while not await self._redis_answers():
+            await asyncio.sleep(wait)
+            wait = min(wait * 2, _RECONNECT_MAX_WAIT)
+        log.warning("Redis is back; the worker resumes")
+
+    async def _redis_answers(self) -> bool:
+        try:
+            return bool(await self.pool.ping())
+        except (*_REDIS_LOST, RedisError):
+            return False
+
+
 def build_worker(
     *,
     redis_url: str,
@@ -194,7 +271,7 @@ def build_worker(
         )
         for job in cron_jobs
     ]
-    return Worker(
+    return _PatientWorker(
         functions=arq_functions,
         cron_jobs=arq_crons,
         redis_settings=redis_settings(redis_url),
