@@ -16,6 +16,7 @@ from sqlalchemy import make_url, text
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from app.logs import configure_logging
+from app.platform.children import follow_parent, sigterm_as_interrupt
 from app.platform.embedded import EmbeddedServiceError, ensure_services
 from app.settings import Settings, SettingsError, load_settings
 
@@ -148,6 +149,8 @@ def cmd_rotate_keys(settings: Settings, args: argparse.Namespace) -> None:
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> None:
     from app.demo import DemoOptions, fresh_demo_services, run_demo
 
+    # SIGTERM stops the demo as Ctrl-C does, with every process and server it started.
+    sigterm_as_interrupt()
     settings = asyncio.run(fresh_demo_services(prepare(settings)))
     _migrate(settings)
     run_demo(settings, DemoOptions(port=args.port, once=args.once, seed=args.seed, days=args.days))
@@ -243,6 +246,7 @@ COMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    follow_parent()  # a process the demo started ends with it
     args = build_parser().parse_args(argv)
     if args.command == "simulator":
         configure_logging("INFO")
