@@ -218,7 +218,7 @@ def _worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
-class _PatientWorker(Worker):
+class _ResilientWorker(Worker):
     """arq's Worker, made to survive what ends or stalls arq's own:
     - Redis lost (at start, while polling, recording a job's result) ends arq's process; this
       one waits for Redis and carries on, logging one line when Redis is lost and one when it
@@ -247,8 +247,11 @@ class _PatientWorker(Worker):
             await self._wait_for_redis(exc)
 
     async def run_job(self, job_id: str, score: int) -> None:
-        # arq has just set the job's in-progress key; the owner record follows it.
-        await self.pool.hset(_OWNERS_KEY, job_id, self.worker_id)  # type: ignore[misc]
+        # arq has just set the job's in-progress key; the owner record follows it. Without
+        # Redis the job cannot start anyway (arq reads it from Redis next), and arq's own
+        # expiry of the marker is left to free it.
+        with contextlib.suppress(*_REDIS_LOST, RedisError):
+            await self.pool.hset(_OWNERS_KEY, job_id, self.worker_id)  # type: ignore[misc]
         try:
             await super().run_job(job_id, score)
         finally:
@@ -298,6 +301,7 @@ class _PatientWorker(Worker):
         wait = _RECONNECT_FIRST_WAIT
         lost = False
         while True:
+            pool: ArqRedis | None = None
             try:
                 pool = await create_pool(
                     self.redis_settings,
@@ -308,6 +312,9 @@ class _PatientWorker(Worker):
                 )
                 await pool.ping()
             except (*_REDIS_LOST, RedisError) as exc:
+                if pool is not None:
+                    with contextlib.suppress(*_REDIS_LOST, RedisError):
+                        await pool.aclose()
                 if not lost:
                     log.warning("Redis cannot be reached; the worker waits for it", reason=str(exc))
                     lost = True
@@ -371,7 +378,7 @@ def build_worker(
         )
         for job in cron_jobs
     ]
-    return _PatientWorker(
+    return _ResilientWorker(
         functions=arq_functions,
         cron_jobs=arq_crons,
         redis_settings=redis_settings(redis_url),
