@@ -8,6 +8,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 
 import structlog
 from redis.asyncio import Redis
@@ -184,7 +185,12 @@ def _positive(text: str) -> float:
 def cmd_healthcheck(args: argparse.Namespace) -> None:
     from app.healthcheck import Role, healthy
 
-    ok, why = healthy(Role(args.role), port=args.port, redis_url=os.environ.get("REDIS_URL"))
+    ok, why = healthy(
+        Role(args.role),
+        port=args.port,
+        redis_url=os.environ.get("REDIS_URL"),
+        data_dir=Path(os.environ.get("DATA_DIR", ".boomerang")),
+    )
     print(f"boomerang healthcheck: {'healthy' if ok else 'unhealthy'}: {why}")  # noqa: T201
     sys.exit(0 if ok else 1)
 

@@ -226,8 +226,10 @@ class _ResilientWorker(Worker):
     - a worker killed mid-job leaves its job stuck for about 5 minutes; these workers find
       such jobs (their owner's alive key expired) and let them run again within 20 s."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, on_alive: Callable[[], None], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Told every few seconds while the worker runs, Redis or not (its liveness check).
+        self._on_alive = on_alive
         self.worker_id = _worker_id()
         self._alive_key = _ALIVE_KEY_PREFIX + self.worker_id
         self._next_keep_alive = 0.0
@@ -265,6 +267,7 @@ class _ResilientWorker(Worker):
         if now < self._next_keep_alive:
             return
         self._next_keep_alive = now + _KEEP_ALIVE_EVERY_SECONDS
+        self._on_alive()
         await self.pool.set(self._alive_key, b"1", ex=_ALIVE_SECONDS)
         await self._reclaim_dead_jobs()
 
@@ -318,6 +321,7 @@ class _ResilientWorker(Worker):
                 if not lost:
                     log.warning("Redis cannot be reached; the worker waits for it", reason=str(exc))
                     lost = True
+                self._on_alive()
                 await asyncio.sleep(wait)
                 wait = min(wait * 2, _RECONNECT_MAX_WAIT)
                 continue
@@ -335,6 +339,7 @@ class _ResilientWorker(Worker):
         log.warning("Redis lost; the worker waits for it and reconnects", reason=str(error))
         wait = _RECONNECT_FIRST_WAIT
         while not await self._redis_answers():
+            self._on_alive()
             await asyncio.sleep(wait)
             wait = min(wait * 2, _RECONNECT_MAX_WAIT)
         log.warning("Redis is back; the worker resumes")
@@ -353,12 +358,14 @@ def build_worker(
     cron_jobs: Sequence[CronJob],
     on_startup: Callable[[], Awaitable[Any]],
     on_shutdown: Callable[[Any], Awaitable[None]],
+    on_alive: Callable[[], None] = lambda: None,
     max_jobs: int = 20,
     max_tries: int = 8,
     job_timeout: int = JOB_TIMEOUT_SECONDS,
     handle_signals: bool = True,
 ) -> Worker:
-    """An arq Worker whose jobs receive our JobContext; `on_startup` returns the resources."""
+    """An arq Worker whose jobs receive our JobContext; `on_startup` returns the resources;
+    `on_alive` is called every few seconds while the worker runs (waiting for Redis too)."""
 
     async def startup(ctx: dict[str, Any]) -> None:
         ctx["resources"] = await on_startup()
@@ -379,6 +386,7 @@ def build_worker(
         for job in cron_jobs
     ]
     return _ResilientWorker(
+        on_alive=on_alive,
         functions=arq_functions,
         cron_jobs=arq_crons,
         redis_settings=redis_settings(redis_url),

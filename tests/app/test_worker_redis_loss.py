@@ -4,9 +4,11 @@ for (one log line when lost, one when back), and the jobs enqueued once it is ba
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -26,7 +28,7 @@ from app.settings import Settings
 from tests.support.fixtures import fixture_bytes
 from tests.support.services import free_port
 from tests.support.webhooks import deliver, install_shop
-from tests.support.worker import log_tail, start_worker_process, stop_worker_process
+from tests.support.worker import ROOT, log_tail, start_worker_process, stop_worker_process
 
 LOST = "Redis lost; the worker waits for it and reconnects"
 UNREACHABLE = "Redis cannot be reached; the worker waits for it"
@@ -99,6 +101,18 @@ async def own_client(own_settings: Settings) -> AsyncIterator[httpx.AsyncClient]
             yield client
 
 
+def _healthcheck(settings: Settings, redis: OwnRedis) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", "healthcheck", "--role", "worker"],
+        cwd=ROOT,
+        env={**os.environ, "DATA_DIR": str(settings.data_dir), "REDIS_URL": redis.url},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
 async def _wait_for_heartbeat(redis_url: str, worker: subprocess.Popen[bytes], log: Path) -> None:
     client = Redis.from_url(redis_url)
     try:
@@ -142,6 +156,9 @@ async def test_the_worker_waits_out_a_redis_outage_and_runs_jobs_enqueued_after_
         own_redis.stop()
         await asyncio.sleep(3)  # several polls and cron runs against no Redis
         assert worker.poll() is None, log_tail(log)
+        # Alive, so its liveness check says so: restarting it would not bring Redis back.
+        check = await asyncio.to_thread(_healthcheck, own_settings, own_redis)
+        assert check.returncode == 0, check.stdout + check.stderr
 
         own_redis.start()
         response = await deliver(
