@@ -286,7 +286,7 @@ async def order_placed(
         if run is not None:
             if run.status == runs.ACTIVE:
                 await engine.stop(session, run, ORDER_PLACED, now, order=order.name)
-            if await _reminder_sent(session, run):
+            if await _reminder_sent_by(session, run, placed):
                 await _attribute(session, run, order, "checkout_token", now)
     who = _same_shopper(ScenarioRun, order.customer_id, order.email)
     if who is None:
@@ -319,9 +319,10 @@ async def order_placed(
     return []
 
 
-async def _reminder_sent(session: AsyncSession, run: ScenarioRun) -> bool:
-    """Whether one of the run's reminders actually left (status sent): drafts, messages held
-    for approval, suppressed or failed ones bring nothing back."""
+async def _reminder_sent_by(session: AsyncSession, run: ScenarioRun, placed: datetime) -> bool:
+    """Whether one of the run's reminders actually left (status sent) by the time the order
+    was placed: drafts, messages held for approval, suppressed or failed ones bring nothing
+    back, and neither does a reminder sent after the purchase (its order arrived late)."""
     sent = await session.scalar(
         select(
             exists().where(
@@ -329,6 +330,9 @@ async def _reminder_sent(session: AsyncSession, run: ScenarioRun) -> bool:
                 Message.scenario == SCENARIO,
                 Message.subject_key == run.subject_key,
                 Message.status == "sent",
+                # Shopify's timestamps have whole seconds: a reminder sent in the order's
+                # second counts.
+                func.date_trunc("second", Message.sent_at) <= placed,
             )
         )
     )
