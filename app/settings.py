@@ -65,6 +65,15 @@ class Settings(BaseSettings):
     oauth_callback_max_age_seconds: Annotated[int, Field(gt=0)] = 600
     # Grace before the sweeper re-enqueues a stored webhook event that has no live job.
     webhook_sweep_after_seconds: float = 30.0
+    # Slow clients (app/web/body_limits.py, app/web/server.py): a request's body must arrive
+    # within body_read_timeout_seconds of its headers, and its headers within
+    # header_read_timeout_seconds of the connection (or of the previous response).
+    body_read_timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
+    header_read_timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
+    # An idle keep-alive connection is closed after this many seconds.
+    keep_alive_timeout_seconds: Annotated[int, Field(gt=0)] = 5
+    # Connections (and requests in progress) per web process beyond which it answers 503.
+    max_connections: Annotated[int, Field(gt=0)] = 1000
     # Where the worker serves its Prometheus metrics (the web app serves its own at /metrics
     # on its port); port 0 turns the worker's off.
     worker_metrics_host: str = "127.0.0.1"
