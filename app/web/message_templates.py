@@ -29,11 +29,15 @@ router = APIRouter(prefix="/api/templates", tags=["templates"])
 
 
 class TemplateIn(BaseModel):
+    """The part sizes are checked by the templates (templates.check_size), for saving,
+    previews and sends alike, with an error naming the limit; the body's own cap is in
+    app/web/body_limits.py."""
+
     model_config = ConfigDict(strict=True)
 
-    subject: str = Field(min_length=1, max_length=500)
-    html: str = Field(min_length=1, max_length=200_000)
-    text: str = Field(min_length=1, max_length=100_000)
+    subject: str = Field(min_length=1)
+    html: str = Field(min_length=1)
+    text: str = Field(min_length=1)
 
 
 class PreviewIn(BaseModel):
