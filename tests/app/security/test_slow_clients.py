@@ -10,12 +10,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 import uvicorn
-from fastapi import FastAPI
 
-from app.main import create_app
 from app.settings import Settings
-from app.web.server import HEADER_TIMEOUT_ENV, uvicorn_options
-from tests.support.network import NoNetwork
+from tests.app.security.serving import serve_like_boomerang
 
 BODY_TIMEOUT = 1.5
 HEADER_TIMEOUT = 1.5
@@ -25,7 +22,6 @@ HEADER_TIMEOUT = 1.5
 async def server(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[tuple[int, uvicorn.Server]]:
-    monkeypatch.setenv(HEADER_TIMEOUT_ENV, "10")  # restored after the test
     tuned = settings.model_copy(
         update={
             "body_read_timeout_seconds": BODY_TIMEOUT,
@@ -33,21 +29,8 @@ async def server(
             "max_connections": 20,
         }
     )
-    app: FastAPI = create_app(tuned, http_transport=NoNetwork())
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, log_level="critical", **uvicorn_options(tuned)
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.get_running_loop().create_task(server.serve())
-    while not server.started:
-        assert not task.done(), "server stopped before starting"
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield port, server
-    finally:
-        server.should_exit = True
-        await task
+    async with serve_like_boomerang(tuned, monkeypatch) as served:
+        yield served
 
 
 async def closed_within(reader: asyncio.StreamReader, seconds: float) -> bytes:
