@@ -37,6 +37,7 @@ from app.web import (
 from app.web.body_limits import BodyLimits, BodyRefused
 from app.web.errors import error_response
 from app.web.frontend_assets import ASSETS_PATH, ImmutableAssets
+from app.web.rate_limits import RateLimiter
 from webhooks import receiver
 
 
@@ -47,6 +48,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         resources = await build_resources(settings, http_transport=http_transport)
         app.state.resources = resources
+        app.state.rate_limiter = RateLimiter(settings, resources.redis)
         try:
             yield
         finally:

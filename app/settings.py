@@ -74,6 +74,12 @@ class Settings(BaseSettings):
     keep_alive_timeout_seconds: Annotated[int, Field(gt=0)] = 5
     # Connections (and requests in progress) per web process beyond which it answers 503.
     max_connections: Annotated[int, Field(gt=0)] = 1000
+    # Rate limits (app/web/rate_limits.py), in the `limits` notation ("30/minute", several
+    # separated by ";"), counted in Redis across processes.
+    rate_limit_previews: str = "30/minute;300/hour"
+    rate_limit_test_sends: str = "5/minute;30/hour"
+    rate_limit_public_per_ip: str = "600/minute"
+    rate_limit_public_per_token: str = "30/minute"  # noqa: S105  (a rate, not a secret)
     # Where the worker serves its Prometheus metrics (the web app serves its own at /metrics
     # on its port); port 0 turns the worker's off.
     worker_metrics_host: str = "127.0.0.1"
@@ -109,6 +115,24 @@ class Settings(BaseSettings):
             return None
         if not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+    @field_validator(
+        "rate_limit_previews",
+        "rate_limit_test_sends",
+        "rate_limit_public_per_ip",
+        "rate_limit_public_per_token",
+    )
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        from limits import parse_many
+
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ValueError(
+                "must be rates such as 30/minute, several separated by ';' (30/minute;300/hour)"
+            ) from None
         return value
 
     @field_validator("shopify_api_version")

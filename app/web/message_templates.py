@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.errors import ServiceUnavailable
@@ -24,6 +24,7 @@ from app.messaging.transport import (
 from app.web.auth import CurrentShop
 from app.web.deps import ResourcesDep
 from app.web.messaging_deps import MessagingConfigDep
+from app.web.rate_limits import limit_previews, limit_test_sends
 
 router = APIRouter(prefix="/api/templates", tags=["templates"])
 
@@ -184,7 +185,7 @@ async def _render_preview(
         return await preview(session, shop, source, loc, customer_id=body.customer_id)
 
 
-@router.post("/{scenario}/{step}/{locale}/preview")
+@router.post("/{scenario}/{step}/{locale}/preview", dependencies=[Depends(limit_previews)])
 async def preview_template(
     scenario: str,
     step: int,
@@ -199,7 +200,7 @@ async def preview_template(
     return _preview_out(result, ui)
 
 
-@router.post("/{scenario}/{step}/{locale}/test-send")
+@router.post("/{scenario}/{step}/{locale}/test-send", dependencies=[Depends(limit_test_sends)])
 async def test_send_template(
     scenario: str,
     step: int,
