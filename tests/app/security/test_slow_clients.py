@@ -12,18 +12,20 @@ import pytest
 import uvicorn
 
 from app.settings import Settings
+from app.web.server import PROTOCOLS
 from tests.app.security.serving import serve_like_boomerang
 
-BODY_TIMEOUT = 1.5
-HEADER_TIMEOUT = 1.5
+BODY_TIMEOUT = 1.0
+HEADER_TIMEOUT = 1.0
 
 
-@pytest.fixture
+@pytest.fixture(params=["h11", "httptools"])
 async def server(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
 ) -> AsyncIterator[tuple[int, uvicorn.Server]]:
     tuned = settings.model_copy(
         update={
+            "http_parser": request.param,
             "body_read_timeout_seconds": BODY_TIMEOUT,
             "header_read_timeout_seconds": HEADER_TIMEOUT,
             "max_connections": 20,
@@ -39,7 +41,7 @@ async def closed_within(reader: asyncio.StreamReader, seconds: float) -> bytes:
         return await reader.read()
 
 
-async def test_a_body_sent_one_byte_every_4_seconds_is_cut_off(
+async def test_a_body_trickled_a_byte_at_a_time_is_cut_off(
     server: tuple[int, uvicorn.Server],
 ) -> None:
     port, _ = server
@@ -49,8 +51,10 @@ async def test_a_body_sent_one_byte_every_4_seconds_is_cut_off(
     started = time.monotonic()
 
     async def trickle() -> None:
-        for _ in range(20):
-            await asyncio.sleep(4)
+        # A byte every 0.3 s (the audit's client sent one every 4 s): each read is quick, so
+        # only a budget on the whole body cuts it off.
+        for _ in range(40):
+            await asyncio.sleep(0.3)
             writer.write(b" ")
             await writer.drain()
 
@@ -110,7 +114,9 @@ async def test_a_kept_alive_connection_gets_the_same_head_deadline(
 
 
 async def test_an_oversized_request_head_is_refused(server: tuple[int, uvicorn.Server]) -> None:
-    port, _ = server
+    port, running = server
+    if running.config.http != PROTOCOLS["h11"]:
+        pytest.skip("httptools does not bound request heads: the reverse proxy does")
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 64 * 1024)
     await writer.drain()
