@@ -79,7 +79,7 @@ class Settings(BaseSettings):
     max_connections: Annotated[int, Field(gt=0)] = 1000
     # Rate limits (app/web/rate_limits.py), in the `limits` notation ("30/minute", several
     # separated by ";"), counted in Redis across processes.
-    rate_limit_previews: str = "30/minute;300/hour"
+    rate_limit_previews: str = "20/minute;200/hour"
     rate_limit_test_sends: str = "5/minute;30/hour"
     rate_limit_public_per_ip: str = "600/minute"
     rate_limit_public_per_token: str = "30/minute"  # noqa: S105  (a rate, not a secret)

@@ -145,7 +145,8 @@ async def get_template(
     )
 
 
-@router.put("/{scenario}/{step}/{locale}")
+# Saving renders the template against sample data, like a preview: the same limit.
+@router.put("/{scenario}/{step}/{locale}", dependencies=[Depends(limit_previews)])
 async def save_template(
     scenario: str,
     step: int,

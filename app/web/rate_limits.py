@@ -1,9 +1,10 @@
 """Rate limits, counted in Redis (the `limits` library's moving window) so they hold across
 web processes and machines: per shop on what a merchant can make the app do for them
-(previews, test sends to the shop's address), per client IP and per signed token on the
-public shopper endpoints (tracking, unsubscribe). Over a limit: 429 with Retry-After and a
-message in English or French naming the limit. Redis unreachable: the request goes through
-(a reminder's click must not fail because a counter is down) and a warning is logged."""
+(renders of their templates, previews and saves alike; test sends to the shop's address),
+per client IP and per signed token on the public shopper endpoints (tracking, unsubscribe).
+Over a limit: 429 with Retry-After and a message in English or French naming the limit.
+Redis unreachable: the request goes through (a reminder's click must not fail because a
+counter is down) and a warning is logged."""
 
 from __future__ import annotations
 
@@ -91,7 +92,10 @@ class RateLimiter:
         self._window = MovingWindowRateLimiter(storage)
         self.previews = Limit.parse(
             settings.rate_limit_previews,
-            Text(en="previews for this shop", fr="prévisualisations pour cette boutique"),
+            Text(
+                en="template previews and saves for this shop",
+                fr="prévisualisations et enregistrements de modèles pour cette boutique",
+            ),
         )
         self.test_sends = Limit.parse(
             settings.rate_limit_test_sends,

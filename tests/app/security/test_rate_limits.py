@@ -63,9 +63,15 @@ async def test_previews_are_limited_per_shop_with_retry_after(
         assert 1 <= int(refused.headers["Retry-After"]) <= 60
         french = await client.post(PREVIEW, json={}, headers={**auth, "Accept-Language": "fr"})
         assert (
-            "Trop de prévisualisations pour cette boutique : au plus 3 par minute"
-            in (french.json()["detail"])
+            "Trop de prévisualisations et enregistrements de modèles pour cette boutique : "
+            "au plus 3 par minute" in french.json()["detail"]
         )
+        saved = await client.put(
+            PREVIEW.removesuffix("/preview"),
+            json={"subject": "Hi", "html": "<p>x</p>", "text": "x"},
+            headers=auth,
+        )
+        assert saved.status_code == 429
         other = bearer(mint_session_token(calm.domain))
         assert (await client.post(PREVIEW, json={}, headers=other)).status_code == 200
 
