@@ -8,8 +8,8 @@ and checked against the render's budget:
   a tick past the deadline aborts the render (`{% for i in range(100000) %}{% for j in
   range(1000) %}…` stops at the deadline, not after 10⁸ turns);
 - `range` is capped, the operators that multiply a size (`*`, `**`, `+`, `~`, `%`) and the
-  filters that do (`center`, `indent`, `replace`, `join`, `format`) refuse a result over the
-  output cap before making it;
+  filters that do (`center`, `indent`, `replace`, `join`, `format`, `batch`, `slice`) refuse
+  a result over the output cap before making it;
 - str methods are limited to a list that cannot blow a value up (`ljust`, `zfill`,
   `expandtabs`, `translate`, `format` are not on it), and `lipsum` is gone;
 - the output is counted as it is produced.
@@ -29,11 +29,13 @@ from typing import Any
 
 from jinja2 import nodes, pass_eval_context
 from jinja2.filters import (
+    do_batch,
     do_center,
     do_format,
     do_indent,
     do_join,
     do_replace,
+    do_slice,
 )
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.visitor import NodeTransformer
@@ -257,7 +259,13 @@ class BudgetedSandbox(ImmutableSandboxedEnvironment):
         self.globals["range"] = _safe_range
         self.globals.pop("lipsum", None)
         self.filters.update(
-            center=_center, indent=_indent, replace=_replace, join=_join, format=_format
+            center=_center,
+            indent=_indent,
+            replace=_replace,
+            join=_join,
+            format=_format,
+            batch=_batch,
+            slice=_slice,
         )
 
     # Called from compiled templates (the nodes _LoopsAndJoinsCounted adds).
@@ -300,7 +308,7 @@ class BudgetedSandbox(ImmutableSandboxedEnvironment):
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         _tick()
-        _check_str_method(__obj, args)
+        args = _checked_str_method(__obj, args)
         return _sized(super().call(__context, __obj, *args, **kwargs))
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
@@ -330,16 +338,20 @@ def _check_power(base: Any, exponent: Any) -> None:
         raise _too_many_digits()
 
 
-def _check_str_method(method: Any, args: tuple[Any, ...]) -> None:
-    """`replace` and `join` on a str can multiply its size: refuse before they do."""
+def _checked_str_method(method: Any, args: tuple[Any, ...]) -> tuple[Any, ...]:
+    """`replace` and `join` on a str can multiply its size: refuse before they do. The
+    arguments to call with (a generator given to `join` is made a list to be measured)."""
     owner = getattr(method, "__self__", None)
     if not isinstance(owner, str):
-        return
+        return args
     name = getattr(method, "__name__", "")
     if name == "replace" and len(args) >= 2:
         _check_replace(owner, args[0], args[1])
-    elif name == "join" and args:
-        _check_join(owner, args[0])
+    elif name == "join" and len(args) == 1:
+        items = _materialized(args[0])
+        _check_join(owner, items)
+        return (items,)
+    return args
 
 
 def _check_replace(value: str, old: Any, new: Any) -> None:
@@ -349,8 +361,20 @@ def _check_replace(value: str, old: Any, new: Any) -> None:
             raise too_big()
 
 
+def _materialized(items: Any) -> Any:
+    """A generator (from `map`, `select`…) as a list, so its length can be checked: every
+    iterable a template reaches is bounded (data it was given, a capped range)."""
+    if isinstance(items, str | list | tuple | range | dict):
+        return items
+    try:
+        return list(items)
+    except TypeError:
+        return items
+
+
 def _check_join(separator: str, items: Any) -> None:
-    if isinstance(items, list | tuple | range) and len(separator) * len(items) > MAX_OUTPUT_CHARS:
+    sized = isinstance(items, str | list | tuple | range | dict)
+    if sized and len(separator) * len(items) > MAX_OUTPUT_CHARS:
         raise too_big()
 
 
@@ -363,10 +387,14 @@ def _guard_filter(check: Callable[..., None], original: Callable[..., Any]) -> C
     return guarded
 
 
-def _check_width(value: Any, width: Any = 80, *_: Any, **__: Any) -> None:
-    if isinstance(width, int) and width > _MAX_FORMAT_WIDTH:
+def _check_center(value: Any, width: Any = 80, *_: Any, **__: Any) -> None:
+    if isinstance(width, int) and width > MAX_OUTPUT_CHARS:
         raise too_big()
-    if isinstance(width, str) and len(width) * (str(value).count("\n") + 1) > MAX_OUTPUT_CHARS:
+
+
+def _check_indent(value: Any, width: Any = 4, *_: Any, **__: Any) -> None:
+    per_line = width if isinstance(width, int) else len(str(width))
+    if per_line * (str(value).count("\n") + 1) > MAX_OUTPUT_CHARS:
         raise too_big()
 
 
@@ -376,22 +404,32 @@ def _check_replace_filter(
     _check_replace(str(value), str(old), str(new))
 
 
-def _check_join_filter(
-    eval_ctx: Any, value: Any, d: Any = "", attribute: Any = None, **_: Any
-) -> None:
-    if isinstance(d, str) and isinstance(value, list | tuple | range):
-        _check_join(d, value)
-
-
 def _check_format_filter(value: Any, *args: Any, **kwargs: Any) -> None:
     _checked_percent(value)
 
 
-_center = _guard_filter(_check_width, do_center)
-_indent = _guard_filter(_check_width, do_indent)
+def _check_count(value: Any, count: Any = 1, *_: Any, **__: Any) -> None:
+    """`batch` pads its last batch up to `count` items and `slice` loops `count` times."""
+    if isinstance(count, int) and count > MAX_RANGE:
+        raise _too_long_range()
+
+
+_center = _guard_filter(_check_center, do_center)
+_indent = _guard_filter(_check_indent, do_indent)
 _replace = pass_eval_context(_guard_filter(_check_replace_filter, do_replace))
-_join = pass_eval_context(_guard_filter(_check_join_filter, do_join))
+
+
+@pass_eval_context
+def _join(eval_ctx: Any, value: Any, d: str = "", attribute: Any = None) -> Any:
+    _tick()
+    items = _materialized(value)
+    _check_join(str(d), items)
+    return _sized(do_join(eval_ctx, items, d, attribute))
+
+
 _format = _guard_filter(_check_format_filter, do_format)
+_batch = _guard_filter(_check_count, do_batch)
+_slice = _guard_filter(_check_count, do_slice)
 
 __all__ = [
     "BUDGET",
