@@ -98,6 +98,8 @@ def _migrate(settings: Settings) -> None:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     import uvicorn
 
+    from app.web.server import uvicorn_options
+
     settings = prepare(settings)
     if args.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="boomerang-metrics-")
@@ -110,6 +112,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
         log_level="warning",
         access_log=False,
         proxy_headers=True,
+        **uvicorn_options(settings),
     )
 
 

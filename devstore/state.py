@@ -12,7 +12,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-SHOP_DOMAIN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9\-]*\.myshopify\.com$")
+# The handle is one DNS label: at most 63 characters.
+SHOP_DOMAIN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9\-]{0,62}\.myshopify\.com$")
 
 DiscountKind = Literal["basic", "free_shipping"]
 

@@ -19,6 +19,7 @@ from app.db.driver import compile_for_driver
 from app.models import Shop, WebhookEvent, WebhookEventStatus
 from app.queue import JobQueue
 from app.queue.interface import QueueUnavailable
+from app.shopify.verification import is_shop_domain
 from webhooks.payloads import MalformedPayload, timestamp
 
 log = structlog.get_logger(__name__)
@@ -57,6 +58,8 @@ class DeliveryHeaders:
         ]
         if missing:
             raise MissingHeader(f"missing {', '.join(missing)}")
+        if not is_shop_domain(domain):
+            raise MissingHeader("X-Shopify-Shop-Domain is not a *.myshopify.com shop domain")
         try:
             triggered_at = timestamp(headers.get("x-shopify-triggered-at"))
         except MalformedPayload:

@@ -19,6 +19,7 @@ from app import metrics
 from app.db.driver import run_on_driver
 from app.platform.resources import Resources
 from app.shopify.webhook_verification import WebhookVerifier
+from app.web.body_limits import declared_length, read_capped_body
 from webhooks.inbox import (
     DeliveryHeaders,
     MissingHeader,
@@ -95,7 +96,7 @@ class WebhookReceiver:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-        body = await _read_body(receive, _declared_length(headers))
+        body = await read_capped_body(receive, declared_length(headers), MAX_BODY_BYTES)
         if body is None:
             metrics.WEBHOOKS_REJECTED.labels("too_large").inc()
             log.warning(
@@ -124,31 +125,3 @@ async def _answer(send: Send, status: int, text: str) -> None:
         }
     )
     await send({"type": "http.response.body", "body": content})
-
-
-def _declared_length(headers: Mapping[str, str]) -> int | None:
-    try:
-        return int(headers["content-length"])
-    except (KeyError, ValueError):
-        return None
-
-
-async def _read_body(receive: Receive, declared: int | None) -> bytes | None:
-    """The whole body, or None as soon as it is known to exceed MAX_BODY_BYTES (by its
-    Content-Length, or while reading a chunked one): the rest is never buffered."""
-    if declared is not None and declared > MAX_BODY_BYTES:
-        return None
-    chunks = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)

@@ -6,7 +6,7 @@ import contextlib
 import html
 from datetime import UTC, datetime
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
@@ -19,9 +19,11 @@ from app.models import Customer, Shop
 from app.queue.interface import QueueUnavailable
 from app.web.deps import ResourcesDep
 from app.web.messaging_deps import MessagingConfigDep
+from app.web.rate_limits import limit_public
 from jobs.messages import WRITE_BACK_JOB
 
-router = APIRouter(tags=["unsubscribe"])
+# Public: limited per client IP and per token (app/web/rate_limits.py).
+router = APIRouter(tags=["unsubscribe"], dependencies=[Depends(limit_public)])
 
 
 def _page(locale: Locale, title: str, body: str, status: int = 200) -> HTMLResponse:
