@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app import metrics
 from app.db.driver import driver_connection
+from app.inbox.jobs import first_job_id
 from app.platform.resources import Resources
 from app.shopify.webhook_verification import WebhookVerifier
 from webhooks.inbox import (
@@ -24,7 +25,6 @@ from webhooks.inbox import (
     MissingHeader,
     Stored,
     enqueue_processing,
-    first_job_id,
     store_delivery,
 )
 

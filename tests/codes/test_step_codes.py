@@ -10,6 +10,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from app.codes import pools
+from app.codes.issuing import pool_key
 from app.models.discount_codes import DiscountCode, DiscountPool, PoolCode
 from app.platform.resources import Resources
 from app.scenarios.actions import CodeRequest
@@ -17,7 +18,7 @@ from app.scenarios.config import DiscountSettings
 from app.shopify.admin.factory import discount_gateway
 from app.shopify.admin.types import ShopRef
 from devstore.server import Simulator
-from jobs.live_actions import LiveStepActions, pool_key
+from jobs.live_actions import LiveStepActions
 from tests.app.shopify.test_tokens import SHOP, installed
 
 

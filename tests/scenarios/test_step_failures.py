@@ -14,8 +14,9 @@ from sqlalchemy import select, update
 from app.models import Message, ScenarioRun, Shop, TimelineEntry
 from app.platform.resources import build_resources
 from app.queue import JobContext, RetryJob
+from app.scenarios.engine import SHOP_TOKEN_INVALID
 from app.shopify.throttle import ShopThrottle
-from jobs.scenarios import SHOP_TOKEN_INVALID, scenario_step
+from jobs.scenarios import scenario_step
 from tests.messaging.conftest import Inbox
 from tests.scenarios.conftest import SHOP, Store
 
