@@ -13,12 +13,22 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from pydantic_core import ErrorDetails
 
 from app.i18n import Text
+from app.scenarios.modes import Mode
 
 
 class StrictSettings(BaseModel):
     """The base of every settings model: strict types, unknown keys refused, immutable."""
 
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+class ScenarioSettings(StrictSettings):
+    """The base of every scenario's settings model: what each has, stored as columns of
+    `scenario_settings` (the rest of a model is stored in its `options`)."""
+
+    mode: Mode = Mode.LIVE
+    # Whether its messages may go without marketing consent (the merchant's legal choice).
+    transactional: bool = False
 
 
 class SettingsProblem(ValueError):

@@ -8,14 +8,19 @@ from decimal import Decimal
 from pydantic import Field, model_validator
 
 from app.i18n import Text
-from app.scenarios.config import DiscountSettings, SettingsProblem, StepSettings, StrictSettings
+from app.scenarios.config import (
+    DiscountSettings,
+    ScenarioSettings,
+    SettingsProblem,
+    StepSettings,
+)
 from app.scenarios.modes import Mode
 
 # The abandoned-cart sequence: its steps, in order (the key names each in patches).
 CART_STEP_KEYS = ("first_reminder", "second_reminder", "last_reminder")
 
 
-class AbandonedCartSettings(StrictSettings):
+class AbandonedCartSettings(ScenarioSettings):
     mode: Mode = Mode.LIVE
     # Codes read PREFIX-XXXXXXXXXX; the merchant picks the prefix.
     code_prefix: str = Field(
