@@ -9,9 +9,6 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-# The scenarios' hooks into shared machinery (human clicks start attribution windows, the
-# outbox's pre-send re-check): registered in every process that serves them.
-import app.scenarios.listeners  # noqa: F401
 from app.errors import BoomerangError
 from app.logs import configure_logging
 from app.platform.resources import build_resources

@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.sql.dml import ReturningInsert
 
 from app.db.driver import compile_for_driver
+from app.inbox.jobs import PROCESS_JOB
 from app.models import Shop, WebhookEvent, WebhookEventStatus
 from app.queue import JobQueue
 from app.queue.interface import QueueUnavailable
@@ -24,7 +25,6 @@ from webhooks.payloads import MalformedPayload, timestamp
 
 log = structlog.get_logger(__name__)
 
-PROCESS_JOB = "process_webhook_event"
 # Redis must not eat Shopify's 5 s: past this the event waits for the sweeper.
 ENQUEUE_TIMEOUT_SECONDS = 1.0
 
@@ -149,16 +149,6 @@ async def store_delivery(
     # Only on no row: a second query tells a duplicate from a shop we do not know.
     shop_id = await driver.fetchval(_SHOP_ID_SQL, delivery.shop_domain)
     return StoreResult(Stored.DUPLICATE if shop_id is not None else Stored.UNKNOWN_SHOP)
-
-
-def first_job_id(event_row_id: int) -> str:
-    return f"webhook:{event_row_id}"
-
-
-def retry_job_id(event_row_id: int, attempts: int) -> str:
-    """The job that makes the attempt after `attempts` failures (an event that must keep
-    retrying past the queue's own cap gets one job per attempt)."""
-    return f"webhook:{event_row_id}:retry:{attempts}"
 
 
 async def enqueue_processing(

@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app import metrics
 from app.db.driver import run_on_driver
+from app.inbox.jobs import first_job_id
 from app.platform.resources import Resources
 from app.shopify.webhook_verification import WebhookVerifier
 from app.web.body_limits import declared_length, read_capped_body
@@ -25,7 +26,6 @@ from webhooks.inbox import (
     MissingHeader,
     Stored,
     enqueue_processing,
-    first_job_id,
     store_delivery,
 )
 

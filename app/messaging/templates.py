@@ -426,8 +426,8 @@ def _unknown_template(scenario: str, step: int) -> UnknownTemplate:
     )
 
 
-def _default(scenario: str, step: int, locale: Locale) -> TemplateSource:
-    source = default_source(scenario, step, locale)
+def _default(session: AsyncSession, scenario: str, step: int, locale: Locale) -> TemplateSource:
+    source = default_source(session, scenario, step, locale)
     if source is None:
         raise _unknown_template(scenario, step)
     return source
@@ -458,12 +458,12 @@ async def load_source_and_override(
     session: AsyncSession, shop_id: int, scenario: str, step: int, locale: Locale
 ) -> tuple[TemplateSource, MessageTemplate | None]:
     """The template's source, and the merchant's override row it came from (None: default)."""
-    if not known_template(scenario, step):
+    if not known_template(session, scenario, step):
         raise _unknown_template(scenario, step)
     override = await _override(session, shop_id, scenario, step, locale)
     if override is not None:
         return TemplateSource(override.subject, override.html, override.text_body), override
-    return _default(scenario, step, locale), None
+    return _default(session, scenario, step, locale), None
 
 
 @dataclass(frozen=True)
@@ -485,18 +485,18 @@ async def render_for_send(
     shopper's data gives way to the default wording for the step and locale (a message
     retried forever helps no one) and the failure is recorded on the template, where the
     editor shows it until the merchant saves a new version."""
-    if not known_template(scenario, step):
+    if not known_template(session, scenario, step):
         raise _unknown_template(scenario, step)
     override = await _override(session, shop_id, scenario, step, locale)
     if override is None:
-        default = _default(scenario, step, locale)
+        default = _default(session, scenario, step, locale)
         return SendRendering(await render_off_loop(default, context, locale))
     source = TemplateSource(override.subject, override.html, override.text_body)
     try:
         return SendRendering(await render_off_loop(source, context, locale))
     except TemplateInvalid as exc:
         await _record_send_error(session, override.id, exc)
-        default = _default(scenario, step, locale)
+        default = _default(session, scenario, step, locale)
         return SendRendering(await render_off_loop(default, context, locale), exc)
 
 
@@ -530,7 +530,7 @@ async def save_override(
 ) -> Rendered:
     """Validate, then upsert the merchant's override. Invalid templates are never stored; a
     new version clears the send-time failure recorded on the previous one."""
-    if not known_template(scenario, step):
+    if not known_template(session, scenario, step):
         raise _unknown_template(scenario, step)
     sample = await validate_off_loop(source, locale)
     statement = insert(MessageTemplate).values(

@@ -11,7 +11,7 @@ from app.errors import ServiceUnavailable
 from app.i18n import Locale as UiLocale
 from app.i18n import Text, request_locale
 from app.messaging import templates
-from app.messaging.defaults import TemplateSource, default_source
+from app.messaging.defaults import TemplateSource
 from app.messaging.errors import UnsupportedLocale
 from app.messaging.i18n import SUPPORTED, Locale, normalize_locale
 from app.messaging.preview import Preview, preview, test_email
@@ -234,4 +234,4 @@ async def test_send_template(
     return TestSentOut(status="sent", to=to, detail=sent.in_locale(ui))
 
 
-__all__ = ["default_source", "router"]
+__all__ = ["router"]
