@@ -47,7 +47,8 @@ WHERE sh.id = :shop_id
      OR (s.orders_count >= :min_orders
          AND s.median_interval_seconds > 0
          AND s.last_order_at
-             < :now - make_interval(secs => s.median_interval_seconds * :multiplier))
+             < CAST(:now AS timestamptz)
+               - make_interval(secs => s.median_interval_seconds * CAST(:multiplier AS float8)))
   )
   AND c.redacted_at IS NULL
   AND c.email IS NOT NULL AND c.email <> ''
