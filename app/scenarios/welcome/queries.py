@@ -1,12 +1,16 @@
 """The welcome series' SQL, shop id first: the customer's snapshot for the rule, in one query
-(the customer's row, whether they have ordered, whether the shop still has the app)."""
+(the customer's row, whether they have ordered, whether the shop still has the app), and the
+shop's best-selling products by units sold, which step 2 shows (the Admin API cannot sort
+products by sales; app/shopify/admin/products.py fetches the cards of these ids)."""
 
 from __future__ import annotations
 
-from sqlalchemy import exists, select
+from datetime import datetime
+
+from sqlalchemy import desc, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import Customer, Order, Shop
+from app.models import Customer, Order, OrderLineItem, Shop
 from app.scenarios.welcome.rule import WelcomeSnapshot
 
 
@@ -48,3 +52,27 @@ async def load_snapshot(
         has_ordered=bool(row.has_ordered),
         shop_uninstalled=row.uninstalled_at is not None or row.shop_redacted_at is not None,
     )
+
+
+async def best_selling_product_ids(
+    session: AsyncSession, shop_id: int, *, since: datetime, limit: int
+) -> list[int]:
+    """The shop's products ranked by units sold in orders placed since `since` (cancelled
+    orders left out), best first; ties by product id. One query per send is fine for a
+    welcome step; a shop with very many orders would cache it per day."""
+    units = func.sum(OrderLineItem.quantity)
+    rows = await session.execute(
+        select(OrderLineItem.product_id)
+        .join(Order, Order.id == OrderLineItem.order_id)
+        .where(
+            OrderLineItem.shop_id == shop_id,
+            Order.shop_id == shop_id,
+            Order.cancelled_at.is_(None),
+            Order.placed_at >= since,
+            OrderLineItem.product_id.is_not(None),
+        )
+        .group_by(OrderLineItem.product_id)
+        .order_by(desc(units), OrderLineItem.product_id)
+        .limit(limit)
+    )
+    return [int(product_id) for product_id in rows.scalars()]

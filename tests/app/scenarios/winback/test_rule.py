@@ -31,11 +31,14 @@ LAPSED = WinbackSnapshot(
 
 
 def test_the_defaults_are_the_issues() -> None:
-    assert RULE == LapseRule(
-        lapsed_after=timedelta(days=90),
-        median_multiplier=2.0,
-        min_orders_for_rhythm=3,
-        cooldown=timedelta(days=180),
+    assert (
+        LapseRule(
+            lapsed_after=timedelta(days=90),
+            median_multiplier=2.0,
+            min_orders_for_rhythm=3,
+            cooldown=timedelta(days=180),
+        )
+        == RULE
     )
 
 
