@@ -75,4 +75,4 @@ async def best_selling_product_ids(
         .order_by(desc(units), OrderLineItem.product_id)
         .limit(limit)
     )
-    return [int(product_id) for product_id in rows.scalars()]
+    return [int(product_id) for product_id in rows.scalars() if product_id is not None]
