@@ -50,6 +50,9 @@ WHERE sh.id = :shop_id
              < CAST(:now AS timestamptz)
                - make_interval(secs => s.median_interval_seconds * CAST(:multiplier AS float8)))
   )
+  -- Bounds the join's scan of customers to this page's range too (without it a merge join
+  -- reads customers from the first id on every page: quadratic over the selection).
+  AND c.shop_id = :shop_id AND c.id > :after_id
   AND c.redacted_at IS NULL
   AND c.email IS NOT NULL AND c.email <> ''
   AND c.email_marketing_state = :subscribed
