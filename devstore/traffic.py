@@ -449,7 +449,7 @@ class TrafficGenerator:
             return [
                 TrafficEvent(at, "orders/create", order, "sign-up's first order"),
                 TrafficEvent(at, "orders/paid", order, "sign-up's first order"),
-                TrafficEvent(at, "customers/update", customer_body),
+                TrafficEvent(at, "customers/update", customer_body, "sign-up's first order"),
             ]
 
         return first_order
