@@ -4,9 +4,11 @@ row, unversioned, so it never blocks the full customers/* payload that follows (
 can be partial and must not overwrite what customers/* told us).
 
 Besides CustomerChanged, two facts the journeys start from: CustomerCreated, said once by the
-first customers/create we apply (tied to setting signed_up_at, not to the insert: a checkout's
-embedded copy or a consent delivery may have made the row first), and CustomerSubscribed, when
-a customer we knew goes from any other consent state to subscribed.
+first customers/create we apply, tied to the statement that sets signed_up_at: the insert
+itself when the row is new (INSERT … RETURNING xmax = 0), else one conditional UPDATE, since a
+checkout's embedded copy, a consent delivery or an overtaking customers/update may have made
+the row first; and CustomerSubscribed, when a customer we knew goes from any other consent
+state to subscribed.
 
 Email consent has its own clock (consent_updated_at) and its own topic
 (webhooks/topics/email_consent.py): customers/* changes it only when it carries a newer one,
@@ -23,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import case, select, update
+from sqlalchemy import Boolean, case, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -82,6 +84,11 @@ async def customer_changed(session: AsyncSession, delivery: WebhookDelivery) -> 
         "triggered_at": delivery.triggered_at,
     }
     shopify_id: int = values["shopify_id"]
+    creating = delivery.topic == "customers/create"
+    if creating:
+        # Written by the insert when the row is new (the usual case: one statement says it
+        # all); never by the conflict's update, which leaves it to _sign_up below.
+        values["signed_up_at"] = _signed_up_at(delivery)
     # Only a payload saying "subscribed" can subscribe someone: then (and only then) the
     # state we held before is needed, read under the lock the upsert would take anyway.
     prior_state: str | None = None
@@ -104,7 +111,7 @@ async def customer_changed(session: AsyncSession, delivery: WebhookDelivery) -> 
         # A stale version: nothing changed, but a late customers/create still says the
         # customer was created (below), if no earlier one did.
     else:
-        customer_id, email, state, stored_tags = row
+        customer_id, email, state, stored_tags = row.id, row.email, row.state, row.tags
         await publish(
             session,
             CustomerChanged(
@@ -127,8 +134,28 @@ async def customer_changed(session: AsyncSession, delivery: WebhookDelivery) -> 
                     subscribed_at=values.get("email_consent_updated_at"),
                 ),
             )
-    if delivery.topic == "customers/create":
-        await _sign_up(session, delivery, shopify_id)
+    if not creating:
+        return
+    if row is not None and row.inserted:
+        await publish(
+            session,
+            CustomerCreated(
+                shop_id=delivery.shop_id,
+                customer_id=row.id,
+                shopify_customer_id=shopify_id,
+                email=row.email,
+                email_marketing_state=row.state,
+                signed_up_at=values["signed_up_at"],
+            ),
+        )
+    elif row is None or row.signed_up_at is None:
+        await _sign_up(session, delivery, shopify_id, values["signed_up_at"])
+
+
+def _signed_up_at(delivery: WebhookDelivery) -> datetime:
+    return (
+        timestamp(delivery.payload.get("created_at")) or delivery.triggered_at or datetime.now(UTC)
+    )
 
 
 def _upsert(values: dict[str, Any]) -> Any:
@@ -137,7 +164,9 @@ def _upsert(values: dict[str, Any]) -> Any:
     excluded = base.excluded
     table = Customer.__table__.c
     update_columns: dict[str, Any] = {
-        k: excluded[k] for k in values if k not in _KEY and k not in CONSENT_COLUMNS
+        k: excluded[k]
+        for k in values
+        if k not in _KEY and k not in CONSENT_COLUMNS and k != "signed_up_at"
     }
     if "email_marketing_state" in values:
         # An older consent inside a newer customer version (consent has its own topic,
@@ -162,17 +191,23 @@ def _upsert(values: dict[str, Any]) -> Any:
             excluded.shopify_updated_at,
             excluded.triggered_at,
         ),
-    ).returning(Customer.id, Customer.email, Customer.email_marketing_state, Customer.tags)
-
-
-async def _sign_up(session: AsyncSession, delivery: WebhookDelivery, shopify_id: int) -> None:
-    """Say CustomerCreated once per customer. The row may exist already (an embedded copy
-    from a checkout, a consent delivery, a customers/update that overtook the create), so
-    "first" is not "inserted": it is the one UPDATE that finds signed_up_at still NULL. A
-    concurrent redelivery waits on the row lock, then sees it set and updates nothing."""
-    signed_up_at = (
-        timestamp(delivery.payload.get("created_at")) or delivery.triggered_at or datetime.now(UTC)
+    ).returning(
+        Customer.id,
+        Customer.email,
+        Customer.email_marketing_state.label("state"),
+        Customer.tags,
+        Customer.signed_up_at,
+        literal_column("xmax = 0", Boolean).label("inserted"),
     )
+
+
+async def _sign_up(
+    session: AsyncSession, delivery: WebhookDelivery, shopify_id: int, signed_up_at: datetime
+) -> None:
+    """Say CustomerCreated for a customers/create whose row existed already (an embedded copy
+    from a checkout, a consent delivery, a customers/update that overtook the create): "first"
+    is then the one UPDATE that finds signed_up_at still NULL. A concurrent redelivery waits on
+    the row lock, then sees it set and updates nothing."""
     row = (
         await session.execute(
             update(Customer)

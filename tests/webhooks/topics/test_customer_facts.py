@@ -189,3 +189,22 @@ async def test_a_redacted_customer_is_never_created_again(
 
     assert heard.created == []
     assert await signed_up_at(sessions) is None
+
+
+async def test_a_create_after_the_consent_made_the_row_says_created_once(
+    client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    heard: Heard,
+) -> None:
+    """The consent topic can be the first we hear of a customer (an unversioned row): the
+    customers/create that follows still says the customer was created, once."""
+    await install_shop(sessions)
+    await deliver_and_process(
+        client, settings, CONSENT_TOPIC, consent("subscribed", datetime(2021, 12, 31, tzinfo=UTC))
+    )
+    await deliver_and_process(client, settings, "customers/create", CUSTOMER)
+    await deliver_and_process(client, settings, "customers/create", CUSTOMER)
+
+    assert [f.email_marketing_state for f in heard.created] == ["subscribed"]
+    assert await signed_up_at(sessions) == heard.created[0].signed_up_at
