@@ -93,6 +93,33 @@ class CustomerChanged:
     tags: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class CustomerCreated:
+    """Shopify told us, by customers/create, that a customer was created: said once per
+    customer, by whichever customers/create delivery first reaches us (never by an update,
+    an embedded copy or a redelivery). `email_marketing_state` is the consent we hold then."""
+
+    shop_id: int
+    customer_id: int
+    shopify_customer_id: int
+    email: str | None
+    email_marketing_state: str | None
+    signed_up_at: datetime
+
+
+@dataclass(frozen=True)
+class CustomerSubscribed:
+    """The consent we hold for a customer we already knew went from anything else to
+    `subscribed` (customers_email_marketing_consent/update, or a customers/* carrying a newer
+    consent): said once per such change, never for a redelivery."""
+
+    shop_id: int
+    customer_id: int
+    shopify_customer_id: int
+    email: str | None
+    subscribed_at: datetime | None
+
+
 Fact = (
     CheckoutChanged
     | OrderPlaced
@@ -100,6 +127,8 @@ Fact = (
     | OrderFulfilled
     | RefundCreated
     | CustomerChanged
+    | CustomerCreated
+    | CustomerSubscribed
 )
 
 F = TypeVar("F")

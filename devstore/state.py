@@ -181,6 +181,9 @@ class Product:
     featured_image_url: str | None
     created_at: datetime
     variants: dict[int, ProductVariant] = field(default_factory=dict)
+    # ACTIVE products are on the Online Store (they have an onlineStoreUrl); DRAFT and
+    # ARCHIVED ones are not.
+    status: str = "ACTIVE"
 
     @property
     def gid(self) -> str:

@@ -164,6 +164,16 @@ def sample_context(locale: Locale) -> dict[str, Any]:
             }
         ],
         "cart_total": "59.00",
+        "products": [
+            {
+                "title": "Linen shirt",
+                "url": "https://example.myshopify.com/products/linen-shirt",
+                "image_url": "https://cdn.example.com/shirt.jpg",
+                "price": "59.00",
+                "price_varies": True,
+            }
+        ],
+        "last_order_at": "2026-08-01",
         "checkout_url": "https://example.myshopify.com/checkouts/sample/recover",
         "discount_code": "BACK-10-SAMPLE",
         "discount_expires_at": "2026-12-31",
