@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import structlog
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,6 +19,8 @@ from app.compliance.registry import (
 from app.installs.lifecycle import delivery_shop, locked_shop, redact_shop
 from app.models import CustomerDataRequest
 from webhooks.registry import WebhookDelivery, handles
+
+log = structlog.get_logger(__name__)
 
 
 def _int(value: Any) -> int | None:
@@ -85,4 +88,13 @@ def _redaction_record(delivery: WebhookDelivery) -> str:
 @handles("shop/redact")
 async def shop_redact(session: AsyncSession, delivery: WebhookDelivery) -> None:
     shop = await locked_shop(session, delivery.shop_id, delivery.shop_domain)
+    if shop.uninstalled_at is None and shop.redacted_at is None:
+        # Shopify sends shop/redact 48 hours after an uninstall; a shop with the app installed
+        # now has none due. Erasing a live shop on an unsigned header's word (a captured body
+        # replayed after a reinstall) would be the one unrecoverable mistake here.
+        log.error(
+            "shop/redact for a shop that has the app installed: nothing erased",
+            installed_at=str(shop.installed_at),
+        )
+        return
     await redact_shop(session, shop, keep_event_row_id=delivery.event_row_id)

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.compliance.automation import forget_late_delivery_body
 from app.facts import CustomerChanged, publish
 from app.models import Customer
-from webhooks.freshness import newer_sql
+from webhooks.freshness import newer_sql, same_version_sql
 from webhooks.payloads import money, obj, required_integer, tags, text, timestamp
 from webhooks.registry import WebhookDelivery, handles
 
@@ -36,6 +36,8 @@ CONSENT_COLUMNS = (
     "email_consent_triggered_at",
 )
 _KEY = ("shop_id", "shopify_id")
+# What a replay of the same version changes: its trigger times, which say nothing new.
+_NOT_CONTENT = frozenset({*_KEY, "triggered_at", "email_consent_triggered_at"})
 
 
 def consent_columns(consent: dict[str, Any], triggered_at: datetime | None) -> dict[str, Any]:
@@ -96,13 +98,19 @@ async def customer_changed(session: AsyncSession, delivery: WebhookDelivery) -> 
         index_elements=list(_KEY),
         set_=update_columns,
         # A stale update (older updated_at, or the same second triggered earlier) changes
-        # nothing; nor does any update of a redacted customer.
+        # nothing; nor does the same version re-sent, nor any update of a redacted customer.
         where=table.redacted_at.is_(None)
         & newer_sql(
             table.shopify_updated_at,
             table.triggered_at,
             excluded.shopify_updated_at,
             excluded.triggered_at,
+        )
+        & ~same_version_sql(
+            table.shopify_updated_at,
+            excluded.shopify_updated_at,
+            [table[k] for k in values if k not in _NOT_CONTENT],
+            [excluded[k] for k in values if k not in _NOT_CONTENT],
         ),
     ).returning(Customer.id, Customer.email, Customer.email_marketing_state, Customer.tags)
     row = (await session.execute(statement)).one_or_none()
