@@ -20,7 +20,22 @@ def parse_body(body: str) -> dict[str, Any]:
         raise MalformedPayload(f"body is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise MalformedPayload(f"body is JSON but not an object ({type(data).__name__})")
+    if "\\u0000" in body:
+        # Postgres text and jsonb hold no NUL: an escaped one becomes U+FFFD, like a raw one in
+        # the stored body (inbox.decode_body). Only bodies that spell one out pay the walk.
+        cleaned: dict[str, Any] = _without_nul(data)
+        return cleaned
     return data
+
+
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    return value
 
 
 def money(value: Any) -> Decimal | None:
