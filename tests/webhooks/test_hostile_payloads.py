@@ -32,3 +32,47 @@ async def test_an_escaped_nul_is_stored_as_a_replacement_character(
     [stored] = await all_rows(sessions, Customer)
     assert stored.first_name == "Bob\ufffd"
     assert stored.tags == ["\ufffd"]
+
+
+async def failed_as_malformed(sessions: async_sessionmaker[AsyncSession]) -> str:
+    [event] = await all_rows(sessions, WebhookEvent)
+    assert (event.status, event.attempts) == ("failed", 1)
+    assert event.last_error is not None
+    assert event.last_error.startswith("malformed payload")
+    return event.last_error
+
+
+async def test_an_id_beyond_64_bits_fails_as_malformed_once(
+    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    await install_shop(sessions)
+    order = {**fixture_json("orders/create"), "id": 2**63}
+
+    await deliver(client, "orders/create", order)
+    await run_worker_burst(settings)
+
+    assert "64-bit" in await failed_as_malformed(sessions)
+
+
+async def test_an_amount_beyond_our_columns_fails_as_malformed_once(
+    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    await install_shop(sessions)
+    order = {**fixture_json("orders/create"), "total_price": "1e20"}
+
+    await deliver(client, "orders/create", order)
+    await run_worker_burst(settings)
+
+    assert "1e20" in await failed_as_malformed(sessions)
+
+
+async def test_a_customer_count_of_the_wrong_type_fails_as_malformed_once(
+    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    await install_shop(sessions)
+    customer = {**fixture_json("customers/create"), "orders_count": [1]}
+
+    await deliver(client, "customers/create", customer)
+    await run_worker_burst(settings)
+
+    await failed_as_malformed(sessions)
