@@ -26,7 +26,7 @@ from app.compliance.automation import forget_late_delivery_body
 from app.facts import CustomerChanged, publish
 from app.models import Customer
 from webhooks.freshness import newer_sql, same_version_sql
-from webhooks.payloads import money, obj, required_integer, tags, text, timestamp
+from webhooks.payloads import integer, money, obj, required_integer, tags, text, timestamp
 from webhooks.registry import WebhookDelivery, handles
 
 CONSENT_COLUMNS = (
@@ -63,8 +63,8 @@ def _columns(shop_id: int, data: dict[str, Any], triggered_at: datetime | None) 
         values.update(consent_columns(consent, triggered_at))
     if "tags" in data:
         values["tags"] = tags(data["tags"])
-    if data.get("orders_count") is not None:
-        values["orders_count"] = int(data["orders_count"])
+    if (orders_count := integer(data.get("orders_count"))) is not None:
+        values["orders_count"] = orders_count
     if (spent := money(data.get("total_spent"))) is not None:
         values["total_spent"] = spent
     return values
