@@ -8,7 +8,6 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 # app.db.base.Money is NUMERIC(18, 4): 14 digits before the point.
 _MONEY_LIMIT = Decimal(10) ** 14
