@@ -32,3 +32,18 @@ async def test_an_id_beyond_bigint_is_a_422(
     response = await client.request(method, url, headers=bearer(mint_session_token(SHOP)))
 
     assert response.status_code == 422
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/api/customers?search=%00", "/api/approvals?scenario=a%00b", "/api/messages?scenario=%00"],
+)
+async def test_a_nul_character_is_a_422(
+    url: str, client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await create_shop(sessions, domain=SHOP)
+
+    response = await client.get(url, headers=bearer(mint_session_token(SHOP)))
+
+    assert response.status_code == 422
+    assert response.json()["error"] == "UnstorableValue"
