@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, exists, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.messaging.outbox import Status
 from app.models import (
     Checkout,
     Customer,
@@ -277,19 +278,24 @@ async def runs_an_order_concerns_locked(
 
 
 async def reminder_sent_by(session: AsyncSession, run: ScenarioRun, placed: datetime) -> bool:
-    """Whether one of the run's reminders actually left (status sent) by the time the order
-    was placed: drafts, messages held for approval, suppressed or failed ones bring nothing
-    back, and neither does a reminder sent after the purchase (its order arrived late)."""
+    """Whether one of the run's reminders actually left by the time the order was placed:
+    sent, or unconfirmed (handed to the relay, the answer lost with a stopped worker: most
+    did leave), timed by when the hand-off began. Drafts, messages held for approval,
+    suppressed or failed ones bring nothing back, and neither does a reminder sent after the
+    purchase (its order arrived late)."""
     sent = await session.scalar(
         select(
             exists().where(
                 Message.shop_id == run.shop_id,
                 Message.scenario == KEY,
                 Message.subject_key == run.subject_key,
-                Message.status == "sent",
+                Message.status.in_((Status.SENT, Status.UNCONFIRMED)),
                 # Shopify's timestamps have whole seconds: a reminder sent in the order's
                 # second counts.
-                func.date_trunc("second", Message.sent_at) <= placed,
+                func.date_trunc(
+                    "second", func.coalesce(Message.sent_at, Message.sending_started_at)
+                )
+                <= placed,
             )
         )
     )
