@@ -6,7 +6,7 @@ a status of their own (counted apart, still counting for attribution); the rows 
 marked so are moved to it. No schema change: the status column is free text.
 
 Revision ID: 0015_send_ordering
-Revises: 0011_pool_verification
+Revises: 0013_winback_selection
 Create Date: 2026-12-05 06:00:00
 """
 
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0015_send_ordering"
-down_revision: str | None = "0011_pool_verification"
+down_revision: str | None = "0013_winback_selection"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
