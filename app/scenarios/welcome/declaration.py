@@ -31,8 +31,11 @@ BEST_SELLERS_SINCE = timedelta(days=90)
 RANKED_PER_CARD = 2
 # How a first order was attributed: attributed_via_welcome_email.
 VIA_EMAIL = "welcome_email"
-# Not worth a line on the timeline: nothing a merchant would look for.
-_SILENT = frozenset({StopReason.SHOP_UNINSTALLED, StopReason.CUSTOMER_REDACTED})
+# Not worth a line on the timeline: nothing a merchant would look for (a paused series would
+# write one on every sign-up of a shop that never turned it on).
+_SILENT = frozenset(
+    {StopReason.SHOP_UNINSTALLED, StopReason.SCENARIO_PAUSED, StopReason.CUSTOMER_REDACTED}
+)
 # A run that no longer has its customer's row (the shop's data was erased).
 CUSTOMER_MISSING = "customer_missing"
 

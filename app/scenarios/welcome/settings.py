@@ -18,7 +18,9 @@ WELCOME_STEP_KEYS = ("welcome", "best_sellers", "offer")
 
 
 class WelcomeSettings(ScenarioSettings):
-    mode: Mode = Mode.LIVE
+    # Off until the merchant turns it on: a shop that installs for its carts does not start
+    # writing to every new subscriber unasked.
+    mode: Mode = Mode.PAUSED
     # Codes read PREFIX-XXXXXXXXXX.
     code_prefix: str = Field(default="WELCOME", min_length=1, max_length=12, pattern=r"^[A-Z0-9]+$")
     attribution_window_days: int = Field(default=7, ge=1, le=90)
