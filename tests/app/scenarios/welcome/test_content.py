@@ -8,8 +8,11 @@ import pytest
 from app.i18n import Locale
 from app.messaging.templates import validate
 from app.platform.composition import PLATFORM
+from app.scenarios.config import InvalidSettings, apply_patch, resolve
+from app.scenarios.modes import Mode
 from app.scenarios.welcome.content import CONTENT, KEY
 from app.scenarios.welcome.rule import StopReason
+from app.scenarios.welcome.settings import WelcomeSettings
 
 
 @pytest.mark.parametrize("locale", ["en", "fr"])
@@ -44,3 +47,18 @@ def test_reasons_and_kinds_are_labelled_in_both_languages() -> None:
     cart = PLATFORM.catalog.get("abandoned_cart")
     assert 0 < CONTENT.priority < cart.content.priority
     assert CONTENT.code_purpose == "welcome"
+
+
+def test_a_welcome_cannot_be_made_transactional() -> None:
+    with pytest.raises(InvalidSettings) as refused:
+        apply_patch(WelcomeSettings, {}, {"transactional": True})
+    (problem,) = refused.value.problems
+    assert problem.field == "transactional"
+    assert "consent" in problem.text.en
+    assert "consentement" in problem.text.fr
+
+
+def test_off_until_the_merchant_turns_it_on() -> None:
+    settings = resolve(WelcomeSettings, {})
+    assert isinstance(settings, WelcomeSettings)
+    assert settings.mode == Mode.PAUSED
