@@ -362,3 +362,45 @@ async def test_a_cart_reminder_outranks_a_welcome_under_a_cap_of_one_a_day(
     assert states["abandoned_cart"] == ("sent", "")
     assert states["welcome"][0] == "queued"
     assert states["welcome"][1] in ("outranked_by_message", "frequency_cap")
+
+
+async def test_the_admins_generic_screens_serve_the_welcome_series(
+    store: Store, inbox: Inbox
+) -> None:
+    """What the overview card, the settings page, the templates and the runs pages read."""
+    await turn_on(store, steps={"best_sellers": {"enabled": False}, "offer": {"enabled": False}})
+    customer = store.customer_payload(email="vic@example.test")
+    await store.deliver("customers/create", customer)
+    await store.work()
+    assert len(inbox.messages) == 1
+    headers = store.headers
+
+    overview = await store.client.get("/api/scenarios", headers=headers)
+    cards = {card["key"]: card for card in overview.json()}
+    assert cards[WELCOME]["settings"]["mode"] == "live"
+    assert cards[WELCOME]["report"]["messages_sent"] == 1
+
+    settings = (await store.client.get(f"/api/scenarios/{WELCOME}", headers=headers)).json()
+    assert [s["key"] for s in settings["steps"]] == ["welcome", "best_sellers", "offer"]
+    refused = await store.client.put(
+        f"/api/scenarios/{WELCOME}?locale=fr", headers=headers, json={"transactional": True}
+    )
+    assert refused.status_code == 400
+    assert refused.json()["problems"][0]["field"] == "transactional"
+
+    template = await store.client.get(f"/api/templates/{WELCOME}/2/fr", headers=headers)
+    assert template.status_code == 200, template.text
+    assert "{% for product in products %}" in template.json()["html"]
+    preview = await store.client.post(
+        f"/api/templates/{WELCOME}/2/fr/preview", headers=headers, json={}
+    )
+    assert preview.status_code == 200, preview.text
+
+    (run,) = (await store.client.get(f"/api/scenarios/{WELCOME}/runs", headers=headers)).json()
+    assert (run["email"], run["status"], run["next_step"]) == ("vic@example.test", "active", 2)
+    timeline = await store.client.get(
+        f"/api/customers/{run['customer_id']}/timeline?locale=fr", headers=headers
+    )
+    assert timeline.status_code == 200, timeline.text
+    assert "Série de bienvenue démarrée" in timeline.text
+    assert "Un nouveau client s'est inscrit en acceptant les e-mails marketing" in timeline.text
