@@ -29,8 +29,8 @@ SHOP_BATCH = 500
 
 async def scenario_step(ctx: JobContext, run_id: int, step_index: int) -> None:
     """Three short phases, so no lock is held while Shopify is called: read what the step
-    needs; fetch it (its code, its product images: their own commits and calls); then lock,
-    re-check and act.
+    needs; fetch it (its code, its product images and cards: their own commits and calls);
+    then lock, re-check and act.
 
     A shop whose token Shopify refused does no work: its step stops the run (timeline: why)
     instead of coming back with every due-step scan; so does a discount Shopify refuses. An
@@ -51,12 +51,13 @@ async def scenario_step(ctx: JobContext, run_id: int, step_index: int) -> None:
         now = datetime.now(UTC)
         try:
             code = await actions.issue_code(needs.code, now) if needs.code else None
+            products = await actions.product_cards(needs.products) if needs.products else []
         except ShopTokenInvalid:
             async with resources.sessions.begin() as session:
                 await stop_step(session, run_id, step_index, SHOP_TOKEN_INVALID, datetime.now(UTC))
             return
         except ShopifyUnavailable as exc:
-            log.warning("step's code not issued: Shopify unavailable; retrying", run=run_id)
+            log.warning("step's inputs not fetched: Shopify unavailable; retrying", run=run_id)
             raise RetryJob.backoff(ctx.attempt) from exc
         except ShopifyUserErrors as exc:
             async with resources.sessions.begin() as session:
@@ -74,7 +75,7 @@ async def scenario_step(ctx: JobContext, run_id: int, step_index: int) -> None:
             if needs.variant_ids
             else {}
         )
-        inputs = engine.StepInputs(code=code, images=images)
+        inputs = engine.StepInputs(code=code, images=images, products=tuple(products))
     async with resources.transaction() as session:
         following = await engine.run_step(
             session,

@@ -98,13 +98,25 @@ async def _check_report(
 ) -> None:
     async with sessions.begin() as session:
         events = await session.scalar(select(func.count()).select_from(WebhookEvent))
-        runs = await session.scalar(select(func.count()).select_from(ScenarioRun))
+        runs = await session.scalar(
+            select(func.count()).where(ScenarioRun.scenario == "abandoned_cart")
+        )
+        welcomed = await session.scalar(
+            select(func.count()).where(ScenarioRun.scenario == "welcome")
+        )
+        welcome_sent = await session.scalar(
+            select(func.count()).where(
+                Message.scenario == "welcome", Message.status == "sent", Message.step == 1
+            )
+        )
         sent = await session.scalar(
             select(func.count()).select_from(Message).where(Message.status == "sent")
         )
         recovered, revenue = (
             await session.execute(
-                select(func.count(), func.coalesce(func.sum(ScenarioConversion.revenue), 0))
+                select(func.count(), func.coalesce(func.sum(ScenarioConversion.revenue), 0)).where(
+                    ScenarioConversion.scenario == "abandoned_cart"
+                )
             )
         ).one()
     assert (events or 0) > 10
@@ -113,6 +125,9 @@ async def _check_report(
     assert int(figure(report, "emails")) == sent
     assert int(figure(report, "carts recovered")) == recovered
     assert Decimal(figure(report, "revenue attributed", r"([\d.]+) EUR")) == Decimal(revenue)
+    # The welcome series next to the cart: the simulator's traffic has sign-ups.
+    assert int(figure(report, "welcome series")) == welcomed
+    assert int(figure(report, "welcome emails sent", r"welcome: (\d+)")) == welcome_sent
     assert "Admin UI: http://127.0.0.1:" in report
     # The emails went to the file outbox under the demo's working directory.
     assert len(list((tmp_path / ".boomerang" / "outbox").rglob("*.eml"))) >= sent

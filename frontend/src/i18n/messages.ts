@@ -14,6 +14,7 @@ export const en = {
   "nav.webhooks": "Failed webhooks",
   "nav.dataRequests": "Data requests",
   "scenario.abandoned_cart": "Abandoned cart",
+  "scenario.welcome": "Welcome series",
   "mode.live": "Live",
   "mode.approval": "Approval",
   "mode.dry_run": "Dry run",
@@ -61,6 +62,8 @@ export const en = {
   "settings.step.enabled": "Send this step",
   "settings.step.delay": "Delay",
   "settings.step.delay.details": "Counted from the checkout's last change.",
+  "settings.step.delay.details.welcome":
+    "Counted from the sign-up (or the later subscription); 0 sends it at once.",
   "settings.step.unit": "Unit",
   "unit.seconds": "seconds",
   "unit.minutes": "minutes",
@@ -223,6 +226,7 @@ export const fr: Messages = {
   "nav.webhooks": "Webhooks en échec",
   "nav.dataRequests": "Demandes de données",
   "scenario.abandoned_cart": "Panier abandonné",
+  "scenario.welcome": "Série de bienvenue",
   "mode.live": "Actif",
   "mode.approval": "Validation",
   "mode.dry_run": "Simulation",
@@ -272,6 +276,8 @@ export const fr: Messages = {
   "settings.step.enabled": "Envoyer cette étape",
   "settings.step.delay": "Délai",
   "settings.step.delay.details": "Compté à partir de la dernière modification du panier.",
+  "settings.step.delay.details.welcome":
+    "Compté à partir de l'inscription (ou de l'abonnement ultérieur) ; 0 l'envoie aussitôt.",
   "settings.step.unit": "Unité",
   "unit.seconds": "secondes",
   "unit.minutes": "minutes",

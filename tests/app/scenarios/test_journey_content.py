@@ -66,7 +66,7 @@ def test_winback_defaults_and_bounds() -> None:
 
 
 @pytest.mark.parametrize("locale", ["en", "fr"])
-@pytest.mark.parametrize("templates", [welcome.TEMPLATES, winback.TEMPLATES])
+@pytest.mark.parametrize("templates", [winback.TEMPLATES])
 def test_every_default_email_is_valid(
     templates: dict[tuple[str, int, Locale], TemplateSource], locale: Locale
 ) -> None:
@@ -79,7 +79,7 @@ def test_every_default_email_is_valid(
 
 
 def test_the_best_sellers_email_lists_the_products() -> None:
-    rendered = render(welcome.TEMPLATES[("welcome", 2, "fr")], sample_context("fr"), "fr")
+    rendered = render(welcome.CONTENT.templates[(2, "fr")], sample_context("fr"), "fr")
     assert "Linen shirt" in rendered.html
     assert "à partir de" in rendered.text
     assert "https://example.myshopify.com/products/linen-shirt" in rendered.text
