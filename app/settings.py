@@ -75,9 +75,9 @@ class Settings(BaseSettings):
     # header_read_timeout_seconds of the connection (or of the previous response).
     body_read_timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
     header_read_timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
-    # uvicorn's HTTP/1.1 parser: h11 bounds request heads (16 KiB); httptools is faster and
-    # fits behind a reverse proxy that bounds them itself.
-    http_parser: Literal["h11", "httptools"] = "h11"
+    # uvicorn's HTTP/1.1 parser: httptools (the fast one bench/ingest measures) or h11; both
+    # bound request heads to 16 KiB and give them a deadline (app/web/server.py).
+    http_parser: Literal["h11", "httptools"] = "httptools"
     # An idle keep-alive connection is closed after this many seconds.
     keep_alive_timeout_seconds: Annotated[int, Field(gt=0)] = 5
     # Connections (and requests in progress) per web process beyond which it answers 503.
