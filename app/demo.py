@@ -46,6 +46,7 @@ from app.settings import Settings
 log = structlog.get_logger(__name__)
 
 DEMO_SHOP = "boomerang-demo"
+CART = "abandoned_cart"
 DEMO_DOMAIN = f"{DEMO_SHOP}.myshopify.com"
 _DEMO_SECRETS = Path(".boomerang") / "demo-secrets.json"
 # A browser's user agent: the demo's shoppers are people, not link scanners.
@@ -72,6 +73,10 @@ def demo_settings_overrides() -> dict[str, object]:
 # Shopify's webhook timings in the demo: an hour a second, so a delivery the app fails is
 # retried over four seconds (Shopify's four hours), not four hours.
 DEMO_WEBHOOK_COMPRESSION = 3600.0
+# Scheduled scenarios (win-back's daily selection) walk once a minute, the cron's own tick.
+DEMO_SCHEDULE_PERIOD_SECONDS = 30
+# Win-back's reminder after 20 s instead of a week: time for some to come back before it.
+DEMO_WINBACK_REMINDER_SECONDS = 20
 
 
 @dataclass(frozen=True)
@@ -188,6 +193,8 @@ def _start_processes(
         SHOPIFY_CDN_URL=f"{sim_url}/cdn",
         EXTRA_FRAME_ANCESTORS=sim_url,
         LOG_LEVEL=os.environ.get("BOOMERANG_DEMO_LOG_LEVEL", "WARNING"),
+        # Demo timing: win-back's daily selection runs at every tick of the schedules' cron.
+        SCHEDULE_PERIOD_SECONDS=str(DEMO_SCHEDULE_PERIOD_SECONDS),
     )
     port = str(urlsplit(app_url).port)
     cli = [sys.executable, "-m", "app.cli"]
@@ -263,6 +270,17 @@ async def _play(
             },
         )
         _say("Abandoned cart: reminders after 2 s, 6 s (10 % code) and 12 s (15 % code)")
+        # Win-back waits (paused) until the cart's part is played; then the merchant turns it on.
+        await _api(
+            client,
+            "PUT",
+            f"{app_url}/api/scenarios/winback",
+            headers,
+            {
+                "mode": "paused",
+                "steps": {"reminder": {"delay_seconds": DEMO_WINBACK_REMINDER_SECONDS}},
+            },
+        )
 
         traffic = TrafficSettings(
             seed=options.seed,
@@ -285,6 +303,13 @@ async def _play(
         _say(f"{come_back} {who} clicked their reminder and bought with its code")
         await sim.webhooks.drain()
         await _settle(sessions, seconds=20)
+        await _api(client, "PUT", f"{app_url}/api/scenarios/winback", headers, {"mode": "live"})
+        _say(
+            "Win-back turned on: lapsed customers selected every minute (daily in a real shop), "
+            "an offer with a single-use pooled code at once, a reminder "
+            f"{DEMO_WINBACK_REMINDER_SECONDS} s later"
+        )
+        await _win_back(options, sim, sessions)
         await _report(sessions, sim, app_url)
 
 
@@ -359,6 +384,67 @@ async def _shoppers_come_back(
     return len(picked)
 
 
+async def _win_back(
+    options: DemoOptions, sim: Any, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """Wait for win-back's selection (the schedules' cron ticks once a minute), let a seeded
+    share of the customers who got the offer come back with its code before the reminder, then
+    wait for the reminders."""
+    rng = random.Random(options.seed + 1)  # noqa: S311  (a reproducible demo, not a secret)
+    deadline = time.monotonic() + 75
+    offers: list[Message] = []
+    while time.monotonic() < deadline:
+        async with sessions.begin() as session:
+            selected, offering = (
+                await session.execute(
+                    select(
+                        func.count(),
+                        func.count().filter(
+                            ScenarioRun.status == "active", ScenarioRun.step_index == 0
+                        ),
+                    ).where(ScenarioRun.scenario == "winback")
+                )
+            ).one()
+            offers = list(
+                await session.scalars(
+                    select(Message)
+                    .where(Message.scenario == "winback", Message.step == 1)
+                    .order_by(Message.id)
+                )
+            )
+        # Selected, every offer made, and none still on its way.
+        if selected and not offering and all(m.status not in ("queued", "sending") for m in offers):
+            break
+        await asyncio.sleep(1)
+    if not offers:
+        _say("Win-back selected nobody within the demo's wait")
+        return
+    picked = [
+        m
+        for m in offers
+        if m.status == "sent" and m.context.get("discount_code") and rng.random() < 0.4
+    ]
+    for message in picked:
+        await sim.checkout(
+            DEMO_SHOP, email=message.to_address, discount_code=message.context["discount_code"]
+        )
+    who = "customer" if len(picked) == 1 else "customers"
+    _say(f"{len(picked)} lapsed {who} came back with their win-back code")
+    await sim.webhooks.drain()
+    deadline = time.monotonic() + DEMO_WINBACK_REMINDER_SECONDS + 30
+    while time.monotonic() < deadline:
+        async with sessions.begin() as session:
+            running = await session.scalar(
+                select(func.count()).where(
+                    ScenarioRun.scenario == "winback", ScenarioRun.status == "active"
+                )
+            )
+        if not running:
+            break
+        await asyncio.sleep(1)
+    await _settle(sessions, seconds=20)
+
+
 async def _report(sessions: async_sessionmaker[AsyncSession], sim: Any, app_url: str) -> None:
     async with sessions.begin() as session:
         events = dict(
@@ -372,12 +458,12 @@ async def _report(sessions: async_sessionmaker[AsyncSession], sim: Any, app_url:
             (
                 await session.execute(
                     select(ScenarioRun.stop_reason, func.count())
-                    .where(ScenarioRun.status == "stopped")
+                    .where(ScenarioRun.status == "stopped", ScenarioRun.scenario == CART)
                     .group_by(ScenarioRun.stop_reason)
                 )
             ).all()
         )
-        started = await session.scalar(select(func.count()).select_from(ScenarioRun))
+        started = await session.scalar(select(func.count()).where(ScenarioRun.scenario == CART))
         messages = dict(
             (
                 await session.execute(select(Message.status, func.count()).group_by(Message.status))
@@ -398,9 +484,10 @@ async def _report(sessions: async_sessionmaker[AsyncSession], sim: Any, app_url:
                     func.count(),
                     func.coalesce(func.sum(ScenarioConversion.revenue), 0),
                     func.coalesce(func.sum(ScenarioConversion.discount_cost), 0),
-                )
+                ).where(ScenarioConversion.scenario == CART)
             )
         ).one()
+        winback = await _winback_figures(session)
     codes = sim.codes(DEMO_SHOP)
     _say("")
     _say("What Boomerang did")
@@ -413,6 +500,67 @@ async def _report(sessions: async_sessionmaker[AsyncSession], sim: Any, app_url:
     _say(f"  carts recovered:       {recovered}")
     _say(
         f"  revenue attributed:    {Decimal(revenue):.2f} EUR (discounts cost {Decimal(cost):.2f})"
+    )
+    _say(
+        f"  win-back:              {winback.selected} lapsed customers selected; "
+        f"stopped: {_counts(winback.stopped) or 'none'}"
+    )
+    _say(f"  win-back emails:       {_counts(winback.emails) or 'none'}")
+    _say(f"  win-back codes:        {winback.codes} single-use pooled codes handed out")
+    _say(
+        f"  win-back recovered:    {winback.recovered} orders, {Decimal(winback.revenue):.2f} EUR "
+        f"(discounts cost {Decimal(winback.cost):.2f})"
+    )
+
+
+@dataclass(frozen=True)
+class _WinbackFigures:
+    selected: int
+    stopped: dict[Any, int]
+    # By "step N status".
+    emails: dict[str, int]
+    codes: int
+    recovered: int
+    revenue: Decimal
+    cost: Decimal
+
+
+async def _winback_figures(session: AsyncSession) -> _WinbackFigures:
+    runs = select(ScenarioRun).where(ScenarioRun.scenario == "winback").subquery()
+    selected = await session.scalar(select(func.count()).select_from(runs)) or 0
+    stopped: dict[Any, int] = dict(
+        (
+            await session.execute(
+                select(runs.c.stop_reason, func.count())
+                .where(runs.c.status == "stopped")
+                .group_by(runs.c.stop_reason)
+            )
+        ).all()
+    )
+    codes = await session.scalar(
+        select(func.coalesce(func.sum(func.cardinality(runs.c.issued_codes)), 0))
+    )
+    emails = {
+        f"{'offer' if step == 1 else 'reminder'} {status}": count
+        for step, status, count in (
+            await session.execute(
+                select(Message.step, Message.status, func.count())
+                .where(Message.scenario == "winback")
+                .group_by(Message.step, Message.status)
+            )
+        ).all()
+    }
+    recovered, revenue, cost = (
+        await session.execute(
+            select(
+                func.count(),
+                func.coalesce(func.sum(ScenarioConversion.revenue), 0),
+                func.coalesce(func.sum(ScenarioConversion.discount_cost), 0),
+            ).where(ScenarioConversion.scenario == "winback")
+        )
+    ).one()
+    return _WinbackFigures(
+        selected, stopped, emails, int(codes or 0), recovered, Decimal(revenue), Decimal(cost)
     )
 
 

@@ -14,10 +14,11 @@ from sqlalchemy import select
 
 from app.models import Message, PoolCode, ScenarioConversion, ScenarioRun, TimelineEntry
 from app.platform.resources import build_resources
+from app.queue import JobContext
 from app.scenarios.engine import ScheduleReport
 from app.scenarios.winback.declaration import WINBACK
 from devstore.storefront import CheckoutError
-from jobs.scenarios import walk_schedule
+from jobs.scenarios import run_schedules, walk_schedule
 from tests.messaging.conftest import Inbox
 from tests.scenarios.conftest import SHOP, Store, text_part, until
 
@@ -259,3 +260,30 @@ async def test_approval_holds_the_offer_for_the_merchant(shop: Store, inbox: Inb
     (message,) = await winback_messages(shop)
     assert message.status == "pending_approval"
     assert message.context["discount_code"] in shop.sim.codes(SHOP)
+
+
+async def test_the_cron_walks_win_back_once_per_period_which_settings_may_shorten(
+    shop: Store, inbox: Inbox
+) -> None:
+    await customer_with_orders(shop, "xia@example.test", [100])
+    daily = await build_resources(shop.settings, http_transport=shop.shopify)
+    try:
+        context = JobContext("cron:run_schedules", 1, daily)
+        assert await run_schedules(context) == 1
+        await customer_with_orders(shop, "yan@example.test", [100])
+        assert await run_schedules(context) == 0  # today's walk is done
+    finally:
+        await daily.close()
+
+    # The demo's setting: a period of one second, so the next tick walks again.
+    short = shop.settings.model_copy(update={"schedule_period_seconds": 1})
+    quick = await build_resources(short, http_transport=shop.shopify)
+    try:
+        await asyncio.sleep(1.1)
+        assert await run_schedules(JobContext("cron:run_schedules", 2, quick)) == 1
+    finally:
+        await quick.close()
+    assert sorted(r.email or "" for r in await winback_runs(shop)) == [
+        "xia@example.test",
+        "yan@example.test",
+    ]
