@@ -303,6 +303,8 @@ async def _play(
         _say(f"{come_back} {who} clicked their reminder and bought with its code")
         await sim.webhooks.drain()
         await _settle(sessions, seconds=20)
+        # A fresh session token: App Bridge's last a minute.
+        headers = {"Authorization": f"Bearer {sim.mint_session_token(DEMO_SHOP)}"}
         await _api(client, "PUT", f"{app_url}/api/scenarios/winback", headers, {"mode": "live"})
         _say(
             "Win-back turned on: lapsed customers selected every minute (daily in a real shop), "

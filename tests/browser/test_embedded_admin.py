@@ -38,7 +38,11 @@ async def test_approval_mode_holds_the_reminder_until_the_merchant_approves_it(
 
     # Approval mode, first reminder after one second.
     await app.get_by_role("link", name="Overview").click()
-    await app.get_by_role("link", name="Settings", exact=True).click()
+    await (
+        app.get_by_role("region", name="Abandoned cart")
+        .get_by_role("link", name="Settings", exact=True)
+        .click()
+    )
     await app.get_by_role("radio", name="Approval").check()
     step1 = app.get_by_role("region", name="Step 1")
     await step1.get_by_role("combobox", name="Unit").select_option("seconds")
@@ -96,7 +100,11 @@ async def test_approval_mode_holds_the_reminder_until_the_merchant_approves_it(
     await expect(clicks).to_contain_text("0 more by machines")
 
     # The journey says why each thing happened, in the backend's words.
-    await app.get_by_role("link", name="Sequences", exact=True).click()
+    await (
+        app.get_by_role("region", name="Abandoned cart")
+        .get_by_role("link", name="Sequences", exact=True)
+        .click()
+    )
     await app.get_by_role("link", name="Timeline: camille@example.test").click()
     journey = app.get_by_role("list")
     await expect(journey.get_by_text("Reminder sequence started")).to_be_visible()
@@ -116,7 +124,11 @@ async def test_a_template_error_is_shown_with_its_line_and_a_fixed_one_is_tested
 ) -> None:
     await admin.open(path="/")
     app = admin.app
-    await app.get_by_role("link", name="Email templates").click()
+    await (
+        app.get_by_role("region", name="Abandoned cart")
+        .get_by_role("link", name="Email templates")
+        .click()
+    )
     html = app.get_by_role("textbox", name="HTML body")
     await expect(html).to_have_value(re.compile(r"\{\{ shop_name \}\}"))  # the default, loaded
     await html.fill("<p>Hello</p>\n<p>{% if first_name %}</p>")
@@ -165,7 +177,11 @@ async def test_a_version_that_failed_on_a_shoppers_data_says_so_until_a_new_one_
     app = admin.app
     await expect(app.get_by_role("heading", name="Overview")).to_be_visible()
     await admin.store.configure(steps=[{"delay_seconds": 1}, {}, {}])
-    await app.get_by_role("link", name="Email templates").click()
+    await (
+        app.get_by_role("region", name="Abandoned cart")
+        .get_by_role("link", name="Email templates")
+        .click()
+    )
     html = app.get_by_role("textbox", name="HTML body")
     await expect(html).to_have_value(re.compile(r"\{\{ shop_name \}\}"))
     # Fine on the sample data, which has a code; the first reminder has none.
@@ -180,7 +196,11 @@ async def test_a_version_that_failed_on_a_shoppers_data_says_so_until_a_new_one_
     await admin.work()
 
     await app.get_by_role("link", name="Overview").click()
-    await app.get_by_role("link", name="Email templates").click()
+    await (
+        app.get_by_role("region", name="Abandoned cart")
+        .get_by_role("link", name="Email templates")
+        .click()
+    )
     heading = app.get_by_text(
         re.compile(r"^This version failed on a shopper's data on .+; the default")
     )
@@ -212,7 +232,11 @@ async def test_the_admin_speaks_french_and_so_do_the_api_errors(admin: EmbeddedA
 
     # …and the API answers in French what only it can check, next to the field.
     await app.get_by_role("link", name="Vue d'ensemble").click()
-    await app.get_by_role("link", name="Réglages", exact=True).click()
+    await (
+        app.get_by_role("region", name="Panier abandonné")
+        .get_by_role("link", name="Réglages", exact=True)
+        .click()
+    )
     await expect(app.get_by_role("radio", name="Simulation")).to_be_visible()
     await expect(
         app.get_by_text("rien n'est envoyé et aucun code promo n'est créé")
@@ -246,7 +270,11 @@ async def test_the_admin_speaks_french_and_so_do_the_api_errors(admin: EmbeddedA
     await expect(app.get_by_role("region", name="Panier abandonné")).to_contain_text(
         "Une commande a été passée pour ce paiement : 1"
     )
-    await app.get_by_role("link", name="Séquences", exact=True).click()
+    await (
+        app.get_by_role("region", name="Panier abandonné")
+        .get_by_role("link", name="Séquences", exact=True)
+        .click()
+    )
     row = app.get_by_role("row").filter(has_text="jules@example.test")
     await expect(row).to_contain_text("Arrêtée")
     await expect(row).to_contain_text("Une commande a été passée pour ce paiement")
