@@ -73,10 +73,10 @@ def demo_settings_overrides() -> dict[str, object]:
 # Shopify's webhook timings in the demo: an hour a second, so a delivery the app fails is
 # retried over four seconds (Shopify's four hours), not four hours.
 DEMO_WEBHOOK_COMPRESSION = 3600.0
-# Scheduled scenarios (win-back's daily selection) walk once a minute, the cron's own tick.
-DEMO_SCHEDULE_PERIOD_SECONDS = 30
-# Win-back's reminder after 20 s instead of a week: time for some to come back before it.
-DEMO_WINBACK_REMINDER_SECONDS = 20
+# Scheduled scenarios (win-back's daily selection) walk every 5 s, the cron ticking as often.
+DEMO_SCHEDULE_PERIOD_SECONDS = 5
+# Win-back's reminder after 12 s instead of a week: time for some to come back before it.
+DEMO_WINBACK_REMINDER_SECONDS = 12
 
 
 @dataclass(frozen=True)
@@ -307,7 +307,7 @@ async def _play(
         headers = {"Authorization": f"Bearer {sim.mint_session_token(DEMO_SHOP)}"}
         await _api(client, "PUT", f"{app_url}/api/scenarios/winback", headers, {"mode": "live"})
         _say(
-            "Win-back turned on: lapsed customers selected every minute (daily in a real shop), "
+            "Win-back turned on: lapsed customers selected every 5 s (daily in a real shop), "
             "an offer with a single-use pooled code at once, a reminder "
             f"{DEMO_WINBACK_REMINDER_SECONDS} s later"
         )
@@ -389,11 +389,11 @@ async def _shoppers_come_back(
 async def _win_back(
     options: DemoOptions, sim: Any, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    """Wait for win-back's selection (the schedules' cron ticks once a minute), let a seeded
+    """Wait for win-back's selection (at the schedules' next tick), let a seeded
     share of the customers who got the offer come back with its code before the reminder, then
     wait for the reminders."""
     rng = random.Random(options.seed + 1)  # noqa: S311  (a reproducible demo, not a secret)
-    deadline = time.monotonic() + 75
+    deadline = time.monotonic() + 30
     offers: list[Message] = []
     while time.monotonic() < deadline:
         async with sessions.begin() as session:
@@ -433,7 +433,7 @@ async def _win_back(
     who = "customer" if len(picked) == 1 else "customers"
     _say(f"{len(picked)} lapsed {who} came back with their win-back code")
     await sim.webhooks.drain()
-    deadline = time.monotonic() + DEMO_WINBACK_REMINDER_SECONDS + 30
+    deadline = time.monotonic() + DEMO_WINBACK_REMINDER_SECONDS + 15
     while time.monotonic() < deadline:
         async with sessions.begin() as session:
             running = await session.scalar(

@@ -18,6 +18,7 @@ from app.queue import JobContext
 from app.scenarios.engine import ScheduleReport
 from app.scenarios.winback.declaration import WINBACK
 from devstore.storefront import CheckoutError
+from jobs.registry import cron_jobs
 from jobs.scenarios import run_schedules, walk_schedule
 from tests.messaging.conftest import Inbox
 from tests.scenarios.conftest import SHOP, Store, text_part, until
@@ -287,3 +288,12 @@ async def test_the_cron_walks_win_back_once_per_period_which_settings_may_shorte
         "xia@example.test",
         "yan@example.test",
     ]
+
+
+def test_a_period_under_a_minute_makes_the_schedules_cron_tick_as_often(store: Store) -> None:
+    def tick(period: int | None) -> int:
+        settings = store.settings.model_copy(update={"schedule_period_seconds": period})
+        (job,) = [job for job in cron_jobs(settings) if job.name == "run_schedules"]
+        return job.every_seconds
+
+    assert (tick(None), tick(86400), tick(5), tick(7), tick(45)) == (60, 60, 5, 6, 30)

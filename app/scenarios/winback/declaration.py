@@ -45,6 +45,12 @@ def steps(settings: WinbackSettings) -> list[StepPlan]:
     ]
 
 
+def _whole_second(moment: datetime) -> datetime:
+    """Shopify's timestamps have whole seconds: an order placed in the second the run started
+    counts as placed after it."""
+    return moment.replace(microsecond=0)
+
+
 async def _load_settings(session: AsyncSession, shop_id: int) -> WinbackSettings:
     settings: WinbackSettings = await WINBACK.load_settings(session, shop_id)
     return settings
@@ -110,7 +116,9 @@ async def order_placed(
     ):
         if run.status == runs.ACTIVE:
             await runs.stop_run(session, run, SkipReason.CUSTOMER_ORDERED, now, order=order.name)
-        if placed >= run.anchor_at and await queries.email_sent_by(session, run, placed):
+        if placed >= _whole_second(run.anchor_at) and await queries.email_sent_by(
+            session, run, placed
+        ):
             await _attribute(session, run, order, now)
     return []
 
@@ -152,7 +160,7 @@ async def condition(view: RunView[WinbackSettings, Lapsed]) -> str | None:
         return SCENARIO_PAUSED
     if view.subject.snapshot is None:
         return SkipReason.CUSTOMER_REDACTED
-    return rule.why_not_send(view.subject.snapshot, view.run.anchor_at)
+    return rule.why_not_send(view.subject.snapshot, _whole_second(view.run.anchor_at))
 
 
 async def prepare(
