@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     webhook_max_age_seconds: Annotated[int, Field(ge=0)] = 6 * 3600
     # Grace before the sweeper re-enqueues a stored webhook event that has no live job.
     webhook_sweep_after_seconds: float = 30.0
+    # Shortens every scheduled scenario's period (win-back's day) to this many seconds; below a
+    # minute the schedules' cron ticks as often (else once a minute). Unset in production; the
+    # demo sets it.
+    schedule_period_seconds: Annotated[int, Field(gt=0)] | None = None
     # Slow clients (app/web/body_limits.py, app/web/server.py): a request's body must arrive
     # within body_read_timeout_seconds of its headers, and its headers within
     # header_read_timeout_seconds of the connection (or of the previous response).
