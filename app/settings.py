@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     oauth_callback_max_age_seconds: Annotated[int, Field(gt=0)] = 600
     # Grace before the sweeper re-enqueues a stored webhook event that has no live job.
     webhook_sweep_after_seconds: float = 30.0
+    # Missed webhooks (app/reconcile): each shop's orders, checkouts and customers changed
+    # since its last mark are read back from the Admin API this often; a gap longer than
+    # reconcile_bulk_after_seconds is read through a bulk operation instead of pages.
+    reconcile_every_seconds: Annotated[int, Field(gt=0)] = 300
+    reconcile_bulk_after_seconds: Annotated[int, Field(gt=0)] = 6 * 3600
     # Slow clients (app/web/body_limits.py, app/web/server.py): a request's body must arrive
     # within body_read_timeout_seconds of its headers, and its headers within
     # header_read_timeout_seconds of the connection (or of the previous response).
