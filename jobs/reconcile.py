@@ -35,10 +35,17 @@ LOCK_SECONDS = 1200
 # A step waits this long for a reconciliation under way elsewhere before going on.
 STEP_WAIT_SECONDS = 15.0
 # A step does not reconcile again a shop reconciled this recently.
-STEP_FRESH_FOR = timedelta(seconds=10)
+STEP_FRESH_FOR = timedelta(seconds=2)
 SHOP_BATCH = 500
 
-__all__ = ["RECONCILE_JOB", "reconcile_before_step", "reconcile_shop", "schedule_reconciles"]
+__all__ = [
+    "RECONCILE_JOB",
+    "check_subscriptions",
+    "reconcile_before_step",
+    "reconcile_now",
+    "reconcile_shop",
+    "schedule_reconciles",
+]
 
 
 def _lock_key(shop_id: int) -> str:
@@ -53,7 +60,8 @@ async def _working_shop(resources: Resources, shop_id: int) -> tuple[ShopRef, Sh
     return ShopRef(shop.id, shop.domain), shop
 
 
-async def _reconcile(resources: Resources, shop_id: int) -> service.ReconcileReport | None:
+async def reconcile_now(resources: Resources, shop_id: int) -> service.ReconcileReport | None:
+    """One read-back of the shop (None when its work is stopped: uninstalled, token refused)."""
     found = await _working_shop(resources, shop_id)
     if found is None:
         return None
@@ -108,7 +116,7 @@ async def reconcile_shop(ctx: JobContext, shop_id: int) -> int:
         raise RetryJob.backoff(ctx.attempt) from exc
     try:
         await check_subscriptions(resources, shop_id)
-        report = await _reconcile(resources, shop_id)
+        report = await reconcile_now(resources, shop_id)
     except ShopTokenInvalid:
         return 0  # the shop's work is stopped until the merchant opens Boomerang again
     except ShopifyUnavailable as exc:
@@ -145,7 +153,7 @@ async def reconcile_before_step(resources: Resources, run_id: int) -> None:
         log.warning("pre-step reconciliation skipped: Redis unavailable", shop_id=shop_id)
         return
     try:
-        report = await _reconcile(resources, shop_id)
+        report = await reconcile_now(resources, shop_id)
         for event_row_id in report.event_ids if report else []:
             result = await process_event(resources.sessions, event_row_id)
             await send_jobs(resources.queue, result.after_commit)
