@@ -13,7 +13,13 @@ import structlog
 from redis.exceptions import RedisError
 from sqlalchemy import or_, select
 
-from app.errors import BoomerangError, ShopifyUnavailable, ShopTokenInvalid
+from app.errors import (
+    BoomerangError,
+    ShopifyQueryError,
+    ShopifyUnavailable,
+    ShopifyUserErrors,
+    ShopTokenInvalid,
+)
 from app.installs.webhook_subscriptions import (
     WebhookSubscriptionsRefused,
     ensure_webhook_subscriptions,
@@ -122,6 +128,10 @@ async def reconcile_shop(ctx: JobContext, shop_id: int) -> int:
     except ShopifyUnavailable as exc:
         log.warning("reconciliation postponed: Shopify unavailable", shop_id=shop_id)
         raise RetryJob.backoff(ctx.attempt) from exc
+    except (ShopifyQueryError, ShopifyUserErrors) as exc:
+        # Retrying the same query will not help: the next period tries again, and says so.
+        log.error("reconciliation refused by Shopify", shop_id=shop_id, error=exc.detail[:500])
+        return 0
     finally:
         await _unlock(resources, shop_id)
     return report.total_missing if report else 0

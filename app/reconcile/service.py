@@ -33,6 +33,10 @@ _MARK_COLUMN = {ORDERS: "orders_mark", CHECKOUTS: "checkouts_mark", CUSTOMERS: "
 # are whole seconds), and never further back than FIRST_LOOKBACK.
 INSTALL_SLACK = timedelta(minutes=5)
 FIRST_LOOKBACK = timedelta(days=3)
+# Shopify's search index trails its writes by seconds: a mark never passes now minus this, so
+# an object indexed late is still found by the next run (re-reading the last minutes costs
+# little: what we hold is skipped).
+SEARCH_LAG = timedelta(minutes=2)
 
 
 class ChangeFeed(Protocol):
@@ -165,7 +169,7 @@ async def reconcile_shop(
         report.read[resource] = read
         report.missing[resource] = missing
         if newest is not None:
-            advanced[resource] = newest
+            advanced[resource] = min(newest, now - SEARCH_LAG)
     async with sessions.begin() as session:
         state = await _state(session, shop.id)
         for resource, mark in advanced.items():

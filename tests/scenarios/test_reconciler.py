@@ -91,6 +91,8 @@ async def test_every_order_and_checkout_is_stored_after_half_the_deliveries_are_
 ) -> None:
     sim = wired.sim
     shop = sim.shop(SHOP)
+    # Throttling is not the subject here (the client waits it out): a Plus store's bucket.
+    sim.set_plan(SHOP, "plus")
     settings = TrafficSettings(
         seed=11, days=0.3, sessions_per_day=90, abandon_rate=0.4, start=datetime.now(UTC)
     )
