@@ -66,8 +66,11 @@ async def _working_shop(resources: Resources, shop_id: int) -> tuple[ShopRef, Sh
     return ShopRef(shop.id, shop.domain), shop
 
 
-async def reconcile_now(resources: Resources, shop_id: int) -> service.ReconcileReport | None:
-    """One read-back of the shop (None when its work is stopped: uninstalled, token refused)."""
+async def reconcile_now(
+    resources: Resources, shop_id: int, *, before_step: bool = False
+) -> service.ReconcileReport | None:
+    """One read-back of the shop (None when its work is stopped: uninstalled, token refused).
+    Before a step, the freshest versions count too, and the run leaves the gap flag alone."""
     found = await _working_shop(resources, shop_id)
     if found is None:
         return None
@@ -82,6 +85,8 @@ async def reconcile_now(resources: Resources, shop_id: int) -> service.Reconcile
         installed_at=shop.installed_at,
         bulk_after=timedelta(seconds=settings.reconcile_bulk_after_seconds),
         api_version=settings.shopify_api_version,
+        grace=timedelta(seconds=0 if before_step else settings.reconcile_grace_seconds),
+        flags_gaps=not before_step,
     )
 
 
@@ -163,7 +168,7 @@ async def reconcile_before_step(resources: Resources, run_id: int) -> None:
         log.warning("pre-step reconciliation skipped: Redis unavailable", shop_id=shop_id)
         return
     try:
-        report = await reconcile_now(resources, shop_id)
+        report = await reconcile_now(resources, shop_id, before_step=True)
         for event_row_id in report.event_ids if report else []:
             result = await process_event(resources.sessions, event_row_id)
             await send_jobs(resources.queue, result.after_commit)

@@ -93,9 +93,13 @@ async def store_missing(
     bodies: list[dict[str, Any]],
     *,
     api_version: str,
+    settled_before: datetime | None,
 ) -> tuple[list[int], datetime | None]:
-    """Insert a synthetic event for each body whose version we do not hold, its processing
-    deferred to the commit; returns the rows written and the newest updated_at seen."""
+    """Insert a synthetic event for each body whose version we do not hold and which changed
+    before `settled_before` (a younger one may still be on its way as a webhook; None takes
+    every version), its
+    processing deferred to the commit; returns the rows written and the newest updated_at
+    seen."""
     keyed = [
         (body, versions.identity(resource, body), versions.updated_at(body)) for body in bodies
     ]
@@ -108,7 +112,8 @@ async def store_missing(
         if found is None or moment is None:
             continue
         newest = moment if newest is None or moment > newest else newest
-        if not versions.is_missing(held, found, moment):
+        too_young = settled_before is not None and moment > settled_before
+        if too_young or not versions.is_missing(held, found, moment):
             continue
         key = versions.version_key(resource, body)
         row_id = await session.scalar(
@@ -143,8 +148,14 @@ async def reconcile_shop(
     installed_at: datetime | None,
     bulk_after: timedelta,
     api_version: str,
+    grace: timedelta,
+    flags_gaps: bool = True,
 ) -> ReconcileReport:
-    """Read back every resource changed since the shop's marks; store what is missing."""
+    """Read back every resource changed since the shop's marks; store what is missing and
+    changed more than `grace` ago (deliveries take seconds: a younger version is left to its
+    webhook, and to the next run if that never comes). `flags_gaps`: whether this run sets or
+    clears the shop's gap flag (the periodic runs do; a run right before a reminder, with no
+    grace, would count deliveries still under way as gaps)."""
     report = ReconcileReport()
     first_since = max(now - FIRST_LOOKBACK, (installed_at or now) - INSTALL_SLACK)
     held_marks = await marks(sessions, shop.id)
@@ -160,7 +171,12 @@ async def reconcile_shop(
             read += len(bodies)
             async with transaction(sessions, queue) as session:
                 written, seen = await store_missing(
-                    session, shop.id, resource, bodies, api_version=api_version
+                    session,
+                    shop.id,
+                    resource,
+                    bodies,
+                    api_version=api_version,
+                    settled_before=now - grace if grace > timedelta(0) else None,
                 )
             missing += len(written)
             report.event_ids.extend(written)
@@ -169,7 +185,7 @@ async def reconcile_shop(
         report.read[resource] = read
         report.missing[resource] = missing
         if newest is not None:
-            advanced[resource] = min(newest, now - SEARCH_LAG)
+            advanced[resource] = min(newest, now - max(SEARCH_LAG, grace))
     async with sessions.begin() as session:
         state = await _state(session, shop.id)
         for resource, mark in advanced.items():
@@ -180,7 +196,8 @@ async def reconcile_shop(
         state.last_run_at = now
         state.last_missing = report.total_missing
         state.missing_total += report.total_missing
-        state.gap_at = now if report.total_missing else None
+        if flags_gaps:
+            state.gap_at = now if report.total_missing else None
     if report.total_missing:
         log.warning(
             "missed webhooks reconciled",
