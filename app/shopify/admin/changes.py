@@ -114,10 +114,8 @@ def bulk_query(resource: str, since: datetime) -> str:
     )
     root = _ROOT[resource]
     query = json.dumps(search_since(since))
-    return (
-        f"{{ {root}(query: {query}, {_SORT[resource]}) "
-        f"{{ edges {{ node {{ {_FIELDS[resource]}{lines} }} }} }} }}"
-    )
+    # No sort key: the whole result is read before the mark moves, in whatever order.
+    return f"{{ {root}(query: {query}) {{ edges {{ node {{ {_FIELDS[resource]}{lines} }} }} }} }}"
 
 
 def regroup(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
