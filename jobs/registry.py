@@ -9,10 +9,11 @@ from app.inbox.jobs import PROCESS_JOB
 from app.messaging.consent import WRITE_BACK_JOB
 from app.messaging.outbox import SEND_JOB
 from app.queue import CronJob, JobFunction
+from app.reconcile.jobs import RECONCILE_JOB
 from app.scenarios.scheduling import STEP_JOB
 from app.settings import Settings
 from app.shopify.customer_sync import FLUSH_JOB
-from jobs import codes
+from jobs import codes, reconcile
 from jobs.heartbeat import worker_heartbeat
 from jobs.messages import enqueue_due_messages, send_message, write_back_email_consent
 from jobs.scenarios import run_schedules, scan_due_steps, scenario_step
@@ -27,6 +28,7 @@ JOBS: dict[str, JobFunction] = {
     codes.VERIFY_JOB: codes.verify_discount_pools,
     FLUSH_JOB: codes.flush_customer_sync,
     STEP_JOB: scenario_step,
+    RECONCILE_JOB: reconcile.reconcile_shop,
 }
 
 CRON_JOBS: list[CronJob] = [
@@ -45,6 +47,8 @@ CRON_JOBS: list[CronJob] = [
     CronJob(name="scan_due_steps", function=scan_due_steps, every_seconds=5, run_at_startup=True),
     # Each scheduled scenario walks once per period of its own (see run_schedules).
     CronJob(name="run_schedules", function=run_schedules, every_seconds=60),
+    # Missed webhooks: each shop is read back once per RECONCILE_EVERY_SECONDS.
+    CronJob(name="schedule_reconciles", function=reconcile.schedule_reconciles, every_seconds=60),
 ]
 
 
