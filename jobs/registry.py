@@ -11,6 +11,7 @@ from app.scenarios.scheduling import STEP_JOB
 from app.shopify.customer_sync import FLUSH_JOB
 from jobs import codes
 from jobs.heartbeat import worker_heartbeat
+from jobs.retention import PURGE_EVERY_SECONDS, purge_old_webhook_bodies
 from jobs.messages import enqueue_due_messages, send_message, write_back_email_consent
 from jobs.scenarios import run_schedules, scan_due_steps, scenario_step
 from jobs.webhook_events import process_webhook_event, sweep_webhook_events
@@ -42,4 +43,9 @@ CRON_JOBS: list[CronJob] = [
     CronJob(name="scan_due_steps", function=scan_due_steps, every_seconds=5, run_at_startup=True),
     # Each scheduled scenario walks once per period of its own (see run_schedules).
     CronJob(name="run_schedules", function=run_schedules, every_seconds=60),
+    CronJob(
+        name="purge_old_webhook_bodies",
+        function=purge_old_webhook_bodies,
+        every_seconds=PURGE_EVERY_SECONDS,
+    ),
 ]
