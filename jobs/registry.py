@@ -11,8 +11,8 @@ from app.scenarios.scheduling import STEP_JOB
 from app.shopify.customer_sync import FLUSH_JOB
 from jobs import codes
 from jobs.heartbeat import worker_heartbeat
-from jobs.retention import PURGE_EVERY_SECONDS, purge_old_webhook_bodies
 from jobs.messages import enqueue_due_messages, send_message, write_back_email_consent
+from jobs.retention import PURGE_EVERY_SECONDS, purge_old_webhook_bodies
 from jobs.scenarios import run_schedules, scan_due_steps, scenario_step
 from jobs.webhook_events import process_webhook_event, sweep_webhook_events
 

@@ -18,7 +18,5 @@ async def purge_old_webhook_bodies(ctx: JobContext) -> int:
     days = resources.settings.webhook_body_retention_days
     purged = await purge_webhook_bodies(resources.sessions, older_than=timedelta(days=days))
     if purged:
-        structlog.get_logger().info(
-            "webhook bodies purged", count=purged, retention_days=days
-        )
+        structlog.get_logger().info("webhook bodies purged", count=purged, retention_days=days)
     return purged

@@ -62,7 +62,9 @@ async def test_old_processed_bodies_are_purged_and_the_rest_kept(
     assert (await deliver(client, "orders/create", order, webhook_id="old-processed")).is_success
     assert (await deliver(client, "orders/create", order, webhook_id="new-processed")).is_success
     # A valid signature over a body that is not JSON: failed at once, replayable from the admin.
-    assert (await deliver(client, "orders/create", b"{not json", webhook_id="old-failed")).is_success
+    assert (
+        await deliver(client, "orders/create", b"{not json", webhook_id="old-failed")
+    ).is_success
     await run_worker_burst(settings)
     # Stored while the worker was away: still waiting, whatever its age.
     assert (await deliver(client, "orders/create", order, webhook_id="old-waiting")).is_success
