@@ -216,3 +216,30 @@ def test_workers_scale_on_the_queue_depth_the_worker_exports() -> None:
     env = {e["name"]: e["value"] for e in container["env"]}
     assert env["WORKER_METRICS_PORT"] == port
     assert env["WORKER_METRICS_HOST"] == "0.0.0.0"  # noqa: S104  (Prometheus scrapes the pod)
+
+
+def nginx_body_limits() -> dict[str, str]:
+    """client_max_body_size per location of deploy/nginx.conf (the server's for `/`)."""
+    conf = (K8S.parent / "nginx.conf").read_text()
+    server_level = re.search(r"\n    client_max_body_size (\S+);", conf)
+    assert server_level is not None
+    limits = {"/": server_level.group(1)}
+    for location, body in re.findall(r"location [=~ ]*(\S+) \{(.*?)\}", conf, re.S):
+        found = re.search(r"client_max_body_size (\S+);", body)
+        if found:
+            limits[location] = found.group(1)
+    return limits
+
+
+def test_the_ingress_keeps_the_body_limits_of_nginx_conf() -> None:
+    nginx = nginx_body_limits()
+    ingress = {
+        path["path"]: doc["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-body-size"]
+        for doc in of_kind("Ingress").values()
+        for rule in doc["spec"]["rules"]
+        for path in rule["http"]["paths"]
+    }
+    assert ingress["/webhooks"] == nginx["/webhooks"] == "10m"
+    assert ingress["/"] == nginx["/"]
+    public = nginx["^/(t|u)/"]
+    assert ingress["/t"] == ingress["/u"] == public
