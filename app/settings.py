@@ -82,6 +82,10 @@ class Settings(BaseSettings):
     # A version younger than this may still be on its way as a webhook: the periodic run
     # leaves it to the next one (a run right before a reminder takes everything).
     reconcile_grace_seconds: Annotated[int, Field(ge=0)] = 60
+    # Raw bodies of processed webhook events are dropped this many days after receipt (the row
+    # stays: dedup by X-Shopify-Webhook-Id and the audit trail). Failed events keep theirs for
+    # replay. At least a day, far past Shopify's 4-hour retry window.
+    webhook_body_retention_days: Annotated[int, Field(ge=1)] = 30
     # Slow clients (app/web/body_limits.py, app/web/server.py): a request's body must arrive
     # within body_read_timeout_seconds of its headers, and its headers within
     # header_read_timeout_seconds of the connection (or of the previous response).

@@ -16,6 +16,7 @@ from app.shopify.customer_sync import FLUSH_JOB
 from jobs import codes, reconcile
 from jobs.heartbeat import worker_heartbeat
 from jobs.messages import enqueue_due_messages, send_message, write_back_email_consent
+from jobs.retention import PURGE_EVERY_SECONDS, purge_old_webhook_bodies
 from jobs.scenarios import run_schedules, scan_due_steps, scenario_step
 from jobs.webhook_events import process_webhook_event, sweep_webhook_events
 
@@ -49,6 +50,11 @@ CRON_JOBS: list[CronJob] = [
     CronJob(name="run_schedules", function=run_schedules, every_seconds=60),
     # Missed webhooks: each shop is read back once per RECONCILE_EVERY_SECONDS.
     CronJob(name="schedule_reconciles", function=reconcile.schedule_reconciles, every_seconds=60),
+    CronJob(
+        name="purge_old_webhook_bodies",
+        function=purge_old_webhook_bodies,
+        every_seconds=PURGE_EVERY_SECONDS,
+    ),
 ]
 
 
