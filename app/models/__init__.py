@@ -18,6 +18,12 @@ from app.models.discount_codes import (
     PoolCode,
     PoolCodeStatus,
 )
+from app.models.loyalty import (
+    LoyaltyAccount,
+    LoyaltyGuestPoints,
+    LoyaltyProgram,
+    PointsLedgerEntry,
+)
 from app.models.messaging import (
     EmailSuppression,
     Message,
@@ -40,6 +46,9 @@ __all__ = [
     "DiscountPoolStatus",
     "EmailSuppression",
     "Fulfillment",
+    "LoyaltyAccount",
+    "LoyaltyGuestPoints",
+    "LoyaltyProgram",
     "Message",
     "MessageEvent",
     "MessageTemplate",
@@ -47,6 +56,7 @@ __all__ = [
     "Order",
     "OrderDiscountCode",
     "OrderLineItem",
+    "PointsLedgerEntry",
     "PoolCode",
     "PoolCodeStatus",
     "Refund",
