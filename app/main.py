@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 # The scenarios' hooks into shared machinery (human clicks start attribution windows, the
 # outbox's pre-send re-check): registered in every process that serves them.
+import app.loyalty.listeners  # the loyalty program on the commerce facts
 import app.scenarios.listeners  # noqa: F401
 from app.errors import BoomerangError
 from app.i18n import request_locale

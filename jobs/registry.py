@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import app.loyalty.listeners  # the loyalty program on the commerce facts
 import app.scenarios.listeners  # noqa: F401  (scenario listeners and send guards)
 from app.codes.pools import REFILL_JOB
 from app.queue import CronJob, JobFunction

@@ -15,6 +15,7 @@ from app.codes.service import record_redemptions
 from app.compliance.automation import forget_late_delivery_body
 from app.facts import OrderCancelled, OrderFulfilled, OrderPlaced, publish
 from app.models import Fulfillment, Order, OrderDiscountCode, OrderLineItem
+from webhooks.order_paid import order_paid
 from webhooks.payloads import (
     integer,
     items,
@@ -94,6 +95,8 @@ async def order_changed(session: AsyncSession, delivery: WebhookDelivery) -> Non
                 placed_at=values["placed_at"],
             ),
         )
+    if (paid := order_paid(shop_id, order_id, customer_id, values["email"], data)) is not None:
+        await publish(session, paid)
     if delivery.topic == "orders/cancelled" and values["cancelled_at"] is not None:
         await publish(
             session,

@@ -1,0 +1,282 @@
+"""What the rest of Boomerang asks of the loyalty program: record the commerce facts that earn
+or take back points, award points for other programs (reviews, referrals), let the merchant
+adjust a balance, and read a customer's position. Callers own the transaction; nothing here
+commits. `now` is passed in so a caller (and a test) decides what time it is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.i18n import Text
+from app.loyalty import guests, tiers
+from app.loyalty.errors import CustomerNotFound, InvalidAdjustment
+from app.loyalty.ledger import SYSTEM, Movement, append, lock_account, merchant_actor
+from app.loyalty.orders import earn_for_order, take_back
+from app.loyalty.settings import LoyaltySettings, load_settings, update_settings
+from app.models import Customer, LoyaltyAccount, PointsLedgerEntry
+
+__all__ = [
+    "SYSTEM",
+    "Balance",
+    "LoyaltySettings",
+    "adjust_points",
+    "award_bonus",
+    "award_signup_bonus",
+    "balance_of",
+    "credit_guest_points",
+    "load_settings",
+    "merchant_actor",
+    "record_cancellation",
+    "record_paid_order",
+    "record_refund",
+    "update_settings",
+]
+
+MAX_ADJUSTMENT = 10_000_000
+
+
+@dataclass(frozen=True)
+class Balance:
+    """A customer's position. `balance` is the ledger's sum (pending included) and may be
+    negative after a clawback; `spendable` is what a redemption may use."""
+
+    balance: int
+    pending: int
+    tier: str | None
+
+    @property
+    def spendable(self) -> int:
+        return self.balance - self.pending
+
+
+async def record_paid_order(
+    session: AsyncSession,
+    *,
+    shop_id: int,
+    order_id: int,
+    customer_id: int | None,
+    email: str | None,
+    eligible_subtotal: Decimal,
+    now: datetime,
+) -> None:
+    """A paid order earns its points once (replays and concurrent workers included): for its
+    customer, or held by its email for a guest."""
+    settings = await load_settings(session, shop_id)
+    if customer_id is None:
+        if email:
+            await guests.hold(
+                session,
+                settings,
+                shop_id=shop_id,
+                order_id=order_id,
+                email=email,
+                eligible_subtotal=eligible_subtotal,
+                now=now,
+            )
+        return
+    # Held while it was a guest order: credited as held, at the rate of that day.
+    if not await guests.credit_order(
+        session, shop_id=shop_id, order_id=order_id, customer_id=customer_id, now=now
+    ):
+        await earn_for_order(
+            session,
+            settings,
+            shop_id=shop_id,
+            order_id=order_id,
+            customer_id=customer_id,
+            eligible_subtotal=eligible_subtotal,
+            now=now,
+        )
+    await _reevaluate_tier(session, settings, shop_id, customer_id, now)
+
+
+async def record_refund(
+    session: AsyncSession, *, shop_id: int, order_id: int, now: datetime
+) -> None:
+    """A refund takes back its share of the order's original earn (nothing for shipping)."""
+    await take_back(session, shop_id=shop_id, order_id=order_id, now=now)
+
+
+async def record_cancellation(
+    session: AsyncSession, *, shop_id: int, order_id: int, now: datetime
+) -> None:
+    """A cancelled order gives back all the points it still holds."""
+    await take_back(session, shop_id=shop_id, order_id=order_id, now=now)
+
+
+async def credit_guest_points(
+    session: AsyncSession, *, shop_id: int, customer_id: int, email: str, now: datetime
+) -> None:
+    """A customer with this email exists: credit what their guest checkouts earned."""
+    if await guests.credit_by_email(
+        session, shop_id=shop_id, customer_id=customer_id, email=email, now=now
+    ):
+        settings = await load_settings(session, shop_id)
+        await _reevaluate_tier(session, settings, shop_id, customer_id, now)
+
+
+async def award_bonus(
+    session: AsyncSession,
+    *,
+    shop_id: int,
+    customer_id: int,
+    points: int,
+    source_type: str,
+    source_id: str,
+    reason: str,
+    now: datetime,
+) -> int | None:
+    """Points another program gives (a review, a photo review, a referral), once per source
+    (`source_type` names the program's thing, `source_id` its id). The entry's id; None when
+    the program is off or the source was already rewarded."""
+    if points <= 0:
+        raise ValueError("a bonus is a positive number of points")
+    settings = await load_settings(session, shop_id)
+    if not settings.enabled:
+        return None
+    await _require_customer(session, shop_id, customer_id)
+    account = await lock_account(session, shop_id, customer_id)
+    entry_id = await append(
+        session,
+        account,
+        Movement(
+            kind="bonus",
+            delta=points,
+            source_type=source_type,
+            source_id=source_id,
+            reason=reason,
+            available_at=now,
+        ),
+        now,
+    )
+    await tiers.reevaluate(session, settings, account, now)
+    return entry_id
+
+
+async def award_signup_bonus(
+    session: AsyncSession, *, shop_id: int, customer_id: int, now: datetime
+) -> int | None:
+    """The sign-up bonus, once per customer, when the shop's rule is on."""
+    settings = await load_settings(session, shop_id)
+    if not (settings.enabled and settings.signup.enabled):
+        return None
+    return await award_bonus(
+        session,
+        shop_id=shop_id,
+        customer_id=customer_id,
+        points=settings.signup.points,
+        source_type="signup",
+        source_id=str(customer_id),
+        reason="signup",
+        now=now,
+    )
+
+
+async def adjust_points(
+    session: AsyncSession,
+    *,
+    shop_id: int,
+    customer_id: int,
+    delta: int,
+    reason: str,
+    actor: str,
+    key: str,
+    now: datetime,
+) -> int | None:
+    """The merchant adds or removes points by hand, saying why. `key` identifies the request
+    (the admin sends one per form submission), so a retried request adjusts once. The entry's
+    id, or None when this key was already applied."""
+    if not reason.strip():
+        raise InvalidAdjustment(
+            Text(
+                en="reason: say why you adjust these points (the customer's history shows it)",
+                fr="reason : indiquez pourquoi vous ajustez ces points (l'historique du client "
+                "l'affiche)",
+            )
+        )
+    if delta == 0 or abs(delta) > MAX_ADJUSTMENT:
+        raise InvalidAdjustment(
+            Text(
+                en=f"points: send a whole number other than 0, between -{MAX_ADJUSTMENT} and "
+                f"{MAX_ADJUSTMENT}",
+                fr=f"points : envoyez un nombre entier différent de 0, entre -{MAX_ADJUSTMENT} "
+                f"et {MAX_ADJUSTMENT}",
+            )
+        )
+    if not key or len(key) > 128:
+        raise InvalidAdjustment(
+            Text(
+                en="key: send the adjustment's own identifier (1 to 128 characters)",
+                fr="key : envoyez l'identifiant propre à cet ajustement (1 à 128 caractères)",
+            )
+        )
+    await _require_customer(session, shop_id, customer_id)
+    account = await lock_account(session, shop_id, customer_id)
+    return await append(
+        session,
+        account,
+        Movement(
+            kind="adjust",
+            delta=delta,
+            source_type="manual",
+            source_id=key,
+            reason=reason.strip(),
+            actor=actor,
+            available_at=now,
+        ),
+        now,
+    )
+
+
+async def balance_of(
+    session: AsyncSession, *, shop_id: int, customer_id: int, now: datetime
+) -> Balance:
+    """The customer's balance, and the part still pending at `now` (read from the ledger,
+    so points that matured since the last movement count as spendable)."""
+    account = (
+        await session.execute(
+            select(LoyaltyAccount.balance, LoyaltyAccount.tier).where(
+                LoyaltyAccount.shop_id == shop_id, LoyaltyAccount.customer_id == customer_id
+            )
+        )
+    ).one_or_none()
+    if account is None:
+        return Balance(balance=0, pending=0, tier=None)
+    pending = await session.scalar(
+        select(func.coalesce(func.sum(PointsLedgerEntry.delta), 0)).where(
+            PointsLedgerEntry.shop_id == shop_id,
+            PointsLedgerEntry.customer_id == customer_id,
+            PointsLedgerEntry.available_at > now,
+        )
+    )
+    return Balance(balance=account.balance, pending=int(pending or 0), tier=account.tier)
+
+
+async def _require_customer(session: AsyncSession, shop_id: int, customer_id: int) -> None:
+    found = await session.scalar(
+        select(Customer.id).where(Customer.shop_id == shop_id, Customer.id == customer_id)
+    )
+    if found is None:
+        raise CustomerNotFound(
+            Text(
+                en=f"no customer {customer_id} in this shop",
+                fr=f"aucun client {customer_id} dans cette boutique",
+            )
+        )
+
+
+async def _reevaluate_tier(
+    session: AsyncSession,
+    settings: LoyaltySettings,
+    shop_id: int,
+    customer_id: int,
+    now: datetime,
+) -> None:
+    if settings.tiers:
+        account = await lock_account(session, shop_id, customer_id)
+        await tiers.reevaluate(session, settings, account, now)
