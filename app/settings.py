@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     oauth_callback_max_age_seconds: Annotated[int, Field(gt=0)] = 600
     # Grace before the sweeper re-enqueues a stored webhook event that has no live job.
     webhook_sweep_after_seconds: float = 30.0
+    # Loyalty metafields and tags written back to Shopify are coalesced and flushed per shop
+    # at most this often (app/shopify/customer_sync.py).
+    customer_sync_flush_seconds: Annotated[float, Field(gt=0)] = 10.0
     # Where the worker serves its Prometheus metrics (the web app serves its own at /metrics
     # on its port); port 0 turns the worker's off.
     worker_metrics_host: str = "127.0.0.1"

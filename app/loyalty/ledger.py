@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.selectable import ScalarSelect
 
+from app.loyalty import storefront
 from app.models import LoyaltyAccount, PointsLedgerEntry
 
 SYSTEM = "system"
@@ -110,6 +111,7 @@ async def append(
     ).scalar_one_or_none()
     if entry_id is None:
         return None
+    storefront.account_changed(session, account.shop_id, account.customer_id)
     await session.execute(
         update(LoyaltyAccount)
         .where(LoyaltyAccount.id == account.id)

@@ -143,12 +143,15 @@ async def _earn_of(session: AsyncSession, shop_id: int, order_id: int) -> Earn |
     return Earn(row.id, row.customer_id, row.delta, row.amount or Decimal(0), row.available_at)
 
 
-async def take_back(session: AsyncSession, *, shop_id: int, order_id: int, now: datetime) -> None:
+async def take_back(
+    session: AsyncSession, *, shop_id: int, order_id: int, now: datetime
+) -> int | None:
     """Bring the order's clawbacks up to what its refunds and cancellation imply. Idempotent:
-    each refund's clawback and the cancellation's are written once, by their natural key."""
+    each refund's clawback and the cancellation's are written once, by their natural key.
+    The customer whose earn it is, or None when the order earned nothing."""
     earn = await _earn_of(session, shop_id, order_id)
     if earn is None:
-        return  # nothing earned (yet): an earn written later takes these back itself
+        return None  # nothing earned (yet): an earn written later takes these back itself
     account = await lock_account(session, shop_id, earn.customer_id)
     clawbacks = (
         await session.execute(
@@ -227,3 +230,4 @@ async def take_back(session: AsyncSession, *, shop_id: int, order_id: int, now: 
             ),
             now,
         )
+    return earn.customer_id

@@ -99,14 +99,22 @@ async def record_refund(
     session: AsyncSession, *, shop_id: int, order_id: int, now: datetime
 ) -> None:
     """A refund takes back its share of the order's original earn (nothing for shipping)."""
-    await take_back(session, shop_id=shop_id, order_id=order_id, now=now)
+    await _take_back(session, shop_id=shop_id, order_id=order_id, now=now)
 
 
 async def record_cancellation(
     session: AsyncSession, *, shop_id: int, order_id: int, now: datetime
 ) -> None:
     """A cancelled order gives back all the points it still holds."""
-    await take_back(session, shop_id=shop_id, order_id=order_id, now=now)
+    await _take_back(session, shop_id=shop_id, order_id=order_id, now=now)
+
+
+async def _take_back(session: AsyncSession, *, shop_id: int, order_id: int, now: datetime) -> None:
+    customer_id = await take_back(session, shop_id=shop_id, order_id=order_id, now=now)
+    if customer_id is not None:
+        # Points taken back may leave the tier's threshold (the points earned stay earned).
+        settings = await load_settings(session, shop_id)
+        await _reevaluate_tier(session, settings, shop_id, customer_id, now)
 
 
 async def credit_guest_points(

@@ -11,6 +11,7 @@ from decimal import Decimal
 from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.loyalty import storefront
 from app.loyalty.ledger import Account
 from app.loyalty.settings import LoyaltySettings, Tier
 from app.models import LoyaltyAccount, PointsLedgerEntry
@@ -82,4 +83,5 @@ async def reevaluate(
             .where(LoyaltyAccount.id == account.id)
             .values(tier=key, tier_changed_at=now)
         )
+        storefront.tier_changed(session, account.shop_id, account.customer_id, account.tier, key)
     return key

@@ -12,8 +12,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.loyalty import service
 from app.models import Customer, LoyaltyAccount, PointsLedgerEntry
+from app.settings import Settings
 from tests.support.shops import create_shop
 from tests.support.webhooks import SHOP
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """Loyalty changes request a write-back to Shopify (a flush job at the end of the sync
+    window). These tests reach no Shopify: a day-long window keeps that flush beyond the test
+    worker's horizon. tests/app/loyalty/test_storefront_sync.py sets a short one."""
+    return settings.model_copy(update={"customer_sync_flush_seconds": 86400.0})
 
 
 @pytest.fixture
