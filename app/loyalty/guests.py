@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.loyalty.ledger import lock_account
-from app.loyalty.orders import earned_points, write_earn
+from app.loyalty.orders import earned_points, lock_order_by_id, write_earn
 from app.loyalty.settings import LoyaltySettings
 from app.models import LoyaltyGuestPoints
 
@@ -97,6 +97,7 @@ async def _credit(
         .where(LoyaltyGuestPoints.id == row.id)
         .values(claimed_customer_id=customer_id, claimed_at=now)
     )
+    await lock_order_by_id(session, row.shop_id, row.order_id)
     account = await lock_account(session, row.shop_id, customer_id)
     await write_earn(
         session,

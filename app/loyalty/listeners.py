@@ -25,11 +25,13 @@ async def on_order_paid(session: AsyncSession, fact: OrderPaid) -> None:
 
 
 async def on_refund_created(session: AsyncSession, fact: RefundCreated) -> None:
-    if fact.order_id is not None:
-        # A refund before its order: the order's earn, when it comes, takes it back.
-        await service.record_refund(
-            session, shop_id=fact.shop_id, order_id=fact.order_id, now=datetime.now(UTC)
-        )
+    await service.record_refund(
+        session,
+        shop_id=fact.shop_id,
+        shopify_order_id=fact.shopify_order_id,
+        order_id=fact.order_id,
+        now=datetime.now(UTC),
+    )
 
 
 async def on_order_cancelled(session: AsyncSession, fact: OrderCancelled) -> None:

@@ -11,8 +11,10 @@ the order history implies are computed the same way:
   whatever order they arrive); a refund of shipping only refunds no subtotal and takes nothing;
 - a cancellation takes back whatever the order still holds.
 
-Facts may arrive in any order: refunds recorded before the order's earn are taken back when
-the earn is written."""
+Facts may arrive in any order, and be processed at the same time by several workers: refunds
+recorded before the order's earn are taken back when the earn is written, and everything done
+for one order holds that order's lock (`lock_order`) before the customer's account, so a
+refund processed while its order earns is never missed by both."""
 
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from datetime import datetime, timedelta
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.loyalty.ledger import Account, Movement, append, lock_account
@@ -50,6 +52,23 @@ def refund_target(earned: int, counted: Decimal, refunded: Decimal) -> int:
     return min(earned, int(share.to_integral_value(rounding=ROUND_HALF_UP)))
 
 
+async def lock_order(session: AsyncSession, shop_id: int, shopify_order_id: int) -> None:
+    """Hold the order's loyalty lock to the end of the transaction. Keyed on Shopify's order id
+    (an advisory lock, not the row), so a refund that arrives before its order takes the same
+    lock as the order's first delivery."""
+    key = f"loyalty-order:{shop_id}:{shopify_order_id}"
+    await session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
+
+
+async def lock_order_by_id(session: AsyncSession, shop_id: int, order_id: int) -> None:
+    shopify_id = await session.scalar(
+        select(Order.shopify_id).where(Order.shop_id == shop_id, Order.id == order_id)
+    )
+    if shopify_id is None:
+        raise LookupError(f"no order {order_id} in shop {shop_id}")
+    await lock_order(session, shop_id, shopify_id)
+
+
 @dataclass(frozen=True)
 class Earn:
     id: int
@@ -73,6 +92,7 @@ async def earn_for_order(
     refunds and cancellation already recorded. The new entry's id, or None."""
     if not (settings.enabled and settings.per_currency.enabled):
         return None
+    await lock_order_by_id(session, shop_id, order_id)
     account = await lock_account(session, shop_id, customer_id)
     rate = settings.per_currency.points * multiplier_of(settings, account.tier)
     return await write_earn(
@@ -99,7 +119,7 @@ async def write_earn(
     now: datetime,
 ) -> int | None:
     """The earn of an order whose points are already computed (guest points being credited
-    keep the rate of the day they were paid)."""
+    keep the rate of the day they were paid). The caller holds the order's lock."""
     entry_id = None
     if points > 0:
         entry_id = await append(
@@ -149,6 +169,7 @@ async def take_back(
     """Bring the order's clawbacks up to what its refunds and cancellation imply. Idempotent:
     each refund's clawback and the cancellation's are written once, by their natural key.
     The customer whose earn it is, or None when the order earned nothing."""
+    await lock_order_by_id(session, shop_id, order_id)
     earn = await _earn_of(session, shop_id, order_id)
     if earn is None:
         return None  # nothing earned (yet): an earn written later takes these back itself

@@ -16,9 +16,9 @@ from app.i18n import Text
 from app.loyalty import guests, tiers
 from app.loyalty.errors import CustomerNotFound, InvalidAdjustment
 from app.loyalty.ledger import SYSTEM, Movement, append, lock_account, merchant_actor
-from app.loyalty.orders import earn_for_order, take_back
+from app.loyalty.orders import earn_for_order, lock_order, take_back
 from app.loyalty.settings import LoyaltySettings, load_settings, update_settings
-from app.models import Customer, LoyaltyAccount, PointsLedgerEntry
+from app.models import Customer, LoyaltyAccount, Order, PointsLedgerEntry
 
 __all__ = [
     "SYSTEM",
@@ -96,9 +96,24 @@ async def record_paid_order(
 
 
 async def record_refund(
-    session: AsyncSession, *, shop_id: int, order_id: int, now: datetime
+    session: AsyncSession,
+    *,
+    shop_id: int,
+    shopify_order_id: int,
+    order_id: int | None,
+    now: datetime,
 ) -> None:
-    """A refund takes back its share of the order's original earn (nothing for shipping)."""
+    """A refund takes back its share of the order's original earn (nothing for shipping).
+    `order_id` is None when the refund came before its order: under the order's lock, the
+    order is looked for again (its first delivery may just have committed); if it is still
+    unknown, its earn, when it comes, takes this refund back."""
+    await lock_order(session, shop_id, shopify_order_id)
+    if order_id is None:
+        order_id = await session.scalar(
+            select(Order.id).where(Order.shop_id == shop_id, Order.shopify_id == shopify_order_id)
+        )
+        if order_id is None:
+            return
     await _take_back(session, shop_id=shop_id, order_id=order_id, now=now)
 
 

@@ -4,10 +4,16 @@ balance that may go negative when the points were already spent."""
 
 from __future__ import annotations
 
+import asyncio
+from decimal import Decimal
+
 import httpx
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.loyalty import service
+from app.facts import OrderPaid, RefundCreated
+from app.loyalty import listeners, service
+from app.models import Order, Refund
 from app.settings import Settings
 from tests.app.loyalty.conftest import configure, customer_id, now, position
 from tests.support.commerce_payloads import order, paid_order, refund
@@ -161,3 +167,80 @@ async def test_a_refund_after_the_points_were_spent_takes_the_balance_negative(
         ("clawback", "refund", -100),
     ]
     assert found.cached_balance == found.ledger_sum == -80
+
+
+async def test_a_refund_processed_while_its_order_earns_is_never_missed(
+    client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    program: int,
+) -> None:
+    """Worker B stores a refund and looks for the order's earn while worker A, not yet seeing
+    B's refund, writes that earn: one of them must take the refund back."""
+    pending = order(
+        "orders/create",
+        order_id=98,
+        customer_id=CUSTOMER,
+        email=EMAIL,
+        subtotal="300.00",
+        financial_status="pending",
+    )
+    await deliver_and_process(client, settings, "orders/create", pending)
+    customer = await customer_id(sessions, program, CUSTOMER)
+    async with sessions.begin() as session:
+        order_row = await session.scalar(select(Order.id).where(Order.shopify_id == 98))
+    assert order_row is not None
+    refund_stored = asyncio.Event()
+
+    async def worker_b() -> None:
+        async with sessions.begin() as session:
+            refund_id = await session.scalar(
+                insert(Refund)
+                .values(
+                    shop_id=program,
+                    shopify_id=981,
+                    order_shopify_id=98,
+                    amount=Decimal(100),
+                    currency="USD",
+                    line_items=[{"line_item_id": 980, "quantity": 1, "subtotal": "100.00"}],
+                )
+                .returning(Refund.id)
+            )
+            assert refund_id is not None
+            await listeners.on_refund_created(
+                session,
+                RefundCreated(
+                    shop_id=program,
+                    refund_id=refund_id,
+                    shopify_refund_id=981,
+                    order_id=order_row,
+                    shopify_order_id=98,
+                    amount=Decimal(100),
+                    currency="USD",
+                ),
+            )
+            refund_stored.set()
+            await asyncio.sleep(0.3)  # B commits late
+
+    async def worker_a() -> None:
+        await refund_stored.wait()
+        async with sessions.begin() as session:
+            await listeners.on_order_paid(
+                session,
+                OrderPaid(
+                    shop_id=program,
+                    order_id=order_row,
+                    shopify_order_id=98,
+                    customer_id=customer,
+                    email=EMAIL,
+                    eligible_subtotal=Decimal("300.00"),
+                    currency="USD",
+                    paid_at=None,
+                ),
+            )
+
+    await asyncio.gather(worker_b(), worker_a())
+
+    found = await position(sessions, program, CUSTOMER)
+    assert found.entries == [("earn", "order", 300), ("clawback", "refund", -100)]
+    assert found.cached_balance == 200
