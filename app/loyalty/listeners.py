@@ -1,6 +1,7 @@
-"""The loyalty program's wiring to the commerce facts: one function per fact, each calling the
-service in the fact's transaction (so points commit, or roll back, with the webhook that
-caused them). `wire` is the one place that subscribes them."""
+"""The loyalty program's wiring: one function per commerce fact, each calling the service in
+the fact's transaction (so points commit, or roll back, with the webhook that caused them),
+and its sections of customer data requests and redactions. `wire` is the one place that
+registers them."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.compliance.registry import erases, exports
 from app.facts import CustomerChanged, OrderCancelled, OrderPaid, RefundCreated, subscribe
-from app.loyalty import service
+from app.loyalty import compliance, service
 
 
 async def on_order_paid(session: AsyncSession, fact: OrderPaid) -> None:
@@ -56,6 +58,8 @@ def wire() -> None:
     subscribe(RefundCreated)(on_refund_created)
     subscribe(OrderCancelled)(on_order_cancelled)
     subscribe(CustomerChanged)(on_customer_changed)
+    exports("loyalty")(compliance.export_loyalty)
+    erases("loyalty")(compliance.erase_loyalty)
 
 
 wire()

@@ -122,7 +122,9 @@ class LoyaltyGuestPoints(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
-    email: Mapped[str] = mapped_column(String(320))
+    # NULL once the person asked to be forgotten (customers/redact): held points then stay
+    # unclaimed.
+    email: Mapped[str | None] = mapped_column(String(320))
     points: Mapped[int]
     amount: Mapped[Decimal]
     rate: Mapped[Decimal] = mapped_column(Rate)

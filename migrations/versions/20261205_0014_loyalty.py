@@ -154,7 +154,7 @@ def upgrade() -> None:
         sa.Column("id", sa.BigInteger(), nullable=False),
         sa.Column("shop_id", sa.BigInteger(), nullable=False),
         sa.Column("order_id", sa.BigInteger(), nullable=False),
-        sa.Column("email", sa.String(length=320), nullable=False),
+        sa.Column("email", sa.String(length=320), nullable=True),
         sa.Column("points", sa.BigInteger(), nullable=False),
         sa.Column("amount", sa.Numeric(precision=18, scale=4), nullable=False),
         sa.Column("rate", sa.Numeric(precision=12, scale=4), nullable=False),
