@@ -119,9 +119,11 @@ async def write_earn(
     now: datetime,
 ) -> int | None:
     """The earn of an order whose points are already computed (guest points being credited
-    keep the rate of the day they were paid). The caller holds the order's lock."""
+    keep the rate of the day they were paid). The caller holds the order's lock. An order
+    earns once, whoever it names: one moved to another customer in Shopify keeps its earn
+    where it was (verify reports it) rather than paying twice."""
     entry_id = None
-    if points > 0:
+    if points > 0 and await _earn_of(session, account.shop_id, order_id) is None:
         entry_id = await append(
             session,
             account,

@@ -260,3 +260,23 @@ async def test_guest_points_are_held_by_email_and_credited_when_the_customer_app
     await deliver_and_process(client, settings, "orders/paid", guest)
     await deliver_and_process(client, settings, "customers/update", created)
     assert (await position(sessions, program, CUSTOMER)).cached_balance == 64
+
+
+async def test_an_order_moved_to_another_customer_still_earns_once(
+    client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    program: int,
+) -> None:
+    first = paid_order(order_id=82, customer_id=CUSTOMER, email=EMAIL, subtotal="70.00")
+    await deliver_and_process(client, settings, "orders/paid", first)
+    moved = paid_order(
+        order_id=82, customer_id=CUSTOMER + 1, email="bo@example.com", subtotal="70.00"
+    )
+    moved["updated_at"] = "2022-01-02T10:00:00-05:00"
+    await deliver_and_process(client, settings, "orders/updated", moved)
+
+    assert [(e.kind, e.delta) for e in await all_rows(sessions, PointsLedgerEntry)] == [
+        ("earn", 70)
+    ]
+    assert (await position(sessions, program, CUSTOMER)).cached_balance == 70
