@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.facts import OrderPaid
 from app.loyalty import listeners, service
+from app.loyalty.verify import verify
 from app.models import LoyaltyGuestPoints, Order, PointsLedgerEntry
 from app.settings import Settings
 from tests.app.loyalty.conftest import configure, customer_id, now, position
@@ -260,6 +261,10 @@ async def test_guest_points_are_held_by_email_and_credited_when_the_customer_app
     await deliver_and_process(client, settings, "orders/paid", guest)
     await deliver_and_process(client, settings, "customers/update", created)
     assert (await position(sessions, program, CUSTOMER)).cached_balance == 64
+    # The order names no customer, and the ledger credits one: verify accepts the claim.
+    async with sessions.begin() as session:
+        report = await verify(session)
+    assert (report.orders, report.differences) == (1, [])
 
 
 async def test_an_order_moved_to_another_customer_still_earns_once(
