@@ -249,7 +249,6 @@ async def take_back(
                 amount=max(earn.amount - running, Decimal(0)),
                 reverses_id=earn.id,
                 available_at=earn.available_at if earn.available_at > now else now,
-                reason="cancelled",
             ),
             now,
         )

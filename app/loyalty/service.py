@@ -151,12 +151,13 @@ async def award_bonus(
     points: int,
     source_type: str,
     source_id: str,
-    reason: str,
     now: datetime,
+    note: str | None = None,
 ) -> int | None:
     """Points another program gives (a review, a photo review, a referral), once per source
-    (`source_type` names the program's thing, `source_id` its id). The entry's id; None when
-    the program is off or the source was already rewarded."""
+    (`source_type` names the program's thing, `source_id` its id; `note` is free text kept
+    as the entry's reason). The entry's id; None when the program is off or the source was
+    already rewarded."""
     if points <= 0:
         raise ValueError("a bonus is a positive number of points")
     settings = await load_settings(session, shop_id)
@@ -172,7 +173,7 @@ async def award_bonus(
             delta=points,
             source_type=source_type,
             source_id=source_id,
-            reason=reason,
+            reason=note,
             available_at=now,
         ),
         now,
@@ -195,7 +196,6 @@ async def award_signup_bonus(
         points=settings.signup.points,
         source_type="signup",
         source_id=str(customer_id),
-        reason="signup",
         now=now,
     )
 

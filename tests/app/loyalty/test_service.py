@@ -73,7 +73,7 @@ async def test_a_bonus_is_awarded_once_per_source(
                 points=25,
                 source_type="review",
                 source_id="r-1",
-                reason="photo review",
+                note="photo review",
                 now=now(),
             )
     await configure(sessions, program, signup={"enabled": True, "points": 100})

@@ -35,7 +35,7 @@ async def award(
             points=points,
             source_type="review",
             source_id=source,
-            reason="review",
+            note="review",
             now=now,
         )
         return (
