@@ -10,7 +10,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.compliance.registry import DataSubject, export_customer_data
-from app.models import LoyaltyGuestPoints, PointsLedgerEntry
+from app.models import LoyaltyAccount, LoyaltyGuestPoints, LoyaltyProgram, PointsLedgerEntry
 from app.settings import Settings
 from tests.app.loyalty.conftest import customer_id
 from tests.support.commerce_payloads import paid_order
@@ -64,3 +64,21 @@ async def test_a_redaction_erases_the_email_guest_points_are_held_under(
     created.update(id=CUSTOMER + 1, email=GUEST)
     await deliver_and_process(client, settings, "customers/create", created)
     assert await all_rows(sessions, PointsLedgerEntry) == []
+
+
+async def test_shop_redact_removes_the_shops_loyalty_rows(
+    client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    program: int,
+) -> None:
+    body = paid_order(order_id=63, customer_id=CUSTOMER, email=EMAIL, subtotal="25.00")
+    await deliver_and_process(client, settings, "orders/paid", body)
+    guest = paid_order(order_id=64, customer_id=None, email=GUEST, subtotal="10.00")
+    await deliver_and_process(client, settings, "orders/paid", guest)
+    redact = fixture_json("shop/redact")
+    redact["shop_domain"] = SHOP
+    await deliver_and_process(client, settings, "shop/redact", redact)
+
+    for model in (PointsLedgerEntry, LoyaltyAccount, LoyaltyGuestPoints, LoyaltyProgram):
+        assert await all_rows(sessions, model) == [], model
