@@ -10,6 +10,7 @@ from app.scenarios.scheduling import STEP_JOB
 from app.shopify.customer_sync import FLUSH_JOB
 from jobs import codes
 from jobs.heartbeat import worker_heartbeat
+from jobs.loyalty import TIERS_EVERY_SECONDS, reevaluate_loyalty_tiers
 from jobs.messages import (
     WRITE_BACK_JOB,
     enqueue_due_messages,
@@ -45,4 +46,9 @@ CRON_JOBS: list[CronJob] = [
     CronJob(name="sweep_stranded_codes", function=codes.sweep_stranded_codes, every_seconds=60),
     CronJob(name="sweep_stale_pools", function=codes.sweep_stale_pools, every_seconds=60),
     CronJob(name="scan_due_steps", function=scan_due_steps, every_seconds=5, run_at_startup=True),
+    CronJob(
+        name="reevaluate_loyalty_tiers",
+        function=reevaluate_loyalty_tiers,
+        every_seconds=TIERS_EVERY_SECONDS,
+    ),
 ]

@@ -34,6 +34,7 @@ __all__ = [
     "record_cancellation",
     "record_paid_order",
     "record_refund",
+    "reevaluate_tiers",
     "update_settings",
 ]
 
@@ -278,6 +279,38 @@ async def balance_of(
         )
     )
     return Balance(balance=account.balance, pending=int(pending or 0), tier=account.tier)
+
+
+async def reevaluate_tiers(
+    session: AsyncSession,
+    *,
+    shop_id: int,
+    now: datetime,
+    after_customer_id: int = 0,
+    limit: int = 500,
+) -> int | None:
+    """The periodic pass: re-evaluate the tier of up to `limit` of the shop's accounts (those
+    after `after_customer_id`), so customers drop a tier when the window rolls past their
+    earnings, with nothing taken back. The last customer id done, or None when the shop has no
+    tiers or no accounts were left."""
+    settings = await load_settings(session, shop_id)
+    if not settings.enabled or not settings.tiers:
+        return None
+    customer_ids = list(
+        await session.scalars(
+            select(LoyaltyAccount.customer_id)
+            .where(
+                LoyaltyAccount.shop_id == shop_id,
+                LoyaltyAccount.customer_id > after_customer_id,
+            )
+            .order_by(LoyaltyAccount.customer_id)
+            .limit(limit)
+        )
+    )
+    for customer_id in customer_ids:
+        account = await lock_account(session, shop_id, customer_id)
+        await tiers.reevaluate(session, settings, account, now)
+    return customer_ids[-1] if customer_ids else None
 
 
 async def _require_customer(session: AsyncSession, shop_id: int, customer_id: int) -> None:
