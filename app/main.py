@@ -9,9 +9,10 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-# The scenarios' hooks into shared machinery (human clicks start attribution windows, the
-# outbox's pre-send re-check): registered in every process that serves them.
-import app.loyalty.listeners  # the loyalty program on the commerce facts
+# Registered in every process that serves them: the loyalty program's listeners (commerce
+# facts, compliance sections) and the scenarios' hooks into shared machinery (human clicks
+# start attribution windows, the outbox's pre-send re-check).
+import app.loyalty.listeners
 import app.scenarios.listeners  # noqa: F401
 from app.errors import BoomerangError
 from app.i18n import request_locale
