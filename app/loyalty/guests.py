@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.loyalty.ledger import lock_account
 from app.loyalty.orders import earned_points, lock_order_by_id, write_earn
 from app.loyalty.settings import LoyaltySettings
-from app.models import LoyaltyGuestPoints
+from app.models import Customer, LoyaltyGuestPoints
 
 
 async def hold(
@@ -45,6 +45,22 @@ async def hold(
         )
         .on_conflict_do_nothing(index_elements=["shop_id", "order_id"])
     )
+
+
+async def customer_with_email(session: AsyncSession, shop_id: int, email: str) -> int | None:
+    """The shop's customer with this email (Shopify keeps emails unique per shop), unless
+    they asked to be forgotten."""
+    found = await session.scalar(
+        select(Customer.id)
+        .where(
+            Customer.shop_id == shop_id,
+            func.lower(Customer.email) == email.lower(),
+            Customer.redacted_at.is_(None),
+        )
+        .order_by(Customer.id)
+        .limit(1)
+    )
+    return found
 
 
 async def credit_by_email(

@@ -79,6 +79,12 @@ async def record_paid_order(
                 eligible_subtotal=eligible_subtotal,
                 now=now,
             )
+            # A guest checkout with the email of a customer we already know: theirs at once.
+            known = await guests.customer_with_email(session, shop_id, email)
+            if known is not None:
+                await credit_guest_points(
+                    session, shop_id=shop_id, customer_id=known, email=email, now=now
+                )
         return
     # Held while it was a guest order: credited as held, at the rate of that day.
     if not await guests.credit_order(

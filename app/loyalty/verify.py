@@ -2,7 +2,8 @@
 balance equals the sum of the ledger (and the cached pending part the sum not yet spendable at
 its time); for every order that earned, the earn equals its counted subtotal times its rate, it
 went to the order's customer (or to the customer its guest email became), and what was taken
-back equals what the order's refunds and cancellation imply, computed as the ledger does."""
+back equals what the order's refunds and cancellation imply, computed as the ledger does; and
+no guest points stay held under the email of a known customer."""
 
 from __future__ import annotations
 
@@ -14,7 +15,14 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.loyalty.orders import earned_points, refund_target, refunded_subtotal
-from app.models import LoyaltyAccount, LoyaltyGuestPoints, Order, PointsLedgerEntry, Refund
+from app.models import (
+    Customer,
+    LoyaltyAccount,
+    LoyaltyGuestPoints,
+    Order,
+    PointsLedgerEntry,
+    Refund,
+)
 
 
 @dataclass(frozen=True)
@@ -206,6 +214,25 @@ async def _check_orders(session: AsyncSession, report: Report) -> None:
     for shop_id, customer_id, entry_id in stray:
         report.differences.append(
             Difference(shop_id, customer_id, f"clawback {entry_id} reverses no earn")
+        )
+    forgotten = await session.execute(
+        select(LoyaltyGuestPoints.shop_id, LoyaltyGuestPoints.order_id, Customer.id)
+        .join(
+            Customer,
+            (Customer.shop_id == LoyaltyGuestPoints.shop_id)
+            & (func.lower(Customer.email) == func.lower(LoyaltyGuestPoints.email))
+            & Customer.redacted_at.is_(None),
+        )
+        .where(LoyaltyGuestPoints.claimed_customer_id.is_(None), LoyaltyGuestPoints.points > 0)
+    )
+    for unclaimed in forgotten:
+        report.differences.append(
+            Difference(
+                unclaimed.shop_id,
+                unclaimed.id,
+                f"guest points of order {unclaimed.order_id} are held under this customer's email "
+                "but were never credited",
+            )
         )
     unpaid = await session.execute(
         select(

@@ -285,3 +285,21 @@ async def test_an_order_moved_to_another_customer_still_earns_once(
         ("earn", 70)
     ]
     assert (await position(sessions, program, CUSTOMER)).cached_balance == 70
+
+
+async def test_a_guest_checkout_with_a_known_customers_email_is_credited_at_once(
+    client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    program: int,
+) -> None:
+    known = fixture_json("customers/create")
+    known.update(id=CUSTOMER, email=EMAIL)
+    await deliver_and_process(client, settings, "customers/create", known)
+    guest = paid_order(order_id=83, customer_id=None, email=EMAIL.upper(), subtotal="33.00")
+    await deliver_and_process(client, settings, "orders/paid", guest)
+
+    found = await position(sessions, program, CUSTOMER)
+    assert found.entries == [("earn", "order", 33)]
+    [held] = await all_rows(sessions, LoyaltyGuestPoints)
+    assert held.claimed_customer_id == await customer_id(sessions, program, CUSTOMER)

@@ -8,13 +8,14 @@ import asyncio
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 
 import httpx
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.models import LoyaltyAccount, Refund
+from app.models import LoyaltyAccount, LoyaltyGuestPoints, Order, Refund
 from app.settings import Settings
 from tests.app.loyalty.conftest import customer_id
 from tests.conftest import TEST_API_KEY, TEST_API_SECRET, TEST_FERNET_KEY
@@ -103,6 +104,20 @@ async def test_verify_fails_on_a_drifted_balance_and_on_history_the_ledger_misse
                 line_items=[{"line_item_id": 20, "quantity": 1, "subtotal": "40.00"}],
             )
         )
+        # Guest points held under a known customer's email, never credited.
+        order_3 = await session.scalar(select(Order.id).where(Order.shopify_id == 3))
+        await session.execute(
+            insert(LoyaltyGuestPoints).values(
+                shop_id=program,
+                order_id=order_3,
+                email=f"{GRACE}@example.com",
+                points=7,
+                amount=7,
+                rate=1,
+                available_at=datetime.now(UTC),
+            )
+        )
+    grace = await customer_id(sessions, program, GRACE)
 
     done = await asyncio.to_thread(run_verify, settings)
 
@@ -113,4 +128,8 @@ async def test_verify_fails_on_a_drifted_balance_and_on_history_the_ledger_misse
     assert "0 points taken back, but its refunds returned 40.00 of 80.0000: 40 expected" in (
         done.stdout
     )
-    assert "2 differences" in done.stdout
+    assert (
+        f"shop {program} customer {grace}: guest points of order {order_3} are held under this "
+        "customer's email but were never credited"
+    ) in done.stdout
+    assert "3 differences" in done.stdout
