@@ -303,3 +303,29 @@ async def test_a_guest_checkout_with_a_known_customers_email_is_credited_at_once
     assert found.entries == [("earn", "order", 33)]
     [held] = await all_rows(sessions, LoyaltyGuestPoints)
     assert held.claimed_customer_id == await customer_id(sessions, program, CUSTOMER)
+
+
+async def test_a_taxes_included_order_earns_on_its_subtotal_without_the_tax(
+    client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    program: int,
+) -> None:
+    body = paid_order(order_id=84, customer_id=CUSTOMER, email=EMAIL, subtotal="398.00")
+    body["taxes_included"] = True
+    for line in body["line_items"]:  # 199.00 each, 10 % VAT inside: 18.09
+        line["tax_lines"] = [
+            {
+                "title": "VAT",
+                "rate": 0.1,
+                "price": "18.09",
+                "price_set": {
+                    "shop_money": {"amount": "18.09", "currency_code": "USD"},
+                    "presentment_money": {"amount": "18.09", "currency_code": "USD"},
+                },
+            }
+        ]
+    await deliver_and_process(client, settings, "orders/paid", body)
+
+    # 398.00 - 2 x 18.09 = 361.82
+    assert (await position(sessions, program, CUSTOMER)).entries == [("earn", "order", 361)]
