@@ -37,7 +37,11 @@ VOLUME /var/lib/boomerang
 USER boomerang
 # 8000: the web app (its /metrics included); 8001: the worker's metrics (`boomerang worker`).
 EXPOSE 8000 8001
-# Either role: the web server's /healthz, or the worker's heartbeat (see app/healthcheck.py).
+# Liveness, for either role: the web server's /healthz, or the worker's heartbeat (see
+# app/healthcheck.py). Never /readyz: readiness (PostgreSQL and Redis answer) is for the load
+# balancer's routing; marking containers unhealthy for a database outage would only get them
+# all restarted at once, and the processes reconnect by themselves. Run with a restart policy
+# (`docker run --restart unless-stopped`, Compose `restart: unless-stopped`).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["boomerang", "healthcheck"]
 CMD ["boomerang", "serve", "--host", "0.0.0.0", "--port", "8000", "--workers", "2"]

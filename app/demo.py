@@ -40,6 +40,7 @@ from app.models import (
     ScenarioRun,
     WebhookEvent,
 )
+from app.platform.children import child_environment, stop_children
 from app.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -165,18 +166,16 @@ async def _demo(settings: Settings, options: DemoOptions) -> None:
                 while all(p.poll() is None for p in processes):  # noqa: ASYNC110  (child processes)
                     await asyncio.sleep(1)
         finally:
+            # Also on Ctrl-C and SIGTERM (the CLI turns it into Ctrl-C): the app and the
+            # worker stop here, the embedded PostgreSQL and Redis at exit.
+            stop_children(processes)
             await sim.webhooks.cancel_pending()
-            for process in processes:
-                process.terminate()
-            for process in processes:
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    process.wait(10)
 
 
 def _start_processes(
     settings: Settings, *, app_url: str, sim_url: str
 ) -> list[subprocess.Popen[bytes]]:
-    env = dict(os.environ)
+    env = child_environment(dict(os.environ))
     env.update(
         SHOPIFY_API_KEY=settings.shopify_api_key,
         SHOPIFY_API_SECRET=settings.shopify_api_secret.get_secret_value(),

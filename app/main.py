@@ -9,13 +9,7 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-# Registered in every process that serves them: the loyalty program's listeners (commerce
-# facts, compliance sections) and the scenarios' hooks into shared machinery (human clicks
-# start attribution windows, the outbox's pre-send re-check).
-import app.loyalty.listeners
-import app.scenarios.listeners  # noqa: F401
 from app.errors import BoomerangError
-from app.i18n import request_locale
 from app.logs import configure_logging
 from app.platform.resources import build_resources
 from app.settings import Settings, load_settings
@@ -37,7 +31,10 @@ from app.web import (
     unsubscribe,
     webhook_events,
 )
+from app.web.body_limits import BodyLimits, BodyRefused
+from app.web.errors import error_response
 from app.web.frontend_assets import ASSETS_PATH, ImmutableAssets
+from app.web.rate_limits import RateLimiter
 from webhooks import receiver
 
 
@@ -48,6 +45,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         resources = await build_resources(settings, http_transport=http_transport)
         app.state.resources = resources
+        app.state.rate_limiter = RateLimiter(settings, resources.redis)
         try:
             yield
         finally:
@@ -61,19 +59,20 @@ def create_app(
 
     @app.exception_handler(BoomerangError)
     async def render_error(request: Request, exc: BoomerangError) -> JSONResponse:
-        locale = request_locale(request)
-        return JSONResponse(
-            {
-                "error": type(exc).__name__,
-                "detail": exc.detail_in(locale),
-                **exc.body_fields(locale),
-            },
-            status_code=exc.status_code,
-            headers=exc.headers,
-        )
+        return error_response(request, exc)
+
+    @app.exception_handler(BodyRefused)
+    async def render_body_refused(request: Request, exc: BodyRefused) -> JSONResponse:
+        return error_response(request, exc.error)
 
     # POST /webhooks, the hot path, answered ahead of the router (see webhooks/receiver.py).
     app.add_middleware(receiver.WebhookReceiver)
+    # Outermost: no body is read past its route's cap or its time budget, by anyone.
+    app.add_middleware(
+        BodyLimits,
+        read_timeout_seconds=settings.body_read_timeout_seconds,
+        self_capped=frozenset({receiver.PATH}),
+    )
     app.include_router(health.router)
     app.include_router(auth.router)
     app.include_router(install.router)

@@ -22,8 +22,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import metrics
-from app.db.after_commit import AfterCommit, take_after_commit
 from app.models import Shop, WebhookEvent, WebhookEventStatus
+from app.queue.deferred import Job, take_deferred
 from webhooks.payloads import MalformedPayload, parse_body
 from webhooks.registry import WebhookDelivery, handler_for
 
@@ -56,7 +56,7 @@ class Result:
     attempts: int = 0
     keep_retrying: bool = False
     # What the handlers asked to run once their writes are committed (enqueue follow-ups).
-    after_commit: tuple[AfterCommit, ...] = ()
+    after_commit: tuple[Job, ...] = ()
 
 
 def describe_error(exc: BaseException) -> str:
@@ -79,7 +79,7 @@ async def process_event(sessions: async_sessionmaker[AsyncSession], event_row_id
     try:
         async with sessions.begin() as session:
             result = await _process_locked(session, event_row_id)
-            result = replace(result, after_commit=tuple(take_after_commit(session)))
+            result = replace(result, after_commit=tuple(take_deferred(session)))
     except Exception as exc:  # any handler failure is recorded, then retried
         return await _record_failure(sessions, event_row_id, exc)
     log.info(

@@ -51,6 +51,7 @@ from app.messaging.pacing import (
     quiet_hours_end,
     shop_zone,
 )
+from app.messaging.tracking import shop_link_hosts
 from app.messaging.transport import (
     PermanentSendError,
     RelayUnavailable,
@@ -112,7 +113,8 @@ async def deliver_message(
         if isinstance(claimed, DeliveryResult):
             await _tell_scenario(session, claimed, now)
             return claimed
-        email = build_email(claimed.message, config, now=now)
+        hosts = await shop_link_hosts(session, config, claimed.message.shop_id)
+        email = build_email(claimed.message, config, now=now, link_hosts=hosts)
         shop_id, address = claimed.message.shop_id, claimed.message.to_address
         customer_id = claimed.message.customer_id
         scenario, subject_key = claimed.message.scenario, claimed.message.subject_key

@@ -1,7 +1,7 @@
 """What a scenario step may do to the world, as an interface the engine calls: hand out a
 discount code and look up product images (outside any transaction), queue an email (inside the
-step's). The edges implement it (jobs/live_actions.py): code pools and the GraphQL client, the
-outbox."""
+step's). The edges implement it (jobs/live_actions.py, with the code-issuing policy in app/codes/):
+code pools and the GraphQL client, the outbox."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.codes.offers import CodePurpose
+from app.i18n import Text
 from app.models import Shop
 from app.scenarios.config import DiscountSettings
 from app.scenarios.modes import Mode
@@ -36,6 +38,10 @@ class CodeRequest:
     customer_id: int | None
     discount: DiscountSettings
     prefix: str
+    # What the code is for, and the discount's title in Shopify's admin (the scenario's
+    # content: app/scenarios/<key>/content.py).
+    purpose: CodePurpose | None = None
+    title: Text | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,8 @@ class EmailRequest:
     mode: Mode
     transactional: bool
     scheduled_at: datetime
+    # The scenario's priority (its content): the higher goes first when two are due at once.
+    priority: int = 0
 
 
 @dataclass(frozen=True)

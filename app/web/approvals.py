@@ -8,8 +8,8 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 
 from app.messaging import approval
-from app.messaging.outbox import dispatch_send
 from app.models import Message
+from app.queue.deferred import transaction
 from app.web.auth import CurrentShop
 from app.web.deps import ResourcesDep
 from app.web.messaging_deps import MessagingConfigDep
@@ -80,12 +80,10 @@ async def list_pending(
 async def approve_all(
     body: ApproveAllIn, shop: CurrentShop, resources: ResourcesDep
 ) -> dict[str, int]:
-    async with resources.sessions.begin() as session:
+    async with transaction(resources.sessions, resources.queue) as session:
         messages = await approval.approve_all(
             session, shop.id, datetime.now(UTC), scenario=body.scenario
         )
-    for message in messages:
-        await dispatch_send(resources.queue, message)
     return {"approved": len(messages)}
 
 
@@ -100,9 +98,8 @@ async def reject_all(
 
 @router.post("/{message_id}/approve")
 async def approve(message_id: int, shop: CurrentShop, resources: ResourcesDep) -> MessageOut:
-    async with resources.sessions.begin() as session:
+    async with transaction(resources.sessions, resources.queue) as session:
         message = await approval.approve(session, shop.id, message_id, datetime.now(UTC))
-    await dispatch_send(resources.queue, message)
     return MessageOut.of(message)
 
 

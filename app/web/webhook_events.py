@@ -9,11 +9,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
+from app.inbox.admin import list_events, reopen_failed_event
+from app.inbox.jobs import processing_job, replay_job_id
 from app.models import WebhookEventStatus
+from app.queue.deferred import defer, send_jobs, take_deferred
 from app.web.auth import CurrentShop
 from app.web.deps import ResourcesDep
-from webhooks.admin import list_events, reopen_failed_event, replay_job_id
-from webhooks.inbox import enqueue_processing
 
 router = APIRouter(prefix="/api/webhook-events", tags=["webhook events"])
 
@@ -61,6 +62,8 @@ async def replay_webhook_event(
     job_id = replay_job_id(event_id)
     async with resources.sessions.begin() as session:
         await reopen_failed_event(session, shop.id, event_id, job_id=job_id)
+        defer(session, processing_job(event_id, job_id=job_id))
+        jobs = take_deferred(session)
     # After the commit: if the queue is down the sweeper enqueues the reopened event.
-    enqueued = await enqueue_processing(resources.queue, event_id, job_id=job_id)
+    enqueued = await send_jobs(resources.queue, jobs) == 1
     return ReplayOut(id=event_id, status=WebhookEventStatus.RECEIVED.value, enqueued=enqueued)

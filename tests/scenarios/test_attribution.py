@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -93,6 +94,33 @@ async def test_a_sent_reminder_recovers_its_checkouts_order(store: Store, inbox:
     assert conversion.attributed_via == "checkout_token"
     report = await _report(store)
     assert (report["messages_sent"], report["orders_recovered"]) == (1, 1)
+
+
+async def test_a_reminder_sent_after_the_purchase_recovers_nothing(
+    store: Store, inbox: Inbox
+) -> None:
+    # The shopper bought before the reminder left; the order's webhook only arrives after it
+    # (a delivery lost and retried, a queue job lost): the reminder brought nothing back.
+    await store.configure(**ONE_STEP)
+    customer = store.customer_payload(email="eve@example.test")
+    await store.deliver("customers/create", customer)
+    checkout = store.checkout_payload(customer)
+    await store.deliver("checkouts/create", checkout)
+    placed_at = datetime.now(UTC)
+    await store.work()
+    (sent,) = await store.messages()
+    assert sent.status == "sent"
+    assert sent.sent_at is not None
+    assert sent.sent_at.replace(microsecond=0) > placed_at.replace(microsecond=0)
+
+    await store.deliver(
+        "orders/create",
+        store.order_payload(customer, checkout_token=checkout["token"], placed_at=placed_at),
+    )
+    await store.work()
+    assert await _conversions(store) == []
+    report = await _report(store)
+    assert (report["messages_sent"], report["orders_recovered"]) == (1, 0)
 
 
 async def test_the_report_counts_human_opens_and_clicks_apart_from_machines(

@@ -15,6 +15,7 @@ from app.codes.service import record_redemptions
 from app.compliance.automation import forget_late_delivery_body
 from app.facts import OrderCancelled, OrderFulfilled, OrderPlaced, publish
 from app.models import Fulfillment, Order, OrderDiscountCode, OrderLineItem
+from app.order_stats import refresh_customer_order_stats
 from webhooks.order_paid import order_paid
 from webhooks.payloads import (
     integer,
@@ -78,6 +79,9 @@ async def order_changed(session: AsyncSession, delivery: WebhookDelivery) -> Non
     # Our codes (single or pool) this order used, marked once (a replay changes nothing).
     await record_redemptions(session, shop_id, order_id, used, redeemed_at=values["placed_at"])
     new_fulfillments = await _store_fulfillments(session, shop_id, values["shopify_id"], data)
+    if customer_id is not None and (inserted or values["cancelled_at"] is not None):
+        # A new order, or one cancelled (it stops counting): the customer's rhythm changed.
+        await refresh_customer_order_stats(session, shop_id, customer_id)
 
     if inserted:
         await publish(
