@@ -1,25 +1,76 @@
-"""The loyalty program's periodic work: tiers re-evaluated as their rolling window moves."""
+"""The loyalty program's worker jobs: a customer's position written back to Shopify after the
+transaction that moved it, and tiers re-evaluated as their rolling window moves."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import structlog
+from redis.exceptions import RedisError
 from sqlalchemy import select
 
-from app.db.after_commit import take_after_commit
 from app.installs.status import shop_work_runs
-from app.loyalty import service
+from app.loyalty import service, storefront
 from app.models import LoyaltyProgram, Shop
 from app.platform.resources import Resources
 from app.queue import JobContext
+from app.shopify.customer_sync import request_loyalty, request_tags
+
+log = structlog.get_logger(__name__)
 
 TIERS_EVERY_SECONDS = 3600
 
 
+async def sync_loyalty_customer(
+    ctx: JobContext, shop_id: int, customer_id: int, tier_before: str | None, tier_moved: bool
+) -> bool:
+    """Request the customer's points and tier (and tags after a tier move) as they stand now;
+    False when there is nothing to write (no account, or a redacted customer)."""
+    resources: Resources = ctx.resources
+    async with resources.sessions() as session:
+        write = await storefront.write_for(
+            session, shop_id, customer_id, tier_before=tier_before, tier_moved=tier_moved
+        )
+    if write is None:
+        return False
+    every = resources.settings.customer_sync_flush_seconds
+    await request_loyalty(
+        resources.redis,
+        resources.queue,
+        shop_id,
+        write.customer_gid,
+        points=write.points,
+        tier=write.tier,
+        flush_every=every,
+    )
+    await request_tags(
+        resources.redis,
+        resources.queue,
+        shop_id,
+        write.customer_gid,
+        add=write.tags_add,
+        remove=write.tags_remove,
+        flush_every=every,
+    )
+    return True
+
+
 async def reevaluate_loyalty_tiers(ctx: JobContext) -> int:
-    """Cron: every working shop's accounts, a page per transaction; the pages done."""
+    """Cron (every minute; walks once per TIERS_EVERY_SECONDS, the first worker to claim the
+    period in Redis): every working shop's accounts, a page per transaction; the pages done."""
     resources: Resources = ctx.resources
     now = datetime.now(UTC)
+    period = f"boomerang:loyalty:tiers:{int(now.timestamp()) // TIERS_EVERY_SECONDS}"
+    try:
+        if not await resources.redis.set(period, b"1", nx=True, ex=TIERS_EVERY_SECONDS):
+            return 0  # this period's pass is done or under way
+    except RedisError:
+        log.warning("loyalty tiers not re-evaluated: Redis unavailable")
+        return 0
+    return await reevaluate_all_tiers(resources, now)
+
+
+async def reevaluate_all_tiers(resources: Resources, now: datetime) -> int:
     async with resources.sessions() as session:
         shop_ids = list(
             await session.scalars(
@@ -33,13 +84,10 @@ async def reevaluate_loyalty_tiers(ctx: JobContext) -> int:
     for shop_id in shop_ids:
         after: int | None = 0
         while after is not None:
-            async with resources.sessions.begin() as session:
+            async with resources.transaction() as session:
                 last = await service.reevaluate_tiers(
                     session, shop_id=shop_id, now=now, after_customer_id=after
                 )
-                pending = take_after_commit(session)
-            for action in pending:
-                await action(resources)
             if last is not None:
                 pages += 1
             after = last

@@ -111,7 +111,7 @@ async def append(
     ).scalar_one_or_none()
     if entry_id is None:
         return None
-    storefront.account_changed(session, account.shop_id, account.customer_id)
+    storefront.account_changed(session, account.shop_id, account.customer_id, int(entry_id))
     await session.execute(
         update(LoyaltyAccount)
         .where(LoyaltyAccount.id == account.id)

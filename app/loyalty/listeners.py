@@ -1,7 +1,7 @@
-"""The loyalty program's wiring: one function per commerce fact, each calling the service in
-the fact's transaction (so points commit, or roll back, with the webhook that caused them),
-and its sections of customer data requests and redactions. `wire` is the one place that
-registers them."""
+"""The loyalty program's declaration: one function per commerce fact, each calling the service
+in the fact's transaction (so points commit, or roll back, with the webhook that caused them),
+and its section of customer data requests and redactions. `LOYALTY` registers nothing: the
+composition root (app/platform/composition.py) wires it, as app/platform/programs.py lists."""
 
 from __future__ import annotations
 
@@ -9,9 +9,20 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.compliance.registry import erases, exports
-from app.facts import CustomerChanged, OrderCancelled, OrderPaid, RefundCreated, subscribe
+from app.compliance.registry import Section
+from app.facts import (
+    CustomerChanged,
+    CustomerCreated,
+    OrderCancelled,
+    OrderPaid,
+    RefundCreated,
+)
 from app.loyalty import compliance, service
+from app.platform.program import Program
+
+# The consent a sign-up must carry to earn the sign-up bonus ("an account created with
+# consent"): Shopify's email marketing state.
+SUBSCRIBED = "subscribed"
 
 
 async def on_order_paid(session: AsyncSession, fact: OrderPaid) -> None:
@@ -53,13 +64,25 @@ async def on_customer_changed(session: AsyncSession, fact: CustomerChanged) -> N
         )
 
 
-def wire() -> None:
-    subscribe(OrderPaid)(on_order_paid)
-    subscribe(RefundCreated)(on_refund_created)
-    subscribe(OrderCancelled)(on_order_cancelled)
-    subscribe(CustomerChanged)(on_customer_changed)
-    exports("loyalty")(compliance.export_loyalty)
-    erases("loyalty")(compliance.erase_loyalty)
+async def on_customer_created(session: AsyncSession, fact: CustomerCreated) -> None:
+    """The sign-up bonus, for an account created with marketing consent (once per customer:
+    the ledger's natural key)."""
+    if fact.email_marketing_state == SUBSCRIBED:
+        await service.award_signup_bonus(
+            session, shop_id=fact.shop_id, customer_id=fact.customer_id, now=datetime.now(UTC)
+        )
 
 
-wire()
+LOYALTY = Program(
+    key="loyalty",
+    listens={
+        OrderPaid: on_order_paid,
+        RefundCreated: on_refund_created,
+        OrderCancelled: on_order_cancelled,
+        CustomerChanged: on_customer_changed,
+        CustomerCreated: on_customer_created,
+    },
+    compliance=(
+        Section(name="loyalty", export=compliance.export_loyalty, erase=compliance.erase_loyalty),
+    ),
+)

@@ -14,25 +14,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.i18n import Text
 from app.models import LoyaltyProgram
-from app.scenarios.config import SettingsProblem, apply_patch, resolve
-from app.scenarios.config import _Strict as Strict
+from app.scenarios.config import SettingsProblem, StrictSettings, apply_patch, resolve
 
 
-class PerCurrencyRule(Strict):
+class PerCurrencyRule(StrictSettings):
     """Points for each 1 of the shop's currency in a paid order's eligible subtotal."""
 
     enabled: bool = True
     points: Decimal = Field(default=Decimal(1), ge=0, le=1000)
 
 
-class SignupRule(Strict):
+class SignupRule(StrictSettings):
     """A one-time bonus when a customer account is created."""
 
     enabled: bool = False
     points: int = Field(default=100, ge=1, le=1_000_000)
 
 
-class Tier(Strict):
+class Tier(StrictSettings):
     key: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")
     name_en: str = Field(min_length=1, max_length=64)
     name_fr: str = Field(min_length=1, max_length=64)
@@ -41,7 +40,7 @@ class Tier(Strict):
     multiplier: Decimal = Field(default=Decimal(1), ge=1, le=10)
 
 
-class Reward(Strict):
+class Reward(StrictSettings):
     key: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")
     cost: int = Field(ge=1, le=10_000_000)
     kind: Literal["fixed_amount", "percentage", "free_shipping", "store_credit"]
@@ -49,7 +48,7 @@ class Reward(Strict):
     value: Decimal = Field(default=Decimal(0), ge=0)
 
 
-class LoyaltySettings(Strict):
+class LoyaltySettings(StrictSettings):
     enabled: bool = False
     per_currency: PerCurrencyRule = PerCurrencyRule()
     signup: SignupRule = SignupRule()

@@ -1,21 +1,23 @@
 """Shopify's copy of a customer's loyalty position follows the ledger: the customer metafields
 `$app:loyalty.points` and `$app:loyalty.tier`, and a `vip-<tier>` tag for segments (Shopify
-Email, Klaviyo). After the transaction that changed an account commits, its newest values are
-requested through the batched customer sync (app/shopify/customer_sync.py), which coalesces
-them per shop (the latest value wins) and flushes them in metafieldsSet batches."""
+Email, Klaviyo). Every change of an account defers a sync job (app/loyalty/jobs.py) to its
+transaction's commit; the job reads the account as it is then (the newest balance, even if
+another transaction moved it since) and requests it through the batched customer sync
+(app/shopify/customer_sync.py), which coalesces per shop and flushes in metafieldsSet
+batches."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.after_commit import after_commit
+from app.loyalty.jobs import entry_change, sync_job, tier_change
 from app.models import Customer, LoyaltyAccount
+from app.queue.deferred import defer
 
-_KEY = "loyalty.storefront"
 # The tier metafield of a customer who left every tier: Shopify refuses a blank single-line
 # text value, and the batched sync sets metafields, it does not delete them.
 NO_TIER = "none"
@@ -25,92 +27,89 @@ def tier_tag(tier: str) -> str:
     return f"vip-{tier}"
 
 
-@dataclass
-class _Changes:
-    accounts: set[tuple[int, int]] = field(default_factory=set)
-    # (shop, customer) -> (tier before the transaction, tier after)
-    tiers: dict[tuple[int, int], tuple[str | None, str | None]] = field(default_factory=dict)
-
-
-def _changes(session: AsyncSession) -> _Changes:
-    found = session.info.get(_KEY)
-    if found is None:
-        found = session.info[_KEY] = _Changes()
-
-        async def request(resources: Any) -> None:
-            session.info.pop(_KEY, None)
-            await _request(resources, found)
-
-        after_commit(session, request)
-    changes: _Changes = found
-    return changes
-
-
-def account_changed(session: AsyncSession, shop_id: int, customer_id: int) -> None:
-    """The account's balance moved in this transaction."""
-    _changes(session).accounts.add((shop_id, customer_id))
+def account_changed(session: AsyncSession, shop_id: int, customer_id: int, entry_id: int) -> None:
+    """The ledger entry `entry_id` moved the account's balance in this transaction."""
+    defer(
+        session,
+        sync_job(
+            shop_id,
+            customer_id,
+            change=entry_change(entry_id),
+            tier_before=None,
+            tier_moved=False,
+        ),
+    )
 
 
 def tier_changed(
-    session: AsyncSession, shop_id: int, customer_id: int, before: str | None, after: str | None
+    session: AsyncSession,
+    shop_id: int,
+    customer_id: int,
+    before: str | None,
+    after: str | None,
+    at: datetime,
 ) -> None:
-    changes = _changes(session)
-    changes.accounts.add((shop_id, customer_id))
-    first = changes.tiers.get((shop_id, customer_id), (before, after))[0]
-    changes.tiers[(shop_id, customer_id)] = (first, after)
+    defer(
+        session,
+        sync_job(
+            shop_id,
+            customer_id,
+            change=f"{tier_change(at)}-{after or NO_TIER}",
+            tier_before=before,
+            tier_moved=True,
+        ),
+    )
 
 
-async def _request(resources: Any, changes: _Changes) -> None:
-    # The Shopify edge, loaded where the action runs (after the commit, in a job), so the
-    # domain package itself never imports the Admin API client.
-    from app.shopify.customer_sync import request_loyalty, request_tags
+@dataclass(frozen=True)
+class StorefrontWrite:
+    """What Shopify should hold for one customer now."""
 
-    if not changes.accounts:
-        return
-    async with resources.sessions() as session:
-        rows = (
-            await session.execute(
-                select(
-                    LoyaltyAccount.shop_id,
-                    LoyaltyAccount.customer_id,
-                    LoyaltyAccount.balance,
-                    LoyaltyAccount.tier,
-                    Customer.shopify_id,
-                )
-                .join(
-                    Customer,
-                    (Customer.id == LoyaltyAccount.customer_id)
-                    & (Customer.shop_id == LoyaltyAccount.shop_id),
-                )
-                .where(
-                    tuple_(LoyaltyAccount.shop_id, LoyaltyAccount.customer_id).in_(
-                        sorted(changes.accounts)
-                    ),
-                    Customer.redacted_at.is_(None),
-                )
+    customer_gid: str
+    points: int
+    tier: str | None
+    tags_add: tuple[str, ...]
+    tags_remove: tuple[str, ...]
+
+
+async def write_for(
+    session: AsyncSession,
+    shop_id: int,
+    customer_id: int,
+    *,
+    tier_before: str | None,
+    tier_moved: bool,
+) -> StorefrontWrite | None:
+    """Shopify's copy of the account as it stands (None: no account, or a redacted customer).
+    After a tier move the tags follow the tier the account has NOW, so jobs of successive moves
+    converge whatever order they run in: the current tier's tag is added, the one left removed
+    unless it is current again."""
+    row = (
+        await session.execute(
+            select(LoyaltyAccount.balance, LoyaltyAccount.tier, Customer.shopify_id)
+            .join(
+                Customer,
+                (Customer.id == LoyaltyAccount.customer_id)
+                & (Customer.shop_id == LoyaltyAccount.shop_id),
             )
-        ).all()
-    every = resources.settings.customer_sync_flush_seconds
-    for row in rows:
-        gid = f"gid://shopify/Customer/{row.shopify_id}"
-        moved = changes.tiers.get((row.shop_id, row.customer_id))
-        # Read after the commit: the newest balance, even if another transaction moved it.
-        await request_loyalty(
-            resources.redis,
-            resources.queue,
-            row.shop_id,
-            gid,
-            points=row.balance,
-            tier=row.tier or (NO_TIER if moved is not None else None),
-            flush_every=every,
+            .where(
+                LoyaltyAccount.shop_id == shop_id,
+                LoyaltyAccount.customer_id == customer_id,
+                Customer.redacted_at.is_(None),
+            )
         )
-        if moved is not None and moved[0] != moved[1]:
-            await request_tags(
-                resources.redis,
-                resources.queue,
-                row.shop_id,
-                gid,
-                add=(tier_tag(moved[1]),) if moved[1] else (),
-                remove=(tier_tag(moved[0]),) if moved[0] else (),
-                flush_every=every,
-            )
+    ).one_or_none()
+    if row is None:
+        return None
+    add: tuple[str, ...] = ()
+    remove: tuple[str, ...] = ()
+    if tier_moved:
+        add = (tier_tag(row.tier),) if row.tier else ()
+        remove = (tier_tag(tier_before),) if tier_before and tier_before != row.tier else ()
+    return StorefrontWrite(
+        customer_gid=f"gid://shopify/Customer/{row.shopify_id}",
+        points=row.balance,
+        tier=row.tier or (NO_TIER if tier_moved else None),
+        tags_add=add,
+        tags_remove=remove,
+    )

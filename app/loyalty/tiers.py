@@ -83,5 +83,7 @@ async def reevaluate(
             .where(LoyaltyAccount.id == account.id)
             .values(tier=key, tier_changed_at=now)
         )
-        storefront.tier_changed(session, account.shop_id, account.customer_id, account.tier, key)
+        storefront.tier_changed(
+            session, account.shop_id, account.customer_id, account.tier, key, now
+        )
     return key

@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0014_loyalty"
-down_revision: str | None = "0011_pool_verification"
+down_revision: str | None = "0013_winback_selection"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
