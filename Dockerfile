@@ -13,13 +13,17 @@ FROM python:3.11-slim-bookworm AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
 RUN python -m venv /opt/venv
+# The pinned, hashed dependencies first (a layer that changes only with the lock), then the app
+# itself without resolving anything again.
+COPY requirements.lock ./
+RUN /opt/venv/bin/pip install --require-hashes -r requirements.lock
 COPY pyproject.toml README.md alembic.ini ./
 COPY app/ app/
 COPY webhooks/ webhooks/
 COPY jobs/ jobs/
 COPY migrations/ migrations/
 COPY devstore/ devstore/
-RUN /opt/venv/bin/pip install .
+RUN /opt/venv/bin/pip install --no-deps .
 
 # --- runtime: non-root, no build tools ------------------------------------------------------
 FROM python:3.11-slim-bookworm AS runtime

@@ -188,6 +188,9 @@ def _start_processes(
         SHOPIFY_CDN_URL=f"{sim_url}/cdn",
         EXTRA_FRAME_ANCESTORS=sim_url,
         LOG_LEVEL=os.environ.get("BOOMERANG_DEMO_LOG_LEVEL", "WARNING"),
+        # The demo replays days of history stamped with their simulated times: the age check
+        # on X-Shopify-Triggered-At would drop all but the last hours of it.
+        WEBHOOK_MAX_AGE_SECONDS="0",
     )
     port = str(urlsplit(app_url).port)
     cli = [sys.executable, "-m", "app.cli"]

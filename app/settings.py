@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     shopify_token_refresh_ahead_seconds: Annotated[int, Field(ge=0)] = 300
     # How old an OAuth callback's timestamp may be before it is refused as a replay.
     oauth_callback_max_age_seconds: Annotated[int, Field(gt=0)] = 600
+    # A delivery whose X-Shopify-Triggered-At is older than this is dropped (answered 200, not
+    # stored, counted): Shopify retries 8 times over 4 hours, so nothing genuine is older than
+    # that; 6 hours leaves a margin for its queues and our clock. 0 turns the check off (the
+    # demo replays a week of history).
+    webhook_max_age_seconds: Annotated[int, Field(ge=0)] = 6 * 3600
     # Grace before the sweeper re-enqueues a stored webhook event that has no live job.
     webhook_sweep_after_seconds: float = 30.0
     # Loyalty metafields and tags written back to Shopify are coalesced and flushed per shop

@@ -11,7 +11,7 @@ from app.messaging import approval
 from app.models import Message
 from app.queue.deferred import transaction
 from app.web.auth import CurrentShop
-from app.web.deps import ResourcesDep
+from app.web.deps import ResourcesDep, RowIdPath
 from app.web.messaging_deps import MessagingConfigDep
 
 router = APIRouter(prefix="/api/approvals", tags=["approvals"])
@@ -97,14 +97,14 @@ async def reject_all(
 
 
 @router.post("/{message_id}/approve")
-async def approve(message_id: int, shop: CurrentShop, resources: ResourcesDep) -> MessageOut:
+async def approve(message_id: RowIdPath, shop: CurrentShop, resources: ResourcesDep) -> MessageOut:
     async with transaction(resources.sessions, resources.queue) as session:
         message = await approval.approve(session, shop.id, message_id, datetime.now(UTC))
     return MessageOut.of(message)
 
 
 @router.post("/{message_id}/reject")
-async def reject(message_id: int, shop: CurrentShop, resources: ResourcesDep) -> MessageOut:
+async def reject(message_id: RowIdPath, shop: CurrentShop, resources: ResourcesDep) -> MessageOut:
     async with resources.sessions.begin() as session:
         message = await approval.reject(session, shop.id, message_id)
     return MessageOut.of(message)
@@ -112,7 +112,7 @@ async def reject(message_id: int, shop: CurrentShop, resources: ResourcesDep) ->
 
 @router.put("/{message_id}")
 async def edit(
-    message_id: int,
+    message_id: RowIdPath,
     body: EditIn,
     shop: CurrentShop,
     resources: ResourcesDep,

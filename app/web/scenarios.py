@@ -22,7 +22,7 @@ from app.scenarios.engine import Scenario
 from app.scenarios.reports import ScenarioReport, scenario_report
 from app.scenarios.settings_store import effective_settings, update_settings
 from app.web.auth import CurrentShop
-from app.web.deps import ResourcesDep
+from app.web.deps import ResourcesDep, RowIdPath
 
 router = APIRouter(prefix="/api", tags=["scenarios"])
 
@@ -162,7 +162,7 @@ async def list_runs(
 
 @router.get("/customers/{customer_id}/timeline")
 async def customer_timeline(
-    customer_id: int, request: Request, shop: CurrentShop, resources: ResourcesDep
+    customer_id: RowIdPath, request: Request, shop: CurrentShop, resources: ResourcesDep
 ) -> dict[str, Any]:
     locale = request_locale(request)
     async with resources.sessions.begin() as session:

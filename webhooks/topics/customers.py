@@ -32,8 +32,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.compliance.automation import forget_late_delivery_body
 from app.facts import CustomerChanged, CustomerCreated, CustomerSubscribed, publish
 from app.models import Customer
-from webhooks.freshness import newer_sql
-from webhooks.payloads import money, obj, required_integer, tags, text, timestamp
+from webhooks.freshness import newer_sql, same_version_sql
+from webhooks.payloads import integer, money, obj, required_integer, tags, text, timestamp
 from webhooks.registry import WebhookDelivery, handles
 
 CONSENT_COLUMNS = (
@@ -44,6 +44,9 @@ CONSENT_COLUMNS = (
 )
 _KEY = ("shop_id", "shopify_id")
 SUBSCRIBED = "subscribed"
+# What a replay of the same version changes: its trigger times (and the sign-up time a create
+# brings, which the upsert never writes), which say nothing new.
+_NOT_CONTENT = frozenset({*_KEY, "triggered_at", "email_consent_triggered_at", "signed_up_at"})
 
 
 def consent_columns(consent: dict[str, Any], triggered_at: datetime | None) -> dict[str, Any]:
@@ -69,8 +72,8 @@ def _columns(shop_id: int, data: dict[str, Any], triggered_at: datetime | None) 
         values.update(consent_columns(consent, triggered_at))
     if "tags" in data:
         values["tags"] = tags(data["tags"])
-    if data.get("orders_count") is not None:
-        values["orders_count"] = int(data["orders_count"])
+    if (orders_count := integer(data.get("orders_count"))) is not None:
+        values["orders_count"] = orders_count
     if (spent := money(data.get("total_spent"))) is not None:
         values["total_spent"] = spent
     return values
@@ -183,13 +186,19 @@ def _upsert(values: dict[str, Any]) -> Any:
         index_elements=list(_KEY),
         set_=update_columns,
         # A stale update (older updated_at, or the same second triggered earlier) changes
-        # nothing; nor does any update of a redacted customer.
+        # nothing; nor does the same version re-sent, nor any update of a redacted customer.
         where=table.redacted_at.is_(None)
         & newer_sql(
             table.shopify_updated_at,
             table.triggered_at,
             excluded.shopify_updated_at,
             excluded.triggered_at,
+        )
+        & ~same_version_sql(
+            table.shopify_updated_at,
+            excluded.shopify_updated_at,
+            [table[k] for k in values if k not in _NOT_CONTENT],
+            [excluded[k] for k in values if k not in _NOT_CONTENT],
         ),
     ).returning(
         Customer.id,

@@ -16,6 +16,7 @@ from app.compliance.automation import forget_late_delivery_body
 from app.facts import OrderCancelled, OrderFulfilled, OrderPlaced, publish
 from app.models import Fulfillment, Order, OrderDiscountCode, OrderLineItem
 from app.order_stats import refresh_customer_order_stats
+from webhooks.freshness import same_version_sql
 from webhooks.order_paid import order_paid
 from webhooks.payloads import (
     integer,
@@ -62,13 +63,24 @@ async def order_changed(session: AsyncSession, delivery: WebhookDelivery) -> Non
         values.update(email=None, shipping_address=None, browser_ip=None)
         await forget_late_delivery_body(session, delivery.event_row_id)
     base = insert(Order).values(**values)
+    table, excluded = Order.__table__.c, base.excluded
+    content = [k for k in values if k not in ("shop_id", "shopify_id")]
     statement = base.on_conflict_do_update(
         index_elements=["shop_id", "shopify_id"],
-        set_={k: base.excluded[k] for k in values if k not in ("shop_id", "shopify_id")},
+        set_={k: excluded[k] for k in content},
         # Not older wins (<=): orders/cancelled and orders/fulfilled may carry the same
-        # updated_at as the orders/create before them, and must still apply.
-        where=(Order.shopify_updated_at.is_(None))
-        | (Order.shopify_updated_at <= base.excluded.shopify_updated_at),
+        # updated_at as the orders/create before them, and must still apply; the very same
+        # version re-sent (a replayed body) is a no-op.
+        where=(
+            (table.shopify_updated_at.is_(None))
+            | (table.shopify_updated_at <= excluded.shopify_updated_at)
+        )
+        & ~same_version_sql(
+            table.shopify_updated_at,
+            excluded.shopify_updated_at,
+            [table[k] for k in content],
+            [excluded[k] for k in content],
+        ),
     ).returning(Order.id, literal_column("xmax = 0", Boolean).label("inserted"))
     row = (await session.execute(statement)).one_or_none()
     if row is None:

@@ -14,8 +14,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.facts import CustomerCreated, CustomerSubscribed, subscribe, unsubscribe
+from app.facts import CustomerCreated, CustomerSubscribed
 from app.models import Customer
+from app.platform.composition import PLATFORM
 from app.settings import Settings
 from tests.support.fixtures import fixture_json
 from tests.support.webhooks import deliver_and_process, install_shop
@@ -39,11 +40,11 @@ class Heard:
 @pytest.fixture
 async def heard() -> AsyncIterator[Heard]:
     listener = Heard()
-    subscribe(CustomerCreated)(listener.on_created)
-    subscribe(CustomerSubscribed)(listener.on_subscribed)
+    PLATFORM.facts.subscribe(CustomerCreated, listener.on_created)
+    PLATFORM.facts.subscribe(CustomerSubscribed, listener.on_subscribed)
     yield listener
-    unsubscribe(CustomerCreated, listener.on_created)
-    unsubscribe(CustomerSubscribed, listener.on_subscribed)
+    PLATFORM.facts.unsubscribe(CustomerCreated, listener.on_created)
+    PLATFORM.facts.unsubscribe(CustomerSubscribed, listener.on_subscribed)
 
 
 def customer(*, state: str, updated_at: datetime | None = None) -> dict[str, Any]:
