@@ -20,8 +20,6 @@ from app.facts import (
     OrderFulfilled,
     OrderPlaced,
     RefundCreated,
-    subscribe,
-    unsubscribe,
 )
 from app.main import create_app
 from app.models import (
@@ -36,6 +34,7 @@ from app.models import (
     Shop,
     WebhookEvent,
 )
+from app.platform.composition import PLATFORM
 from app.settings import Settings
 from tests.support.fixtures import fixture_bytes
 from tests.support.network import NoNetwork
@@ -71,10 +70,10 @@ def facts() -> Iterator[list[Any]]:
         seen.append(fact)
 
     for fact_type in FACT_TYPES:
-        subscribe(fact_type)(record)
+        PLATFORM.facts.subscribe(fact_type, record)
     yield seen
     for fact_type in FACT_TYPES:
-        unsubscribe(fact_type, record)
+        PLATFORM.facts.unsubscribe(fact_type, record)
 
 
 def body_for(topic: str, shop: str = SHOP) -> bytes:
