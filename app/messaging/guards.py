@@ -37,7 +37,10 @@ class Outcome:
     SENT = "sent"  # the relay accepted it
     SUPPRESSED = "suppressed"  # dropped for good, with the reason
     DEFERRED = "deferred"  # held until `until` (quiet hours, the frequency cap, a 4xx)
-    FAILED = "failed"  # the relay refused it, or delivery could not be confirmed
+    FAILED = "failed"  # the relay refused it
+    # Handed to the relay, then the worker died before the answer was recorded: never sent
+    # again; it most likely left.
+    UNCONFIRMED = "unconfirmed"
     REJECTED = "rejected"  # the merchant rejected it in the approval queue
     DRAFTED = "drafted"  # dry run: kept as a draft, never sent
     HELD = "held_for_approval"  # waits for the merchant's approval

@@ -31,6 +31,10 @@ class Status:
     QUEUED = "queued"
     SENDING = "sending"
     SENT = "sent"
+    # Handed to the relay by a worker that died before it could record the answer: it may
+    # well have left (most do), so it is never sent again, counted apart from failures, and
+    # counts for attribution.
+    UNCONFIRMED = "unconfirmed"
     FAILED = "failed"
     SUPPRESSED = "suppressed"
 

@@ -28,6 +28,10 @@ KINDS: dict[str, Text] = {
     "message_suppressed": Text(en="Email not sent", fr="E-mail non envoyé"),
     "message_deferred": Text(en="Email postponed", fr="E-mail reporté"),
     "message_failed": Text(en="Email could not be delivered", fr="E-mail non distribué"),
+    "message_unconfirmed": Text(
+        en="Email handed to the mail server, delivery unconfirmed",
+        fr="E-mail remis au serveur de messagerie, distribution non confirmée",
+    ),
     "message_rejected": Text(en="Email rejected by you", fr="E-mail refusé par vous"),
     "message_drafted": Text(
         en="Email kept as a draft (dry run)", fr="E-mail gardé en brouillon (simulation)"
@@ -88,13 +92,19 @@ REASONS: dict[str, Text] = {
         en="A more important email to this customer goes first",
         fr="Un e-mail plus important pour ce client part d'abord",
     ),
+    "waiting_for_previous_step": Text(
+        en="Waits for the sequence's previous email to be sent or dropped first",
+        fr="Attend que l'e-mail précédent de la séquence soit envoyé ou abandonné",
+    ),
     "frequency_cap": Text(
         en="The customer already received the most emails allowed for now",
         fr="Le client a déjà reçu le nombre maximal d'e-mails autorisé pour l'instant",
     ),
     "delivery_unconfirmed": Text(
-        en="Delivery could not be confirmed; not sent again",
-        fr="La distribution n'a pas pu être confirmée ; pas de nouvel envoi",
+        en="Handed to the mail server, but the answer was lost when the worker stopped: it "
+        "most likely left; not sent again",
+        fr="Remis au serveur de messagerie, mais la réponse a été perdue à l'arrêt du worker : "
+        "il est très probablement parti ; pas de nouvel envoi",
     ),
     "smtp": Text(en="The mail server refused it", fr="Le serveur de messagerie l'a refusé"),
     "smtp_transient": Text(

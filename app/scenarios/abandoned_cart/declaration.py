@@ -3,7 +3,7 @@ reads its cart and what it does, with the rule (rule.py) deciding at every turn.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -248,16 +248,37 @@ async def engaged(session: AsyncSession, message: Message, at: datetime) -> None
 
 
 async def load_cart(session: AsyncSession, run: ScenarioRun, shop: Shop) -> Cart:
+    """The cart as a step and the outbox's last check read it: the stored checkout and
+    orders, and what order and checkout deliveries still unprocessed in the inbox say (a
+    delivery whose job was lost waits for the sweeper; the reminder must not go meanwhile)."""
+    token = run.subject_key
     customer = await queries.customer_of_run(session, shop.id, run)
-    checkout = await queries.checkout_by_token(session, shop.id, run.subject_key)
+    checkout = await queries.checkout_by_token(session, shop.id, token)
     ordered_for_checkout, ordered_since = await queries.orders_against(
-        session, shop.id, run.subject_key, run.customer_id, run.email, run.anchor_at
+        session, shop.id, token, run.customer_id, run.email, run.anchor_at
     )
+    inbox = await queries.unprocessed_deliveries(
+        session,
+        shop.id,
+        token=token,
+        customer_shopify_id=customer.shopify_id if customer is not None else None,
+        email=run.email,
+    )
+    inbox_for_checkout, inbox_since = rule.inbox_orders_against(
+        inbox.orders,
+        token,
+        customer.shopify_id if customer is not None else None,
+        run.email,
+        run.anchor_at,
+    )
+    snapshot = queries.snapshot(checkout) if checkout is not None else None
+    if snapshot is not None and rule.inbox_completes(inbox.checkouts, token):
+        snapshot = replace(snapshot, completed=True)
     return Cart(
-        queries.snapshot(checkout) if checkout is not None else None,
+        snapshot,
         customer,
-        ordered_for_checkout,
-        ordered_since,
+        ordered_for_checkout or inbox_for_checkout,
+        ordered_since or inbox_since,
     )
 
 

@@ -1,15 +1,20 @@
 """The abandoned cart's SQL, shop id first: the checkout and its shopper, the orders that stop
-or recover a run, the lock that serializes one shopper's decisions, and the conversions."""
+or recover a run (stored, or still unprocessed in the webhook inbox), the lock that
+serializes one shopper's decisions, and the conversions."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import ColumnElement, exists, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.messaging.outbox import Status
 from app.models import (
     Checkout,
     Customer,
@@ -18,10 +23,12 @@ from app.models import (
     OrderDiscountCode,
     ScenarioConversion,
     ScenarioRun,
+    WebhookEvent,
+    WebhookEventStatus,
 )
 from app.scenarios import runs
 from app.scenarios.abandoned_cart.content import KEY
-from app.scenarios.abandoned_cart.rule import CheckoutSnapshot
+from app.scenarios.abandoned_cart.rule import CheckoutSnapshot, InboxCheckout, InboxOrder
 
 
 def snapshot(checkout: Checkout) -> CheckoutSnapshot:
@@ -72,6 +79,113 @@ async def orders_against(
     )
     row = (await session.execute(select(for_checkout, since_changed))).one()
     return bool(row[0]), bool(row[1])
+
+
+# The deliveries whose facts stop a cart (the topics webhooks/topics/ turns into orders and
+# checkouts).
+ORDER_TOPICS = (
+    "orders/create",
+    "orders/paid",
+    "orders/updated",
+    "orders/fulfilled",
+    "orders/cancelled",
+)
+CHECKOUT_TOPICS = ("checkouts/create", "checkouts/update")
+# Stored and not processed: waiting for its job, or given up on until a replay.
+_UNPROCESSED = (WebhookEventStatus.RECEIVED.value, WebhookEventStatus.FAILED.value)
+
+
+@dataclass(frozen=True)
+class InboxFacts:
+    """What the unprocessed order and checkout deliveries of a shopper say."""
+
+    orders: tuple[InboxOrder, ...] = ()
+    checkouts: tuple[InboxCheckout, ...] = ()
+
+
+async def unprocessed_deliveries(
+    session: AsyncSession,
+    shop_id: int,
+    *,
+    token: str,
+    customer_shopify_id: int | None,
+    email: str | None,
+) -> InboxFacts:
+    """The order and checkout deliveries of this checkout or shopper that are stored in the
+    inbox but not processed yet (a job lost with Redis waits for the sweeper): the check
+    before each step and each send reads them, so no reminder leaves after its order is
+    stored. On every send, so it stays cheap: the (shop_id, status) index reaches the few
+    unprocessed rows of the shop, and only those whose raw body mentions the token, the
+    customer id or the email are read and parsed."""
+    mentions = [func.strpos(WebhookEvent.body, token) > 0]
+    if customer_shopify_id is not None:
+        mentions.append(func.strpos(WebhookEvent.body, str(customer_shopify_id)) > 0)
+    if email:
+        mentions.append(func.strpos(func.lower(WebhookEvent.body), email.strip().lower()) > 0)
+    rows = await session.execute(
+        select(WebhookEvent.topic, WebhookEvent.body).where(
+            WebhookEvent.shop_id == shop_id,
+            WebhookEvent.status.in_(_UNPROCESSED),
+            WebhookEvent.topic.in_(ORDER_TOPICS + CHECKOUT_TOPICS),
+            or_(*mentions),
+        )
+    )
+    orders: list[InboxOrder] = []
+    checkouts: list[InboxCheckout] = []
+    for topic, body in rows:
+        data = _json_object(body)
+        if data is None:
+            continue  # a body we cannot read says nothing (processing marks it failed)
+        if topic in ORDER_TOPICS:
+            customer = data.get("customer")
+            orders.append(
+                InboxOrder(
+                    checkout_token=_text(data.get("checkout_token")),
+                    customer_id=_int(customer.get("id")) if isinstance(customer, dict) else None,
+                    email=_text(data.get("email")) or _text(data.get("contact_email")),
+                    placed_at=_time(data.get("processed_at") or data.get("created_at")),
+                )
+            )
+        else:
+            checkouts.append(
+                InboxCheckout(
+                    token=_text(data.get("token")),
+                    completed=data.get("completed_at") is not None,
+                )
+            )
+    return InboxFacts(tuple(orders), tuple(checkouts))
+
+
+def _json_object(body: str) -> dict[str, Any] | None:
+    try:
+        data = json.loads(body)
+    except (json.JSONDecodeError, RecursionError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+def _time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 async def serialize_shopper(session: AsyncSession, shop_id: int, email: str | None) -> None:
@@ -164,19 +278,24 @@ async def runs_an_order_concerns_locked(
 
 
 async def reminder_sent_by(session: AsyncSession, run: ScenarioRun, placed: datetime) -> bool:
-    """Whether one of the run's reminders actually left (status sent) by the time the order
-    was placed: drafts, messages held for approval, suppressed or failed ones bring nothing
-    back, and neither does a reminder sent after the purchase (its order arrived late)."""
+    """Whether one of the run's reminders actually left by the time the order was placed:
+    sent, or unconfirmed (handed to the relay, the answer lost with a stopped worker: most
+    did leave), timed by when the hand-off began. Drafts, messages held for approval,
+    suppressed or failed ones bring nothing back, and neither does a reminder sent after the
+    purchase (its order arrived late)."""
     sent = await session.scalar(
         select(
             exists().where(
                 Message.shop_id == run.shop_id,
                 Message.scenario == KEY,
                 Message.subject_key == run.subject_key,
-                Message.status == "sent",
+                Message.status.in_((Status.SENT, Status.UNCONFIRMED)),
                 # Shopify's timestamps have whole seconds: a reminder sent in the order's
                 # second counts.
-                func.date_trunc("second", Message.sent_at) <= placed,
+                func.date_trunc(
+                    "second", func.coalesce(Message.sent_at, Message.sending_started_at)
+                )
+                <= placed,
             )
         )
     )

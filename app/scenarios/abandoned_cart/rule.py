@@ -1,7 +1,8 @@
 """The abandoned cart's rule, as pure functions over plain snapshots: whether a checkout may be
 reminded (the same decision when its run starts, before each step, and when the outbox is
-about to send), when a change restarts the clock, which run of a shopper's wins, whether an
-order stops a run or is attributed to it, and what the reminder shows."""
+about to send), what stored but unprocessed deliveries say about it, when a change restarts
+the clock, which run of a shopper's wins, whether an order stops a run or is attributed to
+it, and what the reminder shows."""
 
 from __future__ import annotations
 
@@ -61,6 +62,58 @@ class CartState:
     # The customer's email marketing state; None when there is no customer record.
     marketing_state: str | None = None
     has_customer: bool = False
+
+
+@dataclass(frozen=True)
+class InboxOrder:
+    """An orders/* delivery stored in the inbox but not processed yet (its job lost with
+    Redis, still queued behind others, or failing), as its raw body tells it."""
+
+    checkout_token: str | None
+    # Shopify's customer id (not ours): the body is Shopify's.
+    customer_id: int | None
+    email: str | None
+    placed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class InboxCheckout:
+    """A checkouts/* delivery stored but not processed yet."""
+
+    token: str | None
+    completed: bool
+
+
+def inbox_orders_against(
+    orders: Sequence[InboxOrder],
+    token: str,
+    customer_id: int | None,
+    email: str | None,
+    since: datetime,
+) -> tuple[bool, bool]:
+    """What the unprocessed order deliveries say, as `orders_against` says it of the stored
+    orders: whether one carries the checkout's token, and whether the shopper (by Shopify
+    customer id or email) placed one at or after `since`. An order whose time cannot be read
+    counts: a reminder held back wrongly costs less than one sent after the purchase."""
+    for_checkout = any(order.checkout_token == token for order in orders)
+    wanted = email.strip().lower() if email else None
+
+    def same_shopper(order: InboxOrder) -> bool:
+        by_id = customer_id is not None and order.customer_id == customer_id
+        by_email = wanted is not None and (order.email or "").strip().lower() == wanted
+        return by_id or by_email
+
+    since_changed = any(
+        same_shopper(order) and (order.placed_at is None or order_stops_run(since, order.placed_at))
+        for order in orders
+    )
+    return for_checkout, since_changed
+
+
+def inbox_completes(checkouts: Sequence[InboxCheckout], token: str) -> bool:
+    """Whether an unprocessed delivery of this checkout says it was completed (a completion
+    is never undone, so its order among the deliveries does not matter)."""
+    return any(c.token == token and c.completed for c in checkouts)
 
 
 def why_not_remind(cart: CartState) -> str | None:

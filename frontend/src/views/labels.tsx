@@ -34,6 +34,7 @@ export const STATUSES = [
   "queued",
   "sending",
   "sent",
+  "unconfirmed",
   "failed",
   "suppressed",
 ] as const;
@@ -52,6 +53,7 @@ const STATUS_TONES: Record<string, "success" | "info" | "warning" | "critical" |
   queued: "neutral",
   sending: "neutral",
   sent: "success",
+  unconfirmed: "warning",
   failed: "critical",
   suppressed: "critical",
 };

@@ -182,3 +182,43 @@ def test_the_reminder_shows_the_cart_with_fetched_images_and_presentment_titles(
     assert context["cart_total"] == "12.00"
     assert rule.variant_ids(snapshot) == (11, 12)
     assert rule.variant_ids(None) == ()
+
+
+def inbox_order(**overrides: object) -> rule.InboxOrder:
+    base = rule.InboxOrder(
+        checkout_token=None, customer_id=None, email=None, placed_at=T0 + timedelta(minutes=5)
+    )
+    return replace(base, **overrides)  # type: ignore[arg-type]
+
+
+def test_an_unprocessed_order_carrying_the_token_is_an_order_for_the_checkout() -> None:
+    orders = [inbox_order(checkout_token="tok-1", placed_at=T0 - timedelta(days=1))]
+    assert rule.inbox_orders_against(orders, "tok-1", None, None, T0) == (True, False)
+    assert rule.inbox_orders_against(orders, "tok-2", None, None, T0) == (False, False)
+
+
+@pytest.mark.parametrize(
+    ("order", "stops"),
+    [
+        (inbox_order(customer_id=42), True),
+        (inbox_order(email=" ADA@example.test"), True),
+        (inbox_order(email="ada@example.test", placed_at=None), True),  # unknown time counts
+        (inbox_order(customer_id=42, placed_at=T0 - timedelta(seconds=1)), False),  # before
+        (inbox_order(customer_id=43, email="bob@example.test"), False),  # someone else
+    ],
+)
+def test_an_unprocessed_order_of_the_shopper_since_the_abandonment_stops_it(
+    order: rule.InboxOrder, stops: bool
+) -> None:
+    assert rule.inbox_orders_against([order], "tok-1", 42, "ada@example.test", T0) == (
+        False,
+        stops,
+    )
+
+
+def test_an_unprocessed_completion_of_the_checkout_completes_it() -> None:
+    done = rule.InboxCheckout(token="tok-1", completed=True)
+    pending = rule.InboxCheckout(token="tok-1", completed=False)
+    assert rule.inbox_completes([pending, done], "tok-1")
+    assert not rule.inbox_completes([pending], "tok-1")
+    assert not rule.inbox_completes([done], "tok-2")
