@@ -1,7 +1,7 @@
 """loyalty: the points ledger, customer accounts, program settings, guest points
 
 Revision ID: 0014_loyalty
-Revises: 0011_pool_verification
+Revises: 0015_send_ordering
 Create Date: 2026-12-05 05:30:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0014_loyalty"
-down_revision: str | None = "0013_winback_selection"
+down_revision: str | None = "0015_send_ordering"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
