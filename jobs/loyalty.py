@@ -1,24 +1,30 @@
 """The loyalty program's worker jobs: a customer's position written back to Shopify after the
-transaction that moved it, and tiers re-evaluated as their rolling window moves."""
+transaction that moved it, redemptions completed (their code created at Shopify) and swept,
+and tiers re-evaluated as their rolling window moves."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import structlog
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
+from app.errors import ShopifyUnavailable, ShopTokenInvalid
 from app.installs.status import shop_work_runs
-from app.loyalty import service, storefront
+from app.loyalty import redeeming, redemptions, service, storefront
 from app.models import LoyaltyProgram, Shop
 from app.platform.resources import Resources
-from app.queue import JobContext
+from app.queue import JobContext, RetryJob
+from app.shopify.admin.factory import discount_gateway
+from app.shopify.admin.types import ShopRef
 from app.shopify.customer_sync import request_loyalty, request_tags
 
 log = structlog.get_logger(__name__)
 
 TIERS_EVERY_SECONDS = 3600
+# A redemption still pending this long after its debit: its job was lost or keeps failing.
+REDEMPTION_STRANDED_AFTER = timedelta(minutes=2)
 
 
 async def sync_loyalty_customer(
@@ -92,3 +98,62 @@ async def reevaluate_all_tiers(resources: Resources, now: datetime) -> int:
                 pages += 1
             after = last
     return pages
+
+
+async def _working_shop(resources: Resources, shop_id: int) -> ShopRef | None:
+    async with resources.sessions() as session:
+        shop = await session.get(Shop, shop_id)
+    if shop is None or shop.uninstalled_at is not None or shop.token_invalid_at is not None:
+        log.info("redemption not completed: the shop's work is stopped", shop_id=shop_id)
+        return None
+    return ShopRef(shop.id, shop.domain)
+
+
+async def complete_loyalty_redemption(ctx: JobContext, shop_id: int, redemption_id: int) -> str:
+    """Create the redemption's code at Shopify and settle it; retried while Shopify is
+    unavailable. Returns the redemption's status."""
+    resources: Resources = ctx.resources
+    shop = await _working_shop(resources, shop_id)
+    if shop is None:
+        return redemptions.PENDING
+    try:
+        result = await redeeming.complete(
+            resources.sessions, discount_gateway(resources), shop, redemption_id
+        )
+    except ShopTokenInvalid:
+        log.warning("redemption left pending: shop token invalid", shop_id=shop_id)
+        return redemptions.PENDING
+    except ShopifyUnavailable as exc:
+        raise RetryJob.backoff(ctx.attempt) from exc
+    return result.status
+
+
+async def sweep_loyalty_redemptions(ctx: JobContext) -> int:
+    """Cron: complete redemptions left pending (their job lost with Redis, or out of tries);
+    returns how many were settled."""
+    resources: Resources = ctx.resources
+    now = datetime.now(UTC)
+    async with resources.sessions() as session:
+        stranded = await redemptions.stale_pending(
+            session, older_than=REDEMPTION_STRANDED_AFTER, now=now
+        )
+    settled = 0
+    for shop_id, redemption_id in stranded:
+        shop = await _working_shop(resources, shop_id)
+        if shop is None:
+            continue
+        try:
+            result = await redeeming.complete(
+                resources.sessions, discount_gateway(resources), shop, redemption_id
+            )
+        except (ShopifyUnavailable, ShopTokenInvalid) as exc:
+            log.warning(
+                "stranded redemption still pending",
+                shop_id=shop_id,
+                redemption_id=redemption_id,
+                error=str(exc),
+            )
+            continue
+        if result.status != redemptions.PENDING:
+            settled += 1
+    return settled

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.codes.pools import REFILL_JOB
 from app.inbox.jobs import PROCESS_JOB
+from app.loyalty.jobs import COMPLETE_JOB as LOYALTY_COMPLETE_JOB
 from app.loyalty.jobs import SYNC_JOB as LOYALTY_SYNC_JOB
 from app.messaging.consent import WRITE_BACK_JOB
 from app.messaging.outbox import SEND_JOB
@@ -12,7 +13,12 @@ from app.scenarios.scheduling import STEP_JOB
 from app.shopify.customer_sync import FLUSH_JOB
 from jobs import codes
 from jobs.heartbeat import worker_heartbeat
-from jobs.loyalty import reevaluate_loyalty_tiers, sync_loyalty_customer
+from jobs.loyalty import (
+    complete_loyalty_redemption,
+    reevaluate_loyalty_tiers,
+    sweep_loyalty_redemptions,
+    sync_loyalty_customer,
+)
 from jobs.messages import enqueue_due_messages, send_message, write_back_email_consent
 from jobs.scenarios import run_schedules, scan_due_steps, scenario_step
 from jobs.webhook_events import process_webhook_event, sweep_webhook_events
@@ -27,6 +33,7 @@ JOBS: dict[str, JobFunction] = {
     FLUSH_JOB: codes.flush_customer_sync,
     STEP_JOB: scenario_step,
     LOYALTY_SYNC_JOB: sync_loyalty_customer,
+    LOYALTY_COMPLETE_JOB: complete_loyalty_redemption,
 }
 
 CRON_JOBS: list[CronJob] = [
@@ -45,6 +52,7 @@ CRON_JOBS: list[CronJob] = [
     CronJob(name="scan_due_steps", function=scan_due_steps, every_seconds=5, run_at_startup=True),
     # Each scheduled scenario walks once per period of its own (see run_schedules).
     CronJob(name="run_schedules", function=run_schedules, every_seconds=60),
+    CronJob(name="sweep_loyalty_redemptions", function=sweep_loyalty_redemptions, every_seconds=60),
     # Walks once per hour (jobs.loyalty.TIERS_EVERY_SECONDS), claimed in Redis.
     CronJob(name="reevaluate_loyalty_tiers", function=reevaluate_loyalty_tiers, every_seconds=60),
 ]

@@ -11,3 +11,22 @@ class InvalidAdjustment(InvalidRequest):
 
 class CustomerNotFound(NotFound):
     """No customer of this shop has that id."""
+
+
+class RewardNotFound(NotFound):
+    """The program's catalogue has no reward with that key."""
+
+
+class RewardUnavailable(InvalidRequest):
+    """The reward exists but cannot be redeemed now (the program is off, store credit not
+    granted…)."""
+
+
+class NotEnoughPoints(InvalidRequest):
+    """The customer's spendable points do not cover the reward."""
+
+    status_code = 409
+
+
+class InvalidRedemption(InvalidRequest):
+    """A redemption request that cannot be taken as sent (no request key…)."""

@@ -32,3 +32,11 @@ def entry_change(entry_id: int) -> str:
 
 def tier_change(moment: datetime) -> str:
     return f"tier-{int(moment.timestamp() * 1_000_000)}"
+
+
+# Create a redemption's code at Shopify and settle it (app/loyalty/redeeming.py).
+COMPLETE_JOB = "complete_loyalty_redemption"
+
+
+def complete_job(shop_id: int, redemption_id: int) -> Job:
+    return Job(COMPLETE_JOB, (shop_id, redemption_id), f"{COMPLETE_JOB}:{shop_id}:{redemption_id}")

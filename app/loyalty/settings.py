@@ -40,12 +40,25 @@ class Tier(StrictSettings):
     multiplier: Decimal = Field(default=Decimal(1), ge=1, le=10)
 
 
+RewardKind = Literal["fixed_amount", "percentage", "free_shipping", "store_credit"]
+# Shopify's access scope for storeCreditAccountCredit: requested only when the merchant turns
+# store credit rewards on.
+STORE_CREDIT_SCOPE = "write_store_credit_account_transactions"
+
+
 class Reward(StrictSettings):
+    """One entry of the rewards catalogue: `cost` points buy a single-use code for the
+    customer (an amount or a percentage off, or free shipping), or store credit."""
+
     key: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")
     cost: int = Field(ge=1, le=10_000_000)
-    kind: Literal["fixed_amount", "percentage", "free_shipping", "store_credit"]
+    kind: RewardKind
     # Amount in the shop's currency, or percent; unused for free shipping.
     value: Decimal = Field(default=Decimal(0), ge=0)
+    # The code's order minimum, in the shop's currency (None: any order).
+    minimum_subtotal: Decimal | None = Field(default=None, gt=0)
+    # How long the code lasts once redeemed.
+    valid_days: int = Field(default=90, ge=1, le=3650)
 
 
 class LoyaltySettings(StrictSettings):
@@ -58,6 +71,12 @@ class LoyaltySettings(StrictSettings):
     tier_window_months: int = Field(default=12, ge=1, le=60)
     tiers: tuple[Tier, ...] = ()
     rewards: tuple[Reward, ...] = ()
+    # Store credit rewards (storeCreditAccountCredit) need the shop to grant
+    # STORE_CREDIT_SCOPE; off until the merchant turns them on.
+    store_credit_enabled: bool = False
+
+    def reward(self, key: str) -> Reward | None:
+        return next((reward for reward in self.rewards if reward.key == key), None)
 
     @model_validator(mode="after")
     def _tiers_in_order(self) -> LoyaltySettings:
@@ -102,6 +121,18 @@ class LoyaltySettings(StrictSettings):
                         'envoyez par exemple "value": "10"',
                     ),
                     field=f"rewards.{index}.value",
+                )
+            if reward.kind == "store_credit" and not self.store_credit_enabled:
+                raise SettingsProblem(
+                    Text(
+                        en="a store credit reward needs store credit turned on first "
+                        '(send "store_credit_enabled": true; Shopify then asks the shop to '
+                        f"grant {STORE_CREDIT_SCOPE})",
+                        fr="une récompense en crédit boutique demande d'abord d'activer le "
+                        'crédit boutique (envoyez "store_credit_enabled": true ; Shopify '
+                        f"demande alors à la boutique d'accorder {STORE_CREDIT_SCOPE})",
+                    ),
+                    field=f"rewards.{index}.kind",
                 )
             if reward.kind in ("fixed_amount", "store_credit") and reward.value <= 0:
                 raise SettingsProblem(

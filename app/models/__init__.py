@@ -23,6 +23,7 @@ from app.models.loyalty import (
     LoyaltyAccount,
     LoyaltyGuestPoints,
     LoyaltyProgram,
+    LoyaltyRedemption,
     PointsLedgerEntry,
 )
 from app.models.messaging import (
@@ -51,6 +52,7 @@ __all__ = [
     "LoyaltyAccount",
     "LoyaltyGuestPoints",
     "LoyaltyProgram",
+    "LoyaltyRedemption",
     "Message",
     "MessageEvent",
     "MessageTemplate",

@@ -134,3 +134,44 @@ class LoyaltyGuestPoints(Base):
         ForeignKey("customers.id", ondelete="CASCADE")
     )
     claimed_at: Mapped[datetime | None]
+
+
+class LoyaltyRedemption(Timestamps, Base):
+    """Points spent on a reward. Written in the same transaction as its `redeem` ledger entry
+    (source ("redemption", id)), before Shopify is asked for anything; the reward's code is
+    then created with the idempotency key `code_key(id)`, so whatever fails half-way, the
+    redemption ends `issued` (its code exists at Shopify) or `returned` (Shopify refused it
+    for good, and an `adjust` entry gave the points back). `pending` is the state between."""
+
+    __tablename__ = "loyalty_redemptions"
+    __table_args__ = (
+        # One redemption per request, however often the shopper's browser sends it.
+        UniqueConstraint("shop_id", "customer_id", "request_key"),
+        CheckConstraint("status IN ('pending', 'issued', 'returned')", name="status"),
+        CheckConstraint("cost > 0", name="cost_positive"),
+        Index(
+            "ix_loyalty_redemptions_pending",
+            "created_at",
+            postgresql_where=text("status = 'pending'"),
+        ),
+        Index("ix_loyalty_redemptions_shop_id_discount_code_id", "shop_id", "discount_code_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    request_key: Mapped[str] = mapped_column(String(128))
+    reward_key: Mapped[str] = mapped_column(String(64))
+    # The reward as it was configured when redeemed (kind, value, minimum, days valid).
+    reward: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    cost: Mapped[int]
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    code: Mapped[str | None] = mapped_column(String(64))
+    discount_code_id: Mapped[int | None] = mapped_column(
+        ForeignKey("discount_codes.id", ondelete="SET NULL")
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    issued_at: Mapped[datetime | None]
+    returned_at: Mapped[datetime | None]
+    return_reason: Mapped[str | None] = mapped_column(String(32))

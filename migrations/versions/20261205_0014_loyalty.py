@@ -1,4 +1,4 @@
-"""loyalty: the points ledger, customer accounts, program settings, guest points
+"""loyalty: the points ledger, customer accounts, program settings, guest points, redemptions
 
 Revision ID: 0014_loyalty
 Revises: 0015_send_ordering
@@ -196,8 +196,74 @@ def upgrade() -> None:
         ["shop_id", sa.literal_column("lower(email)")],
     )
 
+    op.create_table(
+        "loyalty_redemptions",
+        sa.Column("id", sa.BigInteger(), nullable=False),
+        sa.Column("shop_id", sa.BigInteger(), nullable=False),
+        sa.Column("customer_id", sa.BigInteger(), nullable=False),
+        sa.Column("request_key", sa.String(length=128), nullable=False),
+        sa.Column("reward_key", sa.String(length=64), nullable=False),
+        sa.Column("reward", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column("cost", sa.BigInteger(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("code", sa.String(length=64), nullable=True),
+        sa.Column("discount_code_id", sa.BigInteger(), nullable=True),
+        sa.Column("attempts", sa.BigInteger(), nullable=False),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("issued_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("returned_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("return_reason", sa.String(length=32), nullable=True),
+        *_timestamps(),
+        sa.CheckConstraint("cost > 0", name=op.f("ck_loyalty_redemptions_cost_positive")),
+        sa.CheckConstraint(
+            "status IN ('pending', 'issued', 'returned')",
+            name=op.f("ck_loyalty_redemptions_status"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customers.id"],
+            name=op.f("fk_loyalty_redemptions_customer_id_customers"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["discount_code_id"],
+            ["discount_codes.id"],
+            name=op.f("fk_loyalty_redemptions_discount_code_id_discount_codes"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["shop_id"],
+            ["shops.id"],
+            name=op.f("fk_loyalty_redemptions_shop_id_shops"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_loyalty_redemptions")),
+        sa.UniqueConstraint(
+            "shop_id",
+            "customer_id",
+            "request_key",
+            name=op.f("uq_loyalty_redemptions_shop_id_customer_id_request_key"),
+        ),
+    )
+    op.create_index(
+        "ix_loyalty_redemptions_pending",
+        "loyalty_redemptions",
+        ["created_at"],
+        postgresql_where=sa.text("status = 'pending'"),
+    )
+    op.create_index(
+        "ix_loyalty_redemptions_shop_id_discount_code_id",
+        "loyalty_redemptions",
+        ["shop_id", "discount_code_id"],
+    )
+
 
 def downgrade() -> None:
+    op.drop_index(
+        "ix_loyalty_redemptions_shop_id_discount_code_id", table_name="loyalty_redemptions"
+    )
+    op.drop_index("ix_loyalty_redemptions_pending", table_name="loyalty_redemptions")
+    op.drop_table("loyalty_redemptions")
     op.drop_index("ix_loyalty_guest_points_shop_id_email", table_name="loyalty_guest_points")
     op.drop_table("loyalty_guest_points")
     op.drop_table("loyalty_programs")

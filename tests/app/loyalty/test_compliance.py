@@ -76,6 +76,10 @@ async def test_shop_redact_removes_the_shops_loyalty_rows(
     await deliver_and_process(client, settings, "orders/paid", body)
     guest = paid_order(order_id=64, customer_id=None, email=GUEST, subtotal="10.00")
     await deliver_and_process(client, settings, "orders/paid", guest)
+    # Shopify sends shop/redact 48 hours after the app is uninstalled (never before).
+    uninstalled = fixture_json("app/uninstalled")
+    uninstalled["myshopify_domain"] = SHOP
+    await deliver_and_process(client, settings, "app/uninstalled", uninstalled)
     redact = fixture_json("shop/redact")
     redact["shop_domain"] = SHOP
     await deliver_and_process(client, settings, "shop/redact", redact)
