@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.selectable import ScalarSelect
@@ -124,6 +125,16 @@ async def append(
     return int(entry_id)
 
 
+def pending_at(as_of: Any) -> ColumnElement[bool]:
+    """SQL: the entry is not yet spendable at `as_of` (a datetime, or a column). Only entries
+    written deferred (available_at after created_at: an earn's pending period, and the
+    clawback that follows it) are ever pending; a movement effective at once (a redemption,
+    an adjustment) never is, even read by a transaction whose clock is a little behind the
+    one that wrote it (concurrent redemptions read each other's debits as spent, always)."""
+    entry = PointsLedgerEntry
+    return and_(entry.available_at > as_of, entry.available_at > entry.created_at)
+
+
 def pending_sum(shop_id: int, customer_id: int, as_of: datetime) -> ScalarSelect[int]:
     """SQL: the customer's points not yet spendable at `as_of`."""
     return (
@@ -131,7 +142,7 @@ def pending_sum(shop_id: int, customer_id: int, as_of: datetime) -> ScalarSelect
         .where(
             PointsLedgerEntry.shop_id == shop_id,
             PointsLedgerEntry.customer_id == customer_id,
-            PointsLedgerEntry.available_at > as_of,
+            pending_at(as_of),
         )
         .scalar_subquery()
     )

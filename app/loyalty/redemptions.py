@@ -9,6 +9,7 @@ so a retried request finds the same redemption instead of spending twice."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -26,7 +27,7 @@ from app.loyalty.errors import (
     RewardUnavailable,
 )
 from app.loyalty.jobs import complete_job
-from app.loyalty.ledger import Movement, append, lock_account
+from app.loyalty.ledger import Movement, append, lock_account, pending_at
 from app.loyalty.settings import Reward, load_settings
 from app.models import Customer, LoyaltyRedemption, PointsLedgerEntry
 from app.queue.deferred import defer
@@ -72,7 +73,8 @@ def _view(row: LoyaltyRedemption, customer: Customer, *, created_now: bool) -> R
         customer_shopify_id=customer.shopify_id,
         customer_email=customer.email,
         reward_key=row.reward_key,
-        reward=Reward.model_validate(row.reward),
+        # Stored as JSON: strict settings read it back as JSON.
+        reward=Reward.model_validate_json(json.dumps(row.reward)),
         cost=row.cost,
         status=row.status,
         code=row.code,
@@ -102,7 +104,7 @@ async def _spendable(session: AsyncSession, shop_id: int, customer_id: int, now:
         await session.execute(
             select(
                 func.coalesce(func.sum(ledger.delta), 0),
-                func.coalesce(func.sum(ledger.delta).filter(ledger.available_at > now), 0),
+                func.coalesce(func.sum(ledger.delta).filter(pending_at(now)), 0),
             ).where(ledger.shop_id == shop_id, ledger.customer_id == customer_id)
         )
     ).one()

@@ -15,7 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.i18n import Text
 from app.loyalty import guests, tiers
 from app.loyalty.errors import CustomerNotFound, InvalidAdjustment
-from app.loyalty.ledger import SYSTEM, Movement, append, lock_account, merchant_actor
+from app.loyalty.ledger import (
+    SYSTEM,
+    Movement,
+    append,
+    lock_account,
+    merchant_actor,
+    pending_at,
+)
 from app.loyalty.orders import earn_for_order, lock_order, take_back
 from app.loyalty.settings import LoyaltySettings, load_settings, update_settings
 from app.models import Customer, LoyaltyAccount, Order, PointsLedgerEntry
@@ -281,7 +288,7 @@ async def balance_of(
         select(func.coalesce(func.sum(PointsLedgerEntry.delta), 0)).where(
             PointsLedgerEntry.shop_id == shop_id,
             PointsLedgerEntry.customer_id == customer_id,
-            PointsLedgerEntry.available_at > now,
+            pending_at(now),
         )
     )
     return Balance(balance=account.balance, pending=int(pending or 0), tier=account.tier)

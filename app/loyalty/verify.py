@@ -14,6 +14,7 @@ from decimal import Decimal
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.loyalty.ledger import pending_at
 from app.loyalty.orders import earned_points, refund_target, refunded_subtotal
 from app.models import (
     Customer,
@@ -72,7 +73,7 @@ async def _check_caches(session: AsyncSession, report: Report) -> None:
         .where(
             ledger.shop_id == account.shop_id,
             ledger.customer_id == account.customer_id,
-            ledger.available_at > account.pending_as_of,
+            pending_at(account.pending_as_of),
         )
         .scalar_subquery()
     )
