@@ -28,8 +28,10 @@ from app.loyalty.errors import (
 )
 from app.loyalty.jobs import complete_job
 from app.loyalty.ledger import Movement, append, lock_account, pending_at
+from app.loyalty.orders import refunded_subtotal
 from app.loyalty.settings import Reward, load_settings
-from app.models import Customer, LoyaltyRedemption, PointsLedgerEntry
+from app.models import Customer, LoyaltyRedemption, Order, PointsLedgerEntry, Refund
+from app.models.discount_codes import DiscountCode
 from app.queue.deferred import defer
 
 PENDING = "pending"
@@ -350,3 +352,60 @@ def offer_value(reward: Reward) -> Decimal | None:
     if reward.kind == "fixed_amount":
         return reward.value
     return None
+
+
+async def return_rewards_of_order(
+    session: AsyncSession, *, shop_id: int, order_id: int, now: datetime
+) -> int:
+    """The reward codes an order used give their points back once the order is cancelled or
+    refunded in full: Shopify counts a single-use code as used even on a refunded order, so
+    the customer got nothing for those points. A partial refund returns nothing. Once per
+    redemption (issued -> returned). Returns how many came back."""
+    order = (
+        await session.execute(
+            select(Order.shopify_id, Order.cancelled_at, Order.subtotal_price).where(
+                Order.shop_id == shop_id, Order.id == order_id
+            )
+        )
+    ).one_or_none()
+    if order is None:
+        return 0
+    used = list(
+        await session.scalars(
+            select(LoyaltyRedemption.id)
+            .join(
+                DiscountCode,
+                (DiscountCode.shop_id == LoyaltyRedemption.shop_id)
+                & (DiscountCode.id == LoyaltyRedemption.discount_code_id),
+            )
+            .where(
+                LoyaltyRedemption.shop_id == shop_id,
+                LoyaltyRedemption.status == ISSUED,
+                DiscountCode.redeemed_order_id == order_id,
+            )
+            .order_by(LoyaltyRedemption.id)
+        )
+    )
+    if not used:
+        return 0
+    if order.cancelled_at is None:
+        refunds = await session.scalars(
+            select(Refund.line_items).where(
+                Refund.shop_id == shop_id, Refund.order_shopify_id == order.shopify_id
+            )
+        )
+        refunded = sum((refunded_subtotal(lines) for lines in refunds), Decimal(0))
+        if order.subtotal_price is None or refunded <= 0 or refunded < order.subtotal_price:
+            return 0
+    returned = 0
+    for redemption_id in used:
+        if await give_back(
+            session,
+            shop_id=shop_id,
+            redemption_id=redemption_id,
+            from_status=ISSUED,
+            reason=ORDER_REFUNDED,
+            now=now,
+        ):
+            returned += 1
+    return returned

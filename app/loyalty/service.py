@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.i18n import Text
-from app.loyalty import guests, tiers
+from app.loyalty import guests, redemptions, tiers
 from app.loyalty.errors import CustomerNotFound, InvalidAdjustment
 from app.loyalty.ledger import (
     SYSTEM,
@@ -129,13 +129,16 @@ async def record_refund(
         if order_id is None:
             return
     await _take_back(session, shop_id=shop_id, order_id=order_id, now=now)
+    await redemptions.return_rewards_of_order(session, shop_id=shop_id, order_id=order_id, now=now)
 
 
 async def record_cancellation(
     session: AsyncSession, *, shop_id: int, order_id: int, now: datetime
 ) -> None:
-    """A cancelled order gives back all the points it still holds."""
+    """A cancelled order gives back all the points it still holds, and the reward codes it
+    used give their points back."""
     await _take_back(session, shop_id=shop_id, order_id=order_id, now=now)
+    await redemptions.return_rewards_of_order(session, shop_id=shop_id, order_id=order_id, now=now)
 
 
 async def _take_back(session: AsyncSession, *, shop_id: int, order_id: int, now: datetime) -> None:

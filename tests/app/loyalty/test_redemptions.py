@@ -28,7 +28,9 @@ from app.shopify.admin.types import ShopRef
 from devstore.server import Simulator
 from tests.app.loyalty.conftest import configure, now, position
 from tests.codes.conftest import admin_client
+from tests.support.commerce_payloads import order, paid_order, refund
 from tests.support.shops import create_shop
+from tests.support.webhooks import deliver
 from tests.support.worker import run_worker_burst
 
 REWARDS = [
@@ -271,3 +273,66 @@ async def test_unknown_unaffordable_and_store_credit_rewards_are_refused(store: 
     assert store.sim.codes(store.shop.domain) == []
     found = await position(store.sessions, store.shop.id, store.customer_shopify_id)
     assert found.entries == [("adjust", "manual", 400)]
+
+
+async def test_an_order_that_used_a_reward_gives_its_points_back_once_cancelled_or_refunded(
+    store: Store, client: httpx.AsyncClient, sim_settings: Settings
+) -> None:
+    await store.give(1000)
+    kept = await store.redeem("five_off", "kept")
+    cancelled = await store.redeem("five_off", "cancelled")
+    domain = store.shop.domain
+
+    async def order_with(code: str | None, order_id: int) -> None:
+        body = paid_order(
+            order_id=order_id,
+            customer_id=store.customer_shopify_id,
+            email="ada@example.com",
+            subtotal="40.00",
+        )
+        body["discount_codes"] = [{"code": code, "amount": "5.00", "type": "fixed_amount"}]
+        assert (await deliver(client, "orders/paid", body, shop=domain)).status_code == 200
+
+    assert kept.code is not None
+    assert cancelled.code is not None
+    await order_with(kept.code, 801)
+    await order_with(cancelled.code, 802)
+    # A partial refund of the first order: its reward stays spent.
+    partial = refund(refund_id=8011, order_id=801, lines=("10.00",))
+    assert (await deliver(client, "refunds/create", partial, shop=domain)).status_code == 200
+    # The second is cancelled: its reward's 500 points come back (and its own earn goes).
+    body = order(
+        "orders/cancelled",
+        order_id=802,
+        customer_id=store.customer_shopify_id,
+        email="ada@example.com",
+        subtotal="40.00",
+    )
+    body["discount_codes"] = [{"code": cancelled.code, "amount": "5.00", "type": "fixed_amount"}]
+    assert (await deliver(client, "orders/cancelled", body, shop=domain)).status_code == 200
+    await run_worker_burst(sim_settings, http_transport=store.sim.transport())
+    # Replayed: nothing more comes back.
+    assert (await deliver(client, "orders/cancelled", body, shop=domain)).status_code == 200
+    await run_worker_burst(sim_settings, http_transport=store.sim.transport())
+
+    found = await position(store.sessions, store.shop.id, store.customer_shopify_id)
+    returned = [e for e in found.entries if e[1] == redemptions.RETURN_SOURCE]
+    assert returned == [("adjust", redemptions.RETURN_SOURCE, 500)]
+    async with store.sessions() as session:
+        statuses = {
+            r.request_key: (r.status, r.return_reason)
+            for r in await session.scalars(select(LoyaltyRedemption))
+        }
+    assert statuses == {
+        "kept": ("issued", None),
+        "cancelled": ("returned", redemptions.ORDER_REFUNDED),
+    }
+    assert found.cached_balance == found.ledger_sum
+    # The rest of the first order is refunded: now its reward comes back too.
+    rest = refund(refund_id=8012, order_id=801, lines=("30.00",))
+    assert (await deliver(client, "refunds/create", rest, shop=domain)).status_code == 200
+    await run_worker_burst(sim_settings, http_transport=store.sim.transport())
+    found = await position(store.sessions, store.shop.id, store.customer_shopify_id)
+    returned = [e for e in found.entries if e[1] == redemptions.RETURN_SOURCE]
+    assert len(returned) == 2
+    assert found.cached_balance == found.ledger_sum == 1000
