@@ -173,6 +173,8 @@ def cmd_loyalty_verify(settings: Settings, args: argparse.Namespace) -> None:
         f"{report.orders} orders that earned points",
         f"  cached balance = sum of the ledger, for {report.customers} customers",
         f"  points taken back = what refunds and cancellations imply, for {report.orders} orders",
+        f"  every redemption debited once, with its code or its points back, for "
+        f"{report.redemptions} redemptions",
         *(f"  DIFFERENCE {difference}" for difference in report.differences),
         f"{len(report.differences)} differences" if report.differences else "no differences",
     ]

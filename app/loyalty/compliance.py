@@ -1,7 +1,8 @@
 """What the loyalty program holds on a customer, for data requests and redactions: their
-account and ledger (exported; the points stay, as the shop's books, about a customer row that
-redaction already empties) and guest points held by their email (exported, and the email
-erased: points held for someone who asked to be forgotten can no longer be claimed)."""
+account, ledger and redemptions (exported; the points stay, as the shop's books, about a
+customer row that redaction already empties) and guest points held by their email (exported,
+and the email erased: points held for someone who asked to be forgotten can no longer be
+claimed)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.compliance.commerce import customer_ids_of, row_as_dict
 from app.compliance.registry import DataSubject, rows_changed
-from app.models import LoyaltyAccount, LoyaltyGuestPoints, PointsLedgerEntry
+from app.models import LoyaltyAccount, LoyaltyGuestPoints, LoyaltyRedemption, PointsLedgerEntry
 
 
 def _guest_points(subject: DataSubject) -> Any:
@@ -42,8 +43,17 @@ async def export_loyalty(session: AsyncSession, subject: DataSubject) -> list[di
     held = await session.scalars(
         select(LoyaltyGuestPoints).where(_guest_points(subject)).order_by(LoyaltyGuestPoints.id)
     )
+    redeemed = await session.scalars(
+        select(LoyaltyRedemption)
+        .where(
+            LoyaltyRedemption.shop_id == subject.shop_id,
+            LoyaltyRedemption.customer_id.in_(customers),
+        )
+        .order_by(LoyaltyRedemption.id)
+    )
     return [
         *({"account": row_as_dict(row)} for row in accounts),
+        *({"redemption": row_as_dict(row)} for row in redeemed),
         *({"ledger_entry": row_as_dict(row)} for row in entries),
         *({"guest_points": row_as_dict(row)} for row in held),
     ]

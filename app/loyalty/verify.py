@@ -3,13 +3,17 @@ balance equals the sum of the ledger (and the cached pending part the sum not ye
 its time); for every order that earned, the earn equals its counted subtotal times its rate, it
 went to the order's customer (or to the customer its guest email became), and what was taken
 back equals what the order's refunds and cancellation imply, computed as the ledger does; and
-no guest points stay held under the email of a known customer."""
+no guest points stay held under the email of a known customer; and every redemption's debit
+matches it (one `redeem` entry of its cost), an issued one names its code, a returned one has
+its points back, and none has stayed pending longer than its sweeper allows."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +24,7 @@ from app.models import (
     Customer,
     LoyaltyAccount,
     LoyaltyGuestPoints,
+    LoyaltyRedemption,
     Order,
     PointsLedgerEntry,
     Refund,
@@ -41,6 +46,7 @@ class Report:
     customers: int = 0
     entries: int = 0
     orders: int = 0
+    redemptions: int = 0
     differences: list[Difference] = field(default_factory=list)
 
     @property
@@ -52,6 +58,7 @@ async def verify(session: AsyncSession) -> Report:
     report = Report()
     await _check_caches(session, report)
     await _check_orders(session, report)
+    await _check_redemptions(session, report, now=datetime.now(UTC))
     return report
 
 
@@ -260,3 +267,66 @@ async def _check_orders(session: AsyncSession, report: Report) -> None:
                 f"guest points of order {held.order_id} credited but never written to the ledger",
             )
         )
+
+
+# A redemption pending longer than this is reported: its sweeper (every minute, after two)
+# should have settled it unless Shopify has been unreachable all along.
+PENDING_TOO_LONG = timedelta(hours=1)
+
+
+async def _check_redemptions(session: AsyncSession, report: Report, *, now: datetime) -> None:
+    ledger = PointsLedgerEntry
+    debits = {
+        int(source_id): (int(delta), int(count))
+        for source_id, delta, count in await session.execute(
+            select(ledger.source_id, func.sum(ledger.delta), func.count())
+            .where(ledger.kind == "redeem", ledger.source_type == "redemption")
+            .group_by(ledger.source_id)
+        )
+    }
+    returns = {
+        int(source_id): int(delta)
+        for source_id, delta in await session.execute(
+            select(ledger.source_id, func.sum(ledger.delta))
+            .where(ledger.source_type == "redemption_return")
+            .group_by(ledger.source_id)
+        )
+    }
+    rows = await session.execute(
+        select(
+            LoyaltyRedemption.id,
+            LoyaltyRedemption.shop_id,
+            LoyaltyRedemption.customer_id,
+            LoyaltyRedemption.cost,
+            LoyaltyRedemption.status,
+            LoyaltyRedemption.code,
+            LoyaltyRedemption.created_at,
+        ).order_by(LoyaltyRedemption.shop_id, LoyaltyRedemption.id)
+    )
+    seen: set[int] = set()
+    for row in rows:
+        report.redemptions += 1
+        seen.add(row.id)
+
+        def differ(what: str, row: Any = row) -> None:
+            report.differences.append(
+                Difference(row.shop_id, row.customer_id, f"redemption {row.id}: {what}")
+            )
+
+        debit, count = debits.get(row.id, (0, 0))
+        if (debit, count) != (-row.cost, 1):
+            differ(f"costs {row.cost} but its debit entries sum to {debit} ({count} entries)")
+        back = returns.get(row.id, 0)
+        if row.status == "returned" and back != row.cost:
+            differ(f"returned, but {back} of its {row.cost} points came back")
+        if row.status != "returned" and back != 0:
+            differ(f"{row.status}, yet {back} points came back")
+        if row.status == "issued" and not row.code:
+            differ("issued without a code")
+        if row.status == "pending" and row.created_at < now - PENDING_TOO_LONG:
+            differ(f"still pending since {row.created_at.isoformat()}: points spent, no code")
+    for source_id, (debit, _count) in debits.items():
+        if source_id not in seen:
+            report.differences.append(
+                Difference(0, 0, f"a redeem debit of {debit} names no redemption {source_id}")
+            )

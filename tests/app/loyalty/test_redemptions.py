@@ -12,12 +12,14 @@ from decimal import Decimal
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.codes.gateway import DiscountGateway
+from app.compliance.registry import DataSubject, export_customer_data
 from app.loyalty import redeeming, redemptions, service
 from app.loyalty.errors import NotEnoughPoints, RewardNotFound, RewardUnavailable
+from app.loyalty.verify import verify
 from app.models import Customer, LoyaltyRedemption, PointsLedgerEntry
 from app.platform.resources import Resources
 from app.scenarios.config import InvalidSettings
@@ -166,6 +168,13 @@ async def test_a_reward_debits_its_cost_and_hands_out_the_customers_code_once(
     assert discount.amount == Decimal("5.00")
     assert await every_debit_has_its_code_at_shopify(store) == [first.code]
 
+    async with store.sessions() as session:
+        exported = await export_customer_data(
+            session, DataSubject(store.shop.id, store.customer_shopify_id, "ada@example.com")
+        )
+    [redeemed] = [item["redemption"] for item in exported["loyalty"] if "redemption" in item]
+    assert (redeemed["code"], redeemed["cost"], redeemed["status"]) == (first.code, 500, "issued")
+
     shipping = await store.redeem("free_shipping", "click-2")
     assert shipping.status == redemptions.ISSUED
     kinds = {d.kind for d in store.sim.discounts(store.shop.domain)}
@@ -190,6 +199,33 @@ async def test_twenty_concurrent_requests_spend_no_more_than_the_balance(store: 
     assert found.cached_balance == found.ledger_sum == 200
     codes = await every_debit_has_its_code_at_shopify(store)
     assert sorted(codes) == sorted(r.code for r in served if r.code)
+    async with store.sessions() as session:
+        report = await verify(session)
+    assert (report.redemptions, report.differences) == (4, [])
+
+
+async def test_verify_reports_a_redemption_that_drifted(store: Store) -> None:
+    await store.give(1000)
+    await store.redeem("five_off", "a")
+    await store.redeem("five_off", "b")
+    async with store.sessions.begin() as session:
+        # Tampering no code path does: one says returned without its points back, the other
+        # issued without a code.
+        await session.execute(
+            update(LoyaltyRedemption)
+            .where(LoyaltyRedemption.request_key == "a")
+            .values(status="returned")
+        )
+        await session.execute(
+            update(LoyaltyRedemption).where(LoyaltyRedemption.request_key == "b").values(code=None)
+        )
+    async with store.sessions() as session:
+        report = await verify(session)
+    found = sorted(d.what for d in report.differences)
+    assert found == [
+        "redemption 1: returned, but 0 of its 500 points came back",
+        "redemption 2: issued without a code",
+    ]
 
 
 async def test_shopify_failing_half_way_leaves_no_debit_without_its_code(
