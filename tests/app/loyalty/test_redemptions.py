@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
 import httpx
@@ -28,12 +29,13 @@ from app.shopify.admin.client import RetryPolicy
 from app.shopify.admin.discounts import ShopifyDiscounts
 from app.shopify.admin.types import ShopRef
 from devstore.server import Simulator
+from jobs.loyalty import sweep_loyalty_redemptions
 from tests.app.loyalty.conftest import configure, now, position
 from tests.codes.conftest import admin_client
 from tests.support.commerce_payloads import order, paid_order, refund
 from tests.support.shops import create_shop
 from tests.support.webhooks import deliver
-from tests.support.worker import run_worker_burst
+from tests.support.worker import job_context, run_worker_burst
 
 REWARDS = [
     {"key": "five_off", "cost": 500, "kind": "fixed_amount", "value": "5.00"},
@@ -372,3 +374,24 @@ async def test_an_order_that_used_a_reward_gives_its_points_back_once_cancelled_
     returned = [e for e in found.entries if e[1] == redemptions.RETURN_SOURCE]
     assert len(returned) == 2
     assert found.cached_balance == found.ledger_sum == 1000
+
+
+async def test_the_sweeper_completes_a_redemption_whose_job_redis_lost(store: Store) -> None:
+    await store.give(500)
+    store.sim.inject_faults(store.shop.domain, "502", count=4)
+    assert (await store.redeem("five_off", "lost")).status == redemptions.PENDING
+    store.sim.clear_faults(store.shop.domain)
+    await store.resources.redis.flushdb()  # the deferred completion job with it
+    sweep = job_context(store.resources, "cron:loyalty-redemptions")
+
+    # Too recent for the sweeper: its job may still be on its way.
+    assert await sweep_loyalty_redemptions(sweep) == 0
+    async with store.sessions.begin() as session:
+        await session.execute(
+            update(LoyaltyRedemption).values(created_at=now() - timedelta(minutes=3))
+        )
+    assert await sweep_loyalty_redemptions(sweep) == 1
+
+    [code] = await every_debit_has_its_code_at_shopify(store)
+    assert store.sim.codes(store.shop.domain) == [code]
+    assert await sweep_loyalty_redemptions(sweep) == 0
