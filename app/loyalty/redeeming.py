@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.codes.gateway import DiscountGateway
 from app.codes.offers import CodePurpose, Offer, Recipient, ValueType
 from app.codes.service import issue_code
-from app.errors import ShopifyUnavailable, ShopifyUserErrors
+from app.errors import ShopifyUnavailable, ShopifyUserErrors, ShopTokenInvalid
 from app.loyalty import redemptions
 from app.loyalty.redemptions import Redemption
 from app.models.discount_codes import DiscountCode
@@ -74,8 +74,8 @@ async def redeem(
     now: datetime | None = None,
 ) -> RedemptionResult:
     """Spend the reward's points and hand out its code. `pending` (code: None) when Shopify
-    could not be reached now: the completion job finishes it. Raises NotEnoughPoints,
-    RewardNotFound, RewardUnavailable, InvalidRedemption."""
+    could not be reached now (or refused the shop's token): the completion job finishes it.
+    Raises NotEnoughPoints, RewardNotFound, RewardUnavailable, InvalidRedemption."""
     moment = now or datetime.now(UTC)
     async with transaction(sessions, queue) as session:
         started = await redemptions.start_redemption(
@@ -90,12 +90,13 @@ async def redeem(
         return RedemptionResult(started.id, started.status, started.code, started.cost)
     try:
         return await complete(sessions, gateway, shop, started.id)
-    except ShopifyUnavailable as exc:
+    except (ShopifyUnavailable, ShopTokenInvalid) as exc:
+        # The debit is committed: its completion job and the sweeper finish it.
         log.warning(
             "redemption left pending: Shopify unavailable",
             shop=shop.domain,
             redemption_id=started.id,
-            error=exc.detail,
+            error=str(exc),
         )
         return RedemptionResult(started.id, redemptions.PENDING, None, started.cost)
 
