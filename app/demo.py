@@ -35,9 +35,11 @@ from app.messaging.config import MessagingConfig
 from app.messaging.tracking import click_token
 from app.models import (
     Checkout,
+    Customer,
     Message,
     ScenarioConversion,
     ScenarioRun,
+    TimelineEntry,
     WebhookEvent,
 )
 from app.platform.children import child_environment, stop_children
@@ -46,6 +48,7 @@ from app.settings import Settings
 log = structlog.get_logger(__name__)
 
 DEMO_SHOP = "boomerang-demo"
+CART = "abandoned_cart"
 DEMO_DOMAIN = f"{DEMO_SHOP}.myshopify.com"
 _DEMO_SECRETS = Path(".boomerang") / "demo-secrets.json"
 # A browser's user agent: the demo's shoppers are people, not link scanners.
@@ -72,6 +75,10 @@ def demo_settings_overrides() -> dict[str, object]:
 # Shopify's webhook timings in the demo: an hour a second, so a delivery the app fails is
 # retried over four seconds (Shopify's four hours), not four hours.
 DEMO_WEBHOOK_COMPRESSION = 3600.0
+# Scheduled scenarios (win-back's daily selection) walk every 5 s, the cron ticking as often.
+DEMO_SCHEDULE_PERIOD_SECONDS = 5
+# Win-back's reminder after 12 s instead of a week: time for some to come back before it.
+DEMO_WINBACK_REMINDER_SECONDS = 12
 
 
 @dataclass(frozen=True)
@@ -191,6 +198,8 @@ def _start_processes(
         # The demo replays days of history stamped with their simulated times: the age check
         # on X-Shopify-Triggered-At would drop all but the last hours of it.
         WEBHOOK_MAX_AGE_SECONDS="0",
+        # Demo timing: win-back's daily selection runs at every tick of the schedules' cron.
+        SCHEDULE_PERIOD_SECONDS=str(DEMO_SCHEDULE_PERIOD_SECONDS),
     )
     port = str(urlsplit(app_url).port)
     cli = [sys.executable, "-m", "app.cli"]
@@ -266,6 +275,19 @@ async def _play(
             },
         )
         _say("Abandoned cart: reminders after 2 s, 6 s (10 % code) and 12 s (15 % code)")
+        await _api(client, "PUT", f"{app_url}/api/scenarios/welcome", headers, _WELCOME_DEMO)
+        _say("Welcome series: at sign-up, best-sellers after 4 s, an offer (10 % code) after 8 s")
+        # Win-back waits (paused) until the cart's part is played; then the merchant turns it on.
+        await _api(
+            client,
+            "PUT",
+            f"{app_url}/api/scenarios/winback",
+            headers,
+            {
+                "mode": "paused",
+                "steps": {"reminder": {"delay_seconds": DEMO_WINBACK_REMINDER_SECONDS}},
+            },
+        )
 
         traffic = TrafficSettings(
             seed=options.seed,
@@ -288,6 +310,15 @@ async def _play(
         _say(f"{come_back} {who} clicked their reminder and bought with its code")
         await sim.webhooks.drain()
         await _settle(sessions, seconds=20)
+        # A fresh session token: App Bridge's last a minute.
+        headers = {"Authorization": f"Bearer {sim.mint_session_token(DEMO_SHOP)}"}
+        await _api(client, "PUT", f"{app_url}/api/scenarios/winback", headers, {"mode": "live"})
+        _say(
+            "Win-back turned on: lapsed customers selected every 5 s (daily in a real shop), "
+            "an offer with a single-use pooled code at once, a reminder "
+            f"{DEMO_WINBACK_REMINDER_SECONDS} s later"
+        )
+        await _win_back(options, sim, sessions)
         await _report(sessions, sim, app_url)
 
 
@@ -315,7 +346,11 @@ async def _settle(sessions: async_sessionmaker[AsyncSession], *, seconds: float)
                 )
             )
             outgoing = await session.scalar(
-                select(func.count()).where(Message.status.in_(("queued", "sending")))
+                select(func.count()).where(
+                    Message.status.in_(("queued", "sending")),
+                    # Held by the frequency cap until tomorrow is not work still to come.
+                    Message.scheduled_at <= datetime.now(UTC) + timedelta(seconds=15),
+                )
             )
         quiet = quiet + 1 if not (pending_events or due_runs or outgoing) else 0
         await asyncio.sleep(1)
@@ -362,6 +397,67 @@ async def _shoppers_come_back(
     return len(picked)
 
 
+async def _win_back(
+    options: DemoOptions, sim: Any, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """Wait for win-back's selection (at the schedules' next tick), let a seeded
+    share of the customers who got the offer come back with its code before the reminder, then
+    wait for the reminders."""
+    rng = random.Random(options.seed + 1)  # noqa: S311  (a reproducible demo, not a secret)
+    deadline = time.monotonic() + 30
+    offers: list[Message] = []
+    while time.monotonic() < deadline:
+        async with sessions.begin() as session:
+            selected, offering = (
+                await session.execute(
+                    select(
+                        func.count(),
+                        func.count().filter(
+                            ScenarioRun.status == "active", ScenarioRun.step_index == 0
+                        ),
+                    ).where(ScenarioRun.scenario == "winback")
+                )
+            ).one()
+            offers = list(
+                await session.scalars(
+                    select(Message)
+                    .where(Message.scenario == "winback", Message.step == 1)
+                    .order_by(Message.id)
+                )
+            )
+        # Selected, every offer made, and none still on its way.
+        if selected and not offering and all(m.status not in ("queued", "sending") for m in offers):
+            break
+        await asyncio.sleep(1)
+    if not offers:
+        _say("Win-back selected nobody within the demo's wait")
+        return
+    picked = [
+        m
+        for m in offers
+        if m.status == "sent" and m.context.get("discount_code") and rng.random() < 0.4
+    ]
+    for message in picked:
+        await sim.checkout(
+            DEMO_SHOP, email=message.to_address, discount_code=message.context["discount_code"]
+        )
+    who = "customer" if len(picked) == 1 else "customers"
+    _say(f"{len(picked)} lapsed {who} came back with their win-back code")
+    await sim.webhooks.drain()
+    deadline = time.monotonic() + DEMO_WINBACK_REMINDER_SECONDS + 15
+    while time.monotonic() < deadline:
+        async with sessions.begin() as session:
+            running = await session.scalar(
+                select(func.count()).where(
+                    ScenarioRun.scenario == "winback", ScenarioRun.status == "active"
+                )
+            )
+        if not running:
+            break
+        await asyncio.sleep(1)
+    await _settle(sessions, seconds=20)
+
+
 async def _report(sessions: async_sessionmaker[AsyncSession], sim: Any, app_url: str) -> None:
     async with sessions.begin() as session:
         events = dict(
@@ -375,12 +471,12 @@ async def _report(sessions: async_sessionmaker[AsyncSession], sim: Any, app_url:
             (
                 await session.execute(
                     select(ScenarioRun.stop_reason, func.count())
-                    .where(ScenarioRun.status == "stopped")
+                    .where(ScenarioRun.status == "stopped", ScenarioRun.scenario == CART)
                     .group_by(ScenarioRun.stop_reason)
                 )
             ).all()
         )
-        started = await session.scalar(select(func.count()).select_from(ScenarioRun))
+        started = await session.scalar(select(func.count()).where(ScenarioRun.scenario == CART))
         messages = dict(
             (
                 await session.execute(select(Message.status, func.count()).group_by(Message.status))
@@ -401,9 +497,11 @@ async def _report(sessions: async_sessionmaker[AsyncSession], sim: Any, app_url:
                     func.count(),
                     func.coalesce(func.sum(ScenarioConversion.revenue), 0),
                     func.coalesce(func.sum(ScenarioConversion.discount_cost), 0),
-                )
+                ).where(ScenarioConversion.scenario == CART)
             )
         ).one()
+        welcome = await _welcome_figures(session)
+        winback = await _winback_figures(session)
     codes = sim.codes(DEMO_SHOP)
     _say("")
     _say("What Boomerang did")
@@ -416,6 +514,160 @@ async def _report(sessions: async_sessionmaker[AsyncSession], sim: Any, app_url:
     _say(f"  carts recovered:       {recovered}")
     _say(
         f"  revenue attributed:    {Decimal(revenue):.2f} EUR (discounts cost {Decimal(cost):.2f})"
+    )
+    for line in welcome:
+        _say(line)
+    _say(
+        f"  win-back:              {winback.selected} lapsed customers selected; "
+        f"stopped: {_counts(winback.stopped) or 'none'}"
+    )
+    _say(f"  win-back emails:       {_counts(winback.emails) or 'none'}")
+    _say(f"  win-back codes:        {winback.codes} single-use pooled codes handed out")
+    _say(
+        f"  win-back recovered:    {winback.recovered} orders, {Decimal(winback.revenue):.2f} EUR "
+        f"(discounts cost {Decimal(winback.cost):.2f})"
+    )
+
+
+# The welcome series on, its delays in seconds like the cart's.
+_WELCOME_DEMO = {
+    "mode": "live",
+    "steps": [{"delay_seconds": 0}, {"delay_seconds": 4}, {"delay_seconds": 8}],
+}
+
+
+async def _welcome_figures(session: AsyncSession) -> list[str]:
+    """The welcome series' lines of the report: sign-ups, series started (and why), emails
+    per step, the series the first order stopped, codes and first orders attributed."""
+    scenario = "welcome"
+    signed_up, with_consent = (
+        await session.execute(
+            select(
+                func.count(),
+                func.count().filter(Customer.email_marketing_state == "subscribed"),
+            ).where(Customer.signed_up_at.is_not(None))
+        )
+    ).one()
+    started = dict(
+        (
+            await session.execute(
+                select(TimelineEntry.reason, func.count())
+                .where(TimelineEntry.scenario == scenario, TimelineEntry.kind == "started")
+                .group_by(TimelineEntry.reason)
+            )
+        ).all()
+    )
+    not_started = dict(
+        (
+            await session.execute(
+                select(TimelineEntry.reason, func.count())
+                .where(TimelineEntry.scenario == scenario, TimelineEntry.kind == "not_started")
+                .group_by(TimelineEntry.reason)
+            )
+        ).all()
+    )
+    per_step = dict(
+        (
+            await session.execute(
+                select(Message.step, func.count())
+                .where(Message.scenario == scenario, Message.status == "sent")
+                .group_by(Message.step)
+            )
+        ).all()
+    )
+    # Waiting: a cart reminder to the same shopper went first, or the frequency cap is full.
+    waiting = await session.scalar(
+        select(func.count()).where(Message.scenario == scenario, Message.status == "queued")
+    )
+    stopped = dict(
+        (
+            await session.execute(
+                select(ScenarioRun.stop_reason, func.count())
+                .where(ScenarioRun.scenario == scenario, ScenarioRun.status == "stopped")
+                .group_by(ScenarioRun.stop_reason)
+            )
+        ).all()
+    )
+    codes = await session.scalar(
+        select(func.coalesce(func.sum(func.cardinality(ScenarioRun.issued_codes)), 0)).where(
+            ScenarioRun.scenario == scenario
+        )
+    )
+    orders, revenue = (
+        await session.execute(
+            select(func.count(), func.coalesce(func.sum(ScenarioConversion.revenue), 0)).where(
+                ScenarioConversion.scenario == scenario
+            )
+        )
+    ).one()
+    by_order = stopped.pop("customer_placed_first_order", 0)
+    steps = ", ".join(
+        f"{name}: {per_step.get(number, 0)}"
+        for number, name in enumerate(("welcome", "best-sellers", "offer"), start=1)
+    )
+    return [
+        f"  sign-ups seen:         {signed_up} ({with_consent} with marketing consent now)",
+        f"  welcome series:        {sum(started.values())} started "
+        f"({started.get('customer_signed_up', 0)} at sign-up, "
+        f"{started.get('customer_subscribed', 0)} on a later subscription); "
+        f"not started: {_counts(not_started) or 'none'}",
+        f"  welcome emails sent:   {steps}; {waiting} waiting their turn (frequency cap, "
+        "a cart reminder first)",
+        f"  welcome stopped:       {by_order} by the first order; "
+        f"otherwise: {_counts(stopped) or 'none'}",
+        f"  welcome codes:         {codes} handed out; first orders attributed: {orders} "
+        f"({Decimal(revenue):.2f} EUR)",
+    ]
+
+
+@dataclass(frozen=True)
+class _WinbackFigures:
+    selected: int
+    stopped: dict[Any, int]
+    # By "step N status".
+    emails: dict[str, int]
+    codes: int
+    recovered: int
+    revenue: Decimal
+    cost: Decimal
+
+
+async def _winback_figures(session: AsyncSession) -> _WinbackFigures:
+    runs = select(ScenarioRun).where(ScenarioRun.scenario == "winback").subquery()
+    selected = await session.scalar(select(func.count()).select_from(runs)) or 0
+    stopped: dict[Any, int] = dict(
+        (
+            await session.execute(
+                select(runs.c.stop_reason, func.count())
+                .where(runs.c.status == "stopped")
+                .group_by(runs.c.stop_reason)
+            )
+        ).all()
+    )
+    codes = await session.scalar(
+        select(func.coalesce(func.sum(func.cardinality(runs.c.issued_codes)), 0))
+    )
+    emails = {
+        f"{'offer' if step == 1 else 'reminder'} {status}": count
+        for step, status, count in (
+            await session.execute(
+                select(Message.step, Message.status, func.count())
+                .where(Message.scenario == "winback")
+                .group_by(Message.step, Message.status)
+            )
+        ).all()
+    }
+    recovered, revenue, cost = (
+        await session.execute(
+            select(
+                func.count(),
+                func.coalesce(func.sum(ScenarioConversion.revenue), 0),
+                func.coalesce(func.sum(ScenarioConversion.discount_cost), 0),
+            ).where(ScenarioConversion.scenario == "winback")
+        )
+    ).one()
+    return _WinbackFigures(
+        selected, stopped, emails, int(codes or 0), recovered, Decimal(revenue), Decimal(cost)
     )
 
 

@@ -1,6 +1,6 @@
 """The real StepActions: discount codes by the code-issuing policy (app/codes/issuing.py),
-product images from the Admin API (cached per variant in Redis), emails into the outbox with
-their send job deferred to the step's commit."""
+product images (cached per variant in Redis) and product cards from the Admin API, emails into
+the outbox with their send job deferred to the step's commit."""
 
 from __future__ import annotations
 
@@ -16,10 +16,16 @@ from app.messaging.controls import DeliveryMode
 from app.messaging.outbox import Status, enqueue_message
 from app.models import Customer, Message
 from app.platform.resources import Resources
-from app.scenarios.actions import CodeRequest, EmailRequest, IssuedCode, QueuedEmail
+from app.scenarios.actions import (
+    CodeRequest,
+    EmailRequest,
+    IssuedCode,
+    ProductsRequest,
+    QueuedEmail,
+)
 from app.shopify.admin.factory import admin_client, discount_gateway
 from app.shopify.admin.products import ShopifyProducts
-from app.shopify.admin.types import ShopRef
+from app.shopify.admin.types import ProductCard, ShopRef
 
 log = structlog.get_logger(__name__)
 
@@ -85,6 +91,21 @@ class LiveStepActions:
             pass  # asked again next time
         images.update({v: url for v, url in fetched.items() if url})
         return images
+
+    async def product_cards(self, request: ProductsRequest) -> list[ProductCard]:
+        """The best-sellers' cards from the Admin API. Unreachable or a refused token raise
+        (the step job retries or stops); a refused query (no read_products) yields none."""
+        products = ShopifyProducts(admin_client(self._resources))
+        try:
+            return await products.best_sellers(
+                ShopRef(request.shop_id, request.shop_domain),
+                request.ranked_product_ids,
+                request.count,
+                shop_url=request.shop_url,
+            )
+        except ShopifyQueryError:
+            log.warning("product cards refused", shop=request.shop_domain)
+            return []
 
     async def queue_email(self, session: AsyncSession, request: EmailRequest) -> QueuedEmail:
         customer = await session.get(Customer, request.customer_id) if request.customer_id else None

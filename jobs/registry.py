@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from app.codes.pools import REFILL_JOB
 from app.inbox.jobs import PROCESS_JOB
 from app.loyalty.jobs import COMPLETE_JOB as LOYALTY_COMPLETE_JOB
@@ -10,6 +12,7 @@ from app.messaging.consent import WRITE_BACK_JOB
 from app.messaging.outbox import SEND_JOB
 from app.queue import CronJob, JobFunction
 from app.scenarios.scheduling import STEP_JOB
+from app.settings import Settings
 from app.shopify.customer_sync import FLUSH_JOB
 from jobs import codes
 from jobs.heartbeat import worker_heartbeat
@@ -56,3 +59,17 @@ CRON_JOBS: list[CronJob] = [
     # Walks once per hour (jobs.loyalty.TIERS_EVERY_SECONDS), claimed in Redis.
     CronJob(name="reevaluate_loyalty_tiers", function=reevaluate_loyalty_tiers, every_seconds=60),
 ]
+
+
+def cron_jobs(settings: Settings) -> list[CronJob]:
+    """The cron jobs for these settings: a schedule period shortened below a minute (the
+    demo's) makes the schedules' cron tick that often too, so a walk is never a minute away."""
+    period = settings.schedule_period_seconds
+    if period is None or period >= 60:
+        return CRON_JOBS
+    # The longest whole-second tick that divides a minute and is no longer than the period.
+    tick = max(s for s in (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30) if s <= period)
+    return [
+        replace(job, every_seconds=tick) if job.name == "run_schedules" else job
+        for job in CRON_JOBS
+    ]

@@ -29,8 +29,8 @@ SHOP_BATCH = 500
 
 async def scenario_step(ctx: JobContext, run_id: int, step_index: int) -> None:
     """Three short phases, so no lock is held while Shopify is called: read what the step
-    needs; fetch it (its code, its product images: their own commits and calls); then lock,
-    re-check and act.
+    needs; fetch it (its code, its product images and cards: their own commits and calls);
+    then lock, re-check and act.
 
     A shop whose token Shopify refused does no work: its step stops the run (timeline: why)
     instead of coming back with every due-step scan; so does a discount Shopify refuses. An
@@ -51,12 +51,13 @@ async def scenario_step(ctx: JobContext, run_id: int, step_index: int) -> None:
         now = datetime.now(UTC)
         try:
             code = await actions.issue_code(needs.code, now) if needs.code else None
+            products = await actions.product_cards(needs.products) if needs.products else []
         except ShopTokenInvalid:
             async with resources.sessions.begin() as session:
                 await stop_step(session, run_id, step_index, SHOP_TOKEN_INVALID, datetime.now(UTC))
             return
         except ShopifyUnavailable as exc:
-            log.warning("step's code not issued: Shopify unavailable; retrying", run=run_id)
+            log.warning("step's inputs not fetched: Shopify unavailable; retrying", run=run_id)
             raise RetryJob.backoff(ctx.attempt) from exc
         except ShopifyUserErrors as exc:
             async with resources.sessions.begin() as session:
@@ -74,7 +75,7 @@ async def scenario_step(ctx: JobContext, run_id: int, step_index: int) -> None:
             if needs.variant_ids
             else {}
         )
-        inputs = engine.StepInputs(code=code, images=images)
+        inputs = engine.StepInputs(code=code, images=images, products=tuple(products))
     async with resources.transaction() as session:
         following = await engine.run_step(
             session,
@@ -159,11 +160,14 @@ async def walk_schedule(
         after_shop = shop_ids[-1]
 
 
-def _period(scenario: engine.Scenario[Any, Any], now: datetime) -> tuple[str, int]:
-    """The Redis key of the schedule's current period, and the period's length in seconds."""
+def _period(
+    scenario: engine.Scenario[Any, Any], now: datetime, override: int | None = None
+) -> tuple[str, int]:
+    """The Redis key of the schedule's current period, and the period's length in seconds
+    (the schedule's own `every`, unless the settings shorten every period: the demo)."""
     if scenario.schedule is None:  # pragma: no cover - only scheduled scenarios are walked
         raise ValueError(f"{scenario.key} has no schedule")
-    every = max(1, int(scenario.schedule.every.total_seconds()))
+    every = max(1, override or int(scenario.schedule.every.total_seconds()))
     return f"boomerang:schedule:{scenario.key}:{int(now.timestamp()) // every}", every
 
 
@@ -175,7 +179,7 @@ async def run_schedules(ctx: JobContext) -> int:
     now = datetime.now(UTC)
     started = 0
     for scenario in resources.platform.catalog.scheduled():
-        key, every = _period(scenario, now)
+        key, every = _period(scenario, now, resources.settings.schedule_period_seconds)
         try:
             if not await resources.redis.set(key, b"1", nx=True, ex=every):
                 continue  # this period's walk is done or under way

@@ -26,12 +26,13 @@ from app.messaging.guards import Engaged, Guard, Outcome, SendOutcome, SubjectLo
 from app.messaging.i18n import Locale
 from app.models import Message, ScenarioRun, Shop
 from app.scenarios import runs, timeline
-from app.scenarios.actions import StepActions
+from app.scenarios.actions import ProductsRequest, StepActions
 from app.scenarios.config import resolve
 from app.scenarios.labels import reason_code
 from app.scenarios.modes import Mode
 from app.scenarios.runs import stop_run
 from app.scenarios.settings_store import stored_options
+from app.shopify.admin.types import ProductCard
 
 S = TypeVar("S", bound=BaseModel)  # the scenario's settings model
 T = TypeVar("T")  # what its condition and action read about the run's subject
@@ -73,14 +74,17 @@ class StepNeeds:
     code: Any = None  # an app.scenarios.actions.CodeRequest
     # Product variants whose images the message shows.
     variant_ids: tuple[int, ...] = ()
+    # Product cards the message shows (best-sellers).
+    products: ProductsRequest | None = None
 
 
 @dataclass(frozen=True)
 class StepInputs:
-    """What was fetched for the step: its code, and image URLs by variant id."""
+    """What was fetched for the step: its code, image URLs by variant id, product cards."""
 
     code: Any = None  # an app.scenarios.actions.IssuedCode
     images: Mapping[int, str] = field(default_factory=dict)
+    products: tuple[ProductCard, ...] = ()
 
 
 @dataclass

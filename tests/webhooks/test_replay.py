@@ -258,9 +258,12 @@ async def test_the_same_body_resent_under_a_new_webhook_id_changes_nothing(
     """The replay comes with a later X-Shopify-Triggered-At (the header is anyone's to set)."""
     await install_shop(sessions)
     first = datetime.now(UTC) - timedelta(minutes=5)
+    # One after another, as Shopify sends them: the fixtures share one updated_at, so orders
+    # processed in either order would leave whichever came last (orders are newest-wins by
+    # updated_at alone; real payloads of a cancel or a fulfilment carry a later one).
     for topic in topics:
         await deliver(client, topic, fixture_bytes(topic), triggered_at=first)
-    await run_worker_burst(settings)
+        await run_worker_burst(settings)
     rows, published = await snapshot(sessions), list(facts)
     replayed = topics[-1]
 

@@ -1,7 +1,7 @@
 """What the welcome series says and how the admin names it: default emails per step in English
 and French (the merchant may override each per locale), the timeline's labels for its start
 and stop reasons, its priority against other scenarios due the same day, and what its codes
-are for.
+are for, gathered in one `engine.Content` (CONTENT).
 
 Step variables besides every email's (first_name, shop_name, shop_url, currency, timezone):
 discount_code and discount_expires_at when the step carries a code; step 2 gets `products`,
@@ -13,6 +13,7 @@ from app.codes.offers import CodePurpose
 from app.i18n import Locale, Text
 from app.messaging.defaults import TemplateSource
 from app.scenarios.email_parts import DISCOUNT_HTML, DISCOUNT_TEXT, HELLO, button
+from app.scenarios.engine import Content
 from app.scenarios.welcome.rule import STARTED_ON_SIGN_UP, STARTED_ON_SUBSCRIBE, StopReason
 
 KEY = "welcome"
@@ -28,7 +29,23 @@ STEP_NAMES: dict[str, Text] = {
     "offer": Text(en="Offer", fr="Offre"),
 }
 
+# Why a step goes, and why the best-sellers step may have nothing to show.
+STEP_DUE = "welcome_step_due"
+NO_PRODUCTS = "no_products_to_show"
+
 REASONS: dict[str, Text] = {
+    STEP_DUE: Text(
+        en="The step's delay since the sign-up has passed and the customer has not ordered",
+        fr="Le délai de l'étape depuis l'inscription est écoulé et le client n'a pas commandé",
+    ),
+    NO_PRODUCTS: Text(
+        en="The shop has no product on sale to show",
+        fr="La boutique n'a aucun produit en vente à présenter",
+    ),
+    "attributed_via_welcome_email": Text(
+        en="The customer placed their first order after a welcome email",
+        fr="Le client a passé sa première commande après un e-mail de bienvenue",
+    ),
     STARTED_ON_SIGN_UP: Text(
         en="A new customer signed up with marketing consent",
         fr="Un nouveau client s'est inscrit en acceptant les e-mails marketing",
@@ -38,8 +55,9 @@ REASONS: dict[str, Text] = {
         fr="Le client a accepté les e-mails marketing",
     ),
     StopReason.SHOP_UNINSTALLED: Text(
-        en="The shop uninstalled Boomerang", fr="La boutique a désinstallé Boomerang"
+        en="Boomerang was uninstalled", fr="Boomerang a été désinstallé"
     ),
+    StopReason.SCENARIO_PAUSED: Text(en="The scenario is paused", fr="Le scénario est en pause"),
     StopReason.CUSTOMER_REDACTED: Text(
         en="The customer's data was erased at the shop's request",
         fr="Les données du client ont été effacées à la demande de la boutique",
@@ -54,6 +72,25 @@ REASONS: dict[str, Text] = {
     StopReason.CUSTOMER_ORDERED: Text(
         en="The customer placed their first order", fr="Le client a passé sa première commande"
     ),
+}
+
+# The series' own words for the generic timeline kinds.
+KINDS: dict[str, Text] = {
+    "started": Text(en="Welcome series started", fr="Série de bienvenue démarrée"),
+    "not_started": Text(en="Welcome series not started", fr="Série de bienvenue non démarrée"),
+    "step_queued": Text(
+        en="Welcome email queued for sending", fr="E-mail de bienvenue mis en file d'envoi"
+    ),
+    "step_drafted": Text(
+        en="Welcome email drafted (dry run)", fr="E-mail de bienvenue préparé (simulation)"
+    ),
+    "step_awaiting_approval": Text(
+        en="Welcome email waiting for your approval",
+        fr="E-mail de bienvenue en attente de votre validation",
+    ),
+    "step_suppressed": Text(en="Welcome email not sent", fr="E-mail de bienvenue non envoyé"),
+    "stopped": Text(en="Welcome series stopped", fr="Série de bienvenue arrêtée"),
+    "recovered": Text(en="First order attributed", fr="Première commande attribuée"),
 }
 
 # Shopify's discount title, read by the merchant in their admin.
@@ -156,9 +193,18 @@ def _step_3(locale: Locale) -> TemplateSource:
     )
 
 
-# Keyed like app/messaging/defaults.DEFAULTS: (scenario, 1-based step, locale).
-TEMPLATES: dict[tuple[str, int, Locale], TemplateSource] = {
-    (KEY, number, locale): build(locale)
+# The default emails by (1-based step, locale).
+TEMPLATES: dict[tuple[int, Locale], TemplateSource] = {
+    (number, locale): build(locale)
     for number, build in enumerate((_step_1, _step_2, _step_3), start=1)
     for locale in ("en", "fr")
 }
+
+CONTENT = Content(
+    templates=TEMPLATES,
+    kinds=KINDS,
+    reasons=REASONS,
+    priority=PRIORITY,
+    code_purpose=CODE_PURPOSE,
+    discount_title=DISCOUNT_TITLE,
+)

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from datetime import timedelta
+
+from app.scenarios.engine import StepPlan
+from app.scenarios.welcome.settings import WelcomeSettings
 
 SUBSCRIBED = "subscribed"
 
@@ -21,10 +25,12 @@ class StopReason(enum.StrEnum):
     """Why the series does not start, or stops before a step (labels: content.py)."""
 
     SHOP_UNINSTALLED = "shop_uninstalled"
+    SCENARIO_PAUSED = "scenario_paused"
     CUSTOMER_REDACTED = "customer_redacted"
     NO_EMAIL = "no_email"
     NO_MARKETING_CONSENT = "no_marketing_consent"
-    CUSTOMER_ORDERED = "customer_ordered"
+    # Its own code: win-back's "customer_ordered" means another thing (labels are global).
+    CUSTOMER_ORDERED = "customer_placed_first_order"
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,8 @@ class WelcomeSnapshot:
     redacted: bool
     has_ordered: bool
     shop_uninstalled: bool
+    # The merchant paused the series (settings, not the customer's row).
+    scenario_paused: bool = False
 
 
 def why_not(snapshot: WelcomeSnapshot) -> StopReason | None:
@@ -43,6 +51,8 @@ def why_not(snapshot: WelcomeSnapshot) -> StopReason | None:
     it may not, most final first."""
     if snapshot.shop_uninstalled:
         return StopReason.SHOP_UNINSTALLED
+    if snapshot.scenario_paused:
+        return StopReason.SCENARIO_PAUSED
     if snapshot.redacted:
         return StopReason.CUSTOMER_REDACTED
     if snapshot.has_ordered:
@@ -53,3 +63,11 @@ def why_not(snapshot: WelcomeSnapshot) -> StopReason | None:
     if snapshot.email_marketing_state != SUBSCRIBED:
         return StopReason.NO_MARKETING_CONSENT
     return None
+
+
+def steps(settings: WelcomeSettings) -> list[StepPlan]:
+    """The series' steps, their delays counted from the run's anchor (the sign-up)."""
+    return [
+        StepPlan(step.key, timedelta(seconds=step.delay_seconds), step.enabled)
+        for step in settings.steps
+    ]

@@ -9,7 +9,8 @@ from decimal import Decimal
 
 from pydantic import Field, model_validator
 
-from app.scenarios.config import DiscountSettings, ScenarioSettings
+from app.i18n import Text
+from app.scenarios.config import DiscountSettings, ScenarioSettings, SettingsProblem
 from app.scenarios.modes import Mode
 from app.scenarios.steps import JourneyStepSettings, check_steps
 
@@ -18,7 +19,9 @@ WELCOME_STEP_KEYS = ("welcome", "best_sellers", "offer")
 
 
 class WelcomeSettings(ScenarioSettings):
-    mode: Mode = Mode.LIVE
+    # Off until the merchant turns it on: a shop that installs for its carts does not start
+    # writing to every new subscriber unasked.
+    mode: Mode = Mode.PAUSED
     # Codes read PREFIX-XXXXXXXXXX.
     code_prefix: str = Field(default="WELCOME", min_length=1, max_length=12, pattern=r"^[A-Z0-9]+$")
     attribution_window_days: int = Field(default=7, ge=1, le=90)
@@ -37,4 +40,19 @@ class WelcomeSettings(ScenarioSettings):
     @model_validator(mode="after")
     def _steps_in_order(self) -> WelcomeSettings:
         check_steps(self.steps, WELCOME_STEP_KEYS)
+        return self
+
+    @model_validator(mode="after")
+    def _marketing_only(self) -> WelcomeSettings:
+        # A welcome is marketing by its nature: it never goes without consent.
+        if self.transactional:
+            raise SettingsProblem(
+                Text(
+                    en="a welcome series is marketing and needs the customer's consent: "
+                    'send "transactional": false',
+                    fr="une série de bienvenue est du marketing et demande le consentement du "
+                    'client : envoyez "transactional": false',
+                ),
+                field="transactional",
+            )
         return self

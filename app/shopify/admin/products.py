@@ -10,12 +10,11 @@ object per id plus what each selects (4 points per variant here)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from app.shopify.admin.client import AdminClient, Operation
-from app.shopify.admin.types import ShopRef
+from app.shopify.admin.types import ProductCard, ShopRef
 
 MAX_NODES = 250
 # ProductVariant (1) + its image (1) + its product (1) + the product's featuredImage (1).
@@ -73,20 +72,6 @@ NEWEST_PRODUCTS = Operation(
     "    nodes {" + _CARD_FIELDS + "\n    }\n  }\n}",
     CONNECTION_COST + COST_PER_PRODUCT,
 )
-
-
-@dataclass(frozen=True)
-class ProductCard:
-    """What an email shows of a product: its name, page, picture and price."""
-
-    product_id: int
-    title: str
-    url: str
-    image_url: str | None
-    price: Decimal
-    # The variants cost different amounts: the email says "from {price}".
-    price_varies: bool
-    currency: str
 
 
 def product_gid(product_id: int) -> str:

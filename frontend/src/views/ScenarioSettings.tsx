@@ -17,7 +17,8 @@ import {
 import { ErrorBanner, Loading, fieldChecked, fieldValue, toast, useLoad } from "../components/common";
 import { useI18n } from "../i18n";
 import type { MessageKey } from "../i18n/messages";
-import { MODES, scenarioName } from "./labels";
+import { MODES, delayDetails, scenarioName } from "./labels";
+import { WINBACK_FIELDS, WinbackFields } from "./WinbackFields";
 
 type Unit = "seconds" | "minutes" | "hours" | "days";
 const UNIT_SECONDS: Record<Unit, number> = { seconds: 1, minutes: 60, hours: 3600, days: 86400 };
@@ -48,7 +49,8 @@ const COMBINES: [keyof CombinesWith, MessageKey][] = [
 /** The fields the form shows a refusal next to (the API names steps by position, from 0:
  * `steps.1.delay_seconds`); a refusal of any other field goes in the banner. */
 function shownFields(steps: number): Set<string> {
-  const fields = ["mode", "transactional", "code_prefix", "attribution_window_days", "steps"];
+  const fields: string[] = ["mode", "transactional", "code_prefix", "attribution_window_days", "steps"];
+  fields.push(...WINBACK_FIELDS);
   for (let i = 0; i < steps; i++) {
     const base = `steps.${i}`;
     fields.push(`${base}.enabled`, `${base}.delay_seconds`, `${base}.discount`);
@@ -92,17 +94,20 @@ export function settingsPatch(saved: ScenarioSettings, edited: ScenarioSettings)
 }
 
 function StepEditor({
+  scenario,
   index,
   step,
   errors,
   onChange,
 }: {
+  scenario: string;
   index: number;
   step: Step;
   errors: Record<string, string>;
   onChange: (step: Step) => void;
 }) {
-  const { t } = useI18n();
+  const i18n = useI18n();
+  const { t } = i18n;
   const [unit, setUnit] = useState<Unit>(() => bestUnit(step.delay_seconds));
   const base = `steps.${index}`;
   const amount = step.delay_seconds / UNIT_SECONDS[unit];
@@ -120,9 +125,9 @@ function StepEditor({
       <s-stack direction="inline" gap="base" alignItems="start">
         <s-number-field
           label={t("settings.step.delay")}
-          details={t("settings.step.delay.details")}
+          details={delayDetails(scenario, i18n)}
           value={String(amount)}
-          min={1}
+          min={0}
           error={errors[`${base}.delay_seconds`] ?? (index === 0 ? errors.steps : undefined)}
           onInput={(e) => {
             const value = Number(fieldValue(e));
@@ -300,8 +305,12 @@ function SettingsForm({ scenario, saved, onSaved }: {
           onInput={(e) => setEdited({ ...edited, attribution_window_days: Number(fieldValue(e)) })}
         />
       </s-section>
+      {scenario === "winback" && (
+        <WinbackFields settings={edited} errors={errors} onChange={setEdited} />
+      )}
       {edited.steps.map((step, index) => (
         <StepEditor
+          scenario={scenario}
           key={index}
           index={index}
           step={step}

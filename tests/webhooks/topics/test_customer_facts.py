@@ -39,6 +39,7 @@ class Heard:
 
 @pytest.fixture
 async def heard() -> AsyncIterator[Heard]:
+    # The process's own bus (the in-process worker's sessions carry it), heard for a while.
     listener = Heard()
     PLATFORM.facts.subscribe(CustomerCreated, listener.on_created)
     PLATFORM.facts.subscribe(CustomerSubscribed, listener.on_subscribed)
