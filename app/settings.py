@@ -77,6 +77,14 @@ class Settings(BaseSettings):
     # minute the schedules' cron ticks as often (else once a minute). Unset in production; the
     # demo sets it.
     schedule_period_seconds: Annotated[int, Field(gt=0)] | None = None
+    # Missed webhooks (app/reconcile): each shop's orders, checkouts and customers changed
+    # since its last mark are read back from the Admin API this often; a gap longer than
+    # reconcile_bulk_after_seconds is read through a bulk operation instead of pages.
+    reconcile_every_seconds: Annotated[int, Field(gt=0)] = 300
+    reconcile_bulk_after_seconds: Annotated[int, Field(gt=0)] = 6 * 3600
+    # A version younger than this may still be on its way as a webhook: the periodic run
+    # leaves it to the next one (a run right before a reminder takes everything).
+    reconcile_grace_seconds: Annotated[int, Field(ge=0)] = 60
     # Slow clients (app/web/body_limits.py, app/web/server.py): a request's body must arrive
     # within body_read_timeout_seconds of its headers, and its headers within
     # header_read_timeout_seconds of the connection (or of the previous response).

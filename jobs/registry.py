@@ -11,10 +11,11 @@ from app.loyalty.jobs import SYNC_JOB as LOYALTY_SYNC_JOB
 from app.messaging.consent import WRITE_BACK_JOB
 from app.messaging.outbox import SEND_JOB
 from app.queue import CronJob, JobFunction
+from app.reconcile.jobs import RECONCILE_JOB
 from app.scenarios.scheduling import STEP_JOB
 from app.settings import Settings
 from app.shopify.customer_sync import FLUSH_JOB
-from jobs import codes
+from jobs import codes, reconcile
 from jobs.heartbeat import worker_heartbeat
 from jobs.loyalty import (
     complete_loyalty_redemption,
@@ -35,6 +36,7 @@ JOBS: dict[str, JobFunction] = {
     codes.VERIFY_JOB: codes.verify_discount_pools,
     FLUSH_JOB: codes.flush_customer_sync,
     STEP_JOB: scenario_step,
+    RECONCILE_JOB: reconcile.reconcile_shop,
     LOYALTY_SYNC_JOB: sync_loyalty_customer,
     LOYALTY_COMPLETE_JOB: complete_loyalty_redemption,
 }
@@ -55,6 +57,8 @@ CRON_JOBS: list[CronJob] = [
     CronJob(name="scan_due_steps", function=scan_due_steps, every_seconds=5, run_at_startup=True),
     # Each scheduled scenario walks once per period of its own (see run_schedules).
     CronJob(name="run_schedules", function=run_schedules, every_seconds=60),
+    # Missed webhooks: each shop is read back once per RECONCILE_EVERY_SECONDS.
+    CronJob(name="schedule_reconciles", function=reconcile.schedule_reconciles, every_seconds=60),
     CronJob(name="sweep_loyalty_redemptions", function=sweep_loyalty_redemptions, every_seconds=60),
     # Walks once per hour (jobs.loyalty.TIERS_EVERY_SECONDS), claimed in Redis.
     CronJob(name="reevaluate_loyalty_tiers", function=reevaluate_loyalty_tiers, every_seconds=60),

@@ -20,6 +20,7 @@ from app.scenarios.engine import DISCOUNT_REFUSED, SHOP_TOKEN_INVALID
 from app.scenarios.runs import ScanPosition, due_steps, stop_step
 from app.scenarios.scheduling import defer_steps, schedule
 from jobs.live_actions import LiveStepActions
+from jobs.reconcile import reconcile_before_step
 
 log = structlog.get_logger(__name__)
 
@@ -38,6 +39,8 @@ async def scenario_step(ctx: JobContext, run_id: int, step_index: int) -> None:
     resources: Resources = ctx.resources
     catalog = resources.platform.catalog
     actions = LiveStepActions(resources)
+    # A shop whose deliveries had gaps: what no webhook brought is read back first.
+    await reconcile_before_step(resources, run_id)
     async with resources.sessions.begin() as session:
         prepared = await engine.prepare_step(session, catalog, run_id, step_index)
         if prepared is not None and prepared.token_refused:

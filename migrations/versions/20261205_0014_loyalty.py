@@ -1,7 +1,7 @@
 """loyalty: the points ledger, customer accounts, program settings, guest points, redemptions
 
 Revision ID: 0014_loyalty
-Revises: 0015_send_ordering
+Revises: 0016_reconciler
 Create Date: 2026-12-05 05:30:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0014_loyalty"
-down_revision: str | None = "0015_send_ordering"
+down_revision: str | None = "0016_reconciler"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
