@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     webhook_max_age_seconds: Annotated[int, Field(ge=0)] = 6 * 3600
     # Grace before the sweeper re-enqueues a stored webhook event that has no live job.
     webhook_sweep_after_seconds: float = 30.0
+    # Loyalty metafields and tags written back to Shopify are coalesced and flushed per shop
+    # at most this often (app/shopify/customer_sync.py).
+    customer_sync_flush_seconds: Annotated[float, Field(gt=0)] = 10.0
     # Shortens every scheduled scenario's period (win-back's day) to this many seconds; below a
     # minute the schedules' cron ticks as often (else once a minute). Unset in production; the
     # demo sets it.
