@@ -32,7 +32,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 import httpx
@@ -114,14 +113,14 @@ async def drop_database(name: str) -> None:
 
 def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
-        return subprocess.Popen(  # noqa: S603  (our own commands)
+        return subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=out, stderr=out, start_new_session=True
         )
 
 
-def stop(process: subprocess.Popen[bytes]) -> None:
+def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
     if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
+        os.killpg(process.pid, sig)
     try:
         process.wait(30)
     except subprocess.TimeoutExpired:
@@ -192,7 +191,9 @@ class Drain:
         return self.rate / self.processes
 
 
-async def drain(url: str, env: dict[str, str], processes: int, events: int, log: Path) -> Drain:
+async def drain(
+    url: str, env: dict[str, str], processes: int, events: int, log: Path, profile: str | None
+) -> Drain:
     conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
     redis = Redis.from_url(REDIS)
     try:
@@ -201,13 +202,26 @@ async def drain(url: str, env: dict[str, str], processes: int, events: int, log:
         if stored != events or queued != events:
             raise SystemExit(f"{events} delivered but {stored} stored and {queued} queued")
         spawned = time.perf_counter()
+        # --py-spy: each worker under `py-spy record` (collapsed stacks, idle included), stopped
+        # with SIGINT so py-spy writes its file.
+        spy = [profile, "record", "--idle", "--format", "raw", "--rate", "200", "-o"]
         workers = [
             start(
-                [sys.executable, "-m", "app.cli", "worker"],
+                [
+                    *(
+                        [*spy, str(log.with_name(f"worker-{processes}-{n}.txt")), "--"]
+                        if profile
+                        else []
+                    ),
+                    sys.executable,
+                    "-m",
+                    "app.cli",
+                    "worker",
+                ],
                 {**env, "WORKER_METRICS_PORT": str(free_port())},
                 log,
             )
-            for _ in range(processes)
+            for n in range(processes)
         ]
         try:
             deadline = spawned + 900
@@ -223,7 +237,7 @@ async def drain(url: str, env: dict[str, str], processes: int, events: int, log:
             wall = time.perf_counter() - spawned
         finally:
             for worker in workers:
-                stop(worker)
+                stop(worker, signal.SIGINT if profile else signal.SIGTERM)
         row = await conn.fetchrow(
             "SELECT count(*) FILTER (WHERE status = 'processed') AS processed, "
             "count(*) FILTER (WHERE status <> 'processed') AS other, "
@@ -254,10 +268,13 @@ async def floor(env: dict[str, str], jobs: int, log: Path) -> float:
     queue = ArqQueue(REDIS)
     for n in range(0, jobs, 500):
         await asyncio.gather(
-            *(queue.enqueue(FLOOR_JOB, i, job_id=f"floor:{i}") for i in range(n, min(n + 500, jobs)))
+            *(
+                queue.enqueue(FLOOR_JOB, i, job_id=f"floor:{i}")
+                for i in range(n, min(n + 500, jobs))
+            )
         )
     await queue.close()
-    out = subprocess.run(  # noqa: ASYNC221, S603  (the measured process; nothing else runs)
+    out = subprocess.run(  # noqa: ASYNC221  (the measured process; nothing else runs)
         [sys.executable, "-m", "bench.pipeline.floor"],
         cwd=ROOT,
         env=env,
@@ -301,7 +318,9 @@ async def main(args: argparse.Namespace) -> None:
         try:
             stored_in = await store_deliveries(env, bodies, logdir / "serve.log")
             print(f"{args.events:,} deliveries stored and queued in {stored_in:.1f} s (no worker)")
-            result = await drain(url, env, processes, args.events, logdir / "worker.log")
+            result = await drain(
+                url, env, processes, args.events, logdir / "worker.log", args.py_spy
+            )
         finally:
             await drop_database(name)
         drains.append(result)
@@ -367,5 +386,6 @@ if __name__ == "__main__":
     parser.add_argument("--floor-jobs", type=int, default=10_000)
     parser.add_argument("--processes", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--log-level", default="INFO", help="the workers' LOG_LEVEL")
+    parser.add_argument("--py-spy", help="path of py-spy: profile each worker (for study)")
     parser.add_argument("--no-write", action="store_true", help="print only, leave RESULTS.md")
     asyncio.run(main(parser.parse_args()))

@@ -37,7 +37,7 @@ async def startup() -> Any:
 
 
 async def shutdown(resources: Any) -> None:
-    print(json.dumps({"jobs": _seen["jobs"], "seconds": _seen["last"] - _seen["first"]}))  # noqa: T201
+    print(json.dumps({"jobs": _seen["jobs"], "seconds": _seen["last"] - _seen["first"]}))
 
 
 def main() -> None:

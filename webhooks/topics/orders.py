@@ -4,17 +4,17 @@ codes it used and its fulfillments. Whichever orders/* delivery arrives first cr
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Boolean, literal_column
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import text as sql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.codes.service import record_redemptions
 from app.compliance.automation import forget_late_delivery_body
+from app.db.prepared import Prepared, transaction_driver
 from app.facts import OrderCancelled, OrderFulfilled, OrderPlaced, publish
-from app.models import Fulfillment, Order, OrderDiscountCode, OrderLineItem
 from webhooks.payloads import (
     integer,
     items,
@@ -27,6 +27,77 @@ from webhooks.payloads import (
 )
 from webhooks.registry import WebhookDelivery, handles
 from webhooks.topics.customers import embedded_customer
+
+# Order columns a delivery writes, besides shop_id.
+_ORDER_COLUMNS = (
+    "shopify_id",
+    "name",
+    "checkout_token",
+    "customer_id",
+    "email",
+    "financial_status",
+    "fulfillment_status",
+    "cancelled_at",
+    "subtotal_price",
+    "total_price",
+    "total_discounts",
+    "currency",
+    "locale",
+    "shipping_address",
+    "browser_ip",
+    "placed_at",
+    "shopify_updated_at",
+)
+_LINE_COLUMNS = (
+    "shopify_id",
+    "product_id",
+    "variant_id",
+    "title",
+    "variant_title",
+    "quantity",
+    "price",
+)
+_LINE_TYPES = ("bigint", "bigint", "bigint", "text", "text", "bigint", "numeric")
+_CODE_COLUMNS = ("code", "amount", "type")
+_CODE_TYPES = ("text", "numeric", "text")
+
+
+def _unnest(columns: tuple[str, ...], types: tuple[str, ...], alias: str) -> str:
+    arrays = ", ".join(f"CAST(:{alias}_{c} AS {t}[])" for c, t in zip(columns, types, strict=True))
+    return f"unnest({arrays}) AS {alias}({', '.join(columns)})"
+
+
+# The order, its line items and the discount codes it used, in ONE statement built once: a
+# round trip each cost more than the work. Newest wins: not older (<=) applies, since
+# orders/cancelled and orders/fulfilled may carry the same updated_at as the orders/create
+# before them; a stale version returns no row and writes no children either.
+_UPSERT_ORDER = Prepared(
+    sql(
+        f"""
+WITH upserted AS (
+    INSERT INTO orders (shop_id, {", ".join(_ORDER_COLUMNS)})
+    VALUES (:shop_id, {", ".join(f":{c}" for c in _ORDER_COLUMNS)})
+    ON CONFLICT (shop_id, shopify_id) DO UPDATE
+    SET {", ".join(f"{c} = excluded.{c}" for c in _ORDER_COLUMNS if c != "shopify_id")}
+    WHERE orders.shopify_updated_at IS NULL
+       OR orders.shopify_updated_at <= excluded.shopify_updated_at
+    RETURNING id, xmax = 0 AS inserted
+), line_items AS (
+    INSERT INTO order_line_items (shop_id, order_id, {", ".join(_LINE_COLUMNS)})
+    SELECT :shop_id, upserted.id, {", ".join(f"line.{c}" for c in _LINE_COLUMNS)}
+    FROM upserted, {_unnest(_LINE_COLUMNS, _LINE_TYPES, "line")}
+    ON CONFLICT (shop_id, shopify_id) DO UPDATE
+    SET quantity = excluded.quantity, price = excluded.price, title = excluded.title
+), discount_codes AS (
+    INSERT INTO order_discount_codes (shop_id, order_id, {", ".join(_CODE_COLUMNS)})
+    SELECT :shop_id, upserted.id, {", ".join(f"code.{c}" for c in _CODE_COLUMNS)}
+    FROM upserted, {_unnest(_CODE_COLUMNS, _CODE_TYPES, "code")}
+    ON CONFLICT (shop_id, order_id, code) DO NOTHING
+)
+SELECT id, inserted FROM upserted
+"""  # noqa: S608  (column names from the constants above; every value is a parameter)
+    )
+)
 
 
 @handles("orders/create", "orders/paid", "orders/updated", "orders/fulfilled", "orders/cancelled")
@@ -59,23 +130,33 @@ async def order_changed(session: AsyncSession, delivery: WebhookDelivery) -> Non
         # Redacted: amounts and line items stay for the merchant, the person does not.
         values.update(email=None, shipping_address=None, browser_ip=None)
         await forget_late_delivery_body(session, delivery.event_row_id)
-    base = insert(Order).values(**values)
-    statement = base.on_conflict_do_update(
-        index_elements=["shop_id", "shopify_id"],
-        set_={k: base.excluded[k] for k in values if k not in ("shop_id", "shopify_id")},
-        # Not older wins (<=): orders/cancelled and orders/fulfilled may carry the same
-        # updated_at as the orders/create before them, and must still apply.
-        where=(Order.shopify_updated_at.is_(None))
-        | (Order.shopify_updated_at <= base.excluded.shopify_updated_at),
-    ).returning(Order.id, literal_column("xmax = 0", Boolean).label("inserted"))
-    row = (await session.execute(statement)).one_or_none()
+    lines = _line_items(data)
+    used = _discount_codes(data)
+    # The first use of each code is stored (a code listed twice is one row).
+    first_use: dict[str, tuple[Decimal, str | None]] = {}
+    for code, amount, kind in used:
+        first_use.setdefault(code, (amount, kind))
+    row = await _UPSERT_ORDER.fetchrow(
+        await transaction_driver(session),
+        # JSONB travels as its JSON text (as SQLAlchemy sends it: None is JSON null).
+        **{**values, "shipping_address": json.dumps(values["shipping_address"])},
+        **{f"line_{c}": [line[c] for line in lines] for c in _LINE_COLUMNS},
+        code_code=list(first_use),
+        code_amount=[amount for amount, _ in first_use.values()],
+        code_type=[kind for _, kind in first_use.values()],
+    )
     if row is None:
         return  # stale: we already hold a newer version of this order
-    order_id, inserted = int(row[0]), bool(row[1])
-    used = await _store_children(session, shop_id, order_id, data)
-    codes = tuple(code for code, _ in used)
+    order_id, inserted = int(row["id"]), bool(row["inserted"])
+    codes = tuple(code for code, _, _ in used)
     # Our codes (single or pool) this order used, marked once (a replay changes nothing).
-    await record_redemptions(session, shop_id, order_id, used, redeemed_at=values["placed_at"])
+    await record_redemptions(
+        session,
+        shop_id,
+        order_id,
+        [(code, amount) for code, amount, _ in used],
+        redeemed_at=values["placed_at"],
+    )
     new_fulfillments = await _store_fulfillments(session, shop_id, values["shopify_id"], data)
 
     if inserted:
@@ -128,15 +209,14 @@ async def order_changed(session: AsyncSession, delivery: WebhookDelivery) -> Non
         )
 
 
-async def _store_children(
-    session: AsyncSession, shop_id: int, order_id: int, data: dict[str, Any]
-) -> list[tuple[str, Decimal]]:
-    """Upsert the line items and the discount codes used; returns (code, amount) of those."""
+def _line_items(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The order's line items by Shopify id (one row each: the last copy of an id wins, as
+    it did when each was upserted in turn)."""
+    lines: dict[int, dict[str, Any]] = {}
     for item in items(data.get("line_items")):
-        line = {
-            "shop_id": shop_id,
-            "order_id": order_id,
-            "shopify_id": required_integer(item, "id"),
+        shopify_id = required_integer(item, "id")
+        lines[shopify_id] = {
+            "shopify_id": shopify_id,
             "product_id": integer(item.get("product_id")),
             "variant_id": integer(item.get("variant_id")),
             "title": text(item.get("title")) or "",
@@ -144,32 +224,37 @@ async def _store_children(
             "quantity": integer(item.get("quantity")) or 0,
             "price": money(item.get("price")) or 0,
         }
-        base = insert(OrderLineItem).values(**line)
-        await session.execute(
-            base.on_conflict_do_update(
-                index_elements=["shop_id", "shopify_id"],
-                set_={k: base.excluded[k] for k in ("quantity", "price", "title")},
-            )
-        )
-    used: list[tuple[str, Decimal]] = []
+    return list(lines.values())
+
+
+def _discount_codes(data: dict[str, Any]) -> list[tuple[str, Decimal, str | None]]:
+    """(code, amount, type) of each discount code the order used."""
+    used: list[tuple[str, Decimal, str | None]] = []
     for discount in items(data.get("discount_codes")):
         code = text(discount.get("code"), 255)
         if not code:
             continue
         amount = money(discount.get("amount")) or Decimal(0)
-        used.append((code, amount))
-        await session.execute(
-            insert(OrderDiscountCode)
-            .values(
-                shop_id=shop_id,
-                order_id=order_id,
-                code=code,
-                amount=amount,
-                type=text(discount.get("type"), 32),
-            )
-            .on_conflict_do_nothing(index_elements=["shop_id", "order_id", "code"])
-        )
+        used.append((code, amount, text(discount.get("type"), 32)))
     return used
+
+
+_UPSERT_FULFILLMENT = Prepared(
+    sql(
+        """
+INSERT INTO fulfillments (shop_id, shopify_id, order_shopify_id, status, tracking_company,
+                          fulfilled_at, shopify_updated_at)
+VALUES (:shop_id, :shopify_id, :order_shopify_id, :status, :tracking_company, :fulfilled_at,
+        :shopify_updated_at)
+ON CONFLICT (shop_id, shopify_id) DO UPDATE
+SET status = excluded.status, tracking_company = excluded.tracking_company,
+    shopify_updated_at = excluded.shopify_updated_at
+WHERE fulfillments.shopify_updated_at IS NULL
+   OR fulfillments.shopify_updated_at <= excluded.shopify_updated_at
+RETURNING xmax = 0 AS inserted
+"""
+    )
+)
 
 
 async def _store_fulfillments(
@@ -188,16 +273,8 @@ async def _store_fulfillments(
             "fulfilled_at": timestamp(fulfillment.get("created_at")),
             "shopify_updated_at": timestamp(fulfillment.get("updated_at")),
         }
-        base = insert(Fulfillment).values(**values)
-        statement = base.on_conflict_do_update(
-            index_elements=["shop_id", "shopify_id"],
-            set_={
-                k: base.excluded[k] for k in ("status", "tracking_company", "shopify_updated_at")
-            },
-            where=(Fulfillment.shopify_updated_at.is_(None))
-            | (Fulfillment.shopify_updated_at <= base.excluded.shopify_updated_at),
-        ).returning(literal_column("xmax = 0", Boolean))
-        inserted = (await session.execute(statement)).scalar_one_or_none()
+        row = await _UPSERT_FULFILLMENT.fetchrow(await transaction_driver(session), **values)
+        inserted = row is not None and bool(row["inserted"])
         if inserted:
             new.append(shopify_id)
     return new
