@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import metrics
 from app.db.after_commit import AfterCommit, take_after_commit
-from app.db.prepared import Prepared, transaction_driver
+from app.db.prepared import Prepared, adopt, transaction_driver
 from app.models import Shop, WebhookEvent, WebhookEventStatus
 from webhooks.payloads import MalformedPayload, parse_body
 from webhooks.registry import WebhookDelivery, handler_for
@@ -93,10 +93,14 @@ async def process_event(sessions: async_sessionmaker[AsyncSession], event_row_id
 
 
 # The event's row, locked for this job (SKIP LOCKED: a row another job holds is that job's),
-# with its shop's domain. Core on the table, not the ORM entity: nothing here needs an
-# identity map, and the 9 KB body is read once.
+# with its shop's row. Core on the tables: the 9 KB body is read once and never tracked; the
+# shop is handed to the session (app.db.prepared.adopt), where the handlers and listeners
+# that read it find it without another round trip.
 _EVENTS = WebhookEvent.__table__
+_SHOPS = Shop.__table__
 assert isinstance(_EVENTS, Table)  # noqa: S101  (a mapped class's table, for mypy)
+assert isinstance(_SHOPS, Table)  # noqa: S101
+_SHOP_PREFIX = "shop__"
 _LOCK_EVENT = (
     select(
         _EVENTS.c.shop_id,
@@ -108,9 +112,9 @@ _LOCK_EVENT = (
         _EVENTS.c.body,
         _EVENTS.c.status,
         _EVENTS.c.received_at,
-        Shop.__table__.c.domain,
+        *(column.label(_SHOP_PREFIX + column.name) for column in _SHOPS.c),
     )
-    .join(Shop.__table__, Shop.__table__.c.id == _EVENTS.c.shop_id)
+    .join(_SHOPS, _SHOPS.c.id == _EVENTS.c.shop_id)
     .where(_EVENTS.c.id == bindparam("event_row_id"))
     .with_for_update(of=_EVENTS, skip_locked=True)
 )
@@ -135,8 +139,13 @@ async def _process_locked(session: AsyncSession, event_row_id: int) -> Result:
         return Result(Outcome.BUSY)
     if row.status != WebhookEventStatus.RECEIVED:
         return Result(Outcome.ALREADY_DONE)
+    shop = adopt(
+        session,
+        Shop,
+        {c.name: row._mapping[_SHOP_PREFIX + c.name] for c in _SHOPS.c},
+    )
     structlog.contextvars.bind_contextvars(
-        shop=row.domain, topic=row.topic, webhook_id=row.webhook_id
+        shop=shop.domain, topic=row.topic, webhook_id=row.webhook_id
     )
     try:
         payload = parse_body(row.body)
@@ -164,7 +173,7 @@ async def _process_locked(session: AsyncSession, event_row_id: int) -> Result:
     delivery = WebhookDelivery(
         event_row_id=event_row_id,
         shop_id=row.shop_id,
-        shop_domain=row.domain,
+        shop_domain=shop.domain,
         topic=row.topic,
         webhook_id=row.webhook_id,
         event_id=row.event_id,

@@ -9,10 +9,12 @@ listeners read through the session, and it all commits or rolls back together.""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import asyncpg
+from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.sql import ClauseElement
 
 from app.db.driver import compile_for_driver
@@ -56,3 +58,24 @@ async def transaction_driver(session: AsyncSession) -> asyncpg.Connection:
     if not driver.is_in_transaction():
         raise NoTransaction("run a statement through the session before using its driver")
     return driver
+
+
+M = TypeVar("M")
+
+
+def adopt(session: AsyncSession, model: type[M], row: Mapping[str, Any] | asyncpg.Record) -> M:
+    """The `model` instance for a whole row this transaction just read or wrote on the driver
+    (every column, as RETURNING or SELECT gave it), placed in the session's identity map as
+    if the session had loaded it: a later `session.get` of it in the same transaction (the
+    scenario listeners read the shop and the order a fact names) costs no round trip. An
+    instance the session already holds is returned as it is."""
+    sync = session.sync_session
+    mapper = inspect(model)
+    identity = tuple(row[column.name] for column in mapper.primary_key)
+    held = sync.identity_map.get(sync.identity_key(model, identity))
+    if held is not None:
+        return cast(M, held)
+    instance = model(**{prop.key: row[prop.columns[0].name] for prop in mapper.column_attrs})
+    make_transient_to_detached(instance)
+    sync.add(instance)
+    return instance

@@ -181,6 +181,9 @@ class Drain:
     seconds: float  # first processed_at to last
     wall: float  # from the workers' spawn to the last event processed
     check: str
+    # The workers' CPU per event while they drained (start-up excluded): the figure a
+    # machine shared with other load changes least.
+    cpu_ms: float
 
     @property
     def rate(self) -> float:
@@ -202,9 +205,9 @@ async def drain(
         if stored != events or queued != events:
             raise SystemExit(f"{events} delivered but {stored} stored and {queued} queued")
         spawned = time.perf_counter()
-        # --py-spy: each worker under `py-spy record` (collapsed stacks, idle included), stopped
+        # --py-spy: each worker under `py-spy record` (collapsed stacks of CPU samples), stopped
         # with SIGINT so py-spy writes its file.
-        spy = [profile, "record", "--idle", "--format", "raw", "--rate", "200", "-o"]
+        spy = [profile, "record", "--format", "raw", "--rate", "200", "-o"]
         workers = [
             start(
                 [
@@ -225,11 +228,15 @@ async def drain(
         ]
         try:
             deadline = spawned + 900
+            cpu_from: tuple[int, float] | None = None
             while time.perf_counter() < deadline:
                 done = await conn.fetchval(
                     "SELECT count(*) FROM webhook_events WHERE status <> 'received'"
                 )
+                if cpu_from is None and done > 0:
+                    cpu_from = (done, cpu_seconds(workers))
                 if done >= events:
+                    cpu_to = (done, cpu_seconds(workers))
                     break
                 if any(w.poll() is not None for w in workers):
                     raise SystemExit(f"a worker exited; see {log}")
@@ -257,10 +264,28 @@ async def drain(
     )
     if row["processed"] != events or orders != events or customers != events:
         raise SystemExit(f"drain with {processes} process(es) incomplete: {check}")
-    return Drain(processes, events, float(row["span"]), wall, check)
+    assert cpu_from is not None
+    cpu_ms = 1000 * (cpu_to[1] - cpu_from[1]) / max(1, cpu_to[0] - cpu_from[0])
+    return Drain(processes, events, float(row["span"]), wall, check, cpu_ms)
 
 
-async def floor(env: dict[str, str], jobs: int, log: Path) -> float:
+def cpu_seconds(processes: list[subprocess.Popen[bytes]]) -> float:
+    """User + system CPU of the processes (not of their children) so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for process in processes:
+        fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+@dataclass(frozen=True)
+class Floor:
+    rate: float  # near-empty jobs/s
+    cpu_ms: float  # CPU per job
+
+
+async def floor(env: dict[str, str], jobs: int, log: Path) -> Floor:
     """Near-empty jobs/s of one worker process (bench/pipeline/floor.py)."""
     redis = Redis.from_url(REDIS)
     await redis.flushdb()
@@ -288,7 +313,7 @@ async def floor(env: dict[str, str], jobs: int, log: Path) -> float:
     result = json.loads(out.stdout.strip().splitlines()[-1])
     if result["jobs"] != jobs:
         raise SystemExit(f"floor ran {result['jobs']} of {jobs} jobs")
-    return float(result["jobs"] / result["seconds"])
+    return Floor(result["jobs"] / result["seconds"], 1000 * result["cpu_seconds"] / result["jobs"])
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -304,11 +329,11 @@ async def main(args: argparse.Namespace) -> None:
         "REDIS_URL": REDIS,
         "LOG_LEVEL": args.log_level,
     }
-    floors: list[float] = []
+    floors: list[Floor] = []
     drains: list[Drain] = []
     for processes in args.processes:
         floors.append(await floor(base_env, args.floor_jobs, logdir / "floor.log"))
-        print(f"floor: {floors[-1]:.0f} near-empty jobs/s in one worker process")
+        print(f"floor: {floors[-1].rate:.0f} jobs/s, {floors[-1].cpu_ms:.2f} ms CPU per job")
         name = f"boomerang_bench_pipeline_{uuid.uuid4().hex[:6]}"
         url = await create_database(name)
         env = {**base_env, "DATABASE_URL": url}
@@ -327,10 +352,11 @@ async def main(args: argparse.Namespace) -> None:
         print(
             f"{processes} worker process(es): {result.events:,} events in {result.seconds:.1f} s "
             f"= {result.rate:.0f} events/s ({result.per_process:.0f} per process); "
-            f"{result.wall:.1f} s from spawn; {result.check}"
+            f"{result.wall:.1f} s from spawn; {result.cpu_ms:.2f} ms worker CPU per event; "
+            f"{result.check}"
         )
     floors.append(await floor(base_env, args.floor_jobs, logdir / "floor.log"))
-    print(f"floor: {floors[-1]:.0f} near-empty jobs/s in one worker process")
+    print(f"floor: {floors[-1].rate:.0f} jobs/s, {floors[-1].cpu_ms:.2f} ms CPU per job")
     redis = Redis.from_url(REDIS)
     await redis.flushdb()
     await redis.aclose()
@@ -342,9 +368,9 @@ async def main(args: argparse.Namespace) -> None:
             results.write("\n" + text)
 
 
-def report(args: argparse.Namespace, floors: list[float], drains: list[Drain]) -> str:
-    floor_rate = statistics.median(floors)
-    one = next((d for d in drains if d.processes == 1), None)
+def report(args: argparse.Namespace, floors: list[Floor], drains: list[Drain]) -> str:
+    floor_rate = statistics.median(f.rate for f in floors)
+    floor_cpu = statistics.median(f.cpu_ms for f in floors)
     lines = [
         f"## pipeline — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "",
@@ -360,17 +386,22 @@ def report(args: argparse.Namespace, floors: list[float], drains: list[Drain]) -
         "database per round); rate = events over the span of their processed_at. Floor: one "
         "worker process built like `boomerang worker` running near-empty jobs "
         f"({args.floor_jobs:,} per measure), measured before each round and after the last: "
-        + ", ".join(f"{f:.0f}" for f in floors)
-        + f" jobs/s, median **{floor_rate:.0f}**.",
+        + ", ".join(f"{f.rate:.0f}" for f in floors)
+        + f" jobs/s, median **{floor_rate:.0f}**; CPU per job "
+        + ", ".join(f"{f.cpu_ms:.2f}" for f in floors)
+        + f" ms, median {floor_cpu:.2f} ms. Load average at the end: {os.getloadavg()[0]:.2f}.",
         "",
-        "| worker processes | events/s | per process | per process / floor | from spawn | check |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| worker processes | events/s | per process | per process / floor "
+        "| worker CPU per event | floor CPU per job / that | from spawn | check |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for d in drains:
         lines.append(
             f"| {d.processes} | {d.rate:.0f} | {d.per_process:.0f} | "
-            f"{d.per_process / floor_rate:.2f} | {d.wall:.1f} s | {d.check} |"
+            f"{d.per_process / floor_rate:.2f} | {d.cpu_ms:.2f} ms | {floor_cpu / d.cpu_ms:.2f} "
+            f"| {d.wall:.1f} s | {d.check} |"
         )
+    one = next((d for d in drains if d.processes == 1), None)
     two = next((d for d in drains if d.processes == 2), None)
     if one is not None:
         summary = f"One process: **{one.rate / floor_rate:.2f} of the floor** (goal ≥ 0.30)"

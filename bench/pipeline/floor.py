@@ -2,7 +2,8 @@
 `boomerang worker` (app.queue.arq_backend.build_worker, the same max_jobs, poll delay and
 logging set-up), whose one job function returns at once. The bench enqueues the jobs first
 (with the same one-round-trip enqueue as the receiver), then runs this in burst mode; it prints
-one JSON line: jobs run, and the seconds from the first job's start to the last job's end.
+one JSON line: jobs run, the seconds from the first job's start to the last job's, and the CPU
+seconds the process spent between them.
 
 python -m bench.pipeline.floor  (REDIS_URL, LOG_LEVEL)"""
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import time
 from typing import Any
 
@@ -20,15 +22,22 @@ from jobs.worker import MAX_JOBS
 
 FLOOR_JOB = "floor_noop"
 
-_seen = {"jobs": 0, "first": 0.0, "last": 0.0}
+_seen = {"jobs": 0, "first": 0.0, "last": 0.0, "cpu_first": 0.0, "cpu_last": 0.0}
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 async def noop(ctx: JobContext, n: int) -> int:
     now = time.perf_counter()
     if not _seen["jobs"]:
         _seen["first"] = now
+        _seen["cpu_first"] = _cpu()
     _seen["jobs"] += 1
     _seen["last"] = now
+    _seen["cpu_last"] = _cpu()
     return n
 
 
@@ -37,7 +46,15 @@ async def startup() -> Any:
 
 
 async def shutdown(resources: Any) -> None:
-    print(json.dumps({"jobs": _seen["jobs"], "seconds": _seen["last"] - _seen["first"]}))
+    print(
+        json.dumps(
+            {
+                "jobs": _seen["jobs"],
+                "seconds": _seen["last"] - _seen["first"],
+                "cpu_seconds": _seen["cpu_last"] - _seen["cpu_first"],
+            }
+        )
+    )
 
 
 def main() -> None:

@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.codes.service import record_redemptions
 from app.compliance.automation import forget_late_delivery_body
-from app.db.prepared import Prepared, transaction_driver
+from app.db.prepared import Prepared, adopt, transaction_driver
 from app.facts import OrderCancelled, OrderFulfilled, OrderPlaced, publish
+from app.models import Order
 from webhooks.payloads import (
     integer,
     items,
@@ -81,7 +82,7 @@ WITH upserted AS (
     SET {", ".join(f"{c} = excluded.{c}" for c in _ORDER_COLUMNS if c != "shopify_id")}
     WHERE orders.shopify_updated_at IS NULL
        OR orders.shopify_updated_at <= excluded.shopify_updated_at
-    RETURNING id, xmax = 0 AS inserted
+    RETURNING orders.*, xmax = 0 AS inserted
 ), line_items AS (
     INSERT INTO order_line_items (shop_id, order_id, {", ".join(_LINE_COLUMNS)})
     SELECT :shop_id, upserted.id, {", ".join(f"line.{c}" for c in _LINE_COLUMNS)}
@@ -94,7 +95,7 @@ WITH upserted AS (
     FROM upserted, {_unnest(_CODE_COLUMNS, _CODE_TYPES, "code")}
     ON CONFLICT (shop_id, order_id, code) DO NOTHING
 )
-SELECT id, inserted FROM upserted
+SELECT * FROM upserted
 """  # noqa: S608  (column names from the constants above; every value is a parameter)
     )
 )
@@ -147,7 +148,8 @@ async def order_changed(session: AsyncSession, delivery: WebhookDelivery) -> Non
     )
     if row is None:
         return  # stale: we already hold a newer version of this order
-    order_id, inserted = int(row["id"]), bool(row["inserted"])
+    # The row as stored, in the session: the listeners' read of the order costs nothing.
+    order_id, inserted = adopt(session, Order, row).id, bool(row["inserted"])
     codes = tuple(code for code, _, _ in used)
     # Our codes (single or pool) this order used, marked once (a replay changes nothing).
     await record_redemptions(
