@@ -184,6 +184,8 @@ class Drain:
     # The workers' CPU per event while they drained (start-up excluded): the figure a
     # machine shared with other load changes least.
     cpu_ms: float
+    # The CPU of the PostgreSQL backends serving the workers, per event, over the same span.
+    pg_cpu_ms: float
 
     @property
     def rate(self) -> float:
@@ -235,8 +237,10 @@ async def drain(
                 )
                 if cpu_from is None and done > 0:
                     cpu_from = (done, cpu_seconds(workers))
+                    pg_from = await backend_cpu(conn)
                 if done >= events:
                     cpu_to = (done, cpu_seconds(workers))
+                    pg_to = await backend_cpu(conn)
                     break
                 if any(w.poll() is not None for w in workers):
                     raise SystemExit(f"a worker exited; see {log}")
@@ -265,18 +269,37 @@ async def drain(
     if row["processed"] != events or orders != events or customers != events:
         raise SystemExit(f"drain with {processes} process(es) incomplete: {check}")
     assert cpu_from is not None
-    cpu_ms = 1000 * (cpu_to[1] - cpu_from[1]) / max(1, cpu_to[0] - cpu_from[0])
-    return Drain(processes, events, float(row["span"]), wall, check, cpu_ms)
+    counted = max(1, cpu_to[0] - cpu_from[0])
+    cpu_ms = 1000 * (cpu_to[1] - cpu_from[1]) / counted
+    pg_ms = 1000 * sum(t - pg_from.get(pid, 0.0) for pid, t in pg_to.items()) / counted
+    return Drain(processes, events, float(row["span"]), wall, check, cpu_ms, pg_ms)
+
+
+async def backend_cpu(conn: asyncpg.Connection) -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend connected to this database (the
+    workers' pools), by pid; this bench's own connection left out."""
+    pids = await conn.fetch(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+        "AND pid <> pg_backend_pid()"
+    )
+    cpu = {}
+    for row in pids:
+        try:
+            cpu[row["pid"]] = process_cpu(row["pid"])
+        except OSError:
+            continue  # PostgreSQL on another machine, or the backend just ended
+    return cpu
+
+
+def process_cpu(pid: int) -> float:
+    """User + system CPU seconds of one process so far (not of its children)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def cpu_seconds(processes: list[subprocess.Popen[bytes]]) -> float:
     """User + system CPU of the processes (not of their children) so far."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for process in processes:
-        fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += (int(fields[11]) + int(fields[12])) / ticks
-    return total
+    return sum(process_cpu(process.pid) for process in processes)
 
 
 @dataclass(frozen=True)
@@ -352,7 +375,8 @@ async def main(args: argparse.Namespace) -> None:
         print(
             f"{processes} worker process(es): {result.events:,} events in {result.seconds:.1f} s "
             f"= {result.rate:.0f} events/s ({result.per_process:.0f} per process); "
-            f"{result.wall:.1f} s from spawn; {result.cpu_ms:.2f} ms worker CPU per event; "
+            f"{result.wall:.1f} s from spawn; {result.cpu_ms:.2f} ms worker CPU per event, "
+            f"{result.pg_cpu_ms:.2f} ms PostgreSQL CPU; "
             f"{result.check}"
         )
     floors.append(await floor(base_env, args.floor_jobs, logdir / "floor.log"))
@@ -392,14 +416,15 @@ def report(args: argparse.Namespace, floors: list[Floor], drains: list[Drain]) -
         + f" ms, median {floor_cpu:.2f} ms. Load average at the end: {os.getloadavg()[0]:.2f}.",
         "",
         "| worker processes | events/s | per process | per process / floor "
-        "| worker CPU per event | floor CPU per job / that | from spawn | check |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| worker CPU per event | floor CPU per job / that | PostgreSQL CPU per event "
+        "| from spawn | check |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for d in drains:
         lines.append(
             f"| {d.processes} | {d.rate:.0f} | {d.per_process:.0f} | "
             f"{d.per_process / floor_rate:.2f} | {d.cpu_ms:.2f} ms | {floor_cpu / d.cpu_ms:.2f} "
-            f"| {d.wall:.1f} s | {d.check} |"
+            f"| {d.pg_cpu_ms:.2f} ms | {d.wall:.1f} s | {d.check} |"
         )
     one = next((d for d in drains if d.processes == 1), None)
     two = next((d for d in drains if d.processes == 2), None)
