@@ -8,6 +8,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 
 import structlog
 from redis.asyncio import Redis
@@ -16,6 +17,7 @@ from sqlalchemy import make_url, text
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from app.logs import configure_logging
+from app.platform.children import follow_parent, sigterm_as_interrupt
 from app.platform.embedded import EmbeddedServiceError, ensure_services
 from app.settings import Settings, SettingsError, load_settings
 
@@ -47,19 +49,27 @@ async def _check_database(url: str) -> None:
         await engine.dispose()
 
 
+class RedisUnreachable(StartupError):
+    """The Redis URL is well formed, but nothing answers there (yet)."""
+
+
 async def _check_redis(url: str) -> None:
-    client = Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3)
+    try:
+        client = Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3)
+    except ValueError as exc:
+        raise StartupError(f"REDIS_URL is malformed: {exc}") from None
     try:
         await client.ping()
-    except (RedisError, OSError, ValueError) as exc:
-        raise StartupError(f"Redis at {url} cannot be reached: {exc}") from None
+    except (RedisError, OSError) as exc:
+        raise RedisUnreachable(f"Redis at {url} cannot be reached: {exc}") from None
     finally:
         await client.aclose()
 
 
-def prepare(settings: Settings) -> Settings:
+def prepare(settings: Settings, *, wait_for_redis: bool = False) -> Settings:
     """Start embedded services where no URL is set, check both answer, export the URLs so
-    child processes (uvicorn workers) see the same servers."""
+    child processes (uvicorn workers) see the same servers. `wait_for_redis`: a Redis that
+    does not answer yet (restarting, loading its data) is no error; the caller waits for it."""
     try:
         urls = ensure_services(settings.data_dir, settings.database_url, settings.redis_url)
     except EmbeddedServiceError as exc:
@@ -68,7 +78,11 @@ def prepare(settings: Settings) -> Settings:
         update={"database_url": urls.database_url, "redis_url": urls.redis_url}
     )
     asyncio.run(_check_database(resolved.database))
-    asyncio.run(_check_redis(resolved.redis))
+    try:
+        asyncio.run(_check_redis(resolved.redis))
+    except RedisUnreachable:
+        if not wait_for_redis:
+            raise
     os.environ["DATABASE_URL"] = resolved.database
     os.environ["REDIS_URL"] = resolved.redis
     return resolved
@@ -84,6 +98,8 @@ def _migrate(settings: Settings) -> None:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     import uvicorn
 
+    from app.web.server import uvicorn_options
+
     settings = prepare(settings)
     if args.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="boomerang-metrics-")
@@ -96,13 +112,15 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
         log_level="warning",
         access_log=False,
         proxy_headers=True,
+        **uvicorn_options(settings),
     )
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
     from jobs.worker import DatabaseNotMigrated, run_worker
 
-    settings = prepare(settings)
+    # Redis restarting or loading its data is no reason not to start: the worker waits.
+    settings = prepare(settings, wait_for_redis=True)
     try:
         run_worker(settings, burst=args.burst)
     except DatabaseNotMigrated as exc:
@@ -135,6 +153,8 @@ def cmd_rotate_keys(settings: Settings, args: argparse.Namespace) -> None:
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> None:
     from app.demo import DemoOptions, fresh_demo_services, run_demo
 
+    # SIGTERM stops the demo as Ctrl-C does, with every process and server it started.
+    sigterm_as_interrupt()
     settings = asyncio.run(fresh_demo_services(prepare(settings)))
     _migrate(settings)
     run_demo(settings, DemoOptions(port=args.port, once=args.once, seed=args.seed, days=args.days))
@@ -168,7 +188,12 @@ def _positive(text: str) -> float:
 def cmd_healthcheck(args: argparse.Namespace) -> None:
     from app.healthcheck import Role, healthy
 
-    ok, why = healthy(Role(args.role), port=args.port, redis_url=os.environ.get("REDIS_URL"))
+    ok, why = healthy(
+        Role(args.role),
+        port=args.port,
+        redis_url=os.environ.get("REDIS_URL"),
+        data_dir=Path(os.environ.get("DATA_DIR", ".boomerang")),
+    )
     print(f"boomerang healthcheck: {'healthy' if ok else 'unhealthy'}: {why}")  # noqa: T201
     sys.exit(0 if ok else 1)
 
@@ -230,6 +255,7 @@ COMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    follow_parent()  # a process the demo started ends with it
     args = build_parser().parse_args(argv)
     if args.command == "simulator":
         configure_logging("INFO")

@@ -35,11 +35,14 @@ from app.messaging.config import MessagingConfig
 from app.messaging.tracking import click_token
 from app.models import (
     Checkout,
+    Customer,
     Message,
     ScenarioConversion,
     ScenarioRun,
+    TimelineEntry,
     WebhookEvent,
 )
+from app.platform.children import child_environment, stop_children
 from app.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -165,18 +168,16 @@ async def _demo(settings: Settings, options: DemoOptions) -> None:
                 while all(p.poll() is None for p in processes):  # noqa: ASYNC110  (child processes)
                     await asyncio.sleep(1)
         finally:
+            # Also on Ctrl-C and SIGTERM (the CLI turns it into Ctrl-C): the app and the
+            # worker stop here, the embedded PostgreSQL and Redis at exit.
+            stop_children(processes)
             await sim.webhooks.cancel_pending()
-            for process in processes:
-                process.terminate()
-            for process in processes:
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    process.wait(10)
 
 
 def _start_processes(
     settings: Settings, *, app_url: str, sim_url: str
 ) -> list[subprocess.Popen[bytes]]:
-    env = dict(os.environ)
+    env = child_environment(dict(os.environ))
     env.update(
         SHOPIFY_API_KEY=settings.shopify_api_key,
         SHOPIFY_API_SECRET=settings.shopify_api_secret.get_secret_value(),
@@ -189,6 +190,9 @@ def _start_processes(
         SHOPIFY_CDN_URL=f"{sim_url}/cdn",
         EXTRA_FRAME_ANCESTORS=sim_url,
         LOG_LEVEL=os.environ.get("BOOMERANG_DEMO_LOG_LEVEL", "WARNING"),
+        # The demo replays days of history stamped with their simulated times: the age check
+        # on X-Shopify-Triggered-At would drop all but the last hours of it.
+        WEBHOOK_MAX_AGE_SECONDS="0",
     )
     port = str(urlsplit(app_url).port)
     cli = [sys.executable, "-m", "app.cli"]
@@ -264,6 +268,8 @@ async def _play(
             },
         )
         _say("Abandoned cart: reminders after 2 s, 6 s (10 % code) and 12 s (15 % code)")
+        await _api(client, "PUT", f"{app_url}/api/scenarios/welcome", headers, _WELCOME_DEMO)
+        _say("Welcome series: at sign-up, best-sellers after 4 s, an offer (10 % code) after 8 s")
 
         traffic = TrafficSettings(
             seed=options.seed,
@@ -313,7 +319,11 @@ async def _settle(sessions: async_sessionmaker[AsyncSession], *, seconds: float)
                 )
             )
             outgoing = await session.scalar(
-                select(func.count()).where(Message.status.in_(("queued", "sending")))
+                select(func.count()).where(
+                    Message.status.in_(("queued", "sending")),
+                    # Held by the frequency cap until tomorrow is not work still to come.
+                    Message.scheduled_at <= datetime.now(UTC) + timedelta(seconds=15),
+                )
             )
         quiet = quiet + 1 if not (pending_events or due_runs or outgoing) else 0
         await asyncio.sleep(1)
@@ -373,12 +383,12 @@ async def _report(sessions: async_sessionmaker[AsyncSession], sim: Any, app_url:
             (
                 await session.execute(
                     select(ScenarioRun.stop_reason, func.count())
-                    .where(ScenarioRun.status == "stopped")
+                    .where(ScenarioRun.status == "stopped", ScenarioRun.scenario == _CART)
                     .group_by(ScenarioRun.stop_reason)
                 )
             ).all()
         )
-        started = await session.scalar(select(func.count()).select_from(ScenarioRun))
+        started = await session.scalar(select(func.count()).where(ScenarioRun.scenario == _CART))
         messages = dict(
             (
                 await session.execute(select(Message.status, func.count()).group_by(Message.status))
@@ -399,9 +409,10 @@ async def _report(sessions: async_sessionmaker[AsyncSession], sim: Any, app_url:
                     func.count(),
                     func.coalesce(func.sum(ScenarioConversion.revenue), 0),
                     func.coalesce(func.sum(ScenarioConversion.discount_cost), 0),
-                )
+                ).where(ScenarioConversion.scenario == _CART)
             )
         ).one()
+        welcome = await _welcome_figures(session)
     codes = sim.codes(DEMO_SHOP)
     _say("")
     _say("What Boomerang did")
@@ -415,6 +426,100 @@ async def _report(sessions: async_sessionmaker[AsyncSession], sim: Any, app_url:
     _say(
         f"  revenue attributed:    {Decimal(revenue):.2f} EUR (discounts cost {Decimal(cost):.2f})"
     )
+    for line in welcome:
+        _say(line)
+
+
+_CART = "abandoned_cart"
+# The welcome series on, its delays in seconds like the cart's.
+_WELCOME_DEMO = {
+    "mode": "live",
+    "steps": [{"delay_seconds": 0}, {"delay_seconds": 4}, {"delay_seconds": 8}],
+}
+
+
+async def _welcome_figures(session: AsyncSession) -> list[str]:
+    """The welcome series' lines of the report: sign-ups, series started (and why), emails
+    per step, the series the first order stopped, codes and first orders attributed."""
+    scenario = "welcome"
+    signed_up, with_consent = (
+        await session.execute(
+            select(
+                func.count(),
+                func.count().filter(Customer.email_marketing_state == "subscribed"),
+            ).where(Customer.signed_up_at.is_not(None))
+        )
+    ).one()
+    started = dict(
+        (
+            await session.execute(
+                select(TimelineEntry.reason, func.count())
+                .where(TimelineEntry.scenario == scenario, TimelineEntry.kind == "started")
+                .group_by(TimelineEntry.reason)
+            )
+        ).all()
+    )
+    not_started = dict(
+        (
+            await session.execute(
+                select(TimelineEntry.reason, func.count())
+                .where(TimelineEntry.scenario == scenario, TimelineEntry.kind == "not_started")
+                .group_by(TimelineEntry.reason)
+            )
+        ).all()
+    )
+    per_step = dict(
+        (
+            await session.execute(
+                select(Message.step, func.count())
+                .where(Message.scenario == scenario, Message.status == "sent")
+                .group_by(Message.step)
+            )
+        ).all()
+    )
+    # Waiting: a cart reminder to the same shopper went first, or the frequency cap is full.
+    waiting = await session.scalar(
+        select(func.count()).where(Message.scenario == scenario, Message.status == "queued")
+    )
+    stopped = dict(
+        (
+            await session.execute(
+                select(ScenarioRun.stop_reason, func.count())
+                .where(ScenarioRun.scenario == scenario, ScenarioRun.status == "stopped")
+                .group_by(ScenarioRun.stop_reason)
+            )
+        ).all()
+    )
+    codes = await session.scalar(
+        select(func.coalesce(func.sum(func.cardinality(ScenarioRun.issued_codes)), 0)).where(
+            ScenarioRun.scenario == scenario
+        )
+    )
+    orders, revenue = (
+        await session.execute(
+            select(func.count(), func.coalesce(func.sum(ScenarioConversion.revenue), 0)).where(
+                ScenarioConversion.scenario == scenario
+            )
+        )
+    ).one()
+    by_order = stopped.pop("customer_placed_first_order", 0)
+    steps = ", ".join(
+        f"{name}: {per_step.get(number, 0)}"
+        for number, name in enumerate(("welcome", "best-sellers", "offer"), start=1)
+    )
+    return [
+        f"  sign-ups seen:         {signed_up} ({with_consent} with marketing consent now)",
+        f"  welcome series:        {sum(started.values())} started "
+        f"({started.get('customer_signed_up', 0)} at sign-up, "
+        f"{started.get('customer_subscribed', 0)} on a later subscription); "
+        f"not started: {_counts(not_started) or 'none'}",
+        f"  welcome emails sent:   {steps}; {waiting} waiting their turn (frequency cap, "
+        "a cart reminder first)",
+        f"  welcome stopped:       {by_order} by the first order; "
+        f"otherwise: {_counts(stopped) or 'none'}",
+        f"  welcome codes:         {codes} handed out; first orders attributed: {orders} "
+        f"({Decimal(revenue):.2f} EUR)",
+    ]
 
 
 def _span(days: float) -> str:

@@ -40,6 +40,12 @@ class InvalidRequest(BoomerangError):
     status_code = 400
 
 
+class UnstorableValue(BoomerangError):
+    """A value in the request that the database cannot hold (app/db/bad_values.py)."""
+
+    status_code = 422
+
+
 class Unauthorized(BoomerangError):
     status_code = 401
 

@@ -1,6 +1,7 @@
 """What the commerce webhooks tell the scenario engine, as typed facts, and the seam that hands
-them over: scenarios `subscribe` to a fact type; topic handlers `publish` each fact inside the
-job's transaction, so a listener's writes commit (or roll back) with the fact that caused them.
+them over: the composition root subscribes each scenario of the catalog to its facts on one
+`FactBus`; topic handlers `publish` each fact inside the job's transaction, so a listener's
+writes commit (or roll back) with the fact that caused them.
 
 Plain Python over the database session: no FastAPI, arq or httpx here."""
 
@@ -92,6 +93,33 @@ class CustomerChanged:
     tags: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class CustomerCreated:
+    """Shopify told us, by customers/create, that a customer was created: said once per
+    customer, by whichever customers/create delivery first reaches us (never by an update,
+    an embedded copy or a redelivery). `email_marketing_state` is the consent we hold then."""
+
+    shop_id: int
+    customer_id: int
+    shopify_customer_id: int
+    email: str | None
+    email_marketing_state: str | None
+    signed_up_at: datetime
+
+
+@dataclass(frozen=True)
+class CustomerSubscribed:
+    """The consent we hold for a customer we already knew went from anything else to
+    `subscribed` (customers_email_marketing_consent/update, or a customers/* carrying a newer
+    consent): said once per such change, never for a redelivery."""
+
+    shop_id: int
+    customer_id: int
+    shopify_customer_id: int
+    email: str | None
+    subscribed_at: datetime | None
+
+
 Fact = (
     CheckoutChanged
     | OrderPlaced
@@ -99,33 +127,55 @@ Fact = (
     | OrderFulfilled
     | RefundCreated
     | CustomerChanged
+    | CustomerCreated
+    | CustomerSubscribed
 )
 
 F = TypeVar("F")
 Listener = Callable[[AsyncSession, F], Awaitable[None]]
 
-_LISTENERS: dict[type[Any], list[Listener[Any]]] = {}
 
+class FactBus:
+    """Who hears which fact: built once by the composition root (the catalog's scenarios
+    subscribe to the facts they start and stop on) and carried by each session of the
+    process, so `publish` needs only the session the topic handler already holds."""
 
-def subscribe(fact_type: type[F]) -> Callable[[Listener[F]], Listener[F]]:
-    """Register the decorated coroutine to run on every published fact of `fact_type`."""
+    def __init__(self) -> None:
+        self._listeners: dict[type[Any], list[Listener[Any]]] = {}
 
-    def register(listener: Listener[F]) -> Listener[F]:
-        _LISTENERS.setdefault(fact_type, []).append(listener)
+    def subscribe(self, fact_type: type[F], listener: Listener[F]) -> Listener[F]:
+        """Run `listener` on every published fact of `fact_type`, after those before it."""
+        self._listeners.setdefault(fact_type, []).append(listener)
         return listener
 
-    return register
+    def unsubscribe(self, fact_type: type[F], listener: Listener[F]) -> None:
+        """Remove a listener (tests, and processes that listen for a while)."""
+        listeners = self._listeners.get(fact_type, [])
+        if listener in listeners:
+            listeners.remove(listener)
+
+    def listeners(self, fact_type: type[Any]) -> list[Listener[Any]]:
+        return list(self._listeners.get(fact_type, ()))
 
 
-def unsubscribe(fact_type: type[F], listener: Listener[F]) -> None:
-    """Remove a listener (tests, and processes that subscribe temporarily)."""
-    listeners = _LISTENERS.get(fact_type, [])
-    if listener in listeners:
-        listeners.remove(listener)
+# Where a session carries its process's bus (app.platform.composition puts it there).
+SESSION_KEY = "boomerang.facts"
+
+
+class NoFactBus(RuntimeError):
+    """A fact was published on a session built without the process's bus: its scenarios would
+    never hear it. Sessions come from app.platform (Resources.sessions)."""
+
+
+def bus_of(session: AsyncSession) -> FactBus:
+    bus = session.info.get(SESSION_KEY)
+    if not isinstance(bus, FactBus):
+        raise NoFactBus("this session carries no fact bus: build it with app.platform")
+    return bus
 
 
 async def publish(session: AsyncSession, fact: Fact) -> None:
     """Run every listener of the fact's type, in subscription order, in the caller's
     transaction. A listener that raises fails the whole event, which is then retried."""
-    for listener in list(_LISTENERS.get(type(fact), ())):
+    for listener in bus_of(session).listeners(type(fact)):
         await listener(session, fact)

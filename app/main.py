@@ -6,14 +6,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 
-# The scenarios' hooks into shared machinery (human clicks start attribution windows, the
-# outbox's pre-send re-check): registered in every process that serves them.
-import app.scenarios.listeners  # noqa: F401
-from app.errors import BoomerangError
-from app.i18n import request_locale
+from app.db.bad_values import is_bad_value
+from app.errors import BoomerangError, UnstorableValue
+from app.i18n import Text
 from app.logs import configure_logging
 from app.platform.resources import build_resources
 from app.settings import Settings, load_settings
@@ -35,8 +35,13 @@ from app.web import (
     unsubscribe,
     webhook_events,
 )
+from app.web.body_limits import BodyLimits, BodyRefused
+from app.web.errors import error_response
 from app.web.frontend_assets import ASSETS_PATH, ImmutableAssets
+from app.web.rate_limits import RateLimiter
 from webhooks import receiver
+
+log = structlog.get_logger(__name__)
 
 
 def create_app(
@@ -46,6 +51,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         resources = await build_resources(settings, http_transport=http_transport)
         app.state.resources = resources
+        app.state.rate_limiter = RateLimiter(settings, resources.redis)
         try:
             yield
         finally:
@@ -59,19 +65,42 @@ def create_app(
 
     @app.exception_handler(BoomerangError)
     async def render_error(request: Request, exc: BoomerangError) -> JSONResponse:
-        locale = request_locale(request)
-        return JSONResponse(
-            {
-                "error": type(exc).__name__,
-                "detail": exc.detail_in(locale),
-                **exc.body_fields(locale),
-            },
-            status_code=exc.status_code,
-            headers=exc.headers,
+        return error_response(request, exc)
+
+    @app.exception_handler(BodyRefused)
+    async def render_body_refused(request: Request, exc: BodyRefused) -> JSONResponse:
+        return error_response(request, exc.error)
+
+    @app.exception_handler(DBAPIError)
+    async def render_bad_value(request: Request, exc: DBAPIError) -> JSONResponse:
+        if not is_bad_value(exc):
+            raise exc  # a real database failure: the 500 it is
+        cause = exc.orig.__cause__ if exc.orig is not None else None
+        log.warning(
+            "request refused: a value the database cannot hold",
+            path=request.url.path,
+            error=type(cause or exc.orig).__name__,
+        )
+        return await render_error(
+            request,
+            UnstorableValue(
+                Text(
+                    en="A value in the request cannot be stored (a NUL character, or a number "
+                    "out of range).",
+                    fr="Une valeur de la requête ne peut pas être enregistrée (un caractère NUL, "
+                    "ou un nombre hors limites).",
+                )
+            ),
         )
 
     # POST /webhooks, the hot path, answered ahead of the router (see webhooks/receiver.py).
     app.add_middleware(receiver.WebhookReceiver)
+    # Outermost: no body is read past its route's cap or its time budget, by anyone.
+    app.add_middleware(
+        BodyLimits,
+        read_timeout_seconds=settings.body_read_timeout_seconds,
+        self_capped=frozenset({receiver.PATH}),
+    )
     app.include_router(health.router)
     app.include_router(auth.router)
     app.include_router(install.router)

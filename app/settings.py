@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -63,8 +63,31 @@ class Settings(BaseSettings):
     shopify_token_refresh_ahead_seconds: Annotated[int, Field(ge=0)] = 300
     # How old an OAuth callback's timestamp may be before it is refused as a replay.
     oauth_callback_max_age_seconds: Annotated[int, Field(gt=0)] = 600
+    # A delivery whose X-Shopify-Triggered-At is older than this is dropped (answered 200, not
+    # stored, counted): Shopify retries 8 times over 4 hours, so nothing genuine is older than
+    # that; 6 hours leaves a margin for its queues and our clock. 0 turns the check off (the
+    # demo replays a week of history).
+    webhook_max_age_seconds: Annotated[int, Field(ge=0)] = 6 * 3600
     # Grace before the sweeper re-enqueues a stored webhook event that has no live job.
     webhook_sweep_after_seconds: float = 30.0
+    # Slow clients (app/web/body_limits.py, app/web/server.py): a request's body must arrive
+    # within body_read_timeout_seconds of its headers, and its headers within
+    # header_read_timeout_seconds of the connection (or of the previous response).
+    body_read_timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
+    header_read_timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
+    # uvicorn's HTTP/1.1 parser: h11 bounds request heads (16 KiB); httptools is faster and
+    # fits behind a reverse proxy that bounds them itself.
+    http_parser: Literal["h11", "httptools"] = "h11"
+    # An idle keep-alive connection is closed after this many seconds.
+    keep_alive_timeout_seconds: Annotated[int, Field(gt=0)] = 5
+    # Connections (and requests in progress) per web process beyond which it answers 503.
+    max_connections: Annotated[int, Field(gt=0)] = 1000
+    # Rate limits (app/web/rate_limits.py), in the `limits` notation ("30/minute", several
+    # separated by ";"), counted in Redis across processes.
+    rate_limit_previews: str = "20/minute;200/hour"
+    rate_limit_test_sends: str = "5/minute;30/hour"
+    rate_limit_public_per_ip: str = "600/minute"
+    rate_limit_public_per_token: str = "30/minute"  # noqa: S105  (a rate, not a secret)
     # Where the worker serves its Prometheus metrics (the web app serves its own at /metrics
     # on its port); port 0 turns the worker's off.
     worker_metrics_host: str = "127.0.0.1"
@@ -100,6 +123,24 @@ class Settings(BaseSettings):
             return None
         if not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+    @field_validator(
+        "rate_limit_previews",
+        "rate_limit_test_sends",
+        "rate_limit_public_per_ip",
+        "rate_limit_public_per_token",
+    )
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        from limits import parse_many
+
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ValueError(
+                "must be rates such as 30/minute, several separated by ';' (30/minute;300/hour)"
+            ) from None
         return value
 
     @field_validator("shopify_api_version")

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 # The traffic settings a caller may choose (the start is the simulator's clock).
 _TRAFFIC_NUMBERS = {f.name for f in fields(TrafficSettings)} - {"start", "seed"}
+_TRAFFIC_COUNTS = {f.name for f in fields(TrafficSettings) if f.type in (int, "int")} - {"seed"}
 
 
 class BadRequest(ValueError):
@@ -84,7 +85,10 @@ def _traffic_settings(sim: Simulator, body: dict[str, Any]) -> TrafficSettings:
     seed = body.get("seed", 1)
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise BadRequest("seed must be a whole number")
-    numbers = {key: float(value) for key, value in wanted.items()}
+    # Counts stay whole numbers (lapsed_customers); rates and spans are floats.
+    numbers: dict[str, Any] = {
+        key: int(value) if key in _TRAFFIC_COUNTS else float(value) for key, value in wanted.items()
+    }
     return TrafficSettings(seed=seed, start=sim.clock.now(), **numbers)
 
 

@@ -12,7 +12,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-SHOP_DOMAIN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9\-]*\.myshopify\.com$")
+# The handle is one DNS label: at most 63 characters.
+SHOP_DOMAIN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9\-]{0,62}\.myshopify\.com$")
 
 DiscountKind = Literal["basic", "free_shipping"]
 
@@ -180,6 +181,9 @@ class Product:
     featured_image_url: str | None
     created_at: datetime
     variants: dict[int, ProductVariant] = field(default_factory=dict)
+    # ACTIVE products are on the Online Store (they have an onlineStoreUrl); DRAFT and
+    # ARCHIVED ones are not.
+    status: str = "ACTIVE"
 
     @property
     def gid(self) -> str:

@@ -1,4 +1,6 @@
-"""Seeded store traffic: customers browse, check out, abandon, come back, buy, get refunds.
+"""Seeded store traffic: customers browse, check out, abandon, come back, buy, get refunds; new
+subscribers sign up (some without consent, subscribing days later); and the store's history
+holds customers whose last orders are months old (lapsed: what win-back looks for).
 
 `TrafficGenerator.events()` yields `(simulated time, topic, payload)` in time order for a span of
 simulated days; the same seed gives the same sequence. `replay` delivers them as webhooks, as fast
@@ -16,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from devstore.disorder import Disorder, Disorderer
-from devstore.payloads import CATALOG, LineItem, Payloads
+from devstore.payloads import CATALOG, LineItem, Payloads, consent_block
 from devstore.products import stock_catalog
 from devstore.state import Customer, Shop
 from devstore.storefront import CheckoutError, Storefront
@@ -92,6 +94,15 @@ class TrafficSettings:
     cancel_rate: float = 0.04
     refund_rate: float = 0.08
     unsubscribe_rate: float = 0.03
+    # Sign-ups without a checkout (a newsletter form, an account): the welcome series' public.
+    signups_per_day: float = 4.0
+    signup_consent_share: float = 0.6
+    # Of the sign-ups without consent, how many subscribe later (the consent topic).
+    subscribe_later_share: float = 0.5
+    # Of the sign-ups, how many place a first order within a week (it ends their welcome).
+    signup_order_share: float = 0.3
+    # Customers whose orders are months old, delivered at the start as the store's history.
+    lapsed_customers: int = 12
 
 
 @dataclass(frozen=True)
@@ -140,6 +151,10 @@ class TrafficGenerator:
         self.code_for = code_for
         self.rng = random.Random(self.settings.seed)
         self.payloads = Payloads(shop, storefront.runtime.store.ids, self._hex)
+        # Sign-ups and the store's history draw from their own generator, so the checkout
+        # traffic of a seed stays what it was before they existed.
+        self.journeys_rng = random.Random(f"journeys-{self.settings.seed}")
+        self.journey_payloads = Payloads(shop, storefront.runtime.store.ids, self._journeys_hex)
         # What the carts hold exists as products (with images) in the shop's Admin API.
         stock_catalog(shop, self.settings.start)
         self.known: list[Customer] = []
@@ -149,6 +164,9 @@ class TrafficGenerator:
 
     def _hex(self, size: int) -> str:
         return f"{self.rng.getrandbits(8 * size):0{2 * size}x}"
+
+    def _journeys_hex(self, size: int) -> str:
+        return f"{self.journeys_rng.getrandbits(8 * size):0{2 * size}x}"
 
     def _schedule(self, at: datetime, action: Callable[[datetime], list[TrafficEvent]]) -> None:
         if at <= self._end:
@@ -164,6 +182,15 @@ class TrafficGenerator:
             if at > self._end:
                 break
             self._schedule(at, self._session)
+        if self.settings.lapsed_customers > 0:
+            self._schedule(self.settings.start, self._history)
+        signup_rate = self.settings.signups_per_day / 86400.0
+        at = self.settings.start
+        while signup_rate > 0:
+            at = at + timedelta(seconds=self.journeys_rng.expovariate(signup_rate))
+            if at > self._end:
+                break
+            self._schedule(at, self._signup)
         while self._queue:
             item = heapq.heappop(self._queue)
             yield from item.action(item.at)
@@ -171,7 +198,11 @@ class TrafficGenerator:
     # -- actions ----------------------------------------------------------------------------
 
     def _new_customer(self, at: datetime) -> Customer:
-        rng = self.rng
+        customer = self._person(self.rng, at, consent_share=self.settings.consent_share)
+        self.known.append(customer)
+        return customer
+
+    def _person(self, rng: random.Random, at: datetime, *, consent_share: float) -> Customer:
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         email = f"{first.lower()}.{last.lower()}.{rng.randrange(10_000)}@example.com"
         email = email.replace("é", "e").replace("ë", "e").replace("ü", "u")
@@ -181,10 +212,9 @@ class TrafficGenerator:
             first_name=first,
             last_name=last,
             locale="fr" if rng.random() < self.settings.french_share else "en",
-            accepts_marketing=rng.random() < self.settings.consent_share,
+            accepts_marketing=rng.random() < consent_share,
             at=at,
         )
-        self.known.append(customer)
         return customer
 
     def _cart(self) -> list[LineItem]:
@@ -372,6 +402,110 @@ class TrafficGenerator:
             ]
 
         return refund
+
+    def _signup(self, at: datetime) -> list[TrafficEvent]:
+        """Someone signs up without buying: customers/create, with consent or not. Some
+        without it subscribe a few days later; some place a first order within a week."""
+        rng, settings = self.journeys_rng, self.settings
+        customer = self._person(rng, at, consent_share=settings.signup_consent_share)
+        if (
+            customer.marketing_state != "SUBSCRIBED"
+            and rng.random() < settings.subscribe_later_share
+        ):
+            self._schedule(at + timedelta(days=rng.uniform(0.3, 3)), self._subscribe(customer))
+        if rng.random() < settings.signup_order_share:
+            self._schedule(at + timedelta(days=rng.uniform(0.5, 7)), self._first_order(customer))
+        return [
+            TrafficEvent(
+                at, "customers/create", self.journey_payloads.customer(customer), "new sign-up"
+            )
+        ]
+
+    def _subscribe(self, customer: Customer) -> Callable[[datetime], list[TrafficEvent]]:
+        def subscribe(at: datetime) -> list[TrafficEvent]:
+            if customer.marketing_state == "SUBSCRIBED":
+                return []
+            customer.marketing_state = "SUBSCRIBED"
+            customer.marketing_opt_in_level = "SINGLE_OPT_IN"
+            customer.consent_updated_at = at
+            customer.updated_at = at
+            body = {
+                "customer_id": customer.id,
+                "email_address": customer.email,
+                "email_marketing_consent": consent_block(customer, self.journey_payloads.time(at)),
+            }
+            return [
+                TrafficEvent(
+                    at, "customers_email_marketing_consent/update", body, "subscribed later"
+                )
+            ]
+
+        return subscribe
+
+    def _first_order(self, customer: Customer) -> Callable[[datetime], list[TrafficEvent]]:
+        def first_order(at: datetime) -> list[TrafficEvent]:
+            order = self._order_for(customer, at)
+            customer_body = self.journey_payloads.customer(customer)
+            return [
+                TrafficEvent(at, "orders/create", order, "sign-up's first order"),
+                TrafficEvent(at, "orders/paid", order, "sign-up's first order"),
+                TrafficEvent(at, "customers/update", customer_body, "sign-up's first order"),
+            ]
+
+        return first_order
+
+    def _order_for(self, customer: Customer, at: datetime) -> dict[str, Any]:
+        rng = self.journeys_rng
+        items = [
+            LineItem(
+                p.title,
+                p.price,
+                p.product_id,
+                p.variant_id,
+                rng.choice((1, 1, 2)),
+                p.variant_title,
+                p.sku,
+                p.vendor,
+                p.grams,
+            )
+            for p in rng.sample(CATALOG, k=rng.choice((1, 2)))
+        ]
+        placed = self.storefront.place_order(
+            self.shop,
+            email=customer.email,
+            line_items=items,
+            customer=customer,
+            locale=customer.locale,
+            at=at,
+            token_hex=self._journeys_hex,
+        )
+        order: dict[str, Any] = placed.order
+        return order
+
+    def _history(self, at: datetime) -> list[TrafficEvent]:
+        """The store's past, delivered at the start: customers whose orders are months old.
+        Two in three last ordered 100–300 days ago; the others bought every 20–40 days and
+        stopped 70–85 days ago (lapsed by their own rhythm, not yet by 90 days). Each order
+        carries its own past date; the customer comes embedded in it, so no sign-up is said."""
+        rng = self.journeys_rng
+        events: list[TrafficEvent] = []
+        for index in range(self.settings.lapsed_customers):
+            rhythmic = index % 3 == 2
+            joined = at - timedelta(days=rng.uniform(400, 700))
+            customer = self._person(rng, joined, consent_share=0.85)
+            if rhythmic:
+                gap = rng.uniform(20, 40)
+                last = at - timedelta(days=rng.uniform(70, 85))
+                dates = [last - timedelta(days=gap * n) for n in range(rng.choice((3, 4, 5)))]
+            else:
+                last = at - timedelta(days=rng.uniform(100, 300))
+                dates = [last - timedelta(days=rng.uniform(30, 90) * n) for n in range(2)][
+                    : rng.choice((1, 2))
+                ]
+            for placed_at in sorted(dates):
+                order = self._order_for(customer, placed_at)
+                events.append(TrafficEvent(at, "orders/create", order, "store history"))
+        return events
 
     def _unsubscribe(self, customer: Customer) -> Callable[[datetime], list[TrafficEvent]]:
         def unsubscribe(at: datetime) -> list[TrafficEvent]:

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 import structlog
 from sqlalchemy import select
 
-from app.messaging.config import MessagingConfig
 from app.messaging.consent import ConsentWriteBack
 from app.messaging.controls import sending_policy
 from app.messaging.delivery import deliver_message
@@ -25,15 +24,13 @@ from app.shopify.admin.types import ShopRef
 
 log = structlog.get_logger(__name__)
 
-WRITE_BACK_JOB = "write_back_email_consent"
-
 
 async def send_message(ctx: JobContext, message_id: int) -> str:
     resources: Resources = ctx.resources
     result = await deliver_message(
         resources.sessions,
         transport_from_settings(resources.settings),
-        MessagingConfig.from_settings(resources.settings),
+        resources.messaging,
         message_id,
     )
     log.info("message job", message_id=message_id, status=result.status, reason=result.reason)

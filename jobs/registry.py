@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-import app.scenarios.listeners  # noqa: F401  (scenario listeners and send guards)
 from app.codes.pools import REFILL_JOB
+from app.inbox.jobs import PROCESS_JOB
+from app.messaging.consent import WRITE_BACK_JOB
+from app.messaging.outbox import SEND_JOB
 from app.queue import CronJob, JobFunction
 from app.scenarios.scheduling import STEP_JOB
 from app.shopify.customer_sync import FLUSH_JOB
 from jobs import codes
 from jobs.heartbeat import worker_heartbeat
-from jobs.messages import (
-    WRITE_BACK_JOB,
-    enqueue_due_messages,
-    send_message,
-    write_back_email_consent,
-)
-from jobs.scenarios import scan_due_steps, scenario_step
+from jobs.messages import enqueue_due_messages, send_message, write_back_email_consent
+from jobs.scenarios import run_schedules, scan_due_steps, scenario_step
 from jobs.webhook_events import process_webhook_event, sweep_webhook_events
-from webhooks.inbox import PROCESS_JOB
 
 JOBS: dict[str, JobFunction] = {
     PROCESS_JOB: process_webhook_event,
-    "send_message": send_message,
+    SEND_JOB: send_message,
     WRITE_BACK_JOB: write_back_email_consent,
     REFILL_JOB: codes.refill_discount_pool,
     codes.RESUME_JOB: codes.resume_stranded_codes,
@@ -44,4 +40,6 @@ CRON_JOBS: list[CronJob] = [
     CronJob(name="sweep_stranded_codes", function=codes.sweep_stranded_codes, every_seconds=60),
     CronJob(name="sweep_stale_pools", function=codes.sweep_stale_pools, every_seconds=60),
     CronJob(name="scan_due_steps", function=scan_due_steps, every_seconds=5, run_at_startup=True),
+    # Each scheduled scenario walks once per period of its own (see run_schedules).
+    CronJob(name="run_schedules", function=run_schedules, every_seconds=60),
 ]

@@ -1,41 +1,45 @@
 """Scenario jobs: run one due step of any scenario (the engine dispatches on the run's
-scenario); scan for due steps a lost job or a Redis flush left."""
+scenario); scan for due steps a lost job or a Redis flush left; walk the scheduled scenarios'
+selections, shop by shop and page by page, starting their runs."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import structlog
+from redis.exceptions import RedisError
+from sqlalchemy import select
 
-from app.db.after_commit import take_after_commit
 from app.errors import ShopifyUnavailable, ShopifyUserErrors, ShopTokenInvalid
+from app.models import Shop
 from app.platform.resources import Resources
 from app.queue import JobContext, RetryJob
 from app.scenarios import engine
+from app.scenarios.engine import DISCOUNT_REFUSED, SHOP_TOKEN_INVALID
 from app.scenarios.runs import ScanPosition, due_steps, stop_step
-from app.scenarios.scheduling import schedule
+from app.scenarios.scheduling import defer_steps, schedule
 from jobs.live_actions import LiveStepActions
 
 log = structlog.get_logger(__name__)
 
 SCAN_BATCH = 1000
-# Why a step stopped its run (timeline reasons, beside the scenario's own).
-SHOP_TOKEN_INVALID = "shop_token_invalid"  # noqa: S105 - a timeline reason, not a secret
-DISCOUNT_REFUSED = "discount_refused_by_shopify"
+SHOP_BATCH = 500
 
 
 async def scenario_step(ctx: JobContext, run_id: int, step_index: int) -> None:
     """Three short phases, so no lock is held while Shopify is called: read what the step
-    needs; fetch it (its code, its product images: their own commits and calls); then lock,
-    re-check and act.
+    needs; fetch it (its code, its product images and cards: their own commits and calls);
+    then lock, re-check and act.
 
     A shop whose token Shopify refused does no work: its step stops the run (timeline: why)
     instead of coming back with every due-step scan; so does a discount Shopify refuses. An
     unreachable or throttling Shopify is a queue retry with backoff."""
     resources: Resources = ctx.resources
+    catalog = resources.platform.catalog
     actions = LiveStepActions(resources)
     async with resources.sessions.begin() as session:
-        prepared = await engine.prepare_step(session, run_id, step_index)
+        prepared = await engine.prepare_step(session, catalog, run_id, step_index)
         if prepared is not None and prepared.token_refused:
             await stop_step(session, run_id, step_index, SHOP_TOKEN_INVALID, datetime.now(UTC))
             return
@@ -47,12 +51,13 @@ async def scenario_step(ctx: JobContext, run_id: int, step_index: int) -> None:
         now = datetime.now(UTC)
         try:
             code = await actions.issue_code(needs.code, now) if needs.code else None
+            products = await actions.product_cards(needs.products) if needs.products else []
         except ShopTokenInvalid:
             async with resources.sessions.begin() as session:
                 await stop_step(session, run_id, step_index, SHOP_TOKEN_INVALID, datetime.now(UTC))
             return
         except ShopifyUnavailable as exc:
-            log.warning("step's code not issued: Shopify unavailable; retrying", run=run_id)
+            log.warning("step's inputs not fetched: Shopify unavailable; retrying", run=run_id)
             raise RetryJob.backoff(ctx.attempt) from exc
         except ShopifyUserErrors as exc:
             async with resources.sessions.begin() as session:
@@ -70,20 +75,18 @@ async def scenario_step(ctx: JobContext, run_id: int, step_index: int) -> None:
             if needs.variant_ids
             else {}
         )
-        inputs = engine.StepInputs(code=code, images=images)
-    async with resources.sessions.begin() as session:
+        inputs = engine.StepInputs(code=code, images=images, products=tuple(products))
+    async with resources.transaction() as session:
         following = await engine.run_step(
             session,
+            catalog,
             run_id=run_id,
             step_index=step_index,
             now=datetime.now(UTC),
             actions=actions,
             inputs=inputs,
         )
-        pending = take_after_commit(session)
-    await schedule(resources.queue, following)
-    for action in pending:
-        await action(resources)
+        defer_steps(session, following)
 
 
 async def enqueue_due_steps(resources: Resources, now: datetime, *, batch: int = SCAN_BATCH) -> int:
@@ -110,3 +113,83 @@ async def scan_due_steps(ctx: JobContext) -> int:
     if total:
         log.info("due steps enqueued by scan", count=total)
     return total
+
+
+# -- the schedule trigger -------------------------------------------------------------------
+
+
+async def walk_schedule(
+    resources: Resources, scenario: engine.Scenario[Any, Any], now: datetime
+) -> engine.ScheduleReport:
+    """One walk of a scheduled scenario: every installed shop (keyset over shop ids), every
+    page of its selection (keyset over the selection's own index), one transaction per page;
+    each page's first steps are enqueued when it commits. An uninstalled shop, one whose token
+    Shopify refused, or one that paused the scenario is passed over."""
+    shops = selected = started = 0
+    after_shop = 0
+    while True:
+        async with resources.sessions.begin() as session:
+            shop_ids = list(
+                await session.scalars(
+                    select(Shop.id)
+                    .where(Shop.uninstalled_at.is_(None), Shop.id > after_shop)
+                    .order_by(Shop.id)
+                    .limit(SHOP_BATCH)
+                )
+            )
+        for shop_id in shop_ids:
+            async with resources.sessions.begin() as session:
+                walks = await engine.schedule_runs_for(session, scenario, shop_id)
+            if not walks:
+                continue
+            shops += 1
+            after: Any = None
+            while True:
+                async with resources.transaction() as session:
+                    page, due = await engine.start_scheduled_page(
+                        session, scenario, shop_id, after, now
+                    )
+                    defer_steps(session, due)
+                selected += len(page)
+                started += len(due)
+                if not page:
+                    break
+                after = page[-1].position
+        if len(shop_ids) < SHOP_BATCH:
+            return engine.ScheduleReport(shops=shops, selected=selected, started=started)
+        after_shop = shop_ids[-1]
+
+
+def _period(scenario: engine.Scenario[Any, Any], now: datetime) -> tuple[str, int]:
+    """The Redis key of the schedule's current period, and the period's length in seconds."""
+    if scenario.schedule is None:  # pragma: no cover - only scheduled scenarios are walked
+        raise ValueError(f"{scenario.key} has no schedule")
+    every = max(1, int(scenario.schedule.every.total_seconds()))
+    return f"boomerang:schedule:{scenario.key}:{int(now.timestamp()) // every}", every
+
+
+async def run_schedules(ctx: JobContext) -> int:
+    """The cron job (every minute): each scheduled scenario is walked once per period of its
+    `every` (the first worker to claim the period in Redis walks it). Returns how many runs
+    started."""
+    resources: Resources = ctx.resources
+    now = datetime.now(UTC)
+    started = 0
+    for scenario in resources.platform.catalog.scheduled():
+        key, every = _period(scenario, now)
+        try:
+            if not await resources.redis.set(key, b"1", nx=True, ex=every):
+                continue  # this period's walk is done or under way
+        except RedisError:
+            log.warning("schedule not walked: Redis unavailable", scenario=scenario.key)
+            continue
+        report = await walk_schedule(resources, scenario, now)
+        log.info(
+            "schedule walked",
+            scenario=scenario.key,
+            shops=report.shops,
+            selected=report.selected,
+            started=report.started,
+        )
+        started += report.started
+    return started

@@ -6,9 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 
+from app.inbox.jobs import retry_job_id
 from app.platform.resources import Resources
 from app.queue import JobContext, RetryJob
-from webhooks.inbox import enqueue_processing, retry_job_id
+from app.queue.deferred import send_jobs
+from webhooks.inbox import enqueue_processing
 from webhooks.processing import Outcome, Result, process_event
 from webhooks.sweeper import SweepCursor, SweepReport, record_job, sweep
 
@@ -22,8 +24,7 @@ async def process_webhook_event(ctx: JobContext, event_row_id: int) -> str:
         job_id=ctx.job_id, attempt=ctx.attempt, event_row_id=event_row_id
     ):
         result = await process_event(resources.sessions, event_row_id)
-        for action in result.after_commit:
-            await action(resources)
+        await send_jobs(resources.queue, result.after_commit)
     if result.outcome is Outcome.RETRY and result.retry_in is not None:
         if result.keep_retrying and await _schedule_next_attempt(resources, event_row_id, result):
             return str(result.outcome.value)

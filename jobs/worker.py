@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+
 import structlog
 
 from app import metrics
 from app.db.migrate import current_revision, head_revision
+from app.healthcheck import touch_worker_alive
 from app.platform.resources import Resources, build_resources
 from app.queue.arq_backend import build_worker
 from app.settings import Settings
@@ -80,6 +83,7 @@ def run_worker(settings: Settings, *, burst: bool = False) -> None:
         await resources.close()
 
     worker = build_worker(
+        on_alive=functools.partial(touch_worker_alive, settings.data_dir),
         max_jobs=MAX_JOBS,
         redis_url=settings.redis,
         functions=JOBS,

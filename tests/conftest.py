@@ -16,9 +16,10 @@ from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from app.db.engine import create_engine, create_sessionmaker
+from app.db.engine import create_engine
 from app.db.migrate import upgrade
 from app.main import create_app
+from app.platform.composition import PLATFORM
 from app.platform.resources import Resources
 from app.settings import Settings
 from devstore.config import SimulatorConfig
@@ -115,7 +116,7 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 
 @pytest.fixture
 def sessions(engine: AsyncEngine, clean_database: str) -> async_sessionmaker[AsyncSession]:
-    return create_sessionmaker(engine)
+    return PLATFORM.sessionmaker(engine)
 
 
 @pytest.fixture

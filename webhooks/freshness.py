@@ -5,14 +5,20 @@ Shopify retries with the original payload, so a late retry still carries its old
 
 Unknown stays permissive on our side only: a row with no timestamp yet (e.g. the customer copy
 embedded in an order) yields to any version; a version without a timestamp never replaces a
-stamped one. The same rule in SQL (for upserts) and in Python (for a row already locked)."""
+stamped one. The same rule in SQL (for upserts) and in Python (for a row already locked).
+
+The same version sent again is no version at all: Shopify's body is signed but its headers are
+not, so a captured body can come back under a new webhook id with a later X-Shopify-Triggered-At.
+`same_version_sql` tells an upsert that a row already holding this timestamp and this content
+must be left alone (nothing written, no fact published)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement, and_, or_, tuple_
 
 
 def newer_sql(
@@ -45,3 +51,14 @@ def is_newer(
     if stored_triggered is None:
         return True
     return new_triggered is not None and stored_triggered < new_triggered
+
+
+def same_version_sql(
+    stored_at: Any, new_at: Any, stored_content: Sequence[Any], new_content: Sequence[Any]
+) -> ColumnElement[bool]:
+    """True when the row already holds this version: the same timestamp (NULLs equal) and
+    the same content, column for column. Trigger times are not content: a replay changes them."""
+    return and_(
+        stored_at.is_not_distinct_from(new_at),
+        tuple_(*stored_content).is_not_distinct_from(tuple_(*new_content)),
+    )

@@ -16,14 +16,15 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.sql.dml import ReturningInsert
 
 from app.db.driver import compile_for_driver
+from app.inbox.jobs import PROCESS_JOB
 from app.models import Shop, WebhookEvent, WebhookEventStatus
 from app.queue import JobQueue
 from app.queue.interface import QueueUnavailable
+from app.shopify.verification import is_shop_domain
 from webhooks.payloads import MalformedPayload, timestamp
 
 log = structlog.get_logger(__name__)
 
-PROCESS_JOB = "process_webhook_event"
 # Redis must not eat Shopify's 5 s: past this the event waits for the sweeper.
 ENQUEUE_TIMEOUT_SECONDS = 1.0
 
@@ -57,6 +58,8 @@ class DeliveryHeaders:
         ]
         if missing:
             raise MissingHeader(f"missing {', '.join(missing)}")
+        if not is_shop_domain(domain):
+            raise MissingHeader("X-Shopify-Shop-Domain is not a *.myshopify.com shop domain")
         try:
             triggered_at = timestamp(headers.get("x-shopify-triggered-at"))
         except MalformedPayload:
@@ -146,16 +149,6 @@ async def store_delivery(
     # Only on no row: a second query tells a duplicate from a shop we do not know.
     shop_id = await driver.fetchval(_SHOP_ID_SQL, delivery.shop_domain)
     return StoreResult(Stored.DUPLICATE if shop_id is not None else Stored.UNKNOWN_SHOP)
-
-
-def first_job_id(event_row_id: int) -> str:
-    return f"webhook:{event_row_id}"
-
-
-def retry_job_id(event_row_id: int, attempts: int) -> str:
-    """The job that makes the attempt after `attempts` failures (an event that must keep
-    retrying past the queue's own cap gets one job per attempt)."""
-    return f"webhook:{event_row_id}:retry:{attempts}"
 
 
 async def enqueue_processing(

@@ -8,6 +8,10 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+# app.db.base.Money is NUMERIC(18, 4): 14 digits before the point.
+_MONEY_LIMIT = Decimal(10) ** 14
+
 
 class MalformedPayload(ValueError):
     """The body is not the JSON object Shopify sends; retrying will not change that."""
@@ -20,34 +24,59 @@ def parse_body(body: str) -> dict[str, Any]:
         raise MalformedPayload(f"body is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise MalformedPayload(f"body is JSON but not an object ({type(data).__name__})")
+    if "\\u0000" in body:
+        # Postgres text and jsonb hold no NUL: an escaped one becomes U+FFFD, like a raw one in
+        # the stored body (inbox.decode_body). Only bodies that spell one out pay the walk.
+        cleaned: dict[str, Any] = _without_nul(data)
+        return cleaned
     return data
 
 
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    return value
+
+
 def money(value: Any) -> Decimal | None:
-    """ "199.00", 199.0 (parsed as Decimal) or 199 → Decimal; None or "" → None."""
+    """ "199.00", 199.0 (parsed as Decimal) or 199 → Decimal; None or "" → None. Finite and
+    within our Money columns (18 digits, 4 after the point)."""
     if value is None or value == "" or isinstance(value, bool):
         return None
     if isinstance(value, Decimal):
-        return value
-    if isinstance(value, int | str):
+        amount = value
+    elif isinstance(value, int | str):
         try:
-            return Decimal(value)
+            amount = Decimal(value)
         except InvalidOperation:
             raise MalformedPayload(f"{value!r} is not an amount") from None
-    raise MalformedPayload(f"{value!r} is not an amount")
+    else:
+        raise MalformedPayload(f"{value!r} is not an amount")
+    if not amount.is_finite() or abs(amount) >= _MONEY_LIMIT:
+        raise MalformedPayload(f"{value!r} is not an amount we can hold")
+    return amount
 
 
 def integer(value: Any) -> int | None:
+    """An id or a count; Shopify's ids are 64-bit, as are our columns."""
     if value is None or value == "" or isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value
-    if isinstance(value, str | Decimal):
+        result = value
+    elif isinstance(value, str | Decimal):
         try:
-            return int(value)
-        except (ValueError, InvalidOperation):
+            result = int(value)
+        except (ValueError, InvalidOperation, OverflowError):
             raise MalformedPayload(f"{value!r} is not an integer") from None
-    raise MalformedPayload(f"{value!r} is not an integer")
+    else:
+        raise MalformedPayload(f"{value!r} is not an integer")
+    if not _INT64_MIN <= result <= _INT64_MAX:
+        raise MalformedPayload(f"{value!r} is out of the 64-bit range")
+    return result
 
 
 def required_integer(data: dict[str, Any], key: str) -> int:

@@ -22,9 +22,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import metrics
-from app.db.after_commit import AfterCommit, take_after_commit
 from app.db.prepared import Prepared, adopt, transaction_driver
 from app.models import Shop, WebhookEvent, WebhookEventStatus
+from app.queue.deferred import Job, take_deferred
 from webhooks.payloads import MalformedPayload, parse_body
 from webhooks.registry import WebhookDelivery, handler_for
 
@@ -57,7 +57,7 @@ class Result:
     attempts: int = 0
     keep_retrying: bool = False
     # What the handlers asked to run once their writes are committed (enqueue follow-ups).
-    after_commit: tuple[AfterCommit, ...] = ()
+    after_commit: tuple[Job, ...] = ()
 
 
 def describe_error(exc: BaseException) -> str:
@@ -80,7 +80,11 @@ async def process_event(sessions: async_sessionmaker[AsyncSession], event_row_id
     try:
         async with sessions.begin() as session:
             result = await _process_locked(session, event_row_id)
-            result = replace(result, after_commit=tuple(take_after_commit(session)))
+            result = replace(result, after_commit=tuple(take_deferred(session)))
+    except MalformedPayload as exc:
+        # A handler found the body unreadable (a value out of range, a required field of the
+        # wrong type): like an unparsable body, retrying will not change it.
+        return await _record_malformed(sessions, event_row_id, exc)
     except Exception as exc:  # any handler failure is recorded, then retried
         return await _record_failure(sessions, event_row_id, exc)
     log.info(
@@ -213,6 +217,37 @@ def _count(topic: str, received_at: datetime, outcome: str) -> None:
     if outcome in ("processed", "no_handler"):
         elapsed = (datetime.now(UTC) - received_at).total_seconds()
         metrics.WEBHOOK_PROCESSING_SECONDS.labels(topic).observe(max(0.0, elapsed))
+
+
+async def _record_malformed(
+    sessions: async_sessionmaker[AsyncSession], event_row_id: int, exc: MalformedPayload
+) -> Result:
+    """Fail the event at once, its handler's writes rolled back; a compliance topic keeps
+    retrying instead (a fixed handler may read it, and its deadline runs)."""
+    async with sessions.begin() as session:
+        row = (
+            await session.execute(
+                update(WebhookEvent)
+                .where(
+                    WebhookEvent.id == event_row_id,
+                    WebhookEvent.status == WebhookEventStatus.RECEIVED.value,
+                    WebhookEvent.topic.not_in(COMPLIANCE_TOPICS),
+                )
+                .values(
+                    attempts=WebhookEvent.attempts + 1,
+                    last_error=f"malformed payload: {describe_error(exc)}"[:_ERROR_LIMIT],
+                    status=WebhookEventStatus.FAILED.value,
+                )
+                .returning(WebhookEvent.topic)
+            )
+        ).one_or_none()
+    if row is None:  # a compliance topic, or done meanwhile: the usual path decides
+        return await _record_failure(sessions, event_row_id, exc)
+    metrics.WEBHOOKS_PROCESSED.labels(row.topic, "malformed").inc()
+    log.warning(
+        "webhook event failed: malformed payload", event_row_id=event_row_id, error=str(exc)
+    )
+    return Result(Outcome.MALFORMED)
 
 
 async def _record_failure(

@@ -5,26 +5,34 @@ This is the hot path Shopify times at 5 s, so it is served by a small ASGI middl
 FastAPI's router: no parameters to validate, no dependencies to solve, no exception and exit
 stacks (in bench/ingest that machinery cost more than the HMAC, the insert and the enqueue).
 The body is read into memory to be signed, so it is capped (MAX_BODY_BYTES): a larger one is
-answered 413 before it is read to the end, and nothing is stored."""
+answered 413 before it is read to the end, and nothing is stored.
+
+Shopify signs the body, not the headers: a delivery whose body names another shop than
+X-Shopify-Shop-Domain is refused (webhooks/binding.py), and one triggered before Shopify's retry
+window (WEBHOOK_MAX_AGE_SECONDS) is dropped. Re-sent bodies that pass both are no-ops in the
+topic handlers, which are idempotent on the resource's id and updated_at."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app import metrics
-from app.db.driver import driver_connection
+from app.db.driver import run_on_driver
+from app.inbox.jobs import first_job_id
 from app.platform.resources import Resources
 from app.shopify.webhook_verification import WebhookVerifier
+from app.web.body_limits import declared_length, read_capped_body
+from webhooks.binding import names_another_shop
 from webhooks.inbox import (
     DeliveryHeaders,
     MissingHeader,
     Stored,
     enqueue_processing,
-    first_job_id,
     store_delivery,
 )
 
@@ -51,14 +59,39 @@ async def receive_webhook(
         metrics.WEBHOOKS_REJECTED.labels("missing_header").inc()
         log.warning("webhook rejected", reason=str(exc))
         return 400, str(exc)
+    if names_another_shop(delivery.topic, delivery.shop_domain, body):
+        # A signed body replayed with another shop's header: only its sender can mean that.
+        metrics.WEBHOOKS_REJECTED.labels("shop_mismatch").inc()
+        log.warning(
+            "webhook rejected: X-Shopify-Shop-Domain is not the shop its signed body names",
+            shop=delivery.shop_domain,
+            topic=delivery.topic,
+            webhook_id=delivery.webhook_id,
+        )
+        return 401, "X-Shopify-Shop-Domain does not match the shop named in the signed body"
+    if _too_old(delivery, resources.settings.webhook_max_age_seconds):
+        # Past Shopify's retry window no genuine delivery arrives: a replay of a captured body.
+        # Answered 200 all the same: the signature is good, so it may be Shopify's (a clock
+        # gone wrong), and an error would only earn retries of the same old body and, for an
+        # API-made subscription, its deletion after 8 failures. Nothing is stored.
+        metrics.WEBHOOKS_REJECTED.labels("stale").inc()
+        log.warning(
+            "webhook dropped: triggered before Shopify's retry window, not stored",
+            shop=delivery.shop_domain,
+            topic=delivery.topic,
+            webhook_id=delivery.webhook_id,
+            triggered_at=str(delivery.triggered_at),
+        )
+        return 200, ""
 
-    # One statement is its own transaction: in autocommit it is durable when execute returns,
-    # without the BEGIN and COMMIT round trips (17 % of this route's time under load).
     # The insert is one statement, so its own transaction: durable when it returns, with no
-    # BEGIN/COMMIT round trips; it runs on the pooled connection's driver (bench/ingest: the
-    # ORM-free path halves this route's CPU).
-    async with driver_connection(resources.engine) as driver:
-        stored = await store_delivery(driver, delivery, body)
+    # BEGIN/COMMIT round trips (17 % of this route's time under load); it runs on the pooled
+    # connection's driver (bench/ingest: the ORM-free path halves this route's CPU). It is
+    # idempotent (ON CONFLICT DO NOTHING), so a connection a PostgreSQL restart killed costs
+    # one retry on a fresh connection, not the delivery.
+    stored = await run_on_driver(
+        resources.engine, lambda driver: store_delivery(driver, delivery, body)
+    )
 
     if stored.outcome is Stored.UNKNOWN_SHOP:
         # Shopify's own libraries acknowledge deliveries for shops they hold no session for
@@ -83,6 +116,14 @@ async def receive_webhook(
     return 200, ""
 
 
+def _too_old(delivery: DeliveryHeaders, max_age_seconds: int) -> bool:
+    """Triggered longer ago than max_age_seconds (0: no limit). Without a readable
+    X-Shopify-Triggered-At there is nothing to judge: the processing's idempotency holds."""
+    if not max_age_seconds or delivery.triggered_at is None:
+        return False
+    return delivery.triggered_at < datetime.now(UTC) - timedelta(seconds=max_age_seconds)
+
+
 class WebhookReceiver:
     """ASGI middleware answering POST /webhooks; everything else goes on to the app."""
 
@@ -94,7 +135,7 @@ class WebhookReceiver:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-        body = await _read_body(receive, _declared_length(headers))
+        body = await read_capped_body(receive, declared_length(headers), MAX_BODY_BYTES)
         if body is None:
             metrics.WEBHOOKS_REJECTED.labels("too_large").inc()
             log.warning(
@@ -123,31 +164,3 @@ async def _answer(send: Send, status: int, text: str) -> None:
         }
     )
     await send({"type": "http.response.body", "body": content})
-
-
-def _declared_length(headers: Mapping[str, str]) -> int | None:
-    try:
-        return int(headers["content-length"])
-    except (KeyError, ValueError):
-        return None
-
-
-async def _read_body(receive: Receive, declared: int | None) -> bytes | None:
-    """The whole body, or None as soon as it is known to exceed MAX_BODY_BYTES (by its
-    Content-Length, or while reading a chunked one): the rest is never buffered."""
-    if declared is not None and declared > MAX_BODY_BYTES:
-        return None
-    chunks = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)

@@ -25,10 +25,11 @@ import structlog
 from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.inbox.jobs import first_job_id
 from app.models import WebhookEvent, WebhookEventStatus
 from app.queue import JobQueue
 from app.queue.interface import JobState, JobStatus, QueueUnavailable
-from webhooks.inbox import enqueue_processing, first_job_id
+from webhooks.inbox import enqueue_processing
 
 log = structlog.get_logger(__name__)
 

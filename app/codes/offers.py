@@ -13,6 +13,7 @@ class CodePurpose(enum.StrEnum):
     LOYALTY_REWARD = "loyalty_reward"
     REFERRAL_REWARD = "referral_reward"
     WIN_BACK = "win_back"
+    WELCOME = "welcome"
 
 
 class ValueType(enum.StrEnum):

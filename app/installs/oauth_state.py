@@ -52,7 +52,9 @@ def check_state(settings: Settings, cookie: str | None, state: str, shop: str) -
         raise refused
     nonce, cookie_shop, expires, signature = cookie.split("|")
     payload = f"{nonce}|{cookie_shop}|{expires}"
-    if not hmac.compare_digest(_signature(settings, payload), signature):
+    # Compared as bytes: a cookie is the client's to write, and compare_digest refuses
+    # non-ASCII str (a TypeError, so a 500) where an invalid signature must be a refusal.
+    if not hmac.compare_digest(_signature(settings, payload).encode(), signature.encode()):
         raise refused
     if not expires.isdigit() or int(expires) < time.time():
         minutes = STATE_LIFETIME_SECONDS // 60

@@ -18,7 +18,6 @@ from app.platform.resources import Resources
 from app.settings import Settings
 from app.shopify.graphql import admin_query
 from app.shopify.oauth import IssuedToken, parse_scopes
-from app.shopify.token_cipher import TokenCipher
 from app.shopify.tokens import store_issued_token
 
 log = structlog.get_logger(__name__)
@@ -59,7 +58,7 @@ def needs_authorization(settings: Settings, shop: Shop | None) -> bool:
 async def record_install(resources: Resources, domain: str, issued: IssuedToken) -> int:
     """Store the new token pair on the shop's row (created on first install); a reinstall
     clears uninstalled_at. Returns the shop id."""
-    cipher = TokenCipher.from_settings(resources.settings)
+    cipher = resources.cipher
     now = datetime.now(UTC)
     async with resources.sessions.begin() as session:
         shop = await session.scalar(select(Shop).where(Shop.domain == domain).with_for_update())

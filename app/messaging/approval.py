@@ -15,7 +15,7 @@ from app.i18n import Text
 from app.messaging.config import MessagingConfig
 from app.messaging.errors import MessageNotFound, MessageNotPending
 from app.messaging.guards import Outcome, notify_send_outcome, outcome_of
-from app.messaging.outbox import Status
+from app.messaging.outbox import Status, defer_send
 from app.models import Message
 
 REJECTED = "rejected_by_merchant"
@@ -81,6 +81,7 @@ def _approve(message: Message, now: datetime) -> None:
 async def approve(session: AsyncSession, shop_id: int, message_id: int, now: datetime) -> Message:
     message = await _pending_one(session, shop_id, message_id)
     _approve(message, now)
+    defer_send(session, message)
     return message
 
 
@@ -118,6 +119,7 @@ async def approve_all(
     messages = await _all_pending_locked(session, shop_id, scenario)
     for message in messages:
         _approve(message, now)
+        defer_send(session, message)
     return messages
 
 

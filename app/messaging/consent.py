@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.messaging.guards import notify_unsubscribe
 from app.models import Customer, EmailSuppression
+from app.queue.deferred import Job
 
 MARKETING_OK_STATES = frozenset({"subscribed"})
 
@@ -126,6 +127,14 @@ async def unsubscribe_customer(
         )
     await notify_unsubscribe(session, shop_id, customer.id, now)
     return customer
+
+
+# Tells Shopify of an unsubscribe made through our link, when the merchant wants it.
+WRITE_BACK_JOB = "write_back_email_consent"
+
+
+def write_back_job(shop_id: int, customer_id: int) -> Job:
+    return Job(WRITE_BACK_JOB, (shop_id, customer_id), f"{WRITE_BACK_JOB}:{shop_id}:{customer_id}")
 
 
 class ConsentWriteBack(Protocol):

@@ -1,9 +1,10 @@
 """Sending one outbox message, exactly once, past every guard rail.
 
 Three short transactions around the SMTP hand-off:
-1. claim: lock the row, re-check controls, consent, quiet hours, priority and the frequency
-   cap (under a lock on the customer row, so two sends to one shopper cannot both pass the
-   cap); then generate the Message-ID and commit status `sending`.
+1. claim: lock the row, re-check controls, consent, the order of a run's steps (a step's email
+   waits until the one before it is settled), quiet hours, priority and the frequency cap
+   (under a lock on the customer row, so two sends to one shopper cannot both pass the cap);
+   then generate the Message-ID and commit status `sending`.
 2. hand the email to the transport (no transaction open).
 3. record the answer: `sent`, back to `queued` with backoff (4xx), or `failed` (5xx). When
    the relay itself is unusable (credentials refused, STARTTLS missing, refused connection),
@@ -18,8 +19,10 @@ is told each outcome (sent, suppressed, deferred, failed) in the transaction rec
 A crash between 2 and 3 leaves `sending` with a Message-ID: the email may or may not have
 been accepted, and nothing we own can tell. We never send it again (a duplicate reminder is
 worse for the shopper than a lost one): once the row has been `sending` for longer than any
-hand-off can take, it is marked `failed` with reason `delivery_unconfirmed` and the
-Message-ID, which the relay's logs can be searched for. It still counts towards the cap."""
+hand-off can take, it is marked `unconfirmed` (reason `delivery_unconfirmed`) with the
+Message-ID, which the relay's logs can be searched for. Most such messages did reach the
+relay, so it is not a failure: it is counted apart in the reports, still counts towards the
+cap and for attribution, and settles the step for the next one."""
 
 from __future__ import annotations
 
@@ -27,7 +30,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import structlog
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.codes.pools import code_withdrawn
@@ -51,6 +54,7 @@ from app.messaging.pacing import (
     quiet_hours_end,
     shop_zone,
 )
+from app.messaging.tracking import shop_link_hosts
 from app.messaging.transport import (
     PermanentSendError,
     RelayUnavailable,
@@ -74,6 +78,16 @@ UNCONFIRMED = "delivery_unconfirmed"
 # message, so a wrong password does not hammer the relay (and get the account locked).
 RELAY_HOLD = timedelta(minutes=5)
 RELAY_UNAVAILABLE = "smtp_relay_unavailable"
+# A run's emails leave in the order of its steps: one whose previous step's email is still
+# queued, being handed over or held for approval waits (a lost job found late by the sweeper
+# must not let reminder 2 overtake reminder 1). Settled: sent, unconfirmed, suppressed,
+# failed, rejected, drafted.
+WAITING_FOR_PREVIOUS_STEP = "waiting_for_previous_step"
+UNSETTLED = (Status.QUEUED, Status.SENDING, Status.PENDING_APPROVAL)
+# How long after the previous step's email is due (or now) the next one looks again; one held
+# for the merchant's approval is looked at less often.
+PREVIOUS_STEP_WAIT = timedelta(seconds=15)
+PREVIOUS_STEP_APPROVAL_WAIT = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -112,7 +126,8 @@ async def deliver_message(
         if isinstance(claimed, DeliveryResult):
             await _tell_scenario(session, claimed, now)
             return claimed
-        email = build_email(claimed.message, config, now=now)
+        hosts = await shop_link_hosts(session, config, claimed.message.shop_id)
+        email = build_email(claimed.message, config, now=now, link_hosts=hosts)
         shop_id, address = claimed.message.shop_id, claimed.message.to_address
         customer_id = claimed.message.customer_id
         scenario, subject_key = claimed.message.scenario, claimed.message.subject_key
@@ -165,11 +180,8 @@ async def deliver_message(
             update(Message)
             .where(
                 Message.id == message_id,
-                or_(
-                    Message.status == Status.SENDING,
-                    # A slow hand-off that a recovering job already gave up on did succeed.
-                    Message.status_reason == UNCONFIRMED,
-                ),
+                # A slow hand-off that a recovering job already gave up on did succeed.
+                Message.status.in_((Status.SENDING, Status.UNCONFIRMED)),
             )
             .values(
                 status=Status.SENT,
@@ -293,6 +305,15 @@ async def _claim(
         # a code that fails at checkout is worse than no email; the next step gets a new one.
         return _suppress(message, "discount_withdrawn_at_shopify")
 
+    previous = await _unsettled_previous_step(session, message)
+    if previous is not None:
+        previous_id, previous_status, previous_at = previous
+        if previous_status == Status.PENDING_APPROVAL:
+            until = now + PREVIOUS_STEP_APPROVAL_WAIT
+        else:
+            until = max(previous_at, now) + PREVIOUS_STEP_WAIT
+        return _defer(message, until, f"{WAITING_FOR_PREVIOUS_STEP}:{previous_id}", now)
+
     resume = quiet_hours_end(now, shop_zone(shop.timezone), policy.quiet_start, policy.quiet_end)
     if resume is not None:
         return _defer(message, resume, "quiet_hours", now)
@@ -329,6 +350,29 @@ async def _claim(
     return _Claim(message)
 
 
+async def _unsettled_previous_step(
+    session: AsyncSession, message: Message
+) -> tuple[int, str, datetime] | None:
+    """The earliest email of an earlier step of the same run (scenario and subject) that is
+    not settled yet: its id, status and when it is due. Read through the natural key's
+    unique index."""
+    row = (
+        await session.execute(
+            select(Message.id, Message.status, Message.scheduled_at)
+            .where(
+                Message.shop_id == message.shop_id,
+                Message.scenario == message.scenario,
+                Message.subject_key == message.subject_key,
+                Message.step < message.step,
+                Message.status.in_(UNSETTLED),
+            )
+            .order_by(Message.step)
+            .limit(1)
+        )
+    ).first()
+    return None if row is None else (row[0], row[1], row[2])
+
+
 async def _recent_marketing_sends(
     session: AsyncSession, shop_id: int, customer_id: int | None, now: datetime
 ) -> list[datetime]:
@@ -340,10 +384,7 @@ async def _recent_marketing_sends(
             Message.shop_id == shop_id,
             Message.customer_id == customer_id,
             Message.transactional.is_(False),
-            or_(
-                Message.status.in_((Status.SENT, Status.SENDING)),
-                Message.status_reason == UNCONFIRMED,
-            ),
+            Message.status.in_((Status.SENT, Status.SENDING, Status.UNCONFIRMED)),
             when > now - WEEK,
         )
     )
@@ -356,13 +397,13 @@ def _recover_in_flight(message: Message, now: datetime) -> DeliveryResult:
         # Maybe another worker is still talking to the relay: look again later.
         wait = (started + IN_FLIGHT_GRACE - now).total_seconds()
         return DeliveryResult(message.id, Status.SENDING, "in_flight", retry_in=max(wait, 1.0))
-    message.status = Status.FAILED
+    message.status = Status.UNCONFIRMED
     message.status_reason = UNCONFIRMED
     message.provider_response = (
         f"worker stopped after the hand-off began; not re-sent. Message-ID "
         f"{message.message_id_header}"
     )
-    return DeliveryResult(message.id, Status.FAILED, UNCONFIRMED, outcome=Outcome.FAILED)
+    return DeliveryResult(message.id, Status.UNCONFIRMED, UNCONFIRMED, outcome=Outcome.UNCONFIRMED)
 
 
 def _suppress(message: Message, reason: str) -> DeliveryResult:

@@ -1,4 +1,5 @@
-"""Scenario hooks into the outbox; messaging knows no scenario, scenarios register here.
+"""Scenario hooks into the outbox; messaging knows no scenario. The composition root builds
+the hooks of every scenario in the catalog once and hands them to each session.
 
 Guards: the scenario's own live re-check, run by the send job inside the transaction that
 claims the message, so a reminder never leaves after the purchase (even when quiet hours or the
@@ -12,8 +13,8 @@ the transaction that records it."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,90 +23,12 @@ from app.models import Message
 
 # Returns a reason to suppress the message, or None to let it go.
 Guard = Callable[[AsyncSession, Message], Awaitable[str | None]]
-
-_GUARDS: dict[str, Guard] = {}
-
-
-def guards(scenario: str) -> Callable[[Guard], Guard]:
-    def register(guard: Guard) -> Guard:
-        _GUARDS[scenario] = guard
-        return guard
-
-    return register
-
-
-async def scenario_block_reason(session: AsyncSession, message: Message) -> str | None:
-    guard = _GUARDS.get(message.scenario)
-    return None if guard is None else await guard(session, message)
-
-
+# Told when a person (not a scanner) opened or clicked one of the scenario's messages.
 Engaged = Callable[[AsyncSession, Message, datetime], Awaitable[None]]
-
-_ENGAGED: dict[str, Engaged] = {}
-
-
-def on_engagement(scenario: str) -> Callable[[Engaged], Engaged]:
-    def register(listener: Engaged) -> Engaged:
-        _ENGAGED[scenario] = listener
-        return listener
-
-    return register
-
-
-async def notify_engagement(session: AsyncSession, message: Message, at: datetime) -> None:
-    listener = _ENGAGED.get(message.scenario)
-    if listener is not None:
-        await listener(session, message, at)
-
-
-def hooked_scenarios() -> frozenset[str]:
-    """Scenarios with a guard or an engagement listener registered in this process."""
-    return frozenset(_GUARDS) | frozenset(_ENGAGED)
-
-
-def outcome_listeners() -> frozenset[str]:
-    """Scenarios told of their messages' outcomes in this process."""
-    return frozenset(_OUTCOMES)
-
-
 # Told when a shopper unsubscribes through our link, so running sequences stop at once.
 Unsubscribed = Callable[[AsyncSession, int, int, datetime], Awaitable[None]]
-
-_UNSUBSCRIBED: list[Unsubscribed] = []
-
-
-def on_unsubscribe(listener: Unsubscribed) -> Unsubscribed:
-    _UNSUBSCRIBED.append(listener)
-    return listener
-
-
-async def notify_unsubscribe(
-    session: AsyncSession, shop_id: int, customer_id: int, at: datetime
-) -> None:
-    for listener in _UNSUBSCRIBED:
-        await listener(session, shop_id, customer_id, at)
-
-
 # Locks the scenario's subject of a message (shop id, subject key), before the message itself.
 SubjectLock = Callable[[AsyncSession, int, str], Awaitable[None]]
-
-_SUBJECT_LOCKS: dict[str, SubjectLock] = {}
-
-
-def locks_subject(scenario: str) -> Callable[[SubjectLock], SubjectLock]:
-    def register(lock: SubjectLock) -> SubjectLock:
-        _SUBJECT_LOCKS[scenario] = lock
-        return lock
-
-    return register
-
-
-async def lock_subject(
-    session: AsyncSession, scenario: str, shop_id: int, subject_key: str
-) -> None:
-    lock = _SUBJECT_LOCKS.get(scenario)
-    if lock is not None:
-        await lock(session, shop_id, subject_key)
 
 
 class Outcome:
@@ -114,7 +37,10 @@ class Outcome:
     SENT = "sent"  # the relay accepted it
     SUPPRESSED = "suppressed"  # dropped for good, with the reason
     DEFERRED = "deferred"  # held until `until` (quiet hours, the frequency cap, a 4xx)
-    FAILED = "failed"  # the relay refused it, or delivery could not be confirmed
+    FAILED = "failed"  # the relay refused it
+    # Handed to the relay, then the worker died before the answer was recorded: never sent
+    # again; it most likely left.
+    UNCONFIRMED = "unconfirmed"
     REJECTED = "rejected"  # the merchant rejected it in the approval queue
     DRAFTED = "drafted"  # dry run: kept as a draft, never sent
     HELD = "held_for_approval"  # waits for the merchant's approval
@@ -136,15 +62,71 @@ class SendOutcome:
 
 OutcomeListener = Callable[[AsyncSession, SendOutcome], Awaitable[None]]
 
-_OUTCOMES: dict[str, OutcomeListener] = {}
+
+@dataclass(frozen=True)
+class ScenarioHooks:
+    """One scenario's hooks into the outbox."""
+
+    guard: Guard | None = None
+    lock_subject: SubjectLock | None = None
+    on_engaged: Engaged | None = None
+    on_unsubscribed: Unsubscribed | None = None
+    on_send_outcome: OutcomeListener | None = None
 
 
-def on_send_outcome(scenario: str) -> Callable[[OutcomeListener], OutcomeListener]:
-    def register(listener: OutcomeListener) -> OutcomeListener:
-        _OUTCOMES[scenario] = listener
-        return listener
+@dataclass(frozen=True)
+class OutboxHooks:
+    """Every scenario's hooks, by scenario key: built once by the composition root from the
+    catalog and carried by each session of the process (see `hooks_of`)."""
 
-    return register
+    by_scenario: Mapping[str, ScenarioHooks] = field(default_factory=dict)
+
+    def of(self, scenario: str) -> ScenarioHooks:
+        return self.by_scenario.get(scenario, _NONE)
+
+
+_NONE = ScenarioHooks()
+# Where a session carries its process's hooks (app.platform.composition puts them there).
+SESSION_KEY = "boomerang.outbox_hooks"
+
+
+class NoOutboxHooks(RuntimeError):
+    """A message was handled on a session built without the process's hooks: its scenario's
+    last check would be skipped. Sessions come from app.platform (Resources.sessions)."""
+
+
+def hooks_of(session: AsyncSession) -> OutboxHooks:
+    hooks = session.info.get(SESSION_KEY)
+    if not isinstance(hooks, OutboxHooks):
+        raise NoOutboxHooks("this session carries no outbox hooks: build it with app.platform")
+    return hooks
+
+
+async def scenario_block_reason(session: AsyncSession, message: Message) -> str | None:
+    guard = hooks_of(session).of(message.scenario).guard
+    return None if guard is None else await guard(session, message)
+
+
+async def notify_engagement(session: AsyncSession, message: Message, at: datetime) -> None:
+    listener = hooks_of(session).of(message.scenario).on_engaged
+    if listener is not None:
+        await listener(session, message, at)
+
+
+async def notify_unsubscribe(
+    session: AsyncSession, shop_id: int, customer_id: int, at: datetime
+) -> None:
+    for hooks in hooks_of(session).by_scenario.values():
+        if hooks.on_unsubscribed is not None:
+            await hooks.on_unsubscribed(session, shop_id, customer_id, at)
+
+
+async def lock_subject(
+    session: AsyncSession, scenario: str, shop_id: int, subject_key: str
+) -> None:
+    lock = hooks_of(session).of(scenario).lock_subject
+    if lock is not None:
+        await lock(session, shop_id, subject_key)
 
 
 def outcome_of(
@@ -170,6 +152,6 @@ def outcome_of(
 
 
 async def notify_send_outcome(session: AsyncSession, outcome: SendOutcome) -> None:
-    listener = _OUTCOMES.get(outcome.scenario)
+    listener = hooks_of(session).of(outcome.scenario).on_send_outcome
     if listener is not None:
         await listener(session, outcome)

@@ -17,6 +17,7 @@ STATUSES: tuple[str, ...] = (
     Status.QUEUED,
     Status.SENDING,
     Status.SENT,
+    Status.UNCONFIRMED,
     Status.FAILED,
     Status.SUPPRESSED,
 )

@@ -55,6 +55,16 @@ _STRINGS: dict[str, dict[Locale, str]] = {
         "fr": "Le champ {part} de ce modèle contient une erreur à la ligne {line} : {error}. "
         "Corrigez-la puis enregistrez à nouveau.",
     },
+    "template.too_large": {
+        "en": "The {part} of this template has {size} characters; the limit is {limit}. "
+        "Shorten it and save again.",
+        "fr": "Le champ {part} de ce modèle compte {size} caractères ; la limite est de "
+        "{limit}. Raccourcissez-le et enregistrez de nouveau.",
+    },
+    "template.over_limit": {
+        "en": "The {part} of this template was stopped: {limit}.",
+        "fr": "Le rendu du champ {part} de ce modèle a été interrompu : {limit}.",
+    },
     "template.part.subject": {"en": "subject", "fr": "objet"},
     "template.part.html": {"en": "HTML body", "fr": "corps HTML"},
     "template.part.text": {"en": "plain-text body", "fr": "corps texte"},

@@ -16,7 +16,10 @@ def new_message_id(config: MessagingConfig) -> str:
     return make_msgid(idstring="boomerang", domain=config.message_id_domain)
 
 
-def build_email(message: Message, config: MessagingConfig, *, now: datetime) -> EmailMessage:
+def build_email(
+    message: Message, config: MessagingConfig, *, now: datetime, link_hosts: frozenset[str]
+) -> EmailMessage:
+    """`link_hosts`: where tracked links may lead (tracking.link_hosts)."""
     if not message.to_address or not message.message_id_header:
         raise ValueError(f"message {message.id} has no address or Message-ID yet")
     email = EmailMessage()
@@ -33,6 +36,6 @@ def build_email(message: Message, config: MessagingConfig, *, now: datetime) -> 
         email["List-Unsubscribe"] = f"<{https}>"
         email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     email["X-Boomerang-Scenario"] = f"{message.scenario}/{message.step}"
-    email.set_content(instrument_text(message, config))
-    email.add_alternative(instrument_html(message, config), subtype="html")
+    email.set_content(instrument_text(message, config, link_hosts))
+    email.add_alternative(instrument_html(message, config, link_hosts), subtype="html")
     return email

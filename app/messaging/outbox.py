@@ -20,7 +20,7 @@ from app.messaging.controls import DeliveryMode, scenario_delivery, strictest
 from app.messaging.errors import TemplateInvalid
 from app.messaging.i18n import resolve_locale
 from app.models import Customer, Message, MessageEvent, Shop
-from app.queue.interface import JobQueue, QueueUnavailable
+from app.queue.deferred import Job, defer
 
 log = structlog.get_logger(__name__)
 
@@ -31,22 +31,16 @@ class Status:
     QUEUED = "queued"
     SENDING = "sending"
     SENT = "sent"
+    # Handed to the relay by a worker that died before it could record the answer: it may
+    # well have left (most do), so it is never sent again, counted apart from failures, and
+    # counts for attribution.
+    UNCONFIRMED = "unconfirmed"
     FAILED = "failed"
     SUPPRESSED = "suppressed"
 
 
 # The kind of the message event that records a merchant template replaced by the default.
 TEMPLATE_FALLBACK_EVENT = "template_error"
-
-# Priorities scenarios pass: when two are due for one shopper, the higher one goes first.
-PRIORITY = {
-    "abandoned_cart": 100,
-    "review_request": 60,
-    "referral_reward": 50,
-    "loyalty_points": 40,
-    "welcome": 30,
-    "win_back": 10,
-}
 
 
 def shop_context(shop: Shop) -> dict[str, Any]:
@@ -78,7 +72,8 @@ async def enqueue_message(
     subject_key: str,
     context: dict[str, Any],
     scheduled_at: datetime,
-    priority: int | None = None,
+    # When two are due for one shopper, the higher one goes first (the scenario's own).
+    priority: int = 0,
     transactional: bool = False,
     mode: DeliveryMode | None = None,
     template: str | None = None,
@@ -88,8 +83,8 @@ async def enqueue_message(
     `context` must be JSON-serialisable (money as strings). `template` names the template's
     scenario when it differs from `scenario`. `mode` lets the scenario ask for something
     stricter than the merchant's setting; the stricter one wins. `transactional` is ORed with
-    the merchant's per-scenario choice. Does not commit; dispatch the send job after commit
-    with `dispatch_send` (the sweeper picks it up anyway)."""
+    the merchant's per-scenario choice. Does not commit; a queued message's send job is
+    deferred to the commit (the sweeper picks it up anyway)."""
     existing = await _by_natural_key(session, shop.id, scenario, subject_key, step)
     if existing is not None:
         return existing
@@ -126,7 +121,7 @@ async def enqueue_message(
             status_reason=reason,
             mode=effective_mode.value,
             transactional=is_transactional,
-            priority=PRIORITY.get(scenario, 0) if priority is None else priority,
+            priority=priority,
             to_address=customer.email,
             locale=locale,
             subject=rendered.subject,
@@ -146,6 +141,7 @@ async def enqueue_message(
     message = await _by_natural_key(session, shop.id, scenario, subject_key, step)
     if message is None:  # pragma: no cover - the unique key guarantees it
         raise RuntimeError("message vanished right after its insert")
+    defer_send(session, message)
     return message
 
 
@@ -210,20 +206,20 @@ def send_job_id(message_id: int, scheduled_at: datetime) -> str:
     return f"{SEND_JOB}:{message_id}:{int(scheduled_at.timestamp())}"
 
 
-async def dispatch_send(queue: JobQueue, message: Message) -> None:
-    """Queue the send job for a queued message (after the commit). Redis being down loses
-    nothing: the message is in the outbox and the sweeper queues it."""
-    if message.status != Status.QUEUED:
-        return
-    try:
-        await queue.enqueue(
-            SEND_JOB,
-            message.id,
-            job_id=send_job_id(message.id, message.scheduled_at),
-            defer_until=message.scheduled_at,
-        )
-    except QueueUnavailable:
-        return
+def send_job(message: Message) -> Job:
+    return Job(
+        SEND_JOB,
+        (message.id,),
+        send_job_id(message.id, message.scheduled_at),
+        defer_until=message.scheduled_at,
+    )
+
+
+def defer_send(session: AsyncSession, message: Message) -> None:
+    """Queue the send job of a queued message once the transaction commits (Redis being
+    down loses nothing: the message is in the outbox and the sweeper queues it)."""
+    if message.status == Status.QUEUED:
+        defer(session, send_job(message))
 
 
 async def due_messages(

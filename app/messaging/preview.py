@@ -20,7 +20,7 @@ from app.messaging.defaults import TemplateSource
 from app.messaging.errors import CustomerNotFound, ShopHasNoEmail
 from app.messaging.i18n import Locale
 from app.messaging.outbox import base_context, shop_context
-from app.messaging.templates import Rendered, render, sample_context, validate, variables_used
+from app.messaging.templates import Rendered, preview_off_loop, sample_context
 from app.models import Checkout, Customer, DiscountCode, Shop
 from app.models.discount_codes import DiscountCodeStatus
 
@@ -159,7 +159,6 @@ async def preview(
     *,
     customer_id: int | None,
 ) -> Preview:
-    validate(source, locale)
     if customer_id is None:
         context = _shop_context(shop, locale)
         notes = {name: _NO_CUSTOMER for name in context if name not in _SHOP_VARIABLES}
@@ -167,9 +166,10 @@ async def preview(
         context, notes = await customer_context(
             session, shop, customer_id, locale, datetime.now(UTC)
         )
-    used = variables_used(source)
+    # Validated, rendered and read off the event loop, within the templates' limits.
+    rendered, used = await preview_off_loop(source, context, locale)
     samples = [SampleValue(name, notes[name]) for name in sorted(used) if name in notes]
-    return Preview(render(source, context, locale), samples)
+    return Preview(rendered, samples)
 
 
 def test_email(

@@ -8,9 +8,11 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 from typing import Any
 
 _MAC_BYTES = 16
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
 
 
 def derive_key(app_secret: str, purpose: str) -> bytes:
@@ -22,7 +24,15 @@ def _b64(data: bytes) -> str:
 
 
 def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    """Strict: only the URL-safe alphabet, in the one spelling _b64 writes. The lenient decoder
+    drops characters outside the alphabet and ignores a final character's spare bits, so junk
+    appended to a token (or a last letter changed) still verified."""
+    if not _B64URL.fullmatch(text):
+        raise ValueError("not unpadded URL-safe base64")
+    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if _b64(data) != text:
+        raise ValueError("not the canonical spelling")
+    return data
 
 
 def sign(payload: dict[str, Any], key: bytes) -> str:

@@ -1,17 +1,30 @@
 """Rendering a scenario step into subject, HTML and plain text: Boomerang's default wording or
-the merchant's override, always in a Jinja2 SandboxedEnvironment (merchant templates are
-untrusted code), HTML autoescaped so a shopper's name can never inject markup. Templates are
-validated when the merchant saves them against sample data; one that still fails on a real
-shopper's data (a value the sample had and this shopper lacks) is replaced, for that message,
-by Boomerang's default wording, and the failure is kept on the template for the editor."""
+the merchant's override, always in Jinja2's immutable sandbox with a budget (merchant
+templates are untrusted code; see sandbox.py), HTML autoescaped so a shopper's name can never
+inject markup. Templates are validated when the merchant saves them against sample data; one
+that still fails on a real shopper's data (a value the sample had and this shopper lacks) is
+replaced, for that message, by Boomerang's default wording, and the failure is kept on the
+template for the editor.
+
+The same limits hold for saving, previewing, test sends and the worker's sends: a template's
+size (MAX_*_CHARS), a message's render time (sandbox.TIME_BUDGET_SECONDS) and output
+(sandbox.MAX_OUTPUT_CHARS). Async callers render in a small thread pool, never on the event
+loop, so a costly template delays no other request; compiled templates are cached up to a
+number of bytes of source, not a number of entries."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from jinja2 import (
     StrictUndefined,
@@ -23,7 +36,6 @@ from jinja2 import (
     pass_context,
 )
 from jinja2.runtime import Context
-from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -35,6 +47,7 @@ from app.messaging.errors import TemplateInvalid, UnknownTemplate
 from app.messaging.i18n import SUPPORTED, Locale, format_date, t
 from app.messaging.money import format_money
 from app.messaging.pacing import shop_zone
+from app.messaging.sandbox import BUDGET, BudgetedSandbox, RenderLimit, new_budget
 from app.models import MessageTemplate
 
 
@@ -86,8 +99,8 @@ def _loc(context: Context) -> Locale:
     return "fr" if context.get("locale") == "fr" else "en"
 
 
-def _environment(*, autoescape: bool, strict: bool) -> SandboxedEnvironment:
-    env = SandboxedEnvironment(
+def _environment(*, autoescape: bool, strict: bool) -> BudgetedSandbox:
+    env = BudgetedSandbox(
         autoescape=autoescape,
         undefined=StrictUndefined if strict else Undefined,
         trim_blocks=False,
@@ -151,6 +164,16 @@ def sample_context(locale: Locale) -> dict[str, Any]:
             }
         ],
         "cart_total": "59.00",
+        "products": [
+            {
+                "title": "Linen shirt",
+                "url": "https://example.myshopify.com/products/linen-shirt",
+                "image_url": "https://cdn.example.com/shirt.jpg",
+                "price": "59.00",
+                "price_varies": True,
+            }
+        ],
+        "last_order_at": "2026-08-01",
         "checkout_url": "https://example.myshopify.com/checkouts/sample/recover",
         "discount_code": "BACK-10-SAMPLE",
         "discount_expires_at": "2026-12-31",
@@ -164,19 +187,87 @@ def sample_context(locale: Locale) -> dict[str, Any]:
     }
 
 
-@functools.lru_cache(maxsize=1024)
-def _compiled(source: str, *, html: bool, strict: bool) -> Template:
+# The largest template the editor, the preview and the sender accept, per part (characters).
+MAX_SUBJECT_CHARS = 500
+MAX_HTML_CHARS = 200_000
+MAX_TEXT_CHARS = 100_000
+_MAX_CHARS = {"subject": MAX_SUBJECT_CHARS, "html": MAX_HTML_CHARS, "text": MAX_TEXT_CHARS}
+
+
+def check_size(source: TemplateSource) -> None:
+    """TemplateInvalid naming the limit when a part is larger than the editor accepts."""
+    for part, text in (("subject", source.subject), ("html", source.html), ("text", source.text)):
+        limit = _MAX_CHARS[part]
+        if len(text) > limit:
+            detail = {
+                locale: t(
+                    "template.too_large",
+                    locale,
+                    part=t(f"template.part.{part}", locale),
+                    size=f"{len(text):,}".replace(",", " " if locale == "fr" else ","),
+                    limit=f"{limit:,}".replace(",", " " if locale == "fr" else ","),
+                )
+                for locale in SUPPORTED
+            }
+            raise TemplateInvalid(Text(en=detail["en"], fr=detail["fr"]), part=part, line=None)
+
+
+class _CompiledTemplates:
     """Compiling is most of a render's cost and a template's source rarely changes: keep the
-    compiled form of the latest sources (a merchant's edit is a new source, a new entry)."""
-    env = (_HTML_STRICT if strict else _HTML) if html else (_PLAIN_STRICT if strict else _PLAIN)
-    return env.from_string(source)
+    compiled form of the most recently used sources, up to `max_bytes` of source in all (a
+    compiled template takes a few times its source). Keyed by a digest, so the key does not
+    hold the source twice. Shared by the render threads."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.size = 0
+        self._entries: OrderedDict[tuple[bytes, bool, bool], tuple[Template, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, source: str, *, html: bool, strict: bool) -> Template:
+        encoded = source.encode()
+        key = (hashlib.sha256(encoded).digest(), html, strict)
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+                return found[0]
+        env = (_HTML_STRICT if strict else _HTML) if html else (_PLAIN_STRICT if strict else _PLAIN)
+        template = env.from_string(source)
+        cost = len(encoded)
+        if cost > self.max_bytes // 4:
+            return template  # too large to be worth keeping out others
+        with self._lock:
+            if key not in self._entries:
+                self._entries[key] = (template, cost)
+                self.size += cost
+            while self.size > self.max_bytes:
+                _, (_, dropped) = self._entries.popitem(last=False)
+                self.size -= dropped
+        return template
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+# 8 MiB of source: every default template and a few hundred merchant ones.
+COMPILED = _CompiledTemplates(max_bytes=8 * 1024 * 1024)
 
 
 def _render_part(
     source: str, context: dict[str, Any], *, html: bool, strict: bool, part: str
 ) -> str:
+    budget = BUDGET.get()
     try:
-        return _compiled(source, html=html, strict=strict).render(context)
+        template = COMPILED.get(source, html=html, strict=strict)
+        chunks = []
+        for chunk in template.generate(context):
+            if budget is not None:
+                budget.output(len(chunk))
+            chunks.append(chunk)
+        return "".join(chunks)
+    except RenderLimit as exc:
+        raise _over_limit(part, exc) from None
     except TemplateSyntaxError as exc:
         raise _invalid(part, exc.lineno, exc.message or str(exc)) from None
     except TemplateError as exc:
@@ -184,8 +275,22 @@ def _render_part(
         raise _invalid(part, _line_of(exc), exc.message or str(exc)) from None
     except Exception as exc:
         # The template's own arithmetic or calls on this data (a division by a zero balance,
-        # a method of a missing value): the merchant's error, not ours.
+        # a method of a missing value, a macro calling itself forever): the merchant's
+        # error, not ours.
         raise _invalid(part, _line_of(exc), f"{type(exc).__name__}: {exc}") from None
+
+
+def _over_limit(part: str, exc: RenderLimit) -> TemplateInvalid:
+    detail = {
+        locale: t(
+            "template.over_limit",
+            locale,
+            part=t(f"template.part.{part}", locale),
+            limit=exc.text.in_locale(locale),
+        )
+        for locale in SUPPORTED
+    }
+    return TemplateInvalid(Text(en=detail["en"], fr=detail["fr"]), part=part, line=None)
 
 
 def _line_of(exc: BaseException) -> int | None:
@@ -213,8 +318,18 @@ def _invalid(part: str, line: int | None, error: str) -> TemplateInvalid:
 
 
 def render(source: TemplateSource, context: dict[str, Any], locale: Locale) -> Rendered:
-    """Render for sending or preview; the HTML body is wrapped in Boomerang's layout, whose
-    footer (with the unsubscribe link) the merchant cannot remove."""
+    """Render for sending or preview, within the size, time and output limits; the HTML body
+    is wrapped in Boomerang's layout, whose footer (with the unsubscribe link) the merchant
+    cannot remove. Blocking: async code calls render_off_loop."""
+    check_size(source)
+    token = BUDGET.set(new_budget())
+    try:
+        return _render(source, context, locale)
+    finally:
+        BUDGET.reset(token)
+
+
+def _render(source: TemplateSource, context: dict[str, Any], locale: Locale) -> Rendered:
     ctx = {**context, "locale": locale}
     subject = _render_part(source.subject, ctx, html=False, strict=False, part="subject")
     subject = " ".join(subject.split())
@@ -247,14 +362,55 @@ def validate(source: TemplateSource, locale: Locale) -> Rendered:
     """Compile and render against sample data, strictly; raise TemplateInvalid with the part
     and line (its message in English and French). Returns the sample rendering, which the
     editor can show."""
+    check_size(source)
     ctx = {**sample_context(locale), "locale": locale}
-    for part, text, html in (
-        ("subject", source.subject, False),
-        ("html", source.html, True),
-        ("text", source.text, False),
-    ):
-        _render_part(text, ctx, html=html, strict=True, part=part)
+    token = BUDGET.set(new_budget())
+    try:
+        for part, text, html in (
+            ("subject", source.subject, False),
+            ("html", source.html, True),
+            ("text", source.text, False),
+        ):
+            _render_part(text, ctx, html=html, strict=True, part=part)
+    finally:
+        BUDGET.reset(token)
     return render(source, ctx, locale)
+
+
+# Renders run here, off the event loop: a template at its time budget holds one of these
+# threads for about a second while the loop goes on answering (webhooks first of all).
+_RENDER_THREADS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="template-render")
+_T = TypeVar("_T")
+
+
+async def _off_loop(function: Callable[..., _T], *args: Any) -> _T:
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_RENDER_THREADS, functools.partial(function, *args))
+
+
+async def render_off_loop(
+    source: TemplateSource, context: dict[str, Any], locale: Locale
+) -> Rendered:
+    return await _off_loop(render, source, context, locale)
+
+
+async def validate_off_loop(source: TemplateSource, locale: Locale) -> Rendered:
+    return await _off_loop(validate, source, locale)
+
+
+def _preview(
+    source: TemplateSource, context: dict[str, Any], locale: Locale
+) -> tuple[Rendered, frozenset[str]]:
+    validate(source, locale)
+    return render(source, context, locale), variables_used(source)
+
+
+async def preview_off_loop(
+    source: TemplateSource, context: dict[str, Any], locale: Locale
+) -> tuple[Rendered, frozenset[str]]:
+    """Validated against sample data, then rendered on `context`; and the variables it
+    reads."""
+    return await _off_loop(_preview, source, context, locale)
 
 
 def variables_used(source: TemplateSource) -> frozenset[str]:
@@ -280,8 +436,8 @@ def _unknown_template(scenario: str, step: int) -> UnknownTemplate:
     )
 
 
-def _default(scenario: str, step: int, locale: Locale) -> TemplateSource:
-    source = default_source(scenario, step, locale)
+def _default(session: AsyncSession, scenario: str, step: int, locale: Locale) -> TemplateSource:
+    source = default_source(session, scenario, step, locale)
     if source is None:
         raise _unknown_template(scenario, step)
     return source
@@ -312,12 +468,12 @@ async def load_source_and_override(
     session: AsyncSession, shop_id: int, scenario: str, step: int, locale: Locale
 ) -> tuple[TemplateSource, MessageTemplate | None]:
     """The template's source, and the merchant's override row it came from (None: default)."""
-    if not known_template(scenario, step):
+    if not known_template(session, scenario, step):
         raise _unknown_template(scenario, step)
     override = await _override(session, shop_id, scenario, step, locale)
     if override is not None:
         return TemplateSource(override.subject, override.html, override.text_body), override
-    return _default(scenario, step, locale), None
+    return _default(session, scenario, step, locale), None
 
 
 @dataclass(frozen=True)
@@ -339,17 +495,19 @@ async def render_for_send(
     shopper's data gives way to the default wording for the step and locale (a message
     retried forever helps no one) and the failure is recorded on the template, where the
     editor shows it until the merchant saves a new version."""
-    if not known_template(scenario, step):
+    if not known_template(session, scenario, step):
         raise _unknown_template(scenario, step)
     override = await _override(session, shop_id, scenario, step, locale)
     if override is None:
-        return SendRendering(render(_default(scenario, step, locale), context, locale))
+        default = _default(session, scenario, step, locale)
+        return SendRendering(await render_off_loop(default, context, locale))
     source = TemplateSource(override.subject, override.html, override.text_body)
     try:
-        return SendRendering(render(source, context, locale))
+        return SendRendering(await render_off_loop(source, context, locale))
     except TemplateInvalid as exc:
         await _record_send_error(session, override.id, exc)
-        return SendRendering(render(_default(scenario, step, locale), context, locale), exc)
+        default = _default(session, scenario, step, locale)
+        return SendRendering(await render_off_loop(default, context, locale), exc)
 
 
 async def _record_send_error(session: AsyncSession, template_id: int, exc: TemplateInvalid) -> None:
@@ -382,9 +540,9 @@ async def save_override(
 ) -> Rendered:
     """Validate, then upsert the merchant's override. Invalid templates are never stored; a
     new version clears the send-time failure recorded on the previous one."""
-    if not known_template(scenario, step):
+    if not known_template(session, scenario, step):
         raise _unknown_template(scenario, step)
-    sample = validate(source, locale)
+    sample = await validate_off_loop(source, locale)
     statement = insert(MessageTemplate).values(
         shop_id=shop_id,
         scenario=scenario,

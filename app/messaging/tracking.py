@@ -3,7 +3,14 @@ fetches every image through a proxy whose User-Agent is the bare "Mozilla/5.0"; 
 scanners fetch every link, often with HEAD, within seconds of delivery and of each other.
 Those are recorded as machine events so the KPIs count human opens and clicks only.
 Links carry a signed token naming the message and the exact URL: the redirect can only go
-where the email pointed, and an unknown or edited token is a 404."""
+where the email pointed, and an unknown or edited token is a 404.
+
+Only links the template wrote are tracked, and only to the shop's own domains (its
+myshopify domain and its primary domain) or the app's: an `href` in the HTML part (autoescape
+keeps a variable's value from ever becoming an attribute), and in the text part only a URL
+that is also one of those hrefs. A URL a shopper typed into their name is never made into a
+link on the app's domain, and a click token naming any other host redirects nowhere, so the
+app cannot be used as an open redirect."""
 
 from __future__ import annotations
 
@@ -11,6 +18,7 @@ import html as html_lib
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.messaging import signing
 from app.messaging.config import MessagingConfig
 from app.messaging.guards import notify_engagement
-from app.models import Message, MessageEvent
+from app.models import Message, MessageEvent, Shop
 
 _HREF = re.compile(r'href="(https?://[^"]+)"', re.IGNORECASE)
 # A URL in running text ends at whitespace; sentence punctuation right after it is not part
@@ -68,13 +76,55 @@ def click_token(config: MessagingConfig, message_id: int, url: str) -> str:
     return signing.sign({"m": message_id, "k": "c", "u": url}, config.tracking_key)
 
 
-def instrument_html(message: Message, config: MessagingConfig) -> str:
-    """Wrap every http(s) link except the unsubscribe link, and add the open pixel."""
+# A URL a browser could read differently from urlsplit (a backslash taken for a slash,
+# whitespace or control characters dropped) is never tracked nor redirected to.
+_AMBIGUOUS = re.compile(r"[\\\s\x00-\x1f\x7f]")
+
+
+def link_hosts(shop: Shop, config: MessagingConfig) -> frozenset[str]:
+    """The hosts a tracked link may lead to: the shop's and the app's own."""
+    hosts = {shop.domain.lower()}
+    for url in (shop.primary_domain_url, config.app_url):
+        host = urlsplit(url or "").hostname
+        if host:
+            hosts.add(host.lower())
+    return frozenset(hosts)
+
+
+async def shop_link_hosts(
+    session: AsyncSession, config: MessagingConfig, shop_id: int
+) -> frozenset[str]:
+    shop = await session.get(Shop, shop_id)
+    if shop is None:
+        return frozenset()
+    return link_hosts(shop, config)
+
+
+def may_track(url: str, hosts: frozenset[str]) -> bool:
+    """Whether `url` is an http(s) URL, read the same by every parser, on one of `hosts`."""
+    if _AMBIGUOUS.search(url):
+        return False
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return False
+    return parts.scheme in {"http", "https"} and host is not None and host.lower() in hosts
+
+
+def template_links(html: str) -> frozenset[str]:
+    """The URLs of the HTML part's href attributes: links the template itself wrote."""
+    return frozenset(html_lib.unescape(m.group(1)) for m in _HREF.finditer(html))
+
+
+def instrument_html(message: Message, config: MessagingConfig, hosts: frozenset[str]) -> str:
+    """Wrap the template's links to `hosts` (except the unsubscribe link), and add the open
+    pixel."""
     unsubscribe_prefix = f"{config.app_url}/u/"
 
     def wrap(match: re.Match[str]) -> str:
         url = html_lib.unescape(match.group(1))
-        if url.startswith(unsubscribe_prefix):
+        if url.startswith(unsubscribe_prefix) or not may_track(url, hosts):
             return match.group(0)
         return f'href="{config.app_url}/t/c/{click_token(config, message.id, url)}"'
 
@@ -88,17 +138,21 @@ def instrument_html(message: Message, config: MessagingConfig) -> str:
     return body + pixel
 
 
-def instrument_text(message: Message, config: MessagingConfig) -> str:
+def instrument_text(message: Message, config: MessagingConfig, hosts: frozenset[str]) -> str:
     """The plain-text part with the same tracked links as the HTML (same URL, same token):
-    a shopper whose client shows text is counted like any other. The unsubscribe link
-    stays as it is."""
+    a shopper whose client shows text is counted like any other. Only the HTML's links are
+    tracked here: in plain text nothing tells a URL the template wrote from one a variable
+    brought. The unsubscribe link stays as it is."""
     unsubscribe_prefix = f"{config.app_url}/u/"
+    written = template_links(message.html)
 
     def wrap(match: re.Match[str]) -> str:
         found = match.group(0)
         url = found.rstrip(_TRAILING)
         tail = found[len(url) :]
-        if not url or url.startswith(unsubscribe_prefix):
+        if not url or url.startswith(unsubscribe_prefix) or url not in written:
+            return found
+        if not may_track(url, hosts):
             return found
         return f"{config.app_url}/t/c/{click_token(config, message.id, url)}{tail}"
 
@@ -182,6 +236,10 @@ async def record_click(
         return None
     message = await _message(session, payload.get("m"))
     if message is None:
+        return None
+    # Tokens signed before links were limited to the shop's domains, or by a key that
+    # leaked, still never redirect elsewhere.
+    if not may_track(url, await shop_link_hosts(session, config, message.shop_id)):
         return None
     previous = await session.scalar(
         select(MessageEvent.occurred_at)

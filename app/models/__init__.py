@@ -3,6 +3,7 @@
 from app.models.commerce import (
     Checkout,
     Customer,
+    CustomerOrderStats,
     Fulfillment,
     Order,
     OrderDiscountCode,
@@ -34,6 +35,7 @@ __all__ = [
     "Checkout",
     "Customer",
     "CustomerDataRequest",
+    "CustomerOrderStats",
     "DiscountCode",
     "DiscountCodeStatus",
     "DiscountPool",

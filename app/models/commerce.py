@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, func, text
+from sqlalchemy import Double, ForeignKey, Index, String, Text, UniqueConstraint, func, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -44,6 +44,31 @@ class Customer(Timestamps, Base):
     # X-Shopify-Triggered-At of the customers/* delivery we hold: breaks updated_at ties.
     triggered_at: Mapped[datetime | None]
     redacted_at: Mapped[datetime | None]
+    # When the first customers/create we applied said the customer was created (its
+    # created_at, else the delivery's trigger time). Set once: the statement that sets it is
+    # the one that says CustomerCreated, so a redelivered customers/create says nothing.
+    signed_up_at: Mapped[datetime | None]
+
+
+class CustomerOrderStats(Base):
+    """What a customer's orders say about their rhythm, kept by the orders handler
+    (app/order_stats.py): the win-back selection reads one row per customer instead of
+    aggregating their orders on every page. Cancelled orders do not count."""
+
+    __tablename__ = "customer_order_stats"
+
+    # The primary key (shop_id, customer_id) is the selection's keyset index.
+    shop_id: Mapped[int] = mapped_column(
+        ForeignKey("shops.id", ondelete="CASCADE"), primary_key=True
+    )
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True
+    )
+    orders_count: Mapped[int]
+    first_order_at: Mapped[datetime]
+    last_order_at: Mapped[datetime]
+    # The median of the gaps between consecutive orders, in seconds; NULL below two orders.
+    median_interval_seconds: Mapped[float | None] = mapped_column(Double)
 
 
 class Checkout(Timestamps, Base):

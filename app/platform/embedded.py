@@ -11,6 +11,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import structlog
@@ -45,6 +46,7 @@ def start_embedded_postgres(data_dir: Path) -> str:
         raise EmbeddedServiceError(
             f"embedded PostgreSQL did not start (log: {pgdata / 'log'}): {exc}"
         ) from exc
+    _forget_dead_holders(server)
     info = server.get_postmaster_info()
     socket_dir = info.socket_dir
     if "(1 row)" not in server.psql(_FIND_DATABASE):
@@ -53,6 +55,25 @@ def start_embedded_postgres(data_dir: Path) -> str:
         f"postgresql+asyncpg://postgres@/{DATABASE_NAME}"
         f"?host={quote(str(socket_dir))}&port={info.port}"
     )
+
+
+def _forget_dead_holders(server: Any) -> None:
+    """embedded-postgres stops the server when the last process holding it exits, counting
+    the holders by pid in a file; a holder that was killed outright stays in it for good, and
+    the server would then never be stopped: drop the pids of processes that are gone."""
+    with server._lock:
+        holders = server.global_process_id_list
+        holders.put([pid for pid in holders.get() if _process_exists(pid)])
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process, alive
+    return True
 
 
 def _ensure_runtime_dir(data_dir: Path) -> None:

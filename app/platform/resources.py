@@ -1,18 +1,29 @@
-"""The composition root: process-wide resources built once at start-up, closed at shutdown."""
+"""The process context, built once at start-up (web lifespan, worker startup) and closed at
+shutdown: the database engine and sessions (wired with the catalog's scenarios), Redis, the
+HTTP client, the queue, the token cipher and the messaging config. Small factories hand out
+the per-unit services built over them (a transaction that sends its deferred jobs, the
+Admin API token source)."""
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
 import httpx
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from app.db.engine import create_engine, create_sessionmaker
+from app.db.engine import create_engine
+from app.errors import ShopTokenInvalid
+from app.messaging.config import MessagingConfig
+from app.platform.composition import PLATFORM, Platform
 from app.queue.arq_backend import ArqQueue
+from app.queue.deferred import transaction
 from app.queue.interface import JobQueue
 from app.settings import Settings
 from app.shopify.admin.types import ShopRef, ShopTokens
+from app.shopify.token_cipher import TokenCipher
+from app.shopify.tokens import access_token_after_rejection, access_token_for
 
 
 @dataclass
@@ -23,8 +34,17 @@ class Resources:
     queue: JobQueue
     redis: Redis
     http: httpx.AsyncClient
-    # The Admin API's token source; the integrator plugs in the auth branch's provider.
+    # Built once: deriving the messaging keys and the Fernet keys is not free.
+    cipher: TokenCipher
+    messaging: MessagingConfig
+    # The catalog's scenarios, wired (the sessions carry it).
+    platform: Platform = PLATFORM
+    # The Admin API's token source.
     shopify_tokens: ShopTokens | None = None
+
+    def transaction(self) -> AbstractAsyncContextManager[AsyncSession]:
+        """One transaction whose deferred jobs are sent once it commits."""
+        return transaction(self.sessions, self.queue)
 
     async def close(self) -> None:
         await self.http.aclose()
@@ -34,7 +54,10 @@ class Resources:
 
 
 async def build_resources(
-    settings: Settings, *, http_transport: httpx.AsyncBaseTransport | None = None
+    settings: Settings,
+    *,
+    http_transport: httpx.AsyncBaseTransport | None = None,
+    platform: Platform = PLATFORM,
 ) -> Resources:
     engine = create_engine(settings.database, pool_size=settings.db_pool_size)
     queue: JobQueue = ArqQueue(settings.redis)
@@ -47,10 +70,13 @@ async def build_resources(
     resources = Resources(
         settings=settings,
         engine=engine,
-        sessions=create_sessionmaker(engine),
+        sessions=platform.sessionmaker(engine),
         queue=queue,
         redis=redis,
         http=http,
+        cipher=TokenCipher.from_settings(settings),
+        messaging=MessagingConfig.from_settings(settings),
+        platform=platform,
     )
     resources.shopify_tokens = _stored_tokens(resources)
     return resources
@@ -60,8 +86,6 @@ def _stored_tokens(resources: Resources) -> ShopTokens:
     """The Admin API client's tokens: the shop's stored offline token (refreshed ahead of its
     expiry). A 401 gets one refresh and one retry; when no refresh helps, the token is marked
     invalid so the shop's work stops until it is re-authorized."""
-    from app.errors import ShopTokenInvalid
-    from app.shopify.tokens import access_token_after_rejection, access_token_for
 
     async def provider(shop: ShopRef) -> str:
         return await access_token_for(resources, shop.id)

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
+import os
+import secrets
+import socket
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
+import structlog
 from arq import Retry, create_pool, cron
 from arq.connections import ArqRedis, RedisSettings
 from arq.constants import in_progress_key_prefix, job_key_prefix, result_key_prefix
@@ -15,7 +20,9 @@ from arq.jobs import serialize_job
 from arq.typing import WorkerCoroutine
 from arq.utils import timestamp_ms, to_unix_ms
 from arq.worker import Worker, func
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from app.queue.interface import (
     CronJob,
@@ -26,6 +33,8 @@ from app.queue.interface import (
     QueueUnavailable,
     RetryJob,
 )
+
+log = structlog.get_logger(__name__)
 
 QUEUE_NAME = "boomerang:queue"
 JOB_TIMEOUT_SECONDS = 300
@@ -162,6 +171,186 @@ def _wrap(function: JobFunction) -> WorkerCoroutine:
     return cast(WorkerCoroutine, run)
 
 
+# Redis is down, restarting, or still loading its data (BusyLoadingError is a
+# ConnectionError): the worker waits for it rather than exit.
+_REDIS_LOST = (RedisConnectionError, RedisTimeoutError, OSError, TimeoutError)
+# Waits between attempts while Redis is away: doubling, capped so a Redis that is back is
+# noticed within a few seconds.
+_RECONNECT_FIRST_WAIT = 0.2
+_RECONNECT_MAX_WAIT = 3.0
+
+
+# Dead jobs. arq marks a job taken with an in-progress key that outlives the longest job
+# (JOB_TIMEOUT_SECONDS + 10): a worker killed mid-job leaves it there, and no worker runs the
+# job again (nor can it be enqueued again under its id) for about 5 minutes. So each worker
+# keeps a short-lived "alive" key, refreshed while it runs, and records itself as the owner
+# of every job it takes; any worker that finds a job whose owner's alive key has expired
+# removes the job's in-progress key, and arq's next poll runs the job again.
+_OWNERS_KEY = "boomerang:queue:job-owners"
+_ALIVE_KEY_PREFIX = "boomerang:queue:worker-alive:"
+# A worker refreshes its alive key (and looks for dead owners) this often…
+_KEEP_ALIVE_EVERY_SECONDS = 5.0
+# …and is taken for dead this long after its last refresh: a killed worker's jobs run again
+# within _ALIVE_SECONDS + _KEEP_ALIVE_EVERY_SECONDS (20 s). Long enough that a busy event
+# loop is not mistaken for a dead one (the jobs are idempotent if it ever is).
+_ALIVE_SECONDS = 15
+
+# Atomically: the job is still recorded as the dead worker's, that worker is still not
+# alive; then free the job for arq and forget the owner.
+_RECLAIM = """
+if redis.call('hget', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+if redis.call('exists', KEYS[3]) == 1 then return 0 end
+redis.call('del', KEYS[2])
+redis.call('hdel', KEYS[1], ARGV[1])
+return 1
+"""
+# The job's owner record is removed only by its owner (a job reclaimed from a worker taken
+# for dead may already be another's).
+_DISOWN = """
+if redis.call('hget', KEYS[1], ARGV[1]) == ARGV[2] then
+  return redis.call('hdel', KEYS[1], ARGV[1])
+end
+return 0
+"""
+
+
+def _worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+class _ResilientWorker(Worker):
+    """arq's Worker, made to survive what ends or stalls arq's own:
+    - Redis lost (at start, while polling, recording a job's result) ends arq's process; this
+      one waits for Redis and carries on, logging one line when Redis is lost and one when it
+      is back;
+    - a worker killed mid-job leaves its job stuck for about 5 minutes; these workers find
+      such jobs (their owner's alive key expired) and let them run again within 20 s."""
+
+    def __init__(self, *args: Any, on_alive: Callable[[], None], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Told every few seconds while the worker runs, Redis or not (its liveness check).
+        self._on_alive = on_alive
+        self.worker_id = _worker_id()
+        self._alive_key = _ALIVE_KEY_PREFIX + self.worker_id
+        self._next_keep_alive = 0.0
+
+    async def main(self) -> None:
+        if self._pool is None:
+            self._pool = await self._connect_when_redis_answers()
+        await super().main()
+
+    async def _poll_iteration(self) -> None:
+        try:
+            await self._keep_alive()
+            await super()._poll_iteration()
+        except _REDIS_LOST as exc:
+            # Also a job's own bookkeeping (arq records results in Redis) failing, surfaced
+            # here by arq: whichever it was, the worker goes on once Redis answers.
+            await self._wait_for_redis(exc)
+
+    async def run_job(self, job_id: str, score: int) -> None:
+        # arq has just set the job's in-progress key; the owner record follows it. Without
+        # Redis the job cannot start anyway (arq reads it from Redis next), and arq's own
+        # expiry of the marker is left to free it.
+        with contextlib.suppress(*_REDIS_LOST, RedisError):
+            await self.pool.hset(_OWNERS_KEY, job_id, self.worker_id)  # type: ignore[misc]
+        try:
+            await super().run_job(job_id, score)
+        finally:
+            with contextlib.suppress(*_REDIS_LOST, RedisError):
+                await self.pool.eval(  # type: ignore[misc]
+                    _DISOWN, 1, _OWNERS_KEY, job_id, self.worker_id
+                )
+
+    async def _keep_alive(self) -> None:
+        now = asyncio.get_running_loop().time()
+        if now < self._next_keep_alive:
+            return
+        self._next_keep_alive = now + _KEEP_ALIVE_EVERY_SECONDS
+        self._on_alive()
+        await self.pool.set(self._alive_key, b"1", ex=_ALIVE_SECONDS)
+        await self._reclaim_dead_jobs()
+
+    async def _reclaim_dead_jobs(self) -> None:
+        owners = {
+            job.decode(): owner.decode()
+            for job, owner in (await self.pool.hgetall(_OWNERS_KEY)).items()  # type: ignore[misc]
+        }
+        if not owners:
+            return
+        workers = sorted(set(owners.values()))
+        async with self.pool.pipeline(transaction=False) as pipe:
+            for worker in workers:
+                pipe.exists(_ALIVE_KEY_PREFIX + worker)
+            alive = dict(zip(workers, await pipe.execute(), strict=True))
+        for job_id, owner in owners.items():
+            if alive[owner]:
+                continue
+            reclaimed = await self.pool.eval(  # type: ignore[misc]
+                _RECLAIM,
+                3,
+                _OWNERS_KEY,
+                in_progress_key_prefix + job_id,
+                _ALIVE_KEY_PREFIX + owner,
+                job_id,
+                owner,
+            )
+            if reclaimed:
+                log.warning(
+                    "job of a worker that died freed to run again", job_id=job_id, worker=owner
+                )
+
+    async def _connect_when_redis_answers(self) -> ArqRedis:
+        wait = _RECONNECT_FIRST_WAIT
+        lost = False
+        while True:
+            pool: ArqRedis | None = None
+            try:
+                pool = await create_pool(
+                    self.redis_settings,
+                    job_deserializer=self.job_deserializer,
+                    job_serializer=self.job_serializer,
+                    default_queue_name=self.queue_name,
+                    expires_extra_ms=self.expires_extra_ms,
+                )
+                await pool.ping()
+            except (*_REDIS_LOST, RedisError) as exc:
+                if pool is not None:
+                    with contextlib.suppress(*_REDIS_LOST, RedisError):
+                        await pool.aclose()
+                if not lost:
+                    log.warning("Redis cannot be reached; the worker waits for it", reason=str(exc))
+                    lost = True
+                self._on_alive()
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, _RECONNECT_MAX_WAIT)
+                continue
+            if lost:
+                log.warning("Redis is back; the worker starts")
+            return pool
+
+    async def _wait_for_redis(self, error: BaseException) -> None:
+        if await self._redis_answers():
+            # A command failed but Redis answers: no outage to report.
+            log.warning(
+                "a Redis command failed, Redis answers; the worker goes on", reason=str(error)
+            )
+            return
+        log.warning("Redis lost; the worker waits for it and reconnects", reason=str(error))
+        wait = _RECONNECT_FIRST_WAIT
+        while not await self._redis_answers():
+            self._on_alive()
+            await asyncio.sleep(wait)
+            wait = min(wait * 2, _RECONNECT_MAX_WAIT)
+        log.warning("Redis is back; the worker resumes")
+
+    async def _redis_answers(self) -> bool:
+        try:
+            return bool(await self.pool.ping())
+        except (*_REDIS_LOST, RedisError):
+            return False
+
+
 def build_worker(
     *,
     redis_url: str,
@@ -169,12 +358,14 @@ def build_worker(
     cron_jobs: Sequence[CronJob],
     on_startup: Callable[[], Awaitable[Any]],
     on_shutdown: Callable[[Any], Awaitable[None]],
+    on_alive: Callable[[], None] = lambda: None,
     max_jobs: int = 20,
     max_tries: int = 8,
     job_timeout: int = JOB_TIMEOUT_SECONDS,
     handle_signals: bool = True,
 ) -> Worker:
-    """An arq Worker whose jobs receive our JobContext; `on_startup` returns the resources."""
+    """An arq Worker whose jobs receive our JobContext; `on_startup` returns the resources;
+    `on_alive` is called every few seconds while the worker runs (waiting for Redis too)."""
 
     async def startup(ctx: dict[str, Any]) -> None:
         ctx["resources"] = await on_startup()
@@ -194,7 +385,8 @@ def build_worker(
         )
         for job in cron_jobs
     ]
-    return Worker(
+    return _ResilientWorker(
+        on_alive=on_alive,
         functions=arq_functions,
         cron_jobs=arq_crons,
         redis_settings=redis_settings(redis_url),

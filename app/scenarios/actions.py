@@ -1,7 +1,7 @@
 """What a scenario step may do to the world, as an interface the engine calls: hand out a
-discount code and look up product images (outside any transaction), queue an email (inside the
-step's). The edges implement it (jobs/live_actions.py): code pools and the GraphQL client, the
-outbox."""
+discount code, look up product images and cards (outside any transaction), queue an email
+(inside the step's). The edges implement it (jobs/live_actions.py, with the code-issuing
+policy in app/codes/): code pools and the GraphQL client, the outbox."""
 
 from __future__ import annotations
 
@@ -11,9 +11,12 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.codes.offers import CodePurpose
+from app.i18n import Text
 from app.models import Shop
 from app.scenarios.config import DiscountSettings
 from app.scenarios.modes import Mode
+from app.shopify.admin.types import ProductCard
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,25 @@ class CodeRequest:
     customer_id: int | None
     discount: DiscountSettings
     prefix: str
+    # What the code is for, and the discount's title in Shopify's admin (the scenario's
+    # content: app/scenarios/<key>/content.py).
+    purpose: CodePurpose | None = None
+    title: Text | None = None
+
+
+@dataclass(frozen=True)
+class ProductsRequest:
+    """Product cards a step shows (the welcome series' best-sellers), fetched outside any
+    transaction: the ranked products still on sale, in rank order, topped up with the
+    shop's newest when too few are ranked."""
+
+    shop_id: int
+    shop_domain: str
+    # Best first, from the orders we stored (the Admin API cannot sort products by sales).
+    ranked_product_ids: tuple[int, ...]
+    count: int
+    # Builds a product's page from its handle when Shopify gives no onlineStoreUrl.
+    shop_url: str
 
 
 @dataclass(frozen=True)
@@ -51,6 +73,8 @@ class EmailRequest:
     mode: Mode
     transactional: bool
     scheduled_at: datetime
+    # The scenario's priority (its content): the higher goes first when two are due at once.
+    priority: int = 0
 
 
 @dataclass(frozen=True)
@@ -77,4 +101,10 @@ class StepActions(Protocol):
     ) -> dict[int, str]:
         """Image URLs by variant id (the variant's own image, else its product's), for those
         that have one. Called with no transaction open; a failure yields no images."""
+        ...
+
+    async def product_cards(self, request: ProductsRequest) -> list[ProductCard]:
+        """The cards asked for, called with no transaction open. Shopify unreachable or the
+        token refused raise (the step is retried, or stopped, as for a code); a query Shopify
+        refuses (no read_products) yields none."""
         ...

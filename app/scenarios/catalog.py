@@ -1,7 +1,16 @@
-"""Every scenario this build runs: importing a scenario module registers it with the engine."""
+"""The catalog: every scenario this build runs, as an explicit list. Adding a journey is its
+package (app/scenarios/<key>/) and one line here. Importing this module registers nothing
+anywhere: the composition root (app/platform/composition.py) wires what it lists."""
 
 from __future__ import annotations
 
-from app.scenarios import abandoned_cart
+from app.scenarios.abandoned_cart.declaration import ABANDONED_CART
+from app.scenarios.engine import Catalog
+from app.scenarios.welcome.declaration import WELCOME
 
-INSTALLED = (abandoned_cart.DECLARATION,)
+CATALOG = Catalog(
+    [
+        ABANDONED_CART,
+        WELCOME,
+    ]
+)

@@ -1,6 +1,6 @@
-"""Scenario settings: typed, validated models with defaults, and the partial-update merge the
-admin API uses (PUT with only the keys that change). Every problem is said in English and
-French: the field, what is wrong, and what to send instead."""
+"""What every scenario's settings share: the strict base model, discounts and steps, and the
+partial-update merge the admin API uses (PUT with only the keys that change). Every problem is
+said in English and French: the field, what is wrong, and what to send instead."""
 
 from __future__ import annotations
 
@@ -16,8 +16,19 @@ from app.i18n import Text
 from app.scenarios.modes import Mode
 
 
-class _Strict(BaseModel):
+class StrictSettings(BaseModel):
+    """The base of every settings model: strict types, unknown keys refused, immutable."""
+
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+class ScenarioSettings(StrictSettings):
+    """The base of every scenario's settings model: what each has, stored as columns of
+    `scenario_settings` (the rest of a model is stored in its `options`)."""
+
+    mode: Mode = Mode.LIVE
+    # Whether its messages may go without marketing consent (the merchant's legal choice).
+    transactional: bool = False
 
 
 class SettingsProblem(ValueError):
@@ -45,7 +56,7 @@ def _steps_problem(text: Text) -> Problem:
     return Problem(field="steps", what=text, text=text)
 
 
-class CombinesWith(_Strict):
+class CombinesWith(StrictSettings):
     """Which other discounts an order may stack with the code (Shopify's combinesWith)."""
 
     order_discounts: bool = False
@@ -53,7 +64,7 @@ class CombinesWith(_Strict):
     shipping_discounts: bool = False
 
 
-class DiscountSettings(_Strict):
+class DiscountSettings(StrictSettings):
     kind: Literal["percentage", "fixed_amount", "free_shipping"] = "percentage"
     # Percent for percentage (1–100), amount in the shop currency for fixed_amount.
     value: Decimal = Field(default=Decimal(10), ge=0)
@@ -86,69 +97,13 @@ class DiscountSettings(_Strict):
         return self
 
 
-class StepSettings(_Strict):
+class StepSettings(StrictSettings):
     # The step's name in patches and on the timeline; fixed by the scenario.
     key: str
     enabled: bool = True
-    # Counted from the moment the checkout was last changed (the abandonment clock).
+    # Counted from the run's anchor (for a cart: when its checkout was last changed).
     delay_seconds: int = Field(ge=1, le=60 * 24 * 3600)
     discount: DiscountSettings | None = None
-
-
-# The abandoned-cart sequence: its steps, in order (the key names each in patches).
-CART_STEP_KEYS = ("first_reminder", "second_reminder", "last_reminder")
-
-
-class AbandonedCartSettings(_Strict):
-    mode: Mode = Mode.LIVE
-    # Codes read PREFIX-XXXXXXXXXX; the merchant picks the prefix.
-    code_prefix: str = Field(
-        default="COMEBACK", min_length=1, max_length=12, pattern=r"^[A-Z0-9]+$"
-    )
-    # The merchant's legal choice: cart reminders may count as transactional (sent without
-    # marketing consent). Off by default.
-    transactional: bool = False
-    attribution_window_days: int = Field(default=7, ge=1, le=90)
-    steps: tuple[StepSettings, ...] = (
-        StepSettings(key="first_reminder", delay_seconds=3600),
-        StepSettings(
-            key="second_reminder",
-            delay_seconds=24 * 3600,
-            discount=DiscountSettings(value=Decimal(10)),
-        ),
-        StepSettings(
-            key="last_reminder",
-            delay_seconds=72 * 3600,
-            enabled=False,
-            discount=DiscountSettings(value=Decimal(15)),
-        ),
-    )
-
-    @model_validator(mode="after")
-    def _steps_in_order(self) -> AbandonedCartSettings:
-        if tuple(step.key for step in self.steps) != CART_STEP_KEYS:
-            keys = ", ".join(CART_STEP_KEYS)
-            raise SettingsProblem(
-                Text(
-                    en=f"the sequence's steps are {keys}, in that order; a step's key "
-                    "cannot be changed",
-                    fr=f"les étapes de la séquence sont {keys}, dans cet ordre ; la clé "
-                    "d'une étape ne peut pas être modifiée",
-                ),
-                field="steps",
-            )
-        delays = [step.delay_seconds for step in self.steps]
-        if delays != sorted(delays) or len(set(delays)) != len(delays):
-            raise SettingsProblem(
-                Text(
-                    en="each step's delay_seconds must be later than the one before "
-                    f"(now {', '.join(map(str, delays))})",
-                    fr="le delay_seconds de chaque étape doit être plus grand que celui "
-                    f"de l'étape précédente (actuellement {', '.join(map(str, delays))})",
-                ),
-                field="steps",
-            )
-        return self
 
 
 class InvalidSettings(ValueError):
@@ -269,12 +224,12 @@ def _step_index(steps: list[Any], name: str) -> int | None:
     return None
 
 
-def _defaults(model: type[_Strict]) -> dict[str, Any]:
+def _defaults(model: type[BaseModel]) -> dict[str, Any]:
     data: dict[str, Any] = model().model_dump(mode="json")
     return data
 
 
-def _with_stored(model: type[_Strict], stored: dict[str, Any]) -> dict[str, Any]:
+def _with_stored(model: type[BaseModel], stored: dict[str, Any]) -> dict[str, Any]:
     """Defaults overlaid with what the shop stored. A stored steps list merges by position
     and keeps the scenario's own steps (older rows may hold another count)."""
     base = _defaults(model)
@@ -293,13 +248,13 @@ def _with_stored(model: type[_Strict], stored: dict[str, Any]) -> dict[str, Any]
     return merged
 
 
-def resolve(model: type[_Strict], stored: dict[str, Any]) -> _Strict:
+def resolve(model: type[BaseModel], stored: dict[str, Any]) -> BaseModel:
     """The effective settings: defaults overlaid with what the shop stored."""
     return validate(model, _with_stored(model, stored))
 
 
 def apply_patch(
-    model: type[_Strict], stored: dict[str, Any], patch: dict[str, Any]
+    model: type[BaseModel], stored: dict[str, Any], patch: dict[str, Any]
 ) -> dict[str, Any]:
     """Merge a partial update into the stored settings; raise InvalidSettings if the result
     is not valid. Returns the full effective settings as JSON, ready to store."""
@@ -308,7 +263,7 @@ def apply_patch(
     return result
 
 
-def validate(model: type[_Strict], data: dict[str, Any]) -> _Strict:
+def validate(model: type[BaseModel], data: dict[str, Any]) -> BaseModel:
     try:
         # JSON mode: strings for Decimal and enums are the JSON way; bool stays bool.
         return model.model_validate_json(_to_json(data))

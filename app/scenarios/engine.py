@@ -1,29 +1,56 @@
-"""The scenario engine every scenario runs on. A scenario declares its key, the facts that start
-it and the facts that stop it, its steps (each with its delay, whether it is on, and the
-scenario's condition and action) and its hooks into the outbox; it registers itself here. The
-engine holds what they all share: one run per (shop, scenario, subject), each step run at most
-once under the run's row lock after a live re-check, the run advanced or stopped, and every
-decision written to the customer's timeline.
+"""The scenario engine every journey runs on. A journey declares itself as a `Scenario` (its
+key, settings model, triggers, steps, condition, action and content); the catalog
+(app/scenarios/catalog.py) lists the declarations, and the composition root wires them. The
+engine holds what they all share: one run per (shop, scenario, subject); each step run at most
+once under the run's row lock after a live re-check; the run advanced or stopped (`stop_run`,
+on the timeline); and the hooks every journey gets without writing them: the subject lock,
+the send outcome on the timeline, the stop on unsubscribe and the outbox's last re-check.
 
 Plain Python over the database session: no FastAPI, arq or httpx here."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.messaging.guards import Engaged, Guard, OutcomeListener, SubjectLock, Unsubscribed
-from app.models import ScenarioRun, Shop
+from app.codes.offers import CodePurpose
+from app.i18n import Text
+from app.messaging.defaults import TemplateSource
+from app.messaging.guards import Engaged, Guard, Outcome, SendOutcome, SubjectLock, Unsubscribed
+from app.messaging.i18n import Locale
+from app.models import Message, ScenarioRun, Shop
 from app.scenarios import runs, timeline
-from app.scenarios.actions import CodeRequest, IssuedCode, StepActions
+from app.scenarios.actions import ProductsRequest, StepActions
+from app.scenarios.config import resolve
+from app.scenarios.labels import reason_code
+from app.scenarios.modes import Mode
+from app.scenarios.runs import stop_run
+from app.scenarios.settings_store import stored_options
+from app.shopify.admin.types import ProductCard
 
 S = TypeVar("S", bound=BaseModel)  # the scenario's settings model
 T = TypeVar("T")  # what its condition and action read about the run's subject
+
+# Why the engine stops a run, whichever the scenario (labels: app/scenarios/labels.py).
+SHOP_TOKEN_INVALID = "shop_token_invalid"  # noqa: S105 - a timeline reason, not a secret
+DISCOUNT_REFUSED = "discount_refused_by_shopify"
+CUSTOMER_UNSUBSCRIBED = "customer_unsubscribed"
+SEQUENCE_STOPPED = "sequence_stopped"
+SHOP_UNINSTALLED = "shop_uninstalled"
+STEP_TURNED_OFF = "step_turned_off"
+# What became of a message, as its reason on the timeline when the outbox gives none.
+_OUTCOME_REASONS = {
+    Outcome.SENT: "smtp_accepted",
+    Outcome.REJECTED: "rejected_by_merchant",
+    Outcome.DRAFTED: "dry_run",
+    Outcome.HELD: "approval_mode",
+}
 
 
 @dataclass(frozen=True)
@@ -44,33 +71,43 @@ class StepNeeds:
 
     shop_id: int
     shop_domain: str
-    code: CodeRequest | None = None
+    code: Any = None  # an app.scenarios.actions.CodeRequest
     # Product variants whose images the message shows.
     variant_ids: tuple[int, ...] = ()
+    # Product cards the message shows (best-sellers).
+    products: ProductsRequest | None = None
 
 
 @dataclass(frozen=True)
 class StepInputs:
-    """What was fetched for the step: its code, and image URLs by variant id."""
+    """What was fetched for the step: its code, image URLs by variant id, product cards."""
 
-    code: IssuedCode | None = None
+    code: Any = None  # an app.scenarios.actions.IssuedCode
     images: Mapping[int, str] = field(default_factory=dict)
+    products: tuple[ProductCard, ...] = ()
 
 
 @dataclass
-class StepContext(Generic[S, T]):
-    """Everything a step's condition and action see, inside the step's transaction."""
+class RunView(Generic[S, T]):
+    """What a scenario's condition sees about a run: at each step and when the outbox makes
+    its last check before a message leaves."""
 
     session: AsyncSession
     run: ScenarioRun
     shop: Shop
     settings: S
     subject: T
-    step_index: int
-    step: StepPlan | None
     now: datetime
-    actions: StepActions
-    inputs: StepInputs
+
+
+@dataclass
+class StepContext(RunView[S, T]):
+    """Everything a step's action sees, inside the step's transaction."""
+
+    step_index: int = 0
+    step: StepPlan | None = None
+    actions: StepActions | None = None
+    inputs: StepInputs = field(default_factory=StepInputs)
 
 
 # A fact handler: the scenario's decision about a fact, returning the steps to schedule.
@@ -78,102 +115,154 @@ FactHandler = Callable[[AsyncSession, Any, datetime], Awaitable[list[runs.DueSte
 
 
 @dataclass(frozen=True)
-class Hooks:
-    """The scenario's hooks into the outbox (see app/messaging/guards.py)."""
+class Subject:
+    """One subject a schedule selected: its run's key, who it is, and where the page ended
+    (the keyset position the next page starts after: what the selection orders by)."""
 
-    # The outbox's last check, in the transaction that claims the message.
-    guard: Guard | None = None
-    # Takes the scenario's lock on the message's subject before the outbox locks the message,
-    # so both sides lock in one order: customer, run, message.
-    lock_subject: SubjectLock | None = None
+    key: str
+    customer_id: int | None
+    email: str | None
+    position: Any
+
+
+# One page of a schedule's selection: (session, shop id, after position or None, limit, now).
+SelectPage = Callable[[AsyncSession, int, Any, int, datetime], Awaitable[Sequence[Subject]]]
+
+
+@dataclass(frozen=True)
+class ScheduleTrigger:
+    """Runs start on a schedule: every `every`, for each installed shop whose scenario is not
+    paused, `select_page` is walked page by page (keyset pagination over an index, `page_size`
+    at a time) and each subject it yields gets a run, once per (shop, scenario, subject key)."""
+
+    every: timedelta
+    select_page: SelectPage
+    # The timeline's reason for a run this schedule starts.
+    reason: str
+    page_size: int = 500
+
+
+@dataclass(frozen=True)
+class Content:
+    """What the scenario says and how it ranks, in one place (its `content.py`)."""
+
+    # Default email templates by (step number, locale): what a new shop sends.
+    templates: Mapping[tuple[int, Locale], TemplateSource] = field(default_factory=dict)
+    # Timeline wording of this scenario: kind labels that replace the generic ones
+    # ("Reminder sequence started"), and the labels of its own reasons.
+    kinds: Mapping[str, Text] = field(default_factory=dict)
+    reasons: Mapping[str, Text] = field(default_factory=dict)
+    # When two messages are due for one shopper, the higher priority goes first.
+    priority: int = 0
+    # What its discount codes are for, and their title in Shopify's admin.
+    code_purpose: CodePurpose | None = None
+    discount_title: Text | None = None
+
+
+@dataclass(frozen=True)
+class Hooks:
+    """A scenario's own hooks into the outbox, beside the ones the engine gives every scenario
+    (subject lock, outcome on the timeline, stop on unsubscribe, the pre-send re-check)."""
+
     on_engaged: Engaged | None = None
-    on_unsubscribed: Unsubscribed | None = None
-    # What became of a message: sent, suppressed, deferred, failed, rejected…
-    on_send_outcome: OutcomeListener | None = None
+
+
+async def _nothing_to_prepare(
+    session: AsyncSession, run: ScenarioRun, shop: Shop, settings: Any, step_index: int
+) -> StepNeeds | None:
+    return None
+
+
+async def _no_subject(session: AsyncSession, run: ScenarioRun, shop: Shop) -> None:
+    return None
+
+
+async def _always(view: RunView[Any, Any]) -> str | None:
+    return None
 
 
 @dataclass(frozen=True)
 class Scenario(Generic[S, T]):
+    """A journey's declaration: everything the engine, the admin and the outbox need."""
+
     key: str
     settings_model: type[S]
-    load_settings: Callable[[AsyncSession, int], Awaitable[S]]
-    # Facts that may start a run (their handler may also re-time or stop it)…
-    starts_on: Mapping[type[Any], FactHandler]
-    # …and facts that only stop runs (and may attribute a conversion).
-    stops_on: Mapping[type[Any], FactHandler]
     # The steps for a shop's settings, in order.
     steps: Callable[[S], Sequence[StepPlan]]
-    # Reads the run's subject (a checkout and its customer) once per step.
-    load_subject: Callable[[AsyncSession, ScenarioRun, Shop], Awaitable[T]]
-    # The live re-check before each step: a reason to stop the run, or None to go on.
-    condition: Callable[[StepContext[S, T]], Awaitable[str | None]]
-    # What a step needs fetched beforehand (codes, images); None when it needs nothing.
-    prepare: Callable[[AsyncSession, ScenarioRun, Shop, S, int], Awaitable[StepNeeds | None]]
     # What an enabled step does (queue a message), in the step's transaction. None lets the
     # engine advance the run; a list of steps to schedule instead means the step runs again
     # (see retry_step).
     action: Callable[[StepContext[S, T]], Awaitable[list[runs.DueStep] | None]]
+    content: Content = Content()
+    # Facts that may start a run (their handler may also re-time or stop it)…
+    starts_on: Mapping[type[Any], FactHandler] = field(default_factory=dict)
+    # …facts that only stop runs (and may attribute a conversion)…
+    stops_on: Mapping[type[Any], FactHandler] = field(default_factory=dict)
+    # …and a schedule that selects subjects.
+    schedule: ScheduleTrigger | None = None
+    # Reads the run's subject once per step, and at the outbox's last check.
+    load_subject: Callable[[AsyncSession, ScenarioRun, Shop], Awaitable[T]] = _no_subject  # type: ignore[assignment]
+    # The live re-check before each step and before each message leaves: a reason to stop
+    # the run, or None to go on.
+    condition: Callable[[RunView[S, T]], Awaitable[str | None]] = _always
+    # What a step needs fetched beforehand (codes, images); None when it needs nothing.
+    prepare: Callable[[AsyncSession, ScenarioRun, Shop, S, int], Awaitable[StepNeeds | None]] = (
+        _nothing_to_prepare
+    )
     hooks: Hooks = Hooks()
 
+    def __post_init__(self) -> None:
+        overlap = set(self.starts_on) & set(self.stops_on)
+        if overlap:
+            names = ", ".join(sorted(t.__name__ for t in overlap))
+            raise ValueError(f"{self.key}: {names} both starts and stops it; declare it once")
 
-_REGISTRY: dict[str, Scenario[Any, Any]] = {}
+    async def load_settings(self, session: AsyncSession, shop_id: int) -> S:
+        settings = resolve(self.settings_model, await stored_options(session, shop_id, self.key))
+        if not isinstance(settings, self.settings_model):  # pragma: no cover - resolve's type
+            raise TypeError(f"{self.key}: settings are not a {self.settings_model.__name__}")
+        return settings
 
 
 class UnknownScenario(LookupError):
     pass
 
 
-def register(scenario: Scenario[S, T]) -> Scenario[S, T]:
-    """Called by each scenario module at import time."""
-    overlap = set(scenario.starts_on) & set(scenario.stops_on)
-    if overlap:
-        names = ", ".join(sorted(t.__name__ for t in overlap))
-        raise ValueError(f"{scenario.key}: {names} both starts and stops it; declare it once")
-    _REGISTRY[scenario.key] = scenario
-    return scenario
+class Catalog:
+    """The scenarios this build runs, by key: built from the explicit list in
+    app/scenarios/catalog.py (or a test's own list)."""
 
+    def __init__(self, scenarios: Iterable[Scenario[Any, Any]]) -> None:
+        self._by_key: dict[str, Scenario[Any, Any]] = {}
+        for scenario in scenarios:
+            if scenario.key in self._by_key:
+                raise ValueError(f"two scenarios are declared as {scenario.key!r}")
+            self._by_key[scenario.key] = scenario
 
-def _load_catalog() -> None:
-    # Every scenario this build ships registers itself when its module is imported; the
-    # catalog imports them all. Imported here, not at the top: the scenario modules import
-    # this one.
-    import app.scenarios.catalog  # noqa: F401
+    def sorted_keys(self) -> list[str]:
+        return sorted(self._by_key)
 
+    def __iter__(self) -> Iterator[Scenario[Any, Any]]:
+        return iter(self._by_key.values())
 
-def scenarios() -> dict[str, Scenario[Any, Any]]:
-    _load_catalog()
-    return dict(_REGISTRY)
+    def __contains__(self, key: object) -> bool:
+        return key in self._by_key
 
+    def get(self, key: str) -> Scenario[Any, Any]:
+        try:
+            return self._by_key[key]
+        except KeyError:
+            raise UnknownScenario(key) from None
 
-def get(key: str) -> Scenario[Any, Any]:
-    _load_catalog()
-    try:
-        return _REGISTRY[key]
-    except KeyError:
-        raise UnknownScenario(key) from None
+    def find(self, key: str) -> Scenario[Any, Any] | None:
+        return self._by_key.get(key)
+
+    def scheduled(self) -> list[Scenario[Any, Any]]:
+        return [s for s in self._by_key.values() if s.schedule is not None]
 
 
 def due_at(anchor: datetime, plan: Sequence[StepPlan], index: int) -> datetime:
     return anchor + plan[index].delay
-
-
-async def stop(
-    session: AsyncSession, run: ScenarioRun, reason: str, now: datetime, **detail: Any
-) -> None:
-    """Stop a (locked) run for `reason`, on the customer's timeline."""
-    runs.stop(run, reason, now)
-    await timeline.record(
-        session,
-        shop_id=run.shop_id,
-        customer_id=run.customer_id,
-        run_id=run.id,
-        scenario=run.scenario,
-        kind="stopped",
-        step=run.step_index + 1,
-        reason=reason,
-        at=now,
-        **detail,
-    )
 
 
 @dataclass(frozen=True)
@@ -183,13 +272,15 @@ class Prepared:
     token_refused: bool = False
 
 
-async def prepare_step(session: AsyncSession, run_id: int, step_index: int) -> Prepared | None:
+async def prepare_step(
+    session: AsyncSession, catalog: Catalog, run_id: int, step_index: int
+) -> Prepared | None:
     """Phase one of a step, read without locks: what it needs fetched. None when the step is
     not due to run (already run, stopped, a stale job)."""
     run = await session.get(ScenarioRun, run_id)
     if run is None or run.status != runs.ACTIVE or run.step_index != step_index:
         return None
-    scenario = get(run.scenario)
+    scenario = catalog.get(run.scenario)
     shop = await session.get(Shop, run.shop_id)
     if shop is not None and shop.token_invalid_at is not None:
         return Prepared(None, token_refused=True)
@@ -201,6 +292,7 @@ async def prepare_step(session: AsyncSession, run_id: int, step_index: int) -> P
 
 async def run_step(
     session: AsyncSession,
+    catalog: Catalog,
     *,
     run_id: int,
     step_index: int,
@@ -219,7 +311,7 @@ async def run_step(
     shop = await session.get(Shop, run.shop_id)
     if shop is None:
         return []
-    scenario = get(run.scenario)
+    scenario = catalog.get(run.scenario)
     settings = await scenario.load_settings(session, shop.id)
     plan = scenario.steps(settings)
     context: StepContext[Any, Any] = StepContext(
@@ -228,15 +320,15 @@ async def run_step(
         shop=shop,
         settings=settings,
         subject=await scenario.load_subject(session, run, shop),
+        now=now,
         step_index=step_index,
         step=plan[step_index] if step_index < len(plan) else None,
-        now=now,
         actions=actions,
         inputs=inputs,
     )
     reason = await scenario.condition(context)
     if reason is not None:
-        await stop(session, run, reason, now)
+        await stop_run(session, run, reason, now)
         return []
     if context.step is not None and context.step.enabled:
         instead = await scenario.action(context)
@@ -251,7 +343,7 @@ async def run_step(
             scenario=run.scenario,
             kind="step_skipped",
             step=step_index + 1,
-            reason="step_turned_off",
+            reason=STEP_TURNED_OFF,
             at=now,
         )
     return advance(run, plan, now)
@@ -272,3 +364,180 @@ def retry_step(run: ScenarioRun, now: datetime, after: timedelta) -> list[runs.D
     """Run the same step again shortly (its inputs went stale between the phases)."""
     run.next_step_at = now + after
     return [runs.DueStep(run.id, run.step_index, run.next_step_at)]
+
+
+# -- the hooks every scenario gets ------------------------------------------------------------
+
+
+def lock_subject(scenario: Scenario[Any, Any]) -> SubjectLock:
+    """Locks the message's run before the outbox locks the message: every transaction locks
+    customer, run, message in that order."""
+
+    async def lock(session: AsyncSession, shop_id: int, subject_key: str) -> None:
+        await runs.lock_by_subject(
+            session, shop_id=shop_id, scenario=scenario.key, subject_key=subject_key
+        )
+
+    return lock
+
+
+def still_wanted(scenario: Scenario[Any, Any]) -> Guard:
+    """The outbox's last check before a message leaves, in the transaction that claims it:
+    the run must still be going and the scenario's condition (the same one each step runs)
+    must still call for it; a reason stops the run."""
+
+    async def guard(session: AsyncSession, message: Message) -> str | None:
+        run = await runs.lock_by_subject(
+            session, shop_id=message.shop_id, scenario=scenario.key, subject_key=message.subject_key
+        )
+        if run is None:
+            return None
+        if run.status == runs.STOPPED:
+            return run.stop_reason or SEQUENCE_STOPPED
+        shop = await session.get(Shop, run.shop_id)
+        if shop is None:
+            return SHOP_UNINSTALLED
+        now = datetime.now(UTC)
+        view: RunView[Any, Any] = RunView(
+            session=session,
+            run=run,
+            shop=shop,
+            settings=await scenario.load_settings(session, shop.id),
+            subject=await scenario.load_subject(session, run, shop),
+            now=now,
+        )
+        reason = await scenario.condition(view)
+        if reason is not None and run.status == runs.ACTIVE:
+            await stop_run(session, run, reason, now, at_send=True)
+        return reason
+
+    return guard
+
+
+def stop_on_unsubscribe(scenario: Scenario[Any, Any]) -> Unsubscribed:
+    """A shopper who unsubscribes stops every running sequence of theirs at once."""
+
+    async def unsubscribed(
+        session: AsyncSession, shop_id: int, customer_id: int, now: datetime
+    ) -> None:
+        await stop_customer_runs(session, scenario.key, shop_id, customer_id, now)
+
+    return unsubscribed
+
+
+async def stop_customer_runs(
+    session: AsyncSession, scenario: str, shop_id: int, customer_id: int, now: datetime
+) -> None:
+    active = await session.scalars(
+        select(ScenarioRun)
+        .where(
+            ScenarioRun.shop_id == shop_id,
+            ScenarioRun.scenario == scenario,
+            ScenarioRun.customer_id == customer_id,
+            ScenarioRun.status == runs.ACTIVE,
+        )
+        .with_for_update(key_share=True)
+    )
+    for run in active:
+        await stop_run(session, run, CUSTOMER_UNSUBSCRIBED, now)
+
+
+def outcome_on_timeline(scenario: Scenario[Any, Any]) -> Callable[..., Awaitable[None]]:
+    """Each message's fate on the customer's timeline; a sent one marks its run."""
+
+    async def on_outcome(session: AsyncSession, outcome: SendOutcome) -> None:
+        # The outbox took this run's lock (its subject lock) before any outcome: this reads it.
+        run = await runs.lock_by_subject(
+            session,
+            shop_id=outcome.shop_id,
+            scenario=scenario.key,
+            subject_key=outcome.subject_key,
+        )
+        if outcome.kind == Outcome.SENT and run is not None:
+            run.last_step_sent_at = outcome.at
+        reason = outcome.reason or _OUTCOME_REASONS.get(outcome.kind, outcome.kind)
+        await timeline.record(
+            session,
+            shop_id=outcome.shop_id,
+            customer_id=outcome.customer_id or (run.customer_id if run else None),
+            run_id=run.id if run else None,
+            scenario=scenario.key,
+            kind=f"message_{outcome.kind}",
+            step=outcome.step,
+            reason=reason_code(reason),
+            at=outcome.at,
+            message_id=outcome.message_id,
+            status_reason=outcome.reason,
+            until=outcome.until.isoformat() if outcome.until else None,
+        )
+
+    return on_outcome
+
+
+# -- the schedule trigger ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScheduleReport:
+    shops: int = 0
+    selected: int = 0
+    started: int = 0
+
+
+async def start_scheduled_page(
+    session: AsyncSession,
+    scenario: Scenario[Any, Any],
+    shop_id: int,
+    after: Any,
+    now: datetime,
+) -> tuple[Sequence[Subject], list[runs.DueStep]]:
+    """One page of a schedule's selection, each subject's run started (once per subject key:
+    a subject selected again, or by a concurrent walk, is left as it is). Returns the page and
+    the first steps to schedule after commit."""
+    trigger = scenario.schedule
+    if trigger is None:  # pragma: no cover - the caller walks scheduled scenarios only
+        raise ValueError(f"{scenario.key} has no schedule")
+    page = await trigger.select_page(session, shop_id, after, trigger.page_size, now)
+    if not page:
+        return page, []
+    settings = await scenario.load_settings(session, shop_id)
+    plan = scenario.steps(settings)
+    due: list[runs.DueStep] = []
+    for subject in page:
+        run, created = await runs.start_or_get(
+            session,
+            shop_id=shop_id,
+            scenario=scenario.key,
+            subject_key=subject.key,
+            customer_id=subject.customer_id,
+            email=subject.email,
+            anchor_at=now,
+            first_step_at=due_at(now, plan, 0),
+        )
+        if not created or run.next_step_at is None:
+            continue
+        await timeline.record(
+            session,
+            shop_id=shop_id,
+            customer_id=run.customer_id,
+            run_id=run.id,
+            scenario=scenario.key,
+            kind="started",
+            reason=trigger.reason,
+            at=now,
+            first_step_at=run.next_step_at.isoformat(),
+        )
+        due.append(runs.DueStep(run.id, 0, run.next_step_at))
+    return page, due
+
+
+async def schedule_runs_for(
+    session: AsyncSession, scenario: Scenario[Any, Any], shop_id: int
+) -> bool:
+    """Whether the scenario's schedule walks this shop now: installed, with a token Shopify
+    takes, and the scenario not paused."""
+    shop = await session.get(Shop, shop_id)
+    if shop is None or shop.uninstalled_at is not None or shop.token_invalid_at is not None:
+        return False
+    settings = await scenario.load_settings(session, shop_id)
+    return getattr(settings, "mode", Mode.LIVE) != Mode.PAUSED

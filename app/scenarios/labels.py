@@ -1,28 +1,37 @@
 """What the admin shows for the codes the scenarios store: timeline kinds and reasons (stop,
 skip, suppression, deferral…) in English and French, served to the frontend by
-GET /api/scenarios/labels; and the discount titles merchants read in Shopify's admin."""
+GET /api/scenarios/labels. The generic ones live here; each scenario's own reasons and wording
+live in its content.py and are gathered by `Labels` from the catalog."""
 
 from __future__ import annotations
 
-from app.i18n import Locale, Text
-from app.messaging.i18n import normalize_locale
+from collections.abc import Mapping
+from typing import Any
 
+from app.i18n import Locale, Text
+
+# The generic words for what the timeline records; a scenario's content may say them its own
+# way ("Reminder sequence started").
 KINDS: dict[str, Text] = {
-    "started": Text(en="Reminder sequence started", fr="Séquence de relance démarrée"),
-    "not_started": Text(en="Reminder sequence not started", fr="Séquence de relance non démarrée"),
-    "step_queued": Text(en="Reminder queued for sending", fr="Relance mise en file d'envoi"),
-    "step_drafted": Text(en="Reminder drafted (dry run)", fr="Relance préparée (simulation)"),
+    "started": Text(en="Sequence started", fr="Séquence démarrée"),
+    "not_started": Text(en="Sequence not started", fr="Séquence non démarrée"),
+    "step_queued": Text(en="Email queued for sending", fr="E-mail mis en file d'envoi"),
+    "step_drafted": Text(en="Email drafted (dry run)", fr="E-mail préparé (simulation)"),
     "step_awaiting_approval": Text(
-        en="Reminder waiting for your approval", fr="Relance en attente de votre validation"
+        en="Email waiting for your approval", fr="E-mail en attente de votre validation"
     ),
-    "step_suppressed": Text(en="Reminder not sent", fr="Relance non envoyée"),
+    "step_suppressed": Text(en="Step's email not sent", fr="E-mail de l'étape non envoyé"),
     "step_skipped": Text(en="Step skipped", fr="Étape ignorée"),
-    "stopped": Text(en="Reminder sequence stopped", fr="Séquence de relance arrêtée"),
-    "recovered": Text(en="Order recovered", fr="Commande récupérée"),
+    "stopped": Text(en="Sequence stopped", fr="Séquence arrêtée"),
+    "recovered": Text(en="Order attributed", fr="Commande attribuée"),
     "message_sent": Text(en="Email sent", fr="E-mail envoyé"),
     "message_suppressed": Text(en="Email not sent", fr="E-mail non envoyé"),
     "message_deferred": Text(en="Email postponed", fr="E-mail reporté"),
     "message_failed": Text(en="Email could not be delivered", fr="E-mail non distribué"),
+    "message_unconfirmed": Text(
+        en="Email handed to the mail server, delivery unconfirmed",
+        fr="E-mail remis au serveur de messagerie, distribution non confirmée",
+    ),
     "message_rejected": Text(en="Email rejected by you", fr="E-mail refusé par vous"),
     "message_drafted": Text(
         en="Email kept as a draft (dry run)", fr="E-mail gardé en brouillon (simulation)"
@@ -33,28 +42,7 @@ KINDS: dict[str, Text] = {
 }
 
 REASONS: dict[str, Text] = {
-    # Why a sequence starts, goes on, stops or is not started.
-    "checkout_abandoned": Text(
-        en="The checkout has a contact and items and was not completed",
-        fr="Le paiement a un contact et des articles et n'a pas été finalisé",
-    ),
-    "checkout_not_completed": Text(
-        en="The checkout was still not completed after the step's delay",
-        fr="Le paiement n'était toujours pas finalisé après le délai de l'étape",
-    ),
-    "checkout_completed": Text(en="The checkout was completed", fr="Le paiement a été finalisé"),
-    "order_placed_for_checkout": Text(
-        en="An order was placed for this checkout", fr="Une commande a été passée pour ce paiement"
-    ),
-    "customer_placed_another_order": Text(
-        en="The customer placed another order meanwhile",
-        fr="Le client a passé une autre commande entre-temps",
-    ),
-    "checkout_emptied": Text(en="The cart was emptied", fr="Le panier a été vidé"),
-    "superseded_by_newer_checkout": Text(
-        en="The customer started a newer checkout",
-        fr="Le client a commencé un paiement plus récent",
-    ),
+    # Why any scenario's sequence stops (a scenario's own reasons are in its content.py).
     "customer_unsubscribed": Text(en="The customer unsubscribed", fr="Le client s'est désabonné"),
     "shop_token_invalid": Text(
         en="Shopify refused the shop's access token: open Boomerang from your Shopify admin "
@@ -80,19 +68,8 @@ REASONS: dict[str, Text] = {
     ),
     "shop_uninstalled": Text(en="Boomerang was uninstalled", fr="Boomerang a été désinstallé"),
     "scenario_paused": Text(en="The scenario is paused", fr="Le scénario est en pause"),
-    "no_contact_email": Text(
-        en="The checkout has no email address", fr="Le paiement n'a pas d'adresse e-mail"
-    ),
     "sequence_stopped": Text(en="The sequence had stopped", fr="La séquence était arrêtée"),
     "step_turned_off": Text(en="You turned this step off", fr="Vous avez désactivé cette étape"),
-    "attributed_via_checkout_token": Text(
-        en="The reminded checkout became this order",
-        fr="Le paiement relancé est devenu cette commande",
-    ),
-    "attributed_via_engaged_customer": Text(
-        en="The customer opened or clicked a reminder, then ordered",
-        fr="Le client a ouvert ou cliqué une relance, puis a commandé",
-    ),
     # What became of an email (the outbox's reasons).
     "smtp_accepted": Text(
         en="Accepted by the mail server", fr="Accepté par le serveur de messagerie"
@@ -115,13 +92,19 @@ REASONS: dict[str, Text] = {
         en="A more important email to this customer goes first",
         fr="Un e-mail plus important pour ce client part d'abord",
     ),
+    "waiting_for_previous_step": Text(
+        en="Waits for the sequence's previous email to be sent or dropped first",
+        fr="Attend que l'e-mail précédent de la séquence soit envoyé ou abandonné",
+    ),
     "frequency_cap": Text(
         en="The customer already received the most emails allowed for now",
         fr="Le client a déjà reçu le nombre maximal d'e-mails autorisé pour l'instant",
     ),
     "delivery_unconfirmed": Text(
-        en="Delivery could not be confirmed; not sent again",
-        fr="La distribution n'a pas pu être confirmée ; pas de nouvel envoi",
+        en="Handed to the mail server, but the answer was lost when the worker stopped: it "
+        "most likely left; not sent again",
+        fr="Remis au serveur de messagerie, mais la réponse a été perdue à l'arrêt du worker : "
+        "il est très probablement parti ; pas de nouvel envoi",
     ),
     "smtp": Text(en="The mail server refused it", fr="Le serveur de messagerie l'a refusé"),
     "smtp_transient": Text(
@@ -152,37 +135,47 @@ REASONS: dict[str, Text] = {
     ),
 }
 
-_DISCOUNT_TITLES: dict[str, Text] = {
-    "abandoned_cart": Text(en="Boomerang: abandoned cart", fr="Boomerang : panier abandonné"),
-    "win_back": Text(en="Boomerang: win-back offer", fr="Boomerang : offre de retour"),
-}
-
 
 def reason_code(reason: str) -> str:
     """A stored reason's code: "smtp: 550 …" and "no_marketing_consent:none" carry details."""
     return reason.split(":", 1)[0].strip() or reason
 
 
-def kind_label(kind: str, locale: Locale) -> str:
-    label = KINDS.get(kind)
-    return label.in_locale(locale) if label is not None else kind
+class Labels:
+    """The labels of one build: the generic ones and each scenario's own (from the catalog's
+    contents), which replace the generic kind wording for that scenario."""
 
+    def __init__(
+        self,
+        *,
+        kinds_by_scenario: Mapping[str, Mapping[str, Text]],
+        reasons_by_scenario: Mapping[str, Mapping[str, Text]],
+    ) -> None:
+        self._kinds_by_scenario = {k: dict(v) for k, v in kinds_by_scenario.items()}
+        self.reasons: dict[str, Text] = dict(REASONS)
+        for reasons in reasons_by_scenario.values():
+            self.reasons.update(reasons)
 
-def reason_label(reason: str, locale: Locale) -> str:
-    label = REASONS.get(reason_code(reason))
-    return label.in_locale(locale) if label is not None else reason
+    def kind_text(self, kind: str, scenario: str | None = None) -> Text | None:
+        own = self._kinds_by_scenario.get(scenario or "", {})
+        return own.get(kind) or KINDS.get(kind)
 
+    def kind_label(self, kind: str, locale: Locale, scenario: str | None = None) -> str:
+        label = self.kind_text(kind, scenario)
+        return label.in_locale(locale) if label is not None else kind
 
-def discount_title(scenario: str, shop_locale: str | None) -> str:
-    title = _DISCOUNT_TITLES.get(
-        scenario,
-        Text(en=f"Boomerang: {scenario.replace('_', ' ')}", fr=f"Boomerang : {scenario}"),
-    )
-    return title.in_locale(normalize_locale(shop_locale) or "en")
+    def reason_label(self, reason: str, locale: Locale) -> str:
+        label = self.reasons.get(reason_code(reason))
+        return label.in_locale(locale) if label is not None else reason
 
-
-def catalog(locale: Locale) -> dict[str, dict[str, str]]:
-    return {
-        "kinds": {code: text.in_locale(locale) for code, text in KINDS.items()},
-        "reasons": {code: text.in_locale(locale) for code, text in REASONS.items()},
-    }
+    def catalog(self, locale: Locale) -> dict[str, Any]:
+        """What GET /api/scenarios/labels serves: the generic kinds, every reason, and each
+        scenario's own kind wording."""
+        return {
+            "kinds": {code: text.in_locale(locale) for code, text in KINDS.items()},
+            "reasons": {code: text.in_locale(locale) for code, text in self.reasons.items()},
+            "scenarios": {
+                key: {"kinds": {code: t.in_locale(locale) for code, t in kinds.items()}}
+                for key, kinds in self._kinds_by_scenario.items()
+            },
+        }

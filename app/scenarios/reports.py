@@ -1,5 +1,6 @@
 """What a scenario did and earned, for the merchant: runs, messages by what became of them
-(sent means the relay accepted it), human opens and clicks (machine ones apart: Apple's
+(sent means the relay accepted it; unconfirmed, apart, that it was handed over and the answer
+lost with a stopped worker), human opens and clicks (machine ones apart: Apple's
 privacy proxy and link scanners), recovered revenue and the discounts' cost."""
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ class ScenarioReport:
     messages_drafted: int
     messages_suppressed: int
     messages_failed: int
+    # Handed to the relay, the answer lost with a stopped worker: neither sent nor failed.
+    messages_unconfirmed: int
     opens: Engagement
     clicks: Engagement
     orders_recovered: int
@@ -116,6 +119,7 @@ async def scenario_report(session: AsyncSession, shop_id: int, scenario: str) ->
         messages_drafted=messages.get("draft", 0),
         messages_suppressed=messages.get("suppressed", 0),
         messages_failed=messages.get("failed", 0),
+        messages_unconfirmed=messages.get("unconfirmed", 0),
         opens=await _engagement(session, shop_id, scenario, "open"),
         clicks=await _engagement(session, shop_id, scenario, "click"),
         orders_recovered=int(orders),

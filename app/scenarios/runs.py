@@ -108,11 +108,52 @@ async def lock_by_id(session: AsyncSession, run_id: int) -> ScenarioRun | None:
     return result
 
 
-def stop(run: ScenarioRun, reason: str, now: datetime) -> None:
+async def stop_run(
+    session: AsyncSession, run: ScenarioRun, reason: str, now: datetime, **detail: Any
+) -> None:
+    """Stop a (locked) run for `reason`, on the customer's timeline at the step it was about
+    to take (1-based, as the admin shows steps). The one way a run stops."""
     run.status = STOPPED
     run.stop_reason = reason
     run.finished_at = now
     run.next_step_at = None
+    await _record_stop(
+        session,
+        shop_id=run.shop_id,
+        customer_id=run.customer_id,
+        run_id=run.id,
+        scenario=run.scenario,
+        step_index=run.step_index,
+        reason=reason,
+        now=now,
+        **detail,
+    )
+
+
+async def _record_stop(
+    session: AsyncSession,
+    *,
+    shop_id: int,
+    customer_id: int | None,
+    run_id: int,
+    scenario: str,
+    step_index: int,
+    reason: str,
+    now: datetime,
+    **detail: Any,
+) -> None:
+    await timeline.record(
+        session,
+        shop_id=shop_id,
+        customer_id=customer_id,
+        run_id=run_id,
+        scenario=scenario,
+        kind="stopped",
+        step=step_index + 1,
+        reason=reason,
+        at=now,
+        **detail,
+    )
 
 
 def complete(run: ScenarioRun, now: datetime) -> None:
@@ -180,16 +221,15 @@ async def stop_running_sequences(
     timeline entry saying why. Returns how many stopped."""
     stopped = await stop_active_for_shop(session, shop_id, reason, now, scenario)
     for run in stopped:
-        await timeline.record(
+        await _record_stop(
             session,
             shop_id=shop_id,
             customer_id=run.customer_id,
             run_id=run.run_id,
             scenario=run.scenario,
-            kind="stopped",
-            step=run.step_index + 1,
+            step_index=run.step_index,
             reason=reason,
-            at=now,
+            now=now,
         )
     return len(stopped)
 
@@ -203,17 +243,5 @@ async def stop_step(
     run = await lock_by_id(session, run_id)
     if run is None or run.status != ACTIVE or run.step_index != step_index:
         return False
-    stop(run, reason, now)
-    await timeline.record(
-        session,
-        shop_id=run.shop_id,
-        customer_id=run.customer_id,
-        run_id=run.id,
-        scenario=run.scenario,
-        kind="stopped",
-        step=step_index,
-        reason=reason,
-        at=now,
-        **detail,
-    )
+    await stop_run(session, run, reason, now, **detail)
     return True

@@ -14,7 +14,6 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import ScenarioSetting
-from app.scenarios import engine
 from app.scenarios.config import apply_patch, resolve
 from app.scenarios.modes import Mode
 from app.scenarios.runs import stop_running_sequences
@@ -40,29 +39,31 @@ async def _row(
     return result
 
 
-def settings_model(scenario: str) -> type[Any]:
-    """The scenario's settings model; engine.UnknownScenario for a key no scenario has."""
-    return engine.get(scenario).settings_model
+async def stored_options(session: AsyncSession, shop_id: int, scenario: str) -> dict[str, Any]:
+    """What the shop stored for the scenario (nothing: the model's defaults apply)."""
+    return _stored(await _row(session, shop_id, scenario))
 
 
-async def load_settings(session: AsyncSession, shop_id: int, scenario: str) -> BaseModel:
-    return resolve(settings_model(scenario), _stored(await _row(session, shop_id, scenario)))
-
-
-async def effective_settings(session: AsyncSession, shop_id: int, scenario: str) -> dict[str, Any]:
-    result: dict[str, Any] = (await load_settings(session, shop_id, scenario)).model_dump(
-        mode="json"
-    )
+async def effective_settings(
+    session: AsyncSession, shop_id: int, scenario: str, model: type[BaseModel]
+) -> dict[str, Any]:
+    """The scenario's settings for the shop (defaults overlaid with what it stored), as JSON."""
+    settings = resolve(model, await stored_options(session, shop_id, scenario))
+    result: dict[str, Any] = settings.model_dump(mode="json")
     return result
 
 
 async def update_settings(
-    session: AsyncSession, shop_id: int, scenario: str, patch: dict[str, Any], now: datetime
+    session: AsyncSession,
+    shop_id: int,
+    scenario: str,
+    model: type[BaseModel],
+    patch: dict[str, Any],
+    now: datetime,
 ) -> dict[str, Any]:
     """Merge `patch` into the shop's settings (row-locked, so two saves can't lose each
     other's keys) and return the effective settings; pausing stops the running sequences at
-    once. Raises InvalidSettings, or engine.UnknownScenario."""
-    model = settings_model(scenario)
+    once. Raises InvalidSettings."""
     await session.execute(
         insert(ScenarioSetting)
         .values(shop_id=shop_id, scenario=scenario, mode="live", transactional=False, options={})

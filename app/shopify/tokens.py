@@ -16,21 +16,32 @@ seconds instead of being refreshed on every call.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
+import httpx
 import structlog
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.errors import ShopifyAuthError, ShopNotInstalled, ShopTokenInvalid
 from app.i18n import Text
 from app.installs.status import is_active
 from app.models import Shop
-from app.platform.resources import Resources
 from app.settings import Settings
 from app.shopify.oauth import IssuedToken, LostRefreshResponse, refresh_offline_token
 from app.shopify.token_cipher import TokenCipher
 
 log = structlog.get_logger(__name__)
+
+
+class Resources(Protocol):
+    """What token handling needs of the process context (app.platform.resources.Resources)."""
+
+    settings: Settings
+    sessions: async_sessionmaker[AsyncSession]
+    http: httpx.AsyncClient
+    cipher: TokenCipher
+
 
 # A token this close to its expiry is not worth handing out after a lost refresh answer.
 _STILL_USABLE = timedelta(seconds=5)
@@ -92,7 +103,7 @@ def _still_usable(shop: Shop) -> bool:
 
 async def access_token_for(resources: Resources, shop_id: int) -> str:
     """A token the Admin API will accept for this shop, refreshed first when close to expiry."""
-    cipher = TokenCipher.from_settings(resources.settings)
+    cipher = resources.cipher
     async with resources.sessions.begin() as session:
         shop = _usable(await session.get(Shop, shop_id), shop_id)
         if not _due(shop, resources):
@@ -108,7 +119,7 @@ async def access_token_after_rejection(resources: Resources, shop_id: int, rejec
 
 async def _refresh(resources: Resources, shop_id: int, *, rejected: str | None) -> str:
     settings = resources.settings
-    cipher = TokenCipher.from_settings(settings)
+    cipher = resources.cipher
     refused: ShopTokenInvalid | None = None
     async with resources.sessions.begin() as session:
         found = await session.scalar(select(Shop).where(Shop.id == shop_id).with_for_update())

@@ -19,7 +19,11 @@ from app.errors import InvalidOAuthCallback, InvalidSessionToken, InvalidShopDom
 from app.i18n import Text
 from app.settings import Settings
 
-_SHOP_DOMAIN = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9\-]*\.myshopify\.com")
+# A DNS label is at most 63 characters (RFC 1035): the shop's handle is one label. Every shop
+# domain Boomerang reads (install, callback, session token, embedded page, webhook headers)
+# goes through this one pattern, so none can be longer.
+SHOP_DOMAIN_PATTERN = r"[a-zA-Z0-9][a-zA-Z0-9\-]{0,62}\.myshopify\.com"
+_SHOP_DOMAIN = re.compile(SHOP_DOMAIN_PATTERN)
 _MYSHOPIFY = ".myshopify.com"
 # Only matters for document requests without a token, which Boomerang does not send here.
 _PATCH_ID_TOKEN_PATH = "/auth/patch-id-token"  # noqa: S105  (a path, not a secret)
@@ -35,6 +39,7 @@ def shopify_app(settings: Settings) -> ShopifyApp:
 
 
 def is_shop_domain(value: str) -> bool:
+    """Whether `value` is a `*.myshopify.com` domain whose handle is one DNS label."""
     return _SHOP_DOMAIN.fullmatch(value) is not None
 
 

@@ -8,10 +8,10 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 
 from app.messaging import approval
-from app.messaging.outbox import dispatch_send
 from app.models import Message
+from app.queue.deferred import transaction
 from app.web.auth import CurrentShop
-from app.web.deps import ResourcesDep
+from app.web.deps import ResourcesDep, RowIdPath
 from app.web.messaging_deps import MessagingConfigDep
 
 router = APIRouter(prefix="/api/approvals", tags=["approvals"])
@@ -80,12 +80,10 @@ async def list_pending(
 async def approve_all(
     body: ApproveAllIn, shop: CurrentShop, resources: ResourcesDep
 ) -> dict[str, int]:
-    async with resources.sessions.begin() as session:
+    async with transaction(resources.sessions, resources.queue) as session:
         messages = await approval.approve_all(
             session, shop.id, datetime.now(UTC), scenario=body.scenario
         )
-    for message in messages:
-        await dispatch_send(resources.queue, message)
     return {"approved": len(messages)}
 
 
@@ -99,15 +97,14 @@ async def reject_all(
 
 
 @router.post("/{message_id}/approve")
-async def approve(message_id: int, shop: CurrentShop, resources: ResourcesDep) -> MessageOut:
-    async with resources.sessions.begin() as session:
+async def approve(message_id: RowIdPath, shop: CurrentShop, resources: ResourcesDep) -> MessageOut:
+    async with transaction(resources.sessions, resources.queue) as session:
         message = await approval.approve(session, shop.id, message_id, datetime.now(UTC))
-    await dispatch_send(resources.queue, message)
     return MessageOut.of(message)
 
 
 @router.post("/{message_id}/reject")
-async def reject(message_id: int, shop: CurrentShop, resources: ResourcesDep) -> MessageOut:
+async def reject(message_id: RowIdPath, shop: CurrentShop, resources: ResourcesDep) -> MessageOut:
     async with resources.sessions.begin() as session:
         message = await approval.reject(session, shop.id, message_id)
     return MessageOut.of(message)
@@ -115,7 +112,7 @@ async def reject(message_id: int, shop: CurrentShop, resources: ResourcesDep) ->
 
 @router.put("/{message_id}")
 async def edit(
-    message_id: int,
+    message_id: RowIdPath,
     body: EditIn,
     shop: CurrentShop,
     resources: ResourcesDep,

@@ -40,7 +40,10 @@ class EmailEventsIn(BaseModel):
 async def _verified_body(request: Request, key: bytes) -> bytes:
     body = await request.body()
     given = request.headers.get("x-boomerang-signature", "")
-    if not hmac.compare_digest(given, signing.body_signature(body, key)):
+    # Compared as bytes: compare_digest raises on a non-ASCII str, and a header the client
+    # wrote must be refused as a bad signature, never answered with a 500.
+    expected = signing.body_signature(body, key).encode()
+    if not hmac.compare_digest(given.encode(), expected):
         raise Unauthorized(
             Text(
                 en="Bad or missing X-Boomerang-Signature: send the hex HMAC-SHA256 of the raw "

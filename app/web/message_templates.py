@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.errors import ServiceUnavailable
 from app.i18n import Locale as UiLocale
 from app.i18n import Text, request_locale
 from app.messaging import templates
-from app.messaging.defaults import TemplateSource, default_source
+from app.messaging.defaults import TemplateSource
 from app.messaging.errors import UnsupportedLocale
 from app.messaging.i18n import SUPPORTED, Locale, normalize_locale
 from app.messaging.preview import Preview, preview, test_email
@@ -24,16 +24,21 @@ from app.messaging.transport import (
 from app.web.auth import CurrentShop
 from app.web.deps import ResourcesDep
 from app.web.messaging_deps import MessagingConfigDep
+from app.web.rate_limits import limit_previews, limit_test_sends
 
 router = APIRouter(prefix="/api/templates", tags=["templates"])
 
 
 class TemplateIn(BaseModel):
+    """The part sizes are checked by the templates (templates.check_size), for saving,
+    previews and sends alike, with an error naming the limit; the body's own cap is in
+    app/web/body_limits.py."""
+
     model_config = ConfigDict(strict=True)
 
-    subject: str = Field(min_length=1, max_length=500)
-    html: str = Field(min_length=1, max_length=200_000)
-    text: str = Field(min_length=1, max_length=100_000)
+    subject: str = Field(min_length=1)
+    html: str = Field(min_length=1)
+    text: str = Field(min_length=1)
 
 
 class PreviewIn(BaseModel):
@@ -140,7 +145,8 @@ async def get_template(
     )
 
 
-@router.put("/{scenario}/{step}/{locale}")
+# Saving renders the template against sample data, like a preview: the same limit.
+@router.put("/{scenario}/{step}/{locale}", dependencies=[Depends(limit_previews)])
 async def save_template(
     scenario: str,
     step: int,
@@ -180,7 +186,7 @@ async def _render_preview(
         return await preview(session, shop, source, loc, customer_id=body.customer_id)
 
 
-@router.post("/{scenario}/{step}/{locale}/preview")
+@router.post("/{scenario}/{step}/{locale}/preview", dependencies=[Depends(limit_previews)])
 async def preview_template(
     scenario: str,
     step: int,
@@ -195,7 +201,7 @@ async def preview_template(
     return _preview_out(result, ui)
 
 
-@router.post("/{scenario}/{step}/{locale}/test-send")
+@router.post("/{scenario}/{step}/{locale}/test-send", dependencies=[Depends(limit_test_sends)])
 async def test_send_template(
     scenario: str,
     step: int,
@@ -228,4 +234,4 @@ async def test_send_template(
     return TestSentOut(status="sent", to=to, detail=sent.in_locale(ui))
 
 
-__all__ = ["default_source", "router"]
+__all__ = ["router"]

@@ -14,7 +14,7 @@ from app.errors import InvalidRequest
 from app.i18n import Text
 from app.messaging.history import STATUSES, ListedMessage, list_messages
 from app.web.auth import CurrentShop
-from app.web.deps import ResourcesDep
+from app.web.deps import BeforeIdQuery, ResourcesDep
 
 router = APIRouter(prefix="/api/messages", tags=["messages"])
 
@@ -85,7 +85,7 @@ async def get_messages(
     status: str | None = None,
     scenario: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    before_id: Annotated[int | None, Query(ge=1)] = None,
+    before_id: BeforeIdQuery = None,
 ) -> OutboxPage:
     if status is not None and status not in STATUSES:
         known = ", ".join(STATUSES)

@@ -11,7 +11,7 @@ from app.web.deps import ResourcesDep
 
 
 def messaging_config(resources: ResourcesDep) -> MessagingConfig:
-    return MessagingConfig.from_settings(resources.settings)
+    return resources.messaging
 
 
 MessagingConfigDep = Annotated[MessagingConfig, Depends(messaging_config)]

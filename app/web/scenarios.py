@@ -15,54 +15,69 @@ from sqlalchemy import select
 from app.errors import InvalidRequest, NotFound
 from app.i18n import Locale, Text, request_locale
 from app.models import Customer, ScenarioRun
-from app.scenarios import engine, labels, timeline
+from app.platform.resources import Resources
+from app.scenarios import timeline
 from app.scenarios.config import InvalidSettings
+from app.scenarios.engine import Scenario
 from app.scenarios.reports import ScenarioReport, scenario_report
 from app.scenarios.settings_store import effective_settings, update_settings
 from app.web.auth import CurrentShop
-from app.web.deps import ResourcesDep
+from app.web.deps import ResourcesDep, RowIdPath
 
 router = APIRouter(prefix="/api", tags=["scenarios"])
 
 
-def _known(key: str) -> str:
-    known = sorted(engine.scenarios())
-    if key not in known:
-        names = ", ".join(known)
+def _scenario(resources: Resources, key: str) -> Scenario[Any, Any]:
+    """The catalog's scenario `key`, or 404 naming the ones there are."""
+    catalog = resources.platform.catalog
+    scenario = catalog.find(key)
+    if scenario is None:
+        names = ", ".join(catalog.sorted_keys())
         raise NotFound(
             Text(
                 en=f"There is no scenario {key!r}; known: {names}.",
                 fr=f"Il n'existe pas de scénario {key!r} ; scénarios connus : {names}.",
             )
         )
-    return key
+    return scenario
+
+
+def _known(resources: Resources, key: str) -> str:
+    return _scenario(resources, key).key
 
 
 @router.get("/scenarios")
 async def list_scenarios(shop: CurrentShop, resources: ResourcesDep) -> list[dict[str, Any]]:
+    """Every scenario of the catalog, by key: its settings and its report (the overview)."""
+    catalog = resources.platform.catalog
     async with resources.sessions.begin() as session:
         return [
             {
                 "key": key,
-                "settings": await effective_settings(session, shop.id, key),
+                "settings": await effective_settings(
+                    session, shop.id, key, catalog.get(key).settings_model
+                ),
                 "report": _report_json(await scenario_report(session, shop.id, key)),
             }
-            for key in sorted(engine.scenarios())
+            for key in catalog.sorted_keys()
         ]
 
 
 @router.get("/scenarios/labels")
-async def timeline_labels(request: Request, shop: CurrentShop) -> dict[str, Any]:
+async def timeline_labels(
+    request: Request, shop: CurrentShop, resources: ResourcesDep
+) -> dict[str, Any]:
     """What each stored timeline kind and reason code means, in the requester's language
     (`locale` query parameter, then Accept-Language)."""
     locale = request_locale(request)
-    return {"locale": locale, **labels.catalog(locale)}
+    return {"locale": locale, **resources.platform.labels.catalog(locale)}
 
 
 @router.get("/scenarios/{key}")
 async def get_scenario(key: str, shop: CurrentShop, resources: ResourcesDep) -> dict[str, Any]:
+    scenario = _scenario(resources, key)
     async with resources.sessions.begin() as session:
-        return await effective_settings(session, shop.id, _known(key))
+        return await effective_settings(session, shop.id, scenario.key, scenario.settings_model)
 
 
 @router.put("/scenarios/{key}", response_model=None)
@@ -84,9 +99,12 @@ async def put_scenario(
                 '{"mode": "approval"}.',
             )
         )
+    scenario = _scenario(resources, key)
     try:
         async with resources.sessions.begin() as session:
-            return await update_settings(session, shop.id, _known(key), patch, datetime.now(UTC))
+            return await update_settings(
+                session, shop.id, scenario.key, scenario.settings_model, patch, datetime.now(UTC)
+            )
     except InvalidSettings as exc:
         return _invalid_settings(exc, request_locale(request))
 
@@ -109,7 +127,7 @@ def _invalid_settings(exc: InvalidSettings, locale: Locale) -> JSONResponse:
 @router.get("/scenarios/{key}/report")
 async def get_report(key: str, shop: CurrentShop, resources: ResourcesDep) -> dict[str, Any]:
     async with resources.sessions.begin() as session:
-        return _report_json(await scenario_report(session, shop.id, _known(key)))
+        return _report_json(await scenario_report(session, shop.id, _known(resources, key)))
 
 
 @router.get("/scenarios/{key}/runs")
@@ -118,7 +136,7 @@ async def list_runs(
 ) -> list[dict[str, Any]]:
     statement = (
         select(ScenarioRun)
-        .where(ScenarioRun.shop_id == shop.id, ScenarioRun.scenario == _known(key))
+        .where(ScenarioRun.shop_id == shop.id, ScenarioRun.scenario == _known(resources, key))
         .order_by(ScenarioRun.id.desc())
         .limit(100)
     )
@@ -144,7 +162,7 @@ async def list_runs(
 
 @router.get("/customers/{customer_id}/timeline")
 async def customer_timeline(
-    customer_id: int, request: Request, shop: CurrentShop, resources: ResourcesDep
+    customer_id: RowIdPath, request: Request, shop: CurrentShop, resources: ResourcesDep
 ) -> dict[str, Any]:
     locale = request_locale(request)
     async with resources.sessions.begin() as session:
@@ -159,6 +177,7 @@ async def customer_timeline(
                 )
             )
         entries = await timeline.for_customer(session, shop.id, customer_id)
+    labels = resources.platform.labels
     return {
         "customer": {"id": customer.id, "first_name": customer.first_name},
         "entries": [
@@ -166,7 +185,7 @@ async def customer_timeline(
                 "at": e.at.isoformat(),
                 "scenario": e.scenario,
                 "kind": e.kind,
-                "kind_label": labels.kind_label(e.kind, locale),
+                "kind_label": labels.kind_label(e.kind, locale, e.scenario),
                 "step": e.step,
                 "reason": e.reason,
                 "reason_label": labels.reason_label(e.reason, locale),

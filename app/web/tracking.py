@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
 
 from app.errors import NotFound
@@ -13,8 +13,10 @@ from app.i18n import Text
 from app.messaging.tracking import Hit, record_click, record_open
 from app.web.deps import ResourcesDep
 from app.web.messaging_deps import MessagingConfigDep
+from app.web.rate_limits import limit_public
 
-router = APIRouter(tags=["tracking"])
+# Public: limited per client IP and per token (app/web/rate_limits.py).
+router = APIRouter(tags=["tracking"], dependencies=[Depends(limit_public)])
 
 _PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 _NO_STORE = {"Cache-Control": "no-store, max-age=0", "Pragma": "no-cache"}

@@ -2,26 +2,26 @@
 
 from __future__ import annotations
 
-import contextlib
 import html
 from datetime import UTC, datetime
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
 from app.messaging import signing
 from app.messaging.config import MessagingConfig
-from app.messaging.consent import unsubscribe_customer
+from app.messaging.consent import unsubscribe_customer, write_back_job
 from app.messaging.controls import sending_policy
 from app.messaging.i18n import Locale, resolve_locale, t
 from app.models import Customer, Shop
-from app.queue.interface import QueueUnavailable
+from app.queue.deferred import defer, transaction
 from app.web.deps import ResourcesDep
 from app.web.messaging_deps import MessagingConfigDep
-from jobs.messages import WRITE_BACK_JOB
+from app.web.rate_limits import limit_public
 
-router = APIRouter(tags=["unsubscribe"])
+# Public: limited per client IP and per token (app/web/rate_limits.py).
+router = APIRouter(tags=["unsubscribe"], dependencies=[Depends(limit_public)])
 
 
 def _page(locale: Locale, title: str, body: str, status: int = 200) -> HTMLResponse:
@@ -93,19 +93,12 @@ async def unsubscribe_now(
     if target is None:
         return _not_found()
     shop, customer = target
-    async with resources.sessions.begin() as session:
+    async with transaction(resources.sessions, resources.queue) as session:
         await unsubscribe_customer(session, shop.id, customer.id, now=datetime.now(UTC))
-        write_back = (await sending_policy(session, shop.id)).consent_write_back
-    # The local unsubscribe stands on its own; the write-back to Shopify, when the merchant
-    # wants it, is best effort.
-    if write_back:
-        with contextlib.suppress(QueueUnavailable):
-            await resources.queue.enqueue(
-                WRITE_BACK_JOB,
-                shop.id,
-                customer.id,
-                job_id=f"{WRITE_BACK_JOB}:{shop.id}:{customer.id}",
-            )
+        # The local unsubscribe stands on its own; the write-back to Shopify, when the
+        # merchant wants it, is best effort.
+        if (await sending_policy(session, shop.id)).consent_write_back:
+            defer(session, write_back_job(shop.id, customer.id))
     locale = resolve_locale(customer.locale, shop.locale)
     done = t("unsubscribe.done", locale, shop=shop.name or shop.domain)
     return _page(locale, t("unsubscribe.title", locale), f"<p>{html.escape(done)}</p>")

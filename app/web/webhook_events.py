@@ -9,11 +9,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
+from app.inbox.admin import list_events, reopen_failed_event
+from app.inbox.jobs import processing_job, replay_job_id
 from app.models import WebhookEventStatus
+from app.queue.deferred import defer, send_jobs, take_deferred
 from app.web.auth import CurrentShop
-from app.web.deps import ResourcesDep
-from webhooks.admin import list_events, reopen_failed_event, replay_job_id
-from webhooks.inbox import enqueue_processing
+from app.web.deps import BeforeIdQuery, ResourcesDep, RowIdPath
 
 router = APIRouter(prefix="/api/webhook-events", tags=["webhook events"])
 
@@ -45,7 +46,7 @@ async def get_webhook_events(
     resources: ResourcesDep,
     status: WebhookEventStatus = WebhookEventStatus.FAILED,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    before_id: Annotated[int | None, Query(ge=1)] = None,
+    before_id: BeforeIdQuery = None,
 ) -> WebhookEventList:
     async with resources.sessions.begin() as session:
         found = await list_events(session, shop.id, status=status, limit=limit, before_id=before_id)
@@ -56,11 +57,13 @@ async def get_webhook_events(
 
 @router.post("/{event_id}/replay", status_code=202)
 async def replay_webhook_event(
-    event_id: int, shop: CurrentShop, resources: ResourcesDep
+    event_id: RowIdPath, shop: CurrentShop, resources: ResourcesDep
 ) -> ReplayOut:
     job_id = replay_job_id(event_id)
     async with resources.sessions.begin() as session:
         await reopen_failed_event(session, shop.id, event_id, job_id=job_id)
+        defer(session, processing_job(event_id, job_id=job_id))
+        jobs = take_deferred(session)
     # After the commit: if the queue is down the sweeper enqueues the reopened event.
-    enqueued = await enqueue_processing(resources.queue, event_id, job_id=job_id)
+    enqueued = await send_jobs(resources.queue, jobs) == 1
     return ReplayOut(id=event_id, status=WebhookEventStatus.RECEIVED.value, enqueued=enqueued)

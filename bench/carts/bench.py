@@ -29,9 +29,11 @@ from pydantic import SecretStr
 from redis.asyncio import Redis
 from sqlalchemy import text
 
+from app.codes.issuing import offer_for, pool_key
 from app.codes.pools import ensure_pool, refill_pool
-from app.db.engine import create_engine, create_sessionmaker
+from app.db.engine import create_engine
 from app.db.migrate import upgrade
+from app.platform.composition import PLATFORM
 from app.platform.resources import build_resources
 from app.scenarios.config import DiscountSettings
 from app.scenarios.runs import ScanPosition, due_steps
@@ -41,7 +43,6 @@ from app.shopify.admin.factory import discount_gateway
 from app.shopify.admin.types import ShopRef
 from app.shopify.token_cipher import TokenCipher
 from devstore import SimulatorConfig, create_simulator
-from jobs.live_actions import offer_for, pool_key
 
 SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
@@ -162,7 +163,7 @@ async def seed(url: str, checkouts: int, reminders: int, access_token: str) -> f
 
 async def measure_scan(url: str, batches: int) -> tuple[str, float, list[float]]:
     engine = create_engine(url, pool_size=2)
-    sessions = create_sessionmaker(engine)
+    sessions = PLATFORM.sessionmaker(engine)
     async with engine.connect() as conn:
         plan = "\n".join(
             row[0]

@@ -4,10 +4,13 @@ Shopify; an id that is not a product or variant of the shop answers null."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
+from graphql import GraphQLError
+
 from devstore.clock import iso
-from devstore.graphql.views import Info, connection, require_scope
+from devstore.graphql.views import Info, connection, money, require_scope
 from devstore.state import Product, ProductVariant, Shop, parse_gid
 
 SCOPE = "read_products"
@@ -47,6 +50,21 @@ def product_view(product: Product) -> dict[str, Any]:
             after=after,
         )
 
+    def price_range(info: Info) -> dict[str, Any]:
+        shop: Shop = info.context.shop
+        prices = [v.price for v in product.variants.values()] or [Decimal(0)]
+        return {
+            "minVariantPrice": money(min(prices), shop.currency),
+            "maxVariantPrice": money(max(prices), shop.currency),
+        }
+
+    def online_store_url(info: Info) -> str | None:
+        # Only a product published on the Online Store has a storefront page.
+        shop: Shop = info.context.shop
+        if product.status != "ACTIVE":
+            return None
+        return f"https://{shop.primary_domain_host}/products/{product.handle}"
+
     return {
         "__typename": "Product",
         "id": product.gid,
@@ -54,6 +72,10 @@ def product_view(product: Product) -> dict[str, Any]:
         "handle": product.handle,
         "featuredImage": image_view(product.featured_image_url, product.id),
         "createdAt": iso(product.created_at),
+        "updatedAt": iso(product.created_at),
+        "status": product.status,
+        "onlineStoreUrl": online_store_url,
+        "priceRangeV2": price_range,
         "variants": variants,
     }
 
@@ -85,6 +107,46 @@ def product_variant(info: Info, id: str) -> dict[str, Any] | None:
     if variant is None:
         return None
     return variant_view(variant, shop.products[variant.product_id])
+
+
+# What `products(sortKey:)` orders by in the simulator; the others (INVENTORY_TOTAL,
+# PRODUCT_TYPE, PUBLISHED_AT, VENDOR, RELEVANCE) are accepted and order by id.
+_SORTS = {
+    "CREATED_AT": lambda p: (p.created_at, p.id),
+    "TITLE": lambda p: (p.title.lower(), p.id),
+    "UPDATED_AT": lambda p: (p.created_at, p.id),
+}
+_STATUSES = {"active": "ACTIVE", "draft": "DRAFT", "archived": "ARCHIVED"}
+
+
+def _matches(product: Product, query: str | None) -> bool:
+    """Shopify's search syntax, the part the simulator knows: `status:active` (or draft,
+    archived); any other term is refused rather than silently ignored."""
+    for term in (query or "").split():
+        field, _, value = term.partition(":")
+        if field != "status" or value.lower() not in _STATUSES:
+            raise GraphQLError(f"the simulator's products query knows only status:, not {term!r}")
+        if product.status != _STATUSES[value.lower()]:
+            return False
+    return True
+
+
+def products_connection(
+    info: Info,
+    first: int | None = None,
+    last: int | None = None,
+    after: str | None = None,
+    reverse: bool = False,
+    sortKey: str = "ID",
+    query: str | None = None,
+) -> dict[str, Any]:
+    """The shop's products in one sort order (ID by default), optionally reversed."""
+    shop = _shop_and_scope(info)
+    order = _SORTS.get(sortKey, lambda p: (p.id,))
+    chosen = sorted(
+        (p for p in shop.products.values() if _matches(p, query)), key=order, reverse=reverse
+    )
+    return connection(chosen, product_view, lambda p: p.id, first=first, last=last, after=after)
 
 
 def product_node(info: Info, id: str) -> dict[str, Any] | None:

@@ -155,6 +155,7 @@ class Resolvers:
             "nodes": self.nodes,
             "product": products.product,
             "productVariant": products.product_variant,
+            "products": products.products_connection,
             "discountCodeBasicCreate": self.discount_code_basic_create,
             "discountCodeFreeShippingCreate": self.discount_code_free_shipping_create,
             "discountRedeemCodeBulkAdd": self.discount_redeem_code_bulk_add,

@@ -45,6 +45,12 @@ enum WebhookSubscriptionTopic { """
 enum CustomerEmailMarketingState { NOT_SUBSCRIBED PENDING SUBSCRIBED UNSUBSCRIBED REDACTED INVALID }
 enum CustomerMarketingOptInLevel { SINGLE_OPT_IN CONFIRMED_OPT_IN UNKNOWN }
 enum CountPrecision { EXACT AT_LEAST }
+# The Admin API's sort keys for `products` (2026-10): no BEST_SELLING, which only
+# Collection.products (ProductCollectionSortKeys) and the Storefront API offer.
+enum ProductSortKeys {
+  CREATED_AT ID INVENTORY_TOTAL PRODUCT_TYPE PUBLISHED_AT RELEVANCE TITLE UPDATED_AT VENDOR
+}
+enum ProductStatus { ACTIVE ARCHIVED DRAFT }
 enum DiscountErrorCode {
   BLANK INVALID TAKEN TOO_LONG TOO_SHORT PRESENT EQUAL_TO GREATER_THAN GREATER_THAN_OR_EQUAL_TO
   LESS_THAN LESS_THAN_OR_EQUAL_TO INCLUSION EXCEEDED_MAX CONFLICT DUPLICATE IMPLICIT_DUPLICATE
@@ -252,7 +258,18 @@ type Product implements Node {
   handle: String!
   featuredImage: Image
   createdAt: DateTime!
+  updatedAt: DateTime!
+  status: ProductStatus!
+  onlineStoreUrl: URL
+  priceRangeV2: ProductPriceRangeV2!
   variants(first: Int, last: Int, after: String): ProductVariantConnection!
+}
+type ProductPriceRangeV2 { minVariantPrice: MoneyV2! maxVariantPrice: MoneyV2! }
+type ProductEdge { cursor: String! node: Product! }
+type ProductConnection {
+  edges: [ProductEdge!]!
+  nodes: [Product!]!
+  pageInfo: PageInfo!
 }
 type ProductVariant implements Node {
   id: ID!
@@ -305,6 +322,14 @@ type Query {
   nodes(ids: [ID!]!): [Node]!
   product(id: ID!): Product
   productVariant(id: ID!): ProductVariant
+  products(
+    first: Int
+    last: Int
+    after: String
+    reverse: Boolean
+    sortKey: ProductSortKeys
+    query: String
+  ): ProductConnection!
 }
 
 input DiscountCustomersInput { add: [ID!] remove: [ID!] }

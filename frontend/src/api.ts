@@ -136,6 +136,8 @@ export interface Report {
   messages_drafted: number;
   messages_suppressed: number;
   messages_failed: number;
+  // Handed to the mail server, the answer lost with a stopped worker.
+  messages_unconfirmed: number;
   opens: Engagement;
   clicks: Engagement;
   orders_recovered: number;

@@ -1,11 +1,20 @@
-"""What each process registers at start-up, checked in a fresh interpreter (the test process
-itself has imported everything by now, so only a new one can tell)."""
+"""What each process wires at start-up. Importing the app registers nothing anywhere (checked
+in a fresh interpreter, since the test process has imported everything by now); the process
+context it builds hands every session the catalog's scenarios: their outbox hooks and their
+fact subscriptions."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 from pathlib import Path
+
+from fastapi import FastAPI
+
+from app.facts import CheckoutChanged, CustomerChanged, OrderPlaced, bus_of
+from app.messaging.guards import hooks_of
+from app.platform.resources import Resources
+from app.scenarios.catalog import CATALOG
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -21,20 +30,39 @@ def _fresh(code: str) -> str:
     ).stdout.strip()
 
 
-def test_the_web_app_registers_the_scenario_hooks_it_serves() -> None:
+def test_importing_the_app_and_the_worker_leaves_no_module_global_registry() -> None:
+    # The registries the scenarios used to fill when imported, and the calls that filled them.
+    former = (
+        "_LISTENERS _REGISTRY _GUARDS _ENGAGED _UNSUBSCRIBED _SUBJECT_LOCKS _OUTCOMES "
+        "subscribe register guards on_engagement on_unsubscribe locks_subject on_send_outcome"
+    )
+    out = _fresh(
+        "import app.main, jobs.registry, app.facts, app.messaging.guards, app.scenarios.engine; "
+        "from webhooks.registry import handler_for; "
+        "modules = (app.facts, app.messaging.guards, app.scenarios.engine); "
+        f"print([n for n in {former.split()!r} for m in modules if hasattr(m, n)], "
+        "handler_for('checkouts/update') is not None)"
+    )
+    assert out == "[] True"
+
+
+def test_the_web_apps_sessions_carry_every_scenarios_hooks_and_subscriptions(app: FastAPI) -> None:
     # The click and open routes live in the web process: its clicks must reach the scenarios.
     # A merchant's rejection in the approval queue is told to the scenario there too.
-    out = _fresh(
-        "import app.main; from app.messaging.guards import hooked_scenarios, outcome_listeners; "
-        "print(sorted(hooked_scenarios()), sorted(outcome_listeners()))"
+    resources: Resources = app.state.resources
+    session = resources.sessions()
+    hooks = hooks_of(session)
+    complete = sorted(
+        key
+        for key, h in hooks.by_scenario.items()
+        if h.guard and h.lock_subject and h.on_unsubscribed and h.on_send_outcome
     )
-    assert out == "['abandoned_cart'] ['abandoned_cart']"
-
-
-def test_the_worker_registers_handlers_listeners_and_guards() -> None:
-    out = _fresh(
-        "import jobs.registry; from app.messaging.guards import hooked_scenarios; "
-        "from webhooks.registry import handler_for; "
-        "print(sorted(hooked_scenarios()), handler_for('checkouts/update') is not None)"
-    )
-    assert out == "['abandoned_cart'] True"
+    assert complete == CATALOG.sorted_keys() == ["abandoned_cart", "welcome"]
+    assert hooks.of("abandoned_cart").on_engaged is not None
+    bus = bus_of(session)
+    # The cart and the welcome series both stop on an order and hear unsubscribes.
+    assert [len(bus.listeners(f)) for f in (CheckoutChanged, OrderPlaced, CustomerChanged)] == [
+        1,
+        2,
+        2,
+    ]

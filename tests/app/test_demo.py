@@ -4,6 +4,7 @@ what the database holds, and nothing Boomerang does not do."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import subprocess
@@ -17,14 +18,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db.engine import create_engine, create_sessionmaker
 from app.demo import demo_database_url
-from app.models import Message, ScenarioConversion, ScenarioRun, WebhookEvent
+from app.models import Customer, Message, ScenarioConversion, ScenarioRun, Shop, WebhookEvent
 from app.settings import Settings
+from app.shopify.token_cipher import TokenCipher
 from tests.support.services import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def run_demo(settings: Settings, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def run_demo(
+    settings: Settings, cwd: Path, *args: str, log_level: str = "WARNING"
+) -> subprocess.CompletedProcess[str]:
     env = {
         k: v
         for k, v in os.environ.items()
@@ -34,7 +38,7 @@ def run_demo(settings: Settings, cwd: Path, *args: str) -> subprocess.CompletedP
         DATABASE_URL=settings.database,
         REDIS_URL=settings.redis,
         PYTHONPATH=str(REPO),
-        BOOMERANG_DEMO_LOG_LEVEL="WARNING",
+        BOOMERANG_DEMO_LOG_LEVEL=log_level,
     )
     return subprocess.run(  # noqa: S603
         [sys.executable, "-m", "app.cli", "demo", "--once", "--port", str(free_port()), *args],
@@ -71,7 +75,10 @@ async def _demo_reports_its_database(settings: Settings, tmp_path: Path, demo_ur
     # the second must start from nothing and report only its own.
     first = await asyncio.to_thread(run_demo, settings, tmp_path, "--days", "0.25", "--seed", "5")
     assert first.returncode == 0, first.stdout + first.stderr
-    result = await asyncio.to_thread(run_demo, settings, tmp_path, "--days", "0.5", "--seed", "3")
+    # At INFO, every log line the app and the worker write is in the output (secrets checked).
+    result = await asyncio.to_thread(
+        run_demo, settings, tmp_path, "--days", "0.5", "--seed", "3", log_level="INFO"
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     report = result.stdout
     assert "Replaying 0.5 days of seeded traffic" in report
@@ -79,6 +86,9 @@ async def _demo_reports_its_database(settings: Settings, tmp_path: Path, demo_ur
     engine = create_engine(demo_url, pool_size=1)
     try:
         await _check_report(report, create_sessionmaker(engine), tmp_path)
+        await _check_no_secret_in_the_logs(
+            result.stdout + result.stderr, create_sessionmaker(engine), tmp_path
+        )
     finally:
         await engine.dispose()
 
@@ -88,13 +98,25 @@ async def _check_report(
 ) -> None:
     async with sessions.begin() as session:
         events = await session.scalar(select(func.count()).select_from(WebhookEvent))
-        runs = await session.scalar(select(func.count()).select_from(ScenarioRun))
+        runs = await session.scalar(
+            select(func.count()).where(ScenarioRun.scenario == "abandoned_cart")
+        )
+        welcomed = await session.scalar(
+            select(func.count()).where(ScenarioRun.scenario == "welcome")
+        )
+        welcome_sent = await session.scalar(
+            select(func.count()).where(
+                Message.scenario == "welcome", Message.status == "sent", Message.step == 1
+            )
+        )
         sent = await session.scalar(
             select(func.count()).select_from(Message).where(Message.status == "sent")
         )
         recovered, revenue = (
             await session.execute(
-                select(func.count(), func.coalesce(func.sum(ScenarioConversion.revenue), 0))
+                select(func.count(), func.coalesce(func.sum(ScenarioConversion.revenue), 0)).where(
+                    ScenarioConversion.scenario == "abandoned_cart"
+                )
             )
         ).one()
     assert (events or 0) > 10
@@ -103,6 +125,39 @@ async def _check_report(
     assert int(figure(report, "emails")) == sent
     assert int(figure(report, "carts recovered")) == recovered
     assert Decimal(figure(report, "revenue attributed", r"([\d.]+) EUR")) == Decimal(revenue)
+    # The welcome series next to the cart: the simulator's traffic has sign-ups.
+    assert int(figure(report, "welcome series")) == welcomed
+    assert int(figure(report, "welcome emails sent", r"welcome: (\d+)")) == welcome_sent
     assert "Admin UI: http://127.0.0.1:" in report
     # The emails went to the file outbox under the demo's working directory.
     assert len(list((tmp_path / ".boomerang" / "outbox").rglob("*.eml"))) >= sent
+
+
+async def _check_no_secret_in_the_logs(
+    output: str, sessions: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    """The demo's whole output (its report, the app's and the worker's logs at INFO) names no
+    token, secret, encryption key or shopper's email."""
+    secrets = json.loads((tmp_path / ".boomerang" / "demo-secrets.json").read_text())
+    keys = secrets["token_encryption_keys"].split(",")
+    cipher = TokenCipher(keys)
+    async with sessions.begin() as session:
+        shop = (await session.execute(select(Shop))).scalar_one()
+        emails = set(
+            (await session.scalars(select(Customer.email).where(Customer.email.is_not(None)))).all()
+        )
+        emails |= set((await session.scalars(select(Message.to_address))).all())
+    assert shop.access_token_encrypted is not None
+    tokens = {"access token": cipher.decrypt(shop.access_token_encrypted)}
+    if shop.refresh_token_encrypted is not None:
+        tokens["refresh token"] = cipher.decrypt(shop.refresh_token_encrypted)
+    named = {
+        **tokens,
+        "API secret": secrets["shopify_api_secret"],
+        **{f"Fernet key {i}": key for i, key in enumerate(keys)},
+        **{f"shopper email {email}": email for email in emails if email},
+    }
+    assert len(emails) > 5  # the run reached shoppers, so their addresses could have leaked
+    assert "webhook event handled" in output  # the app's and worker's INFO lines are here
+    leaked = [name for name, value in named.items() if value in output]
+    assert not leaked, f"in the demo's logs: {leaked}"

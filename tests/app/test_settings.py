@@ -105,9 +105,10 @@ def test_malformed_database_url_exits_with_one_line(tmp_path: Path) -> None:
 
 
 def test_unreachable_redis_exits_with_one_line(tmp_path: Path, database_url: str) -> None:
+    # (The worker waits for Redis instead: tests/app/test_worker_redis_loss.py.)
     port = free_port()
     result = _run_cli(
-        "worker",
+        "migrate",
         env=_env(
             SHOPIFY_API_KEY=TEST_API_KEY,
             SHOPIFY_API_SECRET=TEST_API_SECRET,

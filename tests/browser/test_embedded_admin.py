@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, time
 
 from playwright.async_api import expect
 from sqlalchemy import select
 
+from app.messaging.controls import DEFAULT_POLICY, set_sending_policy
 from app.models import Message, WebhookEvent, WebhookEventStatus
 from tests.browser.conftest import SHOP, EmbeddedAdmin
 
@@ -38,7 +40,11 @@ async def test_approval_mode_holds_the_reminder_until_the_merchant_approves_it(
 
     # Approval mode, first reminder after one second.
     await app.get_by_role("link", name="Overview").click()
-    await app.get_by_role("link", name="Settings", exact=True).click()
+    await (
+        app.get_by_role("region", name="Abandoned cart")
+        .get_by_role("link", name="Settings", exact=True)
+        .click()
+    )
     await app.get_by_role("radio", name="Approval").check()
     step1 = app.get_by_role("region", name="Step 1")
     await step1.get_by_role("combobox", name="Unit").select_option("seconds")
@@ -96,7 +102,11 @@ async def test_approval_mode_holds_the_reminder_until_the_merchant_approves_it(
     await expect(clicks).to_contain_text("0 more by machines")
 
     # The journey says why each thing happened, in the backend's words.
-    await app.get_by_role("link", name="Sequences", exact=True).click()
+    await (
+        app.get_by_role("region", name="Abandoned cart")
+        .get_by_role("link", name="Sequences", exact=True)
+        .click()
+    )
     await app.get_by_role("link", name="Timeline: camille@example.test").click()
     journey = app.get_by_role("list")
     await expect(journey.get_by_text("Reminder sequence started")).to_be_visible()
@@ -116,7 +126,11 @@ async def test_a_template_error_is_shown_with_its_line_and_a_fixed_one_is_tested
 ) -> None:
     await admin.open(path="/")
     app = admin.app
-    await app.get_by_role("link", name="Email templates").click()
+    await (
+        app.get_by_role("region", name="Abandoned cart")
+        .get_by_role("link", name="Email templates")
+        .click()
+    )
     html = app.get_by_role("textbox", name="HTML body")
     await expect(html).to_have_value(re.compile(r"\{\{ shop_name \}\}"))  # the default, loaded
     await html.fill("<p>Hello</p>\n<p>{% if first_name %}</p>")
@@ -165,7 +179,11 @@ async def test_a_version_that_failed_on_a_shoppers_data_says_so_until_a_new_one_
     app = admin.app
     await expect(app.get_by_role("heading", name="Overview")).to_be_visible()
     await admin.store.configure(steps=[{"delay_seconds": 1}, {}, {}])
-    await app.get_by_role("link", name="Email templates").click()
+    await (
+        app.get_by_role("region", name="Abandoned cart")
+        .get_by_role("link", name="Email templates")
+        .click()
+    )
     html = app.get_by_role("textbox", name="HTML body")
     await expect(html).to_have_value(re.compile(r"\{\{ shop_name \}\}"))
     # Fine on the sample data, which has a code; the first reminder has none.
@@ -180,7 +198,11 @@ async def test_a_version_that_failed_on_a_shoppers_data_says_so_until_a_new_one_
     await admin.work()
 
     await app.get_by_role("link", name="Overview").click()
-    await app.get_by_role("link", name="Email templates").click()
+    await (
+        app.get_by_role("region", name="Abandoned cart")
+        .get_by_role("link", name="Email templates")
+        .click()
+    )
     heading = app.get_by_text(
         re.compile(r"^This version failed on a shopper's data on .+; the default")
     )
@@ -199,9 +221,12 @@ async def test_the_admin_speaks_french_and_so_do_the_api_errors(admin: EmbeddedA
     await admin.open(locale="fr")
     app = admin.app
     await expect(app.get_by_role("heading", name="Vue d'ensemble")).to_be_visible()
-    await expect(app.get_by_role("region", name="Panier abandonné")).to_be_visible()
-    await expect(app.get_by_text("Chiffre d'affaires récupéré")).to_be_visible()
-    await expect(app.get_by_text("0,00 €").first).to_be_visible()
+    cart = app.get_by_role("region", name="Panier abandonné")
+    await expect(cart).to_be_visible()
+    await expect(cart.get_by_text("Chiffre d'affaires récupéré")).to_be_visible()
+    await expect(cart.get_by_text("0,00 €").first).to_be_visible()
+    # The welcome series has its card too, off until the merchant turns it on.
+    await expect(app.get_by_role("region", name="Série de bienvenue")).to_contain_text("En pause")
 
     # The browser checks what it can in French…
     await app.get_by_role("link", name="Réglages d'envoi").click()
@@ -212,7 +237,11 @@ async def test_the_admin_speaks_french_and_so_do_the_api_errors(admin: EmbeddedA
 
     # …and the API answers in French what only it can check, next to the field.
     await app.get_by_role("link", name="Vue d'ensemble").click()
-    await app.get_by_role("link", name="Réglages", exact=True).click()
+    await (
+        app.get_by_role("region", name="Panier abandonné")
+        .get_by_role("link", name="Réglages", exact=True)
+        .click()
+    )
     await expect(app.get_by_role("radio", name="Simulation")).to_be_visible()
     await expect(
         app.get_by_text("rien n'est envoyé et aucun code promo n'est créé")
@@ -246,7 +275,11 @@ async def test_the_admin_speaks_french_and_so_do_the_api_errors(admin: EmbeddedA
     await expect(app.get_by_role("region", name="Panier abandonné")).to_contain_text(
         "Une commande a été passée pour ce paiement : 1"
     )
-    await app.get_by_role("link", name="Séquences", exact=True).click()
+    await (
+        app.get_by_role("region", name="Panier abandonné")
+        .get_by_role("link", name="Séquences", exact=True)
+        .click()
+    )
     row = app.get_by_role("row").filter(has_text="jules@example.test")
     await expect(row).to_contain_text("Arrêtée")
     await expect(row).to_contain_text("Une commande a été passée pour ce paiement")
@@ -258,6 +291,43 @@ async def test_the_admin_speaks_french_and_so_do_the_api_errors(admin: EmbeddedA
     ).to_be_visible()
     await expect(journey.get_by_text("Séquence de relance arrêtée (étape 1)")).to_be_visible()
     await expect(journey.get_by_text("Une commande a été passée pour ce paiement")).to_be_visible()
+
+
+async def test_the_welcome_series_is_turned_on_and_shown_like_the_cart(
+    admin: EmbeddedAdmin,
+) -> None:
+    await admin.open()
+    app = admin.app
+    welcome = app.get_by_role("region", name="Welcome series")
+    await expect(welcome).to_contain_text("Paused")
+    await welcome.get_by_role("link", name="Settings", exact=True).click()
+    await expect(app.get_by_text("Counted from the sign-up").first).to_be_visible()
+    await app.get_by_role("radio", name="Live").check()
+    await app.get_by_role("button", name="Save settings").click()
+    await expect(admin.page.locator("#toasts")).to_contain_text("Settings saved")
+    async with admin.sessions.begin() as session:
+        await set_sending_policy(
+            session,
+            (await admin.shop()).id,
+            replace(DEFAULT_POLICY, quiet_start=time(0), quiet_end=time(0)),
+        )
+
+    customer = admin.store.customer_payload(email="wren@example.test", first_name="Wren")
+    await admin.store.deliver("customers/create", customer)
+    await admin.work()  # step 1 goes at once; step 2 is two days away
+    assert [m["Subject"] for m in admin.inbox.messages] == ["Welcome to Acme"]
+
+    await app.get_by_role("link", name="Overview").click()
+    sent = welcome.get_by_role("group", name="Messages sent").locator("strong")
+    await expect(sent).to_have_text("1")
+    await welcome.get_by_role("link", name="Sequences", exact=True).click()
+    await app.get_by_role("link", name="Timeline: wren@example.test").click()
+    journey = app.get_by_role("list")
+    await expect(journey.get_by_text("Welcome series started")).to_be_visible()
+    await expect(
+        journey.get_by_text("A new customer signed up with marketing consent")
+    ).to_be_visible()
+    await expect(journey.get_by_text("Email sent (step 1)")).to_be_visible()
 
 
 async def test_dry_run_drafts_are_visible_with_their_reason_and_nothing_is_sent(

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select, update
 
 from app.codes import pools
+from app.codes.issuing import pool_key
 from app.codes.offers import CodePurpose, Recipient
 from app.codes.service import issue_code
 from app.models.discount_codes import (
@@ -35,7 +36,7 @@ from app.shopify.throttle import Reservation, ShopThrottle
 from devstore.server import Simulator
 from devstore.storefront import CheckoutError
 from jobs import codes as codes_jobs
-from jobs.live_actions import LiveStepActions, pool_key
+from jobs.live_actions import LiveStepActions
 from tests.app.shopify.test_tokens import SHOP, installed
 from tests.codes.conftest import offer
 from tests.codes.test_issue_code import CrashAfterCreate

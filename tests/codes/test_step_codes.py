@@ -3,6 +3,8 @@ is dry): a step retried after a crash hands out the code it got before, whicheve
 
 from __future__ import annotations
 
+import asyncio
+import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -10,6 +12,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from app.codes import pools
+from app.codes.issuing import pool_key
 from app.models.discount_codes import DiscountCode, DiscountPool, PoolCode
 from app.platform.resources import Resources
 from app.scenarios.actions import CodeRequest
@@ -17,7 +20,7 @@ from app.scenarios.config import DiscountSettings
 from app.shopify.admin.factory import discount_gateway
 from app.shopify.admin.types import ShopRef
 from devstore.server import Simulator
-from jobs.live_actions import LiveStepActions, pool_key
+from jobs.live_actions import LiveStepActions
 from tests.app.shopify.test_tokens import SHOP, installed
 
 
@@ -123,3 +126,29 @@ async def test_a_pool_ending_sooner_than_half_the_offer_is_replaced_and_its_code
     assert fresh is not None
     assert fresh.id != old.id
     assert len(sim.discounts(SHOP)) == 2  # the old discount stays: its codes still work
+
+
+async def test_concurrent_steps_create_a_new_pool_and_its_seed_code_once(
+    resources: Resources, sim: Simulator
+) -> None:
+    """Steps of four checkouts run at once and none finds a pool for their offer: one creates
+    it at Shopify, the others wait for it instead of asking Shopify for the same seed code."""
+    shop_id = await installed(resources, sim)
+    actions = LiveStepActions(resources)
+    discount = DiscountSettings(value=Decimal(10))
+    now = datetime.now(UTC)
+    requests = [_request(shop_id, f"abandoned_cart:tok-race-{n}:1", discount) for n in range(4)]
+
+    issued = await asyncio.gather(*(actions.issue_code(r, now) for r in requests))
+
+    async with resources.sessions() as session:
+        pool = await pools.find_pool(session, shop_id, pool_key("abandoned_cart", discount))
+    assert pool is not None
+    seed_creates = [
+        r
+        for r in sim.store.requests
+        if "Create(" in r.query and pool.seed_code in json.dumps(r.variables)
+    ]
+    assert len(seed_creates) == 1
+    assert pool.seed_code in [code.code for code in issued]  # one step got the seed
+    assert len({code.code for code in issued}) == 4  # the others a code of their own

@@ -126,3 +126,57 @@ async def test_products_through_the_control_api(client: httpx.AsyncClient, sim: 
     ]
     refused = await client.post(f"/_sim/shops/{SHOP}/products", json={"variants": []})
     assert refused.status_code == 400
+
+
+PRODUCTS = """
+query($sortKey: ProductSortKeys, $reverse: Boolean, $query: String) {
+  products(first: 10, sortKey: $sortKey, reverse: $reverse, query: $query) {
+    nodes {
+      title status onlineStoreUrl
+      priceRangeV2 { minVariantPrice { amount currencyCode } maxVariantPrice { amount } }
+    }
+  }
+}
+"""
+
+
+async def test_products_sort_filter_and_price_range(
+    client: httpx.AsyncClient, sim: Simulator, token: str
+) -> None:
+    for product in list(sim.products(SHOP)):
+        sim.shop(SHOP).products.pop(product.id)
+    sim.add_product(
+        SHOP,
+        "Apron",
+        variants=[VariantSpec("S", Decimal("18.00")), VariantSpec("L", Decimal("22.00"))],
+    )
+    draft = sim.add_product(SHOP, "Bread Knife", price=Decimal("35.00"))
+    draft.status = "DRAFT"
+    sim.add_product(SHOP, "Colander", price=Decimal("12.00"))
+
+    body = await gql(client, token, PRODUCTS, {"sortKey": "TITLE", "reverse": True})
+    assert "errors" not in body, body
+    nodes = body["data"]["products"]["nodes"]
+    assert [n["title"] for n in nodes] == ["Colander", "Bread Knife", "Apron"]
+    apron = nodes[2]
+    host = sim.shop(SHOP).primary_domain_host
+    assert apron["onlineStoreUrl"] == f"https://{host}/products/apron"
+    assert apron["priceRangeV2"] == {
+        "minVariantPrice": {"amount": "18.00", "currencyCode": sim.shop(SHOP).currency},
+        "maxVariantPrice": {"amount": "22.00"},
+    }
+    # A draft is not on the Online Store: no page.
+    assert nodes[1]["onlineStoreUrl"] is None
+
+    active = await gql(client, token, PRODUCTS, {"sortKey": "TITLE", "query": "status:active"})
+    assert [n["title"] for n in active["data"]["products"]["nodes"]] == ["Apron", "Colander"]
+
+
+async def test_products_cannot_be_sorted_by_sales_as_at_shopify(
+    client: httpx.AsyncClient, token: str
+) -> None:
+    """The Admin API's ProductSortKeys has no BEST_SELLING (only a collection's products
+    and the Storefront API do): the request is refused as invalid."""
+    body = await gql(client, token, PRODUCTS, {"sortKey": "BEST_SELLING"})
+    assert "data" not in body or body["data"] is None
+    assert "BEST_SELLING" in body["errors"][0]["message"]

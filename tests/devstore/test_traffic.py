@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -208,3 +209,58 @@ async def test_delayed_deliveries_reach_the_app_after_later_ones() -> None:
     first_arrivals = list(dict.fromkeys(arrived))
     assert sorted(first_arrivals) == sorted(sent)
     assert first_arrivals != sent
+
+
+JOURNEY_NOTES = {"new sign-up", "subscribed later", "sign-up's first order", "store history"}
+
+
+def test_sign_ups_come_with_and_without_consent_and_some_subscribe_later() -> None:
+    _, events = week(5, signups_per_day=12)
+    signups = [e for e in events if e.note == "new sign-up"]
+    assert signups
+    assert all(e.topic == "customers/create" for e in signups)
+    states = {e.payload["id"]: e.payload["email_marketing_consent"]["state"] for e in signups}
+    assert set(states.values()) == {"subscribed", "not_subscribed"}
+    later = [e for e in events if e.topic == "customers_email_marketing_consent/update"]
+    assert later
+    for event in later:
+        # Shopify's payload for the topic; only customers created without consent subscribe.
+        assert set(event.payload) == {"customer_id", "email_address", "email_marketing_consent"}
+        assert states[event.payload["customer_id"]] == "not_subscribed"
+        assert event.payload["email_marketing_consent"]["state"] == "subscribed"
+        assert event.payload["email_marketing_consent"]["opt_in_level"] == "single_opt_in"
+        created = next(e for e in signups if e.payload["id"] == event.payload["customer_id"])
+        assert event.at > created.at
+    first_orders = [e for e in events if e.topic == "orders/create" and e.note.startswith("sign")]
+    assert first_orders
+    assert {e.payload["customer"]["id"] for e in first_orders} <= set(states)
+
+
+def test_the_store_history_holds_lapsed_customers() -> None:
+    _, events = week(5, lapsed_customers=9)
+    history = [e for e in events if e.note == "store history"]
+    assert {e.topic for e in history} == {"orders/create"}
+    start = TrafficSettings().start
+    assert all(e.at == start for e in history)
+    last_orders: dict[int, datetime] = {}
+    counts: Counter[int] = Counter()
+    for event in history:
+        placed = datetime.fromisoformat(event.payload["processed_at"])
+        customer = event.payload["customer"]["id"]
+        counts[customer] += 1
+        last_orders[customer] = max(placed, last_orders.get(customer, placed))
+    assert len(last_orders) == 9
+    # Months old: lapsed by 90 days, or by their own rhythm (3 or more orders, 70–85 days).
+    for customer, last in last_orders.items():
+        age = start - last
+        assert age > timedelta(days=90) or (counts[customer] >= 3 and age > timedelta(days=69))
+    assert any(n >= 3 for n in counts.values())
+
+
+def test_sign_ups_and_history_leave_the_checkout_traffic_as_it_was() -> None:
+    _, plain = week(7, signups_per_day=0, lapsed_customers=0)
+    _, full = week(7)
+    shape = [(e.at, e.topic, e.note) for e in full if e.note not in JOURNEY_NOTES]
+    shape = [s for s in shape if s[1] != "customers_email_marketing_consent/update"]
+    assert shape == [(e.at, e.topic, e.note) for e in plain]
+    assert len(full) > len(plain)

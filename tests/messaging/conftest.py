@@ -30,6 +30,7 @@ from app.messaging.config import MessagingConfig
 from app.messaging.controls import DEFAULT_POLICY, DeliveryMode, set_sending_policy
 from app.messaging.outbox import enqueue_message
 from app.models import Customer, Message, Shop
+from app.platform.composition import PLATFORM
 from app.platform.resources import Resources
 from app.queue import JobContext
 from app.settings import Settings
@@ -291,6 +292,12 @@ CART_CONTEXT: dict[str, Any] = {
 }
 
 
+def _priority(scenario: str) -> int:
+    """The scenario's own priority, as its steps pass it (0 for a kind the catalog lacks)."""
+    declared = PLATFORM.catalog.find(scenario)
+    return declared.content.priority if declared is not None else 0
+
+
 async def enqueue(
     sessions: async_sessionmaker[AsyncSession],
     config: MessagingConfig,
@@ -318,6 +325,7 @@ async def enqueue(
             scheduled_at=at or datetime.now(UTC),
             transactional=transactional,
             mode=mode,
+            priority=_priority(scenario),
         )
 
 

@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.messaging import signing
 from app.messaging.config import MessagingConfig
 from app.messaging.controls import DEFAULT_POLICY, DeliveryMode, set_scenario_delivery
-from app.messaging.defaults import DEFAULTS
 from app.messaging.delivery import deliver_message
 from app.messaging.transport import transport_from_settings
 from app.models import Customer, Message, Shop
+from app.platform.composition import PLATFORM
 from app.platform.resources import Resources
 from app.settings import Settings
 from tests.messaging.conftest import (
@@ -344,7 +344,7 @@ async def test_dsn_report_marks_the_address_bounced(
     assert later.status_reason == "bounced"
 
 
-SCENARIOS = sorted({scenario for scenario, _, _ in DEFAULTS})
+SCENARIOS = sorted({scenario for scenario, _, _ in PLATFORM.templates.entries()})
 
 
 async def _sent_at(

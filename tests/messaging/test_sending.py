@@ -160,15 +160,20 @@ async def test_crash_after_smtp_accept_is_detected_and_never_resent(
     # The retry right away: maybe still in flight, so it waits and sends nothing.
     with pytest.raises(RetryJob):
         await run_send_job(resources, message.id)
-    # Much later: recorded as unconfirmed, never handed over a second time.
+    # Much later: recorded as unconfirmed (not failed), never handed over a second time.
     later = datetime.now(UTC) + timedelta(minutes=10)
     transport = transport_from_settings(settings)
     result = await deliver_message(sessions, transport, config, message.id, now=later)
-    assert result.status == "failed"
+    assert result.status == "unconfirmed"
     assert result.reason == "delivery_unconfirmed"
     assert len(inbox.messages) == 1
-    assert await run_send_job(resources, message.id) == "failed"
+    assert await run_send_job(resources, message.id) == "unconfirmed"
     assert len(inbox.messages) == 1
+    row = await reload(sessions, message.id)
+    assert (row.status, row.status_reason) == ("unconfirmed", "delivery_unconfirmed")
+    assert row.message_id_header is not None
+    assert row.provider_response is not None
+    assert row.message_id_header in row.provider_response
 
 
 async def test_temporary_smtp_refusal_is_retried_later(

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.messaging.config import MessagingConfig
-from app.messaging.defaults import DEFAULTS
 from app.messaging.templates import validate
 from app.models import Checkout, DiscountCode, MessageEvent
+from app.platform.composition import PLATFORM
 from app.platform.resources import Resources
 from tests.messaging.conftest import Inbox, enqueue, make_customer, make_shop, run_send_job
 from tests.support.session_tokens import bearer, mint_session_token
@@ -23,7 +23,9 @@ URL = "/api/templates/abandoned_cart/1/en"
 
 
 def test_every_default_template_validates() -> None:
-    for (_, _, locale), source in DEFAULTS.items():
+    for scenario, step, locale in PLATFORM.templates.entries():
+        source = PLATFORM.templates.source(scenario, step, locale)
+        assert source is not None
         validate(source, locale)
 
 

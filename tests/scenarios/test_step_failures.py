@@ -14,8 +14,9 @@ from sqlalchemy import select, update
 from app.models import Message, ScenarioRun, Shop, TimelineEntry
 from app.platform.resources import build_resources
 from app.queue import JobContext, RetryJob
+from app.scenarios.engine import SHOP_TOKEN_INVALID
 from app.shopify.throttle import ShopThrottle
-from jobs.scenarios import SHOP_TOKEN_INVALID, scenario_step
+from jobs.scenarios import scenario_step
 from tests.messaging.conftest import Inbox
 from tests.scenarios.conftest import SHOP, Store
 
@@ -54,7 +55,8 @@ async def test_a_token_shopify_refuses_stops_the_shops_sequences(
     # invalid (no refresh token to try) and the run stops there, saying why.
     run = await _run(store, first["token"])
     assert (run.status, run.stop_reason) == ("stopped", SHOP_TOKEN_INVALID)
-    assert await _stops(store) == [(run.id, 1, SHOP_TOKEN_INVALID)]
+    # Steps on the timeline are 1-based everywhere: the run stopped at step 2.
+    assert await _stops(store) == [(run.id, 2, SHOP_TOKEN_INVALID)]
     assert [m["To"] for m in inbox.messages] == ["ada@example.test"]
     assert [r.status for r in store.sim.store.requests] == [401]
     async with store.sessions.begin() as session:
@@ -68,8 +70,8 @@ async def test_a_token_shopify_refuses_stops_the_shops_sequences(
     later = await _run(store, second["token"])
     assert (later.status, later.stop_reason) == ("stopped", SHOP_TOKEN_INVALID)
     assert await _stops(store) == [
-        (run.id, 1, SHOP_TOKEN_INVALID),
-        (later.id, 0, SHOP_TOKEN_INVALID),
+        (run.id, 2, SHOP_TOKEN_INVALID),
+        (later.id, 1, SHOP_TOKEN_INVALID),
     ]
     assert len(inbox.messages) == 1
     assert [r.status for r in store.sim.store.requests] == [401]  # not one call more

@@ -13,8 +13,9 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.facts import OrderPlaced, subscribe
+from app.facts import OrderPlaced
 from app.logs import configure_logging
+from app.platform.composition import PLATFORM
 from app.settings import load_settings
 from jobs.worker import run_worker
 
@@ -22,7 +23,6 @@ from jobs.worker import run_worker
 def main() -> None:
     marker = Path(sys.argv[1])
 
-    @subscribe(OrderPlaced)
     async def count_and_maybe_block(session: AsyncSession, fact: OrderPlaced) -> None:
         await session.execute(
             text("UPDATE shops SET plan_name = coalesce(plan_name, '') || 'x' WHERE id = :id"),
@@ -32,6 +32,8 @@ def main() -> None:
             await asyncio.to_thread(marker.write_text, "blocked inside the handler's transaction\n")
             await asyncio.sleep(3600)
 
+    # The worker's sessions carry the platform's bus: this listener joins the scenarios'.
+    PLATFORM.facts.subscribe(OrderPlaced, count_and_maybe_block)
     settings = load_settings()
     configure_logging("INFO")
     run_worker(settings)

@@ -20,7 +20,8 @@ PACKAGES = ("app", "jobs", "webhooks")
 # argument), and attributes that hold one.
 REASON_KEYWORDS = frozenset({"reason", "status_reason", "stop_reason"})
 REASON_ATTRIBUTES = frozenset({"status_reason", "stop_reason"})
-# A scenario's live check and outbox guard: what they return is a reason to stop or drop.
+# A scenario's live check and outbox guard (a function, or a factory's call that builds one):
+# what they return is a reason to stop or drop.
 REASON_FUNCTION_KEYWORDS = frozenset({"condition", "guard"})
 TIMELINE_RECORD = ("app.scenarios.timeline", "record")
 # labels.reason_code(x) is x's code: x's values are followed instead.
@@ -324,6 +325,12 @@ def recorded_codes() -> RecordedCodes:
                 checker = reader.function(call.module, keyword.value.id)
                 if checker is not None:
                     reasons |= reader.returns(checker)
+            elif keyword.arg in REASON_FUNCTION_KEYWORDS and isinstance(keyword.value, ast.Call):
+                # A checker built by a factory (the engine's default guard): what the function
+                # it returns returns, read from the factory's body.
+                factory = reader.callee(keyword.value, call.module)
+                if factory is not None:
+                    reasons |= reader.returns(factory)
     for module, node, function in reader.nodes:
         if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
             for target, value in _pairs(_targets(node), node.value):

@@ -52,6 +52,10 @@ async def deliver(
     **options: Any,
 ) -> httpx.Response:
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    # Shopify's samples name the shop as "{shop}.myshopify.com"; the receiver compares the
+    # shop a compliance or shop body names with X-Shopify-Shop-Domain, as Shopify's match.
+    handle = str(options.get("shop", SHOP)).removesuffix(".myshopify.com")
+    raw = raw.replace(b"{shop}", handle.encode())
     return await client.post(
         "/webhooks", content=raw, headers=shopify_headers(topic, raw, **options)
     )

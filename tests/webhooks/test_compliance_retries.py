@@ -14,6 +14,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from structlog.testing import capture_logs
 
+from app.inbox.jobs import retry_job_id
 from app.models import Customer, WebhookEvent
 from app.platform.resources import Resources, build_resources
 from app.queue.arq_backend import QUEUE_NAME
@@ -23,7 +24,6 @@ from tests.support.fixtures import fixture_bytes
 from tests.support.shops import create_shop
 from tests.support.webhooks import SHOP, deliver
 from tests.support.worker import job_context, run_worker_burst
-from webhooks.inbox import retry_job_id
 from webhooks.processing import BACKOFF_CAP_SECONDS, MAX_ATTEMPTS
 from webhooks.sweeper import sweep
 

@@ -19,9 +19,8 @@ from app.facts import (
     OrderFulfilled,
     OrderPlaced,
     RefundCreated,
-    subscribe,
-    unsubscribe,
 )
+from app.platform.composition import PLATFORM
 from app.platform.resources import Resources, build_resources
 from app.queue import RetryJob
 from app.settings import Settings
@@ -70,10 +69,10 @@ def facts() -> Iterator[list[Any]]:
         seen.append(fact)
 
     for fact_type in FACT_TYPES:
-        subscribe(fact_type)(record)
+        PLATFORM.facts.subscribe(fact_type, record)
     yield seen
     for fact_type in FACT_TYPES:
-        unsubscribe(fact_type, record)
+        PLATFORM.facts.unsubscribe(fact_type, record)
 
 
 @pytest.fixture
@@ -390,9 +389,9 @@ def failing_listener() -> Iterator[dict[str, bool]]:
         if switch["fail"]:
             raise RuntimeError("scenario engine unavailable")
 
-    subscribe(OrderPlaced)(listener)
+    PLATFORM.facts.subscribe(OrderPlaced, listener)
     yield switch
-    unsubscribe(OrderPlaced, listener)
+    PLATFORM.facts.unsubscribe(OrderPlaced, listener)
 
 
 async def test_failing_handler_retries_with_backoff_then_fails_then_is_replayed(

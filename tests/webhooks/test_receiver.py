@@ -152,7 +152,7 @@ async def test_uninstalled_shop_deliveries_are_stored_and_processed(
     client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession], settings: Settings
 ) -> None:
     await install_shop(sessions, uninstalled=True)
-    redact = json.loads(fixture_bytes("shop/redact").decode().replace("{shop}", SHOP))
+    redact = json.loads(fixture_bytes("shop/redact").decode().replace("{shop}.myshopify.com", SHOP))
 
     uninstalled = await deliver(client, "app/uninstalled", fixture_bytes("app/uninstalled"))
     await run_worker_burst(settings)

@@ -14,8 +14,9 @@ from redis.asyncio import Redis
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.facts import OrderPlaced, subscribe, unsubscribe
+from app.facts import OrderPlaced
 from app.models import Order, WebhookEvent
+from app.platform.composition import PLATFORM
 from app.platform.resources import Resources, build_resources
 from app.queue.arq_backend import QUEUE_NAME
 from app.settings import Settings
@@ -49,9 +50,9 @@ def listener() -> Iterator[Listener]:
             raise RuntimeError("scenario engine unavailable")
         state.completed += 1
 
-    subscribe(OrderPlaced)(on_order)
+    PLATFORM.facts.subscribe(OrderPlaced, on_order)
     yield state
-    unsubscribe(OrderPlaced, on_order)
+    PLATFORM.facts.unsubscribe(OrderPlaced, on_order)
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
-"""One module per topic family; importing this package registers their handlers (and the
-scenario listeners those handlers' facts reach)."""
+"""One module per topic family; importing this package registers their handlers. The
+scenarios those handlers' facts reach are wired by the composition root
+(app/platform/composition.py), carried by the job's session."""
 
-import app.compliance
-import app.scenarios.listeners  # noqa: F401  (subscribes the scenarios to commerce facts)
+import app.compliance  # noqa: F401  (the compliance topics' handlers)
 from webhooks.topics import (
     app_lifecycle,
     checkouts,

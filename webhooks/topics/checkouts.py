@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.compliance.automation import forget_late_delivery_body
 from app.facts import CheckoutChanged, publish
 from app.models import Checkout
-from webhooks.freshness import newer_sql
+from webhooks.freshness import newer_sql, same_version_sql
 from webhooks.payloads import MalformedPayload, integer, items, jsonable, money, text, timestamp
 from webhooks.registry import WebhookDelivery, handles
 from webhooks.topics.customers import embedded_customer
@@ -65,14 +65,23 @@ async def checkout_changed(session: AsyncSession, delivery: WebhookDelivery) -> 
         values.update(email=None, abandoned_checkout_url=None)
         await forget_late_delivery_body(session, delivery.event_row_id)
     base = insert(Checkout).values(**values)
+    table, excluded = Checkout.__table__.c, base.excluded
+    content = [k for k in values if k not in ("shop_id", "token", "triggered_at")]
     statement = base.on_conflict_do_update(
         index_elements=["shop_id", "token"],
-        set_={k: base.excluded[k] for k in values if k not in ("shop_id", "token")},
+        set_={k: excluded[k] for k in values if k not in ("shop_id", "token")},
+        # Newer wins; the same version re-sent (under a later trigger time) is a no-op.
         where=newer_sql(
-            Checkout.shopify_updated_at,
-            Checkout.triggered_at,
-            base.excluded.shopify_updated_at,
-            base.excluded.triggered_at,
+            table.shopify_updated_at,
+            table.triggered_at,
+            excluded.shopify_updated_at,
+            excluded.triggered_at,
+        )
+        & ~same_version_sql(
+            table.shopify_updated_at,
+            excluded.shopify_updated_at,
+            [table[k] for k in content],
+            [excluded[k] for k in content],
         ),
     ).returning(Checkout.id)
     checkout_id = (await session.execute(statement)).scalar_one_or_none()

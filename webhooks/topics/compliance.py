@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import structlog
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,20 +18,34 @@ from app.compliance.registry import (
 )
 from app.installs.lifecycle import delivery_shop, locked_shop, redact_shop
 from app.models import CustomerDataRequest
+from webhooks.payloads import MalformedPayload
 from webhooks.registry import WebhookDelivery, handles
+
+log = structlog.get_logger(__name__)
 
 
 def _int(value: Any) -> int | None:
     return int(value) if isinstance(value, int | str) and str(value).isdigit() else None
 
 
+def _field(payload: dict[str, Any], key: str, kind: type, default: Any) -> Any:
+    """payload[key] when of `kind`, `default` when absent or null; otherwise the request is
+    unreadable (and, being a compliance topic, retried and reported until fixed)."""
+    value = payload.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, kind):
+        raise MalformedPayload(f"{key} is not a {kind.__name__}")
+    return value
+
+
 def _subject(delivery: WebhookDelivery, orders_key: str) -> DataSubject:
-    customer = delivery.payload.get("customer") or {}
-    orders = delivery.payload.get(orders_key) or []
+    customer = _field(delivery.payload, "customer", dict, {})
+    orders = _field(delivery.payload, orders_key, list, [])
     return DataSubject(
         shop_id=delivery.shop_id,
         customer_shopify_id=_int(customer.get("id")),
-        email=customer.get("email") or None,
+        email=_field(customer, "email", str, "") or None,
         order_shopify_ids=tuple(i for i in (_int(o) for o in orders) if i is not None),
     )
 
@@ -39,7 +54,7 @@ def _subject(delivery: WebhookDelivery, orders_key: str) -> DataSubject:
 async def customers_data_request(session: AsyncSession, delivery: WebhookDelivery) -> None:
     await delivery_shop(session, delivery.shop_id, delivery.shop_domain)
     subject = _subject(delivery, "orders_requested")
-    request_id = _int((delivery.payload.get("data_request") or {}).get("id"))
+    request_id = _int(_field(delivery.payload, "data_request", dict, {}).get("id"))
     export = await export_customer_data(session, subject)
     await session.execute(
         insert(CustomerDataRequest)
@@ -69,7 +84,7 @@ async def customers_redact(session: AsyncSession, delivery: WebhookDelivery) -> 
 
 def _redaction_record(delivery: WebhookDelivery) -> str:
     payload = delivery.payload
-    customer = payload.get("customer") or {}
+    customer = _field(payload, "customer", dict, {})
     return json.dumps(
         {
             "shop_id": payload.get("shop_id"),
@@ -85,4 +100,13 @@ def _redaction_record(delivery: WebhookDelivery) -> str:
 @handles("shop/redact")
 async def shop_redact(session: AsyncSession, delivery: WebhookDelivery) -> None:
     shop = await locked_shop(session, delivery.shop_id, delivery.shop_domain)
+    if shop.uninstalled_at is None and shop.redacted_at is None:
+        # Shopify sends shop/redact 48 hours after an uninstall; a shop with the app installed
+        # now has none due. Erasing a live shop on an unsigned header's word (a captured body
+        # replayed after a reinstall) would be the one unrecoverable mistake here.
+        log.error(
+            "shop/redact for a shop that has the app installed: nothing erased",
+            installed_at=str(shop.installed_at),
+        )
+        return
     await redact_shop(session, shop, keep_event_row_id=delivery.event_row_id)

@@ -3,6 +3,13 @@ time). Also the customer embedded in checkouts and orders, which only ever creat
 row, unversioned, so it never blocks the full customers/* payload that follows (embedded copies
 can be partial and must not overwrite what customers/* told us).
 
+Besides CustomerChanged, two facts the journeys start from: CustomerCreated, said once by the
+first customers/create we apply, tied to the statement that sets signed_up_at: the insert
+itself when the row is new (INSERT … RETURNING xmax = 0), else one conditional UPDATE, since a
+checkout's embedded copy, a consent delivery or an overtaking customers/update may have made
+the row first; and CustomerSubscribed, when a customer we knew goes from any other consent
+state to subscribed.
+
 Email consent has its own clock (consent_updated_at) and its own topic
 (webhooks/topics/email_consent.py): customers/* changes it only when it carries a newer one,
 and fields a payload leaves out are left as they are (Shopify's 2025-01 changelog moves consent
@@ -15,20 +22,20 @@ that names them is stored without email, address or IP), and its raw body is for
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, bindparam, case, select
+from sqlalchemy import Boolean, Table, bindparam, case, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.compliance.automation import forget_late_delivery_body
 from app.db.prepared import Prepared, transaction_driver
-from app.facts import CustomerChanged, publish
+from app.facts import CustomerChanged, CustomerCreated, CustomerSubscribed, publish
 from app.models import Customer
-from webhooks.freshness import newer_sql
-from webhooks.payloads import money, obj, required_integer, tags, text, timestamp
+from webhooks.freshness import newer_sql, same_version_sql
+from webhooks.payloads import integer, money, obj, required_integer, tags, text, timestamp
 from webhooks.registry import WebhookDelivery, handles
 
 CONSENT_COLUMNS = (
@@ -38,6 +45,10 @@ CONSENT_COLUMNS = (
     "email_consent_triggered_at",
 )
 _KEY = ("shop_id", "shopify_id")
+SUBSCRIBED = "subscribed"
+# What a replay of the same version changes: its trigger times (and the sign-up time a create
+# brings, which the upsert never writes), which say nothing new.
+_NOT_CONTENT = frozenset({*_KEY, "triggered_at", "email_consent_triggered_at", "signed_up_at"})
 
 
 def consent_columns(consent: dict[str, Any], triggered_at: datetime | None) -> dict[str, Any]:
@@ -63,8 +74,8 @@ def _columns(shop_id: int, data: dict[str, Any], triggered_at: datetime | None) 
         values.update(consent_columns(consent, triggered_at))
     if "tags" in data:
         values["tags"] = tags(data["tags"])
-    if data.get("orders_count") is not None:
-        values["orders_count"] = int(data["orders_count"])
+    if (orders_count := integer(data.get("orders_count"))) is not None:
+        values["orders_count"] = orders_count
     if (spent := money(data.get("total_spent"))) is not None:
         values["total_spent"] = spent
     return values
@@ -77,11 +88,90 @@ async def customer_changed(session: AsyncSession, delivery: WebhookDelivery) -> 
         "shopify_updated_at": timestamp(delivery.payload.get("updated_at")),
         "triggered_at": delivery.triggered_at,
     }
+    shopify_id: int = values["shopify_id"]
+    creating = delivery.topic == "customers/create"
+    if creating:
+        # Written by the insert when the row is new (the usual case: one statement says it
+        # all); never by the conflict's update, which leaves it to _sign_up below.
+        values["signed_up_at"] = _signed_up_at(delivery)
+    # Only a payload saying "subscribed" can subscribe someone: then (and only then) the
+    # state we held before is needed, read under the lock the upsert would take anyway.
+    prior_state: str | None = None
+    known_before = False
+    if values.get("email_marketing_state") == SUBSCRIBED:
+        prior = (
+            await session.execute(
+                select(Customer.email_marketing_state)
+                .where(Customer.shop_id == delivery.shop_id, Customer.shopify_id == shopify_id)
+                .with_for_update()
+            )
+        ).one_or_none()
+        known_before = prior is not None
+        prior_state = prior[0] if prior is not None else None
+    row = (await session.execute(_upsert(values))).one_or_none()
+    if row is None:
+        if await _redacted(session, delivery.shop_id, shopify_id):
+            await forget_late_delivery_body(session, delivery.event_row_id)
+            return
+        # A stale version: nothing changed, but a late customers/create still says the
+        # customer was created (below), if no earlier one did.
+    else:
+        customer_id, email, state, stored_tags = row.id, row.email, row.state, row.tags
+        await publish(
+            session,
+            CustomerChanged(
+                shop_id=delivery.shop_id,
+                customer_id=customer_id,
+                shopify_customer_id=shopify_id,
+                email=email,
+                email_marketing_state=state,
+                tags=tuple(stored_tags or ()),
+            ),
+        )
+        if known_before and prior_state != SUBSCRIBED and state == SUBSCRIBED:
+            await publish(
+                session,
+                CustomerSubscribed(
+                    shop_id=delivery.shop_id,
+                    customer_id=customer_id,
+                    shopify_customer_id=shopify_id,
+                    email=email,
+                    subscribed_at=values.get("email_consent_updated_at"),
+                ),
+            )
+    if not creating:
+        return
+    if row is not None and row.inserted:
+        await publish(
+            session,
+            CustomerCreated(
+                shop_id=delivery.shop_id,
+                customer_id=row.id,
+                shopify_customer_id=shopify_id,
+                email=row.email,
+                email_marketing_state=row.state,
+                signed_up_at=values["signed_up_at"],
+            ),
+        )
+    elif row is None or row.signed_up_at is None:
+        await _sign_up(session, delivery, shopify_id, values["signed_up_at"])
+
+
+def _signed_up_at(delivery: WebhookDelivery) -> datetime:
+    return (
+        timestamp(delivery.payload.get("created_at")) or delivery.triggered_at or datetime.now(UTC)
+    )
+
+
+def _upsert(values: dict[str, Any]) -> Any:
+    """customers/* as one INSERT … ON CONFLICT: newest version wins, consent by its own clock."""
     base = insert(Customer).values(**values)
     excluded = base.excluded
     table = Customer.__table__.c
     update_columns: dict[str, Any] = {
-        k: excluded[k] for k in values if k not in _KEY and k not in CONSENT_COLUMNS
+        k: excluded[k]
+        for k in values
+        if k not in _KEY and k not in CONSENT_COLUMNS and k != "signed_up_at"
     }
     if "email_marketing_state" in values:
         # An older consent inside a newer customer version (consent has its own topic,
@@ -94,34 +184,65 @@ async def customer_changed(session: AsyncSession, delivery: WebhookDelivery) -> 
         )
         for column in CONSENT_COLUMNS:
             update_columns[column] = case((consent_is_newer, excluded[column]), else_=table[column])
-    statement = base.on_conflict_do_update(
+    return base.on_conflict_do_update(
         index_elements=list(_KEY),
         set_=update_columns,
         # A stale update (older updated_at, or the same second triggered earlier) changes
-        # nothing; nor does any update of a redacted customer.
+        # nothing; nor does the same version re-sent, nor any update of a redacted customer.
         where=table.redacted_at.is_(None)
         & newer_sql(
             table.shopify_updated_at,
             table.triggered_at,
             excluded.shopify_updated_at,
             excluded.triggered_at,
+        )
+        & ~same_version_sql(
+            table.shopify_updated_at,
+            excluded.shopify_updated_at,
+            [table[k] for k in values if k not in _NOT_CONTENT],
+            [excluded[k] for k in values if k not in _NOT_CONTENT],
         ),
-    ).returning(Customer.id, Customer.email, Customer.email_marketing_state, Customer.tags)
-    row = (await session.execute(statement)).one_or_none()
+    ).returning(
+        Customer.id,
+        Customer.email,
+        Customer.email_marketing_state.label("state"),
+        Customer.tags,
+        Customer.signed_up_at,
+        literal_column("xmax = 0", Boolean).label("inserted"),
+    )
+
+
+async def _sign_up(
+    session: AsyncSession, delivery: WebhookDelivery, shopify_id: int, signed_up_at: datetime
+) -> None:
+    """Say CustomerCreated for a customers/create whose row existed already (an embedded copy
+    from a checkout, a consent delivery, a customers/update that overtook the create): "first"
+    is then the one UPDATE that finds signed_up_at still NULL. A concurrent redelivery waits on
+    the row lock, then sees it set and updates nothing."""
+    row = (
+        await session.execute(
+            update(Customer)
+            .where(
+                Customer.shop_id == delivery.shop_id,
+                Customer.shopify_id == shopify_id,
+                Customer.signed_up_at.is_(None),
+                Customer.redacted_at.is_(None),
+            )
+            .values(signed_up_at=signed_up_at)
+            .returning(Customer.id, Customer.email, Customer.email_marketing_state)
+        )
+    ).one_or_none()
     if row is None:
-        if await _redacted(session, delivery.shop_id, values["shopify_id"]):
-            await forget_late_delivery_body(session, delivery.event_row_id)
         return
-    customer_id, email, state, stored_tags = row
     await publish(
         session,
-        CustomerChanged(
+        CustomerCreated(
             shop_id=delivery.shop_id,
-            customer_id=customer_id,
-            shopify_customer_id=values["shopify_id"],
-            email=email,
-            email_marketing_state=state,
-            tags=tuple(stored_tags or ()),
+            customer_id=row.id,
+            shopify_customer_id=shopify_id,
+            email=row.email,
+            email_marketing_state=row.email_marketing_state,
+            signed_up_at=signed_up_at,
         ),
     )
 

@@ -2,7 +2,8 @@
 The payload is `{customer_id, email_address, email_marketing_consent: {state, opt_in_level,
 consent_updated_at}}`. Newest wins (consent_updated_at, then the delivery's trigger time); a
 change of state is told to the scenarios as the same CustomerChanged fact customers/update
-gives, so an unsubscribe stops the running sequences."""
+gives, so an unsubscribe stops the running sequences; a change to subscribed is also said as
+CustomerSubscribed (a customer created without consent may start the welcome series then)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,12 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.compliance.automation import forget_late_delivery_body
-from app.facts import CustomerChanged, publish
+from app.facts import CustomerChanged, CustomerSubscribed, publish
 from app.models import Customer
 from webhooks.freshness import is_newer
 from webhooks.payloads import MalformedPayload, obj, required_integer, text
 from webhooks.registry import WebhookDelivery, handles
-from webhooks.topics.customers import consent_columns
+from webhooks.topics.customers import SUBSCRIBED, consent_columns
 
 TOPIC = "customers_email_marketing_consent/update"
 
@@ -44,6 +45,7 @@ async def email_marketing_consent_updated(session: AsyncSession, delivery: Webho
     ):
         return  # a late delivery of an older consent
     changed = customer.email_marketing_state != new["email_marketing_state"]
+    subscribed = changed and new["email_marketing_state"] == SUBSCRIBED
     customer.email_marketing_state = new["email_marketing_state"]
     customer.email_marketing_opt_in_level = new["email_marketing_opt_in_level"]
     customer.email_consent_updated_at = new["email_consent_updated_at"]
@@ -63,6 +65,17 @@ async def email_marketing_consent_updated(session: AsyncSession, delivery: Webho
             tags=tuple(customer.tags or ()),
         ),
     )
+    if subscribed:
+        await publish(
+            session,
+            CustomerSubscribed(
+                shop_id=delivery.shop_id,
+                customer_id=customer.id,
+                shopify_customer_id=shopify_id,
+                email=customer.email,
+                subscribed_at=customer.email_consent_updated_at,
+            ),
+        )
 
 
 async def _locked_customer(

@@ -16,6 +16,7 @@ from app.compliance.automation import forget_late_delivery_body
 from app.db.prepared import Prepared, adopt, transaction_driver
 from app.facts import OrderCancelled, OrderFulfilled, OrderPlaced, publish
 from app.models import Order
+from app.order_stats import refresh_customer_order_stats
 from webhooks.payloads import (
     integer,
     items,
@@ -68,10 +69,15 @@ def _unnest(columns: tuple[str, ...], types: tuple[str, ...], alias: str) -> str
     return f"unnest({arrays}) AS {alias}({', '.join(columns)})"
 
 
+# Columns compared to tell the very same version re-sent (webhooks/freshness.py).
+_CONTENT_COLUMNS = tuple(c for c in _ORDER_COLUMNS if c != "shopify_id")
+
 # The order, its line items and the discount codes it used, in ONE statement built once: a
 # round trip each cost more than the work. Newest wins: not older (<=) applies, since
 # orders/cancelled and orders/fulfilled may carry the same updated_at as the orders/create
-# before them; a stale version returns no row and writes no children either.
+# before them; the very same version re-sent (a replayed body) is a no-op, as
+# webhooks.freshness.same_version_sql says. A stale or same version returns no row and
+# writes no children either.
 _UPSERT_ORDER = Prepared(
     sql(
         f"""
@@ -80,8 +86,12 @@ WITH upserted AS (
     VALUES (:shop_id, {", ".join(f":{c}" for c in _ORDER_COLUMNS)})
     ON CONFLICT (shop_id, shopify_id) DO UPDATE
     SET {", ".join(f"{c} = excluded.{c}" for c in _ORDER_COLUMNS if c != "shopify_id")}
-    WHERE orders.shopify_updated_at IS NULL
-       OR orders.shopify_updated_at <= excluded.shopify_updated_at
+    WHERE (orders.shopify_updated_at IS NULL
+           OR orders.shopify_updated_at <= excluded.shopify_updated_at)
+      AND NOT (orders.shopify_updated_at IS NOT DISTINCT FROM excluded.shopify_updated_at
+               AND ({", ".join(f"orders.{c}" for c in _CONTENT_COLUMNS)})
+                   IS NOT DISTINCT FROM
+                   ({", ".join(f"excluded.{c}" for c in _CONTENT_COLUMNS)}))
     RETURNING orders.*, xmax = 0 AS inserted
 ), line_items AS (
     INSERT INTO order_line_items (shop_id, order_id, {", ".join(_LINE_COLUMNS)})
@@ -160,6 +170,9 @@ async def order_changed(session: AsyncSession, delivery: WebhookDelivery) -> Non
         redeemed_at=values["placed_at"],
     )
     new_fulfillments = await _store_fulfillments(session, shop_id, values["shopify_id"], data)
+    if customer_id is not None and (inserted or values["cancelled_at"] is not None):
+        # A new order, or one cancelled (it stops counting): the customer's rhythm changed.
+        await refresh_customer_order_stats(session, shop_id, customer_id)
 
     if inserted:
         await publish(

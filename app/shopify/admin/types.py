@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 
 @dataclass(frozen=True)
@@ -32,3 +33,18 @@ class ShopTokens:
 
     provider: TokenProvider
     on_unauthorized: UnauthorizedHandler | None = None
+
+
+@dataclass(frozen=True)
+class ProductCard:
+    """What an email shows of a product: its name, page, picture and price (read by
+    app/shopify/admin/products.py; plain so the scenarios can hold it)."""
+
+    product_id: int
+    title: str
+    url: str
+    image_url: str | None
+    price: Decimal
+    # The variants cost different amounts: the email says "from {price}".
+    price_varies: bool
+    currency: str

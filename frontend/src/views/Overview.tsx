@@ -32,6 +32,7 @@ function ScenarioCard({ summary }: { summary: ScenarioSummary }) {
     ["overview.drafted", r.messages_drafted],
     ["overview.notSent", r.messages_suppressed],
     ["overview.failed", r.messages_failed],
+    ["overview.unconfirmed", r.messages_unconfirmed],
     ["overview.recovered", r.orders_recovered],
   ];
   const stopped = Object.entries(r.runs_stopped).sort((a, b) => b[1] - a[1]);

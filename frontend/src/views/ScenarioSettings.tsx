@@ -17,7 +17,7 @@ import {
 import { ErrorBanner, Loading, fieldChecked, fieldValue, toast, useLoad } from "../components/common";
 import { useI18n } from "../i18n";
 import type { MessageKey } from "../i18n/messages";
-import { MODES, scenarioName } from "./labels";
+import { MODES, delayDetails, scenarioName } from "./labels";
 
 type Unit = "seconds" | "minutes" | "hours" | "days";
 const UNIT_SECONDS: Record<Unit, number> = { seconds: 1, minutes: 60, hours: 3600, days: 86400 };
@@ -92,17 +92,20 @@ export function settingsPatch(saved: ScenarioSettings, edited: ScenarioSettings)
 }
 
 function StepEditor({
+  scenario,
   index,
   step,
   errors,
   onChange,
 }: {
+  scenario: string;
   index: number;
   step: Step;
   errors: Record<string, string>;
   onChange: (step: Step) => void;
 }) {
-  const { t } = useI18n();
+  const i18n = useI18n();
+  const { t } = i18n;
   const [unit, setUnit] = useState<Unit>(() => bestUnit(step.delay_seconds));
   const base = `steps.${index}`;
   const amount = step.delay_seconds / UNIT_SECONDS[unit];
@@ -120,9 +123,9 @@ function StepEditor({
       <s-stack direction="inline" gap="base" alignItems="start">
         <s-number-field
           label={t("settings.step.delay")}
-          details={t("settings.step.delay.details")}
+          details={delayDetails(scenario, i18n)}
           value={String(amount)}
-          min={1}
+          min={0}
           error={errors[`${base}.delay_seconds`] ?? (index === 0 ? errors.steps : undefined)}
           onInput={(e) => {
             const value = Number(fieldValue(e));
@@ -302,6 +305,7 @@ function SettingsForm({ scenario, saved, onSaved }: {
       </s-section>
       {edited.steps.map((step, index) => (
         <StepEditor
+          scenario={scenario}
           key={index}
           index={index}
           step={step}

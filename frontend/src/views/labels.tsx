@@ -9,11 +9,21 @@ export const MODES: Mode[] = ["live", "approval", "dry_run", "paused"];
 
 const SCENARIO_KEYS: Record<string, MessageKey> = {
   abandoned_cart: "scenario.abandoned_cart",
+  welcome: "scenario.welcome",
 };
 
 export function scenarioName(key: string, { t }: I18n): string {
   const label = SCENARIO_KEYS[key];
   return label ? t(label) : key;
+}
+
+// What a step's delay counts from, when a scenario says it its own way.
+const DELAY_DETAILS: Record<string, MessageKey> = {
+  welcome: "settings.step.delay.details.welcome",
+};
+
+export function delayDetails(key: string, { t }: I18n): string {
+  return t(DELAY_DETAILS[key] ?? "settings.step.delay.details");
 }
 
 const MODE_TONES: Record<Mode, "success" | "info" | "warning" | "critical"> = {
@@ -34,6 +44,7 @@ export const STATUSES = [
   "queued",
   "sending",
   "sent",
+  "unconfirmed",
   "failed",
   "suppressed",
 ] as const;
@@ -52,6 +63,7 @@ const STATUS_TONES: Record<string, "success" | "info" | "warning" | "critical" |
   queued: "neutral",
   sending: "neutral",
   sent: "success",
+  unconfirmed: "warning",
   failed: "critical",
   suppressed: "critical",
 };

@@ -13,13 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.errors import ShopifyUnavailable
+from app.messaging.consent import WRITE_BACK_JOB
 from app.models import Customer, Shop
 from app.platform.resources import Resources, build_resources
 from app.settings import Settings
 from app.shopify.token_cipher import TokenCipher
 from app.shopify.tokens import access_token_for
 from devstore.server import Simulator
-from jobs.messages import WRITE_BACK_JOB
 from tests.conftest import TEST_FERNET_KEY
 from tests.support.network import LosesAnswers
 from tests.support.worker import run_worker_burst

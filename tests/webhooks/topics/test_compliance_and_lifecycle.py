@@ -273,6 +273,7 @@ async def test_shop_redaction_deletes_everything_of_that_shop_only(
         await handle(sessions, delivery("customers/data_request", seeded))
     before = await rows_per_shop_table(sessions, shop.id)
     assert sum(1 for n in before.values() if n) >= 10  # the test seeds most of the schema
+    await handle(sessions, delivery("app/uninstalled", shop))  # shop/redact follows one
     for _ in range(2):
         await handle(sessions, delivery("shop/redact", shop))
 

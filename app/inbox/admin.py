@@ -3,7 +3,6 @@ one. Every query is scoped to the shop of the verified session."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -66,11 +65,6 @@ async def list_events(
         )
         for e in (await session.execute(query)).scalars()
     ]
-
-
-def replay_job_id(event_row_id: int) -> str:
-    # A fresh id: arq refuses an id whose earlier (failed) result it still keeps.
-    return f"webhook:{event_row_id}:replay:{time.time_ns()}"
 
 
 async def reopen_failed_event(

@@ -1,0 +1,91 @@
+"""Where the catalog's scenarios are wired, once, into what the rest of the app calls: each
+scenario's fact handlers onto the fact bus (the steps they schedule deferred to the commit),
+its outbox hooks (the engine's defaults: subject lock, outcome on the timeline, stop on
+unsubscribe and the pre-send re-check, plus its own), its templates into the template book and
+its wording into the labels. Every session of the process carries the result (see
+`session_info`): no module registers anything when it is imported."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from app import facts
+from app.db.engine import create_sessionmaker
+from app.messaging import defaults, guards
+from app.messaging.defaults import TemplateBook, TemplateSource
+from app.messaging.i18n import Locale
+from app.scenarios import engine
+from app.scenarios.catalog import CATALOG
+from app.scenarios.labels import Labels
+from app.scenarios.scheduling import defer_steps
+
+
+@dataclass(frozen=True)
+class Platform:
+    catalog: engine.Catalog
+    facts: facts.FactBus
+    outbox: guards.OutboxHooks
+    templates: TemplateBook
+    labels: Labels
+
+    def session_info(self) -> dict[str, Any]:
+        """What each session of the process carries."""
+        return {
+            facts.SESSION_KEY: self.facts,
+            guards.SESSION_KEY: self.outbox,
+            defaults.SESSION_KEY: self.templates,
+        }
+
+    def sessionmaker(self, db: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+        return create_sessionmaker(db, info=self.session_info())
+
+
+def _on_fact(handler: engine.FactHandler) -> facts.Listener[Any]:
+    async def listener(session: AsyncSession, fact: Any) -> None:
+        defer_steps(session, await handler(session, fact, datetime.now(UTC)))
+
+    return listener
+
+
+def _hooks(scenario: engine.Scenario[Any, Any]) -> guards.ScenarioHooks:
+    return guards.ScenarioHooks(
+        guard=engine.still_wanted(scenario),
+        lock_subject=engine.lock_subject(scenario),
+        on_engaged=scenario.hooks.on_engaged,
+        on_unsubscribed=engine.stop_on_unsubscribe(scenario),
+        on_send_outcome=engine.outcome_on_timeline(scenario),
+    )
+
+
+def _templates(catalog: engine.Catalog) -> Mapping[tuple[str, int, Locale], TemplateSource]:
+    book: dict[tuple[str, int, Locale], TemplateSource] = dict(defaults.DEFAULTS)
+    for scenario in catalog:
+        for (step, locale), source in scenario.content.templates.items():
+            book[(scenario.key, step, locale)] = source
+    return book
+
+
+def compose(catalog: engine.Catalog) -> Platform:
+    bus = facts.FactBus()
+    for scenario in catalog:
+        for fact_type, handler in {**scenario.starts_on, **scenario.stops_on}.items():
+            bus.subscribe(fact_type, _on_fact(handler))
+    return Platform(
+        catalog=catalog,
+        facts=bus,
+        outbox=guards.OutboxHooks({s.key: _hooks(s) for s in catalog}),
+        templates=TemplateBook(_templates(catalog)),
+        labels=Labels(
+            kinds_by_scenario={s.key: s.content.kinds for s in catalog},
+            reasons_by_scenario={s.key: s.content.reasons for s in catalog},
+        ),
+    )
+
+
+# The platform of this build: the shipped catalog, wired.
+PLATFORM = compose(CATALOG)

@@ -1,0 +1,205 @@
+"""What the abandoned cart says and how it ranks: its default emails in English and French,
+its timeline wording and reasons, its priority among the scenarios, and its codes' purpose."""
+
+from __future__ import annotations
+
+from app.codes.offers import CodePurpose
+from app.i18n import Text
+from app.messaging.defaults import (
+    DISCOUNT_EN,
+    DISCOUNT_EN_TEXT,
+    DISCOUNT_FR,
+    DISCOUNT_FR_TEXT,
+    HELLO_EN,
+    HELLO_FR,
+    TemplateSource,
+    button,
+)
+from app.messaging.i18n import Locale
+from app.scenarios.engine import Content
+
+KEY = "abandoned_cart"
+
+# Why a run stops or does not start, as the timeline stores them.
+CHECKOUT_COMPLETED = "checkout_completed"
+ORDER_PLACED = "order_placed_for_checkout"
+CUSTOMER_ORDERED = "customer_placed_another_order"
+CHECKOUT_EMPTIED = "checkout_emptied"
+SUPERSEDED = "superseded_by_newer_checkout"
+UNSUBSCRIBED = "customer_unsubscribed"
+NO_CONSENT = "no_marketing_consent"
+SHOP_UNINSTALLED = "shop_uninstalled"
+SCENARIO_PAUSED = "scenario_paused"
+NO_CONTACT = "no_contact_email"
+# Why a run starts, and why a step goes.
+ABANDONED = "checkout_abandoned"
+NOT_COMPLETED = "checkout_not_completed"
+# How a recovered order was attributed: attributed_via_{checkout_token,engaged_customer}.
+VIA_CHECKOUT = "checkout_token"
+VIA_ENGAGEMENT = "engaged_customer"
+
+REASONS: dict[str, Text] = {
+    ABANDONED: Text(
+        en="The checkout has a contact and items and was not completed",
+        fr="Le paiement a un contact et des articles et n'a pas été finalisé",
+    ),
+    NOT_COMPLETED: Text(
+        en="The checkout was still not completed after the step's delay",
+        fr="Le paiement n'était toujours pas finalisé après le délai de l'étape",
+    ),
+    CHECKOUT_COMPLETED: Text(en="The checkout was completed", fr="Le paiement a été finalisé"),
+    ORDER_PLACED: Text(
+        en="An order was placed for this checkout", fr="Une commande a été passée pour ce paiement"
+    ),
+    CUSTOMER_ORDERED: Text(
+        en="The customer placed another order meanwhile",
+        fr="Le client a passé une autre commande entre-temps",
+    ),
+    CHECKOUT_EMPTIED: Text(en="The cart was emptied", fr="Le panier a été vidé"),
+    SUPERSEDED: Text(
+        en="The customer started a newer checkout",
+        fr="Le client a commencé un paiement plus récent",
+    ),
+    NO_CONTACT: Text(
+        en="The checkout has no email address", fr="Le paiement n'a pas d'adresse e-mail"
+    ),
+    f"attributed_via_{VIA_CHECKOUT}": Text(
+        en="The reminded checkout became this order",
+        fr="Le paiement relancé est devenu cette commande",
+    ),
+    f"attributed_via_{VIA_ENGAGEMENT}": Text(
+        en="The customer opened or clicked a reminder, then ordered",
+        fr="Le client a ouvert ou cliqué une relance, puis a commandé",
+    ),
+}
+
+# The cart's own words for the generic timeline kinds.
+KINDS: dict[str, Text] = {
+    "started": Text(en="Reminder sequence started", fr="Séquence de relance démarrée"),
+    "not_started": Text(en="Reminder sequence not started", fr="Séquence de relance non démarrée"),
+    "step_queued": Text(en="Reminder queued for sending", fr="Relance mise en file d'envoi"),
+    "step_drafted": Text(en="Reminder drafted (dry run)", fr="Relance préparée (simulation)"),
+    "step_awaiting_approval": Text(
+        en="Reminder waiting for your approval", fr="Relance en attente de votre validation"
+    ),
+    "step_suppressed": Text(en="Reminder not sent", fr="Relance non envoyée"),
+    "stopped": Text(en="Reminder sequence stopped", fr="Séquence de relance arrêtée"),
+    "recovered": Text(en="Order recovered", fr="Commande récupérée"),
+}
+
+_ITEMS_HTML = """
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" class="items">
+{% for item in items %}
+  <tr>
+    <td width="80" valign="top">{% if item.image_url %}<img src="{{ item.image_url }}"
+      width="72" alt="{{ item.title }}" style="border-radius:6px">{% endif %}</td>
+    <td valign="top"><strong>{{ item.title }}</strong>{% if item.variant_title %}<br>
+      <span class="muted">{{ item.variant_title }}</span>{% endif %}<br>
+      <span class="muted">× {{ item.quantity }}</span></td>
+    <td valign="top" align="right">{{ item.price | money }}</td>
+  </tr>
+{% endfor %}
+  <tr><td></td><td align="right"><strong>{TOTAL}</strong></td>
+    <td align="right"><strong>{{ cart_total | money }}</strong></td></tr>
+</table>"""
+
+_ITEMS_TEXT = """{% for item in items %}- {{ item.title }}{% if item.variant_title %} \
+({{ item.variant_title }}){% endif %} × {{ item.quantity }}: {{ item.price | money }}
+{% endfor %}{TOTAL}: {{ cart_total | money }}"""
+
+
+def _items(locale: Locale) -> tuple[str, str]:
+    total = "Total"  # the same word in both languages
+    return _ITEMS_HTML.replace("{TOTAL}", total), _ITEMS_TEXT.replace("{TOTAL}", total)
+
+
+_EN_CART_HTML, _EN_CART_TEXT = _items("en")
+_FR_CART_HTML, _FR_CART_TEXT = _items("fr")
+
+
+TEMPLATES: dict[tuple[int, Locale], TemplateSource] = {
+    (1, "en"): TemplateSource(
+        subject="{% if first_name %}{{ first_name }}, you{% else %}You{% endif %} "
+        "left something in your cart",
+        html=f"<p>{HELLO_EN}</p><p>Your cart at {{{{ shop_name }}}} is saved for you.</p>"
+        + _EN_CART_HTML
+        + button("{{ checkout_url }}", "Return to your cart"),
+        text=f"{HELLO_EN}\n\nYour cart at {{{{ shop_name }}}} is saved for you.\n\n"
+        + _EN_CART_TEXT
+        + "\n\nReturn to your cart: {{ checkout_url }}\n",
+    ),
+    (1, "fr"): TemplateSource(
+        subject="{% if first_name %}{{ first_name }}, vous{% else %}Vous{% endif %} "
+        "avez oublié quelque chose dans votre panier",
+        html=f"<p>{HELLO_FR}</p><p>Votre panier chez {{{{ shop_name }}}} vous attend.</p>"
+        + _FR_CART_HTML
+        + button("{{ checkout_url }}", "Retrouver mon panier"),
+        text=f"{HELLO_FR}\n\nVotre panier chez {{{{ shop_name }}}} vous attend.\n\n"
+        + _FR_CART_TEXT
+        + "\n\nRetrouver mon panier : {{ checkout_url }}\n",
+    ),
+    (2, "en"): TemplateSource(
+        subject="Still thinking it over?",
+        html=f"<p>{HELLO_EN}</p><p>The items in your cart are still available, "
+        "but we cannot hold them forever.</p>"
+        + DISCOUNT_EN
+        + _EN_CART_HTML
+        + button("{{ checkout_url }}", "Complete your order"),
+        text=f"{HELLO_EN}\n\nThe items in your cart are still available, "
+        "but we cannot hold them forever.\n"
+        + DISCOUNT_EN_TEXT
+        + "\n"
+        + _EN_CART_TEXT
+        + "\n\nComplete your order: {{ checkout_url }}\n",
+    ),
+    (2, "fr"): TemplateSource(
+        subject="Vous hésitez encore ?",
+        html=f"<p>{HELLO_FR}</p><p>Les articles de votre panier sont encore disponibles, "
+        "mais nous ne pouvons pas les garder indéfiniment.</p>"
+        + DISCOUNT_FR
+        + _FR_CART_HTML
+        + button("{{ checkout_url }}", "Finaliser ma commande"),
+        text=f"{HELLO_FR}\n\nLes articles de votre panier sont encore disponibles, "
+        "mais nous ne pouvons pas les garder indéfiniment.\n"
+        + DISCOUNT_FR_TEXT
+        + "\n"
+        + _FR_CART_TEXT
+        + "\n\nFinaliser ma commande : {{ checkout_url }}\n",
+    ),
+    (3, "en"): TemplateSource(
+        subject="{% if discount_code %}A little something to finish your order"
+        "{% else %}Last reminder: your cart{% endif %}",
+        html=f"<p>{HELLO_EN}</p><p>This is our last reminder about your cart.</p>"
+        + DISCOUNT_EN
+        + _EN_CART_HTML
+        + button("{{ checkout_url }}", "Complete your order"),
+        text=f"{HELLO_EN}\n\nThis is our last reminder about your cart.\n"
+        + DISCOUNT_EN_TEXT
+        + "\n"
+        + _EN_CART_TEXT
+        + "\n\nComplete your order: {{ checkout_url }}\n",
+    ),
+    (3, "fr"): TemplateSource(
+        subject="{% if discount_code %}Un petit geste pour finaliser votre commande"
+        "{% else %}Dernier rappel : votre panier{% endif %}",
+        html=f"<p>{HELLO_FR}</p><p>C'est notre dernier rappel au sujet de votre panier.</p>"
+        + DISCOUNT_FR
+        + _FR_CART_HTML
+        + button("{{ checkout_url }}", "Finaliser ma commande"),
+        text=f"{HELLO_FR}\n\nC'est notre dernier rappel au sujet de votre panier.\n"
+        + DISCOUNT_FR_TEXT
+        + "\n"
+        + _FR_CART_TEXT
+        + "\n\nFinaliser ma commande : {{ checkout_url }}\n",
+    ),
+}
+
+CONTENT = Content(
+    templates=TEMPLATES,
+    kinds=KINDS,
+    reasons=REASONS,
+    # A cart reminder goes before any other message due for the shopper at the same time.
+    priority=100,
+    code_purpose=CodePurpose.CART_RECOVERY,
+    discount_title=Text(en="Boomerang: abandoned cart", fr="Boomerang : panier abandonné"),
+)

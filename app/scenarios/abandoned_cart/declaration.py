@@ -1,0 +1,408 @@
+"""The abandoned cart declared to the engine: the facts that start and stop it, how a step
+reads its cart and what it does, with the rule (rule.py) deciding at every turn."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.facts import CheckoutChanged, CustomerChanged, OrderPlaced
+from app.models import Checkout, Customer, Message, Order, ScenarioRun, Shop
+from app.scenarios import engine, runs, timeline
+from app.scenarios.abandoned_cart import queries, rule
+from app.scenarios.abandoned_cart.content import (
+    ABANDONED,
+    CONTENT,
+    CUSTOMER_ORDERED,
+    KEY,
+    NOT_COMPLETED,
+    ORDER_PLACED,
+    SUPERSEDED,
+    VIA_CHECKOUT,
+    VIA_ENGAGEMENT,
+)
+from app.scenarios.abandoned_cart.settings import AbandonedCartSettings
+from app.scenarios.actions import CodeRequest, EmailRequest
+from app.scenarios.engine import RunView, StepContext, StepNeeds
+from app.scenarios.labels import reason_code
+from app.scenarios.modes import Mode
+from app.scenarios.runs import stop_run
+
+
+@dataclass(frozen=True)
+class Cart:
+    """What a step (and the outbox's last check) reads about its run."""
+
+    checkout: rule.CheckoutSnapshot | None
+    customer: Customer | None
+    ordered_for_checkout: bool
+    ordered_since_changed: bool
+
+
+def _state(
+    shop: Shop, settings: AbandonedCartSettings, cart: Cart, contact: str | None
+) -> rule.CartState:
+    return rule.CartState(
+        shop_installed=shop.uninstalled_at is None,
+        mode=settings.mode,
+        transactional=settings.transactional,
+        checkout=cart.checkout,
+        contact_email=contact,
+        ordered_for_checkout=cart.ordered_for_checkout,
+        ordered_since_changed=cart.ordered_since_changed,
+        marketing_state=cart.customer.email_marketing_state if cart.customer else None,
+        has_customer=cart.customer is not None,
+    )
+
+
+async def _load_settings(session: AsyncSession, shop_id: int) -> AbandonedCartSettings:
+    settings: AbandonedCartSettings = await ABANDONED_CART.load_settings(session, shop_id)
+    return settings
+
+
+# -- facts ----------------------------------------------------------------------------------
+
+
+async def checkout_changed(
+    session: AsyncSession, fact: CheckoutChanged, now: datetime
+) -> list[runs.DueStep]:
+    """A checkout was created or updated (the stored row is already the newest version).
+    Start, re-time or stop its run; returns the steps to schedule after commit."""
+    shop = await session.get(Shop, fact.shop_id)
+    checkout = await session.get(Checkout, fact.checkout_id)
+    if shop is None or checkout is None:
+        return []
+    email = await queries.contact_email(session, checkout)
+    await queries.serialize_shopper(session, shop.id, email)
+    settings = await _load_settings(session, shop.id)
+    plan = rule.steps(settings)
+    existing = await runs.lock_by_subject(
+        session, shop_id=shop.id, scenario=KEY, subject_key=checkout.token
+    )
+    if existing is not None and existing.status != runs.ACTIVE:
+        return []
+    if existing is not None:
+        return await _update_active_run(session, existing, checkout, email, plan, now)
+
+    anchor = checkout.shopify_updated_at or now
+    ordered_for_checkout, ordered_since = await queries.orders_against(
+        session, shop.id, checkout.token, checkout.customer_id, email, anchor
+    )
+    cart = Cart(queries.snapshot(checkout), None, ordered_for_checkout, ordered_since)
+    # Don't start what cannot or must not run: each reason is on the timeline.
+    reason = rule.why_not_remind(_state(shop, settings, cart, email))
+    if reason is not None:
+        if rule.noted_when_not_started(reason) and checkout.customer_id is not None:
+            await timeline.record(
+                session,
+                shop_id=shop.id,
+                customer_id=checkout.customer_id,
+                scenario=KEY,
+                kind="not_started",
+                reason=reason,
+                at=now,
+                checkout=checkout.token,
+            )
+        return []
+
+    run, created = await runs.start_or_get(
+        session,
+        shop_id=shop.id,
+        scenario=KEY,
+        subject_key=checkout.token,
+        customer_id=checkout.customer_id,
+        email=email,
+        anchor_at=anchor,
+        first_step_at=engine.due_at(anchor, plan, 0),
+    )
+    if not created:  # a concurrent delivery started it first
+        return []
+    await timeline.record(
+        session,
+        shop_id=shop.id,
+        customer_id=run.customer_id,
+        run_id=run.id,
+        scenario=KEY,
+        kind="started",
+        reason=ABANDONED,
+        at=now,
+        checkout=checkout.token,
+        first_step_at=run.next_step_at.isoformat() if run.next_step_at else None,
+        cart_value=str(checkout.total_price),
+        currency=checkout.currency,
+    )
+    await _supersede(session, run, now)
+    if run.status != runs.ACTIVE or run.next_step_at is None:
+        return []  # a newer checkout of this customer already runs
+    return [runs.DueStep(run.id, 0, run.next_step_at)]
+
+
+async def _update_active_run(
+    session: AsyncSession,
+    run: ScenarioRun,
+    checkout: Checkout,
+    email: str | None,
+    plan: list[engine.StepPlan],
+    now: datetime,
+) -> list[runs.DueStep]:
+    reason = rule.why_stop_on_change(queries.snapshot(checkout))
+    if reason is not None:
+        await stop_run(session, run, reason, now, checkout=checkout.token)
+        return []
+    run.customer_id = run.customer_id or checkout.customer_id
+    run.email = email or run.email
+    anchor = checkout.shopify_updated_at
+    if anchor is not None and rule.restarts_clock(run.step_index, run.anchor_at, anchor):
+        run.anchor_at = anchor
+        run.next_step_at = engine.due_at(anchor, plan, 0)
+        return [runs.DueStep(run.id, 0, run.next_step_at)]
+    return []
+
+
+async def _supersede(session: AsyncSession, run: ScenarioRun, now: datetime) -> None:
+    """One reminder sequence per shopper at a time: the newest checkout wins, the others
+    stop."""
+    others = await queries.other_active_runs_locked(session, run)
+    if not others:
+        return
+    everyone = [run, *others]
+    winner = rule.newest([rule.RunRef(r.id, r.anchor_at) for r in everyone])
+    newest = next(r for r in everyone if r.id == winner.id)
+    for other in everyone:
+        if other is not newest:
+            await stop_run(session, other, SUPERSEDED, now, by_checkout=newest.subject_key)
+
+
+async def order_placed(
+    session: AsyncSession, fact: OrderPlaced, now: datetime
+) -> list[runs.DueStep]:
+    """An order stops its checkout's run and the customer's other runs, and is attributed to
+    the scenario when a reminder that was actually sent brought it back."""
+    shop = await session.get(Shop, fact.shop_id)
+    order = await session.get(Order, fact.order_id)
+    if shop is None or order is None:
+        return []
+    await queries.serialize_shopper(session, shop.id, order.email)
+    settings = await _load_settings(session, shop.id)
+    placed = order.placed_at or now
+    if order.checkout_token:
+        run = await runs.lock_by_subject(
+            session, shop_id=shop.id, scenario=KEY, subject_key=order.checkout_token
+        )
+        if run is not None:
+            if run.status == runs.ACTIVE:
+                await stop_run(session, run, ORDER_PLACED, now, order=order.name)
+            if await queries.reminder_sent_by(session, run, placed):
+                await _attribute(session, run, order, VIA_CHECKOUT, now)
+    window = timedelta(days=settings.attribution_window_days)
+    for run in await queries.runs_an_order_concerns_locked(session, shop.id, order, placed, window):
+        if run.status == runs.ACTIVE and rule.order_stops_run(run.anchor_at, placed):
+            await stop_run(session, run, CUSTOMER_ORDERED, now, order=order.name)
+        if rule.engagement_attributes(run.engaged_at, placed, window):
+            await _attribute(session, run, order, VIA_ENGAGEMENT, now)
+    return []
+
+
+async def _attribute(
+    session: AsyncSession, run: ScenarioRun, order: Order, via: str, now: datetime
+) -> None:
+    cost = await queries.discount_cost(session, run, order)
+    if await queries.insert_conversion(session, run, order, via, cost):
+        await timeline.record(
+            session,
+            shop_id=run.shop_id,
+            customer_id=order.customer_id or run.customer_id,
+            run_id=run.id,
+            scenario=KEY,
+            kind="recovered",
+            reason=f"attributed_via_{via}",
+            at=now,
+            order=order.name,
+            revenue=str(order.total_price),
+            discount_cost=str(cost),
+            currency=order.currency,
+        )
+
+
+async def customer_changed(
+    session: AsyncSession, fact: CustomerChanged, now: datetime
+) -> list[runs.DueStep]:
+    """A customer unsubscribed at Shopify: their sequences stop (as through our link)."""
+    if fact.email_marketing_state == "unsubscribed":
+        await engine.stop_customer_runs(session, KEY, fact.shop_id, fact.customer_id, now)
+    return []
+
+
+async def engaged(session: AsyncSession, message: Message, at: datetime) -> None:
+    """A reminder was opened or clicked by a person: the attribution window starts."""
+    run = await runs.lock_by_subject(
+        session, shop_id=message.shop_id, scenario=KEY, subject_key=message.subject_key
+    )
+    if run is not None and (run.engaged_at is None or at > run.engaged_at):
+        run.engaged_at = at
+
+
+# -- steps ----------------------------------------------------------------------------------
+
+
+async def load_cart(session: AsyncSession, run: ScenarioRun, shop: Shop) -> Cart:
+    """The cart as a step and the outbox's last check read it: the stored checkout and
+    orders, and what order and checkout deliveries still unprocessed in the inbox say (a
+    delivery whose job was lost waits for the sweeper; the reminder must not go meanwhile)."""
+    token = run.subject_key
+    customer = await queries.customer_of_run(session, shop.id, run)
+    checkout = await queries.checkout_by_token(session, shop.id, token)
+    ordered_for_checkout, ordered_since = await queries.orders_against(
+        session, shop.id, token, run.customer_id, run.email, run.anchor_at
+    )
+    inbox = await queries.unprocessed_deliveries(
+        session,
+        shop.id,
+        token=token,
+        customer_shopify_id=customer.shopify_id if customer is not None else None,
+        email=run.email,
+    )
+    inbox_for_checkout, inbox_since = rule.inbox_orders_against(
+        inbox.orders,
+        token,
+        customer.shopify_id if customer is not None else None,
+        run.email,
+        run.anchor_at,
+    )
+    snapshot = queries.snapshot(checkout) if checkout is not None else None
+    if snapshot is not None and rule.inbox_completes(inbox.checkouts, token):
+        snapshot = replace(snapshot, completed=True)
+    return Cart(
+        snapshot,
+        customer,
+        ordered_for_checkout or inbox_for_checkout,
+        ordered_since or inbox_since,
+    )
+
+
+async def condition(view: RunView[AbandonedCartSettings, Cart]) -> str | None:
+    """The live re-check before each step and before each reminder leaves."""
+    return rule.why_not_send(_state(view.shop, view.settings, view.subject, view.run.email))
+
+
+async def prepare(
+    session: AsyncSession,
+    run: ScenarioRun,
+    shop: Shop,
+    settings: AbandonedCartSettings,
+    step_index: int,
+) -> StepNeeds | None:
+    """What the step will need, read without locks: the code it hands out, if any, and the
+    cart's variant images. Fetched between two transactions, never while a lock is held."""
+    if settings.mode == Mode.PAUSED or step_index >= len(settings.steps):
+        return None
+    step = settings.steps[step_index]
+    if not step.enabled:
+        return None
+    code = None
+    if step.discount is not None and settings.mode != Mode.DRY_RUN:
+        code = CodeRequest(
+            shop_id=shop.id,
+            shop_domain=shop.domain,
+            shop_locale=shop.locale,
+            scenario=KEY,
+            idempotency_key=f"{KEY}:{run.subject_key}:{step_index}",
+            customer_id=run.customer_id,
+            discount=step.discount,
+            prefix=settings.code_prefix,
+            purpose=CONTENT.code_purpose,
+            title=CONTENT.discount_title,
+        )
+    checkout = await queries.checkout_by_token(session, shop.id, run.subject_key)
+    return StepNeeds(
+        shop_id=shop.id,
+        shop_domain=shop.domain,
+        code=code,
+        variant_ids=rule.variant_ids(queries.snapshot(checkout) if checkout else None),
+    )
+
+
+_STEP_KINDS = {
+    "queued": "step_queued",
+    "draft": "step_drafted",
+    "pending_approval": "step_awaiting_approval",
+}
+
+
+async def send_reminder(
+    context: StepContext[AbandonedCartSettings, Cart],
+) -> list[runs.DueStep] | None:
+    """The step's action: the reminder into the outbox, with the code issued beforehand."""
+    run, shop, settings, now = context.run, context.shop, context.settings, context.now
+    checkout, customer = context.subject.checkout, context.subject.customer
+    step = settings.steps[context.step_index]
+    if checkout is None or context.actions is None:  # pragma: no cover - the condition stops it
+        return []
+    code = context.inputs.code
+    if step.discount is not None and settings.mode != Mode.DRY_RUN and code is None:
+        # The settings changed since the code was asked for: ask again, shortly.
+        return engine.retry_step(run, now, timedelta(seconds=1))
+    if step.discount is None or settings.mode == Mode.DRY_RUN:
+        code = None
+    message_context = rule.cart_context(checkout, shop.currency, context.inputs.images)
+    if code is not None:
+        run.issued_codes = [*run.issued_codes, code.code]
+        message_context["discount_code"] = code.code
+        message_context["discount_expires_at"] = code.expires_at.isoformat()
+    if step.discount is not None:
+        message_context["discount_kind"] = step.discount.kind
+        message_context["discount_value"] = str(step.discount.value)
+    message_context["checkout_url"] = rule.recovery_link(
+        checkout.abandoned_checkout_url, code.code if code else None
+    )
+    queued = await context.actions.queue_email(
+        context.session,
+        EmailRequest(
+            shop=shop,
+            scenario=KEY,
+            step=context.step_index + 1,
+            subject_key=run.subject_key,
+            customer_id=run.customer_id,
+            locale=checkout.locale or (customer.locale if customer else None) or shop.locale,
+            context=message_context,
+            mode=settings.mode,
+            transactional=settings.transactional,
+            scheduled_at=now,
+            priority=CONTENT.priority,
+        ),
+    )
+    await timeline.record(
+        context.session,
+        shop_id=shop.id,
+        customer_id=run.customer_id,
+        run_id=run.id,
+        scenario=KEY,
+        kind=_STEP_KINDS.get(queued.status, "step_suppressed"),
+        step=context.step_index + 1,
+        reason=NOT_COMPLETED if queued.reason is None else reason_code(queued.reason),
+        at=now,
+        delay_seconds=step.delay_seconds,
+        message_id=queued.message_id,
+        message_status=queued.status,
+        status_reason=queued.reason,
+        mode=str(settings.mode),
+        code=code.code if code else None,
+    )
+    return None
+
+
+ABANDONED_CART: engine.Scenario[AbandonedCartSettings, Cart] = engine.Scenario(
+    key=KEY,
+    settings_model=AbandonedCartSettings,
+    content=CONTENT,
+    starts_on={CheckoutChanged: checkout_changed},
+    stops_on={OrderPlaced: order_placed, CustomerChanged: customer_changed},
+    steps=rule.steps,
+    load_subject=load_cart,
+    condition=condition,
+    prepare=prepare,
+    action=send_reminder,
+    hooks=engine.Hooks(on_engaged=engaged),
+)

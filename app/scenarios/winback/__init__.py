@@ -1,0 +1,1 @@
+"""Win-back: a scheduled selection of lapsed customers, offered a code, then reminded."""

@@ -1,0 +1,120 @@
+"""What win-back says and how the admin names it: default emails per step in English and
+French, the timeline's labels for why a customer was or was not selected and why a run
+stopped, its priority (the lowest: nothing about it is urgent) and what its codes are for.
+
+Step variables besides every email's: discount_code and discount_expires_at (step 1's pooled
+code; the reminder repeats the same code), last_order_at."""
+
+from __future__ import annotations
+
+from app.codes.offers import CodePurpose
+from app.i18n import Locale, Text
+from app.messaging.defaults import TemplateSource
+from app.scenarios.email_parts import DISCOUNT_HTML, DISCOUNT_TEXT, HELLO, button
+from app.scenarios.winback.rule import STARTED_LAPSED, SkipReason
+
+KEY = "winback"
+NAME = Text(en="Win-back", fr="Reconquête")
+# Below every other scenario: a cart reminder or a welcome due the same day goes first.
+PRIORITY = 10
+CODE_PURPOSE = CodePurpose.WIN_BACK
+
+STEP_NAMES: dict[str, Text] = {
+    "offer": Text(en="Offer", fr="Offre"),
+    "reminder": Text(en="Reminder", fr="Rappel"),
+}
+
+REASONS: dict[str, Text] = {
+    STARTED_LAPSED: Text(
+        en="The customer has not ordered for longer than usual",
+        fr="Le client n'a pas commandé depuis plus longtemps que d'habitude",
+    ),
+    SkipReason.SHOP_UNINSTALLED: Text(
+        en="The shop uninstalled Boomerang", fr="La boutique a désinstallé Boomerang"
+    ),
+    SkipReason.CUSTOMER_REDACTED: Text(
+        en="The customer's data was erased at the shop's request",
+        fr="Les données du client ont été effacées à la demande de la boutique",
+    ),
+    SkipReason.NO_EMAIL: Text(
+        en="The customer has no email address", fr="Le client n'a pas d'adresse e-mail"
+    ),
+    SkipReason.NO_MARKETING_CONSENT: Text(
+        en="The customer has not agreed to marketing emails",
+        fr="Le client n'a pas accepté les e-mails marketing",
+    ),
+    SkipReason.NEVER_ORDERED: Text(
+        en="The customer has never ordered", fr="Le client n'a jamais commandé"
+    ),
+    SkipReason.NOT_LAPSED: Text(
+        en="The customer ordered recently", fr="Le client a commandé récemment"
+    ),
+    SkipReason.RECENT_WIN_BACK: Text(
+        en="The customer already had a win-back offer recently",
+        fr="Le client a déjà reçu une offre de reconquête récemment",
+    ),
+    SkipReason.CUSTOMER_ORDERED: Text(
+        en="The customer ordered again", fr="Le client a de nouveau commandé"
+    ),
+}
+
+DISCOUNT_TITLE = Text(en="Boomerang win-back offer", fr="Offre de reconquête Boomerang")
+
+
+def _offer(locale: Locale) -> TemplateSource:
+    hello = HELLO.in_locale(locale)
+    if locale == "fr":
+        return TemplateSource(
+            subject="Vous nous manquez chez {{ shop_name }}",
+            html=f"<p>{hello}</p><p>Cela fait un moment que nous ne vous avons pas vu. "
+            "Pour votre retour, voici une offre rien que pour vous.</p>"
+            + DISCOUNT_HTML.fr
+            + button("{{ shop_url }}", "Revenir à la boutique"),
+            text=f"{hello}\n\nCela fait un moment que nous ne vous avons pas vu. Pour votre "
+            "retour, voici une offre rien que pour vous.\n"
+            + DISCOUNT_TEXT.fr
+            + "\nRevenir à la boutique : {{ shop_url }}\n",
+        )
+    return TemplateSource(
+        subject="We miss you at {{ shop_name }}",
+        html=f"<p>{hello}</p><p>It has been a while since we last saw you. To welcome you "
+        "back, here is an offer just for you.</p>"
+        + DISCOUNT_HTML.en
+        + button("{{ shop_url }}", "Come back to the shop"),
+        text=f"{hello}\n\nIt has been a while since we last saw you. To welcome you back, "
+        "here is an offer just for you.\n" + DISCOUNT_TEXT.en + "\nCome back to the shop: "
+        "{{ shop_url }}\n",
+    )
+
+
+def _reminder(locale: Locale) -> TemplateSource:
+    hello = HELLO.in_locale(locale)
+    if locale == "fr":
+        return TemplateSource(
+            subject="{% if discount_code %}Votre offre chez {{ shop_name }} expire bientôt"
+            "{% else %}Toujours là pour vous chez {{ shop_name }}{% endif %}",
+            html=f"<p>{hello}</p><p>Un petit rappel : votre offre vous attend encore.</p>"
+            + DISCOUNT_HTML.fr
+            + button("{{ shop_url }}", "J'en profite"),
+            text=f"{hello}\n\nUn petit rappel : votre offre vous attend encore.\n"
+            + DISCOUNT_TEXT.fr
+            + "\nJ'en profite : {{ shop_url }}\n",
+        )
+    return TemplateSource(
+        subject="{% if discount_code %}Your offer at {{ shop_name }} ends soon"
+        "{% else %}Still here for you at {{ shop_name }}{% endif %}",
+        html=f"<p>{hello}</p><p>A quick reminder: your offer is still waiting for you.</p>"
+        + DISCOUNT_HTML.en
+        + button("{{ shop_url }}", "Use it now"),
+        text=f"{hello}\n\nA quick reminder: your offer is still waiting for you.\n"
+        + DISCOUNT_TEXT.en
+        + "\nUse it now: {{ shop_url }}\n",
+    )
+
+
+# Keyed like app/messaging/defaults.DEFAULTS: (scenario, 1-based step, locale).
+TEMPLATES: dict[tuple[str, int, Locale], TemplateSource] = {
+    (KEY, number, locale): build(locale)
+    for number, build in enumerate((_offer, _reminder), start=1)
+    for locale in ("en", "fr")
+}
