@@ -11,6 +11,8 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db.prepared import Prepared, begun_driver
+
 # Cancelled orders and orders without a date do not count. The median of the gaps between
 # consecutive orders (percentile_cont over lag) is NULL for a single order.
 _REFRESH = text(
@@ -73,8 +75,15 @@ ON CONFLICT (shop_id, customer_id) DO UPDATE SET
 """
 
 
+# Compiled once and run on the transaction's driver: it runs for every new order.
+_REFRESH_ON_DRIVER = Prepared(_REFRESH)
+
+
 async def refresh_customer_order_stats(
     session: AsyncSession, shop_id: int, customer_id: int
 ) -> None:
     """Recompute one customer's row from their orders (removed when none counts any more)."""
-    await session.execute(_REFRESH, {"shop_id": shop_id, "customer_id": customer_id})
+    await session.flush()  # what the session holds unwritten, as its own execute would
+    await _REFRESH_ON_DRIVER.execute(
+        await begun_driver(session), shop_id=shop_id, customer_id=customer_id
+    )

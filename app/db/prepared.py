@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar, cast
 
 import asyncpg
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.sql import ClauseElement
@@ -58,6 +58,16 @@ async def transaction_driver(session: AsyncSession) -> asyncpg.Connection:
     if not driver.is_in_transaction():
         raise NoTransaction("run a statement through the session before using its driver")
     return driver
+
+
+async def begun_driver(session: AsyncSession) -> asyncpg.Connection:
+    """`transaction_driver`, beginning the session's transaction first if no statement has
+    yet (one extra round trip, only then): for code that may run first in a transaction."""
+    try:
+        return await transaction_driver(session)
+    except NoTransaction:
+        await session.execute(select(1))
+        return await transaction_driver(session)
 
 
 M = TypeVar("M")

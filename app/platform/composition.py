@@ -39,6 +39,7 @@ class Platform:
             facts.SESSION_KEY: self.facts,
             guards.SESSION_KEY: self.outbox,
             defaults.SESSION_KEY: self.templates,
+            engine.ORDER_SUBJECTS_KEY: engine.order_subjects(self.catalog),
         }
 
     def sessionmaker(self, db: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -17,6 +17,8 @@ from app.db.prepared import Prepared, adopt, transaction_driver
 from app.facts import OrderCancelled, OrderFulfilled, OrderPlaced, publish
 from app.models import Order
 from app.order_stats import refresh_customer_order_stats
+from app.scenarios import shoppers
+from app.scenarios.shoppers import LOCK_SQL
 from webhooks.payloads import (
     integer,
     items,
@@ -78,12 +80,22 @@ _CONTENT_COLUMNS = tuple(c for c in _ORDER_COLUMNS if c != "shopify_id")
 # before them; the very same version re-sent (a replayed body) is a no-op, as
 # webhooks.freshness.same_version_sql says. A stale or same version returns no row and
 # writes no children either.
+#
+# It also takes the shopper's lock (app/scenarios/shoppers.py: what the OrderPlaced listeners
+# need held before they look for runs) at no round trip of its own, before the order row is
+# touched: the row's VALUES read it. No email, no lock.
 _UPSERT_ORDER = Prepared(
     sql(
         f"""
-WITH upserted AS (
+WITH shopper_lock AS (
+    SELECT count(*) AS taken
+    FROM (SELECT {LOCK_SQL} WHERE CAST(:shopper_lock AS text) IS NOT NULL) AS taking
+), upserted AS (
     INSERT INTO orders (shop_id, {", ".join(_ORDER_COLUMNS)})
-    VALUES (:shop_id, {", ".join(f":{c}" for c in _ORDER_COLUMNS)})
+    VALUES (
+        (SELECT CAST(:shop_id AS bigint) FROM shopper_lock),
+        {", ".join(f":{c}" for c in _ORDER_COLUMNS)}
+    )
     ON CONFLICT (shop_id, shopify_id) DO UPDATE
     SET {", ".join(f"{c} = excluded.{c}" for c in _ORDER_COLUMNS if c != "shopify_id")}
     WHERE (orders.shopify_updated_at IS NULL
@@ -147,8 +159,10 @@ async def order_changed(session: AsyncSession, delivery: WebhookDelivery) -> Non
     first_use: dict[str, tuple[Decimal, str | None]] = {}
     for code, amount, kind in used:
         first_use.setdefault(code, (amount, kind))
+    shopper_lock = shoppers.lock_key(shop_id, values["email"])
     row = await _UPSERT_ORDER.fetchrow(
         await transaction_driver(session),
+        shopper_lock=shopper_lock,
         # JSONB travels as its JSON text (as SQLAlchemy sends it: None is JSON null).
         **{**values, "shipping_address": json.dumps(values["shipping_address"])},
         **{f"line_{c}": [line[c] for line in lines] for c in _LINE_COLUMNS},
@@ -156,6 +170,8 @@ async def order_changed(session: AsyncSession, delivery: WebhookDelivery) -> Non
         code_amount=[amount for amount, _ in first_use.values()],
         code_type=[kind for _, kind in first_use.values()],
     )
+    if shopper_lock is not None:
+        shoppers.mark_held(session, shopper_lock)
     if row is None:
         return  # stale: we already hold a newer version of this order
     # The row as stored, in the session: the listeners' read of the order costs nothing.
