@@ -8,8 +8,10 @@ One statement per refresh, over the (shop_id, customer_id, placed_at) index on o
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db.prepared import Prepared, begun_driver
 
 # Cancelled orders and orders without a date do not count. The median of the gaps between
 # consecutive orders (percentile_cont over lag) is NULL for a single order.
@@ -73,6 +75,24 @@ ON CONFLICT (shop_id, customer_id) DO UPDATE SET
 """
 
 
+# Compiled once and run on the transaction's driver: it runs for every new order.
+_REFRESH_ON_DRIVER = Prepared(_REFRESH)
+# The customer's turn (see refresh_customer_order_stats); the orders handler takes it inside
+# its order upsert with the same expression, at no round trip of its own.
+LOCK_SQL = "pg_advisory_xact_lock(hashtextextended(CAST(:stats_lock AS text), 0))"
+_TAKE_TURN = Prepared(text(f"SELECT {LOCK_SQL}"))
+_HELD = "boomerang.order_stats_locks"
+
+
+def lock_key(shop_id: int, customer_id: int) -> str:
+    return f"order_stats:{shop_id}:{customer_id}"
+
+
+def mark_held(session: AsyncSession, key: str) -> None:
+    """The transaction took the customer's turn itself (held until it ends)."""
+    session.info.setdefault(_HELD, set()).add(key)
+
+
 async def refresh_customer_order_stats(
     session: AsyncSession, shop_id: int, customer_id: int
 ) -> None:
@@ -82,6 +102,10 @@ async def refresh_customer_order_stats(
     the other's order, and the later upsert would write its stale figures over the earlier
     (a lost update): the customer's refreshes take turns on a transaction-scoped advisory
     lock, and the statement after it reads the orders committed meanwhile."""
-    key = f"order_stats:{shop_id}:{customer_id}"
-    await session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
-    await session.execute(_REFRESH, {"shop_id": shop_id, "customer_id": customer_id})
+    await session.flush()  # what the session holds unwritten, as its own execute would
+    driver = await begun_driver(session)
+    key = lock_key(shop_id, customer_id)
+    if key not in session.info.get(_HELD, ()):
+        await _TAKE_TURN.execute(driver, stats_lock=key)
+        mark_held(session, key)
+    await _REFRESH_ON_DRIVER.execute(driver, shop_id=shop_id, customer_id=customer_id)

@@ -6,11 +6,13 @@ processes what it found before deciding (jobs.scenarios)."""
 from __future__ import annotations
 
 import asyncio
-import time
+import contextlib
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import structlog
-from redis.exceptions import RedisError
+from redis.asyncio.lock import Lock
+from redis.exceptions import LockError, RedisError
 from sqlalchemy import or_, select
 
 from app.errors import (
@@ -36,8 +38,11 @@ from webhooks.processing import process_event
 
 log = structlog.get_logger(__name__)
 
-# Held while one reconciliation of a shop runs (a bulk read can take minutes).
-LOCK_SECONDS = 1200
+# One reconciliation of a shop at a time. The hold is a lease renewed while the work runs
+# (a bulk read can take minutes): a worker killed mid-run lets go within LEASE_SECONDS,
+# instead of blocking the shop's read-backs until a long expiry.
+LEASE_SECONDS = 30
+RENEW_EVERY_SECONDS = 10.0
 # A step waits this long for a reconciliation under way elsewhere before going on.
 STEP_WAIT_SECONDS = 15.0
 # A step does not reconcile again a shop reconciled this recently.
@@ -56,6 +61,46 @@ __all__ = [
 
 def _lock_key(shop_id: int) -> str:
     return f"boomerang:reconcile:lock:{shop_id}"
+
+
+@contextlib.asynccontextmanager
+async def _holding_shop(
+    resources: Resources, shop_id: int, *, wait_seconds: float = 0.0
+) -> AsyncIterator[bool]:
+    """Hold the shop's reconcile lease (redis-py's token-checked lock) for the block, renewed
+    every RENEW_EVERY_SECONDS; yields whether it was had (waiting up to `wait_seconds` for
+    another holder). RedisError from taking it reaches the caller."""
+    lock = resources.redis.lock(
+        _lock_key(shop_id),
+        timeout=LEASE_SECONDS,
+        sleep=0.2,
+        blocking=wait_seconds > 0,
+        blocking_timeout=wait_seconds if wait_seconds > 0 else None,
+    )
+    if not await lock.acquire():
+        yield False
+        return
+    renewing = asyncio.create_task(_keep_renewed(lock, shop_id))
+    try:
+        yield True
+    finally:
+        renewing.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await renewing
+        try:
+            await lock.release()
+        except (LockError, RedisError):
+            log.warning("reconcile lock not released; it lapses on its own", shop_id=shop_id)
+
+
+async def _keep_renewed(lock: Lock, shop_id: int) -> None:
+    while True:
+        await asyncio.sleep(RENEW_EVERY_SECONDS)
+        try:
+            await lock.reacquire()
+        except (LockError, RedisError):
+            log.warning("reconcile lease lost while the read-back runs", shop_id=shop_id)
+            return
 
 
 async def _working_shop(resources: Resources, shop_id: int) -> tuple[ShopRef, Shop] | None:
@@ -121,13 +166,13 @@ async def reconcile_shop(ctx: JobContext, shop_id: int) -> int:
     were stored."""
     resources: Resources = ctx.resources
     try:
-        if not await resources.redis.set(_lock_key(shop_id), b"1", nx=True, ex=LOCK_SECONDS):
-            return 0  # a reconciliation of this shop is under way
+        async with _holding_shop(resources, shop_id) as held:
+            if not held:
+                return 0  # a reconciliation of this shop is under way
+            await check_subscriptions(resources, shop_id)
+            report = await reconcile_now(resources, shop_id)
     except RedisError as exc:
         raise RetryJob.backoff(ctx.attempt) from exc
-    try:
-        await check_subscriptions(resources, shop_id)
-        report = await reconcile_now(resources, shop_id)
     except ShopTokenInvalid:
         return 0  # the shop's work is stopped until the merchant opens Boomerang again
     except ShopifyUnavailable as exc:
@@ -137,16 +182,7 @@ async def reconcile_shop(ctx: JobContext, shop_id: int) -> int:
         # Retrying the same query will not help: the next period tries again, and says so.
         log.error("reconciliation refused by Shopify", shop_id=shop_id, error=exc.detail[:500])
         return 0
-    finally:
-        await _unlock(resources, shop_id)
     return report.total_missing if report else 0
-
-
-async def _unlock(resources: Resources, shop_id: int) -> None:
-    try:
-        await resources.redis.delete(_lock_key(shop_id))
-    except RedisError:
-        log.warning("reconcile lock not released; it expires on its own", shop_id=shop_id)
 
 
 async def reconcile_before_step(resources: Resources, run_id: int) -> None:
@@ -158,28 +194,22 @@ async def reconcile_before_step(resources: Resources, run_id: int) -> None:
         shop_id = await service.gapped_shop_of_run(session, run_id, now, fresh_for=STEP_FRESH_FOR)
     if shop_id is None:
         return
-    deadline = time.monotonic() + STEP_WAIT_SECONDS
     try:
-        while not await resources.redis.set(_lock_key(shop_id), b"1", nx=True, ex=LOCK_SECONDS):
-            if time.monotonic() > deadline:
+        async with _holding_shop(resources, shop_id, wait_seconds=STEP_WAIT_SECONDS) as held:
+            if not held:
                 return  # another reconciliation holds the shop; the step goes on
-            await asyncio.sleep(0.2)
+            report = await reconcile_now(resources, shop_id, before_step=True)
+            for event_row_id in report.event_ids if report else []:
+                result = await process_event(resources.sessions, event_row_id)
+                await send_jobs(resources.queue, result.after_commit)
     except RedisError:
         log.warning("pre-step reconciliation skipped: Redis unavailable", shop_id=shop_id)
-        return
-    try:
-        report = await reconcile_now(resources, shop_id, before_step=True)
-        for event_row_id in report.event_ids if report else []:
-            result = await process_event(resources.sessions, event_row_id)
-            await send_jobs(resources.queue, result.after_commit)
     except BoomerangError as exc:
         log.warning(
             "pre-step reconciliation failed; the step goes on",
             shop_id=shop_id,
             error=type(exc).__name__,
         )
-    finally:
-        await _unlock(resources, shop_id)
 
 
 async def schedule_reconciles(ctx: JobContext) -> int:

@@ -17,11 +17,12 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import structlog
-from sqlalchemy import case, select, update
+from sqlalchemy import Integer, String, Table, Text, bindparam, case, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import metrics
+from app.db.prepared import Prepared, adopt, transaction_driver
 from app.models import Shop, WebhookEvent, WebhookEventStatus
 from app.queue.deferred import Job, take_deferred
 from app.reconcile.versions import superseded
@@ -99,74 +100,143 @@ async def process_event(sessions: async_sessionmaker[AsyncSession], event_row_id
     return result
 
 
+# The event's row, locked for this job (SKIP LOCKED: a row another job holds is that job's),
+# with its shop's row. Core on the tables: the 9 KB body is read once and never tracked; the
+# shop is handed to the session (app.db.prepared.adopt), where the handlers and listeners
+# that read it find it without another round trip.
+_EVENTS = WebhookEvent.__table__
+_SHOPS = Shop.__table__
+assert isinstance(_EVENTS, Table)  # noqa: S101  (a mapped class's table, for mypy)
+assert isinstance(_SHOPS, Table)  # noqa: S101
+_SHOP_PREFIX = "shop__"
+_LOCK_EVENT = (
+    select(
+        _EVENTS.c.shop_id,
+        _EVENTS.c.topic,
+        _EVENTS.c.webhook_id,
+        _EVENTS.c.event_id,
+        _EVENTS.c.triggered_at,
+        _EVENTS.c.api_version,
+        _EVENTS.c.body,
+        _EVENTS.c.status,
+        _EVENTS.c.received_at,
+        *(column.label(_SHOP_PREFIX + column.name) for column in _SHOPS.c),
+    )
+    .join(_SHOPS, _SHOPS.c.id == _EVENTS.c.shop_id)
+    .where(_EVENTS.c.id == bindparam("event_row_id"))
+    .with_for_update(of=_EVENTS, skip_locked=True)
+)
+_MARK_EVENT = Prepared(
+    update(_EVENTS)
+    .where(_EVENTS.c.id == bindparam("event_row_id"))
+    .values(
+        status=bindparam("status", type_=String),
+        last_error=bindparam("note", type_=Text),
+        processed_at=bindparam("processed_at", type_=_EVENTS.c.processed_at.type),
+        attempts=_EVENTS.c.attempts + bindparam("failed", type_=Integer),
+    )
+)
+
+
 async def _process_locked(session: AsyncSession, event_row_id: int) -> Result:
-    row = (
-        await session.execute(
-            select(WebhookEvent, Shop.domain)
-            .join(Shop, Shop.id == WebhookEvent.shop_id)
-            .where(WebhookEvent.id == event_row_id)
-            .with_for_update(of=WebhookEvent, skip_locked=True)
-        )
-    ).one_or_none()
+    # Through SQLAlchemy, so the session's transaction begins here; the handlers then write on
+    # its driver (app/db/prepared.py).
+    connection = await session.connection()
+    row = (await connection.execute(_LOCK_EVENT, {"event_row_id": event_row_id})).one_or_none()
     if row is None:
         return Result(Outcome.BUSY)
-    event, shop_domain = row
-    if event.status != WebhookEventStatus.RECEIVED:
+    if row.status != WebhookEventStatus.RECEIVED:
         return Result(Outcome.ALREADY_DONE)
-    structlog.contextvars.bind_contextvars(
-        shop=shop_domain, topic=event.topic, webhook_id=event.webhook_id
+    shop = adopt(
+        session,
+        Shop,
+        {c.name: row._mapping[_SHOP_PREFIX + c.name] for c in _SHOPS.c},
     )
-    if event.body is None:
+    structlog.contextvars.bind_contextvars(
+        shop=shop.domain, topic=row.topic, webhook_id=row.webhook_id
+    )
+    if row.body is None:
         # Only processed events are purged (webhooks/retention.py); never expected here.
-        _mark(event, WebhookEventStatus.FAILED, "body purged by retention")
-        _count(event, "malformed")
+        await _mark(
+            session,
+            event_row_id,
+            WebhookEventStatus.FAILED,
+            "body purged by retention",
+            failed=True,
+        )
+        _count(row.topic, row.received_at, "malformed")
         return Result(Outcome.MALFORMED)
     try:
-        payload = parse_body(event.body)
+        payload = parse_body(row.body)
     except MalformedPayload as exc:
         # A valid signature over a body we cannot read: retrying will not change it.
-        _mark(event, WebhookEventStatus.FAILED, f"malformed payload: {exc}")
-        event.attempts += 1
-        _count(event, "malformed")
+        await _mark(
+            session,
+            event_row_id,
+            WebhookEventStatus.FAILED,
+            f"malformed payload: {exc}",
+            failed=True,
+        )
+        _count(row.topic, row.received_at, "malformed")
         return Result(Outcome.MALFORMED)
-    handler = handler_for(event.topic)
+    handler = handler_for(row.topic)
     if handler is None:
-        _mark(event, WebhookEventStatus.PROCESSED, f"note: no handler for topic {event.topic}")
-        _count(event, "no_handler")
+        await _mark(
+            session,
+            event_row_id,
+            WebhookEventStatus.PROCESSED,
+            f"note: no handler for topic {row.topic}",
+        )
+        _count(row.topic, row.received_at, "no_handler")
         return Result(Outcome.NO_HANDLER)
-    note = await superseded(session, event.shop_id, event.topic, event.webhook_id, payload)
+    note = await superseded(session, row.shop_id, row.topic, row.webhook_id, payload)
     if note is not None:
-        _mark(event, WebhookEventStatus.PROCESSED, note)
-        _count(event, "superseded")
+        await _mark(session, event_row_id, WebhookEventStatus.PROCESSED, note)
+        _count(row.topic, row.received_at, "superseded")
         return Result(Outcome.SUPERSEDED)
     delivery = WebhookDelivery(
-        event_row_id=event.id,
-        shop_id=event.shop_id,
-        shop_domain=shop_domain,
-        topic=event.topic,
-        webhook_id=event.webhook_id,
-        event_id=event.event_id,
-        triggered_at=event.triggered_at,
-        api_version=event.api_version,
+        event_row_id=event_row_id,
+        shop_id=row.shop_id,
+        shop_domain=shop.domain,
+        topic=row.topic,
+        webhook_id=row.webhook_id,
+        event_id=row.event_id,
+        triggered_at=row.triggered_at,
+        api_version=row.api_version,
         payload=payload,
     )
     await handler(session, delivery)
-    _mark(event, WebhookEventStatus.PROCESSED, None)
-    _count(event, "processed")
+    await _mark(session, event_row_id, WebhookEventStatus.PROCESSED, None)
+    _count(row.topic, row.received_at, "processed")
     return Result(Outcome.PROCESSED)
 
 
-def _mark(event: WebhookEvent, status: WebhookEventStatus, note: str | None) -> None:
-    event.status = status
-    event.last_error = note
-    event.processed_at = datetime.now(UTC) if status == WebhookEventStatus.PROCESSED else None
+async def _mark(
+    session: AsyncSession,
+    event_row_id: int,
+    status: WebhookEventStatus,
+    note: str | None,
+    *,
+    failed: bool = False,
+) -> None:
+    """The event's outcome, written last in its transaction (the ORM flushes the handler's
+    own pending changes first, as a commit would)."""
+    await session.flush()
+    await _MARK_EVENT.execute(
+        await transaction_driver(session),
+        event_row_id=event_row_id,
+        status=status.value,
+        note=note,
+        processed_at=datetime.now(UTC) if status == WebhookEventStatus.PROCESSED else None,
+        failed=1 if failed else 0,
+    )
 
 
-def _count(event: WebhookEvent, outcome: str) -> None:
-    metrics.WEBHOOKS_PROCESSED.labels(event.topic, outcome).inc()
+def _count(topic: str, received_at: datetime, outcome: str) -> None:
+    metrics.WEBHOOKS_PROCESSED.labels(topic, outcome).inc()
     if outcome in ("processed", "no_handler"):
-        elapsed = (datetime.now(UTC) - event.received_at).total_seconds()
-        metrics.WEBHOOK_PROCESSING_SECONDS.labels(event.topic).observe(max(0.0, elapsed))
+        elapsed = (datetime.now(UTC) - received_at).total_seconds()
+        metrics.WEBHOOK_PROCESSING_SECONDS.labels(topic).observe(max(0.0, elapsed))
 
 
 async def _record_malformed(

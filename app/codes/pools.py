@@ -421,18 +421,37 @@ async def request_refill(queue: JobQueue, shop_id: int, pool_id: int) -> bool:
     return await queue.enqueue(REFILL_JOB, shop_id, pool_id, job_id=refill_job_id(shop_id, pool_id))
 
 
+# Every poll of a bulk creation is a query that costs points from the shop's bucket, which
+# its other Admin API calls share: the first one after half a second (a batch of 250 codes
+# often imports in that time), then each wait twice the one before, up to 8 s. A fixed 0.2 s
+# poll spent 5 points a second for as long as Shopify took.
+POLL_FIRST_SECONDS = 0.5
+POLL_MAX_SECONDS = 8.0
+
+
+@dataclass(frozen=True)
+class _Polling:
+    first: float
+    max_wait: float
+    timeout: float
+
+
 async def refill_pool(
     sessions: async_sessionmaker[AsyncSession],
     gateway: DiscountGateway,
     shop: ShopRef,
     pool_id: int,
     *,
-    poll_interval: float = 0.2,
+    poll_interval: float = POLL_FIRST_SECONDS,
+    poll_max_interval: float = POLL_MAX_SECONDS,
     poll_timeout: float = 120.0,
 ) -> RefillReport:
     """Top the pool up to its target: reserve codes (`pending`, committed), bulk-add them in
     batches of 250, wait for Shopify to import them, then make them available. Pending codes
-    of an earlier interrupted refill are resumed first. One refill per pool at a time."""
+    of an earlier interrupted refill are resumed first. One refill per pool at a time.
+
+    Waiting on an import polls its bulk creation after `poll_interval`, then twice as long
+    each time, up to `poll_max_interval` (see POLL_FIRST_SECONDS)."""
     async with sessions() as lock_session:
         # A session-level advisory lock, held across the refill's own short transactions on a
         # connection of its own in autocommit: nothing sits idle in a transaction (holding a
@@ -450,7 +469,11 @@ async def refill_pool(
                 return RefillReport(0, 0, 0, retired=True)
             try:
                 return await _refill_locked(
-                    sessions, gateway, shop, pool_id, poll_interval, poll_timeout
+                    sessions,
+                    gateway,
+                    shop,
+                    pool_id,
+                    _Polling(poll_interval, poll_max_interval, poll_timeout),
                 )
             except ShopifyUserErrors:
                 # Deleted between the check and the bulk add: retire rather than fail forever.
@@ -466,8 +489,7 @@ async def _refill_locked(
     gateway: DiscountGateway,
     shop: ShopRef,
     pool_id: int,
-    poll_interval: float,
-    poll_timeout: float,
+    polling: _Polling,
 ) -> RefillReport:
     async with sessions() as session:
         pool = await session.scalar(
@@ -537,9 +559,7 @@ async def _refill_locked(
         bulk_ids[bulk_id] = batch
     imported = failed = 0
     for bulk_id in bulk_ids:
-        ok, bad = await _settle_bulk(
-            sessions, gateway, shop, pool_id, bulk_id, poll_interval, poll_timeout
-        )
+        ok, bad = await _settle_bulk(sessions, gateway, shop, pool_id, bulk_id, polling)
         imported += ok
         failed += bad
     log.info("pool refilled", shop=shop.domain, pool_id=pool_id, imported=imported, failed=failed)
@@ -580,18 +600,19 @@ async def _settle_bulk(
     shop: ShopRef,
     pool_id: int,
     bulk_id: str,
-    poll_interval: float,
-    poll_timeout: float,
+    polling: _Polling,
 ) -> tuple[int, int]:
     """Wait for one bulk creation, then mark its codes available (or failed)."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + poll_timeout
+    deadline = loop.time() + polling.timeout
+    wait = polling.first
     status = await gateway.bulk_creation(shop, bulk_id, with_failures=False)
     while not status.done:
         if loop.time() > deadline:
             # Left pending: the next refill resumes polling it.
             return 0, 0
-        await asyncio.sleep(poll_interval)
+        await asyncio.sleep(wait)
+        wait = min(wait * 2, polling.max_wait)
         status = await gateway.bulk_creation(shop, bulk_id, with_failures=False)
     failed_codes: Sequence[str] = ()
     if status.failed:

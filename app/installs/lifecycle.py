@@ -20,7 +20,12 @@ async def locked_shop(session: AsyncSession, shop_id: int, domain: str) -> Shop:
     message, holding its run lock) check it with a key-share lock, which must not wait on an
     uninstall that waits on that run to stop it."""
     shop = await session.scalar(
-        select(Shop).where(Shop.id == shop_id).with_for_update(key_share=True)
+        select(Shop)
+        .where(Shop.id == shop_id)
+        .with_for_update(key_share=True)
+        # The session may hold the shop already (the webhook job loads it with the event):
+        # what the lock guards is the row as it is now, so it is read again.
+        .execution_options(populate_existing=True)
     )
     return _delivered_to(shop, shop_id, domain)
 

@@ -48,6 +48,7 @@ class Platform:
             compliance.SESSION_KEY: tuple(
                 section for program in self.programs for section in program.compliance
             ),
+            engine.ORDER_SUBJECTS_KEY: engine.order_subjects(self.catalog),
         }
 
     def sessionmaker(self, db: AsyncEngine) -> async_sessionmaker[AsyncSession]:

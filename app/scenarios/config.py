@@ -15,6 +15,10 @@ from pydantic_core import ErrorDetails
 from app.i18n import Text
 from app.scenarios.modes import Mode
 
+# The longest attribution window a scenario's settings may ask for: an order looks this far
+# back for the runs it could be attributed to (engine.runs_an_order_concerns).
+MAX_ATTRIBUTION_WINDOW_DAYS = 90
+
 
 class StrictSettings(BaseModel):
     """The base of every settings model: strict types, unknown keys refused, immutable."""

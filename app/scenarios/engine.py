@@ -20,14 +20,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.codes.offers import CodePurpose
+from app.facts import OrderPlaced
 from app.i18n import Text
 from app.messaging.defaults import TemplateSource
 from app.messaging.guards import Engaged, Guard, Outcome, SendOutcome, SubjectLock, Unsubscribed
 from app.messaging.i18n import Locale
 from app.models import Message, ScenarioRun, Shop
-from app.scenarios import runs, timeline
+from app.scenarios import runs, shoppers, timeline
 from app.scenarios.actions import ProductsRequest, StepActions
-from app.scenarios.config import resolve
+from app.scenarios.config import MAX_ATTRIBUTION_WINDOW_DAYS, resolve
 from app.scenarios.labels import reason_code
 from app.scenarios.modes import Mode
 from app.scenarios.runs import stop_run
@@ -112,6 +113,8 @@ class StepContext(RunView[S, T]):
 
 # A fact handler: the scenario's decision about a fact, returning the steps to schedule.
 FactHandler = Callable[[AsyncSession, Any, datetime], Awaitable[list[runs.DueStep]]]
+# The subject key an order names for a scenario (the cart: its checkout's token), if any.
+OrderSubject = Callable[[OrderPlaced], str | None]
 
 
 @dataclass(frozen=True)
@@ -210,6 +213,9 @@ class Scenario(Generic[S, T]):
         _nothing_to_prepare
     )
     hooks: Hooks = Hooks()
+    # The subject an order names for this scenario: `runs_an_order_concerns` then finds its
+    # run whatever its status (the shopper's other runs are found by customer and email).
+    order_subject: OrderSubject | None = None
 
     def __post_init__(self) -> None:
         overlap = set(self.starts_on) & set(self.stops_on)
@@ -259,6 +265,53 @@ class Catalog:
 
     def scheduled(self) -> list[Scenario[Any, Any]]:
         return [s for s in self._by_key.values() if s.schedule is not None]
+
+
+# Where the composition root puts the catalog's order subjects on each session.
+ORDER_SUBJECTS_KEY = "boomerang.order_subjects"
+_ORDER_RUNS_KEY = "boomerang.order_runs"
+
+
+class NoOrderSubjects(RuntimeError):
+    """A session built without the platform's session info (app.platform) asked which runs
+    an order concerns: the scenarios' subjects would be missing."""
+
+
+def order_subjects(catalog: Catalog) -> tuple[tuple[str, OrderSubject], ...]:
+    """The catalog's order subjects, as sessions carry them (ORDER_SUBJECTS_KEY)."""
+    return tuple((s.key, s.order_subject) for s in catalog if s.order_subject is not None)
+
+
+async def runs_an_order_concerns(
+    session: AsyncSession, fact: OrderPlaced, now: datetime
+) -> list[runs.SeenRun]:
+    """Every run of any scenario that a new order may stop or be attributed to: the runs of
+    the subjects it names, and the shopper's runs still going or sent or engaged with within
+    the longest attribution window. One round trip for all the scenarios listening to the
+    order (the result is kept for the transaction), after the shopper's lock (usually taken by
+    the order's upsert already, see app/scenarios/shoppers.py). Unlocked: a scenario that
+    finds its run locks it; one that finds none has nothing to do."""
+    transaction = session.sync_session.get_transaction()
+    kept = session.info.get(_ORDER_RUNS_KEY)
+    if kept is not None and kept[0] is transaction and kept[1] == fact.order_id:
+        seen: list[runs.SeenRun] = kept[2]
+        return seen
+    declared = session.info.get(ORDER_SUBJECTS_KEY)
+    if declared is None:
+        raise NoOrderSubjects("this session carries no order subjects: build it with app.platform")
+    await shoppers.serialize(session, fact.shop_id, fact.email)
+    placed = fact.placed_at or now
+    seen = await runs.runs_of_shopper(
+        session,
+        shop_id=fact.shop_id,
+        customer_id=fact.customer_id,
+        email=fact.email,
+        subjects=[(key, subject) for key, of in declared if (subject := of(fact)) is not None],
+        # A second more than any window: Shopify's timestamps have whole seconds.
+        since=placed - timedelta(days=MAX_ATTRIBUTION_WINDOW_DAYS, seconds=1),
+    )
+    session.info[_ORDER_RUNS_KEY] = (transaction, fact.order_id, seen)
+    return seen
 
 
 def due_at(anchor: datetime, plan: Sequence[StepPlan], index: int) -> datetime:

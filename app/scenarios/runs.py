@@ -7,14 +7,16 @@ all), then runs, then messages (app/messaging/delivery.py follows the same order
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db.prepared import Prepared, begun_driver
 from app.models import ScenarioRun
 from app.scenarios import timeline
 
@@ -245,3 +247,64 @@ async def stop_step(
         return False
     await stop_run(session, run, reason, now, **detail)
     return True
+
+
+@dataclass(frozen=True)
+class SeenRun:
+    """A run as a shopper's probe saw it, unlocked: whoever acts on it locks it first."""
+
+    id: int
+    scenario: str
+    subject_key: str
+    status: str
+
+
+# Every run of any scenario that a shopper's event may concern, in one indexed statement:
+# the runs of the subjects it names (any status: an order still attributes to a finished
+# run), and the shopper's runs by customer id or email that are running or sent or were
+# engaged with since `since` (a repeat customer's old history is left out). Each branch is one
+# index: the (shop, scenario, subject) key, (shop, customer_id) and (shop, lower(email)).
+_SHOPPER_RUNS = Prepared(
+    text(
+        """
+SELECT r.id, r.scenario, r.subject_key, r.status
+FROM unnest(CAST(:scenarios AS text[]), CAST(:subject_keys AS text[])) AS s(scenario, subject_key)
+JOIN scenario_runs AS r
+  ON r.shop_id = :shop_id AND r.scenario = s.scenario AND r.subject_key = s.subject_key
+UNION
+SELECT r.id, r.scenario, r.subject_key, r.status
+FROM scenario_runs AS r
+WHERE r.shop_id = :shop_id AND r.customer_id = CAST(:customer_id AS bigint)
+  AND (r.status = 'active' OR r.engaged_at >= :since OR r.last_step_sent_at >= :since)
+UNION
+SELECT r.id, r.scenario, r.subject_key, r.status
+FROM scenario_runs AS r
+WHERE r.shop_id = :shop_id AND lower(r.email) = CAST(:email AS text)
+  AND (r.status = 'active' OR r.engaged_at >= :since OR r.last_step_sent_at >= :since)
+"""
+    )
+)
+
+
+async def runs_of_shopper(
+    session: AsyncSession,
+    *,
+    shop_id: int,
+    customer_id: int | None,
+    email: str | None,
+    subjects: Sequence[tuple[str, str]],
+    since: datetime,
+) -> list[SeenRun]:
+    """The runs (any scenario) of `subjects` ((scenario, subject key) pairs), and the
+    shopper's runs running, sent or engaged with since `since`; unlocked, one round trip."""
+    rows = await _SHOPPER_RUNS.fetch(
+        await begun_driver(session),
+        shop_id=shop_id,
+        customer_id=customer_id,
+        # As app.scenarios.abandoned_cart.queries.same_shopper compares them.
+        email=email.lower() if email else None,
+        scenarios=[scenario for scenario, _ in subjects],
+        subject_keys=[key for _, key in subjects],
+        since=since,
+    )
+    return [SeenRun(r["id"], r["scenario"], r["subject_key"], r["status"]) for r in rows]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, text, update
@@ -98,6 +99,30 @@ async def test_claim_is_idempotent_per_recipient_even_when_racing(harness: Harne
     assert sum(1 for c in claims if c is not None and c.claimed_now) == 1
     async with harness.sessions() as session:
         assert await pools.available_count(session, harness.shop.id, pool_id) == 49
+
+
+async def test_waiting_on_an_import_polls_less_and_less_often(harness: Harness) -> None:
+    pool_id = await _pool(harness, target=251, low=50)
+    harness.sim.config.bulk_code_creation_delay = 1.0  # Shopify takes a second to import
+    report = await pools.refill_pool(
+        harness.sessions,
+        harness.gateway,
+        harness.shop,
+        pool_id,
+        poll_interval=0.05,
+        poll_max_interval=0.4,
+    )
+    assert report.imported == 250
+    polls = [r for r in harness.sim.store.requests if "discountRedeemCodeBulkCreation(" in r.query]
+    gaps = [round(b.at - a.at, 2) for a, b in itertools.pairwise(polls)]
+    # 0.05, 0.1, 0.2, 0.4, 0.4 …: about 6 polls over the second, where a fixed 0.05 s poll
+    # makes 20; each costs points from the shop's bucket.
+    assert 3 <= len(polls) <= 8, gaps
+    # Each wait doubles the one before (scheduling jitter aside) until it reaches the cap.
+    assert gaps[0] < 0.15, gaps
+    assert all(
+        later > earlier * 1.5 or later >= 0.35 for earlier, later in itertools.pairwise(gaps)
+    ), gaps
 
 
 async def test_empty_pool_claims_nothing(harness: Harness) -> None:

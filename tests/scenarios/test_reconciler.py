@@ -5,6 +5,8 @@ delivery changes nothing, and a subscription Shopify deleted is registered again
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -27,6 +29,7 @@ from app.platform.resources import Resources, build_resources
 from app.reconcile.versions import ALREADY_RECONCILED
 from devstore.disorder import Disorder
 from devstore.traffic import TrafficGenerator, TrafficSettings, replay
+from jobs import reconcile as reconcile_module
 from jobs.reconcile import reconcile_now, reconcile_shop, schedule_reconciles
 from jobs.worker import worker_settings
 from tests.messaging.conftest import Inbox
@@ -261,3 +264,54 @@ async def test_the_cron_queues_each_shop_once_per_period_and_the_worker_runs_it(
     assert state is not None
     assert state.last_run_at is not None
     assert state.subscriptions_checked_at is not None
+
+
+async def test_a_worker_killed_mid_read_back_holds_the_shop_only_for_a_lease(
+    wired: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A killed worker never releases the shop's lock: what it holds is a lease that lapses
+    unless renewed, so the next read-back runs soon (it used to wait out a 20-minute expiry)."""
+    store = wired
+    shop = store.sim.shop(SHOP)
+    stalled = asyncio.Event()
+
+    async def stall(*args: Any, **kwargs: Any) -> None:
+        stalled.set()
+        await asyncio.Event().wait()  # a read-back that never ends: the worker dies in it
+
+    async with worker_resources(store) as resources:
+        key = reconcile_module._lock_key(store.shop.id)
+        with monkeypatch.context() as patch:
+            patch.setattr(reconcile_module, "reconcile_now", stall)
+            running = asyncio.create_task(reconcile_shop(job_context(resources), store.shop.id))
+            await stalled.wait()
+            held_for = await resources.redis.pttl(key)
+            running.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await running
+        # What a killed worker leaves: the lock as it stood, never renewed.
+        assert 0 < held_for <= reconcile_module.LEASE_SECONDS * 1000
+        orphan = resources.redis.lock(key, timeout=1)  # the same hold, shortened for the test
+        assert await orphan.acquire(blocking=False)
+        shop.subscriptions.clear()
+        assert await reconcile_shop(job_context(resources), store.shop.id) == 0
+        assert shop.subscriptions == {}  # held: nothing ran
+        await asyncio.sleep(1.2)
+        await reconcile_shop(job_context(resources), store.shop.id)
+    assert shop.subscriptions  # the lease lapsed: the read-back (and its health check) ran
+
+
+async def test_a_long_read_back_keeps_its_lease(
+    wired: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = wired
+    monkeypatch.setattr(reconcile_module, "LEASE_SECONDS", 1)
+    monkeypatch.setattr(reconcile_module, "RENEW_EVERY_SECONDS", 0.3)
+    async with worker_resources(store) as resources:
+        async with reconcile_module._holding_shop(resources, store.shop.id) as held:
+            assert held
+            await asyncio.sleep(1.5)  # longer than the lease: renewed meanwhile
+            async with reconcile_module._holding_shop(resources, store.shop.id) as again:
+                assert not again
+        async with reconcile_module._holding_shop(resources, store.shop.id) as after:
+            assert after  # released at the end of the block

@@ -37,6 +37,7 @@ from app.models import (  # isort: skip
     Customer,
     Fulfillment,
     Order,
+    OrderDiscountCode,
     OrderLineItem,
     Refund,
     WebhookEvent,
@@ -467,3 +468,53 @@ async def test_another_shop_can_neither_list_nor_replay_events(
 async def test_admin_api_needs_a_session_token(client: httpx.AsyncClient) -> None:
     response = await client.get("/api/webhook-events")
     assert response.status_code == 401
+
+
+async def test_an_order_repeating_a_line_item_and_a_code_is_stored_once_each(
+    client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    shop: int,
+) -> None:
+    # The order, its lines and its codes are one statement: a line item or a code listed twice
+    # must still give one row each (the last copy of a line, the first use of a code).
+    order = fixture_json("orders/create")
+    first_line = order["line_items"][0]
+    order["line_items"].append({**first_line, "quantity": 7})
+    order["discount_codes"] = [
+        {"code": "WELCOME10", "amount": "10.00", "type": "percentage"},
+        {"code": "WELCOME10", "amount": "99.00", "type": "fixed_amount"},
+    ]
+    await deliver_and_process(client, settings, "orders/create", order)
+
+    [event] = await all_rows(sessions, WebhookEvent)
+    assert event.status == "processed", event.last_error
+    lines = await all_rows(sessions, OrderLineItem)
+    assert len(lines) == len(fixture_json("orders/create")["line_items"])
+    assert next(li.quantity for li in lines if li.shopify_id == first_line["id"]) == 7
+    [code] = await all_rows(sessions, OrderDiscountCode)
+    assert (code.code, code.amount, code.type) == ("WELCOME10", Decimal("10.00"), "percentage")
+
+
+async def test_a_stale_order_version_writes_neither_the_order_nor_its_lines(
+    client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    shop: int,
+) -> None:
+    order = fixture_json("orders/create")
+    await deliver_and_process(client, settings, "orders/create", order)
+    stale = {
+        **order,
+        "updated_at": "2020-01-01T00:00:00-05:00",
+        "total_price": "1.00",
+        "line_items": [{**line, "quantity": 99} for line in order["line_items"]],
+        "discount_codes": [{"code": "LATE", "amount": "1.00", "type": "fixed_amount"}],
+    }
+    await deliver_and_process(client, settings, "orders/updated", stale)
+
+    [stored] = await all_rows(sessions, Order)
+    assert stored.total_price == Decimal("388.00")
+    lines = await all_rows(sessions, OrderLineItem)
+    assert [li.quantity for li in lines] == [li["quantity"] for li in order["line_items"]]
+    assert await all_rows(sessions, OrderDiscountCode) == []

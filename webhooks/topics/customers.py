@@ -23,13 +23,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Boolean, case, literal_column, select, update
+from sqlalchemy import Boolean, Table, bindparam, case, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.compliance.automation import forget_late_delivery_body
+from app.db.prepared import Prepared, transaction_driver
 from app.facts import CustomerChanged, CustomerCreated, CustomerSubscribed, publish
 from app.models import Customer
 from webhooks.freshness import newer_sql, same_version_sql
@@ -254,6 +256,45 @@ class EmbeddedCustomer:
     redacted: bool
 
 
+# The embedded copy's insert (every column it may carry; what a payload leaves out is NULL or
+# the column's default), and the lookup of the row it conflicted with; both built once.
+_CUSTOMERS = Customer.__table__
+assert isinstance(_CUSTOMERS, Table)  # noqa: S101  (a mapped class's table, for mypy)
+_EMBEDDED_COLUMNS = (
+    *_KEY,
+    "email",
+    "first_name",
+    "last_name",
+    "locale",
+    *CONSENT_COLUMNS,
+    "tags",
+    "orders_count",
+    "total_spent",
+)
+_EMBEDDED_DEFAULTS: dict[str, Any] = {
+    **dict.fromkeys(CONSENT_COLUMNS),
+    "tags": [],
+    "orders_count": 0,
+    "total_spent": Decimal(0),
+}
+_INSERT_EMBEDDED = Prepared(
+    insert(_CUSTOMERS)
+    .values({c: bindparam(c, type_=_CUSTOMERS.c[c].type) for c in _EMBEDDED_COLUMNS})
+    .on_conflict_do_nothing(index_elements=list(_KEY))
+    .returning(_CUSTOMERS.c.id)
+)
+# FOR SHARE: a redaction of this customer holds the row until it commits; waiting for it
+# means seeing its redacted_at rather than writing their email back just after.
+_EXISTING_EMBEDDED = Prepared(
+    select(_CUSTOMERS.c.id, _CUSTOMERS.c.redacted_at)
+    .where(
+        _CUSTOMERS.c.shop_id == bindparam("shop_id"),
+        _CUSTOMERS.c.shopify_id == bindparam("shopify_id"),
+    )
+    .with_for_update(read=True)
+)
+
+
 async def embedded_customer(
     session: AsyncSession, shop_id: int, embedded: Any
 ) -> EmbeddedCustomer | None:
@@ -263,27 +304,19 @@ async def embedded_customer(
     data = obj(embedded)
     if not data or data.get("id") is None:
         return None
-    values = _columns(shop_id, data, triggered_at=None)
-    inserted = (
-        await session.execute(
-            insert(Customer)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=list(_KEY))
-            .returning(Customer.id)
-        )
-    ).scalar_one_or_none()
+    values = {**_EMBEDDED_DEFAULTS, **_columns(shop_id, data, triggered_at=None)}
+    driver = await transaction_driver(session)
+    inserted = await _INSERT_EMBEDDED.fetchrow(driver, **values)
     if inserted is not None:
-        return EmbeddedCustomer(int(inserted), redacted=False)
-    # FOR SHARE: a redaction of this customer holds the row until it commits; waiting for it
-    # means seeing its redacted_at rather than writing their email back just after.
-    existing = (
-        await session.execute(
-            select(Customer.id, Customer.redacted_at)
-            .where(Customer.shop_id == shop_id, Customer.shopify_id == values["shopify_id"])
-            .with_for_update(read=True)
-        )
-    ).one()
-    return EmbeddedCustomer(int(existing.id), redacted=existing.redacted_at is not None)
+        return EmbeddedCustomer(int(inserted["id"]), redacted=False)
+    existing = await _EXISTING_EMBEDDED.fetchrow(
+        driver, shop_id=shop_id, shopify_id=values["shopify_id"]
+    )
+    if (
+        existing is None
+    ):  # pragma: no cover - the conflicting row exists (rows are not deleted here)
+        raise RuntimeError("embedded customer conflicted with a row that is gone")
+    return EmbeddedCustomer(int(existing["id"]), redacted=existing["redacted_at"] is not None)
 
 
 async def _redacted(session: AsyncSession, shop_id: int, shopify_id: int) -> bool:

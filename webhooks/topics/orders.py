@@ -4,19 +4,22 @@ codes it used and its fulfillments. Whichever orders/* delivery arrives first cr
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Boolean, literal_column
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import text as sql
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import order_stats
 from app.codes.service import record_redemptions
 from app.compliance.automation import forget_late_delivery_body
+from app.db.prepared import Prepared, adopt, transaction_driver
 from app.facts import OrderCancelled, OrderFulfilled, OrderPlaced, publish
-from app.models import Fulfillment, Order, OrderDiscountCode, OrderLineItem
+from app.models import Order
 from app.order_stats import refresh_customer_order_stats
-from webhooks.freshness import same_version_sql
+from app.scenarios import shoppers
+from app.scenarios.shoppers import LOCK_SQL
 from webhooks.order_paid import order_paid
 from webhooks.payloads import (
     integer,
@@ -30,6 +33,100 @@ from webhooks.payloads import (
 )
 from webhooks.registry import WebhookDelivery, handles
 from webhooks.topics.customers import embedded_customer
+
+# Order columns a delivery writes, besides shop_id.
+_ORDER_COLUMNS = (
+    "shopify_id",
+    "name",
+    "checkout_token",
+    "customer_id",
+    "email",
+    "financial_status",
+    "fulfillment_status",
+    "cancelled_at",
+    "subtotal_price",
+    "total_price",
+    "total_discounts",
+    "currency",
+    "locale",
+    "shipping_address",
+    "browser_ip",
+    "placed_at",
+    "shopify_updated_at",
+)
+_LINE_COLUMNS = (
+    "shopify_id",
+    "product_id",
+    "variant_id",
+    "title",
+    "variant_title",
+    "quantity",
+    "price",
+)
+_LINE_TYPES = ("bigint", "bigint", "bigint", "text", "text", "bigint", "numeric")
+_CODE_COLUMNS = ("code", "amount", "type")
+_CODE_TYPES = ("text", "numeric", "text")
+
+
+def _unnest(columns: tuple[str, ...], types: tuple[str, ...], alias: str) -> str:
+    arrays = ", ".join(f"CAST(:{alias}_{c} AS {t}[])" for c, t in zip(columns, types, strict=True))
+    return f"unnest({arrays}) AS {alias}({', '.join(columns)})"
+
+
+# Columns compared to tell the very same version re-sent (webhooks/freshness.py).
+_CONTENT_COLUMNS = tuple(c for c in _ORDER_COLUMNS if c != "shopify_id")
+
+# The order, its line items and the discount codes it used, in ONE statement built once: a
+# round trip each cost more than the work. Newest wins: not older (<=) applies, since
+# orders/cancelled and orders/fulfilled may carry the same updated_at as the orders/create
+# before them; the very same version re-sent (a replayed body) is a no-op, as
+# webhooks.freshness.same_version_sql says. A stale or same version returns no row and
+# writes no children either.
+#
+# It also takes the shopper's lock (app/scenarios/shoppers.py: what the OrderPlaced listeners
+# need held before they look for runs) at no round trip of its own, before the order row is
+# touched: the row's VALUES read it. No email, no lock. So does the customer's turn at their
+# order statistics (app/order_stats.py), refreshed after it.
+_UPSERT_ORDER = Prepared(
+    sql(
+        f"""
+WITH shopper_lock AS (
+    SELECT count(*) AS taken
+    FROM (SELECT {LOCK_SQL} WHERE CAST(:shopper_lock AS text) IS NOT NULL) AS taking
+), stats_lock AS (
+    SELECT count(*) AS taken
+    FROM (SELECT {order_stats.LOCK_SQL} WHERE CAST(:stats_lock AS text) IS NOT NULL) AS taking
+), upserted AS (
+    INSERT INTO orders (shop_id, {", ".join(_ORDER_COLUMNS)})
+    VALUES (
+        (SELECT CAST(:shop_id AS bigint) FROM shopper_lock, stats_lock),
+        {", ".join(f":{c}" for c in _ORDER_COLUMNS)}
+    )
+    ON CONFLICT (shop_id, shopify_id) DO UPDATE
+    SET {", ".join(f"{c} = excluded.{c}" for c in _ORDER_COLUMNS if c != "shopify_id")}
+    WHERE (orders.shopify_updated_at IS NULL
+           OR orders.shopify_updated_at <= excluded.shopify_updated_at)
+      AND NOT (orders.shopify_updated_at IS NOT DISTINCT FROM excluded.shopify_updated_at
+               AND ({", ".join(f"orders.{c}" for c in _CONTENT_COLUMNS)})
+                   IS NOT DISTINCT FROM
+                   ({", ".join(f"excluded.{c}" for c in _CONTENT_COLUMNS)}))
+    RETURNING orders.*, xmax = 0 AS inserted
+), line_items AS (
+    INSERT INTO order_line_items (shop_id, order_id, {", ".join(_LINE_COLUMNS)})
+    SELECT :shop_id, upserted.id, {", ".join(f"line.{c}" for c in _LINE_COLUMNS)}
+    FROM upserted, {_unnest(_LINE_COLUMNS, _LINE_TYPES, "line")}
+    ON CONFLICT (shop_id, shopify_id) DO UPDATE
+    SET quantity = excluded.quantity, price = excluded.price, title = excluded.title
+), discount_codes AS (
+    INSERT INTO order_discount_codes (shop_id, order_id, {", ".join(_CODE_COLUMNS)})
+    SELECT :shop_id, upserted.id, {", ".join(f"code.{c}" for c in _CODE_COLUMNS)}
+    FROM upserted, {_unnest(_CODE_COLUMNS, _CODE_TYPES, "code")}
+    ON CONFLICT (shop_id, order_id, code) DO NOTHING
+)
+SELECT * FROM upserted
+"""  # noqa: S608  (column names from the constants above; every value is a parameter)
+    )
+)
 
 
 @handles("orders/create", "orders/paid", "orders/updated", "orders/fulfilled", "orders/cancelled")
@@ -62,34 +159,43 @@ async def order_changed(session: AsyncSession, delivery: WebhookDelivery) -> Non
         # Redacted: amounts and line items stay for the merchant, the person does not.
         values.update(email=None, shipping_address=None, browser_ip=None)
         await forget_late_delivery_body(session, delivery.event_row_id)
-    base = insert(Order).values(**values)
-    table, excluded = Order.__table__.c, base.excluded
-    content = [k for k in values if k not in ("shop_id", "shopify_id")]
-    statement = base.on_conflict_do_update(
-        index_elements=["shop_id", "shopify_id"],
-        set_={k: excluded[k] for k in content},
-        # Not older wins (<=): orders/cancelled and orders/fulfilled may carry the same
-        # updated_at as the orders/create before them, and must still apply; the very same
-        # version re-sent (a replayed body) is a no-op.
-        where=(
-            (table.shopify_updated_at.is_(None))
-            | (table.shopify_updated_at <= excluded.shopify_updated_at)
-        )
-        & ~same_version_sql(
-            table.shopify_updated_at,
-            excluded.shopify_updated_at,
-            [table[k] for k in content],
-            [excluded[k] for k in content],
-        ),
-    ).returning(Order.id, literal_column("xmax = 0", Boolean).label("inserted"))
-    row = (await session.execute(statement)).one_or_none()
+    lines = _line_items(data)
+    used = _discount_codes(data)
+    # The first use of each code is stored (a code listed twice is one row).
+    first_use: dict[str, tuple[Decimal, str | None]] = {}
+    for code, amount, kind in used:
+        first_use.setdefault(code, (amount, kind))
+    shopper_lock = shoppers.lock_key(shop_id, values["email"])
+    # The customer's turn at their order statistics (refreshed below), taken with the upsert.
+    stats_lock = order_stats.lock_key(shop_id, customer_id) if customer_id is not None else None
+    row = await _UPSERT_ORDER.fetchrow(
+        await transaction_driver(session),
+        shopper_lock=shopper_lock,
+        stats_lock=stats_lock,
+        # JSONB travels as its JSON text (as SQLAlchemy sends it: None is JSON null).
+        **{**values, "shipping_address": json.dumps(values["shipping_address"])},
+        **{f"line_{c}": [line[c] for line in lines] for c in _LINE_COLUMNS},
+        code_code=list(first_use),
+        code_amount=[amount for amount, _ in first_use.values()],
+        code_type=[kind for _, kind in first_use.values()],
+    )
+    if shopper_lock is not None:
+        shoppers.mark_held(session, shopper_lock)
+    if stats_lock is not None:
+        order_stats.mark_held(session, stats_lock)
     if row is None:
         return  # stale: we already hold a newer version of this order
-    order_id, inserted = int(row[0]), bool(row[1])
-    used = await _store_children(session, shop_id, order_id, data)
-    codes = tuple(code for code, _ in used)
+    # The row as stored, in the session: the listeners' read of the order costs nothing.
+    order_id, inserted = adopt(session, Order, row).id, bool(row["inserted"])
+    codes = tuple(code for code, _, _ in used)
     # Our codes (single or pool) this order used, marked once (a replay changes nothing).
-    await record_redemptions(session, shop_id, order_id, used, redeemed_at=values["placed_at"])
+    await record_redemptions(
+        session,
+        shop_id,
+        order_id,
+        [(code, amount) for code, amount, _ in used],
+        redeemed_at=values["placed_at"],
+    )
     new_fulfillments = await _store_fulfillments(session, shop_id, values["shopify_id"], data)
     if customer_id is not None and (inserted or values["cancelled_at"] is not None):
         # A new order, or one cancelled (it stops counting): the customer's rhythm changed.
@@ -147,15 +253,14 @@ async def order_changed(session: AsyncSession, delivery: WebhookDelivery) -> Non
         )
 
 
-async def _store_children(
-    session: AsyncSession, shop_id: int, order_id: int, data: dict[str, Any]
-) -> list[tuple[str, Decimal]]:
-    """Upsert the line items and the discount codes used; returns (code, amount) of those."""
+def _line_items(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The order's line items by Shopify id (one row each: the last copy of an id wins, as
+    it did when each was upserted in turn)."""
+    lines: dict[int, dict[str, Any]] = {}
     for item in items(data.get("line_items")):
-        line = {
-            "shop_id": shop_id,
-            "order_id": order_id,
-            "shopify_id": required_integer(item, "id"),
+        shopify_id = required_integer(item, "id")
+        lines[shopify_id] = {
+            "shopify_id": shopify_id,
             "product_id": integer(item.get("product_id")),
             "variant_id": integer(item.get("variant_id")),
             "title": text(item.get("title")) or "",
@@ -163,32 +268,37 @@ async def _store_children(
             "quantity": integer(item.get("quantity")) or 0,
             "price": money(item.get("price")) or 0,
         }
-        base = insert(OrderLineItem).values(**line)
-        await session.execute(
-            base.on_conflict_do_update(
-                index_elements=["shop_id", "shopify_id"],
-                set_={k: base.excluded[k] for k in ("quantity", "price", "title")},
-            )
-        )
-    used: list[tuple[str, Decimal]] = []
+    return list(lines.values())
+
+
+def _discount_codes(data: dict[str, Any]) -> list[tuple[str, Decimal, str | None]]:
+    """(code, amount, type) of each discount code the order used."""
+    used: list[tuple[str, Decimal, str | None]] = []
     for discount in items(data.get("discount_codes")):
         code = text(discount.get("code"), 255)
         if not code:
             continue
         amount = money(discount.get("amount")) or Decimal(0)
-        used.append((code, amount))
-        await session.execute(
-            insert(OrderDiscountCode)
-            .values(
-                shop_id=shop_id,
-                order_id=order_id,
-                code=code,
-                amount=amount,
-                type=text(discount.get("type"), 32),
-            )
-            .on_conflict_do_nothing(index_elements=["shop_id", "order_id", "code"])
-        )
+        used.append((code, amount, text(discount.get("type"), 32)))
     return used
+
+
+_UPSERT_FULFILLMENT = Prepared(
+    sql(
+        """
+INSERT INTO fulfillments (shop_id, shopify_id, order_shopify_id, status, tracking_company,
+                          fulfilled_at, shopify_updated_at)
+VALUES (:shop_id, :shopify_id, :order_shopify_id, :status, :tracking_company, :fulfilled_at,
+        :shopify_updated_at)
+ON CONFLICT (shop_id, shopify_id) DO UPDATE
+SET status = excluded.status, tracking_company = excluded.tracking_company,
+    shopify_updated_at = excluded.shopify_updated_at
+WHERE fulfillments.shopify_updated_at IS NULL
+   OR fulfillments.shopify_updated_at <= excluded.shopify_updated_at
+RETURNING xmax = 0 AS inserted
+"""
+    )
+)
 
 
 async def _store_fulfillments(
@@ -207,16 +317,8 @@ async def _store_fulfillments(
             "fulfilled_at": timestamp(fulfillment.get("created_at")),
             "shopify_updated_at": timestamp(fulfillment.get("updated_at")),
         }
-        base = insert(Fulfillment).values(**values)
-        statement = base.on_conflict_do_update(
-            index_elements=["shop_id", "shopify_id"],
-            set_={
-                k: base.excluded[k] for k in ("status", "tracking_company", "shopify_updated_at")
-            },
-            where=(Fulfillment.shopify_updated_at.is_(None))
-            | (Fulfillment.shopify_updated_at <= base.excluded.shopify_updated_at),
-        ).returning(literal_column("xmax = 0", Boolean))
-        inserted = (await session.execute(statement)).scalar_one_or_none()
+        row = await _UPSERT_FULFILLMENT.fetchrow(await transaction_driver(session), **values)
+        inserted = row is not None and bool(row["inserted"])
         if inserted:
             new.append(shopify_id)
     return new

@@ -179,12 +179,18 @@ async def order_placed(
     session: AsyncSession, fact: OrderPlaced, now: datetime
 ) -> list[runs.DueStep]:
     """An order stops its checkout's run and the customer's other runs, and is attributed to
-    the scenario when a reminder that was actually sent brought it back."""
+    the scenario when a reminder that was actually sent brought it back. The runs it may
+    concern are looked up once for every scenario (engine.runs_an_order_concerns, under the
+    shopper's lock): a shopper with no cart run costs nothing more here."""
+    if not any(
+        seen.scenario == KEY for seen in await engine.runs_an_order_concerns(session, fact, now)
+    ):
+        return []
     shop = await session.get(Shop, fact.shop_id)
     order = await session.get(Order, fact.order_id)
     if shop is None or order is None:
         return []
-    await queries.serialize_shopper(session, shop.id, order.email)
+    await queries.serialize_shopper(session, shop.id, order.email)  # held: no round trip
     settings = await _load_settings(session, shop.id)
     placed = order.placed_at or now
     if order.checkout_token:
@@ -405,4 +411,5 @@ ABANDONED_CART: engine.Scenario[AbandonedCartSettings, Cart] = engine.Scenario(
     prepare=prepare,
     action=send_reminder,
     hooks=engine.Hooks(on_engaged=engaged),
+    order_subject=lambda order: order.checkout_token,
 )

@@ -26,7 +26,7 @@ from app.models import (
     WebhookEvent,
     WebhookEventStatus,
 )
-from app.scenarios import runs
+from app.scenarios import runs, shoppers
 from app.scenarios.abandoned_cart.content import KEY
 from app.scenarios.abandoned_cart.rule import CheckoutSnapshot, InboxCheckout, InboxOrder
 
@@ -190,12 +190,9 @@ def _time(value: Any) -> datetime | None:
 
 
 async def serialize_shopper(session: AsyncSession, shop_id: int, email: str | None) -> None:
-    """One decision at a time per shopper: a checkout and an order (or two checkouts) of the
-    same shopper processed at once would each miss the other's uncommitted row. Held until
-    the transaction ends."""
-    if email:
-        key = f"{KEY}:{shop_id}:{email.strip().lower()}"
-        await session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
+    """One decision at a time per shopper (app/scenarios/shoppers.py): held until the
+    transaction ends."""
+    await shoppers.serialize(session, shop_id, email)
 
 
 async def contact_email(session: AsyncSession, checkout: Checkout) -> str | None:

@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 
 from app.i18n import Text
 from app.scenarios.config import (
+    MAX_ATTRIBUTION_WINDOW_DAYS,
     DiscountSettings,
     ScenarioSettings,
     SettingsProblem,
@@ -29,7 +30,7 @@ class AbandonedCartSettings(ScenarioSettings):
     # The merchant's legal choice: cart reminders may count as transactional (sent without
     # marketing consent). Off by default.
     transactional: bool = False
-    attribution_window_days: int = Field(default=7, ge=1, le=90)
+    attribution_window_days: int = Field(default=7, ge=1, le=MAX_ATTRIBUTION_WINDOW_DAYS)
     steps: tuple[StepSettings, ...] = (
         StepSettings(key="first_reminder", delay_seconds=3600),
         StepSettings(

@@ -153,6 +153,10 @@ async def customer_subscribed(
     )
 
 
+def _order_subject(order: OrderPlaced) -> str | None:
+    return subject_key(order.customer_id) if order.customer_id is not None else None
+
+
 async def order_placed(
     session: AsyncSession, fact: OrderPlaced, now: datetime
 ) -> list[runs.DueStep]:
@@ -160,9 +164,14 @@ async def order_placed(
     attribution window after a welcome email that left."""
     if fact.customer_id is None:
         return []
-    run = await runs.lock_by_subject(
-        session, shop_id=fact.shop_id, scenario=KEY, subject_key=subject_key(fact.customer_id)
-    )
+    key = subject_key(fact.customer_id)
+    # One look-up for every scenario the order concerns: no welcome run, nothing to do.
+    if not any(
+        seen.scenario == KEY and seen.subject_key == key
+        for seen in await engine.runs_an_order_concerns(session, fact, now)
+    ):
+        return []
+    run = await runs.lock_by_subject(session, shop_id=fact.shop_id, scenario=KEY, subject_key=key)
     order = await session.get(Order, fact.order_id)
     if run is None or order is None:
         return []
@@ -379,4 +388,5 @@ WELCOME: engine.Scenario[WelcomeSettings, Newcomer] = engine.Scenario(
     condition=condition,
     prepare=prepare,
     action=send_welcome,
+    order_subject=_order_subject,
 )

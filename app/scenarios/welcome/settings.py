@@ -10,7 +10,12 @@ from decimal import Decimal
 from pydantic import Field, model_validator
 
 from app.i18n import Text
-from app.scenarios.config import DiscountSettings, ScenarioSettings, SettingsProblem
+from app.scenarios.config import (
+    MAX_ATTRIBUTION_WINDOW_DAYS,
+    DiscountSettings,
+    ScenarioSettings,
+    SettingsProblem,
+)
 from app.scenarios.modes import Mode
 from app.scenarios.steps import JourneyStepSettings, check_steps
 
@@ -24,7 +29,7 @@ class WelcomeSettings(ScenarioSettings):
     mode: Mode = Mode.PAUSED
     # Codes read PREFIX-XXXXXXXXXX.
     code_prefix: str = Field(default="WELCOME", min_length=1, max_length=12, pattern=r"^[A-Z0-9]+$")
-    attribution_window_days: int = Field(default=7, ge=1, le=90)
+    attribution_window_days: int = Field(default=7, ge=1, le=MAX_ATTRIBUTION_WINDOW_DAYS)
     # How many of the shop's best-selling products step 2 shows.
     best_sellers_count: int = Field(default=4, ge=1, le=12)
     steps: tuple[JourneyStepSettings, ...] = (

@@ -105,6 +105,12 @@ async def order_placed(
     after a win-back email left, within the attribution window, is attributed to it."""
     if fact.customer_id is None:
         return []
+    # One look-up for every scenario the order concerns (the shopper's running runs and those
+    # sent within the longest window): no win-back among them, nothing to do.
+    if not any(
+        seen.scenario == KEY for seen in await engine.runs_an_order_concerns(session, fact, now)
+    ):
+        return []
     order = await session.get(Order, fact.order_id)
     if order is None:
         return []

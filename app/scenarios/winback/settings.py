@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from pydantic import Field, model_validator
 
-from app.scenarios.config import DiscountSettings, ScenarioSettings
+from app.scenarios.config import MAX_ATTRIBUTION_WINDOW_DAYS, DiscountSettings, ScenarioSettings
 from app.scenarios.modes import Mode
 from app.scenarios.steps import JourneyStepSettings, check_steps
 from app.scenarios.winback.rule import LapseRule
@@ -21,7 +21,7 @@ WINBACK_STEP_KEYS = ("offer", "reminder")
 class WinbackSettings(ScenarioSettings):
     mode: Mode = Mode.LIVE
     code_prefix: str = Field(default="MISSYOU", min_length=1, max_length=12, pattern=r"^[A-Z0-9]+$")
-    attribution_window_days: int = Field(default=14, ge=1, le=90)
+    attribution_window_days: int = Field(default=14, ge=1, le=MAX_ATTRIBUTION_WINDOW_DAYS)
     lapsed_after_days: int = Field(default=90, ge=7, le=730)
     median_multiplier: Decimal = Field(default=Decimal(2), ge=1, le=10)
     min_orders_for_rhythm: int = Field(default=3, ge=2, le=100)

@@ -1,0 +1,91 @@
+"""Hot statements of the webhook worker, compiled once and run on the asyncpg connection under
+a session's transaction: per event only the parameters travel, with none of SQLAlchemy's
+per-execute work (statement building, cache keys, ORM bulk-insert set-up, result wrapping),
+which cost more than the round trips themselves (bench/pipeline).
+
+Same transaction as the session's ORM statements: what a handler writes here, the scenario
+listeners read through the session, and it all commits or rolls back together."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar, cast
+
+import asyncpg
+from sqlalchemy import inspect, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.sql import ClauseElement
+
+from app.db.driver import compile_for_driver
+
+
+class NoTransaction(RuntimeError):
+    """The session has not begun its database transaction: a statement run on its driver now
+    would commit on its own."""
+
+
+class Prepared:
+    """A statement (Core or `text()` with :named parameters) as asyncpg SQL, compiled once at
+    import; run with keyword parameters."""
+
+    def __init__(self, statement: ClauseElement) -> None:
+        self.sql, self.names = compile_for_driver(statement)
+
+    def _args(self, params: Mapping[str, Any]) -> Sequence[Any]:
+        return [params[name] for name in self.names]
+
+    async def fetch(self, driver: asyncpg.Connection, **params: Any) -> list[asyncpg.Record]:
+        return list(await driver.fetch(self.sql, *self._args(params)))
+
+    async def fetchrow(self, driver: asyncpg.Connection, **params: Any) -> asyncpg.Record | None:
+        row: asyncpg.Record | None = await driver.fetchrow(self.sql, *self._args(params))
+        return row
+
+    async def execute(self, driver: asyncpg.Connection, **params: Any) -> None:
+        await driver.execute(self.sql, *self._args(params))
+
+
+async def transaction_driver(session: AsyncSession) -> asyncpg.Connection:
+    """The asyncpg connection of the session's transaction. SQLAlchemy begins that transaction
+    at the session's first statement; called before it, this raises NoTransaction rather
+    than let a write commit alone."""
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    driver = raw.driver_connection
+    if not isinstance(driver, asyncpg.Connection):
+        raise TypeError(f"expected an asyncpg connection, got {type(driver).__name__}")
+    if not driver.is_in_transaction():
+        raise NoTransaction("run a statement through the session before using its driver")
+    return driver
+
+
+async def begun_driver(session: AsyncSession) -> asyncpg.Connection:
+    """`transaction_driver`, beginning the session's transaction first if no statement has
+    yet (one extra round trip, only then): for code that may run first in a transaction."""
+    try:
+        return await transaction_driver(session)
+    except NoTransaction:
+        await session.execute(select(1))
+        return await transaction_driver(session)
+
+
+M = TypeVar("M")
+
+
+def adopt(session: AsyncSession, model: type[M], row: Mapping[str, Any] | asyncpg.Record) -> M:
+    """The `model` instance for a whole row this transaction just read or wrote on the driver
+    (every column, as RETURNING or SELECT gave it), placed in the session's identity map as
+    if the session had loaded it: a later `session.get` of it in the same transaction (the
+    scenario listeners read the shop and the order a fact names) costs no round trip. An
+    instance the session already holds is returned as it is."""
+    sync = session.sync_session
+    mapper = inspect(model)
+    identity = tuple(row[column.name] for column in mapper.primary_key)
+    held = sync.identity_map.get(sync.identity_key(model, identity))
+    if held is not None:
+        return cast(M, held)
+    instance = model(**{prop.key: row[prop.columns[0].name] for prop in mapper.column_attrs})
+    make_transient_to_detached(instance)
+    sync.add(instance)
+    return instance

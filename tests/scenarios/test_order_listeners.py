@@ -1,0 +1,78 @@
+"""What an order costs the scenarios listening to it, and what they still find: one look-up of
+the runs it may concern, shared by every scenario, under the shopper's lock taken by the order's
+own upsert; the run of the checkout it names found whoever placed it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.pool import Pool
+
+from tests.messaging.conftest import Inbox
+from tests.scenarios.conftest import Store
+
+
+@contextmanager
+def statements() -> Iterator[list[str]]:
+    """Every statement sent meanwhile: through SQLAlchemy, and straight on the driver of a
+    connection opened meanwhile (the worker's own pool)."""
+    sent: list[str] = []
+
+    def on_connect(dbapi_connection: Any, record: Any) -> None:
+        dbapi_connection.driver_connection.add_query_logger(lambda q: sent.append(q.query))
+
+    def on_execute(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        sent.append(statement)
+
+    event.listen(Pool, "connect", on_connect)
+    event.listen(Engine, "before_cursor_execute", on_execute)
+    try:
+        yield sent
+    finally:
+        event.remove(Engine, "before_cursor_execute", on_execute)
+        event.remove(Pool, "connect", on_connect)
+
+
+async def test_an_order_of_a_shopper_without_runs_costs_the_listeners_one_statement(
+    store: Store, inbox: Inbox
+) -> None:
+    await store.configure()  # the cart's settings stored, as a shop that saved them has
+    customer = store.customer_payload(email="olga@example.test")
+    await store.deliver("customers/create", customer)
+    await store.work()
+
+    with statements() as sent:
+        await store.deliver("orders/create", store.order_payload(customer, checkout_token="t-1"))
+        await store.work()
+
+    # Both ways are watched: the event's lock goes through SQLAlchemy, the order on the driver.
+    assert any("FROM webhook_events" in s and "FOR UPDATE" in s for s in sent)
+    order_statements = [s for s in sent if "INSERT INTO orders" in s]
+    assert len(order_statements) == 1
+    # The shopper's lock rides on the order's upsert; no statement of its own.
+    assert "pg_advisory_xact_lock" in order_statements[0]
+    assert [s for s in sent if "pg_advisory_xact_lock" in s] == order_statements
+    # The cart and the welcome series share one look-up of the runs; no settings read.
+    assert len([s for s in sent if "scenario_runs" in s]) == 1
+    assert [s for s in sent if "scenario_settings" in s] == []
+
+
+async def test_an_order_naming_the_checkout_stops_its_run_whoever_placed_it(
+    store: Store, inbox: Inbox
+) -> None:
+    """Placed under another account and email (a partner paying the cart), the order still
+    names the checkout: its run stops, found by its subject rather than by the shopper."""
+    _, checkout, worker = await store.running_sequence("pia@example.test", (2, 3, 4))
+    payer = store.customer_payload(email="quentin@example.test")
+    await store.deliver(
+        "orders/create", store.order_payload(payer, checkout_token=checkout["token"])
+    )
+    await worker
+    assert inbox.messages == []
+    run = await store.run(checkout["token"])
+    assert run is not None
+    assert (run.status, run.stop_reason) == ("stopped", "order_placed_for_checkout")
