@@ -68,9 +68,11 @@ class DeliveryHeaders:
             topic=topic[:100],
             shop_domain=domain,
             webhook_id=webhook_id[:100],
-            event_id=(headers.get("x-shopify-event-id") or None),
+            # Correlation and information only, bounded to their columns: an overlong value
+            # must not lose the event.
+            event_id=(headers.get("x-shopify-event-id") or "")[:100] or None,
             triggered_at=triggered_at,
-            api_version=(headers.get("x-shopify-api-version") or None),
+            api_version=(headers.get("x-shopify-api-version") or "")[:20] or None,
         )
 
 

@@ -40,6 +40,21 @@ RETURNED = "returned"
 # Why points came back (LoyaltyRedemption.return_reason).
 REFUSED_BY_SHOPIFY = "refused_by_shopify"
 ORDER_REFUNDED = "order_refunded"
+# The ledger's reason for a redemption's debit (which reward: the redemption row says).
+REWARD_REDEEMED = "reward_redeemed"
+REASONS: dict[str, Text] = {
+    REWARD_REDEEMED: Text(
+        en="Points spent on a reward", fr="Points échangés contre une récompense"
+    ),
+    REFUSED_BY_SHOPIFY: Text(
+        en="Points returned: Shopify refused the reward's code",
+        fr="Points rendus : Shopify a refusé le code de la récompense",
+    ),
+    ORDER_REFUNDED: Text(
+        en="Points returned: the order that used the reward was cancelled or refunded",
+        fr="Points rendus : la commande qui utilisait la récompense a été annulée ou remboursée",
+    ),
+}
 # The ledger's source for a redemption's debit, and for points it gave back.
 DEBIT_SOURCE = "redemption"
 RETURN_SOURCE = "redemption_return"
@@ -204,7 +219,7 @@ async def start_redemption(
             delta=-reward.cost,
             source_type=DEBIT_SOURCE,
             source_id=str(redemption_id),
-            reason=f"reward {reward.key}",
+            reason=REWARD_REDEEMED,
             available_at=now,
         ),
         now,

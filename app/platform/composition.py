@@ -105,7 +105,10 @@ def compose(catalog: engine.Catalog, programs: tuple[Program, ...] = PROGRAMS) -
         templates=TemplateBook(_templates(catalog)),
         labels=Labels(
             kinds_by_scenario={s.key: s.content.kinds for s in catalog},
-            reasons_by_scenario={s.key: s.content.reasons for s in catalog},
+            reasons_by_scenario={
+                **{s.key: s.content.reasons for s in catalog},
+                **{p.key: p.reasons for p in programs},
+            },
         ),
     )
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from app.compliance.registry import Section
 from app.facts import Listener
+from app.i18n import Text
 
 
 @dataclass(frozen=True)
@@ -19,3 +20,5 @@ class Program:
     # Fact type -> the listener run in the publishing transaction (after the scenarios').
     listens: Mapping[type[Any], Listener[Any]] = field(default_factory=dict)
     compliance: tuple[Section, ...] = ()
+    # Labels (English and French) of the reason codes it records, which the admin shows.
+    reasons: Mapping[str, Text] = field(default_factory=dict)

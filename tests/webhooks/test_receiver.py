@@ -84,6 +84,27 @@ async def test_delivery_is_stored_raw_and_enqueued(
     assert await queued_jobs(redis_url) == 1
 
 
+async def test_overlong_correlation_headers_are_kept_bounded_not_lost(
+    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """X-Shopify-Event-Id and X-Shopify-API-Version are unsigned and only informative: a
+    value longer than its column is cut to it, never a 500 that loses the delivery (found by
+    the receiver's fuzzer)."""
+    await install_shop(sessions)
+    body = fixture_bytes("orders/create")
+    headers = {
+        **shopify_headers("orders/create", body),
+        "X-Shopify-Event-Id": "e" * 300,
+        "X-Shopify-API-Version": "v" * 300,
+    }
+
+    response = await client.post("/webhooks", content=body, headers=headers)
+
+    assert response.status_code == 200
+    [event] = await events(sessions)
+    assert (event.event_id, event.api_version) == ("e" * 100, "v" * 20)
+
+
 async def test_previous_secret_is_accepted_during_rotation(
     settings: Settings, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
