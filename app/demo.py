@@ -48,6 +48,7 @@ from app.settings import Settings
 log = structlog.get_logger(__name__)
 
 DEMO_SHOP = "boomerang-demo"
+CART = "abandoned_cart"
 DEMO_DOMAIN = f"{DEMO_SHOP}.myshopify.com"
 _DEMO_SECRETS = Path(".boomerang") / "demo-secrets.json"
 # A browser's user agent: the demo's shoppers are people, not link scanners.
@@ -74,6 +75,10 @@ def demo_settings_overrides() -> dict[str, object]:
 # Shopify's webhook timings in the demo: an hour a second, so a delivery the app fails is
 # retried over four seconds (Shopify's four hours), not four hours.
 DEMO_WEBHOOK_COMPRESSION = 3600.0
+# Scheduled scenarios (win-back's daily selection) walk every 5 s, the cron ticking as often.
+DEMO_SCHEDULE_PERIOD_SECONDS = 5
+# Win-back's reminder after 12 s instead of a week: time for some to come back before it.
+DEMO_WINBACK_REMINDER_SECONDS = 12
 
 
 @dataclass(frozen=True)
@@ -193,6 +198,8 @@ def _start_processes(
         # The demo replays days of history stamped with their simulated times: the age check
         # on X-Shopify-Triggered-At would drop all but the last hours of it.
         WEBHOOK_MAX_AGE_SECONDS="0",
+        # Demo timing: win-back's daily selection runs at every tick of the schedules' cron.
+        SCHEDULE_PERIOD_SECONDS=str(DEMO_SCHEDULE_PERIOD_SECONDS),
     )
     port = str(urlsplit(app_url).port)
     cli = [sys.executable, "-m", "app.cli"]
@@ -270,6 +277,17 @@ async def _play(
         _say("Abandoned cart: reminders after 2 s, 6 s (10 % code) and 12 s (15 % code)")
         await _api(client, "PUT", f"{app_url}/api/scenarios/welcome", headers, _WELCOME_DEMO)
         _say("Welcome series: at sign-up, best-sellers after 4 s, an offer (10 % code) after 8 s")
+        # Win-back waits (paused) until the cart's part is played; then the merchant turns it on.
+        await _api(
+            client,
+            "PUT",
+            f"{app_url}/api/scenarios/winback",
+            headers,
+            {
+                "mode": "paused",
+                "steps": {"reminder": {"delay_seconds": DEMO_WINBACK_REMINDER_SECONDS}},
+            },
+        )
 
         traffic = TrafficSettings(
             seed=options.seed,
@@ -292,6 +310,15 @@ async def _play(
         _say(f"{come_back} {who} clicked their reminder and bought with its code")
         await sim.webhooks.drain()
         await _settle(sessions, seconds=20)
+        # A fresh session token: App Bridge's last a minute.
+        headers = {"Authorization": f"Bearer {sim.mint_session_token(DEMO_SHOP)}"}
+        await _api(client, "PUT", f"{app_url}/api/scenarios/winback", headers, {"mode": "live"})
+        _say(
+            "Win-back turned on: lapsed customers selected every 5 s (daily in a real shop), "
+            "an offer with a single-use pooled code at once, a reminder "
+            f"{DEMO_WINBACK_REMINDER_SECONDS} s later"
+        )
+        await _win_back(options, sim, sessions)
         await _report(sessions, sim, app_url)
 
 
@@ -370,6 +397,67 @@ async def _shoppers_come_back(
     return len(picked)
 
 
+async def _win_back(
+    options: DemoOptions, sim: Any, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """Wait for win-back's selection (at the schedules' next tick), let a seeded
+    share of the customers who got the offer come back with its code before the reminder, then
+    wait for the reminders."""
+    rng = random.Random(options.seed + 1)  # noqa: S311  (a reproducible demo, not a secret)
+    deadline = time.monotonic() + 30
+    offers: list[Message] = []
+    while time.monotonic() < deadline:
+        async with sessions.begin() as session:
+            selected, offering = (
+                await session.execute(
+                    select(
+                        func.count(),
+                        func.count().filter(
+                            ScenarioRun.status == "active", ScenarioRun.step_index == 0
+                        ),
+                    ).where(ScenarioRun.scenario == "winback")
+                )
+            ).one()
+            offers = list(
+                await session.scalars(
+                    select(Message)
+                    .where(Message.scenario == "winback", Message.step == 1)
+                    .order_by(Message.id)
+                )
+            )
+        # Selected, every offer made, and none still on its way.
+        if selected and not offering and all(m.status not in ("queued", "sending") for m in offers):
+            break
+        await asyncio.sleep(1)
+    if not offers:
+        _say("Win-back selected nobody within the demo's wait")
+        return
+    picked = [
+        m
+        for m in offers
+        if m.status == "sent" and m.context.get("discount_code") and rng.random() < 0.4
+    ]
+    for message in picked:
+        await sim.checkout(
+            DEMO_SHOP, email=message.to_address, discount_code=message.context["discount_code"]
+        )
+    who = "customer" if len(picked) == 1 else "customers"
+    _say(f"{len(picked)} lapsed {who} came back with their win-back code")
+    await sim.webhooks.drain()
+    deadline = time.monotonic() + DEMO_WINBACK_REMINDER_SECONDS + 15
+    while time.monotonic() < deadline:
+        async with sessions.begin() as session:
+            running = await session.scalar(
+                select(func.count()).where(
+                    ScenarioRun.scenario == "winback", ScenarioRun.status == "active"
+                )
+            )
+        if not running:
+            break
+        await asyncio.sleep(1)
+    await _settle(sessions, seconds=20)
+
+
 async def _report(sessions: async_sessionmaker[AsyncSession], sim: Any, app_url: str) -> None:
     async with sessions.begin() as session:
         events = dict(
@@ -383,12 +471,12 @@ async def _report(sessions: async_sessionmaker[AsyncSession], sim: Any, app_url:
             (
                 await session.execute(
                     select(ScenarioRun.stop_reason, func.count())
-                    .where(ScenarioRun.status == "stopped", ScenarioRun.scenario == _CART)
+                    .where(ScenarioRun.status == "stopped", ScenarioRun.scenario == CART)
                     .group_by(ScenarioRun.stop_reason)
                 )
             ).all()
         )
-        started = await session.scalar(select(func.count()).where(ScenarioRun.scenario == _CART))
+        started = await session.scalar(select(func.count()).where(ScenarioRun.scenario == CART))
         messages = dict(
             (
                 await session.execute(select(Message.status, func.count()).group_by(Message.status))
@@ -409,10 +497,11 @@ async def _report(sessions: async_sessionmaker[AsyncSession], sim: Any, app_url:
                     func.count(),
                     func.coalesce(func.sum(ScenarioConversion.revenue), 0),
                     func.coalesce(func.sum(ScenarioConversion.discount_cost), 0),
-                ).where(ScenarioConversion.scenario == _CART)
+                ).where(ScenarioConversion.scenario == CART)
             )
         ).one()
         welcome = await _welcome_figures(session)
+        winback = await _winback_figures(session)
     codes = sim.codes(DEMO_SHOP)
     _say("")
     _say("What Boomerang did")
@@ -428,9 +517,18 @@ async def _report(sessions: async_sessionmaker[AsyncSession], sim: Any, app_url:
     )
     for line in welcome:
         _say(line)
+    _say(
+        f"  win-back:              {winback.selected} lapsed customers selected; "
+        f"stopped: {_counts(winback.stopped) or 'none'}"
+    )
+    _say(f"  win-back emails:       {_counts(winback.emails) or 'none'}")
+    _say(f"  win-back codes:        {winback.codes} single-use pooled codes handed out")
+    _say(
+        f"  win-back recovered:    {winback.recovered} orders, {Decimal(winback.revenue):.2f} EUR "
+        f"(discounts cost {Decimal(winback.cost):.2f})"
+    )
 
 
-_CART = "abandoned_cart"
 # The welcome series on, its delays in seconds like the cart's.
 _WELCOME_DEMO = {
     "mode": "live",
@@ -520,6 +618,57 @@ async def _welcome_figures(session: AsyncSession) -> list[str]:
         f"  welcome codes:         {codes} handed out; first orders attributed: {orders} "
         f"({Decimal(revenue):.2f} EUR)",
     ]
+
+
+@dataclass(frozen=True)
+class _WinbackFigures:
+    selected: int
+    stopped: dict[Any, int]
+    # By "step N status".
+    emails: dict[str, int]
+    codes: int
+    recovered: int
+    revenue: Decimal
+    cost: Decimal
+
+
+async def _winback_figures(session: AsyncSession) -> _WinbackFigures:
+    runs = select(ScenarioRun).where(ScenarioRun.scenario == "winback").subquery()
+    selected = await session.scalar(select(func.count()).select_from(runs)) or 0
+    stopped: dict[Any, int] = dict(
+        (
+            await session.execute(
+                select(runs.c.stop_reason, func.count())
+                .where(runs.c.status == "stopped")
+                .group_by(runs.c.stop_reason)
+            )
+        ).all()
+    )
+    codes = await session.scalar(
+        select(func.coalesce(func.sum(func.cardinality(runs.c.issued_codes)), 0))
+    )
+    emails = {
+        f"{'offer' if step == 1 else 'reminder'} {status}": count
+        for step, status, count in (
+            await session.execute(
+                select(Message.step, Message.status, func.count())
+                .where(Message.scenario == "winback")
+                .group_by(Message.step, Message.status)
+            )
+        ).all()
+    }
+    recovered, revenue, cost = (
+        await session.execute(
+            select(
+                func.count(),
+                func.coalesce(func.sum(ScenarioConversion.revenue), 0),
+                func.coalesce(func.sum(ScenarioConversion.discount_cost), 0),
+            ).where(ScenarioConversion.scenario == "winback")
+        )
+    ).one()
+    return _WinbackFigures(
+        selected, stopped, emails, int(codes or 0), recovered, Decimal(revenue), Decimal(cost)
+    )
 
 
 def _span(days: float) -> str:

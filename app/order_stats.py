@@ -8,7 +8,7 @@ One statement per refresh, over the (shop_id, customer_id, placed_at) index on o
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 # Cancelled orders and orders without a date do not count. The median of the gaps between
@@ -76,5 +76,12 @@ ON CONFLICT (shop_id, customer_id) DO UPDATE SET
 async def refresh_customer_order_stats(
     session: AsyncSession, shop_id: int, customer_id: int
 ) -> None:
-    """Recompute one customer's row from their orders (removed when none counts any more)."""
+    """Recompute one customer's row from their orders (removed when none counts any more).
+
+    Two orders of one customer processed at once would each compute from a snapshot without
+    the other's order, and the later upsert would write its stale figures over the earlier
+    (a lost update): the customer's refreshes take turns on a transaction-scoped advisory
+    lock, and the statement after it reads the orders committed meanwhile."""
+    key = f"order_stats:{shop_id}:{customer_id}"
+    await session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
     await session.execute(_REFRESH, {"shop_id": shop_id, "customer_id": customer_id})

@@ -70,14 +70,26 @@ class Settings(BaseSettings):
     webhook_max_age_seconds: Annotated[int, Field(ge=0)] = 6 * 3600
     # Grace before the sweeper re-enqueues a stored webhook event that has no live job.
     webhook_sweep_after_seconds: float = 30.0
+    # Shortens every scheduled scenario's period (win-back's day) to this many seconds; below a
+    # minute the schedules' cron ticks as often (else once a minute). Unset in production; the
+    # demo sets it.
+    schedule_period_seconds: Annotated[int, Field(gt=0)] | None = None
+    # Missed webhooks (app/reconcile): each shop's orders, checkouts and customers changed
+    # since its last mark are read back from the Admin API this often; a gap longer than
+    # reconcile_bulk_after_seconds is read through a bulk operation instead of pages.
+    reconcile_every_seconds: Annotated[int, Field(gt=0)] = 300
+    reconcile_bulk_after_seconds: Annotated[int, Field(gt=0)] = 6 * 3600
+    # A version younger than this may still be on its way as a webhook: the periodic run
+    # leaves it to the next one (a run right before a reminder takes everything).
+    reconcile_grace_seconds: Annotated[int, Field(ge=0)] = 60
     # Slow clients (app/web/body_limits.py, app/web/server.py): a request's body must arrive
     # within body_read_timeout_seconds of its headers, and its headers within
     # header_read_timeout_seconds of the connection (or of the previous response).
     body_read_timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
     header_read_timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
-    # uvicorn's HTTP/1.1 parser: h11 bounds request heads (16 KiB); httptools is faster and
-    # fits behind a reverse proxy that bounds them itself.
-    http_parser: Literal["h11", "httptools"] = "h11"
+    # uvicorn's HTTP/1.1 parser: httptools (the fast one bench/ingest measures) or h11; both
+    # bound request heads to 16 KiB and give them a deadline (app/web/server.py).
+    http_parser: Literal["h11", "httptools"] = "httptools"
     # An idle keep-alive connection is closed after this many seconds.
     keep_alive_timeout_seconds: Annotated[int, Field(gt=0)] = 5
     # Connections (and requests in progress) per web process beyond which it answers 503.

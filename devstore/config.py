@@ -81,6 +81,8 @@ class SimulatorConfig:
     single_query_max_cost: int = 1000
     input_array_max: int = 250
     bulk_code_creation_delay: float = 0.05
+    # How long a bulk query operation runs before its result file is ready (seconds).
+    bulk_operation_delay: float = 0.05
     # codeDiscountNodeByCode finds a code discount only this long after its creation: a read
     # that trails the write, so clients can be tested against the moment a code is already
     # taken but not yet found. 0 (the default) is read-your-writes.

@@ -132,6 +132,7 @@ class DeliveryControl:
             return JSONResponse({"error": str(error)}, status_code=400)
         found = self.sim.shop(shop)
         events = list(TrafficGenerator(self.sim.storefront, found, settings).events())
+        dropped_before = len(self.sim.dropped)
         deliveries = await replay(events, self.sim, shop, disorder=disorder)
         topics: dict[str, int] = {}
         for event in events:
@@ -142,6 +143,8 @@ class DeliveryControl:
                 "topics": topics,
                 "deliveries": len(deliveries),
                 "duplicated": sum(1 for d in deliveries if any(a.duplicate for a in d.attempts)),
+                # Lost on purpose (disorder.drop_rate): still in the shop's Admin API.
+                "dropped": len(self.sim.dropped) - dropped_before,
                 "pending": self.sim.webhooks.pending,
             }
         )

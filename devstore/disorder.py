@@ -1,4 +1,5 @@
-"""Delivery disorder on request, as Shopify may misbehave: duplicates, reordering and delays.
+"""Delivery disorder on request, as Shopify may misbehave: duplicates, reordering, delays and
+lost deliveries.
 
 Everything is drawn from one `random.Random(seed)` in a fixed order, so the same seed over the
 same webhooks makes the same choices: which deliveries are posted twice, how each window of
@@ -28,9 +29,11 @@ class Disorder:
     # (divided by the simulator's webhook time compression, like retry waits).
     delay_rate: float = 0.0
     max_delay: float = 0.0
+    # Share of deliveries never made at all (the change stays visible in the Admin API).
+    drop_rate: float = 0.0
 
     def __post_init__(self) -> None:
-        for name in ("duplicate_rate", "delay_rate"):
+        for name in ("duplicate_rate", "delay_rate", "drop_rate"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, not {value}")
@@ -62,7 +65,12 @@ class Disorder:
 
     @property
     def orderly(self) -> bool:
-        return self.duplicate_rate == 0 and self.reorder_window == 1 and self.delay_rate == 0
+        return (
+            self.duplicate_rate == 0
+            and self.reorder_window == 1
+            and self.delay_rate == 0
+            and self.drop_rate == 0
+        )
 
 
 @dataclass(frozen=True)
@@ -71,6 +79,7 @@ class Mishap:
 
     duplicate: bool = False
     delay: float = 0.0
+    drop: bool = False
 
 
 class Disorderer:
@@ -79,6 +88,8 @@ class Disorderer:
     def __init__(self, disorder: Disorder | None = None) -> None:
         self.disorder = disorder or Disorder()
         self._rng = random.Random(self.disorder.seed)  # noqa: S311 - test traffic, not security
+        # Drops draw from a stream of their own, so adding them never shifts the other choices.
+        self._drops = random.Random(f"drop:{self.disorder.seed}")  # noqa: S311
 
     @property
     def window(self) -> int:
@@ -97,4 +108,5 @@ class Disorderer:
         duplicate = self._rng.random() < disorder.duplicate_rate
         delayed = self._rng.random() < disorder.delay_rate
         length = self._rng.uniform(0.0, disorder.max_delay)
-        return Mishap(duplicate=duplicate, delay=length if delayed else 0.0)
+        dropped = disorder.drop_rate > 0 and self._drops.random() < disorder.drop_rate
+        return Mishap(duplicate=duplicate, delay=length if delayed else 0.0, drop=dropped)

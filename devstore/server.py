@@ -89,6 +89,8 @@ class Simulator:
         self.graphql = AdminGraphQL(self.runtime)
         self.storefront = Storefront(self.runtime)
         self.webhooks = WebhookSender(self.config, self.clock, transport=webhook_transport)
+        # Deliveries lost on purpose (`emit(drop=True)`, a disorder's drop_rate): shop, topic, body.
+        self.dropped: list[tuple[str, str, dict[str, Any]]] = []
 
     # -- shops and customers ----------------------------------------------------------------
 
@@ -328,14 +330,21 @@ class Simulator:
         delay: float = 0.0,
         event_id: str | None = None,
         at: datetime | None = None,
+        drop: bool = False,
     ) -> list[Delivery]:
         """Deliver `topic` to the app's toml-declared URL and to API subscriptions for it.
 
         Only an installed app hears from the shop; once uninstalled it gets app/uninstalled
         and, later, shop/redact, nothing else. `duplicate` posts each delivery twice; `delay`
-        holds them back (seconds of Shopify time, in the background)."""
+        holds them back (seconds of Shopify time, in the background). `drop` loses the
+        delivery (Shopify does not guarantee delivery): the change is still in the shop, and
+        in its Admin API, but the app never hears of it."""
         domain = shop_domain(shop)
         found = self.shop(domain)
+        found.remember(topic, payload)
+        if drop:
+            self.dropped.append((domain, topic, payload))
+            return []
         if not found.installed and topic not in DELIVERED_AFTER_UNINSTALL:
             return []
         api_topic = topic.upper().replace("/", "_")
@@ -471,6 +480,7 @@ class Simulator:
             Route("/_sim/shops/{shop}/faults", control.clear_faults, methods=["DELETE"]),
             Route("/_sim/requests", control.requests, methods=["GET"]),
             Route("/_sim/deliveries", control.deliveries, methods=["GET"]),
+            Route("/_sim/bulk/{shop}/{operation}.jsonl", self.graphql.bulk_result, methods=["GET"]),
             Route("/{shop}/admin/oauth/authorize", oauth.authorize, methods=["GET"]),
             Route("/{shop}/admin/oauth/access_token", oauth.access_token, methods=["POST"]),
             Route("/{shop}/admin/api/{version}/graphql.json", self.graphql.route, methods=["POST"]),

@@ -206,6 +206,27 @@ class WebhookSubscription:
 
 
 @dataclass
+class BulkOperation:
+    """One bulkOperationRunQuery: it runs once `due` (monotonic) has passed, and its JSONL result
+    is then served by the simulator itself (Shopify hands out a signed storage URL)."""
+
+    id: int
+    query: str
+    created_at: datetime
+    due: float
+    status: str = "CREATED"
+    completed_at: datetime | None = None
+    result: str = ""
+    object_count: int = 0
+    root_object_count: int = 0
+    error_code: str | None = None
+
+    @property
+    def gid(self) -> str:
+        return gid("BulkOperation", self.id)
+
+
+@dataclass
 class AccessToken:
     token: str
     shop: str
@@ -263,6 +284,9 @@ class Shop:
     metafields: dict[tuple[str, str, str], Metafield] = field(default_factory=dict)
     subscriptions: dict[int, WebhookSubscription] = field(default_factory=dict)
     orders: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # The latest checkouts/* body of each checkout, by token: what abandonedCheckouts lists.
+    checkouts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    bulk_operations: dict[int, BulkOperation] = field(default_factory=dict)
     products: dict[int, Product] = field(default_factory=dict)
     installed: bool = False
     # The shop's enabled locales (shopLocales), the primary one first.
@@ -302,6 +326,18 @@ class Shop:
             if customer.email is not None and customer.email.lower() == wanted:
                 return customer
         return None
+
+    def remember(self, topic: str, payload: dict[str, Any]) -> None:
+        """Keep the newest version (by updated_at) of an order or checkout the shop reported:
+        the Admin API answers from it whether or not the webhook reached the app."""
+        if topic.startswith("checkouts/") and isinstance(payload.get("token"), str):
+            held: dict[str, Any] | None = self.checkouts.get(payload["token"])
+            if held is None or str(held.get("updated_at")) <= str(payload.get("updated_at")):
+                self.checkouts[payload["token"]] = payload
+        elif topic.startswith("orders/") and isinstance(payload.get("id"), int):
+            held = self.orders.get(payload["id"])
+            if held is None or str(held.get("updated_at")) <= str(payload.get("updated_at")):
+                self.orders[payload["id"]] = payload
 
     def add_code(self, discount: CodeDiscount, code: str, ids: IdSequence) -> RedeemCode:
         redeem = RedeemCode(id=ids.next(), code=code)

@@ -575,6 +575,7 @@ async def _deliver_window(
                 at=event.at,
                 duplicate=mishap.duplicate,
                 delay=mishap.delay,
+                drop=mishap.drop,
             )
         )
     return sent

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from app.codes.pools import REFILL_JOB
 from app.inbox.jobs import PROCESS_JOB
 from app.messaging.consent import WRITE_BACK_JOB
 from app.messaging.outbox import SEND_JOB
 from app.queue import CronJob, JobFunction
+from app.reconcile.jobs import RECONCILE_JOB
 from app.scenarios.scheduling import STEP_JOB
+from app.settings import Settings
 from app.shopify.customer_sync import FLUSH_JOB
-from jobs import codes
+from jobs import codes, reconcile
 from jobs.heartbeat import worker_heartbeat
 from jobs.messages import enqueue_due_messages, send_message, write_back_email_consent
 from jobs.scenarios import run_schedules, scan_due_steps, scenario_step
@@ -24,6 +28,7 @@ JOBS: dict[str, JobFunction] = {
     codes.VERIFY_JOB: codes.verify_discount_pools,
     FLUSH_JOB: codes.flush_customer_sync,
     STEP_JOB: scenario_step,
+    RECONCILE_JOB: reconcile.reconcile_shop,
 }
 
 CRON_JOBS: list[CronJob] = [
@@ -42,4 +47,20 @@ CRON_JOBS: list[CronJob] = [
     CronJob(name="scan_due_steps", function=scan_due_steps, every_seconds=5, run_at_startup=True),
     # Each scheduled scenario walks once per period of its own (see run_schedules).
     CronJob(name="run_schedules", function=run_schedules, every_seconds=60),
+    # Missed webhooks: each shop is read back once per RECONCILE_EVERY_SECONDS.
+    CronJob(name="schedule_reconciles", function=reconcile.schedule_reconciles, every_seconds=60),
 ]
+
+
+def cron_jobs(settings: Settings) -> list[CronJob]:
+    """The cron jobs for these settings: a schedule period shortened below a minute (the
+    demo's) makes the schedules' cron tick that often too, so a walk is never a minute away."""
+    period = settings.schedule_period_seconds
+    if period is None or period >= 60:
+        return CRON_JOBS
+    # The longest whole-second tick that divides a minute and is no longer than the period.
+    tick = max(s for s in (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30) if s <= period)
+    return [
+        replace(job, every_seconds=tick) if job.name == "run_schedules" else job
+        for job in CRON_JOBS
+    ]

@@ -20,6 +20,7 @@ from app.scenarios.engine import DISCOUNT_REFUSED, SHOP_TOKEN_INVALID
 from app.scenarios.runs import ScanPosition, due_steps, stop_step
 from app.scenarios.scheduling import defer_steps, schedule
 from jobs.live_actions import LiveStepActions
+from jobs.reconcile import reconcile_before_step
 
 log = structlog.get_logger(__name__)
 
@@ -38,6 +39,8 @@ async def scenario_step(ctx: JobContext, run_id: int, step_index: int) -> None:
     resources: Resources = ctx.resources
     catalog = resources.platform.catalog
     actions = LiveStepActions(resources)
+    # A shop whose deliveries had gaps: what no webhook brought is read back first.
+    await reconcile_before_step(resources, run_id)
     async with resources.sessions.begin() as session:
         prepared = await engine.prepare_step(session, catalog, run_id, step_index)
         if prepared is not None and prepared.token_refused:
@@ -160,11 +163,14 @@ async def walk_schedule(
         after_shop = shop_ids[-1]
 
 
-def _period(scenario: engine.Scenario[Any, Any], now: datetime) -> tuple[str, int]:
-    """The Redis key of the schedule's current period, and the period's length in seconds."""
+def _period(
+    scenario: engine.Scenario[Any, Any], now: datetime, override: int | None = None
+) -> tuple[str, int]:
+    """The Redis key of the schedule's current period, and the period's length in seconds
+    (the schedule's own `every`, unless the settings shorten every period: the demo)."""
     if scenario.schedule is None:  # pragma: no cover - only scheduled scenarios are walked
         raise ValueError(f"{scenario.key} has no schedule")
-    every = max(1, int(scenario.schedule.every.total_seconds()))
+    every = max(1, override or int(scenario.schedule.every.total_seconds()))
     return f"boomerang:schedule:{scenario.key}:{int(now.timestamp()) // every}", every
 
 
@@ -176,7 +182,7 @@ async def run_schedules(ctx: JobContext) -> int:
     now = datetime.now(UTC)
     started = 0
     for scenario in resources.platform.catalog.scheduled():
-        key, every = _period(scenario, now)
+        key, every = _period(scenario, now, resources.settings.schedule_period_seconds)
         try:
             if not await resources.redis.set(key, b"1", nx=True, ex=every):
                 continue  # this period's walk is done or under way

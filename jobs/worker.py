@@ -12,7 +12,7 @@ from app.healthcheck import touch_worker_alive
 from app.platform.resources import Resources, build_resources
 from app.queue.arq_backend import build_worker
 from app.settings import Settings
-from jobs.registry import CRON_JOBS, JOBS
+from jobs.registry import JOBS, cron_jobs
 
 log = structlog.get_logger(__name__)
 
@@ -76,7 +76,7 @@ def run_worker(settings: Settings, *, burst: bool = False) -> None:
             await resources.close()
             raise
         serve_metrics(settings)
-        log.info("worker started", jobs=len(JOBS), cron_jobs=len(CRON_JOBS))
+        log.info("worker started", jobs=len(JOBS), cron_jobs=len(cron_jobs(settings)))
         return resources
 
     async def shutdown(resources: Resources) -> None:
@@ -87,7 +87,7 @@ def run_worker(settings: Settings, *, burst: bool = False) -> None:
         max_jobs=MAX_JOBS,
         redis_url=settings.redis,
         functions=JOBS,
-        cron_jobs=CRON_JOBS,
+        cron_jobs=cron_jobs(settings),
         on_startup=startup,
         on_shutdown=shutdown,
     )

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app import metrics
 from app.models import Shop, WebhookEvent, WebhookEventStatus
 from app.queue.deferred import Job, take_deferred
+from app.reconcile.versions import superseded
 from webhooks.payloads import MalformedPayload, parse_body
 from webhooks.registry import WebhookDelivery, handler_for
 
@@ -41,6 +42,9 @@ class Outcome(enum.Enum):
     PROCESSED = "processed"
     NO_HANDLER = "no_handler"
     ALREADY_DONE = "already_done"
+    # The same version of the resource was already applied (a reconciled event and the
+    # delivery it stood in for): marked processed with a note, the handler not run.
+    SUPERSEDED = "superseded"
     # Another job holds the row (or it does not exist): nothing to do here.
     BUSY = "busy"
     MALFORMED = "malformed"
@@ -125,6 +129,11 @@ async def _process_locked(session: AsyncSession, event_row_id: int) -> Result:
         _mark(event, WebhookEventStatus.PROCESSED, f"note: no handler for topic {event.topic}")
         _count(event, "no_handler")
         return Result(Outcome.NO_HANDLER)
+    note = await superseded(session, event.shop_id, event.topic, event.webhook_id, payload)
+    if note is not None:
+        _mark(event, WebhookEventStatus.PROCESSED, note)
+        _count(event, "superseded")
+        return Result(Outcome.SUPERSEDED)
     delivery = WebhookDelivery(
         event_row_id=event.id,
         shop_id=event.shop_id,

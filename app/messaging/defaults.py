@@ -121,24 +121,6 @@ DEFAULTS: dict[tuple[str, int, Locale], TemplateSource] = {
         "{{ reward }}.\n" + DISCOUNT_FR_TEXT + "\nContinuez à partager votre lien : "
         "{{ referral_url }}\n",
     ),
-    ("win_back", 1, "en"): TemplateSource(
-        subject="We miss you at {{ shop_name }}",
-        html=f"<p>{HELLO_EN}</p><p>It has been a while. Here is what is new.</p>"
-        + DISCOUNT_EN
-        + button("{{ shop_url }}", "See what is new"),
-        text=f"{HELLO_EN}\n\nIt has been a while. Here is what is new.\n"
-        + DISCOUNT_EN_TEXT
-        + "\nSee what is new: {{ shop_url }}\n",
-    ),
-    ("win_back", 1, "fr"): TemplateSource(
-        subject="Vous nous manquez chez {{ shop_name }}",
-        html=f"<p>{HELLO_FR}</p><p>Cela fait un moment. Voici nos nouveautés.</p>"
-        + DISCOUNT_FR
-        + button("{{ shop_url }}", "Voir les nouveautés"),
-        text=f"{HELLO_FR}\n\nCela fait un moment. Voici nos nouveautés.\n"
-        + DISCOUNT_FR_TEXT
-        + "\nVoir les nouveautés : {{ shop_url }}\n",
-    ),
 }
 
 

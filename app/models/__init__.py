@@ -27,6 +27,7 @@ from app.models.messaging import (
     MessagingSettings,
     ScenarioSetting,
 )
+from app.models.reconcile import ReconcileState
 from app.models.scenarios import ScenarioConversion, ScenarioRun, TimelineEntry
 from app.models.shops import Shop
 from app.models.webhook_events import WebhookEvent, WebhookEventStatus
@@ -51,6 +52,7 @@ __all__ = [
     "OrderLineItem",
     "PoolCode",
     "PoolCodeStatus",
+    "ReconcileState",
     "Refund",
     "ScenarioConversion",
     "ScenarioRun",

@@ -7,10 +7,12 @@ from __future__ import annotations
 from app.scenarios.abandoned_cart.declaration import ABANDONED_CART
 from app.scenarios.engine import Catalog
 from app.scenarios.welcome.declaration import WELCOME
+from app.scenarios.winback.declaration import WINBACK
 
 CATALOG = Catalog(
     [
         ABANDONED_CART,
         WELCOME,
+        WINBACK,
     ]
 )

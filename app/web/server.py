@@ -65,10 +65,14 @@ class _HeaderDeadline:
             transport.close()
 
 
+class RequestHeadTooLarge(Exception):
+    pass
+
+
 class HeaderDeadlineH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol, closing connections whose next request's headers are late.
-    The default: h11 also bounds the size of an incomplete request head
-    (`h11_max_incomplete_event_size`), which uvicorn's httptools protocol does not."""
+    """uvicorn's h11 protocol, closing connections whose next request's headers are late;
+    h11 bounds the size of an incomplete request head itself
+    (`h11_max_incomplete_event_size`)."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -85,13 +89,52 @@ class HeaderDeadlineH11Protocol(H11Protocol):
 
 
 class HeaderDeadlineHttpToolsProtocol(HttpToolsProtocol):
-    """The same deadline on uvicorn's faster httptools protocol (HTTP_PARSER=httptools),
-    for a deployment whose reverse proxy bounds request heads (deploy/nginx.conf)."""
+    """The same deadline on uvicorn's faster httptools protocol (the default), which also
+    bounds a request's line and headers to MAX_HEADER_BYTES as h11 does: uvicorn's own
+    httptools protocol keeps whatever a client sends until the head completes."""
+
+    # Bytes of the current request's line and headers received so far, whether they are
+    # complete (the parser buffers an unfinished header value whatever its size), and how
+    # many heads and messages completed (so a chunk that finished one is not counted).
+    _head_bytes = 0
+    _head_done = False
+    _completions = 0
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._deadline = _HeaderDeadline(self)
         self._deadline.arm_if_waiting()
+
+    def data_received(self, data: bytes) -> None:
+        completions = self._completions
+        super().data_received(data)
+        if self._head_done or self.transport.is_closing():
+            return
+        if self._completions != completions:
+            # The chunk finished a request; what it holds of the next head is not known, so
+            # counting starts again (at most one chunk goes uncounted).
+            self._head_bytes = 0
+            return
+        # All of this chunk went to a head still incomplete.
+        self._head_bytes += len(data)
+        if self._head_bytes > MAX_HEADER_BYTES:
+            self.send_400_response("Request line and headers too large.")
+
+    def on_headers_complete(self) -> None:
+        self._head_done = True
+        self._completions += 1
+        size = len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
+        if size > MAX_HEADER_BYTES:
+            # A head that arrived whole in one chunk: raised from a parser callback, it
+            # comes back out of feed_data as an HttpParserError, which uvicorn answers with
+            # 400 and a closed connection.
+            raise RequestHeadTooLarge(f"request line and headers over {MAX_HEADER_BYTES} bytes")
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self._head_done, self._head_bytes = False, 0
+        self._completions += 1
 
     def on_response_complete(self) -> None:
         super().on_response_complete()

@@ -62,7 +62,12 @@ class AdminGraphQL:
         return held[1]
 
     def handle(
-        self, shop_domain: str, token_value: str | None, payload: Any, raw_query: str | None = None
+        self,
+        shop_domain: str,
+        token_value: str | None,
+        payload: Any,
+        raw_query: str | None = None,
+        base_url: str | None = None,
     ) -> GraphQLAnswer:
         store = self.runtime.store
         shop = store.shop(shop_domain)
@@ -84,7 +89,7 @@ class AdminGraphQL:
                 400, {"errors": {"query": "Required parameter missing or invalid"}}
             )
             return self._record(shop, "", {}, answer)
-        answer = self._run(shop, token, query, variables, operation_name)
+        answer = self._run(shop, token, query, variables, operation_name, base_url)
         return self._record(shop, query, variables, answer)
 
     def _record(
@@ -118,6 +123,7 @@ class AdminGraphQL:
         query: str,
         variables: dict[str, Any],
         operation_name: str | None,
+        base_url: str | None = None,
     ) -> GraphQLAnswer:
         try:
             document = parse(query)
@@ -165,7 +171,9 @@ class AdminGraphQL:
                 200, {"errors": [throttled], "extensions": self._cost(requested, None, bucket)}
             )
         shop.settle(self.runtime.clock.monotonic(), self.runtime.store.ids)
-        result = self._execute(shop, token, document, operation, variables, operation_name)
+        result = self._execute(
+            shop, token, document, operation, variables, operation_name, base_url
+        )
         actual = calculator.actual(result.data)
         bucket.refund(requested - actual)
         body: dict[str, Any] = {}
@@ -183,8 +191,11 @@ class AdminGraphQL:
         operation: OperationDefinitionNode,
         variables: dict[str, Any],
         operation_name: str | None,
+        base_url: str | None = None,
     ) -> ExecutionResult:
         context = RequestContext(runtime=self.runtime, shop=shop, token=token)
+        if base_url is not None:
+            context.base_url = base_url
         outcome = execute(
             self.schema,
             document,
@@ -245,9 +256,24 @@ class AdminGraphQL:
                 return failed
             await stall(fault)
         answer = self.handle(
-            shop, request.headers.get("x-shopify-access-token"), payload, raw_query
+            shop,
+            request.headers.get("x-shopify-access-token"),
+            payload,
+            raw_query,
+            base_url=str(request.base_url),
         )
         return JSONResponse(answer.body, status_code=answer.status)
+
+    async def bulk_result(self, request: Request) -> Response:
+        """A finished bulk operation's JSONL file (Shopify's signed storage URL stands in)."""
+        shop = self.runtime.store.shop(request.path_params["shop"])
+        number = request.path_params["operation"]
+        operation = (
+            shop.bulk_operations.get(int(number)) if shop is not None and number.isdigit() else None
+        )
+        if operation is None or operation.status != "COMPLETED":
+            return Response("NoSuchKey", status_code=404)
+        return Response(operation.result, media_type="application/jsonl")
 
 
 def _fragments(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:

@@ -12,7 +12,7 @@ from typing import Any
 
 from graphql import GraphQLError
 
-from devstore.graphql import products
+from devstore.graphql import bulk, commerce, products
 from devstore.graphql.views import (
     Info,
     Views,
@@ -25,6 +25,7 @@ from devstore.runtime import Runtime
 from devstore.state import (
     AccessToken,
     BulkCreation,
+    BulkOperation,
     CodeDiscount,
     Customer,
     DiscountKind,
@@ -64,6 +65,9 @@ REQUIRED_SCOPES: dict[str, str] = {
     "customerEmailMarketingConsentUpdate": "write_customers",
     "customer": "read_customers",
     "customers": "read_customers",
+    "order": "read_orders",
+    "orders": "read_orders",
+    "abandonedCheckouts": "read_orders",
     "codeDiscountNode": "read_discounts",
     "codeDiscountNodeByCode": "read_discounts",
     "discountRedeemCodeBulkCreation": "read_discounts",
@@ -84,6 +88,10 @@ class RequestContext:
     runtime: Runtime
     shop: Shop
     token: AccessToken
+    # Where this simulator is reached: bulk operation result files are served from it.
+    base_url: str = "http://127.0.0.1:8765"
+    # A bulk operation's query: connections are read whole, without first/last.
+    bulk: bool = False
 
 
 def _context(info: Info) -> RequestContext:
@@ -146,6 +154,12 @@ class Resolvers:
             "shop": self.shop,
             "customer": self.customer,
             "customers": self.customers,
+            "order": self.order,
+            "orders": self.orders,
+            "abandonedCheckouts": self.abandoned_checkouts,
+            "bulkOperation": self.bulk_operation,
+            "currentBulkOperation": self.current_bulk_operation,
+            "bulkOperationRunQuery": self.bulk_operation_run_query,
             "codeDiscountNode": self.code_discount_node,
             "codeDiscountNodeByCode": self.code_discount_node_by_code,
             "discountRedeemCodeBulkCreation": self.bulk_creation,
@@ -202,18 +216,109 @@ class Resolvers:
         last: int | None = None,
         after: str | None = None,
         query: str | None = None,
+        sortKey: str | None = None,
+        reverse: bool | None = None,
     ) -> dict[str, Any]:
-
-        shop = _context(info).shop
-        chosen = list(shop.customers.values())
-        if query:
-            match = re.fullmatch(r"\s*email:(\S+)\s*", query)
-            needle = (match.group(1) if match else query).strip("'\"").lower()
-            chosen = [c for c in chosen if c.email and needle in c.email.lower()]
+        context = _context(info)
+        search = commerce.SearchFilter(query)
+        chosen = [
+            c
+            for c in context.shop.customers.values()
+            if search.accepts({"updated_at": c.updated_at, "created_at": c.created_at}, c.email)
+        ]
+        if sortKey == "UPDATED_AT":
+            chosen.sort(key=lambda c: (c.updated_at, c.id))
+        elif sortKey == "CREATED_AT":
+            chosen.sort(key=lambda c: (c.created_at, c.id))
+        else:
+            chosen.sort(key=lambda c: c.id)
+        if reverse:
+            chosen.reverse()
         views = self._views(info)
-        return connection(
-            chosen, views.customer_view, lambda c: c.id, first=first, last=last, after=after
+        return commerce.page(
+            chosen,
+            views.customer_view,
+            lambda c: c.id,
+            first=first,
+            last=last,
+            after=after,
+            bulk=context.bulk,
         )
+
+    def order(self, info: Info, id: str) -> dict[str, Any] | None:
+        shop = _context(info).shop
+        number = parse_gid(id, "Order")
+        found = shop.orders.get(number) if number is not None else None
+        return None if found is None else commerce.order_view(self._views(info), shop, found, False)
+
+    def orders(self, info: Info, **args: Any) -> dict[str, Any]:
+        context = _context(info)
+        return commerce.orders(self._views(info), context.shop, bulk=context.bulk, **args)
+
+    def abandoned_checkouts(self, info: Info, **args: Any) -> dict[str, Any]:
+        context = _context(info)
+        return commerce.abandoned_checkouts(
+            self._views(info), context.shop, bulk=context.bulk, **args
+        )
+
+    # -- bulk operations --------------------------------------------------------------------
+
+    @staticmethod
+    def _settle_bulk(info: Info) -> None:
+        context = _context(info)
+
+        def bulk_context(shop: Shop) -> RequestContext:
+            return RequestContext(
+                runtime=context.runtime,
+                shop=shop,
+                token=context.token,
+                base_url=context.base_url,
+                bulk=True,
+            )
+
+        bulk.settle(context.runtime, info.schema, info.root_value, context.shop, bulk_context)
+
+    def bulk_operation(self, info: Info, id: str) -> dict[str, Any] | None:
+        self._settle_bulk(info)
+        context = _context(info)
+        number = parse_gid(id, "BulkOperation")
+        found = context.shop.bulk_operations.get(number) if number is not None else None
+        return None if found is None else bulk.view(found, context.shop, context.base_url)
+
+    def current_bulk_operation(self, info: Info, type: str | None = None) -> dict[str, Any] | None:
+        """The app's most recent bulk operation on this shop (queries only: no mutations here)."""
+        self._settle_bulk(info)
+        context = _context(info)
+        if type == "MUTATION" or not context.shop.bulk_operations:
+            return None
+        latest = context.shop.bulk_operations[max(context.shop.bulk_operations)]
+        return bulk.view(latest, context.shop, context.base_url)
+
+    def bulk_operation_run_query(
+        self,
+        info: Info,
+        query: str,
+        groupObjects: bool | None = None,
+    ) -> dict[str, Any]:
+        context = _context(info)
+        problem = bulk.query_problem(info.schema, query)
+        if problem is not None:
+            return {
+                "bulkOperation": None,
+                "userErrors": [{"field": ["query"], "code": "INVALID", "message": problem}],
+            }
+        runtime = context.runtime
+        operation = BulkOperation(
+            id=runtime.store.ids.next(),
+            query=query,
+            created_at=runtime.clock.now(),
+            due=runtime.clock.monotonic() + runtime.config.bulk_operation_delay,
+        )
+        context.shop.bulk_operations[operation.id] = operation
+        return {
+            "bulkOperation": bulk.view(operation, context.shop, context.base_url),
+            "userErrors": [],
+        }
 
     def code_discount_node(
         self,
@@ -282,6 +387,13 @@ class Resolvers:
             return views.customer_view(shop.customers[number])
         if (number := parse_gid(id, "DiscountCodeNode")) is not None and number in shop.discounts:
             return views.discount_node(shop.discounts[number])
+        if (number := parse_gid(id, "Order")) is not None and number in shop.orders:
+            return commerce.order_view(views, shop, shop.orders[number], False)
+        if (number := parse_gid(id, "BulkOperation")) is not None:
+            self._settle_bulk(info)
+            operation = shop.bulk_operations.get(number)
+            context = _context(info)
+            return None if operation is None else bulk.view(operation, shop, context.base_url)
         if id == shop.gid:
             return views.shop_view()
         return None

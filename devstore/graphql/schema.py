@@ -51,6 +51,26 @@ enum ProductSortKeys {
   CREATED_AT ID INVENTORY_TOTAL PRODUCT_TYPE PUBLISHED_AT RELEVANCE TITLE UPDATED_AT VENDOR
 }
 enum ProductStatus { ACTIVE ARCHIVED DRAFT }
+enum OrderSortKeys {
+  CREATED_AT CUSTOMER_NAME DESTINATION FINANCIAL_STATUS FULFILLMENT_STATUS ID ORDER_NUMBER
+  PO_NUMBER PROCESSED_AT RELEVANCE TOTAL_ITEMS_QUANTITY TOTAL_PRICE UPDATED_AT
+}
+enum CustomerSortKeys { CREATED_AT ID LOCATION NAME RELEVANCE UPDATED_AT }
+enum AbandonedCheckoutSortKeys { CHECKOUT_ID CREATED_AT CUSTOMER_NAME ID RELEVANCE TOTAL_PRICE }
+enum OrderDisplayFinancialStatus {
+  AUTHORIZED EXPIRED PAID PARTIALLY_PAID PARTIALLY_REFUNDED PENDING REFUNDED VOIDED
+}
+enum OrderDisplayFulfillmentStatus {
+  FULFILLED IN_PROGRESS ON_HOLD OPEN PARTIALLY_FULFILLED PENDING_FULFILLMENT REQUEST_DECLINED
+  RESTOCKED SCHEDULED UNFULFILLED
+}
+enum FulfillmentStatus { CANCELLED ERROR FAILURE SUCCESS OPEN PENDING }
+enum BulkOperationStatus { CANCELED CANCELING COMPLETED CREATED EXPIRED FAILED RUNNING }
+enum BulkOperationErrorCode { ACCESS_DENIED INTERNAL_SERVER_ERROR TIMEOUT }
+enum BulkOperationType { MUTATION QUERY }
+enum BulkOperationUserErrorCode {
+  INVALID LIMIT_REACHED NO_SUCH_FILE OPERATION_IN_PROGRESS INTERNAL_FILE_SERVER_ERROR
+}
 enum DiscountErrorCode {
   BLANK INVALID TAKEN TOO_LONG TOO_SHORT PRESENT EQUAL_TO GREATER_THAN GREATER_THAN_OR_EQUAL_TO
   LESS_THAN LESS_THAN_OR_EQUAL_TO INCLUSION EXCEEDED_MAX CONFLICT DUPLICATE IMPLICIT_DUPLICATE
@@ -117,6 +137,7 @@ type CustomerEmailMarketingConsentState {
 }
 type Customer implements Node {
   id: ID!
+  legacyResourceId: UnsignedInt64!
   email: String
   firstName: String
   lastName: String
@@ -133,6 +154,120 @@ type Customer implements Node {
 }
 type CustomerEdge { cursor: String! node: Customer! }
 type CustomerConnection { edges: [CustomerEdge!]! nodes: [Customer!]! pageInfo: PageInfo! }
+
+type MoneyBag { shopMoney: MoneyV2! presentmentMoney: MoneyV2! }
+
+type LineItem implements Node {
+  id: ID!
+  title: String!
+  variantTitle: String
+  quantity: Int!
+  sku: String
+  originalUnitPriceSet: MoneyBag!
+  product: Product
+  variant: ProductVariant
+}
+type LineItemEdge { cursor: String! node: LineItem! }
+type LineItemConnection { edges: [LineItemEdge!]! nodes: [LineItem!]! pageInfo: PageInfo! }
+
+type FulfillmentTrackingInfo { company: String number: String url: URL }
+type Fulfillment implements Node {
+  id: ID!
+  legacyResourceId: UnsignedInt64!
+  name: String!
+  status: FulfillmentStatus!
+  createdAt: DateTime!
+  updatedAt: DateTime!
+  trackingInfo(first: Int): [FulfillmentTrackingInfo!]!
+}
+
+type Order implements Node {
+  id: ID!
+  legacyResourceId: UnsignedInt64!
+  name: String!
+  email: String
+  createdAt: DateTime!
+  updatedAt: DateTime!
+  processedAt: DateTime!
+  cancelledAt: DateTime
+  checkoutToken: String
+  cartToken: String
+  customerLocale: String
+  currencyCode: CurrencyCode!
+  displayFinancialStatus: OrderDisplayFinancialStatus
+  displayFulfillmentStatus: OrderDisplayFulfillmentStatus!
+  subtotalPriceSet: MoneyBag
+  totalPriceSet: MoneyBag!
+  totalDiscountsSet: MoneyBag
+  discountCodes: [String!]!
+  customer: Customer
+  lineItems(first: Int, last: Int, after: String): LineItemConnection!
+  fulfillments(first: Int): [Fulfillment!]!
+}
+type OrderEdge { cursor: String! node: Order! }
+type OrderConnection { edges: [OrderEdge!]! nodes: [Order!]! pageInfo: PageInfo! }
+
+type AbandonedCheckoutLineItem {
+  id: ID!
+  title: String!
+  variantTitle: String
+  quantity: Int!
+  sku: String
+  originalUnitPriceSet: MoneyBag!
+  product: Product
+  variant: ProductVariant
+}
+type AbandonedCheckoutLineItemEdge { cursor: String! node: AbandonedCheckoutLineItem! }
+type AbandonedCheckoutLineItemConnection {
+  edges: [AbandonedCheckoutLineItemEdge!]!
+  nodes: [AbandonedCheckoutLineItem!]!
+  pageInfo: PageInfo!
+}
+type AbandonedCheckout implements Node {
+  id: ID!
+  name: String!
+  abandonedCheckoutUrl: URL!
+  completedAt: DateTime
+  createdAt: DateTime!
+  updatedAt: DateTime!
+  discountCodes: [String!]!
+  note: String!
+  taxesIncluded: Boolean!
+  customer: Customer
+  subtotalPriceSet: MoneyBag!
+  totalPriceSet: MoneyBag!
+  lineItems(first: Int, last: Int, after: String): AbandonedCheckoutLineItemConnection!
+}
+type AbandonedCheckoutEdge { cursor: String! node: AbandonedCheckout! }
+type AbandonedCheckoutConnection {
+  edges: [AbandonedCheckoutEdge!]!
+  nodes: [AbandonedCheckout!]!
+  pageInfo: PageInfo!
+}
+
+type BulkOperation implements Node {
+  id: ID!
+  status: BulkOperationStatus!
+  errorCode: BulkOperationErrorCode
+  type: BulkOperationType!
+  query: String!
+  createdAt: DateTime!
+  completedAt: DateTime
+  objectCount: UnsignedInt64!
+  rootObjectCount: UnsignedInt64!
+  fileSize: UnsignedInt64
+  url: URL
+  partialDataUrl: URL
+}
+type BulkOperationUserError {
+  field: [String!]
+  code: BulkOperationUserErrorCode
+  message: String!
+}
+type BulkOperationRunQueryPayload {
+  bulkOperation: BulkOperation
+  userErrors: [BulkOperationUserError!]!
+}
 
 type DiscountRedeemCode { id: ID! code: String! asyncUsageCount: Int! }
 type DiscountRedeemCodeEdge { cursor: String! node: DiscountRedeemCode! }
@@ -307,7 +442,33 @@ type WebhookSubscriptionConnection {
 type Query {
   shop: Shop!
   customer(id: ID!): Customer
-  customers(first: Int, last: Int, after: String, query: String): CustomerConnection!
+  customers(
+    first: Int
+    last: Int
+    after: String
+    query: String
+    sortKey: CustomerSortKeys
+    reverse: Boolean
+  ): CustomerConnection!
+  order(id: ID!): Order
+  orders(
+    first: Int
+    last: Int
+    after: String
+    query: String
+    sortKey: OrderSortKeys
+    reverse: Boolean
+  ): OrderConnection!
+  abandonedCheckouts(
+    first: Int
+    last: Int
+    after: String
+    query: String
+    sortKey: AbandonedCheckoutSortKeys
+    reverse: Boolean
+  ): AbandonedCheckoutConnection!
+  bulkOperation(id: ID!): BulkOperation
+  currentBulkOperation(type: BulkOperationType): BulkOperation
   codeDiscountNode(id: ID!): DiscountCodeNode
   codeDiscountNodeByCode(code: String!): DiscountCodeNode
   discountRedeemCodeBulkCreation(id: ID!): DiscountRedeemCodeBulkCreation
@@ -468,6 +629,7 @@ type Mutation {
     webhookSubscription: WebhookSubscriptionInput!
   ): WebhookSubscriptionCreatePayload
   webhookSubscriptionDelete(id: ID!): WebhookSubscriptionDeletePayload
+  bulkOperationRunQuery(query: String!, groupObjects: Boolean): BulkOperationRunQueryPayload
   customerEmailMarketingConsentUpdate(
     input: CustomerEmailMarketingConsentUpdateInput!
   ): CustomerEmailMarketingConsentUpdatePayload

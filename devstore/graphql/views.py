@@ -190,6 +190,7 @@ class Views:
         return {
             "__typename": "Customer",
             "id": customer.gid,
+            "legacyResourceId": str(customer.id),
             "email": customer.email,
             "firstName": customer.first_name,
             "lastName": customer.last_name,

@@ -114,6 +114,11 @@ export interface ScenarioSettings {
   code_prefix: string;
   attribution_window_days: number;
   steps: Step[];
+  // Win-back's own (app/scenarios/winback/settings.py).
+  lapsed_after_days?: number;
+  median_multiplier?: string;
+  min_orders_for_rhythm?: number;
+  cooldown_days?: number;
 }
 
 /** Opens or clicks of a scenario's messages: people's apart from machines' (Apple's privacy

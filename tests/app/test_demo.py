@@ -109,6 +109,14 @@ async def _check_report(
                 Message.scenario == "welcome", Message.status == "sent", Message.step == 1
             )
         )
+        winbacks = await session.scalar(
+            select(func.count()).where(ScenarioRun.scenario == "winback")
+        )
+        winback_codes = await session.scalar(
+            select(func.coalesce(func.sum(func.cardinality(ScenarioRun.issued_codes)), 0)).where(
+                ScenarioRun.scenario == "winback"
+            )
+        )
         sent = await session.scalar(
             select(func.count()).select_from(Message).where(Message.status == "sent")
         )
@@ -119,6 +127,9 @@ async def _check_report(
                 )
             )
         ).one()
+        won_back = await session.scalar(
+            select(func.count()).where(ScenarioConversion.scenario == "winback")
+        )
     assert (events or 0) > 10
     assert int(figure(report, "webhooks stored")) == events
     assert int(figure(report, "cart sequences")) == runs
@@ -128,6 +139,11 @@ async def _check_report(
     # The welcome series next to the cart: the simulator's traffic has sign-ups.
     assert int(figure(report, "welcome series")) == welcomed
     assert int(figure(report, "welcome emails sent", r"welcome: (\d+)")) == welcome_sent
+    # Win-back, next to the cart: the store's lapsed customers selected and offered a code.
+    assert int(figure(report, "win-back")) == winbacks
+    assert (winbacks or 0) > 0
+    assert int(figure(report, "win-back codes")) == winback_codes
+    assert int(figure(report, "win-back recovered")) == won_back
     assert "Admin UI: http://127.0.0.1:" in report
     # The emails went to the file outbox under the demo's working directory.
     assert len(list((tmp_path / ".boomerang" / "outbox").rglob("*.eml"))) >= sent

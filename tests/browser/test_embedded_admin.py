@@ -394,3 +394,37 @@ async def test_failed_webhooks_replay_and_data_request_exports_are_shown(
         await request.get_by_role("button", name="Download JSON").click()
     saved = await (await download.value).path()
     assert "lea@example.test" in saved.read_text()
+
+
+async def test_win_back_has_its_card_and_its_lapse_settings(admin: EmbeddedAdmin) -> None:
+    await admin.open(locale="fr")
+    app = admin.app
+    card = app.get_by_role("region", name="Reconquête")
+    await expect(card).to_be_visible()
+    await card.get_by_role("link", name="Réglages", exact=True).click()
+
+    lapsed = app.get_by_role("spinbutton", name="Inactif après (jours sans commande)")
+    await expect(lapsed).to_have_value("90")
+    await expect(app.get_by_role("textbox", name="Multiplicateur du rythme")).to_have_value("2")
+    await expect(
+        app.get_by_role("spinbutton", name="Commandes nécessaires pour un rythme")
+    ).to_have_value("3")
+    cooldown = app.get_by_role("spinbutton", name="Jours entre deux reconquêtes")
+    await expect(cooldown).to_have_value("180")
+
+    # The API refuses what the form let through, in French, next to the field.
+    await app.get_by_role("textbox", name="Multiplicateur du rythme").fill("0.5")
+    await lapsed.fill("60")
+    await app.get_by_role("button", name="Enregistrer les réglages").click()
+    await expect(app.get_by_text("doit valoir au moins 1")).to_be_visible()
+    settings = await admin.store.client.get("/api/scenarios/winback", headers=admin.store.headers)
+    assert settings.json()["lapsed_after_days"] == 90  # nothing saved
+
+    await app.get_by_role("textbox", name="Multiplicateur du rythme").fill("1.5")
+    await app.get_by_role("button", name="Enregistrer les réglages").click()
+    await expect(admin.page.locator("#toasts")).to_contain_text("Réglages enregistrés")
+    settings = await admin.store.client.get("/api/scenarios/winback", headers=admin.store.headers)
+    assert (settings.json()["lapsed_after_days"], settings.json()["median_multiplier"]) == (
+        60,
+        "1.5",
+    )

@@ -97,7 +97,7 @@ async def test_a_throttled_shopify_makes_the_refill_job_retry(
         resources.sessions,
         discount_gateway(resources),
         shop,
-        scenario="win_back",
+        scenario="winback",
         offer=offer(),
         prefix="WB",
         target_size=10,

@@ -26,7 +26,7 @@ async def _pool(h: Harness, *, target: int, low: int, the_offer: Offer | None = 
         h.sessions,
         h.gateway,
         h.shop,
-        scenario="win_back",
+        scenario="winback",
         offer=the_offer or offer(),
         prefix="WB",
         target_size=target,

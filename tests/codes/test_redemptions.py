@@ -61,7 +61,7 @@ async def test_single_and_pool_codes_record_the_order_that_redeemed_them(
         resources.sessions,
         gateway,
         shop,
-        scenario="win_back",
+        scenario="winback",
         offer=offer(minimum_subtotal=None),
         prefix="WB",
         target_size=20,

@@ -140,6 +140,23 @@ async def test_seeded_traffic_is_replayed_through_the_control_api(
     assert sum(report["topics"].values()) == report["events"]
 
 
+async def test_traffic_can_lose_deliveries_that_the_shop_still_holds(
+    wired: tuple[Simulator, httpx.AsyncClient, Receiver],
+) -> None:
+    sim, client, receiver = wired
+    answer = await client.post(
+        f"/_sim/shops/{SHOP}/traffic",
+        json={"seed": 4, "days": 0.5, "disorder": {"seed": 2, "drop_rate": 0.5}},
+    )
+    assert answer.status_code == 200
+    report = answer.json()
+    assert 0 < report["dropped"] < report["events"]
+    assert report["deliveries"] + report["dropped"] == report["events"]
+    assert len(receiver.requests) == report["deliveries"]
+    lost_orders = {body["id"] for _, topic, body in sim.dropped if topic.startswith("orders/")}
+    assert lost_orders <= set(sim.shop(SHOP).orders)
+
+
 @pytest.mark.parametrize(
     ("path", "body", "reason"),
     [
@@ -154,6 +171,11 @@ async def test_seeded_traffic_is_replayed_through_the_control_api(
             "webhooks/batch",
             {"webhooks": batch(1), "disorder": {"shuffle": True}},
             "unknown disorder settings: shuffle",
+        ),
+        (
+            "traffic",
+            {"disorder": {"drop_rate": 1.5}},
+            "drop_rate must be between 0 and 1",
         ),
         ("traffic", {"days": "many"}, "days must be a number"),
         ("traffic", {"weeks": 1}, "unknown traffic settings: weeks"),

@@ -74,7 +74,7 @@ async def test_frequency_cap_defers_the_second_marketing_email(
     customer = await make_customer(sessions, shop)
     first = await enqueue(sessions, config, shop, customer)
     assert await run_send_job(resources, first.id) == "sent"
-    second = await enqueue(sessions, config, shop, customer, scenario="win_back", context={})
+    second = await enqueue(sessions, config, shop, customer, scenario="winback", context={})
     assert await run_send_job(resources, second.id) == "queued"
     row = await reload(sessions, second.id)
     assert row.status_reason == "frequency_cap"
@@ -136,7 +136,7 @@ async def test_cart_reminder_outranks_a_win_back_offer_due_at_the_same_time(
     customer = await make_customer(sessions, shop)
     now = datetime.now(UTC) - timedelta(seconds=5)
     win_back = await enqueue(
-        sessions, config, shop, customer, scenario="win_back", context={}, at=now
+        sessions, config, shop, customer, scenario="winback", context={}, at=now
     )
     cart = await enqueue(sessions, config, shop, customer, at=now)
     assert await run_send_job(resources, win_back.id) == "queued"
@@ -304,7 +304,7 @@ async def test_hard_bounce_reported_to_the_hook_suppresses_later_sends(
         headers={"X-Boomerang-Signature": signing.body_signature(body, config.events_key)},
     )
     assert signed.json() == {"received": 1, "matched": 1}
-    later = await enqueue(sessions, config, shop, customer, scenario="win_back", context={})
+    later = await enqueue(sessions, config, shop, customer, scenario="winback", context={})
     assert later.status == "suppressed"
     assert later.status_reason == "bounced"
 
@@ -340,7 +340,7 @@ async def test_dsn_report_marks_the_address_bounced(
         headers={"X-Boomerang-Signature": signing.body_signature(dsn, config.events_key)},
     )
     assert response.json() == {"received": 1, "matched": 1}
-    later = await enqueue(sessions, config, shop, customer, scenario="win_back", context={})
+    later = await enqueue(sessions, config, shop, customer, scenario="winback", context={})
     assert later.status_reason == "bounced"
 
 
@@ -421,7 +421,7 @@ async def test_a_fourth_email_that_would_wait_more_than_three_days_is_dropped(
     await _three_sends_this_week(
         sessions, resources, config, shop, customer, (72 * hours, 48 * hours, 25 * hours)
     )
-    win_back = await enqueue(sessions, config, shop, customer, scenario="win_back", context={})
+    win_back = await enqueue(sessions, config, shop, customer, scenario="winback", context={})
     # Four days until a slot frees: a late offer does more harm than none.
     assert await run_send_job(resources, win_back.id) == "suppressed"
     assert (await reload(sessions, win_back.id)).status_reason == "frequency_cap"

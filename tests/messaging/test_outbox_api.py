@@ -47,7 +47,7 @@ async def test_outbox_lists_drafts_and_suppressed_messages_with_their_reason(
     assert [(m["id"], m["status_reason"]) for m in suppressed["messages"]] == [
         (blocked.id, "no_marketing_consent:unsubscribed")
     ]
-    by_scenario = await client.get("/api/messages?scenario=win_back", headers=auth)
+    by_scenario = await client.get("/api/messages?scenario=winback", headers=auth)
     assert by_scenario.json()["messages"] == []
 
 
@@ -175,7 +175,7 @@ async def test_reject_all_can_be_limited_to_one_scenario(
         config,
         shop,
         await make_customer(sessions, shop),
-        scenario="win_back",
+        scenario="winback",
         subject_key="w",
         mode=DeliveryMode.APPROVAL,
     )

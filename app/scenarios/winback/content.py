@@ -1,6 +1,7 @@
-"""What win-back says and how the admin names it: default emails per step in English and
-French, the timeline's labels for why a customer was or was not selected and why a run
-stopped, its priority (the lowest: nothing about it is urgent) and what its codes are for.
+"""What win-back says and how it ranks, as one `engine.Content`: default emails per (step,
+locale) in English and French, the timeline's wording of its kinds, the labels of why a
+customer was selected and why a run stopped, its priority (the lowest: nothing about it is
+urgent), what its codes are for and their title in Shopify's admin.
 
 Step variables besides every email's: discount_code and discount_expires_at (step 1's pooled
 code; the reminder repeats the same code), last_order_at."""
@@ -11,18 +12,14 @@ from app.codes.offers import CodePurpose
 from app.i18n import Locale, Text
 from app.messaging.defaults import TemplateSource
 from app.scenarios.email_parts import DISCOUNT_HTML, DISCOUNT_TEXT, HELLO, button
+from app.scenarios.engine import Content
 from app.scenarios.winback.rule import STARTED_LAPSED, SkipReason
 
 KEY = "winback"
-NAME = Text(en="Win-back", fr="Reconquête")
 # Below every other scenario: a cart reminder or a welcome due the same day goes first.
 PRIORITY = 10
-CODE_PURPOSE = CodePurpose.WIN_BACK
-
-STEP_NAMES: dict[str, Text] = {
-    "offer": Text(en="Offer", fr="Offre"),
-    "reminder": Text(en="Reminder", fr="Rappel"),
-}
+# How an order is attributed to a win-back: it came after an email of the run was sent.
+ATTRIBUTED = "attributed_via_winback_email"
 
 REASONS: dict[str, Text] = {
     STARTED_LAPSED: Text(
@@ -56,9 +53,29 @@ REASONS: dict[str, Text] = {
     SkipReason.CUSTOMER_ORDERED: Text(
         en="The customer ordered again", fr="Le client a de nouveau commandé"
     ),
+    ATTRIBUTED: Text(
+        en="The customer ordered after a win-back email was sent",
+        fr="Le client a commandé après l'envoi d'un e-mail de reconquête",
+    ),
 }
 
-DISCOUNT_TITLE = Text(en="Boomerang win-back offer", fr="Offre de reconquête Boomerang")
+
+# Win-back's own words for the generic timeline kinds.
+KINDS: dict[str, Text] = {
+    "started": Text(en="Win-back started", fr="Reconquête démarrée"),
+    "not_started": Text(en="Win-back not started", fr="Reconquête non démarrée"),
+    "step_queued": Text(en="Win-back email queued for sending", fr="E-mail de reconquête en file"),
+    "step_drafted": Text(
+        en="Win-back email drafted (dry run)", fr="E-mail de reconquête préparé (simulation)"
+    ),
+    "step_awaiting_approval": Text(
+        en="Win-back email waiting for your approval",
+        fr="E-mail de reconquête en attente de votre validation",
+    ),
+    "step_suppressed": Text(en="Win-back email not sent", fr="E-mail de reconquête non envoyé"),
+    "stopped": Text(en="Win-back stopped", fr="Reconquête arrêtée"),
+    "recovered": Text(en="Customer won back", fr="Client reconquis"),
+}
 
 
 def _offer(locale: Locale) -> TemplateSource:
@@ -112,9 +129,18 @@ def _reminder(locale: Locale) -> TemplateSource:
     )
 
 
-# Keyed like app/messaging/defaults.DEFAULTS: (scenario, 1-based step, locale).
-TEMPLATES: dict[tuple[str, int, Locale], TemplateSource] = {
-    (KEY, number, locale): build(locale)
+# By (1-based step, locale): step 1 the offer, step 2 the reminder.
+TEMPLATES: dict[tuple[int, Locale], TemplateSource] = {
+    (number, locale): build(locale)
     for number, build in enumerate((_offer, _reminder), start=1)
     for locale in ("en", "fr")
 }
+
+CONTENT = Content(
+    templates=TEMPLATES,
+    kinds=KINDS,
+    reasons=REASONS,
+    priority=PRIORITY,
+    code_purpose=CodePurpose.WIN_BACK,
+    discount_title=Text(en="Boomerang: win-back offer", fr="Boomerang : offre de reconquête"),
+)

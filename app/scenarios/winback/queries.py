@@ -13,11 +13,23 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
-from sqlalchemy import func, select, text
+from sqlalchemy import exists, func, or_, select, text
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import Customer, CustomerOrderStats, ScenarioRun, Shop
+from app.models import (
+    Customer,
+    CustomerOrderStats,
+    Message,
+    Order,
+    OrderDiscountCode,
+    ScenarioConversion,
+    ScenarioRun,
+    Shop,
+)
+from app.scenarios import runs
 from app.scenarios.winback.rule import SUBSCRIBED, LapseRule, WinbackSnapshot
 
 KEY = "winback"
@@ -31,11 +43,13 @@ class LapsedCustomer:
     locale: str | None
     last_order_at: datetime
     orders_count: int
+    median_interval_seconds: float | None = None
 
 
 _LAPSED_PAGE = text(
     """
-SELECT s.customer_id, c.email, c.locale, s.last_order_at, s.orders_count
+SELECT s.customer_id, c.email, c.locale, s.last_order_at, s.orders_count,
+       s.median_interval_seconds
 FROM shops AS sh
 JOIN customer_order_stats AS s ON s.shop_id = sh.id
 JOIN customers AS c ON c.id = s.customer_id
@@ -100,6 +114,7 @@ async def select_lapsed_page(
             locale=row.locale,
             last_order_at=row.last_order_at,
             orders_count=int(row.orders_count),
+            median_interval_seconds=row.median_interval_seconds,
         )
         for row in rows
     ]
@@ -179,3 +194,80 @@ async def load_snapshot(
         median_interval=timedelta(seconds=median) if median is not None else None,
         last_win_back_at=row.last_win_back_at,
     )
+
+
+# -- what an order does to the customer's win-backs ------------------------------------------
+
+
+async def runs_an_order_concerns_locked(
+    session: AsyncSession, shop_id: int, customer_id: int, since: datetime
+) -> list[ScenarioRun]:
+    """The customer's win-back runs an order may stop or be attributed to: still running, or
+    started within the attribution window (row-locked, oldest first)."""
+    return list(
+        await session.scalars(
+            select(ScenarioRun)
+            .where(
+                ScenarioRun.shop_id == shop_id,
+                ScenarioRun.scenario == KEY,
+                ScenarioRun.customer_id == customer_id,
+                or_(ScenarioRun.status == runs.ACTIVE, ScenarioRun.anchor_at >= since),
+            )
+            .order_by(ScenarioRun.id)
+            .with_for_update(key_share=True)
+        )
+    )
+
+
+async def email_sent_by(session: AsyncSession, run: ScenarioRun, placed: datetime) -> bool:
+    """Whether one of the run's emails actually left (status sent) by the time the order was
+    placed: a draft, a held or suppressed email wins nobody back."""
+    sent = await session.scalar(
+        select(
+            exists().where(
+                Message.shop_id == run.shop_id,
+                Message.scenario == KEY,
+                Message.subject_key == run.subject_key,
+                Message.status == "sent",
+                func.date_trunc("second", Message.sent_at) <= placed,
+            )
+        )
+    )
+    return bool(sent)
+
+
+async def discount_cost(session: AsyncSession, run: ScenarioRun, order: Order) -> Decimal:
+    """What the run's own code took off the order."""
+    if not run.issued_codes:
+        return Decimal(0)
+    cost = await session.scalar(
+        select(func.coalesce(func.sum(OrderDiscountCode.amount), 0)).where(
+            OrderDiscountCode.shop_id == run.shop_id,
+            OrderDiscountCode.order_id == order.id,
+            func.upper(OrderDiscountCode.code).in_([c.upper() for c in run.issued_codes]),
+        )
+    )
+    return Decimal(cost or 0)
+
+
+async def insert_conversion(
+    session: AsyncSession, run: ScenarioRun, order: Order, via: str, cost: Decimal
+) -> bool:
+    """The order attributed to the run, once per (shop, order, scenario): True when this call
+    recorded it."""
+    inserted = await session.scalar(
+        insert(ScenarioConversion)
+        .values(
+            shop_id=run.shop_id,
+            scenario=KEY,
+            run_id=run.id,
+            order_id=order.id,
+            attributed_via=via,
+            revenue=order.total_price or Decimal(0),
+            discount_cost=cost,
+            currency=order.currency,
+        )
+        .on_conflict_do_nothing(index_elements=["shop_id", "order_id", "scenario"])
+        .returning(ScenarioConversion.id)
+    )
+    return inserted is not None

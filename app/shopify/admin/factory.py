@@ -5,6 +5,7 @@ from __future__ import annotations
 from app.errors import ServiceUnavailable
 from app.i18n import Text
 from app.platform.resources import Resources
+from app.shopify.admin.changes import ShopifyChanges
 from app.shopify.admin.client import AdminClient
 from app.shopify.admin.discounts import ShopifyDiscounts
 from app.shopify.throttle import ShopThrottle
@@ -33,3 +34,9 @@ def admin_client(resources: Resources) -> AdminClient:
 
 def discount_gateway(resources: Resources) -> ShopifyDiscounts:
     return ShopifyDiscounts(admin_client(resources))
+
+
+def change_feed(resources: Resources) -> ShopifyChanges:
+    """What changed at Shopify, for the reconciler (its bulk result files come through the
+    process's HTTP client, without the shop's token)."""
+    return ShopifyChanges(admin_client(resources), resources.http)

@@ -15,6 +15,7 @@ export const en = {
   "nav.dataRequests": "Data requests",
   "scenario.abandoned_cart": "Abandoned cart",
   "scenario.welcome": "Welcome series",
+  "scenario.winback": "Win-back",
   "mode.live": "Live",
   "mode.approval": "Approval",
   "mode.dry_run": "Dry run",
@@ -58,6 +59,16 @@ export const en = {
   "settings.attribution": "Attribution window (days)",
   "settings.attribution.details":
     "An order within this many days after a reminder was opened or clicked counts as recovered.",
+  "settings.winback.heading": "Who counts as lapsed",
+  "settings.winback.lapsedAfter": "Lapsed after (days without an order)",
+  "settings.winback.lapsedAfter.details":
+    "A customer whose last order is older than this gets the win-back offer.",
+  "settings.winback.multiplier": "Rhythm multiplier",
+  "settings.winback.multiplier.details":
+    "For regular customers: lapsed sooner, once this many times their usual gap between orders has passed.",
+  "settings.winback.minOrders": "Orders needed for a rhythm",
+  "settings.winback.cooldown": "Days between two win-backs",
+  "settings.winback.cooldown.details": "A customer won back is not selected again for this many days.",
   "settings.step": "Step {number}",
   "settings.step.enabled": "Send this step",
   "settings.step.delay": "Delay",
@@ -227,6 +238,7 @@ export const fr: Messages = {
   "nav.dataRequests": "Demandes de données",
   "scenario.abandoned_cart": "Panier abandonné",
   "scenario.welcome": "Série de bienvenue",
+  "scenario.winback": "Reconquête",
   "mode.live": "Actif",
   "mode.approval": "Validation",
   "mode.dry_run": "Simulation",
@@ -272,6 +284,17 @@ export const fr: Messages = {
   "settings.attribution": "Fenêtre d'attribution (jours)",
   "settings.attribution.details":
     "Une commande passée dans ce délai après l'ouverture d'une relance ou un clic compte comme récupérée.",
+  "settings.winback.heading": "Qui est considéré comme inactif",
+  "settings.winback.lapsedAfter": "Inactif après (jours sans commande)",
+  "settings.winback.lapsedAfter.details":
+    "Un client dont la dernière commande est plus ancienne reçoit l'offre de reconquête.",
+  "settings.winback.multiplier": "Multiplicateur du rythme",
+  "settings.winback.multiplier.details":
+    "Pour les clients réguliers : inactifs plus tôt, après ce multiple de leur intervalle habituel entre deux commandes.",
+  "settings.winback.minOrders": "Commandes nécessaires pour un rythme",
+  "settings.winback.cooldown": "Jours entre deux reconquêtes",
+  "settings.winback.cooldown.details":
+    "Un client relancé n'est pas sélectionné à nouveau pendant ce nombre de jours.",
   "settings.step": "Étape {number}",
   "settings.step.enabled": "Envoyer cette étape",
   "settings.step.delay": "Délai",

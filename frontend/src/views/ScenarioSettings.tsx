@@ -18,6 +18,7 @@ import { ErrorBanner, Loading, fieldChecked, fieldValue, toast, useLoad } from "
 import { useI18n } from "../i18n";
 import type { MessageKey } from "../i18n/messages";
 import { MODES, delayDetails, scenarioName } from "./labels";
+import { WINBACK_FIELDS, WinbackFields } from "./WinbackFields";
 
 type Unit = "seconds" | "minutes" | "hours" | "days";
 const UNIT_SECONDS: Record<Unit, number> = { seconds: 1, minutes: 60, hours: 3600, days: 86400 };
@@ -48,7 +49,8 @@ const COMBINES: [keyof CombinesWith, MessageKey][] = [
 /** The fields the form shows a refusal next to (the API names steps by position, from 0:
  * `steps.1.delay_seconds`); a refusal of any other field goes in the banner. */
 function shownFields(steps: number): Set<string> {
-  const fields = ["mode", "transactional", "code_prefix", "attribution_window_days", "steps"];
+  const fields: string[] = ["mode", "transactional", "code_prefix", "attribution_window_days", "steps"];
+  fields.push(...WINBACK_FIELDS);
   for (let i = 0; i < steps; i++) {
     const base = `steps.${i}`;
     fields.push(`${base}.enabled`, `${base}.delay_seconds`, `${base}.discount`);
@@ -303,6 +305,9 @@ function SettingsForm({ scenario, saved, onSaved }: {
           onInput={(e) => setEdited({ ...edited, attribution_window_days: Number(fieldValue(e)) })}
         />
       </s-section>
+      {scenario === "winback" && (
+        <WinbackFields settings={edited} errors={errors} onChange={setEdited} />
+      )}
       {edited.steps.map((step, index) => (
         <StepEditor
           scenario={scenario}

@@ -10,6 +10,7 @@ export const MODES: Mode[] = ["live", "approval", "dry_run", "paused"];
 const SCENARIO_KEYS: Record<string, MessageKey> = {
   abandoned_cart: "scenario.abandoned_cart",
   welcome: "scenario.welcome",
+  winback: "scenario.winback",
 };
 
 export function scenarioName(key: string, { t }: I18n): string {

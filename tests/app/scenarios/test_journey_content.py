@@ -1,4 +1,4 @@
-"""The welcome and win-back packages' settings and content: defaults as the issue states them,
+"""The welcome package's settings and content: defaults as the issue states them,
 the admin API's partial updates and bilingual refusals, every default email valid in English
 and French, every reason labelled in both."""
 
@@ -8,16 +8,11 @@ from decimal import Decimal
 
 import pytest
 
-from app.i18n import Locale
-from app.messaging.defaults import TemplateSource
-from app.messaging.templates import render, sample_context, validate
+from app.messaging.templates import render, sample_context
 from app.scenarios.config import InvalidSettings, apply_patch, resolve
 from app.scenarios.welcome import content as welcome
 from app.scenarios.welcome.rule import StopReason
 from app.scenarios.welcome.settings import WelcomeSettings
-from app.scenarios.winback import content as winback
-from app.scenarios.winback.rule import SkipReason
-from app.scenarios.winback.settings import WinbackSettings
 
 
 def test_welcome_defaults() -> None:
@@ -47,37 +42,6 @@ def test_welcome_steps_keep_their_order() -> None:
     assert "plus grand" in problem.text.fr
 
 
-def test_winback_defaults_and_bounds() -> None:
-    settings = resolve(WinbackSettings, {})
-    assert isinstance(settings, WinbackSettings)
-    offer, reminder = settings.steps
-    assert offer.delay_seconds == 0
-    assert offer.discount is not None
-    assert offer.discount.use_pool
-    assert (reminder.key, reminder.delay_seconds / 86400, reminder.discount) == (
-        "reminder",
-        7,
-        None,
-    )
-    with pytest.raises(InvalidSettings) as refused:
-        apply_patch(WinbackSettings, {}, {"lapsed_after_days": 3})
-    assert refused.value.problems[0].field == "lapsed_after_days"
-    assert "at least 7" in refused.value.problems[0].text.en
-
-
-@pytest.mark.parametrize("locale", ["en", "fr"])
-@pytest.mark.parametrize("templates", [winback.TEMPLATES])
-def test_every_default_email_is_valid(
-    templates: dict[tuple[str, int, Locale], TemplateSource], locale: Locale
-) -> None:
-    keys = [key for key in templates if key[2] == locale]
-    assert keys
-    for key in keys:
-        rendered = validate(templates[key], locale)
-        assert rendered.subject
-        assert "{{" not in rendered.html
-
-
 def test_the_best_sellers_email_lists_the_products() -> None:
     rendered = render(welcome.CONTENT.templates[(2, "fr")], sample_context("fr"), "fr")
     assert "Linen shirt" in rendered.html
@@ -88,8 +52,4 @@ def test_the_best_sellers_email_lists_the_products() -> None:
 def test_every_reason_is_labelled_in_both_languages() -> None:
     for reason in StopReason:
         assert welcome.REASONS[reason].fr
-    for skip in SkipReason:
-        assert winback.REASONS[skip].fr
-    assert welcome.PRIORITY > winback.PRIORITY
     assert welcome.CODE_PURPOSE == "welcome"
-    assert winback.CODE_PURPOSE == "win_back"

@@ -3,6 +3,7 @@ the rule accepts, with the order statistics the orders handler keeps."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from itertools import count
 
@@ -181,3 +182,42 @@ async def test_the_orders_handler_keeps_the_statistics(
         remaining = (await session.execute(select(CustomerOrderStats))).scalars().all()
     assert cancelled is not None
     assert remaining == []
+
+
+async def test_two_orders_of_one_customer_stored_at_once_are_both_counted(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """Two order jobs of one customer in flight together: each refresh must see the other's
+    order once it commits, not write figures computed without it over the other's."""
+    shop_id = await install_shop(sessions)
+    async with sessions.begin() as session:
+        customer_id = await add_customer(session, shop_id, days_ago=[])
+    first_refreshed = asyncio.Event()
+
+    async def store_order(days_ago: float, *, first: bool) -> None:
+        async with sessions.begin() as session:
+            await session.execute(
+                insert(Order).values(
+                    shop_id=shop_id,
+                    shopify_id=next(_ids),
+                    customer_id=customer_id,
+                    placed_at=NOW - timedelta(days=days_ago),
+                )
+            )
+            if not first:
+                await first_refreshed.wait()
+            await refresh_customer_order_stats(session, shop_id, customer_id)
+            if first:
+                first_refreshed.set()
+                await asyncio.sleep(0.3)  # still uncommitted while the other refreshes
+
+    await asyncio.gather(store_order(30, first=True), store_order(10, first=False))
+
+    async with sessions.begin() as session:
+        stats = (
+            await session.execute(
+                select(CustomerOrderStats).where(CustomerOrderStats.customer_id == customer_id)
+            )
+        ).scalar_one()
+    assert stats.orders_count == 2
+    assert stats.last_order_at == NOW - timedelta(days=10)

@@ -1,0 +1,128 @@
+"""One version of one resource: its key (resource, identity, updated_at), which is a synthetic
+event's webhook id, and the checks that keep a version from being applied twice whichever of
+the real delivery and the reconciler's event comes first."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import Checkout, Customer, Order, WebhookEvent, WebhookEventStatus
+
+ORDERS = "orders"
+CHECKOUTS = "checkouts"
+CUSTOMERS = "customers"
+SYNTHETIC_PREFIX = "reconcile:"
+
+TOPIC_RESOURCE = {
+    "orders/create": ORDERS,
+    "orders/paid": ORDERS,
+    "orders/updated": ORDERS,
+    "orders/fulfilled": ORDERS,
+    "orders/cancelled": ORDERS,
+    "checkouts/create": CHECKOUTS,
+    "checkouts/update": CHECKOUTS,
+    "customers/create": CUSTOMERS,
+    "customers/update": CUSTOMERS,
+}
+
+ALREADY_DELIVERED = "note: reconciled event superseded: a delivery already brought this version"
+ALREADY_RECONCILED = "note: this version was already applied from the reconciler's read-back"
+
+
+def updated_at(payload: dict[str, Any]) -> datetime | None:
+    value = payload.get("updated_at")
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def identity(resource: str, payload: dict[str, Any]) -> str | None:
+    """A checkout is known by its token; orders and customers by their id."""
+    value = payload.get("token") if resource == CHECKOUTS else payload.get("id")
+    if isinstance(value, bool) or value is None or value == "":
+        return None
+    return str(value)
+
+
+def version_key(resource: str, payload: dict[str, Any]) -> str | None:
+    """`reconcile:{resource}:{identity}:{updated_at in UTC}`, or None without both."""
+    found, moment = identity(resource, payload), updated_at(payload)
+    if found is None or moment is None:
+        return None
+    stamp = moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return f"{SYNTHETIC_PREFIX}{resource}:{found}:{stamp}"[:100]
+
+
+def is_synthetic(webhook_id: str) -> bool:
+    return webhook_id.startswith(SYNTHETIC_PREFIX)
+
+
+async def held_versions(
+    session: AsyncSession, shop_id: int, resource: str, identities: Iterable[str]
+) -> dict[str, datetime | None]:
+    """The updated_at we hold for each of these resources (None: held without a version, as
+    an embedded customer is); absent ones are not in the answer."""
+    wanted = list(dict.fromkeys(identities))
+    if not wanted:
+        return {}
+    if resource == CHECKOUTS:
+        rows = await session.execute(
+            select(Checkout.token, Checkout.shopify_updated_at).where(
+                Checkout.shop_id == shop_id, Checkout.token.in_(wanted)
+            )
+        )
+        return {str(token): version for token, version in rows}
+    numbers = [int(value) for value in wanted if value.isdigit()]
+    model = Order if resource == ORDERS else Customer
+    rows = await session.execute(
+        select(model.shopify_id, model.shopify_updated_at).where(
+            model.shop_id == shop_id, model.shopify_id.in_(numbers)
+        )
+    )
+    return {str(number): version for number, version in rows}
+
+
+def is_missing(held: dict[str, datetime | None], key: str, version: datetime) -> bool:
+    """Whether a read-back version is newer than what we hold (or not held at all)."""
+    if key not in held:
+        return True
+    current = held[key]
+    return current is None or current < version
+
+
+async def superseded(
+    session: AsyncSession, shop_id: int, topic: str, webhook_id: str, payload: dict[str, Any]
+) -> str | None:
+    """Why this stored event must not be applied (its note), or None to apply it.
+
+    - a synthetic event whose version (or a newer one) a delivery has brought meanwhile;
+    - a delivery of a version the reconciler has already applied (the late real delivery):
+      its synthetic twin, same key, is processed."""
+    resource = TOPIC_RESOURCE.get(topic)
+    if resource is None:
+        return None
+    moment = updated_at(payload)
+    found = identity(resource, payload)
+    if moment is None or found is None:
+        return None
+    if is_synthetic(webhook_id):
+        held = await held_versions(session, shop_id, resource, [found])
+        return None if is_missing(held, found, moment) else ALREADY_DELIVERED
+    key = version_key(resource, payload)
+    twin = await session.scalar(
+        select(WebhookEvent.id).where(
+            WebhookEvent.shop_id == shop_id,
+            WebhookEvent.webhook_id == key,
+            WebhookEvent.status == WebhookEventStatus.PROCESSED.value,
+        )
+    )
+    return ALREADY_RECONCILED if twin is not None else None
