@@ -111,12 +111,18 @@ async def reconciled(
                     f"SELECT t.shopify_updated_at FROM {table} t JOIN shops s ON s.id = t.shop_id "  # noqa: S608
                     f"WHERE s.domain = :shop AND t.{column} = :value"
                 ),
-                {"shop": item.shop, "value": value if family == "checkouts" else int(value)},
+                {
+                    "shop": item.shop if "." in item.shop else f"{item.shop}.myshopify.com",
+                    "value": value if family == "checkouts" else int(value),
+                },
             )
         ).first()
         wanted = datetime.fromisoformat(str(updated))
         if row is None or row[0] is None or row[0] < wanted:
-            behind.append(f"{item.shop} {item.event.topic} {key}={value} updated_at={updated}")
+            held = "no row" if row is None else f"app has {row[0]}"
+            behind.append(
+                f"{item.shop} {item.event.topic} {key}={value} updated_at={updated} ({held})"
+            )
     check.figures.update(
         dropped=len(dropped),
         by_resource=dict(kinds),

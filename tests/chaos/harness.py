@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -238,14 +237,19 @@ async def drive(
 ) -> None:
     """Deliver the shop's day over `seconds` of wall time, keeping the events' spacing. A
     seeded share is posted twice (same X-Shopify-Webhook-Id), held back by up to `max_hold`
-    seconds of Shopify time (so later events overtake it), or never sent (Shopify gave up, or
-    the delivery was lost): the simulator's store still has what it describes."""
+    seconds of Shopify time (so later events overtake it), or lost on its way (the shop and
+    its Admin API have the change; the app never hears of it)."""
     if not traffic.events:
         return
     mixer = Disorderer(
-        Disorder(seed=seed, duplicate_rate=duplicate_rate, delay_rate=reorder_rate, max_delay=max_hold)
+        Disorder(
+            seed=seed,
+            duplicate_rate=duplicate_rate,
+            delay_rate=reorder_rate,
+            max_delay=max_hold,
+            drop_rate=drop_rate,
+        )
     )
-    drop = random.Random(f"drop-{seed}")  # noqa: S311  (seeded test traffic)
     first = traffic.events[0].at
     span = max(1.0, (traffic.events[-1].at - first).total_seconds())
     began = time.monotonic()
@@ -254,12 +258,13 @@ async def drive(
         if (wait := due - time.monotonic()) > 0:
             await asyncio.sleep(wait)
         mishap = mixer.mishap()
-        if drop.random() < drop_rate:
+        if mishap.drop:
             traffic.dropped.append(Dropped(traffic.shop, event))
-            continue
-        traffic.emitted += 1
-        traffic.duplicated += mishap.duplicate
-        traffic.held_back += mishap.delay > 0
+        else:
+            traffic.emitted += 1
+            traffic.duplicated += mishap.duplicate
+            traffic.held_back += mishap.delay > 0
+        # A dropped delivery is lost on its way: the shop has the change, the app never hears.
         await sim.emit(
             traffic.shop,
             event.topic,
@@ -267,6 +272,7 @@ async def drive(
             at=event.at,
             duplicate=mishap.duplicate,
             delay=mishap.delay,
+            drop=mishap.drop,
         )
 
 

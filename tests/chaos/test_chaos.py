@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib.util
+import os
 import random
 import shutil
 import subprocess
@@ -51,7 +52,7 @@ pytestmark = pytest.mark.chaos
 SHOPS = ("chaos-one", "chaos-two", "chaos-three")
 SEED = 13
 TRAFFIC_SECONDS = 90.0
-SETTLE_SECONDS = 75.0
+SETTLE_SECONDS = 90.0
 # Shopify's webhook timings, compressed: its 4 hours of retries take 20 s here.
 WEBHOOK_COMPRESSION = 720.0
 HAS_RECONCILER = importlib.util.find_spec("app.reconcile") is not None
@@ -137,6 +138,8 @@ async def test_chaos(chaos_dir: Path) -> None:
     finally:
         if world is not None:
             world.stop_all()
+            if keep := os.environ.get("CHAOS_KEEP_LOGS"):
+                shutil.copytree(tmp_path / "logs", keep, dirs_exist_ok=True)
         else:
             redis.stop()
             postgres.close()
@@ -154,6 +157,14 @@ async def _run(world: World, started: float) -> None:
     ]
     engine = create_async_engine(world.postgres.url, poolclass=NullPool)
     try:
+        # The day replayed happened after the install: the shops were installed an hour before
+        # it began (the reconciler's first read-back starts at the install).
+        day_start = min(t.events[0].at for t in traffic if t.events)
+        async with engine.begin() as conn:
+            await conn.execute(
+                text("UPDATE shops SET installed_at = :at"),
+                {"at": day_start - timedelta(hours=1)},
+            )
         say(
             f"\nchaos: {sum(len(t.events) for t in traffic)} events of a seeded day for "
             f"{len(SHOPS)} shops over {TRAFFIC_SECONDS:.0f} s (set-up took "
@@ -180,14 +191,16 @@ async def _run(world: World, started: float) -> None:
         await _faults(world, engine, come_back)
         await asyncio.gather(*drivers)
         world.faults.note("traffic delivered")
+        traffic_end = datetime.now(UTC)
         await _shoppers_come_back(world, engine, come_back, share=0.35)
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(30):
                 await sim.webhooks.drain()
         world.faults.note(f"Shopify's retries done ({sim.webhooks.pending} still pending)")
-        events, steps, messages = await _settle(engine, SETTLE_SECONDS)
+        events, steps, messages, shops = await _settle(engine, SETTLE_SECONDS, traffic_end)
         world.faults.note(
-            f"settled: {events} events unprocessed, {steps} steps and {messages} messages due"
+            f"settled: {events} events unprocessed, {steps} steps and {messages} messages due, "
+            f"{shops} shops not reconciled since the traffic ended"
         )
         await _check(world, engine, traffic, come_back)
     finally:
@@ -293,9 +306,16 @@ async def _shoppers_come_back(
     world.faults.note(f"{picked} shoppers came back and bought with their cart code")
 
 
-async def _settle(engine: AsyncEngine, seconds: float) -> tuple[object, ...]:
-    """Until nothing is left to do (events, due steps, due messages) for 3 s, or `seconds`;
-    returns what was still to do at the end."""
+async def _settle(engine: AsyncEngine, seconds: float, since: datetime) -> tuple[object, ...]:
+    """Until nothing is left to do (events, due steps, due messages, and with the reconciler
+    a reconciliation of every shop begun after `since`) for 3 s, or `seconds`; returns what
+    was still to do at the end."""
+    behind = (
+        "(SELECT count(*) FROM shops s LEFT JOIN reconcile_states r ON r.shop_id = s.id "
+        f"WHERE r.last_run_at IS NULL OR r.last_run_at < '{since.isoformat()}')"
+        if HAS_RECONCILER
+        else "0"
+    )
     deadline = time.monotonic() + seconds
     quiet = 0
     pending: tuple[object, ...] = ()
@@ -307,7 +327,7 @@ async def _settle(engine: AsyncEngine, seconds: float) -> tuple[object, ...]:
             "(SELECT count(*) FROM scenario_runs WHERE status = 'active' "
             f"AND next_step_at <= '{soon}'), "
             "(SELECT count(*) FROM messages WHERE status IN ('queued', 'sending') "
-            f"AND scheduled_at <= '{soon}')",
+            f"AND scheduled_at <= '{soon}'), {behind}",
         )
         quiet = quiet + 1 if not any(pending) else 0
         await asyncio.sleep(1)
@@ -356,6 +376,27 @@ async def _check(
     if not world.web.alive:
         processes.violations.append("boomerang serve exited")
     results.append(processes)
+    say("\nchaos: what is still waiting")
+    for row in await _query(
+        engine,
+        "SELECT r.scenario, r.step_index, r.status, count(*), min(r.next_step_at) "
+        "FROM scenario_runs r WHERE r.status = 'active' AND r.next_step_at <= now() "
+        "GROUP BY 1, 2, 3 ORDER BY 1, 2",
+    ):
+        say(f"  due step: {row}")
+    for row in await _query(
+        engine,
+        "SELECT scenario, step, status, status_reason, count(*) FROM messages "
+        "WHERE status IN ('queued', 'sending') AND scheduled_at <= now() "
+        "GROUP BY 1, 2, 3, 4 ORDER BY 1, 2",
+    ):
+        say(f"  due message: {row}")
+    for row in await _query(
+        engine,
+        "SELECT topic, left(webhook_id, 60), last_error FROM webhook_events "
+        "WHERE webhook_id LIKE 'reconcile:%' ORDER BY id LIMIT 8",
+    ):
+        say(f"  synthetic event: {row}")
     say("\nchaos: invariants")
     for result in results:
         say(result.report())
