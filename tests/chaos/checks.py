@@ -23,8 +23,10 @@ class Check:
     skipped: str | None = None
 
     def report(self) -> str:
-        state = f"SKIPPED ({self.skipped})" if self.skipped else (
-            "ok" if not self.violations else f"FAILED ({len(self.violations)})"
+        state = (
+            f"SKIPPED ({self.skipped})"
+            if self.skipped
+            else ("ok" if not self.violations else f"FAILED ({len(self.violations)})")
         )
         lines = [f"{self.name}: {state}"]
         lines += [f"    {key}: {value}" for key, value in self.figures.items()]
@@ -61,9 +63,7 @@ async def webhooks_once(conn: AsyncConnection, sim: Simulator, app_url: str) -> 
         acknowledged=len(acknowledged),
         posts=len(attempts),
         duplicate_posts=sum(1 for a in attempts if a.duplicate),
-        failed_attempts_retried_by_shopify=sum(
-            1 for a in attempts if not a.ok and not a.duplicate
-        ),
+        failed_attempts_retried_by_shopify=sum(1 for a in attempts if not a.ok and not a.duplicate),
         given_up_by_shopify=len(given_up),
         stored_rows=sum(stored.values()),
         synthetic_rows=sum(1 for _, w in stored if w.startswith("reconcile:")),
@@ -86,9 +86,7 @@ _RESOURCE = {
 }
 
 
-async def reconciled(
-    conn: AsyncConnection, dropped: list[Dropped], *, reconciler: bool
-) -> Check:
+async def reconciled(conn: AsyncConnection, dropped: list[Dropped], *, reconciler: bool) -> Check:
     """Every change whose webhook never came (dropped, or given up by Shopify) reached the
     app anyway: its copy of the order, checkout or customer is at least that version."""
     check = Check("missing events reconciled")
@@ -212,8 +210,9 @@ async def none_after_order(conn: AsyncConnection, sent: list[Sent]) -> Check:
     rows = (
         await conn.execute(
             text(
-                "SELECT s.domain, coalesce(e.body::jsonb->>'checkout_token', e.body::jsonb->>'token'),"
-                " min(e.received_at) FROM webhook_events e JOIN shops s ON s.id = e.shop_id "
+                "SELECT s.domain, "
+                "coalesce(e.body::jsonb->>'checkout_token', e.body::jsonb->>'token'), "
+                "min(e.received_at) FROM webhook_events e JOIN shops s ON s.id = e.shop_id "
                 "WHERE e.topic IN ('orders/create', 'orders/paid') "
                 "OR (e.topic LIKE 'checkouts/%' AND e.body::jsonb->>'completed_at' IS NOT NULL) "
                 "GROUP BY 1, 2"
@@ -249,12 +248,18 @@ async def none_after_order(conn: AsyncConnection, sent: list[Sent]) -> Check:
 
 async def codes_exist_once(conn: AsyncConnection, sim: Simulator, sent: list[Sent]) -> Check:
     check = Check("no code created twice, every emailed code exists")
-    shops = sorted({s.shop for s in sent} | {d for (d,) in (await conn.execute(text("SELECT domain FROM shops"))).all()})
+    shops = sorted(
+        {s.shop for s in sent}
+        | {d for (d,) in (await conn.execute(text("SELECT domain FROM shops"))).all()}
+    )
     at_shopify: dict[str, Counter[str]] = {}
     for shop in shops:
         at_shopify[shop] = Counter(code.upper() for code in sim.codes(shop))
     created_twice = [
-        f"{shop}: {code} x{n}" for shop, counts in at_shopify.items() for code, n in counts.items() if n > 1
+        f"{shop}: {code} x{n}"
+        for shop, counts in at_shopify.items()
+        for code, n in counts.items()
+        if n > 1
     ]
     issued = (
         await conn.execute(
@@ -270,7 +275,9 @@ async def codes_exist_once(conn: AsyncConnection, sim: Simulator, sent: list[Sen
         if len(codes) != len(set(codes))
     ]
     emailed = {(s.shop, s.code.upper()) for s in sent if s.code}
-    missing = sorted(f"{shop}: {code}" for shop, code in emailed if code not in at_shopify.get(shop, {}))
+    missing = sorted(
+        f"{shop}: {code}" for shop, code in emailed if code not in at_shopify.get(shop, {})
+    )
     check.figures.update(
         codes_at_shopify=sum(sum(c.values()) for c in at_shopify.values()),
         codes_issued_to_runs=sum(len(codes) for *_, codes in issued),
@@ -279,7 +286,9 @@ async def codes_exist_once(conn: AsyncConnection, sim: Simulator, sent: list[Sen
         issued_twice_to_one_run=len(issued_twice),
         emailed_not_at_shopify=len(missing),
     )
-    check.violations += created_twice + issued_twice + [f"emailed, not at Shopify: {m}" for m in missing]
+    check.violations += (
+        created_twice + issued_twice + [f"emailed, not at Shopify: {m}" for m in missing]
+    )
     return check
 
 

@@ -130,8 +130,8 @@ class World:
     faults: FaultLog = field(default_factory=FaultLog)
     _smtp_controller: Controller | None = None
 
-    async def wait_ready(self, timeout: float = 60) -> None:
-        async with httpx.AsyncClient() as client, asyncio.timeout(timeout):
+    async def wait_ready(self, seconds: float = 60) -> None:
+        async with httpx.AsyncClient() as client, asyncio.timeout(seconds):
             while True:
                 with contextlib.suppress(httpx.HTTPError):
                     if (await client.get(f"{self.app_url}/readyz", timeout=1)).status_code == 200:
@@ -201,7 +201,10 @@ async def configure(client: httpx.AsyncClient, app_url: str, token: str) -> None
         ),
         (
             "/api/scenarios/welcome",
-            {"mode": "live", "steps": [{"delay_seconds": 0}, {"delay_seconds": 4}, {"delay_seconds": 8}]},
+            {
+                "mode": "live",
+                "steps": [{"delay_seconds": 0}, {"delay_seconds": 4}, {"delay_seconds": 8}],
+            },
         ),
     ):
         response = await client.put(f"{app_url}{path}", headers=headers, json=body)

@@ -153,7 +153,8 @@ async def _run(world: World, started: float) -> None:
             await install(client, world.app_url, domain)
             await configure(client, world.app_url, sim.mint_session_token(name))
     traffic = [
-        seeded_day(sim, name, seed=SEED + index, sessions_per_day=60) for index, name in enumerate(SHOPS)
+        seeded_day(sim, name, seed=SEED + index, sessions_per_day=40)
+        for index, name in enumerate(SHOPS)
     ]
     engine = create_async_engine(world.postgres.url, poolclass=NullPool)
     try:
@@ -264,13 +265,15 @@ async def _faults(world: World, engine: AsyncEngine, come_back: list[str]) -> No
     note("Admin API: 504 x3 for each shop")
 
 
-async def _query(engine: AsyncEngine, sql: str) -> list[tuple[object, ...]]:
+async def _query(
+    engine: AsyncEngine, sql: str, params: dict[str, object] | None = None
+) -> list[tuple[object, ...]]:
     """A read that rides out the PostgreSQL restart (tried again for up to 20 s)."""
     deadline = time.monotonic() + 20
     while True:
         try:
             async with engine.connect() as conn:
-                return [tuple(row) for row in (await conn.execute(text(sql))).all()]
+                return [tuple(row) for row in (await conn.execute(text(sql), params or {})).all()]
         except (OperationalError, DBAPIError, OSError):
             if time.monotonic() > deadline:
                 raise
@@ -290,7 +293,7 @@ async def _shoppers_come_back(
         "AND m.context->>'discount_code' IS NOT NULL AND c.completed_at IS NULL "
         "ORDER BY s.domain, m.subject_key, m.step",
     )
-    rng = random.Random(f"come-back-{len(done)}")  # noqa: S311  (seeded test traffic)
+    rng = random.Random(f"come-back-{len(done)}")
     picked = 0
     for domain, token, email, code in rows:
         if str(token) in done or rng.random() >= share:
@@ -312,7 +315,7 @@ async def _settle(engine: AsyncEngine, seconds: float, since: datetime) -> tuple
     was still to do at the end."""
     behind = (
         "(SELECT count(*) FROM shops s LEFT JOIN reconcile_states r ON r.shop_id = s.id "
-        f"WHERE r.last_run_at IS NULL OR r.last_run_at < '{since.isoformat()}')"
+        "WHERE r.last_run_at IS NULL OR r.last_run_at < :since)"
         if HAS_RECONCILER
         else "0"
     )
@@ -320,14 +323,15 @@ async def _settle(engine: AsyncEngine, seconds: float, since: datetime) -> tuple
     quiet = 0
     pending: tuple[object, ...] = ()
     while time.monotonic() < deadline and quiet < 3:
-        soon = (datetime.now(UTC) + timedelta(seconds=15)).isoformat()
+        soon = datetime.now(UTC) + timedelta(seconds=15)
         (pending,) = await _query(
             engine,
-            "SELECT (SELECT count(*) FROM webhook_events WHERE status = 'received'), "
+            "SELECT (SELECT count(*) FROM webhook_events WHERE status = 'received'), "  # noqa: S608
             "(SELECT count(*) FROM scenario_runs WHERE status = 'active' "
-            f"AND next_step_at <= '{soon}'), "
+            "AND next_step_at <= :soon), "
             "(SELECT count(*) FROM messages WHERE status IN ('queued', 'sending') "
-            f"AND scheduled_at <= '{soon}'), {behind}",
+            "AND scheduled_at <= :soon), " + behind,
+            {"soon": soon, "since": since} if HAS_RECONCILER else {"soon": soon},
         )
         quiet = quiet + 1 if not any(pending) else 0
         await asyncio.sleep(1)
@@ -352,7 +356,9 @@ async def _check(
     async with engine.connect() as conn:
         webhooks = await checks.webhooks_once(conn, world.sim, world.app_url)
         given_up = [
-            d for d in world.sim.webhooks.deliveries if d.url.startswith(world.app_url) and not d.delivered
+            d
+            for d in world.sim.webhooks.deliveries
+            if d.url.startswith(world.app_url) and not d.delivered
         ]
         reconciled = await checks.reconciled(
             conn,
