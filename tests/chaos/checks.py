@@ -92,8 +92,20 @@ async def reconciled(conn: AsyncConnection, dropped: list[Dropped], *, reconcile
     check = Check("missing events reconciled")
     behind: list[str] = []
     kinds: Counter[str] = Counter()
+    installed = dict(
+        (await conn.execute(text("SELECT domain, installed_at FROM shops"))).tuples().all()
+    )
+    before_install = 0
     for item in dropped:
         family = item.event.topic.split("/", 1)[0]
+        domain = item.shop if "." in item.shop else f"{item.shop}.myshopify.com"
+        updated_at = item.event.payload.get("updated_at")
+        since = installed.get(domain)
+        if updated_at and since and datetime.fromisoformat(str(updated_at)) < since:
+            # The store's history from before the install (lapsed customers' old orders): the
+            # reconciler reads back from the install on, as Shopify sends webhooks from it on.
+            before_install += 1
+            continue
         if family not in _RESOURCE:
             kinds["other topics"] += 1
             continue
@@ -110,7 +122,7 @@ async def reconciled(conn: AsyncConnection, dropped: list[Dropped], *, reconcile
                     f"WHERE s.domain = :shop AND t.{column} = :value"
                 ),
                 {
-                    "shop": item.shop if "." in item.shop else f"{item.shop}.myshopify.com",
+                    "shop": domain,
                     "value": value if family == "checkouts" else int(value),
                 },
             )
@@ -123,6 +135,7 @@ async def reconciled(conn: AsyncConnection, dropped: list[Dropped], *, reconcile
             )
     check.figures.update(
         dropped=len(dropped),
+        changed_before_the_install=before_install,
         by_resource=dict(kinds),
         app_copy_behind=len(behind),
     )
