@@ -1,4 +1,4 @@
-"""The `boomerang` command: serve, worker, migrate, demo, simulator."""
+"""The `boomerang` command: serve, worker, migrate, demo, simulator, loyalty verify."""
 
 from __future__ import annotations
 
@@ -150,6 +150,39 @@ def cmd_rotate_keys(settings: Settings, args: argparse.Namespace) -> None:
     log.info("shopify tokens re-encrypted with the newest key", shops=asyncio.run(run()))
 
 
+def cmd_loyalty_verify(settings: Settings, args: argparse.Namespace) -> None:
+    """Print what was checked and every difference; exit 1 when there is one."""
+    from app.db.engine import create_engine, create_sessionmaker
+    from app.loyalty.verify import Report, verify
+
+    settings = prepare(settings)
+
+    async def run() -> Report:
+        engine = create_engine(settings.database, pool_size=1)
+        try:
+            async with create_sessionmaker(engine).begin() as session:
+                # One snapshot: every check reads the same state of the ledger.
+                await session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
+                return await verify(session)
+        finally:
+            await engine.dispose()
+
+    report = asyncio.run(run())
+    lines = [
+        f"loyalty verify: {report.customers} customers, {report.entries} ledger entries, "
+        f"{report.orders} orders that earned points",
+        f"  cached balance = sum of the ledger, for {report.customers} customers",
+        f"  points taken back = what refunds and cancellations imply, for {report.orders} orders",
+        f"  every redemption debited once, with its code or its points back, for "
+        f"{report.redemptions} redemptions",
+        *(f"  DIFFERENCE {difference}" for difference in report.differences),
+        f"{len(report.differences)} differences" if report.differences else "no differences",
+    ]
+    print("\n".join(lines))  # noqa: T201
+    if report.differences:
+        sys.exit(1)
+
+
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> None:
     from app.demo import DemoOptions, fresh_demo_services, run_demo
 
@@ -214,6 +247,12 @@ def build_parser() -> argparse.ArgumentParser:
         "rotate-keys",
         help="re-encrypt stored Shopify tokens with the first TOKEN_ENCRYPTION_KEYS key",
     )
+    loyalty = sub.add_parser("loyalty", help="the loyalty program's ledger")
+    loyalty_sub = loyalty.add_subparsers(dest="loyalty_command", required=True)
+    loyalty_sub.add_parser(
+        "verify",
+        help="prove every cached balance equals its ledger and the ledger its order history",
+    )
     demo = sub.add_parser("demo", help="run the whole product against the Shopify simulator")
     demo.add_argument("--once", action="store_true", help="exit after printing the report")
     demo.add_argument("--port", type=int, default=8000)
@@ -251,6 +290,7 @@ COMMANDS = {
     "migrate": cmd_migrate,
     "rotate-keys": cmd_rotate_keys,
     "demo": cmd_demo,
+    "loyalty": cmd_loyalty_verify,
 }
 
 

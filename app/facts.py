@@ -49,6 +49,24 @@ class OrderPlaced:
 
 
 @dataclass(frozen=True)
+class OrderPaid:
+    """An orders/* delivery we applied says the order is paid (financial_status paid, or
+    partially_refunded / refunded, which come after paid). Published on every such delivery,
+    so listeners must be idempotent (the loyalty ledger is, by its natural key)."""
+
+    shop_id: int
+    order_id: int
+    shopify_order_id: int
+    customer_id: int | None
+    email: str | None
+    # What loyalty points count, in the shop's currency (whatever the customer paid in): the
+    # subtotal after discounts, without shipping, taxes or gift cards bought.
+    eligible_subtotal: Decimal
+    currency: str | None
+    paid_at: datetime | None
+
+
+@dataclass(frozen=True)
 class OrderCancelled:
     shop_id: int
     order_id: int
@@ -123,6 +141,7 @@ class CustomerSubscribed:
 Fact = (
     CheckoutChanged
     | OrderPlaced
+    | OrderPaid
     | OrderCancelled
     | OrderFulfilled
     | RefundCreated

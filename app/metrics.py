@@ -13,6 +13,7 @@ from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
     multiprocess,
@@ -38,6 +39,15 @@ WEBHOOK_PROCESSING_SECONDS = Histogram(
     "From receipt to processed",
     ["topic"],
     buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
+)
+
+# Set by the worker's heartbeat (jobs/heartbeat.py) every 10 s: the jobs due now and waiting
+# for a worker (deferred retries and reminders not counted). The whole queue's, the same in
+# every worker: aggregate with max(), not sum(). KEDA scales the workers on it (deploy/k8s).
+QUEUE_READY_JOBS = Gauge(
+    "boomerang_queue_ready_jobs",
+    "Jobs due now and waiting in the queue",
+    multiprocess_mode="max",
 )
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST

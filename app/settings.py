@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     webhook_max_age_seconds: Annotated[int, Field(ge=0)] = 6 * 3600
     # Grace before the sweeper re-enqueues a stored webhook event that has no live job.
     webhook_sweep_after_seconds: float = 30.0
+    # Loyalty metafields and tags written back to Shopify are coalesced and flushed per shop
+    # at most this often (app/shopify/customer_sync.py).
+    customer_sync_flush_seconds: Annotated[float, Field(gt=0)] = 10.0
     # Shortens every scheduled scenario's period (win-back's day) to this many seconds; below a
     # minute the schedules' cron ticks as often (else once a minute). Unset in production; the
     # demo sets it.
@@ -82,6 +85,10 @@ class Settings(BaseSettings):
     # A version younger than this may still be on its way as a webhook: the periodic run
     # leaves it to the next one (a run right before a reminder takes everything).
     reconcile_grace_seconds: Annotated[int, Field(ge=0)] = 60
+    # Raw bodies of processed webhook events are dropped this many days after receipt (the row
+    # stays: dedup by X-Shopify-Webhook-Id and the audit trail). Failed events keep theirs for
+    # replay. At least a day, far past Shopify's 4-hour retry window.
+    webhook_body_retention_days: Annotated[int, Field(ge=1)] = 30
     # Slow clients (app/web/body_limits.py, app/web/server.py): a request's body must arrive
     # within body_read_timeout_seconds of its headers, and its headers within
     # header_read_timeout_seconds of the connection (or of the previous response).

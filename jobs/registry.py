@@ -6,6 +6,8 @@ from dataclasses import replace
 
 from app.codes.pools import REFILL_JOB
 from app.inbox.jobs import PROCESS_JOB
+from app.loyalty.jobs import COMPLETE_JOB as LOYALTY_COMPLETE_JOB
+from app.loyalty.jobs import SYNC_JOB as LOYALTY_SYNC_JOB
 from app.messaging.consent import WRITE_BACK_JOB
 from app.messaging.outbox import SEND_JOB
 from app.queue import CronJob, JobFunction
@@ -15,7 +17,14 @@ from app.settings import Settings
 from app.shopify.customer_sync import FLUSH_JOB
 from jobs import codes, reconcile
 from jobs.heartbeat import worker_heartbeat
+from jobs.loyalty import (
+    complete_loyalty_redemption,
+    reevaluate_loyalty_tiers,
+    sweep_loyalty_redemptions,
+    sync_loyalty_customer,
+)
 from jobs.messages import enqueue_due_messages, send_message, write_back_email_consent
+from jobs.retention import PURGE_EVERY_SECONDS, purge_old_webhook_bodies
 from jobs.scenarios import run_schedules, scan_due_steps, scenario_step
 from jobs.webhook_events import process_webhook_event, sweep_webhook_events
 
@@ -29,6 +38,8 @@ JOBS: dict[str, JobFunction] = {
     FLUSH_JOB: codes.flush_customer_sync,
     STEP_JOB: scenario_step,
     RECONCILE_JOB: reconcile.reconcile_shop,
+    LOYALTY_SYNC_JOB: sync_loyalty_customer,
+    LOYALTY_COMPLETE_JOB: complete_loyalty_redemption,
 }
 
 CRON_JOBS: list[CronJob] = [
@@ -49,6 +60,14 @@ CRON_JOBS: list[CronJob] = [
     CronJob(name="run_schedules", function=run_schedules, every_seconds=60),
     # Missed webhooks: each shop is read back once per RECONCILE_EVERY_SECONDS.
     CronJob(name="schedule_reconciles", function=reconcile.schedule_reconciles, every_seconds=60),
+    CronJob(
+        name="purge_old_webhook_bodies",
+        function=purge_old_webhook_bodies,
+        every_seconds=PURGE_EVERY_SECONDS,
+    ),
+    CronJob(name="sweep_loyalty_redemptions", function=sweep_loyalty_redemptions, every_seconds=60),
+    # Walks once per hour (jobs.loyalty.TIERS_EVERY_SECONDS), claimed in Redis.
+    CronJob(name="reevaluate_loyalty_tiers", function=reevaluate_loyalty_tiers, every_seconds=60),
 ]
 
 

@@ -116,6 +116,11 @@ async def _process_locked(session: AsyncSession, event_row_id: int) -> Result:
     structlog.contextvars.bind_contextvars(
         shop=shop_domain, topic=event.topic, webhook_id=event.webhook_id
     )
+    if event.body is None:
+        # Only processed events are purged (webhooks/retention.py); never expected here.
+        _mark(event, WebhookEventStatus.FAILED, "body purged by retention")
+        _count(event, "malformed")
+        return Result(Outcome.MALFORMED)
     try:
         payload = parse_body(event.body)
     except MalformedPayload as exc:

@@ -1,5 +1,7 @@
 """Per-table exporters and erasers of one customer's personal data. Each feature that stores
-customer data registers both, so data requests and redactions cover it."""
+customer data registers both, so data requests and redactions cover it: the built-in sections
+with `exports` / `erases`, programs as `Section`s the composition root puts on every session
+(app/platform/composition.py), beside the fact bus."""
 
 from __future__ import annotations
 
@@ -25,6 +27,34 @@ class DataSubject:
 
 Exporter = Callable[[AsyncSession, DataSubject], Awaitable[list[dict[str, Any]]]]
 Eraser = Callable[[AsyncSession, DataSubject], Awaitable[int]]
+
+
+@dataclass(frozen=True)
+class Section:
+    """A program's section of data requests and redactions."""
+
+    name: str
+    export: Exporter
+    erase: Eraser
+
+
+# Where a session carries its process's program sections (app.platform.composition puts them).
+SESSION_KEY = "boomerang.compliance_sections"
+
+
+class NoComplianceSections(RuntimeError):
+    """A data request or redaction ran on a session built without the process's programs:
+    their data would be left out. Sessions come from app.platform (Resources.sessions)."""
+
+
+def _sections(session: AsyncSession) -> tuple[Section, ...]:
+    sections = session.info.get(SESSION_KEY)
+    if not isinstance(sections, tuple):
+        raise NoComplianceSections(
+            "this session carries no compliance sections: build it with app.platform"
+        )
+    return sections
+
 
 _EXPORTERS: dict[str, Exporter] = {}
 _ERASERS: dict[str, Eraser] = {}
@@ -53,12 +83,20 @@ def erases(section: str) -> Callable[[Eraser], Eraser]:
 async def export_customer_data(
     session: AsyncSession, subject: DataSubject
 ) -> dict[str, list[dict[str, Any]]]:
-    return {section: await exporter(session, subject) for section, exporter in _EXPORTERS.items()}
+    exported = {
+        section: await exporter(session, subject) for section, exporter in _EXPORTERS.items()
+    }
+    for program_section in _sections(session):
+        exported[program_section.name] = await program_section.export(session, subject)
+    return exported
 
 
 async def erase_customer_data(session: AsyncSession, subject: DataSubject) -> dict[str, int]:
     """Rows touched per section. Idempotent: erasing twice leaves the same rows."""
-    return {section: await eraser(session, subject) for section, eraser in _ERASERS.items()}
+    erased = {section: await eraser(session, subject) for section, eraser in _ERASERS.items()}
+    for program_section in _sections(session):
+        erased[program_section.name] = await program_section.erase(session, subject)
+    return erased
 
 
 async def rows_changed(session: AsyncSession, statement: Executable) -> int:

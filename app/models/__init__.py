@@ -19,6 +19,13 @@ from app.models.discount_codes import (
     PoolCode,
     PoolCodeStatus,
 )
+from app.models.loyalty import (
+    LoyaltyAccount,
+    LoyaltyGuestPoints,
+    LoyaltyProgram,
+    LoyaltyRedemption,
+    PointsLedgerEntry,
+)
 from app.models.messaging import (
     EmailSuppression,
     Message,
@@ -43,6 +50,10 @@ __all__ = [
     "DiscountPoolStatus",
     "EmailSuppression",
     "Fulfillment",
+    "LoyaltyAccount",
+    "LoyaltyGuestPoints",
+    "LoyaltyProgram",
+    "LoyaltyRedemption",
     "Message",
     "MessageEvent",
     "MessageTemplate",
@@ -50,6 +61,7 @@ __all__ = [
     "Order",
     "OrderDiscountCode",
     "OrderLineItem",
+    "PointsLedgerEntry",
     "PoolCode",
     "PoolCodeStatus",
     "ReconcileState",

@@ -29,6 +29,12 @@ class WebhookEvent(Base):
             postgresql_where=text("status = 'received'"),
         ),
         Index("ix_webhook_events_shop_id_status", "shop_id", "status"),
+        # The retention job looks only at processed events that still hold a body.
+        Index(
+            "ix_webhook_events_body_retained",
+            "received_at",
+            postgresql_where=text("body IS NOT NULL AND status = 'processed'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -39,8 +45,9 @@ class WebhookEvent(Base):
     event_id: Mapped[str | None] = mapped_column(String(100))
     triggered_at: Mapped[datetime | None]
     api_version: Mapped[str | None] = mapped_column(String(20))
-    # The raw body as received; parsed by the worker, not on the request path.
-    body: Mapped[str] = mapped_column(Text)
+    # The raw body as received; parsed by the worker, not on the request path. NULL once the
+    # retention job purged it (processed events only, WEBHOOK_BODY_RETENTION_DAYS after receipt).
+    body: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default=WebhookEventStatus.RECEIVED)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -2,7 +2,9 @@
 scenario's fact handlers onto the fact bus (the steps they schedule deferred to the commit),
 its outbox hooks (the engine's defaults: subject lock, outcome on the timeline, stop on
 unsubscribe and the pre-send re-check, plus its own), its templates into the template book and
-its wording into the labels. Every session of the process carries the result (see
+its wording into the labels. The programs (app/platform/programs.py: loyalty) listen on the
+same bus, after the scenarios, and add their sections to data requests and redactions. Every
+session of the process carries the result (see
 `session_info`): no module registers anything when it is imported."""
 
 from __future__ import annotations
@@ -15,10 +17,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app import facts
+from app.compliance import registry as compliance
 from app.db.engine import create_sessionmaker
 from app.messaging import defaults, guards
 from app.messaging.defaults import TemplateBook, TemplateSource
 from app.messaging.i18n import Locale
+from app.platform.program import Program
+from app.platform.programs import PROGRAMS
 from app.scenarios import engine
 from app.scenarios.catalog import CATALOG
 from app.scenarios.labels import Labels
@@ -32,6 +37,7 @@ class Platform:
     outbox: guards.OutboxHooks
     templates: TemplateBook
     labels: Labels
+    programs: tuple[Program, ...] = ()
 
     def session_info(self) -> dict[str, Any]:
         """What each session of the process carries."""
@@ -39,6 +45,9 @@ class Platform:
             facts.SESSION_KEY: self.facts,
             guards.SESSION_KEY: self.outbox,
             defaults.SESSION_KEY: self.templates,
+            compliance.SESSION_KEY: tuple(
+                section for program in self.programs for section in program.compliance
+            ),
         }
 
     def sessionmaker(self, db: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -70,13 +79,26 @@ def _templates(catalog: engine.Catalog) -> Mapping[tuple[str, int, Locale], Temp
     return book
 
 
-def compose(catalog: engine.Catalog) -> Platform:
+def _check_programs(programs: tuple[Program, ...]) -> None:
+    keys = [program.key for program in programs]
+    sections = [section.name for program in programs for section in program.compliance]
+    for names, what in ((keys, "program"), (sections, "compliance section")):
+        if len(set(names)) != len(names):
+            raise ValueError(f"each {what} needs a name of its own (now {', '.join(names)})")
+
+
+def compose(catalog: engine.Catalog, programs: tuple[Program, ...] = PROGRAMS) -> Platform:
+    _check_programs(programs)
     bus = facts.FactBus()
     for scenario in catalog:
         for fact_type, handler in {**scenario.starts_on, **scenario.stops_on}.items():
             bus.subscribe(fact_type, _on_fact(handler))
+    for program in programs:
+        for fact_type, listener in program.listens.items():
+            bus.subscribe(fact_type, listener)
     return Platform(
         catalog=catalog,
+        programs=programs,
         facts=bus,
         outbox=guards.OutboxHooks({s.key: _hooks(s) for s in catalog}),
         templates=TemplateBook(_templates(catalog)),
@@ -87,5 +109,5 @@ def compose(catalog: engine.Catalog) -> Platform:
     )
 
 
-# The platform of this build: the shipped catalog, wired.
-PLATFORM = compose(CATALOG)
+# The platform of this build: the shipped catalog and programs, wired.
+PLATFORM = compose(CATALOG, PROGRAMS)

@@ -351,6 +351,26 @@ class _ResilientWorker(Worker):
             return False
 
 
+_Marks = tuple[set[int] | None, set[int] | None, set[int]]
+
+
+def _cron_marks(job: CronJob) -> _Marks:
+    """arq's cron marks (hour, minute, second) for a period: every N seconds within a
+    minute, every N minutes within an hour, or every N hours within a day (a period of an
+    hour used to tick every minute)."""
+    every = job.every_seconds
+    if every < 60 and 60 % every == 0:
+        return None, None, set(range(0, 60, every))
+    if every % 60 == 0 and every < 3600 and 3600 % every == 0:
+        return None, set(range(0, 60, every // 60)), {0}
+    if every % 3600 == 0 and every <= 86400 and 86400 % every == 0:
+        return set(range(0, 24, every // 3600)), {0}, {0}
+    raise ValueError(
+        f"cron job {job.name}: every {every} s is not a period the worker can tick on "
+        "(a divisor of a minute, an hour or a day)"
+    )
+
+
 def build_worker(
     *,
     redis_url: str,
@@ -379,7 +399,9 @@ def build_worker(
         cron(
             _wrap(job.function),
             name=job.name,
-            second=set(range(0, 60, job.every_seconds)) if job.every_seconds < 60 else {0},
+            hour=_cron_marks(job)[0],
+            minute=_cron_marks(job)[1],
+            second=_cron_marks(job)[2],
             run_at_startup=job.run_at_startup,
             unique=True,
         )

@@ -9,10 +9,24 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from fastapi import FastAPI
 
-from app.facts import CheckoutChanged, CustomerChanged, OrderPlaced, bus_of
+from app.compliance import registry as compliance
+from app.facts import (
+    CheckoutChanged,
+    CustomerChanged,
+    CustomerCreated,
+    OrderCancelled,
+    OrderPaid,
+    OrderPlaced,
+    RefundCreated,
+    bus_of,
+)
+from app.loyalty.listeners import LOYALTY
 from app.messaging.guards import hooks_of
+from app.platform.composition import compose
+from app.platform.programs import PROGRAMS
 from app.platform.resources import Resources
 from app.scenarios.catalog import CATALOG
 
@@ -61,12 +75,32 @@ def test_the_web_apps_sessions_carry_every_scenarios_hooks_and_subscriptions(app
     assert {"abandoned_cart", "winback"} <= set(complete)
     assert hooks.of("abandoned_cart").on_engaged is not None
     bus = bus_of(session)
-    # Each fact reaches every scenario that declares it (an order: the cart and win-back).
+    # Each fact reaches every scenario that declares it (an order: the cart and win-back),
+    # then every program that listens to it (a customer: loyalty's guest points).
     declared = [
         sum(1 for s in CATALOG if f in {**s.starts_on, **s.stops_on})
+        + sum(1 for p in PROGRAMS if f in p.listens)
         for f in (CheckoutChanged, OrderPlaced, CustomerChanged)
     ]
     assert [len(bus.listeners(f)) for f in (CheckoutChanged, OrderPlaced, CustomerChanged)] == (
         declared
     )
     assert declared[1] >= 2
+
+
+def test_the_programs_listen_on_the_same_bus_and_carry_their_compliance_sections(
+    app: FastAPI,
+) -> None:
+    resources: Resources = app.state.resources
+    session = resources.sessions()
+    assert [program.key for program in resources.platform.programs] == ["loyalty"]
+    bus = bus_of(session)
+    for fact_type, listener in LOYALTY.listens.items():
+        assert listener in bus.listeners(fact_type), fact_type
+    assert {OrderPaid, RefundCreated, OrderCancelled, CustomerCreated} <= set(LOYALTY.listens)
+    assert [s.name for s in session.info[compliance.SESSION_KEY]] == ["loyalty"]
+
+
+def test_two_programs_with_one_key_are_refused() -> None:
+    with pytest.raises(ValueError, match="each program needs a name of its own"):
+        compose(CATALOG, (LOYALTY, LOYALTY))

@@ -17,6 +17,7 @@ from app.facts import OrderCancelled, OrderFulfilled, OrderPlaced, publish
 from app.models import Fulfillment, Order, OrderDiscountCode, OrderLineItem
 from app.order_stats import refresh_customer_order_stats
 from webhooks.freshness import same_version_sql
+from webhooks.order_paid import order_paid
 from webhooks.payloads import (
     integer,
     items,
@@ -110,6 +111,8 @@ async def order_changed(session: AsyncSession, delivery: WebhookDelivery) -> Non
                 placed_at=values["placed_at"],
             ),
         )
+    if (paid := order_paid(shop_id, order_id, customer_id, values["email"], data)) is not None:
+        await publish(session, paid)
     if delivery.topic == "orders/cancelled" and values["cancelled_at"] is not None:
         await publish(
             session,

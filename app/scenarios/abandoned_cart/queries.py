@@ -133,7 +133,8 @@ async def unprocessed_deliveries(
     orders: list[InboxOrder] = []
     checkouts: list[InboxCheckout] = []
     for topic, body in rows:
-        data = _json_object(body)
+        # Unprocessed events always keep their body (retention purges processed ones only).
+        data = _json_object(body) if body is not None else None
         if data is None:
             continue  # a body we cannot read says nothing (processing marks it failed)
         if topic in ORDER_TOPICS:

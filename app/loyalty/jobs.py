@@ -1,0 +1,42 @@
+"""The loyalty program's jobs, by name, and the ids that make them idempotent. The worker's
+functions live in jobs/loyalty.py; what a job announces is always in the tables already, so a
+job lost with Redis only delays Shopify's copy until the account's next change (or the
+hourly tier pass)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from app.queue.deferred import Job
+
+# Write a customer's points and tier (and, after a tier move, their vip tags) to Shopify
+# through the batched customer sync.
+SYNC_JOB = "sync_loyalty_customer"
+
+
+def sync_job(
+    shop_id: int, customer_id: int, *, change: str, tier_before: str | None, tier_moved: bool
+) -> Job:
+    """`change` names what moved the account (a ledger entry, a tier move at a moment), so two
+    different changes are two jobs and the same change announced twice is one."""
+    return Job(
+        SYNC_JOB,
+        (shop_id, customer_id, tier_before, tier_moved),
+        f"{SYNC_JOB}:{shop_id}:{customer_id}:{change}",
+    )
+
+
+def entry_change(entry_id: int) -> str:
+    return f"entry-{entry_id}"
+
+
+def tier_change(moment: datetime) -> str:
+    return f"tier-{int(moment.timestamp() * 1_000_000)}"
+
+
+# Create a redemption's code at Shopify and settle it (app/loyalty/redeeming.py).
+COMPLETE_JOB = "complete_loyalty_redemption"
+
+
+def complete_job(shop_id: int, redemption_id: int) -> Job:
+    return Job(COMPLETE_JOB, (shop_id, redemption_id), f"{COMPLETE_JOB}:{shop_id}:{redemption_id}")

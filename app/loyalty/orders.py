@@ -1,0 +1,255 @@
+"""Points from orders: an earn when an order is paid, taken back when it is refunded or
+cancelled. A clawback reverses the ORIGINAL earn (its points and the subtotal it counted),
+never today's rule, which may have changed since.
+
+The arithmetic lives in pure functions that `verify` shares, so what the ledger holds and what
+the order history implies are computed the same way:
+- an earn is floor(eligible subtotal × rate), the rate being the rule's points per unit of
+  currency times the customer's tier multiplier that day;
+- refunds take back round(earned × refunded subtotal / counted subtotal), capped at all of it,
+  over the order's refunds together (so several partial refunds never drift by rounding, in
+  whatever order they arrive); a refund of shipping only refunds no subtotal and takes nothing;
+- a cancellation takes back whatever the order still holds.
+
+Facts may arrive in any order, and be processed at the same time by several workers: refunds
+recorded before the order's earn are taken back when the earn is written, and everything done
+for one order holds that order's lock (`lock_order`) before the customer's account, so a
+refund processed while its order earns is never missed by both."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.loyalty.ledger import Account, Movement, append, lock_account
+from app.loyalty.settings import LoyaltySettings
+from app.loyalty.tiers import multiplier_of
+from app.models import Order, PointsLedgerEntry, Refund
+
+
+def earned_points(amount: Decimal, rate: Decimal) -> int:
+    return int((amount * rate).to_integral_value(rounding=ROUND_FLOOR))
+
+
+def refunded_subtotal(line_items: Iterable[dict[str, Any]]) -> Decimal:
+    """A refund's line items' subtotal (shop money, as stored by refunds/create)."""
+    return sum((Decimal(str(line.get("subtotal") or 0)) for line in line_items), Decimal(0))
+
+
+def refund_target(earned: int, counted: Decimal, refunded: Decimal) -> int:
+    """Points all of an order's refunds take back, together."""
+    if earned <= 0 or refunded <= 0:
+        return 0
+    if counted <= 0 or refunded >= counted:
+        return earned
+    share = Decimal(earned) * refunded / counted
+    return min(earned, int(share.to_integral_value(rounding=ROUND_HALF_UP)))
+
+
+async def lock_order(session: AsyncSession, shop_id: int, shopify_order_id: int) -> None:
+    """Hold the order's loyalty lock to the end of the transaction. Keyed on Shopify's order id
+    (an advisory lock, not the row), so a refund that arrives before its order takes the same
+    lock as the order's first delivery."""
+    key = f"loyalty-order:{shop_id}:{shopify_order_id}"
+    await session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
+
+
+async def lock_order_by_id(session: AsyncSession, shop_id: int, order_id: int) -> None:
+    shopify_id = await session.scalar(
+        select(Order.shopify_id).where(Order.shop_id == shop_id, Order.id == order_id)
+    )
+    if shopify_id is None:
+        raise LookupError(f"no order {order_id} in shop {shop_id}")
+    await lock_order(session, shop_id, shopify_id)
+
+
+@dataclass(frozen=True)
+class Earn:
+    id: int
+    customer_id: int
+    delta: int
+    amount: Decimal
+    available_at: datetime
+
+
+async def earn_for_order(
+    session: AsyncSession,
+    settings: LoyaltySettings,
+    *,
+    shop_id: int,
+    order_id: int,
+    customer_id: int,
+    eligible_subtotal: Decimal,
+    now: datetime,
+) -> int | None:
+    """Write the order's earn (once: a replay finds it there), then take back what the order's
+    refunds and cancellation already recorded. The new entry's id, or None."""
+    if not (settings.enabled and settings.per_currency.enabled):
+        return None
+    await lock_order_by_id(session, shop_id, order_id)
+    account = await lock_account(session, shop_id, customer_id)
+    rate = settings.per_currency.points * multiplier_of(settings, account.tier)
+    return await write_earn(
+        session,
+        account,
+        order_id=order_id,
+        points=earned_points(eligible_subtotal, rate),
+        amount=eligible_subtotal,
+        rate=rate,
+        available_at=now + timedelta(days=settings.pending_days),
+        now=now,
+    )
+
+
+async def write_earn(
+    session: AsyncSession,
+    account: Account,
+    *,
+    order_id: int,
+    points: int,
+    amount: Decimal,
+    rate: Decimal,
+    available_at: datetime,
+    now: datetime,
+) -> int | None:
+    """The earn of an order whose points are already computed (guest points being credited
+    keep the rate of the day they were paid). The caller holds the order's lock. An order
+    earns once, whoever it names: one moved to another customer in Shopify keeps its earn
+    where it was (verify reports it) rather than paying twice."""
+    entry_id = None
+    if points > 0 and await _earn_of(session, account.shop_id, order_id) is None:
+        entry_id = await append(
+            session,
+            account,
+            Movement(
+                kind="earn",
+                delta=points,
+                source_type="order",
+                source_id=str(order_id),
+                order_id=order_id,
+                amount=amount,
+                rate=rate,
+                available_at=available_at,
+            ),
+            now,
+        )
+    await take_back(session, shop_id=account.shop_id, order_id=order_id, now=now)
+    return entry_id
+
+
+async def _earn_of(session: AsyncSession, shop_id: int, order_id: int) -> Earn | None:
+    row = (
+        await session.execute(
+            select(
+                PointsLedgerEntry.id,
+                PointsLedgerEntry.customer_id,
+                PointsLedgerEntry.delta,
+                PointsLedgerEntry.amount,
+                PointsLedgerEntry.available_at,
+            ).where(
+                PointsLedgerEntry.shop_id == shop_id,
+                PointsLedgerEntry.order_id == order_id,
+                PointsLedgerEntry.kind == "earn",
+                PointsLedgerEntry.source_type == "order",
+            )
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    return Earn(row.id, row.customer_id, row.delta, row.amount or Decimal(0), row.available_at)
+
+
+async def take_back(
+    session: AsyncSession, *, shop_id: int, order_id: int, now: datetime
+) -> int | None:
+    """Bring the order's clawbacks up to what its refunds and cancellation imply. Idempotent:
+    each refund's clawback and the cancellation's are written once, by their natural key.
+    The customer whose earn it is, or None when the order earned nothing."""
+    await lock_order_by_id(session, shop_id, order_id)
+    earn = await _earn_of(session, shop_id, order_id)
+    if earn is None:
+        return None  # nothing earned (yet): an earn written later takes these back itself
+    account = await lock_account(session, shop_id, earn.customer_id)
+    clawbacks = (
+        await session.execute(
+            select(
+                PointsLedgerEntry.source_type, PointsLedgerEntry.source_id, PointsLedgerEntry.delta
+            ).where(
+                PointsLedgerEntry.shop_id == shop_id,
+                PointsLedgerEntry.customer_id == earn.customer_id,
+                PointsLedgerEntry.kind == "clawback",
+                PointsLedgerEntry.reverses_id == earn.id,
+            )
+        )
+    ).all()
+    remaining = earn.delta + sum(c.delta for c in clawbacks)
+    clawed_by_refunds = -sum(c.delta for c in clawbacks if c.source_type == "refund")
+    done = {c.source_id for c in clawbacks if c.source_type == "refund"}
+    order = (
+        await session.execute(
+            select(Order.shopify_id, Order.cancelled_at).where(
+                Order.shop_id == shop_id, Order.id == order_id
+            )
+        )
+    ).one()
+    refunds = (
+        await session.execute(
+            select(Refund.id, Refund.line_items)
+            .where(Refund.shop_id == shop_id, Refund.order_shopify_id == order.shopify_id)
+            .order_by(Refund.id)
+        )
+    ).all()
+    # The subtotal refunds already taken back counted, then each new refund on top, in order.
+    running = sum(
+        (refunded_subtotal(r.line_items) for r in refunds if str(r.id) in done), Decimal(0)
+    )
+    for refund in refunds:
+        if str(refund.id) in done:
+            continue
+        subtotal = refunded_subtotal(refund.line_items)
+        running += subtotal
+        points = min(refund_target(earn.delta, earn.amount, running) - clawed_by_refunds, remaining)
+        if points <= 0:
+            continue
+        await append(
+            session,
+            account,
+            Movement(
+                kind="clawback",
+                delta=-points,
+                source_type="refund",
+                source_id=str(refund.id),
+                order_id=order_id,
+                amount=subtotal,
+                reverses_id=earn.id,
+                # Pending points go back as pending: the clawback matures with its earn.
+                available_at=earn.available_at if earn.available_at > now else now,
+            ),
+            now,
+        )
+        clawed_by_refunds += points
+        remaining -= points
+    if order.cancelled_at is not None and remaining > 0:
+        await append(
+            session,
+            account,
+            Movement(
+                kind="clawback",
+                delta=-remaining,
+                source_type="order",
+                source_id=str(order_id),
+                order_id=order_id,
+                # What the cancellation un-spent, for tiers on amount spent.
+                amount=max(earn.amount - running, Decimal(0)),
+                reverses_id=earn.id,
+                available_at=earn.available_at if earn.available_at > now else now,
+            ),
+            now,
+        )
+    return earn.customer_id

@@ -1,0 +1,159 @@
+"""The loyalty program's worker jobs: a customer's position written back to Shopify after the
+transaction that moved it, redemptions completed (their code created at Shopify) and swept,
+and tiers re-evaluated as their rolling window moves."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import structlog
+from redis.exceptions import RedisError
+from sqlalchemy import select
+
+from app.errors import ShopifyUnavailable, ShopTokenInvalid
+from app.installs.status import shop_work_runs
+from app.loyalty import redeeming, redemptions, service, storefront
+from app.models import LoyaltyProgram, Shop
+from app.platform.resources import Resources
+from app.queue import JobContext, RetryJob
+from app.shopify.admin.factory import discount_gateway
+from app.shopify.admin.types import ShopRef
+from app.shopify.customer_sync import request_loyalty, request_tags
+
+log = structlog.get_logger(__name__)
+
+TIERS_EVERY_SECONDS = 3600
+# A redemption still pending this long after its debit: its job was lost or keeps failing.
+REDEMPTION_STRANDED_AFTER = timedelta(minutes=2)
+
+
+async def sync_loyalty_customer(
+    ctx: JobContext, shop_id: int, customer_id: int, tier_before: str | None, tier_moved: bool
+) -> bool:
+    """Request the customer's points and tier (and tags after a tier move) as they stand now;
+    False when there is nothing to write (no account, or a redacted customer)."""
+    resources: Resources = ctx.resources
+    async with resources.sessions() as session:
+        write = await storefront.write_for(
+            session, shop_id, customer_id, tier_before=tier_before, tier_moved=tier_moved
+        )
+    if write is None:
+        return False
+    every = resources.settings.customer_sync_flush_seconds
+    await request_loyalty(
+        resources.redis,
+        resources.queue,
+        shop_id,
+        write.customer_gid,
+        points=write.points,
+        tier=write.tier,
+        flush_every=every,
+    )
+    await request_tags(
+        resources.redis,
+        resources.queue,
+        shop_id,
+        write.customer_gid,
+        add=write.tags_add,
+        remove=write.tags_remove,
+        flush_every=every,
+    )
+    return True
+
+
+async def reevaluate_loyalty_tiers(ctx: JobContext) -> int:
+    """Cron (every minute; walks once per TIERS_EVERY_SECONDS, the first worker to claim the
+    period in Redis): every working shop's accounts, a page per transaction; the pages done."""
+    resources: Resources = ctx.resources
+    now = datetime.now(UTC)
+    period = f"boomerang:loyalty:tiers:{int(now.timestamp()) // TIERS_EVERY_SECONDS}"
+    try:
+        if not await resources.redis.set(period, b"1", nx=True, ex=TIERS_EVERY_SECONDS):
+            return 0  # this period's pass is done or under way
+    except RedisError:
+        log.warning("loyalty tiers not re-evaluated: Redis unavailable")
+        return 0
+    return await reevaluate_all_tiers(resources, now)
+
+
+async def reevaluate_all_tiers(resources: Resources, now: datetime) -> int:
+    async with resources.sessions() as session:
+        shop_ids = list(
+            await session.scalars(
+                select(LoyaltyProgram.shop_id)
+                .join(Shop, Shop.id == LoyaltyProgram.shop_id)
+                .where(shop_work_runs())
+                .order_by(LoyaltyProgram.shop_id)
+            )
+        )
+    pages = 0
+    for shop_id in shop_ids:
+        after: int | None = 0
+        while after is not None:
+            async with resources.transaction() as session:
+                last = await service.reevaluate_tiers(
+                    session, shop_id=shop_id, now=now, after_customer_id=after
+                )
+            if last is not None:
+                pages += 1
+            after = last
+    return pages
+
+
+async def _working_shop(resources: Resources, shop_id: int) -> ShopRef | None:
+    async with resources.sessions() as session:
+        shop = await session.get(Shop, shop_id)
+    if shop is None or shop.uninstalled_at is not None or shop.token_invalid_at is not None:
+        log.info("redemption not completed: the shop's work is stopped", shop_id=shop_id)
+        return None
+    return ShopRef(shop.id, shop.domain)
+
+
+async def complete_loyalty_redemption(ctx: JobContext, shop_id: int, redemption_id: int) -> str:
+    """Create the redemption's code at Shopify and settle it; retried while Shopify is
+    unavailable. Returns the redemption's status."""
+    resources: Resources = ctx.resources
+    shop = await _working_shop(resources, shop_id)
+    if shop is None:
+        return redemptions.PENDING
+    try:
+        result = await redeeming.complete(
+            resources.sessions, discount_gateway(resources), shop, redemption_id
+        )
+    except ShopTokenInvalid:
+        log.warning("redemption left pending: shop token invalid", shop_id=shop_id)
+        return redemptions.PENDING
+    except ShopifyUnavailable as exc:
+        raise RetryJob.backoff(ctx.attempt) from exc
+    return result.status
+
+
+async def sweep_loyalty_redemptions(ctx: JobContext) -> int:
+    """Cron: complete redemptions left pending (their job lost with Redis, or out of tries);
+    returns how many were settled."""
+    resources: Resources = ctx.resources
+    now = datetime.now(UTC)
+    async with resources.sessions() as session:
+        stranded = await redemptions.stale_pending(
+            session, older_than=REDEMPTION_STRANDED_AFTER, now=now
+        )
+    settled = 0
+    for shop_id, redemption_id in stranded:
+        shop = await _working_shop(resources, shop_id)
+        if shop is None:
+            continue
+        try:
+            result = await redeeming.complete(
+                resources.sessions, discount_gateway(resources), shop, redemption_id
+            )
+        except (ShopifyUnavailable, ShopTokenInvalid) as exc:
+            log.warning(
+                "stranded redemption still pending",
+                shop_id=shop_id,
+                redemption_id=redemption_id,
+                error=str(exc),
+            )
+            continue
+        if result.status != redemptions.PENDING:
+            settled += 1
+    return settled

@@ -1,0 +1,56 @@
+"""The ledger's position reaches Shopify: after a paid order is processed, the worker's batched
+customer sync writes the customer's points and tier to `$app:loyalty.points` / `.tier` and tags
+them `vip-<tier>`, at the simulator."""
+
+from __future__ import annotations
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.settings import Settings
+from devstore.server import Simulator
+from tests.app.loyalty.conftest import configure
+from tests.conftest import SIM_ADMIN_URL_TEMPLATE
+from tests.support.commerce_payloads import paid_order, refund
+from tests.support.shops import create_shop
+from tests.support.webhooks import deliver
+from tests.support.worker import run_worker_burst
+
+TIERS = [{"key": "silver", "name_en": "Silver", "name_fr": "Argent", "threshold": "100"}]
+
+
+async def test_points_and_tier_are_written_to_the_customers_metafields_and_tags(
+    client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    sim: Simulator,
+) -> None:
+    domain = sim.add_shop("loyal-store").domain
+    token = sim.install(domain, expiring=False).access_token
+    shop_id = (await create_shop(sessions, domain=domain, access_token=token)).id
+    await configure(sessions, shop_id, enabled=True, tiers=TIERS)
+    customer = sim.add_customer(domain, "ada@example.com")
+    worker_settings = settings.model_copy(
+        update={
+            "customer_sync_flush_seconds": 0.05,
+            "shopify_admin_url_template": SIM_ADMIN_URL_TEMPLATE,
+        }
+    )
+
+    body = paid_order(order_id=51, customer_id=customer.id, email="ada@example.com")
+    assert (await deliver(client, "orders/paid", body, shop=domain)).status_code == 200
+    await run_worker_burst(worker_settings, http_transport=sim.transport())
+
+    namespace = f"app--{sim.config.app_id}--loyalty"
+    written = {(m.namespace, m.key): m.value for m in sim.metafields(domain, customer.gid)}
+    assert written == {(namespace, "points"): "388", (namespace, "tier"): "silver"}
+    assert "vip-silver" in sim.tags(domain, customer.id)
+
+    # A refund takes most of it back: the points follow, and the customer leaves the tier.
+    back = refund(refund_id=511, order_id=51, lines=("300.00",))
+    assert (await deliver(client, "refunds/create", back, shop=domain)).status_code == 200
+    await run_worker_burst(worker_settings, http_transport=sim.transport())
+
+    written = {(m.namespace, m.key): m.value for m in sim.metafields(domain, customer.gid)}
+    assert written == {(namespace, "points"): "88", (namespace, "tier"): "none"}
+    assert "vip-silver" not in sim.tags(domain, customer.id)

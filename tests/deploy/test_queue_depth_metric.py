@@ -1,0 +1,57 @@
+"""The worker's queue-depth gauge, which KEDA scales the workers on (deploy/k8s): the jobs due
+now are counted, a job deferred to later is not."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app import metrics
+from app.inbox.jobs import PROCESS_JOB
+from app.platform.resources import Resources, build_resources
+from app.settings import Settings
+from jobs.heartbeat import worker_heartbeat
+from tests.support.fixtures import fixture_bytes
+from tests.support.webhooks import deliver, install_shop
+from tests.support.worker import job_context, run_worker_burst
+
+
+@pytest.fixture
+async def resources(settings: Settings) -> AsyncIterator[Resources]:
+    resources = await build_resources(settings)
+    yield resources
+    await resources.close()
+
+
+def ready_jobs() -> float:
+    for family in text_string_to_metric_families(metrics.render().decode()):
+        if family.name == "boomerang_queue_ready_jobs":
+            return float(family.samples[0].value)
+    raise AssertionError("boomerang_queue_ready_jobs is not exported")
+
+
+async def test_gauge_counts_jobs_due_now_and_not_deferred_ones(
+    client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    resources: Resources,
+) -> None:
+    await install_shop(sessions)
+    for _ in range(3):
+        body = fixture_bytes("orders/create")
+        assert (await deliver(client, "orders/create", body)).is_success
+    assert await resources.queue.enqueue(
+        PROCESS_JOB, 999_999, job_id="deferred-for-an-hour", defer_by=timedelta(hours=1)
+    )
+
+    await worker_heartbeat(job_context(resources))
+    assert ready_jobs() == 3
+
+    await run_worker_burst(settings, horizon=0)
+    await worker_heartbeat(job_context(resources))
+    assert ready_jobs() == 0
