@@ -22,6 +22,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -69,9 +70,15 @@ def chaos_dir() -> Iterator[Path]:
     and the embedded PostgreSQL runs as its own system user, which must traverse to its data."""
     path = Path(tempfile.mkdtemp(prefix="boomerang-chaos-"))
     path.chmod(0o755)
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
     try:
         yield path
     finally:
+        # The embedded PostgreSQL's start may point XDG_RUNTIME_DIR under this directory.
+        if runtime is None:
+            os.environ.pop("XDG_RUNTIME_DIR", None)
+        else:
+            os.environ["XDG_RUNTIME_DIR"] = runtime
         shutil.rmtree(path, ignore_errors=True)
 
 
@@ -403,6 +410,12 @@ async def _check(
         "WHERE webhook_id LIKE 'reconcile:%' ORDER BY id LIMIT 8",
     ):
         say(f"  synthetic event: {row}")
+    client = Redis.from_url(world.redis.url)
+    try:
+        async for key in client.scan_iter(match="boomerang:reconcile:lock:*"):
+            say(f"  reconcile lock held: {key.decode()} (expires in {await client.ttl(key)} s)")
+    finally:
+        await client.aclose()
     say("\nchaos: invariants")
     for result in results:
         say(result.report())
