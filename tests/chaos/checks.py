@@ -92,9 +92,10 @@ async def reconciled(conn: AsyncConnection, dropped: list[Dropped], *, reconcile
     check = Check("missing events reconciled")
     behind: list[str] = []
     kinds: Counter[str] = Counter()
-    installed = dict(
-        (await conn.execute(text("SELECT domain, installed_at FROM shops"))).tuples().all()
-    )
+    installed = {
+        row[0]: row[1]
+        for row in (await conn.execute(text("SELECT domain, installed_at FROM shops"))).all()
+    }
     before_install = 0
     for item in dropped:
         family = item.event.topic.split("/", 1)[0]
