@@ -142,6 +142,8 @@ async def test_chaos(chaos_dir: Path) -> None:
                 raise
             finally:
                 await sim.webhooks.cancel_pending()
+                # Its pooled connections, some to the web process the test SIGKILLed.
+                await sim.webhooks.aclose()
     finally:
         if world is not None:
             world.stop_all()
