@@ -25,10 +25,11 @@ import pytest
 from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from app.db.migrate import upgrade
+from app.loyalty.settings import update_settings
 from devstore import SimulatorConfig, create_simulator
 from devstore.traffic import TrafficEvent
 from devstore.webhooks import Delivery
@@ -170,6 +171,8 @@ async def _run(world: World, started: float) -> None:
         # The day replayed happened after the install: the shops were installed an hour before
         # it began (the reconciler's first read-back starts at the install).
         day_start = min(t.events[0].at for t in traffic if t.events)
+        if HAS_LOYALTY:
+            await _turn_loyalty_on(engine)
         async with engine.begin() as conn:
             await conn.execute(
                 text("UPDATE shops SET installed_at = :at"),
@@ -429,6 +432,14 @@ def _as_event(delivery: Delivery) -> TrafficEvent:
     return TrafficEvent(datetime.now(UTC), delivery.topic, delivery.payload)
 
 
+async def _turn_loyalty_on(engine: AsyncEngine) -> None:
+    """Every shop's program on, earning on paid orders and at sign-up, so the ledger check
+    has balances to prove (no admin route turns it on yet: the program's own service does)."""
+    async with AsyncSession(engine) as session, session.begin():
+        for shop_id in await session.scalars(text("SELECT id FROM shops")):
+            await update_settings(session, shop_id, {"enabled": True, "signup": {"enabled": True}})
+
+
 async def _loyalty(world: World) -> checks.Check:
     check = checks.Check("every loyalty balance equals its ledger")
     if not HAS_LOYALTY:
@@ -446,4 +457,6 @@ async def _loyalty(world: World) -> checks.Check:
     check.figures["boomerang loyalty verify"] = (result.stdout + result.stderr).strip()[-500:]
     if result.returncode != 0:
         check.violations.append(f"exit {result.returncode}")
+    if " 0 customers," in result.stdout:
+        check.violations.append("no balance to prove: the program earned nothing")
     return check
