@@ -31,7 +31,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.compliance.automation import forget_late_delivery_body
-from app.db.prepared import Prepared, transaction_driver
+from app.db.prepared import Prepared, begun_driver
 from app.facts import CustomerChanged, CustomerCreated, CustomerSubscribed, publish
 from app.models import Customer
 from webhooks.freshness import newer_sql, same_version_sql
@@ -305,7 +305,7 @@ async def embedded_customer(
     if not data or data.get("id") is None:
         return None
     values = {**_EMBEDDED_DEFAULTS, **_columns(shop_id, data, triggered_at=None)}
-    driver = await transaction_driver(session)
+    driver = await begun_driver(session)
     inserted = await _INSERT_EMBEDDED.fetchrow(driver, **values)
     if inserted is not None:
         return EmbeddedCustomer(int(inserted["id"]), redacted=False)

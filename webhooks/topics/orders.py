@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import order_stats
 from app.codes.service import record_redemptions
 from app.compliance.automation import forget_late_delivery_body
-from app.db.prepared import Prepared, adopt, transaction_driver
+from app.db.prepared import Prepared, adopt, begun_driver
 from app.facts import OrderCancelled, OrderFulfilled, OrderPlaced, publish
 from app.models import Order
 from app.order_stats import refresh_customer_order_stats
@@ -169,7 +169,7 @@ async def order_changed(session: AsyncSession, delivery: WebhookDelivery) -> Non
     # The customer's turn at their order statistics (refreshed below), taken with the upsert.
     stats_lock = order_stats.lock_key(shop_id, customer_id) if customer_id is not None else None
     row = await _UPSERT_ORDER.fetchrow(
-        await transaction_driver(session),
+        await begun_driver(session),
         shopper_lock=shopper_lock,
         stats_lock=stats_lock,
         # JSONB travels as its JSON text (as SQLAlchemy sends it: None is JSON null).
@@ -317,7 +317,7 @@ async def _store_fulfillments(
             "fulfilled_at": timestamp(fulfillment.get("created_at")),
             "shopify_updated_at": timestamp(fulfillment.get("updated_at")),
         }
-        row = await _UPSERT_FULFILLMENT.fetchrow(await transaction_driver(session), **values)
+        row = await _UPSERT_FULFILLMENT.fetchrow(await begun_driver(session), **values)
         inserted = row is not None and bool(row["inserted"])
         if inserted:
             new.append(shopify_id)
