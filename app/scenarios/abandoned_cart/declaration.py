@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.facts import CheckoutChanged, CustomerChanged, OrderPlaced
 from app.models import Checkout, Customer, Message, Order, ScenarioRun, Shop
-from app.scenarios import engine, runs, timeline
+from app.scenarios import conversions, engine, runs, timeline
 from app.scenarios.abandoned_cart import queries, rule
 from app.scenarios.abandoned_cart.content import (
     ABANDONED,
@@ -214,8 +214,8 @@ async def order_placed(
 async def _attribute(
     session: AsyncSession, run: ScenarioRun, order: Order, via: str, now: datetime
 ) -> None:
-    cost = await queries.discount_cost(session, run, order)
-    if await queries.insert_conversion(session, run, order, via, cost):
+    cost = await conversions.discount_cost(session, run, order)
+    if await conversions.insert_conversion(session, run, order, via, cost):
         await timeline.record(
             session,
             shop_id=run.shop_id,

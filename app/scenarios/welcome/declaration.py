@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.facts import CustomerChanged, CustomerCreated, CustomerSubscribed, OrderPlaced
 from app.models import Customer, Order, ScenarioRun, Shop
-from app.scenarios import engine, runs, timeline
+from app.scenarios import conversions, engine, runs, timeline
 from app.scenarios.actions import CodeRequest, EmailRequest, ProductsRequest
 from app.scenarios.engine import RunView, StepContext, StepNeeds
 from app.scenarios.labels import reason_code
@@ -183,8 +183,8 @@ async def order_placed(
     window = timedelta(days=settings.attribution_window_days)
     # Shopify's timestamps have whole seconds: an order in the second of the send counts.
     if sent is not None and sent.replace(microsecond=0) <= placed <= sent + window:
-        cost = await queries.discount_cost(session, run, order)
-        if await queries.insert_conversion(session, run, order, VIA_EMAIL, cost):
+        cost = await conversions.discount_cost(session, run, order)
+        if await conversions.insert_conversion(session, run, order, VIA_EMAIL, cost):
             await timeline.record(
                 session,
                 shop_id=fact.shop_id,

@@ -7,19 +7,14 @@ first order's attribution."""
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 
 from sqlalchemy import desc, exists, func, select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import (
     Customer,
     Order,
-    OrderDiscountCode,
     OrderLineItem,
-    ScenarioConversion,
-    ScenarioRun,
     Shop,
 )
 from app.scenarios.welcome.rule import WelcomeSnapshot
@@ -87,40 +82,3 @@ async def best_selling_product_ids(
         .limit(limit)
     )
     return [int(product_id) for product_id in rows.scalars() if product_id is not None]
-
-
-async def discount_cost(session: AsyncSession, run: ScenarioRun, order: Order) -> Decimal:
-    """What the run's own codes took off the order."""
-    if not run.issued_codes:
-        return Decimal(0)
-    cost = await session.scalar(
-        select(func.coalesce(func.sum(OrderDiscountCode.amount), 0)).where(
-            OrderDiscountCode.shop_id == run.shop_id,
-            OrderDiscountCode.order_id == order.id,
-            func.upper(OrderDiscountCode.code).in_([c.upper() for c in run.issued_codes]),
-        )
-    )
-    return Decimal(cost or 0)
-
-
-async def insert_conversion(
-    session: AsyncSession, run: ScenarioRun, order: Order, via: str, cost: Decimal
-) -> bool:
-    """The first order attributed to the series, once per (shop, order, scenario): True when
-    this call recorded it."""
-    inserted = await session.scalar(
-        insert(ScenarioConversion)
-        .values(
-            shop_id=run.shop_id,
-            scenario=run.scenario,
-            run_id=run.id,
-            order_id=order.id,
-            attributed_via=via,
-            revenue=order.total_price or Decimal(0),
-            discount_cost=cost,
-            currency=order.currency,
-        )
-        .on_conflict_do_nothing(index_elements=["shop_id", "order_id", "scenario"])
-        .returning(ScenarioConversion.id)
-    )
-    return inserted is not None

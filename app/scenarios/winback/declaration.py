@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.facts import OrderPlaced
 from app.models import Customer, Order, ScenarioRun, Shop
-from app.scenarios import engine, runs, timeline
+from app.scenarios import conversions, engine, runs, timeline
 from app.scenarios.actions import CodeRequest, EmailRequest
 from app.scenarios.engine import RunView, StepContext, StepNeeds, StepPlan, Subject
 from app.scenarios.labels import reason_code
@@ -130,8 +130,8 @@ async def order_placed(
 
 
 async def _attribute(session: AsyncSession, run: ScenarioRun, order: Order, now: datetime) -> None:
-    cost = await queries.discount_cost(session, run, order)
-    if await queries.insert_conversion(session, run, order, "winback_email", cost):
+    cost = await conversions.discount_cost(session, run, order)
+    if await conversions.insert_conversion(session, run, order, "winback_email", cost):
         await timeline.record(
             session,
             shop_id=run.shop_id,
