@@ -60,7 +60,7 @@ MIX = [
     ("refunds/create", 0.07),
 ]
 # Share of orders/create that complete a recent cart (its checkout token and email).
-ORDER_FROM_CART = 0.5
+ORDER_FROM_CART = 0.25
 # Scenario timing for the soak: minutes compressed to seconds, so runs start, send and finish
 # many times over within the run.
 CART_STEPS = {
