@@ -119,6 +119,8 @@ export interface ScenarioSettings {
   median_multiplier?: string;
   min_orders_for_rhythm?: number;
   cooldown_days?: number;
+  // The welcome series' own (app/scenarios/welcome/settings.py).
+  best_sellers_count?: number;
 }
 
 /** Opens or clicks of a scenario's messages: people's apart from machines' (Apple's privacy

@@ -302,9 +302,14 @@ async def test_the_welcome_series_is_turned_on_and_shown_like_the_cart(
     await expect(welcome).to_contain_text("Paused")
     await welcome.get_by_role("link", name="Settings", exact=True).click()
     await expect(app.get_by_text("Counted from the sign-up").first).to_be_visible()
+    # Steps are named as the scenario names them; the best-sellers count is the merchant's.
+    await expect(app.get_by_role("region", name="Step 2 · Best-sellers")).to_be_visible()
+    await app.get_by_role("spinbutton", name="Best-sellers shown in step 2").fill("6")
     await app.get_by_role("radio", name="Live").check()
     await app.get_by_role("button", name="Save settings").click()
     await expect(admin.page.locator("#toasts")).to_contain_text("Settings saved")
+    saved = await admin.store.client.get("/api/scenarios/welcome", headers=admin.store.headers)
+    assert saved.json()["best_sellers_count"] == 6
     async with admin.sessions.begin() as session:
         await set_sending_policy(
             session,
