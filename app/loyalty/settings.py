@@ -48,6 +48,17 @@ class ExpiryRule(StrictSettings):
     warning_days: int = Field(default=14, ge=1, le=90)
 
 
+class NoticesRule(StrictSettings):
+    """Which of the program's emails go (app/loyalty/content.py), and the digest's pace: at
+    most one points-earned email per `digest_hours`, adding up every order in between."""
+
+    points_digest: bool = True
+    digest_hours: int = Field(default=24, ge=1, le=720)
+    tier_reached: bool = True
+    reward_reachable: bool = True
+    expiry_warning: bool = True
+
+
 class Tier(StrictSettings):
     key: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")
     name_en: str = Field(min_length=1, max_length=64)
@@ -84,6 +95,7 @@ class LoyaltySettings(StrictSettings):
     signup: SignupRule = SignupRule()
     birthday: BirthdayRule = BirthdayRule()
     expiry: ExpiryRule = ExpiryRule()
+    notices: NoticesRule = NoticesRule()
     # Days before earned points become spendable (e.g. the return window); 0: at once.
     pending_days: int = Field(default=0, ge=0, le=365)
     tier_basis: Literal["points_earned", "amount_spent"] = "points_earned"

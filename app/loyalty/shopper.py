@@ -6,7 +6,7 @@ redeem now). Plain data with its wording in English and French; the web edge pic
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -132,6 +132,7 @@ class Position:
     pending: int
     progress: Progress
     first_name: str | None
+    birth_date: date | None = None
 
     @property
     def spendable(self) -> int:
@@ -166,7 +167,9 @@ async def position(
     account = (
         await session.execute(
             select(
-                LoyaltyAccount.balance, pending_sum(shop_id, customer_id, now).label("pending")
+                LoyaltyAccount.balance,
+                LoyaltyAccount.birth_date,
+                pending_sum(shop_id, customer_id, now).label("pending"),
             ).where(LoyaltyAccount.shop_id == shop_id, LoyaltyAccount.customer_id == customer_id)
         )
     ).one_or_none()
@@ -187,6 +190,7 @@ async def position(
             remaining=following.threshold - measure if following else None,
         ),
         first_name=first_name,
+        birth_date=account.birth_date if account else None,
     )
 
 

@@ -5,14 +5,17 @@
   the rewards they can redeem now;
 - `POST /proxy/loyalty/redemptions` `{"reward": key, "key": request id}`: redeem a reward
   for the logged-in customer (app/loyalty/redeeming.py: one debit per request key, never more
-  than the spendable balance) and answer its code; rate-limited per customer.
+  than the spendable balance) and answer its code; rate-limited per customer;
+- `POST /proxy/loyalty/birthday` `{"birth_date": "YYYY-MM-DD"}`: the logged-in customer
+  gives their birthday, for the yearly birthday points (app/loyalty/birthdays.py; Shopify's
+  Customer has no birthday field).
 
 JSON in the shopper's language (`locale` in the query, then Accept-Language)."""
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -21,13 +24,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app.errors import Unauthorized
 from app.i18n import Locale, Text, request_locale
-from app.loyalty import redeeming, redemptions, shopper
+from app.loyalty import birthdays, redeeming, redemptions, shopper
 from app.loyalty.errors import CustomerNotFound, InvalidRedemption
 from app.loyalty.settings import LoyaltySettings, Reward, Tier, load_settings
 from app.shopify.admin.factory import discount_gateway
 from app.shopify.admin.types import ShopRef
 from app.web.deps import ResourcesDep
-from app.web.proxy import PREFIX, StorefrontVisitor
+from app.web.proxy import PREFIX, StorefrontVisitor, Visitor
 from app.web.rate_limits import RateLimiterDep
 
 router = APIRouter(prefix=f"{PREFIX}/loyalty", tags=["storefront"])
@@ -35,6 +38,12 @@ router = APIRouter(prefix=f"{PREFIX}/loyalty", tags=["storefront"])
 
 class NotLoggedIn(Unauthorized):
     """A storefront visitor who is not logged in asked for what needs an account."""
+
+
+class BirthdayIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    birth_date: date
 
 
 class RedemptionIn(BaseModel):
@@ -140,6 +149,7 @@ async def loyalty_page(
                 for reward in settings.rewards
                 if reward.kind != "store_credit" or settings.store_credit_enabled
             ],
+            "birth_date": position.birth_date.isoformat() if position.birth_date else None,
             "redeemable": [
                 reward.key for reward in shopper.redeemable(settings, position.spendable)
             ],
@@ -227,4 +237,55 @@ async def redeem_reward(
         },
         status_code=status_code,
         headers={"Cache-Control": "private, no-store"},
+    )
+
+
+async def _logged_in_customer(visitor: Visitor, resources: ResourcesDep) -> int:
+    if visitor.shopify_customer_id is None:
+        raise NotLoggedIn(
+            Text(
+                en="Log in to your account first.",
+                fr="Connectez-vous d'abord à votre compte.",
+            )
+        )
+    async with resources.sessions() as session:
+        customer_id = await shopper.customer_of(
+            session, visitor.shop_id, visitor.shopify_customer_id
+        )
+    if customer_id is None:
+        raise CustomerNotFound(
+            Text(
+                en="Your account is not known to the loyalty program yet: try again in a few "
+                "minutes.",
+                fr="Votre compte n'est pas encore connu du programme de fidélité : réessayez "
+                "dans quelques minutes.",
+            )
+        )
+    return customer_id
+
+
+@router.post("/birthday")
+async def give_birthday(
+    request: Request, visitor: StorefrontVisitor, resources: ResourcesDep
+) -> JSONResponse:
+    customer_id = await _logged_in_customer(visitor, resources)
+    try:
+        wanted = BirthdayIn.model_validate(json.loads(await request.body() or b"null"))
+    except (ValueError, ValidationError):
+        raise birthdays.InvalidBirthday(
+            Text(
+                en='send a JSON body {"birth_date": "YYYY-MM-DD"}',
+                fr='envoyez un corps JSON {"birth_date": "AAAA-MM-JJ"}',
+            )
+        ) from None
+    async with resources.transaction() as session:
+        kept = await birthdays.set_birthday(
+            session,
+            shop_id=visitor.shop_id,
+            customer_id=customer_id,
+            birth_date=wanted.birth_date,
+            today=datetime.now(UTC).date(),
+        )
+    return JSONResponse(
+        {"birth_date": kept.isoformat()}, headers={"Cache-Control": "private, no-store"}
     )
