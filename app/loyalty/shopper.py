@@ -16,19 +16,20 @@ from app.i18n import Locale, Text
 from app.loyalty import tiers
 from app.loyalty.ledger import pending_sum
 from app.loyalty.settings import LoyaltySettings, Reward, Tier
+from app.messaging.money import format_money
 from app.models import Customer, LoyaltyAccount
 
 
-def _amount(value: Decimal, currency: str) -> str:
-    return f"{value.quantize(Decimal('0.01'))} {currency}"
+def _amount(value: Decimal, currency: str) -> Text:
+    return Text(en=format_money(value, currency, "en"), fr=format_money(value, currency, "fr"))
 
 
 def reward_label(reward: Reward, currency: str) -> Text:
     """What the reward gives, in the shopper's words."""
     minimum = (
         Text(
-            en=f" on orders of {_amount(reward.minimum_subtotal, currency)} or more",
-            fr=f" dès {_amount(reward.minimum_subtotal, currency)} d'achat",
+            en=f" on orders of {_amount(reward.minimum_subtotal, currency).en} or more",
+            fr=f" dès {_amount(reward.minimum_subtotal, currency).fr} d'achat",
         )
         if reward.minimum_subtotal is not None
         else Text(en="", fr="")
@@ -42,13 +43,13 @@ def reward_label(reward: Reward, currency: str) -> Text:
         base = Text(en="Free shipping", fr="Livraison offerte")
     elif reward.kind == "store_credit":
         base = Text(
-            en=f"{_amount(reward.value, currency)} of store credit",
-            fr=f"{_amount(reward.value, currency)} de crédit boutique",
+            en=f"{_amount(reward.value, currency).en} of store credit",
+            fr=f"{_amount(reward.value, currency).fr} de crédit boutique",
         )
     else:
         base = Text(
-            en=f"{_amount(reward.value, currency)} off",
-            fr=f"{_amount(reward.value, currency)} de réduction",
+            en=f"{_amount(reward.value, currency).en} off",
+            fr=f"{_amount(reward.value, currency).fr} de réduction",
         )
     return Text(en=base.en + minimum.en, fr=base.fr + minimum.fr)
 

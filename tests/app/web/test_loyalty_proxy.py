@@ -151,7 +151,7 @@ async def test_a_logged_in_customer_sees_balance_pending_tier_progress_and_rewar
     assert me["redeemable"] == ["five_off", "ten_percent", "free_shipping"]
     assert body["program"]["pending_note"].startswith("Points from an order become spendable 14")
     assert [r["label"] for r in body["program"]["rewards"]] == [
-        "5.00 USD off",
+        "$5.00 off",
         "10% off",
         "Free shipping",
     ]
@@ -205,7 +205,7 @@ async def test_a_guest_gets_the_programs_public_description_in_french(
         "50 points à la création de votre compte",
     ]
     assert [t["name"] for t in program["tiers"]] == ["Argent", "Or"]
-    assert program["rewards"][0]["label"] == "5.00 USD de réduction"
+    assert program["rewards"][0]["label"] == "5,00\xa0$US de réduction"
     assert "redeemable" not in program["rewards"][0]
 
 
