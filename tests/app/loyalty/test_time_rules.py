@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import httpx
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.loyalty import content, service
@@ -132,6 +132,19 @@ async def test_points_expire_after_the_inactive_months_once(resources: Resources
     async with sessions() as session:
         report = await verify(session)
     assert report.differences == []
+
+    # An expiry that took more than was held is what verify reports (tampering no code does).
+    async with sessions.begin() as session:
+        await session.execute(
+            update(PointsLedgerEntry).where(PointsLedgerEntry.kind == "expire").values(delta=-700)
+        )
+    async with sessions() as session:
+        tampered = await verify(session)
+    assert any("took 700 points of the 500 held" in d.what for d in tampered.differences)
+    async with sessions.begin() as session:
+        await session.execute(
+            update(PointsLedgerEntry).where(PointsLedgerEntry.kind == "expire").values(delta=-500)
+        )
 
     # Active again, then dormant again: a new stretch, a new expiry.
     later = NOW + timedelta(days=1)
