@@ -43,46 +43,51 @@ PRIORITY: dict[int, int] = {
 _SPEND_EN = button("{{ shop_url }}", "See my rewards")
 _SPEND_FR = button("{{ shop_url }}", "Voir mes récompenses")
 
+# Phrases guarded so a template rendered without them (a test send, an old message) still reads.
+_ORDERS_EN = "{% if orders and orders > 1 %} over your last {{ orders }} orders{% endif %}"
+_ORDERS_FR = "{% if orders and orders > 1 %} sur vos {{ orders }} dernières commandes{% endif %}"
+_FASTER = "{% if tier_multiplier and tier_multiplier != '1' %}"
+_WHEN_EN = "{% if expires_at %} on {{ expires_at | date }}{% else %} soon{% endif %}"
+_WHEN_FR = "{% if expires_at %} le {{ expires_at | date }}{% else %} bientôt{% endif %}"
+_KEEP_EN = "Place an order or redeem a reward before then to keep them."
+_KEEP_FR = "Passez une commande ou utilisez une récompense d'ici là pour les conserver."
+
 TEMPLATES: dict[tuple[int, Locale], TemplateSource] = {
     (POINTS_DIGEST, "en"): TemplateSource(
         subject="You earned {{ points_earned }} points at {{ shop_name }}",
         html=f"<p>{HELLO_EN}</p><p>You earned <strong>{{{{ points_earned }}}}</strong> points"
-        "{% if orders > 1 %} over your last {{ orders }} orders{% endif %}. Your balance is "
-        "<strong>{{ points_balance }}</strong> points{% if tier %}, tier "
-        "<strong>{{ tier }}</strong>{% endif %}.</p>" + _SPEND_EN,
-        text=f"{HELLO_EN}\n\nYou earned {{{{ points_earned }}}} points{{% if orders > 1 %}} "
-        "over your last {{ orders }} orders{% endif %}. Your balance is {{ points_balance }} "
-        "points{% if tier %}, tier {{ tier }}{% endif %}.\n\nYour rewards: {{ shop_url }}\n",
+        f"{_ORDERS_EN}. Your balance is <strong>{{{{ points_balance }}}}</strong> points"
+        "{% if tier %}, tier <strong>{{ tier }}</strong>{% endif %}.</p>" + _SPEND_EN,
+        text=f"{HELLO_EN}\n\nYou earned {{{{ points_earned }}}} points{_ORDERS_EN}. Your "
+        "balance is {{ points_balance }} points{% if tier %}, tier {{ tier }}{% endif %}.\n\n"
+        "Your rewards: {{ shop_url }}\n",
     ),
     (POINTS_DIGEST, "fr"): TemplateSource(
         subject="Vous avez gagné {{ points_earned }} points chez {{ shop_name }}",
         html=f"<p>{HELLO_FR}</p><p>Vous avez gagné <strong>{{{{ points_earned }}}}</strong> "
-        "points{% if orders > 1 %} sur vos {{ orders }} dernières commandes{% endif %}. Votre "
-        "solde est de <strong>{{ points_balance }}</strong> points{% if tier %}, palier "
-        "<strong>{{ tier }}</strong>{% endif %}.</p>" + _SPEND_FR,
-        text=f"{HELLO_FR}\n\nVous avez gagné {{{{ points_earned }}}} points{{% if orders > 1 %}}"
-        " sur vos {{ orders }} dernières commandes{% endif %}. Votre solde est de "
-        "{{ points_balance }} points{% if tier %}, palier {{ tier }}{% endif %}.\n\n"
-        "Vos récompenses : {{ shop_url }}\n",
+        f"points{_ORDERS_FR}. Votre solde est de <strong>{{{{ points_balance }}}}</strong> "
+        "points{% if tier %}, palier <strong>{{ tier }}</strong>{% endif %}.</p>" + _SPEND_FR,
+        text=f"{HELLO_FR}\n\nVous avez gagné {{{{ points_earned }}}} points{_ORDERS_FR}. Votre "
+        "solde est de {{ points_balance }} points{% if tier %}, palier {{ tier }}{% endif %}."
+        "\n\nVos récompenses : {{ shop_url }}\n",
     ),
     (TIER_REACHED, "en"): TemplateSource(
         subject="Welcome to {{ tier }} at {{ shop_name }}",
         html=f"<p>{HELLO_EN}</p><p>You reached the <strong>{{{{ tier }}}}</strong> tier."
-        "{% if tier_multiplier != '1' %} From now on every order earns "
-        "{{ tier_multiplier }}× the points.{% endif %}</p>" + _SPEND_EN,
-        text=f"{HELLO_EN}\n\nYou reached the {{{{ tier }}}} tier.{{% if tier_multiplier != '1' %}}"
-        " From now on every order earns {{ tier_multiplier }}x the points.{% endif %}\n\n"
+        f"{_FASTER} From now on every order earns {{{{ tier_multiplier }}}}× the points."
+        "{% endif %}</p>" + _SPEND_EN,
+        text=f"{HELLO_EN}\n\nYou reached the {{{{ tier }}}} tier.{_FASTER} From now on every "
+        "order earns {{ tier_multiplier }}x the points.{% endif %}\n\n"
         "Your rewards: {{ shop_url }}\n",
     ),
     (TIER_REACHED, "fr"): TemplateSource(
         subject="Bienvenue au palier {{ tier }} chez {{ shop_name }}",
         html=f"<p>{HELLO_FR}</p><p>Vous avez atteint le palier <strong>{{{{ tier }}}}</strong>."
-        "{% if tier_multiplier != '1' %} Désormais, chaque commande vous rapporte "
-        "{{ tier_multiplier }} fois plus de points.{% endif %}</p>" + _SPEND_FR,
-        text=f"{HELLO_FR}\n\nVous avez atteint le palier {{{{ tier }}}}."
-        "{% if tier_multiplier != '1' %} Désormais, chaque commande vous rapporte "
-        "{{ tier_multiplier }} fois plus de points.{% endif %}\n\n"
-        "Vos récompenses : {{ shop_url }}\n",
+        f"{_FASTER} Désormais, chaque commande vous rapporte {{{{ tier_multiplier }}}} fois "
+        "plus de points.{% endif %}</p>" + _SPEND_FR,
+        text=f"{HELLO_FR}\n\nVous avez atteint le palier {{{{ tier }}}}.{_FASTER} Désormais, "
+        "chaque commande vous rapporte {{ tier_multiplier }} fois plus de points.{% endif %}"
+        "\n\nVos récompenses : {{ shop_url }}\n",
     ),
     (REWARD_REACHABLE, "en"): TemplateSource(
         subject="Your {{ points_spendable }} points can buy a reward at {{ shop_name }}",
@@ -103,19 +108,15 @@ TEMPLATES: dict[tuple[int, Locale], TemplateSource] = {
     (EXPIRY_WARNING, "en"): TemplateSource(
         subject="Your {{ points_expiring }} points at {{ shop_name }} expire soon",
         html=f"<p>{HELLO_EN}</p><p>Your <strong>{{{{ points_expiring }}}}</strong> points "
-        "expire on <strong>{{ expires_at | date }}</strong>. Place an order or redeem a reward "
-        "before then to keep them.</p>" + _SPEND_EN,
-        text=f"{HELLO_EN}\n\nYour {{{{ points_expiring }}}} points expire on "
-        "{{ expires_at | date }}. Place an order or redeem a reward before then to keep them."
-        "\n\nYour rewards: {{ shop_url }}\n",
+        f"expire{_WHEN_EN}. {_KEEP_EN}</p>" + _SPEND_EN,
+        text=f"{HELLO_EN}\n\nYour {{{{ points_expiring }}}} points expire{_WHEN_EN}. "
+        f"{_KEEP_EN}\n\nYour rewards: {{{{ shop_url }}}}\n",
     ),
     (EXPIRY_WARNING, "fr"): TemplateSource(
         subject="Vos {{ points_expiring }} points chez {{ shop_name }} expirent bientôt",
         html=f"<p>{HELLO_FR}</p><p>Vos <strong>{{{{ points_expiring }}}}</strong> points "
-        "expirent le <strong>{{ expires_at | date }}</strong>. Passez une commande ou utilisez "
-        "une récompense d'ici là pour les conserver.</p>" + _SPEND_FR,
-        text=f"{HELLO_FR}\n\nVos {{{{ points_expiring }}}} points expirent le "
-        "{{ expires_at | date }}. Passez une commande ou utilisez une récompense d'ici là pour "
-        "les conserver.\n\nVos récompenses : {{ shop_url }}\n",
+        f"expirent{_WHEN_FR}. {_KEEP_FR}</p>" + _SPEND_FR,
+        text=f"{HELLO_FR}\n\nVos {{{{ points_expiring }}}} points expirent{_WHEN_FR}. "
+        f"{_KEEP_FR}\n\nVos récompenses : {{{{ shop_url }}}}\n",
     ),
 }
