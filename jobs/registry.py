@@ -7,6 +7,7 @@ from dataclasses import replace
 from app.codes.pools import REFILL_JOB
 from app.inbox.jobs import PROCESS_JOB
 from app.loyalty.jobs import COMPLETE_JOB as LOYALTY_COMPLETE_JOB
+from app.loyalty.jobs import NOTICES_JOB as LOYALTY_NOTICES_JOB
 from app.loyalty.jobs import SYNC_JOB as LOYALTY_SYNC_JOB
 from app.messaging.consent import WRITE_BACK_JOB
 from app.messaging.outbox import SEND_JOB
@@ -18,7 +19,9 @@ from app.shopify.customer_sync import FLUSH_JOB
 from jobs import codes, reconcile
 from jobs.heartbeat import worker_heartbeat
 from jobs.loyalty import (
+    apply_loyalty_time_rules,
     complete_loyalty_redemption,
+    loyalty_notices,
     reevaluate_loyalty_tiers,
     sweep_loyalty_redemptions,
     sync_loyalty_customer,
@@ -40,6 +43,7 @@ JOBS: dict[str, JobFunction] = {
     RECONCILE_JOB: reconcile.reconcile_shop,
     LOYALTY_SYNC_JOB: sync_loyalty_customer,
     LOYALTY_COMPLETE_JOB: complete_loyalty_redemption,
+    LOYALTY_NOTICES_JOB: loyalty_notices,
 }
 
 CRON_JOBS: list[CronJob] = [
@@ -68,6 +72,9 @@ CRON_JOBS: list[CronJob] = [
     CronJob(name="sweep_loyalty_redemptions", function=sweep_loyalty_redemptions, every_seconds=60),
     # Walks once per hour (jobs.loyalty.TIERS_EVERY_SECONDS), claimed in Redis.
     CronJob(name="reevaluate_loyalty_tiers", function=reevaluate_loyalty_tiers, every_seconds=60),
+    # Expiry (and its warnings) and birthday points: once per hour
+    # (jobs.loyalty.DAILY_RULES_EVERY_SECONDS), claimed in Redis.
+    CronJob(name="apply_loyalty_time_rules", function=apply_loyalty_time_rules, every_seconds=60),
 ]
 
 

@@ -17,7 +17,7 @@ from app.facts import (
     OrderPaid,
     RefundCreated,
 )
-from app.loyalty import compliance, redemptions, service
+from app.loyalty import compliance, content, expiry, redemptions, service
 from app.platform.program import Program
 
 # The consent a sign-up must carry to earn the sign-up bonus ("an account created with
@@ -85,5 +85,6 @@ LOYALTY = Program(
     compliance=(
         Section(name="loyalty", export=compliance.export_loyalty, erase=compliance.erase_loyalty),
     ),
-    reasons=redemptions.REASONS,
+    reasons={**redemptions.REASONS, **expiry.REASONS},
+    templates=content.TEMPLATES,
 )

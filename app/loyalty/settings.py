@@ -31,6 +31,34 @@ class SignupRule(StrictSettings):
     points: int = Field(default=100, ge=1, le=1_000_000)
 
 
+class BirthdayRule(StrictSettings):
+    """Points once a year on the customer's birthday, from the date they gave (the customer
+    metafield `facts.birth_date`, or the one they set through the storefront)."""
+
+    enabled: bool = False
+    points: int = Field(default=100, ge=1, le=1_000_000)
+
+
+class ExpiryRule(StrictSettings):
+    """Points expire after `inactive_months` without any earning or spending (off by
+    default); a warning email goes `warning_days` before."""
+
+    enabled: bool = False
+    inactive_months: int = Field(default=12, ge=1, le=120)
+    warning_days: int = Field(default=14, ge=1, le=90)
+
+
+class NoticesRule(StrictSettings):
+    """Which of the program's emails go (app/loyalty/content.py), and the digest's pace: at
+    most one points-earned email per `digest_hours`, adding up every order in between."""
+
+    points_digest: bool = True
+    digest_hours: int = Field(default=24, ge=1, le=720)
+    tier_reached: bool = True
+    reward_reachable: bool = True
+    expiry_warning: bool = True
+
+
 class Tier(StrictSettings):
     key: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")
     name_en: str = Field(min_length=1, max_length=64)
@@ -65,6 +93,9 @@ class LoyaltySettings(StrictSettings):
     enabled: bool = False
     per_currency: PerCurrencyRule = PerCurrencyRule()
     signup: SignupRule = SignupRule()
+    birthday: BirthdayRule = BirthdayRule()
+    expiry: ExpiryRule = ExpiryRule()
+    notices: NoticesRule = NoticesRule()
     # Days before earned points become spendable (e.g. the return window); 0: at once.
     pending_days: int = Field(default=0, ge=0, le=365)
     tier_basis: Literal["points_earned", "amount_spent"] = "points_earned"

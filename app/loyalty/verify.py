@@ -5,7 +5,10 @@ went to the order's customer (or to the customer its guest email became), and wh
 back equals what the order's refunds and cancellation imply, computed as the ledger does; and
 no guest points stay held under the email of a known customer; and every redemption's debit
 matches it (one `redeem` entry of its cost), an issued one names its code, a returned one has
-its points back, and none has stayed pending longer than its sweeper allows."""
+its points back, and none has stayed pending longer than its sweeper allows; every expiry took
+away no more than the customer held (the ledger's sum up to it stays at or above zero, an
+`expire` entry is negative). Birthday points need no check of their own: their natural key
+(source: the year) makes a second one that year impossible."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from app.loyalty.ledger import pending_at
 from app.loyalty.orders import earned_points, refund_target, refunded_subtotal
@@ -59,7 +63,37 @@ async def verify(session: AsyncSession) -> Report:
     await _check_caches(session, report)
     await _check_orders(session, report)
     await _check_redemptions(session, report, now=datetime.now(UTC))
+    await _check_expiries(session, report)
     return report
+
+
+async def _check_expiries(session: AsyncSession, report: Report) -> None:
+    ledger = PointsLedgerEntry
+    expiries = aliased(PointsLedgerEntry)
+    held = (
+        select(func.coalesce(func.sum(ledger.delta), 0))
+        .where(
+            ledger.shop_id == expiries.shop_id,
+            ledger.customer_id == expiries.customer_id,
+            ledger.id < expiries.id,
+        )
+        .scalar_subquery()
+    )
+    for row in await session.execute(
+        select(
+            expiries.shop_id, expiries.customer_id, expiries.id, expiries.delta, held.label("held")
+        )
+        .where(expiries.kind == "expire")
+        .order_by(expiries.shop_id, expiries.id)
+    ):
+        if row.delta >= 0 or -row.delta > max(int(row.held), 0):
+            report.differences.append(
+                Difference(
+                    row.shop_id,
+                    row.customer_id,
+                    f"expiry {row.id} took {-row.delta} points of the {row.held} held",
+                )
+            )
 
 
 async def _check_caches(session: AsyncSession, report: Report) -> None:

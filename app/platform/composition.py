@@ -72,11 +72,16 @@ def _hooks(scenario: engine.Scenario[Any, Any]) -> guards.ScenarioHooks:
     )
 
 
-def _templates(catalog: engine.Catalog) -> Mapping[tuple[str, int, Locale], TemplateSource]:
+def _templates(
+    catalog: engine.Catalog, programs: tuple[Program, ...] = ()
+) -> Mapping[tuple[str, int, Locale], TemplateSource]:
     book: dict[tuple[str, int, Locale], TemplateSource] = dict(defaults.DEFAULTS)
     for scenario in catalog:
         for (step, locale), source in scenario.content.templates.items():
             book[(scenario.key, step, locale)] = source
+    for program in programs:
+        for (step, locale), source in program.templates.items():
+            book[(program.key, step, locale)] = source
     return book
 
 
@@ -102,7 +107,7 @@ def compose(catalog: engine.Catalog, programs: tuple[Program, ...] = PROGRAMS) -
         programs=programs,
         facts=bus,
         outbox=guards.OutboxHooks({s.key: _hooks(s) for s in catalog}),
-        templates=TemplateBook(_templates(catalog)),
+        templates=TemplateBook(_templates(catalog, programs)),
         labels=Labels(
             kinds_by_scenario={s.key: s.content.kinds for s in catalog},
             reasons_by_scenario={
