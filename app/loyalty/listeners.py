@@ -14,6 +14,7 @@ from app.facts import (
     CustomerChanged,
     CustomerCreated,
     OrderCancelled,
+    OrderEdited,
     OrderPaid,
     RefundCreated,
 )
@@ -53,6 +54,17 @@ async def on_order_cancelled(session: AsyncSession, fact: OrderCancelled) -> Non
     )
 
 
+async def on_order_edited(session: AsyncSession, fact: OrderEdited) -> None:
+    await service.record_order_edit(
+        session,
+        shop_id=fact.shop_id,
+        order_id=fact.order_id,
+        edit_id=fact.edit_id,
+        added_subtotal=fact.added_subtotal,
+        now=datetime.now(UTC),
+    )
+
+
 async def on_customer_changed(session: AsyncSession, fact: CustomerChanged) -> None:
     if fact.email:
         await service.credit_guest_points(
@@ -79,6 +91,7 @@ LOYALTY = Program(
         OrderPaid: on_order_paid,
         RefundCreated: on_refund_created,
         OrderCancelled: on_order_cancelled,
+        OrderEdited: on_order_edited,
         CustomerChanged: on_customer_changed,
         CustomerCreated: on_customer_created,
     },

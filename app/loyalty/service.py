@@ -23,7 +23,7 @@ from app.loyalty.ledger import (
     merchant_actor,
     pending_at,
 )
-from app.loyalty.orders import earn_for_order, lock_order, take_back
+from app.loyalty.orders import apply_edit, earn_for_order, lock_order, take_back
 from app.loyalty.settings import LoyaltySettings, load_settings, update_settings
 from app.models import Customer, LoyaltyAccount, Order, PointsLedgerEntry
 
@@ -39,6 +39,7 @@ __all__ = [
     "load_settings",
     "merchant_actor",
     "record_cancellation",
+    "record_order_edit",
     "record_paid_order",
     "record_refund",
     "reevaluate_tiers",
@@ -139,6 +140,30 @@ async def record_cancellation(
     used give their points back."""
     await _take_back(session, shop_id=shop_id, order_id=order_id, now=now)
     await redemptions.return_rewards_of_order(session, shop_id=shop_id, order_id=order_id, now=now)
+
+
+async def record_order_edit(
+    session: AsyncSession,
+    *,
+    shop_id: int,
+    order_id: int,
+    edit_id: int,
+    added_subtotal: Decimal,
+    now: datetime,
+) -> None:
+    """An order edit adds the points of the units it added, at the order's original rate
+    (once per edit: a replay finds its entry)."""
+    customer_id = await apply_edit(
+        session,
+        shop_id=shop_id,
+        order_id=order_id,
+        edit_id=edit_id,
+        added_subtotal=added_subtotal,
+        now=now,
+    )
+    if customer_id is not None:
+        settings = await load_settings(session, shop_id)
+        await _reevaluate_tier(session, settings, shop_id, customer_id, now)
 
 
 async def _take_back(session: AsyncSession, *, shop_id: int, order_id: int, now: datetime) -> None:
