@@ -27,6 +27,7 @@ from app.web import (
     embedded,
     health,
     install,
+    loyalty,
     message_templates,
     messages,
     messaging_settings,
@@ -116,6 +117,7 @@ def create_app(
     app.include_router(webhook_events.router)
     app.include_router(messages.router)
     app.include_router(customers.router)
+    app.include_router(loyalty.router)
     app.mount(ASSETS_PATH, ImmutableAssets(settings.frontend_dir), name="assets")
     return app
 

@@ -259,26 +259,30 @@ async def adjust_points(
     if not reason.strip():
         raise InvalidAdjustment(
             Text(
-                en="reason: say why you adjust these points (the customer's history shows it)",
-                fr="reason : indiquez pourquoi vous ajustez ces points (l'historique du client "
-                "l'affiche)",
-            )
+                en="Say why you adjust these points: the customer's history shows it.",
+                fr="Indiquez pourquoi vous ajustez ces points : l'historique du client l'affiche.",
+            ),
+            field="reason",
         )
     if delta == 0 or abs(delta) > MAX_ADJUSTMENT:
         raise InvalidAdjustment(
             Text(
-                en=f"points: send a whole number other than 0, between -{MAX_ADJUSTMENT} and "
-                f"{MAX_ADJUSTMENT}",
-                fr=f"points : envoyez un nombre entier différent de 0, entre -{MAX_ADJUSTMENT} "
-                f"et {MAX_ADJUSTMENT}",
-            )
+                en=f"Enter a whole number of points other than 0, between -{MAX_ADJUSTMENT:,} "
+                f"(to remove) and {MAX_ADJUSTMENT:,} (to add).",
+                fr=f"Saisissez un nombre entier de points différent de 0, entre "
+                f"-{MAX_ADJUSTMENT:_} (pour retirer) et {MAX_ADJUSTMENT:_} (pour ajouter).".replace(
+                    "_", "\u202f"
+                ),
+            ),
+            field="points",
         )
     if not key or len(key) > 128:
         raise InvalidAdjustment(
             Text(
                 en="key: send the adjustment's own identifier (1 to 128 characters)",
                 fr="key : envoyez l'identifiant propre à cet ajustement (1 à 128 caractères)",
-            )
+            ),
+            field="key",
         )
     await _require_customer(session, shop_id, customer_id)
     account = await lock_account(session, shop_id, customer_id)
