@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -44,6 +45,7 @@ from bench.pipeline.bench import (
     drop_database,
     free_port,
     machine,
+    process_cpu,
     start,
     stop,
 )
@@ -53,6 +55,21 @@ FIXTURE = ROOT.parent / "shared" / "fixtures" / "orders_paid.json"
 SHOP = "bench-loyalty.myshopify.com"
 SECRET = "bench-loyalty-client-secret-0123456789abcdef-012345"  # noqa: S105  (bench only)
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def worker_cpu(workers: list[subprocess.Popen[bytes]]) -> float:
+    """CPU seconds so far of the worker processes, and of their children when py-spy runs
+    them (the worker is then py-spy's child)."""
+    total = cpu_seconds(workers)
+    for worker in workers:
+        children = Path(f"/proc/{worker.pid}/task/{worker.pid}/children")
+        if children.exists():
+            for pid in children.read_text().split():
+                try:
+                    total += process_cpu(int(pid))
+                except OSError:
+                    continue
+    return total
 
 
 def sign(body: bytes) -> str:
@@ -188,13 +205,22 @@ async def main(args: argparse.Namespace) -> None:
     server = start(
         [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", "1"], env, log
     )
+    # --py-spy: each worker under `py-spy record` (raw collapsed stacks), stopped with SIGINT
+    # so py-spy writes its file; the CPU counted is then py-spy's child's too.
+    spy = [args.py_spy, "record", "--format", "raw", "--rate", "100", "--subprocesses", "-o"]
     workers = [
         start(
-            [sys.executable, "-m", "app.cli", "worker"],
+            [
+                *([*spy, str(logdir / f"worker-{n}.txt"), "--"] if args.py_spy else []),
+                sys.executable,
+                "-m",
+                "app.cli",
+                "worker",
+            ],
             {**env, "WORKER_METRICS_PORT": str(free_port())},
             log,
         )
-        for _ in range(args.workers)
+        for n in range(args.workers)
     ]
     conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
     orders = Orders(args.customers)
@@ -202,7 +228,7 @@ async def main(args: argparse.Namespace) -> None:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
             await wait_http(client, server, log)
             await asyncio.sleep(3)  # the workers' start-up
-            cpu_from = cpu_seconds(workers)
+            cpu_from = worker_cpu(workers)
             pg_from = await backend_cpu(conn)
             sent_in = await send(client, orders, args.orders, args.rate)
         print(f"{args.orders:,} deliveries sent in {sent_in:.1f} s ({args.orders / sent_in:.0f}/s)")
@@ -216,7 +242,7 @@ async def main(args: argparse.Namespace) -> None:
             if any(w.poll() is not None for w in workers):
                 raise SystemExit(f"a worker exited; see {log}")
             await asyncio.sleep(0.5)
-        cpu_used = cpu_seconds(workers) - cpu_from
+        cpu_used = worker_cpu(workers) - cpu_from
         pg_to = await backend_cpu(conn)
         pg_used = sum(t - pg_from.get(pid, 0.0) for pid, t in pg_to.items())
         row = await conn.fetchrow(
@@ -243,7 +269,7 @@ async def main(args: argparse.Namespace) -> None:
         )
     finally:
         for worker in workers:
-            stop(worker)
+            stop(worker, signal.SIGINT if args.py_spy else signal.SIGTERM)
         stop(server)
         await conn.close()
     queued = await redis.hlen(f"boomerang:sync:{shop_id}:metafields")  # type: ignore[misc]
@@ -342,5 +368,6 @@ if __name__ == "__main__":
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds to wait")
     parser.add_argument("--log-level", default="WARNING", help="the processes' LOG_LEVEL")
     parser.add_argument("--keep", action="store_true", help="keep the database")
+    parser.add_argument("--py-spy", help="path of py-spy: profile each worker (for study)")
     parser.add_argument("--no-write", action="store_true", help="print only, leave RESULTS.md")
     asyncio.run(main(parser.parse_args()))
