@@ -35,6 +35,7 @@ async def on_order_paid(session: AsyncSession, fact: OrderPaid) -> None:
         email=fact.email,
         eligible_subtotal=fact.eligible_subtotal,
         now=datetime.now(UTC),
+        shopify_order_id=fact.shopify_order_id,
     )
 
 

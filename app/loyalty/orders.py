@@ -99,12 +99,17 @@ async def earn_for_order(
     customer_id: int,
     eligible_subtotal: Decimal,
     now: datetime,
+    shopify_order_id: int | None = None,
 ) -> int | None:
     """Write the order's earn (once: a replay finds it there), then take back what the order's
-    refunds and cancellation already recorded. The new entry's id, or None."""
+    refunds and cancellation already recorded. The new entry's id, or None. The order's
+    Shopify id, when the caller has it, spares looking it up for the order's lock."""
     if not (settings.enabled and settings.per_currency.enabled):
         return None
-    await lock_order_by_id(session, shop_id, order_id)
+    if shopify_order_id is not None:
+        await lock_order(session, shop_id, shopify_order_id)
+    else:
+        await lock_order_by_id(session, shop_id, order_id)
     account = await lock_account(session, shop_id, customer_id)
     rate = settings.per_currency.points * multiplier_of(settings, account.tier)
     return await write_earn(
@@ -135,7 +140,7 @@ async def write_earn(
     earns once, whoever it names: one moved to another customer in Shopify keeps its earn
     where it was (verify reports it) rather than paying twice."""
     entry_id = None
-    if points > 0 and await _earn_of(session, account.shop_id, order_id) is None:
+    if points > 0 and not await _has_earn(session, account.shop_id, order_id):
         entry_id = await append(
             session,
             account,
@@ -151,8 +156,41 @@ async def write_earn(
             ),
             now,
         )
-    await take_back(session, shop_id=account.shop_id, order_id=order_id, now=now)
+    # Only a refund or a cancellation gives anything to take back: an order with neither (the
+    # usual paid order) is spared take_back's reads, which would find nothing to write.
+    if await _refunded_or_cancelled(session, account.shop_id, order_id):
+        await take_back(session, shop_id=account.shop_id, order_id=order_id, now=now)
     return entry_id
+
+
+async def _has_earn(session: AsyncSession, shop_id: int, order_id: int) -> bool:
+    found = await session.scalar(
+        select(PointsLedgerEntry.id).where(
+            PointsLedgerEntry.shop_id == shop_id,
+            PointsLedgerEntry.order_id == order_id,
+            PointsLedgerEntry.kind == "earn",
+            PointsLedgerEntry.source_type == "order",
+        )
+    )
+    return found is not None
+
+
+async def _refunded_or_cancelled(session: AsyncSession, shop_id: int, order_id: int) -> bool:
+    """One read: the order is cancelled, or a refund of it is recorded (in this transaction
+    or committed: the caller holds the order's lock, which a refund's take-back takes too)."""
+    refunded = (
+        select(Refund.id)
+        .where(Refund.shop_id == Order.shop_id, Refund.order_shopify_id == Order.shopify_id)
+        .exists()
+    )
+    found = await session.scalar(
+        select(Order.id).where(
+            Order.shop_id == shop_id,
+            Order.id == order_id,
+            (Order.cancelled_at.is_not(None)) | refunded,
+        )
+    )
+    return found is not None
 
 
 async def _earn_of(session: AsyncSession, shop_id: int, order_id: int) -> Earn | None:

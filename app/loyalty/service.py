@@ -72,9 +72,11 @@ async def record_paid_order(
     email: str | None,
     eligible_subtotal: Decimal,
     now: datetime,
+    shopify_order_id: int | None = None,
 ) -> None:
     """A paid order earns its points once (replays and concurrent workers included): for its
-    customer, or held by its email for a guest."""
+    customer, or held by its email for a guest. `shopify_order_id` (Shopify's id of the
+    order, when the caller has it) spares a read for the order's lock."""
     settings = await load_settings(session, shop_id)
     if customer_id is None:
         if email:
@@ -106,6 +108,7 @@ async def record_paid_order(
             customer_id=customer_id,
             eligible_subtotal=eligible_subtotal,
             now=now,
+            shopify_order_id=shopify_order_id,
         )
     await _reevaluate_tier(session, settings, shop_id, customer_id, now)
 
