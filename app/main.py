@@ -27,6 +27,7 @@ from app.web import (
     embedded,
     health,
     install,
+    loyalty,
     loyalty_proxy,
     message_templates,
     messages,
@@ -118,6 +119,7 @@ def create_app(
     app.include_router(messages.router)
     app.include_router(customers.router)
     app.include_router(loyalty_proxy.router)
+    app.include_router(loyalty.router)
     app.mount(ASSETS_PATH, ImmutableAssets(settings.frontend_dir), name="assets")
     return app
 

@@ -472,6 +472,19 @@ class Simulator:
         await self.emit(shop, "orders/paid", placed.order)
         return placed
 
+    async def edit_order(
+        self, shop: str, order_id: int, added: dict[int, int], *, at: datetime | None = None
+    ) -> dict[str, Any]:
+        """The merchant edits a paid order, adding units to its lines: Shopify sends
+        orders/updated (the edited order) and orders/edited (the edit). Returns the edit."""
+        found = self.shop(shop)
+        moment = at or self.clock.now()
+        order, edit = self.payloads(shop).order_edit(found.orders[order_id], added, moment)
+        found.orders[order_id] = order
+        await self.emit(shop, "orders/updated", order)
+        await self.emit(shop, "orders/edited", edit)
+        return edit
+
     # -- ASGI -------------------------------------------------------------------------------
 
     @asynccontextmanager

@@ -275,3 +275,89 @@ export interface DataRequest {
   requested_at: string;
   export: Record<string, unknown>;
 }
+
+// -- loyalty (app/web/loyalty.py) ------------------------------------------------------------
+
+export type RewardKind = "fixed_amount" | "percentage" | "free_shipping" | "store_credit";
+
+export interface LoyaltyTier {
+  key: string;
+  name_en: string;
+  name_fr: string;
+  threshold: string;
+  multiplier: string;
+}
+
+export interface LoyaltyReward {
+  key: string;
+  cost: number;
+  kind: RewardKind;
+  value: string;
+  minimum_subtotal: string | null;
+  valid_days: number;
+}
+
+export interface LoyaltySettings {
+  enabled: boolean;
+  per_currency: { enabled: boolean; points: string };
+  signup: { enabled: boolean; points: number };
+  pending_days: number;
+  tier_basis: "points_earned" | "amount_spent";
+  tier_window_months: number;
+  tiers: LoyaltyTier[];
+  rewards: LoyaltyReward[];
+  store_credit_enabled: boolean;
+  // Read only: the shop's currency and the scope store credit needs.
+  currency?: string;
+  store_credit_scope?: string;
+}
+
+export interface LedgerLine {
+  id: number;
+  at: string;
+  kind: string;
+  delta: number;
+  source_type: string;
+  source_id: string;
+  reason: string | null;
+  actor: string;
+  order_id: number | null;
+  pending_until: string | null;
+}
+
+export interface LoyaltyPosition {
+  customer: { id: number; first_name: string | null; last_name: string | null; email: string | null };
+  enabled: boolean;
+  balance: number;
+  spendable: number;
+  pending: number;
+  tier: { key: string; name: string } | null;
+  ledger: LedgerLine[];
+}
+
+export interface Adjusted {
+  entry_id: number | null;
+  applied: boolean;
+  balance: number;
+  spendable: number;
+  pending: number;
+}
+
+export interface LoyaltyLiability {
+  currency: string;
+  enabled: boolean;
+  members: number;
+  issued: number;
+  redeemed: number;
+  taken_back: number;
+  expired: number;
+  adjusted: number;
+  outstanding: number;
+  pending: number;
+  negative: number;
+  point_value: string | null;
+  point_value_reward: { key: string; kind: RewardKind; cost: number; value: string } | null;
+  liability: string | null;
+  tiers: Record<string, number>;
+  rewards_redeemed: number;
+}

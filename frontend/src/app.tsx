@@ -9,6 +9,9 @@ import { href, useRoute, type Route } from "./route";
 import { SessionContext } from "./session";
 import { Approvals } from "./views/Approvals";
 import { DataRequests } from "./views/DataRequests";
+import { LoyaltyCustomerView } from "./views/LoyaltyCustomer";
+import { LoyaltyOverview } from "./views/LoyaltyOverview";
+import { LoyaltySettingsView } from "./views/LoyaltySettings";
 import { Delivery } from "./views/Delivery";
 import { Messages } from "./views/Messages";
 import { Overview } from "./views/Overview";
@@ -22,6 +25,7 @@ const SECTIONS: { key: MessageKey; href: string; views: Route["view"][] }[] = [
   { key: "nav.overview", href: href.overview(), views: ["overview", "settings", "runs", "templates", "timeline"] },
   { key: "nav.approvals", href: href.approvals(), views: ["approvals"] },
   { key: "nav.messages", href: href.messages(), views: ["messages"] },
+  { key: "nav.loyalty", href: href.loyalty(), views: ["loyalty", "loyaltySettings", "loyaltyCustomer"] },
   { key: "nav.delivery", href: href.delivery(), views: ["delivery"] },
   { key: "nav.webhooks", href: href.webhooks(), views: ["webhooks"] },
   { key: "nav.dataRequests", href: href.dataRequests(), views: ["dataRequests"] },
@@ -66,6 +70,12 @@ function View({ route }: { route: Route }) {
       return <WebhookEvents />;
     case "dataRequests":
       return <DataRequests />;
+    case "loyalty":
+      return <LoyaltyOverview />;
+    case "loyaltySettings":
+      return <LoyaltySettingsView />;
+    case "loyaltyCustomer":
+      return <LoyaltyCustomerView customerId={route.customerId} />;
   }
 }
 

@@ -13,7 +13,10 @@ export type Route =
   | { view: "messages" }
   | { view: "delivery" }
   | { view: "webhooks" }
-  | { view: "dataRequests" };
+  | { view: "dataRequests" }
+  | { view: "loyalty" }
+  | { view: "loyaltySettings" }
+  | { view: "loyaltyCustomer"; customerId: number };
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
@@ -43,6 +46,10 @@ export function parseRoute(hash: string): Route {
       return { view: "webhooks" };
     case "data-requests":
       return { view: "dataRequests" };
+    case "loyalty":
+      if (second === "settings") return { view: "loyaltySettings" };
+      if (second === "customers" && Number(third)) return { view: "loyaltyCustomer", customerId: Number(third) };
+      return { view: "loyalty" };
     default:
       return { view: "overview" };
   }
@@ -60,6 +67,9 @@ export const href = {
   delivery: () => "#/delivery",
   webhooks: () => "#/webhooks",
   dataRequests: () => "#/data-requests",
+  loyalty: () => "#/loyalty",
+  loyaltySettings: () => "#/loyalty/settings",
+  loyaltyCustomer: (customerId: number) => `#/loyalty/customers/${customerId}`,
 };
 
 export function go(to: string): void {
