@@ -30,6 +30,7 @@ from app.web import (
     message_templates,
     messages,
     messaging_settings,
+    referrals,
     scenarios,
     tracking,
     unsubscribe,
@@ -116,6 +117,8 @@ def create_app(
     app.include_router(webhook_events.router)
     app.include_router(messages.router)
     app.include_router(customers.router)
+    app.include_router(referrals.public)
+    app.include_router(referrals.router)
     app.mount(ASSETS_PATH, ImmutableAssets(settings.frontend_dir), name="assets")
     return app
 

@@ -12,6 +12,9 @@ from app.messaging.consent import WRITE_BACK_JOB
 from app.messaging.outbox import SEND_JOB
 from app.queue import CronJob, JobFunction
 from app.reconcile.jobs import RECONCILE_JOB
+from app.referrals.jobs import DUE_CRON as REFERRALS_DUE_CRON
+from app.referrals.jobs import ISSUE_JOB as REFERRAL_ISSUE_JOB
+from app.referrals.jobs import REWARD_JOB as REFERRAL_REWARD_JOB
 from app.scenarios.scheduling import STEP_JOB
 from app.settings import Settings
 from app.shopify.customer_sync import FLUSH_JOB
@@ -24,6 +27,11 @@ from jobs.loyalty import (
     sync_loyalty_customer,
 )
 from jobs.messages import enqueue_due_messages, send_message, write_back_email_consent
+from jobs.referrals import (
+    issue_referral_code,
+    qualify_due_referrals,
+    reward_referral_with_code,
+)
 from jobs.retention import PURGE_EVERY_SECONDS, purge_old_webhook_bodies
 from jobs.scenarios import run_schedules, scan_due_steps, scenario_step
 from jobs.webhook_events import process_webhook_event, sweep_webhook_events
@@ -40,6 +48,8 @@ JOBS: dict[str, JobFunction] = {
     RECONCILE_JOB: reconcile.reconcile_shop,
     LOYALTY_SYNC_JOB: sync_loyalty_customer,
     LOYALTY_COMPLETE_JOB: complete_loyalty_redemption,
+    REFERRAL_ISSUE_JOB: issue_referral_code,
+    REFERRAL_REWARD_JOB: reward_referral_with_code,
 }
 
 CRON_JOBS: list[CronJob] = [
@@ -68,6 +78,8 @@ CRON_JOBS: list[CronJob] = [
     CronJob(name="sweep_loyalty_redemptions", function=sweep_loyalty_redemptions, every_seconds=60),
     # Walks once per hour (jobs.loyalty.TIERS_EVERY_SECONDS), claimed in Redis.
     CronJob(name="reevaluate_loyalty_tiers", function=reevaluate_loyalty_tiers, every_seconds=60),
+    # Referrals whose hold period is over are qualified and rewarded.
+    CronJob(name=REFERRALS_DUE_CRON, function=qualify_due_referrals, every_seconds=60),
 ]
 
 

@@ -72,8 +72,12 @@ def _hooks(scenario: engine.Scenario[Any, Any]) -> guards.ScenarioHooks:
     )
 
 
-def _templates(catalog: engine.Catalog) -> Mapping[tuple[str, int, Locale], TemplateSource]:
+def _templates(
+    catalog: engine.Catalog, programs: tuple[Program, ...] = ()
+) -> Mapping[tuple[str, int, Locale], TemplateSource]:
     book: dict[tuple[str, int, Locale], TemplateSource] = dict(defaults.DEFAULTS)
+    for program in programs:
+        book.update(program.templates)
     for scenario in catalog:
         for (step, locale), source in scenario.content.templates.items():
             book[(scenario.key, step, locale)] = source
@@ -102,7 +106,7 @@ def compose(catalog: engine.Catalog, programs: tuple[Program, ...] = PROGRAMS) -
         programs=programs,
         facts=bus,
         outbox=guards.OutboxHooks({s.key: _hooks(s) for s in catalog}),
-        templates=TemplateBook(_templates(catalog)),
+        templates=TemplateBook(_templates(catalog, programs)),
         labels=Labels(
             kinds_by_scenario={s.key: s.content.kinds for s in catalog},
             reasons_by_scenario={

@@ -12,6 +12,8 @@ from typing import Any
 from app.compliance.registry import Section
 from app.facts import Listener
 from app.i18n import Text
+from app.messaging.defaults import TemplateSource
+from app.messaging.i18n import Locale
 
 
 @dataclass(frozen=True)
@@ -22,3 +24,5 @@ class Program:
     compliance: tuple[Section, ...] = ()
     # Labels (English and French) of the reason codes it records, which the admin shows.
     reasons: Mapping[str, Text] = field(default_factory=dict)
+    # Default emails it sends through the outbox, by (template key, step, locale).
+    templates: Mapping[tuple[str, int, Locale], TemplateSource] = field(default_factory=dict)
