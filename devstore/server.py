@@ -398,8 +398,11 @@ class Simulator:
         checkout_token: str | None = None,
         customer: Customer | None = None,
         at: datetime | None = None,
+        browser_ip: str | None = None,
+        shipping_address: dict[str, Any] | None = None,
     ) -> PlacedOrder:
-        """Check out (raises CheckoutError like the storefront refuses a code); no webhook sent."""
+        """Check out (raises CheckoutError like the storefront refuses a code); no webhook sent.
+        `browser_ip` and `shipping_address` are the buyer's own (else the sample's)."""
         return self.storefront.place_order(
             self.shop(shop),
             email=email,
@@ -408,6 +411,8 @@ class Simulator:
             discount_code=discount_code,
             checkout_token=checkout_token,
             at=at,
+            browser_ip=browser_ip,
+            shipping_address=shipping_address,
         )
 
     async def checkout(

@@ -144,6 +144,8 @@ class Storefront:
         locale: str | None = None,
         at: datetime | None = None,
         token_hex: Callable[[int], str] = secrets.token_hex,
+        browser_ip: str | None = None,
+        shipping_address: dict[str, Any] | None = None,
     ) -> PlacedOrder:
         """Create an order (orders/create body), applying and counting `discount_code`."""
         if not line_items:
@@ -175,6 +177,8 @@ class Storefront:
             cart_token=cart_token,
             locale=locale or (buyer.locale if buyer else "en"),
             shipping=SHIPPING_PRICE,
+            **({"browser_ip": browser_ip} if browser_ip else {}),
+            shipping_address=shipping_address,
         )
         if discount is not None and applied is not None:
             found = shop.find_code(applied.code)

@@ -17,26 +17,26 @@ REWARD_STEP = 2
 
 _INVITE_EN = TemplateSource(
     subject="Share {{ shop_name }} with your friends",
-    html=f"<p>{HELLO_EN}</p><p>Give your friends <strong>{{{{ friend_offer }}}}</strong> "
+    html=f"<p>{HELLO_EN}</p><p>Give your friends <strong>{{{{ friend_offer }}}} off</strong> "
     "their first order with your personal code <strong>{{ referral_code }}</strong>, "
     "and get <strong>{{ reward }}</strong> for each friend who orders.</p>"
     + button("{{ referral_url }}", "Share your link")
     + "<p>Your link: {{ referral_url }}</p>",
-    text=f"{HELLO_EN}\n\nGive your friends {{{{ friend_offer }}}} their first order with your "
-    "personal code {{ referral_code }}, and get {{ reward }} for each friend who orders.\n\n"
-    "Your link: {{ referral_url }}\n",
+    text=f"{HELLO_EN}\n\nGive your friends {{{{ friend_offer }}}} off their first order "
+    "with your personal code {{ referral_code }}, and get {{ reward }} for each friend who "
+    "orders.\n\nYour link: {{ referral_url }}\n",
 )
 _INVITE_FR = TemplateSource(
     subject="Faites découvrir {{ shop_name }} à vos amis",
-    html=f"<p>{HELLO_FR}</p><p>Offrez à vos amis <strong>{{{{ friend_offer }}}}</strong> "
-    "sur leur première commande avec votre code personnel "
+    html=f"<p>{HELLO_FR}</p><p>Offrez à vos amis <strong>{{{{ friend_offer }}}} de "
+    "réduction</strong> sur leur première commande avec votre code personnel "
     "<strong>{{ referral_code }}</strong>, et recevez <strong>{{ reward }}</strong> pour "
     "chaque ami qui commande.</p>"
     + button("{{ referral_url }}", "Partager mon lien")
     + "<p>Votre lien : {{ referral_url }}</p>",
-    text=f"{HELLO_FR}\n\nOffrez à vos amis {{{{ friend_offer }}}} sur leur première commande "
-    "avec votre code personnel {{ referral_code }}, et recevez {{ reward }} pour chaque ami "
-    "qui commande.\n\nVotre lien : {{ referral_url }}\n",
+    text=f"{HELLO_FR}\n\nOffrez à vos amis {{{{ friend_offer }}}} de réduction sur leur "
+    "première commande avec votre code personnel {{ referral_code }}, et recevez "
+    "{{ reward }} pour chaque ami qui commande.\n\nVotre lien : {{ referral_url }}\n",
 )
 _REWARD_EN = TemplateSource(
     subject="Your friend shopped at {{ shop_name }}: here is your reward",
@@ -45,11 +45,11 @@ _REWARD_EN = TemplateSource(
     "{% if discount_code %}<p>Use code <strong>{{ discount_code }}</strong> at checkout."
     "{% if discount_expires_at %} It is valid until {{ discount_expires_at | date }}."
     "{% endif %}</p>{% endif %}"
-    "<p>Keep sharing: your friends still get {{ friend_offer }} with your code "
+    "<p>Keep sharing: your friends still get {{ friend_offer }} off with your code "
     "<strong>{{ referral_code }}</strong>.</p>" + button("{{ referral_url }}", "Share again"),
     text=f"{HELLO_EN}\n\nThanks for spreading the word. Your reward: {{{{ reward }}}}.\n"
     "{% if discount_code %}Use code {{ discount_code }} at checkout.\n{% endif %}"
-    "\nKeep sharing: your friends still get {{ friend_offer }} with your code "
+    "\nKeep sharing: your friends still get {{ friend_offer }} off with your code "
     "{{ referral_code }}: {{ referral_url }}\n",
 )
 _REWARD_FR = TemplateSource(
@@ -59,13 +59,13 @@ _REWARD_FR = TemplateSource(
     "{% if discount_code %}<p>Utilisez le code <strong>{{ discount_code }}</strong> lors du "
     "paiement.{% if discount_expires_at %} Il est valable jusqu'au "
     "{{ discount_expires_at | date }}.{% endif %}</p>{% endif %}"
-    "<p>Continuez à partager : vos amis bénéficient toujours de {{ friend_offer }} avec "
-    "votre code <strong>{{ referral_code }}</strong>.</p>"
+    "<p>Continuez à partager : vos amis bénéficient toujours de {{ friend_offer }} de "
+    "réduction avec votre code <strong>{{ referral_code }}</strong>.</p>"
     + button("{{ referral_url }}", "Partager à nouveau"),
     text=f"{HELLO_FR}\n\nMerci d'avoir parlé de nous. Votre récompense : {{{{ reward }}}}.\n"
     "{% if discount_code %}Utilisez le code {{ discount_code }} lors du paiement.\n"
     "{% endif %}\nContinuez à partager : vos amis bénéficient toujours de {{ friend_offer }} "
-    "avec votre code {{ referral_code }} : {{ referral_url }}\n",
+    "de réduction avec votre code {{ referral_code }} : {{ referral_url }}\n",
 )
 
 TEMPLATES: Mapping[tuple[str, int, Locale], TemplateSource] = {
