@@ -188,4 +188,3 @@ async def customer_row(sessions: async_sessionmaker[AsyncSession], shopify_id: i
         found = await session.scalar(select(Customer).where(Customer.shopify_id == shopify_id))
     assert found is not None
     return found
-
