@@ -13,7 +13,8 @@ export type Route =
   | { view: "messages" }
   | { view: "delivery" }
   | { view: "webhooks" }
-  | { view: "dataRequests" };
+  | { view: "dataRequests" }
+  | { view: "referrals" };
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
@@ -43,6 +44,8 @@ export function parseRoute(hash: string): Route {
       return { view: "webhooks" };
     case "data-requests":
       return { view: "dataRequests" };
+    case "referrals":
+      return { view: "referrals" };
     default:
       return { view: "overview" };
   }
@@ -58,6 +61,7 @@ export const href = {
   approvals: () => "#/approvals",
   messages: () => "#/messages",
   delivery: () => "#/delivery",
+  referrals: () => "#/referrals",
   webhooks: () => "#/webhooks",
   dataRequests: () => "#/data-requests",
 };
