@@ -423,6 +423,8 @@ class Simulator:
         line_items: list[LineItem] | None = None,
         discount_code: str | None = None,
         checkout_token: str | None = None,
+        browser_ip: str | None = None,
+        shipping_address: dict[str, Any] | None = None,
     ) -> PlacedOrder:
         """Place an order and deliver orders/create and orders/paid for it, as Shopify would."""
         placed = self.place_order(
@@ -431,6 +433,8 @@ class Simulator:
             line_items=line_items,
             discount_code=discount_code,
             checkout_token=checkout_token,
+            browser_ip=browser_ip,
+            shipping_address=shipping_address,
         )
         await self.emit(shop, "orders/create", placed.order)
         await self.emit(shop, "orders/paid", placed.order)

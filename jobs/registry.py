@@ -83,6 +83,10 @@ CRON_JOBS: list[CronJob] = [
 ]
 
 
+# The crons that walk a schedule (the demo shortens them with the schedule period).
+_SCHEDULES = frozenset({"run_schedules", REFERRALS_DUE_CRON})
+
+
 def cron_jobs(settings: Settings) -> list[CronJob]:
     """The cron jobs for these settings: a schedule period shortened below a minute (the
     demo's) makes the schedules' cron tick that often too, so a walk is never a minute away."""
@@ -92,6 +96,5 @@ def cron_jobs(settings: Settings) -> list[CronJob]:
     # The longest whole-second tick that divides a minute and is no longer than the period.
     tick = max(s for s in (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30) if s <= period)
     return [
-        replace(job, every_seconds=tick) if job.name == "run_schedules" else job
-        for job in CRON_JOBS
+        replace(job, every_seconds=tick) if job.name in _SCHEDULES else job for job in CRON_JOBS
     ]
