@@ -59,7 +59,7 @@ _GROUPS: dict[str, tuple[str, ...]] = {
     "cart": ("items", "cart_total", "checkout_url"),
     "code": ("discount_code", "discount_expires_at"),
     "loyalty": ("points_balance", "points_earned", "tier"),
-    "referral": ("referral_url", "reward"),
+    "referral": ("referral_url", "referral_code", "friend_offer", "reward"),
     "review": ("review_url",),
     "unsubscribe": ("unsubscribe_url",),
 }

@@ -181,6 +181,8 @@ def sample_context(locale: Locale) -> dict[str, Any]:
         "points_earned": 150,
         "tier": "Gold",
         "referral_url": "https://example.myshopify.com/r/SAMPLE",
+        "referral_code": "REF-SAMPLE",
+        "friend_offer": "10 %",
         "reward": "10 %",
         "review_url": "https://example.myshopify.com/reviews/sample",
         "unsubscribe_url": "https://app.example.com/u/sample",
