@@ -18,7 +18,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db.engine import create_engine, create_sessionmaker
 from app.demo import demo_database_url
-from app.models import Customer, Message, ScenarioConversion, ScenarioRun, Shop, WebhookEvent
+from app.models import (
+    Customer,
+    Message,
+    Referral,
+    ReferralCode,
+    ReferralVisit,
+    ScenarioConversion,
+    ScenarioRun,
+    Shop,
+    WebhookEvent,
+)
 from app.settings import Settings
 from app.shopify.token_cipher import TokenCipher
 from tests.support.services import free_port
@@ -130,6 +140,15 @@ async def _check_report(
         won_back = await session.scalar(
             select(func.count()).where(ScenarioConversion.scenario == "winback")
         )
+        advocates = await session.scalar(select(func.count()).where(ReferralCode.code.is_not(None)))
+        visits = await session.scalar(select(func.count()).select_from(ReferralVisit))
+        referrals = dict(
+            (
+                await session.execute(
+                    select(Referral.status, func.count()).group_by(Referral.status)
+                )
+            ).all()
+        )
     assert (events or 0) > 10
     assert int(figure(report, "webhooks stored")) == events
     assert int(figure(report, "cart sequences")) == runs
@@ -144,6 +163,15 @@ async def _check_report(
     assert (winbacks or 0) > 0
     assert int(figure(report, "win-back codes")) == winback_codes
     assert int(figure(report, "win-back recovered")) == won_back
+    # Referrals: advocates' codes, their links visited, friends' orders rewarded or flagged.
+    assert int(figure(report, "referral codes")) == advocates
+    assert int(figure(report, "referral codes", r"\d+ advocates got their code; (\d+)")) == visits
+    assert int(figure(report, "referrals")) == sum(referrals.values())
+    assert int(figure(report, "referrals", r"\d+ orders used a code: (\d+) rewarded")) == (
+        referrals.get("rewarded", 0)
+    )
+    # The advocate who used their own code is flagged, never rewarded.
+    assert referrals.get("flagged", 0) >= 1
     assert "Admin UI: http://127.0.0.1:" in report
     # The emails went to the file outbox under the demo's working directory.
     assert len(list((tmp_path / ".boomerang" / "outbox").rglob("*.eml"))) >= sent
