@@ -38,6 +38,8 @@ from app.models import (
     Customer,
     LoyaltyAccount,
     Message,
+    Referral,
+    ReferralCode,
     ScenarioConversion,
     ScenarioRun,
     Shop,
@@ -45,6 +47,7 @@ from app.models import (
     WebhookEvent,
 )
 from app.platform.children import child_environment, stop_children
+from app.referrals.admin import figures as referral_figures
 from app.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -286,6 +289,11 @@ async def _play(
             "Loyalty program on: 1 point per 1 EUR on paid orders, 50 at sign-up; tiers Silver "
             "(150 points in 12 months) and Gold (400, ×1.5); rewards from 50 points"
         )
+        await _api(client, "PUT", f"{app_url}/api/referrals/settings", headers, _REFERRALS_DEMO)
+        _say(
+            "Referrals: a personal code (10 % off a friend's first order) after a first paid "
+            "order; a 10 EUR code for each friend's order past the hold (no hold in the demo)"
+        )
         # Win-back waits (paused) until the cart's part is played; then the merchant turns it on.
         await _api(
             client,
@@ -319,6 +327,11 @@ async def _play(
         _say(f"{come_back} {who} clicked their reminder and bought with its code")
         await sim.webhooks.drain()
         await _settle(sessions, seconds=20)
+        referred = await _friends_referred(options, sim, client, sessions, app_url)
+        _say(
+            f"{referred} advocates shared their link; a friend of each bought with their code "
+            "(and one advocate tried their own code from their own address)"
+        )
         # A fresh session token: App Bridge's last a minute.
         headers = {"Authorization": f"Bearer {sim.mint_session_token(DEMO_SHOP)}"}
         await _api(client, "PUT", f"{app_url}/api/scenarios/winback", headers, {"mode": "live"})
@@ -515,6 +528,7 @@ async def _report(sessions: async_sessionmaker[AsyncSession], sim: Any, app_url:
         welcome = await _welcome_figures(session)
         winback = await _winback_figures(session)
         loyalty = await _loyalty_figures(session)
+        referral = await _referral_lines(session)
     codes = sim.codes(DEMO_SHOP)
     _say("")
     _say("What Boomerang did")
@@ -541,6 +555,8 @@ async def _report(sessions: async_sessionmaker[AsyncSession], sim: Any, app_url:
         f"(discounts cost {Decimal(winback.cost):.2f})"
     )
     for line in loyalty:
+        _say(line)
+    for line in referral:
         _say(line)
 
 
@@ -620,6 +636,98 @@ async def _shoppers_redeem(
     finally:
         await resources.close()
     return done
+
+
+# The referral program on: codes after a first paid order, no hold period (a demo's week
+# passes in seconds; a shop's default is 14 days), a 10 EUR single-use code as the reward.
+_REFERRALS_DEMO = {
+    "mode": "live",
+    "hold_days": 0,
+    "reward_kind": "code",
+    "reward_code": {"kind": "fixed_amount", "value": "10"},
+}
+# The share of advocates whose friend buys with their code.
+DEMO_REFERRAL_RATE = 0.3
+
+
+async def _friends_referred(
+    options: DemoOptions,
+    sim: Any,
+    client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    app_url: str,
+) -> int:
+    """A seeded share of the advocates share their link: each friend opens it (the visit is
+    recorded, the redirect goes to the shop's /discount/{code}) and checks out with the code
+    from an address and IP of their own; one advocate uses their own code as a 'friend', from
+    their own address and IP, which the fraud rules flag. Then the referrals are rewarded."""
+    rng = random.Random(options.seed + 3)  # noqa: S311  (a reproducible demo, not a secret)
+    async with sessions.begin() as session:
+        codes = list(
+            await session.scalars(
+                select(ReferralCode.code)
+                .where(ReferralCode.code.is_not(None))
+                .order_by(ReferralCode.id)
+            )
+        )
+    picked = [code for code in codes if code and rng.random() < DEMO_REFERRAL_RATE]
+    for number, code in enumerate(picked, start=1):
+        opened = await client.get(f"{app_url}/r/{code}", follow_redirects=False)
+        if opened.status_code != 302:
+            raise RuntimeError(f"the share link of {code} answered {opened.status_code}")
+        await sim.checkout(
+            DEMO_SHOP,
+            email=f"friend{number}@boomerang-demo.test",
+            discount_code=code,
+            browser_ip=f"198.51.100.{number % 250 + 1}",
+            shipping_address={
+                "address1": f"{number} avenue des Amis",
+                "city": "Lyon",
+                "zip": "69001",
+                "country_code": "FR",
+                "phone": f"+33 4 00 00 {number // 100:02d} {number % 100:02d}",
+            },
+        )
+    if codes and codes[0]:
+        # The sample order's address and IP, which the advocate's own orders carry too.
+        await sim.checkout(
+            DEMO_SHOP, email="second-self@boomerang-demo.test", discount_code=codes[0]
+        )
+    await sim.webhooks.drain()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        async with sessions.begin() as session:
+            waiting = await session.scalar(
+                select(func.count()).where(
+                    Referral.status.in_(("pending", "qualified")), Referral.reason.is_(None)
+                )
+            )
+        if not waiting:
+            break
+        await asyncio.sleep(1)
+    # The reward emails leave while win-back plays (its wait settles the outbox).
+    return len(picked)
+
+
+async def _referral_lines(session: AsyncSession) -> list[str]:
+    shop_id = await session.scalar(select(Shop.id).where(Shop.domain == DEMO_DOMAIN))
+    if shop_id is None:
+        return []
+    figures = await referral_figures(session, shop_id)
+    rules: dict[str, int] = {}
+    for evidence in await session.scalars(select(Referral.evidence)):
+        for item in evidence:
+            rules[str(item["rule"])] = rules.get(str(item["rule"]), 0) + 1
+    return [
+        f"  referral codes:        {figures.codes_issued} advocates got their code; "
+        f"{figures.link_visits} link visits",
+        f"  referrals:             {figures.codes_used} orders used a code: "
+        f"{figures.rewarded} rewarded, {figures.pending} pending, {figures.qualified} "
+        f"qualified, {figures.flagged} flagged, {figures.rejected} rejected, "
+        f"{figures.void} void",
+        f"  referral fraud flags:  {_counts(rules) or 'none'}",
+        f"  referred revenue:      {figures.referred_revenue:.2f} EUR",
+    ]
 
 
 # The welcome series on, its delays in seconds like the cart's.

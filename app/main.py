@@ -32,6 +32,7 @@ from app.web import (
     message_templates,
     messages,
     messaging_settings,
+    referrals,
     scenarios,
     tracking,
     unsubscribe,
@@ -120,6 +121,8 @@ def create_app(
     app.include_router(customers.router)
     app.include_router(loyalty_proxy.router)
     app.include_router(loyalty.router)
+    app.include_router(referrals.public)
+    app.include_router(referrals.router)
     app.mount(ASSETS_PATH, ImmutableAssets(settings.frontend_dir), name="assets")
     return app
 

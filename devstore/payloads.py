@@ -241,6 +241,7 @@ class Payloads:
         locale: str = "en",
         shipping: Decimal = Decimal("10.00"),
         browser_ip: str = "203.0.113.7",
+        shipping_address: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         body = fixture("orders_create")
         currency = self.shop.currency
@@ -361,6 +362,9 @@ class Payloads:
             body[key] = cents(amount)
             body[f"{key}_set"] = _money_set(amount, currency)
         body["total_outstanding"] = "0.00"
+        if shipping_address is not None:
+            # The buyer's own address (the sample's fields they did not give stay).
+            body["shipping_address"] = {**(body.get("shipping_address") or {}), **shipping_address}
         body["total_shipping_price_set"] = _money_set(shipping_paid, currency)
         shipping_line = body["shipping_lines"][0]
         shipping_line.update(

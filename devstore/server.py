@@ -439,8 +439,11 @@ class Simulator:
         checkout_token: str | None = None,
         customer: Customer | None = None,
         at: datetime | None = None,
+        browser_ip: str | None = None,
+        shipping_address: dict[str, Any] | None = None,
     ) -> PlacedOrder:
-        """Check out (raises CheckoutError like the storefront refuses a code); no webhook sent."""
+        """Check out (raises CheckoutError like the storefront refuses a code); no webhook sent.
+        `browser_ip` and `shipping_address` are the buyer's own (else the sample's)."""
         return self.storefront.place_order(
             self.shop(shop),
             email=email,
@@ -449,6 +452,8 @@ class Simulator:
             discount_code=discount_code,
             checkout_token=checkout_token,
             at=at,
+            browser_ip=browser_ip,
+            shipping_address=shipping_address,
         )
 
     async def checkout(
@@ -459,6 +464,8 @@ class Simulator:
         line_items: list[LineItem] | None = None,
         discount_code: str | None = None,
         checkout_token: str | None = None,
+        browser_ip: str | None = None,
+        shipping_address: dict[str, Any] | None = None,
     ) -> PlacedOrder:
         """Place an order and deliver orders/create and orders/paid for it, as Shopify would."""
         placed = self.place_order(
@@ -467,6 +474,8 @@ class Simulator:
             line_items=line_items,
             discount_code=discount_code,
             checkout_token=checkout_token,
+            browser_ip=browser_ip,
+            shipping_address=shipping_address,
         )
         await self.emit(shop, "orders/create", placed.order)
         await self.emit(shop, "orders/paid", placed.order)

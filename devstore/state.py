@@ -63,6 +63,21 @@ class Customer:
 
 
 @dataclass
+class Segment:
+    """A customer segment (segmentCreate): its ShopifyQL query, a conjunction of the filters
+    the simulator evaluates (segments.py)."""
+
+    id: int
+    name: str
+    query: str
+    creation_date: datetime
+
+    @property
+    def gid(self) -> str:
+        return gid("Segment", self.id)
+
+
+@dataclass
 class RedeemCode:
     """One code of a discount. Shopify tracks the discount's usage limit and its
     once-per-customer rule per redeem code, not across the discount's codes."""
@@ -88,6 +103,8 @@ class CodeDiscount:
     applies_once_per_customer: bool = False
     # None means every buyer; otherwise the ids of the customers allowed to use it.
     customer_ids: frozenset[int] | None = None
+    # Customer segments (context.customerSegments): a buyer must belong to one of them.
+    segment_ids: frozenset[int] | None = None
     percentage: float | None = None
     amount: Decimal | None = None
     applies_on_each_item: bool = False
@@ -278,6 +295,7 @@ class Shop:
     created_at: datetime
     customers: dict[int, Customer] = field(default_factory=dict)
     discounts: dict[int, CodeDiscount] = field(default_factory=dict)
+    segments: dict[int, Segment] = field(default_factory=dict)
     # Upper-cased code -> discount id: codes are unique per shop, case-insensitively.
     code_index: dict[str, int] = field(default_factory=dict)
     bulk_creations: dict[int, BulkCreation] = field(default_factory=dict)

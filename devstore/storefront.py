@@ -11,6 +11,7 @@ from typing import Any
 
 from devstore.payloads import CENT, AppliedDiscount, LineItem, Payloads
 from devstore.runtime import Runtime
+from devstore.segments import is_member
 from devstore.state import CodeDiscount, Customer, Shop
 
 SHIPPING_PRICE = Decimal("10.00")
@@ -105,6 +106,11 @@ class Storefront:
                 "customer_not_eligible",
                 f"{redeem.code} discount code isn't valid for this customer",
             )
+        if discount.segment_ids is not None and not _in_segments(shop, discount, customer):
+            raise CheckoutError(
+                "customer_not_eligible",
+                f"{redeem.code} discount code isn't valid for this customer",
+            )
         buyer_key = _buyer_key(customer, email)
         if discount.applies_once_per_customer and buyer_key in redeem.redeemed_by:
             raise CheckoutError(
@@ -138,6 +144,8 @@ class Storefront:
         locale: str | None = None,
         at: datetime | None = None,
         token_hex: Callable[[int], str] = secrets.token_hex,
+        browser_ip: str | None = None,
+        shipping_address: dict[str, Any] | None = None,
     ) -> PlacedOrder:
         """Create an order (orders/create body), applying and counting `discount_code`."""
         if not line_items:
@@ -169,6 +177,8 @@ class Storefront:
             cart_token=cart_token,
             locale=locale or (buyer.locale if buyer else "en"),
             shipping=SHIPPING_PRICE,
+            **({"browser_ip": browser_ip} if browser_ip else {}),
+            shipping_address=shipping_address,
         )
         if discount is not None and applied is not None:
             found = shop.find_code(applied.code)
@@ -185,6 +195,18 @@ class Storefront:
             buyer.updated_at = moment
         shop.orders[int(order["id"])] = order
         return PlacedOrder(order=order, customer=buyer, discount=discount)
+
+
+def _in_segments(shop: Shop, discount: CodeDiscount, customer: Customer | None) -> bool:
+    """A segment-restricted code needs a known customer of one of its segments, evaluated as
+    they are at checkout (a first-time buyers' segment: no order yet)."""
+    if customer is None or discount.segment_ids is None:
+        return False
+    return any(
+        is_member(shop.segments[number].query, customer)
+        for number in discount.segment_ids
+        if number in shop.segments
+    )
 
 
 def _buyer_key(customer: Customer | None, email: str | None) -> int | str | None:

@@ -13,6 +13,9 @@ from app.messaging.consent import WRITE_BACK_JOB
 from app.messaging.outbox import SEND_JOB
 from app.queue import CronJob, JobFunction
 from app.reconcile.jobs import RECONCILE_JOB
+from app.referrals.jobs import DUE_CRON as REFERRALS_DUE_CRON
+from app.referrals.jobs import ISSUE_JOB as REFERRAL_ISSUE_JOB
+from app.referrals.jobs import REWARD_JOB as REFERRAL_REWARD_JOB
 from app.scenarios.scheduling import STEP_JOB
 from app.settings import Settings
 from app.shopify.customer_sync import FLUSH_JOB
@@ -27,6 +30,11 @@ from jobs.loyalty import (
     sync_loyalty_customer,
 )
 from jobs.messages import enqueue_due_messages, send_message, write_back_email_consent
+from jobs.referrals import (
+    issue_referral_code,
+    qualify_due_referrals,
+    reward_referral_with_code,
+)
 from jobs.retention import PURGE_EVERY_SECONDS, purge_old_webhook_bodies
 from jobs.scenarios import run_schedules, scan_due_steps, scenario_step
 from jobs.webhook_events import process_webhook_event, sweep_webhook_events
@@ -44,6 +52,8 @@ JOBS: dict[str, JobFunction] = {
     LOYALTY_SYNC_JOB: sync_loyalty_customer,
     LOYALTY_COMPLETE_JOB: complete_loyalty_redemption,
     LOYALTY_NOTICES_JOB: loyalty_notices,
+    REFERRAL_ISSUE_JOB: issue_referral_code,
+    REFERRAL_REWARD_JOB: reward_referral_with_code,
 }
 
 CRON_JOBS: list[CronJob] = [
@@ -75,7 +85,13 @@ CRON_JOBS: list[CronJob] = [
     # Expiry (and its warnings) and birthday points: once per hour
     # (jobs.loyalty.DAILY_RULES_EVERY_SECONDS), claimed in Redis.
     CronJob(name="apply_loyalty_time_rules", function=apply_loyalty_time_rules, every_seconds=60),
+    # Referrals whose hold period is over are qualified and rewarded.
+    CronJob(name=REFERRALS_DUE_CRON, function=qualify_due_referrals, every_seconds=60),
 ]
+
+
+# The crons that walk a schedule (the demo shortens them with the schedule period).
+_SCHEDULES = frozenset({"run_schedules", REFERRALS_DUE_CRON})
 
 
 def cron_jobs(settings: Settings) -> list[CronJob]:
@@ -87,6 +103,5 @@ def cron_jobs(settings: Settings) -> list[CronJob]:
     # The longest whole-second tick that divides a minute and is no longer than the period.
     tick = max(s for s in (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30) if s <= period)
     return [
-        replace(job, every_seconds=tick) if job.name == "run_schedules" else job
-        for job in CRON_JOBS
+        replace(job, every_seconds=tick) if job.name in _SCHEDULES else job for job in CRON_JOBS
     ]

@@ -12,6 +12,8 @@ class CodePurpose(enum.StrEnum):
     CART_RECOVERY = "cart_recovery"
     LOYALTY_REWARD = "loyalty_reward"
     REFERRAL_REWARD = "referral_reward"
+    # An advocate's personal code, for their friends' first orders.
+    REFERRAL_FRIEND = "referral_friend"
     WIN_BACK = "win_back"
     WELCOME = "welcome"
 
@@ -56,6 +58,9 @@ class Offer:
     minimum_subtotal: Decimal | None = None
     valid_for: timedelta | None = timedelta(days=14)
     combines_with: CombinesWith = CombinesWith()
+    # Uses of the code in all; None for a code many buyers share (a referral code), each
+    # still once (`once_per_customer` on the spec).
+    usage_limit: int | None = 1
 
     def __post_init__(self) -> None:
         if self.value_type == ValueType.PERCENTAGE and not (
@@ -78,6 +83,9 @@ class Recipient:
     customer_id: int | None = None  # our customers.id
     customer_gid: str | None = None  # gid://shopify/Customer/…
     email: str | None = None
+    # gid://shopify/Segment/…: the code is for the customers of that segment (a referral
+    # code: first-time buyers only).
+    customer_segment_gid: str | None = None
 
 
 @dataclass(frozen=True)
@@ -96,3 +104,5 @@ class DiscountSpec:
     customer_gids: tuple[str, ...] | None
     usage_limit: int | None = 1
     once_per_customer: bool = True
+    # Customer segments the code is restricted to (Shopify's context.customerSegments).
+    customer_segment_gids: tuple[str, ...] | None = None

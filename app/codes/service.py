@@ -60,6 +60,8 @@ def spec_for(row: DiscountCode) -> DiscountSpec:
         ends_at=row.ends_at,
         combines_with=CombinesWith.from_dict(row.combines_with),
         customer_gids=(row.customer_gid,) if row.customer_gid else None,
+        usage_limit=row.usage_limit,
+        customer_segment_gids=(row.customer_segment_gid,) if row.customer_segment_gid else None,
     )
 
 
@@ -85,6 +87,8 @@ async def _reserve(
                 status=DiscountCodeStatus.CREATING.value,
                 customer_id=recipient.customer_id,
                 customer_gid=recipient.customer_gid,
+                customer_segment_gid=recipient.customer_segment_gid,
+                usage_limit=offer.usage_limit,
                 email=recipient.email,
                 value_type=offer.value_type.value,
                 value=offer.value,

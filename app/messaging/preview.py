@@ -69,7 +69,7 @@ _GROUPS: dict[str, tuple[str, ...]] = {
         "points_expiring",
         "expires_at",
     ),
-    "referral": ("referral_url", "reward"),
+    "referral": ("referral_url", "referral_code", "friend_offer", "reward"),
     "review": ("review_url",),
     "unsubscribe": ("unsubscribe_url",),
 }

@@ -187,6 +187,8 @@ def sample_context(locale: Locale) -> dict[str, Any]:
         "points_expiring": 1200,
         "expires_at": "2026-12-31",
         "referral_url": "https://example.myshopify.com/r/SAMPLE",
+        "referral_code": "REF-SAMPLE",
+        "friend_offer": "10 %",
         "reward": "10 %",
         "review_url": "https://example.myshopify.com/reviews/sample",
         "unsubscribe_url": "https://app.example.com/u/sample",

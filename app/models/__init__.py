@@ -35,6 +35,7 @@ from app.models.messaging import (
     ScenarioSetting,
 )
 from app.models.reconcile import ReconcileState
+from app.models.referrals import Referral, ReferralCode, ReferralSegment, ReferralVisit
 from app.models.scenarios import ScenarioConversion, ScenarioRun, TimelineEntry
 from app.models.shops import Shop
 from app.models.webhook_events import WebhookEvent, WebhookEventStatus
@@ -65,6 +66,10 @@ __all__ = [
     "PoolCode",
     "PoolCodeStatus",
     "ReconcileState",
+    "Referral",
+    "ReferralCode",
+    "ReferralSegment",
+    "ReferralVisit",
     "Refund",
     "ScenarioConversion",
     "ScenarioRun",

@@ -48,6 +48,10 @@ class DiscountCode(Timestamps, Base):
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
     # gid://shopify/Customer/…: the code is restricted to this customer at Shopify.
     customer_gid: Mapped[str | None] = mapped_column(String(64))
+    # gid://shopify/Segment/…: the code is restricted to that customer segment at Shopify.
+    customer_segment_gid: Mapped[str | None] = mapped_column(String(128))
+    # Uses of the code in all (None: no limit, as a referral code shared with many friends).
+    usage_limit: Mapped[int | None] = mapped_column(default=1, server_default="1")
     email: Mapped[str | None] = mapped_column(String(320))
     # percentage (0 < value ≤ 1), fixed_amount (shop currency) or free_shipping.
     value_type: Mapped[str] = mapped_column(String(16))

@@ -6,5 +6,6 @@ from __future__ import annotations
 
 from app.loyalty.listeners import LOYALTY
 from app.platform.program import Program
+from app.referrals.listeners import REFERRALS
 
-PROGRAMS: tuple[Program, ...] = (LOYALTY,)
+PROGRAMS: tuple[Program, ...] = (LOYALTY, REFERRALS)

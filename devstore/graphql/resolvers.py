@@ -22,6 +22,7 @@ from devstore.graphql.views import (
     resolve_namespace,
 )
 from devstore.runtime import Runtime
+from devstore.segments import InvalidSegmentQuery, compile_query
 from devstore.state import (
     AccessToken,
     BulkCreation,
@@ -30,6 +31,7 @@ from devstore.state import (
     Customer,
     DiscountKind,
     Metafield,
+    Segment,
     Shop,
     WebhookSubscription,
     parse_gid,
@@ -63,6 +65,9 @@ REQUIRED_SCOPES: dict[str, str] = {
     "tagsAdd": "write_customers",
     "tagsRemove": "write_customers",
     "customerEmailMarketingConsentUpdate": "write_customers",
+    # segmentCreate: "Requires read_customers access scope" (customer segments guide).
+    "segmentCreate": "read_customers",
+    "segment": "read_customers",
     "customer": "read_customers",
     "customers": "read_customers",
     "order": "read_orders",
@@ -182,6 +187,8 @@ class Resolvers:
             "webhookSubscriptionCreate": self.webhook_subscription_create,
             "webhookSubscriptionDelete": self.webhook_subscription_delete,
             "customerEmailMarketingConsentUpdate": self.consent_update,
+            "segmentCreate": self.segment_create,
+            "segment": self.segment,
         }
         return {name: self._guarded(resolver) for name, resolver in fields.items()}
 
@@ -394,9 +401,44 @@ class Resolvers:
             operation = shop.bulk_operations.get(number)
             context = _context(info)
             return None if operation is None else bulk.view(operation, shop, context.base_url)
+        if (number := parse_gid(id, "Segment")) is not None and number in shop.segments:
+            return views.segment_view(shop.segments[number])
         if id == shop.gid:
             return views.shop_view()
         return None
+
+    # -- customer segments ------------------------------------------------------------------
+
+    def segment(self, info: Info, id: str) -> dict[str, Any] | None:
+        shop = _context(info).shop
+        number = parse_gid(id, "Segment")
+        if number is None or number not in shop.segments:
+            return None
+        return self._views(info).segment_view(shop.segments[number])
+
+    def segment_create(self, info: Info, name: str, query: str) -> dict[str, Any]:
+        """segmentCreate: a name unique in the shop and a query Shopify can evaluate."""
+        context = _context(info)
+        shop, runtime = context.shop, context.runtime
+        errors: list[UserError] = []
+        if not name.strip():
+            errors.append(_user_error(["name"], None, "Name can't be blank"))
+        elif any(s.name == name for s in shop.segments.values()):
+            errors.append(_user_error(["name"], None, "Name has already been taken"))
+        try:
+            compile_query(query)
+        except InvalidSegmentQuery as error:
+            errors.append(_user_error(["query"], None, str(error)))
+        if errors:
+            return {"segment": None, "userErrors": errors}
+        segment = Segment(
+            id=runtime.store.ids.next(),
+            name=name,
+            query=query,
+            creation_date=runtime.clock.now(),
+        )
+        shop.segments[segment.id] = segment
+        return {"segment": self._views(info).segment_view(segment), "userErrors": []}
 
     def nodes(self, info: Info, ids: list[str]) -> list[dict[str, Any] | None]:
         _limit_input(info, ids)
@@ -460,6 +502,7 @@ class Resolvers:
                 )
             )
         customer_ids = self._buyers(info, root, data, errors)
+        segment_ids = self._segments(info, root, data, errors)
         minimum_subtotal, minimum_quantity = self._minimum(root, data, errors)
         percentage: float | None = None
         amount: Decimal | None = None
@@ -482,6 +525,7 @@ class Resolvers:
             usage_limit=usage_limit,
             applies_once_per_customer=bool(data.get("appliesOncePerCustomer") or False),
             customer_ids=customer_ids,
+            segment_ids=segment_ids,
             percentage=percentage,
             amount=amount,
             applies_on_each_item=each_item,
@@ -519,11 +563,23 @@ class Resolvers:
         # "When creating, required fields are: code, context (or deprecated
         # customerSelection), ..."); nothing chosen is no longer "everyone".
         customers_input = (chosen or {}).get("customers")
-        if not chosen or (not chosen.get("all") and customers_input is None):
+        segments_input = (chosen or {}).get("customerSegments")
+        if not chosen or (
+            not chosen.get("all") and customers_input is None and segments_input is None
+        ):
             what = "Customer selection" if legacy else "Context"
             errors.append(_user_error([root, field], "BLANK", f"{what} can't be blank"))
             return None
         if customers_input is None:
+            return None
+        if segments_input is not None:
+            errors.append(
+                _user_error(
+                    [root, field],
+                    "INVALID",
+                    "Only one of customers or customerSegments can be provided.",
+                )
+            )
             return None
         added = customers_input.get("add") or []
         _limit_input(info, added)
@@ -541,6 +597,40 @@ class Resolvers:
                 )
                 continue
             numbers.add(number)
+        return frozenset(numbers)
+
+    def _segments(
+        self, info: Info, root: str, data: dict[str, Any], errors: list[UserError]
+    ) -> frozenset[int] | None:
+        """The segments of context.customerSegments (or the deprecated customerSelection's);
+        each must exist in the shop."""
+        chosen = data.get("context") or data.get("customerSelection") or {}
+        segments_input = chosen.get("customerSegments")
+        if segments_input is None or chosen.get("customers") is not None:
+            return None
+        field = "context" if data.get("context") is not None else "customerSelection"
+        added = segments_input.get("add") or []
+        _limit_input(info, added)
+        shop = _context(info).shop
+        numbers: set[int] = set()
+        for index, value in enumerate(added):
+            number = parse_gid(value, "Segment")
+            if number is None or number not in shop.segments:
+                errors.append(
+                    _user_error(
+                        [root, field, "customerSegments", "add", str(index)],
+                        "INVALID",
+                        "Segment does not exist.",
+                    )
+                )
+                continue
+            numbers.add(number)
+        if not numbers and not errors:
+            errors.append(
+                _user_error(
+                    [root, field, "customerSegments"], "BLANK", "Customer segments can't be blank"
+                )
+            )
         return frozenset(numbers)
 
     @staticmethod

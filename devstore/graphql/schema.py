@@ -294,9 +294,11 @@ type DiscountCombinesWith {
 }
 type DiscountBuyerSelectionAll { all: DiscountBuyerSelection! }
 type DiscountCustomers { customers: [Customer!]! }
-union DiscountContext = DiscountBuyerSelectionAll | DiscountCustomers
+type Segment implements Node { id: ID! name: String! query: String! creationDate: DateTime! }
+type DiscountCustomerSegments { segments: [Segment!]! }
+union DiscountContext = DiscountBuyerSelectionAll | DiscountCustomers | DiscountCustomerSegments
 type DiscountCustomerAll { allCustomers: Boolean! }
-union DiscountCustomerSelection = DiscountCustomerAll | DiscountCustomers
+union DiscountCustomerSelection = DiscountCustomerAll | DiscountCustomers | DiscountCustomerSegments
 
 type DiscountCodeBasic {
   title: String!
@@ -471,6 +473,7 @@ type Query {
   bulkOperation(id: ID!): BulkOperation
   currentBulkOperation(type: BulkOperationType): BulkOperation
   codeDiscountNode(id: ID!): DiscountCodeNode
+  segment(id: ID!): Segment
   codeDiscountNodeByCode(code: String!): DiscountCodeNode
   discountRedeemCodeBulkCreation(id: ID!): DiscountRedeemCodeBulkCreation
   shopLocales(published: Boolean): [ShopLocale!]!
@@ -495,8 +498,17 @@ type Query {
 }
 
 input DiscountCustomersInput { add: [ID!] remove: [ID!] }
-input DiscountContextInput { all: DiscountBuyerSelection customers: DiscountCustomersInput }
-input DiscountCustomerSelectionInput { all: Boolean customers: DiscountCustomersInput }
+input DiscountCustomerSegmentsInput { add: [ID!] remove: [ID!] }
+input DiscountContextInput {
+  all: DiscountBuyerSelection
+  customers: DiscountCustomersInput
+  customerSegments: DiscountCustomerSegmentsInput
+}
+input DiscountCustomerSelectionInput {
+  all: Boolean
+  customers: DiscountCustomersInput
+  customerSegments: DiscountCustomerSegmentsInput
+}
 input DiscountAmountInput { amount: Decimal appliesOnEachItem: Boolean }
 input DiscountCustomerGetsValueInput { percentage: Float discountAmount: DiscountAmountInput }
 input DiscountItemsInput { all: Boolean }
@@ -603,6 +615,7 @@ type WebhookSubscriptionCreatePayload {
   userErrors: [UserError!]!
 }
 type WebhookSubscriptionDeletePayload { deletedWebhookSubscriptionId: ID userErrors: [UserError!]! }
+type SegmentCreatePayload { segment: Segment userErrors: [UserError!]! }
 type CustomerEmailMarketingConsentUpdatePayload {
   customer: Customer
   userErrors: [CustomerEmailMarketingConsentUpdateUserError!]!
@@ -634,6 +647,7 @@ type Mutation {
   customerEmailMarketingConsentUpdate(
     input: CustomerEmailMarketingConsentUpdateInput!
   ): CustomerEmailMarketingConsentUpdatePayload
+  segmentCreate(name: String!, query: String!): SegmentCreatePayload
 }
 """
 )

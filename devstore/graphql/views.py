@@ -17,6 +17,7 @@ from devstore.state import (
     CodeDiscount,
     Customer,
     Metafield,
+    Segment,
     Shop,
     WebhookSubscription,
 )
@@ -206,6 +207,15 @@ class Views:
             "metafields": metafields,
         }
 
+    def segment_view(self, segment: Segment) -> dict[str, Any]:
+        return {
+            "__typename": "Segment",
+            "id": segment.gid,
+            "name": segment.name,
+            "query": segment.query,
+            "creationDate": iso(segment.creation_date),
+        }
+
     def discount_node(self, discount: CodeDiscount) -> dict[str, Any]:
         return {
             "__typename": "DiscountCodeNode",
@@ -246,9 +256,20 @@ class Views:
                 "__typename": "DiscountMinimumQuantity",
                 "greaterThanOrEqualToQuantity": str(discount.minimum_quantity),
             }
-        if discount.customer_ids is None:
-            context: dict[str, Any] = {"__typename": "DiscountBuyerSelectionAll", "all": "ALL"}
-            selection: dict[str, Any] = {"__typename": "DiscountCustomerAll", "allCustomers": True}
+        if discount.segment_ids is not None:
+            segments = [
+                self.segment_view(self.shop.segments[number])
+                for number in sorted(discount.segment_ids)
+                if number in self.shop.segments
+            ]
+            context: dict[str, Any] = {
+                "__typename": "DiscountCustomerSegments",
+                "segments": segments,
+            }
+            selection: dict[str, Any] = context
+        elif discount.customer_ids is None:
+            context = {"__typename": "DiscountBuyerSelectionAll", "all": "ALL"}
+            selection = {"__typename": "DiscountCustomerAll", "allCustomers": True}
         else:
             buyers = [
                 self.customer_view(self.shop.customers[number])

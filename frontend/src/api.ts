@@ -361,3 +361,74 @@ export interface LoyaltyLiability {
   tiers: Record<string, number>;
   rewards_redeemed: number;
 }
+
+export interface ReferralSettings {
+  mode: Mode;
+  transactional: boolean;
+  issue_on: "first_paid_order" | "sign_up";
+  code_prefix: string;
+  friend_percent: string;
+  friend_minimum_subtotal: string | null;
+  friend_code_valid_days: number | null;
+  hold_days: number;
+  reward_kind: "points" | "code";
+  reward_points: number;
+  reward_code: { kind: "percentage" | "fixed_amount"; value: string; valid_days: number };
+  monthly_reward_cap: number;
+  max_referrals_per_day: number;
+  max_orders_per_ip: number;
+}
+
+export interface ReferralEvidence {
+  rule: string;
+  friend: string;
+  referrer: string;
+}
+
+export interface Referral {
+  id: number;
+  status: "pending" | "flagged" | "qualified" | "rewarded" | "rejected" | "void";
+  reason: string | null;
+  code: string;
+  referrer_id: number;
+  referrer_email: string | null;
+  friend_id: number | null;
+  friend_email: string | null;
+  order_id: number;
+  order_name: string | null;
+  order_total: string | null;
+  currency: string | null;
+  evidence: ReferralEvidence[];
+  created_at: string;
+  due_at: string;
+  rewarded_at: string | null;
+  reward_kind: string | null;
+  reward_points: number | null;
+  reward_code: string | null;
+  decided_by: string | null;
+}
+
+export interface ReferralFigures {
+  codes_issued: number;
+  link_visits: number;
+  codes_used: number;
+  pending: number;
+  flagged: number;
+  qualified: number;
+  rewarded: number;
+  rejected: number;
+  void: number;
+  referred_revenue: string;
+}
+
+export interface ReferralAdvocate {
+  customer_id: number;
+  email: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  code: string | null;
+  visits: number;
+  referrals: number;
+  rewarded: number;
+  revenue: string;
+}

@@ -15,6 +15,7 @@ import { LoyaltySettingsView } from "./views/LoyaltySettings";
 import { Delivery } from "./views/Delivery";
 import { Messages } from "./views/Messages";
 import { Overview } from "./views/Overview";
+import { Referrals } from "./views/Referrals";
 import { Runs } from "./views/Runs";
 import { ScenarioSettingsView } from "./views/ScenarioSettings";
 import { Templates } from "./views/Templates";
@@ -26,6 +27,7 @@ const SECTIONS: { key: MessageKey; href: string; views: Route["view"][] }[] = [
   { key: "nav.approvals", href: href.approvals(), views: ["approvals"] },
   { key: "nav.messages", href: href.messages(), views: ["messages"] },
   { key: "nav.loyalty", href: href.loyalty(), views: ["loyalty", "loyaltySettings", "loyaltyCustomer"] },
+  { key: "nav.referrals", href: href.referrals(), views: ["referrals"] },
   { key: "nav.delivery", href: href.delivery(), views: ["delivery"] },
   { key: "nav.webhooks", href: href.webhooks(), views: ["webhooks"] },
   { key: "nav.dataRequests", href: href.dataRequests(), views: ["dataRequests"] },
@@ -76,6 +78,8 @@ function View({ route }: { route: Route }) {
       return <LoyaltySettingsView />;
     case "loyaltyCustomer":
       return <LoyaltyCustomerView customerId={route.customerId} />;
+    case "referrals":
+      return <Referrals />;
   }
 }
 

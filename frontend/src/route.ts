@@ -16,7 +16,8 @@ export type Route =
   | { view: "dataRequests" }
   | { view: "loyalty" }
   | { view: "loyaltySettings" }
-  | { view: "loyaltyCustomer"; customerId: number };
+  | { view: "loyaltyCustomer"; customerId: number }
+  | { view: "referrals" };
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
@@ -50,6 +51,8 @@ export function parseRoute(hash: string): Route {
       if (second === "settings") return { view: "loyaltySettings" };
       if (second === "customers" && Number(third)) return { view: "loyaltyCustomer", customerId: Number(third) };
       return { view: "loyalty" };
+    case "referrals":
+      return { view: "referrals" };
     default:
       return { view: "overview" };
   }
@@ -65,6 +68,7 @@ export const href = {
   approvals: () => "#/approvals",
   messages: () => "#/messages",
   delivery: () => "#/delivery",
+  referrals: () => "#/referrals",
   webhooks: () => "#/webhooks",
   dataRequests: () => "#/data-requests",
   loyalty: () => "#/loyalty",

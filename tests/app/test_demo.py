@@ -24,6 +24,9 @@ from app.models import (
     LoyaltyRedemption,
     Message,
     PointsLedgerEntry,
+    Referral,
+    ReferralCode,
+    ReferralVisit,
     ScenarioConversion,
     ScenarioRun,
     Shop,
@@ -139,6 +142,15 @@ async def _check_report(
         won_back = await session.scalar(
             select(func.count()).where(ScenarioConversion.scenario == "winback")
         )
+        advocates = await session.scalar(select(func.count()).where(ReferralCode.code.is_not(None)))
+        visits = await session.scalar(select(func.count()).select_from(ReferralVisit))
+        referrals = dict(
+            (
+                await session.execute(
+                    select(Referral.status, func.count()).group_by(Referral.status)
+                )
+            ).all()
+        )
     assert (events or 0) > 10
     assert int(figure(report, "webhooks stored")) == events
     assert int(figure(report, "cart sequences")) == runs
@@ -153,6 +165,15 @@ async def _check_report(
     assert (winbacks or 0) > 0
     assert int(figure(report, "win-back codes")) == winback_codes
     assert int(figure(report, "win-back recovered")) == won_back
+    # Referrals: advocates' codes, their links visited, friends' orders rewarded or flagged.
+    assert int(figure(report, "referral codes")) == advocates
+    assert int(figure(report, "referral codes", r"\d+ advocates got their code; (\d+)")) == visits
+    assert int(figure(report, "referrals")) == sum(referrals.values())
+    assert int(figure(report, "referrals", r"\d+ orders used a code: (\d+) rewarded")) == (
+        referrals.get("rewarded", 0)
+    )
+    # The advocate who used their own code is flagged, never rewarded.
+    assert referrals.get("flagged", 0) >= 1
     assert "Admin UI: http://127.0.0.1:" in report
     # The loyalty program: on for the demo shop, members earning, some redeeming a reward
     # through the real redemption path (a code at the simulated Shopify for each).

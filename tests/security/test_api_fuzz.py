@@ -86,7 +86,7 @@ async def test_no_operation_answers_a_5xx(
 
 @FUZZ
 @given(
-    route=st.sampled_from(["/t/o/{}.gif", "/t/c/{}", "/u/{}"]),
+    route=st.sampled_from(["/t/o/{}.gif", "/t/c/{}", "/u/{}", "/r/{}"]),
     method=st.sampled_from(["GET", "HEAD", "POST"]),
     token=st.text(min_size=1, max_size=60).filter(lambda t: "/" not in t and t not in {".", ".."}),
 )

@@ -19,6 +19,9 @@ from app.models import (
     CustomerDataRequest,
     Message,
     MessageTemplate,
+    Order,
+    Referral,
+    ReferralCode,
     Shop,
     WebhookEvent,
 )
@@ -31,7 +34,7 @@ SHOP_B = "shop-b.myshopify.com"
 # What only shop B's rows hold: none of it may reach shop A.
 B_MARKERS = (EMAIL, "wh-seed-", "wh-failed-b", "B-ONLY-SUBJECT", "b-only-request")
 # Path parameters naming one of shop B's rows: the route must not find it for shop A.
-ROW_PARAMETERS = {"customer_id", "message_id", "event_id"}
+ROW_PARAMETERS = {"customer_id", "message_id", "event_id", "referral_id"}
 
 
 async def seed_shop_b(sessions: async_sessionmaker[AsyncSession], shop: Shop) -> dict[str, Any]:
@@ -89,9 +92,33 @@ async def seed_shop_b(sessions: async_sessionmaker[AsyncSession], shop: Shop) ->
                 export={"note": "b-only-request"},
             )
         )
+        order = await session.scalar(select(Order).where(Order.shop_id == shop.id))
+        assert order is not None
+        code = ReferralCode(
+            shop_id=shop.id,
+            customer_id=customer.id,
+            code="REF-BONLY",
+            issued_because="first_paid_order",
+            visits=0,
+        )
+        session.add(code)
+        await session.flush()
+        flagged = Referral(
+            shop_id=shop.id,
+            referral_code_id=code.id,
+            referrer_id=customer.id,
+            friend_id=customer.id,
+            order_id=order.id,
+            code="REF-BONLY",
+            status="flagged",
+            due_at=now,
+            evidence=[{"rule": "same_customer", "friend": EMAIL, "referrer": EMAIL}],
+        )
+        session.add(flagged)
         await session.flush()
         return {
             "customer_id": customer.id,
+            "referral_id": flagged.id,
             "message_id": pending.id,
             "event_id": failed.id,
             "key": "abandoned_cart",

@@ -156,6 +156,16 @@ def _money(value: Any) -> str:
     return str(value)
 
 
+def _context(spec: DiscountSpec) -> dict[str, Any]:
+    """Who may use the code (DiscountContextInput): named customers, customer segments (a
+    referral code: the shop's first-time buyers), or all buyers."""
+    if spec.customer_gids:
+        return {"customers": {"add": list(spec.customer_gids)}}
+    if spec.customer_segment_gids:
+        return {"customerSegments": {"add": list(spec.customer_segment_gids)}}
+    return {"all": "ALL"}
+
+
 def discount_input(spec: DiscountSpec) -> dict[str, Any]:
     """DiscountCodeBasicInput / DiscountCodeFreeShippingInput for `spec`."""
     data: dict[str, Any] = {
@@ -166,11 +176,7 @@ def discount_input(spec: DiscountSpec) -> dict[str, Any]:
         "usageLimit": spec.usage_limit,
         "appliesOncePerCustomer": spec.once_per_customer,
         "combinesWith": spec.combines_with.as_dict(),
-        "context": (
-            {"customers": {"add": list(spec.customer_gids)}}
-            if spec.customer_gids
-            else {"all": "ALL"}
-        ),
+        "context": _context(spec),
     }
     if spec.minimum_subtotal is not None:
         data["minimumRequirement"] = {
