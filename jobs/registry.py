@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from app.codes.pools import REFILL_JOB
 from app.inbox.jobs import PROCESS_JOB
+from app.kpis.jobs import ROLLUP_EVERY_SECONDS
 from app.loyalty.jobs import COMPLETE_JOB as LOYALTY_COMPLETE_JOB
 from app.loyalty.jobs import SYNC_JOB as LOYALTY_SYNC_JOB
 from app.messaging.consent import WRITE_BACK_JOB
@@ -17,6 +18,7 @@ from app.settings import Settings
 from app.shopify.customer_sync import FLUSH_JOB
 from jobs import codes, reconcile
 from jobs.heartbeat import worker_heartbeat
+from jobs.kpis import roll_up_kpis
 from jobs.loyalty import (
     complete_loyalty_redemption,
     reevaluate_loyalty_tiers,
@@ -68,6 +70,8 @@ CRON_JOBS: list[CronJob] = [
     CronJob(name="sweep_loyalty_redemptions", function=sweep_loyalty_redemptions, every_seconds=60),
     # Walks once per hour (jobs.loyalty.TIERS_EVERY_SECONDS), claimed in Redis.
     CronJob(name="reevaluate_loyalty_tiers", function=reevaluate_loyalty_tiers, every_seconds=60),
+    # The KPI roll-up: the days marked by the raw tables' triggers (app/kpis/rollup.py).
+    CronJob(name="roll_up_kpis", function=roll_up_kpis, every_seconds=ROLLUP_EVERY_SECONDS),
 ]
 
 
