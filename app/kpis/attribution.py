@@ -49,7 +49,7 @@ WITH o AS (
         SELECT m.scenario, m.subject_key, m.step, m.id AS message_id
         FROM messages m JOIN message_events e ON e.shop_id = :shop_id AND e.message_id = m.id
         WHERE m.shop_id = :shop_id AND m.customer_id = o.customer_id
-          AND m.sent_at IS NOT NULL AND m.sent_at > o.placed_at - make_interval(days => :window)
+          AND m.sent_at IS NOT NULL AND m.sent_at <= o.placed_at
           AND e.kind IN ('open', 'click') AND e.human
           AND date_trunc('second', e.occurred_at) <= o.placed_at
           AND e.occurred_at > o.placed_at - make_interval(days => :window)
