@@ -65,7 +65,7 @@ async def test_rebuilt_equals_incremental(
     await rolled()
     await rows.send(queued, paris("2026-11-12 10:05"))
     await rows.event(queued, "click", paris("2026-11-13 08:00"))
-    late, late_shopify = await rows.order(
+    _, late_shopify = await rows.order(
         customer_id=ids["c1"], placed_at=paris("2026-11-13 09:00"), total="40.00"
     )
     await rolled()
