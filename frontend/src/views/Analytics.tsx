@@ -7,6 +7,7 @@ import { useState } from "react";
 import {
   downloadCsv,
   get,
+  put,
   query,
   type Figure,
   type KpiLift,
@@ -18,7 +19,16 @@ import {
   type Cohort,
 } from "../api";
 import { Chart } from "../components/Chart";
-import { ErrorBanner, Loading, errorText, fieldValue, toast, useLoad, type Loaded } from "../components/common";
+import {
+  ErrorBanner,
+  Loading,
+  errorText,
+  fieldChecked,
+  fieldValue,
+  toast,
+  useLoad,
+  type Loaded,
+} from "../components/common";
 import { useI18n, type I18n } from "../i18n";
 import type { MessageKey } from "../i18n/messages";
 import { useSession } from "../session";
@@ -422,6 +432,59 @@ function Cohorts() {
   );
 }
 
+interface AnalyticsSettings {
+  attribution_window_days: number;
+  holdouts: Record<string, string>;
+  default_holdout_percent: string;
+}
+
+/** The attribution window and each scenario's holdout group (docs/kpis.md). */
+function Settings({ scenarios }: { scenarios: string[] }) {
+  const i18n = useI18n();
+  const loaded = useLoad(() => get<AnalyticsSettings>("/api/kpis/settings"), []);
+  const [saving, setSaving] = useState(false);
+  const save = (patch: Partial<{ attribution_window_days: number; holdouts: Record<string, number | boolean> }>) => {
+    setSaving(true);
+    put<AnalyticsSettings>("/api/kpis/settings", patch)
+      .then(() => {
+        toast(i18n.t("kpis.settings.saved"));
+        loaded.reload();
+      })
+      .catch((e: unknown) => toast(errorText(e), true))
+      .finally(() => setSaving(false));
+  };
+  return (
+    <Section heading={i18n.t("kpis.settings")} loaded={loaded}>
+      {(data) => (
+        <>
+          <s-number-field
+            label={i18n.t("kpis.settings.window")}
+            details={i18n.t("kpis.settings.window.details")}
+            value={String(data.attribution_window_days)}
+            min={1}
+            max={30}
+            disabled={saving}
+            onChange={(e) => {
+              const days = Number(fieldValue(e));
+              if (Number.isInteger(days) && days !== data.attribution_window_days) save({ attribution_window_days: days });
+            }}
+          />
+          {scenarios.map((key) => (
+            <s-checkbox
+              key={key}
+              label={i18n.t("kpis.settings.holdout", { scenario: scenarioName(key, i18n), percent: data.holdouts[key] ?? data.default_holdout_percent })}
+              details={i18n.t("kpis.settings.holdout.details")}
+              checked={key in data.holdouts}
+              disabled={saving}
+              onChange={(e) => save({ holdouts: { [key]: fieldChecked(e) } })}
+            />
+          ))}
+        </>
+      )}
+    </Section>
+  );
+}
+
 export function Analytics() {
   const i18n = useI18n();
   const [draft, setDraft] = useState<Period>(defaultPeriod);
@@ -445,6 +508,7 @@ export function Analytics() {
       <PointsChart period={period} />
       <Loyalty period={period} />
       <Retention period={period} />
+      <Settings scenarios={["abandoned_cart", "welcome", "winback"]} />
     </s-page>
   );
 }
