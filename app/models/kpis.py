@@ -37,12 +37,17 @@ class KpiDaily(Base):
     shop's timezone; step 0 is the whole source, 1.. its steps."""
 
     __tablename__ = "kpi_daily"
+    # A period reads every row of its days (the primary key, day second); a series reads one
+    # metric over many days.
+    __table_args__ = (
+        Index("ix_kpi_daily_shop_id_metric_step_day", "shop_id", "metric", "step", "day"),
+    )
 
     shop_id: Mapped[int] = mapped_column(
         ForeignKey("shops.id", ondelete="CASCADE"), primary_key=True
     )
-    source: Mapped[str] = mapped_column(String(64), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
     step: Mapped[int] = mapped_column(primary_key=True)
     metric: Mapped[str] = mapped_column(String(96), primary_key=True)
     value: Mapped[Decimal] = mapped_column(Figure)

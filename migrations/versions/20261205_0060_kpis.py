@@ -126,8 +126,12 @@ def upgrade() -> None:
             ["shop_id"], ["shops.id"], name=op.f("fk_kpi_daily_shop_id_shops"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint(
-            "shop_id", "source", "day", "step", "metric", name=op.f("pk_kpi_daily")
+            "shop_id", "day", "source", "step", "metric", name=op.f("pk_kpi_daily")
         ),
+    )
+    # A series reads one metric over many days.
+    op.create_index(
+        "ix_kpi_daily_shop_id_metric_step_day", "kpi_daily", ["shop_id", "metric", "step", "day"]
     )
     op.create_table(
         "kpi_attributions",
@@ -238,5 +242,6 @@ def downgrade() -> None:
     op.drop_table("kpi_dirty_days")
     op.drop_index("ix_kpi_attributions_shop_id_day", "kpi_attributions")
     op.drop_table("kpi_attributions")
+    op.drop_index("ix_kpi_daily_shop_id_metric_step_day", "kpi_daily")
     op.drop_table("kpi_daily")
     op.drop_table("analytics_settings")
