@@ -10,7 +10,7 @@ from app.kpis.rollup import RefreshReport, refresh_dirty
 
 ROLLUP_EVERY_SECONDS = 30
 # Marked UTC days claimed per transaction: bounded so one busy shop does not hold a long one.
-BATCH = 50
+BATCH = 10
 
 
 async def roll_up(sessions: async_sessionmaker[AsyncSession], *, max_batches: int = 20) -> int:

@@ -40,6 +40,8 @@ _INSERT_DAILY = (
     "FROM ({figures}) AS figures WHERE value <> 0"
 )
 
+_DAY_LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(CAST(:key AS text), 0))")
+
 _CLOCK = text("""
 SELECT s.timezone, coalesce(a.attribution_window_days, :default_window)
 FROM shops s LEFT JOIN analytics_settings a ON a.shop_id = s.id WHERE s.id = :shop_id
@@ -83,6 +85,9 @@ async def refresh_day(
 ) -> None:
     """Recompute one local day of one shop from the raw rows: its attributions, then every
     declared daily figure."""
+    # Two passes may reach the same local day from two UTC days (or a rebuild meet the job):
+    # one at a time per shop and day, in (shop, day) order everywhere, so no deadlock.
+    await session.execute(_DAY_LOCK, {"key": f"kpis:{clock.shop_id}:{day.isoformat()}"})
     start, end = await day_bounds(session, day, clock.timezone)
     await attribute_day(
         session,
@@ -156,7 +161,7 @@ async def refresh_dirty(session: AsyncSession, now: datetime, limit: int = 200) 
         clocks[shop_id] = clock
         for (day,) in await session.execute(_LOCAL_DAYS, {"day": utc_day, "tz": clock.timezone}):
             local.setdefault(shop_id, set()).add(day)
-    for shop_id, days in local.items():
+    for shop_id, days in sorted(local.items()):
         for day in sorted(days):
             await refresh_day(session, clocks[shop_id], day)
         computed_at = await session.scalar(
