@@ -27,6 +27,7 @@ from app.web import (
     embedded,
     health,
     install,
+    kpis,
     loyalty,
     loyalty_proxy,
     message_templates,
@@ -110,6 +111,7 @@ def create_app(
     app.include_router(compliance.router)
     app.include_router(embedded.router)
     app.include_router(scenarios.router)
+    app.include_router(kpis.router)
     app.include_router(message_templates.router)
     app.include_router(approvals.router)
     app.include_router(messaging_settings.router)

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from app.codes.pools import REFILL_JOB
 from app.inbox.jobs import PROCESS_JOB
+from app.kpis.jobs import ROLLUP_EVERY_SECONDS
 from app.loyalty.jobs import COMPLETE_JOB as LOYALTY_COMPLETE_JOB
 from app.loyalty.jobs import NOTICES_JOB as LOYALTY_NOTICES_JOB
 from app.loyalty.jobs import SYNC_JOB as LOYALTY_SYNC_JOB
@@ -21,6 +22,7 @@ from app.settings import Settings
 from app.shopify.customer_sync import FLUSH_JOB
 from jobs import codes, reconcile
 from jobs.heartbeat import worker_heartbeat
+from jobs.kpis import roll_up_kpis
 from jobs.loyalty import (
     apply_loyalty_time_rules,
     complete_loyalty_redemption,
@@ -87,6 +89,8 @@ CRON_JOBS: list[CronJob] = [
     CronJob(name="apply_loyalty_time_rules", function=apply_loyalty_time_rules, every_seconds=60),
     # Referrals whose hold period is over are qualified and rewarded.
     CronJob(name=REFERRALS_DUE_CRON, function=qualify_due_referrals, every_seconds=60),
+    # The KPI roll-up: the days marked by the raw tables' triggers (app/kpis/rollup.py).
+    CronJob(name="roll_up_kpis", function=roll_up_kpis, every_seconds=ROLLUP_EVERY_SECONDS),
 ]
 
 

@@ -49,6 +49,8 @@ class PointsLedgerEntry(Base):
             "available_at",
         ),
         Index("ix_points_ledger_shop_id_order_id", "shop_id", "order_id"),
+        # The KPI roll-up reads a day's movements.
+        Index("ix_points_ledger_shop_id_created_at", "shop_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

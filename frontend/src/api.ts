@@ -432,3 +432,97 @@ export interface ReferralAdvocate {
   rewarded: number;
   revenue: string;
 }
+
+// -- KPIs (docs/kpis.md): figures travel as strings, rates as fractions ------------------------
+
+export interface Figure {
+  value: string | null;
+  previous: string | null;
+  change: string | null;
+}
+
+export type Figures = Record<string, Figure>;
+
+export interface KpiPeriod {
+  from: string;
+  to: string;
+  previous_from: string;
+  previous_to: string;
+}
+
+export interface KpiScenarios {
+  period: KpiPeriod;
+  scenarios: { scenario: string; figures: Figures; suppressed_by_reason: Record<string, string> }[];
+}
+
+export interface KpiSteps {
+  period: KpiPeriod;
+  scenario: string;
+  steps: { step: number; figures: Figures; suppressed_by_reason: Record<string, string> }[];
+}
+
+export interface KpiSeries {
+  period: KpiPeriod;
+  metric: string;
+  timezone: string;
+  points: { day: string; values: Record<string, string> }[];
+}
+
+export interface Interval {
+  estimate: number;
+  low: number;
+  high: number;
+}
+
+export interface LiftGroup {
+  subjects: number;
+  converted: number;
+  revenue: string;
+}
+
+export interface KpiLift {
+  scenario: string;
+  treated: LiftGroup;
+  holdout: LiftGroup;
+  verdict: "too_small" | "no_difference_detected" | "positive" | "negative";
+  rate_lift: Interval | null;
+  revenue_per_subject_lift: Interval | null;
+  incremental_revenue: Interval | null;
+}
+
+export interface Cohort {
+  cohort: string;
+  size: number;
+  retained: number[];
+}
+
+export interface KpiStore {
+  figures: Figures;
+  retention: Record<string, string | number | null | Cohort[]> | null;
+}
+
+export interface KpiLoyalty {
+  figures: Figures;
+  member_revenue: Figures;
+  state: {
+    participation: string | null;
+    points_outstanding: number;
+    liability: string | null;
+    currency: string | null;
+    rewards_distributed: number;
+    redemption_rate: string | null;
+    members_per_tier: { tier: string | null; members: number }[];
+  } | null;
+}
+
+/** Downloads an API answer as CSV through App Bridge's fetch (it carries the session token). */
+export async function downloadCsv(path: string, filename: string): Promise<void> {
+  const response = await fetch(path, { headers: { Accept: "text/csv", "Accept-Language": currentLocale } });
+  if (!response.ok) throw new ApiError(response.status, {});
+  const url = URL.createObjectURL(await response.blob());
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = filename;
+  link.click();
+  URL.revokeObjectURL(url);
+}

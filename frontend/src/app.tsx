@@ -1,6 +1,8 @@
 // The admin UI: the shop's session first (who we are, its currency), then the backend's
 // labels for its codes and the section the hash names.
 
+import { lazy, Suspense } from "react";
+
 import { get, type Session } from "./api";
 import { ErrorBanner, Loading, useLoad } from "./components/common";
 import { ServerLabels, useI18n } from "./i18n";
@@ -22,8 +24,12 @@ import { Templates } from "./views/Templates";
 import { TimelineView } from "./views/Timeline";
 import { WebhookEvents } from "./views/WebhookEvents";
 
+// The dashboard and its charting library load only when the merchant opens it.
+const Analytics = lazy(() => import("./views/Analytics").then((m) => ({ default: m.Analytics })));
+
 const SECTIONS: { key: MessageKey; href: string; views: Route["view"][] }[] = [
   { key: "nav.overview", href: href.overview(), views: ["overview", "settings", "runs", "templates", "timeline"] },
+  { key: "nav.kpis", href: href.kpis(), views: ["kpis"] },
   { key: "nav.approvals", href: href.approvals(), views: ["approvals"] },
   { key: "nav.messages", href: href.messages(), views: ["messages"] },
   { key: "nav.loyalty", href: href.loyalty(), views: ["loyalty", "loyaltySettings", "loyaltyCustomer"] },
@@ -62,6 +68,12 @@ function View({ route }: { route: Route }) {
       return <Templates scenario={route.scenario} step={route.step} locale={route.locale} />;
     case "timeline":
       return <TimelineView customerId={route.customerId} />;
+    case "kpis":
+      return (
+        <Suspense fallback={<Loading />}>
+          <Analytics />
+        </Suspense>
+      );
     case "approvals":
       return <Approvals />;
     case "messages":

@@ -5,6 +5,7 @@ import { useEffect, useState } from "react";
 
 export type Route =
   | { view: "overview" }
+  | { view: "kpis" }
   | { view: "settings"; scenario: string }
   | { view: "runs"; scenario: string }
   | { view: "templates"; scenario: string; step: number; locale: string }
@@ -37,6 +38,8 @@ export function parseRoute(hash: string): Route {
       return { view: "overview" };
     case "customers":
       return Number(second) ? { view: "timeline", customerId: Number(second) } : { view: "overview" };
+    case "kpis":
+      return { view: "kpis" };
     case "approvals":
       return { view: "approvals" };
     case "messages":
@@ -60,6 +63,7 @@ export function parseRoute(hash: string): Route {
 
 export const href = {
   overview: () => "#/",
+  kpis: () => "#/kpis",
   settings: (scenario: string) => `#/scenarios/${scenario}/settings`,
   runs: (scenario: string) => `#/scenarios/${scenario}/runs`,
   templates: (scenario: string, step = 1, locale = "en") =>
