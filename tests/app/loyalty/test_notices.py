@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.loyalty import content, service
+from app.loyalty.jobs import notices_job, notices_job_at
 from app.messaging.controls import (
     DEFAULT_POLICY,
     DeliveryMode,
@@ -23,6 +24,7 @@ from app.messaging.controls import (
 from app.models import Customer, Message, Shop
 from app.platform.resources import Resources
 from app.queue import JobContext
+from app.queue.interface import JobStatus
 from app.settings import Settings
 from jobs.loyalty import loyalty_notices
 from jobs.messages import send_message
@@ -238,3 +240,36 @@ async def test_dry_run_drafts_and_no_consent_suppresses(resources: Resources, in
     assert statuses == {(drafted.id, "draft"), (unsubscribed.id, "suppressed")}
     assert await _send_all(resources, messages) == []
     assert inbox.messages == []
+
+
+async def test_a_ledger_movement_schedules_the_customers_notices_and_a_waiting_digest_its_run(
+    resources: Resources,
+) -> None:
+    sessions = resources.sessions
+    shop = await _program(sessions)
+    await configure(sessions, shop.id, tiers=[], rewards=[])
+    customer = await make_customer(sessions, shop)
+    moment = now()
+    async with resources.transaction() as session:  # deferred jobs go at its commit
+        await service.award_bonus(
+            session,
+            shop_id=shop.id,
+            customer_id=customer.id,
+            points=10,
+            source_type="review",
+            source_id="a",
+            now=moment,
+        )
+    scheduled = notices_job(shop.id, customer.id, moment)
+    states = await resources.queue.job_states([scheduled.job_id])
+    assert states[scheduled.job_id].status is JobStatus.QUEUED
+
+    assert await loyalty_notices(_context(resources), shop.id, customer.id) == [
+        content.POINTS_DIGEST
+    ]
+    await _bonus(sessions, shop, customer, 20, "b")
+    assert await loyalty_notices(_context(resources), shop.id, customer.id) == []
+    [digest] = await _messages(sessions, shop)
+    follow_up = notices_job_at(shop.id, customer.id, digest.requested_at + timedelta(hours=24))
+    states = await resources.queue.job_states([follow_up.job_id])
+    assert states[follow_up.job_id].status is JobStatus.QUEUED
