@@ -23,7 +23,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.loyalty import content, shopper
-from app.loyalty.expiry import Dormant, stretch_key
+from app.loyalty.expiry import Dormant, warning_key
 from app.loyalty.ledger import lock_account, pending_sum
 from app.loyalty.settings import LoyaltySettings, Tier
 from app.messaging.config import MessagingConfig
@@ -308,12 +308,12 @@ async def warn_expiry(
         config,
         who,
         content.EXPIRY_WARNING,
-        f"expiry:{stretch_key(dormant.last_activity)}",
+        warning_key(dormant.last_activity),
         {
             "points_balance": dormant.spendable,
             "points_spendable": dormant.spendable,
             "points_expiring": dormant.spendable,
-            "expires_at": dormant.expires_at(settings).isoformat(),
+            "expires_at": dormant.expires_at(settings, now).date().isoformat(),
             "tier": "",
         },
         now,
