@@ -10,7 +10,7 @@ from datetime import time, timedelta
 
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.loyalty import content, service
@@ -21,7 +21,7 @@ from app.messaging.controls import (
     set_scenario_delivery,
     set_sending_policy,
 )
-from app.models import Customer, Message, Shop
+from app.models import Customer, Message, PointsLedgerEntry, Shop
 from app.platform.resources import Resources
 from app.queue import JobContext
 from app.queue.interface import JobStatus
@@ -273,3 +273,30 @@ async def test_a_ledger_movement_schedules_the_customers_notices_and_a_waiting_d
     follow_up = notices_job_at(shop.id, customer.id, digest.requested_at + timedelta(hours=24))
     states = await resources.queue.job_states([follow_up.job_id])
     assert states[follow_up.job_id].status is JobStatus.QUEUED
+
+
+async def test_a_tier_reached_again_after_a_drop_is_announced_again(resources: Resources) -> None:
+    sessions = resources.sessions
+    shop = await _program(sessions)
+    await configure(sessions, shop.id, rewards=[], notices={"points_digest": False})
+    customer = await make_customer(sessions, shop)
+    await _bonus(sessions, shop, customer, 150, "first")
+    assert await loyalty_notices(_context(resources), shop.id, customer.id) == [
+        content.TIER_REACHED
+    ]
+    # A year and more later the window has rolled past those points: the nightly pass drops
+    # the tier (the points stay), and nothing is announced.
+    async with sessions.begin() as session:
+        await session.execute(
+            update(PointsLedgerEntry).values(
+                created_at=PointsLedgerEntry.created_at - timedelta(days=400)
+            )
+        )
+    async with sessions.begin() as session:
+        await service.reevaluate_tiers(session, shop_id=shop.id, now=now())
+    assert await loyalty_notices(_context(resources), shop.id, customer.id) == []
+    await _bonus(sessions, shop, customer, 120, "again")
+    assert await loyalty_notices(_context(resources), shop.id, customer.id) == [
+        content.TIER_REACHED
+    ]
+    assert len(await _messages(sessions, shop)) == 2
