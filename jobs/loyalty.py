@@ -251,7 +251,7 @@ async def _expire_shop(
                         written = await expiry.expire_account(
                             session, settings, shop_id, dormant.customer_id, now
                         )
-                    elif dormant.last_activity >= warn_from:
+                    else:  # the long-dormant too: none loses points unwarned
                         written = (
                             await notices.warn_expiry(
                                 session,
@@ -263,8 +263,6 @@ async def _expire_shop(
                             )
                             or None
                         )
-                    else:
-                        written = None
                     done += written is not None
             if not page:
                 break

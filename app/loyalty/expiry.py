@@ -3,7 +3,9 @@ customer who has neither earned nor spent (earn, bonus, redeem, adjust) for `ina
 loses their spendable points in one `expire` ledger entry. Its source is the last activity's
 moment, so one stretch of inactivity expires once (replays and a second worker write nothing)
 and a customer active again starts a new stretch. `warning_days` before, they are warned
-(app/loyalty/notices.py), once per stretch too."""
+(app/loyalty/notices.py), once per stretch too; and never less: a customer who could be
+emailed but was not warned yet (the rule just turned on over long-dormant accounts) is warned
+first and keeps their points `warning_days` more."""
 
 from __future__ import annotations
 
@@ -16,10 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.selectable import ScalarSelect
 
 from app.i18n import Text
+from app.loyalty import content
 from app.loyalty.ledger import Movement, append, lock_account, pending_sum
 from app.loyalty.settings import LoyaltySettings
 from app.loyalty.tiers import months_before
-from app.models import LoyaltyAccount, PointsLedgerEntry
+from app.models import Customer, LoyaltyAccount, Message, PointsLedgerEntry
 
 # What counts as activity: earning or spending, by the customer or for them. Clawbacks and
 # expiries are not the customer's doing.
@@ -52,8 +55,11 @@ class Dormant:
     last_activity: datetime
     spendable: int
 
-    def expires_at(self, settings: LoyaltySettings) -> datetime:
-        return months_after(self.last_activity, settings.expiry.inactive_months)
+    def expires_at(self, settings: LoyaltySettings, now: datetime) -> datetime:
+        """When the points go, warned today: at the rule's date, or `warning_days` from now
+        if that is later."""
+        due = months_after(self.last_activity, settings.expiry.inactive_months)
+        return max(due, now + timedelta(days=settings.expiry.warning_days))
 
 
 def _last_activity(shop_id: int) -> ScalarSelect[datetime]:
@@ -121,6 +127,10 @@ async def expire_account(
     spendable = account.balance - int(pending or 0)
     if spendable <= 0:
         return None
+    if settings.notices.expiry_warning and not await _warned_long_enough(
+        session, settings, shop_id, customer_id, last, now
+    ):
+        return None
     return await append(
         session,
         account,
@@ -134,6 +144,42 @@ async def expire_account(
         ),
         now,
     )
+
+
+async def _warned_long_enough(
+    session: AsyncSession,
+    settings: LoyaltySettings,
+    shop_id: int,
+    customer_id: int,
+    last_activity: datetime,
+    now: datetime,
+) -> bool:
+    """Whether this stretch's warning was queued `warning_days` ago (whatever became of it:
+    sent, suppressed for want of consent, drafted), or no warning can reach the customer."""
+    warned = await session.scalar(
+        select(Message.requested_at).where(
+            Message.shop_id == shop_id,
+            Message.customer_id == customer_id,
+            Message.scenario == content.PROGRAM_KEY,
+            Message.step == content.EXPIRY_WARNING,
+            Message.subject_key == warning_key(last_activity),
+        )
+    )
+    if warned is not None:
+        return bool(warned <= now - timedelta(days=settings.expiry.warning_days))
+    reachable = await session.scalar(
+        select(Customer.id).where(
+            Customer.id == customer_id,
+            Customer.email.is_not(None),
+            Customer.redacted_at.is_(None),
+        )
+    )
+    return reachable is None
+
+
+def warning_key(last_activity: datetime) -> str:
+    """The expiry warning's outbox subject: one per stretch of inactivity."""
+    return f"expiry:{stretch_key(last_activity)}"
 
 
 def warning_window(settings: LoyaltySettings, now: datetime) -> tuple[datetime, datetime]:

@@ -115,7 +115,9 @@ async def append(
     if entry_id is None:
         return None
     storefront.account_changed(session, account.shop_id, account.customer_id, int(entry_id))
-    defer(session, notices_job(account.shop_id, account.customer_id, now))
+    if movement.delta > 0:
+        # Only a gain can make an email due (a loss is seen by the next run: notices.py).
+        defer(session, notices_job(account.shop_id, account.customer_id, now))
     await session.execute(
         update(LoyaltyAccount)
         .where(LoyaltyAccount.id == account.id)

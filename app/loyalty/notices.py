@@ -23,7 +23,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.loyalty import content, shopper
-from app.loyalty.expiry import Dormant, stretch_key
+from app.loyalty.expiry import Dormant, warning_key
 from app.loyalty.ledger import lock_account, pending_sum
 from app.loyalty.settings import LoyaltySettings, Tier
 from app.messaging.config import MessagingConfig
@@ -151,10 +151,13 @@ async def notify_customer(
     elif rank < told:
         changes["tier_notified"] = account.tier
 
+    told_cost = row.reward_notified_cost
+    if told_cost > 0 and await _fell_below(session, shop_id, customer_id, told_cost):
+        told_cost = 0  # spent below the announced threshold since: crossing it again is news
     affordable = shopper.redeemable(settings, spendable)
     top = max(affordable, key=lambda reward: reward.cost) if affordable else None
     top_cost = top.cost if top else 0
-    if top is not None and top_cost > row.reward_notified_cost:
+    if top is not None and top_cost > told_cost:
         if settings.notices.reward_reachable:
             last_entry = await session.scalar(
                 select(func.max(PointsLedgerEntry.id)).where(
@@ -170,6 +173,7 @@ async def notify_customer(
                 f"reward:{top.key}:{last_entry}",
                 {
                     **base,
+                    "entry_id": last_entry,
                     "reward": shopper.reward_label(top, who.shop.currency).in_locale(who.locale),
                     "reward_cost": top.cost,
                 },
@@ -177,7 +181,7 @@ async def notify_customer(
             )
             run.queued.append(content.REWARD_REACHABLE)
         changes["reward_notified_cost"] = top_cost
-    elif top_cost < row.reward_notified_cost:
+    elif top_cost != row.reward_notified_cost:
         changes["reward_notified_cost"] = top_cost
 
     if changes:
@@ -187,6 +191,38 @@ async def notify_customer(
     if settings.notices.points_digest:
         run.digest_due_at = await _digest(session, config, settings, who, base, now, run)
     return run
+
+
+async def _fell_below(
+    session: AsyncSession, shop_id: int, customer_id: int, threshold: int
+) -> bool:
+    """Whether the balance went below `threshold` after the last reward email (its
+    `entry_id`: the ledger as it stood then), however briefly: a debit and a new gain between
+    two runs of the job still count as a crossing."""
+    last = await session.scalar(
+        select(Message.context["entry_id"].as_integer())
+        .where(
+            Message.shop_id == shop_id,
+            Message.customer_id == customer_id,
+            Message.scenario == content.PROGRAM_KEY,
+            Message.step == content.REWARD_REACHABLE,
+        )
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+    if last is None:
+        return False
+    ledger = PointsLedgerEntry
+    running = (
+        select(
+            ledger.id,
+            func.sum(ledger.delta).over(order_by=ledger.id).label("balance"),
+        )
+        .where(ledger.shop_id == shop_id, ledger.customer_id == customer_id)
+        .subquery()
+    )
+    lowest = await session.scalar(select(func.min(running.c.balance)).where(running.c.id > last))
+    return lowest is not None and int(lowest) < threshold
 
 
 async def _digest(
@@ -272,12 +308,12 @@ async def warn_expiry(
         config,
         who,
         content.EXPIRY_WARNING,
-        f"expiry:{stretch_key(dormant.last_activity)}",
+        warning_key(dormant.last_activity),
         {
             "points_balance": dormant.spendable,
             "points_spendable": dormant.spendable,
             "points_expiring": dormant.spendable,
-            "expires_at": dormant.expires_at(settings).isoformat(),
+            "expires_at": dormant.expires_at(settings, now).date().isoformat(),
             "tier": "",
         },
         now,

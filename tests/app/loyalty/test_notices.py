@@ -10,19 +10,21 @@ from datetime import time, timedelta
 
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.loyalty import content, service
+from app.loyalty.jobs import notices_job, notices_job_at
 from app.messaging.controls import (
     DEFAULT_POLICY,
     DeliveryMode,
     set_scenario_delivery,
     set_sending_policy,
 )
-from app.models import Customer, Message, Shop
+from app.models import Customer, Message, PointsLedgerEntry, Shop
 from app.platform.resources import Resources
 from app.queue import JobContext
+from app.queue.interface import JobStatus
 from app.settings import Settings
 from jobs.loyalty import loyalty_notices
 from jobs.messages import send_message
@@ -212,7 +214,7 @@ async def test_a_reward_email_goes_again_only_after_the_balance_fell_below(
             key="spent",
             now=now(),
         )
-    assert await loyalty_notices(_context(resources), shop.id, customer.id) == []
+    # No run in between: the fall below is read from the ledger all the same.
     await _bonus(sessions, shop, customer, 90, "c")  # 120 again: crossed again
     assert await loyalty_notices(_context(resources), shop.id, customer.id) == [
         content.REWARD_REACHABLE
@@ -238,3 +240,63 @@ async def test_dry_run_drafts_and_no_consent_suppresses(resources: Resources, in
     assert statuses == {(drafted.id, "draft"), (unsubscribed.id, "suppressed")}
     assert await _send_all(resources, messages) == []
     assert inbox.messages == []
+
+
+async def test_a_ledger_movement_schedules_the_customers_notices_and_a_waiting_digest_its_run(
+    resources: Resources,
+) -> None:
+    sessions = resources.sessions
+    shop = await _program(sessions)
+    await configure(sessions, shop.id, tiers=[], rewards=[])
+    customer = await make_customer(sessions, shop)
+    moment = now()
+    async with resources.transaction() as session:  # deferred jobs go at its commit
+        await service.award_bonus(
+            session,
+            shop_id=shop.id,
+            customer_id=customer.id,
+            points=10,
+            source_type="review",
+            source_id="a",
+            now=moment,
+        )
+    scheduled = notices_job(shop.id, customer.id, moment)
+    states = await resources.queue.job_states([scheduled.job_id])
+    assert states[scheduled.job_id].status is JobStatus.QUEUED
+
+    assert await loyalty_notices(_context(resources), shop.id, customer.id) == [
+        content.POINTS_DIGEST
+    ]
+    await _bonus(sessions, shop, customer, 20, "b")
+    assert await loyalty_notices(_context(resources), shop.id, customer.id) == []
+    [digest] = await _messages(sessions, shop)
+    follow_up = notices_job_at(shop.id, customer.id, digest.requested_at + timedelta(hours=24))
+    states = await resources.queue.job_states([follow_up.job_id])
+    assert states[follow_up.job_id].status is JobStatus.QUEUED
+
+
+async def test_a_tier_reached_again_after_a_drop_is_announced_again(resources: Resources) -> None:
+    sessions = resources.sessions
+    shop = await _program(sessions)
+    await configure(sessions, shop.id, rewards=[], notices={"points_digest": False})
+    customer = await make_customer(sessions, shop)
+    await _bonus(sessions, shop, customer, 150, "first")
+    assert await loyalty_notices(_context(resources), shop.id, customer.id) == [
+        content.TIER_REACHED
+    ]
+    # A year and more later the window has rolled past those points: the nightly pass drops
+    # the tier (the points stay), and nothing is announced.
+    async with sessions.begin() as session:
+        await session.execute(
+            update(PointsLedgerEntry).values(
+                created_at=PointsLedgerEntry.created_at - timedelta(days=400)
+            )
+        )
+    async with sessions.begin() as session:
+        await service.reevaluate_tiers(session, shop_id=shop.id, now=now())
+    assert await loyalty_notices(_context(resources), shop.id, customer.id) == []
+    await _bonus(sessions, shop, customer, 120, "again")
+    assert await loyalty_notices(_context(resources), shop.id, customer.id) == [
+        content.TIER_REACHED
+    ]
+    assert len(await _messages(sessions, shop)) == 2

@@ -119,9 +119,18 @@ async def test_points_expire_after_the_inactive_months_once(resources: Resources
     await _give(sessions, shop, dormant, 200, months_before(NOW, 6) - timedelta(days=1), "d2")
     await _give(sessions, shop, active, 400, months_before(NOW, 8), "a1")
     await _give(sessions, shop, active, -100, months_before(NOW, 1), "a2")  # spending is activity
+    unreachable = await make_customer(sessions, shop)
+    async with sessions.begin() as session:
+        row = await session.get(Customer, unreachable.id)
+        assert row is not None
+        row.email = None
+    await _give(sessions, shop, unreachable, 80, months_before(NOW, 7), "u1")
 
     await apply_time_rules(resources, NOW)
-    await apply_time_rules(resources, NOW + timedelta(hours=1))  # the next hour's pass
+    # Turned on over an account dormant for months: warned first, its points kept 14 days.
+    assert [k for k, _s, _d in await _entries(sessions, dormant)] == ["adjust", "adjust"]
+    await apply_time_rules(resources, NOW + timedelta(days=15))
+    await apply_time_rules(resources, NOW + timedelta(days=15, hours=1))  # the next pass
 
     assert await _entries(sessions, dormant) == [
         ("adjust", "manual", 300),
@@ -129,6 +138,8 @@ async def test_points_expire_after_the_inactive_months_once(resources: Resources
         ("expire", "inactivity", -500),
     ]
     assert [kind for kind, _s, _d in await _entries(sessions, active)] == ["adjust", "adjust"]
+    # No email to warn: expired at the rule's date, on the first pass.
+    assert (await _entries(sessions, unreachable))[-1] == ("expire", "inactivity", -80)
     async with sessions() as session:
         report = await verify(session)
     assert report.differences == []
@@ -147,10 +158,20 @@ async def test_points_expire_after_the_inactive_months_once(resources: Resources
         )
 
     # Active again, then dormant again: a new stretch, a new expiry.
-    later = NOW + timedelta(days=1)
+    later = NOW + timedelta(days=20)
     await _give(sessions, shop, dormant, 50, later, "d3")
-    await apply_time_rules(resources, months_before(later, -7))
+    await apply_time_rules(resources, months_before(later, -6) - timedelta(days=13))  # warned
+    await apply_time_rules(resources, months_before(later, -6) + timedelta(days=1))
     assert (await _entries(sessions, dormant))[-1] == ("expire", "inactivity", -50)
+    async with sessions() as session:
+        warned = list(
+            await session.scalars(
+                select(Message.subject_key).where(
+                    Message.customer_id == dormant.id, Message.step == content.EXPIRY_WARNING
+                )
+            )
+        )
+    assert len(warned) == 2  # one warning per stretch of inactivity
 
 
 async def test_expiry_is_off_by_default(resources: Resources) -> None:

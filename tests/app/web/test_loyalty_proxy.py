@@ -15,17 +15,18 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.loyalty import redemptions, service
-from app.loyalty.ledger import Movement, append, lock_account
 from app.loyalty.verify import verify
 from app.models import Customer, LoyaltyRedemption, PointsLedgerEntry
 from app.platform.resources import Resources
 from app.settings import Settings
 from devstore.server import STOREFRONT_CUSTOMER_COOKIE, Simulator
 from tests.app.loyalty.conftest import configure, now, position
+from tests.support.commerce_payloads import paid_order
 from tests.support.shops import create_shop
+from tests.support.webhooks import deliver_and_process
 
 REWARDS = [
     {"key": "five_off", "cost": 500, "kind": "fixed_amount", "value": "5.00"},
@@ -157,24 +158,21 @@ async def test_a_logged_in_customer_sees_balance_pending_tier_progress_and_rewar
     ]
 
 
-async def test_pending_points_show_apart_and_are_not_redeemable(storefront: Storefront) -> None:
+async def test_an_orders_pending_points_show_apart_until_the_period_ends(
+    storefront: Storefront, sim_settings: Settings
+) -> None:
+    """A paid order delivered as Shopify sends it earns points that are pending for the
+    period: shown apart, not redeemable; the period over, spendable (read from the ledger)."""
     await configure(storefront.resources.sessions, storefront.shop_id, pending_days=14)
     await storefront.give(300, key="spendable")
-    async with storefront.resources.sessions.begin() as session:
-        # An order's earn, as the pending period writes it.
-        account = await lock_account(session, storefront.shop_id, storefront.customer_id)
-        await append(
-            session,
-            account,
-            Movement(
-                kind="earn",
-                delta=600,
-                source_type="order",
-                source_id="1",
-                available_at=now() + timedelta(days=14),
-            ),
-            now(),
-        )
+    body = paid_order(
+        order_id=4242,
+        customer_id=storefront.shopper_id,
+        email="ada@example.com",
+        subtotal="600.00",
+    )
+    async with httpx.AsyncClient(transport=storefront.app, base_url="http://testserver") as app:
+        await deliver_and_process(app, sim_settings, "orders/paid", body, shop=storefront.domain)
 
     me = (await storefront.request("GET", "/loyalty")).json()["customer"]
     assert (me["balance"], me["pending"], me["spendable"]) == (900, 600, 300)
@@ -184,6 +182,21 @@ async def test_pending_points_show_apart_and_are_not_redeemable(storefront: Stor
     )
     assert refused.status_code == 409
     assert refused.json()["error"] == "NotEnoughPoints"
+
+    # Fifteen days on: the order's entry matured (moved back in time, as the clock would).
+    async with storefront.resources.sessions.begin() as session:
+        await session.execute(
+            update(PointsLedgerEntry)
+            .where(PointsLedgerEntry.kind == "earn")
+            .values(
+                created_at=PointsLedgerEntry.created_at - timedelta(days=15),
+                available_at=PointsLedgerEntry.available_at - timedelta(days=15),
+            )
+        )
+    me = (await storefront.request("GET", "/loyalty")).json()["customer"]
+    assert (me["balance"], me["pending"], me["spendable"]) == (900, 0, 900)
+    assert "ten_percent" not in me["redeemable"]  # 1,000 points
+    assert me["redeemable"] == ["five_off", "free_shipping"]
 
 
 async def test_a_guest_gets_the_programs_public_description_in_french(
