@@ -343,7 +343,6 @@ async def _play(
         await _win_back(options, sim, sessions)
         redeemed = await _shoppers_redeem(settings, options, sim, sessions)
         _say(f"{redeemed} loyalty members spent points on a reward (codes made at Shopify)")
-        await _settle(sessions, seconds=15)
         await _report(sessions, sim, app_url)
 
 
