@@ -130,31 +130,41 @@ def lift(treated: Group, holdout: Group) -> Lift:
     )
 
 
+# Set-based: the period's runs and the orders that could be theirs (placed from the period's
+# start to its end plus the window) meet in hash joins, not one index probe per subject.
 _GROUPS = text("""
-SELECT r.stop_reason IS NOT DISTINCT FROM 'holdout' AS held,
+WITH r AS (
+    SELECT id, customer_id, subject_key, started_at,
+           stop_reason IS NOT DISTINCT FROM 'holdout' AS held
+    FROM scenario_runs
+    WHERE shop_id = :shop_id AND scenario = :scenario
+      AND started_at >= :start AND started_at < :end
+), o AS (
+    SELECT id, customer_id, checkout_token, placed_at, coalesce(total_price, 0) AS total
+    FROM orders
+    WHERE shop_id = :shop_id AND placed_at >= :start
+      AND placed_at < CAST(:end AS timestamptz) + make_interval(days => :window)
+      AND cancelled_at IS NULL
+), matched AS (
+    SELECT r.id AS run_id, o.id AS order_id, o.total
+    FROM r JOIN o ON o.customer_id = r.customer_id
+    WHERE o.placed_at >= r.started_at
+      AND o.placed_at < r.started_at + make_interval(days => :window)
+    UNION
+    SELECT r.id, o.id, o.total
+    FROM r JOIN o ON :by_checkout AND o.checkout_token = r.subject_key
+    WHERE o.placed_at >= r.started_at
+      AND o.placed_at < r.started_at + make_interval(days => :window)
+), per_run AS (
+    SELECT run_id, sum(total) AS revenue FROM matched GROUP BY run_id
+)
+SELECT r.held,
        count(*) AS subjects,
-       count(*) FILTER (WHERE x.revenue IS NOT NULL) AS converted,
-       coalesce(sum(x.revenue), 0) AS revenue,
-       coalesce(sum(x.revenue * x.revenue), 0) AS revenue_squares
-FROM scenario_runs r
-LEFT JOIN LATERAL (
-    SELECT sum(total) AS revenue FROM (
-        SELECT o.id, coalesce(o.total_price, 0) AS total FROM orders o
-        WHERE o.shop_id = r.shop_id AND o.customer_id = r.customer_id
-          AND o.placed_at >= r.started_at
-          AND o.placed_at < r.started_at + make_interval(days => :window)
-          AND o.cancelled_at IS NULL
-        UNION
-        SELECT o.id, coalesce(o.total_price, 0) FROM orders o
-        WHERE :by_checkout AND o.shop_id = r.shop_id AND o.checkout_token = r.subject_key
-          AND o.placed_at >= r.started_at
-          AND o.placed_at < r.started_at + make_interval(days => :window)
-          AND o.cancelled_at IS NULL
-    ) orders_of_subject
-) x ON true
-WHERE r.shop_id = :shop_id AND r.scenario = :scenario
-  AND r.started_at >= :start AND r.started_at < :end
-GROUP BY 1
+       count(p.run_id) AS converted,
+       coalesce(sum(p.revenue), 0) AS revenue,
+       coalesce(sum(p.revenue * p.revenue), 0) AS revenue_squares
+FROM r LEFT JOIN per_run p ON p.run_id = r.id
+GROUP BY r.held
 """)
 
 

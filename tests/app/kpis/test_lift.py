@@ -100,3 +100,31 @@ async def test_the_lift_of_a_holdout_group_through_the_api(
     (welcome,) = [s for s in scenarios["scenarios"] if s["scenario"] == "welcome"]
     assert welcome["figures"]["holdout"]["value"] == "40.0000"
     assert welcome["figures"]["runs_started"]["value"] == "40.0000"
+
+
+async def test_a_checkout_scenarios_subject_converts_by_its_checkout(
+    client: httpx.AsyncClient,
+    rows: Rows,
+    rolled: Callable[[], Awaitable[int]],
+    auth: dict[str, str],
+) -> None:
+    """A guest's cart (no customer) held out, its checkout completed: a holdout conversion."""
+    started = paris("2026-11-02 08:00")
+    await rows.run(
+        "abandoned_cart", "tok-guest", customer_id=None, started_at=started, holdout=True
+    )
+    await rows.run("abandoned_cart", "tok-other", customer_id=None, started_at=started)
+    await rows.order(
+        customer_id=None,
+        placed_at=paris("2026-11-03 08:00"),
+        total="25.00",
+        checkout_token="tok-guest",
+    )
+    await rolled()
+    body = await get_json(
+        client, "/api/kpis/scenarios/abandoned_cart/lift?from=2026-11-01&to=2026-11-30", auth
+    )
+    assert (body["holdout"]["subjects"], body["holdout"]["converted"]) == (1, 1)
+    assert Decimal(body["holdout"]["revenue"]) == Decimal("25.00")
+    assert (body["treated"]["subjects"], body["treated"]["converted"]) == (1, 0)
+    assert body["verdict"] == "too_small"
