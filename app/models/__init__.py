@@ -35,6 +35,7 @@ from app.models.messaging import (
     ScenarioSetting,
 )
 from app.models.reconcile import ReconcileState
+from app.models.reviews import Review, ReviewPhoto, ReviewSettingsRow
 from app.models.scenarios import ScenarioConversion, ScenarioRun, TimelineEntry
 from app.models.shops import Shop
 from app.models.webhook_events import WebhookEvent, WebhookEventStatus
@@ -66,6 +67,9 @@ __all__ = [
     "PoolCodeStatus",
     "ReconcileState",
     "Refund",
+    "Review",
+    "ReviewPhoto",
+    "ReviewSettingsRow",
     "ScenarioConversion",
     "ScenarioRun",
     "ScenarioSetting",

@@ -6,5 +6,6 @@ from __future__ import annotations
 
 from app.loyalty.listeners import LOYALTY
 from app.platform.program import Program
+from app.reviews.program import REVIEWS
 
-PROGRAMS: tuple[Program, ...] = (LOYALTY,)
+PROGRAMS: tuple[Program, ...] = (LOYALTY, REVIEWS)
