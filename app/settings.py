@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     # for the cart email's item images (checkout webhooks carry none).
     shopify_scopes: str = (
         "read_customers,write_customers,read_orders,read_checkouts,read_discounts,"
-        "write_discounts,read_locales,read_products"
+        "write_discounts,read_locales,read_products,write_products"
     )
     shopify_api_version: str = "2026-10"
     app_url: str = "http://127.0.0.1:8000"

@@ -12,10 +12,13 @@ from app.messaging.consent import WRITE_BACK_JOB
 from app.messaging.outbox import SEND_JOB
 from app.queue import CronJob, JobFunction
 from app.reconcile.jobs import RECONCILE_JOB
+from app.reviews.aggregates import SYNC_JOB as REVIEWS_SYNC_JOB
+from app.reviews.compliance import DELETE_PHOTOS_JOB
+from app.reviews.rewards import ISSUE_CODE_JOB
 from app.scenarios.scheduling import STEP_JOB
 from app.settings import Settings
 from app.shopify.customer_sync import FLUSH_JOB
-from jobs import codes, reconcile
+from jobs import codes, reconcile, reviews
 from jobs.heartbeat import worker_heartbeat
 from jobs.loyalty import (
     complete_loyalty_redemption,
@@ -40,6 +43,9 @@ JOBS: dict[str, JobFunction] = {
     RECONCILE_JOB: reconcile.reconcile_shop,
     LOYALTY_SYNC_JOB: sync_loyalty_customer,
     LOYALTY_COMPLETE_JOB: complete_loyalty_redemption,
+    REVIEWS_SYNC_JOB: reviews.sync_product_rating,
+    ISSUE_CODE_JOB: reviews.issue_review_code,
+    DELETE_PHOTOS_JOB: reviews.delete_review_photos,
 }
 
 CRON_JOBS: list[CronJob] = [

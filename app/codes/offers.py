@@ -14,6 +14,7 @@ class CodePurpose(enum.StrEnum):
     REFERRAL_REWARD = "referral_reward"
     WIN_BACK = "win_back"
     WELCOME = "welcome"
+    REVIEW_REWARD = "review_reward"
 
 
 class ValueType(enum.StrEnum):

@@ -15,6 +15,7 @@ from app.reviews.errors import LINK_EXPIRED, LINK_INVALID, LinkExpired, LinkInva
 from app.settings import Settings
 
 PURPOSE = "review-form"
+PHOTO_PURPOSE = "review-photo"
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class ReviewTokens:
     app_url: str
     key: bytes
     valid_for: timedelta
+    photo_key: bytes
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ReviewTokens:
@@ -36,7 +38,19 @@ class ReviewTokens:
             app_url=settings.app_url.rstrip("/"),
             key=signing.derive_key(settings.shopify_api_secret.get_secret_value(), PURPOSE),
             valid_for=timedelta(days=settings.review_link_days),
+            photo_key=signing.derive_key(
+                settings.shopify_api_secret.get_secret_value(), PHOTO_PURPOSE
+            ),
         )
+
+    def photo_url(self, photo_id: int) -> str:
+        """A photo's address, for the admin and the form: unguessable, signed per photo."""
+        return f"{self.app_url}/rp/{signing.sign({'p': photo_id}, self.photo_key)}"
+
+    def read_photo(self, token: str) -> int | None:
+        payload = signing.verify(token, self.photo_key)
+        photo = payload.get("p") if payload else None
+        return photo if _whole(photo) and isinstance(photo, int) else None
 
     def token(self, shop_id: int, order_id: int, now: datetime) -> str:
         expires = int((now + self.valid_for).timestamp())
