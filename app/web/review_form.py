@@ -19,13 +19,14 @@ from app.errors import BoomerangError
 from app.i18n import Locale, Text
 from app.queue.deferred import defer, transaction
 from app.reviews import aggregates
-from app.reviews.errors import LinkExpired, LinkInvalid, ReviewRefused
+from app.reviews.errors import LinkExpired, LinkInvalid
 from app.reviews.photos import MAX_PHOTO_BYTES, MAX_PHOTOS, CleanPhoto, clean_photo, too_many
 from app.reviews.service import (
     MAX_BODY,
     MAX_TITLE,
     PUBLISHED,
     OrderForReview,
+    Submission,
     check_submission,
     order_for_review,
     store_photos,
@@ -146,6 +147,8 @@ def _form_html(
     parts = [f"<p>{html.escape(_T['intro'].in_locale(loc))}</p>"]
     if not opened.products:
         parts.append(f"<p>{html.escape(_T['nothing'].in_locale(loc))}</p>")
+    if error is not None and opened.product(error[0]) is None:
+        parts.append(f'<p class="error" role="alert">{html.escape(error[1])}</p>')
     for product in opened.products:
         pid = product.product_id
         review = opened.reviews.get(pid)
@@ -219,6 +222,52 @@ async def _read_photos(files: list[UploadFile]) -> list[CleanPhoto]:
     return cleaned
 
 
+async def _save(
+    token: str,
+    link: ReviewLink,
+    resources: ResourcesDep,
+    opened: OrderForReview,
+    fields: dict[str, str],
+    files: list[UploadFile],
+    now: datetime,
+) -> Submission:
+    """Check everything, then store the photos, then the review (the photos deleted again if
+    the review is not stored): a refusal at any point leaves nothing behind."""
+    submission = check_submission(
+        opened.locale,
+        product_id=fields.get("product", ""),
+        rating=fields.get("rating", ""),
+        title=fields.get("title", ""),
+        body=fields.get("body", ""),
+    )
+    photos = await _read_photos(files)
+    store = _store(resources)
+    keys = await store_photos(store, link, submission.product_id, photos)
+    try:
+        async with transaction(resources.sessions, resources.queue) as session:
+            current = await order_for_review(session, link)
+            submitted = await submit_review(
+                session, current, submission, list(zip(keys, photos, strict=True)), now
+            )
+            review = submitted.review
+            if review.status == PUBLISHED or submitted.edited:
+                defer(
+                    session,
+                    aggregates.sync_job(
+                        review.shop_id,
+                        review.product_id,
+                        f"review-{review.id}-{int(now.timestamp() * 1000)}",
+                    ),
+                )
+    except BaseException:
+        for key in keys:
+            await store.delete(key)
+        raise
+    for key in submitted.replaced_keys:
+        await store.delete(key)
+    return submission
+
+
 @router.post("/r/{token}", include_in_schema=False)
 async def submit(token: str, request: Request, resources: ResourcesDep) -> Response:
     now = datetime.now(UTC)
@@ -228,66 +277,34 @@ async def submit(token: str, request: Request, resources: ResourcesDep) -> Respo
     except (LinkInvalid, LinkExpired) as error:
         return _link_error(error)
     loc = opened.locale
-    typed: dict[str, str] = {}
-    product_field = ""
     try:
-        try:
-            form = await request.form(max_files=MAX_PHOTOS + 1, max_fields=10)
-        except MultiPartException:
-            raise too_many() from None
+        form = await request.form(max_files=MAX_PHOTOS + 1, max_fields=10)
+    except MultiPartException:
+        body = _form_html(token, opened, now, error=(0, too_many().detail_in(loc)))
+        return _page(loc, _T["title"].in_locale(loc), body, status=too_many().status_code)
+    try:
         fields = {
             name: value
             for name in ("product", "rating", "title", "body")
             if isinstance(value := form.get(name), str)
         }
-        typed = fields
-        product_field = fields.get("product", "")
-        submission = check_submission(
-            loc,
-            product_id=product_field,
-            rating=fields.get("rating", ""),
-            title=fields.get("title", ""),
-            body=fields.get("body", ""),
-        )
         files = [
             f
             for f in form.getlist("photos")
             if isinstance(f, UploadFile) and (f.size or f.filename)
         ]
-        photos = await _read_photos(files)
-        store = _store(resources)
-        keys = await store_photos(store, link, submission.product_id, photos)
-        try:
-            async with transaction(resources.sessions, resources.queue) as session:
-                opened = await order_for_review(session, link)
-                submitted = await submit_review(
-                    session, opened, submission, list(zip(keys, photos, strict=True)), now
-                )
-                review = submitted.review
-                if review.status == PUBLISHED or submitted.edited:
-                    defer(
-                        session,
-                        aggregates.sync_job(
-                            review.shop_id,
-                            review.product_id,
-                            f"review-{review.id}-{int(now.timestamp() * 1000)}",
-                        ),
-                    )
-        except BaseException:
-            for key in keys:
-                await store.delete(key)
-            raise
-        for key in submitted.replaced_keys:
-            await store.delete(key)
-    except (ReviewRefused, BoomerangError) as error:
+        submission = await _save(token, link, resources, opened, fields, files, now)
+    except BoomerangError as error:
         if isinstance(error, LinkInvalid | LinkExpired):
             return _link_error(error)
         try:
-            pid = int(product_field)
+            pid = int(fields.get("product", ""))
         except ValueError:
-            pid = opened.products[0].product_id if opened.products else 0
-        body = _form_html(token, opened, now, error=(pid, error.detail_in(loc)), typed=typed)
+            pid = 0
+        body = _form_html(token, opened, now, error=(pid, error.detail_in(loc)), typed=fields)
         return _page(loc, _T["title"].in_locale(loc), body, status=error.status_code)
+    finally:
+        await form.close()
     async with resources.sessions.begin() as session:
         opened = await order_for_review(session, link)
     body = _form_html(token, opened, now, done=submission.product_id)
