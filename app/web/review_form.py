@@ -169,8 +169,8 @@ def _form_html(
             if mine and mine.get("rating") in {"1", "2", "3", "4", "5"}
             else (chosen[1] if chosen and chosen[0] == pid else (review.rating if review else None))
         )
-        title = mine["title"] if mine else (review.title if review else "")
-        body = mine["body"] if mine else (review.body if review else "")
+        title = mine.get("title", "") if mine else (review.title if review else "")
+        body = mine.get("body", "") if mine else (review.body if review else "")
         button = _T["update" if review else "send"].in_locale(loc)
         parts.append(
             f'<form method="post" action="/r/{html.escape(token)}#p{pid}" '
