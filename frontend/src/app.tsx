@@ -12,6 +12,7 @@ import { DataRequests } from "./views/DataRequests";
 import { Delivery } from "./views/Delivery";
 import { Messages } from "./views/Messages";
 import { Overview } from "./views/Overview";
+import { Reviews } from "./views/Reviews";
 import { Runs } from "./views/Runs";
 import { ScenarioSettingsView } from "./views/ScenarioSettings";
 import { Templates } from "./views/Templates";
@@ -22,6 +23,7 @@ const SECTIONS: { key: MessageKey; href: string; views: Route["view"][] }[] = [
   { key: "nav.overview", href: href.overview(), views: ["overview", "settings", "runs", "templates", "timeline"] },
   { key: "nav.approvals", href: href.approvals(), views: ["approvals"] },
   { key: "nav.messages", href: href.messages(), views: ["messages"] },
+  { key: "nav.reviews", href: href.reviews(), views: ["reviews"] },
   { key: "nav.delivery", href: href.delivery(), views: ["delivery"] },
   { key: "nav.webhooks", href: href.webhooks(), views: ["webhooks"] },
   { key: "nav.dataRequests", href: href.dataRequests(), views: ["dataRequests"] },
@@ -66,6 +68,8 @@ function View({ route }: { route: Route }) {
       return <WebhookEvents />;
     case "dataRequests":
       return <DataRequests />;
+    case "reviews":
+      return <Reviews />;
   }
 }
 

@@ -13,7 +13,8 @@ export type Route =
   | { view: "messages" }
   | { view: "delivery" }
   | { view: "webhooks" }
-  | { view: "dataRequests" };
+  | { view: "dataRequests" }
+  | { view: "reviews" };
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
@@ -43,6 +44,8 @@ export function parseRoute(hash: string): Route {
       return { view: "webhooks" };
     case "data-requests":
       return { view: "dataRequests" };
+    case "reviews":
+      return { view: "reviews" };
     default:
       return { view: "overview" };
   }
@@ -60,6 +63,7 @@ export const href = {
   delivery: () => "#/delivery",
   webhooks: () => "#/webhooks",
   dataRequests: () => "#/data-requests",
+  reviews: () => "#/reviews",
 };
 
 export function go(to: string): void {

@@ -11,6 +11,7 @@ const SCENARIO_KEYS: Record<string, MessageKey> = {
   abandoned_cart: "scenario.abandoned_cart",
   welcome: "scenario.welcome",
   winback: "scenario.winback",
+  review_request: "scenario.review_request",
 };
 
 export function scenarioName(key: string, { t }: I18n): string {
@@ -21,6 +22,7 @@ export function scenarioName(key: string, { t }: I18n): string {
 // What a step's delay counts from, when a scenario says it its own way.
 const DELAY_DETAILS: Record<string, MessageKey> = {
   welcome: "settings.step.delay.details.welcome",
+  review_request: "settings.step.delay.details.review_request",
 };
 
 export function delayDetails(key: string, { t }: I18n): string {
