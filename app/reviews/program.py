@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from app.compliance.registry import Section
 from app.platform.program import Program
-from app.reviews import compliance
+from app.reviews import compliance, rewards
 
 REVIEWS = Program(
     key="reviews",
     compliance=(
         Section(name="reviews", export=compliance.export_reviews, erase=compliance.erase_reviews),
     ),
+    reasons=rewards.REASONS,
 )

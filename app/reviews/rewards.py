@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.i18n import Text
 from app.loyalty import service as loyalty
 from app.loyalty.settings import load_settings as loyalty_settings
 from app.models import Review
@@ -21,6 +22,20 @@ from app.reviews.settings import ReviewSettings
 REVIEW_SOURCE = "review"
 PHOTO_SOURCE = "review_photo"
 ISSUE_CODE_JOB = "issue_review_code"
+# Why the ledger moved (labels: REASONS, shown on the customer's history).
+REVIEWED = "review_submitted"
+REVIEWED_WITH_PHOTO = "review_with_photo"
+REJECTED_AS_SPAM = "review_rejected_as_spam"
+REASONS: dict[str, Text] = {
+    REVIEWED: Text(en="Points for a product review", fr="Points pour un avis produit"),
+    REVIEWED_WITH_PHOTO: Text(
+        en="Bonus points for a review with a photo", fr="Points bonus pour un avis avec photo"
+    ),
+    REJECTED_AS_SPAM: Text(
+        en="The review was rejected as spam: its points were taken back",
+        fr="L'avis a été rejeté comme spam : ses points ont été retirés",
+    ),
+}
 
 
 def issue_code_job(shop_id: int, review_id: int) -> Job:
@@ -60,7 +75,7 @@ async def reward_review(
                 source_type=REVIEW_SOURCE,
                 source_id=source_id(review) + suffix,
                 now=now,
-                note=f"review {review.id}",
+                note=REVIEWED,
             )
             if entry is not None:
                 reward.update(points_entry=entry, points=settings.review_points)
@@ -73,7 +88,7 @@ async def reward_review(
                 source_type=PHOTO_SOURCE,
                 source_id=source_id(review) + suffix,
                 now=now,
-                note=f"review {review.id} with a photo",
+                note=REVIEWED_WITH_PHOTO,
             )
             if entry is not None:
                 reward.update(photo_entry=entry, photo_points=settings.photo_bonus_points)
@@ -95,7 +110,7 @@ async def revoke(session: AsyncSession, review: Review, now: datetime) -> None:
             shop_id=review.shop_id,
             customer_id=review.customer_id,
             delta=-points,
-            reason=f"review {review.id} rejected as spam",
+            reason=REJECTED_AS_SPAM,
             actor="reviews",
             key=f"review-spam:{review.id}:{int(now.timestamp())}",
             now=now,

@@ -34,9 +34,9 @@ from tests.support.servers import serve
 
 async def test_a_customer_fills_in_the_form_and_attaches_a_photo(
     browser: Browser,
-    app: FastAPI,
-    store: Store,
-    tmp_path: Path,  # noqa: F811
+    app: FastAPI,  # noqa: F811
+    store: Store,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     (teapot,) = products(store, "Stone Teapot")
     order = await fulfilled_order(store, [teapot], locale="fr", email="lea@example.test")

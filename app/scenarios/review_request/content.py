@@ -27,6 +27,8 @@ STEP_NAMES: dict[str, Text] = {
 }
 
 STEP_DUE = "review_request_due"
+# A run whose order row is gone (the shop's data was erased).
+ORDER_MISSING = "order_missing"
 
 REASONS: dict[str, Text] = {
     STEP_DUE: Text(
@@ -34,6 +36,9 @@ REASONS: dict[str, Text] = {
         fr="Le délai depuis l'expédition de la commande est écoulé et un produit n'a pas d'avis",
     ),
     STARTED_ON_FULFILMENT: Text(en="The order was fulfilled", fr="La commande a été expédiée"),
+    ORDER_MISSING: Text(
+        en="The order's data was erased", fr="Les données de la commande ont été effacées"
+    ),
     StopReason.SHOP_UNINSTALLED: Text(
         en="Boomerang was uninstalled", fr="Boomerang a été désinstallé"
     ),

@@ -21,14 +21,13 @@ from app.scenarios.actions import EmailRequest
 from app.scenarios.engine import RunView, StepContext
 from app.scenarios.labels import reason_code
 from app.scenarios.review_request import queries, rule
-from app.scenarios.review_request.content import CONTENT, KEY, STEP_DUE
+from app.scenarios.review_request.content import CONTENT, KEY, ORDER_MISSING, STEP_DUE
 from app.scenarios.review_request.rule import STARTED_ON_FULFILMENT, StopReason
 from app.scenarios.review_request.settings import ReviewRequestSettings
 from app.scenarios.runs import stop_run
 
 # Not worth a line on the timeline: nothing a merchant would look for.
 _SILENT = frozenset({StopReason.SHOP_UNINSTALLED, StopReason.SCENARIO_PAUSED})
-ORDER_MISSING = "order_missing"
 
 
 @dataclass(frozen=True)
