@@ -34,6 +34,7 @@ from app.reviews.service import (
 )
 from app.reviews.storage import PhotoStore
 from app.reviews.tokens import ReviewLink, ReviewTokens
+from app.scenarios.review_request.declaration import review_submitted
 from app.web.deps import ResourcesDep
 from app.web.rate_limits import limit_public
 
@@ -250,6 +251,7 @@ async def _save(
                 session, current, submission, list(zip(keys, photos, strict=True)), now
             )
             review = submitted.review
+            await review_submitted(session, link.shop_id, link.order_id, now)
             if review.status == PUBLISHED or submitted.edited:
                 defer(
                     session,

@@ -207,6 +207,10 @@ async def test_a_product_already_reviewed_is_never_asked_again(store: Store, inb
     link = (await star_links(store, html_part(inbox.messages[0])))[0]
     path = link.removeprefix("http://testserver").split("?")[0]
     await store.client.post(path, data={"product": str(kettle.id), "rating": "4"})
+    # Every product of the order is reviewed: the request stops at once (no reminder).
+    run = await run_of(store)
+    assert run is not None
+    assert (run.status, run.stop_reason) == ("stopped", "order_products_reviewed")
     # A second order of the same product by the same customer: nothing to ask.
     await fulfilled_order(store, [kettle])
     async with store.sessions.begin() as session:

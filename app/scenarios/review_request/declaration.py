@@ -152,6 +152,22 @@ async def refund_created(
     return []
 
 
+async def review_submitted(
+    session: AsyncSession, shop_id: int, order_id: int, now: datetime
+) -> None:
+    """A review came in through the order's link: the request stops at once when nothing of
+    the order is left to review (before its next email would find it so)."""
+    run = await runs.lock_by_subject(
+        session, shop_id=shop_id, scenario=KEY, subject_key=subject_key(order_id)
+    )
+    if run is None or run.status != runs.ACTIVE:
+        return
+    order = await session.get(Order, order_id)
+    customer_id = order.customer_id if order else None
+    if not await queries.unreviewed_products(session, shop_id, order_id, customer_id):
+        await stop_run(session, run, StopReason.NOTHING_TO_REVIEW, now)
+
+
 # -- steps ----------------------------------------------------------------------------------
 
 
