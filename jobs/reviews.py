@@ -22,7 +22,7 @@ from app.scenarios.actions import CodeRequest
 from app.scenarios.config import DiscountSettings
 from app.shopify.admin.factory import admin_client, discount_gateway
 from app.shopify.admin.types import ShopRef
-from app.shopify.customer_sync import METAFIELDS_SET
+from app.shopify.product_ratings import write_product_rating
 
 log = structlog.get_logger(__name__)
 
@@ -39,17 +39,7 @@ async def sync_product_rating(ctx: JobContext, shop_id: int, product_id: int) ->
             return {}
         rating = await aggregates.product_rating(session, shop_id, product_id)
         domain = shop.domain
-    inputs = aggregates.metafield_inputs(rating)
-    data = await admin_client(resources).execute(
-        ShopRef(shop_id, domain), METAFIELDS_SET, {"metafields": inputs}
-    )
-    errors = data["metafieldsSet"]["userErrors"]
-    if errors:
-        log.warning(
-            "product rating refused", shop=domain, errors=[e["message"] for e in errors][:3]
-        )
-        return {}
-    return {i["key"]: i["value"] for i in inputs}
+    return await write_product_rating(admin_client(resources), ShopRef(shop_id, domain), rating)
 
 
 async def issue_review_code(ctx: JobContext, shop_id: int, review_id: int) -> str | None:

@@ -185,6 +185,7 @@ class Resolvers:
             "discountCodeActivate": self.discount_code_activate,
             "discountCodeDelete": self.discount_code_delete,
             "metafieldsSet": self.metafields_set,
+            "metafieldsDelete": self.metafields_delete,
             "tagsAdd": self.tags_add,
             "tagsRemove": self.tags_remove,
             "webhookSubscriptionCreate": self.webhook_subscription_create,
@@ -694,6 +695,25 @@ class Resolvers:
         return {"deletedCodeDiscountId": discount.gid, "userErrors": []}
 
     # -- metafields and tags ----------------------------------------------------------------
+
+    def metafields_delete(self, info: Info, metafields: list[dict[str, Any]]) -> dict[str, Any]:
+        """Shopify's metafieldsDelete: each identifier's metafield deleted; null in its place
+        when there is none (the mutation still succeeds)."""
+        _limit_input(info, metafields)
+        if any(parse_gid(str(m.get("ownerId")), "Product") is not None for m in metafields):
+            require_scope(info, "write_products")
+        context = _context(info)
+        shop, runtime = context.shop, context.runtime
+        deleted: list[dict[str, str] | None] = []
+        for item in metafields:
+            owner = str(item["ownerId"])
+            namespace = resolve_namespace(item.get("namespace"), runtime.config)
+            key = str(item["key"])
+            found = shop.metafields.pop((owner, namespace, key), None)
+            deleted.append(
+                {"ownerId": owner, "namespace": namespace, "key": key} if found else None
+            )
+        return {"deletedMetafields": deleted, "userErrors": []}
 
     def metafields_set(self, info: Info, metafields: list[dict[str, Any]]) -> dict[str, Any]:
         _limit_input(info, metafields)

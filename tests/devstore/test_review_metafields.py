@@ -82,3 +82,25 @@ async def test_product_metafields_need_write_products(
     body = await gql(client, token, METAFIELDS, {"metafields": [count(product, "1")]})
     assert body["errors"][0]["extensions"]["code"] == "ACCESS_DENIED"
     assert sim.metafields(SHOP) == []
+
+
+async def test_metafields_delete_removes_the_rating(
+    client: httpx.AsyncClient, token: str, sim: Simulator
+) -> None:
+    product = sim.add_product(SHOP, "Kettle")
+    value = json.dumps({"value": "3.0", "scale_min": "1.0", "scale_max": "5.0"})
+    await gql(client, token, METAFIELDS, {"metafields": [rating(product, value)]})
+    delete = """mutation($metafields: [MetafieldIdentifierInput!]!) {
+      metafieldsDelete(metafields: $metafields) { deletedMetafields { ownerId namespace key }
+      userErrors { field message } } }"""
+    identifier = {"ownerId": f"gid://shopify/Product/{product.id}", "namespace": "reviews"}
+    body = await gql(
+        client,
+        token,
+        delete,
+        {"metafields": [{**identifier, "key": "rating"}, {**identifier, "key": "missing"}]},
+    )
+    payload = body["data"]["metafieldsDelete"]
+    assert payload["deletedMetafields"] == [{**identifier, "key": "rating"}, None]
+    assert payload["userErrors"] == []
+    assert sim.metafields(SHOP) == []

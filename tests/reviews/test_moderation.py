@@ -67,6 +67,13 @@ async def test_publish_hide_reply_and_the_aggregate_follows(store: Store) -> Non
     assert json.loads(rating_at_shopify(store, kettle.id)["rating"])["value"] == "3.0"
     assert rating_at_shopify(store, kettle.id)["rating_count"] == "2"
 
+    # Every review hidden: no stars at Shopify, a count of 0.
+    for review in await reviews(store):
+        if review.status == "published":
+            await store.client.post(f"/api/reviews/{review.id}/hide", headers=store.headers)
+    await store.work(horizon=0.5)
+    assert rating_at_shopify(store, kettle.id) == {"rating_count": "0"}
+
     replied = await store.client.post(
         f"/api/reviews/{held.id}/reply", headers=store.headers, json={"text": "Sorry! <b>x</b>"}
     )
