@@ -185,12 +185,13 @@ async def test_a_review_held_by_the_rule_is_published_by_the_merchant(
 
 async def test_cancelled_order_gets_no_request(store: Store, inbox: Inbox) -> None:
     (kettle,) = products(store, "Copper Kettle")
-    await turn_on(store, request=1, reminder=2)
+    # The request is due 4 s after the fulfilment: the cancellation comes first.
+    await turn_on(store, request=4, reminder=6)
     order = await fulfilled_order(store, [kettle])
     later = (datetime.now(UTC) + timedelta(seconds=2)).isoformat()
     cancelled = {**order, "cancelled_at": later, "updated_at": later, "cancel_reason": "customer"}
     await store.deliver("orders/cancelled", cancelled)
-    await store.work(horizon=3.0)
+    await store.work(horizon=7.0)
     run = await run_of(store)
     assert run is not None
     assert (run.status, run.stop_reason) == ("stopped", "order_cancelled")
