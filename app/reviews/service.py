@@ -133,11 +133,9 @@ async def order_for_review(session: AsyncSession, link: ReviewLink) -> OrderForR
     )
 
 
-def check_submission(
-    locale: Locale, *, product_id: str, rating: str, title: str, body: str
-) -> Submission:
-    """The form's fields, checked: ReviewRefused (in the customer's language) otherwise."""
-    del locale  # the refusal carries both languages; the page picks one
+def check_submission(*, product_id: str, rating: str, title: str, body: str) -> Submission:
+    """The form's fields, checked: ReviewRefused otherwise (in English and French: the page
+    shows the customer's)."""
     try:
         product = int(product_id)
     except ValueError:

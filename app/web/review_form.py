@@ -224,7 +224,6 @@ async def _read_photos(files: list[UploadFile]) -> list[CleanPhoto]:
 
 
 async def _save(
-    token: str,
     link: ReviewLink,
     resources: ResourcesDep,
     opened: OrderForReview,
@@ -235,7 +234,6 @@ async def _save(
     """Check everything, then store the photos, then the review (the photos deleted again if
     the review is not stored): a refusal at any point leaves nothing behind."""
     submission = check_submission(
-        opened.locale,
         product_id=fields.get("product", ""),
         rating=fields.get("rating", ""),
         title=fields.get("title", ""),
@@ -295,7 +293,7 @@ async def submit(token: str, request: Request, resources: ResourcesDep) -> Respo
             for f in form.getlist("photos")
             if isinstance(f, UploadFile) and (f.size or f.filename)
         ]
-        submission = await _save(token, link, resources, opened, fields, files, now)
+        submission = await _save(link, resources, opened, fields, files, now)
     except BoomerangError as error:
         if isinstance(error, LinkInvalid | LinkExpired):
             return _link_error(error)
