@@ -543,7 +543,7 @@ async def _report(sessions: async_sessionmaker[AsyncSession], sim: Any, app_url:
 _REVIEWS_DEMO = {"mode": "live", "steps": [{"delay_seconds": 3}, {"delay_seconds": 9}]}
 # Share of review requests sent whose customer follows a star and leaves a review; of those,
 # the share that attaches a photo.
-DEMO_REVIEW_RATE = 0.4
+DEMO_REVIEW_RATE = 0.6
 DEMO_PHOTO_RATE = 0.3
 _REVIEW_WORDS = (
     ("Love it", "Exactly as described, and it arrived quickly."),
@@ -573,9 +573,9 @@ async def _customers_review(
     client: httpx.AsyncClient,
     sessions: async_sessionmaker[AsyncSession],
 ) -> int:
-    """A seeded share of the customers whose review request was sent click one of its stars
-    (the tracked link, as their mail client follows it) and send the form, some with a
-    photo."""
+    """A seeded share of the customers whose review request (or its reminder) was sent click
+    one of its stars (the tracked link, as their mail client follows it) and send the form,
+    some with a photo."""
     import re
     from html import unescape
 
@@ -587,7 +587,7 @@ async def _customers_review(
         async with sessions.begin() as session:
             requests = list(
                 await session.scalars(
-                    select(Message).where(Message.scenario == "review_request", Message.step == 1)
+                    select(Message).where(Message.scenario == "review_request").order_by(Message.id)
                 )
             )
         sent = [m for m in requests if m.status == "sent"]
@@ -599,8 +599,10 @@ async def _customers_review(
             break
         await asyncio.sleep(1)
     reviewed = 0
+    answered: set[str] = set()
     for message in sent:
-        if rng.random() >= DEMO_REVIEW_RATE:
+        # One answer per order, to its request or to its reminder.
+        if message.subject_key in answered or rng.random() >= DEMO_REVIEW_RATE:
             continue
         # The stored email's links (the sent copy routes them through the click tracking).
         links = [unescape(h) for h in re.findall(r'href="([^"]+/r/[^"]+)"', message.html or "")]
@@ -629,7 +631,9 @@ async def _customers_review(
             data={"product": product.group(1), "rating": str(rating), "title": title, "body": body},
             files=files,
         )
-        reviewed += answer.status_code == 200
+        if answer.status_code == 200:
+            reviewed += 1
+            answered.add(message.subject_key)
     return reviewed
 
 
