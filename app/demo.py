@@ -294,6 +294,8 @@ async def _play(
             "Referrals: a personal code (10 % off a friend's first order) after a first paid "
             "order; a 10 EUR code for each friend's order past the hold (no hold in the demo)"
         )
+        await _api(client, "PUT", f"{app_url}/api/scenarios/review_request", headers, _REVIEWS_DEMO)
+        _say("Review requests: 3 s after a fulfilment (7 days in a shop), a reminder 6 s later")
         # Win-back waits (paused) until the cart's part is played; then the merchant turns it on.
         await _api(
             client,
@@ -343,6 +345,9 @@ async def _play(
         await _win_back(options, sim, sessions)
         redeemed = await _shoppers_redeem(settings, options, sim, sessions)
         _say(f"{redeemed} loyalty members spent points on a reward (codes made at Shopify)")
+        reviewed = await _customers_review(settings, options, client, sessions)
+        _say(f"{reviewed} customers followed a star in their review request and left a review")
+        await _settle(sessions, seconds=20)
         await _report(sessions, sim, app_url)
 
 
@@ -528,6 +533,7 @@ async def _report(sessions: async_sessionmaker[AsyncSession], sim: Any, app_url:
         winback = await _winback_figures(session)
         loyalty = await _loyalty_figures(session)
         referral = await _referral_lines(session)
+        review_lines = await _review_figures(session)
     codes = sim.codes(DEMO_SHOP)
     _say("")
     _say("What Boomerang did")
@@ -549,6 +555,10 @@ async def _report(sessions: async_sessionmaker[AsyncSession], sim: Any, app_url:
     )
     _say(f"  win-back emails:       {_counts(winback.emails) or 'none'}")
     _say(f"  win-back codes:        {winback.codes} single-use pooled codes handed out")
+    for line in review_lines:
+        _say(line)
+    rated = [m for m in sim.metafields(DEMO_SHOP) if m.namespace == "reviews" and m.key == "rating"]
+    _say(f"  product ratings:       {len(rated)} products carry reviews.rating at Shopify")
     _say(
         f"  win-back recovered:    {winback.recovered} orders, {Decimal(winback.revenue):.2f} EUR "
         f"(discounts cost {Decimal(winback.cost):.2f})"
@@ -729,11 +739,149 @@ async def _referral_lines(session: AsyncSession) -> list[str]:
     ]
 
 
+# Review requests on, the request 3 s after the fulfilment and the reminder 6 s after it.
+_REVIEWS_DEMO = {"mode": "live", "steps": [{"delay_seconds": 3}, {"delay_seconds": 9}]}
+# Share of review requests sent whose customer follows a star and leaves a review; of those,
+# the share that attaches a photo.
+DEMO_REVIEW_RATE = 0.6
+DEMO_PHOTO_RATE = 0.3
+_REVIEW_WORDS = (
+    ("Love it", "Exactly as described, and it arrived quickly."),
+    ("Very good", "Good quality for the price. I would buy it again."),
+    ("Fine", "Does the job, nothing more."),
+    ("Disappointed", "Smaller than I expected. See www.example.com for a better one."),
+)
+
+
+def _demo_photo(rng: random.Random) -> bytes:
+    """A small JPEG with a GPS position in its EXIF, as a phone takes it (the app drops it)."""
+    import io
+
+    from PIL import Image
+
+    image = Image.new("RGB", (480, 360), (rng.randrange(256), rng.randrange(256), 120))
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (48.0, 51.0, 24.0), 3: "E", 4: (2.0, 21.0, 3.0)}
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif.tobytes())
+    return out.getvalue()
+
+
+async def _customers_review(
+    settings: Settings,
+    options: DemoOptions,
+    client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+) -> int:
+    """A seeded share of the customers whose review request (or its reminder) was sent click
+    one of its stars (the tracked link, as their mail client follows it) and send the form,
+    some with a photo."""
+    import re
+    from html import unescape
+
+    rng = random.Random(options.seed + 4)  # noqa: S311  (a reproducible demo, not a secret)
+    config = MessagingConfig.from_settings(settings)
+    deadline = time.monotonic() + 30
+    sent: list[Message] = []
+    while time.monotonic() < deadline:
+        async with sessions.begin() as session:
+            requests = list(
+                await session.scalars(
+                    select(Message).where(Message.scenario == "review_request").order_by(Message.id)
+                )
+            )
+        sent = [m for m in requests if m.status == "sent"]
+        # Held by the frequency cap until tomorrow is not on its way now.
+        soon = datetime.now(UTC) + timedelta(seconds=15)
+        if requests and all(
+            m.status not in ("queued", "sending") or m.scheduled_at > soon for m in requests
+        ):
+            break
+        await asyncio.sleep(1)
+    reviewed = 0
+    answered: set[str] = set()
+    for message in sent:
+        # One answer per order, to its request or to its reminder.
+        if message.subject_key in answered or rng.random() >= DEMO_REVIEW_RATE:
+            continue
+        # The stored email's links (the sent copy routes them through the click tracking).
+        links = [unescape(h) for h in re.findall(r'href="([^"]+/r/[^"]+)"', message.html or "")]
+        # Five stars per product, then the order's button: a star of the first product.
+        stars = links[:5]
+        if len(stars) < 5:
+            continue
+        rating = rng.choices([5, 4, 3, 2, 1], weights=[50, 25, 12, 8, 5])[0]
+        form_url = stars[rating - 1]
+        await client.get(
+            f"{config.app_url}/t/c/{click_token(config, message.id, form_url)}",
+            headers={"User-Agent": _SHOPPER_AGENT},
+        )
+        page = await client.get(form_url)
+        product = re.search(r'name="product" value="(\d+)"', page.text)
+        if product is None:
+            continue
+        title, body = _REVIEW_WORDS[min(5 - rating, len(_REVIEW_WORDS) - 1)]
+        files = (
+            [("photos", ("photo.jpg", _demo_photo(rng), "image/jpeg"))]
+            if rng.random() < DEMO_PHOTO_RATE
+            else None
+        )
+        answer = await client.post(
+            form_url.split("?")[0],
+            data={"product": product.group(1), "rating": str(rating), "title": title, "body": body},
+            files=files,
+        )
+        if answer.status_code == 200:
+            reviewed += 1
+            answered.add(message.subject_key)
+    return reviewed
+
+
 # The welcome series on, its delays in seconds like the cart's.
 _WELCOME_DEMO = {
     "mode": "live",
     "steps": [{"delay_seconds": 0}, {"delay_seconds": 4}, {"delay_seconds": 8}],
 }
+
+
+async def _review_figures(session: AsyncSession) -> list[str]:
+    """The review request's lines: runs (and why they stopped), requests and reminders sent,
+    reviews by status, photos."""
+    from app.models import Review, ReviewPhoto
+
+    started = await session.scalar(
+        select(func.count()).where(ScenarioRun.scenario == "review_request")
+    )
+    stopped = dict(
+        (
+            await session.execute(
+                select(ScenarioRun.stop_reason, func.count())
+                .where(ScenarioRun.scenario == "review_request", ScenarioRun.status == "stopped")
+                .group_by(ScenarioRun.stop_reason)
+            )
+        ).all()
+    )
+    emails = dict(
+        (
+            await session.execute(
+                select(Message.step, func.count())
+                .where(Message.scenario == "review_request", Message.status == "sent")
+                .group_by(Message.step)
+            )
+        ).all()
+    )
+    reviews = dict(
+        (await session.execute(select(Review.status, func.count()).group_by(Review.status))).all()
+    )
+    average = await session.scalar(select(func.avg(Review.rating)))
+    pictures = await session.scalar(select(func.count()).select_from(ReviewPhoto))
+    return [
+        f"  review requests:       {started} started; stopped: {_counts(stopped) or 'none'}",
+        f"  review emails:         {emails.get(1, 0)} requests and {emails.get(2, 0)} reminders "
+        "sent",
+        f"  reviews:               {sum(reviews.values())} ({_counts(reviews) or 'none'}), "
+        f"average {Decimal(average or 0):.1f} stars, {pictures} photos",
+    ]
 
 
 async def _welcome_figures(session: AsyncSession) -> list[str]:

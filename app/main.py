@@ -34,6 +34,8 @@ from app.web import (
     messages,
     messaging_settings,
     referrals,
+    review_form,
+    reviews,
     scenarios,
     tracking,
     unsubscribe,
@@ -117,6 +119,8 @@ def create_app(
     app.include_router(messaging_settings.router)
     app.include_router(tracking.router)
     app.include_router(unsubscribe.router)
+    app.include_router(review_form.router)
+    app.include_router(reviews.router)
     app.include_router(email_events.router)
     app.include_router(webhook_events.router)
     app.include_router(messages.router)

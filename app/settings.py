@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     # for the cart email's item images (checkout webhooks carry none).
     shopify_scopes: str = (
         "read_customers,write_customers,read_orders,read_checkouts,read_discounts,"
-        "write_discounts,read_locales,read_products"
+        "write_discounts,read_locales,read_products,write_products"
     )
     shopify_api_version: str = "2026-10"
     app_url: str = "http://127.0.0.1:8000"
@@ -113,6 +113,17 @@ class Settings(BaseSettings):
     # on its port); port 0 turns the worker's off.
     worker_metrics_host: str = "127.0.0.1"
     worker_metrics_port: Annotated[int, Field(ge=0, le=65535)] = 8001
+    # Review photos (app/reviews/storage.py): on local disk under data_dir/review-photos, or
+    # in an S3-compatible store (AWS, MinIO, R2…) when review_photo_store is "s3".
+    review_photo_store: Literal["local", "s3"] = "local"
+    review_s3_bucket: str = ""
+    # Unset means AWS itself; any S3-compatible endpoint otherwise.
+    review_s3_endpoint_url: str | None = None
+    review_s3_region: str = "us-east-1"
+    review_s3_access_key_id: SecretStr | None = None
+    review_s3_secret_access_key: SecretStr | None = None
+    # How long the link in a review request stays valid.
+    review_link_days: Annotated[int, Field(gt=0)] = 60
 
     @field_validator("shopify_api_secret", "token_encryption_keys")
     @classmethod

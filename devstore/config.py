@@ -67,6 +67,8 @@ class SimulatorConfig:
             "read_discounts",
             "write_discounts",
             "read_products",
+            # The reviews' standard product metafields (reviews.rating, reviews.rating_count).
+            "write_products",
             "read_locales",
         }
     )

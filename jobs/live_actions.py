@@ -16,6 +16,7 @@ from app.messaging.controls import DeliveryMode
 from app.messaging.outbox import Status, enqueue_message
 from app.models import Customer, Message
 from app.platform.resources import Resources
+from app.reviews.tokens import ReviewTokens
 from app.scenarios.actions import (
     CodeRequest,
     EmailRequest,
@@ -91,6 +92,9 @@ class LiveStepActions:
             pass  # asked again next time
         images.update({v: url for v, url in fetched.items() if url})
         return images
+
+    def review_tokens(self) -> ReviewTokens:
+        return ReviewTokens.from_settings(self._resources.settings)
 
     async def product_cards(self, request: ProductsRequest) -> list[ProductCard]:
         """The best-sellers' cards from the Admin API. Unreachable or a refused token raise

@@ -17,10 +17,13 @@ from app.reconcile.jobs import RECONCILE_JOB
 from app.referrals.jobs import DUE_CRON as REFERRALS_DUE_CRON
 from app.referrals.jobs import ISSUE_JOB as REFERRAL_ISSUE_JOB
 from app.referrals.jobs import REWARD_JOB as REFERRAL_REWARD_JOB
+from app.reviews.aggregates import SYNC_JOB as REVIEWS_SYNC_JOB
+from app.reviews.compliance import DELETE_PHOTOS_JOB
+from app.reviews.rewards import ISSUE_CODE_JOB
 from app.scenarios.scheduling import STEP_JOB
 from app.settings import Settings
 from app.shopify.customer_sync import FLUSH_JOB
-from jobs import codes, reconcile
+from jobs import codes, reconcile, reviews
 from jobs.heartbeat import worker_heartbeat
 from jobs.kpis import roll_up_kpis
 from jobs.loyalty import (
@@ -56,6 +59,9 @@ JOBS: dict[str, JobFunction] = {
     LOYALTY_NOTICES_JOB: loyalty_notices,
     REFERRAL_ISSUE_JOB: issue_referral_code,
     REFERRAL_REWARD_JOB: reward_referral_with_code,
+    REVIEWS_SYNC_JOB: reviews.sync_product_rating,
+    ISSUE_CODE_JOB: reviews.issue_review_code,
+    DELETE_PHOTOS_JOB: reviews.delete_review_photos,
 }
 
 CRON_JOBS: list[CronJob] = [

@@ -16,6 +16,7 @@ class CodePurpose(enum.StrEnum):
     REFERRAL_FRIEND = "referral_friend"
     WIN_BACK = "win_back"
     WELCOME = "welcome"
+    REVIEW_REWARD = "review_reward"
 
 
 class ValueType(enum.StrEnum):

@@ -37,6 +37,7 @@ from app.models.messaging import (
 )
 from app.models.reconcile import ReconcileState
 from app.models.referrals import Referral, ReferralCode, ReferralSegment, ReferralVisit
+from app.models.reviews import Review, ReviewPhoto, ReviewSettingsRow
 from app.models.scenarios import ScenarioConversion, ScenarioRun, TimelineEntry
 from app.models.shops import Shop
 from app.models.webhook_events import WebhookEvent, WebhookEventStatus
@@ -77,6 +78,9 @@ __all__ = [
     "ReferralSegment",
     "ReferralVisit",
     "Refund",
+    "Review",
+    "ReviewPhoto",
+    "ReviewSettingsRow",
     "ScenarioConversion",
     "ScenarioRun",
     "ScenarioSetting",

@@ -7,5 +7,6 @@ from __future__ import annotations
 from app.loyalty.listeners import LOYALTY
 from app.platform.program import Program
 from app.referrals.listeners import REFERRALS
+from app.reviews.program import REVIEWS
 
-PROGRAMS: tuple[Program, ...] = (LOYALTY, REFERRALS)
+PROGRAMS: tuple[Program, ...] = (LOYALTY, REFERRALS, REVIEWS)

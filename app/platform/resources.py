@@ -20,6 +20,7 @@ from app.platform.composition import PLATFORM, Platform
 from app.queue.arq_backend import ArqQueue
 from app.queue.deferred import transaction
 from app.queue.interface import JobQueue
+from app.reviews.storage import PhotoStore, photo_store
 from app.settings import Settings
 from app.shopify.admin.types import ShopRef, ShopTokens
 from app.shopify.token_cipher import TokenCipher
@@ -41,6 +42,8 @@ class Resources:
     platform: Platform = PLATFORM
     # The Admin API's token source.
     shopify_tokens: ShopTokens | None = None
+    # Where review photos' bytes live (local disk or S3, by the settings).
+    review_photos: PhotoStore | None = None
 
     def transaction(self) -> AbstractAsyncContextManager[AsyncSession]:
         """One transaction whose deferred jobs are sent once it commits."""
@@ -77,6 +80,7 @@ async def build_resources(
         cipher=TokenCipher.from_settings(settings),
         messaging=MessagingConfig.from_settings(settings),
         platform=platform,
+        review_photos=photo_store(settings),
     )
     resources.shopify_tokens = _stored_tokens(resources)
     return resources

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.codes.offers import CodePurpose
 from app.i18n import Text
 from app.models import Shop
+from app.reviews.tokens import ReviewTokens
 from app.scenarios.config import DiscountSettings
 from app.scenarios.modes import Mode
 from app.shopify.admin.types import ProductCard
@@ -101,6 +102,10 @@ class StepActions(Protocol):
     ) -> dict[int, str]:
         """Image URLs by variant id (the variant's own image, else its product's), for those
         that have one. Called with no transaction open; a failure yields no images."""
+        ...
+
+    def review_tokens(self) -> ReviewTokens:
+        """The review form's links (signed per order with the app's own key)."""
         ...
 
     async def product_cards(self, request: ProductsRequest) -> list[ProductCard]:

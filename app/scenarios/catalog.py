@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from app.scenarios.abandoned_cart.declaration import ABANDONED_CART
 from app.scenarios.engine import Catalog
+from app.scenarios.review_request.declaration import REVIEW_REQUEST
 from app.scenarios.welcome.declaration import WELCOME
 from app.scenarios.winback.declaration import WINBACK
 
 CATALOG = Catalog(
     [
         ABANDONED_CART,
+        REVIEW_REQUEST,
         WELCOME,
         WINBACK,
     ]

@@ -33,6 +33,8 @@ ROUTE_MAX_BODY_BYTES: tuple[tuple[str, int], ...] = (
     ("/api/templates/", 2 * MIB),
     ("/api/approvals/", 2 * MIB),
     ("/hooks/email-events", 1 * MIB),
+    # The review form: up to 5 photos of 5 MB each, and the text (app/reviews/photos.py).
+    ("/review/", 26 * MIB),
 )
 
 

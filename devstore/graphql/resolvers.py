@@ -51,8 +51,16 @@ METAFIELD_TYPES = frozenset(
         "date_time",
         "url",
         "money",
+        "rating",
     }
 )
+# Shopify's standard product metafield definitions that review apps write, as a dev store
+# with them enabled has them: (namespace, key) -> type. A write of another type is refused,
+# as Shopify refuses a value that does not match its definition.
+STANDARD_PRODUCT_DEFINITIONS: dict[tuple[str, str], str] = {
+    ("reviews", "rating"): "rating",
+    ("reviews", "rating_count"): "number_integer",
+}
 
 # Scope each mutation needs (write_x implies read_x, as on Shopify).
 REQUIRED_SCOPES: dict[str, str] = {
@@ -182,6 +190,7 @@ class Resolvers:
             "discountCodeActivate": self.discount_code_activate,
             "discountCodeDelete": self.discount_code_delete,
             "metafieldsSet": self.metafields_set,
+            "metafieldsDelete": self.metafields_delete,
             "tagsAdd": self.tags_add,
             "tagsRemove": self.tags_remove,
             "webhookSubscriptionCreate": self.webhook_subscription_create,
@@ -777,8 +786,30 @@ class Resolvers:
 
     # -- metafields and tags ----------------------------------------------------------------
 
+    def metafields_delete(self, info: Info, metafields: list[dict[str, Any]]) -> dict[str, Any]:
+        """Shopify's metafieldsDelete: each identifier's metafield deleted; null in its place
+        when there is none (the mutation still succeeds)."""
+        _limit_input(info, metafields)
+        if any(parse_gid(str(m.get("ownerId")), "Product") is not None for m in metafields):
+            require_scope(info, "write_products")
+        context = _context(info)
+        shop, runtime = context.shop, context.runtime
+        deleted: list[dict[str, str] | None] = []
+        for item in metafields:
+            owner = str(item["ownerId"])
+            namespace = resolve_namespace(item.get("namespace"), runtime.config)
+            key = str(item["key"])
+            found = shop.metafields.pop((owner, namespace, key), None)
+            deleted.append(
+                {"ownerId": owner, "namespace": namespace, "key": key} if found else None
+            )
+        return {"deletedMetafields": deleted, "userErrors": []}
+
     def metafields_set(self, info: Info, metafields: list[dict[str, Any]]) -> dict[str, Any]:
         _limit_input(info, metafields)
+        # Writing a resource's metafields takes the write scope of its owner.
+        if any(parse_gid(str(m.get("ownerId")), "Product") is not None for m in metafields):
+            require_scope(info, "write_products")
         context = _context(info)
         shop, runtime = context.shop, context.runtime
         if len(metafields) > MAX_METAFIELDS_PER_CALL:
@@ -825,6 +856,18 @@ class Resolvers:
             if kind not in METAFIELD_TYPES:
                 fail("type", "INVALID_TYPE", f"Type '{kind}' is not a valid type.")
                 continue
+            defined = (
+                STANDARD_PRODUCT_DEFINITIONS.get((namespace, key))
+                if parse_gid(owner, "Product") is not None
+                else None
+            )
+            if defined is not None and kind != defined:
+                fail(
+                    "type",
+                    "INVALID_TYPE",
+                    f"Type '{kind}' must be consistent with the definition's type: '{defined}'.",
+                )
+                continue
             value = str(item["value"])
             problem = _metafield_value_problem(kind, value)
             if problem is not None:
@@ -861,6 +904,9 @@ class Resolvers:
         number = parse_gid(owner, "Customer")
         if number is not None:
             return number in shop.customers
+        number = parse_gid(owner, "Product")
+        if number is not None:
+            return number in shop.products
         number = parse_gid(owner, "Order")
         return number is not None and number in shop.orders
 
@@ -988,6 +1034,26 @@ class Resolvers:
         return {"customer": self._views(info).customer_view(customer), "userErrors": []}
 
 
+def _rating_problem(value: str) -> str | None:
+    """A rating is JSON {"value", "scale_min", "scale_max"}, each a decimal string, the
+    value within the scale and the scale not empty."""
+    try:
+        body = json.loads(value)
+    except ValueError:
+        return "Value must be valid JSON."
+    if not isinstance(body, dict) or set(body) != {"value", "scale_min", "scale_max"}:
+        return "Value must contain value, scale_min and scale_max."
+    try:
+        number, low, high = (Decimal(str(body[k])) for k in ("value", "scale_min", "scale_max"))
+    except InvalidOperation:
+        return "Value, scale_min and scale_max must be decimals."
+    if not (number.is_finite() and low.is_finite() and high.is_finite()) or low >= high:
+        return "Scale_min must be less than scale_max."
+    if not low <= number <= high:
+        return f"Value must be between {body['scale_min']} and {body['scale_max']}."
+    return None
+
+
 def _metafield_value_problem(kind: str, value: str) -> str | None:
     """Why `value` is not a valid `kind` metafield value, or None when it is."""
     if kind == "single_line_text_field":
@@ -1004,6 +1070,8 @@ def _metafield_value_problem(kind: str, value: str) -> str | None:
         return None if parsed.is_finite() else "Value must be a decimal."
     if kind == "boolean":
         return None if value in {"true", "false"} else "Value must be true or false."
+    if kind == "rating":
+        return _rating_problem(value)
     if kind in {"json", "money"}:
         try:
             json.loads(value)

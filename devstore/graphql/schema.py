@@ -561,6 +561,7 @@ input DiscountCodeFreeShippingInput {
   appliesOnSubscription: Boolean
 }
 input DiscountRedeemCodeInput { code: String! }
+input MetafieldIdentifierInput { ownerId: ID! namespace: String! key: String! }
 input MetafieldsSetInput {
   ownerId: ID!
   namespace: String
@@ -608,6 +609,8 @@ type DiscountCodeActivatePayload {
 }
 type DiscountCodeDeletePayload { deletedCodeDiscountId: ID userErrors: [DiscountUserError!]! }
 type MetafieldsSetPayload { metafields: [Metafield!] userErrors: [MetafieldsSetUserError!]! }
+type MetafieldIdentifier { ownerId: ID! namespace: String! key: String! }
+type MetafieldsDeletePayload { deletedMetafields: [MetafieldIdentifier] userErrors: [UserError!]! }
 type TagsAddPayload { node: Node userErrors: [UserError!]! }
 type TagsRemovePayload { node: Node userErrors: [UserError!]! }
 type WebhookSubscriptionCreatePayload {
@@ -636,6 +639,7 @@ type Mutation {
   discountCodeActivate(id: ID!): DiscountCodeActivatePayload
   discountCodeDelete(id: ID!): DiscountCodeDeletePayload
   metafieldsSet(metafields: [MetafieldsSetInput!]!): MetafieldsSetPayload
+  metafieldsDelete(metafields: [MetafieldIdentifierInput!]!): MetafieldsDeletePayload
   tagsAdd(id: ID!, tags: [String!]!): TagsAddPayload
   tagsRemove(id: ID!, tags: [String!]!): TagsRemovePayload
   webhookSubscriptionCreate(

@@ -526,3 +526,34 @@ export async function downloadCsv(path: string, filename: string): Promise<void>
   link.click();
   URL.revokeObjectURL(url);
 }
+
+export interface Review {
+  id: number;
+  status: "pending" | "published" | "hidden" | "spam";
+  product_id: number;
+  product_title: string;
+  order_name: string | null;
+  rating: number;
+  title: string;
+  body: string;
+  author_name: string | null;
+  verified_buyer: boolean;
+  locale: string;
+  held_because: string | null;
+  submitted_at: string;
+  edited_at: string | null;
+  published_at: string | null;
+  reply: string | null;
+  replied_at: string | null;
+  photos: string[];
+  reward: Record<string, unknown>;
+}
+
+export interface ReviewSettings {
+  auto_publish: boolean;
+  auto_publish_min_rating: number;
+  review_points: number;
+  photo_bonus_points: number;
+  code_percent: number;
+  code_valid_days: number;
+}

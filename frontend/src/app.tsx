@@ -18,6 +18,7 @@ import { Delivery } from "./views/Delivery";
 import { Messages } from "./views/Messages";
 import { Overview } from "./views/Overview";
 import { Referrals } from "./views/Referrals";
+import { Reviews } from "./views/Reviews";
 import { Runs } from "./views/Runs";
 import { ScenarioSettingsView } from "./views/ScenarioSettings";
 import { Templates } from "./views/Templates";
@@ -34,6 +35,7 @@ const SECTIONS: { key: MessageKey; href: string; views: Route["view"][] }[] = [
   { key: "nav.messages", href: href.messages(), views: ["messages"] },
   { key: "nav.loyalty", href: href.loyalty(), views: ["loyalty", "loyaltySettings", "loyaltyCustomer"] },
   { key: "nav.referrals", href: href.referrals(), views: ["referrals"] },
+  { key: "nav.reviews", href: href.reviews(), views: ["reviews"] },
   { key: "nav.delivery", href: href.delivery(), views: ["delivery"] },
   { key: "nav.webhooks", href: href.webhooks(), views: ["webhooks"] },
   { key: "nav.dataRequests", href: href.dataRequests(), views: ["dataRequests"] },
@@ -92,6 +94,8 @@ function View({ route }: { route: Route }) {
       return <LoyaltyCustomerView customerId={route.customerId} />;
     case "referrals":
       return <Referrals />;
+    case "reviews":
+      return <Reviews />;
   }
 }
 

@@ -18,7 +18,8 @@ export type Route =
   | { view: "loyalty" }
   | { view: "loyaltySettings" }
   | { view: "loyaltyCustomer"; customerId: number }
-  | { view: "referrals" };
+  | { view: "referrals" }
+  | { view: "reviews" };
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
@@ -56,6 +57,8 @@ export function parseRoute(hash: string): Route {
       return { view: "loyalty" };
     case "referrals":
       return { view: "referrals" };
+    case "reviews":
+      return { view: "reviews" };
     default:
       return { view: "overview" };
   }
@@ -78,6 +81,7 @@ export const href = {
   loyalty: () => "#/loyalty",
   loyaltySettings: () => "#/loyalty/settings",
   loyaltyCustomer: (customerId: number) => `#/loyalty/customers/${customerId}`,
+  reviews: () => "#/reviews",
 };
 
 export function go(to: string): void {

@@ -93,12 +93,20 @@ def test_the_programs_listen_on_the_same_bus_and_carry_their_compliance_sections
 ) -> None:
     resources: Resources = app.state.resources
     session = resources.sessions()
-    assert [program.key for program in resources.platform.programs] == ["loyalty", "referral"]
+    assert [program.key for program in resources.platform.programs] == [
+        "loyalty",
+        "referral",
+        "reviews",
+    ]
     bus = bus_of(session)
     for fact_type, listener in LOYALTY.listens.items():
         assert listener in bus.listeners(fact_type), fact_type
     assert {OrderPaid, RefundCreated, OrderCancelled, CustomerCreated} <= set(LOYALTY.listens)
-    assert [s.name for s in session.info[compliance.SESSION_KEY]] == ["loyalty", "referrals"]
+    assert [s.name for s in session.info[compliance.SESSION_KEY]] == [
+        "loyalty",
+        "referrals",
+        "reviews",
+    ]
     # The referral program's emails are in the template book, in both languages.
     for step in (1, 2):
         for locale in ("en", "fr"):

@@ -123,7 +123,7 @@ async def test_a_shop_without_read_products_still_gets_its_reminders(
     the reminders go out without images, and the refusal is not asked again at every step."""
     for access in store.sim.store.access_tokens.values():
         access.revoked = True
-    store.sim.config.scopes = store.sim.config.scopes - {"read_products"}
+    store.sim.config.scopes = store.sim.config.scopes - {"read_products", "write_products"}
     tokens = store.sim.install("acme")
     async with store.sessions.begin() as session:
         await session.execute(

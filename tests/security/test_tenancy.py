@@ -22,6 +22,7 @@ from app.models import (
     Order,
     Referral,
     ReferralCode,
+    Review,
     Shop,
     WebhookEvent,
 )
@@ -34,7 +35,7 @@ SHOP_B = "shop-b.myshopify.com"
 # What only shop B's rows hold: none of it may reach shop A.
 B_MARKERS = (EMAIL, "wh-seed-", "wh-failed-b", "B-ONLY-SUBJECT", "b-only-request")
 # Path parameters naming one of shop B's rows: the route must not find it for shop A.
-ROW_PARAMETERS = {"customer_id", "message_id", "event_id", "referral_id"}
+ROW_PARAMETERS = {"customer_id", "message_id", "event_id", "referral_id", "review_id"}
 
 
 async def seed_shop_b(sessions: async_sessionmaker[AsyncSession], shop: Shop) -> dict[str, Any]:
@@ -70,7 +71,21 @@ async def seed_shop_b(sessions: async_sessionmaker[AsyncSession], shop: Shop) ->
             status="failed",
             attempts=5,
         )
-        session.add_all([pending, failed])
+        review = Review(
+            shop_id=shop.id,
+            customer_id=customer.id,
+            product_id=1,
+            product_title="B-ONLY-SUBJECT",
+            rating=2,
+            title="B-ONLY-SUBJECT",
+            body="B-ONLY-SUBJECT",
+            locale="en",
+            verified_buyer=True,
+            status="pending",
+            submitted_at=now,
+            reward={},
+        )
+        session.add_all([pending, failed, review])
         session.add(
             MessageTemplate(
                 shop_id=shop.id,
@@ -121,6 +136,7 @@ async def seed_shop_b(sessions: async_sessionmaker[AsyncSession], shop: Shop) ->
             "referral_id": flagged.id,
             "message_id": pending.id,
             "event_id": failed.id,
+            "review_id": review.id,
             "key": "abandoned_cart",
             "scenario": "abandoned_cart",
             "step": 1,

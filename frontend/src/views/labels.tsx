@@ -11,6 +11,7 @@ const SCENARIO_KEYS: Record<string, MessageKey> = {
   abandoned_cart: "scenario.abandoned_cart",
   welcome: "scenario.welcome",
   winback: "scenario.winback",
+  review_request: "scenario.review_request",
 };
 
 export function scenarioName(key: string, { t }: I18n): string {
@@ -22,6 +23,7 @@ export function scenarioName(key: string, { t }: I18n): string {
 const DELAY_DETAILS: Record<string, MessageKey> = {
   welcome: "settings.step.delay.details.welcome",
   winback: "settings.step.delay.details.winback",
+  review_request: "settings.step.delay.details.review_request",
 };
 
 const STEP_KEYS: Record<string, MessageKey> = {

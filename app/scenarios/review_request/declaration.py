@@ -1,0 +1,270 @@
+"""The review request declared to the engine: an order fulfilled (OrderFulfilled, said once per
+new fulfilment) starts one run keyed by the order; the request goes N days later and a reminder
+M days after it, each listing the order's products the buyer has not reviewed; an order
+cancelled or fully refunded meanwhile stops it (at once, and again at the last check before an
+email leaves), and so does every product being reviewed. The rule (rule.why_not) decides at
+the start, before each step and at the outbox's last check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.facts import OrderCancelled, OrderFulfilled, RefundCreated
+from app.models import Customer, Order, ScenarioRun, Shop
+from app.reviews.service import ProductLine
+from app.scenarios import engine, runs, timeline
+from app.scenarios.actions import EmailRequest
+from app.scenarios.engine import RunView, StepContext
+from app.scenarios.labels import reason_code
+from app.scenarios.review_request import queries, rule
+from app.scenarios.review_request.content import CONTENT, KEY, ORDER_MISSING, STEP_DUE
+from app.scenarios.review_request.rule import STARTED_ON_FULFILMENT, StopReason
+from app.scenarios.review_request.settings import ReviewRequestSettings
+from app.scenarios.runs import stop_run
+
+# Not worth a line on the timeline: nothing a merchant would look for.
+_SILENT = frozenset({StopReason.SHOP_UNINSTALLED, StopReason.SCENARIO_PAUSED})
+
+
+@dataclass(frozen=True)
+class Buyer:
+    """What a step (and the outbox's last check) reads about the run's order and buyer."""
+
+    snapshot: rule.ReviewSnapshot | None
+    customer: Customer | None
+    order: Order | None
+    products: tuple[ProductLine, ...]
+
+
+def subject_key(order_id: int) -> str:
+    """One run per order, ever: the run's natural key."""
+    return f"order:{order_id}"
+
+
+def order_of(run: ScenarioRun) -> int:
+    return int(run.subject_key.split(":", 1)[1])
+
+
+def _decide(snapshot: rule.ReviewSnapshot, settings: ReviewRequestSettings) -> StopReason | None:
+    return rule.why_not(
+        replace(
+            snapshot,
+            scenario_paused=settings.mode == "paused",
+            transactional=settings.transactional,
+        )
+    )
+
+
+async def _load_settings(session: AsyncSession, shop_id: int) -> ReviewRequestSettings:
+    settings: ReviewRequestSettings = await REVIEW_REQUEST.load_settings(session, shop_id)
+    return settings
+
+
+# -- facts ----------------------------------------------------------------------------------
+
+
+async def order_fulfilled(
+    session: AsyncSession, fact: OrderFulfilled, now: datetime
+) -> list[runs.DueStep]:
+    """The order's first fulfilment we hear of starts its request (a second fulfilment of a
+    split order finds the run keyed by the order and changes nothing)."""
+    shop = await session.get(Shop, fact.shop_id)
+    snapshot = await queries.load_snapshot(session, fact.shop_id, fact.order_id)
+    if shop is None or snapshot is None:
+        return []
+    settings = await _load_settings(session, fact.shop_id)
+    key = subject_key(fact.order_id)
+    reason = _decide(snapshot, settings)
+    if reason is not None:
+        if reason not in _SILENT and fact.customer_id is not None:
+            existing = await runs.lock_by_subject(
+                session, shop_id=fact.shop_id, scenario=KEY, subject_key=key
+            )
+            if existing is None:
+                await timeline.record(
+                    session,
+                    shop_id=fact.shop_id,
+                    customer_id=fact.customer_id,
+                    scenario=KEY,
+                    kind="not_started",
+                    reason=reason,
+                    at=now,
+                )
+        return []
+    plan = rule.steps(settings)
+    run, created = await runs.start_or_get(
+        session,
+        shop_id=fact.shop_id,
+        scenario=KEY,
+        subject_key=key,
+        customer_id=fact.customer_id,
+        email=snapshot.email,
+        anchor_at=now,
+        first_step_at=engine.due_at(now, plan, 0),
+    )
+    if not created or run.next_step_at is None:
+        return []
+    await timeline.record(
+        session,
+        shop_id=fact.shop_id,
+        customer_id=fact.customer_id,
+        run_id=run.id,
+        scenario=KEY,
+        kind="started",
+        reason=STARTED_ON_FULFILMENT,
+        at=now,
+        first_step_at=run.next_step_at.isoformat(),
+    )
+    return [runs.DueStep(run.id, 0, run.next_step_at)]
+
+
+async def _stop_order_run(
+    session: AsyncSession, shop_id: int, order_id: int, reason: StopReason, now: datetime
+) -> None:
+    run = await runs.lock_by_subject(
+        session, shop_id=shop_id, scenario=KEY, subject_key=subject_key(order_id)
+    )
+    if run is not None and run.status == runs.ACTIVE:
+        await stop_run(session, run, reason, now)
+
+
+async def order_cancelled(
+    session: AsyncSession, fact: OrderCancelled, now: datetime
+) -> list[runs.DueStep]:
+    await _stop_order_run(session, fact.shop_id, fact.order_id, StopReason.ORDER_CANCELLED, now)
+    return []
+
+
+async def refund_created(
+    session: AsyncSession, fact: RefundCreated, now: datetime
+) -> list[runs.DueStep]:
+    """A refund that makes the order fully refunded stops its request (a partial one does
+    not: the products kept are still worth a review)."""
+    if fact.order_id is None:
+        return []
+    snapshot = await queries.load_snapshot(session, fact.shop_id, fact.order_id)
+    if snapshot is not None and snapshot.fully_refunded:
+        await _stop_order_run(session, fact.shop_id, fact.order_id, StopReason.ORDER_REFUNDED, now)
+    return []
+
+
+async def review_submitted(
+    session: AsyncSession, shop_id: int, order_id: int, now: datetime
+) -> None:
+    """A review came in through the order's link: the request stops at once when nothing of
+    the order is left to review (before its next email would find it so)."""
+    run = await runs.lock_by_subject(
+        session, shop_id=shop_id, scenario=KEY, subject_key=subject_key(order_id)
+    )
+    if run is None or run.status != runs.ACTIVE:
+        return
+    order = await session.get(Order, order_id)
+    customer_id = order.customer_id if order else None
+    if not await queries.unreviewed_products(session, shop_id, order_id, customer_id):
+        await stop_run(session, run, StopReason.NOTHING_TO_REVIEW, now)
+
+
+# -- steps ----------------------------------------------------------------------------------
+
+
+async def load_buyer(session: AsyncSession, run: ScenarioRun, shop: Shop) -> Buyer:
+    order_id = order_of(run)
+    order = await session.get(Order, order_id)
+    if order is None:
+        return Buyer(None, None, None, ())
+    customer = await session.get(Customer, order.customer_id) if order.customer_id else None
+    products = await queries.unreviewed_products(session, shop.id, order_id, order.customer_id)
+    return Buyer(
+        await queries.load_snapshot(session, shop.id, order_id), customer, order, tuple(products)
+    )
+
+
+async def condition(view: RunView[ReviewRequestSettings, Buyer]) -> str | None:
+    snapshot = view.subject.snapshot
+    if snapshot is None:
+        return ORDER_MISSING
+    return _decide(snapshot, view.settings)
+
+
+_STEP_KINDS = {
+    "queued": "step_queued",
+    "draft": "step_drafted",
+    "pending_approval": "step_awaiting_approval",
+}
+
+
+async def send_request(
+    context: StepContext[ReviewRequestSettings, Buyer],
+) -> list[runs.DueStep] | None:
+    """The step's action: the email listing the products still to review, each with its
+    one-click stars, into the outbox."""
+    run, shop, settings, now = context.run, context.shop, context.settings, context.now
+    step = settings.steps[context.step_index]
+    if context.actions is None:  # pragma: no cover - the job always gives its actions
+        return []
+    buyer = context.subject
+    order_id = order_of(run)
+    links = context.actions.review_tokens()
+    token = links.token(shop.id, order_id, now)
+    message_context: dict[str, Any] = {
+        "review_step": step.key,
+        "review_url": links.form_url(token),
+        "products": [
+            {"title": p.title, "url": links.form_url(token, product_id=p.product_id)}
+            for p in buyer.products
+        ],
+        "order_name": buyer.order.name if buyer.order else None,
+    }
+    customer = buyer.customer
+    order_locale = buyer.order.locale if buyer.order else None
+    queued = await context.actions.queue_email(
+        context.session,
+        EmailRequest(
+            shop=shop,
+            scenario=KEY,
+            step=context.step_index + 1,
+            subject_key=run.subject_key,
+            customer_id=run.customer_id,
+            locale=order_locale or (customer.locale if customer else None) or shop.locale or "en",
+            context=message_context,
+            mode=settings.mode,
+            transactional=settings.transactional,
+            scheduled_at=now,
+            priority=CONTENT.priority,
+        ),
+    )
+    await timeline.record(
+        context.session,
+        shop_id=shop.id,
+        customer_id=run.customer_id,
+        run_id=run.id,
+        scenario=KEY,
+        kind=_STEP_KINDS.get(queued.status, "step_suppressed"),
+        step=context.step_index + 1,
+        reason=STEP_DUE if queued.reason is None else reason_code(queued.reason),
+        at=now,
+        delay_seconds=step.delay_seconds,
+        message_id=queued.message_id,
+        message_status=queued.status,
+        status_reason=queued.reason,
+        mode=str(settings.mode),
+        products=len(buyer.products),
+    )
+    return None
+
+
+REVIEW_REQUEST: engine.Scenario[ReviewRequestSettings, Buyer] = engine.Scenario(
+    key=KEY,
+    settings_model=ReviewRequestSettings,
+    content=CONTENT,
+    starts_on={OrderFulfilled: order_fulfilled},
+    stops_on={OrderCancelled: order_cancelled, RefundCreated: refund_created},
+    steps=rule.steps,
+    load_subject=load_buyer,
+    condition=condition,
+    action=send_request,
+)

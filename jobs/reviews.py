@@ -1,0 +1,95 @@
+"""The reviews program's worker jobs: a product's published rating written to Shopify's
+standard metafields through the throttle-aware Admin API client, a review's single-use code
+issued (loyalty off), and erased photos' bytes deleted from the store."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import structlog
+from sqlalchemy import select
+
+from app.codes.issuing import StepCodes
+from app.codes.offers import CodePurpose
+from app.i18n import Text
+from app.models import Review, Shop
+from app.platform.resources import Resources
+from app.queue import JobContext
+from app.reviews import aggregates
+from app.reviews.settings import load_settings
+from app.scenarios.actions import CodeRequest
+from app.scenarios.config import DiscountSettings
+from app.shopify.admin.factory import admin_client, discount_gateway
+from app.shopify.admin.types import ShopRef
+from app.shopify.product_ratings import write_product_rating
+
+log = structlog.get_logger(__name__)
+
+CODE_TITLE = Text(en="Boomerang review reward", fr="Récompense d'avis Boomerang")
+
+
+async def sync_product_rating(ctx: JobContext, shop_id: int, product_id: int) -> dict[str, str]:
+    """Write the product's aggregate as it stands now (a later change writes again: the last
+    write carries the last state). Returns what was written, for the logs and the tests."""
+    resources: Resources = ctx.resources
+    async with resources.sessions.begin() as session:
+        shop = await session.get(Shop, shop_id)
+        if shop is None or shop.uninstalled_at is not None:
+            return {}
+        rating = await aggregates.product_rating(session, shop_id, product_id)
+        domain = shop.domain
+    return await write_product_rating(admin_client(resources), ShopRef(shop_id, domain), rating)
+
+
+async def issue_review_code(ctx: JobContext, shop_id: int, review_id: int) -> str | None:
+    """The review's single-use code (loyalty off), issued once (its idempotency key is the
+    review's) and kept on the review; nothing for a review rejected as spam meanwhile."""
+    resources: Resources = ctx.resources
+    now = datetime.now(UTC)
+    async with resources.sessions.begin() as session:
+        review = await session.get(Review, review_id)
+        shop = await session.get(Shop, shop_id)
+        if review is None or shop is None or review.shop_id != shop_id:
+            return None
+        if not (review.reward or {}).get("code_due"):
+            return None
+        settings = await load_settings(session, shop_id)
+        request = CodeRequest(
+            shop_id=shop.id,
+            shop_domain=shop.domain,
+            shop_locale=shop.locale,
+            scenario="review_reward",
+            idempotency_key=f"review:{review.customer_id}:{review.product_id}",
+            customer_id=review.customer_id,
+            discount=DiscountSettings(
+                value=Decimal(settings.code_percent), valid_hours=settings.code_valid_days * 24
+            ),
+            prefix="THANKS",
+            purpose=CodePurpose.REVIEW_REWARD,
+            title=CODE_TITLE,
+        )
+    codes = StepCodes(resources.sessions, discount_gateway(resources), resources.queue)
+    issued = await codes.issue(request, now)
+    async with resources.sessions.begin() as session:
+        review = await session.scalar(
+            select(Review).where(Review.id == review_id).with_for_update()
+        )
+        if review is None:
+            return None
+        reward = dict(review.reward or {})
+        reward.pop("code_due", None)
+        reward.update(code=issued.code, code_expires_at=issued.expires_at.isoformat())
+        review.reward = reward
+    return issued.code
+
+
+async def delete_review_photos(ctx: JobContext, shop_id: int, keys: list[str]) -> int:
+    resources: Resources = ctx.resources
+    store = resources.review_photos
+    if store is None:
+        return 0
+    for key in keys:
+        if key.startswith(f"{shop_id}/"):
+            await store.delete(key)
+    return len(keys)
