@@ -31,6 +31,8 @@ from app.shopify.admin.types import ShopRef, customer_gid
 # An unpaid order at the end of its hold is looked at again this much later.
 UNPAID_RECHECK = timedelta(days=1)
 SOURCE_TYPE = "referral"
+# A qualified referral whose reward code is not made this long after: its job is sent again.
+STRANDED_REWARD_AFTER = timedelta(minutes=5)
 
 
 def _month_start(now: datetime) -> datetime:
@@ -188,7 +190,32 @@ async def process_due(
                 looked += 1
                 rewarded += status == REWARDED
         if len(rows) < batch:
-            return DueResult(looked, rewarded)
+            break
+    await _resume_stranded_code_rewards(sessions, queue, now)
+    return DueResult(looked, rewarded)
+
+
+async def _resume_stranded_code_rewards(
+    sessions: async_sessionmaker[AsyncSession], queue: JobQueue, now: datetime
+) -> None:
+    """Qualified referrals still waiting for their reward code a while after qualifying (the
+    job lost with Redis, or out of tries while Shopify was down): their job again, which
+    finds the code issued before, if any, by its key."""
+    async with transaction(sessions, queue) as session:
+        stranded = (
+            await session.execute(
+                select(Referral.shop_id, Referral.id)
+                .where(
+                    Referral.status == QUALIFIED,
+                    Referral.reason.is_(None),
+                    Referral.qualified_at < now - STRANDED_REWARD_AFTER,
+                )
+                .order_by(Referral.qualified_at)
+                .limit(100)
+            )
+        ).all()
+        for shop_id, referral_id in stranded:
+            defer(session, reward_job(shop_id, referral_id))
 
 
 async def reward_with_code(
@@ -207,6 +234,8 @@ async def reward_with_code(
         if referral is None or referral.shop_id != shop.id or referral.status != QUALIFIED:
             return None
         settings = await load_settings(session, shop.id)
+        if settings.mode == Mode.PAUSED:
+            return None  # rewarded once the program is on again (the stranded sweep)
         customer = await session.get(Customer, referral.referrer_id)
         if customer is None:
             return None
