@@ -183,6 +183,33 @@ def cmd_loyalty_verify(settings: Settings, args: argparse.Namespace) -> None:
         sys.exit(1)
 
 
+def cmd_kpis_rebuild(settings: Settings, args: argparse.Namespace) -> None:
+    """Recompute every shop's KPI roll-ups (or one shop's) from the raw rows."""
+    from datetime import UTC, datetime
+
+    from app.db.engine import create_engine, create_sessionmaker
+    from app.kpis.rollup import all_shop_ids, rebuild_shop
+
+    settings = prepare(settings)
+
+    async def run() -> list[tuple[int, int]]:
+        engine = create_engine(settings.database, pool_size=1)
+        done: list[tuple[int, int]] = []
+        try:
+            sessions = create_sessionmaker(engine)
+            async with sessions.begin() as session:
+                shops = [args.shop] if args.shop else await all_shop_ids(session)
+            for shop_id in shops:
+                async with sessions.begin() as session:
+                    done.append((shop_id, await rebuild_shop(session, shop_id, datetime.now(UTC))))
+        finally:
+            await engine.dispose()
+        return done
+
+    for shop_id, days in asyncio.run(run()):
+        print(f"kpis rebuilt: shop {shop_id}, {days} days")  # noqa: T201
+
+
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> None:
     from app.demo import DemoOptions, fresh_demo_services, run_demo
 
@@ -253,6 +280,10 @@ def build_parser() -> argparse.ArgumentParser:
         "verify",
         help="prove every cached balance equals its ledger and the ledger its order history",
     )
+    kpis = sub.add_parser("kpis", help="the analytics roll-ups")
+    kpis_sub = kpis.add_subparsers(dest="kpis_command", required=True)
+    rebuild = kpis_sub.add_parser("rebuild", help="rebuild the KPI roll-ups from the raw rows")
+    rebuild.add_argument("--shop", type=int, help="one shop's id (default: every shop)")
     demo = sub.add_parser("demo", help="run the whole product against the Shopify simulator")
     demo.add_argument("--once", action="store_true", help="exit after printing the report")
     demo.add_argument("--port", type=int, default=8000)
@@ -291,6 +322,7 @@ COMMANDS = {
     "rotate-keys": cmd_rotate_keys,
     "demo": cmd_demo,
     "loyalty": cmd_loyalty_verify,
+    "kpis": cmd_kpis_rebuild,
 }
 
 

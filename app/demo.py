@@ -36,6 +36,7 @@ from app.messaging.tracking import click_token
 from app.models import (
     Checkout,
     Customer,
+    LoyaltyAccount,
     Message,
     Referral,
     ReferralCode,
@@ -161,6 +162,8 @@ async def _demo(settings: Settings, options: DemoOptions) -> None:
     )
     async with sim.serve(port=_free_port()) as sim_url:
         processes = _start_processes(settings, app_url=app_url, sim_url=sim_url)
+        # This process reaches the simulated Shopify too (the loyalty redemptions' codes).
+        settings = settings.model_copy(update={"shopify_admin_url_template": f"{sim_url}/{{shop}}"})
         try:
             await _wait_ready(f"{app_url}/readyz")
             _say(f"Shopify simulator on {sim_url}; Boomerang on {app_url} (web + worker)")
@@ -281,6 +284,11 @@ async def _play(
         _say("Abandoned cart: reminders after 2 s, 6 s (10 % code) and 12 s (15 % code)")
         await _api(client, "PUT", f"{app_url}/api/scenarios/welcome", headers, _WELCOME_DEMO)
         _say("Welcome series: at sign-up, best-sellers after 4 s, an offer (10 % code) after 8 s")
+        await _api(client, "PUT", f"{app_url}/api/loyalty/settings", headers, _LOYALTY_DEMO)
+        _say(
+            "Loyalty program on: 1 point per 1 EUR on paid orders, 50 at sign-up; tiers Silver "
+            "(150 points in 12 months) and Gold (400, ×1.5); rewards from 50 points"
+        )
         await _api(client, "PUT", f"{app_url}/api/referrals/settings", headers, _REFERRALS_DEMO)
         _say(
             "Referrals: a personal code (10 % off a friend's first order) after a first paid "
@@ -333,6 +341,9 @@ async def _play(
             f"{DEMO_WINBACK_REMINDER_SECONDS} s later"
         )
         await _win_back(options, sim, sessions)
+        redeemed = await _shoppers_redeem(settings, options, sim, sessions)
+        _say(f"{redeemed} loyalty members spent points on a reward (codes made at Shopify)")
+        await _settle(sessions, seconds=15)
         await _report(sessions, sim, app_url)
 
 
@@ -516,6 +527,7 @@ async def _report(sessions: async_sessionmaker[AsyncSession], sim: Any, app_url:
         ).one()
         welcome = await _welcome_figures(session)
         winback = await _winback_figures(session)
+        loyalty = await _loyalty_figures(session)
         referral = await _referral_lines(session)
     codes = sim.codes(DEMO_SHOP)
     _say("")
@@ -542,8 +554,88 @@ async def _report(sessions: async_sessionmaker[AsyncSession], sim: Any, app_url:
         f"  win-back recovered:    {winback.recovered} orders, {Decimal(winback.revenue):.2f} EUR "
         f"(discounts cost {Decimal(winback.cost):.2f})"
     )
+    for line in loyalty:
+        _say(line)
     for line in referral:
         _say(line)
+
+
+# The loyalty program on for the demo shop (through the admin API, as the merchant would).
+_LOYALTY_DEMO: dict[str, Any] = {
+    "enabled": True,
+    "per_currency": {"enabled": True, "points": "1"},
+    "signup": {"enabled": True, "points": 50},
+    "tiers": [
+        {"key": "silver", "name_en": "Silver", "name_fr": "Argent", "threshold": "150"},
+        {
+            "key": "gold",
+            "name_en": "Gold",
+            "name_fr": "Or",
+            "threshold": "400",
+            "multiplier": "1.5",
+        },
+    ],
+    "rewards": [
+        {"key": "five_off", "cost": 50, "kind": "fixed_amount", "value": "5.00"},
+        {"key": "free_shipping", "cost": 80, "kind": "free_shipping"},
+        {"key": "ten_percent", "cost": 150, "kind": "percentage", "value": "10"},
+    ],
+}
+# Share of the members who can afford a reward and redeem one.
+LOYALTY_REDEEM_RATE = 0.5
+
+
+async def _shoppers_redeem(
+    settings: Settings, options: DemoOptions, sim: Any, sessions: async_sessionmaker[AsyncSession]
+) -> int:
+    """A seeded share of the members with enough spendable points redeem a reward they can
+    afford, through the real redemption path (app/loyalty/redeeming.py: the debit and the
+    redemption in one transaction, then the single-use code at the simulated Shopify)."""
+    from app.loyalty import redeeming, service
+    from app.platform.resources import build_resources
+    from app.shopify.admin.factory import discount_gateway
+    from app.shopify.admin.types import ShopRef
+
+    rng = random.Random(options.seed + 2)  # noqa: S311  (a reproducible demo, not a secret)
+    resources = await build_resources(settings)
+    done = 0
+    try:
+        async with resources.sessions.begin() as session:
+            shop_id = await session.scalar(select(Shop.id).where(Shop.domain == DEMO_DOMAIN))
+            members = list(
+                await session.scalars(
+                    select(LoyaltyAccount.customer_id)
+                    .where(LoyaltyAccount.shop_id == shop_id, LoyaltyAccount.balance > 0)
+                    .order_by(LoyaltyAccount.customer_id)
+                )
+            )
+        if shop_id is None:
+            return 0
+        shop = ShopRef(shop_id, DEMO_DOMAIN)
+        gateway = discount_gateway(resources)
+        for customer_id in members:
+            async with resources.sessions.begin() as session:
+                position = await service.balance_of(
+                    session, shop_id=shop_id, customer_id=customer_id, now=datetime.now(UTC)
+                )
+            rewards: list[dict[str, Any]] = _LOYALTY_DEMO["rewards"]
+            affordable = [r for r in rewards if r["cost"] <= position.spendable]
+            if not affordable or rng.random() >= LOYALTY_REDEEM_RATE:
+                continue
+            reward = rng.choice(affordable)
+            result = await redeeming.redeem(
+                resources.sessions,
+                resources.queue,
+                gateway,
+                shop,
+                customer_id=customer_id,
+                reward_key=str(reward["key"]),
+                request_key=f"demo-{options.seed}-{customer_id}",
+            )
+            done += result.status != "returned"
+    finally:
+        await resources.close()
+    return done
 
 
 # The referral program on: codes after a first paid order, no hold period (a demo's week
@@ -569,7 +661,7 @@ async def _friends_referred(
     recorded, the redirect goes to the shop's /discount/{code}) and checks out with the code
     from an address and IP of their own; one advocate uses their own code as a 'friend', from
     their own address and IP, which the fraud rules flag. Then the referrals are rewarded."""
-    rng = random.Random(options.seed + 2)  # noqa: S311  (a reproducible demo, not a secret)
+    rng = random.Random(options.seed + 3)  # noqa: S311  (a reproducible demo, not a secret)
     async with sessions.begin() as session:
         codes = list(
             await session.scalars(
@@ -726,6 +818,43 @@ async def _welcome_figures(session: AsyncSession) -> list[str]:
         f"otherwise: {_counts(stopped) or 'none'}",
         f"  welcome codes:         {codes} handed out; first orders attributed: {orders} "
         f"({Decimal(revenue):.2f} EUR)",
+    ]
+
+
+async def _loyalty_figures(session: AsyncSession) -> list[str]:
+    """The loyalty program's lines of the report (app/loyalty/reports.py, as the admin's
+    program page shows them), and the ledger verified."""
+    from app.loyalty.reports import program_figures
+    from app.loyalty.service import load_settings
+    from app.loyalty.verify import verify
+
+    shop_id = await session.scalar(select(Shop.id).where(Shop.domain == DEMO_DOMAIN))
+    if shop_id is None:
+        return []
+    settings = await load_settings(session, shop_id)
+    f = await program_figures(session, shop_id, settings, datetime.now(UTC))
+    checked = await verify(session)
+    value = f.value
+    worth = (
+        f"{f.liability} EUR (a point is worth {value.per_point.normalize():f} EUR: the best "
+        f"fixed-amount reward, {value.reward_key})"
+        if f.liability is not None and value.per_point is not None
+        else "not valued (no fixed-amount reward)"
+    )
+    verdict = (
+        "no difference"
+        if checked.ok
+        else f"{len(checked.differences)} differences: {checked.differences[0]}"
+    )
+    return [
+        f"  loyalty members:       {f.members} (tiers: {_counts(f.tiers) or 'none yet'})",
+        f"  points issued:         {f.issued} (redeemed {f.redeemed}, taken back "
+        f"{f.taken_back}, adjusted {f.adjusted})",
+        f"  points outstanding:    {f.outstanding} ({f.pending} pending)",
+        f"  loyalty liability:     {worth}",
+        f"  rewards redeemed:      {f.rewards_redeemed}",
+        f"  loyalty ledger:        verified for {checked.customers} customers, "
+        f"{checked.entries} entries: {verdict}",
     ]
 
 

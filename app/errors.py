@@ -65,6 +65,11 @@ class InvalidSessionToken(Unauthorized):
     headers: ClassVar[dict[str, str]] = {"X-Shopify-Retry-Invalid-Session-Request": "1"}
 
 
+class InvalidProxyRequest(Unauthorized):
+    """An app proxy request whose signature or timestamp does not check out: not forwarded
+    by Shopify, tampered with, or replayed."""
+
+
 class InvalidShopDomain(InvalidRequest):
     """A `shop` parameter that is not a `*.myshopify.com` domain: never redirected to."""
 

@@ -76,6 +76,21 @@ class OrderCancelled:
 
 
 @dataclass(frozen=True)
+class OrderEdited:
+    """orders/edited: the merchant committed an edit of the order's items. `added_subtotal`
+    is what the units the edit added are worth (their line's unit price, in the shop's
+    currency); units it removed are not counted here: the money for them goes back through a
+    refund, which says RefundCreated with those lines."""
+
+    shop_id: int
+    order_id: int
+    shopify_order_id: int
+    edit_id: int
+    added_subtotal: Decimal
+    committed_at: datetime | None
+
+
+@dataclass(frozen=True)
 class OrderFulfilled:
     """New fulfillments were recorded for an order."""
 
@@ -143,6 +158,7 @@ Fact = (
     | OrderPlaced
     | OrderPaid
     | OrderCancelled
+    | OrderEdited
     | OrderFulfilled
     | RefundCreated
     | CustomerChanged

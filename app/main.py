@@ -27,6 +27,9 @@ from app.web import (
     embedded,
     health,
     install,
+    kpis,
+    loyalty,
+    loyalty_proxy,
     message_templates,
     messages,
     messaging_settings,
@@ -108,6 +111,7 @@ def create_app(
     app.include_router(compliance.router)
     app.include_router(embedded.router)
     app.include_router(scenarios.router)
+    app.include_router(kpis.router)
     app.include_router(message_templates.router)
     app.include_router(approvals.router)
     app.include_router(messaging_settings.router)
@@ -117,6 +121,8 @@ def create_app(
     app.include_router(webhook_events.router)
     app.include_router(messages.router)
     app.include_router(customers.router)
+    app.include_router(loyalty_proxy.router)
+    app.include_router(loyalty.router)
     app.include_router(referrals.public)
     app.include_router(referrals.router)
     app.mount(ASSETS_PATH, ImmutableAssets(settings.frontend_dir), name="assets")

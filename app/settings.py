@@ -107,6 +107,8 @@ class Settings(BaseSettings):
     rate_limit_test_sends: str = "5/minute;30/hour"
     rate_limit_public_per_ip: str = "600/minute"
     rate_limit_public_per_token: str = "30/minute"  # noqa: S105  (a rate, not a secret)
+    # Reward redemptions per customer through the storefront (app/web/loyalty_proxy.py).
+    rate_limit_redemptions: str = "10/minute;60/hour"
     # Where the worker serves its Prometheus metrics (the web app serves its own at /metrics
     # on its port); port 0 turns the worker's off.
     worker_metrics_host: str = "127.0.0.1"
@@ -149,6 +151,7 @@ class Settings(BaseSettings):
         "rate_limit_test_sends",
         "rate_limit_public_per_ip",
         "rate_limit_public_per_token",
+        "rate_limit_redemptions",
     )
     @classmethod
     def _rate(cls, value: str) -> str:

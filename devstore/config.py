@@ -98,6 +98,12 @@ class SimulatorConfig:
     # webhookSubscriptionCreate refuses the topics that carry customer data.
     protected_customer_data_approved: bool = True
 
+    # The app's `[app_proxy]` (shopify.app.toml): the storefront's /apps/boomerang/… is
+    # forwarded, signed, to the app's URL + /proxy/….
+    app_proxy_path: str = "/proxy"
+    app_proxy_prefix: str = "apps"
+    app_proxy_subpath: str = "boomerang"
+
     @property
     def webhook_url(self) -> str:
         return self.app_url.rstrip("/") + self.webhook_path

@@ -406,6 +406,57 @@ class Payloads:
         body["updated_at"] = self.time(at)
         return body
 
+    def order_edit(
+        self, order: dict[str, Any], added: dict[int, int], at: datetime
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """A committed order edit adding `added[line item id]` units to existing lines: the
+        order as orders/updated then carries it (quantities, `current_*` and subtotal and
+        total amounts grown by the added units' price), and the orders/edited body, which
+        holds the edit only (its id, the order's id, the line items changed with their
+        delta), as Shopify's webhook reference shows it."""
+        body = self.order_update(order, at)
+        currency = self.shop.currency
+        extra = Decimal(0)
+        for line in body["line_items"]:
+            units = added.get(int(line["id"]), 0)
+            if units:
+                line["quantity"] += units
+                line["current_quantity"] = line.get("current_quantity", 0) + units
+                line["fulfillable_quantity"] = line.get("fulfillable_quantity", 0) + units
+                extra += Decimal(line["price"]) * units
+        for key in (
+            "current_subtotal_price",
+            "current_total_price",
+            "subtotal_price",
+            "total_line_items_price",
+            "total_price",
+        ):
+            amount = Decimal(body[key]) + extra
+            body[key] = cents(amount)
+            body[f"{key}_set"] = _money_set(amount, currency)
+        edit_id = self.ids.next()
+        edit = {
+            "order_edit": {
+                "id": edit_id,
+                "app_id": None,
+                "created_at": self.time(at),
+                "committed_at": self.time(at),
+                "notify_customer": False,
+                "order_id": order["id"],
+                "staff_note": "",
+                "user_id": None,
+                "line_items": {
+                    "additions": [
+                        {"id": line_id, "delta": units} for line_id, units in added.items()
+                    ],
+                    "removals": [],
+                },
+                "discounts": {"line_item": {"additions": [], "removals": []}},
+                "shipping_lines": {"additions": [], "removals": []},
+            }
+        }
+        return body, edit
+
     def order_fulfilled(self, order: dict[str, Any], at: datetime) -> dict[str, Any]:
         body = self.order_update(order, at)
         template = fixture("orders_fulfilled")["fulfillments"][0]

@@ -20,6 +20,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from devstore.admin import AdminRoutes
+from devstore.app_proxy import AppProxy, forward
 from devstore.clock import Clock, SystemClock
 from devstore.config import SimulatorConfig
 from devstore.delivery_control import DeliveryControl, delivery_view
@@ -42,6 +43,8 @@ from devstore.state import (
 from devstore.storefront import CheckoutError, PlacedOrder, Storefront
 from devstore.webhooks import Delivery, WebhookSender
 
+# The simulator's stand-in for a storefront login (a test or the demo sets it).
+STOREFRONT_CUSTOMER_COOKIE = "storefront_customer_id"
 # What an uninstalled app still receives (shop/redact comes 48 hours after the uninstall).
 DELIVERED_AFTER_UNINSTALL = frozenset({"app/uninstalled", "shop/redact"})
 
@@ -314,6 +317,44 @@ class Simulator:
     def tags(self, shop: str, customer_id: int) -> list[str]:
         return list(self.shop(shop).customers[customer_id].tags)
 
+    @property
+    def app_proxy(self) -> AppProxy:
+        return AppProxy(
+            url=self.config.app_url.rstrip("/") + self.config.app_proxy_path,
+            prefix=self.config.app_proxy_prefix,
+            subpath=self.config.app_proxy_subpath,
+        )
+
+    async def storefront_proxy(
+        self,
+        shop: str,
+        method: str,
+        extra_path: str,
+        *,
+        customer_id: int | None = None,
+        query: list[tuple[str, str]] | None = None,
+        body: bytes = b"",
+        headers: dict[str, str] | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timestamp: int | None = None,
+    ) -> httpx.Response:
+        """A storefront visitor (logged in as `customer_id`, or not) requests
+        `/{prefix}/{subpath}{extra_path}`: Shopify forwards it to the app, signed, and hands
+        back the app's answer. `transport` reaches the app (default: the webhook sender's)."""
+        return await forward(
+            self.app_proxy,
+            transport or self.webhooks.transport,
+            shop_domain=shop_domain(shop),
+            method=method,
+            extra_path=extra_path,
+            secret=self.config.api_secret,
+            timestamp=int(self.clock.now().timestamp()) if timestamp is None else timestamp,
+            customer_id=customer_id,
+            query=query or [],
+            body=body,
+            headers=headers,
+        )
+
     def graphql_url(self, base_url: str, shop: str) -> str:
         version = self.config.api_version
         return f"{base_url.rstrip('/')}/{shop_domain(shop)}/admin/api/{version}/graphql.json"
@@ -440,6 +481,19 @@ class Simulator:
         await self.emit(shop, "orders/paid", placed.order)
         return placed
 
+    async def edit_order(
+        self, shop: str, order_id: int, added: dict[int, int], *, at: datetime | None = None
+    ) -> dict[str, Any]:
+        """The merchant edits a paid order, adding units to its lines: Shopify sends
+        orders/updated (the edited order) and orders/edited (the edit). Returns the edit."""
+        found = self.shop(shop)
+        moment = at or self.clock.now()
+        order, edit = self.payloads(shop).order_edit(found.orders[order_id], added, moment)
+        found.orders[order_id] = order
+        await self.emit(shop, "orders/updated", order)
+        await self.emit(shop, "orders/edited", edit)
+        return edit
+
     # -- ASGI -------------------------------------------------------------------------------
 
     @asynccontextmanager
@@ -495,6 +549,11 @@ class Simulator:
             Route("/{shop}/admin/api/{version}/graphql.json", self.graphql.route, methods=["POST"]),
             Route("/{shop}/_storefront/checkout", control.storefront_checkout, methods=["POST"]),
             Route("/{shop}/discount/{code}", control.discount_link, methods=["GET"]),
+            Route(
+                f"/{{shop}}/{self.config.app_proxy_prefix}/{{subpath}}{{extra:path}}",
+                control.app_proxy,
+                methods=["GET", "POST"],
+            ),
         ]
         return Starlette(routes=routes)
 
@@ -753,6 +812,29 @@ class ControlAPI:
         return JSONResponse(
             {"deliveries": [delivery_view(d) for d in self.sim.webhooks.deliveries]}
         )
+
+    async def app_proxy(self, request: Request) -> Response:
+        """`/{prefix}/{subpath}/…` on the storefront: forwarded to the app, signed. Who is
+        logged in is the simulator's stand-in for the storefront session, the
+        `storefront_customer_id` cookie (Shopify strips cookies before forwarding)."""
+        if request.path_params["subpath"] != self.sim.config.app_proxy_subpath:
+            return JSONResponse({"errors": "Not Found"}, status_code=404)
+        logged_in = request.cookies.get(STOREFRONT_CUSTOMER_COOKIE, "")
+        answer = await self.sim.storefront_proxy(
+            request.path_params["shop"],
+            request.method,
+            request.path_params["extra"] or "/",
+            customer_id=int(logged_in) if logged_in.isdigit() else None,
+            query=list(request.query_params.multi_items()),
+            body=await request.body(),
+            headers=dict(request.headers),
+        )
+        kept = {
+            k: v
+            for k, v in answer.headers.items()
+            if k.lower() in ("content-type", "retry-after", "cache-control")
+        }
+        return Response(answer.content, status_code=answer.status_code, headers=kept)
 
     async def discount_link(self, request: Request) -> Response:
         """`/discount/{CODE}?redirect=/path`: the storefront sets the code and redirects."""

@@ -4,7 +4,7 @@ and tiers re-evaluated as their rolling window moves."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import structlog
 from redis.exceptions import RedisError
@@ -12,7 +12,10 @@ from sqlalchemy import select
 
 from app.errors import ShopifyUnavailable, ShopTokenInvalid
 from app.installs.status import shop_work_runs
-from app.loyalty import redeeming, redemptions, service, storefront
+from app.loyalty import birthdays, expiry, notices, redeeming, redemptions, service, storefront
+from app.loyalty.jobs import notices_job_at
+from app.loyalty.settings import load_settings
+from app.messaging.pacing import shop_zone
 from app.models import LoyaltyProgram, Shop
 from app.platform.resources import Resources
 from app.queue import JobContext, RetryJob
@@ -23,6 +26,9 @@ from app.shopify.customer_sync import request_loyalty, request_tags
 log = structlog.get_logger(__name__)
 
 TIERS_EVERY_SECONDS = 3600
+# Expiry, its warnings and birthdays: a pass per hour (each writes once per natural key, so
+# an hourly pass only means they happen within the hour of their day).
+DAILY_RULES_EVERY_SECONDS = 3600
 # A redemption still pending this long after its debit: its job was lost or keeps failing.
 REDEMPTION_STRANDED_AFTER = timedelta(minutes=2)
 
@@ -157,3 +163,134 @@ async def sweep_loyalty_redemptions(ctx: JobContext) -> int:
         if result.status != redemptions.PENDING:
             settled += 1
     return settled
+
+
+async def loyalty_notices(ctx: JobContext, shop_id: int, customer_id: int) -> list[int]:
+    """Queue the customer's due loyalty emails; a digest that must wait for its pace is
+    looked at again when due. Returns the steps queued."""
+    resources: Resources = ctx.resources
+    now = datetime.now(UTC)
+    async with resources.transaction() as session:
+        settings = await load_settings(session, shop_id)
+        run = await notices.notify_customer(
+            session,
+            resources.messaging,
+            settings,
+            shop_id=shop_id,
+            customer_id=customer_id,
+            now=now,
+        )
+    if run.digest_due_at is not None:
+        job = notices_job_at(shop_id, customer_id, run.digest_due_at)
+        await resources.queue.enqueue(
+            job.name, *job.args, job_id=job.job_id, defer_until=job.defer_until
+        )
+    return run.queued
+
+
+async def apply_loyalty_time_rules(ctx: JobContext) -> int:
+    """Cron (every minute; walks once per DAILY_RULES_EVERY_SECONDS, the first worker to
+    claim the period in Redis): expiry warnings, expiries and birthday points of every
+    working shop. Returns the ledger entries and warnings written."""
+    resources: Resources = ctx.resources
+    now = datetime.now(UTC)
+    period = f"boomerang:loyalty:time-rules:{int(now.timestamp()) // DAILY_RULES_EVERY_SECONDS}"
+    try:
+        if not await resources.redis.set(period, b"1", nx=True, ex=DAILY_RULES_EVERY_SECONDS):
+            return 0
+    except RedisError:
+        log.warning("loyalty expiry and birthdays not run: Redis unavailable")
+        return 0
+    return await apply_time_rules(resources, now)
+
+
+async def apply_time_rules(resources: Resources, now: datetime) -> int:
+    async with resources.sessions() as session:
+        shops = list(
+            (
+                await session.execute(
+                    select(LoyaltyProgram.shop_id, Shop.timezone)
+                    .join(Shop, Shop.id == LoyaltyProgram.shop_id)
+                    .where(shop_work_runs())
+                    .order_by(LoyaltyProgram.shop_id)
+                )
+            ).all()
+        )
+    done = 0
+    for shop_id, timezone in shops:
+        async with resources.sessions() as session:
+            settings = await load_settings(session, shop_id)
+        if not settings.enabled:
+            continue
+        if settings.expiry.enabled:
+            done += await _expire_shop(resources, settings, shop_id, now)
+        if settings.birthday.enabled:
+            today = now.astimezone(shop_zone(timezone)).date()
+            done += await _birthdays_of_shop(resources, settings, shop_id, today, now)
+    return done
+
+
+async def _expire_shop(
+    resources: Resources, settings: service.LoyaltySettings, shop_id: int, now: datetime
+) -> int:
+    done = 0
+    warn_from, warn_until = expiry.warning_window(settings, now)
+    for inactive_since, expiring in ((warn_until, False), (warn_from, True)):
+        after = 0
+        while True:
+            async with resources.transaction() as session:
+                page = await expiry.dormant_page(
+                    session,
+                    shop_id,
+                    inactive_since=inactive_since,
+                    now=now,
+                    after_customer_id=after,
+                )
+                for dormant in page:
+                    if expiring:
+                        written = await expiry.expire_account(
+                            session, settings, shop_id, dormant.customer_id, now
+                        )
+                    else:  # the long-dormant too: none loses points unwarned
+                        written = (
+                            await notices.warn_expiry(
+                                session,
+                                resources.messaging,
+                                settings,
+                                shop_id=shop_id,
+                                dormant=dormant,
+                                now=now,
+                            )
+                            or None
+                        )
+                    done += written is not None
+            if not page:
+                break
+            after = page[-1].customer_id
+    return done
+
+
+async def _birthdays_of_shop(
+    resources: Resources,
+    settings: service.LoyaltySettings,
+    shop_id: int,
+    today: date,
+    now: datetime,
+) -> int:
+    done, after = 0, 0
+    while True:
+        async with resources.transaction() as session:
+            page = await birthdays.celebrants_page(session, shop_id, today, after_customer_id=after)
+            for customer_id in page:
+                written = await birthdays.award_birthday(
+                    session,
+                    settings,
+                    shop_id=shop_id,
+                    customer_id=customer_id,
+                    today=today,
+                    now=now,
+                )
+                done += written is not None
+        if not page:
+            return done
+        after = page[-1]

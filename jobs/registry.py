@@ -6,7 +6,9 @@ from dataclasses import replace
 
 from app.codes.pools import REFILL_JOB
 from app.inbox.jobs import PROCESS_JOB
+from app.kpis.jobs import ROLLUP_EVERY_SECONDS
 from app.loyalty.jobs import COMPLETE_JOB as LOYALTY_COMPLETE_JOB
+from app.loyalty.jobs import NOTICES_JOB as LOYALTY_NOTICES_JOB
 from app.loyalty.jobs import SYNC_JOB as LOYALTY_SYNC_JOB
 from app.messaging.consent import WRITE_BACK_JOB
 from app.messaging.outbox import SEND_JOB
@@ -20,8 +22,11 @@ from app.settings import Settings
 from app.shopify.customer_sync import FLUSH_JOB
 from jobs import codes, reconcile
 from jobs.heartbeat import worker_heartbeat
+from jobs.kpis import roll_up_kpis
 from jobs.loyalty import (
+    apply_loyalty_time_rules,
     complete_loyalty_redemption,
+    loyalty_notices,
     reevaluate_loyalty_tiers,
     sweep_loyalty_redemptions,
     sync_loyalty_customer,
@@ -48,6 +53,7 @@ JOBS: dict[str, JobFunction] = {
     RECONCILE_JOB: reconcile.reconcile_shop,
     LOYALTY_SYNC_JOB: sync_loyalty_customer,
     LOYALTY_COMPLETE_JOB: complete_loyalty_redemption,
+    LOYALTY_NOTICES_JOB: loyalty_notices,
     REFERRAL_ISSUE_JOB: issue_referral_code,
     REFERRAL_REWARD_JOB: reward_referral_with_code,
 }
@@ -78,8 +84,13 @@ CRON_JOBS: list[CronJob] = [
     CronJob(name="sweep_loyalty_redemptions", function=sweep_loyalty_redemptions, every_seconds=60),
     # Walks once per hour (jobs.loyalty.TIERS_EVERY_SECONDS), claimed in Redis.
     CronJob(name="reevaluate_loyalty_tiers", function=reevaluate_loyalty_tiers, every_seconds=60),
+    # Expiry (and its warnings) and birthday points: once per hour
+    # (jobs.loyalty.DAILY_RULES_EVERY_SECONDS), claimed in Redis.
+    CronJob(name="apply_loyalty_time_rules", function=apply_loyalty_time_rules, every_seconds=60),
     # Referrals whose hold period is over are qualified and rewarded.
     CronJob(name=REFERRALS_DUE_CRON, function=qualify_due_referrals, every_seconds=60),
+    # The KPI roll-up: the days marked by the raw tables' triggers (app/kpis/rollup.py).
+    CronJob(name="roll_up_kpis", function=roll_up_kpis, every_seconds=ROLLUP_EVERY_SECONDS),
 ]
 
 

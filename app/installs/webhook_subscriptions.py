@@ -28,6 +28,7 @@ APP_WEBHOOK_TOPICS: tuple[str, ...] = (
     "orders/updated",
     "orders/fulfilled",
     "orders/cancelled",
+    "orders/edited",
     "refunds/create",
     "customers/create",
     "customers/update",

@@ -2,7 +2,7 @@
 account, ledger and redemptions (exported; the points stay, as the shop's books, about a
 customer row that redaction already empties) and guest points held by their email (exported,
 and the email erased: points held for someone who asked to be forgotten can no longer be
-claimed)."""
+claimed), and the birthday they gave (exported with the account, erased)."""
 
 from __future__ import annotations
 
@@ -60,9 +60,20 @@ async def export_loyalty(session: AsyncSession, subject: DataSubject) -> list[di
 
 
 async def erase_loyalty(session: AsyncSession, subject: DataSubject) -> int:
+    # The birthday the customer gave is theirs, not the shop's books: erased.
+    changed = await rows_changed(
+        session,
+        update(LoyaltyAccount)
+        .where(
+            LoyaltyAccount.shop_id == subject.shop_id,
+            LoyaltyAccount.customer_id.in_(customer_ids_of(subject)),
+            LoyaltyAccount.birth_date.is_not(None),
+        )
+        .values(birth_date=None),
+    )
     if not subject.email:
-        return 0
-    return await rows_changed(
+        return changed
+    return changed + await rows_changed(
         session,
         update(LoyaltyGuestPoints)
         .where(

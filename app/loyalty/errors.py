@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from app.errors import InvalidRequest, NotFound
+from app.i18n import Locale, Text
 
 
 class InvalidAdjustment(InvalidRequest):
-    """A manual adjustment the merchant cannot make as sent (no reason, zero points…)."""
+    """A manual adjustment the merchant cannot make as sent (no reason, zero points…);
+    `field` names the form's field (`reason`, `points`, `key`), shown next to it."""
+
+    def __init__(self, text: Text, *, field: str = "") -> None:
+        super().__init__(text)
+        self.field = field
+
+    def body_fields(self, locale: Locale) -> dict[str, Any]:
+        return {"problems": [{"field": self.field, "message": self.text.in_locale(locale)}]}
 
 
 class CustomerNotFound(NotFound):

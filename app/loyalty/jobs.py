@@ -40,3 +40,30 @@ COMPLETE_JOB = "complete_loyalty_redemption"
 
 def complete_job(shop_id: int, redemption_id: int) -> Job:
     return Job(COMPLETE_JOB, (shop_id, redemption_id), f"{COMPLETE_JOB}:{shop_id}:{redemption_id}")
+
+
+# Queue the customer's loyalty emails that are due (app/loyalty/notices.py): deferred by every
+# ledger movement, coalesced per customer over NOTICES_COALESCE_SECONDS (a burst of movements
+# is one run), and re-deferred by the run itself to when a waiting digest is due.
+NOTICES_JOB = "loyalty_notices"
+NOTICES_COALESCE_SECONDS = 60
+
+
+def notices_job(shop_id: int, customer_id: int, now: datetime) -> Job:
+    slot = int(now.timestamp()) // NOTICES_COALESCE_SECONDS
+    at = datetime.fromtimestamp((slot + 1) * NOTICES_COALESCE_SECONDS, tz=now.tzinfo)
+    return Job(
+        NOTICES_JOB,
+        (shop_id, customer_id),
+        f"{NOTICES_JOB}:{shop_id}:{customer_id}:{slot}",
+        defer_until=at,
+    )
+
+
+def notices_job_at(shop_id: int, customer_id: int, at: datetime) -> Job:
+    return Job(
+        NOTICES_JOB,
+        (shop_id, customer_id),
+        f"{NOTICES_JOB}:{shop_id}:{customer_id}:at-{int(at.timestamp())}",
+        defer_until=at,
+    )

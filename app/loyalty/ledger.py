@@ -18,7 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.selectable import ScalarSelect
 
 from app.loyalty import storefront
+from app.loyalty.jobs import notices_job
 from app.models import LoyaltyAccount, PointsLedgerEntry
+from app.queue.deferred import defer
 
 SYSTEM = "system"
 
@@ -113,6 +115,9 @@ async def append(
     if entry_id is None:
         return None
     storefront.account_changed(session, account.shop_id, account.customer_id, int(entry_id))
+    if movement.delta > 0:
+        # Only a gain can make an email due (a loss is seen by the next run: notices.py).
+        defer(session, notices_job(account.shop_id, account.customer_id, now))
     await session.execute(
         update(LoyaltyAccount)
         .where(LoyaltyAccount.id == account.id)

@@ -14,10 +14,11 @@ from app.facts import (
     CustomerChanged,
     CustomerCreated,
     OrderCancelled,
+    OrderEdited,
     OrderPaid,
     RefundCreated,
 )
-from app.loyalty import compliance, redemptions, service
+from app.loyalty import compliance, content, expiry, redemptions, service
 from app.platform.program import Program
 
 # The consent a sign-up must carry to earn the sign-up bonus ("an account created with
@@ -34,6 +35,7 @@ async def on_order_paid(session: AsyncSession, fact: OrderPaid) -> None:
         email=fact.email,
         eligible_subtotal=fact.eligible_subtotal,
         now=datetime.now(UTC),
+        shopify_order_id=fact.shopify_order_id,
     )
 
 
@@ -50,6 +52,17 @@ async def on_refund_created(session: AsyncSession, fact: RefundCreated) -> None:
 async def on_order_cancelled(session: AsyncSession, fact: OrderCancelled) -> None:
     await service.record_cancellation(
         session, shop_id=fact.shop_id, order_id=fact.order_id, now=datetime.now(UTC)
+    )
+
+
+async def on_order_edited(session: AsyncSession, fact: OrderEdited) -> None:
+    await service.record_order_edit(
+        session,
+        shop_id=fact.shop_id,
+        order_id=fact.order_id,
+        edit_id=fact.edit_id,
+        added_subtotal=fact.added_subtotal,
+        now=datetime.now(UTC),
     )
 
 
@@ -79,11 +92,13 @@ LOYALTY = Program(
         OrderPaid: on_order_paid,
         RefundCreated: on_refund_created,
         OrderCancelled: on_order_cancelled,
+        OrderEdited: on_order_edited,
         CustomerChanged: on_customer_changed,
         CustomerCreated: on_customer_created,
     },
     compliance=(
         Section(name="loyalty", export=compliance.export_loyalty, erase=compliance.erase_loyalty),
     ),
-    reasons=redemptions.REASONS,
+    reasons={**redemptions.REASONS, **expiry.REASONS},
+    templates=content.TEMPLATES,
 )

@@ -9,7 +9,12 @@ the order history implies are computed the same way:
 - refunds take back round(earned × refunded subtotal / counted subtotal), capped at all of it,
   over the order's refunds together (so several partial refunds never drift by rounding, in
   whatever order they arrive); a refund of shipping only refunds no subtotal and takes nothing;
-- a cancellation takes back whatever the order still holds.
+- a cancellation takes back whatever the order still holds;
+- an order edit (orders/edited) re-prices the earn: the units it added are earned at the
+  ORIGINAL earn's rate, as an `earn` entry of source `order_edit` naming the original
+  (reverses_id), written once per edit; the order's earn is then the original plus its edits
+  (points and counted subtotal together), which refunds and cancellation reverse. Units an
+  edit removed come back through the refund that settles them.
 
 Facts may arrive in any order, and be processed at the same time by several workers: refunds
 recorded before the order's earn are taken back when the earn is written, and everything done
@@ -69,13 +74,20 @@ async def lock_order_by_id(session: AsyncSession, shop_id: int, order_id: int) -
     await lock_order(session, shop_id, shopify_id)
 
 
+EDIT_SOURCE = "order_edit"
+
+
 @dataclass(frozen=True)
 class Earn:
+    """An order's earn: the original entry's id, customer, rate and availability, with its
+    points and counted subtotal including the edits that re-priced it."""
+
     id: int
     customer_id: int
     delta: int
     amount: Decimal
     available_at: datetime
+    rate: Decimal = Decimal(0)
 
 
 async def earn_for_order(
@@ -87,12 +99,17 @@ async def earn_for_order(
     customer_id: int,
     eligible_subtotal: Decimal,
     now: datetime,
+    shopify_order_id: int | None = None,
 ) -> int | None:
     """Write the order's earn (once: a replay finds it there), then take back what the order's
-    refunds and cancellation already recorded. The new entry's id, or None."""
+    refunds and cancellation already recorded. The new entry's id, or None. The order's
+    Shopify id, when the caller has it, spares looking it up for the order's lock."""
     if not (settings.enabled and settings.per_currency.enabled):
         return None
-    await lock_order_by_id(session, shop_id, order_id)
+    if shopify_order_id is not None:
+        await lock_order(session, shop_id, shopify_order_id)
+    else:
+        await lock_order_by_id(session, shop_id, order_id)
     account = await lock_account(session, shop_id, customer_id)
     rate = settings.per_currency.points * multiplier_of(settings, account.tier)
     return await write_earn(
@@ -123,7 +140,7 @@ async def write_earn(
     earns once, whoever it names: one moved to another customer in Shopify keeps its earn
     where it was (verify reports it) rather than paying twice."""
     entry_id = None
-    if points > 0 and await _earn_of(session, account.shop_id, order_id) is None:
+    if points > 0 and not await _has_earn(session, account.shop_id, order_id):
         entry_id = await append(
             session,
             account,
@@ -139,8 +156,41 @@ async def write_earn(
             ),
             now,
         )
-    await take_back(session, shop_id=account.shop_id, order_id=order_id, now=now)
+    # Only a refund or a cancellation gives anything to take back: an order with neither (the
+    # usual paid order) is spared take_back's reads, which would find nothing to write.
+    if await _refunded_or_cancelled(session, account.shop_id, order_id):
+        await take_back(session, shop_id=account.shop_id, order_id=order_id, now=now)
     return entry_id
+
+
+async def _has_earn(session: AsyncSession, shop_id: int, order_id: int) -> bool:
+    found = await session.scalar(
+        select(PointsLedgerEntry.id).where(
+            PointsLedgerEntry.shop_id == shop_id,
+            PointsLedgerEntry.order_id == order_id,
+            PointsLedgerEntry.kind == "earn",
+            PointsLedgerEntry.source_type == "order",
+        )
+    )
+    return found is not None
+
+
+async def _refunded_or_cancelled(session: AsyncSession, shop_id: int, order_id: int) -> bool:
+    """One read: the order is cancelled, or a refund of it is recorded (in this transaction
+    or committed: the caller holds the order's lock, which a refund's take-back takes too)."""
+    refunded = (
+        select(Refund.id)
+        .where(Refund.shop_id == Order.shop_id, Refund.order_shopify_id == Order.shopify_id)
+        .exists()
+    )
+    found = await session.scalar(
+        select(Order.id).where(
+            Order.shop_id == shop_id,
+            Order.id == order_id,
+            (Order.cancelled_at.is_not(None)) | refunded,
+        )
+    )
+    return found is not None
 
 
 async def _earn_of(session: AsyncSession, shop_id: int, order_id: int) -> Earn | None:
@@ -151,6 +201,7 @@ async def _earn_of(session: AsyncSession, shop_id: int, order_id: int) -> Earn |
                 PointsLedgerEntry.customer_id,
                 PointsLedgerEntry.delta,
                 PointsLedgerEntry.amount,
+                PointsLedgerEntry.rate,
                 PointsLedgerEntry.available_at,
             ).where(
                 PointsLedgerEntry.shop_id == shop_id,
@@ -162,7 +213,72 @@ async def _earn_of(session: AsyncSession, shop_id: int, order_id: int) -> Earn |
     ).one_or_none()
     if row is None:
         return None
-    return Earn(row.id, row.customer_id, row.delta, row.amount or Decimal(0), row.available_at)
+    edits = (
+        await session.execute(
+            select(
+                func.coalesce(func.sum(PointsLedgerEntry.delta), 0),
+                func.coalesce(func.sum(PointsLedgerEntry.amount), 0),
+            ).where(
+                PointsLedgerEntry.shop_id == shop_id,
+                PointsLedgerEntry.customer_id == row.customer_id,
+                PointsLedgerEntry.kind == "earn",
+                PointsLedgerEntry.source_type == EDIT_SOURCE,
+                PointsLedgerEntry.reverses_id == row.id,
+            )
+        )
+    ).one()
+    return Earn(
+        row.id,
+        row.customer_id,
+        row.delta + int(edits[0]),
+        (row.amount or Decimal(0)) + Decimal(edits[1] or 0),
+        row.available_at,
+        row.rate or Decimal(0),
+    )
+
+
+def edited_points(earn: Earn, added: Decimal) -> int:
+    """The points an edit adding `added` to the counted subtotal brings: the order's earn at
+    the original rate over the new subtotal, less what it holds already."""
+    return earned_points(earn.amount + added, earn.rate) - earned_points(earn.amount, earn.rate)
+
+
+async def apply_edit(
+    session: AsyncSession,
+    *,
+    shop_id: int,
+    order_id: int,
+    edit_id: int,
+    added_subtotal: Decimal,
+    now: datetime,
+) -> int | None:
+    """Re-price the order's earn for an edit, once per edit. The customer whose earn it is,
+    or None when the order earned nothing (the program off, a guest's held points: their
+    earn counts what the order held when paid)."""
+    await lock_order_by_id(session, shop_id, order_id)
+    earn = await _earn_of(session, shop_id, order_id)
+    if earn is None:
+        return None
+    account = await lock_account(session, shop_id, earn.customer_id)
+    await append(
+        session,
+        account,
+        Movement(
+            kind="earn",
+            delta=edited_points(earn, added_subtotal),
+            source_type=EDIT_SOURCE,
+            source_id=str(edit_id),
+            order_id=order_id,
+            amount=added_subtotal,
+            rate=earn.rate,
+            reverses_id=earn.id,
+            available_at=earn.available_at if earn.available_at > now else now,
+        ),
+        now,
+    )
+    # A refund or cancellation already recorded now reverses the re-priced earn.
+    await take_back(session, shop_id=shop_id, order_id=order_id, now=now)
+    return earn.customer_id
 
 
 async def take_back(

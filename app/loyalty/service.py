@@ -23,7 +23,7 @@ from app.loyalty.ledger import (
     merchant_actor,
     pending_at,
 )
-from app.loyalty.orders import earn_for_order, lock_order, take_back
+from app.loyalty.orders import apply_edit, earn_for_order, lock_order, take_back
 from app.loyalty.settings import LoyaltySettings, load_settings, update_settings
 from app.models import Customer, LoyaltyAccount, Order, PointsLedgerEntry
 
@@ -39,6 +39,7 @@ __all__ = [
     "load_settings",
     "merchant_actor",
     "record_cancellation",
+    "record_order_edit",
     "record_paid_order",
     "record_refund",
     "reevaluate_tiers",
@@ -71,9 +72,11 @@ async def record_paid_order(
     email: str | None,
     eligible_subtotal: Decimal,
     now: datetime,
+    shopify_order_id: int | None = None,
 ) -> None:
     """A paid order earns its points once (replays and concurrent workers included): for its
-    customer, or held by its email for a guest."""
+    customer, or held by its email for a guest. `shopify_order_id` (Shopify's id of the
+    order, when the caller has it) spares a read for the order's lock."""
     settings = await load_settings(session, shop_id)
     if customer_id is None:
         if email:
@@ -105,6 +108,7 @@ async def record_paid_order(
             customer_id=customer_id,
             eligible_subtotal=eligible_subtotal,
             now=now,
+            shopify_order_id=shopify_order_id,
         )
     await _reevaluate_tier(session, settings, shop_id, customer_id, now)
 
@@ -139,6 +143,30 @@ async def record_cancellation(
     used give their points back."""
     await _take_back(session, shop_id=shop_id, order_id=order_id, now=now)
     await redemptions.return_rewards_of_order(session, shop_id=shop_id, order_id=order_id, now=now)
+
+
+async def record_order_edit(
+    session: AsyncSession,
+    *,
+    shop_id: int,
+    order_id: int,
+    edit_id: int,
+    added_subtotal: Decimal,
+    now: datetime,
+) -> None:
+    """An order edit adds the points of the units it added, at the order's original rate
+    (once per edit: a replay finds its entry)."""
+    customer_id = await apply_edit(
+        session,
+        shop_id=shop_id,
+        order_id=order_id,
+        edit_id=edit_id,
+        added_subtotal=added_subtotal,
+        now=now,
+    )
+    if customer_id is not None:
+        settings = await load_settings(session, shop_id)
+        await _reevaluate_tier(session, settings, shop_id, customer_id, now)
 
 
 async def _take_back(session: AsyncSession, *, shop_id: int, order_id: int, now: datetime) -> None:
@@ -234,26 +262,30 @@ async def adjust_points(
     if not reason.strip():
         raise InvalidAdjustment(
             Text(
-                en="reason: say why you adjust these points (the customer's history shows it)",
-                fr="reason : indiquez pourquoi vous ajustez ces points (l'historique du client "
-                "l'affiche)",
-            )
+                en="Say why you adjust these points: the customer's history shows it.",
+                fr="Indiquez pourquoi vous ajustez ces points : l'historique du client l'affiche.",
+            ),
+            field="reason",
         )
     if delta == 0 or abs(delta) > MAX_ADJUSTMENT:
         raise InvalidAdjustment(
             Text(
-                en=f"points: send a whole number other than 0, between -{MAX_ADJUSTMENT} and "
-                f"{MAX_ADJUSTMENT}",
-                fr=f"points : envoyez un nombre entier différent de 0, entre -{MAX_ADJUSTMENT} "
-                f"et {MAX_ADJUSTMENT}",
-            )
+                en=f"Enter a whole number of points other than 0, between -{MAX_ADJUSTMENT:,} "
+                f"(to remove) and {MAX_ADJUSTMENT:,} (to add).",
+                fr=f"Saisissez un nombre entier de points différent de 0, entre "
+                f"-{MAX_ADJUSTMENT:_} (pour retirer) et {MAX_ADJUSTMENT:_} (pour ajouter).".replace(
+                    "_", "\u202f"
+                ),
+            ),
+            field="points",
         )
     if not key or len(key) > 128:
         raise InvalidAdjustment(
             Text(
                 en="key: send the adjustment's own identifier (1 to 128 characters)",
                 fr="key : envoyez l'identifiant propre à cet ajustement (1 à 128 caractères)",
-            )
+            ),
+            field="key",
         )
     await _require_customer(session, shop_id, customer_id)
     account = await lock_account(session, shop_id, customer_id)

@@ -14,7 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.i18n import Text
 from app.models import LoyaltyProgram
-from app.scenarios.config import SettingsProblem, StrictSettings, apply_patch, resolve
+from app.scenarios.config import (
+    KEY_PATTERN,
+    SettingsProblem,
+    StrictSettings,
+    apply_patch,
+    resolve,
+)
 
 
 class PerCurrencyRule(StrictSettings):
@@ -31,8 +37,36 @@ class SignupRule(StrictSettings):
     points: int = Field(default=100, ge=1, le=1_000_000)
 
 
+class BirthdayRule(StrictSettings):
+    """Points once a year on the customer's birthday, from the date they gave (the customer
+    metafield `facts.birth_date`, or the one they set through the storefront)."""
+
+    enabled: bool = False
+    points: int = Field(default=100, ge=1, le=1_000_000)
+
+
+class ExpiryRule(StrictSettings):
+    """Points expire after `inactive_months` without any earning or spending (off by
+    default); a warning email goes `warning_days` before."""
+
+    enabled: bool = False
+    inactive_months: int = Field(default=12, ge=1, le=120)
+    warning_days: int = Field(default=14, ge=1, le=90)
+
+
+class NoticesRule(StrictSettings):
+    """Which of the program's emails go (app/loyalty/content.py), and the digest's pace: at
+    most one points-earned email per `digest_hours`, adding up every order in between."""
+
+    points_digest: bool = True
+    digest_hours: int = Field(default=24, ge=1, le=720)
+    tier_reached: bool = True
+    reward_reachable: bool = True
+    expiry_warning: bool = True
+
+
 class Tier(StrictSettings):
-    key: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")
+    key: str = Field(min_length=1, max_length=64, pattern=KEY_PATTERN)
     name_en: str = Field(min_length=1, max_length=64)
     name_fr: str = Field(min_length=1, max_length=64)
     # Points earned, or amount spent in the shop's currency, within the window.
@@ -50,7 +84,7 @@ class Reward(StrictSettings):
     """One entry of the rewards catalogue: `cost` points buy a single-use code for the
     customer (an amount or a percentage off, or free shipping), or store credit."""
 
-    key: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")
+    key: str = Field(min_length=1, max_length=64, pattern=KEY_PATTERN)
     cost: int = Field(ge=1, le=10_000_000)
     kind: RewardKind
     # Amount in the shop's currency, or percent; unused for free shipping.
@@ -65,6 +99,9 @@ class LoyaltySettings(StrictSettings):
     enabled: bool = False
     per_currency: PerCurrencyRule = PerCurrencyRule()
     signup: SignupRule = SignupRule()
+    birthday: BirthdayRule = BirthdayRule()
+    expiry: ExpiryRule = ExpiryRule()
+    notices: NoticesRule = NoticesRule()
     # Days before earned points become spendable (e.g. the return window); 0: at once.
     pending_days: int = Field(default=0, ge=0, le=365)
     tier_basis: Literal["points_earned", "amount_spent"] = "points_earned"
@@ -116,30 +153,28 @@ class LoyaltySettings(StrictSettings):
             if reward.kind == "percentage" and not Decimal(1) <= reward.value <= Decimal(100):
                 raise SettingsProblem(
                     Text(
-                        en='a percentage reward is between 1 and 100: send e.g. "value": "10"',
-                        fr="une récompense en pourcentage est comprise entre 1 et 100 : "
-                        'envoyez par exemple "value": "10"',
+                        en="A percentage off is between 1 and 100, for example 10.",
+                        fr="Une réduction en pourcentage est comprise entre 1 et 100, par "
+                        "exemple 10.",
                     ),
                     field=f"rewards.{index}.value",
                 )
             if reward.kind == "store_credit" and not self.store_credit_enabled:
                 raise SettingsProblem(
                     Text(
-                        en="a store credit reward needs store credit turned on first "
-                        '(send "store_credit_enabled": true; Shopify then asks the shop to '
-                        f"grant {STORE_CREDIT_SCOPE})",
-                        fr="une récompense en crédit boutique demande d'abord d'activer le "
-                        'crédit boutique (envoyez "store_credit_enabled": true ; Shopify '
-                        f"demande alors à la boutique d'accorder {STORE_CREDIT_SCOPE})",
+                        en="Turn on store credit rewards first: Shopify then asks your shop "
+                        f"to grant {STORE_CREDIT_SCOPE}.",
+                        fr="Activez d'abord les récompenses en crédit boutique : Shopify "
+                        f"demande alors à votre boutique d'accorder {STORE_CREDIT_SCOPE}.",
                     ),
                     field=f"rewards.{index}.kind",
                 )
             if reward.kind in ("fixed_amount", "store_credit") and reward.value <= 0:
                 raise SettingsProblem(
                     Text(
-                        en='this reward\'s amount must be more than 0: send e.g. "value": "5.00"',
-                        fr="le montant de cette récompense doit être supérieur à 0 : envoyez "
-                        'par exemple "value": "5.00"',
+                        en="This reward's amount must be more than 0, for example 5.00.",
+                        fr="Le montant de cette récompense doit être supérieur à 0, par "
+                        "exemple 5.00.",
                     ),
                     field=f"rewards.{index}.value",
                 )

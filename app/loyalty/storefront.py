@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.loyalty.jobs import entry_change, sync_job, tier_change
+from app.loyalty.jobs import entry_change, notices_job, sync_job, tier_change
 from app.models import Customer, LoyaltyAccount
 from app.queue.deferred import defer
 
@@ -59,6 +59,8 @@ def tier_changed(
             tier_moved=True,
         ),
     )
+    # A climb is news; a drop resets what was announced, so climbing again is news again.
+    defer(session, notices_job(shop_id, customer_id, at))
 
 
 @dataclass(frozen=True)

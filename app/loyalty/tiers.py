@@ -44,6 +44,17 @@ async def window_measure(
 ) -> Decimal:
     """Points earned (earns and bonuses, less their clawbacks) or amount spent (earned
     subtotals less refunded ones) within the window ending now."""
+    return await measure_of(session, settings, account.shop_id, account.customer_id, now)
+
+
+async def measure_of(
+    session: AsyncSession,
+    settings: LoyaltySettings,
+    shop_id: int,
+    customer_id: int,
+    now: datetime,
+) -> Decimal:
+    """`window_measure` for a customer whose account is not locked (a read)."""
     since = months_before(now, settings.tier_window_months)
     ledger = PointsLedgerEntry
     if settings.tier_basis == "points_earned":
@@ -60,8 +71,8 @@ async def window_measure(
         )
     found = await session.scalar(
         select(func.coalesce(measured, 0)).where(
-            ledger.shop_id == account.shop_id,
-            ledger.customer_id == account.customer_id,
+            ledger.shop_id == shop_id,
+            ledger.customer_id == customer_id,
             ledger.created_at >= since,
         )
     )

@@ -5,7 +5,10 @@ went to the order's customer (or to the customer its guest email became), and wh
 back equals what the order's refunds and cancellation imply, computed as the ledger does; and
 no guest points stay held under the email of a known customer; and every redemption's debit
 matches it (one `redeem` entry of its cost), an issued one names its code, a returned one has
-its points back, and none has stayed pending longer than its sweeper allows."""
+its points back, and none has stayed pending longer than its sweeper allows; every expiry took
+away no more than the customer held (the ledger's sum up to it stays at or above zero, an
+`expire` entry is negative). Birthday points need no check of their own: their natural key
+(source: the year) makes a second one that year impossible."""
 
 from __future__ import annotations
 
@@ -17,9 +20,10 @@ from typing import Any
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from app.loyalty.ledger import pending_at
-from app.loyalty.orders import earned_points, refund_target, refunded_subtotal
+from app.loyalty.orders import EDIT_SOURCE, earned_points, refund_target, refunded_subtotal
 from app.models import (
     Customer,
     LoyaltyAccount,
@@ -59,7 +63,37 @@ async def verify(session: AsyncSession) -> Report:
     await _check_caches(session, report)
     await _check_orders(session, report)
     await _check_redemptions(session, report, now=datetime.now(UTC))
+    await _check_expiries(session, report)
     return report
+
+
+async def _check_expiries(session: AsyncSession, report: Report) -> None:
+    ledger = PointsLedgerEntry
+    expiries = aliased(PointsLedgerEntry)
+    held = (
+        select(func.coalesce(func.sum(ledger.delta), 0))
+        .where(
+            ledger.shop_id == expiries.shop_id,
+            ledger.customer_id == expiries.customer_id,
+            ledger.id < expiries.id,
+        )
+        .scalar_subquery()
+    )
+    for row in await session.execute(
+        select(
+            expiries.shop_id, expiries.customer_id, expiries.id, expiries.delta, held.label("held")
+        )
+        .where(expiries.kind == "expire")
+        .order_by(expiries.shop_id, expiries.id)
+    ):
+        if row.delta >= 0 or -row.delta > max(int(row.held), 0):
+            report.differences.append(
+                Difference(
+                    row.shop_id,
+                    row.customer_id,
+                    f"expiry {row.id} took {-row.delta} points of the {row.held} held",
+                )
+            )
 
 
 async def _check_caches(session: AsyncSession, report: Report) -> None:
@@ -178,6 +212,25 @@ async def _check_orders(session: AsyncSession, report: Report) -> None:
         .group_by(ledger.reverses_id)
     ):
         clawed[int(reverses_id)] = -int(total)
+    # Edits re-price their order's earn (app/loyalty/orders.py): points and subtotal added to
+    # the original's, at the original's rate.
+    edited: dict[int, tuple[int, Decimal, int]] = {}
+    original = aliased(PointsLedgerEntry)
+    for reverses_id, points, amount, off_rate in await session.execute(
+        select(
+            func.coalesce(ledger.reverses_id, 0),
+            func.sum(ledger.delta),
+            func.coalesce(func.sum(ledger.amount), 0),
+            func.count().filter(
+                ledger.rate.is_distinct_from(
+                    select(original.rate).where(original.id == ledger.reverses_id).scalar_subquery()
+                )
+            ),
+        )
+        .where(ledger.kind == "earn", ledger.source_type == EDIT_SOURCE)
+        .group_by(ledger.reverses_id)
+    ):
+        edited[int(reverses_id)] = (int(points), Decimal(amount or 0), int(off_rate))
     refunded: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
     for shop_id, order_shopify_id, line_items in await session.execute(
         select(Refund.shop_id, Refund.order_shopify_id, Refund.line_items)
@@ -198,22 +251,31 @@ async def _check_orders(session: AsyncSession, report: Report) -> None:
         if earn.order_shopify_id is None:
             differs("earned points but the order is not in the order history")
             continue
-        amount = earn.amount or Decimal(0)
-        if earn.rate is None or earn.delta != earned_points(amount, earn.rate):
-            differs(f"earned {earn.delta} but {amount} at rate {earn.rate} makes another number")
+        edit_points, edit_amount, off_rate = edited.pop(earn.id, (0, Decimal(0), 0))
+        amount = (earn.amount or Decimal(0)) + edit_amount
+        delta = earn.delta + edit_points
+        if earn.rate is None or delta != earned_points(amount, earn.rate):
+            edits = " with its edits" if edit_amount or edit_points else ""
+            differs(f"earned {delta}{edits} but {amount} at rate {earn.rate} makes another number")
+        if off_rate:
+            differs(f"{off_rate} edits of its earn used another rate than the original's")
         owner = earn.order_customer_id or earn.claimed_customer_id
         if owner != earn.customer_id:
             differs(f"earned by customer {earn.customer_id} but the order is customer {owner}'s")
         if earn.cancelled_at is not None:
-            expected = earn.delta
+            expected = delta
             why = "the order was cancelled"
         else:
             subtotal = refunded[(earn.shop_id, earn.order_shopify_id)]
-            expected = refund_target(earn.delta, amount, subtotal)
+            expected = refund_target(delta, amount, subtotal)
             why = f"its refunds returned {subtotal} of {amount}"
         if clawed[earn.id] != expected:
             differs(f"{clawed[earn.id]} points taken back, but {why}: {expected} expected")
 
+    for reverses_id in edited:
+        report.differences.append(
+            Difference(0, 0, f"an order edit's earn names no order earn {reverses_id}")
+        )
     stray = await session.execute(
         select(ledger.shop_id, ledger.customer_id, ledger.id).where(
             ledger.kind == "clawback", ledger.reverses_id.is_(None)

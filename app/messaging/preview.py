@@ -58,7 +58,17 @@ _NOTES: dict[str, Text] = {
 _GROUPS: dict[str, tuple[str, ...]] = {
     "cart": ("items", "cart_total", "checkout_url"),
     "code": ("discount_code", "discount_expires_at"),
-    "loyalty": ("points_balance", "points_earned", "tier"),
+    "loyalty": (
+        "points_balance",
+        "points_earned",
+        "points_spendable",
+        "orders",
+        "tier",
+        "tier_multiplier",
+        "reward_cost",
+        "points_expiring",
+        "expires_at",
+    ),
     "referral": ("referral_url", "referral_code", "friend_offer", "reward"),
     "review": ("review_url",),
     "unsubscribe": ("unsubscribe_url",),

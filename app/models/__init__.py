@@ -19,6 +19,7 @@ from app.models.discount_codes import (
     PoolCode,
     PoolCodeStatus,
 )
+from app.models.kpis import AnalyticsSettings, KpiAttribution, KpiDaily, KpiDirtyDay, KpiSnapshot
 from app.models.loyalty import (
     LoyaltyAccount,
     LoyaltyGuestPoints,
@@ -41,6 +42,7 @@ from app.models.shops import Shop
 from app.models.webhook_events import WebhookEvent, WebhookEventStatus
 
 __all__ = [
+    "AnalyticsSettings",
     "Checkout",
     "Customer",
     "CustomerDataRequest",
@@ -51,6 +53,10 @@ __all__ = [
     "DiscountPoolStatus",
     "EmailSuppression",
     "Fulfillment",
+    "KpiAttribution",
+    "KpiDaily",
+    "KpiDirtyDay",
+    "KpiSnapshot",
     "LoyaltyAccount",
     "LoyaltyGuestPoints",
     "LoyaltyProgram",

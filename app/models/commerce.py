@@ -107,6 +107,8 @@ class Order(Timestamps, Base):
         UniqueConstraint("shop_id", "shopify_id"),
         Index("ix_orders_shop_id_checkout_token", "shop_id", "checkout_token"),
         Index("ix_orders_shop_id_customer_id_placed", "shop_id", "customer_id", "placed_at"),
+        # The KPI roll-up reads a day's orders.
+        Index("ix_orders_shop_id_placed_at", "shop_id", "placed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

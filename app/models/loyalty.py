@@ -5,7 +5,7 @@ Every row carries shop_id."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -49,6 +49,8 @@ class PointsLedgerEntry(Base):
             "available_at",
         ),
         Index("ix_points_ledger_shop_id_order_id", "shop_id", "order_id"),
+        # The KPI roll-up reads a day's movements.
+        Index("ix_points_ledger_shop_id_created_at", "shop_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -95,6 +97,12 @@ class LoyaltyAccount(Timestamps, Base):
     pending_as_of: Mapped[datetime | None]
     tier: Mapped[str | None] = mapped_column(String(64))
     tier_changed_at: Mapped[datetime | None]
+    # The birthday the customer gave through the storefront (yearly birthday points).
+    birth_date: Mapped[date | None]
+    # The dearest reward cost the customer was told they can afford (app/loyalty/notices.py).
+    reward_notified_cost: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The tier the customer was last told they reached (lowered when they drop).
+    tier_notified: Mapped[str | None] = mapped_column(String(64))
 
 
 class LoyaltyProgram(Timestamps, Base):

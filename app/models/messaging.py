@@ -30,6 +30,14 @@ class Message(Timestamps, Base):
         Index("ix_messages_shop_id_customer_id_sent_at", "shop_id", "customer_id", "sent_at"),
         Index("ix_messages_shop_id_status", "shop_id", "status"),
         Index("ix_messages_message_id_header", "message_id_header"),
+        # The KPI roll-up reads a day's messages by send day and by requested day.
+        Index(
+            "ix_messages_shop_id_sent_at",
+            "shop_id",
+            "sent_at",
+            postgresql_where=text("sent_at IS NOT NULL"),
+        ),
+        Index("ix_messages_shop_id_requested_at", "shop_id", "requested_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

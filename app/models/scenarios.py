@@ -28,6 +28,8 @@ class ScenarioRun(Timestamps, Base):
         ),
         Index("ix_scenario_runs_shop_id_customer_id", "shop_id", "customer_id"),
         Index("ix_scenario_runs_shop_id_email", "shop_id", text("lower(email)")),
+        # The KPI roll-up reads a day's started runs.
+        Index("ix_scenario_runs_shop_id_started_at", "shop_id", "started_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

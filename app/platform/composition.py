@@ -76,11 +76,12 @@ def _templates(
     catalog: engine.Catalog, programs: tuple[Program, ...] = ()
 ) -> Mapping[tuple[str, int, Locale], TemplateSource]:
     book: dict[tuple[str, int, Locale], TemplateSource] = dict(defaults.DEFAULTS)
-    for program in programs:
-        book.update(program.templates)
     for scenario in catalog:
         for (step, locale), source in scenario.content.templates.items():
             book[(scenario.key, step, locale)] = source
+    for program in programs:
+        for (step, locale), source in program.templates.items():
+            book[(program.key, step, locale)] = source
     return book
 
 

@@ -1,7 +1,7 @@
 """What a program (an always-on domain such as loyalty, as opposed to a scenario's run of
-steps) hands the composition root: the facts it listens to, and its sections of customer
-data requests and redactions. Declaring one registers nothing; the composition root wires the
-programs `app.platform.programs` lists."""
+steps) hands the composition root: the facts it listens to, its sections of customer
+data requests and redactions, and the default templates of its emails. Declaring one
+registers nothing; the composition root wires the programs `app.platform.programs` lists."""
 
 from __future__ import annotations
 
@@ -11,9 +11,8 @@ from typing import Any
 
 from app.compliance.registry import Section
 from app.facts import Listener
-from app.i18n import Text
+from app.i18n import Locale, Text
 from app.messaging.defaults import TemplateSource
-from app.messaging.i18n import Locale
 
 
 @dataclass(frozen=True)
@@ -24,5 +23,7 @@ class Program:
     compliance: tuple[Section, ...] = ()
     # Labels (English and French) of the reason codes it records, which the admin shows.
     reasons: Mapping[str, Text] = field(default_factory=dict)
-    # Default emails it sends through the outbox, by (template key, step, locale).
-    templates: Mapping[tuple[str, int, Locale], TemplateSource] = field(default_factory=dict)
+    # Default templates of the emails it queues in the outbox under its key, by (step,
+    # locale): they join the template book as a scenario's do, so the merchant can override
+    # them and the modes, consent, caps and quiet hours apply the same way.
+    templates: Mapping[tuple[int, Locale], TemplateSource] = field(default_factory=dict)

@@ -10,7 +10,6 @@ from app.i18n import Text
 from app.messaging.defaults import HELLO_EN, HELLO_FR, TemplateSource, button
 from app.messaging.i18n import Locale
 from app.referrals import fraud
-from app.referrals.settings import KEY
 
 INVITE_STEP = 1
 REWARD_STEP = 2
@@ -68,11 +67,12 @@ _REWARD_FR = TemplateSource(
     "de réduction avec votre code {{ referral_code }} : {{ referral_url }}\n",
 )
 
-TEMPLATES: Mapping[tuple[str, int, Locale], TemplateSource] = {
-    (KEY, INVITE_STEP, "en"): _INVITE_EN,
-    (KEY, INVITE_STEP, "fr"): _INVITE_FR,
-    (KEY, REWARD_STEP, "en"): _REWARD_EN,
-    (KEY, REWARD_STEP, "fr"): _REWARD_FR,
+# Keyed by (step, locale); the template book files them under the program's key.
+TEMPLATES: Mapping[tuple[int, Locale], TemplateSource] = {
+    (INVITE_STEP, "en"): _INVITE_EN,
+    (INVITE_STEP, "fr"): _INVITE_FR,
+    (REWARD_STEP, "en"): _REWARD_EN,
+    (REWARD_STEP, "fr"): _REWARD_FR,
 }
 
 # Why a referral is where it is (the admin shows these beside its status).

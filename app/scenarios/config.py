@@ -19,6 +19,9 @@ from app.scenarios.modes import Mode
 # back for the runs it could be attributed to (engine.runs_an_order_concerns).
 MAX_ATTRIBUTION_WINDOW_DAYS = 90
 
+# The pattern of a settings key a merchant names (a loyalty tier, a reward): lowercase.
+KEY_PATTERN = r"^[a-z0-9_]+$"
+
 
 class StrictSettings(BaseModel):
     """The base of every settings model: strict types, unknown keys refused, immutable."""
@@ -369,6 +372,12 @@ def _what(err: ErrorDetails) -> Text:
         return Text(
             en=f"is too long: send at most {ctx.get('max_length')} characters",
             fr=f"est trop long : envoyez au plus {ctx.get('max_length')} caractères",
+        )
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == KEY_PATTERN:
+        return Text(
+            en='may hold only lowercase letters a–z, digits 0–9 and "_", e.g. "gold"',
+            fr='ne peut contenir que des lettres minuscules a–z, des chiffres 0–9 et "_", par '
+            'exemple "gold"',
         )
     if kind == "string_pattern_mismatch":
         return Text(

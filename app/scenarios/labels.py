@@ -15,6 +15,10 @@ from app.i18n import Locale, Text
 KINDS: dict[str, Text] = {
     "started": Text(en="Sequence started", fr="Séquence démarrée"),
     "not_started": Text(en="Sequence not started", fr="Séquence non démarrée"),
+    "held_out": Text(
+        en="Held out: not messaged, to measure the scenario's true lift",
+        fr="Groupe témoin : aucun message, pour mesurer l'effet réel du scénario",
+    ),
     "step_queued": Text(en="Email queued for sending", fr="E-mail mis en file d'envoi"),
     "step_drafted": Text(en="Email drafted (dry run)", fr="E-mail préparé (simulation)"),
     "step_awaiting_approval": Text(
@@ -68,6 +72,10 @@ REASONS: dict[str, Text] = {
     ),
     "shop_uninstalled": Text(en="Boomerang was uninstalled", fr="Boomerang a été désinstallé"),
     "scenario_paused": Text(en="The scenario is paused", fr="Le scénario est en pause"),
+    "holdout": Text(
+        en="In the holdout group: never messaged, so the dashboard can compare",
+        fr="Dans le groupe témoin : jamais contacté, pour que le tableau de bord compare",
+    ),
     "sequence_stopped": Text(en="The sequence had stopped", fr="La séquence était arrêtée"),
     "step_turned_off": Text(en="You turned this step off", fr="Vous avez désactivé cette étape"),
     # What became of an email (the outbox's reasons).

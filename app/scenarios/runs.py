@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text, tuple_, update
+from sqlalchemy import func, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.prepared import Prepared, begun_driver
 from app.models import ScenarioRun
-from app.scenarios import timeline
+from app.scenarios import holdout, timeline
 
 ACTIVE = "active"
 COMPLETED = "completed"
@@ -50,7 +50,13 @@ async def start_or_get(
     anchor_at: datetime,
     first_step_at: datetime,
 ) -> tuple[ScenarioRun, bool]:
-    """The run for (shop, scenario, subject), created if absent; True when this call made it."""
+    """The run for (shop, scenario, subject), created if absent; True when this call made it
+    and it is to run. A subject in the scenario's holdout group (app/scenarios/holdout.py) gets
+    a run that is stopped from the start, for the reason "holdout" on the timeline, and False:
+    every caller then leaves it alone, so it is never messaged."""
+    out = holdout.held_out(
+        shop_id, scenario, subject_key, await holdout.holdout_percent(session, shop_id, scenario)
+    )
     created_id = await session.scalar(
         insert(ScenarioRun)
         .values(
@@ -59,16 +65,29 @@ async def start_or_get(
             subject_key=subject_key,
             customer_id=customer_id,
             email=email,
-            status=ACTIVE,
+            status=STOPPED if out else ACTIVE,
+            stop_reason=holdout.HOLDOUT if out else None,
             step_index=0,
             anchor_at=anchor_at,
-            next_step_at=first_step_at,
+            next_step_at=None if out else first_step_at,
+            finished_at=func.now() if out else None,
             issued_codes=[],
         )
         .on_conflict_do_nothing(index_elements=["shop_id", "scenario", "subject_key"])
         .returning(ScenarioRun.id)
     )
     run = await locked(session, shop_id=shop_id, scenario=scenario, subject_key=subject_key)
+    if out and created_id is not None:
+        await timeline.record(
+            session,
+            shop_id=shop_id,
+            customer_id=customer_id,
+            run_id=run.id,
+            scenario=scenario,
+            kind="held_out",
+            reason=holdout.HOLDOUT,
+        )
+        return run, False
     return run, created_id is not None
 
 

@@ -15,7 +15,12 @@ from typing import Any
 
 from shopify_app import ShopifyApp
 
-from app.errors import InvalidOAuthCallback, InvalidSessionToken, InvalidShopDomain
+from app.errors import (
+    InvalidOAuthCallback,
+    InvalidProxyRequest,
+    InvalidSessionToken,
+    InvalidShopDomain,
+)
 from app.i18n import Text
 from app.settings import Settings
 
@@ -157,3 +162,70 @@ def verify_oauth_query(settings: Settings, params: Mapping[str, str]) -> None:
             "l'administration Shopify.",
         )
     )
+
+
+@dataclass(frozen=True)
+class ProxyVisitor:
+    """A verified app proxy request: the shop it came through and the storefront's logged-in
+    customer (Shopify's customer id), or None for a visitor not logged in."""
+
+    shop: str
+    shopify_customer_id: int | None
+
+
+# Why the library refused a proxy request, said to the storefront (its codes are stable).
+_PROXY_REFUSALS: dict[str, Text] = {
+    "missing_timestamp": Text(
+        en="This request did not come through the shop's storefront (no timestamp): open the "
+        "page from the shop again.",
+        fr="Cette requête ne vient pas de la boutique (pas d'horodatage) : rouvrez la page "
+        "depuis la boutique.",
+    ),
+    "invalid_timestamp": Text(
+        en="This request's timestamp is not a number: open the page from the shop again.",
+        fr="L'horodatage de cette requête n'est pas un nombre : rouvrez la page depuis la "
+        "boutique.",
+    ),
+    "timestamp_too_old": Text(
+        en="This request is too old to be accepted (more than 90 seconds): reload the page "
+        "and try again.",
+        fr="Cette requête est trop ancienne pour être acceptée (plus de 90 secondes) : "
+        "rechargez la page et réessayez.",
+    ),
+    "missing_signature": Text(
+        en="This request is not signed by Shopify: open the page from the shop again.",
+        fr="Cette requête n'est pas signée par Shopify : rouvrez la page depuis la boutique.",
+    ),
+    "invalid_signature": Text(
+        en="This request's signature does not match: open the page from the shop again.",
+        fr="La signature de cette requête ne correspond pas : rouvrez la page depuis la boutique.",
+    ),
+}
+_PROXY_REFUSED = Text(
+    en="This request did not come through the shop's storefront: open the page from the shop "
+    "again.",
+    fr="Cette requête ne vient pas de la boutique : rouvrez la page depuis la boutique.",
+)
+
+
+def verify_app_proxy(settings: Settings, url: str) -> ProxyVisitor:
+    """Verify an app proxy request by its full URL (shopify_app's verify_app_proxy_req: the
+    sorted, separator-less `key=value` HMAC of the query with the current or previous secret,
+    and a timestamp at most 90 seconds away, so a captured URL cannot be replayed later).
+    The customer comes from the signed `logged_in_customer_id` alone. Raise
+    InvalidProxyRequest otherwise."""
+    result = shopify_app(settings).verify_app_proxy_req(
+        {"method": "GET", "headers": {}, "url": url, "body": ""}
+    )
+    if not result.ok:
+        raise InvalidProxyRequest(_PROXY_REFUSALS.get(result.log.code, _PROXY_REFUSED))
+    if not result.shop:
+        raise InvalidProxyRequest(_PROXY_REFUSED)
+    customer = result.logged_in_customer_id or ""
+    if customer and not customer.isdigit():
+        raise InvalidProxyRequest(_PROXY_REFUSED)
+    try:
+        shop = domain_from_handle(result.shop)
+    except InvalidShopDomain:
+        raise InvalidProxyRequest(_PROXY_REFUSED) from None
+    return ProxyVisitor(shop=shop, shopify_customer_id=int(customer) if customer else None)

@@ -1,4 +1,5 @@
-"""Liveness, readiness and Prometheus metrics."""
+"""Liveness, readiness and Prometheus metrics. Readiness is PostgreSQL's: with Redis down the
+web still stores deliveries (status "degraded", 200); with PostgreSQL down it cannot (503)."""
 
 from __future__ import annotations
 
@@ -52,11 +53,11 @@ async def readyz(resources: ResourcesDep) -> JSONResponse:
         "postgres": "ok" if db_ok else "unavailable",
         "redis": "ok" if redis_ok else "unavailable",
     }
-    ready = db_ok and redis_ok
-    return JSONResponse(
-        {"status": "ready" if ready else "not ready", "checks": checks},
-        status_code=200 if ready else 503,
-    )
+    # Only PostgreSQL decides readiness: without Redis the receiver still stores every
+    # delivery durably and answers 200 (the sweeper enqueues it once Redis is back), so taking
+    # the web out of the load balancer would turn a queue outage into lost webhooks.
+    status = "ready" if db_ok and redis_ok else "degraded" if db_ok else "not ready"
+    return JSONResponse({"status": status, "checks": checks}, status_code=200 if db_ok else 503)
 
 
 @router.get("/metrics")

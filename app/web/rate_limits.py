@@ -105,6 +105,13 @@ class RateLimiter:
             settings.rate_limit_public_per_ip,
             Text(en="requests from this address", fr="requêtes depuis cette adresse"),
         )
+        self.redemptions = Limit.parse(
+            settings.rate_limit_redemptions,
+            Text(
+                en="reward redemptions for this customer",
+                fr="demandes de récompense pour ce client",
+            ),
+        )
         self.public_per_token = Limit.parse(
             settings.rate_limit_public_per_token,
             Text(en="requests for this link", fr="requêtes pour ce lien"),

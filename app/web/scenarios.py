@@ -106,10 +106,10 @@ async def put_scenario(
                 session, shop.id, scenario.key, scenario.settings_model, patch, datetime.now(UTC)
             )
     except InvalidSettings as exc:
-        return _invalid_settings(exc, request_locale(request))
+        return invalid_settings_response(exc, request_locale(request))
 
 
-def _invalid_settings(exc: InvalidSettings, locale: Locale) -> JSONResponse:
+def invalid_settings_response(exc: InvalidSettings, locale: Locale) -> JSONResponse:
     """400 with `problems`: each field (by position, as the admin form names it) and what is
     wrong with it, in the requester's language."""
     return JSONResponse(

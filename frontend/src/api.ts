@@ -119,6 +119,8 @@ export interface ScenarioSettings {
   median_multiplier?: string;
   min_orders_for_rhythm?: number;
   cooldown_days?: number;
+  // The welcome series' own (app/scenarios/welcome/settings.py).
+  best_sellers_count?: number;
 }
 
 /** Opens or clicks of a scenario's messages: people's apart from machines' (Apple's privacy
@@ -274,6 +276,92 @@ export interface DataRequest {
   export: Record<string, unknown>;
 }
 
+// -- loyalty (app/web/loyalty.py) ------------------------------------------------------------
+
+export type RewardKind = "fixed_amount" | "percentage" | "free_shipping" | "store_credit";
+
+export interface LoyaltyTier {
+  key: string;
+  name_en: string;
+  name_fr: string;
+  threshold: string;
+  multiplier: string;
+}
+
+export interface LoyaltyReward {
+  key: string;
+  cost: number;
+  kind: RewardKind;
+  value: string;
+  minimum_subtotal: string | null;
+  valid_days: number;
+}
+
+export interface LoyaltySettings {
+  enabled: boolean;
+  per_currency: { enabled: boolean; points: string };
+  signup: { enabled: boolean; points: number };
+  pending_days: number;
+  tier_basis: "points_earned" | "amount_spent";
+  tier_window_months: number;
+  tiers: LoyaltyTier[];
+  rewards: LoyaltyReward[];
+  store_credit_enabled: boolean;
+  // Read only: the shop's currency and the scope store credit needs.
+  currency?: string;
+  store_credit_scope?: string;
+}
+
+export interface LedgerLine {
+  id: number;
+  at: string;
+  kind: string;
+  delta: number;
+  source_type: string;
+  source_id: string;
+  reason: string | null;
+  actor: string;
+  order_id: number | null;
+  pending_until: string | null;
+}
+
+export interface LoyaltyPosition {
+  customer: { id: number; first_name: string | null; last_name: string | null; email: string | null };
+  enabled: boolean;
+  balance: number;
+  spendable: number;
+  pending: number;
+  tier: { key: string; name: string } | null;
+  ledger: LedgerLine[];
+}
+
+export interface Adjusted {
+  entry_id: number | null;
+  applied: boolean;
+  balance: number;
+  spendable: number;
+  pending: number;
+}
+
+export interface LoyaltyLiability {
+  currency: string;
+  enabled: boolean;
+  members: number;
+  issued: number;
+  redeemed: number;
+  taken_back: number;
+  expired: number;
+  adjusted: number;
+  outstanding: number;
+  pending: number;
+  negative: number;
+  point_value: string | null;
+  point_value_reward: { key: string; kind: RewardKind; cost: number; value: string } | null;
+  liability: string | null;
+  tiers: Record<string, number>;
+  rewards_redeemed: number;
+}
+
 export interface ReferralSettings {
   mode: Mode;
   transactional: boolean;
@@ -343,4 +431,98 @@ export interface ReferralAdvocate {
   referrals: number;
   rewarded: number;
   revenue: string;
+}
+
+// -- KPIs (docs/kpis.md): figures travel as strings, rates as fractions ------------------------
+
+export interface Figure {
+  value: string | null;
+  previous: string | null;
+  change: string | null;
+}
+
+export type Figures = Record<string, Figure>;
+
+export interface KpiPeriod {
+  from: string;
+  to: string;
+  previous_from: string;
+  previous_to: string;
+}
+
+export interface KpiScenarios {
+  period: KpiPeriod;
+  scenarios: { scenario: string; figures: Figures; suppressed_by_reason: Record<string, string> }[];
+}
+
+export interface KpiSteps {
+  period: KpiPeriod;
+  scenario: string;
+  steps: { step: number; figures: Figures; suppressed_by_reason: Record<string, string> }[];
+}
+
+export interface KpiSeries {
+  period: KpiPeriod;
+  metric: string;
+  timezone: string;
+  points: { day: string; values: Record<string, string> }[];
+}
+
+export interface Interval {
+  estimate: number;
+  low: number;
+  high: number;
+}
+
+export interface LiftGroup {
+  subjects: number;
+  converted: number;
+  revenue: string;
+}
+
+export interface KpiLift {
+  scenario: string;
+  treated: LiftGroup;
+  holdout: LiftGroup;
+  verdict: "too_small" | "no_difference_detected" | "positive" | "negative";
+  rate_lift: Interval | null;
+  revenue_per_subject_lift: Interval | null;
+  incremental_revenue: Interval | null;
+}
+
+export interface Cohort {
+  cohort: string;
+  size: number;
+  retained: number[];
+}
+
+export interface KpiStore {
+  figures: Figures;
+  retention: Record<string, string | number | null | Cohort[]> | null;
+}
+
+export interface KpiLoyalty {
+  figures: Figures;
+  member_revenue: Figures;
+  state: {
+    participation: string | null;
+    points_outstanding: number;
+    liability: string | null;
+    currency: string | null;
+    rewards_distributed: number;
+    redemption_rate: string | null;
+    members_per_tier: { tier: string | null; members: number }[];
+  } | null;
+}
+
+/** Downloads an API answer as CSV through App Bridge's fetch (it carries the session token). */
+export async function downloadCsv(path: string, filename: string): Promise<void> {
+  const response = await fetch(path, { headers: { Accept: "text/csv", "Accept-Language": currentLocale } });
+  if (!response.ok) throw new ApiError(response.status, {});
+  const url = URL.createObjectURL(await response.blob());
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = filename;
+  link.click();
+  URL.revokeObjectURL(url);
 }

@@ -1,6 +1,8 @@
 // The admin UI: the shop's session first (who we are, its currency), then the backend's
 // labels for its codes and the section the hash names.
 
+import { lazy, Suspense } from "react";
+
 import { get, type Session } from "./api";
 import { ErrorBanner, Loading, useLoad } from "./components/common";
 import { ServerLabels, useI18n } from "./i18n";
@@ -9,6 +11,9 @@ import { href, useRoute, type Route } from "./route";
 import { SessionContext } from "./session";
 import { Approvals } from "./views/Approvals";
 import { DataRequests } from "./views/DataRequests";
+import { LoyaltyCustomerView } from "./views/LoyaltyCustomer";
+import { LoyaltyOverview } from "./views/LoyaltyOverview";
+import { LoyaltySettingsView } from "./views/LoyaltySettings";
 import { Delivery } from "./views/Delivery";
 import { Messages } from "./views/Messages";
 import { Overview } from "./views/Overview";
@@ -19,10 +24,15 @@ import { Templates } from "./views/Templates";
 import { TimelineView } from "./views/Timeline";
 import { WebhookEvents } from "./views/WebhookEvents";
 
+// The dashboard and its charting library load only when the merchant opens it.
+const Analytics = lazy(() => import("./views/Analytics").then((m) => ({ default: m.Analytics })));
+
 const SECTIONS: { key: MessageKey; href: string; views: Route["view"][] }[] = [
   { key: "nav.overview", href: href.overview(), views: ["overview", "settings", "runs", "templates", "timeline"] },
+  { key: "nav.kpis", href: href.kpis(), views: ["kpis"] },
   { key: "nav.approvals", href: href.approvals(), views: ["approvals"] },
   { key: "nav.messages", href: href.messages(), views: ["messages"] },
+  { key: "nav.loyalty", href: href.loyalty(), views: ["loyalty", "loyaltySettings", "loyaltyCustomer"] },
   { key: "nav.referrals", href: href.referrals(), views: ["referrals"] },
   { key: "nav.delivery", href: href.delivery(), views: ["delivery"] },
   { key: "nav.webhooks", href: href.webhooks(), views: ["webhooks"] },
@@ -58,6 +68,12 @@ function View({ route }: { route: Route }) {
       return <Templates scenario={route.scenario} step={route.step} locale={route.locale} />;
     case "timeline":
       return <TimelineView customerId={route.customerId} />;
+    case "kpis":
+      return (
+        <Suspense fallback={<Loading />}>
+          <Analytics />
+        </Suspense>
+      );
     case "approvals":
       return <Approvals />;
     case "messages":
@@ -68,6 +84,12 @@ function View({ route }: { route: Route }) {
       return <WebhookEvents />;
     case "dataRequests":
       return <DataRequests />;
+    case "loyalty":
+      return <LoyaltyOverview />;
+    case "loyaltySettings":
+      return <LoyaltySettingsView />;
+    case "loyaltyCustomer":
+      return <LoyaltyCustomerView customerId={route.customerId} />;
     case "referrals":
       return <Referrals />;
   }

@@ -5,6 +5,7 @@ import { useEffect, useState } from "react";
 
 export type Route =
   | { view: "overview" }
+  | { view: "kpis" }
   | { view: "settings"; scenario: string }
   | { view: "runs"; scenario: string }
   | { view: "templates"; scenario: string; step: number; locale: string }
@@ -14,6 +15,9 @@ export type Route =
   | { view: "delivery" }
   | { view: "webhooks" }
   | { view: "dataRequests" }
+  | { view: "loyalty" }
+  | { view: "loyaltySettings" }
+  | { view: "loyaltyCustomer"; customerId: number }
   | { view: "referrals" };
 
 export function parseRoute(hash: string): Route {
@@ -34,6 +38,8 @@ export function parseRoute(hash: string): Route {
       return { view: "overview" };
     case "customers":
       return Number(second) ? { view: "timeline", customerId: Number(second) } : { view: "overview" };
+    case "kpis":
+      return { view: "kpis" };
     case "approvals":
       return { view: "approvals" };
     case "messages":
@@ -44,6 +50,10 @@ export function parseRoute(hash: string): Route {
       return { view: "webhooks" };
     case "data-requests":
       return { view: "dataRequests" };
+    case "loyalty":
+      if (second === "settings") return { view: "loyaltySettings" };
+      if (second === "customers" && Number(third)) return { view: "loyaltyCustomer", customerId: Number(third) };
+      return { view: "loyalty" };
     case "referrals":
       return { view: "referrals" };
     default:
@@ -53,6 +63,7 @@ export function parseRoute(hash: string): Route {
 
 export const href = {
   overview: () => "#/",
+  kpis: () => "#/kpis",
   settings: (scenario: string) => `#/scenarios/${scenario}/settings`,
   runs: (scenario: string) => `#/scenarios/${scenario}/runs`,
   templates: (scenario: string, step = 1, locale = "en") =>
@@ -64,6 +75,9 @@ export const href = {
   referrals: () => "#/referrals",
   webhooks: () => "#/webhooks",
   dataRequests: () => "#/data-requests",
+  loyalty: () => "#/loyalty",
+  loyaltySettings: () => "#/loyalty/settings",
+  loyaltyCustomer: (customerId: number) => `#/loyalty/customers/${customerId}`,
 };
 
 export function go(to: string): void {

@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0040_referrals"
-down_revision: str | None = "0014_loyalty"
+down_revision: str | None = "0020_loyalty_proxy"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -20,7 +20,10 @@ from app.db.engine import create_engine, create_sessionmaker
 from app.demo import demo_database_url
 from app.models import (
     Customer,
+    LoyaltyAccount,
+    LoyaltyRedemption,
     Message,
+    PointsLedgerEntry,
     Referral,
     ReferralCode,
     ReferralVisit,
@@ -94,7 +97,6 @@ async def _demo_reports_its_database(settings: Settings, tmp_path: Path, demo_ur
     assert result.returncode == 0, result.stdout + result.stderr
     report = result.stdout
     assert "Replaying 0.5 days of seeded traffic" in report
-    assert "points" not in report  # the loyalty scenario does not exist yet
     engine = create_engine(demo_url, pool_size=1)
     try:
         await _check_report(report, create_sessionmaker(engine), tmp_path)
@@ -175,6 +177,45 @@ async def _check_report(
     # The advocate who used their own code is flagged, never rewarded.
     assert referrals.get("flagged", 0) >= 1
     assert "Admin UI: http://127.0.0.1:" in report
+    # The loyalty program: on for the demo shop, members earning, some redeeming a reward
+    # through the real redemption path (a code at the simulated Shopify for each).
+    async with sessions.begin() as session:
+        members = await session.scalar(select(func.count()).select_from(LoyaltyAccount))
+        outstanding = await session.scalar(
+            select(func.coalesce(func.sum(LoyaltyAccount.balance), 0)).where(
+                LoyaltyAccount.balance > 0
+            )
+        )
+        issued = await session.scalar(
+            select(func.coalesce(func.sum(PointsLedgerEntry.delta), 0)).where(
+                PointsLedgerEntry.kind.in_(("earn", "bonus"))
+            )
+        )
+        redeemed = await session.scalar(
+            select(func.count()).where(LoyaltyRedemption.status != "returned")
+        )
+        tiered = await session.scalar(select(func.count()).where(LoyaltyAccount.tier.is_not(None)))
+        codes = await session.scalar(
+            select(func.count()).where(LoyaltyRedemption.code.is_not(None))
+        )
+    assert int(figure(report, "loyalty members")) == members
+    assert (members or 0) > 0
+    assert int(figure(report, "points issued")) == issued
+    assert (issued or 0) > 0
+    assert int(figure(report, "points outstanding")) == outstanding
+    assert (outstanding or 0) > 0
+    liability = Decimal(figure(report, "loyalty liability", r"([\d.]+) EUR"))
+    assert liability == (Decimal(outstanding or 0) * Decimal("0.1")).quantize(Decimal("0.01"))
+    assert liability > 0
+    assert int(figure(report, "rewards redeemed")) == redeemed
+    assert (redeemed or 0) > 0
+    assert codes == redeemed
+    tiers = re.search(r"loyalty members:\s+\d+ \(tiers: ([^)]*)\)", report)
+    assert tiers is not None
+    assert sum(int(n) for n in re.findall(r": (\d+)", tiers.group(1))) == tiered
+    assert (tiered or 0) > 0
+    assert "loyalty ledger:" in report
+    assert "no difference" in report
     # The emails went to the file outbox under the demo's working directory.
     assert len(list((tmp_path / ".boomerang" / "outbox").rglob("*.eml"))) >= sent
 

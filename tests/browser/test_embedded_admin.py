@@ -302,9 +302,14 @@ async def test_the_welcome_series_is_turned_on_and_shown_like_the_cart(
     await expect(welcome).to_contain_text("Paused")
     await welcome.get_by_role("link", name="Settings", exact=True).click()
     await expect(app.get_by_text("Counted from the sign-up").first).to_be_visible()
+    # Steps are named as the scenario names them; the best-sellers count is the merchant's.
+    await expect(app.get_by_role("region", name="Step 2 · Best-sellers")).to_be_visible()
+    await app.get_by_role("spinbutton", name="Best-sellers shown in step 2").fill("6")
     await app.get_by_role("radio", name="Live").check()
     await app.get_by_role("button", name="Save settings").click()
     await expect(admin.page.locator("#toasts")).to_contain_text("Settings saved")
+    saved = await admin.store.client.get("/api/scenarios/welcome", headers=admin.store.headers)
+    assert saved.json()["best_sellers_count"] == 6
     async with admin.sessions.begin() as session:
         await set_sending_policy(
             session,
@@ -428,3 +433,44 @@ async def test_win_back_has_its_card_and_its_lapse_settings(admin: EmbeddedAdmin
         60,
         "1.5",
     )
+
+
+async def test_the_results_dashboard_shows_cards_charts_and_their_tables(
+    admin: EmbeddedAdmin,
+) -> None:
+    from app.kpis.jobs import roll_up
+    from tests.support.kpi_rows import Rows
+
+    await admin.open()
+    app = admin.app
+    await expect(app.get_by_role("heading", name="Overview")).to_be_visible()
+    shop = await admin.shop()
+    rows = Rows(admin.sessions, shop.id)
+    now = datetime.now(UTC).replace(microsecond=0)
+    customer = await rows.customer("results@example.test")
+    await rows.run("welcome", "customer:r", customer_id=customer, started_at=now)
+    message = await rows.message(
+        "welcome", "customer:r", 1, customer_id=customer, requested_at=now, sent_at=now
+    )
+    await rows.event(message, "click", now)
+    await rows.order(customer_id=customer, placed_at=now, total="42.00")
+    await roll_up(admin.sessions)
+
+    await app.get_by_role("link", name="Results").click()
+    earned = app.get_by_role("region", name="What each automation earned")
+    await expect(earned.get_by_role("group", name="Revenue attributed").first).to_be_visible()
+    await expect(earned.get_by_text("No holdout group").first).to_be_visible()
+    chart = app.get_by_role("img", name="Attributed revenue by day (UTC)")
+    await expect(chart).to_be_visible()
+    revenue = app.get_by_role("region", name="Revenue by automation")
+    await revenue.get_by_text("Show as a table").click()
+    await expect(revenue.get_by_text("€42.00")).to_be_visible()
+
+    await admin.open(locale="fr")
+    await app.get_by_role("link", name="Résultats").click()
+    await expect(
+        app.get_by_role("region", name="Ce que chaque automatisation a rapporté")
+    ).to_be_visible()
+    await expect(
+        app.get_by_role("img", name="Points attribués et utilisés par jour")
+    ).to_be_visible()

@@ -9,6 +9,7 @@ from webhooks.topics import (
     compliance,
     customers,
     email_consent,
+    order_edits,
     orders,
     refunds,
 )
@@ -19,6 +20,7 @@ __all__ = [
     "compliance",
     "customers",
     "email_consent",
+    "order_edits",
     "orders",
     "refunds",
 ]

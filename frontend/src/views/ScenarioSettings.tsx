@@ -17,7 +17,7 @@ import {
 import { ErrorBanner, Loading, fieldChecked, fieldValue, toast, useLoad } from "../components/common";
 import { useI18n } from "../i18n";
 import type { MessageKey } from "../i18n/messages";
-import { MODES, delayDetails, scenarioName } from "./labels";
+import { MODES, delayDetails, scenarioName, stepHeading } from "./labels";
 import { WINBACK_FIELDS, WinbackFields } from "./WinbackFields";
 
 type Unit = "seconds" | "minutes" | "hours" | "days";
@@ -50,7 +50,7 @@ const COMBINES: [keyof CombinesWith, MessageKey][] = [
  * `steps.1.delay_seconds`); a refusal of any other field goes in the banner. */
 function shownFields(steps: number): Set<string> {
   const fields: string[] = ["mode", "transactional", "code_prefix", "attribution_window_days", "steps"];
-  fields.push(...WINBACK_FIELDS);
+  fields.push(...WINBACK_FIELDS, "best_sellers_count");
   for (let i = 0; i < steps; i++) {
     const base = `steps.${i}`;
     fields.push(`${base}.enabled`, `${base}.delay_seconds`, `${base}.discount`);
@@ -115,7 +115,7 @@ function StepEditor({
   const setDiscount = (change: Partial<Discount>) =>
     onChange({ ...step, discount: { ...(discount ?? DEFAULT_DISCOUNT), ...change } });
   return (
-    <s-section heading={t("settings.step", { number: index + 1 })}>
+    <s-section heading={stepHeading(index, step.key, i18n)}>
       <s-checkbox
         label={t("settings.step.enabled")}
         checked={step.enabled}
@@ -307,6 +307,19 @@ function SettingsForm({ scenario, saved, onSaved }: {
       </s-section>
       {scenario === "winback" && (
         <WinbackFields settings={edited} errors={errors} onChange={setEdited} />
+      )}
+      {scenario === "welcome" && (
+        <s-section heading={t("settings.welcome.heading")}>
+          <s-number-field
+            label={t("settings.welcome.bestSellers")}
+            details={t("settings.welcome.bestSellers.details")}
+            value={String(edited.best_sellers_count ?? "")}
+            min={1}
+            max={12}
+            error={errors.best_sellers_count}
+            onInput={(e) => setEdited({ ...edited, best_sellers_count: Number(fieldValue(e)) })}
+          />
+        </s-section>
       )}
       {edited.steps.map((step, index) => (
         <StepEditor

@@ -21,7 +21,26 @@ export function scenarioName(key: string, { t }: I18n): string {
 // What a step's delay counts from, when a scenario says it its own way.
 const DELAY_DETAILS: Record<string, MessageKey> = {
   welcome: "settings.step.delay.details.welcome",
+  winback: "settings.step.delay.details.winback",
 };
+
+const STEP_KEYS: Record<string, MessageKey> = {
+  first_reminder: "step.first_reminder",
+  second_reminder: "step.second_reminder",
+  last_reminder: "step.last_reminder",
+  welcome: "step.welcome",
+  best_sellers: "step.best_sellers",
+  offer: "step.offer",
+  reminder: "step.reminder",
+};
+
+/** A step's heading: its position, and its name when the scenario names it. */
+export function stepHeading(index: number, key: string, { t }: I18n): string {
+  const name = STEP_KEYS[key];
+  return name
+    ? t("settings.step.named", { number: index + 1, name: t(name) })
+    : t("settings.step", { number: index + 1 });
+}
 
 export function delayDetails(key: string, { t }: I18n): string {
   return t(DELAY_DETAILS[key] ?? "settings.step.delay.details");

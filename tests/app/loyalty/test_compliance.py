@@ -5,11 +5,13 @@ were held under, so they can no longer be claimed."""
 from __future__ import annotations
 
 import copy
+from datetime import date
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.compliance.registry import DataSubject, export_customer_data
+from app.loyalty import birthdays
 from app.models import LoyaltyAccount, LoyaltyGuestPoints, LoyaltyProgram, PointsLedgerEntry
 from app.settings import Settings
 from tests.app.loyalty.conftest import customer_id
@@ -64,6 +66,39 @@ async def test_a_redaction_erases_the_email_guest_points_are_held_under(
     created.update(id=CUSTOMER + 1, email=GUEST)
     await deliver_and_process(client, settings, "customers/create", created)
     assert await all_rows(sessions, PointsLedgerEntry) == []
+
+
+async def test_a_redaction_erases_the_birthday_the_customer_gave(
+    client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    program: int,
+) -> None:
+    body = paid_order(order_id=63, customer_id=CUSTOMER, email=EMAIL, subtotal="25.00")
+    await deliver_and_process(client, settings, "orders/paid", body)
+    customer = await customer_id(sessions, program, CUSTOMER)
+    async with sessions.begin() as session:
+        await birthdays.set_birthday(
+            session,
+            shop_id=program,
+            customer_id=customer,
+            birth_date=date(1990, 5, 17),
+            today=date(2026, 12, 5),
+        )
+        exported = await export_customer_data(
+            session, DataSubject(shop_id=program, customer_shopify_id=CUSTOMER, email=EMAIL)
+        )
+    [account] = [item["account"] for item in exported["loyalty"] if "account" in item]
+    assert str(account["birth_date"]) == "1990-05-17"
+
+    redact = copy.deepcopy(fixture_json("customers/redact"))
+    redact["shop_domain"] = SHOP
+    redact["customer"].update(id=CUSTOMER, email=EMAIL)
+    redact["orders_to_redact"] = [63]
+    await deliver_and_process(client, settings, "customers/redact", redact)
+
+    [kept] = await all_rows(sessions, LoyaltyAccount)
+    assert (kept.birth_date, kept.balance) == (None, 25)  # the points stay: the shop's books
 
 
 async def test_shop_redact_removes_the_shops_loyalty_rows(

@@ -1,12 +1,15 @@
 """A property of the whole pipeline: whatever sequence of paid orders, partial refunds,
-shipping refunds, cancellations, manual adjustments and replayed webhooks a shop sees, and in
-whatever order the worker happens to process the deliveries, every customer's cached balance
-equals their ledger, the ledger equals what the history implies, and `verify` agrees."""
+shipping refunds, cancellations, manual adjustments, birthday points (the yearly pass run
+again) and replayed webhooks a shop sees, and in whatever order the worker happens to process
+the deliveries, then perhaps everyone's points expiring (the pass run twice), every customer's
+cached balance equals their ledger, the ledger equals what the history implies, and `verify`
+agrees."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from itertools import count
 from typing import Any
@@ -19,6 +22,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.loyalty import service
+from app.loyalty.birthdays import award_birthday
+from app.loyalty.expiry import expire_account
+from app.loyalty.settings import LoyaltySettings, load_settings
 from app.loyalty.verify import verify
 from app.models import Customer, LoyaltyAccount, PointsLedgerEntry, WebhookEvent
 from app.platform.resources import Resources, build_resources
@@ -31,6 +37,7 @@ from tests.support.webhooks import deliver
 from tests.support.worker import job_context
 
 RATE = Decimal("1.5")
+BIRTHDAY_POINTS = 25
 ANN, BOB = 9_000_001, 9_000_002
 # order id: (customer, subtotal in the shop's currency)
 ORDERS = {1: (ANN, Decimal("100.00")), 2: (ANN, Decimal("37.35")), 3: (BOB, Decimal("250.10"))}
@@ -51,6 +58,11 @@ events = st.lists(
             st.integers(min_value=-60, max_value=60).filter(bool),
         ),
         st.tuples(st.just("replay"), st.integers(min_value=0, max_value=50)),
+        st.tuples(
+            st.just("birthday"),
+            st.sampled_from([ANN, BOB]),
+            st.integers(min_value=2026, max_value=2028),
+        ),
     ),
     min_size=1,
     max_size=10,
@@ -68,9 +80,19 @@ class History:
     cancelled: set[int] = field(default_factory=set)
     refunded: dict[int, Decimal] = field(default_factory=dict)
     adjustments: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # (customer, year): birthday points, once a year however often the pass runs.
+    birthdays: set[tuple[int, int]] = field(default_factory=set)
+    # Whether everyone's points expired at the end (after all of the above).
+    expired: bool = False
 
     def implied(self, customer: int) -> int:
+        held = self.held(customer)
+        # An expiry takes what is held (nothing from a balance at or below zero).
+        return min(held, 0) if self.expired else held
+
+    def held(self, customer: int) -> int:
         total = sum(delta for who, delta in self.adjustments.values() if who == customer)
+        total += BIRTHDAY_POINTS * sum(1 for who, _year in self.birthdays if who == customer)
         for order_id in self.paid | self.cancelled:
             owner, subtotal = ORDERS[order_id]
             if owner != customer or order_id in self.cancelled:
@@ -86,6 +108,13 @@ async def resources(settings: Settings) -> AsyncIterator[Resources]:
     built = await build_resources(settings)
     yield built
     await built.close()
+
+
+async def load_settings_of(
+    sessions: async_sessionmaker[AsyncSession], shop_id: int
+) -> LoyaltySettings:
+    async with sessions() as session:
+        return await load_settings(session, shop_id)
 
 
 def _stamp(body: dict[str, Any], step: int) -> dict[str, Any]:
@@ -111,7 +140,16 @@ async def test_balance_equals_ledger_equals_history_whatever_the_sequence(
     shop_id = (await create_shop(sessions, domain=domain)).id
     async with sessions.begin() as session:
         await service.update_settings(
-            session, shop_id, {"enabled": True, "per_currency": {"points": str(RATE)}}
+            session,
+            shop_id,
+            {
+                "enabled": True,
+                "per_currency": {"points": str(RATE)},
+                "birthday": {"enabled": True, "points": BIRTHDAY_POINTS},
+                "expiry": {"enabled": True, "inactive_months": 6},
+                # No warning to wait for: the expiry is the rule's alone here.
+                "notices": {"expiry_warning": False},
+            },
         )
         for shopify_id in (ANN, BOB):
             session.add(
@@ -127,6 +165,7 @@ async def test_balance_equals_ledger_equals_history_whatever_the_sequence(
     history = History()
     deliveries: list[tuple[str, dict[str, Any]]] = []
     adjustments: list[tuple[int, int, str]] = []
+    birthdays: list[tuple[int, int]] = []
     refund_ids = count(100)
     for step, event in enumerate(sequence):
         kind = event[0]
@@ -162,6 +201,10 @@ async def test_balance_equals_ledger_equals_history_whatever_the_sequence(
             history.adjustments[key] = (event[1], event[2])
         elif kind == "replay" and deliveries:
             deliveries.append(deliveries[event[1] % len(deliveries)])
+        elif kind == "birthday":
+            birthdays.append((event[1], event[2]))
+            history.birthdays.add((event[1], event[2]))
+    history.expired = data.draw(st.booleans(), label="everyone's points expire at the end")
 
     stored: list[int] = []
     for topic, body in deliveries:
@@ -183,6 +226,26 @@ async def test_balance_equals_ledger_equals_history_whatever_the_sequence(
                 key=key,
                 now=now(),
             )
+
+    program = await load_settings_of(sessions, shop_id)
+    for shopify_id, year in birthdays:  # the yearly pass may run more than once
+        async with sessions.begin() as session:
+            await award_birthday(
+                session,
+                program,
+                shop_id=shop_id,
+                customer_id=customers[shopify_id],
+                today=date(year, 6, 1),
+                now=now(),
+            )
+    if history.expired:
+        # A year on, everyone is inactive; the pass runs twice (the next hour's).
+        for _ in range(2):
+            for customer in customers.values():
+                async with sessions.begin() as session:
+                    await expire_account(
+                        session, program, shop_id, customer, now() + timedelta(days=365)
+                    )
 
     async with sessions.begin() as session:
         for shopify_id, customer in customers.items():

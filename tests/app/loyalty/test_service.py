@@ -41,8 +41,9 @@ async def test_a_manual_adjustment_needs_a_reason_and_applies_once_per_key(
                 key="k1",
                 now=now(),
             )
-    assert refused.value.text.en.startswith("reason: say why")
-    assert refused.value.text.fr.startswith("reason : indiquez")
+    assert refused.value.text.en.startswith("Say why you adjust")
+    assert refused.value.field == "reason"
+    assert refused.value.text.fr.startswith("Indiquez pourquoi")
     for _ in range(2):
         async with sessions.begin() as session:
             await service.adjust_points(

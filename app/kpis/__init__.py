@@ -1,0 +1,1 @@
+"""The analytics layer: what every scenario and program earned (definitions: docs/kpis.md)."""

@@ -1,0 +1,26 @@
+"""The roll-up's cron job name and its unit of work (the arq wrapper is jobs/kpis.py)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.kpis.rollup import RefreshReport, refresh_dirty
+
+ROLLUP_EVERY_SECONDS = 30
+# Marked UTC days claimed per transaction: bounded so one busy shop does not hold a long one.
+BATCH = 10
+
+
+async def roll_up(sessions: async_sessionmaker[AsyncSession], *, max_batches: int = 20) -> int:
+    """Recompute the days marked since the last pass, a batch per transaction, until none is
+    left (or max_batches); returns the UTC days claimed."""
+    claimed = 0
+    for _ in range(max_batches):
+        async with sessions.begin() as session:
+            report: RefreshReport = await refresh_dirty(session, datetime.now(UTC), BATCH)
+        claimed += report.utc_days
+        if report.utc_days < BATCH:
+            break
+    return claimed

@@ -1,0 +1,228 @@
+"""The daily roll-up (kpi_daily, kpi_attributions, kpi_snapshots), kept incrementally: the
+triggers of migration 0060 mark the UTC days whose raw rows changed (kpi_dirty_days); the
+roll-up job claims a batch of them and recomputes each local day they touch, in the shop's
+timezone, from the raw rows. `rebuild` recomputes every day of a shop the same way, so the
+incremental and the rebuilt roll-ups are equal by construction (tests/app/kpis prove it).
+
+Claiming deletes the mark in the transaction that recomputes: a row committed meanwhile
+either is seen by the recomputation or leaves a new mark (its INSERT … ON CONFLICT waits for
+the claim to commit), so no change is ever missed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.kpis import catalog
+from app.kpis.attribution import attribute_day
+from app.kpis.sources import DailyFigures
+
+DEFAULT_WINDOW_DAYS = 5
+# A shop's snapshots are recomputed at most this often by the incremental job.
+SNAPSHOT_EVERY = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class ShopClock:
+    shop_id: int
+    timezone: str
+    window_days: int
+
+
+_INSERT_DAILY = (
+    "INSERT INTO kpi_daily (shop_id, source, day, step, metric, value) "
+    "SELECT :shop_id, source, :day, step, metric, value "
+    "FROM ({figures}) AS figures WHERE value <> 0"
+)
+
+_DAY_LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(CAST(:key AS text), 0))")
+
+_CLOCK = text("""
+SELECT s.timezone, coalesce(a.attribution_window_days, :default_window)
+FROM shops s LEFT JOIN analytics_settings a ON a.shop_id = s.id WHERE s.id = :shop_id
+""")
+
+_BOUNDS = text("""
+SELECT CAST(:day AS date)::timestamp AT TIME ZONE :tz,
+       (CAST(:day AS date) + 1)::timestamp AT TIME ZONE :tz
+""")
+
+# The local days a UTC day overlaps (one or two).
+_LOCAL_DAYS = text("""
+SELECT DISTINCT d FROM (VALUES
+    (((CAST(:day AS date)::timestamp AT TIME ZONE 'UTC') AT TIME ZONE :tz)::date),
+    (((((CAST(:day AS date) + 1)::timestamp AT TIME ZONE 'UTC') - interval '1 microsecond')
+        AT TIME ZONE :tz)::date)
+) AS v(d) ORDER BY d
+""")
+
+
+async def shop_clock(session: AsyncSession, shop_id: int) -> ShopClock | None:
+    row = (
+        await session.execute(_CLOCK, {"shop_id": shop_id, "default_window": DEFAULT_WINDOW_DAYS})
+    ).one_or_none()
+    if row is None:
+        return None
+    return ShopClock(shop_id, row[0] or "UTC", int(row[1]))
+
+
+async def day_bounds(session: AsyncSession, day: date, tz: str) -> tuple[datetime, datetime]:
+    """The instants a local day starts and ends at (23 or 25 hours apart across DST)."""
+    start, end = (await session.execute(_BOUNDS, {"day": day, "tz": tz})).one()
+    return start, end
+
+
+async def refresh_day(
+    session: AsyncSession,
+    clock: ShopClock,
+    day: date,
+    daily: Sequence[DailyFigures] = catalog.DAILY,
+) -> None:
+    """Recompute one local day of one shop from the raw rows: its attributions, then every
+    declared daily figure."""
+    # Two passes may reach the same local day from two UTC days (or a rebuild meet the job):
+    # one at a time per shop and day, in (shop, day) order everywhere, so no deadlock.
+    await session.execute(_DAY_LOCK, {"key": f"kpis:{clock.shop_id}:{day.isoformat()}"})
+    start, end = await day_bounds(session, day, clock.timezone)
+    await attribute_day(
+        session,
+        shop_id=clock.shop_id,
+        day=day,
+        start=start,
+        end=end,
+        window_days=clock.window_days,
+        checkout_scenarios=catalog.CHECKOUT_SCENARIOS,
+    )
+    await session.execute(
+        text("DELETE FROM kpi_daily WHERE shop_id = :shop_id AND day = :day"),
+        {"shop_id": clock.shop_id, "day": day},
+    )
+    params = {"shop_id": clock.shop_id, "day": day, "start": start, "end": end}
+    for figures in daily:
+        # The declared SQL is code from the catalog, never input.
+        statement = _INSERT_DAILY.format(figures=figures.sql)
+        await session.execute(text(statement), params)
+
+
+async def refresh_snapshots(session: AsyncSession, clock: ShopClock, now: datetime) -> None:
+    for snapshot in catalog.SNAPSHOTS:
+        payload = await snapshot.compute(session, clock.shop_id, clock.timezone, now)
+        await session.execute(
+            text(
+                "INSERT INTO kpi_snapshots (shop_id, source, payload, computed_at) "
+                "VALUES (:shop_id, :source, CAST(:payload AS jsonb), :now) "
+                "ON CONFLICT (shop_id, source) DO UPDATE "
+                "SET payload = EXCLUDED.payload, computed_at = EXCLUDED.computed_at"
+            ),
+            {
+                "shop_id": clock.shop_id,
+                "source": snapshot.source,
+                "payload": _json(payload),
+                "now": now,
+            },
+        )
+
+
+def _json(payload: object) -> str:
+    return json.dumps(payload, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class RefreshReport:
+    utc_days: int = 0
+    local_days: int = 0
+    shops: int = 0
+
+
+_CLAIM = text("""
+DELETE FROM kpi_dirty_days WHERE (shop_id, day) IN (
+    SELECT shop_id, day FROM kpi_dirty_days ORDER BY shop_id, day
+    LIMIT :limit FOR UPDATE SKIP LOCKED
+) RETURNING shop_id, day
+""")
+
+
+async def refresh_dirty(session: AsyncSession, now: datetime, limit: int = 200) -> RefreshReport:
+    """Claim up to `limit` marked UTC days and recompute the local days they touch; a shop
+    touched gets its snapshots recomputed when they are older than SNAPSHOT_EVERY. In the
+    caller's transaction."""
+    claimed = list((await session.execute(_CLAIM, {"limit": limit})).all())
+    local: dict[int, set[date]] = {}
+    clocks: dict[int, ShopClock] = {}
+    for shop_id, utc_day in claimed:
+        clock = clocks.get(shop_id) or await shop_clock(session, shop_id)
+        if clock is None:
+            continue  # the shop is gone (its rows with it)
+        clocks[shop_id] = clock
+        for (day,) in await session.execute(_LOCAL_DAYS, {"day": utc_day, "tz": clock.timezone}):
+            local.setdefault(shop_id, set()).add(day)
+    for shop_id, days in sorted(local.items()):
+        for day in sorted(days):
+            await refresh_day(session, clocks[shop_id], day)
+        computed_at = await session.scalar(
+            text("SELECT min(computed_at) FROM kpi_snapshots WHERE shop_id = :shop_id"),
+            {"shop_id": shop_id},
+        )
+        if computed_at is None or now - computed_at >= SNAPSHOT_EVERY:
+            await refresh_snapshots(session, clocks[shop_id], now)
+    return RefreshReport(len(claimed), sum(len(d) for d in local.values()), len(local))
+
+
+_SPAN = text("""
+SELECT min(t), max(t) FROM (
+    SELECT min(placed_at) AS t FROM orders WHERE shop_id = :shop_id
+    UNION ALL SELECT max(placed_at) FROM orders WHERE shop_id = :shop_id
+    UNION ALL SELECT min(requested_at) FROM messages WHERE shop_id = :shop_id
+    UNION ALL SELECT max(coalesce(sent_at, requested_at)) FROM messages WHERE shop_id = :shop_id
+    UNION ALL SELECT min(started_at) FROM scenario_runs WHERE shop_id = :shop_id
+    UNION ALL SELECT max(started_at) FROM scenario_runs WHERE shop_id = :shop_id
+    UNION ALL SELECT min(created_at) FROM points_ledger WHERE shop_id = :shop_id
+    UNION ALL SELECT max(created_at) FROM points_ledger WHERE shop_id = :shop_id
+    UNION ALL SELECT max(issued_at) FROM loyalty_redemptions WHERE shop_id = :shop_id
+) span
+""")
+
+
+async def rebuild_shop(session: AsyncSession, shop_id: int, now: datetime) -> int:
+    """Drop the shop's roll-ups and recompute every local day that holds a raw row, and its
+    snapshots. Returns the number of days recomputed. In the caller's transaction."""
+    clock = await shop_clock(session, shop_id)
+    if clock is None:
+        return 0
+    for table in ("kpi_daily", "kpi_attributions", "kpi_dirty_days", "kpi_snapshots"):
+        await session.execute(
+            text(f"DELETE FROM {table} WHERE shop_id = :shop_id"),  # noqa: S608 - fixed names
+            {"shop_id": shop_id},
+        )
+    first, last = (await session.execute(_SPAN, {"shop_id": shop_id})).one()
+    days = 0
+    if first is not None:
+        first_day, last_day = (
+            await session.execute(
+                text(
+                    "SELECT (CAST(:a AS timestamptz) AT TIME ZONE :tz)::date, "
+                    "(CAST(:b AS timestamptz) AT TIME ZONE :tz)::date"
+                ),
+                {"a": first, "b": last, "tz": clock.timezone},
+            )
+        ).one()
+        day = first_day
+        while day <= last_day:
+            await refresh_day(session, clock, day)
+            day += timedelta(days=1)
+            days += 1
+    await refresh_snapshots(session, clock, now)
+    return days
+
+
+async def all_shop_ids(session: AsyncSession) -> list[int]:
+    return list(await session.scalars(text("SELECT id FROM shops ORDER BY id")))
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,100 @@
+"""The analytics layer's tables: a shop's attribution and holdout settings, the daily
+roll-ups the KPI API reads, the one attribution each order gets, the days waiting to be
+rolled up again, and point-in-time snapshots (retention, loyalty). Definitions: docs/kpis.md."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Date, ForeignKey, Index, Numeric, String, func
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db.base import Base
+
+# Counts and money in one column: 20 digits, 4 after the point.
+Figure = Numeric(20, 4)
+
+
+class AnalyticsSettings(Base):
+    """How a shop's orders are attributed, and which scenarios hold out a share of subjects."""
+
+    __tablename__ = "analytics_settings"
+
+    shop_id: Mapped[int] = mapped_column(
+        ForeignKey("shops.id", ondelete="CASCADE"), primary_key=True
+    )
+    attribution_window_days: Mapped[int] = mapped_column(default=5)
+    # {scenario key: percent held out}; a scenario absent or at 0 holds nobody out.
+    holdouts: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class KpiDaily(Base):
+    """One figure of one source (a scenario or program key, or "store") for one day in the
+    shop's timezone; step 0 is the whole source, 1.. its steps."""
+
+    __tablename__ = "kpi_daily"
+    # A period reads every row of its days (the primary key, day second); a series reads one
+    # metric over many days.
+    __table_args__ = (
+        Index("ix_kpi_daily_shop_id_metric_step_day", "shop_id", "metric", "step", "day"),
+    )
+
+    shop_id: Mapped[int] = mapped_column(
+        ForeignKey("shops.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    step: Mapped[int] = mapped_column(primary_key=True)
+    metric: Mapped[str] = mapped_column(String(96), primary_key=True)
+    value: Mapped[Decimal] = mapped_column(Figure)
+
+
+class KpiAttribution(Base):
+    """The one scenario an order is attributed to (the rule: docs/kpis.md), with its money."""
+
+    __tablename__ = "kpi_attributions"
+    __table_args__ = (Index("ix_kpi_attributions_shop_id_day", "shop_id", "day"),)
+
+    shop_id: Mapped[int] = mapped_column(
+        ForeignKey("shops.id", ondelete="CASCADE"), primary_key=True
+    )
+    order_id: Mapped[int] = mapped_column(
+        ForeignKey("orders.id", ondelete="CASCADE"), primary_key=True
+    )
+    scenario: Mapped[str] = mapped_column(String(64))
+    run_id: Mapped[int] = mapped_column(ForeignKey("scenario_runs.id", ondelete="CASCADE"))
+    step: Mapped[int]
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+    # checkout (the cart's own checkout came back) or engagement (last opened/clicked).
+    via: Mapped[str] = mapped_column(String(16))
+    day: Mapped[date] = mapped_column(Date)
+    placed_at: Mapped[datetime]
+    revenue: Mapped[Decimal]
+    refunded: Mapped[Decimal]
+    discount_cost: Mapped[Decimal]
+
+
+class KpiDirtyDay(Base):
+    """A UTC day whose raw rows changed since it was last rolled up (kept by triggers)."""
+
+    __tablename__ = "kpi_dirty_days"
+
+    shop_id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
+class KpiSnapshot(Base):
+    """A point-in-time figure set (retention, loyalty) recomputed by the roll-up job."""
+
+    __tablename__ = "kpi_snapshots"
+
+    shop_id: Mapped[int] = mapped_column(
+        ForeignKey("shops.id", ondelete="CASCADE"), primary_key=True
+    )
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    computed_at: Mapped[datetime]

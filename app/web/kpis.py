@@ -1,0 +1,300 @@
+"""Admin API for the KPIs (definitions: docs/kpis.md): per scenario and per step for a period
+of local days compared with the period before, time series by day in the shop's timezone,
+retention, loyalty, the holdout lift, the analytics settings. Every table answers as CSV
+with `format=csv`."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from fastapi import APIRouter, Body, Query
+from fastapi.responses import Response
+
+from app.errors import InvalidRequest, NotFound
+from app.i18n import Text
+from app.kpis import report, settings, tables
+from app.kpis.report import LOYALTY_METRICS, STORE_METRICS, Period
+from app.models import Shop
+from app.platform.resources import Resources
+from app.web.auth import CurrentShop
+from app.web.deps import ResourcesDep
+
+router = APIRouter(prefix="/api/kpis", tags=["kpis"])
+
+# `from` is a Python keyword: the parameter is from_, the query says from.
+FromQuery = Annotated[str | None, Query(alias="from", max_length=10)]
+
+DEFAULT_DAYS = 30
+MAX_DAYS = 731
+
+
+def _today(shop: Shop) -> date:
+    try:
+        zone = ZoneInfo(shop.timezone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return datetime.now(zone).date()
+
+
+def _date(name: str, value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidRequest(
+            Text(
+                en=f"{name} is a date as YYYY-MM-DD (a day in your store's timezone), e.g. "
+                "2026-11-01.",
+                fr=f"{name} est une date au format AAAA-MM-JJ (un jour dans le fuseau horaire de "
+                "votre boutique), par exemple 2026-11-01.",
+            )
+        ) from None
+
+
+def period_of(shop: Shop, first: str | None, last: str | None) -> Period:
+    """The period asked for: `from` and `to` inclusive, by default the last 30 days."""
+    end = _date("to", last) if last else _today(shop)
+    start = _date("from", first) if first else end - timedelta(days=DEFAULT_DAYS - 1)
+    if start > end or (end - start).days + 1 > MAX_DAYS:
+        raise InvalidRequest(
+            Text(
+                en=f"from must be on or before to, and the period at most {MAX_DAYS} days long.",
+                fr=f"from doit précéder ou égaler to, et la période durer au plus {MAX_DAYS} "
+                "jours.",
+            )
+        )
+    return Period(start, end)
+
+
+def _csv(table: tables.Table, name: str) -> Response:
+    return Response(
+        tables.to_csv(table),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )
+
+
+def _period_json(period: Period) -> dict[str, Any]:
+    previous = period.previous()
+    return {
+        "from": period.first.isoformat(),
+        "to": period.last.isoformat(),
+        "previous_from": previous.first.isoformat(),
+        "previous_to": previous.last.isoformat(),
+    }
+
+
+def _known_scenario(resources: Resources, key: str) -> str:
+    catalog = resources.platform.catalog
+    if key not in catalog:
+        names = ", ".join(catalog.sorted_keys())
+        raise NotFound(
+            Text(
+                en=f"There is no scenario {key!r}; known: {names}.",
+                fr=f"Il n'existe pas de scénario {key!r} ; scénarios connus : {names}.",
+            )
+        )
+    return key
+
+
+@router.get("/scenarios", response_model=None)
+async def kpi_scenarios(
+    shop: CurrentShop,
+    resources: ResourcesDep,
+    from_: FromQuery = None,
+    to: str | None = None,
+    format: str | None = None,
+) -> dict[str, Any] | Response:
+    period = period_of(shop, from_, to)
+    async with resources.sessions.begin() as session:
+        rows = await report.scenarios(
+            session, shop.id, period, resources.platform.catalog.sorted_keys()
+        )
+    if format == "csv":
+        return _csv(
+            tables.figures_table("scenario", ((r["scenario"], r["figures"]) for r in rows)),
+            "kpis-scenarios",
+        )
+    return {"period": _period_json(period), "scenarios": rows}
+
+
+@router.get("/scenarios/{key}/steps", response_model=None)
+async def kpi_steps(
+    key: str,
+    shop: CurrentShop,
+    resources: ResourcesDep,
+    from_: FromQuery = None,
+    to: str | None = None,
+    format: str | None = None,
+) -> dict[str, Any] | Response:
+    period = period_of(shop, from_, to)
+    async with resources.sessions.begin() as session:
+        rows = await report.scenario_steps(
+            session, shop.id, period, _known_scenario(resources, key)
+        )
+    if format == "csv":
+        return _csv(
+            tables.figures_table("step", ((r["step"], r["figures"]) for r in rows)),
+            f"kpis-{key}-steps",
+        )
+    return {"period": _period_json(period), "scenario": key, "steps": rows}
+
+
+@router.get("/series", response_model=None)
+async def kpi_series(
+    shop: CurrentShop,
+    resources: ResourcesDep,
+    metric: str = "revenue",
+    source: str | None = None,
+    step: int = 0,
+    from_: FromQuery = None,
+    to: str | None = None,
+    format: str | None = None,
+) -> dict[str, Any] | Response:
+    period = period_of(shop, from_, to)
+    async with resources.sessions.begin() as session:
+        points = await report.series(session, shop.id, period, metric, source, step)
+    if format == "csv":
+        return _csv(tables.series_table(points), f"kpis-{metric}-by-day")
+    return {
+        "period": _period_json(period),
+        "metric": metric,
+        "timezone": shop.timezone,
+        "points": points,
+    }
+
+
+@router.get("/store", response_model=None)
+async def kpi_store(
+    shop: CurrentShop,
+    resources: ResourcesDep,
+    from_: FromQuery = None,
+    to: str | None = None,
+    format: str | None = None,
+) -> dict[str, Any] | Response:
+    period = period_of(shop, from_, to)
+    async with resources.sessions.begin() as session:
+        figures = await report.source_figures(session, shop.id, period, "store", STORE_METRICS)
+        retention = await report.snapshot(session, shop.id, "retention")
+    if format == "csv":
+        header, rows = tables.figures_table("source", [("store", figures)])
+        if retention:
+            rows += [
+                ["retention", k, v, "", ""]
+                for k, v in retention.items()
+                if not isinstance(v, list | dict)
+            ]
+        return _csv((header, rows), "kpis-store")
+    return {"period": _period_json(period), "figures": figures, "retention": retention}
+
+
+@router.get("/cohorts", response_model=None)
+async def kpi_cohorts(
+    shop: CurrentShop,
+    resources: ResourcesDep,
+    format: str | None = None,
+) -> dict[str, Any] | Response:
+    async with resources.sessions.begin() as session:
+        retention = await report.snapshot(session, shop.id, "retention")
+    cohorts = retention["cohorts"] if retention else []
+    if format == "csv":
+        return _csv(tables.cohort_table(cohorts), "kpis-cohorts")
+    return {
+        "cohorts": cohorts,
+        "computed_at": retention["computed_at"] if retention else None,
+    }
+
+
+@router.get("/loyalty", response_model=None)
+async def kpi_loyalty(
+    shop: CurrentShop,
+    resources: ResourcesDep,
+    from_: FromQuery = None,
+    to: str | None = None,
+    format: str | None = None,
+) -> dict[str, Any] | Response:
+    period = period_of(shop, from_, to)
+    async with resources.sessions.begin() as session:
+        figures = await report.source_figures(session, shop.id, period, "loyalty", LOYALTY_METRICS)
+        store = await report.source_figures(session, shop.id, period, "store", STORE_METRICS)
+        state = await report.snapshot(session, shop.id, "loyalty")
+    if format == "csv":
+        header, rows = tables.figures_table("source", [("loyalty", figures), ("store", store)])
+        if state:
+            rows += [
+                ["loyalty_state", k, v, "", ""]
+                for k, v in state.items()
+                if not isinstance(v, list | dict)
+            ]
+            rows += [
+                ["members_per_tier", t["tier"] or "", t["members"], "", ""]
+                for t in state["members_per_tier"]
+            ]
+        return _csv((header, rows), "kpis-loyalty")
+    return {
+        "period": _period_json(period),
+        "figures": figures,
+        "member_revenue": {k: store[k] for k in ("member_revenue", "nonmember_revenue")},
+        "state": state,
+    }
+
+
+@router.get("/scenarios/{key}/lift", response_model=None)
+async def kpi_lift(
+    key: str,
+    shop: CurrentShop,
+    resources: ResourcesDep,
+    from_: FromQuery = None,
+    to: str | None = None,
+    format: str | None = None,
+) -> dict[str, Any] | Response:
+    period = period_of(shop, from_, to)
+    async with resources.sessions.begin() as session:
+        result = await report.lift(session, shop.id, period, _known_scenario(resources, key))
+    if format == "csv":
+        return _csv(tables.lift_table(result), f"kpis-{key}-lift")
+    return {"period": _period_json(period), "scenario": key, **asdict(result)}
+
+
+@router.get("/attributions", response_model=None)
+async def kpi_attributions(
+    shop: CurrentShop,
+    resources: ResourcesDep,
+    from_: FromQuery = None,
+    to: str | None = None,
+    format: str | None = None,
+) -> dict[str, Any] | Response:
+    period = period_of(shop, from_, to)
+    async with resources.sessions.begin() as session:
+        records = await report.attributions(session, shop.id, period)
+    if format == "csv":
+        return _csv(tables.records_table(records), "kpis-attributions")
+    return {"period": _period_json(period), "attributions": records}
+
+
+@router.get("/settings")
+async def kpi_settings(shop: CurrentShop, resources: ResourcesDep) -> dict[str, Any]:
+    async with resources.sessions.begin() as session:
+        return await settings.read(session, shop.id)
+
+
+@router.put("/settings")
+async def put_kpi_settings(
+    shop: CurrentShop,
+    resources: ResourcesDep,
+    patch: Any = Body(...),  # noqa: B008  (FastAPI's way to take a free-form body)
+) -> dict[str, Any]:
+    """Partial update: {"attribution_window_days": 7, "holdouts": {"welcome": true}}."""
+    if not isinstance(patch, dict):
+        raise InvalidRequest(
+            Text(
+                en='Send a JSON object, e.g. {"holdouts": {"welcome": 10}}.',
+                fr='Envoyez un objet JSON, par exemple {"holdouts": {"welcome": 10}}.',
+            )
+        )
+    async with resources.sessions.begin() as session:
+        return await settings.update(
+            session, shop.id, patch, resources.platform.catalog.sorted_keys()
+        )

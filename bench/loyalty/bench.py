@@ -1,0 +1,373 @@
+"""Loyalty benchmark: paid orders, end to end, to ledger rows and queued metafield writes.
+
+1. A fresh database with one shop whose loyalty program is on (1 point per 1 of currency).
+2. `boomerang serve` and 2 `boomerang worker` processes (each its own process, as deployed).
+3. An open-loop client sends N signed orders/paid deliveries (Shopify's fixture, each with its
+   own order and line item ids, for C customers: N / C orders each) at `--rate` per second.
+4. Waits until every order has its `earn` ledger row, then reads:
+   - orders/s: N over the span from the first delivery received to the last earn written;
+   - p50 / p99 from webhook to ledger: each order's earn `created_at` minus its delivery's
+     `received_at`;
+   - worker CPU per order (user + system of the 2 worker processes over the run) and the
+     PostgreSQL backends' CPU per order;
+   - queued metafield writes: the `$app:loyalty` values waiting in the shop's Redis hash (the
+     flush is pushed a day away, so they stay queued and are counted, not sent);
+   - `boomerang loyalty verify` (its own process) over the result: its time and verdict;
+   - the load average at the start and at the end (the machine is shared).
+
+Prints the figures and appends them to bench/RESULTS.md (unless --no-write)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+from redis.asyncio import Redis
+
+from bench.pipeline.bench import (
+    FERNET,
+    ROOT,
+    backend_cpu,
+    cpu_seconds,
+    drop_database,
+    free_port,
+    machine,
+    process_cpu,
+    start,
+    stop,
+)
+from bench.pipeline.bench import SERVER as PG_SERVER
+
+FIXTURE = ROOT.parent / "shared" / "fixtures" / "orders_paid.json"
+SHOP = "bench-loyalty.myshopify.com"
+SECRET = "bench-loyalty-client-secret-0123456789abcdef-012345"  # noqa: S105  (bench only)
+REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def worker_cpu(workers: list[subprocess.Popen[bytes]]) -> float:
+    """CPU seconds so far of the worker processes, and of their children when py-spy runs
+    them (the worker is then py-spy's child)."""
+    total = cpu_seconds(workers)
+    for worker in workers:
+        children = Path(f"/proc/{worker.pid}/task/{worker.pid}/children")
+        if children.exists():
+            for pid in children.read_text().split():
+                try:
+                    total += process_cpu(int(pid))
+                except OSError:
+                    continue
+    return total
+
+
+def sign(body: bytes) -> str:
+    import base64
+    import hashlib
+    import hmac
+
+    return base64.b64encode(hmac.new(SECRET.encode(), body, hashlib.sha256).digest()).decode()
+
+
+class Orders:
+    """The n-th orders/paid body, built when sent (200,000 bodies held at once would take
+    gigabytes): Shopify's sample with its own order, line item ids and number, and customer
+    n % customers (with that customer's email)."""
+
+    def __init__(self, customers: int) -> None:
+        self.fixture: dict[str, Any] = json.loads(FIXTURE.read_text())
+        self.customers = customers
+
+    def body(self, n: int) -> bytes:
+        order = self.fixture
+        c = n % self.customers
+        order["id"] = 7_000_000_000 + n
+        order["name"] = f"#L{n}"
+        order["order_number"] = order["number"] = 10_000 + n
+        order["email"] = order["contact_email"] = f"member{c}@bench.test"
+        order["checkout_token"] = f"bench-loyalty-{n:09d}"
+        order["token"] = uuid.uuid4().hex
+        customer = order.get("customer")
+        if isinstance(customer, dict):
+            customer["id"] = 8_000_000_000 + c
+            customer["email"] = f"member{c}@bench.test"
+        for k, line in enumerate(order.get("line_items") or []):
+            line["id"] = 9_000_000_000 + n * 100 + k
+        return json.dumps(order).encode()
+
+
+async def create_database(name: str) -> tuple[str, int]:
+    admin = await asyncpg.connect(f"{PG_SERVER}/postgres")
+    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    url = f"{PG_SERVER.replace('postgresql://', 'postgresql+asyncpg://')}/{name}"
+    from app.db.migrate import upgrade
+
+    await asyncio.to_thread(upgrade, url)
+    conn = await asyncpg.connect(f"{PG_SERVER}/{name}")
+    shop_id = await conn.fetchval(
+        "INSERT INTO shops (domain, scopes, installed_at, timezone, currency, locale, name) "
+        "VALUES ($1, 'read_orders', now(), 'UTC', 'USD', 'en', 'Bench') RETURNING id",
+        SHOP,
+    )
+    await conn.execute(
+        "INSERT INTO loyalty_programs (shop_id, settings, created_at, updated_at) "
+        "VALUES ($1, $2::jsonb, now(), now())",
+        shop_id,
+        json.dumps({"enabled": True, "per_currency": {"enabled": True, "points": "1"}}),
+    )
+    await conn.close()
+    return url, int(shop_id)
+
+
+async def wait_http(client: httpx.AsyncClient, server: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            await client.get("/healthz")
+            return
+        except httpx.TransportError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise SystemExit(f"boomerang serve did not start; see {log}") from None
+            await asyncio.sleep(0.2)
+
+
+async def send(client: httpx.AsyncClient, orders: Orders, count: int, rate: float) -> float:
+    """Open loop: delivery n is due at start + n / rate; 32 senders take the next due one.
+    Returns the seconds it took."""
+    started = time.perf_counter()
+    next_n = 0
+
+    async def sender() -> None:
+        nonlocal next_n
+        while next_n < count:
+            n = next_n
+            next_n += 1
+            due = started + n / rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            body = orders.body(n)
+            answer = await client.post(
+                "/webhooks",
+                content=body,
+                headers={
+                    "Content-Type": "application/json",
+                    "X-Shopify-Topic": "orders/paid",
+                    "X-Shopify-Hmac-Sha256": sign(body),
+                    "X-Shopify-Shop-Domain": SHOP,
+                    "X-Shopify-Webhook-Id": f"bench-loyalty-{n}",
+                    "X-Shopify-Event-Id": f"event-{n}",
+                    "X-Shopify-API-Version": "2026-10",
+                    "X-Shopify-Triggered-At": datetime.now(UTC).isoformat(),
+                },
+            )
+            if answer.status_code != 200:
+                raise SystemExit(f"delivery {n}: HTTP {answer.status_code}")
+
+    await asyncio.gather(*(sender() for _ in range(32)))
+    return time.perf_counter() - started
+
+
+async def main(args: argparse.Namespace) -> None:
+    load_start = os.getloadavg()
+    print(f"== loyalty benchmark · {datetime.now(UTC):%Y-%m-%d %H:%M} UTC · load {load_start}")
+    logdir = Path(tempfile.mkdtemp(prefix="bench-loyalty-"))
+    name = f"boomerang_bench_loyalty_{uuid.uuid4().hex[:6]}"
+    url, shop_id = await create_database(name)
+    env = {
+        **os.environ,
+        "SHOPIFY_API_KEY": "bench-loyalty",
+        "SHOPIFY_API_SECRET": SECRET,
+        "TOKEN_ENCRYPTION_KEYS": FERNET,
+        "REDIS_URL": REDIS,
+        "DATABASE_URL": url,
+        "LOG_LEVEL": args.log_level,
+        # The metafield flush a day away: the writes stay queued in Redis, counted below.
+        "CUSTOMER_SYNC_FLUSH_SECONDS": "86400",
+    }
+    redis = Redis.from_url(REDIS)
+    await redis.flushdb()
+    port = free_port()
+    log = logdir / "bench.log"
+    server = start(
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", "1"], env, log
+    )
+    # --py-spy: each worker under `py-spy record` (raw collapsed stacks), stopped with SIGINT
+    # so py-spy writes its file; the CPU counted is then py-spy's child's too.
+    spy = [args.py_spy, "record", "--format", "raw", "--rate", "100", "--subprocesses", "-o"]
+    workers = [
+        start(
+            [
+                *([*spy, str(logdir / f"worker-{n}.txt"), "--"] if args.py_spy else []),
+                sys.executable,
+                "-m",
+                "app.cli",
+                "worker",
+            ],
+            {**env, "WORKER_METRICS_PORT": str(free_port())},
+            log,
+        )
+        for n in range(args.workers)
+    ]
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    orders = Orders(args.customers)
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+            await wait_http(client, server, log)
+            await asyncio.sleep(3)  # the workers' start-up
+            cpu_from = worker_cpu(workers)
+            pg_from = await backend_cpu(conn)
+            sent_in = await send(client, orders, args.orders, args.rate)
+        print(f"{args.orders:,} deliveries sent in {sent_in:.1f} s ({args.orders / sent_in:.0f}/s)")
+        deadline = time.monotonic() + args.timeout
+        while True:
+            earned = await conn.fetchval("SELECT count(*) FROM points_ledger WHERE kind = 'earn'")
+            if earned >= args.orders:
+                break
+            if time.monotonic() > deadline:
+                raise SystemExit(f"only {earned} of {args.orders} orders earned; see {log}")
+            if any(w.poll() is not None for w in workers):
+                raise SystemExit(f"a worker exited; see {log}")
+            await asyncio.sleep(0.5)
+        cpu_used = worker_cpu(workers) - cpu_from
+        pg_to = await backend_cpu(conn)
+        pg_used = sum(t - pg_from.get(pid, 0.0) for pid, t in pg_to.items())
+        row = await conn.fetchrow(
+            """
+            SELECT count(*) AS orders,
+                   extract(epoch FROM max(l.created_at) - min(e.received_at)) AS span,
+                   percentile_cont(0.5) WITHIN GROUP (
+                       ORDER BY extract(epoch FROM l.created_at - e.received_at)) AS p50,
+                   percentile_cont(0.99) WITHIN GROUP (
+                       ORDER BY extract(epoch FROM l.created_at - e.received_at)) AS p99,
+                   max(extract(epoch FROM l.created_at - e.received_at)) AS worst
+            FROM points_ledger l
+            JOIN orders o ON o.id = l.order_id
+            JOIN webhook_events e
+              ON e.webhook_id = 'bench-loyalty-' || (o.shopify_id - 7000000000)::text
+            WHERE l.kind = 'earn'
+            """
+        )
+        accounts = await conn.fetchval("SELECT count(*) FROM loyalty_accounts")
+        points = await conn.fetchval("SELECT sum(balance) FROM loyalty_accounts")
+        events = await conn.fetchrow(
+            "SELECT count(*) FILTER (WHERE status = 'processed') AS processed, "
+            "count(*) FILTER (WHERE status <> 'processed') AS other FROM webhook_events"
+        )
+    finally:
+        for worker in workers:
+            stop(worker, signal.SIGINT if args.py_spy else signal.SIGTERM)
+        stop(server)
+        await conn.close()
+    queued = await redis.hlen(f"boomerang:sync:{shop_id}:metafields")  # type: ignore[misc]
+    await redis.flushdb()
+    await redis.aclose()
+    started = time.perf_counter()
+    verified = subprocess.run(  # noqa: ASYNC221  (measured alone, nothing else runs)
+        [sys.executable, "-m", "app.cli", "loyalty", "verify"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    verify_seconds = time.perf_counter() - started
+    verdict = verified.stdout.strip().splitlines()[-1] if verified.stdout.strip() else "no output"
+    if not args.keep:
+        await drop_database(name)
+    load_end = os.getloadavg()
+    assert row is not None
+    assert events is not None
+    rate = row["orders"] / float(row["span"])
+    figures = {
+        "orders": row["orders"],
+        "customers": args.customers,
+        "accounts": accounts,
+        "points": points,
+        "events_processed": events["processed"],
+        "events_other": events["other"],
+        "rate": rate,
+        "p50": float(row["p50"]),
+        "p99": float(row["p99"]),
+        "worst": float(row["worst"]),
+        "worker_cpu_ms": 1000 * cpu_used / row["orders"],
+        "pg_cpu_ms": 1000 * pg_used / row["orders"],
+        "queued_metafields": queued,
+        "verify_seconds": verify_seconds,
+        "verify_exit": verified.returncode,
+        "verdict": verdict,
+        "load_start": load_start,
+        "load_end": load_end,
+    }
+    text = report(args, figures)
+    print(text)
+    print(f"logs: {logdir}")
+    if verified.returncode != 0:
+        print(verified.stdout[-3000:], verified.stderr[-3000:])
+    if not args.no_write:
+        with (ROOT / "bench" / "RESULTS.md").open("a") as results:
+            results.write("\n" + text)
+
+
+def report(args: argparse.Namespace, f: dict[str, Any]) -> str:
+    smaller = (
+        ""
+        if args.orders == 200_000
+        else f" (**smaller than the default 200,000 / 50,000**: {args.orders:,} orders)"
+    )
+    goal = "met" if f["rate"] >= 300 else "**missed**"
+    return "\n".join(
+        [
+            f"## loyalty — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+            "",
+            f"`./bench/loyalty/run --orders {args.orders} --customers {args.customers} "
+            f"--rate {args.rate:g} --workers {args.workers}`{smaller}. `lscpu | head`:",
+            "",
+            "```",
+            machine(),
+            "```",
+            "",
+            f"{f['orders']:,} signed orders/paid deliveries for {args.customers:,} customers sent "
+            f"open-loop at {args.rate:g}/s to `boomerang serve`, processed by {args.workers} "
+            "`boomerang worker` processes into earn ledger rows; load average "
+            f"{f['load_start'][0]:.2f} at the start, {f['load_end'][0]:.2f} at the end "
+            "(the machine is shared).",
+            "",
+            "| orders/s (goal ≥ 300) | webhook → ledger p50 | p99 | worst | worker CPU per order "
+            "| PostgreSQL CPU per order | accounts | queued metafield writes | verify | events |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+            f"| {f['rate']:.0f} ({goal}) | {f['p50'] * 1000:.0f} ms | {f['p99'] * 1000:.0f} ms "
+            f"| {f['worst']:.1f} s | {f['worker_cpu_ms']:.2f} ms | {f['pg_cpu_ms']:.2f} ms "
+            f"| {f['accounts']:,} | {f['queued_metafields']:,} | {f['verify_seconds']:.1f} s "
+            f"(exit {f['verify_exit']}: {f['verdict']}) | {f['events_processed']:,} processed, "
+            f"{f['events_other']} other |",
+            "",
+        ]
+    )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--orders", type=int, default=200_000)
+    parser.add_argument("--customers", type=int, default=50_000)
+    parser.add_argument("--rate", type=float, default=300.0, help="deliveries sent per second")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--timeout", type=float, default=3600.0, help="seconds to wait")
+    parser.add_argument("--log-level", default="WARNING", help="the processes' LOG_LEVEL")
+    parser.add_argument("--keep", action="store_true", help="keep the database")
+    parser.add_argument("--py-spy", help="path of py-spy: profile each worker (for study)")
+    parser.add_argument("--no-write", action="store_true", help="print only, leave RESULTS.md")
+    asyncio.run(main(parser.parse_args()))

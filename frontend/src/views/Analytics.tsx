@@ -1,0 +1,514 @@
+// The KPI dashboard (definitions: docs/kpis.md). Every card and chart loads on its own, so a
+// slow figure never holds the others back; every chart has its table; every table downloads
+// as CSV.
+
+import { useState } from "react";
+
+import {
+  downloadCsv,
+  get,
+  put,
+  query,
+  type Figure,
+  type KpiLift,
+  type KpiLoyalty,
+  type KpiScenarios,
+  type KpiSeries,
+  type KpiSteps,
+  type KpiStore,
+  type Cohort,
+} from "../api";
+import { Chart } from "../components/Chart";
+import {
+  ErrorBanner,
+  Loading,
+  errorText,
+  fieldChecked,
+  fieldValue,
+  toast,
+  useLoad,
+  type Loaded,
+} from "../components/common";
+import { useI18n, type I18n } from "../i18n";
+import type { MessageKey } from "../i18n/messages";
+import { useSession } from "../session";
+import { scenarioName } from "./labels";
+
+interface Period {
+  from: string;
+  to: string;
+}
+
+const DAY = 86_400_000;
+
+function isoDay(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
+
+function defaultPeriod(): Period {
+  const today = new Date();
+  return { from: isoDay(new Date(today.getTime() - 29 * DAY)), to: isoDay(today) };
+}
+
+type Kind = "count" | "money" | "rate" | "ratio";
+
+function show(value: string | number | null | undefined, kind: Kind, i18n: I18n, currency: string | null): string {
+  if (value === null || value === undefined) return "—";
+  const n = Number(value);
+  const tag = i18n.locale === "fr" ? "fr-FR" : "en-US";
+  if (kind === "money") return i18n.money(n, currency);
+  if (kind === "rate") return new Intl.NumberFormat(tag, { style: "percent", maximumFractionDigits: 1 }).format(n);
+  if (kind === "ratio") return new Intl.NumberFormat(tag, { maximumFractionDigits: 2 }).format(n);
+  return new Intl.NumberFormat(tag, { maximumFractionDigits: 0 }).format(n);
+}
+
+function Section<T>({ heading, loaded, csv, children }: {
+  heading: string;
+  loaded: Loaded<T>;
+  csv?: { path: string; name: string };
+  children: (data: T) => React.ReactNode;
+}) {
+  const { t } = useI18n();
+  return (
+    <s-section heading={heading}>
+      {loaded.error && <ErrorBanner error={loaded.error} onRetry={loaded.reload} />}
+      {!loaded.data && !loaded.error && <Loading />}
+      {loaded.data !== undefined && children(loaded.data)}
+      {csv && loaded.data !== undefined && (
+        <s-button
+          variant="tertiary"
+          onClick={() => downloadCsv(csv.path, csv.name).catch((e: unknown) => toast(errorText(e), true))}
+        >
+          {t("kpis.csv")}
+        </s-button>
+      )}
+    </s-section>
+  );
+}
+
+function Card({ label, figure, kind }: { label: string; figure: Figure | undefined; kind: Kind }) {
+  const i18n = useI18n();
+  const { currency } = useSession();
+  const change = figure?.change === null || figure?.change === undefined ? null : Number(figure.change);
+  return (
+    <div className="kpi" role="group" aria-label={label}>
+      <s-text color="subdued">{label}</s-text>
+      <strong>{show(figure?.value, kind, i18n, currency)}</strong>
+      <s-text color="subdued">
+        {i18n.t("kpis.previous", { value: show(figure?.previous, kind, i18n, currency) })}
+        {change !== null && (
+          <span className={change >= 0 ? "change-up" : "change-down"}>
+            {" "}
+            {change >= 0 ? "▲" : "▼"} {show(Math.abs(change), "rate", i18n, currency)}
+          </span>
+        )}
+      </s-text>
+    </div>
+  );
+}
+
+const SCENARIO_CARDS: [string, MessageKey, Kind][] = [
+  ["runs_started", "kpis.entered", "count"],
+  ["recipients", "kpis.recipients", "count"],
+  ["sent", "kpis.sent", "count"],
+  ["delivered", "kpis.delivered", "count"],
+  ["bounced", "kpis.bounced", "count"],
+  ["suppressed", "kpis.suppressed", "count"],
+  ["open_rate", "kpis.openRate", "rate"],
+  ["click_rate", "kpis.clickRate", "rate"],
+  ["conversions", "kpis.conversions", "count"],
+  ["conversion_rate", "kpis.conversionRate", "rate"],
+  ["revenue", "kpis.revenue", "money"],
+  ["discount_cost", "kpis.discountCost", "money"],
+  ["revenue_per_recipient", "kpis.revenuePerRecipient", "money"],
+  ["roi", "kpis.roi", "ratio"],
+];
+
+function ScenarioCards({ period }: { period: Period }) {
+  const i18n = useI18n();
+  const path = `/api/kpis/scenarios${query({ from: period.from, to: period.to })}`;
+  const loaded = useLoad(() => get<KpiScenarios>(path), [path]);
+  return (
+    <Section heading={i18n.t("kpis.scenarios")} loaded={loaded} csv={{ path: `${path}&format=csv`, name: "kpis-scenarios.csv" }}>
+      {(data) =>
+        data.scenarios.map((s) => (
+          <div key={s.scenario}>
+            <s-heading>{scenarioName(s.scenario, i18n)}</s-heading>
+            <div className="kpis">
+              {SCENARIO_CARDS.map(([metric, key, kind]) => (
+                <Card key={metric} label={i18n.t(key)} figure={s.figures[metric]} kind={kind} />
+              ))}
+            </div>
+            <Lift scenario={s.scenario} period={period} />
+          </div>
+        ))
+      }
+    </Section>
+  );
+}
+
+function Lift({ scenario, period }: { scenario: string; period: Period }) {
+  const i18n = useI18n();
+  const { currency } = useSession();
+  const path = `/api/kpis/scenarios/${scenario}/lift${query({ from: period.from, to: period.to })}`;
+  const lift = useLoad(() => get<KpiLift>(path), [path]);
+  if (lift.error) return <ErrorBanner error={lift.error} onRetry={lift.reload} />;
+  if (!lift.data) return <Loading />;
+  const d = lift.data;
+  if (d.holdout.subjects === 0) return <s-paragraph>{i18n.t("kpis.lift.off")}</s-paragraph>;
+  if (d.verdict === "too_small" || !d.rate_lift || !d.incremental_revenue) {
+    return (
+      <s-paragraph>
+        {i18n.t("kpis.lift.tooSmall", { treated: d.treated.subjects, holdout: d.holdout.subjects })}
+      </s-paragraph>
+    );
+  }
+  const pts = (x: number) => show(x, "rate", i18n, currency);
+  const money = (x: number) => i18n.money(x, currency);
+  return (
+    <s-paragraph>
+      {i18n.t(`kpis.lift.${d.verdict}` as MessageKey)}{" "}
+      {i18n.t("kpis.lift.figures", {
+        rate: pts(d.rate_lift.estimate),
+        rateLow: pts(d.rate_lift.low),
+        rateHigh: pts(d.rate_lift.high),
+        revenue: money(d.incremental_revenue.estimate),
+        revenueLow: money(d.incremental_revenue.low),
+        revenueHigh: money(d.incremental_revenue.high),
+        treated: d.treated.subjects,
+        holdout: d.holdout.subjects,
+      })}
+    </s-paragraph>
+  );
+}
+
+function RevenueChart({ period }: { period: Period }) {
+  const i18n = useI18n();
+  const { currency } = useSession();
+  const path = `/api/kpis/series${query({ metric: "revenue", from: period.from, to: period.to })}`;
+  const loaded = useLoad(() => get<KpiSeries>(path), [path]);
+  return (
+    <Section heading={i18n.t("kpis.revenueByScenario")} loaded={loaded} csv={{ path: `${path}&format=csv`, name: "kpis-revenue.csv" }}>
+      {(data) => {
+        const sources = [...new Set(data.points.flatMap((p) => Object.keys(p.values)))].filter((s) => s !== "store");
+        return (
+          <Chart
+            kind="stacked"
+            title={i18n.t("kpis.revenueByScenarioChart", { timezone: data.timezone })}
+            labels={data.points.map((p) => p.day)}
+            series={sources.map((s) => ({
+              label: scenarioName(s, i18n),
+              values: data.points.map((p) => Number(p.values[s] ?? 0)),
+            }))}
+            format={(v) => i18n.money(v, currency)}
+          />
+        );
+      }}
+    </Section>
+  );
+}
+
+const FUNNEL: [string, MessageKey][] = [
+  ["sent", "kpis.sent"],
+  ["delivered", "kpis.delivered"],
+  ["unique_human_opens", "kpis.opened"],
+  ["unique_human_clicks", "kpis.clicked"],
+  ["conversions", "kpis.conversions"],
+];
+
+function CartFunnel({ period }: { period: Period }) {
+  const i18n = useI18n();
+  const path = `/api/kpis/scenarios/abandoned_cart/steps${query({ from: period.from, to: period.to })}`;
+  const loaded = useLoad(() => get<KpiSteps>(path), [path]);
+  return (
+    <Section heading={i18n.t("kpis.funnel")} loaded={loaded} csv={{ path: `${path}&format=csv`, name: "kpis-cart-steps.csv" }}>
+      {(data) => {
+        const whole = data.steps.find((s) => s.step === 0)?.figures ?? {};
+        const value = (f: Record<string, Figure>, m: string) => Number(f[m]?.value ?? 0);
+        return (
+          <>
+            <Chart
+              kind="bar"
+              title={i18n.t("kpis.funnelChart")}
+              labels={[
+                i18n.t("kpis.abandoned"),
+                i18n.t("kpis.reminded"),
+                i18n.t("kpis.opened"),
+                i18n.t("kpis.clicked"),
+                i18n.t("kpis.recovered"),
+              ]}
+              series={[
+                {
+                  label: i18n.t("kpis.checkouts"),
+                  values: [
+                    value(whole, "runs_started"),
+                    value(whole, "recipients"),
+                    value(whole, "unique_human_opens"),
+                    value(whole, "unique_human_clicks"),
+                    value(whole, "recovered"),
+                  ],
+                },
+              ]}
+            />
+            <Chart
+              kind="bar"
+              title={i18n.t("kpis.funnelByStep")}
+              labels={FUNNEL.map(([, key]) => i18n.t(key))}
+              series={data.steps
+                .filter((s) => s.step > 0)
+                .map((s) => ({
+                  label: i18n.t("kpis.step", { step: s.step }),
+                  values: FUNNEL.map(([metric]) => value(s.figures, metric)),
+                }))}
+            />
+          </>
+        );
+      }}
+    </Section>
+  );
+}
+
+function PointsChart({ period }: { period: Period }) {
+  const i18n = useI18n();
+  const base = { source: "loyalty", from: period.from, to: period.to };
+  const issuedPath = `/api/kpis/series${query({ ...base, metric: "points_issued" })}`;
+  const loaded = useLoad(
+    () =>
+      Promise.all([
+        get<KpiSeries>(issuedPath),
+        get<KpiSeries>(`/api/kpis/series${query({ ...base, metric: "points_redeemed" })}`),
+      ]),
+    [issuedPath],
+  );
+  return (
+    <Section heading={i18n.t("kpis.points")} loaded={loaded} csv={{ path: `${issuedPath}&format=csv`, name: "kpis-points-issued.csv" }}>
+      {([issued, redeemed]) => (
+        <Chart
+          kind="line"
+          title={i18n.t("kpis.pointsChart")}
+          labels={issued.points.map((p) => p.day)}
+          series={[
+            { label: i18n.t("kpis.pointsIssued"), values: issued.points.map((p) => Number(p.values.loyalty ?? 0)) },
+            { label: i18n.t("kpis.pointsRedeemed"), values: redeemed.points.map((p) => Number(p.values.loyalty ?? 0)) },
+          ]}
+        />
+      )}
+    </Section>
+  );
+}
+
+function Loyalty({ period }: { period: Period }) {
+  const i18n = useI18n();
+  const { currency } = useSession();
+  const path = `/api/kpis/loyalty${query({ from: period.from, to: period.to })}`;
+  const loaded = useLoad(() => get<KpiLoyalty>(path), [path]);
+  return (
+    <Section heading={i18n.t("kpis.loyalty")} loaded={loaded} csv={{ path: `${path}&format=csv`, name: "kpis-loyalty.csv" }}>
+      {(data) => {
+        const state = data.state;
+        return (
+          <>
+            <div className="kpis">
+              <Card label={i18n.t("kpis.pointsIssued")} figure={data.figures.points_issued} kind="count" />
+              <Card label={i18n.t("kpis.pointsRedeemed")} figure={data.figures.points_redeemed} kind="count" />
+              <Card label={i18n.t("kpis.pointsExpired")} figure={data.figures.points_expired} kind="count" />
+              <Card label={i18n.t("kpis.rewards")} figure={data.figures.rewards_distributed} kind="count" />
+              <Card label={i18n.t("kpis.memberRevenue")} figure={data.member_revenue.member_revenue} kind="money" />
+              <Card label={i18n.t("kpis.nonMemberRevenue")} figure={data.member_revenue.nonmember_revenue} kind="money" />
+            </div>
+            {state ? (
+              <>
+                <s-paragraph>
+                  {i18n.t("kpis.loyaltyState", {
+                    participation: show(state.participation, "rate", i18n, currency),
+                    outstanding: show(state.points_outstanding, "count", i18n, currency),
+                    liability: show(state.liability, "money", i18n, state.currency ?? currency),
+                    rewards: state.rewards_distributed,
+                    redemption: show(state.redemption_rate, "rate", i18n, currency),
+                  })}
+                </s-paragraph>
+                <Chart
+                  kind="doughnut"
+                  title={i18n.t("kpis.tiers")}
+                  labels={state.members_per_tier.map((t) => t.tier ?? i18n.t("kpis.noTier"))}
+                  series={[{ label: i18n.t("kpis.members"), values: state.members_per_tier.map((t) => t.members) }]}
+                />
+              </>
+            ) : (
+              <s-paragraph>{i18n.t("kpis.notYet")}</s-paragraph>
+            )}
+          </>
+        );
+      }}
+    </Section>
+  );
+}
+
+const RETENTION: [string, MessageKey, Kind][] = [
+  ["repeat_purchase_rate", "kpis.repeatRate", "rate"],
+  ["median_days_first_to_second_order", "kpis.secondOrderDays", "ratio"],
+  ["lifetime_days_mean", "kpis.lifetimeDays", "ratio"],
+  ["lifetime_value", "kpis.ltv", "money"],
+  ["active_customers", "kpis.active", "count"],
+  ["lapsed_customers", "kpis.lapsed", "count"],
+];
+
+function Retention({ period }: { period: Period }) {
+  const i18n = useI18n();
+  const { currency } = useSession();
+  const path = `/api/kpis/store${query({ from: period.from, to: period.to })}`;
+  const loaded = useLoad(() => get<KpiStore>(path), [path]);
+  return (
+    <Section heading={i18n.t("kpis.retention")} loaded={loaded} csv={{ path: `${path}&format=csv`, name: "kpis-store.csv" }}>
+      {(data) => (
+        <>
+          <div className="kpis">
+            <Card label={i18n.t("kpis.orders")} figure={data.figures.orders} kind="count" />
+            <Card label={i18n.t("kpis.storeRevenue")} figure={data.figures.revenue} kind="money" />
+          </div>
+          {data.retention ? (
+            <div className="kpis">
+              {RETENTION.map(([metric, key, kind]) => (
+                <div key={metric} className="kpi" role="group" aria-label={i18n.t(key)}>
+                  <s-text color="subdued">{i18n.t(key)}</s-text>
+                  <strong>{show(data.retention?.[metric] as string | number | null, kind, i18n, currency)}</strong>
+                </div>
+              ))}
+            </div>
+          ) : (
+            <s-paragraph>{i18n.t("kpis.notYet")}</s-paragraph>
+          )}
+          <Cohorts />
+        </>
+      )}
+    </Section>
+  );
+}
+
+function Cohorts() {
+  const i18n = useI18n();
+  const loaded = useLoad(() => get<{ cohorts: Cohort[] }>("/api/kpis/cohorts"), []);
+  if (loaded.error) return <ErrorBanner error={loaded.error} onRetry={loaded.reload} />;
+  if (!loaded.data) return <Loading />;
+  const cohorts = loaded.data.cohorts;
+  const depth = Math.max(0, ...cohorts.map((c) => c.retained.length));
+  return (
+    <figure className="chart">
+      <figcaption>{i18n.t("kpis.cohorts")}</figcaption>
+      <table className="cohorts">
+        <thead>
+          <tr>
+            <th scope="col">{i18n.t("kpis.cohort")}</th>
+            <th scope="col">{i18n.t("kpis.customers")}</th>
+            {Array.from({ length: depth }, (_, m) => (
+              <th scope="col" key={m}>{i18n.t("kpis.month", { month: m })}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {cohorts.map((c) => (
+            <tr key={c.cohort}>
+              <th scope="row">{c.cohort}</th>
+              <td>{c.size}</td>
+              {c.retained.map((n, m) => {
+                const share = c.size ? n / c.size : 0;
+                return (
+                  <td key={m} style={{ background: `rgba(44, 110, 203, ${0.1 + share * 0.8})` }}>
+                    {show(share, "rate", i18n, "")}
+                  </td>
+                );
+              })}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <s-button
+        variant="tertiary"
+        onClick={() => downloadCsv("/api/kpis/cohorts?format=csv", "kpis-cohorts.csv").catch((e: unknown) => toast(errorText(e), true))}
+      >
+        {i18n.t("kpis.csv")}
+      </s-button>
+    </figure>
+  );
+}
+
+interface AnalyticsSettings {
+  attribution_window_days: number;
+  holdouts: Record<string, string>;
+  default_holdout_percent: string;
+}
+
+/** The attribution window and each scenario's holdout group (docs/kpis.md). */
+function Settings({ scenarios }: { scenarios: string[] }) {
+  const i18n = useI18n();
+  const loaded = useLoad(() => get<AnalyticsSettings>("/api/kpis/settings"), []);
+  const [saving, setSaving] = useState(false);
+  const save = (patch: Partial<{ attribution_window_days: number; holdouts: Record<string, number | boolean> }>) => {
+    setSaving(true);
+    put<AnalyticsSettings>("/api/kpis/settings", patch)
+      .then(() => {
+        toast(i18n.t("kpis.settings.saved"));
+        loaded.reload();
+      })
+      .catch((e: unknown) => toast(errorText(e), true))
+      .finally(() => setSaving(false));
+  };
+  return (
+    <Section heading={i18n.t("kpis.settings")} loaded={loaded}>
+      {(data) => (
+        <>
+          <s-number-field
+            label={i18n.t("kpis.settings.window")}
+            details={i18n.t("kpis.settings.window.details")}
+            value={String(data.attribution_window_days)}
+            min={1}
+            max={30}
+            disabled={saving}
+            onChange={(e) => {
+              const days = Number(fieldValue(e));
+              if (Number.isInteger(days) && days !== data.attribution_window_days) save({ attribution_window_days: days });
+            }}
+          />
+          {scenarios.map((key) => (
+            <s-checkbox
+              key={key}
+              label={i18n.t("kpis.settings.holdout", { scenario: scenarioName(key, i18n), percent: data.holdouts[key] ?? data.default_holdout_percent })}
+              details={i18n.t("kpis.settings.holdout.details")}
+              checked={key in data.holdouts}
+              disabled={saving}
+              onChange={(e) => save({ holdouts: { [key]: fieldChecked(e) } })}
+            />
+          ))}
+        </>
+      )}
+    </Section>
+  );
+}
+
+export function Analytics() {
+  const i18n = useI18n();
+  const [draft, setDraft] = useState<Period>(defaultPeriod);
+  const [period, setPeriod] = useState<Period>(draft);
+  const valid = /^\d{4}-\d{2}-\d{2}$/.test(draft.from) && /^\d{4}-\d{2}-\d{2}$/.test(draft.to) && draft.from <= draft.to;
+  return (
+    <s-page heading={i18n.t("kpis.heading")}>
+      <s-section>
+        <div className="period">
+          <s-text-field label={i18n.t("kpis.from")} value={draft.from} onInput={(e) => setDraft({ ...draft, from: fieldValue(e) })} />
+          <s-text-field label={i18n.t("kpis.to")} value={draft.to} onInput={(e) => setDraft({ ...draft, to: fieldValue(e) })} />
+          <s-button disabled={!valid} onClick={() => setPeriod(draft)}>
+            {i18n.t("kpis.apply")}
+          </s-button>
+        </div>
+        <s-text color="subdued">{i18n.t("kpis.periodNote")}</s-text>
+      </s-section>
+      <ScenarioCards period={period} />
+      <RevenueChart period={period} />
+      <CartFunnel period={period} />
+      <PointsChart period={period} />
+      <Loyalty period={period} />
+      <Retention period={period} />
+      <Settings scenarios={["abandoned_cart", "welcome", "winback"]} />
+    </s-page>
+  );
+}

@@ -1,0 +1,171 @@
+"""The roll-up kept incrementally by the job equals the one rebuilt from the raw rows, late
+changes (a refund, a send, a cancellation) reach the day they belong to, and local days follow
+the shop's timezone across DST."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.kpis.rollup import rebuild_shop
+from app.models import Shop
+from tests.app.kpis.conftest import get_json, paris
+from tests.app.kpis.test_definitions import hand_computed_store
+from tests.support.kpi_rows import Rows
+
+
+async def roll_up_tables(
+    sessions: async_sessionmaker[AsyncSession], shop_id: int
+) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]], list[tuple[object, ...]]]:
+    async with sessions.begin() as session:
+        daily = (
+            await session.execute(
+                text(
+                    "SELECT source, day, step, metric, value FROM kpi_daily "
+                    "WHERE shop_id = :s ORDER BY 1, 2, 3, 4"
+                ),
+                {"s": shop_id},
+            )
+        ).all()
+        attributions = (
+            await session.execute(
+                text(
+                    "SELECT order_id, scenario, run_id, step, message_id, via, day, revenue, "
+                    "refunded, discount_cost FROM kpi_attributions WHERE shop_id = :s ORDER BY 1"
+                ),
+                {"s": shop_id},
+            )
+        ).all()
+        dirty = (await session.execute(text("SELECT shop_id, day FROM kpi_dirty_days"))).all()
+    return [tuple(r) for r in daily], [tuple(r) for r in attributions], [tuple(r) for r in dirty]
+
+
+async def test_rebuilt_equals_incremental(
+    sessions: async_sessionmaker[AsyncSession],
+    shop: Shop,
+    rows: Rows,
+    rolled: Callable[[], Awaitable[int]],
+) -> None:
+    ids = await hand_computed_store(rows)
+    await rolled()
+    # Later changes, each rolled up incrementally: a queued message sent, a new open on an
+    # old message, a cancellation, a refund of an order placed days before.
+    queued = await rows.message(
+        "welcome",
+        f"customer:{ids['c1']}",
+        3,
+        customer_id=ids["c1"],
+        requested_at=paris("2026-11-12 10:00"),
+    )
+    await rolled()
+    await rows.send(queued, paris("2026-11-12 10:05"))
+    await rows.event(queued, "click", paris("2026-11-13 08:00"))
+    _, late_shopify = await rows.order(
+        customer_id=ids["c1"], placed_at=paris("2026-11-13 09:00"), total="40.00"
+    )
+    await rolled()
+    await rows.refund(late_shopify, "40.00", paris("2026-11-20 09:00"))
+    other, _ = await rows.order(
+        customer_id=ids["c4"], placed_at=paris("2026-11-13 09:30"), total="15.00"
+    )
+    await rolled()
+    await rows.cancel(other, paris("2026-11-14 09:00"))
+    await rolled()
+
+    incremental = await roll_up_tables(sessions, shop.id)
+    assert incremental[2] == []  # nothing left to roll up
+    assert len(incremental[0]) > 40
+    async with sessions.begin() as session:
+        days = await rebuild_shop(session, shop.id, datetime.now(UTC))
+    assert days >= 12  # 2026-11-10 … 2026-11-21
+    rebuilt = await roll_up_tables(sessions, shop.id)
+    assert rebuilt == incremental
+
+
+async def test_a_refund_rolls_up_on_the_attributed_orders_day(
+    client: httpx.AsyncClient,
+    rows: Rows,
+    rolled: Callable[[], Awaitable[int]],
+    auth: dict[str, str],
+) -> None:
+    customer = await rows.customer("r@example.test")
+    await rows.run(
+        "welcome", "customer:r", customer_id=customer, started_at=paris("2026-11-10 08:00")
+    )
+    message = await rows.message(
+        "welcome",
+        "customer:r",
+        1,
+        customer_id=customer,
+        requested_at=paris("2026-11-10 09:00"),
+        sent_at=paris("2026-11-10 09:00"),
+    )
+    await rows.event(message, "click", paris("2026-11-10 09:30"))
+    _, shopify_id = await rows.order(
+        customer_id=customer, placed_at=paris("2026-11-10 10:00"), total="60.00"
+    )
+    await rolled()
+    url = "/api/kpis/scenarios?from=2026-11-10&to=2026-11-10"
+
+    def welcome(body: dict) -> dict[str, str]:  # type: ignore[type-arg]
+        (found,) = [s for s in body["scenarios"] if s["scenario"] == "welcome"]
+        return {k: found["figures"][k]["value"] for k in ("conversions", "revenue", "refunded")}
+
+    assert welcome(await get_json(client, url, auth)) == {
+        "conversions": "1.0000",
+        "revenue": "60.0000",
+        "refunded": "0",
+    }
+    # Refunded in full a week later: no longer a conversion, no revenue, on the order's day.
+    await rows.refund(shopify_id, "60.00", paris("2026-11-17 12:00"))
+    await rolled()
+    assert welcome(await get_json(client, url, auth)) == {
+        "conversions": "0",
+        "revenue": "0",
+        "refunded": "60.0000",
+    }
+
+
+async def test_local_days_across_both_dst_changes(
+    client: httpx.AsyncClient,
+    rows: Rows,
+    rolled: Callable[[], Awaitable[int]],
+    auth: dict[str, str],
+) -> None:
+    """Paris: 2026-03-29 lasts 23 hours (22:00Z the 28th → 22:00Z the 29th), 2026-10-25 lasts
+    25 hours (22:00Z the 24th → 23:00Z the 25th)."""
+    for at in (
+        "2026-03-28T22:59:59+00:00",  # 23:59:59 on the 28th (UTC+1)
+        "2026-03-28T23:00:00+00:00",  # 00:00 on the 29th
+        "2026-03-29T21:59:59+00:00",  # 23:59:59 on the 29th (UTC+2 since 02:00)
+        "2026-03-29T22:00:00+00:00",  # 00:00 on the 30th
+        "2026-10-24T21:59:59+00:00",  # 23:59:59 on the 24th (UTC+2)
+        "2026-10-24T22:00:00+00:00",  # 00:00 on the 25th
+        "2026-10-25T01:30:00+00:00",  # 02:30 the second time (UTC+1 since 03:00 → 02:00)
+        "2026-10-25T22:59:59+00:00",  # 23:59:59 on the 25th (UTC+1)
+        "2026-10-25T23:00:00+00:00",  # 00:00 on the 26th
+    ):
+        await rows.order(customer_id=None, placed_at=datetime.fromisoformat(at), total="1.00")
+    await rolled()
+
+    async def orders_by_day(first: str, last: str) -> dict[str, Decimal]:
+        body = await get_json(
+            client, f"/api/kpis/series?metric=orders&source=store&from={first}&to={last}", auth
+        )
+        return {p["day"]: Decimal(p["values"].get("store", "0")) for p in body["points"]}
+
+    assert await orders_by_day("2026-03-28", "2026-03-30") == {
+        "2026-03-28": 1,
+        "2026-03-29": 2,
+        "2026-03-30": 1,
+    }
+    assert await orders_by_day("2026-10-24", "2026-10-26") == {
+        "2026-10-24": 1,
+        "2026-10-25": 3,
+        "2026-10-26": 1,
+    }

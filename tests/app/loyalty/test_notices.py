@@ -1,0 +1,302 @@
+"""The program's emails, queued by the loyalty_notices job and sent through the outbox to a real
+SMTP server: a points digest paced per digest_hours, tier reached, enough points for a reward
+once per threshold crossing; the merchant's mode for `loyalty` and the shopper's consent apply."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import time, timedelta
+
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.loyalty import content, service
+from app.loyalty.jobs import notices_job, notices_job_at
+from app.messaging.controls import (
+    DEFAULT_POLICY,
+    DeliveryMode,
+    set_scenario_delivery,
+    set_sending_policy,
+)
+from app.models import Customer, Message, PointsLedgerEntry, Shop
+from app.platform.resources import Resources
+from app.queue import JobContext
+from app.queue.interface import JobStatus
+from app.settings import Settings
+from jobs.loyalty import loyalty_notices
+from jobs.messages import send_message
+from tests.app.loyalty.conftest import configure, now
+from tests.messaging.conftest import Inbox, make_customer, make_shop
+from tests.support.services import free_port
+
+TIERS = [{"key": "silver", "name_en": "Silver", "name_fr": "Argent", "threshold": "100"}]
+REWARDS = [
+    {"key": "five_off", "cost": 100, "kind": "fixed_amount", "value": "5.00"},
+    {"key": "ten_off", "cost": 300, "kind": "fixed_amount", "value": "10.00"},
+]
+
+
+@pytest.fixture
+def inbox() -> Iterator[Inbox]:
+    from aiosmtpd.controller import Controller
+
+    handler = Inbox(port=free_port())
+    controller = Controller(handler, hostname="127.0.0.1", port=handler.port)
+    controller.start()
+    try:
+        yield handler
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def settings(settings: Settings, inbox: Inbox) -> Settings:
+    return settings.model_copy(
+        update={
+            "smtp_url": SecretStr(f"smtp://127.0.0.1:{inbox.port}"),
+            "email_from": "Acme <shop@acme.test>",
+        }
+    )
+
+
+@pytest.fixture
+def resources(app: object) -> Resources:
+    found: Resources = app.state.resources  # type: ignore[attr-defined]
+    return found
+
+
+async def _program(sessions: async_sessionmaker[AsyncSession]) -> Shop:
+    shop = await make_shop(sessions)
+    async with sessions.begin() as session:
+        # Several emails a day for this shopper: the cap is not what these tests are about.
+        await set_sending_policy(
+            session,
+            shop.id,
+            replace(
+                DEFAULT_POLICY,
+                quiet_start=time(0),
+                quiet_end=time(0),
+                max_per_day=20,
+                max_per_week=50,
+            ),
+        )
+    await configure(sessions, shop.id, enabled=True, tiers=TIERS, rewards=REWARDS)
+    return shop
+
+
+async def _bonus(
+    sessions: async_sessionmaker[AsyncSession],
+    shop: Shop,
+    customer: Customer,
+    points: int,
+    key: str,
+) -> None:
+    async with sessions.begin() as session:
+        await service.award_bonus(
+            session,
+            shop_id=shop.id,
+            customer_id=customer.id,
+            points=points,
+            source_type="review",
+            source_id=key,
+            now=now(),
+        )
+
+
+def _context(resources: Resources) -> JobContext:
+    return JobContext(job_id="test-notices", attempt=1, resources=resources)
+
+
+async def _messages(sessions: async_sessionmaker[AsyncSession], shop: Shop) -> list[Message]:
+    async with sessions() as session:
+        return list(
+            await session.scalars(
+                select(Message)
+                .where(Message.shop_id == shop.id, Message.scenario == content.PROGRAM_KEY)
+                .order_by(Message.id)
+            )
+        )
+
+
+async def _send_all(resources: Resources, messages: list[Message]) -> list[str]:
+    return [
+        await send_message(_context(resources), message.id)
+        for message in messages
+        if message.status == "queued"
+    ]
+
+
+async def test_points_tier_and_reward_emails_reach_the_shopper_once(
+    resources: Resources, inbox: Inbox
+) -> None:
+    sessions = resources.sessions
+    shop = await _program(sessions)
+    customer = await make_customer(sessions, shop, locale="fr")
+    await _bonus(sessions, shop, customer, 80, "r1")
+    await _bonus(sessions, shop, customer, 70, "r2")
+
+    queued = await loyalty_notices(_context(resources), shop.id, customer.id)
+    again = await loyalty_notices(_context(resources), shop.id, customer.id)
+
+    assert sorted(queued) == [
+        content.POINTS_DIGEST,
+        content.TIER_REACHED,
+        content.REWARD_REACHABLE,
+    ]
+    assert again == []
+    messages = await _messages(sessions, shop)
+    assert len(messages) == 3
+    await _send_all(resources, messages)
+    subjects = sorted(str(m["Subject"]) for m in inbox.messages)
+    assert subjects == [
+        "Bienvenue au palier Argent chez Acme",
+        "Vos 150 points vous offrent une récompense chez Acme",
+        "Vous avez gagné 150 points chez Acme",
+    ]
+    reward_email = next(m for m in inbox.messages if "récompense" in str(m["Subject"]))
+    assert "5,00\xa0€ de réduction" in reward_email.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+
+
+async def test_the_digest_adds_up_earnings_and_waits_for_its_pace(resources: Resources) -> None:
+    sessions = resources.sessions
+    shop = await _program(sessions)
+    await configure(sessions, shop.id, tiers=[], rewards=[])
+    customer = await make_customer(sessions, shop)
+    await _bonus(sessions, shop, customer, 10, "a")
+    assert await loyalty_notices(_context(resources), shop.id, customer.id) == [
+        content.POINTS_DIGEST
+    ]
+    await _bonus(sessions, shop, customer, 20, "b")
+    await _bonus(sessions, shop, customer, 30, "c")
+
+    # Within the day: nothing more goes; the run says when it may.
+    assert await loyalty_notices(_context(resources), shop.id, customer.id) == []
+    [first] = await _messages(sessions, shop)
+    assert first.context["points_earned"] == 10
+
+    # A day later, one digest of both.
+    async with sessions.begin() as session:
+        row = await session.get(Message, first.id)
+        assert row is not None
+        row.requested_at = row.requested_at - timedelta(hours=25)
+    assert await loyalty_notices(_context(resources), shop.id, customer.id) == [
+        content.POINTS_DIGEST
+    ]
+    _, second = await _messages(sessions, shop)
+    assert second.context["points_earned"] == 50
+
+
+async def test_a_reward_email_goes_again_only_after_the_balance_fell_below(
+    resources: Resources,
+) -> None:
+    sessions = resources.sessions
+    shop = await _program(sessions)
+    await configure(sessions, shop.id, tiers=[], notices={"points_digest": False})
+    customer = await make_customer(sessions, shop)
+    await _bonus(sessions, shop, customer, 120, "a")
+    assert await loyalty_notices(_context(resources), shop.id, customer.id) == [
+        content.REWARD_REACHABLE
+    ]
+    await _bonus(sessions, shop, customer, 10, "b")  # still the same threshold
+    assert await loyalty_notices(_context(resources), shop.id, customer.id) == []
+
+    async with sessions.begin() as session:
+        await service.adjust_points(
+            session,
+            shop_id=shop.id,
+            customer_id=customer.id,
+            delta=-100,
+            reason="spent in store",
+            actor=service.merchant_actor(1),
+            key="spent",
+            now=now(),
+        )
+    # No run in between: the fall below is read from the ledger all the same.
+    await _bonus(sessions, shop, customer, 90, "c")  # 120 again: crossed again
+    assert await loyalty_notices(_context(resources), shop.id, customer.id) == [
+        content.REWARD_REACHABLE
+    ]
+    assert len(await _messages(sessions, shop)) == 2
+
+
+async def test_dry_run_drafts_and_no_consent_suppresses(resources: Resources, inbox: Inbox) -> None:
+    sessions = resources.sessions
+    shop = await _program(sessions)
+    async with sessions.begin() as session:
+        await set_scenario_delivery(
+            session, shop.id, content.PROGRAM_KEY, mode=DeliveryMode.DRY_RUN, transactional=False
+        )
+    drafted = await make_customer(sessions, shop)
+    unsubscribed = await make_customer(sessions, shop, state="unsubscribed")
+    for customer in (drafted, unsubscribed):
+        await _bonus(sessions, shop, customer, 150, f"r{customer.id}")
+        await loyalty_notices(_context(resources), shop.id, customer.id)
+
+    messages = await _messages(sessions, shop)
+    statuses = {(m.customer_id, m.status) for m in messages}
+    assert statuses == {(drafted.id, "draft"), (unsubscribed.id, "suppressed")}
+    assert await _send_all(resources, messages) == []
+    assert inbox.messages == []
+
+
+async def test_a_ledger_movement_schedules_the_customers_notices_and_a_waiting_digest_its_run(
+    resources: Resources,
+) -> None:
+    sessions = resources.sessions
+    shop = await _program(sessions)
+    await configure(sessions, shop.id, tiers=[], rewards=[])
+    customer = await make_customer(sessions, shop)
+    moment = now()
+    async with resources.transaction() as session:  # deferred jobs go at its commit
+        await service.award_bonus(
+            session,
+            shop_id=shop.id,
+            customer_id=customer.id,
+            points=10,
+            source_type="review",
+            source_id="a",
+            now=moment,
+        )
+    scheduled = notices_job(shop.id, customer.id, moment)
+    states = await resources.queue.job_states([scheduled.job_id])
+    assert states[scheduled.job_id].status is JobStatus.QUEUED
+
+    assert await loyalty_notices(_context(resources), shop.id, customer.id) == [
+        content.POINTS_DIGEST
+    ]
+    await _bonus(sessions, shop, customer, 20, "b")
+    assert await loyalty_notices(_context(resources), shop.id, customer.id) == []
+    [digest] = await _messages(sessions, shop)
+    follow_up = notices_job_at(shop.id, customer.id, digest.requested_at + timedelta(hours=24))
+    states = await resources.queue.job_states([follow_up.job_id])
+    assert states[follow_up.job_id].status is JobStatus.QUEUED
+
+
+async def test_a_tier_reached_again_after_a_drop_is_announced_again(resources: Resources) -> None:
+    sessions = resources.sessions
+    shop = await _program(sessions)
+    await configure(sessions, shop.id, rewards=[], notices={"points_digest": False})
+    customer = await make_customer(sessions, shop)
+    await _bonus(sessions, shop, customer, 150, "first")
+    assert await loyalty_notices(_context(resources), shop.id, customer.id) == [
+        content.TIER_REACHED
+    ]
+    # A year and more later the window has rolled past those points: the nightly pass drops
+    # the tier (the points stay), and nothing is announced.
+    async with sessions.begin() as session:
+        await session.execute(
+            update(PointsLedgerEntry).values(
+                created_at=PointsLedgerEntry.created_at - timedelta(days=400)
+            )
+        )
+    async with sessions.begin() as session:
+        await service.reevaluate_tiers(session, shop_id=shop.id, now=now())
+    assert await loyalty_notices(_context(resources), shop.id, customer.id) == []
+    await _bonus(sessions, shop, customer, 120, "again")
+    assert await loyalty_notices(_context(resources), shop.id, customer.id) == [
+        content.TIER_REACHED
+    ]
+    assert len(await _messages(sessions, shop)) == 2

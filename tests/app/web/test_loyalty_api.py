@@ -1,0 +1,155 @@
+"""The loyalty admin API through HTTP with session tokens: settings saved and refused per field
+in the merchant's language, a customer's position and ledger, a manual adjustment whose actor
+is the session token's user (once per key), and the liability valued from the catalogue."""
+
+from __future__ import annotations
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.models import Customer, PointsLedgerEntry
+from app.settings import Settings
+from tests.support.commerce_payloads import paid_order
+from tests.support.session_tokens import bearer, mint_session_token
+from tests.support.shops import create_shop
+from tests.support.webhooks import SHOP, deliver_and_process
+
+REWARDS = [
+    {"key": "five_off", "cost": 500, "kind": "fixed_amount", "value": "5.00"},
+    {"key": "twelve_off", "cost": 1000, "kind": "fixed_amount", "value": "12.00"},
+    {"key": "ten_percent", "cost": 1000, "kind": "percentage", "value": "10"},
+]
+
+
+async def test_settings_are_saved_and_refused_per_field_in_the_merchants_language(
+    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    shop = await create_shop(sessions, domain=SHOP)
+    auth = bearer(mint_session_token(shop.domain))
+    assert (await client.get("/api/loyalty/settings")).status_code == 401
+
+    found = await client.get("/api/loyalty/settings", headers=auth)
+    assert found.status_code == 200, found.text
+    assert found.json()["enabled"] is False
+    assert found.json()["currency"] == "USD"
+
+    saved = await client.put(
+        "/api/loyalty/settings",
+        headers=auth,
+        json={"enabled": True, "per_currency": {"points": "2"}, "rewards": REWARDS},
+    )
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["per_currency"] == {"enabled": True, "points": "2"}
+    assert [r["key"] for r in saved.json()["rewards"]] == ["five_off", "twelve_off", "ten_percent"]
+
+    refused = await client.put(
+        "/api/loyalty/settings?locale=fr",
+        headers=auth,
+        json={"rewards": [{"key": "big", "cost": 100, "kind": "percentage", "value": "150"}]},
+    )
+    assert refused.status_code == 400
+    [problem] = refused.json()["problems"]
+    assert problem["field"] == "rewards.0.value"
+    assert "pourcentage" in problem["message"]
+    negative = await client.put(
+        "/api/loyalty/settings", headers=auth, json={"tiers": [{"key": "gold"}]}
+    )
+    assert negative.status_code == 400
+    fields = {p["field"] for p in negative.json()["problems"]}
+    assert {"tiers.0.name_en", "tiers.0.name_fr", "tiers.0.threshold"} <= fields
+    # Nothing refused was stored.
+    again = await client.get("/api/loyalty/settings", headers=auth)
+    assert len(again.json()["rewards"]) == 3
+
+
+async def test_a_customers_page_and_a_manual_adjustment_by_the_tokens_user(
+    client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+) -> None:
+    shop = await create_shop(sessions, domain=SHOP)
+    auth = bearer(mint_session_token(shop.domain, user_id=4242))
+    await client.put(
+        "/api/loyalty/settings", headers=auth, json={"enabled": True, "rewards": REWARDS}
+    )
+    body = paid_order(order_id=71, customer_id=7_000_071, email="mae@example.com")
+    await deliver_and_process(
+        client,
+        settings.model_copy(update={"customer_sync_flush_seconds": 86400.0}),
+        "orders/paid",
+        body,
+    )
+    async with sessions.begin() as session:
+        customer_id = await session.scalar(
+            select(Customer.id).where(Customer.shopify_id == 7_000_071)
+        )
+    assert customer_id is not None
+
+    page = await client.get(f"/api/loyalty/customers/{customer_id}", headers=auth)
+    assert page.status_code == 200, page.text
+    data = page.json()
+    assert (data["balance"], data["spendable"], data["pending"]) == (388, 388, 0)
+    assert [(e["kind"], e["delta"]) for e in data["ledger"]] == [("earn", 388)]
+
+    # No reason: refused next to the field, in French when asked.
+    refused = await client.post(
+        f"/api/loyalty/customers/{customer_id}/adjustments?locale=fr",
+        headers=auth,
+        json={"points": 50, "reason": "  ", "key": "form-1"},
+    )
+    assert refused.status_code == 400
+    assert refused.json()["problems"][0]["field"] == "reason"
+    assert refused.json()["problems"][0]["message"].startswith("Indiquez pourquoi")
+    zero = await client.post(
+        f"/api/loyalty/customers/{customer_id}/adjustments",
+        headers=auth,
+        json={"points": 0, "reason": "nothing", "key": "form-0"},
+    )
+    assert zero.status_code == 400
+    assert zero.json()["problems"][0]["field"] == "points"
+
+    for _ in range(2):  # the same submission twice adjusts once
+        done = await client.post(
+            f"/api/loyalty/customers/{customer_id}/adjustments",
+            headers=auth,
+            json={"points": -88, "reason": "Damaged parcel goodwill reversed", "key": "form-2"},
+        )
+        assert done.status_code == 201, done.text
+    assert done.json()["applied"] is False
+    assert done.json()["balance"] == 300
+    async with sessions.begin() as session:
+        entry = await session.scalar(
+            select(PointsLedgerEntry).where(PointsLedgerEntry.kind == "adjust")
+        )
+    assert entry is not None
+    assert (entry.delta, entry.actor, entry.reason) == (
+        -88,
+        "user:4242",
+        "Damaged parcel goodwill reversed",
+    )
+    ledger = (await client.get(f"/api/loyalty/customers/{customer_id}", headers=auth)).json()
+    assert [(e["kind"], e["delta"], e["actor"]) for e in ledger["ledger"]] == [
+        ("adjust", -88, "user:4242"),
+        ("earn", 388, "system"),
+    ]
+
+    # Another shop's token sees no such customer.
+    other = await create_shop(sessions, domain="other.myshopify.com")
+    foreign = bearer(mint_session_token(other.domain))
+    assert (
+        await client.get(f"/api/loyalty/customers/{customer_id}", headers=foreign)
+    ).status_code == 404
+
+    # The liability: 300 points outstanding, a point worth 12.00 / 1000 (the best fixed rate).
+    owed = await client.get("/api/loyalty/liability", headers=auth)
+    assert owed.status_code == 200, owed.text
+    figures = owed.json()
+    assert figures["outstanding"] == 300
+    assert figures["members"] == 1
+    assert figures["issued"] == 388
+    assert figures["adjusted"] == -88
+    assert figures["point_value"] == "0.012"
+    assert figures["point_value_reward"]["key"] == "twelve_off"
+    assert figures["liability"] == "3.60"
+    assert figures["currency"] == "USD"

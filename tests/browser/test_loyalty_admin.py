@@ -1,0 +1,69 @@
+"""The merchant runs the loyalty program from the embedded admin, in Chromium: the settings are
+saved, a refused value is shown next to its field in the merchant's words, and a customer's
+points are adjusted by hand with a required reason, the actor being the merchant's user."""
+
+from __future__ import annotations
+
+from playwright.async_api import expect
+from sqlalchemy import select
+
+from app.models import PointsLedgerEntry
+from tests.browser.conftest import EmbeddedAdmin
+
+
+async def test_loyalty_settings_refused_per_field_then_saved_and_a_manual_adjustment(
+    admin: EmbeddedAdmin,
+) -> None:
+    await admin.open()
+    app = admin.app
+    await app.get_by_role("link", name="Loyalty", exact=True).click()
+    await app.get_by_role("link", name="Program settings").click()
+    await app.get_by_role("checkbox", name="Program on").check()
+    await app.get_by_role("button", name="Add a reward").click()
+    reward = app.get_by_role("region", name="Reward 1")
+    await reward.get_by_role("textbox", name="Key").fill("ten_percent")
+    await reward.get_by_role("combobox", name="Kind").select_option("percentage")
+    await reward.get_by_role("textbox", name="Value").fill("150")
+    await app.get_by_role("button", name="Save settings").click()
+    # Refused next to the field, in the merchant's words; nothing stored.
+    await expect(reward).to_contain_text("A percentage off is between 1 and 100, for example 10.")
+    await reward.get_by_role("textbox", name="Value").fill("10")
+    await app.get_by_role("button", name="Save settings").click()
+    await expect(admin.page.locator("#toasts")).to_contain_text("Settings saved")
+
+    # A paid order earns points (199.00 at 1 point per 1 of the currency).
+    customer = admin.store.customer_payload(email="noor@example.test", first_name="Noor")
+    await admin.store.deliver("customers/create", customer)
+    order = admin.store.order_payload(customer, checkout_token=None)
+    order["financial_status"] = "paid"
+    await admin.store.deliver("orders/paid", order)
+    await admin.work()
+
+    await app.get_by_role("link", name="Loyalty", exact=True).click()
+    await app.get_by_role("textbox", name="Find a customer").fill("noor")
+    await app.get_by_role("link", name="Open Noor").click()
+    balance = app.get_by_label("Balance", exact=True)
+    earned = await balance.inner_text()
+    assert int(earned) > 0
+
+    adjust = app.get_by_role("region", name="Adjust points")
+    await adjust.get_by_role("spinbutton", name="Points (negative to remove)").fill("-20")
+    await adjust.get_by_role("button", name="Adjust").click()
+    await expect(adjust).to_contain_text("Say why you adjust these points")
+    await adjust.get_by_role("textbox", name="Reason").fill("Goodwill points given twice")
+    await adjust.get_by_role("button", name="Adjust").click()
+    await expect(admin.page.locator("#toasts")).to_contain_text("Points adjusted")
+    await expect(balance).to_have_text(str(int(earned) - 20))
+    ledger = app.get_by_role("region", name="Ledger")
+    await expect(ledger).to_contain_text("-20 · Adjusted")
+    await expect(ledger).to_contain_text("Goodwill points given twice")
+    await expect(ledger).to_contain_text("by staff member")
+
+    async with admin.sessions.begin() as session:
+        entry = await session.scalar(
+            select(PointsLedgerEntry).where(PointsLedgerEntry.kind == "adjust")
+        )
+    assert entry is not None
+    assert entry.delta == -20
+    assert entry.actor.startswith("user:")
+    assert entry.reason == "Goodwill points given twice"
