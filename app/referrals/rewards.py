@@ -163,7 +163,7 @@ async def process_due(
     batch: int = 100,
 ) -> DueResult:
     """Every pending referral whose hold is over, a batch per transaction (rows locked with
-    SKIP LOCKED, so two workers share the work). Paused shops' referrals wait."""
+    SKIP LOCKED, so two workers share the work). Paused and dry-run shops' referrals wait."""
     looked = rewarded = 0
     paused: set[int] = set()
     while True:
@@ -183,7 +183,10 @@ async def process_due(
             )
             for referral in rows:
                 settings = await load_settings(session, referral.shop_id)
-                if settings.mode == Mode.PAUSED:
+                # Paused gives no reward; a dry run shows referrals and their checks but
+                # gives nothing either (no points, no code): they wait for the program to be
+                # live.
+                if settings.mode in (Mode.PAUSED, Mode.DRY_RUN):
                     paused.add(referral.shop_id)
                     continue
                 status = await qualify(session, config, settings, referral, now)
@@ -234,8 +237,8 @@ async def reward_with_code(
         if referral is None or referral.shop_id != shop.id or referral.status != QUALIFIED:
             return None
         settings = await load_settings(session, shop.id)
-        if settings.mode == Mode.PAUSED:
-            return None  # rewarded once the program is on again (the stranded sweep)
+        if settings.mode in (Mode.PAUSED, Mode.DRY_RUN):
+            return None  # rewarded once the program is live again (the stranded sweep)
         customer = await session.get(Customer, referral.referrer_id)
         if customer is None:
             return None
