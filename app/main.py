@@ -33,6 +33,7 @@ from app.web import (
     message_templates,
     messages,
     messaging_settings,
+    referral_proxy,
     referrals,
     review_form,
     reviews,
@@ -126,6 +127,7 @@ def create_app(
     app.include_router(messages.router)
     app.include_router(customers.router)
     app.include_router(loyalty_proxy.router)
+    app.include_router(referral_proxy.router)
     app.include_router(loyalty.router)
     app.include_router(referrals.public)
     app.include_router(referrals.router)

@@ -31,6 +31,8 @@ from app.shopify.admin.types import ShopRef, customer_gid
 # An unpaid order at the end of its hold is looked at again this much later.
 UNPAID_RECHECK = timedelta(days=1)
 SOURCE_TYPE = "referral"
+# A qualified referral whose reward code is not made this long after: its job is sent again.
+STRANDED_REWARD_AFTER = timedelta(minutes=5)
 
 
 def _month_start(now: datetime) -> datetime:
@@ -161,7 +163,7 @@ async def process_due(
     batch: int = 100,
 ) -> DueResult:
     """Every pending referral whose hold is over, a batch per transaction (rows locked with
-    SKIP LOCKED, so two workers share the work). Paused shops' referrals wait."""
+    SKIP LOCKED, so two workers share the work). Paused and dry-run shops' referrals wait."""
     looked = rewarded = 0
     paused: set[int] = set()
     while True:
@@ -181,14 +183,42 @@ async def process_due(
             )
             for referral in rows:
                 settings = await load_settings(session, referral.shop_id)
-                if settings.mode == Mode.PAUSED:
+                # Paused gives no reward; a dry run shows referrals and their checks but
+                # gives nothing either (no points, no code): they wait for the program to be
+                # live.
+                if settings.mode in (Mode.PAUSED, Mode.DRY_RUN):
                     paused.add(referral.shop_id)
                     continue
                 status = await qualify(session, config, settings, referral, now)
                 looked += 1
                 rewarded += status == REWARDED
         if len(rows) < batch:
-            return DueResult(looked, rewarded)
+            break
+    await _resume_stranded_code_rewards(sessions, queue, now)
+    return DueResult(looked, rewarded)
+
+
+async def _resume_stranded_code_rewards(
+    sessions: async_sessionmaker[AsyncSession], queue: JobQueue, now: datetime
+) -> None:
+    """Qualified referrals still waiting for their reward code a while after qualifying (the
+    job lost with Redis, or out of tries while Shopify was down): their job again, which
+    finds the code issued before, if any, by its key."""
+    async with transaction(sessions, queue) as session:
+        stranded = (
+            await session.execute(
+                select(Referral.shop_id, Referral.id)
+                .where(
+                    Referral.status == QUALIFIED,
+                    Referral.reason.is_(None),
+                    Referral.qualified_at < now - STRANDED_REWARD_AFTER,
+                )
+                .order_by(Referral.qualified_at)
+                .limit(100)
+            )
+        ).all()
+        for shop_id, referral_id in stranded:
+            defer(session, reward_job(shop_id, referral_id))
 
 
 async def reward_with_code(
@@ -207,6 +237,8 @@ async def reward_with_code(
         if referral is None or referral.shop_id != shop.id or referral.status != QUALIFIED:
             return None
         settings = await load_settings(session, shop.id)
+        if settings.mode in (Mode.PAUSED, Mode.DRY_RUN):
+            return None  # rewarded once the program is live again (the stranded sweep)
         customer = await session.get(Customer, referral.referrer_id)
         if customer is None:
             return None

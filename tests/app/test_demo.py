@@ -59,7 +59,9 @@ def run_demo(
         cwd=cwd,
         capture_output=True,
         text=True,
-        timeout=120,
+        # The demo plays the cart, welcome, referral and win-back parts (~90 s idle; more
+        # on a loaded machine).
+        timeout=180,
         check=False,
     )
 
