@@ -70,6 +70,25 @@ async def begun_driver(session: AsyncSession) -> asyncpg.Connection:
         return await transaction_driver(session)
 
 
+async def begin_on_driver(session: AsyncSession) -> asyncpg.Connection:
+    """Begin the session's transaction with BEGIN alone, and return its driver: for a unit of
+    work whose first statement is one of these. (SQLAlchemy's asyncpg dialect sends BEGIN
+    lazily, just before its first statement; `begun_driver` would run `SELECT 1` for it.) The
+    transaction stays the session's: it commits or rolls back as the session says."""
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    driver = raw.driver_connection
+    if not isinstance(driver, asyncpg.Connection):
+        raise TypeError(f"expected an asyncpg connection, got {type(driver).__name__}")
+    if not driver.is_in_transaction():
+        # The dialect's own start, which its first statement would call: SQLAlchemy then
+        # knows the transaction is open and ends it (commit, rollback, pool reset).
+        await raw.dbapi_connection._start_transaction()  # type: ignore[union-attr]
+    if not driver.is_in_transaction():  # pragma: no cover - a dialect that changed
+        raise NoTransaction("the session's connection did not begin a transaction")
+    return driver
+
+
 M = TypeVar("M")
 
 
