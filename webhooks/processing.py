@@ -156,6 +156,7 @@ FROM locked JOIN shops ON shops.id = locked.shop_id
 """  # noqa: S608  (column names and statuses from the model; every value is a parameter)
     )
 )
+_SHOP_COLUMNS = tuple((c.name, _SHOP_PREFIX + c.name) for c in _SHOPS.c)
 _MARKED_LAST = sorted(COMPLIANCE_TOPICS)
 _MARK_EVENT = Prepared(
     update(_EVENTS)
@@ -178,7 +179,7 @@ async def _process_locked(session: AsyncSession, event_row_id: int) -> Result:
         return Result(Outcome.BUSY)
     if row["status"] != WebhookEventStatus.RECEIVED:
         return Result(Outcome.ALREADY_DONE)
-    shop = adopt(session, Shop, {c.name: row[_SHOP_PREFIX + c.name] for c in _SHOPS.c})
+    shop = adopt(session, Shop, {name: row[label] for name, label in _SHOP_COLUMNS})
     topic, webhook_id, received_at = row["topic"], row["webhook_id"], row["received_at"]
     structlog.contextvars.bind_contextvars(shop=shop.domain, topic=topic, webhook_id=webhook_id)
     if row["body"] is None:

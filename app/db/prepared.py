@@ -9,12 +9,14 @@ listeners read through the session, and it all commits or rolls back together.""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 import asyncpg
 from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import ClassManager, make_transient_to_detached
+from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.sql import ClauseElement
 
 from app.db.driver import compile_for_driver
@@ -92,19 +94,54 @@ async def begin_on_driver(session: AsyncSession) -> asyncpg.Connection:
 M = TypeVar("M")
 
 
+# The session keeps what it loads only as long as something else refers to it (its identity
+# map is weak): adopted instances are kept here until the session ends.
+_ADOPTED = "boomerang.adopted"
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """A mapped class as `adopt` fills it: its primary key's column names, and each
+    attribute's key with its column's name."""
+
+    manager: ClassManager[Any]
+    primary_key: tuple[str, ...]
+    attributes: tuple[tuple[str, str], ...]
+
+
+_LAYOUTS: dict[type[Any], _Layout] = {}
+
+
+def _layout(model: type[Any]) -> _Layout:
+    layout = _LAYOUTS.get(model)
+    if layout is None:
+        mapper = inspect(model)
+        layout = _LAYOUTS[model] = _Layout(
+            manager=mapper.class_manager,
+            primary_key=tuple(column.name for column in mapper.primary_key),
+            attributes=tuple((prop.key, prop.columns[0].name) for prop in mapper.column_attrs),
+        )
+    return layout
+
+
 def adopt(session: AsyncSession, model: type[M], row: Mapping[str, Any] | asyncpg.Record) -> M:
     """The `model` instance for a whole row this transaction just read or wrote on the driver
     (every column, as RETURNING or SELECT gave it), placed in the session's identity map as
     if the session had loaded it: a later `session.get` of it in the same transaction (the
     scenario listeners read the shop and the order a fact names) costs no round trip. An
-    instance the session already holds is returned as it is."""
+    instance the session already holds is returned as it is.
+
+    Built as a load builds it (the row's values set as committed state, no constructor and
+    no change events), and kept by the session until it ends."""
     sync = session.sync_session
-    mapper = inspect(model)
-    identity = tuple(row[column.name] for column in mapper.primary_key)
+    layout = _layout(model)
+    identity = tuple(row[name] for name in layout.primary_key)
     held = sync.identity_map.get(sync.identity_key(model, identity))
     if held is not None:
         return cast(M, held)
-    instance = model(**{prop.key: row[prop.columns[0].name] for prop in mapper.column_attrs})
+    instance = layout.manager.new_instance()
+    instance_state(instance).dict.update({key: row[name] for key, name in layout.attributes})
     make_transient_to_detached(instance)
     sync.add(instance)
-    return instance
+    session.info.setdefault(_ADOPTED, []).append(instance)
+    return cast(M, instance)

@@ -84,3 +84,31 @@ async def test_an_order_naming_the_checkout_stops_its_run_whoever_placed_it(
     run = await store.run(checkout["token"])
     assert run is not None
     assert (run.status, run.stop_reason) == ("stopped", "order_placed_for_checkout")
+
+
+async def test_the_listeners_read_the_order_and_its_shop_without_a_statement(
+    store: Store, inbox: Inbox
+) -> None:
+    """A shopper with a running cart: the cart's listener reads the shop and the order the
+    fact names from the session, which holds them as the event's lock and the order's upsert
+    returned them."""
+    await store.configure(steps=[{"delay_seconds": d} for d in (60, 120, 180)])
+    customer = store.customer_payload(email="rita@example.test")
+    await store.deliver("customers/create", customer)
+    checkout = store.checkout_payload(customer)
+    await store.deliver("checkouts/create", checkout)
+    await store.work(horizon=1)
+    assert await store.run(checkout["token"]) is not None
+
+    with statements() as sent:
+        await store.deliver(
+            "orders/create", store.order_payload(customer, checkout_token=checkout["token"])
+        )
+        await store.work(horizon=1)
+
+    run = await store.run(checkout["token"])
+    assert run is not None
+    assert (run.status, run.stop_reason) == ("stopped", "order_placed_for_checkout")
+    reads = [s for s in sent if s.lstrip().upper().startswith("SELECT")]
+    assert [s for s in reads if "FROM shops" in s and "webhook_events" not in s] == []
+    assert [s for s in reads if "FROM orders" in s] == []
