@@ -1,9 +1,11 @@
 """The floor: what one worker process does with near-empty jobs. The same arq worker as
 `boomerang worker` (app.queue.arq_backend.build_worker, the same max_jobs, poll delay and
 logging set-up), whose one job function returns at once. The bench enqueues the jobs first
-(with the same one-round-trip enqueue as the receiver), then runs this in burst mode; it prints
-one JSON line: jobs run, the seconds from the first job's start to the last job's, and the CPU
-seconds the process spent between them.
+(with the same one-round-trip enqueue as the receiver), then runs this in burst mode (one
+process, or two sharing the queue); it prints one JSON line: jobs run, the seconds from the
+first job's start to the last job's, those two moments (time.monotonic, the machine's clock
+for every process, so two processes' spans combine), and the CPU seconds the process spent
+between them.
 
 python -m bench.pipeline.floor  (REDIS_URL, LOG_LEVEL)"""
 
@@ -23,6 +25,7 @@ from jobs.worker import MAX_JOBS
 FLOOR_JOB = "floor_noop"
 
 _seen = {"jobs": 0, "first": 0.0, "last": 0.0, "cpu_first": 0.0, "cpu_last": 0.0}
+# time.monotonic is CLOCK_MONOTONIC on Linux: one clock for every process of the machine.
 
 
 def _cpu() -> float:
@@ -31,7 +34,7 @@ def _cpu() -> float:
 
 
 async def noop(ctx: JobContext, n: int) -> int:
-    now = time.perf_counter()
+    now = time.monotonic()
     if not _seen["jobs"]:
         _seen["first"] = now
         _seen["cpu_first"] = _cpu()
@@ -51,6 +54,8 @@ async def shutdown(resources: Any) -> None:
             {
                 "jobs": _seen["jobs"],
                 "seconds": _seen["last"] - _seen["first"],
+                "first": _seen["first"],
+                "last": _seen["last"],
                 "cpu_seconds": _seen["cpu_last"] - _seen["cpu_first"],
             }
         )
