@@ -2,10 +2,10 @@
 `boomerang worker` (app.queue.arq_backend.build_worker, the same max_jobs, poll delay and
 logging set-up), whose one job function returns at once. The bench enqueues the jobs first
 (with the same one-round-trip enqueue as the receiver), then runs this in burst mode (one
-process, or two sharing the queue); it prints one JSON line: jobs run, the seconds from the
-first job's start to the last job's, those two moments (time.monotonic, the machine's clock
-for every process, so two processes' spans combine), and the CPU seconds the process spent
-between them.
+process, or two sharing the queue); it prints one JSON line: jobs run (and which), the
+seconds from the first job's start to the last job's, those two moments (time.monotonic,
+the machine's clock for every process, so two processes' spans combine), and the CPU
+seconds the process spent between them.
 
 python -m bench.pipeline.floor  (REDIS_URL, LOG_LEVEL)"""
 
@@ -25,6 +25,9 @@ from jobs.worker import MAX_JOBS
 FLOOR_JOB = "floor_noop"
 
 _seen = {"jobs": 0, "first": 0.0, "last": 0.0, "cpu_first": 0.0, "cpu_last": 0.0}
+# Which jobs ran here: two processes sharing the queue may both run one (arq's take of a
+# job is not exclusive under a race), so the bench checks every job ran, once or more.
+_ran: set[int] = set()
 # time.monotonic is CLOCK_MONOTONIC on Linux: one clock for every process of the machine.
 
 
@@ -39,6 +42,7 @@ async def noop(ctx: JobContext, n: int) -> int:
         _seen["first"] = now
         _seen["cpu_first"] = _cpu()
     _seen["jobs"] += 1
+    _ran.add(n)
     _seen["last"] = now
     _seen["cpu_last"] = _cpu()
     return n
@@ -57,6 +61,7 @@ async def shutdown(resources: Any) -> None:
                 "first": _seen["first"],
                 "last": _seen["last"],
                 "cpu_seconds": _seen["cpu_last"] - _seen["cpu_first"],
+                "ran": sorted(_ran),
             }
         )
     )
