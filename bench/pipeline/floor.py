@@ -27,7 +27,7 @@ FLOOR_JOB = "floor_noop"
 _seen = {"jobs": 0, "first": 0.0, "last": 0.0, "cpu_first": 0.0, "cpu_last": 0.0}
 # Which jobs ran here: two processes sharing the queue may both run one (arq's take of a
 # job is not exclusive under a race), so the bench checks every job ran, once or more.
-_ran: set[int] = set()
+_ran: dict[int, float] = {}  # job → when it first started here
 # time.monotonic is CLOCK_MONOTONIC on Linux: one clock for every process of the machine.
 
 
@@ -42,7 +42,7 @@ async def noop(ctx: JobContext, n: int) -> int:
         _seen["first"] = now
         _seen["cpu_first"] = _cpu()
     _seen["jobs"] += 1
-    _ran.add(n)
+    _ran.setdefault(n, now)
     _seen["last"] = now
     _seen["cpu_last"] = _cpu()
     return n
@@ -61,7 +61,7 @@ async def shutdown(resources: Any) -> None:
                 "first": _seen["first"],
                 "last": _seen["last"],
                 "cpu_seconds": _seen["cpu_last"] - _seen["cpu_first"],
-                "ran": sorted(_ran),
+                "ran": sorted(_ran.items()),
             }
         )
     )
