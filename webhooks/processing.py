@@ -17,12 +17,13 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import structlog
-from sqlalchemy import Integer, String, Table, Text, bindparam, case, select, update
+from sqlalchemy import Integer, String, Table, Text, bindparam, case, update
+from sqlalchemy import text as sql
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import metrics
-from app.db.prepared import Prepared, adopt, transaction_driver
+from app.db.prepared import Prepared, adopt, begin_on_driver, transaction_driver
 from app.models import Shop, WebhookEvent, WebhookEventStatus
 from app.queue.deferred import Job, take_deferred
 from app.reconcile.versions import superseded
@@ -101,31 +102,62 @@ async def process_event(sessions: async_sessionmaker[AsyncSession], event_row_id
 
 
 # The event's row, locked for this job (SKIP LOCKED: a row another job holds is that job's),
-# with its shop's row. Core on the tables: the 9 KB body is read once and never tracked; the
-# shop is handed to the session (app.db.prepared.adopt), where the handlers and listeners
-# that read it find it without another round trip.
+# with its shop's row, in ONE statement compiled once and run on the transaction's driver:
+# the 9 KB body is read once and never tracked; the shop is handed to the session
+# (app.db.prepared.adopt), where the handlers and listeners that read it find it without
+# another round trip.
+#
+# The same statement marks the event processed, as the last statement of the transaction did
+# before: this is the transaction that applies it, so the mark commits with the handler's
+# writes or rolls back with them (a failure is then recorded in a transaction of its own, see
+# _record_failure), and the mark costs no round trip. processed_at is when the processing
+# began, a few milliseconds before its commit. An event that turns out malformed, without a
+# handler or superseded is marked again with its outcome. Compliance topics are marked at the
+# end instead: their handlers erase the raw bodies of handled deliveries that name the
+# customer, and their own delivery must still count as unhandled meanwhile.
 _EVENTS = WebhookEvent.__table__
 _SHOPS = Shop.__table__
 assert isinstance(_EVENTS, Table)  # noqa: S101  (a mapped class's table, for mypy)
 assert isinstance(_SHOPS, Table)  # noqa: S101
 _SHOP_PREFIX = "shop__"
-_LOCK_EVENT = (
-    select(
-        _EVENTS.c.shop_id,
-        _EVENTS.c.topic,
-        _EVENTS.c.webhook_id,
-        _EVENTS.c.event_id,
-        _EVENTS.c.triggered_at,
-        _EVENTS.c.api_version,
-        _EVENTS.c.body,
-        _EVENTS.c.status,
-        _EVENTS.c.received_at,
-        *(column.label(_SHOP_PREFIX + column.name) for column in _SHOPS.c),
-    )
-    .join(_SHOPS, _SHOPS.c.id == _EVENTS.c.shop_id)
-    .where(_EVENTS.c.id == bindparam("event_row_id"))
-    .with_for_update(of=_EVENTS, skip_locked=True)
+_EVENT_COLUMNS = (
+    "id",
+    "shop_id",
+    "topic",
+    "webhook_id",
+    "event_id",
+    "triggered_at",
+    "api_version",
+    "body",
+    "status",
+    "received_at",
 )
+_TAKE_EVENT = Prepared(
+    sql(
+        f"""
+WITH locked AS (
+    SELECT {", ".join(_EVENT_COLUMNS)}
+    FROM webhook_events
+    WHERE id = :event_row_id
+    FOR UPDATE SKIP LOCKED
+), marked AS (
+    UPDATE webhook_events AS e
+    SET status = '{WebhookEventStatus.PROCESSED.value}', last_error = NULL,
+        processed_at = clock_timestamp()
+    FROM locked
+    WHERE e.id = locked.id AND locked.status = '{WebhookEventStatus.RECEIVED.value}'
+      AND locked.body IS NOT NULL AND locked.topic <> ALL(CAST(:marked_last AS text[]))
+    RETURNING e.id
+)
+SELECT {", ".join(f"locked.{c}" for c in _EVENT_COLUMNS)},
+       EXISTS (SELECT FROM marked) AS marked,
+       {", ".join(f"shops.{c.name} AS {_SHOP_PREFIX}{c.name}" for c in _SHOPS.c)}
+FROM locked JOIN shops ON shops.id = locked.shop_id
+"""  # noqa: S608  (column names and statuses from the model; every value is a parameter)
+    )
+)
+_SHOP_COLUMNS = tuple((c.name, _SHOP_PREFIX + c.name) for c in _SHOPS.c)
+_MARKED_LAST = sorted(COMPLIANCE_TOPICS)
 _MARK_EVENT = Prepared(
     update(_EVENTS)
     .where(_EVENTS.c.id == bindparam("event_row_id"))
@@ -139,23 +171,18 @@ _MARK_EVENT = Prepared(
 
 
 async def _process_locked(session: AsyncSession, event_row_id: int) -> Result:
-    # Through SQLAlchemy, so the session's transaction begins here; the handlers then write on
-    # its driver (app/db/prepared.py).
-    connection = await session.connection()
-    row = (await connection.execute(_LOCK_EVENT, {"event_row_id": event_row_id})).one_or_none()
+    # The session's transaction begins here (BEGIN alone); the event's lock, the handlers'
+    # statements and the listeners' ORM reads all run in it.
+    driver = await begin_on_driver(session)
+    row = await _TAKE_EVENT.fetchrow(driver, event_row_id=event_row_id, marked_last=_MARKED_LAST)
     if row is None:
         return Result(Outcome.BUSY)
-    if row.status != WebhookEventStatus.RECEIVED:
+    if row["status"] != WebhookEventStatus.RECEIVED:
         return Result(Outcome.ALREADY_DONE)
-    shop = adopt(
-        session,
-        Shop,
-        {c.name: row._mapping[_SHOP_PREFIX + c.name] for c in _SHOPS.c},
-    )
-    structlog.contextvars.bind_contextvars(
-        shop=shop.domain, topic=row.topic, webhook_id=row.webhook_id
-    )
-    if row.body is None:
+    shop = adopt(session, Shop, {name: row[label] for name, label in _SHOP_COLUMNS})
+    topic, webhook_id, received_at = row["topic"], row["webhook_id"], row["received_at"]
+    structlog.contextvars.bind_contextvars(shop=shop.domain, topic=topic, webhook_id=webhook_id)
+    if row["body"] is None:
         # Only processed events are purged (webhooks/retention.py); never expected here.
         await _mark(
             session,
@@ -164,10 +191,10 @@ async def _process_locked(session: AsyncSession, event_row_id: int) -> Result:
             "body purged by retention",
             failed=True,
         )
-        _count(row.topic, row.received_at, "malformed")
+        _count(topic, received_at, "malformed")
         return Result(Outcome.MALFORMED)
     try:
-        payload = parse_body(row.body)
+        payload = parse_body(row["body"])
     except MalformedPayload as exc:
         # A valid signature over a body we cannot read: retrying will not change it.
         await _mark(
@@ -177,37 +204,38 @@ async def _process_locked(session: AsyncSession, event_row_id: int) -> Result:
             f"malformed payload: {exc}",
             failed=True,
         )
-        _count(row.topic, row.received_at, "malformed")
+        _count(topic, received_at, "malformed")
         return Result(Outcome.MALFORMED)
-    handler = handler_for(row.topic)
+    handler = handler_for(topic)
     if handler is None:
         await _mark(
             session,
             event_row_id,
             WebhookEventStatus.PROCESSED,
-            f"note: no handler for topic {row.topic}",
+            f"note: no handler for topic {topic}",
         )
-        _count(row.topic, row.received_at, "no_handler")
+        _count(topic, received_at, "no_handler")
         return Result(Outcome.NO_HANDLER)
-    note = await superseded(session, row.shop_id, row.topic, row.webhook_id, payload)
+    note = await superseded(session, row["shop_id"], topic, webhook_id, payload)
     if note is not None:
         await _mark(session, event_row_id, WebhookEventStatus.PROCESSED, note)
-        _count(row.topic, row.received_at, "superseded")
+        _count(topic, received_at, "superseded")
         return Result(Outcome.SUPERSEDED)
     delivery = WebhookDelivery(
         event_row_id=event_row_id,
-        shop_id=row.shop_id,
+        shop_id=row["shop_id"],
         shop_domain=shop.domain,
-        topic=row.topic,
-        webhook_id=row.webhook_id,
-        event_id=row.event_id,
-        triggered_at=row.triggered_at,
-        api_version=row.api_version,
+        topic=topic,
+        webhook_id=webhook_id,
+        event_id=row["event_id"],
+        triggered_at=row["triggered_at"],
+        api_version=row["api_version"],
         payload=payload,
     )
     await handler(session, delivery)
-    await _mark(session, event_row_id, WebhookEventStatus.PROCESSED, None)
-    _count(row.topic, row.received_at, "processed")
+    if not row["marked"]:  # a compliance topic (marked by the lock otherwise)
+        await _mark(session, event_row_id, WebhookEventStatus.PROCESSED, None)
+    _count(topic, received_at, "processed")
     return Result(Outcome.PROCESSED)
 
 

@@ -9,12 +9,14 @@ listeners read through the session, and it all commits or rolls back together.""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 import asyncpg
 from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import ClassManager, make_transient_to_detached
+from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.sql import ClauseElement
 
 from app.db.driver import compile_for_driver
@@ -70,7 +72,56 @@ async def begun_driver(session: AsyncSession) -> asyncpg.Connection:
         return await transaction_driver(session)
 
 
+async def begin_on_driver(session: AsyncSession) -> asyncpg.Connection:
+    """Begin the session's transaction with BEGIN alone, and return its driver: for a unit of
+    work whose first statement is one of these. (SQLAlchemy's asyncpg dialect sends BEGIN
+    lazily, just before its first statement; `begun_driver` would run `SELECT 1` for it.) The
+    transaction stays the session's: it commits or rolls back as the session says."""
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    driver = raw.driver_connection
+    if not isinstance(driver, asyncpg.Connection):
+        raise TypeError(f"expected an asyncpg connection, got {type(driver).__name__}")
+    if not driver.is_in_transaction():
+        # The dialect's own start, which its first statement would call: SQLAlchemy then
+        # knows the transaction is open and ends it (commit, rollback, pool reset).
+        await raw.dbapi_connection._start_transaction()  # type: ignore[union-attr]
+    if not driver.is_in_transaction():  # pragma: no cover - a dialect that changed
+        raise NoTransaction("the session's connection did not begin a transaction")
+    return driver
+
+
 M = TypeVar("M")
+
+
+# The session keeps what it loads only as long as something else refers to it (its identity
+# map is weak): adopted instances are kept here until the session ends.
+_ADOPTED = "boomerang.adopted"
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """A mapped class as `adopt` fills it: its primary key's column names, and each
+    attribute's key with its column's name."""
+
+    manager: ClassManager[Any]
+    primary_key: tuple[str, ...]
+    attributes: tuple[tuple[str, str], ...]
+
+
+_LAYOUTS: dict[type[Any], _Layout] = {}
+
+
+def _layout(model: type[Any]) -> _Layout:
+    layout = _LAYOUTS.get(model)
+    if layout is None:
+        mapper = inspect(model)
+        layout = _LAYOUTS[model] = _Layout(
+            manager=mapper.class_manager,
+            primary_key=tuple(column.name for column in mapper.primary_key),
+            attributes=tuple((prop.key, prop.columns[0].name) for prop in mapper.column_attrs),
+        )
+    return layout
 
 
 def adopt(session: AsyncSession, model: type[M], row: Mapping[str, Any] | asyncpg.Record) -> M:
@@ -78,14 +129,19 @@ def adopt(session: AsyncSession, model: type[M], row: Mapping[str, Any] | asyncp
     (every column, as RETURNING or SELECT gave it), placed in the session's identity map as
     if the session had loaded it: a later `session.get` of it in the same transaction (the
     scenario listeners read the shop and the order a fact names) costs no round trip. An
-    instance the session already holds is returned as it is."""
+    instance the session already holds is returned as it is.
+
+    Built as a load builds it (the row's values set as committed state, no constructor and
+    no change events), and kept by the session until it ends."""
     sync = session.sync_session
-    mapper = inspect(model)
-    identity = tuple(row[column.name] for column in mapper.primary_key)
+    layout = _layout(model)
+    identity = tuple(row[name] for name in layout.primary_key)
     held = sync.identity_map.get(sync.identity_key(model, identity))
     if held is not None:
         return cast(M, held)
-    instance = model(**{prop.key: row[prop.columns[0].name] for prop in mapper.column_attrs})
+    instance = layout.manager.new_instance()
+    instance_state(instance).dict.update({key: row[name] for key, name in layout.attributes})
     make_transient_to_detached(instance)
     sync.add(instance)
-    return instance
+    session.info.setdefault(_ADOPTED, []).append(instance)
+    return cast(M, instance)

@@ -8,10 +8,11 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import Checkout, Customer, Order, WebhookEvent, WebhookEventStatus
+from app.db.prepared import Prepared, begun_driver
+from app.models import Checkout, Customer, Order, WebhookEventStatus
 
 ORDERS = "orders"
 CHECKOUTS = "checkouts"
@@ -117,12 +118,17 @@ async def superseded(
     if is_synthetic(webhook_id):
         held = await held_versions(session, shop_id, resource, [found])
         return None if is_missing(held, found, moment) else ALREADY_DELIVERED
-    key = version_key(resource, payload)
-    twin = await session.scalar(
-        select(WebhookEvent.id).where(
-            WebhookEvent.shop_id == shop_id,
-            WebhookEvent.webhook_id == key,
-            WebhookEvent.status == WebhookEventStatus.PROCESSED.value,
-        )
+    twin = await _PROCESSED_TWIN.fetchrow(
+        await begun_driver(session), shop_id=shop_id, webhook_id=version_key(resource, payload)
     )
     return ALREADY_RECONCILED if twin is not None else None
+
+
+# Asked for every delivery of a versioned topic: compiled once, run on the transaction's
+# driver (app/db/prepared.py), over the (shop_id, webhook_id) unique index.
+_PROCESSED_TWIN = Prepared(
+    text(
+        "SELECT id FROM webhook_events WHERE shop_id = :shop_id AND webhook_id = :webhook_id "  # noqa: S608
+        f"AND status = '{WebhookEventStatus.PROCESSED.value}'"
+    )
+)

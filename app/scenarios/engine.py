@@ -282,27 +282,17 @@ def order_subjects(catalog: Catalog) -> tuple[tuple[str, OrderSubject], ...]:
     return tuple((s.key, s.order_subject) for s in catalog if s.order_subject is not None)
 
 
-async def runs_an_order_concerns(
-    session: AsyncSession, fact: OrderPlaced, now: datetime
-) -> list[runs.SeenRun]:
-    """Every run of any scenario that a new order may stop or be attributed to: the runs of
-    the subjects it names, and the shopper's runs still going or sent or engaged with within
-    the longest attribution window. One round trip for all the scenarios listening to the
-    order (the result is kept for the transaction), after the shopper's lock (usually taken by
-    the order's upsert already, see app/scenarios/shoppers.py). Unlocked: a scenario that
-    finds its run locks it; one that finds none has nothing to do."""
-    transaction = session.sync_session.get_transaction()
-    kept = session.info.get(_ORDER_RUNS_KEY)
-    if kept is not None and kept[0] is transaction and kept[1] == fact.order_id:
-        seen: list[runs.SeenRun] = kept[2]
-        return seen
+def order_probe(session: AsyncSession, fact: OrderPlaced, now: datetime) -> runs.ShopperProbe:
+    """What to look for to know every run of any scenario that a new order may stop or be
+    attributed to: the runs of the subjects it names (each scenario's order subject), and the
+    shopper's runs still going, or sent or engaged with within the longest attribution
+    window. The subjects and the shopper come from the order's payload, never from its row
+    id: the orders handler asks before the row exists, to look inside its upsert."""
     declared = session.info.get(ORDER_SUBJECTS_KEY)
     if declared is None:
         raise NoOrderSubjects("this session carries no order subjects: build it with app.platform")
-    await shoppers.serialize(session, fact.shop_id, fact.email)
     placed = fact.placed_at or now
-    seen = await runs.runs_of_shopper(
-        session,
+    return runs.ShopperProbe(
         shop_id=fact.shop_id,
         customer_id=fact.customer_id,
         email=fact.email,
@@ -310,7 +300,34 @@ async def runs_an_order_concerns(
         # A second more than any window: Shopify's timestamps have whole seconds.
         since=placed - timedelta(days=MAX_ATTRIBUTION_WINDOW_DAYS, seconds=1),
     )
-    session.info[_ORDER_RUNS_KEY] = (transaction, fact.order_id, seen)
+
+
+def keep_order_runs(session: AsyncSession, order_id: int, seen: list[runs.SeenRun]) -> None:
+    """What `order_probe` found for the order `order_id`, read under the shopper's lock in
+    this transaction: the listeners' `runs_an_order_concerns` answers it without a round
+    trip."""
+    transaction = session.sync_session.get_transaction()
+    session.info[_ORDER_RUNS_KEY] = (transaction, order_id, seen)
+
+
+async def runs_an_order_concerns(
+    session: AsyncSession, fact: OrderPlaced, now: datetime
+) -> list[runs.SeenRun]:
+    """Every run of any scenario that a new order may stop or be attributed to (see
+    `order_probe`). One round trip for all the scenarios listening to the order (the result
+    is kept for the transaction), after the shopper's lock (usually taken with the order's
+    customer already, see app/scenarios/shoppers.py); none when the orders handler looked
+    inside its upsert (`keep_order_runs`). Unlocked: a scenario that finds its run locks it;
+    one that finds none has nothing to do."""
+    transaction = session.sync_session.get_transaction()
+    kept = session.info.get(_ORDER_RUNS_KEY)
+    if kept is not None and kept[0] is transaction and kept[1] == fact.order_id:
+        seen: list[runs.SeenRun] = kept[2]
+        return seen
+    probe = order_probe(session, fact, now)
+    await shoppers.serialize(session, fact.shop_id, fact.email)
+    seen = await runs.runs_of_shopper(session, probe)
+    keep_order_runs(session, fact.order_id, seen)
     return seen
 
 

@@ -283,47 +283,51 @@ class SeenRun:
 # run), and the shopper's runs by customer id or email that are running or sent or were
 # engaged with since `since` (a repeat customer's old history is left out). Each branch is one
 # index: the (shop, scenario, subject) key, (shop, customer_id) and (shop, lower(email)).
-_SHOPPER_RUNS = Prepared(
-    text(
-        """
+# Its parameters are a ShopperProbe's; the orders handler runs it inside its order's upsert.
+SHOPPER_RUNS_SQL = """
 SELECT r.id, r.scenario, r.subject_key, r.status
-FROM unnest(CAST(:scenarios AS text[]), CAST(:subject_keys AS text[])) AS s(scenario, subject_key)
+FROM unnest(CAST(:runs_scenarios AS text[]), CAST(:runs_subject_keys AS text[]))
+     AS s(scenario, subject_key)
 JOIN scenario_runs AS r
-  ON r.shop_id = :shop_id AND r.scenario = s.scenario AND r.subject_key = s.subject_key
+  ON r.shop_id = :runs_shop_id AND r.scenario = s.scenario AND r.subject_key = s.subject_key
 UNION
 SELECT r.id, r.scenario, r.subject_key, r.status
 FROM scenario_runs AS r
-WHERE r.shop_id = :shop_id AND r.customer_id = CAST(:customer_id AS bigint)
-  AND (r.status = 'active' OR r.engaged_at >= :since OR r.last_step_sent_at >= :since)
+WHERE r.shop_id = :runs_shop_id AND r.customer_id = CAST(:runs_customer_id AS bigint)
+  AND (r.status = 'active' OR r.engaged_at >= :runs_since OR r.last_step_sent_at >= :runs_since)
 UNION
 SELECT r.id, r.scenario, r.subject_key, r.status
 FROM scenario_runs AS r
-WHERE r.shop_id = :shop_id AND lower(r.email) = CAST(:email AS text)
-  AND (r.status = 'active' OR r.engaged_at >= :since OR r.last_step_sent_at >= :since)
+WHERE r.shop_id = :runs_shop_id AND lower(r.email) = CAST(:runs_email AS text)
+  AND (r.status = 'active' OR r.engaged_at >= :runs_since OR r.last_step_sent_at >= :runs_since)
 """
-    )
-)
+_SHOPPER_RUNS = Prepared(text(SHOPPER_RUNS_SQL))
 
 
-async def runs_of_shopper(
-    session: AsyncSession,
-    *,
-    shop_id: int,
-    customer_id: int | None,
-    email: str | None,
-    subjects: Sequence[tuple[str, str]],
-    since: datetime,
-) -> list[SeenRun]:
-    """The runs (any scenario) of `subjects` ((scenario, subject key) pairs), and the
-    shopper's runs running, sent or engaged with since `since`; unlocked, one round trip."""
-    rows = await _SHOPPER_RUNS.fetch(
-        await begun_driver(session),
-        shop_id=shop_id,
-        customer_id=customer_id,
-        # As app.scenarios.abandoned_cart.queries.same_shopper compares them.
-        email=email.lower() if email else None,
-        scenarios=[scenario for scenario, _ in subjects],
-        subject_keys=[key for _, key in subjects],
-        since=since,
-    )
+@dataclass(frozen=True)
+class ShopperProbe:
+    """What SHOPPER_RUNS_SQL looks for: the runs of `subjects` ((scenario, subject key)
+    pairs), and the shopper's runs running, sent or engaged with since `since`."""
+
+    shop_id: int
+    customer_id: int | None
+    email: str | None
+    subjects: Sequence[tuple[str, str]]
+    since: datetime
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "runs_shop_id": self.shop_id,
+            "runs_customer_id": self.customer_id,
+            # As app.scenarios.abandoned_cart.queries.same_shopper compares them.
+            "runs_email": self.email.lower() if self.email else None,
+            "runs_scenarios": [scenario for scenario, _ in self.subjects],
+            "runs_subject_keys": [key for _, key in self.subjects],
+            "runs_since": self.since,
+        }
+
+
+async def runs_of_shopper(session: AsyncSession, probe: ShopperProbe) -> list[SeenRun]:
+    """The runs the probe looks for; unlocked, one round trip."""
+    rows = await _SHOPPER_RUNS.fetch(await begun_driver(session), **probe.params())
     return [SeenRun(r["id"], r["scenario"], r["subject_key"], r["status"]) for r in rows]

@@ -1,8 +1,10 @@
 """The floor: what one worker process does with near-empty jobs. The same arq worker as
 `boomerang worker` (app.queue.arq_backend.build_worker, the same max_jobs, poll delay and
 logging set-up), whose one job function returns at once. The bench enqueues the jobs first
-(with the same one-round-trip enqueue as the receiver), then runs this in burst mode; it prints
-one JSON line: jobs run, the seconds from the first job's start to the last job's, and the CPU
+(with the same one-round-trip enqueue as the receiver), then runs this in burst mode (one
+process, or two sharing the queue); it prints one JSON line: jobs run (and which), the
+seconds from the first job's start to the last job's, those two moments (time.monotonic,
+the machine's clock for every process, so two processes' spans combine), and the CPU
 seconds the process spent between them.
 
 python -m bench.pipeline.floor  (REDIS_URL, LOG_LEVEL)"""
@@ -23,6 +25,10 @@ from jobs.worker import MAX_JOBS
 FLOOR_JOB = "floor_noop"
 
 _seen = {"jobs": 0, "first": 0.0, "last": 0.0, "cpu_first": 0.0, "cpu_last": 0.0}
+# Which jobs ran here: two processes sharing the queue may both run one (arq's take of a
+# job is not exclusive under a race), so the bench checks every job ran, once or more.
+_ran: dict[int, float] = {}  # job → when it first started here
+# time.monotonic is CLOCK_MONOTONIC on Linux: one clock for every process of the machine.
 
 
 def _cpu() -> float:
@@ -31,11 +37,12 @@ def _cpu() -> float:
 
 
 async def noop(ctx: JobContext, n: int) -> int:
-    now = time.perf_counter()
+    now = time.monotonic()
     if not _seen["jobs"]:
         _seen["first"] = now
         _seen["cpu_first"] = _cpu()
     _seen["jobs"] += 1
+    _ran.setdefault(n, now)
     _seen["last"] = now
     _seen["cpu_last"] = _cpu()
     return n
@@ -51,7 +58,10 @@ async def shutdown(resources: Any) -> None:
             {
                 "jobs": _seen["jobs"],
                 "seconds": _seen["last"] - _seen["first"],
+                "first": _seen["first"],
+                "last": _seen["last"],
                 "cpu_seconds": _seen["cpu_last"] - _seen["cpu_first"],
+                "ran": sorted(_ran.items()),
             }
         )
     )

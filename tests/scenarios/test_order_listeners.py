@@ -37,7 +37,7 @@ def statements() -> Iterator[list[str]]:
         event.remove(Pool, "connect", on_connect)
 
 
-async def test_an_order_of_a_shopper_without_runs_costs_the_listeners_one_statement(
+async def test_an_order_of_a_shopper_without_runs_costs_the_listeners_no_statement(
     store: Store, inbox: Inbox
 ) -> None:
     await store.configure()  # the cart's settings stored, as a shop that saved them has
@@ -49,15 +49,23 @@ async def test_an_order_of_a_shopper_without_runs_costs_the_listeners_one_statem
         await store.deliver("orders/create", store.order_payload(customer, checkout_token="t-1"))
         await store.work()
 
-    # Both ways are watched: the event's lock goes through SQLAlchemy, the order on the driver.
-    assert any("FROM webhook_events" in s and "FOR UPDATE" in s for s in sent)
+    # The event's lock (which also marks it processed) and the customer's statement.
+    taken = [s for s in sent if "FROM webhook_events" in s and "FOR UPDATE" in s]
+    assert len(taken) == 1
+    assert "UPDATE webhook_events" in taken[0]
+    assert not [s for s in sent if s.lstrip().startswith("UPDATE webhook_events")]
+    customer_statements = [s for s in sent if "INSERT INTO customers" in s]
+    assert len(customer_statements) == 1
+    # The shopper's lock and the customer's turn at their order statistics ride on the
+    # customer's statement; no statement of their own.
+    assert [s for s in sent if "pg_advisory_xact_lock" in s] == customer_statements
     order_statements = [s for s in sent if "INSERT INTO orders" in s]
     assert len(order_statements) == 1
-    # The shopper's lock rides on the order's upsert; no statement of its own.
-    assert "pg_advisory_xact_lock" in order_statements[0]
-    assert [s for s in sent if "pg_advisory_xact_lock" in s] == order_statements
-    # The cart and the welcome series share one look-up of the runs; no settings read.
-    assert len([s for s in sent if "scenario_runs" in s]) == 1
+    # The statistics and the runs the order may concern are read and written by the
+    # order's statement: the cart and the welcome series share that look-up, and read no
+    # settings.
+    assert [s for s in sent if "customer_order_stats" in s] == order_statements
+    assert [s for s in sent if "scenario_runs" in s] == order_statements
     assert [s for s in sent if "scenario_settings" in s] == []
 
 
@@ -76,3 +84,31 @@ async def test_an_order_naming_the_checkout_stops_its_run_whoever_placed_it(
     run = await store.run(checkout["token"])
     assert run is not None
     assert (run.status, run.stop_reason) == ("stopped", "order_placed_for_checkout")
+
+
+async def test_the_listeners_read_the_order_and_its_shop_without_a_statement(
+    store: Store, inbox: Inbox
+) -> None:
+    """A shopper with a running cart: the cart's listener reads the shop and the order the
+    fact names from the session, which holds them as the event's lock and the order's upsert
+    returned them."""
+    await store.configure(steps=[{"delay_seconds": d} for d in (60, 120, 180)])
+    customer = store.customer_payload(email="rita@example.test")
+    await store.deliver("customers/create", customer)
+    checkout = store.checkout_payload(customer)
+    await store.deliver("checkouts/create", checkout)
+    await store.work(horizon=1)
+    assert await store.run(checkout["token"]) is not None
+
+    with statements() as sent:
+        await store.deliver(
+            "orders/create", store.order_payload(customer, checkout_token=checkout["token"])
+        )
+        await store.work(horizon=1)
+
+    run = await store.run(checkout["token"])
+    assert run is not None
+    assert (run.status, run.stop_reason) == ("stopped", "order_placed_for_checkout")
+    reads = [s for s in sent if s.lstrip().upper().startswith("SELECT")]
+    assert [s for s in reads if "FROM shops" in s and "webhook_events" not in s] == []
+    assert [s for s in reads if "FROM orders" in s] == []

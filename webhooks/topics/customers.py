@@ -26,14 +26,19 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Boolean, Table, bindparam, case, literal_column, select, update
+from sqlalchemy import Boolean, Table, case, literal_column, select, update
+from sqlalchemy import text as sql
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import order_stats
 from app.compliance.automation import forget_late_delivery_body
 from app.db.prepared import Prepared, begun_driver
 from app.facts import CustomerChanged, CustomerCreated, CustomerSubscribed, publish
 from app.models import Customer
+from app.order_stats import lock_sql as stats_lock_sql
+from app.scenarios import shoppers
+from app.scenarios.shoppers import LOCK_SQL as SHOPPER_LOCK_SQL
 from webhooks.freshness import newer_sql, same_version_sql
 from webhooks.payloads import integer, money, obj, required_integer, tags, text, timestamp
 from webhooks.registry import WebhookDelivery, handles
@@ -257,7 +262,13 @@ class EmbeddedCustomer:
 
 
 # The embedded copy's insert (every column it may carry; what a payload leaves out is NULL or
-# the column's default), and the lookup of the row it conflicted with; both built once.
+# the column's default) and, in the same statement, the row it conflicted with, read FOR
+# SHARE: a redaction of this customer holds the row until it commits; waiting for it means
+# seeing its redacted_at rather than writing their email back just after. Then, once the row
+# is found, the locks a caller asks for, in this order: the shopper's
+# (app/scenarios/shoppers.py) and the customer's turn at their order statistics
+# (app/order_stats.py); a NULL key takes none (the lock and hash functions are strict).
+# Built once.
 _CUSTOMERS = Customer.__table__
 assert isinstance(_CUSTOMERS, Table)  # noqa: S101  (a mapped class's table, for mypy)
 _EMBEDDED_COLUMNS = (
@@ -277,46 +288,75 @@ _EMBEDDED_DEFAULTS: dict[str, Any] = {
     "orders_count": 0,
     "total_spent": Decimal(0),
 }
-_INSERT_EMBEDDED = Prepared(
-    insert(_CUSTOMERS)
-    .values({c: bindparam(c, type_=_CUSTOMERS.c[c].type) for c in _EMBEDDED_COLUMNS})
-    .on_conflict_do_nothing(index_elements=list(_KEY))
-    .returning(_CUSTOMERS.c.id)
+_EXISTING_SQL = """
+    SELECT id, redacted_at FROM customers
+    WHERE shop_id = :shop_id AND shopify_id = :shopify_id
+    FOR SHARE"""
+# (Column names and lock expressions from constants; every value is a parameter.)
+_LOCKS_SQL = f"""
+SELECT id, redacted_at,
+       {SHOPPER_LOCK_SQL} AS shopper_locked, {stats_lock_sql("id")} AS stats_locked
+FROM found"""  # noqa: S608
+_INSERT_EMBEDDED = f"""
+    INSERT INTO customers ({", ".join(_EMBEDDED_COLUMNS)})
+    VALUES ({", ".join(f":{c}" for c in _EMBEDDED_COLUMNS)})
+    ON CONFLICT (shop_id, shopify_id) DO NOTHING
+    RETURNING id, CAST(NULL AS timestamptz) AS redacted_at"""  # noqa: S608
+_EMBEDDED = Prepared(
+    sql(
+        f"""
+WITH inserted AS ({_INSERT_EMBEDDED}
+), existing AS ({_EXISTING_SQL}
+), found AS (
+    SELECT id, redacted_at FROM inserted UNION ALL SELECT id, redacted_at FROM existing
 )
-# FOR SHARE: a redaction of this customer holds the row until it commits; waiting for it
-# means seeing its redacted_at rather than writing their email back just after.
-_EXISTING_EMBEDDED = Prepared(
-    select(_CUSTOMERS.c.id, _CUSTOMERS.c.redacted_at)
-    .where(
-        _CUSTOMERS.c.shop_id == bindparam("shop_id"),
-        _CUSTOMERS.c.shopify_id == bindparam("shopify_id"),
+{_LOCKS_SQL}
+"""  # noqa: S608
     )
-    .with_for_update(read=True)
 )
+# A row committed after the statement above began is invisible to its read: it waited for
+# that row's insert, then found it neither new nor visible. Read again, in a statement of its
+# own (a snapshot that sees it).
+_EXISTING_EMBEDDED = Prepared(sql(f"WITH found AS ({_EXISTING_SQL}\n){_LOCKS_SQL}"))
 
 
 async def embedded_customer(
-    session: AsyncSession, shop_id: int, embedded: Any
+    session: AsyncSession,
+    shop_id: int,
+    embedded: Any,
+    *,
+    shopper_lock: str | None = None,
+    lock_order_stats: bool = False,
 ) -> EmbeddedCustomer | None:
     """Our row for the customer embedded in a checkout or order, created if new. The copy is
     stored without a version (shopify_updated_at NULL), so the customers/* delivery for the
-    same customer always applies, even one stamped with the same second."""
+    same customer always applies, even one stamped with the same second.
+
+    In the same statement, after the row: the shopper's lock `shopper_lock` (a key from
+    app.scenarios.shoppers.lock_key), and with `lock_order_stats` the customer's turn at
+    their order statistics; both held until the transaction ends, and noted as held."""
     data = obj(embedded)
     if not data or data.get("id") is None:
         return None
     values = {**_EMBEDDED_DEFAULTS, **_columns(shop_id, data, triggered_at=None)}
+    locks = {
+        "shopper_lock": shopper_lock,
+        "stats_lock_prefix": order_stats.lock_prefix(shop_id) if lock_order_stats else None,
+    }
     driver = await begun_driver(session)
-    inserted = await _INSERT_EMBEDDED.fetchrow(driver, **values)
-    if inserted is not None:
-        return EmbeddedCustomer(int(inserted["id"]), redacted=False)
-    existing = await _EXISTING_EMBEDDED.fetchrow(
-        driver, shop_id=shop_id, shopify_id=values["shopify_id"]
-    )
-    if (
-        existing is None
-    ):  # pragma: no cover - the conflicting row exists (rows are not deleted here)
+    row = await _EMBEDDED.fetchrow(driver, **values, **locks)
+    if row is None:
+        row = await _EXISTING_EMBEDDED.fetchrow(
+            driver, shop_id=shop_id, shopify_id=values["shopify_id"], **locks
+        )
+    if row is None:  # pragma: no cover - the conflicting row exists (rows are not deleted here)
         raise RuntimeError("embedded customer conflicted with a row that is gone")
-    return EmbeddedCustomer(int(existing["id"]), redacted=existing["redacted_at"] is not None)
+    customer_id = int(row["id"])
+    if shopper_lock is not None:
+        shoppers.mark_held(session, shopper_lock)
+    if lock_order_stats:
+        order_stats.mark_held(session, order_stats.lock_key(shop_id, customer_id))
+    return EmbeddedCustomer(customer_id, redacted=row["redacted_at"] is not None)
 
 
 async def _redacted(session: AsyncSession, shop_id: int, shopify_id: int) -> bool:

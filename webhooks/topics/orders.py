@@ -5,6 +5,8 @@ codes it used and its fulfillments. Whichever orders/* delivery arrives first cr
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -17,9 +19,7 @@ from app.compliance.automation import forget_late_delivery_body
 from app.db.prepared import Prepared, adopt, begun_driver
 from app.facts import OrderCancelled, OrderFulfilled, OrderPlaced, publish
 from app.models import Order
-from app.order_stats import refresh_customer_order_stats
-from app.scenarios import shoppers
-from app.scenarios.shoppers import LOCK_SQL
+from app.scenarios import engine, runs, shoppers
 from webhooks.order_paid import order_paid
 from webhooks.payloads import (
     integer,
@@ -83,25 +83,30 @@ _CONTENT_COLUMNS = tuple(c for c in _ORDER_COLUMNS if c != "shopify_id")
 # webhooks.freshness.same_version_sql says. A stale or same version returns no row and
 # writes no children either.
 #
-# It also takes the shopper's lock (app/scenarios/shoppers.py: what the OrderPlaced listeners
-# need held before they look for runs) at no round trip of its own, before the order row is
-# touched: the row's VALUES read it. No email, no lock. So does the customer's turn at their
-# order statistics (app/order_stats.py), refreshed after it.
+# The same statement does, at no round trip of its own, what follows the order's write:
+# - the customer's order statistics (app/order_stats.py) when the order is new or cancelled,
+#   counting the order as written here (the statement's other reads do not see its own
+#   writes). The customer's turn at them was taken by the statement before (the customer's,
+#   webhooks/topics/customers.py), so this one's snapshot sees every order committed before;
+# - when the order is new, the runs of any scenario it may concern
+#   (app.scenarios.engine.order_probe), read under the shopper's lock, taken the same way:
+#   the OrderPlaced listeners find them kept (engine.keep_order_runs).
+_STATS_CTES = order_stats.refresh_ctes(
+    # The customer's counted orders: those stored but this one, and this one as written.
+    f"""{order_stats.COUNTED_ORDERS}
+      AND id NOT IN (SELECT id FROM upserted)
+    UNION ALL
+    SELECT placed_at FROM upserted
+    WHERE customer_id = CAST(:stats_customer_id AS bigint)
+      AND cancelled_at IS NULL AND placed_at IS NOT NULL""",  # noqa: S608
+    when="EXISTS (SELECT FROM upserted WHERE inserted OR cancelled_at IS NOT NULL)",
+)
 _UPSERT_ORDER = Prepared(
     sql(
         f"""
-WITH shopper_lock AS (
-    SELECT count(*) AS taken
-    FROM (SELECT {LOCK_SQL} WHERE CAST(:shopper_lock AS text) IS NOT NULL) AS taking
-), stats_lock AS (
-    SELECT count(*) AS taken
-    FROM (SELECT {order_stats.LOCK_SQL} WHERE CAST(:stats_lock AS text) IS NOT NULL) AS taking
-), upserted AS (
+WITH upserted AS (
     INSERT INTO orders (shop_id, {", ".join(_ORDER_COLUMNS)})
-    VALUES (
-        (SELECT CAST(:shop_id AS bigint) FROM shopper_lock, stats_lock),
-        {", ".join(f":{c}" for c in _ORDER_COLUMNS)}
-    )
+    VALUES (:shop_id, {", ".join(f":{c}" for c in _ORDER_COLUMNS)})
     ON CONFLICT (shop_id, shopify_id) DO UPDATE
     SET {", ".join(f"{c} = excluded.{c}" for c in _ORDER_COLUMNS if c != "shopify_id")}
     WHERE (orders.shopify_updated_at IS NULL
@@ -122,8 +127,16 @@ WITH shopper_lock AS (
     SELECT :shop_id, upserted.id, {", ".join(f"code.{c}" for c in _CODE_COLUMNS)}
     FROM upserted, {_unnest(_CODE_COLUMNS, _CODE_TYPES, "code")}
     ON CONFLICT (shop_id, order_id, code) DO NOTHING
+), {_STATS_CTES}, shopper_runs AS (
+    SELECT * FROM ({runs.SHOPPER_RUNS_SQL}) AS found
+    WHERE EXISTS (SELECT FROM upserted WHERE inserted)
 )
-SELECT * FROM upserted
+SELECT upserted.*,
+       (SELECT array_agg(id ORDER BY id) FROM shopper_runs) AS run_ids,
+       (SELECT array_agg(scenario ORDER BY id) FROM shopper_runs) AS run_scenarios,
+       (SELECT array_agg(subject_key ORDER BY id) FROM shopper_runs) AS run_subject_keys,
+       (SELECT array_agg(status ORDER BY id) FROM shopper_runs) AS run_statuses
+FROM upserted
 """  # noqa: S608  (column names from the constants above; every value is a parameter)
     )
 )
@@ -133,7 +146,13 @@ SELECT * FROM upserted
 async def order_changed(session: AsyncSession, delivery: WebhookDelivery) -> None:
     data = delivery.payload
     shop_id = delivery.shop_id
-    customer = await embedded_customer(session, shop_id, data.get("customer"))
+    email = text(data.get("email") or data.get("contact_email"), 320)
+    # The shopper's lock (what the OrderPlaced listeners need held before they look for
+    # runs) and the customer's turn at their order statistics, taken with their row.
+    shopper_lock = shoppers.lock_key(shop_id, email)
+    customer = await embedded_customer(
+        session, shop_id, data.get("customer"), shopper_lock=shopper_lock, lock_order_stats=True
+    )
     customer_id = customer.id if customer else None
     values: dict[str, Any] = {
         "shop_id": shop_id,
@@ -141,7 +160,7 @@ async def order_changed(session: AsyncSession, delivery: WebhookDelivery) -> Non
         "name": text(data.get("name"), 64),
         "checkout_token": text(data.get("checkout_token"), 255),
         "customer_id": customer_id,
-        "email": text(data.get("email") or data.get("contact_email"), 320),
+        "email": email,
         "financial_status": text(data.get("financial_status"), 32),
         "fulfillment_status": text(data.get("fulfillment_status"), 32),
         "cancelled_at": timestamp(data.get("cancelled_at")),
@@ -159,35 +178,47 @@ async def order_changed(session: AsyncSession, delivery: WebhookDelivery) -> Non
         # Redacted: amounts and line items stay for the merchant, the person does not.
         values.update(email=None, shipping_address=None, browser_ip=None)
         await forget_late_delivery_body(session, delivery.event_row_id)
+    elif customer is None:
+        # A guest: their lock on its own, before the statement that reads their runs.
+        await shoppers.serialize(session, shop_id, email)
     lines = _line_items(data)
     used = _discount_codes(data)
+    codes = tuple(code for code, _, _ in used)
     # The first use of each code is stored (a code listed twice is one row).
     first_use: dict[str, tuple[Decimal, str | None]] = {}
     for code, amount, kind in used:
         first_use.setdefault(code, (amount, kind))
-    shopper_lock = shoppers.lock_key(shop_id, values["email"])
-    # The customer's turn at their order statistics (refreshed below), taken with the upsert.
-    stats_lock = order_stats.lock_key(shop_id, customer_id) if customer_id is not None else None
+    # What OrderPlaced will say if the order is new (its row id once the row exists).
+    placed = OrderPlaced(
+        shop_id=shop_id,
+        order_id=0,
+        shopify_order_id=values["shopify_id"],
+        customer_id=customer_id,
+        email=values["email"],
+        checkout_token=values["checkout_token"],
+        total_price=values["total_price"],
+        currency=values["currency"],
+        discount_codes=codes,
+        placed_at=values["placed_at"],
+    )
+    # Whichever orders/* delivery comes first creates the order: any may need the runs.
+    probe = engine.order_probe(session, placed, datetime.now(UTC))
     row = await _UPSERT_ORDER.fetchrow(
         await begun_driver(session),
-        shopper_lock=shopper_lock,
-        stats_lock=stats_lock,
         # JSONB travels as its JSON text (as SQLAlchemy sends it: None is JSON null).
         **{**values, "shipping_address": json.dumps(values["shipping_address"])},
         **{f"line_{c}": [line[c] for line in lines] for c in _LINE_COLUMNS},
         code_code=list(first_use),
         code_amount=[amount for amount, _ in first_use.values()],
         code_type=[kind for _, kind in first_use.values()],
+        stats_shop_id=shop_id,
+        stats_customer_id=customer_id,
+        **probe.params(),
     )
-    if shopper_lock is not None:
-        shoppers.mark_held(session, shopper_lock)
-    if stats_lock is not None:
-        order_stats.mark_held(session, stats_lock)
     if row is None:
         return  # stale: we already hold a newer version of this order
     # The row as stored, in the session: the listeners' read of the order costs nothing.
     order_id, inserted = adopt(session, Order, row).id, bool(row["inserted"])
-    codes = tuple(code for code, _, _ in used)
     # Our codes (single or pool) this order used, marked once (a replay changes nothing).
     await record_redemptions(
         session,
@@ -197,26 +228,23 @@ async def order_changed(session: AsyncSession, delivery: WebhookDelivery) -> Non
         redeemed_at=values["placed_at"],
     )
     new_fulfillments = await _store_fulfillments(session, shop_id, values["shopify_id"], data)
-    if customer_id is not None and (inserted or values["cancelled_at"] is not None):
-        # A new order, or one cancelled (it stops counting): the customer's rhythm changed.
-        await refresh_customer_order_stats(session, shop_id, customer_id)
 
     if inserted:
-        await publish(
+        engine.keep_order_runs(
             session,
-            OrderPlaced(
-                shop_id=shop_id,
-                order_id=order_id,
-                shopify_order_id=values["shopify_id"],
-                customer_id=customer_id,
-                email=values["email"],
-                checkout_token=values["checkout_token"],
-                total_price=values["total_price"],
-                currency=values["currency"],
-                discount_codes=codes,
-                placed_at=values["placed_at"],
-            ),
+            order_id,
+            [
+                runs.SeenRun(*seen)
+                for seen in zip(
+                    row["run_ids"] or (),
+                    row["run_scenarios"] or (),
+                    row["run_subject_keys"] or (),
+                    row["run_statuses"] or (),
+                    strict=True,
+                )
+            ],
         )
+        await publish(session, replace(placed, order_id=order_id))
     if (paid := order_paid(shop_id, order_id, customer_id, values["email"], data)) is not None:
         await publish(session, paid)
     if delivery.topic == "orders/cancelled" and values["cancelled_at"] is not None:
