@@ -111,7 +111,10 @@ async def receive_webhook(
 
     metrics.WEBHOOKS_RECEIVED.labels(delivery.topic).inc()
     await enqueue_processing(
-        resources.queue, stored.event_row_id, job_id=first_job_id(stored.event_row_id)
+        resources.queue,
+        stored.event_row_id,
+        job_id=first_job_id(stored.event_row_id),
+        shop=delivery.shop_domain,
     )
     return 200, ""
 
