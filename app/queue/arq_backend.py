@@ -270,8 +270,21 @@ class _ResilientWorker(Worker):
             free = min(free, self.max_burst_jobs - self._jobs_started())
         if free <= 0 or not self.allow_pick_jobs:
             return
+        taken = await self._admit(free)
+        if not taken and self.burst and self.tasks and await self.pool.llen(fair.RING_KEY):  # type: ignore[misc]
+            # A burst worker stops when arq's schedule is empty: a job just finished leaves
+            # it so before its shop's running count drops (the task's last step), and its
+            # shop's next jobs, held by the cap, would be left behind. Let a task end first.
+            await asyncio.wait(list(self.tasks.values()), return_when=asyncio.FIRST_COMPLETED)
+            taken = await self._admit(self.max_jobs - self.job_counter)
+        if taken:
+            await self.start_jobs(taken)
+
+    async def _admit(self, free: int) -> list[bytes]:
+        if free <= 0:
+            return []
         now = timestamp_ms()
-        taken = await self.pool.eval(  # type: ignore[misc]
+        taken: list[bytes] = await self.pool.eval(  # type: ignore[misc]
             fair.ADMIT,
             2,
             fair.RING_KEY,
@@ -283,8 +296,7 @@ class _ResilientWorker(Worker):
             fair.READY_PREFIX,
             fair.RUNNING_PREFIX,
         )
-        if taken:
-            await self.start_jobs(taken)
+        return taken
 
     async def run_job(self, job_id: str, score: int) -> None:
         # arq has just set the job's in-progress key; the owner record follows it. Without
