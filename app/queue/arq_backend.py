@@ -239,6 +239,7 @@ class _ResilientWorker(Worker):
         super().__init__(*args, **kwargs)
         # At most this many jobs of one shop run at once across the workers (0: no cap).
         self.shop_max_running = shop_max_running
+        self._schedule_first = False
         # Told every few seconds while the worker runs, Redis or not (its liveness check).
         self._on_alive = on_alive
         self.worker_id = _worker_id()
@@ -253,23 +254,29 @@ class _ResilientWorker(Worker):
     async def _poll_iteration(self) -> None:
         try:
             await self._keep_alive()
-            # arq's schedule first (deferred jobs come due, cron and shop-less jobs: few, and
-            # the sweeps and the heartbeat among them), then the shops' turns.
-            await super()._poll_iteration()
-            await self._admit_fairly()
+            # Free slots go, turn about, first to arq's schedule (deferred jobs come due,
+            # cron and shop-less jobs: the sweeps and the heartbeat among them) and first to
+            # the shops' turns: neither a backlog of due reminders nor a shop's flood of
+            # deliveries can take every slot from the other.
+            self._schedule_first = not self._schedule_first
+            if self._schedule_first:
+                await super()._poll_iteration()
+                await self._admit_fairly()
+            elif not await self._admit_fairly():
+                await super()._poll_iteration()
         except _REDIS_LOST as exc:
             # Also a job's own bookkeeping (arq records results in Redis) failing, surfaced
             # here by arq: whichever it was, the worker goes on once Redis answers.
             await self._wait_for_redis(exc)
 
-    async def _admit_fairly(self) -> None:
+    async def _admit_fairly(self) -> bool:
         """Take as many jobs as this worker has free slots left from the shops' ready lists,
-        round-robin (app/queue/fair.py), and start them."""
+        round-robin (app/queue/fair.py), and start them. False when none was taken."""
         free = self.max_jobs - self.job_counter
         if self.burst and self.max_burst_jobs >= 0:
             free = min(free, self.max_burst_jobs - self._jobs_started())
         if free <= 0 or not self.allow_pick_jobs:
-            return
+            return False
         taken = await self._admit(free)
         if not taken and self.burst and self.tasks and await self.pool.llen(fair.RING_KEY):  # type: ignore[misc]
             # A burst worker stops when arq's schedule is empty: a job just finished leaves
@@ -279,6 +286,7 @@ class _ResilientWorker(Worker):
             taken = await self._admit(self.max_jobs - self.job_counter)
         if taken:
             await self.start_jobs(taken)
+        return bool(taken)
 
     async def _admit(self, free: int) -> list[bytes]:
         if free <= 0:
