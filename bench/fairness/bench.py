@@ -38,11 +38,15 @@ from bench.pipeline.bench import (
     start,
     stop,
 )
+from tests.support.services import claim_redis_db
 
 ROOT = Path(__file__).resolve().parents[2]
 BIG = "bench-pipeline.myshopify.com"  # installed by create_database
 SMALL = "bench-small.myshopify.com"
-REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/10")
+# A Redis db leased as the test runs lease theirs (db 0's boomerang:test-run-db:N), so this
+# run never flushes one that a test run on the same server holds; BENCH_REDIS_URL pins one.
+REDIS_SERVER = "redis://127.0.0.1:6379"
+REDIS = os.environ.get("BENCH_REDIS_URL", "")
 DATABASE = "bench_fairness"
 
 
@@ -185,6 +189,19 @@ def report(args: argparse.Namespace, results: list[dict[str, object]], load: str
 
 
 async def main(args: argparse.Namespace) -> None:
+    global REDIS
+    lease = None
+    if not REDIS:
+        lease = await claim_redis_db(REDIS_SERVER)
+        REDIS = f"{REDIS_SERVER}/{lease.db}"
+    try:
+        await _main(args)
+    finally:
+        if lease is not None:
+            await lease.release()
+
+
+async def _main(args: argparse.Namespace) -> None:
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     results = []
     logs = Path(tempfile.mkdtemp(prefix="bench-fairness-logs-"))
