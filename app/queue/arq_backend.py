@@ -240,6 +240,10 @@ class _ResilientWorker(Worker):
         # At most this many jobs of one shop run at once across the workers (0: no cap).
         self.shop_max_running = shop_max_running
         self._schedule_first = False
+        # Jobs this worker took from the shops' turns and runs; whether shops still have
+        # jobs waiting (as the last ADMIT saw it).
+        self._fair_ids: set[str] = set()
+        self._shops_waiting = False
         # Told every few seconds while the worker runs, Redis or not (its liveness check).
         self._on_alive = on_alive
         self.worker_id = _worker_id()
@@ -260,14 +264,33 @@ class _ResilientWorker(Worker):
             # deliveries can take every slot from the other.
             self._schedule_first = not self._schedule_first
             if self._schedule_first:
-                await super()._poll_iteration()
+                await self._poll_schedule()
                 await self._admit_fairly()
             elif not await self._admit_fairly():
-                await super()._poll_iteration()
+                await self._poll_schedule()
         except _REDIS_LOST as exc:
             # Also a job's own bookkeeping (arq records results in Redis) failing, surfaced
             # here by arq: whichever it was, the worker goes on once Redis answers.
             await self._wait_for_redis(exc)
+
+    async def _poll_schedule(self) -> None:
+        """arq's poll of its schedule. While shops have jobs waiting, jobs from the schedule
+        hold at most half of this worker's slots: turns alone count starts, not time, and a
+        slot taken by a long job (a reminder step reconciling its shop first) is gone for
+        every turn until it ends, so the slots would end up all the schedule's."""
+        limit = self.max_jobs
+        if self._shops_waiting:
+            scheduled = sum(
+                1
+                for job_id, task in self.tasks.items()
+                if not task.done() and job_id not in self._fair_ids
+            )
+            limit = min(limit, self.job_counter + max(0, self.max_jobs // 2 - scheduled))
+        saved, self.max_jobs = self.max_jobs, limit
+        try:
+            await super()._poll_iteration()
+        finally:
+            self.max_jobs = saved
 
     async def _admit_fairly(self) -> bool:
         """Take as many jobs as this worker has free slots left from the shops' ready lists,
@@ -285,14 +308,17 @@ class _ResilientWorker(Worker):
             await asyncio.wait(list(self.tasks.values()), return_when=asyncio.FIRST_COMPLETED)
             taken = await self._admit(self.max_jobs - self.job_counter)
         if taken:
+            self._fair_ids.update(job_id.decode() for job_id in taken)
             await self.start_jobs(taken)
+            # Those another worker started first are not ours.
+            self._fair_ids.intersection_update(self.tasks)
         return bool(taken)
 
     async def _admit(self, free: int) -> list[bytes]:
         if free <= 0:
             return []
         now = timestamp_ms()
-        taken: list[bytes] = await self.pool.eval(  # type: ignore[misc]
+        waiting, taken = await self.pool.eval(  # type: ignore[misc]
             fair.ADMIT,
             2,
             fair.RING_KEY,
@@ -304,7 +330,8 @@ class _ResilientWorker(Worker):
             fair.READY_PREFIX,
             fair.RUNNING_PREFIX,
         )
-        return taken
+        self._shops_waiting = int(waiting) > 0
+        return list(taken)
 
     async def run_job(self, job_id: str, score: int) -> None:
         # arq has just set the job's in-progress key; the owner record follows it. Without
@@ -315,6 +342,7 @@ class _ResilientWorker(Worker):
         try:
             await super().run_job(job_id, score)
         finally:
+            self._fair_ids.discard(job_id)
             with contextlib.suppress(*_REDIS_LOST, RedisError):
                 await self.pool.eval(  # type: ignore[misc]
                     fair.FINISH,

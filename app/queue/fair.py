@@ -66,7 +66,7 @@ return 1
 
 # Take up to `want` jobs, one per shop per turn of the ring, into the schedule, due now.
 # A shop at its cap of running jobs is passed over; the walk stops when a whole turn of the
-# ring gave nothing. Returns the job ids taken.
+# ring gave nothing. Returns {shops still in the ring, {job ids taken}}.
 # KEYS: ring, schedule.
 # ARGV: want, now_ms, cap (0: none), running entries older than this are dropped (ms),
 #       ready prefix, running prefix.
@@ -98,7 +98,7 @@ while #taken < want and shops > 0 and idle < shops do
     end
   end
 end
-return taken
+return {redis.call('llen', KEYS[1]), taken}
 """
 
 # A job is over (done, failed, or deferred for a retry): it no longer counts against its
