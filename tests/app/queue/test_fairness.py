@@ -182,7 +182,7 @@ async def test_one_shops_jobs_start_in_order_and_within_its_cap(settings: Settin
             shop_max_running=2,
         )
         worker.burst = True
-        await asyncio.wait_for(worker.main(), timeout=30)
+        await asyncio.wait_for(worker.main(), timeout=90)
         await worker.pool.aclose(close_connection_pool=True)
     finally:
         await queue.close()
