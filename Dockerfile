@@ -36,7 +36,7 @@ WORKDIR /app
 # DATA_DIR: the file outbox (no SMTP_URL) and embedded services (no DATABASE_URL/REDIS_URL),
 # written by the non-root user; mount a volume there to keep them.
 ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 FRONTEND_DIR=/app/frontend/dist \
-    DATA_DIR=/var/lib/boomerang WORKER_METRICS_HOST=0.0.0.0
+    DATA_DIR=/var/lib/boomerang WORKER_METRICS_HOST=0.0.0.0 LOG_FORMAT=json
 VOLUME /var/lib/boomerang
 USER boomerang
 # 8000: the web app (its /metrics included); 8001: the worker's metrics (`boomerang worker`).

@@ -339,7 +339,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         overrides = _demo_defaults() if args.command == "demo" else {}
         settings = load_settings(**overrides)
-        configure_logging(settings.log_level)
+        configure_logging(settings.log_level, settings.log_format)
         COMMANDS[args.command](settings, args)
     except (SettingsError, StartupError) as exc:
         print(f"boomerang: {exc}", file=sys.stderr)  # noqa: T201

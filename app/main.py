@@ -46,6 +46,7 @@ from app.web.body_limits import BodyLimits, BodyRefused
 from app.web.errors import error_response
 from app.web.frontend_assets import ASSETS_PATH, ImmutableAssets
 from app.web.rate_limits import RateLimiter
+from app.web.request_ids import RequestIds
 from webhooks import receiver
 
 log = structlog.get_logger(__name__)
@@ -102,12 +103,15 @@ def create_app(
 
     # POST /webhooks, the hot path, answered ahead of the router (see webhooks/receiver.py).
     app.add_middleware(receiver.WebhookReceiver)
-    # Outermost: no body is read past its route's cap or its time budget, by anyone.
+    # Outermost but for the request ids: no body is read past its route's cap or its time
+    # budget, by anyone.
     app.add_middleware(
         BodyLimits,
         read_timeout_seconds=settings.body_read_timeout_seconds,
         self_capped=frozenset({receiver.PATH}),
     )
+    # Outermost of all: every log line of a request, the webhook route's included, carries its id.
+    app.add_middleware(RequestIds)
     app.include_router(health.router)
     app.include_router(auth.router)
     app.include_router(install.router)
@@ -138,5 +142,5 @@ def create_app(
 def create_app_from_env() -> FastAPI:
     """uvicorn's factory: the CLI has already resolved embedded services into the environment."""
     settings = load_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     return create_app(settings)

@@ -5,7 +5,10 @@ topic), serves its own on WORKER_METRICS_PORT."""
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Iterable
 from threading import Thread
+from typing import Protocol
 from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import (
@@ -50,7 +53,82 @@ QUEUE_READY_JOBS = Gauge(
     multiprocess_mode="max",
 )
 
+# Per shop, from the same heartbeat: the jobs due now waiting in each shop's ready list (fair
+# scheduling, app/queue/fair.py) and those of the shop running; a shop with none is dropped.
+QUEUE_SHOP_READY_JOBS = Gauge(
+    "boomerang_queue_shop_ready_jobs",
+    "Jobs due now waiting in the shop's turn",
+    ["shop"],
+    multiprocess_mode="max",
+)
+QUEUE_SHOP_RUNNING_JOBS = Gauge(
+    "boomerang_queue_shop_running_jobs",
+    "Jobs of the shop taken by a worker and not finished",
+    ["shop"],
+    multiprocess_mode="max",
+)
+# How long the oldest job due now has been due (waiting, or in arq's schedule: started or
+# not). Per shop, how long its oldest ready job has waited.
+QUEUE_LAG_SECONDS = Gauge(
+    "boomerang_queue_lag_seconds", "Age of the oldest job due now", multiprocess_mode="max"
+)
+QUEUE_SHOP_LAG_SECONDS = Gauge(
+    "boomerang_queue_shop_lag_seconds",
+    "Age of the shop's oldest job waiting in its turn",
+    ["shop"],
+    multiprocess_mode="max",
+)
+
+# The Admin API's leaky bucket (app/shopify/throttle.py): time spent waiting for it, per
+# reason (`reserved`: our mirror spaced the call; `throttled`: Shopify answered THROTTLED).
+SHOPIFY_THROTTLE_WAIT_SECONDS = Counter(
+    "boomerang_shopify_throttle_wait_seconds_total",
+    "Seconds calls waited for the shop's Admin API bucket",
+    ["reason"],
+)
+SHOPIFY_THROTTLE_WAITS = Counter(
+    "boomerang_shopify_throttle_waits_total",
+    "Admin API calls that waited for the shop's bucket",
+    ["reason"],
+)
+
+# One per send attempt's outcome (the message's status after it: sent, failed, queued for a
+# retry, held, unconfirmed…).
+MESSAGES_SENT = Counter(
+    "boomerang_messages_sent_total", "Outbox send attempts by resulting status", ["status"]
+)
+
 CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+
+class ShopDepth(Protocol):
+    @property
+    def shop(self) -> str: ...
+    @property
+    def ready(self) -> int: ...
+    @property
+    def running(self) -> int: ...
+    @property
+    def oldest_ready_ms(self) -> int: ...
+
+
+def record_queue_depth(
+    ready: int, lag_seconds: float, shops: Iterable[ShopDepth], *, now_ms: int | None = None
+) -> None:
+    """The queue's gauges, the per-shop series replaced by this reading (a shop whose backlog
+    is gone stops being exported)."""
+    now_ms = now_ms if now_ms is not None else int(time.time() * 1000)
+    QUEUE_READY_JOBS.set(ready)
+    QUEUE_LAG_SECONDS.set(lag_seconds)
+    for gauge in (QUEUE_SHOP_READY_JOBS, QUEUE_SHOP_RUNNING_JOBS, QUEUE_SHOP_LAG_SECONDS):
+        gauge.clear()
+    for shop in shops:
+        QUEUE_SHOP_READY_JOBS.labels(shop.shop).set(shop.ready)
+        QUEUE_SHOP_RUNNING_JOBS.labels(shop.shop).set(shop.running)
+        if shop.oldest_ready_ms:
+            QUEUE_SHOP_LAG_SECONDS.labels(shop.shop).set(
+                max(0.0, (now_ms - shop.oldest_ready_ms) / 1000)
+            )
 
 
 def registry() -> CollectorRegistry:

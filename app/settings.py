@@ -58,6 +58,17 @@ class Settings(BaseSettings):
     email_from: str = "Boomerang <no-reply@boomerang.invalid>"
     data_dir: Path = Path(".boomerang")
     log_level: str = "INFO"
+    # "json": one JSON object per line (what a log pipeline reads; the container image sets
+    # it); "text": key=value lines for a terminal.
+    log_format: Literal["text", "json"] = "text"
+    # Jobs due now are taken round-robin across the shops that have some (app/queue/fair.py),
+    # so one shop's backlog never holds back another's. Off (the default until its cost to a
+    # big shop's throughput is cut: bench/RESULTS.md, "fairness"): one FIFO queue.
+    queue_fair: bool = False
+    # At most this many jobs of one shop run at once across all workers, whatever else waits
+    # (0: no cap; a shop alone may then use every worker). Round-robin already serves a shop
+    # with new work on the next free slot; a cap also keeps slots free for it.
+    queue_shop_max_running: Annotated[int, Field(ge=0)] = 0
     db_pool_size: int = 10
     # Refresh an expiring offline token this long before it expires (Shopify: "a few minutes").
     shopify_token_refresh_ahead_seconds: Annotated[int, Field(ge=0)] = 300

@@ -9,14 +9,13 @@ from app import metrics
 from app.healthcheck import WORKER_HEARTBEAT_TTL, worker_heartbeat_key
 from app.platform.resources import Resources
 from app.queue import JobContext
-from app.queue.arq_backend import QUEUE_NAME
+from app.queue.arq_backend import queue_depth
 
 
 async def worker_heartbeat(ctx: JobContext) -> None:
     resources: Resources = ctx.resources
     now = time.time()
     await resources.redis.set(worker_heartbeat_key(), str(now), ex=WORKER_HEARTBEAT_TTL)
-    # arq keeps its queue as a sorted set scored by the time a job is due (ms): the ready
-    # jobs are those scored up to now.
-    ready = await resources.redis.zcount(QUEUE_NAME, "-inf", int(now * 1000))
-    metrics.QUEUE_READY_JOBS.set(ready)
+    # The jobs due now, in the queue's schedule and in the shops' ready lists.
+    depth = await queue_depth(resources.redis)
+    metrics.record_queue_depth(depth.ready, depth.lag_seconds, depth.shops)

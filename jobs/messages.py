@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import structlog
 from sqlalchemy import select
 
+from app import metrics
 from app.messaging.consent import ConsentWriteBack
 from app.messaging.controls import sending_policy
 from app.messaging.delivery import deliver_message
@@ -34,6 +35,7 @@ async def send_message(ctx: JobContext, message_id: int) -> str:
         message_id,
     )
     log.info("message job", message_id=message_id, status=result.status, reason=result.reason)
+    metrics.MESSAGES_SENT.labels(str(result.status)).inc()
     if result.status == Status.SENDING and result.retry_in is not None:
         raise RetryJob(defer=result.retry_in)
     if result.status == Status.QUEUED and result.next_at is not None:

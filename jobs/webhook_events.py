@@ -38,7 +38,9 @@ async def _schedule_next_attempt(resources: Resources, event_row_id: int, result
     queue's own retry of this job is the fallback)."""
     job_id = retry_job_id(event_row_id, result.attempts)
     due = datetime.now(UTC) + timedelta(seconds=result.retry_in or 0.0)
-    if not await enqueue_processing(resources.queue, event_row_id, job_id=job_id, defer_until=due):
+    if not await enqueue_processing(
+        resources.queue, event_row_id, job_id=job_id, shop=None, defer_until=due
+    ):
         return False
     # The sweeper judges an event by the job recorded on it: now this one.
     await record_job(resources.sessions, event_row_id, job_id)

@@ -154,13 +154,22 @@ async def store_delivery(
 
 
 async def enqueue_processing(
-    queue: JobQueue, event_row_id: int, *, job_id: str, defer_until: datetime | None = None
+    queue: JobQueue,
+    event_row_id: int,
+    *,
+    job_id: str,
+    shop: str | None,
+    defer_until: datetime | None = None,
 ) -> bool:
-    """Queue the processing of a stored event (for `defer_until`, if given). False when the
-    queue is down or slow: the event is durable and the sweeper will enqueue it later."""
+    """Queue the processing of a stored event of `shop` (its domain), for `defer_until` if
+    given, in its shop's turn (None: a deferred retry, which waits in the queue's schedule
+    and runs when due, needs none). False when the queue is down or slow: the event is durable and
+    the sweeper will enqueue it later."""
     try:
         async with asyncio.timeout(ENQUEUE_TIMEOUT_SECONDS):
-            await queue.enqueue(PROCESS_JOB, event_row_id, job_id=job_id, defer_until=defer_until)
+            await queue.enqueue(
+                PROCESS_JOB, event_row_id, job_id=job_id, defer_until=defer_until, shop=shop
+            )
     except (QueueUnavailable, TimeoutError) as exc:
         log.warning(
             "webhook event stored but not enqueued; the sweeper will pick it up",

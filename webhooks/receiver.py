@@ -111,7 +111,10 @@ async def receive_webhook(
 
     metrics.WEBHOOKS_RECEIVED.labels(delivery.topic).inc()
     await enqueue_processing(
-        resources.queue, stored.event_row_id, job_id=first_job_id(stored.event_row_id)
+        resources.queue,
+        stored.event_row_id,
+        job_id=first_job_id(stored.event_row_id),
+        shop=delivery.shop_domain,
     )
     return 200, ""
 
@@ -147,7 +150,15 @@ class WebhookReceiver:
             await _answer(send, 413, f"body larger than {MAX_BODY_BYTES} bytes")
             return
         state: Any = scope["app"].state
-        status, text = await receive_webhook(state.resources, state.webhook_verifier, headers, body)
+        # Every line logged for this delivery names its shop and webhook id (the headers are
+        # unverified until the signature is checked: they say what the delivery claims).
+        with structlog.contextvars.bound_contextvars(
+            shop=headers.get("x-shopify-shop-domain"),
+            webhook_id=headers.get("x-shopify-webhook-id"),
+        ):
+            status, text = await receive_webhook(
+                state.resources, state.webhook_verifier, headers, body
+            )
         await _answer(send, status, text)
 
 

@@ -26,7 +26,7 @@ from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.inbox.jobs import first_job_id
-from app.models import WebhookEvent, WebhookEventStatus
+from app.models import Shop, WebhookEvent, WebhookEventStatus
 from app.queue import JobQueue
 from app.queue.interface import JobState, JobStatus, QueueUnavailable
 from webhooks.inbox import enqueue_processing
@@ -61,6 +61,7 @@ class Waiting:
     received_at: datetime
     job_id: str
     next_attempt_at: datetime | None
+    shop_domain: str
 
 
 def sweep_job_id(event_row_id: int) -> str:
@@ -80,7 +81,9 @@ async def waiting_events(
             WebhookEvent.received_at,
             WebhookEvent.job_id,
             WebhookEvent.next_attempt_at,
+            Shop.domain,
         )
+        .join(Shop, Shop.id == WebhookEvent.shop_id)
         .where(
             WebhookEvent.status == WebhookEventStatus.RECEIVED.value,
             WebhookEvent.received_at < func.now() - after,
@@ -91,7 +94,13 @@ async def waiting_events(
     if cursor is not None:
         query = query.where(tuple_(WebhookEvent.received_at, WebhookEvent.id) > tuple_(*cursor))
     return [
-        Waiting(row.id, row.received_at, row.job_id or first_job_id(row.id), row.next_attempt_at)
+        Waiting(
+            row.id,
+            row.received_at,
+            row.job_id or first_job_id(row.id),
+            row.next_attempt_at,
+            row.domain,
+        )
         for row in await session.execute(query)
     ]
 
@@ -205,7 +214,11 @@ async def sweep(
         # A lost retry keeps its backoff: it runs when it was due, or now if that is past.
         due = event.next_attempt_at
         if not await enqueue_processing(
-            queue, event.id, job_id=job_id, defer_until=due if due and due > now else None
+            queue,
+            event.id,
+            job_id=job_id,
+            shop=event.shop_domain,
+            defer_until=due if due and due > now else None,
         ):
             break  # the queue is down; the job recorded does not exist: found missing next time
         enqueued += 1

@@ -25,5 +25,7 @@ def replay_job_id(event_row_id: int) -> str:
     return f"webhook:{event_row_id}:replay:{time.time_ns()}"
 
 
-def processing_job(event_row_id: int, *, job_id: str, defer_until: datetime | None = None) -> Job:
-    return Job(PROCESS_JOB, (event_row_id,), job_id, defer_until)
+def processing_job(
+    event_row_id: int, *, job_id: str, shop: str, defer_until: datetime | None = None
+) -> Job:
+    return Job(PROCESS_JOB, (event_row_id,), job_id, defer_until, shop)

@@ -63,7 +63,7 @@ async def build_resources(
     platform: Platform = PLATFORM,
 ) -> Resources:
     engine = create_engine(settings.database, pool_size=settings.db_pool_size)
-    queue: JobQueue = ArqQueue(settings.redis)
+    queue: JobQueue = ArqQueue(settings.redis, fair=settings.queue_fair)
     redis = Redis.from_url(settings.redis, socket_timeout=2, socket_connect_timeout=1)
     http = httpx.AsyncClient(
         transport=http_transport,

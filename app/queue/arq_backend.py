@@ -9,6 +9,7 @@ import os
 import secrets
 import socket
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -20,10 +21,12 @@ from arq.jobs import serialize_job
 from arq.typing import WorkerCoroutine
 from arq.utils import timestamp_ms, to_unix_ms
 from arq.worker import Worker, func
+from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from app.queue import fair
 from app.queue.interface import (
     CronJob,
     JobContext,
@@ -43,15 +46,10 @@ JOB_TIMEOUT_SECONDS = 300
 _IN_PROGRESS_SECONDS = JOB_TIMEOUT_SECONDS + 10
 
 # arq's enqueue_job in ONE round trip. arq itself WATCHes the job key, checks it and the
-# result key, then MULTI/EXEC: three round trips, 16 % of the webhook route under load. This
-# script does the same checks and writes atomically inside Redis, in arq's own key layout and
-# serialization, so arq's worker runs the job unchanged.
-_ENQUEUE = """
-if redis.call('exists', KEYS[1], KEYS[2]) > 0 then return 0 end
-redis.call('psetex', KEYS[1], ARGV[1], ARGV[2])
-redis.call('zadd', KEYS[3], ARGV[3], ARGV[4])
-return 1
-"""
+# result key, then MULTI/EXEC: three round trips, 16 % of the webhook route under load. The
+# script (app/queue/fair.py) does the same checks and writes atomically inside Redis, in arq's
+# own key layout and serialization, so arq's worker runs the job unchanged; a job due now that
+# names its shop waits in that shop's ready list instead, for the fair scheduling.
 
 
 def redis_settings(url: str) -> RedisSettings:
@@ -66,8 +64,10 @@ class ArqQueue:
     """Connects on first use, so a process that starts while Redis is down still starts;
     every enqueue until Redis answers raises QueueUnavailable."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, fair: bool = True) -> None:
         self._url = url
+        # Off: every job goes straight to arq's FIFO schedule (bench/fairness compares).
+        self._fair = fair
         self._pool: ArqRedis | None = None
         self._lock = asyncio.Lock()
 
@@ -90,6 +90,7 @@ class ArqQueue:
         job_id: str,
         defer_by: timedelta | None = None,
         defer_until: datetime | None = None,
+        shop: str | None = None,
     ) -> bool:
         pool = await self._connected()
         now = timestamp_ms()
@@ -101,17 +102,23 @@ class ArqQueue:
             score = now
         expires_ms = max(score - now, 0) + pool.expires_extra_ms
         payload = serialize_job(name, args, {}, None, now, serializer=pool.job_serializer)
+        shop = (shop or "") if self._fair else ""
         keys_and_args: list[Any] = [
             job_key_prefix + job_id,
             result_key_prefix + job_id,
             QUEUE_NAME,
+            fair.JOBS_KEY,
+            fair.ready_key(shop),
+            fair.RING_KEY,
             expires_ms,
             payload,
             score,
             job_id,
+            shop,
+            now,
         ]
         try:
-            created = await pool.eval(_ENQUEUE, 3, *keys_and_args)  # type: ignore[misc]
+            created = await pool.eval(fair.ENQUEUE, 6, *keys_and_args)  # type: ignore[misc]
         except (TimeoutError, RedisError, OSError) as exc:
             raise QueueUnavailable(str(exc)) from exc
         return bool(created)
@@ -119,7 +126,7 @@ class ArqQueue:
     async def job_states(self, job_ids: Sequence[str]) -> dict[str, JobState]:
         """One round trip for all: the in-progress key's remaining life, the job key, and
         the job's place in the queue (arq keeps a job there while it runs and while its
-        retry is deferred)."""
+        retry is deferred) or in its shop's ready list (fair.JOBS_KEY names its shop)."""
         pool = await self._connected()
         try:
             async with pool.pipeline(transaction=False) as pipe:
@@ -127,18 +134,19 @@ class ArqQueue:
                     pipe.pttl(in_progress_key_prefix + job_id)
                     pipe.exists(job_key_prefix + job_id)
                     pipe.zscore(QUEUE_NAME, job_id)
+                    pipe.hexists(fair.JOBS_KEY, job_id)
                 replies = await pipe.execute()
         except (TimeoutError, RedisError, OSError) as exc:
             raise QueueUnavailable(str(exc)) from exc
         states = {}
         for n, job_id in enumerate(job_ids):
-            in_progress_ms, job_exists, score = replies[3 * n : 3 * n + 3]
+            in_progress_ms, job_exists, score, shop_ready = replies[4 * n : 4 * n + 4]
             if in_progress_ms != -2:  # -2: no such key; -1: a key without expiry
                 running_for = (
                     _IN_PROGRESS_SECONDS - in_progress_ms / 1000 if in_progress_ms >= 0 else None
                 )
                 states[job_id] = JobState(JobStatus.RUNNING, running_for)
-            elif job_exists and score is not None:
+            elif job_exists and (score is not None or shop_ready):
                 states[job_id] = JobState(JobStatus.QUEUED)
             else:
                 states[job_id] = JobState(JobStatus.MISSING)
@@ -205,13 +213,8 @@ redis.call('hdel', KEYS[1], ARGV[1])
 return 1
 """
 # The job's owner record is removed only by its owner (a job reclaimed from a worker taken
-# for dead may already be another's).
-_DISOWN = """
-if redis.call('hget', KEYS[1], ARGV[1]) == ARGV[2] then
-  return redis.call('hdel', KEYS[1], ARGV[1])
-end
-return 0
-"""
+# for dead may already be another's), in fair.FINISH with the job's place among its shop's
+# running jobs.
 
 
 def _worker_id() -> str:
@@ -226,8 +229,21 @@ class _ResilientWorker(Worker):
     - a worker killed mid-job leaves its job stuck for about 5 minutes; these workers find
       such jobs (their owner's alive key expired) and let them run again within 20 s."""
 
-    def __init__(self, *args: Any, on_alive: Callable[[], None], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        on_alive: Callable[[], None],
+        shop_max_running: int = 0,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        # At most this many jobs of one shop run at once across the workers (0: no cap).
+        self.shop_max_running = shop_max_running
+        self._schedule_first = False
+        # Jobs this worker took from the shops' turns and runs; whether shops still have
+        # jobs waiting (as the last ADMIT saw it).
+        self._fair_ids: set[str] = set()
+        self._shops_waiting = False
         # Told every few seconds while the worker runs, Redis or not (its liveness check).
         self._on_alive = on_alive
         self.worker_id = _worker_id()
@@ -242,11 +258,80 @@ class _ResilientWorker(Worker):
     async def _poll_iteration(self) -> None:
         try:
             await self._keep_alive()
-            await super()._poll_iteration()
+            # Free slots go, turn about, first to arq's schedule (deferred jobs come due,
+            # cron and shop-less jobs: the sweeps and the heartbeat among them) and first to
+            # the shops' turns: neither a backlog of due reminders nor a shop's flood of
+            # deliveries can take every slot from the other.
+            self._schedule_first = not self._schedule_first
+            if self._schedule_first:
+                await self._poll_schedule()
+                await self._admit_fairly()
+            elif not await self._admit_fairly():
+                await self._poll_schedule()
         except _REDIS_LOST as exc:
             # Also a job's own bookkeeping (arq records results in Redis) failing, surfaced
             # here by arq: whichever it was, the worker goes on once Redis answers.
             await self._wait_for_redis(exc)
+
+    async def _poll_schedule(self) -> None:
+        """arq's poll of its schedule. While shops have jobs waiting, jobs from the schedule
+        hold at most half of this worker's slots: turns alone count starts, not time, and a
+        slot taken by a long job (a reminder step reconciling its shop first) is gone for
+        every turn until it ends, so the slots would end up all the schedule's."""
+        limit = self.max_jobs
+        if self._shops_waiting:
+            scheduled = sum(
+                1
+                for job_id, task in self.tasks.items()
+                if not task.done() and job_id not in self._fair_ids
+            )
+            limit = min(limit, self.job_counter + max(0, self.max_jobs // 2 - scheduled))
+        saved, self.max_jobs = self.max_jobs, limit
+        try:
+            await super()._poll_iteration()
+        finally:
+            self.max_jobs = saved
+
+    async def _admit_fairly(self) -> bool:
+        """Take as many jobs as this worker has free slots left from the shops' ready lists,
+        round-robin (app/queue/fair.py), and start them. False when none was taken."""
+        free = self.max_jobs - self.job_counter
+        if self.burst and self.max_burst_jobs >= 0:
+            free = min(free, self.max_burst_jobs - self._jobs_started())
+        if free <= 0 or not self.allow_pick_jobs:
+            return False
+        taken = await self._admit(free)
+        if not taken and self.burst and self.tasks and await self.pool.llen(fair.RING_KEY):  # type: ignore[misc]
+            # A burst worker stops when arq's schedule is empty: a job just finished leaves
+            # it so before its shop's running count drops (the task's last step), and its
+            # shop's next jobs, held by the cap, would be left behind. Let a task end first.
+            await asyncio.wait(list(self.tasks.values()), return_when=asyncio.FIRST_COMPLETED)
+            taken = await self._admit(self.max_jobs - self.job_counter)
+        if taken:
+            self._fair_ids.update(job_id.decode() for job_id in taken)
+            await self.start_jobs(taken)
+            # Those another worker started first are not ours.
+            self._fair_ids.intersection_update(self.tasks)
+        return bool(taken)
+
+    async def _admit(self, free: int) -> list[bytes]:
+        if free <= 0:
+            return []
+        now = timestamp_ms()
+        waiting, taken = await self.pool.eval(  # type: ignore[misc]
+            fair.ADMIT,
+            2,
+            fair.RING_KEY,
+            self.queue_name,
+            str(free),
+            str(now),
+            str(self.shop_max_running),
+            str(now - int(self.in_progress_timeout_s * 1000)),
+            fair.READY_PREFIX,
+            fair.RUNNING_PREFIX,
+        )
+        self._shops_waiting = int(waiting) > 0
+        return list(taken)
 
     async def run_job(self, job_id: str, score: int) -> None:
         # arq has just set the job's in-progress key; the owner record follows it. Without
@@ -257,9 +342,16 @@ class _ResilientWorker(Worker):
         try:
             await super().run_job(job_id, score)
         finally:
+            self._fair_ids.discard(job_id)
             with contextlib.suppress(*_REDIS_LOST, RedisError):
                 await self.pool.eval(  # type: ignore[misc]
-                    _DISOWN, 1, _OWNERS_KEY, job_id, self.worker_id
+                    fair.FINISH,
+                    2,
+                    _OWNERS_KEY,
+                    fair.JOBS_KEY,
+                    job_id,
+                    self.worker_id,
+                    fair.RUNNING_PREFIX,
                 )
 
     async def _keep_alive(self) -> None:
@@ -383,9 +475,12 @@ def build_worker(
     max_tries: int = 8,
     job_timeout: int = JOB_TIMEOUT_SECONDS,
     handle_signals: bool = True,
+    shop_max_running: int = 0,
 ) -> Worker:
     """An arq Worker whose jobs receive our JobContext; `on_startup` returns the resources;
-    `on_alive` is called every few seconds while the worker runs (waiting for Redis too)."""
+    `on_alive` is called every few seconds while the worker runs (waiting for Redis too);
+    jobs due now that name their shop are taken round-robin across the shops, at most
+    `shop_max_running` of one shop at once (0: no cap)."""
 
     async def startup(ctx: dict[str, Any]) -> None:
         ctx["resources"] = await on_startup()
@@ -409,6 +504,7 @@ def build_worker(
     ]
     return _ResilientWorker(
         on_alive=on_alive,
+        shop_max_running=shop_max_running,
         functions=arq_functions,
         cron_jobs=arq_crons,
         redis_settings=redis_settings(redis_url),
@@ -423,4 +519,45 @@ def build_worker(
         # 2 x max_jobs jobs a second however short they are.
         poll_delay=0.05,
         handle_signals=handle_signals,
+    )
+
+
+@dataclass(frozen=True)
+class ShopQueue:
+    shop: str
+    ready: int
+    running: int
+    oldest_ready_ms: int
+
+
+@dataclass(frozen=True)
+class QueueDepth:
+    """What waits: jobs due now (in arq's schedule and in the shops' ready lists), per shop,
+    and how long the oldest job due now has waited (its lag)."""
+
+    ready: int
+    shops: tuple[ShopQueue, ...]
+    lag_seconds: float
+
+
+async def queue_depth(redis: Redis) -> QueueDepth:
+    """One pipelined round trip. arq keeps its schedule as a sorted set scored by the time a
+    job is due (ms) and keeps a job there while it runs: a due entry is waiting or running
+    (`running` subtracts the ones the fair layer knows are running)."""
+    now = timestamp_ms()
+    async with redis.pipeline(transaction=False) as pipe:
+        pipe.zcount(QUEUE_NAME, "-inf", now)
+        pipe.zrangebyscore(QUEUE_NAME, "-inf", now, start=0, num=1, withscores=True)
+        pipe.eval(fair.SNAPSHOT, 1, fair.RING_KEY, fair.READY_PREFIX, fair.RUNNING_PREFIX)
+        scheduled, head, snapshot = await pipe.execute()
+    shops = tuple(
+        ShopQueue(shop.decode(), int(ready), int(running), int(oldest))
+        for shop, ready, running, oldest in snapshot
+    )
+    oldest = [s.oldest_ready_ms for s in shops if s.oldest_ready_ms]
+    if head:
+        oldest.append(int(head[0][1]))
+    lag = max(0.0, (now - min(oldest)) / 1000) if oldest else 0.0
+    return QueueDepth(
+        ready=int(scheduled) + sum(s.ready for s in shops), shops=shops, lag_seconds=lag
     )

@@ -27,13 +27,15 @@ _KEY = "boomerang.deferred_jobs"
 
 @dataclass(frozen=True)
 class Job:
-    """A job to enqueue: its name, its arguments (ids only), its deterministic id and when it
-    is due (None: at once)."""
+    """A job to enqueue: its name, its arguments (ids only), its deterministic id, when it
+    is due (None: at once) and the shop it works for (its domain; None: no shop's), which the
+    queue schedules fairly among the shops."""
 
     name: str
     args: tuple[Any, ...]
     job_id: str
     defer_until: datetime | None = None
+    shop: str | None = None
 
 
 def defer(session: AsyncSession, job: Job) -> None:
@@ -62,7 +64,11 @@ async def send_jobs(queue: JobQueue, jobs: Iterable[Job]) -> int:
     for job in jobs:
         try:
             if await queue.enqueue(
-                job.name, *job.args, job_id=job.job_id, defer_until=job.defer_until
+                job.name,
+                *job.args,
+                job_id=job.job_id,
+                defer_until=job.defer_until,
+                shop=job.shop,
             ):
                 enqueued += 1
         except QueueUnavailable:

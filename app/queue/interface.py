@@ -69,9 +69,12 @@ class JobQueue(Protocol):
         job_id: str,
         defer_by: timedelta | None = None,
         defer_until: datetime | None = None,
+        shop: str | None = None,
     ) -> bool:
         """Queue `name(*args)`. False when a job with this id is already queued or running
-        (so a replay enqueues nothing). Raises QueueUnavailable when the broker is down."""
+        (so a replay enqueues nothing). Raises QueueUnavailable when the broker is down.
+        `shop` (its domain) schedules the job fairly among the shops' jobs: a shop's backlog
+        never holds back another shop's jobs; a shop's own jobs start in the order enqueued."""
         ...
 
     async def job_states(self, job_ids: Sequence[str]) -> dict[str, JobState]:

@@ -17,6 +17,7 @@ class QueuedJob:
     job_id: str
     defer_by: timedelta | None
     defer_until: datetime | None
+    shop: str | None = None
 
 
 class MemoryQueue:
@@ -31,12 +32,13 @@ class MemoryQueue:
         job_id: str,
         defer_by: timedelta | None = None,
         defer_until: datetime | None = None,
+        shop: str | None = None,
     ) -> bool:
         if not self.available:
             raise QueueUnavailable("memory queue switched off")
         if job_id in self.jobs:
             return False
-        self.jobs[job_id] = QueuedJob(name, args, job_id, defer_by, defer_until)
+        self.jobs[job_id] = QueuedJob(name, args, job_id, defer_by, defer_until, shop)
         return True
 
     async def job_states(self, job_ids: Sequence[str]) -> dict[str, JobState]:

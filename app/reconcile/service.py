@@ -92,6 +92,7 @@ async def store_missing(
     resource: str,
     bodies: list[dict[str, Any]],
     *,
+    shop_domain: str,
     api_version: str,
     settled_before: datetime | None,
 ) -> tuple[list[int], datetime | None]:
@@ -134,7 +135,10 @@ async def store_missing(
         )
         if row_id is not None:
             written.append(int(row_id))
-            defer(session, processing_job(int(row_id), job_id=first_job_id(int(row_id))))
+            defer(
+                session,
+                processing_job(int(row_id), job_id=first_job_id(int(row_id)), shop=shop_domain),
+            )
     return written, newest
 
 
@@ -175,6 +179,7 @@ async def reconcile_shop(
                     shop.id,
                     resource,
                     bodies,
+                    shop_domain=shop.domain,
                     api_version=api_version,
                     settled_before=now - grace if grace > timedelta(0) else None,
                 )

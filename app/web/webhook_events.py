@@ -62,7 +62,7 @@ async def replay_webhook_event(
     job_id = replay_job_id(event_id)
     async with resources.sessions.begin() as session:
         await reopen_failed_event(session, shop.id, event_id, job_id=job_id)
-        defer(session, processing_job(event_id, job_id=job_id))
+        defer(session, processing_job(event_id, job_id=job_id, shop=shop.domain))
         jobs = take_deferred(session)
     # After the commit: if the queue is down the sweeper enqueues the reopened event.
     enqueued = await send_jobs(resources.queue, jobs) == 1

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 
+from app import metrics
 from app.codes.offers import CodePurpose, Recipient
 from app.codes.service import issue_code
 from app.shopify.admin.client import AdminClient
@@ -129,3 +132,57 @@ async def test_limits_are_learned_from_the_answers_for_each_plan(harness: Harnes
     )
     assert client.stats.waited_seconds == 0
     assert client.stats.throttled == 0
+
+
+def _throttle_waits() -> float:
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(metrics.render().decode())
+        if family.name == "boomerang_shopify_throttle_waits"
+        for sample in family.samples
+        if sample.name.endswith("_total") and sample.labels["reason"] == "reserved"
+    )
+
+
+async def test_one_shops_code_burst_does_not_hold_back_another_shop(harness: Harness) -> None:
+    """Shop A's bucket is empty and a burst of its codes waits on it (counted in the
+    throttle-wait metric); shop B, sharing the worker, the client and Redis, is answered at once."""
+    harness.sim.set_plan(harness.shop.domain, "slow")  # 25 points/s
+    bucket = harness.sim.graphql.bucket(harness.sim.shop(harness.shop.domain))
+    assert bucket.try_take(bucket.available)
+    other = harness.sim.add_shop(f"other-{harness.shop.id}", plan="standard")
+    other_token = harness.sim.install(other.domain).access_token
+    other_ref = ShopRef(harness.shop.id + 1000, other.domain)
+    customer = harness.sim.add_customer(other.domain, "pat@example.com")
+
+    async def tokens(shop: ShopRef) -> str:
+        return other_token if shop == other_ref else harness.token
+
+    client = admin_client(harness.http, harness.redis, tokens)
+    waits_before = _throttle_waits()
+
+    async def code(i: int) -> str:
+        issued = await issue_code(
+            harness.sessions,
+            harness.gateway,
+            harness.shop,
+            purpose=CodePurpose.LOYALTY_REWARD,
+            idempotency_key=f"slow-burst:{i}",
+            offer=offer(),
+            recipient=Recipient(email=None),
+            prefix="VIP",
+        )
+        return issued.code
+
+    burst = asyncio.gather(*(code(i) for i in range(10)))
+    await asyncio.sleep(0.5)  # A's calls are queued on its bucket
+    started = time.monotonic()
+    for i in range(5):
+        await client.execute(other_ref, TAGS_ADD, {"id": customer.gid, "tags": [f"b{i}"]})
+    other_took = time.monotonic() - started
+    assert not burst.done()
+    codes = await burst
+    assert len(set(codes)) == 10
+    assert other_took < 2.0
+    assert client.stats.waited_seconds == 0
+    assert _throttle_waits() > waits_before

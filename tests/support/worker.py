@@ -16,7 +16,7 @@ import httpx
 
 from app.platform.resources import Resources, build_resources
 from app.queue import JobContext
-from app.queue.arq_backend import QUEUE_NAME, build_worker
+from app.queue.arq_backend import QUEUE_NAME, build_worker, queue_depth
 from app.settings import Settings
 from jobs.registry import JOBS
 from jobs.worker import MAX_JOBS, worker_settings
@@ -65,6 +65,8 @@ async def run_worker_burst(
             if worker.pool is None or worker.ctx.get("resources") is None:
                 continue
             due = await worker.pool.zcount(QUEUE_NAME, "-inf", (time.time() + horizon) * 1000)
+            # Jobs due now that wait in their shop's ready list (app/queue/fair.py).
+            due += (await queue_depth(worker.pool)).ready
             # Jobs stay in the queue while they run, so nothing due also means nothing running.
             quiet_polls = quiet_polls + 1 if due == 0 and not worker.tasks else 0
     finally:

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.main import create_app
 from app.models import Order, WebhookEvent
+from app.queue.arq_backend import queue_depth
 from app.settings import Settings
 from app.shopify.webhook_verification import sign
 from tests.support.fixtures import fixture_bytes
@@ -22,8 +23,6 @@ from tests.support.services import free_port
 from tests.support.webhooks import SHOP, deliver, install_shop, shopify_headers
 from tests.support.worker import run_worker_burst
 from webhooks.receiver import MAX_BODY_BYTES
-
-QUEUE = "boomerang:queue"
 
 
 async def events(sessions: async_sessionmaker[AsyncSession]) -> list[WebhookEvent]:
@@ -34,7 +33,8 @@ async def events(sessions: async_sessionmaker[AsyncSession]) -> list[WebhookEven
 async def queued_jobs(redis_url: str) -> int:
     client = Redis.from_url(redis_url)
     try:
-        return int(await client.zcard(QUEUE))
+        # Due now, in the queue's schedule or in their shop's turn (app/queue/fair.py).
+        return (await queue_depth(client)).ready
     finally:
         await client.aclose()
 

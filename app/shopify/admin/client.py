@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 import structlog
 
+from app import metrics
 from app.errors import (
     ShopifyQueryError,
     ShopifyUnavailable,
@@ -277,6 +278,8 @@ class AdminClient:
                         )
                     )
                 bound.info("throttled by shopify", wait=round(pause, 2))
+                metrics.SHOPIFY_THROTTLE_WAITS.labels("throttled").inc()
+                metrics.SHOPIFY_THROTTLE_WAIT_SECONDS.labels("throttled").inc(pause)
                 # The reservation made on the next turn waits for the bucket as well.
                 await self._sleep(pause)
                 continue
@@ -328,6 +331,8 @@ class AdminClient:
                 )
             if reservation.wait > 0:
                 self.stats.waited_seconds += reservation.wait
+                metrics.SHOPIFY_THROTTLE_WAITS.labels("reserved").inc()
+                metrics.SHOPIFY_THROTTLE_WAIT_SECONDS.labels("reserved").inc(reservation.wait)
                 await self._sleep(reservation.wait)
             sent = True
             response = await self._post(shop, operation, variables, token)
