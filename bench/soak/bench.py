@@ -1,11 +1,11 @@
 """Soak benchmark: a steady, open-loop stream of signed webhooks (200/s by default) for
 `--minutes` (30) to `boomerang serve --workers 2` and one `boomerang worker`, real processes on
-a fresh database, with the abandoned-cart and welcome scenarios live on a shop installed through
-the real OAuth flow against the Shopify simulator (`boomerang simulator`, its own process) and
-an SMTP sink on loopback. The RSS of the web's worker processes and of the arq worker is sampled
-every 10 s; the first sixth of the run (5 minutes of 30) is warm-up. Goal: RSS at the end at
-most 10 % above RSS at the end of warm-up, per process. Prints the figures and appends them to
-bench/RESULTS.md."""
+a fresh database, with the abandoned-cart and welcome scenarios and the loyalty program live on
+a shop installed through the real OAuth flow against the Shopify simulator (`boomerang
+simulator`, its own process) and an SMTP sink on loopback. The RSS of the web's worker
+processes and of the arq worker is sampled every 10 s; the first sixth of the run (5 minutes of
+30) is warm-up. Goal: RSS at the end at most 10 % above RSS at the end of warm-up, per process.
+Prints the figures and appends them to bench/RESULTS.md."""
 
 from __future__ import annotations
 
@@ -69,6 +69,24 @@ CART_STEPS = {
 WELCOME = {
     "mode": "live",
     "steps": [{"delay_seconds": 0}, {"delay_seconds": 30}, {"delay_seconds": 90}],
+}
+# The loyalty program on (as the demo sets it): every paid order earns, sign-ups get a bonus,
+# tiers move, and each change queues its metafield sync and the program's notices.
+LOYALTY = {
+    "enabled": True,
+    "per_currency": {"enabled": True, "points": "1"},
+    "signup": {"enabled": True, "points": 50},
+    "tiers": [
+        {"key": "silver", "name_en": "Silver", "name_fr": "Argent", "threshold": "150"},
+        {
+            "key": "gold",
+            "name_en": "Gold",
+            "name_fr": "Or",
+            "threshold": "400",
+            "multiplier": "1.5",
+        },
+    ],
+    "rewards": [{"key": "five_off", "cost": 50, "kind": "fixed_amount", "value": "5.00"}],
 }
 MESSAGING = {
     "paused": False,
@@ -440,6 +458,7 @@ async def install_and_configure(app_url: str, sim_url: str) -> None:
             ("/api/scenarios/abandoned_cart", CART_STEPS),
             ("/api/messaging/settings", MESSAGING),
             ("/api/scenarios/welcome", WELCOME),
+            ("/api/loyalty/settings", LOYALTY),
         ]:
             response = await client.put(app_url + path, headers=headers, json=body)
             if response.status_code >= 400:
@@ -472,9 +491,16 @@ async def database_figures(url: str) -> dict[str, Any]:
                 "SELECT scenario, status, count(*) AS n FROM messages GROUP BY 1, 2 ORDER BY 1, 2"
             )
         }
+        ledger = {
+            r["kind"]: r["n"]
+            for r in await conn.fetch(
+                "SELECT kind, count(*) AS n FROM points_ledger GROUP BY 1 ORDER BY 1"
+            )
+        }
     finally:
         await conn.close()
     return {
+        "ledger": ledger,
         "events": events,
         "stored": sum(events.values()),
         "processed": events.get("processed", 0),
@@ -604,7 +630,7 @@ def report(o: Outcome) -> tuple[str, bool]:
         f"{o.args.sample_seconds:.0f} s. `boomerang serve --workers {o.args.workers}` and one "
         "`boomerang worker` on a fresh database; shop installed through OAuth against "
         "`boomerang simulator`; abandoned cart (30 s / 90 s / 180 s) and welcome "
-        "(0 / 30 s / 90 s) live; SMTP to a sink on loopback. Mix: "
+        "(0 / 30 s / 90 s) live, the loyalty program on; SMTP to a sink on loopback. Mix: "
         + ", ".join(f"{t} {n}" for t, n in sorted(o.load.topics.items()))
         + ".",
         "",
@@ -632,6 +658,7 @@ def report(o: Outcome) -> tuple[str, bool]:
         f"- After {o.drain_seconds:.0f} s more without load: processed "
         f"{o.drained['processed']} of {o.drained['stored']}, waiting {o.drained['pending']}.",
         f"- Scenario runs: {o.drained['runs']}.",
+        f"- Loyalty ledger entries by kind: {o.drained['ledger']}.",
         f"- Messages: {o.drained['messages']}; emails received by the SMTP sink: {o.emails}.",
         "",
         "RSS every minute (MiB: web workers summed / arq worker):",
