@@ -44,9 +44,11 @@ def complete_job(shop_id: int, redemption_id: int) -> Job:
 
 # Queue the customer's loyalty emails that are due (app/loyalty/notices.py): deferred by every
 # ledger movement, coalesced per customer over NOTICES_COALESCE_SECONDS (a burst of movements
-# is one run), and re-deferred by the run itself to when a waiting digest is due.
+# is one run), and re-deferred by the run itself to when a waiting digest is due. A few seconds
+# gather what one delivery or one job moves (the digest's own pacing is `digest_hours`); a
+# minute made every shopper's notice, and every burst of work waiting on it, late by up to 60 s.
 NOTICES_JOB = "loyalty_notices"
-NOTICES_COALESCE_SECONDS = 60
+NOTICES_COALESCE_SECONDS = 5
 
 
 def notices_job(shop_id: int, customer_id: int, now: datetime) -> Job:
