@@ -82,8 +82,14 @@ MONTHLY_CAP = "monthly_cap_reached"
 LOYALTY_OFF = "loyalty_program_off"
 APPROVED = "approved_by_merchant"
 REJECTED = "rejected_by_merchant"
+# The reason on the advocate's ledger entry when a referral is rewarded with points.
+REFERRAL_POINTS = "referral_reward"
 
 REASONS: Mapping[str, Text] = {
+    REFERRAL_POINTS: Text(
+        en="Points for a friend's qualifying order",
+        fr="Points pour la commande qualifiante d'un ami",
+    ),
     REFUNDED: Text(
         en="the friend's order was refunded during the hold period",
         fr="la commande de l'ami a été remboursée pendant la période de rétention",

@@ -20,7 +20,7 @@ from app.messaging.config import MessagingConfig
 from app.models import Customer, Order, Referral, Refund, Shop
 from app.queue import JobQueue
 from app.queue.deferred import defer, transaction
-from app.referrals.content import CANCELLED, LOYALTY_OFF, MONTHLY_CAP, REFUNDED
+from app.referrals.content import CANCELLED, LOYALTY_OFF, MONTHLY_CAP, REFERRAL_POINTS, REFUNDED
 from app.referrals.jobs import reward_job
 from app.referrals.messages import reward_text, send_reward
 from app.referrals.records import PENDING, QUALIFIED, REWARDED, VOID
@@ -106,7 +106,7 @@ async def qualify(
         source_type=SOURCE_TYPE,
         source_id=str(referral.id),
         now=now,
-        note=f"referral of order {referral.order_id}",
+        note=REFERRAL_POINTS,
     )
     if entry is None:
         referral.reason = LOYALTY_OFF

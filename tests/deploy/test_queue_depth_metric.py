@@ -25,6 +25,12 @@ OTHER = "second-shop.myshopify.com"
 
 
 @pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """Per-shop depths exist with fair scheduling (QUEUE_FAIR), which these tests turn on."""
+    return settings.model_copy(update={"queue_fair": True})
+
+
+@pytest.fixture
 async def resources(settings: Settings) -> AsyncIterator[Resources]:
     resources = await build_resources(settings)
     yield resources
