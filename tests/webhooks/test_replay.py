@@ -299,7 +299,10 @@ async def test_a_newer_version_after_a_replay_still_applies(
 
     [stored] = await all_rows(sessions, Checkout)
     assert stored.email == "new@example.com"
-    assert [type(f) for f in facts] == [CheckoutChanged, CheckoutChanged]
+    # The replayed older version is published once at most: it changes something only when it
+    # is processed before the newer one (the worker runs jobs concurrently, so either may go
+    # first); the newer one always applies.
+    assert [type(f) for f in facts] in ([CheckoutChanged], [CheckoutChanged, CheckoutChanged])
 
 
 # -- compliance topics processed again -----------------------------------------------------------
