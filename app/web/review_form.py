@@ -17,6 +17,7 @@ from starlette.formparsers import MultiPartException
 
 from app.errors import BoomerangError
 from app.i18n import Locale, Text
+from app.platform.resources import Resources
 from app.queue.deferred import defer, transaction
 from app.reviews import aggregates
 from app.reviews.errors import LinkExpired, LinkInvalid
@@ -35,8 +36,12 @@ from app.reviews.service import (
 from app.reviews.storage import PhotoStore
 from app.reviews.tokens import ReviewLink, ReviewTokens
 from app.scenarios.review_request.declaration import review_submitted
+from app.web.body_limits import BodyRefused, PayloadTooLarge
 from app.web.deps import ResourcesDep
 from app.web.rate_limits import limit_public
+
+# Where the form lives: the body cap (app/web/body_limits.py) answers under it with a page.
+FORM_PREFIX = "/review/"
 
 router = APIRouter(tags=["reviews"], dependencies=[Depends(limit_public)])
 
@@ -65,6 +70,23 @@ _T = {
     "closed": Text(en="Reviewed — thank you!", fr="Avis envoyé — merci !"),
     "nothing": Text(
         en="This order has no product to review.", fr="Cette commande n'a aucun produit à noter."
+    ),
+    # The whole form's body over its cap (413): the photos together are too heavy.
+    "too_large": Text(
+        en="Your review and its photos are too large to send together (26 MB at most). Send "
+        "at most 5 photos of up to 5 MB each, or smaller ones, and try again. Nothing was "
+        "saved.",
+        fr="Votre avis et ses photos sont trop lourds pour être envoyés ensemble (26 Mo au "
+        "plus). Envoyez au plus 5 photos de 5 Mo chacune au maximum, ou des photos plus "
+        "légères, puis réessayez. Rien n'a été enregistré.",
+    ),
+    # The body did not arrive within the time budget (408).
+    "too_slow": Text(
+        en="Sending your review took too long. Check your connection, then send it again, "
+        "with fewer or smaller photos if you can. Nothing was saved.",
+        fr="L'envoi de votre avis a pris trop de temps. Vérifiez votre connexion, puis "
+        "renvoyez-le, avec moins de photos ou des photos plus légères si possible. Rien n'a "
+        "été enregistré.",
     ),
 }
 
@@ -115,6 +137,32 @@ def _link_error(error: BoomerangError) -> HTMLResponse:
         for loc in ("en", "fr")
     )
     return _page("en", "Review / Avis", body, status=error.status_code)
+
+
+async def refusal_page(request: Request, error: BoomerangError) -> Response:
+    """The body cap's refusal of a form sent to /review/{token} (app/web/body_limits.py): the
+    form again, in the order's language, saying what to do; in both languages when the link
+    cannot be read. Its status and headers stay the refusal's (413 or 408, Connection: close:
+    the rest of the body is never read)."""
+    what = _T["too_large" if isinstance(error, PayloadTooLarge) else "too_slow"]
+    token = request.url.path.removeprefix(FORM_PREFIX).split("/", 1)[0]
+    resources: Resources = request.app.state.resources
+    now = datetime.now(UTC)
+    try:
+        link = ReviewTokens.from_settings(resources.settings).read(token, now)
+        opened = await _open(resources, link)
+    except (LinkInvalid, LinkExpired):
+        body = "".join(
+            f'<p class="error" role="alert" lang="{loc}">{html.escape(what.in_locale(loc))}</p>'
+            for loc in ("en", "fr")
+        )
+        page = _page("en", "Review / Avis", body, status=error.status_code)
+    else:
+        loc = opened.locale
+        body = _form_html(token, opened, now, error=(0, what.in_locale(loc)))
+        page = _page(loc, _T["title"].in_locale(loc), body, status=error.status_code)
+    page.headers.update(error.headers)
+    return page
 
 
 def _stars(product_id: int, chosen: int | None, locale: Locale) -> str:
@@ -192,7 +240,7 @@ def _form_html(
     return "".join(parts)
 
 
-async def _open(resources: ResourcesDep, link: ReviewLink) -> OrderForReview:
+async def _open(resources: Resources, link: ReviewLink) -> OrderForReview:
     async with resources.sessions.begin() as session:
         return await order_for_review(session, link)
 
@@ -279,6 +327,9 @@ async def submit(token: str, request: Request, resources: ResourcesDep) -> Respo
     loc = opened.locale
     try:
         form = await request.form(max_files=MAX_PHOTOS + 1, max_fields=10)
+    except BodyRefused as refused:
+        # A chunked body over the cap, or one too slow, found while reading it.
+        return await refusal_page(request, refused.error)
     except MultiPartException:
         body = _form_html(token, opened, now, error=(0, too_many().detail_in(loc)))
         return _page(loc, _T["title"].in_locale(loc), body, status=too_many().status_code)
