@@ -10,7 +10,7 @@ import asyncio
 import html
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException
@@ -36,14 +36,16 @@ from app.reviews.service import (
 from app.reviews.storage import PhotoStore
 from app.reviews.tokens import ReviewLink, ReviewTokens
 from app.scenarios.review_request.declaration import review_submitted
-from app.web.body_limits import BodyRefused, PayloadTooLarge
+from app.web.body_limits import BodyRefused, BodyTimeout, PayloadTooLarge
 from app.web.deps import ResourcesDep
-from app.web.rate_limits import limit_public
+from app.web.rate_limits import RateLimited, RateLimiterDep, limit_public
 
 # Where the form lives: the body cap (app/web/body_limits.py) answers under it with a page.
 FORM_PREFIX = "/review/"
 
-router = APIRouter(tags=["reviews"], dependencies=[Depends(limit_public)])
+# The public rate limit is taken in each route (not as a dependency) so that a shopper over
+# it gets the form's page in their language, not the API's JSON.
+router = APIRouter(tags=["reviews"])
 
 _T = {
     "title": Text(en="Review your order", fr="Donnez votre avis sur votre commande"),
@@ -139,12 +141,21 @@ def _link_error(error: BoomerangError) -> HTMLResponse:
     return _page("en", "Review / Avis", body, status=error.status_code)
 
 
+def _refusal_text(error: BoomerangError) -> Text:
+    if isinstance(error, PayloadTooLarge):
+        return _T["too_large"]
+    if isinstance(error, BodyTimeout):
+        return _T["too_slow"]
+    return Text(en=error.detail_in("en"), fr=error.detail_in("fr"))
+
+
 async def refusal_page(request: Request, error: BoomerangError) -> Response:
-    """The body cap's refusal of a form sent to /review/{token} (app/web/body_limits.py): the
-    form again, in the order's language, saying what to do; in both languages when the link
-    cannot be read. Its status and headers stay the refusal's (413 or 408, Connection: close:
-    the rest of the body is never read)."""
-    what = _T["too_large" if isinstance(error, PayloadTooLarge) else "too_slow"]
+    """A refusal before the form is read, said on the form's page: the body cap's (413, 408:
+    app/web/body_limits.py, Connection: close, the rest of the body is never read) or the
+    public rate limit's (429, with Retry-After). The form again, in the order's language,
+    saying what to do; in both languages when the link cannot be read. Status and headers
+    stay the refusal's."""
+    what = _refusal_text(error)
     token = request.url.path.removeprefix(FORM_PREFIX).split("/", 1)[0]
     resources: Resources = request.app.state.resources
     now = datetime.now(UTC)
@@ -247,8 +258,17 @@ async def _open(resources: Resources, link: ReviewLink) -> OrderForReview:
 
 @router.get("/review/{token}", include_in_schema=False)
 async def review_page(
-    token: str, resources: ResourcesDep, p: int | None = None, r: int | None = None
-) -> HTMLResponse:
+    token: str,
+    request: Request,
+    resources: ResourcesDep,
+    limiter: RateLimiterDep,
+    p: int | None = None,
+    r: int | None = None,
+) -> Response:
+    try:
+        await limit_public(request, limiter)
+    except RateLimited as error:
+        return await refusal_page(request, error)
     now = datetime.now(UTC)
     try:
         link = _tokens(resources).read(token, now)
@@ -317,7 +337,13 @@ async def _save(
 
 
 @router.post("/review/{token}", include_in_schema=False)
-async def submit(token: str, request: Request, resources: ResourcesDep) -> Response:
+async def submit(
+    token: str, request: Request, resources: ResourcesDep, limiter: RateLimiterDep
+) -> Response:
+    try:
+        await limit_public(request, limiter)
+    except RateLimited as error:
+        return await refusal_page(request, error)
     now = datetime.now(UTC)
     try:
         link = _tokens(resources).read(token, now)
