@@ -15,7 +15,7 @@ from app.models import OrderDelivery, ScenarioRun, TimelineEntry
 from tests.messaging.conftest import Inbox
 from tests.reviews.conftest import fulfilled_payload, products
 from tests.reviews.test_end_to_end import KEY, run_of, turn_on
-from tests.scenarios.conftest import SHOP, Store, until
+from tests.scenarios.conftest import SHOP, Store, html_part, until
 
 
 async def delivered_bodies(store: Store, order: dict[str, Any]) -> tuple[dict[str, Any], ...]:
@@ -79,7 +79,7 @@ async def test_the_request_waits_for_the_delivered_status(store: Store, inbox: I
     await store.work(horizon=2.0)
     await until(lambda: len(inbox.messages) == 1)
     assert inbox.messages[0]["To"] == order["email"]
-    assert "Copper Kettle" in str(inbox.messages[0])
+    assert "Copper Kettle" in html_part(inbox.messages[0])
     assert ("retimed", 1, "order_delivered") in await kinds(store)
 
     # The same delivery told again, by the other topic: one delivery, one request.

@@ -16,11 +16,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import deliveries
 from app.facts import OrderDelivered, publish
-from app.models import Order, OrderDelivery
+from app.models import Order
 from webhooks.payloads import required_integer, text, timestamp
 from webhooks.registry import WebhookDelivery, handles
 
@@ -66,20 +66,16 @@ async def _delivered(
     """Store the order's first delivered status; say it once (a redelivery, the other topic
     or another parcel of the same order finds the row and says nothing)."""
     now = datetime.now(UTC)
-    inserted = await session.scalar(
-        insert(OrderDelivery)
-        .values(
-            shop_id=delivery.shop_id,
-            order_shopify_id=order_shopify_id,
-            fulfillment_shopify_id=fulfillment_shopify_id,
-            delivered_at=delivered_at,
-            source=delivery.topic,
-            learnt_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["shop_id", "order_shopify_id"])
-        .returning(OrderDelivery.id)
+    first = await deliveries.record_first(
+        session,
+        shop_id=delivery.shop_id,
+        order_shopify_id=order_shopify_id,
+        fulfillment_shopify_id=fulfillment_shopify_id,
+        delivered_at=delivered_at,
+        source=delivery.topic,
+        learnt_at=now,
     )
-    if inserted is None:
+    if not first:
         return
     order_id = await session.scalar(
         select(Order.id).where(

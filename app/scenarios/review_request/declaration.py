@@ -102,8 +102,13 @@ async def order_fulfilled(
                 )
         return []
     plan = rule.steps(settings)
-    # A delivered status may have come before the fulfilment was processed.
-    delivered = await queries.delivery_learnt_at(session, fact.shop_id, fact.shopify_order_id)
+    # With the after-delivery timing, a delivered status may have come before the
+    # fulfilment was processed.
+    delivered = (
+        await queries.delivery_learnt_at(session, fact.shop_id, fact.shopify_order_id)
+        if settings.timing == AFTER_DELIVERY
+        else None
+    )
     anchor = rule.anchor(settings, fulfilled=now, delivered=delivered)
     run, created = await runs.start_or_get(
         session,

@@ -9,7 +9,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import Customer, Order, OrderDelivery, Refund, Shop
+from app import deliveries
+from app.models import Customer, Order, Refund, Shop
 from app.reviews.service import ProductLine, order_products, reviewed_product_ids
 from app.scenarios.review_request.rule import ReviewSnapshot
 
@@ -19,13 +20,9 @@ REFUNDED = "refunded"
 async def delivery_learnt_at(
     session: AsyncSession, shop_id: int, order_shopify_id: int
 ) -> datetime | None:
-    """When we learnt of the order's first delivered status; None when none came yet."""
-    learnt: datetime | None = await session.scalar(
-        select(OrderDelivery.learnt_at).where(
-            OrderDelivery.shop_id == shop_id, OrderDelivery.order_shopify_id == order_shopify_id
-        )
-    )
-    return learnt
+    """When we learnt of the order's first delivered status; None when none came yet (a
+    delivery being stored meanwhile is waited for: app/deliveries.py)."""
+    return await deliveries.learnt_at(session, shop_id, order_shopify_id)
 
 
 async def unreviewed_products(
