@@ -89,8 +89,8 @@ def test_traffic_delivers_a_share_of_fulfilments_days_later() -> None:
 
 
 def test_deliveries_leave_the_rest_of_the_traffic_as_it_was() -> None:
-    _, plain = week(7)
-    _, full = week(7, deliver_rate=0.8)
+    _, plain = week(7, sessions_per_day=80)
+    _, full = week(7, sessions_per_day=80, deliver_rate=0.8)
     delivery_topics = {"fulfillment_events/create", "fulfillments/update"}
     rest = [(e.at, e.topic, e.payload.get("id")) for e in full if e.topic not in delivery_topics]
     assert rest == [(e.at, e.topic, e.payload.get("id")) for e in plain]
