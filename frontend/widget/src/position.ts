@@ -4,6 +4,7 @@
 
 import {
   inLocale,
+  type CustomerStatus,
   type Program,
   type ProgramReward,
   type ProgramTier,
@@ -89,11 +90,24 @@ const NO_PROGRAM: Program = {
   referral: null,
 };
 
-export function memberView(state: WidgetState): MemberView | null {
+/** The points still pending at `now`: the lots not yet spendable (the status written earlier
+ * may hold lots that have matured since), else the status's own figure. */
+export function pendingAt(status: CustomerStatus | null, now: Date): number {
+  if (!status) return 0;
+  if (!status.pending_lots.length) return status.pending;
+  return status.pending_lots
+    .filter(([, at]) => !(Date.parse(at) <= now.getTime()))
+    .reduce((sum, [points]) => sum + points, 0);
+}
+
+export function memberView(state: WidgetState, now: Date = new Date()): MemberView | null {
   const { customer, locale } = state;
   const program = state.program ?? NO_PROGRAM;
   if (!customer) return null;
-  const pending = Math.min(customer.status?.pending ?? 0, Math.max(customer.points, 0));
+  const pending = Math.max(
+    Math.min(pendingAt(customer.status, now), Math.max(customer.points, 0)),
+    0,
+  );
   const spendable = Math.max(customer.points - pending, 0);
   const tier = program.tiers.find((candidate) => candidate.key === customer.tier);
   const measure = customer.status ? Number(customer.status.tier_measure) : null;

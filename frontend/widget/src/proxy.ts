@@ -99,6 +99,7 @@ export function fromProxy(
           tier: tier && typeof tier.key === "string" ? tier.key : null,
           status: {
             pending: Number(customer.pending) || 0,
+            pending_lots: [],
             tier_measure: typeof customer.tier_measure === "string" ? customer.tier_measure : "0",
             referral:
               own && typeof own.link === "string"

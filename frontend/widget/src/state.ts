@@ -43,6 +43,8 @@ export interface Program {
 
 export interface CustomerStatus {
   pending: number;
+  // [points, spendable from (ISO 8601)]: each pending lot, so the widget sees it mature.
+  pending_lots: [number, string][];
   tier_measure: string;
   referral: { code: string; link: string } | null;
 }
@@ -133,8 +135,14 @@ function parseStatus(raw: unknown): CustomerStatus | null {
   const referral = isObject(raw.referral)
     ? { code: str(raw.referral.code), link: str(raw.referral.link) }
     : null;
+  const lots: [number, string][] = Array.isArray(raw.pending_lots)
+    ? raw.pending_lots
+        .filter((lot): lot is unknown[] => Array.isArray(lot) && lot.length === 2)
+        .map((lot) => [int(lot[0]), str(lot[1])])
+    : [];
   return {
     pending: Math.max(int(raw.pending), 0),
+    pending_lots: lots,
     tier_measure: str(raw.tier_measure, "0"),
     referral: referral && referral.link ? referral : null,
   };

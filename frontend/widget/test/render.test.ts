@@ -96,7 +96,7 @@ describe("a refresh through the app proxy", () => {
       first_name: "Ada",
       points: 800,
       tier: null,
-      status: { pending: 100, tier_measure: "800", referral: { code: "ADA-1", link: "https://app.test/r/ADA-1" } },
+      status: { pending: 100, pending_lots: [], tier_measure: "800", referral: { code: "ADA-1", link: "https://app.test/r/ADA-1" } },
     });
     expect(after.program?.referral).toEqual({ enabled: true, offer: "10 %", reward: "500 points" });
     expect(after.strings).toBe(before.strings);

@@ -23,6 +23,14 @@ describe("the state Liquid renders", () => {
 describe("a member's position", () => {
   const status = (pending: number, measure: string) => ({ pending, tier_measure: measure, referral: null });
 
+  it("counts as spendable the pending lots that matured since the status was written", () => {
+    const lots = { pending: 300, tier_measure: "0", referral: null, pending_lots: [[100, "2026-01-10T00:00:00+00:00"], [200, "2026-02-10T00:00:00+00:00"]] };
+    const state = stateFor({ first_name: null, points: 1000, tier: null, status: lots });
+    expect(memberView(state, new Date("2026-01-01T00:00:00Z"))).toMatchObject({ spendable: 700, pending: 300 });
+    expect(memberView(state, new Date("2026-01-20T00:00:00Z"))).toMatchObject({ spendable: 800, pending: 200 });
+    expect(memberView(state, new Date("2026-03-01T00:00:00Z"))).toMatchObject({ spendable: 1000, pending: 0 });
+  });
+
   it("splits the balance into spendable and pending points", () => {
     const view = memberView(stateFor({ first_name: null, points: 1350, tier: "silver", status: status(150, "1350") }));
     expect(view?.spendable).toBe(1200);
