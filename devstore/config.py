@@ -70,6 +70,8 @@ class SimulatorConfig:
             # The reviews' standard product metafields (reviews.rating, reviews.rating_count).
             "write_products",
             "read_locales",
+            # An app declaring [app_proxy] (shopify.dev: apps/build/online-store/app-proxies).
+            "write_app_proxy",
         }
     )
     api_version: str = DEFAULT_API_VERSION
