@@ -74,7 +74,7 @@ def test_the_app_proxy_has_its_scope() -> None:
 
 
 def test_there_are_extensions_and_each_toml_follows_its_documented_schema() -> None:
-    assert {path.parent.name for path in EXTENSIONS} >= {"loyalty-widget"}
+    assert {path.parent.name for path in EXTENSIONS} >= {"loyalty-widget", "loyalty-account"}
     for path in EXTENSIONS:
         document = _toml(path)
         assert _problems(document, _schema_for(document)) == [], path
@@ -141,3 +141,24 @@ def test_every_theme_editor_label_is_in_english_and_french() -> None:
     text = json.dumps(list(_blocks().values()))
     used = set(re.findall(r'"t:([a-z0-9_.]+)"', text))
     assert used <= english, used - english
+
+
+ACCOUNT = ROOT / "extensions" / "loyalty-account"
+
+
+def test_the_rewards_page_is_a_full_page_that_reaches_the_app() -> None:
+    document = _toml(ACCOUNT / "shopify.extension.toml")
+    [extension] = document["extensions"]
+    [targeting] = extension["targeting"]
+    # A full-page extension: its target alone in its extension (targets/full-page).
+    assert targeting["target"] == "customer-account.page.render"
+    assert (ACCOUNT / targeting["module"]).is_file()
+    assert extension["capabilities"]["network_access"] is True
+    # It calls the app where shopify.app.toml says the app is.
+    app_url = _toml(ROOT / "shopify.app.toml")["application_url"].rstrip("/")
+    assert f'"{app_url}"' in (ACCOUNT / "src" / "config.js").read_text()
+    english = json.loads((ACCOUNT / "locales" / "en.default.json").read_text())
+    french = json.loads((ACCOUNT / "locales" / "fr.json").read_text())
+    assert english.keys() == french.keys()
+    used = set(re.findall(r't\("([A-Za-z]+)"', (ACCOUNT / "src" / "RewardsPage.jsx").read_text()))
+    assert used <= english.keys(), used - english.keys()
