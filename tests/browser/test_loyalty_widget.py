@@ -136,8 +136,13 @@ async def test_guest_member_and_vip_see_the_widget_and_a_member_redeems_a_code(
         {
             "pending_days": 14,
             "tiers": [
-                {"key": "silver", "name_en": "Silver", "name_fr": "Argent", "threshold": points},
-                {"key": "gold", "name_en": "Gold", "name_fr": "Or", "threshold": 3 * points},
+                {
+                    "key": "silver",
+                    "name_en": "Silver",
+                    "name_fr": "Argent",
+                    "threshold": str(points),
+                },
+                {"key": "gold", "name_en": "Gold", "name_fr": "Or", "threshold": str(3 * points)},
             ],
             "rewards": [
                 {"key": "five_off", "cost": points, "kind": "fixed_amount", "value": "5"},
@@ -179,6 +184,9 @@ async def test_guest_member_and_vip_see_the_widget_and_a_member_redeems_a_code(
     await launcher.click()
     dialog = page.get_by_role("dialog", name="Rewards")
     await expect(dialog).to_be_visible()
+    # Focus moves into the dialog (its first control, the close button).
+    await expect(dialog.get_by_role("button", name="Close rewards")).to_be_focused()
+    await page.keyboard.press("Tab")
     await expect(dialog.get_by_role("link", name="Create an account")).to_be_focused()
     await page.keyboard.press("Escape")
     await expect(dialog).to_be_hidden()
