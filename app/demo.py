@@ -598,6 +598,7 @@ async def _storefront_widget(sim: Any, sessions: async_sessionmaker[AsyncSession
         ranked = (
             await session.execute(
                 select(Customer.shopify_id, Customer.first_name, LoyaltyAccount.tier)
+                .select_from(LoyaltyAccount)
                 .join(Customer, Customer.id == LoyaltyAccount.customer_id)
                 .where(LoyaltyAccount.balance > 0)
                 .order_by(LoyaltyAccount.balance.desc(), Customer.id)
@@ -625,9 +626,10 @@ async def _storefront_widget(sim: Any, sessions: async_sessionmaker[AsyncSession
     transport = httpx.ASGITransport(app=sim.app())
     async with httpx.AsyncClient(transport=transport, base_url="http://simulator") as client:
         for who, customer in visitors:
-            cookies = {STOREFRONT_CUSTOMER_COOKIE: str(customer)} if customer else {}
             client.cookies.clear()
-            page = await client.get(f"/{DEMO_DOMAIN}/pages/rewards", cookies=cookies)
+            if customer:
+                client.cookies.set(STOREFRONT_CUSTOMER_COOKIE, str(customer))
+            page = await client.get(f"/{DEMO_DOMAIN}/pages/rewards")
             found = state.search(page.text)
             if page.status_code != 200 or not found:
                 _say(f"    {who}: the page did not render ({page.status_code})")
