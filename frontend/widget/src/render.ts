@@ -82,7 +82,8 @@ function rewardItem(ctx: RenderContext, reward: RewardView, member: boolean): HT
         "data-boomerang-redeem": reward.key,
         "aria-label": t(ctx, "redeem_label", { reward: reward.label, cost: num(ctx, reward.cost) }),
         "aria-busy": busy ? "true" : null,
-        disabled: ctx.busy !== null,
+        // aria-disabled, not disabled: the clicked button keeps the keyboard focus.
+        "aria-disabled": ctx.busy !== null ? "true" : null,
       },
       busy ? t(ctx, "redeeming") : t(ctx, "redeem"),
     );
@@ -204,7 +205,13 @@ function refreshButton(ctx: RenderContext): HTMLElement {
   const busy = ctx.busy === "refresh";
   return h(
     "button",
-    { type: "button", class: "boomerang-loyalty__link-button", "data-boomerang-refresh": true, disabled: ctx.busy !== null, "aria-busy": busy ? "true" : null },
+    {
+      type: "button",
+      class: "boomerang-loyalty__link-button",
+      "data-boomerang-refresh": true,
+      "aria-disabled": ctx.busy !== null ? "true" : null,
+      "aria-busy": busy ? "true" : null,
+    },
     busy ? t(ctx, "refreshing") : t(ctx, "refresh"),
   );
 }
