@@ -1,8 +1,12 @@
 """The ledger's position reaches Shopify: after a paid order is processed, the worker's batched
-customer sync writes the customer's points and tier to `$app:loyalty.points` / `.tier` and tags
-them `vip-<tier>`, at the simulator."""
+customer sync writes the customer's points and tier to `$app:loyalty.points` / `.tier`, the
+storefront widget's `$app:loyalty.status` (pending points by lot, tier measure, referral link),
+and tags them `vip-<tier>`, at the simulator."""
 
 from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -43,7 +47,16 @@ async def test_points_and_tier_are_written_to_the_customers_metafields_and_tags(
 
     namespace = f"app--{sim.config.app_id}--loyalty"
     written = {(m.namespace, m.key): m.value for m in sim.metafields(domain, customer.gid)}
+    status = json.loads(written.pop((namespace, "status")))
     assert written == {(namespace, "points"): "388", (namespace, "tier"): "silver"}
+    # No pending period configured: every point is spendable; the tiers measure what was earned.
+    assert status == {
+        "v": 1,
+        "pending": 0,
+        "pending_lots": [],
+        "tier_measure": "388",
+        "referral": None,
+    }
     assert "vip-silver" in sim.tags(domain, customer.id)
 
     # A refund takes most of it back: the points follow, and the customer leaves the tier.
@@ -52,5 +65,40 @@ async def test_points_and_tier_are_written_to_the_customers_metafields_and_tags(
     await run_worker_burst(worker_settings, http_transport=sim.transport())
 
     written = {(m.namespace, m.key): m.value for m in sim.metafields(domain, customer.gid)}
+    status = json.loads(written.pop((namespace, "status")))
     assert written == {(namespace, "points"): "88", (namespace, "tier"): "none"}
+    assert status["tier_measure"] == "88"
     assert "vip-silver" not in sim.tags(domain, customer.id)
+
+
+async def test_pending_points_reach_the_storefront_by_the_moment_they_mature(
+    client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    sim: Simulator,
+) -> None:
+    domain = sim.add_shop("patient-store").domain
+    token = sim.install(domain, expiring=False).access_token
+    shop_id = (await create_shop(sessions, domain=domain, access_token=token)).id
+    await configure(sessions, shop_id, enabled=True, pending_days=14)
+    customer = sim.add_customer(domain, "ada@example.com")
+    worker_settings = settings.model_copy(
+        update={
+            "customer_sync_flush_seconds": 0.05,
+            "shopify_admin_url_template": SIM_ADMIN_URL_TEMPLATE,
+        }
+    )
+    body = paid_order(order_id=52, customer_id=customer.id, email="ada@example.com")
+    before = datetime.now(UTC)
+    assert (await deliver(client, "orders/paid", body, shop=domain)).status_code == 200
+    await run_worker_burst(worker_settings, http_transport=sim.transport())
+
+    namespace = f"app--{sim.config.app_id}--loyalty"
+    written = {(m.namespace, m.key): m.value for m in sim.metafields(domain, customer.gid)}
+    status = json.loads(written[(namespace, "status")])
+    points = int(written[(namespace, "points")])
+    assert status["pending"] == points > 0
+    [[lot, matures]] = status["pending_lots"]
+    assert lot == points
+    # Spendable 14 days after the order was processed.
+    assert datetime.fromisoformat(matures) >= before + timedelta(days=14)
