@@ -84,7 +84,14 @@ async def sync_storefront_program(ctx: JobContext, shop_id: int) -> bool:
             return False
         document = await storefront_program(session, shop_id, shop.currency)
         ref = ShopRef(shop_id, shop.domain)
-    return await write_shop_json(admin_client(resources), ref, PROGRAM_KEY, document)
+    try:
+        return await write_shop_json(admin_client(resources), ref, PROGRAM_KEY, document)
+    except ShopTokenInvalid:
+        # The next settings change writes it again, once the merchant has reopened the app.
+        log.warning("storefront program not written: shop token invalid", shop_id=shop_id)
+        return False
+    except ShopifyUnavailable as exc:
+        raise RetryJob.backoff(ctx.attempt) from exc
 
 
 async def reevaluate_loyalty_tiers(ctx: JobContext) -> int:
