@@ -15,6 +15,7 @@ export type Outcome =
 export interface RenderContext {
   state: WidgetState;
   outcome: Outcome | null;
+  linkCopied?: boolean;
   busy: string | null; // the reward being redeemed, or "refresh"
   id: string; // unique per widget on the page, for ids
 }
@@ -146,6 +147,7 @@ function referralSection(ctx: RenderContext, link: string | null, member: boolea
         h("input", { id: input, class: "boomerang-loyalty__input", type: "text", readonly: true, value: link, "data-boomerang-referral-link": link }),
         h("button", { type: "button", class: "boomerang-loyalty__button boomerang-loyalty__button--secondary", "data-boomerang-copy": link }, t(ctx, "referral_copy")),
       ),
+      h("p", { class: "boomerang-loyalty__note", role: "status" }, ctx.linkCopied ? t(ctx, "referral_copied") : ""),
       h(
         "ul",
         { class: "boomerang-loyalty__share", role: "list" },

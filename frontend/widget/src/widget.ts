@@ -44,6 +44,7 @@ export class Widget {
   state: WidgetState;
   outcome: Outcome | null = null;
   busy: string | null = null;
+  linkCopied = false;
   readonly id: string;
   private readonly body: HTMLElement;
   private readonly panel: HTMLElement | null;
@@ -73,7 +74,13 @@ export class Widget {
 
   paint(focus?: string): void {
     this.body.replaceChildren(
-      ...renderBody({ state: this.state, outcome: this.outcome, busy: this.busy, id: this.id }),
+      ...renderBody({
+        state: this.state,
+        outcome: this.outcome,
+        busy: this.busy,
+        id: this.id,
+        linkCopied: this.linkCopied,
+      }),
     );
     const points = this.root.querySelector("[data-boomerang-launcher-points]");
     const template = this.state.strings.launcher_points;
@@ -139,6 +146,9 @@ export class Widget {
       if (copied && this.outcome?.kind === "code" && this.outcome.code === text) {
         this.outcome = { ...this.outcome, copied: true };
         this.paint("[data-boomerang-code]");
+      } else if (copied && text === this.state.customer?.status?.referral?.link) {
+        this.linkCopied = true;
+        this.paint(`[data-boomerang-copy="${CSS.escape(text)}"]`);
       }
       return;
     }

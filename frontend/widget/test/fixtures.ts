@@ -50,6 +50,7 @@ function strings(catalog: Catalog): Record<string, string> {
     referral_offer: l.referral.offer,
     referral_link_label: l.referral.link_label,
     referral_copy: l.referral.copy,
+    referral_copied: l.referral.copied,
     referral_none: l.referral.none,
     share_email: l.referral.share_email,
     share_x: l.referral.share_x,
