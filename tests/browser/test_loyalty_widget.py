@@ -216,6 +216,10 @@ async def test_guest_member_and_vip_see_the_widget_and_a_member_redeems_a_code(
         statuses[member_gid]["referral"]["link"]
     )
     await expect(section.get_by_role("link", name="Share on WhatsApp")).to_be_visible()
+    await section.get_by_role("button", name="Copy link").click()
+    await expect(section).to_contain_text("Link copied.")
+    link = statuses[member_gid]["referral"]["link"]
+    assert await page.evaluate("navigator.clipboard.readText()") == link
     assert proxied == []  # the first paint asked nothing of the app
     assert await axe_violations(page) == []
     await page.screenshot(path=str(ARTIFACTS / "member.png"), full_page=True)
