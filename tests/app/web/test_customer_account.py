@@ -92,7 +92,8 @@ async def test_a_forged_or_missing_token_is_refused_readably(
     sim_client: httpx.AsyncClient, member: tuple[str, int]
 ) -> None:
     domain, customer = member
-    forged = mint_customer_account_token(domain, customer_id=customer, secret="not-the-secret")
+    other_secret = "another-apps-secret-at-least-32-bytes"
+    forged = mint_customer_account_token(domain, customer_id=customer, secret=other_secret)
     for headers in (bearer(forged), {}):
         answer = await sim_client.get("/customer-account/rewards", headers=headers)
         assert answer.status_code == 401
