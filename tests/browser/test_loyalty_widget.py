@@ -234,6 +234,8 @@ async def test_guest_member_and_vip_see_the_widget_and_a_member_redeems_a_code(
     await expect(section.locator("[data-boomerang-spendable]")).to_have_attribute(
         "data-boomerang-spendable", "0"
     )
+    # The launcher on the same page follows: the balance less the reward's cost.
+    await expect(page.locator("[data-boomerang-launcher-points]")).to_have_text(f"{points:,} pts")
     assert [urlsplit(url).path for url in proxied] == ["/apps/boomerang/loyalty/redemptions"]
     await page.screenshot(path=str(ARTIFACTS / "member-redeemed.png"), full_page=True)
 

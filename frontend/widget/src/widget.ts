@@ -13,6 +13,7 @@ const FOCUSABLE =
   'a[href], button:not([disabled]), input:not([disabled]), [tabindex]:not([tabindex="-1"])';
 
 let counter = 0;
+const STATE_EVENT = "boomerang:loyalty-state";
 
 function requestKey(): string {
   const random = globalThis.crypto?.randomUUID?.();
@@ -68,6 +69,14 @@ export class Widget {
     this.panel = root.querySelector<HTMLElement>("[data-boomerang-panel]");
     this.opener = root.querySelector<HTMLElement>("[data-boomerang-open]");
     root.addEventListener("click", (event) => void this.onClick(event));
+    // Another widget on the page (the launcher's panel, the rewards page) redeemed or
+    // refreshed: show the same position.
+    document.addEventListener(STATE_EVENT, (event) => {
+      const detail = (event as CustomEvent<{ from: string; state: WidgetState }>).detail;
+      if (detail.from === this.id) return;
+      this.state = { ...this.state, program: detail.state.program, customer: detail.state.customer };
+      this.paint();
+    });
     root.addEventListener("keydown", (event) => this.onKeydown(event));
     this.paint();
   }
@@ -90,6 +99,12 @@ export class Widget {
       });
     }
     if (focus) this.body.querySelector<HTMLElement>(focus)?.focus();
+  }
+
+  private announce(): void {
+    document.dispatchEvent(
+      new CustomEvent(STATE_EVENT, { detail: { from: this.id, state: this.state } }),
+    );
   }
 
   get isOpen(): boolean {
@@ -187,6 +202,7 @@ export class Widget {
       this.busy = null;
     }
     this.paint(this.outcome?.kind === "code" ? "[data-boomerang-code]" : "[data-boomerang-outcome] [tabindex]");
+    this.announce();
   }
 
   async refresh(): Promise<void> {
@@ -196,6 +212,7 @@ export class Widget {
     try {
       this.state = await refresh(this.state, this.fetcher);
       this.outcome = null;
+      this.announce();
     } catch (error) {
       const detail = error instanceof ProxyError && error.message ? error.message : "";
       this.outcome = { kind: "error", text: detail || (this.state.strings.error ?? "") };
