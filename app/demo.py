@@ -642,7 +642,7 @@ async def _storefront_widget(sim: Any, sessions: async_sessionmaker[AsyncSession
             status = member.get("status") or {}
             _say(
                 f"    {who} ({member.get('first_name') or 'no name'}): {member['points']} "
-                f"points, {status.get('pending', 0)} pending, tier {member.get('tier')}, "
+                f"points, {status.get('pending', 0)} pending, tier {member.get('tier') or 'none'}, "
                 f"referral link {'yes' if status.get('referral') else 'not yet'}"
             )
 
