@@ -16,6 +16,7 @@ from devstore.server import Simulator
 from tests.app.loyalty.conftest import configure
 from tests.conftest import SIM_ADMIN_URL_TEMPLATE
 from tests.support.commerce_payloads import paid_order, refund
+from tests.support.session_tokens import bearer, mint_session_token
 from tests.support.shops import create_shop
 from tests.support.webhooks import deliver
 from tests.support.worker import run_worker_burst
@@ -102,3 +103,47 @@ async def test_pending_points_reach_the_storefront_by_the_moment_they_mature(
     assert lot == points
     # Spendable 14 days after the order was processed.
     assert datetime.fromisoformat(matures) >= before + timedelta(days=14)
+
+
+async def test_a_settings_change_rewrites_the_program_the_storefront_reads(
+    client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    sim: Simulator,
+) -> None:
+    domain = sim.add_shop("program-store", currency="EUR").domain
+    token = sim.install(domain, expiring=False).access_token
+    await create_shop(sessions, domain=domain, access_token=token)
+    worker_settings = settings.model_copy(
+        update={"shopify_admin_url_template": SIM_ADMIN_URL_TEMPLATE}
+    )
+    headers = bearer(mint_session_token(domain))
+    patch = {
+        "enabled": True,
+        "tiers": TIERS,
+        "rewards": [{"key": "five_off", "cost": 500, "kind": "fixed_amount", "value": "5"}],
+    }
+    answer = await client.put("/api/loyalty/settings", headers=headers, json=patch)
+    assert answer.status_code == 200, answer.text
+    await run_worker_burst(worker_settings, http_transport=sim.transport())
+
+    shop_gid = sim.shop(domain).gid
+    [field] = [m for m in sim.metafields(domain, shop_gid) if m.key == "program"]
+    assert (field.namespace, field.type) == (f"app--{sim.config.app_id}--loyalty", "json")
+    program = json.loads(field.value)
+    assert program["enabled"] is True
+    assert program["tiers"] == [
+        {"key": "silver", "name": {"en": "Silver", "fr": "Argent"}, "threshold": "100"}
+    ]
+    [reward] = program["rewards"]
+    assert (reward["key"], reward["cost"]) == ("five_off", 500)
+    assert reward["label"]["en"].endswith(" off")
+    assert reward["label"]["fr"].endswith(" de réduction")
+    assert program["referral"]["enabled"] is False  # the referral program is off by default
+
+    # The referral program turned on: the storefront's copy follows.
+    answer = await client.put("/api/referrals/settings", headers=headers, json={"mode": "live"})
+    assert answer.status_code == 200, answer.text
+    await run_worker_burst(worker_settings, http_transport=sim.transport())
+    [field] = [m for m in sim.metafields(domain, shop_gid) if m.key == "program"]
+    assert json.loads(field.value)["referral"]["enabled"] is True
