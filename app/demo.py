@@ -175,6 +175,13 @@ async def _demo(settings: Settings, options: DemoOptions) -> None:
                 await engine.dispose()
             admin_page = f"{sim_url}/store/{DEMO_SHOP}/apps/boomerang"
             _say(f"Admin UI: {admin_page} (the simulated Shopify admin)")
+            port = urlsplit(sim_url).port
+            _say(
+                f"Storefront widget: http://{DEMO_DOMAIN}:{port}/pages/rewards in a browser "
+                f'started with --host-resolver-rules="MAP {DEMO_DOMAIN} 127.0.0.1" (the shop '
+                "at its own host, so its app proxy answers); log in as a customer with the "
+                "storefront_customer_id cookie"
+            )
             if not options.once:
                 _say("Running. Ctrl-C stops it.")
                 while all(p.poll() is None for p in processes):  # noqa: ASYNC110  (child processes)
@@ -354,6 +361,7 @@ async def _play(
         _say(f"{reviewed} customers followed a star in their review request and left a review")
         await _settle(sessions, seconds=20)
         await _report(sessions, sim, app_url)
+        await _storefront_widget(sim, sessions)
 
 
 async def _api(
@@ -572,6 +580,76 @@ async def _report(sessions: async_sessionmaker[AsyncSession], sim: Any, app_url:
         _say(line)
     for line in referral:
         _say(line)
+
+
+# The theme app extension the simulated online store renders (a checkout of the repository).
+WIDGET_EXTENSION = Path(__file__).resolve().parents[1] / "extensions" / "loyalty-widget"
+
+
+async def _storefront_widget(sim: Any, sessions: async_sessionmaker[AsyncSession]) -> None:
+    """The shoppers' side: the simulated online store renders the loyalty widget (theme app
+    extension) from the metafields the app wrote, for a guest, a member and the top member,
+    and the report prints what each first paint shows, with the pages' addresses."""
+    import re
+
+    from app.models import Customer, LoyaltyAccount
+    from devstore.server import STOREFRONT_CUSTOMER_COOKIE
+
+    if not (WIDGET_EXTENSION / "blocks").is_dir():
+        _say("  storefront widget:     not shown (extensions/loyalty-widget is not here)")
+        return
+    sim.install_theme_extension(WIDGET_EXTENSION)
+    async with sessions.begin() as session:
+        ranked = (
+            await session.execute(
+                select(Customer.shopify_id, Customer.first_name, LoyaltyAccount.tier)
+                .select_from(LoyaltyAccount)
+                .join(Customer, Customer.id == LoyaltyAccount.customer_id)
+                .where(LoyaltyAccount.balance > 0)
+                .order_by(LoyaltyAccount.balance.desc(), Customer.id)
+            )
+        ).all()
+    visitors: list[tuple[str, int | None]] = [("guest", None)]
+    if ranked:
+        visitors.append(("top member", int(ranked[0].shopify_id)))
+        others = [r for r in ranked[1:] if r.tier != ranked[0].tier] or ranked[1:]
+        if others:
+            visitors.append(("member", int(others[len(others) // 2].shopify_id)))
+    program = next(
+        (m for m in sim.metafields(DEMO_SHOP) if m.key == "program" and "loyalty" in m.namespace),
+        None,
+    )
+    statuses = [
+        m for m in sim.metafields(DEMO_SHOP) if m.key == "status" and "loyalty" in m.namespace
+    ]
+    _say(
+        "  storefront widget:     the program on the shop ($app:loyalty.program: "
+        f"{'written' if program else 'missing'}), {len(statuses)} customers carry "
+        "$app:loyalty.status"
+    )
+    state = re.compile(r'<script type="application/json" data-boomerang-state>(.*?)</script>', re.S)
+    transport = httpx.ASGITransport(app=sim.app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://simulator") as client:
+        for who, customer in visitors:
+            client.cookies.clear()
+            if customer:
+                client.cookies.set(STOREFRONT_CUSTOMER_COOKIE, str(customer))
+            page = await client.get(f"/{DEMO_DOMAIN}/pages/rewards")
+            found = state.search(page.text)
+            if page.status_code != 200 or not found:
+                _say(f"    {who}: the page did not render ({page.status_code})")
+                continue
+            shown = json.loads(found.group(1))
+            member = shown.get("customer")
+            if member is None:
+                _say(f"    {who}: how it works and a sign-up call ({len(page.text)} bytes)")
+                continue
+            status = member.get("status") or {}
+            _say(
+                f"    {who} ({member.get('first_name') or 'no name'}): {member['points']} "
+                f"points, {status.get('pending', 0)} pending, tier {member.get('tier') or 'none'}, "
+                f"referral link {'yes' if status.get('referral') else 'not yet'}"
+            )
 
 
 # The loyalty program on for the demo shop (through the admin API, as the merchant would).

@@ -22,6 +22,7 @@ from app.web import (
     approvals,
     auth,
     compliance,
+    customer_account,
     customers,
     email_events,
     embedded,
@@ -134,6 +135,7 @@ def create_app(
     app.include_router(customers.router)
     app.include_router(loyalty_proxy.router)
     app.include_router(referral_proxy.router)
+    app.include_router(customer_account.router)
     app.include_router(loyalty.router)
     app.include_router(referrals.public)
     app.include_router(referrals.router)

@@ -73,6 +73,8 @@ class SimulatorConfig:
             # fulfillments/update and fulfillment_events/create need it (WebhookSubscriptionTopic:
             # shopify.dev/docs/api/admin-graphql/latest/enums/WebhookSubscriptionTopic).
             "read_fulfillments",
+            # An app declaring [app_proxy] (shopify.dev: apps/build/online-store/app-proxies).
+            "write_app_proxy",
         }
     )
     api_version: str = DEFAULT_API_VERSION

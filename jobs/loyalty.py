@@ -15,13 +15,16 @@ from app.installs.status import shop_work_runs
 from app.loyalty import birthdays, expiry, notices, redeeming, redemptions, service, storefront
 from app.loyalty.jobs import notices_job_at
 from app.loyalty.settings import load_settings
+from app.loyalty.storefront_program import PROGRAM_KEY, storefront_program
+from app.loyalty.widget_status import widget_status
 from app.messaging.pacing import shop_zone
 from app.models import LoyaltyProgram, Shop
 from app.platform.resources import Resources
 from app.queue import JobContext, RetryJob
-from app.shopify.admin.factory import discount_gateway
+from app.shopify.admin.factory import admin_client, discount_gateway
 from app.shopify.admin.types import ShopRef
 from app.shopify.customer_sync import request_loyalty, request_tags
+from app.shopify.shop_metafields import write_shop_json
 
 log = structlog.get_logger(__name__)
 
@@ -43,8 +46,11 @@ async def sync_loyalty_customer(
         write = await storefront.write_for(
             session, shop_id, customer_id, tier_before=tier_before, tier_moved=tier_moved
         )
-    if write is None:
-        return False
+        if write is None:
+            return False
+        status = await widget_status(
+            session, shop_id, customer_id, app_url=resources.settings.app_url, now=datetime.now(UTC)
+        )
     every = resources.settings.customer_sync_flush_seconds
     await request_loyalty(
         resources.redis,
@@ -53,6 +59,7 @@ async def sync_loyalty_customer(
         write.customer_gid,
         points=write.points,
         tier=write.tier,
+        status=status,
         flush_every=every,
     )
     await request_tags(
@@ -65,6 +72,26 @@ async def sync_loyalty_customer(
         flush_every=every,
     )
     return True
+
+
+async def sync_storefront_program(ctx: JobContext, shop_id: int) -> bool:
+    """Write the programs' storefront description (shop metafield `$app:loyalty.program`) as
+    the settings stand now; False for a shop that is gone or when Shopify refused it."""
+    resources: Resources = ctx.resources
+    async with resources.sessions() as session:
+        shop = await session.get(Shop, shop_id)
+        if shop is None or shop.uninstalled_at is not None or shop.redacted_at is not None:
+            return False
+        document = await storefront_program(session, shop_id, shop.currency)
+        ref = ShopRef(shop_id, shop.domain)
+    try:
+        return await write_shop_json(admin_client(resources), ref, PROGRAM_KEY, document)
+    except ShopTokenInvalid:
+        # The next settings change writes it again, once the merchant has reopened the app.
+        log.warning("storefront program not written: shop token invalid", shop_id=shop_id)
+        return False
+    except ShopifyUnavailable as exc:
+        raise RetryJob.backoff(ctx.attempt) from exc
 
 
 async def reevaluate_loyalty_tiers(ctx: JobContext) -> int:

@@ -10,6 +10,7 @@ from app.kpis.jobs import ROLLUP_EVERY_SECONDS
 from app.loyalty.jobs import COMPLETE_JOB as LOYALTY_COMPLETE_JOB
 from app.loyalty.jobs import NOTICES_JOB as LOYALTY_NOTICES_JOB
 from app.loyalty.jobs import SYNC_JOB as LOYALTY_SYNC_JOB
+from app.loyalty.storefront_program import PROGRAM_JOB as LOYALTY_PROGRAM_JOB
 from app.messaging.consent import WRITE_BACK_JOB
 from app.messaging.outbox import SEND_JOB
 from app.queue import CronJob, JobFunction
@@ -33,6 +34,7 @@ from jobs.loyalty import (
     reevaluate_loyalty_tiers,
     sweep_loyalty_redemptions,
     sync_loyalty_customer,
+    sync_storefront_program,
 )
 from jobs.messages import enqueue_due_messages, send_message, write_back_email_consent
 from jobs.referrals import (
@@ -55,6 +57,7 @@ JOBS: dict[str, JobFunction] = {
     STEP_JOB: scenario_step,
     RECONCILE_JOB: reconcile.reconcile_shop,
     LOYALTY_SYNC_JOB: sync_loyalty_customer,
+    LOYALTY_PROGRAM_JOB: sync_storefront_program,
     LOYALTY_COMPLETE_JOB: complete_loyalty_redemption,
     LOYALTY_NOTICES_JOB: loyalty_notices,
     REFERRAL_ISSUE_JOB: issue_referral_code,

@@ -18,6 +18,7 @@ from app.errors import InvalidRequest, NotFound
 from app.i18n import Text, request_locale
 from app.loyalty import redemptions, reports, service
 from app.loyalty.settings import STORE_CREDIT_SCOPE, LoyaltySettings
+from app.loyalty.storefront_program import program_changed
 from app.models import Customer, Shop
 from app.scenarios.config import InvalidSettings
 from app.shopify.verification import SessionToken
@@ -63,8 +64,10 @@ async def put_settings(
             )
         )
     try:
-        async with resources.sessions.begin() as session:
+        async with resources.transaction() as session:
             settings = await service.update_settings(session, shop.id, patch)
+            # The storefront widget's copy of the program follows (shop metafield).
+            program_changed(session, shop.id)
     except InvalidSettings as exc:
         return invalid_settings_response(exc, request_locale(request))
     return _settings_json(settings, shop)

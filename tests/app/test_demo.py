@@ -236,6 +236,19 @@ async def _check_report(
     assert (tiered or 0) > 0
     assert "loyalty ledger:" in report
     assert "no difference" in report
+    # The shoppers' side: the storefront widget rendered from the metafields the app wrote.
+    widget = re.search(
+        r"storefront widget:\s+the program on the shop \(\$app:loyalty\.program: (\w+)\), "
+        r"(\d+) customers carry",
+        report,
+    )
+    assert widget is not None, report
+    assert widget.group(1) == "written"
+    assert 0 < int(widget.group(2)) <= (members or 0)
+    assert re.search(r"^    guest: how it works and a sign-up call", report, re.MULTILINE)
+    top = re.search(r"^    top member \([^)]*\): (\d+) points", report, re.MULTILINE)
+    assert top is not None, report
+    assert int(top.group(1)) > 0
     # The emails went to the file outbox under the demo's working directory.
     assert len(list((tmp_path / ".boomerang" / "outbox").rglob("*.eml"))) >= sent
 
