@@ -40,6 +40,8 @@ RETURNED = "returned"
 # Why points came back (LoyaltyRedemption.return_reason).
 REFUSED_BY_SHOPIFY = "refused_by_shopify"
 ORDER_REFUNDED = "order_refunded"
+CREDIT_REFUSED = "credit_refused"
+CREDIT_NOT_GRANTED = "credit_not_granted"
 # The ledger's reason for a redemption's debit (which reward: the redemption row says).
 REWARD_REDEEMED = "reward_redeemed"
 REASONS: dict[str, Text] = {
@@ -53,6 +55,14 @@ REASONS: dict[str, Text] = {
     ORDER_REFUNDED: Text(
         en="Points returned: the order that used the reward was cancelled or refunded",
         fr="Points rendus : la commande qui utilisait la récompense a été annulée ou remboursée",
+    ),
+    CREDIT_REFUSED: Text(
+        en="Points returned: Shopify refused the store credit",
+        fr="Points rendus : Shopify a refusé le crédit boutique",
+    ),
+    CREDIT_NOT_GRANTED: Text(
+        en="Points returned: the shop has not granted Boomerang store credit access",
+        fr="Points rendus : la boutique n'a pas autorisé Boomerang à accorder du crédit boutique",
     ),
 }
 # The ledger's source for a redemption's debit, and for points it gave back.
@@ -80,6 +90,9 @@ class Redemption:
     code: str | None
     # False when the request key had been seen (a retried request).
     created_now: bool = False
+    # Store credit rewards: when Shopify was first asked, and the credit transaction it made.
+    credit_requested_at: datetime | None = None
+    store_credit_transaction_id: str | None = None
 
 
 def _view(row: LoyaltyRedemption, customer: Customer, *, created_now: bool) -> Redemption:
@@ -96,6 +109,8 @@ def _view(row: LoyaltyRedemption, customer: Customer, *, created_now: bool) -> R
         status=row.status,
         code=row.code,
         created_now=created_now,
+        credit_requested_at=row.credit_requested_at,
+        store_credit_transaction_id=row.store_credit_transaction_id,
     )
 
 
@@ -177,12 +192,12 @@ async def start_redemption(
                 "obtenue",
             )
         )
-    if reward.kind == "store_credit":
+    if reward.kind == "store_credit" and not settings.store_credit_enabled:
         raise RewardUnavailable(
             Text(
-                en="store credit rewards cannot be redeemed yet: choose a discount code reward",
-                fr="les récompenses en crédit boutique ne peuvent pas encore être obtenues : "
-                "choisissez une récompense en code de réduction",
+                en="store credit rewards are turned off in this shop: choose another reward",
+                fr="les récompenses en crédit boutique sont désactivées dans cette boutique : "
+                "choisissez une autre récompense",
             )
         )
     spendable = await _spendable(session, shop_id, customer_id, now)
@@ -291,6 +306,66 @@ async def mark_issued(
         .returning(LoyaltyRedemption.id)
     )
     return result.first() is not None
+
+
+async def note_credit_request(
+    session: AsyncSession, *, shop_id: int, redemption_id: int, now: datetime
+) -> None:
+    """Shopify is about to be asked for the redemption's store credit: from now on an attempt
+    first looks for a credit an earlier one made (app/loyalty/store_credit.py). The first
+    request's time is kept."""
+    await session.execute(
+        update(LoyaltyRedemption)
+        .where(
+            LoyaltyRedemption.shop_id == shop_id,
+            LoyaltyRedemption.id == redemption_id,
+            LoyaltyRedemption.credit_requested_at.is_(None),
+        )
+        .values(credit_requested_at=now)
+    )
+
+
+async def mark_credited(
+    session: AsyncSession,
+    *,
+    shop_id: int,
+    redemption_id: int,
+    transaction_id: str,
+    now: datetime,
+) -> bool:
+    """Pending -> issued, paid by Shopify's credit transaction; False when it was settled
+    already."""
+    result = await session.execute(
+        update(LoyaltyRedemption)
+        .where(
+            LoyaltyRedemption.shop_id == shop_id,
+            LoyaltyRedemption.id == redemption_id,
+            LoyaltyRedemption.status == PENDING,
+        )
+        .values(
+            status=ISSUED,
+            store_credit_transaction_id=transaction_id,
+            issued_at=now,
+            last_error=None,
+        )
+        .returning(LoyaltyRedemption.id)
+    )
+    return result.first() is not None
+
+
+async def claimed_credits(
+    session: AsyncSession, shop_id: int, transaction_ids: list[str]
+) -> set[str]:
+    """Which of these credit transactions already pay a redemption of the shop."""
+    if not transaction_ids:
+        return set()
+    found = await session.scalars(
+        select(LoyaltyRedemption.store_credit_transaction_id).where(
+            LoyaltyRedemption.shop_id == shop_id,
+            LoyaltyRedemption.store_credit_transaction_id.in_(transaction_ids),
+        )
+    )
+    return {value for value in found if value is not None}
 
 
 async def give_back(
