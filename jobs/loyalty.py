@@ -19,7 +19,7 @@ from app.messaging.pacing import shop_zone
 from app.models import LoyaltyProgram, Shop
 from app.platform.resources import Resources
 from app.queue import JobContext, RetryJob
-from app.shopify.admin.factory import discount_gateway
+from app.shopify.admin.factory import discount_gateway, store_credit_gateway
 from app.shopify.admin.types import ShopRef
 from app.shopify.customer_sync import request_loyalty, request_tags
 
@@ -116,15 +116,19 @@ async def _working_shop(resources: Resources, shop_id: int) -> ShopRef | None:
 
 
 async def complete_loyalty_redemption(ctx: JobContext, shop_id: int, redemption_id: int) -> str:
-    """Create the redemption's code at Shopify and settle it; retried while Shopify is
-    unavailable. Returns the redemption's status."""
+    """Create the redemption's code (or its store credit) at Shopify and settle it; retried
+    while Shopify is unavailable. Returns the redemption's status."""
     resources: Resources = ctx.resources
     shop = await _working_shop(resources, shop_id)
     if shop is None:
         return redemptions.PENDING
     try:
         result = await redeeming.complete(
-            resources.sessions, discount_gateway(resources), shop, redemption_id
+            resources.sessions,
+            discount_gateway(resources),
+            shop,
+            redemption_id,
+            credits=store_credit_gateway(resources),
         )
     except ShopTokenInvalid:
         log.warning("redemption left pending: shop token invalid", shop_id=shop_id)
@@ -150,7 +154,11 @@ async def sweep_loyalty_redemptions(ctx: JobContext) -> int:
             continue
         try:
             result = await redeeming.complete(
-                resources.sessions, discount_gateway(resources), shop, redemption_id
+                resources.sessions,
+                discount_gateway(resources),
+                shop,
+                redemption_id,
+                credits=store_credit_gateway(resources),
             )
         except (ShopifyUnavailable, ShopTokenInvalid) as exc:
             log.warning(

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.i18n import Text
+from app.loyalty.store_credit import SCOPES
 from app.models import LoyaltyProgram
 from app.scenarios.config import (
     KEY_PATTERN,
@@ -75,9 +76,6 @@ class Tier(StrictSettings):
 
 
 RewardKind = Literal["fixed_amount", "percentage", "free_shipping", "store_credit"]
-# Shopify's access scope for storeCreditAccountCredit: requested only when the merchant turns
-# store credit rewards on.
-STORE_CREDIT_SCOPE = "write_store_credit_account_transactions"
 
 
 class Reward(StrictSettings):
@@ -108,8 +106,8 @@ class LoyaltySettings(StrictSettings):
     tier_window_months: int = Field(default=12, ge=1, le=60)
     tiers: tuple[Tier, ...] = ()
     rewards: tuple[Reward, ...] = ()
-    # Store credit rewards (storeCreditAccountCredit) need the shop to grant
-    # STORE_CREDIT_SCOPE; off until the merchant turns them on.
+    # Store credit rewards (storeCreditAccountCredit) need the shop to grant the optional
+    # scopes app/loyalty/store_credit.py names; off until the merchant turns them on.
     store_credit_enabled: bool = False
 
     def reward(self, key: str) -> Reward | None:
@@ -163,9 +161,9 @@ class LoyaltySettings(StrictSettings):
                 raise SettingsProblem(
                     Text(
                         en="Turn on store credit rewards first: Shopify then asks your shop "
-                        f"to grant {STORE_CREDIT_SCOPE}.",
+                        f"to grant {', '.join(SCOPES)}.",
                         fr="Activez d'abord les récompenses en crédit boutique : Shopify "
-                        f"demande alors à votre boutique d'accorder {STORE_CREDIT_SCOPE}.",
+                        f"demande alors à votre boutique d'accorder {', '.join(SCOPES)}.",
                     ),
                     field=f"rewards.{index}.kind",
                 )

@@ -18,6 +18,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Protocol
 
+from app.i18n import Text
+from app.scenarios.config import Problem
 from app.shopify.admin.types import ShopRef
 
 # Shopify's clock and ours differ a little: a credit stamped slightly before our request's
@@ -88,6 +90,27 @@ class StoreCreditGateway(Protocol):
 def missing_scopes(granted: Iterable[str]) -> list[str]:
     held = set(granted)
     return [scope for scope in SCOPES if scope not in held]
+
+
+async def scopes_problem(gateway: StoreCreditGateway, shop: ShopRef) -> Problem | None:
+    """Why store credit rewards cannot be turned on for the shop now (None: they can): Shopify
+    must have granted every scope they need. Raises ShopifyUnavailable when it cannot say."""
+    missing = missing_scopes(await gateway.granted_scopes(shop))
+    if not missing:
+        return None
+    names = ", ".join(missing)
+    what = Text(
+        en=f"Shopify has not granted Boomerang {names} yet: accept the permission request that "
+        "opens when you turn store credit rewards on, then save again.",
+        fr=f"Shopify n'a pas encore accordé {names} à Boomerang : acceptez la demande "
+        "d'autorisation qui s'ouvre quand vous activez les récompenses en crédit boutique, "
+        "puis enregistrez à nouveau.",
+    )
+    return Problem(
+        field="store_credit_enabled",
+        what=what,
+        text=Text(en=f"store_credit_enabled: {what.en}", fr=f"store_credit_enabled : {what.fr}"),
+    )
 
 
 def earlier_credit(

@@ -106,7 +106,12 @@ def compose(catalog: engine.Catalog, programs: tuple[Program, ...] = PROGRAMS) -
         catalog=catalog,
         programs=programs,
         facts=bus,
-        outbox=guards.OutboxHooks({s.key: _hooks(s) for s in catalog}),
+        outbox=guards.OutboxHooks(
+            {
+                **{s.key: _hooks(s) for s in catalog},
+                **{p.key: guards.ScenarioHooks(guard=p.guard) for p in programs if p.guard},
+            }
+        ),
         templates=TemplateBook(_templates(catalog, programs)),
         labels=Labels(
             kinds_by_scenario={s.key: s.content.kinds for s in catalog},

@@ -16,10 +16,13 @@ from sqlalchemy import select
 
 from app.errors import InvalidRequest, NotFound
 from app.i18n import Text, request_locale
-from app.loyalty import redemptions, reports, service
-from app.loyalty.settings import STORE_CREDIT_SCOPE, LoyaltySettings
+from app.loyalty import content, redemptions, reports, service, store_credit
+from app.loyalty.settings import LoyaltySettings
+from app.messaging import controls
 from app.models import Customer, Shop
-from app.scenarios.config import InvalidSettings
+from app.scenarios.config import InvalidSettings, Problem
+from app.shopify.admin.factory import store_credit_gateway
+from app.shopify.admin.types import ShopRef
 from app.shopify.verification import SessionToken
 from app.web.auth import CurrentShop, session_token
 from app.web.deps import ResourcesDep, RowIdPath
@@ -30,11 +33,15 @@ router = APIRouter(prefix="/api/loyalty", tags=["loyalty"])
 SessionTokenDep = Annotated[SessionToken, Depends(session_token)]
 
 
-def _settings_json(settings: LoyaltySettings, shop: Shop) -> dict[str, Any]:
+def _settings_json(
+    settings: LoyaltySettings, shop: Shop, delivery: controls.ScenarioDelivery
+) -> dict[str, Any]:
     return {
         **settings.model_dump(mode="json"),
+        # The program's emails' mode, as every scenario has (kept with the delivery controls).
+        "email_mode": delivery.mode.value,
         "currency": shop.currency,
-        "store_credit_scope": STORE_CREDIT_SCOPE,
+        "store_credit_scopes": list(store_credit.SCOPES),
     }
 
 
@@ -42,7 +49,25 @@ def _settings_json(settings: LoyaltySettings, shop: Shop) -> dict[str, Any]:
 async def get_settings(shop: CurrentShop, resources: ResourcesDep) -> dict[str, Any]:
     async with resources.sessions.begin() as session:
         settings = await service.load_settings(session, shop.id)
-    return _settings_json(settings, shop)
+        delivery = await controls.scenario_delivery(session, shop.id, content.PROGRAM_KEY)
+    return _settings_json(settings, shop, delivery)
+
+
+def _email_mode(value: Any) -> controls.DeliveryMode:
+    try:
+        return controls.DeliveryMode(value)
+    except ValueError:
+        modes = ", ".join(mode.value for mode in controls.DeliveryMode)
+        what = Text(
+            en=f"The emails' mode is one of {modes} (now {value!r}).",
+            fr=f"Le mode des e-mails est l'un de {modes} (actuellement {value!r}).",
+        )
+        problem = Problem(
+            field="email_mode",
+            what=what,
+            text=Text(en=f"email_mode: {what.en}", fr=f"email_mode : {what.fr}"),
+        )
+        raise InvalidSettings([problem]) from None
 
 
 @router.put("/settings", response_model=None)
@@ -52,8 +77,10 @@ async def put_settings(
     resources: ResourcesDep,
     patch: Any = Body(...),  # noqa: B008  (FastAPI's way to take a free-form body)
 ) -> dict[str, Any] | JSONResponse:
-    """Partial update (tiers and rewards are replaced whole). Refused settings answer 400 with
-    `problems`: each field (`tiers.1.threshold`, `rewards.0.value`…) and why."""
+    """Partial update (tiers and rewards are replaced whole; `email_mode` sets the mode of the
+    program's emails: live, approval, dry_run or paused). Refused settings answer 400 with
+    `problems`: each field (`tiers.1.threshold`, `rewards.0.value`…) and why. Turning store
+    credit rewards on needs the scopes granted at Shopify first."""
     if not isinstance(patch, dict):
         raise InvalidRequest(
             Text(
@@ -62,12 +89,33 @@ async def put_settings(
                 '{"enabled": true}.',
             )
         )
+    patch = dict(patch)
     try:
+        mode = _email_mode(patch.pop("email_mode")) if "email_mode" in patch else None
         async with resources.sessions.begin() as session:
+            delivery = await controls.scenario_delivery(session, shop.id, content.PROGRAM_KEY)
+            if mode is not None and mode is not delivery.mode:
+                await controls.set_scenario_delivery(
+                    session,
+                    shop.id,
+                    content.PROGRAM_KEY,
+                    mode=mode,
+                    transactional=delivery.transactional,
+                )
+                delivery = await controls.scenario_delivery(session, shop.id, content.PROGRAM_KEY)
+            before = await service.load_settings(session, shop.id)
             settings = await service.update_settings(session, shop.id, patch)
+            if settings.store_credit_enabled and not before.store_credit_enabled:
+                # Turned on: only once the merchant granted the scopes (asked by the admin
+                # page through App Bridge), or every store credit redemption would fail.
+                problem = await store_credit.scopes_problem(
+                    store_credit_gateway(resources), ShopRef(shop.id, shop.domain)
+                )
+                if problem is not None:
+                    raise InvalidSettings([problem])
     except InvalidSettings as exc:
         return invalid_settings_response(exc, request_locale(request))
-    return _settings_json(settings, shop)
+    return _settings_json(settings, shop, delivery)
 
 
 async def _customer(resources: ResourcesDep, shop: Shop, customer_id: int) -> Customer:
