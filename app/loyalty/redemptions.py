@@ -417,6 +417,49 @@ async def give_back(
     return True
 
 
+@dataclass(frozen=True)
+class RedemptionLine:
+    """A redemption as the customer's admin page lists it."""
+
+    id: int
+    reward_key: str
+    kind: str
+    value: Decimal
+    cost: int
+    status: str
+    code: str | None
+    store_credit_transaction_id: str | None
+    return_reason: str | None
+    created_at: datetime
+
+
+async def of_customer(
+    session: AsyncSession, shop_id: int, customer_id: int, *, limit: int = 50
+) -> list[RedemptionLine]:
+    """The customer's redemptions, newest first."""
+    rows = await session.scalars(
+        select(LoyaltyRedemption)
+        .where(LoyaltyRedemption.shop_id == shop_id, LoyaltyRedemption.customer_id == customer_id)
+        .order_by(LoyaltyRedemption.id.desc())
+        .limit(limit)
+    )
+    return [
+        RedemptionLine(
+            id=row.id,
+            reward_key=row.reward_key,
+            kind=str(row.reward.get("kind", "")),
+            value=Decimal(str(row.reward.get("value", "0"))),
+            cost=row.cost,
+            status=row.status,
+            code=row.code,
+            store_credit_transaction_id=row.store_credit_transaction_id,
+            return_reason=row.return_reason,
+            created_at=row.created_at,
+        )
+        for row in rows
+    ]
+
+
 async def stale_pending(
     session: AsyncSession, *, older_than: timedelta, now: datetime, limit: int = 100
 ) -> list[tuple[int, int]]:

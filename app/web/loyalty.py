@@ -16,12 +16,20 @@ from sqlalchemy import select
 
 from app.errors import InvalidRequest, NotFound
 from app.i18n import Text, request_locale
-from app.loyalty import content, redemptions, reports, service, store_credit
+from app.loyalty import (
+    content,
+    redeeming,
+    redemptions,
+    reports,
+    service,
+    shopper,
+    store_credit,
+)
 from app.loyalty.settings import LoyaltySettings
 from app.messaging import controls
 from app.models import Customer, Shop
 from app.scenarios.config import InvalidSettings, Problem
-from app.shopify.admin.factory import store_credit_gateway
+from app.shopify.admin.factory import discount_gateway, store_credit_gateway
 from app.shopify.admin.types import ShopRef
 from app.shopify.verification import SessionToken
 from app.web.auth import CurrentShop, session_token
@@ -151,6 +159,7 @@ async def customer_position(
             session, shop_id=shop.id, customer_id=customer_id, now=now
         )
         lines = await reports.customer_ledger(session, shop.id, customer_id)
+        spent = await redemptions.of_customer(session, shop.id, customer_id)
     tier = next((t for t in settings.tiers if t.key == balance.tier), None)
     return {
         "customer": {
@@ -185,6 +194,25 @@ async def customer_position(
                 "pending_until": line.available_at.isoformat() if line.available_at > now else None,
             }
             for line in lines
+        ],
+        "redemptions": [
+            {
+                "id": line.id,
+                "at": line.created_at.isoformat(),
+                "reward": line.reward_key,
+                "kind": line.kind,
+                "value": str(line.value),
+                "cost": line.cost,
+                "status": line.status,
+                "code": line.code,
+                "store_credit_transaction_id": line.store_credit_transaction_id,
+                "returned_because": _reason(line.return_reason, locale),
+            }
+            for line in spent
+        ],
+        "rewards": [
+            {"key": reward.key, "kind": reward.kind, "cost": reward.cost}
+            for reward in shopper.offered(settings)
         ],
     }
 
@@ -248,6 +276,50 @@ async def adjust(
     }
 
 
+class RedemptionIn(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    reward: str = Field(min_length=1, max_length=64)
+    # One per form submission: a retried request redeems once.
+    key: str = Field(min_length=1, max_length=128)
+
+
+@router.post("/customers/{customer_id}/redemptions")
+async def redeem_for_customer(
+    customer_id: RowIdPath,
+    body: RedemptionIn,
+    request: Request,
+    shop: CurrentShop,
+    resources: ResourcesDep,
+) -> JSONResponse:
+    """The merchant redeems a reward for the customer (asked at the counter or by email): the
+    same path as the shopper's (one debit per key, never more than the spendable points), a
+    code or store credit for the customer. 201 issued, 202 pending (Shopify unreachable: the
+    job finishes it), 409 returned (refused; the points came back)."""
+    await _customer(resources, shop, customer_id)
+    result = await redeeming.redeem(
+        resources.sessions,
+        resources.queue,
+        discount_gateway(resources),
+        ShopRef(shop.id, shop.domain),
+        customer_id=customer_id,
+        reward_key=body.reward,
+        request_key=f"admin:{body.key}",
+        credits=store_credit_gateway(resources),
+    )
+    return JSONResponse(
+        {
+            "redemption_id": result.redemption_id,
+            "status": result.status,
+            "kind": result.kind,
+            "code": result.code,
+            "cost": result.cost,
+            "store_credit_transaction_id": result.store_credit_transaction_id,
+        },
+        status_code={redemptions.ISSUED: 201, redemptions.PENDING: 202}.get(result.status, 409),
+    )
+
+
 @router.get("/liability")
 async def liability(shop: CurrentShop, resources: ResourcesDep) -> dict[str, Any]:
     """The points outstanding, what one point is worth (from the rewards catalogue) and the
@@ -280,6 +352,8 @@ async def liability(shop: CurrentShop, resources: ResourcesDep) -> dict[str, Any
         "liability": None if figures.liability is None else str(figures.liability),
         "tiers": figures.tiers,
         "rewards_redeemed": figures.rewards_redeemed,
+        "store_credits": figures.store_credits,
+        "store_credit_total": str(figures.store_credit_total),
     }
 
 
