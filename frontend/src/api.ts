@@ -301,15 +301,26 @@ export interface LoyaltySettings {
   enabled: boolean;
   per_currency: { enabled: boolean; points: string };
   signup: { enabled: boolean; points: number };
+  birthday: { enabled: boolean; points: number };
+  expiry: { enabled: boolean; inactive_months: number; warning_days: number };
+  notices: {
+    points_digest: boolean;
+    digest_hours: number;
+    tier_reached: boolean;
+    reward_reachable: boolean;
+    expiry_warning: boolean;
+  };
+  // The mode of the program's emails, as every scenario has.
+  email_mode: Mode;
   pending_days: number;
   tier_basis: "points_earned" | "amount_spent";
   tier_window_months: number;
   tiers: LoyaltyTier[];
   rewards: LoyaltyReward[];
   store_credit_enabled: boolean;
-  // Read only: the shop's currency and the scope store credit needs.
+  // Read only: the shop's currency and the optional scopes store credit needs.
   currency?: string;
-  store_credit_scope?: string;
+  store_credit_scopes?: string[];
 }
 
 export interface LedgerLine {
@@ -333,6 +344,31 @@ export interface LoyaltyPosition {
   pending: number;
   tier: { key: string; name: string } | null;
   ledger: LedgerLine[];
+  redemptions: RedemptionLine[];
+  // The rewards the merchant can redeem for the customer.
+  rewards: { key: string; kind: RewardKind; cost: number }[];
+}
+
+export interface RedemptionLine {
+  id: number;
+  at: string;
+  reward: string;
+  kind: RewardKind;
+  value: string;
+  cost: number;
+  status: "pending" | "issued" | "returned";
+  code: string | null;
+  store_credit_transaction_id: string | null;
+  returned_because: string | null;
+}
+
+export interface Redeemed {
+  redemption_id: number;
+  status: "pending" | "issued" | "returned";
+  kind: RewardKind;
+  code: string | null;
+  cost: number;
+  store_credit_transaction_id: string | null;
 }
 
 export interface Adjusted {
@@ -360,6 +396,8 @@ export interface LoyaltyLiability {
   liability: string | null;
   tiers: Record<string, number>;
   rewards_redeemed: number;
+  store_credits: number;
+  store_credit_total: string;
 }
 
 export interface ReferralSettings {
