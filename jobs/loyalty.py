@@ -10,9 +10,18 @@ import structlog
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
-from app.errors import ShopifyUnavailable, ShopTokenInvalid
+from app.errors import ShopifyUnavailable, ShopifyUserErrors, ShopTokenInvalid
 from app.installs.status import shop_work_runs
-from app.loyalty import birthdays, expiry, notices, redeeming, redemptions, service, storefront
+from app.loyalty import (
+    birthdays,
+    expiry,
+    notices,
+    perks,
+    redeeming,
+    redemptions,
+    service,
+    storefront,
+)
 from app.loyalty.jobs import notices_job_at
 from app.loyalty.settings import load_settings
 from app.messaging.pacing import shop_zone
@@ -136,6 +145,33 @@ async def complete_loyalty_redemption(ctx: JobContext, shop_id: int, redemption_
     except ShopifyUnavailable as exc:
         raise RetryJob.backoff(ctx.attempt) from exc
     return result.status
+
+
+async def issue_loyalty_tier_perk(
+    ctx: JobContext, shop_id: int, customer_id: int, tier_key: str
+) -> str | None:
+    """The code of the tier's perk for a customer who reached it (app/loyalty/perks.py);
+    retried while Shopify is unavailable. Returns the code (None: nothing to give)."""
+    resources: Resources = ctx.resources
+    shop = await _working_shop(resources, shop_id)
+    if shop is None:
+        return None
+    try:
+        return await perks.issue_perk(
+            resources.sessions,
+            discount_gateway(resources),
+            shop,
+            customer_id=customer_id,
+            tier_key=tier_key,
+        )
+    except ShopifyUserErrors as refused:
+        log.warning("tier perk refused by Shopify", shop_id=shop_id, error=refused.detail)
+        return None
+    except ShopTokenInvalid:
+        log.warning("tier perk not issued: shop token invalid", shop_id=shop_id)
+        return None
+    except ShopifyUnavailable as exc:
+        raise RetryJob.backoff(ctx.attempt) from exc
 
 
 async def sweep_loyalty_redemptions(ctx: JobContext) -> int:

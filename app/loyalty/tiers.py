@@ -12,9 +12,11 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.loyalty import storefront
+from app.loyalty.jobs import perk_job
 from app.loyalty.ledger import Account
 from app.loyalty.settings import LoyaltySettings, Tier
 from app.models import LoyaltyAccount, PointsLedgerEntry
+from app.queue.deferred import defer
 
 
 def multiplier_of(settings: LoyaltySettings, tier_key: str | None) -> Decimal:
@@ -97,4 +99,11 @@ async def reevaluate(
         storefront.tier_changed(
             session, account.shop_id, account.customer_id, account.tier, key, now
         )
+        keys = [t.key for t in settings.tiers]
+        climbed = tier is not None and (
+            account.tier not in keys or keys.index(tier.key) > keys.index(account.tier)
+        )
+        if tier is not None and climbed and tier.entry_reward is not None:
+            # The perk's code, created at Shopify after the commit (once per customer and tier).
+            defer(session, perk_job(account.shop_id, account.customer_id, tier.key))
     return key

@@ -18,6 +18,7 @@ from app.errors import InvalidRequest, NotFound
 from app.i18n import Text, request_locale
 from app.loyalty import (
     content,
+    perks,
     redeeming,
     redemptions,
     reports,
@@ -160,6 +161,7 @@ async def customer_position(
         )
         lines = await reports.customer_ledger(session, shop.id, customer_id)
         spent = await redemptions.of_customer(session, shop.id, customer_id)
+        held = await perks.perks_of(session, shop.id, customer_id)
     tier = next((t for t in settings.tiers if t.key == balance.tier), None)
     return {
         "customer": {
@@ -214,6 +216,7 @@ async def customer_position(
             {"key": reward.key, "kind": reward.kind, "cost": reward.cost}
             for reward in shopper.offered(settings)
         ],
+        "perks": [{"tier": perk.tier_key, "code": perk.code} for perk in held],
     }
 
 

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app.errors import Unauthorized
 from app.i18n import Locale, Text, request_locale
-from app.loyalty import birthdays, redeeming, redemptions, shopper
+from app.loyalty import birthdays, perks, redeeming, redemptions, shopper
 from app.loyalty.errors import CustomerNotFound, InvalidRedemption
 from app.loyalty.settings import LoyaltySettings, Reward, Tier, load_settings
 from app.shopify.admin.factory import discount_gateway, store_credit_gateway
@@ -126,6 +126,11 @@ async def loyalty_page(
             if customer_id is not None and settings.enabled
             else None
         )
+        held = (
+            await perks.perks_of(session, visitor.shop_id, customer_id)
+            if position is not None and customer_id is not None
+            else []
+        )
     body: dict[str, Any] = {
         "program": _program(settings, visitor.currency, locale),
         "logged_in": visitor.shopify_customer_id is not None,
@@ -147,6 +152,16 @@ async def loyalty_page(
                 for reward in shopper.offered(settings)
             ],
             "birth_date": position.birth_date.isoformat() if position.birth_date else None,
+            # The codes of the tiers' perks the customer reached.
+            "perks": [
+                {
+                    "tier": _tier(tier, locale),
+                    "code": perk.code,
+                }
+                for perk in held
+                for tier in settings.tiers
+                if tier.key == perk.tier_key
+            ],
             "redeemable": [
                 reward.key for reward in shopper.redeemable(settings, position.spendable)
             ],
