@@ -280,12 +280,21 @@ export interface DataRequest {
 
 export type RewardKind = "fixed_amount" | "percentage" | "free_shipping" | "store_credit";
 
+export interface TierPerk {
+  kind: "fixed_amount" | "percentage" | "free_shipping";
+  value: string;
+  minimum_subtotal: string | null;
+  valid_days: number;
+}
+
 export interface LoyaltyTier {
   key: string;
   name_en: string;
   name_fr: string;
   threshold: string;
   multiplier: string;
+  // A single-use code on reaching the tier (none: null).
+  entry_reward?: TierPerk | null;
 }
 
 export interface LoyaltyReward {
@@ -347,6 +356,8 @@ export interface LoyaltyPosition {
   redemptions: RedemptionLine[];
   // The rewards the merchant can redeem for the customer.
   rewards: { key: string; kind: RewardKind; cost: number }[];
+  // The codes of the tier perks the customer received.
+  perks: { tier: string; code: string }[];
 }
 
 export interface RedemptionLine {

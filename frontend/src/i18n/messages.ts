@@ -528,6 +528,12 @@ export const en = {
   "loyalty.redemption.status.pending": "being made",
   "loyalty.redemption.status.issued": "given",
   "loyalty.redemption.status.returned": "points returned",
+  "loyalty.tier.perk": "Perk on reaching the tier",
+  "loyalty.tier.perk.details": "A single-use code for the customer, once per tier.",
+  "loyalty.tier.perk.none": "None",
+  "loyalty.tier.perk.value": "Perk value",
+  "loyalty.perks": "Tier perks received",
+  "loyalty.perk.line": "{tier}: code {code}",
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -1065,4 +1071,10 @@ export const fr: Messages = {
   "loyalty.redemption.status.pending": "en cours",
   "loyalty.redemption.status.issued": "accordée",
   "loyalty.redemption.status.returned": "points rendus",
+  "loyalty.tier.perk": "Avantage à l'entrée dans le palier",
+  "loyalty.tier.perk.details": "Un code à usage unique pour le client, une fois par palier.",
+  "loyalty.tier.perk.none": "Aucun",
+  "loyalty.tier.perk.value": "Valeur de l'avantage",
+  "loyalty.perks": "Avantages de palier reçus",
+  "loyalty.perk.line": "{tier} : code {code}",
 };

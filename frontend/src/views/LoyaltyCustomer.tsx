@@ -225,6 +225,15 @@ export function LoyaltyCustomerView({ customerId }: { customerId: number }) {
           </s-section>
           <AdjustForm customerId={customerId} onDone={loaded.reload} />
           <RedeemForm customerId={customerId} rewards={data.rewards} onDone={loaded.reload} />
+          {data.perks.length > 0 && (
+            <s-section heading={t("loyalty.perks")}>
+              <ul>
+                {data.perks.map((perk) => (
+                  <li key={perk.code}>{t("loyalty.perk.line", { tier: perk.tier, code: perk.code })}</li>
+                ))}
+              </ul>
+            </s-section>
+          )}
           {data.redemptions.length > 0 && (
             <s-section heading={t("loyalty.redemptions")}>
               <ul>

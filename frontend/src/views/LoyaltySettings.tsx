@@ -31,7 +31,9 @@ function whole(text: string): number | string {
   return text.trim() !== "" && Number.isInteger(value) ? value : text;
 }
 
-const NEW_TIER: LoyaltyTier = { key: "", name_en: "", name_fr: "", threshold: "0", multiplier: "1" };
+const NEW_TIER: LoyaltyTier = { key: "", name_en: "", name_fr: "", threshold: "0", multiplier: "1", entry_reward: null };
+const PERK_KINDS = ["fixed_amount", "percentage", "free_shipping"] as const;
+const NEW_PERK = { kind: "fixed_amount" as const, value: "5.00", minimum_subtotal: null, valid_days: 30 };
 const NEW_REWARD: LoyaltyReward = {
   key: "",
   cost: 500,
@@ -83,6 +85,29 @@ function TierEditor({ index, tier, errors, onChange, onRemove }: {
           onInput={(e) => onChange({ ...tier, threshold: fieldValue(e) })} />
         <s-text-field label={t("loyalty.tier.multiplier")} value={tier.multiplier}
           error={errors[`${base}.multiplier`]} onInput={(e) => onChange({ ...tier, multiplier: fieldValue(e) })} />
+      </s-stack>
+      <s-stack direction="inline" gap="base" alignItems="start">
+        <s-select label={t("loyalty.tier.perk")} value={tier.entry_reward?.kind ?? "none"}
+          details={t("loyalty.tier.perk.details")} error={errors[`${base}.entry_reward.kind`]}
+          onChange={(e) => {
+            const kind = fieldValue(e);
+            onChange({
+              ...tier,
+              entry_reward: kind === "none"
+                ? null
+                : { ...(tier.entry_reward ?? NEW_PERK), kind: kind as NonNullable<LoyaltyTier["entry_reward"]>["kind"] },
+            });
+          }}>
+          <s-option value="none">{t("loyalty.tier.perk.none")}</s-option>
+          {PERK_KINDS.map((kind) => (
+            <s-option key={kind} value={kind}>{t(`loyalty.rewardKind.${kind}`)}</s-option>
+          ))}
+        </s-select>
+        {tier.entry_reward && tier.entry_reward.kind !== "free_shipping" && (
+          <s-text-field label={t("loyalty.tier.perk.value")} value={tier.entry_reward.value}
+            error={errors[`${base}.entry_reward.value`]}
+            onInput={(e) => onChange({ ...tier, entry_reward: { ...(tier.entry_reward ?? NEW_PERK), value: fieldValue(e) } })} />
+        )}
       </s-stack>
       <s-button variant="secondary" onClick={onRemove}>{t("loyalty.removeTier")}</s-button>
     </s-section>
@@ -152,7 +177,7 @@ const SHOWN_TOP = new Set([
   "tier_window_months",
   "store_credit_enabled",
 ]);
-const TIER_FIELDS = ["key", "name_en", "name_fr", "threshold", "multiplier"];
+const TIER_FIELDS = ["key", "name_en", "name_fr", "threshold", "multiplier", "entry_reward"];
 const REWARD_FIELDS = ["key", "cost", "kind", "value", "minimum_subtotal", "valid_days"];
 
 function shown(field: string, edited: Editable): boolean {
