@@ -20,6 +20,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.i18n import Text
+from app.loyalty import history
 from app.loyalty.errors import (
     InvalidRedemption,
     NotEnoughPoints,
@@ -303,9 +304,21 @@ async def mark_issued(
             issued_at=now,
             last_error=None,
         )
-        .returning(LoyaltyRedemption.id)
+        .returning(LoyaltyRedemption.customer_id, LoyaltyRedemption.reward_key)
     )
-    return result.first() is not None
+    row = result.first()
+    if row is None:
+        return False
+    await history.reward_given(
+        session,
+        shop_id=shop_id,
+        customer_id=int(row.customer_id),
+        redemption_id=redemption_id,
+        reward_key=row.reward_key,
+        at=now,
+        code=code,
+    )
+    return True
 
 
 async def note_credit_request(
@@ -348,9 +361,21 @@ async def mark_credited(
             issued_at=now,
             last_error=None,
         )
-        .returning(LoyaltyRedemption.id)
+        .returning(LoyaltyRedemption.customer_id, LoyaltyRedemption.reward_key)
     )
-    return result.first() is not None
+    row = result.first()
+    if row is None:
+        return False
+    await history.reward_given(
+        session,
+        shop_id=shop_id,
+        customer_id=int(row.customer_id),
+        redemption_id=redemption_id,
+        reward_key=row.reward_key,
+        at=now,
+        store_credit_transaction_id=transaction_id,
+    )
+    return True
 
 
 async def claimed_credits(
@@ -400,6 +425,14 @@ async def give_back(
     ).first()
     if row is None:
         return False
+    await history.reward_returned(
+        session,
+        shop_id=shop_id,
+        customer_id=int(row.customer_id),
+        redemption_id=redemption_id,
+        reason=reason,
+        at=now,
+    )
     account = await lock_account(session, shop_id, int(row.customer_id))
     await append(
         session,

@@ -11,7 +11,7 @@ from decimal import Decimal
 from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.loyalty import storefront
+from app.loyalty import history, storefront
 from app.loyalty.jobs import perk_job
 from app.loyalty.ledger import Account
 from app.loyalty.settings import LoyaltySettings, Tier
@@ -102,6 +102,15 @@ async def reevaluate(
         keys = [t.key for t in settings.tiers]
         climbed = tier is not None and (
             account.tier not in keys or keys.index(tier.key) > keys.index(account.tier)
+        )
+        await history.tier_moved(
+            session,
+            shop_id=account.shop_id,
+            customer_id=account.customer_id,
+            before=account.tier,
+            after=key,
+            climbed=climbed,
+            at=now,
         )
         if tier is not None and climbed and tier.entry_reward is not None:
             # The perk's code, created at Shopify after the commit (once per customer and tier).

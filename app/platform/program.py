@@ -13,7 +13,7 @@ from app.compliance.registry import Section
 from app.facts import Listener
 from app.i18n import Locale, Text
 from app.messaging.defaults import TemplateSource
-from app.messaging.guards import Guard
+from app.messaging.guards import Guard, OutcomeListener
 
 
 @dataclass(frozen=True)
@@ -31,3 +31,7 @@ class Program:
     # Re-checks one of its emails when it is about to leave (after quiet hours, the frequency
     # cap or the merchant's approval held it): a reason to suppress it, or None.
     guard: Guard | None = None
+    # Told what became of each of its emails (to write it on the customer's timeline).
+    on_send_outcome: OutcomeListener | None = None
+    # Wording (English and French) of the timeline kinds it records.
+    kinds: Mapping[str, Text] = field(default_factory=dict)
