@@ -350,6 +350,13 @@ async def test_an_approved_loyalty_email_is_checked_again_before_it_leaves(
     assert after[spent.id].status == "suppressed"
     assert after[spent.id].status_reason == still_true.BALANCE_FELL
     assert [str(m["To"]) for m in inbox.messages] == ["kept@example.test"]
+    # Why, on the customer's timeline.
+    timeline = await client.get(f"/api/customers/{spent.id}/timeline", headers=auth)
+    dropped = [e for e in timeline.json()["entries"] if e["kind"] == "message_suppressed"]
+    assert [e["reason"] for e in dropped] == [still_true.BALANCE_FELL]
+    assert dropped[0]["reason_label"] == (
+        "Not sent: the customer's points fell below what the email says"
+    )
 
 
 async def test_a_tier_email_held_for_approval_is_dropped_once_the_tier_is_left(

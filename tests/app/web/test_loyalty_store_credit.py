@@ -318,3 +318,9 @@ async def test_the_merchant_redeems_store_credit_for_a_customer_from_the_admin(s
     assert page["spendable"] == 200
     figures = (await shop.app.get("/api/loyalty/liability", headers=shop.auth)).json()
     assert (figures["store_credits"], figures["store_credit_total"]) == (1, "10.00")
+    timeline = await shop.app.get(
+        f"/api/customers/{shop.customer_id}/timeline?locale=fr", headers=shop.auth
+    )
+    given = [e for e in timeline.json()["entries"] if e["kind"] == "loyalty_reward_given"]
+    assert [e["kind_label"] for e in given] == ["Récompense de fidélité accordée"]
+    assert given[0]["detail"]["store_credit_transaction_id"] == account.transactions[0].gid
