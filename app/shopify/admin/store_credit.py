@@ -100,9 +100,9 @@ CREDIT = Operation(
 RECENT_CREDITS = Operation(
     name="StoreCreditRecentCredits",
     document=(
-        "query StoreCreditRecentCredits($id: ID!, $query: String!, $last: Int!) {"
+        "query StoreCreditRecentCredits($id: ID!, $query: String!, $count: Int!) {"
         " customer(id: $id) { storeCreditAccounts(first: 1, query: $query) { nodes { id"
-        " transactions(first: $last, reverse: true) { nodes {"
+        " transactions(first: $count, reverse: true) { nodes {"
         " amount { amount currencyCode } createdAt"
         " ... on StoreCreditAccountCreditTransaction { id } } } } } } }"
     ),
@@ -155,7 +155,7 @@ class ShopifyStoreCredit:
         data = await self._client.execute(
             shop,
             RECENT_CREDITS,
-            {"id": customer_gid, "query": f"currency_code:{currency}", "last": RECENT_TRANSACTIONS},
+            {"id": customer_gid, "query": f"currency_code:{currency}", "count": RECENT_TRANSACTIONS},
         )
         if data.get("customer") is None:
             return []
