@@ -38,3 +38,15 @@ def test_toml_scopes_are_the_scopes_the_app_requests() -> None:
     assert {"read_checkouts", "read_locales"} <= declared
     # The simulator knows every scope the app asks for (it refuses unknown ones).
     assert declared <= SimulatorConfig().scopes
+
+
+def test_toml_optional_scopes_are_what_store_credit_rewards_ask_for() -> None:
+    """The scopes the admin requests when the merchant turns store credit on are the toml's
+    optional ones, which the simulator knows as optional too."""
+    from app.loyalty.store_credit import SCOPES
+
+    config = tomllib.loads(TOML.read_text())
+    optional = set(config["access_scopes"]["optional_scopes"])
+    assert optional == set(SCOPES)
+    assert optional == set(SimulatorConfig().optional_scopes)
+    assert not optional & _scopes(config["access_scopes"]["scopes"])
