@@ -10,7 +10,7 @@ import structlog
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
-from app.errors import ShopifyUnavailable, ShopifyUserErrors, ShopTokenInvalid
+from app.errors import ShopifyQueryError, ShopifyUnavailable, ShopifyUserErrors, ShopTokenInvalid
 from app.installs.status import shop_work_runs
 from app.loyalty import (
     birthdays,
@@ -142,6 +142,11 @@ async def complete_loyalty_redemption(ctx: JobContext, shop_id: int, redemption_
     except ShopTokenInvalid:
         log.warning("redemption left pending: shop token invalid", shop_id=shop_id)
         return redemptions.PENDING
+    except ShopifyQueryError as exc:
+        # A store credit whose lost answer cannot be read back (a scope withdrawn): pending,
+        # for the sweeper, never credited blind.
+        log.warning("redemption left pending: Shopify refused", shop_id=shop_id, error=exc.detail)
+        return redemptions.PENDING
     except ShopifyUnavailable as exc:
         raise RetryJob.backoff(ctx.attempt) from exc
     return result.status
@@ -196,7 +201,7 @@ async def sweep_loyalty_redemptions(ctx: JobContext) -> int:
                 redemption_id,
                 credits=store_credit_gateway(resources),
             )
-        except (ShopifyUnavailable, ShopTokenInvalid) as exc:
+        except (ShopifyUnavailable, ShopTokenInvalid, ShopifyQueryError) as exc:
             log.warning(
                 "stranded redemption still pending",
                 shop_id=shop_id,

@@ -115,7 +115,9 @@ async def redeem(
         return _result(started)
     try:
         return await complete(sessions, gateway, shop, started.id, credits=credits)
-    except (ShopifyUnavailable, ShopTokenInvalid) as exc:
+    except (ShopifyUnavailable, ShopTokenInvalid, ShopifyQueryError) as exc:
+        # ShopifyQueryError here: a store credit attempt could not read back whether a lost
+        # answer's credit was made (its scope withdrawn); it stays pending, never credited blind.
         # The debit is committed: its completion job and the sweeper finish it.
         log.warning(
             "redemption left pending: Shopify unavailable",
@@ -241,7 +243,8 @@ async def _complete_store_credit(
         customer_gid = f"gid://shopify/Customer/{found.customer_shopify_id}"
         amount = found.reward.value
         if found.credit_requested_at is not None:
-            # An earlier attempt asked and lost the answer: was the credit made?
+            # An earlier attempt asked and lost the answer: was the credit made? Until Shopify
+            # says (a read refused raises), the redemption stays pending: never credit blind.
             seen = await credits.recent_credits(shop, customer_gid=customer_gid, currency=currency)
             claimed = await redemptions.claimed_credits(
                 held, shop.id, [credit.transaction_id for credit in seen]

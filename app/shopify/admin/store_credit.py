@@ -155,7 +155,11 @@ class ShopifyStoreCredit:
         data = await self._client.execute(
             shop,
             RECENT_CREDITS,
-            {"id": customer_gid, "query": f"currency_code:{currency}", "count": RECENT_TRANSACTIONS},
+            {
+                "id": customer_gid,
+                "query": f"currency_code:{currency}",
+                "count": RECENT_TRANSACTIONS,
+            },
         )
         if data.get("customer") is None:
             return []
