@@ -211,10 +211,10 @@ def credit(info: Info, id: str, creditInput: dict[str, Any]) -> dict[str, Any]:
             None,
         )
         if account is None:
+            # Made with the credit, not before: a refused credit leaves no account behind.
             account = StoreCreditAccount(
                 id=runtime.store.ids.next(), owner_id=owner, currency=currency
             )
-            shop.store_credit_accounts[account.id] = account
     limit = runtime.config.store_credit_limit
     amount = amount.quantize(Decimal("0.01"))
     if limit is not None and account.balance + amount > limit:
@@ -227,6 +227,7 @@ def credit(info: Info, id: str, creditInput: dict[str, Any]) -> dict[str, Any]:
                 )
             ]
         }
+    shop.store_credit_accounts[account.id] = account
     account.balance += amount
     transaction = StoreCreditTransaction(
         id=runtime.store.ids.next(),
