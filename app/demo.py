@@ -301,7 +301,11 @@ async def _play(
             "order; a 10 EUR code for each friend's order past the hold (no hold in the demo)"
         )
         await _api(client, "PUT", f"{app_url}/api/scenarios/review_request", headers, _REVIEWS_DEMO)
-        _say("Review requests: 3 s after a fulfilment (7 days in a shop), a reminder 6 s later")
+        _say(
+            "Review requests after delivery: 3 s after Shopify reports the order delivered (7 "
+            f"days in a shop), a reminder 6 s later; without a delivered status, "
+            f"{DEMO_DELIVERY_WAIT_SECONDS} s after the fulfilment counts as the delivery"
+        )
         # Win-back waits (paused) until the cart's part is played; then the merchant turns it on.
         await _api(
             client,
@@ -320,6 +324,7 @@ async def _play(
             start=datetime.now(UTC) - timedelta(days=options.days),
             recover_rate=0.2,
             recover_with_code_rate=0.0,
+            deliver_rate=DEMO_DELIVER_RATE,
         )
         shop = sim.shop(DEMO_SHOP)
         events = list(TrafficGenerator(sim.storefront, shop, traffic).events())
@@ -752,8 +757,18 @@ async def _referral_lines(session: AsyncSession) -> list[str]:
     ]
 
 
-# Review requests on, the request 3 s after the fulfilment and the reminder 6 s after it.
-_REVIEWS_DEMO = {"mode": "live", "steps": [{"delay_seconds": 3}, {"delay_seconds": 9}]}
+# Review requests on, timed after delivery: the request 3 s after the order's delivered status
+# and the reminder 6 s after it; an order with no delivered status is taken as delivered 12 s
+# after its fulfilment (10 days in a shop).
+DEMO_DELIVERY_WAIT_SECONDS = 12
+_REVIEWS_DEMO = {
+    "mode": "live",
+    "timing": "after_delivery",
+    "delivery_wait_seconds": DEMO_DELIVERY_WAIT_SECONDS,
+    "steps": [{"delay_seconds": 3}, {"delay_seconds": 9}],
+}
+# Share of fulfilled orders whose carrier reports the delivery (the rest never do).
+DEMO_DELIVER_RATE = 0.75
 # Share of review requests sent whose customer follows a star and leaves a review; of those,
 # the share that attaches a photo.
 DEMO_REVIEW_RATE = 0.6
@@ -860,7 +875,7 @@ _WELCOME_DEMO = {
 async def _review_figures(session: AsyncSession) -> list[str]:
     """The review request's lines: runs (and why they stopped), requests and reminders sent,
     reviews by status, photos."""
-    from app.models import Review, ReviewPhoto
+    from app.models import OrderDelivery, Review, ReviewPhoto
 
     started = await session.scalar(
         select(func.count()).where(ScenarioRun.scenario == "review_request")
@@ -888,8 +903,21 @@ async def _review_figures(session: AsyncSession) -> list[str]:
     )
     average = await session.scalar(select(func.avg(Review.rating)))
     pictures = await session.scalar(select(func.count()).select_from(ReviewPhoto))
+    # Runs timed from a delivered status (known at the start, or re-timed when it came); the
+    # others counted from the fulfilment plus the wait.
+    from_delivery = await session.scalar(
+        select(func.count(func.distinct(TimelineEntry.run_id))).where(
+            TimelineEntry.scenario == "review_request",
+            TimelineEntry.reason == "order_delivered",
+            TimelineEntry.kind.in_(("started", "retimed")),
+        )
+    )
+    deliveries = await session.scalar(select(func.count()).select_from(OrderDelivery))
     return [
         f"  review requests:       {started} started; stopped: {_counts(stopped) or 'none'}",
+        f"  review timing:         {from_delivery} timed from a delivered status "
+        f"({deliveries} orders reported delivered), {(started or 0) - (from_delivery or 0)} "
+        "from the fulfilment plus the wait",
         f"  review emails:         {emails.get(1, 0)} requests and {emails.get(2, 0)} reminders "
         "sent",
         f"  reviews:               {sum(reviews.values())} ({_counts(reviews) or 'none'}), "

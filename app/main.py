@@ -109,6 +109,8 @@ def create_app(
         BodyLimits,
         read_timeout_seconds=settings.body_read_timeout_seconds,
         self_capped=frozenset({receiver.PATH}),
+        # The shopper sending the review form gets a page in their language, not JSON.
+        refusal_pages=((review_form.FORM_PREFIX, review_form.refusal_page),),
     )
     # Outermost of all: every log line of a request, the webhook route's included, carries its id.
     app.add_middleware(RequestIds)

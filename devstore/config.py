@@ -71,6 +71,9 @@ class SimulatorConfig:
             # The reviews' standard product metafields (reviews.rating, reviews.rating_count).
             "write_products",
             "read_locales",
+            # fulfillments/update and fulfillment_events/create need it (WebhookSubscriptionTopic:
+            # shopify.dev/docs/api/admin-graphql/latest/enums/WebhookSubscriptionTopic).
+            "read_fulfillments",
         }
     )
     # The app's `optional_scopes` (shopify.app.toml): requested after install, granted or

@@ -520,6 +520,22 @@ class Simulator:
         await self.emit(shop, "orders/edited", edit)
         return edit
 
+    async def deliver_order(
+        self, shop: str, order_id: int, *, at: datetime | None = None
+    ) -> dict[str, Any]:
+        """A carrier reports the fulfilled order's shipment delivered: Shopify records a
+        fulfillment event (fulfillment_events/create) and the fulfillment's shipment_status
+        becomes `delivered` (fulfillments/update). Returns the event."""
+        found = self.shop(shop)
+        moment = at or self.clock.now()
+        order, event, fulfillment = self.payloads(shop).fulfillment_delivered(
+            found.orders[order_id], moment
+        )
+        found.orders[order_id] = order
+        await self.emit(shop, "fulfillment_events/create", event)
+        await self.emit(shop, "fulfillments/update", fulfillment)
+        return event
+
     # -- ASGI -------------------------------------------------------------------------------
 
     @asynccontextmanager

@@ -121,7 +121,12 @@ export interface ScenarioSettings {
   cooldown_days?: number;
   // The welcome series' own (app/scenarios/welcome/settings.py).
   best_sellers_count?: number;
+  // The review request's own (app/scenarios/review_request/settings.py).
+  timing?: ReviewTiming;
+  delivery_wait_seconds?: number;
 }
+
+export type ReviewTiming = "after_fulfilment" | "after_delivery";
 
 /** Opens or clicks of a scenario's messages: people's apart from machines' (Apple's privacy
  * proxy, link scanners). */

@@ -2,7 +2,7 @@
 asked Shopify for the credit and the credit transaction Shopify made, once
 
 Revision ID: 0071_loyalty_store_credit
-Revises: 0030_reviews
+Revises: 0031_order_deliveries
 Create Date: 2026-12-05 11:50:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0071_loyalty_store_credit"
-down_revision: str | None = "0030_reviews"
+down_revision: str | None = "0031_order_deliveries"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -23,6 +23,7 @@ from app.models import (
     LoyaltyAccount,
     LoyaltyRedemption,
     Message,
+    OrderDelivery,
     PointsLedgerEntry,
     Referral,
     ReferralCode,
@@ -30,6 +31,7 @@ from app.models import (
     ScenarioConversion,
     ScenarioRun,
     Shop,
+    TimelineEntry,
     WebhookEvent,
 )
 from app.settings import Settings
@@ -176,6 +178,24 @@ async def _check_report(
     )
     # The advocate who used their own code is flagged, never rewarded.
     assert referrals.get("flagged", 0) >= 1
+    # Review requests, timed after delivery: the runs timed from a delivered status and the
+    # deliveries Shopify reported, as the database holds them.
+    async with sessions.begin() as session:
+        review_runs = await session.scalar(
+            select(func.count()).where(ScenarioRun.scenario == "review_request")
+        )
+        from_delivery = await session.scalar(
+            select(func.count(func.distinct(TimelineEntry.run_id))).where(
+                TimelineEntry.scenario == "review_request",
+                TimelineEntry.reason == "order_delivered",
+            )
+        )
+        delivered = await session.scalar(select(func.count()).select_from(OrderDelivery))
+    assert int(figure(report, "review requests")) == review_runs
+    assert int(figure(report, "review timing")) == from_delivery
+    assert int(figure(report, "review timing", r"\d+ timed from a delivered status \((\d+)")) == (
+        delivered
+    )
     assert "Admin UI: http://127.0.0.1:" in report
     # The loyalty program: on for the demo shop, members earning, some redeeming a reward
     # through the real redemption path (a code at the simulated Shopify for each).

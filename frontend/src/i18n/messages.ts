@@ -208,6 +208,18 @@ export const en = {
   "step.offer": "Offer",
   "step.reminder": "Reminder",
   "settings.welcome.heading": "Welcome series",
+  "settings.reviewTiming.heading": "When to ask for a review",
+  "settings.reviewTiming.after_fulfilment": "After fulfilment",
+  "settings.reviewTiming.after_fulfilment.details":
+    "The delays below count from when the order is fulfilled.",
+  "settings.reviewTiming.after_delivery": "After delivery",
+  "settings.reviewTiming.after_delivery.details":
+    "For shops whose carriers report deliveries to Shopify: the delays below count from when Shopify reports the order delivered (its first parcel).",
+  "settings.reviewTiming.wait": "Longest wait for a delivery",
+  "settings.reviewTiming.wait.details":
+    "If Shopify has reported no delivery this long after the fulfilment, the order is taken as delivered then and the delays count from that moment. A delivery reported later, before the request is sent, re-times it from the delivery.",
+  "settings.step.delay.details.review_request.delivery":
+    "Counted from when the order was delivered (or, without a delivery, from the end of the longest wait).",
   "settings.welcome.bestSellers": "Best-sellers shown in step 2",
   "settings.welcome.bestSellers.details":
     "The shop's products that sold most over the last 90 days, from 1 to 12.",
@@ -749,6 +761,18 @@ export const fr: Messages = {
   "step.offer": "Offre",
   "step.reminder": "Rappel",
   "settings.welcome.heading": "Série de bienvenue",
+  "settings.reviewTiming.heading": "Quand demander un avis",
+  "settings.reviewTiming.after_fulfilment": "Après l'expédition",
+  "settings.reviewTiming.after_fulfilment.details":
+    "Les délais ci-dessous comptent à partir de l'expédition de la commande.",
+  "settings.reviewTiming.after_delivery": "Après la livraison",
+  "settings.reviewTiming.after_delivery.details":
+    "Pour les boutiques dont les transporteurs signalent les livraisons à Shopify : les délais ci-dessous comptent à partir du moment où Shopify signale la commande livrée (son premier colis).",
+  "settings.reviewTiming.wait": "Attente maximale d'une livraison",
+  "settings.reviewTiming.wait.details":
+    "Si Shopify n'a signalé aucune livraison au bout de ce délai après l'expédition, la commande est considérée comme livrée à ce moment et les délais comptent à partir de là. Une livraison signalée plus tard, avant l'envoi de la demande, la reprogramme à partir de la livraison.",
+  "settings.step.delay.details.review_request.delivery":
+    "Compté à partir de la livraison de la commande (ou, sans livraison, de la fin de l'attente maximale).",
   "settings.welcome.bestSellers": "Meilleures ventes montrées à l'étape 2",
   "settings.welcome.bestSellers.details":
     "Les produits de la boutique les plus vendus ces 90 derniers jours, de 1 à 12.",
