@@ -291,10 +291,16 @@ async def _play(
         _say("Abandoned cart: reminders after 2 s, 6 s (10 % code) and 12 s (15 % code)")
         await _api(client, "PUT", f"{app_url}/api/scenarios/welcome", headers, _WELCOME_DEMO)
         _say("Welcome series: at sign-up, best-sellers after 4 s, an offer (10 % code) after 8 s")
+        # The merchant accepts the store credit permission request (App Bridge's Scopes API)
+        # before turning store credit rewards on.
+        from app.loyalty.store_credit import SCOPES as STORE_CREDIT_SCOPES
+
+        sim.grant_scopes(DEMO_DOMAIN, STORE_CREDIT_SCOPES)
         await _api(client, "PUT", f"{app_url}/api/loyalty/settings", headers, _LOYALTY_DEMO)
         _say(
             "Loyalty program on: 1 point per 1 EUR on paid orders, 50 at sign-up; tiers Silver "
-            "(150 points in 12 months) and Gold (400, ×1.5); rewards from 50 points"
+            "(150 points in 12 months) and Gold (400, ×1.5); rewards from 50 points, "
+            "10 EUR of Shopify store credit for 100"
         )
         await _api(client, "PUT", f"{app_url}/api/referrals/settings", headers, _REFERRALS_DEMO)
         _say(
@@ -356,7 +362,10 @@ async def _play(
         )
         await _win_back(options, sim, sessions)
         redeemed = await _shoppers_redeem(settings, options, sim, sessions)
-        _say(f"{redeemed} loyalty members spent points on a reward (codes made at Shopify)")
+        _say(
+            f"{redeemed} loyalty members spent points on a reward (codes or store credit made "
+            "at Shopify)"
+        )
         reviewed = await _customers_review(settings, options, client, sessions)
         _say(f"{reviewed} customers followed a star in their review request and left a review")
         await _settle(sessions, seconds=20)
@@ -671,7 +680,10 @@ _LOYALTY_DEMO: dict[str, Any] = {
         {"key": "five_off", "cost": 50, "kind": "fixed_amount", "value": "5.00"},
         {"key": "free_shipping", "cost": 80, "kind": "free_shipping"},
         {"key": "ten_percent", "cost": 150, "kind": "percentage", "value": "10"},
+        {"key": "store_credit", "cost": 100, "kind": "store_credit", "value": "10.00"},
     ],
+    # Store credit rewards (storeCreditAccountCredit), with the scopes granted first.
+    "store_credit_enabled": True,
 }
 # Share of the members who can afford a reward and redeem one.
 LOYALTY_REDEEM_RATE = 0.5
@@ -685,7 +697,7 @@ async def _shoppers_redeem(
     redemption in one transaction, then the single-use code at the simulated Shopify)."""
     from app.loyalty import redeeming, service
     from app.platform.resources import build_resources
-    from app.shopify.admin.factory import discount_gateway
+    from app.shopify.admin.factory import discount_gateway, store_credit_gateway
     from app.shopify.admin.types import ShopRef
 
     rng = random.Random(options.seed + 2)  # noqa: S311  (a reproducible demo, not a secret)
@@ -723,6 +735,7 @@ async def _shoppers_redeem(
                 customer_id=customer_id,
                 reward_key=str(reward["key"]),
                 request_key=f"demo-{options.seed}-{customer_id}",
+                credits=store_credit_gateway(resources),
             )
             done += result.status != "returned"
     finally:
@@ -1105,7 +1118,8 @@ async def _loyalty_figures(session: AsyncSession) -> list[str]:
         f"{f.taken_back}, adjusted {f.adjusted})",
         f"  points outstanding:    {f.outstanding} ({f.pending} pending)",
         f"  loyalty liability:     {worth}",
-        f"  rewards redeemed:      {f.rewards_redeemed}",
+        f"  rewards redeemed:      {f.rewards_redeemed} ({f.store_credits} as Shopify store "
+        f"credit: {f.store_credit_total} EUR)",
         f"  loyalty ledger:        verified for {checked.customers} customers, "
         f"{checked.entries} entries: {verdict}",
     ]

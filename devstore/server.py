@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -47,6 +47,7 @@ from devstore.state import (
     Product,
     Shop,
     Store,
+    StoreCreditAccount,
     parse_gid,
 )
 from devstore.storefront import CheckoutError, PlacedOrder, Storefront
@@ -158,6 +159,31 @@ class Simulator:
         if found is None:
             raise KeyError(f"no shop {name!r}")
         return found
+
+    def grant_scopes(self, shop: str, scopes: Iterable[str]) -> list[str]:
+        """The merchant accepts the app's request for optional scopes (App Bridge's
+        `shopify.scopes.request`, or the admin's permission page): they hold for the app's
+        installation, whatever token it calls with. Only scopes the app declared optional can
+        be granted this way; returns what the installation now holds beyond its tokens'."""
+        wanted = set(scopes)
+        unknown = wanted - set(self.config.optional_scopes)
+        if unknown:
+            raise ValueError(f"not optional scopes of the app: {', '.join(sorted(unknown))}")
+        found = self.shop(shop)
+        found.granted_optional_scopes |= wanted
+        return sorted(found.granted_optional_scopes)
+
+    def revoke_scopes(self, shop: str, scopes: Iterable[str]) -> None:
+        """The merchant (or the app, appRevokeAccessScopes) takes optional scopes back."""
+        self.shop(shop).granted_optional_scopes -= set(scopes)
+
+    def store_credit_accounts(self, shop: str, customer_id: int) -> list[StoreCreditAccount]:
+        """The customer's store credit accounts, one per currency."""
+        return [
+            account
+            for account in self.shop(shop).store_credit_accounts.values()
+            if account.owner_id == customer_id
+        ]
 
     def set_plan(self, name: str, plan: str) -> None:
         self.config.plan(plan)

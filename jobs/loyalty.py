@@ -10,9 +10,18 @@ import structlog
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
-from app.errors import ShopifyUnavailable, ShopTokenInvalid
+from app.errors import ShopifyQueryError, ShopifyUnavailable, ShopifyUserErrors, ShopTokenInvalid
 from app.installs.status import shop_work_runs
-from app.loyalty import birthdays, expiry, notices, redeeming, redemptions, service, storefront
+from app.loyalty import (
+    birthdays,
+    expiry,
+    notices,
+    perks,
+    redeeming,
+    redemptions,
+    service,
+    storefront,
+)
 from app.loyalty.jobs import notices_job_at
 from app.loyalty.settings import load_settings
 from app.loyalty.storefront_program import PROGRAM_KEY, storefront_program
@@ -21,7 +30,7 @@ from app.messaging.pacing import shop_zone
 from app.models import LoyaltyProgram, Shop
 from app.platform.resources import Resources
 from app.queue import JobContext, RetryJob
-from app.shopify.admin.factory import admin_client, discount_gateway
+from app.shopify.admin.factory import admin_client, discount_gateway, store_credit_gateway
 from app.shopify.admin.types import ShopRef
 from app.shopify.customer_sync import request_loyalty, request_tags
 from app.shopify.shop_metafields import write_shop_json
@@ -143,22 +152,58 @@ async def _working_shop(resources: Resources, shop_id: int) -> ShopRef | None:
 
 
 async def complete_loyalty_redemption(ctx: JobContext, shop_id: int, redemption_id: int) -> str:
-    """Create the redemption's code at Shopify and settle it; retried while Shopify is
-    unavailable. Returns the redemption's status."""
+    """Create the redemption's code (or its store credit) at Shopify and settle it; retried
+    while Shopify is unavailable. Returns the redemption's status."""
     resources: Resources = ctx.resources
     shop = await _working_shop(resources, shop_id)
     if shop is None:
         return redemptions.PENDING
     try:
         result = await redeeming.complete(
-            resources.sessions, discount_gateway(resources), shop, redemption_id
+            resources.sessions,
+            discount_gateway(resources),
+            shop,
+            redemption_id,
+            credits=store_credit_gateway(resources),
         )
     except ShopTokenInvalid:
         log.warning("redemption left pending: shop token invalid", shop_id=shop_id)
         return redemptions.PENDING
+    except ShopifyQueryError as exc:
+        # A store credit whose lost answer cannot be read back (a scope withdrawn): pending,
+        # for the sweeper, never credited blind.
+        log.warning("redemption left pending: Shopify refused", shop_id=shop_id, error=exc.detail)
+        return redemptions.PENDING
     except ShopifyUnavailable as exc:
         raise RetryJob.backoff(ctx.attempt) from exc
     return result.status
+
+
+async def issue_loyalty_tier_perk(
+    ctx: JobContext, shop_id: int, customer_id: int, tier_key: str
+) -> str | None:
+    """The code of the tier's perk for a customer who reached it (app/loyalty/perks.py);
+    retried while Shopify is unavailable. Returns the code (None: nothing to give)."""
+    resources: Resources = ctx.resources
+    shop = await _working_shop(resources, shop_id)
+    if shop is None:
+        return None
+    try:
+        return await perks.issue_perk(
+            resources.sessions,
+            discount_gateway(resources),
+            shop,
+            customer_id=customer_id,
+            tier_key=tier_key,
+        )
+    except ShopifyUserErrors as refused:
+        log.warning("tier perk refused by Shopify", shop_id=shop_id, error=refused.detail)
+        return None
+    except ShopTokenInvalid:
+        log.warning("tier perk not issued: shop token invalid", shop_id=shop_id)
+        return None
+    except ShopifyUnavailable as exc:
+        raise RetryJob.backoff(ctx.attempt) from exc
 
 
 async def sweep_loyalty_redemptions(ctx: JobContext) -> int:
@@ -177,9 +222,13 @@ async def sweep_loyalty_redemptions(ctx: JobContext) -> int:
             continue
         try:
             result = await redeeming.complete(
-                resources.sessions, discount_gateway(resources), shop, redemption_id
+                resources.sessions,
+                discount_gateway(resources),
+                shop,
+                redemption_id,
+                credits=store_credit_gateway(resources),
             )
-        except (ShopifyUnavailable, ShopTokenInvalid) as exc:
+        except (ShopifyUnavailable, ShopTokenInvalid, ShopifyQueryError) as exc:
             log.warning(
                 "stranded redemption still pending",
                 shop_id=shop_id,

@@ -9,6 +9,7 @@ from app.inbox.jobs import PROCESS_JOB
 from app.kpis.jobs import ROLLUP_EVERY_SECONDS
 from app.loyalty.jobs import COMPLETE_JOB as LOYALTY_COMPLETE_JOB
 from app.loyalty.jobs import NOTICES_JOB as LOYALTY_NOTICES_JOB
+from app.loyalty.jobs import PERK_JOB as LOYALTY_PERK_JOB
 from app.loyalty.jobs import SYNC_JOB as LOYALTY_SYNC_JOB
 from app.loyalty.storefront_program import PROGRAM_JOB as LOYALTY_PROGRAM_JOB
 from app.messaging.consent import WRITE_BACK_JOB
@@ -30,6 +31,7 @@ from jobs.kpis import roll_up_kpis
 from jobs.loyalty import (
     apply_loyalty_time_rules,
     complete_loyalty_redemption,
+    issue_loyalty_tier_perk,
     loyalty_notices,
     reevaluate_loyalty_tiers,
     sweep_loyalty_redemptions,
@@ -59,6 +61,7 @@ JOBS: dict[str, JobFunction] = {
     LOYALTY_SYNC_JOB: sync_loyalty_customer,
     LOYALTY_PROGRAM_JOB: sync_storefront_program,
     LOYALTY_COMPLETE_JOB: complete_loyalty_redemption,
+    LOYALTY_PERK_JOB: issue_loyalty_tier_perk,
     LOYALTY_NOTICES_JOB: loyalty_notices,
     REFERRAL_ISSUE_JOB: issue_referral_code,
     REFERRAL_REWARD_JOB: reward_referral_with_code,

@@ -218,6 +218,9 @@ async def _check_report(
         codes = await session.scalar(
             select(func.count()).where(LoyaltyRedemption.code.is_not(None))
         )
+        credits = await session.scalar(
+            select(func.count()).where(LoyaltyRedemption.store_credit_transaction_id.is_not(None))
+        )
     assert int(figure(report, "loyalty members")) == members
     assert (members or 0) > 0
     assert int(figure(report, "points issued")) == issued
@@ -229,7 +232,14 @@ async def _check_report(
     assert liability > 0
     assert int(figure(report, "rewards redeemed")) == redeemed
     assert (redeemed or 0) > 0
-    assert codes == redeemed
+    # Each redemption kept is a code or a store credit at Shopify, never both nor neither.
+    assert (codes or 0) + (credits or 0) == redeemed
+    credit_line = re.search(
+        r"rewards redeemed:\s+\d+ \((\d+) as Shopify store credit: ([\d.]+) EUR\)", report
+    )
+    assert credit_line is not None
+    assert int(credit_line.group(1)) == credits
+    assert Decimal(credit_line.group(2)) == Decimal(10) * (credits or 0)
     tiers = re.search(r"loyalty members:\s+\d+ \(tiers: ([^)]*)\)", report)
     assert tiers is not None
     assert sum(int(n) for n in re.findall(r": (\d+)", tiers.group(1))) == tiered
