@@ -332,7 +332,12 @@ async def runs_an_order_concerns(
 
 
 def due_at(anchor: datetime, plan: Sequence[StepPlan], index: int) -> datetime:
-    return anchor + plan[index].delay
+    """A step that is on is due its delay after the anchor. One that is off is passed over
+    as soon as the step before it is (at the anchor when it is the first): its delay, which
+    the settings no longer check against the others', never holds back the steps after it."""
+    if plan[index].enabled:
+        return anchor + plan[index].delay
+    return due_at(anchor, plan, index - 1) if index > 0 else anchor
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from app.scenarios.config import InvalidSettings
 from app.shopify.verification import SessionToken
 from app.web.auth import CurrentShop, session_token
 from app.web.deps import ResourcesDep, RowIdPath
-from app.web.scenarios import invalid_settings_response
+from app.web.settings_errors import invalid_settings_response
 
 router = APIRouter(prefix="/api/loyalty", tags=["loyalty"])
 
