@@ -1,7 +1,10 @@
 // Every string the admin UI shows, in English and French. `fr` is typed by `en`'s keys, so a
 // string cannot ship in one language only. `{name}` placeholders are filled by `t`.
 
+import { customersEn, customersFr } from "./customers";
+
 export const en = {
+  ...customersEn,
   "app.title": "Boomerang",
   "app.loading": "Loading…",
   "app.retry": "Try again",
@@ -501,6 +504,7 @@ export type MessageKey = keyof typeof en;
 export type Messages = { readonly [K in MessageKey]: string };
 
 export const fr: Messages = {
+  ...customersFr,
   "app.title": "Boomerang",
   "app.loading": "Chargement…",
   "app.retry": "Réessayer",

@@ -49,7 +49,13 @@ export function Runs({ scenario }: { scenario: string }) {
               {runs.data.map((run) => (
                 <s-table-row key={run.id}>
                   <s-table-cell>{when(run.started_at)}</s-table-cell>
-                  <s-table-cell>{run.email ?? "—"}</s-table-cell>
+                  <s-table-cell>
+                    {run.customer_id !== null ? (
+                      <s-link href={href.customer(run.customer_id)}>{run.email ?? t("message.unknownCustomer")}</s-link>
+                    ) : (
+                      (run.email ?? "—")
+                    )}
+                  </s-table-cell>
                   <s-table-cell>{statusName(run.status)}</s-table-cell>
                   <s-table-cell>
                     {run.next_step_at ? t("runs.nextAt", { step: run.next_step, at: when(run.next_step_at) }) : "—"}
