@@ -2,9 +2,11 @@
 // string cannot ship in one language only. `{name}` placeholders are filled by `t`.
 
 import { customersEn, customersFr } from "./customers";
+import { formsEn, formsFr } from "./forms";
 
 export const en = {
   ...customersEn,
+  ...formsEn,
   "app.title": "Boomerang",
   "app.loading": "Loading…",
   "app.retry": "Try again",
@@ -505,6 +507,7 @@ export type Messages = { readonly [K in MessageKey]: string };
 
 export const fr: Messages = {
   ...customersFr,
+  ...formsFr,
   "app.title": "Boomerang",
   "app.loading": "Chargement…",
   "app.retry": "Réessayer",
