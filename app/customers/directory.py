@@ -25,8 +25,8 @@ from app.models import Customer, LoyaltyAccount, ScenarioRun
 
 Sort = Literal["created", "name", "email", "orders", "spent"]
 Direction = Literal["asc", "desc"]
-SORTS: tuple[str, ...] = get_args(Sort)
-DIRECTIONS: tuple[str, ...] = get_args(Direction)
+SORTS: tuple[Sort, ...] = get_args(Sort)
+DIRECTIONS: tuple[Direction, ...] = get_args(Direction)
 
 SUBSCRIBED = "subscribed"
 # More words than this in one search are ignored (each word is one more condition).
@@ -183,6 +183,27 @@ def _filtered(shop_id: int, filters: Filters) -> Select[Customer]:
     return statement
 
 
+def page_statement(
+    shop_id: int,
+    filters: Filters,
+    *,
+    sort: Sort,
+    direction: Direction,
+    after: Position | None = None,
+    limit: int = 25,
+) -> Select[Customer]:
+    """The statement of one page, one row more than `limit` (whether there is a next page,
+    without counting)."""
+    keys = _keys(sort)
+    statement = _filtered(shop_id, filters)
+    if after is not None:
+        bound = tuple_(*keys)
+        start = tuple_(*after.values)
+        statement = statement.where(bound > start if direction == "asc" else bound < start)
+    statement = statement.order_by(*(k.asc() if direction == "asc" else k.desc() for k in keys))
+    return statement.limit(limit + 1)
+
+
 @dataclass(frozen=True)
 class ListedCustomer:
     customer: Customer
@@ -210,15 +231,10 @@ async def find(
     limit: int = 25,
 ) -> CustomerPage:
     """One page of the shop's customers (never another shop's, never an erased one)."""
-    keys = _keys(sort)
-    statement = _filtered(shop_id, filters)
-    if after is not None:
-        bound = tuple_(*keys)
-        start = tuple_(*after.values)
-        statement = statement.where(bound > start if direction == "asc" else bound < start)
-    statement = statement.order_by(*(k.asc() if direction == "asc" else k.desc() for k in keys))
-    # One more than the page: whether there is a next page, without counting.
-    rows = list(await session.scalars(statement.limit(limit + 1)))
+    statement = page_statement(
+        shop_id, filters, sort=sort, direction=direction, after=after, limit=limit
+    )
+    rows = list(await session.scalars(statement))
     more = len(rows) > limit
     rows = rows[:limit]
     listed = await _with_summaries(session, shop_id, rows)
