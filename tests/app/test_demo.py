@@ -177,6 +177,9 @@ async def _check_report(
     # The advocate who used their own code is flagged, never rewarded.
     assert referrals.get("flagged", 0) >= 1
     assert "Admin UI: http://127.0.0.1:" in report
+    # The customer index finds its top spender again by name, and their page lists orders.
+    assert int(figure(report, "customer index", r"top spender .* finds (\d+)")) >= 1
+    assert figure(report, "their page", r"orders (#\d+)").startswith("#")
     # The loyalty program: on for the demo shop, members earning, some redeeming a reward
     # through the real redemption path (a code at the simulated Shopify for each).
     async with sessions.begin() as session:
