@@ -173,6 +173,8 @@ export interface OutboxMessage {
   id: number;
   scenario: string;
   step: number;
+  // What it is about within its scenario (a cart's checkout): one subject's steps go together.
+  subject_key: string;
   customer_id: number | null;
   customer_name: string | null;
   to: string | null;
