@@ -41,9 +41,9 @@ def check_steps(steps: Sequence[StepSettings], keys: tuple[str, ...]) -> None:
 
 def check_delays_rise(steps: Sequence[StepSettings]) -> None:
     """Raise SettingsProblem, on the step's own delay, unless each step that is on comes later
-    than the one on before it. A step that is off is passed over where it stands (the engine
-    skips it as soon as the step before it is done, app/scenarios/engine.py's due_at): its
-    delay matters to nothing, so it is not checked against the others."""
+    than the one on before it. A step that is off is not checked against the others: the
+    engine passes it over at its own time or with the next step that is on, whichever comes
+    first (app/scenarios/engine.py's due_at), so its delay never holds the next one back."""
     before: tuple[int, StepSettings] | None = None
     for index, step in enumerate(steps):
         if not step.enabled:
