@@ -89,6 +89,8 @@ def _bad_cursor() -> InvalidCursor:
     )
 
 
+_BIGINT_MAX = 2**63 - 1
+
 # The JSON type of each key of a sort, in order (a Decimal travels as its string).
 _VALUE_TYPES: dict[str, tuple[type, ...]] = {
     "created": (int,),
@@ -104,7 +106,7 @@ def decode_cursor(cursor: str, sort: Sort, direction: Direction) -> Position:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         data = json.loads(raw)
-    except (binascii.Error, ValueError, UnicodeDecodeError):
+    except (binascii.Error, ValueError, RecursionError):
         raise _bad_cursor() from None
     if not (isinstance(data, list) and len(data) == 3 and data[:2] == [sort, direction]):
         raise _bad_cursor()
@@ -114,6 +116,8 @@ def decode_cursor(cursor: str, sort: Sort, direction: Direction) -> Position:
         raise _bad_cursor()
     for value, kind in zip(values, types, strict=True):
         if type(value) is not kind:
+            raise _bad_cursor()
+        if isinstance(value, int) and not 0 <= value <= _BIGINT_MAX:
             raise _bad_cursor()
     if sort == "spent":
         try:
