@@ -45,6 +45,7 @@ async def get_settings(shop: CurrentShop, resources: ResourcesDep) -> dict[str, 
     return _settings_json(settings, shop)
 
 
+@router.patch("/settings", response_model=None)
 @router.put("/settings", response_model=None)
 async def put_settings(
     request: Request,

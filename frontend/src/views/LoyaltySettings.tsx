@@ -5,7 +5,7 @@
 
 import { useEffect, useState } from "react";
 
-import { ApiError, get, put, type LoyaltyReward, type LoyaltySettings, type LoyaltyTier, type RewardKind } from "../api";
+import { ApiError, get, patch, type LoyaltyReward, type LoyaltySettings, type LoyaltyTier, type RewardKind } from "../api";
 import { ErrorBanner, Loading, fieldChecked, fieldValue, toast, useLoad } from "../components/common";
 import { useI18n } from "../i18n";
 
@@ -144,7 +144,7 @@ function SettingsForm({ saved, onSaved }: { saved: LoyaltySettings; onSaved: (s:
     setProblem(undefined);
     setSaving(true);
     try {
-      const result = await put<LoyaltySettings>("/api/loyalty/settings", edited);
+      const result = await patch<LoyaltySettings>("/api/loyalty/settings", edited);
       toast(t("settings.saved"));
       onSaved(result);
     } catch (error) {
