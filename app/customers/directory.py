@@ -16,7 +16,20 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal, get_args
 
-from sqlalchemy import Select, SQLColumnExpression, and_, exists, func, or_, select, tuple_
+from sqlalchemy import (
+    ColumnClause,
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    exists,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    tuple_,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import InvalidRequest
@@ -37,21 +50,28 @@ class InvalidCursor(InvalidRequest):
     pass
 
 
-def _keys(sort: Sort) -> list[SQLColumnExpression[Any]]:
+# The empty string written into the statement, not sent as a parameter: the planner matches
+# the sort indexes' expressions (lower(coalesce(first_name, ''))) only against a constant,
+# and a prepared statement's generic plan has no value for a parameter.
+_EMPTY: ColumnClause[str] = literal_column("''", String)
+
+
+def _keys(sort: Sort) -> list[ColumnElement[Any]]:
     """The sort's keys, never null, the row id last (what makes every position unique)."""
+    row_id = Customer.id.expression
     if sort == "name":
         return [
-            func.lower(func.coalesce(Customer.first_name, "")),
-            func.lower(func.coalesce(Customer.last_name, "")),
-            Customer.id,
+            func.lower(func.coalesce(Customer.first_name, _EMPTY)),
+            func.lower(func.coalesce(Customer.last_name, _EMPTY)),
+            row_id,
         ]
     if sort == "email":
-        return [func.lower(func.coalesce(Customer.email, "")), Customer.id]
+        return [func.lower(func.coalesce(Customer.email, _EMPTY)), row_id]
     if sort == "orders":
-        return [Customer.orders_count, Customer.id]
+        return [Customer.orders_count.expression, row_id]
     if sort == "spent":
-        return [Customer.total_spent, Customer.id]
-    return [Customer.id]
+        return [Customer.total_spent.expression, row_id]
+    return [row_id]
 
 
 @dataclass(frozen=True)
@@ -127,24 +147,6 @@ def decode_cursor(cursor: str, sort: Sort, direction: Direction) -> Position:
     return Position(sort, direction, tuple(values))
 
 
-def _position_of(row: Customer, sort: Sort, direction: Direction) -> Position:
-    if sort == "name":
-        values: tuple[str | int, ...] = (
-            (row.first_name or "").lower(),
-            (row.last_name or "").lower(),
-            row.id,
-        )
-    elif sort == "email":
-        values = ((row.email or "").lower(), row.id)
-    elif sort == "orders":
-        values = (row.orders_count, row.id)
-    elif sort == "spent":
-        values = (str(row.total_spent), row.id)
-    else:
-        values = (row.id,)
-    return Position(sort, direction, values)
-
-
 def _like_pattern(word: str) -> str:
     escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -195,14 +197,19 @@ def page_statement(
     direction: Direction,
     after: Position | None = None,
     limit: int = 25,
-) -> Select[Customer]:
-    """The statement of one page, one row more than `limit` (whether there is a next page,
-    without counting)."""
+) -> Select[Any]:
+    """The statement of one page: each customer with its sort keys as the database computes
+    them (the next cursor is made of the last row's), one row more than `limit` (whether
+    there is a next page, without counting)."""
     keys = _keys(sort)
-    statement = _filtered(shop_id, filters)
+    statement = _filtered(shop_id, filters).add_columns(*keys)
     if after is not None:
         bound = tuple_(*keys)
-        start = tuple_(*after.values)
+        # Each value typed as its key (the id a BIGINT, not the INTEGER a Python int makes).
+        values = [
+            Decimal(v) if sort == "spent" and i == 0 else v for i, v in enumerate(after.values)
+        ]
+        start = tuple_(*(literal(v, k.type) for k, v in zip(keys, values, strict=True)))
         statement = statement.where(bound > start if direction == "asc" else bound < start)
     statement = statement.order_by(*(k.asc() if direction == "asc" else k.desc() for k in keys))
     return statement.limit(limit + 1)
@@ -238,11 +245,14 @@ async def find(
     statement = page_statement(
         shop_id, filters, sort=sort, direction=direction, after=after, limit=limit
     )
-    rows = list(await session.scalars(statement))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    listed = await _with_summaries(session, shop_id, rows)
-    next_cursor = _position_of(rows[-1], sort, direction).encode() if more and rows else None
+    found = (await session.execute(statement)).all()
+    more = len(found) > limit
+    found = found[:limit]
+    listed = await _with_summaries(session, shop_id, [row[0] for row in found])
+    next_cursor = None
+    if more and found:
+        last = tuple(str(v) if isinstance(v, Decimal) else v for v in found[-1][1:])
+        next_cursor = Position(sort, direction, last).encode()
     return CustomerPage(listed, next_cursor)
 
 
