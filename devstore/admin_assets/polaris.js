@@ -466,7 +466,8 @@
 
   class Checkbox extends PolarisElement {
     static props = { label: "string", checked: "boolean", disabled: "boolean",
-      details: "string", error: "string", name: "string", value: "string" };
+      details: "string", error: "string", name: "string", value: "string",
+      labelAccessibilityVisibility: "string" };
     role() { return null; }
     build(root) {
       this._input = el("input", { type: "checkbox" });
@@ -490,6 +491,9 @@
     }
     update() {
       this._label.textContent = text(this.label);
+      // "exclusive": the label is for assistive technology only (a row's selection box).
+      this._label.className =
+        this.labelAccessibilityVisibility === "exclusive" ? "visually-hidden" : "";
       this._input.checked = Boolean(this.checked);
       this._input.disabled = Boolean(this.disabled);
       this._details.textContent = text(this.details);
