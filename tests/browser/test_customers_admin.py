@@ -90,6 +90,11 @@ async def test_a_customer_is_found_by_name_or_email_filtered_and_opened_in_both_
     )
     await expect(app.get_by_role("region", name="Timeline")).to_be_visible()
     await screenshot(admin.page, "customer-page-en")
+    # The link opens her page in Shopify's admin (the simulated one), out of the app's frame.
+    await in_shopify.click()
+    await expect(admin.page.get_by_role("heading", name=re.compile("^Camille"))).to_be_visible()
+    await expect(admin.page.get_by_text("camille@example.test")).to_be_visible()
+    assert admin.page.url.endswith(f"/store/acme/customers/{camille['id']}")
 
     # The same in French.
     await admin.open(locale="fr")
