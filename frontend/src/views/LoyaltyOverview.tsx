@@ -4,8 +4,7 @@
 
 import { useState } from "react";
 
-import { get, query, type Customer,
-  type CustomerIndexPage, type LoyaltyLiability } from "../api";
+import { get, query, type Customer, type CustomerIndexPage, type LoyaltyLiability } from "../api";
 import { ErrorBanner, Loading, fieldValue, useLoad } from "../components/common";
 import { useI18n } from "../i18n";
 import { href } from "../route";
