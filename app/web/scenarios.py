@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
@@ -23,7 +23,7 @@ from app.scenarios.engine import Scenario
 from app.scenarios.reports import ScenarioReport, scenario_report
 from app.scenarios.settings_store import effective_settings, update_settings
 from app.web.auth import CurrentShop
-from app.web.deps import ResourcesDep, RowIdPath
+from app.web.deps import BeforeIdQuery, ResourcesDep, RowIdPath
 from app.web.settings_errors import invalid_settings_response
 
 router = APIRouter(prefix="/api", tags=["scenarios"])
@@ -120,14 +120,23 @@ async def get_report(key: str, shop: CurrentShop, resources: ResourcesDep) -> di
 
 @router.get("/scenarios/{key}/runs")
 async def list_runs(
-    key: str, shop: CurrentShop, resources: ResourcesDep, status: str | None = None
+    key: str,
+    shop: CurrentShop,
+    resources: ResourcesDep,
+    status: str | None = None,
+    before_id: BeforeIdQuery = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 100,
 ) -> list[dict[str, Any]]:
+    """The newest runs first, `limit` of them; a full page means there may be older ones:
+    ask again with `before_id` set to the last id."""
     statement = (
         select(ScenarioRun)
         .where(ScenarioRun.shop_id == shop.id, ScenarioRun.scenario == _known(resources, key))
         .order_by(ScenarioRun.id.desc())
-        .limit(100)
+        .limit(limit)
     )
+    if before_id is not None:
+        statement = statement.where(ScenarioRun.id < before_id)
     if status:
         statement = statement.where(ScenarioRun.status == status)
     async with resources.sessions.begin() as session:

@@ -69,6 +69,7 @@ export const customersEn = {
   "customer.firstClick": "First click {at}",
   "customer.timeline": "Timeline",
   "timeline.order": "Order {order}",
+  "runs.older": "Show older sequences",
 } as const;
 
 export const customersFr: { readonly [K in keyof typeof customersEn]: string } = {
@@ -142,4 +143,5 @@ export const customersFr: { readonly [K in keyof typeof customersEn]: string } =
   "customer.firstClick": "Premier clic le {at}",
   "customer.timeline": "Chronologie",
   "timeline.order": "Commande {order}",
+  "runs.older": "Afficher les séquences plus anciennes",
 };

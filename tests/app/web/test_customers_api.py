@@ -230,3 +230,37 @@ async def test_a_cursor_from_another_sort_or_forged_is_refused_in_the_merchants_
     assert "première page" in forged.json()["detail"]
     unknown_sort = await client.get("/api/customers?sort=age", headers=auth)
     assert unknown_sort.status_code == 422
+
+
+async def test_the_sequences_list_pages_past_its_first_page_instead_of_stopping(
+    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    shop = await create_shop(sessions)
+    auth = bearer(mint_session_token(shop.domain))
+    now = datetime.now(UTC)
+    async with sessions.begin() as session:
+        runs = [
+            ScenarioRun(
+                shop_id=shop.id,
+                scenario="abandoned_cart",
+                subject_key=f"cart-{n}",
+                status="active",
+                anchor_at=now,
+                issued_codes=[],
+            )
+            for n in range(5)
+        ]
+        session.add_all(runs)
+    ids = sorted((r.id for r in runs), reverse=True)
+    seen: list[int] = []
+    before: int | None = None
+    while True:
+        params: dict[str, Any] = {"limit": 2, **({"before_id": before} if before else {})}
+        page = await client.get("/api/scenarios/abandoned_cart/runs", params=params, headers=auth)
+        assert page.status_code == 200, page.text
+        found = [r["id"] for r in page.json()]
+        seen += found
+        if len(found) < 2:
+            break
+        before = found[-1]
+    assert seen == ids
