@@ -251,7 +251,8 @@ async def test_the_sequences_list_pages_past_its_first_page_instead_of_stopping(
             for n in range(5)
         ]
         session.add_all(runs)
-    ids = sorted((r.id for r in runs), reverse=True)
+        await session.flush()
+        ids = sorted((r.id for r in runs), reverse=True)
     seen: list[int] = []
     before: int | None = None
     while True:
