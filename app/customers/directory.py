@@ -274,7 +274,7 @@ async def _with_summaries(
                 )
                 .group_by(ScenarioRun.customer_id)
             )
-        ).tuples()
+        ).all()
     )
     accounts = {
         customer_id: (tier, balance)
@@ -286,7 +286,7 @@ async def _with_summaries(
                     and_(LoyaltyAccount.shop_id == shop_id, LoyaltyAccount.customer_id.in_(ids))
                 )
             )
-        ).tuples()
+        ).all()
     }
     return [
         ListedCustomer(

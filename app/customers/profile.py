@@ -142,7 +142,7 @@ async def _engagement(
         .order_by(MessageEvent.occurred_at)
     )
     found: dict[int, Engagement] = defaultdict(Engagement)
-    for message_id, kind, human, occurred_at, url in rows.tuples():
+    for message_id, kind, human, occurred_at, url in rows.all():
         e = found[message_id]
         if kind == "open":
             if human:
@@ -186,7 +186,7 @@ async def _referrals(
                 .where(Referral.shop_id == shop_id, Referral.referrer_id == customer_id)
                 .group_by(Referral.status)
             )
-        ).tuples()
+        ).all()
     )
     if code is None and not counts:
         return None
@@ -218,7 +218,7 @@ async def order_names_of_runs(
                 ScenarioRun.shop_id == shop_id, ScenarioRun.id.in_(ids)
             )
         )
-    ).tuples()
+    ).all()
     order_of_run = {
         run_id: order_id
         for run_id, subject in runs
@@ -233,7 +233,7 @@ async def order_names_of_runs(
                     Order.shop_id == shop_id, Order.id.in_(set(order_of_run.values()))
                 )
             )
-        ).tuples()
+        ).all()
     )
     return {
         run_id: name for run_id, order_id in order_of_run.items() if (name := names.get(order_id))
