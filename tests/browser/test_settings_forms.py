@@ -45,10 +45,12 @@ async def test_every_mistake_at_once_in_the_merchants_words_then_saved(
     )
     assert saved.json()["steps"][0]["delay_seconds"] == 3600  # nothing was sent
 
-    # The second step off: its delay is no longer compared; a 100 % discount is only warned.
-    await step2.get_by_role("checkbox", name="Send this step").uncheck()
+    # A 100 % discount is only warned about; the second step off, its delay is no longer
+    # compared (nor its discount warned about: it will not be sent).
     await step2.get_by_role("textbox", name="Value").fill("100")
     await expect(step2).to_contain_text("A 100 % discount makes the whole order free.")
+    await step2.get_by_role("checkbox", name="Send this step").uncheck()
+    await expect(step2).not_to_contain_text("A 100 % discount")
     await app.get_by_role("button", name="Save settings").click()
     await expect(admin.page.locator("#toasts")).to_contain_text("Settings saved")
     steps = (
