@@ -61,12 +61,12 @@ def _keys(sort: Sort) -> list[ColumnElement[Any]]:
     row_id = Customer.id.expression
     if sort == "name":
         return [
-            func.lower(func.coalesce(Customer.first_name, _EMPTY)),
-            func.lower(func.coalesce(Customer.last_name, _EMPTY)),
+            func.lower(func.coalesce(Customer.first_name, _EMPTY), type_=String),
+            func.lower(func.coalesce(Customer.last_name, _EMPTY), type_=String),
             row_id,
         ]
     if sort == "email":
-        return [func.lower(func.coalesce(Customer.email, _EMPTY)), row_id]
+        return [func.lower(func.coalesce(Customer.email, _EMPTY), type_=String), row_id]
     if sort == "orders":
         return [Customer.orders_count.expression, row_id]
     if sort == "spent":
