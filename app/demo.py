@@ -349,7 +349,9 @@ async def _play(
         _say(f"{reviewed} customers followed a star in their review request and left a review")
         await _settle(sessions, seconds=20)
         await _report(sessions, sim, app_url)
-        for line in await _customer_lines(client, app_url, headers):
+        # A fresh session token: the first one (about a minute of life) is long expired.
+        fresh = {"Authorization": f"Bearer {sim.mint_session_token(DEMO_SHOP)}"}
+        for line in await _customer_lines(client, app_url, fresh):
             _say(line)
 
 
@@ -1078,7 +1080,9 @@ async def _customer_lines(
         params={"sort": "spent", "direction": "desc", "limit": 1},
         headers=headers,
     )
-    customers = top.json()["customers"] if top.is_success else []
+    if not top.is_success:
+        raise RuntimeError(f"GET /api/customers answered {top.status_code}: {top.text}")
+    customers = top.json()["customers"]
     if not customers:
         return ["  customer index:        no customer"]
     best = customers[0]
