@@ -309,6 +309,9 @@ async def main(customers: int, others: int, repeat: int, depth: int, write: bool
         results, plans = await measure(sessions, repeat, depth)
     finally:
         await engine.dispose()
+        admin = await asyncpg.connect(f"{SERVER}/postgres")
+        await admin.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
+        await admin.close()
     every = [t for times in results.values() for t in times]
     overall = p95(every)
     lines = [
