@@ -371,6 +371,10 @@ async def _play(
         await _settle(sessions, seconds=20)
         await _report(sessions, sim, app_url)
         await _storefront_widget(sim, sessions)
+        # A fresh session token: the first one (about a minute of life) is long expired.
+        fresh = {"Authorization": f"Bearer {sim.mint_session_token(DEMO_SHOP)}"}
+        for line in await _customer_lines(client, app_url, fresh):
+            _say(line)
 
 
 async def _api(
@@ -1184,3 +1188,40 @@ def _span(days: float) -> str:
 
 def _counts(counts: dict[Any, int]) -> str:
     return ", ".join(f"{key}: {value}" for key, value in sorted(counts.items(), key=str))
+
+
+async def _customer_lines(
+    client: httpx.AsyncClient, app_url: str, headers: dict[str, str]
+) -> list[str]:
+    """The customer index and page as the merchant reads them (GET /api/customers…): who
+    spent the most, found again by name, and what Boomerang sent them and they did with it."""
+    top = await client.get(
+        f"{app_url}/api/customers",
+        params={"sort": "spent", "direction": "desc", "limit": 1},
+        headers=headers,
+    )
+    if not top.is_success:
+        raise RuntimeError(f"GET /api/customers answered {top.status_code}: {top.text}")
+    customers = top.json()["customers"]
+    if not customers:
+        return ["  customer index:        no customer"]
+    best = customers[0]
+    name = " ".join(p for p in (best["first_name"], best["last_name"]) if p) or best["email"]
+    found = await client.get(
+        f"{app_url}/api/customers",
+        params={"search": name, "limit": 100},
+        headers=headers,
+    )
+    matches = len(found.json()["customers"]) if found.is_success else 0
+    page = (await client.get(f"{app_url}/api/customers/{best['id']}", headers=headers)).json()
+    messages = page["messages"]
+    opened = sum(1 for m in messages if m["engagement"]["opens"])
+    clicked = sum(1 for m in messages if m["engagement"]["clicks"])
+    orders = ", ".join(o["name"] or "?" for o in page["orders"][:3])
+    return [
+        f"  customer index:        top spender {name} ({best['orders_count']} orders, "
+        f"{Decimal(best['total_spent']):.2f} EUR); a search for their name finds {matches}",
+        f"  their page:            orders {orders or 'none'}; {len(messages)} emails, "
+        f"{opened} opened and {clicked} clicked by them; {len(page['open_runs'])} running "
+        f"sequences (#/customers/{best['id']} in the admin)",
+    ]

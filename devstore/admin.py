@@ -4,7 +4,11 @@
 admin.shopify.com/store/{name}/apps/{handle} does: the iframe opens the app's URL with `shop`,
 `host` (base64 of admin.shopify.com/store/{name}), `embedded=1`, `id_token` (a session token
 minted for that shop), `locale`, `timestamp` and `hmac`. The page answers the app's App Bridge
-(fresh session tokens, toasts) over postMessage. `/cdn/shopifycloud/…` serves stand-ins of the
+(fresh session tokens, toasts, and links into the admin: an anchor to `shopify://admin/…`
+opens `/store/{name}/…`, as App Bridge's Navigation API documents, shopify.dev/docs/api/
+app-home/apis/user-interface-and-interactions/navigation-api). `/store/{name}/customers/{id}`
+and `/store/{name}/orders/{id}` are bare stand-ins of those admin pages, showing what the
+simulated shop holds. `/cdn/shopifycloud/…` serves stand-ins of the
 CDN scripts the app loads (App Bridge and Polaris web components), so an app whose
 SHOPIFY_CDN_URL is `{simulator}/cdn` runs without the internet.
 """
@@ -49,6 +53,11 @@ class AdminRoutes:
             Route("/store/{store}/apps/{handle}/{rest:path}", self.app_page, methods=["GET"]),
             Route("/store/{store}/session-token", self.session_token, methods=["POST"]),
             Route("/store/{store}/scopes", self.scopes, methods=["POST"]),
+            Route(
+                "/store/{store}/{resource:str}/{resource_id:int}",
+                self.resource_page,
+                methods=["GET"],
+            ),
             Route("/cdn/shopifycloud/{script}", self.cdn_script, methods=["GET"]),
         ]
 
@@ -84,6 +93,7 @@ class AdminRoutes:
                 "appOrigin": _origin(config.app_url),
                 "tokenUrl": f"/store/{store}/session-token",
                 "scopesUrl": f"/store/{store}/scopes",
+                "storeUrl": f"/store/{store}",
             }
         ).replace("</", "<\\/")
         values = {
@@ -95,6 +105,31 @@ class AdminRoutes:
         for placeholder, value in values.items():
             page = page.replace(placeholder, value)
         return HTMLResponse(page)
+
+    async def resource_page(self, request: Request) -> Response:
+        """A customer's or an order's admin page, as far as the simulated shop knows it."""
+        shop = self._shop(request.path_params["store"])
+        resource = request.path_params["resource"]
+        resource_id = request.path_params["resource_id"]
+        if shop is None or resource not in ("customers", "orders"):
+            return HTMLResponse("<h1>Not found</h1>", status_code=404)
+        if resource == "customers":
+            customer = shop.customers.get(resource_id)
+            if customer is None:
+                return HTMLResponse("<h1>No such customer</h1>", status_code=404)
+            name = " ".join(p for p in (customer.first_name, customer.last_name) if p)
+            heading, detail = name or str(resource_id), customer.email or ""
+        else:
+            order = shop.orders.get(resource_id)
+            if order is None:
+                return HTMLResponse("<h1>No such order</h1>", status_code=404)
+            heading, detail = str(order.get("name") or resource_id), str(order.get("email") or "")
+        title = "Customers" if resource == "customers" else "Orders"
+        return HTMLResponse(
+            f'<!doctype html><html lang="en"><title>{escape(heading)} · {title}</title>'
+            f"<main><p>{title}</p><h1>{escape(heading)}</h1><p>{escape(detail)}</p></main>"
+            "</html>"
+        )
 
     async def session_token(self, request: Request) -> Response:
         shop = self._shop(request.path_params["store"])

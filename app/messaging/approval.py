@@ -100,7 +100,7 @@ async def _reject(session: AsyncSession, message: Message) -> None:
 
 
 async def _all_pending_locked(
-    session: AsyncSession, shop_id: int, scenario: str | None
+    session: AsyncSession, shop_id: int, scenario: str | None, ids: Sequence[int] | None = None
 ) -> list[Message]:
     # skip_locked: a message a concurrent approve/reject/edit holds is that click's to decide.
     query = (
@@ -110,13 +110,22 @@ async def _all_pending_locked(
     )
     if scenario is not None:
         query = query.where(Message.scenario == scenario)
-    return list((await session.scalars(query)).all())
+    if ids is not None:
+        query = query.where(Message.id.in_(ids))
+    return list((await session.scalars(query.order_by(Message.id))).all())
 
 
 async def approve_all(
-    session: AsyncSession, shop_id: int, now: datetime, *, scenario: str | None = None
+    session: AsyncSession,
+    shop_id: int,
+    now: datetime,
+    *,
+    scenario: str | None = None,
+    ids: Sequence[int] | None = None,
 ) -> list[Message]:
-    messages = await _all_pending_locked(session, shop_id, scenario)
+    """Every message still waiting (of one scenario, or those of `ids`, or all) is queued to
+    go; one no longer waiting (sent, rejected, another click's) is left as it is."""
+    messages = await _all_pending_locked(session, shop_id, scenario, ids)
     for message in messages:
         _approve(message, now)
         defer_send(session, message)
@@ -124,11 +133,16 @@ async def approve_all(
 
 
 async def reject_all(
-    session: AsyncSession, shop_id: int, *, scenario: str | None = None
+    session: AsyncSession,
+    shop_id: int,
+    *,
+    scenario: str | None = None,
+    ids: Sequence[int] | None = None,
 ) -> list[Message]:
-    """Every message still waiting (of one scenario, or all) is suppressed, kept with the
-    reason rejected_by_merchant; none of them can be sent afterwards."""
-    messages = await _all_pending_locked(session, shop_id, scenario)
+    """Every message still waiting (of one scenario, or those of `ids`, or all) is
+    suppressed, kept with the reason rejected_by_merchant; none of them can be sent
+    afterwards."""
+    messages = await _all_pending_locked(session, shop_id, scenario, ids)
     for message in messages:
         await _reject(session, message)
     return messages

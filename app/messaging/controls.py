@@ -55,6 +55,16 @@ class SendingPolicy:
     # Unsubscribes through our link are also written to the shopper's consent in Shopify
     # (customerEmailMarketingConsentUpdate), so the merchant's other tools stop too.
     consent_write_back: bool = True
+    # Quiet hours' off switch: off, messages go at any hour (start and end are kept).
+    quiet_hours_enabled: bool = True
+
+    def quiet_window(self) -> tuple[time, time] | None:
+        """The quiet hours in force (shop's local start, end), or None when there are none:
+        switched off, or a window of no length (start = end, how it was said before the
+        switch)."""
+        if not self.quiet_hours_enabled or self.quiet_start == self.quiet_end:
+            return None
+        return self.quiet_start, self.quiet_end
 
 
 DEFAULT_POLICY = SendingPolicy(
@@ -64,6 +74,7 @@ DEFAULT_POLICY = SendingPolicy(
     quiet_start=time(21, 0),
     quiet_end=time(8, 0),
     consent_write_back=True,
+    quiet_hours_enabled=True,
 )
 
 
@@ -112,6 +123,7 @@ async def sending_policy(session: AsyncSession, shop_id: int) -> SendingPolicy:
         quiet_start=row.quiet_start,
         quiet_end=row.quiet_end,
         consent_write_back=row.consent_write_back,
+        quiet_hours_enabled=row.quiet_hours_enabled,
     )
 
 
@@ -123,6 +135,7 @@ async def set_sending_policy(session: AsyncSession, shop_id: int, policy: Sendin
         "quiet_start": policy.quiet_start,
         "quiet_end": policy.quiet_end,
         "consent_write_back": policy.consent_write_back,
+        "quiet_hours_enabled": policy.quiet_hours_enabled,
     }
     statement = insert(MessagingSettings).values(shop_id=shop_id, **values)
     await session.execute(

@@ -314,7 +314,8 @@ async def _claim(
             until = max(previous_at, now) + PREVIOUS_STEP_WAIT
         return _defer(message, until, f"{WAITING_FOR_PREVIOUS_STEP}:{previous_id}", now)
 
-    resume = quiet_hours_end(now, shop_zone(shop.timezone), policy.quiet_start, policy.quiet_end)
+    window = policy.quiet_window()
+    resume = quiet_hours_end(now, shop_zone(shop.timezone), *window) if window is not None else None
     if resume is not None:
         return _defer(message, resume, "quiet_hours", now)
 

@@ -146,6 +146,10 @@ class MessagingSettings(Timestamps, Base):
     max_per_week: Mapped[int] = mapped_column(default=3)
     quiet_start: Mapped[time] = mapped_column(default=time(21, 0))
     quiet_end: Mapped[time] = mapped_column(default=time(8, 0))
+    # The explicit off switch of quiet hours (start and end are kept for when they come back).
+    quiet_hours_enabled: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=text("true")
+    )
     # Write a shopper's unsubscribe back to their email consent in Shopify.
     consent_write_back: Mapped[bool] = mapped_column(
         Boolean, default=True, server_default=text("true")

@@ -4,6 +4,7 @@ said in English and French: the field, what is wrong, and what to send instead."
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from decimal import Decimal
@@ -40,27 +41,45 @@ class ScenarioSettings(StrictSettings):
 
 class SettingsProblem(ValueError):
     """A rule of ours broken (raised in a validator), said in both languages. `field` names
-    the field it concerns, relative to the model that raised it ("value", "steps")."""
+    the field it concerns, relative to the model that raised it ("value", "steps.2.delay");
+    `code` and `params` let a form say it in its own words (see Problem)."""
 
-    def __init__(self, text: Text, *, field: str = "") -> None:
+    def __init__(
+        self,
+        text: Text,
+        *,
+        field: str = "",
+        code: str = "invalid",
+        params: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(text.en)
         self.text = text
         self.field = field
+        self.code = code
+        self.params = params or {}
 
 
 @dataclass(frozen=True)
 class Problem:
     """One reason settings are refused. `field` is where the admin form shows it
     (`steps.1.delay_seconds`, by position; "" for the whole); `what` says what is wrong and
-    what to send; `text` is the same, prefixed with the path a patch would use."""
+    what to send, in the API's words; `text` is the same, prefixed with the path a patch
+    would use. `code` and `params` say the same for a form to word in the merchant's terms
+    (a delay in the unit they chose, never a field's API name): `min`, `max`, `more_than`,
+    `less_than`, `too_short`, `too_long` (each with {"limit"}), `number`, `whole_number`,
+    `required`, `one_of` {"expected"}, `code_pattern`, `key_pattern`, `percentage_range`,
+    `amount_positive`, `delay_order` {"step", "before", "before_delay_seconds"},
+    `steps_fixed`, `unknown`, `invalid`."""
 
     field: str
     what: Text
     text: Text
+    code: str = "invalid"
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 def _steps_problem(text: Text) -> Problem:
-    return Problem(field="steps", what=text, text=text)
+    return Problem(field="steps", what=text, text=text, code="steps")
 
 
 class CombinesWith(StrictSettings):
@@ -91,6 +110,7 @@ class DiscountSettings(StrictSettings):
                     'exemple "value": "10"',
                 ),
                 field="value",
+                code="percentage_range",
             )
         if self.kind == "fixed_amount" and self.value <= 0:
             raise SettingsProblem(
@@ -100,6 +120,7 @@ class DiscountSettings(StrictSettings):
                     'exemple "value": "5.00"',
                 ),
                 field="value",
+                code="amount_positive",
             )
         return self
 
@@ -302,14 +323,59 @@ def _describe(err: ErrorDetails, steps: list[Any]) -> Problem:
     ctx: dict[str, Any] = dict(err.get("ctx") or {})
     ours = ctx.get("error") if err["type"] == "value_error" else None
     if isinstance(ours, SettingsProblem) and ours.field:
-        loc = (*loc, *ours.field.split("."))
+        loc = (*loc, *(int(p) if p.isdigit() else p for p in ours.field.split(".")))
     path = _path(loc, steps)
     what = _what(err)
+    code, params = _code(err)
     return Problem(
         field=".".join(str(part) for part in loc),
         what=what,
         text=Text(en=f"{path}: {what.en}", fr=f"{path} : {what.fr}"),
+        code=code,
+        params=params,
     )
+
+
+def _code(err: ErrorDetails) -> tuple[str, dict[str, Any]]:
+    """What is wrong as a code and its figures, for a form to say in the merchant's words."""
+    kind = err["type"]
+    ctx: dict[str, Any] = dict(err.get("ctx") or {})
+    if kind == "value_error" and isinstance(ctx.get("error"), SettingsProblem):
+        problem: SettingsProblem = ctx["error"]
+        return problem.code, problem.params
+    simple = {
+        "missing": "required",
+        "bool_type": "true_or_false",
+        "bool_parsing": "true_or_false",
+        "int_type": "whole_number",
+        "int_parsing": "whole_number",
+        "int_from_float": "whole_number",
+        "string_type": "text",
+        "extra_forbidden": "unknown",
+    }
+    if kind in simple:
+        return simple[kind], {}
+    if kind.startswith("decimal_") or kind in ("float_type", "float_parsing"):
+        return "number", {}
+    bounds = {
+        "greater_than_equal": ("min", "ge"),
+        "greater_than": ("more_than", "gt"),
+        "less_than_equal": ("max", "le"),
+        "less_than": ("less_than", "lt"),
+        "string_too_short": ("too_short", "min_length"),
+        "string_too_long": ("too_long", "max_length"),
+    }
+    if kind in bounds:
+        code, key = bounds[kind]
+        value = ctx.get(key)
+        return code, {"limit": value if isinstance(value, int | float) else str(value)}
+    if kind == "string_pattern_mismatch":
+        return ("key_pattern" if ctx.get("pattern") == KEY_PATTERN else "code_pattern"), {}
+    if kind in ("time_type", "time_parsing"):
+        return "time", {}
+    if kind in ("enum", "literal_error"):
+        return "one_of", {"expected": str(ctx.get("expected", ""))}
+    return "invalid", {}
 
 
 def _what(err: ErrorDetails) -> Text:
@@ -384,6 +450,11 @@ def _what(err: ErrorDetails) -> Text:
             en='may hold only capital letters A–Z and digits 0–9, e.g. "COMEBACK"',
             fr="ne peut contenir que des lettres majuscules A–Z et des chiffres 0–9, par "
             'exemple "COMEBACK"',
+        )
+    if kind in ("time_type", "time_parsing"):
+        return Text(
+            en='must be a time of day, hours and minutes such as "21:00"',
+            fr='doit être une heure de la journée, en heures et minutes comme "21:00"',
         )
     if kind in ("enum", "literal_error"):
         expected = str(ctx.get("expected", ""))

@@ -332,7 +332,14 @@ async def runs_an_order_concerns(
 
 
 def due_at(anchor: datetime, plan: Sequence[StepPlan], index: int) -> datetime:
-    return anchor + plan[index].delay
+    """A step is due its delay after the anchor. One that is off is passed over then, or
+    with the next step that is on when that one comes sooner: the settings do not check an
+    off step's delay against the others', so it must never hold the next step back."""
+    due = anchor + plan[index].delay
+    if plan[index].enabled:
+        return due
+    later = next((step for step in plan[index + 1 :] if step.enabled), None)
+    return min(due, anchor + later.delay) if later is not None else due
 
 
 @dataclass(frozen=True)

@@ -34,15 +34,38 @@ def check_steps(steps: Sequence[StepSettings], keys: tuple[str, ...]) -> None:
                 "étape ne peut pas être modifiée",
             ),
             field="steps",
+            code="steps_fixed",
         )
-    delays = [step.delay_seconds for step in steps]
-    if delays != sorted(delays) or len(set(delays)) != len(delays):
-        now = ", ".join(map(str, delays))
-        raise SettingsProblem(
-            Text(
-                en=f"each step's delay_seconds must be later than the one before (now {now})",
-                fr="le delay_seconds de chaque étape doit être plus grand que celui de l'étape "
-                f"précédente (actuellement {now})",
-            ),
-            field="steps",
-        )
+    check_delays_rise(steps)
+
+
+def check_delays_rise(steps: Sequence[StepSettings]) -> None:
+    """Raise SettingsProblem, on the step's own delay, unless each step that is on comes later
+    than the one on before it. A step that is off is not checked against the others: the
+    engine passes it over at its own time or with the next step that is on, whichever comes
+    first (app/scenarios/engine.py's due_at), so its delay never holds the next one back."""
+    before: tuple[int, StepSettings] | None = None
+    for index, step in enumerate(steps):
+        if not step.enabled:
+            continue
+        if before is not None and step.delay_seconds <= before[1].delay_seconds:
+            b_index, b_step = before
+            raise SettingsProblem(
+                Text(
+                    en=f"step {index + 1} ({step.key}) must come later than step {b_index + 1} "
+                    f"({b_step.key}): its delay_seconds is {step.delay_seconds}, send more "
+                    f"than {b_step.delay_seconds} (or turn one of them off)",
+                    fr=f"l'étape {index + 1} ({step.key}) doit venir après l'étape "
+                    f"{b_index + 1} ({b_step.key}) : son delay_seconds vaut "
+                    f"{step.delay_seconds}, envoyez plus de {b_step.delay_seconds} (ou "
+                    "désactivez l'une des deux)",
+                ),
+                field=f"steps.{index}.delay_seconds",
+                code="delay_order",
+                params={
+                    "step": index + 1,
+                    "before": b_index + 1,
+                    "before_delay_seconds": b_step.delay_seconds,
+                },
+            )
+        before = (index, step)

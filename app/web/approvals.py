@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.messaging import approval
 from app.models import Message
@@ -55,16 +56,22 @@ class EditIn(BaseModel):
     text: str | None = None
 
 
+# At most this many messages named in one bulk approval or rejection.
+MAX_BULK_IDS = 500
+
+
 class ApproveAllIn(BaseModel):
     model_config = ConfigDict(strict=True)
 
     scenario: str | None = None
+    # Only these messages (the admin's selection); left out: every waiting message.
+    ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] | None = Field(
+        default=None, max_length=MAX_BULK_IDS
+    )
 
 
-class RejectAllIn(BaseModel):
-    model_config = ConfigDict(strict=True)
-
-    scenario: str | None = None
+class RejectAllIn(ApproveAllIn):
+    pass
 
 
 @router.get("")
@@ -82,7 +89,7 @@ async def approve_all(
 ) -> dict[str, int]:
     async with transaction(resources.sessions, resources.queue) as session:
         messages = await approval.approve_all(
-            session, shop.id, datetime.now(UTC), scenario=body.scenario
+            session, shop.id, datetime.now(UTC), scenario=body.scenario, ids=body.ids
         )
     return {"approved": len(messages)}
 
@@ -92,7 +99,7 @@ async def reject_all(
     body: RejectAllIn, shop: CurrentShop, resources: ResourcesDep
 ) -> dict[str, int]:
     async with resources.sessions.begin() as session:
-        messages = await approval.reject_all(session, shop.id, scenario=body.scenario)
+        messages = await approval.reject_all(session, shop.id, scenario=body.scenario, ids=body.ids)
     return {"rejected": len(messages)}
 
 

@@ -280,6 +280,7 @@ async def kpi_settings(shop: CurrentShop, resources: ResourcesDep) -> dict[str, 
         return await settings.read(session, shop.id)
 
 
+@router.patch("/settings")
 @router.put("/settings")
 async def put_kpi_settings(
     shop: CurrentShop,

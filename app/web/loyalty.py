@@ -36,7 +36,7 @@ from app.shopify.admin.types import ShopRef
 from app.shopify.verification import SessionToken
 from app.web.auth import CurrentShop, session_token
 from app.web.deps import ResourcesDep, RowIdPath
-from app.web.scenarios import invalid_settings_response
+from app.web.settings_errors import invalid_settings_response
 
 router = APIRouter(prefix="/api/loyalty", tags=["loyalty"])
 
@@ -80,6 +80,7 @@ def _email_mode(value: Any) -> controls.DeliveryMode:
         raise InvalidSettings([problem]) from None
 
 
+@router.patch("/settings", response_model=None)
 @router.put("/settings", response_model=None)
 async def put_settings(
     request: Request,

@@ -23,6 +23,9 @@ class OutboxMessageOut(BaseModel):
     id: int
     scenario: str
     step: int
+    # What the message is about within its scenario (a cart's checkout, an order): the steps
+    # of one subject belong together.
+    subject_key: str
     customer_id: int | None
     customer_name: str | None
     to: str | None
@@ -49,6 +52,7 @@ class OutboxMessageOut(BaseModel):
             id=m.id,
             scenario=m.scenario,
             step=m.step,
+            subject_key=m.subject_key,
             customer_id=m.customer_id,
             customer_name=name or None,
             to=m.to_address,

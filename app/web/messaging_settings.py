@@ -1,42 +1,40 @@
 """Admin API for the shop's delivery guard rails: the global pause, frequency cap, quiet hours
-and whether unsubscribes are written back to Shopify. A scenario's mode and transactional
-choice change through PUT /api/scenarios/{key} (app/web/scenarios.py), the one way to change a
-scenario."""
+(with their off switch) and whether unsubscribes are written back to Shopify. PATCH (and
+PUT, the same, for clients written before PATCH) changes only the fields sent, as
+PATCH /api/scenarios/{key} does; a refusal answers 400 with `problems`, every field at once. A
+scenario's mode and transactional choice change through /api/scenarios/{key}
+(app/web/scenarios.py), the one way to change a scenario."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import time
+from typing import Any
 
-from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Body, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
+from app.errors import InvalidRequest
+from app.i18n import Text, request_locale
 from app.messaging import controls
-from app.messaging.controls import SendingPolicy
+from app.messaging.policy_change import apply_change
+from app.scenarios.config import InvalidSettings
 from app.web.auth import CurrentShop
 from app.web.deps import ResourcesDep
+from app.web.settings_errors import invalid_settings_response
 
 router = APIRouter(prefix="/api/messaging", tags=["messaging"])
 
 
-class _PolicyFields(BaseModel):
-    model_config = ConfigDict(strict=True)
-
+class PolicyOut(BaseModel):
     paused: bool
-    max_per_day: int = Field(ge=0, le=50)
-    max_per_week: int = Field(ge=0, le=200)
-    quiet_start: time = Field(strict=False)
-    quiet_end: time = Field(strict=False)
-
-
-class PolicyOut(_PolicyFields):
+    max_per_day: int
+    max_per_week: int
+    quiet_hours_enabled: bool
+    quiet_start: time
+    quiet_end: time
     consent_write_back: bool
-
-
-class PolicyIn(_PolicyFields):
-    # Left out: keep the shop's current choice (a client that predates the setting must not
-    # turn it back on by saving the rest).
-    consent_write_back: bool | None = None
 
 
 @router.get("/settings")
@@ -46,13 +44,28 @@ async def get_policy(shop: CurrentShop, resources: ResourcesDep) -> PolicyOut:
     return PolicyOut(**asdict(policy))
 
 
-@router.put("/settings")
-async def set_policy(body: PolicyIn, shop: CurrentShop, resources: ResourcesDep) -> PolicyOut:
-    async with resources.sessions.begin() as session:
-        values = body.model_dump()
-        if body.consent_write_back is None:
+@router.patch("/settings", response_model=None)
+@router.put("/settings", response_model=None)
+async def change_policy(
+    request: Request,
+    shop: CurrentShop,
+    resources: ResourcesDep,
+    change: Any = Body(...),  # noqa: B008  (FastAPI's way to take a free-form body)
+) -> PolicyOut | JSONResponse:
+    """Only the fields sent change, e.g. {"quiet_hours_enabled": false}."""
+    if not isinstance(change, dict):
+        raise InvalidRequest(
+            Text(
+                en='Send a JSON object with the settings to change, e.g. {"max_per_day": 2}.',
+                fr="Envoyez un objet JSON avec les réglages à modifier, par exemple "
+                '{"max_per_day": 2}.',
+            )
+        )
+    try:
+        async with resources.sessions.begin() as session:
             current = await controls.sending_policy(session, shop.id)
-            values["consent_write_back"] = current.consent_write_back
-        policy = SendingPolicy(**values)
-        await controls.set_sending_policy(session, shop.id, policy)
+            policy = apply_change(current, change)
+            await controls.set_sending_policy(session, shop.id, policy)
+    except InvalidSettings as exc:
+        return invalid_settings_response(exc, request_locale(request))
     return PolicyOut(**asdict(policy))

@@ -56,6 +56,7 @@ async def get_settings(shop: CurrentShop, resources: ResourcesDep) -> dict[str, 
         return await effective(session, shop.id)
 
 
+@router.patch("/settings", response_model=None)
 @router.put("/settings", response_model=None)
 async def put_settings(
     request: Request,

@@ -178,6 +178,7 @@ async def get_review_settings(shop: CurrentShop, resources: ResourcesDep) -> Rev
         return await load_settings(session, shop.id)
 
 
+@router.patch("/api/reviews/settings")
 @router.put("/api/reviews/settings")
 async def put_review_settings(
     patch: dict[str, Any], shop: CurrentShop, resources: ResourcesDep

@@ -6,14 +6,15 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
+from app.customers import profile
 from app.errors import InvalidRequest, NotFound
-from app.i18n import Locale, Text, request_locale
+from app.i18n import Text, request_locale
 from app.models import Customer, ScenarioRun
 from app.platform.resources import Resources
 from app.scenarios import timeline
@@ -22,7 +23,8 @@ from app.scenarios.engine import Scenario
 from app.scenarios.reports import ScenarioReport, scenario_report
 from app.scenarios.settings_store import effective_settings, update_settings
 from app.web.auth import CurrentShop
-from app.web.deps import ResourcesDep, RowIdPath
+from app.web.deps import BeforeIdQuery, ResourcesDep, RowIdPath
+from app.web.settings_errors import invalid_settings_response
 
 router = APIRouter(prefix="/api", tags=["scenarios"])
 
@@ -80,6 +82,7 @@ async def get_scenario(key: str, shop: CurrentShop, resources: ResourcesDep) -> 
         return await effective_settings(session, shop.id, scenario.key, scenario.settings_model)
 
 
+@router.patch("/scenarios/{key}", response_model=None)
 @router.put("/scenarios/{key}", response_model=None)
 async def put_scenario(
     key: str,
@@ -88,7 +91,7 @@ async def put_scenario(
     resources: ResourcesDep,
     patch: Any = Body(...),  # noqa: B008  (FastAPI's way to take a free-form body)
 ) -> dict[str, Any] | JSONResponse:
-    """Partial update: only the keys sent change (steps by number or key, see
+    """PATCH (or PUT, the same): only the keys sent change (steps by number or key, see
     app/scenarios/config.py). Pausing stops running sequences at once. Refused settings
     answer 400 with `problems`: each field and why, for the form."""
     if not isinstance(patch, dict):
@@ -109,21 +112,6 @@ async def put_scenario(
         return invalid_settings_response(exc, request_locale(request))
 
 
-def invalid_settings_response(exc: InvalidSettings, locale: Locale) -> JSONResponse:
-    """400 with `problems`: each field (by position, as the admin form names it) and what is
-    wrong with it, in the requester's language."""
-    return JSONResponse(
-        {
-            "error": "InvalidRequest",
-            "detail": exc.text.in_locale(locale),
-            "problems": [
-                {"field": p.field, "message": p.what.in_locale(locale)} for p in exc.problems
-            ],
-        },
-        status_code=400,
-    )
-
-
 @router.get("/scenarios/{key}/report")
 async def get_report(key: str, shop: CurrentShop, resources: ResourcesDep) -> dict[str, Any]:
     async with resources.sessions.begin() as session:
@@ -132,14 +120,23 @@ async def get_report(key: str, shop: CurrentShop, resources: ResourcesDep) -> di
 
 @router.get("/scenarios/{key}/runs")
 async def list_runs(
-    key: str, shop: CurrentShop, resources: ResourcesDep, status: str | None = None
+    key: str,
+    shop: CurrentShop,
+    resources: ResourcesDep,
+    status: str | None = None,
+    before_id: BeforeIdQuery = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 100,
 ) -> list[dict[str, Any]]:
+    """The newest runs first, `limit` of them; a full page means there may be older ones:
+    ask again with `before_id` set to the last id."""
     statement = (
         select(ScenarioRun)
         .where(ScenarioRun.shop_id == shop.id, ScenarioRun.scenario == _known(resources, key))
         .order_by(ScenarioRun.id.desc())
-        .limit(100)
+        .limit(limit)
     )
+    if before_id is not None:
+        statement = statement.where(ScenarioRun.id < before_id)
     if status:
         statement = statement.where(ScenarioRun.status == status)
     async with resources.sessions.begin() as session:
@@ -177,6 +174,9 @@ async def customer_timeline(
                 )
             )
         entries = await timeline.for_customer(session, shop.id, customer_id)
+        run_orders = await profile.order_names_of_runs(
+            session, shop.id, (e.run_id for e in entries if e.run_id is not None)
+        )
     labels = resources.platform.labels
     return {
         "customer": {"id": customer.id, "first_name": customer.first_name},
@@ -191,6 +191,10 @@ async def customer_timeline(
                 "reason_label": labels.reason_label(e.reason, locale),
                 "detail": e.detail,
                 "run_id": e.run_id,
+                # The order number the entry is about: the one it names (a recovered or
+                # stopping order), else its run's (a review request's order).
+                "order": e.detail.get("order")
+                or (run_orders.get(e.run_id) if e.run_id is not None else None),
             }
             for e in entries
         ],

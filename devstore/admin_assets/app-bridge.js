@@ -8,7 +8,10 @@
  * - shopify.scopes.query() / request(scopes) / revoke(scopes): the Scopes API, answered by
  *   the admin (the dev store's owner accepts the permission request);
  * - shopify.toast.show(message, {duration, isError}): shown by the admin, outside the iframe;
- * - shopify.config / shopify.environment; opened outside the admin, the app is sent into it.
+ * - shopify.config / shopify.environment; opened outside the admin, the app is sent into it;
+ * - a click on a link to `shopify://admin/…` (or `shopify:admin/…`) opens that admin page, as
+ *   the Navigation API documents (shopify.dev/docs/api/app-home/apis/
+ *   user-interface-and-interactions/navigation-api), links inside shadow roots included.
  */
 (function () {
   "use strict";
@@ -85,6 +88,21 @@
   }
 
   window.fetch = authorizedFetch;
+
+  var ADMIN_LINK = /^shopify:(?:\/\/)?admin\/(.*)$/;
+  document.addEventListener("click", function (event) {
+    var path = event.composedPath ? event.composedPath() : [event.target];
+    for (var i = 0; i < path.length; i += 1) {
+      var node = path[i];
+      var href = node && node.getAttribute && node.tagName === "A" ? node.getAttribute("href") : null;
+      var match = href ? ADMIN_LINK.exec(href) : null;
+      if (match) {
+        event.preventDefault();
+        ask("navigate", { path: match[1] }).catch(function () {});
+        return;
+      }
+    }
+  }, true);
 
   var toastCount = 0;
   window.shopify = {

@@ -396,6 +396,13 @@
   }
   define("s-text-field", TextField);
 
+  // s-search-field: a text field of type search (its label may be visually hidden).
+  class SearchField extends Field {
+    static props = Object.assign({}, FIELD_PROPS);
+    control() { return el("input", { type: "search" }); }
+  }
+  define("s-search-field", SearchField);
+
   class NumberField extends Field {
     static props = Object.assign({ min: "string", max: "string", step: "string",
       prefix: "string", suffix: "string" }, FIELD_PROPS);
@@ -459,7 +466,8 @@
 
   class Checkbox extends PolarisElement {
     static props = { label: "string", checked: "boolean", disabled: "boolean",
-      details: "string", error: "string", name: "string", value: "string" };
+      details: "string", error: "string", name: "string", value: "string",
+      labelAccessibilityVisibility: "string" };
     role() { return null; }
     build(root) {
       this._input = el("input", { type: "checkbox" });
@@ -483,6 +491,9 @@
     }
     update() {
       this._label.textContent = text(this.label);
+      // "exclusive": the label is for assistive technology only (a row's selection box).
+      this._label.className =
+        this.labelAccessibilityVisibility === "exclusive" ? "visually-hidden" : "";
       this._input.checked = Boolean(this.checked);
       this._input.disabled = Boolean(this.disabled);
       this._details.textContent = text(this.details);
@@ -581,7 +592,48 @@
     }
     define(tag, RoleElement);
   }
-  roleElement("s-table", "table", "table");
+  // s-table: the filters slot above the rows (e.g. an s-search-field), and with `paginate`
+  // previous/next buttons that fire `previouspage` / `nextpage` on the table, enabled by
+  // `hasPreviousPage` / `hasNextPage`, inert while `loading` (shopify.dev/docs/api/app-home/
+  // polaris-web-components/structure/table). The buttons speak the page's language.
+  class Table extends PolarisElement {
+    static props = { paginate: "boolean", hasPreviousPage: "boolean", hasNextPage: "boolean",
+      loading: "boolean", variant: "string" };
+    build(root) {
+      var self = this;
+      this._grid = el("div", { role: "table", part: "table" }, [el("slot")]);
+      this._grid.style.cssText = "display: table; width: 100%; border-collapse: collapse;";
+      this._previous = el("button", { type: "button", class: "secondary" });
+      this._next = el("button", { type: "button", class: "secondary" });
+      this._pager = el("nav", { class: "pager" }, [this._previous, this._next]);
+      this._pager.style.cssText = "gap: 8px; justify-content: center; padding-top: 8px;";
+      this._previous.addEventListener("click", function () {
+        if (self.hasPreviousPage && !self.loading) self.emit("previouspage");
+      });
+      this._next.addEventListener("click", function () {
+        if (self.hasNextPage && !self.loading) self.emit("nextpage");
+      });
+      var filters = el("div", { part: "filters" }, [el("slot", { name: "filters" })]);
+      filters.style.cssText = "padding-bottom: 8px;";
+      root.append(filters, this._grid, this._pager);
+    }
+    connectedCallback() {
+      super.connectedCallback();
+      this.style.display = "block";
+    }
+    update() {
+      var fr = (document.documentElement.lang || "").toLowerCase().indexOf("fr") === 0;
+      this._previous.textContent = fr ? "Page précédente" : "Previous page";
+      this._next.textContent = fr ? "Page suivante" : "Next page";
+      this._pager.setAttribute("aria-label", "Pagination");
+      this._pager.style.display = this.paginate ? "flex" : "none";
+      this._previous.disabled = !this.hasPreviousPage || Boolean(this.loading);
+      this._next.disabled = !this.hasNextPage || Boolean(this.loading);
+      if (this.loading) this._grid.setAttribute("aria-busy", "true");
+      else this._grid.removeAttribute("aria-busy");
+    }
+  }
+  define("s-table", Table);
   roleElement("s-table-header-row", "row", "table-header-group");
   roleElement("s-table-header", "columnheader", "table-cell");
   roleElement("s-table-body", "rowgroup", "table-row-group");

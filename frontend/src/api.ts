@@ -8,7 +8,16 @@ export interface ApiErrorBody {
   detail?: unknown;
   part?: string;
   line?: number | null;
-  problems?: { field: string; message: string }[];
+  problems?: Problem[];
+}
+
+/** One refused field: `message` in the API's words; `code` and `params` for the form to say
+ * it in the merchant's (app/scenarios/config.py's Problem). */
+export interface Problem {
+  field: string;
+  message: string;
+  code?: string;
+  params?: Record<string, string | number>;
 }
 
 export class ApiError extends Error {
@@ -61,6 +70,8 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
 
 export const get = <T,>(path: string) => api<T>("GET", path);
 export const put = <T,>(path: string, body: unknown) => api<T>("PUT", path, body);
+/** Changes only the fields sent (settings: a scenario's, the delivery rules). */
+export const patch = <T,>(path: string, body: unknown) => api<T>("PATCH", path, body);
 export const post = <T,>(path: string, body?: unknown) => api<T>("POST", path, body ?? {});
 
 export function query(params: Record<string, string | number | null | undefined>): string {
@@ -167,6 +178,8 @@ export interface OutboxMessage {
   id: number;
   scenario: string;
   step: number;
+  // What it is about within its scenario (a cart's checkout): one subject's steps go together.
+  subject_key: string;
   customer_id: number | null;
   customer_name: string | null;
   to: string | null;
@@ -215,10 +228,85 @@ export interface Preview extends Rendered {
 
 export interface Customer {
   id: number;
+  shopify_id: number;
   first_name: string | null;
   last_name: string | null;
   email: string | null;
   locale: string | null;
+  email_marketing_state: string | null;
+  orders_count: number;
+  total_spent: string;
+  // Running sequences.
+  open_runs: number;
+  tier: string | null;
+  points: number | null;
+  // The customer in Shopify's admin (App Bridge's shopify://admin/… link).
+  admin_url: string;
+}
+
+export interface CustomerIndexPage {
+  customers: Customer[];
+  // Pass as `cursor` (same sort and direction) for the next page.
+  next_cursor: string | null;
+}
+
+export interface CustomerOrder {
+  id: number;
+  name: string | null;
+  placed_at: string | null;
+  total_price: string | null;
+  currency: string | null;
+  financial_status: string | null;
+  fulfillment_status: string | null;
+  cancelled_at: string | null;
+  admin_url: string;
+}
+
+export interface MessageEngagement {
+  opens: number;
+  machine_opens: number;
+  clicks: number;
+  machine_clicks: number;
+  first_opened_at: string | null;
+  first_clicked_at: string | null;
+  clicked_urls: string[];
+}
+
+export interface CustomerMessage {
+  id: number;
+  scenario: string;
+  step: number;
+  subject: string;
+  to: string | null;
+  status: string;
+  status_reason: string | null;
+  mode: string;
+  scheduled_at: string;
+  sent_at: string | null;
+  engagement: MessageEngagement;
+}
+
+export interface CustomerProfile {
+  customer: {
+    id: number;
+    shopify_id: number;
+    first_name: string | null;
+    last_name: string | null;
+    email: string | null;
+    locale: string | null;
+    email_marketing_state: string | null;
+    orders_count: number;
+    total_spent: string;
+    tags: string[];
+    signed_up_at: string | null;
+    erased: boolean;
+    admin_url: string;
+  };
+  orders: CustomerOrder[];
+  messages: CustomerMessage[];
+  open_runs: { id: number; scenario: string; next_step: number; next_step_at: string | null; started_at: string }[];
+  loyalty: { balance: number; pending: number; tier: string | null } | null;
+  referrals: { code: string | null; visits: number; referrals: Record<string, number> } | null;
 }
 
 export interface Run {
@@ -243,6 +331,8 @@ export interface TimelineEntry {
   reason_label: string;
   detail: Record<string, unknown>;
   run_id: number | null;
+  // The order number the entry is about (#1001), when it is about one.
+  order: string | null;
 }
 
 export interface Timeline {
@@ -254,6 +344,8 @@ export interface DeliveryPolicy {
   paused: boolean;
   max_per_day: number;
   max_per_week: number;
+  // Off: messages go at any hour (start and end are kept).
+  quiet_hours_enabled: boolean;
   quiet_start: string;
   quiet_end: string;
   // Unsubscribes through Boomerang's link also set the customer's consent in Shopify.

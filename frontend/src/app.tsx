@@ -22,14 +22,16 @@ import { Reviews } from "./views/Reviews";
 import { Runs } from "./views/Runs";
 import { ScenarioSettingsView } from "./views/ScenarioSettings";
 import { Templates } from "./views/Templates";
-import { TimelineView } from "./views/Timeline";
+import { CustomerView } from "./views/Customer";
+import { Customers } from "./views/Customers";
 import { WebhookEvents } from "./views/WebhookEvents";
 
 // The dashboard and its charting library load only when the merchant opens it.
 const Analytics = lazy(() => import("./views/Analytics").then((m) => ({ default: m.Analytics })));
 
 const SECTIONS: { key: MessageKey; href: string; views: Route["view"][] }[] = [
-  { key: "nav.overview", href: href.overview(), views: ["overview", "settings", "runs", "templates", "timeline"] },
+  { key: "nav.overview", href: href.overview(), views: ["overview", "settings", "runs", "templates"] },
+  { key: "nav.customers", href: href.customers(), views: ["customers", "customer"] },
   { key: "nav.kpis", href: href.kpis(), views: ["kpis"] },
   { key: "nav.approvals", href: href.approvals(), views: ["approvals"] },
   { key: "nav.messages", href: href.messages(), views: ["messages"] },
@@ -68,8 +70,10 @@ function View({ route }: { route: Route }) {
       return <Runs scenario={route.scenario} />;
     case "templates":
       return <Templates scenario={route.scenario} step={route.step} locale={route.locale} />;
-    case "timeline":
-      return <TimelineView customerId={route.customerId} />;
+    case "customers":
+      return <Customers />;
+    case "customer":
+      return <CustomerView customerId={route.customerId} />;
     case "kpis":
       return (
         <Suspense fallback={<Loading />}>

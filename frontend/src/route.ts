@@ -9,7 +9,8 @@ export type Route =
   | { view: "settings"; scenario: string }
   | { view: "runs"; scenario: string }
   | { view: "templates"; scenario: string; step: number; locale: string }
-  | { view: "timeline"; customerId: number }
+  | { view: "customers" }
+  | { view: "customer"; customerId: number }
   | { view: "approvals" }
   | { view: "messages" }
   | { view: "delivery" }
@@ -38,7 +39,7 @@ export function parseRoute(hash: string): Route {
       }
       return { view: "overview" };
     case "customers":
-      return Number(second) ? { view: "timeline", customerId: Number(second) } : { view: "overview" };
+      return Number(second) ? { view: "customer", customerId: Number(second) } : { view: "customers" };
     case "kpis":
       return { view: "kpis" };
     case "approvals":
@@ -71,6 +72,9 @@ export const href = {
   runs: (scenario: string) => `#/scenarios/${scenario}/runs`,
   templates: (scenario: string, step = 1, locale = "en") =>
     `#/scenarios/${scenario}/templates/${step}/${locale}`,
+  customers: () => "#/customers",
+  // A customer's page: who they are, their orders, messages and the timeline of decisions.
+  customer: (customerId: number) => `#/customers/${customerId}`,
   timeline: (customerId: number) => `#/customers/${customerId}`,
   approvals: () => "#/approvals",
   messages: () => "#/messages",

@@ -197,6 +197,9 @@ async def _check_report(
         delivered
     )
     assert "Admin UI: http://127.0.0.1:" in report
+    # The customer index finds its top spender again by name, and their page lists orders.
+    assert int(figure(report, "customer index", r"top spender .* finds (\d+)")) >= 1
+    assert int(figure(report, "their page", r"orders .*; (\d+) emails")) >= 0
     # The loyalty program: on for the demo shop, members earning, some redeeming a reward
     # through the real redemption path (a code at the simulated Shopify for each).
     async with sessions.begin() as session:

@@ -235,7 +235,8 @@ async def test_the_admin_speaks_french_and_so_do_the_api_errors(admin: EmbeddedA
     await app.get_by_role("button", name="Enregistrer les réglages d'envoi").click()
     await expect(app.get_by_text("Saisissez un nombre entier entre 0 et 50.")).to_be_visible()
 
-    # …and the API answers in French what only it can check, next to the field.
+    # …and every mistake of a scenario's settings is told at once, in French, in the
+    # merchant's words (never the API's), next to its field.
     await app.get_by_role("link", name="Vue d'ensemble").click()
     await (
         app.get_by_role("region", name="Panier abandonné")
@@ -251,13 +252,15 @@ async def test_the_admin_speaks_french_and_so_do_the_api_errors(admin: EmbeddedA
     await step2.get_by_role("textbox", name="Valeur").fill("150")
     await app.get_by_role("button", name="Enregistrer les réglages").click()
     await expect(app.get_by_text("Certains réglages demandent votre attention.")).to_be_visible()
-    await expect(app.get_by_text("ne peut contenir que des lettres majuscules")).to_be_visible()
-    # The API names the step by position (steps.1.discount.value): shown in step 2's field.
+    await expect(
+        app.get_by_text("Utilisez uniquement des lettres majuscules A–Z et des chiffres 0–9")
+    ).to_be_visible()
+    # Shown in step 2's field (the API's steps.1.discount.value).
     await expect(step2.get_by_role("textbox", name="Valeur")).to_have_attribute(
         "aria-invalid", "true"
     )
     await expect(
-        step2.get_by_text("une remise en pourcentage est comprise entre 1 et 100")
+        step2.get_by_text("Une remise en pourcentage est comprise entre 1 et 100.")
     ).to_be_visible()
 
     # Why a sequence stopped, in the backend's French labels: the overview and the
@@ -417,11 +420,12 @@ async def test_win_back_has_its_card_and_its_lapse_settings(admin: EmbeddedAdmin
     cooldown = app.get_by_role("spinbutton", name="Jours entre deux reconquêtes")
     await expect(cooldown).to_have_value("180")
 
-    # The API refuses what the form let through, in French, next to the field.
+    # The API refuses what the form let through, in French and in the merchant's words, next
+    # to the field.
     await app.get_by_role("textbox", name="Multiplicateur du rythme").fill("0.5")
     await lapsed.fill("60")
     await app.get_by_role("button", name="Enregistrer les réglages").click()
-    await expect(app.get_by_text("doit valoir au moins 1")).to_be_visible()
+    await expect(app.get_by_text("Saisissez 1 ou plus.")).to_be_visible()
     settings = await admin.store.client.get("/api/scenarios/winback", headers=admin.store.headers)
     assert settings.json()["lapsed_after_days"] == 90  # nothing saved
 

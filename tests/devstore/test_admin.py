@@ -88,3 +88,19 @@ async def test_cdn_stand_ins_are_served_as_scripts(
     for element in ("s-page", "s-section", "s-button", "s-text-field", "s-choice-list"):
         assert f'"{element}"' in polaris.text
     assert (await client.get("/cdn/shopifycloud/unknown.js")).status_code == 404
+
+
+async def test_a_customers_admin_page_shows_what_the_shop_holds(
+    sim_and_client: tuple[Simulator, httpx.AsyncClient],
+) -> None:
+    """Where an app's `shopify://admin/customers/{id}` link lands (App Bridge's Navigation
+    API): the admin's page of that customer."""
+    sim, client = sim_and_client
+    customer = sim.add_customer(SHOP, "lou@example.test", first_name="Lou")
+    page = await client.get(f"/store/{STORE}/customers/{customer.id}")
+    assert page.status_code == 200
+    assert "<h1>Lou" in page.text
+    assert "lou@example.test" in page.text
+    assert (await client.get(f"/store/{STORE}/customers/999999999")).status_code == 404
+    assert (await client.get(f"/store/{STORE}/orders/999999999")).status_code == 404
+    assert (await client.get(f"/store/{STORE}/products/1")).status_code == 404

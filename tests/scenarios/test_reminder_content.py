@@ -114,6 +114,10 @@ async def test_an_english_shop_gets_an_english_discount_title(store: Store, inbo
     assert discount.title == "Boomerang: abandoned cart"
     # Nothing stacks unless the merchant says so.
     assert set(discount.combines_with.values()) == {False}
+    # The first reminder's default email says its code, not only inside the link.
+    (sent,) = inbox.messages
+    assert f"Use code {code} at checkout." in text_part(sent)
+    assert f"<strong>{code}</strong>" in html_part(sent)
 
 
 async def test_a_shop_without_read_products_still_gets_its_reminders(

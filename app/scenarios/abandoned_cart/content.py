@@ -122,9 +122,13 @@ TEMPLATES: dict[tuple[int, Locale], TemplateSource] = {
         subject="{% if first_name %}{{ first_name }}, you{% else %}You{% endif %} "
         "left something in your cart",
         html=f"<p>{HELLO_EN}</p><p>Your cart at {{{{ shop_name }}}} is saved for you.</p>"
+        # A discount the merchant sets on the first reminder is said, not only in the link.
+        + DISCOUNT_EN
         + _EN_CART_HTML
         + button("{{ checkout_url }}", "Return to your cart"),
-        text=f"{HELLO_EN}\n\nYour cart at {{{{ shop_name }}}} is saved for you.\n\n"
+        text=f"{HELLO_EN}\n\nYour cart at {{{{ shop_name }}}} is saved for you.\n"
+        + DISCOUNT_EN_TEXT
+        + "\n"
         + _EN_CART_TEXT
         + "\n\nReturn to your cart: {{ checkout_url }}\n",
     ),
@@ -132,9 +136,12 @@ TEMPLATES: dict[tuple[int, Locale], TemplateSource] = {
         subject="{% if first_name %}{{ first_name }}, vous{% else %}Vous{% endif %} "
         "avez oublié quelque chose dans votre panier",
         html=f"<p>{HELLO_FR}</p><p>Votre panier chez {{{{ shop_name }}}} vous attend.</p>"
+        + DISCOUNT_FR
         + _FR_CART_HTML
         + button("{{ checkout_url }}", "Retrouver mon panier"),
-        text=f"{HELLO_FR}\n\nVotre panier chez {{{{ shop_name }}}} vous attend.\n\n"
+        text=f"{HELLO_FR}\n\nVotre panier chez {{{{ shop_name }}}} vous attend.\n"
+        + DISCOUNT_FR_TEXT
+        + "\n"
         + _FR_CART_TEXT
         + "\n\nRetrouver mon panier : {{ checkout_url }}\n",
     ),

@@ -16,6 +16,7 @@ from app.scenarios.config import (
     StepSettings,
 )
 from app.scenarios.modes import Mode
+from app.scenarios.steps import check_delays_rise
 
 # The abandoned-cart sequence: its steps, in order (the key names each in patches).
 CART_STEP_KEYS = ("first_reminder", "second_reminder", "last_reminder")
@@ -58,16 +59,7 @@ class AbandonedCartSettings(ScenarioSettings):
                     "d'une étape ne peut pas être modifiée",
                 ),
                 field="steps",
+                code="steps_fixed",
             )
-        delays = [step.delay_seconds for step in self.steps]
-        if delays != sorted(delays) or len(set(delays)) != len(delays):
-            raise SettingsProblem(
-                Text(
-                    en="each step's delay_seconds must be later than the one before "
-                    f"(now {', '.join(map(str, delays))})",
-                    fr="le delay_seconds de chaque étape doit être plus grand que celui "
-                    f"de l'étape précédente (actuellement {', '.join(map(str, delays))})",
-                ),
-                field="steps",
-            )
+        check_delays_rise(self.steps)
         return self

@@ -5,6 +5,7 @@ import type { ReactNode } from "react";
 
 import type { OutboxMessage } from "../api";
 import { useI18n } from "../i18n";
+import { href } from "../route";
 import { StatusBadge, scenarioName } from "../views/labels";
 import { EmailPreview } from "./common";
 
@@ -16,9 +17,13 @@ export function MessageMeta({ message }: { message: OutboxMessage }) {
       <StatusBadge status={message.status} />
       <s-text>{t("message.step", { scenario: scenarioName(message.scenario, i18n), step: message.step })}</s-text>
       {message.to && <s-text>{t("message.to", { to: message.to })}</s-text>}
-      <s-text>
-        {t("message.customer", { name: message.customer_name ?? t("message.unknownCustomer") })}
-      </s-text>
+      {message.customer_id !== null ? (
+        <s-link href={href.customer(message.customer_id)}>
+          {t("message.customer", { name: message.customer_name ?? message.to ?? t("message.unknownCustomer") })}
+        </s-link>
+      ) : (
+        <s-text>{t("message.customer", { name: message.customer_name ?? t("message.unknownCustomer") })}</s-text>
+      )}
       <s-text color="subdued">
         {message.sent_at
           ? t("message.sent", { at: when(message.sent_at) })

@@ -1,7 +1,14 @@
 // Every string the admin UI shows, in English and French. `fr` is typed by `en`'s keys, so a
 // string cannot ship in one language only. `{name}` placeholders are filled by `t`.
 
+import { approvalsEn, approvalsFr } from "./approvals";
+import { customersEn, customersFr } from "./customers";
+import { formsEn, formsFr } from "./forms";
+
 export const en = {
+  ...customersEn,
+  ...formsEn,
+  ...approvalsEn,
   "app.title": "Boomerang",
   "app.loading": "Loading…",
   "app.retry": "Try again",
@@ -552,6 +559,9 @@ export type MessageKey = keyof typeof en;
 export type Messages = { readonly [K in MessageKey]: string };
 
 export const fr: Messages = {
+  ...customersFr,
+  ...formsFr,
+  ...approvalsFr,
   "app.title": "Boomerang",
   "app.loading": "Chargement…",
   "app.retry": "Réessayer",

@@ -7,7 +7,7 @@ import { useState } from "react";
 import {
   downloadCsv,
   get,
-  put,
+  patch as patchSettings,
   query,
   type Figure,
   type KpiLift,
@@ -445,7 +445,7 @@ function Settings({ scenarios }: { scenarios: string[] }) {
   const [saving, setSaving] = useState(false);
   const save = (patch: Partial<{ attribution_window_days: number; holdouts: Record<string, number | boolean> }>) => {
     setSaving(true);
-    put<AnalyticsSettings>("/api/kpis/settings", patch)
+    patchSettings<AnalyticsSettings>("/api/kpis/settings", patch)
       .then(() => {
         toast(i18n.t("kpis.settings.saved"));
         loaded.reload();

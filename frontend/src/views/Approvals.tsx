@@ -1,12 +1,14 @@
-// The approval queue: messages of scenarios in approval mode, each approved, edited or
-// rejected, or all at once.
+// The approval queue: a compact index of the messages waiting (the steps of one cart grouped,
+// in order), a selection approved or rejected at once (or everything), and beside it the
+// preview of the message picked, to approve, edit or reject on its own.
 
 import { useState } from "react";
 
 import { ApiError, get, post, put, query, type OutboxMessage, type OutboxPage } from "../api";
-import { ErrorBanner, Loading, fieldValue, toast, useLoad } from "../components/common";
+import { ErrorBanner, Loading, fieldChecked, fieldValue, toast, useLoad } from "../components/common";
 import { MessageCard } from "../components/MessageCard";
 import { useI18n } from "../i18n";
+import { scenarioName } from "./labels";
 
 function EditForm({ message, onDone }: { message: OutboxMessage; onDone: (saved: boolean) => void }) {
   const { t } = useI18n();
@@ -44,13 +46,30 @@ function EditForm({ message, onDone }: { message: OutboxMessage; onDone: (saved:
   );
 }
 
+/** The waiting messages grouped by what they are about (one cart's steps together, in step
+ * order), the groups in the order their first message is due. */
+export function grouped(messages: OutboxMessage[]): OutboxMessage[][] {
+  const groups = new Map<string, OutboxMessage[]>();
+  for (const m of messages) {
+    const key = `${m.scenario}\u0000${m.subject_key}`;
+    groups.set(key, [...(groups.get(key) ?? []), m]);
+  }
+  const first = (g: OutboxMessage[]) => Math.min(...g.map((m) => Date.parse(m.scheduled_at)));
+  return [...groups.values()]
+    .map((g) => [...g].sort((a, b) => a.step - b.step))
+    .sort((a, b) => first(a) - first(b));
+}
+
 export function Approvals() {
-  const { t } = useI18n();
+  const i18n = useI18n();
+  const { t, when } = i18n;
   const pending = useLoad(
     () => get<OutboxPage>(`/api/messages${query({ status: "pending_approval", limit: 200 })}`),
     [],
   );
   const [editing, setEditing] = useState<number>();
+  const [previewed, setPreviewed] = useState<number>();
+  const [selected, setSelected] = useState<Set<number>>(new Set());
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<Error>();
 
@@ -59,6 +78,7 @@ export function Approvals() {
     setFailure(undefined);
     try {
       toast(await action());
+      setSelected(new Set());
     } catch (e) {
       setFailure(e instanceof Error ? e : new Error(String(e)));
     } finally {
@@ -68,6 +88,19 @@ export function Approvals() {
   }
 
   const messages = pending.data?.messages ?? [];
+  const groups = grouped(messages);
+  const ordered = groups.flat();
+  const shown = ordered.find((m) => m.id === previewed) ?? ordered[0];
+  const chosen = [...selected].filter((id) => ordered.some((m) => m.id === id));
+  const toggle = (id: number, on: boolean) =>
+    setSelected((s) => {
+      const next = new Set(s);
+      if (on) next.add(id);
+      else next.delete(id);
+      return next;
+    });
+  const who = (m: OutboxMessage) => m.customer_name ?? m.to ?? t("message.unknownCustomer");
+
   return (
     <s-page heading={t("approvals.heading")}>
       {messages.length > 0 && (
@@ -92,43 +125,122 @@ export function Approvals() {
       {pending.error && <ErrorBanner error={pending.error} onRetry={pending.reload} />}
       {pending.loading && !pending.data && <Loading />}
       {pending.data && messages.length === 0 && <s-paragraph>{t("approvals.empty")}</s-paragraph>}
-      {messages.map((message) =>
-        editing === message.id ? (
-          <EditForm
-            key={message.id}
-            message={message}
-            onDone={(saved) => {
-              setEditing(undefined);
-              if (saved) pending.reload();
-            }}
-          />
-        ) : (
-          <MessageCard
-            key={message.id}
-            message={message}
-            actions={
-              <s-stack direction="inline" gap="base">
-                <s-button variant="primary" disabled={busy} onClick={() =>
-                  void act(async () => {
-                    await post(`/api/approvals/${message.id}/approve`);
-                    return t("approvals.approved");
-                  })}>
-                  {t("approvals.approve")}
-                </s-button>
-                <s-button disabled={busy} onClick={() => setEditing(message.id)}>
-                  {t("approvals.edit")}
-                </s-button>
-                <s-button tone="critical" disabled={busy} onClick={() =>
-                  void act(async () => {
-                    await post(`/api/approvals/${message.id}/reject`);
-                    return t("approvals.rejected");
-                  })}>
-                  {t("approvals.reject")}
-                </s-button>
-              </s-stack>
-            }
-          />
-        ),
+      {messages.length > 0 && (
+        <div className="approvals">
+          <div className="approvals-index">
+            <s-stack direction="inline" gap="base">
+              <s-button variant="primary" disabled={busy || chosen.length === 0} onClick={() =>
+                void act(async () => {
+                  const r = await post<{ approved: number }>("/api/approvals/approve-all", { ids: chosen });
+                  return t("approvals.approvedAll", { count: r.approved });
+                })}>
+                {t("approvals.approveSelected", { count: chosen.length })}
+              </s-button>
+              <s-button tone="critical" disabled={busy || chosen.length === 0} onClick={() =>
+                void act(async () => {
+                  const r = await post<{ rejected: number }>("/api/approvals/reject-all", { ids: chosen });
+                  return t("approvals.rejectedAll", { count: r.rejected });
+                })}>
+                {t("approvals.rejectSelected", { count: chosen.length })}
+              </s-button>
+            </s-stack>
+            <s-table>
+              <s-table-header-row>
+                <s-table-header listSlot="inline">
+                  <s-checkbox
+                    label={t("approvals.selectAll")}
+                    labelAccessibilityVisibility="exclusive"
+                    checked={ordered.length > 0 && chosen.length === ordered.length}
+                    onChange={(e) => setSelected(fieldChecked(e) ? new Set(ordered.map((m) => m.id)) : new Set())}
+                  />
+                </s-table-header>
+                <s-table-header listSlot="primary">{t("approvals.col.customer")}</s-table-header>
+                <s-table-header listSlot="secondary">{t("approvals.col.message")}</s-table-header>
+                <s-table-header listSlot="kicker">{t("approvals.col.planned")}</s-table-header>
+                <s-table-header />
+              </s-table-header-row>
+              <s-table-body>
+                {groups.flatMap((group) =>
+                  group.map((m, index) => (
+                    <s-table-row key={m.id}>
+                      <s-table-cell>
+                        <s-checkbox
+                          label={t("approvals.select", { subject: m.subject, who: who(m) })}
+                          labelAccessibilityVisibility="exclusive"
+                          checked={selected.has(m.id)}
+                          onChange={(e) => toggle(m.id, fieldChecked(e))}
+                        />
+                      </s-table-cell>
+                      <s-table-cell>{index === 0 ? who(m) : t("approvals.laterStep", { step: m.step })}</s-table-cell>
+                      <s-table-cell>
+                        {m.subject}
+                        <br />
+                        <s-text color="subdued">
+                          {t("message.step", { scenario: scenarioName(m.scenario, i18n), step: m.step })}
+                        </s-text>
+                      </s-table-cell>
+                      <s-table-cell>{when(m.scheduled_at)}</s-table-cell>
+                      <s-table-cell>
+                        <s-button
+                          variant="tertiary"
+                          accessibilityLabel={t("approvals.previewOf", { subject: `${m.subject} (${who(m)})` })}
+                          onClick={() => {
+                            setPreviewed(m.id);
+                            setEditing(undefined);
+                          }}
+                        >
+                          {t("approvals.preview")}
+                        </s-button>
+                      </s-table-cell>
+                    </s-table-row>
+                  )),
+                )}
+              </s-table-body>
+            </s-table>
+          </div>
+          <div className="approvals-preview">
+            {shown &&
+              (editing === shown.id ? (
+                <EditForm
+                  message={shown}
+                  onDone={(saved) => {
+                    setEditing(undefined);
+                    if (saved) pending.reload();
+                  }}
+                />
+              ) : (
+                <MessageCard
+                  message={shown}
+                  actions={
+                    <s-stack direction="block" gap="base">
+                      {groups.some((g) => g.includes(shown) && g[0] !== shown) && (
+                        <s-text color="subdued">{t("approvals.waitsForEarlier")}</s-text>
+                      )}
+                      <s-stack direction="inline" gap="base">
+                        <s-button variant="primary" disabled={busy} onClick={() =>
+                          void act(async () => {
+                            await post(`/api/approvals/${shown.id}/approve`);
+                            return t("approvals.approved");
+                          })}>
+                          {t("approvals.approve")}
+                        </s-button>
+                        <s-button disabled={busy} onClick={() => setEditing(shown.id)}>
+                          {t("approvals.edit")}
+                        </s-button>
+                        <s-button tone="critical" disabled={busy} onClick={() =>
+                          void act(async () => {
+                            await post(`/api/approvals/${shown.id}/reject`);
+                            return t("approvals.rejected");
+                          })}>
+                          {t("approvals.reject")}
+                        </s-button>
+                      </s-stack>
+                    </s-stack>
+                  }
+                />
+              ))}
+          </div>
+        </div>
       )}
     </s-page>
   );

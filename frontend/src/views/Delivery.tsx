@@ -1,11 +1,14 @@
-// The shop's delivery rules: a global pause, the frequency cap, quiet hours and whether
-// unsubscribes are written back to Shopify. Checked here
-// with the API's bounds so each mistake shows next to its field in the merchant's language.
+// The shop's delivery rules: a global pause, the frequency cap, quiet hours (with their own
+// off switch) and whether unsubscribes are written back to Shopify. Every field is checked
+// here at once with the API's bounds, so each mistake shows next to its field in the
+// merchant's language; saving sends only what changed (PATCH). A daily cap above the weekly
+// one is valid but pointed out.
 
 import { useEffect, useState } from "react";
 
-import { ApiError, get, put, type DeliveryPolicy } from "../api";
+import { ApiError, get, patch, type DeliveryPolicy } from "../api";
 import { ErrorBanner, Loading, fieldChecked, fieldValue, toast, useLoad } from "../components/common";
+import { problemsByField } from "../components/problems";
 import { useI18n, type I18n } from "../i18n";
 
 type Field = "max_per_day" | "max_per_week" | "quiet_start" | "quiet_end";
@@ -17,6 +20,7 @@ const TIME = /^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/;
 
 interface Draft {
   paused: boolean;
+  quiet_hours_enabled: boolean;
   max_per_day: string;
   max_per_week: string;
   quiet_start: string;
@@ -27,6 +31,7 @@ interface Draft {
 function toDraft(p: DeliveryPolicy): Draft {
   return {
     paused: p.paused,
+    quiet_hours_enabled: p.quiet_hours_enabled,
     max_per_day: String(p.max_per_day),
     max_per_week: String(p.max_per_week),
     quiet_start: p.quiet_start.slice(0, 5),
@@ -50,7 +55,37 @@ export function validate(draft: Draft, { t }: I18n): Partial<Record<Field, strin
   return errors;
 }
 
-function Form({ saved }: { saved: DeliveryPolicy }) {
+/** A daily cap above the weekly one: valid, but the weekly cap is what applies. */
+export function capWarning(draft: Draft, { t }: I18n): string | undefined {
+  const day = Number(draft.max_per_day);
+  const week = Number(draft.max_per_week);
+  if (/^\d+$/.test(draft.max_per_day.trim()) && /^\d+$/.test(draft.max_per_week.trim()) && day > week) {
+    return t("warning.dailyAboveWeekly", { day, week });
+  }
+  return undefined;
+}
+
+/** The API's values of the draft that differ from what is saved. */
+function changes(saved: DeliveryPolicy, draft: Draft): Partial<DeliveryPolicy> {
+  const next: DeliveryPolicy = {
+    paused: draft.paused,
+    quiet_hours_enabled: draft.quiet_hours_enabled,
+    max_per_day: Number(draft.max_per_day),
+    max_per_week: Number(draft.max_per_week),
+    quiet_start: draft.quiet_start.trim(),
+    quiet_end: draft.quiet_end.trim(),
+    consent_write_back: draft.consent_write_back,
+  };
+  const before = toDraft(saved);
+  const changed: Partial<DeliveryPolicy> = {};
+  for (const key of Object.keys(next) as (keyof DeliveryPolicy)[]) {
+    if (String(next[key]) !== String(before[key as keyof Draft])) Object.assign(changed, { [key]: next[key] });
+  }
+  return changed;
+}
+
+function Form({ saved: initial }: { saved: DeliveryPolicy }) {
+  const [saved, setSaved] = useState(initial);
   const i18n = useI18n();
   const { t } = i18n;
   const [draft, setDraft] = useState(() => toDraft(saved));
@@ -64,26 +99,20 @@ function Form({ saved }: { saved: DeliveryPolicy }) {
     setErrors(found);
     setFailure(undefined);
     if (Object.keys(found).length > 0) return;
+    const changed = changes(saved, draft);
+    if (Object.keys(changed).length === 0) {
+      toast(t("settings.nothingChanged"));
+      return;
+    }
     setSaving(true);
     try {
-      const result = await put<DeliveryPolicy>("/api/messaging/settings", {
-        paused: draft.paused,
-        max_per_day: Number(draft.max_per_day),
-        max_per_week: Number(draft.max_per_week),
-        quiet_start: draft.quiet_start.trim(),
-        quiet_end: draft.quiet_end.trim(),
-        consent_write_back: draft.consent_write_back,
-      });
+      const result = await patch<DeliveryPolicy>("/api/messaging/settings", changed);
+      setSaved(result);
       setDraft(toDraft(result));
       toast(t("delivery.saved"));
     } catch (e) {
-      if (e instanceof ApiError && e.status === 422 && Array.isArray(e.body.detail)) {
-        const byField: Partial<Record<Field, string>> = {};
-        for (const d of e.body.detail as { loc?: unknown[]; msg?: string }[]) {
-          const field = d.loc?.[d.loc.length - 1] as Field | undefined;
-          if (field) byField[field] = t("validation.server", { detail: d.msg ?? "" });
-        }
-        setErrors(byField);
+      if (e instanceof ApiError && e.body.problems) {
+        setErrors(problemsByField(e.body.problems, i18n) as Partial<Record<Field, string>>);
       } else {
         setFailure(e instanceof Error ? e : new Error(String(e)));
       }
@@ -92,11 +121,13 @@ function Form({ saved }: { saved: DeliveryPolicy }) {
     }
   }
 
-  const text = (field: Field, label: string, details?: string) => (
+  const warning = capWarning(draft, i18n);
+  const text = (field: Field, label: string, details?: string, disabled = false) => (
     <s-text-field
       label={label}
       details={details}
       value={draft[field]}
+      disabled={disabled}
       error={errors[field]}
       onInput={(e) => setDraft({ ...draft, [field]: fieldValue(e) })}
     />
@@ -116,10 +147,21 @@ function Form({ saved }: { saved: DeliveryPolicy }) {
       <s-section heading={t("delivery.section.frequency")}>
         {text("max_per_day", t("delivery.maxPerDay"))}
         {text("max_per_week", t("delivery.maxPerWeek"))}
+        {warning && (
+          <s-banner tone="warning">
+            <s-paragraph>{warning}</s-paragraph>
+          </s-banner>
+        )}
       </s-section>
       <s-section heading={t("delivery.section.quiet")}>
-        {text("quiet_start", t("delivery.quietStart"), t("delivery.quiet.details"))}
-        {text("quiet_end", t("delivery.quietEnd"))}
+        <s-switch
+          label={t("delivery.quietOn")}
+          details={t("delivery.quietOn.details")}
+          checked={draft.quiet_hours_enabled}
+          onChange={(e) => setDraft({ ...draft, quiet_hours_enabled: fieldChecked(e) })}
+        />
+        {text("quiet_start", t("delivery.quietStart"), t("delivery.quiet.details"), !draft.quiet_hours_enabled)}
+        {text("quiet_end", t("delivery.quietEnd"), undefined, !draft.quiet_hours_enabled)}
       </s-section>
       <s-section heading={t("delivery.section.consent")}>
         <s-switch

@@ -4,7 +4,7 @@
 
 import { useState } from "react";
 
-import { get, query, type Customer, type LoyaltyLiability } from "../api";
+import { get, query, type Customer, type CustomerIndexPage, type LoyaltyLiability } from "../api";
 import { ErrorBanner, Loading, fieldValue, useLoad } from "../components/common";
 import { useI18n } from "../i18n";
 import { href } from "../route";
@@ -26,7 +26,7 @@ function customerName(c: Customer): string {
 function CustomerFinder() {
   const { t } = useI18n();
   const [search, setSearch] = useState("");
-  const found = useLoad(() => get<Customer[]>(`/api/customers${query({ search, limit: 20 })}`), [search]);
+  const found = useLoad(() => get<CustomerIndexPage>(`/api/customers${query({ search, limit: 20 })}`), [search]);
   return (
     <s-section heading={t("loyalty.findCustomer")}>
       <s-text-field
@@ -36,7 +36,7 @@ function CustomerFinder() {
         onInput={(e) => setSearch(fieldValue(e))}
       />
       <ul>
-        {(found.data ?? []).map((c) => (
+        {(found.data?.customers ?? []).map((c) => (
           <li key={c.id}>
             <s-link href={href.loyaltyCustomer(c.id)}>{t("loyalty.openCustomer", { name: customerName(c) })}</s-link>
           </li>

@@ -10,7 +10,7 @@ import { useEffect, useState } from "react";
 import {
   ApiError,
   get,
-  put,
+  patch,
   type LoyaltyReward,
   type LoyaltySettings,
   type LoyaltyTier,
@@ -212,7 +212,7 @@ function SettingsForm({ saved, onSaved }: { saved: LoyaltySettings; onSaved: (s:
           return;
         }
       }
-      const result = await put<LoyaltySettings>("/api/loyalty/settings", edited);
+      const result = await patch<LoyaltySettings>("/api/loyalty/settings", edited);
       toast(t("settings.saved"));
       onSaved(result);
     } catch (error) {

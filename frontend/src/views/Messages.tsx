@@ -7,6 +7,7 @@ import { get, query, type OutboxMessage, type OutboxPage } from "../api";
 import { ErrorBanner, Loading, fieldValue, useLoad } from "../components/common";
 import { MessageContent } from "../components/MessageCard";
 import { useI18n } from "../i18n";
+import { href } from "../route";
 import { STATUSES, StatusBadge, scenarioName, statusLabel } from "./labels";
 
 function Row({ message }: { message: OutboxMessage }) {
@@ -18,7 +19,13 @@ function Row({ message }: { message: OutboxMessage }) {
       <s-table-row>
         <s-table-cell>{when(message.sent_at ?? message.scheduled_at)}</s-table-cell>
         <s-table-cell>
-          {message.customer_name ?? t("message.unknownCustomer")}
+          {message.customer_id !== null ? (
+            <s-link href={href.customer(message.customer_id)}>
+              {message.customer_name ?? message.to ?? t("message.unknownCustomer")}
+            </s-link>
+          ) : (
+            (message.customer_name ?? t("message.unknownCustomer"))
+          )}
           {message.to && (
             <>
               <br />

@@ -7,7 +7,7 @@ import {
   ApiError,
   get,
   post,
-  put,
+  patch as patchSettings,
   type Mode,
   type Referral,
   type ReferralAdvocate,
@@ -112,7 +112,7 @@ function SettingsForm({ saved, onSaved }: { saved: ReferralSettings; onSaved: ()
       }
     }
     try {
-      await put<ReferralSettings>("/api/referrals/settings", patch);
+      await patchSettings<ReferralSettings>("/api/referrals/settings", patch);
       toast(t("referrals.saved"));
       onSaved();
     } catch (e) {

@@ -4,7 +4,7 @@
 
 import { useState } from "react";
 
-import { get, post, put, query, type Review, type ReviewSettings } from "../api";
+import { get, patch, post, query, type Review, type ReviewSettings } from "../api";
 import { ErrorBanner, Loading, errorText, fieldChecked, fieldValue, toast, useLoad } from "../components/common";
 import { useI18n } from "../i18n";
 import type { MessageKey } from "../i18n/messages";
@@ -126,7 +126,7 @@ function SettingsCard() {
   );
   async function save() {
     try {
-      setDraft(await put<ReviewSettings>("/api/reviews/settings", settings));
+      setDraft(await patch<ReviewSettings>("/api/reviews/settings", settings));
       toast(t("reviews.saved"));
     } catch (error) {
       toast(errorText(error), true);

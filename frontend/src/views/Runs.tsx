@@ -1,5 +1,5 @@
 // A scenario's sequences (runs): who, when, where it stands or why it stopped, and a way to
-// each customer's journey.
+// each customer's page. A page holds 100; older ones load on demand (never cut off silently).
 
 import { useState } from "react";
 
@@ -10,15 +10,31 @@ import { href } from "../route";
 import { scenarioName } from "./labels";
 
 const RUN_STATUSES = ["active", "completed", "stopped"] as const;
+const PAGE = 100;
 
 export function Runs({ scenario }: { scenario: string }) {
   const i18n = useI18n();
   const { t, when, reason } = i18n;
   const [status, setStatus] = useState("");
-  const runs = useLoad(
-    () => get<Run[]>(`/api/scenarios/${scenario}/runs${query({ status })}`),
-    [scenario, status],
-  );
+  const [older, setOlder] = useState<Run[]>([]);
+  const [more, setMore] = useState(false);
+  const runs = useLoad(async () => {
+    const first = await get<Run[]>(`/api/scenarios/${scenario}/runs${query({ status, limit: PAGE })}`);
+    setOlder([]);
+    setMore(first.length === PAGE);
+    return first;
+  }, [scenario, status]);
+  const shown = [...(runs.data ?? []), ...older];
+
+  async function loadOlder() {
+    const last = shown[shown.length - 1];
+    if (!last) return;
+    const next = await get<Run[]>(
+      `/api/scenarios/${scenario}/runs${query({ status, limit: PAGE, before_id: last.id })}`,
+    );
+    setOlder((o) => [...o, ...next]);
+    setMore(next.length === PAGE);
+  }
   const statusName = (s: string) =>
     (RUN_STATUSES as readonly string[]).includes(s) ? t(`runs.status.${s as (typeof RUN_STATUSES)[number]}`) : s;
   return (
@@ -35,7 +51,7 @@ export function Runs({ scenario }: { scenario: string }) {
         {runs.error && <ErrorBanner error={runs.error} onRetry={runs.reload} />}
         {runs.loading && !runs.data && <Loading />}
         {runs.data?.length === 0 && <s-paragraph>{t("runs.empty")}</s-paragraph>}
-        {runs.data && runs.data.length > 0 && (
+        {shown.length > 0 && (
           <s-table>
             <s-table-header-row>
               <s-table-header>{t("runs.started")}</s-table-header>
@@ -46,10 +62,16 @@ export function Runs({ scenario }: { scenario: string }) {
               <s-table-header />
             </s-table-header-row>
             <s-table-body>
-              {runs.data.map((run) => (
+              {shown.map((run) => (
                 <s-table-row key={run.id}>
                   <s-table-cell>{when(run.started_at)}</s-table-cell>
-                  <s-table-cell>{run.email ?? "—"}</s-table-cell>
+                  <s-table-cell>
+                    {run.customer_id !== null ? (
+                      <s-link href={href.customer(run.customer_id)}>{run.email ?? t("message.unknownCustomer")}</s-link>
+                    ) : (
+                      (run.email ?? "—")
+                    )}
+                  </s-table-cell>
                   <s-table-cell>{statusName(run.status)}</s-table-cell>
                   <s-table-cell>
                     {run.next_step_at ? t("runs.nextAt", { step: run.next_step, at: when(run.next_step_at) }) : "—"}
@@ -70,6 +92,7 @@ export function Runs({ scenario }: { scenario: string }) {
             </s-table-body>
           </s-table>
         )}
+        {more && <s-button onClick={() => void loadOlder()}>{t("runs.older")}</s-button>}
       </s-section>
     </s-page>
   );

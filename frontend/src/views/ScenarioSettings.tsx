@@ -1,13 +1,16 @@
 // A scenario's settings: its mode (each explained), transactional choice, code prefix,
-// attribution window and steps. Saving sends only what changed (the API merges a partial
-// PUT); refused values come back per field and are shown next to it.
+// attribution window and steps (each delay a number and a unit). Every field is checked here
+// in one round, in the merchant's words, before anything is sent; saving sends only what
+// changed (PATCH); what the API still refuses comes back per field and is shown next to it,
+// worded from its problem code. Risky but valid values (a 100 % discount, a first cart
+// reminder under 30 minutes) are pointed out without blocking the save.
 
 import { useEffect, useState } from "react";
 
 import {
   ApiError,
   get,
-  put,
+  patch,
   type CombinesWith,
   type Discount,
   type Mode,
@@ -15,7 +18,8 @@ import {
   type Step,
 } from "../api";
 import { ErrorBanner, Loading, fieldChecked, fieldValue, toast, useLoad } from "../components/common";
-import { useI18n } from "../i18n";
+import { duration, problemsByField } from "../components/problems";
+import { useI18n, type I18n } from "../i18n";
 import type { MessageKey } from "../i18n/messages";
 import { MODES, delayDetails, scenarioName, stepHeading } from "./labels";
 import { REVIEW_TIMING_FIELDS, ReviewTimingFields } from "./ReviewTimingFields";
@@ -50,6 +54,89 @@ function shownFields(steps: number): Set<string> {
     for (const [key] of COMBINES) fields.push(`${base}.discount.combines_with.${key}`);
   }
   return new Set(fields);
+}
+
+// The API's bounds on a step's delay (app/scenarios/config.py, app/scenarios/steps.py).
+const DAY = 86400;
+function delayBounds(scenario: string): [number, number] {
+  return scenario === "abandoned_cart" ? [1, 60 * DAY] : [0, 365 * DAY];
+}
+const NUMBER = /^\d+([.,]\d+)?$/;
+// A first cart reminder sooner than this may reach a shopper who is still paying.
+const QUICK_REMINDER_SECONDS = 30 * 60;
+
+/** Every refusal the form can tell before saving, all at once, by field (the API's names). */
+export function validateSettings(scenario: string, s: ScenarioSettings, i18n: I18n): Record<string, string> {
+  const { t } = i18n;
+  const errors: Record<string, string> = {};
+  if (!/^[A-Z0-9]{1,12}$/.test(s.code_prefix)) {
+    errors.code_prefix = s.code_prefix ? t("problem.code_pattern") : t("problem.required");
+  }
+  const window = s.attribution_window_days;
+  if (!Number.isInteger(window) || window < 1 || window > 90) {
+    errors.attribution_window_days = Number.isInteger(window) ? t(window < 1 ? "problem.min" : "problem.max", { limit: window < 1 ? 1 : 90 }) : t("problem.whole_number");
+  }
+  const [min, max] = delayBounds(scenario);
+  let before: { index: number; delay: number } | null = null;
+  s.steps.forEach((step, index) => {
+    const field = `steps.${index}.delay_seconds`;
+    const delay = step.delay_seconds;
+    if (!Number.isFinite(delay) || delay < min) {
+      errors[field] = t("problem.delay.min", { limit: duration(min, i18n) });
+    } else if (delay > max) {
+      errors[field] = t("problem.delay.max", { limit: duration(max, i18n) });
+    } else if (step.enabled && before && delay <= before.delay) {
+      errors[field] = t("problem.delay.order", { before: before.index + 1, limit: duration(before.delay, i18n) });
+    }
+    // A step that is off is skipped where it stands: its delay is not compared.
+    if (step.enabled) before = { index, delay };
+    const discount = step.discount;
+    if (discount) {
+      const base = `steps.${index}.discount`;
+      if (discount.kind !== "free_shipping") {
+        const value = discount.value.trim();
+        const amount = Number(value.replace(",", "."));
+        if (!NUMBER.test(value)) errors[`${base}.value`] = t("problem.number");
+        else if (discount.kind === "percentage" && (amount < 1 || amount > 100)) {
+          errors[`${base}.value`] = t("problem.percentage_range");
+        } else if (discount.kind === "fixed_amount" && amount <= 0) {
+          errors[`${base}.value`] = t("problem.amount_positive");
+        }
+      }
+      const hours = discount.valid_hours;
+      if (!Number.isInteger(hours)) errors[`${base}.valid_hours`] = t("problem.whole_number");
+      else if (hours < 1) errors[`${base}.valid_hours`] = t("problem.min", { limit: 1 });
+      else if (hours > 8760) errors[`${base}.valid_hours`] = t("problem.max", { limit: 8760 });
+    }
+  });
+  return errors;
+}
+
+/** Values that are valid but risky, by field: said, never blocking. */
+export function settingsWarnings(scenario: string, s: ScenarioSettings, { t }: I18n): Record<string, string> {
+  const warnings: Record<string, string> = {};
+  s.steps.forEach((step, index) => {
+    if (!step.enabled) return;
+    const discount = step.discount;
+    if (discount?.kind === "percentage" && Number(discount.value.replace(",", ".")) === 100) {
+      warnings[`steps.${index}.discount.value`] = t("warning.fullDiscount");
+    }
+  });
+  const first = s.steps[0];
+  if (scenario === "abandoned_cart" && first?.enabled && first.delay_seconds < QUICK_REMINDER_SECONDS) {
+    warnings["steps.0.delay_seconds"] = t("warning.quickReminder");
+  }
+  return warnings;
+}
+
+/** Decimal values as the API reads them ("12,5" typed in French is 12.5). */
+function normalized(settings: ScenarioSettings): ScenarioSettings {
+  return {
+    ...settings,
+    steps: settings.steps.map((step) =>
+      step.discount ? { ...step, discount: { ...step.discount, value: step.discount.value.trim().replace(",", ".") } } : step,
+    ),
+  };
 }
 
 type Patch = Record<string, unknown>;
@@ -90,6 +177,7 @@ function StepEditor({
   index,
   step,
   errors,
+  warnings,
   onChange,
   delayNote,
 }: {
@@ -97,6 +185,7 @@ function StepEditor({
   index: number;
   step: Step;
   errors: Record<string, string>;
+  warnings: Record<string, string>;
   onChange: (step: Step) => void;
   // What the delay counts from, when the settings change it (the review request's timing).
   delayNote?: string;
@@ -123,7 +212,7 @@ function StepEditor({
           details={delayNote ?? delayDetails(scenario, i18n)}
           value={String(amount)}
           min={0}
-          error={errors[`${base}.delay_seconds`] ?? (index === 0 ? errors.steps : undefined)}
+          error={errors[`${base}.delay_seconds`]}
           onInput={(e) => {
             const value = Number(fieldValue(e));
             if (Number.isFinite(value)) {
@@ -184,6 +273,13 @@ function StepEditor({
           />
         </s-stack>
       )}
+      {Object.entries(warnings)
+        .filter(([field]) => field.startsWith(`${base}.`))
+        .map(([field, warning]) => (
+          <s-banner key={field} tone="warning">
+            <s-paragraph>{warning}</s-paragraph>
+          </s-banner>
+        ))}
       {discount && (
         <s-stack direction="block" gap="small-200">
           <s-text>{t("settings.discount.combinesWith")}</s-text>
@@ -216,27 +312,32 @@ function SettingsForm({ scenario, saved, onSaved }: {
   const [problem, setProblem] = useState<string>();
   const shown = shownFields(edited.steps.length);
   const elsewhere = Object.entries(errors).filter(([field]) => !shown.has(field));
+  const warnings = settingsWarnings(scenario, edited, i18n);
   const [saving, setSaving] = useState(false);
   useEffect(() => setEdited(saved), [saved]);
 
   async function save() {
-    const patch = settingsPatch(saved, edited);
     setErrors({});
     setProblem(undefined);
-    if (Object.keys(patch).length === 0) {
+    const found = validateSettings(scenario, edited, i18n);
+    if (Object.keys(found).length > 0) {
+      setErrors(found);
+      setProblem(t("settings.invalid"));
+      return;
+    }
+    const changes = settingsPatch(saved, normalized(edited));
+    if (Object.keys(changes).length === 0) {
       toast(t("settings.nothingChanged"));
       return;
     }
     setSaving(true);
     try {
-      const result = await put<ScenarioSettings>(`/api/scenarios/${scenario}`, patch);
+      const result = await patch<ScenarioSettings>(`/api/scenarios/${scenario}`, changes);
       toast(t("settings.saved"));
       onSaved(result);
     } catch (error) {
       if (error instanceof ApiError && error.body.problems) {
-        const byField: Record<string, string> = {};
-        for (const p of error.body.problems) byField[p.field] = p.message;
-        setErrors(byField);
+        setErrors(problemsByField(error.body.problems, i18n));
         setProblem(t("settings.invalid"));
       } else {
         setProblem(error instanceof Error ? error.message : String(error));
@@ -251,7 +352,7 @@ function SettingsForm({ scenario, saved, onSaved }: {
       {problem && (
         <s-banner tone="critical" heading={problem}>
           {elsewhere.map(([field, message]) => (
-            <s-paragraph key={field}>{field ? `${field}: ${message}` : message}</s-paragraph>
+            <s-paragraph key={field}>{message}</s-paragraph>
           ))}
         </s-banner>
       )}
@@ -331,6 +432,7 @@ function SettingsForm({ scenario, saved, onSaved }: {
               ? t("settings.step.delay.details.review_request.delivery")
               : undefined
           }
+          warnings={warnings}
           onChange={(next) =>
             setEdited({ ...edited, steps: edited.steps.map((s, i) => (i === index ? next : s)) })
           }

@@ -11,6 +11,7 @@ import {
   put,
   query,
   type Customer,
+  type CustomerIndexPage,
   type Preview,
   type Rendered,
   type ScenarioSettings,
@@ -31,7 +32,7 @@ function customerLabel(c: Customer): string {
 function CustomerPicker({ value, onChange }: { value: number | null; onChange: (id: number | null) => void }) {
   const { t } = useI18n();
   const [search, setSearch] = useState("");
-  const found = useLoad(() => get<Customer[]>(`/api/customers${query({ search, limit: 20 })}`), [search]);
+  const found = useLoad(() => get<CustomerIndexPage>(`/api/customers${query({ search, limit: 20 })}`), [search]);
   return (
     <s-stack direction="inline" gap="base" alignItems="start">
       <s-text-field
@@ -49,7 +50,7 @@ function CustomerPicker({ value, onChange }: { value: number | null; onChange: (
         }}
       >
         <s-option value="">{t("templates.sampleCustomer")}</s-option>
-        {(found.data ?? []).map((c) => (
+        {(found.data?.customers ?? []).map((c) => (
           <s-option key={c.id} value={String(c.id)}>
             {customerLabel(c)}
           </s-option>

@@ -1,4 +1,5 @@
-// One customer's journey: every automated decision, newest first, with its reason.
+// One customer's journey: every automated decision, newest first, with its reason and the
+// order it is about (shown on the customer's page, views/Customer.tsx).
 
 import { get, type Timeline, type TimelineEntry } from "../api";
 import { ErrorBanner, Loading, useLoad } from "../components/common";
@@ -42,6 +43,7 @@ function Entry({ entry }: { entry: TimelineEntry }) {
             <ModeBadge mode={mode as "live" | "approval" | "dry_run" | "paused"} />
           )}
           {status && <StatusBadge status={status} />}
+          {entry.order && <s-text>{t("timeline.order", { order: entry.order })}</s-text>}
           {code && <s-text>{t("timeline.code", { code })}</s-text>}
           {str(d.until) && <s-text>{t("timeline.until", { at: when(str(d.until)) })}</s-text>}
           {str(d.cart_value) && (
@@ -61,30 +63,24 @@ function Entry({ entry }: { entry: TimelineEntry }) {
   );
 }
 
-export function TimelineView({ customerId }: { customerId: number }) {
+/** The timeline as a section of the customer's page. */
+export function TimelineSection({ customerId }: { customerId: number }) {
   const { t } = useI18n();
   const timeline = useLoad(() => get<Timeline>(`/api/customers/${customerId}/timeline`), [customerId]);
-  const name = timeline.data?.customer.first_name || t("timeline.customer", { id: customerId });
   return (
-    <s-page heading={t("timeline.heading", { name })}>
-      <s-link slot="breadcrumb-actions" onClick={() => window.history.back()}>
-        {t("timeline.back")}
-      </s-link>
+    <s-section heading={t("customer.timeline")}>
       {timeline.error && <ErrorBanner error={timeline.error} onRetry={timeline.reload} />}
       {!timeline.data && !timeline.error && <Loading />}
-      {timeline.data && (
-        <s-section>
-          {timeline.data.entries.length === 0 ? (
-            <s-paragraph>{t("timeline.empty")}</s-paragraph>
-          ) : (
-            <ol className="timeline">
-              {timeline.data.entries.map((entry, i) => (
-                <Entry key={`${entry.at}-${i}`} entry={entry} />
-              ))}
-            </ol>
-          )}
-        </s-section>
-      )}
-    </s-page>
+      {timeline.data &&
+        (timeline.data.entries.length === 0 ? (
+          <s-paragraph>{t("timeline.empty")}</s-paragraph>
+        ) : (
+          <ol className="timeline">
+            {timeline.data.entries.map((entry, i) => (
+              <Entry key={`${entry.at}-${i}`} entry={entry} />
+            ))}
+          </ol>
+        ))}
+    </s-section>
   );
 }

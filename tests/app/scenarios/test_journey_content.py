@@ -38,8 +38,10 @@ def test_welcome_steps_keep_their_order() -> None:
     with pytest.raises(InvalidSettings) as refused:
         apply_patch(WelcomeSettings, {}, {"steps": {"offer": {"delay_seconds": 3600}}})
     problem = refused.value.problems[0]
-    assert "later than the one before" in problem.text.en
-    assert "plus grand" in problem.text.fr
+    assert problem.field == "steps.2.delay_seconds"
+    assert problem.code == "delay_order"
+    assert "step 3 (offer) must come later than step 2 (best_sellers)" in problem.text.en
+    assert "doit venir après l'étape 2" in problem.text.fr
 
 
 def test_the_best_sellers_email_lists_the_products() -> None:

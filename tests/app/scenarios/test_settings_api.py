@@ -62,7 +62,11 @@ async def test_invalid_settings_are_refused_with_the_reason(
             {"steps": [{"delay_seconds": 0}]},
             "steps.first_reminder.delay_seconds: must be at least 1: send 1 or more",
         ),
-        ({"steps": [{"delay_seconds": 50}, {"delay_seconds": 10}]}, "later than the one before"),
+        (
+            {"steps": [{"delay_seconds": 50}, {"delay_seconds": 10}]},
+            "steps.second_reminder.delay_seconds: step 2 (second_reminder) must come later than "
+            "step 1 (first_reminder)",
+        ),
         ({"steps": [{}, {"discount": {"value": "250"}}]}, "between 1 and 100"),
         ({"code_prefix": "back-10"}, "code_prefix: may hold only capital letters"),
         ({"colour": "blue"}, "colour: is not a setting of this scenario: remove it"),
@@ -251,10 +255,79 @@ async def test_each_refused_field_is_named_with_its_reason_in_the_requesters_lan
         headers=headers,
         json={"steps": [{"delay_seconds": 50}, {"delay_seconds": 10}]},
     )
+    # Said on the step that is out of order, with what a form needs to word it in the
+    # merchant's unit (the one before's delay).
     assert order.json()["problems"] == [
         {
-            "field": "steps",
-            "message": "le delay_seconds de chaque étape doit être plus grand que celui de l'étape "
-            "précédente (actuellement 50, 10, 259200)",
+            "field": "steps.1.delay_seconds",
+            "message": "l'étape 2 (second_reminder) doit venir après l'étape 1 (first_reminder) "
+            ": son delay_seconds vaut 10, envoyez plus de 50 (ou désactivez l'une des deux)",
+            "code": "delay_order",
+            "params": {"step": 2, "before": 1, "before_delay_seconds": 50},
         }
     ]
+
+
+async def test_patch_changes_only_what_is_sent_like_put(
+    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await create_shop(sessions, domain=SHOP)
+    headers = bearer(mint_session_token(SHOP))
+    patched = await client.patch(
+        "/api/scenarios/abandoned_cart", headers=headers, json={"steps": {"2": {"enabled": False}}}
+    )
+    assert patched.status_code == 200, patched.text
+    again = await client.patch(
+        "/api/scenarios/abandoned_cart", headers=headers, json={"mode": "approval"}
+    )
+    body = again.json()
+    assert (body["mode"], [s["enabled"] for s in body["steps"]]) == (
+        "approval",
+        [True, False, False],
+    )
+
+
+async def test_a_step_that_is_off_is_not_checked_against_the_others(
+    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await create_shop(sessions, domain=SHOP)
+    headers = bearer(mint_session_token(SHOP))
+    # The second reminder off, its delay before the first's: nothing to refuse.
+    off = await client.patch(
+        "/api/scenarios/abandoned_cart",
+        headers=headers,
+        json={"steps": {"2": {"enabled": False, "delay_seconds": 60}}},
+    )
+    assert off.status_code == 200, off.text
+    # Turned on as it stands, it is out of order: refused on its own delay.
+    on = await client.patch(
+        "/api/scenarios/abandoned_cart", headers=headers, json={"steps": {"2": {"enabled": True}}}
+    )
+    assert on.status_code == 400
+    [problem] = on.json()["problems"]
+    assert (problem["field"], problem["code"]) == ("steps.1.delay_seconds", "delay_order")
+    assert problem["params"]["before_delay_seconds"] == 3600
+
+
+async def test_every_refused_field_comes_back_at_once_with_a_code_for_the_form(
+    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await create_shop(sessions, domain=SHOP)
+    response = await client.patch(
+        "/api/scenarios/abandoned_cart",
+        headers=bearer(mint_session_token(SHOP)),
+        json={
+            "code_prefix": "",
+            "attribution_window_days": 400,
+            "steps": [{"delay_seconds": 0}, {"discount": {"value": "abc", "valid_hours": 0}}],
+        },
+    )
+    assert response.status_code == 400
+    codes = {p["field"]: (p["code"], p["params"]) for p in response.json()["problems"]}
+    assert codes == {
+        "code_prefix": ("too_short", {"limit": 1}),
+        "attribution_window_days": ("max", {"limit": 90}),
+        "steps.0.delay_seconds": ("min", {"limit": 1}),
+        "steps.1.discount.value": ("number", {}),
+        "steps.1.discount.valid_hours": ("min", {"limit": 1}),
+    }
