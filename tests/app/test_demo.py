@@ -28,6 +28,7 @@ from app.models import (
     Referral,
     ReferralCode,
     ReferralVisit,
+    Review,
     ScenarioConversion,
     ScenarioRun,
     Shop,
@@ -196,6 +197,13 @@ async def _check_report(
     assert int(figure(report, "review timing", r"\d+ timed from a delivered status \((\d+)")) == (
         delivered
     )
+    # Syndication on (the demo's app is approved): one product_review metaobject per
+    # published review whose author was not redacted.
+    async with sessions.begin() as session:
+        syndicated = await session.scalar(
+            select(func.count()).where(Review.status == "published", Review.anonymised_at.is_(None))
+        )
+    assert int(figure(report, "review metaobjects")) == syndicated
     assert "Admin UI: http://127.0.0.1:" in report
     # The loyalty program: on for the demo shop, members earning, some redeeming a reward
     # through the real redemption path (a code at the simulated Shopify for each).
