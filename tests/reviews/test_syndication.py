@@ -127,6 +127,17 @@ async def test_a_published_review_is_one_metaobject_removed_when_hidden_or_redac
     await store.work(horizon=0.5)
     assert list(at_shopify(store)) == [handle]
 
+    # Moderated back and forth before the worker runs: the jobs may overlap, the last state
+    # (hidden) is what stays at Shopify.
+    for action in ("hide", "publish", "hide", "publish", "hide"):
+        moved = await store.client.post(f"/api/reviews/{review.id}/{action}", headers=store.headers)
+        assert moved.status_code == 200
+    await store.work(horizon=0.5)
+    assert at_shopify(store) == {}
+    await store.client.post(f"/api/reviews/{review.id}/publish", headers=store.headers)
+    await store.work(horizon=0.5)
+    assert list(at_shopify(store)) == [handle]
+
     # customers/redact: the review stays (anonymised) in the shop, its metaobject goes.
     redact = copy.deepcopy(fixture_json("customers/redact"))
     redact["shop_domain"] = SHOP
