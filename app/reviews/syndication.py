@@ -18,6 +18,9 @@ import json
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from app.models import Review
 from app.queue.deferred import Job
 
@@ -38,6 +41,21 @@ def syndicated(review: Review) -> bool:
     """Whether the review belongs at Shopify: published, and its author not redacted (a
     redaction removes it, as it carries the customer and the order)."""
     return review.status == "published" and review.anonymised_at is None
+
+
+async def published_ids(session: AsyncSession, shop_id: int) -> list[int]:
+    """The reviews that belong at Shopify now: written when the merchant turns syndication on
+    (the reviews published before it, not only those published after)."""
+    rows = await session.scalars(
+        select(Review.id)
+        .where(
+            Review.shop_id == shop_id,
+            Review.status == "published",
+            Review.anonymised_at.is_(None),
+        )
+        .order_by(Review.id)
+    )
+    return list(rows)
 
 
 def _when(moment: datetime) -> str:

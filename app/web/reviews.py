@@ -220,14 +220,20 @@ async def _enable_syndication(shop: CurrentShop, resources: ResourcesDep) -> Non
 async def put_review_settings(
     patch: dict[str, Any], shop: CurrentShop, resources: ResourcesDep
 ) -> ReviewSettings:
+    turning_on = False
     if patch.get("syndicate_to_shopify") is True:
         async with resources.sessions.begin() as session:
-            was_on = (await load_settings(session, shop.id)).syndicate_to_shopify
-        if not was_on:
+            turning_on = not (await load_settings(session, shop.id)).syndicate_to_shopify
+        if turning_on:
             await _enable_syndication(shop, resources)
     try:
-        async with resources.sessions.begin() as session:
-            return await save_settings(session, shop.id, patch)
+        async with transaction(resources.sessions, resources.queue) as session:
+            saved = await save_settings(session, shop.id, patch)
+            if turning_on:
+                # The reviews already published go to Shopify too, each by its own job.
+                for review_id in await syndication.published_ids(session, shop.id):
+                    defer(session, syndication.sync_job(shop.id, review_id, "turned-on"))
+            return saved
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])

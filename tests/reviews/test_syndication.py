@@ -78,13 +78,15 @@ async def test_off_by_default_and_an_unapproved_app_is_refused_clearly(store: St
 async def test_a_published_review_is_one_metaobject_removed_when_hidden_or_redacted(
     store: Store,
 ) -> None:
+    # Published before syndication is turned on: written when it is.
+    order, product_id = await reviewed(store)
+    await store.work(horizon=0.5)
+    assert at_shopify(store) == {}
     store.sim.config.product_review_syndication_approved = True
     status, body = await syndicate(store)
     assert status == 200, body
     assert body["syndicate_to_shopify"] is True
     assert TYPE in store.sim.shop(SHOP).metaobject_definitions
-
-    order, product_id = await reviewed(store)
     await store.work(horizon=0.5)
     (review,) = await reviews(store)
     handle = f"boomerang-review-{review.id}"
