@@ -151,6 +151,9 @@ async def _demo(settings: Settings, options: DemoOptions) -> None:
         api_secret=settings.shopify_api_secret.get_secret_value(),
         app_url=app_url,
         webhook_time_compression=DEMO_WEBHOOK_COMPRESSION,
+        # The demo plays an app Shopify approved for its product review syndication program,
+        # so reviews also reach the standard product_review metaobject.
+        product_review_syndication_approved=True,
     )
     _, sim = create_simulator(sim_config)
     sim.add_shop(
@@ -312,6 +315,17 @@ async def _play(
             "Review requests after delivery: 3 s after Shopify reports the order delivered (7 "
             f"days in a shop), a reminder 6 s later; without a delivered status, "
             f"{DEMO_DELIVERY_WAIT_SECONDS} s after the fulfilment counts as the delivery"
+        )
+        await _api(
+            client,
+            "PUT",
+            f"{app_url}/api/reviews/settings",
+            headers,
+            {"syndicate_to_shopify": True},
+        )
+        _say(
+            "Review syndication on: Shopify's standard product_review metaobject enabled (the "
+            "demo's app is approved), one metaobject per published review"
         )
         # Win-back waits (paused) until the cart's part is played; then the merchant turns it on.
         await _api(
@@ -585,6 +599,8 @@ async def _report(sessions: async_sessionmaker[AsyncSession], sim: Any, app_url:
         _say(line)
     rated = [m for m in sim.metafields(DEMO_SHOP) if m.namespace == "reviews" and m.key == "rating"]
     _say(f"  product ratings:       {len(rated)} products carry reviews.rating at Shopify")
+    syndicated = [h for (t, h) in sim.shop(DEMO_SHOP).metaobjects if t == "product_review"]
+    _say(f"  review metaobjects:    {len(syndicated)} product_review metaobjects at Shopify")
     _say(
         f"  win-back recovered:    {winback.recovered} orders, {Decimal(winback.revenue):.2f} EUR "
         f"(discounts cost {Decimal(winback.cost):.2f})"

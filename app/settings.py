@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     shopify_scopes: str = (
         "read_customers,write_customers,read_orders,read_checkouts,read_discounts,"
         "write_discounts,read_locales,read_products,write_products,read_fulfillments,"
-        "write_app_proxy"
+        "write_app_proxy,write_metaobject_definitions,write_metaobjects"
     )
     shopify_api_version: str = "2026-10"
     app_url: str = "http://127.0.0.1:8000"

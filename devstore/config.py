@@ -76,6 +76,10 @@ class SimulatorConfig:
             "read_fulfillments",
             # An app declaring [app_proxy] (shopify.dev: apps/build/online-store/app-proxies).
             "write_app_proxy",
+            # Syndicating reviews to the standard product_review metaobject (optional, off by
+            # default, and only for apps approved by Shopify for it).
+            "write_metaobject_definitions",
+            "write_metaobjects",
         }
     )
     # The app's `optional_scopes` (shopify.app.toml): requested after install, granted or
@@ -113,6 +117,11 @@ class SimulatorConfig:
     # Whether the app has Shopify's approval for protected customer data; without it
     # webhookSubscriptionCreate refuses the topics that carry customer data.
     protected_customer_data_approved: bool = True
+    # Whether the app is approved for Shopify's standard product review syndication program:
+    # the `product_review` standard metaobject definition "is only available to approved
+    # partners" (shopify.dev/docs/apps/build/metaobjects/list-of-standard-definitions).
+    # Off by default, like a new app; standardMetaobjectDefinitionEnable refuses it without.
+    product_review_syndication_approved: bool = False
 
     # The app's `[app_proxy]` (shopify.app.toml): the storefront's /apps/boomerang/… is
     # forwarded, signed, to the app's URL + /proxy/….

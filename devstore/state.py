@@ -205,6 +205,21 @@ class Metafield:
 
 
 @dataclass
+class Metaobject:
+    """A metaobject entry: unique per (type, handle); fields by key (values as strings)."""
+
+    id: int
+    type: str
+    handle: str
+    fields: dict[str, str]
+    updated_at: datetime
+
+    @property
+    def gid(self) -> str:
+        return gid("Metaobject", self.id)
+
+
+@dataclass
 class ProductVariant:
     id: int
     product_id: int
@@ -330,6 +345,9 @@ class Shop:
     code_index: dict[str, int] = field(default_factory=dict)
     bulk_creations: dict[int, BulkCreation] = field(default_factory=dict)
     metafields: dict[tuple[str, str, str], Metafield] = field(default_factory=dict)
+    # Metaobject definitions enabled from a standard template (their type), and the entries.
+    metaobject_definitions: set[str] = field(default_factory=set)
+    metaobjects: dict[tuple[str, str], Metaobject] = field(default_factory=dict)
     subscriptions: dict[int, WebhookSubscription] = field(default_factory=dict)
     orders: dict[int, dict[str, Any]] = field(default_factory=dict)
     # The latest checkouts/* body of each checkout, by token: what abandonedCheckouts lists.

@@ -22,6 +22,7 @@ from app.referrals.jobs import REWARD_JOB as REFERRAL_REWARD_JOB
 from app.reviews.aggregates import SYNC_JOB as REVIEWS_SYNC_JOB
 from app.reviews.compliance import DELETE_PHOTOS_JOB
 from app.reviews.rewards import ISSUE_CODE_JOB
+from app.reviews.syndication import SYNC_JOB as REVIEW_METAOBJECT_JOB
 from app.scenarios.scheduling import STEP_JOB
 from app.settings import Settings
 from app.shopify.customer_sync import FLUSH_JOB
@@ -68,6 +69,7 @@ JOBS: dict[str, JobFunction] = {
     REVIEWS_SYNC_JOB: reviews.sync_product_rating,
     ISSUE_CODE_JOB: reviews.issue_review_code,
     DELETE_PHOTOS_JOB: reviews.delete_review_photos,
+    REVIEW_METAOBJECT_JOB: reviews.sync_review_metaobject,
 }
 
 CRON_JOBS: list[CronJob] = [

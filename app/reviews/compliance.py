@@ -1,7 +1,8 @@
 """What the reviews program holds on a customer, for data requests and redactions: their
 reviews and their photos' descriptions are exported; a redaction anonymises the reviews (no
 author, no customer, no order: the rating and words stay as the shop's published content)
-and deletes their photos (the rows now, the bytes by a job after the commit)."""
+and deletes their photos (the rows now, the bytes by a job after the commit) and their reviews'
+product_review metaobjects at Shopify (a job after the commit, when the shop syndicates)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from app.compliance.commerce import customer_ids_of, row_as_dict
 from app.compliance.registry import DataSubject, rows_changed
 from app.models import Review, ReviewPhoto
 from app.queue.deferred import Job, defer
+from app.reviews import syndication
 
 DELETE_PHOTOS_JOB = "delete_review_photos"
 
@@ -57,6 +59,8 @@ async def erase_reviews(session: AsyncSession, subject: DataSubject) -> int:
     await session.execute(delete(ReviewPhoto).where(ReviewPhoto.review_id.in_(ids)))
     if keys:
         defer(session, delete_photos_job(subject.shop_id, keys))
+    for review_id in ids:
+        defer(session, syndication.sync_job(subject.shop_id, review_id, "redacted"))
     return await rows_changed(
         session,
         update(Review)

@@ -26,6 +26,10 @@ class ReviewSettings(BaseModel):
     # With loyalty off: a single-use percentage code for a review (0 turns it off).
     code_percent: int = Field(default=10, ge=0, le=100)
     code_valid_days: int = Field(default=60, ge=1, le=365)
+    # Each published review also written to Shopify's standard product_review metaobject
+    # (app/reviews/syndication.py). Off by default: Shopify grants it only to approved apps,
+    # and turning it on first enables the definition at Shopify (a refusal leaves it off).
+    syndicate_to_shopify: bool = False
 
 
 async def load_settings(session: AsyncSession, shop_id: int) -> ReviewSettings:

@@ -19,7 +19,7 @@ from app.errors import BoomerangError
 from app.i18n import Locale, Text
 from app.platform.resources import Resources
 from app.queue.deferred import defer, transaction
-from app.reviews import aggregates
+from app.reviews import aggregates, syndication
 from app.reviews.errors import LinkExpired, LinkInvalid
 from app.reviews.photos import MAX_PHOTO_BYTES, MAX_PHOTOS, CleanPhoto, clean_photo, too_many
 from app.reviews.service import (
@@ -319,14 +319,9 @@ async def _save(
             review = submitted.review
             await review_submitted(session, link.shop_id, link.order_id, now)
             if review.status == PUBLISHED or submitted.edited:
-                defer(
-                    session,
-                    aggregates.sync_job(
-                        review.shop_id,
-                        review.product_id,
-                        f"review-{review.id}-{int(now.timestamp() * 1000)}",
-                    ),
-                )
+                change = f"review-{review.id}-{int(now.timestamp() * 1000)}"
+                defer(session, aggregates.sync_job(review.shop_id, review.product_id, change))
+                defer(session, syndication.sync_job(review.shop_id, review.id, change))
     except BaseException:
         for key in keys:
             await store.delete(key)

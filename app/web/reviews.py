@@ -1,7 +1,9 @@
 """Admin API: the shop's reviews to moderate (list, publish, hide, reject as spam, reply), their
-export as CSV or JSON, and the review settings (auto-publish rule, rewards). Each change that
-moves a product's published aggregate writes it to Shopify after the commit
-(app/reviews/aggregates.py). Review text is returned as typed: the admin renders it escaped.
+export as CSV or JSON, and the review settings (auto-publish rule, rewards, syndication). Each
+change that moves a product's published aggregate writes it to Shopify after the commit
+(app/reviews/aggregates.py); each change to a review rewrites its standard product_review
+metaobject when the shop syndicates (app/reviews/syndication.py). Review text is returned as
+typed: the admin renders it escaped.
 The signed photo addresses are served by GET /rp/{token}."""
 
 from __future__ import annotations
@@ -13,13 +15,16 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, StrictStr, ValidationError
 
-from app.errors import InvalidRequest, NotFound
+from app.errors import InvalidRequest, NotFound, ShopifyQueryError
 from app.i18n import Text
 from app.models import Review, ReviewPhoto
 from app.queue.deferred import defer, transaction
-from app.reviews import aggregates, export, service
+from app.reviews import aggregates, export, service, syndication
 from app.reviews.settings import ReviewSettings, load_settings, save_settings
 from app.reviews.tokens import ReviewTokens
+from app.shopify.admin.factory import admin_client
+from app.shopify.admin.types import ShopRef
+from app.shopify.review_metaobjects import enable_definition
 from app.web.auth import CurrentShop
 from app.web.deps import ResourcesDep, RowIdPath
 
@@ -107,9 +112,10 @@ async def _moderate(
             review = await service.mark_spam(session, shop_id, review_id, now)
         else:
             review = await service.reply(session, shop_id, review_id, text, now)
+        change = f"{action}-{review.id}-{int(now.timestamp() * 1000)}"
         if action != "reply":
-            change = f"{action}-{review.id}-{int(now.timestamp() * 1000)}"
             defer(session, aggregates.sync_job(shop_id, review.product_id, change))
+        defer(session, syndication.sync_job(shop_id, review.id, change))
         photos = await service.photos_of(session, [review.id])
         return _out(review, photos.get(review.id, []), tokens)
 
@@ -178,14 +184,57 @@ async def get_review_settings(shop: CurrentShop, resources: ResourcesDep) -> Rev
         return await load_settings(session, shop.id)
 
 
+NOT_APPROVED = Text(
+    en="Shopify refused to enable its product review metaobject for Boomerang: Shopify grants "
+    "it only to apps approved for its standard product review syndication program ({why}). "
+    "Syndication stays off; your reviews and their stars on product pages are not affected.",
+    fr="Shopify a refusé d'activer son métaobjet d'avis produit pour Boomerang : Shopify ne "
+    "l'accorde qu'aux applications approuvées pour son programme de syndication des avis "
+    "produits ({why}). La syndication reste désactivée ; vos avis et leurs étoiles sur les pages "
+    "produits ne changent pas.",
+)
+SCOPE_MISSING = Text(
+    en="Boomerang lacks the permission to write metaobjects in this shop. Open Boomerang from "
+    "your Shopify admin and approve its updated permissions, then turn syndication on again.",
+    fr="Boomerang n'a pas l'autorisation d'écrire des métaobjets dans cette boutique. Ouvrez "
+    "Boomerang depuis votre admin Shopify et acceptez ses nouvelles autorisations, puis "
+    "réactivez la syndication.",
+)
+
+
+async def _enable_syndication(shop: CurrentShop, resources: ResourcesDep) -> None:
+    """Shopify's standard product_review definition enabled before the setting is saved: a
+    refusal (an app Shopify has not approved) raises and leaves the setting off."""
+    try:
+        refused = await enable_definition(admin_client(resources), ShopRef(shop.id, shop.domain))
+    except ShopifyQueryError:
+        raise InvalidRequest(SCOPE_MISSING) from None
+    if refused:
+        why = "; ".join(refused)
+        raise InvalidRequest(
+            Text(en=NOT_APPROVED.en.format(why=why), fr=NOT_APPROVED.fr.format(why=why))
+        )
+
+
 @router.patch("/api/reviews/settings")
 @router.put("/api/reviews/settings")
 async def put_review_settings(
     patch: dict[str, Any], shop: CurrentShop, resources: ResourcesDep
 ) -> ReviewSettings:
-    try:
+    turning_on = False
+    if patch.get("syndicate_to_shopify") is True:
         async with resources.sessions.begin() as session:
-            return await save_settings(session, shop.id, patch)
+            turning_on = not (await load_settings(session, shop.id)).syndicate_to_shopify
+        if turning_on:
+            await _enable_syndication(shop, resources)
+    try:
+        async with transaction(resources.sessions, resources.queue) as session:
+            saved = await save_settings(session, shop.id, patch)
+            if turning_on:
+                # The reviews already published go to Shopify too, each by its own job.
+                for review_id in await syndication.published_ids(session, shop.id):
+                    defer(session, syndication.sync_job(shop.id, review_id, "turned-on"))
+            return saved
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])

@@ -12,7 +12,7 @@ from typing import Any
 
 from graphql import GraphQLError
 
-from devstore.graphql import bulk, commerce, products, store_credit
+from devstore.graphql import bulk, commerce, metaobjects, products, store_credit
 from devstore.graphql.views import (
     Info,
     Views,
@@ -88,6 +88,12 @@ REQUIRED_SCOPES: dict[str, str] = {
     "shopLocales": "read_locales",
     "storeCreditAccountCredit": store_credit.WRITE_SCOPE,
     "storeCreditAccount": store_credit.READ_ACCOUNTS_SCOPE,
+    # "Requires write_metaobject_definitions / write_metaobjects / read_metaobjects access
+    # scope" (each mutation's and query's page, admin-graphql latest).
+    "standardMetaobjectDefinitionEnable": "write_metaobject_definitions",
+    "metaobjectUpsert": "write_metaobjects",
+    "metaobjectDelete": "write_metaobjects",
+    "metaobjectByHandle": "read_metaobjects",
 }
 
 UserError = dict[str, Any]
@@ -193,6 +199,10 @@ class Resolvers:
             "discountCodeDelete": self.discount_code_delete,
             "metafieldsSet": self.metafields_set,
             "metafieldsDelete": self.metafields_delete,
+            "standardMetaobjectDefinitionEnable": self.standard_metaobject_definition_enable,
+            "metaobjectUpsert": self.metaobject_upsert,
+            "metaobjectDelete": self.metaobject_delete,
+            "metaobjectByHandle": self.metaobject_by_handle,
             "tagsAdd": self.tags_add,
             "tagsRemove": self.tags_remove,
             "webhookSubscriptionCreate": self.webhook_subscription_create,
@@ -791,6 +801,26 @@ class Resolvers:
 
     # -- metafields and tags ----------------------------------------------------------------
 
+    def standard_metaobject_definition_enable(self, info: Info, type: str) -> dict[str, Any]:
+        context = _context(info)
+        approved = context.runtime.config.product_review_syndication_approved
+        return metaobjects.enable_standard(context.shop, type, approved)
+
+    def metaobject_upsert(
+        self, info: Info, handle: dict[str, Any], metaobject: dict[str, Any]
+    ) -> dict[str, Any]:
+        context = _context(info)
+        runtime = context.runtime
+        return metaobjects.upsert(
+            context.shop, handle, metaobject, runtime.store.ids.next(), runtime.clock.now()
+        )
+
+    def metaobject_delete(self, info: Info, id: str) -> dict[str, Any]:
+        return metaobjects.delete(_context(info).shop, id)
+
+    def metaobject_by_handle(self, info: Info, handle: dict[str, Any]) -> dict[str, Any] | None:
+        return metaobjects.by_handle(_context(info).shop, handle)
+
     def metafields_delete(self, info: Info, metafields: list[dict[str, Any]]) -> dict[str, Any]:
         """Shopify's metafieldsDelete: each identifier's metafield deleted; null in its place
         when there is none (the mutation still succeeds)."""
@@ -874,7 +904,7 @@ class Resolvers:
                 )
                 continue
             value = str(item["value"])
-            problem = _metafield_value_problem(kind, value)
+            problem = metafield_value_problem(kind, value)
             if problem is not None:
                 fail("value", "INVALID_VALUE", problem)
                 continue
@@ -1059,7 +1089,7 @@ def _rating_problem(value: str) -> str | None:
     return None
 
 
-def _metafield_value_problem(kind: str, value: str) -> str | None:
+def metafield_value_problem(kind: str, value: str) -> str | None:
     """Why `value` is not a valid `kind` metafield value, or None when it is."""
     if kind == "single_line_text_field":
         return "Value must be a single line text string." if "\n" in value else None

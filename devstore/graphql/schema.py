@@ -530,6 +530,7 @@ type Query {
   shop: Shop!
   currentAppInstallation: AppInstallation!
   storeCreditAccount(id: ID!): StoreCreditAccount
+  metaobjectByHandle(handle: MetaobjectHandleInput!): Metaobject
   customer(id: ID!): Customer
   customers(
     first: Int
@@ -647,6 +648,9 @@ input DiscountCodeFreeShippingInput {
   appliesOnSubscription: Boolean
 }
 input DiscountRedeemCodeInput { code: String! }
+input MetaobjectHandleInput { type: String! handle: String! }
+input MetaobjectFieldInput { key: String! value: String! }
+input MetaobjectUpsertInput { handle: String fields: [MetaobjectFieldInput!] }
 input MetafieldIdentifierInput { ownerId: ID! namespace: String! key: String! }
 input MetafieldsSetInput {
   ownerId: ID!
@@ -701,6 +705,35 @@ type DiscountCodeActivatePayload {
 }
 type DiscountCodeDeletePayload { deletedCodeDiscountId: ID userErrors: [DiscountUserError!]! }
 type MetafieldsSetPayload { metafields: [Metafield!] userErrors: [MetafieldsSetUserError!]! }
+type MetaobjectField { key: String! type: String! value: String }
+type Metaobject implements Node {
+  id: ID!
+  type: String!
+  handle: String!
+  fields: [MetaobjectField!]!
+  field(key: String!): MetaobjectField
+  updatedAt: DateTime!
+}
+type MetaobjectFieldDefinition { key: String! name: String! required: Boolean! }
+type MetaobjectDefinition {
+  id: ID!
+  type: String!
+  name: String!
+  fieldDefinitions: [MetaobjectFieldDefinition!]!
+}
+type MetaobjectUserError {
+  field: [String!]
+  message: String!
+  code: String
+  elementKey: String
+  elementIndex: Int
+}
+type StandardMetaobjectDefinitionEnablePayload {
+  metaobjectDefinition: MetaobjectDefinition
+  userErrors: [MetaobjectUserError!]!
+}
+type MetaobjectUpsertPayload { metaobject: Metaobject userErrors: [MetaobjectUserError!]! }
+type MetaobjectDeletePayload { deletedId: ID userErrors: [MetaobjectUserError!]! }
 type MetafieldIdentifier { ownerId: ID! namespace: String! key: String! }
 type MetafieldsDeletePayload { deletedMetafields: [MetafieldIdentifier] userErrors: [UserError!]! }
 type TagsAddPayload { node: Node userErrors: [UserError!]! }
@@ -732,6 +765,12 @@ type Mutation {
   discountCodeDelete(id: ID!): DiscountCodeDeletePayload
   metafieldsSet(metafields: [MetafieldsSetInput!]!): MetafieldsSetPayload
   metafieldsDelete(metafields: [MetafieldIdentifierInput!]!): MetafieldsDeletePayload
+  standardMetaobjectDefinitionEnable(type: String!): StandardMetaobjectDefinitionEnablePayload
+  metaobjectUpsert(
+    handle: MetaobjectHandleInput!
+    metaobject: MetaobjectUpsertInput!
+  ): MetaobjectUpsertPayload
+  metaobjectDelete(id: ID!): MetaobjectDeletePayload
   tagsAdd(id: ID!, tags: [String!]!): TagsAddPayload
   tagsRemove(id: ID!, tags: [String!]!): TagsRemovePayload
   webhookSubscriptionCreate(

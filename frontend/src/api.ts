@@ -702,4 +702,5 @@ export interface ReviewSettings {
   photo_bonus_points: number;
   code_percent: number;
   code_valid_days: number;
+  syndicate_to_shopify: boolean;
 }

@@ -28,6 +28,7 @@ from app.models import (
     Referral,
     ReferralCode,
     ReferralVisit,
+    Review,
     ScenarioConversion,
     ScenarioRun,
     Shop,
@@ -196,6 +197,13 @@ async def _check_report(
     assert int(figure(report, "review timing", r"\d+ timed from a delivered status \((\d+)")) == (
         delivered
     )
+    # Syndication on (the demo's app is approved): one product_review metaobject per
+    # published review whose author was not redacted.
+    async with sessions.begin() as session:
+        syndicated = await session.scalar(
+            select(func.count()).where(Review.status == "published", Review.anonymised_at.is_(None))
+        )
+    assert int(figure(report, "review metaobjects")) == syndicated
     assert "Admin UI: http://127.0.0.1:" in report
     # The customer index finds its top spender again by name, and their page lists orders.
     assert int(figure(report, "customer index", r"top spender .* finds (\d+)")) >= 1

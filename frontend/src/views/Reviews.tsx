@@ -108,7 +108,9 @@ function SettingsCard() {
   const { t } = useI18n();
   const loaded = useLoad(() => get<ReviewSettings>("/api/reviews/settings"), []);
   const [draft, setDraft] = useState<ReviewSettings | null>(null);
+  const [saved, setSaved] = useState<ReviewSettings | null>(null);
   const settings = draft ?? loaded.data;
+  const syndicatingNow = (saved ?? loaded.data)?.syndicate_to_shopify ?? false;
   if (loaded.error) return <ErrorBanner error={loaded.error} onRetry={loaded.reload} />;
   if (!settings) return <Loading />;
   const change = (patch: Partial<ReviewSettings>) => setDraft({ ...settings, ...patch });
@@ -126,10 +128,16 @@ function SettingsCard() {
   );
   async function save() {
     try {
-      setDraft(await patch<ReviewSettings>("/api/reviews/settings", settings));
+      const stored = await patch<ReviewSettings>("/api/reviews/settings", settings);
+      setDraft(stored);
+      setSaved(stored);
       toast(t("reviews.saved"));
     } catch (error) {
       toast(errorText(error), true);
+      // Shopify refused the syndication (an app it has not approved): it stays as it was.
+      if (settings && settings.syndicate_to_shopify !== syndicatingNow) {
+        setDraft({ ...settings, syndicate_to_shopify: syndicatingNow });
+      }
     }
   }
   return (
@@ -144,6 +152,12 @@ function SettingsCard() {
       {number("photo_bonus_points", "reviews.photoPoints", 0, 100000)}
       {number("code_percent", "reviews.codePercent", 0, 100)}
       <s-paragraph>{t("reviews.rewardsNote")}</s-paragraph>
+      <s-checkbox
+        label={t("reviews.syndicate")}
+        details={t("reviews.syndicateNote")}
+        checked={settings.syndicate_to_shopify}
+        onChange={(e) => change({ syndicate_to_shopify: fieldChecked(e) })}
+      />
       <s-button variant="primary" onClick={() => void save()}>
         {t("reviews.save")}
       </s-button>
