@@ -11,9 +11,6 @@ import {
   type WidgetState,
 } from "./state";
 
-// Rewards the app cannot redeem from the storefront (app/loyalty/redemptions.py refuses them).
-const NOT_REDEEMABLE_KINDS = new Set(["store_credit"]);
-
 export interface RewardView {
   key: string;
   kind: string;
@@ -51,7 +48,7 @@ export function rewardView(reward: ProgramReward, spendable: number, locale: str
     kind: reward.kind,
     cost: reward.cost,
     label: inLocale(reward.label, locale),
-    redeemable: reward.cost <= spendable && !NOT_REDEEMABLE_KINDS.has(reward.kind),
+    redeemable: reward.cost <= spendable,
     missing: Math.max(reward.cost - spendable, 0),
   };
 }

@@ -45,10 +45,10 @@ describe("a member's position", () => {
     expect(view?.rewards.find((reward) => reward.key === "five_off")?.missing).toBe(50);
   });
 
-  it("never offers store credit, which the app cannot redeem from the storefront", () => {
+  it("offers store credit like any reward (the program lists it only when the shop turned it on)", () => {
     const program = { ...PROGRAM, rewards: [{ key: "credit", kind: "store_credit", cost: 10, label: "€10 credit" }] };
-    const view = memberView(stateFor({ first_name: null, points: 100, tier: null, status: null }, { program }));
-    expect(view?.rewards[0]?.redeemable).toBe(false);
+    expect(memberView(stateFor({ first_name: null, points: 100, tier: null, status: null }, { program }))?.rewards[0]?.redeemable).toBe(true);
+    expect(memberView(stateFor({ first_name: null, points: 5, tier: null, status: null }, { program }))?.rewards[0]?.redeemable).toBe(false);
   });
 
   it("measures the way from the current tier to the next", () => {
