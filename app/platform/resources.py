@@ -73,7 +73,7 @@ async def build_resources(
     resources = Resources(
         settings=settings,
         engine=engine,
-        sessions=platform.sessionmaker(engine),
+        sessions=platform.sessionmaker(engine, inbox_read_limit=settings.inbox_check_limit),
         queue=queue,
         redis=redis,
         http=http,

@@ -16,6 +16,8 @@ from app.scenarios.abandoned_cart.content import (
     ABANDONED,
     CONTENT,
     CUSTOMER_ORDERED,
+    INBOX_BEHIND,
+    INBOX_RECHECK,
     KEY,
     NOT_COMPLETED,
     ORDER_PLACED,
@@ -39,6 +41,9 @@ class Cart:
     customer: Customer | None
     ordered_for_checkout: bool
     ordered_since_changed: bool
+    # The shop has more unprocessed order and checkout deliveries than a check reads (the
+    # worker is behind): an order among the unread ones would be missed.
+    inbox_behind: bool = False
 
 
 def _state(
@@ -285,12 +290,18 @@ async def load_cart(session: AsyncSession, run: ScenarioRun, shop: Shop) -> Cart
         customer,
         ordered_for_checkout or inbox_for_checkout,
         ordered_since or inbox_since,
+        inbox_behind=inbox.partial,
     )
 
 
 async def condition(view: RunView[AbandonedCartSettings, Cart]) -> str | None:
-    """The live re-check before each step and before each reminder leaves."""
-    return rule.why_not_send(_state(view.shop, view.settings, view.subject, view.run.email))
+    """The live re-check before each step and before each reminder leaves. What is known may
+    stop the run (an order read among the waiting deliveries is an order); a reminder goes
+    only when everything was read: with the inbox behind, the step and the send wait."""
+    reason = rule.why_not_send(_state(view.shop, view.settings, view.subject, view.run.email))
+    if reason is None and view.subject.inbox_behind:
+        raise engine.NotYet(INBOX_BEHIND, INBOX_RECHECK)
+    return reason
 
 
 async def prepare(

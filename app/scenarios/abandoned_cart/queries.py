@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, literal, or_, select
+from sqlalchemy import ColumnElement, case, exists, func, literal, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.inbox import backlog
 from app.messaging.outbox import Status
 from app.models import (
     Checkout,
@@ -87,8 +88,13 @@ ORDER_TOPICS = (
     "orders/cancelled",
 )
 CHECKOUT_TOPICS = ("checkouts/create", "checkouts/update")
-# Stored and not processed: waiting for its job, or given up on until a replay.
-_UNPROCESSED = (WebhookEventStatus.RECEIVED.value, WebhookEventStatus.FAILED.value)
+# Stored and not processed: waiting for its job, or given up on until a replay. Written as
+# literals, as the partial index ix_webhook_events_unprocessed_topic spells its predicate: a
+# bound parameter would keep a prepared statement's generic plan off that index.
+_UNPROCESSED = text(
+    f"webhook_events.status IN ('{WebhookEventStatus.RECEIVED.value}', "
+    f"'{WebhookEventStatus.FAILED.value}')"
+)
 
 
 @dataclass(frozen=True)
@@ -97,6 +103,9 @@ class InboxFacts:
 
     orders: tuple[InboxOrder, ...] = ()
     checkouts: tuple[InboxCheckout, ...] = ()
+    # The shop has more unprocessed order and checkout deliveries than one check reads (the
+    # worker is behind): what the unread ones say is unknown.
+    partial: bool = False
 
 
 async def unprocessed_deliveries(
@@ -108,28 +117,42 @@ async def unprocessed_deliveries(
     email: str | None,
 ) -> InboxFacts:
     """The order and checkout deliveries of this checkout or shopper that are stored in the
-    inbox but not processed yet (a job lost with Redis waits for the sweeper): the check
-    before each step and each send reads them, so no reminder leaves after its order is
-    stored. On every send, so it stays cheap: the (shop_id, status) index reaches the few
-    unprocessed rows of the shop, and only those whose raw body mentions the token, the
-    customer id or the email are read and parsed."""
-    mentions = [func.strpos(WebhookEvent.body, token) > 0]
-    if customer_shopify_id is not None:
-        mentions.append(func.strpos(WebhookEvent.body, str(customer_shopify_id)) > 0)
-    if email:
-        mentions.append(func.strpos(func.lower(WebhookEvent.body), email.strip().lower()) > 0)
-    rows = await session.execute(
-        select(WebhookEvent.topic, WebhookEvent.body).where(
+    inbox but not processed yet (a job lost with Redis waits for the sweeper; a worker behind
+    leaves many waiting): the check before each step and each send reads them, so no reminder
+    leaves after its order is stored.
+
+    On every step and send, whatever the backlog, so its cost is bounded: at most
+    `read_limit` (+1) of the shop's unprocessed order and checkout rows are read, through the
+    partial index on them, and only those whose raw body mentions the token, the customer id
+    or the email come back with their body to be parsed. With more rows than that waiting,
+    the facts are `partial`: the caller must not send on them (what the rows read say still
+    counts: an order among them is an order)."""
+    limit = backlog.read_limit(session)
+    waiting = (
+        select(WebhookEvent.topic, WebhookEvent.body)
+        .where(
             WebhookEvent.shop_id == shop_id,
-            WebhookEvent.status.in_(_UNPROCESSED),
+            _UNPROCESSED,
             WebhookEvent.topic.in_(ORDER_TOPICS + CHECKOUT_TOPICS),
-            or_(*mentions),
         )
+        .limit(limit + 1)
+        .subquery()
     )
+    mentions = [func.strpos(waiting.c.body, token) > 0]
+    if customer_shopify_id is not None:
+        mentions.append(func.strpos(waiting.c.body, str(customer_shopify_id)) > 0)
+    if email:
+        mentions.append(func.strpos(func.lower(waiting.c.body), email.strip().lower()) > 0)
+    rows = (
+        await session.execute(
+            select(waiting.c.topic, case((or_(*mentions), waiting.c.body), else_=None))
+        )
+    ).all()
     orders: list[InboxOrder] = []
     checkouts: list[InboxCheckout] = []
     for topic, body in rows:
-        # Unprocessed events always keep their body (retention purges processed ones only).
+        # Unprocessed events always keep their body (retention purges processed ones only);
+        # NULL here means it does not mention this shopper.
         data = _json_object(body) if body is not None else None
         if data is None:
             continue  # a body we cannot read says nothing (processing marks it failed)
@@ -150,7 +173,7 @@ async def unprocessed_deliveries(
                     completed=data.get("completed_at") is not None,
                 )
             )
-    return InboxFacts(tuple(orders), tuple(checkouts))
+    return InboxFacts(tuple(orders), tuple(checkouts), partial=len(rows) > limit)
 
 
 def _json_object(body: str) -> dict[str, Any] | None:
