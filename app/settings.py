@@ -85,6 +85,8 @@ class Settings(BaseSettings):
     # unprocessed order and checkout deliveries; with more waiting (the worker is behind) the
     # step and the send wait instead of deciding on a partial view (app/inbox/backlog.py).
     inbox_check_limit: Annotated[int, Field(gt=0)] = 500
+    # …and look again this many seconds later.
+    inbox_recheck_seconds: Annotated[float, Field(gt=0)] = 30.0
     # Loyalty metafields and tags written back to Shopify are coalesced and flushed per shop
     # at most this often (app/shopify/customer_sync.py).
     customer_sync_flush_seconds: Annotated[float, Field(gt=0)] = 10.0

@@ -40,10 +40,10 @@ class Platform:
     labels: Labels
     programs: tuple[Program, ...] = ()
 
-    def session_info(self, *, inbox_read_limit: int = backlog.DEFAULT_READ_LIMIT) -> dict[str, Any]:
+    def session_info(self, *, inbox: backlog.InboxChecks = backlog.DEFAULT) -> dict[str, Any]:
         """What each session of the process carries."""
         return {
-            backlog.SESSION_KEY: inbox_read_limit,
+            backlog.SESSION_KEY: inbox,
             facts.SESSION_KEY: self.facts,
             guards.SESSION_KEY: self.outbox,
             defaults.SESSION_KEY: self.templates,
@@ -54,9 +54,9 @@ class Platform:
         }
 
     def sessionmaker(
-        self, db: AsyncEngine, *, inbox_read_limit: int = backlog.DEFAULT_READ_LIMIT
+        self, db: AsyncEngine, *, inbox: backlog.InboxChecks = backlog.DEFAULT
     ) -> async_sessionmaker[AsyncSession]:
-        return create_sessionmaker(db, info=self.session_info(inbox_read_limit=inbox_read_limit))
+        return create_sessionmaker(db, info=self.session_info(inbox=inbox))
 
 
 def _on_fact(handler: engine.FactHandler) -> facts.Listener[Any]:

@@ -3,8 +3,6 @@ its timeline wording and reasons, its priority among the scenarios, and its code
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from app.codes.offers import CodePurpose
 from app.i18n import Text
 from app.messaging.defaults import (
@@ -34,10 +32,8 @@ SHOP_UNINSTALLED = "shop_uninstalled"
 SCENARIO_PAUSED = "scenario_paused"
 NO_CONTACT = "no_contact_email"
 # Why a step or a reminder waits: more order and checkout deliveries wait to be processed than
-# a check reads (app/inbox/backlog.py), so whether the cart was bought is not known; looked at
-# again this much later.
+# a check reads (app/inbox/backlog.py), so whether the cart was bought is not known yet.
 INBOX_BEHIND = "inbox_behind"
-INBOX_RECHECK = timedelta(seconds=30)
 # Why a run starts, and why a step goes.
 ABANDONED = "checkout_abandoned"
 NOT_COMPLETED = "checkout_not_completed"

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.facts import CheckoutChanged, CustomerChanged, OrderPlaced
+from app.inbox import backlog
 from app.models import Checkout, Customer, Message, Order, ScenarioRun, Shop
 from app.scenarios import conversions, engine, runs, timeline
 from app.scenarios.abandoned_cart import queries, rule
@@ -17,7 +18,6 @@ from app.scenarios.abandoned_cart.content import (
     CONTENT,
     CUSTOMER_ORDERED,
     INBOX_BEHIND,
-    INBOX_RECHECK,
     KEY,
     NOT_COMPLETED,
     ORDER_PLACED,
@@ -300,7 +300,7 @@ async def condition(view: RunView[AbandonedCartSettings, Cart]) -> str | None:
     only when everything was read: with the inbox behind, the step and the send wait."""
     reason = rule.why_not_send(_state(view.shop, view.settings, view.subject, view.run.email))
     if reason is None and view.subject.inbox_behind:
-        raise engine.NotYet(INBOX_BEHIND, INBOX_RECHECK)
+        raise engine.NotYet(INBOX_BEHIND, backlog.checks_of(view.session).recheck_after)
     return reason
 
 

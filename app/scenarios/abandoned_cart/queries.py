@@ -121,13 +121,13 @@ async def unprocessed_deliveries(
     leaves many waiting): the check before each step and each send reads them, so no reminder
     leaves after its order is stored.
 
-    On every step and send, whatever the backlog, so its cost is bounded: at most
-    `read_limit` (+1) of the shop's unprocessed order and checkout rows are read, through the
-    partial index on them, and only those whose raw body mentions the token, the customer id
-    or the email come back with their body to be parsed. With more rows than that waiting,
-    the facts are `partial`: the caller must not send on them (what the rows read say still
-    counts: an order among them is an order)."""
-    limit = backlog.read_limit(session)
+    On every step and send, whatever the backlog, so its cost is bounded: at most the
+    session's `read_limit` (+1; app/inbox/backlog.py) of the shop's unprocessed order and
+    checkout rows are read, through the partial index on them, and only those whose raw body
+    mentions the token, the customer id or the email come back with their body to be parsed.
+    With more rows than that waiting, the facts are `partial`: the caller must not send on
+    them (what the rows read say still counts: an order among them is an order)."""
+    limit = backlog.checks_of(session).read_limit
     waiting = (
         select(WebhookEvent.topic, WebhookEvent.body)
         .where(
