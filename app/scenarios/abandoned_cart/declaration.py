@@ -295,9 +295,10 @@ async def load_cart(session: AsyncSession, run: ScenarioRun, shop: Shop) -> Cart
 
 
 async def condition(view: RunView[AbandonedCartSettings, Cart]) -> str | None:
-    """The live re-check before each step and before each reminder leaves. What is known may
-    stop the run (an order read among the waiting deliveries is an order); a reminder goes
-    only when everything was read: with the inbox behind, the step and the send wait."""
+    """The live re-check before each step and before each reminder leaves. What is known
+    (the stored checkout, orders and customer) may stop the run; a reminder goes only when
+    the waiting deliveries were read too: with the inbox behind, the step and the send
+    wait."""
     reason = rule.why_not_send(_state(view.shop, view.settings, view.subject, view.run.email))
     if reason is None and view.subject.inbox_behind:
         raise engine.NotYet(INBOX_BEHIND, backlog.checks_of(view.session).recheck_after)

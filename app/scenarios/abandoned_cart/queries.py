@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, exists, func, literal, or_, select, text
+from sqlalchemy import ColumnElement, case, exists, func, literal, null, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.inbox import backlog
@@ -123,10 +123,10 @@ async def unprocessed_deliveries(
 
     On every step and send, whatever the backlog, so its cost is bounded: at most the
     session's `read_limit` (+1; app/inbox/backlog.py) of the shop's unprocessed order and
-    checkout rows are read, through the partial index on them, and only those whose raw body
-    mentions the token, the customer id or the email come back with their body to be parsed.
-    With more rows than that waiting, the facts are `partial`: the caller must not send on
-    them (what the rows read say still counts: an order among them is an order)."""
+    checkout rows are reached, through the partial index on them, and only those whose raw
+    body mentions the token, the customer id or the email come back with their body to be
+    parsed. With more rows than that waiting, the facts are `partial` and empty (no body is
+    read): the caller must not send on them, and waits for the worker to catch up."""
     limit = backlog.checks_of(session).read_limit
     waiting = (
         select(WebhookEvent.topic, WebhookEvent.body)
@@ -143,9 +143,16 @@ async def unprocessed_deliveries(
         mentions.append(func.strpos(waiting.c.body, str(customer_shopify_id)) > 0)
     if email:
         mentions.append(func.strpos(func.lower(waiting.c.body), email.strip().lower()) > 0)
+    # Behind (more rows than the limit): no body is even read (CASE decides in order, after
+    # the count), so a check costs a couple of milliseconds exactly when the worker needs
+    # its connections most; the step or send waits for the backlog anyway.
+    too_many = func.count().over() > limit
     rows = (
         await session.execute(
-            select(waiting.c.topic, case((or_(*mentions), waiting.c.body), else_=None))
+            select(
+                waiting.c.topic,
+                case((too_many, null()), (or_(*mentions), waiting.c.body), else_=null()),
+            )
         )
     ).all()
     orders: list[InboxOrder] = []
