@@ -9,7 +9,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, exists, func, literal, null, or_, select, text
+from sqlalchemy import (
+    ColumnElement,
+    case,
+    exists,
+    func,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.inbox import backlog
@@ -135,7 +146,10 @@ async def unprocessed_deliveries(
             _UNPROCESSED,
             WebhookEvent.topic.in_(ORDER_TOPICS + CHECKOUT_TOPICS),
         )
-        .limit(limit + 1)
+        # Inline, like the statuses: a prepared statement's generic plan that knows the limit
+        # is a plain index scan that stops there; a parameter makes it plan a bitmap over
+        # the whole backlog.
+        .limit(literal_column(str(limit + 1)))
         .subquery()
     )
     mentions = [func.strpos(waiting.c.body, token) > 0]
