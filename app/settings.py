@@ -85,6 +85,12 @@ class Settings(BaseSettings):
     webhook_max_age_seconds: Annotated[int, Field(ge=0)] = 6 * 3600
     # Grace before the sweeper re-enqueues a stored webhook event that has no live job.
     webhook_sweep_after_seconds: float = 30.0
+    # The checks before a cart step and before its send read at most this many of the shop's
+    # unprocessed order and checkout deliveries; with more waiting (the worker is behind) the
+    # step and the send wait instead of deciding on a partial view (app/inbox/backlog.py).
+    inbox_check_limit: Annotated[int, Field(gt=0)] = 500
+    # …and look again this many seconds later.
+    inbox_recheck_seconds: Annotated[float, Field(gt=0)] = 30.0
     # Loyalty metafields and tags written back to Shopify are coalesced and flushed per shop
     # at most this often (app/shopify/customer_sync.py).
     customer_sync_flush_seconds: Annotated[float, Field(gt=0)] = 10.0

@@ -1,10 +1,11 @@
 """Sending one outbox message, exactly once, past every guard rail.
 
 Three short transactions around the SMTP hand-off:
-1. claim: lock the row, re-check controls, consent, the order of a run's steps (a step's email
-   waits until the one before it is settled), quiet hours, priority and the frequency cap
-   (under a lock on the customer row, so two sends to one shopper cannot both pass the cap);
-   then generate the Message-ID and commit status `sending`.
+1. claim: lock the row, re-check controls, consent, the scenario's guard (which may drop the
+   message, or hold it when it cannot decide yet: SendLater), the order of a run's steps (a
+   step's email waits until the one before it is settled), quiet hours, priority and the
+   frequency cap (under a lock on the customer row, so two sends to one shopper cannot both
+   pass the cap); then generate the Message-ID and commit status `sending`.
 2. hand the email to the transport (no transaction open).
 3. record the answer: `sent`, back to `queued` with backoff (4xx), or `failed` (5xx). When
    the relay itself is unusable (credentials refused, STARTTLS missing, refused connection),
@@ -39,6 +40,7 @@ from app.messaging.consent import consent_block_reason, suppress_address, suppre
 from app.messaging.controls import DeliveryMode, scenario_delivery, sending_policy
 from app.messaging.guards import (
     Outcome,
+    SendLater,
     SendOutcome,
     lock_subject,
     notify_send_outcome,
@@ -296,7 +298,12 @@ async def _claim(
     blocked = consent_block_reason(customer, suppression, transactional=message.transactional)
     if blocked is not None:
         return _suppress(message, blocked)
-    stale = await scenario_block_reason(session, message)
+    try:
+        stale = await scenario_block_reason(session, message)
+    except SendLater as later:
+        # The scenario cannot tell yet whether the message is still wanted: held, not sent
+        # on facts it could not read, not dropped while it may still be wanted.
+        return _defer(message, later.until, later.reason, now)
     if stale is not None:
         return _suppress(message, stale)
     code = message.context.get("discount_code")

@@ -3,13 +3,14 @@ the hooks of every scenario in the catalog once and hands them to each session.
 
 Guards: the scenario's own live re-check, run by the send job inside the transaction that
 claims the message, so a reminder never leaves after the purchase (even when quiet hours or the
-frequency cap held it for hours). Engagement listeners: told when a person (not a scanner)
-opened or clicked one of the scenario's messages, which starts its attribution window.
-Unsubscribe listeners: told when a shopper unsubscribes through our link. Subject locks: the
-scenario locks what the message is about (its run) before the outbox locks the message, so
-every transaction takes its row locks in one order: customer, run, message. Send-outcome
-listeners: told what became of a message (sent, suppressed, deferred, failed, rejected…), in
-the transaction that records it."""
+frequency cap held it for hours); a guard that cannot decide yet (what it must read is not
+known yet) raises SendLater, and the message is deferred, not dropped. Engagement listeners:
+told when a person (not a scanner) opened or clicked one of the scenario's messages, which
+starts its attribution window. Unsubscribe listeners: told when a shopper unsubscribes through
+our link. Subject locks: the scenario locks what the message is about (its run) before the
+outbox locks the message, so every transaction takes its row locks in one order: customer,
+run, message. Send-outcome listeners: told what became of a message (sent, suppressed,
+deferred, failed, rejected…), in the transaction that records it."""
 
 from __future__ import annotations
 
@@ -21,8 +22,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Message
 
-# Returns a reason to suppress the message, or None to let it go.
+# Returns a reason to suppress the message, or None to let it go; raises SendLater to hold it.
 Guard = Callable[[AsyncSession, Message], Awaitable[str | None]]
+
+
+class SendLater(Exception):
+    """A guard's answer when it cannot decide yet: neither send nor drop. The outbox keeps the
+    message queued until `until`, with `reason` as its status reason (told to the scenario as
+    a deferral), then runs the guard again."""
+
+    def __init__(self, reason: str, until: datetime) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.until = until
+
+
 # Told when a person (not a scanner) opened or clicked one of the scenario's messages.
 Engaged = Callable[[AsyncSession, Message, datetime], Awaitable[None]]
 # Told when a shopper unsubscribes through our link, so running sequences stop at once.

@@ -29,6 +29,17 @@ class WebhookEvent(Base):
             postgresql_where=text("status = 'received'"),
         ),
         Index("ix_webhook_events_shop_id_status", "shop_id", "status"),
+        # The live checks before a cart step and its send read a shop's unprocessed order and
+        # checkout deliveries, at most a few hundred (app/inbox/backlog.py): this reaches them
+        # by topic without walking the shop's other waiting deliveries, and only waiting rows
+        # are in it. The predicate is spelled as the queries spell it (literals, not
+        # parameters), so a prepared statement's generic plan can still use it.
+        Index(
+            "ix_webhook_events_unprocessed_topic",
+            "shop_id",
+            "topic",
+            postgresql_where=text("status IN ('received', 'failed')"),
+        ),
         # The retention job looks only at processed events that still hold a body.
         Index(
             "ix_webhook_events_body_retained",

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from app import facts
 from app.compliance import registry as compliance
 from app.db.engine import create_sessionmaker
+from app.inbox import backlog
 from app.messaging import defaults, guards
 from app.messaging.defaults import TemplateBook, TemplateSource
 from app.messaging.i18n import Locale
@@ -39,9 +40,10 @@ class Platform:
     labels: Labels
     programs: tuple[Program, ...] = ()
 
-    def session_info(self) -> dict[str, Any]:
+    def session_info(self, *, inbox: backlog.InboxChecks = backlog.DEFAULT) -> dict[str, Any]:
         """What each session of the process carries."""
         return {
+            backlog.SESSION_KEY: inbox,
             facts.SESSION_KEY: self.facts,
             guards.SESSION_KEY: self.outbox,
             defaults.SESSION_KEY: self.templates,
@@ -51,8 +53,10 @@ class Platform:
             engine.ORDER_SUBJECTS_KEY: engine.order_subjects(self.catalog),
         }
 
-    def sessionmaker(self, db: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-        return create_sessionmaker(db, info=self.session_info())
+    def sessionmaker(
+        self, db: AsyncEngine, *, inbox: backlog.InboxChecks = backlog.DEFAULT
+    ) -> async_sessionmaker[AsyncSession]:
+        return create_sessionmaker(db, info=self.session_info(inbox=inbox))
 
 
 def _on_fact(handler: engine.FactHandler) -> facts.Listener[Any]:

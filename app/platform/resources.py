@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from datetime import timedelta
 
 import httpx
 from redis.asyncio import Redis
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.db.engine import create_engine
 from app.errors import ShopTokenInvalid
+from app.inbox.backlog import InboxChecks
 from app.messaging.config import MessagingConfig
 from app.platform.composition import PLATFORM, Platform
 from app.queue.arq_backend import ArqQueue
@@ -73,7 +75,7 @@ async def build_resources(
     resources = Resources(
         settings=settings,
         engine=engine,
-        sessions=platform.sessionmaker(engine),
+        sessions=platform.sessionmaker(engine, inbox=_inbox_checks(settings)),
         queue=queue,
         redis=redis,
         http=http,
@@ -84,6 +86,13 @@ async def build_resources(
     )
     resources.shopify_tokens = _stored_tokens(resources)
     return resources
+
+
+def _inbox_checks(settings: Settings) -> InboxChecks:
+    return InboxChecks(
+        read_limit=settings.inbox_check_limit,
+        recheck_after=timedelta(seconds=settings.inbox_recheck_seconds),
+    )
 
 
 def _stored_tokens(resources: Resources) -> ShopTokens:

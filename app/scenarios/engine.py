@@ -23,7 +23,15 @@ from app.codes.offers import CodePurpose
 from app.facts import OrderPlaced
 from app.i18n import Text
 from app.messaging.defaults import TemplateSource
-from app.messaging.guards import Engaged, Guard, Outcome, SendOutcome, SubjectLock, Unsubscribed
+from app.messaging.guards import (
+    Engaged,
+    Guard,
+    Outcome,
+    SendLater,
+    SendOutcome,
+    SubjectLock,
+    Unsubscribed,
+)
 from app.messaging.i18n import Locale
 from app.models import Message, ScenarioRun, Shop
 from app.scenarios import runs, shoppers, timeline
@@ -45,6 +53,14 @@ CUSTOMER_UNSUBSCRIBED = "customer_unsubscribed"
 SEQUENCE_STOPPED = "sequence_stopped"
 SHOP_UNINSTALLED = "shop_uninstalled"
 STEP_TURNED_OFF = "step_turned_off"
+# A step or a send waited for facts that stayed unknown for longer than MAX_WAIT_FOR_FACTS.
+FACTS_UNKNOWN_TOO_LONG = "facts_unknown_too_long"
+# How long a step (from when it was planned) or a send (from when it was queued) may wait on
+# facts that are not known yet before the run stops: a reminder a day late helps nobody, and
+# one sent on facts nobody could read may follow a purchase.
+MAX_WAIT_FOR_FACTS = timedelta(hours=24)
+# The timeline kind of a step that waits for facts not known yet (see NotYet).
+STEP_POSTPONED = "step_postponed"
 # What became of a message, as its reason on the timeline when the outbox gives none.
 _OUTCOME_REASONS = {
     Outcome.SENT: "smtp_accepted",
@@ -52,6 +68,20 @@ _OUTCOME_REASONS = {
     Outcome.DRAFTED: "dry_run",
     Outcome.HELD: "approval_mode",
 }
+
+
+class NotYet(Exception):
+    """A scenario's condition raises this when a fact it must know is not known yet (the
+    webhook inbox holds more unprocessed deliveries than a check reads): deciding now could
+    send on stale facts, and stopping would lose a run that may still be wanted. The step
+    runs again `retry_in` later (the first wait on the run's timeline, with `reason`); the
+    outbox holds the message as long (messaging.guards.SendLater). Past MAX_WAIT_FOR_FACTS
+    the run stops with FACTS_UNKNOWN_TOO_LONG."""
+
+    def __init__(self, reason: str, retry_in: timedelta) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_in = retry_in
 
 
 @dataclass(frozen=True)
@@ -403,7 +433,10 @@ async def run_step(
         actions=actions,
         inputs=inputs,
     )
-    reason = await scenario.condition(context)
+    try:
+        reason = await scenario.condition(context)
+    except NotYet as wait:
+        return await _postpone(session, run, plan, wait, now)
     if reason is not None:
         await stop_run(session, run, reason, now)
         return []
@@ -424,6 +457,40 @@ async def run_step(
             at=now,
         )
     return advance(run, plan, now)
+
+
+async def _postpone(
+    session: AsyncSession,
+    run: ScenarioRun,
+    plan: Sequence[StepPlan],
+    wait: NotYet,
+    now: datetime,
+) -> list[runs.DueStep]:
+    """The step cannot be decided yet: it runs again `wait.retry_in` later, the run's
+    timeline saying why once per step (not at every retry), or the run stops when the step
+    has waited past MAX_WAIT_FOR_FACTS since it was planned."""
+    index = run.step_index
+    planned = due_at(run.anchor_at, plan, index) if index < len(plan) else now
+    if now - planned > MAX_WAIT_FOR_FACTS:
+        await stop_run(session, run, FACTS_UNKNOWN_TOO_LONG, now, waited_for=wait.reason)
+        return []
+    again = retry_step(run, now, wait.retry_in)
+    if not await timeline.recorded(
+        session, shop_id=run.shop_id, run_id=run.id, kind=STEP_POSTPONED, step=index + 1
+    ):
+        await timeline.record(
+            session,
+            shop_id=run.shop_id,
+            customer_id=run.customer_id,
+            run_id=run.id,
+            scenario=run.scenario,
+            kind=STEP_POSTPONED,
+            step=index + 1,
+            reason=wait.reason,
+            at=now,
+            until=again[0].due_at.isoformat(),
+        )
+    return again
 
 
 def advance(run: ScenarioRun, plan: Sequence[StepPlan], now: datetime) -> list[runs.DueStep]:
@@ -461,7 +528,8 @@ def lock_subject(scenario: Scenario[Any, Any]) -> SubjectLock:
 def still_wanted(scenario: Scenario[Any, Any]) -> Guard:
     """The outbox's last check before a message leaves, in the transaction that claims it:
     the run must still be going and the scenario's condition (the same one each step runs)
-    must still call for it; a reason stops the run."""
+    must still call for it; a reason stops the run. A condition that cannot decide yet
+    (NotYet) holds the message instead: the outbox defers it and asks again."""
 
     async def guard(session: AsyncSession, message: Message) -> str | None:
         run = await runs.lock_by_subject(
@@ -483,7 +551,14 @@ def still_wanted(scenario: Scenario[Any, Any]) -> Guard:
             subject=await scenario.load_subject(session, run, shop),
             now=now,
         )
-        reason = await scenario.condition(view)
+        try:
+            reason = await scenario.condition(view)
+        except NotYet as wait:
+            # From when it was asked for, or approved (a merchant may approve days later).
+            asked = max(message.requested_at, message.approved_at or message.requested_at)
+            if now - asked <= MAX_WAIT_FOR_FACTS:
+                raise SendLater(wait.reason, now + wait.retry_in) from None
+            reason = FACTS_UNKNOWN_TOO_LONG
         if reason is not None and run.status == runs.ACTIVE:
             await stop_run(session, run, reason, now, at_send=True)
         return reason

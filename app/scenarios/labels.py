@@ -27,6 +27,7 @@ KINDS: dict[str, Text] = {
     "step_suppressed": Text(en="Step's email not sent", fr="E-mail de l'étape non envoyé"),
     "step_skipped": Text(en="Step skipped", fr="Étape ignorée"),
     "retimed": Text(en="Next email re-timed", fr="Prochain e-mail reprogrammé"),
+    "step_postponed": Text(en="Step postponed", fr="Étape reportée"),
     "stopped": Text(en="Sequence stopped", fr="Séquence arrêtée"),
     "recovered": Text(en="Order attributed", fr="Commande attribuée"),
     "message_sent": Text(en="Email sent", fr="E-mail envoyé"),
@@ -79,6 +80,13 @@ REASONS: dict[str, Text] = {
     ),
     "sequence_stopped": Text(en="The sequence had stopped", fr="La séquence était arrêtée"),
     "step_turned_off": Text(en="You turned this step off", fr="Vous avez désactivé cette étape"),
+    "facts_unknown_too_long": Text(
+        en="What the step had to check could not be read for a day (Shopify's deliveries were "
+        "still waiting to be processed): stopped rather than sent on stale facts",
+        fr="Ce que l'étape devait vérifier est resté illisible pendant un jour (des envois de "
+        "Shopify attendaient encore d'être traités) : arrêtée plutôt qu'envoyée sur des "
+        "informations périmées",
+    ),
     # What became of an email (the outbox's reasons).
     "smtp_accepted": Text(
         en="Accepted by the mail server", fr="Accepté par le serveur de messagerie"

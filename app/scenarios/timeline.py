@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import exists, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import TimelineEntry
@@ -37,6 +37,24 @@ async def record(
     if at is not None:
         values["at"] = at
     await session.execute(insert(TimelineEntry).values(**values))
+
+
+async def recorded(
+    session: AsyncSession, *, shop_id: int, run_id: int, kind: str, step: int | None
+) -> bool:
+    """Whether the run's timeline already says `kind` for this step (through the
+    (shop_id, run_id) index: a run has a handful of entries)."""
+    found = await session.scalar(
+        select(
+            exists().where(
+                TimelineEntry.shop_id == shop_id,
+                TimelineEntry.run_id == run_id,
+                TimelineEntry.kind == kind,
+                TimelineEntry.step == step,
+            )
+        )
+    )
+    return bool(found)
 
 
 async def for_customer(

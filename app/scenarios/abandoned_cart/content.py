@@ -31,6 +31,9 @@ NO_CONSENT = "no_marketing_consent"
 SHOP_UNINSTALLED = "shop_uninstalled"
 SCENARIO_PAUSED = "scenario_paused"
 NO_CONTACT = "no_contact_email"
+# Why a step or a reminder waits: more order and checkout deliveries wait to be processed than
+# a check reads (app/inbox/backlog.py), so whether the cart was bought is not known yet.
+INBOX_BEHIND = "inbox_behind"
 # Why a run starts, and why a step goes.
 ABANDONED = "checkout_abandoned"
 NOT_COMPLETED = "checkout_not_completed"
@@ -62,6 +65,12 @@ REASONS: dict[str, Text] = {
     ),
     NO_CONTACT: Text(
         en="The checkout has no email address", fr="Le paiement n'a pas d'adresse e-mail"
+    ),
+    INBOX_BEHIND: Text(
+        en="Orders from Shopify are still waiting to be processed, so whether this cart was "
+        "bought is not known yet: checked again in a moment",
+        fr="Des commandes reçues de Shopify attendent encore d'être traitées : on ne sait pas "
+        "encore si ce panier a été acheté, nouvelle vérification dans un instant",
     ),
     f"attributed_via_{VIA_CHECKOUT}": Text(
         en="The reminded checkout became this order",

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.facts import CheckoutChanged, CustomerChanged, OrderPlaced
+from app.inbox import backlog
 from app.models import Checkout, Customer, Message, Order, ScenarioRun, Shop
 from app.scenarios import conversions, engine, runs, timeline
 from app.scenarios.abandoned_cart import queries, rule
@@ -16,6 +17,7 @@ from app.scenarios.abandoned_cart.content import (
     ABANDONED,
     CONTENT,
     CUSTOMER_ORDERED,
+    INBOX_BEHIND,
     KEY,
     NOT_COMPLETED,
     ORDER_PLACED,
@@ -39,6 +41,9 @@ class Cart:
     customer: Customer | None
     ordered_for_checkout: bool
     ordered_since_changed: bool
+    # The shop has more unprocessed order and checkout deliveries than a check reads (the
+    # worker is behind): an order among the unread ones would be missed.
+    inbox_behind: bool = False
 
 
 def _state(
@@ -285,12 +290,19 @@ async def load_cart(session: AsyncSession, run: ScenarioRun, shop: Shop) -> Cart
         customer,
         ordered_for_checkout or inbox_for_checkout,
         ordered_since or inbox_since,
+        inbox_behind=inbox.partial,
     )
 
 
 async def condition(view: RunView[AbandonedCartSettings, Cart]) -> str | None:
-    """The live re-check before each step and before each reminder leaves."""
-    return rule.why_not_send(_state(view.shop, view.settings, view.subject, view.run.email))
+    """The live re-check before each step and before each reminder leaves. What is known
+    (the stored checkout, orders and customer) may stop the run; a reminder goes only when
+    the waiting deliveries were read too: with the inbox behind, the step and the send
+    wait."""
+    reason = rule.why_not_send(_state(view.shop, view.settings, view.subject, view.run.email))
+    if reason is None and view.subject.inbox_behind:
+        raise engine.NotYet(INBOX_BEHIND, backlog.checks_of(view.session).recheck_after)
+    return reason
 
 
 async def prepare(

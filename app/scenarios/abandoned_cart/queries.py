@@ -9,9 +9,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    case,
+    exists,
+    func,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.inbox import backlog
 from app.messaging.outbox import Status
 from app.models import (
     Checkout,
@@ -87,8 +99,13 @@ ORDER_TOPICS = (
     "orders/cancelled",
 )
 CHECKOUT_TOPICS = ("checkouts/create", "checkouts/update")
-# Stored and not processed: waiting for its job, or given up on until a replay.
-_UNPROCESSED = (WebhookEventStatus.RECEIVED.value, WebhookEventStatus.FAILED.value)
+# Stored and not processed: waiting for its job, or given up on until a replay. Written as
+# literals, as the partial index ix_webhook_events_unprocessed_topic spells its predicate: a
+# bound parameter would keep a prepared statement's generic plan off that index.
+_UNPROCESSED = text(
+    f"webhook_events.status IN ('{WebhookEventStatus.RECEIVED.value}', "
+    f"'{WebhookEventStatus.FAILED.value}')"
+)
 
 
 @dataclass(frozen=True)
@@ -97,6 +114,9 @@ class InboxFacts:
 
     orders: tuple[InboxOrder, ...] = ()
     checkouts: tuple[InboxCheckout, ...] = ()
+    # The shop has more unprocessed order and checkout deliveries than one check reads (the
+    # worker is behind): what the unread ones say is unknown.
+    partial: bool = False
 
 
 async def unprocessed_deliveries(
@@ -108,28 +128,52 @@ async def unprocessed_deliveries(
     email: str | None,
 ) -> InboxFacts:
     """The order and checkout deliveries of this checkout or shopper that are stored in the
-    inbox but not processed yet (a job lost with Redis waits for the sweeper): the check
-    before each step and each send reads them, so no reminder leaves after its order is
-    stored. On every send, so it stays cheap: the (shop_id, status) index reaches the few
-    unprocessed rows of the shop, and only those whose raw body mentions the token, the
-    customer id or the email are read and parsed."""
-    mentions = [func.strpos(WebhookEvent.body, token) > 0]
-    if customer_shopify_id is not None:
-        mentions.append(func.strpos(WebhookEvent.body, str(customer_shopify_id)) > 0)
-    if email:
-        mentions.append(func.strpos(func.lower(WebhookEvent.body), email.strip().lower()) > 0)
-    rows = await session.execute(
-        select(WebhookEvent.topic, WebhookEvent.body).where(
+    inbox but not processed yet (a job lost with Redis waits for the sweeper; a worker behind
+    leaves many waiting): the check before each step and each send reads them, so no reminder
+    leaves after its order is stored.
+
+    On every step and send, whatever the backlog, so its cost is bounded: at most the
+    session's `read_limit` (+1; app/inbox/backlog.py) of the shop's unprocessed order and
+    checkout rows are reached, through the partial index on them, and only those whose raw
+    body mentions the token, the customer id or the email come back with their body to be
+    parsed. With more rows than that waiting, the facts are `partial` and empty (no body is
+    read): the caller must not send on them, and waits for the worker to catch up."""
+    limit = backlog.checks_of(session).read_limit
+    waiting = (
+        select(WebhookEvent.topic, WebhookEvent.body)
+        .where(
             WebhookEvent.shop_id == shop_id,
-            WebhookEvent.status.in_(_UNPROCESSED),
+            _UNPROCESSED,
             WebhookEvent.topic.in_(ORDER_TOPICS + CHECKOUT_TOPICS),
-            or_(*mentions),
         )
+        # Inline, like the statuses: a prepared statement's generic plan that knows the limit
+        # is a plain index scan that stops there; a parameter makes it plan a bitmap over
+        # the whole backlog.
+        .limit(literal_column(str(limit + 1)))
+        .subquery()
     )
+    mentions = [func.strpos(waiting.c.body, token) > 0]
+    if customer_shopify_id is not None:
+        mentions.append(func.strpos(waiting.c.body, str(customer_shopify_id)) > 0)
+    if email:
+        mentions.append(func.strpos(func.lower(waiting.c.body), email.strip().lower()) > 0)
+    # Behind (more rows than the limit): no body is even read (CASE decides in order, after
+    # the count), so a check costs a couple of milliseconds exactly when the worker needs
+    # its connections most; the step or send waits for the backlog anyway.
+    too_many = func.count().over() > limit
+    rows = (
+        await session.execute(
+            select(
+                waiting.c.topic,
+                case((too_many, null()), (or_(*mentions), waiting.c.body), else_=null()),
+            )
+        )
+    ).all()
     orders: list[InboxOrder] = []
     checkouts: list[InboxCheckout] = []
     for topic, body in rows:
-        # Unprocessed events always keep their body (retention purges processed ones only).
+        # Unprocessed events always keep their body (retention purges processed ones only);
+        # NULL here means it does not mention this shopper.
         data = _json_object(body) if body is not None else None
         if data is None:
             continue  # a body we cannot read says nothing (processing marks it failed)
@@ -150,7 +194,7 @@ async def unprocessed_deliveries(
                     completed=data.get("completed_at") is not None,
                 )
             )
-    return InboxFacts(tuple(orders), tuple(checkouts))
+    return InboxFacts(tuple(orders), tuple(checkouts), partial=len(rows) > limit)
 
 
 def _json_object(body: str) -> dict[str, Any] | None:
