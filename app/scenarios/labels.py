@@ -173,6 +173,14 @@ class Labels:
         for reasons in reasons_by_scenario.values():
             self.reasons.update(reasons)
 
+    def every_kind(self) -> dict[str, Text]:
+        """Every kind a timeline can show: the generic ones and each scenario's own."""
+        merged = dict(KINDS)
+        for kinds in self._kinds_by_scenario.values():
+            for code, text in kinds.items():
+                merged.setdefault(code, text)
+        return merged
+
     def kind_text(self, kind: str, scenario: str | None = None) -> Text | None:
         own = self._kinds_by_scenario.get(scenario or "", {})
         return own.get(kind) or KINDS.get(kind)
