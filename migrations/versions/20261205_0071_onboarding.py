@@ -1,7 +1,7 @@
 """onboarding: the shop's postal address and sender identity, and the setup guide's steps
 
 Revision ID: 0071_onboarding
-Revises: 0060_kpis
+Revises: 0030_reviews
 Create Date: 2026-12-05 11:40:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0071_onboarding"
-down_revision: str | None = "0060_kpis"
+down_revision: str | None = "0030_reviews"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
