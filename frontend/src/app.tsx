@@ -5,6 +5,7 @@ import { lazy, Suspense } from "react";
 
 import { get, type Session } from "./api";
 import { ErrorBanner, Loading, useLoad } from "./components/common";
+import { PauseBanner } from "./components/PauseBanner";
 import { ServerLabels, useI18n } from "./i18n";
 import type { MessageKey } from "./i18n/messages";
 import { href, useRoute, type Route } from "./route";
@@ -20,6 +21,7 @@ import { Overview } from "./views/Overview";
 import { Referrals } from "./views/Referrals";
 import { Reviews } from "./views/Reviews";
 import { Runs } from "./views/Runs";
+import { Sender } from "./views/Sender";
 import { ScenarioSettingsView } from "./views/ScenarioSettings";
 import { Templates } from "./views/Templates";
 import { TimelineView } from "./views/Timeline";
@@ -37,6 +39,7 @@ const SECTIONS: { key: MessageKey; href: string; views: Route["view"][] }[] = [
   { key: "nav.referrals", href: href.referrals(), views: ["referrals"] },
   { key: "nav.reviews", href: href.reviews(), views: ["reviews"] },
   { key: "nav.delivery", href: href.delivery(), views: ["delivery"] },
+  { key: "nav.sender", href: href.sender(), views: ["sender"] },
   { key: "nav.webhooks", href: href.webhooks(), views: ["webhooks"] },
   { key: "nav.dataRequests", href: href.dataRequests(), views: ["dataRequests"] },
 ];
@@ -96,6 +99,8 @@ function View({ route }: { route: Route }) {
       return <Referrals />;
     case "reviews":
       return <Reviews />;
+    case "sender":
+      return <Sender />;
   }
 }
 
@@ -120,6 +125,7 @@ export function App() {
     <SessionContext.Provider value={session.data}>
       <ServerLabels>
         <Nav route={route} />
+        <PauseBanner route={route} />
         <View route={route} />
       </ServerLabels>
     </SessionContext.Provider>

@@ -178,7 +178,8 @@ async def test_a_version_that_failed_on_a_shoppers_data_says_so_until_a_new_one_
     await admin.open()
     app = admin.app
     await expect(app.get_by_role("heading", name="Overview")).to_be_visible()
-    await admin.store.configure(steps=[{"delay_seconds": 1}, {}, {}])
+    # A fresh install starts with every scenario off: the merchant turns the cart on.
+    await admin.store.configure(mode="live", steps=[{"delay_seconds": 1}, {}, {}])
     await (
         app.get_by_role("region", name="Abandoned cart")
         .get_by_role("link", name="Email templates")
@@ -262,6 +263,8 @@ async def test_the_admin_speaks_french_and_so_do_the_api_errors(admin: EmbeddedA
 
     # Why a sequence stopped, in the backend's French labels: the overview and the
     # sequences list (from the label catalog), the journey (from each entry's labels).
+    # A fresh install starts with every scenario off: the merchant turns the cart on.
+    await admin.store.configure(mode="live")
     customer = admin.store.customer_payload(email="jules@example.test", first_name="Jules")
     await admin.store.deliver("customers/create", customer)
     await admin.work()

@@ -1,6 +1,8 @@
 // Every string the admin UI shows, in English and French. `fr` is typed by `en`'s keys, so a
 // string cannot ship in one language only. `{name}` placeholders are filled by `t`.
 
+import { onboardingEn, onboardingFr } from "./onboarding";
+
 export const en = {
   "app.title": "Boomerang",
   "app.loading": "Loading…",
@@ -495,6 +497,7 @@ export const en = {
   "loyalty.adjust.submit": "Adjust",
   "loyalty.adjust.done": "Points adjusted",
   "loyalty.adjust.repeat": "This adjustment was already made",
+  ...onboardingEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -999,4 +1002,5 @@ export const fr: Messages = {
   "loyalty.adjust.submit": "Ajuster",
   "loyalty.adjust.done": "Points ajustés",
   "loyalty.adjust.repeat": "Cet ajustement a déjà été fait",
+  ...onboardingFr,
 };
