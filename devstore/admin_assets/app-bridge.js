@@ -6,7 +6,14 @@
  * - the global fetch: same-origin requests get `Authorization: Bearer <session token>`, and a
  *   401 carrying X-Shopify-Retry-Invalid-Session-Request is retried once with a new token;
  * - shopify.toast.show(message, {duration, isError}): shown by the admin, outside the iframe;
- * - shopify.config / shopify.environment; opened outside the admin, the app is sent into it.
+ * - shopify.config / shopify.environment; opened outside the admin, the app is sent into it;
+ * - <ui-save-bar> (https://shopify.dev/docs/api/app-home/app-bridge-web-components/ui-save-bar):
+ *   its child <button variant="primary"> is the Save button and the one without a variant the
+ *   Discard button; show()/hide()/toggle(), `showing`, `discardConfirmation`, show/hide events.
+ *   The bar is drawn by the admin, outside the iframe, as Shopify's is; while it shows, the
+ *   admin's navigation is blocked. shopify.saveBar.show/hide/toggle(id) and
+ *   leaveConfirmation() (resolved at once without a visible bar, else once the merchant
+ *   confirms leaving in the admin's dialog; never when they stay).
  */
 (function () {
   "use strict";
@@ -31,7 +38,12 @@
   window.addEventListener("message", function (event) {
     if (event.origin !== adminOrigin || event.source !== window.parent) return;
     var data = event.data || {};
-    if (data.channel !== "devstore-app-bridge" || !pending[data.id]) return;
+    if (data.channel !== "devstore-app-bridge") return;
+    if (data.type === "saveBarAction") {
+      pressSaveBarButton(data.id, data.action);
+      return;
+    }
+    if (!pending[data.id]) return;
     var waiter = pending[data.id];
     delete pending[data.id];
     if (data.error) waiter.reject(new Error(data.error));
@@ -84,11 +96,116 @@
 
   window.fetch = authorizedFetch;
 
+  // -- the contextual save bar -------------------------------------------------------------------
+
+  var visibleBar = null;
+
+  function saveBarButtons(bar) {
+    var all = Array.prototype.slice.call(bar.querySelectorAll("button"));
+    return {
+      save: all.filter(function (b) { return b.getAttribute("variant") === "primary"; })[0],
+      discard: all.filter(function (b) { return !b.getAttribute("variant"); })[0],
+    };
+  }
+
+  function buttonState(button) {
+    if (!button) return null;
+    return {
+      label: (button.textContent || "").trim(),
+      disabled: button.disabled || button.hasAttribute("disabled"),
+      loading: button.hasAttribute("loading"),
+    };
+  }
+
+  function pressSaveBarButton(id, action) {
+    var bar = visibleBar;
+    if (!bar || (id && bar.id && bar.id !== id)) return;
+    var button = saveBarButtons(bar)[action === "save" ? "save" : "discard"];
+    if (button && !button.disabled) button.click();
+  }
+
+  class UISaveBar extends HTMLElement {
+    constructor() {
+      super();
+      this._showing = false;
+      this._discardConfirmation = false;
+    }
+    connectedCallback() {
+      // Drawn by the admin, not in the app's page.
+      this.style.display = "none";
+      var self = this;
+      this._observer = new MutationObserver(function () {
+        if (self._showing) self._tell();
+      });
+      this._observer.observe(this, { subtree: true, childList: true, attributes: true,
+        characterData: true });
+    }
+    disconnectedCallback() {
+      if (this._observer) this._observer.disconnect();
+      if (this._showing) this.hide();
+    }
+    get showing() { return this._showing; }
+    get discardConfirmation() {
+      return this._discardConfirmation || this.hasAttribute("discardConfirmation");
+    }
+    set discardConfirmation(value) { this._discardConfirmation = Boolean(value); }
+    _tell() {
+      var buttons = saveBarButtons(this);
+      return ask("saveBarShow", {
+        id: this.id || null,
+        discardConfirmation: this.discardConfirmation,
+        save: buttonState(buttons.save),
+        discard: buttonState(buttons.discard),
+      }).catch(function () {});
+    }
+    show() {
+      if (visibleBar && visibleBar !== this) visibleBar.hide();
+      var first = !this._showing;
+      this._showing = true;
+      visibleBar = this;
+      if (first) this.dispatchEvent(new Event("show"));
+      return this._tell().then(function () {});
+    }
+    hide() {
+      if (!this._showing) return Promise.resolve();
+      this._showing = false;
+      if (visibleBar === this) visibleBar = null;
+      this.dispatchEvent(new Event("hide"));
+      return ask("saveBarHide", { id: this.id || null }).then(function () {}, function () {});
+    }
+    toggle() { return this._showing ? this.hide() : this.show(); }
+  }
+  if (!customElements.get("ui-save-bar")) customElements.define("ui-save-bar", UISaveBar);
+
+  function saveBarById(id) {
+    var found = document.getElementById(id);
+    if (!found || found.tagName !== "UI-SAVE-BAR") {
+      return Promise.reject(new Error("App Bridge: no <ui-save-bar> with id " + id));
+    }
+    return Promise.resolve(found);
+  }
+
+  var saveBar = {
+    show: function (id) { return saveBarById(id).then(function (bar) { return bar.show(); }); },
+    hide: function (id) { return saveBarById(id).then(function (bar) { return bar.hide(); }); },
+    toggle: function (id) {
+      return saveBarById(id).then(function (bar) { return bar.toggle(); });
+    },
+    leaveConfirmation: function () {
+      if (!visibleBar) return Promise.resolve();
+      return ask("leaveConfirmation").then(function (leave) {
+        if (leave) return undefined;
+        return new Promise(function () {});  // the merchant stays: nothing to resume
+      });
+    },
+  };
+
   var toastCount = 0;
   window.shopify = {
     config: { apiKey: apiKey, shop: shop, host: params.get("host"), locale: params.get("locale") },
     environment: { embedded: framed, mobile: false, pos: false },
     idToken: idToken,
+    saveBar: saveBar,
     toast: {
       show: function (message, options) {
         toastCount += 1;

@@ -6,6 +6,7 @@ import { lazy, Suspense } from "react";
 import { get, type Session } from "./api";
 import { ErrorBanner, Loading, useLoad } from "./components/common";
 import { PauseBanner } from "./components/PauseBanner";
+import { useLeaveGuard } from "./components/SaveBar";
 import { ServerLabels, useI18n } from "./i18n";
 import type { MessageKey } from "./i18n/messages";
 import { href, useRoute, type Route } from "./route";
@@ -106,6 +107,7 @@ function View({ route }: { route: Route }) {
 
 export function App() {
   const route = useRoute();
+  useLeaveGuard();
   const session = useLoad(() => get<Session>("/api/session"), []);
   if (session.error) {
     return (

@@ -60,6 +60,11 @@ WORDS: dict[str, dict[str, str]] = {
         "messages": "Messages",
         "paused": "All sending is paused",
         "test_prefix": "[Test]",
+        "unsaved": "Unsaved changes",
+        "bar_save": "Save",
+        "leave_title": "Leave page with unsaved changes?",
+        "stay": "Stay",
+        "sender_heading": "Sender",
     },
     "fr": {
         "overview": "Vue d'ensemble",
@@ -99,6 +104,11 @@ WORDS: dict[str, dict[str, str]] = {
         "messages": "Messages",
         "paused": "Tous les envois sont en pause",
         "test_prefix": "[Essai]",
+        "unsaved": "Modifications non enregistrées",
+        "bar_save": "Enregistrer",
+        "leave_title": "Quitter la page sans enregistrer les modifications ?",
+        "stay": "Rester",
+        "sender_heading": "Expéditeur",
     },
 }
 # The simulator's dev store sells in euros: its address (Shop.shopAddress) is in Paris.
@@ -159,10 +169,19 @@ async def test_a_new_merchant_goes_from_install_to_an_approved_reminder(
     await app.get_by_role("button", name=w["save_sender"]).click()
     await expect(app.get_by_text(w["unverified"])).to_be_visible()
     await expect(address).to_have_attribute("aria-invalid", "true")
+    # Unsaved changes: the admin's save bar shows, and leaving asks first.
+    save_bar = page.get_by_role("region", name=w["unsaved"])
+    await expect(save_bar).to_be_visible()
     await shot("02-sender-refused")
+    await app.get_by_role("link", name=w["overview"]).click()
+    leave = page.get_by_role("dialog", name=w["leave_title"])
+    await expect(leave).to_be_visible()
+    await leave.get_by_role("button", name=w["stay"]).click()
+    await expect(app.get_by_role("heading", name=w["sender_heading"])).to_be_visible()
     await address.fill("news@acme-shop.test")
-    await app.get_by_role("button", name=w["save_sender"]).click()
+    await save_bar.get_by_role("button", name=w["bar_save"]).click()
     await expect(toasts).to_contain_text(w["sender_saved"])
+    await expect(save_bar).to_be_hidden()
     await expect(app.get_by_text(SENDER)).to_be_visible()
     await shot("03-sender-saved")
 

@@ -7,6 +7,7 @@ import { useEffect, useState } from "react";
 
 import { ApiError, get, put, type SenderFields, type SenderSettings } from "../api";
 import { ErrorBanner, Loading, fieldValue, toast, useLoad } from "../components/common";
+import { SaveBar } from "../components/SaveBar";
 import { useI18n, type I18n } from "../i18n";
 
 type Field = keyof SenderFields;
@@ -87,8 +88,22 @@ function Form({ saved, onSaved }: { saved: SenderSettings; onSaved: (s: SenderSe
     />
   );
   const domains = saved.verified_domains;
+  const initial = toDraft(saved);
+  const dirty = (Object.keys(draft) as Field[]).some((key) => draft[key] !== initial[key]);
+  const discard = () => {
+    setDraft(initial);
+    setErrors({});
+    setFailure(undefined);
+  };
   return (
     <>
+      <SaveBar
+        id="sender-save-bar"
+        dirty={dirty}
+        saving={saving}
+        onSave={() => void save()}
+        onDiscard={discard}
+      />
       {failure && <ErrorBanner error={failure} />}
       <s-section heading={t("sender.section.identity")}>
         {text("name", t("sender.name"), t("sender.name.details", { name: saved.default_name }))}
