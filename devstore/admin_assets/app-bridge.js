@@ -13,7 +13,12 @@
  *   The bar is drawn by the admin, outside the iframe, as Shopify's is; while it shows, the
  *   admin's navigation is blocked. shopify.saveBar.show/hide/toggle(id) and
  *   leaveConfirmation() (resolved at once without a visible bar, else once the merchant
- *   confirms leaving in the admin's dialog; never when they stay).
+ *   confirms leaving in the admin's dialog; never when they stay);
+ * - <ui-modal> with its <ui-title-bar title> and buttons
+ *   (https://shopify.dev/docs/api/app-home/app-bridge-web-components/ui-modal): show()/hide()/
+ *   toggle(), show/hide events, shopify.modal.show/hide/toggle(id). The admin draws it over
+ *   everything, its content's text and the title bar's buttons (the primary one last), and a
+ *   click on one presses the app's button.
  */
 (function () {
   "use strict";
@@ -41,6 +46,15 @@
     if (data.channel !== "devstore-app-bridge") return;
     if (data.type === "saveBarAction") {
       pressSaveBarButton(data.id, data.action);
+      return;
+    }
+    if (data.type === "modalAction") {
+      pressModalButton(data.id, data.index);
+      return;
+    }
+    if (data.type === "modalClosed") {
+      var closed = data.id && document.getElementById(data.id);
+      if (closed && closed.tagName === "UI-MODAL") closed._closedByAdmin();
       return;
     }
     if (!pending[data.id]) return;
@@ -200,12 +214,96 @@
     },
   };
 
+  // -- modals ------------------------------------------------------------------------------------
+
+  function modalButtons(modal) {
+    var bar = modal.querySelector("ui-title-bar");
+    return bar ? Array.prototype.slice.call(bar.querySelectorAll("button")) : [];
+  }
+
+  function pressModalButton(id, index) {
+    var modal = id && document.getElementById(id);
+    if (!modal || modal.tagName !== "UI-MODAL") return;
+    var button = modalButtons(modal)[index];
+    if (button && !button.disabled) button.click();
+  }
+
+  class UITitleBar extends HTMLElement {
+    connectedCallback() { this.style.display = "none"; }
+  }
+  if (!customElements.get("ui-title-bar")) customElements.define("ui-title-bar", UITitleBar);
+
+  class UIModal extends HTMLElement {
+    constructor() {
+      super();
+      this._shown = false;
+    }
+    connectedCallback() { this.style.display = "none"; }
+    disconnectedCallback() { if (this._shown) this.hide(); }
+    _content() {
+      var parts = [];
+      Array.prototype.forEach.call(this.children, function (child) {
+        if (child.tagName !== "UI-TITLE-BAR" && child.tagName !== "UI-SAVE-BAR") {
+          parts.push((child.textContent || "").trim());
+        }
+      });
+      return parts.filter(Boolean).join("\n");
+    }
+    show() {
+      var bar = this.querySelector("ui-title-bar");
+      var first = !this._shown;
+      this._shown = true;
+      if (first) this.dispatchEvent(new Event("show"));
+      return ask("modalShow", {
+        id: this.id || null,
+        title: bar ? bar.getAttribute("title") || "" : "",
+        content: this._content(),
+        buttons: modalButtons(this).map(function (b) {
+          return {
+            label: (b.textContent || "").trim(),
+            primary: b.getAttribute("variant") === "primary",
+            tone: b.getAttribute("tone") || null,
+            disabled: b.disabled,
+          };
+        }),
+      }).then(function () {}, function () {});
+    }
+    hide() {
+      if (!this._shown) return Promise.resolve();
+      this._shown = false;
+      this.dispatchEvent(new Event("hide"));
+      return ask("modalHide", { id: this.id || null }).then(function () {}, function () {});
+    }
+    toggle() { return this._shown ? this.hide() : this.show(); }
+    _closedByAdmin() {
+      if (!this._shown) return;
+      this._shown = false;
+      this.dispatchEvent(new Event("hide"));
+    }
+  }
+  if (!customElements.get("ui-modal")) customElements.define("ui-modal", UIModal);
+
+  function modalById(id) {
+    var found = document.getElementById(id);
+    if (!found || found.tagName !== "UI-MODAL") {
+      return Promise.reject(new Error("App Bridge: no <ui-modal> with id " + id));
+    }
+    return Promise.resolve(found);
+  }
+
+  var modal = {
+    show: function (id) { return modalById(id).then(function (m) { return m.show(); }); },
+    hide: function (id) { return modalById(id).then(function (m) { return m.hide(); }); },
+    toggle: function (id) { return modalById(id).then(function (m) { return m.toggle(); }); },
+  };
+
   var toastCount = 0;
   window.shopify = {
     config: { apiKey: apiKey, shop: shop, host: params.get("host"), locale: params.get("locale") },
     environment: { embedded: framed, mobile: false, pos: false },
     idToken: idToken,
     saveBar: saveBar,
+    modal: modal,
     toast: {
       show: function (message, options) {
         toastCount += 1;

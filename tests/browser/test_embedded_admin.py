@@ -50,6 +50,10 @@ async def test_approval_mode_holds_the_reminder_until_the_merchant_approves_it(
     await step1.get_by_role("combobox", name="Unit").select_option("seconds")
     await step1.get_by_role("spinbutton", name="Delay").fill("1")
     await app.get_by_role("button", name="Save settings").click()
+    # A fresh install starts paused: turning the cart on asks first, in the admin's modal.
+    turn_on = admin.page.get_by_role("dialog", name="Turn on Abandoned cart?")
+    await expect(turn_on).to_contain_text("each email waits in Approvals")
+    await turn_on.get_by_role("button", name="Turn on").click()
     await expect(admin.page.locator("#toasts")).to_contain_text("Settings saved")
 
     customer = admin.store.customer_payload(email="camille@example.test", first_name="Camille")
@@ -310,6 +314,7 @@ async def test_the_welcome_series_is_turned_on_and_shown_like_the_cart(
     await app.get_by_role("spinbutton", name="Best-sellers shown in step 2").fill("6")
     await app.get_by_role("radio", name="Live").check()
     await app.get_by_role("button", name="Save settings").click()
+    await admin.page.get_by_role("dialog").get_by_role("button", name="Turn on").click()
     await expect(admin.page.locator("#toasts")).to_contain_text("Settings saved")
     saved = await admin.store.client.get("/api/scenarios/welcome", headers=admin.store.headers)
     assert saved.json()["best_sellers_count"] == 6

@@ -65,6 +65,9 @@ WORDS: dict[str, dict[str, str]] = {
         "leave_title": "Leave page with unsaved changes?",
         "stay": "Stay",
         "sender_heading": "Sender",
+        "turn_on_title": "Turn on Abandoned cart?",
+        "turn_on_body": "each email waits in Approvals until you approve it",
+        "turn_on": "Turn on",
     },
     "fr": {
         "overview": "Vue d'ensemble",
@@ -109,6 +112,9 @@ WORDS: dict[str, dict[str, str]] = {
         "leave_title": "Quitter la page sans enregistrer les modifications ?",
         "stay": "Rester",
         "sender_heading": "Expéditeur",
+        "turn_on_title": "Activer Panier abandonné ?",
+        "turn_on_body": "chaque e-mail attend dans Validations que vous le validiez",
+        "turn_on": "Activer",
     },
 }
 # The simulator's dev store sells in euros: its address (Shop.shopAddress) is in Paris.
@@ -220,8 +226,13 @@ async def test_a_new_merchant_goes_from_install_to_an_approved_reminder(
     await step1.get_by_role("combobox", name=w["unit"]).select_option("seconds")
     await step1.get_by_role("spinbutton", name=w["delay"]).fill("1")
     await app.get_by_role("button", name=w["save_settings"]).click()
+    # Turning it on is confirmed in the admin's modal (App Bridge's ui-modal).
+    confirm = page.get_by_role("dialog", name=w["turn_on_title"])
+    await expect(confirm).to_contain_text(w["turn_on_body"])
+    await shot("06-turn-on-confirmation")
+    await confirm.get_by_role("button", name=w["turn_on"], exact=True).click()
     await expect(toasts).to_contain_text(w["saved"])
-    await shot("06-approval-mode")
+    await shot("07-approval-mode")
     await app.get_by_role("link", name=w["overview"]).click()
     await expect(guide).to_contain_text(w["complete"])
     await expect(guide).to_contain_text(w["progress"].format(done=4, total=4))
@@ -233,7 +244,7 @@ async def test_a_new_merchant_goes_from_install_to_an_approved_reminder(
     await app.get_by_role("link", name=w["approvals"]).click()
     card = app.get_by_role("region").filter(has_text="camille@example.test")
     await expect(card).to_be_visible()
-    await shot("07-approvals")
+    await shot("08-approvals")
     await card.get_by_role("button", name=w["approve"]).click()
     await expect(toasts).to_contain_text(w["approved"])
     await admin.work()
@@ -251,7 +262,7 @@ async def test_a_new_merchant_goes_from_install_to_an_approved_reminder(
     await app.get_by_role("button", name=w["dismiss"]).click()
     await expect(guide).to_have_count(0)
     await expect(app.get_by_role("button", name=w["show"])).to_be_visible()
-    await shot("08-guide-dismissed")
+    await shot("09-guide-dismissed")
 
     # The global pause shows on every page.
     async with admin.sessions.begin() as session:
@@ -262,6 +273,6 @@ async def test_a_new_merchant_goes_from_install_to_an_approved_reminder(
         )
     await app.get_by_role("link", name=w["messages"]).click()
     await expect(app.get_by_text(w["paused"])).to_be_visible()
-    await shot("09-paused-banner")
+    await shot("10-paused-banner")
     await app.get_by_role("link", name=w["overview"]).click()
     await expect(app.get_by_text(w["paused"])).to_be_visible()

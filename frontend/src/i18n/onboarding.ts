@@ -68,6 +68,15 @@ export const onboardingEn = {
   "sender.validation.email": "Write an email address such as name@example.com.",
   "sender.validation.color": "Write # and six hexadecimal digits, e.g. #1f6feb.",
   "sender.validation.logo": "Use an image address that starts with https://.",
+  "turnOn.title": "Turn on {scenario}?",
+  "turnOn.live":
+    "Live: its emails go to your customers within your delivery rules, and the discount codes it offers are created in Shopify.",
+  "turnOn.approval":
+    "In approval mode: each email waits in Approvals until you approve it; the discount codes it offers are created in Shopify.",
+  "turnOn.dry_run":
+    "In dry run: every email is computed and shown under Messages; nothing is sent and no discount code is created.",
+  "turnOn.confirm": "Turn on",
+  "turnOn.cancel": "Cancel",
   "dryRun.note":
     "Dry run: this is exactly the email live would send; the discount code is a labelled placeholder, since a dry run creates no code.",
 } as const;
@@ -145,6 +154,15 @@ export const onboardingFr: { readonly [K in OnboardingKey]: string } = {
   "sender.validation.email": "Écrivez une adresse e-mail comme nom@exemple.fr.",
   "sender.validation.color": "Écrivez # suivi de six chiffres hexadécimaux, par exemple #1f6feb.",
   "sender.validation.logo": "Utilisez une adresse d'image qui commence par https://.",
+  "turnOn.title": "Activer {scenario} ?",
+  "turnOn.live":
+    "Mode réel : ses e-mails partent vers vos clients dans le respect de vos règles d'envoi, et les codes promo qu'il offre sont créés dans Shopify.",
+  "turnOn.approval":
+    "Mode validation : chaque e-mail attend dans Validations que vous le validiez ; les codes promo qu'il offre sont créés dans Shopify.",
+  "turnOn.dry_run":
+    "Simulation : chaque e-mail est calculé et affiché dans Messages ; rien n'est envoyé et aucun code promo n'est créé.",
+  "turnOn.confirm": "Activer",
+  "turnOn.cancel": "Annuler",
   "dryRun.note":
     "Simulation : voici exactement l'e-mail qu'enverrait le mode réel ; le code promo est un espace réservé signalé, car une simulation ne crée aucun code.",
 };

@@ -2,7 +2,7 @@
 // attribution window and steps. Saving sends only what changed (the API merges a partial
 // PUT); refused values come back per field and are shown next to it.
 
-import { useEffect, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 
 import {
   ApiError,
@@ -15,6 +15,7 @@ import {
   type Step,
 } from "../api";
 import { ErrorBanner, Loading, fieldChecked, fieldValue, toast, useLoad } from "../components/common";
+import { ConfirmModal } from "../components/ConfirmModal";
 import { useI18n } from "../i18n";
 import type { MessageKey } from "../i18n/messages";
 import { MODES, delayDetails, scenarioName, stepHeading } from "./labels";
@@ -224,7 +225,22 @@ function SettingsForm({ scenario, saved, onSaved }: {
   const [saving, setSaving] = useState(false);
   useEffect(() => setEdited(saved), [saved]);
 
+  // Turning the scenario on (from paused, or to live) is confirmed first: it starts acting
+  // on real customers.
+  const [confirming, setConfirming] = useState(false);
+  const turningOn =
+    edited.mode !== saved.mode &&
+    (saved.mode === "paused" || edited.mode === "live") &&
+    edited.mode !== "paused";
+  const closeConfirm = useCallback(() => setConfirming(false), []);
+
+  function requestSave() {
+    if (turningOn) setConfirming(true);
+    else void save();
+  }
+
   async function save() {
+    setConfirming(false);
     const patch = settingsPatch(saved, edited);
     setErrors({});
     setProblem(undefined);
@@ -334,10 +350,20 @@ function SettingsForm({ scenario, saved, onSaved }: {
         />
       ))}
       <s-stack direction="inline" gap="base">
-        <s-button variant="primary" loading={saving} onClick={() => void save()}>
+        <s-button variant="primary" loading={saving} onClick={requestSave}>
           {t("settings.save")}
         </s-button>
       </s-stack>
+      <ConfirmModal
+        id={`turn-on-${scenario}`}
+        open={confirming}
+        title={t("turnOn.title", { scenario: scenarioName(scenario, i18n) })}
+        body={t(`turnOn.${edited.mode === "paused" ? "live" : edited.mode}`)}
+        confirm={t("turnOn.confirm")}
+        cancel={t("turnOn.cancel")}
+        onConfirm={() => void save()}
+        onClose={closeConfirm}
+      />
     </>
   );
 }
