@@ -564,14 +564,15 @@ async def _report(sessions: async_sessionmaker[AsyncSession], sim: Any, app_url:
             )
         ).one()
         postal = await session.scalar(select(Shop.postal_address))
-        first_line = (postal or "").splitlines()[0] if postal else None
+        # The whole address as the footer writes it, on one line.
+        footer = ", ".join((postal or "").splitlines())
         with_address = (
             await session.scalar(
                 select(func.count()).where(
-                    Message.status == "sent", Message.text_body.contains(first_line)
+                    Message.status == "sent", Message.text_body.contains(footer)
                 )
             )
-            if first_line
+            if footer
             else 0
         )
         welcome = await _welcome_figures(session)
