@@ -6,6 +6,7 @@ import { useEffect, useState } from "react";
 
 import { ApiError, get, put, type DeliveryPolicy } from "../api";
 import { ErrorBanner, Loading, fieldChecked, fieldValue, toast, useLoad } from "../components/common";
+import { POLICY_SAVED } from "../components/PauseBanner";
 import { useI18n, type I18n } from "../i18n";
 
 type Field = "max_per_day" | "max_per_week" | "quiet_start" | "quiet_end";
@@ -76,6 +77,7 @@ function Form({ saved }: { saved: DeliveryPolicy }) {
       });
       setDraft(toDraft(result));
       toast(t("delivery.saved"));
+      window.dispatchEvent(new Event(POLICY_SAVED));
     } catch (e) {
       if (e instanceof ApiError && e.status === 422 && Array.isArray(e.body.detail)) {
         const byField: Partial<Record<Field, string>> = {};
