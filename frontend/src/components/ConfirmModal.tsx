@@ -33,7 +33,7 @@ export function ConfirmModal({
   }, [onClose]);
   useEffect(() => {
     const modal = ref.current;
-    if (!modal) return;
+    if (!modal || typeof modal.show !== "function") return;
     void (open ? modal.show() : modal.hide());
   }, [open]);
   return (

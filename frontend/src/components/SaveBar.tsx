@@ -22,7 +22,8 @@ export function SaveBar({
   const ref = useRef<UISaveBarElement>(null);
   useEffect(() => {
     const bar = ref.current;
-    if (!bar) return;
+    // Outside the admin (App Bridge not loaded) there is no save bar to show.
+    if (!bar || typeof bar.show !== "function") return;
     void (dirty ? bar.show() : bar.hide());
   }, [dirty]);
   return (
