@@ -235,7 +235,8 @@ function SettingsForm({ scenario, saved, onSaved }: {
   const closeConfirm = useCallback(() => setConfirming(false), []);
 
   function requestSave() {
-    if (turningOn) setConfirming(true);
+    // Without App Bridge (its script not loaded) there is no modal to confirm in.
+    if (turningOn && customElements.get("ui-modal")) setConfirming(true);
     else void save();
   }
 
