@@ -58,6 +58,14 @@ async def _shop_with_address(sessions: async_sessionmaker[AsyncSession]) -> Shop
     return shop
 
 
+async def _reloaded(sessions: async_sessionmaker[AsyncSession], shop: Shop) -> Shop:
+    """The shop's row as it is now (the scenarios read it so before each email)."""
+    async with sessions.begin() as session:
+        row = await session.get(Shop, shop.id)
+    assert row is not None
+    return row
+
+
 def _parts(email: EmailMessage) -> tuple[str, str]:
     text, body = email.get_body(("plain",)), email.get_body(("html",))
     assert text is not None
@@ -92,7 +100,7 @@ async def test_mail_goes_from_the_shops_verified_address_with_its_brand_and_post
     assert body["verified_domains"] == ["acme-shop.test", "mail.example.test"]
 
     customer = await make_customer(sessions, shop)
-    message = await enqueue(sessions, config, shop, customer)
+    message = await enqueue(sessions, config, await _reloaded(sessions, shop), customer)
     assert await run_send_job(resources, message.id) == "sent"
     email = inbox.messages[0]
     assert email["From"] == "Maison Acme <news@acme-shop.test>"

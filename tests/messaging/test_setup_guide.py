@@ -29,17 +29,21 @@ async def test_each_step_is_done_when_it_really_happened(
     sessions: async_sessionmaker[AsyncSession], client: httpx.AsyncClient, inbox: Inbox
 ) -> None:
     shop = await make_shop(sessions, domain=SHOP)
-    # A shop installed before new installs started paused: its cart reminder is live.
+    # A shop installed before new installs started paused: its cart reminder and win-back
+    # run live (their defaults).
     assert await _done(client) == {
         "sender": False,
         "preview": False,
         "test": False,
         "turn_on": True,
     }
-    paused = await client.put(
-        "/api/scenarios/abandoned_cart", headers=_headers(), json={"mode": "paused"}
-    )
-    assert paused.status_code == 200
+    guide = (await client.get("/api/setup-guide", headers=_headers())).json()
+    assert guide["on"] == {"abandoned_cart": "live", "winback": "live"}
+    for scenario in ("abandoned_cart", "winback"):
+        paused = await client.put(
+            f"/api/scenarios/{scenario}", headers=_headers(), json={"mode": "paused"}
+        )
+        assert paused.status_code == 200
     assert (await _done(client))["turn_on"] is False
 
     # A preview on sample data is not a preview on a real customer.
