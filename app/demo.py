@@ -175,6 +175,13 @@ async def _demo(settings: Settings, options: DemoOptions) -> None:
                 await engine.dispose()
             admin_page = f"{sim_url}/store/{DEMO_SHOP}/apps/boomerang"
             _say(f"Admin UI: {admin_page} (the simulated Shopify admin)")
+            port = urlsplit(sim_url).port
+            _say(
+                f"Storefront widget: http://{DEMO_DOMAIN}:{port}/pages/rewards in a browser "
+                f'started with --host-resolver-rules="MAP {DEMO_DOMAIN} 127.0.0.1" (the shop '
+                "at its own host, so its app proxy answers); log in as a customer with the "
+                "storefront_customer_id cookie"
+            )
             if not options.once:
                 _say("Running. Ctrl-C stops it.")
                 while all(p.poll() is None for p in processes):  # noqa: ASYNC110  (child processes)
@@ -304,10 +311,16 @@ async def _play(
         _say("Abandoned cart: reminders after 2 s, 6 s (10 % code) and 12 s (15 % code)")
         await _api(client, "PUT", f"{app_url}/api/scenarios/welcome", headers, _WELCOME_DEMO)
         _say("Welcome series: at sign-up, best-sellers after 4 s, an offer (10 % code) after 8 s")
+        # The merchant accepts the store credit permission request (App Bridge's Scopes API)
+        # before turning store credit rewards on.
+        from app.loyalty.store_credit import SCOPES as STORE_CREDIT_SCOPES
+
+        sim.grant_scopes(DEMO_DOMAIN, STORE_CREDIT_SCOPES)
         await _api(client, "PUT", f"{app_url}/api/loyalty/settings", headers, _LOYALTY_DEMO)
         _say(
             "Loyalty program on: 1 point per 1 EUR on paid orders, 50 at sign-up; tiers Silver "
-            "(150 points in 12 months) and Gold (400, ×1.5); rewards from 50 points"
+            "(150 points in 12 months) and Gold (400, ×1.5); rewards from 50 points, "
+            "10 EUR of Shopify store credit for 100"
         )
         await _api(client, "PUT", f"{app_url}/api/referrals/settings", headers, _REFERRALS_DEMO)
         _say(
@@ -315,7 +328,11 @@ async def _play(
             "order; a 10 EUR code for each friend's order past the hold (no hold in the demo)"
         )
         await _api(client, "PUT", f"{app_url}/api/scenarios/review_request", headers, _REVIEWS_DEMO)
-        _say("Review requests: 3 s after a fulfilment (7 days in a shop), a reminder 6 s later")
+        _say(
+            "Review requests after delivery: 3 s after Shopify reports the order delivered (7 "
+            f"days in a shop), a reminder 6 s later; without a delivered status, "
+            f"{DEMO_DELIVERY_WAIT_SECONDS} s after the fulfilment counts as the delivery"
+        )
         # Win-back waits (paused) until the cart's part is played; then the merchant turns it on.
         await _api(
             client,
@@ -334,6 +351,7 @@ async def _play(
             start=datetime.now(UTC) - timedelta(days=options.days),
             recover_rate=0.2,
             recover_with_code_rate=0.0,
+            deliver_rate=DEMO_DELIVER_RATE,
         )
         shop = sim.shop(DEMO_SHOP)
         events = list(TrafficGenerator(sim.storefront, shop, traffic).events())
@@ -364,11 +382,15 @@ async def _play(
         )
         await _win_back(options, sim, sessions)
         redeemed = await _shoppers_redeem(settings, options, sim, sessions)
-        _say(f"{redeemed} loyalty members spent points on a reward (codes made at Shopify)")
+        _say(
+            f"{redeemed} loyalty members spent points on a reward (codes or store credit made "
+            "at Shopify)"
+        )
         reviewed = await _customers_review(settings, options, client, sessions)
         _say(f"{reviewed} customers followed a star in their review request and left a review")
         await _settle(sessions, seconds=20)
         await _report(sessions, sim, app_url)
+        await _storefront_widget(sim, sessions)
 
 
 async def _api(
@@ -616,6 +638,76 @@ async def _report(sessions: async_sessionmaker[AsyncSession], sim: Any, app_url:
         _say(line)
 
 
+# The theme app extension the simulated online store renders (a checkout of the repository).
+WIDGET_EXTENSION = Path(__file__).resolve().parents[1] / "extensions" / "loyalty-widget"
+
+
+async def _storefront_widget(sim: Any, sessions: async_sessionmaker[AsyncSession]) -> None:
+    """The shoppers' side: the simulated online store renders the loyalty widget (theme app
+    extension) from the metafields the app wrote, for a guest, a member and the top member,
+    and the report prints what each first paint shows, with the pages' addresses."""
+    import re
+
+    from app.models import Customer, LoyaltyAccount
+    from devstore.server import STOREFRONT_CUSTOMER_COOKIE
+
+    if not (WIDGET_EXTENSION / "blocks").is_dir():
+        _say("  storefront widget:     not shown (extensions/loyalty-widget is not here)")
+        return
+    sim.install_theme_extension(WIDGET_EXTENSION)
+    async with sessions.begin() as session:
+        ranked = (
+            await session.execute(
+                select(Customer.shopify_id, Customer.first_name, LoyaltyAccount.tier)
+                .select_from(LoyaltyAccount)
+                .join(Customer, Customer.id == LoyaltyAccount.customer_id)
+                .where(LoyaltyAccount.balance > 0)
+                .order_by(LoyaltyAccount.balance.desc(), Customer.id)
+            )
+        ).all()
+    visitors: list[tuple[str, int | None]] = [("guest", None)]
+    if ranked:
+        visitors.append(("top member", int(ranked[0].shopify_id)))
+        others = [r for r in ranked[1:] if r.tier != ranked[0].tier] or ranked[1:]
+        if others:
+            visitors.append(("member", int(others[len(others) // 2].shopify_id)))
+    program = next(
+        (m for m in sim.metafields(DEMO_SHOP) if m.key == "program" and "loyalty" in m.namespace),
+        None,
+    )
+    statuses = [
+        m for m in sim.metafields(DEMO_SHOP) if m.key == "status" and "loyalty" in m.namespace
+    ]
+    _say(
+        "  storefront widget:     the program on the shop ($app:loyalty.program: "
+        f"{'written' if program else 'missing'}), {len(statuses)} customers carry "
+        "$app:loyalty.status"
+    )
+    state = re.compile(r'<script type="application/json" data-boomerang-state>(.*?)</script>', re.S)
+    transport = httpx.ASGITransport(app=sim.app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://simulator") as client:
+        for who, customer in visitors:
+            client.cookies.clear()
+            if customer:
+                client.cookies.set(STOREFRONT_CUSTOMER_COOKIE, str(customer))
+            page = await client.get(f"/{DEMO_DOMAIN}/pages/rewards")
+            found = state.search(page.text)
+            if page.status_code != 200 or not found:
+                _say(f"    {who}: the page did not render ({page.status_code})")
+                continue
+            shown = json.loads(found.group(1))
+            member = shown.get("customer")
+            if member is None:
+                _say(f"    {who}: how it works and a sign-up call ({len(page.text)} bytes)")
+                continue
+            status = member.get("status") or {}
+            _say(
+                f"    {who} ({member.get('first_name') or 'no name'}): {member['points']} "
+                f"points, {status.get('pending', 0)} pending, tier {member.get('tier') or 'none'}, "
+                f"referral link {'yes' if status.get('referral') else 'not yet'}"
+            )
+
+
 # The loyalty program on for the demo shop (through the admin API, as the merchant would).
 _LOYALTY_DEMO: dict[str, Any] = {
     "enabled": True,
@@ -635,7 +727,10 @@ _LOYALTY_DEMO: dict[str, Any] = {
         {"key": "five_off", "cost": 50, "kind": "fixed_amount", "value": "5.00"},
         {"key": "free_shipping", "cost": 80, "kind": "free_shipping"},
         {"key": "ten_percent", "cost": 150, "kind": "percentage", "value": "10"},
+        {"key": "store_credit", "cost": 100, "kind": "store_credit", "value": "10.00"},
     ],
+    # Store credit rewards (storeCreditAccountCredit), with the scopes granted first.
+    "store_credit_enabled": True,
 }
 # Share of the members who can afford a reward and redeem one.
 LOYALTY_REDEEM_RATE = 0.5
@@ -649,7 +744,7 @@ async def _shoppers_redeem(
     redemption in one transaction, then the single-use code at the simulated Shopify)."""
     from app.loyalty import redeeming, service
     from app.platform.resources import build_resources
-    from app.shopify.admin.factory import discount_gateway
+    from app.shopify.admin.factory import discount_gateway, store_credit_gateway
     from app.shopify.admin.types import ShopRef
 
     rng = random.Random(options.seed + 2)  # noqa: S311  (a reproducible demo, not a secret)
@@ -687,6 +782,7 @@ async def _shoppers_redeem(
                 customer_id=customer_id,
                 reward_key=str(reward["key"]),
                 request_key=f"demo-{options.seed}-{customer_id}",
+                credits=store_credit_gateway(resources),
             )
             done += result.status != "returned"
     finally:
@@ -786,8 +882,18 @@ async def _referral_lines(session: AsyncSession) -> list[str]:
     ]
 
 
-# Review requests on, the request 3 s after the fulfilment and the reminder 6 s after it.
-_REVIEWS_DEMO = {"mode": "live", "steps": [{"delay_seconds": 3}, {"delay_seconds": 9}]}
+# Review requests on, timed after delivery: the request 3 s after the order's delivered status
+# and the reminder 6 s after it; an order with no delivered status is taken as delivered 12 s
+# after its fulfilment (10 days in a shop).
+DEMO_DELIVERY_WAIT_SECONDS = 12
+_REVIEWS_DEMO = {
+    "mode": "live",
+    "timing": "after_delivery",
+    "delivery_wait_seconds": DEMO_DELIVERY_WAIT_SECONDS,
+    "steps": [{"delay_seconds": 3}, {"delay_seconds": 9}],
+}
+# Share of fulfilled orders whose carrier reports the delivery (the rest never do).
+DEMO_DELIVER_RATE = 0.75
 # Share of review requests sent whose customer follows a star and leaves a review; of those,
 # the share that attaches a photo.
 DEMO_REVIEW_RATE = 0.6
@@ -894,7 +1000,7 @@ _WELCOME_DEMO = {
 async def _review_figures(session: AsyncSession) -> list[str]:
     """The review request's lines: runs (and why they stopped), requests and reminders sent,
     reviews by status, photos."""
-    from app.models import Review, ReviewPhoto
+    from app.models import OrderDelivery, Review, ReviewPhoto
 
     started = await session.scalar(
         select(func.count()).where(ScenarioRun.scenario == "review_request")
@@ -922,8 +1028,21 @@ async def _review_figures(session: AsyncSession) -> list[str]:
     )
     average = await session.scalar(select(func.avg(Review.rating)))
     pictures = await session.scalar(select(func.count()).select_from(ReviewPhoto))
+    # Runs timed from a delivered status (known at the start, or re-timed when it came); the
+    # others counted from the fulfilment plus the wait.
+    from_delivery = await session.scalar(
+        select(func.count(func.distinct(TimelineEntry.run_id))).where(
+            TimelineEntry.scenario == "review_request",
+            TimelineEntry.reason == "order_delivered",
+            TimelineEntry.kind.in_(("started", "retimed")),
+        )
+    )
+    deliveries = await session.scalar(select(func.count()).select_from(OrderDelivery))
     return [
         f"  review requests:       {started} started; stopped: {_counts(stopped) or 'none'}",
+        f"  review timing:         {from_delivery} timed from a delivered status "
+        f"({deliveries} orders reported delivered), {(started or 0) - (from_delivery or 0)} "
+        "from the fulfilment plus the wait",
         f"  review emails:         {emails.get(1, 0)} requests and {emails.get(2, 0)} reminders "
         "sent",
         f"  reviews:               {sum(reviews.values())} ({_counts(reviews) or 'none'}), "
@@ -1046,7 +1165,8 @@ async def _loyalty_figures(session: AsyncSession) -> list[str]:
         f"{f.taken_back}, adjusted {f.adjusted})",
         f"  points outstanding:    {f.outstanding} ({f.pending} pending)",
         f"  loyalty liability:     {worth}",
-        f"  rewards redeemed:      {f.rewards_redeemed}",
+        f"  rewards redeemed:      {f.rewards_redeemed} ({f.store_credits} as Shopify store "
+        f"credit: {f.store_credit_total} EUR)",
         f"  loyalty ledger:        verified for {checked.customers} customers, "
         f"{checked.entries} entries: {verdict}",
     ]

@@ -103,6 +103,20 @@ class OrderFulfilled:
 
 
 @dataclass(frozen=True)
+class OrderDelivered:
+    """Shopify reported one of the order's shipments delivered, for the first time for this
+    order (fulfillment_events/create or fulfillments/update). `order_id` is None when the
+    order is not stored yet (its orders/* delivery comes later and finds the delivery)."""
+
+    shop_id: int
+    order_id: int | None
+    shopify_order_id: int
+    fulfillment_shopify_id: int
+    delivered_at: datetime | None
+    learnt_at: datetime
+
+
+@dataclass(frozen=True)
 class RefundCreated:
     shop_id: int
     refund_id: int
@@ -160,6 +174,7 @@ Fact = (
     | OrderCancelled
     | OrderEdited
     | OrderFulfilled
+    | OrderDelivered
     | RefundCreated
     | CustomerChanged
     | CustomerCreated

@@ -22,6 +22,7 @@ from app.web import (
     approvals,
     auth,
     compliance,
+    customer_account,
     customers,
     email_events,
     embedded,
@@ -111,6 +112,8 @@ def create_app(
         BodyLimits,
         read_timeout_seconds=settings.body_read_timeout_seconds,
         self_capped=frozenset({receiver.PATH}),
+        # The shopper sending the review form gets a page in their language, not JSON.
+        refusal_pages=((review_form.FORM_PREFIX, review_form.refusal_page),),
     )
     # Outermost of all: every log line of a request, the webhook route's included, carries its id.
     app.add_middleware(RequestIds)
@@ -136,6 +139,7 @@ def create_app(
     app.include_router(customers.router)
     app.include_router(loyalty_proxy.router)
     app.include_router(referral_proxy.router)
+    app.include_router(customer_account.router)
     app.include_router(loyalty.router)
     app.include_router(referrals.public)
     app.include_router(referrals.router)

@@ -32,10 +32,14 @@ class Settings(BaseSettings):
     shopify_api_secret_previous: SecretStr | None = None
     # Kept equal to [access_scopes] in shopify.app.toml (a test ties them): read_checkouts for
     # abandoned carts, read_locales for the shop's primary locale (shopLocales), read_products
-    # for the cart email's item images (checkout webhooks carry none).
+    # for the cart email's item images (checkout webhooks carry none), write_products for the
+    # reviews' product metafields, read_fulfillments for the fulfillments/update and
+    # fulfillment_events/create topics (a shipment's delivered status), write_app_proxy for the
+    # storefront's app proxy ([app_proxy] needs it: apps/build/online-store/app-proxies).
     shopify_scopes: str = (
         "read_customers,write_customers,read_orders,read_checkouts,read_discounts,"
-        "write_discounts,read_locales,read_products,write_products"
+        "write_discounts,read_locales,read_products,write_products,read_fulfillments,"
+        "write_app_proxy"
     )
     shopify_api_version: str = "2026-10"
     app_url: str = "http://127.0.0.1:8000"

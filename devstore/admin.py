@@ -48,6 +48,7 @@ class AdminRoutes:
             Route("/store/{store}/apps/{handle}", self.app_page, methods=["GET"]),
             Route("/store/{store}/apps/{handle}/{rest:path}", self.app_page, methods=["GET"]),
             Route("/store/{store}/session-token", self.session_token, methods=["POST"]),
+            Route("/store/{store}/scopes", self.scopes, methods=["POST"]),
             Route("/cdn/shopifycloud/{script}", self.cdn_script, methods=["GET"]),
         ]
 
@@ -82,6 +83,7 @@ class AdminRoutes:
             {
                 "appOrigin": _origin(config.app_url),
                 "tokenUrl": f"/store/{store}/session-token",
+                "scopesUrl": f"/store/{store}/scopes",
             }
         ).replace("</", "<\\/")
         values = {
@@ -99,6 +101,44 @@ class AdminRoutes:
         if shop is None:
             return JSONResponse({"error": "no such store"}, status_code=404)
         return JSONResponse({"session_token": mint_session_token(self.runtime, shop.domain)})
+
+    async def scopes(self, request: Request) -> Response:
+        """App Bridge's Scopes API behind the admin: `query`, `request` (the merchant's
+        permission modal, accepted here: a dev store's owner is the one testing) and `revoke`
+        of the app's optional scopes. Answers are ScopesDetail, and for a request a
+        ScopesRequestResponse (`result: granted-all | declined-all`, `detail`)
+        (shopify.dev/docs/api/app-home/apis/authentication-and-data/scopes-api)."""
+        shop = self._shop(request.path_params["store"])
+        if shop is None:
+            return JSONResponse({"error": "no such store"}, status_code=404)
+        try:
+            body = json.loads(await request.body() or b"{}")
+        except ValueError:
+            return JSONResponse({"error": "send a JSON object"}, status_code=400)
+        action = body.get("action") if isinstance(body, dict) else None
+        wanted = body.get("scopes") if isinstance(body, dict) else None
+        config = self.runtime.config
+        if action in ("request", "revoke"):
+            if not isinstance(wanted, list) or not all(isinstance(s, str) for s in wanted):
+                return JSONResponse({"error": "scopes: a list of scope handles"}, status_code=400)
+            unknown = set(wanted) - set(config.optional_scopes)
+            if unknown:
+                message = f"not optional scopes of this app: {', '.join(sorted(unknown))}"
+                return JSONResponse({"error": message}, status_code=400)
+            if action == "request":
+                shop.granted_optional_scopes |= set(wanted)
+            else:
+                shop.granted_optional_scopes -= set(wanted)
+        elif action != "query":
+            return JSONResponse({"error": "action: query, request or revoke"}, status_code=400)
+        detail = {
+            "granted": sorted(set(config.scopes) | shop.granted_optional_scopes),
+            "required": sorted(config.scopes),
+            "optional": sorted(config.optional_scopes),
+        }
+        if action == "request":
+            return JSONResponse({"result": "granted-all", "detail": detail})
+        return JSONResponse(detail)
 
     async def cdn_script(self, request: Request) -> Response:
         name = CDN_SCRIPTS.get(request.path_params["script"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 DEFAULT_API_VERSION = "2026-10"
 
@@ -70,8 +71,21 @@ class SimulatorConfig:
             # The reviews' standard product metafields (reviews.rating, reviews.rating_count).
             "write_products",
             "read_locales",
+            # fulfillments/update and fulfillment_events/create need it (WebhookSubscriptionTopic:
+            # shopify.dev/docs/api/admin-graphql/latest/enums/WebhookSubscriptionTopic).
+            "read_fulfillments",
+            # An app declaring [app_proxy] (shopify.dev: apps/build/online-store/app-proxies).
+            "write_app_proxy",
         }
     )
+    # The app's `optional_scopes` (shopify.app.toml): requested after install, granted or
+    # declined by the merchant (Shopify's "Manage access scopes" guide).
+    optional_scopes: frozenset[str] = frozenset(
+        {"write_store_credit_account_transactions", "read_store_credit_accounts"}
+    )
+    # A store credit account's most (None: no limit here): past it, storeCreditAccountCredit
+    # answers CREDIT_LIMIT_EXCEEDED. Shopify does not publish its figure.
+    store_credit_limit: Decimal | None = None
     api_version: str = DEFAULT_API_VERSION
     access_token_lifetime: float = 3600.0
     refresh_token_lifetime: float = 90 * 24 * 3600.0

@@ -479,6 +479,51 @@ class Payloads:
         body["fulfillments"] = [template]
         return body
 
+    def fulfillment_delivered(
+        self, order: dict[str, Any], at: datetime, *, event_id: int | None = None
+    ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+        """A carrier reports the order's first shipment delivered: the order as stored after
+        it (its fulfillment's `shipment_status` is `delivered`), the fulfillment_events/create
+        body and the fulfillments/update body.
+
+        The bodies are the REST resources as Shopify documents them: a FulfillmentEvent
+        (shopify.dev/docs/api/admin-rest/latest/resources/fulfillmentevent: id,
+        fulfillment_id, status, message, happened_at, city, province, country, zip, address1,
+        latitude, longitude, shop_id, created_at, updated_at, estimated_delivery_at, order_id,
+        admin_graphql_api_id; `status` among label_printed, label_purchased,
+        attempted_delivery, ready_for_pickup, confirmed, in_transit, out_for_delivery,
+        delivered, failure) and the Fulfillment (…/resources/fulfillment), whose
+        `shipment_status` takes the latest event's status."""
+        body = self.order_update(order, at)
+        fulfillments = body.get("fulfillments") or []
+        if not fulfillments:
+            raise ValueError(f"order {order.get('id')} has no fulfillment to deliver")
+        fulfillment = fulfillments[0]
+        fulfillment["shipment_status"] = "delivered"
+        fulfillment["updated_at"] = self.time(at)
+        event_id = event_id if event_id is not None else self.ids.next()
+        event = {
+            "id": event_id,
+            "fulfillment_id": fulfillment["id"],
+            "status": "delivered",
+            "message": None,
+            "happened_at": self.time(at),
+            "city": None,
+            "province": None,
+            "country": None,
+            "zip": None,
+            "address1": None,
+            "latitude": None,
+            "longitude": None,
+            "shop_id": self.shop.id,
+            "created_at": self.time(at),
+            "updated_at": self.time(at),
+            "estimated_delivery_at": None,
+            "order_id": body["id"],
+            "admin_graphql_api_id": f"gid://shopify/FulfillmentEvent/{event_id}",
+        }
+        return body, event, copy.deepcopy(fulfillment)
+
     def order_cancelled(
         self, order: dict[str, Any], at: datetime, reason: str = "customer"
     ) -> dict[str, Any]:

@@ -5,18 +5,26 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import Route
 
 from devstore.admin import AdminRoutes
@@ -26,6 +34,7 @@ from devstore.config import SimulatorConfig
 from devstore.delivery_control import DeliveryControl, delivery_view
 from devstore.graphql.endpoint import AdminGraphQL
 from devstore.graphql.faults import Fault, FaultKind, SimulatorTransport, parse_fault
+from devstore.hosts import ShopHosts
 from devstore.oauth import OAuthRoutes, OAuthService, mint_session_token
 from devstore.payloads import CATALOG, LineItem, Payloads
 from devstore.products import VariantSpec, add_product, stock_catalog
@@ -39,10 +48,12 @@ from devstore.state import (
     Shop,
     ShopAddress,
     Store,
+    StoreCreditAccount,
     default_shop_address,
     parse_gid,
 )
 from devstore.storefront import CheckoutError, PlacedOrder, Storefront
+from devstore.theme import StorefrontPage, ThemeAppExtension, render_page
 from devstore.webhooks import Delivery, WebhookSender
 
 # The simulator's stand-in for a storefront login (a test or the demo sets it).
@@ -96,6 +107,19 @@ class Simulator:
         self.webhooks = WebhookSender(self.config, self.clock, transport=webhook_transport)
         # Deliveries lost on purpose (`emit(drop=True)`, a disorder's drop_rate): shop, topic, body.
         self.dropped: list[tuple[str, str, dict[str, Any]]] = []
+        # The app's theme app extension as every shop's theme shows it (online store pages),
+        # with each block's settings as the merchant chose them in the theme editor.
+        self.theme_extension: ThemeAppExtension | None = None
+        self.theme_settings: dict[str, dict[str, Any]] = {}
+
+    def install_theme_extension(
+        self, root: Path, settings: dict[str, dict[str, Any]] | None = None
+    ) -> ThemeAppExtension:
+        """Add the extension's blocks to the shops' theme (app embeds on, the section blocks
+        on the storefront's pages), each with `settings[block name]` over its defaults."""
+        self.theme_extension = ThemeAppExtension.load(root)
+        self.theme_settings = dict(settings or {})
+        return self.theme_extension
 
     # -- shops and customers ----------------------------------------------------------------
 
@@ -139,6 +163,31 @@ class Simulator:
         if found is None:
             raise KeyError(f"no shop {name!r}")
         return found
+
+    def grant_scopes(self, shop: str, scopes: Iterable[str]) -> list[str]:
+        """The merchant accepts the app's request for optional scopes (App Bridge's
+        `shopify.scopes.request`, or the admin's permission page): they hold for the app's
+        installation, whatever token it calls with. Only scopes the app declared optional can
+        be granted this way; returns what the installation now holds beyond its tokens'."""
+        wanted = set(scopes)
+        unknown = wanted - set(self.config.optional_scopes)
+        if unknown:
+            raise ValueError(f"not optional scopes of the app: {', '.join(sorted(unknown))}")
+        found = self.shop(shop)
+        found.granted_optional_scopes |= wanted
+        return sorted(found.granted_optional_scopes)
+
+    def revoke_scopes(self, shop: str, scopes: Iterable[str]) -> None:
+        """The merchant (or the app, appRevokeAccessScopes) takes optional scopes back."""
+        self.shop(shop).granted_optional_scopes -= set(scopes)
+
+    def store_credit_accounts(self, shop: str, customer_id: int) -> list[StoreCreditAccount]:
+        """The customer's store credit accounts, one per currency."""
+        return [
+            account
+            for account in self.shop(shop).store_credit_accounts.values()
+            if account.owner_id == customer_id
+        ]
 
     def set_plan(self, name: str, plan: str) -> None:
         self.config.plan(plan)
@@ -498,6 +547,22 @@ class Simulator:
         await self.emit(shop, "orders/edited", edit)
         return edit
 
+    async def deliver_order(
+        self, shop: str, order_id: int, *, at: datetime | None = None
+    ) -> dict[str, Any]:
+        """A carrier reports the fulfilled order's shipment delivered: Shopify records a
+        fulfillment event (fulfillment_events/create) and the fulfillment's shipment_status
+        becomes `delivered` (fulfillments/update). Returns the event."""
+        found = self.shop(shop)
+        moment = at or self.clock.now()
+        order, event, fulfillment = self.payloads(shop).fulfillment_delivered(
+            found.orders[order_id], moment
+        )
+        found.orders[order_id] = order
+        await self.emit(shop, "fulfillment_events/create", event)
+        await self.emit(shop, "fulfillments/update", fulfillment)
+        return event
+
     # -- ASGI -------------------------------------------------------------------------------
 
     @asynccontextmanager
@@ -558,8 +623,15 @@ class Simulator:
                 control.app_proxy,
                 methods=["GET", "POST"],
             ),
+            Route("/{shop}/pages/{handle}", control.online_store_page, methods=["GET"]),
+            Route("/{shop}/{locale}/pages/{handle}", control.online_store_page, methods=["GET"]),
+            Route(
+                "/{shop}/cdn/extensions/{extension}/assets/{name}",
+                control.extension_asset,
+                methods=["GET"],
+            ),
         ]
-        return Starlette(routes=routes)
+        return Starlette(routes=routes, middleware=[Middleware(ShopHosts, store=self.store)])
 
 
 def _product_view(product: Product) -> dict[str, Any]:
@@ -839,6 +911,53 @@ class ControlAPI:
             if k.lower() in ("content-type", "retry-after", "cache-control")
         }
         return Response(answer.content, status_code=answer.status_code, headers=kept)
+
+    async def online_store_page(self, request: Request) -> Response:
+        """A storefront page (`/pages/{handle}`, `/{locale}/pages/{handle}` in another of the
+        shop's languages) of a minimal theme carrying the app's theme app extension: its
+        section blocks in the page, its app embeds before `</body>`. The visitor is logged in
+        when the `storefront_customer_id` cookie names one of the shop's customers."""
+        extension = self.sim.theme_extension
+        try:
+            shop = self.sim.shop(request.path_params["shop"])
+        except (KeyError, ValueError):
+            return PlainTextResponse("Not Found", status_code=404)
+        locale = request.path_params.get("locale", shop.locales[0])
+        if extension is None or locale not in shop.locales:
+            return PlainTextResponse("Not Found", status_code=404)
+        logged_in = request.cookies.get(STOREFRONT_CUSTOMER_COOKIE, "")
+        customer = shop.customers.get(int(logged_in)) if logged_in.isdigit() else None
+        host = request.headers.get("host", "")
+        at_shop_host = host.split(":", 1)[0] == shop.domain
+        base = f"{request.url.scheme}://{host}" + ("" if at_shop_host else f"/{shop.domain}")
+        page = StorefrontPage(shop=shop, customer=customer, locale=locale, base=base)
+        html = render_page(
+            extension,
+            page,
+            app_id=self.sim.config.app_id,
+            title=request.path_params["handle"].replace("-", " ").capitalize(),
+            settings=self.sim.theme_settings,
+        )
+        return HTMLResponse(html, headers={"Cache-Control": "private, no-store"})
+
+    async def extension_asset(self, request: Request) -> Response:
+        """A theme app extension's asset, as Shopify's CDN serves it."""
+        extension = self.sim.theme_extension
+        name = request.path_params["name"]
+        if (
+            extension is None
+            or request.path_params["extension"] != extension.handle
+            or "/" in name
+            or name.startswith(".")
+        ):
+            return PlainTextResponse("Not Found", status_code=404)
+        path = extension.root / "assets" / name
+        if not path.is_file():
+            return PlainTextResponse("Not Found", status_code=404)
+        kinds = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
+        return Response(
+            path.read_bytes(), media_type=kinds.get(path.suffix, "application/octet-stream")
+        )
 
     async def discount_link(self, request: Request) -> Response:
         """`/discount/{CODE}?redirect=/path`: the storefront sets the code and redirects."""

@@ -63,6 +63,36 @@ class Customer:
 
 
 @dataclass
+class StoreCreditTransaction:
+    """A credit transaction of a store credit account (storeCreditAccountCredit)."""
+
+    id: int
+    amount: Decimal
+    balance_after: Decimal
+    created_at: datetime
+    expires_at: datetime | None
+
+    @property
+    def gid(self) -> str:
+        return gid("StoreCreditAccountCreditTransaction", self.id)
+
+
+@dataclass
+class StoreCreditAccount:
+    """A customer's store credit in one currency: an owner holds one account per currency."""
+
+    id: int
+    owner_id: int
+    currency: str
+    balance: Decimal = Decimal("0.00")
+    transactions: list[StoreCreditTransaction] = field(default_factory=list)
+
+    @property
+    def gid(self) -> str:
+        return gid("StoreCreditAccount", self.id)
+
+
+@dataclass
 class Segment:
     """A customer segment (segmentCreate): its ShopifyQL query, a conjunction of the filters
     the simulator evaluates (segments.py)."""
@@ -371,6 +401,10 @@ class Shop:
     uninstalled: bool = False
     # Set by add_shop (default_shop_address unless given).
     address: ShopAddress | None = None
+    store_credit_accounts: dict[int, StoreCreditAccount] = field(default_factory=dict)
+    # Optional scopes the merchant granted at runtime (App Bridge's scopes.request): they
+    # belong to the app's installation on the shop, so every token of the shop carries them.
+    granted_optional_scopes: set[str] = field(default_factory=set)
 
     @property
     def handle(self) -> str:

@@ -91,6 +91,11 @@ class TrafficSettings:
     consent_share: float = 0.55
     french_share: float = 0.3
     fulfill_rate: float = 0.85
+    # Of the fulfilled orders, the share whose carrier reports the delivery (Shopify then
+    # sends fulfillment_events/create and fulfillments/update), 1 to 5 days later. Off by
+    # default: many shipments carry no tracking that reports deliveries, and a seed's traffic
+    # stays what it was before deliveries existed.
+    deliver_rate: float = 0.0
     cancel_rate: float = 0.04
     refund_rate: float = 0.08
     unsubscribe_rate: float = 0.03
@@ -155,6 +160,9 @@ class TrafficGenerator:
         # traffic of a seed stays what it was before they existed.
         self.journeys_rng = random.Random(f"journeys-{self.settings.seed}")
         self.journey_payloads = Payloads(shop, storefront.runtime.store.ids, self._journeys_hex)
+        # Deliveries draw from their own generator (and their event ids from it): turning them
+        # on changes nothing else of a seed's traffic.
+        self.deliveries_rng = random.Random(f"deliveries-{self.settings.seed}")
         # What the carts hold exists as products (with images) in the shop's Admin API.
         stock_catalog(shop, self.settings.start)
         self.known: list[Customer] = []
@@ -371,12 +379,31 @@ class TrafficGenerator:
             if self.rng.random() < self.settings.refund_rate:
                 later = at + timedelta(days=self.rng.uniform(2, 10))
                 self._schedule(later, self._refund(body))
+            deliveries = self.deliveries_rng
+            if self.settings.deliver_rate > 0 and deliveries.random() < self.settings.deliver_rate:
+                later = at + timedelta(days=deliveries.uniform(1, 5))
+                self._schedule(later, self._deliver(int(body["id"])))
             return [
                 TrafficEvent(at, "orders/fulfilled", body),
                 TrafficEvent(at, "orders/updated", body),
             ]
 
         return fulfill
+
+    def _deliver(self, order_id: int) -> Callable[[datetime], list[TrafficEvent]]:
+        def deliver(at: datetime) -> list[TrafficEvent]:
+            order, event, fulfillment = self.payloads.fulfillment_delivered(
+                self.shop.orders[order_id],
+                at,
+                event_id=self.deliveries_rng.randrange(10**11, 10**12),
+            )
+            self.shop.orders[order_id] = order
+            return [
+                TrafficEvent(at, "fulfillment_events/create", event, "delivered"),
+                TrafficEvent(at, "fulfillments/update", fulfillment, "delivered"),
+            ]
+
+        return deliver
 
     def _cancel(self, order: dict[str, Any]) -> Callable[[datetime], list[TrafficEvent]]:
         def cancel(at: datetime) -> list[TrafficEvent]:

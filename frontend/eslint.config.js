@@ -17,4 +17,9 @@ export default tseslint.config(
       "react-hooks/exhaustive-deps": "error",
     },
   },
+  {
+    // The storefront widget: plain DOM, no framework.
+    files: ["widget/**/*.ts"],
+    languageOptions: { globals: globals.browser },
+  },
 );

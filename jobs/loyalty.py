@@ -10,18 +10,30 @@ import structlog
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
-from app.errors import ShopifyUnavailable, ShopTokenInvalid
+from app.errors import ShopifyQueryError, ShopifyUnavailable, ShopifyUserErrors, ShopTokenInvalid
 from app.installs.status import shop_work_runs
-from app.loyalty import birthdays, expiry, notices, redeeming, redemptions, service, storefront
+from app.loyalty import (
+    birthdays,
+    expiry,
+    notices,
+    perks,
+    redeeming,
+    redemptions,
+    service,
+    storefront,
+)
 from app.loyalty.jobs import notices_job_at
 from app.loyalty.settings import load_settings
+from app.loyalty.storefront_program import PROGRAM_KEY, storefront_program
+from app.loyalty.widget_status import widget_status
 from app.messaging.pacing import shop_zone
 from app.models import LoyaltyProgram, Shop
 from app.platform.resources import Resources
 from app.queue import JobContext, RetryJob
-from app.shopify.admin.factory import discount_gateway
+from app.shopify.admin.factory import admin_client, discount_gateway, store_credit_gateway
 from app.shopify.admin.types import ShopRef
 from app.shopify.customer_sync import request_loyalty, request_tags
+from app.shopify.shop_metafields import write_shop_json
 
 log = structlog.get_logger(__name__)
 
@@ -43,8 +55,11 @@ async def sync_loyalty_customer(
         write = await storefront.write_for(
             session, shop_id, customer_id, tier_before=tier_before, tier_moved=tier_moved
         )
-    if write is None:
-        return False
+        if write is None:
+            return False
+        status = await widget_status(
+            session, shop_id, customer_id, app_url=resources.settings.app_url, now=datetime.now(UTC)
+        )
     every = resources.settings.customer_sync_flush_seconds
     await request_loyalty(
         resources.redis,
@@ -53,6 +68,7 @@ async def sync_loyalty_customer(
         write.customer_gid,
         points=write.points,
         tier=write.tier,
+        status=status,
         flush_every=every,
     )
     await request_tags(
@@ -65,6 +81,26 @@ async def sync_loyalty_customer(
         flush_every=every,
     )
     return True
+
+
+async def sync_storefront_program(ctx: JobContext, shop_id: int) -> bool:
+    """Write the programs' storefront description (shop metafield `$app:loyalty.program`) as
+    the settings stand now; False for a shop that is gone or when Shopify refused it."""
+    resources: Resources = ctx.resources
+    async with resources.sessions() as session:
+        shop = await session.get(Shop, shop_id)
+        if shop is None or shop.uninstalled_at is not None or shop.redacted_at is not None:
+            return False
+        document = await storefront_program(session, shop_id, shop.currency)
+        ref = ShopRef(shop_id, shop.domain)
+    try:
+        return await write_shop_json(admin_client(resources), ref, PROGRAM_KEY, document)
+    except ShopTokenInvalid:
+        # The next settings change writes it again, once the merchant has reopened the app.
+        log.warning("storefront program not written: shop token invalid", shop_id=shop_id)
+        return False
+    except ShopifyUnavailable as exc:
+        raise RetryJob.backoff(ctx.attempt) from exc
 
 
 async def reevaluate_loyalty_tiers(ctx: JobContext) -> int:
@@ -116,22 +152,58 @@ async def _working_shop(resources: Resources, shop_id: int) -> ShopRef | None:
 
 
 async def complete_loyalty_redemption(ctx: JobContext, shop_id: int, redemption_id: int) -> str:
-    """Create the redemption's code at Shopify and settle it; retried while Shopify is
-    unavailable. Returns the redemption's status."""
+    """Create the redemption's code (or its store credit) at Shopify and settle it; retried
+    while Shopify is unavailable. Returns the redemption's status."""
     resources: Resources = ctx.resources
     shop = await _working_shop(resources, shop_id)
     if shop is None:
         return redemptions.PENDING
     try:
         result = await redeeming.complete(
-            resources.sessions, discount_gateway(resources), shop, redemption_id
+            resources.sessions,
+            discount_gateway(resources),
+            shop,
+            redemption_id,
+            credits=store_credit_gateway(resources),
         )
     except ShopTokenInvalid:
         log.warning("redemption left pending: shop token invalid", shop_id=shop_id)
         return redemptions.PENDING
+    except ShopifyQueryError as exc:
+        # A store credit whose lost answer cannot be read back (a scope withdrawn): pending,
+        # for the sweeper, never credited blind.
+        log.warning("redemption left pending: Shopify refused", shop_id=shop_id, error=exc.detail)
+        return redemptions.PENDING
     except ShopifyUnavailable as exc:
         raise RetryJob.backoff(ctx.attempt) from exc
     return result.status
+
+
+async def issue_loyalty_tier_perk(
+    ctx: JobContext, shop_id: int, customer_id: int, tier_key: str
+) -> str | None:
+    """The code of the tier's perk for a customer who reached it (app/loyalty/perks.py);
+    retried while Shopify is unavailable. Returns the code (None: nothing to give)."""
+    resources: Resources = ctx.resources
+    shop = await _working_shop(resources, shop_id)
+    if shop is None:
+        return None
+    try:
+        return await perks.issue_perk(
+            resources.sessions,
+            discount_gateway(resources),
+            shop,
+            customer_id=customer_id,
+            tier_key=tier_key,
+        )
+    except ShopifyUserErrors as refused:
+        log.warning("tier perk refused by Shopify", shop_id=shop_id, error=refused.detail)
+        return None
+    except ShopTokenInvalid:
+        log.warning("tier perk not issued: shop token invalid", shop_id=shop_id)
+        return None
+    except ShopifyUnavailable as exc:
+        raise RetryJob.backoff(ctx.attempt) from exc
 
 
 async def sweep_loyalty_redemptions(ctx: JobContext) -> int:
@@ -150,9 +222,13 @@ async def sweep_loyalty_redemptions(ctx: JobContext) -> int:
             continue
         try:
             result = await redeeming.complete(
-                resources.sessions, discount_gateway(resources), shop, redemption_id
+                resources.sessions,
+                discount_gateway(resources),
+                shop,
+                redemption_id,
+                credits=store_credit_gateway(resources),
             )
-        except (ShopifyUnavailable, ShopTokenInvalid) as exc:
+        except (ShopifyUnavailable, ShopTokenInvalid, ShopifyQueryError) as exc:
             log.warning(
                 "stranded redemption still pending",
                 shop_id=shop_id,

@@ -9,7 +9,9 @@ from app.inbox.jobs import PROCESS_JOB
 from app.kpis.jobs import ROLLUP_EVERY_SECONDS
 from app.loyalty.jobs import COMPLETE_JOB as LOYALTY_COMPLETE_JOB
 from app.loyalty.jobs import NOTICES_JOB as LOYALTY_NOTICES_JOB
+from app.loyalty.jobs import PERK_JOB as LOYALTY_PERK_JOB
 from app.loyalty.jobs import SYNC_JOB as LOYALTY_SYNC_JOB
+from app.loyalty.storefront_program import PROGRAM_JOB as LOYALTY_PROGRAM_JOB
 from app.messaging.consent import WRITE_BACK_JOB
 from app.messaging.outbox import SEND_JOB
 from app.queue import CronJob, JobFunction
@@ -29,10 +31,12 @@ from jobs.kpis import roll_up_kpis
 from jobs.loyalty import (
     apply_loyalty_time_rules,
     complete_loyalty_redemption,
+    issue_loyalty_tier_perk,
     loyalty_notices,
     reevaluate_loyalty_tiers,
     sweep_loyalty_redemptions,
     sync_loyalty_customer,
+    sync_storefront_program,
 )
 from jobs.messages import enqueue_due_messages, send_message, write_back_email_consent
 from jobs.referrals import (
@@ -55,7 +59,9 @@ JOBS: dict[str, JobFunction] = {
     STEP_JOB: scenario_step,
     RECONCILE_JOB: reconcile.reconcile_shop,
     LOYALTY_SYNC_JOB: sync_loyalty_customer,
+    LOYALTY_PROGRAM_JOB: sync_storefront_program,
     LOYALTY_COMPLETE_JOB: complete_loyalty_redemption,
+    LOYALTY_PERK_JOB: issue_loyalty_tier_perk,
     LOYALTY_NOTICES_JOB: loyalty_notices,
     REFERRAL_ISSUE_JOB: issue_referral_code,
     REFERRAL_REWARD_JOB: reward_referral_with_code,

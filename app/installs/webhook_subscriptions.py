@@ -29,6 +29,10 @@ APP_WEBHOOK_TOPICS: tuple[str, ...] = (
     "orders/fulfilled",
     "orders/cancelled",
     "orders/edited",
+    # A shipment's delivered status, for the review request's after-delivery timing; both
+    # need read_fulfillments (WebhookSubscriptionTopic, shopify.dev).
+    "fulfillments/update",
+    "fulfillment_events/create",
     "refunds/create",
     "customers/create",
     "customers/update",

@@ -42,6 +42,18 @@ def complete_job(shop_id: int, redemption_id: int) -> Job:
     return Job(COMPLETE_JOB, (shop_id, redemption_id), f"{COMPLETE_JOB}:{shop_id}:{redemption_id}")
 
 
+# Give a customer who reached a tier its perk: a single-use code (app/loyalty/perks.py).
+PERK_JOB = "issue_loyalty_tier_perk"
+
+
+def perk_job(shop_id: int, customer_id: int, tier_key: str) -> Job:
+    return Job(
+        PERK_JOB,
+        (shop_id, customer_id, tier_key),
+        f"{PERK_JOB}:{shop_id}:{customer_id}:{tier_key}",
+    )
+
+
 # Queue the customer's loyalty emails that are due (app/loyalty/notices.py): deferred by every
 # ledger movement, coalesced per customer over NOTICES_COALESCE_SECONDS (a burst of movements
 # is one run), and re-deferred by the run itself to when a waiting digest is due. A few seconds

@@ -18,7 +18,15 @@ from app.facts import (
     OrderPaid,
     RefundCreated,
 )
-from app.loyalty import compliance, content, expiry, redemptions, service
+from app.loyalty import (
+    compliance,
+    content,
+    expiry,
+    history,
+    redemptions,
+    service,
+    still_true,
+)
 from app.platform.program import Program
 
 # The consent a sign-up must carry to earn the sign-up bonus ("an account created with
@@ -99,6 +107,14 @@ LOYALTY = Program(
     compliance=(
         Section(name="loyalty", export=compliance.export_loyalty, erase=compliance.erase_loyalty),
     ),
-    reasons={**redemptions.REASONS, **expiry.REASONS},
+    reasons={
+        **redemptions.REASONS,
+        **expiry.REASONS,
+        **still_true.REASONS,
+        **history.REASONS,
+    },
     templates=content.TEMPLATES,
+    guard=still_true.loyalty_email_still_true,
+    on_send_outcome=history.email_outcome,
+    kinds=history.KINDS,
 )

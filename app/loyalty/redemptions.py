@@ -20,6 +20,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.i18n import Text
+from app.loyalty import history
 from app.loyalty.errors import (
     InvalidRedemption,
     NotEnoughPoints,
@@ -40,6 +41,8 @@ RETURNED = "returned"
 # Why points came back (LoyaltyRedemption.return_reason).
 REFUSED_BY_SHOPIFY = "refused_by_shopify"
 ORDER_REFUNDED = "order_refunded"
+CREDIT_REFUSED = "credit_refused"
+CREDIT_NOT_GRANTED = "credit_not_granted"
 # The ledger's reason for a redemption's debit (which reward: the redemption row says).
 REWARD_REDEEMED = "reward_redeemed"
 REASONS: dict[str, Text] = {
@@ -53,6 +56,14 @@ REASONS: dict[str, Text] = {
     ORDER_REFUNDED: Text(
         en="Points returned: the order that used the reward was cancelled or refunded",
         fr="Points rendus : la commande qui utilisait la récompense a été annulée ou remboursée",
+    ),
+    CREDIT_REFUSED: Text(
+        en="Points returned: Shopify refused the store credit",
+        fr="Points rendus : Shopify a refusé le crédit boutique",
+    ),
+    CREDIT_NOT_GRANTED: Text(
+        en="Points returned: the shop has not granted Boomerang store credit access",
+        fr="Points rendus : la boutique n'a pas autorisé Boomerang à accorder du crédit boutique",
     ),
 }
 # The ledger's source for a redemption's debit, and for points it gave back.
@@ -80,6 +91,9 @@ class Redemption:
     code: str | None
     # False when the request key had been seen (a retried request).
     created_now: bool = False
+    # Store credit rewards: when Shopify was first asked, and the credit transaction it made.
+    credit_requested_at: datetime | None = None
+    store_credit_transaction_id: str | None = None
 
 
 def _view(row: LoyaltyRedemption, customer: Customer, *, created_now: bool) -> Redemption:
@@ -96,6 +110,8 @@ def _view(row: LoyaltyRedemption, customer: Customer, *, created_now: bool) -> R
         status=row.status,
         code=row.code,
         created_now=created_now,
+        credit_requested_at=row.credit_requested_at,
+        store_credit_transaction_id=row.store_credit_transaction_id,
     )
 
 
@@ -177,12 +193,12 @@ async def start_redemption(
                 "obtenue",
             )
         )
-    if reward.kind == "store_credit":
+    if reward.kind == "store_credit" and not settings.store_credit_enabled:
         raise RewardUnavailable(
             Text(
-                en="store credit rewards cannot be redeemed yet: choose a discount code reward",
-                fr="les récompenses en crédit boutique ne peuvent pas encore être obtenues : "
-                "choisissez une récompense en code de réduction",
+                en="store credit rewards are turned off in this shop: choose another reward",
+                fr="les récompenses en crédit boutique sont désactivées dans cette boutique : "
+                "choisissez une autre récompense",
             )
         )
     spendable = await _spendable(session, shop_id, customer_id, now)
@@ -288,9 +304,93 @@ async def mark_issued(
             issued_at=now,
             last_error=None,
         )
-        .returning(LoyaltyRedemption.id)
+        .returning(LoyaltyRedemption.customer_id, LoyaltyRedemption.reward_key)
     )
-    return result.first() is not None
+    row = result.first()
+    if row is None:
+        return False
+    await history.reward_given(
+        session,
+        shop_id=shop_id,
+        customer_id=int(row.customer_id),
+        redemption_id=redemption_id,
+        reward_key=row.reward_key,
+        at=now,
+        code=code,
+    )
+    return True
+
+
+async def note_credit_request(
+    session: AsyncSession, *, shop_id: int, redemption_id: int, now: datetime
+) -> None:
+    """Shopify is about to be asked for the redemption's store credit: from now on an attempt
+    first looks for a credit an earlier one made (app/loyalty/store_credit.py). The first
+    request's time is kept."""
+    await session.execute(
+        update(LoyaltyRedemption)
+        .where(
+            LoyaltyRedemption.shop_id == shop_id,
+            LoyaltyRedemption.id == redemption_id,
+            LoyaltyRedemption.credit_requested_at.is_(None),
+        )
+        .values(credit_requested_at=now)
+    )
+
+
+async def mark_credited(
+    session: AsyncSession,
+    *,
+    shop_id: int,
+    redemption_id: int,
+    transaction_id: str,
+    now: datetime,
+) -> bool:
+    """Pending -> issued, paid by Shopify's credit transaction; False when it was settled
+    already."""
+    result = await session.execute(
+        update(LoyaltyRedemption)
+        .where(
+            LoyaltyRedemption.shop_id == shop_id,
+            LoyaltyRedemption.id == redemption_id,
+            LoyaltyRedemption.status == PENDING,
+        )
+        .values(
+            status=ISSUED,
+            store_credit_transaction_id=transaction_id,
+            issued_at=now,
+            last_error=None,
+        )
+        .returning(LoyaltyRedemption.customer_id, LoyaltyRedemption.reward_key)
+    )
+    row = result.first()
+    if row is None:
+        return False
+    await history.reward_given(
+        session,
+        shop_id=shop_id,
+        customer_id=int(row.customer_id),
+        redemption_id=redemption_id,
+        reward_key=row.reward_key,
+        at=now,
+        store_credit_transaction_id=transaction_id,
+    )
+    return True
+
+
+async def claimed_credits(
+    session: AsyncSession, shop_id: int, transaction_ids: list[str]
+) -> set[str]:
+    """Which of these credit transactions already pay a redemption of the shop."""
+    if not transaction_ids:
+        return set()
+    found = await session.scalars(
+        select(LoyaltyRedemption.store_credit_transaction_id).where(
+            LoyaltyRedemption.shop_id == shop_id,
+            LoyaltyRedemption.store_credit_transaction_id.in_(transaction_ids),
+        )
+    )
+    return {value for value in found if value is not None}
 
 
 async def give_back(
@@ -325,6 +425,14 @@ async def give_back(
     ).first()
     if row is None:
         return False
+    await history.reward_returned(
+        session,
+        shop_id=shop_id,
+        customer_id=int(row.customer_id),
+        redemption_id=redemption_id,
+        reason=reason,
+        at=now,
+    )
     account = await lock_account(session, shop_id, int(row.customer_id))
     await append(
         session,
@@ -340,6 +448,49 @@ async def give_back(
         now,
     )
     return True
+
+
+@dataclass(frozen=True)
+class RedemptionLine:
+    """A redemption as the customer's admin page lists it."""
+
+    id: int
+    reward_key: str
+    kind: str
+    value: Decimal
+    cost: int
+    status: str
+    code: str | None
+    store_credit_transaction_id: str | None
+    return_reason: str | None
+    created_at: datetime
+
+
+async def of_customer(
+    session: AsyncSession, shop_id: int, customer_id: int, *, limit: int = 50
+) -> list[RedemptionLine]:
+    """The customer's redemptions, newest first."""
+    rows = await session.scalars(
+        select(LoyaltyRedemption)
+        .where(LoyaltyRedemption.shop_id == shop_id, LoyaltyRedemption.customer_id == customer_id)
+        .order_by(LoyaltyRedemption.id.desc())
+        .limit(limit)
+    )
+    return [
+        RedemptionLine(
+            id=row.id,
+            reward_key=row.reward_key,
+            kind=str(row.reward.get("kind", "")),
+            value=Decimal(str(row.reward.get("value", "0"))),
+            cost=row.cost,
+            status=row.status,
+            code=row.code,
+            store_credit_transaction_id=row.store_credit_transaction_id,
+            return_reason=row.return_reason,
+            created_at=row.created_at,
+        )
+        for row in rows
+    ]
 
 
 async def stale_pending(

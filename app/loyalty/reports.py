@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Numeric, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.loyalty.ledger import pending_at
@@ -68,6 +68,9 @@ class ProgramFigures:
     liability: Decimal | None
     tiers: dict[str, int]
     rewards_redeemed: int
+    # Redemptions paid as Shopify store credit, and their total in the shop's currency.
+    store_credits: int = 0
+    store_credit_total: Decimal = Decimal(0)
 
 
 async def program_figures(
@@ -123,6 +126,20 @@ async def program_figures(
         )
         or 0
     )
+    credit_count, credit_total = (
+        await session.execute(
+            select(
+                func.count(),
+                func.coalesce(
+                    func.sum(LoyaltyRedemption.reward["value"].astext.cast(Numeric(18, 4))), 0
+                ),
+            ).where(
+                LoyaltyRedemption.shop_id == shop_id,
+                LoyaltyRedemption.status == "issued",
+                LoyaltyRedemption.store_credit_transaction_id.is_not(None),
+            )
+        )
+    ).one()
     value = point_value(settings)
     liability = (
         (Decimal(outstanding) * value.per_point).quantize(CENT, rounding=ROUND_HALF_UP)
@@ -143,6 +160,8 @@ async def program_figures(
         liability=liability,
         tiers=tiers,
         rewards_redeemed=rewards_redeemed,
+        store_credits=int(credit_count),
+        store_credit_total=Decimal(credit_total).quantize(CENT),
     )
 
 

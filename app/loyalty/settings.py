@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.i18n import Text
+from app.loyalty.store_credit import SCOPES
 from app.models import LoyaltyProgram
 from app.scenarios.config import (
     KEY_PATTERN,
@@ -65,6 +66,17 @@ class NoticesRule(StrictSettings):
     expiry_warning: bool = True
 
 
+class TierPerk(StrictSettings):
+    """The tier's perk: a single-use code for the customer when they reach it (once per
+    customer and tier: leaving and reaching it again gives no second code)."""
+
+    kind: Literal["fixed_amount", "percentage", "free_shipping"]
+    # Amount in the shop's currency, or percent; unused for free shipping.
+    value: Decimal = Field(default=Decimal(0), ge=0)
+    minimum_subtotal: Decimal | None = Field(default=None, gt=0)
+    valid_days: int = Field(default=30, ge=1, le=3650)
+
+
 class Tier(StrictSettings):
     key: str = Field(min_length=1, max_length=64, pattern=KEY_PATTERN)
     name_en: str = Field(min_length=1, max_length=64)
@@ -72,12 +84,10 @@ class Tier(StrictSettings):
     # Points earned, or amount spent in the shop's currency, within the window.
     threshold: Decimal = Field(ge=0)
     multiplier: Decimal = Field(default=Decimal(1), ge=1, le=10)
+    entry_reward: TierPerk | None = None
 
 
 RewardKind = Literal["fixed_amount", "percentage", "free_shipping", "store_credit"]
-# Shopify's access scope for storeCreditAccountCredit: requested only when the merchant turns
-# store credit rewards on.
-STORE_CREDIT_SCOPE = "write_store_credit_account_transactions"
 
 
 class Reward(StrictSettings):
@@ -108,8 +118,8 @@ class LoyaltySettings(StrictSettings):
     tier_window_months: int = Field(default=12, ge=1, le=60)
     tiers: tuple[Tier, ...] = ()
     rewards: tuple[Reward, ...] = ()
-    # Store credit rewards (storeCreditAccountCredit) need the shop to grant
-    # STORE_CREDIT_SCOPE; off until the merchant turns them on.
+    # Store credit rewards (storeCreditAccountCredit) need the shop to grant the optional
+    # scopes app/loyalty/store_credit.py names; off until the merchant turns them on.
     store_credit_enabled: bool = False
 
     def reward(self, key: str) -> Reward | None:
@@ -139,6 +149,27 @@ class LoyaltySettings(StrictSettings):
                 ),
                 field="tiers",
             )
+        for index, tier in enumerate(self.tiers):
+            perk = tier.entry_reward
+            if perk is None:
+                continue
+            if perk.kind == "percentage" and not Decimal(1) <= perk.value <= Decimal(100):
+                raise SettingsProblem(
+                    Text(
+                        en="A percentage off is between 1 and 100, for example 10.",
+                        fr="Une réduction en pourcentage est comprise entre 1 et 100, par "
+                        "exemple 10.",
+                    ),
+                    field=f"tiers.{index}.entry_reward.value",
+                )
+            if perk.kind == "fixed_amount" and perk.value <= 0:
+                raise SettingsProblem(
+                    Text(
+                        en="This perk's amount must be more than 0, for example 5.00.",
+                        fr="Le montant de cet avantage doit être supérieur à 0, par exemple 5.00.",
+                    ),
+                    field=f"tiers.{index}.entry_reward.value",
+                )
         reward_keys = [reward.key for reward in self.rewards]
         if len(set(reward_keys)) != len(reward_keys):
             raise SettingsProblem(
@@ -163,9 +194,9 @@ class LoyaltySettings(StrictSettings):
                 raise SettingsProblem(
                     Text(
                         en="Turn on store credit rewards first: Shopify then asks your shop "
-                        f"to grant {STORE_CREDIT_SCOPE}.",
+                        f"to grant {', '.join(SCOPES)}.",
                         fr="Activez d'abord les récompenses en crédit boutique : Shopify "
-                        f"demande alors à votre boutique d'accorder {STORE_CREDIT_SCOPE}.",
+                        f"demande alors à votre boutique d'accorder {', '.join(SCOPES)}.",
                     ),
                     field=f"rewards.{index}.kind",
                 )

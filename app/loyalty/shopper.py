@@ -195,13 +195,18 @@ async def position(
     )
 
 
-def redeemable(settings: LoyaltySettings, spendable: int) -> list[Reward]:
-    """The catalogue's rewards the customer can redeem now (store credit rewards are not
-    redeemable yet: app/loyalty/redemptions.py)."""
-    if not settings.enabled:
-        return []
+def offered(settings: LoyaltySettings) -> list[Reward]:
+    """The catalogue's rewards shoppers are offered: store credit ones only while the
+    merchant has store credit rewards on."""
     return [
         reward
         for reward in settings.rewards
-        if reward.cost <= spendable and reward.kind != "store_credit"
+        if reward.kind != "store_credit" or settings.store_credit_enabled
     ]
+
+
+def redeemable(settings: LoyaltySettings, spendable: int) -> list[Reward]:
+    """The offered rewards the customer can redeem now."""
+    if not settings.enabled:
+        return []
+    return [reward for reward in offered(settings) if reward.cost <= spendable]

@@ -11,10 +11,12 @@ from decimal import Decimal
 from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.loyalty import storefront
+from app.loyalty import history, storefront
+from app.loyalty.jobs import perk_job
 from app.loyalty.ledger import Account
 from app.loyalty.settings import LoyaltySettings, Tier
 from app.models import LoyaltyAccount, PointsLedgerEntry
+from app.queue.deferred import defer
 
 
 def multiplier_of(settings: LoyaltySettings, tier_key: str | None) -> Decimal:
@@ -97,4 +99,20 @@ async def reevaluate(
         storefront.tier_changed(
             session, account.shop_id, account.customer_id, account.tier, key, now
         )
+        keys = [t.key for t in settings.tiers]
+        climbed = tier is not None and (
+            account.tier not in keys or keys.index(tier.key) > keys.index(account.tier)
+        )
+        await history.tier_moved(
+            session,
+            shop_id=account.shop_id,
+            customer_id=account.customer_id,
+            before=account.tier,
+            after=key,
+            climbed=climbed,
+            at=now,
+        )
+        if tier is not None and climbed and tier.entry_reward is not None:
+            # The perk's code, created at Shopify after the commit (once per customer and tier).
+            defer(session, perk_job(account.shop_id, account.customer_id, tier.key))
     return key

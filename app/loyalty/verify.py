@@ -362,6 +362,7 @@ async def _check_redemptions(session: AsyncSession, report: Report, *, now: date
             LoyaltyRedemption.cost,
             LoyaltyRedemption.status,
             LoyaltyRedemption.code,
+            LoyaltyRedemption.store_credit_transaction_id,
             LoyaltyRedemption.created_at,
         ).order_by(LoyaltyRedemption.shop_id, LoyaltyRedemption.id)
     )
@@ -383,8 +384,8 @@ async def _check_redemptions(session: AsyncSession, report: Report, *, now: date
             differ(f"returned, but {back} of its {row.cost} points came back")
         if row.status != "returned" and back != 0:
             differ(f"{row.status}, yet {back} points came back")
-        if row.status == "issued" and not row.code:
-            differ("issued without a code")
+        if row.status == "issued" and not (row.code or row.store_credit_transaction_id):
+            differ("issued without a code or a store credit transaction")
         if row.status == "pending" and row.created_at < now - PENDING_TOO_LONG:
             differ(f"still pending since {row.created_at.isoformat()}: points spent, no code")
     for source_id, (debit, _count) in debits.items():

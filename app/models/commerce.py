@@ -198,3 +198,26 @@ class Fulfillment(Base):
     fulfilled_at: Mapped[datetime | None]
     shopify_updated_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class OrderDelivery(Base):
+    """The first delivered status Shopify reported for one of an order's shipments
+    (fulfillment_events/create with status delivered, or fulfillments/update with
+    shipment_status delivered): one row per order, whichever arrives first. Kept apart from
+    `fulfillments` so a delivery heard before its orders/fulfilled does not make that
+    fulfilment look already known. Keyed by Shopify ids: the order may not be stored yet."""
+
+    __tablename__ = "order_deliveries"
+    __table_args__ = (UniqueConstraint("shop_id", "order_shopify_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    order_shopify_id: Mapped[int]
+    fulfillment_shopify_id: Mapped[int]
+    # When Shopify says it was delivered (the event's happened_at, or the fulfilment's
+    # updated_at); None when the payload gave no time.
+    delivered_at: Mapped[datetime | None]
+    # Which topic told us first.
+    source: Mapped[str] = mapped_column(String(64))
+    # When we learnt it: what the review request counts its delay from.
+    learnt_at: Mapped[datetime] = mapped_column(server_default=func.now())

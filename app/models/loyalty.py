@@ -155,6 +155,8 @@ class LoyaltyRedemption(Timestamps, Base):
     __table_args__ = (
         # One redemption per request, however often the shopper's browser sends it.
         UniqueConstraint("shop_id", "customer_id", "request_key"),
+        # A store credit transaction at Shopify pays one redemption at most.
+        UniqueConstraint("shop_id", "store_credit_transaction_id"),
         CheckConstraint("status IN ('pending', 'issued', 'returned')", name="status"),
         CheckConstraint("cost > 0", name="cost_positive"),
         Index(
@@ -183,3 +185,8 @@ class LoyaltyRedemption(Timestamps, Base):
     issued_at: Mapped[datetime | None]
     returned_at: Mapped[datetime | None]
     return_reason: Mapped[str | None] = mapped_column(String(32))
+    # Store credit rewards: when Shopify was first asked for the credit (after which a retry
+    # looks for that credit before asking again: storeCreditAccountCredit takes no
+    # idempotency key), and the credit transaction that paid the redemption.
+    credit_requested_at: Mapped[datetime | None]
+    store_credit_transaction_id: Mapped[str | None] = mapped_column(String(128))

@@ -106,10 +106,22 @@ def compose(catalog: engine.Catalog, programs: tuple[Program, ...] = PROGRAMS) -
         catalog=catalog,
         programs=programs,
         facts=bus,
-        outbox=guards.OutboxHooks({s.key: _hooks(s) for s in catalog}),
+        outbox=guards.OutboxHooks(
+            {
+                **{s.key: _hooks(s) for s in catalog},
+                **{
+                    p.key: guards.ScenarioHooks(guard=p.guard, on_send_outcome=p.on_send_outcome)
+                    for p in programs
+                    if p.guard or p.on_send_outcome
+                },
+            }
+        ),
         templates=TemplateBook(_templates(catalog, programs)),
         labels=Labels(
-            kinds_by_scenario={s.key: s.content.kinds for s in catalog},
+            kinds_by_scenario={
+                **{s.key: s.content.kinds for s in catalog},
+                **{p.key: p.kinds for p in programs if p.kinds},
+            },
             reasons_by_scenario={
                 **{s.key: s.content.reasons for s in catalog},
                 **{p.key: p.reasons for p in programs},

@@ -13,6 +13,7 @@ from app.compliance.registry import Section
 from app.facts import Listener
 from app.i18n import Locale, Text
 from app.messaging.defaults import TemplateSource
+from app.messaging.guards import Guard, OutcomeListener
 
 
 @dataclass(frozen=True)
@@ -27,3 +28,10 @@ class Program:
     # locale): they join the template book as a scenario's do, so the merchant can override
     # them and the modes, consent, caps and quiet hours apply the same way.
     templates: Mapping[tuple[int, Locale], TemplateSource] = field(default_factory=dict)
+    # Re-checks one of its emails when it is about to leave (after quiet hours, the frequency
+    # cap or the merchant's approval held it): a reason to suppress it, or None.
+    guard: Guard | None = None
+    # Told what became of each of its emails (to write it on the customer's timeline).
+    on_send_outcome: OutcomeListener | None = None
+    # Wording (English and French) of the timeline kinds it records.
+    kinds: Mapping[str, Text] = field(default_factory=dict)

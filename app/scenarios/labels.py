@@ -26,6 +26,7 @@ KINDS: dict[str, Text] = {
     ),
     "step_suppressed": Text(en="Step's email not sent", fr="E-mail de l'étape non envoyé"),
     "step_skipped": Text(en="Step skipped", fr="Étape ignorée"),
+    "retimed": Text(en="Next email re-timed", fr="Prochain e-mail reprogrammé"),
     "stopped": Text(en="Sequence stopped", fr="Séquence arrêtée"),
     "recovered": Text(en="Order attributed", fr="Commande attribuée"),
     "message_sent": Text(en="Email sent", fr="E-mail envoyé"),

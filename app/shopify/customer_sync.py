@@ -175,9 +175,11 @@ async def request_loyalty(
     *,
     points: int | None = None,
     tier: str | None = None,
+    status: dict[str, Any] | None = None,
     flush_every: float = DEFAULT_FLUSH_EVERY,
 ) -> None:
-    """The customer's loyalty points and tier as the storefront should see them."""
+    """The customer's loyalty points and tier as the storefront should see them, and the
+    widget's status (`status`, json: pending points, tier measure, referral link)."""
     if points is not None:
         await request_metafield(
             redis,
@@ -200,6 +202,18 @@ async def request_loyalty(
             key="tier",
             type="single_line_text_field",
             value=tier,
+            flush_every=flush_every,
+        )
+    if status is not None:
+        await request_metafield(
+            redis,
+            queue,
+            shop_id,
+            customer_gid,
+            namespace=LOYALTY_NAMESPACE,
+            key="status",
+            type="json",
+            value=json.dumps(status, separators=(",", ":")),
             flush_every=flush_every,
         )
 

@@ -229,3 +229,65 @@ def verify_app_proxy(settings: Settings, url: str) -> ProxyVisitor:
     except InvalidShopDomain:
         raise InvalidProxyRequest(_PROXY_REFUSED) from None
     return ProxyVisitor(shop=shop, shopify_customer_id=int(customer) if customer else None)
+
+
+@dataclass(frozen=True)
+class CustomerAccountVisitor:
+    """A verified customer account UI extension request: the shop (`dest`) and the signed-in
+    customer (`sub`, Shopify's customer id), or None when the token names none."""
+
+    shop: str
+    shopify_customer_id: int | None
+
+
+# The customer account extension runs on Shopify's origin: every answer to it carries these
+# (shopify.dev: customer-account-ui-extensions, Session Token API / network access).
+CUSTOMER_ACCOUNT_CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Headers": "Authorization, Content-Type",
+    "Access-Control-Max-Age": "7200",
+}
+
+
+def customer_account_preflight(
+    settings: Settings, headers: Mapping[str, str], url: str
+) -> dict[str, str]:
+    """The CORS preflight answer's headers (shopify_app's verify_customer_account_ui_ext_req
+    handles OPTIONS)."""
+    result = shopify_app(settings).verify_customer_account_ui_ext_req(
+        {"method": "OPTIONS", "headers": dict(headers), "url": url, "body": ""}
+    )
+    return {**CUSTOMER_ACCOUNT_CORS, **dict(result.response.headers or {})}
+
+
+def verify_customer_account(
+    settings: Settings, method: str, authorization: str | None, url: str
+) -> CustomerAccountVisitor:
+    """Verify a customer account UI extension's `Authorization: Bearer <session token>`
+    (shopify_app's verify_customer_account_ui_ext_req: HS256 with the current or previous
+    secret, aud = our client id, exp/nbf); the shop from `dest`, the customer from `sub`
+    (`gid://shopify/Customer/<id>`). Raise InvalidSessionToken otherwise."""
+    headers = {"Authorization": authorization} if authorization else {}
+    result = shopify_app(settings).verify_customer_account_ui_ext_req(
+        {"method": method, "headers": headers, "url": url, "body": ""}
+    )
+    if not result.ok or result.id_token is None or not result.shop:
+        raise InvalidSessionToken(
+            Text(
+                en="The customer account session token was refused: reload the page to get a "
+                "new one.",
+                fr="Le jeton de session du compte client a été refusé : rechargez la page pour "
+                "en obtenir un nouveau.",
+            )
+        )
+    subject = result.id_token.claims.get("sub")
+    prefix = "gid://shopify/Customer/"
+    customer = ""
+    if isinstance(subject, str) and subject.startswith(prefix):
+        customer = subject.removeprefix(prefix)
+    if not customer.isdigit():
+        customer = ""
+    return CustomerAccountVisitor(
+        shop=domain_from_handle(result.shop),
+        shopify_customer_id=int(customer) if customer else None,
+    )

@@ -5,16 +5,21 @@ at a time can hold a web process. The cap is enforced ahead of authentication on
 an unauthenticated client must not make the process buffer or parse anything large.
 
 POST /webhooks reads its body itself (webhooks/receiver.py) with `read_capped_body`, the
-same mechanism; this middleware gives it the time budget."""
+same mechanism; this middleware gives it the time budget.
+
+A refusal is the JSON error every API client reads, except under a path given a page of its
+own (`refusal_pages`): the hosted review form answers a shopper with a page in their language
+saying what to do."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import ClassVar
 
 from fastapi import HTTPException
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import BoomerangError
@@ -36,6 +41,9 @@ ROUTE_MAX_BODY_BYTES: tuple[tuple[str, int], ...] = (
     # The review form: up to 5 photos of 5 MB each, and the text (app/reviews/photos.py).
     ("/review/", 26 * MIB),
 )
+
+# Renders a refusal for the people a path serves (a page rather than JSON).
+RefusalPage = Callable[[Request, BoomerangError], Awaitable[Response]]
 
 
 def max_body_bytes(path: str) -> int:
@@ -119,11 +127,17 @@ class BodyLimits:
     receiver, which counts what it refuses): they get the time budget only."""
 
     def __init__(
-        self, app: ASGIApp, *, read_timeout_seconds: float, self_capped: frozenset[str]
+        self,
+        app: ASGIApp,
+        *,
+        read_timeout_seconds: float,
+        self_capped: frozenset[str],
+        refusal_pages: Sequence[tuple[str, RefusalPage]] = (),
     ) -> None:
         self.app = app
         self.read_timeout = read_timeout_seconds
         self.self_capped = self_capped
+        self.refusal_pages = tuple(refusal_pages)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -135,7 +149,7 @@ class BodyLimits:
             headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
             declared = declared_length(headers)
             if declared is not None and declared > limit:
-                await _refuse(scope, receive, send, too_large(limit))
+                await self._refuse(scope, receive, send, too_large(limit))
                 return
 
         deadline = asyncio.get_running_loop().time() + self.read_timeout
@@ -172,8 +186,16 @@ class BodyLimits:
             # Raised outside FastAPI's routes (an ASGI middleware reading the body).
             if started:
                 raise
-            await _refuse(scope, receive, send, refused.error)
+            await self._refuse(scope, receive, send, refused.error)
 
-
-async def _refuse(scope: Scope, receive: Receive, send: Send, error: BoomerangError) -> None:
-    await error_response(Request(scope), error)(scope, receive, send)
+    async def _refuse(
+        self, scope: Scope, receive: Receive, send: Send, error: BoomerangError
+    ) -> None:
+        request = Request(scope)
+        for prefix, page in self.refusal_pages:
+            if request.url.path.startswith(prefix):
+                response = await page(request, error)
+                break
+        else:
+            response = error_response(request, error)
+        await response(scope, receive, send)

@@ -16,10 +16,23 @@ from sqlalchemy import select
 
 from app.errors import InvalidRequest, NotFound
 from app.i18n import Text, request_locale
-from app.loyalty import redemptions, reports, service
-from app.loyalty.settings import STORE_CREDIT_SCOPE, LoyaltySettings
+from app.loyalty import (
+    content,
+    perks,
+    redeeming,
+    redemptions,
+    reports,
+    service,
+    shopper,
+    store_credit,
+)
+from app.loyalty.settings import LoyaltySettings
+from app.loyalty.storefront_program import program_changed
+from app.messaging import controls
 from app.models import Customer, Shop
-from app.scenarios.config import InvalidSettings
+from app.scenarios.config import InvalidSettings, Problem
+from app.shopify.admin.factory import discount_gateway, store_credit_gateway
+from app.shopify.admin.types import ShopRef
 from app.shopify.verification import SessionToken
 from app.web.auth import CurrentShop, session_token
 from app.web.deps import ResourcesDep, RowIdPath
@@ -30,11 +43,15 @@ router = APIRouter(prefix="/api/loyalty", tags=["loyalty"])
 SessionTokenDep = Annotated[SessionToken, Depends(session_token)]
 
 
-def _settings_json(settings: LoyaltySettings, shop: Shop) -> dict[str, Any]:
+def _settings_json(
+    settings: LoyaltySettings, shop: Shop, delivery: controls.ScenarioDelivery
+) -> dict[str, Any]:
     return {
         **settings.model_dump(mode="json"),
+        # The program's emails' mode, as every scenario has (kept with the delivery controls).
+        "email_mode": delivery.mode.value,
         "currency": shop.currency,
-        "store_credit_scope": STORE_CREDIT_SCOPE,
+        "store_credit_scopes": list(store_credit.SCOPES),
     }
 
 
@@ -42,7 +59,25 @@ def _settings_json(settings: LoyaltySettings, shop: Shop) -> dict[str, Any]:
 async def get_settings(shop: CurrentShop, resources: ResourcesDep) -> dict[str, Any]:
     async with resources.sessions.begin() as session:
         settings = await service.load_settings(session, shop.id)
-    return _settings_json(settings, shop)
+        delivery = await controls.scenario_delivery(session, shop.id, content.PROGRAM_KEY)
+    return _settings_json(settings, shop, delivery)
+
+
+def _email_mode(value: Any) -> controls.DeliveryMode:
+    try:
+        return controls.DeliveryMode(value)
+    except ValueError:
+        modes = ", ".join(mode.value for mode in controls.DeliveryMode)
+        what = Text(
+            en=f"The emails' mode is one of {modes} (now {value!r}).",
+            fr=f"Le mode des e-mails est l'un de {modes} (actuellement {value!r}).",
+        )
+        problem = Problem(
+            field="email_mode",
+            what=what,
+            text=Text(en=f"email_mode: {what.en}", fr=f"email_mode : {what.fr}"),
+        )
+        raise InvalidSettings([problem]) from None
 
 
 @router.put("/settings", response_model=None)
@@ -52,8 +87,10 @@ async def put_settings(
     resources: ResourcesDep,
     patch: Any = Body(...),  # noqa: B008  (FastAPI's way to take a free-form body)
 ) -> dict[str, Any] | JSONResponse:
-    """Partial update (tiers and rewards are replaced whole). Refused settings answer 400 with
-    `problems`: each field (`tiers.1.threshold`, `rewards.0.value`…) and why."""
+    """Partial update (tiers and rewards are replaced whole; `email_mode` sets the mode of the
+    program's emails: live, approval, dry_run or paused). Refused settings answer 400 with
+    `problems`: each field (`tiers.1.threshold`, `rewards.0.value`…) and why. Turning store
+    credit rewards on needs the scopes granted at Shopify first."""
     if not isinstance(patch, dict):
         raise InvalidRequest(
             Text(
@@ -62,12 +99,35 @@ async def put_settings(
                 '{"enabled": true}.',
             )
         )
+    patch = dict(patch)
     try:
-        async with resources.sessions.begin() as session:
+        mode = _email_mode(patch.pop("email_mode")) if "email_mode" in patch else None
+        async with resources.transaction() as session:
+            delivery = await controls.scenario_delivery(session, shop.id, content.PROGRAM_KEY)
+            if mode is not None and mode is not delivery.mode:
+                await controls.set_scenario_delivery(
+                    session,
+                    shop.id,
+                    content.PROGRAM_KEY,
+                    mode=mode,
+                    transactional=delivery.transactional,
+                )
+                delivery = await controls.scenario_delivery(session, shop.id, content.PROGRAM_KEY)
+            before = await service.load_settings(session, shop.id)
             settings = await service.update_settings(session, shop.id, patch)
+            # The storefront widget's copy of the program follows (shop metafield).
+            program_changed(session, shop.id)
+            if settings.store_credit_enabled and not before.store_credit_enabled:
+                # Turned on: only once the merchant granted the scopes (asked by the admin
+                # page through App Bridge), or every store credit redemption would fail.
+                problem = await store_credit.scopes_problem(
+                    store_credit_gateway(resources), ShopRef(shop.id, shop.domain)
+                )
+                if problem is not None:
+                    raise InvalidSettings([problem])
     except InvalidSettings as exc:
         return invalid_settings_response(exc, request_locale(request))
-    return _settings_json(settings, shop)
+    return _settings_json(settings, shop, delivery)
 
 
 async def _customer(resources: ResourcesDep, shop: Shop, customer_id: int) -> Customer:
@@ -103,6 +163,8 @@ async def customer_position(
             session, shop_id=shop.id, customer_id=customer_id, now=now
         )
         lines = await reports.customer_ledger(session, shop.id, customer_id)
+        spent = await redemptions.of_customer(session, shop.id, customer_id)
+        held = await perks.perks_of(session, shop.id, customer_id)
     tier = next((t for t in settings.tiers if t.key == balance.tier), None)
     return {
         "customer": {
@@ -138,6 +200,26 @@ async def customer_position(
             }
             for line in lines
         ],
+        "redemptions": [
+            {
+                "id": line.id,
+                "at": line.created_at.isoformat(),
+                "reward": line.reward_key,
+                "kind": line.kind,
+                "value": str(line.value),
+                "cost": line.cost,
+                "status": line.status,
+                "code": line.code,
+                "store_credit_transaction_id": line.store_credit_transaction_id,
+                "returned_because": _reason(line.return_reason, locale),
+            }
+            for line in spent
+        ],
+        "rewards": [
+            {"key": reward.key, "kind": reward.kind, "cost": reward.cost}
+            for reward in shopper.offered(settings)
+        ],
+        "perks": [{"tier": perk.tier_key, "code": perk.code} for perk in held],
     }
 
 
@@ -200,6 +282,50 @@ async def adjust(
     }
 
 
+class RedemptionIn(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    reward: str = Field(min_length=1, max_length=64)
+    # One per form submission: a retried request redeems once.
+    key: str = Field(min_length=1, max_length=128)
+
+
+@router.post("/customers/{customer_id}/redemptions")
+async def redeem_for_customer(
+    customer_id: RowIdPath,
+    body: RedemptionIn,
+    request: Request,
+    shop: CurrentShop,
+    resources: ResourcesDep,
+) -> JSONResponse:
+    """The merchant redeems a reward for the customer (asked at the counter or by email): the
+    same path as the shopper's (one debit per key, never more than the spendable points), a
+    code or store credit for the customer. 201 issued, 202 pending (Shopify unreachable: the
+    job finishes it), 409 returned (refused; the points came back)."""
+    await _customer(resources, shop, customer_id)
+    result = await redeeming.redeem(
+        resources.sessions,
+        resources.queue,
+        discount_gateway(resources),
+        ShopRef(shop.id, shop.domain),
+        customer_id=customer_id,
+        reward_key=body.reward,
+        request_key=f"admin:{body.key}",
+        credits=store_credit_gateway(resources),
+    )
+    return JSONResponse(
+        {
+            "redemption_id": result.redemption_id,
+            "status": result.status,
+            "kind": result.kind,
+            "code": result.code,
+            "cost": result.cost,
+            "store_credit_transaction_id": result.store_credit_transaction_id,
+        },
+        status_code={redemptions.ISSUED: 201, redemptions.PENDING: 202}.get(result.status, 409),
+    )
+
+
 @router.get("/liability")
 async def liability(shop: CurrentShop, resources: ResourcesDep) -> dict[str, Any]:
     """The points outstanding, what one point is worth (from the rewards catalogue) and the
@@ -232,6 +358,8 @@ async def liability(shop: CurrentShop, resources: ResourcesDep) -> dict[str, Any
         "liability": None if figures.liability is None else str(figures.liability),
         "tiers": figures.tiers,
         "rewards_redeemed": figures.rewards_redeemed,
+        "store_credits": figures.store_credits,
+        "store_credit_total": str(figures.store_credit_total),
     }
 
 

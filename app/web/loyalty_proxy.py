@@ -24,10 +24,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app.errors import Unauthorized
 from app.i18n import Locale, Text, request_locale
-from app.loyalty import birthdays, redeeming, redemptions, shopper
+from app.loyalty import birthdays, perks, redeeming, redemptions, shopper
 from app.loyalty.errors import CustomerNotFound, InvalidRedemption
 from app.loyalty.settings import LoyaltySettings, Reward, Tier, load_settings
-from app.shopify.admin.factory import discount_gateway
+from app.shopify.admin.factory import discount_gateway, store_credit_gateway
 from app.shopify.admin.types import ShopRef
 from app.web.deps import ResourcesDep
 from app.web.proxy import PREFIX, StorefrontVisitor, Visitor
@@ -63,7 +63,7 @@ def _reward_view(
         "label": shopper.reward_label(reward, currency).in_locale(locale),
     }
     if spendable is not None:
-        view["redeemable"] = reward.cost <= spendable and reward.kind != "store_credit"
+        view["redeemable"] = reward.cost <= spendable
         view["points_missing"] = max(reward.cost - spendable, 0)
     return view
 
@@ -91,9 +91,7 @@ def _program(settings: LoyaltySettings, currency: str, locale: Locale) -> dict[s
             for tier in settings.tiers
         ],
         "rewards": [
-            _reward_view(reward, currency, locale, None)
-            for reward in settings.rewards
-            if settings.store_credit_enabled or reward.kind != "store_credit"
+            _reward_view(reward, currency, locale, None) for reward in shopper.offered(settings)
         ],
     }
 
@@ -128,6 +126,11 @@ async def loyalty_page(
             if customer_id is not None and settings.enabled
             else None
         )
+        held = (
+            await perks.perks_of(session, visitor.shop_id, customer_id)
+            if position is not None and customer_id is not None
+            else []
+        )
     body: dict[str, Any] = {
         "program": _program(settings, visitor.currency, locale),
         "logged_in": visitor.shopify_customer_id is not None,
@@ -146,10 +149,19 @@ async def loyalty_page(
             "to_next_tier": None if progress.remaining is None else str(progress.remaining),
             "rewards": [
                 _reward_view(reward, visitor.currency, locale, position.spendable)
-                for reward in settings.rewards
-                if reward.kind != "store_credit" or settings.store_credit_enabled
+                for reward in shopper.offered(settings)
             ],
             "birth_date": position.birth_date.isoformat() if position.birth_date else None,
+            # The codes of the tiers' perks the customer reached.
+            "perks": [
+                {
+                    "tier": _tier(tier, locale),
+                    "code": perk.code,
+                }
+                for perk in held
+                for tier in settings.tiers
+                if tier.key == perk.tier_key
+            ],
             "redeemable": [
                 reward.key for reward in shopper.redeemable(settings, position.spendable)
             ],
@@ -209,35 +221,63 @@ async def redeem_reward(
         customer_id=customer_id,
         reward_key=wanted.reward,
         request_key=wanted.key,
+        credits=store_credit_gateway(resources),
     )
     locale = request_locale(request)
-    messages = {
-        redemptions.ISSUED: Text(
-            en="Here is your reward's code.", fr="Voici le code de votre récompense."
-        ),
-        redemptions.PENDING: Text(
-            en="Your points are spent and your code is being created: reload this page in a "
-            "minute to see it.",
-            fr="Vos points sont utilisés et votre code est en cours de création : rechargez "
-            "cette page dans une minute pour le voir.",
-        ),
-        redemptions.RETURNED: Text(
-            en="This reward could not be created: your points were returned to you.",
-            fr="Cette récompense n'a pas pu être créée : vos points vous ont été rendus.",
-        ),
-    }
-    status_code = {redemptions.ISSUED: 201, redemptions.PENDING: 202}.get(result.status, 409)
     return JSONResponse(
         {
             "redemption_id": result.redemption_id,
             "status": result.status,
+            "kind": result.kind,
             "code": result.code,
             "cost": result.cost,
-            "message": messages[result.status].in_locale(locale),
+            "message": redemption_message(result).in_locale(locale),
         },
-        status_code=status_code,
+        status_code=STATUS_CODES.get(result.status, 409),
         headers={"Cache-Control": "private, no-store"},
     )
+
+
+STATUS_CODES = {redemptions.ISSUED: 201, redemptions.PENDING: 202}
+_CODE_MESSAGES = {
+    redemptions.ISSUED: Text(
+        en="Here is your reward's code.", fr="Voici le code de votre récompense."
+    ),
+    redemptions.PENDING: Text(
+        en="Your points are spent and your code is being created: reload this page in a "
+        "minute to see it.",
+        fr="Vos points sont utilisés et votre code est en cours de création : rechargez "
+        "cette page dans une minute pour le voir.",
+    ),
+    redemptions.RETURNED: Text(
+        en="This reward could not be created: your points were returned to you.",
+        fr="Cette récompense n'a pas pu être créée : vos points vous ont été rendus.",
+    ),
+}
+_CREDIT_MESSAGES = {
+    redemptions.ISSUED: Text(
+        en="The store credit was added to your account: it is applied at checkout when you "
+        "are logged in.",
+        fr="Le crédit boutique a été ajouté à votre compte : il s'applique au paiement quand "
+        "vous êtes connecté.",
+    ),
+    redemptions.PENDING: Text(
+        en="Your points are spent and your store credit is being added: reload this page in "
+        "a minute to see it.",
+        fr="Vos points sont utilisés et votre crédit boutique est en cours d'ajout : "
+        "rechargez cette page dans une minute pour le voir.",
+    ),
+    redemptions.RETURNED: Text(
+        en="The store credit could not be added: your points were returned to you.",
+        fr="Le crédit boutique n'a pas pu être ajouté : vos points vous ont été rendus.",
+    ),
+}
+
+
+def redemption_message(result: redeeming.RedemptionResult) -> Text:
+    """What the shopper is told of their redemption, by the reward's kind and its state."""
+    messages = _CREDIT_MESSAGES if result.kind == "store_credit" else _CODE_MESSAGES
+    return messages[result.status]
 
 
 async def _logged_in_customer(visitor: Visitor, resources: ResourcesDep) -> int:

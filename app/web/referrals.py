@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 
 from app.errors import InvalidRequest, NotFound
 from app.i18n import Text, request_locale
+from app.loyalty.storefront_program import program_changed
 from app.referrals import admin, links
 from app.referrals.settings import KEY, ReferralSettings, effective
 from app.scenarios.config import InvalidSettings
@@ -74,10 +75,13 @@ async def put_settings(
             )
         )
     try:
-        async with resources.sessions.begin() as session:
-            return await update_settings(
+        async with resources.transaction() as session:
+            saved = await update_settings(
                 session, shop.id, KEY, ReferralSettings, patch, datetime.now(UTC)
             )
+            # The storefront widget shows the referral offer (shop metafield).
+            program_changed(session, shop.id)
+            return saved
     except InvalidSettings as exc:
         locale = request_locale(request)
         return JSONResponse(

@@ -10,13 +10,14 @@ import asyncio
 import html
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException
 
 from app.errors import BoomerangError
 from app.i18n import Locale, Text
+from app.platform.resources import Resources
 from app.queue.deferred import defer, transaction
 from app.reviews import aggregates
 from app.reviews.errors import LinkExpired, LinkInvalid
@@ -35,10 +36,16 @@ from app.reviews.service import (
 from app.reviews.storage import PhotoStore
 from app.reviews.tokens import ReviewLink, ReviewTokens
 from app.scenarios.review_request.declaration import review_submitted
+from app.web.body_limits import BodyRefused, BodyTimeout, PayloadTooLarge
 from app.web.deps import ResourcesDep
-from app.web.rate_limits import limit_public
+from app.web.rate_limits import RateLimited, RateLimiterDep, limit_public
 
-router = APIRouter(tags=["reviews"], dependencies=[Depends(limit_public)])
+# Where the form lives: the body cap (app/web/body_limits.py) answers under it with a page.
+FORM_PREFIX = "/review/"
+
+# The public rate limit is taken in each route (not as a dependency) so that a shopper over
+# it gets the form's page in their language, not the API's JSON.
+router = APIRouter(tags=["reviews"])
 
 _T = {
     "title": Text(en="Review your order", fr="Donnez votre avis sur votre commande"),
@@ -65,6 +72,23 @@ _T = {
     "closed": Text(en="Reviewed — thank you!", fr="Avis envoyé — merci !"),
     "nothing": Text(
         en="This order has no product to review.", fr="Cette commande n'a aucun produit à noter."
+    ),
+    # The whole form's body over its cap (413): the photos together are too heavy.
+    "too_large": Text(
+        en="Your review and its photos are too large to send together (26 MB at most). Send "
+        "at most 5 photos of up to 5 MB each, or smaller ones, and try again. Nothing was "
+        "saved.",
+        fr="Votre avis et ses photos sont trop lourds pour être envoyés ensemble (26 Mo au "
+        "plus). Envoyez au plus 5 photos de 5 Mo chacune au maximum, ou des photos plus "
+        "légères, puis réessayez. Rien n'a été enregistré.",
+    ),
+    # The body did not arrive within the time budget (408).
+    "too_slow": Text(
+        en="Sending your review took too long. Check your connection, then send it again, "
+        "with fewer or smaller photos if you can. Nothing was saved.",
+        fr="L'envoi de votre avis a pris trop de temps. Vérifiez votre connexion, puis "
+        "renvoyez-le, avec moins de photos ou des photos plus légères si possible. Rien n'a "
+        "été enregistré.",
     ),
 }
 
@@ -115,6 +139,41 @@ def _link_error(error: BoomerangError) -> HTMLResponse:
         for loc in ("en", "fr")
     )
     return _page("en", "Review / Avis", body, status=error.status_code)
+
+
+def _refusal_text(error: BoomerangError) -> Text:
+    if isinstance(error, PayloadTooLarge):
+        return _T["too_large"]
+    if isinstance(error, BodyTimeout):
+        return _T["too_slow"]
+    return Text(en=error.detail_in("en"), fr=error.detail_in("fr"))
+
+
+async def refusal_page(request: Request, error: BoomerangError) -> Response:
+    """A refusal before the form is read, said on the form's page: the body cap's (413, 408:
+    app/web/body_limits.py, Connection: close, the rest of the body is never read) or the
+    public rate limit's (429, with Retry-After). The form again, in the order's language,
+    saying what to do; in both languages when the link cannot be read. Status and headers
+    stay the refusal's."""
+    what = _refusal_text(error)
+    token = request.url.path.removeprefix(FORM_PREFIX).split("/", 1)[0]
+    resources: Resources = request.app.state.resources
+    now = datetime.now(UTC)
+    try:
+        link = ReviewTokens.from_settings(resources.settings).read(token, now)
+        opened = await _open(resources, link)
+    except (LinkInvalid, LinkExpired):
+        body = "".join(
+            f'<p class="error" role="alert" lang="{loc}">{html.escape(what.in_locale(loc))}</p>'
+            for loc in ("en", "fr")
+        )
+        page = _page("en", "Review / Avis", body, status=error.status_code)
+    else:
+        loc = opened.locale
+        body = _form_html(token, opened, now, error=(0, what.in_locale(loc)))
+        page = _page(loc, _T["title"].in_locale(loc), body, status=error.status_code)
+    page.headers.update(error.headers)
+    return page
 
 
 def _stars(product_id: int, chosen: int | None, locale: Locale) -> str:
@@ -192,15 +251,24 @@ def _form_html(
     return "".join(parts)
 
 
-async def _open(resources: ResourcesDep, link: ReviewLink) -> OrderForReview:
+async def _open(resources: Resources, link: ReviewLink) -> OrderForReview:
     async with resources.sessions.begin() as session:
         return await order_for_review(session, link)
 
 
 @router.get("/review/{token}", include_in_schema=False)
 async def review_page(
-    token: str, resources: ResourcesDep, p: int | None = None, r: int | None = None
-) -> HTMLResponse:
+    token: str,
+    request: Request,
+    resources: ResourcesDep,
+    limiter: RateLimiterDep,
+    p: int | None = None,
+    r: int | None = None,
+) -> Response:
+    try:
+        await limit_public(request, limiter)
+    except RateLimited as error:
+        return await refusal_page(request, error)
     now = datetime.now(UTC)
     try:
         link = _tokens(resources).read(token, now)
@@ -269,7 +337,13 @@ async def _save(
 
 
 @router.post("/review/{token}", include_in_schema=False)
-async def submit(token: str, request: Request, resources: ResourcesDep) -> Response:
+async def submit(
+    token: str, request: Request, resources: ResourcesDep, limiter: RateLimiterDep
+) -> Response:
+    try:
+        await limit_public(request, limiter)
+    except RateLimited as error:
+        return await refusal_page(request, error)
     now = datetime.now(UTC)
     try:
         link = _tokens(resources).read(token, now)
@@ -279,6 +353,9 @@ async def submit(token: str, request: Request, resources: ResourcesDep) -> Respo
     loc = opened.locale
     try:
         form = await request.form(max_files=MAX_PHOTOS + 1, max_fields=10)
+    except BodyRefused as refused:
+        # A chunked body over the cap, or one too slow, found while reading it.
+        return await refusal_page(request, refused.error)
     except MultiPartException:
         body = _form_html(token, opened, now, error=(0, too_many().detail_in(loc)))
         return _page(loc, _T["title"].in_locale(loc), body, status=too_many().status_code)

@@ -5,6 +5,8 @@
  *   has the simulator mint one for its shop, as the real admin hands App Bridge its tokens;
  * - the global fetch: same-origin requests get `Authorization: Bearer <session token>`, and a
  *   401 carrying X-Shopify-Retry-Invalid-Session-Request is retried once with a new token;
+ * - shopify.scopes.query() / request(scopes) / revoke(scopes): the Scopes API, answered by
+ *   the admin (the dev store's owner accepts the permission request);
  * - shopify.toast.show(message, {duration, isError}): shown by the admin, outside the iframe;
  * - shopify.config / shopify.environment; opened outside the admin, the app is sent into it;
  * - <ui-save-bar> (https://shopify.dev/docs/api/app-home/app-bridge-web-components/ui-save-bar):
@@ -304,6 +306,13 @@
     idToken: idToken,
     saveBar: saveBar,
     modal: modal,
+    // The Scopes API: query the granted scopes, request optional ones (the admin's permission
+    // modal, accepted by the dev store's owner), revoke them.
+    scopes: {
+      query: function () { return ask("scopes", { action: "query" }); },
+      request: function (scopes) { return ask("scopes", { action: "request", scopes: scopes }); },
+      revoke: function (scopes) { return ask("scopes", { action: "revoke", scopes: scopes }); },
+    },
     toast: {
       show: function (message, options) {
         toastCount += 1;

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from devstore.graphql.cost import QueryCost
-from devstore.graphql.faults import FaultPlan, fault_response, stall
+from devstore.graphql.faults import FaultPlan, fault_response, lost_answer, stall
 from devstore.graphql.resolvers import RequestContext, Resolvers
 from devstore.graphql.schema import admin_schema
 from devstore.graphql.throttle import LeakyBucket
@@ -249,6 +249,16 @@ class AdminGraphQL:
             except ValueError:
                 return JSONResponse({"errors": "Invalid JSON in request body"}, status_code=400)
         fault = self.faults.take(shop.lower())
+        if fault is not None and fault.kind == "lost":
+            # Shopify runs it; the answer never arrives.
+            self.handle(
+                shop,
+                request.headers.get("x-shopify-access-token"),
+                payload,
+                raw_query,
+                base_url=str(request.base_url),
+            )
+            return lost_answer()
         if fault is not None:
             failed = fault_response(fault)
             if failed is not None:

@@ -1,6 +1,8 @@
 """Failures of Shopify's edge, injected on purpose: the next N Admin API calls of a shop answer
 429 with Retry-After, or 502/503/504, or a 200 that is not JSON (a proxy's page), or lose their
-connection half way, or stall first.
+connection half way, or stall first, or run and then lose their answer (`lost`: the request
+reaches Shopify and runs, and the connection drops before the answer arrives, so the client
+cannot tell whether a mutation was made).
 
 They happen before authentication and cost nothing from the bucket, as at Shopify's edge. In a
 real server (uvicorn) a dropped connection is closed mid-answer; in process, SimulatorTransport
@@ -18,7 +20,7 @@ import httpx
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.types import Receive, Scope, Send
 
-FaultKind = Literal["429", "502", "503", "504", "garbled", "drop", "stall"]
+FaultKind = Literal["429", "502", "503", "504", "garbled", "drop", "stall", "lost"]
 FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
 
 # Shopify's answer when an app exceeds a request-rate limit (shopify.dev/docs/api/usage/limits).
@@ -104,6 +106,11 @@ def fault_response(fault: Fault) -> Response | None:
     if fault.kind == "drop":
         return _DroppedAnswer()
     return None
+
+
+def lost_answer() -> Response:
+    """What a `lost` fault answers once the request has run: a connection dropped mid-answer."""
+    return _DroppedAnswer()
 
 
 async def stall(fault: Fault) -> None:

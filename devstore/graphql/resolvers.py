@@ -12,7 +12,7 @@ from typing import Any
 
 from graphql import GraphQLError
 
-from devstore.graphql import bulk, commerce, products
+from devstore.graphql import bulk, commerce, products, store_credit
 from devstore.graphql.views import (
     Info,
     Views,
@@ -86,6 +86,8 @@ REQUIRED_SCOPES: dict[str, str] = {
     "discountRedeemCodeBulkCreation": "read_discounts",
     # Shopify also accepts read_markets_home for shopLocales.
     "shopLocales": "read_locales",
+    "storeCreditAccountCredit": store_credit.WRITE_SCOPE,
+    "storeCreditAccount": store_credit.READ_ACCOUNTS_SCOPE,
 }
 
 UserError = dict[str, Any]
@@ -198,6 +200,9 @@ class Resolvers:
             "customerEmailMarketingConsentUpdate": self.consent_update,
             "segmentCreate": self.segment_create,
             "segment": self.segment,
+            "storeCreditAccountCredit": store_credit.credit,
+            "storeCreditAccount": store_credit.store_credit_account,
+            "currentAppInstallation": store_credit.current_app_installation,
         }
         return {name: self._guarded(resolver) for name, resolver in fields.items()}
 

@@ -20,6 +20,8 @@ WEBHOOK_TOPICS = (
     "ORDERS_FULFILLED",
     "ORDERS_CANCELLED",
     "ORDERS_EDITED",
+    "FULFILLMENTS_UPDATE",
+    "FULFILLMENT_EVENTS_CREATE",
     "REFUNDS_CREATE",
     "SHOP_UPDATE",
 )
@@ -161,7 +163,81 @@ type CustomerEmailMarketingConsentState {
   marketingOptInLevel: CustomerMarketingOptInLevel
   consentUpdatedAt: DateTime
 }
-type Customer implements Node {
+enum StoreCreditSystemEvent {
+  ADJUSTMENT ORDER_CANCELLATION ORDER_PAYMENT ORDER_REFUND PAYMENT_FAILURE PAYMENT_RETURNED
+  TAX_FINALIZATION
+}
+enum TransactionSortKeys { CREATED_AT EXPIRES_AT }
+enum StoreCreditAccountCreditUserErrorCode {
+  ACCOUNT_NOT_FOUND CREDIT_LIMIT_EXCEEDED EXPIRES_AT_IN_PAST MISMATCHING_CURRENCY
+  NEGATIVE_OR_ZERO_AMOUNT OWNER_NOT_FOUND UNSUPPORTED_CURRENCY
+}
+interface HasStoreCreditAccounts {
+  storeCreditAccounts(
+    first: Int
+    last: Int
+    after: String
+    before: String
+    reverse: Boolean
+    query: String
+  ): StoreCreditAccountConnection!
+}
+interface StoreCreditAccountTransaction {
+  account: StoreCreditAccount!
+  amount: MoneyV2!
+  balanceAfterTransaction: MoneyV2!
+  createdAt: DateTime!
+  event: StoreCreditSystemEvent!
+}
+type StoreCreditAccountCreditTransaction implements Node & StoreCreditAccountTransaction {
+  id: ID!
+  account: StoreCreditAccount!
+  amount: MoneyV2!
+  balanceAfterTransaction: MoneyV2!
+  createdAt: DateTime!
+  event: StoreCreditSystemEvent!
+  expiresAt: DateTime
+  remainingAmount: MoneyV2!
+}
+type StoreCreditAccountTransactionEdge { cursor: String! node: StoreCreditAccountTransaction! }
+type StoreCreditAccountTransactionConnection {
+  edges: [StoreCreditAccountTransactionEdge!]!
+  nodes: [StoreCreditAccountTransaction!]!
+  pageInfo: PageInfo!
+}
+type StoreCreditAccount implements Node {
+  id: ID!
+  balance: MoneyV2!
+  owner: HasStoreCreditAccounts!
+  transactions(
+    first: Int
+    last: Int
+    after: String
+    before: String
+    reverse: Boolean
+    sortKey: TransactionSortKeys
+    query: String
+  ): StoreCreditAccountTransactionConnection!
+}
+type StoreCreditAccountEdge { cursor: String! node: StoreCreditAccount! }
+type StoreCreditAccountConnection {
+  edges: [StoreCreditAccountEdge!]!
+  nodes: [StoreCreditAccount!]!
+  pageInfo: PageInfo!
+}
+type StoreCreditAccountCreditUserError {
+  field: [String!]
+  message: String!
+  code: StoreCreditAccountCreditUserErrorCode
+}
+type StoreCreditAccountCreditPayload {
+  storeCreditAccountTransaction: StoreCreditAccountCreditTransaction
+  userErrors: [StoreCreditAccountCreditUserError!]!
+}
+type AccessScope { handle: String! description: String! }
+type AppInstallation implements Node { id: ID! accessScopes: [AccessScope!]! }
+
+type Customer implements Node & HasStoreCreditAccounts {
   id: ID!
   legacyResourceId: UnsignedInt64!
   email: String
@@ -177,6 +253,14 @@ type Customer implements Node {
   emailMarketingConsent: CustomerEmailMarketingConsentState
   metafield(namespace: String, key: String!): Metafield
   metafields(first: Int, last: Int, after: String, namespace: String): MetafieldConnection!
+  storeCreditAccounts(
+    first: Int
+    last: Int
+    after: String
+    before: String
+    reverse: Boolean
+    query: String
+  ): StoreCreditAccountConnection!
 }
 type CustomerEdge { cursor: String! node: Customer! }
 type CustomerConnection { edges: [CustomerEdge!]! nodes: [Customer!]! pageInfo: PageInfo! }
@@ -469,6 +553,8 @@ type WebhookSubscriptionConnection {
 
 type Query {
   shop: Shop!
+  currentAppInstallation: AppInstallation!
+  storeCreditAccount(id: ID!): StoreCreditAccount
   customer(id: ID!): Customer
   customers(
     first: Int
@@ -602,6 +688,12 @@ input WebhookSubscriptionInput {
   includeFields: [String!]
   filter: String
 }
+input MoneyInput { amount: Decimal! currencyCode: CurrencyCode! }
+input StoreCreditAccountCreditInput {
+  creditAmount: MoneyInput!
+  expiresAt: DateTime
+  notify: Boolean = false
+}
 input CustomerEmailMarketingConsentInput {
   marketingState: CustomerEmailMarketingState!
   marketingOptInLevel: CustomerMarketingOptInLevel
@@ -677,6 +769,10 @@ type Mutation {
     input: CustomerEmailMarketingConsentUpdateInput!
   ): CustomerEmailMarketingConsentUpdatePayload
   segmentCreate(name: String!, query: String!): SegmentCreatePayload
+  storeCreditAccountCredit(
+    id: ID!
+    creditInput: StoreCreditAccountCreditInput!
+  ): StoreCreditAccountCreditPayload
 }
 """
 )

@@ -32,9 +32,10 @@ MAX_PAGE_SIZE = 250
 
 
 def require_scope(info: Info, needed: str) -> None:
-    """Shopify's ACCESS_DENIED unless the token was granted `needed` (a write_ scope grants its
-    read_ scope too)."""
-    granted = set(info.context.token.scope.split(","))
+    """Shopify's ACCESS_DENIED unless the installation was granted `needed`: the token's scopes
+    and the optional ones the merchant granted since (a write_ scope grants its read_ scope
+    too)."""
+    granted = set(info.context.token.scope.split(",")) | info.context.shop.granted_optional_scopes
     if needed in granted or needed.replace("read_", "write_") in granted:
         return
     requirement = f"`{needed}` access scope."
@@ -46,6 +47,14 @@ def require_scope(info: Info, needed: str) -> None:
             "requiredAccess": requirement,
         },
     )
+
+
+def _store_credit_accounts(shop: Shop, customer: Customer) -> Callable[..., dict[str, Any]]:
+    # Imported here: store_credit renders through this module.
+    from devstore.graphql.store_credit import accounts_of
+
+    resolve: Callable[..., dict[str, Any]] = accounts_of(shop, customer)
+    return resolve
 
 
 def cursor_for(number: int) -> str:
@@ -233,6 +242,7 @@ class Views:
             "emailMarketingConsent": consent if customer.email else None,
             "metafield": self._metafield_resolver(customer.gid),
             "metafields": metafields,
+            "storeCreditAccounts": _store_credit_accounts(self.shop, customer),
         }
 
     def segment_view(self, segment: Segment) -> dict[str, Any]:

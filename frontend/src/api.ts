@@ -121,7 +121,12 @@ export interface ScenarioSettings {
   cooldown_days?: number;
   // The welcome series' own (app/scenarios/welcome/settings.py).
   best_sellers_count?: number;
+  // The review request's own (app/scenarios/review_request/settings.py).
+  timing?: ReviewTiming;
+  delivery_wait_seconds?: number;
 }
+
+export type ReviewTiming = "after_fulfilment" | "after_delivery";
 
 /** Opens or clicks of a scenario's messages: people's apart from machines' (Apple's privacy
  * proxy, link scanners). */
@@ -280,12 +285,21 @@ export interface DataRequest {
 
 export type RewardKind = "fixed_amount" | "percentage" | "free_shipping" | "store_credit";
 
+export interface TierPerk {
+  kind: "fixed_amount" | "percentage" | "free_shipping";
+  value: string;
+  minimum_subtotal: string | null;
+  valid_days: number;
+}
+
 export interface LoyaltyTier {
   key: string;
   name_en: string;
   name_fr: string;
   threshold: string;
   multiplier: string;
+  // A single-use code on reaching the tier (none: null).
+  entry_reward?: TierPerk | null;
 }
 
 export interface LoyaltyReward {
@@ -301,15 +315,26 @@ export interface LoyaltySettings {
   enabled: boolean;
   per_currency: { enabled: boolean; points: string };
   signup: { enabled: boolean; points: number };
+  birthday: { enabled: boolean; points: number };
+  expiry: { enabled: boolean; inactive_months: number; warning_days: number };
+  notices: {
+    points_digest: boolean;
+    digest_hours: number;
+    tier_reached: boolean;
+    reward_reachable: boolean;
+    expiry_warning: boolean;
+  };
+  // The mode of the program's emails, as every scenario has.
+  email_mode: Mode;
   pending_days: number;
   tier_basis: "points_earned" | "amount_spent";
   tier_window_months: number;
   tiers: LoyaltyTier[];
   rewards: LoyaltyReward[];
   store_credit_enabled: boolean;
-  // Read only: the shop's currency and the scope store credit needs.
+  // Read only: the shop's currency and the optional scopes store credit needs.
   currency?: string;
-  store_credit_scope?: string;
+  store_credit_scopes?: string[];
 }
 
 export interface LedgerLine {
@@ -333,6 +358,33 @@ export interface LoyaltyPosition {
   pending: number;
   tier: { key: string; name: string } | null;
   ledger: LedgerLine[];
+  redemptions: RedemptionLine[];
+  // The rewards the merchant can redeem for the customer.
+  rewards: { key: string; kind: RewardKind; cost: number }[];
+  // The codes of the tier perks the customer received.
+  perks: { tier: string; code: string }[];
+}
+
+export interface RedemptionLine {
+  id: number;
+  at: string;
+  reward: string;
+  kind: RewardKind;
+  value: string;
+  cost: number;
+  status: "pending" | "issued" | "returned";
+  code: string | null;
+  store_credit_transaction_id: string | null;
+  returned_because: string | null;
+}
+
+export interface Redeemed {
+  redemption_id: number;
+  status: "pending" | "issued" | "returned";
+  kind: RewardKind;
+  code: string | null;
+  cost: number;
+  store_credit_transaction_id: string | null;
 }
 
 export interface Adjusted {
@@ -360,6 +412,8 @@ export interface LoyaltyLiability {
   liability: string | null;
   tiers: Record<string, number>;
   rewards_redeemed: number;
+  store_credits: number;
+  store_credit_total: string;
 }
 
 export interface ReferralSettings {

@@ -23,6 +23,7 @@ from app.models import (
     LoyaltyAccount,
     LoyaltyRedemption,
     Message,
+    OrderDelivery,
     PointsLedgerEntry,
     Referral,
     ReferralCode,
@@ -30,6 +31,7 @@ from app.models import (
     ScenarioConversion,
     ScenarioRun,
     Shop,
+    TimelineEntry,
     WebhookEvent,
 )
 from app.settings import Settings
@@ -180,6 +182,24 @@ async def _check_report(
     )
     # The advocate who used their own code is flagged, never rewarded.
     assert referrals.get("flagged", 0) >= 1
+    # Review requests, timed after delivery: the runs timed from a delivered status and the
+    # deliveries Shopify reported, as the database holds them.
+    async with sessions.begin() as session:
+        review_runs = await session.scalar(
+            select(func.count()).where(ScenarioRun.scenario == "review_request")
+        )
+        from_delivery = await session.scalar(
+            select(func.count(func.distinct(TimelineEntry.run_id))).where(
+                TimelineEntry.scenario == "review_request",
+                TimelineEntry.reason == "order_delivered",
+            )
+        )
+        delivered = await session.scalar(select(func.count()).select_from(OrderDelivery))
+    assert int(figure(report, "review requests")) == review_runs
+    assert int(figure(report, "review timing")) == from_delivery
+    assert int(figure(report, "review timing", r"\d+ timed from a delivered status \((\d+)")) == (
+        delivered
+    )
     assert "Admin UI: http://127.0.0.1:" in report
     # The loyalty program: on for the demo shop, members earning, some redeeming a reward
     # through the real redemption path (a code at the simulated Shopify for each).
@@ -202,6 +222,9 @@ async def _check_report(
         codes = await session.scalar(
             select(func.count()).where(LoyaltyRedemption.code.is_not(None))
         )
+        credits = await session.scalar(
+            select(func.count()).where(LoyaltyRedemption.store_credit_transaction_id.is_not(None))
+        )
     assert int(figure(report, "loyalty members")) == members
     assert (members or 0) > 0
     assert int(figure(report, "points issued")) == issued
@@ -213,13 +236,33 @@ async def _check_report(
     assert liability > 0
     assert int(figure(report, "rewards redeemed")) == redeemed
     assert (redeemed or 0) > 0
-    assert codes == redeemed
+    # Each redemption kept is a code or a store credit at Shopify, never both nor neither.
+    assert (codes or 0) + (credits or 0) == redeemed
+    credit_line = re.search(
+        r"rewards redeemed:\s+\d+ \((\d+) as Shopify store credit: ([\d.]+) EUR\)", report
+    )
+    assert credit_line is not None
+    assert int(credit_line.group(1)) == credits
+    assert Decimal(credit_line.group(2)) == Decimal(10) * (credits or 0)
     tiers = re.search(r"loyalty members:\s+\d+ \(tiers: ([^)]*)\)", report)
     assert tiers is not None
     assert sum(int(n) for n in re.findall(r": (\d+)", tiers.group(1))) == tiered
     assert (tiered or 0) > 0
     assert "loyalty ledger:" in report
     assert "no difference" in report
+    # The shoppers' side: the storefront widget rendered from the metafields the app wrote.
+    widget = re.search(
+        r"storefront widget:\s+the program on the shop \(\$app:loyalty\.program: (\w+)\), "
+        r"(\d+) customers carry",
+        report,
+    )
+    assert widget is not None, report
+    assert widget.group(1) == "written"
+    assert 0 < int(widget.group(2)) <= (members or 0)
+    assert re.search(r"^    guest: how it works and a sign-up call", report, re.MULTILINE)
+    top = re.search(r"^    top member \([^)]*\): (\d+) points", report, re.MULTILINE)
+    assert top is not None, report
+    assert int(top.group(1)) > 0
     # The emails went to the file outbox under the demo's working directory.
     assert len(list((tmp_path / ".boomerang" / "outbox").rglob("*.eml"))) >= sent
 

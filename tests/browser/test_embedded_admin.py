@@ -482,3 +482,41 @@ async def test_the_results_dashboard_shows_cards_charts_and_their_tables(
     await expect(
         app.get_by_role("img", name="Points attribués et utilisés par jour")
     ).to_be_visible()
+
+
+async def test_review_requests_can_wait_for_the_delivery(admin: EmbeddedAdmin) -> None:
+    """The review request's timing in French: after delivery, with the longest wait for
+    Shopify's delivered status explained, refused past 60 days next to the field, saved."""
+    await admin.open(locale="fr")
+    app = admin.app
+    card = app.get_by_role("region", name="Demandes d'avis")
+    await expect(card).to_be_visible()
+    await card.get_by_role("link", name="Réglages", exact=True).click()
+    await expect(
+        app.get_by_text("Compté à partir de l'expédition de la commande.").first
+    ).to_be_visible()
+    await app.get_by_role("radio", name="Après la livraison").check()
+    await expect(
+        app.get_by_text("Compté à partir de la livraison de la commande").first
+    ).to_be_visible()
+    await expect(
+        app.get_by_text("la commande est considérée comme livrée à ce moment").first
+    ).to_be_visible()
+    wait = app.get_by_role("spinbutton", name="Attente maximale d'une livraison")
+    await expect(wait).to_have_value("10")
+
+    await wait.fill("90")
+    await app.get_by_role("button", name="Enregistrer les réglages").click()
+    await expect(app.get_by_text("doit valoir au plus 5184000")).to_be_visible()
+    url = "/api/scenarios/review_request"
+    settings = await admin.store.client.get(url, headers=admin.store.headers)
+    assert settings.json()["timing"] == "after_fulfilment"  # nothing saved
+
+    await wait.fill("5")
+    await app.get_by_role("button", name="Enregistrer les réglages").click()
+    await expect(admin.page.locator("#toasts")).to_contain_text("Réglages enregistrés")
+    settings = await admin.store.client.get(url, headers=admin.store.headers)
+    assert (settings.json()["timing"], settings.json()["delivery_wait_seconds"]) == (
+        "after_delivery",
+        5 * 86400,
+    )

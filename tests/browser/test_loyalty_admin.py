@@ -67,3 +67,47 @@ async def test_loyalty_settings_refused_per_field_then_saved_and_a_manual_adjust
     assert entry.delta == -20
     assert entry.actor.startswith("user:")
     assert entry.reason == "Goodwill points given twice"
+
+
+async def test_store_credit_turned_on_through_shopifys_permission_request_then_redeemed(
+    admin: EmbeddedAdmin,
+) -> None:
+    """Turning store credit rewards on asks the merchant for the optional scopes (App Bridge's
+    Scopes API, answered by the simulated admin); a store credit reward redeemed from the
+    customer's page lands in the customer's store credit account at the simulator."""
+    await admin.open()
+    app = admin.app
+    await app.get_by_role("link", name="Loyalty", exact=True).click()
+    await app.get_by_role("link", name="Program settings").click()
+    await app.get_by_role("checkbox", name="Program on").check()
+    await app.get_by_role("checkbox", name="Offer store credit rewards").check()
+    await app.get_by_role("button", name="Add a reward").click()
+    reward = app.get_by_role("region", name="Reward 1")
+    await reward.get_by_role("textbox", name="Key").fill("credit_five")
+    await reward.get_by_role("textbox", name="Cost in points").fill("100")
+    await reward.get_by_role("combobox", name="Kind").select_option("store_credit")
+    await reward.get_by_role("textbox", name="Value").fill("5.00")
+    await app.get_by_role("combobox", name="Mode of the program's emails").select_option("approval")
+    await app.get_by_role("button", name="Save settings").click()
+    await expect(admin.page.locator("#toasts")).to_contain_text("Settings saved")
+    granted = admin.sim.shop("acme").granted_optional_scopes
+    assert granted == {"write_store_credit_account_transactions", "read_store_credit_accounts"}
+
+    customer = admin.store.customer_payload(email="ines@example.test", first_name="Ines")
+    await admin.store.deliver("customers/create", customer)
+    order = admin.store.order_payload(customer, checkout_token=None)
+    order["financial_status"] = "paid"
+    await admin.store.deliver("orders/paid", order)
+    await admin.work()
+
+    await app.get_by_role("link", name="Loyalty", exact=True).click()
+    await app.get_by_role("textbox", name="Find a customer").fill("ines")
+    await app.get_by_role("link", name="Open Ines").click()
+    redeem = app.get_by_role("region", name="Redeem a reward for this customer")
+    await redeem.get_by_role("button", name="Redeem").click()
+    await expect(admin.page.locator("#toasts")).to_contain_text("store credit was added")
+    await expect(app.get_by_role("region", name="Rewards redeemed")).to_contain_text(
+        "Store credit: 5.00"
+    )
+    [account] = admin.sim.store_credit_accounts("acme", int(customer["id"]))
+    assert str(account.balance) == "5.00"

@@ -424,8 +424,12 @@ async def _check(
     say("\nchaos: invariants")
     for result in results:
         say(result.report())
-    failed = [r.name for r in results if r.violations and not r.skipped]
-    assert not failed, f"invariants broken: {failed} (figures above)"
+    failed = [r for r in results if r.violations and not r.skipped]
+    # The assertion carries the timeline and the broken checks' reports: CI keeps only the
+    # tail of the output, where the figures printed above may not reach.
+    timeline = "\n".join(f"  [{at:6.1f} s] {what}" for at, what in world.faults.entries)
+    broken = "\n".join(r.report() for r in failed)
+    assert not failed, f"invariants broken:\n{broken}\ntimeline:\n{timeline}"
 
 
 def _as_event(delivery: Delivery) -> TrafficEvent:

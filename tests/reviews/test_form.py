@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import io
 import os
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -15,6 +16,7 @@ from PIL import Image
 from sqlalchemy import update
 
 from app.models import Review
+from app.web.body_limits import MIB, max_body_bytes
 from tests.reviews.conftest import (
     form,
     fulfilled_order,
@@ -182,6 +184,101 @@ async def test_png_and_webp_are_kept_in_their_format_without_metadata(
         with Image.open(io.BytesIO(data)) as image:
             assert not image.getexif()
             assert "exif" not in image.info
+
+
+BOUNDARY = "review-form-test-boundary"
+CHUNK = 64 * 1024
+
+
+class MultipartSender:
+    """The form with one photo of `photo_size` bytes, streamed; counts what the server
+    pulled."""
+
+    def __init__(self, product: int, photo_size: int) -> None:
+        part = f"--{BOUNDARY}\r\nContent-Disposition: form-data; name="
+        self.head = (
+            f'{part}"product"\r\n\r\n{product}\r\n{part}"rating"\r\n\r\n5\r\n'
+            f'{part}"photos"; filename="big.jpg"\r\nContent-Type: image/jpeg\r\n\r\n'
+        ).encode()
+        self.tail = f"\r\n--{BOUNDARY}--\r\n".encode()
+        self.photo_size = photo_size
+        self.total = len(self.head) + photo_size + len(self.tail)
+        self.pulled = 0
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        self.pulled += len(self.head)
+        yield self.head
+        left = self.photo_size
+        while left > 0:
+            size = min(CHUNK, left)
+            left -= size
+            self.pulled += size
+            yield b"\xff" * size
+        self.pulled += len(self.tail)
+        yield self.tail
+
+
+TOO_LARGE_FR = (
+    "Votre avis et ses photos sont trop lourds pour être envoyés ensemble (26 Mo au plus). "
+    "Envoyez au plus 5 photos de 5 Mo chacune au maximum, ou des photos plus légères, puis "
+    "réessayez. Rien n'a été enregistré."
+)
+
+
+async def test_a_form_over_26_mib_gets_a_page_in_the_customers_language(
+    store: Store, french_order: tuple[str, int]
+) -> None:
+    path, product = french_order
+    limit = max_body_bytes(path)
+    assert limit == 26 * MIB
+    declared = MultipartSender(product, limit)
+    sent = await store.client.post(
+        path,
+        content=declared,
+        headers={
+            "Content-Type": f"multipart/form-data; boundary={BOUNDARY}",
+            "Content-Length": str(declared.total),
+        },
+    )
+    assert sent.status_code == 413
+    assert sent.headers["content-type"].startswith("text/html")
+    assert sent.headers["connection"] == "close"
+    assert 'lang="fr"' in sent.text
+    assert TOO_LARGE_FR in shown(sent)
+    # The form is there again to send a lighter review, and nothing was read past the head.
+    assert 'enctype="multipart/form-data"' in sent.text
+    assert declared.pulled <= len(declared.head) + CHUNK
+
+    # Sent chunked (no Content-Length): cut off at the cap, the same page.
+    chunked = MultipartSender(product, limit)
+    sent = await store.client.post(
+        path,
+        content=chunked,
+        headers={"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
+    )
+    assert sent.status_code == 413
+    assert TOO_LARGE_FR in shown(sent)
+    assert chunked.pulled <= limit + CHUNK
+    await assert_nothing_stored(store)
+
+
+async def test_an_oversized_form_on_an_unreadable_link_is_told_in_both_languages(
+    store: Store, french_order: tuple[str, int]
+) -> None:
+    _, product = french_order
+    declared = MultipartSender(product, 27 * MIB)
+    sent = await store.client.post(
+        "/review/not-a-token",
+        content=declared,
+        headers={
+            "Content-Type": f"multipart/form-data; boundary={BOUNDARY}",
+            "Content-Length": str(declared.total),
+        },
+    )
+    assert sent.status_code == 413
+    assert "too large to send together (26 MB at most)" in shown(sent)
+    assert TOO_LARGE_FR in shown(sent)
+    await assert_nothing_stored(store)
 
 
 def form_of(product: int, rating: str = "5") -> dict[str, str]:

@@ -37,3 +37,27 @@ def mint_session_token(
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def mint_customer_account_token(
+    shop: str,
+    *,
+    customer_id: int | None,
+    secret: str = TEST_API_SECRET,
+    audience: str = TEST_API_KEY,
+    lifetime: float = 300.0,
+) -> str:
+    """A customer account UI extension's session token (shopify.dev: customer-account-ui-
+    extensions, Session Token API): `dest` the shop, `sub` the signed-in customer's GID."""
+    now = time.time()
+    claims: dict[str, object] = {
+        "dest": shop,
+        "aud": audience,
+        "exp": int(now + lifetime),
+        "nbf": int(now),
+        "iat": int(now),
+        "jti": str(uuid.uuid4()),
+    }
+    if customer_id is not None:
+        claims["sub"] = f"gid://shopify/Customer/{customer_id}"
+    return jwt.encode(claims, secret, algorithm="HS256")

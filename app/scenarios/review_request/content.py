@@ -14,7 +14,11 @@ from app.i18n import Locale, Text
 from app.messaging.defaults import TemplateSource
 from app.scenarios.email_parts import HELLO, button
 from app.scenarios.engine import Content
-from app.scenarios.review_request.rule import STARTED_ON_FULFILMENT, StopReason
+from app.scenarios.review_request.rule import (
+    STARTED_ON_FULFILMENT,
+    TIMED_FROM_DELIVERY,
+    StopReason,
+)
 
 KEY = "review_request"
 NAME = Text(en="Review requests", fr="Demandes d'avis")
@@ -32,10 +36,16 @@ ORDER_MISSING = "order_missing"
 
 REASONS: dict[str, Text] = {
     STEP_DUE: Text(
-        en="The delay since the order was fulfilled has passed and a product is not reviewed",
-        fr="Le délai depuis l'expédition de la commande est écoulé et un produit n'a pas d'avis",
+        en="The delay since the order was fulfilled (or delivered, with the after-delivery "
+        "timing) has passed and a product is not reviewed",
+        fr="Le délai depuis l'expédition de la commande (ou sa livraison, avec l'envoi après "
+        "livraison) est écoulé et un produit n'a pas d'avis",
     ),
     STARTED_ON_FULFILMENT: Text(en="The order was fulfilled", fr="La commande a été expédiée"),
+    TIMED_FROM_DELIVERY: Text(
+        en="Shopify reported the order delivered: the delay counts from the delivery",
+        fr="Shopify a signalé la commande livrée : le délai compte à partir de la livraison",
+    ),
     ORDER_MISSING: Text(
         en="The order's data was erased", fr="Les données de la commande ont été effacées"
     ),
@@ -82,6 +92,10 @@ KINDS: dict[str, Text] = {
     ),
     "step_suppressed": Text(en="Review request not sent", fr="Demande d'avis non envoyée"),
     "stopped": Text(en="Review requests stopped", fr="Demandes d'avis arrêtées"),
+    "retimed": Text(
+        en="Review request re-timed from the delivery",
+        fr="Demande d'avis reprogrammée à partir de la livraison",
+    ),
 }
 
 _PRODUCTS_HTML = """

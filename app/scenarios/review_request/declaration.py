@@ -1,8 +1,10 @@
 """The review request declared to the engine: an order fulfilled (OrderFulfilled, said once per
-new fulfilment) starts one run keyed by the order; the request goes N days later and a reminder
-M days after it, each listing the order's products the buyer has not reviewed; an order
-cancelled or fully refunded meanwhile stops it (at once, and again at the last check before an
-email leaves), and so does every product being reviewed. The rule (rule.why_not) decides at
+new fulfilment) starts one run keyed by the order; the request goes N days later (after the
+fulfilment, or after its delivered status with the after-delivery timing: OrderDelivered
+re-times a run still waiting for it) and a reminder M days after it, each listing the
+order's products the buyer has not reviewed; an order cancelled or fully refunded meanwhile
+stops it (at once, and again at the last check before an email leaves), and so does every
+product being reviewed. The rule (rule.why_not) decides at
 the start, before each step and at the outbox's last check."""
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.facts import OrderCancelled, OrderFulfilled, RefundCreated
+from app.facts import OrderCancelled, OrderDelivered, OrderFulfilled, RefundCreated
 from app.models import Customer, Order, ScenarioRun, Shop
 from app.reviews.service import ProductLine
 from app.scenarios import engine, runs, timeline
@@ -22,8 +24,12 @@ from app.scenarios.engine import RunView, StepContext
 from app.scenarios.labels import reason_code
 from app.scenarios.review_request import queries, rule
 from app.scenarios.review_request.content import CONTENT, KEY, ORDER_MISSING, STEP_DUE
-from app.scenarios.review_request.rule import STARTED_ON_FULFILMENT, StopReason
-from app.scenarios.review_request.settings import ReviewRequestSettings
+from app.scenarios.review_request.rule import (
+    STARTED_ON_FULFILMENT,
+    TIMED_FROM_DELIVERY,
+    StopReason,
+)
+from app.scenarios.review_request.settings import AFTER_DELIVERY, ReviewRequestSettings
 from app.scenarios.runs import stop_run
 
 # Not worth a line on the timeline: nothing a merchant would look for.
@@ -96,6 +102,14 @@ async def order_fulfilled(
                 )
         return []
     plan = rule.steps(settings)
+    # With the after-delivery timing, a delivered status may have come before the
+    # fulfilment was processed.
+    delivered = (
+        await queries.delivery_learnt_at(session, fact.shop_id, fact.shopify_order_id)
+        if settings.timing == AFTER_DELIVERY
+        else None
+    )
+    anchor = rule.anchor(settings, fulfilled=now, delivered=delivered)
     run, created = await runs.start_or_get(
         session,
         shop_id=fact.shop_id,
@@ -103,11 +117,17 @@ async def order_fulfilled(
         subject_key=key,
         customer_id=fact.customer_id,
         email=snapshot.email,
-        anchor_at=now,
-        first_step_at=engine.due_at(now, plan, 0),
+        anchor_at=anchor.at,
+        first_step_at=max(engine.due_at(anchor.at, plan, 0), now),
     )
     if not created or run.next_step_at is None:
         return []
+    timed_from_delivery = settings.timing == AFTER_DELIVERY and not anchor.awaiting_delivery
+    detail: dict[str, Any] = {"timing": settings.timing}
+    if anchor.awaiting_delivery:
+        # No delivered status yet: unless one comes, the request counts from the
+        # fulfilment plus the wait, which ends then.
+        detail["awaiting_delivery_until"] = anchor.at.isoformat()
     await timeline.record(
         session,
         shop_id=fact.shop_id,
@@ -115,7 +135,42 @@ async def order_fulfilled(
         run_id=run.id,
         scenario=KEY,
         kind="started",
-        reason=STARTED_ON_FULFILMENT,
+        reason=TIMED_FROM_DELIVERY if timed_from_delivery else STARTED_ON_FULFILMENT,
+        at=now,
+        first_step_at=run.next_step_at.isoformat(),
+        **detail,
+    )
+    return [runs.DueStep(run.id, 0, run.next_step_at)]
+
+
+async def order_delivered(
+    session: AsyncSession, fact: OrderDelivered, now: datetime
+) -> list[runs.DueStep]:
+    """The order's first delivered status: with the after-delivery timing, a run whose
+    request has not gone yet is re-timed from now (it waited on the fallback until now). A
+    run not started yet finds the delivery when its fulfilment is processed."""
+    if fact.order_id is None:
+        return []
+    run = await runs.lock_by_subject(
+        session, shop_id=fact.shop_id, scenario=KEY, subject_key=subject_key(fact.order_id)
+    )
+    if run is None or run.status != runs.ACTIVE:
+        return []
+    settings = await _load_settings(session, fact.shop_id)
+    if not rule.retime_on_delivery(settings, request_sent=run.step_index > 0):
+        return []
+    plan = rule.steps(settings)
+    run.anchor_at = fact.learnt_at
+    run.next_step_at = max(engine.due_at(run.anchor_at, plan, 0), now)
+    await timeline.record(
+        session,
+        shop_id=fact.shop_id,
+        customer_id=run.customer_id,
+        run_id=run.id,
+        scenario=KEY,
+        kind="retimed",
+        step=1,
+        reason=TIMED_FROM_DELIVERY,
         at=now,
         first_step_at=run.next_step_at.isoformat(),
     )
@@ -261,7 +316,7 @@ REVIEW_REQUEST: engine.Scenario[ReviewRequestSettings, Buyer] = engine.Scenario(
     key=KEY,
     settings_model=ReviewRequestSettings,
     content=CONTENT,
-    starts_on={OrderFulfilled: order_fulfilled},
+    starts_on={OrderFulfilled: order_fulfilled, OrderDelivered: order_delivered},
     stops_on={OrderCancelled: order_cancelled, RefundCreated: refund_created},
     steps=rule.steps,
     load_subject=load_buyer,

@@ -1,17 +1,28 @@
 """The review request's SQL, shop id first: the order's snapshot for the rule in one query
-(the order, its buyer, its refunds, whether the shop still has the app) and the order's
-products its buyer has not reviewed yet."""
+(the order, its buyer, its refunds, whether the shop still has the app), the order's
+products its buyer has not reviewed yet, and when its delivered status came."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import deliveries
 from app.models import Customer, Order, Refund, Shop
 from app.reviews.service import ProductLine, order_products, reviewed_product_ids
 from app.scenarios.review_request.rule import ReviewSnapshot
 
 REFUNDED = "refunded"
+
+
+async def delivery_learnt_at(
+    session: AsyncSession, shop_id: int, order_shopify_id: int
+) -> datetime | None:
+    """When we learnt of the order's first delivered status; None when none came yet (a
+    delivery being stored meanwhile is waited for: app/deliveries.py)."""
+    return await deliveries.learnt_at(session, shop_id, order_shopify_id)
 
 
 async def unreviewed_products(

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from app.scenarios.engine import StepPlan
-from app.scenarios.review_request.settings import ReviewRequestSettings
+from app.scenarios.review_request.settings import AFTER_DELIVERY, ReviewRequestSettings
 
 SUBSCRIBED = "subscribed"
 STARTED_ON_FULFILMENT = "order_fulfilled"
+# The run's delays count from the order's delivered status (at its start, or re-timed).
+TIMED_FROM_DELIVERY = "order_delivered"
 
 
 class StopReason(enum.StrEnum):
@@ -73,8 +75,38 @@ def why_not(snapshot: ReviewSnapshot) -> StopReason | None:
 
 
 def steps(settings: ReviewRequestSettings) -> list[StepPlan]:
-    """The request and its reminder, their delays counted from the fulfilment."""
+    """The request and its reminder, their delays counted from the run's anchor."""
     return [
         StepPlan(step.key, timedelta(seconds=step.delay_seconds), step.enabled)
         for step in settings.steps
     ]
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """What the run's delays count from, and whether it still waits for a delivered status
+    (then `at` is the fallback: the fulfilment plus the wait)."""
+
+    at: datetime
+    awaiting_delivery: bool
+
+
+def anchor(
+    settings: ReviewRequestSettings, *, fulfilled: datetime, delivered: datetime | None
+) -> Anchor:
+    """After fulfilment: the fulfilment. After delivery: the delivered status when known;
+    otherwise the fulfilment plus `delivery_wait_seconds`, until a delivered status comes.
+    `fulfilled` and `delivered` are when we learnt of each."""
+    if settings.timing != AFTER_DELIVERY:
+        return Anchor(fulfilled, awaiting_delivery=False)
+    if delivered is not None:
+        return Anchor(delivered, awaiting_delivery=False)
+    return Anchor(
+        fulfilled + timedelta(seconds=settings.delivery_wait_seconds), awaiting_delivery=True
+    )
+
+
+def retime_on_delivery(settings: ReviewRequestSettings, *, request_sent: bool) -> bool:
+    """Whether a delivered status heard while the run goes re-times it: with the after-delivery
+    timing, as long as the request has not gone (its reminder follows from the request)."""
+    return settings.timing == AFTER_DELIVERY and not request_sent

@@ -169,9 +169,15 @@ class AdminClient:
         variables: dict[str, Any] | None = None,
         *,
         cost: int | None = None,
+        resend_uncertain: bool = True,
     ) -> dict[str, Any]:
         """Run `operation` for `shop` and return its `data`. `cost` overrides the estimate when
-        it depends on the variables (e.g. a connection's `first`)."""
+        it depends on the variables (e.g. a connection's `first`). `resend_uncertain=False` is
+        for a mutation that is not idempotent (storeCreditAccountCredit takes no key): after a
+        failure Shopify may have run it through (a connection lost once the request was sent,
+        a 5xx, a 200 that is not JSON) it raises ShopifyUnavailable at once instead of sending
+        it again, and the caller finds out what happened before trying again. Answers refused
+        before anything ran (429, THROTTLED, 401) are retried as always."""
         estimate = cost if cost is not None else operation.cost
         estimate = max(estimate, self._learned_cost.get(operation.name, 0) if cost is None else 0)
         policy = self._policy
@@ -188,7 +194,8 @@ class AdminClient:
             except httpx.TransportError as exc:
                 # Shopify may or may not have run (and charged) it.
                 transient += 1
-                if transient >= policy.attempts:
+                sent = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+                if transient >= policy.attempts or (sent and not resend_uncertain):
                     raise ShopifyUnavailable(
                         Text(
                             en=f"Shopify could not be reached for {shop.domain} after "
@@ -225,7 +232,9 @@ class AdminClient:
             retryable = response.status_code in RETRYABLE_STATUS
             if retryable or (response.status_code == 200 and body is None):
                 transient += 1
-                if transient >= policy.attempts:
+                # 429 is refused before the query runs; 5xx and a cut body may have run.
+                uncertain = response.status_code != 429
+                if transient >= policy.attempts or (uncertain and not resend_uncertain):
                     what = str(response.status_code) if retryable else "200 without JSON"
                     raise ShopifyUnavailable(
                         Text(

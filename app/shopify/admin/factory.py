@@ -8,6 +8,7 @@ from app.platform.resources import Resources
 from app.shopify.admin.changes import ShopifyChanges
 from app.shopify.admin.client import AdminClient
 from app.shopify.admin.discounts import ShopifyDiscounts
+from app.shopify.admin.store_credit import ShopifyStoreCredit
 from app.shopify.throttle import ShopThrottle
 
 
@@ -34,6 +35,10 @@ def admin_client(resources: Resources) -> AdminClient:
 
 def discount_gateway(resources: Resources) -> ShopifyDiscounts:
     return ShopifyDiscounts(admin_client(resources))
+
+
+def store_credit_gateway(resources: Resources) -> ShopifyStoreCredit:
+    return ShopifyStoreCredit(admin_client(resources))
 
 
 def change_feed(resources: Resources) -> ShopifyChanges:

@@ -1,10 +1,20 @@
 // One customer's loyalty: balance (spendable and pending apart; negative after a clawback),
-// tier, the ledger newest first, and a manual adjustment with its required reason. Each
-// submission carries its own key, so a retried one adjusts once.
+// tier, the ledger newest first, a manual adjustment with its required reason, a reward
+// redeemed for the customer (a code, or store credit at Shopify) and their redemptions. Each
+// submission carries its own key, so a retried one adjusts or redeems once.
 
 import { useState } from "react";
 
-import { ApiError, get, post, type Adjusted, type LedgerLine, type LoyaltyPosition } from "../api";
+import {
+  ApiError,
+  get,
+  post,
+  type Adjusted,
+  type LedgerLine,
+  type LoyaltyPosition,
+  type Redeemed,
+  type RedemptionLine,
+} from "../api";
 import { ErrorBanner, Loading, fieldValue, toast, useLoad } from "../components/common";
 import { useI18n } from "../i18n";
 import type { MessageKey } from "../i18n/messages";
@@ -106,6 +116,75 @@ function AdjustForm({ customerId, onDone }: { customerId: number; onDone: () => 
   );
 }
 
+function RedeemForm({ customerId, rewards, onDone }: {
+  customerId: number;
+  rewards: LoyaltyPosition["rewards"];
+  onDone: () => void;
+}) {
+  const { t } = useI18n();
+  const [reward, setReward] = useState(rewards[0]?.key ?? "");
+  const [key, setKey] = useState(newKey);
+  const [problem, setProblem] = useState<string>();
+  const [saving, setSaving] = useState(false);
+
+  async function submit() {
+    setProblem(undefined);
+    setSaving(true);
+    try {
+      const done = await post<Redeemed>(`/api/loyalty/customers/${customerId}/redemptions`, { reward, key });
+      toast(
+        done.status === "issued"
+          ? done.kind === "store_credit" ? t("loyalty.redeem.credited") : t("loyalty.redeem.code", { code: done.code ?? "" })
+          : t("loyalty.redeem.pending"),
+      );
+      setKey(newKey());
+      onDone();
+    } catch (error) {
+      setProblem(error instanceof ApiError || error instanceof Error ? error.message : String(error));
+      setKey(newKey());
+      onDone();
+    } finally {
+      setSaving(false);
+    }
+  }
+
+  if (rewards.length === 0) return null;
+  return (
+    <s-section heading={t("loyalty.redeem.heading")}>
+      {problem && <s-banner tone="critical" heading={problem} />}
+      <s-select label={t("loyalty.redeem.reward")} value={reward} onChange={(e) => setReward(fieldValue(e))}>
+        {rewards.map((r) => (
+          <s-option key={r.key} value={r.key}>
+            {`${r.key} · ${t(`loyalty.rewardKind.${r.kind}`)} · ${t("loyalty.redeem.cost", { cost: r.cost })}`}
+          </s-option>
+        ))}
+      </s-select>
+      <s-button variant="secondary" loading={saving} onClick={() => void submit()}>
+        {t("loyalty.redeem.submit")}
+      </s-button>
+    </s-section>
+  );
+}
+
+function Redemption({ line }: { line: RedemptionLine }) {
+  const { t, when } = useI18n();
+  const what = line.kind === "store_credit"
+    ? t("loyalty.redemption.credit", { value: line.value })
+    : line.code ?? "";
+  return (
+    <li>
+      <s-stack direction="block" gap="none">
+        <s-text type="strong">
+          {line.reward} · {t(`loyalty.redemption.status.${line.status}`)} · {String(-line.cost)}
+        </s-text>
+        {what && <s-text>{what}</s-text>}
+        {line.returned_because && <s-text>{line.returned_because}</s-text>}
+        <s-text color="subdued">{when(line.at)}</s-text>
+      </s-stack>
+    </li>
+  );
+}
+
 export function LoyaltyCustomerView({ customerId }: { customerId: number }) {
   const { t } = useI18n();
   const loaded = useLoad(() => get<LoyaltyPosition>(`/api/loyalty/customers/${customerId}`), [customerId]);
@@ -145,6 +224,25 @@ export function LoyaltyCustomerView({ customerId }: { customerId: number }) {
             {data.balance < 0 && <s-paragraph>{t("loyalty.negativeNote")}</s-paragraph>}
           </s-section>
           <AdjustForm customerId={customerId} onDone={loaded.reload} />
+          <RedeemForm customerId={customerId} rewards={data.rewards} onDone={loaded.reload} />
+          {data.perks.length > 0 && (
+            <s-section heading={t("loyalty.perks")}>
+              <ul>
+                {data.perks.map((perk) => (
+                  <li key={perk.code}>{t("loyalty.perk.line", { tier: perk.tier, code: perk.code })}</li>
+                ))}
+              </ul>
+            </s-section>
+          )}
+          {data.redemptions.length > 0 && (
+            <s-section heading={t("loyalty.redemptions")}>
+              <ul>
+                {data.redemptions.map((line) => (
+                  <Redemption key={line.id} line={line} />
+                ))}
+              </ul>
+            </s-section>
+          )}
           <s-section heading={t("loyalty.ledger")}>
             {data.ledger.length === 0 ? (
               <s-paragraph>{t("loyalty.ledger.empty")}</s-paragraph>

@@ -84,6 +84,10 @@ export function Liability({ data }: { data: LoyaltyLiability }) {
           <Figure label={t("loyalty.takenBack")} value={count(data.taken_back)} />
           <Figure label={t("loyalty.adjusted")} value={count(data.adjusted)} />
           <Figure label={t("loyalty.rewardsRedeemed")} value={count(data.rewards_redeemed)} />
+          <Figure
+            label={t("loyalty.storeCredits")}
+            value={t("loyalty.storeCredits.value", { count: count(data.store_credits), total: data.store_credit_total, currency: data.currency })}
+          />
         </s-stack>
         <s-text type="strong">{t("loyalty.tiers.count")}</s-text>
         {Object.keys(data.tiers).length === 0 ? (

@@ -1,13 +1,26 @@
-// The loyalty program's settings: on or off, the earn rules and their values, the pending
-// period, VIP tiers, the rewards catalogue and store credit. Saving sends the form whole (tiers
-// and rewards are replaced whole by the API); refused values come back per field
-// (`rewards.0.value`) and are shown next to it, in the merchant's language.
+// The loyalty program's settings: on or off, the earn rules and their values (orders, sign-up,
+// birthday), the pending period, points expiry and its warning, the emails (which go, the
+// digest's pace, their mode), VIP tiers, the rewards catalogue and store credit. Turning store
+// credit on first asks the merchant to grant its optional scopes (App Bridge's Scopes API).
+// Saving sends the form whole (tiers and rewards are replaced whole by the API); refused values
+// come back per field (`rewards.0.value`) and are shown next to it, in the merchant's language.
 
 import { useEffect, useState } from "react";
 
-import { ApiError, get, put, type LoyaltyReward, type LoyaltySettings, type LoyaltyTier, type RewardKind } from "../api";
+import {
+  ApiError,
+  get,
+  put,
+  type LoyaltyReward,
+  type LoyaltySettings,
+  type LoyaltyTier,
+  type Mode,
+  type RewardKind,
+} from "../api";
 import { ErrorBanner, Loading, fieldChecked, fieldValue, toast, useLoad } from "../components/common";
 import { useI18n } from "../i18n";
+import type { MessageKey } from "../i18n/messages";
+import { MODES } from "./labels";
 
 const KINDS: RewardKind[] = ["fixed_amount", "percentage", "free_shipping", "store_credit"];
 
@@ -18,7 +31,9 @@ function whole(text: string): number | string {
   return text.trim() !== "" && Number.isInteger(value) ? value : text;
 }
 
-const NEW_TIER: LoyaltyTier = { key: "", name_en: "", name_fr: "", threshold: "0", multiplier: "1" };
+const NEW_TIER: LoyaltyTier = { key: "", name_en: "", name_fr: "", threshold: "0", multiplier: "1", entry_reward: null };
+const PERK_KINDS = ["fixed_amount", "percentage", "free_shipping"] as const;
+const NEW_PERK = { kind: "fixed_amount" as const, value: "5.00", minimum_subtotal: null, valid_days: 30 };
 const NEW_REWARD: LoyaltyReward = {
   key: "",
   cost: 500,
@@ -28,13 +43,24 @@ const NEW_REWARD: LoyaltyReward = {
   valid_days: 90,
 };
 
-type Editable = Omit<LoyaltySettings, "currency" | "store_credit_scope">;
+type Editable = Omit<LoyaltySettings, "currency" | "store_credit_scopes">;
 
 function editable(settings: LoyaltySettings): Editable {
   const rest: LoyaltySettings = { ...settings };
   delete rest.currency;
-  delete rest.store_credit_scope;
+  delete rest.store_credit_scopes;
   return rest;
+}
+
+/** Asks the merchant to grant store credit's optional scopes (Shopify's permission modal);
+ * true when every one is granted. */
+async function grantStoreCredit(scopes: string[]): Promise<boolean> {
+  const bridge = window.shopify;
+  if (!bridge?.scopes) return false;
+  const current = await bridge.scopes.query();
+  if (scopes.every((scope) => current.granted.includes(scope))) return true;
+  const answer = await bridge.scopes.request(scopes);
+  return answer.result === "granted-all";
 }
 
 function TierEditor({ index, tier, errors, onChange, onRemove }: {
@@ -59,6 +85,29 @@ function TierEditor({ index, tier, errors, onChange, onRemove }: {
           onInput={(e) => onChange({ ...tier, threshold: fieldValue(e) })} />
         <s-text-field label={t("loyalty.tier.multiplier")} value={tier.multiplier}
           error={errors[`${base}.multiplier`]} onInput={(e) => onChange({ ...tier, multiplier: fieldValue(e) })} />
+      </s-stack>
+      <s-stack direction="inline" gap="base" alignItems="start">
+        <s-select label={t("loyalty.tier.perk")} value={tier.entry_reward?.kind ?? "none"}
+          details={t("loyalty.tier.perk.details")} error={errors[`${base}.entry_reward.kind`]}
+          onChange={(e) => {
+            const kind = fieldValue(e);
+            onChange({
+              ...tier,
+              entry_reward: kind === "none"
+                ? null
+                : { ...(tier.entry_reward ?? NEW_PERK), kind: kind as NonNullable<LoyaltyTier["entry_reward"]>["kind"] },
+            });
+          }}>
+          <s-option value="none">{t("loyalty.tier.perk.none")}</s-option>
+          {PERK_KINDS.map((kind) => (
+            <s-option key={kind} value={kind}>{t(`loyalty.rewardKind.${kind}`)}</s-option>
+          ))}
+        </s-select>
+        {tier.entry_reward && tier.entry_reward.kind !== "free_shipping" && (
+          <s-text-field label={t("loyalty.tier.perk.value")} value={tier.entry_reward.value}
+            error={errors[`${base}.entry_reward.value`]}
+            onInput={(e) => onChange({ ...tier, entry_reward: { ...(tier.entry_reward ?? NEW_PERK), value: fieldValue(e) } })} />
+        )}
       </s-stack>
       <s-button variant="secondary" onClick={onRemove}>{t("loyalty.removeTier")}</s-button>
     </s-section>
@@ -112,12 +161,23 @@ const SHOWN_TOP = new Set([
   "per_currency.points",
   "signup.enabled",
   "signup.points",
+  "birthday.enabled",
+  "birthday.points",
+  "expiry.enabled",
+  "expiry.inactive_months",
+  "expiry.warning_days",
+  "notices.points_digest",
+  "notices.digest_hours",
+  "notices.tier_reached",
+  "notices.reward_reachable",
+  "notices.expiry_warning",
+  "email_mode",
   "pending_days",
   "tier_basis",
   "tier_window_months",
   "store_credit_enabled",
 ]);
-const TIER_FIELDS = ["key", "name_en", "name_fr", "threshold", "multiplier"];
+const TIER_FIELDS = ["key", "name_en", "name_fr", "threshold", "multiplier", "entry_reward"];
 const REWARD_FIELDS = ["key", "cost", "kind", "value", "minimum_subtotal", "valid_days"];
 
 function shown(field: string, edited: Editable): boolean {
@@ -144,6 +204,14 @@ function SettingsForm({ saved, onSaved }: { saved: LoyaltySettings; onSaved: (s:
     setProblem(undefined);
     setSaving(true);
     try {
+      if (edited.store_credit_enabled && !saved.store_credit_enabled) {
+        const granted = await grantStoreCredit(saved.store_credit_scopes ?? []);
+        if (!granted) {
+          setErrors({ store_credit_enabled: t("loyalty.storeCredit.declined") });
+          setProblem(t("settings.invalid"));
+          return;
+        }
+      }
       const result = await put<LoyaltySettings>("/api/loyalty/settings", edited);
       toast(t("settings.saved"));
       onSaved(result);
@@ -192,9 +260,52 @@ function SettingsForm({ saved, onSaved }: { saved: LoyaltySettings; onSaved: (s:
         <s-text-field label={t("loyalty.signup.points")} value={String(edited.signup.points)}
           error={errors["signup.points"]}
           onInput={(e) => setEdited({ ...edited, signup: { ...edited.signup, points: whole(fieldValue(e)) as number } })} />
+        <s-checkbox label={t("loyalty.birthday.enabled")} details={t("loyalty.birthday.details")}
+          checked={edited.birthday.enabled} error={errors["birthday.enabled"]}
+          onChange={(e) => setEdited({ ...edited, birthday: { ...edited.birthday, enabled: fieldChecked(e) } })} />
+        <s-text-field label={t("loyalty.birthday.points")} value={String(edited.birthday.points)}
+          error={errors["birthday.points"]}
+          onInput={(e) => setEdited({ ...edited, birthday: { ...edited.birthday, points: whole(fieldValue(e)) as number } })} />
         <s-text-field label={t("loyalty.pendingDays")} details={t("loyalty.pendingDays.details")}
           value={String(edited.pending_days)} error={errors.pending_days}
           onInput={(e) => setEdited({ ...edited, pending_days: whole(fieldValue(e)) as number })} />
+      </s-section>
+      <s-section heading={t("loyalty.expiry")}>
+        <s-checkbox label={t("loyalty.expiry.enabled")} details={t("loyalty.expiry.details")}
+          checked={edited.expiry.enabled} error={errors["expiry.enabled"]}
+          onChange={(e) => setEdited({ ...edited, expiry: { ...edited.expiry, enabled: fieldChecked(e) } })} />
+        <s-stack direction="inline" gap="base" alignItems="start">
+          <s-text-field label={t("loyalty.expiry.months")} value={String(edited.expiry.inactive_months)}
+            error={errors["expiry.inactive_months"]}
+            onInput={(e) => setEdited({ ...edited, expiry: { ...edited.expiry, inactive_months: whole(fieldValue(e)) as number } })} />
+          <s-text-field label={t("loyalty.expiry.warningDays")} details={t("loyalty.expiry.warningDays.details")}
+            value={String(edited.expiry.warning_days)} error={errors["expiry.warning_days"]}
+            onInput={(e) => setEdited({ ...edited, expiry: { ...edited.expiry, warning_days: whole(fieldValue(e)) as number } })} />
+        </s-stack>
+      </s-section>
+      <s-section heading={t("loyalty.emails")}>
+        <s-select label={t("loyalty.emails.mode")} value={edited.email_mode} error={errors.email_mode}
+          details={t(`mode.${edited.email_mode}.details` as MessageKey)}
+          onChange={(e) => setEdited({ ...edited, email_mode: fieldValue(e) as Mode })}>
+          {MODES.map((mode) => (
+            <s-option key={mode} value={mode}>{t(`mode.${mode}`)}</s-option>
+          ))}
+        </s-select>
+        <s-checkbox label={t("loyalty.notices.points_digest")} checked={edited.notices.points_digest}
+          error={errors["notices.points_digest"]}
+          onChange={(e) => setEdited({ ...edited, notices: { ...edited.notices, points_digest: fieldChecked(e) } })} />
+        <s-text-field label={t("loyalty.notices.digest_hours")} details={t("loyalty.notices.digest_hours.details")}
+          value={String(edited.notices.digest_hours)} error={errors["notices.digest_hours"]}
+          onInput={(e) => setEdited({ ...edited, notices: { ...edited.notices, digest_hours: whole(fieldValue(e)) as number } })} />
+        <s-checkbox label={t("loyalty.notices.tier_reached")} checked={edited.notices.tier_reached}
+          error={errors["notices.tier_reached"]}
+          onChange={(e) => setEdited({ ...edited, notices: { ...edited.notices, tier_reached: fieldChecked(e) } })} />
+        <s-checkbox label={t("loyalty.notices.reward_reachable")} checked={edited.notices.reward_reachable}
+          error={errors["notices.reward_reachable"]}
+          onChange={(e) => setEdited({ ...edited, notices: { ...edited.notices, reward_reachable: fieldChecked(e) } })} />
+        <s-checkbox label={t("loyalty.notices.expiry_warning")} details={t("loyalty.notices.expiry_warning.details")}
+          checked={edited.notices.expiry_warning} error={errors["notices.expiry_warning"]}
+          onChange={(e) => setEdited({ ...edited, notices: { ...edited.notices, expiry_warning: fieldChecked(e) } })} />
       </s-section>
       <s-section heading={t("loyalty.tiers")}>
         <s-stack direction="inline" gap="base" alignItems="start">
@@ -218,7 +329,7 @@ function SettingsForm({ saved, onSaved }: { saved: LoyaltySettings; onSaved: (s:
       </s-button>
       <s-section heading={t("loyalty.rewards")}>
         <s-checkbox label={t("loyalty.storeCredit")}
-          details={t("loyalty.storeCredit.details", { scope: saved.store_credit_scope ?? "" })}
+          details={t("loyalty.storeCredit.details", { scope: (saved.store_credit_scopes ?? []).join(", ") })}
           checked={edited.store_credit_enabled} error={errors.store_credit_enabled}
           onChange={(e) => setEdited({ ...edited, store_credit_enabled: fieldChecked(e) })} />
         {errors.rewards && <s-banner tone="critical">{errors.rewards}</s-banner>}

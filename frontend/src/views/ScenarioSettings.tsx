@@ -19,18 +19,10 @@ import { ConfirmModal } from "../components/ConfirmModal";
 import { useI18n } from "../i18n";
 import type { MessageKey } from "../i18n/messages";
 import { MODES, delayDetails, scenarioName, stepHeading } from "./labels";
+import { REVIEW_TIMING_FIELDS, ReviewTimingFields } from "./ReviewTimingFields";
+import { UNITS, UNIT_SECONDS, bestUnit, type Unit } from "./units";
 import { WINBACK_FIELDS, WinbackFields } from "./WinbackFields";
 
-type Unit = "seconds" | "minutes" | "hours" | "days";
-const UNIT_SECONDS: Record<Unit, number> = { seconds: 1, minutes: 60, hours: 3600, days: 86400 };
-const UNITS: Unit[] = ["seconds", "minutes", "hours", "days"];
-
-function bestUnit(seconds: number): Unit {
-  for (const unit of ["days", "hours", "minutes"] as const) {
-    if (seconds % UNIT_SECONDS[unit] === 0) return unit;
-  }
-  return "seconds";
-}
 
 const DEFAULT_DISCOUNT: Discount = {
   kind: "percentage",
@@ -51,7 +43,7 @@ const COMBINES: [keyof CombinesWith, MessageKey][] = [
  * `steps.1.delay_seconds`); a refusal of any other field goes in the banner. */
 function shownFields(steps: number): Set<string> {
   const fields: string[] = ["mode", "transactional", "code_prefix", "attribution_window_days", "steps"];
-  fields.push(...WINBACK_FIELDS, "best_sellers_count");
+  fields.push(...WINBACK_FIELDS, ...REVIEW_TIMING_FIELDS, "best_sellers_count");
   for (let i = 0; i < steps; i++) {
     const base = `steps.${i}`;
     fields.push(`${base}.enabled`, `${base}.delay_seconds`, `${base}.discount`);
@@ -100,12 +92,15 @@ function StepEditor({
   step,
   errors,
   onChange,
+  delayNote,
 }: {
   scenario: string;
   index: number;
   step: Step;
   errors: Record<string, string>;
   onChange: (step: Step) => void;
+  // What the delay counts from, when the settings change it (the review request's timing).
+  delayNote?: string;
 }) {
   const i18n = useI18n();
   const { t } = i18n;
@@ -126,7 +121,7 @@ function StepEditor({
       <s-stack direction="inline" gap="base" alignItems="start">
         <s-number-field
           label={t("settings.step.delay")}
-          details={delayDetails(scenario, i18n)}
+          details={delayNote ?? delayDetails(scenario, i18n)}
           value={String(amount)}
           min={0}
           error={errors[`${base}.delay_seconds`] ?? (index === 0 ? errors.steps : undefined)}
@@ -338,6 +333,9 @@ function SettingsForm({ scenario, saved, onSaved }: {
           />
         </s-section>
       )}
+      {scenario === "review_request" && (
+        <ReviewTimingFields settings={edited} errors={errors} onChange={setEdited} />
+      )}
       {edited.steps.map((step, index) => (
         <StepEditor
           scenario={scenario}
@@ -345,6 +343,11 @@ function SettingsForm({ scenario, saved, onSaved }: {
           index={index}
           step={step}
           errors={errors}
+          delayNote={
+            scenario === "review_request" && edited.timing === "after_delivery"
+              ? t("settings.step.delay.details.review_request.delivery")
+              : undefined
+          }
           onChange={(next) =>
             setEdited({ ...edited, steps: edited.steps.map((s, i) => (i === index ? next : s)) })
           }

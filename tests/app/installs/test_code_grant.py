@@ -90,15 +90,25 @@ async def test_topics_shopify_refuses_are_logged_and_the_install_still_completes
         done = await sim_client.get("/auth/callback?" + urlencode(query))
     assert done.status_code == 302
     topics = {s.topic for s in sim.shop(SHOP).subscriptions.values()}
-    assert topics == {"APP_UNINSTALLED", "SHOP_UPDATE"}
+    # The shipments' topics carry no customer data (the REST Fulfillment and FulfillmentEvent).
+    assert topics == {
+        "FULFILLMENTS_UPDATE",
+        "FULFILLMENT_EVENTS_CREATE",
+        "APP_UNINSTALLED",
+        "SHOP_UPDATE",
+    }
     refusals = [e for e in logs if e["event"] == "webhook subscription refused"]
     assert {e["topic"] for e in refusals} == set(APP_WEBHOOK_TOPICS) - {
+        "fulfillments/update",
+        "fulfillment_events/create",
         "app/uninstalled",
         "shop/update",
     }
     assert all("protected customer data" in e["error"] for e in refusals)
     [summary] = [e for e in logs if e["event"] == "webhook subscriptions refused by Shopify"]
-    assert summary["created"] == "app/uninstalled,shop/update"
+    assert summary["created"] == (
+        "fulfillments/update,fulfillment_events/create,app/uninstalled,shop/update"
+    )
     async with sessions.begin() as session:
         shop = await session.scalar(select(Shop).where(Shop.domain == SHOP))
     assert shop is not None

@@ -8,12 +8,13 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import time, timedelta
 
+import httpx
 import pytest
 from pydantic import SecretStr
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.loyalty import content, service
+from app.loyalty import content, service, still_true
 from app.loyalty.jobs import notices_job, notices_job_at
 from app.messaging.controls import (
     DEFAULT_POLICY,
@@ -31,6 +32,7 @@ from jobs.messages import send_message
 from tests.app.loyalty.conftest import configure, now
 from tests.messaging.conftest import Inbox, make_customer, make_shop
 from tests.support.services import free_port
+from tests.support.session_tokens import bearer, mint_session_token
 
 TIERS = [{"key": "silver", "name_en": "Silver", "name_fr": "Argent", "threshold": "100"}]
 REWARDS = [
@@ -300,3 +302,91 @@ async def test_a_tier_reached_again_after_a_drop_is_announced_again(resources: R
         content.TIER_REACHED
     ]
     assert len(await _messages(sessions, shop)) == 2
+
+
+async def test_an_approved_loyalty_email_is_checked_again_before_it_leaves(
+    resources: Resources, inbox: Inbox, client: httpx.AsyncClient
+) -> None:
+    """Held for the merchant's approval, a reward email leaves after the click only if it is
+    still true: the shopper who spent their points meanwhile gets nothing, the other gets it."""
+    sessions = resources.sessions
+    shop = await _program(sessions)
+    await configure(sessions, shop.id, tiers=[], notices={"points_digest": False})
+    auth = bearer(mint_session_token(shop.domain))
+    saved = await client.put("/api/loyalty/settings", headers=auth, json={"email_mode": "approval"})
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["email_mode"] == "approval"
+    kept = await make_customer(sessions, shop, email="kept@example.test")
+    spent = await make_customer(sessions, shop, email="spent@example.test")
+    for customer in (kept, spent):
+        await _bonus(sessions, shop, customer, 120, f"r{customer.id}")
+        assert await loyalty_notices(_context(resources), shop.id, customer.id) == [
+            content.REWARD_REACHABLE
+        ]
+    held = await _messages(sessions, shop)
+    assert {m.status for m in held} == {"pending_approval"}
+    assert {m.context["points_spendable"] for m in held} == {120}
+
+    # While the emails wait, one shopper spends 100 of their 120 points.
+    async with sessions.begin() as session:
+        await service.adjust_points(
+            session,
+            shop_id=shop.id,
+            customer_id=spent.id,
+            delta=-100,
+            reason="spent in store",
+            actor=service.merchant_actor(1),
+            key="spent",
+            now=now(),
+        )
+    for message in held:
+        approved = await client.post(f"/api/approvals/{message.id}/approve", headers=auth)
+        assert approved.status_code == 200, approved.text
+    for message in held:
+        await send_message(_context(resources), message.id)
+
+    after = {m.customer_id: m for m in await _messages(sessions, shop)}
+    assert after[kept.id].status == "sent"
+    assert after[spent.id].status == "suppressed"
+    assert after[spent.id].status_reason == still_true.BALANCE_FELL
+    assert [str(m["To"]) for m in inbox.messages] == ["kept@example.test"]
+    # Why, on the customer's timeline.
+    timeline = await client.get(f"/api/customers/{spent.id}/timeline", headers=auth)
+    dropped = [e for e in timeline.json()["entries"] if e["kind"] == "message_suppressed"]
+    assert [e["reason"] for e in dropped] == [still_true.BALANCE_FELL]
+    assert dropped[0]["reason_label"] == (
+        "Not sent: the customer's points fell below what the email says"
+    )
+
+
+async def test_a_tier_email_held_for_approval_is_dropped_once_the_tier_is_left(
+    resources: Resources, inbox: Inbox, client: httpx.AsyncClient
+) -> None:
+    sessions = resources.sessions
+    shop = await _program(sessions)
+    await configure(sessions, shop.id, rewards=[], notices={"points_digest": False})
+    async with sessions.begin() as session:
+        await set_scenario_delivery(
+            session, shop.id, content.PROGRAM_KEY, mode=DeliveryMode.APPROVAL, transactional=False
+        )
+    customer = await make_customer(sessions, shop)
+    await _bonus(sessions, shop, customer, 150, "r1")
+    assert await loyalty_notices(_context(resources), shop.id, customer.id) == [
+        content.TIER_REACHED
+    ]
+    # The tier is taken away (its threshold raised past the customer) before the approval.
+    await configure(
+        sessions,
+        shop.id,
+        tiers=[{"key": "silver", "name_en": "Silver", "name_fr": "Argent", "threshold": "1000"}],
+    )
+    async with sessions.begin() as session:
+        await service.reevaluate_tiers(session, shop_id=shop.id, now=now())
+    [message] = await _messages(sessions, shop)
+    auth = bearer(mint_session_token(shop.domain))
+    approved = await client.post(f"/api/approvals/{message.id}/approve", headers=auth)
+    assert approved.status_code == 200, approved.text
+    await send_message(_context(resources), message.id)
+    [after] = await _messages(sessions, shop)
+    assert (after.status, after.status_reason) == ("suppressed", still_true.TIER_LOST)
+    assert inbox.messages == []

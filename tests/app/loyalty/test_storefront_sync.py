@@ -1,8 +1,12 @@
 """The ledger's position reaches Shopify: after a paid order is processed, the worker's batched
-customer sync writes the customer's points and tier to `$app:loyalty.points` / `.tier` and tags
-them `vip-<tier>`, at the simulator."""
+customer sync writes the customer's points and tier to `$app:loyalty.points` / `.tier`, the
+storefront widget's `$app:loyalty.status` (pending points by lot, tier measure, referral link),
+and tags them `vip-<tier>`, at the simulator."""
 
 from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -12,6 +16,7 @@ from devstore.server import Simulator
 from tests.app.loyalty.conftest import configure
 from tests.conftest import SIM_ADMIN_URL_TEMPLATE
 from tests.support.commerce_payloads import paid_order, refund
+from tests.support.session_tokens import bearer, mint_session_token
 from tests.support.shops import create_shop
 from tests.support.webhooks import deliver
 from tests.support.worker import run_worker_burst
@@ -43,7 +48,16 @@ async def test_points_and_tier_are_written_to_the_customers_metafields_and_tags(
 
     namespace = f"app--{sim.config.app_id}--loyalty"
     written = {(m.namespace, m.key): m.value for m in sim.metafields(domain, customer.gid)}
+    status = json.loads(written.pop((namespace, "status")))
     assert written == {(namespace, "points"): "388", (namespace, "tier"): "silver"}
+    # No pending period configured: every point is spendable; the tiers measure what was earned.
+    assert status == {
+        "v": 1,
+        "pending": 0,
+        "pending_lots": [],
+        "tier_measure": "388",
+        "referral": None,
+    }
     assert "vip-silver" in sim.tags(domain, customer.id)
 
     # A refund takes most of it back: the points follow, and the customer leaves the tier.
@@ -52,5 +66,84 @@ async def test_points_and_tier_are_written_to_the_customers_metafields_and_tags(
     await run_worker_burst(worker_settings, http_transport=sim.transport())
 
     written = {(m.namespace, m.key): m.value for m in sim.metafields(domain, customer.gid)}
+    status = json.loads(written.pop((namespace, "status")))
     assert written == {(namespace, "points"): "88", (namespace, "tier"): "none"}
+    assert status["tier_measure"] == "88"
     assert "vip-silver" not in sim.tags(domain, customer.id)
+
+
+async def test_pending_points_reach_the_storefront_by_the_moment_they_mature(
+    client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    sim: Simulator,
+) -> None:
+    domain = sim.add_shop("patient-store").domain
+    token = sim.install(domain, expiring=False).access_token
+    shop_id = (await create_shop(sessions, domain=domain, access_token=token)).id
+    await configure(sessions, shop_id, enabled=True, pending_days=14)
+    customer = sim.add_customer(domain, "ada@example.com")
+    worker_settings = settings.model_copy(
+        update={
+            "customer_sync_flush_seconds": 0.05,
+            "shopify_admin_url_template": SIM_ADMIN_URL_TEMPLATE,
+        }
+    )
+    body = paid_order(order_id=52, customer_id=customer.id, email="ada@example.com")
+    before = datetime.now(UTC)
+    assert (await deliver(client, "orders/paid", body, shop=domain)).status_code == 200
+    await run_worker_burst(worker_settings, http_transport=sim.transport())
+
+    namespace = f"app--{sim.config.app_id}--loyalty"
+    written = {(m.namespace, m.key): m.value for m in sim.metafields(domain, customer.gid)}
+    status = json.loads(written[(namespace, "status")])
+    points = int(written[(namespace, "points")])
+    assert status["pending"] == points > 0
+    [[lot, matures]] = status["pending_lots"]
+    assert lot == points
+    # Spendable 14 days after the order was processed.
+    assert datetime.fromisoformat(matures) >= before + timedelta(days=14)
+
+
+async def test_a_settings_change_rewrites_the_program_the_storefront_reads(
+    client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    sim: Simulator,
+) -> None:
+    domain = sim.add_shop("program-store", currency="EUR").domain
+    token = sim.install(domain, expiring=False).access_token
+    await create_shop(sessions, domain=domain, access_token=token)
+    worker_settings = settings.model_copy(
+        update={"shopify_admin_url_template": SIM_ADMIN_URL_TEMPLATE}
+    )
+    headers = bearer(mint_session_token(domain))
+    patch = {
+        "enabled": True,
+        "tiers": TIERS,
+        "rewards": [{"key": "five_off", "cost": 500, "kind": "fixed_amount", "value": "5"}],
+    }
+    answer = await client.put("/api/loyalty/settings", headers=headers, json=patch)
+    assert answer.status_code == 200, answer.text
+    await run_worker_burst(worker_settings, http_transport=sim.transport())
+
+    shop_gid = sim.shop(domain).gid
+    [field] = [m for m in sim.metafields(domain, shop_gid) if m.key == "program"]
+    assert (field.namespace, field.type) == (f"app--{sim.config.app_id}--loyalty", "json")
+    program = json.loads(field.value)
+    assert program["enabled"] is True
+    assert program["tiers"] == [
+        {"key": "silver", "name": {"en": "Silver", "fr": "Argent"}, "threshold": "100"}
+    ]
+    [reward] = program["rewards"]
+    assert (reward["key"], reward["cost"]) == ("five_off", 500)
+    assert reward["label"]["en"].endswith(" off")
+    assert reward["label"]["fr"].endswith(" de réduction")
+    assert program["referral"]["enabled"] is False  # the referral program is off by default
+
+    # The referral program turned on: the storefront's copy follows.
+    answer = await client.put("/api/referrals/settings", headers=headers, json={"mode": "live"})
+    assert answer.status_code == 200, answer.text
+    await run_worker_burst(worker_settings, http_transport=sim.transport())
+    [field] = [m for m in sim.metafields(domain, shop_gid) if m.key == "program"]
+    assert json.loads(field.value)["referral"]["enabled"] is True

@@ -5,12 +5,20 @@ with one-click stars per product, every reason labelled in both, the rule's orde
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 from app.messaging.templates import render, sample_context
 from app.scenarios.config import resolve
 from app.scenarios.modes import Mode
 from app.scenarios.review_request import content
-from app.scenarios.review_request.rule import ReviewSnapshot, StopReason, why_not
+from app.scenarios.review_request.rule import (
+    TIMED_FROM_DELIVERY,
+    ReviewSnapshot,
+    StopReason,
+    anchor,
+    retime_on_delivery,
+    why_not,
+)
 from app.scenarios.review_request.settings import ReviewRequestSettings
 
 DAY = 86400
@@ -23,6 +31,29 @@ def test_defaults() -> None:
     request, reminder = settings.steps
     assert (request.key, request.delay_seconds / DAY) == ("request", 7)
     assert (reminder.key, (reminder.delay_seconds - request.delay_seconds) / DAY) == ("reminder", 5)
+    assert (settings.timing, settings.delivery_wait_seconds / DAY) == ("after_fulfilment", 10)
+
+
+def test_what_the_delays_count_from() -> None:
+    fulfilled = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    delivered = fulfilled + timedelta(days=3)
+    after_fulfilment = resolve(ReviewRequestSettings, {})
+    after_delivery = resolve(
+        ReviewRequestSettings, {"timing": "after_delivery", "delivery_wait_seconds": 8 * DAY}
+    )
+    assert isinstance(after_fulfilment, ReviewRequestSettings)
+    assert isinstance(after_delivery, ReviewRequestSettings)
+    # After fulfilment, a delivery changes nothing.
+    assert anchor(after_fulfilment, fulfilled=fulfilled, delivered=delivered).at == fulfilled
+    assert not retime_on_delivery(after_fulfilment, request_sent=False)
+    # After delivery: the delivery when known, else the fulfilment plus the wait.
+    known = anchor(after_delivery, fulfilled=fulfilled, delivered=delivered)
+    assert (known.at, known.awaiting_delivery) == (delivered, False)
+    waiting = anchor(after_delivery, fulfilled=fulfilled, delivered=None)
+    assert (waiting.at, waiting.awaiting_delivery) == (fulfilled + timedelta(days=8), True)
+    # A delivered status re-times the request only until it has gone.
+    assert retime_on_delivery(after_delivery, request_sent=False)
+    assert not retime_on_delivery(after_delivery, request_sent=True)
 
 
 def test_every_default_email_renders_with_stars_in_both_languages() -> None:
@@ -37,9 +68,10 @@ def test_every_default_email_renders_with_stars_in_both_languages() -> None:
 
 
 def test_every_reason_is_labelled_in_both_languages() -> None:
-    for reason in StopReason:
+    for reason in [*StopReason, TIMED_FROM_DELIVERY]:
         assert content.REASONS[reason].fr
         assert content.REASONS[reason].en
+    assert content.KINDS["retimed"].fr
 
 
 def snapshot(**change: object) -> ReviewSnapshot:

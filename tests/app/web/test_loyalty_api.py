@@ -153,3 +153,47 @@ async def test_a_customers_page_and_a_manual_adjustment_by_the_tokens_user(
     assert figures["point_value_reward"]["key"] == "twelve_off"
     assert figures["liability"] == "3.60"
     assert figures["currency"] == "USD"
+
+
+async def test_every_program_setting_and_the_emails_mode_round_trip_through_the_admin_api(
+    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    shop = await create_shop(sessions, domain=SHOP)
+    auth = bearer(mint_session_token(shop.domain))
+    first = (await client.get("/api/loyalty/settings", headers=auth)).json()
+    assert first["email_mode"] == "live"
+    assert first["birthday"] == {"enabled": False, "points": 100}
+    assert first["expiry"] == {"enabled": False, "inactive_months": 12, "warning_days": 14}
+
+    wanted = {
+        "email_mode": "approval",
+        "birthday": {"enabled": True, "points": 250},
+        "expiry": {"enabled": True, "inactive_months": 6, "warning_days": 21},
+        "notices": {"points_digest": False, "digest_hours": 48, "expiry_warning": True},
+    }
+    saved = await client.put("/api/loyalty/settings", headers=auth, json=wanted)
+    assert saved.status_code == 200, saved.text
+    again = (await client.get("/api/loyalty/settings", headers=auth)).json()
+    assert again["email_mode"] == "approval"
+    assert again["birthday"] == wanted["birthday"]
+    assert again["expiry"] == wanted["expiry"]
+    assert again["notices"]["digest_hours"] == 48
+    assert again["notices"]["points_digest"] is False
+
+    refused = await client.put(
+        "/api/loyalty/settings?locale=fr",
+        headers=auth,
+        json={"email_mode": "sometimes", "birthday": {"points": 0}},
+    )
+    assert refused.status_code == 400
+    [problem] = refused.json()["problems"]
+    assert problem["field"] == "email_mode"
+    assert "Le mode des e-mails" in problem["message"]
+    warning = await client.put(
+        "/api/loyalty/settings", headers=auth, json={"expiry": {"warning_days": 0}}
+    )
+    assert warning.status_code == 400
+    assert [p["field"] for p in warning.json()["problems"]] == ["expiry.warning_days"]
+    # Nothing refused was stored.
+    kept = (await client.get("/api/loyalty/settings", headers=auth)).json()
+    assert (kept["email_mode"], kept["expiry"]["warning_days"]) == ("approval", 21)

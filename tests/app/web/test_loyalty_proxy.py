@@ -21,12 +21,14 @@ from app.loyalty import redemptions, service
 from app.loyalty.verify import verify
 from app.models import Customer, LoyaltyRedemption, PointsLedgerEntry
 from app.platform.resources import Resources
+from app.queue.deferred import transaction
 from app.settings import Settings
 from devstore.server import STOREFRONT_CUSTOMER_COOKIE, Simulator
 from tests.app.loyalty.conftest import configure, now, position
 from tests.support.commerce_payloads import paid_order
 from tests.support.shops import create_shop
 from tests.support.webhooks import deliver_and_process
+from tests.support.worker import run_worker_burst
 
 REWARDS = [
     {"key": "five_off", "cost": 500, "kind": "fixed_amount", "value": "5.00"},
@@ -430,3 +432,50 @@ async def test_the_storefront_path_reaches_the_app_through_the_simulator(
         answer = await browser.get(f"/{storefront.domain}/apps/boomerang/loyalty?locale=fr")
     assert answer.status_code == 200, answer.text
     assert answer.json()["customer"]["balance"] == 700
+
+
+async def test_reaching_a_tier_gives_its_perk_code_once_shown_on_the_loyalty_page(
+    storefront: Storefront, sim_settings: Settings
+) -> None:
+    silver = {**TIERS[0], "entry_reward": {"kind": "fixed_amount", "value": "3.00"}}
+    sessions = storefront.resources.sessions
+    await configure(sessions, storefront.shop_id, tiers=[silver])
+
+    async def review_bonus(points: int, key: str) -> None:
+        async with transaction(sessions, storefront.resources.queue) as session:
+            await service.award_bonus(
+                session,
+                shop_id=storefront.shop_id,
+                customer_id=storefront.customer_id,
+                points=points,
+                source_type="review",
+                source_id=key,
+                now=now(),
+            )
+
+    async def work() -> None:
+        await run_worker_burst(
+            sim_settings, http_transport=httpx.ASGITransport(app=storefront.sim.app())
+        )
+
+    await review_bonus(1200, "r1")
+    await work()
+    me = (await storefront.request("GET", "/loyalty")).json()["customer"]
+    [perk] = me["perks"]
+    assert perk["tier"]["key"] == "silver"
+    assert perk["code"].startswith("VIP-")
+    assert perk["code"] in storefront.sim.codes(storefront.domain)
+
+    # The customer leaves the tier and reaches it again: no second code.
+    await configure(sessions, storefront.shop_id, tiers=[{**silver, "threshold": "5000"}])
+    async with sessions.begin() as session:
+        await service.reevaluate_tiers(session, shop_id=storefront.shop_id, now=now())
+    await configure(sessions, storefront.shop_id, tiers=[silver])
+    await review_bonus(10, "r2")
+    await work()
+    again = (await storefront.request("GET", "/loyalty")).json()["customer"]
+    assert again["tier"]["key"] == "silver"
+    assert again["perks"] == me["perks"]
+    assert [c for c in storefront.sim.codes(storefront.domain) if c.startswith("VIP-")] == [
+        perk["code"]
+    ]

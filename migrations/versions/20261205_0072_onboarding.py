@@ -1,7 +1,7 @@
 """onboarding: the shop's postal address and sender identity, and the setup guide's steps
 
-Revision ID: 0071_onboarding
-Revises: 0030_reviews
+Revision ID: 0072_onboarding
+Revises: 0071_loyalty_store_credit
 Create Date: 2026-12-05 11:40:00
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0071_onboarding"
-down_revision: str | None = "0030_reviews"
+revision: str = "0072_onboarding"
+down_revision: str | None = "0071_loyalty_store_credit"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
