@@ -264,18 +264,38 @@ async def _play(
         landing = await _install(client, app_url)
         _say(f"Installed on {DEMO_DOMAIN} through OAuth; the merchant lands on {landing}")
         headers = {"Authorization": f"Bearer {sim.mint_session_token(DEMO_SHOP)}"}
+        guide = await _api_json(client, "GET", f"{app_url}/api/setup-guide", headers)
+        _say(
+            f"Setup guide: {guide['done']}/{guide['total']} steps done; scenarios on at "
+            f"install: {len(guide['on'])} (a new shop starts with every scenario off)"
+        )
+        # The guide's first step: who the emails come from. The demo's relay verifies no
+        # domain, so they go from the app's address under the shop's name, replies to the shop.
+        sender = await _api_json(
+            client,
+            "PUT",
+            f"{app_url}/api/sender",
+            headers,
+            {"reply_to": "hello@boomerang-demo.test", "brand_color": "#0b7a75"},
+        )
+        _say(
+            f"Sender: From {sender['from_header']}, Reply-To {sender['reply_to_header']}; "
+            f"footer address read from Shopify: {', '.join(sender['postal_address'])}"
+        )
         # Demo timing: a week happens in seconds, so the reminders' delays are seconds too.
+        # Turned on live as a merchant would once the guide's checks are done.
         await _api(
             client,
             "PUT",
             f"{app_url}/api/scenarios/abandoned_cart",
             headers,
             {
+                "mode": "live",
                 "steps": [
                     {"delay_seconds": 2},
                     {"delay_seconds": 6},
                     {"delay_seconds": 12, "enabled": True},
-                ]
+                ],
             },
         )
         await _api(
@@ -397,6 +417,20 @@ async def _api(
     response = await client.request(method, url, headers=headers, json=body)
     if response.status_code >= 400:
         raise RuntimeError(f"{method} {url} answered {response.status_code}: {response.text}")
+
+
+async def _api_json(
+    client: httpx.AsyncClient,
+    method: str,
+    url: str,
+    headers: dict[str, str],
+    body: object = None,
+) -> dict[str, Any]:
+    response = await client.request(method, url, headers=headers, json=body)
+    if response.status_code >= 400:
+        raise RuntimeError(f"{method} {url} answered {response.status_code}: {response.text}")
+    found: dict[str, Any] = response.json()
+    return found
 
 
 async def _settle(sessions: async_sessionmaker[AsyncSession], *, seconds: float) -> None:
@@ -569,6 +603,18 @@ async def _report(sessions: async_sessionmaker[AsyncSession], sim: Any, app_url:
                 ).where(ScenarioConversion.scenario == CART)
             )
         ).one()
+        postal = await session.scalar(select(Shop.postal_address))
+        # The whole address as the footer writes it, on one line.
+        footer = ", ".join((postal or "").splitlines())
+        with_address = (
+            await session.scalar(
+                select(func.count()).where(
+                    Message.status == "sent", Message.text_body.contains(footer)
+                )
+            )
+            if footer
+            else 0
+        )
         welcome = await _welcome_figures(session)
         winback = await _winback_figures(session)
         loyalty = await _loyalty_figures(session)
@@ -580,6 +626,7 @@ async def _report(sessions: async_sessionmaker[AsyncSession], sim: Any, app_url:
     _say(f"  webhooks stored:       {sum(events.values())} ({_counts(events)})")
     _say(f"  cart sequences:        {started} started; stopped: {_counts(runs) or 'none'}")
     _say(f"  emails:                {messages.get('sent', 0)} sent ({_counts(messages)})")
+    _say(f"  sent with the address: {with_address} (the shop's postal address in the footer)")
     if suppressed:
         _say(f"  not sent, and why:     {_counts(suppressed)}")
     _say(f"  discount codes:        {len(codes)} exist at Shopify (pool and one-off)")

@@ -39,6 +39,8 @@ from app.web import (
     review_form,
     reviews,
     scenarios,
+    sender,
+    setup_guide,
     tracking,
     unsubscribe,
     webhook_events,
@@ -125,6 +127,8 @@ def create_app(
     app.include_router(message_templates.router)
     app.include_router(approvals.router)
     app.include_router(messaging_settings.router)
+    app.include_router(sender.router)
+    app.include_router(setup_guide.router)
     app.include_router(tracking.router)
     app.include_router(unsubscribe.router)
     app.include_router(review_form.router)

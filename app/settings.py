@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     # Unset means: write .eml files under data_dir/outbox.
     smtp_url: SecretStr | None = None
     email_from: str = "Boomerang <no-reply@boomerang.invalid>"
+    # Domains whose SPF, DKIM and DMARC the operator set up for the relay (comma-separated):
+    # a shop may send from an address on one of them; any other shop's mail goes from
+    # email_from's address, under the shop's name and with its reply-to.
+    sender_domains: str = ""
     data_dir: Path = Path(".boomerang")
     log_level: str = "INFO"
     # "json": one JSON object per line (what a log pipeline reads; the container image sets
@@ -221,6 +225,12 @@ class Settings(BaseSettings):
     @cached_property
     def scopes(self) -> frozenset[str]:
         return frozenset(s.strip() for s in self.shopify_scopes.split(",") if s.strip())
+
+    @property
+    def verified_sender_domains(self) -> frozenset[str]:
+        return frozenset(
+            d.strip().lower().rstrip(".") for d in self.sender_domains.split(",") if d.strip()
+        )
 
     @property
     def database(self) -> str:

@@ -600,6 +600,23 @@ class Payloads:
                 "plan_name": shop.plan,
             }
         )
+        address = shop.address
+        if address is not None:
+            # The same address as the Admin API's Shop.shopAddress, in the REST shop's fields.
+            body.update(
+                {
+                    "address1": address.address1,
+                    "address2": address.address2,
+                    "city": address.city,
+                    "zip": address.zip,
+                    "province": address.province,
+                    "province_code": address.province_code,
+                    "country": address.country_code,
+                    "country_code": address.country_code,
+                    "country_name": address.country,
+                    "phone": address.phone,
+                }
+            )
         return body
 
     def customers_data_request(

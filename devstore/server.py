@@ -46,8 +46,10 @@ from devstore.state import (
     Metafield,
     Product,
     Shop,
+    ShopAddress,
     Store,
     StoreCreditAccount,
+    default_shop_address,
     parse_gid,
 )
 from devstore.storefront import CheckoutError, PlacedOrder, Storefront
@@ -131,6 +133,7 @@ class Simulator:
         iana_timezone: str = "America/New_York",
         shop_name: str | None = None,
         primary_locale: str = "en",
+        address: ShopAddress | None = None,
     ) -> Shop:
         domain = shop_domain(name)
         if domain in self.store.shops:
@@ -149,6 +152,7 @@ class Simulator:
             created_at=self.clock.now(),
             locales=[primary_locale],
         )
+        shop.address = address or default_shop_address(shop.name, currency)
         self.store.shops[domain] = shop
         # The products the traffic generator sells, with their images.
         stock_catalog(shop, self.clock.now())

@@ -325,6 +325,63 @@ class AuthorizationCode:
     online: bool = False
 
 
+# Where a country writes the postal code: before the city ("75011 Paris") or after the
+# province ("Springfield IL 62701"). Shopify formats each country its own way; these are the
+# two orders its formats for the simulator's countries use.
+_ZIP_FIRST = frozenset({"FR", "DE", "ES", "IT", "BE", "NL", "CH", "AT", "LU", "PT", "DK", "SE"})
+
+
+@dataclass
+class ShopAddress:
+    """The shop's address (Shop.shopAddress, formerly billingAddress)."""
+
+    address1: str
+    city: str
+    zip: str
+    country: str
+    country_code: str
+    company: str | None = None
+    address2: str | None = None
+    province: str | None = None
+    province_code: str | None = None
+    phone: str | None = None
+
+    def formatted(self, *, with_company: bool = True) -> list[str]:
+        """The address's lines in the country's order (ShopAddress.formatted)."""
+        if self.country_code in _ZIP_FIRST:
+            locality = f"{self.zip} {self.city}"
+        else:
+            locality = " ".join(p for p in (self.city, self.province_code, self.zip) if p)
+        lines = [self.company if with_company else None, self.address1, self.address2]
+        return [line for line in (*lines, locality, self.country) if line]
+
+    def formatted_area(self) -> str:
+        return ", ".join(p for p in (self.city, self.province, self.country) if p)
+
+
+def default_shop_address(company: str, currency: str) -> ShopAddress:
+    """A plausible address for a new dev store: in France for a shop selling in euros."""
+    if currency == "EUR":
+        return ShopAddress(
+            company=company,
+            address1="12 rue des Lilas",
+            city="Paris",
+            zip="75011",
+            country="France",
+            country_code="FR",
+        )
+    return ShopAddress(
+        company=company,
+        address1="100 Main Street",
+        city="Springfield",
+        province="Illinois",
+        province_code="IL",
+        zip="62701",
+        country="United States",
+        country_code="US",
+    )
+
+
 @dataclass
 class Shop:
     """One dev store and everything in it."""
@@ -360,6 +417,8 @@ class Shop:
     # Set when the merchant removes the app, cleared when they install it again: until then
     # Shopify refuses to exchange the app's session tokens.
     uninstalled: bool = False
+    # Set by add_shop (default_shop_address unless given).
+    address: ShopAddress | None = None
     store_credit_accounts: dict[int, StoreCreditAccount] = field(default_factory=dict)
     # Optional scopes the merchant granted at runtime (App Bridge's scopes.request): they
     # belong to the app's installation on the shop, so every token of the shop carries them.

@@ -90,5 +90,11 @@ async def redact_shop(session: AsyncSession, shop: Shop, *, keep_event_row_id: i
     shop.email = None
     shop.primary_domain_url = None
     shop.plan_name = None
+    shop.postal_address = None
+    shop.sender_name = None
+    shop.sender_reply_to = None
+    shop.sender_address = None
+    shop.logo_url = None
+    shop.brand_color = None
     if shop.redacted_at is None:
         shop.redacted_at = datetime.now(UTC)

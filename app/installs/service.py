@@ -15,6 +15,7 @@ from app.installs.webhook_subscriptions import (
 )
 from app.models import Shop
 from app.platform.resources import Resources
+from app.scenarios.settings_store import start_paused
 from app.settings import Settings
 from app.shopify.graphql import admin_query
 from app.shopify.oauth import IssuedToken, parse_scopes
@@ -22,9 +23,15 @@ from app.shopify.tokens import store_issued_token
 
 log = structlog.get_logger(__name__)
 
+# shopAddress is the shop's address (Shop.billingAddress until 2026-01, deprecated since:
+# https://shopify.dev/changelog/deprecation-of-shop-billingaddress-in-favor-of-shop-shopaddress),
+# formatted by Shopify in the country's order, one line each: the emails' footer carries it.
 SHOP_FACTS = """
 query BoomerangShopFacts {
-  shop { name email currencyCode ianaTimezone primaryDomain { url } plan { displayName } }
+  shop {
+    name email currencyCode ianaTimezone primaryDomain { url } plan { displayName }
+    shopAddress { formatted(withCompany: true) }
+  }
 }
 """
 
@@ -62,6 +69,9 @@ async def record_install(resources: Resources, domain: str, issued: IssuedToken)
     now = datetime.now(UTC)
     async with resources.sessions.begin() as session:
         shop = await session.scalar(select(Shop).where(Shop.domain == domain).with_for_update())
+        # A shop we never saw, or one whose data shop/redact erased: a new install, which
+        # starts with every scenario off. A reinstall keeps what the merchant had chosen.
+        new_install = shop is None or shop.redacted_at is not None
         if shop is None:
             shop = Shop(domain=domain)
             session.add(shop)
@@ -73,6 +83,8 @@ async def record_install(resources: Resources, domain: str, issued: IssuedToken)
         store_issued_token(shop, issued, cipher)
         await session.flush()
         shop_id = shop.id
+        if new_install:
+            await start_paused(session, shop_id, resources.platform.catalog.sorted_keys())
     log.info("shop installed", shop=domain, scopes=",".join(sorted(issued.scopes)))
     return shop_id
 
@@ -105,6 +117,12 @@ async def refresh_shop_facts(resources: Resources, shop_id: int, domain: str) ->
         shop.timezone = facts.get("ianaTimezone") or shop.timezone
         shop.primary_domain_url = (facts.get("primaryDomain") or {}).get("url")
         shop.plan_name = (facts.get("plan") or {}).get("displayName")
+        address = [
+            str(line).strip()
+            for line in (facts.get("shopAddress") or {}).get("formatted") or []
+            if str(line).strip()
+        ]
+        shop.postal_address = "\n".join(address) or shop.postal_address
         if locale is not None:
             shop.locale = locale
 

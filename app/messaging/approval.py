@@ -162,7 +162,7 @@ async def edit(
     """The merchant rewrites this one message. The unsubscribe link must stay in both parts."""
     message = await _pending_one(session, shop_id, message_id)
     link = (
-        config.unsubscribe_url(message.shop_id, message.customer_id)
+        config.unsubscribe_url(message.shop_id, message.customer_id, message.locale)
         if message.customer_id is not None
         else None
     )

@@ -56,6 +56,7 @@ from app.messaging.pacing import (
     quiet_hours_end,
     shop_zone,
 )
+from app.messaging.sender import Sender, sender_of
 from app.messaging.tracking import shop_link_hosts
 from app.messaging.transport import (
     PermanentSendError,
@@ -108,6 +109,8 @@ class DeliveryResult:
 @dataclass(frozen=True)
 class _Claim:
     message: Message
+    # Who it comes from, as the shop's sender identity says at this moment.
+    sender: Sender
 
 
 def utcnow() -> datetime:
@@ -129,7 +132,9 @@ async def deliver_message(
             await _tell_scenario(session, claimed, now)
             return claimed
         hosts = await shop_link_hosts(session, config, claimed.message.shop_id)
-        email = build_email(claimed.message, config, now=now, link_hosts=hosts)
+        email = build_email(
+            claimed.message, config, now=now, link_hosts=hosts, sender=claimed.sender
+        )
         shop_id, address = claimed.message.shop_id, claimed.message.to_address
         customer_id = claimed.message.customer_id
         scenario, subject_key = claimed.message.scenario, claimed.message.subject_key
@@ -355,7 +360,7 @@ async def _claim(
     message.status_reason = None
     message.sending_started_at = now
     message.attempts += 1
-    return _Claim(message)
+    return _Claim(message, sender_of(shop, config.email_from, config.sender_domains))
 
 
 async def _unsettled_previous_step(

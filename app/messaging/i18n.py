@@ -35,6 +35,10 @@ _STRINGS: dict[str, dict[Locale, str]] = {
         "en": "You receive this email because you shopped at {shop}.",
         "fr": "Vous recevez cet e-mail car vous avez fait des achats chez {shop}.",
     },
+    "dry_run.code_placeholder": {
+        "en": "[DISCOUNT CODE: created when this email is sent live]",
+        "fr": "[CODE DE RÉDUCTION : créé à l'envoi réel de cet e-mail]",
+    },
     "unsubscribe.title": {"en": "Unsubscribe", "fr": "Désabonnement"},
     "unsubscribe.question": {
         "en": "Stop receiving marketing emails from {shop}?",

@@ -18,7 +18,7 @@ from app.messaging.config import MessagingConfig
 from app.messaging.consent import consent_block_reason, suppression_for
 from app.messaging.controls import DeliveryMode, scenario_delivery, strictest
 from app.messaging.errors import TemplateInvalid
-from app.messaging.i18n import resolve_locale
+from app.messaging.i18n import Locale, resolve_locale, t
 from app.models import Customer, Message, MessageEvent, Shop
 from app.queue.deferred import Job, defer
 
@@ -50,6 +50,11 @@ def shop_context(shop: Shop) -> dict[str, Any]:
         "shop_url": f"https://{shop.domain}",
         "currency": shop.currency,
         "timezone": shop.timezone,
+        # The postal address anti-spam law asks every marketing email to carry (the layout's
+        # footer shows it), and the shop's branding (app/messaging/sender.py).
+        "shop_address": ", ".join((shop.postal_address or "").splitlines()) or None,
+        "logo_url": shop.logo_url,
+        "brand_color": shop.brand_color,
     }
 
 
@@ -96,8 +101,10 @@ async def enqueue_message(
     full_context = {
         **base_context(shop, customer),
         **context,
-        "unsubscribe_url": config.unsubscribe_url(shop.id, customer.id),
+        "unsubscribe_url": config.unsubscribe_url(shop.id, customer.id, locale),
     }
+    if effective_mode is DeliveryMode.DRY_RUN:
+        full_context.update(dry_run_discount(context, locale, scheduled_at))
     rendering = await templates.render_for_send(
         session, shop.id, template or scenario, step, locale, full_context
     )
@@ -143,6 +150,22 @@ async def enqueue_message(
         raise RuntimeError("message vanished right after its insert")
     defer_send(session, message)
     return message
+
+
+def dry_run_discount(
+    context: dict[str, Any], locale: Locale, scheduled_at: datetime
+) -> dict[str, Any]:
+    """A dry run creates no code, yet must show the very email live would send: where the
+    step carries a discount (the scenario says its kind), a labelled placeholder stands in
+    for the code, and its end is when a code made now would end. The stored context keeps
+    no placeholder: nothing downstream mistakes it for a code."""
+    if not context.get("discount_kind") or context.get("discount_code"):
+        return {}
+    placeholder: dict[str, Any] = {"discount_code": t("dry_run.code_placeholder", locale)}
+    hours = context.get("discount_valid_hours")
+    if isinstance(hours, int) and hours > 0:
+        placeholder["discount_expires_at"] = (scheduled_at + timedelta(hours=hours)).isoformat()
+    return placeholder
 
 
 def _record_template_fallback(

@@ -20,6 +20,7 @@ from app.messaging.defaults import TemplateSource
 from app.messaging.errors import CustomerNotFound, ShopHasNoEmail
 from app.messaging.i18n import Locale
 from app.messaging.outbox import base_context, shop_context
+from app.messaging.sender import sender_of
 from app.messaging.templates import Rendered, preview_off_loop, sample_context
 from app.models import Checkout, Customer, DiscountCode, Shop
 from app.models.discount_codes import DiscountCodeStatus
@@ -74,7 +75,18 @@ _GROUPS: dict[str, tuple[str, ...]] = {
     "unsubscribe": ("unsubscribe_url",),
 }
 # Known for any preview: the shop's own facts.
-_SHOP_VARIABLES = frozenset({"shop_name", "shop_url", "currency", "timezone", "locale"})
+_SHOP_VARIABLES = frozenset(
+    {
+        "shop_name",
+        "shop_url",
+        "currency",
+        "timezone",
+        "locale",
+        "shop_address",
+        "logo_url",
+        "brand_color",
+    }
+)
 
 _TEST_PREFIX: dict[Locale, str] = {"en": "[Test]", "fr": "[Essai]"}
 
@@ -198,7 +210,10 @@ def test_email(
         )
     email = EmailMessage()
     email["Subject"] = f"{_TEST_PREFIX[locale]} {rendered.subject}"
-    email["From"] = config.email_from
+    sender = sender_of(shop, config.email_from, config.sender_domains)
+    email["From"] = sender.from_header
+    if sender.reply_to:
+        email["Reply-To"] = sender.reply_to
     email["To"] = shop.email
     email["Message-ID"] = make_msgid(idstring="boomerang-test", domain=config.message_id_domain)
     email.set_content(rendered.text)

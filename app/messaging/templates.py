@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -129,16 +130,19 @@ Helvetica,Arial,sans-serif;color:#1f2937}
 .wrap{max-width:600px;margin:0 auto;padding:24px}
 .card{background:#fff;border-radius:8px;padding:24px}
 .muted{color:#6b7280;font-size:14px}
-.button{display:inline-block;background:#111827;color:#fff !important;padding:12px 20px;
+.button{display:inline-block;background:{{ accent }};color:#fff !important;padding:12px 20px;
 border-radius:6px;text-decoration:none}
+.logo{max-height:56px;max-width:220px;margin-bottom:8px}
 .footer{color:#6b7280;font-size:12px;text-align:center;padding:16px}
 @media (max-width:480px){.wrap{padding:8px}.card{padding:16px}}
 </style></head>
 <body><div class="wrap"><div class="card">
-<h2 style="margin-top:0">{{ shop_name }}</h2>
+{% if logo_url %}<img class="logo" src="{{ logo_url }}" alt="{{ shop_name }}">
+{% else %}<h2 style="margin-top:0;color:{{ accent }}">{{ shop_name }}</h2>{% endif %}
 {{ body }}
 </div>
 <div class="footer"><p>{{ footer_why }}</p>
+{% if shop_address %}<p>{{ shop_name }} · {{ shop_address }}</p>{% endif %}
 {% if unsubscribe_url %}<p><a href="{{ unsubscribe_url }}">{{ footer_unsubscribe }}</a></p>
 {% endif %}</div></div></body></html>"""
 )
@@ -192,6 +196,9 @@ def sample_context(locale: Locale) -> dict[str, Any]:
         "reward": "10 %",
         "review_url": "https://example.myshopify.com/reviews/sample",
         "unsubscribe_url": "https://app.example.com/u/sample",
+        "shop_address": "1 Sample Street, 75001 Paris, France",
+        "logo_url": None,
+        "brand_color": None,
     }
 
 
@@ -344,21 +351,36 @@ def _render(source: TemplateSource, context: dict[str, Any], locale: Locale) -> 
     body = _render_part(source.html, ctx, html=True, strict=False, part="html")
     text = _render_part(source.text, ctx, html=False, strict=False, part="text")
     shop = ctx.get("shop_name") or ""
+    color = ctx.get("brand_color")
     html = _LAYOUT.render(
         {
             **ctx,
             "subject": subject,
             "body": _markup(body),
+            # Only a checked colour reaches the stylesheet (autoescape does not guard CSS).
+            "accent": color if isinstance(color, str) and BRAND_COLOR.match(color) else _INK,
+            "logo_url": _https_or_none(ctx.get("logo_url")),
             "footer_why": t("footer.why", locale, shop=shop),
             "footer_unsubscribe": t("footer.unsubscribe", locale),
         }
     )
-    if ctx.get("unsubscribe_url"):
-        text = (
-            f"{text.rstrip()}\n\n--\n{t('footer.why', locale, shop=shop)}\n"
-            f"{t('footer.unsubscribe', locale)}: {ctx['unsubscribe_url']}\n"
-        )
+    address = ctx.get("shop_address")
+    if ctx.get("unsubscribe_url") or address:
+        text = f"{text.rstrip()}\n\n--\n{t('footer.why', locale, shop=shop)}\n"
+        if address:
+            text += f"{shop} · {address}\n"
+        if ctx.get("unsubscribe_url"):
+            text += f"{t('footer.unsubscribe', locale)}: {ctx['unsubscribe_url']}\n"
     return Rendered(subject=subject, html=html, text=text)
+
+
+# The layout's ink when the shop chose no brand colour.
+_INK = "#111827"
+BRAND_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def _https_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) and value.startswith("https://") else None
 
 
 def _markup(body: str) -> Markup:

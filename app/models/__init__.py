@@ -40,6 +40,7 @@ from app.models.reconcile import ReconcileState
 from app.models.referrals import Referral, ReferralCode, ReferralSegment, ReferralVisit
 from app.models.reviews import Review, ReviewPhoto, ReviewSettingsRow
 from app.models.scenarios import ScenarioConversion, ScenarioRun, TimelineEntry
+from app.models.setup_guide import SetupGuideRow
 from app.models.shops import Shop
 from app.models.webhook_events import WebhookEvent, WebhookEventStatus
 
@@ -86,6 +87,7 @@ __all__ = [
     "ScenarioConversion",
     "ScenarioRun",
     "ScenarioSetting",
+    "SetupGuideRow",
     "Shop",
     "TimelineEntry",
     "WebhookEvent",

@@ -37,3 +37,14 @@ class Shop(Timestamps, Base):
     token_invalid_at: Mapped[datetime | None]
     # shop/redact ran: every row of the shop is gone but this tombstone (domain only).
     redacted_at: Mapped[datetime | None]
+    # The shop's postal address as Shopify formats it (Shop.shopAddress.formatted, one line
+    # each), read at install: the footer of every email carries it, as anti-spam law asks.
+    postal_address: Mapped[str | None] = mapped_column(Text)
+    # The sender identity the merchant set (app/messaging/sender.py): the name shoppers see,
+    # where their replies go, an address on a domain the operator verified, and the logo and
+    # colour the email layout shows. None: the defaults (shop name, operator's address).
+    sender_name: Mapped[str | None] = mapped_column(String(100))
+    sender_reply_to: Mapped[str | None] = mapped_column(String(320))
+    sender_address: Mapped[str | None] = mapped_column(String(320))
+    logo_url: Mapped[str | None] = mapped_column(Text)
+    brand_color: Mapped[str | None] = mapped_column(String(7))

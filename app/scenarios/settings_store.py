@@ -79,3 +79,27 @@ async def update_settings(
     if merged["mode"] == Mode.PAUSED:
         await stop_running_sequences(session, shop_id, "scenario_paused", now, scenario)
     return merged
+
+
+async def start_paused(session: AsyncSession, shop_id: int, scenarios: list[str]) -> None:
+    """A shop installed anew runs nothing until its merchant turns each scenario on (the
+    setup guide walks them there): every scenario is stored paused. A scenario the shop
+    already has a row for keeps it, so a shop installed before this rule runs as it did."""
+    if not scenarios:
+        return
+    await session.execute(
+        insert(ScenarioSetting)
+        .values(
+            [
+                {
+                    "shop_id": shop_id,
+                    "scenario": key,
+                    "mode": Mode.PAUSED.value,
+                    "transactional": False,
+                    "options": {},
+                }
+                for key in scenarios
+            ]
+        )
+        .on_conflict_do_nothing(index_elements=["shop_id", "scenario"])
+    )

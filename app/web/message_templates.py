@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -21,6 +21,7 @@ from app.messaging.transport import (
     TransientSendError,
     transport_from_settings,
 )
+from app.setup_guide.progress import Step, record
 from app.web.auth import CurrentShop
 from app.web.deps import ResourcesDep
 from app.web.messaging_deps import MessagingConfigDep
@@ -198,6 +199,10 @@ async def preview_template(
 ) -> PreviewOut:
     ui = request_locale(request)
     result = await _render_preview(scenario, step, _locale(locale), body, shop, resources)
+    if body.customer_id is not None:
+        # On one of the shop's real customers: the setup guide's second step.
+        async with resources.sessions.begin() as session:
+            await record(session, shop.id, Step.PREVIEW, datetime.now(UTC))
     return _preview_out(result, ui)
 
 
@@ -229,6 +234,8 @@ async def test_send_template(
                 "à vérifier.",
             )
         ) from None
+    async with resources.sessions.begin() as session:
+        await record(session, shop.id, Step.TEST, datetime.now(UTC))
     to = email["To"]
     sent = Text(en=f"Test email sent to {to}.", fr=f"E-mail de test envoyé à {to}.")
     return TestSentOut(status="sent", to=to, detail=sent.in_locale(ui))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import html
 from datetime import UTC, datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
@@ -13,7 +14,7 @@ from app.messaging import signing
 from app.messaging.config import MessagingConfig
 from app.messaging.consent import unsubscribe_customer, write_back_job
 from app.messaging.controls import sending_policy
-from app.messaging.i18n import Locale, resolve_locale, t
+from app.messaging.i18n import Locale, normalize_locale, resolve_locale, t
 from app.models import Customer, Shop
 from app.queue.deferred import defer, transaction
 from app.web.deps import ResourcesDep
@@ -64,20 +65,29 @@ async def _target(
     return shop, customer
 
 
+def _page_locale(email_locale: str | None, shop: Shop, customer: Customer) -> Locale:
+    """The email's language (the link carries it), else the customer's, else the shop's."""
+    return normalize_locale(email_locale) or resolve_locale(customer.locale, shop.locale)
+
+
 @router.get("/u/{token}", include_in_schema=False)
 async def unsubscribe_page(
-    token: str, resources: ResourcesDep, config: MessagingConfigDep
+    token: str,
+    resources: ResourcesDep,
+    config: MessagingConfigDep,
+    l: Annotated[str | None, Query(max_length=16)] = None,  # noqa: E741  (the link's name)
 ) -> HTMLResponse:
     # GET never unsubscribes: mail clients and scanners prefetch links (RFC 8058 §1).
     target = await _target(resources, config, token)
     if target is None:
         return _not_found()
     shop, customer = target
-    locale = resolve_locale(customer.locale, shop.locale)
+    locale = _page_locale(l, shop, customer)
     name = shop.name or shop.domain
+    action = f"/u/{token}?l={locale}"
     form = (
         f"<p>{html.escape(t('unsubscribe.question', locale, shop=name))}</p>"
-        f'<form method="post" action="/u/{html.escape(token)}">'
+        f'<form method="post" action="{html.escape(action)}">'
         '<input type="hidden" name="List-Unsubscribe" value="One-Click">'
         f'<button type="submit">{html.escape(t("unsubscribe.button", locale))}</button></form>'
     )
@@ -86,7 +96,10 @@ async def unsubscribe_page(
 
 @router.post("/u/{token}", include_in_schema=False)
 async def unsubscribe_now(
-    token: str, resources: ResourcesDep, config: MessagingConfigDep
+    token: str,
+    resources: ResourcesDep,
+    config: MessagingConfigDep,
+    l: Annotated[str | None, Query(max_length=16)] = None,  # noqa: E741  (the link's name)
 ) -> HTMLResponse:
     """One click, no confirmation, no cookie: what RFC 8058 asks of the List-Unsubscribe URI."""
     target = await _target(resources, config, token)
@@ -99,6 +112,6 @@ async def unsubscribe_now(
         # merchant wants it, is best effort.
         if (await sending_policy(session, shop.id)).consent_write_back:
             defer(session, write_back_job(shop.id, customer.id))
-    locale = resolve_locale(customer.locale, shop.locale)
+    locale = _page_locale(l, shop, customer)
     done = t("unsubscribe.done", locale, shop=shop.name or shop.domain)
     return _page(locale, t("unsubscribe.title", locale), f"<p>{html.escape(done)}</p>")

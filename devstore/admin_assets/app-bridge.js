@@ -12,6 +12,18 @@
  * - a click on a link to `shopify://admin/…` (or `shopify:admin/…`) opens that admin page, as
  *   the Navigation API documents (shopify.dev/docs/api/app-home/apis/
  *   user-interface-and-interactions/navigation-api), links inside shadow roots included.
+ * - <ui-save-bar> (https://shopify.dev/docs/api/app-home/app-bridge-web-components/ui-save-bar):
+ *   its child <button variant="primary"> is the Save button and the one without a variant the
+ *   Discard button; show()/hide()/toggle(), `showing`, `discardConfirmation`, show/hide events.
+ *   The bar is drawn by the admin, outside the iframe, as Shopify's is; while it shows, the
+ *   admin's navigation is blocked. shopify.saveBar.show/hide/toggle(id) and
+ *   leaveConfirmation() (resolved at once without a visible bar, else once the merchant
+ *   confirms leaving in the admin's dialog; never when they stay);
+ * - <ui-modal> with its <ui-title-bar title> and buttons
+ *   (https://shopify.dev/docs/api/app-home/app-bridge-web-components/ui-modal): show()/hide()/
+ *   toggle(), show/hide events, shopify.modal.show/hide/toggle(id). The admin draws it over
+ *   everything, its content's text and the title bar's buttons (the primary one last), and a
+ *   click on one presses the app's button.
  */
 (function () {
   "use strict";
@@ -36,7 +48,21 @@
   window.addEventListener("message", function (event) {
     if (event.origin !== adminOrigin || event.source !== window.parent) return;
     var data = event.data || {};
-    if (data.channel !== "devstore-app-bridge" || !pending[data.id]) return;
+    if (data.channel !== "devstore-app-bridge") return;
+    if (data.type === "saveBarAction") {
+      pressSaveBarButton(data.id, data.action);
+      return;
+    }
+    if (data.type === "modalAction") {
+      pressModalButton(data.id, data.index);
+      return;
+    }
+    if (data.type === "modalClosed") {
+      var closed = data.id && document.getElementById(data.id);
+      if (closed && closed.tagName === "UI-MODAL") closed._closedByAdmin();
+      return;
+    }
+    if (!pending[data.id]) return;
     var waiter = pending[data.id];
     delete pending[data.id];
     if (data.error) waiter.reject(new Error(data.error));
@@ -103,12 +129,200 @@
       }
     }
   }, true);
+  // -- the contextual save bar -------------------------------------------------------------------
+
+  var visibleBar = null;
+
+  function saveBarButtons(bar) {
+    var all = Array.prototype.slice.call(bar.querySelectorAll("button"));
+    return {
+      save: all.filter(function (b) { return b.getAttribute("variant") === "primary"; })[0],
+      discard: all.filter(function (b) { return !b.getAttribute("variant"); })[0],
+    };
+  }
+
+  function buttonState(button) {
+    if (!button) return null;
+    return {
+      label: (button.textContent || "").trim(),
+      disabled: button.disabled || button.hasAttribute("disabled"),
+      loading: button.hasAttribute("loading"),
+    };
+  }
+
+  function pressSaveBarButton(id, action) {
+    var bar = visibleBar;
+    if (!bar || (id && bar.id && bar.id !== id)) return;
+    var button = saveBarButtons(bar)[action === "save" ? "save" : "discard"];
+    if (button && !button.disabled) button.click();
+  }
+
+  class UISaveBar extends HTMLElement {
+    constructor() {
+      super();
+      this._showing = false;
+      this._discardConfirmation = false;
+    }
+    connectedCallback() {
+      // Drawn by the admin, not in the app's page.
+      this.style.display = "none";
+      var self = this;
+      this._observer = new MutationObserver(function () {
+        if (self._showing) self._tell();
+      });
+      this._observer.observe(this, { subtree: true, childList: true, attributes: true,
+        characterData: true });
+    }
+    disconnectedCallback() {
+      if (this._observer) this._observer.disconnect();
+      if (this._showing) this.hide();
+    }
+    get showing() { return this._showing; }
+    get discardConfirmation() {
+      return this._discardConfirmation || this.hasAttribute("discardConfirmation");
+    }
+    set discardConfirmation(value) { this._discardConfirmation = Boolean(value); }
+    _tell() {
+      var buttons = saveBarButtons(this);
+      return ask("saveBarShow", {
+        id: this.id || null,
+        discardConfirmation: this.discardConfirmation,
+        save: buttonState(buttons.save),
+        discard: buttonState(buttons.discard),
+      }).catch(function () {});
+    }
+    show() {
+      if (visibleBar && visibleBar !== this) visibleBar.hide();
+      var first = !this._showing;
+      this._showing = true;
+      visibleBar = this;
+      if (first) this.dispatchEvent(new Event("show"));
+      return this._tell().then(function () {});
+    }
+    hide() {
+      if (!this._showing) return Promise.resolve();
+      this._showing = false;
+      if (visibleBar === this) visibleBar = null;
+      this.dispatchEvent(new Event("hide"));
+      return ask("saveBarHide", { id: this.id || null }).then(function () {}, function () {});
+    }
+    toggle() { return this._showing ? this.hide() : this.show(); }
+  }
+  if (!customElements.get("ui-save-bar")) customElements.define("ui-save-bar", UISaveBar);
+
+  function saveBarById(id) {
+    var found = document.getElementById(id);
+    if (!found || found.tagName !== "UI-SAVE-BAR") {
+      return Promise.reject(new Error("App Bridge: no <ui-save-bar> with id " + id));
+    }
+    return Promise.resolve(found);
+  }
+
+  var saveBar = {
+    show: function (id) { return saveBarById(id).then(function (bar) { return bar.show(); }); },
+    hide: function (id) { return saveBarById(id).then(function (bar) { return bar.hide(); }); },
+    toggle: function (id) {
+      return saveBarById(id).then(function (bar) { return bar.toggle(); });
+    },
+    leaveConfirmation: function () {
+      if (!visibleBar) return Promise.resolve();
+      return ask("leaveConfirmation").then(function (leave) {
+        if (leave) return undefined;
+        return new Promise(function () {});  // the merchant stays: nothing to resume
+      });
+    },
+  };
+
+  // -- modals ------------------------------------------------------------------------------------
+
+  function modalButtons(modal) {
+    var bar = modal.querySelector("ui-title-bar");
+    return bar ? Array.prototype.slice.call(bar.querySelectorAll("button")) : [];
+  }
+
+  function pressModalButton(id, index) {
+    var modal = id && document.getElementById(id);
+    if (!modal || modal.tagName !== "UI-MODAL") return;
+    var button = modalButtons(modal)[index];
+    if (button && !button.disabled) button.click();
+  }
+
+  class UITitleBar extends HTMLElement {
+    connectedCallback() { this.style.display = "none"; }
+  }
+  if (!customElements.get("ui-title-bar")) customElements.define("ui-title-bar", UITitleBar);
+
+  class UIModal extends HTMLElement {
+    constructor() {
+      super();
+      this._shown = false;
+    }
+    connectedCallback() { this.style.display = "none"; }
+    disconnectedCallback() { if (this._shown) this.hide(); }
+    _content() {
+      var parts = [];
+      Array.prototype.forEach.call(this.children, function (child) {
+        if (child.tagName !== "UI-TITLE-BAR" && child.tagName !== "UI-SAVE-BAR") {
+          parts.push((child.textContent || "").trim());
+        }
+      });
+      return parts.filter(Boolean).join("\n");
+    }
+    show() {
+      var bar = this.querySelector("ui-title-bar");
+      var first = !this._shown;
+      this._shown = true;
+      if (first) this.dispatchEvent(new Event("show"));
+      return ask("modalShow", {
+        id: this.id || null,
+        title: bar ? bar.getAttribute("title") || "" : "",
+        content: this._content(),
+        buttons: modalButtons(this).map(function (b) {
+          return {
+            label: (b.textContent || "").trim(),
+            primary: b.getAttribute("variant") === "primary",
+            tone: b.getAttribute("tone") || null,
+            disabled: b.disabled,
+          };
+        }),
+      }).then(function () {}, function () {});
+    }
+    hide() {
+      if (!this._shown) return Promise.resolve();
+      this._shown = false;
+      this.dispatchEvent(new Event("hide"));
+      return ask("modalHide", { id: this.id || null }).then(function () {}, function () {});
+    }
+    toggle() { return this._shown ? this.hide() : this.show(); }
+    _closedByAdmin() {
+      if (!this._shown) return;
+      this._shown = false;
+      this.dispatchEvent(new Event("hide"));
+    }
+  }
+  if (!customElements.get("ui-modal")) customElements.define("ui-modal", UIModal);
+
+  function modalById(id) {
+    var found = document.getElementById(id);
+    if (!found || found.tagName !== "UI-MODAL") {
+      return Promise.reject(new Error("App Bridge: no <ui-modal> with id " + id));
+    }
+    return Promise.resolve(found);
+  }
+
+  var modal = {
+    show: function (id) { return modalById(id).then(function (m) { return m.show(); }); },
+    hide: function (id) { return modalById(id).then(function (m) { return m.hide(); }); },
+    toggle: function (id) { return modalById(id).then(function (m) { return m.toggle(); }); },
+  };
 
   var toastCount = 0;
   window.shopify = {
     config: { apiKey: apiKey, shop: shop, host: params.get("host"), locale: params.get("locale") },
     environment: { embedded: framed, mobile: false, pos: false },
     idToken: idToken,
+    saveBar: saveBar,
+    modal: modal,
     // The Scopes API: query the granted scopes, request optional ones (the admin's permission
     // modal, accepted by the dev store's owner), revoke them.
     scopes: {

@@ -39,6 +39,8 @@ interface Node {
 }
 
 enum CurrencyCode { USD EUR GBP CAD AUD NZD JPY CHF SEK DKK NOK }
+# A subset of Shopify's CountryCode (ISO 3166-1 alpha-2): the countries dev stores use.
+enum CountryCode { US CA GB FR DE ES IT BE NL CH AT LU PT DK SE NO AU NZ JP IE }
 enum DiscountStatus { ACTIVE EXPIRED SCHEDULED }
 enum DiscountBuyerSelection { ALL }
 enum WebhookSubscriptionFormat { JSON XML }
@@ -116,6 +118,29 @@ type Shop implements Node {
   plan: ShopPlan!
   url: URL!
   metafield(namespace: String, key: String!): Metafield
+  billingAddress: ShopAddress! @deprecated(reason: "Use `shopAddress` instead.")
+  shopAddress: ShopAddress!
+}
+
+# https://shopify.dev/docs/api/admin-graphql/latest/objects/ShopAddress (Shop.shopAddress from
+# 2026-01; billingAddress, deprecated, has the same structure and values).
+type ShopAddress implements Node {
+  id: ID!
+  address1: String
+  address2: String
+  city: String
+  company: String
+  coordinatesValidated: Boolean!
+  country: String
+  countryCodeV2: CountryCode
+  formatted(withCompany: Boolean = true): [String!]!
+  formattedArea: String
+  latitude: Float
+  longitude: Float
+  phone: String
+  province: String
+  provinceCode: String
+  zip: String
 }
 
 type ShopLocale { locale: String! name: String! primary: Boolean! published: Boolean! }

@@ -160,6 +160,34 @@ class Views:
                 "shopifyPlus": limits.shopify_plus,
             },
             "metafield": self._metafield_resolver(shop.gid),
+            "billingAddress": self._address_view(),
+            "shopAddress": self._address_view(),
+        }
+
+    def _address_view(self) -> dict[str, Any] | None:
+        address = self.shop.address
+        if address is None:
+            return None
+        return {
+            "__typename": "ShopAddress",
+            "id": f"gid://shopify/ShopAddress/{self.shop.id}",
+            "address1": address.address1,
+            "address2": address.address2,
+            "city": address.city,
+            "company": address.company,
+            "coordinatesValidated": False,
+            "country": address.country,
+            "countryCodeV2": address.country_code,
+            "formatted": lambda _info, withCompany=True: address.formatted(
+                with_company=withCompany
+            ),
+            "formattedArea": address.formatted_area(),
+            "latitude": None,
+            "longitude": None,
+            "phone": address.phone,
+            "province": address.province,
+            "provinceCode": address.province_code,
+            "zip": address.zip,
         }
 
     def _metafield_resolver(self, owner: str) -> Callable[..., dict[str, Any] | None]:

@@ -704,3 +704,34 @@ export interface ReviewSettings {
   code_valid_days: number;
   syndicate_to_shopify: boolean;
 }
+
+// -- onboarding: the setup guide and the sender (app/web/setup_guide.py, app/web/sender.py) --
+
+export type GuideStepKey = "sender" | "preview" | "test" | "turn_on";
+
+export interface SetupGuide {
+  steps: { key: GuideStepKey; done: boolean }[];
+  done: number;
+  total: number;
+  complete: boolean;
+  dismissed: boolean;
+  // The scenarios that are on, with their mode.
+  on: Record<string, Mode>;
+}
+
+export interface SenderFields {
+  name: string | null;
+  reply_to: string | null;
+  address: string | null;
+  logo_url: string | null;
+  brand_color: string | null;
+}
+
+export interface SenderSettings extends SenderFields {
+  from_header: string;
+  reply_to_header: string | null;
+  own_address: boolean;
+  default_name: string;
+  verified_domains: string[];
+  postal_address: string[];
+}

@@ -5,6 +5,8 @@ import { lazy, Suspense } from "react";
 
 import { get, type Session } from "./api";
 import { ErrorBanner, Loading, useLoad } from "./components/common";
+import { PauseBanner } from "./components/PauseBanner";
+import { useLeaveGuard } from "./components/SaveBar";
 import { ServerLabels, useI18n } from "./i18n";
 import type { MessageKey } from "./i18n/messages";
 import { href, useRoute, type Route } from "./route";
@@ -20,6 +22,7 @@ import { Overview } from "./views/Overview";
 import { Referrals } from "./views/Referrals";
 import { Reviews } from "./views/Reviews";
 import { Runs } from "./views/Runs";
+import { Sender } from "./views/Sender";
 import { ScenarioSettingsView } from "./views/ScenarioSettings";
 import { Templates } from "./views/Templates";
 import { CustomerView } from "./views/Customer";
@@ -39,6 +42,7 @@ const SECTIONS: { key: MessageKey; href: string; views: Route["view"][] }[] = [
   { key: "nav.referrals", href: href.referrals(), views: ["referrals"] },
   { key: "nav.reviews", href: href.reviews(), views: ["reviews"] },
   { key: "nav.delivery", href: href.delivery(), views: ["delivery"] },
+  { key: "nav.sender", href: href.sender(), views: ["sender"] },
   { key: "nav.webhooks", href: href.webhooks(), views: ["webhooks"] },
   { key: "nav.dataRequests", href: href.dataRequests(), views: ["dataRequests"] },
 ];
@@ -100,11 +104,14 @@ function View({ route }: { route: Route }) {
       return <Referrals />;
     case "reviews":
       return <Reviews />;
+    case "sender":
+      return <Sender />;
   }
 }
 
 export function App() {
   const route = useRoute();
+  useLeaveGuard();
   const session = useLoad(() => get<Session>("/api/session"), []);
   if (session.error) {
     return (
@@ -124,6 +131,7 @@ export function App() {
     <SessionContext.Provider value={session.data}>
       <ServerLabels>
         <Nav route={route} />
+        <PauseBanner route={route} />
         <View route={route} />
       </ServerLabels>
     </SessionContext.Provider>

@@ -20,7 +20,8 @@ export type Route =
   | { view: "loyaltySettings" }
   | { view: "loyaltyCustomer"; customerId: number }
   | { view: "referrals" }
-  | { view: "reviews" };
+  | { view: "reviews" }
+  | { view: "sender" };
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
@@ -60,6 +61,8 @@ export function parseRoute(hash: string): Route {
       return { view: "referrals" };
     case "reviews":
       return { view: "reviews" };
+    case "sender":
+      return { view: "sender" };
     default:
       return { view: "overview" };
   }
@@ -86,6 +89,7 @@ export const href = {
   loyaltySettings: () => "#/loyalty/settings",
   loyaltyCustomer: (customerId: number) => `#/loyalty/customers/${customerId}`,
   reviews: () => "#/reviews",
+  sender: () => "#/sender",
 };
 
 export function go(to: string): void {

@@ -160,6 +160,10 @@ async def _check_report(
     assert int(figure(report, "webhooks stored")) == events
     assert int(figure(report, "cart sequences")) == runs
     assert int(figure(report, "emails")) == sent
+    # Every email carries the shop's postal address, read from Shopify at install.
+    assert int(figure(report, "sent with the address")) == sent
+    assert "scenarios on at install: 0" in report
+    assert re.search(r"Sender: From Boomerang Demo Store <[^>]+>, Reply-To hello@", report)
     assert int(figure(report, "carts recovered")) == recovered
     assert Decimal(figure(report, "revenue attributed", r"([\d.]+) EUR")) == Decimal(revenue)
     # The welcome series next to the cart: the simulator's traffic has sign-ups.

@@ -50,6 +50,10 @@ async def test_approval_mode_holds_the_reminder_until_the_merchant_approves_it(
     await step1.get_by_role("combobox", name="Unit").select_option("seconds")
     await step1.get_by_role("spinbutton", name="Delay").fill("1")
     await app.get_by_role("button", name="Save settings").click()
+    # A fresh install starts paused: turning the cart on asks first, in the admin's modal.
+    turn_on = admin.page.get_by_role("dialog", name="Turn on Abandoned cart?")
+    await expect(turn_on).to_contain_text("each email waits in Approvals")
+    await turn_on.get_by_role("button", name="Turn on").click()
     await expect(admin.page.locator("#toasts")).to_contain_text("Settings saved")
 
     customer = admin.store.customer_payload(email="camille@example.test", first_name="Camille")
@@ -178,7 +182,8 @@ async def test_a_version_that_failed_on_a_shoppers_data_says_so_until_a_new_one_
     await admin.open()
     app = admin.app
     await expect(app.get_by_role("heading", name="Overview")).to_be_visible()
-    await admin.store.configure(steps=[{"delay_seconds": 1}, {}, {}])
+    # A fresh install starts with every scenario off: the merchant turns the cart on.
+    await admin.store.configure(mode="live", steps=[{"delay_seconds": 1}, {}, {}])
     await (
         app.get_by_role("region", name="Abandoned cart")
         .get_by_role("link", name="Email templates")
@@ -265,6 +270,8 @@ async def test_the_admin_speaks_french_and_so_do_the_api_errors(admin: EmbeddedA
 
     # Why a sequence stopped, in the backend's French labels: the overview and the
     # sequences list (from the label catalog), the journey (from each entry's labels).
+    # A fresh install starts with every scenario off: the merchant turns the cart on.
+    await admin.store.configure(mode="live")
     customer = admin.store.customer_payload(email="jules@example.test", first_name="Jules")
     await admin.store.deliver("customers/create", customer)
     await admin.work()
@@ -310,6 +317,7 @@ async def test_the_welcome_series_is_turned_on_and_shown_like_the_cart(
     await app.get_by_role("spinbutton", name="Best-sellers shown in step 2").fill("6")
     await app.get_by_role("radio", name="Live").check()
     await app.get_by_role("button", name="Save settings").click()
+    await admin.page.get_by_role("dialog").get_by_role("button", name="Turn on").click()
     await expect(admin.page.locator("#toasts")).to_contain_text("Settings saved")
     saved = await admin.store.client.get("/api/scenarios/welcome", headers=admin.store.headers)
     assert saved.json()["best_sellers_count"] == 6

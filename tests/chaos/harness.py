@@ -176,17 +176,19 @@ async def install(client: httpx.AsyncClient, app_url: str, domain: str) -> None:
 
 
 async def configure(client: httpx.AsyncClient, app_url: str, token: str) -> None:
-    """Cart reminders and the welcome series in seconds, no quiet hours, a generous cap."""
+    """Cart reminders and the welcome series on, in seconds, no quiet hours, a generous cap."""
     headers = {"Authorization": f"Bearer {token}"}
     for path, body in (
         (
             "/api/scenarios/abandoned_cart",
             {
+                # A new install starts with every scenario off: turned on as a merchant would.
+                "mode": "live",
                 "steps": [
                     {"delay_seconds": 2},
                     {"delay_seconds": 6},
                     {"delay_seconds": 12, "enabled": True},
-                ]
+                ],
             },
         ),
         (

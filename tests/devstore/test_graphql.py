@@ -81,6 +81,36 @@ async def test_shop_facts_and_cost_extension(client: httpx.AsyncClient, token: s
     assert cost["throttleStatus"]["restoreRate"] == 100.0
 
 
+async def test_shop_address_is_formatted_in_the_countrys_order(
+    client: httpx.AsyncClient, token: str
+) -> None:
+    # Shop.shopAddress (2026-01 on), and billingAddress (deprecated) with the same values:
+    # https://shopify.dev/changelog/deprecation-of-shop-billingaddress-in-favor-of-shop-shopaddress
+    body = await gql(
+        client,
+        token,
+        "{ shop { shopAddress { formatted withoutCompany: formatted(withCompany: false) "
+        "city zip countryCodeV2 formattedArea } billingAddress { formatted } } }",
+    )
+    address = body["data"]["shop"]["shopAddress"]
+    assert address["formatted"] == [
+        "Demo",
+        "100 Main Street",
+        "Springfield IL 62701",
+        "United States",
+    ]
+    assert address["withoutCompany"] == address["formatted"][1:]
+    assert (address["city"], address["zip"], address["countryCodeV2"]) == (
+        "Springfield",
+        "62701",
+        "US",
+    )
+    assert address["formattedArea"] == "Springfield, Illinois, United States"
+    assert body["data"]["shop"]["billingAddress"]["formatted"] == address["formatted"]
+    # shop (1) + two addresses (1 each)
+    assert body["extensions"]["cost"]["requestedQueryCost"] == 3
+
+
 async def test_malformed_query_gets_errors_with_locations(
     client: httpx.AsyncClient, token: str
 ) -> None:

@@ -372,6 +372,7 @@ async def send_reminder(
     if step.discount is not None:
         message_context["discount_kind"] = step.discount.kind
         message_context["discount_value"] = str(step.discount.value)
+        message_context["discount_valid_hours"] = step.discount.valid_hours
     message_context["checkout_url"] = rule.recovery_link(
         checkout.abandoned_checkout_url, code.code if code else None
     )

@@ -339,6 +339,7 @@ async def send_welcome(
     if step.discount is not None:
         message_context["discount_kind"] = step.discount.kind
         message_context["discount_value"] = str(step.discount.value)
+        message_context["discount_valid_hours"] = step.discount.valid_hours
     customer = context.subject.customer
     queued = await context.actions.queue_email(
         context.session,

@@ -240,6 +240,7 @@ async def send_email(
     if offer is not None:
         message_context["discount_kind"] = offer.kind
         message_context["discount_value"] = str(offer.value)
+        message_context["discount_valid_hours"] = offer.valid_hours
     queued = await context.actions.queue_email(
         context.session,
         EmailRequest(

@@ -38,6 +38,7 @@ export function MessageContent({ message }: { message: OutboxMessage }) {
   const { t } = useI18n();
   return (
     <s-stack direction="block" gap="base">
+      {message.status === "draft" && <s-text color="subdued">{t("dryRun.note")}</s-text>}
       <EmailPreview html={message.html} title={`${t("message.preview")}: ${message.subject}`} />
       <pre className="body-text" aria-label={t("message.text")}>
         {message.text}

@@ -4,6 +4,7 @@
 import { approvalsEn, approvalsFr } from "./approvals";
 import { customersEn, customersFr } from "./customers";
 import { formsEn, formsFr } from "./forms";
+import { onboardingEn, onboardingFr } from "./onboarding";
 
 export const en = {
   ...customersEn,
@@ -555,6 +556,7 @@ export const en = {
   "loyalty.tier.perk.value": "Perk value",
   "loyalty.perks": "Tier perks received",
   "loyalty.perk.line": "{tier}: code {code}",
+  ...onboardingEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -1115,4 +1117,5 @@ export const fr: Messages = {
   "loyalty.tier.perk.value": "Valeur de l'avantage",
   "loyalty.perks": "Avantages de palier reçus",
   "loyalty.perk.line": "{tier} : code {code}",
+  ...onboardingFr,
 };

@@ -9,6 +9,7 @@ import { useEffect, useState } from "react";
 import { ApiError, get, patch, type DeliveryPolicy } from "../api";
 import { ErrorBanner, Loading, fieldChecked, fieldValue, toast, useLoad } from "../components/common";
 import { problemsByField } from "../components/problems";
+import { POLICY_SAVED } from "../components/PauseBanner";
 import { useI18n, type I18n } from "../i18n";
 
 type Field = "max_per_day" | "max_per_week" | "quiet_start" | "quiet_end";
@@ -110,6 +111,7 @@ function Form({ saved: initial }: { saved: DeliveryPolicy }) {
       setSaved(result);
       setDraft(toDraft(result));
       toast(t("delivery.saved"));
+      window.dispatchEvent(new Event(POLICY_SAVED));
     } catch (e) {
       if (e instanceof ApiError && e.body.problems) {
         setErrors(problemsByField(e.body.problems, i18n) as Partial<Record<Field, string>>);

@@ -7,6 +7,7 @@ import type { MessageKey } from "../i18n/messages";
 import { href } from "../route";
 import { useSession } from "../session";
 import { ModeBadge, scenarioName } from "./labels";
+import { SetupGuideCard } from "./SetupGuide";
 
 function Kpi({ label, value, note }: { label: string; value: string | number; note?: string }) {
   return (
@@ -86,6 +87,7 @@ export function Overview() {
   const scenarios = useLoad(() => get<ScenarioSummary[]>("/api/scenarios"), []);
   return (
     <s-page heading={t("overview.heading")}>
+      <SetupGuideCard />
       {scenarios.error && <ErrorBanner error={scenarios.error} onRetry={scenarios.reload} />}
       {!scenarios.data && !scenarios.error && <Loading />}
       {scenarios.data?.length === 0 && <s-paragraph>{t("overview.empty")}</s-paragraph>}

@@ -5,7 +5,7 @@
 // worded from its problem code. Risky but valid values (a 100 % discount, a first cart
 // reminder under 30 minutes) are pointed out without blocking the save.
 
-import { useEffect, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 
 import {
   ApiError,
@@ -18,6 +18,7 @@ import {
   type Step,
 } from "../api";
 import { ErrorBanner, Loading, fieldChecked, fieldValue, toast, useLoad } from "../components/common";
+import { ConfirmModal } from "../components/ConfirmModal";
 import { duration, problemsByField } from "../components/problems";
 import { useI18n, type I18n } from "../i18n";
 import type { MessageKey } from "../i18n/messages";
@@ -316,7 +317,23 @@ function SettingsForm({ scenario, saved, onSaved }: {
   const [saving, setSaving] = useState(false);
   useEffect(() => setEdited(saved), [saved]);
 
+  // Turning the scenario on (from paused, or to live) is confirmed first: it starts acting
+  // on real customers.
+  const [confirming, setConfirming] = useState(false);
+  const turningOn =
+    edited.mode !== saved.mode &&
+    (saved.mode === "paused" || edited.mode === "live") &&
+    edited.mode !== "paused";
+  const closeConfirm = useCallback(() => setConfirming(false), []);
+
+  function requestSave() {
+    // Without App Bridge (its script not loaded) there is no modal to confirm in.
+    if (turningOn && customElements.get("ui-modal")) setConfirming(true);
+    else void save();
+  }
+
   async function save() {
+    setConfirming(false);
     setErrors({});
     setProblem(undefined);
     const found = validateSettings(scenario, edited, i18n);
@@ -439,10 +456,20 @@ function SettingsForm({ scenario, saved, onSaved }: {
         />
       ))}
       <s-stack direction="inline" gap="base">
-        <s-button variant="primary" loading={saving} onClick={() => void save()}>
+        <s-button variant="primary" loading={saving} onClick={requestSave}>
           {t("settings.save")}
         </s-button>
       </s-stack>
+      <ConfirmModal
+        id={`turn-on-${scenario}`}
+        open={confirming}
+        title={t("turnOn.title", { scenario: scenarioName(scenario, i18n) })}
+        body={t(`turnOn.${edited.mode === "paused" ? "live" : edited.mode}`)}
+        confirm={t("turnOn.confirm")}
+        cancel={t("turnOn.cancel")}
+        onConfirm={() => void save()}
+        onClose={closeConfirm}
+      />
     </>
   );
 }
