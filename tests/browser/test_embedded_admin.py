@@ -511,7 +511,7 @@ async def test_review_requests_can_wait_for_the_delivery(admin: EmbeddedAdmin) -
 
     await wait.fill("90")
     await app.get_by_role("button", name="Enregistrer les réglages").click()
-    await expect(app.get_by_text("doit valoir au plus 5184000")).to_be_visible()
+    await expect(app.get_by_text("Saisissez un délai d'au plus 60 jours.")).to_be_visible()
     url = "/api/scenarios/review_request"
     settings = await admin.store.client.get(url, headers=admin.store.headers)
     assert settings.json()["timing"] == "after_fulfilment"  # nothing saved

@@ -44,7 +44,9 @@ const CODES: Record<string, MessageKey> = {
   unknown: "problem.unknown",
 };
 
-const isDelay = (field: string) => /(^|\.)delay_seconds$/.test(field);
+// A field holding a duration in seconds (a step's delay, the review request's longest wait for
+// a delivery…): its limits are said as a duration, in the merchant's words.
+const isDelay = (field: string) => /(^|[._])seconds$/.test(field);
 
 /** What the form shows next to the field the problem names. */
 export function problemText(problem: Problem, i18n: I18n): string {

@@ -70,11 +70,13 @@ const QUICK_REMINDER_SECONDS = 30 * 60;
 export function validateSettings(scenario: string, s: ScenarioSettings, i18n: I18n): Record<string, string> {
   const { t } = i18n;
   const errors: Record<string, string> = {};
-  if (!/^[A-Z0-9]{1,12}$/.test(s.code_prefix)) {
+  // Only the fields this scenario has: the review request hands out no code and attributes
+  // no order, so its settings carry neither a code prefix nor an attribution window.
+  if (s.code_prefix !== undefined && !/^[A-Z0-9]{1,12}$/.test(s.code_prefix)) {
     errors.code_prefix = s.code_prefix ? t("problem.code_pattern") : t("problem.required");
   }
   const window = s.attribution_window_days;
-  if (!Number.isInteger(window) || window < 1 || window > 90) {
+  if (window !== undefined && (!Number.isInteger(window) || window < 1 || window > 90)) {
     errors.attribution_window_days = Number.isInteger(window) ? t(window < 1 ? "problem.min" : "problem.max", { limit: window < 1 ? 1 : 90 }) : t("problem.whole_number");
   }
   const [min, max] = delayBounds(scenario);
