@@ -14,7 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.groups import WHOLE_PRODUCT
 from tests.support.services import free_port
+
+pytestmark = WHOLE_PRODUCT
 
 REPO = Path(__file__).resolve().parents[2]
 UP_LINE = "Boomerang on http://127.0.0.1:"
@@ -72,7 +75,10 @@ class DemoRun:
                 ("SHOPIFY_", "DATABASE_", "REDIS_", "TOKEN_", "APP_", "SMTP_", "XDG_RUNTIME")
             )
         }
-        env.update(PYTHONPATH=str(REPO), BOOMERANG_DEMO_LOG_LEVEL="WARNING")
+        # WORKER_METRICS_PORT: not 8001, which another test's worker may hold.
+        env.update(
+            PYTHONPATH=str(REPO), BOOMERANG_DEMO_LOG_LEVEL="WARNING", WORKER_METRICS_PORT="0"
+        )
         self.process = subprocess.Popen(  # noqa: S603  (our own interpreter and module)
             [sys.executable, "-m", "app.cli", "demo", "--port", str(self.port), "--days", "1"],
             cwd=cwd,
