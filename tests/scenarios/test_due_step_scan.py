@@ -8,18 +8,23 @@ from datetime import UTC, datetime
 
 from fastapi import FastAPI
 from redis.asyncio import Redis
+from sqlalchemy import func, select
 
+from app.models import ScenarioRun
 from app.platform.resources import Resources
 from jobs.scenarios import enqueue_due_steps, scan_due_steps
 from tests.messaging.conftest import Inbox
 from tests.scenarios.conftest import Store
 from tests.support.worker import job_context
 
+# The first step waits long enough that no step is due before the test loses the jobs, even
+# on a busy machine (the webhooks of five shoppers processed first); the test then waits until
+# the steps are due by their runs' own times, not by a fixed sleep.
 ONE_STEP = {
     "steps": {
-        "1": {"delay_seconds": 2},
-        "2": {"delay_seconds": 3, "enabled": False},
-        "3": {"delay_seconds": 4, "enabled": False},
+        "1": {"delay_seconds": 3},
+        "2": {"delay_seconds": 4, "enabled": False},
+        "3": {"delay_seconds": 5, "enabled": False},
     }
 }
 
@@ -33,13 +38,21 @@ async def _lose_every_job(store: Store) -> None:
 
 
 async def _started(store: Store, emails: list[str]) -> None:
-    """Runs started for these shoppers, their first step deferred in Redis (2 s ahead)."""
+    """Runs started for these shoppers, their first step deferred in Redis (3 s ahead)."""
     await store.configure(**ONE_STEP)
     for email in emails:
         customer = store.customer_payload(email=email)
         await store.deliver("customers/create", customer)
         await store.deliver("checkouts/create", store.checkout_payload(customer))
-    await store.work(horizon=0.5)  # the webhooks only
+    await store.work(horizon=0)  # the webhooks only
+
+
+async def _until_due(store: Store) -> None:
+    """Until every run's next step is due."""
+    async with store.sessions.begin() as session:
+        latest = await session.scalar(select(func.max(ScenarioRun.next_step_at)))
+    assert latest is not None, "no run waits for a step"
+    await asyncio.sleep(max(0.0, (latest - datetime.now(UTC)).total_seconds()) + 0.1)
 
 
 async def test_a_step_lost_with_redis_is_found_by_the_scan_and_sent_once(
@@ -48,7 +61,7 @@ async def test_a_step_lost_with_redis_is_found_by_the_scan_and_sent_once(
     resources: Resources = app.state.resources
     await _started(store, ["ava@example.test"])
     await _lose_every_job(store)
-    await asyncio.sleep(2.2)  # the step is due now
+    await _until_due(store)
     await store.work()
     assert inbox.messages == []  # nothing left in the queue to run it
 
@@ -71,7 +84,7 @@ async def test_the_scan_pages_through_a_backlog_larger_than_a_page(
     emails = [f"shopper{n}@example.test" for n in range(5)]
     await _started(store, emails)
     await _lose_every_job(store)
-    await asyncio.sleep(2.2)
+    await _until_due(store)
     # Pages of 2: three pages, every due step enqueued once.
     assert await enqueue_due_steps(resources, datetime.now(UTC), batch=2) == 5
     assert await enqueue_due_steps(resources, datetime.now(UTC), batch=2) == 0  # same job ids
