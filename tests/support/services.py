@@ -3,11 +3,14 @@ embedded ones otherwise. Each test run gets its own database and Redis db, dropp
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from redis.asyncio import Redis
 
@@ -62,6 +65,22 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+Started = TypeVar("Started")
+
+
+def on_a_free_port(start: Callable[[int], Started], attempts: int = 5) -> Started:
+    """`start(port)` for a server that must be given its port (aiosmtpd's Controller cannot
+    take port 0): a port free a moment ago may be taken by another test process before the
+    server binds it, and then the server starts on another."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return start(free_port())
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE or attempt == attempts:
+                raise
+    raise AssertionError("unreachable")
 
 
 # Test runs on one machine share its Redis: each test process claims a db (1–15) with a lease
