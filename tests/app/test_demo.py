@@ -65,8 +65,8 @@ def run_demo(
         capture_output=True,
         text=True,
         # The demo plays the cart, welcome, referral and win-back parts (~90 s idle; more
-        # on a loaded machine).
-        timeout=180,
+        # on a loaded machine: over 180 s at a load average of 11). A guard against a hang.
+        timeout=360,
         check=False,
     )
 

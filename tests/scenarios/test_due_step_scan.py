@@ -3,14 +3,11 @@ backlog of any size, and never makes a step run twice."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 
 from fastapi import FastAPI
 from redis.asyncio import Redis
-from sqlalchemy import func, select
 
-from app.models import ScenarioRun
 from app.platform.resources import Resources
 from jobs.scenarios import enqueue_due_steps, scan_due_steps
 from tests.messaging.conftest import Inbox
@@ -47,21 +44,13 @@ async def _started(store: Store, emails: list[str]) -> None:
     await store.work(horizon=0)  # the webhooks only
 
 
-async def _until_due(store: Store) -> None:
-    """Until every run's next step is due."""
-    async with store.sessions.begin() as session:
-        latest = await session.scalar(select(func.max(ScenarioRun.next_step_at)))
-    assert latest is not None, "no run waits for a step"
-    await asyncio.sleep(max(0.0, (latest - datetime.now(UTC)).total_seconds()) + 0.1)
-
-
 async def test_a_step_lost_with_redis_is_found_by_the_scan_and_sent_once(
     store: Store, inbox: Inbox, app: FastAPI
 ) -> None:
     resources: Resources = app.state.resources
     await _started(store, ["ava@example.test"])
     await _lose_every_job(store)
-    await _until_due(store)
+    await store.until_steps_due()
     await store.work()
     assert inbox.messages == []  # nothing left in the queue to run it
 
@@ -84,7 +73,7 @@ async def test_the_scan_pages_through_a_backlog_larger_than_a_page(
     emails = [f"shopper{n}@example.test" for n in range(5)]
     await _started(store, emails)
     await _lose_every_job(store)
-    await _until_due(store)
+    await store.until_steps_due()
     # Pages of 2: three pages, every due step enqueued once.
     assert await enqueue_due_steps(resources, datetime.now(UTC), batch=2) == 5
     assert await enqueue_due_steps(resources, datetime.now(UTC), batch=2) == 0  # same job ids
