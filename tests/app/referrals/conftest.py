@@ -31,7 +31,7 @@ from tests.scenarios.conftest import (  # noqa: F401  (fixtures)
     simulator,
     store,
 )
-from tests.support.worker import BATCHED_JOBS, run_worker_burst
+from tests.support.worker import run_worker_burst
 
 _numbers = itertools.count(10)
 
@@ -98,16 +98,12 @@ class Referrals:
             await self.store.deliver(topic, order)
 
     async def work(self) -> None:
-        # The loyalty program is on (points rewards): its batched metafield flush (10 s) and
-        # its notices, coalesced 5 s per customer, are not what these tests look at (they read
-        # the referral's own emails and rows), and waiting for them made each burst 5–10 s long.
+        # The loyalty program is on (points rewards): its batched metafield flush, deferred
+        # 10 s, is not what these tests look at, and waiting for it made each burst 10 s long.
+        # (Its notices, coalesced 5 s, are still waited for: without them, the advocate's
+        # reward email once failed to arrive within 10 s in a full run; not yet understood.)
         unflushed = self.store.settings.model_copy(update={"customer_sync_flush_seconds": 86400.0})
-        await run_worker_burst(
-            unflushed,
-            http_transport=self.store.shopify,
-            horizon=20.0,
-            not_waiting_for=BATCHED_JOBS,
-        )
+        await run_worker_burst(unflushed, http_transport=self.store.shopify, horizon=20.0)
 
     async def advocate(self, email: str = "ada@example.test") -> tuple[Shopper, str]:
         """A customer whose first paid order earned them their code: (them, their code)."""
