@@ -4,17 +4,23 @@ the app, the worker, and its embedded PostgreSQL and Redis; their ports are free
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.support.groups import WHOLE_PRODUCT
 from tests.support.services import free_port
+
+pytestmark = WHOLE_PRODUCT
 
 REPO = Path(__file__).resolve().parents[2]
 UP_LINE = "Boomerang on http://127.0.0.1:"
@@ -72,7 +78,10 @@ class DemoRun:
                 ("SHOPIFY_", "DATABASE_", "REDIS_", "TOKEN_", "APP_", "SMTP_", "XDG_RUNTIME")
             )
         }
-        env.update(PYTHONPATH=str(REPO), BOOMERANG_DEMO_LOG_LEVEL="WARNING")
+        # WORKER_METRICS_PORT: not 8001, which another test's worker may hold.
+        env.update(
+            PYTHONPATH=str(REPO), BOOMERANG_DEMO_LOG_LEVEL="WARNING", WORKER_METRICS_PORT="0"
+        )
         self.process = subprocess.Popen(  # noqa: S603  (our own interpreter and module)
             [sys.executable, "-m", "app.cli", "demo", "--port", str(self.port), "--days", "1"],
             cwd=cwd,
@@ -118,9 +127,22 @@ def _leftovers(pids: set[int]) -> list[str]:
     ]
 
 
+@pytest.fixture
+def demo_dir() -> Iterator[Path]:
+    """Outside pytest's base temporary directory: every pytest run starting on the machine
+    sets that back to 0700, and the demo's embedded PostgreSQL runs as its own system user
+    (under root), which must traverse to its data (as tests/chaos does)."""
+    path = Path(tempfile.mkdtemp(prefix="boomerang-demo-signals-"))
+    path.chmod(0o755)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-def test_stopping_the_demo_stops_everything_it_started(tmp_path: Path, signum: int) -> None:
-    demo = DemoRun(tmp_path)
+def test_stopping_the_demo_stops_everything_it_started(demo_dir: Path, signum: int) -> None:
+    demo = DemoRun(demo_dir)
     started: set[int] = set()
     try:
         demo.wait_up(120)

@@ -188,9 +188,16 @@ async def test_a_worker_started_before_redis_waits_for_it(
     # As on a restart while Redis is still down or loading its data.
     await install_shop(sessions)
     log = tmp_path / "worker.log"
-    worker = start_worker_process(own_settings, log)
+    # Unbuffered, so the log shows the worker's first look at Redis as it happens.
+    worker = start_worker_process(own_settings, log, env={"PYTHONUNBUFFERED": "1"})
     try:
-        await asyncio.sleep(4)
+        # Until it has found Redis down (its start takes seconds on a busy machine), then a
+        # few of its reconnect attempts.
+        async with asyncio.timeout(60):
+            while UNREACHABLE not in await asyncio.to_thread(log_tail, log):
+                assert worker.poll() is None, log_tail(log)
+                await asyncio.sleep(0.1)
+        await asyncio.sleep(2)
         assert worker.poll() is None, log_tail(log)
 
         own_redis.start()

@@ -112,6 +112,8 @@ def app_environment(
         LOG_LEVEL="WARNING",
         # The day is replayed with its simulated times, a day ago.
         WEBHOOK_MAX_AGE_SECONDS="0",
+        # Not the default 8001, which another test's worker (the demo's) may hold.
+        WORKER_METRICS_PORT="0",
     )
     return env
 

@@ -46,10 +46,11 @@ from tests.chaos.harness import (
     throttle_burst,
 )
 from tests.conftest import TEST_API_KEY, TEST_API_SECRET
+from tests.support.groups import WHOLE_PRODUCT
 from tests.support.processes import AppProcess, OwnPostgres, OwnRedis
 from tests.support.services import free_port
 
-pytestmark = pytest.mark.chaos
+pytestmark = [pytest.mark.chaos, WHOLE_PRODUCT]
 
 SHOPS = ("chaos-one", "chaos-two", "chaos-three")
 SEED = 13

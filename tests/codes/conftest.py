@@ -63,6 +63,12 @@ def sim_config() -> SimulatorConfig:
     config = SimulatorConfig()
     config.plans["tight"] = PlanLimits("Basic", 200.0, 1000.0)
     config.plans["slow"] = PlanLimits("Basic", 100.0, 25.0)
+    # Restores 10 mutations a second: fewer than any machine sends, however busy, so a burst
+    # always outruns it and must wait (at 1000 points a second a loaded machine never did).
+    config.plans["narrow"] = PlanLimits("Basic", 200.0, 100.0)
+    # A point every half second: an emptied bucket stays short of a 1-point call for longer
+    # than a busy machine takes to send it (at 25 points a second, 40 ms, it sometimes was not).
+    config.plans["trickle"] = PlanLimits("Basic", 100.0, 2.0)
     config.bulk_code_creation_delay = 0.02
     return config
 

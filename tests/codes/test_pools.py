@@ -114,15 +114,15 @@ async def test_waiting_on_an_import_polls_less_and_less_often(harness: Harness) 
     )
     assert report.imported == 250
     polls = [r for r in harness.sim.store.requests if "discountRedeemCodeBulkCreation(" in r.query]
-    gaps = [round(b.at - a.at, 2) for a, b in itertools.pairwise(polls)]
+    gaps = [round(b.at - a.at, 3) for a, b in itertools.pairwise(polls)]
     # 0.05, 0.1, 0.2, 0.4, 0.4 …: about 6 polls over the second, where a fixed 0.05 s poll
-    # makes 20; each costs points from the shop's bucket.
+    # makes 20; each costs points from the shop's bucket. A loaded machine only makes fewer.
     assert 3 <= len(polls) <= 8, gaps
-    # Each wait doubles the one before (scheduling jitter aside) until it reaches the cap.
-    assert gaps[0] < 0.15, gaps
-    assert all(
-        later > earlier * 1.5 or later >= 0.35 for earlier, later in itertools.pairwise(gaps)
-    ), gaps
+    # Each wait doubles the one before until it reaches the cap. A gap is its wait plus the
+    # time the poll took (which a busy machine stretches), so the waits are lower bounds.
+    waits = [min(0.05 * 2**n, 0.4) for n in range(len(gaps))]
+    assert all(gap >= wait - 0.005 for gap, wait in zip(gaps, waits, strict=True)), gaps
+    assert gaps[0] < 0.35, gaps  # it starts at the first interval, not at the cap
 
 
 async def test_empty_pool_claims_nothing(harness: Harness) -> None:

@@ -35,7 +35,7 @@ from app.platform.resources import Resources
 from app.queue import JobContext
 from app.settings import Settings
 from jobs.messages import send_message
-from tests.support.services import free_port
+from tests.support.services import on_a_free_port
 from tests.support.shops import create_shop
 
 
@@ -70,11 +70,17 @@ class Inbox:
         return "250 2.0.0 Ok: queued as TEST"
 
 
+def start_inbox(port: int) -> tuple[Inbox, Controller]:
+    """An SMTP server on loopback `port` that keeps what it accepts (stop its controller)."""
+    handler = Inbox(port=port)
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    return handler, controller
+
+
 @pytest.fixture
 def inbox() -> Iterator[Inbox]:
-    handler = Inbox(port=free_port())
-    controller = Controller(handler, hostname="127.0.0.1", port=handler.port)
-    controller.start()
+    handler, controller = on_a_free_port(start_inbox)
     try:
         yield handler
     finally:
@@ -162,8 +168,8 @@ def start_relay(tls_files: tuple[Path, Path]) -> Iterator[StartRelay]:
     and AUTH offered in clear: what a relay looks like once STARTTLS is stripped)."""
     controllers: list[Controller] = []
 
-    def start(*, tls: str | None) -> Relay:
-        inbox = Inbox(port=free_port())
+    def start_on(port: int, *, tls: str | None) -> Relay:
+        inbox = Inbox(port=port)
         authenticator = Authenticator()
         options: dict[str, Any] = {"authenticator": authenticator}
         if tls == "starttls":
@@ -182,6 +188,9 @@ def start_relay(tls_files: tuple[Path, Path]) -> Iterator[StartRelay]:
         controller.start()
         controllers.append(controller)
         return Relay(inbox, authenticator)
+
+    def start(*, tls: str | None) -> Relay:
+        return on_a_free_port(lambda port: start_on(port, tls=tls))
 
     try:
         yield start

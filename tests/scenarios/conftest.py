@@ -19,7 +19,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.main import create_app
@@ -127,6 +127,15 @@ class Store:
             while await self.run(checkout["token"]) is None:  # noqa: ASYNC110
                 await asyncio.sleep(0.05)
         return customer, checkout, worker
+
+    async def until_steps_due(self) -> None:
+        """Until the next step of every active run is due, by the runs' own times."""
+        async with self.sessions.begin() as session:
+            latest = await session.scalar(
+                select(func.max(ScenarioRun.next_step_at)).where(ScenarioRun.status == "active")
+            )
+        assert latest is not None, "no run waits for a step"
+        await asyncio.sleep(max(0.0, (latest - datetime.now(UTC)).total_seconds()) + 0.1)
 
     async def deliver(self, topic: str, payload: dict[str, Any], **options: Any) -> None:
         response = await deliver(self.client, topic, payload, shop=SHOP, **options)

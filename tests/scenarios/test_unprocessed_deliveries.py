@@ -4,7 +4,6 @@ outbox's last check, long before the sweeper gets to the delivery."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 
 from fastapi import FastAPI
@@ -18,11 +17,13 @@ from tests.messaging.conftest import Inbox
 from tests.scenarios.conftest import Store
 from tests.support.worker import job_context
 
+# The first step waits long enough that it is not due before the test loses the jobs, even on
+# a busy machine; the test then waits until it is due by the run's own time.
 ONE_STEP = {
     "steps": {
-        "1": {"delay_seconds": 2},
-        "2": {"delay_seconds": 3, "enabled": False},
-        "3": {"delay_seconds": 4, "enabled": False},
+        "1": {"delay_seconds": 3},
+        "2": {"delay_seconds": 4, "enabled": False},
+        "3": {"delay_seconds": 5, "enabled": False},
     }
 }
 
@@ -52,7 +53,7 @@ async def _started(store: Store, email: str) -> tuple[dict[str, object], dict[st
     await store.deliver("customers/create", customer)
     checkout = store.checkout_payload(customer)
     await store.deliver("checkouts/create", checkout)
-    await store.work(horizon=0.5)  # the webhooks; the step waits 2 s in Redis
+    await store.work(horizon=0)  # the webhooks; the step waits 3 s in Redis
     return customer, checkout
 
 
@@ -77,7 +78,7 @@ async def test_an_order_stored_but_not_processed_stops_the_due_step(
     await _lose_every_job(store)  # the order's job and the step's
     assert await _unprocessed_topics(store) == ["orders/create"]
 
-    await asyncio.sleep(2.2)  # the step is due; the sweeper would wait 30 s for the order
+    await store.until_steps_due()  # the sweeper would wait 30 s for the order
     assert await scan_due_steps(job_context(resources)) == 1
     await store.work()
 
@@ -138,7 +139,7 @@ async def test_another_order_of_the_customer_stored_but_not_processed_stops_the_
     await store.deliver("orders/create", other)
     await _lose_every_job(store)
 
-    await asyncio.sleep(2.2)
+    await store.until_steps_due()
     assert await scan_due_steps(job_context(resources)) == 1
     await store.work()
 
@@ -162,7 +163,7 @@ async def test_a_completion_stored_but_not_processed_stops_the_step(
     await store.deliver("checkouts/update", completed)
     await _lose_every_job(store)
 
-    await asyncio.sleep(2.2)
+    await store.until_steps_due()
     assert await scan_due_steps(job_context(resources)) == 1
     await store.work()
 

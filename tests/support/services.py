@@ -3,11 +3,14 @@ embedded ones otherwise. Each test run gets its own database and Redis db, dropp
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from redis.asyncio import Redis
 
@@ -64,8 +67,25 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-# Test runs on one machine share its Redis: each claims a db (1–15) with a lease in db 0, so
-# concurrent runs never flush each other's keys. A crashed run's lease expires on its own.
+Started = TypeVar("Started")
+
+
+def on_a_free_port(start: Callable[[int], Started], attempts: int = 5) -> Started:
+    """`start(port)` for a server that must be given its port (aiosmtpd's Controller cannot
+    take port 0): a port free a moment ago may be taken by another test process before the
+    server binds it, and then the server starts on another."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return start(free_port())
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE or attempt == attempts:
+                raise
+    raise AssertionError("unreachable")
+
+
+# Test runs on one machine share its Redis: each test process claims a db (1–15) with a lease
+# in db 0, so concurrent runs (and the processes of one parallel run) never flush each other's
+# keys. A crashed run's lease expires on its own.
 _LEASE_KEY = "boomerang:test-run-db:{db}"
 _LEASE_SECONDS = 3 * 3600
 
@@ -87,9 +107,16 @@ class RedisDbLease:
 
 
 async def claim_redis_db(server: str) -> RedisDbLease:
-    """TEST_REDIS_DB pins the db; otherwise the first of 1–15 no other live run holds."""
+    """TEST_REDIS_DB pins the db; otherwise the first of 1–15 no other live run holds (each
+    test process of a parallel run claims its own)."""
     holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
     if pinned := os.environ.get("TEST_REDIS_DB"):
+        if int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1:
+            raise RuntimeError(
+                f"TEST_REDIS_DB={pinned} pins one Redis db, and this run has several test "
+                "processes that would empty each other's keys: run serially (-n 0), or unset "
+                "TEST_REDIS_DB so that each process claims a db of its own."
+            )
         return RedisDbLease(server, int(pinned), holder)
     client = Redis.from_url(f"{server}/0")
     try:

@@ -30,8 +30,8 @@ from app.settings import Settings
 from jobs.loyalty import loyalty_notices
 from jobs.messages import send_message
 from tests.app.loyalty.conftest import configure, now
-from tests.messaging.conftest import Inbox, make_customer, make_shop
-from tests.support.services import free_port
+from tests.messaging.conftest import Inbox, make_customer, make_shop, start_inbox
+from tests.support.services import on_a_free_port
 from tests.support.session_tokens import bearer, mint_session_token
 
 TIERS = [{"key": "silver", "name_en": "Silver", "name_fr": "Argent", "threshold": "100"}]
@@ -43,11 +43,7 @@ REWARDS = [
 
 @pytest.fixture
 def inbox() -> Iterator[Inbox]:
-    from aiosmtpd.controller import Controller
-
-    handler = Inbox(port=free_port())
-    controller = Controller(handler, hostname="127.0.0.1", port=handler.port)
-    controller.start()
+    handler, controller = on_a_free_port(start_inbox)
     try:
         yield handler
     finally:

@@ -30,19 +30,15 @@ from jobs.loyalty import apply_time_rules
 from jobs.messages import send_message
 from tests.app.loyalty.conftest import configure
 from tests.conftest import TEST_API_SECRET
-from tests.messaging.conftest import Inbox, make_customer, make_shop
-from tests.support.services import free_port
+from tests.messaging.conftest import Inbox, make_customer, make_shop, start_inbox
+from tests.support.services import on_a_free_port
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 
 @pytest.fixture
 def inbox() -> Iterator[Inbox]:
-    from aiosmtpd.controller import Controller
-
-    handler = Inbox(port=free_port())
-    controller = Controller(handler, hostname="127.0.0.1", port=handler.port)
-    controller.start()
+    handler, controller = on_a_free_port(start_inbox)
     try:
         yield handler
     finally:
