@@ -19,7 +19,14 @@ from app.models.discount_codes import (
     PoolCode,
     PoolCodeStatus,
 )
-from app.models.kpis import AnalyticsSettings, KpiAttribution, KpiDaily, KpiDirtyDay, KpiSnapshot
+from app.models.kpis import (
+    AnalyticsSettings,
+    KpiAttribution,
+    KpiDaily,
+    KpiDirtyDay,
+    KpiMonthly,
+    KpiSnapshot,
+)
 from app.models.loyalty import (
     LoyaltyAccount,
     LoyaltyGuestPoints,
@@ -57,6 +64,7 @@ __all__ = [
     "KpiAttribution",
     "KpiDaily",
     "KpiDirtyDay",
+    "KpiMonthly",
     "KpiSnapshot",
     "LoyaltyAccount",
     "LoyaltyGuestPoints",
