@@ -1,6 +1,8 @@
 // A Chart.js chart with what assistive technology needs: the canvas is an image named by its
 // title, and the same figures are one click away as a table (the fallback). Only the pieces
-// the dashboard draws are registered, so the bundle carries nothing else.
+// the dashboard draws are registered, so the bundle carries nothing else. A "triangle" is a
+// heat map (a cohort triangle) drawn with Chart.js's own scatter chart: one square per cell,
+// its shade the value (0 to 1); a cell whose value is NaN is not drawn.
 
 import {
   ArcElement,
@@ -14,8 +16,10 @@ import {
   LineController,
   LineElement,
   PointElement,
+  ScatterController,
   Tooltip,
   type ChartConfiguration,
+  type ScriptableContext,
 } from "chart.js";
 import { useEffect, useRef } from "react";
 
@@ -32,6 +36,7 @@ ChartJs.register(
   LineController,
   LineElement,
   PointElement,
+  ScatterController,
   Tooltip,
 );
 
@@ -41,16 +46,102 @@ export interface Series {
 }
 
 export interface ChartProps {
-  kind: "bar" | "stacked" | "line" | "doughnut";
+  kind: "bar" | "stacked" | "line" | "doughnut" | "triangle";
   title: string;
+  /** The categories (a triangle's rows). */
   labels: string[];
+  /** One per dataset (a triangle's columns). */
   series: Series[];
   format?: (value: number) => string;
+  /** A triangle's tooltip for the cell (row, column); the formatted value by default. */
+  describe?: (row: number, column: number) => string;
 }
 
 const COLORS = ["#2c6ecb", "#e4a73c", "#45a17a", "#b5446e", "#7a5cc2", "#5b6770"];
 
-function config({ kind, labels, series }: ChartProps): ChartConfiguration {
+interface Cell {
+  x: number;
+  y: number;
+  value: number;
+}
+
+function triangle({ labels, series, format, describe }: ChartProps): ChartConfiguration {
+  const cells: Cell[] = labels.flatMap((_, row) =>
+    series.flatMap((s, column) => {
+      const value = s.values[row];
+      return value === undefined || Number.isNaN(value) ? [] : [{ x: column, y: row, value }];
+    }),
+  );
+  // A "rect" point of radius r is a square of side r·√2: each fills its cell but a pixel.
+  // (Chart.js types a scatter's point options with the line chart's context.)
+  const radius = (context: ScriptableContext<"line">) => {
+    const area = context.chart.chartArea as { width: number; height: number } | undefined;
+    if (!area) return 4;
+    const side = Math.min(area.width / Math.max(series.length, 1), area.height / Math.max(labels.length, 1));
+    return Math.max(1, (side - 2) / Math.SQRT2);
+  };
+  const shade = (context: ScriptableContext<"line">) => {
+    const value = cells[context.dataIndex]?.value ?? 0;
+    return `rgba(44, 110, 203, ${0.08 + 0.92 * Math.min(1, Math.max(0, value))})`;
+  };
+  const tick = (names: string[]) => (value: string | number) => names[Number(value)] ?? "";
+  const scatter: ChartConfiguration<"scatter"> = {
+    type: "scatter",
+    data: {
+      datasets: [
+        {
+          data: cells.map(({ x, y }) => ({ x, y })),
+          pointStyle: "rect",
+          pointRadius: radius,
+          pointHoverRadius: radius,
+          backgroundColor: shade,
+          borderWidth: 0,
+        },
+      ],
+    },
+    options: {
+      responsive: true,
+      maintainAspectRatio: false,
+      animation: false,
+      plugins: {
+        legend: { display: false },
+        tooltip: {
+          callbacks: {
+            label: (item) => {
+              const cell = cells[item.dataIndex];
+              if (!cell) return "";
+              return describe ? describe(cell.y, cell.x) : (format ?? String)(cell.value);
+            },
+          },
+        },
+      },
+      scales: {
+        x: {
+          type: "linear",
+          position: "top",
+          min: -0.5,
+          max: series.length - 0.5,
+          grid: { display: false },
+          ticks: { stepSize: 1, callback: tick(series.map((s) => s.label)) },
+        },
+        y: {
+          type: "linear",
+          reverse: true,
+          min: -0.5,
+          max: labels.length - 0.5,
+          grid: { display: false },
+          ticks: { stepSize: 1, autoSkip: false, callback: tick(labels) },
+        },
+      },
+    },
+  };
+  // The one chart whose options are typed for its own kind: the constructor takes any kind.
+  return scatter as unknown as ChartConfiguration;
+}
+
+function config(props: ChartProps): ChartConfiguration {
+  const { kind, labels, series } = props;
+  if (kind === "triangle") return triangle(props);
   const stacked = kind === "stacked";
   const type = kind === "stacked" ? "bar" : kind;
   return {
@@ -89,7 +180,7 @@ export function Chart(props: ChartProps) {
   return (
     <figure className="chart">
       <figcaption>{props.title}</figcaption>
-      <div className="chart-canvas">
+      <div className={props.kind === "triangle" ? "chart-canvas chart-tall" : "chart-canvas"}>
         <canvas ref={canvas} role="img" aria-label={props.title} />
       </div>
       <details>
@@ -106,7 +197,9 @@ export function Chart(props: ChartProps) {
               <s-table-row key={label}>
                 <s-table-cell>{label}</s-table-cell>
                 {props.series.map((s) => (
-                  <s-table-cell key={s.label}>{format(s.values[row] ?? 0)}</s-table-cell>
+                  <s-table-cell key={s.label}>
+                    {Number.isNaN(s.values[row] ?? 0) ? "" : format(s.values[row] ?? 0)}
+                  </s-table-cell>
                 ))}
               </s-table-row>
             ))}
