@@ -27,6 +27,7 @@ from app.models import (
     Referral,
     ReferralCode,
     ReferralVisit,
+    Review,
     ScenarioConversion,
     ScenarioRun,
     Shop,
@@ -176,6 +177,15 @@ async def _check_report(
     )
     # The advocate who used their own code is flagged, never rewarded.
     assert referrals.get("flagged", 0) >= 1
+    # The Results page's figures (the KPI roll-up read through /api/kpis) say the same.
+    async with sessions.begin() as session:
+        written = await session.scalar(select(func.count()).where(Review.status != "spam"))
+    assert int(figure(report, "results referrals")) == visits
+    assert int(figure(report, "results referrals", r"\d+ link visits, (\d+) codes used")) == sum(
+        referrals.values()
+    )
+    assert int(figure(report, "results reviews", r"\d+ requests, (\d+) reviews")) == written
+    assert int(figure(report, "results abandoned_cart", r"\d+ recipients, (\d+) orders")) >= 0
     assert "Admin UI: http://127.0.0.1:" in report
     # The loyalty program: on for the demo shop, members earning, some redeeming a reward
     # through the real redemption path (a code at the simulated Shopify for each).
