@@ -179,19 +179,27 @@ function Lift({ scenario, period }: { scenario: string; period: Period }) {
   const pts = (x: number) => show(x, "rate", i18n, currency);
   const money = (x: number) => i18n.money(x, currency);
   return (
-    <s-paragraph>
-      {i18n.t(`kpis.lift.${d.verdict}` as MessageKey)}{" "}
-      {i18n.t("kpis.lift.figures", {
-        rate: pts(d.rate_lift.estimate),
-        rateLow: pts(d.rate_lift.low),
-        rateHigh: pts(d.rate_lift.high),
-        revenue: money(d.incremental_revenue.estimate),
-        revenueLow: money(d.incremental_revenue.low),
-        revenueHigh: money(d.incremental_revenue.high),
-        treated: d.treated.subjects,
-        holdout: d.holdout.subjects,
-      })}
-    </s-paragraph>
+    <>
+      <s-paragraph>
+        {i18n.t(`kpis.lift.${d.verdict}` as MessageKey)}{" "}
+        {i18n.t("kpis.lift.figures", {
+          rate: pts(d.rate_lift.estimate),
+          rateLow: pts(d.rate_lift.low),
+          rateHigh: pts(d.rate_lift.high),
+          revenue: money(d.incremental_revenue.estimate),
+          revenueLow: money(d.incremental_revenue.low),
+          revenueHigh: money(d.incremental_revenue.high),
+          treated: d.treated.subjects,
+          holdout: d.holdout.subjects,
+        })}
+      </s-paragraph>
+      <s-button
+        variant="tertiary"
+        onClick={() => downloadCsv(`${path}&format=csv`, `kpis-${scenario}-lift.csv`).catch((e: unknown) => toast(errorText(e), true))}
+      >
+        {i18n.t("kpis.lift.csv")}
+      </s-button>
+    </>
   );
 }
 
@@ -240,6 +248,13 @@ function CartFunnel({ period }: { period: Period }) {
         const value = (f: Record<string, Figure>, m: string) => Number(f[m]?.value ?? 0);
         return (
           <>
+            <div className="kpis">
+              <Card label={i18n.t("kpis.abandoned")} figure={whole.runs_started} kind="count" />
+              <Card label={i18n.t("kpis.reminded")} figure={whole.recipients} kind="count" />
+              <Card label={i18n.t("kpis.recovered")} figure={whole.recovered} kind="count" />
+              <Card label={i18n.t("kpis.recoveryRate")} figure={whole.recovery_rate} kind="rate" />
+              <Card label={i18n.t("kpis.recoveredRevenue")} figure={whole.recovered_revenue} kind="money" />
+            </div>
             <Chart
               kind="bar"
               title={i18n.t("kpis.funnelChart")}
@@ -293,18 +308,27 @@ function PointsChart({ period }: { period: Period }) {
       ]),
     [issuedPath],
   );
+  const redeemedPath = `/api/kpis/series${query({ ...base, metric: "points_redeemed" })}`;
   return (
     <Section heading={i18n.t("kpis.points")} loaded={loaded} csv={{ path: `${issuedPath}&format=csv`, name: "kpis-points-issued.csv" }}>
       {([issued, redeemed]) => (
-        <Chart
-          kind="line"
-          title={i18n.t("kpis.pointsChart")}
-          labels={issued.points.map((p) => p.day)}
-          series={[
-            { label: i18n.t("kpis.pointsIssued"), values: issued.points.map((p) => Number(p.values.loyalty ?? 0)) },
-            { label: i18n.t("kpis.pointsRedeemed"), values: redeemed.points.map((p) => Number(p.values.loyalty ?? 0)) },
-          ]}
-        />
+        <>
+          <Chart
+            kind="line"
+            title={i18n.t("kpis.pointsChart")}
+            labels={issued.points.map((p) => p.day)}
+            series={[
+              { label: i18n.t("kpis.pointsIssued"), values: issued.points.map((p) => Number(p.values.loyalty ?? 0)) },
+              { label: i18n.t("kpis.pointsRedeemed"), values: redeemed.points.map((p) => Number(p.values.loyalty ?? 0)) },
+            ]}
+          />
+          <s-button
+            variant="tertiary"
+            onClick={() => downloadCsv(`${redeemedPath}&format=csv`, "kpis-points-redeemed.csv").catch((e: unknown) => toast(errorText(e), true))}
+          >
+            {i18n.t("kpis.csvRedeemed")}
+          </s-button>
+        </>
       )}
     </Section>
   );
