@@ -110,8 +110,9 @@ async def test_referral_figures_from_visits_orders_flags_refunds_and_rewards(
     )
     assert exported.headers["content-type"].startswith("text/csv")
     table = {row["metric"]: row for row in csv.DictReader(io.StringIO(exported.text))}
-    assert table["codes_used"]["value"] == "3"
-    assert table["rewarded"]["value"] == "1"
+    assert Decimal(table["codes_used"]["value"]) == 3
+    assert Decimal(table["rewarded"]["value"]) == 1
+    assert table["conversion_rate"]["value"] == "1.500000"
 
     # Every change above reached the roll-up through the triggers: a rebuild finds the same.
     incremental = await _roll_ups(referrals)
