@@ -75,7 +75,8 @@ async def test_referral_figures_from_visits_orders_flags_refunds_and_rewards(
     )
     assert rejected.status_code == 200, rejected.text
     assert await referrals.after_hold() == 1
-    assert [r.status for r in await referrals.referrals()] == ["rewarded", "rejected", "void"]
+    # (The three orders' webhooks were handled concurrently: their referrals' order varies.)
+    assert sorted(r.status for r in await referrals.referrals()) == ["rejected", "rewarded", "void"]
 
     await roll_up(referrals.store.sessions)
     body = await _kpis(referrals)
