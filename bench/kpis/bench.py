@@ -250,6 +250,18 @@ PROGRAMS = (
 )
 
 
+async def seed_programs(conn: asyncpg.Connection) -> dict[str, float]:
+    """The review and referral programs' rows (PROGRAMS), after the COPYs' ids are taken."""
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    for statement in PROGRAMS:
+        await conn.execute(statement, *((NOW,) if "$1" in statement else ()))
+    timings["programs_s"] = time.perf_counter() - started
+    for table in ("reviews", "referral_codes", "referral_visits", "referrals"):
+        timings[table] = await conn.fetchval(f"SELECT count(*) FROM {table}")  # noqa: S608
+    return timings
+
+
 async def seed(url: str, n_customers: int, n_orders: int, n_events: int) -> dict[str, float]:
     dsn = url.replace("postgresql+asyncpg://", "postgresql://")
     conn = await asyncpg.connect(dsn)
@@ -395,16 +407,11 @@ async def seed(url: str, n_customers: int, n_orders: int, n_events: int) -> dict
         )
         await conn.execute(REBUILD_ALL)
         timings["loyalty_and_stats_s"] = time.perf_counter() - started
-        started = time.perf_counter()
-        for statement in PROGRAMS:
-            await conn.execute(statement, *((NOW,) if "$1" in statement else ()))
-        timings["programs_s"] = time.perf_counter() - started
-        for table in ("reviews", "referral_codes", "referral_visits", "referrals"):
-            timings[table] = await conn.fetchval(f"SELECT count(*) FROM {table}")  # noqa: S608
         for table in ("customers", "orders", "scenario_runs", "messages", "message_events"):
             await conn.execute(
                 f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))"  # noqa: S608
             )
+        timings.update(await seed_programs(conn))
         timings["dirty_days"] = await conn.fetchval("SELECT count(*) FROM kpi_dirty_days")
         await conn.execute("ANALYZE")
     finally:
@@ -616,13 +623,61 @@ def _rows(endpoint_ms: dict[str, list[float]]) -> list[str]:
     ]
 
 
+async def resume_seed(url: str) -> dict[str, float]:
+    """Finish a seed whose commerce, journeys and loyalty parts are loaded (their timings are
+    then unknown): the ids' sequences, the programs, the statistics."""
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        timings: dict[str, float] = {
+            "runs": await conn.fetchval(
+                "SELECT count(*) FROM scenario_runs WHERE scenario <> 'review_request'"
+            ),
+            "messages": await conn.fetchval(
+                "SELECT count(*) FROM messages WHERE scenario <> 'review_request'"
+            ),
+        }
+        for table in ("customers", "orders", "scenario_runs", "messages", "message_events"):
+            await conn.execute(
+                f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))"  # noqa: S608
+            )
+        timings.update(await seed_programs(conn))
+        timings["dirty_days"] = await conn.fetchval("SELECT count(*) FROM kpi_dirty_days")
+        await conn.execute("ANALYZE")
+    finally:
+        await conn.close()
+    return timings
+
+
+def _load_times(timings: dict[str, float]) -> str:
+    if "copy_commerce_s" not in timings:
+        return (
+            f"Load: commerce, journeys and loyalty not timed (the seed was resumed after its "
+            f"last step failed), programs {timings['programs_s']:.0f} s; "
+        )
+    return (
+        f"Load: commerce {timings['copy_commerce_s']:.0f} s, journeys "
+        f"{timings['copy_journeys_s']:.0f} s, loyalty and stats "
+        f"{timings['loyalty_and_stats_s']:.0f} s, programs {timings['programs_s']:.0f} s; "
+    )
+
+
 async def main(
-    n_customers: int, n_orders: int, n_events: int, requests: int, *, keep: bool
+    n_customers: int,
+    n_orders: int,
+    n_events: int,
+    requests: int,
+    *,
+    keep: bool,
+    resume: bool = False,
 ) -> None:
     load_before = load()
     started = datetime.now(UTC)
-    url = await build_database()
-    timings = await seed(url, n_customers, n_orders, n_events)
+    if resume:
+        url = f"{SERVER.replace('postgresql://', 'postgresql+asyncpg://')}/{DB}"
+        timings = await resume_seed(url)
+    else:
+        url = await build_database()
+        timings = await seed(url, n_customers, n_orders, n_events)
     print(f"seeded: {timings}", flush=True)
     rebuild_s, days = await rebuild(url)
     print(f"rebuilt {days} days in {rebuild_s:.1f} s", flush=True)
@@ -648,10 +703,7 @@ async def main(
         f"requests for one order in 10, {int(timings['reviews']):,} reviews, "
         f"{int(timings['referral_codes']):,} referral codes, "
         f"{int(timings['referral_visits']):,} link visits, {int(timings['referrals']):,} "
-        "referrals. Load: commerce "
-        f"{timings['copy_commerce_s']:.0f} s, journeys {timings['copy_journeys_s']:.0f} s, "
-        f"loyalty and stats {timings['loyalty_and_stats_s']:.0f} s, programs "
-        f"{timings['programs_s']:.0f} s; the COPYs' statement "
+        "referrals. " + _load_times(timings) + "the COPYs' statement "
         f"triggers marked {int(timings['dirty_days'])} UTC days (the events' COPY ran without "
         "triggers, foreign-key checks included).",
         f"Rebuild from the raw rows (`rebuild_shop`, what `boomerang kpis rebuild` runs): "
@@ -696,8 +748,22 @@ if __name__ == "__main__":
     parser.add_argument(
         "--again", action="store_true", help="only time the endpoints on a kept database"
     )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="finish a seed that failed after the loyalty part, then measure",
+    )
     args = parser.parse_args()
     if args.again:
         asyncio.run(time_again(args.requests))
     else:
-        asyncio.run(main(args.customers, args.orders, args.events, args.requests, keep=args.keep))
+        asyncio.run(
+            main(
+                args.customers,
+                args.orders,
+                args.events,
+                args.requests,
+                keep=args.keep,
+                resume=args.resume,
+            )
+        )
