@@ -192,7 +192,7 @@ PROGRAMS = (
        SELECT 1, 'review_request', 'order:' || id, customer_id, 'completed', NULL,
               placed_at + interval '3 days', placed_at + interval '3 days', '{}', 1
        FROM orders WHERE id % 10 = 0 AND customer_id IS NOT NULL AND cancelled_at IS NULL
-         AND placed_at + interval '5 days' < $1""",
+         AND placed_at + interval '5 days' < $1::timestamptz""",
     """INSERT INTO messages (shop_id, customer_id, scenario, step, subject_key, template,
                              status, mode, locale, subject, html, text_body, scheduled_at,
                              requested_at, sent_at, context, transactional, priority, attempts)
@@ -210,7 +210,7 @@ PROGRAMS = (
               o.placed_at + interval '7 days', '{}'
        FROM orders o WHERE o.id % 10 = 0 AND o.id / 10 % 5 IN (0, 1)
          AND o.customer_id IS NOT NULL AND o.cancelled_at IS NULL
-         AND o.placed_at + interval '7 days' < $1""",
+         AND o.placed_at + interval '7 days' < $1::timestamptz""",
     """INSERT INTO review_photos (shop_id, review_id, position, storage_key, content_type,
                                  width, height, size_bytes)
        SELECT 1, id, 0, 'bench/' || id || '.jpg', 'image/jpeg', 640, 480, 40000
@@ -219,13 +219,15 @@ PROGRAMS = (
                                   created_at, updated_at)
        SELECT 1, customer_id, 'REF-' || customer_id, 'first_paid_order', 0, min(placed_at),
               min(placed_at)
-       FROM orders WHERE customer_id % 10 = 0 AND cancelled_at IS NULL AND placed_at < $1
+       FROM orders
+       WHERE customer_id % 10 = 0 AND cancelled_at IS NULL AND placed_at < $1::timestamptz
        GROUP BY customer_id""",
     """INSERT INTO referral_visits (shop_id, referral_code_id, visited_at)
-       SELECT 1, c.id, least($1 - interval '1 minute',
+       SELECT 1, c.id, least($1::timestamptz - interval '1 minute',
                              c.created_at + (g % 400) * interval '1 day' + g * interval '1 s')
        FROM generate_series(1, 150000) g
-       JOIN referral_codes c ON c.id = 1 + g % (SELECT count(*) FROM referral_codes)""",
+       JOIN (SELECT id, created_at, row_number() OVER (ORDER BY id) AS n FROM referral_codes) c
+         ON c.n = 1 + g % (SELECT count(*) FROM referral_codes)""",
     """INSERT INTO referrals (shop_id, referral_code_id, referrer_id, friend_id, order_id, code,
                              status, order_total, currency, paid_at, due_at, evidence,
                              decided_at, qualified_at, rewarded_at, created_at, updated_at)
@@ -240,9 +242,10 @@ PROGRAMS = (
               CASE WHEN s.status = 'rewarded' THEN o.placed_at + interval '14 days' END,
               o.placed_at, o.placed_at
        FROM orders o
-       JOIN referral_codes c ON c.id = 1 + o.id % (SELECT count(*) FROM referral_codes),
+       JOIN (SELECT id, customer_id, code, row_number() OVER (ORDER BY id) AS n
+             FROM referral_codes) c ON c.n = 1 + o.id % (SELECT count(*) FROM referral_codes),
        LATERAL (SELECT CASE
-           WHEN o.placed_at > $1 - interval '14 days' THEN 'pending'
+           WHEN o.placed_at > $1::timestamptz - interval '14 days' THEN 'pending'
            WHEN o.id % 11 = 0 THEN 'flagged' WHEN o.id % 13 = 0 THEN 'rejected'
            WHEN o.id % 17 = 0 THEN 'void' WHEN o.id % 9 = 0 THEN 'qualified'
            ELSE 'rewarded' END AS status) s
@@ -411,6 +414,12 @@ async def seed(url: str, n_customers: int, n_orders: int, n_events: int) -> dict
             await conn.execute(
                 f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))"  # noqa: S608
             )
+        # What a failed programs step left.
+        await conn.execute(
+            "DELETE FROM referrals; DELETE FROM referral_visits; DELETE FROM referral_codes; "
+            "DELETE FROM reviews; DELETE FROM messages WHERE scenario = 'review_request'; "
+            "DELETE FROM scenario_runs WHERE scenario = 'review_request'"
+        )
         timings.update(await seed_programs(conn))
         timings["dirty_days"] = await conn.fetchval("SELECT count(*) FROM kpi_dirty_days")
         await conn.execute("ANALYZE")
@@ -640,6 +649,12 @@ async def resume_seed(url: str) -> dict[str, float]:
             await conn.execute(
                 f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))"  # noqa: S608
             )
+        # What a failed programs step left.
+        await conn.execute(
+            "DELETE FROM referrals; DELETE FROM referral_visits; DELETE FROM referral_codes; "
+            "DELETE FROM reviews; DELETE FROM messages WHERE scenario = 'review_request'; "
+            "DELETE FROM scenario_runs WHERE scenario = 'review_request'"
+        )
         timings.update(await seed_programs(conn))
         timings["dirty_days"] = await conn.fetchval("SELECT count(*) FROM kpi_dirty_days")
         await conn.execute("ANALYZE")
