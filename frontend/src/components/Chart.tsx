@@ -1,7 +1,7 @@
 // A Chart.js chart with what assistive technology needs: the canvas is an image named by its
 // title, and the same figures are one click away as a table (the fallback). Only the pieces
 // the dashboard draws are registered, so the bundle carries nothing else. A "triangle" is a
-// heat map (a cohort triangle) drawn with Chart.js's own scatter chart: one square per cell,
+// heat map (a cohort triangle) drawn with Chart.js's own bar chart: one floating bar per cell,
 // its shade the value (0 to 1); a cell whose value is NaN is not drawn.
 
 import {
@@ -16,10 +16,8 @@ import {
   LineController,
   LineElement,
   PointElement,
-  ScatterController,
   Tooltip,
   type ChartConfiguration,
-  type ScriptableContext,
 } from "chart.js";
 import { useEffect, useRef } from "react";
 
@@ -36,7 +34,6 @@ ChartJs.register(
   LineController,
   LineElement,
   PointElement,
-  ScatterController,
   Tooltip,
 );
 
@@ -59,45 +56,37 @@ export interface ChartProps {
 
 const COLORS = ["#2c6ecb", "#e4a73c", "#45a17a", "#b5446e", "#7a5cc2", "#5b6770"];
 
-interface Cell {
-  x: number;
-  y: number;
-  value: number;
-}
+// A cell of the triangle is a floating bar from row − ½ to row + ½ in its column's category.
+type Span = [number, number] | null;
 
 function triangle({ labels, series, format, describe }: ChartProps): ChartConfiguration {
-  const cells: Cell[] = labels.flatMap((_, row) =>
-    series.flatMap((s, column) => {
-      const value = s.values[row];
-      return value === undefined || Number.isNaN(value) ? [] : [{ x: column, y: row, value }];
-    }),
-  );
-  // A "rect" point of radius r is a square of side r·√2: each fills its cell but a pixel.
-  // (Chart.js types a scatter's point options with the line chart's context.)
-  const radius = (context: ScriptableContext<"line">) => {
-    const area = context.chart.chartArea as { width: number; height: number } | undefined;
-    if (!area) return 4;
-    const side = Math.min(area.width / Math.max(series.length, 1), area.height / Math.max(labels.length, 1));
-    return Math.max(1, (side - 2) / Math.SQRT2);
+  const shade = (value: number | undefined) =>
+    `rgba(44, 110, 203, ${0.08 + 0.92 * Math.min(1, Math.max(0, value ?? 0))})`;
+  const present = (value: number | undefined) => value !== undefined && !Number.isNaN(value);
+  // Ticks on whole rows only, named by the row.
+  const rows = {
+    type: "linear" as const,
+    reverse: true,
+    min: -0.5,
+    max: labels.length - 0.5,
+    grid: { display: false },
+    afterBuildTicks: (axis: { ticks: { value: number }[] }) => {
+      axis.ticks = labels.map((_, row) => ({ value: row }));
+    },
+    ticks: { autoSkip: false, callback: (value: string | number) => labels[Number(value)] ?? "" },
   };
-  const shade = (context: ScriptableContext<"line">) => {
-    const value = cells[context.dataIndex]?.value ?? 0;
-    return `rgba(44, 110, 203, ${0.08 + 0.92 * Math.min(1, Math.max(0, value))})`;
-  };
-  const tick = (names: string[]) => (value: string | number) => names[Number(value)] ?? "";
-  const scatter: ChartConfiguration<"scatter"> = {
-    type: "scatter",
+  const bars: ChartConfiguration<"bar", Span[], string> = {
+    type: "bar",
     data: {
-      datasets: [
-        {
-          data: cells.map(({ x, y }) => ({ x, y })),
-          pointStyle: "rect",
-          pointRadius: radius,
-          pointHoverRadius: radius,
-          backgroundColor: shade,
-          borderWidth: 0,
-        },
-      ],
+      labels: series.map((s) => s.label),
+      datasets: labels.map((label, row) => ({
+        label,
+        data: series.map((s) => (present(s.values[row]) ? [row - 0.48, row + 0.48] : null)),
+        backgroundColor: series.map((s) => shade(s.values[row])),
+        grouped: false,
+        barPercentage: 0.97,
+        categoryPercentage: 1,
+      })),
     },
     options: {
       responsive: true,
@@ -107,36 +96,19 @@ function triangle({ labels, series, format, describe }: ChartProps): ChartConfig
         legend: { display: false },
         tooltip: {
           callbacks: {
+            title: () => "",
             label: (item) => {
-              const cell = cells[item.dataIndex];
-              if (!cell) return "";
-              return describe ? describe(cell.y, cell.x) : (format ?? String)(cell.value);
+              const value = series[item.dataIndex]?.values[item.datasetIndex] ?? NaN;
+              return describe ? describe(item.datasetIndex, item.dataIndex) : (format ?? String)(value);
             },
           },
         },
       },
-      scales: {
-        x: {
-          type: "linear",
-          position: "top",
-          min: -0.5,
-          max: series.length - 0.5,
-          grid: { display: false },
-          ticks: { stepSize: 1, callback: tick(series.map((s) => s.label)) },
-        },
-        y: {
-          type: "linear",
-          reverse: true,
-          min: -0.5,
-          max: labels.length - 0.5,
-          grid: { display: false },
-          ticks: { stepSize: 1, autoSkip: false, callback: tick(labels) },
-        },
-      },
+      scales: { x: { position: "top", grid: { display: false } }, y: rows },
     },
   };
   // The one chart whose options are typed for its own kind: the constructor takes any kind.
-  return scatter as unknown as ChartConfiguration;
+  return bars as unknown as ChartConfiguration;
 }
 
 function config(props: ChartProps): ChartConfiguration {
