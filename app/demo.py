@@ -409,6 +409,8 @@ async def _play(
         fresh = {"Authorization": f"Bearer {sim.mint_session_token(DEMO_SHOP)}"}
         for line in await _customer_lines(client, app_url, fresh):
             _say(line)
+        for line in await _results(sessions, sim, client, app_url, options.days):
+            _say(line)
 
 
 async def _api(
@@ -726,6 +728,69 @@ async def _storefront_widget(sim: Any, sessions: async_sessionmaker[AsyncSession
                 f"points, {status.get('pending', 0)} pending, tier {member.get('tier') or 'none'}, "
                 f"referral link {'yes' if status.get('referral') else 'not yet'}"
             )
+
+
+async def _results(
+    sessions: async_sessionmaker[AsyncSession],
+    sim: Any,
+    client: httpx.AsyncClient,
+    app_url: str,
+    days: float,
+) -> list[str]:
+    """What the Results page shows for the demo's days, read through /api/kpis once the KPI
+    roll-up is up to date (its cron job runs every 30 s; here it is brought up to date at once,
+    as `roll_up_kpis` would)."""
+    from app.kpis.jobs import roll_up
+
+    for _ in range(10):
+        if not await roll_up(sessions):
+            break
+    headers = {"Authorization": f"Bearer {sim.mint_session_token(DEMO_SHOP)}"}
+    today = datetime.now(UTC).date()
+    period = f"from={today - timedelta(days=int(days) + 2)}&to={today + timedelta(days=1)}"
+
+    async def read(path: str) -> dict[str, Any]:
+        response = await client.get(f"{app_url}/api/kpis/{path}?{period}", headers=headers)
+        if response.status_code != 200:
+            raise RuntimeError(f"GET /api/kpis/{path} answered {response.status_code}")
+        body: dict[str, Any] = response.json()
+        return body
+
+    def value(figures: dict[str, Any], name: str) -> Decimal:
+        return Decimal(figures[name]["value"] or 0)
+
+    def rate(figures: dict[str, Any], name: str) -> str:
+        found = figures[name]["value"]
+        return "—" if found is None else f"{Decimal(found) * 100:.1f} %"
+
+    lines = ["", "What the Results page shows (GET /api/kpis, the KPI roll-up)"]
+    for row in (await read("scenarios"))["scenarios"]:
+        f = row["figures"]
+        if not value(f, "sent") and not value(f, "runs_started"):
+            continue
+        lines.append(
+            f"  results {row['scenario']}:".ljust(26)
+            + f"{value(f, 'recipients'):.0f} recipients, {value(f, 'conversions'):.0f} orders "
+            f"attributed, {value(f, 'revenue'):.2f} EUR; open rate {rate(f, 'open_rate')}, "
+            f"conversion rate {rate(f, 'conversion_rate')}"
+        )
+    referrals = (await read("referrals"))["figures"]
+    lines.append(
+        f"  results referrals:      {value(referrals, 'link_visits'):.0f} link visits, "
+        f"{value(referrals, 'codes_used'):.0f} codes used, {value(referrals, 'flagged'):.0f} "
+        f"flagged, {value(referrals, 'rewarded'):.0f} rewarded, "
+        f"{value(referrals, 'referred_revenue'):.2f} EUR referred"
+    )
+    reviews = (await read("reviews"))["figures"]
+    average = reviews["average_rating"]["value"]
+    lines.append(
+        f"  results reviews:        {value(reviews, 'requests'):.0f} requests, "
+        f"{value(reviews, 'reviews'):.0f} reviews; response rate "
+        f"{rate(reviews, 'response_rate')}, average rating "
+        f"{'—' if average is None else f'{Decimal(average):.2f}'}, with photos "
+        f"{rate(reviews, 'photo_share')}"
+    )
+    return lines
 
 
 # The loyalty program on for the demo shop (through the admin API, as the merchant would).

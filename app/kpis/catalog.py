@@ -15,6 +15,8 @@ from app.kpis.sources import (
     STORE_ORDERS,
     DailyFigures,
 )
+from app.referrals.kpis import REFERRAL_FIGURES
+from app.reviews.kpis import REVIEW_FIGURES, REVIEWS_SNAPSHOT
 
 DAILY: tuple[DailyFigures, ...] = (
     # Every journey (abandoned cart, welcome, win-back, and any journey added later).
@@ -25,11 +27,15 @@ DAILY: tuple[DailyFigures, ...] = (
     # The store as a whole, and the loyalty program.
     STORE_ORDERS,
     LOYALTY_POINTS,
+    # The programs' own figures.
+    REFERRAL_FIGURES,
+    REVIEW_FIGURES,
 )
 
 SNAPSHOTS: tuple[Snapshot, ...] = (
     snapshots.RETENTION,
     snapshots.LOYALTY,
+    REVIEWS_SNAPSHOT,
 )
 
 # Journeys whose subject is a checkout token: an order completing that checkout after one of

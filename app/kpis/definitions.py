@@ -41,3 +41,31 @@ def change(current: Decimal | None, previous: Decimal | None) -> Decimal | None:
     if current is None or previous is None or previous == 0:
         return None
     return (current - previous) / abs(previous)
+
+
+def referral_rates(figures: Figures) -> dict[str, Decimal | None]:
+    """The referral program's rates over a period (docs/kpis.md, "Referrals")."""
+
+    def get(metric: str) -> Decimal:
+        return figures.get(metric, _ZERO)
+
+    return {
+        # Orders that used a code per visit of a share link: a code can also be typed in
+        # without a visit, so this is a ratio, not a share of the visitors.
+        "conversion_rate": ratio(get("codes_used"), get("link_visits")),
+        "flagged_rate": ratio(get("flagged"), get("codes_used")),
+        "referred_revenue_per_order": ratio(get("referred_revenue"), get("referred_orders")),
+    }
+
+
+def review_rates(figures: Figures) -> dict[str, Decimal | None]:
+    """The reviews program's rates over a period (docs/kpis.md, "Reviews")."""
+
+    def get(metric: str) -> Decimal:
+        return figures.get(metric, _ZERO)
+
+    return {
+        "response_rate": ratio(get("requests_answered"), get("requests")),
+        "average_rating": ratio(get("rating_sum"), get("reviews")),
+        "photo_share": ratio(get("reviews_with_photos"), get("reviews")),
+    }

@@ -5,7 +5,7 @@ series by day, the snapshots, and the lift of a holdout group."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -14,8 +14,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kpis import catalog
-from app.kpis.definitions import change, derived
+from app.kpis.definitions import change, derived, referral_rates, review_rates
 from app.kpis.lift import Lift, scenario_lift
+from app.kpis.periods import Period, Sums, sums_of
 from app.kpis.rollup import day_bounds, shop_clock
 
 # Journeys' figures as the API lists them (their derived rates follow).
@@ -53,38 +54,44 @@ LOYALTY_METRICS = (
     "points_taken_back",
     "rewards_distributed",
 )
-NOT_SCENARIOS = frozenset({"store", "loyalty"})
-
-
-@dataclass(frozen=True)
-class Period:
-    first: date
-    last: date  # inclusive
-
-    @property
-    def days(self) -> int:
-        return (self.last - self.first).days + 1
-
-    def previous(self) -> Period:
-        return Period(self.first - timedelta(days=self.days), self.first - timedelta(days=1))
-
-
-Sums = dict[tuple[str, int], dict[str, Decimal]]
-
-_SUMS = text("""
-SELECT source, step, metric, sum(value) FROM kpi_daily
-WHERE shop_id = :shop_id AND day BETWEEN :first AND :last
-GROUP BY source, step, metric
-""")
+REFERRAL_METRICS = (
+    "link_visits",
+    "codes_issued",
+    "codes_used",
+    "flagged",
+    "qualified",
+    "rewarded",
+    "voided",
+    "rejected",
+    "referred_orders",
+    "referred_revenue",
+)
+REVIEW_METRICS = (
+    "requests",
+    "requests_answered",
+    "reviews",
+    "rating_sum",
+    "reviews_with_photos",
+    "rating_1",
+    "rating_2",
+    "rating_3",
+    "rating_4",
+    "rating_5",
+)
+# Sources of the roll-up that are not journeys (the scenario table leaves them out).
+NOT_SCENARIOS = frozenset({"store", "loyalty", "referrals", "reviews"})
+Rates = Callable[[Mapping[str, Decimal]], dict[str, Decimal | None]]
+# Each program's derived rates (app/kpis/definitions.py).
+SOURCE_RATES: dict[str, Rates] = {"referrals": referral_rates, "reviews": review_rates}
 
 
 async def sums(session: AsyncSession, shop_id: int, period: Period) -> Sums:
-    result: Sums = defaultdict(dict)
-    for source, step, metric, value in await session.execute(
-        _SUMS, {"shop_id": shop_id, "first": period.first, "last": period.last}
-    ):
-        result[(source, int(step))][metric] = Decimal(value)
-    return result
+    (found,) = await sums_of(session, shop_id, period)
+    return found
+
+
+async def _now_and_before(session: AsyncSession, shop_id: int, period: Period) -> list[Sums]:
+    return await sums_of(session, shop_id, period, period.previous())
 
 
 _RATE = Decimal("0.000001")
@@ -132,10 +139,7 @@ async def scenarios(
     session: AsyncSession, shop_id: int, period: Period, keys: list[str]
 ) -> list[dict[str, Any]]:
     """Every scenario (the catalog's, and any other the roll-up has figures for), whole."""
-    now, before = (
-        await sums(session, shop_id, period),
-        await sums(session, shop_id, period.previous()),
-    )
+    now, before = await _now_and_before(session, shop_id, period)
     seen = {source for source, _ in (*now, *before) if source not in NOT_SCENARIOS}
     return [
         {
@@ -151,10 +155,7 @@ async def scenario_steps(
     session: AsyncSession, shop_id: int, period: Period, key: str
 ) -> list[dict[str, Any]]:
     """One scenario step by step (its funnel): step 0 is the whole scenario."""
-    now, before = (
-        await sums(session, shop_id, period),
-        await sums(session, shop_id, period.previous()),
-    )
+    now, before = await _now_and_before(session, shop_id, period)
     steps = sorted({step for source, step in (*now, *before) if source == key} | {0})
     return [
         {
@@ -171,21 +172,40 @@ async def scenario_steps(
 async def source_figures(
     session: AsyncSession, shop_id: int, period: Period, source: str, metrics: tuple[str, ...]
 ) -> dict[str, Any]:
-    now, before = (
-        await sums(session, shop_id, period),
-        await sums(session, shop_id, period.previous()),
-    )
-    current, previous = now.get((source, 0), {}), before.get((source, 0), {})
-    return {
-        metric: {
-            "value": _text(current.get(metric, Decimal(0))),
-            "previous": _text(previous.get(metric, Decimal(0))),
-            "change": _text(
-                change(current.get(metric, Decimal(0)), previous.get(metric, Decimal(0))),
-                rate=True,
-            ),
+    """One source's figures with the previous period, then its rates when it has any."""
+    (found,) = await many_source_figures(session, shop_id, period, ((source, metrics),))
+    return found
+
+
+async def many_source_figures(
+    session: AsyncSession,
+    shop_id: int,
+    period: Period,
+    wanted: tuple[tuple[str, tuple[str, ...]], ...],
+) -> list[dict[str, Any]]:
+    """Several sources' figures from one read of the roll-ups."""
+    now, before = await _now_and_before(session, shop_id, period)
+    out = []
+    for source, metrics in wanted:
+        current, previous = now.get((source, 0), {}), before.get((source, 0), {})
+        figures = {
+            metric: _compared(current.get(metric, Decimal(0)), previous.get(metric, Decimal(0)))
+            for metric in metrics
         }
-        for metric in metrics
+        rates = SOURCE_RATES.get(source)
+        if rates is not None:
+            rates_now, rates_before = rates(current), rates(previous)
+            for name, value in rates_now.items():
+                figures[name] = _compared(value, rates_before[name], rate=True)
+        out.append(figures)
+    return out
+
+
+def _compared(now: Decimal | None, before: Decimal | None, *, rate: bool = False) -> dict[str, Any]:
+    return {
+        "value": _text(now, rate=rate),
+        "previous": _text(before, rate=rate),
+        "change": _text(change(now, before), rate=True),
     }
 
 

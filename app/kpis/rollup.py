@@ -1,8 +1,11 @@
-"""The daily roll-up (kpi_daily, kpi_attributions, kpi_snapshots), kept incrementally: the
-triggers of migration 0060 mark the UTC days whose raw rows changed (kpi_dirty_days); the
+"""The daily roll-up (kpi_daily, kpi_attributions, kpi_snapshots) and its monthly sums
+(kpi_monthly), kept incrementally: the triggers of migrations 0060 and 0070 mark the UTC days
+whose raw rows changed (kpi_dirty_days); the
 roll-up job claims a batch of them and recomputes each local day they touch, in the shop's
 timezone, from the raw rows. `rebuild` recomputes every day of a shop the same way, so the
 incremental and the rebuilt roll-ups are equal by construction (tests/app/kpis prove it).
+Every month holding a recomputed day is summed again from kpi_daily in the same transaction,
+after its days, so kpi_monthly is always the sum of kpi_daily.
 
 Claiming deletes the mark in the transaction that recomputes: a row committed meanwhile
 either is seen by the recomputation or leaves a new mark (its INSERT … ON CONFLICT waits for
@@ -11,7 +14,7 @@ the claim to commit), so no change is ever missed."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -20,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kpis import catalog
 from app.kpis.attribution import attribute_day
+from app.kpis.periods import next_month
 from app.kpis.sources import DailyFigures
 
 DEFAULT_WINDOW_DAYS = 5
@@ -109,6 +113,32 @@ async def refresh_day(
         await session.execute(text(statement), params)
 
 
+_DELETE_MONTH = text("DELETE FROM kpi_monthly WHERE shop_id = :shop_id AND month = :month")
+_INSERT_MONTH = text("""
+INSERT INTO kpi_monthly (shop_id, month, source, step, metric, value)
+SELECT :shop_id, :month, source, step, metric, sum(value) FROM kpi_daily
+WHERE shop_id = :shop_id AND day >= :month AND day < :next
+GROUP BY source, step, metric HAVING sum(value) <> 0
+""")
+
+
+def month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+async def refresh_months(session: AsyncSession, shop_id: int, days: Iterable[date]) -> int:
+    """Sum again the months of these local days from kpi_daily (after the days themselves
+    were recomputed, in the same transaction). Returns the months summed."""
+    months = sorted({month_of(day) for day in days})
+    for month in months:
+        # After the shop's day locks (the same order everywhere): one pass per month.
+        await session.execute(_DAY_LOCK, {"key": f"kpis:{shop_id}:month:{month.isoformat()}"})
+        params = {"shop_id": shop_id, "month": month, "next": next_month(month)}
+        await session.execute(_DELETE_MONTH, params)
+        await session.execute(_INSERT_MONTH, params)
+    return len(months)
+
+
 async def refresh_snapshots(session: AsyncSession, clock: ShopClock, now: datetime) -> None:
     for snapshot in catalog.SNAPSHOTS:
         payload = await snapshot.compute(session, clock.shop_id, clock.timezone, now)
@@ -164,6 +194,7 @@ async def refresh_dirty(session: AsyncSession, now: datetime, limit: int = 200) 
     for shop_id, days in sorted(local.items()):
         for day in sorted(days):
             await refresh_day(session, clocks[shop_id], day)
+        await refresh_months(session, shop_id, days)
         computed_at = await session.scalar(
             text("SELECT min(computed_at) FROM kpi_snapshots WHERE shop_id = :shop_id"),
             {"shop_id": shop_id},
@@ -184,6 +215,15 @@ SELECT min(t), max(t) FROM (
     UNION ALL SELECT min(created_at) FROM points_ledger WHERE shop_id = :shop_id
     UNION ALL SELECT max(created_at) FROM points_ledger WHERE shop_id = :shop_id
     UNION ALL SELECT max(issued_at) FROM loyalty_redemptions WHERE shop_id = :shop_id
+    UNION ALL SELECT min(visited_at) FROM referral_visits WHERE shop_id = :shop_id
+    UNION ALL SELECT max(visited_at) FROM referral_visits WHERE shop_id = :shop_id
+    UNION ALL SELECT min(created_at) FROM referral_codes WHERE shop_id = :shop_id
+    UNION ALL SELECT max(created_at) FROM referral_codes WHERE shop_id = :shop_id
+    UNION ALL SELECT min(created_at) FROM referrals WHERE shop_id = :shop_id
+    UNION ALL SELECT max(greatest(created_at, qualified_at, rewarded_at)) FROM referrals
+        WHERE shop_id = :shop_id
+    UNION ALL SELECT min(submitted_at) FROM reviews WHERE shop_id = :shop_id
+    UNION ALL SELECT max(submitted_at) FROM reviews WHERE shop_id = :shop_id
 ) span
 """)
 
@@ -194,7 +234,13 @@ async def rebuild_shop(session: AsyncSession, shop_id: int, now: datetime) -> in
     clock = await shop_clock(session, shop_id)
     if clock is None:
         return 0
-    for table in ("kpi_daily", "kpi_attributions", "kpi_dirty_days", "kpi_snapshots"):
+    for table in (
+        "kpi_daily",
+        "kpi_monthly",
+        "kpi_attributions",
+        "kpi_dirty_days",
+        "kpi_snapshots",
+    ):
         await session.execute(
             text(f"DELETE FROM {table} WHERE shop_id = :shop_id"),  # noqa: S608 - fixed names
             {"shop_id": shop_id},
@@ -216,6 +262,7 @@ async def rebuild_shop(session: AsyncSession, shop_id: int, now: datetime) -> in
             await refresh_day(session, clock, day)
             day += timedelta(days=1)
             days += 1
+        await refresh_months(session, shop_id, (first_day + timedelta(days=n) for n in range(days)))
     await refresh_snapshots(session, clock, now)
     return days
 

@@ -20,7 +20,14 @@ from app.models.discount_codes import (
     PoolCode,
     PoolCodeStatus,
 )
-from app.models.kpis import AnalyticsSettings, KpiAttribution, KpiDaily, KpiDirtyDay, KpiSnapshot
+from app.models.kpis import (
+    AnalyticsSettings,
+    KpiAttribution,
+    KpiDaily,
+    KpiDirtyDay,
+    KpiMonthly,
+    KpiSnapshot,
+)
 from app.models.loyalty import (
     LoyaltyAccount,
     LoyaltyGuestPoints,
@@ -59,6 +66,7 @@ __all__ = [
     "KpiAttribution",
     "KpiDaily",
     "KpiDirtyDay",
+    "KpiMonthly",
     "KpiSnapshot",
     "LoyaltyAccount",
     "LoyaltyGuestPoints",

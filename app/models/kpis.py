@@ -1,6 +1,7 @@
-"""The analytics layer's tables: a shop's attribution and holdout settings, the daily
-roll-ups the KPI API reads, the one attribution each order gets, the days waiting to be
-rolled up again, and point-in-time snapshots (retention, loyalty). Definitions: docs/kpis.md."""
+"""The analytics layer's tables: a shop's attribution and holdout settings, the roll-ups the
+KPI API reads (by day, and by month for long periods), the one attribution each order gets,
+the days waiting to be rolled up again, and point-in-time snapshots (retention, loyalty,
+reviews). Definitions: docs/kpis.md."""
 
 from __future__ import annotations
 
@@ -47,6 +48,22 @@ class KpiDaily(Base):
         ForeignKey("shops.id", ondelete="CASCADE"), primary_key=True
     )
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    step: Mapped[int] = mapped_column(primary_key=True)
+    metric: Mapped[str] = mapped_column(String(96), primary_key=True)
+    value: Mapped[Decimal] = mapped_column(Figure)
+
+
+class KpiMonthly(Base):
+    """The sum of kpi_daily over one month of local days (`month` is its first day), kept with
+    it in the same transaction: what a long period reads instead of each of its days."""
+
+    __tablename__ = "kpi_monthly"
+
+    shop_id: Mapped[int] = mapped_column(
+        ForeignKey("shops.id", ondelete="CASCADE"), primary_key=True
+    )
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
     source: Mapped[str] = mapped_column(String(64), primary_key=True)
     step: Mapped[int] = mapped_column(primary_key=True)
     metric: Mapped[str] = mapped_column(String(96), primary_key=True)

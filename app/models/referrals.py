@@ -25,6 +25,8 @@ class ReferralCode(Timestamps, Base):
     __table_args__ = (
         UniqueConstraint("shop_id", "customer_id"),
         UniqueConstraint("shop_id", "code"),
+        # The KPI roll-up reads the codes issued in a day.
+        Index("ix_referral_codes_shop_id_created_at", "shop_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -70,6 +72,21 @@ class Referral(Timestamps, Base):
         ),
         Index(
             "ix_referrals_shop_id_referrer_id_created_at", "shop_id", "referrer_id", "created_at"
+        ),
+        # The KPI roll-up reads a day's referrals by when they were recorded, qualified and
+        # rewarded.
+        Index("ix_referrals_shop_id_created_at", "shop_id", "created_at"),
+        Index(
+            "ix_referrals_shop_id_qualified_at",
+            "shop_id",
+            "qualified_at",
+            postgresql_where=text("qualified_at IS NOT NULL"),
+        ),
+        Index(
+            "ix_referrals_shop_id_rewarded_at",
+            "shop_id",
+            "rewarded_at",
+            postgresql_where=text("rewarded_at IS NOT NULL"),
         ),
         Index(
             "ix_referrals_due",

@@ -16,7 +16,8 @@ from fastapi.responses import Response
 from app.errors import InvalidRequest, NotFound
 from app.i18n import Text
 from app.kpis import report, settings, tables
-from app.kpis.report import LOYALTY_METRICS, STORE_METRICS, Period
+from app.kpis.periods import Period
+from app.kpis.report import LOYALTY_METRICS, REFERRAL_METRICS, REVIEW_METRICS, STORE_METRICS
 from app.models import Shop
 from app.platform.resources import Resources
 from app.web.auth import CurrentShop
@@ -217,8 +218,9 @@ async def kpi_loyalty(
 ) -> dict[str, Any] | Response:
     period = period_of(shop, from_, to)
     async with resources.sessions.begin() as session:
-        figures = await report.source_figures(session, shop.id, period, "loyalty", LOYALTY_METRICS)
-        store = await report.source_figures(session, shop.id, period, "store", STORE_METRICS)
+        figures, store = await report.many_source_figures(
+            session, shop.id, period, (("loyalty", LOYALTY_METRICS), ("store", STORE_METRICS))
+        )
         state = await report.snapshot(session, shop.id, "loyalty")
     if format == "csv":
         header, rows = tables.figures_table("source", [("loyalty", figures), ("store", store)])
@@ -239,6 +241,52 @@ async def kpi_loyalty(
         "member_revenue": {k: store[k] for k in ("member_revenue", "nonmember_revenue")},
         "state": state,
     }
+
+
+@router.get("/referrals", response_model=None)
+async def kpi_referrals(
+    shop: CurrentShop,
+    resources: ResourcesDep,
+    from_: FromQuery = None,
+    to: str | None = None,
+    format: str | None = None,
+) -> dict[str, Any] | Response:
+    """The referral program over the period: link visits, codes used, flagged, qualified,
+    rewarded, referred revenue, and the rates (docs/kpis.md, "Referrals")."""
+    period = period_of(shop, from_, to)
+    async with resources.sessions.begin() as session:
+        figures = await report.source_figures(
+            session, shop.id, period, "referrals", REFERRAL_METRICS
+        )
+    if format == "csv":
+        return _csv(tables.figures_table("source", [("referrals", figures)]), "kpis-referrals")
+    return {"period": _period_json(period), "currency": shop.currency, "figures": figures}
+
+
+@router.get("/reviews", response_model=None)
+async def kpi_reviews(
+    shop: CurrentShop,
+    resources: ResourcesDep,
+    from_: FromQuery = None,
+    to: str | None = None,
+    format: str | None = None,
+) -> dict[str, Any] | Response:
+    """The reviews program over the period (requests, response rate, average rating, share
+    with photos) and every review the shop holds (docs/kpis.md, "Reviews")."""
+    period = period_of(shop, from_, to)
+    async with resources.sessions.begin() as session:
+        figures = await report.source_figures(session, shop.id, period, "reviews", REVIEW_METRICS)
+        overall = await report.snapshot(session, shop.id, "reviews")
+    if format == "csv":
+        header, rows = tables.figures_table("source", [("reviews", figures)])
+        if overall:
+            rows += [
+                ["reviews_all_time", k, v, "", ""]
+                for k, v in overall.items()
+                if not isinstance(v, list | dict)
+            ]
+        return _csv((header, rows), "kpis-reviews")
+    return {"period": _period_json(period), "figures": figures, "all_time": overall}
 
 
 @router.get("/scenarios/{key}/lift", response_model=None)

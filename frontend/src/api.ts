@@ -636,6 +636,25 @@ export interface KpiLift {
   incremental_revenue: Interval | null;
 }
 
+export interface KpiReferrals {
+  period: KpiPeriod;
+  currency: string | null;
+  figures: Figures;
+}
+
+export interface KpiReviews {
+  period: KpiPeriod;
+  figures: Figures;
+  all_time: {
+    reviews: number;
+    average_rating: string | null;
+    reviews_with_photos: number;
+    photo_share: string | null;
+    published: number;
+    awaiting_moderation: number;
+  } | null;
+}
+
 export interface Cohort {
   cohort: string;
   size: number;

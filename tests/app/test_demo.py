@@ -213,6 +213,20 @@ async def _check_report(
             select(func.count()).where(Review.status == "published", Review.anonymised_at.is_(None))
         )
     assert int(figure(report, "review metaobjects")) == syndicated
+    # The Results page's figures (the KPI roll-up read through /api/kpis) say the same.
+    async with sessions.begin() as session:
+        written = await session.scalar(select(func.count()).where(Review.status != "spam"))
+        reminded = await session.scalar(
+            select(func.count(func.distinct(Message.subject_key))).where(
+                Message.scenario == "abandoned_cart", Message.status.in_(("sent", "unconfirmed"))
+            )
+        )
+    assert int(figure(report, "results referrals")) == visits
+    assert int(figure(report, "results referrals", r"\d+ link visits, (\d+) codes used")) == sum(
+        referrals.values()
+    )
+    assert int(figure(report, "results reviews", r"\d+ requests, (\d+) reviews")) == written
+    assert int(figure(report, "results abandoned_cart")) == reminded
     assert "Admin UI: http://127.0.0.1:" in report
     # The customer index finds its top spender again by name, and their page lists orders.
     assert int(figure(report, "customer index", r"top spender .* finds (\d+)")) >= 1

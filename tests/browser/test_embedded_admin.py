@@ -477,6 +477,18 @@ async def test_the_results_dashboard_shows_cards_charts_and_their_tables(
     revenue = app.get_by_role("region", name="Revenue by automation")
     await revenue.get_by_text("Show as a table").click()
     await expect(revenue.get_by_text("€42.00")).to_be_visible()
+    referrals = app.get_by_role("region", name="Referral program")
+    await expect(referrals.get_by_role("group", name="Codes used per visit")).to_be_visible()
+    await expect(referrals.get_by_role("img", name="From link visits to rewards")).to_be_visible()
+    reviews = app.get_by_role("region", name="Reviews", exact=True)
+    await expect(reviews.get_by_role("group", name="Response rate")).to_be_visible()
+    await expect(
+        app.get_by_role(
+            "img",
+            name="Share of each month's new customers who ordered again, month by month since "
+            "their first order",
+        )
+    ).to_be_visible()
 
     await admin.open(locale="fr")
     await app.get_by_role("link", name="Résultats").click()
@@ -524,3 +536,7 @@ async def test_review_requests_can_wait_for_the_delivery(admin: EmbeddedAdmin) -
         "after_delivery",
         5 * 86400,
     )
+    await expect(app.get_by_role("region", name="Programme de parrainage")).to_be_visible()
+    await expect(
+        app.get_by_role("img", name="Des visites des liens aux récompenses")
+    ).to_be_visible()

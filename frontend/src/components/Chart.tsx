@@ -1,6 +1,8 @@
 // A Chart.js chart with what assistive technology needs: the canvas is an image named by its
 // title, and the same figures are one click away as a table (the fallback). Only the pieces
-// the dashboard draws are registered, so the bundle carries nothing else.
+// the dashboard draws are registered, so the bundle carries nothing else. A "triangle" is a
+// heat map (a cohort triangle) drawn with Chart.js's own bar chart: one floating bar per cell,
+// its shade the value (0 to 1); a cell whose value is NaN is not drawn.
 
 import {
   ArcElement,
@@ -41,16 +43,77 @@ export interface Series {
 }
 
 export interface ChartProps {
-  kind: "bar" | "stacked" | "line" | "doughnut";
+  kind: "bar" | "stacked" | "line" | "doughnut" | "triangle";
   title: string;
+  /** The categories (a triangle's rows). */
   labels: string[];
+  /** One per dataset (a triangle's columns). */
   series: Series[];
   format?: (value: number) => string;
+  /** A triangle's tooltip for the cell (row, column); the formatted value by default. */
+  describe?: (row: number, column: number) => string;
 }
 
 const COLORS = ["#2c6ecb", "#e4a73c", "#45a17a", "#b5446e", "#7a5cc2", "#5b6770"];
 
-function config({ kind, labels, series }: ChartProps): ChartConfiguration {
+// A cell of the triangle is a floating bar from row − ½ to row + ½ in its column's category.
+type Span = [number, number] | null;
+
+function triangle({ labels, series, format, describe }: ChartProps): ChartConfiguration {
+  const shade = (value: number | undefined) =>
+    `rgba(44, 110, 203, ${0.08 + 0.92 * Math.min(1, Math.max(0, value ?? 0))})`;
+  const present = (value: number | undefined) => value !== undefined && !Number.isNaN(value);
+  // Ticks on whole rows only, named by the row.
+  const rows = {
+    type: "linear" as const,
+    reverse: true,
+    min: -0.5,
+    max: labels.length - 0.5,
+    grid: { display: false },
+    afterBuildTicks: (axis: { ticks: { value: number }[] }) => {
+      axis.ticks = labels.map((_, row) => ({ value: row }));
+    },
+    ticks: { autoSkip: false, callback: (value: string | number) => labels[Number(value)] ?? "" },
+  };
+  const bars: ChartConfiguration<"bar", Span[], string> = {
+    type: "bar",
+    data: {
+      labels: series.map((s) => s.label),
+      datasets: labels.map((label, row) => ({
+        label,
+        data: series.map((s) => (present(s.values[row]) ? [row - 0.48, row + 0.48] : null)),
+        backgroundColor: series.map((s) => shade(s.values[row])),
+        grouped: false,
+        barPercentage: 0.97,
+        categoryPercentage: 1,
+      })),
+    },
+    options: {
+      responsive: true,
+      maintainAspectRatio: false,
+      animation: false,
+      plugins: {
+        legend: { display: false },
+        tooltip: {
+          callbacks: {
+            title: () => "",
+            label: (item) => {
+              const value = series[item.dataIndex]?.values[item.datasetIndex] ?? NaN;
+              return describe ? describe(item.datasetIndex, item.dataIndex) : (format ?? String)(value);
+            },
+          },
+        },
+      },
+      scales: { x: { position: "top", grid: { display: false } }, y: rows },
+    },
+  };
+  // The one chart whose options are typed for its own kind: the constructor takes any kind.
+  return bars as unknown as ChartConfiguration;
+}
+
+function config(props: ChartProps): ChartConfiguration {
+  const { kind, labels, series } = props;
+  if (kind === "triangle") return triangle(props);
   const stacked = kind === "stacked";
   const type = kind === "stacked" ? "bar" : kind;
   return {
@@ -89,7 +152,7 @@ export function Chart(props: ChartProps) {
   return (
     <figure className="chart">
       <figcaption>{props.title}</figcaption>
-      <div className="chart-canvas">
+      <div className={props.kind === "triangle" ? "chart-canvas chart-tall" : "chart-canvas"}>
         <canvas ref={canvas} role="img" aria-label={props.title} />
       </div>
       <details>
@@ -106,7 +169,9 @@ export function Chart(props: ChartProps) {
               <s-table-row key={label}>
                 <s-table-cell>{label}</s-table-cell>
                 {props.series.map((s) => (
-                  <s-table-cell key={s.label}>{format(s.values[row] ?? 0)}</s-table-cell>
+                  <s-table-cell key={s.label}>
+                    {Number.isNaN(s.values[row] ?? 0) ? "" : format(s.values[row] ?? 0)}
+                  </s-table-cell>
                 ))}
               </s-table-row>
             ))}

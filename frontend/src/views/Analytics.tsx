@@ -12,6 +12,8 @@ import {
   type Figure,
   type KpiLift,
   type KpiLoyalty,
+  type KpiReferrals,
+  type KpiReviews,
   type KpiScenarios,
   type KpiSeries,
   type KpiSteps,
@@ -116,6 +118,8 @@ const SCENARIO_CARDS: [string, MessageKey, Kind][] = [
   ["suppressed", "kpis.suppressed", "count"],
   ["open_rate", "kpis.openRate", "rate"],
   ["click_rate", "kpis.clickRate", "rate"],
+  ["machine_only_opens", "kpis.machineOpens", "count"],
+  ["machine_only_clicks", "kpis.machineClicks", "count"],
   ["conversions", "kpis.conversions", "count"],
   ["conversion_rate", "kpis.conversionRate", "rate"],
   ["revenue", "kpis.revenue", "money"],
@@ -139,6 +143,15 @@ function ScenarioCards({ period }: { period: Period }) {
                 <Card key={metric} label={i18n.t(key)} figure={s.figures[metric]} kind={kind} />
               ))}
             </div>
+            {Object.keys(s.suppressed_by_reason).length > 0 && (
+              <s-text color="subdued">
+                {i18n.t("kpis.suppressedBy", {
+                  reasons: Object.entries(s.suppressed_by_reason)
+                    .map(([reason, count]) => `${i18n.reason(reason)} ${show(count, "count", i18n, null)}`)
+                    .join(", "),
+                })}
+              </s-text>
+            )}
             <Lift scenario={s.scenario} period={period} />
           </div>
         ))
@@ -166,19 +179,27 @@ function Lift({ scenario, period }: { scenario: string; period: Period }) {
   const pts = (x: number) => show(x, "rate", i18n, currency);
   const money = (x: number) => i18n.money(x, currency);
   return (
-    <s-paragraph>
-      {i18n.t(`kpis.lift.${d.verdict}` as MessageKey)}{" "}
-      {i18n.t("kpis.lift.figures", {
-        rate: pts(d.rate_lift.estimate),
-        rateLow: pts(d.rate_lift.low),
-        rateHigh: pts(d.rate_lift.high),
-        revenue: money(d.incremental_revenue.estimate),
-        revenueLow: money(d.incremental_revenue.low),
-        revenueHigh: money(d.incremental_revenue.high),
-        treated: d.treated.subjects,
-        holdout: d.holdout.subjects,
-      })}
-    </s-paragraph>
+    <>
+      <s-paragraph>
+        {i18n.t(`kpis.lift.${d.verdict}` as MessageKey)}{" "}
+        {i18n.t("kpis.lift.figures", {
+          rate: pts(d.rate_lift.estimate),
+          rateLow: pts(d.rate_lift.low),
+          rateHigh: pts(d.rate_lift.high),
+          revenue: money(d.incremental_revenue.estimate),
+          revenueLow: money(d.incremental_revenue.low),
+          revenueHigh: money(d.incremental_revenue.high),
+          treated: d.treated.subjects,
+          holdout: d.holdout.subjects,
+        })}
+      </s-paragraph>
+      <s-button
+        variant="tertiary"
+        onClick={() => downloadCsv(`${path}&format=csv`, `kpis-${scenario}-lift.csv`).catch((e: unknown) => toast(errorText(e), true))}
+      >
+        {i18n.t("kpis.lift.csv")}
+      </s-button>
+    </>
   );
 }
 
@@ -227,6 +248,13 @@ function CartFunnel({ period }: { period: Period }) {
         const value = (f: Record<string, Figure>, m: string) => Number(f[m]?.value ?? 0);
         return (
           <>
+            <div className="kpis">
+              <Card label={i18n.t("kpis.abandoned")} figure={whole.runs_started} kind="count" />
+              <Card label={i18n.t("kpis.reminded")} figure={whole.recipients} kind="count" />
+              <Card label={i18n.t("kpis.recovered")} figure={whole.recovered} kind="count" />
+              <Card label={i18n.t("kpis.recoveryRate")} figure={whole.recovery_rate} kind="rate" />
+              <Card label={i18n.t("kpis.recoveredRevenue")} figure={whole.recovered_revenue} kind="money" />
+            </div>
             <Chart
               kind="bar"
               title={i18n.t("kpis.funnelChart")}
@@ -280,18 +308,27 @@ function PointsChart({ period }: { period: Period }) {
       ]),
     [issuedPath],
   );
+  const redeemedPath = `/api/kpis/series${query({ ...base, metric: "points_redeemed" })}`;
   return (
     <Section heading={i18n.t("kpis.points")} loaded={loaded} csv={{ path: `${issuedPath}&format=csv`, name: "kpis-points-issued.csv" }}>
       {([issued, redeemed]) => (
-        <Chart
-          kind="line"
-          title={i18n.t("kpis.pointsChart")}
-          labels={issued.points.map((p) => p.day)}
-          series={[
-            { label: i18n.t("kpis.pointsIssued"), values: issued.points.map((p) => Number(p.values.loyalty ?? 0)) },
-            { label: i18n.t("kpis.pointsRedeemed"), values: redeemed.points.map((p) => Number(p.values.loyalty ?? 0)) },
-          ]}
-        />
+        <>
+          <Chart
+            kind="line"
+            title={i18n.t("kpis.pointsChart")}
+            labels={issued.points.map((p) => p.day)}
+            series={[
+              { label: i18n.t("kpis.pointsIssued"), values: issued.points.map((p) => Number(p.values.loyalty ?? 0)) },
+              { label: i18n.t("kpis.pointsRedeemed"), values: redeemed.points.map((p) => Number(p.values.loyalty ?? 0)) },
+            ]}
+          />
+          <s-button
+            variant="tertiary"
+            onClick={() => downloadCsv(`${redeemedPath}&format=csv`, "kpis-points-redeemed.csv").catch((e: unknown) => toast(errorText(e), true))}
+          >
+            {i18n.t("kpis.csvRedeemed")}
+          </s-button>
+        </>
       )}
     </Section>
   );
@@ -392,43 +429,139 @@ function Cohorts() {
   if (!loaded.data) return <Loading />;
   const cohorts = loaded.data.cohorts;
   const depth = Math.max(0, ...cohorts.map((c) => c.retained.length));
+  const rate = (x: number) => show(x, "rate", i18n, null);
+  // Month 0 is the cohort itself (100 %); a month not yet lived is no cell at all.
+  const share = (c: Cohort, month: number) => (month < c.retained.length && c.size ? (c.retained[month] ?? 0) / c.size : NaN);
   return (
-    <figure className="chart">
-      <figcaption>{i18n.t("kpis.cohorts")}</figcaption>
-      <table className="cohorts">
-        <thead>
-          <tr>
-            <th scope="col">{i18n.t("kpis.cohort")}</th>
-            <th scope="col">{i18n.t("kpis.customers")}</th>
-            {Array.from({ length: depth }, (_, m) => (
-              <th scope="col" key={m}>{i18n.t("kpis.month", { month: m })}</th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {cohorts.map((c) => (
-            <tr key={c.cohort}>
-              <th scope="row">{c.cohort}</th>
-              <td>{c.size}</td>
-              {c.retained.map((n, m) => {
-                const share = c.size ? n / c.size : 0;
-                return (
-                  <td key={m} style={{ background: `rgba(44, 110, 203, ${0.1 + share * 0.8})` }}>
-                    {show(share, "rate", i18n, "")}
-                  </td>
-                );
-              })}
-            </tr>
-          ))}
-        </tbody>
-      </table>
+    <>
+      <Chart
+        kind="triangle"
+        title={i18n.t("kpis.cohortsChart")}
+        labels={cohorts.map((c) => c.cohort)}
+        series={Array.from({ length: depth }, (_, month) => ({
+          label: i18n.t("kpis.month", { month }),
+          values: cohorts.map((c) => share(c, month)),
+        }))}
+        format={rate}
+        describe={(row, month) => {
+          const c = cohorts[row];
+          if (!c) return "";
+          return `${c.cohort}, ${i18n.t("kpis.month", { month })}: ${i18n.t("kpis.cohortsShare", {
+            share: rate(share(c, month)),
+            size: c.size,
+            count: c.retained[month] ?? 0,
+          })}`;
+        }}
+      />
       <s-button
         variant="tertiary"
         onClick={() => downloadCsv("/api/kpis/cohorts?format=csv", "kpis-cohorts.csv").catch((e: unknown) => toast(errorText(e), true))}
       >
         {i18n.t("kpis.csv")}
       </s-button>
-    </figure>
+    </>
+  );
+}
+
+const REFERRAL_CARDS: [string, MessageKey, Kind][] = [
+  ["link_visits", "kpis.ref.linkVisits", "count"],
+  ["codes_issued", "kpis.ref.codesIssued", "count"],
+  ["codes_used", "kpis.ref.codesUsed", "count"],
+  ["conversion_rate", "kpis.ref.conversionRate", "ratio"],
+  ["flagged", "kpis.ref.flagged", "count"],
+  ["qualified", "kpis.ref.qualified", "count"],
+  ["rewarded", "kpis.ref.rewarded", "count"],
+  ["voided", "kpis.ref.voided", "count"],
+  ["rejected", "kpis.ref.rejected", "count"],
+  ["referred_revenue", "kpis.ref.revenue", "money"],
+];
+
+function Referrals({ period }: { period: Period }) {
+  const i18n = useI18n();
+  const path = `/api/kpis/referrals${query({ from: period.from, to: period.to })}`;
+  const loaded = useLoad(() => get<KpiReferrals>(path), [path]);
+  return (
+    <Section heading={i18n.t("kpis.referrals")} loaded={loaded} csv={{ path: `${path}&format=csv`, name: "kpis-referrals.csv" }}>
+      {(data) => {
+        const value = (metric: string) => Number(data.figures[metric]?.value ?? 0);
+        const funnel: [string, MessageKey][] = [
+          ["link_visits", "kpis.ref.linkVisits"],
+          ["codes_used", "kpis.ref.codesUsed"],
+          ["qualified", "kpis.ref.qualified"],
+          ["rewarded", "kpis.ref.rewarded"],
+        ];
+        return (
+          <>
+            <div className="kpis">
+              {REFERRAL_CARDS.map(([metric, key, kind]) => (
+                <Card key={metric} label={i18n.t(key)} figure={data.figures[metric]} kind={kind} />
+              ))}
+            </div>
+            <Chart
+              kind="bar"
+              title={i18n.t("kpis.ref.funnel")}
+              labels={funnel.map(([, key]) => i18n.t(key))}
+              series={[{ label: i18n.t("kpis.ref.count"), values: funnel.map(([metric]) => value(metric)) }]}
+            />
+          </>
+        );
+      }}
+    </Section>
+  );
+}
+
+const REVIEW_CARDS: [string, MessageKey, Kind][] = [
+  ["requests", "kpis.rev.requests", "count"],
+  ["response_rate", "kpis.rev.responseRate", "rate"],
+  ["reviews", "kpis.rev.reviews", "count"],
+  ["average_rating", "kpis.rev.averageRating", "ratio"],
+  ["photo_share", "kpis.rev.photoShare", "rate"],
+];
+
+function Reviews({ period }: { period: Period }) {
+  const i18n = useI18n();
+  const path = `/api/kpis/reviews${query({ from: period.from, to: period.to })}`;
+  const loaded = useLoad(() => get<KpiReviews>(path), [path]);
+  return (
+    <Section heading={i18n.t("kpis.reviews")} loaded={loaded} csv={{ path: `${path}&format=csv`, name: "kpis-reviews.csv" }}>
+      {(data) => {
+        const overall = data.all_time;
+        const stars = [5, 4, 3, 2, 1];
+        return (
+          <>
+            <div className="kpis">
+              {REVIEW_CARDS.map(([metric, key, kind]) => (
+                <Card key={metric} label={i18n.t(key)} figure={data.figures[metric]} kind={kind} />
+              ))}
+            </div>
+            <Chart
+              kind="bar"
+              title={i18n.t("kpis.rev.ratings")}
+              labels={stars.map((n) => i18n.t("kpis.rev.stars", { stars: n }))}
+              series={[
+                {
+                  label: i18n.t("kpis.rev.reviews"),
+                  values: stars.map((n) => Number(data.figures[`rating_${n}`]?.value ?? 0)),
+                },
+              ]}
+            />
+            {overall ? (
+              <s-paragraph>
+                {i18n.t("kpis.rev.allTime", {
+                  reviews: show(overall.reviews, "count", i18n, null),
+                  rating: show(overall.average_rating, "ratio", i18n, null),
+                  photos: show(overall.photo_share, "rate", i18n, null),
+                  published: show(overall.published, "count", i18n, null),
+                  waiting: show(overall.awaiting_moderation, "count", i18n, null),
+                })}
+              </s-paragraph>
+            ) : (
+              <s-paragraph>{i18n.t("kpis.notYet")}</s-paragraph>
+            )}
+          </>
+        );
+      }}
+    </Section>
   );
 }
 
@@ -507,8 +640,10 @@ export function Analytics() {
       <CartFunnel period={period} />
       <PointsChart period={period} />
       <Loyalty period={period} />
+      <Referrals period={period} />
+      <Reviews period={period} />
       <Retention period={period} />
-      <Settings scenarios={["abandoned_cart", "welcome", "winback"]} />
+      <Settings scenarios={["abandoned_cart", "welcome", "winback", "review_request"]} />
     </s-page>
   );
 }

@@ -12,6 +12,8 @@ const SCENARIO_KEYS: Record<string, MessageKey> = {
   welcome: "scenario.welcome",
   winback: "scenario.winback",
   review_request: "scenario.review_request",
+  // The referral program's emails (codes, rewards) have figures of their own on the Results page.
+  referral: "scenario.referral",
 };
 
 export function scenarioName(key: string, { t }: I18n): string {

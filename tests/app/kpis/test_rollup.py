@@ -42,7 +42,20 @@ async def roll_up_tables(
             )
         ).all()
         dirty = (await session.execute(text("SELECT shop_id, day FROM kpi_dirty_days"))).all()
-    return [tuple(r) for r in daily], [tuple(r) for r in attributions], [tuple(r) for r in dirty]
+        monthly = (
+            await session.execute(
+                text(
+                    "SELECT source, month, step, metric, value FROM kpi_monthly "
+                    "WHERE shop_id = :s ORDER BY 1, 2, 3, 4"
+                ),
+                {"s": shop_id},
+            )
+        ).all()
+    return (
+        [tuple(r) for r in daily] + [("monthly", *r) for r in monthly],
+        [tuple(r) for r in attributions],
+        [tuple(r) for r in dirty],
+    )
 
 
 async def test_rebuilt_equals_incremental(
