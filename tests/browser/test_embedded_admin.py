@@ -498,6 +498,10 @@ async def test_the_results_dashboard_shows_cards_charts_and_their_tables(
     await expect(
         app.get_by_role("img", name="Points attribués et utilisés par jour")
     ).to_be_visible()
+    await expect(app.get_by_role("region", name="Programme de parrainage")).to_be_visible()
+    await expect(
+        app.get_by_role("img", name="Des visites des liens aux récompenses")
+    ).to_be_visible()
 
 
 async def test_review_requests_can_wait_for_the_delivery(admin: EmbeddedAdmin) -> None:
@@ -536,7 +540,3 @@ async def test_review_requests_can_wait_for_the_delivery(admin: EmbeddedAdmin) -
         "after_delivery",
         5 * 86400,
     )
-    await expect(app.get_by_role("region", name="Programme de parrainage")).to_be_visible()
-    await expect(
-        app.get_by_role("img", name="Des visites des liens aux récompenses")
-    ).to_be_visible()
