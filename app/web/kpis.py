@@ -175,20 +175,17 @@ async def kpi_store(
     to: str | None = None,
     format: str | None = None,
 ) -> dict[str, Any] | Response:
-    period = period_of(shop, from_, to)
-    async with resources.sessions.begin() as session:
-        figures = await report.source_figures(session, shop.id, period, "store", STORE_METRICS)
-        retention = await report.snapshot(session, shop.id, "retention")
-    if format == "csv":
-        header, rows = tables.figures_table("source", [("store", figures)])
-        if retention:
-            rows += [
-                ["retention", k, v, "", ""]
-                for k, v in retention.items()
-                if not isinstance(v, list | dict)
-            ]
-        return _csv((header, rows), "kpis-store")
-    return {"period": _period_json(period), "figures": figures, "retention": retention}
+    return await _figures_and_snapshot(
+        resources,
+        shop,
+        period_of(shop, from_, to),
+        format,
+        source="store",
+        metrics=STORE_METRICS,
+        snapshot="retention",
+        row_label="retention",
+        json_key="retention",
+    )
 
 
 @router.get("/cohorts", response_model=None)
@@ -273,20 +270,17 @@ async def kpi_reviews(
 ) -> dict[str, Any] | Response:
     """The reviews program over the period (requests, response rate, average rating, share
     with photos) and every review the shop holds (docs/kpis.md, "Reviews")."""
-    period = period_of(shop, from_, to)
-    async with resources.sessions.begin() as session:
-        figures = await report.source_figures(session, shop.id, period, "reviews", REVIEW_METRICS)
-        overall = await report.snapshot(session, shop.id, "reviews")
-    if format == "csv":
-        header, rows = tables.figures_table("source", [("reviews", figures)])
-        if overall:
-            rows += [
-                ["reviews_all_time", k, v, "", ""]
-                for k, v in overall.items()
-                if not isinstance(v, list | dict)
-            ]
-        return _csv((header, rows), "kpis-reviews")
-    return {"period": _period_json(period), "figures": figures, "all_time": overall}
+    return await _figures_and_snapshot(
+        resources,
+        shop,
+        period_of(shop, from_, to),
+        format,
+        source="reviews",
+        metrics=REVIEW_METRICS,
+        snapshot="reviews",
+        row_label="reviews_all_time",
+        json_key="all_time",
+    )
 
 
 @router.get("/scenarios/{key}/lift", response_model=None)
@@ -347,3 +341,30 @@ async def put_kpi_settings(
         return await settings.update(
             session, shop.id, patch, resources.platform.catalog.sorted_keys()
         )
+
+
+async def _figures_and_snapshot(
+    resources: ResourcesDep,
+    shop: CurrentShop,
+    period: Any,
+    format: str | None,
+    *,
+    source: str,
+    metrics: Any,
+    snapshot: str,
+    row_label: str,
+    json_key: str,
+) -> dict[str, Any] | Response:
+    """One source's figures over the period beside one of its snapshots, as JSON or CSV (the
+    snapshot's scalar values as extra rows labelled `row_label`)."""
+    async with resources.sessions.begin() as session:
+        figures = await report.source_figures(session, shop.id, period, source, metrics)
+        held = await report.snapshot(session, shop.id, snapshot)
+    if format == "csv":
+        header, rows = tables.figures_table("source", [(source, figures)])
+        if held:
+            rows += [
+                [row_label, k, v, "", ""] for k, v in held.items() if not isinstance(v, list | dict)
+            ]
+        return _csv((header, rows), f"kpis-{source}")
+    return {"period": _period_json(period), "figures": figures, json_key: held}
