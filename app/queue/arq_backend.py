@@ -268,10 +268,31 @@ class _ResilientWorker(Worker):
                 await self._admit_fairly()
             elif not await self._admit_fairly():
                 await self._poll_schedule()
+            if self.burst:
+                await self._hold_burst_while_shops_wait()
         except _REDIS_LOST as exc:
             # Also a job's own bookkeeping (arq records results in Redis) failing, surfaced
             # here by arq: whichever it was, the worker goes on once Redis answers.
             await self._wait_for_redis(exc)
+
+    async def _hold_burst_while_shops_wait(self) -> None:
+        """A burst worker (tests, `worker --burst`) stops as soon as arq's schedule is empty,
+        but jobs waiting in the shops' ready lists are not in it: a shop at its cap, whose
+        running jobs have just left the schedule (arq removes a job from it before our
+        FINISH lowers the shop's running count), would be left with its backlog. So while the
+        schedule is empty and shops still wait, let a running job end (or, none running here,
+        wait a poll) and take from the shops' turns again."""
+        while (
+            self.max_burst_jobs < 0 or self._jobs_started() < self.max_burst_jobs
+        ) and await self.pool.zcard(self.queue_name) == 0:
+            if not await self.pool.llen(fair.RING_KEY):  # type: ignore[misc]
+                return
+            running = [task for task in self.tasks.values() if not task.done()]
+            if running:
+                await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            else:
+                await asyncio.sleep(self.poll_delay_s)
+            await self._admit_fairly()
 
     async def _poll_schedule(self) -> None:
         """arq's poll of its schedule. While shops have jobs waiting, jobs from the schedule
@@ -301,12 +322,6 @@ class _ResilientWorker(Worker):
         if free <= 0 or not self.allow_pick_jobs:
             return False
         taken = await self._admit(free)
-        if not taken and self.burst and self.tasks and await self.pool.llen(fair.RING_KEY):  # type: ignore[misc]
-            # A burst worker stops when arq's schedule is empty: a job just finished leaves
-            # it so before its shop's running count drops (the task's last step), and its
-            # shop's next jobs, held by the cap, would be left behind. Let a task end first.
-            await asyncio.wait(list(self.tasks.values()), return_when=asyncio.FIRST_COMPLETED)
-            taken = await self._admit(self.max_jobs - self.job_counter)
         if taken:
             self._fair_ids.update(job_id.decode() for job_id in taken)
             await self.start_jobs(taken)
