@@ -63,6 +63,31 @@ def code_request(
     )
 
 
+def step_code(
+    shop: Shop,
+    run: ScenarioRun,
+    settings: Any,
+    step: Any,
+    *,
+    scenario: str,
+    content: Content,
+    step_index: int,
+) -> CodeRequest | None:
+    """The step's own code, when it offers a discount and the journey is not a dry run (which
+    hands out none)."""
+    if step.discount is None or settings.mode == Mode.DRY_RUN:
+        return None
+    return code_request(
+        shop,
+        run,
+        scenario=scenario,
+        content=content,
+        discount=step.discount,
+        prefix=settings.code_prefix,
+        step_index=step_index,
+    )
+
+
 def retry_for_code(context: StepContext[Any, Any]) -> list[runs.DueStep]:
     """The settings changed since the code was asked for: ask again, shortly."""
     return retry_step(context.run, context.now, CODE_RETRY_AFTER)

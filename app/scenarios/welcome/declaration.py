@@ -244,17 +244,9 @@ async def prepare(
     step = step_email.step_to_prepare(settings, step_index)
     if step is None:
         return None
-    code = None
-    if step.discount is not None and settings.mode != Mode.DRY_RUN:
-        code = step_email.code_request(
-            shop,
-            run,
-            scenario=KEY,
-            content=CONTENT,
-            discount=step.discount,
-            prefix=settings.code_prefix,
-            step_index=step_index,
-        )
+    code = step_email.step_code(
+        shop, run, settings, step, scenario=KEY, content=CONTENT, step_index=step_index
+    )
     products = None
     if step.key == BEST_SELLERS:
         ranked = await queries.best_selling_product_ids(
