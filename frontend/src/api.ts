@@ -722,6 +722,8 @@ export interface ReviewSettings {
   code_percent: number;
   code_valid_days: number;
   syndicate_to_shopify: boolean;
+  // Read only: the optional scopes syndication needs.
+  syndication_scopes?: string[];
 }
 
 // -- onboarding: the setup guide and the sender (app/web/setup_guide.py, app/web/sender.py) --
