@@ -52,7 +52,15 @@ async def seed(admin: EmbeddedAdmin) -> int:
     for checkout in checkouts:
         await admin.store.deliver("checkouts/create", checkout)
     await admin.work()
-    # The first shopper comes back and pays: the cart is recovered, points are earned.
+    # The merchant approves the first shopper's reminder; it is sent; she comes back and pays
+    # for that cart: the cart is recovered (attributed to the reminder), points are earned.
+    waiting = await api.get("/api/messages", params={"status": "pending_approval"}, headers=headers)
+    assert waiting.status_code == 200, waiting.text
+    [first] = [m for m in waiting.json()["messages"] if m["to"] == LONG_EMAIL and m["step"] == 1]
+    approved = await api.post(f"/api/approvals/{first['id']}/approve", headers=headers)
+    assert approved.status_code == 200, approved.text
+    await admin.work()
+    assert [m["To"] for m in admin.inbox.messages] == [LONG_EMAIL]
     order = admin.store.order_payload(people[0], checkout_token=checkouts[0]["token"])
     order["financial_status"] = "paid"
     await admin.store.deliver("orders/create", order)

@@ -110,6 +110,20 @@ async def visit(admin: EmbeddedAdmin, frame: Frame, target: str) -> None:
     await admin.page.wait_for_timeout(250)
 
 
+async def whole_page_screenshot(admin: EmbeddedAdmin, frame: Frame, locale: str, name: str) -> None:
+    """The admin as tall as the app's page, so the screenshot shows all of it."""
+    height: int = await frame.evaluate("document.documentElement.scrollHeight")
+    outside: float = await admin.page.evaluate(
+        "document.getElementById('app-iframe').getBoundingClientRect().top"
+    )
+    await admin.page.set_viewport_size(
+        {"width": WIDTH, "height": min(int(outside) + height, 12_000)}
+    )
+    await admin.page.wait_for_timeout(100)
+    await keep_screenshot(admin.page, "narrow-screens", locale, name)
+    await admin.page.set_viewport_size({"width": WIDTH, "height": 900})
+
+
 async def test_every_page_fits_a_400px_screen_in_both_languages(admin: EmbeddedAdmin) -> None:
     await admin.page.set_viewport_size({"width": WIDTH, "height": 900})
     await admin.open()
@@ -129,7 +143,7 @@ async def test_every_page_fits_a_400px_screen_in_both_languages(admin: EmbeddedA
             found = await overflow(admin.page, frame)
             if found:
                 problems[f"{locale} {name}"] = found
-            await keep_screenshot(admin.page, "narrow-screens", locale, name)
+            await whole_page_screenshot(admin, frame, locale, name)
     assert not problems, "\n".join(
         f"{page}:\n  " + "\n  ".join(lines) for page, lines in problems.items()
     )

@@ -5,7 +5,6 @@
 export const outcomesEn = {
   "outcome.recovered": "Recovered",
   "outcome.ordered": "Ordered",
-  "outcome.timeline.recovered": "Cart recovered: the reminders ended",
   "outcome.timeline.ordered": "The customer ordered: the sequence ended",
   "outcome.endedWell": "Ended with a purchase",
   "outcome.endedOther": "Ended for another reason",
@@ -40,7 +39,6 @@ export const outcomesEn = {
 export const outcomesFr: Record<keyof typeof outcomesEn, string> = {
   "outcome.recovered": "Récupéré",
   "outcome.ordered": "A commandé",
-  "outcome.timeline.recovered": "Panier récupéré : fin des relances",
   "outcome.timeline.ordered": "Le client a commandé : fin de la séquence",
   "outcome.endedWell": "Terminées par un achat",
   "outcome.endedOther": "Terminées pour une autre raison",

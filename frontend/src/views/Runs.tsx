@@ -73,7 +73,7 @@ export function Runs({ scenario }: { scenario: string }) {
                     )}
                   </s-table-cell>
                   <s-table-cell>
-                    <OutcomeBadge status={run.status} stopReason={run.stop_reason} />
+                    <OutcomeBadge run={run} />
                   </s-table-cell>
                   <s-table-cell>
                     {run.next_step_at ? t("runs.nextAt", { step: run.next_step, at: when(run.next_step_at) }) : "—"}

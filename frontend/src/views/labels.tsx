@@ -99,24 +99,29 @@ export function StatusBadge({ status }: { status: string }) {
   return <s-badge tone={STATUS_TONES[status] ?? "neutral"}>{statusLabel(status, i18n)}</s-badge>;
 }
 
-// Stop reasons that mean the customer bought: the sequence ended because it worked (or the
-// customer came back on their own). Shown as an outcome, in a success tone, never "stopped".
-const RECOVERED_REASONS = ["checkout_completed", "order_placed_for_checkout"];
-const ORDERED_REASONS = ["customer_placed_another_order", "customer_ordered", "customer_placed_first_order"];
+// Stop reasons that mean the customer bought: the sequence ended because it worked, or because
+// the customer came back on their own. Shown as an outcome in a success tone, never "stopped".
+const PURCHASE_REASONS = [
+  "checkout_completed",
+  "order_placed_for_checkout",
+  "customer_placed_another_order",
+  "customer_ordered",
+  "customer_placed_first_order",
+];
 
 export type RunOutcome = "active" | "completed" | "stopped" | "recovered" | "ordered";
 
-export function runOutcome(status: string, stopReason: string | null | undefined): RunOutcome {
-  if (status === "stopped" && stopReason) {
-    if (RECOVERED_REASONS.includes(stopReason)) return "recovered";
-    if (ORDERED_REASONS.includes(stopReason)) return "ordered";
-  }
-  return status === "active" || status === "completed" ? status : "stopped";
-}
-
 /** Whether a stop reason is a purchase (a good outcome). */
 export function endedWithPurchase(stopReason: string | null | undefined): boolean {
-  return runOutcome("stopped", stopReason) !== "stopped";
+  return stopReason !== null && stopReason !== undefined && PURCHASE_REASONS.includes(stopReason);
+}
+
+/** "recovered" when an order was attributed to the run (a reminder brought the customer
+ * back), "ordered" when the customer bought without that, else the run's status. */
+export function runOutcome(status: string, stopReason: string | null | undefined, converted: boolean): RunOutcome {
+  if (converted) return "recovered";
+  if (status === "stopped" && endedWithPurchase(stopReason)) return "ordered";
+  return status === "active" || status === "completed" ? status : "stopped";
 }
 
 const OUTCOME_TONES: Record<RunOutcome, "success" | "info" | "neutral"> = {
@@ -127,9 +132,9 @@ const OUTCOME_TONES: Record<RunOutcome, "success" | "info" | "neutral"> = {
   ordered: "success",
 };
 
-export function OutcomeBadge({ status, stopReason }: { status: string; stopReason: string | null }) {
+export function OutcomeBadge({ run }: { run: { status: string; stop_reason: string | null; converted: boolean } }) {
   const { t } = useI18n();
-  const outcome = runOutcome(status, stopReason);
+  const outcome = runOutcome(run.status, run.stop_reason, run.converted);
   const label =
     outcome === "recovered"
       ? t("outcome.recovered")
