@@ -605,7 +605,10 @@
       tableStyle() {
         this.style.cssText = "";
         this.style.display = display;
-        if (this._label) this._label.hidden = true;
+        if (this._label) {
+          this._label.hidden = true;
+          this._label.style.cssText = "";
+        }
         if (display === "table-cell") {
           this.style.padding = "6px 8px";
           this.style.borderBottom = "1px solid #e3e3e3";

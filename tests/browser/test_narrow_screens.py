@@ -13,7 +13,7 @@ from playwright.async_api import Frame, Page, expect
 
 from tests.browser.artifacts import keep_screenshot
 from tests.browser.conftest import ROOT, EmbeddedAdmin
-from tests.browser.seeded_shop import seed
+from tests.browser.seeded_shop import LONG_EMAIL, seed
 
 WIDTH = 400
 
@@ -147,3 +147,40 @@ async def test_every_page_fits_a_400px_screen_in_both_languages(admin: EmbeddedA
     assert not problems, "\n".join(
         f"{page}:\n  " + "\n  ".join(lines) for page, lines in problems.items()
     )
+
+
+async def test_tables_become_lists_of_labelled_values_on_a_narrow_screen(
+    admin: EmbeddedAdmin,
+) -> None:
+    """The sequences table at desktop width has its column headers; at 400 px each row is a
+    card whose values carry their column's name (the `labeled` slot), the customer in bold."""
+    await admin.open()
+    app = admin.app
+    await expect(app.get_by_role("heading", name="Overview")).to_be_visible()
+    await seed(admin)
+    frame = admin.page.frame(name="app-iframe")
+    assert frame is not None
+    await visit(admin, frame, "#/scenarios/abandoned_cart/runs")
+    header = app.locator("s-table-header-row")
+    row = app.get_by_role("row").filter(has_text=LONG_EMAIL)
+    await expect(header).to_be_visible()
+    await expect(app.get_by_role("columnheader", name="Why it ended")).to_be_visible()
+    await expect(row.get_by_text("Why it ended")).to_be_hidden()
+
+    await admin.page.set_viewport_size({"width": WIDTH, "height": 900})
+    await expect(header).to_be_hidden()
+    await expect(row.get_by_text("Why it ended")).to_be_visible()
+    await expect(row.get_by_text("Next step")).to_be_visible()
+    # Primary and kicker columns carry no label: the customer and the date speak for themselves.
+    await expect(row.get_by_text("Customer", exact=True)).to_be_hidden()
+    customer = row.get_by_role("cell").filter(has_text=LONG_EMAIL)
+    assert await customer.evaluate("e => getComputedStyle(e).fontWeight") == "600"
+    box = await row.bounding_box()
+    assert box is not None
+    assert box["x"] + box["width"] <= WIDTH
+    await keep_screenshot(admin.page, "narrow-screens", "en", "runs-as-a-list")
+
+    # Back to a wide screen: a table again.
+    await admin.page.set_viewport_size({"width": 1280, "height": 900})
+    await expect(header).to_be_visible()
+    await expect(row.get_by_text("Why it ended")).to_be_hidden()
