@@ -689,7 +689,17 @@
         parts.forEach(function (part) { if (part.tableStyle) part.tableStyle(); });
         return;
       }
-      if (headerRow) headerRow.style.cssText = "display: none;";
+      // The column names move into the cells; a header holding a control (select all) stays,
+      // above the cards, so the control is still there on a phone.
+      var controls = headers.filter(function (h) { return h.children.length > 0; });
+      if (headerRow) {
+        headerRow.style.cssText = controls.length
+          ? "display: flex; gap: 12px; padding: 0 0 6px; border-bottom: 1px solid #e3e3e3;"
+          : "display: none;";
+      }
+      headers.forEach(function (h) {
+        h.style.cssText = controls.indexOf(h) === -1 ? "display: none;" : "display: block; padding: 0;";
+      });
       var body = this.querySelector("s-table-body");
       if (body) body.style.cssText = "display: block;";
       this.querySelectorAll("s-table-row").forEach(function (row) {

@@ -179,6 +179,16 @@ async def test_tables_become_lists_of_labelled_values_on_a_narrow_screen(
     assert box is not None
     assert box["x"] + box["width"] <= WIDTH
     await keep_screenshot(admin.page, "narrow-screens", "en", "runs-as-a-list")
+    # A header that holds a control (select all, in the approval queue) stays above the cards.
+    await visit(admin, frame, "#/approvals")
+    select_all = app.get_by_role("checkbox", name="Select every message")
+    await expect(select_all).to_be_visible()
+    await select_all.check()
+    await expect(
+        app.get_by_role("button", name=re.compile(r"^Approve selected \([1-9]\d*\)$"))
+    ).to_be_visible()
+    await expect(app.get_by_role("columnheader", name="Customer")).to_be_hidden()
+    await visit(admin, frame, "#/scenarios/abandoned_cart/runs")
 
     # Back to a wide screen: a table again.
     await admin.page.set_viewport_size({"width": 1280, "height": 900})
