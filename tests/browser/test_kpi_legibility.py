@@ -67,6 +67,10 @@ async def test_kpis_read_right_rates_outcomes_and_the_compared_period(
     await expect(recovered.locator("strong")).to_have_text("1")
     await expect(recovered).to_contain_text("33.3% of sequences started")  # 1 of 3
     await expect(cart.get_by_role("group", name="Open rate")).to_be_visible()
+    # The other scenarios bring orders rather than recover carts.
+    welcome = app.get_by_role("region", name="Welcome series")
+    await expect(welcome.get_by_role("group").nth(0)).to_have_accessible_name("Revenue it brought")
+    await expect(welcome.get_by_role("group").nth(1)).to_have_accessible_name("Orders it brought")
     await expect(cart.get_by_role("group", name="Click rate")).to_be_visible()
     # The purchase is listed apart from the other endings, in a success tone.
     purchases = cart.get_by_role("group", name="Ended with a purchase")

@@ -34,6 +34,8 @@ export const outcomesEn = {
   "headline.recoveryRate": "Recovery rate",
   "headline.recoveredRevenue": "Revenue from recovered carts",
   "headline.conversionRate": "Orders per recipient",
+  "overview.ordersAttributed": "Orders it brought",
+  "overview.revenueAttributed": "Revenue it brought",
 };
 
 export const outcomesFr: Record<keyof typeof outcomesEn, string> = {
@@ -68,4 +70,6 @@ export const outcomesFr: Record<keyof typeof outcomesEn, string> = {
   "headline.recoveryRate": "Taux de récupération",
   "headline.recoveredRevenue": "Chiffre d'affaires des paniers récupérés",
   "headline.conversionRate": "Commandes par destinataire",
+  "overview.ordersAttributed": "Commandes apportées",
+  "overview.revenueAttributed": "Chiffre d'affaires apporté",
 };

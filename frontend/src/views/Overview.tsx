@@ -32,6 +32,7 @@ function ScenarioCard({ summary }: { summary: ScenarioSummary }) {
   const { currency } = useSession();
   const r = summary.report;
   const name = scenarioName(summary.key, i18n);
+  const isCart = summary.key === "abandoned_cart";
   const ofSent = (n: number) => {
     const value = rate(n, r.messages_sent, locale);
     return value === null ? undefined : t("rates.ofSent", { rate: value });
@@ -58,9 +59,10 @@ function ScenarioCard({ summary }: { summary: ScenarioSummary }) {
         <ModeBadge mode={summary.settings.mode} />
       </s-stack>
       <div className="kpis kpis-headline">
-        <Kpi label={t("overview.revenue")} value={money(r.revenue, currency)} />
+        {/* A cart is recovered; the other scenarios bring orders. */}
+        <Kpi label={t(isCart ? "overview.revenue" : "overview.revenueAttributed")} value={money(r.revenue, currency)} />
         <Kpi
-          label={t("overview.recovered")}
+          label={t(isCart ? "overview.recovered" : "overview.ordersAttributed")}
           value={r.orders_recovered}
           note={recoveryRate === null ? undefined : t("rates.ofStarted", { rate: recoveryRate })}
         />
