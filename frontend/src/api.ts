@@ -318,6 +318,8 @@ export interface Run {
   next_step: number;
   next_step_at: string | null;
   stop_reason: string | null;
+  // An order was attributed to this run (a reminder that was sent brought the customer back).
+  converted: boolean;
   started_at: string;
 }
 

@@ -5,11 +5,13 @@ import { approvalsEn, approvalsFr } from "./approvals";
 import { customersEn, customersFr } from "./customers";
 import { formsEn, formsFr } from "./forms";
 import { onboardingEn, onboardingFr } from "./onboarding";
+import { outcomesEn, outcomesFr } from "./outcomes";
 
 export const en = {
   ...customersEn,
   ...formsEn,
   ...approvalsEn,
+  ...outcomesEn,
   "app.title": "Boomerang",
   "app.loading": "Loading…",
   "app.retry": "Try again",
@@ -599,6 +601,7 @@ export const fr: Messages = {
   ...customersFr,
   ...formsFr,
   ...approvalsFr,
+  ...outcomesFr,
   "app.title": "Boomerang",
   "app.loading": "Chargement…",
   "app.retry": "Réessayer",
