@@ -201,14 +201,13 @@ async def order_placed(
             session, shop_id=shop.id, scenario=KEY, subject_key=order.checkout_token
         )
         if run is not None:
-            if run.status == runs.ACTIVE:
-                await stop_run(session, run, ORDER_PLACED, now, order=order.name)
+            await runs.end_for_order(session, run, ORDER_PLACED, now, order=order.name)
             if await queries.reminder_sent_by(session, run, placed):
                 await _attribute(session, run, order, VIA_CHECKOUT, now)
     window = timedelta(days=settings.attribution_window_days)
     for run in await queries.runs_an_order_concerns_locked(session, shop.id, order, placed, window):
-        if run.status == runs.ACTIVE and rule.order_stops_run(run.anchor_at, placed):
-            await stop_run(session, run, CUSTOMER_ORDERED, now, order=order.name)
+        if rule.order_stops_run(run.anchor_at, placed):
+            await runs.end_for_order(session, run, CUSTOMER_ORDERED, now, order=order.name)
         if rule.engagement_attributes(run.engaged_at, placed, window):
             await _attribute(session, run, order, VIA_ENGAGEMENT, now)
     return []

@@ -17,7 +17,6 @@ from app.scenarios import conversions, engine, runs, step_email, timeline
 from app.scenarios.actions import ProductsRequest
 from app.scenarios.engine import RunView, StepContext, StepNeeds
 from app.scenarios.modes import Mode
-from app.scenarios.runs import stop_run
 from app.scenarios.welcome import queries, rule
 from app.scenarios.welcome.content import CONTENT, KEY, NO_PRODUCTS, STEP_DUE
 from app.scenarios.welcome.rule import STARTED_ON_SIGN_UP, STARTED_ON_SUBSCRIBE, StopReason
@@ -174,8 +173,7 @@ async def order_placed(
     order = await session.get(Order, fact.order_id)
     if run is None or order is None:
         return []
-    if run.status == runs.ACTIVE:
-        await stop_run(session, run, StopReason.CUSTOMER_ORDERED, now, order=order.name)
+    await runs.end_for_order(session, run, StopReason.CUSTOMER_ORDERED, now, order=order.name)
     settings = await _load_settings(session, fact.shop_id)
     placed = order.placed_at or now
     sent = run.last_step_sent_at

@@ -118,8 +118,7 @@ async def order_placed(
     for run in await queries.runs_an_order_concerns_locked(
         session, fact.shop_id, fact.customer_id, placed - window
     ):
-        if run.status == runs.ACTIVE:
-            await runs.stop_run(session, run, SkipReason.CUSTOMER_ORDERED, now, order=order.name)
+        await runs.end_for_order(session, run, SkipReason.CUSTOMER_ORDERED, now, order=order.name)
         if placed >= _whole_second(run.anchor_at) and await queries.email_sent_by(
             session, run, placed
         ):
