@@ -21,6 +21,7 @@ import {
   type Cohort,
 } from "../api";
 import { Chart } from "../components/Chart";
+import { TitleBar } from "../components/TitleBar";
 import {
   ErrorBanner,
   Loading,
@@ -47,9 +48,16 @@ function isoDay(date: Date): string {
   return date.toISOString().slice(0, 10);
 }
 
-function defaultPeriod(): Period {
-  const today = new Date();
-  return { from: isoDay(new Date(today.getTime() - 29 * DAY)), to: isoDay(today) };
+/** The last 30 days up to today on the shop's clock (its IANA timezone), not the browser's. */
+function defaultPeriod(timeZone: string | null): Period {
+  let today: string;
+  try {
+    today = new Intl.DateTimeFormat("en-CA", { timeZone: timeZone || "UTC" }).format(new Date());
+  } catch {
+    today = isoDay(new Date());
+  }
+  const end = new Date(`${today}T00:00:00Z`);
+  return { from: isoDay(new Date(end.getTime() - 29 * DAY)), to: isoDay(end) };
 }
 
 type Kind = "count" | "money" | "rate" | "ratio";
@@ -620,11 +628,18 @@ function Settings({ scenarios }: { scenarios: string[] }) {
 
 export function Analytics() {
   const i18n = useI18n();
-  const [draft, setDraft] = useState<Period>(defaultPeriod);
+  const { timezone } = useSession();
+  const [draft, setDraft] = useState<Period>(() => defaultPeriod(timezone));
   const [period, setPeriod] = useState<Period>(draft);
   const valid = /^\d{4}-\d{2}-\d{2}$/.test(draft.from) && /^\d{4}-\d{2}-\d{2}$/.test(draft.to) && draft.from <= draft.to;
+  const exportCsv = () =>
+    downloadCsv(
+      `/api/kpis/scenarios${query({ from: period.from, to: period.to, format: "csv" })}`,
+      `kpis-scenarios-${period.from}-${period.to}.csv`,
+    ).catch((e: unknown) => toast(errorText(e), true));
   return (
     <s-page heading={i18n.t("kpis.heading")}>
+      <TitleBar title={i18n.t("kpis.heading")} primary={{ label: i18n.t("titleBar.exportCsv"), onAction: () => void exportCsv() }} />
       <s-section>
         <div className="period">
           <s-text-field label={i18n.t("kpis.from")} value={draft.from} onInput={(e) => setDraft({ ...draft, from: fieldValue(e) })} />
