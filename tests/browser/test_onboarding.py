@@ -271,7 +271,7 @@ async def test_a_new_merchant_goes_from_install_to_an_approved_reminder(
             shop.id,
             replace(DEFAULT_POLICY, paused=True, quiet_start=time(0), quiet_end=time(0)),
         )
-    await app.get_by_role("link", name=w["messages"]).click()
+    await admin.go(w["messages"])
     await expect(app.get_by_text(w["paused"])).to_be_visible()
     await shot("10-paused-banner")
     await admin.go_home()
