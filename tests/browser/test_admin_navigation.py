@@ -42,6 +42,19 @@ MENU = {
     ],
 }
 HOME = {"en": "Overview", "fr": "Vue d'ensemble"}
+# Settings' links and the heading of the page each opens.
+SETTINGS_PAGES = {
+    "en": [
+        ("Sender", "Sender"),
+        ("Delivery settings", "Delivery settings"),
+        ("Advanced", "Advanced settings"),
+    ],
+    "fr": [
+        ("Expéditeur", "Expéditeur"),
+        ("Réglages d'envoi", "Réglages d'envoi"),
+        ("Avancé", "Réglages avancés"),
+    ],
+}
 
 
 @pytest.mark.parametrize("locale", ["en", "fr"])
@@ -77,6 +90,14 @@ async def test_the_apps_menu_in_the_admin_sidebar_moves_the_app_to_every_page(
     await expect(app.get_by_role("heading", name=MENU[locale][-1][1], exact=True)).to_be_visible()
     settings_link = admin.app_nav.get_by_role("link", name=MENU[locale][-1][0], exact=True)
     await expect(settings_link).to_have_attribute("aria-current", "page")
+
+    # Settings' own pages: the sender, delivery and Advanced, Settings still marked.
+    for link_name, heading in SETTINGS_PAGES[locale]:
+        await admin.go(MENU[locale][-1][0])
+        await app.get_by_role("link", name=link_name, exact=True).click()
+        await expect(app.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+        await expect(settings_link).to_have_attribute("aria-current", "page")
+        await keep_screenshot(admin.page, test, locale, re.sub(r"\W+", "-", link_name.lower()))
 
     # The app's name in the sidebar leads home; no item is then marked.
     await admin.go_home()

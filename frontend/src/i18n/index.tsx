@@ -16,6 +16,8 @@ export interface I18n {
   t: (key: MessageKey, params?: Params) => string;
   money: (amount: string | number, currency: string | null | undefined) => string;
   when: (iso: string | null | undefined) => string;
+  /** A calendar day (YYYY-MM-DD, already a day of the shop's) in the page's language. */
+  day: (isoDay: string) => string;
   /** A recorded reason (`code` or `code:detail`) as the merchant reads it. */
   reason: (code: string | null | undefined) => string;
   /** A timeline kind as the merchant reads it. */
@@ -37,6 +39,8 @@ export function makeI18n(locale: Locale, labels?: LabelCatalog, timeZone?: strin
   const catalog = locale === "fr" ? fr : en;
   const tag = intlTag(locale);
   const dates = dateFormat(tag, timeZone);
+  // The day is the shop's already: formatted as it stands, whatever the zones.
+  const days = new Intl.DateTimeFormat(tag, { dateStyle: "medium", timeZone: "UTC" });
   return {
     locale,
     t: (key, params) =>
@@ -49,6 +53,7 @@ export function makeI18n(locale: Locale, labels?: LabelCatalog, timeZone?: strin
       return new Intl.NumberFormat(tag, { style: "currency", currency }).format(value);
     },
     when: (iso) => (iso ? dates.format(new Date(iso)) : ""),
+    day: (isoDay) => (/^\d{4}-\d{2}-\d{2}$/.test(isoDay) ? days.format(new Date(`${isoDay}T00:00:00Z`)) : isoDay),
     reason: (code) => reasonLabel(code, labels),
     kind: (code) => kindLabel(code, labels),
   };

@@ -224,7 +224,7 @@ function RevenueChart({ period }: { period: Period }) {
           <Chart
             kind="stacked"
             title={i18n.t("kpis.revenueByScenarioChart", { timezone: data.timezone })}
-            labels={data.points.map((p) => p.day)}
+            labels={data.points.map((p) => i18n.day(p.day))}
             series={sources.map((s) => ({
               label: scenarioName(s, i18n),
               values: data.points.map((p) => Number(p.values[s] ?? 0)),
@@ -324,7 +324,7 @@ function PointsChart({ period }: { period: Period }) {
           <Chart
             kind="line"
             title={i18n.t("kpis.pointsChart")}
-            labels={issued.points.map((p) => p.day)}
+            labels={issued.points.map((p) => i18n.day(p.day))}
             series={[
               { label: i18n.t("kpis.pointsIssued"), values: issued.points.map((p) => Number(p.values.loyalty ?? 0)) },
               { label: i18n.t("kpis.pointsRedeemed"), values: redeemed.points.map((p) => Number(p.values.loyalty ?? 0)) },
