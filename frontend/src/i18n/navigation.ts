@@ -41,6 +41,7 @@ export const navigationEn = {
   "webhooks.topic.customers/data_request": "Customer data request",
   "webhooks.topic.customers/redact": "Customer data erasure",
   "webhooks.topic.shop/redact": "Store data erasure",
+  "webhooks.errorDetail": "Detail for support: {error}",
   "titleBar.exportCsv": "Export CSV",
   "empty.customers.heading": "No customers yet",
   "empty.customers.body":
@@ -120,6 +121,7 @@ export const navigationFr: { readonly [K in NavigationKey]: string } = {
   "webhooks.topic.customers/data_request": "Demande de données d'un client",
   "webhooks.topic.customers/redact": "Effacement des données d'un client",
   "webhooks.topic.shop/redact": "Effacement des données de la boutique",
+  "webhooks.errorDetail": "Détail pour le support : {error}",
   "titleBar.exportCsv": "Exporter en CSV",
   "empty.customers.heading": "Aucun client pour l'instant",
   "empty.customers.body":

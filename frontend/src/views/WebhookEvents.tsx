@@ -89,7 +89,12 @@ export function WebhookEventsSection() {
                 <s-table-cell>{topicLabel(event.topic, i18n)}</s-table-cell>
                 <s-table-cell>{when(event.received_at)}</s-table-cell>
                 <s-table-cell>{event.attempts}</s-table-cell>
-                <s-table-cell>{event.last_error ?? ""}</s-table-cell>
+                <s-table-cell>
+                  {/* The technical cause, for whoever helps the merchant. */}
+                  {event.last_error && (
+                    <s-text color="subdued">{t("webhooks.errorDetail", { error: event.last_error })}</s-text>
+                  )}
+                </s-table-cell>
                 <s-table-cell>
                   <s-button
                     loading={busy === event.id}
