@@ -185,6 +185,18 @@ async def test_approve_all_is_a_title_bar_action_the_admin_draws_and_forwards(
     assert len(statuses) == 2
     assert "pending_approval" not in statuses
 
+    # Results export the period's figures from the title bar.
+    await admin.go("Results")
+    await expect(bar.get_by_role("heading", name="Results")).to_be_visible()
+    async with admin.page.expect_download() as download:
+        await bar.get_by_role("button", name="Export CSV").click()
+    exported = await download.value
+    assert re.fullmatch(
+        r"kpis-scenarios-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.csv", exported.suggested_filename
+    )
+    csv_text = (await exported.path()).read_text()
+    assert "abandoned_cart" in csv_text
+
     # A scenario's settings save from the title bar too.
     await admin.go_home()
     await (
