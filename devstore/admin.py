@@ -6,9 +6,12 @@ admin.shopify.com/store/{name}/apps/{handle} does: the iframe opens the app's UR
 minted for that shop), `locale`, `timestamp` and `hmac`. The page answers the app's App Bridge
 (fresh session tokens, toasts, and links into the admin: an anchor to `shopify://admin/…`
 opens `/store/{name}/…`, as App Bridge's Navigation API documents, shopify.dev/docs/api/
-app-home/apis/user-interface-and-interactions/navigation-api). `/store/{name}/customers/{id}`
-and `/store/{name}/orders/{id}` are bare stand-ins of those admin pages, showing what the
-simulated shop holds. `/cdn/shopifycloud/…` serves stand-ins of the
+app-home/apis/user-interface-and-interactions/navigation-api), the app's navigation menu
+(`ui-nav-menu` / `s-app-nav`) drawn in the admin's sidebar under the app's name and its title bar
+(`ui-title-bar`: title, breadcrumb, actions) drawn above the frame; the admin's address follows
+the app's location (`/store/{name}/apps/{handle}#/kpis`), and opening it opens the app there.
+`/store/{name}/customers/{id}` and `/store/{name}/orders/{id}` are bare stand-ins of those admin
+pages, showing what the simulated shop holds. `/cdn/shopifycloud/…` serves stand-ins of the
 CDN scripts the app loads (App Bridge and Polaris web components), so an app whose
 SHOPIFY_CDN_URL is `{simulator}/cdn` runs without the internet.
 """
@@ -94,6 +97,7 @@ class AdminRoutes:
                 "tokenUrl": f"/store/{store}/session-token",
                 "scopesUrl": f"/store/{store}/scopes",
                 "storeUrl": f"/store/{store}",
+                "appPageUrl": f"/store/{store}/apps/{request.path_params['handle']}",
             }
         ).replace("</", "<\\/")
         values = {

@@ -48,7 +48,15 @@ def shell(api_key: str, locale: Locale, cdn_url: str, assets: EntryAssets | None
         else ""
     )
     entry = f'<script type="module" src="{escape(assets.script)}"></script>\n' if assets else ""
-    body = t("app.loading", locale) if assets else t("app.not_built", locale)
+    # Until the UI mounts: a skeleton of the page (the built stylesheet draws it), announced
+    # as loading; without a build, what to do.
+    body = (
+        f'<div class="skeleton" role="status" aria-busy="true" '
+        f'aria-label="{escape(t("app.loading", locale))}">'
+        '<div class="skeleton-heading"></div>' + '<div class="skeleton-line"></div>' * 3 + "</div>"
+        if assets
+        else escape(t("app.not_built", locale))
+    )
     return f"""<!doctype html>
 <html lang="{locale}">
 <head>
@@ -60,7 +68,7 @@ def shell(api_key: str, locale: Locale, cdn_url: str, assets: EntryAssets | None
 <title>{escape(t("app.title", locale))}</title>
 {styles}{entry}</head>
 <body>
-<main id="app">{escape(body)}</main>
+<main id="app">{body}</main>
 </body>
 </html>
 """

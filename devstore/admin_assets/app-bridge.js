@@ -24,6 +24,18 @@
  *   toggle(), show/hide events, shopify.modal.show/hide/toggle(id). The admin draws it over
  *   everything, its content's text and the title bar's buttons (the primary one last), and a
  *   click on one presses the app's button.
+ * - <ui-nav-menu> with <a> children, or <s-app-nav> with <s-link> (or <a>) children
+ *   (https://shopify.dev/docs/api/app-home/app-bridge-web-components/app-nav): the app's menu,
+ *   drawn by the admin in its sidebar under the app's name, not in the app's page. The link
+ *   with rel="home" is the app's home: not drawn as an item, the app's name leads there. The
+ *   admin reads the menu from the app's document (these elements tell it, and again whenever
+ *   their links change) and marks the item of the app's current location. A click in the
+ *   admin dispatches `shopify:navigate` (cancelable, bubbling) on the app's link; unless the
+ *   app's router cancels it, App Bridge moves the app's frame to the link's href.
+ * - <ui-title-bar> outside a modal (https://shopify.dev/docs/api/app-home/
+ *   app-bridge-web-components/title-bar): its `title`, its <button>s and <a>s (variant
+ *   "primary", "breadcrumb"; tone; disabled; those grouped in a <section label>), drawn by
+ *   the admin in its title bar over the app; a click there presses the app's button.
  */
 (function () {
   "use strict";
@@ -55,6 +67,14 @@
     }
     if (data.type === "modalAction") {
       pressModalButton(data.id, data.index);
+      return;
+    }
+    if (data.type === "navMenuAction") {
+      followNavLink(data.index);
+      return;
+    }
+    if (data.type === "titleBarAction") {
+      pressTitleBarButton(data.index);
       return;
     }
     if (data.type === "modalClosed") {
@@ -247,10 +267,178 @@
     if (button && !button.disabled) button.click();
   }
 
+  // -- the title bar ---------------------------------------------------------------------------
+
+  // The page's title bars (outside modals), the last one connected shown by the admin.
+  var titleBars = [];
+
+  function titleBarControls(bar) {
+    var found = [];
+    Array.prototype.forEach.call(bar.children, function (child) {
+      if (child.tagName === "BUTTON" || child.tagName === "A") {
+        found.push({ node: child, group: null });
+      } else if (child.tagName === "SECTION") {
+        Array.prototype.forEach.call(child.children, function (inner) {
+          if (inner.tagName === "BUTTON" || inner.tagName === "A") {
+            found.push({ node: inner, group: child.getAttribute("label") || "" });
+          }
+        });
+      }
+    });
+    return found;
+  }
+
+  function currentTitleBar() {
+    return titleBars.length ? titleBars[titleBars.length - 1] : null;
+  }
+
+  function tellTitleBar() {
+    var bar = currentTitleBar();
+    var state = null;
+    if (bar) {
+      state = {
+        title: bar.getAttribute("title") || document.title || "",
+        controls: titleBarControls(bar).map(function (c) {
+          return {
+            label: (c.node.textContent || "").trim(),
+            variant: c.node.getAttribute("variant") || null,
+            tone: c.node.getAttribute("tone") || null,
+            disabled: Boolean(c.node.disabled) || c.node.hasAttribute("disabled"),
+            loading: c.node.hasAttribute("loading"),
+            group: c.group,
+          };
+        }),
+      };
+    }
+    ask("titleBar", state).catch(function () {});
+  }
+
+  function pressTitleBarButton(index) {
+    var bar = currentTitleBar();
+    var control = bar && titleBarControls(bar)[index];
+    if (!control) return;
+    var node = control.node;
+    if (node.disabled || node.hasAttribute("disabled")) return;
+    node.click();
+  }
+
   class UITitleBar extends HTMLElement {
-    connectedCallback() { this.style.display = "none"; }
+    connectedCallback() {
+      this.style.display = "none";
+      // In a modal, the bar is the modal's (drawn with it); otherwise the admin's own.
+      if (this.closest("ui-modal")) return;
+      titleBars.push(this);
+      this._observer = new MutationObserver(function () { tellTitleBar(); });
+      this._observer.observe(this, { subtree: true, childList: true, attributes: true,
+        characterData: true });
+      tellTitleBar();
+    }
+    disconnectedCallback() {
+      if (this._observer) this._observer.disconnect();
+      var at = titleBars.indexOf(this);
+      if (at >= 0) {
+        titleBars.splice(at, 1);
+        tellTitleBar();
+      }
+    }
   }
   if (!customElements.get("ui-title-bar")) customElements.define("ui-title-bar", UITitleBar);
+
+  // -- the navigation menu -----------------------------------------------------------------------
+
+  var navMenus = [];
+
+  function navLinks(menu) {
+    return Array.prototype.filter.call(menu.children, function (child) {
+      return child.tagName === "A" || child.tagName === "S-LINK";
+    });
+  }
+
+  function currentNavMenu() {
+    return navMenus.length ? navMenus[navMenus.length - 1] : null;
+  }
+
+  // Where a link leads within the app: its path and hash (the query is Shopify's, kept).
+  function appPath(href) {
+    var url = new URL(href || "/", window.location.href);
+    return url.pathname + url.hash;
+  }
+
+  function here() {
+    return window.location.pathname + window.location.hash;
+  }
+
+  function tellNavMenu() {
+    var menu = currentNavMenu();
+    var items = menu ? navLinks(menu).map(function (link) {
+      var href = link.getAttribute("href") || "";
+      return {
+        label: (link.textContent || "").trim(),
+        path: appPath(href),
+        home: (link.getAttribute("rel") || "").split(/\s+/).indexOf("home") >= 0,
+      };
+    }) : [];
+    ask("navMenu", { items: items, location: here() }).catch(function () {});
+  }
+
+  function followNavLink(index) {
+    var menu = currentNavMenu();
+    var links = menu ? navLinks(menu) : [];
+    // -1: the app's name in the admin, which leads to the home link (or the app's root).
+    var link = index === -1
+      ? links.filter(function (l) { return (l.getAttribute("rel") || "").indexOf("home") >= 0; })[0]
+      : links[index];
+    var href = link ? link.getAttribute("href") || "/" : "/";
+    var event = new CustomEvent("shopify:navigate", { bubbles: true, composed: true,
+      cancelable: true });
+    var proceed = link ? link.dispatchEvent(event) : document.dispatchEvent(event);
+    if (!proceed) return;
+    var target = new URL(href, window.location.href);
+    // Shopify's query (shop, host, locale…) stays on the app's URL.
+    if (!target.search) target.search = window.location.search;
+    if (target.href !== window.location.href) window.location.assign(target.href);
+  }
+
+  function navMenuElement() {
+    return class extends HTMLElement {
+      connectedCallback() {
+        this.style.display = "none";
+        navMenus.push(this);
+        this._observer = new MutationObserver(function () { tellNavMenu(); });
+        this._observer.observe(this, { subtree: true, childList: true, attributes: true,
+          characterData: true });
+        tellNavMenu();
+      }
+      disconnectedCallback() {
+        if (this._observer) this._observer.disconnect();
+        var at = navMenus.indexOf(this);
+        if (at >= 0) {
+          navMenus.splice(at, 1);
+          tellNavMenu();
+        }
+      }
+    };
+  }
+  if (!customElements.get("ui-nav-menu")) {
+    customElements.define("ui-nav-menu", navMenuElement());
+  }
+  if (!customElements.get("s-app-nav")) {
+    customElements.define("s-app-nav", navMenuElement());
+  }
+  // The admin marks the item of where the app is: told on every move within the app.
+  function tellLocation() {
+    if (navMenus.length) ask("navLocation", { location: here() }).catch(function () {});
+  }
+  window.addEventListener("hashchange", tellLocation);
+  window.addEventListener("popstate", tellLocation);
+  ["pushState", "replaceState"].forEach(function (name) {
+    var original = history[name].bind(history);
+    history[name] = function () {
+      var result = original.apply(null, arguments);
+      tellLocation();
+      return result;
+    };
+  });
 
   class UIModal extends HTMLElement {
     constructor() {

@@ -58,6 +58,13 @@
     "  border: 2px solid #ccc; border-top-color: #303030; animation: spin 1s linear infinite; }",
     "@keyframes spin { to { transform: rotate(360deg); } }",
     "hr { border: 0; border-top: 1px solid #e3e3e3; margin: 0; width: 100%; }",
+    ".empty { display: flex; flex-direction: column; align-items: center; text-align: center;",
+    "  gap: 8px; padding: 24px 16px; }",
+    ".empty .details { max-width: 420px; }",
+    ".empty-actions { display: flex; gap: 8px; flex-wrap: wrap; justify-content: center; }",
+    "a.primary, a.secondary, a.tertiary { display: inline-block; font: inherit; text-decoration: none;",
+    "  border-radius: 8px; padding: 6px 12px; border: 1px solid #8a8a8a; background: #fff; color: inherit; }",
+    "a.primary { background: #303030; color: #fff; border-color: #303030; }",
   ].join("\n"));
 
   function camel(attr) {
@@ -276,6 +283,31 @@
   }
   define("s-banner", Banner);
 
+  // s-empty-state (Polaris 1.1): a centred heading, the `subheading` slot (text and links), and
+  // up to two actions (`primary-action`, `secondary-actions`), an optional `graphic` above
+  // (shopify.dev/docs/api/app-home/web-components/feedback-and-status-indicators/empty-state).
+  class EmptyState extends PolarisElement {
+    static props = { heading: "string" };
+    build(root) {
+      this._h = el("h2");
+      var actions = el("div", { class: "empty-actions" }, [
+        el("slot", { name: "secondary-actions" }),
+        el("slot", { name: "primary-action" }),
+      ]);
+      root.append(el("div", { class: "empty" }, [
+        el("slot", { name: "graphic" }),
+        this._h,
+        el("div", { class: "details" }, [el("slot", { name: "subheading" })]),
+        actions,
+      ]));
+    }
+    update() {
+      this._h.textContent = text(this.heading);
+      this._h.hidden = !this.heading;
+    }
+  }
+  define("s-empty-state", EmptyState);
+
   class Spinner extends PolarisElement {
     static props = { accessibilityLabel: "string", size: "string" };
     build(root) {
@@ -288,9 +320,10 @@
 
   // -- actions --------------------------------------------------------------------------------
 
+  // With an `href`, the button is a link (an <a> in its shadow root), as the real one is.
   class Button extends PolarisElement {
     static props = { variant: "string", tone: "string", disabled: "boolean", loading: "boolean",
-      accessibilityLabel: "string", type: "string", icon: "string" };
+      accessibilityLabel: "string", type: "string", icon: "string", href: "string" };
     constructor() {
       super();
       var self = this;
@@ -300,10 +333,19 @@
       }, true);
     }
     build(root) {
+      this._root = root;
       this._b = el("button", { type: "button", part: "button" }, [el("slot")]);
       root.append(this._b);
     }
     update() {
+      var wanted = this.href ? "A" : "BUTTON";
+      if (this._b.tagName !== wanted) {
+        var next = wanted === "A" ? el("a", { part: "button" }, [el("slot")])
+          : el("button", { type: "button", part: "button" }, [el("slot")]);
+        this._b.replaceWith(next);
+        this._b = next;
+      }
+      if (this.href) this._b.setAttribute("href", this.href);
       this._b.className = [this.variant || "secondary", this.tone || ""].join(" ");
       this._b.disabled = Boolean(this.disabled || this.loading);
       if (this.loading) this._b.setAttribute("aria-busy", "true");

@@ -2,7 +2,9 @@
 // global JSX namespace, which React 19 no longer reads).
 
 import type {
+  SAppNavAttributes,
   UIModalAttributes,
+  UINavMenuAttributes,
   UISaveBarAttributes,
   UITitleBarAttributes,
 } from "@shopify/app-bridge-types";
@@ -14,6 +16,8 @@ declare module "react" {
       "ui-save-bar": UISaveBarAttributes & RefAttributes<UISaveBarElement>;
       "ui-modal": UIModalAttributes & RefAttributes<UIModalElement>;
       "ui-title-bar": UITitleBarAttributes & RefAttributes<UITitleBarElement>;
+      "ui-nav-menu": UINavMenuAttributes;
+      "s-app-nav": SAppNavAttributes;
     }
   }
 }

@@ -12,7 +12,6 @@ import type { MessageKey } from "./i18n/messages";
 import { href, useRoute, type Route } from "./route";
 import { SessionContext } from "./session";
 import { Approvals } from "./views/Approvals";
-import { DataRequests } from "./views/DataRequests";
 import { LoyaltyCustomerView } from "./views/LoyaltyCustomer";
 import { LoyaltyOverview } from "./views/LoyaltyOverview";
 import { LoyaltySettingsView } from "./views/LoyaltySettings";
@@ -23,44 +22,42 @@ import { Referrals } from "./views/Referrals";
 import { Reviews } from "./views/Reviews";
 import { Runs } from "./views/Runs";
 import { Sender } from "./views/Sender";
+import { AdvancedSettings, ShopSettings } from "./views/ShopSettings";
 import { ScenarioSettingsView } from "./views/ScenarioSettings";
 import { Templates } from "./views/Templates";
 import { CustomerView } from "./views/Customer";
 import { Customers } from "./views/Customers";
-import { WebhookEvents } from "./views/WebhookEvents";
 
 // The dashboard and its charting library load only when the merchant opens it.
 const Analytics = lazy(() => import("./views/Analytics").then((m) => ({ default: m.Analytics })));
 
-const SECTIONS: { key: MessageKey; href: string; views: Route["view"][] }[] = [
-  { key: "nav.overview", href: href.overview(), views: ["overview", "settings", "runs", "templates"] },
-  { key: "nav.customers", href: href.customers(), views: ["customers", "customer"] },
-  { key: "nav.kpis", href: href.kpis(), views: ["kpis"] },
-  { key: "nav.approvals", href: href.approvals(), views: ["approvals"] },
-  { key: "nav.messages", href: href.messages(), views: ["messages"] },
-  { key: "nav.loyalty", href: href.loyalty(), views: ["loyalty", "loyaltySettings", "loyaltyCustomer"] },
-  { key: "nav.referrals", href: href.referrals(), views: ["referrals"] },
-  { key: "nav.reviews", href: href.reviews(), views: ["reviews"] },
-  { key: "nav.delivery", href: href.delivery(), views: ["delivery"] },
-  { key: "nav.sender", href: href.sender(), views: ["sender"] },
-  { key: "nav.webhooks", href: href.webhooks(), views: ["webhooks"] },
-  { key: "nav.dataRequests", href: href.dataRequests(), views: ["dataRequests"] },
+// The app's menu, drawn by the admin in its sidebar (App Bridge's ui-nav-menu), not in the page:
+// the first link is the app's home (the app's name in the sidebar leads there); the admin marks
+// the item of the current page.
+const MENU: { key: MessageKey; href: string }[] = [
+  { key: "nav.customers", href: href.customers() },
+  { key: "nav.kpis", href: href.kpis() },
+  { key: "nav.approvals", href: href.approvals() },
+  { key: "nav.messages", href: href.messages() },
+  { key: "nav.loyalty", href: href.loyalty() },
+  { key: "nav.referrals", href: href.referrals() },
+  { key: "nav.reviews", href: href.reviews() },
+  { key: "nav.settings", href: href.shopSettings() },
 ];
 
-function Nav({ route }: { route: Route }) {
+function NavMenu() {
   const { t } = useI18n();
   return (
-    <nav className="nav" aria-label={t("nav.label")}>
-      {SECTIONS.map((section) => (
-        <s-link
-          key={section.key}
-          href={section.href}
-          aria-current={section.views.includes(route.view) ? "page" : undefined}
-        >
-          {t(section.key)}
-        </s-link>
+    <ui-nav-menu>
+      <a href={href.overview()} rel="home">
+        {t("nav.overview")}
+      </a>
+      {MENU.map((item) => (
+        <a key={item.key} href={item.href}>
+          {t(item.key)}
+        </a>
       ))}
-    </nav>
+    </ui-nav-menu>
   );
 }
 
@@ -90,10 +87,10 @@ function View({ route }: { route: Route }) {
       return <Messages />;
     case "delivery":
       return <Delivery />;
-    case "webhooks":
-      return <WebhookEvents />;
-    case "dataRequests":
-      return <DataRequests />;
+    case "shopSettings":
+      return <ShopSettings />;
+    case "advanced":
+      return <AdvancedSettings />;
     case "loyalty":
       return <LoyaltyOverview />;
     case "loyaltySettings":
@@ -130,7 +127,7 @@ export function App() {
   return (
     <SessionContext.Provider value={session.data}>
       <ServerLabels>
-        <Nav route={route} />
+        <NavMenu />
         <PauseBanner route={route} />
         <View route={route} />
       </ServerLabels>

@@ -14,8 +14,8 @@ export type Route =
   | { view: "approvals" }
   | { view: "messages" }
   | { view: "delivery" }
-  | { view: "webhooks" }
-  | { view: "dataRequests" }
+  | { view: "shopSettings" }
+  | { view: "advanced" }
   | { view: "loyalty" }
   | { view: "loyaltySettings" }
   | { view: "loyaltyCustomer"; customerId: number }
@@ -47,12 +47,18 @@ export function parseRoute(hash: string): Route {
       return { view: "approvals" };
     case "messages":
       return { view: "messages" };
+    // Settings: the sender, delivery, and under Advanced the store updates that failed and
+    // the customers' data requests (their former addresses still lead there).
+    case "settings":
+      if (second === "delivery") return { view: "delivery" };
+      if (second === "sender") return { view: "sender" };
+      if (second === "advanced") return { view: "advanced" };
+      return { view: "shopSettings" };
     case "delivery":
       return { view: "delivery" };
     case "webhooks":
-      return { view: "webhooks" };
     case "data-requests":
-      return { view: "dataRequests" };
+      return { view: "advanced" };
     case "loyalty":
       if (second === "settings") return { view: "loyaltySettings" };
       if (second === "customers" && Number(third)) return { view: "loyaltyCustomer", customerId: Number(third) };
@@ -81,15 +87,15 @@ export const href = {
   timeline: (customerId: number) => `#/customers/${customerId}`,
   approvals: () => "#/approvals",
   messages: () => "#/messages",
-  delivery: () => "#/delivery",
+  delivery: () => "#/settings/delivery",
+  shopSettings: () => "#/settings",
+  advanced: () => "#/settings/advanced",
   referrals: () => "#/referrals",
-  webhooks: () => "#/webhooks",
-  dataRequests: () => "#/data-requests",
   loyalty: () => "#/loyalty",
   loyaltySettings: () => "#/loyalty/settings",
   loyaltyCustomer: (customerId: number) => `#/loyalty/customers/${customerId}`,
   reviews: () => "#/reviews",
-  sender: () => "#/sender",
+  sender: () => "#/settings/sender",
 };
 
 export function go(to: string): void {

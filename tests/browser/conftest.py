@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import Browser, FrameLocator, Page, async_playwright
+from playwright.async_api import Browser, FrameLocator, Locator, Page, async_playwright
 from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -89,6 +89,25 @@ class EmbeddedAdmin:
         """The embedded app, inside the admin's iframe."""
         return self.page.frame_locator("#app-iframe")
 
+    @property
+    def app_nav(self) -> Locator:
+        """The app's menu (its ui-nav-menu), drawn by the admin in its sidebar."""
+        return self.page.get_by_role("navigation", name="Boomerang", exact=True)
+
+    @property
+    def title_bar(self) -> Locator:
+        """The app's title bar (its ui-title-bar), drawn by the admin above the app."""
+        return self.page.locator("#title-bar")
+
+    async def go(self, item: str) -> None:
+        """Open a section of the app from its menu in the admin's sidebar, as a merchant does."""
+        await self.app_nav.get_by_role("link", name=item, exact=True).click()
+
+    async def go_home(self) -> None:
+        """The app's name in the admin's sidebar: the app's home page."""
+        admin_nav = self.page.get_by_role("navigation", name="Shopify admin")
+        await admin_nav.get_by_role("link", name="Boomerang", exact=True).click()
+
     async def open(self, *, locale: str = "en", path: str = "") -> None:
         await self.page.goto(f"{self.sim_url}/store/acme/apps/boomerang{path}?locale={locale}")
 
@@ -104,7 +123,14 @@ class EmbeddedAdmin:
 
 
 @pytest.fixture
+def shop_timezone() -> str:
+    """The simulated shop's IANA timezone (a test may parametrize another)."""
+    return "UTC"
+
+
+@pytest.fixture
 async def admin(
+    shop_timezone: str,
     browser: Browser,
     built_frontend: Path,
     settings: Settings,
@@ -116,7 +142,7 @@ async def admin(
     config = SimulatorConfig(api_key=TEST_API_KEY, api_secret=TEST_API_SECRET, app_url=app_url)
     config.bulk_code_creation_delay = 0.0
     sim = Simulator(config)
-    sim.add_shop("acme", currency="EUR", iana_timezone="UTC", shop_name="Acme")
+    sim.add_shop("acme", currency="EUR", iana_timezone=shop_timezone, shop_name="Acme")
     async with serve(sim.app(), lifespan="off") as sim_url:
         app_settings = settings.model_copy(
             update={

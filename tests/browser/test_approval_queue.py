@@ -29,7 +29,7 @@ async def test_a_selection_is_approved_and_the_rest_rejected_with_steps_grouped(
         await admin.store.deliver("checkouts/create", admin.store.checkout_payload(customer))
     await admin.work()  # both steps of both carts wait for approval
 
-    await app.get_by_role("link", name="Approvals").click()
+    await admin.go("Approvals")
     rows = app.get_by_role("row").filter(has=app.get_by_role("checkbox"))
     await expect(rows).to_have_count(5)  # the select-all row and four messages
     # Each cart's second step sits right under its first.
@@ -52,7 +52,7 @@ async def test_a_selection_is_approved_and_the_rest_rejected_with_steps_grouped(
     await app.get_by_role("checkbox", name="Select every message").check()
     await app.get_by_role("button", name="Reject selected (2)").click()
     await expect(admin.page.locator("#toasts")).to_contain_text("2 message(s) rejected")
-    await expect(app.get_by_text("No message is waiting for your approval.")).to_be_visible()
+    await expect(app.get_by_role("heading", name="Nothing to approve")).to_be_visible()
 
     async with admin.sessions.begin() as session:
         messages = (await session.scalars(select(Message).order_by(Message.id))).all()

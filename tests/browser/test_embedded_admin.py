@@ -26,6 +26,7 @@ async def test_approval_mode_holds_the_reminder_until_the_merchant_approves_it(
 
     # Delivery rules that let a reminder leave at any hour of the test run, and unsubscribes
     # kept to Boomerang (not written back to Shopify).
+    await admin.go("Settings")
     await app.get_by_role("link", name="Delivery settings").click()
     await app.get_by_role("textbox", name="Quiet hours start").fill("00:00")
     await app.get_by_role("textbox", name="Quiet hours end").fill("00:00")
@@ -39,7 +40,7 @@ async def test_approval_mode_holds_the_reminder_until_the_merchant_approves_it(
     assert policy.json()["quiet_start"] == policy.json()["quiet_end"] == "00:00:00"
 
     # Approval mode, first reminder after one second.
-    await app.get_by_role("link", name="Overview").click()
+    await admin.go_home()
     await (
         app.get_by_role("region", name="Abandoned cart")
         .get_by_role("link", name="Settings", exact=True)
@@ -62,7 +63,7 @@ async def test_approval_mode_holds_the_reminder_until_the_merchant_approves_it(
     await admin.store.deliver("checkouts/create", admin.store.checkout_payload(customer))
     await admin.work()
     assert admin.inbox.messages == []  # held for approval
-    await app.get_by_role("link", name="Approvals").click()
+    await admin.go("Approvals")
     card = app.get_by_role("region").filter(has_text="camille@example.test")
     await expect(card).to_be_visible()
     preview = card.locator("iframe")
@@ -70,7 +71,7 @@ async def test_approval_mode_holds_the_reminder_until_the_merchant_approves_it(
     await expect(card.get_by_label("Plain-text body")).to_contain_text("Camille")
     await card.get_by_role("button", name="Approve").click()
     await expect(admin.page.locator("#toasts")).to_contain_text("Message approved")
-    await expect(app.get_by_text("No message is waiting for your approval.")).to_be_visible()
+    await expect(app.get_by_role("heading", name="Nothing to approve")).to_be_visible()
 
     await admin.work()
     assert [m["To"] for m in admin.inbox.messages] == ["camille@example.test"]
@@ -93,7 +94,7 @@ async def test_approval_mode_holds_the_reminder_until_the_merchant_approves_it(
     assert (await admin.store.client.get(pixel.group(1), headers=person)).status_code == 200
 
     # The overview counts the person's open, the machine's apart.
-    await app.get_by_role("link", name="Overview").click()
+    await admin.go_home()
     cart = app.get_by_role("region", name="Abandoned cart")
     await expect(cart.get_by_role("group", name="Messages sent").locator("strong")).to_have_text(
         "1"
@@ -202,7 +203,7 @@ async def test_a_version_that_failed_on_a_shoppers_data_says_so_until_a_new_one_
     await admin.store.deliver("checkouts/create", admin.store.checkout_payload(customer))
     await admin.work()
 
-    await app.get_by_role("link", name="Overview").click()
+    await admin.go_home()
     await (
         app.get_by_role("region", name="Abandoned cart")
         .get_by_role("link", name="Email templates")
@@ -234,6 +235,7 @@ async def test_the_admin_speaks_french_and_so_do_the_api_errors(admin: EmbeddedA
     await expect(app.get_by_role("region", name="Série de bienvenue")).to_contain_text("En pause")
 
     # The browser checks what it can in French…
+    await admin.go("Réglages")
     await app.get_by_role("link", name="Réglages d'envoi").click()
     per_day = app.get_by_role("textbox", name="E-mails marketing par client sur 24 heures")
     await per_day.fill("99")
@@ -242,7 +244,7 @@ async def test_the_admin_speaks_french_and_so_do_the_api_errors(admin: EmbeddedA
 
     # …and every mistake of a scenario's settings is told at once, in French, in the
     # merchant's words (never the API's), next to its field.
-    await app.get_by_role("link", name="Vue d'ensemble").click()
+    await admin.go_home()
     await (
         app.get_by_role("region", name="Panier abandonné")
         .get_by_role("link", name="Réglages", exact=True)
@@ -281,7 +283,7 @@ async def test_the_admin_speaks_french_and_so_do_the_api_errors(admin: EmbeddedA
     order = admin.store.order_payload(customer, checkout_token=checkout["token"])
     await admin.store.deliver("orders/create", order)
     await admin.work()
-    await app.get_by_role("link", name="Vue d'ensemble").click()
+    await admin.go_home()
     await expect(app.get_by_role("region", name="Panier abandonné")).to_contain_text(
         "Une commande a été passée pour ce paiement : 1"
     )
@@ -336,7 +338,7 @@ async def test_the_welcome_series_is_turned_on_and_shown_like_the_cart(
     await admin.work()  # step 1 goes at once; step 2 is two days away
     assert [m["Subject"] for m in admin.inbox.messages] == ["Welcome to Acme"]
 
-    await app.get_by_role("link", name="Overview").click()
+    await admin.go_home()
     sent = welcome.get_by_role("group", name="Messages sent").locator("strong")
     await expect(sent).to_have_text("1")
     await welcome.get_by_role("link", name="Sequences", exact=True).click()
@@ -363,13 +365,13 @@ async def test_dry_run_drafts_are_visible_with_their_reason_and_nothing_is_sent(
     await admin.work()
     assert admin.inbox.messages == []
 
-    await app.get_by_role("link", name="Messages", exact=True).click()
+    await admin.go("Messages")
     await app.get_by_role("combobox", name="Status").select_option(label="Draft (dry run)")
     row = app.get_by_role("row").filter(has_text="noor@example.test")
     await expect(row).to_contain_text("Dry run: computed and shown, never sent")
     await row.get_by_role("button", name="Show").click()
     await expect(app.get_by_label("Plain-text body")).to_contain_text("Noor")
-    await app.get_by_role("link", name="Overview").click()
+    await admin.go_home()
     await expect(app.get_by_role("region", name="Abandoned cart")).to_contain_text("Dry run")
 
 
@@ -396,17 +398,23 @@ async def test_failed_webhooks_replay_and_data_request_exports_are_shown(
             body="{}",
         )
         session.add(failed)
-    await app.get_by_role("link", name="Failed webhooks").click()
-    await expect(app.get_by_text("ValueError: no line items")).to_be_visible()
-    await app.get_by_role("button", name="Replay: orders/create failed-delivery-1").click()
-    await expect(admin.page.locator("#toasts")).to_contain_text("Webhook queued")
+    # Under Settings → Advanced, in the merchant's words.
+    await admin.go("Settings")
+    await app.get_by_role("link", name="Advanced", exact=True).click()
+    failures = app.get_by_role("region", name="Store updates Boomerang couldn't process")
+    row = failures.get_by_role("row").filter(has_text="ValueError: no line items")
+    await expect(row).to_contain_text("New order")
+    await row.get_by_role("button", name=re.compile("^Try again: New order")).click()
+    await expect(admin.page.locator("#toasts")).to_contain_text(
+        "Boomerang will process this update again"
+    )
     async with admin.sessions.begin() as session:
         replayed = await session.get(WebhookEvent, failed.id)
         assert replayed is not None
         assert replayed.status != WebhookEventStatus.FAILED
 
-    await app.get_by_role("link", name="Data requests").click()
-    request = app.get_by_role("region", name="Customer lea@example.test")
+    requests = app.get_by_role("region", name="Customer data requests")
+    request = requests.get_by_role("region", name="Customer lea@example.test")
     await request.get_by_role("button", name="View export").click()
     await expect(request.get_by_label("View export")).to_contain_text("lea@example.test")
     async with admin.page.expect_download() as download:
@@ -471,7 +479,7 @@ async def test_the_results_dashboard_shows_cards_charts_and_their_tables(
     await rows.order(customer_id=customer, placed_at=now, total="42.00")
     await roll_up(admin.sessions)
 
-    await app.get_by_role("link", name="Results").click()
+    await admin.go("Results")
     earned = app.get_by_role("region", name="What each automation earned")
     await expect(earned.get_by_role("group", name="Revenue attributed").first).to_be_visible()
     await expect(earned.get_by_text("No holdout group").first).to_be_visible()
@@ -494,7 +502,7 @@ async def test_the_results_dashboard_shows_cards_charts_and_their_tables(
     ).to_be_visible()
 
     await admin.open(locale="fr")
-    await app.get_by_role("link", name="Résultats").click()
+    await admin.go("Résultats")
     await expect(
         app.get_by_role("region", name="Ce que chaque automatisation a rapporté")
     ).to_be_visible()

@@ -16,7 +16,7 @@ async def test_loyalty_settings_refused_per_field_then_saved_and_a_manual_adjust
 ) -> None:
     await admin.open()
     app = admin.app
-    await app.get_by_role("link", name="Loyalty", exact=True).click()
+    await admin.go("Loyalty")
     await app.get_by_role("link", name="Program settings").click()
     await app.get_by_role("checkbox", name="Program on").check()
     await app.get_by_role("button", name="Add a reward").click()
@@ -39,7 +39,7 @@ async def test_loyalty_settings_refused_per_field_then_saved_and_a_manual_adjust
     await admin.store.deliver("orders/paid", order)
     await admin.work()
 
-    await app.get_by_role("link", name="Loyalty", exact=True).click()
+    await admin.go("Loyalty")
     await app.get_by_role("textbox", name="Find a customer").fill("noor")
     await app.get_by_role("link", name="Open Noor").click()
     balance = app.get_by_label("Balance", exact=True)
@@ -77,7 +77,7 @@ async def test_store_credit_turned_on_through_shopifys_permission_request_then_r
     customer's page lands in the customer's store credit account at the simulator."""
     await admin.open()
     app = admin.app
-    await app.get_by_role("link", name="Loyalty", exact=True).click()
+    await admin.go("Loyalty")
     await app.get_by_role("link", name="Program settings").click()
     await app.get_by_role("checkbox", name="Program on").check()
     await app.get_by_role("checkbox", name="Offer store credit rewards").check()
@@ -100,7 +100,7 @@ async def test_store_credit_turned_on_through_shopifys_permission_request_then_r
     await admin.store.deliver("orders/paid", order)
     await admin.work()
 
-    await app.get_by_role("link", name="Loyalty", exact=True).click()
+    await admin.go("Loyalty")
     await app.get_by_role("textbox", name="Find a customer").fill("ines")
     await app.get_by_role("link", name="Open Ines").click()
     redeem = app.get_by_role("region", name="Redeem a reward for this customer")

@@ -113,7 +113,7 @@ async def test_guest_member_and_vip_see_the_widget_and_a_member_redeems_a_code(
         settings={"launcher": {"launcher_text": "Club Acme", "accent_color": "#ffd400"}},
     )
     await admin.open()  # installs the shop through the embedded admin
-    await expect(admin.app.get_by_role("link", name="Loyalty", exact=True)).to_be_visible()
+    await expect(admin.app_nav.get_by_role("link", name="Loyalty", exact=True)).to_be_visible()
 
     # The program on, points spendable at once; the referral program live.
     await put(admin, "/api/loyalty/settings", {"enabled": True, "pending_days": 0})

@@ -179,7 +179,7 @@ async def test_a_new_merchant_goes_from_install_to_an_approved_reminder(
     save_bar = page.get_by_role("region", name=w["unsaved"])
     await expect(save_bar).to_be_visible()
     await shot("02-sender-refused")
-    await app.get_by_role("link", name=w["overview"]).click()
+    await admin.go_home()
     leave = page.get_by_role("dialog", name=w["leave_title"])
     await expect(leave).to_be_visible()
     await leave.get_by_role("button", name=w["stay"]).click()
@@ -195,7 +195,7 @@ async def test_a_new_merchant_goes_from_install_to_an_approved_reminder(
     customer = admin.store.customer_payload(email="camille@example.test", first_name="Camille")
     await admin.store.deliver("customers/create", customer)
     await admin.work()
-    await app.get_by_role("link", name=w["overview"]).click()
+    await admin.go_home()
     await expect(guide).to_contain_text(w["progress"].format(done=1, total=4))
     await guide.get_by_role("link", name=w["open_cart"]).click()
     await app.get_by_role("textbox", name=w["find"]).fill("camille")
@@ -217,7 +217,7 @@ async def test_a_new_merchant_goes_from_install_to_an_approved_reminder(
     assert test_email["Reply-To"] == "hello@acme-shop.test"
 
     # 4. Turned on in approval mode, its first reminder a second after the cart.
-    await app.get_by_role("link", name=w["overview"]).click()
+    await admin.go_home()
     await expect(guide).to_contain_text(w["progress"].format(done=3, total=4))
     await shot("05-guide-three-done")
     await guide.get_by_role("link", name=w["choose_mode"]).click()
@@ -233,7 +233,7 @@ async def test_a_new_merchant_goes_from_install_to_an_approved_reminder(
     await confirm.get_by_role("button", name=w["turn_on"], exact=True).click()
     await expect(toasts).to_contain_text(w["saved"])
     await shot("07-approval-mode")
-    await app.get_by_role("link", name=w["overview"]).click()
+    await admin.go_home()
     await expect(guide).to_contain_text(w["complete"])
     await expect(guide).to_contain_text(w["progress"].format(done=4, total=4))
 
@@ -241,7 +241,7 @@ async def test_a_new_merchant_goes_from_install_to_an_approved_reminder(
     await admin.store.deliver("checkouts/create", admin.store.checkout_payload(customer))
     await admin.work()
     assert len(admin.inbox.messages) == 1  # the test only: the reminder waits
-    await app.get_by_role("link", name=w["approvals"]).click()
+    await admin.go(w["approvals"])
     card = app.get_by_role("region").filter(has_text="camille@example.test")
     await expect(card).to_be_visible()
     await shot("08-approvals")
@@ -258,7 +258,7 @@ async def test_a_new_merchant_goes_from_install_to_an_approved_reminder(
     assert "#0b7a75" in body
 
     # Done: the guide can be put away, and brought back.
-    await app.get_by_role("link", name=w["overview"]).click()
+    await admin.go_home()
     await app.get_by_role("button", name=w["dismiss"]).click()
     await expect(guide).to_have_count(0)
     await expect(app.get_by_role("button", name=w["show"])).to_be_visible()
@@ -271,8 +271,8 @@ async def test_a_new_merchant_goes_from_install_to_an_approved_reminder(
             shop.id,
             replace(DEFAULT_POLICY, paused=True, quiet_start=time(0), quiet_end=time(0)),
         )
-    await app.get_by_role("link", name=w["messages"]).click()
+    await admin.go(w["messages"])
     await expect(app.get_by_text(w["paused"])).to_be_visible()
     await shot("10-paused-banner")
-    await app.get_by_role("link", name=w["overview"]).click()
+    await admin.go_home()
     await expect(app.get_by_text(w["paused"])).to_be_visible()

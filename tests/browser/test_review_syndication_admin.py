@@ -18,7 +18,7 @@ async def test_syndication_refused_without_shopifys_approval_then_turned_on(
 ) -> None:
     await admin.open(locale="fr")
     app = admin.app
-    await app.get_by_role("link", name="Avis", exact=True).click()
+    await admin.go("Avis")
     option = app.get_by_role("checkbox", name=OPTION)
     await expect(option).not_to_be_checked()
     await expect(

@@ -60,6 +60,7 @@ async def test_every_mistake_at_once_in_the_merchants_words_then_saved(
     assert steps[1]["discount"]["value"] == "100"
 
     # Delivery: quiet hours switched off; a daily cap above the weekly one is pointed out.
+    await admin.go("Settings")
     await app.get_by_role("link", name="Delivery settings").click()
     await app.get_by_role("switch", name="Hold emails during quiet hours").uncheck()
     await expect(app.get_by_role("textbox", name="Quiet hours start")).to_be_disabled()

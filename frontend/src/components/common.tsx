@@ -38,9 +38,18 @@ export function useLoad<T>(load: () => Promise<T>, deps: DependencyList): Loaded
   return { data: state.data, error: state.error, loading: state.loading, reload };
 }
 
-export function Loading() {
+/** Skeleton loading: grey bars in the shape of the content on its way (a heading, lines of
+ * text), announced once as loading, in place of a spinner or a "Loading…" line. */
+export function Loading({ lines = 3 }: { lines?: number }) {
   const { t } = useI18n();
-  return <s-spinner accessibilityLabel={t("app.loading")} />;
+  return (
+    <div className="skeleton" role="status" aria-busy="true" aria-label={t("app.loading")}>
+      <div className="skeleton-heading" />
+      {Array.from({ length: lines }, (_, i) => (
+        <div key={i} className="skeleton-line" />
+      ))}
+    </div>
+  );
 }
 
 export function ErrorBanner({ error, onRetry }: { error: Error; onRetry?: () => void }) {

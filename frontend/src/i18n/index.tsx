@@ -4,6 +4,7 @@
 import { createContext, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
 
 import { get } from "../api";
+import { useSession } from "../session";
 import { intlTag, type Locale } from "./locale";
 import { en, fr, type MessageKey } from "./messages";
 import { kindLabel, reasonLabel, type LabelCatalog } from "./reasons";
@@ -15,16 +16,31 @@ export interface I18n {
   t: (key: MessageKey, params?: Params) => string;
   money: (amount: string | number, currency: string | null | undefined) => string;
   when: (iso: string | null | undefined) => string;
+  /** A calendar day (YYYY-MM-DD, already a day of the shop's) in the page's language. */
+  day: (isoDay: string) => string;
   /** A recorded reason (`code` or `code:detail`) as the merchant reads it. */
   reason: (code: string | null | undefined) => string;
   /** A timeline kind as the merchant reads it. */
   kind: (code: string) => string;
 }
 
-export function makeI18n(locale: Locale, labels?: LabelCatalog): I18n {
+/** Dates and times in the page's language and the shop's IANA timezone (the shop's clock, not
+ * the browser's); an unknown zone falls back to UTC rather than the browser's. */
+function dateFormat(tag: string, timeZone: string | null | undefined): Intl.DateTimeFormat {
+  const options: Intl.DateTimeFormatOptions = { dateStyle: "medium", timeStyle: "short" };
+  try {
+    return new Intl.DateTimeFormat(tag, { ...options, timeZone: timeZone || "UTC" });
+  } catch {
+    return new Intl.DateTimeFormat(tag, { ...options, timeZone: "UTC" });
+  }
+}
+
+export function makeI18n(locale: Locale, labels?: LabelCatalog, timeZone?: string | null): I18n {
   const catalog = locale === "fr" ? fr : en;
   const tag = intlTag(locale);
-  const dates = new Intl.DateTimeFormat(tag, { dateStyle: "medium", timeStyle: "short" });
+  const dates = dateFormat(tag, timeZone);
+  // The day is the shop's already: formatted as it stands, whatever the zones.
+  const days = new Intl.DateTimeFormat(tag, { dateStyle: "medium", timeZone: "UTC" });
   return {
     locale,
     t: (key, params) =>
@@ -37,6 +53,7 @@ export function makeI18n(locale: Locale, labels?: LabelCatalog): I18n {
       return new Intl.NumberFormat(tag, { style: "currency", currency }).format(value);
     },
     when: (iso) => (iso ? dates.format(new Date(iso)) : ""),
+    day: (isoDay) => (/^\d{4}-\d{2}-\d{2}$/.test(isoDay) ? days.format(new Date(`${isoDay}T00:00:00Z`)) : isoDay),
     reason: (code) => reasonLabel(code, labels),
     kind: (code) => kindLabel(code, labels),
   };
@@ -63,11 +80,13 @@ function loadCatalog(locale: Locale): Promise<LabelCatalog> {
   return pending;
 }
 
-/** The backend's labels for its codes, in the merchant's language. Mounted once the shop's
+/** The backend's labels for its codes, in the merchant's language, and dates on the shop's
+ * clock. Mounted once the shop's
  * session is known (the first API call installs the shop; this one must not race it). Until
  * the catalog arrives, or if it cannot, codes show as recorded. */
 export function ServerLabels({ children }: { children: ReactNode }) {
   const { locale } = useContext(Context);
+  const { timezone } = useSession();
   const [labels, setLabels] = useState<LabelCatalog>();
   useEffect(() => {
     let current = true;
@@ -79,7 +98,7 @@ export function ServerLabels({ children }: { children: ReactNode }) {
       current = false;
     };
   }, [locale]);
-  const value = useMemo(() => makeI18n(locale, labels), [locale, labels]);
+  const value = useMemo(() => makeI18n(locale, labels, timezone), [locale, labels, timezone]);
   return <Context.Provider value={value}>{children}</Context.Provider>;
 }
 

@@ -21,6 +21,7 @@ import {
   type Cohort,
 } from "../api";
 import { Chart } from "../components/Chart";
+import { TitleBar } from "../components/TitleBar";
 import {
   ErrorBanner,
   Loading,
@@ -54,7 +55,7 @@ const PRESETS: Preset[] = ["last7", "last30", "last90", "thisMonth", "lastMonth"
 function shopToday(timezone: string | null): string {
   try {
     // en-CA writes dates as YYYY-MM-DD.
-    return new Intl.DateTimeFormat("en-CA", { timeZone: timezone ?? undefined }).format(new Date());
+    return new Intl.DateTimeFormat("en-CA", { timeZone: timezone || "UTC" }).format(new Date());
   } catch {
     return isoDay(new Date());
   }
@@ -334,7 +335,7 @@ function RevenueChart({ period }: { period: Period }) {
           <Chart
             kind="stacked"
             title={i18n.t("kpis.revenueByScenarioChart", { timezone: data.timezone })}
-            labels={data.points.map((p) => p.day)}
+            labels={data.points.map((p) => i18n.day(p.day))}
             series={sources.map((s) => ({
               label: scenarioName(s, i18n),
               values: data.points.map((p) => Number(p.values[s] ?? 0)),
@@ -434,7 +435,7 @@ function PointsChart({ period }: { period: Period }) {
           <Chart
             kind="line"
             title={i18n.t("kpis.pointsChart")}
-            labels={issued.points.map((p) => p.day)}
+            labels={issued.points.map((p) => i18n.day(p.day))}
             series={[
               { label: i18n.t("kpis.pointsIssued"), values: issued.points.map((p) => Number(p.values.loyalty ?? 0)) },
               { label: i18n.t("kpis.pointsRedeemed"), values: redeemed.points.map((p) => Number(p.values.loyalty ?? 0)) },
@@ -793,8 +794,14 @@ export function Analytics() {
   const i18n = useI18n();
   const { timezone } = useSession();
   const [period, setPeriod] = useState<Period>(() => defaultPeriod(timezone));
+  const exportCsv = () =>
+    downloadCsv(
+      `/api/kpis/scenarios${query({ from: period.from, to: period.to, format: "csv" })}`,
+      `kpis-scenarios-${period.from}-${period.to}.csv`,
+    ).catch((e: unknown) => toast(errorText(e), true));
   return (
     <s-page heading={i18n.t("kpis.heading")}>
+      <TitleBar title={i18n.t("kpis.heading")} primary={{ label: i18n.t("titleBar.exportCsv"), onAction: () => void exportCsv() }} />
       <PeriodPicker period={period} onChange={setPeriod} />
       <Headline period={period} />
       <ScenarioCards period={period} />

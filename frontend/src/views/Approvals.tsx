@@ -6,8 +6,11 @@ import { useState } from "react";
 
 import { ApiError, get, post, put, query, type OutboxMessage, type OutboxPage } from "../api";
 import { ErrorBanner, Loading, fieldChecked, fieldValue, toast, useLoad } from "../components/common";
+import { EmptyState } from "../components/EmptyState";
 import { MessageCard } from "../components/MessageCard";
+import { TitleBar } from "../components/TitleBar";
 import { useI18n } from "../i18n";
+import { href } from "../route";
 import { scenarioName } from "./labels";
 
 function EditForm({ message, onDone }: { message: OutboxMessage; onDone: (saved: boolean) => void }) {
@@ -103,28 +106,51 @@ export function Approvals() {
 
   return (
     <s-page heading={t("approvals.heading")}>
-      {messages.length > 0 && (
-        <>
-          <s-button slot="primary-action" variant="primary" disabled={busy} onClick={() =>
-            void act(async () => {
-              const r = await post<{ approved: number }>("/api/approvals/approve-all");
-              return t("approvals.approvedAll", { count: r.approved });
-            })}>
-            {t("approvals.approveAll")}
-          </s-button>
-          <s-button slot="secondary-actions" tone="critical" disabled={busy} onClick={() =>
-            void act(async () => {
-              const r = await post<{ rejected: number }>("/api/approvals/reject-all");
-              return t("approvals.rejectedAll", { count: r.rejected });
-            })}>
-            {t("approvals.rejectAll")}
-          </s-button>
-        </>
-      )}
+      {/* The page's actions, in the admin's title bar. */}
+      <TitleBar
+        title={t("approvals.heading")}
+        primary={
+          messages.length > 0
+            ? {
+                label: t("approvals.approveAll"),
+                disabled: busy,
+                onAction: () =>
+                  void act(async () => {
+                    const r = await post<{ approved: number }>("/api/approvals/approve-all");
+                    return t("approvals.approvedAll", { count: r.approved });
+                  }),
+              }
+            : undefined
+        }
+        secondary={
+          messages.length > 0
+            ? [
+                {
+                  label: t("approvals.rejectAll"),
+                  critical: true,
+                  disabled: busy,
+                  onAction: () =>
+                    void act(async () => {
+                      const r = await post<{ rejected: number }>("/api/approvals/reject-all");
+                      return t("approvals.rejectedAll", { count: r.rejected });
+                    }),
+                },
+              ]
+            : []
+        }
+      />
       {failure && <ErrorBanner error={failure} />}
       {pending.error && <ErrorBanner error={pending.error} onRetry={pending.reload} />}
       {pending.loading && !pending.data && <Loading />}
-      {pending.data && messages.length === 0 && <s-paragraph>{t("approvals.empty")}</s-paragraph>}
+      {pending.data && messages.length === 0 && (
+        <s-section>
+          <EmptyState
+            heading={t("empty.approvals.heading")}
+            body={t("empty.approvals.body")}
+            action={{ label: t("empty.approvals.action"), href: href.overview() }}
+          />
+        </s-section>
+      )}
       {messages.length > 0 && (
         <div className="approvals">
           <div className="approvals-index">

@@ -7,6 +7,7 @@ import { useEffect, useRef, useState } from "react";
 
 import { get, query, type CustomerIndexPage } from "../api";
 import { ErrorBanner, fieldValue, useLoad } from "../components/common";
+import { EmptyState } from "../components/EmptyState";
 import { useI18n } from "../i18n";
 import type { MessageKey } from "../i18n/messages";
 import { href } from "../route";
@@ -212,9 +213,29 @@ export function Customers() {
             ))}
           </s-table-body>
         </s-table>
-        {page.data && rows.length === 0 && (
-          <s-paragraph>{filtered ? t("customers.noMatch") : t("customers.empty")}</s-paragraph>
-        )}
+        {page.data &&
+          rows.length === 0 &&
+          (filtered ? (
+            <EmptyState
+              heading={t("empty.customers.noMatchHeading")}
+              body={t("empty.customers.noMatchBody")}
+              action={{
+                label: t("empty.clearFilters"),
+                onClick: () => {
+                  setTyped("");
+                  setSubscribed("");
+                  setOpenRun("");
+                  setTier("");
+                },
+              }}
+            />
+          ) : (
+            <EmptyState
+              heading={t("empty.customers.heading")}
+              body={t("empty.customers.body")}
+              action={{ label: t("empty.customers.action"), href: href.overview() }}
+            />
+          ))}
       </s-section>
     </s-page>
   );

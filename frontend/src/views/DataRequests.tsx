@@ -1,10 +1,11 @@
 // Answers to customers/data_request: what Boomerang holds on each customer who asked,
-// viewable here and downloadable as JSON for the merchant to send them.
+// viewable here and downloadable as JSON for the merchant to send them (Settings → Advanced).
 
 import { useState } from "react";
 
 import { get, type DataRequest } from "../api";
 import { ErrorBanner, Loading, useLoad } from "../components/common";
+import { EmptyState } from "../components/EmptyState";
 import { useI18n } from "../i18n";
 
 function download(request: DataRequest): void {
@@ -44,17 +45,25 @@ function RequestCard({ request }: { request: DataRequest }) {
   );
 }
 
-export function DataRequests() {
+/** The customers' data requests: a section of Settings → Advanced. */
+export function DataRequestsSection() {
   const { t } = useI18n();
   const requests = useLoad(() => get<DataRequest[]>("/api/compliance/data-requests"), []);
   return (
-    <s-page heading={t("data.heading")}>
+    <s-section heading={t("data.heading")}>
+      <s-paragraph>{t("advanced.data.intro")}</s-paragraph>
       {requests.error && <ErrorBanner error={requests.error} onRetry={requests.reload} />}
       {!requests.data && !requests.error && <Loading />}
-      {requests.data?.length === 0 && <s-paragraph>{t("data.empty")}</s-paragraph>}
+      {requests.data?.length === 0 && (
+        <EmptyState
+          heading={t("data.empty")}
+          body={t("advanced.data.emptyBody")}
+          action={{ label: t("advanced.checkAgain"), onClick: requests.reload }}
+        />
+      )}
       {requests.data?.map((r) => (
         <RequestCard key={r.id} request={r} />
       ))}
-    </s-page>
+    </s-section>
   );
 }

@@ -5,6 +5,7 @@ import { useState } from "react";
 
 import { get, query, type OutboxMessage, type OutboxPage } from "../api";
 import { ErrorBanner, Loading, fieldValue, useLoad } from "../components/common";
+import { EmptyState } from "../components/EmptyState";
 import { MessageContent } from "../components/MessageCard";
 import { useI18n } from "../i18n";
 import { href } from "../route";
@@ -96,7 +97,21 @@ export function Messages() {
         </s-select>
         {page.error && <ErrorBanner error={page.error} onRetry={page.reload} />}
         {page.loading && !page.data && <Loading />}
-        {page.data && messages.length === 0 && <s-paragraph>{t("messages.empty")}</s-paragraph>}
+        {page.data &&
+          messages.length === 0 &&
+          (status ? (
+            <EmptyState
+              heading={t("empty.messages.filteredHeading")}
+              body={t("messages.empty")}
+              action={{ label: t("empty.messages.showAll"), onClick: () => setStatus("") }}
+            />
+          ) : (
+            <EmptyState
+              heading={t("empty.messages.heading")}
+              body={t("empty.messages.body")}
+              action={{ label: t("empty.messages.action"), href: href.overview() }}
+            />
+          ))}
         {messages.length > 0 && (
           <s-table>
             <s-table-header-row>

@@ -15,6 +15,7 @@ import {
   type ReferralSettings,
 } from "../api";
 import { ErrorBanner, Loading, fieldValue, toast, useLoad } from "../components/common";
+import { EmptyState } from "../components/EmptyState";
 import { useI18n } from "../i18n";
 import type { MessageKey } from "../i18n/messages";
 import { useSession } from "../session";
@@ -137,7 +138,7 @@ function SettingsForm({ saved, onSaved }: { saved: ReferralSettings; onSaved: ()
   );
 
   return (
-    <s-section heading={t("referrals.settings")}>
+    <s-section id="referral-settings" heading={t("referrals.settings")}>
       {failure && <ErrorBanner error={failure} />}
       <s-select
         label={t("settings.mode")}
@@ -252,7 +253,16 @@ function List({ onDecided }: { onDecided: () => void }) {
       {failure && <ErrorBanner error={failure} />}
       {page.error && <ErrorBanner error={page.error} onRetry={page.reload} />}
       {!page.data && !page.error && <Loading />}
-      {page.data && rows.length === 0 && <s-paragraph>{t("referrals.empty")}</s-paragraph>}
+      {page.data && rows.length === 0 && (
+        <EmptyState
+          heading={t("empty.referrals.heading")}
+          body={t("empty.referrals.body")}
+          action={{
+            label: t("empty.referrals.action"),
+            onClick: () => document.getElementById("referral-settings")?.scrollIntoView({ behavior: "smooth" }),
+          }}
+        />
+      )}
       {rows.length > 0 && (
         <s-table>
           <s-table-header-row>

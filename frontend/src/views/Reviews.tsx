@@ -7,7 +7,9 @@ import { useState } from "react";
 import { get, patch, post, query, type Review, type ReviewSettings } from "../api";
 import { ErrorBanner, Loading, errorText, fieldChecked, fieldValue, toast, useLoad } from "../components/common";
 import { grantOptionalScopes } from "../components/scopes";
+import { EmptyState } from "../components/EmptyState";
 import { useI18n } from "../i18n";
+import { href } from "../route";
 import type { MessageKey } from "../i18n/messages";
 
 const STATUSES = ["pending", "published", "hidden", "spam"] as const;
@@ -207,7 +209,15 @@ export function Reviews() {
       </s-section>
       {list.error && <ErrorBanner error={list.error} onRetry={list.reload} />}
       {list.loading && !list.data && <Loading />}
-      {list.data && reviews.length === 0 && <s-paragraph>{t("reviews.empty")}</s-paragraph>}
+      {list.data && reviews.length === 0 && (
+        <s-section>
+          <EmptyState
+            heading={t("empty.reviews.heading")}
+            body={t("empty.reviews.body")}
+            action={{ label: t("empty.reviews.action"), href: href.settings("review_request") }}
+          />
+        </s-section>
+      )}
       {reviews.map((review) => (
         <ReviewCard
           key={review.id}

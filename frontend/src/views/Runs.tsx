@@ -5,6 +5,7 @@ import { useState } from "react";
 
 import { get, query, type Run } from "../api";
 import { ErrorBanner, Loading, fieldValue, useLoad } from "../components/common";
+import { EmptyState } from "../components/EmptyState";
 import { useI18n } from "../i18n";
 import { href } from "../route";
 import { OutcomeBadge, scenarioName } from "./labels";
@@ -50,7 +51,20 @@ export function Runs({ scenario }: { scenario: string }) {
         </s-select>
         {runs.error && <ErrorBanner error={runs.error} onRetry={runs.reload} />}
         {runs.loading && !runs.data && <Loading />}
-        {runs.data?.length === 0 && <s-paragraph>{t("runs.empty")}</s-paragraph>}
+        {runs.data?.length === 0 &&
+          (status ? (
+            <EmptyState
+              heading={t("empty.runs.filteredHeading")}
+              body={t("empty.runs.body")}
+              action={{ label: t("empty.runs.showAll"), onClick: () => setStatus("") }}
+            />
+          ) : (
+            <EmptyState
+              heading={t("empty.runs.heading")}
+              body={t("empty.runs.body")}
+              action={{ label: t("empty.runs.action"), href: href.settings(scenario) }}
+            />
+          ))}
         {shown.length > 0 && (
           <s-table>
             <s-table-header-row>

@@ -19,6 +19,7 @@ import {
 } from "../api";
 import { ErrorBanner, Loading, fieldChecked, fieldValue, toast, useLoad } from "../components/common";
 import { ConfirmModal } from "../components/ConfirmModal";
+import { TitleBar } from "../components/TitleBar";
 import { duration, problemsByField } from "../components/problems";
 import { useI18n, type I18n } from "../i18n";
 import type { MessageKey } from "../i18n/messages";
@@ -437,6 +438,10 @@ function SettingsForm({ scenario, saved, onSaved }: {
           {t("settings.save")}
         </s-button>
       </s-stack>
+      <TitleBar
+        title={t("settings.heading", { scenario: scenarioName(scenario, i18n) })}
+        primary={{ label: t("settings.save"), onAction: requestSave, loading: saving }}
+      />
       <ConfirmModal
         id={`turn-on-${scenario}`}
         open={confirming}

@@ -3,8 +3,10 @@
 
 import { get, type Timeline, type TimelineEntry } from "../api";
 import { ErrorBanner, Loading, useLoad } from "../components/common";
+import { EmptyState } from "../components/EmptyState";
 import { useI18n } from "../i18n";
 import { splitReason, withDetail } from "../i18n/reasons";
+import { href } from "../route";
 import { ModeBadge, StatusBadge, endedWithPurchase, scenarioName } from "./labels";
 
 function str(value: unknown): string | undefined {
@@ -79,7 +81,11 @@ export function TimelineSection({ customerId }: { customerId: number }) {
       {!timeline.data && !timeline.error && <Loading />}
       {timeline.data &&
         (timeline.data.entries.length === 0 ? (
-          <s-paragraph>{t("timeline.empty")}</s-paragraph>
+          <EmptyState
+            heading={t("empty.timeline.heading")}
+            body={t("empty.timeline.body")}
+            action={{ label: t("empty.timeline.action"), href: href.overview() }}
+          />
         ) : (
           <ol className="timeline">
             {timeline.data.entries.map((entry, i) => (

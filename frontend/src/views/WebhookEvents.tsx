@@ -1,13 +1,47 @@
-// Webhook deliveries that kept failing, with a replay for each.
+// Store updates (Shopify's webhooks) that kept failing, each with a way to try it again: a
+// section of Settings → Advanced, in the merchant's words.
 
 import { useState } from "react";
 
 import { get, post, type WebhookEvent } from "../api";
 import { ErrorBanner, Loading, toast, useLoad } from "../components/common";
-import { useI18n } from "../i18n";
+import { EmptyState } from "../components/EmptyState";
+import { useI18n, type I18n } from "../i18n";
+import type { MessageKey } from "../i18n/messages";
 
-export function WebhookEvents() {
-  const { t, when } = useI18n();
+/** What the update was about, as the merchant says it (the topic itself when unknown). */
+export function topicLabel(topic: string, { t }: I18n): string {
+  const key = `webhooks.topic.${topic}`;
+  return key in TOPIC_KEYS ? t(key as MessageKey) : topic;
+}
+
+const TOPIC_KEYS: Record<string, true> = Object.fromEntries(
+  [
+    "checkouts/create",
+    "checkouts/update",
+    "orders/create",
+    "orders/paid",
+    "orders/updated",
+    "orders/fulfilled",
+    "orders/cancelled",
+    "orders/edited",
+    "fulfillments/update",
+    "fulfillment_events/create",
+    "refunds/create",
+    "customers/create",
+    "customers/update",
+    "customers_email_marketing_consent/update",
+    "app/uninstalled",
+    "shop/update",
+    "customers/data_request",
+    "customers/redact",
+    "shop/redact",
+  ].map((topic) => [`webhooks.topic.${topic}`, true]),
+);
+
+export function WebhookEventsSection() {
+  const i18n = useI18n();
+  const { t, when } = i18n;
   const events = useLoad(() => get<{ events: WebhookEvent[] }>("/api/webhook-events?status=failed"), []);
   const [failure, setFailure] = useState<Error>();
   const [busy, setBusy] = useState<number>();
@@ -28,43 +62,53 @@ export function WebhookEvents() {
 
   const list = events.data?.events ?? [];
   return (
-    <s-page heading={t("webhooks.heading")}>
+    <s-section heading={t("webhooks.heading")}>
+      <s-paragraph>{t("advanced.webhooks.intro")}</s-paragraph>
       {failure && <ErrorBanner error={failure} />}
       {events.error && <ErrorBanner error={events.error} onRetry={events.reload} />}
       {!events.data && !events.error && <Loading />}
-      {events.data && list.length === 0 && <s-paragraph>{t("webhooks.empty")}</s-paragraph>}
-      {list.length > 0 && (
-        <s-section>
-          <s-table>
-            <s-table-header-row>
-              <s-table-header listSlot="primary">{t("webhooks.topic")}</s-table-header>
-              <s-table-header listSlot="kicker">{t("webhooks.received")}</s-table-header>
-              <s-table-header>{t("webhooks.attempts")}</s-table-header>
-              <s-table-header>{t("webhooks.error")}</s-table-header>
-              <s-table-header listSlot="inline" />
-            </s-table-header-row>
-            <s-table-body>
-              {list.map((event) => (
-                <s-table-row key={event.id}>
-                  <s-table-cell>{event.topic}</s-table-cell>
-                  <s-table-cell>{when(event.received_at)}</s-table-cell>
-                  <s-table-cell>{event.attempts}</s-table-cell>
-                  <s-table-cell>{event.last_error ?? ""}</s-table-cell>
-                  <s-table-cell>
-                    <s-button
-                      loading={busy === event.id}
-                      accessibilityLabel={`${t("webhooks.replay")}: ${event.topic} ${event.webhook_id}`}
-                      onClick={() => void replay(event.id)}
-                    >
-                      {t("webhooks.replay")}
-                    </s-button>
-                  </s-table-cell>
-                </s-table-row>
-              ))}
-            </s-table-body>
-          </s-table>
-        </s-section>
+      {events.data && list.length === 0 && (
+        <EmptyState
+          heading={t("advanced.webhooks.emptyHeading")}
+          body={t("advanced.webhooks.emptyBody")}
+          action={{ label: t("advanced.checkAgain"), onClick: events.reload }}
+        />
       )}
-    </s-page>
+      {list.length > 0 && (
+        <s-table>
+          <s-table-header-row>
+            <s-table-header listSlot="primary">{t("webhooks.topic")}</s-table-header>
+            <s-table-header listSlot="kicker">{t("webhooks.received")}</s-table-header>
+            <s-table-header format="numeric">{t("webhooks.attempts")}</s-table-header>
+            <s-table-header>{t("webhooks.error")}</s-table-header>
+            <s-table-header listSlot="inline" />
+          </s-table-header-row>
+          <s-table-body>
+            {list.map((event) => (
+              <s-table-row key={event.id}>
+                <s-table-cell>{topicLabel(event.topic, i18n)}</s-table-cell>
+                <s-table-cell>{when(event.received_at)}</s-table-cell>
+                <s-table-cell>{event.attempts}</s-table-cell>
+                <s-table-cell>
+                  {/* The technical cause, for whoever helps the merchant. */}
+                  {event.last_error && (
+                    <s-text color="subdued">{t("webhooks.errorDetail", { error: event.last_error })}</s-text>
+                  )}
+                </s-table-cell>
+                <s-table-cell>
+                  <s-button
+                    loading={busy === event.id}
+                    accessibilityLabel={`${t("webhooks.replay")}: ${topicLabel(event.topic, i18n)} ${when(event.received_at)}`}
+                    onClick={() => void replay(event.id)}
+                  >
+                    {t("webhooks.replay")}
+                  </s-button>
+                </s-table-cell>
+              </s-table-row>
+            ))}
+          </s-table-body>
+        </s-table>
+      )}
+    </s-section>
   );
 }

@@ -59,6 +59,8 @@ async def test_shell_references_the_built_entry_and_the_configured_cdn(
         assert '<script type="module" src="/assets/main-abc123.js"></script>' in html
         assert '<link rel="stylesheet" href="/assets/main-def456.css">' in html
         assert "Chargement de Boomerang" in html
+        # A skeleton of the page until the UI mounts, announced as loading.
+        assert '<div class="skeleton" role="status" aria-busy="true"' in html
         assert page.headers["content-security-policy"] == (
             f"frame-ancestors https://{SHOP} https://admin.shopify.com http://127.0.0.1:9;"
         )
