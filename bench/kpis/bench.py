@@ -664,8 +664,9 @@ async def resume_seed(url: str) -> dict[str, float]:
 def _load_times(timings: dict[str, float]) -> str:
     if "copy_commerce_s" not in timings:
         return (
-            f"Load: commerce, journeys and loyalty not timed (the seed was resumed after its "
-            f"last step failed), programs {timings['programs_s']:.0f} s; "
+            f"Load: commerce, journeys and loyalty kept from an earlier load of the same "
+            f"generators (`--resume`: the schema upgraded, the programs loaded again), not "
+            f"timed here; programs {timings['programs_s']:.0f} s; "
         )
     return (
         f"Load: commerce {timings['copy_commerce_s']:.0f} s, journeys "
@@ -687,6 +688,8 @@ async def main(
     started = datetime.now(UTC)
     if resume:
         url = f"{SERVER.replace('postgresql://', 'postgresql+asyncpg://')}/{DB}"
+        # The kept database brought to this checkout's schema (new roll-ups, indexes).
+        await asyncio.to_thread(upgrade, url)
         timings = await resume_seed(url)
     else:
         url = await build_database()
@@ -764,7 +767,8 @@ if __name__ == "__main__":
     parser.add_argument(
         "--resume",
         action="store_true",
-        help="finish a seed that failed after the loyalty part, then measure",
+        help="on a kept database (or a seed that failed after the loyalty part): upgrade its "
+        "schema, load the programs again, then rebuild and measure",
     )
     args = parser.parse_args()
     if args.again:
