@@ -541,6 +541,9 @@ ENDPOINTS = {
     "reviews (30 d)": "/api/kpis/reviews?" + MONTH,
     "reviews (365 d)": "/api/kpis/reviews?" + YEAR,
     "scenarios (731 d)": "/api/kpis/scenarios?from=2024-12-04&to=2026-12-04",
+    "lift welcome (365 d)": "/api/kpis/scenarios/welcome/lift?" + YEAR,
+    "lift abandoned_cart (731 d)": "/api/kpis/scenarios/abandoned_cart/lift?"
+    "from=2024-12-04&to=2026-12-04",
 }
 
 
