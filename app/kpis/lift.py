@@ -7,13 +7,18 @@ checkout). Lift in conversion rate = p_treated − p_holdout, with Newcombe's hy
 interval (method 10, from Wilson intervals) at 95 %; lift in revenue per subject = the
 difference of the means, with a Welch (unequal-variance) normal interval; incremental
 revenue = that difference × treated subjects. The sample is too small to tell when either
-group has fewer than MIN_GROUP subjects, or fewer than MIN_EVENTS converted or not converted."""
+group has fewer than MIN_GROUP subjects, or fewer than MIN_EVENTS converted or not converted.
+
+Each run's outcome is rolled up by the local day it started (kpi_run_outcomes, kept by the
+roll-up job with the daily figures, rebuilt with them), so a period's groups are sums of a
+few rows per day."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import text
@@ -130,15 +135,18 @@ def lift(treated: Group, holdout: Group) -> Lift:
     )
 
 
-# Set-based: the period's runs and the orders that could be theirs (placed from the period's
-# start to its end plus the window) meet in hash joins, not one index probe per subject.
-_GROUPS = text("""
+# The outcome of every run that started on one of the local days [first, last] (a range of
+# instants [start, end)), by scenario, day and group: the runs meet the orders that could be
+# theirs (placed from the range's start to its end plus the window) in hash joins. A run's
+# outcome depends only on its own row and its customer's (or checkout's) orders of the 14
+# days after its start, so the sums over days are exactly a period's groups.
+_OUTCOMES = text("""
 WITH r AS (
-    SELECT id, customer_id, subject_key, started_at,
+    SELECT id, scenario, customer_id, subject_key, started_at,
+           (started_at AT TIME ZONE :tz)::date AS day,
            stop_reason IS NOT DISTINCT FROM 'holdout' AS held
     FROM scenario_runs
-    WHERE shop_id = :shop_id AND scenario = :scenario
-      AND started_at >= :start AND started_at < :end
+    WHERE shop_id = :shop_id AND started_at >= :start AND started_at < :end
 ), o AS (
     SELECT id, customer_id, checkout_token, placed_at, coalesce(total_price, 0) AS total
     FROM orders
@@ -152,31 +160,70 @@ WITH r AS (
       AND o.placed_at < r.started_at + make_interval(days => :window)
     UNION
     SELECT r.id, o.id, o.total
-    FROM r JOIN o ON :by_checkout AND o.checkout_token = r.subject_key
-    WHERE o.placed_at >= r.started_at
+    FROM r JOIN o ON o.checkout_token = r.subject_key
+    WHERE r.scenario = ANY(CAST(:checkout_scenarios AS text[]))
+      AND o.placed_at >= r.started_at
       AND o.placed_at < r.started_at + make_interval(days => :window)
 ), per_run AS (
     SELECT run_id, sum(total) AS revenue FROM matched GROUP BY run_id
 )
-SELECT r.held,
-       count(*) AS subjects,
-       count(p.run_id) AS converted,
-       coalesce(sum(p.revenue), 0) AS revenue,
-       coalesce(sum(p.revenue * p.revenue), 0) AS revenue_squares
+INSERT INTO kpi_run_outcomes (shop_id, scenario, day, held, subjects, converted, revenue,
+                              revenue_squares)
+SELECT :shop_id, r.scenario, r.day, r.held,
+       count(*),
+       count(p.run_id),
+       coalesce(sum(p.revenue), 0),
+       coalesce(sum(p.revenue * p.revenue), 0)
 FROM r LEFT JOIN per_run p ON p.run_id = r.id
-GROUP BY r.held
+GROUP BY r.scenario, r.day, r.held
+""")
+
+_DELETE_OUTCOMES = text(
+    "DELETE FROM kpi_run_outcomes WHERE shop_id = :shop_id AND day BETWEEN :first AND :last"
+)
+
+
+async def refresh_outcomes(
+    session: AsyncSession,
+    *,
+    shop_id: int,
+    first: date,
+    last: date,
+    start: datetime,
+    end: datetime,
+    timezone: str,
+    checkout_scenarios: Iterable[str],
+) -> None:
+    """Recompute the run outcomes of the local days first … last (whose instants are start …
+    end) from the raw rows, in the caller's transaction."""
+    await session.execute(_DELETE_OUTCOMES, {"shop_id": shop_id, "first": first, "last": last})
+    await session.execute(
+        _OUTCOMES,
+        {
+            "shop_id": shop_id,
+            "start": start,
+            "end": end,
+            "tz": timezone,
+            "window": LIFT_WINDOW_DAYS,
+            "checkout_scenarios": sorted(checkout_scenarios),
+        },
+    )
+
+
+_GROUPS = text("""
+SELECT held, sum(subjects) AS subjects, sum(converted) AS converted,
+       sum(revenue) AS revenue, sum(revenue_squares) AS revenue_squares
+FROM kpi_run_outcomes
+WHERE shop_id = :shop_id AND scenario = :scenario AND day BETWEEN :first AND :last
+GROUP BY held
 """)
 
 
 async def scenario_lift(
-    session: AsyncSession,
-    *,
-    shop_id: int,
-    scenario: str,
-    start: datetime,
-    end: datetime,
-    by_checkout: bool,
+    session: AsyncSession, *, shop_id: int, scenario: str, first: date, last: date
 ) -> Lift:
+    """The lift of the subjects that entered the scenario on the local days first … last, from
+    the rolled-up outcomes."""
     groups = {
         bool(row.held): Group(
             int(row.subjects),
@@ -185,15 +232,7 @@ async def scenario_lift(
             Decimal(row.revenue_squares),
         )
         for row in await session.execute(
-            _GROUPS,
-            {
-                "shop_id": shop_id,
-                "scenario": scenario,
-                "start": start,
-                "end": end,
-                "window": LIFT_WINDOW_DAYS,
-                "by_checkout": by_checkout,
-            },
+            _GROUPS, {"shop_id": shop_id, "scenario": scenario, "first": first, "last": last}
         )
     }
     empty = Group(0, 0, Decimal(0), Decimal(0))

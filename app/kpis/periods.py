@@ -94,6 +94,8 @@ def plan(period: Period) -> list[Segment]:
 
 Sums = dict[tuple[str, int], dict[str, Decimal]]
 
+_NO_WORKERS = text("SET LOCAL max_parallel_workers_per_gather = 0")
+
 
 async def sums_of(session: AsyncSession, shop_id: int, *periods: Period) -> list[Sums]:
     """Each period's figures summed by (source, step) and metric, in one statement."""
@@ -113,6 +115,12 @@ async def sums_of(session: AsyncSession, shop_id: int, *periods: Period) -> list
     result: list[Sums] = [defaultdict(dict) for _ in periods]
     if not parts:
         return result
+    # No parallel workers for this read (the transaction's own setting): the tables' own
+    # parallel_workers = 0 (0070_kpi_programs) stops parallel scans of them, but not a
+    # Parallel Append handing the UNION ALL's parts to workers, and starting them costs more
+    # than the 2–4 ms the read takes (EXPLAIN ANALYZE at full size, load average 12: 24 ms
+    # with two workers, 2 ms without; p50 of the 30-day endpoints 35 → 75–90 ms since).
+    await session.execute(_NO_WORKERS)
     statement = (
         "SELECT which, source, step, metric, sum(value) FROM ("  # noqa: S608 - plan()'s
         + " UNION ALL ".join(parts)

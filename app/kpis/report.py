@@ -13,11 +13,9 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.kpis import catalog
 from app.kpis.definitions import change, derived, referral_rates, review_rates
 from app.kpis.lift import Lift, scenario_lift
 from app.kpis.periods import Period, Sums, sums_of
-from app.kpis.rollup import day_bounds, shop_clock
 
 # Journeys' figures as the API lists them (their derived rates follow).
 SCENARIO_METRICS = (
@@ -266,17 +264,8 @@ async def snapshot(session: AsyncSession, shop_id: int, source: str) -> dict[str
 
 
 async def lift(session: AsyncSession, shop_id: int, period: Period, key: str) -> Lift:
-    clock = await shop_clock(session, shop_id)
-    tz = clock.timezone if clock else "UTC"
-    start, _ = await day_bounds(session, period.first, tz)
-    _, end = await day_bounds(session, period.last, tz)
     return await scenario_lift(
-        session,
-        shop_id=shop_id,
-        scenario=key,
-        start=start,
-        end=end,
-        by_checkout=key in catalog.CHECKOUT_SCENARIOS,
+        session, shop_id=shop_id, scenario=key, first=period.first, last=period.last
     )
 
 

@@ -1,11 +1,14 @@
-"""The daily roll-up (kpi_daily, kpi_attributions, kpi_snapshots) and its monthly sums
-(kpi_monthly), kept incrementally: the triggers of migrations 0060 and 0070 mark the UTC days
+"""The daily roll-up (kpi_daily, kpi_attributions, kpi_snapshots), its monthly sums
+(kpi_monthly) and the runs' outcomes by start day (kpi_run_outcomes, the holdout lift's), kept
+incrementally: the triggers of migrations 0060 and 0070 mark the UTC days
 whose raw rows changed (kpi_dirty_days); the
 roll-up job claims a batch of them and recomputes each local day they touch, in the shop's
 timezone, from the raw rows. `rebuild` recomputes every day of a shop the same way, so the
 incremental and the rebuilt roll-ups are equal by construction (tests/app/kpis prove it).
 Every month holding a recomputed day is summed again from kpi_daily in the same transaction,
-after its days, so kpi_monthly is always the sum of kpi_daily.
+after its days, so kpi_monthly is always the sum of kpi_daily; then the run outcomes of the
+start days a change on those days can move (a run's own day, and the LIFT_WINDOW_DAYS before
+an order).
 
 Claiming deletes the mark in the transaction that recomputes: a row committed meanwhile
 either is seen by the recomputation or leaves a new mark (its INSERT … ON CONFLICT waits for
@@ -23,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kpis import catalog
 from app.kpis.attribution import attribute_day
+from app.kpis.lift import LIFT_WINDOW_DAYS, refresh_outcomes
 from app.kpis.periods import next_month
 from app.kpis.sources import DailyFigures
 
@@ -139,6 +143,41 @@ async def refresh_months(session: AsyncSession, shop_id: int, days: Iterable[dat
     return len(months)
 
 
+def outcome_days(days: Iterable[date]) -> list[tuple[date, date]]:
+    """The local days whose runs' outcomes a change on these local days can move, as ranges:
+    an order counts for the runs started up to LIFT_WINDOW_DAYS before it (one more day for a
+    window that crosses a DST change), a run for its own start day."""
+    ranges: list[tuple[date, date]] = []
+    for day in sorted(days):
+        first = day - timedelta(days=LIFT_WINDOW_DAYS + 1)
+        if ranges and first <= ranges[-1][1] + timedelta(days=1):
+            ranges[-1] = (ranges[-1][0], max(ranges[-1][1], day))
+        else:
+            ranges.append((first, day))
+    return ranges
+
+
+async def refresh_run_outcomes(
+    session: AsyncSession, clock: ShopClock, ranges: Iterable[tuple[date, date]]
+) -> None:
+    """Recompute the run outcomes (the holdout lift's roll-up) of these ranges of local days,
+    after the days and months (the same lock order everywhere): one pass per shop at a time."""
+    await session.execute(_DAY_LOCK, {"key": f"kpis:{clock.shop_id}:outcomes"})
+    for first, last in ranges:
+        start, _ = await day_bounds(session, first, clock.timezone)
+        _, end = await day_bounds(session, last, clock.timezone)
+        await refresh_outcomes(
+            session,
+            shop_id=clock.shop_id,
+            first=first,
+            last=last,
+            start=start,
+            end=end,
+            timezone=clock.timezone,
+            checkout_scenarios=catalog.CHECKOUT_SCENARIOS,
+        )
+
+
 async def refresh_snapshots(session: AsyncSession, clock: ShopClock, now: datetime) -> None:
     for snapshot in catalog.SNAPSHOTS:
         payload = await snapshot.compute(session, clock.shop_id, clock.timezone, now)
@@ -195,6 +234,7 @@ async def refresh_dirty(session: AsyncSession, now: datetime, limit: int = 200) 
         for day in sorted(days):
             await refresh_day(session, clocks[shop_id], day)
         await refresh_months(session, shop_id, days)
+        await refresh_run_outcomes(session, clocks[shop_id], outcome_days(days))
         computed_at = await session.scalar(
             text("SELECT min(computed_at) FROM kpi_snapshots WHERE shop_id = :shop_id"),
             {"shop_id": shop_id},
@@ -238,6 +278,7 @@ async def rebuild_shop(session: AsyncSession, shop_id: int, now: datetime) -> in
         "kpi_daily",
         "kpi_monthly",
         "kpi_attributions",
+        "kpi_run_outcomes",
         "kpi_dirty_days",
         "kpi_snapshots",
     ):
@@ -263,6 +304,7 @@ async def rebuild_shop(session: AsyncSession, shop_id: int, now: datetime) -> in
             day += timedelta(days=1)
             days += 1
         await refresh_months(session, shop_id, (first_day + timedelta(days=n) for n in range(days)))
+        await refresh_run_outcomes(session, clock, [(first_day, last_day)])
     await refresh_snapshots(session, clock, now)
     return days
 

@@ -26,6 +26,7 @@ from app.models.kpis import (
     KpiDaily,
     KpiDirtyDay,
     KpiMonthly,
+    KpiRunOutcome,
     KpiSnapshot,
 )
 from app.models.loyalty import (
@@ -67,6 +68,7 @@ __all__ = [
     "KpiDaily",
     "KpiDirtyDay",
     "KpiMonthly",
+    "KpiRunOutcome",
     "KpiSnapshot",
     "LoyaltyAccount",
     "LoyaltyGuestPoints",

@@ -1,7 +1,8 @@
 """The analytics layer's tables: a shop's attribution and holdout settings, the roll-ups the
 KPI API reads (by day, and by month for long periods), the one attribution each order gets,
 the days waiting to be rolled up again, and point-in-time snapshots (retention, loyalty,
-reviews). Definitions: docs/kpis.md."""
+reviews), and the outcomes of scenario runs by start day (the holdout lift). Definitions:
+docs/kpis.md."""
 
 from __future__ import annotations
 
@@ -68,6 +69,27 @@ class KpiMonthly(Base):
     step: Mapped[int] = mapped_column(primary_key=True)
     metric: Mapped[str] = mapped_column(String(96), primary_key=True)
     value: Mapped[Decimal] = mapped_column(Figure)
+
+
+class KpiRunOutcome(Base):
+    """The holdout comparison's raw material for one scenario, one local day of its runs'
+    starts and one group (treated or held out): how many subjects entered, how many converted
+    within the lift window, their revenue and the sum of each subject's revenue squared (for
+    the variance). Sums over days are a period's groups (app/kpis/lift.py)."""
+
+    __tablename__ = "kpi_run_outcomes"
+
+    shop_id: Mapped[int] = mapped_column(
+        ForeignKey("shops.id", ondelete="CASCADE"), primary_key=True
+    )
+    scenario: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    held: Mapped[bool] = mapped_column(primary_key=True)
+    subjects: Mapped[int]
+    converted: Mapped[int]
+    # Unbounded numerics: exact sums of money and of its squares, whatever the store's size.
+    revenue: Mapped[Decimal] = mapped_column(Numeric)
+    revenue_squares: Mapped[Decimal] = mapped_column(Numeric)
 
 
 class KpiAttribution(Base):

@@ -541,6 +541,9 @@ ENDPOINTS = {
     "reviews (30 d)": "/api/kpis/reviews?" + MONTH,
     "reviews (365 d)": "/api/kpis/reviews?" + YEAR,
     "scenarios (731 d)": "/api/kpis/scenarios?from=2024-12-04&to=2026-12-04",
+    "lift welcome (365 d)": "/api/kpis/scenarios/welcome/lift?" + YEAR,
+    "lift abandoned_cart (731 d)": "/api/kpis/scenarios/abandoned_cart/lift?"
+    "from=2024-12-04&to=2026-12-04",
 }
 
 
@@ -661,11 +664,38 @@ async def resume_seed(url: str) -> dict[str, float]:
     return timings
 
 
+async def kept_counts(url: str) -> dict[str, float]:
+    """The sizes the report states, read from a database a --keep run left (--kept)."""
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        timings: dict[str, float] = {"kept": 1}
+        for key, query in (
+            ("runs", "SELECT count(*) FROM scenario_runs WHERE scenario <> 'review_request'"),
+            ("messages", "SELECT count(*) FROM messages WHERE scenario <> 'review_request'"),
+            ("reviews", "SELECT count(*) FROM reviews"),
+            ("referral_codes", "SELECT count(*) FROM referral_codes"),
+            ("referral_visits", "SELECT count(*) FROM referral_visits"),
+            ("referrals", "SELECT count(*) FROM referrals"),
+            ("dirty_days", "SELECT count(*) FROM kpi_dirty_days"),
+        ):
+            timings[key] = await conn.fetchval(query)
+        await conn.execute("ANALYZE")
+    finally:
+        await conn.close()
+    return timings
+
+
 def _load_times(timings: dict[str, float]) -> str:
+    if "kept" in timings:
+        return (
+            "Load: every row kept from the run above (`--keep`, then `--kept`: the schema "
+            "upgraded to this checkout's, nothing loaded again); "
+        )
     if "copy_commerce_s" not in timings:
         return (
-            f"Load: commerce, journeys and loyalty not timed (the seed was resumed after its "
-            f"last step failed), programs {timings['programs_s']:.0f} s; "
+            f"Load: commerce, journeys and loyalty kept from an earlier load of the same "
+            f"generators (`--resume`: the schema upgraded, the programs loaded again), not "
+            f"timed here; programs {timings['programs_s']:.0f} s; "
         )
     return (
         f"Load: commerce {timings['copy_commerce_s']:.0f} s, journeys "
@@ -682,12 +712,19 @@ async def main(
     *,
     keep: bool,
     resume: bool = False,
+    kept: bool = False,
 ) -> None:
     load_before = load()
     started = datetime.now(UTC)
     if resume:
         url = f"{SERVER.replace('postgresql://', 'postgresql+asyncpg://')}/{DB}"
+        # The kept database brought to this checkout's schema (new roll-ups, indexes).
+        await asyncio.to_thread(upgrade, url)
         timings = await resume_seed(url)
+    elif kept:
+        url = f"{SERVER.replace('postgresql://', 'postgresql+asyncpg://')}/{DB}"
+        await asyncio.to_thread(upgrade, url)
+        timings = await kept_counts(url)
     else:
         url = await build_database()
         timings = await seed(url, n_customers, n_orders, n_events)
@@ -716,9 +753,15 @@ async def main(
         f"requests for one order in 10, {int(timings['reviews']):,} reviews, "
         f"{int(timings['referral_codes']):,} referral codes, "
         f"{int(timings['referral_visits']):,} link visits, {int(timings['referrals']):,} "
-        "referrals. " + _load_times(timings) + "the COPYs' statement "
-        f"triggers marked {int(timings['dirty_days'])} UTC days (the events' COPY ran without "
-        "triggers, foreign-key checks included).",
+        "referrals. "
+        + _load_times(timings)
+        + (
+            f"{int(timings['dirty_days'])} UTC days were marked to roll up (by the migrations' "
+            "backfill) when the rebuild began."
+            if "kept" in timings
+            else f"the COPYs' statement triggers marked {int(timings['dirty_days'])} UTC days "
+            "(the events' COPY ran without triggers, foreign-key checks included)."
+        ),
         f"Rebuild from the raw rows (`rebuild_shop`, what `boomerang kpis rebuild` runs): "
         f"{days} local days in {rebuild_s:.0f} s ({rebuild_s / max(days, 1) * 1000:.0f} ms a "
         "day, snapshots included).",
@@ -764,7 +807,13 @@ if __name__ == "__main__":
     parser.add_argument(
         "--resume",
         action="store_true",
-        help="finish a seed that failed after the loyalty part, then measure",
+        help="on a kept database (or a seed that failed after the loyalty part): upgrade its "
+        "schema, load the programs again, then rebuild and measure",
+    )
+    parser.add_argument(
+        "--kept",
+        action="store_true",
+        help="on the database a --keep run left: upgrade its schema, rebuild, measure (no load)",
     )
     args = parser.parse_args()
     if args.again:
@@ -778,5 +827,6 @@ if __name__ == "__main__":
                 args.requests,
                 keep=args.keep,
                 resume=args.resume,
+                kept=args.kept,
             )
         )

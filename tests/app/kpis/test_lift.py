@@ -3,14 +3,22 @@ variance is computed apart) and the lift of a scenario's holdout group through t
 
 from __future__ import annotations
 
+import json
+import random
 import statistics
 from collections.abc import Awaitable, Callable
+from dataclasses import asdict
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import httpx
 import pytest
+from fastapi.encoders import jsonable_encoder
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.kpis.lift import Group, lift, newcombe, welch
+from app.models import Shop
 from tests.app.kpis.conftest import get_json, paris
 from tests.support.kpi_rows import Rows
 
@@ -128,3 +136,146 @@ async def test_a_checkout_scenarios_subject_converts_by_its_checkout(
     assert Decimal(body["holdout"]["revenue"]) == Decimal("25.00")
     assert (body["treated"]["subjects"], body["treated"]["converted"]) == (1, 0)
     assert body["verdict"] == "too_small"
+
+
+# The definition (docs/kpis.md, "Outcome") as one query over the raw rows: what the lift
+# endpoint computed on the fly before its roll-up. The rolled-up groups must equal it.
+RAW_GROUPS = text("""
+WITH r AS (
+    SELECT id, customer_id, subject_key, started_at,
+           stop_reason IS NOT DISTINCT FROM 'holdout' AS held
+    FROM scenario_runs
+    WHERE shop_id = :shop_id AND scenario = :scenario
+      AND started_at >= CAST(:first AS date)::timestamp AT TIME ZONE 'Europe/Paris'
+      AND started_at < (CAST(:last AS date) + 1)::timestamp AT TIME ZONE 'Europe/Paris'
+), o AS (
+    SELECT id, customer_id, checkout_token, placed_at, coalesce(total_price, 0) AS total
+    FROM orders WHERE shop_id = :shop_id AND cancelled_at IS NULL
+), matched AS (
+    SELECT r.id AS run_id, o.id AS order_id, o.total
+    FROM r JOIN o ON o.customer_id = r.customer_id
+    WHERE o.placed_at >= r.started_at AND o.placed_at < r.started_at + interval '14 days'
+    UNION
+    SELECT r.id, o.id, o.total
+    FROM r JOIN o ON :by_checkout AND o.checkout_token = r.subject_key
+    WHERE o.placed_at >= r.started_at AND o.placed_at < r.started_at + interval '14 days'
+), per_run AS (
+    SELECT run_id, sum(total) AS revenue FROM matched GROUP BY run_id
+)
+SELECT r.held, count(*) AS subjects, count(p.run_id) AS converted,
+       coalesce(sum(p.revenue), 0) AS revenue,
+       coalesce(sum(p.revenue * p.revenue), 0) AS revenue_squares
+FROM r LEFT JOIN per_run p ON p.run_id = r.id
+GROUP BY r.held
+""")
+
+
+async def raw_groups(
+    sessions: async_sessionmaker[AsyncSession], shop_id: int, scenario: str, first: str, last: str
+) -> tuple[Group, Group]:
+    async with sessions.begin() as session:
+        found = {
+            bool(row.held): Group(
+                int(row.subjects),
+                int(row.converted),
+                Decimal(row.revenue),
+                Decimal(row.revenue_squares),
+            )
+            for row in await session.execute(
+                RAW_GROUPS,
+                {
+                    "shop_id": shop_id,
+                    "scenario": scenario,
+                    "first": date.fromisoformat(first),
+                    "last": date.fromisoformat(last),
+                    "by_checkout": scenario == "abandoned_cart",
+                },
+            )
+        }
+    empty = Group(0, 0, Decimal(0), Decimal(0))
+    return found.get(False, empty), found.get(True, empty)
+
+
+def as_json(value: object) -> object:
+    return json.loads(json.dumps(jsonable_encoder(value)))
+
+
+async def test_the_rolled_up_lift_equals_the_raw_definition(
+    sessions: async_sessionmaker[AsyncSession],
+    shop: Shop,
+    client: httpx.AsyncClient,
+    rows: Rows,
+    rolled: Callable[[], Awaitable[int]],
+    auth: dict[str, str],
+) -> None:
+    """Runs around Paris's autumn DST change (2026-10-25, 25 hours), treated and held out;
+    their orders arrive in later roll-up passes, some at the window's edges, some cancelled
+    afterwards; guest carts convert by their checkout. For every period tried, the endpoint's
+    groups (and so its intervals) are the raw definition's, to the cent and the cent²."""
+    rng = random.Random(19)
+    origin = datetime(2026, 10, 20, tzinfo=UTC)
+    runs: list[tuple[str, str, int | None, datetime]] = []
+    for i in range(90):
+        customer = await rows.customer(f"lift{i}@example.test")
+        started = origin + timedelta(minutes=rng.randrange(0, 12 * 24 * 60))
+        if i % 3 == 2:
+            subject, scenario = f"tok-lift-{i}", "abandoned_cart"
+            guest = i % 2 == 0
+            runs.append((scenario, subject, None if guest else customer, started))
+        else:
+            subject, scenario = f"customer:{customer}", "welcome"
+            runs.append((scenario, subject, customer, started))
+        await rows.run(
+            scenario,
+            subject,
+            customer_id=runs[-1][2],
+            started_at=started,
+            holdout=i % 2 == 1,
+        )
+    await rolled()
+    placed: list[int] = []
+    for n, (scenario, subject, customer, started) in enumerate(runs):
+        offsets = [timedelta(hours=rng.uniform(-48, 20 * 24)) for _ in range(rng.randrange(0, 3))]
+        if n % 10 == 0:  # the edges: at the start (in), a second before 14 days (in), at 14 (out)
+            offsets += [timedelta(0), timedelta(days=14, seconds=-1), timedelta(days=14)]
+        if n % 10 == 5:
+            offsets += [timedelta(seconds=-1)]  # a second before the start: out
+        for offset in offsets:
+            by_checkout = scenario == "abandoned_cart" and rng.random() < 0.6
+            order_id, _ = await rows.order(
+                customer_id=customer,
+                placed_at=started + offset,
+                total=f"{rng.randrange(100, 20000) / 100:.2f}",
+                checkout_token=subject if by_checkout else None,
+            )
+            placed.append(order_id)
+        if n % 30 == 29:
+            await rolled()  # orders reach runs whose days were rolled up already
+    await rolled()
+    for order_id in placed[::9]:
+        await rows.cancel(order_id, datetime(2026, 11, 30, tzinfo=UTC))
+    await rolled()
+
+    periods = [
+        ("2026-10-01", "2026-11-30"),
+        ("2026-10-25", "2026-10-25"),  # 25 hours long
+        ("2026-10-24", "2026-10-26"),
+        ("2026-10-20", "2026-10-27"),
+        ("2026-10-28", "2026-11-05"),
+    ]
+    held_subjects = 0
+    for scenario in ("welcome", "abandoned_cart"):
+        for first, last in periods:
+            treated, holdout = await raw_groups(sessions, shop.id, scenario, first, last)
+            body = await get_json(
+                client, f"/api/kpis/scenarios/{scenario}/lift?from={first}&to={last}", auth
+            )
+            expected = as_json(asdict(lift(treated, holdout)))
+            assert {k: body[k] for k in expected} == expected, (scenario, first, last)
+            if first == "2026-10-01":
+                held_subjects += holdout.subjects
+                assert treated.converted >= 3
+                assert holdout.converted >= 3
+                # The intervals were compared too (not "too small" to have any).
+                assert scenario != "welcome" or body["verdict"] != "too_small"
+    assert held_subjects == 45

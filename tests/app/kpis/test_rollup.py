@@ -5,7 +5,7 @@ the shop's timezone across DST."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import httpx
@@ -51,8 +51,19 @@ async def roll_up_tables(
                 {"s": shop_id},
             )
         ).all()
+        outcomes = (
+            await session.execute(
+                text(
+                    "SELECT scenario, day, held, subjects, converted, revenue, revenue_squares "
+                    "FROM kpi_run_outcomes WHERE shop_id = :s ORDER BY 1, 2, 3"
+                ),
+                {"s": shop_id},
+            )
+        ).all()
     return (
-        [tuple(r) for r in daily] + [("monthly", *r) for r in monthly],
+        [tuple(r) for r in daily]
+        + [("monthly", *r) for r in monthly]
+        + [("outcomes", *r) for r in outcomes],
         [tuple(r) for r in attributions],
         [tuple(r) for r in dirty],
     )
@@ -89,13 +100,54 @@ async def test_rebuilt_equals_incremental(
     await rolled()
     await rows.cancel(other, paris("2026-11-14 09:00"))
     await rolled()
+    # The holdout's outcomes: a subject held out on the 12th orders on the 20th and the 25th
+    # (both within its 14 days), each order rolled up days after its run's day; the second is
+    # cancelled; a third, placed as its 14 days end, does not count.
+    c5 = await rows.customer("c5@example.test")
+    await rows.run(
+        "welcome",
+        f"customer:{c5}",
+        customer_id=c5,
+        started_at=paris("2026-11-12 09:00"),
+        holdout=True,
+    )
+    await rolled()
+    await rows.order(customer_id=c5, placed_at=paris("2026-11-20 09:00"), total="30.00")
+    await rolled()
+    late, _ = await rows.order(customer_id=c5, placed_at=paris("2026-11-25 09:00"), total="12.00")
+    await rows.order(customer_id=c5, placed_at=paris("2026-11-26 09:00"), total="99.00")
+    await rolled()
+    await rows.cancel(late, paris("2026-11-27 09:00"))
+    await rolled()
 
     incremental = await roll_up_tables(sessions, shop.id)
     assert incremental[2] == []  # nothing left to roll up
+    outcomes = {r[1:4]: r[4:] for r in incremental[0] if r[0] == "outcomes"}
+    assert outcomes[("welcome", date(2026, 11, 12), True)] == (
+        1,
+        1,
+        Decimal("30.00"),
+        Decimal("900.0000"),
+    )
+    # The runs of the 10th: c1 ordered 100.00, 40.00 and 30.00 within 14 days (refunds do not
+    # count here), c2 70.00 (unattributed, but an outcome), c3 nothing; the cart's checkout
+    # was completed (50.00, its customer's too: once), its customer's cancelled order is out.
+    assert outcomes[("welcome", date(2026, 11, 10), False)] == (
+        3,
+        2,
+        Decimal("240.00"),
+        Decimal(170 * 170 + 70 * 70),
+    )
+    assert outcomes[("abandoned_cart", date(2026, 11, 10), False)] == (
+        1,
+        1,
+        Decimal("50.00"),
+        Decimal(2500),
+    )
     assert len(incremental[0]) > 40
     async with sessions.begin() as session:
         days = await rebuild_shop(session, shop.id, datetime.now(UTC))
-    assert days >= 12  # 2026-11-10 … 2026-11-21
+    assert days >= 17  # 2026-11-10 … 2026-11-26
     rebuilt = await roll_up_tables(sessions, shop.id)
     assert rebuilt == incremental
 
