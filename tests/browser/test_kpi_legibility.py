@@ -102,12 +102,12 @@ async def test_kpis_read_right_rates_outcomes_and_the_compared_period(
     await expect(timeline.get_by_text("Reminder sequence stopped")).to_have_count(0)
     assert all(tone != "critical" for _, tone in await tones(timeline.locator("s-badge")))
     # Messages not sent because the cart was recovered are a decision, not a failure.
-    await app.get_by_role("link", name="Messages", exact=True).click()
+    await admin.go("Messages")
     await expect(app.get_by_role("row").filter(has_text=LONG_EMAIL).first).to_be_visible()
     assert all(tone != "critical" for _, tone in await tones(app.locator("s-badge")))
 
     # Results: the headline first, naming the period and the one before it (the API's).
-    await app.get_by_role("link", name="Results").click()
+    await admin.go("Results")
     headline = await results(app)
     headings: list[str] = await app.locator("s-section").evaluate_all(
         "els => els.map(e => e.heading || '').filter(Boolean)"
@@ -163,7 +163,7 @@ async def test_kpis_read_right_rates_outcomes_and_the_compared_period(
     await cart.get_by_role("link", name="Séquences", exact=True).click()
     row = app.get_by_role("row").filter(has_text=LONG_EMAIL)
     await expect(row.locator("s-badge")).to_have_text("Récupéré")
-    await app.get_by_role("link", name="Résultats").click()
+    await admin.go("Résultats")
     headline = app.get_by_role("region", name="L'essentiel")
     await expect(headline).to_contain_text("comparé à la période du")
     await expect(

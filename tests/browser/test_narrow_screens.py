@@ -83,8 +83,8 @@ def pages(customer_id: int) -> list[tuple[str, str, str]]:
         ("approvals", "#/approvals", "approvals"),
         ("messages", "#/messages", "messages"),
         ("delivery", "#/delivery", "delivery"),
-        ("webhooks", "#/webhooks", "webhooks"),
-        ("dataRequests", "#/data-requests", "data-requests"),
+        ("shopSettings", "#/settings", "shop-settings"),
+        ("advanced", "#/settings/advanced", "advanced"),
         ("loyalty", "#/loyalty", "loyalty"),
         ("loyaltySettings", "#/loyalty/settings", "loyalty-settings"),
         ("loyaltyCustomer", f"#/loyalty/customers/{customer_id}", "loyalty-customer"),
@@ -105,7 +105,7 @@ async def visit(admin: EmbeddedAdmin, frame: Frame, target: str) -> None:
     await frame.evaluate("(target) => { window.location.hash = target; }", target)
     app = admin.app
     await expect(app.locator("s-page").first).to_be_visible()
-    await expect(app.locator("s-spinner")).to_have_count(0)
+    await expect(app.locator("s-spinner, .skeleton")).to_have_count(0)
     # Charts, list layouts and fonts settle within a frame or two of the data.
     await admin.page.wait_for_timeout(250)
 
