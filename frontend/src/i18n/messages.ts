@@ -3,6 +3,7 @@
 
 import { approvalsEn, approvalsFr } from "./approvals";
 import { customersEn, customersFr } from "./customers";
+import { editorEn, editorFr } from "./editor";
 import { formsEn, formsFr } from "./forms";
 import { onboardingEn, onboardingFr } from "./onboarding";
 
@@ -10,6 +11,7 @@ export const en = {
   ...customersEn,
   ...formsEn,
   ...approvalsEn,
+  ...editorEn,
   "app.title": "Boomerang",
   "app.loading": "Loading…",
   "app.retry": "Try again",
@@ -598,6 +600,7 @@ export const fr: Messages = {
   ...customersFr,
   ...formsFr,
   ...approvalsFr,
+  ...editorFr,
   "app.title": "Boomerang",
   "app.loading": "Chargement…",
   "app.retry": "Réessayer",
