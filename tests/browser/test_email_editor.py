@@ -58,6 +58,14 @@ async def test_the_template_editor_changes_a_heading_previews_saves_and_resets(
     await expect(heading).to_have_value("Your cart is waiting")
     await expect(desktop.get_by_role("heading", name="Your cart is waiting")).to_be_visible()
 
+    # At 400 px the previews narrow to the page: nothing overflows sideways.
+    await admin.page.set_viewport_size({"width": 400, "height": 900})
+    await expect(mobile.get_by_role("heading", name="Your cart is waiting")).to_be_visible()
+    document = app.locator("html")
+    overflow = await document.evaluate("e => e.scrollWidth - e.clientWidth")
+    assert overflow <= 0, f"the editor is {overflow} px wider than a 400 px screen"
+    await screenshot(admin.page, "template-editor-400px-en")
+
 
 async def test_a_held_reminder_is_rewritten_in_the_approval_form_and_sent_as_rewritten(
     admin: EmbeddedAdmin,
