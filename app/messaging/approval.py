@@ -60,11 +60,19 @@ async def pending(
     return (await session.scalars(query.order_by(Message.scheduled_at).limit(limit))).all()
 
 
-async def _pending_one(
-    session: AsyncSession, shop_id: int, message_id: int, *, lock: bool = True
-) -> Message:
+async def _pending_one(session: AsyncSession, shop_id: int, message_id: int) -> Message:
+    """The waiting message, locked: this click decides it."""
     query = select(Message).where(Message.shop_id == shop_id, Message.id == message_id)
-    message = await session.scalar(query.with_for_update() if lock else query)
+    return _still_pending(await session.scalar(query.with_for_update()), message_id)
+
+
+async def _pending_to_read(session: AsyncSession, shop_id: int, message_id: int) -> Message:
+    """The waiting message, read only (a form to fill, a preview): nothing to lock."""
+    query = select(Message).where(Message.shop_id == shop_id, Message.id == message_id)
+    return _still_pending(await session.scalar(query), message_id)
+
+
+def _still_pending(message: Message | None, message_id: int) -> Message:
     if message is None:
         raise MessageNotFound(
             Text(
@@ -230,7 +238,7 @@ async def form(
     """The simple form of a held message: the fields it was edited with, else the fields of
     the template that made it (the shop's own or Boomerang's) in this shopper's words.
     NoSimpleForm when its template was written by hand or its step has no fields."""
-    message = await _pending_one(session, shop_id, message_id, lock=False)
+    message = await _pending_to_read(session, shop_id, message_id)
     if message.edited_fields is not None:
         return EmailFields.from_json(message.edited_fields)
     locale = _locale(message)
@@ -267,7 +275,7 @@ async def preview_fields(
     config: MessagingConfig,
 ) -> Rendered:
     """The held message as these fields would make it; nothing is stored."""
-    message = await _pending_one(session, shop_id, message_id, lock=False)
+    message = await _pending_to_read(session, shop_id, message_id)
     return await _render_fields(session, config, message, fields)
 
 
