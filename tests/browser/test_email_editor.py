@@ -66,6 +66,21 @@ async def test_the_template_editor_changes_a_heading_previews_saves_and_resets(
     assert overflow <= 0, f"the editor is {overflow} px wider than a 400 px screen"
     await screenshot(admin.page, "template-editor-400px-en")
 
+    # Once the shop has a customer, the preview opens on a real one.
+    await admin.page.set_viewport_size({"width": 1280, "height": 720})
+    customer = admin.store.customer_payload(email="lea@example.test", first_name="Léa")
+    await admin.store.deliver("customers/create", customer)
+    await admin.work()
+    await app.get_by_role("link", name="Overview").click()
+    await (
+        app.get_by_role("region", name="Abandoned cart")
+        .get_by_role("link", name="Email templates")
+        .click()
+    )
+    picker = app.get_by_role("combobox", name="Preview with customer")
+    await expect(picker.locator("option:checked")).to_contain_text("lea@example.test")
+    await expect(desktop.get_by_text("Hi Léa,")).to_be_visible()
+
 
 async def test_a_held_reminder_is_rewritten_in_the_approval_form_and_sent_as_rewritten(
     admin: EmbeddedAdmin,

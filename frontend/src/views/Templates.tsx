@@ -4,7 +4,7 @@
 // either); a live preview at desktop and mobile width, on sample data with the shop's code
 // prefix or on a real customer; a test goes to the shop's own address.
 
-import { useState } from "react";
+import { useEffect, useState } from "react";
 
 import {
   ApiError,
@@ -34,10 +34,20 @@ function customerLabel(c: Customer): string {
   return name ? `${name} <${c.email ?? ""}>` : (c.email ?? `#${c.id}`);
 }
 
-function CustomerPicker({ value, onChange }: { value: number | null; onChange: (id: number | null) => void }) {
+/** The customer the preview is made for: null for sample data, undefined until the merchant
+ * chooses (the first customer found is taken then, so the preview shows real data when the
+ * shop has any). */
+function CustomerPicker({ value, onChange }: {
+  value: number | null | undefined;
+  onChange: (id: number | null) => void;
+}) {
   const { t } = useI18n();
   const [search, setSearch] = useState("");
   const found = useLoad(() => get<CustomerIndexPage>(`/api/customers${query({ search, limit: 20 })}`), [search]);
+  const first = found.data?.customers[0]?.id;
+  useEffect(() => {
+    if (value === undefined && first !== undefined) onChange(first);
+  }, [value, first, onChange]);
   return (
     <s-stack direction="inline" gap="base" alignItems="start">
       <s-text-field
@@ -48,7 +58,7 @@ function CustomerPicker({ value, onChange }: { value: number | null; onChange: (
       />
       <s-select
         label={t("templates.previewFor")}
-        value={value === null ? "" : String(value)}
+        value={value === null || value === undefined ? "" : String(value)}
         onChange={(e) => {
           const chosen = fieldValue(e);
           onChange(chosen ? Number(chosen) : null);
@@ -86,11 +96,12 @@ function Editor({ scenario, step, locale, template: loaded }: {
   const [sendError, setSendError] = useState(loaded.send_error ?? null);
   const [errors, setErrors] = useState<Partial<Record<Part, string>>>({});
   const [failure, setFailure] = useState<Error>();
-  const [customerId, setCustomerId] = useState<number | null>(null);
+  const [customerId, setCustomerId] = useState<number | null | undefined>(undefined);
   const [busy, setBusy] = useState<"save" | "advanced" | "reset" | "test">();
   const url = `/api/templates/${scenario}/${step}/${locale}`;
   // What the preview and the test show: the form's fields, or the hand-written template.
-  const input = fields ? { fields, customer_id: customerId } : { ...draft, customer_id: customerId };
+  const customer = customerId ?? null;
+  const input = fields ? { fields, customer_id: customer } : { ...draft, customer_id: customer };
   const live = useLivePreview(input, (body) => post<Preview>(`${url}/preview`, body));
   const samples = (live.rendered as Preview | undefined)?.samples ?? [];
 
