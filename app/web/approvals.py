@@ -99,6 +99,9 @@ class FormOut(BaseModel):
     fields: FieldsOut
     # Whether the merchant already edited this message with the form.
     edited: bool
+    # Edited as raw HTML instead: the form shows the template's words, and saving it
+    # replaces that edit.
+    edited_as_html: bool
 
 
 class RenderedOut(BaseModel):
@@ -198,8 +201,9 @@ async def edit_form(
     async with resources.sessions.begin() as session:
         fields = await approval.form(session, shop.id, message_id, config)
         message = await session.get(Message, message_id)
-        edited = message is not None and message.edited_fields is not None
-    return FormOut(fields=FieldsOut.of(fields), edited=edited)
+    edited = message is not None and message.edited_fields is not None
+    as_html = message is not None and message.edited_at is not None and not edited
+    return FormOut(fields=FieldsOut.of(fields), edited=edited, edited_as_html=as_html)
 
 
 @router.post("/{message_id}/preview", dependencies=[Depends(limit_previews)])

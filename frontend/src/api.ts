@@ -235,6 +235,8 @@ export interface EmailFields {
 export interface MessageForm {
   fields: EmailFields;
   edited: boolean;
+  // Edited as raw HTML: the form shows the template's words, and saving it replaces that edit.
+  edited_as_html: boolean;
 }
 
 export interface Rendered {

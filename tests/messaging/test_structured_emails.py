@@ -182,6 +182,7 @@ async def test_an_edited_held_message_is_what_gets_sent_and_the_timeline_says_so
 
     form = (await client.get(f"/api/approvals/{held.id}/form", headers=auth)).json()
     assert form["edited"] is False
+    assert form["edited_as_html"] is False
     # The template's fields in this shopper's words.
     assert form["fields"]["heading"] == "Your cart is waiting"
     assert form["fields"]["body"] == "Hi Zoé,\n\nYour cart at Acme is saved for you."
@@ -203,7 +204,7 @@ async def test_an_edited_held_message_is_what_gets_sent_and_the_timeline_says_so
     assert saved.status_code == 200, saved.text
     assert saved.json()["subject"] == "A note from Acme"
     again = (await client.get(f"/api/approvals/{held.id}/form", headers=auth)).json()
-    assert again == {"fields": edit, "edited": True}
+    assert again == {"fields": edit, "edited": True, "edited_as_html": False}
     empty = await client.put(
         f"/api/approvals/{held.id}/fields",
         json={**edit, "subject": " "},
@@ -252,3 +253,26 @@ async def test_a_message_of_a_hand_written_template_has_no_simple_form(
     assert form.status_code == 400
     assert form.json()["error"] == "NoSimpleForm"
     assert "Advanced" in form.json()["detail"]
+
+
+async def test_the_form_of_a_message_edited_as_raw_html_says_so(
+    sessions: async_sessionmaker[AsyncSession],
+    config: MessagingConfig,
+    client: httpx.AsyncClient,
+) -> None:
+    shop = await make_shop(sessions)
+    auth = bearer(mint_session_token(shop.domain))
+    await client.put("/api/scenarios/abandoned_cart", json={"mode": "approval"}, headers=auth)
+    held = await enqueue(sessions, config, shop, await make_customer(sessions, shop))
+    raw = await client.put(f"/api/approvals/{held.id}", json={"subject": "Raw"}, headers=auth)
+    assert raw.status_code == 200, raw.text
+    form = (await client.get(f"/api/approvals/{held.id}/form", headers=auth)).json()
+    assert form["edited"] is False
+    assert form["edited_as_html"] is True
+    # The form offers the template's words; saving it replaces the raw edit.
+    assert form["fields"]["heading"] == "Your cart is waiting"
+    saved = await client.put(f"/api/approvals/{held.id}/fields", json=form["fields"], headers=auth)
+    assert saved.json()["subject"] == "Camille, you left something in your cart"
+    again = (await client.get(f"/api/approvals/{held.id}/form", headers=auth)).json()
+    assert again["edited"] is True
+    assert again["edited_as_html"] is False

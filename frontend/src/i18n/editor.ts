@@ -35,6 +35,8 @@ export const editorEn = {
     "Your words replace this email only; the shop's layout, the customer's cart and code, and the unsubscribe footer stay.",
   "editor.approval.saved": "Email updated: it will be sent as you wrote it once approved",
   "editor.approval.saveRaw": "Save the raw HTML",
+  "editor.approval.editedAsHtml":
+    "This email was edited as raw HTML under Advanced. The fields show the template's words: saving them replaces that edit.",
 } as const;
 
 export const editorFr: { readonly [K in keyof typeof editorEn]: string } = {
@@ -70,4 +72,6 @@ export const editorFr: { readonly [K in keyof typeof editorEn]: string } = {
     "Votre texte remplace celui de cet e-mail seulement ; la mise en page de la boutique, le panier et le code du client et le pied de page de désabonnement restent.",
   "editor.approval.saved": "E-mail modifié : il partira tel que vous l'avez écrit une fois validé",
   "editor.approval.saveRaw": "Enregistrer le HTML brut",
+  "editor.approval.editedAsHtml":
+    "Cet e-mail a été modifié en HTML brut dans la partie Avancé. Les champs montrent le texte du modèle : les enregistrer remplace cette modification.",
 };

@@ -94,6 +94,9 @@ function EditForm({ message, onDone }: { message: OutboxMessage; onDone: (saved:
         {current && (
           <>
             <s-text color="subdued">{t("editor.approval.note")}</s-text>
+            {form.data?.edited_as_html && !fields && (
+              <s-banner tone="warning" heading={t("editor.approval.editedAsHtml")} />
+            )}
             <FieldsForm value={current} onChange={setFields} withPreheader={false} withCode={false} />
             <DevicePreviews rendered={live.rendered} updating={live.updating} error={live.error} />
           </>
