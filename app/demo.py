@@ -336,6 +336,10 @@ async def _play(
             f"days in a shop), a reminder 6 s later; without a delivered status, "
             f"{DEMO_DELIVERY_WAIT_SECONDS} s after the fulfilment counts as the delivery"
         )
+        # The merchant accepts syndication's permission request (App Bridge's Scopes API) too.
+        from app.reviews.syndication import SCOPES as SYNDICATION_SCOPES
+
+        sim.grant_scopes(DEMO_DOMAIN, SYNDICATION_SCOPES)
         await _api(
             client,
             "PUT",

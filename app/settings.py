@@ -36,10 +36,12 @@ class Settings(BaseSettings):
     # reviews' product metafields, read_fulfillments for the fulfillments/update and
     # fulfillment_events/create topics (a shipment's delivered status), write_app_proxy for the
     # storefront's app proxy ([app_proxy] needs it: apps/build/online-store/app-proxies).
+    # Optional features' scopes are not here: `optional_scopes` in the toml, requested through
+    # App Bridge when the merchant turns the feature on (store credit, review syndication).
     shopify_scopes: str = (
         "read_customers,write_customers,read_orders,read_checkouts,read_discounts,"
         "write_discounts,read_locales,read_products,write_products,read_fulfillments,"
-        "write_app_proxy,write_metaobject_definitions,write_metaobjects"
+        "write_app_proxy"
     )
     shopify_api_version: str = "2026-10"
     app_url: str = "http://127.0.0.1:8000"

@@ -76,16 +76,20 @@ class SimulatorConfig:
             "read_fulfillments",
             # An app declaring [app_proxy] (shopify.dev: apps/build/online-store/app-proxies).
             "write_app_proxy",
-            # Syndicating reviews to the standard product_review metaobject (optional, off by
-            # default, and only for apps approved by Shopify for it).
-            "write_metaobject_definitions",
-            "write_metaobjects",
         }
     )
     # The app's `optional_scopes` (shopify.app.toml): requested after install, granted or
     # declined by the merchant (Shopify's "Manage access scopes" guide).
     optional_scopes: frozenset[str] = frozenset(
-        {"write_store_credit_account_transactions", "read_store_credit_accounts"}
+        {
+            # Store credit rewards.
+            "write_store_credit_account_transactions",
+            "read_store_credit_accounts",
+            # Syndicating reviews to the standard product_review metaobject (off by default,
+            # and only for apps approved by Shopify for it).
+            "write_metaobject_definitions",
+            "write_metaobjects",
+        }
     )
     # A store credit account's most (None: no limit here): past it, storeCreditAccountCredit
     # answers CREDIT_LIMIT_EXCEEDED. Shopify does not publish its figure.

@@ -168,20 +168,13 @@ async def complete(
         )
     except ShopifyUserErrors as refused:
         async with sessions.begin() as session:
-            await redemptions.give_back(
-                session,
-                shop_id=shop.id,
-                redemption_id=found.id,
-                from_status=redemptions.PENDING,
-                reason=redemptions.REFUSED_BY_SHOPIFY,
-                now=datetime.now(UTC),
-                error=refused.detail,
+            await _give_back_pending(
+                session, shop, found.id, reason=redemptions.REFUSED_BY_SHOPIFY, error=refused.detail
             )
         log.warning("redemption returned: Shopify refused its code", redemption_id=found.id)
         return await _settled(sessions, shop, found.id)
     except ShopifyUnavailable as exc:
-        async with sessions.begin() as session:
-            await redemptions.count_attempt(session, found.id, exc.detail[:2000])
+        await _count_attempt(sessions, found.id, exc)
         raise
     async with sessions.begin() as session:
         code_id = await session.scalar(
@@ -204,10 +197,7 @@ async def _settled(
     sessions: async_sessionmaker[AsyncSession], shop: ShopRef, redemption_id: int
 ) -> RedemptionResult:
     async with sessions() as session:
-        found = await redemptions.load(session, shop.id, redemption_id)
-    if found is None:  # pragma: no cover - redemptions are never deleted but with the shop
-        raise LookupError(f"no redemption {redemption_id} for shop {shop.id}")
-    return _result(found)
+        return await _settled_after(session, shop, redemption_id)
 
 
 def _credit_lock(shop_id: int, customer_id: int) -> Select[Any]:
@@ -282,20 +272,13 @@ async def _complete_store_credit(
             )
         except ShopifyQueryError as refused:
             # Refused before it ran (the scope not granted, or withdrawn since).
-            await redemptions.give_back(
-                held,
-                shop_id=shop.id,
-                redemption_id=found.id,
-                from_status=redemptions.PENDING,
-                reason=redemptions.CREDIT_NOT_GRANTED,
-                now=datetime.now(UTC),
-                error=refused.detail,
+            await _give_back_pending(
+                held, shop, found.id, reason=redemptions.CREDIT_NOT_GRANTED, error=refused.detail
             )
             log.warning("store credit redemption returned: refused", redemption_id=found.id)
             return await _settled_after(held, shop, found.id)
         except ShopifyUnavailable as exc:
-            async with sessions.begin() as counting:
-                await redemptions.count_attempt(counting, found.id, exc.detail[:2000])
+            await _count_attempt(sessions, found.id, exc)
             raise
         if isinstance(outcome, Credited):
             await redemptions.mark_credited(
@@ -306,13 +289,11 @@ async def _complete_store_credit(
                 now=datetime.now(UTC),
             )
         else:
-            await redemptions.give_back(
+            await _give_back_pending(
                 held,
-                shop_id=shop.id,
-                redemption_id=found.id,
-                from_status=redemptions.PENDING,
+                shop,
+                found.id,
                 reason=redemptions.CREDIT_REFUSED,
-                now=datetime.now(UTC),
                 error="; ".join(
                     f"{c}: {m}" for c, m in zip(outcome.codes, outcome.messages, strict=True)
                 ),
@@ -328,3 +309,27 @@ async def _settled_after(
     if found is None:  # pragma: no cover - redemptions are never deleted but with the shop
         raise LookupError(f"no redemption {redemption_id} for shop {shop.id}")
     return _result(found)
+
+
+async def _give_back_pending(
+    session: AsyncSession, shop: ShopRef, redemption_id: int, *, reason: str, error: str
+) -> None:
+    """Shopify refused to pay the reward: the pending redemption is returned, its points
+    given back."""
+    await redemptions.give_back(
+        session,
+        shop_id=shop.id,
+        redemption_id=redemption_id,
+        from_status=redemptions.PENDING,
+        reason=reason,
+        now=datetime.now(UTC),
+        error=error,
+    )
+
+
+async def _count_attempt(
+    sessions: async_sessionmaker[AsyncSession], redemption_id: int, exc: ShopifyUnavailable
+) -> None:
+    """Shopify could not be reached: the attempt is counted (committed) before the job retries."""
+    async with sessions.begin() as session:
+        await redemptions.count_attempt(session, redemption_id, exc.detail[:2000])

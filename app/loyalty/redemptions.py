@@ -290,6 +290,33 @@ async def mark_issued(
     now: datetime,
 ) -> bool:
     """Pending -> issued; False when it was settled already (another attempt did it)."""
+    return await _settle_issued(
+        session,
+        shop_id=shop_id,
+        redemption_id=redemption_id,
+        now=now,
+        code=code,
+        discount_code_id=discount_code_id,
+    )
+
+
+async def _settle_issued(
+    session: AsyncSession,
+    *,
+    shop_id: int,
+    redemption_id: int,
+    now: datetime,
+    code: str | None = None,
+    discount_code_id: int | None = None,
+    store_credit_transaction_id: str | None = None,
+) -> bool:
+    """Pending -> issued with what paid the reward (a code or a store credit transaction),
+    and the reward recorded on the customer's timeline; False when it was settled already."""
+    paid_with: dict[str, Any] = (
+        {"code": code, "discount_code_id": discount_code_id}
+        if store_credit_transaction_id is None
+        else {"store_credit_transaction_id": store_credit_transaction_id}
+    )
     result = await session.execute(
         update(LoyaltyRedemption)
         .where(
@@ -297,13 +324,7 @@ async def mark_issued(
             LoyaltyRedemption.id == redemption_id,
             LoyaltyRedemption.status == PENDING,
         )
-        .values(
-            status=ISSUED,
-            code=code,
-            discount_code_id=discount_code_id,
-            issued_at=now,
-            last_error=None,
-        )
+        .values(status=ISSUED, issued_at=now, last_error=None, **paid_with)
         .returning(LoyaltyRedemption.customer_id, LoyaltyRedemption.reward_key)
     )
     row = result.first()
@@ -317,6 +338,7 @@ async def mark_issued(
         reward_key=row.reward_key,
         at=now,
         code=code,
+        store_credit_transaction_id=store_credit_transaction_id,
     )
     return True
 
@@ -348,34 +370,13 @@ async def mark_credited(
 ) -> bool:
     """Pending -> issued, paid by Shopify's credit transaction; False when it was settled
     already."""
-    result = await session.execute(
-        update(LoyaltyRedemption)
-        .where(
-            LoyaltyRedemption.shop_id == shop_id,
-            LoyaltyRedemption.id == redemption_id,
-            LoyaltyRedemption.status == PENDING,
-        )
-        .values(
-            status=ISSUED,
-            store_credit_transaction_id=transaction_id,
-            issued_at=now,
-            last_error=None,
-        )
-        .returning(LoyaltyRedemption.customer_id, LoyaltyRedemption.reward_key)
-    )
-    row = result.first()
-    if row is None:
-        return False
-    await history.reward_given(
+    return await _settle_issued(
         session,
         shop_id=shop_id,
-        customer_id=int(row.customer_id),
         redemption_id=redemption_id,
-        reward_key=row.reward_key,
-        at=now,
+        now=now,
         store_credit_transaction_id=transaction_id,
     )
-    return True
 
 
 async def claimed_credits(

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import InvalidRequest
@@ -58,6 +58,41 @@ async def pending(
     if scenario is not None:
         query = query.where(Message.scenario == scenario)
     return (await session.scalars(query.order_by(Message.scheduled_at).limit(limit))).all()
+
+
+async def withdraw_pending(
+    session: AsyncSession,
+    *,
+    shop_id: int,
+    scenario: str,
+    subject_key: str,
+    reason: str,
+    now: datetime,
+) -> int:
+    """A sequence ended by a fact (the customer ordered, unsubscribed…): its emails still
+    waiting for approval leave the queue as suppressed for that reason, each on the
+    customer's timeline, so the merchant is never asked to approve an email that would no
+    longer go (the check as it leaves would suppress it anyway). The caller holds the run's
+    lock; returns how many."""
+    withdrawn = (
+        await session.scalars(
+            update(Message)
+            .where(
+                Message.shop_id == shop_id,
+                Message.scenario == scenario,
+                Message.subject_key == subject_key,
+                Message.status == Status.PENDING_APPROVAL,
+            )
+            .values(status=Status.SUPPRESSED, status_reason=reason)
+            .returning(Message)
+            .execution_options(synchronize_session=False)
+        )
+    ).all()
+    for message in withdrawn:
+        await notify_send_outcome(
+            session, outcome_of(message, Outcome.SUPPRESSED, now, reason=reason)
+        )
+    return len(withdrawn)
 
 
 async def _pending_one(session: AsyncSession, shop_id: int, message_id: int) -> Message:

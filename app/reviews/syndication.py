@@ -15,6 +15,7 @@ At" -> `submitted_at`). "Language" is not sent: its type was cut off in that cop
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +28,10 @@ from app.queue.deferred import Job
 TYPE = "product_review"
 SOURCE = "Boomerang"
 SYNC_JOB = "sync_review_metaobject"
+# The optional scopes (`optional_scopes` in shopify.app.toml) syndication needs, requested by
+# the admin through App Bridge's Scopes API when the merchant turns it on: enabling the
+# standard definition, and writing (and so reading) its metaobjects.
+SCOPES: tuple[str, ...] = ("write_metaobject_definitions", "write_metaobjects")
 
 
 def handle(review_id: int) -> str:
@@ -35,6 +40,12 @@ def handle(review_id: int) -> str:
 
 def sync_job(shop_id: int, review_id: int, change: str) -> Job:
     return Job(SYNC_JOB, (shop_id, review_id), f"{SYNC_JOB}:{shop_id}:{review_id}:{change}")
+
+
+def missing_scopes(granted: Iterable[str]) -> list[str]:
+    """The scopes syndication needs that the shop has not granted (empty: it can be on)."""
+    held = set(granted)
+    return [scope for scope in SCOPES if scope not in held]
 
 
 def syndicated(review: Review) -> bool:

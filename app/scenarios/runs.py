@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.prepared import Prepared, begun_driver
+from app.messaging.approval import withdraw_pending
 from app.models import ScenarioRun
 from app.scenarios import holdout, timeline
 
@@ -138,6 +139,14 @@ async def stop_run(
     run.stop_reason = reason
     run.finished_at = now
     run.next_step_at = None
+    await withdraw_pending(
+        session,
+        shop_id=run.shop_id,
+        scenario=run.scenario,
+        subject_key=run.subject_key,
+        reason=reason,
+        now=now,
+    )
     await _record_stop(
         session,
         shop_id=run.shop_id,
@@ -149,6 +158,24 @@ async def stop_run(
         now=now,
         **detail,
     )
+
+
+async def end_for_order(
+    session: AsyncSession, run: ScenarioRun, reason: str, now: datetime, **detail: Any
+) -> None:
+    """An order ends a (locked) run: a running one stops; one that has taken its last step,
+    whose email still waits for the merchant's approval, has that email withdrawn."""
+    if run.status == ACTIVE:
+        await stop_run(session, run, reason, now, **detail)
+    elif run.status == COMPLETED:
+        await withdraw_pending(
+            session,
+            shop_id=run.shop_id,
+            scenario=run.scenario,
+            subject_key=run.subject_key,
+            reason=reason,
+            now=now,
+        )
 
 
 async def _record_stop(

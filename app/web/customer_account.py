@@ -16,16 +16,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
-from sqlalchemy import select
 
 from app.errors import BoomerangError
-from app.i18n import Text
-from app.models import Shop
 from app.shopify.verification import (
     CUSTOMER_ACCOUNT_CORS,
     customer_account_preflight,
@@ -34,7 +31,7 @@ from app.shopify.verification import (
 from app.web import loyalty_proxy, referral_proxy
 from app.web.deps import ResourcesDep
 from app.web.errors import error_response
-from app.web.proxy import ShopNotServed, Visitor
+from app.web.proxy import Visitor, served_visitor
 from app.web.rate_limits import RateLimiterDep
 
 PREFIX = "/customer-account"
@@ -61,33 +58,14 @@ class _CorsRoute(APIRoute):
 router = APIRouter(prefix=PREFIX, tags=["customer account"], route_class=_CorsRoute)
 
 
-async def _visitor(request: Request, resources: ResourcesDep) -> Visitor:
+async def customer_account_visitor(request: Request, resources: ResourcesDep) -> Visitor:
     verified = verify_customer_account(
         resources.settings, request.method, request.headers.get("authorization"), str(request.url)
     )
-    async with resources.sessions() as session:
-        shop = (
-            await session.execute(
-                select(Shop.id, Shop.currency).where(
-                    Shop.domain == verified.shop,
-                    Shop.uninstalled_at.is_(None),
-                    Shop.redacted_at.is_(None),
-                )
-            )
-        ).one_or_none()
-    if shop is None:
-        raise ShopNotServed(
-            Text(
-                en="Boomerang is not installed on this shop.",
-                fr="Boomerang n'est pas installé sur cette boutique.",
-            )
-        )
-    return Visitor(
-        shop_id=shop.id,
-        shop_domain=verified.shop,
-        currency=shop.currency,
-        shopify_customer_id=verified.shopify_customer_id,
-    )
+    return await served_visitor(resources, verified)
+
+
+CustomerAccountVisitorDep = Annotated[Visitor, Depends(customer_account_visitor)]
 
 
 @router.options("/{path:path}")
@@ -103,8 +81,9 @@ def _body(response: Response) -> Any:
 
 
 @router.get("/rewards")
-async def rewards(request: Request, resources: ResourcesDep) -> JSONResponse:
-    visitor = await _visitor(request, resources)
+async def rewards(
+    request: Request, resources: ResourcesDep, visitor: CustomerAccountVisitorDep
+) -> JSONResponse:
     loyalty = await loyalty_proxy.loyalty_page(request, visitor, resources)
     referral = await referral_proxy.referral_page(visitor, resources)
     return JSONResponse(
@@ -115,7 +94,9 @@ async def rewards(request: Request, resources: ResourcesDep) -> JSONResponse:
 
 @router.post("/rewards/redemptions")
 async def redeem(
-    request: Request, resources: ResourcesDep, limiter: RateLimiterDep
+    request: Request,
+    resources: ResourcesDep,
+    limiter: RateLimiterDep,
+    visitor: CustomerAccountVisitorDep,
 ) -> JSONResponse:
-    visitor = await _visitor(request, resources)
     return await loyalty_proxy.redeem_reward(request, visitor, resources, limiter)

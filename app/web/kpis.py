@@ -5,12 +5,13 @@ with `format=csv`."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Depends, Query
 from fastapi.responses import Response
 
 from app.errors import InvalidRequest, NotFound
@@ -100,86 +101,100 @@ def _known_scenario(resources: Resources, key: str) -> str:
     return key
 
 
-@router.get("/scenarios", response_model=None)
-async def kpi_scenarios(
-    shop: CurrentShop,
-    resources: ResourcesDep,
-    from_: FromQuery = None,
-    to: str | None = None,
-    format: str | None = None,
+def wants_csv(format: str | None = None) -> bool:
+    """`format=csv` asks for the table as CSV; anything else answers JSON."""
+    return format == "csv"
+
+
+WantsCsv = Annotated[bool, Depends(wants_csv)]
+
+
+def answer(
+    csv: bool, name: str, table: Callable[[], tables.Table], body: dict[str, Any]
 ) -> dict[str, Any] | Response:
-    period = period_of(shop, from_, to)
+    """The one way a KPI route answers: the table as a CSV download `<name>.csv`, or the JSON
+    body."""
+    if csv:
+        return _csv(table(), name)
+    return body
+
+
+@dataclass(frozen=True)
+class KpiQuery:
+    """What every KPI route over a period is asked: the shop, the period (`from`, `to`) and
+    whether to answer CSV."""
+
+    shop: Shop
+    period: Period
+    csv: bool
+
+    def answer(
+        self, name: str, table: Callable[[], tables.Table], **body: Any
+    ) -> dict[str, Any] | Response:
+        """The table as CSV, or the JSON body led by the period and the one before."""
+        return answer(self.csv, name, table, {"period": _period_json(self.period), **body})
+
+
+def kpi_query(
+    shop: CurrentShop, csv: WantsCsv, from_: FromQuery = None, to: str | None = None
+) -> KpiQuery:
+    return KpiQuery(shop=shop, period=period_of(shop, from_, to), csv=csv)
+
+
+KpiQueryDep = Annotated[KpiQuery, Depends(kpi_query)]
+
+
+@router.get("/scenarios", response_model=None)
+async def kpi_scenarios(q: KpiQueryDep, resources: ResourcesDep) -> dict[str, Any] | Response:
     async with resources.sessions.begin() as session:
         rows = await report.scenarios(
-            session, shop.id, period, resources.platform.catalog.sorted_keys()
+            session, q.shop.id, q.period, resources.platform.catalog.sorted_keys()
         )
-    if format == "csv":
-        return _csv(
-            tables.figures_table("scenario", ((r["scenario"], r["figures"]) for r in rows)),
-            "kpis-scenarios",
-        )
-    return {"period": _period_json(period), "scenarios": rows}
+    return q.answer(
+        "kpis-scenarios",
+        lambda: tables.figures_table("scenario", ((r["scenario"], r["figures"]) for r in rows)),
+        scenarios=rows,
+    )
 
 
 @router.get("/scenarios/{key}/steps", response_model=None)
-async def kpi_steps(
-    key: str,
-    shop: CurrentShop,
-    resources: ResourcesDep,
-    from_: FromQuery = None,
-    to: str | None = None,
-    format: str | None = None,
-) -> dict[str, Any] | Response:
-    period = period_of(shop, from_, to)
+async def kpi_steps(key: str, q: KpiQueryDep, resources: ResourcesDep) -> dict[str, Any] | Response:
     async with resources.sessions.begin() as session:
         rows = await report.scenario_steps(
-            session, shop.id, period, _known_scenario(resources, key)
+            session, q.shop.id, q.period, _known_scenario(resources, key)
         )
-    if format == "csv":
-        return _csv(
-            tables.figures_table("step", ((r["step"], r["figures"]) for r in rows)),
-            f"kpis-{key}-steps",
-        )
-    return {"period": _period_json(period), "scenario": key, "steps": rows}
+    return q.answer(
+        f"kpis-{key}-steps",
+        lambda: tables.figures_table("step", ((r["step"], r["figures"]) for r in rows)),
+        scenario=key,
+        steps=rows,
+    )
 
 
 @router.get("/series", response_model=None)
 async def kpi_series(
-    shop: CurrentShop,
+    q: KpiQueryDep,
     resources: ResourcesDep,
     metric: str = "revenue",
     source: str | None = None,
     step: int = 0,
-    from_: FromQuery = None,
-    to: str | None = None,
-    format: str | None = None,
 ) -> dict[str, Any] | Response:
-    period = period_of(shop, from_, to)
     async with resources.sessions.begin() as session:
-        points = await report.series(session, shop.id, period, metric, source, step)
-    if format == "csv":
-        return _csv(tables.series_table(points), f"kpis-{metric}-by-day")
-    return {
-        "period": _period_json(period),
-        "metric": metric,
-        "timezone": shop.timezone,
-        "points": points,
-    }
+        points = await report.series(session, q.shop.id, q.period, metric, source, step)
+    return q.answer(
+        f"kpis-{metric}-by-day",
+        lambda: tables.series_table(points),
+        metric=metric,
+        timezone=q.shop.timezone,
+        points=points,
+    )
 
 
 @router.get("/store", response_model=None)
-async def kpi_store(
-    shop: CurrentShop,
-    resources: ResourcesDep,
-    from_: FromQuery = None,
-    to: str | None = None,
-    format: str | None = None,
-) -> dict[str, Any] | Response:
+async def kpi_store(q: KpiQueryDep, resources: ResourcesDep) -> dict[str, Any] | Response:
     return await _figures_and_snapshot(
         resources,
-        shop,
-        period_of(shop, from_, to),
-        format,
+        q,
         source="store",
         metrics=STORE_METRICS,
         snapshot="retention",
@@ -190,36 +205,28 @@ async def kpi_store(
 
 @router.get("/cohorts", response_model=None)
 async def kpi_cohorts(
-    shop: CurrentShop,
-    resources: ResourcesDep,
-    format: str | None = None,
+    shop: CurrentShop, resources: ResourcesDep, csv: WantsCsv
 ) -> dict[str, Any] | Response:
     async with resources.sessions.begin() as session:
         retention = await report.snapshot(session, shop.id, "retention")
     cohorts = retention["cohorts"] if retention else []
-    if format == "csv":
-        return _csv(tables.cohort_table(cohorts), "kpis-cohorts")
-    return {
-        "cohorts": cohorts,
-        "computed_at": retention["computed_at"] if retention else None,
-    }
+    return answer(
+        csv,
+        "kpis-cohorts",
+        lambda: tables.cohort_table(cohorts),
+        {"cohorts": cohorts, "computed_at": retention["computed_at"] if retention else None},
+    )
 
 
 @router.get("/loyalty", response_model=None)
-async def kpi_loyalty(
-    shop: CurrentShop,
-    resources: ResourcesDep,
-    from_: FromQuery = None,
-    to: str | None = None,
-    format: str | None = None,
-) -> dict[str, Any] | Response:
-    period = period_of(shop, from_, to)
+async def kpi_loyalty(q: KpiQueryDep, resources: ResourcesDep) -> dict[str, Any] | Response:
     async with resources.sessions.begin() as session:
         figures, store = await report.many_source_figures(
-            session, shop.id, period, (("loyalty", LOYALTY_METRICS), ("store", STORE_METRICS))
+            session, q.shop.id, q.period, (("loyalty", LOYALTY_METRICS), ("store", STORE_METRICS))
         )
-        state = await report.snapshot(session, shop.id, "loyalty")
-    if format == "csv":
+        state = await report.snapshot(session, q.shop.id, "loyalty")
+
+    def table() -> tables.Table:
         header, rows = tables.figures_table("source", [("loyalty", figures), ("store", store)])
         if state:
             rows += [
@@ -231,50 +238,40 @@ async def kpi_loyalty(
                 ["members_per_tier", t["tier"] or "", t["members"], "", ""]
                 for t in state["members_per_tier"]
             ]
-        return _csv((header, rows), "kpis-loyalty")
-    return {
-        "period": _period_json(period),
-        "figures": figures,
-        "member_revenue": {k: store[k] for k in ("member_revenue", "nonmember_revenue")},
-        "state": state,
-    }
+        return header, rows
+
+    return q.answer(
+        "kpis-loyalty",
+        table,
+        figures=figures,
+        member_revenue={k: store[k] for k in ("member_revenue", "nonmember_revenue")},
+        state=state,
+    )
 
 
 @router.get("/referrals", response_model=None)
-async def kpi_referrals(
-    shop: CurrentShop,
-    resources: ResourcesDep,
-    from_: FromQuery = None,
-    to: str | None = None,
-    format: str | None = None,
-) -> dict[str, Any] | Response:
+async def kpi_referrals(q: KpiQueryDep, resources: ResourcesDep) -> dict[str, Any] | Response:
     """The referral program over the period: link visits, codes used, flagged, qualified,
     rewarded, referred revenue, and the rates (docs/kpis.md, "Referrals")."""
-    period = period_of(shop, from_, to)
     async with resources.sessions.begin() as session:
         figures = await report.source_figures(
-            session, shop.id, period, "referrals", REFERRAL_METRICS
+            session, q.shop.id, q.period, "referrals", REFERRAL_METRICS
         )
-    if format == "csv":
-        return _csv(tables.figures_table("source", [("referrals", figures)]), "kpis-referrals")
-    return {"period": _period_json(period), "currency": shop.currency, "figures": figures}
+    return q.answer(
+        "kpis-referrals",
+        lambda: tables.figures_table("source", [("referrals", figures)]),
+        currency=q.shop.currency,
+        figures=figures,
+    )
 
 
 @router.get("/reviews", response_model=None)
-async def kpi_reviews(
-    shop: CurrentShop,
-    resources: ResourcesDep,
-    from_: FromQuery = None,
-    to: str | None = None,
-    format: str | None = None,
-) -> dict[str, Any] | Response:
+async def kpi_reviews(q: KpiQueryDep, resources: ResourcesDep) -> dict[str, Any] | Response:
     """The reviews program over the period (requests, response rate, average rating, share
     with photos) and every review the shop holds (docs/kpis.md, "Reviews")."""
     return await _figures_and_snapshot(
         resources,
-        shop,
-        period_of(shop, from_, to),
-        format,
+        q,
         source="reviews",
         metrics=REVIEW_METRICS,
         snapshot="reviews",
@@ -284,36 +281,21 @@ async def kpi_reviews(
 
 
 @router.get("/scenarios/{key}/lift", response_model=None)
-async def kpi_lift(
-    key: str,
-    shop: CurrentShop,
-    resources: ResourcesDep,
-    from_: FromQuery = None,
-    to: str | None = None,
-    format: str | None = None,
-) -> dict[str, Any] | Response:
-    period = period_of(shop, from_, to)
+async def kpi_lift(key: str, q: KpiQueryDep, resources: ResourcesDep) -> dict[str, Any] | Response:
     async with resources.sessions.begin() as session:
-        result = await report.lift(session, shop.id, period, _known_scenario(resources, key))
-    if format == "csv":
-        return _csv(tables.lift_table(result), f"kpis-{key}-lift")
-    return {"period": _period_json(period), "scenario": key, **asdict(result)}
+        result = await report.lift(session, q.shop.id, q.period, _known_scenario(resources, key))
+    return q.answer(
+        f"kpis-{key}-lift", lambda: tables.lift_table(result), scenario=key, **asdict(result)
+    )
 
 
 @router.get("/attributions", response_model=None)
-async def kpi_attributions(
-    shop: CurrentShop,
-    resources: ResourcesDep,
-    from_: FromQuery = None,
-    to: str | None = None,
-    format: str | None = None,
-) -> dict[str, Any] | Response:
-    period = period_of(shop, from_, to)
+async def kpi_attributions(q: KpiQueryDep, resources: ResourcesDep) -> dict[str, Any] | Response:
     async with resources.sessions.begin() as session:
-        records = await report.attributions(session, shop.id, period)
-    if format == "csv":
-        return _csv(tables.records_table(records), "kpis-attributions")
-    return {"period": _period_json(period), "attributions": records}
+        records = await report.attributions(session, q.shop.id, q.period)
+    return q.answer(
+        "kpis-attributions", lambda: tables.records_table(records), attributions=records
+    )
 
 
 @router.get("/settings")
@@ -344,13 +326,11 @@ async def put_kpi_settings(
 
 
 async def _figures_and_snapshot(
-    resources: ResourcesDep,
-    shop: CurrentShop,
-    period: Any,
-    format: str | None,
+    resources: Resources,
+    q: KpiQuery,
     *,
     source: str,
-    metrics: Any,
+    metrics: tuple[str, ...],
     snapshot: str,
     row_label: str,
     json_key: str,
@@ -358,13 +338,15 @@ async def _figures_and_snapshot(
     """One source's figures over the period beside one of its snapshots, as JSON or CSV (the
     snapshot's scalar values as extra rows labelled `row_label`)."""
     async with resources.sessions.begin() as session:
-        figures = await report.source_figures(session, shop.id, period, source, metrics)
-        held = await report.snapshot(session, shop.id, snapshot)
-    if format == "csv":
+        figures = await report.source_figures(session, q.shop.id, q.period, source, metrics)
+        held = await report.snapshot(session, q.shop.id, snapshot)
+
+    def table() -> tables.Table:
         header, rows = tables.figures_table("source", [(source, figures)])
         if held:
             rows += [
                 [row_label, k, v, "", ""] for k, v in held.items() if not isinstance(v, list | dict)
             ]
-        return _csv((header, rows), f"kpis-{source}")
-    return {"period": _period_json(period), "figures": figures, json_key: held}
+        return header, rows
+
+    return q.answer(f"kpis-{source}", table, figures=figures, **{json_key: held})

@@ -19,7 +19,8 @@ from sqlalchemy import select
 from app.errors import NotFound
 from app.i18n import Text
 from app.models import Shop
-from app.shopify.verification import verify_app_proxy
+from app.platform.resources import Resources
+from app.shopify.verification import CustomerAccountVisitor, ProxyVisitor, verify_app_proxy
 from app.web.deps import ResourcesDep
 
 PREFIX = "/proxy"
@@ -42,6 +43,14 @@ class ShopNotServed(NotFound):
 
 async def storefront_visitor(request: Request, resources: ResourcesDep) -> Visitor:
     verified = verify_app_proxy(resources.settings, str(request.url))
+    return await served_visitor(resources, verified)
+
+
+async def served_visitor(
+    resources: Resources, verified: ProxyVisitor | CustomerAccountVisitor
+) -> Visitor:
+    """The visitor of a verified storefront request (app proxy or customer account), at a
+    shop where Boomerang is installed; ShopNotServed otherwise."""
     async with resources.sessions() as session:
         shop = (
             await session.execute(

@@ -22,6 +22,7 @@ from app.queue.deferred import defer, transaction
 from app.reviews import aggregates, export, service, syndication
 from app.reviews.settings import ReviewSettings, load_settings, save_settings
 from app.reviews.tokens import ReviewTokens
+from app.shopify.admin.access_scopes import granted_scopes
 from app.shopify.admin.factory import admin_client
 from app.shopify.admin.types import ShopRef
 from app.shopify.review_metaobjects import enable_definition
@@ -179,9 +180,9 @@ async def export_reviews(
 
 
 @router.get("/api/reviews/settings")
-async def get_review_settings(shop: CurrentShop, resources: ResourcesDep) -> ReviewSettings:
+async def get_review_settings(shop: CurrentShop, resources: ResourcesDep) -> dict[str, Any]:
     async with resources.sessions.begin() as session:
-        return await load_settings(session, shop.id)
+        return _settings_json(await load_settings(session, shop.id))
 
 
 NOT_APPROVED = Text(
@@ -193,22 +194,35 @@ NOT_APPROVED = Text(
     "produits ({why}). La syndication reste désactivée ; vos avis et leurs étoiles sur les pages "
     "produits ne changent pas.",
 )
-SCOPE_MISSING = Text(
-    en="Boomerang lacks the permission to write metaobjects in this shop. Open Boomerang from "
-    "your Shopify admin and approve its updated permissions, then turn syndication on again.",
-    fr="Boomerang n'a pas l'autorisation d'écrire des métaobjets dans cette boutique. Ouvrez "
-    "Boomerang depuis votre admin Shopify et acceptez ses nouvelles autorisations, puis "
-    "réactivez la syndication.",
-)
+
+
+def _scopes_not_granted(missing: list[str]) -> InvalidRequest:
+    names = ", ".join(missing)
+    return InvalidRequest(
+        Text(
+            en=f"Shopify has not granted Boomerang {names} yet: accept the permission request "
+            "that opens when you turn syndication on, then save again. Syndication stays off.",
+            fr=f"Shopify n'a pas encore accordé {names} à Boomerang : acceptez la demande "
+            "d'autorisation qui s'ouvre quand vous activez la syndication, puis enregistrez à "
+            "nouveau. La syndication reste désactivée.",
+        )
+    )
 
 
 async def _enable_syndication(shop: CurrentShop, resources: ResourcesDep) -> None:
-    """Shopify's standard product_review definition enabled before the setting is saved: a
-    refusal (an app Shopify has not approved) raises and leaves the setting off."""
+    """Syndication's optional scopes granted (asked by the admin page through App Bridge),
+    then Shopify's standard product_review definition enabled, before the setting is saved: a
+    missing scope or a refusal (an app Shopify has not approved) raises and leaves it off."""
+    client = admin_client(resources)
+    ref = ShopRef(shop.id, shop.domain)
+    missing = syndication.missing_scopes(await granted_scopes(client, ref))
+    if missing:
+        raise _scopes_not_granted(missing)
     try:
-        refused = await enable_definition(admin_client(resources), ShopRef(shop.id, shop.domain))
+        refused = await enable_definition(client, ref)
     except ShopifyQueryError:
-        raise InvalidRequest(SCOPE_MISSING) from None
+        # Granted when asked, revoked since.
+        raise _scopes_not_granted(list(syndication.SCOPES)) from None
     if refused:
         why = "; ".join(refused)
         raise InvalidRequest(
@@ -216,11 +230,16 @@ async def _enable_syndication(shop: CurrentShop, resources: ResourcesDep) -> Non
         )
 
 
+def _settings_json(settings: ReviewSettings) -> dict[str, Any]:
+    """The settings, and the optional scopes the admin requests before turning syndication on."""
+    return {**settings.model_dump(mode="json"), "syndication_scopes": list(syndication.SCOPES)}
+
+
 @router.patch("/api/reviews/settings")
 @router.put("/api/reviews/settings")
 async def put_review_settings(
     patch: dict[str, Any], shop: CurrentShop, resources: ResourcesDep
-) -> ReviewSettings:
+) -> dict[str, Any]:
     turning_on = False
     if patch.get("syndicate_to_shopify") is True:
         async with resources.sessions.begin() as session:
@@ -234,7 +253,7 @@ async def put_review_settings(
                 # The reviews already published go to Shopify too, each by its own job.
                 for review_id in await syndication.published_ids(session, shop.id):
                     defer(session, syndication.sync_job(shop.id, review_id, "turned-on"))
-            return saved
+            return _settings_json(saved)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])

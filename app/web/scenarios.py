@@ -15,7 +15,7 @@ from sqlalchemy import select
 from app.customers import profile
 from app.errors import InvalidRequest, NotFound
 from app.i18n import Text, request_locale
-from app.models import Customer, ScenarioRun
+from app.models import Customer, ScenarioConversion, ScenarioRun
 from app.platform.resources import Resources
 from app.scenarios import timeline
 from app.scenarios.config import InvalidSettings
@@ -141,6 +141,15 @@ async def list_runs(
         statement = statement.where(ScenarioRun.status == status)
     async with resources.sessions.begin() as session:
         rows = list(await session.scalars(statement))
+        # The runs an order was attributed to (a recovered cart, a converted welcome).
+        converted = set(
+            await session.scalars(
+                select(ScenarioConversion.run_id).where(
+                    ScenarioConversion.shop_id == shop.id,
+                    ScenarioConversion.run_id.in_([r.id for r in rows]),
+                )
+            )
+        )
     return [
         {
             "id": r.id,
@@ -151,6 +160,7 @@ async def list_runs(
             "next_step": r.step_index + 1,
             "next_step_at": r.next_step_at.isoformat() if r.next_step_at else None,
             "stop_reason": r.stop_reason,
+            "converted": r.id in converted,
             "started_at": r.started_at.isoformat(),
         }
         for r in rows

@@ -13,6 +13,9 @@
   sheet.replaceSync([
     ":host { box-sizing: border-box; font: 14px/1.45 system-ui, sans-serif; color: #303030; }",
     ":host([hidden]) { display: none !important; }",
+    // A field is never wider than its container (a long option, a long value).
+    ":host(s-select), :host(s-text-field), :host(s-number-field), :host(s-date-field) { max-width: 100%; min-width: 0; }",
+    ":host(s-select) { display: inline-block; }",
     ".page { max-width: 1000px; margin: 0 auto; padding: 16px; }",
     ".page > header { display: flex; align-items: center; gap: 12px; margin-bottom: 16px; }",
     ".page > header h1 { font-size: 20px; margin: 0; flex: 1; }",
@@ -30,7 +33,7 @@
     "button.tertiary { border-color: transparent; background: transparent; }",
     "button:disabled { opacity: .5; cursor: default; }",
     ".field { display: flex; flex-direction: column; gap: 4px; }",
-    ".field input, .field textarea, .field select { font: inherit; padding: 6px 8px;",
+    ".field input, .field textarea, .field select { font: inherit; padding: 6px 8px; min-width: 0; max-width: 100%;",
     "  border: 1px solid #8a8a8a; border-radius: 8px; }",
     ".field textarea { font-family: ui-monospace, monospace; font-size: 12px; }",
     ".field .row { display: flex; align-items: center; gap: 6px; }",
@@ -403,6 +406,14 @@
   }
   define("s-search-field", SearchField);
 
+  // s-date-field: a date as YYYY-MM-DD (the browser's own date input stands in for Polaris's
+  // calendar popover); `input` while typing, `change` once a date is picked.
+  class DateField extends Field {
+    static props = Object.assign({ allow: "string", disallow: "string" }, FIELD_PROPS);
+    control() { return el("input", { type: "date" }); }
+  }
+  define("s-date-field", DateField);
+
   class NumberField extends Field {
     static props = Object.assign({ min: "string", max: "string", step: "string",
       prefix: "string", suffix: "string" }, FIELD_PROPS);
@@ -574,15 +585,35 @@
   function roleElement(tag, role, display) {
     class RoleElement extends PolarisElement {
       static props = { format: "string", listSlot: "string" };
-      build(root) { root.append(el("slot")); }
+      build(root) {
+        // A cell's column name, shown before its content when the table is laid out as a list
+        // and the column is `labeled` (the default designation).
+        this._label = el("span", { class: "details", part: "list-label" });
+        this._label.hidden = true;
+        root.append(this._label, el("slot"));
+      }
       connectedCallback() {
         super.connectedCallback();
         if (!this.hasAttribute("role")) this.setAttribute("role", role);
+        var table = this.closest("s-table");
+        if (table && table._built && table._list && display !== "block" && display !== "list-item") {
+          table.layout();
+          return;
+        }
+        this.tableStyle();
+      }
+      tableStyle() {
+        this.style.cssText = "";
         this.style.display = display;
+        if (this._label) {
+          this._label.hidden = true;
+          this._label.style.cssText = "";
+        }
         if (display === "table-cell") {
           this.style.padding = "6px 8px";
           this.style.borderBottom = "1px solid #e3e3e3";
           this.style.verticalAlign = "top";
+          this.style.textAlign = this.format === "numeric" || this.format === "currency" ? "right" : "";
         }
         if (display === "table") {
           this.style.width = "100%";
@@ -592,6 +623,16 @@
     }
     define(tag, RoleElement);
   }
+
+  // The list layout of a table (variant "list", or "auto" on a narrow container): each row is a
+  // stacked card; a column's `listSlot` on its header says where its cells go: `kicker` first
+  // and quiet, `primary` in bold, `secondary`, `inline` side by side, and `labeled` (the
+  // default) as a "column name: value" pair (shopify.dev/docs/api/app-home/
+  // polaris-web-components/structure/table, s-table-header's listSlot).
+  var LIST_ORDER = { kicker: 0, primary: 1, secondary: 2, inline: 3, labeled: 4 };
+  // Below this width (of the table itself, as a container query would measure it) "auto"
+  // lays the table out as a list.
+  var LIST_BELOW = 560;
   // s-table: the filters slot above the rows (e.g. an s-search-field), and with `paginate`
   // previous/next buttons that fire `previouspage` / `nextpage` on the table, enabled by
   // `hasPreviousPage` / `hasNextPage`, inert while `loading` (shopify.dev/docs/api/app-home/
@@ -620,6 +661,71 @@
     connectedCallback() {
       super.connectedCallback();
       this.style.display = "block";
+      var self = this;
+      if (!this._observers) {
+        this._observers = [
+          new ResizeObserver(function () { self.layout(); }),
+          new MutationObserver(function () { self.layout(); }),
+        ];
+      }
+      this._observers[0].observe(this);
+      this._observers[1].observe(this, { childList: true, subtree: true, characterData: true,
+        attributes: true, attributeFilter: ["list-slot", "format"] });
+      this.layout();
+    }
+    disconnectedCallback() {
+      (this._observers || []).forEach(function (o) { o.disconnect(); });
+    }
+    layout() {
+      var width = this.getBoundingClientRect().width;
+      var list = this.variant === "list" || (this.variant !== "table" && width > 0 && width < LIST_BELOW);
+      this._list = list;
+      this._grid.style.display = list ? "block" : "table";
+      var headerRow = this.querySelector("s-table-header-row");
+      var headers = headerRow ? Array.prototype.slice.call(headerRow.querySelectorAll("s-table-header")) : [];
+      var parts = Array.prototype.slice.call(
+        this.querySelectorAll("s-table-header-row, s-table-header, s-table-body, s-table-row, s-table-cell"));
+      if (!list) {
+        parts.forEach(function (part) { if (part.tableStyle) part.tableStyle(); });
+        return;
+      }
+      // The column names move into the cells; a header holding a control (select all) stays,
+      // above the cards, so the control is still there on a phone.
+      var controls = headers.filter(function (h) { return h.children.length > 0; });
+      if (headerRow) {
+        headerRow.style.cssText = controls.length
+          ? "display: flex; gap: 12px; padding: 0 0 6px; border-bottom: 1px solid #e3e3e3;"
+          : "display: none;";
+      }
+      headers.forEach(function (h) {
+        h.style.cssText = controls.indexOf(h) === -1 ? "display: none;" : "display: block; padding: 0;";
+      });
+      var body = this.querySelector("s-table-body");
+      if (body) body.style.cssText = "display: block;";
+      this.querySelectorAll("s-table-row").forEach(function (row) {
+        row.style.cssText = "display: flex; flex-wrap: wrap; align-items: baseline; gap: 2px 12px;" +
+          " padding: 10px 0; border-bottom: 1px solid #e3e3e3; min-width: 0;";
+        var cells = Array.prototype.filter.call(row.children, function (c) { return c.localName === "s-table-cell"; });
+        cells.forEach(function (cell, index) {
+          var header = headers[index];
+          var slot = (header && header.listSlot) || "labeled";
+          if (!(slot in LIST_ORDER)) slot = "labeled";
+          var name = header ? header.textContent.trim() : "";
+          var css = "display: block; min-width: 0; overflow-wrap: anywhere; order: " + LIST_ORDER[slot] + ";";
+          if (slot === "inline") css += " flex: 0 1 auto;";
+          else css += " flex: 1 1 100%;";
+          if (slot === "primary") css += " font-weight: 600;";
+          if (slot === "kicker" || slot === "secondary") css += " color: #616161;";
+          if (slot === "kicker") css += " font-size: 12px;";
+          cell.style.cssText = css;
+          if (cell._label) {
+            var labeled = slot === "labeled" && Boolean(name);
+            cell._label.hidden = !labeled;
+            cell._label.textContent = labeled ? name + " " : "";
+            cell._label.style.cssText = labeled ? "display: block; font-size: 12px;" : "";
+          }
+        });
+      });
     }
     update() {
       var fr = (document.documentElement.lang || "").toLowerCase().indexOf("fr") === 0;
@@ -631,6 +737,7 @@
       this._next.disabled = !this.hasNextPage || Boolean(this.loading);
       if (this.loading) this._grid.setAttribute("aria-busy", "true");
       else this._grid.removeAttribute("aria-busy");
+      if (this._observers) this.layout();
     }
   }
   define("s-table", Table);

@@ -342,6 +342,8 @@ export interface Run {
   next_step: number;
   next_step_at: string | null;
   stop_reason: string | null;
+  // An order was attributed to this run (a reminder that was sent brought the customer back).
+  converted: boolean;
   started_at: string;
 }
 
@@ -746,6 +748,8 @@ export interface ReviewSettings {
   code_percent: number;
   code_valid_days: number;
   syndicate_to_shopify: boolean;
+  // Read only: the optional scopes syndication needs.
+  syndication_scopes?: string[];
 }
 
 // -- onboarding: the setup guide and the sender (app/web/setup_guide.py, app/web/sender.py) --

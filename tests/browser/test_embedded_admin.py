@@ -295,7 +295,8 @@ async def test_the_admin_speaks_french_and_so_do_the_api_errors(admin: EmbeddedA
         .click()
     )
     row = app.get_by_role("row").filter(has_text="jules@example.test")
-    await expect(row).to_contain_text("Arrêtée")
+    # Ordered before any reminder left: a purchase, not a stop (and not recovered by us).
+    await expect(row).to_contain_text("A commandé")
     await expect(row).to_contain_text("Une commande a été passée pour ce paiement")
     await row.get_by_role("link", name="Parcours : jules@example.test").click()
     journey = app.get_by_role("list")
@@ -303,7 +304,9 @@ async def test_the_admin_speaks_french_and_so_do_the_api_errors(admin: EmbeddedA
     await expect(
         journey.get_by_text("Le paiement a un contact et des articles et n'a pas été finalisé")
     ).to_be_visible()
-    await expect(journey.get_by_text("Séquence de relance arrêtée (étape 1)")).to_be_visible()
+    await expect(
+        journey.get_by_text("Le client a commandé : fin de la séquence (étape 1)")
+    ).to_be_visible()
     await expect(journey.get_by_text("Une commande a été passée pour ce paiement")).to_be_visible()
 
 

@@ -1,6 +1,7 @@
 """The merchant turns on review syndication from the embedded admin, in Chromium, in French:
-the option is off by default and says Shopify must approve it; for an app Shopify has not
-approved, saving shows Shopify's refusal in French and the box goes back to off (nothing
+the option is off by default and says Shopify must approve it; saving it on first asks the
+merchant for the optional metaobject scopes (App Bridge's Scopes API); for an app Shopify has
+not approved, saving shows Shopify's refusal in French and the box goes back to off (nothing
 stored); once the app is approved, the same save enables the definition at Shopify."""
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ async def test_syndication_refused_without_shopifys_approval_then_turned_on(
         "Shopify a refusé d'activer son métaobjet d'avis produit"
     )
     await expect(option).not_to_be_checked()
+    # The permission request was accepted before the save.
+    granted = admin.sim.shop(SHOP).granted_optional_scopes
+    assert {"write_metaobject_definitions", "write_metaobjects"} <= granted
     url = "/api/reviews/settings"
     stored = await admin.store.client.get(url, headers=admin.store.headers)
     assert stored.json()["syndicate_to_shopify"] is False

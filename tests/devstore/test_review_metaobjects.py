@@ -2,7 +2,8 @@
 standard definition is refused to an app not approved for the syndication program; once
 enabled, metaobjectUpsert validates the definition's required fields (rating, submitted_at,
 source) and the rating's JSON, creates one entry per handle and updates it after; the entry
-is read by handle and deleted by id; the mutations need the metaobject scopes."""
+is read by handle and deleted by id; the mutations need the metaobject scopes, optional
+scopes of the app that hold once the merchant grants them (App Bridge's Scopes API)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ BY_HANDLE = """query($handle: MetaobjectHandleInput!) {
 DELETE = """mutation($id: ID!) { metaobjectDelete(id: $id) { deletedId userErrors { code } } }"""
 
 HANDLE = {"type": "product_review", "handle": "boomerang-review-1"}
+SCOPES = ["write_metaobject_definitions", "write_metaobjects"]
+ACCESS_SCOPES = "{ currentAppInstallation { accessScopes { handle } } }"
 
 
 def review(rating: str, **more: str) -> dict[str, object]:
@@ -40,9 +43,38 @@ def review(rating: str, **more: str) -> dict[str, object]:
 STARS = json.dumps({"value": "4", "scale_min": "1", "scale_max": "5"})
 
 
+async def test_the_metaobject_scopes_are_optional_and_hold_once_granted(
+    client: httpx.AsyncClient, token: str, sim: Simulator
+) -> None:
+    sim.config.product_review_syndication_approved = True
+    held = await gql(client, token, ACCESS_SCOPES)
+    handles = {s["handle"] for s in held["data"]["currentAppInstallation"]["accessScopes"]}
+    assert not set(SCOPES) & handles
+    for document, variables in (
+        (ENABLE, {"type": "product_review"}),
+        (UPSERT, {"handle": HANDLE, "metaobject": review(STARS)}),
+    ):
+        refused = await gql(client, token, document, variables)
+        (error,) = refused["errors"]
+        assert error["extensions"]["code"] == "ACCESS_DENIED"
+    assert sim.shop(SHOP).metaobject_definitions == set()
+
+    # The merchant accepts the request App Bridge's shopify.scopes.request opens: the same
+    # token now carries them.
+    granted = await client.post("/store/demo/scopes", json={"action": "request", "scopes": SCOPES})
+    assert granted.json()["result"] == "granted-all"
+    held = await gql(client, token, ACCESS_SCOPES)
+    handles = {s["handle"] for s in held["data"]["currentAppInstallation"]["accessScopes"]}
+    assert set(SCOPES) <= handles
+    body = await gql(client, token, ENABLE, {"type": "product_review"})
+    assert body["data"]["standardMetaobjectDefinitionEnable"]["userErrors"] == []
+    assert sim.shop(SHOP).metaobject_definitions == {"product_review"}
+
+
 async def test_unapproved_apps_are_refused_the_definition(
     client: httpx.AsyncClient, token: str, sim: Simulator
 ) -> None:
+    sim.grant_scopes(SHOP, SCOPES)
     body = await gql(client, token, ENABLE, {"type": "product_review"})
     payload = body["data"]["standardMetaobjectDefinitionEnable"]
     assert payload["metaobjectDefinition"] is None
@@ -58,6 +90,7 @@ async def test_upsert_validates_and_keeps_one_entry_per_handle(
     client: httpx.AsyncClient, token: str, sim: Simulator
 ) -> None:
     sim.config.product_review_syndication_approved = True
+    sim.grant_scopes(SHOP, SCOPES)
     body = await gql(client, token, ENABLE, {"type": "product_review"})
     definition = body["data"]["standardMetaobjectDefinitionEnable"]["metaobjectDefinition"]
     required = {f["key"] for f in definition["fieldDefinitions"] if f["required"]}

@@ -1,6 +1,8 @@
 """Syndication to Shopify's standard product_review metaobject, through the admin API and the
-simulator: off by default; turning it on enables the standard definition at Shopify, and an app
-Shopify has not approved gets a clear refusal (EN/FR) with the setting left off; once on, a
+simulator: off by default; turning it on needs the optional metaobject scopes granted (the
+admin asks through App Bridge's Scopes API), then enables the standard definition at Shopify;
+a scope not granted, or an app Shopify has not approved, gets a clear refusal (EN/FR) with the
+setting left off; once on, a
 published review is one metaobject (handle from our review id, so a repeat never makes a
 second), hidden or redacted it is removed."""
 
@@ -14,6 +16,7 @@ from tests.scenarios.conftest import SHOP, Store
 from tests.support.fixtures import fixture_json
 
 TYPE = "product_review"
+SCOPES = ["write_metaobject_definitions", "write_metaobjects"]
 
 
 def at_shopify(store: Store) -> dict[str, dict[str, str]]:
@@ -54,9 +57,47 @@ async def reviewed(store: Store, rating: str = "5") -> tuple[dict[str, object], 
     return order, kettle.id
 
 
+async def test_turning_on_without_the_scopes_granted_is_refused_clearly(store: Store) -> None:
+    store.sim.config.product_review_syndication_approved = True
+    settings = await settings_now(store)
+    assert settings["syndicate_to_shopify"] is False
+    # What the admin asks App Bridge for before it saves.
+    assert settings["syndication_scopes"] == SCOPES
+
+    status, body = await syndicate(store)
+    assert status == 400
+    assert body["detail"] == (
+        "Shopify has not granted Boomerang write_metaobject_definitions, write_metaobjects yet: "
+        "accept the permission request that opens when you turn syndication on, then save "
+        "again. Syndication stays off."
+    )
+    status, body = await syndicate(store, **{"Accept-Language": "fr-FR"})
+    assert status == 400
+    assert body["detail"] == (
+        "Shopify n'a pas encore accordé write_metaobject_definitions, write_metaobjects à "
+        "Boomerang : acceptez la demande d'autorisation qui s'ouvre quand vous activez la "
+        "syndication, puis enregistrez à nouveau. La syndication reste désactivée."
+    )
+    # Half granted is not enough.
+    store.sim.grant_scopes(SHOP, ["write_metaobjects"])
+    status, body = await syndicate(store)
+    assert status == 400
+    assert "Boomerang write_metaobject_definitions yet" in str(body["detail"])
+    assert (await settings_now(store))["syndicate_to_shopify"] is False
+    assert TYPE not in store.sim.shop(SHOP).metaobject_definitions
+
+    # Both granted (the merchant accepted the request): it turns on.
+    store.sim.grant_scopes(SHOP, SCOPES)
+    status, body = await syndicate(store)
+    assert status == 200, body
+    assert body["syndicate_to_shopify"] is True
+    assert TYPE in store.sim.shop(SHOP).metaobject_definitions
+
+
 async def test_off_by_default_and_an_unapproved_app_is_refused_clearly(store: Store) -> None:
     assert (await settings_now(store))["syndicate_to_shopify"] is False
     assert store.sim.config.product_review_syndication_approved is False
+    store.sim.grant_scopes(SHOP, SCOPES)
 
     status, body = await syndicate(store)
     assert status == 400
@@ -83,6 +124,7 @@ async def test_a_published_review_is_one_metaobject_removed_when_hidden_or_redac
     await store.work(horizon=0.5)
     assert at_shopify(store) == {}
     store.sim.config.product_review_syndication_approved = True
+    store.sim.grant_scopes(SHOP, SCOPES)
     status, body = await syndicate(store)
     assert status == 200, body
     assert body["syndicate_to_shopify"] is True

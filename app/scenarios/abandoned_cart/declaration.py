@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.facts import CheckoutChanged, CustomerChanged, OrderPlaced
 from app.inbox import backlog
 from app.models import Checkout, Customer, Message, Order, ScenarioRun, Shop
-from app.scenarios import conversions, engine, runs, timeline
+from app.scenarios import conversions, engine, runs, step_email, timeline
 from app.scenarios.abandoned_cart import queries, rule
 from app.scenarios.abandoned_cart.content import (
     ABANDONED,
@@ -26,9 +26,7 @@ from app.scenarios.abandoned_cart.content import (
     VIA_ENGAGEMENT,
 )
 from app.scenarios.abandoned_cart.settings import AbandonedCartSettings
-from app.scenarios.actions import CodeRequest, EmailRequest
 from app.scenarios.engine import RunView, StepContext, StepNeeds
-from app.scenarios.labels import reason_code
 from app.scenarios.modes import Mode
 from app.scenarios.runs import stop_run
 
@@ -203,14 +201,13 @@ async def order_placed(
             session, shop_id=shop.id, scenario=KEY, subject_key=order.checkout_token
         )
         if run is not None:
-            if run.status == runs.ACTIVE:
-                await stop_run(session, run, ORDER_PLACED, now, order=order.name)
+            await runs.end_for_order(session, run, ORDER_PLACED, now, order=order.name)
             if await queries.reminder_sent_by(session, run, placed):
                 await _attribute(session, run, order, VIA_CHECKOUT, now)
     window = timedelta(days=settings.attribution_window_days)
     for run in await queries.runs_an_order_concerns_locked(session, shop.id, order, placed, window):
-        if run.status == runs.ACTIVE and rule.order_stops_run(run.anchor_at, placed):
-            await stop_run(session, run, CUSTOMER_ORDERED, now, order=order.name)
+        if rule.order_stops_run(run.anchor_at, placed):
+            await runs.end_for_order(session, run, CUSTOMER_ORDERED, now, order=order.name)
         if rule.engagement_attributes(run.engaged_at, placed, window):
             await _attribute(session, run, order, VIA_ENGAGEMENT, now)
     return []
@@ -314,25 +311,12 @@ async def prepare(
 ) -> StepNeeds | None:
     """What the step will need, read without locks: the code it hands out, if any, and the
     cart's variant images. Fetched between two transactions, never while a lock is held."""
-    if settings.mode == Mode.PAUSED or step_index >= len(settings.steps):
+    step = step_email.step_to_prepare(settings, step_index)
+    if step is None:
         return None
-    step = settings.steps[step_index]
-    if not step.enabled:
-        return None
-    code = None
-    if step.discount is not None and settings.mode != Mode.DRY_RUN:
-        code = CodeRequest(
-            shop_id=shop.id,
-            shop_domain=shop.domain,
-            shop_locale=shop.locale,
-            scenario=KEY,
-            idempotency_key=f"{KEY}:{run.subject_key}:{step_index}",
-            customer_id=run.customer_id,
-            discount=step.discount,
-            prefix=settings.code_prefix,
-            purpose=CONTENT.code_purpose,
-            title=CONTENT.discount_title,
-        )
+    code = step_email.step_code(
+        shop, run, settings, step, scenario=KEY, content=CONTENT, step_index=step_index
+    )
     checkout = await queries.checkout_by_token(session, shop.id, run.subject_key)
     return StepNeeds(
         shop_id=shop.id,
@@ -342,71 +326,35 @@ async def prepare(
     )
 
 
-_STEP_KINDS = {
-    "queued": "step_queued",
-    "draft": "step_drafted",
-    "pending_approval": "step_awaiting_approval",
-}
-
-
 async def send_reminder(
     context: StepContext[AbandonedCartSettings, Cart],
 ) -> list[runs.DueStep] | None:
     """The step's action: the reminder into the outbox, with the code issued beforehand."""
-    run, shop, settings, now = context.run, context.shop, context.settings, context.now
+    run, shop, settings = context.run, context.shop, context.settings
     checkout, customer = context.subject.checkout, context.subject.customer
     step = settings.steps[context.step_index]
     if checkout is None or context.actions is None:  # pragma: no cover - the condition stops it
         return []
     code = context.inputs.code
     if step.discount is not None and settings.mode != Mode.DRY_RUN and code is None:
-        # The settings changed since the code was asked for: ask again, shortly.
-        return engine.retry_step(run, now, timedelta(seconds=1))
+        return step_email.retry_for_code(context)
     if step.discount is None or settings.mode == Mode.DRY_RUN:
         code = None
     message_context = rule.cart_context(checkout, shop.currency, context.inputs.images)
     if code is not None:
         run.issued_codes = [*run.issued_codes, code.code]
-        message_context["discount_code"] = code.code
-        message_context["discount_expires_at"] = code.expires_at.isoformat()
-    if step.discount is not None:
-        message_context["discount_kind"] = step.discount.kind
-        message_context["discount_value"] = str(step.discount.value)
-        message_context["discount_valid_hours"] = step.discount.valid_hours
+    message_context.update(step_email.offer_context(code, step.discount))
     message_context["checkout_url"] = rule.recovery_link(
         checkout.abandoned_checkout_url, code.code if code else None
     )
-    queued = await context.actions.queue_email(
-        context.session,
-        EmailRequest(
-            shop=shop,
-            scenario=KEY,
-            step=context.step_index + 1,
-            subject_key=run.subject_key,
-            customer_id=run.customer_id,
-            locale=checkout.locale or (customer.locale if customer else None) or shop.locale,
-            context=message_context,
-            mode=settings.mode,
-            transactional=settings.transactional,
-            scheduled_at=now,
-            priority=CONTENT.priority,
-        ),
-    )
-    await timeline.record(
-        context.session,
-        shop_id=shop.id,
-        customer_id=run.customer_id,
-        run_id=run.id,
+    await step_email.queue_step_email(
+        context,
         scenario=KEY,
-        kind=_STEP_KINDS.get(queued.status, "step_suppressed"),
-        step=context.step_index + 1,
-        reason=NOT_COMPLETED if queued.reason is None else reason_code(queued.reason),
-        at=now,
-        delay_seconds=step.delay_seconds,
-        message_id=queued.message_id,
-        message_status=queued.status,
-        status_reason=queued.reason,
-        mode=str(settings.mode),
+        content=CONTENT,
+        locale=checkout.locale or (customer.locale if customer else None) or shop.locale,
+        message_context=message_context,
+        transactional=settings.transactional,
+        reason=NOT_COMPLETED,
         code=code.code if code else None,
     )
     return None

@@ -18,10 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.facts import OrderCancelled, OrderDelivered, OrderFulfilled, RefundCreated
 from app.models import Customer, Order, ScenarioRun, Shop
 from app.reviews.service import ProductLine
-from app.scenarios import engine, runs, timeline
-from app.scenarios.actions import EmailRequest
+from app.scenarios import engine, runs, step_email, timeline
 from app.scenarios.engine import RunView, StepContext
-from app.scenarios.labels import reason_code
 from app.scenarios.review_request import queries, rule
 from app.scenarios.review_request.content import CONTENT, KEY, ORDER_MISSING, STEP_DUE
 from app.scenarios.review_request.rule import (
@@ -245,13 +243,6 @@ async def condition(view: RunView[ReviewRequestSettings, Buyer]) -> str | None:
     return _decide(snapshot, view.settings)
 
 
-_STEP_KINDS = {
-    "queued": "step_queued",
-    "draft": "step_drafted",
-    "pending_approval": "step_awaiting_approval",
-}
-
-
 async def send_request(
     context: StepContext[ReviewRequestSettings, Buyer],
 ) -> list[runs.DueStep] | None:
@@ -276,37 +267,14 @@ async def send_request(
     }
     customer = buyer.customer
     order_locale = buyer.order.locale if buyer.order else None
-    queued = await context.actions.queue_email(
-        context.session,
-        EmailRequest(
-            shop=shop,
-            scenario=KEY,
-            step=context.step_index + 1,
-            subject_key=run.subject_key,
-            customer_id=run.customer_id,
-            locale=order_locale or (customer.locale if customer else None) or shop.locale or "en",
-            context=message_context,
-            mode=settings.mode,
-            transactional=settings.transactional,
-            scheduled_at=now,
-            priority=CONTENT.priority,
-        ),
-    )
-    await timeline.record(
-        context.session,
-        shop_id=shop.id,
-        customer_id=run.customer_id,
-        run_id=run.id,
+    await step_email.queue_step_email(
+        context,
         scenario=KEY,
-        kind=_STEP_KINDS.get(queued.status, "step_suppressed"),
-        step=context.step_index + 1,
-        reason=STEP_DUE if queued.reason is None else reason_code(queued.reason),
-        at=now,
-        delay_seconds=step.delay_seconds,
-        message_id=queued.message_id,
-        message_status=queued.status,
-        status_reason=queued.reason,
-        mode=str(settings.mode),
+        content=CONTENT,
+        locale=order_locale or (customer.locale if customer else None) or shop.locale or "en",
+        message_context=message_context,
+        transactional=settings.transactional,
+        reason=STEP_DUE,
         products=len(buyer.products),
     )
     return None

@@ -13,12 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.facts import CustomerChanged, CustomerCreated, CustomerSubscribed, OrderPlaced
 from app.models import Customer, Order, ScenarioRun, Shop
-from app.scenarios import conversions, engine, runs, timeline
-from app.scenarios.actions import CodeRequest, EmailRequest, ProductsRequest
+from app.scenarios import conversions, engine, runs, step_email, timeline
+from app.scenarios.actions import ProductsRequest
 from app.scenarios.engine import RunView, StepContext, StepNeeds
-from app.scenarios.labels import reason_code
 from app.scenarios.modes import Mode
-from app.scenarios.runs import stop_run
 from app.scenarios.welcome import queries, rule
 from app.scenarios.welcome.content import CONTENT, KEY, NO_PRODUCTS, STEP_DUE
 from app.scenarios.welcome.rule import STARTED_ON_SIGN_UP, STARTED_ON_SUBSCRIBE, StopReason
@@ -175,8 +173,7 @@ async def order_placed(
     order = await session.get(Order, fact.order_id)
     if run is None or order is None:
         return []
-    if run.status == runs.ACTIVE:
-        await stop_run(session, run, StopReason.CUSTOMER_ORDERED, now, order=order.name)
+    await runs.end_for_order(session, run, StopReason.CUSTOMER_ORDERED, now, order=order.name)
     settings = await _load_settings(session, fact.shop_id)
     placed = order.placed_at or now
     sent = run.last_step_sent_at
@@ -242,25 +239,12 @@ async def prepare(
     """What the step needs from Shopify, read without locks and fetched with none held: its
     code (the first-order code when the merchant turned it on, the offer's), and for the
     best-sellers step the cards of the shop's best-selling products."""
-    if settings.mode == Mode.PAUSED or step_index >= len(settings.steps):
+    step = step_email.step_to_prepare(settings, step_index)
+    if step is None:
         return None
-    step = settings.steps[step_index]
-    if not step.enabled:
-        return None
-    code = None
-    if step.discount is not None and settings.mode != Mode.DRY_RUN:
-        code = CodeRequest(
-            shop_id=shop.id,
-            shop_domain=shop.domain,
-            shop_locale=shop.locale,
-            scenario=KEY,
-            idempotency_key=f"{KEY}:{run.subject_key}:{step_index}",
-            customer_id=run.customer_id,
-            discount=step.discount,
-            prefix=settings.code_prefix,
-            purpose=CONTENT.code_purpose,
-            title=CONTENT.discount_title,
-        )
+    code = step_email.step_code(
+        shop, run, settings, step, scenario=KEY, content=CONTENT, step_index=step_index
+    )
     products = None
     if step.key == BEST_SELLERS:
         ranked = await queries.best_selling_product_ids(
@@ -279,13 +263,6 @@ async def prepare(
     if code is None and products is None:
         return None
     return StepNeeds(shop_id=shop.id, shop_domain=shop.domain, code=code, products=products)
-
-
-_STEP_KINDS = {
-    "queued": "step_queued",
-    "draft": "step_drafted",
-    "pending_approval": "step_awaiting_approval",
-}
 
 
 def _product_cards(context: StepContext[WelcomeSettings, Newcomer]) -> list[dict[str, Any]]:
@@ -312,8 +289,7 @@ async def send_welcome(
         return []
     code = context.inputs.code
     if step.discount is not None and settings.mode != Mode.DRY_RUN and code is None:
-        # The settings changed since the code was asked for: ask again, shortly.
-        return engine.retry_step(run, now, timedelta(seconds=1))
+        return step_email.retry_for_code(context)
     if step.discount is None or settings.mode == Mode.DRY_RUN:
         code = None
     message_context: dict[str, Any] = {"welcome_step": step.key}
@@ -334,45 +310,17 @@ async def send_welcome(
             return None
     if code is not None:
         run.issued_codes = [*run.issued_codes, code.code]
-        message_context["discount_code"] = code.code
-        message_context["discount_expires_at"] = code.expires_at.isoformat()
-    if step.discount is not None:
-        message_context["discount_kind"] = step.discount.kind
-        message_context["discount_value"] = str(step.discount.value)
-        message_context["discount_valid_hours"] = step.discount.valid_hours
+    message_context.update(step_email.offer_context(code, step.discount))
     customer = context.subject.customer
-    queued = await context.actions.queue_email(
-        context.session,
-        EmailRequest(
-            shop=shop,
-            scenario=KEY,
-            step=context.step_index + 1,
-            subject_key=run.subject_key,
-            customer_id=run.customer_id,
-            locale=(customer.locale if customer else None) or shop.locale or "en",
-            context=message_context,
-            mode=settings.mode,
-            # A welcome is marketing: it never goes without consent (the rule checks it).
-            transactional=False,
-            scheduled_at=now,
-            priority=CONTENT.priority,
-        ),
-    )
-    await timeline.record(
-        context.session,
-        shop_id=shop.id,
-        customer_id=run.customer_id,
-        run_id=run.id,
+    await step_email.queue_step_email(
+        context,
         scenario=KEY,
-        kind=_STEP_KINDS.get(queued.status, "step_suppressed"),
-        step=context.step_index + 1,
-        reason=STEP_DUE if queued.reason is None else reason_code(queued.reason),
-        at=now,
-        delay_seconds=step.delay_seconds,
-        message_id=queued.message_id,
-        message_status=queued.status,
-        status_reason=queued.reason,
-        mode=str(settings.mode),
+        content=CONTENT,
+        locale=(customer.locale if customer else None) or shop.locale or "en",
+        message_context=message_context,
+        # A welcome is marketing: it never goes without consent (the rule checks it).
+        transactional=False,
+        reason=STEP_DUE,
         code=code.code if code else None,
     )
     return None

@@ -15,10 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.facts import OrderPlaced
 from app.models import Customer, Order, ScenarioRun, Shop
-from app.scenarios import conversions, engine, runs, timeline
-from app.scenarios.actions import CodeRequest, EmailRequest
+from app.scenarios import conversions, engine, runs, step_email, timeline
 from app.scenarios.engine import RunView, StepContext, StepNeeds, StepPlan, Subject
-from app.scenarios.labels import reason_code
 from app.scenarios.modes import Mode
 from app.scenarios.winback import queries, rule
 from app.scenarios.winback.content import ATTRIBUTED, CONTENT, KEY
@@ -120,8 +118,7 @@ async def order_placed(
     for run in await queries.runs_an_order_concerns_locked(
         session, fact.shop_id, fact.customer_id, placed - window
     ):
-        if run.status == runs.ACTIVE:
-            await runs.stop_run(session, run, SkipReason.CUSTOMER_ORDERED, now, order=order.name)
+        await runs.end_for_order(session, run, SkipReason.CUSTOMER_ORDERED, now, order=order.name)
         if placed >= _whole_second(run.anchor_at) and await queries.email_sent_by(
             session, run, placed
         ):
@@ -189,33 +186,23 @@ async def prepare(
     return StepNeeds(
         shop_id=shop.id,
         shop_domain=shop.domain,
-        code=CodeRequest(
-            shop_id=shop.id,
-            shop_domain=shop.domain,
-            shop_locale=shop.locale,
+        code=step_email.code_request(
+            shop,
+            run,
             scenario=KEY,
-            idempotency_key=f"{KEY}:{run.subject_key}:{OFFER_STEP}",
-            customer_id=run.customer_id,
+            content=CONTENT,
             discount=offer.discount,
             prefix=settings.code_prefix,
-            purpose=CONTENT.code_purpose,
-            title=CONTENT.discount_title,
+            step_index=OFFER_STEP,
         ),
     )
-
-
-_STEP_KINDS = {
-    "queued": "step_queued",
-    "draft": "step_drafted",
-    "pending_approval": "step_awaiting_approval",
-}
 
 
 async def send_email(
     context: StepContext[WinbackSettings, Lapsed],
 ) -> list[runs.DueStep] | None:
     """The step's action: the offer (or the reminder) into the outbox, with its code."""
-    run, shop, settings, now = context.run, context.shop, context.settings, context.now
+    run, shop, settings = context.run, context.shop, context.settings
     if context.actions is None:  # pragma: no cover - the engine always passes its actions
         return []
     offer = settings.steps[OFFER_STEP].discount
@@ -226,52 +213,22 @@ async def send_email(
     )
     code = context.inputs.code
     if wants_code and code is None:
-        # The settings changed since the code was asked for: ask again, shortly.
-        return engine.retry_step(run, now, timedelta(seconds=1))
+        return step_email.retry_for_code(context)
     message_context: dict[str, Any] = {}
     snapshot = context.subject.snapshot
     if snapshot is not None and snapshot.last_order_at is not None:
         message_context["last_order_at"] = snapshot.last_order_at.isoformat()
-    if wants_code and code is not None:
-        if code.code not in run.issued_codes:
-            run.issued_codes = [*run.issued_codes, code.code]
-        message_context["discount_code"] = code.code
-        message_context["discount_expires_at"] = code.expires_at.isoformat()
-    if offer is not None:
-        message_context["discount_kind"] = offer.kind
-        message_context["discount_value"] = str(offer.value)
-        message_context["discount_valid_hours"] = offer.valid_hours
-    queued = await context.actions.queue_email(
-        context.session,
-        EmailRequest(
-            shop=shop,
-            scenario=KEY,
-            step=context.step_index + 1,
-            subject_key=run.subject_key,
-            customer_id=run.customer_id,
-            locale=context.subject.locale or shop.locale,
-            context=message_context,
-            mode=settings.mode,
-            transactional=settings.transactional,
-            scheduled_at=now,
-            priority=CONTENT.priority,
-        ),
-    )
-    await timeline.record(
-        context.session,
-        shop_id=shop.id,
-        customer_id=run.customer_id,
-        run_id=run.id,
+    if wants_code and code is not None and code.code not in run.issued_codes:
+        run.issued_codes = [*run.issued_codes, code.code]
+    message_context.update(step_email.offer_context(code if wants_code else None, offer))
+    await step_email.queue_step_email(
+        context,
         scenario=KEY,
-        kind=_STEP_KINDS.get(queued.status, "step_suppressed"),
-        step=context.step_index + 1,
-        reason=STARTED_LAPSED if queued.reason is None else reason_code(queued.reason),
-        at=now,
-        delay_seconds=settings.steps[context.step_index].delay_seconds,
-        message_id=queued.message_id,
-        message_status=queued.status,
-        status_reason=queued.reason,
-        mode=str(settings.mode),
+        content=CONTENT,
+        locale=context.subject.locale or shop.locale,
+        message_context=message_context,
+        transactional=settings.transactional,
+        reason=STARTED_LAPSED,
         code=message_context.get("discount_code"),
     )
     return None

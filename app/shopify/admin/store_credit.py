@@ -6,7 +6,7 @@
   answer is not resent here (the caller looks for the credit first);
 - the customer's credit transactions, newest first, from `Customer.storeCreditAccounts` (needs
   `read_store_credit_accounts`; the transactions need the read scope the write one grants);
-- `currentAppInstallation.accessScopes`: what the merchant granted.
+- `currentAppInstallation.accessScopes`: what the merchant granted (access_scopes.py).
 
 (shopify.dev/docs/api/admin-graphql/2026-10/mutations/storeCreditAccountCredit,
  …/objects/StoreCreditAccount, …/objects/AppInstallation)"""
@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
 from app.loyalty.store_credit import Credited, CreditRefused, CreditSeen
+from app.shopify.admin import access_scopes
 from app.shopify.admin.client import AdminClient, Operation
 from app.shopify.admin.types import ShopRef
 
@@ -78,14 +79,6 @@ class _Customer(_Model):
     store_credit_accounts: _Accounts
 
 
-class _Scope(_Model):
-    handle: str
-
-
-class _Installation(_Model):
-    access_scopes: list[_Scope]
-
-
 CREDIT = Operation(
     name="StoreCreditAccountCredit",
     document=(
@@ -107,12 +100,6 @@ RECENT_CREDITS = Operation(
         " ... on StoreCreditAccountCreditTransaction { id } } } } } } }"
     ),
     cost=1 + 1 + RECENT_TRANSACTIONS,
-)
-
-ACCESS_SCOPES = Operation(
-    name="AppAccessScopes",
-    document="query AppAccessScopes { currentAppInstallation { accessScopes { handle } } }",
-    cost=2,
 )
 
 
@@ -177,6 +164,4 @@ class ShopifyStoreCredit:
         ]
 
     async def granted_scopes(self, shop: ShopRef) -> frozenset[str]:
-        data = await self._client.execute(shop, ACCESS_SCOPES)
-        installation = _Installation.model_validate(data["currentAppInstallation"])
-        return frozenset(scope.handle for scope in installation.access_scopes)
+        return await access_scopes.granted_scopes(self._client, shop)

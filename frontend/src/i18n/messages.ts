@@ -6,12 +6,14 @@ import { customersEn, customersFr } from "./customers";
 import { editorEn, editorFr } from "./editor";
 import { formsEn, formsFr } from "./forms";
 import { onboardingEn, onboardingFr } from "./onboarding";
+import { outcomesEn, outcomesFr } from "./outcomes";
 
 export const en = {
   ...customersEn,
   ...formsEn,
   ...approvalsEn,
   ...editorEn,
+  ...outcomesEn,
   "app.title": "Boomerang",
   "app.loading": "Loading…",
   "app.retry": "Try again",
@@ -443,6 +445,7 @@ export const en = {
   "reviews.rewardsNote": "Every review earns the same reward, whatever its rating; a review rejected as spam loses it.",
   "reviews.syndicate": "Also send published reviews to Shopify's product review metaobject",
   "reviews.syndicateNote": "Off by default. Shopify allows it only for apps it has approved for its product review syndication program: if Boomerang is not approved, saving says so and the option stays off. Hidden, rejected or redacted reviews are removed from Shopify. Stars on product pages work without it.",
+  "reviews.syndicateDeclined": "The permission was not granted, so syndication stays off. Turn it on again and accept Shopify's request.",
   "reviews.save": "Save",
   "reviews.saved": "Settings saved",
   "data.heading": "Customer data requests",
@@ -601,6 +604,7 @@ export const fr: Messages = {
   ...formsFr,
   ...approvalsFr,
   ...editorFr,
+  ...outcomesFr,
   "app.title": "Boomerang",
   "app.loading": "Chargement…",
   "app.retry": "Réessayer",
@@ -1037,6 +1041,7 @@ export const fr: Messages = {
   "reviews.rewardsNote": "Chaque avis reçoit la même récompense, quelle que soit sa note ; un avis rejeté comme spam la perd.",
   "reviews.syndicate": "Envoyer aussi les avis publiés au métaobjet d'avis produit de Shopify",
   "reviews.syndicateNote": "Désactivé par défaut. Shopify ne l'autorise qu'aux applications approuvées pour son programme de syndication des avis produits : si Boomerang ne l'est pas, l'enregistrement le signale et l'option reste désactivée. Les avis masqués, rejetés ou anonymisés sont retirés de Shopify. Les étoiles des pages produits fonctionnent sans cette option.",
+  "reviews.syndicateDeclined": "L'autorisation n'a pas été accordée : la syndication reste désactivée. Réactivez-la et acceptez la demande de Shopify.",
   "reviews.save": "Enregistrer",
   "reviews.saved": "Réglages enregistrés",
   "data.heading": "Demandes de données des clients",

@@ -47,9 +47,53 @@ function isoDay(date: Date): string {
   return date.toISOString().slice(0, 10);
 }
 
-function defaultPeriod(): Period {
-  const today = new Date();
-  return { from: isoDay(new Date(today.getTime() - 29 * DAY)), to: isoDay(today) };
+type Preset = "last7" | "last30" | "last90" | "thisMonth" | "lastMonth" | "custom";
+const PRESETS: Preset[] = ["last7", "last30", "last90", "thisMonth", "lastMonth", "custom"];
+
+/** Today in the shop's timezone (the API counts days there), as YYYY-MM-DD. */
+function shopToday(timezone: string | null): string {
+  try {
+    // en-CA writes dates as YYYY-MM-DD.
+    return new Intl.DateTimeFormat("en-CA", { timeZone: timezone ?? undefined }).format(new Date());
+  } catch {
+    return isoDay(new Date());
+  }
+}
+
+function shiftDays(day: string, days: number): string {
+  return isoDay(new Date(Date.parse(`${day}T00:00:00Z`) + days * DAY));
+}
+
+function presetPeriod(preset: Preset, today: string): Period | null {
+  const monthStart = `${today.slice(0, 8)}01`;
+  switch (preset) {
+    case "last7":
+      return { from: shiftDays(today, -6), to: today };
+    case "last30":
+      return { from: shiftDays(today, -29), to: today };
+    case "last90":
+      return { from: shiftDays(today, -89), to: today };
+    case "thisMonth":
+      return { from: monthStart, to: today };
+    case "lastMonth": {
+      const lastDay = shiftDays(monthStart, -1);
+      return { from: `${lastDay.slice(0, 8)}01`, to: lastDay };
+    }
+    case "custom":
+      return null;
+  }
+}
+
+function defaultPeriod(timezone: string | null): Period {
+  return presetPeriod("last30", shopToday(timezone)) ?? { from: "", to: "" };
+}
+
+/** A local day (YYYY-MM-DD) as the merchant reads dates. */
+function showDay(day: string, i18n: I18n): string {
+  const date = new Date(`${day}T00:00:00Z`);
+  if (Number.isNaN(date.getTime())) return day;
+  const tag = i18n.locale === "fr" ? "fr-FR" : "en-US";
+  return new Intl.DateTimeFormat(tag, { dateStyle: "medium", timeZone: "UTC" }).format(date);
 }
 
 type Kind = "count" | "money" | "rate" | "ratio";
@@ -88,10 +132,18 @@ function Section<T>({ heading, loaded, csv, children }: {
   );
 }
 
-function Card({ label, figure, kind }: { label: string; figure: Figure | undefined; kind: Kind }) {
+function Card({ label, figure, kind, lowerIsBetter = false, note }: {
+  label: string;
+  figure: Figure | undefined;
+  kind: Kind;
+  // Bounces, suppressions, costs: a fall is the good news.
+  lowerIsBetter?: boolean;
+  note?: string;
+}) {
   const i18n = useI18n();
   const { currency } = useSession();
   const change = figure?.change === null || figure?.change === undefined ? null : Number(figure.change);
+  const better = change !== null && (lowerIsBetter ? change < 0 : change > 0);
   return (
     <div className="kpi" role="group" aria-label={label}>
       <s-text color="subdued">{label}</s-text>
@@ -99,34 +151,93 @@ function Card({ label, figure, kind }: { label: string; figure: Figure | undefin
       <s-text color="subdued">
         {i18n.t("kpis.previous", { value: show(figure?.previous, kind, i18n, currency) })}
         {change !== null && (
-          <span className={change >= 0 ? "change-up" : "change-down"}>
+          <span className={change === 0 ? "change-flat" : better ? "change-up" : "change-down"}>
             {" "}
             {change >= 0 ? "▲" : "▼"} {show(Math.abs(change), "rate", i18n, currency)}
           </span>
         )}
       </s-text>
+      {note && <s-text color="subdued">{note}</s-text>}
     </div>
   );
 }
 
+// What it earned and how often it worked first; the counts behind the rates after.
 const SCENARIO_CARDS: [string, MessageKey, Kind][] = [
+  ["revenue", "kpis.revenue", "money"],
+  ["conversion_rate", "kpis.conversionRate", "rate"],
+  ["conversions", "kpis.conversions", "count"],
+  ["open_rate", "kpis.openRate", "rate"],
+  ["click_rate", "kpis.clickRate", "rate"],
+  ["revenue_per_recipient", "kpis.revenuePerRecipient", "money"],
+  ["roi", "kpis.roi", "ratio"],
+  ["discount_cost", "kpis.discountCost", "money"],
   ["runs_started", "kpis.entered", "count"],
   ["recipients", "kpis.recipients", "count"],
   ["sent", "kpis.sent", "count"],
   ["delivered", "kpis.delivered", "count"],
   ["bounced", "kpis.bounced", "count"],
   ["suppressed", "kpis.suppressed", "count"],
-  ["open_rate", "kpis.openRate", "rate"],
-  ["click_rate", "kpis.clickRate", "rate"],
   ["machine_only_opens", "kpis.machineOpens", "count"],
   ["machine_only_clicks", "kpis.machineClicks", "count"],
-  ["conversions", "kpis.conversions", "count"],
-  ["conversion_rate", "kpis.conversionRate", "rate"],
-  ["revenue", "kpis.revenue", "money"],
-  ["discount_cost", "kpis.discountCost", "money"],
-  ["revenue_per_recipient", "kpis.revenuePerRecipient", "money"],
-  ["roi", "kpis.roi", "ratio"],
 ];
+const LOWER_IS_BETTER = new Set(["bounced", "discount_cost"]);
+// Counts shown with their share of the messages sent.
+const SHARE_OF_SENT = new Set(["delivered", "bounced", "suppressed"]);
+
+function shareOfSent(figures: Record<string, Figure>, metric: string, i18n: I18n): string | undefined {
+  const sent = Number(figures.sent?.value ?? 0);
+  const part = Number(figures[metric]?.value ?? 0);
+  if (!sent) return undefined;
+  return i18n.t("rates.ofSent", { rate: show(part / sent, "rate", i18n, null) });
+}
+
+/** The figures a merchant looks for first, across every automation, and the period they
+ * are compared with. */
+function Headline({ period }: { period: Period }) {
+  const i18n = useI18n();
+  const scenariosPath = `/api/kpis/scenarios${query({ from: period.from, to: period.to })}`;
+  const stepsPath = `/api/kpis/scenarios/abandoned_cart/steps${query({ from: period.from, to: period.to })}`;
+  const loaded = useLoad(
+    () => Promise.all([get<KpiScenarios>(scenariosPath), get<KpiSteps>(stepsPath)]),
+    [scenariosPath, stepsPath],
+  );
+  return (
+    <Section heading={i18n.t("headline.heading")} loaded={loaded}>
+      {([scenarios, steps]) => {
+        const sum = (pick: (f: Figure | undefined) => string | null | undefined) =>
+          scenarios.scenarios.reduce((total, s) => total + Number(pick(s.figures.revenue) ?? 0), 0);
+        const value = sum((f) => f?.value);
+        const previous = sum((f) => f?.previous);
+        const revenue: Figure = {
+          value: String(value),
+          previous: String(previous),
+          change: previous ? String((value - previous) / Math.abs(previous)) : null,
+        };
+        const cart = steps.steps.find((s) => s.step === 0)?.figures ?? {};
+        const p = scenarios.period;
+        return (
+          <>
+            <s-paragraph>
+              {i18n.t("period.compared", {
+                from: showDay(p.from, i18n),
+                to: showDay(p.to, i18n),
+                previousFrom: showDay(p.previous_from, i18n),
+                previousTo: showDay(p.previous_to, i18n),
+              })}
+            </s-paragraph>
+            <div className="kpis kpis-headline">
+              <Card label={i18n.t("headline.revenue")} figure={revenue} kind="money" />
+              <Card label={i18n.t("headline.recovered")} figure={cart.recovered} kind="count" />
+              <Card label={i18n.t("headline.recoveryRate")} figure={cart.recovery_rate} kind="rate" />
+              <Card label={i18n.t("headline.recoveredRevenue")} figure={cart.recovered_revenue} kind="money" />
+            </div>
+          </>
+        );
+      }}
+    </Section>
+  );
+}
 
 function ScenarioCards({ period }: { period: Period }) {
   const i18n = useI18n();
@@ -140,7 +251,14 @@ function ScenarioCards({ period }: { period: Period }) {
             <s-heading>{scenarioName(s.scenario, i18n)}</s-heading>
             <div className="kpis">
               {SCENARIO_CARDS.map(([metric, key, kind]) => (
-                <Card key={metric} label={i18n.t(key)} figure={s.figures[metric]} kind={kind} />
+                <Card
+                  key={metric}
+                  label={i18n.t(key)}
+                  figure={s.figures[metric]}
+                  kind={kind}
+                  lowerIsBetter={LOWER_IS_BETTER.has(metric)}
+                  note={SHARE_OF_SENT.has(metric) ? shareOfSent(s.figures, metric, i18n) : undefined}
+                />
               ))}
             </div>
             {Object.keys(s.suppressed_by_reason).length > 0 && (
@@ -249,11 +367,11 @@ function CartFunnel({ period }: { period: Period }) {
         return (
           <>
             <div className="kpis">
-              <Card label={i18n.t("kpis.abandoned")} figure={whole.runs_started} kind="count" />
-              <Card label={i18n.t("kpis.reminded")} figure={whole.recipients} kind="count" />
               <Card label={i18n.t("kpis.recovered")} figure={whole.recovered} kind="count" />
               <Card label={i18n.t("kpis.recoveryRate")} figure={whole.recovery_rate} kind="rate" />
               <Card label={i18n.t("kpis.recoveredRevenue")} figure={whole.recovered_revenue} kind="money" />
+              <Card label={i18n.t("kpis.abandoned")} figure={whole.runs_started} kind="count" />
+              <Card label={i18n.t("kpis.reminded")} figure={whole.recipients} kind="count" />
             </div>
             <Chart
               kind="bar"
@@ -618,26 +736,70 @@ function Settings({ scenarios }: { scenarios: string[] }) {
   );
 }
 
+/** The period: a preset (in the shop's timezone) or two dates, compared with the same
+ * number of days just before. */
+function PeriodPicker({ period, onChange }: { period: Period; onChange: (p: Period) => void }) {
+  const i18n = useI18n();
+  const { timezone } = useSession();
+  const [preset, setPreset] = useState<Preset>("last30");
+  const [draft, setDraft] = useState<Period>(period);
+  const valid = /^\d{4}-\d{2}-\d{2}$/.test(draft.from) && /^\d{4}-\d{2}-\d{2}$/.test(draft.to) && draft.from <= draft.to;
+  const choose = (value: string) => {
+    const next = (PRESETS as string[]).includes(value) ? (value as Preset) : "custom";
+    setPreset(next);
+    const range = presetPeriod(next, shopToday(timezone));
+    if (range) {
+      setDraft(range);
+      onChange(range);
+    }
+  };
+  return (
+    <s-section>
+      <div className="period">
+        <s-select label={i18n.t("period.label")} value={preset} onChange={(e) => choose(fieldValue(e))}>
+          {PRESETS.map((p) => (
+            <s-option key={p} value={p}>
+              {i18n.t(`period.${p}`)}
+            </s-option>
+          ))}
+        </s-select>
+        {preset === "custom" && (
+          <>
+            <s-date-field
+              label={i18n.t("period.from")}
+              value={draft.from}
+              error={valid || !draft.from || !draft.to ? undefined : i18n.t("period.invalid")}
+              onInput={(e) => setDraft({ ...draft, from: fieldValue(e) })}
+              onChange={(e) => setDraft({ ...draft, from: fieldValue(e) })}
+            />
+            <s-date-field
+              label={i18n.t("period.to")}
+              value={draft.to}
+              onInput={(e) => setDraft({ ...draft, to: fieldValue(e) })}
+              onChange={(e) => setDraft({ ...draft, to: fieldValue(e) })}
+            />
+            <s-button disabled={!valid} onClick={() => onChange(draft)}>
+              {i18n.t("kpis.apply")}
+            </s-button>
+          </>
+        )}
+      </div>
+      <s-text color="subdued">{i18n.t("kpis.periodNote")}</s-text>
+    </s-section>
+  );
+}
+
 export function Analytics() {
   const i18n = useI18n();
-  const [draft, setDraft] = useState<Period>(defaultPeriod);
-  const [period, setPeriod] = useState<Period>(draft);
-  const valid = /^\d{4}-\d{2}-\d{2}$/.test(draft.from) && /^\d{4}-\d{2}-\d{2}$/.test(draft.to) && draft.from <= draft.to;
+  const { timezone } = useSession();
+  const [period, setPeriod] = useState<Period>(() => defaultPeriod(timezone));
   return (
     <s-page heading={i18n.t("kpis.heading")}>
-      <s-section>
-        <div className="period">
-          <s-text-field label={i18n.t("kpis.from")} value={draft.from} onInput={(e) => setDraft({ ...draft, from: fieldValue(e) })} />
-          <s-text-field label={i18n.t("kpis.to")} value={draft.to} onInput={(e) => setDraft({ ...draft, to: fieldValue(e) })} />
-          <s-button disabled={!valid} onClick={() => setPeriod(draft)}>
-            {i18n.t("kpis.apply")}
-          </s-button>
-        </div>
-        <s-text color="subdued">{i18n.t("kpis.periodNote")}</s-text>
-      </s-section>
+      <PeriodPicker period={period} onChange={setPeriod} />
+      <Headline period={period} />
       <ScenarioCards period={period} />
-      <RevenueChart period={period} />
       <CartFunnel period={period} />
+      <RevenueChart period={period} />
       <PointsChart period={period} />
       <Loyalty period={period} />
       <Referrals period={period} />

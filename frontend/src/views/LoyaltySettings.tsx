@@ -18,6 +18,7 @@ import {
   type RewardKind,
 } from "../api";
 import { ErrorBanner, Loading, fieldChecked, fieldValue, toast, useLoad } from "../components/common";
+import { grantOptionalScopes } from "../components/scopes";
 import { useI18n } from "../i18n";
 import type { MessageKey } from "../i18n/messages";
 import { MODES } from "./labels";
@@ -50,17 +51,6 @@ function editable(settings: LoyaltySettings): Editable {
   delete rest.currency;
   delete rest.store_credit_scopes;
   return rest;
-}
-
-/** Asks the merchant to grant store credit's optional scopes (Shopify's permission modal);
- * true when every one is granted. */
-async function grantStoreCredit(scopes: string[]): Promise<boolean> {
-  const bridge = window.shopify;
-  if (!bridge?.scopes) return false;
-  const current = await bridge.scopes.query();
-  if (scopes.every((scope) => current.granted.includes(scope))) return true;
-  const answer = await bridge.scopes.request(scopes);
-  return answer.result === "granted-all";
 }
 
 function TierEditor({ index, tier, errors, onChange, onRemove }: {
@@ -205,7 +195,7 @@ function SettingsForm({ saved, onSaved }: { saved: LoyaltySettings; onSaved: (s:
     setSaving(true);
     try {
       if (edited.store_credit_enabled && !saved.store_credit_enabled) {
-        const granted = await grantStoreCredit(saved.store_credit_scopes ?? []);
+        const granted = await grantOptionalScopes(saved.store_credit_scopes ?? []);
         if (!granted) {
           setErrors({ store_credit_enabled: t("loyalty.storeCredit.declined") });
           setProblem(t("settings.invalid"));

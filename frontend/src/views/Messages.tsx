@@ -100,12 +100,12 @@ export function Messages() {
         {messages.length > 0 && (
           <s-table>
             <s-table-header-row>
-              <s-table-header>{t("messages.when")}</s-table-header>
-              <s-table-header>{t("runs.who")}</s-table-header>
-              <s-table-header>{t("message.subject")}</s-table-header>
-              <s-table-header>{t("messages.status")}</s-table-header>
+              <s-table-header listSlot="kicker">{t("messages.when")}</s-table-header>
+              <s-table-header listSlot="primary">{t("runs.who")}</s-table-header>
+              <s-table-header listSlot="secondary">{t("message.subject")}</s-table-header>
+              <s-table-header listSlot="inline">{t("messages.status")}</s-table-header>
               <s-table-header>{t("messages.reason")}</s-table-header>
-              <s-table-header />
+              <s-table-header listSlot="inline" />
             </s-table-header-row>
             <s-table-body>
               {messages.map((m) => (

@@ -256,12 +256,12 @@ function List({ onDecided }: { onDecided: () => void }) {
       {rows.length > 0 && (
         <s-table>
           <s-table-header-row>
-            <s-table-header>{t("referrals.col.advocate")}</s-table-header>
+            <s-table-header listSlot="primary">{t("referrals.col.advocate")}</s-table-header>
             <s-table-header>{t("referrals.col.friend")}</s-table-header>
             <s-table-header>{t("referrals.col.order")}</s-table-header>
-            <s-table-header>{t("referrals.col.status")}</s-table-header>
+            <s-table-header listSlot="inline">{t("referrals.col.status")}</s-table-header>
             <s-table-header>{t("referrals.col.evidence")}</s-table-header>
-            <s-table-header />
+            <s-table-header listSlot="inline" />
           </s-table-header-row>
           <s-table-body>
             {rows.map((r) => (
@@ -325,8 +325,8 @@ function Advocates({ advocates }: { advocates: ReferralAdvocate[] }) {
       ) : (
         <s-table>
           <s-table-header-row>
-            <s-table-header>{t("referrals.col.advocate")}</s-table-header>
-            <s-table-header>{t("referrals.kpi.visits")}</s-table-header>
+            <s-table-header listSlot="primary">{t("referrals.col.advocate")}</s-table-header>
+            <s-table-header format="numeric">{t("referrals.kpi.visits")}</s-table-header>
             <s-table-header>{t("referrals.kpi.used")}</s-table-header>
             <s-table-header>{t("referrals.kpi.rewarded")}</s-table-header>
             <s-table-header>{t("referrals.kpi.revenue")}</s-table-header>

@@ -2,12 +2,9 @@
 // Shopify's delivered status, each explained (the rule: app/scenarios/review_request/settings.py).
 // Refusals come back per field and are shown next to it.
 
-import { useState } from "react";
-
 import type { ReviewTiming, ScenarioSettings } from "../api";
-import { fieldValue } from "../components/common";
 import { useI18n } from "../i18n";
-import { UNITS, UNIT_SECONDS, bestUnit, type Unit } from "./units";
+import { DurationField } from "./DurationField";
 
 export const REVIEW_TIMING_FIELDS = ["timing", "delivery_wait_seconds"] as const;
 const TIMINGS: ReviewTiming[] = ["after_fulfilment", "after_delivery"];
@@ -24,8 +21,6 @@ export function ReviewTimingFields({
   const { t } = useI18n();
   const timing = settings.timing ?? "after_fulfilment";
   const wait = settings.delivery_wait_seconds ?? 10 * 86400;
-  const [unit, setUnit] = useState<Unit>(() => bestUnit(wait));
-  const amount = wait / UNIT_SECONDS[unit];
   return (
     <s-section heading={t("settings.reviewTiming.heading")}>
       <s-choice-list
@@ -47,36 +42,13 @@ export function ReviewTimingFields({
         ))}
       </s-choice-list>
       {timing === "after_delivery" && (
-        <s-stack direction="inline" gap="base" alignItems="start">
-          <s-number-field
-            label={t("settings.reviewTiming.wait")}
-            details={t("settings.reviewTiming.wait.details")}
-            value={String(amount)}
-            min={0}
-            error={errors.delivery_wait_seconds}
-            onInput={(e) => {
-              const value = Number(fieldValue(e));
-              if (Number.isFinite(value)) {
-                onChange({ ...settings, delivery_wait_seconds: Math.round(value * UNIT_SECONDS[unit]) });
-              }
-            }}
-          />
-          <s-select
-            label={t("settings.step.unit")}
-            value={unit}
-            onChange={(e) => {
-              const next = fieldValue(e) as Unit;
-              setUnit(next);
-              onChange({ ...settings, delivery_wait_seconds: Math.round(amount * UNIT_SECONDS[next]) });
-            }}
-          >
-            {UNITS.map((u) => (
-              <s-option key={u} value={u}>
-                {t(`unit.${u}`)}
-              </s-option>
-            ))}
-          </s-select>
-        </s-stack>
+        <DurationField
+          label={t("settings.reviewTiming.wait")}
+          details={t("settings.reviewTiming.wait.details")}
+          seconds={wait}
+          error={errors.delivery_wait_seconds}
+          onChange={(seconds) => onChange({ ...settings, delivery_wait_seconds: seconds })}
+        />
       )}
     </s-section>
   );

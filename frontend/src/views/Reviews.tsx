@@ -6,6 +6,7 @@ import { useState } from "react";
 
 import { get, patch, post, query, type Review, type ReviewSettings } from "../api";
 import { ErrorBanner, Loading, errorText, fieldChecked, fieldValue, toast, useLoad } from "../components/common";
+import { grantOptionalScopes } from "../components/scopes";
 import { useI18n } from "../i18n";
 import type { MessageKey } from "../i18n/messages";
 
@@ -127,15 +128,28 @@ function SettingsCard() {
     />
   );
   async function save() {
+    if (!settings) return;
+    const edited: ReviewSettings = { ...settings };
+    delete edited.syndication_scopes;
     try {
-      const stored = await patch<ReviewSettings>("/api/reviews/settings", settings);
+      if (edited.syndicate_to_shopify && !syndicatingNow) {
+        // Syndication's optional scopes, asked of the merchant before it is turned on.
+        const granted = await grantOptionalScopes(settings.syndication_scopes ?? []);
+        if (!granted) {
+          toast(t("reviews.syndicateDeclined"), true);
+          setDraft({ ...settings, syndicate_to_shopify: false });
+          return;
+        }
+      }
+      const stored = await patch<ReviewSettings>("/api/reviews/settings", edited);
       setDraft(stored);
       setSaved(stored);
       toast(t("reviews.saved"));
     } catch (error) {
       toast(errorText(error), true);
-      // Shopify refused the syndication (an app it has not approved): it stays as it was.
-      if (settings && settings.syndicate_to_shopify !== syndicatingNow) {
+      // Shopify refused the syndication (a scope not granted, an app it has not approved): it
+      // stays as it was.
+      if (settings.syndicate_to_shopify !== syndicatingNow) {
         setDraft({ ...settings, syndicate_to_shopify: syndicatingNow });
       }
     }

@@ -7,7 +7,7 @@ import { get, query, type Run } from "../api";
 import { ErrorBanner, Loading, fieldValue, useLoad } from "../components/common";
 import { useI18n } from "../i18n";
 import { href } from "../route";
-import { scenarioName } from "./labels";
+import { OutcomeBadge, scenarioName } from "./labels";
 
 const RUN_STATUSES = ["active", "completed", "stopped"] as const;
 const PAGE = 100;
@@ -54,12 +54,12 @@ export function Runs({ scenario }: { scenario: string }) {
         {shown.length > 0 && (
           <s-table>
             <s-table-header-row>
-              <s-table-header>{t("runs.started")}</s-table-header>
-              <s-table-header>{t("runs.who")}</s-table-header>
-              <s-table-header>{t("runs.status")}</s-table-header>
+              <s-table-header listSlot="kicker">{t("runs.started")}</s-table-header>
+              <s-table-header listSlot="primary">{t("runs.who")}</s-table-header>
+              <s-table-header listSlot="inline">{t("runs.status")}</s-table-header>
               <s-table-header>{t("runs.next")}</s-table-header>
-              <s-table-header>{t("runs.stopReason")}</s-table-header>
-              <s-table-header />
+              <s-table-header>{t("outcome.whyEnded")}</s-table-header>
+              <s-table-header listSlot="inline" />
             </s-table-header-row>
             <s-table-body>
               {shown.map((run) => (
@@ -72,7 +72,9 @@ export function Runs({ scenario }: { scenario: string }) {
                       (run.email ?? "—")
                     )}
                   </s-table-cell>
-                  <s-table-cell>{statusName(run.status)}</s-table-cell>
+                  <s-table-cell>
+                    <OutcomeBadge run={run} />
+                  </s-table-cell>
                   <s-table-cell>
                     {run.next_step_at ? t("runs.nextAt", { step: run.next_step, at: when(run.next_step_at) }) : "—"}
                   </s-table-cell>

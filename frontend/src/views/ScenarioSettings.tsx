@@ -22,9 +22,9 @@ import { ConfirmModal } from "../components/ConfirmModal";
 import { duration, problemsByField } from "../components/problems";
 import { useI18n, type I18n } from "../i18n";
 import type { MessageKey } from "../i18n/messages";
+import { DurationField } from "./DurationField";
 import { MODES, delayDetails, scenarioName, stepHeading } from "./labels";
 import { REVIEW_TIMING_FIELDS, ReviewTimingFields } from "./ReviewTimingFields";
-import { UNITS, UNIT_SECONDS, bestUnit, type Unit } from "./units";
 import { WINBACK_FIELDS, WinbackFields } from "./WinbackFields";
 
 
@@ -195,9 +195,7 @@ function StepEditor({
 }) {
   const i18n = useI18n();
   const { t } = i18n;
-  const [unit, setUnit] = useState<Unit>(() => bestUnit(step.delay_seconds));
   const base = `steps.${index}`;
-  const amount = step.delay_seconds / UNIT_SECONDS[unit];
   const discount = step.discount;
   const setDiscount = (change: Partial<Discount>) =>
     onChange({ ...step, discount: { ...(discount ?? DEFAULT_DISCOUNT), ...change } });
@@ -209,36 +207,13 @@ function StepEditor({
         error={errors[`${base}.enabled`]}
         onChange={(e) => onChange({ ...step, enabled: fieldChecked(e) })}
       />
-      <s-stack direction="inline" gap="base" alignItems="start">
-        <s-number-field
-          label={t("settings.step.delay")}
-          details={delayNote ?? delayDetails(scenario, i18n)}
-          value={String(amount)}
-          min={0}
-          error={errors[`${base}.delay_seconds`]}
-          onInput={(e) => {
-            const value = Number(fieldValue(e));
-            if (Number.isFinite(value)) {
-              onChange({ ...step, delay_seconds: Math.round(value * UNIT_SECONDS[unit]) });
-            }
-          }}
-        />
-        <s-select
-          label={t("settings.step.unit")}
-          value={unit}
-          onChange={(e) => {
-            const next = fieldValue(e) as Unit;
-            setUnit(next);
-            onChange({ ...step, delay_seconds: Math.round(amount * UNIT_SECONDS[next]) });
-          }}
-        >
-          {UNITS.map((u) => (
-            <s-option key={u} value={u}>
-              {t(`unit.${u}`)}
-            </s-option>
-          ))}
-        </s-select>
-      </s-stack>
+      <DurationField
+        label={t("settings.step.delay")}
+        details={delayNote ?? delayDetails(scenario, i18n)}
+        seconds={step.delay_seconds}
+        error={errors[`${base}.delay_seconds`]}
+        onChange={(seconds) => onChange({ ...step, delay_seconds: seconds })}
+      />
       <s-checkbox
         label={t("settings.step.discount")}
         checked={discount !== null}

@@ -5,7 +5,7 @@ import { get, type Timeline, type TimelineEntry } from "../api";
 import { ErrorBanner, Loading, useLoad } from "../components/common";
 import { useI18n } from "../i18n";
 import { splitReason, withDetail } from "../i18n/reasons";
-import { ModeBadge, StatusBadge, scenarioName } from "./labels";
+import { ModeBadge, StatusBadge, endedWithPurchase, scenarioName } from "./labels";
 
 function str(value: unknown): string | undefined {
   return typeof value === "string" && value ? value : undefined;
@@ -27,11 +27,16 @@ function Entry({ entry }: { entry: TimelineEntry }) {
   const status = str(d.message_status);
   const code = str(d.code);
   const currency = str(d.currency);
+  // A sequence that ended because the customer bought, and an order brought back, read as the
+  // successes they are.
+  const ordered = entry.kind === "stopped" && endedWithPurchase(entry.reason);
+  const recovered = entry.kind === "recovered";
+  const good = ordered || recovered;
   return (
-    <li>
+    <li data-tone={good ? "success" : undefined}>
       <s-stack direction="block" gap="none">
         <s-text type="strong">
-          {entry.kind_label}
+          {ordered ? t("outcome.timeline.ordered") : entry.kind_label}
           {entry.step !== null && entry.kind !== "started" ? ` (${t("timeline.step", { step: entry.step })})` : ""}
         </s-text>
         <s-text>{reasonText(entry)}</s-text>
@@ -42,6 +47,7 @@ function Entry({ entry }: { entry: TimelineEntry }) {
           {mode && ["live", "approval", "dry_run", "paused"].includes(mode) && (
             <ModeBadge mode={mode as "live" | "approval" | "dry_run" | "paused"} />
           )}
+          {good && <s-badge tone="success">{t(recovered ? "outcome.recovered" : "outcome.ordered")}</s-badge>}
           {status && <StatusBadge status={status} />}
           {entry.order && <s-text>{t("timeline.order", { order: entry.order })}</s-text>}
           {code && <s-text>{t("timeline.code", { code })}</s-text>}

@@ -37,11 +37,11 @@ export function WebhookEvents() {
         <s-section>
           <s-table>
             <s-table-header-row>
-              <s-table-header>{t("webhooks.topic")}</s-table-header>
-              <s-table-header>{t("webhooks.received")}</s-table-header>
+              <s-table-header listSlot="primary">{t("webhooks.topic")}</s-table-header>
+              <s-table-header listSlot="kicker">{t("webhooks.received")}</s-table-header>
               <s-table-header>{t("webhooks.attempts")}</s-table-header>
               <s-table-header>{t("webhooks.error")}</s-table-header>
-              <s-table-header />
+              <s-table-header listSlot="inline" />
             </s-table-header-row>
             <s-table-body>
               {list.map((event) => (

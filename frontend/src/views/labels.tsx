@@ -89,10 +89,57 @@ const STATUS_TONES: Record<string, "success" | "info" | "warning" | "critical" |
   sent: "success",
   unconfirmed: "warning",
   failed: "critical",
-  suppressed: "critical",
+  // Not sent on purpose (the checkout was completed, the customer unsubscribed, a cap): a
+  // decision, not a failure, so never red.
+  suppressed: "neutral",
 };
 
 export function StatusBadge({ status }: { status: string }) {
   const i18n = useI18n();
   return <s-badge tone={STATUS_TONES[status] ?? "neutral"}>{statusLabel(status, i18n)}</s-badge>;
+}
+
+// Stop reasons that mean the customer bought: the sequence ended because it worked, or because
+// the customer came back on their own. Shown as an outcome in a success tone, never "stopped".
+const PURCHASE_REASONS = [
+  "checkout_completed",
+  "order_placed_for_checkout",
+  "customer_placed_another_order",
+  "customer_ordered",
+  "customer_placed_first_order",
+];
+
+export type RunOutcome = "active" | "completed" | "stopped" | "recovered" | "ordered";
+
+/** Whether a stop reason is a purchase (a good outcome). */
+export function endedWithPurchase(stopReason: string | null | undefined): boolean {
+  return stopReason !== null && stopReason !== undefined && PURCHASE_REASONS.includes(stopReason);
+}
+
+/** "recovered" when an order was attributed to the run (a reminder brought the customer
+ * back), "ordered" when the customer bought without that, else the run's status. */
+export function runOutcome(status: string, stopReason: string | null | undefined, converted: boolean): RunOutcome {
+  if (converted) return "recovered";
+  if (status === "stopped" && endedWithPurchase(stopReason)) return "ordered";
+  return status === "active" || status === "completed" ? status : "stopped";
+}
+
+const OUTCOME_TONES: Record<RunOutcome, "success" | "info" | "neutral"> = {
+  active: "info",
+  completed: "neutral",
+  stopped: "neutral",
+  recovered: "success",
+  ordered: "success",
+};
+
+export function OutcomeBadge({ run }: { run: { status: string; stop_reason: string | null; converted: boolean } }) {
+  const { t } = useI18n();
+  const outcome = runOutcome(run.status, run.stop_reason, run.converted);
+  const label =
+    outcome === "recovered"
+      ? t("outcome.recovered")
+      : outcome === "ordered"
+        ? t("outcome.ordered")
+        : t(`runs.status.${outcome}`);
+  return <s-badge tone={OUTCOME_TONES[outcome]}>{label}</s-badge>;
 }

@@ -6,7 +6,8 @@ import tomllib
 from pathlib import Path
 
 from app.installs.webhook_subscriptions import APP_WEBHOOK_TOPICS
-from app.loyalty.store_credit import SCOPES
+from app.loyalty.store_credit import SCOPES as STORE_CREDIT_SCOPES
+from app.reviews.syndication import SCOPES as SYNDICATION_SCOPES
 from app.settings import Settings
 from devstore.config import SimulatorConfig
 
@@ -41,11 +42,11 @@ def test_toml_scopes_are_the_scopes_the_app_requests() -> None:
     assert declared <= SimulatorConfig().scopes
 
 
-def test_toml_optional_scopes_are_what_store_credit_rewards_ask_for() -> None:
-    """The scopes the admin requests when the merchant turns store credit on are the toml's
-    optional ones, which the simulator knows as optional too."""
+def test_toml_optional_scopes_are_what_store_credit_and_syndication_ask_for() -> None:
+    """The scopes the admin requests when the merchant turns store credit or review
+    syndication on are the toml's optional ones, which the simulator knows as optional too."""
     config = tomllib.loads(TOML.read_text())
     optional = set(config["access_scopes"]["optional_scopes"])
-    assert optional == set(SCOPES)
+    assert optional == set(STORE_CREDIT_SCOPES) | set(SYNDICATION_SCOPES)
     assert optional == set(SimulatorConfig().optional_scopes)
     assert not optional & _scopes(config["access_scopes"]["scopes"])
