@@ -1,6 +1,12 @@
 """Human control over what goes out: messages of scenarios in approval mode wait in
 `pending_approval` until the merchant approves (→ queued, still subject to consent and
-pacing at send time), edits, or rejects them (→ suppressed, reason rejected_by_merchant)."""
+pacing at send time), edits, or rejects them (→ suppressed, reason rejected_by_merchant).
+
+An edit is either the simple form's fields (subject, heading, text, button label), rendered
+through the very pipeline the scenario's own message went through (the shop's layout, the
+code, the cart, the footer with the unsubscribe link), or, under "Advanced", the raw HTML and
+text, which must keep the unsubscribe link. Either way the edit is what gets sent, and the
+customer's timeline says the merchant edited it."""
 
 from __future__ import annotations
 
@@ -12,13 +18,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import InvalidRequest
 from app.i18n import Text
+from app.messaging import templates
 from app.messaging.config import MessagingConfig
 from app.messaging.errors import MessageNotFound, MessageNotPending
 from app.messaging.guards import Outcome, notify_send_outcome, outcome_of
-from app.messaging.outbox import Status, defer_send
-from app.models import Message
+from app.messaging.i18n import Locale
+from app.messaging.outbox import Status, defer_send, send_context
+from app.messaging.structured import EmailFields, compile_literal
+from app.messaging.templates import Rendered
+from app.models import Customer, Message, Shop
+from app.scenarios import timeline
 
 REJECTED = "rejected_by_merchant"
+# The timeline's record of an edit, and its reason.
+EDITED = "message_edited"
+EDITED_BY_MERCHANT = "edited_by_merchant"
 
 
 def _must_keep_link(part: str, link: str) -> Text:
@@ -82,11 +96,18 @@ async def withdraw_pending(
 
 
 async def _pending_one(session: AsyncSession, shop_id: int, message_id: int) -> Message:
-    message = await session.scalar(
-        select(Message)
-        .where(Message.shop_id == shop_id, Message.id == message_id)
-        .with_for_update()
-    )
+    """The waiting message, locked: this click decides it."""
+    query = select(Message).where(Message.shop_id == shop_id, Message.id == message_id)
+    return _still_pending(await session.scalar(query.with_for_update()), message_id)
+
+
+async def _pending_to_read(session: AsyncSession, shop_id: int, message_id: int) -> Message:
+    """The waiting message, read only (a form to fill, a preview): nothing to lock."""
+    query = select(Message).where(Message.shop_id == shop_id, Message.id == message_id)
+    return _still_pending(await session.scalar(query), message_id)
+
+
+def _still_pending(message: Message | None, message_id: int) -> Message:
     if message is None:
         raise MessageNotFound(
             Text(
@@ -217,5 +238,115 @@ async def edit(
         message.html = html
     if text is not None:
         message.text_body = text
-    message.edited_at = now
+    # Raw HTML is no longer what the form's fields say.
+    message.edited_fields = None
+    await _edited(session, message, now, how="html")
     return message
+
+
+def _locale(message: Message) -> Locale:
+    return "fr" if message.locale == "fr" else "en"
+
+
+async def _context(
+    session: AsyncSession, config: MessagingConfig, message: Message
+) -> dict[str, object]:
+    shop = await session.get(Shop, message.shop_id)
+    customer = (
+        await session.get(Customer, message.customer_id)
+        if message.customer_id is not None
+        else None
+    )
+    if shop is None or customer is None:
+        raise InvalidRequest(
+            Text(
+                en="This message's customer no longer exists: reject it rather than edit it.",
+                fr="Le client de ce message n'existe plus : refusez-le plutôt que de le modifier.",
+            )
+        )
+    return send_context(config, shop, customer, dict(message.context), _locale(message))
+
+
+async def form(
+    session: AsyncSession, shop_id: int, message_id: int, config: MessagingConfig
+) -> EmailFields:
+    """The simple form of a held message: the fields it was edited with, else the fields of
+    the template that made it (the shop's own or Boomerang's) in this shopper's words.
+    NoSimpleForm when its template was written by hand or its step has no fields."""
+    message = await _pending_to_read(session, shop_id, message_id)
+    if message.edited_fields is not None:
+        return EmailFields.from_json(message.edited_fields)
+    locale = _locale(message)
+    fields = await templates.template_fields(
+        session, shop_id, message.template, message.step, locale
+    )
+    return await templates.render_fields_off_loop(
+        fields, await _context(session, config, message), locale
+    )
+
+
+async def _render_fields(
+    session: AsyncSession, config: MessagingConfig, message: Message, fields: EmailFields
+) -> Rendered:
+    locale = _locale(message)
+    if not fields.subject.strip():
+        raise InvalidRequest(
+            Text(
+                en="The subject cannot be empty: write one before saving.",
+                fr="L'objet ne peut pas être vide : saisissez-en un avant d'enregistrer.",
+            )
+        )
+    templates.check_fields(fields)
+    frame = templates.structured_default(session, message.template, message.step, locale).frame
+    source = compile_literal(fields, frame, locale)
+    return await templates.render_off_loop(source, await _context(session, config, message), locale)
+
+
+async def preview_fields(
+    session: AsyncSession,
+    shop_id: int,
+    message_id: int,
+    fields: EmailFields,
+    config: MessagingConfig,
+) -> Rendered:
+    """The held message as these fields would make it; nothing is stored."""
+    message = await _pending_to_read(session, shop_id, message_id)
+    return await _render_fields(session, config, message, fields)
+
+
+async def edit_fields(
+    session: AsyncSession,
+    shop_id: int,
+    message_id: int,
+    now: datetime,
+    fields: EmailFields,
+    config: MessagingConfig,
+) -> Message:
+    """The merchant rewrites a held message through the simple form: rendered as the
+    scenario's own message would be, stored, and what will be sent once approved."""
+    message = await _pending_one(session, shop_id, message_id)
+    rendered = await _render_fields(session, config, message, fields)
+    message.subject, message.html, message.text_body = (
+        rendered.subject,
+        rendered.html,
+        rendered.text,
+    )
+    message.edited_fields = fields.as_json()
+    await _edited(session, message, now, how="fields")
+    return message
+
+
+async def _edited(session: AsyncSession, message: Message, now: datetime, *, how: str) -> None:
+    message.edited_at = now
+    await timeline.record(
+        session,
+        shop_id=message.shop_id,
+        scenario=message.scenario,
+        kind=EDITED,
+        reason=EDITED_BY_MERCHANT,
+        customer_id=message.customer_id,
+        step=message.step,
+        at=now,
+        message_id=message.id,
+        how=how,
+    )

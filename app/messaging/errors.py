@@ -44,3 +44,11 @@ class ShopHasNoEmail(InvalidRequest):
 
 class CustomerNotFound(NotFound):
     pass
+
+
+class NoSimpleForm(InvalidRequest):
+    """The email has no structured fields (its step declares none): edit it as a template."""
+
+
+class FieldTooLong(InvalidRequest):
+    """A structured field is longer than the form accepts."""

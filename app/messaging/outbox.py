@@ -66,6 +66,23 @@ def base_context(shop: Shop, customer: Customer) -> dict[str, Any]:
     }
 
 
+def send_context(
+    config: MessagingConfig,
+    shop: Shop,
+    customer: Customer,
+    context: dict[str, Any],
+    locale: Locale,
+) -> dict[str, Any]:
+    """Everything a message's template renders with: the shop's and the shopper's values,
+    the scenario's context and the shopper's own unsubscribe link. The same for a message
+    rendered when the scenario asks for it and when the merchant edits it."""
+    return {
+        **base_context(shop, customer),
+        **context,
+        "unsubscribe_url": config.unsubscribe_url(shop.id, customer.id, locale),
+    }
+
+
 async def enqueue_message(
     session: AsyncSession,
     config: MessagingConfig,
@@ -98,11 +115,7 @@ async def enqueue_message(
     effective_mode = strictest(mode, delivery.mode)
     is_transactional = transactional or delivery.transactional
     locale = resolve_locale(context.get("locale") or customer.locale, shop.locale)
-    full_context = {
-        **base_context(shop, customer),
-        **context,
-        "unsubscribe_url": config.unsubscribe_url(shop.id, customer.id, locale),
-    }
+    full_context = send_context(config, shop, customer, context, locale)
     if effective_mode is DeliveryMode.DRY_RUN:
         full_context.update(dry_run_discount(context, locale, scheduled_at))
     rendering = await templates.render_for_send(

@@ -104,6 +104,11 @@ class Preview:
     samples: list[SampleValue]
 
 
+def sample_code(prefix: str) -> str:
+    """A sample code as the shop's codes look: its prefix, then a random-looking part."""
+    return f"{prefix}-SAMPLE42"
+
+
 def _shop_context(shop: Shop, locale: Locale) -> dict[str, Any]:
     return {**sample_context(locale), **shop_context(shop)}
 
@@ -180,7 +185,10 @@ async def preview(
     locale: Locale,
     *,
     customer_id: int | None,
+    code_prefix: str | None = None,
 ) -> Preview:
+    """`code_prefix`: the prefix the scenario makes its codes with in this shop, shown in the
+    sample code (a customer's own active code shows as it is)."""
     if customer_id is None:
         context = _shop_context(shop, locale)
         notes = {name: _NO_CUSTOMER for name in context if name not in _SHOP_VARIABLES}
@@ -188,6 +196,8 @@ async def preview(
         context, notes = await customer_context(
             session, shop, customer_id, locale, datetime.now(UTC)
         )
+    if code_prefix and "discount_code" in notes:
+        context["discount_code"] = sample_code(code_prefix)
     # Validated, rendered and read off the event loop, within the templates' limits.
     rendered, used = await preview_off_loop(source, context, locale)
     samples = [SampleValue(name, notes[name]) for name in sorted(used) if name in notes]

@@ -38,17 +38,24 @@ from jinja2 import (
 )
 from jinja2.runtime import Context
 from markupsafe import Markup
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.i18n import Text
 from app.messaging.defaults import TemplateSource, default_source, known_template
-from app.messaging.errors import TemplateInvalid, UnknownTemplate
+from app.messaging.errors import FieldTooLong, NoSimpleForm, TemplateInvalid, UnknownTemplate
 from app.messaging.i18n import SUPPORTED, Locale, format_date, t
 from app.messaging.money import format_money
 from app.messaging.pacing import shop_zone
 from app.messaging.sandbox import BUDGET, BudgetedSandbox, RenderLimit, new_budget
+from app.messaging.structured import (
+    EmailFields,
+    StructuredDefault,
+    compile_template,
+    email_book_of,
+    oversized_field,
+)
 from app.models import MessageTemplate
 
 
@@ -573,6 +580,20 @@ async def save_override(
     if not known_template(session, scenario, step):
         raise _unknown_template(scenario, step)
     sample = await validate_off_loop(source, locale)
+    await _upsert(session, shop_id, scenario, step, locale, source, fields=None)
+    return sample
+
+
+async def _upsert(
+    session: AsyncSession,
+    shop_id: int,
+    scenario: str,
+    step: int,
+    locale: Locale,
+    source: TemplateSource,
+    *,
+    fields: EmailFields | None,
+) -> None:
     statement = insert(MessageTemplate).values(
         shop_id=shop_id,
         scenario=scenario,
@@ -581,6 +602,7 @@ async def save_override(
         subject=source.subject,
         html=source.html,
         text_body=source.text,
+        fields=fields.as_json() if fields is not None else None,
     )
     await session.execute(
         statement.on_conflict_do_update(
@@ -589,6 +611,7 @@ async def save_override(
                 "subject": statement.excluded.subject,
                 "html": statement.excluded.html,
                 "text_body": statement.excluded.text_body,
+                "fields": statement.excluded.fields,
                 "updated_at": statement.excluded.updated_at,
                 "send_error_en": None,
                 "send_error_fr": None,
@@ -596,4 +619,177 @@ async def save_override(
             },
         )
     )
+
+
+def structured_default(
+    session: AsyncSession, scenario: str, step: int, locale: Locale
+) -> StructuredDefault:
+    """The step's default fields and frame; NoSimpleForm when the step has none."""
+    found = email_book_of(session).default(scenario, step, locale)
+    if found is None:
+        raise NoSimpleForm(
+            Text(
+                en="This email has no simple form yet: edit its template under Advanced.",
+                fr="Cet e-mail n'a pas encore de formulaire simple : modifiez son modèle dans "
+                "la partie Avancé.",
+            )
+        )
+    return found
+
+
+def check_fields(fields: EmailFields) -> None:
+    """FieldTooLong naming the field when one is longer than the form accepts."""
+    found = oversized_field(fields)
+    if found is None:
+        return
+    name, limit = found
+    en = {
+        "subject": "subject",
+        "preheader": "preheader",
+        "heading": "heading",
+        "body": "text",
+        "button_label": "button label",
+    }
+    fr = {
+        "subject": "objet",
+        "preheader": "texte d'aperçu",
+        "heading": "titre",
+        "body": "texte",
+        "button_label": "libellé du bouton",
+    }
+    raise FieldTooLong(
+        Text(
+            en=f"The {en[name]} is longer than {limit:,} characters: shorten it, then save.",
+            fr=f"Le champ {fr[name]} dépasse {limit:_} caractères : raccourcissez-le, puis "
+            "enregistrez.".replace("_", "\u202f"),
+        )
+    )
+
+
+def compile_structured(
+    session: AsyncSession, scenario: str, step: int, locale: Locale, fields: EmailFields
+) -> TemplateSource:
+    """The template the fields compile into, in the step's frame."""
+    if not known_template(session, scenario, step):
+        raise _unknown_template(scenario, step)
+    check_fields(fields)
+    default = structured_default(session, scenario, step, locale)
+    return compile_template(fields, default.frame, locale)
+
+
+async def save_structured(
+    session: AsyncSession,
+    shop_id: int,
+    scenario: str,
+    step: int,
+    locale: Locale,
+    fields: EmailFields,
+) -> Rendered:
+    """Compile the fields, validate the template like any other, then store both: the fields
+    for the form, the template for sending."""
+    source = compile_structured(session, scenario, step, locale, fields)
+    sample = await validate_off_loop(source, locale)
+    await _upsert(session, shop_id, scenario, step, locale, source, fields=fields)
     return sample
+
+
+async def reset_override(
+    session: AsyncSession, shop_id: int, scenario: str, step: int, locale: Locale
+) -> None:
+    """Back to Boomerang's default wording: the merchant's version is dropped."""
+    if not known_template(session, scenario, step):
+        raise _unknown_template(scenario, step)
+    await session.execute(
+        delete(MessageTemplate).where(
+            MessageTemplate.shop_id == shop_id,
+            MessageTemplate.scenario == scenario,
+            MessageTemplate.step == step,
+            MessageTemplate.locale == locale,
+        )
+    )
+
+
+def _render_fields(fields: EmailFields, context: dict[str, Any], locale: Locale) -> EmailFields:
+    ctx = {**context, "locale": locale}
+    token = BUDGET.set(new_budget())
+    try:
+        words = {
+            name: _render_part(getattr(fields, name), ctx, html=False, strict=False, part=part)
+            for name, part in (
+                ("subject", "subject"),
+                ("preheader", "html"),
+                ("heading", "html"),
+                ("body", "html"),
+                ("button_label", "html"),
+            )
+        }
+    finally:
+        BUDGET.reset(token)
+    return EmailFields(
+        subject=" ".join(words["subject"].split()),
+        preheader=words["preheader"].strip(),
+        heading=words["heading"].strip(),
+        body=words["body"].strip(),
+        button_label=words["button_label"].strip(),
+        show_code=fields.show_code,
+    )
+
+
+async def render_fields_off_loop(
+    fields: EmailFields, context: dict[str, Any], locale: Locale
+) -> EmailFields:
+    """The fields' template text rendered on one shopper's data, as plain words (what the
+    approval queue's form shows for a held message)."""
+    return await _off_loop(_render_fields, fields, context, locale)
+
+
+class Mode:
+    """How a step's template stands for the shop."""
+
+    DEFAULT = "default"  # Boomerang's wording, no override
+    STRUCTURED = "structured"  # the merchant's fields, compiled
+    ADVANCED = "advanced"  # the merchant's own Jinja template
+
+
+@dataclass(frozen=True)
+class TemplateState:
+    source: TemplateSource
+    override: MessageTemplate | None
+    mode: str
+    # The fields the simple form shows (None: advanced, or the step has no simple form).
+    fields: EmailFields | None
+    # Boomerang's default fields, for "reset to default" (None: no simple form).
+    default_fields: EmailFields | None
+
+
+async def template_state(
+    session: AsyncSession, shop_id: int, scenario: str, step: int, locale: Locale
+) -> TemplateState:
+    source, override = await load_source_and_override(session, shop_id, scenario, step, locale)
+    default = email_book_of(session).default(scenario, step, locale)
+    default_fields = default.fields if default is not None else None
+    if override is None:
+        return TemplateState(source, None, Mode.DEFAULT, default_fields, default_fields)
+    if override.fields is not None and default is not None:
+        fields = EmailFields.from_json(override.fields)
+        return TemplateState(source, override, Mode.STRUCTURED, fields, default_fields)
+    return TemplateState(source, override, Mode.ADVANCED, None, default_fields)
+
+
+async def template_fields(
+    session: AsyncSession, shop_id: int, scenario: str, step: int, locale: Locale
+) -> EmailFields:
+    """The fields the step's template is made of for the shop; NoSimpleForm when it has none
+    (written by hand, or a step without a simple form)."""
+    state = await template_state(session, shop_id, scenario, step, locale)
+    if state.fields is None:
+        raise NoSimpleForm(
+            Text(
+                en="This email's template was written by hand: edit it under Advanced, or "
+                "reset the template to Boomerang's default to use the simple form.",
+                fr="Le modèle de cet e-mail a été écrit à la main : modifiez-le dans la partie "
+                "Avancé, ou rétablissez le modèle par défaut de Boomerang pour utiliser le "
+                "formulaire simple.",
+            )
+        )
+    return state.fields

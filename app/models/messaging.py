@@ -73,6 +73,9 @@ class Message(Timestamps, Base):
     attempts: Mapped[int] = mapped_column(default=0)
     approved_at: Mapped[datetime | None]
     edited_at: Mapped[datetime | None]
+    # The fields the merchant rewrote this message with in the approval queue (None: not
+    # edited, or edited as raw HTML).
+    edited_fields: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
 
 
 class MessageEvent(Base):
@@ -111,6 +114,9 @@ class MessageTemplate(Timestamps, Base):
     subject: Mapped[str] = mapped_column(Text)
     html: Mapped[str] = mapped_column(Text)
     text_body: Mapped[str] = mapped_column(Text)
+    # The structured fields this template was compiled from (app/messaging/structured.py);
+    # None: the merchant wrote the template itself ("advanced").
+    fields: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     # The latest failure of this version on a real shopper's data (the default wording went
     # instead), in both languages for the editor; cleared when the merchant saves again.
     send_error_en: Mapped[str | None] = mapped_column(Text)

@@ -10,7 +10,7 @@ session of the process carries the result (see
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,9 +20,10 @@ from app import facts
 from app.compliance import registry as compliance
 from app.db.engine import create_sessionmaker
 from app.inbox import backlog
-from app.messaging import defaults, guards
+from app.messaging import defaults, guards, structured
 from app.messaging.defaults import TemplateBook, TemplateSource
 from app.messaging.i18n import Locale
+from app.messaging.structured import EmailBook, StructuredDefault
 from app.platform.program import Program
 from app.platform.programs import PROGRAMS
 from app.scenarios import engine
@@ -39,6 +40,8 @@ class Platform:
     templates: TemplateBook
     labels: Labels
     programs: tuple[Program, ...] = ()
+    # The steps a merchant can edit as fields (the template editor's simple form).
+    emails: EmailBook = field(default_factory=lambda: EmailBook({}))
 
     def session_info(self, *, inbox: backlog.InboxChecks = backlog.DEFAULT) -> dict[str, Any]:
         """What each session of the process carries."""
@@ -47,6 +50,7 @@ class Platform:
             facts.SESSION_KEY: self.facts,
             guards.SESSION_KEY: self.outbox,
             defaults.SESSION_KEY: self.templates,
+            structured.SESSION_KEY: self.emails,
             compliance.SESSION_KEY: tuple(
                 section for program in self.programs for section in program.compliance
             ),
@@ -89,6 +93,14 @@ def _templates(
     return book
 
 
+def _emails(catalog: engine.Catalog) -> Mapping[tuple[str, int, Locale], StructuredDefault]:
+    return {
+        (scenario.key, step, locale): email
+        for scenario in catalog
+        for (step, locale), email in scenario.content.emails.items()
+    }
+
+
 def _check_programs(programs: tuple[Program, ...]) -> None:
     keys = [program.key for program in programs]
     sections = [section.name for program in programs for section in program.compliance]
@@ -121,6 +133,7 @@ def compose(catalog: engine.Catalog, programs: tuple[Program, ...] = PROGRAMS) -
             }
         ),
         templates=TemplateBook(_templates(catalog, programs)),
+        emails=EmailBook(_emails(catalog)),
         labels=Labels(
             kinds_by_scenario={
                 **{s.key: s.content.kinds for s in catalog},

@@ -33,6 +33,7 @@ from app.messaging.guards import (
     Unsubscribed,
 )
 from app.messaging.i18n import Locale
+from app.messaging.structured import StructuredDefault
 from app.models import Message, ScenarioRun, Shop
 from app.scenarios import runs, shoppers, timeline
 from app.scenarios.actions import ProductsRequest, StepActions
@@ -181,6 +182,9 @@ class Content:
 
     # Default email templates by (step number, locale): what a new shop sends.
     templates: Mapping[tuple[int, Locale], TemplateSource] = field(default_factory=dict)
+    # The steps whose email a merchant can edit as fields (subject, heading, body, button…),
+    # with Boomerang's default fields; their default template is compiled from these.
+    emails: Mapping[tuple[int, Locale], StructuredDefault] = field(default_factory=dict)
     # Timeline wording of this scenario: kind labels that replace the generic ones
     # ("Reminder sequence started"), and the labels of its own reasons.
     kinds: Mapping[str, Text] = field(default_factory=dict)

@@ -39,6 +39,7 @@ KINDS: dict[str, Text] = {
         fr="E-mail remis au serveur de messagerie, distribution non confirmée",
     ),
     "message_rejected": Text(en="Email rejected by you", fr="E-mail refusé par vous"),
+    "message_edited": Text(en="Email edited by you", fr="E-mail modifié par vous"),
     "message_drafted": Text(
         en="Email kept as a draft (dry run)", fr="E-mail gardé en brouillon (simulation)"
     ),
@@ -92,6 +93,9 @@ REASONS: dict[str, Text] = {
         en="Accepted by the mail server", fr="Accepté par le serveur de messagerie"
     ),
     "rejected_by_merchant": Text(en="You rejected it", fr="Vous l'avez refusé"),
+    "edited_by_merchant": Text(
+        en="You edited it before approving it", fr="Vous l'avez modifié avant de le valider"
+    ),
     "dry_run": Text(
         en="Dry run: computed and shown, never sent",
         fr="Simulation : calculé et affiché, jamais envoyé",

@@ -1,4 +1,7 @@
-"""Admin API for the template editor: read, save (validated), preview and test-send."""
+"""Admin API for the template editor: read, save (validated) as structured fields (the simple
+form) or as a Jinja template (advanced), reset to default, preview and test-send. Previews
+show the shop's own code prefix in the sample code, and a real customer's data when one is
+picked."""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import ServiceUnavailable
 from app.i18n import Locale as UiLocale
@@ -21,7 +25,10 @@ from app.messaging.transport import (
     TransientSendError,
     transport_from_settings,
 )
+from app.platform.resources import Resources
+from app.scenarios.settings_store import effective_settings
 from app.setup_guide.progress import Step, record
+from app.web.approvals import FieldsIn, FieldsOut
 from app.web.auth import CurrentShop
 from app.web.deps import ResourcesDep
 from app.web.messaging_deps import MessagingConfigDep
@@ -43,12 +50,16 @@ class TemplateIn(BaseModel):
 
 
 class PreviewIn(BaseModel):
+    """A preview of the stored template, or of the form's unsaved state: `fields` (the simple
+    form), or any of subject, html and text (advanced)."""
+
     model_config = ConfigDict(strict=True)
 
     customer_id: int | None = None
     subject: str | None = None
     html: str | None = None
     text: str | None = None
+    fields: FieldsIn | None = None
 
 
 class RenderedOut(BaseModel):
@@ -82,6 +93,12 @@ class TemplateOut(BaseModel):
     html: str
     text: str
     customized: bool
+    # default, structured (the merchant's fields) or advanced (the merchant's own template).
+    mode: str
+    # The simple form's fields (None: the template was written by hand, or the step has no
+    # simple form), and Boomerang's defaults for "reset to default".
+    fields: FieldsOut | None
+    default_fields: FieldsOut | None
     send_error: SendErrorOut | None = None
 
 
@@ -126,9 +143,8 @@ async def get_template(
 ) -> TemplateOut:
     loc = _locale(locale)
     async with resources.sessions.begin() as session:
-        source, override = await templates.load_source_and_override(
-            session, shop.id, scenario, step, loc
-        )
+        state = await templates.template_state(session, shop.id, scenario, step, loc)
+    source, override = state.source, state.override
     send_error = None
     if override is not None and override.send_error_at is not None:
         ui = request_locale(request)
@@ -142,6 +158,11 @@ async def get_template(
         html=source.html,
         text=source.text,
         customized=override is not None,
+        mode=state.mode,
+        fields=FieldsOut.of(state.fields) if state.fields is not None else None,
+        default_fields=(
+            FieldsOut.of(state.default_fields) if state.default_fields is not None else None
+        ),
         send_error=send_error,
     )
 
@@ -169,6 +190,53 @@ async def save_template(
     return RenderedOut(subject=sample.subject, html=sample.html, text=sample.text)
 
 
+# Saving structured fields renders the compiled template against sample data: the same limit.
+@router.put("/{scenario}/{step}/{locale}/fields", dependencies=[Depends(limit_previews)])
+async def save_fields(
+    scenario: str,
+    step: int,
+    locale: str,
+    body: FieldsIn,
+    shop: CurrentShop,
+    resources: ResourcesDep,
+) -> RenderedOut:
+    """Save the simple form: the fields are stored and compiled into the step's template."""
+    loc = _locale(locale)
+    async with resources.sessions.begin() as session:
+        sample = await templates.save_structured(
+            session, shop.id, scenario, step, loc, body.fields()
+        )
+    return RenderedOut(subject=sample.subject, html=sample.html, text=sample.text)
+
+
+@router.delete("/{scenario}/{step}/{locale}")
+async def reset_template(
+    scenario: str,
+    step: int,
+    locale: str,
+    request: Request,
+    shop: CurrentShop,
+    resources: ResourcesDep,
+) -> TemplateOut:
+    """Reset to Boomerang's default wording; answers with the template as it now stands."""
+    loc = _locale(locale)
+    async with resources.sessions.begin() as session:
+        await templates.reset_override(session, shop.id, scenario, step, loc)
+    return await get_template(scenario, step, locale, request, shop, resources)
+
+
+async def _code_prefix(
+    session: AsyncSession, resources: Resources, shop_id: int, scenario: str
+) -> str | None:
+    """The prefix the scenario's codes are made with in this shop (None: it makes none)."""
+    declared = resources.platform.catalog.find(scenario)
+    if declared is None:
+        return None
+    settings = await effective_settings(session, shop_id, scenario, declared.settings_model)
+    prefix = settings.get("code_prefix")
+    return prefix if isinstance(prefix, str) and prefix else None
+
+
 async def _render_preview(
     scenario: str,
     step: int,
@@ -178,13 +246,21 @@ async def _render_preview(
     resources: ResourcesDep,
 ) -> Preview:
     async with resources.sessions.begin() as session:
-        stored = await templates.load_source(session, shop.id, scenario, step, loc)
-        source = TemplateSource(
-            body.subject if body.subject is not None else stored.subject,
-            body.html if body.html is not None else stored.html,
-            body.text if body.text is not None else stored.text,
+        if body.fields is not None:
+            source = templates.compile_structured(
+                session, scenario, step, loc, body.fields.fields()
+            )
+        else:
+            stored = await templates.load_source(session, shop.id, scenario, step, loc)
+            source = TemplateSource(
+                body.subject if body.subject is not None else stored.subject,
+                body.html if body.html is not None else stored.html,
+                body.text if body.text is not None else stored.text,
+            )
+        prefix = await _code_prefix(session, resources, shop.id, scenario)
+        return await preview(
+            session, shop, source, loc, customer_id=body.customer_id, code_prefix=prefix
         )
-        return await preview(session, shop, source, loc, customer_id=body.customer_id)
 
 
 @router.post("/{scenario}/{step}/{locale}/preview", dependencies=[Depends(limit_previews)])

@@ -72,6 +72,7 @@ export const get = <T,>(path: string) => api<T>("GET", path);
 export const put = <T,>(path: string, body: unknown) => api<T>("PUT", path, body);
 /** Changes only the fields sent (settings: a scenario's, the delivery rules). */
 export const patch = <T,>(path: string, body: unknown) => api<T>("PATCH", path, body);
+export const del = <T,>(path: string) => api<T>("DELETE", path);
 export const post = <T,>(path: string, body?: unknown) => api<T>("POST", path, body ?? {});
 
 export function query(params: Record<string, string | number | null | undefined>): string {
@@ -211,8 +212,31 @@ export interface Template {
   html: string;
   text: string;
   customized: boolean;
+  // default (Boomerang's), structured (the merchant's fields) or advanced (hand-written).
+  mode: "default" | "structured" | "advanced";
+  // The simple form's fields (null: hand-written, or the step has no simple form).
+  fields: EmailFields | null;
+  default_fields: EmailFields | null;
   // This version failed on a real shopper's data; the default wording went instead.
   send_error?: { detail: string; at: string } | null;
+}
+
+/** An email's simple form (app/messaging/structured.py). */
+export interface EmailFields {
+  subject: string;
+  preheader: string;
+  heading: string;
+  body: string;
+  button_label: string;
+  show_code: boolean;
+}
+
+/** A held message's simple form in the approval queue. */
+export interface MessageForm {
+  fields: EmailFields;
+  edited: boolean;
+  // Edited as raw HTML: the form shows the template's words, and saving it replaces that edit.
+  edited_as_html: boolean;
 }
 
 export interface Rendered {

@@ -136,6 +136,8 @@ async def test_a_template_error_is_shown_with_its_line_and_a_fixed_one_is_tested
         .get_by_role("link", name="Email templates")
         .click()
     )
+    # The Jinja template is under "Advanced", below the simple form.
+    await app.locator("summary", has_text="Advanced").click()
     html = app.get_by_role("textbox", name="HTML body")
     await expect(html).to_have_value(re.compile(r"\{\{ shop_name \}\}"))  # the default, loaded
     await html.fill("<p>Hello</p>\n<p>{% if first_name %}</p>")
@@ -190,6 +192,8 @@ async def test_a_version_that_failed_on_a_shoppers_data_says_so_until_a_new_one_
         .get_by_role("link", name="Email templates")
         .click()
     )
+    # The Jinja template is under "Advanced", below the simple form.
+    await app.locator("summary", has_text="Advanced").click()
     html = app.get_by_role("textbox", name="HTML body")
     await expect(html).to_have_value(re.compile(r"\{\{ shop_name \}\}"))
     # Fine on the sample data, which has a code; the first reminder has none.

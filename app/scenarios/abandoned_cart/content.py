@@ -5,17 +5,9 @@ from __future__ import annotations
 
 from app.codes.offers import CodePurpose
 from app.i18n import Text
-from app.messaging.defaults import (
-    DISCOUNT_EN,
-    DISCOUNT_EN_TEXT,
-    DISCOUNT_FR,
-    DISCOUNT_FR_TEXT,
-    HELLO_EN,
-    HELLO_FR,
-    TemplateSource,
-    button,
-)
+from app.messaging.defaults import HELLO_EN, HELLO_FR, TemplateSource
 from app.messaging.i18n import Locale
+from app.messaging.structured import EmailFields, Frame, StructuredDefault, compile_template
 from app.scenarios.engine import Content
 
 KEY = "abandoned_cart"
@@ -122,96 +114,93 @@ def _items(locale: Locale) -> tuple[str, str]:
     return _ITEMS_HTML.replace("{TOTAL}", total), _ITEMS_TEXT.replace("{TOTAL}", total)
 
 
-_EN_CART_HTML, _EN_CART_TEXT = _items("en")
-_FR_CART_HTML, _FR_CART_TEXT = _items("fr")
+def _frame(locale: Locale) -> Frame:
+    html, text = _items(locale)
+    return Frame(link="checkout_url", block_html=html, block_text=text)
 
 
-TEMPLATES: dict[tuple[int, Locale], TemplateSource] = {
-    (1, "en"): TemplateSource(
-        subject="{% if first_name %}{{ first_name }}, you{% else %}You{% endif %} "
+def _fields(
+    subject: str, preheader: str, heading: str, hello: str, lead: str, label: str
+) -> EmailFields:
+    return EmailFields(
+        subject=subject,
+        preheader=preheader,
+        heading=heading,
+        body=f"{hello}\n\n{lead}",
+        button_label=label,
+        # A discount the merchant sets on a reminder is said, not only in the link.
+        show_code=True,
+    )
+
+
+_DEFAULT_FIELDS: dict[tuple[int, Locale], EmailFields] = {
+    (1, "en"): _fields(
+        "{% if first_name %}{{ first_name }}, you{% else %}You{% endif %} "
         "left something in your cart",
-        html=f"<p>{HELLO_EN}</p><p>Your cart at {{{{ shop_name }}}} is saved for you.</p>"
-        # A discount the merchant sets on the first reminder is said, not only in the link.
-        + DISCOUNT_EN
-        + _EN_CART_HTML
-        + button("{{ checkout_url }}", "Return to your cart"),
-        text=f"{HELLO_EN}\n\nYour cart at {{{{ shop_name }}}} is saved for you.\n"
-        + DISCOUNT_EN_TEXT
-        + "\n"
-        + _EN_CART_TEXT
-        + "\n\nReturn to your cart: {{ checkout_url }}\n",
+        "Your cart at {{ shop_name }} is saved for you.",
+        "Your cart is waiting",
+        HELLO_EN,
+        "Your cart at {{ shop_name }} is saved for you.",
+        "Return to your cart",
     ),
-    (1, "fr"): TemplateSource(
-        subject="{% if first_name %}{{ first_name }}, vous{% else %}Vous{% endif %} "
+    (1, "fr"): _fields(
+        "{% if first_name %}{{ first_name }}, vous{% else %}Vous{% endif %} "
         "avez oublié quelque chose dans votre panier",
-        html=f"<p>{HELLO_FR}</p><p>Votre panier chez {{{{ shop_name }}}} vous attend.</p>"
-        + DISCOUNT_FR
-        + _FR_CART_HTML
-        + button("{{ checkout_url }}", "Retrouver mon panier"),
-        text=f"{HELLO_FR}\n\nVotre panier chez {{{{ shop_name }}}} vous attend.\n"
-        + DISCOUNT_FR_TEXT
-        + "\n"
-        + _FR_CART_TEXT
-        + "\n\nRetrouver mon panier : {{ checkout_url }}\n",
+        "Votre panier chez {{ shop_name }} vous attend.",
+        "Votre panier vous attend",
+        HELLO_FR,
+        "Votre panier chez {{ shop_name }} vous attend.",
+        "Retrouver mon panier",
     ),
-    (2, "en"): TemplateSource(
-        subject="Still thinking it over?",
-        html=f"<p>{HELLO_EN}</p><p>The items in your cart are still available, "
-        "but we cannot hold them forever.</p>"
-        + DISCOUNT_EN
-        + _EN_CART_HTML
-        + button("{{ checkout_url }}", "Complete your order"),
-        text=f"{HELLO_EN}\n\nThe items in your cart are still available, "
-        "but we cannot hold them forever.\n"
-        + DISCOUNT_EN_TEXT
-        + "\n"
-        + _EN_CART_TEXT
-        + "\n\nComplete your order: {{ checkout_url }}\n",
+    (2, "en"): _fields(
+        "Still thinking it over?",
+        "The items in your cart are still available.",
+        "Still thinking it over?",
+        HELLO_EN,
+        "The items in your cart are still available, but we cannot hold them forever.",
+        "Complete your order",
     ),
-    (2, "fr"): TemplateSource(
-        subject="Vous hésitez encore ?",
-        html=f"<p>{HELLO_FR}</p><p>Les articles de votre panier sont encore disponibles, "
-        "mais nous ne pouvons pas les garder indéfiniment.</p>"
-        + DISCOUNT_FR
-        + _FR_CART_HTML
-        + button("{{ checkout_url }}", "Finaliser ma commande"),
-        text=f"{HELLO_FR}\n\nLes articles de votre panier sont encore disponibles, "
-        "mais nous ne pouvons pas les garder indéfiniment.\n"
-        + DISCOUNT_FR_TEXT
-        + "\n"
-        + _FR_CART_TEXT
-        + "\n\nFinaliser ma commande : {{ checkout_url }}\n",
+    (2, "fr"): _fields(
+        "Vous hésitez encore ?",
+        "Les articles de votre panier sont encore disponibles.",
+        "Vous hésitez encore ?",
+        HELLO_FR,
+        "Les articles de votre panier sont encore disponibles, "
+        "mais nous ne pouvons pas les garder indéfiniment.",
+        "Finaliser ma commande",
     ),
-    (3, "en"): TemplateSource(
-        subject="{% if discount_code %}A little something to finish your order"
+    (3, "en"): _fields(
+        "{% if discount_code %}A little something to finish your order"
         "{% else %}Last reminder: your cart{% endif %}",
-        html=f"<p>{HELLO_EN}</p><p>This is our last reminder about your cart.</p>"
-        + DISCOUNT_EN
-        + _EN_CART_HTML
-        + button("{{ checkout_url }}", "Complete your order"),
-        text=f"{HELLO_EN}\n\nThis is our last reminder about your cart.\n"
-        + DISCOUNT_EN_TEXT
-        + "\n"
-        + _EN_CART_TEXT
-        + "\n\nComplete your order: {{ checkout_url }}\n",
+        "This is our last reminder about your cart.",
+        "Last reminder",
+        HELLO_EN,
+        "This is our last reminder about your cart.",
+        "Complete your order",
     ),
-    (3, "fr"): TemplateSource(
-        subject="{% if discount_code %}Un petit geste pour finaliser votre commande"
+    (3, "fr"): _fields(
+        "{% if discount_code %}Un petit geste pour finaliser votre commande"
         "{% else %}Dernier rappel : votre panier{% endif %}",
-        html=f"<p>{HELLO_FR}</p><p>C'est notre dernier rappel au sujet de votre panier.</p>"
-        + DISCOUNT_FR
-        + _FR_CART_HTML
-        + button("{{ checkout_url }}", "Finaliser ma commande"),
-        text=f"{HELLO_FR}\n\nC'est notre dernier rappel au sujet de votre panier.\n"
-        + DISCOUNT_FR_TEXT
-        + "\n"
-        + _FR_CART_TEXT
-        + "\n\nFinaliser ma commande : {{ checkout_url }}\n",
+        "C'est notre dernier rappel au sujet de votre panier.",
+        "Dernier rappel",
+        HELLO_FR,
+        "C'est notre dernier rappel au sujet de votre panier.",
+        "Finaliser ma commande",
     ),
+}
+
+# The default emails as fields (the template editor's simple form), and the templates they
+# compile into: what a new shop sends.
+EMAILS: dict[tuple[int, Locale], StructuredDefault] = {
+    key: StructuredDefault(fields, _frame(key[1])) for key, fields in _DEFAULT_FIELDS.items()
+}
+TEMPLATES: dict[tuple[int, Locale], TemplateSource] = {
+    key: compile_template(email.fields, email.frame, key[1]) for key, email in EMAILS.items()
 }
 
 CONTENT = Content(
     templates=TEMPLATES,
+    emails=EMAILS,
     kinds=KINDS,
     reasons=REASONS,
     # A cart reminder goes before any other message due for the shopper at the same time.

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from app.i18n import Locale, Text
 from app.messaging.defaults import TemplateSource
-from app.scenarios.email_parts import HELLO, button
+from app.messaging.structured import EmailFields, Frame, StructuredDefault, compile_template
+from app.scenarios.email_parts import HELLO
 from app.scenarios.engine import Content
 from app.scenarios.review_request.rule import (
     STARTED_ON_FULFILMENT,
@@ -117,48 +118,63 @@ def _products(locale: Locale) -> tuple[str, str]:
     return _PRODUCTS_HTML.replace("RATE", word), _PRODUCTS_TEXT
 
 
-def _step(locale: Locale, *, reminder: bool) -> TemplateSource:
-    hello = HELLO.in_locale(locale)
+def _email(
+    locale: Locale, subject: str, preheader: str, heading: str, lead: str, label: str
+) -> StructuredDefault:
     html, text = _products(locale)
-    if locale == "fr":
-        subject = (
-            "Un instant pour donner votre avis ?"
-            if reminder
-            else "Que pensez-vous de votre commande chez {{ shop_name }} ?"
-        )
-        lead = (
-            "Votre avis aide d'autres clients à choisir. Il ne faut qu'une minute."
-            if reminder
-            else "Merci pour votre commande ! Touchez une étoile pour noter chaque produit."
-        )
-        return TemplateSource(
+    return StructuredDefault(
+        EmailFields(
             subject=subject,
-            html=f"<p>{hello}</p><p>{lead}</p>"
-            + html
-            + button("{{ review_url }}", "Donner mon avis"),
-            text=f"{hello}\n\n{lead}\n\n" + text + "\nDonner mon avis : {{ review_url }}\n",
-        )
-    subject = (
-        "A minute to share your thoughts?"
-        if reminder
-        else "How was your order from {{ shop_name }}?"
-    )
-    lead = (
-        "Your review helps other customers choose. It only takes a minute."
-        if reminder
-        else "Thank you for your order! Tap a star to rate each product."
-    )
-    return TemplateSource(
-        subject=subject,
-        html=f"<p>{hello}</p><p>{lead}</p>" + html + button("{{ review_url }}", "Write a review"),
-        text=f"{hello}\n\n{lead}\n\n" + text + "\nWrite a review: {{ review_url }}\n",
+            preheader=preheader,
+            heading=heading,
+            body=f"{HELLO.in_locale(locale)}\n\n{lead}",
+            button_label=label,
+            show_code=False,
+        ),
+        Frame(link="review_url", block_html=html, block_text=text),
     )
 
 
+# By (1-based step, locale): step 2 is the reminder. The template editor's fields, and the
+# templates they compile into (what a new shop sends).
+EMAILS: dict[tuple[int, Locale], StructuredDefault] = {
+    (1, "en"): _email(
+        "en",
+        "How was your order from {{ shop_name }}?",
+        "Tap a star to rate each product.",
+        "How was your order?",
+        "Thank you for your order! Tap a star to rate each product.",
+        "Write a review",
+    ),
+    (1, "fr"): _email(
+        "fr",
+        "Que pensez-vous de votre commande chez {{ shop_name }} ?",
+        "Touchez une étoile pour noter chaque produit.",
+        "Que pensez-vous de votre commande ?",
+        "Merci pour votre commande ! Touchez une étoile pour noter chaque produit.",
+        "Donner mon avis",
+    ),
+    (2, "en"): _email(
+        "en",
+        "A minute to share your thoughts?",
+        "It only takes a minute.",
+        "Your review helps",
+        "Your review helps other customers choose. It only takes a minute.",
+        "Write a review",
+    ),
+    (2, "fr"): _email(
+        "fr",
+        "Un instant pour donner votre avis ?",
+        "Il ne faut qu'une minute.",
+        "Votre avis compte",
+        "Votre avis aide d'autres clients à choisir. Il ne faut qu'une minute.",
+        "Donner mon avis",
+    ),
+}
 TEMPLATES: dict[tuple[int, Locale], TemplateSource] = {
-    (number, locale): _step(locale, reminder=number == 2)
-    for number in (1, 2)
-    for locale in ("en", "fr")
+    key: compile_template(email.fields, email.frame, key[1]) for key, email in EMAILS.items()
 }
 
-CONTENT = Content(templates=TEMPLATES, kinds=KINDS, reasons=REASONS, priority=PRIORITY)
+CONTENT = Content(
+    templates=TEMPLATES, emails=EMAILS, kinds=KINDS, reasons=REASONS, priority=PRIORITY
+)

@@ -12,7 +12,8 @@ from __future__ import annotations
 from app.codes.offers import CodePurpose
 from app.i18n import Locale, Text
 from app.messaging.defaults import TemplateSource
-from app.scenarios.email_parts import DISCOUNT_HTML, DISCOUNT_TEXT, HELLO, button
+from app.messaging.structured import EmailFields, Frame, StructuredDefault, compile_template
+from app.scenarios.email_parts import HELLO
 from app.scenarios.engine import Content
 from app.scenarios.welcome.rule import STARTED_ON_SIGN_UP, STARTED_ON_SUBSCRIBE, StopReason
 
@@ -119,89 +120,94 @@ def _products(locale: Locale) -> tuple[str, str]:
     return _PRODUCTS_HTML.replace("FROM", word), _PRODUCTS_TEXT.replace("FROM", word)
 
 
-def _step_1(locale: Locale) -> TemplateSource:
-    hello = HELLO.in_locale(locale)
-    if locale == "fr":
-        return TemplateSource(
-            subject="Bienvenue chez {{ shop_name }}",
-            html=f"<p>{hello}</p><p>Bienvenue ! Nous sommes ravis de vous compter parmi "
-            "nous.</p>" + DISCOUNT_HTML.fr + button("{{ shop_url }}", "Découvrir la boutique"),
-            text=f"{hello}\n\nBienvenue ! Nous sommes ravis de vous compter parmi nous.\n"
-            + DISCOUNT_TEXT.fr
-            + "\nDécouvrir la boutique : {{ shop_url }}\n",
-        )
-    return TemplateSource(
-        subject="Welcome to {{ shop_name }}",
-        html=f"<p>{hello}</p><p>Welcome! We are glad you are here.</p>"
-        + DISCOUNT_HTML.en
-        + button("{{ shop_url }}", "Visit the shop"),
-        text=f"{hello}\n\nWelcome! We are glad you are here.\n"
-        + DISCOUNT_TEXT.en
-        + "\nVisit the shop: {{ shop_url }}\n",
+def _email(
+    locale: Locale,
+    subject: str,
+    preheader: str,
+    heading: str,
+    lead: str,
+    label: str,
+    *,
+    products: bool = False,
+) -> StructuredDefault:
+    html, text = _products(locale) if products else ("", "")
+    return StructuredDefault(
+        EmailFields(
+            subject=subject,
+            preheader=preheader,
+            heading=heading,
+            body=f"{HELLO.in_locale(locale)}\n\n{lead}",
+            button_label=label,
+            show_code=True,
+        ),
+        Frame(link="shop_url", block_html=html, block_text=text),
     )
 
 
-def _step_2(locale: Locale) -> TemplateSource:
-    hello = HELLO.in_locale(locale)
-    html, text = _products(locale)
-    if locale == "fr":
-        return TemplateSource(
-            subject="Les préférés de nos clients chez {{ shop_name }}",
-            html=f"<p>{hello}</p><p>Voici ce que nos clients achètent le plus.</p>"
-            + html
-            + DISCOUNT_HTML.fr
-            + button("{{ shop_url }}", "Voir toute la boutique"),
-            text=f"{hello}\n\nVoici ce que nos clients achètent le plus.\n\n"
-            + text
-            + DISCOUNT_TEXT.fr
-            + "\nVoir toute la boutique : {{ shop_url }}\n",
-        )
-    return TemplateSource(
-        subject="Our customers' favourites at {{ shop_name }}",
-        html=f"<p>{hello}</p><p>Here is what our customers buy most.</p>"
-        + html
-        + DISCOUNT_HTML.en
-        + button("{{ shop_url }}", "See the whole shop"),
-        text=f"{hello}\n\nHere is what our customers buy most.\n\n"
-        + text
-        + DISCOUNT_TEXT.en
-        + "\nSee the whole shop: {{ shop_url }}\n",
-    )
-
-
-def _step_3(locale: Locale) -> TemplateSource:
-    hello = HELLO.in_locale(locale)
-    if locale == "fr":
-        return TemplateSource(
-            subject="{% if discount_code %}Un cadeau pour votre première commande"
-            "{% else %}Prêt(e) pour votre première commande ?{% endif %}",
-            html=f"<p>{hello}</p><p>Pour vous souhaiter la bienvenue, voici une offre pour "
-            "votre première commande chez {{ shop_name }}.</p>"
-            + DISCOUNT_HTML.fr
-            + button("{{ shop_url }}", "J'en profite"),
-            text=f"{hello}\n\nPour vous souhaiter la bienvenue, voici une offre pour votre "
-            "première commande chez {{ shop_name }}.\n" + DISCOUNT_TEXT.fr + "\nJ'en profite : "
-            "{{ shop_url }}\n",
-        )
-    return TemplateSource(
-        subject="{% if discount_code %}A gift for your first order"
+# The default emails by (1-based step, locale), as the template editor's fields, and the
+# templates they compile into (what a new shop sends).
+EMAILS: dict[tuple[int, Locale], StructuredDefault] = {
+    (1, "en"): _email(
+        "en",
+        "Welcome to {{ shop_name }}",
+        "We are glad you are here.",
+        "Welcome!",
+        "Welcome! We are glad you are here.",
+        "Visit the shop",
+    ),
+    (1, "fr"): _email(
+        "fr",
+        "Bienvenue chez {{ shop_name }}",
+        "Nous sommes ravis de vous compter parmi nous.",
+        "Bienvenue !",
+        "Bienvenue ! Nous sommes ravis de vous compter parmi nous.",
+        "Découvrir la boutique",
+    ),
+    (2, "en"): _email(
+        "en",
+        "Our customers' favourites at {{ shop_name }}",
+        "Here is what our customers buy most.",
+        "Our customers' favourites",
+        "Here is what our customers buy most.",
+        "See the whole shop",
+        products=True,
+    ),
+    (2, "fr"): _email(
+        "fr",
+        "Les préférés de nos clients chez {{ shop_name }}",
+        "Voici ce que nos clients achètent le plus.",
+        "Les préférés de nos clients",
+        "Voici ce que nos clients achètent le plus.",
+        "Voir toute la boutique",
+        products=True,
+    ),
+    (3, "en"): _email(
+        "en",
+        "{% if discount_code %}A gift for your first order"
         "{% else %}Ready for your first order?{% endif %}",
-        html=f"<p>{hello}</p><p>To welcome you, here is an offer on your first order at "
-        "{{ shop_name }}.</p>" + DISCOUNT_HTML.en + button("{{ shop_url }}", "Shop now"),
-        text=f"{hello}\n\nTo welcome you, here is an offer on your first order at "
-        "{{ shop_name }}.\n" + DISCOUNT_TEXT.en + "\nShop now: {{ shop_url }}\n",
-    )
-
-
-# The default emails by (1-based step, locale).
+        "An offer on your first order.",
+        "Ready for your first order?",
+        "To welcome you, here is an offer on your first order at {{ shop_name }}.",
+        "Shop now",
+    ),
+    (3, "fr"): _email(
+        "fr",
+        "{% if discount_code %}Un cadeau pour votre première commande"
+        "{% else %}Prêt(e) pour votre première commande ?{% endif %}",
+        "Une offre pour votre première commande.",
+        "Prêt(e) pour votre première commande ?",
+        "Pour vous souhaiter la bienvenue, voici une offre pour votre première commande chez "
+        "{{ shop_name }}.",
+        "J'en profite",
+    ),
+}
 TEMPLATES: dict[tuple[int, Locale], TemplateSource] = {
-    (number, locale): build(locale)
-    for number, build in enumerate((_step_1, _step_2, _step_3), start=1)
-    for locale in ("en", "fr")
+    key: compile_template(email.fields, email.frame, key[1]) for key, email in EMAILS.items()
 }
 
 CONTENT = Content(
     templates=TEMPLATES,
+    emails=EMAILS,
     kinds=KINDS,
     reasons=REASONS,
     priority=PRIORITY,

@@ -11,7 +11,8 @@ from __future__ import annotations
 from app.codes.offers import CodePurpose
 from app.i18n import Locale, Text
 from app.messaging.defaults import TemplateSource
-from app.scenarios.email_parts import DISCOUNT_HTML, DISCOUNT_TEXT, HELLO, button
+from app.messaging.structured import EmailFields, Frame, StructuredDefault, compile_template
+from app.scenarios.email_parts import HELLO
 from app.scenarios.engine import Content
 from app.scenarios.winback.rule import STARTED_LAPSED, SkipReason
 
@@ -78,66 +79,69 @@ KINDS: dict[str, Text] = {
 }
 
 
-def _offer(locale: Locale) -> TemplateSource:
-    hello = HELLO.in_locale(locale)
-    if locale == "fr":
-        return TemplateSource(
-            subject="Vous nous manquez chez {{ shop_name }}",
-            html=f"<p>{hello}</p><p>Cela fait un moment que nous ne vous avons pas vu. "
-            "Pour votre retour, voici une offre rien que pour vous.</p>"
-            + DISCOUNT_HTML.fr
-            + button("{{ shop_url }}", "Revenir à la boutique"),
-            text=f"{hello}\n\nCela fait un moment que nous ne vous avons pas vu. Pour votre "
-            "retour, voici une offre rien que pour vous.\n"
-            + DISCOUNT_TEXT.fr
-            + "\nRevenir à la boutique : {{ shop_url }}\n",
-        )
-    return TemplateSource(
-        subject="We miss you at {{ shop_name }}",
-        html=f"<p>{hello}</p><p>It has been a while since we last saw you. To welcome you "
-        "back, here is an offer just for you.</p>"
-        + DISCOUNT_HTML.en
-        + button("{{ shop_url }}", "Come back to the shop"),
-        text=f"{hello}\n\nIt has been a while since we last saw you. To welcome you back, "
-        "here is an offer just for you.\n" + DISCOUNT_TEXT.en + "\nCome back to the shop: "
-        "{{ shop_url }}\n",
+def _email(
+    locale: Locale, subject: str, preheader: str, heading: str, lead: str, label: str
+) -> StructuredDefault:
+    return StructuredDefault(
+        EmailFields(
+            subject=subject,
+            preheader=preheader,
+            heading=heading,
+            body=f"{HELLO.in_locale(locale)}\n\n{lead}",
+            button_label=label,
+            show_code=True,
+        ),
+        Frame(link="shop_url"),
     )
 
 
-def _reminder(locale: Locale) -> TemplateSource:
-    hello = HELLO.in_locale(locale)
-    if locale == "fr":
-        return TemplateSource(
-            subject="{% if discount_code %}Votre offre chez {{ shop_name }} expire bientôt"
-            "{% else %}Toujours là pour vous chez {{ shop_name }}{% endif %}",
-            html=f"<p>{hello}</p><p>Un petit rappel : votre offre vous attend encore.</p>"
-            + DISCOUNT_HTML.fr
-            + button("{{ shop_url }}", "J'en profite"),
-            text=f"{hello}\n\nUn petit rappel : votre offre vous attend encore.\n"
-            + DISCOUNT_TEXT.fr
-            + "\nJ'en profite : {{ shop_url }}\n",
-        )
-    return TemplateSource(
-        subject="{% if discount_code %}Your offer at {{ shop_name }} ends soon"
+# By (1-based step, locale): step 1 the offer, step 2 the reminder; as the template editor's
+# fields, and the templates they compile into (what a new shop sends).
+EMAILS: dict[tuple[int, Locale], StructuredDefault] = {
+    (1, "en"): _email(
+        "en",
+        "We miss you at {{ shop_name }}",
+        "An offer just for you.",
+        "We miss you",
+        "It has been a while since we last saw you. To welcome you back, here is an offer "
+        "just for you.",
+        "Come back to the shop",
+    ),
+    (1, "fr"): _email(
+        "fr",
+        "Vous nous manquez chez {{ shop_name }}",
+        "Une offre rien que pour vous.",
+        "Vous nous manquez",
+        "Cela fait un moment que nous ne vous avons pas vu. Pour votre retour, voici une "
+        "offre rien que pour vous.",
+        "Revenir à la boutique",
+    ),
+    (2, "en"): _email(
+        "en",
+        "{% if discount_code %}Your offer at {{ shop_name }} ends soon"
         "{% else %}Still here for you at {{ shop_name }}{% endif %}",
-        html=f"<p>{hello}</p><p>A quick reminder: your offer is still waiting for you.</p>"
-        + DISCOUNT_HTML.en
-        + button("{{ shop_url }}", "Use it now"),
-        text=f"{hello}\n\nA quick reminder: your offer is still waiting for you.\n"
-        + DISCOUNT_TEXT.en
-        + "\nUse it now: {{ shop_url }}\n",
-    )
-
-
-# By (1-based step, locale): step 1 the offer, step 2 the reminder.
+        "Your offer is still waiting for you.",
+        "A quick reminder",
+        "A quick reminder: your offer is still waiting for you.",
+        "Use it now",
+    ),
+    (2, "fr"): _email(
+        "fr",
+        "{% if discount_code %}Votre offre chez {{ shop_name }} expire bientôt"
+        "{% else %}Toujours là pour vous chez {{ shop_name }}{% endif %}",
+        "Votre offre vous attend encore.",
+        "Un petit rappel",
+        "Un petit rappel : votre offre vous attend encore.",
+        "J'en profite",
+    ),
+}
 TEMPLATES: dict[tuple[int, Locale], TemplateSource] = {
-    (number, locale): build(locale)
-    for number, build in enumerate((_offer, _reminder), start=1)
-    for locale in ("en", "fr")
+    key: compile_template(email.fields, email.frame, key[1]) for key, email in EMAILS.items()
 }
 
 CONTENT = Content(
     templates=TEMPLATES,
+    emails=EMAILS,
     kinds=KINDS,
     reasons=REASONS,
     priority=PRIORITY,

@@ -3,6 +3,7 @@
 
 import { approvalsEn, approvalsFr } from "./approvals";
 import { customersEn, customersFr } from "./customers";
+import { editorEn, editorFr } from "./editor";
 import { formsEn, formsFr } from "./forms";
 import { navigationEn, navigationFr } from "./navigation";
 import { onboardingEn, onboardingFr } from "./onboarding";
@@ -13,6 +14,7 @@ export const en = {
   ...navigationEn,
   ...formsEn,
   ...approvalsEn,
+  ...editorEn,
   ...outcomesEn,
   "app.title": "Boomerang",
   "app.loading": "Loading…",
@@ -600,6 +602,7 @@ export const fr: Messages = {
   ...navigationFr,
   ...formsFr,
   ...approvalsFr,
+  ...editorFr,
   ...outcomesFr,
   "app.title": "Boomerang",
   "app.loading": "Chargement…",

@@ -4,7 +4,19 @@
 
 import { useState } from "react";
 
-import { ApiError, get, post, put, query, type OutboxMessage, type OutboxPage } from "../api";
+import {
+  ApiError,
+  get,
+  post,
+  put,
+  query,
+  type EmailFields,
+  type MessageForm,
+  type OutboxMessage,
+  type OutboxPage,
+  type Rendered,
+} from "../api";
+import { DevicePreviews, FieldsForm, useLivePreview } from "../components/EmailEditor";
 import { ErrorBanner, Loading, fieldChecked, fieldValue, toast, useLoad } from "../components/common";
 import { EmptyState } from "../components/EmptyState";
 import { MessageCard } from "../components/MessageCard";
@@ -13,19 +25,61 @@ import { useI18n } from "../i18n";
 import { href } from "../route";
 import { scenarioName } from "./labels";
 
-function EditForm({ message, onDone }: { message: OutboxMessage; onDone: (saved: boolean) => void }) {
+function RawEditForm({ message, onSaved, onError }: {
+  message: OutboxMessage;
+  onSaved: () => void;
+  onError: (detail: string) => void;
+}) {
   const { t } = useI18n();
   const [subject, setSubject] = useState(message.subject);
   const [html, setHtml] = useState(message.html);
   const [text, setText] = useState(message.text);
-  const [error, setError] = useState<string>();
   const [saving, setSaving] = useState(false);
   async function save() {
     setSaving(true);
-    setError(undefined);
     try {
       await put(`/api/approvals/${message.id}`, { subject, html, text });
       toast(t("approvals.edited"));
+      onSaved();
+    } catch (e) {
+      onError(e instanceof ApiError ? e.message : String(e));
+    } finally {
+      setSaving(false);
+    }
+  }
+  return (
+    <s-stack direction="block" gap="base">
+      <s-text-field label={t("message.subject")} value={subject} onInput={(e) => setSubject(fieldValue(e))} />
+      <s-text-area label={t("message.html")} rows={10} value={html} onInput={(e) => setHtml(fieldValue(e))} />
+      <s-text-area label={t("message.text")} rows={6} value={text} onInput={(e) => setText(fieldValue(e))} />
+      <s-stack direction="inline" gap="base">
+        <s-button loading={saving} onClick={() => void save()}>
+          {t("editor.approval.saveRaw")}
+        </s-button>
+      </s-stack>
+    </s-stack>
+  );
+}
+
+/** A held message's edit form: its subject, heading, text and button label, with a live
+ * preview rendered as it will be sent; the raw HTML only under "Advanced". */
+function EditForm({ message, onDone }: { message: OutboxMessage; onDone: (saved: boolean) => void }) {
+  const { t } = useI18n();
+  const form = useLoad(() => get<MessageForm>(`/api/approvals/${message.id}/form`), [message.id]);
+  const [fields, setFields] = useState<EmailFields | null>(null);
+  const [error, setError] = useState<string>();
+  const [saving, setSaving] = useState(false);
+  const current = fields ?? form.data?.fields ?? null;
+  const live = useLivePreview(current, (body) => post<Rendered>(`/api/approvals/${message.id}/preview`, body));
+  // A message whose template was written by hand has no simple form: only the raw parts.
+  const noSimpleForm = form.error instanceof ApiError && form.error.body.error === "NoSimpleForm";
+  async function save() {
+    if (!current) return;
+    setSaving(true);
+    setError(undefined);
+    try {
+      await put(`/api/approvals/${message.id}/fields`, current);
+      toast(t("editor.approval.saved"));
       onDone(true);
     } catch (e) {
       setError(e instanceof ApiError ? e.message : String(e));
@@ -34,16 +88,36 @@ function EditForm({ message, onDone }: { message: OutboxMessage; onDone: (saved:
     }
   }
   return (
-    <s-section heading={t("approvals.edit")}>
-      {error && <s-banner tone="critical" heading={error} />}
-      <s-text-field label={t("message.subject")} value={subject} onInput={(e) => setSubject(fieldValue(e))} />
-      <s-text-area label={t("message.html")} rows={10} value={html} onInput={(e) => setHtml(fieldValue(e))} />
-      <s-text-area label={t("message.text")} rows={6} value={text} onInput={(e) => setText(fieldValue(e))} />
-      <s-stack direction="inline" gap="base">
-        <s-button variant="primary" loading={saving} onClick={() => void save()}>
-          {t("approvals.saveEdit")}
-        </s-button>
-        <s-button onClick={() => onDone(false)}>{t("approvals.cancel")}</s-button>
+    <s-section heading={t("editor.approval.heading")}>
+      <s-stack direction="block" gap="base">
+        {error && <s-banner tone="critical" heading={error} />}
+        {form.error && !noSimpleForm && <ErrorBanner error={form.error} onRetry={form.reload} />}
+        {form.loading && !form.data && <Loading />}
+        {noSimpleForm && <s-paragraph>{form.error?.message}</s-paragraph>}
+        {current && (
+          <>
+            <s-text color="subdued">{t("editor.approval.note")}</s-text>
+            {form.data?.edited_as_html && !fields && (
+              <s-banner tone="warning" heading={t("editor.approval.editedAsHtml")} />
+            )}
+            <FieldsForm value={current} onChange={setFields} withPreheader={false} withCode={false} />
+            <DevicePreviews rendered={live.rendered} updating={live.updating} error={live.error} />
+          </>
+        )}
+        <s-stack direction="inline" gap="base">
+          {current && (
+            <s-button variant="primary" loading={saving} onClick={() => void save()}>
+              {t("approvals.saveEdit")}
+            </s-button>
+          )}
+          <s-button onClick={() => onDone(false)}>{t("approvals.cancel")}</s-button>
+        </s-stack>
+        <details className="email-advanced" open={noSimpleForm}>
+          <summary>
+            {t("editor.advanced")}: {t("editor.advanced.message")}
+          </summary>
+          <RawEditForm message={message} onSaved={() => onDone(true)} onError={setError} />
+        </details>
       </s-stack>
     </s-section>
   );

@@ -1,23 +1,28 @@
-// The template editor for one scenario step in one language: subject, HTML and text; saving
-// shows the template's error with its line; a preview renders it against sample data or a
-// real customer; a test goes to the shop's own address.
+// The template editor for one scenario step in one language: a simple form (subject,
+// preheader, heading, text, button, code) over the Jinja template, which stays editable under
+// "Advanced" (saving it there switches the template to advanced; "reset to default" undoes
+// either); a live preview at desktop and mobile width, on sample data with the shop's code
+// prefix or on a real customer; a test goes to the shop's own address.
 
-import { useState } from "react";
+import { useEffect, useState } from "react";
 
 import {
   ApiError,
+  del,
   get,
   post,
   put,
   query,
   type Customer,
   type CustomerIndexPage,
+  type EmailFields,
   type Preview,
   type Rendered,
   type ScenarioSettings,
   type Template,
 } from "../api";
-import { EmailPreview, ErrorBanner, Loading, fieldValue, toast, useLoad } from "../components/common";
+import { ErrorBanner, Loading, fieldValue, toast, useLoad } from "../components/common";
+import { DevicePreviews, FieldsForm, useLivePreview } from "../components/EmailEditor";
 import { useI18n } from "../i18n";
 import { go, href } from "../route";
 import { scenarioName } from "./labels";
@@ -29,10 +34,20 @@ function customerLabel(c: Customer): string {
   return name ? `${name} <${c.email ?? ""}>` : (c.email ?? `#${c.id}`);
 }
 
-function CustomerPicker({ value, onChange }: { value: number | null; onChange: (id: number | null) => void }) {
+/** The customer the preview is made for: null for sample data, undefined until the merchant
+ * chooses (the first customer found is taken then, so the preview shows real data when the
+ * shop has any). */
+function CustomerPicker({ value, onChange }: {
+  value: number | null | undefined;
+  onChange: (id: number | null) => void;
+}) {
   const { t } = useI18n();
   const [search, setSearch] = useState("");
   const found = useLoad(() => get<CustomerIndexPage>(`/api/customers${query({ search, limit: 20 })}`), [search]);
+  const first = found.data?.customers[0]?.id;
+  useEffect(() => {
+    if (value === undefined && first !== undefined) onChange(first);
+  }, [value, first, onChange]);
   return (
     <s-stack direction="inline" gap="base" alignItems="start">
       <s-text-field
@@ -43,7 +58,7 @@ function CustomerPicker({ value, onChange }: { value: number | null; onChange: (
       />
       <s-select
         label={t("templates.previewFor")}
-        value={value === null ? "" : String(value)}
+        value={value === null || value === undefined ? "" : String(value)}
         onChange={(e) => {
           const chosen = fieldValue(e);
           onChange(chosen ? Number(chosen) : null);
@@ -60,32 +75,44 @@ function CustomerPicker({ value, onChange }: { value: number | null; onChange: (
   );
 }
 
-function Editor({ scenario, step, locale, template }: {
+type Draft = { subject: string; html: string; text: string };
+
+function draftOf(template: Template): Draft {
+  return { subject: template.subject, html: template.html, text: template.text };
+}
+
+function Editor({ scenario, step, locale, template: loaded }: {
   scenario: string;
   step: number;
   locale: string;
   template: Template;
 }) {
   const { t, when } = useI18n();
-  const [draft, setDraft] = useState({ subject: template.subject, html: template.html, text: template.text });
-  const [customized, setCustomized] = useState(template.customized);
+  const [template, setTemplate] = useState(loaded);
+  // The simple form's fields; null when the template was written by hand (advanced).
+  const [fields, setFields] = useState<EmailFields | null>(loaded.fields);
+  const [draft, setDraft] = useState<Draft>(draftOf(loaded));
   // A saved version has not failed on anyone yet: the loaded one's send-time failure goes.
-  const [sendError, setSendError] = useState(template.send_error ?? null);
+  const [sendError, setSendError] = useState(loaded.send_error ?? null);
   const [errors, setErrors] = useState<Partial<Record<Part, string>>>({});
   const [failure, setFailure] = useState<Error>();
-  const [preview, setPreview] = useState<Rendered & Partial<Pick<Preview, "samples">>>();
-  const [customerId, setCustomerId] = useState<number | null>(null);
-  const [busy, setBusy] = useState<"save" | "preview" | "test">();
+  const [customerId, setCustomerId] = useState<number | null | undefined>(undefined);
+  const [busy, setBusy] = useState<"save" | "advanced" | "reset" | "test">();
   const url = `/api/templates/${scenario}/${step}/${locale}`;
+  // What the preview and the test show: the form's fields, or the hand-written template.
+  const customer = customerId ?? null;
+  const input = fields ? { fields, customer_id: customer } : { ...draft, customer_id: customer };
+  const live = useLivePreview(input, (body) => post<Preview>(`${url}/preview`, body));
+  const samples = (live.rendered as Preview | undefined)?.samples ?? [];
 
-  async function run(kind: "save" | "preview" | "test", action: () => Promise<void>) {
+  async function run(kind: "save" | "advanced" | "reset" | "test", action: () => Promise<void>) {
     setBusy(kind);
     setErrors({});
     setFailure(undefined);
     try {
       await action();
     } catch (e) {
-      if (e instanceof ApiError && e.body.error === "TemplateInvalid" && e.body.part) {
+      if (kind === "advanced" && e instanceof ApiError && e.body.error === "TemplateInvalid" && e.body.part) {
         const part = e.body.part as Part;
         const detail = typeof e.body.detail === "string" ? e.body.detail : e.message;
         setErrors({
@@ -99,26 +126,73 @@ function Editor({ scenario, step, locale, template }: {
     }
   }
 
+  async function reload() {
+    const fresh = await get<Template>(url);
+    setTemplate(fresh);
+    setFields(fresh.fields);
+    setDraft(draftOf(fresh));
+  }
+
   const save = () =>
     run("save", async () => {
-      const rendered = await put<Rendered>(url, draft);
-      setCustomized(true);
+      if (!fields) return;
+      await put<Rendered>(`${url}/fields`, fields);
       setSendError(null);
-      setPreview(rendered);
+      await reload();
+      toast(t("editor.saved"));
+    });
+  const saveAdvanced = () =>
+    run("advanced", async () => {
+      await put<Rendered>(url, draft);
+      setSendError(null);
+      await reload();
       toast(t("templates.saved"));
     });
-  const showPreview = () =>
-    run("preview", async () => {
-      setPreview(await post<Preview>(`${url}/preview`, { ...draft, customer_id: customerId }));
+  const reset = () =>
+    run("reset", async () => {
+      const fresh = await del<Template>(url);
+      setTemplate(fresh);
+      setFields(fresh.fields);
+      setDraft(draftOf(fresh));
+      setSendError(null);
+      toast(t("editor.reset.done"));
     });
   const testSend = () =>
     run("test", async () => {
-      const sent = await post<{ detail?: string }>(`${url}/test-send`, {
-        ...draft,
-        customer_id: customerId,
-      });
+      const sent = await post<{ detail?: string }>(`${url}/test-send`, input);
       toast(sent.detail ?? t("templates.testSent"));
     });
+
+  const advancedEditor = (
+    <s-stack direction="block" gap="base">
+      <s-text-field
+        label={t("message.subject")}
+        value={draft.subject}
+        error={errors.subject}
+        onInput={(e) => setDraft({ ...draft, subject: fieldValue(e) })}
+      />
+      <s-text-area
+        label={t("message.html")}
+        rows={16}
+        value={draft.html}
+        error={errors.html}
+        onInput={(e) => setDraft({ ...draft, html: fieldValue(e) })}
+      />
+      <s-text-area
+        label={t("message.text")}
+        rows={10}
+        value={draft.text}
+        error={errors.text}
+        onInput={(e) => setDraft({ ...draft, text: fieldValue(e) })}
+      />
+      <s-text color="subdued">{t("templates.variables")}</s-text>
+      <s-stack direction="inline" gap="base">
+        <s-button loading={busy === "advanced"} onClick={() => void saveAdvanced()}>
+          {t("templates.save")}
+        </s-button>
+      </s-stack>
+    </s-stack>
+  );
 
   return (
     <>
@@ -128,61 +202,71 @@ function Editor({ scenario, step, locale, template }: {
           <s-paragraph>{sendError.detail}</s-paragraph>
         </s-banner>
       )}
-      <s-section heading={customized ? t("templates.customized") : t("templates.default")}>
-        <s-text-field
-          label={t("message.subject")}
-          value={draft.subject}
-          error={errors.subject}
-          onInput={(e) => setDraft({ ...draft, subject: fieldValue(e) })}
-        />
-        <s-text-area
-          label={t("message.html")}
-          rows={16}
-          value={draft.html}
-          error={errors.html}
-          onInput={(e) => setDraft({ ...draft, html: fieldValue(e) })}
-        />
-        <s-text-area
-          label={t("message.text")}
-          rows={10}
-          value={draft.text}
-          error={errors.text}
-          onInput={(e) => setDraft({ ...draft, text: fieldValue(e) })}
-        />
-        <s-text color="subdued">{t("templates.variables")}</s-text>
-        <s-button variant="primary" loading={busy === "save"} onClick={() => void save()}>
-          {t("templates.save")}
-        </s-button>
-      </s-section>
-      <s-section heading={t("templates.preview")}>
-        <CustomerPicker value={customerId} onChange={setCustomerId} />
-        <s-stack direction="inline" gap="base">
-          <s-button loading={busy === "preview"} onClick={() => void showPreview()}>
-            {t("templates.preview")}
-          </s-button>
-          <s-button loading={busy === "test"} onClick={() => void testSend()}>
-            {t("templates.testSend")}
-          </s-button>
-        </s-stack>
-        {preview && (
-          <>
-            <s-heading>{preview.subject}</s-heading>
-            <EmailPreview html={preview.html} title={`${t("message.preview")}: ${preview.subject}`} />
-            <pre className="body-text" aria-label={t("message.text")}>
-              {preview.text}
-            </pre>
-            {preview.samples && preview.samples.length > 0 && (
+      <div className="template-editor">
+        <s-section heading={template.customized ? t("templates.customized") : t("templates.default")}>
+          <s-stack direction="block" gap="base">
+            {template.mode === "advanced" ? (
+              <s-banner tone="info" heading={t("editor.mode.advanced")} />
+            ) : !fields ? (
+              <s-paragraph>{t("editor.noSimpleForm")}</s-paragraph>
+            ) : (
+              <s-paragraph>{t(template.mode === "structured" ? "editor.mode.structured" : "editor.mode.default")}</s-paragraph>
+            )}
+            {fields && (
+              <>
+                <FieldsForm value={fields} onChange={setFields} />
+                <s-text color="subdued">{t("editor.variables")}</s-text>
+              </>
+            )}
+            <s-stack direction="inline" gap="base">
+              {fields && (
+                <s-button variant="primary" loading={busy === "save"} onClick={() => void save()}>
+                  {t("editor.save")}
+                </s-button>
+              )}
+              {template.customized && (
+                <s-button tone="critical" loading={busy === "reset"} onClick={() => void reset()}>
+                  {t("editor.reset")}
+                </s-button>
+              )}
+            </s-stack>
+            <details className="email-advanced" open={!fields}>
+              <summary>
+                {t("editor.advanced")}: {t("editor.advanced.template")}
+              </summary>
+              {advancedEditor}
+            </details>
+          </s-stack>
+        </s-section>
+        <s-section heading={t("templates.preview")}>
+          <s-stack direction="block" gap="base">
+            <CustomerPicker value={customerId} onChange={setCustomerId} />
+            <s-stack direction="inline" gap="base">
+              <s-button loading={live.updating} onClick={live.refresh}>
+                {t("templates.preview")}
+              </s-button>
+              <s-button loading={busy === "test"} onClick={() => void testSend()}>
+                {t("templates.testSend")}
+              </s-button>
+            </s-stack>
+            <DevicePreviews rendered={live.rendered} updating={live.updating} error={live.error} />
+            {live.rendered && (
+              <pre className="body-text" aria-label={t("message.text")}>
+                {live.rendered.text}
+              </pre>
+            )}
+            {samples.length > 0 && (
               <s-unordered-list>
-                {preview.samples.map((sample) => (
+                {samples.map((sample) => (
                   <s-list-item key={sample.variable}>
                     {sample.variable}: {sample.note}
                   </s-list-item>
                 ))}
               </s-unordered-list>
             )}
-          </>
-        )}
-      </s-section>
+          </s-stack>
+        </s-section>
+      </div>
     </>
   );
 }
