@@ -71,7 +71,7 @@ async def test_the_template_editor_changes_a_heading_previews_saves_and_resets(
     customer = admin.store.customer_payload(email="lea@example.test", first_name="Léa")
     await admin.store.deliver("customers/create", customer)
     await admin.work()
-    await app.get_by_role("link", name="Overview").click()
+    await admin.go_home()
     await (
         app.get_by_role("region", name="Abandoned cart")
         .get_by_role("link", name="Email templates")
@@ -98,7 +98,7 @@ async def test_a_held_reminder_is_rewritten_in_the_approval_form_and_sent_as_rew
     await admin.work()
     assert admin.inbox.messages == []
 
-    await app.get_by_role("link", name="Validations").click()
+    await admin.go("Validations")
     card = app.get_by_role("region").filter(has_text="ada@example.test")
     await card.get_by_role("button", name="Modifier").click()
     form = app.get_by_role("region", name="Modifier cet e-mail")
