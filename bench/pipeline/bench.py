@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import copy
 import hashlib
 import hmac
@@ -199,11 +200,37 @@ class Drain:
         return self.rate / self.processes
 
 
+async def autoanalyze(dsn: str, every: float) -> None:
+    """ANALYZE the database every `every` seconds, on a connection of its own (a backend of
+    the database: its CPU counts in the PostgreSQL CPU per event), as autovacuum's analyze
+    keeps a live database's planner statistics; until cancelled."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        while True:
+            await asyncio.sleep(every)
+            await conn.execute("ANALYZE")
+    finally:
+        await conn.close()
+
+
 async def drain(
-    url: str, env: dict[str, str], processes: int, events: int, log: Path, profile: str | None
+    url: str,
+    env: dict[str, str],
+    processes: int,
+    events: int,
+    log: Path,
+    profile: str | None,
+    analyze_every: float = 0.0,
 ) -> Drain:
     conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
     redis = Redis.from_url(REDIS)
+    analyzer = (
+        asyncio.create_task(
+            autoanalyze(url.replace("postgresql+asyncpg://", "postgresql://"), analyze_every)
+        )
+        if analyze_every > 0
+        else None
+    )
     try:
         stored = await conn.fetchval("SELECT count(*) FROM webhook_events")
         queued = await redis.zcard("boomerang:queue")
@@ -262,6 +289,10 @@ async def drain(
         customers = await conn.fetchval("SELECT count(*) FROM customers")
         lines = await conn.fetchval("SELECT count(*) FROM order_line_items")
     finally:
+        if analyzer is not None:
+            analyzer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await analyzer
         await conn.close()
         await redis.aclose()
     assert row is not None
@@ -403,7 +434,13 @@ async def main(args: argparse.Namespace) -> None:
             stored_in = await store_deliveries(env, bodies, logdir / "serve.log")
             print(f"{args.events:,} deliveries stored and queued in {stored_in:.1f} s (no worker)")
             result = await drain(
-                url, env, processes, args.events, logdir / "worker.log", args.py_spy
+                url,
+                env,
+                processes,
+                args.events,
+                logdir / "worker.log",
+                args.py_spy,
+                args.autoanalyze,
             )
         finally:
             await drop_database(name)
@@ -437,8 +474,9 @@ def report(
     lines = [
         f"## pipeline — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "",
-        f"`./bench/pipeline/run --events {args.events} --floor-jobs {args.floor_jobs}`"
-        f" (LOG_LEVEL={args.log_level}). `lscpu | head`:",
+        f"`./bench/pipeline/run --events {args.events} --floor-jobs {args.floor_jobs}"
+        + (f" --autoanalyze {args.autoanalyze:g}" if args.autoanalyze else "")
+        + f"` (LOG_LEVEL={args.log_level}). `lscpu | head`:",
         "",
         "```",
         machine(),
@@ -452,7 +490,15 @@ def report(
         + ", ".join(f"{f.rate:.0f}" for f in floors)
         + f" jobs/s, median **{floor_rate:.0f}**; CPU per job "
         + ", ".join(f"{f.cpu_ms:.2f}" for f in floors)
-        + f" ms, median {floor_cpu:.2f} ms. Load average at the end: {os.getloadavg()[0]:.2f}.",
+        + f" ms, median {floor_cpu:.2f} ms. Load average at the end: {os.getloadavg()[0]:.2f}."
+        + (
+            f" **With --autoanalyze**: the round's database was ANALYZEd every "
+            f"{args.autoanalyze:g} s while it drained (its own connection, counted in the "
+            "PostgreSQL CPU), standing in for autovacuum, which this machine's PostgreSQL has "
+            "off: not the bench's default conditions."
+            if args.autoanalyze
+            else ""
+        ),
         "",
         "| worker processes | events/s | per process | per process / floor "
         "| worker CPU per event | floor CPU per job / that | PostgreSQL CPU per event "
@@ -501,5 +547,13 @@ if __name__ == "__main__":
     parser.add_argument("--processes", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--log-level", default="INFO", help="the workers' LOG_LEVEL")
     parser.add_argument("--py-spy", help="path of py-spy: profile each worker (for study)")
+    parser.add_argument(
+        "--autoanalyze",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="ANALYZE the round's database every SECONDS while it drains, as autovacuum would "
+        "on a server where it is on (for study; off by default)",
+    )
     parser.add_argument("--no-write", action="store_true", help="print only, leave RESULTS.md")
     asyncio.run(main(parser.parse_args()))
