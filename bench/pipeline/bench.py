@@ -23,6 +23,7 @@ import contextlib
 import copy
 import hashlib
 import hmac
+import itertools
 import json
 import os
 import signal
@@ -341,6 +342,9 @@ class Floor:
     rate: float  # near-empty jobs/s
     cpu_ms: float  # CPU per job
     run_twice: int = 0  # jobs two floor processes both ran
+    # The longest wait between two jobs' first starts, one after the other: a job that began
+    # long after the rest (not a second run of it: those are left out) shows here.
+    gap: float = 0.0
 
 
 async def floor(env: dict[str, str], jobs: int, log: Path, processes: int = 1) -> Floor:
@@ -379,6 +383,10 @@ async def floor(env: dict[str, str], jobs: int, log: Path, processes: int = 1) -
             raise SystemExit(f"the floor process failed ({run.returncode}); see {log}")
         results.append(json.loads(out.strip().splitlines()[-1]))
     ran = sum(r["jobs"] for r in results)
+    # Each process's jobs and their start times, kept beside the log for study (a measure
+    # whose span looks wrong can be read job by job).
+    measure = f"floor-{processes}-{time.monotonic():.0f}.json"
+    log.with_name(measure).write_text(json.dumps(results))
     # Each job's first start in any process: a job run again later by the other process
     # (arq's take is not exclusive under a race) must not stretch the span.
     first_start: dict[int, float] = {}
@@ -391,7 +399,9 @@ async def floor(env: dict[str, str], jobs: int, log: Path, processes: int = 1) -
     cpu = sum(r["cpu_seconds"] for r in results if r["jobs"])
     # The jobs enqueued over the span (a job two processes both ran counts once), CPU per
     # job run.
-    return Floor(jobs / span, 1000 * cpu / ran, ran - jobs)
+    starts = sorted(first_start.values())
+    gap = max((b - a for a, b in itertools.pairwise(starts)), default=0.0)
+    return Floor(jobs / span, 1000 * cpu / ran, ran - jobs, gap)
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -418,6 +428,7 @@ async def main(args: argparse.Namespace) -> None:
             f"floor, {processes} process(es): {measured.rate:.0f} jobs/s, "
             f"{measured.cpu_ms:.2f} ms CPU per job"
             + (f" ({measured.run_twice} jobs run twice)" if measured.run_twice else "")
+            + f"; longest gap between two jobs' first starts {measured.gap:.2f} s"
         )
 
     for processes in args.processes:
@@ -528,7 +539,9 @@ def report(
             + f" jobs/s in all, median **{floor2_rate:.0f}** = **{floor2_rate / floor_rate:.2f}×**"
             f" one floor process; CPU per job {floor2_cpu:.2f} ms; jobs run by both processes "
             + ", ".join(str(f.run_twice) for f in floors2)
-            + " (counted once in the rate)."
+            + " (counted once in the rate); longest gap between two jobs' first starts "
+            + ", ".join(f"{f.gap:.2f}" for f in floors2)
+            + " s."
         )
         if one is not None and two is not None:
             line += (
