@@ -12,14 +12,15 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import text as sql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.selectable import ScalarSelect
 
+from app.db.prepared import Prepared, begun_driver
 from app.loyalty import storefront
 from app.loyalty.jobs import notices_job
-from app.models import LoyaltyAccount, PointsLedgerEntry
+from app.models import PointsLedgerEntry
 from app.queue.deferred import defer
 
 SYSTEM = "system"
@@ -57,28 +58,92 @@ class Movement:
     reverses_id: int | None = None
 
 
+# The account, created if new, and locked FOR UPDATE, in ONE statement compiled once and run on
+# the transaction's driver (app/db/prepared.py): the inserted row is this transaction's (locked
+# as written); otherwise the row it conflicted with, read FOR UPDATE (waiting for a holder,
+# then reading its latest version).
+_ACCOUNT_COLUMNS = "id, balance, pending, tier"
+_LOCK_ACCOUNT = Prepared(
+    sql(
+        f"""
+WITH inserted AS (
+    INSERT INTO loyalty_accounts (shop_id, customer_id, balance, pending, reward_notified_cost)
+    VALUES (:shop_id, :customer_id, 0, 0, 0)
+    ON CONFLICT (shop_id, customer_id) DO NOTHING
+    RETURNING {_ACCOUNT_COLUMNS}
+), existing AS (
+    SELECT {_ACCOUNT_COLUMNS} FROM loyalty_accounts
+    WHERE shop_id = :shop_id AND customer_id = :customer_id
+    FOR UPDATE
+)
+SELECT {_ACCOUNT_COLUMNS} FROM inserted UNION ALL SELECT {_ACCOUNT_COLUMNS} FROM existing
+"""  # noqa: S608  (column names from the constant above; every value is a parameter)
+    )
+)
+# A row committed after the statement above began is invisible to its read: it waited for that
+# row's insert, then found it neither new nor visible. Read again, in a statement of its own
+# (a snapshot that sees it).
+_EXISTING_ACCOUNT = Prepared(
+    sql(
+        f"""
+SELECT {_ACCOUNT_COLUMNS} FROM loyalty_accounts
+WHERE shop_id = :shop_id AND customer_id = :customer_id
+FOR UPDATE"""  # noqa: S608
+    )
+)
+
+
 async def lock_account(session: AsyncSession, shop_id: int, customer_id: int) -> Account:
     """The customer's account, created if new, locked FOR UPDATE until the transaction ends."""
-    await session.execute(
-        insert(LoyaltyAccount)
-        .values(shop_id=shop_id, customer_id=customer_id, balance=0, pending=0)
-        .on_conflict_do_nothing(index_elements=["shop_id", "customer_id"])
-    )
-    row = (
-        await session.execute(
-            select(LoyaltyAccount.__table__)
-            .where(LoyaltyAccount.shop_id == shop_id, LoyaltyAccount.customer_id == customer_id)
-            .with_for_update()
-        )
-    ).one()
+    await session.flush()  # what the session holds unwritten, as its own execute would
+    driver = await begun_driver(session)
+    row = await _LOCK_ACCOUNT.fetchrow(driver, shop_id=shop_id, customer_id=customer_id)
+    if row is None:
+        row = await _EXISTING_ACCOUNT.fetchrow(driver, shop_id=shop_id, customer_id=customer_id)
+    if row is None:  # pragma: no cover - the conflicting row exists (accounts are not deleted here)
+        raise RuntimeError("loyalty account conflicted with a row that is gone")
     return Account(
-        id=row.id,
+        id=row["id"],
         shop_id=shop_id,
         customer_id=customer_id,
-        balance=row.balance,
-        pending=row.pending,
-        tier=row.tier,
+        balance=row["balance"],
+        pending=row["pending"],
+        tier=row["tier"],
     )
+
+
+# The movement and the account's cached balance in ONE statement, compiled once and run on the
+# transaction's driver. The pending sum is read with the statement's snapshot, which does not
+# see the entry written in it: the new entry's own share is added (it is pending when it
+# becomes spendable later than now, which is `pending_at` for an entry created now).
+_APPEND = Prepared(
+    sql(
+        """
+WITH entry AS (
+    INSERT INTO points_ledger
+        (shop_id, customer_id, delta, kind, source_type, source_id, order_id, amount, rate,
+         reason, actor, reverses_id, available_at, created_at)
+    VALUES (:shop_id, :customer_id, :delta, :kind, :source_type, :source_id, :order_id,
+            :amount, :rate, :reason, :actor, :reverses_id, :available_at, :now)
+    ON CONFLICT (shop_id, customer_id, kind, source_type, source_id) DO NOTHING
+    RETURNING id, delta, available_at
+), moved AS (
+    UPDATE loyalty_accounts AS a
+    SET balance = a.balance + entry.delta,
+        pending = (
+            SELECT coalesce(sum(l.delta), 0) FROM points_ledger AS l
+            WHERE l.shop_id = :shop_id AND l.customer_id = :customer_id
+              AND l.available_at > :now AND l.available_at > l.created_at
+        ) + CASE WHEN entry.available_at > :now THEN entry.delta ELSE 0 END,
+        pending_as_of = :now,
+        updated_at = now()
+    FROM entry
+    WHERE a.id = :account_id
+)
+SELECT id FROM entry
+"""
+    )
+)
 
 
 async def append(
@@ -87,47 +152,33 @@ async def append(
     """Write the movement and update the cached balance; the new row's id, or None when the
     same movement (same natural key) was already written. `account` must come from
     `lock_account` in this transaction."""
-    entry_id = (
-        await session.execute(
-            insert(PointsLedgerEntry)
-            .values(
-                shop_id=account.shop_id,
-                customer_id=account.customer_id,
-                delta=movement.delta,
-                kind=movement.kind,
-                source_type=movement.source_type,
-                source_id=movement.source_id,
-                order_id=movement.order_id,
-                amount=movement.amount,
-                rate=movement.rate,
-                reason=movement.reason,
-                actor=movement.actor,
-                reverses_id=movement.reverses_id,
-                available_at=movement.available_at,
-                created_at=now,
-            )
-            .on_conflict_do_nothing(
-                index_elements=["shop_id", "customer_id", "kind", "source_type", "source_id"]
-            )
-            .returning(PointsLedgerEntry.id)
-        )
-    ).scalar_one_or_none()
-    if entry_id is None:
+    await session.flush()  # what the session holds unwritten, as its own execute would
+    row = await _APPEND.fetchrow(
+        await begun_driver(session),
+        shop_id=account.shop_id,
+        customer_id=account.customer_id,
+        account_id=account.id,
+        delta=movement.delta,
+        kind=movement.kind,
+        source_type=movement.source_type,
+        source_id=movement.source_id,
+        order_id=movement.order_id,
+        amount=movement.amount,
+        rate=movement.rate,
+        reason=movement.reason,
+        actor=movement.actor,
+        reverses_id=movement.reverses_id,
+        available_at=movement.available_at,
+        now=now,
+    )
+    if row is None:
         return None
-    storefront.account_changed(session, account.shop_id, account.customer_id, int(entry_id))
+    entry_id = int(row["id"])
+    storefront.account_changed(session, account.shop_id, account.customer_id, entry_id)
     if movement.delta > 0:
         # Only a gain can make an email due (a loss is seen by the next run: notices.py).
         defer(session, notices_job(account.shop_id, account.customer_id, now))
-    await session.execute(
-        update(LoyaltyAccount)
-        .where(LoyaltyAccount.id == account.id)
-        .values(
-            balance=LoyaltyAccount.balance + movement.delta,
-            pending=pending_sum(account.shop_id, account.customer_id, now),
-            pending_as_of=now,
-        )
-    )
-    return int(entry_id)
+    return entry_id
 
 
 def pending_at(as_of: Any) -> ColumnElement[bool]:

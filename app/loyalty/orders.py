@@ -23,6 +23,7 @@ refund processed while its order earns is never missed by both."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -30,9 +31,11 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy import text as sql
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.loyalty.ledger import Account, Movement, append, lock_account
+from app.db.prepared import Prepared, begun_driver
+from app.loyalty.ledger import SYSTEM, Account, Movement, append, lock_account
 from app.loyalty.settings import LoyaltySettings
 from app.loyalty.tiers import multiplier_of
 from app.models import Order, PointsLedgerEntry, Refund
@@ -57,11 +60,15 @@ def refund_target(earned: int, counted: Decimal, refunded: Decimal) -> int:
     return min(earned, int(share.to_integral_value(rounding=ROUND_HALF_UP)))
 
 
+def order_lock_key(shop_id: int, shopify_order_id: int) -> str:
+    return f"loyalty-order:{shop_id}:{shopify_order_id}"
+
+
 async def lock_order(session: AsyncSession, shop_id: int, shopify_order_id: int) -> None:
     """Hold the order's loyalty lock to the end of the transaction. Keyed on Shopify's order id
     (an advisory lock, not the row), so a refund that arrives before its order takes the same
     lock as the order's first delivery."""
-    key = f"loyalty-order:{shop_id}:{shopify_order_id}"
+    key = order_lock_key(shop_id, shopify_order_id)
     await session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
 
 
@@ -122,6 +129,126 @@ async def earn_for_order(
         available_at=now + timedelta(days=settings.pending_days),
         now=now,
     )
+
+
+# A paid order's first statement in loyalty, compiled once and run on the transaction's
+# driver: the shop's stored settings, the order's unclaimed guest hold locked FOR UPDATE (as
+# `guests.credit_order` reads it), then the order's lock (`lock_order`), taken once the hold
+# is read and locked (`locked` reads all of `guest` first), in the order the guest path
+# takes them. Only what it reads before the order's lock is read here: what must be read
+# under it (`_EARN_STATE`) is read by a later statement.
+_PAID_START = Prepared(
+    sql(
+        """
+WITH guest AS MATERIALIZED (
+    SELECT id FROM loyalty_guest_points
+    WHERE shop_id = :shop_id AND order_id = :order_id AND claimed_customer_id IS NULL
+    FOR UPDATE
+), locked AS MATERIALIZED (
+    SELECT pg_advisory_xact_lock(hashtextextended(CAST(:order_lock AS text), 0))
+    FROM (SELECT count(*) FROM guest) AS held
+)
+SELECT (SELECT CAST(settings AS text) FROM loyalty_programs WHERE shop_id = :shop_id)
+           AS settings,
+       (SELECT min(id) FROM guest) AS guest_id,
+       (SELECT count(*) FROM locked) AS locked
+"""
+    )
+)
+# Under the order's lock: whether the order has its earn, and whether it is cancelled or has a
+# refund recorded (`_has_earn` and `_refunded_or_cancelled` in one read).
+_EARN_STATE = Prepared(
+    sql(
+        """
+SELECT EXISTS (
+           SELECT FROM points_ledger
+           WHERE shop_id = :shop_id AND order_id = :order_id AND kind = 'earn'
+             AND source_type = 'order'
+       ) AS has_earn,
+       EXISTS (
+           SELECT FROM orders AS o
+           WHERE o.shop_id = :shop_id AND o.id = :order_id
+             AND (o.cancelled_at IS NOT NULL
+                  OR EXISTS (SELECT FROM refunds AS r
+                             WHERE r.shop_id = o.shop_id
+                               AND r.order_shopify_id = o.shopify_id))
+       ) AS refunded_or_cancelled
+"""
+    )
+)
+
+
+@dataclass(frozen=True)
+class PaidStart:
+    """What `start_paid_order` found: the shop's stored settings (as stored: the caller
+    validates them), and whether the order has an unclaimed guest hold (locked)."""
+
+    stored_settings: dict[str, Any]
+    guest_hold: bool
+
+
+async def start_paid_order(
+    session: AsyncSession, *, shop_id: int, order_id: int, shopify_order_id: int
+) -> PaidStart:
+    """One round trip for what a paid order's earn begins with: the settings, the guest hold
+    (locked FOR UPDATE) and then the order's lock, held until the transaction ends."""
+    await session.flush()  # what the session holds unwritten, as its own execute would
+    row = await _PAID_START.fetchrow(
+        await begun_driver(session),
+        shop_id=shop_id,
+        order_id=order_id,
+        order_lock=order_lock_key(shop_id, shopify_order_id),
+    )
+    if row is None:  # pragma: no cover - a SELECT without FROM returns its one row
+        raise RuntimeError("the paid order's first statement returned no row")
+    stored = json.loads(row["settings"]) if row["settings"] is not None else {}
+    return PaidStart(stored_settings=dict(stored), guest_hold=row["guest_id"] is not None)
+
+
+async def earn_locked_order(
+    session: AsyncSession,
+    settings: LoyaltySettings,
+    *,
+    shop_id: int,
+    order_id: int,
+    customer_id: int,
+    eligible_subtotal: Decimal,
+    now: datetime,
+) -> int | None:
+    """`earn_for_order` for a caller that already holds the order's lock (`start_paid_order`):
+    the account's lock, one read of the order's state, then the earn (once) and what its
+    refunds and cancellation take back. The new entry's id, or None."""
+    if not (settings.enabled and settings.per_currency.enabled):
+        return None
+    account = await lock_account(session, shop_id, customer_id)
+    rate = settings.per_currency.points * multiplier_of(settings, account.tier)
+    points = earned_points(eligible_subtotal, rate)
+    state = await _EARN_STATE.fetchrow(
+        await begun_driver(session), shop_id=shop_id, order_id=order_id
+    )
+    if state is None:  # pragma: no cover - a SELECT without FROM returns its one row
+        raise RuntimeError("the order's earn state returned no row")
+    entry_id = None
+    if points > 0 and not state["has_earn"]:
+        entry_id = await append(
+            session,
+            account,
+            Movement(
+                kind="earn",
+                delta=points,
+                source_type="order",
+                source_id=str(order_id),
+                order_id=order_id,
+                amount=eligible_subtotal,
+                rate=rate,
+                available_at=now + timedelta(days=settings.pending_days),
+                actor=SYSTEM,
+            ),
+            now,
+        )
+    if state["refunded_or_cancelled"]:
+        await take_back(session, shop_id=shop_id, order_id=order_id, now=now)
+    return entry_id
 
 
 async def write_earn(

@@ -23,8 +23,20 @@ from app.loyalty.ledger import (
     merchant_actor,
     pending_at,
 )
-from app.loyalty.orders import apply_edit, earn_for_order, lock_order, take_back
-from app.loyalty.settings import LoyaltySettings, load_settings, update_settings
+from app.loyalty.orders import (
+    apply_edit,
+    earn_for_order,
+    earn_locked_order,
+    lock_order,
+    start_paid_order,
+    take_back,
+)
+from app.loyalty.settings import (
+    LoyaltySettings,
+    load_settings,
+    settings_from_stored,
+    update_settings,
+)
 from app.models import Customer, LoyaltyAccount, Order, PointsLedgerEntry
 
 __all__ = [
@@ -77,8 +89,8 @@ async def record_paid_order(
     """A paid order earns its points once (replays and concurrent workers included): for its
     customer, or held by its email for a guest. `shopify_order_id` (Shopify's id of the
     order, when the caller has it) spares a read for the order's lock."""
-    settings = await load_settings(session, shop_id)
     if customer_id is None:
+        settings = await load_settings(session, shop_id)
         if email:
             await guests.hold(
                 session,
@@ -96,6 +108,31 @@ async def record_paid_order(
                     session, shop_id=shop_id, customer_id=known, email=email, now=now
                 )
         return
+    if shopify_order_id is not None:
+        # The settings, the guest hold and the order's lock in one round trip.
+        start = await start_paid_order(
+            session, shop_id=shop_id, order_id=order_id, shopify_order_id=shopify_order_id
+        )
+        settings = settings_from_stored(start.stored_settings)
+        # Held while it was a guest order: credited as held, at the rate of that day.
+        if not (
+            start.guest_hold
+            and await guests.credit_order(
+                session, shop_id=shop_id, order_id=order_id, customer_id=customer_id, now=now
+            )
+        ):
+            await earn_locked_order(
+                session,
+                settings,
+                shop_id=shop_id,
+                order_id=order_id,
+                customer_id=customer_id,
+                eligible_subtotal=eligible_subtotal,
+                now=now,
+            )
+        await _reevaluate_tier(session, settings, shop_id, customer_id, now)
+        return
+    settings = await load_settings(session, shop_id)
     # Held while it was a guest order: credited as held, at the rate of that day.
     if not await guests.credit_order(
         session, shop_id=shop_id, order_id=order_id, customer_id=customer_id, now=now

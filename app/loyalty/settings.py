@@ -222,6 +222,12 @@ async def load_settings(session: AsyncSession, shop_id: int) -> LoyaltySettings:
     return _validated(_stored(row))
 
 
+def settings_from_stored(stored: dict[str, Any]) -> LoyaltySettings:
+    """The effective settings from what a shop stored (its `settings` column, read by the
+    caller; {} when it has none), as `load_settings` makes them."""
+    return _validated(dict(stored))
+
+
 async def update_settings(
     session: AsyncSession, shop_id: int, patch: dict[str, Any]
 ) -> LoyaltySettings:

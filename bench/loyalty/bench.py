@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -40,6 +41,7 @@ from redis.asyncio import Redis
 from bench.pipeline.bench import (
     FERNET,
     ROOT,
+    autoanalyze,
     backend_cpu,
     cpu_seconds,
     drop_database,
@@ -240,12 +242,19 @@ async def main(args: argparse.Namespace) -> None:
     conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
     orders = Orders(args.customers)
     retried: dict[str, int] = {}
+    analyzer: asyncio.Task[None] | None = None
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
             await wait_http(client, server, log)
             await asyncio.sleep(3)  # the workers' start-up
             cpu_from = worker_cpu(workers)
             pg_from = await backend_cpu(conn)
+            if args.autoanalyze > 0:  # its backend's CPU counts (not in pg_from: all of it)
+                analyzer = asyncio.create_task(
+                    autoanalyze(
+                        url.replace("postgresql+asyncpg://", "postgresql://"), args.autoanalyze
+                    )
+                )
             sent_in = await send(client, orders, args.orders, args.rate, retried)
         print(
             f"{args.orders:,} deliveries sent in {sent_in:.1f} s ({args.orders / sent_in:.0f}/s); "
@@ -263,6 +272,10 @@ async def main(args: argparse.Namespace) -> None:
             await asyncio.sleep(0.5)
         cpu_used = worker_cpu(workers) - cpu_from
         pg_to = await backend_cpu(conn)
+        if analyzer is not None:
+            analyzer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await analyzer
         pg_used = sum(t - pg_from.get(pid, 0.0) for pid, t in pg_to.items())
         row = await conn.fetchrow(
             """
@@ -287,6 +300,8 @@ async def main(args: argparse.Namespace) -> None:
             "count(*) FILTER (WHERE status <> 'processed') AS other FROM webhook_events"
         )
     finally:
+        if analyzer is not None:
+            analyzer.cancel()
         for worker in workers:
             stop(worker, signal.SIGINT if args.py_spy else signal.SIGTERM)
         stop(server)
@@ -355,7 +370,9 @@ def report(args: argparse.Namespace, f: dict[str, Any]) -> str:
             f"## loyalty — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
             "",
             f"`./bench/loyalty/run --orders {args.orders} --customers {args.customers} "
-            f"--rate {args.rate:g} --workers {args.workers}`{smaller}. `lscpu | head`:",
+            f"--rate {args.rate:g} --workers {args.workers}"
+            + (f" --autoanalyze {args.autoanalyze:g}" if args.autoanalyze else "")
+            + f"`{smaller}. `lscpu | head`:",
             "",
             "```",
             machine(),
@@ -367,7 +384,15 @@ def report(args: argparse.Namespace, f: dict[str, Any]) -> str:
             f"{f['load_start'][0]:.2f} at the start, {f['load_end'][0]:.2f} at the end "
             f"(the machine is shared). Sending took {f['sent_in']:.0f} s "
             f"({f['orders'] / f['sent_in']:.0f}/s achieved); deliveries sent again (not "
-            f"answered 200 at once): {f['retried'] or 'none'}.",
+            f"answered 200 at once): {f['retried'] or 'none'}."
+            + (
+                f" **With --autoanalyze**: the database was ANALYZEd every {args.autoanalyze:g} s "
+                "from the first delivery to the last earn (its own connection, counted in the "
+                "PostgreSQL CPU), standing in for autovacuum, which this machine's PostgreSQL "
+                "has off: not the bench's default conditions."
+                if args.autoanalyze
+                else ""
+            ),
             "",
             "| orders/s (goal ≥ 300) | webhook → ledger p50 | p99 | worst | worker CPU per order "
             "| PostgreSQL CPU per order | accounts | queued metafield writes | verify | events |",
@@ -392,5 +417,13 @@ if __name__ == "__main__":
     parser.add_argument("--log-level", default="WARNING", help="the processes' LOG_LEVEL")
     parser.add_argument("--keep", action="store_true", help="keep the database")
     parser.add_argument("--py-spy", help="path of py-spy: profile each worker (for study)")
+    parser.add_argument(
+        "--autoanalyze",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="ANALYZE the database every SECONDS during the run, as autovacuum would on a "
+        "server where it is on (for study; off by default)",
+    )
     parser.add_argument("--no-write", action="store_true", help="print only, leave RESULTS.md")
     asyncio.run(main(parser.parse_args()))

@@ -19,9 +19,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import copy
 import hashlib
 import hmac
+import itertools
 import json
 import os
 import signal
@@ -199,11 +201,37 @@ class Drain:
         return self.rate / self.processes
 
 
+async def autoanalyze(dsn: str, every: float) -> None:
+    """ANALYZE the database every `every` seconds, on a connection of its own (a backend of
+    the database: its CPU counts in the PostgreSQL CPU per event), as autovacuum's analyze
+    keeps a live database's planner statistics; until cancelled."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        while True:
+            await asyncio.sleep(every)
+            await conn.execute("ANALYZE")
+    finally:
+        await conn.close()
+
+
 async def drain(
-    url: str, env: dict[str, str], processes: int, events: int, log: Path, profile: str | None
+    url: str,
+    env: dict[str, str],
+    processes: int,
+    events: int,
+    log: Path,
+    profile: str | None,
+    analyze_every: float = 0.0,
 ) -> Drain:
     conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
     redis = Redis.from_url(REDIS)
+    analyzer = (
+        asyncio.create_task(
+            autoanalyze(url.replace("postgresql+asyncpg://", "postgresql://"), analyze_every)
+        )
+        if analyze_every > 0
+        else None
+    )
     try:
         stored = await conn.fetchval("SELECT count(*) FROM webhook_events")
         queued = await redis.zcard("boomerang:queue")
@@ -262,6 +290,10 @@ async def drain(
         customers = await conn.fetchval("SELECT count(*) FROM customers")
         lines = await conn.fetchval("SELECT count(*) FROM order_line_items")
     finally:
+        if analyzer is not None:
+            analyzer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await analyzer
         await conn.close()
         await redis.aclose()
     assert row is not None
@@ -310,6 +342,9 @@ class Floor:
     rate: float  # near-empty jobs/s
     cpu_ms: float  # CPU per job
     run_twice: int = 0  # jobs two floor processes both ran
+    # The longest wait between two jobs' first starts, one after the other: a job that began
+    # long after the rest (not a second run of it: those are left out) shows here.
+    gap: float = 0.0
 
 
 async def floor(env: dict[str, str], jobs: int, log: Path, processes: int = 1) -> Floor:
@@ -348,6 +383,10 @@ async def floor(env: dict[str, str], jobs: int, log: Path, processes: int = 1) -
             raise SystemExit(f"the floor process failed ({run.returncode}); see {log}")
         results.append(json.loads(out.strip().splitlines()[-1]))
     ran = sum(r["jobs"] for r in results)
+    # Each process's jobs and their start times, kept beside the log for study (a measure
+    # whose span looks wrong can be read job by job).
+    measure = f"floor-{processes}-{time.monotonic():.0f}.json"
+    log.with_name(measure).write_text(json.dumps(results))
     # Each job's first start in any process: a job run again later by the other process
     # (arq's take is not exclusive under a race) must not stretch the span.
     first_start: dict[int, float] = {}
@@ -360,7 +399,9 @@ async def floor(env: dict[str, str], jobs: int, log: Path, processes: int = 1) -
     cpu = sum(r["cpu_seconds"] for r in results if r["jobs"])
     # The jobs enqueued over the span (a job two processes both ran counts once), CPU per
     # job run.
-    return Floor(jobs / span, 1000 * cpu / ran, ran - jobs)
+    starts = sorted(first_start.values())
+    gap = max((b - a for a, b in itertools.pairwise(starts)), default=0.0)
+    return Floor(jobs / span, 1000 * cpu / ran, ran - jobs, gap)
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -387,6 +428,7 @@ async def main(args: argparse.Namespace) -> None:
             f"floor, {processes} process(es): {measured.rate:.0f} jobs/s, "
             f"{measured.cpu_ms:.2f} ms CPU per job"
             + (f" ({measured.run_twice} jobs run twice)" if measured.run_twice else "")
+            + f"; longest gap between two jobs' first starts {measured.gap:.2f} s"
         )
 
     for processes in args.processes:
@@ -403,7 +445,13 @@ async def main(args: argparse.Namespace) -> None:
             stored_in = await store_deliveries(env, bodies, logdir / "serve.log")
             print(f"{args.events:,} deliveries stored and queued in {stored_in:.1f} s (no worker)")
             result = await drain(
-                url, env, processes, args.events, logdir / "worker.log", args.py_spy
+                url,
+                env,
+                processes,
+                args.events,
+                logdir / "worker.log",
+                args.py_spy,
+                args.autoanalyze,
             )
         finally:
             await drop_database(name)
@@ -437,8 +485,9 @@ def report(
     lines = [
         f"## pipeline — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "",
-        f"`./bench/pipeline/run --events {args.events} --floor-jobs {args.floor_jobs}`"
-        f" (LOG_LEVEL={args.log_level}). `lscpu | head`:",
+        f"`./bench/pipeline/run --events {args.events} --floor-jobs {args.floor_jobs}"
+        + (f" --autoanalyze {args.autoanalyze:g}" if args.autoanalyze else "")
+        + f"` (LOG_LEVEL={args.log_level}). `lscpu | head`:",
         "",
         "```",
         machine(),
@@ -452,7 +501,15 @@ def report(
         + ", ".join(f"{f.rate:.0f}" for f in floors)
         + f" jobs/s, median **{floor_rate:.0f}**; CPU per job "
         + ", ".join(f"{f.cpu_ms:.2f}" for f in floors)
-        + f" ms, median {floor_cpu:.2f} ms. Load average at the end: {os.getloadavg()[0]:.2f}.",
+        + f" ms, median {floor_cpu:.2f} ms. Load average at the end: {os.getloadavg()[0]:.2f}."
+        + (
+            f" **With --autoanalyze**: the round's database was ANALYZEd every "
+            f"{args.autoanalyze:g} s while it drained (its own connection, counted in the "
+            "PostgreSQL CPU), standing in for autovacuum, which this machine's PostgreSQL has "
+            "off: not the bench's default conditions."
+            if args.autoanalyze
+            else ""
+        ),
         "",
         "| worker processes | events/s | per process | per process / floor "
         "| worker CPU per event | floor CPU per job / that | PostgreSQL CPU per event "
@@ -482,7 +539,9 @@ def report(
             + f" jobs/s in all, median **{floor2_rate:.0f}** = **{floor2_rate / floor_rate:.2f}×**"
             f" one floor process; CPU per job {floor2_cpu:.2f} ms; jobs run by both processes "
             + ", ".join(str(f.run_twice) for f in floors2)
-            + " (counted once in the rate)."
+            + " (counted once in the rate); longest gap between two jobs' first starts "
+            + ", ".join(f"{f.gap:.2f}" for f in floors2)
+            + " s."
         )
         if one is not None and two is not None:
             line += (
@@ -501,5 +560,13 @@ if __name__ == "__main__":
     parser.add_argument("--processes", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--log-level", default="INFO", help="the workers' LOG_LEVEL")
     parser.add_argument("--py-spy", help="path of py-spy: profile each worker (for study)")
+    parser.add_argument(
+        "--autoanalyze",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="ANALYZE the round's database every SECONDS while it drains, as autovacuum would "
+        "on a server where it is on (for study; off by default)",
+    )
     parser.add_argument("--no-write", action="store_true", help="print only, leave RESULTS.md")
     asyncio.run(main(parser.parse_args()))
