@@ -360,29 +360,38 @@ class _ResilientWorker(Worker):
             free = min(free, self.max_burst_jobs - self._jobs_started())
         if free <= 0 or not self.allow_pick_jobs:
             return False
-        taken = await self._admit(free)
-        if taken:
-            self._fair_ids.update(job_id.decode() for job_id in taken)
-            await self.start_jobs(taken)
-            # Those another worker started first are not ours.
-            self._fair_ids.intersection_update(self.tasks)
+        now = timestamp_ms()
+        taken = await self._admit(free, now)
+        for job_id_b in taken:
+            # What arq's start_jobs does once its WATCH/MULTI has set the in-progress key,
+            # which ADMIT has set (with the owner record) for each of these.
+            job_id = job_id_b.decode()
+            self._fair_ids.add(job_id)
+            await self.sem.acquire()
+            self.job_counter += 1
+            task = self.loop.create_task(self.run_job(job_id, now))
+            task.add_done_callback(lambda _: self._release_sem_dec_counter_on_complete())
+            self.tasks[job_id] = task
         return bool(taken)
 
-    async def _admit(self, free: int) -> list[bytes]:
+    async def _admit(self, free: int, now: int) -> list[bytes]:
         if free <= 0:
             return []
-        now = timestamp_ms()
         waiting, taken = await self.pool.eval(  # type: ignore[misc]
             fair.ADMIT,
-            2,
+            3,
             fair.RING_KEY,
             self.queue_name,
+            _OWNERS_KEY,
             str(free),
             str(now),
             str(self.shop_max_running),
             str(now - int(self.in_progress_timeout_s * 1000)),
             fair.READY_PREFIX,
             fair.RUNNING_PREFIX,
+            in_progress_key_prefix,
+            str(int(self.in_progress_timeout_s * 1000)),
+            self.worker_id,
         )
         self._shops_waiting = int(waiting) > 0
         return list(taken)
@@ -406,8 +415,12 @@ class _ResilientWorker(Worker):
         self._entered.add(job_id)
         # A task the stop found not yet begun was left to begin (handle_sig): it only frees
         # its job.
-        cancelled = self._stopping or await _to_the_end(
-            self._quietly(self.pool.hset(_OWNERS_KEY, job_id, self.worker_id))  # type: ignore[arg-type]
+        # ADMIT wrote the owner record of the jobs it started.
+        cancelled = self._stopping or (
+            job_id not in self._fair_ids
+            and await _to_the_end(
+                self._quietly(self.pool.hset(_OWNERS_KEY, job_id, self.worker_id))  # type: ignore[arg-type]
+            )
         )
         try:
             if not cancelled:

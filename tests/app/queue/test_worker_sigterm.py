@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -43,12 +44,18 @@ async def _processed(sessions: async_sessionmaker[AsyncSession]) -> int:
         )
 
 
+@pytest.mark.parametrize("fair", [True, False], ids=["fair", "fifo"])
 async def test_sigterm_while_jobs_start_exits_cleanly_and_leaves_no_job_stuck(
     client: httpx.AsyncClient,
     sessions: async_sessionmaker[AsyncSession],
     settings: Settings,
     tmp_path: Path,
+    fair: bool,
 ) -> None:
+    # Fair: the worker starts the jobs it takes from the shops' turns itself (ADMIT marks
+    # them); FIFO: arq's own start.
+    settings = settings.model_copy(update={"queue_fair": fair})
+    env = {"QUEUE_FAIR": "true" if fair else "false"}
     shop_id = await install_shop(sessions, domain=SHOP)
     assert (
         await deliver(client, "orders/create", fixture_bytes("orders/create"), shop=SHOP)
@@ -76,7 +83,7 @@ async def test_sigterm_while_jobs_start_exits_cleanly_and_leaves_no_job_stuck(
         for round_ in range(ROUNDS):
             log = tmp_path / f"worker-{round_}.log"
             before = await _processed(sessions)
-            worker = start_worker_process(settings, log)
+            worker = start_worker_process(settings, log, env=env)
             try:
                 deadline = time.monotonic() + 60
                 while await _processed(sessions) < before + STARTED_PER_ROUND:
@@ -97,7 +104,7 @@ async def test_sigterm_while_jobs_start_exits_cleanly_and_leaves_no_job_stuck(
             assert not stuck, (stuck[:5], log_tail(log))
 
         log = tmp_path / "worker-last.log"
-        worker = start_worker_process(settings, log)
+        worker = start_worker_process(settings, log, env=env)
         try:
             deadline = time.monotonic() + 240
             while await _processed(sessions) < EVENTS:
