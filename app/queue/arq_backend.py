@@ -206,6 +206,9 @@ _ALIVE_SECONDS = 15
 # With fair scheduling off, how often a worker still takes from the shops' ready lists (jobs
 # enqueued while it was on, or by a web process still running with it on).
 _LEFTOVER_ADMIT_EVERY_SECONDS = 1.0
+# How long a fair worker's poll goes on starting the shops' jobs as its slots free up, before
+# it lets the next poll give arq's schedule its turn (_refill_while_shops_wait).
+_REFILL_SECONDS = 0.25
 
 # Atomically: the job is still recorded as the dead worker's, that worker is still not
 # alive; then free the job for arq and forget the owner.
@@ -307,6 +310,7 @@ class _ResilientWorker(Worker):
                 await self._admit_fairly()
             elif not await self._admit_fairly():
                 await self._poll_schedule()
+            await self._refill_while_shops_wait()
             if self.burst:
                 await self._hold_burst_while_shops_wait()
         except _REDIS_LOST as exc:
@@ -351,6 +355,25 @@ class _ResilientWorker(Worker):
             await super()._poll_iteration()
         finally:
             self.max_jobs = saved
+
+    async def _refill_while_shops_wait(self) -> None:
+        """While shops have jobs waiting, a slot that frees up takes the next turn at once,
+        for up to _REFILL_SECONDS, rather than at the next poll. arq's own start does the
+        same (it waits on its slots' semaphore while due jobs remain in what it read): a
+        slot left idle until the next poll (50 ms) cost the fair worker a third of its
+        throughput against FIFO's (bench/fairness, jobs of ~40 ms each)."""
+        loop = asyncio.get_running_loop()
+        until = loop.time() + _REFILL_SECONDS
+        while self._shops_waiting and self.allow_pick_jobs:
+            left = until - loop.time()
+            running = [task for task in self.tasks.values() if not task.done()]
+            if left <= 0 or not running:
+                return
+            if self.job_counter >= self.max_jobs:
+                await asyncio.wait(running, timeout=left, return_when=asyncio.FIRST_COMPLETED)
+                continue
+            if not await self._admit_fairly():
+                return
 
     async def _admit_fairly(self) -> bool:
         """Take as many jobs as this worker has free slots left from the shops' ready lists,
