@@ -70,8 +70,8 @@ class Settings(BaseSettings):
     # it); "text": key=value lines for a terminal.
     log_format: Literal["text", "json"] = "text"
     # Jobs due now are taken round-robin across the shops that have some (app/queue/fair.py),
-    # so one shop's backlog never holds back another's, for 95 % of FIFO's throughput to the
-    # shop with the backlog (bench/RESULTS.md, bench/fairness 2026-12-05). Off: one FIFO queue.
+    # so one shop's backlog never holds back another's, with the backlog's own shop served
+    # faster than by FIFO (bench/RESULTS.md, bench/fairness 2026-12-05). Off: one FIFO queue.
     queue_fair: bool = True
     # At most this many jobs of one shop run at once across all workers, whatever else waits
     # (0: no cap; a shop alone may then use every worker). Round-robin already serves a shop
