@@ -224,7 +224,7 @@ return 1
 # running jobs.
 
 
-async def _to_the_end(work: Awaitable[None]) -> bool:
+async def _to_the_end(work: Awaitable[Any]) -> bool:
     """Await `work` to its end even when the awaiting task is cancelled meanwhile (SIGTERM);
     True when it was. For a job task's bookkeeping, which must not stop half-way."""
     task = asyncio.ensure_future(work)
@@ -383,6 +383,14 @@ class _ResilientWorker(Worker):
             free = min(free, self.max_burst_jobs - self._jobs_started())
         if free <= 0 or not self.allow_pick_jobs:
             return False
+        # Not to be cut short by SIGTERM (arq cancels the poll): once ADMIT has marked jobs
+        # as started by this worker, their tasks must exist, which see the stop and free them.
+        admitting = asyncio.ensure_future(self._admit_and_start(free))
+        if await _to_the_end(admitting):
+            raise asyncio.CancelledError
+        return admitting.result()
+
+    async def _admit_and_start(self, free: int) -> bool:
         now = timestamp_ms()
         taken = await self._admit(free, now)
         for job_id_b in taken:
