@@ -72,9 +72,9 @@ class Settings(BaseSettings):
     # it); "text": key=value lines for a terminal.
     log_format: Literal["text", "json"] = "text"
     # Jobs due now are taken round-robin across the shops that have some (app/queue/fair.py),
-    # so one shop's backlog never holds back another's. Off (the default until its cost to a
-    # big shop's throughput is cut: bench/RESULTS.md, "fairness"): one FIFO queue.
-    queue_fair: bool = False
+    # so one shop's backlog never holds back another's, with the backlog's own shop served
+    # faster than by FIFO (bench/RESULTS.md, bench/fairness 2026-12-05). Off: one FIFO queue.
+    queue_fair: bool = True
     # At most this many jobs of one shop run at once across all workers, whatever else waits
     # (0: no cap; a shop alone may then use every worker). Round-robin already serves a shop
     # with new work on the next free slot; a cap also keeps slots free for it.

@@ -86,6 +86,7 @@ def run_worker(settings: Settings, *, burst: bool = False) -> None:
         on_alive=functools.partial(touch_worker_alive, settings.data_dir),
         max_jobs=MAX_JOBS,
         shop_max_running=settings.queue_shop_max_running,
+        fair_scheduling=settings.queue_fair,
         redis_url=settings.redis,
         functions=JOBS,
         cron_jobs=cron_jobs(settings),

@@ -5,14 +5,15 @@ small shop's 5 orders waiting behind all of it. Here a job due now that names it
 that shop's own ready list; the shops with ready jobs form a ring, and a worker with free slots
 takes jobs round-robin across the ring, one per shop per turn (`ADMIT`), optionally skipping a
 shop that already has `cap` jobs running (its share of the workers). What it takes enters the
-queue's schedule (arq's sorted set) due now and is started by that worker at once, so the
-queue's own schedule only ever holds, besides deferred jobs, the jobs being started or run.
+queue's schedule (arq's sorted set) due now, already marked as started by that worker (arq's
+in-progress key and our owner record, in the same script), and that worker runs it at once, so
+the queue's own schedule only ever holds, besides deferred jobs, the jobs being run.
 
 Everything a job's life needs stays atomic and in Redis, so the crash-safety of the queue is
 unchanged: a job is in exactly one place at a time (its shop's list, or the schedule), moved by
-one script; a worker that dies after `ADMIT` leaves the job in the schedule due now, where any
-worker's poll finds it; a worker that dies mid-job is handled as before (its job's in-progress
-key is freed, the job runs again).
+one script; a worker that dies after `ADMIT` leaves the job in the schedule, marked as its, and
+is handled as one that dies mid-job (its alive key expires, any worker frees the job's
+in-progress key, the job runs again: within 20 s).
 
 A shop's own jobs keep their arrival order (its list is FIFO), which is all the pipeline relies
 on: events of one shop already run concurrently under several slots, and what keeps them right
@@ -64,12 +65,17 @@ end
 return 1
 """
 
-# Take up to `want` jobs, one per shop per turn of the ring, into the schedule, due now.
+# Take up to `want` jobs, one per shop per turn of the ring, into the schedule, due now, and
+# start them for the calling worker: each job's in-progress key (arq's marker, as arq's own
+# start sets it) and its owner record (the dead-job reclaim's) are written here, so the
+# worker starts its task without arq's WATCH/EXISTS/ZSCORE/MULTI round trips per job; the
+# job is ours alone, as it just left its shop's list in this script. A job whose marker is
+# already set (not expected) is left in the schedule, not taken, for arq's poll to judge.
 # A shop at its cap of running jobs is passed over; the walk stops when a whole turn of the
 # ring gave nothing. Returns {shops still in the ring, {job ids taken}}.
-# KEYS: ring, schedule.
+# KEYS: ring, schedule, owners hash.
 # ARGV: want, now_ms, cap (0: none), running entries older than this are dropped (ms),
-#       ready prefix, running prefix.
+#       ready prefix, running prefix, in-progress prefix, in-progress life (ms), worker id.
 ADMIT = """
 local want = tonumber(ARGV[1])
 local cap = tonumber(ARGV[3])
@@ -88,8 +94,11 @@ while #taken < want and shops > 0 and idle < shops do
     if entry then
       local job = string.sub(entry, string.find(entry, ':', 1, true) + 1)
       redis.call('zadd', KEYS[2], ARGV[2], job)
-      redis.call('zadd', running, ARGV[2], job)
-      taken[#taken + 1] = job
+      if redis.call('set', ARGV[7] .. job, '1', 'PX', ARGV[8], 'NX') then
+        redis.call('hset', KEYS[3], job, ARGV[9])
+        redis.call('zadd', running, ARGV[2], job)
+        taken[#taken + 1] = job
+      end
       idle = 0
     end
     if redis.call('llen', ready) == 0 then

@@ -7,6 +7,13 @@ Measured, per mode, from the rows (received_at, processed_at):
   under FIFO they wait behind the backlog, so they may not be processed within the window;
 - the big shop's throughput: its events processed per second over the window's steady part.
 
+Win-back is paused on both shops unless --winback-live: its cron walk (every minute) finds the
+backlog's customers lapsed (the fixture orders are old) and starts a run with a code for each.
+Under FIFO that work is due behind the whole backlog and waits; with fair scheduling due jobs of
+the queue's schedule keep up to half the slots and it runs, so the two modes would not be doing
+the same work (py-spy, 2026-12-05: a third of the fair worker's CPU in win-back's steps and
+walk, none in FIFO's). Paused, both modes process the same events and nothing else.
+
 The backlog is stored straight into webhook_events (distinct orders, as bench/pipeline makes
 them) and enqueued through the queue interface as the receiver enqueues it.
 Prints the figures and appends them to bench/RESULTS.md (unless --no-write)."""
@@ -17,6 +24,7 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -27,6 +35,7 @@ import asyncpg
 
 from app.inbox.jobs import PROCESS_JOB, first_job_id
 from app.queue.arq_backend import ArqQueue
+from app.queue.interface import QueueUnavailable
 from bench.pipeline.bench import (
     FERNET,
     SECRET,
@@ -78,12 +87,27 @@ async def _enqueue(queue: ArqQueue, ids: list[int], shop: str) -> None:
 
     async def one(row_id: int) -> None:
         async with limit:
-            await queue.enqueue(PROCESS_JOB, row_id, job_id=first_job_id(row_id), shop=shop)
+            for _ in range(10):
+                # A loaded 2-core machine can make Redis slow to accept a new connection (the
+                # queue gives up after 1 s, as the webhook route must): try again.
+                try:
+                    await queue.enqueue(PROCESS_JOB, row_id, job_id=first_job_id(row_id), shop=shop)
+                    return
+                except QueueUnavailable:
+                    await asyncio.sleep(0.5)
+            raise SystemExit("Redis refused the backlog's enqueues 10 times")
 
     await asyncio.gather(*(one(i) for i in ids))
 
 
-async def run_mode(fair: bool, backlog: int, window: float, log: Path) -> dict[str, object]:
+async def run_mode(
+    fair: bool,
+    backlog: int,
+    window: float,
+    log: Path,
+    profile: str | None = None,
+    winback_live: bool = False,
+) -> dict[str, object]:
     await _flush()
     url = await create_database(DATABASE)
     conn = await asyncpg.connect(f"{SERVER}/{DATABASE}")
@@ -93,6 +117,11 @@ async def run_mode(fair: bool, backlog: int, window: float, log: Path) -> dict[s
         SMALL,
     )
     big_id = await conn.fetchval("SELECT id FROM shops WHERE domain = $1", BIG)
+    if not winback_live:
+        await conn.execute(
+            "INSERT INTO scenario_settings (shop_id, scenario, mode, transactional, options)"
+            " SELECT id, 'winback', 'paused', false, '{}'::jsonb FROM shops"
+        )
     bodies = deliveries(backlog + 5)
     queue = ArqQueue(REDIS, fair=fair)
     big_ids = await _store(conn, big_id, bodies[:backlog], "big-")
@@ -109,7 +138,13 @@ async def run_mode(fair: bool, backlog: int, window: float, log: Path) -> dict[s
         "LOG_LEVEL": "WARNING",
         "DATA_DIR": tempfile.mkdtemp(prefix="bench-fairness-"),
     }
-    worker = start([sys.executable, "-m", "app.cli", "worker"], env, log)
+    # --py-spy: the worker under `py-spy record` (raw collapsed stacks of CPU samples, beside
+    # the worker's log), stopped with SIGINT so py-spy writes its file.
+    output = str(log.with_suffix(".spy"))
+    spy = [profile, "record", "--format", "raw", "--rate", "200", "-o", output, "--"]
+    if not profile:
+        spy = []
+    worker = start([*spy, sys.executable, "-m", "app.cli", "worker"], env, log)
     try:
         started = time.monotonic()
         while (
@@ -126,7 +161,7 @@ async def run_mode(fair: bool, backlog: int, window: float, log: Path) -> dict[s
         await asyncio.sleep(window * 3 / 4)
         steady_to = datetime.now(UTC)
     finally:
-        stop(worker)
+        stop(worker, signal.SIGINT if profile else signal.SIGTERM)
         await queue.close()
     small = await conn.fetch(
         "SELECT extract(epoch FROM processed_at - received_at) AS s FROM webhook_events"
@@ -155,13 +190,21 @@ async def run_mode(fair: bool, backlog: int, window: float, log: Path) -> dict[s
     }
 
 
-def report(args: argparse.Namespace, results: list[dict[str, object]], load: str) -> str:
+def report(
+    args: argparse.Namespace, results: list[dict[str, object]], load: str, after: str
+) -> str:
+    winback = (
+        "live (FIFO leaves its work behind the backlog, fair runs it)"
+        if args.winback_live
+        else "paused on both shops (the same work in both modes)"
+    )
     lines = [
         f"### bench/fairness — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "",
         f"Backlog: {args.backlog} orders/create of one shop, then 5 of another shop "
         f"{args.window / 4:.0f} s into a {args.window:.0f} s window; 1 `boomerang worker` "
-        f"process (10 jobs at once). Load average before the run: {load}.",
+        f"process (10 jobs at once). Win-back {winback}. Load average before the run: {load};"
+        f" after: {after}.",
         "",
         "| mode | small shop: processed | small shop: max latency | big shop: events/s "
         "| big shop: left at the end |",
@@ -205,11 +248,16 @@ async def _main(args: argparse.Namespace) -> None:
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     results = []
     logs = Path(tempfile.mkdtemp(prefix="bench-fairness-logs-"))
+    print(f"worker logs (and profiles) in {logs}", flush=True)
     for fair in (False, True) if args.mode == "both" else (args.mode == "fair",):
-        result = await run_mode(fair, args.backlog, args.window, logs / f"worker-{fair}.log")
+        log = logs / f"worker-{'fair' if fair else 'fifo'}.log"
+        result = await run_mode(
+            fair, args.backlog, args.window, log, args.py_spy, args.winback_live
+        )
         print(json.dumps(result), flush=True)
         results.append(result)
-    text = report(args, results, load)
+    after = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    text = report(args, results, load, after)
     print(text)
     if not args.no_write:
         with (ROOT / "bench" / "RESULTS.md").open("a") as out:
@@ -222,4 +270,10 @@ if __name__ == "__main__":
     parser.add_argument("--window", type=float, default=40.0)
     parser.add_argument("--mode", choices=("both", "fair", "fifo"), default="both")
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument(
+        "--winback-live",
+        action="store_true",
+        help="leave win-back live on both shops (FIFO then starves its work, fair runs it)",
+    )
+    parser.add_argument("--py-spy", help="path of py-spy: profile the worker (for study)")
     asyncio.run(main(parser.parse_args()))

@@ -36,7 +36,8 @@ WITHIN_SECONDS = 10.0
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    """Fair scheduling is opt-in (QUEUE_FAIR): these tests turn it on."""
+    """Fair scheduling is the default (QUEUE_FAIR); these tests hold to it whatever the
+    environment says."""
     return settings.model_copy(update={"queue_fair": True})
 
 
