@@ -322,19 +322,23 @@ class _ResilientWorker(Worker):
         """A burst worker (tests, `worker --burst`) stops as soon as arq's schedule is empty,
         but jobs waiting in the shops' ready lists are not in it: a shop at its cap, whose
         running jobs have just left the schedule (arq removes a job from it before our
-        FINISH lowers the shop's running count), would be left with its backlog. So while the
-        schedule is empty and shops still wait, let a running job end (or, none running here,
-        wait a poll) and take from the shops' turns again."""
-        while (
-            self.max_burst_jobs < 0 or self._jobs_started() < self.max_burst_jobs
-        ) and await self.pool.zcard(self.queue_name) == 0:
+        FINISH lowers the shop's running count), would be left with its backlog. Seeing the
+        schedule non-empty here is not enough either: the running jobs may leave it before
+        arq looks. So a burst poll returns only once no shop has a job waiting: meanwhile it
+        lets a running job end (or waits a poll), polls the schedule and takes turns again.
+        Every job taken is in the schedule until it ends, so arq's burst exit then waits
+        for all of them, and for their retries."""
+        while self.max_burst_jobs < 0 or self._jobs_started() < self.max_burst_jobs:
             if not await self.pool.llen(fair.RING_KEY):  # type: ignore[misc]
                 return
             running = [task for task in self.tasks.values() if not task.done()]
             if running:
-                await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait(
+                    running, timeout=self.poll_delay_s, return_when=asyncio.FIRST_COMPLETED
+                )
             else:
                 await asyncio.sleep(self.poll_delay_s)
+            await self._poll_schedule()
             await self._admit_fairly()
 
     async def _poll_schedule(self) -> None:
