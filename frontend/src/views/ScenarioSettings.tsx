@@ -144,6 +144,7 @@ function normalized(settings: ScenarioSettings): ScenarioSettings {
 }
 
 type Patch = Record<string, unknown>;
+type Confirmation = "turnOn" | "transactional";
 
 function diff(before: Record<string, unknown>, after: Record<string, unknown>): Patch {
   const patch: Patch = {};
@@ -296,22 +297,39 @@ function SettingsForm({ scenario, saved, onSaved }: {
   useEffect(() => setEdited(saved), [saved]);
 
   // Turning the scenario on (from paused, or to live) is confirmed first: it starts acting
-  // on real customers.
-  const [confirming, setConfirming] = useState(false);
+  // on real customers; so is making it transactional: it then ignores marketing consent.
+  // When both change, the merchant confirms each in turn.
+  const [asking, setAsking] = useState<Confirmation[]>([]);
   const turningOn =
     edited.mode !== saved.mode &&
     (saved.mode === "paused" || edited.mode === "live") &&
     edited.mode !== "paused";
-  const closeConfirm = useCallback(() => setConfirming(false), []);
+  const becomingTransactional = edited.transactional && !saved.transactional;
+  // A modal closed by the merchant (Cancel, Escape) ends the round; one closed because the
+  // next one replaces it does not.
+  const closeTurnOn = useCallback(() => setAsking((a) => (a[0] === "turnOn" ? [] : a)), []);
+  const closeTransactional = useCallback(
+    () => setAsking((a) => (a[0] === "transactional" ? [] : a)),
+    [],
+  );
 
   function requestSave() {
+    const needed: Confirmation[] = [];
+    if (turningOn) needed.push("turnOn");
+    if (becomingTransactional) needed.push("transactional");
     // Without App Bridge (its script not loaded) there is no modal to confirm in.
-    if (turningOn && customElements.get("ui-modal")) setConfirming(true);
+    if (needed.length > 0 && customElements.get("ui-modal")) setAsking(needed);
+    else void save();
+  }
+
+  function confirmed() {
+    const rest = asking.slice(1);
+    if (rest.length > 0) setAsking(rest);
     else void save();
   }
 
   async function save() {
-    setConfirming(false);
+    setAsking([]);
     setErrors({});
     setProblem(undefined);
     const found = validateSettings(scenario, edited, i18n);
@@ -444,13 +462,24 @@ function SettingsForm({ scenario, saved, onSaved }: {
       />
       <ConfirmModal
         id={`turn-on-${scenario}`}
-        open={confirming}
+        open={asking[0] === "turnOn"}
         title={t("turnOn.title", { scenario: scenarioName(scenario, i18n) })}
         body={t(`turnOn.${edited.mode === "paused" ? "live" : edited.mode}`)}
         confirm={t("turnOn.confirm")}
         cancel={t("turnOn.cancel")}
-        onConfirm={() => void save()}
-        onClose={closeConfirm}
+        onConfirm={confirmed}
+        onClose={closeTurnOn}
+      />
+      <ConfirmModal
+        id={`transactional-${scenario}`}
+        open={asking[0] === "transactional"}
+        title={t("transactional.title", { scenario: scenarioName(scenario, i18n) })}
+        body={t("transactional.body")}
+        confirm={t("transactional.confirm")}
+        cancel={t("confirm.cancel")}
+        critical
+        onConfirm={confirmed}
+        onClose={closeTransactional}
       />
     </>
   );
