@@ -171,7 +171,11 @@ async def test_a_transactional_scenario_is_confirmed_after_turning_it_on(
         .click()
     )
     # A fresh install: paused, marketing only. Both changed: each is confirmed in turn.
+    save_bar = page.get_by_role("region", name="Unsaved changes")
+    await expect(app.get_by_role("radio", name="Paused")).to_be_checked()
+    await expect(save_bar).to_be_hidden()
     await app.get_by_role("radio", name="Approval").check()
+    await expect(save_bar).to_be_visible()
     await app.get_by_role("checkbox", name="Send as transactional messages").check()
     await app.get_by_role("button", name="Save settings").click()
     turn_on = page.get_by_role("dialog", name="Turn on Abandoned cart?")
@@ -195,6 +199,7 @@ async def test_a_transactional_scenario_is_confirmed_after_turning_it_on(
     await turn_on.get_by_role("button", name="Turn on", exact=True).click()
     await transactional.get_by_role("button", name="Send as transactional").click()
     await expect(page.locator("#toasts")).to_contain_text("Settings saved")
+    await expect(save_bar).to_be_hidden()
     saved = await _api(admin, "/api/scenarios/abandoned_cart")
     assert (saved["mode"], saved["transactional"]) == ("approval", True)
 

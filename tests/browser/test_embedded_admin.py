@@ -293,6 +293,7 @@ async def test_the_admin_speaks_french_and_so_do_the_api_errors(admin: EmbeddedA
     await admin.store.deliver("orders/create", order)
     await admin.work()
     await admin.go_home()
+    await leave.get_by_role("button", name="Quitter la page").click()  # the refused settings
     await expect(app.get_by_role("region", name="Panier abandonné")).to_contain_text(
         "Une commande a été passée pour ce paiement : 1"
     )

@@ -3,7 +3,8 @@
 // in one round, in the merchant's words, before anything is sent; saving sends only what
 // changed (PATCH); what the API still refuses comes back per field and is shown next to it,
 // worded from its problem code. Risky but valid values (a 100 % discount, a first cart
-// reminder under 30 minutes) are pointed out without blocking the save.
+// reminder under 30 minutes) are pointed out without blocking the save. Unsaved changes show
+// the admin's save bar, which asks before the merchant leaves.
 
 import { useCallback, useEffect, useState } from "react";
 
@@ -19,6 +20,7 @@ import {
 } from "../api";
 import { ErrorBanner, Loading, fieldChecked, fieldValue, toast, useLoad } from "../components/common";
 import { ConfirmModal } from "../components/ConfirmModal";
+import { SaveBar } from "../components/SaveBar";
 import { TitleBar } from "../components/TitleBar";
 import { duration, problemsByField } from "../components/problems";
 import { useI18n, type I18n } from "../i18n";
@@ -295,6 +297,12 @@ function SettingsForm({ scenario, saved, onSaved }: {
   const warnings = settingsWarnings(scenario, edited, i18n);
   const [saving, setSaving] = useState(false);
   useEffect(() => setEdited(saved), [saved]);
+  const dirty = JSON.stringify(edited) !== JSON.stringify(saved);
+  const discard = () => {
+    setEdited(saved);
+    setErrors({});
+    setProblem(undefined);
+  };
 
   // Turning the scenario on (from paused, or to live) is confirmed first: it starts acting
   // on real customers; so is making it transactional: it then ignores marketing consent.
@@ -362,6 +370,8 @@ function SettingsForm({ scenario, saved, onSaved }: {
 
   return (
     <>
+      <SaveBar id={`settings-save-bar-${scenario}`} dirty={dirty} saving={saving} onSave={requestSave}
+        onDiscard={discard} />
       {problem && (
         <s-banner tone="critical" heading={problem}>
           {elsewhere.map(([field, message]) => (
