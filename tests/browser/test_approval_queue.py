@@ -1,6 +1,6 @@
 """The approval queue in Chromium: a compact index where one cart's steps sit together in
 order, a selection approved at once, the picked message previewed beside the list, the rest
-rejected at once."""
+rejected at once (once the merchant confirms it)."""
 
 from __future__ import annotations
 
@@ -51,6 +51,10 @@ async def test_a_selection_is_approved_and_the_rest_rejected_with_steps_grouped(
 
     await app.get_by_role("checkbox", name="Select every message").check()
     await app.get_by_role("button", name="Reject selected (2)").click()
+    # Asked first, in the admin's modal: how many, and that they will not be sent.
+    confirm = admin.page.get_by_role("dialog", name="Reject 2 message(s)?")
+    await expect(confirm).to_contain_text("they will not be sent")
+    await confirm.get_by_role("button", name="Reject").click()
     await expect(admin.page.locator("#toasts")).to_contain_text("2 message(s) rejected")
     await expect(app.get_by_role("heading", name="Nothing to approve")).to_be_visible()
 

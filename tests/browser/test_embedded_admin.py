@@ -247,8 +247,13 @@ async def test_the_admin_speaks_french_and_so_do_the_api_errors(admin: EmbeddedA
     await expect(app.get_by_text("Saisissez un nombre entier entre 0 et 50.")).to_be_visible()
 
     # …and every mistake of a scenario's settings is told at once, in French, in the
-    # merchant's words (never the API's), next to its field.
+    # merchant's words (never the API's), next to its field. The refused value is unsaved:
+    # leaving asks first, in the admin's words.
     await admin.go_home()
+    leave = admin.page.get_by_role(
+        "dialog", name="Quitter la page sans enregistrer les modifications ?"
+    )
+    await leave.get_by_role("button", name="Quitter la page").click()
     await (
         app.get_by_role("region", name="Panier abandonné")
         .get_by_role("link", name="Réglages", exact=True)
@@ -288,6 +293,7 @@ async def test_the_admin_speaks_french_and_so_do_the_api_errors(admin: EmbeddedA
     await admin.store.deliver("orders/create", order)
     await admin.work()
     await admin.go_home()
+    await leave.get_by_role("button", name="Quitter la page").click()  # the refused settings
     await expect(app.get_by_role("region", name="Panier abandonné")).to_contain_text(
         "Une commande a été passée pour ce paiement : 1"
     )

@@ -2,6 +2,7 @@
 // string cannot ship in one language only. `{name}` placeholders are filled by `t`.
 
 import { approvalsEn, approvalsFr } from "./approvals";
+import { confirmationsEn, confirmationsFr } from "./confirmations";
 import { customersEn, customersFr } from "./customers";
 import { editorEn, editorFr } from "./editor";
 import { formsEn, formsFr } from "./forms";
@@ -14,6 +15,7 @@ export const en = {
   ...navigationEn,
   ...formsEn,
   ...approvalsEn,
+  ...confirmationsEn,
   ...editorEn,
   ...outcomesEn,
   "app.title": "Boomerang",
@@ -602,6 +604,7 @@ export const fr: Messages = {
   ...navigationFr,
   ...formsFr,
   ...approvalsFr,
+  ...confirmationsFr,
   ...editorFr,
   ...outcomesFr,
   "app.title": "Boomerang",

@@ -1,8 +1,9 @@
 // The approval queue: a compact index of the messages waiting (the steps of one cart grouped,
 // in order), a selection approved or rejected at once (or everything), and beside it the
-// preview of the message picked, to approve, edit or reject on its own.
+// preview of the message picked, to approve, edit or reject on its own. Rejecting at once (all,
+// or the selection) is confirmed first in the admin's modal: rejected messages are never sent.
 
-import { useState } from "react";
+import { useCallback, useState } from "react";
 
 import {
   ApiError,
@@ -18,6 +19,7 @@ import {
 } from "../api";
 import { DevicePreviews, FieldsForm, useLivePreview } from "../components/EmailEditor";
 import { ErrorBanner, Loading, fieldChecked, fieldValue, toast, useLoad } from "../components/common";
+import { ConfirmModal } from "../components/ConfirmModal";
 import { EmptyState } from "../components/EmptyState";
 import { MessageCard } from "../components/MessageCard";
 import { TitleBar } from "../components/TitleBar";
@@ -149,6 +151,9 @@ export function Approvals() {
   const [selected, setSelected] = useState<Set<number>>(new Set());
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<Error>();
+  // Which bulk rejection waits for the merchant's word in the admin's modal.
+  const [rejecting, setRejecting] = useState<"all" | "selected" | null>(null);
+  const closeRejecting = useCallback(() => setRejecting(null), []);
 
   async function act(action: () => Promise<string>) {
     setBusy(true);
@@ -176,6 +181,22 @@ export function Approvals() {
       else next.delete(id);
       return next;
     });
+  // Without App Bridge (its script not loaded) there is no modal to confirm in.
+  const ask = (which: "all" | "selected") => {
+    if (customElements.get("ui-modal")) setRejecting(which);
+    else reject(which);
+  };
+  function reject(which: "all" | "selected") {
+    setRejecting(null);
+    const ids = which === "selected" ? chosen : undefined;
+    void act(async () => {
+      const r = await post<{ rejected: number }>("/api/approvals/reject-all", ids ? { ids } : undefined);
+      return t("approvals.rejectedAll", { count: r.rejected });
+    });
+  }
+  // Everything waiting is known unless the list stopped at its page size.
+  const allKnown = pending.data?.next_before_id == null;
+  const rejectCount = rejecting === "selected" ? chosen.length : messages.length;
   const who = (m: OutboxMessage) => m.customer_name ?? m.to ?? t("message.unknownCustomer");
 
   return (
@@ -203,11 +224,7 @@ export function Approvals() {
                   label: t("approvals.rejectAll"),
                   critical: true,
                   disabled: busy,
-                  onAction: () =>
-                    void act(async () => {
-                      const r = await post<{ rejected: number }>("/api/approvals/reject-all");
-                      return t("approvals.rejectedAll", { count: r.rejected });
-                    }),
+                  onAction: () => ask("all"),
                 },
               ]
             : []
@@ -236,11 +253,7 @@ export function Approvals() {
                 })}>
                 {t("approvals.approveSelected", { count: chosen.length })}
               </s-button>
-              <s-button tone="critical" disabled={busy || chosen.length === 0} onClick={() =>
-                void act(async () => {
-                  const r = await post<{ rejected: number }>("/api/approvals/reject-all", { ids: chosen });
-                  return t("approvals.rejectedAll", { count: r.rejected });
-                })}>
+              <s-button tone="critical" disabled={busy || chosen.length === 0} onClick={() => ask("selected")}>
                 {t("approvals.rejectSelected", { count: chosen.length })}
               </s-button>
             </s-stack>
@@ -342,6 +355,25 @@ export function Approvals() {
           </div>
         </div>
       )}
+      <ConfirmModal
+        id="approvals-reject"
+        open={rejecting !== null}
+        title={
+          rejecting === "all" && !allKnown
+            ? t("reject.all.title")
+            : t("reject.title", { count: rejectCount })
+        }
+        body={
+          rejecting === "all" && !allKnown
+            ? t("reject.all.more", { count: rejectCount })
+            : t("reject.body", { count: rejectCount })
+        }
+        confirm={t("reject.confirm")}
+        cancel={t("confirm.cancel")}
+        critical
+        onConfirm={() => rejecting && reject(rejecting)}
+        onClose={closeRejecting}
+      />
     </s-page>
   );
 }

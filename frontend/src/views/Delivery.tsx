@@ -2,12 +2,15 @@
 // off switch) and whether unsubscribes are written back to Shopify. Every field is checked
 // here at once with the API's bounds, so each mistake shows next to its field in the
 // merchant's language; saving sends only what changed (PATCH). A daily cap above the weekly
-// one is valid but pointed out.
+// one is valid but pointed out. Turning the pause on or off is confirmed first, in the admin's
+// modal; unsaved changes show the admin's save bar, which asks before the merchant leaves.
 
-import { useEffect, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 
 import { ApiError, get, patch, type DeliveryPolicy } from "../api";
 import { ErrorBanner, Loading, fieldChecked, fieldValue, toast, useLoad } from "../components/common";
+import { ConfirmModal } from "../components/ConfirmModal";
+import { SaveBar } from "../components/SaveBar";
 import { problemsByField } from "../components/problems";
 import { POLICY_SAVED } from "../components/PauseBanner";
 import { useI18n, type I18n } from "../i18n";
@@ -94,8 +97,25 @@ function Form({ saved: initial }: { saved: DeliveryPolicy }) {
   const [failure, setFailure] = useState<Error>();
   const [saving, setSaving] = useState(false);
   useEffect(() => setDraft(toDraft(saved)), [saved]);
+  const savedDraft = toDraft(saved);
+  const dirty = (Object.keys(draft) as (keyof Draft)[]).some((key) => draft[key] !== savedDraft[key]);
+  const discard = () => {
+    setDraft(savedDraft);
+    setErrors({});
+    setFailure(undefined);
+  };
+
+  // The pause switched either way is confirmed first: it stops, or restarts, every email.
+  const [confirming, setConfirming] = useState(false);
+  const closeConfirm = useCallback(() => setConfirming(false), []);
+  function requestSave() {
+    // Without App Bridge (its script not loaded) there is no modal to confirm in.
+    if (draft.paused !== saved.paused && customElements.get("ui-modal")) setConfirming(true);
+    else void save();
+  }
 
   async function save() {
+    setConfirming(false);
     const found = validate(draft, i18n);
     setErrors(found);
     setFailure(undefined);
@@ -135,8 +155,10 @@ function Form({ saved: initial }: { saved: DeliveryPolicy }) {
     />
   );
 
+  const pause = draft.paused ? "on" : "off";
   return (
     <>
+      <SaveBar id="delivery-save-bar" dirty={dirty} saving={saving} onSave={requestSave} onDiscard={discard} />
       {failure && <ErrorBanner error={failure} />}
       <s-section heading={t("delivery.section.pause")}>
         <s-switch
@@ -173,9 +195,20 @@ function Form({ saved: initial }: { saved: DeliveryPolicy }) {
           onChange={(e) => setDraft({ ...draft, consent_write_back: fieldChecked(e) })}
         />
       </s-section>
-      <s-button variant="primary" loading={saving} onClick={() => void save()}>
+      <s-button variant="primary" loading={saving} onClick={requestSave}>
         {t("delivery.save")}
       </s-button>
+      <ConfirmModal
+        id="delivery-pause"
+        open={confirming}
+        title={t(`pause.${pause}.title`)}
+        body={t(`pause.${pause}.body`)}
+        confirm={t(`pause.${pause}.confirm`)}
+        cancel={t("confirm.cancel")}
+        critical={draft.paused}
+        onConfirm={() => void save()}
+        onClose={closeConfirm}
+      />
     </>
   );
 }

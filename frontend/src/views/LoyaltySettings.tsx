@@ -4,6 +4,7 @@
 // credit on first asks the merchant to grant its optional scopes (App Bridge's Scopes API).
 // Saving sends the form whole (tiers and rewards are replaced whole by the API); refused values
 // come back per field (`rewards.0.value`) and are shown next to it, in the merchant's language.
+// Unsaved changes show the admin's save bar, which asks before the merchant leaves.
 
 import { useEffect, useState } from "react";
 
@@ -18,6 +19,7 @@ import {
   type RewardKind,
 } from "../api";
 import { ErrorBanner, Loading, fieldChecked, fieldValue, toast, useLoad } from "../components/common";
+import { SaveBar } from "../components/SaveBar";
 import { grantOptionalScopes } from "../components/scopes";
 import { useI18n } from "../i18n";
 import type { MessageKey } from "../i18n/messages";
@@ -188,6 +190,12 @@ function SettingsForm({ saved, onSaved }: { saved: LoyaltySettings; onSaved: (s:
   const [saving, setSaving] = useState(false);
   useEffect(() => setEdited(editable(saved)), [saved]);
   const elsewhere = Object.entries(errors).filter(([field]) => !shown(field, edited));
+  const dirty = JSON.stringify(edited) !== JSON.stringify(editable(saved));
+  const discard = () => {
+    setEdited(editable(saved));
+    setErrors({});
+    setProblem(undefined);
+  };
 
   async function save() {
     setErrors({});
@@ -226,6 +234,7 @@ function SettingsForm({ saved, onSaved }: { saved: LoyaltySettings; onSaved: (s:
 
   return (
     <>
+      <SaveBar id="loyalty-save-bar" dirty={dirty} saving={saving} onSave={() => void save()} onDiscard={discard} />
       {problem && (
         <s-banner tone="critical" heading={problem}>
           {elsewhere.map(([field, message]) => (

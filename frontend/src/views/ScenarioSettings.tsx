@@ -3,7 +3,8 @@
 // in one round, in the merchant's words, before anything is sent; saving sends only what
 // changed (PATCH); what the API still refuses comes back per field and is shown next to it,
 // worded from its problem code. Risky but valid values (a 100 % discount, a first cart
-// reminder under 30 minutes) are pointed out without blocking the save.
+// reminder under 30 minutes) are pointed out without blocking the save. Unsaved changes show
+// the admin's save bar, which asks before the merchant leaves.
 
 import { useCallback, useEffect, useState } from "react";
 
@@ -19,6 +20,7 @@ import {
 } from "../api";
 import { ErrorBanner, Loading, fieldChecked, fieldValue, toast, useLoad } from "../components/common";
 import { ConfirmModal } from "../components/ConfirmModal";
+import { SaveBar } from "../components/SaveBar";
 import { TitleBar } from "../components/TitleBar";
 import { duration, problemsByField } from "../components/problems";
 import { useI18n, type I18n } from "../i18n";
@@ -144,6 +146,7 @@ function normalized(settings: ScenarioSettings): ScenarioSettings {
 }
 
 type Patch = Record<string, unknown>;
+type Confirmation = "turnOn" | "transactional";
 
 function diff(before: Record<string, unknown>, after: Record<string, unknown>): Patch {
   const patch: Patch = {};
@@ -294,24 +297,47 @@ function SettingsForm({ scenario, saved, onSaved }: {
   const warnings = settingsWarnings(scenario, edited, i18n);
   const [saving, setSaving] = useState(false);
   useEffect(() => setEdited(saved), [saved]);
+  const dirty = JSON.stringify(edited) !== JSON.stringify(saved);
+  const discard = () => {
+    setEdited(saved);
+    setErrors({});
+    setProblem(undefined);
+  };
 
   // Turning the scenario on (from paused, or to live) is confirmed first: it starts acting
-  // on real customers.
-  const [confirming, setConfirming] = useState(false);
+  // on real customers; so is making it transactional: it then ignores marketing consent.
+  // When both change, the merchant confirms each in turn.
+  const [asking, setAsking] = useState<Confirmation[]>([]);
   const turningOn =
     edited.mode !== saved.mode &&
     (saved.mode === "paused" || edited.mode === "live") &&
     edited.mode !== "paused";
-  const closeConfirm = useCallback(() => setConfirming(false), []);
+  const becomingTransactional = edited.transactional && !saved.transactional;
+  // A modal closed by the merchant (Cancel, Escape) ends the round; one closed because the
+  // next one replaces it does not.
+  const closeTurnOn = useCallback(() => setAsking((a) => (a[0] === "turnOn" ? [] : a)), []);
+  const closeTransactional = useCallback(
+    () => setAsking((a) => (a[0] === "transactional" ? [] : a)),
+    [],
+  );
 
   function requestSave() {
+    const needed: Confirmation[] = [];
+    if (turningOn) needed.push("turnOn");
+    if (becomingTransactional) needed.push("transactional");
     // Without App Bridge (its script not loaded) there is no modal to confirm in.
-    if (turningOn && customElements.get("ui-modal")) setConfirming(true);
+    if (needed.length > 0 && customElements.get("ui-modal")) setAsking(needed);
+    else void save();
+  }
+
+  function confirmed() {
+    const rest = asking.slice(1);
+    if (rest.length > 0) setAsking(rest);
     else void save();
   }
 
   async function save() {
-    setConfirming(false);
+    setAsking([]);
     setErrors({});
     setProblem(undefined);
     const found = validateSettings(scenario, edited, i18n);
@@ -344,6 +370,8 @@ function SettingsForm({ scenario, saved, onSaved }: {
 
   return (
     <>
+      <SaveBar id={`settings-save-bar-${scenario}`} dirty={dirty} saving={saving} onSave={requestSave}
+        onDiscard={discard} />
       {problem && (
         <s-banner tone="critical" heading={problem}>
           {elsewhere.map(([field, message]) => (
@@ -444,13 +472,24 @@ function SettingsForm({ scenario, saved, onSaved }: {
       />
       <ConfirmModal
         id={`turn-on-${scenario}`}
-        open={confirming}
+        open={asking[0] === "turnOn"}
         title={t("turnOn.title", { scenario: scenarioName(scenario, i18n) })}
         body={t(`turnOn.${edited.mode === "paused" ? "live" : edited.mode}`)}
         confirm={t("turnOn.confirm")}
         cancel={t("turnOn.cancel")}
-        onConfirm={() => void save()}
-        onClose={closeConfirm}
+        onConfirm={confirmed}
+        onClose={closeTurnOn}
+      />
+      <ConfirmModal
+        id={`transactional-${scenario}`}
+        open={asking[0] === "transactional"}
+        title={t("transactional.title", { scenario: scenarioName(scenario, i18n) })}
+        body={t("transactional.body")}
+        confirm={t("transactional.confirm")}
+        cancel={t("confirm.cancel")}
+        critical
+        onConfirm={confirmed}
+        onClose={closeTransactional}
       />
     </>
   );
