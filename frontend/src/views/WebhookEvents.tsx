@@ -7,37 +7,14 @@ import { get, post, type WebhookEvent } from "../api";
 import { ErrorBanner, Loading, toast, useLoad } from "../components/common";
 import { EmptyState } from "../components/EmptyState";
 import { useI18n, type I18n } from "../i18n";
-import type { MessageKey } from "../i18n/messages";
+import { en, type MessageKey } from "../i18n/messages";
 
 /** What the update was about, as the merchant says it (the topic itself when unknown). */
 export function topicLabel(topic: string, { t }: I18n): string {
+  // A topic the catalogue names (i18n/navigation.ts) is worded there; any other shows as is.
   const key = `webhooks.topic.${topic}`;
-  return key in TOPIC_KEYS ? t(key as MessageKey) : topic;
+  return key in en ? t(key as MessageKey) : topic;
 }
-
-const TOPIC_KEYS: Record<string, true> = Object.fromEntries(
-  [
-    "checkouts/create",
-    "checkouts/update",
-    "orders/create",
-    "orders/paid",
-    "orders/updated",
-    "orders/fulfilled",
-    "orders/cancelled",
-    "orders/edited",
-    "fulfillments/update",
-    "fulfillment_events/create",
-    "refunds/create",
-    "customers/create",
-    "customers/update",
-    "customers_email_marketing_consent/update",
-    "app/uninstalled",
-    "shop/update",
-    "customers/data_request",
-    "customers/redact",
-    "shop/redact",
-  ].map((topic) => [`webhooks.topic.${topic}`, true]),
-);
 
 export function WebhookEventsSection() {
   const i18n = useI18n();
