@@ -38,6 +38,8 @@ import httpx
 from aiosmtpd.controller import Controller
 from redis.asyncio import Redis
 
+from app.queue import fair
+
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT.parent / "shared" / "fixtures"
 SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
@@ -514,7 +516,10 @@ async def database_figures(url: str) -> dict[str, Any]:
 async def queue_depth() -> int:
     client = Redis.from_url(REDIS)
     try:
-        return int(await client.zcard("boomerang:queue"))
+        # Jobs in arq's schedule, and shops' jobs waiting in their fair-scheduling lists.
+        return int(await client.zcard("boomerang:queue")) + int(
+            await client.hlen(fair.JOBS_KEY)  # type: ignore[misc]
+        )
     finally:
         await client.aclose()
 
