@@ -366,32 +366,42 @@ async def floor(env: dict[str, str], jobs: int, log: Path, processes: int = 1) -
             )
         )
     await queue.close()
-    runs = [
-        subprocess.Popen(  # noqa: ASYNC220  (the measured processes; nothing else runs)
-            [sys.executable, "-m", "bench.pipeline.floor"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(processes)
+    # Each process writes to files, not pipes: read one after the other, a second process's
+    # full stderr pipe (64 KiB of INFO lines) blocked it mid-job, holding that job's
+    # in-progress marker until arq's expiry (~300 s) while the other process finished the
+    # rest, then ran it again: the 32 jobs/s and "run by both" of the 2-process floor.
+    outputs = [
+        (log.with_name(f"{log.stem}-floor-{n}.out"), log.with_name(f"{log.stem}-floor-{n}.err"))
+        for n in range(processes)
     ]
+    runs = []
+    for out_path, err_path in outputs:
+        with out_path.open("w") as out_file, err_path.open("w") as err_file:
+            runs.append(
+                subprocess.Popen(  # noqa: ASYNC220  (the measured processes; nothing else runs)
+                    [sys.executable, "-m", "bench.pipeline.floor"],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=out_file,
+                    stderr=err_file,
+                    text=True,
+                )
+            )
     results = []
-    for run in runs:
-        out, err = await asyncio.to_thread(run.communicate, timeout=600)
+    for run, (out_path, err_path) in zip(runs, outputs, strict=True):
+        await asyncio.to_thread(run.wait, timeout=600)
         with log.open("a") as out_log:
-            out_log.write(err[-5000:])
+            out_log.write(err_path.read_text()[-5000:])
         if run.returncode != 0:
             raise SystemExit(f"the floor process failed ({run.returncode}); see {log}")
-        results.append(json.loads(out.strip().splitlines()[-1]))
+        results.append(json.loads(out_path.read_text().strip().splitlines()[-1]))
     ran = sum(r["jobs"] for r in results)
     # Each process's jobs and their start times, kept beside the log for study (a measure
     # whose span looks wrong can be read job by job).
     measure = f"floor-{processes}-{time.monotonic():.0f}.json"
     log.with_name(measure).write_text(json.dumps(results))
-    # Each job's first start in any process: a job run again later by the other process
-    # (arq's take is not exclusive under a race) must not stretch the span.
+    # Each job's first start in any process (a job both ran, were that ever to happen, must
+    # not stretch the span).
     first_start: dict[int, float] = {}
     for r in results:
         for n, at in r["ran"]:

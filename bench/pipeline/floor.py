@@ -25,8 +25,9 @@ from jobs.worker import MAX_JOBS
 FLOOR_JOB = "floor_noop"
 
 _seen = {"jobs": 0, "first": 0.0, "last": 0.0, "cpu_first": 0.0, "cpu_last": 0.0}
-# Which jobs ran here: two processes sharing the queue may both run one (arq's take of a
-# job is not exclusive under a race), so the bench checks every job ran, once or more.
+# Which jobs ran here: the bench checks every job ran, and counts any run by both of two
+# processes sharing the queue (none expected: a job's start is exclusive, its in-progress
+# marker set under WATCH).
 _ran: dict[int, float] = {}  # job → when it first started here
 # time.monotonic is CLOCK_MONOTONIC on Linux: one clock for every process of the machine.
 
