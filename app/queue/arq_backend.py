@@ -342,6 +342,26 @@ class _ResilientWorker(Worker):
             await self._poll_schedule()
             await self._admit_fairly()
 
+    async def start_jobs(self, job_ids: list[bytes]) -> None:
+        """arq's start of the jobs its poll read from the schedule, one job at a time, each
+        start not to be cut short by SIGTERM (arq cancels the poll). arq's own start sets a
+        job's in-progress key in its MULTI/EXEC, then creates the job's task: a signal between
+        the two left the job marked as running with no task, for arq's 5 minutes. Here each
+        start runs to its end (the task exists, and sees the stop: run_job frees its job at
+        once), and no job starts once the worker is stopping."""
+        for job_id_b in job_ids:
+            if self._stopping:
+                return
+            job_id = job_id_b.decode()
+            before = self.tasks.get(job_id)
+            starting = asyncio.ensure_future(super().start_jobs([job_id_b]))
+            if await _to_the_end(starting):
+                raise asyncio.CancelledError
+            # arq's start returns early when this worker has no slot left (its counter at
+            # max_jobs): then so does this loop, as arq's would.
+            if self.tasks.get(job_id) is before and self.job_counter >= self.max_jobs:
+                return
+
     async def _poll_schedule(self) -> None:
         """arq's poll of its schedule. While shops have jobs waiting, jobs from the schedule
         hold at most half of this worker's slots: turns alone count starts, not time, and a

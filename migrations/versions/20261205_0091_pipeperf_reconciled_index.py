@@ -6,8 +6,8 @@ none, and their deliveries then skip that look-up's round trip. This index holds
 rows, so the question is one index probe, planned the same with or without statistics. Built
 CONCURRENTLY, so a large inbox is not locked for writes while it builds.
 
-Revision ID: pipeperf_0090_reconciled_index
-Revises: 0080_editor_structured_emails
+Revision ID: pipeperf_0091_reconciled_index
+Revises: 0090_kpi_outcome_marks
 Create Date: 2026-12-05 17:45:00
 """
 
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "pipeperf_0090_reconciled_index"
-down_revision: str | None = "0080_editor_structured_emails"
+revision: str = "pipeperf_0091_reconciled_index"
+down_revision: str | None = "0090_kpi_outcome_marks"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
