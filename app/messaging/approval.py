@@ -24,7 +24,7 @@ from app.messaging.errors import MessageNotFound, MessageNotPending, MessageWith
 from app.messaging.guards import Outcome, notify_send_outcome, outcome_of
 from app.messaging.i18n import Locale
 from app.messaging.outbox import Status, defer_send, send_context
-from app.messaging.structured import EmailFields, compile_literal
+from app.messaging.structured import EmailFields, compile_literal, fields_as_template
 from app.messaging.templates import Rendered
 from app.models import Customer, Message, Shop
 from app.scenarios import timeline
@@ -337,8 +337,9 @@ async def form(
     fields = await templates.template_fields(
         session, shop_id, message.template, message.step, locale
     )
+    frame = templates.structured_default(session, message.template, message.step, locale).frame
     return await templates.render_fields_off_loop(
-        fields, await _context(session, config, message), locale
+        fields_as_template(fields, frame), await _context(session, config, message), locale
     )
 
 
