@@ -1,9 +1,12 @@
 """One version of one resource: its key (resource, identity, updated_at), which is a synthetic
 event's webhook id, and the checks that keep a version from being applied twice whichever of
-the real delivery and the reconciler's event comes first."""
+the real delivery and the reconciler's event comes first: the versions applied, and those a
+delivery has brought that wait in the inbox for the worker (no twin is stored for them)."""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -12,7 +15,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.prepared import Prepared, begun_driver
-from app.models import Checkout, Customer, Order, WebhookEventStatus
+from app.models import Checkout, Customer, Order, WebhookEvent, WebhookEventStatus
 
 ORDERS = "orders"
 CHECKOUTS = "checkouts"
@@ -29,6 +32,11 @@ TOPIC_RESOURCE = {
     "checkouts/update": CHECKOUTS,
     "customers/create": CUSTOMERS,
     "customers/update": CUSTOMERS,
+}
+
+RESOURCE_TOPICS: dict[str, tuple[str, ...]] = {
+    resource: tuple(topic for topic, of in TOPIC_RESOURCE.items() if of == resource)
+    for resource in (ORDERS, CHECKOUTS, CUSTOMERS)
 }
 
 ALREADY_DELIVERED = "note: reconciled event superseded: a delivery already brought this version"
@@ -90,6 +98,64 @@ async def held_versions(
         )
     )
     return {str(number): version for number, version in rows}
+
+
+# Stored and still to be processed, written as a literal: the partial index on the shop's
+# unprocessed deliveries by topic (ix_webhook_events_unprocessed_topic) takes it. A delivery
+# that failed for good is not counted: its version is read back as missing, as before.
+_WAITING = text(f"webhook_events.status = '{WebhookEventStatus.RECEIVED.value}'")
+
+
+async def waiting_versions(
+    session: AsyncSession, shop_id: int, resource: str, identities: Iterable[str]
+) -> dict[str, datetime]:
+    """The newest version of each of these resources that a stored delivery (or an earlier
+    run's synthetic event) brings and the worker has not processed yet: it will be applied,
+    so the reconciler must not store its twin. Only the rows of the resource's topics whose raw
+    body mentions one of the identities are read and parsed; the others are passed over in
+    the database. Asked only for versions the applied tables lack: a healthy shop asks nothing."""
+    wanted = set(identities)
+    if not wanted:
+        return {}
+    mentions = "|".join(re.escape(found) for found in sorted(wanted))
+    bodies = await session.scalars(
+        select(WebhookEvent.body).where(
+            WebhookEvent.shop_id == shop_id,
+            _WAITING,
+            WebhookEvent.topic.in_(RESOURCE_TOPICS[resource]),
+            WebhookEvent.body.regexp_match(mentions),
+        )
+    )
+    newest: dict[str, datetime] = {}
+    for body in bodies:
+        payload = _json_object(body)
+        if payload is None:
+            continue  # a body we cannot read brings nothing (its processing fails it)
+        found, moment = identity(resource, payload), updated_at(payload)
+        if found in wanted and moment is not None:
+            newest[found] = max(moment, newest.get(found, moment))
+    return newest
+
+
+def _json_object(body: str | None) -> dict[str, Any] | None:
+    if body is None:
+        return None
+    try:
+        data = json.loads(body)
+    except (json.JSONDecodeError, RecursionError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def with_waiting(
+    held: dict[str, datetime | None], waiting: dict[str, datetime]
+) -> dict[str, datetime | None]:
+    """The versions held once the waiting deliveries are applied: the newer of the two."""
+    merged = dict(held)
+    for found, moment in waiting.items():
+        current = merged.get(found)
+        merged[found] = moment if current is None or moment > current else current
+    return merged
 
 
 def is_missing(held: dict[str, datetime | None], key: str, version: datetime) -> bool:
