@@ -12,10 +12,12 @@ import contextlib
 import json
 import os
 import random
+import re
 import secrets
 import subprocess
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -32,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db.engine import create_engine, create_sessionmaker
 from app.messaging.config import MessagingConfig
-from app.messaging.tracking import click_token
+from app.messaging.tracking import DELIVERY_GRACE, click_token, open_token
 from app.models import (
     Checkout,
     Customer,
@@ -84,6 +86,14 @@ DEMO_WEBHOOK_COMPRESSION = 3600.0
 DEMO_SCHEDULE_PERIOD_SECONDS = 5
 # Win-back's reminder after 12 s instead of a week: time for some to come back before it.
 DEMO_WINBACK_REMINDER_SECONDS = 12
+# The frequency cap counts real days and weeks (the product's pacing is not compressed), while
+# the demo plays a shopper's week of emails (cart reminders, the welcome series, loyalty
+# notices…) within minutes of one real day: a shop's 3 a day would then be the whole week's
+# budget. The demo's daily cap is nearer a week's: 7 per shopper for the run (10 a week). The
+# busiest shoppers (three cart reminders and loyalty emails besides the welcome series) still
+# have some held.
+DEMO_CAP_PER_DAY = 7
+DEMO_CAP_PER_WEEK = 10
 
 
 @dataclass(frozen=True)
@@ -305,13 +315,18 @@ async def _play(
             headers,
             {
                 "paused": False,
-                "max_per_day": 3,
-                "max_per_week": 5,
+                "max_per_day": DEMO_CAP_PER_DAY,
+                "max_per_week": DEMO_CAP_PER_WEEK,
                 "quiet_start": "00:00:00",
                 "quiet_end": "00:00:00",
             },
         )
         _say("Abandoned cart: reminders after 2 s, 6 s (10 % code) and 12 s (15 % code)")
+        _say(
+            f"Frequency cap: {DEMO_CAP_PER_DAY} marketing emails per shopper a day, "
+            f"{DEMO_CAP_PER_WEEK} a week (a shop's week of emails plays within one real day "
+            "here), no quiet hours"
+        )
         await _api(client, "PUT", f"{app_url}/api/scenarios/welcome", headers, _WELCOME_DEMO)
         _say("Welcome series: at sign-up, best-sellers after 4 s, an offer (10 % code) after 8 s")
         # The merchant accepts the store credit permission request (App Bridge's Scopes API)
@@ -370,6 +385,7 @@ async def _play(
             recover_rate=0.2,
             recover_with_code_rate=0.0,
             deliver_rate=DEMO_DELIVER_RATE,
+            fulfill_after_days=DEMO_FULFILL_AFTER_DAYS,
         )
         shop = sim.shop(DEMO_SHOP)
         events = list(TrafficGenerator(sim.storefront, shop, traffic).events())
@@ -406,6 +422,11 @@ async def _play(
         )
         reviewed = await _customers_review(settings, options, client, sessions)
         _say(f"{reviewed} customers followed a star in their review request and left a review")
+        opened, sent = await _shoppers_open(settings, options, client, sessions)
+        _say(
+            f"{opened} of {sent} emails sent were opened with their images shown (the tracking "
+            "pixel fetched as a mail client does; the others stay unread or block images)"
+        )
         await _settle(sessions, seconds=20)
         await _report(sessions, sim, app_url)
         await _storefront_widget(sim, sessions)
@@ -493,6 +514,7 @@ async def _shoppers_come_back(
     await asyncio.sleep(2.2)  # people click a while after delivery; scanners don't wait
     for message, checkout in picked:
         url = message.context["checkout_url"]
+        await _open_email(client, config, message.id)
         await client.get(
             f"{config.app_url}/t/c/{click_token(config, message.id, url)}",
             headers={"User-Agent": _SHOPPER_AGENT},
@@ -504,6 +526,53 @@ async def _shoppers_come_back(
             checkout_token=checkout.token,
         )
     return len(picked)
+
+
+# Share of the emails sent that their recipient opens with images shown, so the tracking pixel
+# loads (the rest stay unread, or their mail client blocks images).
+DEMO_OPEN_RATE = 0.45
+
+
+async def _open_email(client: httpx.AsyncClient, config: MessagingConfig, message_id: int) -> bool:
+    """The shopper's mail client shows the email and loads its images: the open pixel, through
+    the real route, with a person's mail client's User-Agent."""
+    pixel = await client.get(
+        f"{config.app_url}/t/o/{open_token(config, message_id)}.gif",
+        headers={"User-Agent": _SHOPPER_AGENT},
+    )
+    return pixel.status_code == 200
+
+
+async def _shoppers_open(
+    settings: Settings,
+    options: DemoOptions,
+    client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+) -> tuple[int, int]:
+    """A seeded share of every email sent so far is opened by its recipient (the pixel
+    loaded); returns how many were, and how many were sent."""
+    rng = random.Random(options.seed + 5)  # noqa: S311  (a reproducible demo, not a secret)
+    config = MessagingConfig.from_settings(settings)
+    async with sessions.begin() as session:
+        sent = list(
+            (
+                await session.execute(
+                    select(Message.id, Message.sent_at)
+                    .where(Message.status == "sent")
+                    .order_by(Message.id)
+                )
+            ).all()
+        )
+    picked = [(mid, at) for mid, at in sent if rng.random() < DEMO_OPEN_RATE]
+    # People open a while after delivery; a hit within seconds of it is a machine's.
+    latest = max((at for _, at in picked if at is not None), default=None)
+    if latest is not None:
+        wait = (latest + DELIVERY_GRACE - datetime.now(UTC)).total_seconds() + 0.5
+        await asyncio.sleep(max(wait, 0.0))
+    opened = 0
+    for message_id, _ in picked:
+        opened += await _open_email(client, config, message_id)
+    return opened, len(sent)
 
 
 async def _win_back(
@@ -672,8 +741,6 @@ async def _storefront_widget(sim: Any, sessions: async_sessionmaker[AsyncSession
     """The shoppers' side: the simulated online store renders the loyalty widget (theme app
     extension) from the metafields the app wrote, for a guest, a member and the top member,
     and the report prints what each first paint shows, with the pages' addresses."""
-    import re
-
     from app.models import Customer, LoyaltyAccount
     from devstore.server import STOREFRONT_CUSTOMER_COOKIE
 
@@ -983,6 +1050,9 @@ _REVIEWS_DEMO = {
 }
 # Share of fulfilled orders whose carrier reports the delivery (the rest never do).
 DEMO_DELIVER_RATE = 0.75
+# The demo's shop ships within a day of the order (2 hours to a day), so the orders of the
+# replayed days' last part are fulfilled within them too and their review requests play.
+DEMO_FULFILL_AFTER_DAYS = (0.1, 1.0)
 # Share of review requests sent whose customer follows a star and leaves a review; of those,
 # the share that attaches a photo.
 DEMO_REVIEW_RATE = 0.6
@@ -1018,7 +1088,6 @@ async def _customers_review(
     """A seeded share of the customers whose review request (or its reminder) was sent click
     one of its stars (the tracked link, as their mail client follows it) and send the form,
     some with a photo."""
-    import re
     from html import unescape
 
     rng = random.Random(options.seed + 4)  # noqa: S311  (a reproducible demo, not a secret)
@@ -1042,25 +1111,30 @@ async def _customers_review(
         await asyncio.sleep(1)
     reviewed = 0
     answered: set[str] = set()
+    refused: Counter[str] = Counter()
     for message in sent:
         # One answer per order, to its request or to its reminder.
         if message.subject_key in answered or rng.random() >= DEMO_REVIEW_RATE:
             continue
-        # The stored email's links (the sent copy routes them through the click tracking).
-        links = [unescape(h) for h in re.findall(r'href="([^"]+/r/[^"]+)"', message.html or "")]
-        # Five stars per product, then the order's button: a star of the first product.
+        # The stored email's links to the review form (the sent copy routes them through the
+        # click tracking): five stars per product, then the order's button.
+        links = [unescape(h) for h in _REVIEW_LINK.findall(message.html or "")]
         stars = links[:5]
         if len(stars) < 5:
+            refused[f"{len(links)} review links in the email"] += 1
             continue
         rating = rng.choices([5, 4, 3, 2, 1], weights=[50, 25, 12, 8, 5])[0]
         form_url = stars[rating - 1]
+        # The shopper's mail client shows the email (its images too), then they tap a star.
+        await _open_email(client, config, message.id)
         await client.get(
             f"{config.app_url}/t/c/{click_token(config, message.id, form_url)}",
             headers={"User-Agent": _SHOPPER_AGENT},
         )
         page = await client.get(form_url)
         product = re.search(r'name="product" value="(\d+)"', page.text)
-        if product is None:
+        if page.status_code != 200 or product is None:
+            refused[f"form {page.status_code}"] += 1
             continue
         title, body = _REVIEW_WORDS[min(5 - rating, len(_REVIEW_WORDS) - 1)]
         files = (
@@ -1076,8 +1150,17 @@ async def _customers_review(
         if answer.status_code == 200:
             reviewed += 1
             answered.add(message.subject_key)
+        else:
+            refused[f"sent {answer.status_code}"] += 1
+    if refused:
+        # Said out loud: a review request a shopper could not answer is a bug to see.
+        _say(f"  review answers that failed: {_counts(refused)}")
     return reviewed
 
+
+# A star of a review request: a link to the hosted review form (app/reviews/tokens.py's
+# form_url, `/review/{token}?p=<product>&r=<stars>`).
+_REVIEW_LINK = re.compile(r'href="([^"]+/review/[^"]+)"')
 
 # The welcome series on, its delays in seconds like the cart's.
 _WELCOME_DEMO = {
@@ -1178,9 +1261,17 @@ async def _welcome_figures(session: AsyncSession) -> list[str]:
             )
         ).all()
     )
-    # Waiting: a cart reminder to the same shopper went first, or the frequency cap is full.
-    waiting = await session.scalar(
-        select(func.count()).where(Message.scenario == scenario, Message.status == "queued")
+    # Waiting, and why: the frequency cap is full, another email to the same shopper goes
+    # first (outranked), or an earlier step of the series waits.
+    held = func.split_part(func.coalesce(Message.status_reason, "due"), ":", 1)
+    waiting: dict[Any, int] = dict(
+        (
+            await session.execute(
+                select(held, func.count())
+                .where(Message.scenario == scenario, Message.status == "queued")
+                .group_by(held)
+            )
+        ).all()
     )
     stopped = dict(
         (
@@ -1214,8 +1305,8 @@ async def _welcome_figures(session: AsyncSession) -> list[str]:
         f"({started.get('customer_signed_up', 0)} at sign-up, "
         f"{started.get('customer_subscribed', 0)} on a later subscription); "
         f"not started: {_counts(not_started) or 'none'}",
-        f"  welcome emails sent:   {steps}; {waiting} waiting their turn (frequency cap, "
-        "a cart reminder first)",
+        f"  welcome emails sent:   {steps}; {sum(waiting.values())} waiting their turn "
+        f"({_counts(waiting) or 'none'})",
         f"  welcome stopped:       {by_order} by the first order; "
         f"otherwise: {_counts(stopped) or 'none'}",
         f"  welcome codes:         {codes} handed out; first orders attributed: {orders} "

@@ -91,6 +91,8 @@ class TrafficSettings:
     consent_share: float = 0.55
     french_share: float = 0.3
     fulfill_rate: float = 0.85
+    # How long after the order a fulfilled order is fulfilled, in days (drawn uniformly).
+    fulfill_after_days: tuple[float, float] = (0.5, 3.0)
     # Of the fulfilled orders, the share whose carrier reports the delivery (Shopify then
     # sends fulfillment_events/create and fulfillments/update), 1 to 5 days later. Off by
     # default: many shipments carry no tracking that reports deliveries, and a seed's traffic
@@ -349,7 +351,7 @@ class TrafficGenerator:
                 later = at + timedelta(hours=self.rng.uniform(1, 12))
                 self._schedule(later, self._cancel(order))
             elif roll < self.settings.cancel_rate + self.settings.fulfill_rate:
-                later = at + timedelta(days=self.rng.uniform(0.5, 3))
+                later = at + timedelta(days=self.rng.uniform(*self.settings.fulfill_after_days))
                 self._schedule(later, self._fulfill(order))
             return events
 

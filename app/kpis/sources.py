@@ -48,8 +48,10 @@ WITH m AS (
         coalesce(e.machine_opened, false) AS machine_opened,
         coalesce(e.machine_clicked, false) AS machine_clicked
     FROM m LEFT JOIN LATERAL (
+        -- A person's click is an open too: they could not click an email they did not open,
+        -- and a client that blocks images never loads the pixel (most ESPs count it so).
         SELECT bool_or(kind = 'bounce') AS bounced,
-               bool_or(kind = 'open' AND human) AS opened,
+               bool_or(kind IN ('open', 'click') AND human) AS opened,
                bool_or(kind = 'click' AND human) AS clicked,
                bool_or(kind = 'open' AND NOT human) AS machine_opened,
                bool_or(kind = 'click' AND NOT human) AS machine_clicked

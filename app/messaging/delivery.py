@@ -75,7 +75,11 @@ MAX_ATTEMPTS = 5
 # a cart reminder three days late does more harm than good.
 MAX_CAP_DEFERRAL = timedelta(hours=72)
 SHOP_PAUSED_RECHECK = timedelta(minutes=15)
-OUTRANKED_DEFERRAL = timedelta(minutes=5)
+# A message outranked by another due for the same shopper looks again this soon: the winner is
+# due now and leaves within seconds, and then the frequency cap, not this wait, decides whether
+# the outranked one follows. Waiting longer only made a welcome expected at sign-up late, or
+# waited on a winner that was itself held (its previous step, the cap) and never left.
+OUTRANKED_DEFERRAL = timedelta(seconds=30)
 UNCONFIRMED = "delivery_unconfirmed"
 # How long messages wait when the relay itself refuses us; one try per hold, not one per
 # message, so a wrong password does not hammer the relay (and get the account locked).

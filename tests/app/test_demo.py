@@ -23,6 +23,7 @@ from app.models import (
     LoyaltyAccount,
     LoyaltyRedemption,
     Message,
+    MessageEvent,
     OrderDelivery,
     PointsLedgerEntry,
     Referral,
@@ -67,9 +68,10 @@ def run_demo(
         cwd=cwd,
         capture_output=True,
         text=True,
-        # The demo plays the cart, welcome, referral and win-back parts (~90 s idle; more
-        # on a loaded machine: over 180 s at a load average of 11). A guard against a hang.
-        timeout=360,
+        # The demo plays the cart, welcome, referral, win-back and review parts (~100 s for
+        # two days at a load average of 5; more on a loaded machine: over 180 s for half a
+        # day at a load average of 11). A guard against a hang.
+        timeout=480,
         check=False,
     )
 
@@ -99,12 +101,14 @@ async def _demo_reports_its_database(settings: Settings, tmp_path: Path, demo_ur
     first = await asyncio.to_thread(run_demo, settings, tmp_path, "--days", "0.25", "--seed", "5")
     assert first.returncode == 0, first.stdout + first.stderr
     # At INFO, every log line the app and the worker write is in the output (secrets checked).
+    # Two days: the shortest replay whose orders are fulfilled within it in numbers enough for
+    # review requests to be sent and answered (half a day had none).
     result = await asyncio.to_thread(
-        run_demo, settings, tmp_path, "--days", "0.5", "--seed", "3", log_level="INFO"
+        run_demo, settings, tmp_path, "--days", "2", "--seed", "3", log_level="INFO"
     )
     assert result.returncode == 0, result.stdout + result.stderr
     report = result.stdout
-    assert "Replaying 0.5 days of seeded traffic" in report
+    assert "Replaying 2 days of seeded traffic" in report
     engine = create_engine(demo_url, pool_size=1)
     try:
         await _check_report(report, create_sessionmaker(engine), tmp_path)
@@ -213,6 +217,22 @@ async def _check_report(
             select(func.count()).where(Review.status == "published", Review.anonymised_at.is_(None))
         )
     assert int(figure(report, "review metaobjects")) == syndicated
+    # The shoppers who follow a star of their request leave reviews (the email's star links
+    # lead to the form, which takes the answer), and those reach Shopify as product ratings
+    # and product_review metaobjects.
+    async with sessions.begin() as session:
+        requests_sent = await session.scalar(
+            select(func.count()).where(
+                Message.scenario == "review_request", Message.status == "sent"
+            )
+        )
+        reviews_written = await session.scalar(select(func.count()).select_from(Review))
+    assert (requests_sent or 0) > 0
+    assert int(figure(report, "reviews")) == reviews_written
+    assert (reviews_written or 0) > 0, report
+    assert "review answers that failed" not in report
+    assert int(figure(report, "product ratings")) > 0
+    assert (syndicated or 0) > 0
     # The Results page's figures (the KPI roll-up read through /api/kpis) say the same.
     async with sessions.begin() as session:
         written = await session.scalar(select(func.count()).where(Review.status != "spam"))
@@ -227,6 +247,52 @@ async def _check_report(
     )
     assert int(figure(report, "results reviews", r"\d+ requests, (\d+) reviews")) == written
     assert int(figure(report, "results abandoned_cart")) == reminded
+    # A seeded share of the recipients open their emails (the pixel loaded, as a person's mail
+    # client does), so the Results page shows open rates above 0.
+    async with sessions.begin() as session:
+        human_opened = await session.scalar(
+            select(func.count(func.distinct(MessageEvent.message_id))).where(
+                MessageEvent.kind == "open", MessageEvent.human
+            )
+        )
+    opened = re.search(r"^(\d+) of (\d+) emails sent were opened", report, re.MULTILINE)
+    assert opened is not None, report
+    assert 0 < int(opened.group(1)) <= (human_opened or 0)
+    rates = {
+        name: Decimal(rate)
+        for name, rate in re.findall(
+            r"^  results (\w+): .*; open rate ([\d.]+) %", report, re.MULTILINE
+        )
+    }
+    assert rates["abandoned_cart"] > 0, report
+    assert all(0 <= rate <= 100 for rate in rates.values())
+    # The welcome series reaches most consenting sign-ups it is still for (a first order ends
+    # it): its first email is sent, not held to the end by the frequency cap or by the emails
+    # that outrank it, and its later steps reach some too.
+    async with sessions.begin() as session:
+        welcomes = dict(
+            (
+                await session.execute(
+                    select(Message.step, func.count())
+                    .where(
+                        Message.scenario == "welcome",
+                        Message.status_reason.is_distinct_from("customer_placed_first_order"),
+                    )
+                    .group_by(Message.step)
+                )
+            ).all()
+        )
+        welcomed = dict(
+            (
+                await session.execute(
+                    select(Message.step, func.count())
+                    .where(Message.scenario == "welcome", Message.status == "sent")
+                    .group_by(Message.step)
+                )
+            ).all()
+        )
+    assert welcomed.get(1, 0) > welcomes.get(1, 0) / 2, (welcomed, welcomes)
+    assert welcomed.get(2, 0) > 0, (welcomed, welcomes)
     assert "Admin UI: http://127.0.0.1:" in report
     # The customer index finds its top spender again by name, and their page lists orders.
     assert int(figure(report, "customer index", r"top spender .* finds (\d+)")) >= 1

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 
 import httpx
@@ -12,7 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.messaging import signing
 from app.messaging.config import MessagingConfig
-from app.messaging.controls import DEFAULT_POLICY, DeliveryMode, set_scenario_delivery
+from app.messaging.controls import (
+    DEFAULT_POLICY,
+    DeliveryMode,
+    set_scenario_delivery,
+    set_sending_policy,
+)
 from app.messaging.delivery import deliver_message
 from app.messaging.transport import transport_from_settings
 from app.models import Customer, Message, Shop
@@ -144,6 +150,45 @@ async def test_cart_reminder_outranks_a_win_back_offer_due_at_the_same_time(
     assert await run_send_job(resources, cart.id) == "sent"
     assert len(inbox.messages) == 1
     assert inbox.messages[0]["X-Boomerang-Scenario"] == "abandoned_cart/1"
+
+
+async def test_an_outranked_message_follows_within_a_minute_when_the_cap_allows(
+    sessions: async_sessionmaker[AsyncSession],
+    resources: Resources,
+    config: MessagingConfig,
+    settings: Settings,
+    inbox: Inbox,
+) -> None:
+    """Priority orders the emails due together; it does not space them: once the cart
+    reminder left, the win-back offer goes at its next look, half a minute on, not minutes."""
+    shop = await make_shop(sessions)
+    async with sessions.begin() as session:
+        await set_sending_policy(
+            session,
+            shop.id,
+            replace(DEFAULT_POLICY, quiet_start=time(0), quiet_end=time(0), max_per_day=2),
+        )
+    customer = await make_customer(sessions, shop)
+    due = datetime.now(UTC) - timedelta(seconds=5)
+    win_back = await enqueue(
+        sessions, config, shop, customer, scenario="winback", context={}, at=due
+    )
+    cart = await enqueue(sessions, config, shop, customer, at=due)
+    looked = datetime.now(UTC)
+    assert await run_send_job(resources, win_back.id) == "queued"
+    held = await reload(sessions, win_back.id)
+    assert held.status_reason == f"outranked_by_message:{cart.id}"
+    assert held.scheduled_at - looked <= timedelta(minutes=1)
+    assert await run_send_job(resources, cart.id) == "sent"
+    await deliver_message(
+        sessions, transport_from_settings(settings), config, win_back.id, now=held.scheduled_at
+    )
+    after = await reload(sessions, win_back.id)
+    assert (after.status, after.status_reason) == ("sent", None)
+    assert [m["X-Boomerang-Scenario"] for m in inbox.messages] == [
+        "abandoned_cart/1",
+        "winback/1",
+    ]
 
 
 async def test_approval_mode_holds_until_the_merchant_approves_or_rejects(

@@ -161,6 +161,36 @@ async def test_scenario_figures_match_the_hand_computed_ones(
     assert body["period"]["previous_from"] == "2026-11-08"
 
 
+async def test_a_persons_click_counts_as_an_open_without_the_pixel(
+    client: httpx.AsyncClient,
+    rows: Rows,
+    rolled: Callable[[], Awaitable[int]],
+    auth: dict[str, str],
+) -> None:
+    """A mail client that blocks images never loads the pixel, yet its reader clicked: the
+    email was opened. A scanner's click opens nothing."""
+    reader = await rows.customer("reader@example.test")
+    scanned = await rows.customer("scanned@example.test")
+    sent = paris("2026-11-10 10:00")
+    for customer, token in ((reader, "tok-r"), (scanned, "tok-s")):
+        await rows.run("abandoned_cart", token, customer_id=customer, started_at=sent)
+    by_reader = await rows.message(
+        "abandoned_cart", "tok-r", 1, customer_id=reader, requested_at=sent, sent_at=sent
+    )
+    await rows.event(by_reader, "click", paris("2026-11-10 10:30"))
+    by_scanner = await rows.message(
+        "abandoned_cart", "tok-s", 1, customer_id=scanned, requested_at=sent, sent_at=sent
+    )
+    await rows.event(by_scanner, "click", paris("2026-11-10 10:00"), human=False)
+    await rolled()
+    body = await get_json(client, f"/api/kpis/scenarios?{PERIOD}", auth)
+    cart = values({s["scenario"]: s for s in body["scenarios"]}["abandoned_cart"]["figures"])
+    assert (cart["unique_human_opens"], cart["unique_human_clicks"]) == (1, 1)
+    assert (cart["machine_only_opens"], cart["machine_only_clicks"]) == (0, 1)
+    assert cart["open_rate"] == Decimal("0.5")  # 1 ÷ 2 delivered
+    assert cart["open_rate"] >= cart["click_rate"]  # the funnel never widens
+
+
 async def test_step_figures_file_each_conversion_under_the_last_engaged_step(
     client: httpx.AsyncClient,
     rows: Rows,
