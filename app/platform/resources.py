@@ -47,6 +47,7 @@ class Resources:
     shopify_tokens: ShopTokens | None = None
     # Where review photos' bytes live (local disk or S3, by the settings).
     review_photos: PhotoStore | None = None
+    _customer_writer: CustomerSyncWriter | None = None
 
     def transaction(self) -> AbstractAsyncContextManager[AsyncSession]:
         """One transaction whose deferred jobs are sent once it commits."""
@@ -54,10 +55,13 @@ class Resources:
 
     @property
     def customer_writer(self) -> CustomerSyncWriter:
-        """Where a transaction's deferred customer writes go once it commits."""
-        return CustomerSyncWriter(
-            self.redis, self.queue, flush_every=self.settings.customer_sync_flush_seconds
-        )
+        """Where a transaction's deferred customer writes go once it commits (one per
+        process: it remembers the flushes it saw queued)."""
+        if self._customer_writer is None:
+            self._customer_writer = CustomerSyncWriter(
+                self.redis, self.queue, flush_every=self.settings.customer_sync_flush_seconds
+            )
+        return self._customer_writer
 
     async def close(self) -> None:
         await self.http.aclose()

@@ -251,6 +251,9 @@ class CustomerSyncWriter:
         self._redis = redis
         self._queue = queue
         self._flush_every = flush_every
+        # The flush windows this writer has seen queued, per shop: within a window its flush
+        # runs at the window's end, so asking the queue again only hears it is there already.
+        self._scheduled: dict[int, str] = {}
 
     async def request(self, writes: Sequence[CustomerWrite]) -> None:
         try:
@@ -272,7 +275,11 @@ class CustomerSyncWriter:
         except (RedisError, OSError) as exc:
             raise QueueUnavailable(str(exc)) from exc
         for shop_id in sorted({write.shop_id for write in writes}):
+            window, _ = flush_job_id(shop_id, time.time(), self._flush_every)
+            if self._scheduled.get(shop_id) == window:
+                continue
             await schedule_flush(self._queue, shop_id, flush_every=self._flush_every)
+            self._scheduled[shop_id] = window
 
 
 async def request_tags(
