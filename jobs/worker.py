@@ -9,6 +9,7 @@ import structlog
 from app import metrics
 from app.db.migrate import current_revision, head_revision
 from app.healthcheck import touch_worker_alive
+from app.inbox.jobs import PROCESS_JOB
 from app.platform.resources import Resources, build_resources
 from app.queue.arq_backend import build_worker
 from app.settings import Settings
@@ -89,6 +90,8 @@ def run_worker(settings: Settings, *, burst: bool = False) -> None:
         fair_scheduling=settings.queue_fair,
         redis_url=settings.redis,
         functions=JOBS,
+        # Its "webhook event handled" line says the job's outcome (webhooks/processing.py).
+        self_logging={PROCESS_JOB},
         cron_jobs=cron_jobs(settings),
         on_startup=startup,
         on_shutdown=shutdown,

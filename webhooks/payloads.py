@@ -17,9 +17,13 @@ class MalformedPayload(ValueError):
     """The body is not the JSON object Shopify sends; retrying will not change that."""
 
 
+# Built once: json.loads with an option builds a decoder, and its scanner, on every call.
+_DECODER = json.JSONDecoder(parse_float=Decimal)
+
+
 def parse_body(body: str) -> dict[str, Any]:
     try:
-        data = json.loads(body, parse_float=Decimal)
+        data = _DECODER.decode(body)
     except (json.JSONDecodeError, RecursionError) as exc:
         raise MalformedPayload(f"body is not valid JSON: {exc}") from None
     if not isinstance(data, dict):

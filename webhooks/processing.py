@@ -26,7 +26,7 @@ from app import metrics
 from app.db.prepared import Prepared, adopt, begin_on_driver, transaction_driver
 from app.models import Shop, WebhookEvent, WebhookEventStatus
 from app.queue.deferred import Deferred, take_deferred
-from app.reconcile.versions import superseded
+from app.reconcile.versions import RECONCILED_IN_SHOP_SQL, superseded
 from webhooks.payloads import MalformedPayload, parse_body
 from webhooks.registry import WebhookDelivery, handler_for
 
@@ -115,6 +115,10 @@ async def process_event(sessions: async_sessionmaker[AsyncSession], event_row_id
 # handler or superseded is marked again with its outcome. Compliance topics are marked at the
 # end instead: their handlers erase the raw bodies of handled deliveries that name the
 # customer, and their own delivery must still count as unhandled meanwhile.
+#
+# It also says whether the shop has any processed synthetic (reconciler) event: without one,
+# no delivery of it can have a processed twin, and superseded() skips the twin's look-up (a
+# round trip per versioned delivery; app/reconcile/versions.py).
 _EVENTS = WebhookEvent.__table__
 _SHOPS = Shop.__table__
 assert isinstance(_EVENTS, Table)  # noqa: S101  (a mapped class's table, for mypy)
@@ -151,6 +155,7 @@ WITH locked AS (
 )
 SELECT {", ".join(f"locked.{c}" for c in _EVENT_COLUMNS)},
        EXISTS (SELECT FROM marked) AS marked,
+       {RECONCILED_IN_SHOP_SQL.format(shop_id="locked.shop_id")} AS shop_reconciled,
        {", ".join(f"shops.{c.name} AS {_SHOP_PREFIX}{c.name}" for c in _SHOPS.c)}
 FROM locked JOIN shops ON shops.id = locked.shop_id
 """  # noqa: S608  (column names and statuses from the model; every value is a parameter)
@@ -216,7 +221,9 @@ async def _process_locked(session: AsyncSession, event_row_id: int) -> Result:
         )
         _count(topic, received_at, "no_handler")
         return Result(Outcome.NO_HANDLER)
-    note = await superseded(session, row["shop_id"], topic, webhook_id, payload)
+    note = await superseded(
+        session, row["shop_id"], topic, webhook_id, payload, shop_reconciled=row["shop_reconciled"]
+    )
     if note is not None:
         await _mark(session, event_row_id, WebhookEventStatus.PROCESSED, note)
         _count(topic, received_at, "superseded")

@@ -48,10 +48,36 @@ class Prepared:
         await driver.execute(self.sql, *self._args(params))
 
 
+# The driver of the session's transaction, kept with that transaction (SQLAlchemy's root
+# SessionTransaction, which holds one connection from its start to its end): a webhook event's
+# handlers ask for it five or six times, and each `session.connection()` is a greenlet switch
+# into SQLAlchemy. A new transaction of the session (after a commit or a rollback) is another
+# SessionTransaction, and asks again.
+_DRIVER = "boomerang.transaction_driver"
+
+
+def _held_driver(session: AsyncSession) -> asyncpg.Connection | None:
+    held = session.info.get(_DRIVER)
+    if held is None:
+        return None
+    transaction, driver = held
+    if transaction is not session.sync_session.get_transaction():
+        return None
+    return cast(asyncpg.Connection, driver) if driver.is_in_transaction() else None
+
+
+def _hold_driver(session: AsyncSession, driver: asyncpg.Connection) -> asyncpg.Connection:
+    session.info[_DRIVER] = (session.sync_session.get_transaction(), driver)
+    return driver
+
+
 async def transaction_driver(session: AsyncSession) -> asyncpg.Connection:
     """The asyncpg connection of the session's transaction. SQLAlchemy begins that transaction
     at the session's first statement; called before it, this raises NoTransaction rather
     than let a write commit alone."""
+    held = _held_driver(session)
+    if held is not None:
+        return held
     connection = await session.connection()
     raw = await connection.get_raw_connection()
     driver = raw.driver_connection
@@ -59,7 +85,7 @@ async def transaction_driver(session: AsyncSession) -> asyncpg.Connection:
         raise TypeError(f"expected an asyncpg connection, got {type(driver).__name__}")
     if not driver.is_in_transaction():
         raise NoTransaction("run a statement through the session before using its driver")
-    return driver
+    return _hold_driver(session, driver)
 
 
 async def begun_driver(session: AsyncSession) -> asyncpg.Connection:
@@ -88,7 +114,7 @@ async def begin_on_driver(session: AsyncSession) -> asyncpg.Connection:
         await raw.dbapi_connection._start_transaction()  # type: ignore[union-attr]
     if not driver.is_in_transaction():  # pragma: no cover - a dialect that changed
         raise NoTransaction("the session's connection did not begin a transaction")
-    return driver
+    return _hold_driver(session, driver)
 
 
 M = TypeVar("M")

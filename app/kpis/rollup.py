@@ -212,7 +212,7 @@ _CLAIM = text("""
 DELETE FROM kpi_dirty_days WHERE (shop_id, day) IN (
     SELECT shop_id, day FROM kpi_dirty_days ORDER BY shop_id, day
     LIMIT :limit FOR UPDATE SKIP LOCKED
-) RETURNING shop_id, day
+) RETURNING shop_id, day, outcomes
 """)
 
 
@@ -222,19 +222,27 @@ async def refresh_dirty(session: AsyncSession, now: datetime, limit: int = 200) 
     caller's transaction."""
     claimed = list((await session.execute(_CLAIM, {"limit": limit})).all())
     local: dict[int, set[date]] = {}
+    # The local days marked by a change a run's outcome reads (a run, an order): only these
+    # move the outcomes; a day marked only by messages, opens and clicks does not.
+    for_outcomes: dict[int, set[date]] = {}
     clocks: dict[int, ShopClock] = {}
-    for shop_id, utc_day in claimed:
+    for shop_id, utc_day, outcomes in claimed:
         clock = clocks.get(shop_id) or await shop_clock(session, shop_id)
         if clock is None:
             continue  # the shop is gone (its rows with it)
         clocks[shop_id] = clock
         for (day,) in await session.execute(_LOCAL_DAYS, {"day": utc_day, "tz": clock.timezone}):
             local.setdefault(shop_id, set()).add(day)
+            if outcomes:
+                for_outcomes.setdefault(shop_id, set()).add(day)
     for shop_id, days in sorted(local.items()):
         for day in sorted(days):
             await refresh_day(session, clocks[shop_id], day)
         await refresh_months(session, shop_id, days)
-        await refresh_run_outcomes(session, clocks[shop_id], outcome_days(days))
+        if shop_id in for_outcomes:
+            await refresh_run_outcomes(
+                session, clocks[shop_id], outcome_days(for_outcomes[shop_id])
+            )
         computed_at = await session.scalar(
             text("SELECT min(computed_at) FROM kpi_snapshots WHERE shop_id = :shop_id"),
             {"shop_id": shop_id},

@@ -20,14 +20,15 @@ from app.errors import InvalidRequest
 from app.i18n import Text
 from app.messaging import templates
 from app.messaging.config import MessagingConfig
-from app.messaging.errors import MessageNotFound, MessageNotPending
+from app.messaging.errors import MessageNotFound, MessageNotPending, MessageWithdrawn
 from app.messaging.guards import Outcome, notify_send_outcome, outcome_of
 from app.messaging.i18n import Locale
 from app.messaging.outbox import Status, defer_send, send_context
-from app.messaging.structured import EmailFields, compile_literal
+from app.messaging.structured import EmailFields, compile_literal, fields_as_template
 from app.messaging.templates import Rendered
 from app.models import Customer, Message, Shop
 from app.scenarios import timeline
+from app.scenarios.labels import REASONS, reason_code
 
 REJECTED = "rejected_by_merchant"
 # The timeline's record of an edit, and its reason.
@@ -95,6 +96,32 @@ async def withdraw_pending(
     return len(withdrawn)
 
 
+async def withdraw_held_for_shop(
+    session: AsyncSession, *, shop_id: int, reason: str, now: datetime, scenario: str | None
+) -> int:
+    """The shop's sequences stop at once (uninstall; the merchant pauses a scenario): every
+    email of theirs still waiting for approval (of that scenario, or all) leaves the queue as
+    suppressed for that reason, each on the customer's timeline, so that approving it later,
+    once the scenario is back on or the shop reinstalled, cannot send it. This takes the held
+    emails of sequences that had already taken their last step too: the pause or the
+    uninstall is the merchant's word on them as well. Returns how many."""
+    statement = (
+        update(Message)
+        .where(Message.shop_id == shop_id, Message.status == Status.PENDING_APPROVAL)
+        .values(status=Status.SUPPRESSED, status_reason=reason)
+        .returning(Message)
+        .execution_options(synchronize_session=False)
+    )
+    if scenario is not None:
+        statement = statement.where(Message.scenario == scenario)
+    withdrawn = (await session.scalars(statement)).all()
+    for message in withdrawn:
+        await notify_send_outcome(
+            session, outcome_of(message, Outcome.SUPPRESSED, now, reason=reason)
+        )
+    return len(withdrawn)
+
+
 async def _pending_one(session: AsyncSession, shop_id: int, message_id: int) -> Message:
     """The waiting message, locked: this click decides it."""
     query = select(Message).where(Message.shop_id == shop_id, Message.id == message_id)
@@ -116,6 +143,8 @@ def _still_pending(message: Message | None, message_id: int) -> Message:
                 "liste des validations.",
             )
         )
+    if _withdrawn(message) and message.status_reason is not None:
+        raise _withdrawn_error(message.id, message.status_reason)
     if message.status != Status.PENDING_APPROVAL:
         raise MessageNotPending(
             Text(
@@ -126,6 +155,34 @@ def _still_pending(message: Message | None, message_id: int) -> Message:
             )
         )
     return message
+
+
+def _withdrawn(message: Message) -> bool:
+    """Taken out of the queue by its sequence's end, not decided by the merchant: suppressed
+    without having been approved, for a reason other than a rejection."""
+    return (
+        message.status == Status.SUPPRESSED
+        and message.approved_at is None
+        and message.status_reason not in (None, REJECTED)
+    )
+
+
+def _withdrawn_error(message_id: int, reason: str) -> MessageWithdrawn:
+    label = REASONS.get(reason_code(reason))
+    why = (
+        Text(en=f" ({label.en})", fr=f" ({label.fr})") if label is not None else Text(en="", fr="")
+    )
+    return MessageWithdrawn(
+        Text(
+            en=f"Message {message_id} was withdrawn from the approval queue when its sequence "
+            f"stopped{why.en}: it can no longer be approved, edited or sent. Reload the "
+            "approvals list.",
+            fr=f"Le message {message_id} a été retiré de la file de validation à l'arrêt de sa "
+            f"séquence{why.fr} : il ne peut plus être validé, modifié ni envoyé. Rechargez la "
+            "liste des validations.",
+        ),
+        reason=reason,
+    )
 
 
 def _approve(message: Message, now: datetime) -> None:
@@ -280,8 +337,9 @@ async def form(
     fields = await templates.template_fields(
         session, shop_id, message.template, message.step, locale
     )
+    frame = templates.structured_default(session, message.template, message.step, locale).frame
     return await templates.render_fields_off_loop(
-        fields, await _context(session, config, message), locale
+        fields_as_template(fields, frame), await _context(session, config, message), locale
     )
 
 

@@ -38,6 +38,18 @@ class MessageNotPending(BoomerangError):
     status_code = 409
 
 
+class MessageWithdrawn(MessageNotPending):
+    """Approve, reject or edit asked for a held message that its sequence's end took out of
+    the queue (an order, an unsubscribe, the scenario paused, the app uninstalled)."""
+
+    def __init__(self, text: Text, *, reason: str) -> None:
+        super().__init__(text)
+        self.reason = reason
+
+    def body_fields(self, locale: Locale) -> dict[str, Any]:
+        return {"reason": self.reason}
+
+
 class ShopHasNoEmail(InvalidRequest):
     pass
 

@@ -12,7 +12,15 @@ Two ways to compile the same fields:
   HTML renderer autoescapes like any value.
 
 The `Frame` is what the step's email carries whatever the merchant writes: where the button
-leads and the scenario's own block (the cart's items)."""
+leads and the scenario's own block (the cart's items).
+
+The merchant's fields are plain text with the documented placeholders (`{{ first_name }}`,
+`{{ shop_name }}`…), never Jinja logic, Boomerang's defaults included. What makes them read
+well for every shopper is added as they compile (`fields_as_template`): a first name the shopper
+has not given leaves no gap ("Hi {{ first_name }}," reads "Hi," and "{{ first_name }}, you
+left…" reads "You left…"), and Boomerang's subject for a step that offers a code has its
+wording for an email without one, while the merchant keeps it. A field with its own `{% %}`
+logic (written before these rules) is compiled as written."""
 
 from __future__ import annotations
 
@@ -71,12 +79,22 @@ class EmailFields:
 
 
 @dataclass(frozen=True)
+class CodeSubject:
+    """Boomerang's subject for a step that offers a code (`with_code`, what the form shows),
+    and its wording for an email of that step that carries none."""
+
+    with_code: str
+    without_code: str
+
+
+@dataclass(frozen=True)
 class Frame:
     # The context variable the button links to (checkout_url, review_url, shop_url…).
     link: str
     # The scenario's own block, Jinja source (the cart's items and total); may be empty.
     block_html: str = ""
     block_text: str = ""
+    code_subject: CodeSubject | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +116,69 @@ PREHEADER_STYLE = (
     "display:none;max-height:0;max-width:0;overflow:hidden;opacity:0;mso-hide:all;font-size:1px"
 )
 HEADING_STYLE = "font-size:22px;line-height:1.3;margin:0 0 16px"
+
+
+# A placeholder for something the shopper may not have given: empty, it leaves no gap.
+_OPTIONAL = ("first_name",)
+_LOGIC = re.compile(r"\{%")
+
+
+def _leading_name(name: str) -> re.Pattern[str]:
+    """`{{ name }}, word` opening a line: without the name, the line opens on Word."""
+    return re.compile(r"^\{\{\s*" + name + r"\s*\}\},[ \t]+(\w)(\S*)", re.MULTILINE | re.UNICODE)
+
+
+def _inner_name(name: str) -> re.Pattern[str]:
+    """` {{ name }}` after a space: without the name, the space goes too ("Hi,")."""
+    return re.compile(r"[ \t]\{\{\s*" + name + r"\s*\}\}")
+
+
+_LEADING = {name: _leading_name(name) for name in _OPTIONAL}
+_INNER = {name: _inner_name(name) for name in _OPTIONAL}
+
+
+def _leading_or_capitalised(name: str) -> Callable[[re.Match[str]], str]:
+    def replace(match: re.Match[str]) -> str:
+        first, rest = match.group(1), match.group(2)
+        return (
+            f"{{% if {name} %}}{{{{ {name} }}}}, {first}{rest}"
+            f"{{% else %}}{first.upper()}{rest}{{% endif %}}"
+        )
+
+    return replace
+
+
+def _optional_placeholders(text: str) -> str:
+    if _LOGIC.search(text):
+        return text
+    for name in _OPTIONAL:
+        text = _LEADING[name].sub(_leading_or_capitalised(name), text)
+        text = _INNER[name].sub(f"{{% if {name} %}} {{{{ {name} }}}}{{% endif %}}", text)
+    return text
+
+
+def _subject(subject: str, frame: Frame) -> str:
+    words = " ".join(subject.split())
+    alternative = frame.code_subject
+    if alternative is not None and words == alternative.with_code:
+        return (
+            f"{{% if discount_code %}}{alternative.with_code}"
+            f"{{% else %}}{alternative.without_code}{{% endif %}}"
+        )
+    return _optional_placeholders(words)
+
+
+def fields_as_template(fields: EmailFields, frame: Frame) -> EmailFields:
+    """The merchant's plain fields as the template text that renders them for each shopper
+    (see the module's doc): what compiles, and what a held message's form is rendered from."""
+    return EmailFields(
+        subject=_subject(fields.subject, frame),
+        preheader=_optional_placeholders(fields.preheader),
+        heading=_optional_placeholders(fields.heading),
+        body=_optional_placeholders(fields.body),
+        button_label=_optional_placeholders(fields.button_label),
+        show_code=fields.show_code,
+    )
 
 
 def _template_html(text: str) -> str:
@@ -174,7 +255,13 @@ def _compile(
 
 def compile_template(fields: EmailFields, frame: Frame, locale: Locale) -> TemplateSource:
     """The template of structured fields whose text may use the template variables."""
-    return _compile(fields, frame, locale, html_piece=_template_html, text_piece=_template_text)
+    return _compile(
+        fields_as_template(fields, frame),
+        frame,
+        locale,
+        html_piece=_template_html,
+        text_piece=_template_text,
+    )
 
 
 def compile_literal(fields: EmailFields, frame: Frame, locale: Locale) -> TemplateSource:

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Index, Numeric, String, func
+from sqlalchemy import Date, ForeignKey, Index, Numeric, String, false, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -124,6 +124,9 @@ class KpiDirtyDay(Base):
 
     shop_id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+    # Marked by a change a run's holdout outcome reads (a run started, an order placed or
+    # changed): the outcomes of the lift window before it are recomputed too.
+    outcomes: Mapped[bool] = mapped_column(server_default=false(), default=False)
 
 
 class KpiSnapshot(Base):

@@ -40,6 +40,15 @@ class WebhookEvent(Base):
             "topic",
             postgresql_where=text("status IN ('received', 'failed')"),
         ),
+        # The worker asks, with each event's lock, whether its shop has any processed
+        # synthetic (reconciler) event, before looking for the delivery's twin
+        # (app/reconcile/versions.py): only those rows are in it, so the answer is one probe
+        # whatever the table's statistics. Spelled as the query spells it (literals).
+        Index(
+            "ix_webhook_events_reconciled_processed",
+            "shop_id",
+            postgresql_where=text("status = 'processed' AND webhook_id LIKE 'reconcile:%'"),
+        ),
         # The retention job looks only at processed events that still hold a body.
         Index(
             "ix_webhook_events_body_retained",

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import logging
 import os
 import secrets
 import signal
 import socket
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -341,6 +342,26 @@ class _ResilientWorker(Worker):
             await self._poll_schedule()
             await self._admit_fairly()
 
+    async def start_jobs(self, job_ids: list[bytes]) -> None:
+        """arq's start of the jobs its poll read from the schedule, one job at a time, each
+        start not to be cut short by SIGTERM (arq cancels the poll). arq's own start sets a
+        job's in-progress key in its MULTI/EXEC, then creates the job's task: a signal between
+        the two left the job marked as running with no task, for arq's 5 minutes. Here each
+        start runs to its end (the task exists, and sees the stop: run_job frees its job at
+        once), and no job starts once the worker is stopping."""
+        for job_id_b in job_ids:
+            if self._stopping:
+                return
+            job_id = job_id_b.decode()
+            before = self.tasks.get(job_id)
+            starting = asyncio.ensure_future(super().start_jobs([job_id_b]))
+            if await _to_the_end(starting):
+                raise asyncio.CancelledError
+            # arq's start returns early when this worker has no slot left (its counter at
+            # max_jobs): then so does this loop, as arq's would.
+            if self.tasks.get(job_id) is before and self.job_counter >= self.max_jobs:
+                return
+
     async def _poll_schedule(self) -> None:
         """arq's poll of its schedule. While shops have jobs waiting, jobs from the schedule
         hold at most half of this worker's slots: turns alone count starts, not time, and a
@@ -666,11 +687,14 @@ def build_worker(
     handle_signals: bool = True,
     shop_max_running: int = 0,
     fair_scheduling: bool = True,
+    self_logging: Collection[str] = (),
 ) -> Worker:
     """An arq Worker whose jobs receive our JobContext; `on_startup` returns the resources;
     `on_alive` is called every few seconds while the worker runs (waiting for Redis too);
     jobs due now that name their shop are taken round-robin across the shops, at most
-    `shop_max_running` of one shop at once (0: no cap)."""
+    `shop_max_running` of one shop at once (0: no cap). The jobs named in `self_logging` log
+    one line of their own per run: arq's start and finish lines for them are left out."""
+    _quiet_job_lines(self_logging)
 
     async def startup(ctx: dict[str, Any]) -> None:
         ctx["resources"] = await on_startup()
@@ -711,6 +735,37 @@ def build_worker(
         poll_delay=0.05,
         handle_signals=handle_signals,
     )
+
+
+# arq's INFO lines at a job's start (→) and at its success (←), as arq spells them.
+_ARQ_RUN_LINES = frozenset({"%6.2fs → %s(%s)%s", "%6.2fs ← %s ● %s"})
+
+
+class _SelfLoggingJobs(logging.Filter):
+    """Leaves out arq's start and success lines of jobs that log their own line per run
+    (with the job id, the outcome and the time it took): at a thousand webhook events a
+    second, three lines per event cost more CPU than the event's bookkeeping. A retry, a
+    failure, a timeout and every other job still log as arq logs them; a line arq spells
+    otherwise (another arq version) is kept."""
+
+    def __init__(self, names: Collection[str]) -> None:
+        super().__init__()
+        self._refs = tuple(f":{name}" for name in names)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg not in _ARQ_RUN_LINES or not isinstance(record.args, tuple):
+            return True
+        ref = record.args[1] if len(record.args) > 1 else None
+        return not (isinstance(ref, str) and ref.endswith(self._refs))
+
+
+def _quiet_job_lines(names: Collection[str]) -> None:
+    """One filter on arq's worker logger per process: the last worker built sets it."""
+    logger = logging.getLogger("arq.worker")
+    for old in [f for f in logger.filters if isinstance(f, _SelfLoggingJobs)]:
+        logger.removeFilter(old)
+    if names:
+        logger.addFilter(_SelfLoggingJobs(names))
 
 
 @dataclass(frozen=True)

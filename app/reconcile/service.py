@@ -96,7 +96,8 @@ async def store_missing(
     api_version: str,
     settled_before: datetime | None,
 ) -> tuple[list[int], datetime | None]:
-    """Insert a synthetic event for each body whose version we do not hold and which changed
+    """Insert a synthetic event for each body whose version we neither hold nor have waiting
+    in the inbox (a delivery stored, not processed yet), and which changed
     before `settled_before` (a younger one may still be on its way as a webhook; None takes
     every version), its
     processing deferred to the commit; returns the rows written and the newest updated_at
@@ -106,6 +107,16 @@ async def store_missing(
     ]
     held = await versions.held_versions(
         session, shop_id, resource, [found for _, found, _ in keyed if found is not None]
+    )
+    # A version no table holds yet may be waiting in the inbox (the worker is behind): its
+    # delivery will apply it, so it is not missing and gets no twin.
+    unapplied = [
+        found
+        for _, found, moment in keyed
+        if found is not None and moment is not None and versions.is_missing(held, found, moment)
+    ]
+    held = versions.with_waiting(
+        held, await versions.waiting_versions(session, shop_id, resource, unapplied)
     )
     written: list[int] = []
     newest: datetime | None = None

@@ -17,7 +17,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.prepared import Prepared, begun_driver
-from app.messaging.approval import withdraw_pending
+from app.messaging.approval import withdraw_held_for_shop, withdraw_pending
 from app.models import ScenarioRun
 from app.scenarios import holdout, timeline
 
@@ -248,7 +248,8 @@ class StoppedRun:
 async def stop_active_for_shop(
     session: AsyncSession, shop_id: int, reason: str, now: datetime, scenario: str | None = None
 ) -> list[StoppedRun]:
-    """Stop every active run of a shop (uninstall, pause) at once."""
+    """Stop every active run of a shop (uninstall, pause) at once (of one scenario, or all),
+    and withdraw the emails still waiting for approval, as `stop_run` does for one run."""
     statement = (
         update(ScenarioRun)
         .where(ScenarioRun.shop_id == shop_id, ScenarioRun.status == ACTIVE)
@@ -259,14 +260,20 @@ async def stop_active_for_shop(
     )
     if scenario is not None:
         statement = statement.where(ScenarioRun.scenario == scenario)
-    return [StoppedRun(*row) for row in (await session.execute(statement)).all()]
+    stopped = [StoppedRun(*row) for row in (await session.execute(statement)).all()]
+    # Runs, then messages: the lock order every transaction keeps (see the module's doc).
+    await withdraw_held_for_shop(
+        session, shop_id=shop_id, reason=reason, now=now, scenario=scenario
+    )
+    return stopped
 
 
 async def stop_running_sequences(
     session: AsyncSession, shop_id: int, reason: str, now: datetime, scenario: str | None = None
 ) -> int:
     """Stop a shop's running sequences at once (uninstall; pausing a scenario), each with a
-    timeline entry saying why. Returns how many stopped."""
+    timeline entry saying why; their emails still waiting for approval are withdrawn.
+    Returns how many stopped."""
     stopped = await stop_active_for_shop(session, shop_id, reason, now, scenario)
     for run in stopped:
         await _record_stop(

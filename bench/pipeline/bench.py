@@ -6,6 +6,12 @@
 2. `boomerang worker` processes (1, then 2, each round on a fresh database) drain them; the rate
    is N over the span of the events' processed_at (first to last), so the workers' start-up is
    not counted. Every event must end `processed`, each order and customer stored once.
+   While a round drains, its database is ANALYZEd every 5 s (--autoanalyze, 0 to leave it
+   out): it stands for autovacuum, which a production server runs and this machine's
+   PostgreSQL has off. Without it a round's fresh database is never analyzed, and the
+   workers' cached plans, made while its tables were empty, can reach a customer or the
+   customer's orders through any index led by shop_id (all cost the same then): a scan of
+   the shop's rows per event, growing with the round.
 3. The floor: one worker process built the same way (bench/pipeline/floor.py) running
    near-empty jobs, measured before each round and after the last, in the same run; and
    two such processes sharing the queue (jobs/s in all), before the 2-process round and
@@ -499,7 +505,7 @@ def report(
         f"## pipeline — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "",
         f"`./bench/pipeline/run --events {args.events} --floor-jobs {args.floor_jobs}"
-        + (f" --autoanalyze {args.autoanalyze:g}" if args.autoanalyze else "")
+        + f" --autoanalyze {args.autoanalyze:g}"
         + f"` (LOG_LEVEL={args.log_level}). `lscpu | head`:",
         "",
         "```",
@@ -516,12 +522,13 @@ def report(
         + ", ".join(f"{f.cpu_ms:.2f}" for f in floors)
         + f" ms, median {floor_cpu:.2f} ms. Load average at the end: {os.getloadavg()[0]:.2f}."
         + (
-            f" **With --autoanalyze**: the round's database was ANALYZEd every "
-            f"{args.autoanalyze:g} s while it drained (its own connection, counted in the "
-            "PostgreSQL CPU), standing in for autovacuum, which this machine's PostgreSQL has "
-            "off: not the bench's default conditions."
+            f" The round's database was ANALYZEd every {args.autoanalyze:g} s while it "
+            "drained (--autoanalyze, the default since 2026-12-05 18:00; its own connection, "
+            "counted in the PostgreSQL CPU), standing in for autovacuum, which production has "
+            "and this machine's PostgreSQL has off."
             if args.autoanalyze
-            else ""
+            else " **With --autoanalyze 0**: the round's database was never ANALYZEd while it "
+            "drained (the conditions before 2026-12-05 18:00; autovacuum is off here)."
         ),
         "",
         "| worker processes | events/s | per process | per process / floor "
@@ -576,10 +583,10 @@ if __name__ == "__main__":
     parser.add_argument(
         "--autoanalyze",
         type=float,
-        default=0.0,
+        default=5.0,
         metavar="SECONDS",
-        help="ANALYZE the round's database every SECONDS while it drains, as autovacuum would "
-        "on a server where it is on (for study; off by default)",
+        help="ANALYZE the round's database every SECONDS while it drains, as autovacuum does "
+        "on a production server (default 5; 0: never, the conditions before 2026-12-05 18:00)",
     )
     parser.add_argument("--no-write", action="store_true", help="print only, leave RESULTS.md")
     asyncio.run(main(parser.parse_args()))

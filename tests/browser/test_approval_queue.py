@@ -1,6 +1,6 @@
 """The approval queue in Chromium: a compact index where one cart's steps sit together in
-order, a selection approved at once, the picked message previewed beside the list, the rest
-rejected at once (once the merchant confirms it)."""
+order, a selection approved at once, the picked message previewed beside the list and rejected
+on its own, the rest rejected at once; every rejection once the merchant confirms it."""
 
 from __future__ import annotations
 
@@ -49,13 +49,34 @@ async def test_a_selection_is_approved_and_the_rest_rejected_with_steps_grouped(
     preview = app.get_by_role("region").filter(has_text="bo@example.test")
     await expect(preview).to_contain_text("Goes after the earlier steps of this cart, in order.")
 
+    # Rejecting the previewed message alone asks first too, naming it; Cancel keeps it.
+    async with admin.sessions.begin() as session:
+        subject = await session.scalar(
+            select(Message.subject).where(
+                Message.to_address == "bo@example.test", Message.step == 2
+            )
+        )
+    await preview.get_by_role("button", name="Reject", exact=True).click()
+    one = admin.page.get_by_role("dialog", name="Reject this message?")
+    await expect(one).to_contain_text(
+        f"“{subject}” to Bo Smith will be rejected: it will not be sent"
+    )
+    await expect(one.get_by_role("button", name="Reject")).to_have_class("primary critical")
+    await one.get_by_role("button", name="Cancel").click()
+    await expect(one).to_be_hidden()
+    await expect(rows).to_have_count(3)
+    await preview.get_by_role("button", name="Reject", exact=True).click()
+    await one.get_by_role("button", name="Reject").click()
+    await expect(admin.page.locator("#toasts")).to_contain_text("Message rejected")
+    await expect(rows).to_have_count(2)
+
     await app.get_by_role("checkbox", name="Select every message").check()
-    await app.get_by_role("button", name="Reject selected (2)").click()
+    await app.get_by_role("button", name="Reject selected (1)").click()
     # Asked first, in the admin's modal: how many, and that they will not be sent.
-    confirm = admin.page.get_by_role("dialog", name="Reject 2 message(s)?")
+    confirm = admin.page.get_by_role("dialog", name="Reject 1 message(s)?")
     await expect(confirm).to_contain_text("they will not be sent")
     await confirm.get_by_role("button", name="Reject").click()
-    await expect(admin.page.locator("#toasts")).to_contain_text("2 message(s) rejected")
+    await expect(admin.page.locator("#toasts")).to_contain_text("1 message(s) rejected")
     await expect(app.get_by_role("heading", name="Nothing to approve")).to_be_visible()
 
     async with admin.sessions.begin() as session:

@@ -4,9 +4,11 @@ and a held message edited with the approval queue's form, which is what reaches 
 
 from __future__ import annotations
 
+import re
 from email.message import EmailMessage
 
 import httpx
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.messaging.config import MessagingConfig
@@ -22,6 +24,9 @@ from tests.messaging.conftest import (
 from tests.support.session_tokens import bearer, mint_session_token
 
 URL = "/api/templates/abandoned_cart/1/en"
+_PLACEHOLDER = re.compile(r"\{\{\s*([^}]*?)\s*\}\}")
+# The placeholders the editor documents for the simple form's fields.
+_DOCUMENTED = {"first_name", "shop_name"}
 
 
 def _part(message: EmailMessage, kind: str) -> str:
@@ -276,3 +281,91 @@ async def test_the_form_of_a_message_edited_as_raw_html_says_so(
     again = (await client.get(f"/api/approvals/{held.id}/form", headers=auth)).json()
     assert again["edited"] is True
     assert again["edited_as_html"] is False
+
+
+@pytest.mark.parametrize("scenario", ["abandoned_cart", "review_request", "welcome", "winback"])
+async def test_default_fields_are_plain_text_with_placeholders_only(
+    sessions: async_sessionmaker[AsyncSession], client: httpx.AsyncClient, scenario: str
+) -> None:
+    """What the editor's simple form shows of Boomerang's defaults: words and the documented
+    placeholders, never Jinja logic ({% if %}), in every step and language."""
+    shop = await make_shop(sessions)
+    auth = bearer(mint_session_token(shop.domain))
+    for step in (1, 2, 3):
+        for locale in ("en", "fr"):
+            response = await client.get(f"/api/templates/{scenario}/{step}/{locale}", headers=auth)
+            if response.status_code == 404:  # a journey of fewer steps
+                continue
+            assert response.status_code == 200, response.text
+            body = response.json()
+            for fields in (body["fields"], body["default_fields"]):
+                assert fields is not None, (scenario, step, locale)
+                for name, value in fields.items():
+                    if isinstance(value, str):
+                        assert "{%" not in value, (name, value)
+                        assert "%}" not in value, (name, value)
+                        assert set(_PLACEHOLDER.findall(value)) <= _DOCUMENTED, (name, value)
+
+
+async def test_default_plain_fields_still_personalise_with_and_without_a_first_name(
+    sessions: async_sessionmaker[AsyncSession],
+    resources: Resources,
+    config: MessagingConfig,
+    client: httpx.AsyncClient,
+    inbox: Inbox,
+) -> None:
+    shop = await make_shop(sessions)
+    auth = bearer(mint_session_token(shop.domain))
+    shown = (await client.get(URL, headers=auth)).json()["fields"]
+    assert shown["subject"] == "{{ first_name }}, you left something in your cart"
+    assert shown["body"].startswith("Hi {{ first_name }},\n\n")
+
+    async def sent_to(first_name: str | None, subject_key: str) -> tuple[str, str, str]:
+        customer = await make_customer(sessions, shop, first_name=first_name)
+        message = await enqueue(sessions, config, shop, customer, subject_key=subject_key)
+        assert await run_send_job(resources, message.id) == "sent"
+        email = inbox.messages[-1]
+        return str(email["Subject"]), _part(email, "html"), _part(email, "plain")
+
+    # Boomerang's default, then the very fields the form showed saved by the merchant as
+    # they are: the same emails either way.
+    for round_ in ("default", "saved"):
+        subject, html, text = await sent_to("Zoé", f"named-{round_}")
+        assert subject == "Zoé, you left something in your cart"
+        assert "<p>Hi Zoé,</p>" in html
+        assert text.startswith("Your cart is waiting\n\nHi Zoé,\n\n")
+        subject, html, text = await sent_to(None, f"nameless-{round_}")
+        assert subject == "You left something in your cart"
+        assert "<p>Hi,</p>" in html
+        assert "Hi,\n\n" in text
+        assert "{" not in text
+        if round_ == "default":
+            saved = await client.put(f"{URL}/fields", json=shown, headers=auth)
+            assert saved.status_code == 200, saved.text
+            assert (await client.get(URL, headers=auth)).json()["mode"] == "structured"
+
+
+async def test_a_code_subject_kept_by_the_merchant_still_says_the_gift_only_with_a_code(
+    sessions: async_sessionmaker[AsyncSession],
+    resources: Resources,
+    config: MessagingConfig,
+    client: httpx.AsyncClient,
+    inbox: Inbox,
+) -> None:
+    shop = await make_shop(sessions)
+    auth = bearer(mint_session_token(shop.domain))
+    url = "/api/templates/abandoned_cart/3/en"
+    shown = (await client.get(url, headers=auth)).json()["fields"]
+    assert shown["subject"] == "A little something to finish your order"
+    saved = await client.put(f"{url}/fields", json=shown, headers=auth)
+    assert saved.status_code == 200, saved.text
+    for key, context, subject in (
+        ("with-code", {"discount_code": "BACK-15-K3Q9"}, shown["subject"]),
+        ("no-code", {}, "Last reminder: your cart"),
+    ):
+        customer = await make_customer(sessions, shop)  # one each: the frequency cap
+        message = await enqueue(
+            sessions, config, shop, customer, step=3, subject_key=key, context=context
+        )
+        assert await run_send_job(resources, message.id) == "sent"
+        assert inbox.messages[-1]["Subject"] == subject

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from app.models import (
     Checkout,
+    Customer,
     Order,
     ReconcileState,
     ScenarioConversion,
@@ -315,3 +316,47 @@ async def test_a_long_read_back_keeps_its_lease(
                 assert not again
         async with reconcile_module._holding_shop(resources, store.shop.id) as after:
             assert after  # released at the end of the block
+
+
+async def test_deliveries_waiting_for_the_worker_get_no_twin_and_a_lost_one_is_still_read_back(
+    wired: Store,
+) -> None:
+    store = wired
+    # Delivered and stored, but the worker is behind: nothing is processed yet.
+    customer = store.customer_payload(email="kai@example.test")
+    await store.sim.emit(SHOP, "customers/create", customer)
+    checkout = store.checkout_payload(customer)
+    await store.sim.emit(SHOP, "checkouts/create", checkout)
+    # A change no webhook announced: genuinely missing.
+    store.sim.add_customer(SHOP, "lea@example.test")
+    async with store.sessions.begin() as session:
+        waiting = list(await session.scalars(select(WebhookEvent)))
+    assert sorted((e.topic, e.status) for e in waiting) == [
+        ("checkouts/create", "received"),
+        ("customers/create", "received"),
+    ]
+
+    async with worker_resources(store, reconcile_grace_seconds=0) as resources:
+        report = await reconcile_now(resources, store.shop.id)
+    assert report is not None
+    # Only the lost customer is stored again: the waiting deliveries are not twinned.
+    assert report.missing == {"customers": 1, "checkouts": 0, "orders": 0}
+    async with store.sessions.begin() as session:
+        synthetic = list(
+            await session.scalars(
+                select(WebhookEvent).where(WebhookEvent.webhook_id.startswith("reconcile:"))
+            )
+        )
+    assert [(e.topic, '"lea@example.test"' in (e.body or "")) for e in synthetic] == [
+        ("customers/update", True)
+    ]
+
+    await store.work()
+    async with store.sessions.begin() as session:
+        emails = set(await session.scalars(select(Customer.email)))
+        tokens = set(await session.scalars(select(Checkout.token)))
+        statuses = set(await session.scalars(select(WebhookEvent.status)))
+    assert {"kai@example.test", "lea@example.test"} <= emails
+    assert checkout["token"] in tokens
+    assert statuses == {"processed"}
+    assert await reconcile(store) == 0

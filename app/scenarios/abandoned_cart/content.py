@@ -3,11 +3,20 @@ its timeline wording and reasons, its priority among the scenarios, and its code
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from app.codes.offers import CodePurpose
 from app.i18n import Text
-from app.messaging.defaults import HELLO_EN, HELLO_FR, TemplateSource
+from app.messaging.defaults import TemplateSource
 from app.messaging.i18n import Locale
-from app.messaging.structured import EmailFields, Frame, StructuredDefault, compile_template
+from app.messaging.structured import (
+    CodeSubject,
+    EmailFields,
+    Frame,
+    StructuredDefault,
+    compile_template,
+)
+from app.scenarios.email_parts import HELLO
 from app.scenarios.engine import Content
 
 KEY = "abandoned_cart"
@@ -133,10 +142,18 @@ def _fields(
     )
 
 
+HELLO_EN, HELLO_FR = HELLO.en, HELLO.fr
+# The last reminder's subject says the gift when it carries a code.
+_CODE_SUBJECTS: dict[tuple[int, Locale], CodeSubject] = {
+    (3, "en"): CodeSubject("A little something to finish your order", "Last reminder: your cart"),
+    (3, "fr"): CodeSubject(
+        "Un petit geste pour finaliser votre commande", "Dernier rappel : votre panier"
+    ),
+}
+
 _DEFAULT_FIELDS: dict[tuple[int, Locale], EmailFields] = {
     (1, "en"): _fields(
-        "{% if first_name %}{{ first_name }}, you{% else %}You{% endif %} "
-        "left something in your cart",
+        "{{ first_name }}, you left something in your cart",
         "Your cart at {{ shop_name }} is saved for you.",
         "Your cart is waiting",
         HELLO_EN,
@@ -144,8 +161,7 @@ _DEFAULT_FIELDS: dict[tuple[int, Locale], EmailFields] = {
         "Return to your cart",
     ),
     (1, "fr"): _fields(
-        "{% if first_name %}{{ first_name }}, vous{% else %}Vous{% endif %} "
-        "avez oublié quelque chose dans votre panier",
+        "{{ first_name }}, vous avez oublié quelque chose dans votre panier",
         "Votre panier chez {{ shop_name }} vous attend.",
         "Votre panier vous attend",
         HELLO_FR,
@@ -170,8 +186,7 @@ _DEFAULT_FIELDS: dict[tuple[int, Locale], EmailFields] = {
         "Finaliser ma commande",
     ),
     (3, "en"): _fields(
-        "{% if discount_code %}A little something to finish your order"
-        "{% else %}Last reminder: your cart{% endif %}",
+        _CODE_SUBJECTS[3, "en"].with_code,
         "This is our last reminder about your cart.",
         "Last reminder",
         HELLO_EN,
@@ -179,8 +194,7 @@ _DEFAULT_FIELDS: dict[tuple[int, Locale], EmailFields] = {
         "Complete your order",
     ),
     (3, "fr"): _fields(
-        "{% if discount_code %}Un petit geste pour finaliser votre commande"
-        "{% else %}Dernier rappel : votre panier{% endif %}",
+        _CODE_SUBJECTS[3, "fr"].with_code,
         "C'est notre dernier rappel au sujet de votre panier.",
         "Dernier rappel",
         HELLO_FR,
@@ -192,7 +206,8 @@ _DEFAULT_FIELDS: dict[tuple[int, Locale], EmailFields] = {
 # The default emails as fields (the template editor's simple form), and the templates they
 # compile into: what a new shop sends.
 EMAILS: dict[tuple[int, Locale], StructuredDefault] = {
-    key: StructuredDefault(fields, _frame(key[1])) for key, fields in _DEFAULT_FIELDS.items()
+    key: StructuredDefault(fields, replace(_frame(key[1]), code_subject=_CODE_SUBJECTS.get(key)))
+    for key, fields in _DEFAULT_FIELDS.items()
 }
 TEMPLATES: dict[tuple[int, Locale], TemplateSource] = {
     key: compile_template(email.fields, email.frame, key[1]) for key, email in EMAILS.items()

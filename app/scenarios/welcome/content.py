@@ -12,7 +12,13 @@ from __future__ import annotations
 from app.codes.offers import CodePurpose
 from app.i18n import Locale, Text
 from app.messaging.defaults import TemplateSource
-from app.messaging.structured import EmailFields, Frame, StructuredDefault, compile_template
+from app.messaging.structured import (
+    CodeSubject,
+    EmailFields,
+    Frame,
+    StructuredDefault,
+    compile_template,
+)
 from app.scenarios.email_parts import HELLO
 from app.scenarios.engine import Content
 from app.scenarios.welcome.rule import STARTED_ON_SIGN_UP, STARTED_ON_SUBSCRIBE, StopReason
@@ -122,7 +128,7 @@ def _products(locale: Locale) -> tuple[str, str]:
 
 def _email(
     locale: Locale,
-    subject: str,
+    subject: str | CodeSubject,
     preheader: str,
     heading: str,
     lead: str,
@@ -131,16 +137,17 @@ def _email(
     products: bool = False,
 ) -> StructuredDefault:
     html, text = _products(locale) if products else ("", "")
+    code_subject = subject if isinstance(subject, CodeSubject) else None
     return StructuredDefault(
         EmailFields(
-            subject=subject,
+            subject=code_subject.with_code if code_subject is not None else str(subject),
             preheader=preheader,
             heading=heading,
             body=f"{HELLO.in_locale(locale)}\n\n{lead}",
             button_label=label,
             show_code=True,
         ),
-        Frame(link="shop_url", block_html=html, block_text=text),
+        Frame(link="shop_url", block_html=html, block_text=text, code_subject=code_subject),
     )
 
 
@@ -183,8 +190,7 @@ EMAILS: dict[tuple[int, Locale], StructuredDefault] = {
     ),
     (3, "en"): _email(
         "en",
-        "{% if discount_code %}A gift for your first order"
-        "{% else %}Ready for your first order?{% endif %}",
+        CodeSubject("A gift for your first order", "Ready for your first order?"),
         "An offer on your first order.",
         "Ready for your first order?",
         "To welcome you, here is an offer on your first order at {{ shop_name }}.",
@@ -192,8 +198,9 @@ EMAILS: dict[tuple[int, Locale], StructuredDefault] = {
     ),
     (3, "fr"): _email(
         "fr",
-        "{% if discount_code %}Un cadeau pour votre première commande"
-        "{% else %}Prêt(e) pour votre première commande ?{% endif %}",
+        CodeSubject(
+            "Un cadeau pour votre première commande", "Prêt(e) pour votre première commande ?"
+        ),
         "Une offre pour votre première commande.",
         "Prêt(e) pour votre première commande ?",
         "Pour vous souhaiter la bienvenue, voici une offre pour votre première commande chez "

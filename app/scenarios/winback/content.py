@@ -11,7 +11,13 @@ from __future__ import annotations
 from app.codes.offers import CodePurpose
 from app.i18n import Locale, Text
 from app.messaging.defaults import TemplateSource
-from app.messaging.structured import EmailFields, Frame, StructuredDefault, compile_template
+from app.messaging.structured import (
+    CodeSubject,
+    EmailFields,
+    Frame,
+    StructuredDefault,
+    compile_template,
+)
 from app.scenarios.email_parts import HELLO
 from app.scenarios.engine import Content
 from app.scenarios.winback.rule import STARTED_LAPSED, SkipReason
@@ -80,18 +86,24 @@ KINDS: dict[str, Text] = {
 
 
 def _email(
-    locale: Locale, subject: str, preheader: str, heading: str, lead: str, label: str
+    locale: Locale,
+    subject: str | CodeSubject,
+    preheader: str,
+    heading: str,
+    lead: str,
+    label: str,
 ) -> StructuredDefault:
+    code_subject = subject if isinstance(subject, CodeSubject) else None
     return StructuredDefault(
         EmailFields(
-            subject=subject,
+            subject=code_subject.with_code if code_subject is not None else str(subject),
             preheader=preheader,
             heading=heading,
             body=f"{HELLO.in_locale(locale)}\n\n{lead}",
             button_label=label,
             show_code=True,
         ),
-        Frame(link="shop_url"),
+        Frame(link="shop_url", code_subject=code_subject),
     )
 
 
@@ -118,8 +130,9 @@ EMAILS: dict[tuple[int, Locale], StructuredDefault] = {
     ),
     (2, "en"): _email(
         "en",
-        "{% if discount_code %}Your offer at {{ shop_name }} ends soon"
-        "{% else %}Still here for you at {{ shop_name }}{% endif %}",
+        CodeSubject(
+            "Your offer at {{ shop_name }} ends soon", "Still here for you at {{ shop_name }}"
+        ),
         "Your offer is still waiting for you.",
         "A quick reminder",
         "A quick reminder: your offer is still waiting for you.",
@@ -127,8 +140,10 @@ EMAILS: dict[tuple[int, Locale], StructuredDefault] = {
     ),
     (2, "fr"): _email(
         "fr",
-        "{% if discount_code %}Votre offre chez {{ shop_name }} expire bientôt"
-        "{% else %}Toujours là pour vous chez {{ shop_name }}{% endif %}",
+        CodeSubject(
+            "Votre offre chez {{ shop_name }} expire bientôt",
+            "Toujours là pour vous chez {{ shop_name }}",
+        ),
         "Votre offre vous attend encore.",
         "Un petit rappel",
         "Un petit rappel : votre offre vous attend encore.",

@@ -22,6 +22,8 @@ export const confirmationsEn = {
   "reject.all.more":
     "Every message waiting for approval will be rejected (more than {count}): none of them will be sent, and this cannot be undone.",
   "reject.confirm": "Reject",
+  "reject.one.title": "Reject this message?",
+  "reject.one.body": "“{subject}” to {who} will be rejected: it will not be sent, and this cannot be undone.",
 } as const;
 
 export const confirmationsFr: { readonly [K in keyof typeof confirmationsEn]: string } = {
@@ -44,4 +46,6 @@ export const confirmationsFr: { readonly [K in keyof typeof confirmationsEn]: st
   "reject.all.more":
     "Tous les messages en attente de validation seront refusés (plus de {count}) : aucun ne sera envoyé, et c'est définitif.",
   "reject.confirm": "Refuser",
+  "reject.one.title": "Refuser ce message ?",
+  "reject.one.body": "« {subject} » pour {who} sera refusé : il ne sera pas envoyé, et c'est définitif.",
 };

@@ -1,7 +1,8 @@
 // The approval queue: a compact index of the messages waiting (the steps of one cart grouped,
 // in order), a selection approved or rejected at once (or everything), and beside it the
-// preview of the message picked, to approve, edit or reject on its own. Rejecting at once (all,
-// or the selection) is confirmed first in the admin's modal: rejected messages are never sent.
+// preview of the message picked, to approve, edit or reject on its own. Every rejection (all, the
+// selection, or the one previewed) is confirmed first in the admin's modal: rejected messages are
+// never sent.
 
 import { useCallback, useState } from "react";
 
@@ -139,6 +140,9 @@ export function grouped(messages: OutboxMessage[]): OutboxMessage[][] {
     .sort((a, b) => first(a) - first(b));
 }
 
+// A rejection to confirm: every message waiting, the selection, or one message.
+type Rejection = "all" | "selected" | { one: OutboxMessage };
+
 export function Approvals() {
   const i18n = useI18n();
   const { t, when } = i18n;
@@ -151,8 +155,9 @@ export function Approvals() {
   const [selected, setSelected] = useState<Set<number>>(new Set());
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<Error>();
-  // Which bulk rejection waits for the merchant's word in the admin's modal.
-  const [rejecting, setRejecting] = useState<"all" | "selected" | null>(null);
+  // Which rejection waits for the merchant's word in the admin's modal: all, the selection, or
+  // the one message previewed.
+  const [rejecting, setRejecting] = useState<Rejection | null>(null);
   const closeRejecting = useCallback(() => setRejecting(null), []);
 
   async function act(action: () => Promise<string>) {
@@ -182,12 +187,19 @@ export function Approvals() {
       return next;
     });
   // Without App Bridge (its script not loaded) there is no modal to confirm in.
-  const ask = (which: "all" | "selected") => {
+  const ask = (which: Rejection) => {
     if (customElements.get("ui-modal")) setRejecting(which);
     else reject(which);
   };
-  function reject(which: "all" | "selected") {
+  function reject(which: Rejection) {
     setRejecting(null);
+    if (typeof which === "object") {
+      void act(async () => {
+        await post(`/api/approvals/${which.one.id}/reject`);
+        return t("approvals.rejected");
+      });
+      return;
+    }
     const ids = which === "selected" ? chosen : undefined;
     void act(async () => {
       const r = await post<{ rejected: number }>("/api/approvals/reject-all", ids ? { ids } : undefined);
@@ -340,11 +352,7 @@ export function Approvals() {
                         <s-button disabled={busy} onClick={() => setEditing(shown.id)}>
                           {t("approvals.edit")}
                         </s-button>
-                        <s-button tone="critical" disabled={busy} onClick={() =>
-                          void act(async () => {
-                            await post(`/api/approvals/${shown.id}/reject`);
-                            return t("approvals.rejected");
-                          })}>
+                        <s-button tone="critical" disabled={busy} onClick={() => ask({ one: shown })}>
                           {t("approvals.reject")}
                         </s-button>
                       </s-stack>
@@ -359,14 +367,18 @@ export function Approvals() {
         id="approvals-reject"
         open={rejecting !== null}
         title={
-          rejecting === "all" && !allKnown
-            ? t("reject.all.title")
-            : t("reject.title", { count: rejectCount })
+          typeof rejecting === "object" && rejecting !== null
+            ? t("reject.one.title")
+            : rejecting === "all" && !allKnown
+              ? t("reject.all.title")
+              : t("reject.title", { count: rejectCount })
         }
         body={
-          rejecting === "all" && !allKnown
-            ? t("reject.all.more", { count: rejectCount })
-            : t("reject.body", { count: rejectCount })
+          typeof rejecting === "object" && rejecting !== null
+            ? t("reject.one.body", { subject: rejecting.one.subject, who: who(rejecting.one) })
+            : rejecting === "all" && !allKnown
+              ? t("reject.all.more", { count: rejectCount })
+              : t("reject.body", { count: rejectCount })
         }
         confirm={t("reject.confirm")}
         cancel={t("confirm.cancel")}

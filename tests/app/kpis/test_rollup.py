@@ -234,3 +234,68 @@ async def test_local_days_across_both_dst_changes(
         "2026-10-25": 3,
         "2026-10-26": 1,
     }
+
+
+async def test_opens_and_clicks_roll_up_without_recomputing_the_outcomes(
+    sessions: async_sessionmaker[AsyncSession],
+    shop: Shop,
+    rows: Rows,
+    rolled: Callable[[], Awaitable[int]],
+) -> None:
+    """The holdout outcomes read runs and orders only: a day marked by a message, an open or a
+    click is rolled up (its figures move) without recomputing the outcomes of the 14 days
+    before it; a run or an order recomputes them."""
+    customer = await rows.customer("o@example.test")
+    await rows.run(
+        "welcome", "customer:o", customer_id=customer, started_at=paris("2026-11-10 08:00")
+    )
+    await rolled()
+
+    async def outcome() -> tuple[int, int]:
+        async with sessions.begin() as session:
+            row = (
+                await session.execute(
+                    text(
+                        "SELECT subjects, converted FROM kpi_run_outcomes "
+                        "WHERE shop_id = :s AND scenario = 'welcome' AND day = '2026-11-10'"
+                    ),
+                    {"s": shop.id},
+                )
+            ).one()
+        return int(row[0]), int(row[1])
+
+    async def tamper() -> None:
+        # A figure no recomputation would give: it stays only while nothing recomputes it.
+        async with sessions.begin() as session:
+            await session.execute(
+                text("UPDATE kpi_run_outcomes SET subjects = 99 WHERE shop_id = :s"),
+                {"s": shop.id},
+            )
+
+    assert await outcome() == (1, 0)
+    await tamper()
+    message = await rows.message(
+        "welcome",
+        "customer:o",
+        1,
+        customer_id=customer,
+        requested_at=paris("2026-11-11 09:00"),
+        sent_at=paris("2026-11-11 09:00"),
+    )
+    await rows.event(message, "open", paris("2026-11-11 10:00"))
+    await rows.event(message, "click", paris("2026-11-11 10:01"))
+    assert await rolled() >= 1  # the send day was rolled up…
+    assert await outcome() == (99, 0)  # …and the outcomes were left as they were
+    async with sessions.begin() as session:
+        clicks = await session.scalar(
+            text(
+                "SELECT value FROM kpi_daily WHERE shop_id = :s AND day = '2026-11-11' "
+                "AND metric = 'unique_human_clicks' AND step = 0"
+            ),
+            {"s": shop.id},
+        )
+    assert clicks == 1
+    # The customer orders within the run's 14 days: recomputed, converted.
+    await rows.order(customer_id=customer, placed_at=paris("2026-11-12 09:00"), total="20.00")
+    await rolled()
+    assert await outcome() == (1, 1)

@@ -44,11 +44,10 @@ async def _processed(sessions: async_sessionmaker[AsyncSession]) -> int:
         )
 
 
-# Fair scheduling only (the default): with QUEUE_FAIR=false a SIGTERM can still land inside
-# arq's own start (its MULTI/EXEC has set the job's in-progress key, its task is not created
-# yet), and that job waits for arq's 5-minute expiry: this test, run with False, shows it in
-# about half the runs.
-@pytest.mark.parametrize("fair", [True], ids=["fair"])
+# Both ways of starting a job: fair scheduling (the default; the worker starts the jobs it
+# takes from the shops' turns, ADMIT marks them) and FIFO (arq's own start, its MULTI/EXEC
+# marks them).
+@pytest.mark.parametrize("fair", [True, False], ids=["fair", "fifo"])
 async def test_sigterm_while_jobs_start_exits_cleanly_and_leaves_no_job_stuck(
     client: httpx.AsyncClient,
     sessions: async_sessionmaker[AsyncSession],
