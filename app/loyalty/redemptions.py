@@ -530,10 +530,10 @@ async def return_rewards_of_order(
     redemption (issued -> returned). Returns how many came back.
 
     Store credit is not a code, and its points never come back here, decided so: store
-    credit spent on an order is one of its payments, and Shopify refunds a payment to where
-    it came from, so a refund gives the credit back to the customer's store credit account
-    (which the merchant sees in Shopify). Points returned as well would pay the reward twice;
-    credit that was never spent is still the customer's, with nothing owed."""
+    credit spent on an order is one of its payments, and Shopify reverts that debit when the
+    order is cancelled or refunded (a `StoreCreditAccountDebitRevertTransaction` puts the
+    amount back on the customer's store credit account). Points returned as well would pay
+    the reward twice; credit never spent is still the customer's, with nothing owed."""
     order = (
         await session.execute(
             select(Order.shopify_id, Order.cancelled_at, Order.subtotal_price).where(
