@@ -201,7 +201,7 @@ async def reconcile_before_step(resources: Resources, run_id: int) -> None:
             report = await reconcile_now(resources, shop_id, before_step=True)
             for event_row_id in report.event_ids if report else []:
                 result = await process_event(resources.sessions, event_row_id)
-                await send_jobs(resources.queue, result.after_commit)
+                await send_jobs(resources.queue, result.after_commit, resources.customer_writer)
     except RedisError:
         log.warning("pre-step reconciliation skipped: Redis unavailable", shop_id=shop_id)
     except BoomerangError as exc:

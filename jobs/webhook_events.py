@@ -24,7 +24,7 @@ async def process_webhook_event(ctx: JobContext, event_row_id: int) -> str:
         job_id=ctx.job_id, attempt=ctx.attempt, event_row_id=event_row_id
     ):
         result = await process_event(resources.sessions, event_row_id)
-        await send_jobs(resources.queue, result.after_commit)
+        await send_jobs(resources.queue, result.after_commit, resources.customer_writer)
     if result.outcome is Outcome.RETRY and result.retry_in is not None:
         if result.keep_retrying and await _schedule_next_attempt(resources, event_row_id, result):
             return str(result.outcome.value)

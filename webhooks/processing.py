@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app import metrics
 from app.db.prepared import Prepared, adopt, begin_on_driver, transaction_driver
 from app.models import Shop, WebhookEvent, WebhookEventStatus
-from app.queue.deferred import Job, take_deferred
+from app.queue.deferred import Deferred, take_deferred
 from app.reconcile.versions import RECONCILED_IN_SHOP_SQL, superseded
 from webhooks.payloads import MalformedPayload, parse_body
 from webhooks.registry import WebhookDelivery, handler_for
@@ -62,7 +62,7 @@ class Result:
     attempts: int = 0
     keep_retrying: bool = False
     # What the handlers asked to run once their writes are committed (enqueue follow-ups).
-    after_commit: tuple[Job, ...] = ()
+    after_commit: tuple[Deferred, ...] = ()
 
 
 def describe_error(exc: BaseException) -> str:

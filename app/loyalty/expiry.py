@@ -21,7 +21,7 @@ from app.i18n import Text
 from app.loyalty import content
 from app.loyalty.ledger import Movement, append, lock_account, pending_sum
 from app.loyalty.settings import LoyaltySettings
-from app.loyalty.tiers import months_before
+from app.loyalty.windows import months_before
 from app.models import Customer, LoyaltyAccount, Message, PointsLedgerEntry
 
 # What counts as activity: earning or spending, by the customer or for them. Clawbacks and

@@ -139,11 +139,23 @@ WITH entry AS (
         updated_at = now()
     FROM entry
     WHERE a.id = :account_id
+    RETURNING a.balance, a.pending, a.reward_notified_cost
 )
-SELECT id FROM entry
+SELECT entry.id, moved.balance, moved.pending, moved.reward_notified_cost FROM entry, moved
 """
     )
 )
+
+
+@dataclass(frozen=True)
+class Appended:
+    """A movement just written: its id, and the account after it (balance, pending points as
+    of the movement, the last reward cost its notices announced)."""
+
+    id: int
+    balance: int
+    pending: int
+    reward_notified_cost: int
 
 
 async def append(
@@ -151,7 +163,21 @@ async def append(
 ) -> int | None:
     """Write the movement and update the cached balance; the new row's id, or None when the
     same movement (same natural key) was already written. `account` must come from
-    `lock_account` in this transaction."""
+    `lock_account` in this transaction. A gain defers the customer's notices job."""
+    appended = await append_unannounced(session, account, movement, now)
+    if appended is None:
+        return None
+    if movement.delta > 0:
+        # Only a gain can make an email due (a loss is seen by the next run: notices.py).
+        defer(session, notices_job(account.shop_id, account.customer_id, now))
+    return appended.id
+
+
+async def append_unannounced(
+    session: AsyncSession, account: Account, movement: Movement, now: datetime
+) -> Appended | None:
+    """`append` leaving the notices job to the caller (app/loyalty/notice_triggers.py decides
+    from what this returns); None when the movement was already written."""
     await session.flush()  # what the session holds unwritten, as its own execute would
     row = await _APPEND.fetchrow(
         await begun_driver(session),
@@ -175,10 +201,12 @@ async def append(
         return None
     entry_id = int(row["id"])
     storefront.account_changed(session, account.shop_id, account.customer_id, entry_id)
-    if movement.delta > 0:
-        # Only a gain can make an email due (a loss is seen by the next run: notices.py).
-        defer(session, notices_job(account.shop_id, account.customer_id, now))
-    return entry_id
+    return Appended(
+        id=entry_id,
+        balance=int(row["balance"]),
+        pending=int(row["pending"]),
+        reward_notified_cost=int(row["reward_notified_cost"]),
+    )
 
 
 def pending_at(as_of: Any) -> ColumnElement[bool]:

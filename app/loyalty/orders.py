@@ -35,10 +35,20 @@ from sqlalchemy import text as sql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.prepared import Prepared, begun_driver
-from app.loyalty.ledger import SYSTEM, Account, Movement, append, lock_account
+from app.loyalty import content
+from app.loyalty.ledger import (
+    SYSTEM,
+    Account,
+    Movement,
+    append,
+    append_unannounced,
+    lock_account,
+)
+from app.loyalty.notice_triggers import notices_after_gain
 from app.loyalty.settings import LoyaltySettings
 from app.loyalty.tiers import multiplier_of
 from app.models import Order, PointsLedgerEntry, Refund
+from app.queue.deferred import defer
 
 
 def earned_points(amount: Decimal, rate: Decimal) -> int:
@@ -156,11 +166,16 @@ SELECT (SELECT CAST(settings AS text) FROM loyalty_programs WHERE shop_id = :sho
     )
 )
 # Under the order's lock: whether the order has its earn, and whether it is cancelled or has a
-# refund recorded (`_has_earn` and `_refunded_or_cancelled` in one read).
+# refund recorded (`_has_earn` and `_refunded_or_cancelled` in one read), and when the
+# customer's last points digest was requested (what the gain's notices depend on).
 _EARN_STATE = Prepared(
     sql(
         """
-SELECT EXISTS (
+SELECT (SELECT m.requested_at FROM messages AS m
+        WHERE m.shop_id = :shop_id AND m.customer_id = :customer_id
+          AND m.scenario = :scenario AND m.step = :digest_step
+        ORDER BY m.id DESC LIMIT 1) AS last_digest_at,
+       EXISTS (
            SELECT FROM points_ledger
            WHERE shop_id = :shop_id AND order_id = :order_id AND kind = 'earn'
              AND source_type = 'order'
@@ -224,13 +239,18 @@ async def earn_locked_order(
     rate = settings.per_currency.points * multiplier_of(settings, account.tier)
     points = earned_points(eligible_subtotal, rate)
     state = await _EARN_STATE.fetchrow(
-        await begun_driver(session), shop_id=shop_id, order_id=order_id
+        await begun_driver(session),
+        shop_id=shop_id,
+        order_id=order_id,
+        customer_id=customer_id,
+        scenario=content.PROGRAM_KEY,
+        digest_step=content.POINTS_DIGEST,
     )
     if state is None:  # pragma: no cover - a SELECT without FROM returns its one row
         raise RuntimeError("the order's earn state returned no row")
     entry_id = None
     if points > 0 and not state["has_earn"]:
-        entry_id = await append(
+        appended = await append_unannounced(
             session,
             account,
             Movement(
@@ -246,6 +266,20 @@ async def earn_locked_order(
             ),
             now,
         )
+        if appended is not None:
+            entry_id = appended.id
+            job = notices_after_gain(
+                settings,
+                shop_id=shop_id,
+                customer_id=customer_id,
+                now=now,
+                spendable_before=account.balance - account.pending,
+                spendable_after=appended.balance - appended.pending,
+                reward_notified_cost=appended.reward_notified_cost,
+                last_digest_at=state["last_digest_at"],
+            )
+            if job is not None:
+                defer(session, job)
     if state["refunded_or_cancelled"]:
         await take_back(session, shop_id=shop_id, order_id=order_id, now=now)
     return entry_id

@@ -527,7 +527,13 @@ async def return_rewards_of_order(
     """The reward codes an order used give their points back once the order is cancelled or
     refunded in full: Shopify counts a single-use code as used even on a refunded order, so
     the customer got nothing for those points. A partial refund returns nothing. Once per
-    redemption (issued -> returned). Returns how many came back."""
+    redemption (issued -> returned). Returns how many came back.
+
+    Store credit is not a code, and its points never come back here, decided so: store
+    credit spent on an order is one of its payments, and Shopify reverts that debit when the
+    order is cancelled or refunded (a `StoreCreditAccountDebitRevertTransaction` puts the
+    amount back on the customer's store credit account). Points returned as well would pay
+    the reward twice; credit never spent is still the customer's, with nothing owed."""
     order = (
         await session.execute(
             select(Order.shopify_id, Order.cancelled_at, Order.subtotal_price).where(

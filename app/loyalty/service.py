@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.i18n import Text
-from app.loyalty import guests, redemptions, tiers
+from app.loyalty import guests, redemptions, storefront, tiers
 from app.loyalty.errors import CustomerNotFound, InvalidAdjustment
 from app.loyalty.ledger import (
     SYSTEM,
@@ -131,6 +131,8 @@ async def record_paid_order(
                 now=now,
             )
         await _reevaluate_tier(session, settings, shop_id, customer_id, now)
+        # Last: Shopify's copy of the account as this transaction leaves it, without a job.
+        await storefront.write_after_commit(session, settings, shop_id, customer_id, now)
         return
     settings = await load_settings(session, shop_id)
     # Held while it was a guest order: credited as held, at the rate of that day.

@@ -20,7 +20,7 @@ from app.scenarios.config import (
     SettingsProblem,
     StrictSettings,
     apply_patch,
-    resolve,
+    resolve_stored,
 )
 
 
@@ -245,7 +245,7 @@ async def update_settings(
 
 
 def _validated(data: dict[str, Any]) -> LoyaltySettings:
-    found = resolve(LoyaltySettings, data)
+    found = resolve_stored(LoyaltySettings, data)
     if not isinstance(found, LoyaltySettings):  # resolve returns the model it was given
         raise TypeError(type(found))
     return found

@@ -4,19 +4,38 @@ Email, Klaviyo). Every change of an account defers a sync job (app/loyalty/jobs.
 transaction's commit; the job reads the account as it is then (the newest balance, even if
 another transaction moved it since) and requests it through the batched customer sync
 (app/shopify/customer_sync.py), which coalesces per shop and flushes in metafieldsSet
-batches."""
+batches.
+
+A paid order's transaction does better (`write_after_commit`): it reads the values itself, at
+its end, and defers them as one `CustomerWrite`, requested into the same batched sync once it
+commits, versioned by its last ledger entry (so a late request never overwrites a newer
+balance). No job runs for it; the sync job it replaces stays its fallback."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
+from typing import TypeGuard
 
 from sqlalchemy import select
+from sqlalchemy import text as sql
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.loyalty.jobs import entry_change, notices_job, sync_job, tier_change
+from app.db.prepared import Prepared, begun_driver
+from app.loyalty.jobs import SYNC_JOB, entry_change, notices_job, sync_job, tier_change
+from app.loyalty.settings import LoyaltySettings
+from app.loyalty.status_document import status_document
+from app.loyalty.windows import months_before
 from app.models import Customer, LoyaltyAccount
-from app.queue.deferred import defer
+from app.queue.deferred import CustomerWrite, Deferred, Job, defer, deferred_so_far
+
+# Shopify's namespace of the app's own metafields ($app:loyalty), as the batched sync names it.
+LOYALTY_NAMESPACE = "$app:loyalty"
+# The ledger entries that moved each account in this transaction: (shop, customer) -> the
+# highest entry id (the version of the values written after commit).
+_CHANGED = "boomerang.loyalty.changed_accounts"
 
 # The tier metafield of a customer who left every tier: Shopify refuses a blank single-line
 # text value, and the batched sync sets metafields, it does not delete them.
@@ -29,6 +48,8 @@ def tier_tag(tier: str) -> str:
 
 def account_changed(session: AsyncSession, shop_id: int, customer_id: int, entry_id: int) -> None:
     """The ledger entry `entry_id` moved the account's balance in this transaction."""
+    changed: dict[tuple[int, int], int] = session.info.setdefault(_CHANGED, {})
+    changed[(shop_id, customer_id)] = max(entry_id, changed.get((shop_id, customer_id), 0))
     defer(
         session,
         sync_job(
@@ -115,3 +136,108 @@ async def write_for(
         tags_add=add,
         tags_remove=remove,
     )
+
+
+def _values_sql(measured: str) -> Prepared:
+    """The account's values for Shopify in one read: the customer's Shopify id (no row for a
+    redacted customer, or no account), balance and tier, the pending lots (as
+    `widget_status` reads them), the tier measure (`tiers.measure_of`'s expression) and
+    whether the customer has a referral code (whose link needs the app's URL: the job writes
+    those)."""
+    return Prepared(
+        sql(
+            f"""
+SELECT c.shopify_id, a.balance, a.tier, lots.ats, lots.points,
+       (SELECT coalesce(sum({measured}), 0) FROM points_ledger AS l
+        WHERE l.shop_id = :shop_id AND l.customer_id = :customer_id
+          AND l.created_at >= :since) AS measure,
+       EXISTS (SELECT FROM referral_codes AS r
+               WHERE r.shop_id = :shop_id AND r.customer_id = :customer_id
+                 AND r.code IS NOT NULL) AS referred
+FROM loyalty_accounts AS a
+JOIN customers AS c ON c.id = a.customer_id AND c.shop_id = a.shop_id
+CROSS JOIN LATERAL (
+    SELECT array_agg(g.at ORDER BY g.at) AS ats, array_agg(g.points ORDER BY g.at) AS points
+    FROM (SELECT p.available_at AS at, sum(p.delta) AS points FROM points_ledger AS p
+          WHERE p.shop_id = :shop_id AND p.customer_id = :customer_id
+            AND p.available_at > :now AND p.available_at > p.created_at
+          GROUP BY p.available_at) AS g
+) AS lots
+WHERE a.shop_id = :shop_id AND a.customer_id = :customer_id AND c.redacted_at IS NULL
+"""  # noqa: S608  (the measure's expression is one of the two constants below)
+        )
+    )
+
+
+_VALUES_BY_BASIS = {
+    "points_earned": _values_sql(
+        "CASE WHEN l.kind IN ('earn', 'bonus', 'clawback') THEN l.delta ELSE 0 END"
+    ),
+    "amount_spent": _values_sql(
+        "CASE WHEN l.kind = 'earn' THEN l.amount "
+        "WHEN l.kind = 'clawback' THEN -coalesce(l.amount, 0) ELSE 0 END"
+    ),
+}
+
+
+def _is_entry_sync(item: Deferred, shop_id: int, customer_id: int) -> TypeGuard[Job]:
+    """A sync job an entry deferred (`account_changed`), not a tier move's."""
+    return (
+        isinstance(item, Job)
+        and item.name == SYNC_JOB
+        and item.args == (shop_id, customer_id, None, False)
+    )
+
+
+async def write_after_commit(
+    session: AsyncSession,
+    settings: LoyaltySettings,
+    shop_id: int,
+    customer_id: int,
+    now: datetime,
+) -> bool:
+    """Replace the sync jobs the ledger entries of this transaction deferred for the customer
+    by the values themselves (`CustomerWrite`), read now, at the end of the transaction's
+    work on the account. Call it last: an entry appended after it defers its own job again.
+    False (the jobs left as they are) when nothing moved the account, for a redacted
+    customer, or one with a referral code."""
+    version = session.info.get(_CHANGED, {}).get((shop_id, customer_id))
+    if version is None:
+        return False
+    row = await _VALUES_BY_BASIS[settings.tier_basis].fetchrow(
+        await begun_driver(session),
+        shop_id=shop_id,
+        customer_id=customer_id,
+        now=now,
+        since=months_before(now, settings.tier_window_months),
+    )
+    if row is None or row["referred"]:
+        return False
+    deferred = deferred_so_far(session)
+    jobs = [item for item in deferred if _is_entry_sync(item, shop_id, customer_id)]
+    if not jobs:
+        return False
+    status = status_document(
+        zip(row["ats"] or (), (int(p) for p in row["points"] or ()), strict=True),
+        Decimal(row["measure"]),
+        None,
+    )
+    metafields = [(LOYALTY_NAMESPACE, "points", "number_integer", str(int(row["balance"])))]
+    if row["tier"]:
+        metafields.append((LOYALTY_NAMESPACE, "tier", "single_line_text_field", row["tier"]))
+    metafields.append(
+        (LOYALTY_NAMESPACE, "status", "json", json.dumps(status, separators=(",", ":")))
+    )
+    deferred[:] = [item for item in deferred if not _is_entry_sync(item, shop_id, customer_id)]
+    fallback = jobs[-1]
+    defer(
+        session,
+        CustomerWrite(
+            shop_id=shop_id,
+            owner_gid=f"gid://shopify/Customer/{row['shopify_id']}",
+            version=version,
+            metafields=tuple(metafields),
+            fallback=fallback,
+        ),
+    )
+    return True

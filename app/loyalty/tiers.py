@@ -4,7 +4,6 @@ a customer may drop a tier when the window rolls, and a drop never takes points 
 
 from __future__ import annotations
 
-from calendar import monthrange
 from datetime import datetime
 from decimal import Decimal
 
@@ -15,8 +14,18 @@ from app.loyalty import history, storefront
 from app.loyalty.jobs import perk_job
 from app.loyalty.ledger import Account
 from app.loyalty.settings import LoyaltySettings, Tier
+from app.loyalty.windows import months_before
 from app.models import LoyaltyAccount, PointsLedgerEntry
 from app.queue.deferred import defer
+
+__all__ = [
+    "measure_of",
+    "months_before",
+    "multiplier_of",
+    "reevaluate",
+    "tier_for",
+    "window_measure",
+]
 
 
 def multiplier_of(settings: LoyaltySettings, tier_key: str | None) -> Decimal:
@@ -24,15 +33,6 @@ def multiplier_of(settings: LoyaltySettings, tier_key: str | None) -> Decimal:
         if tier.key == tier_key:
             return tier.multiplier
     return Decimal(1)
-
-
-def months_before(moment: datetime, months: int) -> datetime:
-    """The same day and time `months` calendar months earlier (the 31st falls back to the
-    month's last day)."""
-    month_index = moment.year * 12 + moment.month - 1 - months
-    year, month = divmod(month_index, 12)
-    day = min(moment.day, monthrange(year, month + 1)[1])
-    return moment.replace(year=year, month=month + 1, day=day)
 
 
 def tier_for(settings: LoyaltySettings, measure: Decimal) -> Tier | None:

@@ -15,10 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.loyalty import tiers
 from app.loyalty.ledger import pending_at
 from app.loyalty.settings import load_settings
+from app.loyalty.status_document import status_document
 from app.models import PointsLedgerEntry
 from app.referrals.links import referral_for_customer
-
-STATUS_VERSION = 1
 
 
 async def widget_status(
@@ -42,11 +41,8 @@ async def widget_status(
     referral = await referral_for_customer(
         session, shop_id=shop_id, customer_id=customer_id, app_url=app_url
     )
-    return {
-        "v": STATUS_VERSION,
-        "pending": sum(int(points) for _at, points in lots),
-        # [points, spendable from]: the widget counts the lots still ahead of its own clock.
-        "pending_lots": [[int(points), at.isoformat()] for at, points in lots if points],
-        "tier_measure": str(measure),
-        "referral": {"code": referral.code, "link": referral.link} if referral else None,
-    }
+    return status_document(
+        ((at, int(points)) for at, points in lots),
+        measure,
+        {"code": referral.code, "link": referral.link} if referral else None,
+    )

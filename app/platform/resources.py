@@ -25,6 +25,7 @@ from app.queue.interface import JobQueue
 from app.reviews.storage import PhotoStore, photo_store
 from app.settings import Settings
 from app.shopify.admin.types import ShopRef, ShopTokens
+from app.shopify.customer_sync import CustomerSyncWriter
 from app.shopify.token_cipher import TokenCipher
 from app.shopify.tokens import access_token_after_rejection, access_token_for
 
@@ -46,10 +47,21 @@ class Resources:
     shopify_tokens: ShopTokens | None = None
     # Where review photos' bytes live (local disk or S3, by the settings).
     review_photos: PhotoStore | None = None
+    _customer_writer: CustomerSyncWriter | None = None
 
     def transaction(self) -> AbstractAsyncContextManager[AsyncSession]:
         """One transaction whose deferred jobs are sent once it commits."""
-        return transaction(self.sessions, self.queue)
+        return transaction(self.sessions, self.queue, self.customer_writer)
+
+    @property
+    def customer_writer(self) -> CustomerSyncWriter:
+        """Where a transaction's deferred customer writes go once it commits (one per
+        process: it remembers the flushes it saw queued)."""
+        if self._customer_writer is None:
+            self._customer_writer = CustomerSyncWriter(
+                self.redis, self.queue, flush_every=self.settings.customer_sync_flush_seconds
+            )
+        return self._customer_writer
 
     async def close(self) -> None:
         await self.http.aclose()

@@ -2,16 +2,21 @@
 job on the session; `transaction(sessions, queue)` sends what was deferred once its transaction
 has committed. A rollback drops them: a job never announces rows that were not written.
 
+Besides jobs, a transaction may defer a `CustomerWrite`: values for Shopify's copy of a customer,
+computed in the transaction and requested into the shop's batched customer sync once it commits
+(one Redis write instead of a job that would read them again). A sender given no `writer`
+enqueues the write's `fallback` job instead, which reads the values when it runs.
+
 Each domain names its jobs and builds their ids beside its own code (`send_job` in the outbox,
 `step_job` in the scenario engine…); this module only carries them."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 from sqlalchemy import event
@@ -38,15 +43,49 @@ class Job:
     shop: str | None = None
 
 
-def defer(session: AsyncSession, job: Job) -> None:
-    """Enqueue `job` once the session's transaction commits (dropped if it rolls back)."""
+@dataclass(frozen=True)
+class CustomerWrite:
+    """Metafield values for one Shopify owner (a customer), as the transaction that deferred
+    it left them. `version` orders the writes of one owner (a later commit carries a higher
+    one: the loyalty ledger's entry id, written under the account's lock), so a write sent
+    late never overwrites a newer one. `fallback` is the job that writes the same values by
+    reading them when it runs, for a sender with no writer at hand."""
+
+    shop_id: int
+    owner_gid: str
+    version: int
+    # (namespace, key, type, value)
+    metafields: tuple[tuple[str, str, str, str], ...]
+    fallback: Job
+
+
+Deferred = Job | CustomerWrite
+
+
+class CustomerWriter(Protocol):
+    async def request(self, writes: Sequence[CustomerWrite]) -> None:
+        """Queue the writes into their shops' batched sync. Raises QueueUnavailable when
+        Redis cannot be reached."""
+        ...
+
+
+def defer(session: AsyncSession, job: Deferred) -> None:
+    """Enqueue `job` (or request the write) once the session's transaction commits (dropped
+    if it rolls back)."""
     session.info.setdefault(_KEY, []).append(job)
 
 
-def take_deferred(session: AsyncSession) -> list[Job]:
+def deferred_so_far(session: AsyncSession) -> list[Deferred]:
+    """What the transaction has deferred until now, in order (the list itself: a domain may
+    replace what it deferred with a better form of it)."""
+    items: list[Deferred] = session.info.setdefault(_KEY, [])
+    return items
+
+
+def take_deferred(session: AsyncSession) -> list[Deferred]:
     """The deferred jobs, removed from the session: call it last inside the `begin()` block
     and send them after it (what `transaction` does)."""
-    jobs: list[Job] = session.info.pop(_KEY, [])
+    jobs: list[Deferred] = session.info.pop(_KEY, [])
     return jobs
 
 
@@ -57,11 +96,26 @@ def _drop_on_rollback(session: Session, previous_transaction: SessionTransaction
         session.info.pop(_KEY, None)
 
 
-async def send_jobs(queue: JobQueue, jobs: Iterable[Job]) -> int:
-    """Enqueue each job; returns how many were newly enqueued. Redis being down loses
-    nothing: every deferred job announces rows its domain's sweeper finds again."""
+async def send_jobs(
+    queue: JobQueue, jobs: Iterable[Deferred], writer: CustomerWriter | None = None
+) -> int:
+    """Enqueue each job and request each write (through `writer`; without one, or when it
+    fails, the write's fallback job is enqueued); returns how many jobs were newly enqueued.
+    Redis being down loses nothing: every deferred job announces rows its domain's sweeper
+    finds again."""
+    items = list(jobs)
+    writes = [item for item in items if isinstance(item, CustomerWrite)]
+    fallbacks: list[Job] = []
+    if writes and writer is not None:
+        try:
+            await writer.request(writes)
+        except QueueUnavailable:
+            log.warning("customer writes not requested; their jobs are tried instead")
+            fallbacks = [write.fallback for write in writes]
+    else:
+        fallbacks = [write.fallback for write in writes]
     enqueued = 0
-    for job in jobs:
+    for job in [item for item in items if isinstance(item, Job)] + fallbacks:
         try:
             if await queue.enqueue(
                 job.name,
@@ -79,7 +133,9 @@ async def send_jobs(queue: JobQueue, jobs: Iterable[Job]) -> int:
 
 @asynccontextmanager
 async def transaction(
-    sessions: async_sessionmaker[AsyncSession], queue: JobQueue
+    sessions: async_sessionmaker[AsyncSession],
+    queue: JobQueue,
+    writer: CustomerWriter | None = None,
 ) -> AsyncIterator[AsyncSession]:
     """`async with transaction(sessions, queue) as session:` — one transaction, committed at
     the end of the block; the jobs deferred in it are sent after the commit. An exception rolls
@@ -87,4 +143,4 @@ async def transaction(
     async with sessions.begin() as session:
         yield session
         jobs = take_deferred(session)
-    await send_jobs(queue, jobs)
+    await send_jobs(queue, jobs, writer)

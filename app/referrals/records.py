@@ -5,19 +5,22 @@ per setting) asks for their own code."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy import text as sql
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db.prepared import Prepared, begun_driver
 from app.models import Customer, Order, Referral, ReferralCode
 from app.queue.deferred import defer
 from app.referrals import fraud
 from app.referrals.content import CANCELLED, REFUNDED
 from app.referrals.jobs import issue_job
-from app.referrals.settings import ReferralSettings, load_settings
+from app.referrals.settings import KEY, ReferralSettings, load_settings, settings_from_stored
 from app.scenarios.modes import Mode
 
 PENDING = "pending"
@@ -53,19 +56,60 @@ async def request_code(
         defer(session, issue_job(shop_id, customer_id, because))
 
 
+# A paid order's referral work in ONE statement, compiled once and run on the transaction's
+# driver (every paid order runs it, most with no referral): its referral, if it used an
+# advocate's code, marked paid; the program's stored settings (`settings_store`'s row); and
+# whether the customer has their own code (`request_code`'s read). No Referral is held by
+# the session here (orders record theirs with a Core insert), so none goes stale.
+_ON_PAID = Prepared(
+    sql(
+        """
+WITH paid AS (
+    UPDATE referrals SET paid_at = :now
+    WHERE shop_id = :shop_id AND order_id = :order_id AND paid_at IS NULL
+    RETURNING id
+)
+SELECT (SELECT count(*) FROM paid) AS paid,
+       s.mode, s.transactional, CAST(s.options AS text) AS options,
+       EXISTS (SELECT FROM referral_codes AS r
+               WHERE r.shop_id = :shop_id AND r.customer_id = :customer_id
+                 AND r.code IS NOT NULL) AS has_code
+FROM (SELECT 1) AS one
+LEFT JOIN scenario_settings AS s ON s.shop_id = :shop_id AND s.scenario = :scenario
+"""
+    )
+)
+
+
 async def on_paid(
     session: AsyncSession, *, shop_id: int, order_id: int, customer_id: int | None, now: datetime
 ) -> None:
-    await session.execute(
-        update(Referral)
-        .where(
-            Referral.shop_id == shop_id, Referral.order_id == order_id, Referral.paid_at.is_(None)
-        )
-        .values(paid_at=now)
+    """The order's referral is paid; a customer's first paid order asks for their own code
+    (as `request_code` does)."""
+    await session.flush()  # what the session holds unwritten, as its own execute would
+    row = await _ON_PAID.fetchrow(
+        await begun_driver(session),
+        now=now,
+        shop_id=shop_id,
+        order_id=order_id,
+        customer_id=customer_id,
+        scenario=KEY,
     )
-    if customer_id is not None:
-        settings = await load_settings(session, shop_id)
-        await request_code(session, settings, shop_id, customer_id, FIRST_PAID_ORDER)
+    if row is None:  # pragma: no cover - a SELECT from one row returns one row
+        raise RuntimeError("the paid order's referral statement returned no row")
+    if customer_id is None or row["has_code"]:
+        return
+    stored: dict[str, Any] = {}
+    if row["mode"] is not None:
+        stored = {
+            **json.loads(row["options"] or "{}"),
+            "mode": row["mode"],
+            "transactional": row["transactional"],
+        }
+    settings = settings_from_stored(stored)
+    if settings.mode in (Mode.PAUSED, Mode.DRY_RUN) or settings.issue_on != FIRST_PAID_ORDER:
+        return
+    defer(session, issue_job(shop_id, customer_id, FIRST_PAID_ORDER))
 
 
 async def void_open(session: AsyncSession, *, shop_id: int, order_id: int, reason: str) -> int:

@@ -11,7 +11,7 @@ from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.scenarios import settings_store
-from app.scenarios.config import ScenarioSettings, StrictSettings, resolve
+from app.scenarios.config import ScenarioSettings, StrictSettings, resolve_stored
 from app.scenarios.modes import Mode
 
 KEY = "referral"
@@ -53,7 +53,13 @@ class ReferralSettings(ScenarioSettings):
 
 async def load_settings(session: AsyncSession, shop_id: int) -> ReferralSettings:
     stored = await settings_store.stored_options(session, shop_id, KEY)
-    settings = resolve(ReferralSettings, stored)
+    return settings_from_stored(stored)
+
+
+def settings_from_stored(stored: dict[str, Any]) -> ReferralSettings:
+    """The effective settings from the shop's stored row (`options` with its `mode` and
+    `transactional`; {} when it has none), as `load_settings` makes them."""
+    settings = resolve_stored(ReferralSettings, stored)
     if not isinstance(settings, ReferralSettings):  # pragma: no cover - resolve's contract
         raise TypeError("referral settings resolved to another model")
     return settings

@@ -5,6 +5,7 @@ said in English and French: the field, what is wrong, and what to send instead."
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from dataclasses import dataclass
 from decimal import Decimal
@@ -279,6 +280,19 @@ def _with_stored(model: type[BaseModel], stored: dict[str, Any]) -> dict[str, An
 def resolve(model: type[BaseModel], stored: dict[str, Any]) -> BaseModel:
     """The effective settings: defaults overlaid with what the shop stored."""
     return validate(model, _with_stored(model, stored))
+
+
+def resolve_stored(model: type[BaseModel], stored: dict[str, Any]) -> BaseModel:
+    """`resolve`, remembered by the process for the same stored content: a paid order reads
+    its shop's settings in every transaction, and validating them cost more than reading
+    them. Nothing to invalidate: the key is the stored content itself (a change is another
+    key), and the settings models are frozen, so one instance can serve every caller."""
+    return _resolved(model, json.dumps(stored, sort_keys=True, default=str))
+
+
+@functools.lru_cache(maxsize=512)
+def _resolved(model: type[BaseModel], stored_json: str) -> BaseModel:
+    return resolve(model, json.loads(stored_json))
 
 
 def apply_patch(

@@ -13,6 +13,7 @@ import json
 import math
 import secrets
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -21,8 +22,11 @@ import structlog
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from app.queue import JobQueue
+from app.queue.deferred import CustomerWrite
+from app.queue.interface import QueueUnavailable
 from app.shopify.admin.client import AdminClient, Operation
 from app.shopify.admin.types import ShopRef
 
@@ -77,6 +81,21 @@ _UNLOCK = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
+# A versioned request: the owner's values only if their version is newer than the last one
+# requested (KEYS[2], kept across flushes), so a write sent late never overwrites a newer one.
+# KEYS[1] the pending metafields hash; ARGV[1] owner gid, ARGV[2] version, ARGV[3] the
+# versions' life in seconds, then field / value pairs. Returns 1 when written, 0 when stale.
+_REQUEST_VERSIONED = """
+local seen = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
+if seen >= tonumber(ARGV[2]) then return 0 end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+redis.call('EXPIRE', KEYS[2], tonumber(ARGV[3]))
+for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+return 1
+"""
+# The versions outlive any write still in flight by far; a customer unchanged for this long
+# starts again from 0, which any new version passes.
+VERSIONS_SECONDS = 86400
 # How long a flush may hold the shop's flush lock: past it (the worker died), the next flush
 # takes over and writes what the dead one left.
 DEFAULT_LOCK_SECONDS = 600.0
@@ -127,6 +146,10 @@ def _flushes_key(shop_id: int) -> str:
 
 def _sequence_key(shop_id: int) -> str:
     return f"boomerang:sync:{shop_id}:flush-seq"
+
+
+def _versions_key(shop_id: int) -> str:
+    return f"boomerang:sync:{shop_id}:versions"
 
 
 def _lock_key(shop_id: int) -> str:
@@ -216,6 +239,47 @@ async def request_loyalty(
             value=json.dumps(status, separators=(",", ":")),
             flush_every=flush_every,
         )
+
+
+class CustomerSyncWriter:
+    """Requests the `CustomerWrite`s a transaction deferred (app/queue/deferred.py) into the
+    shops' pending hashes, each only if newer than what was requested for its owner, then
+    schedules each shop's flush (after the write, as `request_metafield` does: a flush that
+    ran meanwhile leaves the next window's to write it)."""
+
+    def __init__(self, redis: Redis, queue: JobQueue, *, flush_every: float) -> None:
+        self._redis = redis
+        self._queue = queue
+        self._flush_every = flush_every
+        # The flush windows this writer has seen queued, per shop: within a window its flush
+        # runs at the window's end, so asking the queue again only hears it is there already.
+        self._scheduled: dict[int, str] = {}
+
+    async def request(self, writes: Sequence[CustomerWrite]) -> None:
+        try:
+            for write in writes:
+                fields: list[str] = []
+                for namespace, key, type_, value in write.metafields:
+                    fields.append(_SEP.join((write.owner_gid, namespace, key)))
+                    fields.append(json.dumps({"type": type_, "value": value}))
+                await self._redis.eval(  # type: ignore[misc]
+                    _REQUEST_VERSIONED,
+                    2,
+                    _metafields_key(write.shop_id),
+                    _versions_key(write.shop_id),
+                    write.owner_gid,
+                    str(write.version),
+                    str(VERSIONS_SECONDS),
+                    *fields,
+                )
+        except (RedisError, OSError) as exc:
+            raise QueueUnavailable(str(exc)) from exc
+        for shop_id in sorted({write.shop_id for write in writes}):
+            window, _ = flush_job_id(shop_id, time.time(), self._flush_every)
+            if self._scheduled.get(shop_id) == window:
+                continue
+            await schedule_flush(self._queue, shop_id, flush_every=self._flush_every)
+            self._scheduled[shop_id] = window
 
 
 async def request_tags(

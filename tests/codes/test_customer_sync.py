@@ -10,10 +10,12 @@ import sys
 import time
 from pathlib import Path
 
+from app.queue.deferred import CustomerWrite, Job
 from app.queue.memory import MemoryQueue
 from app.shopify.customer_sync import (
     DEFAULT_FLUSH_EVERY,
     LOYALTY_NAMESPACE,
+    CustomerSyncWriter,
     flush_customer_sync,
     flush_job_id,
     request_loyalty,
@@ -180,3 +182,32 @@ async def test_a_second_flush_of_the_shop_steps_aside(harness: Harness) -> None:
 
     assert sorted([first.skipped, second.skipped]) == [False, True]
     assert first.metafields_written + second.metafields_written == 1
+
+
+async def test_a_write_sent_late_never_overwrites_a_newer_balance(harness: Harness) -> None:
+    """Two transactions moved the account, one after the other (versions 7 then 8); their
+    requests after commit arrive in the other order. The newer one stays, and is written."""
+    shop = harness.shop.domain
+    customer = harness.sim.add_customer(shop, "late@example.com")
+    queue = MemoryQueue()
+    writer = CustomerSyncWriter(harness.redis, queue, flush_every=DEFAULT_FLUSH_EVERY)
+
+    def write(version: int, points: int) -> CustomerWrite:
+        return CustomerWrite(
+            shop_id=harness.shop.id,
+            owner_gid=customer.gid,
+            version=version,
+            metafields=((LOYALTY_NAMESPACE, "points", "number_integer", str(points)),),
+            fallback=Job("sync_loyalty_customer", (harness.shop.id, 1, None, False), "sync:1"),
+        )
+
+    await writer.request([write(8, 120)])
+    await writer.request([write(7, 80)])
+    assert [job.name for job in queue.jobs.values()] == ["flush_customer_sync"] * len(queue.jobs)
+
+    await flush_customer_sync(harness.redis, harness.client, harness.shop)
+    assert {m.key: m.value for m in harness.sim.metafields(shop, customer.gid)} == {"points": "120"}
+    # A newer version after the flush is written by the next one.
+    await writer.request([write(9, 150)])
+    await flush_customer_sync(harness.redis, harness.client, harness.shop)
+    assert {m.key: m.value for m in harness.sim.metafields(shop, customer.gid)} == {"points": "150"}

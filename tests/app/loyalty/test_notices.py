@@ -29,10 +29,13 @@ from app.queue.interface import JobStatus
 from app.settings import Settings
 from jobs.loyalty import loyalty_notices
 from jobs.messages import send_message
-from tests.app.loyalty.conftest import configure, now
+from tests.app.loyalty.conftest import configure, customer_id, now
 from tests.messaging.conftest import Inbox, make_customer, make_shop, start_inbox
+from tests.support.commerce_payloads import paid_order
 from tests.support.services import on_a_free_port
 from tests.support.session_tokens import bearer, mint_session_token
+from tests.support.webhooks import deliver
+from tests.support.worker import run_worker_burst
 
 TIERS = [{"key": "silver", "name_en": "Silver", "name_fr": "Argent", "threshold": "100"}]
 REWARDS = [
@@ -386,3 +389,37 @@ async def test_a_tier_email_held_for_approval_is_dropped_once_the_tier_is_left(
     [after] = await _messages(sessions, shop)
     assert (after.status, after.status_reason) == ("suppressed", still_true.TIER_LOST)
     assert inbox.messages == []
+
+
+async def test_a_paid_order_within_the_digests_pace_leaves_its_notices_to_the_paces_end(
+    resources: Resources, client: httpx.AsyncClient, settings: Settings
+) -> None:
+    """The first paid order's digest goes at once; the next order's earn, within the day,
+    queues no notices job now (it would find nothing to send) but the one that runs when
+    the pace ends, and no job for Shopify's copy of the points (written after the commit)."""
+    sessions = resources.sessions
+    shop = await _program(sessions)
+    await configure(sessions, shop.id, tiers=[], rewards=[])
+    for order_id in (701, 702):
+        body = paid_order(
+            order_id=order_id, customer_id=5501, email="pace@example.com", subtotal="40.00"
+        )
+        assert (await deliver(client, "orders/paid", body, shop=shop.domain)).status_code == 200
+        await run_worker_burst(settings)
+        if order_id == 701:
+            # The first order's notices job ran (and its result is kept a while by the queue).
+            assert await resources.redis.keys("arq:result:loyalty_notices:*")
+            await resources.redis.delete(*await resources.redis.keys("arq:result:*"))
+
+    [digest] = await _messages(sessions, shop)
+    assert digest.context["points_earned"] == 40
+    customer = await customer_id(sessions, shop.id, 5501)
+    waiting = notices_job_at(shop.id, customer, digest.requested_at + timedelta(hours=24))
+    queued = [
+        job_id.decode()
+        for job_id in await resources.redis.zrange("boomerang:queue", 0, -1)
+        if job_id.startswith(b"loyalty_notices:")
+    ]
+    assert queued == [waiting.job_id]
+    assert await resources.redis.keys("arq:result:loyalty_notices:*") == []
+    assert await resources.redis.keys("arq:result:sync_loyalty_customer:*") == []

@@ -27,9 +27,11 @@ from devstore.server import Simulator
 from devstore.state import StoreCreditAccount
 from jobs.loyalty import complete_loyalty_redemption
 from tests.app.loyalty.conftest import configure, now, position
+from tests.support.commerce_payloads import paid_order, refund
 from tests.support.session_tokens import bearer, mint_session_token
 from tests.support.shops import create_shop
-from tests.support.worker import job_context
+from tests.support.webhooks import deliver
+from tests.support.worker import job_context, run_worker_burst
 
 REWARDS = [
     {"key": "five_off", "cost": 500, "kind": "fixed_amount", "value": "5.00"},
@@ -324,3 +326,35 @@ async def test_the_merchant_redeems_store_credit_for_a_customer_from_the_admin(s
     given = [e for e in timeline.json()["entries"] if e["kind"] == "loyalty_reward_given"]
     assert [e["kind_label"] for e in given] == ["Récompense de fidélité accordée"]
     assert given[0]["detail"]["store_credit_transaction_id"] == account.transactions[0].gid
+
+
+async def test_store_credit_spent_on_an_order_refunded_in_full_gives_no_points_back(
+    shop: Shop, sim_settings: Settings
+) -> None:
+    """Decided (app/loyalty/redemptions.py, `return_rewards_of_order`): Shopify refunds the
+    store credit an order spent to the customer's store credit account, so the points that
+    bought it stay spent; a reward code's come back (tests/app/loyalty/test_redemptions.py)."""
+    await _turn_store_credit_on(shop)
+    await shop.give(1500)
+    redeemed = await shop.redeem_on_the_storefront("credit_ten", "click-1")
+    assert redeemed.status_code == 201, redeemed.text
+    body = paid_order(
+        order_id=901, customer_id=shop.shopper_id, email="ada@example.com", subtotal="40.00"
+    )
+    assert (await deliver(shop.app, "orders/paid", body, shop=shop.domain)).status_code == 200
+    back = refund(refund_id=9011, order_id=901, lines=("40.00",))
+    assert (await deliver(shop.app, "refunds/create", back, shop=shop.domain)).status_code == 200
+    await run_worker_burst(sim_settings, http_transport=shop.sim.transport())
+
+    found = await position(shop.resources.sessions, shop.id, shop.shopper_id)
+    assert found.entries == [
+        ("adjust", "manual", 1500),
+        ("redeem", "redemption", -1000),
+        ("earn", "order", 40),
+        ("clawback", "refund", -40),
+    ]
+    assert found.ledger_sum == found.cached_balance == 500
+    row = await shop.redemption(redeemed.json()["redemption_id"])
+    assert (row.status, row.return_reason) == ("issued", None)
+    async with shop.resources.sessions() as session:
+        assert (await verify(session)).ok
