@@ -394,7 +394,10 @@ async def _play(
         await replay(events, sim, DEMO_SHOP)
         await sim.webhooks.drain()
         _say(f"  delivered in {time.monotonic() - started:.1f} s")
-        await _settle(sessions, seconds=40)
+        # Up to 90 s: it returns as soon as nothing is due (about 20 s on an idle machine), but
+        # on a busy one the reminders carrying codes were not all sent after 40 s, and fewer
+        # shoppers then had a code to come back with (2 against 9 on the same seed).
+        await _settle(sessions, seconds=90)
 
         come_back = await _shoppers_come_back(settings, options, sim, client, sessions)
         who = "shopper" if come_back == 1 else "shoppers"
