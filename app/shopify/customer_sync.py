@@ -203,35 +203,42 @@ async def request_loyalty(
 ) -> None:
     """The customer's loyalty points and tier as the storefront should see them, and the
     widget's status (`status`, json: pending points, tier measure, referral link)."""
-    for namespace, key, type_, value in loyalty_metafields(points=points, tier=tier, status=status):
+    if points is not None:
         await request_metafield(
             redis,
             queue,
             shop_id,
             customer_gid,
-            namespace=namespace,
-            key=key,
-            type=type_,
-            value=value,
+            namespace=LOYALTY_NAMESPACE,
+            key="points",
+            type="number_integer",
+            value=str(int(points)),
             flush_every=flush_every,
         )
-
-
-def loyalty_metafields(
-    *, points: int | None, tier: str | None, status: dict[str, Any] | None
-) -> list[tuple[str, str, str, str]]:
-    """The `$app:loyalty` metafields (namespace, key, type, value) of the values given: the
-    sync job's requests and a paid order's `CustomerWrite` write the same ones."""
-    fields: list[tuple[str, str, str, str]] = []
-    if points is not None:
-        fields.append((LOYALTY_NAMESPACE, "points", "number_integer", str(int(points))))
     if tier is not None:
-        fields.append((LOYALTY_NAMESPACE, "tier", "single_line_text_field", tier))
-    if status is not None:
-        fields.append(
-            (LOYALTY_NAMESPACE, "status", "json", json.dumps(status, separators=(",", ":")))
+        await request_metafield(
+            redis,
+            queue,
+            shop_id,
+            customer_gid,
+            namespace=LOYALTY_NAMESPACE,
+            key="tier",
+            type="single_line_text_field",
+            value=tier,
+            flush_every=flush_every,
         )
-    return fields
+    if status is not None:
+        await request_metafield(
+            redis,
+            queue,
+            shop_id,
+            customer_gid,
+            namespace=LOYALTY_NAMESPACE,
+            key="status",
+            type="json",
+            value=json.dumps(status, separators=(",", ":")),
+            flush_every=flush_every,
+        )
 
 
 class CustomerSyncWriter:
