@@ -41,6 +41,8 @@ class Account:
     balance: int
     pending: int
     tier: str | None
+    # When the customer's waiting notices job runs (None: none waits), read under the lock.
+    notices_due_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ class Movement:
 # the transaction's driver (app/db/prepared.py): the inserted row is this transaction's (locked
 # as written); otherwise the row it conflicted with, read FOR UPDATE (waiting for a holder,
 # then reading its latest version).
-_ACCOUNT_COLUMNS = "id, balance, pending, tier"
+_ACCOUNT_COLUMNS = "id, balance, pending, tier, notices_due_at"
 _LOCK_ACCOUNT = Prepared(
     sql(
         f"""
@@ -109,6 +111,7 @@ async def lock_account(session: AsyncSession, shop_id: int, customer_id: int) ->
         balance=row["balance"],
         pending=row["pending"],
         tier=row["tier"],
+        notices_due_at=row["notices_due_at"],
     )
 
 
@@ -207,6 +210,18 @@ async def append_unannounced(
         pending=int(row["pending"]),
         reward_notified_cost=int(row["reward_notified_cost"]),
     )
+
+
+# The notices job a gain deferred, due at :due: the next gain defers none that would run later
+# (app/loyalty/notice_triggers.py); the job's run clears it (app/loyalty/notices.py).
+_NOTICES_WAITING = Prepared(
+    sql("UPDATE loyalty_accounts SET notices_due_at = :due WHERE id = :account_id")
+)
+
+
+async def notices_waiting(session: AsyncSession, account: Account, due: datetime) -> None:
+    """Record on the locked account that its notices job waits to run at `due`."""
+    await _NOTICES_WAITING.execute(await begun_driver(session), due=due, account_id=account.id)
 
 
 def pending_at(as_of: Any) -> ColumnElement[bool]:

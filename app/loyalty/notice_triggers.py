@@ -9,7 +9,14 @@ not run that job to find nothing to say:
   at the moment the pace ends, with the id the job gives itself for that moment (one job per
   customer and pace, whatever the number of orders in between);
 - a tier reached defers the job itself (app/loyalty/storefront.py, `tier_changed`), and the
-  expiry warning comes from the daily pass."""
+  expiry warning comes from the daily pass.
+
+And not at all when the customer's job already waits to run no later than the one called for
+(`notices_due_at`, kept on the account under its lock): that run reads the account after this
+gain commits. Without it, a burst of orders, or a backlog the notices wait behind, deferred a
+job per order in each 5-second slot while the first had not run (2,718 runs for 3,000 orders
+of 750 customers in bench/loyalty, 750 of which had something to say). A waiting job whose
+moment is long past is taken for lost (Redis lost it) and no longer holds another back."""
 
 from __future__ import annotations
 
@@ -23,6 +30,16 @@ from app.queue.deferred import Job
 # A digest due this soon gets the job now: a job at that moment could start before the gain
 # commits, and the queue refuses the same job id for a while after it ran.
 DIGEST_MARGIN = timedelta(minutes=2)
+# A waiting job this late is taken for lost: a new one is deferred.
+WAITING_LOST_AFTER = timedelta(minutes=10)
+
+
+def waiting_job_covers(notices_due_at: datetime | None, job: Job, now: datetime) -> bool:
+    """Whether the notices job already waiting (due at `notices_due_at`) runs no later than
+    `job` would, and is not lost: then `job` is not needed."""
+    if notices_due_at is None or notices_due_at < now - WAITING_LOST_AFTER:
+        return False
+    return job.defer_until is not None and notices_due_at <= job.defer_until
 
 
 def notices_after_gain(
@@ -35,10 +52,37 @@ def notices_after_gain(
     spendable_after: int,
     reward_notified_cost: int,
     last_digest_at: datetime | None,
+    notices_due_at: datetime | None = None,
 ) -> Job | None:
-    """The notices job a gain calls for (None: nothing the job would send). A spendable
-    amount read from a cached pending sum may be under the truth (lots matured since):
-    that only calls the job more often."""
+    """The notices job a gain calls for (None: nothing the job would send, or a job that
+    runs no later already waits). A spendable amount read from a cached pending sum may be
+    under the truth (lots matured since): that only calls the job more often."""
+    job = _called_for(
+        settings,
+        shop_id=shop_id,
+        customer_id=customer_id,
+        now=now,
+        spendable_before=spendable_before,
+        spendable_after=spendable_after,
+        reward_notified_cost=reward_notified_cost,
+        last_digest_at=last_digest_at,
+    )
+    if job is None or waiting_job_covers(notices_due_at, job, now):
+        return None
+    return job
+
+
+def _called_for(
+    settings: LoyaltySettings,
+    *,
+    shop_id: int,
+    customer_id: int,
+    now: datetime,
+    spendable_before: int,
+    spendable_after: int,
+    reward_notified_cost: int,
+    last_digest_at: datetime | None,
+) -> Job | None:
     if not settings.enabled:
         return None
     now_job = notices_job(shop_id, customer_id, now)

@@ -184,13 +184,27 @@ async def notify_customer(
     elif top_cost != row.reward_notified_cost:
         changes["reward_notified_cost"] = top_cost
 
+    if settings.notices.points_digest:
+        run.digest_due_at = await _digest(session, config, settings, who, base, now, run)
+    waiting = still_waiting(account.notices_due_at, run.digest_due_at, now)
+    if waiting != account.notices_due_at:
+        changes["notices_due_at"] = waiting
     if changes:
         await session.execute(
             update(LoyaltyAccount).where(LoyaltyAccount.id == account.id).values(**changes)
         )
-    if settings.notices.points_digest:
-        run.digest_due_at = await _digest(session, config, settings, who, base, now, run)
     return run
+
+
+def still_waiting(
+    due_at: datetime | None, next_run: datetime | None, now: datetime
+) -> datetime | None:
+    """The account's `notices_due_at` once this run is done: the run its caller defers for a
+    waiting digest (`next_run`, None if none), or a job still to come that runs sooner
+    (deferred for a later moment than this run's by a gain meanwhile)."""
+    later = due_at if due_at is not None and due_at > now else None
+    moments = [moment for moment in (later, next_run) if moment is not None]
+    return min(moments, default=None)
 
 
 async def _fell_below(

@@ -43,6 +43,7 @@ from app.loyalty.ledger import (
     append,
     append_unannounced,
     lock_account,
+    notices_waiting,
 )
 from app.loyalty.notice_triggers import notices_after_gain
 from app.loyalty.settings import LoyaltySettings
@@ -277,9 +278,12 @@ async def earn_locked_order(
                 spendable_after=appended.balance - appended.pending,
                 reward_notified_cost=appended.reward_notified_cost,
                 last_digest_at=state["last_digest_at"],
+                notices_due_at=account.notices_due_at,
             )
             if job is not None:
                 defer(session, job)
+                if job.defer_until is not None:
+                    await notices_waiting(session, account, job.defer_until)
     if state["refunded_or_cancelled"]:
         await take_back(session, shop_id=shop_id, order_id=order_id, now=now)
     return entry_id

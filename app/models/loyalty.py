@@ -103,6 +103,9 @@ class LoyaltyAccount(Timestamps, Base):
     reward_notified_cost: Mapped[int] = mapped_column(default=0, server_default="0")
     # The tier the customer was last told they reached (lowered when they drop).
     tier_notified: Mapped[str | None] = mapped_column(String(64))
+    # When the customer's waiting notices job runs (None: none waits): a gain calling for the
+    # job defers no second one that would run later (app/loyalty/notice_triggers.py).
+    notices_due_at: Mapped[datetime | None]
 
 
 class LoyaltyProgram(Timestamps, Base):

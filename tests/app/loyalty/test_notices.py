@@ -4,9 +4,11 @@ once per threshold crossing; the merchant's mode for `loyalty` and the shopper's
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
+from time import time as time_now
 
 import httpx
 import pytest
@@ -22,20 +24,21 @@ from app.messaging.controls import (
     set_scenario_delivery,
     set_sending_policy,
 )
-from app.models import Customer, Message, PointsLedgerEntry, Shop
+from app.models import Customer, LoyaltyAccount, Message, PointsLedgerEntry, Shop, WebhookEvent
 from app.platform.resources import Resources
 from app.queue import JobContext
 from app.queue.interface import JobStatus
 from app.settings import Settings
 from jobs.loyalty import loyalty_notices
 from jobs.messages import send_message
+from jobs.webhook_events import process_webhook_event
 from tests.app.loyalty.conftest import configure, customer_id, now
 from tests.messaging.conftest import Inbox, make_customer, make_shop, start_inbox
 from tests.support.commerce_payloads import paid_order
 from tests.support.services import on_a_free_port
 from tests.support.session_tokens import bearer, mint_session_token
 from tests.support.webhooks import deliver
-from tests.support.worker import run_worker_burst
+from tests.support.worker import BATCHED_JOBS, run_worker_burst
 
 TIERS = [{"key": "silver", "name_en": "Silver", "name_fr": "Argent", "threshold": "100"}]
 REWARDS = [
@@ -423,3 +426,59 @@ async def test_a_paid_order_within_the_digests_pace_leaves_its_notices_to_the_pa
     assert queued == [waiting.job_id]
     assert await resources.redis.keys("arq:result:loyalty_notices:*") == []
     assert await resources.redis.keys("arq:result:sync_loyalty_customer:*") == []
+
+
+async def _notices_jobs_queued(resources: Resources) -> dict[str, float]:
+    return {
+        job_id.decode(): score
+        for job_id, score in await resources.redis.zrange("boomerang:queue", 0, -1, withscores=True)
+        if job_id.startswith(b"loyalty_notices:")
+    }
+
+
+async def _notices_due_at(resources: Resources, shop: Shop, customer: int) -> datetime | None:
+    async with resources.sessions() as session:
+        return await session.scalar(
+            select(LoyaltyAccount.notices_due_at).where(
+                LoyaltyAccount.shop_id == shop.id, LoyaltyAccount.customer_id == customer
+            )
+        )
+
+
+async def test_orders_behind_a_waiting_notices_job_defer_no_second_one(
+    resources: Resources, client: httpx.AsyncClient, settings: Settings
+) -> None:
+    """A second paid order, processed in a later 5-second slot while the first order's notices
+    job has not run yet (the queue is behind), defers no job of its own: the waiting one reads
+    both orders. That run clears what the account recorded of it."""
+    sessions = resources.sessions
+    shop = await _program(sessions)
+    await configure(sessions, shop.id, tiers=[], rewards=[])
+    first = paid_order(order_id=801, customer_id=5601, email="burst@example.com", subtotal="40.00")
+    assert (await deliver(client, "orders/paid", first, shop=shop.domain)).status_code == 200
+    await run_worker_burst(settings, not_waiting_for=BATCHED_JOBS)
+    customer = await customer_id(sessions, shop.id, 5601)
+    [(waiting, score)] = (await _notices_jobs_queued(resources)).items()
+    due_at = await _notices_due_at(resources, shop, customer)
+    assert due_at is not None
+    assert due_at.timestamp() * 1000 == pytest.approx(score)
+
+    # The next order comes in a later slot, the first job still queued behind.
+    await asyncio.sleep(max(0.0, due_at.timestamp() - time_now()) + 0.2)
+    second = paid_order(order_id=802, customer_id=5601, email="burst@example.com", subtotal="25.00")
+    assert (await deliver(client, "orders/paid", second, shop=shop.domain)).status_code == 200
+    async with sessions() as session:
+        event_row_id = await session.scalar(
+            select(WebhookEvent.id).where(
+                WebhookEvent.shop_id == shop.id, WebhookEvent.status == "received"
+            )
+        )
+    assert event_row_id is not None
+    context = JobContext(job_id="test-second-order", attempt=1, resources=resources)
+    assert await process_webhook_event(context, event_row_id) == "processed"
+    assert list(await _notices_jobs_queued(resources)) == [waiting]
+
+    assert await loyalty_notices(_context(resources), shop.id, customer) == [content.POINTS_DIGEST]
+    [digest] = await _messages(sessions, shop)
+    assert digest.context["points_earned"] == 65
+    assert await _notices_due_at(resources, shop, customer) is None
