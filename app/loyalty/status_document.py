@@ -1,14 +1,18 @@
 """The customer's `$app:loyalty.status` document (app/loyalty/widget_status.py), built from what
-was read, the same way by the sync job and by a paid order's write after commit."""
+was read, the same way by the sync job and by a paid order's write after commit; and the
+`$app:loyalty` metafields (points, tier, status) both of them write. Pure: no I/O, no client."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 STATUS_VERSION = 1
+# Shopify's namespace of the app's own metafields ($app:loyalty).
+LOYALTY_NAMESPACE = "$app:loyalty"
 
 
 def status_document(
@@ -25,3 +29,21 @@ def status_document(
         "tier_measure": str(measure),
         "referral": referral,
     }
+
+
+def loyalty_metafields(
+    *, points: int | None, tier: str | None, status: dict[str, Any] | None
+) -> list[tuple[str, str, str, str]]:
+    """The `$app:loyalty` metafields (namespace, key, type, value) of the values given, each
+    left out when None: the sync job's requests and a paid order's `CustomerWrite` write the
+    same ones."""
+    fields: list[tuple[str, str, str, str]] = []
+    if points is not None:
+        fields.append((LOYALTY_NAMESPACE, "points", "number_integer", str(int(points))))
+    if tier is not None:
+        fields.append((LOYALTY_NAMESPACE, "tier", "single_line_text_field", tier))
+    if status is not None:
+        fields.append(
+            (LOYALTY_NAMESPACE, "status", "json", json.dumps(status, separators=(",", ":")))
+        )
+    return fields

@@ -13,7 +13,6 @@ balance). No job runs for it; the sync job it replaces stays its fallback."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -26,13 +25,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db.prepared import Prepared, begun_driver
 from app.loyalty.jobs import SYNC_JOB, entry_change, notices_job, sync_job, tier_change
 from app.loyalty.settings import LoyaltySettings
-from app.loyalty.status_document import status_document
+from app.loyalty.status_document import loyalty_metafields, status_document
 from app.loyalty.windows import months_before
 from app.models import Customer, LoyaltyAccount
 from app.queue.deferred import CustomerWrite, Deferred, Job, defer, deferred_so_far
 
-# Shopify's namespace of the app's own metafields ($app:loyalty), as the batched sync names it.
-LOYALTY_NAMESPACE = "$app:loyalty"
 # The ledger entries that moved each account in this transaction: (shop, customer) -> the
 # highest entry id (the version of the values written after commit).
 _CHANGED = "boomerang.loyalty.changed_accounts"
@@ -222,11 +219,8 @@ async def write_after_commit(
         Decimal(row["measure"]),
         None,
     )
-    metafields = [(LOYALTY_NAMESPACE, "points", "number_integer", str(int(row["balance"])))]
-    if row["tier"]:
-        metafields.append((LOYALTY_NAMESPACE, "tier", "single_line_text_field", row["tier"]))
-    metafields.append(
-        (LOYALTY_NAMESPACE, "status", "json", json.dumps(status, separators=(",", ":")))
+    metafields = loyalty_metafields(
+        points=int(row["balance"]), tier=row["tier"] or None, status=status
     )
     deferred[:] = [item for item in deferred if not _is_entry_sync(item, shop_id, customer_id)]
     fallback = jobs[-1]

@@ -18,15 +18,6 @@ from app.loyalty.windows import months_before
 from app.models import LoyaltyAccount, PointsLedgerEntry
 from app.queue.deferred import defer
 
-__all__ = [
-    "measure_of",
-    "months_before",
-    "multiplier_of",
-    "reevaluate",
-    "tier_for",
-    "window_measure",
-]
-
 
 def multiplier_of(settings: LoyaltySettings, tier_key: str | None) -> Decimal:
     for tier in settings.tiers:

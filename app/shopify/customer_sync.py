@@ -24,6 +24,7 @@ from pydantic.alias_generators import to_camel
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from app.loyalty.status_document import loyalty_metafields
 from app.queue import JobQueue
 from app.queue.deferred import CustomerWrite
 from app.queue.interface import QueueUnavailable
@@ -34,7 +35,6 @@ log = structlog.get_logger(__name__)
 
 FLUSH_JOB = "flush_customer_sync"
 METAFIELDS_PER_CALL = 25  # metafieldsSet's documented maximum
-LOYALTY_NAMESPACE = "$app:loyalty"
 DEFAULT_FLUSH_EVERY = 10.0
 _SEP = "\x1f"
 
@@ -203,40 +203,16 @@ async def request_loyalty(
 ) -> None:
     """The customer's loyalty points and tier as the storefront should see them, and the
     widget's status (`status`, json: pending points, tier measure, referral link)."""
-    if points is not None:
+    for namespace, key, type_, value in loyalty_metafields(points=points, tier=tier, status=status):
         await request_metafield(
             redis,
             queue,
             shop_id,
             customer_gid,
-            namespace=LOYALTY_NAMESPACE,
-            key="points",
-            type="number_integer",
-            value=str(int(points)),
-            flush_every=flush_every,
-        )
-    if tier is not None:
-        await request_metafield(
-            redis,
-            queue,
-            shop_id,
-            customer_gid,
-            namespace=LOYALTY_NAMESPACE,
-            key="tier",
-            type="single_line_text_field",
-            value=tier,
-            flush_every=flush_every,
-        )
-    if status is not None:
-        await request_metafield(
-            redis,
-            queue,
-            shop_id,
-            customer_gid,
-            namespace=LOYALTY_NAMESPACE,
-            key="status",
-            type="json",
-            value=json.dumps(status, separators=(",", ":")),
+            namespace=namespace,
+            key=key,
+            type=type_,
+            value=value,
             flush_every=flush_every,
         )
 

@@ -11,9 +11,10 @@ from typing import Any
 
 import structlog
 
+from app.loyalty.status_document import LOYALTY_NAMESPACE
 from app.shopify.admin.client import AdminClient, Operation
 from app.shopify.admin.types import ShopRef
-from app.shopify.customer_sync import LOYALTY_NAMESPACE, METAFIELDS_SET
+from app.shopify.customer_sync import METAFIELDS_SET
 
 log = structlog.get_logger(__name__)
 

@@ -10,11 +10,11 @@ import sys
 import time
 from pathlib import Path
 
+from app.loyalty.status_document import LOYALTY_NAMESPACE
 from app.queue.deferred import CustomerWrite, Job
 from app.queue.memory import MemoryQueue
 from app.shopify.customer_sync import (
     DEFAULT_FLUSH_EVERY,
-    LOYALTY_NAMESPACE,
     CustomerSyncWriter,
     flush_customer_sync,
     flush_job_id,

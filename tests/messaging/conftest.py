@@ -1,6 +1,6 @@
 """Messaging fixtures: a real SMTP server (aiosmtpd) on loopback, plain or with TLS
-(STARTTLS or implicit) and AUTH, an installed shop with customers, and a way to run the send
-job as the worker does."""
+(STARTTLS or implicit) and AUTH, an installed shop with customers and its merchant's admin
+session, a way to run the send job as the worker does, and to read what reached the inbox."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import httpx
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -36,6 +37,7 @@ from app.queue import JobContext
 from app.settings import Settings
 from jobs.messages import send_message
 from tests.support.services import on_a_free_port
+from tests.support.session_tokens import bearer, mint_session_token
 from tests.support.shops import create_shop
 
 
@@ -256,6 +258,28 @@ async def make_shop(
     return shop
 
 
+@pytest.fixture
+async def shop(sessions: async_sessionmaker[AsyncSession]) -> Shop:
+    """The installed shop of most tests: `make_shop`'s defaults (Acme, acme.myshopify.com)."""
+    return await make_shop(sessions)
+
+
+@pytest.fixture
+def auth(shop: Shop) -> dict[str, str]:
+    """The headers of `shop`'s merchant in the embedded admin: a fresh session token."""
+    return bearer(mint_session_token(shop.domain))
+
+
+async def set_approval_mode(
+    client: httpx.AsyncClient, auth: dict[str, str], scenario: str = "abandoned_cart"
+) -> None:
+    """The merchant holds the scenario's emails for approval (through the admin's API)."""
+    response = await client.put(
+        f"/api/scenarios/{scenario}", json={"mode": "approval"}, headers=auth
+    )
+    assert response.status_code == 200, response.text
+
+
 _customer_seq = iter(range(1000, 10_000_000))
 
 
@@ -349,3 +373,11 @@ async def reload(sessions: async_sessionmaker[AsyncSession], message_id: int) ->
         message = await session.get(Message, message_id)
         assert message is not None
         return message
+
+
+def email_part(email: EmailMessage, kind: str) -> str:
+    """The decoded body of a received email in `kind` ("html" or "plain"), its line ends
+    made Unix ones (the wire's CRLF) so that tests can compare multi-line text."""
+    part = email.get_body(preferencelist=(kind,))
+    assert part is not None
+    return str(part.get_content()).replace("\r\n", "\n")

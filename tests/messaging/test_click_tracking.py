@@ -5,7 +5,6 @@ never becomes a signed /t/c/ link."""
 from __future__ import annotations
 
 import re
-from email.message import EmailMessage
 from urllib.parse import urlsplit
 
 import httpx
@@ -16,17 +15,10 @@ from app.messaging.config import MessagingConfig
 from app.messaging.tracking import click_token
 from app.models import MessageTemplate, Shop
 from app.platform.resources import Resources
-from tests.messaging.conftest import Inbox, enqueue, make_customer, make_shop, run_send_job
+from tests.messaging.conftest import Inbox, email_part, enqueue, make_customer, run_send_job
 
 EVIL = "https://evil.example/login"
 TRACKED = re.compile(r"http://testserver(/t/c/[A-Za-z0-9_\-.]+)")
-
-
-def parts(email: EmailMessage) -> tuple[str, str]:
-    html, text = email.get_body(("html",)), email.get_body(("plain",))
-    assert html is not None
-    assert text is not None
-    return html.get_content(), text.get_content()
 
 
 async def redirect_hosts(client: httpx.AsyncClient, body: str) -> list[str | None]:
@@ -40,16 +32,16 @@ async def redirect_hosts(client: httpx.AsyncClient, body: str) -> list[str | Non
 
 async def test_a_url_in_a_first_name_never_becomes_a_tracked_link(
     sessions: async_sessionmaker[AsyncSession],
+    shop: Shop,
     resources: Resources,
     config: MessagingConfig,
     client: httpx.AsyncClient,
     inbox: Inbox,
 ) -> None:
-    shop = await make_shop(sessions)
     shopper = await make_customer(sessions, shop, first_name=EVIL)
     message = await enqueue(sessions, config, shop, shopper)
     assert await run_send_job(resources, message.id) == "sent"
-    html, text = parts(inbox.messages[0])
+    html, text = email_part(inbox.messages[0], "html"), email_part(inbox.messages[0], "plain")
     assert f"Hi {EVIL}," in text  # shown as the shopper wrote it, not as a tracked link
     assert EVIL in html
     for body in (html, text):
@@ -60,12 +52,12 @@ async def test_a_url_in_a_first_name_never_becomes_a_tracked_link(
 
 async def test_only_links_to_the_shops_domains_are_tracked(
     sessions: async_sessionmaker[AsyncSession],
+    shop: Shop,
     resources: Resources,
     config: MessagingConfig,
     client: httpx.AsyncClient,
     inbox: Inbox,
 ) -> None:
-    shop = await make_shop(sessions)
     async with sessions.begin() as session:
         await session.execute(
             update(Shop).where(Shop.id == shop.id).values(primary_domain_url="https://acme.test")
@@ -85,7 +77,7 @@ async def test_only_links_to_the_shops_domains_are_tracked(
         )
     message = await enqueue(sessions, config, shop, await make_customer(sessions, shop))
     assert await run_send_job(resources, message.id) == "sent"
-    html, text = parts(inbox.messages[0])
+    html, text = email_part(inbox.messages[0], "html"), email_part(inbox.messages[0], "plain")
     assert sorted(await redirect_hosts(client, html)) == ["acme.myshopify.com", "acme.test"]
     assert 'href="https://instagram.com/acme"' in html
     assert "https://acme.myshopify.com\\@evil.example/" in html
@@ -97,10 +89,10 @@ async def test_only_links_to_the_shops_domains_are_tracked(
 
 async def test_a_signed_click_to_another_host_redirects_nowhere(
     sessions: async_sessionmaker[AsyncSession],
+    shop: Shop,
     config: MessagingConfig,
     client: httpx.AsyncClient,
 ) -> None:
-    shop = await make_shop(sessions)
     message = await enqueue(sessions, config, shop, await make_customer(sessions, shop))
     # A token signed before links were limited (or with a leaked key): still no redirect.
     for url in (

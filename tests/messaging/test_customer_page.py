@@ -21,10 +21,18 @@ from app.models import (
     Referral,
     ReferralCode,
     ScenarioRun,
+    Shop,
     TimelineEntry,
 )
 from app.platform.resources import Resources
-from tests.messaging.conftest import Inbox, enqueue, make_customer, make_shop, run_send_job
+from tests.messaging.conftest import (
+    Inbox,
+    email_part,
+    enqueue,
+    make_customer,
+    make_shop,
+    run_send_job,
+)
 from tests.support.session_tokens import bearer, mint_session_token
 
 BROWSER = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 Version/17.0 Safari"
@@ -32,12 +40,13 @@ BROWSER = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 Ver
 
 async def test_the_page_shows_orders_messages_with_opens_and_clicks_and_standing(
     sessions: async_sessionmaker[AsyncSession],
+    shop: Shop,
+    auth: dict[str, str],
     resources: Resources,
     config: MessagingConfig,
     client: httpx.AsyncClient,
     inbox: Inbox,
 ) -> None:
-    shop = await make_shop(sessions)
     camille = await make_customer(sessions, shop, first_name="Camille")
     someone_else = await make_customer(sessions, shop, first_name="Other")
     sent = await enqueue(sessions, config, shop, camille, subject_key="cart-1")
@@ -51,9 +60,7 @@ async def test_the_page_shows_orders_messages_with_opens_and_clicks_and_standing
             .where(Message.id == sent.id)
             .values(sent_at=datetime.now(UTC) - timedelta(minutes=1))
         )
-    html_part = inbox.messages[0].get_body(("html",))
-    assert html_part is not None
-    html = html_part.get_content()
+    html = email_part(inbox.messages[0], "html")
     pixel = re.findall(r'src="http://testserver(/t/o/[^"]+)"', html)[0]
     click = re.findall(r'href="http://testserver(/t/c/[^"]+)"', html)[0]
     await client.get(pixel, headers={"User-Agent": "Mozilla/5.0"})  # Apple's privacy proxy
@@ -122,7 +129,6 @@ async def test_the_page_shows_orders_messages_with_opens_and_clicks_and_standing
             )
         )
 
-    auth = bearer(mint_session_token(shop.domain))
     response = await client.get(f"/api/customers/{camille.id}", headers=auth)
     assert response.status_code == 200, response.text
     page = response.json()
@@ -155,9 +161,11 @@ async def test_the_page_shows_orders_messages_with_opens_and_clicks_and_standing
 
 
 async def test_the_timeline_names_the_order_each_entry_is_about(
-    sessions: async_sessionmaker[AsyncSession], client: httpx.AsyncClient
+    sessions: async_sessionmaker[AsyncSession],
+    shop: Shop,
+    auth: dict[str, str],
+    client: httpx.AsyncClient,
 ) -> None:
-    shop = await make_shop(sessions)
     customer = await make_customer(sessions, shop)
     now = datetime.now(UTC)
     async with sessions.begin() as session:
@@ -198,8 +206,6 @@ async def test_the_timeline_names_the_order_each_entry_is_about(
                 ),
             ]
         )
-    response = await client.get(
-        f"/api/customers/{customer.id}/timeline", headers=bearer(mint_session_token(shop.domain))
-    )
+    response = await client.get(f"/api/customers/{customer.id}/timeline", headers=auth)
     assert response.status_code == 200, response.text
     assert [e["order"] for e in response.json()["entries"]] == ["#2041", "#2042"]

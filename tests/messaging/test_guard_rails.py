@@ -32,17 +32,18 @@ from tests.messaging.conftest import (
     make_shop,
     reload,
     run_send_job,
+    set_approval_mode,
 )
 from tests.support.session_tokens import bearer, mint_session_token
 
 
 async def test_marketing_needs_subscribed_consent(
     sessions: async_sessionmaker[AsyncSession],
+    shop: Shop,
     resources: Resources,
     config: MessagingConfig,
     inbox: Inbox,
 ) -> None:
-    shop = await make_shop(sessions)
     for state in ("not_subscribed", "pending", "unsubscribed", "redacted", None):
         customer = await make_customer(sessions, shop, state=state)
         message = await enqueue(sessions, config, shop, customer, subject_key=f"c-{state}")
@@ -54,11 +55,11 @@ async def test_marketing_needs_subscribed_consent(
 
 async def test_merchant_can_treat_cart_reminders_as_transactional(
     sessions: async_sessionmaker[AsyncSession],
+    shop: Shop,
     resources: Resources,
     config: MessagingConfig,
     inbox: Inbox,
 ) -> None:
-    shop = await make_shop(sessions)
     async with sessions.begin() as session:
         await set_scenario_delivery(
             session, shop.id, "abandoned_cart", mode=DeliveryMode.LIVE, transactional=True
@@ -72,11 +73,11 @@ async def test_merchant_can_treat_cart_reminders_as_transactional(
 
 async def test_frequency_cap_defers_the_second_marketing_email(
     sessions: async_sessionmaker[AsyncSession],
+    shop: Shop,
     resources: Resources,
     config: MessagingConfig,
     inbox: Inbox,
 ) -> None:
-    shop = await make_shop(sessions)
     customer = await make_customer(sessions, shop)
     first = await enqueue(sessions, config, shop, customer)
     assert await run_send_job(resources, first.id) == "sent"
@@ -134,11 +135,11 @@ async def test_autumn_dst_change_keeps_eight_o_clock_local(
 
 async def test_cart_reminder_outranks_a_win_back_offer_due_at_the_same_time(
     sessions: async_sessionmaker[AsyncSession],
+    shop: Shop,
     resources: Resources,
     config: MessagingConfig,
     inbox: Inbox,
 ) -> None:
-    shop = await make_shop(sessions)
     customer = await make_customer(sessions, shop)
     now = datetime.now(UTC) - timedelta(seconds=5)
     win_back = await enqueue(
@@ -154,6 +155,7 @@ async def test_cart_reminder_outranks_a_win_back_offer_due_at_the_same_time(
 
 async def test_an_outranked_message_follows_within_a_minute_when_the_cap_allows(
     sessions: async_sessionmaker[AsyncSession],
+    shop: Shop,
     resources: Resources,
     config: MessagingConfig,
     settings: Settings,
@@ -161,7 +163,6 @@ async def test_an_outranked_message_follows_within_a_minute_when_the_cap_allows(
 ) -> None:
     """Priority orders the emails due together; it does not space them: once the cart
     reminder left, the win-back offer goes at its next look, half a minute on, not minutes."""
-    shop = await make_shop(sessions)
     async with sessions.begin() as session:
         await set_sending_policy(
             session,
@@ -193,17 +194,14 @@ async def test_an_outranked_message_follows_within_a_minute_when_the_cap_allows(
 
 async def test_approval_mode_holds_until_the_merchant_approves_or_rejects(
     sessions: async_sessionmaker[AsyncSession],
+    shop: Shop,
+    auth: dict[str, str],
     resources: Resources,
     config: MessagingConfig,
     client: httpx.AsyncClient,
     inbox: Inbox,
 ) -> None:
-    shop = await make_shop(sessions)
-    auth = bearer(mint_session_token(shop.domain))
-    response = await client.put(
-        "/api/scenarios/abandoned_cart", json={"mode": "approval"}, headers=auth
-    )
-    assert response.status_code == 200, response.text
+    await set_approval_mode(client, auth)
     held = await enqueue(sessions, config, shop, await make_customer(sessions, shop))
     refused = await enqueue(
         sessions, config, shop, await make_customer(sessions, shop), subject_key="other"
@@ -244,10 +242,11 @@ async def test_approval_mode_holds_until_the_merchant_approves_or_rejects(
 
 async def test_approve_all_and_another_shops_token_sees_nothing(
     sessions: async_sessionmaker[AsyncSession],
+    shop: Shop,
+    auth: dict[str, str],
     config: MessagingConfig,
     client: httpx.AsyncClient,
 ) -> None:
-    shop = await make_shop(sessions)
     other = await make_shop(sessions, domain="other.myshopify.com")
     for n in range(3):
         await enqueue(
@@ -262,18 +261,17 @@ async def test_approve_all_and_another_shops_token_sees_nothing(
     assert (await client.get("/api/approvals", headers=foreign)).json() == []
     response = await client.post("/api/approvals/approve-all", json={}, headers=foreign)
     assert response.json() == {"approved": 0}
-    auth = bearer(mint_session_token(shop.domain))
     response = await client.post("/api/approvals/approve-all", json={}, headers=auth)
     assert response.json() == {"approved": 3}
 
 
 async def test_dry_run_stores_drafts_and_sends_nothing(
     sessions: async_sessionmaker[AsyncSession],
+    shop: Shop,
     resources: Resources,
     config: MessagingConfig,
     inbox: Inbox,
 ) -> None:
-    shop = await make_shop(sessions)
     async with sessions.begin() as session:
         await set_scenario_delivery(
             session, shop.id, "abandoned_cart", mode=DeliveryMode.DRY_RUN, transactional=False
@@ -287,13 +285,13 @@ async def test_dry_run_stores_drafts_and_sends_nothing(
 
 async def test_paused_scenario_suppresses_and_global_pause_holds(
     sessions: async_sessionmaker[AsyncSession],
+    shop: Shop,
+    auth: dict[str, str],
     resources: Resources,
     config: MessagingConfig,
     client: httpx.AsyncClient,
     inbox: Inbox,
 ) -> None:
-    shop = await make_shop(sessions)
-    auth = bearer(mint_session_token(shop.domain))
     queued = await enqueue(sessions, config, shop, await make_customer(sessions, shop))
     await client.put("/api/scenarios/abandoned_cart", json={"mode": "paused"}, headers=auth)
     assert await run_send_job(resources, queued.id) == "suppressed"
@@ -324,12 +322,12 @@ async def test_paused_scenario_suppresses_and_global_pause_holds(
 
 async def test_hard_bounce_reported_to_the_hook_suppresses_later_sends(
     sessions: async_sessionmaker[AsyncSession],
+    shop: Shop,
     resources: Resources,
     config: MessagingConfig,
     client: httpx.AsyncClient,
     inbox: Inbox,
 ) -> None:
-    shop = await make_shop(sessions)
     customer = await make_customer(sessions, shop)
     first = await enqueue(sessions, config, shop, customer)
     await run_send_job(resources, first.id)
@@ -356,12 +354,12 @@ async def test_hard_bounce_reported_to_the_hook_suppresses_later_sends(
 
 async def test_dsn_report_marks_the_address_bounced(
     sessions: async_sessionmaker[AsyncSession],
+    shop: Shop,
     resources: Resources,
     config: MessagingConfig,
     client: httpx.AsyncClient,
     inbox: Inbox,
 ) -> None:
-    shop = await make_shop(sessions)
     customer = await make_customer(sessions, shop)
     first = await enqueue(sessions, config, shop, customer)
     await run_send_job(resources, first.id)
@@ -424,12 +422,12 @@ async def _three_sends_this_week(
 @pytest.mark.parametrize("scenario", SCENARIOS)
 async def test_a_fourth_marketing_email_in_seven_days_waits_for_the_oldest_to_age_out(
     sessions: async_sessionmaker[AsyncSession],
+    shop: Shop,
     resources: Resources,
     config: MessagingConfig,
     inbox: Inbox,
     scenario: str,
 ) -> None:
-    shop = await make_shop(sessions)
     customer = await make_customer(sessions, shop)
     if scenario == "loyalty":
         # The program's emails are re-checked as they leave: one of a program turned off
@@ -463,11 +461,11 @@ async def test_a_fourth_marketing_email_in_seven_days_waits_for_the_oldest_to_ag
 
 async def test_a_fourth_email_that_would_wait_more_than_three_days_is_dropped(
     sessions: async_sessionmaker[AsyncSession],
+    shop: Shop,
     resources: Resources,
     config: MessagingConfig,
     inbox: Inbox,
 ) -> None:
-    shop = await make_shop(sessions)
     customer = await make_customer(sessions, shop)
     hours = timedelta(hours=1)
     await _three_sends_this_week(

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.messaging.config import MessagingConfig
-from app.models import MessageEvent
+from app.models import MessageEvent, Shop
 from app.platform.resources import Resources
-from tests.messaging.conftest import Inbox, enqueue, make_customer, make_shop, run_send_job
+from tests.messaging.conftest import Inbox, email_part, enqueue, make_customer, run_send_job
 
 BROWSER = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 Version/17.0 Safari"
 
@@ -22,17 +22,16 @@ BROWSER = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 Ver
 async def test_junk_appended_to_a_click_link_is_not_ours(
     junk: str,
     sessions: async_sessionmaker[AsyncSession],
+    shop: Shop,
     resources: Resources,
     config: MessagingConfig,
     client: httpx.AsyncClient,
     inbox: Inbox,
 ) -> None:
-    shop = await make_shop(sessions)
     message = await enqueue(sessions, config, shop, await make_customer(sessions, shop))
     await run_send_job(resources, message.id)
-    html_part = inbox.messages[0].get_body(("html",))
-    assert html_part is not None
-    link = re.findall(r'href="http://testserver(/t/c/[^"]+)"', html_part.get_content())[0]
+    html = email_part(inbox.messages[0], "html")
+    link = re.findall(r'href="http://testserver(/t/c/[^"]+)"', html)[0]
 
     response = await client.get(link + junk, headers={"User-Agent": BROWSER})
 

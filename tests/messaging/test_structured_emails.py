@@ -5,34 +5,28 @@ and a held message edited with the approval queue's form, which is what reaches 
 from __future__ import annotations
 
 import re
-from email.message import EmailMessage
 
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.messaging.config import MessagingConfig
+from app.models import Shop
 from app.platform.resources import Resources
 from tests.messaging.conftest import (
     Inbox,
+    email_part,
     enqueue,
     make_customer,
-    make_shop,
     reload,
     run_send_job,
+    set_approval_mode,
 )
-from tests.support.session_tokens import bearer, mint_session_token
 
 URL = "/api/templates/abandoned_cart/1/en"
 _PLACEHOLDER = re.compile(r"\{\{\s*([^}]*?)\s*\}\}")
 # The placeholders the editor documents for the simple form's fields.
 _DOCUMENTED = {"first_name", "shop_name"}
-
-
-def _part(message: EmailMessage, kind: str) -> str:
-    part = message.get_body(preferencelist=(kind,))
-    assert part is not None
-    return str(part.get_content()).replace("\r\n", "\n")
 
 
 def _fields(**changes: object) -> dict[str, object]:
@@ -50,13 +44,13 @@ def _fields(**changes: object) -> dict[str, object]:
 
 async def test_structured_fields_are_stored_compiled_and_sent(
     sessions: async_sessionmaker[AsyncSession],
+    shop: Shop,
+    auth: dict[str, str],
     resources: Resources,
     config: MessagingConfig,
     client: httpx.AsyncClient,
     inbox: Inbox,
 ) -> None:
-    shop = await make_shop(sessions)
-    auth = bearer(mint_session_token(shop.domain))
     before = (await client.get(URL, headers=auth)).json()
     assert before["mode"] == "default"
     assert before["fields"] == before["default_fields"]
@@ -86,7 +80,7 @@ async def test_structured_fields_are_stored_compiled_and_sent(
     assert message.subject == "Zoé, your cart at Acme"
     assert await run_send_job(resources, message.id) == "sent"
     (sent,) = inbox.messages
-    html, text = _part(sent, "html"), _part(sent, "plain")
+    html, text = email_part(sent, "html"), email_part(sent, "plain")
     assert ">Come back, Zoé</h1>" in html
     assert "Saved for you" in html
     # The step's frame stays: the cart's items, the button to the checkout, the footer.
@@ -102,10 +96,8 @@ async def test_structured_fields_are_stored_compiled_and_sent(
 
 
 async def test_a_template_error_in_a_field_is_refused_and_nothing_is_stored(
-    sessions: async_sessionmaker[AsyncSession], client: httpx.AsyncClient
+    auth: dict[str, str], client: httpx.AsyncClient
 ) -> None:
-    shop = await make_shop(sessions)
-    auth = bearer(mint_session_token(shop.domain))
     typo = await client.put(
         f"{URL}/fields", json=_fields(heading="Hi {{ frist_name }}"), headers=auth
     )
@@ -122,10 +114,8 @@ async def test_a_template_error_in_a_field_is_refused_and_nothing_is_stored(
 
 
 async def test_an_advanced_edit_switches_the_template_to_advanced_and_reset_undoes_it(
-    sessions: async_sessionmaker[AsyncSession], client: httpx.AsyncClient
+    auth: dict[str, str], client: httpx.AsyncClient
 ) -> None:
-    shop = await make_shop(sessions)
-    auth = bearer(mint_session_token(shop.domain))
     assert (await client.put(f"{URL}/fields", json=_fields(), headers=auth)).status_code == 200
     raw = {"subject": "Hi", "html": "<p>Hand-written {{ first_name }}</p>", "text": "Hand"}
     assert (await client.put(URL, json=raw, headers=auth)).status_code == 200
@@ -144,10 +134,11 @@ async def test_an_advanced_edit_switches_the_template_to_advanced_and_reset_undo
 
 
 async def test_previews_show_the_shops_code_prefix_and_the_unsaved_fields(
-    sessions: async_sessionmaker[AsyncSession], client: httpx.AsyncClient
+    sessions: async_sessionmaker[AsyncSession],
+    shop: Shop,
+    auth: dict[str, str],
+    client: httpx.AsyncClient,
 ) -> None:
-    shop = await make_shop(sessions)
-    auth = bearer(mint_session_token(shop.domain))
     changed = await client.put(
         "/api/scenarios/abandoned_cart", json={"code_prefix": "ACME"}, headers=auth
     )
@@ -170,17 +161,14 @@ async def test_previews_show_the_shops_code_prefix_and_the_unsaved_fields(
 
 async def test_an_edited_held_message_is_what_gets_sent_and_the_timeline_says_so(
     sessions: async_sessionmaker[AsyncSession],
+    shop: Shop,
+    auth: dict[str, str],
     resources: Resources,
     config: MessagingConfig,
     client: httpx.AsyncClient,
     inbox: Inbox,
 ) -> None:
-    shop = await make_shop(sessions)
-    auth = bearer(mint_session_token(shop.domain))
-    response = await client.put(
-        "/api/scenarios/abandoned_cart", json={"mode": "approval"}, headers=auth
-    )
-    assert response.status_code == 200, response.text
+    await set_approval_mode(client, auth)
     customer = await make_customer(sessions, shop, first_name="Zoé")
     held = await enqueue(sessions, config, shop, customer)
     assert held.status == "pending_approval"
@@ -224,7 +212,7 @@ async def test_an_edited_held_message_is_what_gets_sent_and_the_timeline_says_so
     assert sent["Subject"] == "A note from Acme"
     assert sent["To"] == customer.email
     assert "Acme" in sent["From"]
-    html, text = _part(sent, "html"), _part(sent, "plain")
+    html, text = email_part(sent, "html"), email_part(sent, "plain")
     # The merchant's words, literally (no variable, escaped), in the shop's layout with the
     # cart, the button to the checkout and the footer's unsubscribe link.
     assert ">We kept your shirt</h1>" in html
@@ -245,14 +233,14 @@ async def test_an_edited_held_message_is_what_gets_sent_and_the_timeline_says_so
 
 async def test_a_message_of_a_hand_written_template_has_no_simple_form(
     sessions: async_sessionmaker[AsyncSession],
+    shop: Shop,
+    auth: dict[str, str],
     config: MessagingConfig,
     client: httpx.AsyncClient,
 ) -> None:
-    shop = await make_shop(sessions)
-    auth = bearer(mint_session_token(shop.domain))
     raw = {"subject": "Hi", "html": "<p>Hand-written</p>", "text": "Hand"}
     assert (await client.put(URL, json=raw, headers=auth)).status_code == 200
-    await client.put("/api/scenarios/abandoned_cart", json={"mode": "approval"}, headers=auth)
+    await set_approval_mode(client, auth)
     held = await enqueue(sessions, config, shop, await make_customer(sessions, shop))
     form = await client.get(f"/api/approvals/{held.id}/form", headers=auth)
     assert form.status_code == 400
@@ -262,12 +250,12 @@ async def test_a_message_of_a_hand_written_template_has_no_simple_form(
 
 async def test_the_form_of_a_message_edited_as_raw_html_says_so(
     sessions: async_sessionmaker[AsyncSession],
+    shop: Shop,
+    auth: dict[str, str],
     config: MessagingConfig,
     client: httpx.AsyncClient,
 ) -> None:
-    shop = await make_shop(sessions)
-    auth = bearer(mint_session_token(shop.domain))
-    await client.put("/api/scenarios/abandoned_cart", json={"mode": "approval"}, headers=auth)
+    await set_approval_mode(client, auth)
     held = await enqueue(sessions, config, shop, await make_customer(sessions, shop))
     raw = await client.put(f"/api/approvals/{held.id}", json={"subject": "Raw"}, headers=auth)
     assert raw.status_code == 200, raw.text
@@ -285,12 +273,10 @@ async def test_the_form_of_a_message_edited_as_raw_html_says_so(
 
 @pytest.mark.parametrize("scenario", ["abandoned_cart", "review_request", "welcome", "winback"])
 async def test_default_fields_are_plain_text_with_placeholders_only(
-    sessions: async_sessionmaker[AsyncSession], client: httpx.AsyncClient, scenario: str
+    auth: dict[str, str], client: httpx.AsyncClient, scenario: str
 ) -> None:
     """What the editor's simple form shows of Boomerang's defaults: words and the documented
     placeholders, never Jinja logic ({% if %}), in every step and language."""
-    shop = await make_shop(sessions)
-    auth = bearer(mint_session_token(shop.domain))
     for step in (1, 2, 3):
         for locale in ("en", "fr"):
             response = await client.get(f"/api/templates/{scenario}/{step}/{locale}", headers=auth)
@@ -309,13 +295,13 @@ async def test_default_fields_are_plain_text_with_placeholders_only(
 
 async def test_default_plain_fields_still_personalise_with_and_without_a_first_name(
     sessions: async_sessionmaker[AsyncSession],
+    shop: Shop,
+    auth: dict[str, str],
     resources: Resources,
     config: MessagingConfig,
     client: httpx.AsyncClient,
     inbox: Inbox,
 ) -> None:
-    shop = await make_shop(sessions)
-    auth = bearer(mint_session_token(shop.domain))
     shown = (await client.get(URL, headers=auth)).json()["fields"]
     assert shown["subject"] == "{{ first_name }}, you left something in your cart"
     assert shown["body"].startswith("Hi {{ first_name }},\n\n")
@@ -325,7 +311,7 @@ async def test_default_plain_fields_still_personalise_with_and_without_a_first_n
         message = await enqueue(sessions, config, shop, customer, subject_key=subject_key)
         assert await run_send_job(resources, message.id) == "sent"
         email = inbox.messages[-1]
-        return str(email["Subject"]), _part(email, "html"), _part(email, "plain")
+        return str(email["Subject"]), email_part(email, "html"), email_part(email, "plain")
 
     # Boomerang's default, then the very fields the form showed saved by the merchant as
     # they are: the same emails either way.
@@ -347,13 +333,13 @@ async def test_default_plain_fields_still_personalise_with_and_without_a_first_n
 
 async def test_a_code_subject_kept_by_the_merchant_still_says_the_gift_only_with_a_code(
     sessions: async_sessionmaker[AsyncSession],
+    shop: Shop,
+    auth: dict[str, str],
     resources: Resources,
     config: MessagingConfig,
     client: httpx.AsyncClient,
     inbox: Inbox,
 ) -> None:
-    shop = await make_shop(sessions)
-    auth = bearer(mint_session_token(shop.domain))
     url = "/api/templates/abandoned_cart/3/en"
     shown = (await client.get(url, headers=auth)).json()["fields"]
     assert shown["subject"] == "A little something to finish your order"

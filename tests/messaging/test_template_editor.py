@@ -13,11 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.messaging.config import MessagingConfig
 from app.messaging.templates import validate
-from app.models import Checkout, DiscountCode, MessageEvent
+from app.models import Checkout, DiscountCode, MessageEvent, Shop
 from app.platform.composition import PLATFORM
 from app.platform.resources import Resources
-from tests.messaging.conftest import Inbox, enqueue, make_customer, make_shop, run_send_job
-from tests.support.session_tokens import bearer, mint_session_token
+from tests.messaging.conftest import Inbox, enqueue, make_customer, run_send_job
 
 URL = "/api/templates/abandoned_cart/1/en"
 
@@ -30,10 +29,8 @@ def test_every_default_template_validates() -> None:
 
 
 async def test_template_error_is_shown_at_save_time_with_its_line(
-    sessions: async_sessionmaker[AsyncSession], client: httpx.AsyncClient
+    auth: dict[str, str], client: httpx.AsyncClient
 ) -> None:
-    shop = await make_shop(sessions)
-    auth = bearer(mint_session_token(shop.domain))
     broken = {"subject": "Hi", "html": "<p>ok</p>\n<p>{% if first_name %}</p>", "text": "t"}
     # The merchant's admin speaks French: the error comes back in French.
     response = await client.put(URL, json=broken, headers={**auth, "Accept-Language": "fr-FR"})
@@ -59,12 +56,12 @@ async def test_template_error_is_shown_at_save_time_with_its_line(
 
 async def test_saved_override_is_used_and_previewed_on_a_real_customer(
     sessions: async_sessionmaker[AsyncSession],
+    shop: Shop,
+    auth: dict[str, str],
     config: MessagingConfig,
     client: httpx.AsyncClient,
     inbox: Inbox,
 ) -> None:
-    shop = await make_shop(sessions)
-    auth = bearer(mint_session_token(shop.domain))
     template = {
         "subject": "{{ first_name }}, your {{ cart_total | money }} cart",
         "html": "<p>Come back, {{ first_name }}</p>",
@@ -91,11 +88,12 @@ async def test_saved_override_is_used_and_previewed_on_a_real_customer(
 
 
 async def test_a_test_send_is_marked_in_the_templates_language(
-    sessions: async_sessionmaker[AsyncSession], client: httpx.AsyncClient, inbox: Inbox
+    auth: dict[str, str], client: httpx.AsyncClient, inbox: Inbox
 ) -> None:
-    shop = await make_shop(sessions)
-    auth = {**bearer(mint_session_token(shop.domain)), "Accept-Language": "fr"}
-    sent = await client.post("/api/templates/abandoned_cart/1/fr/test-send", json={}, headers=auth)
+    french = {**auth, "Accept-Language": "fr"}
+    sent = await client.post(
+        "/api/templates/abandoned_cart/1/fr/test-send", json={}, headers=french
+    )
     assert sent.status_code == 200, sent.text
     assert sent.json()["detail"] == "E-mail de test envoyé à owner@acme.test."
     assert inbox.messages[0]["Subject"] == (
@@ -111,14 +109,16 @@ def _samples(body: dict[str, Any]) -> dict[str, str]:
 
 
 async def test_preview_on_a_customer_labels_only_what_they_do_not_have_yet(
-    sessions: async_sessionmaker[AsyncSession], client: httpx.AsyncClient
+    sessions: async_sessionmaker[AsyncSession],
+    shop: Shop,
+    auth: dict[str, str],
+    client: httpx.AsyncClient,
 ) -> None:
-    shop = await make_shop(sessions)
-    auth = {**bearer(mint_session_token(shop.domain)), "Accept-Language": "fr"}
+    french = {**auth, "Accept-Language": "fr"}
     customer = await make_customer(sessions, shop, first_name="Zoé")
 
     bare = await client.post(
-        f"{LAST_REMINDER}/preview", json={"customer_id": customer.id}, headers=auth
+        f"{LAST_REMINDER}/preview", json={"customer_id": customer.id}, headers=french
     )
     assert bare.status_code == 200, bare.text
     samples = _samples(bare.json())
@@ -161,7 +161,7 @@ async def test_preview_on_a_customer_labels_only_what_they_do_not_have_yet(
             )
         )
     real = await client.post(
-        f"{LAST_REMINDER}/preview", json={"customer_id": customer.id}, headers=auth
+        f"{LAST_REMINDER}/preview", json={"customer_id": customer.id}, headers=french
     )
     body = real.json()
     assert "BACK-15-ZOE" in body["html"]
@@ -169,12 +169,12 @@ async def test_preview_on_a_customer_labels_only_what_they_do_not_have_yet(
     assert "SAMPLE42" not in body["html"]
     assert not {"discount_code", "items", "cart_total", "checkout_url"} & _samples(body).keys()
 
-    anonymous = await client.post(f"{LAST_REMINDER}/preview", json={}, headers=auth)
+    anonymous = await client.post(f"{LAST_REMINDER}/preview", json={}, headers=french)
     assert _samples(anonymous.json())["first_name"] == (
         "Valeur d'exemple : choisissez un client pour prévisualiser avec ses propres données."
     )
     missing = await client.post(
-        f"{LAST_REMINDER}/preview", json={"customer_id": customer.id + 99}, headers=auth
+        f"{LAST_REMINDER}/preview", json={"customer_id": customer.id + 99}, headers=french
     )
     assert missing.status_code == 404
     assert missing.json()["detail"].startswith(f"Le client {customer.id + 99} n'existe pas")
@@ -182,13 +182,13 @@ async def test_preview_on_a_customer_labels_only_what_they_do_not_have_yet(
 
 async def test_a_template_that_fails_on_real_data_falls_back_to_the_default_and_says_why(
     sessions: async_sessionmaker[AsyncSession],
+    shop: Shop,
+    auth: dict[str, str],
     resources: Resources,
     config: MessagingConfig,
     client: httpx.AsyncClient,
     inbox: Inbox,
 ) -> None:
-    shop = await make_shop(sessions)
-    auth = bearer(mint_session_token(shop.domain))
     # Fine on the sample data (which has a code); this shopper's first reminder has none.
     template = {
         "subject": "Your cart, {{ first_name }}",
@@ -233,10 +233,8 @@ async def test_a_template_that_fails_on_real_data_falls_back_to_the_default_and_
 
 
 async def test_editor_errors_answer_in_the_merchants_language(
-    sessions: async_sessionmaker[AsyncSession], client: httpx.AsyncClient
+    auth: dict[str, str], client: httpx.AsyncClient
 ) -> None:
-    shop = await make_shop(sessions)
-    auth = bearer(mint_session_token(shop.domain))
     french = {**auth, "Accept-Language": "fr-CA,fr;q=0.9"}
     unknown = await client.get("/api/templates/abandoned_cart/9/en", headers=french)
     assert unknown.status_code == 404

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.loyalty import service
-from app.loyalty.tiers import months_before
+from app.loyalty.windows import months_before
 from app.models import Customer
 from app.platform.resources import build_resources
 from app.settings import Settings

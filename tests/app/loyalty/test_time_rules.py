@@ -18,8 +18,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.loyalty import content, service
-from app.loyalty.tiers import months_before
 from app.loyalty.verify import verify
+from app.loyalty.windows import months_before
 from app.messaging.controls import DEFAULT_POLICY, set_sending_policy
 from app.models import Customer, Message, PointsLedgerEntry, Shop
 from app.platform.resources import Resources
