@@ -1,10 +1,10 @@
 """Shopify's copy of a customer's loyalty position follows the ledger: the customer metafields
 `$app:loyalty.points` and `$app:loyalty.tier`, and a `vip-<tier>` tag for segments (Shopify
-Email, Klaviyo). Every change of an account defers a sync job (app/loyalty/jobs.py) to its
-transaction's commit; the job reads the account as it is then (the newest balance, even if
-another transaction moved it since) and requests it through the batched customer sync
-(app/shopify/customer_sync.py), which coalesces per shop and flushes in metafieldsSet
-batches.
+Email, Klaviyo). The ledger entries that move an account in one transaction defer one sync job
+(app/loyalty/jobs.py) to its commit, named for the newest entry; the job reads the account as
+it is then (the newest balance, even if another transaction moved it since) and requests it
+through the batched customer sync (app/shopify/customer_sync.py), which coalesces per shop
+and flushes in metafieldsSet batches.
 
 A paid order's transaction does better (`write_after_commit`): it reads the values itself, at
 its end, and defers them as one `CustomerWrite`, requested into the same batched sync once it
@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import TypeGuard
 
 from sqlalchemy import select
 from sqlalchemy import text as sql
@@ -28,7 +27,7 @@ from app.loyalty.settings import LoyaltySettings
 from app.loyalty.status_document import loyalty_metafields, status_document
 from app.loyalty.windows import months_before
 from app.models import Customer, LoyaltyAccount
-from app.queue.deferred import CustomerWrite, Deferred, Job, defer, deferred_so_far
+from app.queue.deferred import CustomerWrite, Job, defer, defer_once
 
 # The ledger entries that moved each account in this transaction: (shop, customer) -> the
 # highest entry id (the version of the values written after commit).
@@ -44,18 +43,22 @@ def tier_tag(tier: str) -> str:
 
 
 def account_changed(session: AsyncSession, shop_id: int, customer_id: int, entry_id: int) -> None:
-    """The ledger entry `entry_id` moved the account's balance in this transaction."""
+    """The ledger entry `entry_id` moved the account's balance in this transaction: one sync
+    job per account and transaction, named for its newest entry (it reads the account as it
+    is when it runs), unless `write_after_commit` puts the values themselves in its place."""
     changed: dict[tuple[int, int], int] = session.info.setdefault(_CHANGED, {})
-    changed[(shop_id, customer_id)] = max(entry_id, changed.get((shop_id, customer_id), 0))
-    defer(
-        session,
-        sync_job(
-            shop_id,
-            customer_id,
-            change=entry_change(entry_id),
-            tier_before=None,
-            tier_moved=False,
-        ),
+    version = max(entry_id, changed.get((shop_id, customer_id), 0))
+    changed[(shop_id, customer_id)] = version
+    defer_once(session, _sync_key(shop_id, customer_id), _entry_sync(shop_id, customer_id, version))
+
+
+def _sync_key(shop_id: int, customer_id: int) -> tuple[str, int, int]:
+    return (SYNC_JOB, shop_id, customer_id)
+
+
+def _entry_sync(shop_id: int, customer_id: int, entry_id: int) -> Job:
+    return sync_job(
+        shop_id, customer_id, change=entry_change(entry_id), tier_before=None, tier_moved=False
     )
 
 
@@ -177,15 +180,6 @@ _VALUES_BY_BASIS = {
 }
 
 
-def _is_entry_sync(item: Deferred, shop_id: int, customer_id: int) -> TypeGuard[Job]:
-    """A sync job an entry deferred (`account_changed`), not a tier move's."""
-    return (
-        isinstance(item, Job)
-        and item.name == SYNC_JOB
-        and item.args == (shop_id, customer_id, None, False)
-    )
-
-
 async def write_after_commit(
     session: AsyncSession,
     settings: LoyaltySettings,
@@ -193,11 +187,10 @@ async def write_after_commit(
     customer_id: int,
     now: datetime,
 ) -> bool:
-    """Replace the sync jobs the ledger entries of this transaction deferred for the customer
-    by the values themselves (`CustomerWrite`), read now, at the end of the transaction's
-    work on the account. Call it last: an entry appended after it defers its own job again.
-    False (the jobs left as they are) when nothing moved the account, for a redacted
-    customer, or one with a referral code."""
+    """Put the values themselves (`CustomerWrite`), read now, at the end of the transaction's
+    work on the account, in the place of the sync job its ledger entries deferred. Call it
+    last: an entry appended after it puts a job back. False (the job left as it is) when
+    nothing moved the account, for a redacted customer, or one with a referral code."""
     version = session.info.get(_CHANGED, {}).get((shop_id, customer_id))
     if version is None:
         return False
@@ -210,10 +203,6 @@ async def write_after_commit(
     )
     if row is None or row["referred"]:
         return False
-    deferred = deferred_so_far(session)
-    jobs = [item for item in deferred if _is_entry_sync(item, shop_id, customer_id)]
-    if not jobs:
-        return False
     status = status_document(
         zip(row["ats"] or (), (int(p) for p in row["points"] or ()), strict=True),
         Decimal(row["measure"]),
@@ -222,16 +211,15 @@ async def write_after_commit(
     metafields = loyalty_metafields(
         points=int(row["balance"]), tier=row["tier"] or None, status=status
     )
-    deferred[:] = [item for item in deferred if not _is_entry_sync(item, shop_id, customer_id)]
-    fallback = jobs[-1]
-    defer(
+    defer_once(
         session,
+        _sync_key(shop_id, customer_id),
         CustomerWrite(
             shop_id=shop_id,
             owner_gid=f"gid://shopify/Customer/{row['shopify_id']}",
             version=version,
             metafields=tuple(metafields),
-            fallback=fallback,
+            fallback=_entry_sync(shop_id, customer_id, version),
         ),
     )
     return True

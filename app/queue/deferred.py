@@ -12,7 +12,7 @@ Each domain names its jobs and builds their ids beside its own code (`send_job` 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Hashable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,6 +28,8 @@ from app.queue.interface import JobQueue, QueueUnavailable
 log = structlog.get_logger(__name__)
 
 _KEY = "boomerang.deferred_jobs"
+# Where each keyed follow-up (`defer_once`) stands in the list above.
+_PLACES = "boomerang.deferred_places"
 
 
 @dataclass(frozen=True)
@@ -75,16 +77,25 @@ def defer(session: AsyncSession, job: Deferred) -> None:
     session.info.setdefault(_KEY, []).append(job)
 
 
-def deferred_so_far(session: AsyncSession) -> list[Deferred]:
-    """What the transaction has deferred until now, in order (the list itself: a domain may
-    replace what it deferred with a better form of it)."""
+def defer_once(session: AsyncSession, key: Hashable, item: Deferred) -> None:
+    """Defer `item` as the transaction's one follow-up for `key`: a later call with the same
+    key replaces it where it stands. For a domain whose several changes in one transaction
+    need one follow-up, the last one's (a sync job that reads the newest state, or the values
+    themselves once the transaction's work is done)."""
+    places: dict[Hashable, int] = session.info.setdefault(_PLACES, {})
     items: list[Deferred] = session.info.setdefault(_KEY, [])
-    return items
+    place = places.get(key)
+    if place is None:
+        places[key] = len(items)
+        items.append(item)
+    else:
+        items[place] = item
 
 
 def take_deferred(session: AsyncSession) -> list[Deferred]:
     """The deferred jobs, removed from the session: call it last inside the `begin()` block
     and send them after it (what `transaction` does)."""
+    session.info.pop(_PLACES, None)
     jobs: list[Deferred] = session.info.pop(_KEY, [])
     return jobs
 
@@ -94,6 +105,7 @@ def _drop_on_rollback(session: Session, previous_transaction: SessionTransaction
     # Only the outermost transaction's rollback: a savepoint's keeps the jobs deferred before it.
     if previous_transaction.parent is None:
         session.info.pop(_KEY, None)
+        session.info.pop(_PLACES, None)
 
 
 async def send_jobs(

@@ -9,12 +9,17 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import httpx
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.loyalty import service
+from app.loyalty.jobs import SYNC_JOB, entry_change
+from app.platform.resources import Resources
 from app.settings import Settings
 from devstore.server import Simulator
 from tests.app.loyalty.conftest import configure
 from tests.conftest import SIM_ADMIN_URL_TEMPLATE
+from tests.messaging.conftest import make_customer, make_shop
 from tests.support.commerce_payloads import paid_order, refund
 from tests.support.session_tokens import bearer, mint_session_token
 from tests.support.shops import create_shop
@@ -147,3 +152,38 @@ async def test_a_settings_change_rewrites_the_program_the_storefront_reads(
     await run_worker_burst(worker_settings, http_transport=sim.transport())
     [field] = [m for m in sim.metafields(domain, shop_gid) if m.key == "program"]
     assert json.loads(field.value)["referral"]["enabled"] is True
+
+
+async def test_entries_moving_an_account_in_one_transaction_defer_one_sync_job(
+    app: FastAPI,
+) -> None:
+    """Two gains of one customer in one transaction: one sync job, named for the newer entry
+    (it reads the account as it stands when it runs); another customer's gain, its own."""
+    resources: Resources = app.state.resources
+    sessions = resources.sessions
+    shop = await make_shop(sessions, domain="one-sync.myshopify.com")
+    await configure(sessions, shop.id, enabled=True)
+    ada = await make_customer(sessions, shop, email="ada@example.com", shopify_id=1)
+    bob = await make_customer(sessions, shop, email="bob@example.com", shopify_id=2)
+    entries: dict[tuple[int, str], int | None] = {}
+    async with resources.transaction() as session:
+        for customer, key in ((ada, "a"), (ada, "b"), (bob, "c")):
+            entries[(customer.id, key)] = await service.award_bonus(
+                session,
+                shop_id=shop.id,
+                customer_id=customer.id,
+                points=10,
+                source_type="review",
+                source_id=key,
+                now=datetime.now(UTC),
+            )
+    queued = sorted(
+        job_id.decode()
+        for job_id in await resources.redis.zrange("boomerang:queue", 0, -1)
+        if job_id.startswith(f"{SYNC_JOB}:".encode())
+    )
+    assert queued == sorted(
+        f"{SYNC_JOB}:{shop.id}:{customer_id}:{entry_change(entry)}"
+        for (customer_id, key), entry in entries.items()
+        if entry is not None and key != "a"
+    )
