@@ -1,6 +1,8 @@
 """Loyalty benchmark: paid orders, end to end, to ledger rows and queued metafield writes.
 
-1. A fresh database with one shop whose loyalty program is on (1 point per 1 of currency).
+1. A fresh database with one shop whose loyalty program is on (1 point per 1 of currency),
+   and win-back paused (--winback-live leaves it on): the members' orders come seconds apart
+   here, and its "2x the median interval" rule would find them lapsed seconds later.
 2. `boomerang serve` and 2 `boomerang worker` processes (each its own process, as deployed).
 3. An open-loop client sends N signed orders/paid deliveries (Shopify's fixture, each with its
    own order and line item ids, for C customers: N / C orders each) at `--rate` per second.
@@ -119,7 +121,7 @@ class Orders:
         return json.dumps(order).encode()
 
 
-async def create_database(name: str) -> tuple[str, int]:
+async def create_database(name: str, *, winback_live: bool = False) -> tuple[str, int]:
     admin = await asyncpg.connect(f"{PG_SERVER}/postgres")
     await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     await admin.execute(f'CREATE DATABASE "{name}"')
@@ -140,6 +142,16 @@ async def create_database(name: str) -> tuple[str, int]:
         shop_id,
         json.dumps({"enabled": True, "per_currency": {"enabled": True, "points": "1"}}),
     )
+    if not winback_live:
+        # A member's orders come seconds apart here, not weeks: win-back's "2x their median
+        # interval" then finds each member lapsed seconds after their last order, and its
+        # walk and steps (codes, emails) ran through the run, a cost of the compressed time,
+        # not of loyalty (py-spy, 2026-12-05 20:55: a tenth of the workers' busy samples).
+        await conn.execute(
+            "INSERT INTO scenario_settings (shop_id, scenario, mode, transactional, options)"
+            " VALUES ($1, 'winback', 'paused', false, '{}'::jsonb)",
+            shop_id,
+        )
     await conn.close()
     return url, int(shop_id)
 
@@ -228,7 +240,7 @@ async def main(args: argparse.Namespace) -> None:
     print(f"== loyalty benchmark · {datetime.now(UTC):%Y-%m-%d %H:%M} UTC · load {load_start}")
     logdir = Path(tempfile.mkdtemp(prefix="bench-loyalty-"))
     name = f"boomerang_bench_loyalty_{uuid.uuid4().hex[:6]}"
-    url, shop_id = await create_database(name)
+    url, shop_id = await create_database(name, winback_live=args.winback_live)
     env = {
         **os.environ,
         "SHOPIFY_API_KEY": "bench-loyalty",
@@ -403,6 +415,7 @@ def report(args: argparse.Namespace, f: dict[str, Any]) -> str:
             f"`./bench/loyalty/run --orders {args.orders} --customers {args.customers} "
             f"--rate {args.rate:g} --workers {args.workers}"
             + f" --autoanalyze {args.autoanalyze:g}"
+            + (" --winback-live" if args.winback_live else "")
             + f"`{smaller}. `lscpu | head`:",
             "",
             "```",
@@ -415,7 +428,15 @@ def report(args: argparse.Namespace, f: dict[str, Any]) -> str:
             f"{f['load_start'][0]:.2f} at the start, {f['load_end'][0]:.2f} at the end "
             f"(the machine is shared). Sending took {f['sent_in']:.0f} s "
             f"({f['orders'] / f['sent_in']:.0f}/s achieved); deliveries sent again (not "
-            f"answered 200 at once): {f['retried'] or 'none'}."
+            f"answered 200 at once): {f['retried'] or 'none'}. Win-back "
+            + (
+                "live (--winback-live): a member's orders seconds apart make them lapsed "
+                "(2x their median interval) seconds after their last."
+                if args.winback_live
+                else "paused (a member's orders come seconds apart here, and win-back's "
+                "2x-median-interval rule finds them lapsed seconds after their last: a cost "
+                "of the compressed time; --winback-live leaves it on)."
+            )
             + (
                 f" The database was ANALYZEd every {args.autoanalyze:g} s from the first "
                 "delivery to the last earn (--autoanalyze, the default since 2026-12-05 18:40, "
@@ -460,6 +481,11 @@ if __name__ == "__main__":
         metavar="SECONDS",
         help="ANALYZE the database every SECONDS during the run, as autovacuum does on a "
         "production server (default 5; 0: never, the conditions before 2026-12-05 18:40)",
+    )
+    parser.add_argument(
+        "--winback-live",
+        action="store_true",
+        help="leave win-back live (its median-interval rule finds the bench's members lapsed)",
     )
     parser.add_argument("--no-write", action="store_true", help="print only, leave RESULTS.md")
     asyncio.run(main(parser.parse_args()))
