@@ -18,10 +18,16 @@ from typing import Any, cast
 import structlog
 from arq import Retry, create_pool, cron
 from arq.connections import ArqRedis, RedisSettings
-from arq.constants import in_progress_key_prefix, job_key_prefix, result_key_prefix
+from arq.constants import (
+    abort_jobs_ss,
+    in_progress_key_prefix,
+    job_key_prefix,
+    result_key_prefix,
+    retry_key_prefix,
+)
 from arq.jobs import serialize_job
 from arq.typing import WorkerCoroutine
-from arq.utils import timestamp_ms, to_unix_ms
+from arq.utils import timestamp_ms, to_ms, to_unix_ms
 from arq.worker import Worker, func
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -279,6 +285,8 @@ class _ResilientWorker(Worker):
         self._stopping = False
         # arq's recording of a job's outcome under way (a task of its own, shielded), by job.
         self._finishing: dict[str, asyncio.Task[Any]] = {}
+        # Jobs whose FINISH ran in the transaction that recorded their outcome (finish_job).
+        self._finished: set[str] = set()
         self.on_job_start = self._job_begins
         # Told every few seconds while the worker runs, Redis or not (its liveness check).
         self._on_alive = on_alive
@@ -493,6 +501,8 @@ class _ResilientWorker(Worker):
             self._begun.discard(job_id)
             self._entered.discard(job_id)
             self._fair_ids.discard(job_id)
+            finished = job_id in self._finished
+            self._finished.discard(job_id)
         if cancelled:
             finishing = self._finishing.get(job_id)
             if finishing is not None:
@@ -504,7 +514,8 @@ class _ResilientWorker(Worker):
                 log.info(
                     "worker stopping: a job it was starting is freed to run again", job_id=job_id
                 )
-        await self._finish(job_id, owner=self.worker_id)
+        if not finished:
+            await self._finish(job_id, owner=self.worker_id)
 
     def handle_sig(self, signum: signal.Signals) -> None:
         """arq's stop (SIGTERM, SIGINT; close() without signal handling) cancels every job
@@ -520,10 +531,66 @@ class _ResilientWorker(Worker):
         finally:
             self.tasks = tasks
 
-    async def finish_job(self, job_id: str, *args: Any) -> None:
+    async def finish_job(
+        self,
+        job_id: str,
+        finish: bool,
+        result_data: bytes | None,
+        result_timeout_s: float | None,
+        keep_result_forever: bool,
+        incr_score: int | None,
+        keep_in_progress: float | None,
+    ) -> None:
         # arq awaits this shielded (its own task): known here, so that a run_job cut short
         # while it runs can wait for it.
-        await self._finishing_task(job_id, super().finish_job(job_id, *args))
+        await self._finishing_task(
+            job_id,
+            self._record_outcome(
+                job_id,
+                finish,
+                result_data,
+                result_timeout_s,
+                keep_result_forever,
+                incr_score,
+                keep_in_progress,
+            ),
+        )
+
+    async def _record_outcome(
+        self,
+        job_id: str,
+        finish: bool,
+        result_data: bytes | None,
+        result_timeout_s: float | None,
+        keep_result_forever: bool,
+        incr_score: int | None,
+        keep_in_progress: float | None,
+    ) -> None:
+        """arq's Worker.finish_job (0.28, the same commands in the same MULTI), with FINISH
+        in that MULTI: the job leaves its shop's running jobs, and its owner record goes, in
+        the round trip that records its outcome, not one more after it (one of the three
+        Redis round trips of every job). run_job then skips its own FINISH."""
+        async with self.pool.pipeline(transaction=True) as tr:
+            delete_keys = []
+            in_progress_key = in_progress_key_prefix + job_id
+            if keep_in_progress is None:
+                delete_keys.append(in_progress_key)
+            else:
+                tr.pexpire(in_progress_key, to_ms(keep_in_progress) or 0)
+            if finish:
+                if result_data:
+                    expire = None if keep_result_forever else result_timeout_s
+                    tr.set(result_key_prefix + job_id, result_data, px=to_ms(expire))
+                delete_keys += [retry_key_prefix + job_id, job_key_prefix + job_id]
+                tr.zrem(abort_jobs_ss, job_id)
+                tr.zrem(self.queue_name, job_id)
+            elif incr_score:
+                tr.zincrby(self.queue_name, incr_score, job_id)
+            if delete_keys:
+                tr.delete(*delete_keys)
+            tr.eval(*self._finish_command(job_id, owner=self.worker_id))
+            await tr.execute()
+        self._finished.add(job_id)
 
     async def finish_failed_job(self, job_id: str, result_data: bytes | None) -> None:
         await self._finishing_task(job_id, super().finish_failed_job(job_id, result_data))
@@ -546,18 +613,12 @@ class _ResilientWorker(Worker):
         """The job no longer counts among its shop's running jobs; its owner record goes too
         when `owner` is this worker (FINISH removes it only when it names `owner`)."""
         await _to_the_end(
-            self._quietly(
-                self.pool.eval(  # type: ignore[arg-type]
-                    fair.FINISH,
-                    2,
-                    _OWNERS_KEY,
-                    fair.JOBS_KEY,
-                    job_id,
-                    owner,
-                    fair.RUNNING_PREFIX,
-                )
-            )
+            self._quietly(self.pool.eval(*self._finish_command(job_id, owner=owner)))  # type: ignore[arg-type]
         )
+
+    @staticmethod
+    def _finish_command(job_id: str, *, owner: str) -> tuple[str, int, str, str, str, str, str]:
+        return (fair.FINISH, 2, _OWNERS_KEY, fair.JOBS_KEY, job_id, owner, fair.RUNNING_PREFIX)
 
     @staticmethod
     async def _quietly(command: Awaitable[Any]) -> None:
