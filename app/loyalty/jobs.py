@@ -5,7 +5,7 @@ hourly tier pass)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from app.queue.deferred import Job
 
@@ -81,3 +81,16 @@ def notices_job_at(shop_id: int, customer_id: int, at: datetime) -> Job:
         f"{NOTICES_JOB}:{shop_id}:{customer_id}:at-{int(at.timestamp())}",
         defer_until=at,
     )
+
+
+# A waiting notices job this late is taken for lost (Redis lost it): a new one is deferred.
+WAITING_LOST_AFTER = timedelta(minutes=10)
+
+
+def waiting_job_covers(notices_due_at: datetime | None, job: Job, now: datetime) -> bool:
+    """Whether the customer's notices job already waiting (due at `notices_due_at`, kept on
+    the account) runs no later than `job` would, and is not lost: then `job` is not needed
+    (app/loyalty/notice_triggers.py)."""
+    if notices_due_at is None or notices_due_at < now - WAITING_LOST_AFTER:
+        return False
+    return job.defer_until is not None and notices_due_at <= job.defer_until

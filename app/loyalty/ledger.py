@@ -19,7 +19,7 @@ from sqlalchemy.sql.selectable import ScalarSelect
 
 from app.db.prepared import Prepared, begun_driver
 from app.loyalty import storefront
-from app.loyalty.jobs import notices_job
+from app.loyalty.jobs import notices_job, waiting_job_covers
 from app.models import PointsLedgerEntry
 from app.queue.deferred import defer
 
@@ -171,8 +171,13 @@ async def append(
     if appended is None:
         return None
     if movement.delta > 0:
-        # Only a gain can make an email due (a loss is seen by the next run: notices.py).
-        defer(session, notices_job(account.shop_id, account.customer_id, now))
+        # Only a gain can make an email due (a loss is seen by the next run: notices.py);
+        # none more when a run that reads this gain already waits.
+        job = notices_job(account.shop_id, account.customer_id, now)
+        if not waiting_job_covers(account.notices_due_at, job, now):
+            defer(session, job)
+            if job.defer_until is not None:
+                await notices_waiting(session, account, job.defer_until)
     return appended.id
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from app.loyalty.jobs import notices_job, notices_job_at
+from app.loyalty.jobs import notices_job, notices_job_at, waiting_job_covers
 from app.loyalty.settings import LoyaltySettings
 from app.loyalty.shopper import redeemable
 from app.queue.deferred import Job
@@ -30,16 +30,6 @@ from app.queue.deferred import Job
 # A digest due this soon gets the job now: a job at that moment could start before the gain
 # commits, and the queue refuses the same job id for a while after it ran.
 DIGEST_MARGIN = timedelta(minutes=2)
-# A waiting job this late is taken for lost: a new one is deferred.
-WAITING_LOST_AFTER = timedelta(minutes=10)
-
-
-def waiting_job_covers(notices_due_at: datetime | None, job: Job, now: datetime) -> bool:
-    """Whether the notices job already waiting (due at `notices_due_at`) runs no later than
-    `job` would, and is not lost: then `job` is not needed."""
-    if notices_due_at is None or notices_due_at < now - WAITING_LOST_AFTER:
-        return False
-    return job.defer_until is not None and notices_due_at <= job.defer_until
 
 
 def notices_after_gain(

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from app.loyalty.jobs import notices_job, notices_job_at
-from app.loyalty.notice_triggers import WAITING_LOST_AFTER, notices_after_gain
+from app.loyalty.jobs import WAITING_LOST_AFTER, notices_job, notices_job_at
+from app.loyalty.notice_triggers import notices_after_gain
 from app.loyalty.notices import still_waiting
 from app.loyalty.settings import LoyaltySettings
 

@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.loyalty import content, service, still_true
-from app.loyalty.jobs import notices_job, notices_job_at
+from app.loyalty.jobs import NOTICES_JOB, WAITING_LOST_AFTER, notices_job, notices_job_at
 from app.messaging.controls import (
     DEFAULT_POLICY,
     DeliveryMode,
@@ -27,6 +27,7 @@ from app.messaging.controls import (
 from app.models import Customer, LoyaltyAccount, Message, PointsLedgerEntry, Shop, WebhookEvent
 from app.platform.resources import Resources
 from app.queue import JobContext
+from app.queue.deferred import Job, take_deferred
 from app.queue.interface import JobStatus
 from app.settings import Settings
 from jobs.loyalty import loyalty_notices
@@ -482,3 +483,43 @@ async def test_orders_behind_a_waiting_notices_job_defer_no_second_one(
     [digest] = await _messages(sessions, shop)
     assert digest.context["points_earned"] == 65
     assert await _notices_due_at(resources, shop, customer) is None
+
+
+@pytest.mark.parametrize(
+    ("waiting_since", "deferred"),
+    [(timedelta(minutes=1), False), (WAITING_LOST_AFTER + timedelta(minutes=1), True)],
+)
+async def test_a_bonus_behind_a_waiting_notices_job_defers_none_unless_that_job_is_lost(
+    resources: Resources, waiting_since: timedelta, deferred: bool
+) -> None:
+    """A review's bonus points while the customer's notices job waits (due a minute ago, the
+    queue behind): no second job. One due long ago is taken for lost: a new one goes."""
+    sessions = resources.sessions
+    shop = await _program(sessions)
+    customer = await make_customer(sessions, shop)
+    await _bonus(sessions, shop, customer, 10, "a")
+    waiting = now() - waiting_since
+    async with sessions.begin() as session:
+        await session.execute(
+            update(LoyaltyAccount)
+            .where(LoyaltyAccount.customer_id == customer.id)
+            .values(notices_due_at=waiting)
+        )
+        await service.award_bonus(
+            session,
+            shop_id=shop.id,
+            customer_id=customer.id,
+            points=20,
+            source_type="review",
+            source_id="b",
+            now=now(),
+        )
+        taken = take_deferred(session)
+    notices = [job for job in taken if isinstance(job, Job) and job.name == NOTICES_JOB]
+    recorded = await _notices_due_at(resources, shop, customer.id)
+    if deferred:
+        [job] = notices
+        assert recorded == job.defer_until
+    else:
+        assert notices == []
+        assert recorded == waiting
