@@ -10,9 +10,10 @@ after its days, so kpi_monthly is always the sum of kpi_daily; then the run outc
 start days a change on those days can move (a run's own day, and the LIFT_WINDOW_DAYS before
 an order).
 
-Claiming deletes the mark in the transaction that recomputes: a row committed meanwhile
-either is seen by the recomputation or leaves a new mark (its INSERT … ON CONFLICT waits for
-the claim to commit), so no change is ever missed."""
+Every writing statement leaves a mark of its own, committed with its rows (migration 0093);
+claiming deletes the marks of a day in the transaction that recomputes it: a change committed
+meanwhile either is seen by the recomputation or its mark, which the claim did not see, stays
+for the next one, so no change is ever missed, and no writer waits for another's mark."""
 
 from __future__ import annotations
 
@@ -208,11 +209,24 @@ class RefreshReport:
     shops: int = 0
 
 
+# Up to :limit marked days, each taken whole (every mark of it committed so far) by one
+# claimer at a time: the first days in order whose advisory lock this transaction gets
+# (another claimer's days are left to it). A mark committed after this statement began is
+# not deleted: it stays for the next claim, with the rows it stands for.
 _CLAIM = text("""
-DELETE FROM kpi_dirty_days WHERE (shop_id, day) IN (
-    SELECT shop_id, day FROM kpi_dirty_days ORDER BY shop_id, day
-    LIMIT :limit FOR UPDATE SKIP LOCKED
-) RETURNING shop_id, day, outcomes
+WITH days AS MATERIALIZED (
+    SELECT DISTINCT shop_id, day FROM kpi_dirty_days ORDER BY shop_id, day LIMIT :limit
+), mine AS MATERIALIZED (
+    SELECT shop_id, day FROM days
+    WHERE pg_try_advisory_xact_lock(
+        hashtextextended('kpi-day:' || shop_id || ':' || CAST(day AS text), 0))
+), taken AS (
+    DELETE FROM kpi_dirty_days AS m USING mine
+    WHERE m.shop_id = mine.shop_id AND m.day = mine.day
+    RETURNING m.shop_id, m.day, m.outcomes
+)
+SELECT shop_id, day, bool_or(outcomes) AS outcomes FROM taken
+GROUP BY shop_id, day ORDER BY shop_id, day
 """)
 
 

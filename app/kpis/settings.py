@@ -100,7 +100,7 @@ async def update(
             text(
                 "INSERT INTO kpi_dirty_days (shop_id, day) "
                 "SELECT DISTINCT shop_id, (placed_at AT TIME ZONE 'UTC')::date FROM orders "
-                "WHERE shop_id = :shop_id AND placed_at IS NOT NULL ON CONFLICT DO NOTHING"
+                "WHERE shop_id = :shop_id AND placed_at IS NOT NULL"
             ),
             {"shop_id": shop_id},
         )

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Index, Numeric, String, false, func
+from sqlalchemy import BigInteger, Date, ForeignKey, Identity, Index, Numeric, String, false, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -118,12 +118,16 @@ class KpiAttribution(Base):
 
 
 class KpiDirtyDay(Base):
-    """A UTC day whose raw rows changed since it was last rolled up (kept by triggers)."""
+    """A mark: a UTC day whose raw rows a statement changed since the day was last rolled up.
+    One row per writing statement (the triggers insert, never upsert: no writer waits for
+    another's mark), committed with the rows it stands for (migration 0093)."""
 
     __tablename__ = "kpi_dirty_days"
+    __table_args__ = (Index("ix_kpi_dirty_days_shop_id_day", "shop_id", "day"),)
 
-    shop_id: Mapped[int] = mapped_column(primary_key=True)
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
+    shop_id: Mapped[int]
+    day: Mapped[date] = mapped_column(Date)
     # Marked by a change a run's holdout outcome reads (a run started, an order placed or
     # changed): the outcomes of the lift window before it are recomputed too.
     outcomes: Mapped[bool] = mapped_column(server_default=false(), default=False)

@@ -415,7 +415,9 @@ async def seed(url: str, n_customers: int, n_orders: int, n_events: int) -> dict
                 f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))"  # noqa: S608
             )
         timings.update(await seed_programs(conn))
-        timings["dirty_days"] = await conn.fetchval("SELECT count(*) FROM kpi_dirty_days")
+        timings["dirty_days"] = await conn.fetchval(
+            "SELECT count(*) FROM (SELECT DISTINCT shop_id, day FROM kpi_dirty_days) AS marked"
+        )
         await conn.execute("ANALYZE")
     finally:
         await conn.close()
@@ -477,7 +479,9 @@ async def rollup_cost(url: str, inserts: int = 1000) -> dict[str, float]:
             with_.append(out.pop("x"))
         out["insert_without_triggers_us"] = statistics.median(without)
         out["insert_with_triggers_us"] = statistics.median(with_)
-        out["dirty_days"] = await conn.fetchval("SELECT count(*) FROM kpi_dirty_days")
+        out["dirty_days"] = await conn.fetchval(
+            "SELECT count(*) FROM (SELECT DISTINCT shop_id, day FROM kpi_dirty_days) AS marked"
+        )
     finally:
         await conn.close()
     engine = create_engine(url)
@@ -657,7 +661,9 @@ async def resume_seed(url: str) -> dict[str, float]:
             "SET session_replication_role = DEFAULT"
         )
         timings.update(await seed_programs(conn))
-        timings["dirty_days"] = await conn.fetchval("SELECT count(*) FROM kpi_dirty_days")
+        timings["dirty_days"] = await conn.fetchval(
+            "SELECT count(*) FROM (SELECT DISTINCT shop_id, day FROM kpi_dirty_days) AS marked"
+        )
         await conn.execute("ANALYZE")
     finally:
         await conn.close()
@@ -676,7 +682,10 @@ async def kept_counts(url: str) -> dict[str, float]:
             ("referral_codes", "SELECT count(*) FROM referral_codes"),
             ("referral_visits", "SELECT count(*) FROM referral_visits"),
             ("referrals", "SELECT count(*) FROM referrals"),
-            ("dirty_days", "SELECT count(*) FROM kpi_dirty_days"),
+            (
+                "dirty_days",
+                "SELECT count(*) FROM (SELECT DISTINCT shop_id, day FROM kpi_dirty_days) AS marked",
+            ),
         ):
             timings[key] = await conn.fetchval(query)
         await conn.execute("ANALYZE")

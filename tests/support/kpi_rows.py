@@ -74,29 +74,53 @@ class Rows:
         status_reason: str | None = None,
     ) -> int:
         async with self.sessions.begin() as session:
-            row = Message(
-                shop_id=self.shop_id,
+            row = self.message_row(
+                scenario,
+                subject_key,
+                step,
                 customer_id=customer_id,
-                scenario=scenario,
-                step=step,
-                subject_key=subject_key,
-                template=f"{scenario}_{step}",
-                context={},
-                status=status or ("sent" if sent_at else "queued"),
-                status_reason=status_reason,
-                mode="live",
-                to_address="shopper@example.test",
-                locale="en",
-                subject="s",
-                html="h",
-                text_body="t",
-                scheduled_at=requested_at,
                 requested_at=requested_at,
                 sent_at=sent_at,
+                status=status,
+                status_reason=status_reason,
             )
             session.add(row)
             await session.flush()
             return row.id
+
+    def message_row(
+        self,
+        scenario: str,
+        subject_key: str,
+        step: int,
+        *,
+        customer_id: int | None,
+        requested_at: datetime,
+        sent_at: datetime | None = None,
+        status: str | None = None,
+        status_reason: str | None = None,
+    ) -> Message:
+        """The message `message` stores, for a test that writes it in a transaction of its own."""
+        return Message(
+            shop_id=self.shop_id,
+            customer_id=customer_id,
+            scenario=scenario,
+            step=step,
+            subject_key=subject_key,
+            template=f"{scenario}_{step}",
+            context={},
+            status=status or ("sent" if sent_at else "queued"),
+            status_reason=status_reason,
+            mode="live",
+            to_address="shopper@example.test",
+            locale="en",
+            subject="s",
+            html="h",
+            text_body="t",
+            scheduled_at=requested_at,
+            requested_at=requested_at,
+            sent_at=sent_at,
+        )
 
     async def send(self, message_id: int, at: datetime) -> None:
         """The relay accepted a queued message (the outbox's update)."""
@@ -129,15 +153,11 @@ class Rows:
     ) -> tuple[int, int]:
         """(order id, its Shopify id)."""
         async with self.sessions.begin() as session:
-            row = Order(
-                shop_id=self.shop_id,
-                shopify_id=next(_ids),
-                name=f"#{next(_ids)}",
+            row = self.order_row(
                 customer_id=customer_id,
-                checkout_token=checkout_token,
-                total_price=Decimal(total),
-                currency="EUR",
                 placed_at=placed_at,
+                total=total,
+                checkout_token=checkout_token,
             )
             session.add(row)
             await session.flush()
@@ -148,6 +168,26 @@ class Rows:
                     )
                 )
             return row.id, row.shopify_id
+
+    def order_row(
+        self,
+        *,
+        customer_id: int | None,
+        placed_at: datetime,
+        total: str,
+        checkout_token: str | None = None,
+    ) -> Order:
+        """The order `order` stores, for a test that writes it in a transaction of its own."""
+        return Order(
+            shop_id=self.shop_id,
+            shopify_id=next(_ids),
+            name=f"#{next(_ids)}",
+            customer_id=customer_id,
+            checkout_token=checkout_token,
+            total_price=Decimal(total),
+            currency="EUR",
+            placed_at=placed_at,
+        )
 
     async def refund(self, order_shopify_id: int, amount: str, at: datetime) -> None:
         async with self.sessions.begin() as session:
