@@ -12,17 +12,18 @@ not run that job to find nothing to say:
   expiry warning comes from the daily pass.
 
 And not at all when the customer's job already waits to run no later than the one called for
-(`notices_due_at`, kept on the account under its lock): that run reads the account after this
-gain commits. Without it, a burst of orders, or a backlog the notices wait behind, deferred a
-job per order in each 5-second slot while the first had not run (2,718 runs for 3,000 orders
-of 750 customers in bench/loyalty, 750 of which had something to say). A waiting job whose
-moment is long past is taken for lost (Redis lost it) and no longer holds another back."""
+(`notices_due_at`, kept on the account under its lock; the callers apply
+`app.loyalty.jobs.waiting_job_covers`): that run reads the account after this gain commits.
+Without it, a burst of orders, or a backlog the notices wait behind, deferred a job per order
+in each 5-second slot while the first had not run (2,718 runs for 3,000 orders of 750
+customers in bench/loyalty, 750 of which had something to say). A waiting job whose moment is
+long past is taken for lost (Redis lost it) and no longer holds another back."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from app.loyalty.jobs import notices_job, notices_job_at, waiting_job_covers
+from app.loyalty.jobs import notices_job, notices_job_at
 from app.loyalty.settings import LoyaltySettings
 from app.loyalty.shopper import redeemable
 from app.queue.deferred import Job
@@ -42,37 +43,11 @@ def notices_after_gain(
     spendable_after: int,
     reward_notified_cost: int,
     last_digest_at: datetime | None,
-    notices_due_at: datetime | None = None,
 ) -> Job | None:
-    """The notices job a gain calls for (None: nothing the job would send, or a job that
-    runs no later already waits). A spendable amount read from a cached pending sum may be
-    under the truth (lots matured since): that only calls the job more often."""
-    job = _called_for(
-        settings,
-        shop_id=shop_id,
-        customer_id=customer_id,
-        now=now,
-        spendable_before=spendable_before,
-        spendable_after=spendable_after,
-        reward_notified_cost=reward_notified_cost,
-        last_digest_at=last_digest_at,
-    )
-    if job is None or waiting_job_covers(notices_due_at, job, now):
-        return None
-    return job
-
-
-def _called_for(
-    settings: LoyaltySettings,
-    *,
-    shop_id: int,
-    customer_id: int,
-    now: datetime,
-    spendable_before: int,
-    spendable_after: int,
-    reward_notified_cost: int,
-    last_digest_at: datetime | None,
-) -> Job | None:
+    """The notices job a gain calls for (None: nothing the job would send); the caller
+    defers it unless one that runs no later already waits (`waiting_job_covers`). A
+    spendable amount read from a cached pending sum may be under the truth (lots matured
+    since): that only calls the job more often."""
     if not settings.enabled:
         return None
     now_job = notices_job(shop_id, customer_id, now)

@@ -36,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.prepared import Prepared, begun_driver
 from app.loyalty import content
+from app.loyalty.jobs import waiting_job_covers
 from app.loyalty.ledger import (
     SYSTEM,
     Account,
@@ -278,9 +279,8 @@ async def earn_locked_order(
                 spendable_after=appended.balance - appended.pending,
                 reward_notified_cost=appended.reward_notified_cost,
                 last_digest_at=state["last_digest_at"],
-                notices_due_at=account.notices_due_at,
             )
-            if job is not None:
+            if job is not None and not waiting_job_covers(account.notices_due_at, job, now):
                 defer(session, job)
                 if job.defer_until is not None:
                     await notices_waiting(session, account, job.defer_until)

@@ -531,30 +531,10 @@ class _ResilientWorker(Worker):
         finally:
             self.tasks = tasks
 
-    async def finish_job(
-        self,
-        job_id: str,
-        finish: bool,
-        result_data: bytes | None,
-        result_timeout_s: float | None,
-        keep_result_forever: bool,
-        incr_score: int | None,
-        keep_in_progress: float | None,
-    ) -> None:
+    async def finish_job(self, job_id: str, *args: Any) -> None:
         # arq awaits this shielded (its own task): known here, so that a run_job cut short
         # while it runs can wait for it.
-        await self._finishing_task(
-            job_id,
-            self._record_outcome(
-                job_id,
-                finish,
-                result_data,
-                result_timeout_s,
-                keep_result_forever,
-                incr_score,
-                keep_in_progress,
-            ),
-        )
+        await self._finishing_task(job_id, self._record_outcome(job_id, *args))
 
     async def _record_outcome(
         self,

@@ -6,17 +6,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from app.loyalty.jobs import WAITING_LOST_AFTER, notices_job, notices_job_at
+from app.loyalty.jobs import WAITING_LOST_AFTER, notices_job, notices_job_at, waiting_job_covers
 from app.loyalty.notice_triggers import notices_after_gain
 from app.loyalty.notices import still_waiting
 from app.loyalty.settings import LoyaltySettings
+from app.queue.deferred import Job
 
 NOW = datetime(2026, 12, 5, 21, 0, 2, tzinfo=UTC)
 SETTINGS = LoyaltySettings.model_validate({"enabled": True})
 
 
-def _gain(*, last_digest_at: datetime | None, notices_due_at: datetime | None) -> object:
-    return notices_after_gain(
+def _gain(*, last_digest_at: datetime | None, notices_due_at: datetime | None) -> Job | None:
+    """The job a gain of 40 points defers, as the paid order's earn decides it."""
+    job = notices_after_gain(
         SETTINGS,
         shop_id=1,
         customer_id=2,
@@ -25,8 +27,10 @@ def _gain(*, last_digest_at: datetime | None, notices_due_at: datetime | None) -
         spendable_after=40,
         reward_notified_cost=0,
         last_digest_at=last_digest_at,
-        notices_due_at=notices_due_at,
     )
+    if job is None or waiting_job_covers(notices_due_at, job, NOW):
+        return None
+    return job
 
 
 def test_a_first_gain_calls_for_the_job_now() -> None:
