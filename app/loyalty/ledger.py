@@ -21,7 +21,7 @@ from app.db.prepared import Prepared, begun_driver
 from app.loyalty import storefront
 from app.loyalty.jobs import notices_job, waiting_job_covers
 from app.models import PointsLedgerEntry
-from app.queue.deferred import defer
+from app.queue.deferred import Job, defer
 
 SYSTEM = "system"
 
@@ -173,11 +173,9 @@ async def append(
     if movement.delta > 0:
         # Only a gain can make an email due (a loss is seen by the next run: notices.py);
         # none more when a run that reads this gain already waits.
-        job = notices_job(account.shop_id, account.customer_id, now)
-        if not waiting_job_covers(account.notices_due_at, job, now):
-            defer(session, job)
-            if job.defer_until is not None:
-                await notices_waiting(session, account, job.defer_until)
+        await defer_notices(
+            session, account, notices_job(account.shop_id, account.customer_id, now), now
+        )
     return appended.id
 
 
@@ -224,9 +222,16 @@ _NOTICES_WAITING = Prepared(
 )
 
 
-async def notices_waiting(session: AsyncSession, account: Account, due: datetime) -> None:
-    """Record on the locked account that its notices job waits to run at `due`."""
-    await _NOTICES_WAITING.execute(await begun_driver(session), due=due, account_id=account.id)
+async def defer_notices(session: AsyncSession, account: Account, job: Job, now: datetime) -> None:
+    """Defer the notices job a gain calls for, unless one that runs no later already waits
+    (`waiting_job_covers`); record on the locked account when the deferred one runs."""
+    if waiting_job_covers(account.notices_due_at, job, now):
+        return
+    defer(session, job)
+    if job.defer_until is not None:
+        await _NOTICES_WAITING.execute(
+            await begun_driver(session), due=job.defer_until, account_id=account.id
+        )
 
 
 def pending_at(as_of: Any) -> ColumnElement[bool]:

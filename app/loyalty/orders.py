@@ -36,21 +36,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.prepared import Prepared, begun_driver
 from app.loyalty import content
-from app.loyalty.jobs import waiting_job_covers
 from app.loyalty.ledger import (
     SYSTEM,
     Account,
     Movement,
     append,
     append_unannounced,
+    defer_notices,
     lock_account,
-    notices_waiting,
 )
 from app.loyalty.notice_triggers import notices_after_gain
 from app.loyalty.settings import LoyaltySettings
 from app.loyalty.tiers import multiplier_of
 from app.models import Order, PointsLedgerEntry, Refund
-from app.queue.deferred import defer
 
 
 def earned_points(amount: Decimal, rate: Decimal) -> int:
@@ -280,10 +278,8 @@ async def earn_locked_order(
                 reward_notified_cost=appended.reward_notified_cost,
                 last_digest_at=state["last_digest_at"],
             )
-            if job is not None and not waiting_job_covers(account.notices_due_at, job, now):
-                defer(session, job)
-                if job.defer_until is not None:
-                    await notices_waiting(session, account, job.defer_until)
+            if job is not None:
+                await defer_notices(session, account, job, now)
     if state["refunded_or_cancelled"]:
         await take_back(session, shop_id=shop_id, order_id=order_id, now=now)
     return entry_id
