@@ -33,6 +33,7 @@ from sqlalchemy import func, make_url, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db.engine import create_engine, create_sessionmaker
+from app.loyalty.jobs import WAITING_LOST_AFTER
 from app.messaging.config import MessagingConfig
 from app.messaging.tracking import DELIVERY_GRACE, click_token, open_token
 from app.models import (
@@ -50,6 +51,8 @@ from app.models import (
 )
 from app.platform.children import child_environment, stop_children
 from app.referrals.admin import figures as referral_figures
+from app.referrals.records import PENDING as REFERRAL_PENDING
+from app.referrals.records import QUALIFIED as REFERRAL_QUALIFIED
 from app.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -464,10 +467,12 @@ async def _api_json(
 
 
 async def _settle(sessions: async_sessionmaker[AsyncSession], *, seconds: float) -> None:
-    """Wait until every webhook is processed, no reminder is due and the outbox is empty."""
+    """Wait until every webhook is processed, no reminder, loyalty notice or referral reward
+    is due and the outbox is empty: what the report counts then stays as it says."""
     deadline = time.monotonic() + seconds
     quiet = 0
     while time.monotonic() < deadline and quiet < 3:
+        soon = datetime.now(UTC) + timedelta(seconds=15)
         async with sessions.begin() as session:
             pending_events = await session.scalar(
                 select(func.count()).where(WebhookEvent.status == "received")
@@ -475,17 +480,32 @@ async def _settle(sessions: async_sessionmaker[AsyncSession], *, seconds: float)
             due_runs = await session.scalar(
                 select(func.count()).where(
                     ScenarioRun.status == "active",
-                    ScenarioRun.next_step_at <= datetime.now(UTC) + timedelta(seconds=15),
+                    ScenarioRun.next_step_at <= soon,
                 )
             )
             outgoing = await session.scalar(
                 select(func.count()).where(
                     Message.status.in_(("queued", "sending")),
                     # Held by the frequency cap until tomorrow is not work still to come.
-                    Message.scheduled_at <= datetime.now(UTC) + timedelta(seconds=15),
+                    Message.scheduled_at <= soon,
                 )
             )
-        quiet = quiet + 1 if not (pending_events or due_runs or outgoing) else 0
+            # A member's notices job (tier reached, reward reachable, the digest) and a
+            # referral's reward wait in the queue, not in the outbox, until their job runs and
+            # writes the emails (one past its moment by more than the queue would keep it
+            # waiting counts as lost, not as work to come).
+            lost = soon - WAITING_LOST_AFTER - timedelta(seconds=15)
+            notices = await session.scalar(
+                select(func.count()).where(LoyaltyAccount.notices_due_at.between(lost, soon))
+            )
+            rewards = await session.scalar(
+                select(func.count()).where(
+                    Referral.status.in_((REFERRAL_PENDING, REFERRAL_QUALIFIED)),
+                    Referral.due_at.between(lost, soon),
+                )
+            )
+        waiting = pending_events or due_runs or outgoing or notices or rewards
+        quiet = 0 if waiting else quiet + 1
         await asyncio.sleep(1)
 
 
