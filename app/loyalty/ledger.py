@@ -12,6 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+import asyncpg
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy import text as sql
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -65,9 +66,15 @@ class Movement:
 # as written); otherwise the row it conflicted with, read FOR UPDATE (waiting for a holder,
 # then reading its latest version).
 _ACCOUNT_COLUMNS = "id, balance, pending, tier, notices_due_at"
-_LOCK_ACCOUNT = Prepared(
-    sql(
-        f"""
+
+
+def lock_account_sql(also: str = "") -> str:
+    """The account lock's statement; `also`, a SELECT list of one row (scalar subqueries over
+    the same :named parameters), is read with it in the same round trip, with the
+    statement's snapshot: taken before any wait for the account's lock, so it must only read
+    what that lock does not guard."""
+    extra = f"CROSS JOIN (SELECT {also}) AS also" if also else ""
+    return f"""
 WITH inserted AS (
     INSERT INTO loyalty_accounts (shop_id, customer_id, balance, pending, reward_notified_cost)
     VALUES (:shop_id, :customer_id, 0, 0, 0)
@@ -78,10 +85,13 @@ WITH inserted AS (
     WHERE shop_id = :shop_id AND customer_id = :customer_id
     FOR UPDATE
 )
-SELECT {_ACCOUNT_COLUMNS} FROM inserted UNION ALL SELECT {_ACCOUNT_COLUMNS} FROM existing
+SELECT * FROM (
+    SELECT {_ACCOUNT_COLUMNS} FROM inserted UNION ALL SELECT {_ACCOUNT_COLUMNS} FROM existing
+) AS account {extra}
 """  # noqa: S608  (column names from the constant above; every value is a parameter)
-    )
-)
+
+
+_LOCK_ACCOUNT = Prepared(sql(lock_account_sql()))
 # A row committed after the statement above began is invisible to its read: it waited for that
 # row's insert, then found it neither new nor visible. Read again, in a statement of its own
 # (a snapshot that sees it).
@@ -97,13 +107,36 @@ FOR UPDATE"""  # noqa: S608
 
 async def lock_account(session: AsyncSession, shop_id: int, customer_id: int) -> Account:
     """The customer's account, created if new, locked FOR UPDATE until the transaction ends."""
+    account, _ = await lock_account_reading(session, _LOCK_ACCOUNT, shop_id, customer_id)
+    if account is None:
+        account = await _lock_existing(session, shop_id, customer_id)
+    return account
+
+
+async def lock_account_reading(
+    session: AsyncSession, statement: Prepared, shop_id: int, customer_id: int, **params: Any
+) -> tuple[Account | None, asyncpg.Record | None]:
+    """`lock_account` with what `statement` (built by `lock_account_sql`) also reads, in one
+    round trip: the account and the statement's row. (None, None) in the rare case of an
+    account another transaction created meanwhile: the caller then locks it with
+    `lock_account` and reads the rest in a statement of its own."""
     await session.flush()  # what the session holds unwritten, as its own execute would
     driver = await begun_driver(session)
-    row = await _LOCK_ACCOUNT.fetchrow(driver, shop_id=shop_id, customer_id=customer_id)
+    row = await statement.fetchrow(driver, shop_id=shop_id, customer_id=customer_id, **params)
     if row is None:
-        row = await _EXISTING_ACCOUNT.fetchrow(driver, shop_id=shop_id, customer_id=customer_id)
+        return None, None
+    return _account(row, shop_id, customer_id), row
+
+
+async def _lock_existing(session: AsyncSession, shop_id: int, customer_id: int) -> Account:
+    driver = await begun_driver(session)
+    row = await _EXISTING_ACCOUNT.fetchrow(driver, shop_id=shop_id, customer_id=customer_id)
     if row is None:  # pragma: no cover - the conflicting row exists (accounts are not deleted here)
         raise RuntimeError("loyalty account conflicted with a row that is gone")
+    return _account(row, shop_id, customer_id)
+
+
+def _account(row: asyncpg.Record, shop_id: int, customer_id: int) -> Account:
     return Account(
         id=row["id"],
         shop_id=shop_id,

@@ -44,6 +44,8 @@ from app.loyalty.ledger import (
     append_unannounced,
     defer_notices,
     lock_account,
+    lock_account_reading,
+    lock_account_sql,
 )
 from app.loyalty.notice_triggers import notices_after_gain
 from app.loyalty.settings import LoyaltySettings
@@ -168,10 +170,8 @@ SELECT (SELECT CAST(settings AS text) FROM loyalty_programs WHERE shop_id = :sho
 # Under the order's lock: whether the order has its earn, and whether it is cancelled or has a
 # refund recorded (`_has_earn` and `_refunded_or_cancelled` in one read), and when the
 # customer's last points digest was requested (what the gain's notices depend on).
-_EARN_STATE = Prepared(
-    sql(
-        """
-SELECT (SELECT m.requested_at FROM messages AS m
+_EARN_STATE_COLUMNS = """
+       (SELECT m.requested_at FROM messages AS m
         WHERE m.shop_id = :shop_id AND m.customer_id = :customer_id
           AND m.scenario = :scenario AND m.step = :digest_step
         ORDER BY m.id DESC LIMIT 1) AS last_digest_at,
@@ -189,8 +189,13 @@ SELECT (SELECT m.requested_at FROM messages AS m
                                AND r.order_shopify_id = o.shopify_id))
        ) AS refunded_or_cancelled
 """
-    )
-)
+_EARN_STATE = Prepared(sql(f"SELECT {_EARN_STATE_COLUMNS}"))
+# The account's lock and the earn state in one round trip. The state is read with the
+# statement's snapshot, from before any wait for the account's lock, which guards none of
+# it: the order's earn and its refunds and cancellation are written under the order's lock,
+# held here since `start_paid_order`; a digest requested meanwhile (by a notices run holding
+# the account) is read as not yet requested, which only calls that job once more.
+_LOCK_FOR_EARN = Prepared(sql(lock_account_sql(_EARN_STATE_COLUMNS)))
 
 
 @dataclass(frozen=True)
@@ -235,19 +240,23 @@ async def earn_locked_order(
     refunds and cancellation take back. The new entry's id, or None."""
     if not (settings.enabled and settings.per_currency.enabled):
         return None
-    account = await lock_account(session, shop_id, customer_id)
-    rate = settings.per_currency.points * multiplier_of(settings, account.tier)
-    points = earned_points(eligible_subtotal, rate)
-    state = await _EARN_STATE.fetchrow(
-        await begun_driver(session),
-        shop_id=shop_id,
-        order_id=order_id,
-        customer_id=customer_id,
-        scenario=content.PROGRAM_KEY,
-        digest_step=content.POINTS_DIGEST,
+    state_params = {
+        "order_id": order_id,
+        "scenario": content.PROGRAM_KEY,
+        "digest_step": content.POINTS_DIGEST,
+    }
+    account, state = await lock_account_reading(
+        session, _LOCK_FOR_EARN, shop_id, customer_id, **state_params
     )
+    if account is None:  # an account created meanwhile by another transaction: two reads
+        account = await lock_account(session, shop_id, customer_id)
+        state = await _EARN_STATE.fetchrow(
+            await begun_driver(session), shop_id=shop_id, customer_id=customer_id, **state_params
+        )
     if state is None:  # pragma: no cover - a SELECT without FROM returns its one row
         raise RuntimeError("the order's earn state returned no row")
+    rate = settings.per_currency.points * multiplier_of(settings, account.tier)
+    points = earned_points(eligible_subtotal, rate)
     entry_id = None
     if points > 0 and not state["has_earn"]:
         appended = await append_unannounced(
