@@ -152,15 +152,17 @@ async def enqueue_message(
             attempts=0,
         )
         .on_conflict_do_nothing(constraint="uq_messages_shop_id_scenario_subject_key_step")
-        .returning(Message.id)
+        # The row as stored (defaults included), in the session: no second read.
+        .returning(Message)
     )
-    inserted = await session.scalar(statement)
-    if inserted is not None and rendering.fallback is not None:
-        _record_template_fallback(session, shop.id, inserted, rendering.fallback)
-    # Whether we inserted or lost a race to a concurrent replay, the row now exists.
-    message = await _by_natural_key(session, shop.id, scenario, subject_key, step)
-    if message is None:  # pragma: no cover - the unique key guarantees it
-        raise RuntimeError("message vanished right after its insert")
+    message = await session.scalar(statement)
+    if message is None:
+        # A concurrent replay inserted it first: the row exists, as that one wrote it.
+        message = await _by_natural_key(session, shop.id, scenario, subject_key, step)
+        if message is None:  # pragma: no cover - the unique key guarantees it
+            raise RuntimeError("message vanished right after its insert")
+    elif rendering.fallback is not None:
+        _record_template_fallback(session, shop.id, message.id, rendering.fallback)
     defer_send(session, message)
     return message
 
