@@ -118,6 +118,68 @@ async def test_two_transactions_racing_on_one_order_award_once(
     assert found.cached_balance == 250
 
 
+async def test_two_orders_of_a_new_member_paid_at_the_same_moment_both_earn(
+    client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    program: int,
+) -> None:
+    """Two transactions create the same new account at once: the second waits for the
+    first's row, finds it invisible to its statement's snapshot, and locks it in a statement
+    of its own; both orders earn, and the cached balance counts both."""
+    facts = []
+    for order_id, subtotal in ((74, "40.00"), (75, "60.00")):
+        created = order(
+            "orders/create",
+            order_id=order_id,
+            customer_id=CUSTOMER,
+            email=EMAIL,
+            subtotal=subtotal,
+            financial_status="pending",
+        )
+        await deliver_and_process(client, settings, "orders/create", created)
+    customer = await customer_id(sessions, program, CUSTOMER)
+    async with sessions.begin() as session:
+        rows = dict(
+            (
+                await session.execute(
+                    select(Order.shopify_id, Order.id).where(Order.shop_id == program)
+                )
+            ).all()
+        )
+    for shopify_id, subtotal in ((74, "40.00"), (75, "60.00")):
+        facts.append(
+            OrderPaid(
+                shop_id=program,
+                order_id=rows[shopify_id],
+                shopify_order_id=shopify_id,
+                customer_id=customer,
+                email=EMAIL,
+                eligible_subtotal=Decimal(subtotal),
+                currency="USD",
+                paid_at=None,
+            )
+        )
+    first_holds = asyncio.Event()
+
+    async def first() -> None:
+        async with sessions.begin() as session:
+            await listeners.on_order_paid(session, facts[0])
+            first_holds.set()
+            await asyncio.sleep(0.3)  # the new account's row written, not committed
+
+    async def second() -> None:
+        await first_holds.wait()
+        async with sessions.begin() as session:
+            await listeners.on_order_paid(session, facts[1])
+
+    await asyncio.gather(first(), second())
+
+    found = await position(sessions, program, CUSTOMER)
+    assert sorted(found.entries) == [("earn", "order", 40), ("earn", "order", 60)]
+    assert found.cached_balance == found.ledger_sum == 100
+
+
 async def test_points_count_the_shop_currency_when_the_customer_paid_in_another(
     client: httpx.AsyncClient,
     sessions: async_sessionmaker[AsyncSession],
