@@ -472,7 +472,8 @@ async def _settle(sessions: async_sessionmaker[AsyncSession], *, seconds: float)
     deadline = time.monotonic() + seconds
     quiet = 0
     while time.monotonic() < deadline and quiet < 3:
-        soon = datetime.now(UTC) + timedelta(seconds=15)
+        now = datetime.now(UTC)
+        soon = now + timedelta(seconds=15)
         async with sessions.begin() as session:
             pending_events = await session.scalar(
                 select(func.count()).where(WebhookEvent.status == "received")
@@ -494,7 +495,7 @@ async def _settle(sessions: async_sessionmaker[AsyncSession], *, seconds: float)
             # referral's reward wait in the queue, not in the outbox, until their job runs and
             # writes the emails (one past its moment by more than the queue would keep it
             # waiting counts as lost, not as work to come).
-            lost = soon - WAITING_LOST_AFTER - timedelta(seconds=15)
+            lost = now - WAITING_LOST_AFTER
             notices = await session.scalar(
                 select(func.count()).where(LoyaltyAccount.notices_due_at.between(lost, soon))
             )

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import time
 from pathlib import Path
 
 import httpx
@@ -17,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.main import create_app
+from app.messaging.controls import DEFAULT_POLICY, set_sending_policy
 from app.models import Shop
 from app.settings import Settings
 from devstore import SimulatorConfig
@@ -120,6 +122,15 @@ class EmbeddedAdmin:
             found = await session.scalar(select(Shop).where(Shop.domain == SHOP))
         assert found is not None, "the shop was not installed through the admin"
         return found
+
+    async def send_at_any_hour(self) -> None:
+        """No quiet hours for the installed shop: the tests run at any hour, and the default's
+        (21:00-08:00) would hold their emails until morning."""
+        shop = await self.shop()
+        async with self.sessions.begin() as session:
+            await set_sending_policy(
+                session, shop.id, replace(DEFAULT_POLICY, quiet_start=time(0), quiet_end=time(0))
+            )
 
 
 @pytest.fixture

@@ -6,13 +6,11 @@ look at whole pages (narrow screens, KPI legibility)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
 
-from app.messaging.controls import DEFAULT_POLICY, set_sending_policy
 from app.models import Customer, Order, Review, WebhookEvent, WebhookEventStatus
 from app.models.referrals import Referral, ReferralCode
 from tests.browser.conftest import SHOP, EmbeddedAdmin
@@ -26,10 +24,7 @@ async def seed(admin: EmbeddedAdmin) -> int:
     from app.kpis.jobs import roll_up
 
     shop = await admin.shop()
-    async with admin.sessions.begin() as session:
-        await set_sending_policy(
-            session, shop.id, replace(DEFAULT_POLICY, quiet_start=time(0), quiet_end=time(0))
-        )
+    await admin.send_at_any_hour()
     api, headers = admin.store.client, admin.store.headers
     on = await api.put(
         "/api/scenarios/abandoned_cart",

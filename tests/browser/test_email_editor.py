@@ -5,12 +5,8 @@ and received as rewritten at the SMTP server)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import time
-
 from playwright.async_api import expect
 
-from app.messaging.controls import DEFAULT_POLICY, set_sending_policy
 from tests.browser.conftest import EmbeddedAdmin
 from tests.browser.test_customers_admin import screenshot
 
@@ -95,13 +91,8 @@ async def test_a_held_reminder_is_rewritten_in_the_approval_form_and_sent_as_rew
     await admin.store.configure(
         mode="approval", steps=[{"delay_seconds": 1}, {"enabled": False}, {"enabled": False}]
     )
-    # The test runs at any hour: no quiet hours (the default's 21:00-08:00 held the approved
-    # reminder until morning in a run at 21:49 UTC).
-    shop = await admin.shop()
-    async with admin.sessions.begin() as session:
-        await set_sending_policy(
-            session, shop.id, replace(DEFAULT_POLICY, quiet_start=time(0), quiet_end=time(0))
-        )
+    # (Without it the approved reminder was held until morning in a run at 21:49 UTC.)
+    await admin.send_at_any_hour()
     customer = admin.store.customer_payload(email="ada@example.test", first_name="Ada")
     await admin.store.deliver("customers/create", customer)
     await admin.work()

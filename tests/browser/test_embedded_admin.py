@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import re
-from dataclasses import replace
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 
 from playwright.async_api import expect
 from sqlalchemy import select
 
-from app.messaging.controls import DEFAULT_POLICY, set_sending_policy
 from app.models import Message, WebhookEvent, WebhookEventStatus
 from tests.browser.conftest import SHOP, EmbeddedAdmin
 
@@ -336,12 +334,7 @@ async def test_the_welcome_series_is_turned_on_and_shown_like_the_cart(
     await expect(admin.page.locator("#toasts")).to_contain_text("Settings saved")
     saved = await admin.store.client.get("/api/scenarios/welcome", headers=admin.store.headers)
     assert saved.json()["best_sellers_count"] == 6
-    async with admin.sessions.begin() as session:
-        await set_sending_policy(
-            session,
-            (await admin.shop()).id,
-            replace(DEFAULT_POLICY, quiet_start=time(0), quiet_end=time(0)),
-        )
+    await admin.send_at_any_hour()
 
     customer = admin.store.customer_payload(email="wren@example.test", first_name="Wren")
     await admin.store.deliver("customers/create", customer)

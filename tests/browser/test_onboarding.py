@@ -149,11 +149,7 @@ async def test_a_new_merchant_goes_from_install_to_an_approved_reminder(
     await admin.open(locale=locale)
     await expect(app.get_by_role("heading", name=w["overview"])).to_be_visible()
     shop = await admin.shop()  # the first visit installed the shop (token exchange)
-    async with admin.sessions.begin() as session:
-        # The test runs at any hour: no quiet hours.
-        await set_sending_policy(
-            session, shop.id, replace(DEFAULT_POLICY, quiet_start=time(0), quiet_end=time(0))
-        )
+    await admin.send_at_any_hour()
 
     # A fresh install: nothing is on, the guide is at its start and explains the discounts.
     guide = app.get_by_role("region", name=w["guide"])

@@ -127,8 +127,8 @@ async def test_two_orders_of_a_new_member_paid_at_the_same_moment_both_earn(
     """Two transactions create the same new account at once: the second waits for the
     first's row, finds it invisible to its statement's snapshot, and locks it in a statement
     of its own; both orders earn, and the cached balance counts both."""
-    facts = []
-    for order_id, subtotal in ((74, "40.00"), (75, "60.00")):
+    subtotals = {74: "40.00", 75: "60.00"}
+    for order_id, subtotal in subtotals.items():
         created = order(
             "orders/create",
             order_id=order_id,
@@ -147,19 +147,19 @@ async def test_two_orders_of_a_new_member_paid_at_the_same_moment_both_earn(
                 )
             ).all()
         )
-    for shopify_id, subtotal in ((74, "40.00"), (75, "60.00")):
-        facts.append(
-            OrderPaid(
-                shop_id=program,
-                order_id=rows[shopify_id],
-                shopify_order_id=shopify_id,
-                customer_id=customer,
-                email=EMAIL,
-                eligible_subtotal=Decimal(subtotal),
-                currency="USD",
-                paid_at=None,
-            )
+    facts = [
+        OrderPaid(
+            shop_id=program,
+            order_id=rows[shopify_id],
+            shopify_order_id=shopify_id,
+            customer_id=customer,
+            email=EMAIL,
+            eligible_subtotal=Decimal(subtotal),
+            currency="USD",
+            paid_at=None,
         )
+        for shopify_id, subtotal in subtotals.items()
+    ]
     first_holds = asyncio.Event()
 
     async def first() -> None:
