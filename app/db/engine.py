@@ -24,7 +24,11 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         # dropped fails its statement once and SQLAlchemy invalidates the pool.
         pool_pre_ping=False,
         # asyncpg's server-side prepared statement cache is per connection; keep SQLAlchemy's too.
-        connect_args={"server_settings": {"application_name": "boomerang"}},
+        # No JIT: PostgreSQL compiles a statement whose estimated cost passes jit_above_cost
+        # (100,000), and with inlining and optimization past 500,000. The app's statements are
+        # short or paged, and the few that pass (the KPI roll-up of a busy day) spent 10 times
+        # their run compiling: 729 ms against 73 ms over 12,000 orders (bench/RESULTS.md).
+        connect_args={"server_settings": {"application_name": "boomerang", "jit": "off"}},
     )
 
 

@@ -25,7 +25,12 @@ from sqlalchemy import text
 from app.db.engine import create_engine, create_sessionmaker
 from app.db.migrate import upgrade
 from app.order_stats import REBUILD_ALL, refresh_customer_order_stats
-from app.scenarios.winback.queries import _LAPSED_PAGE, KEY, lapsed_customers
+from app.scenarios.winback.queries import (
+    _LAPSED_PAGE,
+    KEY,
+    lapsed_customers,
+    lapsed_page_parameters,
+)
 from app.scenarios.winback.settings import WinbackSettings
 
 SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
@@ -214,18 +219,7 @@ async def selection(url: str, page_size: int, rounds: int) -> tuple[list[float],
                 row[0]
                 for row in await session.execute(
                     explain,
-                    {
-                        "shop_id": 1,
-                        "after_id": 0,
-                        "lapsed_before": NOW - rule.lapsed_after,
-                        "min_orders": rule.min_orders_for_rhythm,
-                        "now": NOW,
-                        "multiplier": rule.median_multiplier,
-                        "subscribed": "subscribed",
-                        "scenario": KEY,
-                        "cooldown_since": NOW - rule.cooldown,
-                        "limit": page_size,
-                    },
+                    lapsed_page_parameters(1, after_id=0, rule=rule, now=NOW, limit=page_size),
                 )
             )
     finally:

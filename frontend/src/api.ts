@@ -130,6 +130,7 @@ export interface ScenarioSettings {
   lapsed_after_days?: number;
   median_multiplier?: string;
   min_orders_for_rhythm?: number;
+  min_lapse_days?: number;
   cooldown_days?: number;
   // The welcome series' own (app/scenarios/welcome/settings.py).
   best_sellers_count?: number;

@@ -439,6 +439,8 @@ async def test_win_back_has_its_card_and_its_lapse_settings(admin: EmbeddedAdmin
     await expect(
         app.get_by_role("spinbutton", name="Commandes nécessaires pour un rythme")
     ).to_have_value("3")
+    floor = app.get_by_role("spinbutton", name="Jamais inactif avant (jours)")
+    await expect(floor).to_have_value("14")
     cooldown = app.get_by_role("spinbutton", name="Jours entre deux reconquêtes")
     await expect(cooldown).to_have_value("180")
 
@@ -452,6 +454,7 @@ async def test_win_back_has_its_card_and_its_lapse_settings(admin: EmbeddedAdmin
     assert settings.json()["lapsed_after_days"] == 90  # nothing saved
 
     await app.get_by_role("textbox", name="Multiplicateur du rythme").fill("1.5")
+    await floor.fill("21")
     await app.get_by_role("button", name="Enregistrer les réglages").click()
     await expect(admin.page.locator("#toasts")).to_contain_text("Réglages enregistrés")
     settings = await admin.store.client.get("/api/scenarios/winback", headers=admin.store.headers)
@@ -459,6 +462,7 @@ async def test_win_back_has_its_card_and_its_lapse_settings(admin: EmbeddedAdmin
         60,
         "1.5",
     )
+    assert settings.json()["min_lapse_days"] == 21
 
 
 async def test_the_results_dashboard_shows_cards_charts_and_their_tables(

@@ -55,6 +55,7 @@ WHERE sh.id = :shop_id
         s.last_order_at < :lapsed_before
      OR (s.orders_count >= :min_orders
          AND s.median_interval_seconds > 0
+         AND s.last_order_at < :floor_before
          AND s.last_order_at
              < CAST(:now AS timestamptz)
                - make_interval(secs => s.median_interval_seconds * CAST(:multiplier AS float8)))
@@ -76,6 +77,25 @@ LIMIT :limit
 )
 
 
+def lapsed_page_parameters(
+    shop_id: int, *, after_id: int, rule: LapseRule, now: datetime, limit: int
+) -> dict[str, object]:
+    """The bound values of one page's query (_LAPSED_PAGE)."""
+    return {
+        "shop_id": shop_id,
+        "after_id": after_id,
+        "lapsed_before": now - rule.lapsed_after,
+        "min_orders": rule.min_orders_for_rhythm,
+        "now": now,
+        "multiplier": rule.median_multiplier,
+        "floor_before": now - rule.lapse_floor,
+        "subscribed": SUBSCRIBED,
+        "scenario": KEY,
+        "cooldown_since": now - rule.cooldown,
+        "limit": limit,
+    }
+
+
 async def select_lapsed_page(
     session: AsyncSession,
     shop_id: int,
@@ -89,18 +109,7 @@ async def select_lapsed_page(
     start for now, in customer id order. An empty or short page is the last."""
     rows = await session.execute(
         _LAPSED_PAGE,
-        {
-            "shop_id": shop_id,
-            "after_id": after_id,
-            "lapsed_before": now - rule.lapsed_after,
-            "min_orders": rule.min_orders_for_rhythm,
-            "now": now,
-            "multiplier": rule.median_multiplier,
-            "subscribed": SUBSCRIBED,
-            "scenario": KEY,
-            "cooldown_since": now - rule.cooldown,
-            "limit": limit,
-        },
+        lapsed_page_parameters(shop_id, after_id=after_id, rule=rule, now=now, limit=limit),
     )
     return [
         LapsedCustomer(

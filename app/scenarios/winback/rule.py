@@ -3,9 +3,12 @@ may its next step go out. Pure: the clock comes in as `now`.
 
 Lapsed: the last order is older than `lapsed_after` (90 days by default) or, for a customer
 with at least `min_orders_for_rhythm` orders (3), older than `median_multiplier` (2) times
-their median gap between orders: a monthly buyer is missed after two months, not three. The
-customer must have marketing consent and an address, must not be erased, and must not have
-had a win-back in the last `cooldown` (180 days). Any order after the run started stops it.
+their median gap between orders: a monthly buyer is missed after two months, not three. Never
+sooner than `lapse_floor` (14 days) after the last order, whatever the rhythm: three orders in
+two days make a median gap of a day, not a customer lost two days later. (A rhythm of a week
+or more is not touched by the default floor.) The customer must
+have marketing consent and an address, must not be erased, and must not have had a win-back
+in the last `cooldown` (180 days). Any order after the run started stops it.
 
 app/scenarios/winback/queries.py selects in SQL exactly what `why_not_start` accepts; the
 tests hold the two to the same cases."""
@@ -41,6 +44,8 @@ class LapseRule:
     median_multiplier: float
     min_orders_for_rhythm: int
     cooldown: timedelta
+    # The rhythm's threshold is never shorter than this (settings cap it at lapsed_after).
+    lapse_floor: timedelta
 
 
 @dataclass(frozen=True)
@@ -64,7 +69,7 @@ def lapsed_at(snapshot: WinbackSnapshot, rule: LapseRule) -> datetime | None:
         return None
     wait = rule.lapsed_after
     if snapshot.orders_count >= rule.min_orders_for_rhythm and snapshot.median_interval:
-        wait = min(wait, snapshot.median_interval * rule.median_multiplier)
+        wait = max(min(wait, snapshot.median_interval * rule.median_multiplier), rule.lapse_floor)
     return snapshot.last_order_at + wait
 
 

@@ -1,6 +1,7 @@
 """Win-back's settings: who counts as lapsed (N days, or the median multiplier for customers
-with enough orders), how long before a customer may be won back again, and its two steps:
-a single-use code from a pre-created pool at once, a reminder 7 days later."""
+with enough orders, never sooner than a floor), how long before a customer may be won back
+again, and its two steps: a single-use code from a pre-created pool at once, a reminder 7 days
+later."""
 
 from __future__ import annotations
 
@@ -25,6 +26,11 @@ class WinbackSettings(ScenarioSettings):
     lapsed_after_days: int = Field(default=90, ge=7, le=730)
     median_multiplier: Decimal = Field(default=Decimal(2), ge=1, le=10)
     min_orders_for_rhythm: int = Field(default=3, ge=2, le=100)
+    # Never lapsed sooner than this after the last order, whatever the rhythm; a floor longer
+    # than lapsed_after_days counts as lapsed_after_days (no refusal: settings saved before
+    # this field, with lapsed_after_days under 14, stay valid). 14 leaves every rhythm of a
+    # week or more (2 x 7 days) as the issue's rule has it.
+    min_lapse_days: int = Field(default=14, ge=1, le=730)
     cooldown_days: int = Field(default=180, ge=1, le=730)
     steps: tuple[JourneyStepSettings, ...] = (
         JourneyStepSettings(
@@ -48,4 +54,5 @@ class WinbackSettings(ScenarioSettings):
             median_multiplier=float(self.median_multiplier),
             min_orders_for_rhythm=self.min_orders_for_rhythm,
             cooldown=timedelta(days=self.cooldown_days),
+            lapse_floor=timedelta(days=min(self.min_lapse_days, self.lapsed_after_days)),
         )

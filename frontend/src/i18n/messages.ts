@@ -241,6 +241,9 @@ export const en = {
   "settings.winback.multiplier.details":
     "For regular customers: lapsed sooner, once this many times their usual gap between orders has passed.",
   "settings.winback.minOrders": "Orders needed for a rhythm",
+  "settings.winback.minLapse": "Never lapsed before (days)",
+  "settings.winback.minLapse.details":
+    "However quick their rhythm, a customer is not selected sooner than this many days after their last order (at most \"Lapsed after\").",
   "settings.winback.cooldown": "Days between two win-backs",
   "settings.winback.cooldown.details": "A customer won back is not selected again for this many days.",
   "settings.step": "Step {number}",
@@ -832,6 +835,9 @@ export const fr: Messages = {
   "settings.winback.multiplier.details":
     "Pour les clients réguliers : inactifs plus tôt, après ce multiple de leur intervalle habituel entre deux commandes.",
   "settings.winback.minOrders": "Commandes nécessaires pour un rythme",
+  "settings.winback.minLapse": "Jamais inactif avant (jours)",
+  "settings.winback.minLapse.details":
+    "Quel que soit son rythme, un client n'est pas sélectionné moins de ce nombre de jours après sa dernière commande (au plus « Inactif après »).",
   "settings.winback.cooldown": "Jours entre deux reconquêtes",
   "settings.winback.cooldown.details":
     "Un client relancé n'est pas sélectionné à nouveau pendant ce nombre de jours.",

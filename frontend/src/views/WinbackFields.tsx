@@ -1,5 +1,5 @@
 // Win-back's own settings: who counts as lapsed (N days without an order, or the multiplier
-// of their usual gap for customers with enough orders) and how long before a customer may be
+// of their usual gap for customers with enough orders, never sooner than a minimum) and how long before a customer may be
 // won back again. Refusals come back per field and are shown next to it.
 
 import type { ScenarioSettings } from "../api";
@@ -10,6 +10,7 @@ export const WINBACK_FIELDS = [
   "lapsed_after_days",
   "median_multiplier",
   "min_orders_for_rhythm",
+  "min_lapse_days",
   "cooldown_days",
 ] as const;
 
@@ -53,6 +54,15 @@ export function WinbackFields({
             onInput={(e) => onChange({ ...settings, min_orders_for_rhythm: whole(fieldValue(e)) })}
           />
         </s-stack>
+        <s-number-field
+          label={t("settings.winback.minLapse")}
+          details={t("settings.winback.minLapse.details")}
+          value={String(settings.min_lapse_days ?? "")}
+          min={1}
+          max={730}
+          error={errors.min_lapse_days}
+          onInput={(e) => onChange({ ...settings, min_lapse_days: whole(fieldValue(e)) })}
+        />
         <s-number-field
           label={t("settings.winback.cooldown")}
           details={t("settings.winback.cooldown.details")}

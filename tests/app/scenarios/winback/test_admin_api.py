@@ -47,6 +47,7 @@ async def test_the_lapse_settings_change_and_refuse_per_field(
             "lapsed_after_days": 60,
             "median_multiplier": "2.5",
             "min_orders_for_rhythm": 4,
+            "min_lapse_days": 21,
             "cooldown_days": 90,
             "steps": {"reminder": {"delay_seconds": 3 * 86400}},
         },
@@ -55,6 +56,7 @@ async def test_the_lapse_settings_change_and_refuse_per_field(
     again = (await client.get("/api/scenarios/winback", headers=headers)).json()
     assert (again["lapsed_after_days"], again["median_multiplier"]) == (60, "2.5")
     assert (again["min_orders_for_rhythm"], again["cooldown_days"]) == (4, 90)
+    assert again["min_lapse_days"] == 21
     assert again["steps"][1]["delay_seconds"] == 3 * 86400
 
     refused = await client.put(
@@ -64,6 +66,7 @@ async def test_the_lapse_settings_change_and_refuse_per_field(
             "lapsed_after_days": 3,
             "median_multiplier": "0.5",
             "min_orders_for_rhythm": 1,
+            "min_lapse_days": 0,
             "cooldown_days": 0,
         },
     )
@@ -73,6 +76,7 @@ async def test_the_lapse_settings_change_and_refuse_per_field(
         "lapsed_after_days",
         "median_multiplier",
         "min_orders_for_rhythm",
+        "min_lapse_days",
         "cooldown_days",
     }
     assert "au moins 7" in problems["lapsed_after_days"]

@@ -20,6 +20,7 @@ def test_winback_defaults_and_bounds() -> None:
     assert isinstance(settings, WinbackSettings)
     assert (settings.lapsed_after_days, settings.min_orders_for_rhythm) == (90, 3)
     assert (settings.median_multiplier, settings.cooldown_days) == (2, 180)
+    assert settings.min_lapse_days == 14
     offer, reminder = settings.steps
     assert offer.delay_seconds == 0
     assert offer.discount is not None

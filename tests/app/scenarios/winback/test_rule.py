@@ -37,6 +37,7 @@ def test_the_defaults_are_the_issues() -> None:
             median_multiplier=2.0,
             min_orders_for_rhythm=3,
             cooldown=timedelta(days=180),
+            lapse_floor=timedelta(days=14),
         )
         == RULE
     )
@@ -61,6 +62,36 @@ def test_a_regular_customer_lapses_after_twice_their_median_gap() -> None:
     assert lapsed_at(monthly, RULE) == NOW - timedelta(days=1)
     assert why_not_start(monthly, RULE, NOW) is None
     assert why_not_start(replace(monthly, last_order_at=NOW - timedelta(days=39)), RULE, NOW) is (
+        SkipReason.NOT_LAPSED
+    )
+
+
+def test_a_burst_of_orders_is_not_a_rhythm_lost_days_later() -> None:
+    # Three orders in two days: a median gap of a day, "lapsed" two days after the last
+    # without the floor.
+    burst = replace(
+        LAPSED,
+        orders_count=3,
+        median_interval=timedelta(days=1),
+        last_order_at=NOW - timedelta(days=12),
+    )
+    assert lapsed_at(burst, RULE) == NOW + timedelta(days=2)
+    assert why_not_start(burst, RULE, NOW) is SkipReason.NOT_LAPSED
+    assert why_not_start(replace(burst, last_order_at=NOW - timedelta(days=15)), RULE, NOW) is None
+
+
+def test_a_floor_longer_than_lapsed_after_counts_as_lapsed_after() -> None:
+    # Settings saved before the floor existed keep working: 10 days, under the default 14.
+    rule = WinbackSettings(lapsed_after_days=10).lapse_rule
+    assert rule.lapse_floor == timedelta(days=10)
+    quick = replace(
+        LAPSED,
+        orders_count=4,
+        median_interval=timedelta(days=3),
+        last_order_at=NOW - timedelta(days=11),
+    )
+    assert why_not_start(quick, rule, NOW) is None
+    assert why_not_start(replace(quick, last_order_at=NOW - timedelta(days=9)), rule, NOW) is (
         SkipReason.NOT_LAPSED
     )
 

@@ -91,6 +91,10 @@ async def test_the_selection_is_what_the_rule_accepts(
         # Ordered every ~20 days, last 45 days ago: past 2 × 20 days.
         regular_lapsed = await add_customer(session, shop_id, days_ago=[105, 85, 65, 45])
         regular_on_time = await add_customer(session, shop_id, days_ago=[95, 75, 55, 35])
+        # Three orders a day apart: lapsed by their rhythm after 2 days, but never sooner
+        # than 14 days after the last order.
+        burst_recent = await add_customer(session, shop_id, days_ago=[14, 13, 12])
+        burst_past_floor = await add_customer(session, shop_id, days_ago=[17, 16, 15])
         # Two orders 20 days apart: too few for the rhythm rule.
         two_orders = await add_customer(session, shop_id, days_ago=[65, 45])
         no_consent = await add_customer(session, shop_id, days_ago=[200], state="unsubscribed")
@@ -120,9 +124,24 @@ async def test_the_selection_is_what_the_rule_accepts(
     chosen = await selected(sessions, shop_id)
 
     assert chosen == sorted(
-        [lapsed, lapsed_twice, regular_lapsed, won_back_long_ago, cancelled_recent]
+        [
+            lapsed,
+            lapsed_twice,
+            regular_lapsed,
+            burst_past_floor,
+            won_back_long_ago,
+            cancelled_recent,
+        ]
     )
-    for not_chosen in (recent, regular_on_time, two_orders, no_consent, redacted, won_back_lately):
+    for not_chosen in (
+        recent,
+        regular_on_time,
+        burst_recent,
+        two_orders,
+        no_consent,
+        redacted,
+        won_back_lately,
+    ):
         assert not_chosen not in chosen
     # The SQL and the pure rule agree on every customer.
     async with sessions.begin() as session:
