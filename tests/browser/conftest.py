@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
-from datetime import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -18,7 +17,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.main import create_app
-from app.messaging.controls import DEFAULT_POLICY, set_sending_policy
 from app.models import Shop
 from app.settings import Settings
 from devstore import SimulatorConfig
@@ -26,6 +24,7 @@ from devstore.server import Simulator
 from tests.conftest import TEST_API_KEY, TEST_API_SECRET
 from tests.messaging.conftest import Inbox, inbox  # noqa: F401  (fixture)
 from tests.scenarios.conftest import Store
+from tests.support.sending import send_at_any_hour
 from tests.support.servers import serve
 from tests.support.services import free_port
 
@@ -128,9 +127,7 @@ class EmbeddedAdmin:
         (21:00-08:00) would hold their emails until morning."""
         shop = await self.shop()
         async with self.sessions.begin() as session:
-            await set_sending_policy(
-                session, shop.id, replace(DEFAULT_POLICY, quiet_start=time(0), quiet_end=time(0))
-            )
+            await send_at_any_hour(session, shop.id)
 
 
 @pytest.fixture

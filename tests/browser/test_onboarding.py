@@ -8,17 +8,15 @@ kept (tests/browser/artifacts.py)."""
 from __future__ import annotations
 
 import html
-from dataclasses import replace
-from datetime import time
 from email.message import EmailMessage
 
 import pytest
 from playwright.async_api import expect
 
-from app.messaging.controls import DEFAULT_POLICY, set_sending_policy
 from app.settings import Settings
 from tests.browser.artifacts import keep_screenshot
 from tests.browser.conftest import EmbeddedAdmin
+from tests.support.sending import send_at_any_hour
 
 # What the merchant reads, in each language.
 WORDS: dict[str, dict[str, str]] = {
@@ -262,11 +260,7 @@ async def test_a_new_merchant_goes_from_install_to_an_approved_reminder(
 
     # The global pause shows on every page.
     async with admin.sessions.begin() as session:
-        await set_sending_policy(
-            session,
-            shop.id,
-            replace(DEFAULT_POLICY, paused=True, quiet_start=time(0), quiet_end=time(0)),
-        )
+        await send_at_any_hour(session, shop.id, paused=True)
     await admin.go(w["messages"])
     await expect(app.get_by_text(w["paused"])).to_be_visible()
     await shot("10-paused-banner")

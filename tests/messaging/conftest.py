@@ -7,8 +7,8 @@ from __future__ import annotations
 import ipaddress
 import ssl
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, time, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -28,7 +28,7 @@ from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.messaging.config import MessagingConfig
-from app.messaging.controls import DEFAULT_POLICY, DeliveryMode, set_sending_policy
+from app.messaging.controls import DeliveryMode
 from app.messaging.outbox import enqueue_message
 from app.models import Customer, Message, Shop
 from app.platform.composition import PLATFORM
@@ -36,6 +36,7 @@ from app.platform.resources import Resources
 from app.queue import JobContext
 from app.settings import Settings
 from jobs.messages import send_message
+from tests.support.sending import send_at_any_hour
 from tests.support.services import on_a_free_port
 from tests.support.session_tokens import bearer, mint_session_token
 from tests.support.shops import create_shop
@@ -236,9 +237,7 @@ async def make_shop(
     shop = await create_shop(sessions, domain=domain, access_token=access_token)
     async with sessions.begin() as session:
         if not quiet_hours:
-            await set_sending_policy(
-                session, shop.id, replace(DEFAULT_POLICY, quiet_start=time(0), quiet_end=time(0))
-            )
+            await send_at_any_hour(session, shop.id)
         row = await session.get(Shop, shop.id)
         assert row is not None
         row.name, row.email, row.timezone, row.locale, row.currency = (

@@ -5,14 +5,13 @@ failed), it goes."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.messaging.config import MessagingConfig
-from app.messaging.controls import DEFAULT_POLICY, DeliveryMode, set_sending_policy
+from app.messaging.controls import DeliveryMode
 from app.messaging.delivery import deliver_message
 from app.messaging.transport import transport_from_settings
 from app.models import Shop
@@ -29,22 +28,13 @@ from tests.messaging.conftest import (
     run_send_job,
 )
 from tests.messaging.test_sending import CrashAfterHandoff
+from tests.support.sending import send_at_any_hour
 
 
 async def _several_a_day(sessions: async_sessionmaker[AsyncSession], shop: Shop) -> None:
     """A cap that lets a run's reminders go minutes apart (the default allows one a day)."""
     async with sessions.begin() as session:
-        await set_sending_policy(
-            session,
-            shop.id,
-            replace(
-                DEFAULT_POLICY,
-                quiet_start=time(0),
-                quiet_end=time(0),
-                max_per_day=10,
-                max_per_week=10,
-            ),
-        )
+        await send_at_any_hour(session, shop.id, max_per_day=10, max_per_week=10)
 
 
 async def test_step_two_waits_for_step_one_then_both_leave_in_order(

@@ -9,8 +9,8 @@ import copy
 import json
 import uuid
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime, time
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from email.message import EmailMessage
 from typing import Any
@@ -23,7 +23,6 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.main import create_app
-from app.messaging.controls import DEFAULT_POLICY, set_sending_policy
 from app.models import Message, ScenarioRun, Shop, TimelineEntry
 from app.settings import Settings
 from devstore import SimulatorConfig, create_simulator
@@ -31,6 +30,7 @@ from devstore.server import Simulator
 from tests.conftest import TEST_API_KEY, TEST_API_SECRET
 from tests.messaging.conftest import Inbox, inbox  # noqa: F401  (fixture)
 from tests.support.fixtures import fixture_json
+from tests.support.sending import send_at_any_hour
 from tests.support.session_tokens import bearer, mint_session_token
 from tests.support.shops import create_shop
 from tests.support.webhooks import deliver
@@ -257,17 +257,7 @@ async def store(
         assert row is not None
         row.name, row.currency, row.timezone = "Acme", "EUR", "UTC"
         # The tests run at any hour and send several reminders within seconds.
-        await set_sending_policy(
-            session,
-            shop.id,
-            replace(
-                DEFAULT_POLICY,
-                quiet_start=time(0),
-                quiet_end=time(0),
-                max_per_day=50,
-                max_per_week=50,
-            ),
-        )
+        await send_at_any_hour(session, shop.id, max_per_day=50, max_per_week=50)
     harness = Store(shop, sim, client, settings, sessions, httpx.ASGITransport(app=simulator[0]))
     await harness.configure(
         steps=[

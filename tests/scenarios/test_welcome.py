@@ -6,18 +6,17 @@ from __future__ import annotations
 
 import copy
 import uuid
-from dataclasses import replace
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from app.messaging.controls import DEFAULT_POLICY, set_sending_policy
 from app.models import Message, ScenarioConversion, ScenarioRun, TimelineEntry
 from tests.messaging.conftest import Inbox
 from tests.scenarios.conftest import SHOP, Store, html_part, text_part, until
+from tests.support.sending import send_at_any_hour
 
 WELCOME = "welcome"
 
@@ -322,11 +321,7 @@ async def test_a_cart_reminder_outranks_a_welcome_under_a_cap_of_one_a_day(
     """Both due the same day for one shopper, the cap allowing one email: the cart's goes
     (priority 100 over 30) and the welcome waits for the cap to free."""
     async with store.sessions.begin() as session:
-        await set_sending_policy(
-            session,
-            store.shop.id,
-            replace(DEFAULT_POLICY, quiet_start=time(0), quiet_end=time(0), max_per_day=1),
-        )
+        await send_at_any_hour(session, store.shop.id, max_per_day=1)
     # Both held for approval, so both are due at once whatever order the jobs run in.
     await store.configure(
         mode="approval", steps=[{"delay_seconds": 1}, {"enabled": False}, {"enabled": False}]

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from dataclasses import replace
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from time import time as time_now
 
 import httpx
@@ -19,10 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.loyalty import content, service, still_true
 from app.loyalty.jobs import NOTICES_JOB, WAITING_LOST_AFTER, notices_job, notices_job_at
 from app.messaging.controls import (
-    DEFAULT_POLICY,
     DeliveryMode,
     set_scenario_delivery,
-    set_sending_policy,
 )
 from app.models import Customer, LoyaltyAccount, Message, PointsLedgerEntry, Shop, WebhookEvent
 from app.platform.resources import Resources
@@ -36,6 +33,7 @@ from jobs.webhook_events import process_webhook_event
 from tests.app.loyalty.conftest import configure, customer_id, now
 from tests.messaging.conftest import Inbox, make_customer, make_shop, start_inbox
 from tests.support.commerce_payloads import paid_order
+from tests.support.sending import send_at_any_hour
 from tests.support.services import on_a_free_port
 from tests.support.session_tokens import bearer, mint_session_token
 from tests.support.webhooks import deliver
@@ -77,17 +75,7 @@ async def _program(sessions: async_sessionmaker[AsyncSession]) -> Shop:
     shop = await make_shop(sessions)
     async with sessions.begin() as session:
         # Several emails a day for this shopper: the cap is not what these tests are about.
-        await set_sending_policy(
-            session,
-            shop.id,
-            replace(
-                DEFAULT_POLICY,
-                quiet_start=time(0),
-                quiet_end=time(0),
-                max_per_day=20,
-                max_per_week=50,
-            ),
-        )
+        await send_at_any_hour(session, shop.id, max_per_day=20, max_per_week=50)
     await configure(sessions, shop.id, enabled=True, tiers=TIERS, rewards=REWARDS)
     return shop
 

@@ -8,8 +8,7 @@ from __future__ import annotations
 import json
 import time as clock
 from collections.abc import Iterator
-from dataclasses import replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import pytest
@@ -20,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.loyalty import content, service
 from app.loyalty.verify import verify
 from app.loyalty.windows import months_before
-from app.messaging.controls import DEFAULT_POLICY, set_sending_policy
 from app.models import Customer, Message, PointsLedgerEntry, Shop
 from app.platform.resources import Resources
 from app.queue import JobContext
@@ -31,6 +29,7 @@ from jobs.messages import send_message
 from tests.app.loyalty.conftest import configure
 from tests.conftest import TEST_API_SECRET
 from tests.messaging.conftest import Inbox, make_customer, make_shop, start_inbox
+from tests.support.sending import send_at_any_hour
 from tests.support.services import on_a_free_port
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -64,11 +63,7 @@ def resources(app: object) -> Resources:
 async def _shop(sessions: async_sessionmaker[AsyncSession]) -> Shop:
     shop = await make_shop(sessions)
     async with sessions.begin() as session:
-        await set_sending_policy(
-            session,
-            shop.id,
-            replace(DEFAULT_POLICY, quiet_start=time(0), quiet_end=time(0), max_per_day=20),
-        )
+        await send_at_any_hour(session, shop.id, max_per_day=20)
     return shop
 
 
