@@ -15,6 +15,13 @@ STATUS_VERSION = 1
 LOYALTY_NAMESPACE = "$app:loyalty"
 
 
+def measure_text(measure: Decimal) -> str:
+    """The tier measure as the storefront reads it: the same value is the same text whichever
+    way it was summed ("0.0000" and "0" are "0"; "120.5000" is "120.5"), so two writers of the
+    same position never write two texts of it."""
+    return format(measure.normalize(), "f")
+
+
 def status_document(
     lots: Iterable[tuple[datetime, int]], measure: Decimal, referral: dict[str, str] | None
 ) -> dict[str, Any]:
@@ -26,7 +33,7 @@ def status_document(
         "pending": sum(points for _at, points in lots),
         # [points, spendable from]: the widget counts the lots still ahead of its own clock.
         "pending_lots": [[points, at.isoformat()] for at, points in lots if points],
-        "tier_measure": str(measure),
+        "tier_measure": measure_text(measure),
         "referral": referral,
     }
 

@@ -27,6 +27,7 @@ from app.i18n import Locale, Text, request_locale
 from app.loyalty import birthdays, perks, redeeming, redemptions, shopper
 from app.loyalty.errors import CustomerNotFound, InvalidRedemption
 from app.loyalty.settings import LoyaltySettings, Reward, Tier, load_settings
+from app.loyalty.status_document import measure_text
 from app.shopify.admin.factory import discount_gateway, store_credit_gateway
 from app.shopify.admin.types import ShopRef
 from app.web.deps import ResourcesDep
@@ -145,7 +146,7 @@ async def loyalty_page(
             "spendable": position.spendable,
             "tier": _tier(progress.tier, locale),
             "next_tier": _tier(progress.next_tier, locale),
-            "tier_measure": str(progress.measure),
+            "tier_measure": measure_text(progress.measure),
             "to_next_tier": None if progress.remaining is None else str(progress.remaining),
             "rewards": [
                 _reward_view(reward, visitor.currency, locale, position.spendable)
