@@ -176,3 +176,43 @@ async def test_retention_and_loyalty_figures(
     member = loyalty["member_revenue"]
     assert Decimal(member["member_revenue"]["value"]) == 60  # A's, opened before
     assert Decimal(member["nonmember_revenue"]["value"]) == 140  # B 90 + C 100 − 50
+
+
+async def test_a_members_order_refunded_twice_counts_both_refunds_once(
+    sessions: async_sessionmaker[AsyncSession],
+    client: httpx.AsyncClient,
+    shop: Shop,
+    rows: Rows,
+    rolled: Callable[[], Awaitable[int]],
+    auth: dict[str, str],
+) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    member = await rows.customer("m@example.test")
+    late = await rows.customer("l@example.test")
+    _, refunded = await rows.order(
+        customer_id=member, placed_at=now - timedelta(days=2), total="100"
+    )
+    await rows.order(customer_id=member, placed_at=now - timedelta(days=2), total="30")
+    await rows.refund(refunded, "10", now - timedelta(days=1))
+    await rows.refund(refunded, "15", now - timedelta(days=1))
+    # An account opened after the order: not a member's order. A guest's order neither.
+    await rows.order(customer_id=late, placed_at=now - timedelta(days=2), total="40")
+    await rows.order(customer_id=None, placed_at=now - timedelta(days=2), total="7")
+    async with sessions.begin() as session:
+        for customer, opened in ((member, now - timedelta(days=3)), (late, now)):
+            session.add(
+                LoyaltyAccount(
+                    shop_id=shop.id,
+                    customer_id=customer,
+                    balance=0,
+                    pending=0,
+                    created_at=opened,
+                )
+            )
+    await rolled()
+
+    start = (now - timedelta(days=4)).astimezone(PARIS).date().isoformat()
+    loyalty = await get_json(client, f"/api/kpis/loyalty?from={start}", auth)
+    figures = loyalty["member_revenue"]
+    assert Decimal(figures["member_revenue"]["value"]) == 105  # 100 − 10 − 15 + 30
+    assert Decimal(figures["nonmember_revenue"]["value"]) == 47  # 40 + 7
