@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.models import (
     Customer,
+    LoyaltyAccount,
     Message,
     MessageEvent,
     Order,
@@ -34,6 +35,20 @@ class Rows:
             session.add(row)
             await session.flush()
             return row.id
+
+    async def account(self, customer_id: int, *, opened: datetime, tier: str | None = None) -> None:
+        """A loyalty account (balance 0) opened at `opened`: the customer is a member since."""
+        async with self.sessions.begin() as session:
+            session.add(
+                LoyaltyAccount(
+                    shop_id=self.shop_id,
+                    customer_id=customer_id,
+                    balance=0,
+                    pending=0,
+                    tier=tier,
+                    created_at=opened,
+                )
+            )
 
     async def run(
         self,

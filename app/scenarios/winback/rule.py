@@ -5,10 +5,10 @@ Lapsed: the last order is older than `lapsed_after` (90 days by default) or, for
 with at least `min_orders_for_rhythm` orders (3), older than `median_multiplier` (2) times
 their median gap between orders: a monthly buyer is missed after two months, not three. Never
 sooner than `lapse_floor` (14 days) after the last order, whatever the rhythm: three orders in
-two days make a median gap of a day, not a customer lost two days later. (A rhythm of a week
-or more is not touched by the default floor.) The customer must
-have marketing consent and an address, must not be erased, and must not have had a win-back
-in the last `cooldown` (180 days). Any order after the run started stops it.
+two days make a median gap of a day, not a customer lost two days later (a rhythm of a week
+or more is not touched by the default floor). The customer must have marketing consent and an
+address, must not be erased, and must not have had a win-back in the last `cooldown` (180
+days). Any order after the run started stops it.
 
 app/scenarios/winback/queries.py selects in SQL exactly what `why_not_start` accepts; the
 tests hold the two to the same cases."""

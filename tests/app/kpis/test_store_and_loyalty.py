@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.models import (
     CustomerOrderStats,
-    LoyaltyAccount,
     LoyaltyProgram,
     LoyaltyRedemption,
     PointsLedgerEntry,
@@ -77,21 +76,6 @@ async def test_retention_and_loyalty_figures(
                 },
             )
         )
-        for customer, tier, opened in (
-            (a, "gold", t0 - timedelta(days=1)),
-            (b, "silver", now),
-            (c, None, now),
-        ):
-            session.add(
-                LoyaltyAccount(
-                    shop_id=shop.id,
-                    customer_id=customer,
-                    balance=0,
-                    pending=0,
-                    tier=tier,
-                    created_at=opened,
-                )
-            )
         for customer, kind, delta in (
             (a, "earn", 1000),
             (a, "redeem", -500),
@@ -124,6 +108,12 @@ async def test_retention_and_loyalty_figures(
                 issued_at=now,
             )
         )
+    for customer, tier, opened in (
+        (a, "gold", t0 - timedelta(days=1)),
+        (b, "silver", now),
+        (c, None, now),
+    ):
+        await rows.account(customer, opened=opened, tier=tier)
     await rolled()
 
     store = await get_json(client, "/api/kpis/store", auth)
@@ -198,17 +188,8 @@ async def test_a_members_order_refunded_twice_counts_both_refunds_once(
     # An account opened after the order: not a member's order. A guest's order neither.
     await rows.order(customer_id=late, placed_at=now - timedelta(days=2), total="40")
     await rows.order(customer_id=None, placed_at=now - timedelta(days=2), total="7")
-    async with sessions.begin() as session:
-        for customer, opened in ((member, now - timedelta(days=3)), (late, now)):
-            session.add(
-                LoyaltyAccount(
-                    shop_id=shop.id,
-                    customer_id=customer,
-                    balance=0,
-                    pending=0,
-                    created_at=opened,
-                )
-            )
+    await rows.account(member, opened=now - timedelta(days=3))
+    await rows.account(late, opened=now)
     await rolled()
 
     start = (now - timedelta(days=4)).astimezone(PARIS).date().isoformat()

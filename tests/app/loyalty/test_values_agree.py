@@ -8,6 +8,7 @@ tier window, both tier bases), the two must write the same metafields."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from itertools import count
@@ -21,9 +22,10 @@ from app.loyalty import storefront
 from app.loyalty.settings import load_settings
 from app.loyalty.status_document import loyalty_metafields
 from app.loyalty.widget_status import widget_status
-from app.models import Customer, LoyaltyAccount, PointsLedgerEntry
+from app.models import LoyaltyAccount, PointsLedgerEntry
 from app.queue.deferred import CustomerWrite, take_deferred
 from tests.app.loyalty.conftest import configure
+from tests.messaging.conftest import make_customer
 from tests.support.shops import create_shop
 
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
@@ -80,16 +82,11 @@ async def test_the_paid_orders_write_is_the_sync_jobs_write(
     ledger: list[tuple[str, int, Decimal | None, int, int, int]],
     basis: str,
 ) -> None:
-    shop_id = (await create_shop(sessions, domain=f"agree-{next(shops)}.myshopify.com")).id
+    shop = await create_shop(sessions, domain=f"agree-{next(shops)}.myshopify.com")
+    shop_id = shop.id
     await configure(sessions, shop_id, enabled=True, tier_basis=basis, tier_window_months=12)
+    customer_id = (await make_customer(sessions, shop)).id
     async with sessions.begin() as session:
-        customer_id = (
-            await session.execute(
-                insert(Customer)
-                .values(shop_id=shop_id, shopify_id=7001, email="ada@example.com")
-                .returning(Customer.id)
-            )
-        ).scalar_one()
         last_entry = 0
         for n, (kind, delta, amount, days_ago, pending_days, ahead) in enumerate(ledger):
             created = NOW - timedelta(days=days_ago, seconds=n) + timedelta(seconds=ahead)
@@ -142,9 +139,7 @@ async def test_the_paid_orders_write_is_the_sync_jobs_write(
     assert _readable(write.metafields) == _readable(expected)
 
 
-def _readable(
-    metafields: tuple[tuple[str, str, str, str], ...] | list[tuple[str, str, str, str]],
-) -> dict[tuple[str, str], object]:
+def _readable(metafields: Iterable[tuple[str, str, str, str]]) -> dict[tuple[str, str], object]:
     """Metafields by (namespace, key), the json ones parsed (so key order does not matter)."""
     return {
         (namespace, key): json.loads(value) if type_ == "json" else value
