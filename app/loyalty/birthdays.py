@@ -45,7 +45,8 @@ async def set_birthday(
             Text(
                 en="birth_date: send a date in the past, as YYYY-MM-DD",
                 fr="birth_date : envoyez une date passée, au format AAAA-MM-JJ",
-            )
+            ),
+            field="birth_date",
         )
     account = await lock_account(session, shop_id, customer_id)
     current = await session.scalar(
@@ -57,7 +58,8 @@ async def set_birthday(
                 en="your birthday is already recorded: ask the shop to change it",
                 fr="votre date d'anniversaire est déjà enregistrée : demandez à la boutique de "
                 "la modifier",
-            )
+            ),
+            field="birth_date",
         )
     await session.execute(
         update(LoyaltyAccount).where(LoyaltyAccount.id == account.id).values(birth_date=birth_date)

@@ -62,6 +62,12 @@ def refunded_subtotal(line_items: Iterable[dict[str, Any]]) -> Decimal:
     return sum((Decimal(str(line.get("subtotal") or 0)) for line in line_items), Decimal(0))
 
 
+def refunded_counted(line_items: Iterable[dict[str, Any]]) -> Decimal:
+    """The part of a refund's subtotal that had counted for points: a gift card bought earned
+    none (webhooks/order_paid.py), so giving it back takes none back."""
+    return refunded_subtotal(line for line in line_items if line.get("gift_card") is not True)
+
+
 def refund_target(earned: int, counted: Decimal, refunded: Decimal) -> int:
     """Points all of an order's refunds take back, together."""
     if earned <= 0 or refunded <= 0:
@@ -493,12 +499,12 @@ async def take_back(
     ).all()
     # The subtotal refunds already taken back counted, then each new refund on top, in order.
     running = sum(
-        (refunded_subtotal(r.line_items) for r in refunds if str(r.id) in done), Decimal(0)
+        (refunded_counted(r.line_items) for r in refunds if str(r.id) in done), Decimal(0)
     )
     for refund in refunds:
         if str(refund.id) in done:
             continue
-        subtotal = refunded_subtotal(refund.line_items)
+        subtotal = refunded_counted(refund.line_items)
         running += subtotal
         points = min(refund_target(earn.delta, earn.amount, running) - clawed_by_refunds, remaining)
         if points <= 0:

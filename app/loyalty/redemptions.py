@@ -122,8 +122,8 @@ async def _customer(session: AsyncSession, shop_id: int, customer_id: int) -> Cu
     if customer is None or customer.redacted_at is not None:
         raise RewardUnavailable(
             Text(
-                en=f"no customer {customer_id} in this shop can redeem points",
-                fr=f"aucun client {customer_id} de cette boutique ne peut utiliser de points",
+                en="this customer cannot redeem points: the shop no longer holds their account",
+                fr="ce client ne peut pas utiliser de points : la boutique n'a plus son compte",
             )
         )
     return customer

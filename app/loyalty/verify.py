@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from app.loyalty.ledger import pending_at
-from app.loyalty.orders import EDIT_SOURCE, earned_points, refund_target, refunded_subtotal
+from app.loyalty.orders import EDIT_SOURCE, earned_points, refund_target, refunded_counted
 from app.models import (
     Customer,
     LoyaltyAccount,
@@ -235,7 +235,7 @@ async def _check_orders(session: AsyncSession, report: Report) -> None:
     for shop_id, order_shopify_id, line_items in await session.execute(
         select(Refund.shop_id, Refund.order_shopify_id, Refund.line_items)
     ):
-        refunded[(shop_id, order_shopify_id)] += refunded_subtotal(line_items)
+        refunded[(shop_id, order_shopify_id)] += refunded_counted(line_items)
 
     for earn in earns:
         report.orders += 1

@@ -317,7 +317,8 @@ async def give_birthday(
             Text(
                 en='send a JSON body {"birth_date": "YYYY-MM-DD"}',
                 fr='envoyez un corps JSON {"birth_date": "AAAA-MM-JJ"}',
-            )
+            ),
+            field="birth_date",
         ) from None
     async with resources.transaction() as session:
         kept = await birthdays.set_birthday(

@@ -102,11 +102,16 @@ def refunded_in_shop_money(data: dict[str, Any]) -> tuple[Decimal, str | None]:
 
 
 def _line_item(line: dict[str, Any]) -> dict[str, Any]:
+    """What a refund line keeps: its line item, quantity and subtotal in shop money, and
+    whether it gives back a gift card bought (which never earned points: loyalty's clawback
+    leaves it out)."""
+    refunded = line.get("line_item")
     stored: dict[str, Any] = jsonable(
         {
             "line_item_id": integer(line.get("line_item_id")),
             "quantity": integer(line.get("quantity")),
             "subtotal": _line_subtotal(line),
+            "gift_card": isinstance(refunded, dict) and refunded.get("gift_card") is True,
         }
     )
     return stored

@@ -91,6 +91,35 @@ async def test_a_refund_of_shipping_only_takes_nothing_back(
     assert found.cached_balance == 388
 
 
+async def test_giving_back_a_gift_card_bought_takes_back_no_points(
+    client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    program: int,
+) -> None:
+    """A gift card bought earned nothing, so its refund takes nothing back; the other line's
+    refund then takes back all the order earned (not half, as a share of the whole subtotal
+    would)."""
+    body = paid_order(order_id=96, customer_id=CUSTOMER, email=EMAIL, subtotal="398.00")
+    body["line_items"][1]["gift_card"] = True  # one of the two 199.00 lines
+    await deliver_and_process(client, settings, "orders/paid", body)
+    gift_card = refund(refund_id=961, order_id=96, lines=("199.00",))
+    line = gift_card["refund_line_items"][0]
+    line["line_item"] = {**body["line_items"][1]}
+    line["line_item_id"] = line["line_item"]["id"]
+    await deliver_and_process(client, settings, "refunds/create", gift_card)
+
+    found = await position(sessions, program, CUSTOMER)
+    assert found.entries == [("earn", "order", 199)]
+    assert found.cached_balance == 199
+
+    product = refund(refund_id=962, order_id=96, lines=("199.00",))
+    await deliver_and_process(client, settings, "refunds/create", product)
+    found = await position(sessions, program, CUSTOMER)
+    assert found.entries == [("earn", "order", 199), ("clawback", "refund", -199)]
+    assert found.cached_balance == found.ledger_sum == 0
+
+
 async def test_a_cancelled_order_gives_back_all_its_remaining_points(
     client: httpx.AsyncClient,
     sessions: async_sessionmaker[AsyncSession],

@@ -241,6 +241,14 @@ async def test_birthday_points_once_a_year_from_the_date_given_on_the_storefront
     )
     assert changed.status_code == 400
     assert "déjà enregistrée" in changed.json()["detail"]
+    # Named, so the widget shows it by the date's input.
+    assert [p["field"] for p in changed.json()["problems"]] == ["birth_date"]
+    future = await client.post(
+        _signed("/loyalty/birthday", shop, customer),
+        content=json.dumps({"birth_date": f"{today.year + 1}-01-01"}),
+    )
+    assert future.status_code == 400
+    assert [p["field"] for p in future.json()["problems"]] == ["birth_date"]
     as_guest = await client.post(
         _signed("/loyalty/birthday", shop, None), content=json.dumps({"birth_date": "1990-01-01"})
     )
