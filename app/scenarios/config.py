@@ -60,6 +60,22 @@ class SettingsProblem(ValueError):
         self.params = params or {}
 
 
+def refuse_transactional(transactional: bool, *, en: str, fr: str) -> None:
+    """Raised by a marketing journey's validator (a welcome, a win-back: `en`/`fr` name it):
+    marketing never goes without the customer's consent, nor past the frequency cap and the
+    priority, which transactional email skips."""
+    if transactional:
+        raise SettingsProblem(
+            Text(
+                en=f"{en} is marketing and needs the customer's consent: "
+                'send "transactional": false',
+                fr=f"{fr} est du marketing et demande le consentement du client : "
+                'envoyez "transactional": false',
+            ),
+            field="transactional",
+        )
+
+
 @dataclass(frozen=True)
 class Problem:
     """One reason settings are refused. `field` is where the admin form shows it

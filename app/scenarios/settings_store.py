@@ -27,6 +27,16 @@ def _stored(row: ScenarioSetting | None) -> dict[str, Any]:
     return {**row.options, "mode": row.mode, "transactional": row.transactional}
 
 
+def _stored_defaults(model: type[BaseModel]) -> dict[str, Any]:
+    """The columns' values of a scenario whose shop stored nothing: its model's defaults."""
+    defaults = resolve(model, {})
+    mode = getattr(defaults, "mode", Mode.LIVE)
+    return {
+        "mode": Mode(mode).value,
+        "transactional": bool(getattr(defaults, "transactional", False)),
+    }
+
+
 async def _row(
     session: AsyncSession, shop_id: int, scenario: str, *, lock: bool = False
 ) -> ScenarioSetting | None:
@@ -64,9 +74,13 @@ async def update_settings(
     """Merge `patch` into the shop's settings (row-locked, so two saves can't lose each
     other's keys) and return the effective settings; pausing stops the running sequences at
     once. Raises InvalidSettings."""
+    # A shop without a row yet runs on the model's defaults: the row starts from them, so a
+    # change of a step alone leaves a scenario that is off by default (welcome, win-back,
+    # review requests) off, not live.
+    defaults = _stored_defaults(model)
     await session.execute(
         insert(ScenarioSetting)
-        .values(shop_id=shop_id, scenario=scenario, mode="live", transactional=False, options={})
+        .values(shop_id=shop_id, scenario=scenario, options={}, **defaults)
         .on_conflict_do_nothing(index_elements=["shop_id", "scenario"])
     )
     row = await _row(session, shop_id, scenario, lock=True)

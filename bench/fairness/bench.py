@@ -117,11 +117,12 @@ async def run_mode(
         SMALL,
     )
     big_id = await conn.fetchval("SELECT id FROM shops WHERE domain = $1", BIG)
-    if not winback_live:
-        await conn.execute(
-            "INSERT INTO scenario_settings (shop_id, scenario, mode, transactional, options)"
-            " SELECT id, 'winback', 'paused', false, '{}'::jsonb FROM shops"
-        )
+    # Stored either way: paused is win-back's default since 2026-12-06, live was before.
+    await conn.execute(
+        "INSERT INTO scenario_settings (shop_id, scenario, mode, transactional, options)"
+        " SELECT id, 'winback', $1, false, '{}'::jsonb FROM shops",
+        "live" if winback_live else "paused",
+    )
     bodies = deliveries(backlog + 5)
     queue = ArqQueue(REDIS, fair=fair)
     big_ids = await _store(conn, big_id, bodies[:backlog], "big-")

@@ -161,16 +161,18 @@ async def create_database(name: str, *, winback_live: bool = False) -> tuple[str
         shop_id,
         json.dumps({"enabled": True, "per_currency": {"enabled": True, "points": "1"}}),
     )
-    if not winback_live:
-        # A member's orders come seconds apart here, not weeks: win-back's "2x their median
-        # interval" then finds each member lapsed seconds after their last order, and its
-        # walk and steps (codes, emails) ran through the run, a cost of the compressed time,
-        # not of loyalty (py-spy, 2026-12-05 20:55: a tenth of the workers' busy samples).
-        await conn.execute(
-            "INSERT INTO scenario_settings (shop_id, scenario, mode, transactional, options)"
-            " VALUES ($1, 'winback', 'paused', false, '{}'::jsonb)",
-            shop_id,
-        )
+    # Paused unless --winback-live (stored either way: paused is win-back's default since
+    # 2026-12-06, live was before). A member's orders come seconds apart here, not weeks:
+    # win-back's "2x their median interval" then finds each member lapsed seconds after their
+    # last order, and its walk and steps (codes, emails) ran through the run, a cost of the
+    # compressed time, not of loyalty (py-spy, 2026-12-05 20:55: a tenth of the workers' busy
+    # samples).
+    await conn.execute(
+        "INSERT INTO scenario_settings (shop_id, scenario, mode, transactional, options)"
+        " VALUES ($1, 'winback', $2, false, '{}'::jsonb)",
+        shop_id,
+        "live" if winback_live else "paused",
+    )
     await conn.close()
     return url, int(shop_id)
 

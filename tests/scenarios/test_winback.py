@@ -28,8 +28,9 @@ DAY = timedelta(days=1)
 
 @pytest.fixture
 async def shop(store: Store) -> Store:
-    """The installed shop with win-back's reminder 2 s after the offer (a week in the wild)."""
-    await configure(store, steps={"reminder": {"delay_seconds": 2}})
+    """The installed shop with win-back turned on, its reminder 2 s after the offer (a week
+    in the wild)."""
+    await configure(store, mode="live", steps={"reminder": {"delay_seconds": 2}})
     return store
 
 
@@ -89,6 +90,38 @@ async def winback_messages(store: Store) -> list[Message]:
                 select(Message).where(Message.scenario == "winback").order_by(Message.step)
             )
         )
+
+
+async def test_a_shop_that_never_turned_win_back_on_emails_no_one(
+    store: Store, inbox: Inbox
+) -> None:
+    """Off by default: a shop with the app for its carts (no win-back settings stored, as
+    one installed before win-back existed), then a merchant who only changes a step, still
+    has it paused; turning it on starts the walk."""
+    await customer_with_orders(store, "old@example.test", [200, 120])
+    report = await walk(store)
+    assert (report.shops, report.started) == (0, 0)
+    settings = await configure(store, steps={"reminder": {"delay_seconds": 2}})
+    assert settings["mode"] == "paused"
+    assert (await walk(store)).started == 0
+    await store.work()
+    assert inbox.messages == []
+
+    await configure(store, mode="live")
+    assert (await walk(store)).started == 1
+
+
+async def test_win_back_is_marketing_and_refuses_to_be_transactional(store: Store) -> None:
+    for language, words in (("en", "is marketing"), ("fr", "est du marketing")):
+        refused = await store.client.put(
+            "/api/scenarios/winback",
+            headers={**store.headers, "Accept-Language": language},
+            json={"transactional": True},
+        )
+        assert refused.status_code == 400, refused.text
+        (problem,) = refused.json()["problems"]
+        assert problem["field"] == "transactional"
+        assert words in problem["message"]
 
 
 async def test_a_lapsed_customer_gets_a_pooled_code_then_a_reminder_with_it(

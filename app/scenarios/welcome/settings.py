@@ -9,12 +9,11 @@ from decimal import Decimal
 
 from pydantic import Field, model_validator
 
-from app.i18n import Text
 from app.scenarios.config import (
     MAX_ATTRIBUTION_WINDOW_DAYS,
     DiscountSettings,
     ScenarioSettings,
-    SettingsProblem,
+    refuse_transactional,
 )
 from app.scenarios.modes import Mode
 from app.scenarios.steps import JourneyStepSettings, check_steps
@@ -50,14 +49,5 @@ class WelcomeSettings(ScenarioSettings):
     @model_validator(mode="after")
     def _marketing_only(self) -> WelcomeSettings:
         # A welcome is marketing by its nature: it never goes without consent.
-        if self.transactional:
-            raise SettingsProblem(
-                Text(
-                    en="a welcome series is marketing and needs the customer's consent: "
-                    'send "transactional": false',
-                    fr="une série de bienvenue est du marketing et demande le consentement du "
-                    'client : envoyez "transactional": false',
-                ),
-                field="transactional",
-            )
+        refuse_transactional(self.transactional, en="a welcome series", fr="une série de bienvenue")
         return self

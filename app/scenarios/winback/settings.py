@@ -10,7 +10,12 @@ from decimal import Decimal
 
 from pydantic import Field, model_validator
 
-from app.scenarios.config import MAX_ATTRIBUTION_WINDOW_DAYS, DiscountSettings, ScenarioSettings
+from app.scenarios.config import (
+    MAX_ATTRIBUTION_WINDOW_DAYS,
+    DiscountSettings,
+    ScenarioSettings,
+    refuse_transactional,
+)
 from app.scenarios.modes import Mode
 from app.scenarios.steps import JourneyStepSettings, check_steps
 from app.scenarios.winback.rule import LapseRule
@@ -20,7 +25,10 @@ WINBACK_STEP_KEYS = ("offer", "reminder")
 
 
 class WinbackSettings(ScenarioSettings):
-    mode: Mode = Mode.LIVE
+    # Off until the merchant turns it on, as welcome: a shop that has the app for its carts
+    # (installed before win-back existed, so without a stored row) does not start emailing
+    # every lapsed customer a code unasked.
+    mode: Mode = Mode.PAUSED
     code_prefix: str = Field(default="MISSYOU", min_length=1, max_length=12, pattern=r"^[A-Z0-9]+$")
     attribution_window_days: int = Field(default=14, ge=1, le=MAX_ATTRIBUTION_WINDOW_DAYS)
     lapsed_after_days: int = Field(default=90, ge=7, le=730)
@@ -45,6 +53,12 @@ class WinbackSettings(ScenarioSettings):
     @model_validator(mode="after")
     def _steps_in_order(self) -> WinbackSettings:
         check_steps(self.steps, WINBACK_STEP_KEYS)
+        return self
+
+    @model_validator(mode="after")
+    def _marketing_only(self) -> WinbackSettings:
+        # A code to come back is marketing: consent, the frequency cap and priority apply.
+        refuse_transactional(self.transactional, en="a win-back", fr="une reconquête")
         return self
 
     @property
