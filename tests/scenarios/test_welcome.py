@@ -208,6 +208,30 @@ async def test_no_consent_at_sign_up_then_subscribing_starts_one_run_then(
     assert started == [("started", None, "customer_subscribed")]
 
 
+async def test_a_customer_we_never_saw_sign_up_is_not_welcomed_on_subscribing(
+    store: Store, inbox: Inbox
+) -> None:
+    """A consent change naming an account we never saw created (an old customer
+    resubscribing) starts nothing, and says why; when the sign-up itself arrives after it
+    (Shopify does not order deliveries), the new subscriber is welcomed then, once."""
+    await turn_on(store, steps={"best_sellers": {"enabled": False}, "offer": {"enabled": False}})
+    veteran = store.customer_payload(email="veteran@example.test", consent="subscribed")
+    await store.deliver(
+        "customers_email_marketing_consent/update", consent_update(veteran, "subscribed")
+    )
+    await store.work()
+    assert await welcome_runs(store) == []
+    assert inbox.messages == []
+    assert await welcome_timeline(store) == [("not_started", None, "customer_not_a_new_sign_up")]
+
+    await store.deliver("customers/create", veteran)
+    await store.work()
+    assert len(await welcome_runs(store)) == 1
+    assert [m["To"] for m in inbox.messages] == ["veteran@example.test"]
+    started = [e for e in await welcome_timeline(store) if e[0] == "started"]
+    assert started == [("started", None, "customer_signed_up")]
+
+
 async def test_the_same_customers_create_three_times_starts_one_run(
     store: Store, inbox: Inbox
 ) -> None:

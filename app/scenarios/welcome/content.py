@@ -69,6 +69,12 @@ REASONS: dict[str, Text] = {
         en="The customer's data was erased at the shop's request",
         fr="Les données du client ont été effacées à la demande de la boutique",
     ),
+    StopReason.NOT_A_SIGN_UP: Text(
+        en="The customer's account is not a new sign-up (it was created before Boomerang saw "
+        "it): the series welcomes new accounts",
+        fr="Le compte du client n'est pas une nouvelle inscription (il a été créé avant que "
+        "Boomerang le voie) : la série accueille les nouveaux comptes",
+    ),
     StopReason.NO_EMAIL: Text(
         en="The customer has no email address", fr="Le client n'a pas d'adresse e-mail"
     ),

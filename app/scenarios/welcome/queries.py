@@ -41,6 +41,7 @@ async def load_snapshot(
                 Customer.email,
                 Customer.email_marketing_state,
                 Customer.redacted_at,
+                Customer.signed_up_at,
                 ordered.label("has_ordered"),
                 Shop.uninstalled_at,
                 Shop.redacted_at.label("shop_redacted_at"),
@@ -57,6 +58,7 @@ async def load_snapshot(
         redacted=row.redacted_at is not None,
         has_ordered=bool(row.has_ordered),
         shop_uninstalled=row.uninstalled_at is not None or row.shop_redacted_at is not None,
+        signed_up=row.signed_up_at is not None,
     )
 
 

@@ -27,6 +27,9 @@ class StopReason(enum.StrEnum):
     SHOP_UNINSTALLED = "shop_uninstalled"
     SCENARIO_PAUSED = "scenario_paused"
     CUSTOMER_REDACTED = "customer_redacted"
+    # Known to us only by a consent change or an update: an account older than what we saw
+    # (created before the install, say), not a sign-up to welcome.
+    NOT_A_SIGN_UP = "customer_not_a_new_sign_up"
     NO_EMAIL = "no_email"
     NO_MARKETING_CONSENT = "no_marketing_consent"
     # Its own code: win-back's "customer_ordered" means another thing (labels are global).
@@ -42,6 +45,8 @@ class WelcomeSnapshot:
     redacted: bool
     has_ordered: bool
     shop_uninstalled: bool
+    # We received the customer's sign-up (customers/create): the series is for new accounts.
+    signed_up: bool
     # The merchant paused the series (settings, not the customer's row).
     scenario_paused: bool = False
 
@@ -55,6 +60,8 @@ def why_not(snapshot: WelcomeSnapshot) -> StopReason | None:
         return StopReason.SCENARIO_PAUSED
     if snapshot.redacted:
         return StopReason.CUSTOMER_REDACTED
+    if not snapshot.signed_up:
+        return StopReason.NOT_A_SIGN_UP
     if snapshot.has_ordered:
         # The series welcomes someone who has not bought yet: the first order ends it.
         return StopReason.CUSTOMER_ORDERED

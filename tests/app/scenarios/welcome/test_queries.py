@@ -24,6 +24,7 @@ async def new_customer(session: AsyncSession, shop_id: int, shopify_id: int) -> 
                 shopify_id=shopify_id,
                 email=f"c{shopify_id}@example.com",
                 email_marketing_state="subscribed",
+                signed_up_at=NOW,
             )
             .returning(Customer.id)
         )
@@ -45,6 +46,7 @@ async def test_the_snapshot_follows_orders_redaction_and_uninstall(
             redacted=False,
             has_ordered=False,
             shop_uninstalled=False,
+            signed_up=True,
         )
         assert why_not(snapshot) is None
         # Another shop cannot read this customer.
@@ -60,6 +62,16 @@ async def test_the_snapshot_follows_orders_redaction_and_uninstall(
         ordered = await load_snapshot(session, shop_id, customer_id)
         assert ordered is not None
         assert why_not(ordered) is StopReason.CUSTOMER_ORDERED
+
+        # A customer we never saw sign up (a consent change named them first).
+        third = await new_customer(session, shop_id, 3)
+        await session.execute(
+            update(Customer).where(Customer.id == third).values(signed_up_at=None)
+        )
+        old = await load_snapshot(session, shop_id, third)
+        assert old is not None
+        assert not old.signed_up
+        assert why_not(old) is StopReason.NOT_A_SIGN_UP
 
         second = await new_customer(session, shop_id, 2)
         await session.execute(

@@ -14,6 +14,7 @@ NEW_SUBSCRIBER = WelcomeSnapshot(
     redacted=False,
     has_ordered=False,
     shop_uninstalled=False,
+    signed_up=True,
 )
 
 
@@ -42,6 +43,12 @@ def test_a_redacted_customer_is_never_welcomed() -> None:
     assert why_not(replace(NEW_SUBSCRIBER, redacted=True)) is StopReason.CUSTOMER_REDACTED
 
 
+def test_an_account_whose_sign_up_we_never_saw_is_not_welcomed() -> None:
+    """Known only by a consent change or an update (created before the install): an old
+    customer resubscribing is not a new one."""
+    assert why_not(replace(NEW_SUBSCRIBER, signed_up=False)) is StopReason.NOT_A_SIGN_UP
+
+
 def test_an_uninstalled_shop_welcomes_nobody() -> None:
     assert why_not(replace(NEW_SUBSCRIBER, shop_uninstalled=True)) is StopReason.SHOP_UNINSTALLED
 
@@ -53,6 +60,7 @@ def test_the_most_final_reason_is_given_first() -> None:
         redacted=True,
         has_ordered=True,
         shop_uninstalled=True,
+        signed_up=False,
     )
     assert why_not(everything_wrong) is StopReason.SHOP_UNINSTALLED
     assert why_not(replace(everything_wrong, shop_uninstalled=False)) is (
