@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.codes.offers import CodePurpose
-from app.facts import OrderPlaced
+from app.facts import CustomerChanged, OrderPlaced
 from app.i18n import Text
 from app.messaging.defaults import TemplateSource
 from app.messaging.guards import (
@@ -596,6 +596,22 @@ async def stop_customer_runs(
     )
     for run in active:
         await stop_run(session, run, CUSTOMER_UNSUBSCRIBED, now)
+
+
+def stops_on_unsubscribe(scenario_key: str) -> FactHandler:
+    """The CustomerChanged handler every journey shares: a customer who unsubscribed at
+    Shopify has their runs of `scenario_key` stopped at once, as through our own link (the
+    consent check before each send would hold the emails anyway, but a run left active kept
+    an email in the merchant's approval queue until its next step)."""
+
+    async def customer_changed(
+        session: AsyncSession, fact: CustomerChanged, now: datetime
+    ) -> list[runs.DueStep]:
+        if fact.email_marketing_state == "unsubscribed":
+            await stop_customer_runs(session, scenario_key, fact.shop_id, fact.customer_id, now)
+        return []
+
+    return customer_changed
 
 
 def outcome_on_timeline(scenario: Scenario[Any, Any]) -> Callable[..., Awaitable[None]]:

@@ -296,6 +296,38 @@ async def test_approval_holds_the_offer_for_the_merchant(shop: Store, inbox: Inb
     assert message.context["discount_code"] in shop.sim.codes(SHOP)
 
 
+async def test_unsubscribing_at_shopify_stops_the_run_and_withdraws_its_held_offer(
+    shop: Store, inbox: Inbox
+) -> None:
+    # The reminder a week later (not 2 s): the run waits for it, active.
+    await configure(shop, mode="approval", steps={"reminder": {"delay_seconds": 7 * 86400}})
+    customer = await customer_with_orders(shop, "zoe@example.test", [100])
+    await walk(shop)
+    await shop.work()
+    (message,) = await winback_messages(shop)
+    assert message.status == "pending_approval"
+    (run,) = await winback_runs(shop)
+    assert run.status == "active"
+
+    unsubscribed = {
+        **customer,
+        "updated_at": (datetime.now(UTC) + timedelta(seconds=1)).isoformat(),
+        "email_marketing_consent": {
+            **customer["email_marketing_consent"],
+            "state": "unsubscribed",
+            "consent_updated_at": (datetime.now(UTC) + timedelta(seconds=1)).isoformat(),
+        },
+    }
+    await shop.deliver("customers/update", unsubscribed)
+    await shop.work()
+
+    (run,) = await winback_runs(shop)
+    assert (run.status, run.stop_reason) == ("stopped", "customer_unsubscribed")
+    (message,) = await winback_messages(shop)
+    assert message.status != "pending_approval"
+    assert inbox.messages == []
+
+
 async def test_the_cron_walks_win_back_once_per_period_which_settings_may_shorten(
     shop: Store, inbox: Inbox
 ) -> None:

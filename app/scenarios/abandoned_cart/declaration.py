@@ -234,15 +234,6 @@ async def _attribute(
         )
 
 
-async def customer_changed(
-    session: AsyncSession, fact: CustomerChanged, now: datetime
-) -> list[runs.DueStep]:
-    """A customer unsubscribed at Shopify: their sequences stop (as through our link)."""
-    if fact.email_marketing_state == "unsubscribed":
-        await engine.stop_customer_runs(session, KEY, fact.shop_id, fact.customer_id, now)
-    return []
-
-
 async def engaged(session: AsyncSession, message: Message, at: datetime) -> None:
     """A reminder was opened or clicked by a person: the attribution window starts."""
     run = await runs.lock_by_subject(
@@ -365,7 +356,7 @@ ABANDONED_CART: engine.Scenario[AbandonedCartSettings, Cart] = engine.Scenario(
     settings_model=AbandonedCartSettings,
     content=CONTENT,
     starts_on={CheckoutChanged: checkout_changed},
-    stops_on={OrderPlaced: order_placed, CustomerChanged: customer_changed},
+    stops_on={OrderPlaced: order_placed, CustomerChanged: engine.stops_on_unsubscribe(KEY)},
     steps=rule.steps,
     load_subject=load_cart,
     condition=condition,

@@ -199,15 +199,6 @@ async def order_placed(
     return []
 
 
-async def customer_changed(
-    session: AsyncSession, fact: CustomerChanged, now: datetime
-) -> list[runs.DueStep]:
-    """A customer unsubscribed at Shopify: their series stops at once (as through our link)."""
-    if fact.email_marketing_state == "unsubscribed":
-        await engine.stop_customer_runs(session, KEY, fact.shop_id, fact.customer_id, now)
-    return []
-
-
 # -- steps ----------------------------------------------------------------------------------
 
 
@@ -331,7 +322,7 @@ WELCOME: engine.Scenario[WelcomeSettings, Newcomer] = engine.Scenario(
     settings_model=WelcomeSettings,
     content=CONTENT,
     starts_on={CustomerCreated: customer_created, CustomerSubscribed: customer_subscribed},
-    stops_on={OrderPlaced: order_placed, CustomerChanged: customer_changed},
+    stops_on={OrderPlaced: order_placed, CustomerChanged: engine.stops_on_unsubscribe(KEY)},
     steps=rule.steps,
     load_subject=load_newcomer,
     condition=condition,

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.facts import OrderPlaced
+from app.facts import CustomerChanged, OrderPlaced
 from app.models import Customer, Order, ScenarioRun, Shop
 from app.scenarios import conversions, engine, runs, step_email, timeline
 from app.scenarios.engine import RunView, StepContext, StepNeeds, StepPlan, Subject
@@ -241,7 +241,7 @@ WINBACK: engine.Scenario[WinbackSettings, Lapsed] = engine.Scenario(
     schedule=engine.ScheduleTrigger(
         every=timedelta(days=1), select_page=select_page, reason=STARTED_LAPSED, page_size=500
     ),
-    stops_on={OrderPlaced: order_placed},
+    stops_on={OrderPlaced: order_placed, CustomerChanged: engine.stops_on_unsubscribe(KEY)},
     steps=steps,
     load_subject=load_lapsed,
     condition=condition,
