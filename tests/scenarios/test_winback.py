@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.models import Message, PoolCode, ScenarioConversion, ScenarioRun, TimelineEntry
 from app.platform.resources import build_resources
@@ -19,7 +19,7 @@ from app.scenarios.engine import ScheduleReport
 from app.scenarios.winback.declaration import WINBACK
 from devstore.storefront import CheckoutError
 from jobs.registry import cron_jobs
-from jobs.scenarios import run_schedules, walk_schedule
+from jobs.scenarios import run_schedules, scenario_step, walk_schedule
 from tests.messaging.conftest import Inbox
 from tests.scenarios.conftest import SHOP, Store, text_part, until
 
@@ -281,6 +281,49 @@ async def test_dry_run_drafts_without_a_code(shop: Store, inbox: Inbox) -> None:
     assert [(m.step, m.status) for m in messages] == [(1, "draft"), (2, "draft")]
     assert all("discount_code" not in m.context for m in messages)
     assert set(shop.sim.codes(SHOP)) == codes_before
+
+
+async def test_a_dry_run_is_a_rehearsal_going_live_wins_back_the_same_customers(
+    shop: Store, inbox: Inbox
+) -> None:
+    """The usual path: a dry run, then live. The customers the rehearsal selected are not in
+    their cooldown (they had no win-back), so the next live walk starts their real one, with
+    its code; a rehearsal still waiting for its reminder stops instead of going out live."""
+    await configure(shop, mode="dry_run", steps={"reminder": {"delay_seconds": 7 * 86400}})
+    await customer_with_orders(shop, "una@example.test", [100])
+    assert (await walk(shop)).started == 1
+    await shop.work()
+    assert inbox.messages == []
+    (rehearsal,) = await winback_runs(shop)
+    assert rehearsal.status == "active"  # its reminder a week away
+
+    await configure(shop, mode="live", steps={"reminder": {"delay_seconds": 7 * 86400}})
+    assert (await walk(shop)).started == 1
+    await shop.work()
+    assert [m["To"] for m in inbox.messages] == ["una@example.test"]
+    live = [m for m in await winback_messages(shop) if m.status == "sent"]
+    assert [m.step for m in live] == [1]
+    assert live[0].context["discount_code"].startswith("MISSYOU")
+
+    # The rehearsal's reminder comes due while live: it stops, nothing leaves for it.
+    async with shop.sessions.begin() as session:
+        await session.execute(
+            update(ScenarioRun)
+            .where(ScenarioRun.id == rehearsal.id)
+            .values(next_step_at=datetime.now(UTC))
+        )
+    resources = await build_resources(shop.settings, http_transport=shop.shopify)
+    try:  # the step's job, as the due-step scan would enqueue it
+        await scenario_step(JobContext("step", 1, resources), rehearsal.id, 1)
+    finally:
+        await resources.close()
+    await shop.work()
+    runs_now = {run.id: run for run in await winback_runs(shop)}
+    assert (runs_now[rehearsal.id].status, runs_now[rehearsal.id].stop_reason) == (
+        "stopped",
+        "winback_dry_run_over",
+    )
+    assert len(inbox.messages) == 1
 
 
 async def test_approval_holds_the_offer_for_the_merchant(shop: Store, inbox: Inbox) -> None:

@@ -28,7 +28,15 @@ PRIORITY = 10
 # How an order is attributed to a win-back: it came after an email of the run was sent.
 ATTRIBUTED = "attributed_via_winback_email"
 
+# A run started in dry run meets its next step after the merchant left dry run: it was a
+# rehearsal, and stops (the live walk starts the customer's real win-back).
+DRY_RUN_OVER = "winback_dry_run_over"
+
 REASONS: dict[str, Text] = {
+    DRY_RUN_OVER: Text(
+        en="Started in simulation, which is over: the live win-back starts on its own",
+        fr="Démarrée en simulation, désormais terminée : la reconquête réelle démarre d'elle-même",
+    ),
     STARTED_LAPSED: Text(
         en="The customer has not ordered for longer than usual",
         fr="Le client n'a pas commandé depuis plus longtemps que d'habitude",

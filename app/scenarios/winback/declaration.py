@@ -19,7 +19,7 @@ from app.scenarios import conversions, engine, runs, step_email, timeline
 from app.scenarios.engine import RunView, StepContext, StepNeeds, StepPlan, Subject
 from app.scenarios.modes import Mode
 from app.scenarios.winback import queries, rule
-from app.scenarios.winback.content import ATTRIBUTED, CONTENT, KEY
+from app.scenarios.winback.content import ATTRIBUTED, CONTENT, DRY_RUN_OVER, KEY
 from app.scenarios.winback.rule import STARTED_LAPSED, SkipReason
 from app.scenarios.winback.settings import WinbackSettings
 
@@ -54,11 +54,14 @@ async def _load_settings(session: AsyncSession, shop_id: int) -> WinbackSettings
     return settings
 
 
-def subject_key(customer: queries.LapsedCustomer, lapse: rule.LapseRule, now: datetime) -> str:
+def subject_key(
+    customer: queries.LapsedCustomer, lapse: rule.LapseRule, now: datetime, *, dry_run: bool
+) -> str:
     """One run per customer per lapse and cooldown period: a customer selected again in the
     same period (a second walk, another worker) keys the same run; once the cooldown has
     passed (or after a new order, a new lapse) the key is new and the schedule may start
-    another."""
+    another. A dry run's key is its own (queries.DRY_RUN_SUFFIX): going live after it starts
+    the real run."""
     median = customer.median_interval_seconds
     snapshot = rule.WinbackSnapshot(
         email=customer.email,
@@ -72,7 +75,8 @@ def subject_key(customer: queries.LapsedCustomer, lapse: rule.LapseRule, now: da
     )
     lapsed = rule.lapsed_at(snapshot, lapse) or customer.last_order_at
     period = max(0, int((now - lapsed) / lapse.cooldown))
-    return f"{customer.customer_id}:{lapsed.date().isoformat()}:{period}"
+    key = f"{customer.customer_id}:{lapsed.date().isoformat()}:{period}"
+    return key + queries.DRY_RUN_SUFFIX if dry_run else key
 
 
 # -- the schedule ---------------------------------------------------------------------------
@@ -83,12 +87,18 @@ async def select_page(
 ) -> Sequence[Subject]:
     """One page of the shop's lapsed customers after customer id `after`: one indexed query
     (the shop's rule in the same query: consent, erasure, the cooldown, the shop installed)."""
-    lapse = (await _load_settings(session, shop_id)).lapse_rule
+    settings = await _load_settings(session, shop_id)
+    lapse, dry_run = settings.lapse_rule, settings.mode == Mode.DRY_RUN
     page = await queries.select_lapsed_page(
         session, shop_id, after_id=int(after or 0), rule=lapse, now=now, limit=limit
     )
     return [
-        Subject(subject_key(c, lapse, now), c.customer_id, c.email, position=c.customer_id)
+        Subject(
+            subject_key(c, lapse, now, dry_run=dry_run),
+            c.customer_id,
+            c.email,
+            position=c.customer_id,
+        )
         for c in page
     ]
 
@@ -161,6 +171,8 @@ async def condition(view: RunView[WinbackSettings, Lapsed]) -> str | None:
     `why_not_send` (erased, unsubscribed, ordered since the start…), and the scenario paused."""
     if view.settings.mode == Mode.PAUSED:
         return SCENARIO_PAUSED
+    if queries.is_dry_run(view.run.subject_key) and view.settings.mode != Mode.DRY_RUN:
+        return DRY_RUN_OVER
     if view.subject.snapshot is None:
         return SkipReason.CUSTOMER_REDACTED
     return rule.why_not_send(view.subject.snapshot, _whole_second(view.run.anchor_at))

@@ -29,6 +29,14 @@ from app.scenarios.winback.rule import SUBSCRIBED, LapseRule, WinbackSnapshot
 
 KEY = "winback"
 PAGE_SIZE = 1000
+# Ends the subject key of a run started in dry run: a rehearsal, which neither counts as a
+# win-back the customer had (the cooldown) nor keys the run a live walk starts for them.
+DRY_RUN_SUFFIX = ":dry-run"
+_DRY_RUN_PATTERN = "%" + DRY_RUN_SUFFIX
+
+
+def is_dry_run(subject_key: str) -> bool:
+    return subject_key.endswith(DRY_RUN_SUFFIX)
 
 
 @dataclass(frozen=True)
@@ -70,6 +78,7 @@ WHERE sh.id = :shop_id
         SELECT 1 FROM scenario_runs AS r
         WHERE r.shop_id = :shop_id AND r.customer_id = s.customer_id
           AND r.scenario = :scenario AND r.started_at > :cooldown_since
+          AND r.subject_key NOT LIKE :dry_run_pattern
   )
 ORDER BY s.customer_id
 LIMIT :limit
@@ -92,6 +101,7 @@ def lapsed_page_parameters(
         "subscribed": SUBSCRIBED,
         "scenario": KEY,
         "cooldown_since": now - rule.cooldown,
+        "dry_run_pattern": _DRY_RUN_PATTERN,
         "limit": limit,
     }
 
@@ -157,6 +167,7 @@ async def load_snapshot(
             ScenarioRun.shop_id == shop_id,
             ScenarioRun.customer_id == customer_id,
             ScenarioRun.scenario == KEY,
+            ScenarioRun.subject_key.not_like(_DRY_RUN_PATTERN),
         )
         .scalar_subquery()
     )
