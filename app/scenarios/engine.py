@@ -669,10 +669,12 @@ async def start_scheduled_page(
     trigger = scenario.schedule
     if trigger is None:  # pragma: no cover - the caller walks scheduled scenarios only
         raise ValueError(f"{scenario.key} has no schedule")
+    settings = await scenario.load_settings(session, shop_id)
+    if getattr(settings, "mode", Mode.LIVE) == Mode.PAUSED:
+        return [], []  # paused during the walk: its later pages start nothing
     page = await trigger.select_page(session, shop_id, after, trigger.page_size, now)
     if not page:
         return page, []
-    settings = await scenario.load_settings(session, shop_id)
     plan = scenario.steps(settings)
     due: list[runs.DueStep] = []
     for subject in page:

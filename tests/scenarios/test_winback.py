@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from app.models import Message, PoolCode, ScenarioConversion, ScenarioRun, TimelineEntry
+from app.models import Message, PoolCode, ScenarioConversion, ScenarioRun, Shop, TimelineEntry
 from app.platform.resources import build_resources
 from app.queue import JobContext
+from app.scenarios import engine
 from app.scenarios.engine import ScheduleReport
 from app.scenarios.winback.declaration import WINBACK
 from devstore.storefront import CheckoutError
@@ -109,6 +110,21 @@ async def test_a_shop_that_never_turned_win_back_on_emails_no_one(
 
     await configure(store, mode="live")
     assert (await walk(store)).started == 1
+
+
+async def test_a_page_walked_after_a_pause_starts_nothing(shop: Store, inbox: Inbox) -> None:
+    """The walk reads the mode with each page (one transaction each): a merchant who pauses
+    win-back while a long walk runs stops it at the next page, not at the shop's end."""
+    await customer_with_orders(shop, "pat@example.test", [200])
+    await configure(shop, mode="paused")
+    async with shop.sessions.begin() as session:
+        shop_id = await session.scalar(select(Shop.id))
+        assert shop_id is not None
+        page, due = await engine.start_scheduled_page(
+            session, WINBACK, shop_id, None, datetime.now(UTC)
+        )
+    assert (list(page), due) == ([], [])
+    assert await winback_runs(shop) == []
 
 
 async def test_win_back_is_marketing_and_refuses_to_be_transactional(store: Store) -> None:
