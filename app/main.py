@@ -8,12 +8,13 @@ from contextlib import asynccontextmanager
 import httpx
 import structlog
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 
 from app.db.bad_values import is_bad_value
 from app.errors import BoomerangError, UnstorableValue
-from app.i18n import Text
+from app.i18n import Text, request_locale
 from app.logs import configure_logging
 from app.platform.resources import build_resources
 from app.settings import Settings, load_settings
@@ -50,6 +51,7 @@ from app.web.errors import error_response
 from app.web.frontend_assets import ASSETS_PATH, ImmutableAssets
 from app.web.rate_limits import RateLimiter
 from app.web.request_ids import RequestIds
+from app.web.settings_errors import invalid_request_response
 from webhooks import receiver
 
 log = structlog.get_logger(__name__)
@@ -77,6 +79,10 @@ def create_app(
     @app.exception_handler(BoomerangError)
     async def render_error(request: Request, exc: BoomerangError) -> JSONResponse:
         return error_response(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def render_invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return invalid_request_response(exc.errors(), request_locale(request))
 
     @app.exception_handler(BodyRefused)
     async def render_body_refused(request: Request, exc: BodyRefused) -> JSONResponse:

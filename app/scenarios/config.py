@@ -366,6 +366,20 @@ def _describe(err: ErrorDetails, steps: list[Any]) -> Problem:
     )
 
 
+# Where FastAPI says a request's value came from: not part of the field's name.
+_REQUEST_PARTS = frozenset({"body", "query", "path", "header", "cookie"})
+
+
+def request_problem(err: ErrorDetails) -> Problem:
+    """One of FastAPI's request-validation errors (an admin form's field too long, a query
+    parameter out of bounds) as a Problem, said in both languages like a setting's."""
+    loc = tuple(err["loc"])
+    if loc and loc[0] in _REQUEST_PARTS:
+        loc = loc[1:]
+    located = ErrorDetails(**{**err, "loc": loc})
+    return _describe(located, [])
+
+
 def _code(err: ErrorDetails) -> tuple[str, dict[str, Any]]:
     """What is wrong as a code and its figures, for a form to say in the merchant's words."""
     kind = err["type"]
@@ -417,6 +431,11 @@ def _what(err: ErrorDetails) -> Text:
         return problem.text
     if kind == "missing":
         return Text(en="is required: send it", fr="est obligatoire : envoyez-le")
+    if kind == "json_invalid":
+        return Text(
+            en="is not valid JSON: send a JSON object",
+            fr="n'est pas du JSON valide : envoyez un objet JSON",
+        )
     if kind == "extra_forbidden":
         return Text(
             en="is not a setting of this scenario: remove it (GET the scenario to see its "
