@@ -4,12 +4,13 @@ points are adjusted by hand with a required reason, the actor being the merchant
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from playwright.async_api import expect
 from sqlalchemy import select
 
-from app.loyalty import service
+from app.loyalty import history, service
 from app.models import PointsLedgerEntry
 from app.reviews.rewards import REVIEW_SOURCE, REVIEWED
 from tests.browser.conftest import EmbeddedAdmin
@@ -90,6 +91,24 @@ async def test_loyalty_settings_refused_per_field_then_saved_and_a_manual_adjust
     await expect(app.get_by_role("region", name="Ledger")).to_contain_text(
         "Product review — Points for a product review"
     )
+
+    # The program's moves on the customer's timeline carry its name.
+    async with admin.sessions.begin() as session:
+        await history.tier_moved(
+            session,
+            shop_id=entry.shop_id,
+            customer_id=entry.customer_id,
+            before=None,
+            after="gold",
+            climbed=True,
+            at=datetime.now(UTC),
+        )
+    await admin.go("Customers")
+    await app.get_by_role("searchbox", name="Search customers").fill("noor")
+    await app.get_by_role("link", name=re.compile("^Noor")).click()
+    timeline = app.get_by_role("region", name="Timeline")
+    await expect(timeline).to_contain_text("Loyalty tier reached")
+    await expect(timeline).to_contain_text("Loyalty emails")
 
 
 async def test_store_credit_turned_on_through_shopifys_permission_request_then_redeemed(
