@@ -15,8 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.codes.gateway import DiscountGateway
 from app.codes.offers import CodePurpose, Offer, Recipient, ValueType
 from app.codes.service import issue_code
+from app.i18n import Text
 from app.loyalty.settings import TierPerk, load_settings
-from app.models import Customer
+from app.messaging.i18n import Locale, resolve_locale
+from app.models import Customer, Shop
 from app.models.discount_codes import DiscountCode, DiscountCodeStatus
 from app.shopify.admin.types import ShopRef
 
@@ -28,7 +30,15 @@ def perk_key(customer_id: int, tier_key: str) -> str:
     return f"{_KEY_PREFIX}:{customer_id}:{tier_key}"
 
 
-def _offer(tier_key: str, perk: TierPerk) -> Offer:
+def perk_title(tier_key: str, locale: Locale) -> str:
+    """The perk's discount title in Shopify's admin, in the shop's language (the code is found
+    again by its perk key, whatever its title)."""
+    return Text(
+        en=f"Loyalty tier perk {tier_key}", fr=f"Avantage du palier de fidélité {tier_key}"
+    ).in_locale(locale)
+
+
+def _offer(tier_key: str, perk: TierPerk, locale: Locale) -> Offer:
     value_type = {
         "fixed_amount": ValueType.FIXED_AMOUNT,
         "percentage": ValueType.PERCENTAGE,
@@ -42,7 +52,7 @@ def _offer(tier_key: str, perk: TierPerk) -> Offer:
         else None
     )
     return Offer(
-        title=f"Loyalty tier perk {tier_key}",
+        title=perk_title(tier_key, locale),
         value_type=value_type,
         value=value,
         minimum_subtotal=perk.minimum_subtotal,
@@ -65,6 +75,7 @@ async def issue_perk(
         customer = await session.scalar(
             select(Customer).where(Customer.shop_id == shop.id, Customer.id == customer_id)
         )
+        shop_locale = await session.scalar(select(Shop.locale).where(Shop.id == shop.id))
     tier = next((t for t in settings.tiers if t.key == tier_key), None)
     if tier is None or tier.entry_reward is None or customer is None:
         return None
@@ -76,7 +87,7 @@ async def issue_perk(
         shop,
         purpose=CodePurpose.LOYALTY_REWARD,
         idempotency_key=perk_key(customer_id, tier_key),
-        offer=_offer(tier_key, tier.entry_reward),
+        offer=_offer(tier_key, tier.entry_reward, resolve_locale(None, shop_locale)),
         recipient=Recipient(
             customer_id=customer_id,
             customer_gid=f"gid://shopify/Customer/{customer.shopify_id}",

@@ -33,9 +33,11 @@ from app.codes.gateway import DiscountGateway
 from app.codes.offers import CodePurpose, Offer, Recipient, ValueType
 from app.codes.service import issue_code
 from app.errors import ShopifyQueryError, ShopifyUnavailable, ShopifyUserErrors, ShopTokenInvalid
+from app.i18n import Text
 from app.loyalty import redemptions, store_credit
 from app.loyalty.redemptions import Redemption
 from app.loyalty.store_credit import Credited, StoreCreditGateway
+from app.messaging.i18n import Locale, resolve_locale
 from app.models import Shop
 from app.models.discount_codes import DiscountCode
 from app.queue.deferred import transaction
@@ -69,7 +71,16 @@ def _result(found: Redemption) -> RedemptionResult:
     )
 
 
-def _offer(redemption: Redemption) -> Offer:
+def reward_title(reward_key: str, cost: int, locale: Locale) -> str:
+    """The reward's discount title in Shopify's admin, in the shop's language. Only the
+    discount's title: the code is found again by its redemption's key, whatever its title."""
+    return Text(
+        en=f"Loyalty reward {reward_key} ({cost} points)",
+        fr=f"Récompense de fidélité {reward_key} ({cost} points)",
+    ).in_locale(locale)
+
+
+def _offer(redemption: Redemption, locale: Locale) -> Offer:
     reward = redemption.reward
     value_type = {
         "fixed_amount": ValueType.FIXED_AMOUNT,
@@ -77,7 +88,7 @@ def _offer(redemption: Redemption) -> Offer:
         "free_shipping": ValueType.FREE_SHIPPING,
     }[reward.kind]
     return Offer(
-        title=f"Loyalty reward {reward.key} ({redemption.cost} points)",
+        title=reward_title(reward.key, redemption.cost, locale),
         value_type=value_type,
         value=redemptions.offer_value(reward),
         minimum_subtotal=reward.minimum_subtotal,
@@ -142,6 +153,7 @@ async def complete(
     the sweeper tries again once it works)."""
     async with sessions() as session:
         found = await redemptions.load(session, shop.id, redemption_id)
+        shop_locale = await session.scalar(select(Shop.locale).where(Shop.id == shop.id))
     if found is None:
         raise LookupError(f"no redemption {redemption_id} for shop {shop.id}")
     if found.status != redemptions.PENDING:
@@ -158,7 +170,7 @@ async def complete(
             shop,
             purpose=CodePurpose.LOYALTY_REWARD,
             idempotency_key=key,
-            offer=_offer(found),
+            offer=_offer(found, resolve_locale(None, shop_locale)),
             recipient=Recipient(
                 customer_id=found.customer_id,
                 customer_gid=f"gid://shopify/Customer/{found.customer_shopify_id}",

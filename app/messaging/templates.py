@@ -155,20 +155,44 @@ border-radius:6px;text-decoration:none}
 )
 
 
+# The sample values a shopper would read in each language (a preview in French shows a
+# French product, variant, tier and street); the rest (codes, links, figures) reads the same.
+_WORDED_SAMPLES: dict[Locale, dict[str, str]] = {
+    "en": {
+        "shop_name": "Sample Shop",
+        "product": "Linen shirt",
+        "variant": "M / Blue",
+        "tier": "Gold",
+        "percent": "10%",
+        "shop_address": "1 Sample Street, 75001 Paris, France",
+    },
+    "fr": {
+        "shop_name": "Boutique exemple",
+        "product": "Chemise en lin",
+        "variant": "M / Bleu",
+        "tier": "Or",
+        "percent": "10 %",
+        "shop_address": "1 rue de l'Exemple, 75001 Paris, France",
+    },
+}
+
+
 def sample_context(locale: Locale) -> dict[str, Any]:
-    """Plausible values for every variable, to validate and preview a template."""
+    """Plausible values for every variable, in the template's language, to validate and
+    preview a template."""
+    words = _WORDED_SAMPLES["fr" if locale == "fr" else "en"]
     return {
         "first_name": "Camille",
         "last_name": "Martin",
-        "shop_name": "Sample Shop",
+        "shop_name": words["shop_name"],
         "shop_url": "https://example.myshopify.com",
         "locale": locale,
         "currency": "EUR",
         "timezone": "UTC",
         "items": [
             {
-                "title": "Linen shirt",
-                "variant_title": "M / Blue",
+                "title": words["product"],
+                "variant_title": words["variant"],
                 "quantity": 1,
                 "price": "59.00",
                 "image_url": "https://cdn.example.com/shirt.jpg",
@@ -177,7 +201,7 @@ def sample_context(locale: Locale) -> dict[str, Any]:
         "cart_total": "59.00",
         "products": [
             {
-                "title": "Linen shirt",
+                "title": words["product"],
                 "url": "https://example.myshopify.com/products/linen-shirt",
                 "image_url": "https://cdn.example.com/shirt.jpg",
                 "price": "59.00",
@@ -192,18 +216,18 @@ def sample_context(locale: Locale) -> dict[str, Any]:
         "points_earned": 150,
         "points_spendable": 1200,
         "orders": 2,
-        "tier": "Gold",
+        "tier": words["tier"],
         "tier_multiplier": "1.5",
         "reward_cost": 1000,
         "points_expiring": 1200,
         "expires_at": "2026-12-31",
         "referral_url": "https://example.myshopify.com/r/SAMPLE",
         "referral_code": "REF-SAMPLE",
-        "friend_offer": "10 %",
-        "reward": "10 %",
+        "friend_offer": words["percent"],
+        "reward": words["percent"],
         "review_url": "https://example.myshopify.com/reviews/sample",
         "unsubscribe_url": "https://app.example.com/u/sample",
-        "shop_address": "1 Sample Street, 75001 Paris, France",
+        "shop_address": words["shop_address"],
         "logo_url": None,
         "brand_color": None,
     }

@@ -15,8 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.codes.gateway import DiscountGateway
 from app.codes.offers import CodePurpose, Offer, Recipient, ValueType
 from app.codes.service import issue_code
+from app.i18n import Text
 from app.loyalty.service import award_bonus
 from app.messaging.config import MessagingConfig
+from app.messaging.i18n import resolve_locale
 from app.models import Customer, Order, Referral, Refund, Shop
 from app.queue import JobQueue
 from app.queue.deferred import defer, transaction
@@ -33,6 +35,9 @@ UNPAID_RECHECK = timedelta(days=1)
 SOURCE_TYPE = "referral"
 # A qualified referral whose reward code is not made this long after: its job is sent again.
 STRANDED_REWARD_AFTER = timedelta(minutes=5)
+# The reward code's discount title in Shopify's admin, in the shop's language (the code is
+# found again by its referral's key, whatever its title).
+REWARD_TITLE = Text(en="Boomerang: referral reward", fr="Boomerang : récompense de parrainage")
 
 
 def _month_start(now: datetime) -> datetime:
@@ -243,6 +248,7 @@ async def reward_with_code(
         if customer is None:
             return None
         reward = settings.reward_code
+        shop_locale = await session.scalar(select(Shop.locale).where(Shop.id == shop.id))
     value = reward.value / 100 if reward.kind == "percentage" else reward.value
     issued = await issue_code(
         sessions,
@@ -251,7 +257,7 @@ async def reward_with_code(
         purpose=CodePurpose.REFERRAL_REWARD,
         idempotency_key=f"referral-reward:{referral_id}",
         offer=Offer(
-            title="Boomerang: referral reward",
+            title=REWARD_TITLE.in_locale(resolve_locale(None, shop_locale)),
             value_type=ValueType(reward.kind),
             value=value,
             valid_for=timedelta(days=reward.valid_days),

@@ -31,6 +31,7 @@ from app.loyalty.storefront_program import program_changed
 from app.messaging import controls
 from app.models import Customer, Shop
 from app.scenarios.config import InvalidSettings, Problem
+from app.scenarios.labels import Labels
 from app.shopify.admin.factory import discount_gateway, store_credit_gateway
 from app.shopify.admin.types import ShopRef
 from app.shopify.verification import SessionToken
@@ -167,6 +168,7 @@ async def customer_position(
         spent = await redemptions.of_customer(session, shop.id, customer_id)
         held = await perks.perks_of(session, shop.id, customer_id)
     tier = next((t for t in settings.tiers if t.key == balance.tier), None)
+    labels = resources.platform.labels
     return {
         "customer": {
             "id": customer.id,
@@ -192,9 +194,9 @@ async def customer_position(
                 "delta": line.delta,
                 "source_type": line.source_type,
                 "source_id": line.source_id,
-                # A code (a redemption's) is said in the merchant's language; a merchant's
-                # own reason is shown as they wrote it.
-                "reason": _reason(line.reason, locale),
+                # A code (a redemption's, an expiry's, a review's or referral's points) is
+                # said in the merchant's language; a merchant's own reason as they wrote it.
+                "reason": _reason(line.reason, locale, labels),
                 "actor": line.actor,
                 "order_id": line.order_id,
                 "pending_until": line.available_at.isoformat() if line.available_at > now else None,
@@ -212,7 +214,7 @@ async def customer_position(
                 "status": line.status,
                 "code": line.code,
                 "store_credit_transaction_id": line.store_credit_transaction_id,
-                "returned_because": _reason(line.return_reason, locale),
+                "returned_because": _reason(line.return_reason, locale, labels),
             }
             for line in spent
         ],
@@ -224,10 +226,14 @@ async def customer_position(
     }
 
 
-def _reason(reason: str | None, locale: str) -> str | None:
+def _reason(reason: str | None, locale: str, labels: Labels) -> str | None:
+    """A stored reason in the merchant's language when it is a code any program writes (a
+    redemption's, an expiry's, a review's or referral's points); a merchant's own free-text
+    reason (a manual adjustment) as written. The whole reason is looked up, not its part
+    before a colon, so free text such as "Goodwill: late parcel" stays as the merchant wrote it."""
     if reason is None:
         return None
-    known = redemptions.REASONS.get(reason)
+    known = labels.reasons.get(reason)
     return known.in_locale("fr" if locale == "fr" else "en") if known else reason
 
 

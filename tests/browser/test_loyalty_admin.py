@@ -4,10 +4,15 @@ points are adjusted by hand with a required reason, the actor being the merchant
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
+
 from playwright.async_api import expect
 from sqlalchemy import select
 
+from app.loyalty import history, service
 from app.models import PointsLedgerEntry
+from app.reviews.rewards import REVIEW_SOURCE, REVIEWED
 from tests.browser.conftest import EmbeddedAdmin
 
 
@@ -67,6 +72,43 @@ async def test_loyalty_settings_refused_per_field_then_saved_and_a_manual_adjust
     assert entry.delta == -20
     assert entry.actor.startswith("user:")
     assert entry.reason == "Goodwill points given twice"
+
+    # Another program's points (a product review's) name their source and reason in words.
+    async with admin.sessions.begin() as session:
+        await service.award_bonus(
+            session,
+            shop_id=entry.shop_id,
+            customer_id=entry.customer_id,
+            points=15,
+            source_type=REVIEW_SOURCE,
+            source_id="1",
+            now=datetime.now(UTC),
+            note=REVIEWED,
+        )
+    await admin.go("Loyalty")
+    await app.get_by_role("textbox", name="Find a customer").fill("noor")
+    await app.get_by_role("link", name="Open Noor").click()
+    await expect(app.get_by_role("region", name="Ledger")).to_contain_text(
+        "Product review — Points for a product review"
+    )
+
+    # The program's moves on the customer's timeline carry its name.
+    async with admin.sessions.begin() as session:
+        await history.tier_moved(
+            session,
+            shop_id=entry.shop_id,
+            customer_id=entry.customer_id,
+            before=None,
+            after="gold",
+            climbed=True,
+            at=datetime.now(UTC),
+        )
+    await admin.go("Customers")
+    await app.get_by_role("searchbox", name="Search customers").fill("noor")
+    await app.get_by_role("link", name=re.compile("^Noor")).click()
+    timeline = app.get_by_role("region", name="Timeline")
+    await expect(timeline).to_contain_text("Loyalty tier reached")
+    await expect(timeline).to_contain_text("Loyalty emails")
 
 
 async def test_store_credit_turned_on_through_shopifys_permission_request_then_redeemed(

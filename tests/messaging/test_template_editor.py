@@ -180,6 +180,21 @@ async def test_preview_on_a_customer_labels_only_what_they_do_not_have_yet(
     assert missing.json()["detail"].startswith(f"Le client {customer.id + 99} n'existe pas")
 
 
+async def test_a_french_preview_shows_french_sample_values(
+    shop: Shop, auth: dict[str, str], client: httpx.AsyncClient
+) -> None:
+    cart = await client.post("/api/templates/abandoned_cart/1/fr/preview", json={}, headers=auth)
+    assert cart.status_code == 200, cart.text
+    assert "Chemise en lin" in cart.json()["html"]
+    assert "M / Bleu" in cart.json()["html"]
+    assert "Linen shirt" not in cart.json()["html"]
+    tier = await client.post("/api/templates/loyalty/2/fr/preview", json={}, headers=auth)
+    assert tier.status_code == 200, tier.text
+    assert "palier <strong>Or</strong>" in tier.json()["html"]
+    english = await client.post("/api/templates/loyalty/2/en/preview", json={}, headers=auth)
+    assert "<strong>Gold</strong> tier" in english.json()["html"]
+
+
 async def test_a_template_that_fails_on_real_data_falls_back_to_the_default_and_says_why(
     sessions: async_sessionmaker[AsyncSession],
     shop: Shop,

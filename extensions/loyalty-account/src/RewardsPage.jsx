@@ -105,7 +105,7 @@ function RewardsPage() {
           </s-grid>
           <s-text>
             {customer.next_tier
-              ? t("toNextTier", { remaining: customer.to_next_tier, tier: customer.next_tier.name })
+              ? toNextTier(program, customer)
               : program.tiers.length > 0
                 ? t("topTier")
                 : ""}
@@ -159,7 +159,7 @@ function RewardsPage() {
             <s-stack direction="inline" gap="base">
               <s-text-field label={t("referralLink")} value={referral.customer.link} readOnly />
               <s-clipboard-item id="referral-link" text={referral.customer.link} />
-              <s-button commandFor="referral-link">{t("copy")}</s-button>
+              <s-button commandFor="referral-link">{t("copyLink")}</s-button>
             </s-stack>
           ) : (
             <s-text>{t("referralNone")}</s-text>
@@ -179,6 +179,19 @@ function RewardsPage() {
       )}
     </s-page>
   );
+}
+
+// What is left to the next tier: points, or, when tiers count spending (tier_basis
+// "amount_spent"), an amount the app gives in the shop's currency, formatted in the
+// customer's locale as the storefront widget does.
+function toNextTier(program, customer) {
+  const { translate: t, formatCurrency } = shopify.i18n;
+  const tier = customer.next_tier.name;
+  if (program.tier_basis === "amount_spent") {
+    const remaining = formatCurrency(Number(customer.to_next_tier), { currency: program.currency || "USD" });
+    return t("toNextTierSpend", { remaining, tier });
+  }
+  return t("toNextTier", { remaining: customer.to_next_tier, tier });
 }
 
 function Figure({ label, value }) {

@@ -20,7 +20,22 @@ import { useI18n } from "../i18n";
 import type { MessageKey } from "../i18n/messages";
 
 const KINDS = ["earn", "redeem", "clawback", "expire", "adjust", "bonus"];
-const SOURCES = ["order", "order_edit", "refund", "manual", "redemption", "redemption_return", "signup"];
+// Every program's ledger sources: loyalty's own (app/loyalty), reviews' (app/reviews/rewards.py),
+// referrals' (app/referrals/rewards.py), birthdays' and expiry's (app/loyalty/birthdays.py, expiry.py).
+const SOURCES = [
+  "order",
+  "order_edit",
+  "refund",
+  "manual",
+  "redemption",
+  "redemption_return",
+  "signup",
+  "review",
+  "review_photo",
+  "referral",
+  "birthday",
+  "inactivity",
+];
 
 function newKey(): string {
   return `admin-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;

@@ -14,6 +14,9 @@ const SCENARIO_KEYS: Record<string, MessageKey> = {
   review_request: "scenario.review_request",
   // The referral program's emails (codes, rewards) have figures of their own on the Results page.
   referral: "scenario.referral",
+  // The loyalty program's notices (points earned, tier reached, reward reachable, expiry
+  // warning: app/loyalty/content.py), and its moves on a customer's timeline.
+  loyalty: "scenario.loyalty",
 };
 
 export function scenarioName(key: string, { t }: I18n): string {

@@ -160,5 +160,11 @@ def test_the_rewards_page_is_a_full_page_that_reaches_the_app() -> None:
     english = json.loads((ACCOUNT / "locales" / "en.default.json").read_text())
     french = json.loads((ACCOUNT / "locales" / "fr.json").read_text())
     assert english.keys() == french.keys()
-    used = set(re.findall(r't\("([A-Za-z]+)"', (ACCOUNT / "src" / "RewardsPage.jsx").read_text()))
+    page = (ACCOUNT / "src" / "RewardsPage.jsx").read_text()
+    used = set(re.findall(r't\("([A-Za-z]+)"', page))
     assert used <= english.keys(), used - english.keys()
+    # Spend-based tiers say an amount, not points (as the storefront widget does), and the
+    # referral link's button says it copies a link, not a code.
+    assert {"toNextTierSpend", "copyLink"} <= used
+    assert '"amount_spent"' in page
+    assert '"referral-link">{t("copyLink")}' in page

@@ -21,7 +21,7 @@ from app.compliance.registry import DataSubject, export_customer_data
 from app.loyalty import redeeming, redemptions, service
 from app.loyalty.errors import NotEnoughPoints, RewardNotFound
 from app.loyalty.verify import verify
-from app.models import Customer, LoyaltyRedemption, PointsLedgerEntry
+from app.models import Customer, LoyaltyRedemption, PointsLedgerEntry, Shop
 from app.platform.resources import Resources
 from app.scenarios.config import InvalidSettings
 from app.settings import Settings
@@ -181,6 +181,25 @@ async def test_a_reward_debits_its_cost_and_hands_out_the_customers_code_once(
     assert shipping.status == redemptions.ISSUED
     kinds = {d.kind for d in store.sim.discounts(store.shop.domain)}
     assert kinds == {"basic", "free_shipping"}
+
+
+async def test_a_french_shops_reward_code_has_a_french_title_and_a_retry_finds_it(
+    store: Store,
+) -> None:
+    async with store.sessions.begin() as session:
+        await session.execute(update(Shop).where(Shop.id == store.shop.id).values(locale="fr-CA"))
+    await store.give(600)
+    first = await store.redeem("five_off", "click-1")
+    assert first.status == redemptions.ISSUED
+    [discount] = store.sim.discounts(store.shop.domain)
+    assert discount.title == "Récompense de fidélité five_off (500 points)"
+    # The title is no part of the code's key: the same click, once the shop speaks English,
+    # gives back the same code and creates none.
+    async with store.sessions.begin() as session:
+        await session.execute(update(Shop).where(Shop.id == store.shop.id).values(locale="en"))
+    again = await store.redeem("five_off", "click-1")
+    assert again.code == first.code
+    assert len(store.sim.discounts(store.shop.domain)) == 1
 
 
 async def test_twenty_concurrent_requests_spend_no_more_than_the_balance(store: Store) -> None:

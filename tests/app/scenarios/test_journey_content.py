@@ -46,7 +46,7 @@ def test_welcome_steps_keep_their_order() -> None:
 
 def test_the_best_sellers_email_lists_the_products() -> None:
     rendered = render(welcome.CONTENT.templates[(2, "fr")], sample_context("fr"), "fr")
-    assert "Linen shirt" in rendered.html
+    assert "Chemise en lin" in rendered.html
     assert "à partir de" in rendered.text
     assert "https://example.myshopify.com/products/linen-shirt" in rendered.text
 

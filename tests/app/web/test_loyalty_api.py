@@ -4,11 +4,16 @@ is the session token's user (once per key), and the liability valued from the ca
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.loyalty import expiry, service
 from app.models import Customer, PointsLedgerEntry
+from app.referrals.content import REFERRAL_POINTS
+from app.reviews.rewards import REVIEWED, REVIEWED_WITH_PHOTO
 from app.settings import Settings
 from tests.support.commerce_payloads import paid_order
 from tests.support.session_tokens import bearer, mint_session_token
@@ -153,6 +158,86 @@ async def test_a_customers_page_and_a_manual_adjustment_by_the_tokens_user(
     assert figures["point_value_reward"]["key"] == "twelve_off"
     assert figures["liability"] == "3.60"
     assert figures["currency"] == "USD"
+
+
+async def test_the_ledger_names_other_programs_reasons_in_the_merchants_language(
+    client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+) -> None:
+    shop = await create_shop(sessions, domain=SHOP)
+    auth = bearer(mint_session_token(shop.domain, user_id=4242))
+    saved = await client.put(
+        "/api/loyalty/settings",
+        headers=auth,
+        json={
+            "enabled": True,
+            "rewards": REWARDS,
+            "expiry": {"enabled": True, "inactive_months": 1},
+            "notices": {"expiry_warning": False},
+        },
+    )
+    assert saved.status_code == 200, saved.text
+    await deliver_and_process(
+        client,
+        settings.model_copy(update={"customer_sync_flush_seconds": 86400.0}),
+        "orders/paid",
+        paid_order(order_id=72, customer_id=7_000_072, email="ines@example.com"),
+    )
+    async with sessions.begin() as session:
+        customer_id = await session.scalar(
+            select(Customer.id).where(Customer.shopify_id == 7_000_072)
+        )
+    assert customer_id is not None
+    now = datetime.now(UTC)
+    # What the review and referral programs give, with the reasons they write.
+    for source_type, note in (
+        ("review", REVIEWED),
+        ("review_photo", REVIEWED_WITH_PHOTO),
+        ("referral", REFERRAL_POINTS),
+    ):
+        async with sessions.begin() as session:
+            await service.award_bonus(
+                session,
+                shop_id=shop.id,
+                customer_id=customer_id,
+                points=10,
+                source_type=source_type,
+                source_id="1",
+                now=now,
+                note=note,
+            )
+    # A merchant's own reason, colon and all, stays as written.
+    adjusted = await client.post(
+        f"/api/loyalty/customers/{customer_id}/adjustments",
+        headers=auth,
+        json={"points": 5, "reason": "Goodwill: late parcel", "key": "form-1"},
+    )
+    assert adjusted.status_code == 201, adjusted.text
+    # Two months without activity: the points expire.
+    async with sessions.begin() as session:
+        program = await service.load_settings(session, shop.id)
+        later = now + timedelta(days=62)
+        assert await expiry.expire_account(session, program, shop.id, customer_id, later)
+
+    def reasons(page: httpx.Response) -> dict[str, str | None]:
+        assert page.status_code == 200, page.text
+        return {e["source_type"]: e["reason"] for e in page.json()["ledger"]}
+
+    english = reasons(await client.get(f"/api/loyalty/customers/{customer_id}", headers=auth))
+    assert english["inactivity"] == "Points expired after a period without earning or spending"
+    assert english["review"] == "Points for a product review"
+    assert english["review_photo"] == "Bonus points for a review with a photo"
+    assert english["referral"] == "Points for a friend's qualifying order"
+    assert "Goodwill: late parcel" in english.values()
+    french = reasons(
+        await client.get(f"/api/loyalty/customers/{customer_id}?locale=fr", headers=auth)
+    )
+    assert french["inactivity"] == "Points expirés après une période sans gain ni utilisation"
+    assert french["review"] == "Points pour un avis produit"
+    assert french["review_photo"] == "Points bonus pour un avis avec photo"
+    assert french["referral"] == "Points pour la commande qualifiante d'un ami"
+    assert "Goodwill: late parcel" in french.values()
 
 
 async def test_every_program_setting_and_the_emails_mode_round_trip_through_the_admin_api(
