@@ -5,14 +5,15 @@ evidence, the decision on a flagged one, top advocates and the figures)."""
 
 from __future__ import annotations
 
+import html
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Request
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
-from app.errors import InvalidRequest, NotFound
+from app.errors import InvalidRequest
 from app.i18n import Text, request_locale
 from app.loyalty.storefront_program import program_changed
 from app.referrals import admin, links
@@ -21,6 +22,7 @@ from app.scenarios.config import InvalidSettings
 from app.scenarios.settings_store import update_settings
 from app.web.auth import CurrentShop, SessionTokenDep
 from app.web.deps import BeforeIdQuery, ResourcesDep, RowIdPath
+from app.web.shopper_pages import shopper_page
 
 public = APIRouter(tags=["referrals"])
 router = APIRouter(prefix="/api/referrals", tags=["referrals"])
@@ -28,26 +30,33 @@ router = APIRouter(prefix="/api/referrals", tags=["referrals"])
 Status = Literal["pending", "flagged", "qualified", "rewarded", "rejected", "void"]
 
 
-@public.get("/r/{code}", include_in_schema=False)
-async def share_link(code: str, resources: ResourcesDep) -> RedirectResponse:
+@public.get("/r/{code}", include_in_schema=False, response_model=None)
+async def share_link(
+    code: str, request: Request, resources: ResourcesDep
+) -> RedirectResponse | HTMLResponse:
     if len(code) > 64:
-        raise _unknown_link()
+        return _unknown_link(request)
     async with resources.sessions.begin() as session:
         target = await links.visit(session, code, datetime.now(UTC))
     if target is None:
-        raise _unknown_link()
+        return _unknown_link(request)
     return RedirectResponse(target, status_code=302, headers={"Cache-Control": "no-store"})
 
 
-def _unknown_link() -> NotFound:
-    return NotFound(
-        Text(
-            en="This referral link is not valid: check it was copied whole, or ask your friend "
-            "for their code.",
-            fr="Ce lien de parrainage n'est pas valide : vérifiez qu'il a été copié en entier, "
-            "ou demandez son code à votre ami.",
-        )
-    )
+_UNKNOWN_LINK = Text(
+    en="This referral link is not valid: check it was copied whole, or ask your friend for "
+    "their code.",
+    fr="Ce lien de parrainage n'est pas valide : vérifiez qu'il a été copié en entier, ou "
+    "demandez son code à votre ami.",
+)
+_REFERRAL_TITLE = Text(en="Referral link", fr="Lien de parrainage")
+
+
+def _unknown_link(request: Request) -> HTMLResponse:
+    """A page in the shopper's language (the link was opened in a browser), leading nowhere."""
+    locale = request_locale(request)
+    body = f"<p>{html.escape(_UNKNOWN_LINK.in_locale(locale))}</p>"
+    return shopper_page(locale, _REFERRAL_TITLE.in_locale(locale), body, status=404)
 
 
 @router.get("/settings")

@@ -20,22 +20,10 @@ from app.queue.deferred import defer, transaction
 from app.web.deps import ResourcesDep
 from app.web.messaging_deps import MessagingConfigDep
 from app.web.rate_limits import limit_public
+from app.web.shopper_pages import shopper_page
 
 # Public: limited per client IP and per token (app/web/rate_limits.py).
 router = APIRouter(tags=["unsubscribe"], dependencies=[Depends(limit_public)])
-
-
-def _page(locale: Locale, title: str, body: str, status: int = 200) -> HTMLResponse:
-    return HTMLResponse(
-        f"""<!DOCTYPE html><html lang="{locale}"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex"><title>{html.escape(title)}</title>
-<style>body{{font-family:-apple-system,Segoe UI,Roboto,Arial,sans-serif;max-width:480px;
-margin:48px auto;padding:0 16px;color:#1f2937}}button{{background:#111827;color:#fff;
-border:0;border-radius:6px;padding:12px 20px;font-size:16px}}</style></head>
-<body><h1>{html.escape(title)}</h1>{body}</body></html>""",
-        status_code=status,
-    )
 
 
 def _not_found() -> HTMLResponse:
@@ -43,7 +31,7 @@ def _not_found() -> HTMLResponse:
         f'<p lang="{loc}">{html.escape(t("unsubscribe.not_found", loc))}</p>'
         for loc in ("en", "fr")
     )
-    return _page("en", "Unsubscribe / Désabonnement", body, status=404)
+    return shopper_page("en", "Unsubscribe / Désabonnement", body, status=404)
 
 
 async def _target(
@@ -71,7 +59,7 @@ def _page_locale(email_locale: str | None, shop: Shop, customer: Customer) -> Lo
 
 
 @router.get("/u/{token}", include_in_schema=False)
-async def unsubscribe_page(
+async def unsubscribeshopper_page(
     token: str,
     resources: ResourcesDep,
     config: MessagingConfigDep,
@@ -91,7 +79,7 @@ async def unsubscribe_page(
         '<input type="hidden" name="List-Unsubscribe" value="One-Click">'
         f'<button type="submit">{html.escape(t("unsubscribe.button", locale))}</button></form>'
     )
-    return _page(locale, t("unsubscribe.title", locale), form)
+    return shopper_page(locale, t("unsubscribe.title", locale), form)
 
 
 @router.post("/u/{token}", include_in_schema=False)
@@ -114,4 +102,4 @@ async def unsubscribe_now(
             defer(session, write_back_job(shop.id, customer.id))
     locale = _page_locale(l, shop, customer)
     done = t("unsubscribe.done", locale, shop=shop.name or shop.domain)
-    return _page(locale, t("unsubscribe.title", locale), f"<p>{html.escape(done)}</p>")
+    return shopper_page(locale, t("unsubscribe.title", locale), f"<p>{html.escape(done)}</p>")

@@ -33,9 +33,14 @@ async def test_a_tampered_or_unknown_link_is_a_404_that_redirects_nowhere(
         response = await client.get(path)
         assert response.status_code == 404, path
         assert "location" not in response.headers
-    tampered = await client.get("/r/REF-AAAAAAAAAA?locale=fr")
-    assert tampered.json()["error"] == "NotFound"
-    assert "lien de parrainage" in tampered.json()["detail"]
+    # A page for the shopper's browser, in their language, not the API's JSON.
+    tampered = await client.get("/r/REF-AAAAAAAAAA", headers={"Accept-Language": "fr-FR,fr"})
+    assert tampered.headers["content-type"].startswith("text/html")
+    assert '<html lang="fr">' in tampered.text
+    assert "Ce lien de parrainage n&#x27;est pas valide" in tampered.text
+    assert tampered.headers["cache-control"] == "no-store"
+    english = await client.get("/r/REF-AAAAAAAAAA")
+    assert "This referral link is not valid" in english.text
     assert (await referrals.figures())["link_visits"] == 0
     # Lower case is the same code (Shopify's codes are case-insensitive).
     found = await client.get(f"/r/{code.lower()}")
