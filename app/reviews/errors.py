@@ -48,6 +48,10 @@ LINK_EXPIRED = Text(
     en="This review link has expired. Contact the shop if you still want to leave a review.",
     fr="Ce lien d'avis a expiré. Contactez la boutique si vous souhaitez encore laisser un avis.",
 )
+ORDER_GIVEN_BACK = Text(
+    en="This order was cancelled or refunded, so it can no longer be reviewed.",
+    fr="Cette commande a été annulée ou remboursée : elle ne peut plus recevoir d'avis.",
+)
 ALREADY_REVIEWED = Text(
     en="You already reviewed this product with this link, and reviews can only be edited "
     "within 24 hours.",

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
@@ -18,13 +19,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.i18n import Locale, Text
 from app.messaging.i18n import resolve_locale
-from app.models import Customer, Order, OrderLineItem, Review, ReviewPhoto, Shop
+from app.models import Customer, Order, OrderLineItem, Refund, Review, ReviewPhoto, Shop
 from app.reviews import rewards
 from app.reviews.errors import (
     ALREADY_REVIEWED,
     LINK_INVALID,
     NOT_IN_ORDER,
+    ORDER_GIVEN_BACK,
     AlreadyReviewed,
+    LinkExpired,
     LinkInvalid,
     ReviewNotFound,
     ReviewRefused,
@@ -114,11 +117,31 @@ async def reviewed_product_ids(
     return {int(p) for p in rows}
 
 
+REFUNDED = "refunded"
+
+
+def fully_refunded(financial_status: str | None, total: Decimal | None, refunded: Decimal) -> bool:
+    """Whether an order's money all went back: Shopify says so, or its refunds add up to its
+    total. Such an order is not asked for a review, nor can its link still post one."""
+    return financial_status == REFUNDED or (total is not None and total > 0 and refunded >= total)
+
+
 async def order_for_review(session: AsyncSession, link: ReviewLink) -> OrderForReview:
     order = await session.get(Order, link.order_id)
     shop = await session.get(Shop, link.shop_id)
     if order is None or shop is None or order.shop_id != shop.id or shop.uninstalled_at:
         raise LinkInvalid(LINK_INVALID)
+    # A link sent before the order was cancelled or refunded no longer reviews it (nor earns
+    # the review's reward): a verified buyer returned what they bought.
+    refunded = await session.scalar(
+        select(func.coalesce(func.sum(Refund.amount), 0)).where(
+            Refund.shop_id == shop.id, Refund.order_shopify_id == order.shopify_id
+        )
+    )
+    if order.cancelled_at is not None or fully_refunded(
+        order.financial_status, order.total_price, Decimal(refunded or 0)
+    ):
+        raise LinkExpired(ORDER_GIVEN_BACK)
     customer = await session.get(Customer, order.customer_id) if order.customer_id else None
     reviews = await session.scalars(
         select(Review).where(Review.shop_id == shop.id, Review.order_id == order.id)
@@ -259,6 +282,10 @@ async def submit_review(
         existing.title = submission.title
         existing.body = submission.body
         existing.edited_at = now
+        if existing.status == HIDDEN:
+            # The merchant hid it: their decision stands over the author's edit (the auto
+            # rule would publish it again, back into the stars and the metaobjects).
+            status, held = HIDDEN, existing.held_because
         existing.status, existing.held_because = status, held
         existing.published_at = now if status == PUBLISHED else None
         review = existing

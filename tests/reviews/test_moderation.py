@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -178,3 +179,41 @@ async def test_a_code_when_loyalty_is_off_and_none_for_spam(store: Store) -> Non
     assert "code" not in rows[teapot.id]
     assert rows[teapot.id]["revoked"] is True
     assert store.sim.shop("acme").find_code(rows[kettle.id]["code"]) is not None
+
+
+async def test_a_hidden_review_stays_hidden_when_its_author_edits_it(store: Store) -> None:
+    """The merchant's decision stands: the author's edit (within the 24 hours) does not run
+    the auto-publish rule again, nor put the review back in the stars at Shopify."""
+    (kettle,) = products(store, "Kettle")
+    order = await fulfilled_order(store, [kettle], email="a@example.test")
+    path = await review_path(store, order)
+    await submit(store, path, kettle.id, "5", body="great")
+    (review,) = await reviews(store)
+    hidden = await store.client.post(f"/api/reviews/{review.id}/hide", headers=store.headers)
+    assert hidden.json()["status"] == "hidden"
+    await store.work(horizon=0.5)
+
+    await submit(store, path, kettle.id, "5", body="great, edited")
+    await store.work(horizon=0.5)
+    (review,) = await reviews(store)
+    assert (review.status, review.body) == ("hidden", "great, edited")
+    assert rating_at_shopify(store, kettle.id) == {"rating_count": "0"}
+
+
+async def test_a_cancelled_orders_link_no_longer_reviews_it(store: Store) -> None:
+    """A link sent before the order was cancelled cannot post a verified review (nor earn its
+    reward): the form says why, in the shopper's language."""
+    (kettle,) = products(store, "Kettle")
+    order = await fulfilled_order(store, [kettle], email="b@example.test", locale="fr")
+    path = await review_path(store, order)
+    later = datetime.now(UTC).isoformat()
+    cancelled = {**order, "cancelled_at": later, "updated_at": later, "cancel_reason": "customer"}
+    await store.deliver("orders/cancelled", cancelled)
+    await store.work(horizon=0.3)
+
+    page = await store.client.get(path)
+    assert page.status_code == 410
+    assert "annulée ou remboursée" in page.text
+    sent = await store.client.post(path, data={"product": str(kettle.id), "rating": "5"})
+    assert sent.status_code == 410
+    assert await reviews(store) == []

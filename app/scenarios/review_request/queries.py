@@ -11,10 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import deliveries
 from app.models import Customer, Order, Refund, Shop
-from app.reviews.service import ProductLine, order_products, reviewed_product_ids
+from app.reviews.service import (
+    ProductLine,
+    fully_refunded,
+    order_products,
+    reviewed_product_ids,
+)
 from app.scenarios.review_request.rule import ReviewSnapshot
-
-REFUNDED = "refunded"
 
 
 async def delivery_learnt_at(
@@ -64,9 +67,7 @@ async def load_snapshot(
     if row is None:
         return None
     total = row.total_price
-    fully_refunded = row.financial_status == REFUNDED or (
-        total is not None and total > 0 and row.refunded >= total
-    )
+    given_back = fully_refunded(row.financial_status, total, row.refunded)
     unreviewed = await unreviewed_products(session, shop_id, order_id, row.customer_id)
     return ReviewSnapshot(
         has_customer=row.customer_id is not None,
@@ -75,6 +76,6 @@ async def load_snapshot(
         redacted=row.redacted_at is not None,
         shop_uninstalled=row.uninstalled_at is not None or row.shop_redacted_at is not None,
         cancelled=row.cancelled_at is not None,
-        fully_refunded=fully_refunded,
+        fully_refunded=given_back,
         unreviewed=len(unreviewed),
     )
