@@ -35,6 +35,8 @@ export const en = {
   "referrals.field.issue_on": "Customers get their code",
   "referrals.issueOn.first_paid_order": "After their first paid order",
   "referrals.issueOn.sign_up": "When they sign up",
+  "referrals.issueOn.details":
+    "At sign-up, a customer who has not ordered yet can also use their own code on their first order: Shopify applies the friend's discount, and Boomerang flags the referral (same customer) and gives no reward. After their first paid order, their code is for friends only.",
   "referrals.field.friend_percent": "Friend's discount (% off their first order)",
   "referrals.field.friend_minimum_subtotal": "Friend's minimum subtotal (empty: none)",
   "referrals.field.hold_days": "Hold period (days the order must stay paid, not refunded)",
@@ -633,6 +635,8 @@ export const fr: Messages = {
   "referrals.field.issue_on": "Les clients reçoivent leur code",
   "referrals.issueOn.first_paid_order": "Après leur première commande payée",
   "referrals.issueOn.sign_up": "À leur inscription",
+  "referrals.issueOn.details":
+    "À l'inscription, un client qui n'a pas encore commandé peut aussi utiliser son propre code sur sa première commande : Shopify applique la remise de l'ami, et Boomerang signale le parrainage (même client) sans donner de récompense. Après sa première commande payée, son code ne sert qu'à ses amis.",
   "referrals.field.friend_percent": "Réduction de l'ami (% sur sa première commande)",
   "referrals.field.friend_minimum_subtotal": "Sous-total minimum de l'ami (vide : aucun)",
   "referrals.field.hold_days": "Période de rétention (jours où la commande doit rester payée, non remboursée)",

@@ -155,6 +155,7 @@ function SettingsForm({ saved, onSaved }: { saved: ReferralSettings; onSaved: ()
       <s-paragraph>{t("referrals.paused.details")}</s-paragraph>
       <s-select
         label={t("referrals.field.issue_on")}
+        details={t("referrals.issueOn.details")}
         value={draft.issue_on}
         onChange={(e) =>
           setDraft({ ...draft, issue_on: fieldValue(e) as ReferralSettings["issue_on"] })
