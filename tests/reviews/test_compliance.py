@@ -130,3 +130,24 @@ async def test_redaction_anonymises_reviews_and_deletes_photos(store: Store) -> 
     assert (review.rating, review.body) == (5, "Lovely")
     assert await photos(store) == []
     assert not path.exists()
+
+
+async def test_shop_redaction_deletes_the_shops_photo_files(store: Store) -> None:
+    await reviewed_with_photo(store)
+    (photo,) = await photos(store)
+    root = store.settings.data_dir / "review-photos"
+    path = root / photo.storage_key
+    # Another shop's photo, in a folder whose name starts with this shop's id.
+    neighbour = root / f"{store.shop.id}0" / "1" / "1" / "kept.png"
+    neighbour.parent.mkdir(parents=True)
+    neighbour.write_bytes(photo_bytes("PNG"))
+    await store.deliver("app/uninstalled", fixture_json("app/uninstalled"))
+    await store.work(horizon=0.5)  # shop/redact comes 48 hours after
+    redact = copy.deepcopy(fixture_json("shop/redact"))
+    redact["shop_domain"] = SHOP
+    await store.deliver("shop/redact", redact)
+    await store.work(horizon=0.5)
+    assert await photos(store) == []
+    assert not path.exists()
+    assert not (root / str(store.shop.id)).exists()
+    assert neighbour.exists()
