@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from app.codes.pools import REFILL_JOB
 from app.inbox.jobs import PROCESS_JOB
+from app.installs.lifecycle import FORGET_JOB as SHOP_FORGET_JOB
 from app.kpis.jobs import ROLLUP_EVERY_SECONDS
 from app.loyalty.jobs import COMPLETE_JOB as LOYALTY_COMPLETE_JOB
 from app.loyalty.jobs import NOTICES_JOB as LOYALTY_NOTICES_JOB
@@ -47,6 +48,8 @@ from jobs.referrals import (
 )
 from jobs.retention import PURGE_EVERY_SECONDS, purge_old_webhook_bodies
 from jobs.scenarios import run_schedules, scan_due_steps, scenario_step
+from jobs.shop_redaction import SWEEP_EVERY_SECONDS as SHOP_SWEEP_EVERY_SECONDS
+from jobs.shop_redaction import forget_redacted_shop, sweep_redacted_shops
 from jobs.webhook_events import process_webhook_event, sweep_webhook_events
 
 JOBS: dict[str, JobFunction] = {
@@ -70,6 +73,7 @@ JOBS: dict[str, JobFunction] = {
     ISSUE_CODE_JOB: reviews.issue_review_code,
     DELETE_PHOTOS_JOB: reviews.delete_review_photos,
     REVIEW_METAOBJECT_JOB: reviews.sync_review_metaobject,
+    SHOP_FORGET_JOB: forget_redacted_shop,
 }
 
 CRON_JOBS: list[CronJob] = [
@@ -105,6 +109,12 @@ CRON_JOBS: list[CronJob] = [
     CronJob(name=REFERRALS_DUE_CRON, function=qualify_due_referrals, every_seconds=60),
     # The KPI roll-up: the days marked by the raw tables' triggers (app/kpis/rollup.py).
     CronJob(name="roll_up_kpis", function=roll_up_kpis, every_seconds=ROLLUP_EVERY_SECONDS),
+    # Redacted shops' photo files and Redis keys, again (a forget job lost before its queue).
+    CronJob(
+        name="sweep_redacted_shops",
+        function=sweep_redacted_shops,
+        every_seconds=SHOP_SWEEP_EVERY_SECONDS,
+    ),
 ]
 
 

@@ -8,7 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Text,
+    cast,
+    delete,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.compliance.commerce import customer_ids_of, row_as_dict
@@ -51,6 +63,15 @@ def _message_events(subject: DataSubject) -> ColumnElement[bool]:
 def _runs(subject: DataSubject) -> ColumnElement[bool]:
     return (ScenarioRun.shop_id == subject.shop_id) & _by_customer_or_email(
         ScenarioRun.customer_id, ScenarioRun.email, subject
+    )
+
+
+def _timeline(subject: DataSubject) -> ColumnElement[bool]:
+    """The customer's entries, and those of their cart sequences (a guest checkout's run has
+    no customer, only the address)."""
+    return (TimelineEntry.shop_id == subject.shop_id) & or_(
+        TimelineEntry.customer_id.in_(customer_ids_of(subject)),
+        TimelineEntry.run_id.in_(select(ScenarioRun.id).where(_runs(subject)).scalar_subquery()),
     )
 
 
@@ -108,12 +129,7 @@ async def export_runs(session: AsyncSession, subject: DataSubject) -> list[dict[
 @exports("timeline")
 async def export_timeline(session: AsyncSession, subject: DataSubject) -> list[dict[str, Any]]:
     rows = await session.scalars(
-        select(TimelineEntry)
-        .where(
-            TimelineEntry.shop_id == subject.shop_id,
-            TimelineEntry.customer_id.in_(customer_ids_of(subject)),
-        )
-        .order_by(TimelineEntry.id)
+        select(TimelineEntry).where(_timeline(subject)).order_by(TimelineEntry.id)
     )
     return [row_as_dict(r) for r in rows]
 
@@ -162,7 +178,49 @@ async def erase_messages(session: AsyncSession, subject: DataSubject) -> int:
             context={},
             provider_response=None,
             status_reason=func.nullif(func.split_part(Message.status_reason, ":", 1), ""),
+            # The merchant's rewrite of this customer's email (greeting, name, words to them).
+            edited_fields=None,
         ),
+    )
+
+
+# Before the cart sequences: a guest's entries are found through their run's address.
+@erases("timeline")
+async def erase_timeline(session: AsyncSession, subject: DataSubject) -> int:
+    """The decisions stay (kind, reason code, step, amounts); a send's status reason keeps its
+    code, as the messages' own does, and any other detail that names the address goes."""
+    detail: Any = _status_reason_trimmed(TimelineEntry.detail)
+    if subject.email:
+        detail = _without_values_naming(detail, subject.email)
+    return await rows_changed(
+        session, update(TimelineEntry).where(_timeline(subject)).values(detail=detail)
+    )
+
+
+def _status_reason_trimmed(detail: Any) -> Any:
+    """detail["status_reason"] cut to its code: the engine and the loyalty history copy a
+    send's reason there (`smtp: 550 5.1.1 <john@…>: Recipient address rejected`)."""
+    code = func.nullif(func.split_part(detail["status_reason"].astext, ":", 1), "")
+    return func.jsonb_set(
+        detail,
+        literal(["status_reason"], ARRAY(Text)),
+        func.coalesce(func.to_jsonb(code), cast(literal("null"), JSONB)),
+        false(),  # entries without a status reason stay without one
+    )
+
+
+def _without_values_naming(detail: Any, email: str) -> Any:
+    """`detail` without the keys whose value names `email` (any other free text that may
+    quote the address: a mail server's or Shopify's words)."""
+    pair = func.jsonb_each(detail).table_valued("key", "value").alias("pair")
+    return (
+        select(
+            func.coalesce(
+                func.jsonb_object_agg(pair.c.key, pair.c.value), cast(literal("{}"), JSONB)
+            )
+        )
+        .where(~cast(pair.c.value, Text).icontains(email, autoescape=True))
+        .scalar_subquery()
     )
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,7 +11,14 @@ from sqlalchemy import ColumnElement, delete, false, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.compliance.registry import DataSubject, erases, exports, json_safe, rows_changed
+from app.compliance.registry import (
+    DataSubject,
+    completes,
+    erases,
+    exports,
+    json_safe,
+    rows_changed,
+)
 from app.db.base import Base
 from app.models import Checkout, Customer, CustomerDataRequest, Order
 
@@ -73,6 +81,22 @@ def _orders(subject: DataSubject) -> ColumnElement[bool]:
     if subject.email:
         match.append(func.lower(Order.email) == subject.email.lower())
     return (Order.shop_id == subject.shop_id) & or_(*match)
+
+
+def order_ids_of(subject: DataSubject) -> Any:
+    """The subject's orders (by customer, Shopify id or email), as the orders eraser selects
+    them: for the sections holding rows about an order whose customer is not on it (a guest
+    checkout's referral or review)."""
+    return select(Order.id).where(_orders(subject)).scalar_subquery()
+
+
+@completes
+async def with_their_orders(session: AsyncSession, subject: DataSubject) -> DataSubject:
+    """The subject with every order found now named by its Shopify id: the orders eraser
+    erases the email a guest order is found by, and the sections run after it."""
+    found = await session.scalars(select(Order.shopify_id).where(_orders(subject)))
+    ids = tuple(sorted({*subject.order_shopify_ids, *found}))
+    return replace(subject, order_shopify_ids=ids)
 
 
 @exports("orders")

@@ -27,6 +27,7 @@ class DataSubject:
 
 Exporter = Callable[[AsyncSession, DataSubject], Awaitable[list[dict[str, Any]]]]
 Eraser = Callable[[AsyncSession, DataSubject], Awaitable[int]]
+Completer = Callable[[AsyncSession, DataSubject], Awaitable[DataSubject]]
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,21 @@ def _sections(session: AsyncSession) -> tuple[Section, ...]:
 
 _EXPORTERS: dict[str, Exporter] = {}
 _ERASERS: dict[str, Eraser] = {}
+_COMPLETERS: list[Completer] = []
+
+
+def completes(completer: Completer) -> Completer:
+    """Register a step that adds to a subject what its data is found by, before any section
+    reads or erases it (app.compliance.commerce adds the orders found by email or customer, by
+    id: once the orders eraser has erased the email, the sections after it still find them)."""
+    _COMPLETERS.append(completer)
+    return completer
+
+
+async def _completed(session: AsyncSession, subject: DataSubject) -> DataSubject:
+    for complete in _COMPLETERS:
+        subject = await complete(session, subject)
+    return subject
 
 
 def exports(section: str) -> Callable[[Exporter], Exporter]:
@@ -83,6 +99,7 @@ def erases(section: str) -> Callable[[Eraser], Eraser]:
 async def export_customer_data(
     session: AsyncSession, subject: DataSubject
 ) -> dict[str, list[dict[str, Any]]]:
+    subject = await _completed(session, subject)
     exported = {
         section: await exporter(session, subject) for section, exporter in _EXPORTERS.items()
     }
@@ -93,6 +110,7 @@ async def export_customer_data(
 
 async def erase_customer_data(session: AsyncSession, subject: DataSubject) -> dict[str, int]:
     """Rows touched per section. Idempotent: erasing twice leaves the same rows."""
+    subject = await _completed(session, subject)
     erased = {section: await eraser(session, subject) for section, eraser in _ERASERS.items()}
     for program_section in _sections(session):
         erased[program_section.name] = await program_section.erase(session, subject)

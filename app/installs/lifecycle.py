@@ -12,6 +12,15 @@ from app.db.base import Base
 from app.errors import UnknownShop
 from app.i18n import Text
 from app.models import Shop, WebhookEvent
+from app.queue.deferred import Job, defer
+
+# What shop/redact cannot erase in its transaction: the review photos' files (local disk or
+# S3) and the shop's customer sync hashes in Redis (jobs/shop_redaction.py).
+FORGET_JOB = "forget_redacted_shop"
+
+
+def forget_job(shop_id: int) -> Job:
+    return Job(FORGET_JOB, (shop_id,), f"{FORGET_JOB}:{shop_id}")
 
 
 async def locked_shop(session: AsyncSession, shop_id: int, domain: str) -> Shop:
@@ -79,7 +88,10 @@ def _shop_tables() -> list[Any]:
 
 async def redact_shop(session: AsyncSession, shop: Shop, *, keep_event_row_id: int | None) -> None:
     """Delete everything held for the shop; keep a tombstone row (domain only) and the
-    delivery being processed, so the inbox can still mark it done."""
+    delivery being processed, so the inbox can still mark it done. What lives outside the
+    database (photo files, Redis) goes by a job after the commit, keyed by the shop: it
+    deletes by the shop's prefix, needing no row, and the tombstone's redacted_at lets a
+    sweep queue it again if the commit's enqueue was lost."""
     for table in _shop_tables():
         statement = delete(table).where(table.c.shop_id == shop.id)
         if table.name == WebhookEvent.__tablename__ and keep_event_row_id is not None:
@@ -98,3 +110,4 @@ async def redact_shop(session: AsyncSession, shop: Shop, *, keep_event_row_id: i
     shop.brand_color = None
     if shop.redacted_at is None:
         shop.redacted_at = datetime.now(UTC)
+    defer(session, forget_job(shop.id))

@@ -1,5 +1,6 @@
 """What the referral program holds on a customer, for data requests and redactions: their
-personal code and its visits, and the referrals they made or were the friend of (exported).
+personal code and its visits, and the referrals they made or were the friend of, or that
+their orders made (exported).
 Redaction empties the fraud evidence of those referrals (it holds emails, phones, addresses
 and IP addresses) and the IP kept on them; the referrals stay as the shop's books."""
 
@@ -10,15 +11,20 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.compliance.commerce import customer_ids_of, row_as_dict
+from app.compliance.commerce import customer_ids_of, order_ids_of, row_as_dict
 from app.compliance.registry import DataSubject, rows_changed
 from app.models import Referral, ReferralCode
 
 
 def _theirs(subject: DataSubject) -> Any:
+    """Referrals they made or were the friend of, and those of their orders: a guest friend's
+    order has no customer (friend_id NULL) but its evidence holds their email, phone, address
+    and IP all the same."""
     customers = customer_ids_of(subject)
     return (Referral.shop_id == subject.shop_id) & or_(
-        Referral.referrer_id.in_(customers), Referral.friend_id.in_(customers)
+        Referral.referrer_id.in_(customers),
+        Referral.friend_id.in_(customers),
+        Referral.order_id.in_(order_ids_of(subject)),
     )
 
 

@@ -1,8 +1,9 @@
 """What the reviews program holds on a customer, for data requests and redactions: their
-reviews and their photos' descriptions are exported; a redaction anonymises the reviews (no
-author, no customer, no order: the rating and words stay as the shop's published content)
-and deletes their photos (the rows now, the bytes by a job after the commit) and their reviews'
-product_review metaobjects at Shopify (a job after the commit, when the shop syndicates)."""
+reviews (and those of their orders, a guest's included) and their photos' descriptions are
+exported; a redaction anonymises the reviews (no author, no customer, no order: the rating and
+words stay as the shop's published content) and deletes their photos (the rows now, the bytes
+by a job after the commit) and their reviews' product_review metaobjects at Shopify (a job
+after the commit, when the shop syndicates)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.compliance.commerce import customer_ids_of, row_as_dict
+from app.compliance.commerce import customer_ids_of, order_ids_of, row_as_dict
 from app.compliance.registry import DataSubject, rows_changed
 from app.models import Review, ReviewPhoto
 from app.queue.deferred import Job, defer
@@ -31,7 +32,12 @@ def delete_photos_job(shop_id: int, keys: list[str]) -> Job:
 
 
 def _theirs(subject: DataSubject) -> Any:
-    return (Review.shop_id == subject.shop_id) & Review.customer_id.in_(customer_ids_of(subject))
+    """Their reviews, and those of their orders: a review of a guest checkout's order has no
+    customer, only the order."""
+    return (Review.shop_id == subject.shop_id) & or_(
+        Review.customer_id.in_(customer_ids_of(subject)),
+        Review.order_id.in_(order_ids_of(subject)),
+    )
 
 
 async def export_reviews(session: AsyncSession, subject: DataSubject) -> list[dict[str, Any]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import shutil
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -21,11 +22,24 @@ class PhotoStore(Protocol):
 
     async def delete(self, key: str) -> None: ...
 
+    async def delete_prefix(self, prefix: str) -> int:
+        """Delete every photo whose key starts with `prefix` (a folder: `{shop_id}/`);
+        how many were deleted."""
+        ...
+
 
 def _checked(key: str) -> str:
     if not _KEY.fullmatch(key) or ".." in key or key.startswith("/"):
         raise ValueError(f"not a photo key: {key!r}")
     return key
+
+
+def _checked_prefix(prefix: str) -> str:
+    """A folder of keys (`12/`): never the whole store, never a part of a name (`1` would
+    take shop 12's photos too)."""
+    if not prefix.endswith("/") or prefix.strip("/") == "":
+        raise ValueError(f"not a photo folder: {prefix!r}")
+    return _checked(prefix)
 
 
 class LocalPhotoStore:
@@ -56,6 +70,18 @@ class LocalPhotoStore:
     async def delete(self, key: str) -> None:
         await asyncio.to_thread(self._path(key).unlink, missing_ok=True)
 
+    async def delete_prefix(self, prefix: str) -> int:
+        folder = self.root / _checked_prefix(prefix)
+
+        def remove() -> int:
+            if not folder.is_dir():
+                return 0
+            files = sum(1 for path in folder.rglob("*") if path.is_file())
+            shutil.rmtree(folder, ignore_errors=True)
+            return files
+
+        return await asyncio.to_thread(remove)
+
 
 class S3PhotoStore:
     def __init__(self, client: Any, bucket: str) -> None:
@@ -84,6 +110,25 @@ class S3PhotoStore:
 
     async def delete(self, key: str) -> None:
         await asyncio.to_thread(self.client.delete_object, Bucket=self.bucket, Key=_checked(key))
+
+    async def delete_prefix(self, prefix: str) -> int:
+        checked = _checked_prefix(prefix)
+
+        def remove() -> int:
+            deleted = 0
+            pages = self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=checked
+            )
+            for page in pages:  # at most 1,000 keys a page, delete_objects' own maximum
+                keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+                if keys:
+                    self.client.delete_objects(
+                        Bucket=self.bucket, Delete={"Objects": keys, "Quiet": True}
+                    )
+                    deleted += len(keys)
+            return deleted
+
+        return await asyncio.to_thread(remove)
 
 
 def photo_store(settings: Settings) -> PhotoStore:

@@ -156,6 +156,22 @@ def _lock_key(shop_id: int) -> str:
     return f"boomerang:sync:{shop_id}:flush-lock"
 
 
+async def forget_shop(redis: Redis, shop_id: int) -> int:
+    """Delete every pending or in-flight write of the shop (its customers' Shopify ids,
+    points, tiers, referral links) and its flush bookkeeping: after shop/redact, whose
+    flushes would skip the uninstalled shop and leave them forever. How many keys went."""
+    deleted = 0
+    batch: list[bytes | str] = []
+    async for key in redis.scan_iter(match=f"boomerang:sync:{shop_id}:*", count=500):
+        batch.append(key)
+        if len(batch) == 500:
+            deleted += await redis.delete(*batch)
+            batch = []
+    if batch:
+        deleted += await redis.delete(*batch)
+    return deleted
+
+
 def flush_job_id(shop_id: int, now: float, every: float) -> tuple[str, datetime]:
     """One flush per shop per window of `every` seconds, run at the window's end."""
     window = math.floor(now / every)

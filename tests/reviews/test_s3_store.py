@@ -110,3 +110,33 @@ async def test_photos_go_to_the_bucket_and_come_back(store: Store, s3_endpoint: 
     await store.deliver("customers/redact", redact)
     await store.work(horizon=0.5)
     assert bucket_keys(s3_endpoint) == []
+
+
+async def test_shop_redaction_deletes_the_shops_photos_from_the_bucket(
+    store: Store, s3_endpoint: str
+) -> None:
+    (kettle,) = products(store, "Kettle")
+    order = await fulfilled_order(store, [kettle])
+    sent = await store.client.post(
+        await review_path(store, order),
+        data={"product": str(kettle.id), "rating": "5"},
+        files=[("photos", ("p.webp", photo_bytes("WEBP"), "image/webp"))],
+    )
+    assert sent.status_code == 200, sent.text
+    neighbour = f"{store.shop.id}0/1/1/kept.webp"  # another shop's, sharing the id's digits
+    boto3.client(
+        "s3",
+        endpoint_url=s3_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    ).put_object(Bucket=BUCKET, Key=neighbour, Body=b"x")
+    assert len(bucket_keys(s3_endpoint)) == 2
+
+    await store.deliver("app/uninstalled", fixture_json("app/uninstalled"))
+    await store.work(horizon=0.5)  # shop/redact comes 48 hours after
+    redact = copy.deepcopy(fixture_json("shop/redact"))
+    redact["shop_domain"] = SHOP
+    await store.deliver("shop/redact", redact)
+    await store.work(horizon=0.5)
+    assert bucket_keys(s3_endpoint) == [neighbour]

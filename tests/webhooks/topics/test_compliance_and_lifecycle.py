@@ -344,3 +344,68 @@ async def test_a_delivery_for_an_unknown_shop_writes_nothing(
     assert requests == 0
     assert customer is not None
     assert customer.email == EMAIL
+
+
+async def test_customer_redaction_cuts_the_timeline_status_reasons_to_their_code(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    shop = await create_shop(sessions, domain="acme.myshopify.com")
+    await seed_customer_data(sessions, shop)
+    refusal = f"smtp: 550 5.1.1 <{EMAIL}>: Recipient address rejected"
+    async with sessions.begin() as session:
+        customer = await session.scalar(select(Customer).where(Customer.shopify_id == CUSTOMER_ID))
+        assert customer is not None
+        # A guest's cart sequence: no customer on the run or its entries, only the address.
+        guest_run = ScenarioRun(
+            shop_id=shop.id,
+            scenario="abandoned_cart",
+            subject_key="chk-guest",
+            email=EMAIL,
+            anchor_at=datetime.now(UTC),
+        )
+        session.add(guest_run)
+        await session.flush()
+        # What the engine's outcome_on_timeline records for a refused send.
+        for customer_id, run_id in ((customer.id, None), (None, guest_run.id)):
+            session.add(
+                TimelineEntry(
+                    shop_id=shop.id,
+                    customer_id=customer_id,
+                    run_id=run_id,
+                    scenario="abandoned_cart",
+                    kind="message_failed",
+                    step=1,
+                    reason="smtp",
+                    detail={"message_id": 1, "status_reason": refusal, "note": f"to {EMAIL}"},
+                )
+            )
+    await handle(sessions, delivery("customers/redact", shop))
+    async with sessions.begin() as session:
+        details = [
+            e.detail
+            for e in await session.scalars(
+                select(TimelineEntry)
+                .where(TimelineEntry.kind == "message_failed")
+                .order_by(TimelineEntry.id)
+            )
+        ]
+        started = await session.scalar(
+            select(TimelineEntry.detail).where(TimelineEntry.kind == "started")
+        )
+    assert details == [{"message_id": 1, "status_reason": "smtp"}] * 2
+    assert started == {}  # entries without a status reason are left as they were
+
+
+async def test_customer_redaction_forgets_the_merchants_rewrite_of_their_email(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    shop = await create_shop(sessions, domain="acme.myshopify.com")
+    await seed_customer_data(sessions, shop)
+    async with sessions.begin() as session:
+        message = await session.scalar(select(Message))
+        assert message is not None
+        message.edited_fields = {"heading": "John, we kept your cart", "body": "Dear John"}
+    await handle(sessions, delivery("customers/redact", shop))
+    async with sessions.begin() as session:
+        edited = await session.scalar(select(Message.edited_fields))
+    assert edited is None
