@@ -17,11 +17,13 @@ from tests.reviews.conftest import fulfilled_order, products, review_path, revie
 from tests.scenarios.conftest import SHOP, Store, html_part, text_part, until
 
 
-async def submit(store: Store, path: str, product: int, rating: str = "4") -> None:
+async def submit(store: Store, path: str, product: int, rating: str = "4") -> str:
+    """The form sent; the thank-you page it answers."""
     sent = await store.client.post(
         path, data={"product": str(product), "rating": rating, "body": "Does the job"}
     )
     assert sent.status_code == 200, sent.text
+    return sent.text
 
 
 async def messages(store: Store) -> list[Message]:
@@ -41,7 +43,9 @@ async def settle(store: Store) -> None:
 async def test_the_code_arrives_once_in_english(store: Store, inbox: Inbox) -> None:
     (kettle,) = products(store, "Copper Kettle")
     order = await fulfilled_order(store, [kettle])
-    await submit(store, await review_path(store, order), kettle.id, rating="2")
+    page = await submit(store, await review_path(store, order), kettle.id, rating="2")
+    # Issued by a job after the commit: the email brings it.
+    assert "thank-you code" not in page
     await store.work(horizon=2.0)
     await until(lambda: len(inbox.messages) == 1)
 
@@ -85,8 +89,10 @@ async def test_the_code_arrives_once_in_english(store: Store, inbox: Inbox) -> N
     assert len(await messages(store)) == 1
     (again,) = await reviews(store)
     assert again.reward["code"] == code
-    # An edit within the day earns nothing more, and sends nothing more.
-    await submit(store, await review_path(store, order), kettle.id, rating="3")
+    # An edit within the day earns nothing more, and sends nothing more; its thank-you page
+    # shows the code already issued.
+    page = await submit(store, await review_path(store, order), kettle.id, rating="3")
+    assert f"Your thank-you code: <strong>{code}</strong>. Use it at checkout." in page
     await settle(store)
     assert len(inbox.messages) == 1
 
@@ -111,6 +117,8 @@ async def test_a_french_review_gets_its_code_in_french(store: Store, inbox: Inbo
     assert "Merci d'avoir donné votre avis sur Théière en fonte." in text
     assert f"Utilisez le code {code} lors du paiement. Il est valable jusqu'au" in text
     assert "Retourner à la boutique" in html_part(email)
+    page = await submit(store, await review_path(store, order), teapot.id, rating="4")
+    assert f"Votre code de remerciement : <strong>{code}</strong>." in page
 
 
 async def test_a_review_rejected_as_spam_gets_no_code_and_no_email(
