@@ -1,7 +1,8 @@
 """The reviews program's worker jobs: a product's published rating written to Shopify's
 standard metafields through the throttle-aware Admin API client, a review written to (or
 removed from) Shopify's standard product_review metaobject when the shop syndicates, a review's
-single-use code issued (loyalty off), and erased photos' bytes deleted from the store."""
+single-use code issued (loyalty off) and emailed to its author, and erased photos' bytes
+deleted from the store."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from app.models import Customer, Order, Review, ReviewPhoto, Shop
 from app.platform.resources import Resources
 from app.queue import JobContext
 from app.reviews import aggregates, syndication
+from app.reviews.messages import send_code
 from app.reviews.settings import load_settings
 from app.reviews.tokens import ReviewTokens
 from app.scenarios.actions import CodeRequest
@@ -130,9 +132,10 @@ async def issue_review_code(ctx: JobContext, shop_id: int, review_id: int) -> st
             purpose=CodePurpose.REVIEW_REWARD,
             title=CODE_TITLE,
         )
+        percent = settings.code_percent
     codes = StepCodes(resources.sessions, discount_gateway(resources), resources.queue)
     issued = await codes.issue(request, now)
-    async with resources.sessions.begin() as session:
+    async with resources.transaction() as session:
         review = await session.scalar(
             select(Review).where(Review.id == review_id).with_for_update()
         )
@@ -142,6 +145,22 @@ async def issue_review_code(ctx: JobContext, shop_id: int, review_id: int) -> st
         reward.pop("code_due", None)
         reward.update(code=issued.code, code_expires_at=issued.expires_at.isoformat())
         review.reward = reward
+        # Delivered with the code, in its transaction: a replay finds no code due, and the
+        # email's natural key is the review's anyway. Rejected as spam meanwhile: no email.
+        shop = await session.get(Shop, shop_id)
+        customer = await session.get(Customer, review.customer_id) if review.customer_id else None
+        if shop is not None and shop.uninstalled_at is None and customer is not None:
+            await send_code(
+                session,
+                resources.messaging,
+                shop=shop,
+                customer=customer,
+                review=review,
+                code=issued.code,
+                percent=percent,
+                expires_at=issued.expires_at,
+                now=now,
+            )
     return issued.code
 
 

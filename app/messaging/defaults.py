@@ -9,7 +9,7 @@ Variables every template gets: first_name, shop_name, shop_url, locale, currency
 timezone (the shop's, for dates). Scenario context adds: items (title, variant_title,
 quantity, price, image_url), cart_total, checkout_url, discount_code, discount_expires_at,
 points_balance, points_earned, tier, referral_url, referral_code, friend_offer, reward,
-review_url. Filters: `money`
+review_url, product_title (the product a review was written for). Filters: `money`
 (amount in the message's currency and locale) and `date` (an ISO date or date-time in the
 locale's words, on the shop's calendar)."""
 

@@ -226,6 +226,7 @@ def sample_context(locale: Locale) -> dict[str, Any]:
         "friend_offer": words["percent"],
         "reward": words["percent"],
         "review_url": "https://example.myshopify.com/reviews/sample",
+        "product_title": words["product"],
         "unsubscribe_url": "https://app.example.com/u/sample",
         "shop_address": words["shop_address"],
         "logo_url": None,

@@ -93,11 +93,20 @@ def _templates(
     return book
 
 
-def _emails(catalog: engine.Catalog) -> Mapping[tuple[str, int, Locale], StructuredDefault]:
+def _emails(
+    catalog: engine.Catalog, programs: tuple[Program, ...] = ()
+) -> Mapping[tuple[str, int, Locale], StructuredDefault]:
     return {
-        (scenario.key, step, locale): email
-        for scenario in catalog
-        for (step, locale), email in scenario.content.emails.items()
+        **{
+            (scenario.key, step, locale): email
+            for scenario in catalog
+            for (step, locale), email in scenario.content.emails.items()
+        },
+        **{
+            (program.key, step, locale): email
+            for program in programs
+            for (step, locale), email in program.emails.items()
+        },
     }
 
 
@@ -133,7 +142,7 @@ def compose(catalog: engine.Catalog, programs: tuple[Program, ...] = PROGRAMS) -
             }
         ),
         templates=TemplateBook(_templates(catalog, programs)),
-        emails=EmailBook(_emails(catalog)),
+        emails=EmailBook(_emails(catalog, programs)),
         labels=Labels(
             kinds_by_scenario={
                 **{s.key: s.content.kinds for s in catalog},

@@ -14,6 +14,7 @@ from app.facts import Listener
 from app.i18n import Locale, Text
 from app.messaging.defaults import TemplateSource
 from app.messaging.guards import Guard, OutcomeListener
+from app.messaging.structured import StructuredDefault
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,9 @@ class Program:
     # locale): they join the template book as a scenario's do, so the merchant can override
     # them and the modes, consent, caps and quiet hours apply the same way.
     templates: Mapping[tuple[int, Locale], TemplateSource] = field(default_factory=dict)
+    # The structured fields those templates compile from, where it has them (the template
+    # editor's simple form and its "reset to default"), by (step, locale).
+    emails: Mapping[tuple[int, Locale], StructuredDefault] = field(default_factory=dict)
     # Re-checks one of its emails when it is about to leave (after quiet hours, the frequency
     # cap or the merchant's approval held it): a reason to suppress it, or None.
     guard: Guard | None = None

@@ -17,6 +17,7 @@ from starlette.formparsers import MultiPartException
 
 from app.errors import BoomerangError
 from app.i18n import Locale, Text
+from app.models import Review
 from app.platform.resources import Resources
 from app.queue.deferred import defer, transaction
 from app.reviews import aggregates, syndication
@@ -70,6 +71,10 @@ _T = {
         fr="Vous pouvez encore le modifier pendant 24 heures après l'envoi.",
     ),
     "closed": Text(en="Reviewed — thank you!", fr="Avis envoyé — merci !"),
+    "code": Text(
+        en="Your thank-you code: {code}. Use it at checkout.",
+        fr="Votre code de remerciement : {code}. Utilisez-le lors du paiement.",
+    ),
     "nothing": Text(
         en="This order has no product to review.", fr="Cette commande n'a aucun produit à noter."
     ),
@@ -193,6 +198,22 @@ def _stars(product_id: int, chosen: int | None, locale: Locale) -> str:
     )
 
 
+def _reward_code(review: Review | None) -> str | None:
+    """The review's code when it is already issued (an edit: the first send's job has run);
+    a first send's code is issued by a job after the commit and comes by email. None for a
+    review rejected as spam."""
+    if review is None or review.status == "spam":
+        return None
+    reward = review.reward or {}
+    code = reward.get("code")
+    return code if isinstance(code, str) and not reward.get("revoked") else None
+
+
+def _code_sentence(code: str, locale: Locale) -> str:
+    before, _, after = _T["code"].in_locale(locale).partition("{code}")
+    return f"{html.escape(before)}<strong>{html.escape(code)}</strong>{html.escape(after)}"
+
+
 def _form_html(
     token: str,
     opened: OrderForReview,
@@ -218,6 +239,9 @@ def _form_html(
                 f'<p class="ok" role="status">{html.escape(_T["done"].in_locale(loc))} '
                 f"{html.escape(_T['edit_until'].in_locale(loc))}</p>"
             )
+            code = _reward_code(review)
+            if code is not None:
+                parts.append(f'<p class="ok">{_code_sentence(code, loc)}</p>')
         if error is not None and error[0] == pid:
             parts.append(f'<p class="error" role="alert">{html.escape(error[1])}</p>')
         if not opened.editable(pid, now):

@@ -1,5 +1,6 @@
 """Admin API: the shop's reviews to moderate (list, publish, hide, reject as spam, reply), their
-export as CSV or JSON, and the review settings (auto-publish rule, rewards, syndication). Each
+export as CSV or JSON, and the review settings (auto-publish rule, rewards, syndication, and
+`email_mode`: the mode of the program's emails, the reward code's thank-you). Each
 change that moves a product's published aggregate writes it to Shopify after the commit
 (app/reviews/aggregates.py); each change to a review rewrites its standard product_review
 metaobject when the shop syndicates (app/reviews/syndication.py). Review text is returned as
@@ -17,9 +18,12 @@ from pydantic import BaseModel, ConfigDict, StrictStr, ValidationError
 
 from app.errors import InvalidRequest, NotFound, ShopifyQueryError
 from app.i18n import Text
+from app.messaging import controls
+from app.messaging.controls import DeliveryMode, ScenarioDelivery
 from app.models import Review, ReviewPhoto
 from app.queue.deferred import defer, transaction
 from app.reviews import aggregates, export, service, syndication
+from app.reviews.content import PROGRAM_KEY
 from app.reviews.settings import ReviewSettings, load_settings, save_settings
 from app.reviews.tokens import ReviewTokens
 from app.shopify.admin.access_scopes import granted_scopes
@@ -182,7 +186,9 @@ async def export_reviews(
 @router.get("/api/reviews/settings")
 async def get_review_settings(shop: CurrentShop, resources: ResourcesDep) -> dict[str, Any]:
     async with resources.sessions.begin() as session:
-        return _settings_json(await load_settings(session, shop.id))
+        settings = await load_settings(session, shop.id)
+        delivery = await controls.scenario_delivery(session, shop.id, PROGRAM_KEY)
+    return _settings_json(settings, delivery)
 
 
 NOT_APPROVED = Text(
@@ -230,9 +236,29 @@ async def _enable_syndication(shop: CurrentShop, resources: ResourcesDep) -> Non
         )
 
 
-def _settings_json(settings: ReviewSettings) -> dict[str, Any]:
-    """The settings, and the optional scopes the admin requests before turning syndication on."""
-    return {**settings.model_dump(mode="json"), "syndication_scopes": list(syndication.SCOPES)}
+def _settings_json(settings: ReviewSettings, delivery: ScenarioDelivery) -> dict[str, Any]:
+    """The settings, the mode of the program's emails (kept with the delivery controls, as
+    every scenario's), and the optional scopes the admin requests before turning syndication
+    on."""
+    return {
+        **settings.model_dump(mode="json"),
+        "email_mode": delivery.mode.value,
+        "syndication_scopes": list(syndication.SCOPES),
+    }
+
+
+def _email_mode(value: Any) -> DeliveryMode:
+    try:
+        return DeliveryMode(value)
+    except ValueError:
+        modes = ", ".join(mode.value for mode in DeliveryMode)
+        raise InvalidRequest(
+            Text(
+                en=f"email_mode: the emails' mode is one of {modes} (now {value!r}).",
+                fr=f"email_mode : le mode des e-mails est l'un de {modes} "
+                f"(actuellement {value!r}).",
+            )
+        ) from None
 
 
 @router.patch("/api/reviews/settings")
@@ -240,6 +266,8 @@ def _settings_json(settings: ReviewSettings) -> dict[str, Any]:
 async def put_review_settings(
     patch: dict[str, Any], shop: CurrentShop, resources: ResourcesDep
 ) -> dict[str, Any]:
+    patch = dict(patch)
+    mode = _email_mode(patch.pop("email_mode")) if "email_mode" in patch else None
     turning_on = False
     if patch.get("syndicate_to_shopify") is True:
         async with resources.sessions.begin() as session:
@@ -249,11 +277,17 @@ async def put_review_settings(
     try:
         async with transaction(resources.sessions, resources.queue) as session:
             saved = await save_settings(session, shop.id, patch)
+            delivery = await controls.scenario_delivery(session, shop.id, PROGRAM_KEY)
+            if mode is not None and mode is not delivery.mode:
+                await controls.set_scenario_delivery(
+                    session, shop.id, PROGRAM_KEY, mode=mode, transactional=delivery.transactional
+                )
+                delivery = await controls.scenario_delivery(session, shop.id, PROGRAM_KEY)
             if turning_on:
                 # The reviews already published go to Shopify too, each by its own job.
                 for review_id in await syndication.published_ids(session, shop.id):
                     defer(session, syndication.sync_job(shop.id, review_id, "turned-on"))
-            return _settings_json(saved)
+            return _settings_json(saved, delivery)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])

@@ -749,6 +749,8 @@ export interface ReviewSettings {
   code_percent: number;
   code_valid_days: number;
   syndicate_to_shopify: boolean;
+  // The mode of the program's email (the review's code, loyalty off).
+  email_mode: Mode;
   // Read only: the optional scopes syndication needs.
   syndication_scopes?: string[];
 }

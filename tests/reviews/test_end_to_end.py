@@ -137,13 +137,20 @@ async def test_fulfilled_order_to_published_rating_at_shopify(store: Store, inbo
     # The other product has no review: nothing written for it.
     assert not store.sim.metafields(SHOP, f"gid://shopify/Product/{kettle.id}")
 
+    # Loyalty is off: the review's single-use code comes by email.
+    await until(lambda: len(inbox.messages) == 2)
+    (review,) = await reviews(store)
+    thanks = inbox.messages[1]
+    assert thanks["Subject"] == "Thank you for your review: 10% off your next order"
+    assert f"Use code {review.reward['code']} at checkout." in text_part(thanks)
+
     # The reminder lists only the product still to review.
     await store.work(horizon=6.0)
-    await until(lambda: len(inbox.messages) == 2)
-    reminder = html_part(inbox.messages[1])
+    await until(lambda: len(inbox.messages) == 3)
+    reminder = html_part(inbox.messages[2])
     assert "Copper Kettle" in reminder
     assert "Stone Teapot" not in reminder
-    assert inbox.messages[1]["Subject"] == "A minute to share your thoughts?"
+    assert inbox.messages[2]["Subject"] == "A minute to share your thoughts?"
 
 
 async def test_a_review_held_by_the_rule_is_published_by_the_merchant(

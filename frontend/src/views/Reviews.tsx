@@ -4,12 +4,13 @@
 
 import { useState } from "react";
 
-import { get, patch, post, query, type Review, type ReviewSettings } from "../api";
+import { get, patch, post, query, type Mode, type Review, type ReviewSettings } from "../api";
 import { ErrorBanner, Loading, errorText, fieldChecked, fieldValue, toast, useLoad } from "../components/common";
 import { grantOptionalScopes } from "../components/scopes";
 import { EmptyState } from "../components/EmptyState";
 import { useI18n } from "../i18n";
 import { href } from "../route";
+import { MODES } from "./labels";
 import type { MessageKey } from "../i18n/messages";
 
 const STATUSES = ["pending", "published", "hidden", "spam"] as const;
@@ -167,6 +168,18 @@ function SettingsCard() {
       {number("review_points", "reviews.points", 0, 100000)}
       {number("photo_bonus_points", "reviews.photoPoints", 0, 100000)}
       {number("code_percent", "reviews.codePercent", 0, 100)}
+      <s-select
+        label={t("reviews.emailMode")}
+        value={settings.email_mode}
+        details={t(`mode.${settings.email_mode}.details` as MessageKey)}
+        onChange={(e) => change({ email_mode: fieldValue(e) as Mode })}
+      >
+        {MODES.map((mode) => (
+          <s-option key={mode} value={mode}>
+            {t(`mode.${mode}`)}
+          </s-option>
+        ))}
+      </s-select>
       <s-paragraph>{t("reviews.rewardsNote")}</s-paragraph>
       <s-checkbox
         label={t("reviews.syndicate")}

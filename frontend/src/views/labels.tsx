@@ -17,6 +17,9 @@ const SCENARIO_KEYS: Record<string, MessageKey> = {
   // The loyalty program's notices (points earned, tier reached, reward reachable, expiry
   // warning: app/loyalty/content.py), and its moves on a customer's timeline.
   loyalty: "scenario.loyalty",
+  // The reviews program's thank-you email with a review's code (loyalty off:
+  // app/reviews/content.py).
+  reviews: "scenario.reviews",
 };
 
 export function scenarioName(key: string, { t }: I18n): string {
