@@ -136,6 +136,14 @@ async def issue_review_code(ctx: JobContext, shop_id: int, review_id: int) -> st
     codes = StepCodes(resources.sessions, discount_gateway(resources), resources.queue)
     issued = await codes.issue(request, now)
     async with resources.transaction() as session:
+        # The customer's row before the review's, in the order a redaction takes them (it
+        # updates the customer, then anonymises their reviews): the email's insert needs the
+        # customer's key share, so the other order deadlocked with customers/redact.
+        author = await session.scalar(select(Review.customer_id).where(Review.id == review_id))
+        if author is not None:
+            await session.execute(
+                select(Customer.id).where(Customer.id == author).with_for_update(key_share=True)
+            )
         review = await session.scalar(
             select(Review).where(Review.id == review_id).with_for_update()
         )
