@@ -371,26 +371,33 @@ SELECT min(t), max(t) FROM (
 """)
 
 
+_ROLLED_DAYS = text("""
+SELECT day FROM kpi_daily WHERE shop_id = :shop_id
+UNION SELECT day FROM kpi_attributions WHERE shop_id = :shop_id
+UNION SELECT month FROM kpi_monthly WHERE shop_id = :shop_id
+""")
+
+
 async def rebuild_shop(session: AsyncSession, shop_id: int, now: datetime) -> int:
-    """Drop the shop's roll-ups and recompute every local day that holds a raw row, and its
-    snapshots. Returns the number of days recomputed. In the caller's transaction."""
+    """Recompute every local day of the shop that holds a raw row or a roll-up (in its current
+    timezone: a day left from another timezone is emptied), its months, run outcomes and
+    snapshots. Returns the number of days recomputed. In the caller's transaction.
+
+    Safe beside the incremental passes (the timezone-change job runs while they do): it takes
+    the same locks in the same order (each day's lock before touching the day, in order, then
+    the months', then the outcomes'), never deleting a roll-up row outside them, so a pass's
+    rows are either seen and replaced here or wait for this transaction's end."""
     clock = await shop_clock(session, shop_id)
     if clock is None:
         return 0
-    for table in (
-        "kpi_daily",
-        "kpi_monthly",
-        "kpi_attributions",
-        "kpi_run_outcomes",
-        "kpi_dirty_days",
-        "kpi_snapshots",
-    ):
-        await session.execute(
-            text(f"DELETE FROM {table} WHERE shop_id = :shop_id"),  # noqa: S608 - fixed names
-            {"shop_id": shop_id},
-        )
+    # Every mark committed so far is dealt with by the recomputation below (each day is read
+    # after its lock); a mark committed later stays for the next pass.
+    await session.execute(
+        text("DELETE FROM kpi_dirty_days WHERE shop_id = :shop_id"), {"shop_id": shop_id}
+    )
     first, last = (await session.execute(_SPAN, {"shop_id": shop_id})).one()
-    days = 0
+    days: set[date] = set(await session.scalars(_ROLLED_DAYS, {"shop_id": shop_id}))
+    first_day = last_day = None
     if first is not None:
         first_day, last_day = (
             await session.execute(
@@ -401,15 +408,19 @@ async def rebuild_shop(session: AsyncSession, shop_id: int, now: datetime) -> in
                 {"a": first, "b": last, "tz": clock.timezone},
             )
         ).one()
-        day = first_day
-        while day <= last_day:
-            await refresh_day(session, clock, day)
-            day += timedelta(days=1)
-            days += 1
-        await refresh_months(session, shop_id, (first_day + timedelta(days=n) for n in range(days)))
+        days.update(first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1))
+    for day in sorted(days):
+        await refresh_day(session, clock, day)
+    await refresh_months(session, shop_id, days)
+    # The outcomes under their lock: those of days out of the span (another timezone's) go.
+    await session.execute(_DAY_LOCK, {"key": f"kpis:{shop_id}:outcomes"})
+    await session.execute(
+        text("DELETE FROM kpi_run_outcomes WHERE shop_id = :shop_id"), {"shop_id": shop_id}
+    )
+    if first_day is not None and last_day is not None:
         await refresh_run_outcomes(session, clock, [(first_day, last_day)])
     await refresh_snapshots(session, clock, now)
-    return days
+    return len(days)
 
 
 async def all_shop_ids(session: AsyncSession) -> list[int]:
