@@ -1,10 +1,11 @@
-"""KPI roll-up cron job: the days whose raw rows changed are rolled up again (app/kpis)."""
+"""KPI roll-up cron job: the days whose raw rows changed are rolled up again (app/kpis); and
+the rebuild of one shop's roll-ups after its timezone changed."""
 
 from __future__ import annotations
 
 import structlog
 
-from app.kpis.jobs import roll_up
+from app.kpis.jobs import rebuild, roll_up
 from app.platform.resources import Resources
 from app.queue import JobContext
 
@@ -15,3 +16,10 @@ async def roll_up_kpis(ctx: JobContext) -> int:
     if claimed:
         structlog.get_logger().info("kpis rolled up", utc_days=claimed)
     return claimed
+
+
+async def rebuild_shop_kpis(ctx: JobContext, shop_id: int) -> int:
+    resources: Resources = ctx.resources
+    days = await rebuild(resources.sessions, shop_id)
+    structlog.get_logger().info("kpis rebuilt", shop_id=shop_id, local_days=days)
+    return days

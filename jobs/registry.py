@@ -7,6 +7,7 @@ from dataclasses import replace
 from app.codes.pools import REFILL_JOB
 from app.inbox.jobs import PROCESS_JOB
 from app.installs.lifecycle import FORGET_JOB as SHOP_FORGET_JOB
+from app.kpis.jobs import REBUILD_JOB as KPI_REBUILD_JOB
 from app.kpis.jobs import ROLLUP_EVERY_SECONDS
 from app.loyalty.jobs import COMPLETE_JOB as LOYALTY_COMPLETE_JOB
 from app.loyalty.jobs import NOTICES_JOB as LOYALTY_NOTICES_JOB
@@ -29,7 +30,7 @@ from app.settings import Settings
 from app.shopify.customer_sync import FLUSH_JOB
 from jobs import codes, reconcile, reviews
 from jobs.heartbeat import worker_heartbeat
-from jobs.kpis import roll_up_kpis
+from jobs.kpis import rebuild_shop_kpis, roll_up_kpis
 from jobs.loyalty import (
     apply_loyalty_time_rules,
     complete_loyalty_redemption,
@@ -74,6 +75,7 @@ JOBS: dict[str, JobFunction] = {
     DELETE_PHOTOS_JOB: reviews.delete_review_photos,
     REVIEW_METAOBJECT_JOB: reviews.sync_review_metaobject,
     SHOP_FORGET_JOB: forget_redacted_shop,
+    KPI_REBUILD_JOB: rebuild_shop_kpis,
 }
 
 CRON_JOBS: list[CronJob] = [

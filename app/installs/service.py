@@ -13,6 +13,7 @@ from app.installs.webhook_subscriptions import (
     WebhookSubscriptionsRefused,
     ensure_webhook_subscriptions,
 )
+from app.kpis.jobs import set_timezone
 from app.models import Shop
 from app.platform.resources import Resources
 from app.scenarios.settings_store import start_paused
@@ -107,14 +108,16 @@ async def refresh_shop_facts(resources: Resources, shop_id: int, domain: str) ->
     data = await admin_query(resources, shop_id, domain, SHOP_FACTS)
     facts = data["shop"]
     locale = await primary_locale(resources, shop_id, domain)
-    async with resources.sessions.begin() as session:
+    # Its deferred jobs (a rebuild of the KPI roll-ups when the timezone moved) are sent
+    # after the commit.
+    async with resources.transaction() as session:
         shop = await session.get(Shop, shop_id)
         if shop is None:
             return
         shop.name = facts.get("name")
         shop.email = facts.get("email")
         shop.currency = facts.get("currencyCode") or shop.currency
-        shop.timezone = facts.get("ianaTimezone") or shop.timezone
+        set_timezone(session, shop, facts.get("ianaTimezone") or shop.timezone)
         shop.primary_domain_url = (facts.get("primaryDomain") or {}).get("url")
         shop.plan_name = (facts.get("plan") or {}).get("displayName")
         address = [

@@ -3,8 +3,9 @@ attributed to at most one scenario, recomputed from the raw rows whenever its da
 
 1. an order that completes the checkout of a checkout scenario's run (the abandoned cart)
    after one of its reminders was sent counts for that scenario (its last step sent);
-2. otherwise, the last message of any scenario the customer opened or clicked (a person, not
-   a machine) within the window before the order (default 5 days, per shop) takes it.
+2. otherwise, the last message of any scenario's run the customer opened or clicked (a person,
+   not a machine) within the window before the order (default 5 days, per shop) takes it; a
+   message of no run (a loyalty notice, a referral email) is passed over, never the end.
 
 Revenue is the order's total; refunds are kept apart (the roll-up subtracts them); the
 discount cost is what the attributed run's own codes took off the order."""
@@ -42,12 +43,16 @@ WITH o AS (
     ) s
     WHERE o.checkout_token IS NOT NULL
 ), by_engagement AS (
-    SELECT o.id AS order_id, r.id AS run_id, x.scenario, x.step, x.message_id,
+    SELECT o.id AS order_id, x.run_id, x.scenario, x.step, x.message_id,
            'engagement' AS via
     FROM o
     CROSS JOIN LATERAL (
-        SELECT m.scenario, m.subject_key, m.step, m.id AS message_id
+        -- Only a message of a scenario's run can take the order: a message of no run (a
+        -- loyalty notice, a referral email) opened later does not hide it.
+        SELECT r.id AS run_id, m.scenario, m.step, m.id AS message_id
         FROM messages m JOIN message_events e ON e.shop_id = :shop_id AND e.message_id = m.id
+        JOIN scenario_runs r ON r.shop_id = :shop_id AND r.scenario = m.scenario
+            AND r.subject_key = m.subject_key
         WHERE m.shop_id = :shop_id AND m.customer_id = o.customer_id
           AND m.sent_at IS NOT NULL AND m.sent_at <= o.placed_at
           AND e.kind IN ('open', 'click') AND e.human
@@ -55,8 +60,6 @@ WITH o AS (
           AND e.occurred_at > o.placed_at - make_interval(days => :window)
         ORDER BY e.occurred_at DESC, e.id DESC LIMIT 1
     ) x
-    JOIN scenario_runs r ON r.shop_id = :shop_id AND r.scenario = x.scenario
-        AND r.subject_key = x.subject_key
     WHERE o.customer_id IS NOT NULL
       AND NOT EXISTS (SELECT 1 FROM by_checkout c WHERE c.order_id = o.id)
 ), chosen AS (

@@ -16,6 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.kpis.definitions import change, derived, referral_rates, review_rates
 from app.kpis.lift import Lift, scenario_lift
 from app.kpis.periods import Period, Sums, sums_of
+from app.loyalty.content import PROGRAM_KEY as LOYALTY_KEY
+from app.referrals import kpis as referral_kpis
+from app.referrals.settings import KEY as REFERRAL_KEY
+from app.reviews import kpis as review_kpis
 
 # Journeys' figures as the API lists them (their derived rates follow).
 SCENARIO_METRICS = (
@@ -76,8 +80,18 @@ REVIEW_METRICS = (
     "rating_4",
     "rating_5",
 )
-# Sources of the roll-up that are not journeys (the scenario table leaves them out).
-NOT_SCENARIOS = frozenset({"store", "loyalty", "referrals", "reviews"})
+# Sources of the roll-up that are not journeys (the scenario table leaves them out): the store,
+# the programs' own figures, and the messages the programs send outside any scenario's run
+# (their `scenario` key: the loyalty notices' "loyalty", the referral emails' "referral").
+NOT_SCENARIOS = frozenset(
+    {
+        "store",
+        LOYALTY_KEY,
+        referral_kpis.SOURCE,
+        REFERRAL_KEY,
+        review_kpis.SOURCE,
+    }
+)
 Rates = Callable[[Mapping[str, Decimal]], dict[str, Decimal | None]]
 # Each program's derived rates (app/kpis/definitions.py).
 SOURCE_RATES: dict[str, Rates] = {"referrals": referral_rates, "reviews": review_rates}

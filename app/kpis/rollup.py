@@ -32,8 +32,18 @@ from app.kpis.periods import next_month
 from app.kpis.sources import DailyFigures
 
 DEFAULT_WINDOW_DAYS = 5
-# A shop's snapshots are recomputed at most this often by the incremental job.
+# A shop's snapshots are recomputed at most this often by the incremental job (a big shop's
+# full scans take about 10 s). A change rolled up sooner leaves the shop's snapshots pending
+# (a `PENDING` row among them): a later pass recomputes them once they are this old.
 SNAPSHOT_EVERY = timedelta(minutes=10)
+# Figures of "now" (active versus lapsed customers, the cohorts' last 24 months) move with the
+# clock alone: a quiet shop's snapshots are recomputed once they are this old.
+SNAPSHOT_MAX_AGE = timedelta(days=1)
+# Shops whose snapshots a pass recomputes because they were pending or too old, at most.
+SNAPSHOTS_DUE_PER_PASS = 2
+# The kpi_snapshots source that says a shop's snapshots miss a change (its computed_at: when
+# the first such change was rolled up); never a figure, the API never reads it.
+PENDING = "_pending"
 
 
 @dataclass(frozen=True)
@@ -180,6 +190,13 @@ async def refresh_run_outcomes(
 
 
 async def refresh_snapshots(session: AsyncSession, clock: ShopClock, now: datetime) -> None:
+    # The pending mark first: a change committed before this statement is seen by the
+    # computations below (each statement reads what was committed when it began); one
+    # committed later leaves its mark for the next pass.
+    await session.execute(
+        text("DELETE FROM kpi_snapshots WHERE shop_id = :shop_id AND source = :pending"),
+        {"shop_id": clock.shop_id, "pending": PENDING},
+    )
     for snapshot in catalog.SNAPSHOTS:
         payload = await snapshot.compute(session, clock.shop_id, clock.timezone, now)
         await session.execute(
@@ -232,8 +249,8 @@ GROUP BY shop_id, day ORDER BY shop_id, day
 
 async def refresh_dirty(session: AsyncSession, now: datetime, limit: int = 200) -> RefreshReport:
     """Claim up to `limit` marked UTC days and recompute the local days they touch; a shop
-    touched gets its snapshots recomputed when they are older than SNAPSHOT_EVERY. In the
-    caller's transaction."""
+    touched gets its snapshots recomputed when they are older than SNAPSHOT_EVERY, else left
+    pending (for `refresh_due_snapshots`). In the caller's transaction."""
     claimed = list((await session.execute(_CLAIM, {"limit": limit})).all())
     local: dict[int, set[date]] = {}
     # The local days marked by a change a run's outcome reads (a run, an order): only these
@@ -258,12 +275,76 @@ async def refresh_dirty(session: AsyncSession, now: datetime, limit: int = 200) 
                 session, clocks[shop_id], outcome_days(for_outcomes[shop_id])
             )
         computed_at = await session.scalar(
-            text("SELECT min(computed_at) FROM kpi_snapshots WHERE shop_id = :shop_id"),
-            {"shop_id": shop_id},
+            text(
+                "SELECT min(computed_at) FROM kpi_snapshots "
+                "WHERE shop_id = :shop_id AND source <> :pending"
+            ),
+            {"shop_id": shop_id, "pending": PENDING},
         )
         if computed_at is None or now - computed_at >= SNAPSHOT_EVERY:
             await refresh_snapshots(session, clocks[shop_id], now)
+        else:
+            # Too recent to recompute now: pending, for a pass SNAPSHOT_EVERY after it.
+            await session.execute(
+                _MARK_PENDING, {"shop_id": shop_id, "pending": PENDING, "now": now}
+            )
     return RefreshReport(len(claimed), sum(len(d) for d in local.values()), len(local))
+
+
+_MARK_PENDING = text(
+    "INSERT INTO kpi_snapshots (shop_id, source, payload, computed_at) "
+    "VALUES (:shop_id, :pending, CAST('{}' AS jsonb), :now) ON CONFLICT DO NOTHING"
+)
+
+# The shops whose snapshots are at least SNAPSHOT_EVERY old and either miss a change (pending)
+# or are older than SNAPSHOT_MAX_AGE, oldest first. An uninstalled shop's go stale only when a
+# change of its rows left them pending.
+_DUE = text("""
+SELECT k.shop_id FROM kpi_snapshots k JOIN shops s ON s.id = k.shop_id
+GROUP BY k.shop_id, s.uninstalled_at
+HAVING min(k.computed_at) FILTER (WHERE k.source <> :pending) <= :fresh
+   AND (bool_or(k.source = :pending)
+        OR (s.uninstalled_at IS NULL
+            AND min(k.computed_at) FILTER (WHERE k.source <> :pending) <= :old))
+ORDER BY min(k.computed_at) FILTER (WHERE k.source <> :pending), k.shop_id
+LIMIT :limit
+""")
+
+_TRY_SNAPSHOT_LOCK = text(
+    "SELECT pg_try_advisory_xact_lock(hashtextextended(CAST(:key AS text), 0))"
+)
+
+
+async def refresh_due_snapshots(
+    session: AsyncSession, now: datetime, limit: int = SNAPSHOTS_DUE_PER_PASS
+) -> int:
+    """Recompute the snapshots of up to `limit` shops that are due (a change rolled up less
+    than SNAPSHOT_EVERY after their last computation left them pending, or they are older than
+    SNAPSHOT_MAX_AGE). In a transaction of its own, holding no day lock: its shops are taken
+    in shop order, as the roll-up's passes take theirs, and a shop another pass is
+    recomputing is skipped. Returns the shops recomputed."""
+    candidates = list(
+        await session.scalars(
+            _DUE,
+            {
+                "pending": PENDING,
+                "fresh": now - SNAPSHOT_EVERY,
+                "old": now - SNAPSHOT_MAX_AGE,
+                "limit": limit * 10,
+            },
+        )
+    )
+    due: list[int] = []
+    for shop_id in candidates:
+        if len(due) == limit:
+            break
+        if await session.scalar(_TRY_SNAPSHOT_LOCK, {"key": f"kpis:{shop_id}:snapshots"}):
+            due.append(shop_id)
+    for shop_id in sorted(due):
+        clock = await shop_clock(session, shop_id)
+        if clock is not None:
+            await refresh_snapshots(session, clock, now)
+    return len(due)
 
 
 _SPAN = text("""
@@ -290,26 +371,33 @@ SELECT min(t), max(t) FROM (
 """)
 
 
+_ROLLED_DAYS = text("""
+SELECT day FROM kpi_daily WHERE shop_id = :shop_id
+UNION SELECT day FROM kpi_attributions WHERE shop_id = :shop_id
+UNION SELECT month FROM kpi_monthly WHERE shop_id = :shop_id
+""")
+
+
 async def rebuild_shop(session: AsyncSession, shop_id: int, now: datetime) -> int:
-    """Drop the shop's roll-ups and recompute every local day that holds a raw row, and its
-    snapshots. Returns the number of days recomputed. In the caller's transaction."""
+    """Recompute every local day of the shop that holds a raw row or a roll-up (in its current
+    timezone: a day left from another timezone is emptied), its months, run outcomes and
+    snapshots. Returns the number of days recomputed. In the caller's transaction.
+
+    Safe beside the incremental passes (the timezone-change job runs while they do): it takes
+    the same locks in the same order (each day's lock before touching the day, in order, then
+    the months', then the outcomes'), never deleting a roll-up row outside them, so a pass's
+    rows are either seen and replaced here or wait for this transaction's end."""
     clock = await shop_clock(session, shop_id)
     if clock is None:
         return 0
-    for table in (
-        "kpi_daily",
-        "kpi_monthly",
-        "kpi_attributions",
-        "kpi_run_outcomes",
-        "kpi_dirty_days",
-        "kpi_snapshots",
-    ):
-        await session.execute(
-            text(f"DELETE FROM {table} WHERE shop_id = :shop_id"),  # noqa: S608 - fixed names
-            {"shop_id": shop_id},
-        )
+    # Every mark committed so far is dealt with by the recomputation below (each day is read
+    # after its lock); a mark committed later stays for the next pass.
+    await session.execute(
+        text("DELETE FROM kpi_dirty_days WHERE shop_id = :shop_id"), {"shop_id": shop_id}
+    )
     first, last = (await session.execute(_SPAN, {"shop_id": shop_id})).one()
-    days = 0
+    days: set[date] = set(await session.scalars(_ROLLED_DAYS, {"shop_id": shop_id}))
+    first_day = last_day = None
     if first is not None:
         first_day, last_day = (
             await session.execute(
@@ -320,15 +408,19 @@ async def rebuild_shop(session: AsyncSession, shop_id: int, now: datetime) -> in
                 {"a": first, "b": last, "tz": clock.timezone},
             )
         ).one()
-        day = first_day
-        while day <= last_day:
-            await refresh_day(session, clock, day)
-            day += timedelta(days=1)
-            days += 1
-        await refresh_months(session, shop_id, (first_day + timedelta(days=n) for n in range(days)))
+        days.update(first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1))
+    for day in sorted(days):
+        await refresh_day(session, clock, day)
+    await refresh_months(session, shop_id, days)
+    # The outcomes under their lock: those of days out of the span (another timezone's) go.
+    await session.execute(_DAY_LOCK, {"key": f"kpis:{shop_id}:outcomes"})
+    await session.execute(
+        text("DELETE FROM kpi_run_outcomes WHERE shop_id = :shop_id"), {"shop_id": shop_id}
+    )
+    if first_day is not None and last_day is not None:
         await refresh_run_outcomes(session, clock, [(first_day, last_day)])
     await refresh_snapshots(session, clock, now)
-    return days
+    return len(days)
 
 
 async def all_shop_ids(session: AsyncSession) -> list[int]:

@@ -8,6 +8,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.installs.lifecycle import locked_shop, mark_uninstalled, uninstall_predates_install
+from app.kpis.jobs import set_timezone
 from app.scenarios.runs import stop_running_sequences
 from webhooks.registry import WebhookDelivery, handles
 
@@ -41,7 +42,8 @@ async def shop_update(session: AsyncSession, delivery: WebhookDelivery) -> None:
     if payload.get("currency"):
         shop.currency = str(payload["currency"])
     if payload.get("iana_timezone"):
-        shop.timezone = str(payload["iana_timezone"])
+        # A new timezone moves every local day: the roll-ups are rebuilt after the commit.
+        set_timezone(session, shop, str(payload["iana_timezone"]))
     if payload.get("primary_locale"):
         shop.locale = str(payload["primary_locale"])
     if payload.get("plan_display_name"):

@@ -125,3 +125,36 @@ async def test_the_window_is_the_shops_setting(
     )
     assert refused.status_code == 400
     assert "1" in refused.json()["detail"]
+
+
+async def test_a_message_of_no_run_opened_last_does_not_hide_the_scenarios_click(
+    client: httpx.AsyncClient,
+    rows: Rows,
+    rolled: Callable[[], Awaitable[int]],
+    auth: dict[str, str],
+) -> None:
+    customer = await rows.customer("notice@example.test")
+    # The welcome clicked on the 3rd; a loyalty notice (no run) opened on the 4th and a referral
+    # email (no run) clicked on the 5th, both after it and before the order.
+    await engaged(rows, "welcome", customer, "click", "2026-11-03 10:00")
+    notice = await rows.message(
+        "loyalty",
+        f"digest:{customer}",
+        3,
+        customer_id=customer,
+        requested_at=paris("2026-11-04 09:00"),
+        sent_at=paris("2026-11-04 09:00"),
+    )
+    await rows.event(notice, "open", paris("2026-11-04 12:00"))
+    referral = await rows.message(
+        "referral",
+        f"invite:{customer}",
+        1,
+        customer_id=customer,
+        requested_at=paris("2026-11-05 08:00"),
+        sent_at=paris("2026-11-05 08:00"),
+    )
+    await rows.event(referral, "click", paris("2026-11-05 09:00"))
+    await rows.order(customer_id=customer, placed_at=paris("2026-11-05 10:00"), total="30.00")
+    await rolled()
+    assert [(s, st) for _, s, st in await attributed(client, auth)] == [("welcome", 1)]

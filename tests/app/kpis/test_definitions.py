@@ -191,6 +191,29 @@ async def test_a_persons_click_counts_as_an_open_without_the_pixel(
     assert cart["open_rate"] >= cart["click_rate"]  # the funnel never widens
 
 
+async def test_the_programs_emails_are_not_listed_as_scenarios(
+    client: httpx.AsyncClient,
+    rows: Rows,
+    rolled: Callable[[], Awaitable[int]],
+    auth: dict[str, str],
+) -> None:
+    """A referral email (key "referral") and a loyalty notice (key "loyalty") are messages of
+    no scenario: the scenario table lists the journeys only."""
+    customer = await rows.customer("programs@example.test")
+    sent = paris("2026-11-10 10:00")
+    await rows.message(
+        "referral", f"invite:{customer}", 1, customer_id=customer, requested_at=sent, sent_at=sent
+    )
+    await rows.message(
+        "loyalty", f"digest:{customer}", 3, customer_id=customer, requested_at=sent, sent_at=sent
+    )
+    await rolled()
+    body = await get_json(client, f"/api/kpis/scenarios?{PERIOD}", auth)
+    listed = {s["scenario"] for s in body["scenarios"]}
+    assert "welcome" in listed
+    assert not listed & {"referral", "referrals", "loyalty", "reviews", "store"}
+
+
 async def test_step_figures_file_each_conversion_under_the_last_engaged_step(
     client: httpx.AsyncClient,
     rows: Rows,

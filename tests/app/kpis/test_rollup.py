@@ -14,9 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.kpis.rollup import rebuild_shop
 from app.models import Shop
+from app.settings import Settings
 from tests.app.kpis.conftest import get_json, paris
 from tests.app.kpis.test_definitions import hand_computed_store
+from tests.support.fixtures import fixture_json
 from tests.support.kpi_rows import Rows
+from tests.support.webhooks import deliver_and_process
 
 
 async def roll_up_tables(
@@ -299,3 +302,44 @@ async def test_opens_and_clicks_roll_up_without_recomputing_the_outcomes(
     await rows.order(customer_id=customer, placed_at=paris("2026-11-12 09:00"), total="20.00")
     await rolled()
     assert await outcome() == (1, 1)
+
+
+async def test_a_timezone_change_refiles_every_order_under_the_new_local_days(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    shop: Shop,
+    rows: Rows,
+    rolled: Callable[[], Awaitable[int]],
+    auth: dict[str, str],
+) -> None:
+    """Shopify says the shop moved from Paris to New York (shop/update): the roll-ups filed
+    under Paris days are rebuilt under New York's by the job the webhook enqueues, so an order
+    rolled up before counts once, on its New York day, with one rolled up after."""
+    # 00:30 on the 11th in Paris is 18:30 on the 10th in New York.
+    await rows.order(customer_id=None, placed_at=paris("2026-11-11 00:30"), total="30.00")
+    await rolled()
+    moved = {**fixture_json("app/uninstalled"), "iana_timezone": "America/New_York"}
+    await deliver_and_process(client, settings, "shop/update", moved, shop=shop.domain)
+    async with sessions.begin() as session:
+        assert (
+            await session.scalar(text("SELECT timezone FROM shops WHERE id = :s"), {"s": shop.id})
+            == "America/New_York"
+        )
+    await rows.order(customer_id=None, placed_at=paris("2026-11-10 18:00"), total="10.00")
+    await rolled()
+    store = await get_json(client, "/api/kpis/store?from=2026-11-01&to=2026-11-30", auth)
+    assert store["figures"]["orders"]["value"] == "2.0000"
+    assert store["figures"]["revenue"]["value"] == "40.0000"
+    series = await get_json(
+        client, "/api/kpis/series?metric=orders&from=2026-11-10&to=2026-11-11", auth
+    )
+    assert series["points"] == [
+        {"day": "2026-11-10", "values": {"store": "2.0000"}},
+        {"day": "2026-11-11", "values": {}},
+    ]
+    # The same as rebuilding now.
+    incremental = await roll_up_tables(sessions, shop.id)
+    async with sessions.begin() as session:
+        await rebuild_shop(session, shop.id, datetime.now(UTC))
+    assert await roll_up_tables(sessions, shop.id) == incremental

@@ -10,6 +10,8 @@ from decimal import Decimal
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.kpis.jobs import roll_up
+from app.kpis.rollup import SNAPSHOT_EVERY, utc_now
 from app.models import (
     CustomerOrderStats,
     LoyaltyProgram,
@@ -17,7 +19,7 @@ from app.models import (
     PointsLedgerEntry,
     Shop,
 )
-from tests.app.kpis.conftest import PARIS, get_json
+from tests.app.kpis.conftest import PARIS, get_json, paris
 from tests.support.kpi_rows import Rows
 
 
@@ -197,3 +199,64 @@ async def test_a_members_order_refunded_twice_counts_both_refunds_once(
     figures = loyalty["member_revenue"]
     assert Decimal(figures["member_revenue"]["value"]) == 105  # 100 − 10 − 15 + 30
     assert Decimal(figures["nonmember_revenue"]["value"]) == 47  # 40 + 7
+
+
+async def test_a_change_rolled_up_soon_after_a_snapshot_reaches_it_later(
+    client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    rows: Rows,
+    rolled: Callable[[], Awaitable[int]],
+    auth: dict[str, str],
+) -> None:
+    """The snapshots are recomputed at most every SNAPSHOT_EVERY: a second order rolled up
+    within that time is not in them yet, but a pass once that time has passed (the shop quiet
+    since) puts it in."""
+    customer = await rows.customer("repeat@example.test")
+    await rows.order(customer_id=customer, placed_at=paris("2026-11-05 10:00"), total="30.00")
+    await rolled()
+    await rows.order(customer_id=customer, placed_at=paris("2026-11-06 10:00"), total="20.00")
+    await rolled()
+    await rolled()
+    store = await get_json(client, "/api/kpis/store", auth)
+    assert store["retention"]["median_days_first_to_second_order"] is None  # not yet
+    later = utc_now() + SNAPSHOT_EVERY + timedelta(seconds=1)
+    assert await roll_up(sessions, clock=lambda: later) == 0  # nothing marked since
+    store = await get_json(client, "/api/kpis/store", auth)
+    assert store["retention"]["median_days_first_to_second_order"] == "1.0000"
+    assert store["retention"]["computed_at"] == later.isoformat()
+
+
+async def test_a_quiet_shops_snapshot_follows_the_clock(
+    client: httpx.AsyncClient,
+    sessions: async_sessionmaker[AsyncSession],
+    shop: Shop,
+    rows: Rows,
+    rolled: Callable[[], Awaitable[int]],
+    auth: dict[str, str],
+) -> None:
+    """Active versus lapsed is relative to now: a shop with no change at all still sees a
+    customer lapse once its snapshot is a day old."""
+    now = utc_now()
+    last = now - timedelta(days=179, hours=12)
+    customer = await rows.customer("lapsing@example.test")
+    await rows.order(customer_id=customer, placed_at=last, total="30.00")
+    async with sessions.begin() as session:
+        session.add(
+            CustomerOrderStats(
+                shop_id=shop.id,
+                customer_id=customer,
+                orders_count=1,
+                first_order_at=last,
+                last_order_at=last,
+            )
+        )
+    await rolled()
+    retention = (await get_json(client, "/api/kpis/store", auth))["retention"]
+    assert (retention["active_customers"], retention["lapsed_customers"]) == (1, 0)
+    # Less than a day on, nothing changed: the snapshot stays as it is.
+    await roll_up(sessions, clock=lambda: now + timedelta(hours=23))
+    retention = (await get_json(client, "/api/kpis/store", auth))["retention"]
+    assert (retention["active_customers"], retention["lapsed_customers"]) == (1, 0)
+    await roll_up(sessions, clock=lambda: now + timedelta(days=1, minutes=1))
+    retention = (await get_json(client, "/api/kpis/store", auth))["retention"]
+    assert (retention["active_customers"], retention["lapsed_customers"]) == (0, 1)
