@@ -5,13 +5,22 @@ the admin's advocates, the customer's own code for the app proxy, and data reque
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
 import pytest
 from sqlalchemy import select, update
 
+from app.codes.offers import CodePurpose, Offer, Recipient, ValueType
+from app.codes.service import issue_code
 from app.compliance.registry import DataSubject, erase_customer_data, export_customer_data
 from app.models import Referral, Shop
+from app.platform.resources import build_resources
 from app.referrals.links import referral_for_customer
+from app.shopify.admin.factory import discount_gateway
+from app.shopify.admin.types import ShopRef, customer_gid
 from devstore.storefront import CheckoutError
+from jobs.referrals import run_due
 from tests.app.referrals.conftest import SHOP, Referrals, customer_row
 from tests.messaging.conftest import Inbox
 from tests.scenarios.conftest import text_part, until
@@ -101,6 +110,131 @@ async def test_rewards_stop_at_the_monthly_cap(referrals: Referrals) -> None:
     assert first.status == "rewarded"
     assert (second.status, second.reason) == ("qualified", "monthly_cap_reached")
     assert await referrals.bonus_points(ada) == [500]
+
+
+async def test_code_rewards_respect_the_monthly_cap(referrals: Referrals) -> None:
+    # Three friends' orders qualify in one batch: each code reward is made later by its own
+    # job, so the cap must count the rewards still waiting for their code.
+    await referrals.configure(
+        monthly_reward_cap=1,
+        reward_kind="code",
+        reward_code={"kind": "fixed_amount", "value": "15"},
+    )
+    _ada, code = await referrals.advocate()
+    for name in ("bob", "cleo", "dan"):
+        friend = await referrals.sign_up(f"{name}@example.test")
+        await referrals.deliver_order(referrals.place(friend, code).order)
+    await referrals.work()
+    await referrals.after_hold()
+    found = await referrals.referrals()
+    assert len([r for r in found if r.status == "rewarded"]) == 1
+    assert [(r.status, r.reason) for r in found if r.status != "rewarded"] == [
+        ("qualified", "monthly_cap_reached")
+    ] * 2
+    reward_codes = [
+        c.code
+        for d in referrals.sim.discounts(SHOP)
+        for c in d.codes
+        if c.code.startswith("THANKS")
+    ]
+    assert reward_codes == [r.reward_code for r in found if r.status == "rewarded"]
+
+
+async def test_a_reward_waiting_for_its_code_counts_towards_the_cap_of_point_rewards(
+    referrals: Referrals,
+) -> None:
+    # Bob's referral qualifies for a code (its job not run yet); the merchant then rewards with
+    # points: Cleo's referral, qualifying meanwhile, finds the cap taken by Bob's.
+    await referrals.configure(
+        monthly_reward_cap=1,
+        reward_kind="code",
+        reward_code={"kind": "fixed_amount", "value": "15"},
+    )
+    ada, code = await referrals.advocate()
+    for name in ("bob", "cleo"):
+        friend = await referrals.sign_up(f"{name}@example.test")
+        await referrals.deliver_order(referrals.place(friend, code).order)
+    await referrals.work()
+    bobs, cleos = await referrals.referrals()
+    await _hold_over_then_cron_without_its_jobs(referrals, bobs.id)
+    await referrals.configure(reward_kind="points")
+    await _hold_over_then_cron_without_its_jobs(referrals, cleos.id)
+    await referrals.work()  # Bob's reward code job
+    first, second = await referrals.referrals()
+    assert (first.status, first.reward_kind) == ("rewarded", "code")
+    assert (second.status, second.reason) == ("qualified", "monthly_cap_reached")
+    assert await referrals.bonus_points(ada) == []
+
+
+async def test_a_reward_code_made_before_a_crash_is_recorded_whatever_the_cap(
+    referrals: Referrals,
+) -> None:
+    # Bob's and Cleo's referrals qualify for codes under a cap of 2. Cleo's job makes her
+    # code at Shopify, then dies before recording it; the merchant lowers the cap to 1. Her
+    # job's retry records that code (never a second one) and Bob's, though his qualified first,
+    # finds the cap taken by it.
+    await referrals.configure(
+        monthly_reward_cap=2,
+        reward_kind="code",
+        reward_code={"kind": "fixed_amount", "value": "15"},
+    )
+    ada, code = await referrals.advocate()
+    for name in ("bob", "cleo"):
+        friend = await referrals.sign_up(f"{name}@example.test")
+        await referrals.deliver_order(referrals.place(friend, code).order)
+    await referrals.work()
+    bobs, cleos = await referrals.referrals()
+    await _hold_over_then_cron_without_its_jobs(referrals, bobs.id)
+    await _hold_over_then_cron_without_its_jobs(referrals, cleos.id)
+    advocate = await customer_row(referrals.store.sessions, ada.shopify_id)
+    resources = await build_resources(
+        referrals.store.settings, http_transport=referrals.store.shopify
+    )
+    try:
+        made = await issue_code(
+            resources.sessions,
+            discount_gateway(resources),
+            ShopRef(referrals.store.shop.id, SHOP),
+            purpose=CodePurpose.REFERRAL_REWARD,
+            idempotency_key=f"referral-reward:{cleos.id}",
+            offer=Offer(
+                title="Boomerang: referral reward",
+                value_type=ValueType.FIXED_AMOUNT,
+                value=Decimal(15),
+                valid_for=timedelta(days=30),
+            ),
+            recipient=Recipient(
+                customer_id=advocate.id,
+                customer_gid=customer_gid(advocate.shopify_id),
+                email=advocate.email,
+            ),
+            prefix="THANKS",
+        )
+    finally:
+        await resources.close()
+    await referrals.configure(monthly_reward_cap=1)
+    await referrals.work()
+    first, second = await referrals.referrals()
+    assert (first.status, first.reason) == ("qualified", "monthly_cap_reached")
+    assert (second.status, second.reward_code) == ("rewarded", made.code)
+    assert [c for c in referrals.sim.codes(SHOP) if c.startswith("THANKS")] == [made.code]
+
+
+async def _hold_over_then_cron_without_its_jobs(referrals: Referrals, referral_id: int) -> None:
+    """One referral's hold period over, then the due-referrals cron, its jobs left queued."""
+    async with referrals.store.sessions.begin() as session:
+        await session.execute(
+            update(Referral)
+            .where(Referral.id == referral_id)
+            .values(due_at=Referral.due_at - timedelta(days=15))
+        )
+    resources = await build_resources(
+        referrals.store.settings, http_transport=referrals.store.shopify
+    )
+    try:
+        await run_due(resources, datetime.now(UTC))
+    finally:
+        await resources.close()
 
 
 async def test_pausing_issues_no_code_and_no_reward_but_friend_codes_stay_valid(
