@@ -12,7 +12,6 @@ from app.i18n import Text
 from app.loyalty.content import PROGRAM_KEY
 from app.messaging.guards import SendOutcome
 from app.scenarios import timeline
-from app.scenarios.labels import reason_code
 
 TIER_REACHED = "loyalty_tier_reached"
 TIER_LEFT = "loyalty_tier_left"
@@ -113,16 +112,4 @@ async def reward_returned(
 
 async def email_outcome(session: AsyncSession, outcome: SendOutcome) -> None:
     """What became of one of the program's emails (sent, held, suppressed and why…)."""
-    await timeline.record(
-        session,
-        shop_id=outcome.shop_id,
-        customer_id=outcome.customer_id,
-        scenario=PROGRAM_KEY,
-        kind=f"message_{outcome.kind}",
-        step=outcome.step,
-        reason=reason_code(outcome.reason or outcome.kind),
-        at=outcome.at,
-        message_id=outcome.message_id,
-        status_reason=outcome.reason,
-        until=outcome.until.isoformat() if outcome.until else None,
-    )
+    await timeline.record_send_outcome(session, PROGRAM_KEY, outcome)

@@ -20,7 +20,6 @@ from app.messaging.outbox import enqueue_message
 from app.models import Customer, Message, Review, Shop
 from app.reviews.content import PRIORITY, PROGRAM_KEY, REWARD_CODE
 from app.scenarios import timeline
-from app.scenarios.labels import reason_code
 
 SUBJECT_PREFIX = "review:"
 # Why a code's email did not leave (labels: REASONS).
@@ -99,18 +98,5 @@ async def code_still_due(session: AsyncSession, message: Message) -> str | None:
 
 
 async def email_outcome(session: AsyncSession, outcome: SendOutcome) -> None:
-    """What became of the email (sent, held, suppressed and why…), on the customer's
-    timeline."""
-    await timeline.record(
-        session,
-        shop_id=outcome.shop_id,
-        customer_id=outcome.customer_id,
-        scenario=PROGRAM_KEY,
-        kind=f"message_{outcome.kind}",
-        step=outcome.step,
-        reason=reason_code(outcome.reason or outcome.kind),
-        at=outcome.at,
-        message_id=outcome.message_id,
-        status_reason=outcome.reason,
-        until=outcome.until.isoformat() if outcome.until else None,
-    )
+    """What became of one of the program's emails (sent, held, suppressed and why…)."""
+    await timeline.record_send_outcome(session, PROGRAM_KEY, outcome)

@@ -38,7 +38,6 @@ from app.models import Message, ScenarioRun, Shop
 from app.scenarios import runs, shoppers, timeline
 from app.scenarios.actions import ProductsRequest, StepActions
 from app.scenarios.config import MAX_ATTRIBUTION_WINDOW_DAYS, resolve
-from app.scenarios.labels import reason_code
 from app.scenarios.modes import Mode
 from app.scenarios.runs import stop_run
 from app.scenarios.settings_store import stored_options
@@ -627,20 +626,13 @@ def outcome_on_timeline(scenario: Scenario[Any, Any]) -> Callable[..., Awaitable
         )
         if outcome.kind == Outcome.SENT and run is not None:
             run.last_step_sent_at = outcome.at
-        reason = outcome.reason or _OUTCOME_REASONS.get(outcome.kind, outcome.kind)
-        await timeline.record(
+        await timeline.record_send_outcome(
             session,
-            shop_id=outcome.shop_id,
-            customer_id=outcome.customer_id or (run.customer_id if run else None),
+            scenario.key,
+            outcome,
+            reason=outcome.reason or _OUTCOME_REASONS.get(outcome.kind, outcome.kind),
+            customer_id=run.customer_id if run else None,
             run_id=run.id if run else None,
-            scenario=scenario.key,
-            kind=f"message_{outcome.kind}",
-            step=outcome.step,
-            reason=reason_code(reason),
-            at=outcome.at,
-            message_id=outcome.message_id,
-            status_reason=outcome.reason,
-            until=outcome.until.isoformat() if outcome.until else None,
         )
 
     return on_outcome

@@ -8,7 +8,9 @@ from typing import Any
 from sqlalchemy import exists, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.messaging.guards import SendOutcome
 from app.models import TimelineEntry
+from app.scenarios.labels import reason_code
 
 
 async def record(
@@ -37,6 +39,34 @@ async def record(
     if at is not None:
         values["at"] = at
     await session.execute(insert(TimelineEntry).values(**values))
+
+
+async def record_send_outcome(
+    session: AsyncSession,
+    scenario: str,
+    outcome: SendOutcome,
+    *,
+    reason: str | None = None,
+    customer_id: int | None = None,
+    run_id: int | None = None,
+) -> None:
+    """What became of one email (sent, held, suppressed and why…) on the customer's timeline:
+    `message_{kind}`, its step and reason code, the outbox's own reason and when a held one
+    is due. `reason` (default: the outbox's, else the outcome's kind) names it."""
+    await record(
+        session,
+        shop_id=outcome.shop_id,
+        customer_id=outcome.customer_id or customer_id,
+        run_id=run_id,
+        scenario=scenario,
+        kind=f"message_{outcome.kind}",
+        step=outcome.step,
+        reason=reason_code(reason or outcome.reason or outcome.kind),
+        at=outcome.at,
+        message_id=outcome.message_id,
+        status_reason=outcome.reason,
+        until=outcome.until.isoformat() if outcome.until else None,
+    )
 
 
 async def recorded(

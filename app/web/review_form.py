@@ -40,6 +40,7 @@ from app.scenarios.review_request.declaration import review_submitted
 from app.web.body_limits import BodyRefused, BodyTimeout, PayloadTooLarge
 from app.web.deps import ResourcesDep
 from app.web.rate_limits import RateLimited, RateLimiterDep, limit_public
+from app.web.shopper_pages import shopper_page
 
 # Where the form lives: the body cap (app/web/body_limits.py) answers under it with a page.
 FORM_PREFIX = "/review/"
@@ -127,14 +128,7 @@ def _store(resources: ResourcesDep) -> PhotoStore:
 
 
 def _page(locale: Locale, title: str, body: str, status: int = 200) -> HTMLResponse:
-    return HTMLResponse(
-        f'<!DOCTYPE html><html lang="{locale}"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f'<meta name="robots" content="noindex"><title>{html.escape(title)}</title>'
-        f"<style>{_STYLE}</style></head><body><h1>{html.escape(title)}</h1>{body}</body></html>",
-        status_code=status,
-        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
-    )
+    return shopper_page(locale, title, body, status, style=_STYLE)
 
 
 def _link_error(error: BoomerangError) -> HTMLResponse:

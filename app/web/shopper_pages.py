@@ -1,6 +1,6 @@
 """The plain page a shopper's browser gets from a link in an email or a share (unsubscribe, a
-referral link we do not know): a title and paragraphs, escaped by the caller, in the shopper's
-language, never cached or indexed."""
+referral link we do not know, the review form): a title and a body the caller built, in the
+shopper's language, never cached or indexed."""
 
 from __future__ import annotations
 
@@ -17,13 +17,16 @@ _STYLE = (
 )
 
 
-def shopper_page(locale: Locale, title: str, body: str, status: int = 200) -> HTMLResponse:
-    """`body` is HTML the caller built (its text escaped); `title` is escaped here."""
+def shopper_page(
+    locale: Locale, title: str, body: str, status: int = 200, *, style: str = _STYLE
+) -> HTMLResponse:
+    """`body` is HTML the caller built (its text escaped); `title` is escaped here; `style`
+    replaces the plain page's CSS (the review form's has its fields)."""
     return HTMLResponse(
         f'<!DOCTYPE html><html lang="{locale}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f'<meta name="robots" content="noindex"><title>{html.escape(title)}</title>'
-        f"<style>{_STYLE}</style></head><body><h1>{html.escape(title)}</h1>{body}</body></html>",
+        f"<style>{style}</style></head><body><h1>{html.escape(title)}</h1>{body}</body></html>",
         status_code=status,
         headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
     )
