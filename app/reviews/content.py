@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from app.i18n import Locale
 from app.messaging.defaults import TemplateSource
-from app.messaging.structured import EmailFields, Frame, StructuredDefault, compile_template
-from app.scenarios.email_parts import HELLO
+from app.messaging.structured import Frame, StructuredDefault, compile_template
+from app.scenarios.email_parts import greeting_fields
 
 PROGRAM_KEY = "reviews"
 
@@ -30,12 +30,13 @@ def _email(
     locale: Locale, subject: str, preheader: str, heading: str, lead: str, label: str
 ) -> StructuredDefault:
     return StructuredDefault(
-        EmailFields(
+        greeting_fields(
+            locale,
             subject=subject,
             preheader=preheader,
             heading=heading,
-            body=f"{HELLO.in_locale(locale)}\n\n{lead}",
-            button_label=label,
+            lead=lead,
+            label=label,
             show_code=True,
         ),
         Frame(link="shop_url"),

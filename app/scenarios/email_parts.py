@@ -5,6 +5,29 @@ is app/messaging/structured.py's."""
 
 from __future__ import annotations
 
-from app.i18n import Text
+from app.i18n import Locale, Text
+from app.messaging.structured import EmailFields
 
 HELLO = Text(en="Hi {{ first_name }},", fr="Bonjour {{ first_name }},")
+
+
+def greeting_fields(
+    locale: Locale,
+    *,
+    subject: str,
+    preheader: str,
+    heading: str,
+    lead: str,
+    label: str,
+    show_code: bool,
+) -> EmailFields:
+    """A default email's editor fields: the greeting, then `lead`, under `heading`, with a
+    button labelled `label` (and the code's paragraph when `show_code`)."""
+    return EmailFields(
+        subject=subject,
+        preheader=preheader,
+        heading=heading,
+        body=f"{HELLO.in_locale(locale)}\n\n{lead}",
+        button_label=label,
+        show_code=show_code,
+    )

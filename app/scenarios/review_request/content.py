@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from app.i18n import Locale, Text
 from app.messaging.defaults import TemplateSource
-from app.messaging.structured import EmailFields, Frame, StructuredDefault, compile_template
-from app.scenarios.email_parts import HELLO
+from app.messaging.structured import Frame, StructuredDefault, compile_template
+from app.scenarios.email_parts import greeting_fields
 from app.scenarios.engine import Content
 from app.scenarios.review_request.rule import (
     STARTED_ON_FULFILMENT,
@@ -123,12 +123,13 @@ def _email(
 ) -> StructuredDefault:
     html, text = _products(locale)
     return StructuredDefault(
-        EmailFields(
+        greeting_fields(
+            locale,
             subject=subject,
             preheader=preheader,
             heading=heading,
-            body=f"{HELLO.in_locale(locale)}\n\n{lead}",
-            button_label=label,
+            lead=lead,
+            label=label,
             show_code=False,
         ),
         Frame(link="review_url", block_html=html, block_text=text),

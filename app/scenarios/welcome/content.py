@@ -14,12 +14,11 @@ from app.i18n import Locale, Text
 from app.messaging.defaults import TemplateSource
 from app.messaging.structured import (
     CodeSubject,
-    EmailFields,
     Frame,
     StructuredDefault,
     compile_template,
 )
-from app.scenarios.email_parts import HELLO
+from app.scenarios.email_parts import greeting_fields
 from app.scenarios.engine import Content
 from app.scenarios.welcome.rule import STARTED_ON_SIGN_UP, STARTED_ON_SUBSCRIBE, StopReason
 
@@ -145,12 +144,13 @@ def _email(
     html, text = _products(locale) if products else ("", "")
     code_subject = subject if isinstance(subject, CodeSubject) else None
     return StructuredDefault(
-        EmailFields(
+        greeting_fields(
+            locale,
             subject=code_subject.with_code if code_subject is not None else str(subject),
             preheader=preheader,
             heading=heading,
-            body=f"{HELLO.in_locale(locale)}\n\n{lead}",
-            button_label=label,
+            lead=lead,
+            label=label,
             show_code=True,
         ),
         Frame(link="shop_url", block_html=html, block_text=text, code_subject=code_subject),

@@ -21,7 +21,7 @@ from app.shopify.admin.factory import discount_gateway
 from app.shopify.admin.types import ShopRef, customer_gid
 from devstore.storefront import CheckoutError
 from jobs.referrals import run_due
-from tests.app.referrals.conftest import SHOP, Referrals, customer_row
+from tests.app.referrals.conftest import SHOP, Referrals, Shopper, customer_row
 from tests.messaging.conftest import Inbox
 from tests.scenarios.conftest import text_part, until
 
@@ -145,17 +145,7 @@ async def test_a_reward_waiting_for_its_code_counts_towards_the_cap_of_point_rew
 ) -> None:
     # Bob's referral qualifies for a code (its job not run yet); the merchant then rewards with
     # points: Cleo's referral, qualifying meanwhile, finds the cap taken by Bob's.
-    await referrals.configure(
-        monthly_reward_cap=1,
-        reward_kind="code",
-        reward_code={"kind": "fixed_amount", "value": "15"},
-    )
-    ada, code = await referrals.advocate()
-    for name in ("bob", "cleo"):
-        friend = await referrals.sign_up(f"{name}@example.test")
-        await referrals.deliver_order(referrals.place(friend, code).order)
-    await referrals.work()
-    bobs, cleos = await referrals.referrals()
+    ada, bobs, cleos = await _bob_and_cleo_waiting_for_codes(referrals, cap=1)
     await _hold_over_then_cron_without_its_jobs(referrals, bobs.id)
     await referrals.configure(reward_kind="points")
     await _hold_over_then_cron_without_its_jobs(referrals, cleos.id)
@@ -173,17 +163,7 @@ async def test_a_reward_code_made_before_a_crash_is_recorded_whatever_the_cap(
     # code at Shopify, then dies before recording it; the merchant lowers the cap to 1. Her
     # job's retry records that code (never a second one) and Bob's, though his qualified first,
     # finds the cap taken by it.
-    await referrals.configure(
-        monthly_reward_cap=2,
-        reward_kind="code",
-        reward_code={"kind": "fixed_amount", "value": "15"},
-    )
-    ada, code = await referrals.advocate()
-    for name in ("bob", "cleo"):
-        friend = await referrals.sign_up(f"{name}@example.test")
-        await referrals.deliver_order(referrals.place(friend, code).order)
-    await referrals.work()
-    bobs, cleos = await referrals.referrals()
+    ada, bobs, cleos = await _bob_and_cleo_waiting_for_codes(referrals, cap=2)
     await _hold_over_then_cron_without_its_jobs(referrals, bobs.id)
     await _hold_over_then_cron_without_its_jobs(referrals, cleos.id)
     advocate = await customer_row(referrals.store.sessions, ada.shopify_id)
@@ -218,6 +198,25 @@ async def test_a_reward_code_made_before_a_crash_is_recorded_whatever_the_cap(
     assert (first.status, first.reason) == ("qualified", "monthly_cap_reached")
     assert (second.status, second.reward_code) == ("rewarded", made.code)
     assert [c for c in referrals.sim.codes(SHOP) if c.startswith("THANKS")] == [made.code]
+
+
+async def _bob_and_cleo_waiting_for_codes(
+    referrals: Referrals, *, cap: int
+) -> tuple[Shopper, Referral, Referral]:
+    """Ada's code, used by Bob then Cleo on their first orders, rewarded with a code under a
+    monthly cap of `cap`: the advocate and both referrals (pending, their hold still on)."""
+    await referrals.configure(
+        monthly_reward_cap=cap,
+        reward_kind="code",
+        reward_code={"kind": "fixed_amount", "value": "15"},
+    )
+    ada, code = await referrals.advocate()
+    for name in ("bob", "cleo"):
+        friend = await referrals.sign_up(f"{name}@example.test")
+        await referrals.deliver_order(referrals.place(friend, code).order)
+    await referrals.work()
+    bobs, cleos = await referrals.referrals()
+    return ada, bobs, cleos
 
 
 async def _hold_over_then_cron_without_its_jobs(referrals: Referrals, referral_id: int) -> None:
